@@ -1,0 +1,58 @@
+"""`twin info PATH [--json]`: counts per component kind, IT load and ratings."""
+
+from __future__ import annotations
+
+import json
+
+from twin.model import Twin
+
+
+def register(sub) -> None:
+    p = sub.add_parser("info", help="summarise a layout: counts, IT kW, ratings")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def summary(twin: Twin) -> dict:
+    nodes = twin.power_nodes
+    ratings = nodes.groupby("kind")["rating_kva"].agg(["count", "sum", "min", "max"])
+    cooling = {}
+    for kind in ("crahs", "cdus", "chillers", "cooling_towers", "dry_coolers"):
+        t = getattr(twin, kind)
+        if len(t):
+            cooling[kind] = {"count": len(t), "capacity_kw": float(t["capacity_kw"].sum())}
+    return {
+        "name": twin.name,
+        "file": twin.layout.source,
+        "grid_mw": twin.layout.site.grid_mw,
+        "it_kw": twin.it_kw,
+        "counts": twin.counts(),
+        "power_ratings_kva": {
+            k: {c: float(v) for c, v in row.items()} for k, row in ratings.iterrows()
+        },
+        "cooling_capacity": cooling,
+        "liquid_fraction": float(
+            (twin.racks["power_kw"] * twin.racks["liquid_fraction"]).sum() / max(twin.it_kw, 1e-9)
+        ),
+    }
+
+
+def run(args) -> int:
+    info = summary(Twin.load(args.path))
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"{info['name']}  ({info['file']})")
+    print(
+        f"  IT load      {info['it_kw'] / 1000:,.2f} MW   grid connection {info['grid_mw']:,.1f} MW"
+    )
+    print(f"  liquid share {info['liquid_fraction']:.0%}")
+    print("  components   " + ", ".join(f"{k} {v}" for k, v in info["counts"].items() if v))
+    for kind, r in info["power_ratings_kva"].items():
+        print(
+            f"  {kind:<13}{int(r['count']):>5} x {r['min']:,.0f}-{r['max']:,.0f} kVA (sum {r['sum']:,.0f})"
+        )
+    for kind, r in info["cooling_capacity"].items():
+        print(f"  {kind:<13}{r['count']:>5}, {r['capacity_kw']:,.0f} kW total")
+    return 0

@@ -1,0 +1,47 @@
+"""Error types that carry where in the user's file a problem is.
+
+A `LayoutError` holds every problem found in one file, each with the file,
+the 1-based line (when known), the path inside the document
+(``halls[2].racks[14].power_kw``) and a message that says what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a layout file."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f": {self.path}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class LayoutError(Exception):
+    """A layout file is invalid; `problems` lists every problem found, in file order."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in layout"
+        return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+class ScenarioError(ValueError):
+    """A scenario names something the twin does not have (e.g. an unknown component id)."""

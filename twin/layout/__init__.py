@@ -1,0 +1,28 @@
+"""The layout file format: read, validate, write and generate site layouts.
+
+>>> from twin.layout import load
+>>> layout = load("layouts/small-room.yaml")     # raises LayoutError on bad input
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.layout.schema import FORMAT_VERSION, Layout
+from twin.layout.source import parse_bytes, read_file
+from twin.layout.validate import validate_data
+from twin.layout.write import dump, save
+
+__all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save"]
+
+
+def load(path: str | Path) -> Layout:
+    """Read and validate a layout file (YAML or JSON)."""
+    return validate_data(read_file(path), str(path))
+
+
+def loads(raw: bytes | str, name: str = "<upload>.yaml") -> Layout:
+    """Validate layout text or bytes, e.g. an upload; `name` appears in error messages."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    return validate_data(parse_bytes(raw, name), name)

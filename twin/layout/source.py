@@ -1,0 +1,196 @@
+"""Read a layout file safely into plain Python data that remembers its line numbers.
+
+YAML is parsed with PyYAML's *safe* loader only (no tags that build Python
+objects). JSON is parsed by the same loader (JSON is YAML's flow style), so
+both formats report lines. Mappings and sequences come back as `LDict` and
+`LList`, which carry the 1-based line of every key or item, so a validation
+error can name the line as well as the path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from twin.errors import LayoutError, Problem
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Largest layout accepted; a generated 1 GW campus is ~3 MB."""
+
+MAX_ALIASES = 10_000
+"""YAML alias uses allowed; more is refused (defends against 'billion laughs')."""
+
+
+class LDict(dict):
+    """A dict that knows the line of each of its keys."""
+
+    line: int | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict[Any, int] = {}
+
+
+class LList(list):
+    """A list that knows the line of each of its items."""
+
+    line: int | None = None
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records lines, rejects duplicate keys and caps aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[tuple[int, str]] = []
+        self.alias_count = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML signature
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(
+                    f"more than {MAX_ALIASES} YAML aliases (line {mark.line + 1}); "
+                    "refusing a file that expands this much"
+                )
+        return super().compose_node(parent, index)
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode):
+    data = LDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            loader.duplicate_keys.append((line, "a mapping key must be a plain value"))
+            continue
+        if key in data:
+            loader.duplicate_keys.append((line, f"duplicate key {key!r}"))
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.lines[key] = line
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
+    data = LList()
+    data.line = node.start_mark.line + 1
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=True))
+        data.lines.append(item.start_mark.line + 1)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
+    """Parse YAML or JSON text; raise `LayoutError` (with a line) on any syntax problem."""
+    if is_json:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LayoutError([Problem(file, "", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or str(exc)
+        if "could not determine a constructor" in str(exc):
+            what = (
+                "YAML tags that build objects are not allowed "
+                f"({exc.problem}); use plain mappings, lists and values"
+            )
+        raise LayoutError([Problem(file, "", f"invalid YAML: {what}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise LayoutError([Problem(file, "", f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicate_keys:
+        raise LayoutError([Problem(file, "", msg, line) for line, msg in loader.duplicate_keys])
+    return data
+
+
+def read_file(path: str | Path) -> Any:
+    """Read a layout file (YAML or JSON) with size, encoding and syntax checks."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise LayoutError([Problem(name, "", "file not found")]) from None
+    except OSError as exc:
+        raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
+    if path.is_dir():
+        raise LayoutError([Problem(name, "", "is a directory, expected a layout file")])
+    if size > MAX_FILE_BYTES:
+        raise LayoutError(
+            [
+                Problem(
+                    name,
+                    "",
+                    f"file is {size / 1e6:.1f} MB; layouts up to "
+                    f"{MAX_FILE_BYTES / 1e6:.0f} MB are accepted",
+                )
+            ]
+        )
+    return parse_bytes(path.read_bytes(), name)
+
+
+def parse_bytes(raw: bytes, file: str) -> Any:
+    """Decode and parse uploaded or read bytes, refusing binary junk with a clear message."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise LayoutError([Problem(file, "", f"file is larger than {MAX_FILE_BYTES / 1e6:.0f} MB")])
+    if b"\x00" in raw[:65536]:
+        raise LayoutError([Problem(file, "", "binary data; a layout is a UTF-8 YAML or JSON text")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LayoutError(
+            [Problem(file, "", "not UTF-8 text; a layout is a UTF-8 YAML or JSON file", line)]
+        ) from None
+    if not text.strip():
+        raise LayoutError([Problem(file, "", "file is empty; expected a layout mapping")])
+    return parse_text(text, file, is_json=file.lower().endswith(".json"))
+
+
+def line_of(doc: Any, path: tuple) -> int | None:
+    """Best line for a path into parsed data: the deepest container entry that exists."""
+    line = getattr(doc, "line", None)
+    node = doc
+    for key in path:
+        if isinstance(node, LDict) and key in node:
+            line = node.lines.get(key, line)
+            node = node[key]
+        elif isinstance(node, LList) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lines[key]
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def format_path(path: tuple) -> str:
+    """``('halls', 2, 'racks', 14, 'power_kw')`` -> ``halls[2].racks[14].power_kw``."""
+    out = ""
+    for key in path:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += ("." if out else "") + str(key)
+    return out

@@ -1,0 +1,459 @@
+"""Turn parsed layout data into a validated `Layout`, or a `LayoutError` listing every problem.
+
+Three stages, each reporting all of its problems at once:
+
+1. profiles: a component naming ``profile: X`` gets X's values under its own;
+   a problem in a value that came from a profile points at the profile's line.
+2. schema: pydantic checks types, ranges and unknown keys.
+3. cross-checks: references, cycles, feeds, cooling, positions, voltages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from twin.errors import LayoutError, Problem
+from twin.layout import schema as s
+from twin.layout.source import LDict, LList, format_path, line_of
+
+POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
+COOLING_KINDS = (
+    "loops",
+    "crahs",
+    "cdus",
+    "pumps",
+    "pipes",
+    "chillers",
+    "cooling_towers",
+    "dry_coolers",
+)
+
+
+class _Collector:
+    """Gathers problems with their lines; raises them all at the end of a stage."""
+
+    def __init__(self, doc: Any, file: str, redirect: dict[tuple, tuple]) -> None:
+        self.doc, self.file, self.redirect = doc, file, redirect
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str) -> None:
+        path = self.redirect.get(tuple(path), tuple(path))
+        problem = Problem(self.file, format_path(path), message, line_of(self.doc, path))
+        if problem not in self.problems:  # a bad profile value shows once, not per user
+            self.problems.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.line or 0, p.path))
+            raise LayoutError(self.problems)
+
+
+def _component_lists(doc: dict) -> Iterator[tuple[tuple, list]]:
+    """Every list of components in the raw document, with its path."""
+    halls = doc.get("halls")
+    if isinstance(halls, list):
+        for i, hall in enumerate(halls):
+            if isinstance(hall, dict) and isinstance(hall.get("racks"), list):
+                yield ("halls", i, "racks"), hall["racks"]
+    for section, kinds in (("power", POWER_KINDS), ("cooling", COOLING_KINDS)):
+        part = doc.get(section)
+        if isinstance(part, dict):
+            for kind in kinds:
+                if isinstance(part.get(kind), list):
+                    yield (section, kind), part[kind]
+
+
+def _expand_profiles(doc: dict, col: _Collector) -> None:
+    """Merge each component's profile into it, in place; remember where values came from."""
+    profiles = doc.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        return  # the schema stage reports the wrong type
+    for name, values in profiles.items():
+        if not isinstance(values, dict):
+            col.add(("profiles", name), "a profile must be a mapping of field: value")
+        elif "id" in values or "profile" in values:
+            col.add(("profiles", name), "a profile may not set 'id' or 'profile'")
+    for path, items in _component_lists(doc):
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or "profile" not in item:
+                continue
+            name = item["profile"]
+            values = profiles.get(name) if isinstance(name, str) else None
+            if not isinstance(values, dict):
+                known = ", ".join(sorted(map(str, profiles))) or "none defined"
+                col.add((*path, i, "profile"), f"unknown profile {name!r}; profiles: {known}")
+                continue
+            for key, value in values.items():
+                if key in ("id", "profile") or key in item:
+                    continue
+                item[key] = value
+                col.redirect[(*path, i, key)] = ("profiles", name, key)
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model class that holds the last key of `loc`."""
+    cls: Any = s.Layout
+    for key in loc:
+        if isinstance(key, int) or cls is None:
+            continue
+        field = cls.model_fields.get(key) if isinstance(cls, type) else None
+        if field is None:
+            field = next((f for f in cls.model_fields.values() if f.alias == key), None)
+        if field is None:
+            return None
+        cls = _unwrap(field.annotation)
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """list[X] / X | None / Annotated[X, ...] -> X (the model inside, if any)."""
+    for arg in typing.get_args(tp) or ():
+        inner = _unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    if isinstance(tp, types.UnionType):
+        return None
+    return tp
+
+
+def _allowed_keys(cls: type[BaseModel]) -> list[str]:
+    return sorted(f.alias or n for n, f in cls.model_fields.items())
+
+
+def _schema_problems(doc: Any, col: _Collector) -> s.Layout | None:
+    try:
+        return s.Layout.model_validate(doc)
+    except ValidationError as exc:
+        seen: set[tuple] = set()
+        for err in exc.errors():
+            loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
+            # union branches ("constrained-float", "function-after") are not path keys
+            loc = tuple(k for k in loc if not (isinstance(k, str) and "[" in k or k in _NOISE))
+            if loc in seen:
+                continue
+            seen.add(loc)
+            col.add(loc, _message(err, loc))
+    return None
+
+
+_NOISE = {"constrained-float", "constrained-int", "constrained-str", "function-after", "none"}
+
+
+def _message(err: dict, loc: tuple) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        cls = _model_at(loc[:-1])
+        if cls is None:
+            return f"unknown key {key!r}"
+        allowed = _allowed_keys(cls)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in ("finite_number",):
+        return "must be a finite number (NaN and infinity are not allowed)"
+    if kind == "literal_error" and loc == ("format_version",):
+        return f"unsupported format_version {err.get('input')!r}; this twin reads version {s.FORMAT_VERSION}"
+    field = loc[-1] if loc else ""
+    desc = ""
+    cls = _model_at(loc[:-1])
+    if cls is not None and isinstance(field, str) and field in cls.model_fields:
+        desc = cls.model_fields[field].description or ""
+    got = err.get("input")
+    got_s = f"; got {got!r}" if not isinstance(got, dict | list) else ""
+    return f"{msg}{got_s}" + (f" ({desc})" if desc else "")
+
+
+# ----------------------------------------------------------------- cross-checks
+
+
+def _cross_check(layout: s.Layout, col: _Collector) -> None:
+    ids: dict[str, tuple] = {}
+    power: dict[str, tuple[str, Any]] = {}
+    loops: dict[str, s.Loop] = {}
+
+    def register(path: tuple, cid: str) -> None:
+        if cid in ids:
+            col.add((*path, "id"), f"duplicate id {cid!r}, already used at {format_path(ids[cid])}")
+        else:
+            ids[cid] = path
+
+    for i, hall in enumerate(layout.halls):
+        register(("halls", i), hall.id)
+        for j, row in enumerate(hall.rows):
+            register(("halls", i, "rows", j), row.id)
+        for j, rack in enumerate(hall.racks):
+            register(("halls", i, "racks", j), rack.id)
+    for kind in POWER_KINDS:
+        for j, comp in enumerate(getattr(layout.power, kind)):
+            register(("power", kind, j), comp.id)
+            power.setdefault(comp.id, (kind, comp))
+    for kind in COOLING_KINDS:
+        for j, comp in enumerate(getattr(layout.cooling, kind)):
+            register(("cooling", kind, j), comp.id)
+            if kind == "loops":
+                loops.setdefault(comp.id, comp)
+
+    if not layout.power.utilities and not layout.power.generators:
+        col.add(("power",), "no utility or generator: the power chain needs a source")
+
+    _check_power_refs(layout, power, col)
+    _check_racks(layout, power, loops, col)
+    _check_cooling(layout, loops, col)
+    feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
+    for kind in COOLING_KINDS:
+        for j, unit in enumerate(getattr(layout.cooling, kind)):
+            ref = getattr(unit, "feed", None)
+            if ref is not None and ref not in feedable:
+                col.add(
+                    ("cooling", kind, j, "feed"), _unknown(ref, feedable, "distribution element")
+                )
+
+
+def _check_power_refs(layout: s.Layout, power: dict, col: _Collector) -> None:
+    graph = nx.DiGraph()
+    sources = {c.id for c in (*layout.power.utilities, *layout.power.generators)}
+    for kind in POWER_KINDS[2:]:
+        for j, comp in enumerate(getattr(layout.power, kind)):
+            path = ("power", kind, j)
+            graph.add_node(comp.id)
+            if comp.upstream is None:
+                col.add(
+                    path, f"has no 'upstream': every {kind} entry must name the element feeding it"
+                )
+            for key in ("upstream", "alternate"):
+                ref = getattr(comp, key)
+                if ref is None:
+                    continue
+                if ref not in power:
+                    col.add((*path, key), _unknown(ref, power, "power element"))
+                elif ref == comp.id:
+                    col.add((*path, key), "an element cannot feed itself")
+                else:
+                    graph.add_edge(ref, comp.id)
+            if comp.alternate is not None and comp.alternate == comp.upstream:
+                col.add(
+                    (*path, "alternate"), "alternate is the same as upstream; name a second source"
+                )
+    where = {
+        c.id: ("power", k, j) for k in POWER_KINDS for j, c in enumerate(getattr(layout.power, k))
+    }
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        ring = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+        col.add((*where[cycle[0][1]], "upstream"), f"power chain has a cycle: {ring}")
+        return
+    _check_voltages(layout, power, sources, graph, where, col)
+
+
+def _check_voltages(layout, power, sources, graph, where, col) -> None:
+    """Each element's nominal voltage follows from its source and transformers; they must agree."""
+    v_kv: dict[str, float] = {}
+    for node in nx.topological_sort(graph):
+        kind, comp = power[node]
+        if node in sources:
+            v_kv[node] = comp.voltage_kv
+            continue
+        feeds = [r for r in (comp.upstream, comp.alternate) if r in v_kv]
+        if not feeds:
+            continue
+        v_in = v_kv[feeds[0]]
+        if kind == "transformers":
+            if abs(v_in - comp.v_primary_kv) > 0.1 * comp.v_primary_kv:
+                col.add(
+                    (*where[node], "v_primary_kv"),
+                    f"primary {comp.v_primary_kv} kV does not match the {v_in} kV of "
+                    f"upstream {feeds[0]!r} (allowed: within 10 %)",
+                )
+            v_kv[node] = comp.v_secondary_kv
+        else:
+            v_kv[node] = v_in
+        if len(feeds) == 2 and abs(v_kv[feeds[1]] - v_in) > 0.1 * v_in:
+            col.add(
+                (*where[node], "alternate"),
+                f"alternate {feeds[1]!r} is at {v_kv[feeds[1]]} kV but upstream is at {v_in} kV",
+            )
+
+
+def _unknown(ref: str, known: dict, what: str) -> str:
+    close = difflib.get_close_matches(ref, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} {ref!r}{hint}"
+
+
+def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) -> None:
+    halls_with_air = {c.hall for c in layout.cooling.crahs}
+    tcs_with_cdu = {c.loop for c in layout.cooling.cdus}
+    feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
+    for i, hall in enumerate(layout.halls):
+        rows = {r.id: r for r in hall.rows}
+        taken: dict[tuple[str, int], str] = {}
+        for j, rack in enumerate(hall.racks):
+            path = ("halls", i, "racks", j)
+            if rack.row not in rows:
+                col.add((*path, "row"), _unknown(rack.row, rows, f"row in hall {hall.id!r}"))
+            else:
+                key = (rack.row, rack.slot)
+                if key in taken:
+                    col.add(
+                        (*path, "slot"),
+                        f"row {rack.row!r} slot {rack.slot} is already taken by rack {taken[key]!r}",
+                    )
+                else:
+                    taken[key] = rack.id
+                x, y = _rack_xy(rows[rack.row], rack.slot)
+                if not (0 <= x <= hall.size_m[0] and 0 <= y <= hall.size_m[1]):
+                    col.add(
+                        (*path, "slot"),
+                        f"slot {rack.slot} of row {rack.row!r} puts the rack at ({x:.1f}, {y:.1f}) m, "
+                        f"outside the {hall.size_m[0]} x {hall.size_m[1]} m floor of hall {hall.id!r}",
+                    )
+            if rack.feed_a is None and rack.feed_b is None:
+                col.add(
+                    path, "rack has no power feed: set feed_a (and feed_b for dual-corded racks)"
+                )
+            for key in ("feed_a", "feed_b"):
+                ref = getattr(rack, key)
+                if ref is not None and ref not in feedable:
+                    col.add((*path, key), _unknown(ref, feedable, "distribution element"))
+            if rack.feed_a is not None and rack.feed_a == rack.feed_b:
+                col.add(
+                    (*path, "feed_b"),
+                    "feed_b is the same element as feed_a: no redundancy; omit feed_b",
+                )
+            if rack.liquid_fraction > 0:
+                if rack.liquid_loop is None:
+                    col.add(
+                        path,
+                        f"liquid_fraction is {rack.liquid_fraction} but no liquid_loop is named",
+                    )
+                elif rack.liquid_loop not in loops or loops[rack.liquid_loop].kind != "tcs":
+                    col.add(
+                        (*path, "liquid_loop"),
+                        _unknown(rack.liquid_loop, _of_kind(loops, "tcs"), "tcs loop"),
+                    )
+                elif rack.liquid_loop not in tcs_with_cdu:
+                    col.add(
+                        (*path, "liquid_loop"), f"loop {rack.liquid_loop!r} has no CDU serving it"
+                    )
+            if rack.liquid_fraction < 1 and hall.id not in halls_with_air and rack.power_kw > 0:
+                col.add(
+                    path,
+                    f"rack has no air cooling: {1 - rack.liquid_fraction:.0%} of its heat goes to air "
+                    f"but hall {hall.id!r} has no CRAH/CRAC",
+                )
+
+
+def _rack_xy(row: s.Row, slot: int) -> tuple[float, float]:
+    """Centre of a rack's footprint in hall coordinates."""
+    along = (slot + 0.5) * row.rack_width_m
+    if row.axis == "x":
+        return row.origin_m[0] + along, row.origin_m[1]
+    return row.origin_m[0], row.origin_m[1] + along
+
+
+def _of_kind(loops: dict, *kinds: str) -> dict:
+    return {k: v for k, v in loops.items() if v.kind in kinds}
+
+
+def _check_cooling(layout: s.Layout, loops: dict, col: _Collector) -> None:
+    halls = {h.id for h in layout.halls}
+    c = layout.cooling
+    water = _of_kind(loops, "facility", "chilled")
+
+    def ref(path, value, table, what):
+        if value is not None and value not in table:
+            col.add(path, _unknown(value, table, what))
+
+    for j, u in enumerate(c.crahs):
+        ref(("cooling", "crahs", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
+        if u.type == "crah" and u.loop is None:
+            col.add(
+                ("cooling", "crahs", j),
+                "a CRAH needs a chilled-water 'loop' (use type: crac for DX)",
+            )
+        ref(("cooling", "crahs", j, "loop"), u.loop, water, "chilled/facility loop")
+    for j, u in enumerate(c.cdus):
+        ref(("cooling", "cdus", j, "loop"), u.loop, _of_kind(loops, "tcs"), "tcs loop")
+        ref(("cooling", "cdus", j, "facility_loop"), u.facility_loop, water, "facility loop")
+        ref(("cooling", "cdus", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
+    for kind in ("pumps", "pipes"):
+        for j, u in enumerate(getattr(c, kind)):
+            ref(("cooling", kind, j, "loop"), u.loop, loops, "loop")
+    for j, u in enumerate(c.chillers):
+        ref(("cooling", "chillers", j, "loop"), u.loop, water, "chilled/facility loop")
+        ref(
+            ("cooling", "chillers", j, "condenser_loop"),
+            u.condenser_loop,
+            _of_kind(loops, "condenser"),
+            "condenser loop",
+        )
+    for kind in ("cooling_towers", "dry_coolers"):
+        for j, u in enumerate(getattr(c, kind)):
+            ref(
+                ("cooling", kind, j, "loop"),
+                u.loop,
+                _of_kind(loops, "facility", "chilled", "condenser"),
+                "loop",
+            )
+    sinks = {u.loop for u in (*c.chillers, *c.cooling_towers, *c.dry_coolers)}
+    users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
+    for j, loop in enumerate(c.loops):
+        if loop.kind != "tcs" and loop.id in users and loop.id not in sinks:
+            col.add(
+                ("cooling", "loops", j),
+                f"loop {loop.id!r} takes heat but no chiller, tower or dry cooler rejects it",
+            )
+
+
+# ------------------------------------------------------------------------ public
+
+
+def validate_data(data: Any, file: str = "<layout>") -> s.Layout:
+    """Validate parsed data (from `twin.layout.source`) into a `Layout`; raise `LayoutError`."""
+    col = _Collector(data, file, {})
+    if not isinstance(data, dict):
+        got = type(data).__name__ if data is not None else "nothing"
+        col.add(
+            (),
+            f"the top level must be a mapping (format_version, site, halls, power, ...); got {got}",
+        )
+        col.raise_if_any()
+    data = _copy(data)
+    col.doc = data
+    _expand_profiles(data, col)
+    layout = _schema_problems(data, col)
+    col.raise_if_any()
+    _cross_check(layout, col)
+    col.raise_if_any()
+    layout._source = file
+    return layout
+
+
+def _copy(node: Any) -> Any:
+    """Deep copy that keeps line information (profile expansion mutates the copy)."""
+    if isinstance(node, LDict):
+        out = LDict((k, _copy(v)) for k, v in node.items())
+        out.line, out.lines = node.line, dict(node.lines)
+        return out
+    if isinstance(node, LList):
+        out = LList(_copy(v) for v in node)
+        out.line, out.lines = node.line, list(node.lines)
+        return out
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy(v) for v in node]
+    return node

@@ -1,0 +1,190 @@
+"""Build the component DataFrames from a validated Layout.
+
+Columns carry units in their names. Geometry is resolved here once: racks get
+site coordinates (``x_m``, ``y_m``: footprint centre) and the unit vector of
+the direction their inlets face (``face_x``, ``face_y``); power elements get
+their nominal voltage ``v_kv`` from their source and transformers.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from twin.layout import Layout
+from twin.layout.validate import COOLING_KINDS, POWER_KINDS
+
+_DROP = {"profile", "battery", "position_m"}
+
+
+def _frame(items: list, columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per pydantic component, indexed by id, with positions split into x/y."""
+    rows = []
+    for item in items:
+        row = item.model_dump(by_alias=False)
+        pos = row.pop("position_m", None)
+        row["pos_x_m"], row["pos_y_m"] = pos if pos else (np.nan, np.nan)
+        for key in _DROP & row.keys():
+            row.pop(key)
+        rows.append(row)
+    if not rows:
+        cols = ["id"] + (columns or [])
+        return pd.DataFrame(columns=cols).set_index("id")
+    return pd.DataFrame(rows).set_index("id")
+
+
+def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """halls, rows and racks tables, with racks placed in site coordinates."""
+    halls, rows, racks = [], [], []
+    for hall in layout.halls:
+        halls.append(
+            {
+                "id": hall.id,
+                "name": hall.name or hall.id,
+                "building": hall.building or "",
+                "x0_m": hall.origin_m[0],
+                "y0_m": hall.origin_m[1],
+                "width_m": hall.size_m[0],
+                "depth_m": hall.size_m[1],
+                "height_m": hall.height_m,
+                "containment": hall.containment,
+                "ashrae_class": hall.ashrae_class,
+                "n_racks": len(hall.racks),
+            }
+        )
+        by_row = {}
+        for row in hall.rows:
+            by_row[row.id] = row
+            rows.append(
+                {
+                    "id": row.id,
+                    "hall": hall.id,
+                    "x0_m": hall.origin_m[0] + row.origin_m[0],
+                    "y0_m": hall.origin_m[1] + row.origin_m[1],
+                    "axis": row.axis,
+                    "facing": row.facing,
+                    "rack_width_m": row.rack_width_m,
+                    "rack_depth_m": row.rack_depth_m,
+                }
+            )
+        for rack in hall.racks:
+            row = by_row[rack.row]
+            along = (rack.slot + 0.5) * row.rack_width_m
+            sign = 1.0 if row.facing == "+" else -1.0
+            if row.axis == "x":
+                x, y, fx, fy = row.origin_m[0] + along, row.origin_m[1], 0.0, sign
+            else:
+                x, y, fx, fy = row.origin_m[0], row.origin_m[1] + along, sign, 0.0
+            racks.append(
+                {
+                    "id": rack.id,
+                    "hall": hall.id,
+                    "row": rack.row,
+                    "slot": rack.slot,
+                    "x_m": hall.origin_m[0] + x,
+                    "y_m": hall.origin_m[1] + y,
+                    "face_x": fx,
+                    "face_y": fy,
+                    "width_m": row.rack_width_m,
+                    "depth_m": row.rack_depth_m,
+                    "height_m": rack.height_m,
+                    "profile": rack.profile or "",
+                    "accelerator": rack.accelerator or "",
+                    "power_kw": rack.power_kw,
+                    "power_factor": rack.power_factor,
+                    "liquid_fraction": rack.liquid_fraction,
+                    "feed_a": rack.feed_a,
+                    "feed_b": rack.feed_b,
+                    "split_a": rack.split_a,
+                    "liquid_loop": rack.liquid_loop,
+                }
+            )
+    return (
+        pd.DataFrame(halls).set_index("id"),
+        pd.DataFrame(
+            rows,
+            columns=[
+                "id",
+                "hall",
+                "x0_m",
+                "y0_m",
+                "axis",
+                "facing",
+                "rack_width_m",
+                "rack_depth_m",
+            ],
+        ).set_index("id"),
+        pd.DataFrame(racks).set_index("id"),
+    )
+
+
+def power_tables(layout: Layout) -> dict[str, pd.DataFrame]:
+    """One table per power kind plus `power_nodes`: every element in feed order."""
+    out = {kind: _frame(getattr(layout.power, kind)) for kind in POWER_KINDS}
+    ups = out["ups"]
+    if len(ups):
+        batt = [u.battery for u in layout.power.ups]
+        ups["battery_chemistry"] = [b.chemistry if b else None for b in batt]
+        ups["battery_kwh"] = [b.energy_kwh if b else 0.0 for b in batt]
+        ups["battery_rated_time_h"] = [b.rated_time_h if b else np.nan for b in batt]
+        # Peukert exponent defaults by chemistry [REFERENCE 5: 1.03-1.08 LFP, 1.1-1.35 lead-acid]
+        ups["battery_peukert_k"] = [
+            (b.peukert_k or (1.05 if b.chemistry == "li-ion" else 1.2)) if b else np.nan
+            for b in batt
+        ]
+    out["power_nodes"] = _power_nodes(out)
+    return out
+
+
+def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All power elements in topological (source-first) order with nominal voltage and rating."""
+    parts = []
+    for kind in POWER_KINDS:
+        t = tables[kind]
+        part = pd.DataFrame(index=t.index)
+        part["kind"] = kind
+        part["upstream"] = t["upstream"] if "upstream" in t else None
+        part["alternate"] = t["alternate"] if "alternate" in t else None
+        if kind == "utilities":
+            part["rating_kva"] = t["capacity_mva"] * 1000.0 if len(t) else []
+        else:
+            part["rating_kva"] = t["rating_kva"] if len(t) else []
+        parts.append(part)
+    nodes = pd.concat(parts)
+    nodes = nodes.astype({"upstream": object, "alternate": object})
+    nodes = nodes.where(nodes.notna(), None)
+
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes.index)
+    for role in ("upstream", "alternate"):
+        sub = nodes[nodes[role].notna()]
+        g.add_edges_from(zip(sub[role], sub.index, strict=True))
+    order = list(nx.topological_sort(g))
+    nodes = nodes.loc[order]
+
+    v_kv = {}
+    src = {
+        **tables["utilities"]["voltage_kv"].to_dict(),
+        **tables["generators"]["voltage_kv"].to_dict(),
+    }
+    tx = tables["transformers"]
+    for node in order:
+        if node in src:
+            v_kv[node] = src[node]
+            continue
+        up = nodes.at[node, "upstream"] or nodes.at[node, "alternate"]
+        v_kv[node] = tx.at[node, "v_secondary_kv"] if node in tx.index else v_kv.get(up, np.nan)
+    nodes["v_kv"] = pd.Series(v_kv)
+    depth = {}
+    for node in order:
+        up = nodes.at[node, "upstream"]
+        depth[node] = depth[up] + 1 if up in depth else 0
+    nodes["depth"] = pd.Series(depth)
+    nodes.index.name = "id"
+    return nodes
+
+
+def cooling_tables(layout: Layout) -> dict[str, pd.DataFrame]:
+    """One table per cooling kind."""
+    return {kind: _frame(getattr(layout.cooling, kind)) for kind in COOLING_KINDS}
