@@ -134,10 +134,10 @@ class Twin:
     def unfed_racks(self, failed: set[str] | frozenset[str] = frozenset()) -> pd.Index:
         """Racks with no live feed when `failed` components are out (alternates take over)."""
         live = self.live_power_nodes(failed)
+        live = live.to_dict()
         fed = np.zeros(len(self.racks), dtype=bool)
         for col in ("feed_a", "feed_b"):
-            ids = self.racks[col]
-            fed |= ids.map(live).fillna(False).to_numpy(dtype=bool)
+            fed |= np.array([live.get(i, False) for i in self.racks[col]], dtype=bool)
         fed &= ~self.racks.index.isin(list(failed))
         return self.racks.index[~fed]
 
