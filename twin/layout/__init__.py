@@ -13,7 +13,7 @@ from twin.layout.source import parse_bytes, read_file
 from twin.layout.validate import validate_data
 from twin.layout.write import dump, save
 
-__all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save"]
+__all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save", "validate_data"]
 
 
 def load(path: str | Path) -> Layout:
