@@ -1,0 +1,330 @@
+"""Steady-state AC solve of the power chain: flows, voltages, losses, loading, redundancy.
+
+`solve_power(twin, scenario)` returns `Results` with
+- `res_bus`: vm_pu, va_degree, v_kv per power element bus (NaN when dead);
+- `res_power`: p_kw/q_kvar drawn from the feeder (cable included; for a
+  source, what it delivers), p_out_kw/q_out_kvar leaving the bus, i_ka,
+  loading_pct, loss_kw (the element), loss_cable_kw (its feeder cable),
+  live, fed_from; plus the design check it_kw, failover_it_kw,
+  failover_loading_pct, headroom_pct;
+- `res_rack`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, fed.
+
+Modelling (details in `twin.solve.power_model`): utilities and generators
+are stiff 1.0 pu sources (sc_mva is for fault studies, not load flow);
+double-conversion UPS outputs are 1.0 pu voltage sources drawing P + loss at
+unity pf; racks are constant-power loads per cord; an element whose upstream
+is dead transfers to its `alternate` (ATS/STS/generator) over the same cable
+data. Loading is current against rated current at nominal voltage (what
+pandapower reports); sources report apparent power against capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import ScenarioError
+from twin.model.scenario import Scenario
+from twin.solve.power_model import (
+    KINDS,
+    PDU,
+    S_BASE_KVA,
+    SRC_GEN,
+    SRC_UTIL,
+    TX,
+    UPS,
+    PowerModel,
+    power_model,
+)
+from twin.solve.power_sweep import Flow, levels_of, sweep
+from twin.solve.results import Results, violations_frame
+
+V_MIN_PU = 0.95
+"""Undervoltage limit [est: ANSI C84.1 range A service voltage, -5 %]."""
+EXTRA_LOAD_PF = 0.9
+"""Power factor of `extra_loads_kw` (fans, pumps, compressors on VFDs) [est]."""
+OVERLOAD_PCT = 100.0
+
+__all__ = ["EXTRA_LOAD_PF", "V_MIN_PU", "solve_power"]
+
+
+def liveness(m: PowerModel, failed: np.ndarray) -> np.ndarray:
+    """Elements with a live source over upstream or alternate (fixpoint by depth level)."""
+    live = np.zeros(m.n, dtype=bool)
+    has_up, has_alt = m.up >= 0, m.alt >= 0
+    for _ in range(m.n_levels + 1):
+        new = ~failed & (m.is_source | (has_up & live[m.up]) | (has_alt & live[m.alt]))
+        if np.array_equal(new, live):
+            break
+        live = new
+    return live
+
+
+def rack_scale(m: PowerModel, scenario: Scenario) -> np.ndarray:
+    """Factor on each rack's design power: a rack's own entry wins over ``"*"``."""
+    scale = np.full(len(m.rack_ids), float(scenario.load_scale.get("*", 1.0)))
+    own = {k: v for k, v in scenario.load_scale.items() if k != "*"}
+    if own:
+        idx = m.rack_pos.reindex(list(own)).to_numpy()
+        ok = ~np.isnan(idx)
+        scale[idx[ok].astype(np.int64)] = np.array(list(own.values()), dtype=float)[ok]
+    return scale
+
+
+def _accumulate(values: np.ndarray, parent: np.ndarray, levels: list[np.ndarray]) -> np.ndarray:
+    """Sum node values over their subtree in the active forest."""
+    acc = values.astype(float).copy()
+    n = len(acc)
+    for idx in reversed(levels):
+        acc += np.bincount(parent[idx], acc[idx], n)
+    return acc
+
+
+def _depth(n: int, levels: list[np.ndarray]) -> np.ndarray:
+    depth = np.zeros(n, dtype=np.int64)
+    for d, idx in enumerate(levels, start=1):
+        depth[idx] = d
+    return depth
+
+
+def _common_ancestor(a, b, parent, depth, n_levels) -> np.ndarray:
+    """Lowest common ancestor of node pairs (a, b) in the active forest, -1 if none."""
+    a, b = a.copy(), b.copy()
+    for _ in range(n_levels + 1):
+        up_a = depth[a] > depth[b]
+        up_b = depth[b] > depth[a]
+        a = np.where(up_a, parent[a], a)
+        b = np.where(up_b, parent[b], b)
+    for _ in range(n_levels + 1):
+        diff = (a != b) & (a >= 0) & (b >= 0)
+        if not diff.any():
+            break
+        a = np.where(diff, parent[a], a)
+        b = np.where(diff, parent[b], b)
+    return np.where(a == b, a, -1)
+
+
+def solve_power(
+    twin, scenario: Scenario | None = None, extra_loads_kw: pd.Series | None = None
+) -> Results:
+    """Solve the power chain of `twin` in `scenario`; `extra_loads_kw` adds kW at element ids.
+
+    Extra loads (e.g. cooling plant power) draw at `EXTRA_LOAD_PF`.
+    """
+    scenario = scenario or Scenario()
+    m = power_model(twin)
+    n = m.n
+    oos = scenario.out_of_service
+    failed = m.ids.isin(list(oos)) if oos else np.zeros(n, dtype=bool)
+    live = liveness(m, failed)
+    up_ok = (m.up >= 0) & live[m.up]
+    alt_ok = (m.alt >= 0) & live[m.alt]
+    parent = np.where(live & ~m.is_source, np.where(up_ok, m.up, np.where(alt_ok, m.alt, -1)), -1)
+    is_root = m.is_source & live
+
+    # racks: A/B sharing, 100 % on the surviving cord
+    p_rack = m.rack_p_kw * rack_scale(m, scenario)
+    if oos:
+        p_rack = np.where(m.rack_ids.isin(list(oos)), 0.0, p_rack)
+    live_a = (m.rack_a >= 0) & live[m.rack_a]
+    live_b = (m.rack_b >= 0) & live[m.rack_b]
+    share_a = np.where(live_a & live_b, m.rack_split_a, live_a.astype(float))
+    share_b = np.where(live_b, 1.0 - share_a, 0.0)
+    pa, pb = p_rack * share_a, p_rack * share_b
+    p_node = np.bincount(m.rack_a[live_a], pa[live_a], n) + np.bincount(
+        m.rack_b[live_b], pb[live_b], n
+    )
+    q_node = np.bincount(m.rack_a[live_a], (pa * m.rack_tan_phi)[live_a], n) + np.bincount(
+        m.rack_b[live_b], (pb * m.rack_tan_phi)[live_b], n
+    )
+    it_node = p_node.copy()
+    extra = np.zeros(n)
+    if extra_loads_kw is not None and len(extra_loads_kw):
+        where = m.pos.reindex(extra_loads_kw.index)
+        if where.isna().any():
+            bad = ", ".join(map(str, extra_loads_kw.index[where.isna().to_numpy()]))
+            raise ScenarioError(f"extra load at unknown power element(s): {bad}")
+        extra = np.bincount(where.to_numpy(dtype=np.int64), extra_loads_kw.to_numpy(float), n)
+        extra = np.where(live, extra, 0.0)
+    tan_extra = np.sqrt(1 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF
+    s_load = ((p_node + extra) + 1j * (q_node + extra * tan_extra)) / S_BASE_KVA
+    s_load = np.where(live, s_load, 0j)
+
+    flow = sweep(m, parent, is_root, s_load)
+    levels = levels_of(parent, is_root, m.n_levels)
+    failed_rack = m.rack_ids.isin(list(oos)) if oos else np.zeros(len(m.rack_ids), bool)
+    fed = (live_a | live_b) & ~failed_rack
+    res_power = _res_power(m, flow, live, parent, is_root)
+    design = _design(m, parent, levels, live_a, live_b, p_rack, it_node, res_power["loading_pct"])
+    res_power = res_power.join(design)
+    res_bus = pd.DataFrame(
+        {
+            "vm_pu": np.where(live, np.abs(flow.v), np.nan),
+            "va_degree": np.where(live, np.degrees(np.angle(flow.v)), np.nan),
+        },
+        index=m.ids,
+    )
+    res_bus["v_kv"] = res_bus["vm_pu"] * m.v_kv
+    res_rack = pd.DataFrame(
+        {
+            "p_a_kw": pa,
+            "p_b_kw": pb,
+            "q_a_kvar": pa * m.rack_tan_phi,
+            "q_b_kvar": pb * m.rack_tan_phi,
+            "p_kw": pa + pb,
+            "live_a": live_a,
+            "live_b": live_b,
+            "fed": fed,
+        },
+        index=m.rack_ids,
+    )
+    kpis = _kpis(twin, m, flow, res_power, res_rack, extra, failed_rack)
+    out = Results(scenario=scenario.name, kpis=kpis)
+    out.add(
+        {"res_bus": res_bus, "res_power": res_power, "res_rack": res_rack},
+        _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis),
+    )
+    return out
+
+
+def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
+    sb = S_BASE_KVA
+    src = m.is_source
+    s_draw = np.where(src, f.s_out, f.s_in) * sb
+    vm = np.abs(f.v)
+    i_pu = np.where(src, np.abs(f.s_out) / np.maximum(vm, 1e-12), np.abs(f.i_el))
+    loading = np.where(src, np.abs(f.s_out) * sb / m.rating_kva, i_pu / m.i_rated_pu) * 100.0
+    fed_from = pd.Series(m.ids[np.maximum(parent, 0)], index=m.ids).where(parent >= 0, None)
+    fed_from[is_root] = m.ids[is_root]
+    return pd.DataFrame(
+        {
+            "kind": np.array(KINDS, dtype=object)[m.kind],
+            "p_kw": s_draw.real,
+            "q_kvar": s_draw.imag,
+            "p_out_kw": f.s_out.real * sb,
+            "q_out_kvar": f.s_out.imag * sb,
+            "i_ka": np.where(live, i_pu * sb / 1000.0 / (np.sqrt(3.0) * m.v_kv), 0.0),
+            "loading_pct": np.where(live, loading, 0.0),
+            "loss_kw": f.loss_el * sb,
+            "loss_cable_kw": f.loss_cable * sb,
+            "vm_pu": np.where(live, vm, np.nan),
+            "live": live,
+            "fed_from": fed_from.to_numpy(dtype=object),
+        },
+        index=m.ids,
+    )
+
+
+def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.DataFrame:
+    """Loading if every rack below an element moved all its load onto this side.
+
+    First-order: the present loading scaled by IT carried under failover over IT
+    carried now (losses scale with it only approximately); with no IT now, the
+    failover IT over rating. The N-1 sweep solves each failure exactly.
+    """
+    n = m.n
+    depth = _depth(n, levels)
+    full_a = np.bincount(m.rack_a[live_a], p_rack[live_a], n)
+    full_b = np.bincount(m.rack_b[live_b], p_rack[live_b], n)
+    both = live_a & live_b
+    lca = _common_ancestor(m.rack_a[both], m.rack_b[both], parent, depth, m.n_levels)
+    has = lca >= 0
+    common = np.bincount(lca[has], p_rack[both][has], n)
+    fail_it = _accumulate(full_a + full_b - common, parent, levels)
+    now_it = _accumulate(it_node, parent, levels)
+    loading = loading.to_numpy()
+    pf_rating = m.rating_kva
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fl = np.where(now_it > 1e-9, loading * fail_it / now_it, fail_it / pf_rating * 100.0)
+    return pd.DataFrame(
+        {
+            "it_kw": now_it,
+            "failover_it_kw": fail_it,
+            "failover_loading_pct": fl,
+            "headroom_pct": 100.0 - fl,
+        },
+        index=m.ids,
+    )
+
+
+def _kpis(twin, m, f: Flow, res_power, res_rack, extra, failed_rack) -> dict[str, float]:
+    kind = m.kind
+    loss = res_power["loss_kw"].to_numpy()
+    cable = res_power["loss_cable_kw"].to_numpy()
+    src_p = res_power["p_kw"].to_numpy()
+    live = res_power["live"].to_numpy()
+    unfed = ~res_rack["fed"].to_numpy() & ~failed_rack
+    fl = res_power["failover_loading_pct"].to_numpy()
+    it_kw = float(res_rack["p_kw"].sum())
+    worst_fail = float(np.nanmax(np.where(m.is_source, np.nan, fl), initial=0.0)) if m.n else 0.0
+    return {
+        "it_kw": it_kw,
+        "it_unserved_kw": float((twin.racks["power_kw"].to_numpy() * unfed).sum()),
+        "extra_kw": float(extra.sum()),
+        "facility_kw": float(src_p[m.is_source].sum()),
+        "utility_kw": float(src_p[kind == SRC_UTIL].sum()),
+        "generator_kw": float(src_p[kind == SRC_GEN].sum()),
+        "losses_kw": float(loss.sum() + cable.sum()),
+        "loss_transformers_kw": float(loss[kind == TX].sum()),
+        "loss_ups_kw": float(loss[kind == UPS].sum()),
+        "loss_pdus_kw": float(loss[kind == PDU].sum()),
+        "loss_cables_kw": float(cable.sum()),
+        "max_loading_pct": float(res_power["loading_pct"][~m.is_source].max()) if m.n else 0.0,
+        "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
+        "max_failover_loading_pct": worst_fail,
+        "it_headroom_kw": it_kw * (100.0 / worst_fail - 1.0) if worst_fail > 0 else np.inf,
+        "unfed_racks": float(unfed.sum()),
+        "power_sweeps": float(f.sweeps),
+    }
+
+
+def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.DataFrame:
+    rows = []
+    src = m.is_source
+    lp = res_power["loading_pct"]
+    for cid, val in lp[(~src) & (lp > OVERLOAD_PCT)].items():
+        rows.append(
+            _v(cid, "overload", val, OVERLOAD_PCT, "%", f"{cid} loaded {val:.1f} % of rating")
+        )
+    for cid, val in lp[src & (lp > OVERLOAD_PCT)].items():
+        rows.append(
+            _v(
+                cid,
+                "over_capacity",
+                val,
+                OVERLOAD_PCT,
+                "%",
+                f"source {cid} at {val:.1f} % of capacity",
+            )
+        )
+    vm = res_bus["vm_pu"]
+    for cid, val in vm[vm < V_MIN_PU].items():
+        rows.append(_v(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
+    unfed = res_rack.index[~res_rack["fed"].to_numpy() & ~failed_rack]
+    for cid in unfed:
+        kw = float(twin.racks.at[cid, "power_kw"])
+        rows.append(_v(cid, "unfed", kw, 0.0, "kW", f"rack {cid} has no live feed"))
+    grid_kw = twin.layout.site.grid_mw * 1000.0
+    if kpis["utility_kw"] > grid_kw:
+        rows.append(
+            _v(
+                "site",
+                "grid_limit",
+                kpis["utility_kw"],
+                grid_kw,
+                "kW",
+                "utility draw above grid connection",
+            )
+        )
+    return violations_frame(rows)
+
+
+def _v(component, kind, value, limit, unit, message) -> dict:
+    return {
+        "component": component,
+        "kind": kind,
+        "value": float(value),
+        "limit": float(limit),
+        "unit": unit,
+        "message": message,
+    }
