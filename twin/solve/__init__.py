@@ -5,4 +5,16 @@
 
 from twin.solve.results import Results, violations_frame
 
-__all__ = ["Results", "violations_frame"]
+
+def run(twin, scenario=None, **kw) -> Results:
+    """The coupled solve of `twin` in `scenario`; for now the power chain.
+
+    Keyword arguments go to `twin.solve.power.solve_power` (e.g. `extra_loads_kw`).
+    """
+    from twin.model.scenario import Scenario
+    from twin.solve.power import solve_power
+
+    return solve_power(twin, scenario or Scenario(), **kw)
+
+
+__all__ = ["Results", "run", "violations_frame"]

@@ -1,0 +1,34 @@
+"""`twin export PATH --to pandapower -o net.json [--fail ID ...]`: the solved power chain for a peer tool."""
+
+from __future__ import annotations
+
+from twin.model import Twin
+
+FORMATS = ("pandapower",)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="export the solved power chain (pandapower JSON)")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--to", choices=FORMATS, default="pandapower", help="target format")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
+    p.add_argument("--fail", nargs="+", default=[], metavar="ID", help="components out of service")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from twin.cli.solve import scenario_from
+
+    twin = Twin.load(args.path)
+    scenario = scenario_from(args, twin)
+    import pandapower as pp
+
+    from twin.interop.pandapower import to_pandapower
+
+    net = to_pandapower(twin, scenario)
+    pp.to_json(net, args.output)
+    print(
+        f"{args.output}: pandapower net, {len(net.bus)} buses, {len(net.line)} lines, "
+        f"{len(net.trafo)} trafos, {len(net.load)} loads, {len(net.ext_grid)} ext_grids"
+    )
+    return 0

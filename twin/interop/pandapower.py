@@ -1,0 +1,300 @@
+"""Export the power chain of one solved state as a pandapower network, and run it.
+
+The export is built to be the same physics as `twin.solve.power`, so that
+pandapower's Newton-Raphson `runpp` is an independent check of the sweep:
+
+- each live power element is a bus (`name` = element id); a feeder cable
+  is a line from the parent's bus to a terminal bus `"<id>:in"`;
+- a transformer is a trafo with vkr = pk_pct and vk = |r + jx| (so its series
+  loss is Pk x^2), no magnetising branch in the trafo, and its no-load loss
+  P0 as a shunt conductance (p_mw at 1.0 pu) on its primary terminal;
+- a PDU is a line of resistance R (x = 0) losing loss_pct at rated current;
+- switchgear and eco-mode UPS bypasses are closed bus-bus switches;
+- a double-conversion UPS splits the network: its output bus has its own
+  ext_grid at 1.0 pu (the inverter), its input terminal a load P_out + loss at
+  unity pf. `runpp_twin` recomputes that load from pandapower's own output
+  flow with the UPS loss curve until it settles, so nothing of the twin's
+  solution is fed back except the rack loads;
+- racks are two loads (one per live cord) with the solved A/B shares
+  (PEERS.md: never one bus joining both trees); only the live forest of the
+  solved state is exported (dead elements and transfers already resolved).
+
+`net["twin_element"]` maps element ids to the pandapower rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from twin.model.scenario import Scenario
+from twin.solve.power import EXTRA_LOAD_PF, solve_power
+from twin.solve.power_model import PDU, S_BASE_KVA, SWG, TX, UPS, power_model
+
+try:
+    import numba  # noqa: F401
+
+    _HAS_NUMBA = True
+except ImportError:  # pandapower runs without it, slower
+    _HAS_NUMBA = False
+
+MAP_COLUMNS = [
+    "kind",
+    "bus",
+    "terminal",
+    "line",
+    "trafo",
+    "pdu_line",
+    "shunt",
+    "ups_load",
+    "ups_grid",
+]
+
+
+def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_loads_kw=None):
+    """A pandapower net of the live power chain in `scenario`, loaded as solved."""
+    scenario = scenario or Scenario()
+    if results is None:
+        results = solve_power(twin, scenario, extra_loads_kw=extra_loads_kw)
+    m = power_model(twin)
+    res = results["res_power"]
+    live = res["live"].to_numpy()
+    parent = m.pos.reindex(res["fed_from"]).fillna(-1).to_numpy(np.int64)
+    parent = np.where(m.is_source, -1, parent)
+    ids = m.ids.to_numpy()
+
+    net = pp.create_empty_network(name=f"{twin.name}: {scenario.name}", sn_mva=S_BASE_KVA / 1000)
+    bus = np.full(m.n, -1, dtype=np.int64)
+    bus[live] = pp.create_buses(net, int(live.sum()), vn_kv=m.v_kv[live], name=ids[live])
+    emap = pd.DataFrame(-1, index=m.ids, columns=MAP_COLUMNS[1:])
+    emap.insert(0, "kind", res["kind"])
+    emap["bus"] = bus
+
+    roots = np.flatnonzero(live & m.is_source)
+    for i in roots:
+        pp.create_ext_grid(net, bus[i], vm_pu=1.0, name=ids[i])
+
+    br = np.flatnonzero(live & ~m.is_source)
+    has_cable = np.abs(m.zc_ohm[br]) > 0
+    term = bus[parent[br]].copy()
+    cab = br[has_cable]
+    if len(cab):
+        tb = pp.create_buses(
+            net, len(cab), vn_kv=m.v_kv[parent[cab]], name=[f"{i}:in" for i in ids[cab]]
+        )
+        i_r = m.rating_kva[cab] / (np.sqrt(3) * m.v_kv[parent[cab]]) / 1000.0
+        lines = pp.create_lines_from_parameters(
+            net, bus[parent[cab]], tb, length_km=1.0, r_ohm_per_km=m.zc_ohm[cab].real,
+            x_ohm_per_km=m.zc_ohm[cab].imag, c_nf_per_km=0.0, max_i_ka=i_r,
+            name=[f"cable:{i}" for i in ids[cab]],
+        )  # fmt: skip
+        term[has_cable] = tb
+        emap.loc[ids[cab], "line"] = lines
+    emap.loc[ids[br], "terminal"] = term
+    tpos = pd.Series(term, index=br)
+
+    tx = br[m.kind[br] == TX]
+    if len(tx):
+        zpu = m.z_el[tx] * m.rating_kva[tx] / S_BASE_KVA
+        t = twin.transformers.loc[ids[tx]]
+        trafos = pp.create_transformers_from_parameters(
+            net, tpos[tx].to_numpy(), bus[tx], sn_mva=m.rating_kva[tx] / 1000.0,
+            vn_hv_kv=t["v_primary_kv"].to_numpy(), vn_lv_kv=t["v_secondary_kv"].to_numpy(),
+            vkr_percent=zpu.real * 100.0, vk_percent=np.abs(zpu) * 100.0, pfe_kw=0.0,
+            i0_percent=0.0, name=ids[tx],
+        )  # fmt: skip
+        emap.loc[ids[tx], "trafo"] = trafos
+        p0 = m.g0[tx] * S_BASE_KVA / 1000.0
+        for i, b, p in zip(ids[tx], tpos[tx], p0, strict=True):
+            emap.at[i, "shunt"] = pp.create_shunt(net, b, q_mvar=0.0, p_mw=p, name=f"p0:{i}")
+
+    pdu = br[m.kind[br] == PDU]
+    if len(pdu):
+        r_ohm = m.z_el[pdu].real * m.v_kv[pdu] ** 2 / (S_BASE_KVA / 1000.0)
+        lines = pp.create_lines_from_parameters(
+            net, tpos[pdu].to_numpy(), bus[pdu], length_km=1.0, r_ohm_per_km=r_ohm,
+            x_ohm_per_km=0.0, c_nf_per_km=0.0,
+            max_i_ka=m.rating_kva[pdu] / (np.sqrt(3) * m.v_kv[pdu]) / 1000.0,
+            name=[f"pdu:{i}" for i in ids[pdu]],
+        )  # fmt: skip
+        emap.loc[ids[pdu], "pdu_line"] = lines
+
+    is_ups = m.kind[br] == UPS
+    dc = br[is_ups & m.ups_dc[br]]
+    through = br[(m.kind[br] == SWG) | (is_ups & ~m.ups_dc[br])]
+    if len(through):
+        pp.create_switches(net, tpos[through].to_numpy(), bus[through], et="b", closed=True)
+    ups = br[is_ups]
+    if len(ups):
+        p_in = (
+            res["loss_kw"].to_numpy()[ups]
+            + np.where(m.ups_dc[ups], res["p_out_kw"].to_numpy()[ups], 0)
+        ) / 1000
+        loads = pp.create_loads(
+            net, tpos[ups].to_numpy(), p_mw=p_in, q_mvar=0.0, name=[f"ups:{i}" for i in ids[ups]]
+        )
+        emap.loc[ids[ups], "ups_load"] = loads
+    for i in dc:
+        emap.at[ids[i], "ups_grid"] = pp.create_ext_grid(
+            net, bus[i], vm_pu=1.0, name=f"ups_out:{ids[i]}"
+        )
+
+    _rack_loads(net, twin, m, results["res_rack"], bus)
+    if extra_loads_kw is not None and len(extra_loads_kw):
+        ex = extra_loads_kw.groupby(level=0).sum()
+        ex = ex[live[m.pos[ex.index].to_numpy()]]
+        q = ex * np.sqrt(1 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF
+        pp.create_loads(net, bus[m.pos[ex.index].to_numpy()], p_mw=ex.to_numpy() / 1000, q_mvar=q.to_numpy() / 1000,
+                        name=[f"extra:{i}" for i in ex.index])  # fmt: skip
+    ups_par = twin.ups.reindex(m.ids[m.kind == UPS])
+    emap["rating_kva"] = m.rating_kva
+    emap["v_kv"] = m.v_kv
+    for c in ("loss_noload", "loss_prop", "loss_square"):
+        emap[c] = ups_par[c].reindex(m.ids).fillna(0.0).to_numpy() if len(ups_par) else 0.0
+    emap["ups_dc"] = m.ups_dc
+    net["twin_element"] = emap
+    return net
+
+
+def _rack_loads(net, twin, m, res_rack, bus) -> None:
+    """One load per live cord carrying its solved share."""
+    for cord, feed in (("a", m.rack_a), ("b", m.rack_b)):
+        p = res_rack[f"p_{cord}_kw"].to_numpy()
+        on = (feed >= 0) & res_rack[f"live_{cord}"].to_numpy() & (p > 0)
+        if on.any():
+            pp.create_loads(
+                net, bus[feed[on]], p_mw=p[on] / 1000.0,
+                q_mvar=res_rack[f"q_{cord}_kvar"].to_numpy()[on] / 1000.0,
+                name=[f"rack:{r}:{cord.upper()}" for r in res_rack.index[on]],
+            )  # fmt: skip
+
+
+def bus_outflow_mva(net) -> pd.Series:
+    """Complex power (MVA) leaving each bus downstream: line from-ends, trafo HV sides, loads, shunts.
+
+    The export always orients branches away from the source, so this is the
+    power an element's bus passes on.
+    """
+    s = np.zeros(len(net.bus), complex)
+    pos = pd.Series(np.arange(len(net.bus)), index=net.bus.index)
+
+    def add(buses, p, q):
+        b = pos[np.asarray(buses)].to_numpy()
+        np.add.at(
+            s, b, np.nan_to_num(np.asarray(p, float)) + 1j * np.nan_to_num(np.asarray(q, float))
+        )
+
+    add(net.line.from_bus, net.res_line.p_from_mw, net.res_line.q_from_mvar)
+    add(net.trafo.hv_bus, net.res_trafo.p_hv_mw, net.res_trafo.q_hv_mvar)
+    add(net.load.bus, net.res_load.p_mw, net.res_load.q_mvar)
+    add(net.shunt.bus, net.res_shunt.p_mw, net.res_shunt.q_mvar)
+    return pd.Series(s, index=net.bus.index)
+
+
+def _ups_update(net) -> float:
+    """Set each UPS input load from pandapower's own output flow; return the largest change (MW)."""
+    em = net["twin_element"]
+    u = em[em["ups_load"] >= 0]
+    if not len(u):
+        return 0.0
+    out = bus_outflow_mva(net)
+    s_out = out[u["bus"].to_numpy()].to_numpy()
+    vm = net.res_bus.vm_pu[u["bus"].to_numpy()].to_numpy()
+    rating_mva = u["rating_kva"].to_numpy() / 1000.0
+    x = np.abs(s_out) / vm / rating_mva
+    loss = rating_mva * (u["loss_noload"] + u["loss_prop"] * x + u["loss_square"] * x**2).to_numpy()
+    p_new = loss + np.where(u["ups_dc"].to_numpy(bool), s_out.real, 0.0)
+    li = u["ups_load"].to_numpy()
+    change = float(np.abs(net.load.loc[li, "p_mw"].to_numpy() - p_new).max())
+    net.load.loc[li, "p_mw"] = p_new
+    return change
+
+
+def runpp_twin(net, tol_mw: float = 1e-9, max_iter: int = 20, fresh: bool = False, **kw) -> int:
+    """`pp.runpp`, repeated until each UPS input load matches its output through the loss curve.
+
+    `fresh` first zeroes the UPS input loads the export carried over from the
+    twin, so the result owes nothing to the twin's solution but the rack
+    loads. Returns the number of runpp calls. Keyword arguments go to runpp.
+    """
+    if fresh:
+        em = net["twin_element"]
+        net.load.loc[em.loc[em["ups_load"] >= 0, "ups_load"].to_numpy(), "p_mw"] = 0.0
+    kw.setdefault("tolerance_mva", 1e-10)
+    kw.setdefault("init", "flat")  # x = 0 PDU lines break the DC start
+    kw.setdefault("numba", _HAS_NUMBA)
+    for k in range(1, max_iter + 1):
+        pp.runpp(net, **kw)
+        if _ups_update(net) < tol_mw:
+            return k
+    return max_iter
+
+
+def element_results(net) -> pd.DataFrame:
+    """pandapower's solution per twin element: vm_pu, p_out_kw, q_out_kvar, loading_pct, loss_kw.
+
+    Loading: pandapower's own trafo and PDU-line loading; for other elements
+    the current leaving the bus against rated current, for sources the ext_grid
+    apparent power against rating.
+    """
+    em = net["twin_element"]
+    em = em[em["bus"] >= 0]
+    out = bus_outflow_mva(net)
+    b = em["bus"].to_numpy()
+    s = out[b].to_numpy()
+    vm = net.res_bus.vm_pu[b].to_numpy()
+    loading = np.abs(s) / vm / (em["rating_kva"].to_numpy() / 1000.0) * 100.0
+    df = pd.DataFrame(
+        {
+            "vm_pu": vm,
+            "p_out_kw": s.real * 1000,
+            "q_out_kvar": s.imag * 1000,
+            "loading_pct": loading,
+        },
+        index=em.index,
+    )
+    names = net.ext_grid["name"]
+    is_src = names.isin(em.index[em["kind"].isin(["utilities", "generators"])]).to_numpy()
+    if is_src.any():
+        eg = net.res_ext_grid[is_src]
+        rating = em.loc[names[is_src], "rating_kva"].to_numpy() / 1000.0
+        df.loc[names[is_src], "loading_pct"] = (
+            np.hypot(eg.p_mw, eg.q_mvar).to_numpy() / rating * 100
+        )
+    tr = em[em["trafo"] >= 0]
+    df.loc[tr.index, "loading_pct"] = net.res_trafo.loading_percent[tr["trafo"]].to_numpy()
+    pl = em[em["pdu_line"] >= 0]
+    df.loc[pl.index, "loading_pct"] = net.res_line.loading_percent[pl["pdu_line"]].to_numpy()
+    loss = np.zeros(len(em))
+    loss += _pick(net.res_trafo.pl_mw, em["trafo"]) + _pick(net.res_shunt.p_mw, em["shunt"])
+    loss += _pick(net.res_line.pl_mw, em["pdu_line"])
+    ups_in = _pick(net.load.p_mw, em["ups_load"])
+    loss += np.where(
+        em["ups_dc"].to_numpy(bool),
+        ups_in - np.where(em["ups_load"] >= 0, df["p_out_kw"] / 1000, 0),
+        ups_in,
+    )
+    df["loss_kw"] = loss * 1000
+    df["loss_cable_kw"] = _pick(net.res_line.pl_mw, em["line"]) * 1000
+    return df
+
+
+def _pick(values: pd.Series, rows: pd.Series) -> np.ndarray:
+    """values[rows] where rows >= 0, else 0."""
+    r = rows.to_numpy()
+    out = np.zeros(len(r))
+    ok = r >= 0
+    out[ok] = values.loc[r[ok]].to_numpy()
+    return out
+
+
+def totals_kw(net) -> dict[str, float]:
+    """facility_kw (real sources' ext_grids) and losses_kw from a solved export."""
+    em = net["twin_element"]
+    el = element_results(net)
+    src = net.ext_grid.name.isin(em.index[em["kind"].isin(["utilities", "generators"])])
+    return {
+        "facility_kw": float(net.res_ext_grid.p_mw[src].sum() * 1000),
+        "losses_kw": float(el["loss_kw"].sum() + el["loss_cable_kw"].sum()),
+    }
