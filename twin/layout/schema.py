@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 FORMAT_VERSION = 1
 
@@ -324,6 +324,111 @@ class Hall(Strict):
     racks: list[Rack] = Field(default_factory=list)
 
 
+# -------------------------------------------------------------------- economics
+
+
+class Accelerator(Strict):
+    """One rack type's inference throughput, power curve and cost (the `accelerators:` catalogue).
+
+    Throughput at a rack power fraction s = P / P_design (a power cap, or
+    `load_scale`): ``((s - idle_fraction) / (1 - idle_fraction)) ** throughput_exponent``
+    of `throughput_tokens_s`, or linear interpolation of `curve` when given.
+    """
+
+    model: str = Field(min_length=1, description="model and serving setting the throughput is for")
+    throughput_tokens_s: Annotated[float, Field(gt=0, le=1e12)] = Field(
+        description="tokens/s per rack at full design power"
+    )
+    power_kw: Kw | None = Field(
+        default=None,
+        description="rack IT power the throughput and capex are given at; a rack of other "
+        "design power scales both linearly (more or fewer accelerators); none = per rack as laid out",
+    )
+    source: str | None = Field(default=None, description="citation for the throughput figure")
+    user_estimate: bool = Field(False, description="true when the figures are the user's estimate")
+    idle_fraction: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.25, description="rack power with no tokens served, fraction of design power [est]"
+    )
+    throughput_exponent: Annotated[float, Field(gt=0, le=3)] = Field(
+        0.5,
+        description="alpha in throughput ~ ((s - idle) / (1 - idle))**alpha; DVFS cube law gives "
+        "1/3 for compute, memory-bound decode less [est, see twin.metrics.catalogue]",
+    )
+    curve: list[tuple[Fraction, Fraction]] | None = Field(
+        default=None,
+        description="(power fraction, throughput fraction) points, increasing, ending at (1, 1); "
+        "replaces the exponent law",
+    )
+    capex_usd: NonNeg = Field(0.0, description="purchase cost per rack (at power_kw), USD")
+    lifetime_years: Annotated[float, Field(gt=0, le=30)] = Field(
+        5.0, description="straight-line depreciation period of the rack [est: 5-6 y server life]"
+    )
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Accelerator:
+        if not (self.source and self.source.strip()) and not self.user_estimate:
+            raise ValueError(
+                "give a 'source' (citation) for the figures or set user_estimate: true"
+            )
+        if self.curve is not None:
+            xs = [x for x, _ in self.curve]
+            ys = [y for _, y in self.curve]
+            if len(xs) < 2 or any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+                raise ValueError("curve needs two or more points with increasing power fraction")
+            if any(b < a for a, b in zip(ys, ys[1:], strict=False)) or self.curve[-1] != (1, 1):
+                raise ValueError("curve throughput must not fall and must end at (1, 1)")
+        return self
+
+
+BUILTIN_ACCELERATORS: dict[str, dict] = {
+    "gb200-nvl72": {
+        "model": "Llama-2-70B, MLPerf Inference v4.1 (offline)",
+        "throughput_tokens_s": 865_000.0,
+        "power_kw": 132.0,
+        "source": "MLPerf Inference v4.1, GB200 NVL72 submission [REFERENCE 7]; "
+        "rack power 132 kW [REFERENCE 3]",
+        "idle_fraction": 0.25,  # GPUs idle ~10-15 % of TDP, plus CPUs/switches/fans [est]
+        "throughput_exponent": 0.5,  # [est, see twin.metrics.catalogue]
+        "capex_usd": 3_000_000.0,  # [est, secondary: press/analyst figures ~3 M USD per NVL72]
+        "lifetime_years": 5.0,
+    },
+    "rbln-atom-rack": {
+        "model": "Llama-2-70B-class serving (user estimate)",
+        "throughput_tokens_s": 200_000.0,
+        "power_kw": 25.0,
+        "source": "USER ESTIMATE: NPU rack throughput and cost not published [REFERENCE 7]; "
+        "placeholder 8 M tokens/s per MW, replace with a measurement",
+        "user_estimate": True,
+        "idle_fraction": 0.14,  # ATOM+ card 6.1 W idle / 43.9 W busy [REFERENCE 7]
+        "throughput_exponent": 0.5,
+        "capex_usd": 600_000.0,  # user estimate, placeholder
+        "lifetime_years": 5.0,
+    },
+}
+"""Catalogue entries every layout gets unless it overrides them (see twin.metrics.catalogue)."""
+
+
+class Economics(Strict):
+    """Prices for cost per token; every field optional with a documented default."""
+
+    energy_price_usd_per_kwh: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0806,
+        description="[src: EIA Electric Power Annual 2023, US industrial average 8.06 c/kWh]",
+    )
+    facility_capex_usd_per_kw: NonNeg = Field(
+        10_000.0, description="building + M&E per kW of design IT [est: ~10 M USD/MW build cost]"
+    )
+    depreciation_years: Annotated[float, Field(gt=0, le=60)] = Field(
+        20.0, description="straight-line depreciation of the facility capex [est]"
+    )
+    opex_usd_per_kw_year: NonNeg = Field(
+        200.0, description="operations and maintenance per kW of design IT, energy excluded [est]"
+    )
+    load_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="share of the year spent at the solved operating point"
+    )
+
+
 # ------------------------------------------------------------------------- layout
 
 
@@ -336,6 +441,10 @@ class Layout(Strict):
     halls: list[Hall] = Field(min_length=1)
     power: Power
     cooling: Cooling = Cooling()
+    accelerators: dict[str, Accelerator] = Field(
+        default_factory=dict, description="overrides/additions to BUILTIN_ACCELERATORS, by name"
+    )
+    economics: Economics = Economics()
 
     _source: str = PrivateAttr("<layout>")
 
