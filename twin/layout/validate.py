@@ -209,6 +209,7 @@ def _cross_check(layout: s.Layout, col: _Collector) -> None:
     _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, col)
     _check_cooling(layout, loops, col)
+    _check_accelerators(layout, col)
     feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
     for kind in COOLING_KINDS:
         for j, unit in enumerate(getattr(layout.cooling, kind)):
@@ -353,6 +354,19 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
                     path,
                     f"rack has no air cooling: {1 - rack.liquid_fraction:.0%} of its heat goes to air "
                     f"but hall {hall.id!r} has no CRAH/CRAC",
+                )
+
+
+def _check_accelerators(layout: s.Layout, col: _Collector) -> None:
+    """Every rack's accelerator is in the layout's catalogue or the built-in one."""
+    known = dict.fromkeys([*s.BUILTIN_ACCELERATORS, *layout.accelerators])
+    for i, hall in enumerate(layout.halls):
+        for j, rack in enumerate(hall.racks):
+            if rack.accelerator is not None and rack.accelerator not in known:
+                col.add(
+                    ("halls", i, "racks", j, "accelerator"),
+                    _unknown(rack.accelerator, known, "accelerator")
+                    + f"; add it under 'accelerators:' (known: {', '.join(known)})",
                 )
 
 
