@@ -42,9 +42,25 @@ class _Collector:
     def __init__(self, doc: Any, file: str, redirect: dict[tuple, tuple]) -> None:
         self.doc, self.file, self.redirect = doc, file, redirect
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+        # components left out of the cross-checks because the schema refused them:
+        # references to them are not reported as unknown, nor gaps they would fill
+        self.dropped_ids: set[str] = set()
+        self.dropped_kinds: set[str] = set()
+        self.index_map: dict[tuple, list[int]] = {}
+
+    def unknown(self, path: tuple, ref: Any, known: Any, what: str, where: str = "") -> None:
+        """Report `ref` as unknown unless it names a component the schema already refused."""
+        if ref not in self.dropped_ids:
+            self.add(path, _unknown(ref, known, what) + where)
 
     def add(self, path: tuple, message: str) -> None:
-        path = self.redirect.get(tuple(path), tuple(path))
+        path = tuple(path)
+        for where, kept in self.index_map.items():  # back to the indices in the file
+            n = len(where)
+            if path[:n] == where and len(path) > n and isinstance(path[n], int):
+                path = (*where, kept[path[n]], *path[n + 1 :])
+        path = self.redirect.get(path, path)
         problem = Problem(self.file, format_path(path), message, line_of(self.doc, path))
         if problem not in self.problems:  # a bad profile value shows once, not per user
             self.problems.append(problem)
@@ -52,7 +68,7 @@ class _Collector:
     def raise_if_any(self) -> None:
         if self.problems:
             self.problems.sort(key=lambda p: (p.line or 0, p.path))
-            raise LayoutError(self.problems)
+            raise LayoutError(self.problems + self.notes)
 
 
 def _component_lists(doc: dict) -> Iterator[tuple[tuple, list]]:
@@ -76,20 +92,22 @@ def _expand_profiles(doc: dict, col: _Collector) -> None:
     if not isinstance(profiles, dict):
         return  # the schema stage reports the wrong type
     for name, values in profiles.items():
-        if not isinstance(values, dict):
-            col.add(("profiles", name), "a profile must be a mapping of field: value")
-        elif "id" in values or "profile" in values:
+        if isinstance(values, dict) and ("id" in values or "profile" in values):
             col.add(("profiles", name), "a profile may not set 'id' or 'profile'")
     for path, items in _component_lists(doc):
         for i, item in enumerate(items):
             if not isinstance(item, dict) or "profile" not in item:
                 continue
             name = item["profile"]
-            values = profiles.get(name) if isinstance(name, str) else None
-            if not isinstance(values, dict):
+            if not isinstance(name, str):
+                continue  # the schema stage reports the wrong type
+            if name not in profiles:
                 known = ", ".join(sorted(map(str, profiles))) or "none defined"
                 col.add((*path, i, "profile"), f"unknown profile {name!r}; profiles: {known}")
                 continue
+            values = profiles[name]
+            if not isinstance(values, dict):
+                continue  # the schema stage reports the bad profile, at the profile
             for key, value in values.items():
                 if key in ("id", "profile") or key in item:
                     continue
@@ -127,27 +145,51 @@ def _allowed_keys(cls: type[BaseModel]) -> list[str]:
     return sorted(f.alias or n for n, f in cls.model_fields.items())
 
 
-def _schema_problems(doc: Any, col: _Collector) -> s.Layout | None:
+def _schema_problems(doc: Any, col: _Collector) -> tuple[s.Layout | None, list[tuple]]:
+    """Validate against the schema; report every error; return the layout or the error paths."""
     try:
-        return s.Layout.model_validate(doc)
+        return s.Layout.model_validate(doc), []
     except ValidationError as exc:
         seen: set[tuple] = set()
         for err in exc.errors():
             loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
             # union branches ("constrained-float", "function-after") are not path keys
             loc = tuple(k for k in loc if not (isinstance(k, str) and "[" in k or k in _NOISE))
+            if err["type"] == "missing" and loc and isinstance(loc[-1], int):
+                loc = loc[:-1]  # a pair with one number: report the pair, not its item
+                err = {**err, "type": "too_short"}
             if loc in seen:
                 continue
             seen.add(loc)
             col.add(loc, _message(err, loc))
-    return None
+        return None, sorted(seen, key=str)
 
 
 _NOISE = {"constrained-float", "constrained-int", "constrained-str", "function-after", "none"}
 
 
+def _describe(value: Any) -> str:
+    """A value as a planner would name it in an error message."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        if len(value) <= 4 and all(isinstance(v, int | float | str) for v in value):
+            return "[" + ", ".join(map(_describe, value)) + "]"
+        return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return f"{value} (a {type(value).__name__})"
+
+
 def _message(err: dict, loc: tuple) -> str:
     kind, msg = err["type"], err["msg"]
+    got = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
         cls = _model_at(loc[:-1])
@@ -157,20 +199,46 @@ def _message(err: dict, loc: tuple) -> str:
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind in ("finite_number",):
-        return "must be a finite number (NaN and infinity are not allowed)"
-    if kind == "literal_error" and loc == ("format_version",):
-        return f"unsupported format_version {err.get('input')!r}; this twin reads version {s.FORMAT_VERSION}"
     field = loc[-1] if loc else ""
     desc = ""
     cls = _model_at(loc[:-1])
     if cls is not None and isinstance(field, str) and field in cls.model_fields:
         desc = cls.model_fields[field].description or ""
-    got = err.get("input")
-    got_s = f"; got {got!r}" if not isinstance(got, dict | list) else ""
-    return f"{msg}{got_s}" + (f" ({desc})" if desc else "")
+    about = f" ({desc})" if desc else ""
+    if kind == "missing":
+        return f"required field is missing{about}"
+    if kind == "finite_number":
+        return f"must be a finite number (NaN and infinity are not allowed){about}"
+    if kind == "literal_error" and loc == ("format_version",):
+        return f"unsupported format_version {got!r}; this twin reads version {s.FORMAT_VERSION}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        keys = ""
+        inner = _model_at(loc)
+        if inner is not None:
+            keys = f" with keys from: {', '.join(_allowed_keys(inner))}"
+        return f"must be a mapping (key: value lines){keys}; got {_describe(got)}"
+    if kind in ("list_type", "tuple_type"):
+        return f"must be a list (items on '- ' lines or in [...]); got {_describe(got)}{about}"
+    if kind in ("too_short", "too_long") and cls is not None:
+        return f"must be a pair of numbers [x, y]; got {_describe(got)}{about}"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        return f"must be {whole} without units; got {_describe(got)}{about}"
+    if kind == "string_type":
+        hint = (
+            " (write it in quotes)" if isinstance(got, int | float) or hasattr(got, "year") else ""
+        )
+        return f"must be text{hint}; got {_describe(got)}{about}"
+    if msg.startswith("Keys should be strings"):
+        return f"keys must be text; got {_describe(got)} (write it in quotes)"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"may use only letters, digits and _ . : / - (no spaces; it must match the "
+            f"pattern {err.get('ctx', {}).get('pattern', '')}); got {_describe(got)}"
+        )
+    msg = msg.replace("Input should be", "must be", 1)
+    got_s = f"; got {_describe(got)}" if not isinstance(got, dict | list) else ""
+    return f"{msg}{got_s}{about}"
 
 
 # ----------------------------------------------------------------- cross-checks
@@ -203,7 +271,8 @@ def _cross_check(layout: s.Layout, col: _Collector) -> None:
             if kind == "loops":
                 loops.setdefault(comp.id, comp)
 
-    if not layout.power.utilities and not layout.power.generators:
+    no_source = not layout.power.utilities and not layout.power.generators
+    if no_source and not col.dropped_kinds & {"utilities", "generators"}:
         col.add(("power",), "no utility or generator: the power chain needs a source")
 
     _check_power_refs(layout, power, col)
@@ -215,9 +284,7 @@ def _cross_check(layout: s.Layout, col: _Collector) -> None:
         for j, unit in enumerate(getattr(layout.cooling, kind)):
             ref = getattr(unit, "feed", None)
             if ref is not None and ref not in feedable:
-                col.add(
-                    ("cooling", kind, j, "feed"), _unknown(ref, feedable, "distribution element")
-                )
+                col.unknown(("cooling", kind, j, "feed"), ref, feedable, "distribution element")
 
 
 def _check_power_refs(layout: s.Layout, power: dict, col: _Collector) -> None:
@@ -236,7 +303,7 @@ def _check_power_refs(layout: s.Layout, power: dict, col: _Collector) -> None:
                 if ref is None:
                     continue
                 if ref not in power:
-                    col.add((*path, key), _unknown(ref, power, "power element"))
+                    col.unknown((*path, key), ref, power, "power element")
                 elif ref == comp.id:
                     col.add((*path, key), "an element cannot feed itself")
                 else:
@@ -254,7 +321,11 @@ def _check_power_refs(layout: s.Layout, power: dict, col: _Collector) -> None:
         cycle = None
     if cycle:
         ring = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
-        col.add((*where[cycle[0][1]], "upstream"), f"power chain has a cycle: {ring}")
+        # blame the link that runs backwards (e.g. a PDU feeding a UPS), else the first
+        rank = {kind: n for n, kind in enumerate(POWER_KINDS)}
+        src, dst = max(cycle, key=lambda e: rank[power[e[0]][0]] - rank[power[e[1]][0]])
+        key = "upstream" if power[dst][1].upstream == src else "alternate"
+        col.add((*where[dst], key), f"power chain has a cycle: {ring}")
         return
     _check_voltages(layout, power, sources, graph, where, col)
 
@@ -304,7 +375,7 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
         for j, rack in enumerate(hall.racks):
             path = ("halls", i, "racks", j)
             if rack.row not in rows:
-                col.add((*path, "row"), _unknown(rack.row, rows, f"row in hall {hall.id!r}"))
+                col.unknown((*path, "row"), rack.row, rows, "row", f" in hall {hall.id!r}")
             else:
                 key = (rack.row, rack.slot)
                 if key in taken:
@@ -328,7 +399,7 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
             for key in ("feed_a", "feed_b"):
                 ref = getattr(rack, key)
                 if ref is not None and ref not in feedable:
-                    col.add((*path, key), _unknown(ref, feedable, "distribution element"))
+                    col.unknown((*path, key), ref, feedable, "distribution element")
             if rack.feed_a is not None and rack.feed_a == rack.feed_b:
                 col.add(
                     (*path, "feed_b"),
@@ -341,15 +412,15 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
                         f"liquid_fraction is {rack.liquid_fraction} but no liquid_loop is named",
                     )
                 elif rack.liquid_loop not in loops or loops[rack.liquid_loop].kind != "tcs":
-                    col.add(
-                        (*path, "liquid_loop"),
-                        _unknown(rack.liquid_loop, _of_kind(loops, "tcs"), "tcs loop"),
+                    col.unknown(
+                        (*path, "liquid_loop"), rack.liquid_loop, _of_kind(loops, "tcs"), "tcs loop"
                     )
-                elif rack.liquid_loop not in tcs_with_cdu:
+                elif rack.liquid_loop not in tcs_with_cdu and "cdus" not in col.dropped_kinds:
                     col.add(
                         (*path, "liquid_loop"), f"loop {rack.liquid_loop!r} has no CDU serving it"
                     )
-            if rack.liquid_fraction < 1 and hall.id not in halls_with_air and rack.power_kw > 0:
+            air_gap = hall.id not in halls_with_air and "crahs" not in col.dropped_kinds
+            if rack.liquid_fraction < 1 and air_gap and rack.power_kw > 0:
                 col.add(
                     path,
                     f"rack has no air cooling: {1 - rack.liquid_fraction:.0%} of its heat goes to air "
@@ -389,7 +460,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: _Collector) -> None:
 
     def ref(path, value, table, what):
         if value is not None and value not in table:
-            col.add(path, _unknown(value, table, what))
+            col.unknown(path, value, table, what)
 
     for j, u in enumerate(c.crahs):
         ref(("cooling", "crahs", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
@@ -425,7 +496,8 @@ def _check_cooling(layout: s.Layout, loops: dict, col: _Collector) -> None:
     sinks = {u.loop for u in (*c.chillers, *c.cooling_towers, *c.dry_coolers)}
     users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
     for j, loop in enumerate(c.loops):
-        if loop.kind != "tcs" and loop.id in users and loop.id not in sinks:
+        sink_dropped = col.dropped_kinds & {"chillers", "cooling_towers", "dry_coolers"}
+        if loop.kind != "tcs" and loop.id in users and loop.id not in sinks and not sink_dropped:
             col.add(
                 ("cooling", "loops", j),
                 f"loop {loop.id!r} takes heat but no chiller, tower or dry cooler rejects it",
@@ -439,21 +511,117 @@ def validate_data(data: Any, file: str = "<layout>") -> s.Layout:
     """Validate parsed data (from `twin.layout.source`) into a `Layout`; raise `LayoutError`."""
     col = _Collector(data, file, {})
     if not isinstance(data, dict):
-        got = type(data).__name__ if data is not None else "nothing"
         col.add(
             (),
-            f"the top level must be a mapping (format_version, site, halls, power, ...); got {got}",
+            "the top level must be a mapping (format_version, site, halls, power, ...); "
+            f"got {_describe(data)}",
         )
         col.raise_if_any()
     data = _copy(data)
     col.doc = data
     _expand_profiles(data, col)
-    layout = _schema_problems(data, col)
-    col.raise_if_any()
+    layout, bad = _schema_problems(data, col)
+    if layout is None:
+        # cross-check what did validate, so one pass reports as much as it can
+        rest = _without_invalid(data, bad, col)
+        try:
+            layout = s.Layout.model_validate(rest) if rest is not None else None
+        except ValidationError:
+            layout = None
+        if layout is None:
+            col.notes.append(
+                Problem(
+                    file,
+                    "",
+                    "references, the power chain, cooling and floor positions were not checked "
+                    "because of the problems above; fix them and validate again",
+                )
+            )
+            col.raise_if_any()
     _cross_check(layout, col)
     col.raise_if_any()
     layout._source = file
     return layout
+
+
+_HALL_LISTS = ("racks", "rows")
+
+
+def _without_invalid(doc: dict, bad: list[tuple], col: _Collector) -> dict | None:
+    """A copy of `doc` without the components the schema refused, to cross-check the rest.
+
+    Records in `col` which ids and kinds were left out (so references to them are not
+    reported again as unknown) and how list indices shift. None if a refused part is one
+    everything else hangs on (a hall's id or size, the halls or power section itself).
+    """
+    doc = _copy(doc)
+    drop: dict[tuple, set[int]] = {}
+
+    def clear(container: Any, key: Any, kind: str) -> None:
+        col.dropped_ids.update(_ids_in(container.get(key)))
+        col.dropped_kinds.add(kind)
+        container[key] = []
+
+    for loc in bad:
+        if not loc:
+            return None
+        top = loc[0]
+        if top in ("power", "cooling") and len(loc) >= 2:
+            kinds = POWER_KINDS if top == "power" else COOLING_KINDS
+            part = doc.get(top)
+            if not isinstance(part, dict):
+                return None
+            if loc[1] not in kinds:  # unknown key in the section, perhaps a misspelt kind
+                col.dropped_ids.update(_ids_in(part.pop(loc[1], None)))
+                col.dropped_kinds.update(kinds)
+            elif len(loc) >= 3 and isinstance(loc[2], int):
+                drop.setdefault(loc[:2], set()).add(loc[2])
+            else:
+                clear(part, loc[1], loc[1])
+        elif top == "halls" and len(loc) >= 3 and isinstance(loc[1], int):
+            hall = doc["halls"][loc[1]]
+            field = loc[2]
+            if field in _HALL_LISTS and len(loc) >= 4 and isinstance(loc[3], int):
+                drop.setdefault(loc[:3], set()).add(loc[3])
+            elif field in _HALL_LISTS:
+                clear(hall, field, field)
+            elif field in ("id", "size_m"):
+                return None
+            else:
+                hall.pop(field, None)  # falls back to the default, or was an unknown key
+        elif top == "site":
+            doc["site"] = {"name": "-", "grid_mw": 1.0}
+        elif top == "format_version":
+            doc["format_version"] = s.FORMAT_VERSION
+        elif top == "profiles":
+            doc["profiles"] = {}
+        elif len(loc) == 1 and top not in s.Layout.model_fields:
+            if isinstance(doc.get(top), dict | list):
+                return None  # perhaps a misspelt section: what it holds is unchecked
+            doc.pop(top, None)
+        else:
+            return None
+    for where, indices in drop.items():
+        node: Any = doc
+        for key in where:
+            node = node[key]
+        col.dropped_ids.update(_ids_in([node[i] for i in indices]))
+        col.dropped_kinds.add(where[-1])
+        col.index_map[where] = [i for i in range(len(node)) if i not in indices]
+        node[:] = [node[i] for i in col.index_map[where]]
+    return doc
+
+
+def _ids_in(node: Any) -> set[str]:
+    """Every string `id` in a piece of raw data."""
+    if isinstance(node, dict):
+        found = {node["id"]} if isinstance(node.get("id"), str) else set()
+        for value in node.values():
+            found |= _ids_in(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(_ids_in, node)) if node else set()
+    return set()
 
 
 def _copy(node: Any) -> Any:
