@@ -165,8 +165,8 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
     v_kv = {}
     src = {
-        **tables["utilities"]["voltage_kv"].to_dict(),
-        **tables["generators"]["voltage_kv"].to_dict(),
+        **tables["utilities"].get("voltage_kv", pd.Series(dtype=float)).to_dict(),
+        **tables["generators"].get("voltage_kv", pd.Series(dtype=float)).to_dict(),
     }
     tx = tables["transformers"]
     for node in order:
