@@ -1,0 +1,1 @@
+"""Metrics from a solved layout: PUE and friends, tokens per MW, cost per million tokens."""
