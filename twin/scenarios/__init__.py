@@ -1,0 +1,14 @@
+"""Failure scenarios, N-1/N-2 sweeps (fast and brute force, serial or on Dask),
+side-by-side comparison of two solves, and ride-through transients.
+
+>>> from twin.scenarios import solve_scenario, n1
+>>> out = solve_scenario(twin, Scenario.fail("UPS-1"))   # violations, IT lost, diff vs normal
+>>> table = n1(twin)                                     # every power and cooling unit, ranked
+"""
+
+from twin.scenarios.compare import compare
+from twin.scenarios.scenario import ScenarioOutcome, solve_scenario
+
+# sweep imported below once written
+
+__all__ = ["ScenarioOutcome", "compare", "solve_scenario"]

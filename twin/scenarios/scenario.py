@@ -1,0 +1,97 @@
+"""Solve one failure scenario with the coupled solve and say what it costs.
+
+`solve_scenario(twin, scenario)` re-solves power and cooling together
+(`twin.solve.run`: A->B transfer, ATS to generators, redundant cooling units
+picking up load) and returns the violations, the IT load lost (racks with no
+live feed, kW and count), racks too hot, and every per-component difference
+from the normal state (`compare`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from twin.model.scenario import Scenario
+from twin.scenarios.compare import compare
+from twin.solve import Results, run
+
+HOT_KINDS = ("over_temperature", "uncooled")
+"""Violation kinds that mean a rack has left its allowable range."""
+
+
+def _run(twin, scenario: Scenario) -> Results:
+    scenario.check(twin.component_ids())
+    return run(twin, scenario)
+
+
+def lost_racks(twin, results: Results) -> pd.Index:
+    """Racks with no live feed (failed racks included)."""
+    rr = results.tables.get("res_rack")
+    if rr is None or "fed" not in rr:
+        return pd.Index([], name="id")
+    return rr.index[~rr["fed"].to_numpy(dtype=bool)]
+
+
+def hot_racks(twin, results: Results) -> pd.Index:
+    """Racks named in an over-temperature or uncooled violation."""
+    v = results.violations
+    ids = v.loc[v["kind"].isin(HOT_KINDS), "component"]
+    return pd.Index(sorted(set(ids) & set(twin.racks.index)), name="id")
+
+
+@dataclass
+class ScenarioOutcome:
+    """A solved scenario next to the normal state."""
+
+    scenario: Scenario
+    results: Results
+    base: Results
+    racks_lost: pd.Index
+    it_lost_kw: float
+    racks_hot: pd.Index
+    diff: pd.DataFrame = field(repr=False)
+
+    @property
+    def violations(self) -> pd.DataFrame:
+        return self.results.violations
+
+    def summary(self) -> dict[str, float | str]:
+        """Headline numbers for tables and the CLI."""
+        v = self.results.violations
+        rp = self.results.tables.get("res_power")
+        worst = (
+            rp.loc[~rp["kind"].isin(["utilities", "generators"]), "loading_pct"]
+            if rp is not None
+            else None
+        )
+        return {
+            "scenario": self.scenario.name,
+            "violations": float(len(v)),
+            "it_lost_kw": self.it_lost_kw,
+            "racks_lost": float(len(self.racks_lost)),
+            "racks_hot": float(len(self.racks_hot)),
+            "max_loading_pct": float(worst.max()) if worst is not None and len(worst) else 0.0,
+            "t_inlet_max_c": float(self.results.kpis.get("t_inlet_max_c", float("nan"))),
+        }
+
+
+def solve_scenario(twin, scenario: Scenario, base: Results | None = None) -> ScenarioOutcome:
+    """Solve `scenario` (and the normal state unless `base` is given) and summarise.
+
+    Raises `ScenarioError` for component ids the twin does not have.
+    """
+    res = _run(twin, scenario)
+    base = base if base is not None else run(twin, Scenario())
+    lost = lost_racks(twin, res)
+    it_lost = float(twin.racks.loc[lost, "power_kw"].sum())
+    return ScenarioOutcome(
+        scenario=scenario,
+        results=res,
+        base=base,
+        racks_lost=lost,
+        it_lost_kw=it_lost,
+        racks_hot=hot_racks(twin, res),
+        diff=compare(base, res),
+    )
