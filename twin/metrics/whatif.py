@@ -218,7 +218,8 @@ def best_cap_under_grid(
         cap = brentq(lambda c: at(c)["facility_kw"] - grid_kw, 0.0, top, xtol=tol_kw)
         while not at(cap)["within_grid"] and cap > 0:
             cap = max(0.0, cap - tol_kw)
-        best = dict(at(cap), feasible=True)
+        fits = [r for r in seen.values() if r["within_grid"]]
+        best = dict(max(fits, key=lambda r: (r["tokens_s"], r["cap_kw"])), feasible=True)
     curve = pd.DataFrame(sorted(seen.values(), key=lambda r: r["cap_kw"]))
     return best, curve
 
