@@ -1,28 +1,21 @@
-"""twin in the browser: `make run` starts this page (no physics here)."""
+"""twin in the browser: `make run` starts it on $TWIN_LAYOUT. Thin: no physics here."""
 
 from __future__ import annotations
 
-import os
-
-import pandas as pd
 import streamlit as st
 
-from twin.cli.info import summary
-from twin.errors import LayoutError
-from twin.model import Twin
+from app_pages import common
+from twin.viz.export import warm
 
-st.set_page_config(page_title="twin", layout="wide")
-path = os.environ.get("TWIN_LAYOUT", "layouts/small-room.yaml")
-st.title("twin")
-try:
-    twin = Twin.load(path)
-except LayoutError as exc:
-    st.error(str(exc))
-    st.stop()
-info = summary(twin)
-st.subheader(info["name"])
-c1, c2, c3 = st.columns(3)
-c1.metric("IT load", f"{info['it_kw'] / 1000:,.2f} MW")
-c2.metric("Grid connection", f"{info['grid_mw']:,.1f} MW")
-c3.metric("Racks", f"{info['counts']['racks']:,}")
-st.dataframe(pd.Series(info["counts"], name="count"))
+st.set_page_config(page_title="twin", page_icon="🏭", layout="wide")
+warm()  # start the 3D export worker early (it imports pyvista once)
+
+pages = [
+    st.Page("app_pages/site.py", title="Site (3D)", icon="🧊", default=True, url_path="site"),
+    st.Page("app_pages/editor.py", title="Layout editor", icon="✏️", url_path="editor"),
+    st.Page("app_pages/failures.py", title="Failures", icon="⚡", url_path="failures"),
+    st.Page("app_pages/dashboard.py", title="Dashboard", icon="📊", url_path="dashboard"),
+]
+page = st.navigation(pages)
+common.sidebar()
+page.run()

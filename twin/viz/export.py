@@ -144,3 +144,25 @@ def _png_worker(scene: Scene, window_size: tuple[int, int]) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def _warm() -> bool:
+    import pyvista  # noqa: F401
+    import trame_pyvista  # noqa: F401
+
+    return True
+
+
+_warmed = False
+
+
+def warm() -> None:
+    """Start the export worker and import pyvista there now, so the first 3D view is quicker."""
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
+    try:
+        _executor().submit(_warm)
+    except Exception:  # best effort only
+        pass

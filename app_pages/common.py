@@ -1,0 +1,171 @@
+"""Shared by the pages: the session's layout, cached twins/solves/scenes, the 3D view.
+
+Per-browser-session state lives in `st.session_state` only. The caches below
+are shared between sessions but hold immutable things keyed by content
+(layout hash, failed set, colour column), so sessions never see each other's
+edits. No physics here: everything is a call into twin.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from twin import viz
+from twin.app import state as S
+from twin.errors import LayoutError
+from twin.layout import Layout, load
+from twin.model import Twin
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYOUTS = Path(os.environ.get("TWIN_LAYOUT_DIR", ROOT / "layouts")).resolve()
+DEFAULT = os.environ.get("TWIN_LAYOUT", "layouts/ai-factory-hall.yaml")
+MAX_UPLOAD_MB = 20
+
+
+def _name(p: Path) -> str:
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(p)
+
+
+def reference_layouts() -> list[str]:
+    """Layout files in the layouts folder ($TWIN_LAYOUT_DIR, default layouts/)."""
+    return sorted(_name(p) for p in LAYOUTS.glob("*.y*ml"))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_file(path: str, mtime: float) -> Layout:
+    return load(path)
+
+
+def load_path(path: str) -> Layout:
+    p = Path(path)
+    if not p.is_absolute():
+        p = ROOT / p
+    return _load_file(str(p), p.stat().st_mtime)
+
+
+def set_layout(layout: Layout, name: str) -> None:
+    """Make `layout` this session's current layout (resets failures and selection)."""
+    st.session_state["layout"] = layout
+    st.session_state["layout_name"] = name
+    st.session_state["layout_key"] = S.layout_key(layout)
+    st.session_state["failed"] = []
+
+
+def init_session() -> None:
+    if "layout" in st.session_state:
+        return
+    try:
+        set_layout(load_path(DEFAULT), DEFAULT)
+    except (LayoutError, OSError) as exc:
+        st.error(f"Could not load the default layout {DEFAULT}:\n\n{exc}")
+        fallback = reference_layouts()
+        if not fallback:
+            st.stop()
+        set_layout(load_path(fallback[0]), fallback[0])
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _twin(key: str, _layout: Layout) -> Twin:
+    return Twin.from_layout(_layout)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _results(key: str, failed: tuple[str, ...], _twin: Twin):
+    return S.solve(_twin, frozenset(failed))
+
+
+def current() -> tuple[Twin, str]:
+    """(twin, layout key) of this session."""
+    init_session()
+    key = st.session_state["layout_key"]
+    return _twin(key, st.session_state["layout"]), key
+
+
+def results(twin: Twin, key: str, failed=()):
+    return _results(key, tuple(sorted(failed)), twin)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _scene_html(key: str, column: str, failed: tuple[str, ...], _twin: Twin, _values, _affected):
+    scene = viz.build_scene(
+        _twin, _values, label=column, failed=set(failed), affected=set(_affected)
+    )
+    html = viz.export_html(scene, key=f"{key}|{column}|{','.join(failed)}")
+    return html, viz.legend_html(scene, sorted({k for k in viz.equipment(_twin)["kind"]}))
+
+
+def show_scene(twin: Twin, key: str, res, column: str, failed=(), height: int = 620) -> None:
+    """The interactive 3D view (rotation and zoom run in the browser) with its legend."""
+    table = S.rack_table(twin, res)
+    values = pd.to_numeric(table[column], errors="coerce") if column in table else None
+    affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
+    with st.spinner("Exporting the 3D scene..."):
+        html, legend = _scene_html(
+            key, column, tuple(sorted(failed)), twin, values, tuple(affected)
+        )
+    st.html(legend)
+    st.iframe(html, height=height)
+
+
+def sidebar() -> None:
+    init_session()
+    with st.sidebar:
+        st.caption("Layout")
+        st.write(f"**{st.session_state['layout'].site.name}**")
+        st.caption(st.session_state["layout_name"])
+        refs = reference_layouts()
+        name = st.session_state["layout_name"]
+        idx = refs.index(name) if name in refs else None
+        pick = st.selectbox(
+            "Reference layout",
+            refs,
+            index=idx,
+            key="sidebar_layout",
+            placeholder="(edited or uploaded)",
+        )
+        if pick and pick != name:
+            try:
+                set_layout(load_path(pick), pick)
+                st.rerun()
+            except LayoutError as exc:
+                st.error(str(exc))
+        twin, key = current()
+        res = results(twin, key, st.session_state.get("failed", []))
+        for note in S.capabilities(res).notes:
+            st.caption(f"ℹ️ {note}")
+
+
+def fmt(x: float, unit: str = "", digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "n/a"
+    return f"{x:,.{digits}f}{(' ' + unit) if unit else ''}"
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _n1(key: str, _twin: Twin):
+    return S.n1_ranking(_twin)
+
+
+def n1(twin: Twin, key: str):
+    """The N-1 ranking of this layout (None if twin.scenarios does not provide one yet)."""
+    return _n1(key, twin)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _snapshot(key: str, failed: tuple[str, ...], _twin: Twin, _res) -> bytes:
+    from twin.viz.export import render_png_bytes
+
+    scene = viz.build_scene(_twin, failed=set(failed), affected=set(S.affected_racks(_twin, _res)))
+    return render_png_bytes(scene, (1200, 700))
+
+
+def snapshot(twin: Twin, key: str, res) -> bytes:
+    """A PNG of the site (rendered off-screen in the worker process)."""
+    return _snapshot(key, tuple(sorted(st.session_state.get("failed", []))), twin, res)

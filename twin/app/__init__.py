@@ -1,0 +1,1 @@
+"""The adapter between the Streamlit pages and twin: capabilities, solves, edits, reports."""
