@@ -126,6 +126,7 @@ class _Site:
                 "crahs",
                 "cdus",
                 "pumps",
+                "pipes",
                 "chillers",
                 "cooling_towers",
                 "dry_coolers",
@@ -284,6 +285,13 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
         }
     )
     n_ch = math.ceil(heat_kw / 3500.0) + 1  # N+1
+    cap = {
+        p: EQUIPMENT_PROFILES[p]["capacity_kw"] for p in ("cdu-2000", "crah-350", "chiller-3500")
+    }
+    loads = [(c["id"], cap[c["profile"]]) for c in cl["cdus"] if c["facility_loop"] == fws]
+    loads += [(c["id"], cap[c["profile"]]) for c in cl["crahs"] if c["hall"] == h]
+    plant = [(f"{h}-CH{k + 1}", cap["chiller-3500"]) for k in range(n_ch)]
+    _fws_pipes(cl["pipes"], fws, flow, loads, plant)
     cond = None
     if spec.condenser == "tower":
         cond = f"{h}-CW"
@@ -304,6 +312,68 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
             {"id": f"{h}-DC{k + 1}", "profile": "drycooler-1500", "loop": fws, "feed": mcc}
         )
     return it_kw
+
+
+PIPE_V_M_S = 2.5
+"""Design velocity of mains [est: 1.5-3 m/s for chilled-water mains]."""
+PIPE_F_EST = 0.015
+"""Friction factor used only to size equivalent lengths [est; the solver uses `fluids`]."""
+BRANCH_DP_KPA = {"load": 120.0, "plant": 80.0}
+"""Design drop of a consumer branch (HX/coil, valves) and of a chiller branch [est]."""
+MAIN_LENGTH_M = 100.0
+
+
+def _fws_pipes(pipes: list, loop: str, flow: float, loads: list, plant: list) -> None:
+    """A facility water network: pump ret->sup, supply main, one branch per consumer
+    (CDU or CRAH: pipe plus heat exchanger as an equivalent length), return main,
+    one branch per chiller back to the pump suction. Branch flows in proportion
+    to capacity; `loads`/`plant` are (id, capacity_kw) pairs."""
+    rho = 995.7
+
+    def d_for(q: float) -> float:
+        return round(math.sqrt(4.0 * q / (math.pi * PIPE_V_M_S)), 3)
+
+    def equiv_length(q: float, d: float, dp_kpa: float) -> float:
+        v = q / (math.pi * d * d / 4.0)
+        return round(dp_kpa * 1000.0 * d * 2.0 / (PIPE_F_EST * rho * v * v), 1)
+
+    d_main = d_for(flow)
+    pipes.append(
+        {
+            "id": f"{loop}-MS",
+            "loop": loop,
+            "from": "sup",
+            "to": "hs",
+            "length_m": MAIN_LENGTH_M,
+            "diameter_m": d_main,
+        }
+    )
+    pipes.append(
+        {
+            "id": f"{loop}-MR",
+            "loop": loop,
+            "from": "hr",
+            "to": "rp",
+            "length_m": MAIN_LENGTH_M,
+            "diameter_m": d_main,
+        }
+    )
+    for group, ids, frm, to in (("load", loads, "hs", "hr"), ("plant", plant, "rp", "ret")):
+        total = sum(kw for _, kw in ids) or 1.0
+        for cid, kw in ids:
+            q = flow * kw / total
+            d = d_for(q)
+            length = equiv_length(q, d, BRANCH_DP_KPA[group])
+            pipes.append(
+                {
+                    "id": f"{cid}-PIPE",
+                    "loop": loop,
+                    "from": frm,
+                    "to": to,
+                    "length_m": length,
+                    "diameter_m": d,
+                }
+            )
 
 
 def site(

@@ -1,0 +1,401 @@
+"""Air side of each hall: rack inlet/outlet temperatures, CRAH/CRAC load, fans, ASHRAE checks.
+
+Heat-recirculation model (Tang, Gupta, Varsamopoulos, IEEE TPDS 2008;
+REFERENCE 1): inlet temperatures are linear in rack air power,
+``T_in = T_sup + D P``. Written with B = [b_ji], the share of rack j's inlet
+air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
+``(I - B) theta_in = B K^-1 P``, so ``D = (I - B)^-1 B K^-1``; this is Tang's
+``(K - A^T K)^-1 - K^-1`` with ``a_ij K_i = b_ji K_j``.
+
+Without CFD, B is an APPROXIMATION from geometry: b_ji ~ c exp(-d_ij / L)
+with d_ij the distance from i's exhaust (rear face) to j's inlet (front face),
+L = `DECAY_M`, and c set per containment so that a reference 20-rack room of
+uniform racks shows the HPE dc-rl mean inlet-minus-supply (none 6.5 K,
+hot-aisle 0.7 K, cold-aisle 0.9 K; REFERENCE 1). Measured or CFD
+coefficients replace it per hall: pass ``recirculation={hall: DataFrame}``
+(rows receiving rack j, columns source rack i, values b_ji).
+
+D depends only on geometry and design airflow, so it is built once per Twin
+(block-diagonal sparse over halls) and each solve is one sparse mat-vec.
+CRAH/CRAC units of a hall share its heat in proportion to capacity; the hall
+supply is their airflow-weighted mix (a well-mixed plenum: unit position
+does not matter in this model).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.optimize
+import scipy.sparse as sp
+
+from twin.solve.cache import per_twin
+from twin.units import CFM_PER_M3_S, CP_AIR_J_KGK, RHO_AIR_KG_M3
+
+RACK_CFM_PER_KW = 140.0
+"""Server airflow per kW of air-side heat [REFERENCE 1: 120-160 CFM/kW, est]."""
+RACK_MIN_AIR_KW = 1.0
+"""Floor on the design air heat used for a rack's airflow (idle fans) [est]."""
+DECAY_M = 1.5
+"""Distance over which recirculation decays by e [est, approximation]."""
+TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
+"""Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
+CRAC_EVAP_BELOW_SUPPLY_K = 12.0
+"""DX coil refrigerant temperature below the supply-air setpoint, for over-capacity [est]."""
+ASHRAE_C = {
+    # class: (recommended min, recommended max, allowable min, allowable max) [REFERENCE 2]
+    "A1": (18.0, 27.0, 15.0, 32.0),
+    "A2": (18.0, 27.0, 10.0, 35.0),
+    "A3": (18.0, 27.0, 5.0, 40.0),
+    "A4": (18.0, 27.0, 5.0, 45.0),
+    "H1": (18.0, 22.0, 5.0, 25.0),
+}
+K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
+
+
+def crac_cop(t_supply_c):
+    """Legacy CRAC COP vs supply air temperature (HP utility data center) [REFERENCE 1, src]."""
+    t = np.asarray(t_supply_c, dtype=float)
+    return 0.0068 * t**2 + 0.0008 * t + 0.458
+
+
+def rack_k_kw_per_k(air_kw: np.ndarray) -> np.ndarray:
+    """Heat capacity rate of each rack's airflow, kW/K (140 CFM per kW of air heat)."""
+    v = np.maximum(air_kw, RACK_MIN_AIR_KW) * RACK_CFM_PER_KW / CFM_PER_M3_S
+    return K_AIR_KW_PER_M3S_K * v
+
+
+def geometric_weights(inlet_xy: np.ndarray, exhaust_xy: np.ndarray) -> np.ndarray:
+    """w[j, i] = exp(-|exhaust_i - inlet_j| / L): unscaled share of i's exhaust at j's inlet."""
+    d = np.linalg.norm(inlet_xy[:, None, :] - exhaust_xy[None, :, :], axis=2)
+    return np.exp(-d / DECAY_M)
+
+
+def d_matrix(b: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """D = (I - B)^-1 B K^-1 (K/kW) from inlet shares B and rack heat capacity rates K."""
+    n = len(k)
+    return np.linalg.solve(np.eye(n) - b, b / k[None, :])
+
+
+def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    c = racks[["x_m", "y_m"]].to_numpy(float)
+    f = racks[["face_x", "face_y"]].to_numpy(float)
+    half = racks["depth_m"].to_numpy(float)[:, None] / 2.0
+    return c + f * half, c - f * half
+
+
+@functools.lru_cache(maxsize=8)
+def containment_scale(containment: str) -> float:
+    """c in b_ji = c w_ji, calibrated on a reference room of 2 x 10 uniform racks.
+
+    Rows back to back across a 1.2 m aisle (0.6 x 1.2 m racks), every rack the
+    same power; c is found so the mean inlet rise equals `TARGET_RISE_K`.
+    """
+    n = 10
+    x = (np.arange(n) + 0.5) * 0.6
+    racks = pd.DataFrame(
+        {
+            "x_m": np.r_[x, x],
+            "y_m": np.r_[np.zeros(n), np.full(n, 2.4)],
+            "face_x": 0.0,
+            "face_y": np.r_[np.full(n, -1.0), np.ones(n)],
+            "depth_m": 1.2,
+        }
+    )
+    w = geometric_weights(*_rack_points(racks))
+    p = np.full(2 * n, 10.0)
+    k = rack_k_kw_per_k(p)
+    target = TARGET_RISE_K[containment]
+
+    def rise(c: float) -> float:
+        return float((d_matrix(c * w, k) @ p).mean()) - target
+
+    c_max = 0.95 / w.sum(axis=1).max()
+    return float(scipy.optimize.brentq(rise, 0.0, c_max, xtol=1e-12))
+
+
+@dataclass
+class AirModel:
+    """Per-twin air-side structures (built once)."""
+
+    rack_hall: np.ndarray  # hall code per rack
+    hall_ids: pd.Index
+    k_kw_k: np.ndarray  # rack airflow heat capacity rate, kW/K
+    airflow_m3_s: np.ndarray  # rack design airflow
+    d: sp.csr_matrix  # inlet rise per kW of air heat, K/kW
+    crah_hall: np.ndarray
+    hall_class: np.ndarray  # ASHRAE class per hall
+
+
+def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) -> AirModel:
+    """Geometry -> D (block-diagonal over halls), rack airflows and index maps."""
+    racks = twin.racks
+    hall_ids = twin.halls.index
+    hall_pos = pd.Series(np.arange(len(hall_ids)), index=hall_ids)
+    rack_hall = racks["hall"].map(hall_pos).to_numpy(np.int64)
+    air_kw = racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
+    k = rack_k_kw_per_k(air_kw)
+    inlet, exhaust = _rack_points(racks)
+    rows, cols, vals = [], [], []
+    containment = twin.halls["containment"].to_numpy()
+    order = np.argsort(rack_hall, kind="stable")
+    bounds = np.searchsorted(rack_hall[order], np.arange(len(hall_ids) + 1))
+    for h in range(len(hall_ids)):
+        idx = order[bounds[h] : bounds[h + 1]]
+        if not len(idx):
+            continue
+        given = (recirculation or {}).get(hall_ids[h])
+        if given is not None:
+            ids = racks.index[idx]
+            b = given.reindex(index=ids, columns=ids).fillna(0.0).to_numpy(float)
+        else:
+            b = containment_scale(containment[h]) * geometric_weights(inlet[idx], exhaust[idx])
+            b *= np.minimum(1.0, 0.95 / np.maximum(b.sum(axis=1), 1e-12))[:, None]
+        dh = d_matrix(b, k[idx])
+        rows.append(np.repeat(idx, len(idx)))
+        cols.append(np.tile(idx, len(idx)))
+        vals.append(dh.ravel())
+    n = len(racks)
+    d = sp.csr_matrix(
+        (
+            np.concatenate(vals) if vals else [],
+            (np.concatenate(rows) if rows else [], np.concatenate(cols) if cols else []),
+        ),
+        shape=(n, n),
+    )
+    crahs = twin.crahs
+    crah_hall = crahs["hall"].map(hall_pos).to_numpy(np.int64) if len(crahs) else np.zeros(0, int)
+    return AirModel(
+        rack_hall=rack_hall,
+        hall_ids=hall_ids,
+        k_kw_k=k,
+        airflow_m3_s=k / K_AIR_KW_PER_M3S_K,
+        d=d,
+        crah_hall=crah_hall,
+        hall_class=twin.halls["ashrae_class"].to_numpy(),
+    )
+
+
+def air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) -> AirModel:
+    """The cached AirModel of `twin` (uncached when measured coefficients are given)."""
+    if recirculation:
+        return build_air_model(twin, recirculation)
+    return per_twin(twin, "air", build_air_model)
+
+
+@dataclass
+class AirResult:
+    res_rack: pd.DataFrame  # t_inlet_c, t_outlet_c, air_kw, ASHRAE flags
+    res_crah: pd.DataFrame
+    res_hall: pd.DataFrame
+    violations: list[dict]
+    coil_kw: np.ndarray  # heat each CRAH puts into its loop (0 for CRAC)
+    ambient_kw: np.ndarray  # heat each CRAC rejects outdoors (coil + compressor)
+    electric_kw: np.ndarray  # fan (+ compressor) power per unit
+    unremoved_kw: float  # heat of halls with no running unit
+
+
+def solve_air(
+    twin,
+    model: AirModel,
+    rack_air_kw: np.ndarray,
+    hall_extra_kw: np.ndarray,
+    crah_running: np.ndarray,
+    t_coil_c: np.ndarray,
+) -> AirResult:
+    """Rack temperatures and CRAH/CRAC duty for given air heat (rack air share, hall losses).
+
+    `t_coil_c`: chilled/facility water supply per unit (NaN for DX CRAC).
+    Fans follow the racks' airflow (cube law, capped at rated airflow); if the
+    running units cannot move that much air, the missing share is hot return
+    air drawn into the inlets. A unit whose share exceeds its capacity raises
+    its supply temperature: with a fixed coil effectiveness,
+    ``T_sup = T_set + (T_set - T_coil)(Q/Q_cap - 1)``.
+    """
+    nh = len(model.hall_ids)
+    crahs = twin.crahs
+    hall_of = model.crah_hall
+    run = crah_running.astype(bool)
+    v_ref = crahs["airflow_m3_s"].to_numpy(float) if len(crahs) else np.zeros(0)
+    cap = crahs["capacity_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
+    t_set = crahs["t_supply_c"].to_numpy(float) if len(crahs) else np.zeros(0)
+    fan_ref = crahs["fan_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
+    is_crac = (crahs["type"] == "crac").to_numpy() if len(crahs) else np.zeros(0, bool)
+
+    v_need = np.bincount(model.rack_hall, model.airflow_m3_s * (rack_air_kw > 0), nh)
+    v_run = np.bincount(hall_of, v_ref * run, nh)
+    cap_run = np.bincount(hall_of, cap * run, nh)
+    speed = np.where(run, np.minimum(1.0, _div(v_need, v_run)[hall_of]), 0.0)
+    fan_kw = fan_ref * speed**3
+    q_rack_h = np.bincount(model.rack_hall, rack_air_kw, nh)
+    q_hall = q_rack_h + hall_extra_kw + np.bincount(hall_of, fan_kw, nh)
+    cooled = cap_run > 0
+    unremoved = float(q_hall[~cooled].sum())
+    q_unit = np.where(run, q_hall[hall_of] * _div(cap, cap_run[hall_of]), 0.0)
+    t_coil = np.where(is_crac, t_set - CRAC_EVAP_BELOW_SUPPLY_K, t_coil_c)
+    over = np.maximum(_div(q_unit, cap) - 1.0, 0.0)
+    t_sup_u = t_set + (t_set - t_coil) * over
+    w = np.where(run, np.maximum(speed * v_ref, 1e-9), 0.0)
+    t_sup_h = np.where(
+        cooled, _div(np.bincount(hall_of, w * t_sup_u, nh), np.bincount(hall_of, w, nh)), np.nan
+    )
+    v_sup = np.minimum(v_need, v_run)
+    t_ret_h = t_sup_h + _div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
+    r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, _div(v_run, v_need)), 0.0)
+
+    rise = model.d @ rack_air_kw
+    h = model.rack_hall
+    t_in = t_sup_h[h] + (1.0 - r_short[h]) * rise + r_short[h] * (t_ret_h[h] - t_sup_h[h])
+    t_out = t_in + rack_air_kw / model.k_kw_k
+
+    cls = model.hall_class[h]
+    lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)[h]
+    rec_ok = (t_in >= lim[:, 0]) & (t_in <= lim[:, 1])
+    allow_ok = (t_in >= lim[:, 2]) & (t_in <= lim[:, 3])
+    racks = twin.racks
+    res_rack = pd.DataFrame(
+        {
+            "air_kw": rack_air_kw,
+            "t_inlet_c": t_in,
+            "t_outlet_c": t_out,
+            "ashrae_class": cls,
+            "inlet_recommended": rec_ok,
+            "inlet_allowable": allow_ok,
+        },
+        index=racks.index,
+    )
+    # room indices per hall (racks with air heat only)
+    hot = rack_air_kw > 0
+    n_h = np.bincount(h, hot, nh)
+    rec_hi, allow_hi = lim[:, 1], lim[:, 3]
+    rec_lo, allow_lo = lim[:, 0], lim[:, 2]
+    over_hi = np.bincount(h, np.maximum(t_in - rec_hi, 0.0) * hot, nh)
+    under_lo = np.bincount(h, np.maximum(rec_lo - t_in, 0.0) * hot, nh)
+    hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)
+    rci_hi = 100.0 * (1.0 - _div(over_hi, n_h * (hall_lim[:, 3] - hall_lim[:, 1])))
+    rci_lo = 100.0 * (1.0 - _div(under_lo, n_h * (hall_lim[:, 0] - hall_lim[:, 2])))
+    ts = t_sup_h[h]
+    num = np.bincount(h, (t_in - ts) * hot, nh)
+    den = np.bincount(h, (t_out - ts) * hot, nh)
+    shi = np.where(den > 0, _div(num, den), np.nan)
+    t_in_max = np.full(nh, np.nan)
+    if len(h):
+        np.fmax.at(t_in_max, h, np.where(hot, t_in, np.nan))
+    res_hall = pd.DataFrame(
+        {
+            "q_air_kw": q_hall,
+            "crah_capacity_kw": cap_run,
+            "airflow_need_m3_s": v_need,
+            "airflow_supply_m3_s": v_sup,
+            "t_supply_c": t_sup_h,
+            "t_return_c": t_ret_h,
+            "t_inlet_max_c": t_in_max,
+            "t_inlet_mean_c": _div(np.bincount(h, t_in * hot, nh), n_h),
+            "shi": shi,
+            "rhi": 1.0 - shi,
+            "rci_hi_pct": np.where(n_h > 0, rci_hi, np.nan),
+            "rci_lo_pct": np.where(n_h > 0, rci_lo, np.nan),
+        },
+        index=model.hall_ids,
+    )
+    res_hall.index.name = "id"
+
+    comp = np.where(is_crac & run, _div(q_unit, crac_cop(t_sup_u)), 0.0)
+    res_crah = pd.DataFrame(
+        {
+            "running": run,
+            "load_kw": q_unit,
+            "loading_pct": 100.0 * _div(q_unit, cap),
+            "airflow_m3_s": speed * v_ref,
+            "fan_kw": fan_kw,
+            "compressor_kw": comp,
+            "t_supply_c": np.where(run, t_sup_u, np.nan),
+        },
+        index=crahs.index,
+    )
+    viol = _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim)
+    return AirResult(
+        res_rack=res_rack,
+        res_crah=res_crah,
+        res_hall=res_hall,
+        violations=viol,
+        coil_kw=np.where(is_crac, 0.0, q_unit),
+        ambient_kw=np.where(is_crac, q_unit + comp, 0.0),
+        electric_kw=fan_kw + comp,
+        unremoved_kw=unremoved,
+    )
+
+
+def _div(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+
+
+def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) -> list[dict]:
+    out = []
+    t = res_rack["t_inlet_c"].to_numpy()
+    hi = np.flatnonzero(t > lim[:, 3])
+    lo = np.flatnonzero(t < lim[:, 2])
+    ids = res_rack.index
+    cls = res_rack["ashrae_class"].to_numpy()
+    for i in hi:
+        out.append(
+            _v(
+                ids[i],
+                "over_temperature",
+                t[i],
+                lim[i, 3],
+                "C",
+                f"inlet {t[i]:.1f} C above the {cls[i]} allowable {lim[i, 3]:.0f} C",
+            )
+        )
+    for i in lo:
+        out.append(
+            _v(
+                ids[i],
+                "under_temperature",
+                t[i],
+                lim[i, 2],
+                "C",
+                f"inlet {t[i]:.1f} C below the {cls[i]} allowable {lim[i, 2]:.0f} C",
+            )
+        )
+    load = res_crah["load_kw"].to_numpy()
+    for i in np.flatnonzero(load > cap * (1 + 1e-9)):
+        out.append(
+            _v(
+                res_crah.index[i],
+                "over_capacity",
+                load[i],
+                cap[i],
+                "kW",
+                f"coil load {load[i]:.0f} kW over its {cap[i]:.0f} kW capacity; "
+                f"supply air rises to {res_crah['t_supply_c'].iat[i]:.1f} C",
+            )
+        )
+    for h in np.flatnonzero(~cooled & (q_hall > 0)):
+        out.append(
+            _v(
+                res_hall.index[h],
+                "uncooled",
+                q_hall[h],
+                0.0,
+                "kW",
+                f"{q_hall[h]:.0f} kW of air-side heat and no CRAH/CRAC running",
+            )
+        )
+    return out
+
+
+def _v(component, kind, value, limit, unit, message) -> dict:
+    return {
+        "component": component,
+        "kind": kind,
+        "value": float(value),
+        "limit": float(limit),
+        "unit": unit,
+        "message": message,
+    }

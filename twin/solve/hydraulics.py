@@ -1,0 +1,253 @@
+"""Pipe networks of the cooling loops: flows, pressures and pump power by Newton on a sparse system.
+
+Every loop's pipes and pumps form one network (nodes named per loop). Unknowns
+are link flows Q (m3/s) and node pressures H (kPa); equations (EPANET/WNTR
+style, REFERENCE 3):
+
+- each link from a to b: ``H_a - H_b = h(Q)``, a pipe's Darcy-Weisbach drop
+  ``f (L/D) rho v|v| / 2`` with f from `fluids.friction.friction_factor`
+  (laminar 64/Re, Clamond's Colebrook solution in turbulence), a pump's gain
+  ``-(s^2 H0 - k Q|Q|)``;
+- mass balance at every node (closed loops, no demands);
+- the pump suction node of each connected network fixed at 0 kPa (expansion tank).
+
+Newton on the sparse saddle-point Jacobian, f updated each iteration.
+Pump curve: rated flow is taken at 75 % of shut-off head, i.e. run-out at
+twice rated flow (``k = 0.25 H0 / Q_r^2``) [est]. Pump power = dp Q / eta.
+A loop with pumps but no pipes runs its pumps at their rated point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
+import scipy.sparse.linalg as spla
+from fluids.friction import friction_factor
+
+from twin.solve.cache import per_twin
+from twin.units import RHO_WATER_KG_M3
+
+RATED_HEAD_FRACTION = 0.75
+"""Head at rated flow as a fraction of shut-off head [est: run-out at 2 Q_r]."""
+FLUIDS = {
+    # density kg/m3, dynamic viscosity Pa s
+    "water": (RHO_WATER_KG_M3, 7.97e-4),  # water at 30 C [src: IAPWS-IF97 tables]
+    "pg25": (1020.0, 2.2e-3),  # 25 % propylene glycol near 25 C [est, ASHRAE Fundamentals ch. 31]
+}
+TOL_M3_S = 1e-10
+
+
+def pump_k(head_kpa, flow_m3_s):
+    """Curve coefficient k in H = H0 - k Q^2 (kPa / (m3/s)^2)."""
+    return (1.0 - RATED_HEAD_FRACTION) * np.asarray(head_kpa) / np.asarray(flow_m3_s) ** 2
+
+
+def pipe_dp_kpa(flow_m3_s, length_m, diameter_m, roughness_m, rho, mu):
+    """Darcy-Weisbach drop (kPa, signed with flow) and friction factor, vectorised over pipes.
+
+    f comes from `fluids.friction.friction_factor`, evaluated once per distinct
+    (Re, roughness) pair (rounded to 6 significant digits).
+    """
+    q = np.asarray(flow_m3_s, float)
+    area = np.pi * np.asarray(diameter_m) ** 2 / 4.0
+    v = q / area
+    re = np.maximum(rho * np.abs(v) * diameter_m / mu, 1e-3)
+    ed = np.asarray(roughness_m) / diameter_m
+    key = np.stack(np.broadcast_arrays(_round(re), _round(ed)), axis=1)
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    f = np.array([friction_factor(Re=r, eD=e) for r, e in uniq])[inv.ravel()]
+    dp = f * length_m / diameter_m * rho * v * np.abs(v) / 2.0 / 1000.0
+    return dp, f, re
+
+
+def _round(x):
+    x = np.asarray(x, float)
+    mag = 10.0 ** np.floor(np.log10(np.maximum(np.abs(x), 1e-300)))
+    return np.round(x / mag, 5) * mag
+
+
+@dataclass
+class HydraulicModel:
+    node_ids: pd.Index  # "loop|node"
+    a: sp.csr_matrix  # links x nodes incidence: +1 from, -1 to
+    n_pipes: int
+    length_m: np.ndarray
+    diameter_m: np.ndarray
+    roughness_m: np.ndarray
+    rho: np.ndarray  # per pipe
+    mu: np.ndarray
+    pump_h0: np.ndarray
+    pump_k: np.ndarray
+    pump_rated: np.ndarray
+    pump_eta: np.ndarray
+    pump_networked: np.ndarray  # pump's loop has pipes
+    ref_nodes: np.ndarray  # one node per connected network
+    pump_rho: np.ndarray
+    warm: dict  # last solution (warm start only)
+
+
+def build_hydraulic_model(twin) -> HydraulicModel:
+    pipes, pumps, loops = twin.pipes, twin.pumps, twin.loops
+    names = []
+    for t in (pipes, pumps):
+        if len(t):
+            names.append(t["loop"] + "|" + t["from_node"])
+            names.append(t["loop"] + "|" + t["to_node"])
+    node_ids = pd.Index(pd.unique(pd.concat(names))) if names else pd.Index([], dtype=object)
+    pos = pd.Series(np.arange(len(node_ids)), index=node_ids)
+    frm, to = [], []
+    for t in (pipes, pumps):
+        if len(t):
+            frm.append((t["loop"] + "|" + t["from_node"]).map(pos).to_numpy())
+            to.append((t["loop"] + "|" + t["to_node"]).map(pos).to_numpy())
+    frm = np.concatenate(frm) if frm else np.zeros(0, int)
+    to = np.concatenate(to) if to else np.zeros(0, int)
+    m, n = len(frm), len(node_ids)
+    a = sp.csr_matrix(
+        (np.r_[np.ones(m), -np.ones(m)], (np.r_[np.arange(m), np.arange(m)], np.r_[frm, to])),
+        shape=(m, n),
+    )
+    fluid = loops["fluid"] if len(loops) else pd.Series(dtype=object)
+    prop = {k: v for k, v in FLUIDS.items()}
+
+    def props(t):
+        f = t["loop"].map(fluid).fillna("water") if len(t) else pd.Series(dtype=object)
+        return (
+            np.array([prop[x][0] for x in f], float),
+            np.array([prop[x][1] for x in f], float),
+        )
+
+    rho, mu = props(pipes)
+    pump_rho, _ = props(pumps)
+    piped_loops = set(pipes["loop"]) if len(pipes) else set()
+    networked = pumps["loop"].isin(piped_loops).to_numpy() if len(pumps) else np.zeros(0, bool)
+    # reference node per connected network: a pump suction if there is one
+    ncomp, label = csgraph.connected_components(a.T @ a, directed=False) if n else (0, np.zeros(0))
+    ref = np.full(ncomp, -1)
+    if len(pumps):
+        suction = frm[len(pipes) :]
+        ref[label[suction[::-1]]] = suction[::-1]
+    for c in np.flatnonzero(ref < 0):
+        ref[c] = np.flatnonzero(label == c)[0]
+    h0 = pumps["head_kpa"].to_numpy(float) if len(pumps) else np.zeros(0)
+    qr = pumps["flow_m3_s"].to_numpy(float) if len(pumps) else np.zeros(0)
+    return HydraulicModel(
+        node_ids=node_ids,
+        a=a,
+        n_pipes=len(pipes),
+        length_m=pipes["length_m"].to_numpy(float) if len(pipes) else np.zeros(0),
+        diameter_m=pipes["diameter_m"].to_numpy(float) if len(pipes) else np.zeros(0),
+        roughness_m=pipes["roughness_m"].to_numpy(float) if len(pipes) else np.zeros(0),
+        rho=rho,
+        mu=mu,
+        pump_h0=h0,
+        pump_k=pump_k(h0, qr) if len(pumps) else np.zeros(0),
+        pump_rated=qr,
+        pump_eta=pumps["efficiency"].to_numpy(float) if len(pumps) else np.zeros(0),
+        pump_networked=networked,
+        ref_nodes=ref,
+        pump_rho=pump_rho,
+        warm={},
+    )
+
+
+def hydraulic_model(twin) -> HydraulicModel:
+    return per_twin(twin, "hydraulics", build_hydraulic_model)
+
+
+@dataclass
+class HydraulicResult:
+    res_pipe: pd.DataFrame
+    res_pump: pd.DataFrame
+    res_node: pd.DataFrame
+    iterations: int
+
+
+def solve_hydraulics(
+    twin,
+    running: np.ndarray | None = None,
+    speed: np.ndarray | None = None,
+    max_iter: int = 50,
+) -> HydraulicResult:
+    """Flows, pressures and pump power of every pipe network; `running`/`speed` per pump."""
+    m = hydraulic_model(twin)
+    npump = len(m.pump_h0)
+    running = np.ones(npump, bool) if running is None else np.asarray(running, bool)
+    s = np.ones(npump) if speed is None else np.asarray(speed, float)
+    npi, nn = m.n_pipes, len(m.node_ids)
+    nl = npi + npump
+    q = m.warm.get("q")
+    if q is None or len(q) != nl:
+        q = np.full(nl, 1e-3)
+    h = m.warm.get("h", np.zeros(nn))
+    on = np.r_[np.ones(npi, bool), running & m.pump_networked]
+    q = np.where(on, q, 0.0)
+    ref = m.ref_nodes
+    not_ref = np.ones(nn, bool)
+    not_ref[ref] = False
+    at = m.a.T.tocsr()
+    it = 0
+    f = re = np.zeros(npi)
+    for it in range(1, max_iter + 1):
+        dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
+        # d(dp)/dQ with f frozen: 2 dp / Q, floored for the laminar/zero-flow limit
+        dpipe = np.maximum(2.0 * np.abs(dp) / np.maximum(np.abs(q[:npi]), 1e-12), 1e-6)
+        qp = q[npi:]
+        hpump = -(s**2 * m.pump_h0 - m.pump_k * qp * np.abs(qp))
+        dpump = np.maximum(2.0 * m.pump_k * np.abs(qp), 1e-6)
+        hl = np.r_[dp, hpump]
+        dh = np.r_[dpipe, dpump]
+        r_link = np.where(on, m.a @ h - hl, -q)
+        r_node = np.where(not_ref, -(at @ q), -h)
+        dh_eff = np.where(on, dh, 1.0)
+        a_on = sp.diags(on.astype(float)) @ m.a
+        jac = sp.bmat(
+            [
+                [sp.diags(np.where(on, -dh_eff, -1.0)), a_on],
+                [-sp.diags(not_ref.astype(float)) @ at, -sp.diags((~not_ref).astype(float))],
+            ],
+            format="csc",
+        )
+        step = spla.spsolve(jac, -np.r_[r_link, r_node])
+        q, h = q + step[:nl], h + step[nl:]
+        if np.max(np.abs(step[:nl]), initial=0.0) < TOL_M3_S:
+            break
+    dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
+    m.warm["q"], m.warm["h"] = q.copy(), h.copy()
+
+    pipes, pumps = twin.pipes, twin.pumps
+    area = np.pi * m.diameter_m**2 / 4.0
+    res_pipe = pd.DataFrame(
+        {
+            "flow_m3_s": q[:npi],
+            "velocity_m_s": q[:npi] / area if npi else np.zeros(0),
+            "re": re,
+            "friction_factor": f,
+            "dp_kpa": dp,
+        },
+        index=pipes.index,
+    )
+    qp = q[npi:]
+    rated = ~m.pump_networked & running
+    qp = np.where(rated, m.pump_rated * s, np.where(running, qp, 0.0))
+    head = np.where(running, s**2 * m.pump_h0 - m.pump_k * qp * np.abs(qp), 0.0)
+    eta = np.where(m.pump_eta > 0, m.pump_eta, 1.0)
+    res_pump = pd.DataFrame(
+        {
+            "running": running,
+            "speed": np.where(running, s, 0.0),
+            "flow_m3_s": qp,
+            "dp_kpa": head,
+            "power_kw": np.maximum(head * qp, 0.0) / eta,
+            "networked": m.pump_networked,
+        },
+        index=pumps.index,
+    )
+    res_node = pd.DataFrame(
+        {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
+    )
+    return HydraulicResult(res_pipe, res_pump, res_node, it)
