@@ -30,7 +30,8 @@ import pandas as pd
 
 from twin.model.scenario import Scenario
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
-from twin.solve.power_model import PDU, S_BASE_KVA, SWG, TX, UPS, power_model
+
+S_BASE_KVA = 1000.0
 
 try:
     import numba  # noqa: F401
@@ -57,11 +58,14 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     scenario = scenario or Scenario()
     if results is None:
         results = solve_power(twin, scenario, extra_loads_kw=extra_loads_kw)
-    m = power_model(twin)
+    m = _Params(twin)
     res = results["res_power"]
-    live = res["live"].to_numpy()
-    parent = m.pos.reindex(res["fed_from"]).fillna(-1).to_numpy(np.int64)
-    parent = np.where(m.is_source, -1, parent)
+    live_s = twin.live_power_nodes(scenario.out_of_service)
+    live = live_s.to_numpy()
+    nodes = twin.power_nodes
+    up_live = nodes["upstream"].map(live_s.to_dict()).eq(True)
+    feeder = nodes["upstream"].where(up_live, nodes["alternate"])
+    parent = np.where(m.is_source | ~live, -1, m.pos.reindex(feeder).fillna(-1).to_numpy(np.int64))
     ids = m.ids.to_numpy()
 
     net = pp.create_empty_network(name=f"{twin.name}: {scenario.name}", sn_mva=S_BASE_KVA / 1000)
@@ -155,6 +159,62 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     emap["ups_dc"] = m.ups_dc
     net["twin_element"] = emap
     return net
+
+
+class _Params:
+    """Export parameters straight from the Twin's tables (not the solver's arrays),
+    so a slip in either conversion shows up in the comparison."""
+
+    def __init__(self, twin) -> None:
+        nodes = twin.power_nodes
+        self.ids = nodes.index
+        self.n = len(nodes)
+        self.pos = pd.Series(np.arange(self.n), index=nodes.index)
+        kind = nodes["kind"].to_numpy()
+        self.kind = np.select(
+            [kind == "transformers", kind == "switchgear", kind == "ups", kind == "pdus"],
+            [TX, SWG, UPS, PDU],
+            -1,
+        )
+        self.is_source = nodes["kind"].isin(["utilities", "generators"]).to_numpy()
+        self.v_kv = nodes["v_kv"].to_numpy(float)
+        self.rating_kva = nodes["rating_kva"].to_numpy(float)
+        self.zc_ohm = np.zeros(self.n, complex)
+        self.z_el = np.zeros(self.n, complex)
+        self.g0 = np.zeros(self.n)
+        self.ups_dc = np.zeros(self.n, bool)
+        for name in ("transformers", "switchgear", "ups", "pdus"):
+            t = getattr(twin, name)
+            if not len(t):
+                continue
+            i = self.pos[t.index].to_numpy()
+            z = (
+                (t["cable_r_ohm_per_km"] + 1j * t["cable_x_ohm_per_km"])
+                * t["cable_length_m"]
+                / 1000
+            )
+            self.zc_ohm[i] = (z / t["cable_parallel"]).to_numpy()
+        t = twin.transformers
+        if len(t):
+            i = self.pos[t.index].to_numpy()
+            x = t["z_pct"] / 100 * t["x_r"] / np.sqrt(1 + t["x_r"] ** 2)
+            self.z_el[i] = ((t["pk_pct"] / 100 + 1j * x) * S_BASE_KVA / t["rating_kva"]).to_numpy()
+            self.g0[i] = (t["p0_pct"] / 100 * t["rating_kva"] / S_BASE_KVA).to_numpy()
+        t = twin.pdus
+        if len(t):
+            i = self.pos[t.index].to_numpy()
+            self.z_el[i] = (t["loss_pct"] / 100 * S_BASE_KVA / t["rating_kva"]).to_numpy()
+        t = twin.ups
+        if len(t):
+            self.ups_dc[self.pos[t.index].to_numpy()] = (
+                t["mode"] == "double-conversion"
+            ).to_numpy()
+        r = twin.racks
+        self.rack_a = r["feed_a"].map(self.pos).fillna(-1).to_numpy(np.int64)
+        self.rack_b = r["feed_b"].map(self.pos).fillna(-1).to_numpy(np.int64)
+
+
+TX, SWG, UPS, PDU = range(2, 6)
 
 
 def _rack_loads(net, twin, m, res_rack, bus) -> None:
