@@ -1,0 +1,38 @@
+"""`twin economics`: numbers, optimum under the grid, plot-ready outputs, bad arguments."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from twin.cli import main
+
+
+def test_economics_json(layouts_dir, capsys):
+    assert main(["economics", str(layouts_dir / "hybrid-inference.yaml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    e = out["economics"]
+    assert e["tokens_s"] > 0 and e["tokens_s_per_mw_facility"] < e["tokens_s_per_mw_it"]
+    assert out["user_estimates"] == ["rbln-atom-rack"]
+
+
+def test_economics_optimise_stays_under_the_grid(layouts_dir, capsys, tmp_path):
+    csv, png = tmp_path / "c.csv", tmp_path / "c.png"
+    args = ["economics", str(layouts_dir / "ai-factory-hall.yaml"), "--grid-mw", "10"]
+    assert main([*args, "--optimise", "--points", "4", "--csv", str(csv), "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "optimum" in text and "rack cap" in text
+    curve = pd.read_csv(csv)
+    assert {"cap_kw", "tokens_s", "facility_kw", "within_grid"} <= set(curve.columns)
+    assert png.stat().st_size > 1000
+    assert main([*args, "--optimise", "mix", "--points", "3", "--json"]) == 0
+    best = json.loads(capsys.readouterr().out)["optimum"]
+    assert best["facility_kw"] <= 10_000 and best["tokens_s"] > 0
+
+
+def test_economics_bad_arguments_exit_2(layouts_dir, capsys):
+    path = str(layouts_dir / "hybrid-inference.yaml")
+    for bad in (["--npu-share", "1.5"], ["--power-cap-kw", "-1"], ["--grid-mw", "0"]):
+        assert main(["economics", path, *bad]) == 2
+        assert "twin economics:" in capsys.readouterr().err
