@@ -114,6 +114,15 @@ def show_scene(twin: Twin, key: str, res, column: str, failed=(), height: int = 
     st.iframe(html, height=height)
 
 
+def _pick_reference(wkey: str) -> None:
+    pick = st.session_state.get(wkey)
+    if pick:
+        try:
+            set_layout(load_path(pick), pick)
+        except LayoutError as exc:
+            st.session_state["sidebar_error"] = str(exc)
+
+
 def sidebar() -> None:
     init_session()
     with st.sidebar:
@@ -123,19 +132,19 @@ def sidebar() -> None:
         refs = reference_layouts()
         name = st.session_state["layout_name"]
         idx = refs.index(name) if name in refs else None
-        pick = st.selectbox(
+        # one widget per current layout: it always shows what is loaded, edits included
+        wkey = f"sidebar_layout_{st.session_state['layout_key']}"
+        st.selectbox(
             "Reference layout",
             refs,
             index=idx,
-            key="sidebar_layout",
+            key=wkey,
             placeholder="(edited or uploaded)",
+            on_change=_pick_reference,
+            args=(wkey,),
         )
-        if pick and pick != name:
-            try:
-                set_layout(load_path(pick), pick)
-                st.rerun()
-            except LayoutError as exc:
-                st.error(str(exc))
+        if err := st.session_state.pop("sidebar_error", None):
+            st.error(err)
         twin, key = current()
         res = results(twin, key, st.session_state.get("failed", []))
         for note in S.capabilities(res).notes:

@@ -26,8 +26,8 @@ c[2].metric(
 )
 c[3].metric("WUE", common.fmt(k["wue_l_per_kwh"], "L/kWh"))
 c = st.columns(4)
-c[0].metric("Tokens/s per MW", common.fmt(k["tokens_per_s_per_mw"], "", 0))
-c[1].metric("Cost per million tokens", common.fmt(k["cost_per_mtok"], "$", 3))
+c[0].metric("Tokens/s per MW (facility)", common.fmt(k["tokens_per_s_per_mw"], "", 0))
+c[1].metric("Cost per million tokens", common.fmt(k["cost_per_mtok"], "USD", 4))
 c[2].metric("Violations", k["violations"])
 c[3].metric("IT headroom (power)", common.fmt(k["it_headroom_mw"], "MW"))
 

@@ -20,8 +20,8 @@ LABELS = {
     "cooling_capacity_mw": ("Cooling capacity (CDU + CRAH)", "MW"),
     "cooling_used_pct": ("Cooling capacity used", "%"),
     "floor_used_pct": ("Floor used by racks", "%"),
-    "tokens_per_s_per_mw": ("Tokens/s per MW", ""),
-    "cost_per_mtok": ("Cost per million tokens", "$"),
+    "tokens_per_s_per_mw": ("Tokens/s per MW of facility power", ""),
+    "cost_per_mtok": ("Cost per million tokens", "USD"),
     "violations": ("Violations", ""),
     "it_lost_mw": ("IT lost", "MW"),
 }

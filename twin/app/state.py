@@ -37,6 +37,7 @@ _solve = _try("twin.solve")
 RUN = getattr(_solve, "run", None)
 SCENARIOS = _try("twin.scenarios")
 METRICS = _try("twin.metrics")
+ECONOMICS = _try("twin.metrics.economics")
 
 
 @dataclass
@@ -63,9 +64,9 @@ def capabilities(results: Results | None = None) -> Capabilities:
         notes.append("cooling solve not available yet: PUE counts power-chain losses only")
     if not n1:
         notes.append("N-1 ranking not available yet")
-    if METRICS is None:
+    if ECONOMICS is None:
         notes.append("economics (tokens per MW, cost per million tokens) not available yet")
-    return Capabilities(RUN is not None, cooling, n1, METRICS is not None, ride, notes)
+    return Capabilities(RUN is not None, cooling, n1, ECONOMICS is not None, ride, notes)
 
 
 # ------------------------------------------------------------------- keys
@@ -272,34 +273,25 @@ def kpis(twin: Twin, results: Results | None) -> dict:
 
 def economics(twin: Twin, results: Results | None) -> dict:
     """tokens per MW and cost per million tokens, when twin.metrics provides them."""
-    out = {"tokens_per_s_per_mw": float("nan"), "cost_per_mtok": float("nan")}
-    if METRICS is None or results is None:
+    out = {
+        "tokens_per_s_per_mw": float("nan"),
+        "tokens_per_s_per_mw_it": float("nan"),
+        "cost_per_mtok": float("nan"),
+        "tokens_s": float("nan"),
+        "j_per_token": float("nan"),
+    }
+    fn = getattr(ECONOMICS, "economics", None) if ECONOMICS is not None else None
+    if fn is None or results is None:
         return out
-    for name in ("economics", "summary", "kpis"):
-        fn = getattr(METRICS, name, None)
-        if not callable(fn):
-            continue
-        try:
-            got = fn(twin, results)
-        except Exception:
-            continue
-        if isinstance(got, dict):
-            for key, val in got.items():
-                if not isinstance(val, (int, float)):
-                    continue
-                low = key.lower()
-                if "token" in low and "mw" in low and "cost" not in low:
-                    out["tokens_per_s_per_mw"] = float(val)
-                    out["tokens_key"] = key
-                elif "cost" in low and ("mtok" in low or "million" in low):
-                    out["cost_per_mtok"] = float(val)
-                    out["cost_key"] = key
-            break
-    for key in ("tokens_per_s_per_mw", "tokens_per_mw", "cost_per_mtok", "cost_per_million_tokens"):
-        if key in results.kpis:
-            out["cost_per_mtok" if "cost" in key else "tokens_per_s_per_mw"] = float(
-                results.kpis[key]
-            )
+    try:
+        e = fn(twin, results)
+    except Exception:  # e.g. results without res_rack, a layout without a catalogue entry
+        return out
+    out["tokens_per_s_per_mw"] = float(e.get("tokens_s_per_mw_facility", float("nan")))
+    out["tokens_per_s_per_mw_it"] = float(e.get("tokens_s_per_mw_it", float("nan")))
+    out["cost_per_mtok"] = float(e.get("usd_per_mtok", float("nan")))
+    out["tokens_s"] = float(e.get("tokens_s", float("nan")))
+    out["j_per_token"] = float(e.get("j_per_token_facility", float("nan")))
     return out
 
 

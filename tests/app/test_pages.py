@@ -1,0 +1,105 @@
+"""Each page's logic, through Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.layout import dump, load
+
+
+def no_errors(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at, label: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label):
+            return m.value
+    raise KeyError(label)
+
+
+@pytest.mark.parametrize("page", ["site", "editor", "failures", "dashboard"])
+def test_every_page_loads(app, page):
+    at = app(page)
+    no_errors(at)
+    if page != "dashboard":
+        assert len(at.get("iframe")) == 1  # the 3D scene
+
+
+def test_site_details_show_power_and_cooling_paths(app):
+    at = app("site")
+    at.text_input(key="site_search").set_value("H1-R01-01").run()
+    at.selectbox(key="site_pick").set_value("H1-R01-01").run()
+    no_errors(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Power path, feed A" in text and "H1-UPS-A1" in text
+    assert "Cooling path" in text and "H1-TCS1" in text
+    # colour by another column re-exports the scene
+    cols = at.selectbox(key="site_colour").options
+    assert "power_kw" in cols
+    at.selectbox(key="site_colour").set_value("power_kw").run()
+    no_errors(at)
+
+
+def test_failing_both_feeds_loses_load_and_changes_kpis(app):
+    at = app("failures")
+    before = metric(at, "IT served")
+    at.multiselect(key="fail_pick").set_value(["H1-UPS-A1", "H1-UPS-B1"])
+    at.button[0].click().run()  # "Fail selected"
+    no_errors(at)
+    assert metric(at, "IT served") != before
+    assert metric(at, "IT lost") != "0.00 MW"
+    assert int(metric(at, "Racks affected")) > 0
+    # the dashboard shows the same session's failure
+    at.switch_page("app_pages/dashboard.py").run()
+    no_errors(at)
+    assert "H1-UPS-A1" in " ".join(c.value for c in at.caption)
+
+
+def test_editor_bad_value_is_a_message_next_to_the_field(app):
+    at = app("editor")
+    at.number_input(key="ed_ch_power_H1-R01-01").set_value(5000.0)
+    at.button(key="FormSubmitter:ed_change-Apply changes").click().run()
+    assert not at.exception
+    errs = [e.value for e in at.error]
+    assert any("power_kw" in e and "1000" in e for e in errs), errs
+
+
+def test_editor_change_add_remove_and_save(app, layouts_tmp):
+    at = app("editor")
+    racks0 = int(metric(at, "Racks").replace(",", ""))
+    at.number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
+    at.button(key="FormSubmitter:ed_change-Apply changes").click().run()
+    no_errors(at)
+    it1 = metric(at, "IT load")
+    assert any("Changed rack" in s.value for s in at.success)
+    at.button(key="FormSubmitter:ed_add-Add rack").click().run()
+    no_errors(at)
+    assert int(metric(at, "Racks").replace(",", "")) == racks0 + 1
+    assert metric(at, "IT load") != it1
+    at.selectbox(key="ed_mv_rack").set_value("H1-R01-02")
+    at.button(key="FormSubmitter:ed_move-Remove rack").click().run()
+    no_errors(at)
+    assert int(metric(at, "Racks").replace(",", "")) == racks0
+    at.text_input(key="ed_fname").set_value("edited-hall.yaml")
+    at.button(key="ed_save").click().run()
+    no_errors(at)
+    saved = layouts_tmp / "edited-hall.yaml"
+    assert saved.exists()
+    again = load(saved)
+    assert len(again.halls[0].racks) == racks0
+    assert dump(again) == dump(at.session_state["layout"])
+    # saving never overwrites
+    at.button(key="ed_save").click().run()
+    assert any("already exists" in e.value for e in at.error)
+
+
+def test_dashboard_report_and_comparison(app):
+    at = app("dashboard")
+    no_errors(at)
+    assert metric(at, "IT load").endswith("MW")
+    at.button(key="dash_report").click().run()
+    no_errors(at)
+    html = at.session_state["dash_report_html"]
+    assert "Key figures" in html and "<img" in html
