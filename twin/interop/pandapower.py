@@ -76,8 +76,7 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     emap["bus"] = bus
 
     roots = np.flatnonzero(live & m.is_source)
-    for i in roots:
-        pp.create_ext_grid(net, bus[i], vm_pu=1.0, name=ids[i])
+    _ext_grids(net, bus[roots], list(ids[roots]))
 
     br = np.flatnonzero(live & ~m.is_source)
     has_cable = np.abs(m.zc_ohm[br]) > 0
@@ -110,8 +109,10 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
         )  # fmt: skip
         emap.loc[ids[tx], "trafo"] = trafos
         p0 = m.g0[tx] * S_BASE_KVA / 1000.0
-        for i, b, p in zip(ids[tx], tpos[tx], p0, strict=True):
-            emap.at[i, "shunt"] = pp.create_shunt(net, b, q_mvar=0.0, p_mw=p, name=f"p0:{i}")
+        shunts = pp.create_shunts(
+            net, tpos[tx].to_numpy(), q_mvar=0.0, p_mw=p0, name=[f"p0:{i}" for i in ids[tx]]
+        )
+        emap.loc[ids[tx], "shunt"] = shunts
 
     pdu = br[m.kind[br] == PDU]
     if len(pdu):
@@ -139,10 +140,8 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
             net, tpos[ups].to_numpy(), p_mw=p_in, q_mvar=0.0, name=[f"ups:{i}" for i in ids[ups]]
         )
         emap.loc[ids[ups], "ups_load"] = loads
-    for i in dc:
-        emap.at[ids[i], "ups_grid"] = pp.create_ext_grid(
-            net, bus[i], vm_pu=1.0, name=f"ups_out:{ids[i]}"
-        )
+    if len(dc):
+        emap.loc[ids[dc], "ups_grid"] = _ext_grids(net, bus[dc], [f"ups_out:{i}" for i in ids[dc]])
 
     _rack_loads(net, twin, m, results["res_rack"], bus)
     if extra_loads_kw is not None and len(extra_loads_kw):
@@ -159,6 +158,21 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     emap["ups_dc"] = m.ups_dc
     net["twin_element"] = emap
     return net
+
+
+def _ext_grids(net, buses, names) -> np.ndarray:
+    """Many 1.0 pu ext_grids at once (pandapower has no vectorised create for them)."""
+    if not len(buses):
+        return np.zeros(0, dtype=np.int64)
+    first = pp.create_ext_grid(net, int(buses[0]), vm_pu=1.0, name=names[0])
+    rest = len(buses) - 1
+    if rest:
+        rows = pd.concat([net.ext_grid.loc[[first]]] * rest)
+        rows.index = pd.RangeIndex(first + 1, first + 1 + rest)
+        rows["bus"] = np.asarray(buses[1:], dtype=net.ext_grid["bus"].dtype)
+        rows["name"] = names[1:]
+        net.ext_grid = pd.concat([net.ext_grid, rows])
+    return np.arange(first, first + 1 + rest)
 
 
 class _Params:
@@ -271,7 +285,7 @@ def _ups_update(net) -> float:
     return change
 
 
-def runpp_twin(net, tol_mw: float = 1e-9, max_iter: int = 20, fresh: bool = False, **kw) -> int:
+def runpp_twin(net, tol_mw: float = 1e-7, max_iter: int = 20, fresh: bool = False, **kw) -> int:
     """`pp.runpp`, repeated until each UPS input load matches its output through the loss curve.
 
     `fresh` first zeroes the UPS input loads the export carried over from the
@@ -281,7 +295,7 @@ def runpp_twin(net, tol_mw: float = 1e-9, max_iter: int = 20, fresh: bool = Fals
     if fresh:
         em = net["twin_element"]
         net.load.loc[em.loc[em["ups_load"] >= 0, "ups_load"].to_numpy(), "p_mw"] = 0.0
-    kw.setdefault("tolerance_mva", 1e-10)
+    kw.setdefault("tolerance_mva", 1e-8)
     kw.setdefault("init", "flat")  # x = 0 PDU lines break the DC start
     kw.setdefault("numba", _HAS_NUMBA)
     for k in range(1, max_iter + 1):
