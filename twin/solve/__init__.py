@@ -7,14 +7,13 @@ from twin.solve.results import Results, violations_frame
 
 
 def run(twin, scenario=None, **kw) -> Results:
-    """The coupled solve of `twin` in `scenario`; for now the power chain.
+    """The coupled solve of `twin` in `scenario`: power, air, liquid, pipes, plant, iterated.
 
-    Keyword arguments go to `twin.solve.power.solve_power` (e.g. `extra_loads_kw`).
+    Keyword arguments go to `twin.solve.coupled.run` (`recirculation`, `max_iter`, `tol_kw`).
     """
-    from twin.model.scenario import Scenario
-    from twin.solve.power import solve_power
+    from twin.solve.coupled import run as coupled_run
 
-    return solve_power(twin, scenario or Scenario(), **kw)
+    return coupled_run(twin, scenario, **kw)
 
 
 __all__ = ["Results", "run", "violations_frame"]

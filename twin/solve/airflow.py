@@ -270,8 +270,7 @@ def solve_air(
     # room indices per hall (racks with air heat only)
     hot = rack_air_kw > 0
     n_h = np.bincount(h, hot, nh)
-    rec_hi, allow_hi = lim[:, 1], lim[:, 3]
-    rec_lo, allow_lo = lim[:, 0], lim[:, 2]
+    rec_hi, rec_lo = lim[:, 1], lim[:, 0]
     over_hi = np.bincount(h, np.maximum(t_in - rec_hi, 0.0) * hot, nh)
     under_lo = np.bincount(h, np.maximum(rec_lo - t_in, 0.0) * hot, nh)
     hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)

@@ -190,9 +190,8 @@ def solve_hydraulics(
     not_ref = np.ones(nn, bool)
     not_ref[ref] = False
     at = m.a.T.tocsr()
-    it = 0
-    f = re = np.zeros(npi)
-    for it in range(1, max_iter + 1):
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
         dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
         # d(dp)/dQ with f frozen: 2 dp / Q, floored for the laminar/zero-flow limit
         dpipe = np.maximum(2.0 * np.abs(dp) / np.maximum(np.abs(q[:npi]), 1e-12), 1e-6)
@@ -250,4 +249,4 @@ def solve_hydraulics(
     res_node = pd.DataFrame(
         {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
     )
-    return HydraulicResult(res_pipe, res_pump, res_node, it)
+    return HydraulicResult(res_pipe, res_pump, res_node, iterations)

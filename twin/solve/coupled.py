@@ -1,0 +1,302 @@
+"""The coupled solve: power -> heat -> air -> liquid -> pipes -> plant -> cooling power -> power ...
+
+Heat paths (every kW the site draws ends up outdoors):
+- rack IT power: liquid share to its TCS loop (CDU -> facility loop), air share
+  to its hall (CRAH coil -> chilled/facility loop, or CRAC -> outdoors);
+- power losses (element + feeder cable): PDUs/busways into their hall's air,
+  UPS into the facility loop of the hall they serve (electrical-room cooling,
+  approximated as a direct load on that loop), transformers, switchgear and
+  anything serving several halls straight outdoors;
+- cooling power: CRAH fans into the hall air, CDU pumps into the TCS loop,
+  loop pumps into their loop, chiller compressors into the condenser, fans of
+  towers, dry coolers and CRAC condensers outdoors.
+
+Cooling electric power goes back onto the power chain at each unit's `feed`
+(`extra_loads_kw`); units without a feed draw off the modelled chain and are
+added to facility power directly. A unit whose feed is dead stops. The loop
+repeats until cooling power changes by less than `tol_kw` (a warm start from
+the previous solve of the same Twin makes that 1-3 power solves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin.model.scenario import Scenario
+from twin.solve.airflow import air_model, solve_air
+from twin.solve.cache import per_twin
+from twin.solve.hydraulics import solve_hydraulics
+from twin.solve.liquid import liquid_model, solve_liquid
+from twin.solve.plant import plant_model, solve_plant
+from twin.solve.power import solve_power
+from twin.solve.results import Results, violations_frame
+from twin.solve.weather import ambient
+
+UNIT_KINDS = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
+
+
+@dataclass
+class CoupledModel:
+    pdu_hall: pd.Series  # power element id -> hall code (PDUs serving one hall)
+    ups_loop: pd.Series  # power element id -> sink loop code (UPS serving one hall)
+    crah_loop: np.ndarray  # sink loop code per CRAH (-1 CRAC)
+    cdu_loop: np.ndarray  # sink loop code per CDU
+    pump_loop: np.ndarray  # sink loop code that takes each pump's heat
+    feeds: dict[str, pd.Series]  # kind -> feed id per unit (None = off chain)
+    warm: dict
+
+
+def build_coupled_model(twin) -> CoupledModel:
+    racks, halls = twin.racks, twin.halls
+    pm = plant_model(twin)
+    loop_pos = pd.Series(np.arange(len(pm.loop_ids)), index=pm.loop_ids)
+    hall_pos = pd.Series(np.arange(len(halls)), index=halls.index)
+    pairs = pd.concat(
+        [pd.DataFrame({"feed": racks[c], "hall": racks["hall"]}) for c in ("feed_a", "feed_b")]
+    ).dropna()
+    per_pdu = pairs.groupby("feed")["hall"].agg(["nunique", "first"])
+    pdu_hall = per_pdu.loc[per_pdu["nunique"] == 1, "first"].map(hall_pos)
+    pdu_hall = pdu_hall[pdu_hall.index.isin(twin.pdus.index)]
+    # hall -> sink loop: its CRAHs' loop, else its CDUs' facility loop
+    hall_loop = pd.Series(dtype=object)
+    if len(twin.cdus) and "hall" in twin.cdus:
+        hall_loop = twin.cdus.dropna(subset=["hall"]).groupby("hall")["facility_loop"].first()
+    if len(twin.crahs):
+        chw = twin.crahs.dropna(subset=["loop"]).groupby("hall")["loop"].first()
+        hall_loop = chw.combine_first(hall_loop)
+    ups_ids = twin.ups.index
+    up_of = twin.pdus["upstream"] if len(twin.pdus) else pd.Series(dtype=object)
+    ups_pairs = pd.DataFrame({"ups": pairs["feed"].map(up_of), "hall": pairs["hall"]}).dropna()
+    ups_pairs = ups_pairs[ups_pairs["ups"].isin(ups_ids)]
+    per_ups = ups_pairs.groupby("ups")["hall"].agg(["nunique", "first"])
+    ups_loop = per_ups.loc[per_ups["nunique"] == 1, "first"].map(hall_loop).map(loop_pos).dropna()
+
+    def sink(ids: pd.Series) -> np.ndarray:
+        return ids.map(loop_pos).fillna(-1).to_numpy(np.int64)
+
+    crah_loop = sink(twin.crahs["loop"]) if len(twin.crahs) else np.zeros(0, np.int64)
+    cdu_loop = sink(twin.cdus["facility_loop"]) if len(twin.cdus) else np.zeros(0, np.int64)
+    if len(twin.pumps):
+        tcs_sink = (
+            twin.cdus.groupby("loop")["facility_loop"].first() if len(twin.cdus) else pd.Series()
+        )
+        loop = twin.pumps["loop"]
+        pump_loop = sink(loop.map(tcs_sink).fillna(loop))
+    else:
+        pump_loop = np.zeros(0, np.int64)
+    feeds = {
+        k: getattr(twin, k)["feed"] if len(getattr(twin, k)) else pd.Series(dtype=object)
+        for k in UNIT_KINDS
+    }
+    return CoupledModel(
+        pdu_hall=pdu_hall.astype(np.int64),
+        ups_loop=ups_loop.astype(np.int64),
+        crah_loop=crah_loop,
+        cdu_loop=cdu_loop,
+        pump_loop=pump_loop,
+        feeds=feeds,
+        warm={},
+    )
+
+
+def coupled_model(twin) -> CoupledModel:
+    return per_twin(twin, "coupled", build_coupled_model)
+
+
+def run(
+    twin,
+    scenario: Scenario | None = None,
+    *,
+    recirculation: dict[str, pd.DataFrame] | None = None,
+    max_iter: int = 12,
+    tol_kw: float = 1e-3,
+) -> Results:
+    """Solve power and cooling of `twin` in `scenario` together; see the module docstring.
+
+    `recirculation`: measured/CFD inlet shares per hall (see `twin.solve.airflow`).
+    """
+    scenario = scenario or Scenario()
+    cm = coupled_model(twin)
+    am = air_model(twin, recirculation)
+    extra = cm.warm.get("extra")
+    t_db, t_wb = ambient(twin, scenario)
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
+        pres = solve_power(twin, scenario, extra_loads_kw=extra)
+        th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb)
+        new = th["extra"]
+        if extra is not None:
+            diff = new.sub(extra, fill_value=0.0).abs().max() if len(new) or len(extra) else 0.0
+            if diff < tol_kw:
+                break
+        extra = new
+    cm.warm["extra"] = th["extra"]
+    return _results(twin, scenario, pres, th, iterations, extra)
+
+
+def _unit_running(twin, scenario, cm, live: pd.Series) -> dict[str, np.ndarray]:
+    oos = scenario.out_of_service
+    out = {}
+    for k in UNIT_KINDS:
+        t = getattr(twin, k)
+        feed = cm.feeds[k]
+        ok = ~t.index.isin(list(oos)) if oos else np.ones(len(t), bool)
+        fed = feed.isna().to_numpy() | (feed.map(live) == True).to_numpy(bool)  # noqa: E712
+        out[k] = ok & fed
+    return out
+
+
+def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
+    racks = twin.racks
+    live = pres["res_power"]["live"]
+    running = _unit_running(twin, scenario, cm, live)
+    p_rack = pres["res_rack"]["p_kw"].to_numpy(float)
+    lf = racks["liquid_fraction"].to_numpy(float)
+    rack_air, rack_liq = p_rack * (1.0 - lf), p_rack * lf
+
+    rp = pres["res_power"]
+    loss = (rp["loss_kw"] + rp["loss_cable_kw"]).astype(float)
+    nh = len(twin.halls)
+    hall_extra = np.bincount(cm.pdu_hall.to_numpy(), loss.reindex(cm.pdu_hall.index).to_numpy(), nh)
+    pm = plant_model(twin)
+    nl = len(pm.loop_ids)
+    ups_heat = np.bincount(cm.ups_loop.to_numpy(), loss.reindex(cm.ups_loop.index).to_numpy(), nl)
+    loss_indoor = float(hall_extra.sum() + ups_heat.sum())
+    loss_outdoor = float(loss.sum()) - loss_indoor
+
+    set_c = pd.Series(pm.loop_set_c, index=pm.loop_ids)
+    t_coil = twin.crahs["loop"].map(set_c).to_numpy(float) if len(twin.crahs) else np.zeros(0)
+    air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil)
+    lm = liquid_model(twin)
+    t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
+    liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws)
+    hyd = solve_hydraulics(twin, running["pumps"])
+    pump_kw = hyd.res_pump["power_kw"].to_numpy(float)
+
+    q_loop = (
+        ups_heat
+        + _bin(cm.crah_loop, air.coil_kw, nl)
+        + _bin(cm.cdu_loop, liq.facility_kw, nl)
+        + _bin(cm.pump_loop, pump_kw, nl)
+    )
+    plant = solve_plant(twin, pm, q_loop, t_db, t_wb, running)
+    electric = {
+        "crahs": air.electric_kw,
+        "cdus": liq.electric_kw,
+        "pumps": pump_kw,
+        **plant.electric,
+    }
+    on_chain, off_chain = [], 0.0
+    for k, kw in electric.items():
+        feed = cm.feeds[k]
+        if not len(feed):
+            continue
+        s = pd.Series(kw, index=feed.index)
+        has = feed.notna().to_numpy()
+        off_chain += float(s[~has].sum())
+        on_chain.append(s[has].groupby(feed[has].to_numpy()).sum())
+    extra = pd.concat(on_chain).groupby(level=0).sum() if on_chain else pd.Series(dtype=float)
+    # heat whose loop has no sink falls out of the plant (counted as unremoved)
+    lost_pump = float(pump_kw[cm.pump_loop < 0].sum()) if len(pump_kw) else 0.0
+    lost_coil = float(air.coil_kw[cm.crah_loop < 0].sum()) if len(air.coil_kw) else 0.0
+    lost_cdu = float(liq.facility_kw[cm.cdu_loop < 0].sum()) if len(liq.facility_kw) else 0.0
+    return {
+        "air": air,
+        "liq": liq,
+        "hyd": hyd,
+        "plant": plant,
+        "electric": electric,
+        "extra": extra,
+        "off_chain_kw": off_chain,
+        "cooling_kw": float(sum(float(np.sum(v)) for v in electric.values())),
+        "ambient_kw": loss_outdoor + float(air.ambient_kw.sum()) + plant.ambient_kw,
+        "unremoved_kw": air.unremoved_kw
+        + liq.unremoved_kw
+        + plant.unremoved_kw
+        + lost_pump
+        + lost_coil
+        + lost_cdu,
+        "loss_kw": float(loss.sum()),
+        "t_db_c": t_db,
+        "t_wb_c": t_wb,
+    }
+
+
+def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    ok = idx >= 0
+    return np.bincount(idx[ok], np.asarray(values, float)[ok], n)
+
+
+def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
+    air, liq, hyd, plant = th["air"], th["liq"], th["hyd"], th["plant"]
+    res_rack = pres["res_rack"].copy()
+    res_rack["t_inlet_c"] = air.res_rack["t_inlet_c"]
+    res_rack["t_outlet_c"] = air.res_rack["t_outlet_c"]
+    res_rack["t_coolant_supply_c"] = liq.t_coolant_supply_c
+    res_rack["t_coolant_return_c"] = liq.t_coolant_return_c
+    res_rack["coolant_flow_m3_s"] = liq.coolant_flow_m3_s
+    for c in ("air_kw", "ashrae_class", "inlet_recommended", "inlet_allowable"):
+        res_rack[c] = air.res_rack[c]
+    res_loop = pd.concat([liq.res_loop, plant.res_loop])
+    res_loop.index.name = "id"
+    out = Results(scenario=scenario.name)
+    out.tables.update(pres.tables)
+    out.tables.update(
+        {
+            "res_rack": res_rack,
+            "res_hall": air.res_hall,
+            "res_crah": air.res_crah,
+            "res_cdu": liq.res_cdu,
+            "res_loop": res_loop,
+            "res_pipe": hyd.res_pipe,
+            "res_pump": hyd.res_pump,
+            "res_chiller": plant.res_chiller,
+            "res_cooling_tower": plant.res_cooling_tower,
+            "res_dry_cooler": plant.res_dry_cooler,
+        }
+    )
+    out.violations = pres.violations
+    out.add({}, violations_frame(air.violations + liq.violations + plant.violations))
+
+    k = pres.kpis
+    it = float(k["it_kw"])
+    facility = float(k["facility_kw"]) + th["off_chain_kw"]
+    cooling = th["cooling_kw"]
+    losses = th["loss_kw"]
+    water = plant.water_m3_h
+    pue = facility / it if it > 0 else np.nan
+    fed = res_rack["p_kw"].to_numpy() > 0
+    t_in = res_rack["t_inlet_c"].to_numpy()[fed & (air.res_rack["air_kw"].to_numpy() > 0)]
+    t_cool = res_rack["t_coolant_return_c"].to_numpy()[fed]
+    heat_out = th["ambient_kw"] + th["unremoved_kw"]
+    kpis = dict(k)
+    kpis.update(
+        {
+            "it_kw": it,
+            "electrical_input_kw": float(k["facility_kw"]),
+            "facility_kw": facility,
+            "cooling_kw": cooling,
+            "cooling_off_chain_kw": th["off_chain_kw"],
+            "pue": pue,
+            "ppue_cooling": (it + cooling) / it if it > 0 else np.nan,
+            "ppue_power": (it + losses) / it if it > 0 else np.nan,
+            "wue_l_per_kwh": water * 1000.0 / it if it > 0 else np.nan,
+            "cue_kg_per_kwh": twin.layout.site.grid_co2_kg_per_kwh * pue,
+            "t_inlet_max_c": float(np.nanmax(t_in)) if len(t_in) else np.nan,
+            "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
+            "water_m3_h": water,
+            "free_cooling_kw": float(plant.res_loop["free_cooling_kw"].sum()),
+            "heat_rejected_kw": th["ambient_kw"],
+            "heat_unremoved_kw": th["unremoved_kw"],
+            "energy_balance_residual_kw": heat_out - facility,
+            "t_db_c": th["t_db_c"],
+            "t_wb_c": th["t_wb_c"],
+            "coupled_iterations": float(iterations),
+            "pipe_iterations": float(hyd.iterations),
+        }
+    )
+    out.kpis = kpis
+    return out

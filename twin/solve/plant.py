@@ -1,0 +1,347 @@
+"""Heat-rejection plant: free cooling (dry coolers, towers on the loop), chillers, condenser towers.
+
+Per facility/chilled loop with heat Q and supply setpoint T_s (return T_s + dT_design):
+1. Free cooling (economiser) first: dry coolers reach ``T_db + approach``,
+   cooling towers on the loop ``T_wb + approach`` [REFERENCE 4]. They take
+   ``Q (T_ret - T_fc) / (T_ret - T_s)`` clipped to [0, Q] and to their capacity:
+   all of it when ``T_fc <= T_s``, a precooling share when ``T_s < T_fc < T_ret``.
+2. Chillers trim the rest, staged (fewest units that cover it, equal part load),
+   with the EnergyPlus/DOE-2 EIR model [REFERENCE 4]:
+   ``Cap = Cap_ref CAPFT(T_chw,lvg, T_cond,ent)``,
+   ``P = Cap / COP_ref * EIRFT * EIRFPLR(PLR)``; below min PLR the chiller
+   cycles (power scaled by PLR / min PLR). Curve inputs are clamped to the
+   curve's range (chilled water 4.44-10 C [est: DOE-2 curve fit range], so warm
+   facility water earns no extra credit). Condenser entering: water-cooled
+   ``T_wb + tower approach``, air-cooled ``T_db + AIR_COOLED_APPROACH_K``.
+3. Condenser heat (Q + P) goes to the towers of the condenser loop, or to air.
+Fans of dry coolers and towers follow the cube of their part load [REFERENCE 4].
+Tower water: evaporation 1.47 L/kWh rejected [REFERENCE 4 calc] plus blowdown at
+`CYCLES_OF_CONCENTRATION`.
+Heat is always rejected (energy balance holds); a plant short of capacity shows
+as an over-capacity violation rather than a modelled rise in supply temperature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin.solve.cache import per_twin
+
+CAPFT = (0.257896, 0.0389016, -0.00021708, 0.0468684, -0.00094284, -0.00034344)
+EIRFT = (0.933884, -0.058212, 0.00450036, 0.00243, 0.000486, -0.001215)
+EIRFPLR = (0.222903, 0.313387, 0.463710)
+"""DOE-2 generic centrifugal chiller, COP_ref 5.5 at 6.67/29.4 C [REFERENCE 4, src]."""
+T_CHW_RANGE_C = (4.44, 10.0)
+T_COND_RANGE_C = (10.0, 50.0)
+"""Curve input clamps [est: DOE-2 fit range for chilled water; condenser kept wide]."""
+AIR_COOLED_APPROACH_K = 8.0
+"""Air-cooled condenser: entering temperature = dry bulb + approach [est]."""
+EVAPORATION_L_PER_KWH = 1.47
+"""Tower evaporation per kWh rejected [REFERENCE 4, calc from latent heat]."""
+CYCLES_OF_CONCENTRATION = 4.0
+"""Blowdown = evaporation / (cycles - 1) [est: typical 3-6 cycles]."""
+
+
+def biquadratic(c, x, y):
+    """f(x, y) = a + b x + c x^2 + d y + e y^2 + f x y."""
+    return c[0] + c[1] * x + c[2] * x**2 + c[3] * y + c[4] * y**2 + c[5] * x * y
+
+
+def chiller_cop(t_chw_c, t_cond_c, plr=1.0, cop_ref=5.5, min_plr=0.1):
+    """COP of the DOE-2 EIR chiller at leaving chilled water, entering condenser and part load."""
+    x = np.clip(t_chw_c, *T_CHW_RANGE_C)
+    y = np.clip(t_cond_c, *T_COND_RANGE_C)
+    plr = np.asarray(plr, float)
+    p_eff = np.maximum(plr, min_plr)
+    eirplr = EIRFPLR[0] + EIRFPLR[1] * p_eff + EIRFPLR[2] * p_eff**2
+    cycling = np.where(plr < min_plr, plr / min_plr, 1.0)
+    # P / Cap_avail = EIRFT EIRFPLR cycling / COP_ref; Q / Cap_avail = PLR
+    return plr * cop_ref / (biquadratic(EIRFT, x, y) * eirplr * cycling)
+
+
+def makeup_hpe_m3_h(t_wb_c, range_k):
+    """Make-up water of the HPE dc-rl tower (after Sharma et al. 2009), m3/h, before drift
+    [REFERENCE 4, src]; for comparison, the plant uses evaporation per kWh."""
+    return 0.044 * np.asarray(t_wb_c) + 0.3528 * np.asarray(range_k) + 0.101
+
+
+@dataclass
+class PlantModel:
+    loop_ids: pd.Index  # heat-sink loops (facility/chilled/condenser)
+    loop_set_c: np.ndarray
+    loop_dt_k: np.ndarray
+    ch_loop: np.ndarray
+    ch_cond: np.ndarray  # condenser loop code, -1 air-cooled
+    ch_order: np.ndarray  # chillers sorted by loop (staging order)
+    ct_loop: np.ndarray
+    dc_loop: np.ndarray
+
+
+def build_plant_model(twin) -> PlantModel:
+    loops = twin.loops
+    sinks = loops[loops["kind"] != "tcs"] if len(loops) else loops
+    pos = pd.Series(np.arange(len(sinks)), index=sinks.index)
+    ch, ct, dc = twin.chillers, twin.cooling_towers, twin.dry_coolers
+    ch_loop = ch["loop"].map(pos).to_numpy(np.int64) if len(ch) else np.zeros(0, np.int64)
+    ch_cond = (
+        ch["condenser_loop"].map(pos).fillna(-1).to_numpy(np.int64)
+        if len(ch)
+        else np.zeros(0, np.int64)
+    )
+    return PlantModel(
+        loop_ids=sinks.index,
+        loop_set_c=sinks["t_supply_c"].to_numpy(float) if len(sinks) else np.zeros(0),
+        loop_dt_k=sinks["dt_design_k"].to_numpy(float) if len(sinks) else np.zeros(0),
+        ch_loop=ch_loop,
+        ch_cond=ch_cond,
+        ch_order=np.argsort(ch_loop, kind="stable"),
+        ct_loop=ct["loop"].map(pos).to_numpy(np.int64) if len(ct) else np.zeros(0, np.int64),
+        dc_loop=dc["loop"].map(pos).to_numpy(np.int64) if len(dc) else np.zeros(0, np.int64),
+    )
+
+
+def plant_model(twin) -> PlantModel:
+    return per_twin(twin, "plant", build_plant_model)
+
+
+@dataclass
+class PlantResult:
+    res_chiller: pd.DataFrame
+    res_cooling_tower: pd.DataFrame
+    res_dry_cooler: pd.DataFrame
+    res_loop: pd.DataFrame
+    electric: dict[str, np.ndarray]  # kind -> kW per unit
+    ambient_kw: float  # heat rejected outdoors by the plant (incl. its own power)
+    water_m3_h: float
+    unremoved_kw: float  # heat of loops with no running equipment
+    violations: list[dict]
+
+
+def _col(t: pd.DataFrame, name: str) -> np.ndarray:
+    return t[name].to_numpy(float) if len(t) else np.zeros(0)
+
+
+def solve_plant(
+    twin,
+    model: PlantModel,
+    loop_q_kw: np.ndarray,
+    t_db_c: float,
+    t_wb_c: float,
+    running: dict[str, np.ndarray],
+) -> PlantResult:
+    """Reject each sink loop's heat `loop_q_kw` (order of `model.loop_ids`) at the given weather."""
+    n = len(model.loop_ids)
+    ch, ct, dc = twin.chillers, twin.cooling_towers, twin.dry_coolers
+    run_ch, run_ct, run_dc = running["chillers"], running["cooling_towers"], running["dry_coolers"]
+    t_set, dt = model.loop_set_c, model.loop_dt_k
+    t_ret = t_set + dt
+
+    # free cooling: dry coolers and towers directly on a loop that has no chiller condensing into it
+    is_cond = np.zeros(n, bool)
+    is_cond[model.ch_cond[model.ch_cond >= 0]] = True
+    ct_fc = ~is_cond[model.ct_loop] if len(ct) else np.zeros(0, bool)
+    dc_cap = _col(dc, "capacity_kw") * run_dc
+    ct_cap = _col(ct, "capacity_kw") * run_ct
+    fc_cap = np.bincount(model.dc_loop, dc_cap, n) + np.bincount(model.ct_loop, ct_cap * ct_fc, n)
+    fc_app = np.bincount(model.dc_loop, dc_cap * (t_db_c + _col(dc, "approach_k")), n)
+    fc_app += np.bincount(model.ct_loop, ct_cap * ct_fc * (t_wb_c + _col(ct, "approach_k")), n)
+    t_fc = np.where(fc_cap > 0, _div(fc_app, fc_cap), np.inf)
+    frac = np.clip(_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
+    frac = np.where(np.isfinite(t_fc), frac, 0.0)
+    ch_cap_ref = _col(ch, "capacity_kw")
+    has_ch = np.bincount(model.ch_loop, run_ch.astype(float), n) > 0
+    q_fc = np.minimum(loop_q_kw * frac, fc_cap)
+    # no chiller: free cooling takes everything (the loop then runs warm: violation below)
+    q_fc = np.where(has_ch | is_cond, q_fc, np.where(fc_cap > 0, loop_q_kw, 0.0))
+    q_ch_loop = np.where(is_cond, 0.0, loop_q_kw - q_fc)
+
+    # chillers: condenser entering temperature and available capacity
+    cond_app = np.bincount(model.ct_loop, ct_cap * _col(ct, "approach_k"), n)
+    cond_cap = np.bincount(model.ct_loop, ct_cap, n)
+    tower_app = np.where(cond_cap > 0, _div(cond_app, cond_cap), np.nan)
+    water = model.ch_cond >= 0
+    t_cond = np.where(
+        water, t_wb_c + tower_app[np.maximum(model.ch_cond, 0)], t_db_c + AIR_COOLED_APPROACH_K
+    )
+    t_chw = np.clip(t_set[model.ch_loop], *T_CHW_RANGE_C) if len(ch) else np.zeros(0)
+    t_cnd = np.clip(t_cond, *T_COND_RANGE_C)
+    cap_av = ch_cap_ref * biquadratic(CAPFT, t_chw, t_cnd) * run_ch
+    # staging: in loop order, a chiller runs if the ones before it cannot cover the load
+    o = model.ch_order
+    cum = np.cumsum(cap_av[o])
+    lo = model.ch_loop[o]
+    start = np.r_[0.0, cum][np.searchsorted(lo, lo)]  # cumulative before the loop's first unit
+    before = cum - cap_av[o] - start
+    on = np.zeros(len(ch), bool)
+    on[o] = (before < q_ch_loop[lo] - 1e-9) & (cap_av[o] > 0)
+    on_cap = np.bincount(model.ch_loop, cap_av * on, n)
+    # a loop with running chillers but zero load keeps none on
+    q_ch = np.where(on, q_ch_loop[model.ch_loop] * _div(cap_av, on_cap[model.ch_loop]), 0.0)
+    plr = _div(q_ch, cap_av)
+    cop_ref = _col(ch, "cop_ref")
+    min_plr = _col(ch, "min_plr")
+    cop = np.where(on, chiller_cop(t_chw, t_cnd, np.maximum(plr, 1e-9), cop_ref, min_plr), np.nan)
+    p_ch = np.where(on, _div(q_ch, cop), 0.0)
+    q_cond = np.bincount(model.ch_cond[water], (q_ch + p_ch)[water], n)
+    q_air_cond = float((q_ch + p_ch)[~water].sum())
+
+    # towers and dry coolers share their loop's load by running capacity
+    ct_load_loop = np.where(is_cond, q_cond, q_fc)
+    ct_cap_loop = np.bincount(model.ct_loop, ct_cap * (ct_fc | is_cond[model.ct_loop]), n)
+    dc_cap_loop = np.bincount(model.dc_loop, dc_cap, n)
+    fc_total = np.where(is_cond, 0.0, q_fc)
+    # free cooling split between dry coolers and towers on the same loop by capacity
+    dc_share = _div(dc_cap_loop, dc_cap_loop + np.where(is_cond, 0.0, ct_cap_loop))
+    q_dc = np.where(
+        run_dc, (fc_total * dc_share)[model.dc_loop] * _div(dc_cap, dc_cap_loop[model.dc_loop]), 0.0
+    )
+    ct_loop_q = np.where(is_cond, ct_load_loop, fc_total * (1.0 - dc_share))
+    q_ct = np.where(
+        run_ct, ct_loop_q[model.ct_loop] * _div(ct_cap, ct_cap_loop[model.ct_loop]), 0.0
+    )
+    dc_plr = _div(q_dc, _col(dc, "capacity_kw"))
+    ct_plr = _div(q_ct, _col(ct, "capacity_kw"))
+    p_dc = _col(dc, "fan_kw") * np.minimum(dc_plr, 1.0) ** 3 * run_dc
+    p_ct = _col(ct, "fan_kw") * np.minimum(ct_plr, 1.0) ** 3 * run_ct
+    evap = EVAPORATION_L_PER_KWH * q_ct / 1000.0  # m3/h
+    makeup = evap * (1.0 + 1.0 / (CYCLES_OF_CONCENTRATION - 1.0))
+    # heat not placed anywhere (no running equipment at all on a loop)
+    placed = (
+        np.bincount(model.dc_loop, q_dc, n)
+        + np.bincount(model.ct_loop, q_ct, n) * ~is_cond
+        + np.bincount(model.ch_loop, q_ch, n)
+    )
+    short = np.where(is_cond, 0.0, loop_q_kw - placed)
+    cond_short = np.where(is_cond, q_cond - np.bincount(model.ct_loop, q_ct, n), 0.0)
+    ambient = float(q_dc.sum() + p_dc.sum() + q_ct.sum() + p_ct.sum() + q_air_cond)
+
+    res_chiller = pd.DataFrame(
+        {
+            "running": run_ch,
+            "on": on,
+            "load_kw": q_ch,
+            "capacity_avail_kw": cap_av,
+            "plr": plr,
+            "t_chw_leaving_c": t_set[model.ch_loop] if len(ch) else np.zeros(0),
+            "t_cond_entering_c": t_cond,
+            "cop": cop,
+            "power_kw": p_ch,
+            "condenser_kw": q_ch + p_ch,
+        },
+        index=ch.index,
+    )
+    res_ct = pd.DataFrame(
+        {
+            "running": run_ct,
+            "load_kw": q_ct,
+            "plr": ct_plr,
+            "t_water_c": t_wb_c + _col(ct, "approach_k"),
+            "fan_kw": p_ct,
+            "evaporation_m3_h": evap,
+            "makeup_m3_h": makeup,
+        },
+        index=ct.index,
+    )
+    res_dc = pd.DataFrame(
+        {
+            "running": run_dc,
+            "load_kw": q_dc,
+            "plr": dc_plr,
+            "t_water_c": t_db_c + _col(dc, "approach_k"),
+            "fan_kw": p_dc,
+        },
+        index=dc.index,
+    )
+    res_loop = pd.DataFrame(
+        {
+            "q_kw": np.where(is_cond, q_cond, loop_q_kw),
+            "free_cooling_kw": np.where(is_cond, 0.0, q_fc),
+            "chiller_kw": np.where(is_cond, 0.0, q_ch_loop),
+            "t_free_cooling_c": np.where(np.isfinite(t_fc), t_fc, np.nan),
+            "t_supply_c": t_set,
+            "t_return_c": t_ret,
+        },
+        index=model.loop_ids,
+    )
+    viol = []
+    for i in np.flatnonzero(on & (plr > 1 + 1e-9)):
+        viol.append(
+            _v(
+                ch.index[i],
+                "over_capacity",
+                q_ch[i],
+                cap_av[i],
+                "kW",
+                f"chiller load {q_ch[i]:.0f} kW over its {cap_av[i]:.0f} kW available "
+                f"at {t_cond[i]:.1f} C condenser water",
+            )
+        )
+    for kind, t, q, plr_ in (
+        ("cooling_towers", ct, q_ct, ct_plr),
+        ("dry_coolers", dc, q_dc, dc_plr),
+    ):
+        for i in np.flatnonzero(plr_ > 1 + 1e-9):
+            viol.append(
+                _v(
+                    t.index[i],
+                    "over_capacity",
+                    q[i],
+                    t["capacity_kw"].iat[i],
+                    "kW",
+                    f"{kind[:-1].replace('_', ' ')} load {q[i]:.0f} kW over capacity",
+                )
+            )
+    warm = ~has_ch & ~is_cond & (loop_q_kw > 0) & (t_fc > t_set + 1e-9)
+    for j in np.flatnonzero(warm):
+        viol.append(
+            _v(
+                model.loop_ids[j],
+                "coolant_temperature",
+                t_fc[j],
+                t_set[j],
+                "C",
+                f"no chiller and free cooling only reaches {t_fc[j]:.1f} C",
+            )
+        )
+    for j in np.flatnonzero((short > 1e-6) | (cond_short > 1e-6)):
+        s = max(short[j], cond_short[j])
+        viol.append(
+            _v(
+                model.loop_ids[j],
+                "uncooled",
+                s,
+                0.0,
+                "kW",
+                f"{s:.0f} kW with no running equipment to reject it",
+            )
+        )
+    return PlantResult(
+        res_chiller=res_chiller,
+        res_cooling_tower=res_ct,
+        res_dry_cooler=res_dc,
+        res_loop=res_loop,
+        electric={"chillers": p_ch, "cooling_towers": p_ct, "dry_coolers": p_dc},
+        ambient_kw=ambient,
+        water_m3_h=float(makeup.sum()),
+        unremoved_kw=float(np.maximum(short, 0).sum() + np.maximum(cond_short, 0).sum()),
+        violations=viol,
+    )
+
+
+def _div(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+
+
+def _v(component, kind, value, limit, unit, message) -> dict:
+    return {
+        "component": component,
+        "kind": kind,
+        "value": float(value),
+        "limit": float(limit),
+        "unit": unit,
+        "message": message,
+    }

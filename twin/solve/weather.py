@@ -1,0 +1,96 @@
+"""Ambient conditions: a scenario's override, the layout's design point, or an hourly weather file.
+
+Files ship with a package, never downloaded at run time (REFERENCE 4):
+``pvlib:723170TYA`` is pvlib's bundled Greensboro TMY3; other paths are
+read with `pvlib.iotools.read_epw` (``.epw``) or `read_tmy3`, relative to the
+layout file. Wet bulb comes from psychrometrics (`psychrolib`, SI) using dry
+bulb, relative humidity and station pressure.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psychrolib
+
+psychrolib.SetUnitSystem(psychrolib.SI)
+
+PVLIB_PREFIX = "pvlib:"
+
+
+def ambient(twin, scenario=None) -> tuple[float, float]:
+    """(dry bulb, wet bulb) in C: the scenario's values where given, else the design point.
+
+    A scenario giving only a dry bulb keeps the design wet-bulb depression [est].
+    """
+    d = twin.layout.site.design
+    t_db = d.t_db_c if scenario is None or scenario.t_db_c is None else scenario.t_db_c
+    if scenario is not None and scenario.t_wb_c is not None:
+        t_wb = scenario.t_wb_c
+    else:
+        t_wb = t_db - (d.t_db_c - d.t_wb_c)
+    return float(t_db), float(min(t_wb, t_db))
+
+
+def weather_path(twin) -> str | None:
+    """The layout's weather file as a path (or pvlib: name), None if the layout has none."""
+    wf = twin.layout.site.weather_file
+    if not wf:
+        return None
+    if wf.startswith(PVLIB_PREFIX):
+        return wf
+    base = Path(twin.layout.source).parent if twin.layout.source else Path(".")
+    return str((base / wf).resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def read_weather(path: str) -> pd.DataFrame:
+    """Hourly t_db_c, t_wb_c, rh_pct, pressure_pa from a TMY3/EPW file or ``pvlib:NAME``."""
+    import pvlib.iotools as io
+
+    if path.startswith(PVLIB_PREFIX):
+        import pvlib
+
+        name = path[len(PVLIB_PREFIX) :]
+        data = Path(pvlib.__file__).parent / "data"
+        matches = [p for p in data.iterdir() if p.stem.upper() == name.upper()]
+        if not matches:
+            raise FileNotFoundError(f"pvlib ships no weather file named {name!r}")
+        path = str(matches[0])
+    if path.lower().endswith(".epw"):
+        df, _ = io.read_epw(path)
+    else:
+        df, _ = io.read_tmy3(path, map_variables=True)
+    t_db = df["temp_air"].to_numpy(float)
+    rh = np.clip(df["relative_humidity"].to_numpy(float), 1.0, 100.0)
+    p_col = "pressure" if "pressure" in df else "atmospheric_pressure"
+    p = df[p_col].to_numpy(float) * 100.0 if p_col in df else np.full(len(df), 101325.0)
+    if np.nanmedian(p) > 2e5:  # EPW gives Pa already
+        p = p / 100.0
+    p = np.where(np.isfinite(p) & (p > 5e4), p, 101325.0)
+    t_wb = np.array(
+        [
+            psychrolib.GetTWetBulbFromRelHum(t, r / 100.0, pp)
+            for t, r, pp in zip(t_db, rh, p, strict=True)
+        ]
+    )
+    return pd.DataFrame(
+        {"t_db_c": t_db, "t_wb_c": t_wb, "rh_pct": rh, "pressure_pa": p}, index=df.index
+    )
+
+
+def bins(weather: pd.DataFrame, bin_k: float = 2.0) -> pd.DataFrame:
+    """Hours per (dry bulb, wet bulb) bin of width `bin_k`, with the bin's mean conditions."""
+    key = pd.DataFrame(
+        {
+            "db": np.floor(weather["t_db_c"] / bin_k).astype(int),
+            "wb": np.floor(weather["t_wb_c"] / bin_k).astype(int),
+        }
+    )
+    g = weather.assign(db=key["db"].to_numpy(), wb=key["wb"].to_numpy()).groupby(["db", "wb"])
+    out = g[["t_db_c", "t_wb_c"]].mean()
+    out["hours"] = g.size()
+    return out.reset_index(drop=True)
