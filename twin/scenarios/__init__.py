@@ -8,7 +8,16 @@ side-by-side comparison of two solves, and ride-through transients.
 
 from twin.scenarios.compare import compare
 from twin.scenarios.scenario import ScenarioOutcome, solve_scenario
+from twin.scenarios.sweep import brute_force, contingencies, n1, n2, rank, sweep
 
-# sweep imported below once written
-
-__all__ = ["ScenarioOutcome", "compare", "solve_scenario"]
+__all__ = [
+    "ScenarioOutcome",
+    "brute_force",
+    "compare",
+    "contingencies",
+    "n1",
+    "n2",
+    "rank",
+    "solve_scenario",
+    "sweep",
+]

@@ -39,7 +39,7 @@ from twin.solve.power_sweep import Flow, sweep
 from twin.solve.results import Results
 
 MAX_ITER = 60
-TOL_PU = 1e-11
+TOL_PU = 1e-10
 """Change in any entry (pu on S_BASE_KVA) at which the contingency iteration stops."""
 OVERLOAD_PCT = 100.0
 V_MIN_PU = 0.95
@@ -315,6 +315,17 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     v = np.where(e_root, 1.0 + 0j, v)
     v_par_base = f.v[pn]
     dlam = np.where(e_live, 0j, -lam0)
+    # live non-root entries by depth below the nearest entry outside E or root
+    depth = np.where(stage, -1, 0)
+    for _ in range(m.n_levels + 2):
+        pd_ = np.where(pe >= 0, depth[np.maximum(pe, 0)], 0)
+        new = np.where(stage, np.where(pd_ >= 0, pd_ + 1, -1), 0)
+        if np.array_equal(new, depth):
+            break
+        depth = new
+    order = np.argsort(depth, kind="stable")
+    cuts = np.searchsorted(depth[order], np.arange(1, depth.max(initial=0) + 2))
+    levels = [order[cuts[j] : cuts[j + 1]] for j in range(len(cuts) - 1)]
     moves = np.zeros(ne, complex)
     ie = np.zeros(ne, complex)
     it = 0
@@ -339,15 +350,11 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
             s_r = s_in[t_e]
             np.add.at(new_moves, t_alt, s_r)
             np.add.at(new_moves, t_up, -s_r)
-        for _ in range(m.n_levels + 1):  # forward: voltages from the sources down
-            vp = np.where(pe >= 0, v[np.maximum(pe, 0)], v_par_base)
-            wn = vp - zc * ic
-            vn = np.where(dc, 1.0 + 0j, wn * ratio - z_el * ie)
-            w = np.where(stage, wn, w)
-            vn = np.where(stage, vn, v)
-            if np.array_equal(vn, v):
-                break
-            v = vn
+        for idx in levels:  # forward: voltages from the sources down, level by level
+            p_ = pe[idx]
+            vp = np.where(p_ >= 0, v[np.maximum(p_, 0)], v_par_base[idx])
+            w[idx] = vp - zc[idx] * ic[idx]
+            v[idx] = np.where(dc[idx], 1.0 + 0j, w[idx] * ratio[idx] - z_el[idx] * ie[idx])
         change = max(
             float(np.abs(new_dlam - dlam).max(initial=0.0)),
             float(np.abs(new_moves - moves).max(initial=0.0)),

@@ -1,0 +1,409 @@
+"""Fast cooling N-1: redistribute each group's duty over the peers still running.
+
+Redundant cooling units share one duty: the CRAHs of a hall, the CDUs of a
+technology loop, the chillers, dry coolers and pumps of a water loop, the
+cooling towers of a condenser loop. A unit is out when it failed or its
+power feed is dead. For every contingency (columns of a sparse
+units x contingencies matrix) the running capacity of each group is one
+sparse product; the peers' loading is duty / running capacity, the
+shortfall is duty - running capacity, and the racks the group serves are
+at risk when it falls short.
+
+Air side: the same equations as `twin.solve.airflow.solve_air` for a hall
+that loses units: peers share the hall heat in proportion to capacity, fans
+speed up to move the racks' air (cube law), an overloaded coil raises the
+supply temperature ``T_sup = T_set + (T_set - T_coil)(Q/Q_cap - 1)``, air
+the units cannot move is hot return air at the inlets. The racks' own rise
+(recirculation) is unchanged, so the hottest inlet follows from the base
+solve. Duties come from the base coupled results when it has the cooling
+tables, else from rack heat (design estimate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
+
+UNIT_KINDS = ("crahs", "cdus", "chillers", "dry_coolers", "cooling_towers", "pumps")
+K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
+CRAC_EVAP_BELOW_SUPPLY_K = 12.0
+"""DX coil below supply setpoint, as in `twin.solve.airflow` [est]."""
+COP_TOWER = 5.5
+"""Chiller COP used to size condenser heat (chiller duty x (1 + 1/COP)) [REFERENCE 4, DOE-2]."""
+
+
+@dataclass
+class CoolingBase:
+    """Cooling units, their groups and duties, and the air-side base state per hall."""
+
+    ids: pd.Index
+    kind: np.ndarray  # table name per unit
+    feed: np.ndarray  # power element index feeding it, -1 none
+    cap: np.ndarray  # capacity per unit: kW (pumps: m3/s)
+    group: np.ndarray  # group index per unit
+    group_names: np.ndarray
+    group_kind: np.ndarray
+    duty: np.ndarray  # per group, kW (pumps: m3/s)
+    duty_kw: np.ndarray  # per group, heat carried, kW
+    group_racks: sp.csr_matrix  # groups x racks, 1 = the group serves the rack
+    rack_kw: np.ndarray
+    # air side, per CRAH group (hall); NaN when the base run has no air tables
+    hall_of_group: np.ndarray  # hall index per group, -1 if not a CRAH group
+    hall_ids: pd.Index
+    air: dict | None
+
+
+def _col(t: pd.DataFrame, name: str, default=np.nan) -> np.ndarray:
+    if name in t.columns:
+        return t[name].to_numpy()
+    return np.full(len(t), default, dtype=object if isinstance(default, str) else float)
+
+
+def _design_duties(twin) -> tuple[dict, dict, dict]:
+    """Heat per hall (air), per TCS loop (liquid) and per water loop (kW), from rack power."""
+    r = twin.racks
+    lf = r["liquid_fraction"].to_numpy(float)
+    p = r["power_kw"].to_numpy(float)
+    air = pd.Series(p * (1 - lf), index=r.index).groupby(r["hall"]).sum().to_dict()
+    liq = pd.Series(p * lf, index=r.index).groupby(r["liquid_loop"]).sum().to_dict()
+    water: dict[str, float] = {}
+    cd = twin.cdus
+    if len(cd):
+        share = cd["capacity_kw"] / cd.groupby("loop")["capacity_kw"].transform("sum")
+        q = cd["loop"].map(liq).fillna(0.0) * share
+        water = q.groupby(cd["facility_loop"]).sum().to_dict()
+    cr = twin.crahs
+    if len(cr):
+        wet = cr[cr["loop"].notna()]
+        cap_h = cr.groupby("hall")["capacity_kw"].sum()
+        for hall, loop, c in zip(wet["hall"], wet["loop"], wet["capacity_kw"], strict=True):
+            water[loop] = water.get(loop, 0.0) + air.get(hall, 0.0) * c / cap_h[hall]
+    return air, liq, water
+
+
+def _group_racks(twin, groups: pd.Index) -> sp.csr_matrix:
+    """groups x racks: 1 where the group carries some of the rack's heat (merges, no loops)."""
+    racks = twin.racks
+    r = pd.DataFrame(
+        {
+            "rack": np.arange(len(racks)),
+            "hall": racks["hall"].to_numpy(),
+            "tcs": racks["liquid_loop"].to_numpy(),
+            "air": racks["liquid_fraction"].to_numpy(float) < 1,
+        }
+    )
+    pairs = [
+        pd.DataFrame(
+            {"rack": r.loc[r["air"], "rack"], "group": "crahs:" + r.loc[r["air"], "hall"]}
+        ),
+        pd.DataFrame(
+            {
+                "rack": r.loc[r["tcs"].notna(), "rack"],
+                "group": "cdus:" + r["tcs"].dropna().astype(str),
+            }
+        ),
+    ]
+    cr, cd, ch = twin.crahs, twin.cdus, twin.chillers
+    water = []  # (rack, water loop)
+    if len(cr):
+        hl = cr.loc[cr["loop"].notna(), ["hall", "loop"]].drop_duplicates()
+        water.append(r[r["air"]].merge(hl, on="hall")[["rack", "loop"]])
+    if len(cd):
+        tl = (
+            cd[["loop", "facility_loop"]]
+            .drop_duplicates()
+            .rename(columns={"loop": "tcs", "facility_loop": "wl"})
+        )
+        water.append(r.merge(tl, on="tcs")[["rack", "wl"]].rename(columns={"wl": "loop"}))
+    if water:
+        w = pd.concat(water).drop_duplicates()
+        for kind in ("chillers", "dry_coolers", "pumps"):
+            pairs.append(pd.DataFrame({"rack": w["rack"], "group": kind + ":" + w["loop"]}))
+        if len(ch) and ch["condenser_loop"].notna().any():
+            lc = ch.loc[ch["condenser_loop"].notna(), ["loop", "condenser_loop"]].drop_duplicates()
+            wc = w.merge(lc, on="loop")
+            pairs.append(
+                pd.DataFrame(
+                    {"rack": wc["rack"], "group": "cooling_towers:" + wc["condenser_loop"]}
+                )
+            )
+    allp = pd.concat(pairs).drop_duplicates()
+    g = groups.get_indexer(allp["group"])
+    ok = g >= 0
+    rr = allp["rack"].to_numpy(dtype=np.int64)[ok]
+    return sp.csr_matrix((np.ones(ok.sum()), (g[ok], rr)), shape=(len(groups), len(racks)))
+
+
+def cooling_base(twin, base=None) -> CoolingBase:
+    """Units, groups and duties of `twin`; `base` (Results) supplies solved duties if present."""
+    tables = base.tables if base is not None else {}
+    from twin.solve.power_model import power_model
+
+    pos = power_model(twin).pos
+    parts = []
+    for kind in UNIT_KINDS:
+        t = getattr(twin, kind)
+        if not len(t):
+            continue
+        key = t["hall"] if kind == "crahs" else t["loop"]
+        cap = t["flow_m3_s"] if kind == "pumps" else t["capacity_kw"]
+        feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "group": kind + ":" + key.astype(str),
+                    "cap": cap.astype(float),
+                    "feed": feed.map(pos).fillna(-1).astype(np.int64),
+                },
+                index=t.index,
+            )
+        )
+    units = (
+        pd.concat(parts)
+        if parts
+        else pd.DataFrame(columns=["kind", "group", "cap", "feed"], index=pd.Index([], name="id"))
+    )
+    gnames, gidx = np.unique(units["group"].to_numpy(dtype=str), return_inverse=True)
+    gkind = np.array([g.split(":", 1)[0] for g in gnames], dtype=object)
+    gkey = np.array([g.split(":", 1)[1] for g in gnames], dtype=object)
+
+    air, liq, water = _design_duties(twin)
+    duty = np.zeros(len(gnames))
+    duty_kw = np.zeros(len(gnames))
+    res_hall = tables.get("res_hall")
+    for g, (k, key) in enumerate(zip(gkind, gkey, strict=True)):
+        if k == "crahs":
+            if res_hall is not None and key in res_hall.index:
+                duty[g] = float(res_hall.at[key, "q_air_kw"])
+            else:
+                duty[g] = air.get(key, 0.0)
+        elif k == "cdus":
+            duty[g] = liq.get(key, 0.0)
+        elif k == "chillers":
+            duty[g] = water.get(key, 0.0)
+        elif k == "pumps":
+            loop = twin.loops.loc[key] if key in twin.loops.index else None
+            dt = float(loop["dt_design_k"]) if loop is not None else 10.0
+            duty_kw[g] = water.get(key, 0.0)
+            duty[g] = duty_kw[g] * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt)
+        elif k == "cooling_towers":
+            ch = twin.chillers
+            loops = ch.loc[ch["condenser_loop"] == key, "loop"].unique() if len(ch) else []
+            duty[g] = sum(water.get(lp, 0.0) for lp in loops) * (1 + 1 / COP_TOWER)
+        # dry coolers: economisers; at the design point the chillers carry the loop,
+        # so their duty is what the base run put on them (0 without plant results)
+    res_dc = tables.get("res_dry_cooler", tables.get("res_dry_coolers"))
+    if res_dc is not None and "load_kw" in res_dc:
+        dc = twin.dry_coolers
+        per = res_dc["load_kw"].groupby(dc["loop"]).sum()
+        for g in np.flatnonzero(gkind == "dry_coolers"):
+            duty[g] = float(per.get(gkey[g], 0.0))
+
+    duty_kw = np.where(gkind == "pumps", duty_kw, duty)
+    gr = _group_racks(twin, pd.Index(gnames))
+    hall_ids = twin.halls.index
+    hall_of_group = np.where(gkind == "crahs", pd.Index(hall_ids).get_indexer(gkey), -1)
+    return CoolingBase(
+        ids=units.index,
+        kind=units["kind"].to_numpy(dtype=object),
+        feed=units["feed"].to_numpy(dtype=np.int64),
+        cap=units["cap"].to_numpy(dtype=float),
+        group=gidx,
+        group_names=gnames,
+        group_kind=gkind,
+        duty=duty,
+        duty_kw=duty_kw,
+        group_racks=gr,
+        rack_kw=twin.racks["power_kw"].to_numpy(float),
+        hall_of_group=hall_of_group,
+        hall_ids=hall_ids,
+        air=_air_base(twin, tables, hall_ids),
+    )
+
+
+def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
+    """Per-hall air state of the base run (None if the run has no air tables)."""
+    rh, rc, rr = tables.get("res_hall"), tables.get("res_crah"), tables.get("res_rack")
+    if rh is None or rc is None or rr is None or "t_inlet_c" not in rr:
+        return None
+    cr = twin.crahs
+    rh = rh.reindex(hall_ids)
+    t_sup = rh["t_supply_c"].to_numpy(float)
+    t_ret = rh["t_return_c"].to_numpy(float)
+    v_need = rh["airflow_need_m3_s"].to_numpy(float)
+    v_sup = rh["airflow_supply_m3_s"].to_numpy(float)
+    hidx = pd.Index(hall_ids).get_indexer(twin.racks["hall"])
+    v_run0 = np.bincount(
+        pd.Index(hall_ids).get_indexer(cr["hall"]),
+        cr["airflow_m3_s"].to_numpy(float) * rc["running"].reindex(cr.index).to_numpy(bool),
+        len(hall_ids),
+    )
+    r0 = np.where(
+        v_need > 0,
+        1.0
+        - np.minimum(1.0, np.divide(v_run0, v_need, where=v_need > 0, out=np.ones_like(v_need))),
+        0.0,
+    )
+    t_in = rr["t_inlet_c"].reindex(twin.racks.index).to_numpy(float)
+    hot = (
+        rr["air_kw"].reindex(twin.racks.index).to_numpy(float) > 0
+        if "air_kw" in rr
+        else np.ones(len(t_in), bool)
+    )
+    rise = (t_in - t_sup[hidx] - r0[hidx] * (t_ret[hidx] - t_sup[hidx])) / np.maximum(
+        1 - r0[hidx], 1e-9
+    )
+    rise_max = np.full(len(hall_ids), np.nan)
+    if len(hidx):
+        np.fmax.at(rise_max, hidx, np.where(hot, rise, np.nan))
+    fan = rc["fan_kw"].reindex(cr.index).to_numpy(float)
+    loops = twin.loops
+    t_coil = np.where(
+        (cr["type"] == "crac").to_numpy(),
+        cr["t_supply_c"].to_numpy(float) - CRAC_EVAP_BELOW_SUPPLY_K,
+        cr["loop"].map(loops["t_supply_c"] if len(loops) else {}).to_numpy(float),
+    )
+    fan_h = np.bincount(pd.Index(hall_ids).get_indexer(cr["hall"]), fan, len(hall_ids))
+    return {
+        "q_hall": rh["q_air_kw"].to_numpy(float),
+        "fan_h": fan_h,
+        "v_need": v_need,
+        "v_sup": v_sup,
+        "rise_max": rise_max,
+        "t_in_max": rh["t_inlet_max_c"].to_numpy(float),
+        "crah_hall": pd.Index(hall_ids).get_indexer(cr["hall"]),
+        "crah_pos": pd.Series(np.arange(len(cr)), index=cr.index),
+        "v_ref": cr["airflow_m3_s"].to_numpy(float),
+        "fan_ref": cr["fan_kw"].to_numpy(float),
+        "t_set": cr["t_supply_c"].to_numpy(float),
+        "t_coil": t_coil,
+        "cap": cr["capacity_kw"].to_numpy(float),
+        "running0": rc["running"].reindex(cr.index).to_numpy(bool),
+    }
+
+
+@dataclass
+class CoolingBatch:
+    """Per contingency: units out, worst group, shortfall, racks at risk, hottest inlet."""
+
+    units_out: np.ndarray  # (K,) count
+    worst_group: np.ndarray  # (K,) group name or ""
+    max_loading_pct: np.ndarray
+    shortfall_kw: np.ndarray
+    racks_at_risk: np.ndarray
+    it_at_risk_kw: np.ndarray
+    t_inlet_max_c: np.ndarray  # NaN without air tables
+
+
+def solve_cooling_batch(cb: CoolingBase, out: sp.csr_matrix, t_in_max0: float) -> CoolingBatch:
+    """Evaluate contingencies given `out` (units x K, 1 = unit out of service)."""
+    k_n = out.shape[1]
+    ng = len(cb.group_names)
+    g_of = sp.csr_matrix(
+        (np.ones(len(cb.ids)), (cb.group, np.arange(len(cb.ids)))), shape=(ng, len(cb.ids))
+    )
+    cap_total = np.bincount(cb.group, cb.cap, ng)
+    lost = (g_of @ sp.diags(cb.cap) @ out).tocoo()  # groups x K, capacity lost
+    g, k, c_lost = lost.row, lost.col, lost.data
+    cap_rem = cap_total[g] - c_lost
+    duty = cb.duty[g]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load = np.where(cap_rem > 0, duty / cap_rem * 100.0, np.where(duty > 0, np.inf, 0.0))
+    short = np.maximum(duty - np.maximum(cap_rem, 0.0), 0.0)
+    # pumps carry m3/s: the missing share of flow leaves that share of the loop heat
+    short_kw = np.where(duty > 0, short / np.where(duty > 0, duty, 1.0), 0.0) * cb.duty_kw[g]
+    max_load = np.zeros(k_n)
+    worst = np.full(k_n, "", dtype=object)
+    if len(g):
+        order = np.lexsort((-load, k))
+        first = np.r_[True, k[order][1:] != k[order][:-1]]
+        sel = order[first]
+        max_load[k[sel]] = load[sel]
+        worst[k[sel]] = cb.group_names[g[sel]]
+    shortfall = np.bincount(k, short_kw, k_n)
+    at_risk = (
+        sp.csr_matrix(((short > 1e-9).astype(float), (k, g)), shape=(k_n, ng)) @ cb.group_racks
+    )
+    at_risk = (at_risk > 0).astype(float)
+    racks_risk = np.asarray(at_risk.sum(axis=1)).ravel()
+    it_risk = at_risk @ cb.rack_kw
+    t_max = np.full(k_n, t_in_max0)
+    if cb.air is not None:
+        t_max = _air_t_max(cb, out, g, k, t_max)
+    else:
+        t_max[:] = np.nan
+    return CoolingBatch(
+        units_out=np.asarray(out.sum(axis=0)).ravel(),
+        worst_group=worst,
+        max_loading_pct=max_load,
+        shortfall_kw=shortfall,
+        racks_at_risk=racks_risk,
+        it_at_risk_kw=np.asarray(it_risk).ravel(),
+        t_inlet_max_c=t_max,
+    )
+
+
+def _air_t_max(cb: CoolingBase, out: sp.csr_matrix, g, k, t_max) -> np.ndarray:
+    """Hottest rack inlet per contingency from the air equations of the touched halls."""
+    a = cb.air
+    is_air = cb.group_kind[g] == "crahs"
+    g, k = g[is_air], k[is_air]
+    if not len(g):
+        return t_max
+    h = cb.hall_of_group[g]
+    crah_rows = a["crah_pos"].reindex(cb.ids).to_numpy()
+    crah_units = ~np.isnan(crah_rows)
+    # per (hall, k) pair: running airflow, capacity, sum of setpoint terms over running units
+    sub = out[crah_units]
+    cr_idx = crah_rows[crah_units].astype(np.int64)
+    coo = sub.tocoo()
+    out_cr = sp.csr_matrix(
+        (np.ones(len(coo.row)), (cr_idx[coo.row], coo.col)), shape=(len(a["v_ref"]), out.shape[1])
+    )
+    run0 = a["running0"].astype(float)
+    hall_m = sp.csr_matrix(
+        (np.ones(len(a["crah_hall"])), (a["crah_hall"], np.arange(len(a["crah_hall"])))),
+        shape=(len(cb.hall_ids), len(a["v_ref"])),
+    )
+
+    # quantities lost per (hall, k): airflow, capacity, weighted setpoints, fans
+    def lost(w):
+        return np.asarray((hall_m @ sp.diags(w * run0) @ out_cr)[h, k]).ravel()
+
+    def total(w):
+        return np.asarray(hall_m @ (w * run0)).ravel()[h]
+
+    v_ref, cap, t_set, t_coil, fan_ref = a["v_ref"], a["cap"], a["t_set"], a["t_coil"], a["fan_ref"]
+    v_run = total(v_ref) - lost(v_ref)
+    cap_run = total(cap) - lost(cap)
+    v_need = a["v_need"][h]
+    speed = np.where(v_run > 0, np.minimum(1.0, v_need / np.maximum(v_run, 1e-12)), 0.0)
+    fan_run = (total(fan_ref) - lost(fan_ref)) * speed**3
+    q = a["q_hall"][h] - a["fan_h"][h] + fan_run
+    over = np.maximum(np.where(cap_run > 0, q / np.maximum(cap_run, 1e-12), np.inf) - 1.0, 0.0)
+    # airflow-weighted supply: sum v (t_set + (t_set - t_coil) over) / sum v over running units
+    sv_set = total(v_ref * t_set) - lost(v_ref * t_set)
+    sv_dt = total(v_ref * (t_set - t_coil)) - lost(v_ref * (t_set - t_coil))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_sup = (sv_set + sv_dt * over) / v_run
+        v_sup = np.minimum(v_need, v_run)
+        t_ret = t_sup + q / (K_AIR_KW_PER_M3S_K * v_sup)
+        r = np.where(v_need > 0, 1.0 - np.minimum(1.0, v_run / v_need), 0.0)
+        t_h = t_sup + (1 - r) * a["rise_max"][h] + r * (t_ret - t_sup)
+    t_h = np.where(cap_run > 0, t_h, np.inf)
+    # contingency max: the touched halls' new values and the untouched halls' base values
+    base_h = a["t_in_max"]
+    order = np.argsort(-np.nan_to_num(base_h, nan=-np.inf))
+    touched = sp.csr_matrix((np.ones(len(h)), (k, h)), shape=(len(t_max), len(base_h))).tocsr()
+    for kk in np.unique(k):
+        hs = touched.indices[touched.indptr[kk] : touched.indptr[kk + 1]]
+        rest = order[~np.isin(order, hs)]
+        t_max[kk] = base_h[rest[0]] if len(rest) else -np.inf
+    np.fmax.at(t_max, k, t_h)
+    return t_max

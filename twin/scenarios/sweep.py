@@ -1,0 +1,274 @@
+"""N-1 and N-2 sweeps over power and cooling components, ranked by severity.
+
+`n1(twin)` fails every power element and cooling unit in turn; `n2(twin, ids)`
+every pair of `ids`. Both use the fast path (`fast_power`, `fast_cooling`:
+one base solve, then sparse subtree sums per batch of contingencies);
+`brute_force` re-solves each contingency with `twin.solve.run` and gives
+the same table, for checking and for anything the fast path does not model.
+
+Severity order: IT load lost (racks with no live feed), IT at risk (racks a
+cooling group can no longer carry), worst element loading, hottest inlet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from twin.errors import ScenarioError
+from twin.model.scenario import Scenario
+from twin.scenarios.fast_cooling import UNIT_KINDS, cooling_base, solve_cooling_batch
+from twin.scenarios.fast_power import OVERLOAD_PCT, power_base, solve_batch
+from twin.solve import Results, run
+
+POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
+COOLING_KINDS = UNIT_KINDS
+KIND_ALIASES = {"power": POWER_KINDS, "cooling": COOLING_KINDS}
+
+SWEEP_COLUMNS = [
+    "contingency",
+    "kinds",
+    "it_lost_kw",
+    "racks_lost",
+    "max_loading_pct",
+    "worst_element",
+    "overloads",
+    "min_vm_pu",
+    "cooling_units_out",
+    "max_cooling_loading_pct",
+    "worst_cooling_group",
+    "cooling_shortfall_kw",
+    "racks_at_risk",
+    "it_at_risk_kw",
+    "t_inlet_max_c",
+]
+RANK_BY = ["it_lost_kw", "it_at_risk_kw", "max_loading_pct", "t_inlet_max_c"]
+CHUNK = 512
+"""Contingencies per batch: bounds memory (dense elements x batch flags) [est, ~20 MB]."""
+
+
+def _kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
+    if not kinds:
+        return POWER_KINDS + COOLING_KINDS
+    out: list[str] = []
+    for k in kinds:
+        k = k.replace("-", "_")
+        if k in KIND_ALIASES:
+            out += KIND_ALIASES[k]
+        elif k in POWER_KINDS + COOLING_KINDS:
+            out.append(k)
+        else:
+            allowed = ", ".join(("power", "cooling", *POWER_KINDS, *COOLING_KINDS))
+            raise ScenarioError(f"unknown component kind {k!r}; allowed: {allowed}")
+    return tuple(dict.fromkeys(out))
+
+
+def contingencies(twin, kinds: Iterable[str] | None = None) -> list[str]:
+    """Ids of every failable power element and cooling unit of the given kinds."""
+    return [i for k in _kinds(kinds) for i in getattr(twin, k).index]
+
+
+def rank(table: pd.DataFrame) -> pd.DataFrame:
+    """Most severe first; `rank` column 1..n."""
+    key = table[RANK_BY].fillna(-np.inf)
+    order = np.lexsort([-key[c].to_numpy(float) for c in reversed(RANK_BY)])
+    out = table.iloc[order].reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def _kind_label(twin, ids: Sequence[str]) -> str:
+    return "+".join(twin.kind_of(i) for i in ids)
+
+
+# ----------------------------------------------------------------- fast path
+
+
+class FastSweep:
+    """The fast path for one twin and base scenario: build once, evaluate batches."""
+
+    def __init__(self, twin, scenario: Scenario | None = None, base: Results | None = None):
+        self.twin = twin
+        self.scenario = scenario or Scenario()
+        self.base = base if base is not None else run(twin, self.scenario)
+        self.pb = power_base(twin, self.base, self.scenario.out_of_service)
+        self.cb = cooling_base(twin, self.base)
+        rr = self.base.tables.get("res_rack")
+        self.t_in_max0 = (
+            float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+        )
+        self._rack_kw = twin.racks["power_kw"].to_numpy(float)
+        self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
+        self._c_pos = dict(zip(self.cb.ids, range(len(self.cb.ids)), strict=True))
+        self._known = set(twin.component_ids())
+        self._kind = {
+            i: k for k in ("racks", *POWER_KINDS, *COOLING_KINDS) for i in getattr(twin, k).index
+        }
+        cb, live0 = self.cb, self.pb.live0
+        dead_feed = (cb.feed >= 0) & ~live0[np.maximum(cb.feed, 0)]
+        self._cool_out0 = cb.ids.isin(list(self.scenario.out_of_service)) | dead_feed
+        self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
+
+    def _power_stats(self, p_idx: list[np.ndarray]) -> tuple[dict, np.ndarray]:
+        """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness."""
+        pb = self.pb
+        m = pb.m
+        fl = solve_batch(pb, p_idx)
+        k_n = len(p_idx)
+        load = np.where(fl.live, pb.loading0[:, None], 0.0)
+        load[fl.e_node, fl.e_col] = fl.loading_pct
+        vm = np.where(fl.live, np.abs(pb.flow.v)[:, None], np.inf)
+        vm[fl.e_node, fl.e_col] = np.where(fl.e_live, fl.vm_pu, np.inf)
+        ls = np.where(m.is_source[:, None], -np.inf, load)
+        worst = ls.argmax(axis=0) if m.n else np.zeros(k_n, int)
+        lost = ~fl.rack_fed
+        stats = {
+            "it_lost_kw": self._rack_kw @ lost,
+            "racks_lost": lost.sum(axis=0).astype(float),
+            "max_loading_pct": ls[worst, np.arange(k_n)] if m.n else np.zeros(k_n),
+            "worst": worst,
+            "overloads": (load > OVERLOAD_PCT).sum(axis=0).astype(float),
+            "min_vm_pu": vm.min(axis=0, initial=np.inf),
+        }
+        return stats, fl.live
+
+    def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
+        """One row per contingency (unranked), columns `SWEEP_COLUMNS`."""
+        pb, cb = self.pb, self.cb
+        m = pb.m
+        flat = [i for s in sets for i in s]
+        col = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+        unknown = sorted(set(flat) - self._known)
+        if unknown:
+            raise ScenarioError(f"unknown component id(s): {', '.join(unknown)}")
+        p_at = np.array([self._p_pos.get(i, -1) for i in flat], dtype=np.int64)
+        c_at = np.array([self._c_pos.get(i, -1) for i in flat], dtype=np.int64)
+        p_idx = np.split(p_at, np.cumsum([len(s) for s in sets])[:-1]) if len(sets) else []
+        p_idx = [a[a >= 0] for a in p_idx]
+        k_n = len(sets)
+        has_p = np.array([len(x) > 0 for x in p_idx], dtype=bool)
+        st = {k: np.repeat(v, k_n) for k, v in self._base_stats.items()}
+        rows, cols = [c_at[c_at >= 0]], [col[c_at >= 0]]
+        if has_p.any():
+            which = np.flatnonzero(has_p)
+            sub, live = self._power_stats([p_idx[j] for j in which])
+            for k, v in sub.items():
+                st[k][which] = v
+            fed = cb.feed >= 0
+            r2, c2 = np.nonzero(~live[cb.feed[fed]])
+            rows.append(np.flatnonzero(fed)[r2])
+            cols.append(which[c2])
+        r2, c2 = np.nonzero(np.repeat(self._cool_out0[:, None], k_n, axis=1))
+        rows.append(r2)
+        cols.append(c2)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        out = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(cb.ids), k_n))
+        out.data[:] = 1.0
+        cool = solve_cooling_batch(cb, out, self.t_in_max0)
+        return pd.DataFrame(
+            {
+                "contingency": ["+".join(s) for s in sets],
+                "kinds": ["+".join(self._kind[i] for i in s) for s in sets],
+                "it_lost_kw": st["it_lost_kw"],
+                "racks_lost": st["racks_lost"],
+                "max_loading_pct": st["max_loading_pct"],
+                "worst_element": np.asarray(m.ids)[st["worst"]] if m.n else "",
+                "overloads": st["overloads"],
+                "min_vm_pu": st["min_vm_pu"],
+                "cooling_units_out": cool.units_out,
+                "max_cooling_loading_pct": cool.max_loading_pct,
+                "worst_cooling_group": cool.worst_group,
+                "cooling_shortfall_kw": cool.shortfall_kw,
+                "racks_at_risk": cool.racks_at_risk,
+                "it_at_risk_kw": cool.it_at_risk_kw,
+                "t_inlet_max_c": cool.t_inlet_max_c,
+            },
+            columns=SWEEP_COLUMNS,
+        )
+
+
+def sweep(
+    twin,
+    sets: Sequence[Sequence[str]],
+    scenario: Scenario | None = None,
+    base: Results | None = None,
+    chunk: int = CHUNK,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Fast evaluation of many contingencies (unranked), in batches of `chunk`."""
+    fast = FastSweep(twin, scenario, base)
+    parts = []
+    with tqdm(total=len(sets), disable=not progress, unit="case", desc="N-1") as bar:
+        for s in range(0, len(sets), chunk):
+            batch = list(sets[s : s + chunk])
+            parts.append(fast.evaluate(batch))
+            bar.update(len(batch))
+    if not parts:
+        return pd.DataFrame(columns=SWEEP_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def n1(twin, kinds: Iterable[str] | None = None, **kw) -> pd.DataFrame:
+    """Every power element and cooling unit (of `kinds`) failed in turn, ranked."""
+    return rank(sweep(twin, [(i,) for i in contingencies(twin, kinds)], **kw))
+
+
+def n2(twin, ids: Sequence[str], **kw) -> pd.DataFrame:
+    """Every pair of `ids` failed together, ranked."""
+    return rank(sweep(twin, list(combinations(ids, 2)), **kw))
+
+
+# ---------------------------------------------------------------- brute force
+
+
+def summarise(twin, ids: Sequence[str], res: Results) -> dict:
+    """One sweep-table row from a full solve of the contingency `ids`."""
+    rp, rr = res["res_power"], res["res_rack"]
+    non_src = ~rp["kind"].isin(["utilities", "generators"])
+    lp = rp.loc[non_src, "loading_pct"]
+    lost = ~rr["fed"].to_numpy(dtype=bool)
+    v = res.violations
+    hot = v.loc[v["kind"].isin(["over_temperature", "uncooled"]), "component"]
+    rack_kw = twin.racks["power_kw"]
+    t_in = rr["t_inlet_c"] if "t_inlet_c" in rr else None
+    return {
+        "contingency": "+".join(ids),
+        "kinds": _kind_label(twin, ids),
+        "it_lost_kw": float(rack_kw.to_numpy(float) @ lost),
+        "racks_lost": float(lost.sum()),
+        "max_loading_pct": float(lp.max()) if len(lp) else 0.0,
+        "worst_element": lp.idxmax() if len(lp) else "",
+        "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
+        "min_vm_pu": float(res["res_bus"]["vm_pu"].min()),
+        "racks_at_risk": float(len(set(hot) & set(rack_kw.index))),
+        "t_inlet_max_c": float(t_in.max()) if t_in is not None else np.nan,
+    }
+
+
+def brute_force(
+    twin,
+    sets: Sequence[Sequence[str]],
+    scenario: Scenario | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Re-solve every contingency with `twin.solve.run` (unranked)."""
+    scenario = scenario or Scenario()
+    known = set(twin.component_ids())
+    rows = []
+    for s in tqdm(sets, disable=not progress, unit="case", desc="N-1 (full solves)"):
+        sc = Scenario(
+            name="+".join(s),
+            failed=scenario.failed | frozenset(s),
+            maintenance=scenario.maintenance,
+            load_scale=scenario.load_scale,
+            t_db_c=scenario.t_db_c,
+            t_wb_c=scenario.t_wb_c,
+        )
+        sc.check(known)
+        rows.append(summarise(twin, s, run(twin, sc)))
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
