@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from twin.layout.schema import BUILTIN_ACCELERATORS, Economics
 from twin.units import CFM_PER_M3_S
 
 RACK_PROFILES: dict[str, dict[str, Any]] = {
@@ -449,6 +450,13 @@ def site(
         "halls": s.halls,
         "power": s.power,
         "cooling": s.cooling,
+        # the built-in catalogue entries this site uses, written out so users see and edit them
+        "accelerators": {
+            k: dict(BUILTIN_ACCELERATORS[k])
+            for k in sorted({RACK_PROFILES[p]["accelerator"] for h in halls for p, _ in h.rows})
+            if k in BUILTIN_ACCELERATORS
+        },
+        "economics": Economics().model_dump(),
     }
 
 
