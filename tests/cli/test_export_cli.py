@@ -1,0 +1,28 @@
+"""`twin export --to pandapower`: a pandapower JSON that pandapower reads and solves."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.cli import main
+
+pp = pytest.importorskip("pandapower")
+
+
+def test_export_writes_pandapower_json(tmp_path, layouts_dir, capsys):
+    out = tmp_path / "net.json"
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["export", path, "--to", "pandapower", "-o", str(out), "--fail", "TX-1"]) == 0
+    net = pp.from_json(str(out))
+    assert not net.trafo.in_service.any() if len(net.trafo) else True  # TX-1 is out
+    assert {"GEN-1", "UPS-1", "PDU-1"} <= set(net.bus.name)
+    assert len(net.load) == 20 * 2 + 1  # two cords per rack + the UPS input
+    pp.runpp(net, init="flat", numba=False, lightsim2grid=False)
+    gen = net.res_ext_grid.p_mw[net.ext_grid.name == "GEN-1"].iloc[0]
+    assert 0.189 < gen < 0.21
+
+
+def test_export_unknown_id_exits_2(tmp_path, layouts_dir):
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["export", path, "-o", str(tmp_path / "x.json"), "--fail", "NOPE"]) == 2
+    assert not (tmp_path / "x.json").exists()
