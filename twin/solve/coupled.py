@@ -46,6 +46,7 @@ class CoupledModel:
     cdu_loop: np.ndarray  # sink loop code per CDU
     pump_loop: np.ndarray  # sink loop code that takes each pump's heat
     feeds: dict[str, pd.Series]  # kind -> feed id per unit (None = off chain)
+    feed_pos: dict[str, np.ndarray]  # kind -> power node position of the feed (-1 none)
     warm: dict
 
 
@@ -91,7 +92,10 @@ def build_coupled_model(twin) -> CoupledModel:
         k: getattr(twin, k)["feed"] if len(getattr(twin, k)) else pd.Series(dtype=object)
         for k in UNIT_KINDS
     }
+    pos = pd.Series(np.arange(len(twin.power_nodes)), index=twin.power_nodes.index)
+    feed_pos = {k: f.map(pos).fillna(-1).to_numpy(np.int64) for k, f in feeds.items()}
     return CoupledModel(
+        feed_pos=feed_pos,
         pdu_hall=pdu_hall.astype(np.int64),
         ups_loop=ups_loop.astype(np.int64),
         crah_loop=crah_loop,
@@ -137,21 +141,20 @@ def run(
     return _results(twin, scenario, pres, th, iterations, extra)
 
 
-def _unit_running(twin, scenario, cm, live: pd.Series) -> dict[str, np.ndarray]:
+def _unit_running(twin, scenario, cm, live: np.ndarray) -> dict[str, np.ndarray]:
     oos = scenario.out_of_service
     out = {}
+    live = np.r_[np.asarray(live, bool), True]  # position -1: no feed, always on
     for k in UNIT_KINDS:
         t = getattr(twin, k)
-        feed = cm.feeds[k]
         ok = ~t.index.isin(list(oos)) if oos else np.ones(len(t), bool)
-        fed = feed.isna().to_numpy() | (feed.map(live) == True).to_numpy(bool)  # noqa: E712
-        out[k] = ok & fed
+        out[k] = ok & live[cm.feed_pos[k]]
     return out
 
 
 def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
     racks = twin.racks
-    live = pres["res_power"]["live"]
+    live = pres["res_power"]["live"].to_numpy(bool)
     running = _unit_running(twin, scenario, cm, live)
     p_rack = pres["res_rack"]["p_kw"].to_numpy(float)
     lf = racks["liquid_fraction"].to_numpy(float)

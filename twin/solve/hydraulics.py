@@ -57,9 +57,9 @@ def pipe_dp_kpa(flow_m3_s, length_m, diameter_m, roughness_m, rho, mu):
     v = q / area
     re = np.maximum(rho * np.abs(v) * diameter_m / mu, 1e-3)
     ed = np.asarray(roughness_m) / diameter_m
-    key = np.stack(np.broadcast_arrays(_round(re), _round(ed)), axis=1)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    f = np.array([friction_factor(Re=r, eD=e) for r, e in uniq])[inv.ravel()]
+    key = _round(re) + 1j * _round(ed)  # one sortable key per (Re, eD) pair
+    uniq, inv = np.unique(key, return_inverse=True)
+    f = np.array([friction_factor(Re=k.real, eD=k.imag) for k in uniq])[inv.ravel()]
     dp = f * length_m / diameter_m * rho * v * np.abs(v) / 2.0 / 1000.0
     return dp, f, re
 
@@ -178,6 +178,16 @@ def solve_hydraulics(
     npump = len(m.pump_h0)
     running = np.ones(npump, bool) if running is None else np.asarray(running, bool)
     s = np.ones(npump) if speed is None else np.asarray(speed, float)
+    key = (running.tobytes(), s.tobytes(), max_iter)
+    if m.warm.get("key") == key:
+        return m.warm["result"]
+    result = _solve(twin, m, running, s, max_iter)
+    m.warm["key"], m.warm["result"] = key, result
+    return result
+
+
+def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
+    npump = len(m.pump_h0)
     npi, nn = m.n_pipes, len(m.node_ids)
     nl = npi + npump
     q = m.warm.get("q")
