@@ -169,6 +169,13 @@ def cooling_base(twin, base=None) -> CoolingBase:
         if parts
         else pd.DataFrame(columns=["kind", "group", "cap", "feed"], index=pd.Index([], name="id"))
     )
+    # chillers: the capacity the plant solve found available at the present
+    # temperatures (DOE-2 CAPFT derating), when the base run has it
+    res_ch = tables.get("res_chiller")
+    if res_ch is not None and "capacity_avail_kw" in res_ch and len(twin.chillers):
+        avail = res_ch["capacity_avail_kw"].reindex(twin.chillers.index)
+        avail = avail.where(avail > 0, twin.chillers["capacity_kw"])
+        units.loc[avail.index, "cap"] = avail.to_numpy(float)
     gnames, gidx = np.unique(units["group"].to_numpy(dtype=str), return_inverse=True)
     gkind = np.array([g.split(":", 1)[0] for g in gnames], dtype=object)
     gkey = np.array([g.split(":", 1)[1] for g in gnames], dtype=object)
@@ -198,11 +205,18 @@ def cooling_base(twin, base=None) -> CoolingBase:
             duty[g] = sum(water.get(lp, 0.0) for lp in loops) * (1 + 1 / COP_TOWER)
         # dry coolers: economisers; at the design point the chillers carry the loop,
         # so their duty is what the base run put on them (0 without plant results)
-    res_dc = tables.get("res_dry_cooler", tables.get("res_dry_coolers"))
-    if res_dc is not None and "load_kw" in res_dc:
-        dc = twin.dry_coolers
-        per = res_dc["load_kw"].groupby(dc["loop"]).sum()
-        for g in np.flatnonzero(gkind == "dry_coolers"):
+    # solved duties where the base run has them: what each group carried
+    for kind, name in (
+        ("cdus", "res_cdu"),
+        ("chillers", "res_chiller"),
+        ("dry_coolers", "res_dry_cooler"),
+        ("cooling_towers", "res_cooling_tower"),
+    ):
+        res, t = tables.get(name), getattr(twin, kind)
+        if res is None or "load_kw" not in res or not len(t):
+            continue
+        per = res["load_kw"].reindex(t.index).groupby(t["loop"]).sum()
+        for g in np.flatnonzero(gkind == kind):
             duty[g] = float(per.get(gkey[g], 0.0))
 
     duty_kw = np.where(gkind == "pumps", duty_kw, duty)

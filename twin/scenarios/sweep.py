@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -226,6 +227,26 @@ def n2(twin, ids: Sequence[str], **kw) -> pd.DataFrame:
 # ---------------------------------------------------------------- brute force
 
 
+COOLING_TROUBLE = ("over_temperature", "uncooled", "over_capacity", "coolant_temperature")
+"""Violation kinds that put racks at risk: the rack itself, or a unit, hall or loop serving it."""
+
+
+def racks_at_risk(twin, violations: pd.DataFrame) -> set[str]:
+    """Racks named in, or served by a component named in, a cooling violation."""
+    v = violations[violations["kind"].isin(COOLING_TROUBLE)]
+    racks = set(twin.racks.index)
+    g = twin.cooling_graph
+    out: set[str] = set()
+    for comp in set(v["component"]):
+        if comp in racks:
+            out.add(comp)
+            continue
+        node = f"air:{comp}" if comp in twin.halls.index else comp
+        if node in g:
+            out |= {n for n in nx.ancestors(g, node) if n in racks}
+    return out
+
+
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power"], res["res_rack"]
@@ -233,9 +254,11 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     lp = rp.loc[non_src, "loading_pct"]
     lost = ~rr["fed"].to_numpy(dtype=bool)
     v = res.violations
-    hot = v.loc[v["kind"].isin(["over_temperature", "uncooled"]), "component"]
+    risk = racks_at_risk(twin, v)
     rack_kw = twin.racks["power_kw"]
-    t_in = rr["t_inlet_c"] if "t_inlet_c" in rr else None
+    t_in = res.kpis.get("t_inlet_max_c", np.nan)
+    if (v["kind"] == "uncooled").any():
+        t_in = np.inf  # a hall or loop with no running unit: no steady state
     return {
         "contingency": "+".join(ids),
         "kinds": _kind_label(twin, ids),
@@ -245,8 +268,13 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "worst_element": lp.idxmax() if len(lp) else "",
         "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
         "min_vm_pu": float(res["res_bus"]["vm_pu"].min()),
-        "racks_at_risk": float(len(set(hot) & set(rack_kw.index))),
-        "t_inlet_max_c": float(t_in.max()) if t_in is not None else np.nan,
+        "cooling_units_out": np.nan,
+        "max_cooling_loading_pct": np.nan,
+        "worst_cooling_group": "",
+        "cooling_shortfall_kw": float(res.kpis.get("heat_unremoved_kw", np.nan)),
+        "racks_at_risk": float(len(risk)),
+        "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
+        "t_inlet_max_c": float(t_in),
     }
 
 
