@@ -9,7 +9,6 @@ import pytest
 from solve.layouts import racks, twin_of, two_n
 from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
-from twin.solve import run
 from twin.solve.power import V_MIN_PU, solve_power
 
 
@@ -170,7 +169,7 @@ def test_load_scale_and_extra_loads():
     half = solve_power(twin, Scenario(load_scale={"*": 0.5, "K00": 2.0}))
     assert half.kpis["it_kw"] == pytest.approx(9 * 20.0 + 80.0)
     extra = pd.Series({"SA": 50.0, "SB": 30.0})
-    res = run(twin, Scenario(), extra_loads_kw=extra)
+    res = solve_power(twin, Scenario(), extra_loads_kw=extra)
     res.twin_racks = twin.racks
     base = solve_power(twin)
     assert res.kpis["extra_kw"] == pytest.approx(80.0)

@@ -218,7 +218,10 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
 def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.DataFrame:
     """Loading if every rack below an element moved all its load onto this side.
 
-    First-order: the present loading scaled by IT carried under failover over IT
+    For 2N this is the loading after the partner side fails; for distributed
+    redundancy (xN/(x-1)) it is the worst case of every partner failing, an
+    upper bound on any single failure. Transfers through `alternate` (STS,
+    catcher systems) are not in it. First-order: the present loading scaled by IT carried under failover over IT
     carried now (losses scale with it only approximately); with no IT now, the
     failover IT over rating. The N-1 sweep solves each failure exactly.
     """
@@ -297,6 +300,21 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
                 f"source {cid} at {val:.1f} % of capacity",
             )
         )
+    gens = twin.generators
+    if len(gens):
+        p_gen = res_power.loc[gens.index, "p_kw"]
+        kw_max = gens["rating_kva"] * gens["power_factor"]
+        for cid in p_gen.index[(p_gen > kw_max).to_numpy()]:
+            rows.append(
+                _v(
+                    cid,
+                    "over_capacity",
+                    p_gen[cid],
+                    kw_max[cid],
+                    "kW",
+                    f"generator {cid} above its kW rating",
+                )
+            )
     vm = res_bus["vm_pu"]
     for cid, val in vm[vm < V_MIN_PU].items():
         rows.append(_v(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
