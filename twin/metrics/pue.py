@@ -46,7 +46,7 @@ def annual(
     twin,
     scenario: Scenario | None = None,
     weather: pd.DataFrame | str | None = None,
-    bin_k: float = 2.0,
+    bin_k: float = 3.0,
 ) -> Annual:
     """Annual PUE/WUE of `twin` over `weather` (a DataFrame with t_db_c, t_wb_c hourly,
     a file path, or None for the layout's weather file; without one, the design
