@@ -103,3 +103,29 @@ def test_export_round_trips_through_pandapower_json(tmp_path):
     runpp_twin(back, lightsim2grid=False)
     assert back.converged
     assert TWO_N  # the 2N layout is the one exported
+
+
+@pytest.mark.parametrize("failed", [(), ("UPS2",), ("UPS2", "T")])
+def test_catcher_transfer_matches_pandapower(failed):
+    from solve.test_redundancy import POWER_CATCHER
+
+    rack_text = "".join(
+        f"      - {{id: K{i:02d}, row: R, slot: {i}, power_kw: 50.0, feed_a: P{1 + i % 2}}}\n"
+        for i in range(8)
+    )
+    compare(twin_of(rack_text, POWER_CATCHER), Scenario(failed=frozenset(failed)))
+
+
+def test_generated_campus_matches_pandapower():
+    from twin.layout.generate import campus
+    from twin.layout.validate import validate_data
+    from twin.model import Twin
+
+    twin = Twin.from_layout(validate_data(campus(it_mw=40), "campus-40mw"))
+    compare(twin, Scenario())
+    gen = twin.generators.index[0]
+    feeds = twin.power_nodes.index[twin.power_nodes["alternate"] == gen]
+    # the utility feed of a generator-backed board lost: the generator picks it up
+    ups_up = twin.power_nodes.loc[feeds[0], "upstream"]
+    worst = compare(twin, Scenario.fail(ups_up, twin.racks["feed_b"].iloc[0]))
+    assert worst["vm_pu"] < 1e-6
