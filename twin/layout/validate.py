@@ -119,9 +119,11 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model class that holds the last key of `loc`."""
     cls: Any = s.Layout
     for key in loc:
-        if isinstance(key, int) or cls is None:
+        if isinstance(key, int):
             continue
-        field = cls.model_fields.get(key) if isinstance(cls, type) else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return None  # inside a plain dict (profiles) or a value: no model
+        field = cls.model_fields.get(key)
         if field is None:
             field = next((f for f in cls.model_fields.values() if f.alias == key), None)
         if field is None:
@@ -539,6 +541,15 @@ def validate_data(data: Any, file: str = "<layout>") -> s.Layout:
             )
             col.raise_if_any()
     _cross_check(layout, col)
+    if col.dropped_ids:
+        col.notes.append(
+            Problem(
+                file,
+                "",
+                "components refused above were left out of the reference, power-chain and "
+                "cooling checks; validate again after fixing them",
+            )
+        )
     col.raise_if_any()
     layout._source = file
     return layout
