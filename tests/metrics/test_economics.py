@@ -151,8 +151,8 @@ def test_grid_cap_optimum_never_exceeds_the_grid(tiny, grid_fraction):
     grid_kw = t.layout.site.grid_mw * 1000
     assert best["feasible"] and best["facility_kw"] <= grid_kw
     assert (curve["facility_kw"] <= grid_kw).eq(curve["within_grid"]).all()
-    feasible = curve[curve["within_grid"]]
-    assert best["tokens_s"] == pytest.approx(feasible["tokens_s"].max())
+    assert not (curve["feasible"] & ~curve["within_grid"]).any()
+    assert best["tokens_s"] == pytest.approx(curve.loc[curve["feasible"], "tokens_s"].max())
     if grid_fraction >= 1:
         assert best["cap_kw"] is None and best["tokens_s"] == pytest.approx(full["tokens_s"])
     else:  # binding: the optimum uses (nearly) all of the grid
@@ -237,3 +237,13 @@ def test_a_good_user_entry_validates_and_is_used():
     t = Twin.from_layout(layout)
     e = economics(t, run(t, Scenario()))
     assert e["tokens_s"] == pytest.approx(1000) and not math.isnan(e["tokens_s_per_mw_it"])
+
+
+def test_strict_optimum_refuses_points_that_overheat_racks(tiny):
+    """Power budget: NPU racks at GPU power, all to air, overload the CRAHs; strict mode refuses that."""
+    t = whatif.with_grid_mw(tiny, 100.0)  # the grid does not bind
+    loose, table = whatif.best_mix_under_grid(t, [0.0, 1.0], budget="power", strict=False)
+    strict, _ = whatif.best_mix_under_grid(t, [0.0, 1.0], budget="power")
+    assert table["blocking_violations"].iloc[1] > 0
+    assert loose["npu_share"] == 1.0 and strict["npu_share"] == 0.0
+    assert strict["blocking_violations"] == 0 and strict["tokens_s"] < loose["tokens_s"]

@@ -13,12 +13,15 @@ Rules (documented so results can be compared):
 - Cap (`cap_scenario`): each rack draws at most `cap_kw`
   (``load_scale = min(1, cap_kw / design kW)``); throughput follows the
   catalogue's power curve.
-- Grid (`best_under_grid`): the coupled solve's `facility_kw` (IT, losses,
-  cooling) must stay at or below ``site.grid_mw``. Tokens and facility power
-  both rise with the cap, so the best cap is the largest feasible one: a
-  scipy `brentq` root of facility_kw(cap) - grid_kw, then stepped down until
-  the solve confirms it fits. The returned optimum is always a solved,
-  feasible point; for the mix, each share is scanned with its best cap.
+- Grid (`best_cap_under_grid`, `best_mix_under_grid`): a point is feasible
+  when the coupled solve's `facility_kw` (IT, losses, cooling) is at or below
+  ``site.grid_mw`` and, with ``strict`` (default), the solve reports no other
+  violation (overheated racks, overloaded CRAHs/CDUs/UPS, unfed racks...).
+  Tokens and facility power both rise with the cap, so the best cap is the
+  largest feasible one: a scipy `brentq` root of facility_kw(cap) - grid_kw,
+  then, if a limit other than the grid binds, bisection on feasibility below
+  it. The returned optimum is always the best solved feasible point; for the
+  mix, each share is scanned with its best cap.
 """
 
 from __future__ import annotations
@@ -157,8 +160,11 @@ def evaluate(twin: Twin, scenario: Scenario | None = None, solve: Solve | None =
 
     res = _solver(solve)(twin, scenario or Scenario())
     out = economics(twin, res)
-    out["violations"] = float(len(res.violations))
+    kinds = res.violations["kind"]
+    out["violations"] = float(len(kinds))
+    out["blocking_violations"] = float((kinds != "grid_limit").sum())
     out["within_grid"] = bool(out["facility_kw"] <= out["grid_kw"])
+    out["feasible"] = out["within_grid"] and out["blocking_violations"] == 0
     return out
 
 
@@ -188,40 +194,50 @@ def sweep_mix(
 
 
 def best_cap_under_grid(
-    twin: Twin, solve: Solve | None = None, tol_kw: float = 0.5, n_curve: int = 0
+    twin: Twin,
+    solve: Solve | None = None,
+    tol_kw: float = 0.5,
+    n_curve: int = 0,
+    strict: bool = True,
 ) -> tuple[dict, pd.DataFrame]:
-    """The rack power cap giving the most tokens with facility_kw <= grid; and every solved point.
+    """The rack power cap giving the most tokens at a feasible point; and every solved point.
 
     The first value is `evaluate` of the best point with ``cap_kw`` (None = no
-    cap needed) and ``feasible``; if even zero rack power does not fit the
-    grid it is the zero-cap point with ``feasible`` False. `n_curve` adds an
-    evenly spaced sweep for plotting.
+    cap needed) and ``feasible``; if even zero rack power is not feasible it
+    is the zero-cap point with ``feasible`` False. ``strict=False`` checks the
+    grid only. `n_curve` adds an evenly spaced sweep for plotting.
     """
     grid_kw = twin.layout.site.grid_mw * 1000.0
     top = float(twin.racks["power_kw"].max()) if len(twin.racks) else 0.0
     seen: dict[float, dict] = {}
+    key = "feasible" if strict else "within_grid"
 
     def at(cap: float) -> dict:
         cap = float(cap)
         if cap not in seen:
             seen[cap] = {"cap_kw": cap, **evaluate(twin, cap_scenario(twin, cap), solve)}
+            seen[cap]["feasible"] = bool(seen[cap][key])
         return seen[cap]
 
     for c in np.linspace(0.0, top, n_curve) if n_curve > 1 else ():
         at(c)
-    full = at(top)
-    if full["within_grid"]:
-        best = dict(full, cap_kw=None, feasible=True)
-    elif not at(0.0)["within_grid"]:
-        best = dict(at(0.0), feasible=False)
-    else:
-        cap = brentq(lambda c: at(c)["facility_kw"] - grid_kw, 0.0, top, xtol=tol_kw)
-        while not at(cap)["within_grid"] and cap > 0:
-            cap = max(0.0, cap - tol_kw)
-        fits = [r for r in seen.values() if r["within_grid"]]
-        best = dict(max(fits, key=lambda r: (r["tokens_s"], r["cap_kw"])), feasible=True)
-    curve = pd.DataFrame(sorted(seen.values(), key=lambda r: r["cap_kw"]))
-    return best, curve
+    if at(top)["feasible"]:
+        return dict(at(top), cap_kw=None), _curve(seen)
+    if not at(0.0)["feasible"]:
+        return dict(at(0.0)), _curve(seen)
+    hi = top
+    if at(top)["facility_kw"] > grid_kw:  # the grid binds: root of facility - grid
+        hi = brentq(lambda c: at(c)["facility_kw"] - grid_kw, 0.0, top, xtol=tol_kw)
+    lo = max((c for c, r in seen.items() if r["feasible"] and c <= hi), default=0.0)
+    while not at(hi)["feasible"] and hi - lo > tol_kw:  # another limit binds: bisect
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if at(mid)["feasible"] else (lo, mid)
+    fits = [r for r in seen.values() if r["feasible"]]
+    return dict(max(fits, key=lambda r: (r["tokens_s"], r["cap_kw"]))), _curve(seen)
+
+
+def _curve(seen: dict[float, dict]) -> pd.DataFrame:
+    return pd.DataFrame(sorted(seen.values(), key=lambda r: r["cap_kw"]))
 
 
 def best_mix_under_grid(
@@ -231,8 +247,9 @@ def best_mix_under_grid(
     budget: Literal["floor", "power"] = "floor",
     solve: Solve | None = None,
     tol_kw: float = 0.5,
+    strict: bool = True,
 ) -> tuple[dict, pd.DataFrame]:
-    """The NPU share (each with its best cap) giving the most tokens under the grid.
+    """The NPU share (each with its best cap) giving the most tokens at a feasible point.
 
     Returns the best point (with ``npu_share``, ``npu_racks``, ``cap_kw``) and
     one row per share scanned (plot-ready). Infeasible shares are kept in the
@@ -242,10 +259,10 @@ def best_mix_under_grid(
     rows = []
     for x in shares:
         t = with_npu_share(twin, x, budget=budget)
-        point, _ = best_cap_under_grid(t, solve, tol_kw)
+        point, _ = best_cap_under_grid(t, solve, tol_kw, strict=strict)
         n = int((t.racks["accelerator"] == NPU).sum())
         rows.append({"npu_share": x, "npu_racks": n, **point})
     table = pd.DataFrame(rows)
-    ok = table[table["feasible"] & table["within_grid"]]
+    ok = table[table["feasible"].astype(bool) & table["within_grid"].astype(bool)]
     best = ok.loc[ok["tokens_s"].idxmax()].to_dict() if len(ok) else table.iloc[0].to_dict()
     return best, table
