@@ -35,6 +35,11 @@ def register(sub) -> None:
         choices=["cap", "mix"],
         help="most tokens under the grid: over the rack cap (default) or the NPU share",
     )
+    p.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="optimum checks the grid only, not the solve's other violations",
+    )
     p.add_argument("--points", type=int, default=11, help="points in the curve (default 11)")
     p.add_argument("--csv", metavar="FILE", help="write the curve (plot-ready table) as CSV")
     p.add_argument("--plot", metavar="FILE", help="write the curve as a PNG")
@@ -92,11 +97,15 @@ def run_cli(args) -> int:
     }
     curve = None
     if args.optimise == "cap":
-        best, curve = whatif.best_cap_under_grid(twin, n_curve=args.points)
+        best, curve = whatif.best_cap_under_grid(
+            twin, n_curve=args.points, strict=not args.grid_only
+        )
         out["optimum"] = best
     elif args.optimise == "mix":
         shares = [i / (args.points - 1) for i in range(args.points)]
-        best, curve = whatif.best_mix_under_grid(twin, shares, budget=args.budget)
+        best, curve = whatif.best_mix_under_grid(
+            twin, shares, budget=args.budget, strict=not args.grid_only
+        )
         out["optimum"] = best
     if curve is not None:
         out["curve"] = curve.to_dict(orient="records")
@@ -129,6 +138,7 @@ def _print(o: dict) -> None:
     print(
         f"  power           IT {e['it_kw'] / 1000:,.2f} MW, facility {e['facility_kw'] / 1000:,.2f} MW "
         f"(PUE {e['pue']:.3f}), grid {e['grid_kw'] / 1000:,.1f} MW"
+        + ("  OVER THE GRID" if e["facility_kw"] > e["grid_kw"] else "")
     )
     print(
         f"  tokens/s per MW {e['tokens_s_per_mw_it'] / m:,.2f} M of IT, "
@@ -146,7 +156,7 @@ def _print(o: dict) -> None:
     if "optimum" in o:
         b = o["optimum"]
         if not b.get("feasible", True):
-            print("  optimum         none: the site does not fit the grid even with racks at 0 kW")
+            print("  optimum         none: no feasible point even with racks at 0 kW")
             return
         parts = []
         if "npu_share" in b:
