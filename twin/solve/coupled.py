@@ -288,7 +288,7 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
             "ppue_power": (it + losses) / it if it > 0 else np.nan,
             "wue_l_per_kwh": water * 1000.0 / it if it > 0 else np.nan,
             "cue_kg_per_kwh": twin.layout.site.grid_co2_kg_per_kwh * pue,
-            "t_inlet_max_c": float(np.nanmax(t_in)) if len(t_in) else np.nan,
+            "t_inlet_max_c": float(np.nanmax(t_in)) if np.isfinite(t_in).any() else np.nan,
             "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
             "water_m3_h": water,
             "free_cooling_kw": float(plant.res_loop["free_cooling_kw"].sum()),
