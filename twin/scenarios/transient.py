@@ -1,0 +1,474 @@
+"""Ride-through after a failure: temperatures vs time (lumped thermal model) and UPS autonomy.
+
+Cooling (REFERENCE 6): one lumped node per hall's air, per hall's equipment
+(rack metal, coupled to the air), per technology (TCS) loop and per water
+loop, each ``C dT/dt = P + sum(Q in) - Q out - UA (T - T_env)``:
+
+- C: air rho cp V_hall [REFERENCE 1, 6]; equipment sum m c of the racks;
+  coolant rho cp V with `COOLANT_M3_PER_MW` of water per MW of loop heat.
+- Q out of a node is what its cooling units move to the next node (CRAH:
+  hall air -> water loop, CRAC: hall air -> outdoors, CDU: TCS -> facility
+  loop, chillers + free cooling: water loop -> outdoors): the units track
+  the load with proportional control, ``min(cap(t) x drive, Q0 + G (T - T0))``,
+  where cap(t) is the capacity still running (units failed, unfed, or waiting
+  for their generator and restart are out) and drive = (T - T_sink) /
+  (T0 - T_sink0) scales a coil with the temperature difference across it.
+  A water loop whose pumps are all out moves nothing.
+- Before t = 0 the site is in the solved steady state (all Q = P).
+
+Rack inlet = its solved inlet + the rise of its hall air; rack coolant =
+its solved coolant + the rise of its TCS loop. Times to limits: ASHRAE
+allowable inlet [REFERENCE 2], accelerator throttle where the catalogue has
+one [REFERENCE 6], coolant at `COOLANT_LIMIT_C`.
+
+Power: each UPS's battery autonomy at its present load by Peukert,
+``t = H (C / (I H))^k`` [REFERENCE 5] with C/H the rated discharge power, set
+against the start time of the generator behind its transfer switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.integrate import solve_ivp
+
+from twin.model.scenario import Scenario
+from twin.solve import Results, run
+from twin.solve.airflow import ASHRAE_C
+from twin.solve.power import solve_power
+from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
+
+COOLANT_M3_PER_MW = 2.0
+"""Water volume per MW of loop heat [REFERENCE 6: the 2 m3/MW liquid-loop example, est]."""
+RACK_MASS_KG = {"gb200-nvl72": 1360.0}
+"""Rack mass by accelerator [est: NVL72 ~1.36 t vendor figure]; others `RACK_MASS_DEFAULT_KG`."""
+RACK_MASS_DEFAULT_KG = 700.0
+"""Loaded 42U air-cooled rack [est: 600-900 kg]."""
+EQUIPMENT_CP_J_KGK = 500.0
+"""Rack metal, mostly steel (490) with aluminium and copper [est]."""
+EQUIPMENT_TAU_S = 600.0
+"""Time constant of equipment-to-air coupling [est]; sets how fast Khankari's
+heating rate decays from the air-only maximum toward the heat-capacity minimum [REFERENCE 6]."""
+CONTROL_DT_K = 1.0
+"""Units reach full capacity 1 K above their steady temperature (proportional band) [est]."""
+RESTART_S = {"chillers": 150.0}
+"""Restart after power returns: chillers 2-3 min [REFERENCE 6]; fans and pumps 0 [est]."""
+COOLANT_LIMIT_C = 45.0
+"""Coolant limit at the rack: W45, the warmest liquid class bound [REFERENCE 2, est as a rack limit]."""
+THROTTLE_C = {"rbln-atom-rack": 75.0}
+"""Accelerator throttle temperature [REFERENCE 6: Rebellions NPU 75 C]; compared with rack outlet
+air for air-cooled racks (the device runs hotter than its exhaust, so this is optimistic)."""
+T_END_S = 1800.0
+
+
+# ------------------------------------------------------------ single node
+
+
+def node_temperature(t_s, c_kj_k, p_kw, q_kw, ua_kw_k=0.0, t_env_c=20.0, t0_c=20.0):
+    """Closed form of ``C dT/dt = P - Q - UA (T - T_env)`` with constant P, Q [REFERENCE 6]."""
+    t_s = np.asarray(t_s, float)
+    if ua_kw_k == 0:
+        return t0_c + (p_kw - q_kw) / c_kj_k * t_s
+    t_inf = t_env_c + (p_kw - q_kw) / ua_kw_k
+    return t_inf + (t0_c - t_inf) * np.exp(-t_s * ua_kw_k / c_kj_k)
+
+
+def integrate_node(t_end_s, c_kj_k, p_kw, q_kw, ua_kw_k=0.0, t_env_c=20.0, t0_c=20.0, n=200):
+    """The same single node integrated with solve_ivp (checks the integrator against the closed form)."""
+    sol = solve_ivp(
+        lambda t, y: (p_kw - q_kw - ua_kw_k * (y - t_env_c)) / c_kj_k,
+        (0.0, t_end_s),
+        [t0_c],
+        t_eval=np.linspace(0.0, t_end_s, n),
+        rtol=1e-9,
+        atol=1e-9,
+    )
+    return sol.t, sol.y[0]
+
+
+def peukert_autonomy_s(load_kw, energy_kwh, rated_time_h, k):
+    """Battery runtime at constant `load_kw`: ``H (C / (I H))^k`` with I H -> P H [REFERENCE 5]."""
+    load = np.asarray(load_kw, float)
+    rated_kw = np.asarray(energy_kwh, float) / np.asarray(rated_time_h, float)
+    with np.errstate(divide="ignore"):
+        t_h = rated_time_h * (rated_kw / load) ** k
+    return np.where(load > 0, t_h * 3600.0, np.inf)
+
+
+# ------------------------------------------------------------ power
+
+
+def power_ride_through(twin, scenario: Scenario | None = None, base: Results | None = None):
+    """Per UPS: load, battery autonomy (Peukert), generator start gap, bridged or not.
+
+    The load is the UPS's present draw (output plus its losses) in `scenario`;
+    the gap is the start time of the generator that takes over its upstream
+    when every utility is lost (no generator: the gap is infinite).
+    """
+    scenario = scenario or Scenario()
+    res = base if base is not None else solve_power(twin, scenario)
+    ups = twin.ups
+    if not len(ups):
+        return pd.DataFrame(
+            columns=["load_kw", "battery_kwh", "autonomy_s", "generator", "gap_s", "bridged"]
+        )
+    rp = res["res_power"].reindex(ups.index)
+    load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
+    auto = peukert_autonomy_s(
+        load,
+        ups["battery_kwh"].to_numpy(float),
+        ups["battery_rated_time_h"].to_numpy(float),
+        ups["battery_peukert_k"].to_numpy(float),
+    )
+    auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
+    no_grid = Scenario(failed=scenario.failed | frozenset(twin.utilities.index))
+    outage = solve_power(twin, no_grid)["res_power"]
+    root = _roots(outage)
+    gen = root.reindex(ups.index)
+    start = twin.generators["start_s"] if len(twin.generators) else pd.Series(dtype=float)
+    gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
+    out = pd.DataFrame(
+        {
+            "load_kw": load,
+            "battery_kwh": ups["battery_kwh"].to_numpy(float),
+            "peukert_k": ups["battery_peukert_k"].to_numpy(float),
+            "autonomy_s": auto,
+            "generator": gen.where(gen.isin(twin.generators.index), None).to_numpy(object),
+            "gap_s": gap,
+        },
+        index=ups.index,
+    )
+    out["margin_s"] = out["autonomy_s"] - out["gap_s"]
+    out["bridged"] = (out["margin_s"] >= 0) | (out["load_kw"] <= 0)
+    return out
+
+
+def _roots(res_power: pd.DataFrame) -> pd.Series:
+    """The source each live element is fed from, following `fed_from` to the root."""
+    ff = res_power["fed_from"]
+    cur = ff.copy()
+    for _ in range(len(ff)):
+        nxt = cur.map(ff)
+        done = (nxt == cur) | nxt.isna()
+        if done.all():
+            break
+        cur = cur.where(done, nxt)
+    return cur.where(res_power["live"])
+
+
+# ------------------------------------------------------------ cooling
+
+
+@dataclass
+class RideThrough:
+    """Temperatures vs time per node and per hall's hottest rack; per-rack times to limits."""
+
+    timeseries: pd.DataFrame  # long: time_s, component, quantity, t_c
+    racks: pd.DataFrame  # per rack: limits and times (s, inf = never within t_end)
+    nodes: pd.DataFrame  # per node: C, P, Q0, capacity before/after/restored
+    power: pd.DataFrame  # per UPS ride-through
+
+    @property
+    def first_limit_s(self) -> float:
+        return float(self.racks["time_to_limit_s"].min()) if len(self.racks) else np.inf
+
+
+def _running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:
+    t = getattr(twin, kind)
+    if not len(t):
+        return np.zeros(0, bool)
+    ok = ~t.index.isin(list(oos))
+    feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
+    fed = feed.isna().to_numpy() | feed.map(live).eq(True).to_numpy(bool)
+    return ok & fed
+
+
+def _waiting(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
+    """Restart delay (s) of units whose feed moved from a utility onto a generator (0 if none)."""
+    t = getattr(twin, kind)
+    if not len(t) or "feed" not in t:
+        return np.zeros(len(t))
+    gens = twin.generators
+    r0, r1 = t["feed"].map(root0), t["feed"].map(root1)
+    moved = r1.isin(gens.index) & ~r0.isin(gens.index)
+    start = r1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
+    return np.where(moved.to_numpy(bool), start + RESTART_S.get(kind, 0.0), 0.0)
+
+
+def cooling_ride_through(
+    twin,
+    scenario: Scenario,
+    t_end_s: float = T_END_S,
+    base: Results | None = None,
+    n_points: int = 361,
+) -> RideThrough:
+    """Temperatures after the failures in `scenario` hit the solved normal state at t = 0."""
+    scenario.check(twin.component_ids())
+    base = base if base is not None else run(twin, Scenario())
+    pw1 = solve_power(twin, scenario)
+    live1 = pw1["res_power"]["live"]
+    root0, root1 = _roots(base["res_power"]), _roots(pw1["res_power"])
+    oos = scenario.out_of_service
+    racks, halls = twin.racks, twin.halls
+    rr0 = base["res_rack"].reindex(racks.index)
+    p1 = pw1["res_rack"]["p_kw"].reindex(racks.index).to_numpy(float)
+    p0 = rr0["p_kw"].to_numpy(float)
+    lf = racks["liquid_fraction"].to_numpy(float)
+
+    hall_ids = halls.index
+    tcs_ids = pd.Index(sorted(set(racks["liquid_loop"].dropna())))
+    loops = twin.loops
+    water_ids = (
+        loops.index[loops["kind"].isin(["facility", "chilled"])] if len(loops) else pd.Index([])
+    )
+    nh, nt, nw = len(hall_ids), len(tcs_ids), len(water_ids)
+    hpos = pd.Series(np.arange(nh), index=hall_ids)
+    tpos = pd.Series(np.arange(nt), index=tcs_ids)
+    wpos = pd.Series(np.arange(nw), index=water_ids)
+    n = 2 * nh + nt + nw  # halls, equipment, tcs, water
+    H, E, T, W = 0, nh, 2 * nh, 2 * nh + nt  # noqa: N806 (block offsets)
+
+    rh = base["res_hall"].reindex(hall_ids)
+    rl = base["res_loop"] if "res_loop" in base.tables else pd.DataFrame()
+    rack_h = hpos.reindex(racks["hall"]).to_numpy()
+    rack_t = tpos.reindex(racks["liquid_loop"]).fillna(-1).to_numpy(np.int64)
+
+    # thermal capacities (kJ/K)
+    c = np.zeros(n)
+    vol = (halls["width_m"] * halls["depth_m"] * halls["height_m"]).to_numpy(float)
+    c[H:E] = RHO_AIR_KG_M3 * CP_AIR_J_KGK * vol / 1000.0
+    mass = racks["accelerator"].map(RACK_MASS_KG).fillna(RACK_MASS_DEFAULT_KG).to_numpy(float)
+    c[E:T] = np.bincount(rack_h, mass * EQUIPMENT_CP_J_KGK / 1000.0, nh)
+    liq0 = np.bincount(rack_t[rack_t >= 0], (p0 * lf)[rack_t >= 0], nt)
+    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
+    c[T:W] = rho_cp * COOLANT_M3_PER_MW * np.maximum(liq0, 1.0) / 1000.0
+    q_w0 = rl["q_kw"].reindex(water_ids).fillna(0.0).to_numpy(float) if nw else np.zeros(0)
+    c[W:] = rho_cp * COOLANT_M3_PER_MW * np.maximum(q_w0, 1.0) / 1000.0
+    g_eq = c[E:T] / EQUIPMENT_TAU_S
+
+    # steady state: temperatures and heat flows
+    t0 = np.zeros(n)
+    t_ret = rh["t_return_c"].to_numpy(float)
+    t0[H:E] = np.where(np.isfinite(t_ret), t_ret, rh["t_supply_c"].to_numpy(float))
+    t0[E:T] = t0[H:E]
+    cd = twin.cdus
+    if nt:
+        ret = rr0["t_coolant_return_c"].to_numpy(float)
+        sup = rr0["t_coolant_supply_c"].to_numpy(float)
+        mid = (ret + sup) / 2
+        ok = rack_t >= 0
+        cnt = np.bincount(rack_t[ok], np.isfinite(mid[ok]), nt)
+        s = np.bincount(rack_t[ok], np.nan_to_num(mid[ok]), nt)
+        t_sup_set = loops["t_supply_c"].reindex(tcs_ids).to_numpy(float)
+        t0[T:W] = np.where(cnt > 0, s / np.maximum(cnt, 1), t_sup_set)
+    if nw:
+        t0[W:] = loops["t_supply_c"].reindex(water_ids).to_numpy(float)
+
+    # heat into each node from racks (after the failure: racks that lost power stop)
+    p_in = np.zeros(n)
+    air1 = p1 * (1 - lf)
+    p_in[H:E] = rh["q_air_kw"].to_numpy(float) - np.bincount(rack_h, p0 * (1 - lf) - air1, nh)
+    p_in[T:W] = np.bincount(rack_t[rack_t >= 0], (p1 * lf)[rack_t >= 0], nt)
+
+    # cooling units: capacity before, right after, and once restarted; sink node
+    sink = np.full(n, -1)
+    cap0, cap1, cap2, t_back = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    q0 = np.zeros(n)
+
+    def units(kind, node_of, cap_col="capacity_kw", cap_override=None):
+        t = getattr(twin, kind)
+        if not len(t):
+            return
+        cap = cap_override if cap_override is not None else t[cap_col].to_numpy(float)
+        run0 = _running(twin, frozenset(), base["res_power"]["live"], kind)
+        run1 = _running(twin, oos, live1, kind)
+        wait = _waiting(twin, kind, root0, root1)
+        now = run1 & (wait <= 0)
+        later = run1 & (wait > 0)
+        idx = node_of(t)
+        ok = idx >= 0
+        np.add.at(cap0, idx[ok], (cap * run0)[ok])
+        np.add.at(cap1, idx[ok], (cap * now)[ok])
+        np.add.at(cap2, idx[ok], (cap * later)[ok])
+        if later.any():
+            np.maximum.at(t_back, idx[ok & later], wait[ok & later])
+
+    units("crahs", lambda t: H + hpos.reindex(t["hall"]).to_numpy())
+    units("cdus", lambda t: T + tpos.reindex(t["loop"]).fillna(-1 - T).to_numpy(np.int64))
+    chill_cap = None
+    if "res_chiller" in base.tables and len(twin.chillers):
+        avail = base["res_chiller"]["capacity_avail_kw"].reindex(twin.chillers.index)
+        chill_cap = avail.where(avail > 0, twin.chillers["capacity_kw"]).to_numpy(float)
+    w_of = lambda t: W + wpos.reindex(t["loop"]).fillna(-1 - W).to_numpy(np.int64)  # noqa: E731
+    units("chillers", w_of, cap_override=chill_cap)
+    for kind, res in (("dry_coolers", "res_dry_cooler"), ("cooling_towers", "res_cooling_tower")):
+        t = getattr(twin, kind)
+        if len(t) and res in base.tables:  # free cooling: what each unit carried in the base
+            units(
+                kind, w_of, cap_override=base[res]["load_kw"].reindex(t.index).fillna(0).to_numpy()
+            )
+    cr = twin.crahs
+    if len(cr):
+        wet = cr["loop"].map(wpos).to_numpy()
+        hs = hpos.reindex(cr["hall"]).to_numpy()
+        for h, w in zip(hs, wet, strict=True):
+            if w == w:  # not NaN: a chilled/facility-water CRAH
+                sink[H + h] = W + int(w)
+    if len(cd):
+        for tl, fl in zip(cd["loop"], cd["facility_loop"], strict=True):
+            if tl in tpos.index and fl in wpos.index:
+                sink[T + tpos[tl]] = W + wpos[fl]
+    # a water loop whose pumps are all out carries nothing
+    pumps = twin.pumps
+    blocked = np.zeros(n, bool)
+    if len(pumps) and nw:
+        r1 = _running(twin, oos, live1, "pumps")
+        per = pd.Series(r1, index=pumps.index).groupby(pumps["loop"]).any()
+        for loop, anyrun in per.items():
+            if loop in wpos.index and not anyrun:
+                blocked[W + wpos[loop]] = True
+    blocked_in = np.zeros(n, bool)
+    has_sink = sink >= 0
+    blocked_in[has_sink] = blocked[sink[has_sink]]
+    blocked |= blocked_in
+
+    # steady flows: each node passes on what it receives
+    q0[H:E] = p_in[H:E] + np.bincount(rack_h, p0 * (1 - lf) - air1, nh)  # base air heat
+    q0[T:W] = liq0 if nt else q0[T:W]
+    if nw:
+        q0[W:] = q_w0
+    p_direct = p_in.copy()
+    if nw:  # water loops: heat from UPS, pumps etc. besides CRAH coils and CDUs
+        inflow = np.bincount(sink[has_sink], q0[has_sink], n)[W:]
+        p_direct[W:] = np.maximum(q_w0 - inflow, 0.0)
+    drive0 = np.where(has_sink, t0 - t0[np.maximum(sink, 0)], 1.0)
+    drive0 = np.where(np.abs(drive0) < 1e-6, 1.0, drive0)
+    g_ctrl = np.maximum(cap0, q0) / CONTROL_DT_K
+
+    def flows(t, y):
+        cap = cap1 + np.where(t >= t_back, cap2, 0.0)
+        drive = np.where(has_sink, (y - y[np.maximum(sink, 0)]) / drive0, 1.0)
+        q = np.minimum(cap * np.maximum(drive, 0.0), np.maximum(q0 + g_ctrl * (y - t0), 0.0))
+        return np.where(blocked, 0.0, q)
+
+    def rhs(t, y):
+        q = flows(t, y)
+        inflow = np.bincount(sink[has_sink], q[has_sink], n)
+        dy = p_direct + inflow - q
+        ex = g_eq * (y[H:E] - y[E:T])
+        dy[H:E] -= ex
+        dy[E:T] += ex
+        return dy / np.maximum(c, 1e-9)
+
+    times = np.linspace(0.0, t_end_s, n_points)
+    sol = solve_ivp(rhs, (0.0, t_end_s), t0, t_eval=times, method="LSODA", rtol=1e-6, atol=1e-6)
+    y = sol.y  # (n, times)
+
+    rise_h = y[H:E] - t0[H:E, None]
+    rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
+    t_in0 = rr0["t_inlet_c"].to_numpy(float)
+    lim_air = np.array([ASHRAE_C[cl][3] for cl in halls["ashrae_class"]])[rack_h]
+    t_ret0 = rr0.get("t_coolant_return_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
+    t_out0 = rr0.get("t_outlet_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
+    throttle = racks["accelerator"].map(THROTTLE_C).to_numpy(float)
+    air_rack = (lf < 1) & (p1 > 0)
+    liq_rack = (rack_t >= 0) & (p1 > 0)
+    t_allow = _first_crossing(times, rise_h, rack_h, lim_air - t_in0, air_rack)
+    t_cool = _first_crossing(
+        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_ret0, liq_rack
+    )
+    t_thr = _first_crossing(
+        times, rise_h, rack_h, throttle - t_out0, air_rack & np.isfinite(throttle)
+    )
+    rk = pd.DataFrame(
+        {
+            "hall": racks["hall"].to_numpy(),
+            "liquid_loop": racks["liquid_loop"].to_numpy(),
+            "t_inlet0_c": t_in0,
+            "inlet_limit_c": lim_air,
+            "t_to_allowable_s": t_allow,
+            "t_coolant_return0_c": t_ret0,
+            "t_to_coolant_limit_s": t_cool,
+            "throttle_c": throttle,
+            "t_to_throttle_s": t_thr,
+        },
+        index=racks.index,
+    )
+    rk["time_to_limit_s"] = rk[["t_to_allowable_s", "t_to_coolant_limit_s", "t_to_throttle_s"]].min(
+        axis=1
+    )
+
+    names = (
+        ["air:" + h for h in hall_ids]
+        + ["equipment:" + h for h in hall_ids]
+        + list(tcs_ids)
+        + list(water_ids)
+    )
+    kinds = ["hall_air"] * nh + ["equipment"] * nh + ["tcs_coolant"] * nt + ["water_loop"] * nw
+    series = [
+        pd.DataFrame({"time_s": times, "component": nm, "quantity": kd, "t_c": y[i]})
+        for i, (nm, kd) in enumerate(zip(names, kinds, strict=True))
+    ]
+    # hottest rack inlet per hall over time
+    for h, hid in enumerate(hall_ids):
+        sel = air_rack & (rack_h == h)
+        if sel.any():
+            series.append(
+                pd.DataFrame(
+                    {
+                        "time_s": times,
+                        "component": hid,
+                        "quantity": "rack_inlet_max",
+                        "t_c": np.nanmax(t_in0[sel]) + rise_h[h],
+                    }
+                )
+            )
+    nodes = pd.DataFrame(
+        {
+            "kind": kinds,
+            "c_kj_k": c,
+            "p_kw": p_direct,
+            "q0_kw": q0,
+            "capacity0_kw": cap0,
+            "capacity_after_kw": cap1,
+            "capacity_restarting_kw": cap2,
+            "restart_s": t_back,
+            "blocked": blocked,
+            "t0_c": t0,
+            "t_end_c": y[:, -1],
+        },
+        index=pd.Index(names, name="id"),
+    )
+    return RideThrough(
+        timeseries=pd.concat(series, ignore_index=True),
+        racks=rk,
+        nodes=nodes,
+        power=power_ride_through(twin, scenario),
+    )
+
+
+def _first_crossing(times, rise, node, margin, mask) -> np.ndarray:
+    """First time node rise reaches each rack's margin (linear between samples; inf if never)."""
+    out = np.full(len(margin), np.inf)
+    if not len(times) or not rise.size:
+        return out
+    env = np.maximum.accumulate(rise, axis=1)  # running max: first crossing is monotone
+    idx = np.flatnonzero(mask & np.isfinite(margin))
+    for r in idx:
+        e = env[node[r]]
+        m = margin[r]
+        if m <= 0:
+            out[r] = 0.0
+            continue
+        k = int(np.searchsorted(e, m))
+        if k >= len(times):
+            continue
+        if k == 0:
+            out[r] = 0.0
+            continue
+        e0, e1 = e[k - 1], e[k]
+        f = (m - e0) / (e1 - e0) if e1 > e0 else 0.0
+        out[r] = times[k - 1] + f * (times[k] - times[k - 1])
+    return out
