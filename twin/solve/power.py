@@ -36,7 +36,7 @@ from twin.solve.power_model import (
     PowerModel,
     power_model,
 )
-from twin.solve.power_sweep import Flow, levels_of, sweep
+from twin.solve.power_sweep import Flow, sweep
 from twin.solve.results import Results, violations_frame
 
 V_MIN_PU = 0.95
@@ -151,7 +151,7 @@ def solve_power(
     s_load = np.where(live, s_load, 0j)
 
     flow = sweep(m, parent, is_root, s_load)
-    levels = levels_of(parent, is_root, m.n_levels)
+    levels = flow.levels
     failed_rack = m.rack_ids.isin(list(oos)) if oos else np.zeros(len(m.rack_ids), bool)
     fed = (live_a | live_b) & ~failed_rack
     res_power = _res_power(m, flow, live, parent, is_root)

@@ -35,6 +35,7 @@ class Flow:
     loss_cable: np.ndarray  # real, pu
     loss_el: np.ndarray  # real, pu: transformer (series + no-load), PDU, UPS
     sweeps: int
+    levels: list[np.ndarray] | None = None  # live non-root nodes by depth, as swept
 
 
 def levels_of(parent: np.ndarray, is_root: np.ndarray, n_levels: int) -> list[np.ndarray]:
@@ -54,56 +55,79 @@ def levels_of(parent: np.ndarray, is_root: np.ndarray, n_levels: int) -> list[np
 
 
 def sweep(m: PowerModel, parent: np.ndarray, is_root: np.ndarray, s_load: np.ndarray) -> Flow:
-    """Solve the forest given by `parent` (-1 = root or dead) with constant-power loads `s_load`."""
+    """Solve the forest given by `parent` (-1 = root or dead) with constant-power loads `s_load`.
+
+    Nodes are permuted once into depth order so that each level is a
+    contiguous slice and its parents a contiguous slice of the level above.
+    """
     n = m.n
     levels = levels_of(parent, is_root, m.n_levels)
-    p = np.maximum(parent, 0)
-    v_par_nom = m.v_kv[p]
-    zc = m.zc_ohm * (S_BASE_KVA / 1000.0) / v_par_nom**2
-    ratio = v_par_nom / m.v_in_base_kv
-    live = is_root.copy()
-    for idx in levels:
-        live[idx] = True
-    v = np.where(live, 1.0 + 0j, 0j)
-    w = v.copy()
-    s_out = np.zeros(n, complex)
-    s_term = np.zeros(n, complex)
-    s_in = np.zeros(n, complex)
-    i_el = np.zeros(n, complex)
-    i_c = np.zeros(n, complex)
-    loss_el = np.zeros(n)
-    r_el, g0, dc = m.z_el.real, m.g0, m.ups_dc
-    l0, l1, l2 = m.ups_l.T
-    is_ups = m.kind == UPS
+    roots = np.flatnonzero(is_root)
+    perm = np.concatenate([roots, *levels]) if levels else roots
+    nn = len(perm)
+    inv = np.full(n, -1, dtype=np.int64)
+    inv[perm] = np.arange(nn)
+    bounds = np.cumsum([0, len(roots), *map(len, levels)])
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))  # span 0 = roots
+
+    par = inv[np.maximum(parent[perm], 0)]
+    v_par_nom = m.v_kv[np.maximum(parent[perm], 0)]
+    zc = m.zc_ohm[perm] * (S_BASE_KVA / 1000.0) / v_par_nom**2
+    ratio = v_par_nom / m.v_in_base_kv[perm]
+    z_el, g0, dc = m.z_el[perm], m.g0[perm], m.ups_dc[perm]
+    r_el = z_el.real
+    i_r = m.i_rated_pu[perm]
+    l0, l1, l2 = m.ups_l[perm].T
+    is_ups = m.kind[perm] == UPS
+    load = s_load[perm]
+
+    v = np.ones(nn, complex)
+    w = np.ones(nn, complex)
+    s_out, s_term, s_in = (np.zeros(nn, complex) for _ in range(3))
+    i_el, i_c = np.zeros(nn, complex), np.zeros(nn, complex)
+    loss_el = np.zeros(nn)
     sweeps = 0
     while sweeps < MAX_SWEEPS:
         sweeps += 1
-        child = np.zeros(n, complex)
-        for idx in reversed(levels):
-            so = s_load[idx] + child[idx]
-            ie = np.conj(so / v[idx])
-            a2 = np.abs(ie) ** 2
-            x = np.sqrt(a2) / m.i_rated_pu[idx]
-            ups_loss = np.where(
-                is_ups[idx], m.i_rated_pu[idx] * (l0[idx] + l1[idx] * x + l2[idx] * x**2), 0.0
+        child = np.zeros(nn, complex)
+        for k in range(len(spans) - 1, 0, -1):
+            a, b = spans[k]
+            pa, pb = spans[k - 1]
+            so = load[a:b] + child[a:b]
+            ie = np.conj(so / v[a:b])
+            a2 = ie.real**2 + ie.imag**2
+            x = np.sqrt(a2) / i_r[a:b]
+            ups = np.where(is_ups[a:b], i_r[a:b] * (l0[a:b] + (l1[a:b] + l2[a:b] * x) * x), 0.0)
+            wk = w[a:b]
+            shunt = g0[a:b] * (wk.real**2 + wk.imag**2)
+            st = so + z_el[a:b] * a2
+            st = np.where(dc[a:b], st.real, st) + (ups + shunt)
+            ic = np.conj(st / wk)
+            si = st + zc[a:b] * (ic.real**2 + ic.imag**2)
+            s_out[a:b], s_term[a:b], s_in[a:b], i_el[a:b], i_c[a:b] = so, st, si, ie, ic
+            loss_el[a:b] = r_el[a:b] * a2 + ups + shunt
+            up = par[a:b] - pa
+            child[pa:pb] += np.bincount(up, si.real, pb - pa) + 1j * np.bincount(
+                up, si.imag, pb - pa
             )
-            shunt = g0[idx] * np.abs(w[idx]) ** 2
-            st = so + m.z_el[idx] * a2
-            st = np.where(dc[idx], st.real, st) + ups_loss + shunt
-            ic = np.conj(st / w[idx])
-            si = st + zc[idx] * np.abs(ic) ** 2
-            s_out[idx], s_term[idx], s_in[idx], i_el[idx], i_c[idx] = so, st, si, ie, ic
-            loss_el[idx] = r_el[idx] * a2 + ups_loss + shunt
-            par = parent[idx]
-            child += np.bincount(par, si.real, n) + 1j * np.bincount(par, si.imag, n)
-        s_out[is_root] = s_load[is_root] + child[is_root]
+        s_out[: spans[0][1]] = load[: spans[0][1]] + child[: spans[0][1]]
         dv = 0.0
-        for idx in levels:
-            wn = v[parent[idx]] - zc[idx] * i_c[idx]
-            vn = np.where(dc[idx], 1.0 + 0j, wn * ratio[idx] - m.z_el[idx] * i_el[idx])
-            dv = max(dv, float(np.abs(vn - v[idx]).max(initial=0.0)))
-            w[idx], v[idx] = wn, vn
+        for a, b in spans[1:]:
+            wn = v[par[a:b]] - zc[a:b] * i_c[a:b]
+            vn = np.where(dc[a:b], 1.0 + 0j, wn * ratio[a:b] - z_el[a:b] * i_el[a:b])
+            dv = max(dv, float(np.abs(vn - v[a:b]).max(initial=0.0)))
+            w[a:b], v[a:b] = wn, vn
         if dv < TOL_PU:
             break
-    loss_cable = np.where(live & ~is_root, zc.real * np.abs(i_c) ** 2, 0.0)
-    return Flow(v, w, s_out, s_term, s_in, i_el, i_c, loss_cable, loss_el, sweeps)
+    loss_cable = zc.real * (i_c.real**2 + i_c.imag**2)
+    loss_cable[: spans[0][1]] = 0.0
+
+    def back(x, fill=0.0):
+        out = np.full(n, fill, dtype=x.dtype)
+        out[perm] = x
+        return out
+
+    return Flow(
+        back(v, 0j), back(w, 0j), back(s_out), back(s_term), back(s_in), back(i_el), back(i_c),
+        back(loss_cable), back(loss_el), sweeps, levels,
+    )  # fmt: skip
