@@ -1,0 +1,118 @@
+"""Sweeps: ranking, N-2, fast vs brute force (coupled run), compare, scenario outcome."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scenarios.layouts import NESTED, twin_from_text
+from twin.errors import ScenarioError
+from twin.model.scenario import Scenario
+from twin.scenarios import brute_force, compare, contingencies, n1, n2, solve_scenario, sweep
+from twin.scenarios.sweep import RANK_BY, SWEEP_COLUMNS
+from twin.solve import run
+
+COUPLED_LOADING_TOL_PCT = 1.0
+"""Fast power numbers keep the base cooling power on the chain; the coupled re-solve
+re-balances it (fans, pumps, chillers follow the changed losses): < 1 %-point seen."""
+
+
+def test_n1_ranks_every_component(small_room):
+    table = n1(small_room)
+    assert list(table.columns) == ["rank", *SWEEP_COLUMNS]
+    assert set(table["contingency"]) == set(contingencies(small_room))
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    # most severe first: the single UPS and its switchboard lose all IT
+    assert set(table["contingency"].head(2)) == {"UPS-1", "MSB"}
+    assert table["it_lost_kw"].iloc[0] == pytest.approx(small_room.it_kw)
+    key = table[RANK_BY].fillna(-np.inf).to_numpy()
+    assert all(tuple(key[i]) >= tuple(key[i + 1]) for i in range(len(key) - 1))
+
+
+def test_kinds_filter_and_errors(small_room):
+    assert set(contingencies(small_room, ["ups"])) == {"UPS-1"}
+    assert set(contingencies(small_room, ["cooling"])) == {"CRAC-1", "CRAC-2"}
+    with pytest.raises(ScenarioError, match="unknown component kind"):
+        contingencies(small_room, ["widgets"])
+    with pytest.raises(ScenarioError, match="NOPE"):
+        sweep(small_room, [("NOPE",)])
+
+
+def test_fast_equals_brute_force_on_power_contingencies(ai_hall):
+    sets = [(i,) for i in contingencies(ai_hall, ["power"])]
+    fast, full = sweep(ai_hall, sets), brute_force(ai_hall, sets)
+    assert (fast["it_lost_kw"] == full["it_lost_kw"]).all()
+    assert (fast["racks_lost"] == full["racks_lost"]).all()
+    d = (fast["max_loading_pct"] - full["max_loading_pct"]).abs().max()
+    assert d < COUPLED_LOADING_TOL_PCT
+
+
+def test_fast_equals_brute_force_exactly_without_cooling_on_the_chain():
+    twin = twin_from_text(NESTED)  # CRACs draw off the modelled chain
+    sets = [(i,) for i in contingencies(twin, ["power"])]
+    fast, full = sweep(twin, sets), brute_force(twin, sets)
+    for col in ("it_lost_kw", "racks_lost", "overloads"):
+        assert (fast[col] == full[col]).all(), col
+    assert np.allclose(fast["max_loading_pct"], full["max_loading_pct"], atol=1e-6, rtol=0)
+    assert np.allclose(fast["min_vm_pu"], full["min_vm_pu"], atol=1e-9, rtol=0)
+    assert (fast["worst_element"] == full["worst_element"]).all()
+
+
+@pytest.mark.parametrize("fixture", ["small_room", "ai_hall"])
+def test_fast_cooling_equals_brute_force(fixture, request):
+    """Peers pick up a failed unit's duty: same racks out, same hottest inlet."""
+    twin = request.getfixturevalue(fixture)
+    sets = [(i,) for i in contingencies(twin, ["crahs", "cdus", "chillers"])]
+    fast, full = sweep(twin, sets), brute_force(twin, sets)
+    assert (fast["racks_at_risk"] == full["racks_at_risk"]).all()
+    air = fast["kinds"] == "crahs"
+    assert np.allclose(fast.loc[air, "t_inlet_max_c"], full.loc[air, "t_inlet_max_c"], atol=1e-6)
+
+
+def test_unpowered_cooling_matches_brute_force(ai_hall):
+    """Losing the mechanical transformer stops every unit it feeds: the hall is uncooled."""
+    sets = [("H1-MTX",), ("H1-MCC",)]
+    fast, full = sweep(ai_hall, sets), brute_force(ai_hall, sets)
+    assert (fast["racks_at_risk"] == len(ai_hall.racks)).all()
+    assert (full["racks_at_risk"] == len(ai_hall.racks)).all()
+    assert np.isinf(fast["t_inlet_max_c"]).all() and np.isinf(full["t_inlet_max_c"]).all()
+
+
+def test_n2_pairs():
+    twin = twin_from_text(NESTED)
+    table = n2(twin, ["T1", "G1", "S2"])
+    assert len(table) == 3
+    lost = dict(zip(table["contingency"], table["it_lost_kw"], strict=True))
+    assert lost["T1+S2"] == lost["G1+S2"] == 20.0  # K05 hangs on PB <- UB <- S2 only
+    assert lost["T1+G1"] == 0.0  # S1 dead, S3 transfers to S2: everything stays fed
+    assert table["contingency"].iloc[-1] == "T1+G1"
+    full = brute_force(twin, [tuple(c.split("+")) for c in table["contingency"]])
+    assert (table["it_lost_kw"].to_numpy() == full["it_lost_kw"].to_numpy()).all()
+
+
+def test_solve_scenario_and_compare(small_room):
+    out = solve_scenario(small_room, Scenario.fail("UPS-1"))
+    assert out.it_lost_kw == pytest.approx(small_room.it_kw)
+    assert len(out.racks_lost) == len(small_room.racks)
+    assert (out.violations["kind"] == "unfed").sum() == len(small_room.racks)
+    d = out.diff
+    row = d[(d["table"] == "res_power") & (d["component"] == "UPS-1") & (d["quantity"] == "live")]
+    assert row["a"].item() == 1.0 and row["b"].item() == 0.0
+    assert ((d["table"] == "violations") & (d["quantity"] == "unfed")).sum() == len(
+        small_room.racks
+    )
+    s = out.summary()
+    assert s["racks_lost"] == len(small_room.racks)
+    with pytest.raises(ScenarioError):
+        solve_scenario(small_room, Scenario.fail("NOPE"))
+
+
+def test_compare_same_run_is_empty(small_room):
+    a = run(small_room)
+    assert compare(a, a).empty
+    b = run(small_room, Scenario.fail("PDU-1"))
+    c = compare(a, b)
+    assert isinstance(c, pd.DataFrame) and len(c)
+    pdu2 = c[(c["component"] == "PDU-2") & (c["quantity"] == "loading_pct")]
+    assert pdu2["b"].item() > 2 * pdu2["a"].item() * 0.95
