@@ -5,9 +5,10 @@
 - `res_power`: p_kw/q_kvar drawn from the feeder (cable included; for a
   source, what it delivers), p_out_kw/q_out_kvar leaving the bus, i_ka,
   loading_pct, loss_kw (the element), loss_cable_kw (its feeder cable),
-  live, fed_from; plus the design check it_kw, failover_it_kw,
+  live, fed_from (the element it draws from now; a live source names itself); plus the design check it_kw, failover_it_kw,
   failover_loading_pct, headroom_pct;
-- `res_rack`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, fed.
+- `res_rack`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
+  (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed.
 
 Modelling (details in `twin.solve.power_model`): utilities and generators
 are stiff 1.0 pu sources (sc_mva is for fault studies, not load flow);
@@ -172,6 +173,7 @@ def solve_power(
             "q_a_kvar": pa * m.rack_tan_phi,
             "q_b_kvar": pb * m.rack_tan_phi,
             "p_kw": pa + pb,
+            "p_demand_kw": p_rack,
             "live_a": live_a,
             "live_b": live_b,
             "fed": fed,
@@ -262,7 +264,7 @@ def _kpis(twin, m, f: Flow, res_power, res_rack, extra, failed_rack) -> dict[str
     worst_fail = float(np.nanmax(np.where(m.is_source, np.nan, fl), initial=0.0)) if m.n else 0.0
     return {
         "it_kw": it_kw,
-        "it_unserved_kw": float((twin.racks["power_kw"].to_numpy() * unfed).sum()),
+        "it_unserved_kw": float((res_rack["p_demand_kw"].to_numpy() * unfed).sum()),
         "extra_kw": float(extra.sum()),
         "facility_kw": float(src_p[m.is_source].sum()),
         "utility_kw": float(src_p[kind == SRC_UTIL].sum()),
@@ -320,7 +322,7 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
         rows.append(_v(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
     unfed = res_rack.index[~res_rack["fed"].to_numpy() & ~failed_rack]
     for cid in unfed:
-        kw = float(twin.racks.at[cid, "power_kw"])
+        kw = float(res_rack.at[cid, "p_demand_kw"])
         rows.append(_v(cid, "unfed", kw, 0.0, "kW", f"rack {cid} has no live feed"))
     grid_kw = twin.layout.site.grid_mw * 1000.0
     if kpis["utility_kw"] > grid_kw:
