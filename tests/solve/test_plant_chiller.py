@@ -81,3 +81,9 @@ def test_staging_and_chiller_failure(tower_hall):
     v = failed.violations
     assert failed["res_chiller"].loc[on.index, "power_kw"].eq(0).all()
     assert failed["res_chiller"]["on"].sum() >= 1 or (v["kind"] == "over_capacity").any()
+
+
+def test_warm_water_at_constant_lift():
+    """Above the fitted chilled-water range the curves are read at the same lift."""
+    assert plant.chiller_cop(20.0, 41.0) == pytest.approx(plant.chiller_cop(10.0, 31.0))
+    assert plant.chiller_cop(20.0, 41.0) > plant.chiller_cop(10.0, 41.0)

@@ -9,9 +9,8 @@ Per facility/chilled loop with heat Q and supply setpoint T_s (return T_s + dT_d
    with the EnergyPlus/DOE-2 EIR model [REFERENCE 4]:
    ``Cap = Cap_ref CAPFT(T_chw,lvg, T_cond,ent)``,
    ``P = Cap / COP_ref * EIRFT * EIRFPLR(PLR)``; below min PLR the chiller
-   cycles (power scaled by PLR / min PLR). Curve inputs are clamped to the
-   curve's range (chilled water 4.44-10 C [est: DOE-2 curve fit range], so warm
-   facility water earns no extra credit). Condenser entering: water-cooled
+   cycles (power scaled by PLR / min PLR). Chilled water above the curve's
+   range (4.44-10 C) is taken at constant lift (`curve_inputs`). Condenser entering: water-cooled
    ``T_wb + tower approach``, air-cooled ``T_db + AIR_COOLED_APPROACH_K``.
 3. Condenser heat (Q + P) goes to the towers of the condenser loop, or to air.
 Fans of dry coolers and towers follow the cube of their part load [REFERENCE 4].
@@ -36,7 +35,24 @@ EIRFPLR = (0.222903, 0.313387, 0.463710)
 """DOE-2 generic centrifugal chiller, COP_ref 5.5 at 6.67/29.4 C [REFERENCE 4, src]."""
 T_CHW_RANGE_C = (4.44, 10.0)
 T_COND_RANGE_C = (10.0, 50.0)
-"""Curve input clamps [est: DOE-2 fit range for chilled water; condenser kept wide]."""
+"""Curve input range [est: DOE-2 fit range for chilled water; condenser kept wide]."""
+
+
+def curve_inputs(t_chw_c, t_cond_c):
+    """Chilled-water and condenser temperatures fed to the curves.
+
+    Above the fitted chilled-water range the quadratic turns upward
+    (unphysical), so warm water is mapped at constant lift: both temperatures
+    shift down by the excess [est: compressor power follows lift]. Then both
+    are clamped to the range.
+    """
+    x = np.asarray(t_chw_c, float)
+    excess = np.maximum(x - T_CHW_RANGE_C[1], 0.0)
+    return np.clip(x - excess, *T_CHW_RANGE_C), np.clip(
+        np.asarray(t_cond_c, float) - excess, *T_COND_RANGE_C
+    )
+
+
 AIR_COOLED_APPROACH_K = 8.0
 """Air-cooled condenser: entering temperature = dry bulb + approach [est]."""
 EVAPORATION_L_PER_KWH = 1.47
@@ -52,8 +68,7 @@ def biquadratic(c, x, y):
 
 def chiller_cop(t_chw_c, t_cond_c, plr=1.0, cop_ref=5.5, min_plr=0.1):
     """COP of the DOE-2 EIR chiller at leaving chilled water, entering condenser and part load."""
-    x = np.clip(t_chw_c, *T_CHW_RANGE_C)
-    y = np.clip(t_cond_c, *T_COND_RANGE_C)
+    x, y = curve_inputs(t_chw_c, t_cond_c)
     plr = np.asarray(plr, float)
     p_eff = np.maximum(plr, min_plr)
     eirplr = EIRFPLR[0] + EIRFPLR[1] * p_eff + EIRFPLR[2] * p_eff**2
@@ -166,8 +181,7 @@ def solve_plant(
     t_cond = np.where(
         water, t_wb_c + tower_app[np.maximum(model.ch_cond, 0)], t_db_c + AIR_COOLED_APPROACH_K
     )
-    t_chw = np.clip(t_set[model.ch_loop], *T_CHW_RANGE_C) if len(ch) else np.zeros(0)
-    t_cnd = np.clip(t_cond, *T_COND_RANGE_C)
+    t_chw, t_cnd = curve_inputs(t_set[model.ch_loop] if len(ch) else np.zeros(0), t_cond)
     cap_av = ch_cap_ref * biquadratic(CAPFT, t_chw, t_cnd) * run_ch
     # staging: in loop order, a chiller runs if the ones before it cannot cover the load
     o = model.ch_order
