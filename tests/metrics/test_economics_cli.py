@@ -33,6 +33,12 @@ def test_economics_optimise_stays_under_the_grid(layouts_dir, capsys, tmp_path):
 
 def test_economics_bad_arguments_exit_2(layouts_dir, capsys):
     path = str(layouts_dir / "hybrid-inference.yaml")
-    for bad in (["--npu-share", "1.5"], ["--power-cap-kw", "-1"], ["--grid-mw", "0"]):
+    for bad in (
+        ["--npu-share", "1.5"],
+        ["--power-cap-kw", "-1"],
+        ["--grid-mw", "0"],
+        ["--npu", "tpu-v9"],
+        ["--npu-share", "0.5", "--npu", "gb200-nvl72", "--gpu", "rbln-atom-rack"],
+    ):
         assert main(["economics", path, *bad]) == 2
         assert "twin economics:" in capsys.readouterr().err

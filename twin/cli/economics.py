@@ -26,6 +26,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--npu-share", type=float, default=0.0, help="share of GPU racks made NPU, 0-1")
     p.add_argument("--budget", choices=["floor", "power"], default="floor", help="NPU swap rule")
+    p.add_argument(
+        "--gpu", default=whatif.GPU, help=f"accelerator swapped out (default {whatif.GPU})"
+    )
+    p.add_argument(
+        "--npu", default=whatif.NPU, help=f"accelerator swapped in (default {whatif.NPU})"
+    )
     p.add_argument("--power-cap-kw", type=float, default=None, help="cap every rack at this kW")
     p.add_argument("--grid-mw", type=float, default=None, help="override site.grid_mw")
     p.add_argument(
@@ -76,8 +82,19 @@ def run_cli(args) -> int:
     twin = Twin.load(args.path)
     if args.grid_mw is not None:
         twin = whatif.with_grid_mw(twin, args.grid_mw)
+    known = catalogue(twin.layout)
+    for flag, name in (("--gpu", args.gpu), ("--npu", args.npu)):
+        if name not in known:
+            return _bad(f"{flag} {name!r} is not in the catalogue ({', '.join(known)})")
+    if args.npu_share or args.optimise == "mix":
+        try:
+            whatif.with_npu_share(twin, 1.0, budget=args.budget, gpu=args.gpu, npu=args.npu)
+        except ValueError as exc:
+            return _bad(str(exc))
     if args.npu_share:
-        twin = whatif.with_npu_share(twin, args.npu_share, budget=args.budget)
+        twin = whatif.with_npu_share(
+            twin, args.npu_share, budget=args.budget, gpu=args.gpu, npu=args.npu
+        )
     scenario = whatif.cap_scenario(twin, args.power_cap_kw)
     res = run(twin, scenario)
     out = {
@@ -104,7 +121,7 @@ def run_cli(args) -> int:
     elif args.optimise == "mix":
         shares = [i / (args.points - 1) for i in range(args.points)]
         best, curve = whatif.best_mix_under_grid(
-            twin, shares, budget=args.budget, strict=not args.grid_only
+            twin, shares, budget=args.budget, strict=not args.grid_only, gpu=args.gpu, npu=args.npu
         )
         out["optimum"] = best
     if curve is not None:

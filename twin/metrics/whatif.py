@@ -122,6 +122,10 @@ def with_npu_share(
                     upd["power_kw"] = rack.power_kw
                 if upd.get("liquid_fraction", 0.0) == 0.0:
                     upd["liquid_loop"] = None
+                elif rack.liquid_loop is None:
+                    raise ValueError(
+                        f"{npu!r} racks are liquid cooled but rack {rack.id!r} has no liquid_loop"
+                    )
                 rack = rack.model_copy(update=upd)
             racks.append(rack)
         halls.append(hall.model_copy(update={"racks": racks}))
@@ -183,12 +187,14 @@ def sweep_mix(
     budget: Literal["floor", "power"] = "floor",
     cap_kw: float | None = None,
     solve: Solve | None = None,
+    gpu: str = GPU,
+    npu: str = NPU,
 ) -> pd.DataFrame:
     """One row per NPU share (of the GPU racks): share, npu_racks and every `evaluate` number."""
     rows = []
     for x in shares:
-        t = with_npu_share(twin, x, budget=budget)
-        n = int((t.racks["accelerator"] == NPU).sum())
+        t = with_npu_share(twin, x, budget=budget, gpu=gpu, npu=npu)
+        n = int((t.racks["accelerator"] == npu).sum())
         rows.append({"npu_share": x, "npu_racks": n, **evaluate(t, cap_scenario(t, cap_kw), solve)})
     return pd.DataFrame(rows)
 
@@ -248,6 +254,8 @@ def best_mix_under_grid(
     solve: Solve | None = None,
     tol_kw: float = 0.5,
     strict: bool = True,
+    gpu: str = GPU,
+    npu: str = NPU,
 ) -> tuple[dict, pd.DataFrame]:
     """The NPU share (each with its best cap) giving the most tokens at a feasible point.
 
@@ -258,9 +266,9 @@ def best_mix_under_grid(
     shares = list(np.linspace(0.0, 1.0, 11) if shares is None else shares)
     rows = []
     for x in shares:
-        t = with_npu_share(twin, x, budget=budget)
+        t = with_npu_share(twin, x, budget=budget, gpu=gpu, npu=npu)
         point, _ = best_cap_under_grid(t, solve, tol_kw, strict=strict)
-        n = int((t.racks["accelerator"] == NPU).sum())
+        n = int((t.racks["accelerator"] == npu).sum())
         rows.append({"npu_share": x, "npu_racks": n, **point})
     table = pd.DataFrame(rows)
     ok = table[table["feasible"].astype(bool) & table["within_grid"].astype(bool)]
