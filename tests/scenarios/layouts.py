@@ -46,8 +46,8 @@ power:
     - {id: PC, upstream: T3, rating_kva: 150.0, cable_length_m: 20.0, cable_r_ohm_per_km: 0.3}
 cooling:
   crahs:
-    - {id: C1, hall: H, type: crac, capacity_kw: 200.0, airflow_m3_s: 14.0, fan_kw: 6.0}
-    - {id: C2, hall: H, type: crac, capacity_kw: 200.0, airflow_m3_s: 14.0, fan_kw: 6.0}
+    - {id: C1, hall: H, type: crac, capacity_kw: 300.0, airflow_m3_s: 20.0, fan_kw: 8.0}
+    - {id: C2, hall: H, type: crac, capacity_kw: 300.0, airflow_m3_s: 20.0, fan_kw: 8.0}
 """
 
 ONE_ROOM = """

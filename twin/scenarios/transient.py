@@ -11,8 +11,10 @@ loop, each ``C dT/dt = P + sum(Q in) - Q out - UA (T - T_env)``:
   loop, chillers + free cooling: water loop -> outdoors): the units track
   the load with proportional control, ``min(cap(t) x drive, Q0 + G (T - T0))``,
   where cap(t) is the capacity still running (units failed, unfed, or waiting
-  for their generator and restart are out) and drive = (T - T_sink) /
-  (T0 - T_sink0) scales a coil with the temperature difference across it.
+  for their generator and restart are out) and drive = (T - T_cold) /
+  (T0 - T_cold0) scales a coil with the temperature difference across it
+  (cold side: the water loop, or a DX evaporator `CRAC_EVAP_BELOW_SUPPLY_K`
+  under the setpoint as in `twin.solve.airflow`; none for the plant).
   A water loop whose pumps are all out moves nothing.
 - Before t = 0 the site is in the solved steady state (all Q = P).
 
@@ -36,7 +38,7 @@ from scipy.integrate import solve_ivp
 
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
-from twin.solve.airflow import ASHRAE_C
+from twin.solve.airflow import ASHRAE_C, CRAC_EVAP_BELOW_SUPPLY_K
 from twin.solve.power import solve_power
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
 
@@ -310,7 +312,17 @@ def cooling_ride_through(
                 kind, w_of, cap_override=base[res]["load_kw"].reindex(t.index).fillna(0).to_numpy()
             )
     cr = twin.crahs
+    cold_fixed = np.full(n, np.nan)
     if len(cr):
+        dx = (cr["type"] == "crac").to_numpy() & cr["loop"].isna().to_numpy()
+        if dx.any():  # DX coils: evaporator a fixed margin below the supply setpoint
+            h_dx = hpos.reindex(cr.loc[dx, "hall"]).to_numpy()
+            cap_dx = cr.loc[dx, "capacity_kw"].to_numpy(float)
+            t_evap = cr.loc[dx, "t_supply_c"].to_numpy(float) - CRAC_EVAP_BELOW_SUPPLY_K
+            w_sum = np.bincount(h_dx, cap_dx, nh)
+            cold_fixed[H:E] = np.where(
+                w_sum > 0, np.bincount(h_dx, cap_dx * t_evap, nh) / np.maximum(w_sum, 1e-9), np.nan
+            )
         wet = cr["loop"].map(wpos).to_numpy()
         hs = hpos.reindex(cr["hall"]).to_numpy()
         for h, w in zip(hs, wet, strict=True):
@@ -343,13 +355,17 @@ def cooling_ride_through(
     if nw:  # water loops: heat from UPS, pumps etc. besides CRAH coils and CDUs
         inflow = np.bincount(sink[has_sink], q0[has_sink], n)[W:]
         p_direct[W:] = np.maximum(q_w0 - inflow, 0.0)
-    drive0 = np.where(has_sink, t0 - t0[np.maximum(sink, 0)], 1.0)
+    # cold side of each node's coil: the sink loop, a DX evaporator, or none (plant)
+    cold0 = np.where(has_sink, t0[np.maximum(sink, 0)], cold_fixed)
+    has_cold = has_sink | np.isfinite(cold_fixed)
+    drive0 = np.where(has_cold, t0 - np.nan_to_num(cold0), 1.0)
     drive0 = np.where(np.abs(drive0) < 1e-6, 1.0, drive0)
     g_ctrl = np.maximum(cap0, q0) / CONTROL_DT_K
 
     def flows(t, y):
         cap = cap1 + np.where(t >= t_back, cap2, 0.0)
-        drive = np.where(has_sink, (y - y[np.maximum(sink, 0)]) / drive0, 1.0)
+        cold = np.where(has_sink, y[np.maximum(sink, 0)], cold_fixed)
+        drive = np.where(has_cold, (y - np.nan_to_num(cold)) / drive0, 1.0)
         q = np.minimum(cap * np.maximum(drive, 0.0), np.maximum(q0 + g_ctrl * (y - t0), 0.0))
         return np.where(blocked, 0.0, q)
 

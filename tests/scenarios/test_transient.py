@@ -1,0 +1,113 @@
+"""Ride-through: closed forms (exponential warm-up, two-node Khankari decay, Peukert)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenarios.layouts import NESTED, ONE_ROOM, twin_from_text
+from twin.model.scenario import Scenario
+from twin.scenarios import transient
+from twin.scenarios.transient import (
+    EQUIPMENT_CP_J_KGK,
+    RACK_MASS_DEFAULT_KG,
+    cooling_ride_through,
+    integrate_node,
+    node_temperature,
+    peukert_autonomy_s,
+    power_ride_through,
+)
+from twin.solve import run
+from twin.solve.power import solve_power
+from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
+
+
+def test_single_node_matches_closed_form_exponential():
+    c, p, q, ua = 5000.0, 300.0, 100.0, 4.0
+    t, y = integrate_node(3600.0, c, p, q, ua_kw_k=ua, t_env_c=25.0, t0_c=22.0)
+    t_inf = 25.0 + (p - q) / ua
+    closed = t_inf + (22.0 - t_inf) * np.exp(-t * ua / c)
+    assert np.allclose(y, closed, atol=1e-5)
+    assert np.allclose(node_temperature(t, c, p, q, ua, 25.0, 22.0), closed)
+
+
+def test_air_only_heating_rate_of_reference_6():
+    """1 MW into 3000 m3 of air alone: 0.28 K/s [REFERENCE 6]."""
+    c = RHO_AIR_KG_M3 * CP_AIR_J_KGK * 3000.0 / 1000.0
+    rate = node_temperature(1.0, c, 1000.0, 0.0) - node_temperature(0.0, c, 1000.0, 0.0)
+    assert rate == pytest.approx(0.28, abs=0.005)
+
+
+def test_room_after_losing_its_only_crac_matches_two_node_closed_form():
+    """Air + equipment with no cooling: T_a = T0 + P t/(Ca+Ce) + Ce D(t)/(Ca+Ce),
+    D(t) = (P/Ca) tau (1 - exp(-t/tau)), 1/tau = G (1/Ca + 1/Ce): the heating
+    rate starts at the air-only P/Ca and decays to P/(Ca+Ce) (Khankari)."""
+    twin = twin_from_text(ONE_ROOM)
+    base = run(twin)
+    rt = cooling_ride_through(twin, Scenario.fail("C1"), t_end_s=600.0, base=base)
+    node = rt.nodes.loc["air:H"]
+    ca = RHO_AIR_KG_M3 * CP_AIR_J_KGK * 10.0 * 10.0 * 3.0 / 1000.0
+    ce = RACK_MASS_DEFAULT_KG * EQUIPMENT_CP_J_KGK / 1000.0
+    assert node["c_kj_k"] == pytest.approx(ca)
+    assert rt.nodes.loc["equipment:H", "c_kj_k"] == pytest.approx(ce)
+    p = base["res_hall"].at["H", "q_air_kw"]
+    g = ce / transient.EQUIPMENT_TAU_S
+    tau = 1.0 / (g * (1.0 / ca + 1.0 / ce))
+    ts = rt.timeseries
+    air = ts[ts["component"] == "air:H"]
+    t = air["time_s"].to_numpy()
+    d = p / ca * tau * (1.0 - np.exp(-t / tau))
+    closed = node["t0_c"] + p * t / (ca + ce) + ce * d / (ca + ce)
+    assert np.allclose(air["t_c"].to_numpy(), closed, atol=2e-3)
+    # the rack reaches its A1 allowable (32 C) when its inlet rise uses up the margin
+    rack = rt.racks.loc["K"]
+    t_hit = rack["t_to_allowable_s"]
+    margin = 32.0 - rack["t_inlet0_c"]
+    rise = np.interp(t_hit, t, air["t_c"].to_numpy() - node["t0_c"])
+    assert rise == pytest.approx(margin, abs=0.02)
+
+
+def test_n_plus_1_room_does_not_heat_up():
+    twin = twin_from_text(NESTED)
+    rt = cooling_ride_through(twin, Scenario.fail("C1"), t_end_s=600.0)
+    assert np.isinf(rt.first_limit_s)
+    air = rt.timeseries[rt.timeseries["component"] == "air:H"]["t_c"]
+    assert air.max() - air.min() < 1e-6
+
+
+def test_peukert_autonomy_formula():
+    # 60 kWh rated at 15 min (240 kW), k = 1.2, at 120 kW: 0.25 h x 2^1.2
+    t = peukert_autonomy_s(120.0, 60.0, 0.25, 1.2)
+    assert t == pytest.approx(0.25 * 2.0**1.2 * 3600.0)
+    assert peukert_autonomy_s(240.0, 60.0, 0.25, 1.2) == pytest.approx(900.0)
+
+
+def test_power_ride_through_against_the_formula_and_the_generator_gap():
+    twin = twin_from_text(NESTED)
+    pr = power_ride_through(twin)
+    res = solve_power(twin)["res_power"]
+    for uid in ("UA", "UB"):
+        ups = twin.ups.loc[uid]
+        load = res.at[uid, "p_out_kw"] + res.at[uid, "loss_kw"]
+        h, k = ups["battery_rated_time_h"], ups["battery_peukert_k"]
+        expect = h * (ups["battery_kwh"] / h / load) ** k * 3600.0
+        assert pr.at[uid, "autonomy_s"] == pytest.approx(expect)
+        assert pr.at[uid, "load_kw"] == pytest.approx(load)
+    # UA sits behind S1's ATS to G1 (12 s start); UB only on U2: no generator, never bridged
+    assert pr.at["UA", "generator"] == "G1" and pr.at["UA", "gap_s"] == 12.0
+    assert bool(pr.at["UA", "bridged"])
+    assert np.isinf(pr.at["UB", "gap_s"]) and not bool(pr.at["UB", "bridged"])
+    # with UA failed, UB carries the racks' A share too: shorter autonomy
+    pr2 = power_ride_through(twin, Scenario.fail("UA"))
+    assert pr2.at["UB", "autonomy_s"] < pr.at["UB", "autonomy_s"]
+
+
+def test_utility_loss_waits_for_generator_and_chiller_restart(ai_hall):
+    rt = cooling_ride_through(ai_hall, Scenario.fail("GRID"), t_end_s=600.0)
+    nodes = rt.nodes
+    assert (nodes.loc["H1-FWS", "restart_s"]) == pytest.approx(10.0 + 150.0)
+    assert nodes.loc["air:H1", "restart_s"] == pytest.approx(10.0)
+    ts = rt.timeseries
+    air = ts[ts["component"] == "air:H1"].set_index("time_s")["t_c"]
+    assert air.loc[:10.0].iloc[-1] > air.iloc[0]  # warms while the CRAHs wait
+    assert air.iloc[-1] < air.max()  # and recovers once they run again
