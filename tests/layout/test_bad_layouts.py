@@ -147,7 +147,14 @@ TWIN = Path(sys.executable).with_name("twin")
 
 @pytest.mark.skipif(not TWIN.exists(), reason="the twin console script is not installed")
 @pytest.mark.parametrize(
-    "name", ["binary-junk.yaml", "billion-laughs.yaml", "python-object-tag.yaml", "rack-5mw.yaml"]
+    "name",
+    [
+        "binary-junk.yaml",
+        "billion-laughs.yaml",
+        "deep-nesting.json",
+        "python-object-tag.yaml",
+        "rack-5mw.yaml",
+    ],
 )
 def test_real_command_prints_no_traceback(name: str) -> None:
     """The installed `twin validate`, as a user runs it: exit 2, located errors, no traceback."""

@@ -11,9 +11,20 @@ See docs/layout-format.md for the format with examples.
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 FORMAT_VERSION = 1
 
@@ -33,6 +44,32 @@ class Strict(BaseModel):
     """Base for every layout model: no unknown keys, no NaN/inf."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: object, info: ValidationInfo) -> object:
+        """pydantic takes true as 1.0; in a layout 'capacity_kw: yes' is a mistake, not 1 kW."""
+        if isinstance(value, bool) and info.field_name in _numeric_fields(cls):
+            word = "true" if value else "false"
+            raise ValueError(
+                f"must be a number; got {word} (YAML reads yes/no/on/off/true/false as true/false)"
+            )
+        return value
+
+
+@functools.cache
+def _numeric_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields of `cls` that hold a plain number (int or float, maybe None)."""
+
+    def numeric(tp: object) -> bool:
+        if typing.get_origin(tp) is Annotated:
+            return numeric(typing.get_args(tp)[0])
+        if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            return bool(args) and all(numeric(a) for a in args)
+        return tp in (int, float)
+
+    return frozenset(n for n, f in cls.model_fields.items() if numeric(f.annotation))
 
 
 class Component(Strict):

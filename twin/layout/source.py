@@ -10,6 +10,7 @@ error can name the line as well as the path.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,10 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 MAX_EXPANDED_NODES = 5_000_000
 """Nodes a document may expand to through YAML aliases (defends against 'billion laughs')."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted; a layout is about 7 deep. Deeper input
+would exhaust the stack of the parser (libyaml's composer segfaults near 10**5 levels)."""
 
 
 class LDict(dict):
@@ -88,8 +93,13 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
+def _expanded_size(
+    node: yaml.Node, memo: dict[int, int], limit: int, depths: dict[int, int] | None = None
+) -> int:
     """Values in `node` once every alias is expanded, stopping early past `limit`.
+
+    `depths`, if given, receives each node's nesting depth once aliases are expanded
+    (aliases can nest deeper than the text does).
 
     Aliases share nodes, so sizes are memoised by node identity: nine aliases of nine
     aliases of ... ('billion laughs') cost a few hundred steps to measure, not 10**9.
@@ -111,6 +121,8 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
         if children_done:
             open_.discard(key)
             memo[key] = min(limit + 1, 1 + sum(memo[id(k)] for k in kids))
+            if depths is not None:
+                depths[key] = 1 + max((depths[id(k)] for k in kids), default=0)
             continue
         if key in open_:
             return limit + 1  # recursive structure
@@ -126,17 +138,22 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
 
 def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
     """Parse YAML or JSON text; raise `LayoutError` (with a line) on any syntax problem."""
+    _check_depth(text, file)
     if is_json:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
             raise LayoutError([Problem(file, "", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
+        except RecursionError:
+            raise LayoutError([Problem(file, "", "invalid JSON: nested too deeply")]) from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             data = None
-        elif _expanded_size(node, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+        elif "&" not in text:  # no anchor, so no alias: size and depth are the text's own
+            data = loader.construct_document(node)
+        elif _expanded_size(node, {}, MAX_EXPANDED_NODES, depths := {}) > MAX_EXPANDED_NODES:
             raise LayoutError(
                 [
                     Problem(
@@ -144,6 +161,17 @@ def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
                         "",
                         f"YAML aliases expand this document beyond {MAX_EXPANDED_NODES:,} "
                         "values; refusing it (write the values out or use profiles)",
+                    )
+                ]
+            )
+        elif depths[id(node)] > MAX_DEPTH + 1:  # + 1: scalars count as a level here
+            raise LayoutError(
+                [
+                    Problem(
+                        file,
+                        "",
+                        f"YAML aliases nest this document more than {MAX_DEPTH} levels deep; "
+                        "refusing it (write the values out or use profiles)",
                     )
                 ]
             )
@@ -162,11 +190,59 @@ def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
         raise LayoutError([Problem(file, "", f"invalid YAML: {what}", line)]) from None
     except yaml.YAMLError as exc:
         raise LayoutError([Problem(file, "", f"invalid YAML: {exc}")]) from None
+    except RecursionError:  # aliases can nest what the text does not
+        raise LayoutError(
+            [Problem(file, "", f"nested too deeply (through aliases); at most {MAX_DEPTH} levels")]
+        ) from None
     finally:
         loader.dispose()
     if loader.duplicate_keys:
         raise LayoutError([Problem(file, "", msg, line) for line, msg in loader.duplicate_keys])
     return data
+
+
+_BLOCK_PREFIX = re.compile(r"^[ ]*(?:[-?:][ \t]+)*", re.M)
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before a recursive parser sees it.
+
+    A cheap upper bound first: block nesting needs indentation or '- '/'? ' prefixes,
+    flow nesting needs '[' / '{' (the largest rise of the bracket count, which brackets
+    inside strings can only increase). Only if the bound is high are the parser's
+    events counted exactly; that pass is iterative in libyaml and costs ~10 % of a load.
+    """
+    block = max((len(m) for m in _BLOCK_PREFIX.findall(text)), default=0)
+    rise = depth = low = 0
+    for ch in _BRACKETS.sub("", text):
+        depth += 1 if ch in "[{" else -1
+        low = min(low, depth)
+        rise = max(rise, depth - low)
+    if 2 * block + rise + 2 <= MAX_DEPTH:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise LayoutError(
+                        [
+                            Problem(
+                                file,
+                                "",
+                                f"nested more than {MAX_DEPTH} levels deep; a layout is a few "
+                                "levels of mappings and lists",
+                                line,
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error: parse_text reports it with its line
 
 
 _OPENED = {

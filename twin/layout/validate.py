@@ -49,9 +49,18 @@ class _Collector:
         self.dropped_kinds: set[str] = set()
         self.index_map: dict[tuple, list[int]] = {}
 
-    def unknown(self, path: tuple, ref: Any, known: Any, what: str, where: str = "") -> None:
-        """Report `ref` as unknown unless it names a component the schema already refused."""
-        if ref not in self.dropped_ids:
+    def unknown(
+        self, path: tuple, ref: Any, known: Any, what: str, where: str = "", loops: Any = None
+    ) -> None:
+        """Report `ref` as unknown unless it names a component the schema already refused.
+
+        With `loops`, a reference to a loop of the wrong kind says so instead."""
+        if ref in self.dropped_ids:
+            return
+        if loops is not None and ref in loops:
+            fits = ", ".join(sorted(known)) or "none in this layout"
+            self.add(path, f"{ref!r} is a {loops[ref].kind} loop; expected a {what} ({fits})")
+        else:
             self.add(path, _unknown(ref, known, what) + where)
 
     def add(self, path: tuple, message: str) -> None:
@@ -221,9 +230,16 @@ def _message(err: dict, loc: tuple) -> str:
         return f"must be a mapping (key: value lines){keys}; got {_describe(got)}"
     if kind in ("list_type", "tuple_type"):
         return f"must be a list (items on '- ' lines or in [...]); got {_describe(got)}{about}"
-    if kind in ("too_short", "too_long") and cls is not None:
-        return f"must be a pair of numbers [x, y]; got {_describe(got)}{about}"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+    if kind in ("too_short", "too_long"):
+        ctx = err.get("ctx") or {}
+        if ctx.get("field_type", "Tuple") == "Tuple":
+            return f"must be a pair of numbers [x, y]; got {_describe(got)}{about}"
+        if kind == "too_short":
+            n = ctx.get("min_length", 1)
+            return f"must have at least {n} item{'s' if n != 1 else ''}; got {_describe(got)}"
+    if kind == "value_error":
+        return f"{(err.get('ctx') or {}).get('error', msg)}{about}"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         whole = "a whole number" if kind.startswith("int") else "a number"
         return f"must be {whole} without units; got {_describe(got)}{about}"
     if kind == "string_type":
@@ -414,8 +430,9 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
                         f"liquid_fraction is {rack.liquid_fraction} but no liquid_loop is named",
                     )
                 elif rack.liquid_loop not in loops or loops[rack.liquid_loop].kind != "tcs":
+                    tcs = _of_kind(loops, "tcs")
                     col.unknown(
-                        (*path, "liquid_loop"), rack.liquid_loop, _of_kind(loops, "tcs"), "tcs loop"
+                        (*path, "liquid_loop"), rack.liquid_loop, tcs, "tcs loop", loops=loops
                     )
                 elif rack.liquid_loop not in tcs_with_cdu and "cdus" not in col.dropped_kinds:
                     col.add(
@@ -462,7 +479,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: _Collector) -> None:
 
     def ref(path, value, table, what):
         if value is not None and value not in table:
-            col.unknown(path, value, table, what)
+            col.unknown(path, value, table, what, loops=loops if what.endswith("loop") else None)
 
     for j, u in enumerate(c.crahs):
         ref(("cooling", "crahs", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
