@@ -58,6 +58,15 @@ def test_tokens_per_mw_and_cost_per_token_match_a_hand_calculation(tiny):
     assert e["usd_per_mtok"] == pytest.approx(cost / (tokens * 3600 * 8760) * 1e6)
 
 
+def test_annual_pue_prices_the_energy(tiny):
+    it_kw = 16 * GPU_KW + 16 * NPU_KW
+    res = hand_results(tiny, 1.25 * it_kw)
+    e = economics(tiny, res, annual_pue=1.1)
+    price = tiny.layout.economics.energy_price_usd_per_kwh
+    assert e["energy_usd_per_year"] == pytest.approx(it_kw * 1.1 * 8760 * price)
+    assert e["usd_per_mtok"] < economics(tiny, res)["usd_per_mtok"]
+
+
 def test_real_solve_path_uses_the_solved_facility_power(tiny):
     res = run(tiny, Scenario())
     e = economics(tiny, res)

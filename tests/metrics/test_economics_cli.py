@@ -42,3 +42,10 @@ def test_economics_bad_arguments_exit_2(layouts_dir, capsys):
     ):
         assert main(["economics", path, *bad]) == 2
         assert "twin economics:" in capsys.readouterr().err
+
+
+def test_economics_prices_energy_over_a_weather_year(layouts_dir, capsys):
+    path = str(layouts_dir / "ai-factory-hall.yaml")
+    assert main(["economics", path, "--json", "--weather", "pvlib:723170TYA"]) == 0
+    e = json.loads(capsys.readouterr().out)["economics"]
+    assert 1.0 < e["annual_pue"] < e["pue"]  # a mild year beats the 33 C design day

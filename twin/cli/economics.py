@@ -46,6 +46,12 @@ def register(sub) -> None:
         action="store_true",
         help="optimum checks the grid only, not the solve's other violations",
     )
+    p.add_argument(
+        "--weather",
+        metavar="W",
+        help="price energy at the annual PUE over a weather year: EPW/TMY3 file or "
+        "'pvlib:723170TYA'; 'layout' = the layout's weather_file (the optimum stays at design)",
+    )
     p.add_argument("--points", type=int, default=11, help="points in the curve (default 11)")
     p.add_argument("--csv", metavar="FILE", help="write the curve (plot-ready table) as CSV")
     p.add_argument("--plot", metavar="FILE", help="write the curve as a PNG")
@@ -97,13 +103,18 @@ def run_cli(args) -> int:
         )
     scenario = whatif.cap_scenario(twin, args.power_cap_kw)
     res = run(twin, scenario)
+    annual_pue = None
+    if args.weather:
+        from twin.metrics.pue import annual
+
+        annual_pue = annual(twin, scenario, None if args.weather == "layout" else args.weather).pue
     out = {
         "name": twin.name,
         "file": args.path,
         "npu_share": args.npu_share,
         "budget": args.budget,
         "power_cap_kw": args.power_cap_kw,
-        "economics": economics(twin, res),
+        "economics": economics(twin, res, annual_pue=annual_pue),
         "by_accelerator": by_accelerator(twin, res).to_dict(orient="index"),
         "violations": len(res.violations),
         "user_estimates": sorted(
@@ -164,6 +175,8 @@ def _print(o: dict) -> None:
     print(
         f"  energy/token    {e['j_per_token_it']:.3f} J (IT), {e['j_per_token_facility']:.3f} J (facility)"
     )
+    if e.get("annual_pue") is not None and not pd.isna(e["annual_pue"]):
+        print(f"  annual PUE      {e['annual_pue']:.3f} (prices the energy below)")
     print(
         f"  cost            {e['usd_per_mtok']:.4f} USD per million tokens "
         f"(energy {e['energy_usd_per_mtok']:.4f}); {e['cost_usd_per_year'] / m:,.1f} M USD/year"

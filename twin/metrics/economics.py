@@ -8,7 +8,9 @@ so PUE is included) and the catalogue (`twin.metrics.catalogue`):
 - tokens per MW = tokens/s / MW (of IT, or of facility power);
 - J per token = kW x 1000 / tokens/s;
 - cost per year = rack capex / lifetime + facility capex x design IT kW / depreciation
-  + opex x design IT kW + facility kWh x price, with kWh = facility_kw x 8760 h x load_factor;
+  + opex x design IT kW + facility kWh x price, with kWh = facility_kw x 8760 h x load_factor
+  (the solved point all year), or it_kw x annual PUE x 8760 h x load_factor when an annual
+  PUE over a weather year is given (`twin.metrics.pue.annual`);
 - USD per million tokens = cost per year / (tokens/s x 3600 x 8760 x load_factor) x 1e6.
 
 Capex and opex scale with what is built (design IT), not with a power cap.
@@ -49,8 +51,13 @@ def rack_tokens(twin, results: Results) -> pd.DataFrame:
     return out
 
 
-def economics(twin, results: Results, prices: Economics | None = None) -> dict[str, float]:
-    """Headline numbers of one solved scenario (see the module docstring for the formulas)."""
+def economics(
+    twin, results: Results, prices: Economics | None = None, annual_pue: float | None = None
+) -> dict[str, float]:
+    """Headline numbers of one solved scenario (see the module docstring for the formulas).
+
+    `annual_pue` prices the energy over a weather year instead of at the solved point.
+    """
     prices = prices or twin.layout.economics
     racks = rack_tokens(twin, results)
     k = results.kpis
@@ -63,7 +70,7 @@ def economics(twin, results: Results, prices: Economics | None = None) -> dict[s
     capex_racks = float(np.nansum(racks["capex_usd"].to_numpy() / np.where(life > 0, life, np.nan)))
     capex_facility = prices.facility_capex_usd_per_kw * design_it_kw / prices.depreciation_years
     opex = prices.opex_usd_per_kw_year * design_it_kw
-    energy_kwh = facility_kw * hours
+    energy_kwh = (it_kw * annual_pue if annual_pue else facility_kw) * hours
     energy = energy_kwh * prices.energy_price_usd_per_kwh
     cost = capex_racks + capex_facility + opex + energy
     tokens_year = tokens_s * SECONDS_PER_HOUR * hours
@@ -78,6 +85,7 @@ def economics(twin, results: Results, prices: Economics | None = None) -> dict[s
         "design_it_kw": design_it_kw,
         "grid_kw": twin.layout.site.grid_mw * 1000.0,
         "pue": per(facility_kw, it_kw),
+        "annual_pue": float(annual_pue) if annual_pue else float("nan"),
         "tokens_s_per_mw_it": per(tokens_s, it_kw / 1000.0),
         "tokens_s_per_mw_facility": per(tokens_s, facility_kw / 1000.0),
         "j_per_token_it": per(it_kw * 1000.0, tokens_s),
