@@ -5,10 +5,18 @@
 - `res_power`: p_kw/q_kvar drawn from the feeder (cable included; for a
   source, what it delivers), p_out_kw/q_out_kvar leaving the bus, i_ka,
   loading_pct, loss_kw (the element), loss_cable_kw (its feeder cable),
-  live, fed_from (the element it draws from now; a live source names itself); plus the design check it_kw, failover_it_kw,
-  failover_loading_pct, headroom_pct;
+  live, fed_from (the element it draws from now; a live source names itself);
+  plus the design check it_kw, failover_it_kw, failover_loading_pct,
+  headroom_pct and headroom_kva (rating left under failover);
 - `res_rack`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
-  (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed.
+  (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed;
+- kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
+  generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
+  it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu,
+  max_failover_loading_pct, it_headroom_kw (uniform IT growth before the
+  worst failover loading reaches 100 %), power_sweeps;
+- violations: overload, over_capacity (source kVA or generator kW),
+  undervoltage (< V_MIN_PU), unfed (racks), grid_limit (site.grid_mw).
 
 Modelling (details in `twin.solve.power_model`): utilities and generators
 are stiff 1.0 pu sources (sc_mva is for fault studies, not load flow);
@@ -247,6 +255,7 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
             "failover_it_kw": fail_it,
             "failover_loading_pct": fl,
             "headroom_pct": 100.0 - fl,
+            "headroom_kva": m.rating_kva * (100.0 - fl) / 100.0,
         },
         index=m.ids,
     )
