@@ -1,0 +1,99 @@
+"""Full N-1 of the generated 1 GW campus: the fast path vs full re-solves vs pandapower.
+
+In one process: campus generation and build, the base coupled solve, the full
+N-1 over every power element and cooling unit (fast path: wall and CPU time,
+per contingency), a sample of full coupled re-solves (`run` with one
+component failed) projected to the whole list, and pandapower's cost of one
+contingency on the exported network (`twin.interop.pandapower`: one element
+out of service, warm `runpp`), with the ratios. Target: full N-1 <= 10 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+
+from twin.layout.generate import campus
+from twin.layout.validate import validate_data
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.scenarios.sweep import contingencies, n1, sweep
+from twin.solve import run
+
+
+def _timed(fn, *args, **kw):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*args, **kw)
+    return time.perf_counter() - w, time.process_time() - c, out
+
+
+def _pandapower_case_s(twin, base, n: int = 3) -> float | None:
+    """Median warm runpp time with one PDU feeder out of service (None without pandapower)."""
+    try:
+        import pandapower as pp
+
+        from twin.interop.pandapower import _HAS_NUMBA, to_pandapower
+    except ImportError:
+        return None
+    net = to_pandapower(twin, results=base)
+    em = net["twin_element"]
+    lines = em.loc[em["pdu_line"] >= 0, "pdu_line"].to_numpy()[: n + 1]
+    kw = {"init": "flat", "numba": _HAS_NUMBA, "lightsim2grid": False}
+    pp.runpp(net, **kw)  # first call compiles (numba); time the warm ones
+    times = []
+    for li in lines[1:]:
+        net.line.loc[li, "in_service"] = False
+        t = time.perf_counter()
+        pp.runpp(net, **kw)
+        times.append(time.perf_counter() - t)
+        net.line.loc[li, "in_service"] = True
+    return statistics.median(times)
+
+
+def main(it_mw: float = 1000.0) -> dict:
+    warnings.filterwarnings("ignore")
+    w, _, doc = _timed(campus, it_mw=it_mw)
+    wb, _, twin = _timed(lambda: Twin.from_layout(validate_data(doc, "campus")))
+    cases = contingencies(twin)
+    n_pow = len(contingencies(twin, ["power"]))
+    print(
+        f"campus {it_mw:,.0f} MW: {len(twin.racks):,} racks, {n_pow:,} power elements, "
+        f"{len(cases) - n_pow:,} cooling units -> {len(cases):,} contingencies"
+    )
+    print(f"  generate + build            {w + wb:8.2f} s")
+    wr, _, base = _timed(run, twin)
+    wr2, _, base = _timed(run, twin)
+    print(f"  base coupled solve          {wr:8.2f} s first, {wr2:.3f} s warm")
+    wf, cf, table = _timed(n1, twin, base=base)
+    per = wf / len(cases)
+    print(f"  full N-1 (fast)             {wf:8.2f} s wall, {cf:.2f} s CPU  (target <= 10 s)")
+    print(f"    per contingency           {per * 1e3:8.3f} ms")
+    wp, cp, _ = _timed(sweep, twin, [(i,) for i in contingencies(twin, ["power"])], base=base)
+    print(f"    power elements only       {wp:8.2f} s wall, {cp:.2f} s CPU")
+    worst = table.iloc[0]
+    print(
+        f"    most severe: {worst['contingency']} ({worst['kinds']}): "
+        f"IT lost {worst['it_lost_kw']:,.0f} kW, at risk {worst['it_at_risk_kw']:,.0f} kW"
+    )
+    sample = [c for c in cases if "UPS" in c][:2] + [c for c in cases if "CDU" in c][:1]
+    full = statistics.median(_timed(run, twin, Scenario.fail(c))[0] for c in sample)
+    print(
+        f"  full coupled re-solve       {full:8.3f} s per case -> {full * len(cases):,.0f} s "
+        f"for all ({full / per:,.0f}x the fast path per case)"
+    )
+    out = {"n1_s": wf, "n1_cpu_s": cf, "per_case_s": per, "resolve_case_s": full}
+    pp_case = _pandapower_case_s(twin, base)
+    if pp_case is None:
+        print("  pandapower not installed: no peer timing")
+    else:
+        print(
+            f"  pandapower runpp per case   {pp_case:8.3f} s -> {pp_case * len(cases):,.0f} s "
+            f"for all; ratio pandapower / twin fast per case = {pp_case / per:,.0f}x"
+        )
+        out["pandapower_case_s"] = pp_case
+    return out
+
+
+if __name__ == "__main__":
+    main()
