@@ -201,3 +201,12 @@ def test_solver_is_cached_and_does_not_modify_twin():
     b = solve_power(twin, Scenario.fail("PA"))
     pd.testing.assert_frame_equal(a["res_power"], b["res_power"])
     pd.testing.assert_frame_equal(twin.racks, before)
+
+
+def test_replacing_a_table_rebuilds_the_cached_model():
+    twin = two_n(n=10, kw=40.0)
+    assert solve_power(twin).kpis["it_kw"] == pytest.approx(400.0)
+    racks = twin.racks.copy()
+    racks["power_kw"] *= 2
+    twin.racks = racks
+    assert solve_power(twin).kpis["it_kw"] == pytest.approx(800.0)

@@ -69,18 +69,25 @@ class PowerModel:
         return len(self.ids)
 
 
-_CACHE: dict[int, tuple[weakref.ref, PowerModel]] = {}
+_CACHE: dict[int, tuple[weakref.ref, tuple, PowerModel]] = {}
+_TABLES = ("power_nodes", "racks", "transformers", "switchgear", "ups", "pdus")
 
 
 def power_model(twin) -> PowerModel:
-    """The cached PowerModel of `twin` (built on first use)."""
+    """The cached PowerModel of `twin` (built on first use).
+
+    Rebuilt if any table it reads was replaced on the Twin (identity check;
+    edit a Twin by building a new one or assigning new tables, not in place).
+    """
     key = id(twin)
+    tables = tuple(id(getattr(twin, t)) for t in _TABLES)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is twin:
-        return hit[1]
+    if hit is not None and hit[0]() is twin and hit[1] == tables:
+        return hit[2]
     model = build_power_model(twin)
-    _CACHE[key] = (weakref.ref(twin), model)
-    weakref.finalize(twin, _CACHE.pop, key, None)
+    if hit is None or hit[0]() is not twin:
+        weakref.finalize(twin, _CACHE.pop, key, None)
+    _CACHE[key] = (weakref.ref(twin), tables, model)
     return model
 
 
