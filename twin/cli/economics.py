@@ -168,6 +168,11 @@ def _print(o: dict) -> None:
         f"(PUE {e['pue']:.3f}), grid {e['grid_kw'] / 1000:,.1f} MW"
         + ("  OVER THE GRID" if e["facility_kw"] > e["grid_kw"] else "")
     )
+    if not e["tokens_s"] > 0:
+        print(
+            "  no tokens       no rack runs an accelerator from the catalogue (see 'accelerators:')"
+        )
+        return
     print(
         f"  tokens/s per MW {e['tokens_s_per_mw_it'] / m:,.2f} M of IT, "
         f"{e['tokens_s_per_mw_facility'] / m:,.2f} M of facility"
