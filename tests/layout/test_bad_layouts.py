@@ -14,6 +14,7 @@ stderr must name the file, the line, the path and contain the message.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -169,3 +170,25 @@ def test_real_command_prints_no_traceback(name: str) -> None:
     assert str(BAD / name) in proc.stderr
     for exp in expectations(name):
         assert_located(proc.stderr, str(BAD / name), exp)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_device_is_read_bounded(capsys) -> None:
+    """/dev/zero reports size 0 and never ends: the read must stop at the size limit."""
+    code, output = run_validate(Path("/dev/zero"), capsys)
+    assert code == 2
+    assert "Traceback" not in output and "larger than" in output
+
+
+def test_unreadable_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text("format_version: 1\n")
+    path.chmod(0)
+    try:
+        readable = os.access(path, os.R_OK)  # root reads anyway
+        code, output = run_validate(path, capsys)
+    finally:
+        path.chmod(0o600)
+    assert code == 2 and "Traceback" not in output
+    if not readable:
+        assert "cannot read file" in output

@@ -288,7 +288,12 @@ def read_file(path: str | Path) -> Any:
                 )
             ]
         )
-    return parse_bytes(path.read_bytes(), name)
+    try:  # bounded: a device or pipe (e.g. /dev/zero) reports size 0 and never ends
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
+    return parse_bytes(raw, name)
 
 
 def parse_bytes(raw: bytes, file: str) -> Any:
