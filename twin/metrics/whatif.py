@@ -27,6 +27,7 @@ Rules (documented so results can be compared):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -145,13 +146,10 @@ def cap_scenario(twin: Twin, cap_kw: float | None, base: Scenario | None = None)
     scale = own.reindex(design.index).fillna(star)
     ratio = np.divide(cap_kw, design.to_numpy(), out=np.ones(len(design)), where=design > 0)
     capped = np.minimum(scale.to_numpy(), ratio)
-    return Scenario(
+    return replace(
+        base,
         name=f"{base.name}, cap {cap_kw:g} kW",
-        failed=base.failed,
-        maintenance=base.maintenance,
         load_scale=dict(zip(design.index, capped.tolist(), strict=True)),
-        t_db_c=base.t_db_c,
-        t_wb_c=base.t_wb_c,
     )
 
 
