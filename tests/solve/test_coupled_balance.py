@@ -160,3 +160,14 @@ def test_random_layout_energy_balance(doc, t_db, depression, scale, fail_pick):
     assert k["cooling_kw"] >= 0
     if k["it_kw"] > 0:
         assert k["pue"] > 1.0
+
+
+def test_loop_pumps_follow_heat(layouts_dir):
+    tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    full = run(tw)["res_pump"].iloc[0]
+    half = run(tw, Scenario(load_scale={"*": 0.5}))["res_pump"].iloc[0]
+    assert 0.3 <= half["speed"] < 0.6
+    assert half["power_kw"] == pytest.approx(
+        full["power_kw"] * (half["speed"] / full["speed"]) ** 3
+    )
+    assert half["flow_m3_s"] == pytest.approx(full["flow_m3_s"] * half["speed"] / full["speed"])

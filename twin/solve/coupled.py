@@ -8,7 +8,9 @@ Heat paths (every kW the site draws ends up outdoors):
   approximated as a direct load on that loop), transformers, switchgear and
   anything serving several halls straight outdoors;
 - cooling power: CRAH fans into the hall air, CDU pumps into the TCS loop,
-  loop pumps into their loop, chiller compressors into the condenser, fans of
+  loop pumps into their loop (facility/chilled loop pumps on variable-speed
+  drives: speed = flow the loop's heat needs at its design rise / full-speed
+  network flow, affinity laws, never below `MIN_PUMP_SPEED`), chiller compressors into the condenser, fans of
   towers, dry coolers and CRAC condensers outdoors.
 
 Cooling electric power goes back onto the power chain at each unit's `feed`
@@ -28,13 +30,16 @@ import pandas as pd
 from twin.model.scenario import Scenario
 from twin.solve.airflow import air_model, solve_air
 from twin.solve.cache import per_twin
-from twin.solve.hydraulics import solve_hydraulics
+from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
 from twin.solve.power import solve_power
 from twin.solve.results import Results, violations_frame
 from twin.solve.weather import ambient
+from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
+MIN_PUMP_SPEED = 0.3
+"""Lowest variable-speed-drive speed of a loop pump, fraction of full [est]."""
 UNIT_KINDS = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
 
 
@@ -45,6 +50,9 @@ class CoupledModel:
     crah_loop: np.ndarray  # sink loop code per CRAH (-1 CRAC)
     cdu_loop: np.ndarray  # sink loop code per CDU
     pump_loop: np.ndarray  # sink loop code that takes each pump's heat
+    pump_own: np.ndarray  # sink loop code of the pump's own loop (n_loops if not a sink loop)
+    pipe_own: np.ndarray  # same for pipes
+    loop_vsd: np.ndarray  # sink loops whose pumps follow heat (facility/chilled)
     feeds: dict[str, pd.Series]  # kind -> feed id per unit (None = off chain)
     feed_pos: dict[str, np.ndarray]  # kind -> power node position of the feed (-1 none)
     warm: dict
@@ -92,6 +100,14 @@ def build_coupled_model(twin) -> CoupledModel:
         k: getattr(twin, k)["feed"] if len(getattr(twin, k)) else pd.Series(dtype=object)
         for k in UNIT_KINDS
     }
+    nl = len(pm.loop_ids)
+
+    def own(t: pd.DataFrame) -> np.ndarray:
+        if not len(t):
+            return np.zeros(0, np.int64)
+        return t["loop"].map(loop_pos).fillna(nl).to_numpy(np.int64)
+
+    kinds = twin.loops["kind"].reindex(pm.loop_ids).to_numpy() if nl else np.zeros(0, object)
     pos = pd.Series(np.arange(len(twin.power_nodes)), index=twin.power_nodes.index)
     feed_pos = {k: f.map(pos).fillna(-1).to_numpy(np.int64) for k, f in feeds.items()}
     return CoupledModel(
@@ -101,6 +117,9 @@ def build_coupled_model(twin) -> CoupledModel:
         crah_loop=crah_loop,
         cdu_loop=cdu_loop,
         pump_loop=pump_loop,
+        pump_own=own(twin.pumps),
+        pipe_own=own(twin.pipes),
+        loop_vsd=np.isin(kinds, ["facility", "chilled"]),
         feeds=feeds,
         warm={},
     )
@@ -177,6 +196,15 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
     t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
     liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws)
     hyd = solve_hydraulics(twin, running["pumps"])
+    # variable-speed pumps: loop flow follows its heat at the design rise
+    q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
+    need = q_heat / (CP_WATER_J_KGK / 1000.0 * pm.loop_dt_k) / RHO_WATER_KG_M3
+    full = np.bincount(cm.pump_own, hyd.res_pump["flow_m3_s"].to_numpy(float), nl + 1)[:nl]
+    speed_loop = np.where(
+        cm.loop_vsd & (full > 0), np.clip(_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0
+    )
+    speed_loop = np.r_[speed_loop, 1.0]
+    hyd = at_speed(hyd, speed_loop[cm.pump_own], speed_loop[cm.pipe_own])
     pump_kw = hyd.res_pump["power_kw"].to_numpy(float)
 
     q_loop = (
@@ -226,6 +254,11 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
         "t_db_c": t_db,
         "t_wb_c": t_wb,
     }
+
+
+def _div(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
 
 
 def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -260,3 +260,26 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
         {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
     )
     return HydraulicResult(res_pipe, res_pump, res_node, iterations)
+
+
+def at_speed(
+    result: HydraulicResult, pump_speed: np.ndarray, pipe_speed: np.ndarray
+) -> HydraulicResult:
+    """The full-speed solution with pumps on variable-speed drives, by the affinity laws.
+
+    Flow ~ N, head ~ N^2, power ~ N^3 [REFERENCE 3]; pipes scale with the speed
+    of their loop's pumps. Exact for a system curve through the origin with
+    constant f; Re and f are reported at full speed.
+    """
+    s = np.asarray(pump_speed, float)
+    sp_ = np.asarray(pipe_speed, float)
+    pump = result.res_pump.copy()
+    pump["speed"] = np.where(pump["running"], s, 0.0)
+    pump["flow_m3_s"] *= s
+    pump["dp_kpa"] *= s**2
+    pump["power_kw"] *= s**3
+    pipe = result.res_pipe.copy()
+    pipe["flow_m3_s"] *= sp_
+    pipe["velocity_m_s"] *= sp_
+    pipe["dp_kpa"] *= sp_**2
+    return HydraulicResult(pipe, pump, result.res_node, result.iterations)
