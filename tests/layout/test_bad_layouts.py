@@ -153,8 +153,6 @@ TWIN = Path(sys.executable).with_name("twin")
         "binary-junk.yaml",
         "billion-laughs.yaml",
         "deep-nesting.json",
-        "python-object-tag.yaml",
-        "rack-5mw.yaml",
     ],
 )
 def test_real_command_prints_no_traceback(name: str) -> None:

@@ -161,7 +161,7 @@ def _schema_problems(doc: Any, col: _Collector) -> tuple[s.Layout | None, list[t
     try:
         return s.Layout.model_validate(doc), []
     except ValidationError as exc:
-        seen: set[tuple] = set()
+        errors = []
         for err in exc.errors():
             loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
             # union branches ("constrained-float", "function-after") are not path keys
@@ -169,10 +169,22 @@ def _schema_problems(doc: Any, col: _Collector) -> tuple[s.Layout | None, list[t
             if err["type"] == "missing" and loc and isinstance(loc[-1], int):
                 loc = loc[:-1]  # a pair with one number: report the pair, not its item
                 err = {**err, "type": "too_short"}
+            errors.append((loc, err))
+        extras: dict[tuple, list[str]] = {}
+        for loc, err in errors:
+            if err["type"] == "extra_forbidden" and loc:
+                extras.setdefault(loc[:-1], []).append(str(loc[-1]))
+        seen: set[tuple] = set()
+        for loc, err in errors:
             if loc in seen:
                 continue
             seen.add(loc)
-            col.add(loc, _message(err, loc))
+            message = _message(err, loc)
+            if err["type"] == "missing" and loc and isinstance(loc[-1], str):
+                typo = difflib.get_close_matches(loc[-1], extras.get(loc[:-1], []), n=1)
+                if typo:
+                    message += f"; is {typo[0]!r} a typo for {loc[-1]!r}?"
+            col.add(loc, message)
         return None, sorted(seen, key=str)
 
 
@@ -385,6 +397,8 @@ def _unknown(ref: str, known: dict, what: str) -> str:
 
 def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) -> None:
     halls_with_air = {c.hall for c in layout.cooling.crahs}
+    # a CRAH in a hall that does not exist is reported there; it may be this hall's
+    stray_crah = not halls_with_air <= {h.id for h in layout.halls}
     tcs_with_cdu = {c.loop for c in layout.cooling.cdus}
     feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
     for i, hall in enumerate(layout.halls):
@@ -438,7 +452,7 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: _Collector) ->
                     col.add(
                         (*path, "liquid_loop"), f"loop {rack.liquid_loop!r} has no CDU serving it"
                     )
-            air_gap = hall.id not in halls_with_air and "crahs" not in col.dropped_kinds
+            air_gap = not (hall.id in halls_with_air or stray_crah or "crahs" in col.dropped_kinds)
             if rack.liquid_fraction < 1 and air_gap and rack.power_kw > 0:
                 col.add(
                     path,
