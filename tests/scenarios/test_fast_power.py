@@ -36,7 +36,7 @@ def _check(twin, sets):
         dv = np.abs(got["vm_pu"].fillna(0) - ref["res_bus"]["vm_pu"].fillna(0)).max()
         assert dp < TOL_KW and dl < TOL_PCT and dv < TOL_PU, (s, dp, dl, dv)
         fed = ref["res_rack"]["fed"].to_numpy()
-        assert (flows.rack_fed[:, k] == fed).all(), s
+        assert (flows.rack_fed(k) == fed).all(), s
         worst = max(worst, dp)
     return worst
 

@@ -66,6 +66,11 @@ class PowerBase:
     pb0: np.ndarray
     anc_rows: np.ndarray  # base-forest (ancestor, node) pairs, self included
     anc_cols: np.ndarray
+    node_racks: sp.csr_matrix  # elements x racks: 1 where a rack's cord A or B hangs
+    anc: sp.csr_matrix  # anc[i, j] = 1: i is j or above j in the base forest
+    children: sp.csr_matrix  # children[p, c] = 1: c is fed from p in the base forest
+    order_load: np.ndarray  # live non-source elements, highest base loading first
+    order_vm: np.ndarray  # live elements, lowest base voltage first
 
 
 def _ancestor_pairs(parent: np.ndarray, live: np.ndarray, n_levels: int):
@@ -111,6 +116,19 @@ def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> Po
     pa0 = rr["p_a_kw"].to_numpy(float)
     pb0 = rr["p_b_kw"].to_numpy(float)
     failed = m.ids.isin(list(failed0)) if failed0 else np.zeros(n, dtype=bool)
+    nr = len(m.rack_ids)
+    cords = [(m.rack_a >= 0), (m.rack_b >= 0)]
+    node_racks = sp.csr_matrix(
+        (
+            np.ones(int(cords[0].sum() + cords[1].sum())),
+            (
+                np.concatenate([m.rack_a[cords[0]], m.rack_b[cords[1]]]),
+                np.concatenate([np.flatnonzero(cords[0]), np.flatnonzero(cords[1])]),
+            ),
+        ),
+        shape=(n, nr),
+    )
+    kid = np.flatnonzero(parent0 >= 0)
     return PowerBase(
         m=m,
         failed0=failed,
@@ -129,7 +147,17 @@ def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> Po
         pb0=pb0,
         anc_rows=rows,
         anc_cols=cols,
+        node_racks=node_racks,
+        anc=sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)),
+        children=sp.csr_matrix((np.ones(len(kid)), (parent0[kid], kid)), shape=(n, n)),
+        order_load=_order(rp["loading_pct"].to_numpy(float), live0 & ~m.is_source, -1),
+        order_vm=_order(np.abs(flow.v), live0, 1),
     )
+
+
+def _order(values: np.ndarray, mask: np.ndarray, sign: int) -> np.ndarray:
+    idx = np.flatnonzero(mask)
+    return idx[np.argsort(sign * values[idx], kind="stable")]
 
 
 @dataclass
@@ -138,7 +166,9 @@ class BatchFlows:
 
     base: PowerBase
     live: np.ndarray  # (n, K) bool
-    rack_fed: np.ndarray  # (n_racks, K) bool
+    lost_rack: np.ndarray  # (rack, k) pairs of racks that lost both cords in contingency k
+    lost_col: np.ndarray
+    keys: np.ndarray  # sorted k * n + element of the entries E
     e_node: np.ndarray
     e_col: np.ndarray
     e_live: np.ndarray
@@ -146,6 +176,21 @@ class BatchFlows:
     loading_pct: np.ndarray
     vm_pu: np.ndarray
     iterations: int
+
+    def rack_fed(self, k: int) -> np.ndarray:
+        """Fed flags of every rack in contingency k."""
+        b = self.base
+        fed = b.live_a0 | b.live_b0
+        fed[self.lost_rack[self.lost_col == k]] = False
+        return fed
+
+    def in_e(self, i: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Whether (element i, contingency k) is one of the changed entries."""
+        if not len(self.keys):
+            return np.zeros(np.shape(i), dtype=bool)
+        q = k * self.base.m.n + i
+        pos = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        return self.keys[pos] == q
 
     def column(self, k: int) -> pd.DataFrame:
         """Full res_power-like table (p_kw, loading_pct, vm_pu, live) of contingency k."""
@@ -178,34 +223,23 @@ def _liveness(b: PowerBase, fail: np.ndarray) -> np.ndarray:
     return live
 
 
-def _voltage_shadow(b: PowerBase, live: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Add the base-forest children of every changed entry whose voltage can move.
+def _voltage_shadow(b: PowerBase, live: np.ndarray, in_e: np.ndarray) -> None:
+    """Add to `in_e` (K x n) the base-forest children of every changed entry whose voltage can move.
 
     A changed flow moves the voltage of everything fed below it, down to the
     next voltage source (a double-conversion UPS output, 1.0 pu). Sources are
     stiff, so their children only enter through their own flow changes.
     """
     m = b.m
-    n = m.n
-    kid = np.flatnonzero(b.parent0 >= 0)
-    children = sp.csr_matrix((np.ones(len(kid)), (b.parent0[kid], kid)), shape=(n, n))
-    passes = live.copy()
-    passes[m.is_source | m.ups_dc] = False
-    frontier = keys
+    passes = live.T & ~(m.is_source | m.ups_dc)[None, :]
+    frontier = in_e & passes
     for _ in range(m.n_levels + 1):
-        k, i = np.divmod(frontier, n)
-        sel = passes[i, k]
-        if not sel.any():
+        if not frontier.any():
             break
-        i, k = i[sel], k[sel]
-        rows = children[i].tocoo()
-        new = k[rows.row].astype(np.int64) * n + rows.col
-        new = np.setdiff1d(new, keys)
-        if not len(new):
-            break
-        keys = np.union1d(keys, new)
-        frontier = new
-    return keys
+        new = (sp.csr_matrix(frontier) @ b.children).toarray() > 0
+        new &= ~in_e
+        in_e |= new
+        frontier = new & passes
 
 
 def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
@@ -217,24 +251,31 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     if len(cols):
         fail[np.concatenate(failed).astype(np.int64), cols] = True
     live = _liveness(b, fail)
-    up, alt = np.maximum(m.up, 0), np.maximum(m.alt, 0)
-    up_ok = (m.up >= 0)[:, None] & live[up]
-    alt_ok = (m.alt >= 0)[:, None] & live[alt]
-    par = np.where(
-        live & ~m.is_source[:, None],
-        np.where(up_ok, m.up[:, None], np.where(alt_ok, m.alt[:, None], -1)),
-        -1,
-    )
-    tr_i, tr_k = np.nonzero(live & (par != b.parent0[:, None]))
+
+    def parent_of(i: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """The element feeding i in contingency k: upstream if live, else alternate, else -1."""
+        up, alt = m.up[i], m.alt[i]
+        up_ok = (up >= 0) & live[np.maximum(up, 0), k]
+        alt_ok = (alt >= 0) & live[np.maximum(alt, 0), k]
+        ok = live[i, k] & ~m.is_source[i]
+        return np.where(ok, np.where(up_ok, up, np.where(alt_ok, alt, -1)), -1)
+
+    # only elements with an alternate can change parent (failures only remove sources)
+    alt_rows = np.flatnonzero(m.alt >= 0)
+    ai = np.repeat(alt_rows, k_n)
+    ak = np.tile(np.arange(k_n), len(alt_rows))
+    moved = live[ai, ak] & (parent_of(ai, ak) != b.parent0[ai])
+    tr_i, tr_k = ai[moved], ak[moved]
     dead_i, dead_k = np.nonzero(b.live0[:, None] & ~live)
 
-    # racks: cords moving to the surviving side
-    ra, rb = np.maximum(m.rack_a, 0), np.maximum(m.rack_b, 0)
-    la = (m.rack_a >= 0)[:, None] & live[ra]
-    lb = (m.rack_b >= 0)[:, None] & live[rb]
-    rack_fed = la | lb
-    ch_r, ch_k = np.nonzero((la != b.live_a0[:, None]) | (lb != b.live_b0[:, None]))
-    la_c, lb_c = la[ch_r, ch_k], lb[ch_r, ch_k]
+    # racks on a dead element: cords move to the surviving side
+    hit = b.node_racks[dead_i].tocoo()
+    pairs = np.unique(dead_k[hit.row].astype(np.int64) * len(m.rack_ids) + hit.col)
+    ch_k, ch_r = np.divmod(pairs, len(m.rack_ids))
+    la_c = (m.rack_a[ch_r] >= 0) & live[np.maximum(m.rack_a[ch_r], 0), ch_k]
+    lb_c = (m.rack_b[ch_r] >= 0) & live[np.maximum(m.rack_b[ch_r], 0), ch_k]
+    was_fed = b.live_a0[ch_r] | b.live_b0[ch_r]
+    lost = was_fed & ~la_c & ~lb_c
     sa = np.where(la_c & lb_c, m.rack_split_a[ch_r], la_c.astype(float))
     sb = np.where(lb_c, 1.0 - sa, 0.0)
     p = b.p_rack_kw[ch_r]
@@ -246,20 +287,19 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     dx_v = np.concatenate([dpa[la_c], dpb[lb_c], -b.s_load0[dead_i]])
 
     # entries E: base-tree ancestors of every change, plus transferred subtrees
-    anc = sp.csr_matrix(
-        (np.ones(len(b.anc_rows)), (b.anc_rows, b.anc_cols)), shape=(n, n)
-    )  # anc[i, j] = 1: i is j or above j
+    anc = b.anc
     sub_i, sub_k = [], []
     if len(tr_i):
         desc = anc[tr_i].tocoo()  # row t: the base subtree of transferred root tr_i[t]
         sub_i, sub_k = [desc.col], [tr_k[desc.row]]
-    seed_i = np.concatenate([dx_i, b.parent0[tr_i], par[tr_i, tr_k], *sub_i]).astype(np.int64)
+    tr_par = parent_of(tr_i, tr_k)
+    seed_i = np.concatenate([dx_i, b.parent0[tr_i], tr_par, *sub_i]).astype(np.int64)
     seed_k = np.concatenate([dx_k, tr_k, tr_k, *sub_k]).astype(np.int64)
     ok = seed_i >= 0
     seed = sp.csr_matrix((np.ones(ok.sum()), (seed_i[ok], seed_k[ok])), shape=(n, k_n))
-    pattern = (anc @ seed).tocoo()
-    keys = np.unique(pattern.col.astype(np.int64) * n + pattern.row)
-    keys = _voltage_shadow(b, live, keys)
+    in_e = (seed.T @ anc.T).toarray() > 0  # (K, n): entries E as a dense mask
+    _voltage_shadow(b, live, in_e)
+    keys = np.flatnonzero(in_e)  # sorted k * n + i
     e_k, e_i = np.divmod(keys, n)
     ne = len(keys)
 
@@ -272,7 +312,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
 
     e_live = live[e_i, e_k]
     e_root = m.is_source[e_i] & e_live
-    e_par = par[e_i, e_k]
+    e_par = parent_of(e_i, e_k)
     pe = entry(e_par, e_k)  # new-forest parent entry
     pe0 = entry(b.parent0[e_i], e_k)  # base-forest parent entry (ancestor-closed)
 
@@ -297,7 +337,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     np.add.at(dx, pos, dx_v)
     t_e = entry(tr_i, tr_k)
     t_up = entry(b.parent0[tr_i], tr_k)
-    t_alt = entry(par[tr_i, tr_k], tr_k)
+    t_alt = entry(tr_par, tr_k)
 
     # stage constants on E (the new parent sets cable base and tap ratio)
     f = b.flow
@@ -375,7 +415,9 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     return BatchFlows(
         base=b,
         live=live,
-        rack_fed=rack_fed,
+        lost_rack=ch_r[lost],
+        lost_col=ch_k[lost],
+        keys=keys,
         e_node=e_i,
         e_col=e_k,
         e_live=e_live,
@@ -384,3 +426,75 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
         vm_pu=np.where(e_live, np.abs(v), np.nan),
         iterations=it,
     )
+
+
+TOP = 32
+"""Base elements checked per contingency for the extreme outside E (more if all are in E)."""
+
+
+def _best_outside(fl: BatchFlows, order: np.ndarray, k_n: int):
+    """Per contingency: the first element of `order` that is live and not in E (-1 if none)."""
+    out = np.full(k_n, -1)
+    todo = np.arange(k_n)
+    for s in range(0, len(order), TOP):
+        if not len(todo):
+            break
+        cand = order[s : s + TOP]
+        ci = np.repeat(cand, len(todo))
+        ck = np.tile(todo, len(cand))
+        ok = (fl.live[ci, ck] & ~fl.in_e(ci, ck)).reshape(len(cand), len(todo))
+        found = ok.any(axis=0)
+        out[todo[found]] = cand[ok.argmax(axis=0)[found]]
+        todo = todo[~found]
+    return out
+
+
+def batch_stats(fl: BatchFlows, k_n: int, rack_kw: np.ndarray) -> dict[str, np.ndarray]:
+    """Per contingency: IT lost, racks lost, worst loading (and where), overloads, lowest voltage.
+
+    Extremes combine the changed entries E with the base values of everything
+    else, found by walking the base elements in order (no dense arrays).
+    """
+    b = fl.base
+    m = b.m
+    src = m.is_source
+    e_i, e_k = fl.e_node, fl.e_col
+    # worst loading: changed entries, then the best base element outside E
+    val = np.where(fl.e_live & ~src[e_i], fl.loading_pct, -np.inf)
+    order = np.lexsort((-val, e_k))
+    first = np.r_[True, e_k[order][1:] != e_k[order][:-1]] if len(order) else np.zeros(0, bool)
+    top_e = order[first]
+    e_max = np.full(k_n, -np.inf)
+    e_arg = np.full(k_n, -1)
+    e_max[e_k[top_e]] = val[top_e]
+    e_arg[e_k[top_e]] = e_i[top_e]
+    out_arg = _best_outside(fl, b.order_load, k_n)
+    out_max = np.where(out_arg >= 0, b.loading0[np.maximum(out_arg, 0)], -np.inf)
+    use_e = e_max > out_max
+    worst = np.where(use_e, e_arg, out_arg)
+    max_load = np.maximum(np.where(use_e, e_max, out_max), 0.0)
+    # overloads: changed entries over the limit plus base overloads left untouched
+    over = np.bincount(e_k, fl.e_live & (fl.loading_pct > OVERLOAD_PCT), k_n)
+    base_over = np.flatnonzero(b.live0 & (b.loading0 > OVERLOAD_PCT))
+    if len(base_over):
+        ci, ck = np.repeat(base_over, k_n), np.tile(np.arange(k_n), len(base_over))
+        keep = fl.live[ci, ck] & ~fl.in_e(ci, ck)
+        over = over + np.bincount(ck[keep], minlength=k_n)
+    # lowest voltage
+    vm = np.where(fl.e_live, fl.vm_pu, np.inf)
+    e_min = np.full(k_n, np.inf)
+    np.minimum.at(e_min, e_k, vm)
+    vm_arg = _best_outside(fl, b.order_vm, k_n)
+    vm_out = np.where(vm_arg >= 0, np.abs(b.flow.v)[np.maximum(vm_arg, 0)], np.inf)
+    # racks: unfed in the base plus those that lost both cords
+    fed0 = b.live_a0 | b.live_b0
+    lost_kw = float(rack_kw[~fed0].sum()) + np.bincount(fl.lost_col, rack_kw[fl.lost_rack], k_n)
+    lost_n = float((~fed0).sum()) + np.bincount(fl.lost_col, minlength=k_n)
+    return {
+        "it_lost_kw": lost_kw,
+        "racks_lost": lost_n.astype(float),
+        "max_loading_pct": max_load,
+        "worst": np.maximum(worst, 0),
+        "overloads": over.astype(float),
+        "min_vm_pu": np.minimum(e_min, vm_out),
+    }

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
 from twin.scenarios.fast_cooling import UNIT_KINDS, cooling_base, solve_cooling_batch
-from twin.scenarios.fast_power import OVERLOAD_PCT, power_base, solve_batch
+from twin.scenarios.fast_power import OVERLOAD_PCT, batch_stats, power_base, solve_batch
 from twin.solve import Results, run
 
 POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
@@ -117,25 +117,8 @@ class FastSweep:
 
     def _power_stats(self, p_idx: list[np.ndarray]) -> tuple[dict, np.ndarray]:
         """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness."""
-        pb = self.pb
-        m = pb.m
-        fl = solve_batch(pb, p_idx)
-        k_n = len(p_idx)
-        load = np.where(fl.live, pb.loading0[:, None], 0.0)
-        load[fl.e_node, fl.e_col] = fl.loading_pct
-        vm = np.where(fl.live, np.abs(pb.flow.v)[:, None], np.inf)
-        vm[fl.e_node, fl.e_col] = np.where(fl.e_live, fl.vm_pu, np.inf)
-        ls = np.where(m.is_source[:, None], -np.inf, load)
-        worst = ls.argmax(axis=0) if m.n else np.zeros(k_n, int)
-        lost = ~fl.rack_fed
-        stats = {
-            "it_lost_kw": self._rack_kw @ lost,
-            "racks_lost": lost.sum(axis=0).astype(float),
-            "max_loading_pct": ls[worst, np.arange(k_n)] if m.n else np.zeros(k_n),
-            "worst": worst,
-            "overloads": (load > OVERLOAD_PCT).sum(axis=0).astype(float),
-            "min_vm_pu": vm.min(axis=0, initial=np.inf),
-        }
+        fl = solve_batch(self.pb, p_idx)
+        stats = batch_stats(fl, len(p_idx), self._rack_kw)
         return stats, fl.live
 
     def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
