@@ -62,6 +62,15 @@ def test_section_examples_match_the_schema() -> None:
         if "site" in data:
             s.Site.model_validate(data["site"])
             checked += 1
+        for entry in (data.get("accelerators") or {}).values():
+            s.Accelerator.model_validate(entry)
+            checked += 1
+        if "economics" in data:
+            s.Economics.model_validate(data["economics"])
+            checked += 1
+        for hall in data.get("halls") or []:
+            s.Hall.model_validate(hall)
+            checked += 1
         for kind, items in data.items():
             if kind in KIND_MODEL and isinstance(items, list):
                 for item in items:
