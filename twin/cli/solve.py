@@ -6,6 +6,7 @@ kpis, violations) shows up here without changes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -20,12 +21,34 @@ def register(sub) -> None:
     p.add_argument("--fail", nargs="+", default=[], metavar="ID", help="components out of service")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", metavar="DIR", help="write every result table as CSV into DIR")
+    p.add_argument("--t-db", type=_temp, metavar="C", help="ambient dry bulb (default: design)")
+    p.add_argument("--t-wb", type=_temp, metavar="C", help="ambient wet bulb (default: design)")
+    p.add_argument(
+        "--annual",
+        action="store_true",
+        help="add annual PUE/WUE over the layout's weather file (binned hours)",
+    )
     p.set_defaults(func=run)
+
+
+def _temp(text: str) -> float:
+    import argparse
+
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a temperature in C: {text!r}") from None
+    if not -60.0 <= t <= 60.0:
+        raise argparse.ArgumentTypeError(f"{t} C is outside -60..60 C")
+    return t
 
 
 def scenario_from(args, twin: Twin) -> Scenario:
     """The scenario named by --fail, checked against the twin (ScenarioError -> exit 2)."""
     scenario = Scenario.fail(*args.fail) if args.fail else Scenario()
+    t_db, t_wb = getattr(args, "t_db", None), getattr(args, "t_wb", None)
+    if t_db is not None or t_wb is not None:
+        scenario = dataclasses.replace(scenario, t_db_c=t_db, t_wb_c=t_wb)
     scenario.check(twin.component_ids())
     return scenario
 
@@ -55,6 +78,10 @@ def run(args) -> int:
     twin = Twin.load(args.path)
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
+    if getattr(args, "annual", False):
+        from twin.metrics.pue import annual
+
+        results.kpis.update(annual(twin, scenario).as_dict())
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,38 @@
+"""`twin solve` shows the cooling KPIs, takes ambient conditions and adds annual figures."""
+
+from __future__ import annotations
+
+import json
+
+from twin.cli import main
+
+
+def test_solve_json_has_cooling_kpis_and_weather(layouts_dir, capsys):
+    path = str(layouts_dir / "ai-factory-hall.yaml")
+    assert main(["solve", path, "--json", "--t-db", "10", "--t-wb", "6"]) == 0
+    cool = json.loads(capsys.readouterr().out)
+    assert main(["solve", path, "--json"]) == 0
+    design = json.loads(capsys.readouterr().out)
+    for k in ("pue", "wue_l_per_kwh", "t_inlet_max_c", "t_coolant_max_c", "cooling_kw"):
+        assert design[k] is not None
+    assert cool["t_db_c"] == 10.0 and cool["t_wb_c"] == 6.0
+    assert cool["pue"] < design["pue"]
+
+
+def test_solve_annual_and_out(layouts_dir, capsys, tmp_path):
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["solve", path, "--annual", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "annual_pue" in text
+    for t in ("res_rack", "res_crah", "res_hall", "res_cdu", "res_pipe", "res_chiller"):
+        assert (tmp_path / f"{t}.csv").exists()
+    head = (tmp_path / "res_rack.csv").read_text().splitlines()[0]
+    assert "t_inlet_c" in head and "t_outlet_c" in head
+
+
+def test_bad_temperature_exits_2(layouts_dir, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", str(layouts_dir / "small-room.yaml"), "--t-db", "hot"])
+    assert exc.value.code == 2
