@@ -67,6 +67,10 @@ def test_containment_lowers_recirculation(small_room):
         )
         shi = r["res_hall"]["shi"].iloc[0]
         assert 0 < shi < 1
+        # supply air = rack demand, so RTI = hall heat / rack air heat (losses and fans add)
+        hall = r["res_hall"].iloc[0]
+        air = r["res_rack"]["air_kw"].sum()
+        assert hall["rti"] == pytest.approx(hall["q_air_kw"] / air, rel=1e-9)
     assert rises["hot-aisle"] < rises["cold-aisle"] < rises["none"]
 
 

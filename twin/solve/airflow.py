@@ -17,6 +17,8 @@ coefficients replace it per hall: pass ``recirculation={hall: DataFrame}``
 
 D depends only on geometry and design airflow, so it is built once per Twin
 (block-diagonal sparse over halls) and each solve is one sparse mat-vec.
+Room indices per hall (REFERENCE 1): SHI/RHI, RCI_HI/RCI_LO against the hall's
+ASHRAE class, RTI = (T_return - T_supply) / dT_IT (< 1 bypass, > 1 recirculation).
 CRAH/CRAC units of a hall share its heat in proportion to capacity; the hall
 supply is their airflow-weighted mix (a well-mixed plenum: unit position
 does not matter in this model).
@@ -297,6 +299,7 @@ def solve_air(
             "rhi": 1.0 - shi,
             "rci_hi_pct": np.where(n_h > 0, rci_hi, np.nan),
             "rci_lo_pct": np.where(n_h > 0, rci_lo, np.nan),
+            "rti": _div(t_ret_h - t_sup_h, _div(q_rack_h, np.bincount(h, model.k_kw_k * hot, nh))),
         },
         index=model.hall_ids,
     )
