@@ -231,15 +231,18 @@ def _voltage_shadow(b: PowerBase, live: np.ndarray, in_e: np.ndarray) -> None:
     stiff, so their children only enter through their own flow changes.
     """
     m = b.m
-    passes = live.T & ~(m.is_source | m.ups_dc)[None, :]
-    frontier = in_e & passes
+    n = m.n
+    stiff = m.is_source | m.ups_dc
+    fk, fi = np.divmod(np.flatnonzero(in_e), n)
     for _ in range(m.n_levels + 1):
-        if not frontier.any():
+        sel = live[fi, fk] & ~stiff[fi]
+        if not sel.any():
             break
-        new = (sp.csr_matrix(frontier) @ b.children).toarray() > 0
-        new &= ~in_e
-        in_e |= new
-        frontier = new & passes
+        hit = b.children[fi[sel]].tocoo()
+        ck, ci = fk[sel][hit.row], hit.col
+        new = ~in_e[ck, ci]
+        fk, fi = ck[new], ci[new]
+        in_e[fk, fi] = True
 
 
 def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
@@ -266,7 +269,13 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     ak = np.tile(np.arange(k_n), len(alt_rows))
     moved = live[ai, ak] & (parent_of(ai, ak) != b.parent0[ai])
     tr_i, tr_k = ai[moved], ak[moved]
-    dead_i, dead_k = np.nonzero(b.live0[:, None] & ~live)
+    # only base-forest descendants of a failed element can die
+    f_i = np.concatenate(failed).astype(np.int64) if len(cols) else np.zeros(0, np.int64)
+    sub = b.anc[f_i].tocoo()
+    cand = np.unique(cols[sub.row].astype(np.int64) * n + sub.col)
+    cand_k, cand_i = np.divmod(cand, n)
+    gone = b.live0[cand_i] & ~live[cand_i, cand_k]
+    dead_i, dead_k = cand_i[gone], cand_k[gone]
 
     # racks on a dead element: cords move to the surviving side
     hit = b.node_racks[dead_i].tocoo()
