@@ -419,10 +419,11 @@ class Accelerator(Strict):
 
 BUILTIN_ACCELERATORS: dict[str, dict] = {
     "gb200-nvl72": {
-        "model": "Llama-2-70B, MLPerf Inference v4.1 (offline)",
+        "model": "Llama-2-70B, MLPerf Inference v4.1 benchmark, 18 nodes of one rack in parallel",
         "throughput_tokens_s": 865_000.0,
         "power_kw": 132.0,
-        "source": "MLPerf Inference v4.1, GB200 NVL72 submission [REFERENCE 7]; "
+        "source": "865,000 tokens/s on one GB200 NVL72, unverified MLPerf Inference v4.1 "
+        "submission (Microsoft Azure HPC blog, ND GB200 v6, 2025) [REFERENCE 7]; "
         "rack power 132 kW [REFERENCE 3]",
         "idle_fraction": 0.25,  # GPUs idle ~10-15 % of TDP, plus CPUs/switches/fans [est]
         "throughput_exponent": 0.5,  # [est, see twin.metrics.catalogue]
