@@ -69,7 +69,10 @@ class _Collector:
             n = len(where)
             if path[:n] == where and len(path) > n and isinstance(path[n], int):
                 path = (*where, kept[path[n]], *path[n + 1 :])
-        path = self.redirect.get(path, path)
+        for n in range(len(path), 0, -1):  # a value (or part of one) from a profile
+            if path[:n] in self.redirect:
+                path = (*self.redirect[path[:n]], *path[n:])
+                break
         problem = Problem(self.file, format_path(path), message, line_of(self.doc, path))
         if problem not in self.problems:  # a bad profile value shows once, not per user
             self.problems.append(problem)
