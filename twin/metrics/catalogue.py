@@ -4,8 +4,10 @@ Built-in entries are data in `twin.layout.schema.BUILTIN_ACCELERATORS` (layer 1,
 so validation can check rack accelerator names); a layout's ``accelerators:``
 entries replace them by name. Figures and their sources:
 
-- gb200-nvl72: Llama-2-70B, ~865,000 tokens/s per NVL72 (MLPerf Inference
-  v4.1) [REFERENCE 7] at 132 kW [REFERENCE 3] = 6.55 M tokens/s per MW of IT.
+- gb200-nvl72: Llama-2-70B, ~865,000 tokens/s per NVL72 (unverified MLPerf
+  Inference v4.1 submission, Microsoft Azure ND GB200 v6) [REFERENCE 7] at
+  132 kW [REFERENCE 3] = 6.55 M tokens/s per MW of IT. Capex ~3 M USD per
+  rack is a secondary-source estimate.
 - rbln-atom-rack: a USER ESTIMATE (no public rack throughput, REFERENCE 7);
   idle fraction from the ATOM+ card reading 6.1 W idle / 43.9 W busy.
 
