@@ -470,10 +470,12 @@ def _check_accelerators(layout: s.Layout, col: _Collector) -> None:
     for i, hall in enumerate(layout.halls):
         for j, rack in enumerate(hall.racks):
             if rack.accelerator is not None and rack.accelerator not in known:
-                col.add(
+                col.unknown(
                     ("halls", i, "racks", j, "accelerator"),
-                    _unknown(rack.accelerator, known, "accelerator")
-                    + f"; add it under 'accelerators:' (known: {', '.join(known)})",
+                    rack.accelerator,
+                    known,
+                    "accelerator",
+                    f"; add it under 'accelerators:' (known: {', '.join(known)})",
                 )
 
 
@@ -640,6 +642,11 @@ def _without_invalid(doc: dict, bad: list[tuple], col: _Collector) -> dict | Non
             doc["format_version"] = s.FORMAT_VERSION
         elif top == "profiles":
             doc["profiles"] = {}
+        elif top == "economics":
+            doc.pop("economics", None)  # the defaults stand in; nothing refers to it
+        elif top == "accelerators" and len(loc) >= 2 and isinstance(doc.get(top), dict):
+            doc[top].pop(loc[1], None)
+            col.dropped_ids.add(str(loc[1]))  # racks naming it are not told it is unknown
         elif len(loc) == 1 and top not in s.Layout.model_fields:
             if isinstance(doc.get(top), dict | list):
                 return None  # perhaps a misspelt section: what it holds is unchecked
