@@ -513,7 +513,7 @@ def campus(
     return site(f"AI factory campus {it_mw:,.0f} MW", specs, location="Generated campus")
 
 
-class _FlowDumper(yaml.SafeDumper):
+class _FlowDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     """Block style for the document, one-line flow style for each component."""
 
 
