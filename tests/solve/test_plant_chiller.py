@@ -87,3 +87,23 @@ def test_warm_water_at_constant_lift():
     """Above the fitted chilled-water range the curves are read at the same lift."""
     assert plant.chiller_cop(20.0, 41.0) == pytest.approx(plant.chiller_cop(10.0, 31.0))
     assert plant.chiller_cop(20.0, 41.0) > plant.chiller_cop(10.0, 41.0)
+
+
+def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir):
+    tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    base = run(tw)
+    r = run(tw, Scenario.fail("H1-CH1", "H1-CH2"))
+    loop = r["res_loop"].loc["H1-FWS"]
+    assert loop["t_supply_c"] > loop["t_setpoint_c"]
+    on = r["res_chiller"][r["res_chiller"]["on"]]
+    rise = loop["t_supply_c"] - loop["t_setpoint_c"]
+    # capacity meets load at the raised temperature, unless the search hit its bound
+    assert np.allclose(on["plr"], 1.0, atol=1e-6) or rise == pytest.approx(plant.MAX_SUPPLY_RISE_K)
+    v = r.violations
+    assert ((v["component"] == "H1-FWS") & (v["kind"] == "over_capacity")).any()
+    assert ((v["component"] == "H1-FWS") & (v["kind"] == "coolant_temperature")).any()
+    # the warm facility water reaches the CDUs and the racks' coolant
+    assert np.allclose(r["res_cdu"]["t_fws_supply_c"], loop["t_supply_c"])
+    assert r.kpis["t_coolant_max_c"] > base.kpis["t_coolant_max_c"] + 5
+    k = r.kpis
+    assert k["heat_rejected_kw"] == pytest.approx(k["facility_kw"], rel=1e-6)

@@ -38,6 +38,8 @@ from twin.solve.results import Results, violations_frame
 from twin.solve.weather import ambient
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
+TOL_K = 1e-4
+"""Loop supply temperatures must agree between passes to this, K."""
 MIN_PUMP_SPEED = 0.3
 """Lowest variable-speed-drive speed of a loop pump, fraction of full [est]."""
 UNIT_KINDS = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
@@ -145,18 +147,20 @@ def run(
     cm = coupled_model(twin)
     am = air_model(twin, recirculation)
     extra = cm.warm.get("extra")
+    t_loop = cm.warm.get("t_loop", plant_model(twin).loop_set_c)
     t_db, t_wb = ambient(twin, scenario)
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
         pres = solve_power(twin, scenario, extra_loads_kw=extra)
-        th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb)
-        new = th["extra"]
-        if extra is not None:
+        th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop)
+        new, new_t = th["extra"], th["t_loop"]
+        dt = float(np.max(np.abs(new_t - t_loop), initial=0.0))
+        if extra is not None and dt < TOL_K:
             diff = new.sub(extra, fill_value=0.0).abs().max() if len(new) or len(extra) else 0.0
             if diff < tol_kw:
                 break
-        extra = new
-    cm.warm["extra"] = th["extra"]
+        extra, t_loop = new, new_t
+    cm.warm["extra"], cm.warm["t_loop"] = th["extra"], th["t_loop"]
     return _results(twin, scenario, pres, th, iterations, extra)
 
 
@@ -171,7 +175,11 @@ def _unit_running(twin, scenario, cm, live: np.ndarray) -> dict[str, np.ndarray]
     return out
 
 
-def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
+def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
+    """One pass: heat from the power solution, through air and liquid, to the plant.
+
+    `t_loop`: supply temperature of each sink loop (from the previous pass).
+    """
     racks = twin.racks
     live = pres["res_power"]["live"].to_numpy(bool)
     running = _unit_running(twin, scenario, cm, live)
@@ -189,7 +197,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
     loss_indoor = float(hall_extra.sum() + ups_heat.sum())
     loss_outdoor = float(loss.sum()) - loss_indoor
 
-    set_c = pd.Series(pm.loop_set_c, index=pm.loop_ids)
+    set_c = pd.Series(t_loop, index=pm.loop_ids)
     t_coil = twin.crahs["loop"].map(set_c).to_numpy(float) if len(twin.crahs) else np.zeros(0)
     air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil)
     lm = liquid_model(twin)
@@ -253,6 +261,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb) -> dict:
         "loss_kw": float(loss.sum()),
         "t_db_c": t_db,
         "t_wb_c": t_wb,
+        "t_loop": plant.t_supply_c,
     }
 
 

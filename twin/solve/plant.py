@@ -16,8 +16,12 @@ Per facility/chilled loop with heat Q and supply setpoint T_s (return T_s + dT_d
 Fans of dry coolers and towers follow the cube of their part load [REFERENCE 4].
 Tower water: evaporation 1.47 L/kWh rejected [REFERENCE 4 calc] plus blowdown at
 `CYCLES_OF_CONCENTRATION`.
-Heat is always rejected (energy balance holds); a plant short of capacity shows
-as an over-capacity violation rather than a modelled rise in supply temperature.
+Heat is always rejected (energy balance holds). A plant short of capacity
+runs warm: chillers' leaving temperature rises until their available capacity
+meets the load (bisection, at most `MAX_SUPPLY_RISE_K`); a loop with free
+cooling only supplies at ``T_fc``. The coupled solve feeds that temperature back
+to the CDUs and CRAH coils; supply above setpoint is a violation naming the
+W class it drifts into.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ AIR_COOLED_APPROACH_K = 8.0
 """Air-cooled condenser: entering temperature = dry bulb + approach [est]."""
 EVAPORATION_L_PER_KWH = 1.47
 """Tower evaporation per kWh rejected [REFERENCE 4, calc from latent heat]."""
+MAX_SUPPLY_RISE_K = 15.0
+"""Largest rise of a loop's supply above setpoint searched when its chillers are short [est]."""
 CYCLES_OF_CONCENTRATION = 4.0
 """Blowdown = evaporation / (cycles - 1) [est: typical 3-6 cycles]."""
 
@@ -131,6 +137,7 @@ class PlantResult:
     electric: dict[str, np.ndarray]  # kind -> kW per unit
     ambient_kw: float  # heat rejected outdoors by the plant (incl. its own power)
     water_m3_h: float
+    t_supply_c: np.ndarray  # actual supply temperature per loop (above setpoint when short)
     unremoved_kw: float  # heat of loops with no running equipment
     violations: list[dict]
 
@@ -181,8 +188,24 @@ def solve_plant(
     t_cond = np.where(
         water, t_wb_c + tower_app[np.maximum(model.ch_cond, 0)], t_db_c + AIR_COOLED_APPROACH_K
     )
-    t_chw, t_cnd = curve_inputs(t_set[model.ch_loop] if len(ch) else np.zeros(0), t_cond)
-    cap_av = ch_cap_ref * biquadratic(CAPFT, t_chw, t_cnd) * run_ch
+
+    def available(t_lvg_loop):
+        x, y = curve_inputs(t_lvg_loop[model.ch_loop] if len(ch) else np.zeros(0), t_cond)
+        return ch_cap_ref * biquadratic(CAPFT, x, y) * run_ch, x, y
+
+    # chillers short at the setpoint: the loop warms until their capacity meets the load
+    cap_set = np.bincount(model.ch_loop, available(t_set)[0], n)
+    ch_short = has_ch & ~is_cond & (q_ch_loop > cap_set * (1 + 1e-9))
+    rise = np.zeros(n)
+    if ch_short.any():
+        lo_k, hi_k = np.zeros(n), np.full(n, MAX_SUPPLY_RISE_K)
+        for _ in range(40):
+            mid = 0.5 * (lo_k + hi_k)
+            ok = np.bincount(model.ch_loop, available(t_set + mid)[0], n) >= q_ch_loop
+            hi_k, lo_k = np.where(ok, mid, hi_k), np.where(ok, lo_k, mid)
+        rise = np.where(ch_short, hi_k, 0.0)
+    t_lvg = t_set + rise
+    cap_av, t_chw, t_cnd = available(t_lvg)
     # staging: in loop order, a chiller runs if the ones before it cannot cover the load
     o = model.ch_order
     cum = np.cumsum(cap_av[o])
@@ -269,14 +292,18 @@ def solve_plant(
         },
         index=dc.index,
     )
+    fc_only = ~has_ch & ~is_cond & (fc_cap > 0)
+    t_supply = np.where(fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc, t_set)), t_lvg)
+    t_supply = np.where(is_cond & (cond_cap > 0), t_wb_c + tower_app, t_supply)
     res_loop = pd.DataFrame(
         {
             "q_kw": np.where(is_cond, q_cond, loop_q_kw),
             "free_cooling_kw": np.where(is_cond, 0.0, q_fc),
             "chiller_kw": np.where(is_cond, 0.0, q_ch_loop),
             "t_free_cooling_c": np.where(np.isfinite(t_fc), t_fc, np.nan),
-            "t_supply_c": t_set,
-            "t_return_c": t_ret,
+            "t_setpoint_c": t_set,
+            "t_supply_c": t_supply,
+            "t_return_c": t_supply + dt,
         },
         index=model.loop_ids,
     )
@@ -308,16 +335,31 @@ def solve_plant(
                     f"{kind[:-1].replace('_', ' ')} load {q[i]:.0f} kW over capacity",
                 )
             )
-    warm = ~has_ch & ~is_cond & (loop_q_kw > 0) & (t_fc > t_set + 1e-9)
+    for j in np.flatnonzero(ch_short):
+        viol.append(
+            _v(
+                model.loop_ids[j],
+                "over_capacity",
+                q_ch_loop[j],
+                cap_set[j],
+                "kW",
+                f"chillers short at the {t_set[j]:.1f} C setpoint: supply rises to {t_lvg[j]:.1f} C",
+            )
+        )
+    from twin.solve.liquid import w_class
+
+    warm = ~is_cond & (loop_q_kw > 0) & (t_supply > t_set + 0.05)
+    cls_set, cls_now = w_class(t_set), w_class(t_supply)
     for j in np.flatnonzero(warm):
         viol.append(
             _v(
                 model.loop_ids[j],
                 "coolant_temperature",
-                t_fc[j],
+                t_supply[j],
                 t_set[j],
                 "C",
-                f"no chiller and free cooling only reaches {t_fc[j]:.1f} C",
+                f"supply {t_supply[j]:.1f} C above its {t_set[j]:.1f} C setpoint "
+                f"({cls_set[j]} design, now {cls_now[j]})",
             )
         )
     for j in np.flatnonzero((short > 1e-6) | (cond_short > 1e-6)):
@@ -340,6 +382,7 @@ def solve_plant(
         electric={"chillers": p_ch, "cooling_towers": p_ct, "dry_coolers": p_dc},
         ambient_kw=ambient,
         water_m3_h=float(makeup.sum()),
+        t_supply_c=t_supply,
         unremoved_kw=float(np.maximum(short, 0).sum() + np.maximum(cond_short, 0).sum()),
         violations=viol,
     )
