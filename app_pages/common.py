@@ -27,6 +27,10 @@ MAX_UPLOAD_MB = 20
 
 
 def _name(p: Path) -> str:
+    """How a layout file is shown: 'layouts/NAME' for files in the layouts folder."""
+    p = Path(p).resolve()
+    if p.parent == LAYOUTS:
+        return f"layouts/{p.name}"
     try:
         return str(p.relative_to(ROOT))
     except ValueError:
@@ -46,7 +50,7 @@ def _load_file(path: str, mtime: float) -> Layout:
 def load_path(path: str) -> Layout:
     p = Path(path)
     if not p.is_absolute():
-        p = ROOT / p
+        p = LAYOUTS / p.name if p.parts[0] == "layouts" and len(p.parts) == 2 else ROOT / p
     return _load_file(str(p), p.stat().st_mtime)
 
 
@@ -62,7 +66,10 @@ def init_session() -> None:
     if "layout" in st.session_state:
         return
     try:
-        set_layout(load_path(DEFAULT), DEFAULT)
+        set_layout(
+            load_path(DEFAULT),
+            _name(Path(DEFAULT) if Path(DEFAULT).is_absolute() else ROOT / DEFAULT),
+        )
     except (LayoutError, OSError) as exc:
         st.error(f"Could not load the default layout {DEFAULT}:\n\n{exc}")
         fallback = reference_layouts()

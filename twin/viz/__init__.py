@@ -1,34 +1,31 @@
 """3D views of a site: merged-mesh scenes, HTML export, PNG renders.
 
-The only package that imports pyvista (lazily, in `twin.viz.export`), so the
-rest of twin and the app start fast.
+The only package that imports pyvista (in `twin.viz._worker`, lazily). Names
+are loaded on first use so the export worker process, which imports
+`twin.viz._worker`, does not pay for pandas and the model.
 """
 
-from twin.viz.legend import legend_html
-from twin.viz.scene import KINDS, Layer, Scene, build_scene, equipment
+from __future__ import annotations
+
+import importlib
+
+_NAMES = {
+    "KINDS": "twin.viz.scene",
+    "Layer": "twin.viz.scene",
+    "Scene": "twin.viz.scene",
+    "build_scene": "twin.viz.scene",
+    "equipment": "twin.viz.placement",
+    "legend_html": "twin.viz.legend",
+    "export_html": "twin.viz.export",
+    "render_png": "twin.viz.export",
+    "render_png_bytes": "twin.viz.export",
+}
 
 
-def export_html(scene: Scene, key: str | None = None) -> str:
-    """Self-contained interactive HTML of the scene (exported in a worker process)."""
-    from twin.viz.export import export_html as _export
-
-    return _export(scene, key)
-
-
-def render_png(scene: Scene, path, window_size=(1400, 900)):
-    """Off-screen PNG of the scene."""
-    from twin.viz.export import render_png as _render
-
-    return _render(scene, path, window_size)
+def __getattr__(name: str):
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(name)
 
 
-__all__ = [
-    "KINDS",
-    "Layer",
-    "Scene",
-    "build_scene",
-    "equipment",
-    "export_html",
-    "legend_html",
-    "render_png",
-]
+__all__ = sorted(_NAMES)

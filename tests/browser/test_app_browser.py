@@ -1,0 +1,195 @@
+"""The app in a real browser: pages load, the 3D canvas draws and turns, failures, upload, save.
+
+Screenshots for the README are written to docs/img/ by this run.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.layout import dump, load
+
+pytestmark = pytest.mark.browser
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def open_page(page, url: str, path: str, title: str) -> float:
+    t0 = time.time()
+    page.goto(f"{url}/{path}")
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_idle(page)
+    return time.time() - t0
+
+
+def wait_idle(page, timeout_s: float = 90) -> None:
+    """Until Streamlit has finished running the script (no 'Running...' status)."""
+    t0 = time.time()
+    time.sleep(0.3)
+    while time.time() - t0 < timeout_s:
+        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+            return
+        time.sleep(0.2)
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]'
+    ).first.inner_text()
+
+
+def canvas_frame(page, timeout_s: float = 60):
+    """The frame holding a visible vtk.js canvas."""
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        for f in page.frames:
+            if f == page.main_frame:  # st.dataframe draws on canvases too
+                continue
+            try:
+                c = f.locator("canvas")
+                if c.count() and c.first.is_visible():
+                    return f
+            except Exception:  # the frame was replaced while we looked
+                continue
+        time.sleep(0.25)
+    page.screenshot(path=str(IMG / "no-canvas.png"))
+    raise AssertionError(f"no visible canvas in any frame: {[f.url[:40] for f in page.frames]}")
+
+
+def pixels(locator) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+
+
+def saturated(img: np.ndarray) -> float:
+    """Share of pixels with clear colour (not the grey background)."""
+    return float(((img.max(axis=2) - img.min(axis=2)) > 40).mean())
+
+
+def drawn_canvas(page, timeout_s: float = 60):
+    f = canvas_frame(page, timeout_s)
+    canvas = f.locator("canvas").first
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        img = pixels(canvas)
+        if saturated(img) > 0.02:
+            return canvas, img, time.time() - t0
+        time.sleep(0.5)
+    raise AssertionError(f"canvas stayed blank ({saturated(img):.3%} coloured pixels)")
+
+
+def magenta_share(img: np.ndarray) -> float:
+    """Share of pixels in the 'affected rack' magenta."""
+    return float(((img[..., 0] > 200) & (img[..., 1] < 80) & (img[..., 2] > 100)).mean())
+
+
+def metric(page, label: str) -> str:
+    m = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return m.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_every_page_loads(page, app_url):
+    for path, title in [
+        ("site", "Site (3D)"),
+        ("editor", "Layout editor"),
+        ("failures", "Failures"),
+        ("dashboard", "Dashboard"),
+    ]:
+        secs = open_page(page, app_url, path, title)
+        no_exception(page)
+        print(f"{path}: {secs:.1f} s")
+
+
+def test_3d_canvas_draws_and_turns(page, app_url):
+    t0 = time.time()
+    open_page(page, app_url, "site", "Site (3D)")
+    canvas, before, _ = drawn_canvas(page)
+    print(f"first 3D view {time.time() - t0:.1f} s")
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / "site-3d.png"), full_page=False)
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 180, cy + 60, steps=12)
+    page.mouse.up()
+    time.sleep(0.8)
+    after = pixels(canvas)
+    changed = float((np.abs(after - before).sum(axis=2) > 30).mean())
+    assert changed > 0.02, f"only {changed:.2%} of pixels changed after a drag"
+    no_exception(page)
+
+
+def test_failure_changes_kpis_and_colours(page, app_url):
+    open_page(page, app_url, "failures", "Failures")
+    _, before_img, _ = drawn_canvas(page)
+    magenta0 = magenta_share(before_img)
+    lost0 = metric(page, "IT lost")
+    box = page.locator('[data-testid="stMultiSelect"]').first
+    for cid in ("H1-UPS-A1", "H1-UPS-B1"):
+        box.locator("input").fill(cid)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Fail selected").click()
+    page.get_by_text("Failed: H1-UPS-A1, H1-UPS-B1").wait_for()
+    wait_idle(page)
+    no_exception(page)
+    t0 = time.time()
+    while metric(page, "IT lost") == lost0 and time.time() - t0 < 30:
+        time.sleep(0.3)
+    assert metric(page, "IT lost") != lost0
+    t0 = time.time()
+    while True:  # the new scene replaces the old one
+        _, after_img, _ = drawn_canvas(page)
+        magenta = (
+            (after_img[..., 0] > 200) & (after_img[..., 1] < 80) & (after_img[..., 2] > 100)
+        ).mean()
+        if magenta > 0.0005 or time.time() - t0 > 60:
+            break
+        time.sleep(0.5)
+    assert magenta > max(3 * magenta0, 0.0001), "affected racks are not highlighted in the 3D view"
+    assert np.abs(after_img - before_img).sum(axis=2).mean() > 1
+
+
+def test_bad_upload_shows_clear_error(page, app_url):
+    open_page(page, app_url, "editor", "Layout editor")
+    page.get_by_text("Start from a reference layout or an upload").click()
+    page.locator('input[type="file"]').set_input_files(
+        files=[
+            {
+                "name": "broken.yaml",
+                "mimeType": "application/x-yaml",
+                "buffer": b"format_version: 1\nsite: {name: x, grid_mw: -5}\nhalls: []\npower: {}\n",
+            }
+        ]
+    )
+    page.get_by_text("broken.yaml is not a valid layout").wait_for()
+    page.get_by_text("site.grid_mw: must be greater than 0").first.wait_for()
+    no_exception(page)
+
+
+def test_saved_layout_reloads_identically(page, app_url, layouts_dir_tmp):
+    open_page(page, app_url, "editor", "Layout editor")
+    name = page.get_by_label("File name in layouts/")
+    name.fill("browser-saved.yaml")
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Save as new file").click()
+    page.get_by_text("Saved").first.wait_for()
+    no_exception(page)
+    saved = layouts_dir_tmp / "browser-saved.yaml"
+    assert dump(load(saved)) == dump(load(layouts_dir_tmp / "ai-factory-hall.yaml"))
+
+
+def test_dashboard_screenshot(page, app_url):
+    open_page(page, app_url, "dashboard", "Dashboard")
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    page.wait_for_timeout(1500)  # let the charts draw
+    no_exception(page)
+    assert metric(page, "IT load").endswith("MW")
+    page.screenshot(path=str(IMG / "dashboard.png"), full_page=True)

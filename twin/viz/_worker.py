@@ -1,0 +1,124 @@
+"""What runs in the export worker process: plain arrays in, HTML or PNG out.
+
+Imports only numpy and pyvista (not pandas or the model), so the worker
+starts quickly; the scene arrives as a plain dict (`payload`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+
+import numpy as np
+
+# Off-screen VTK with no display: EGL with Mesa's software renderer. Only ever
+# force this backend; forcing an unavailable one segfaults (FRONTEND.md).
+os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+BACKGROUND = "#f4f6f8"
+
+
+def _faces(quads: np.ndarray) -> np.ndarray:
+    m = len(quads)
+    return np.hstack([np.full((m, 1), 4, dtype=np.int64), quads]).ravel()
+
+
+def to_plotter(payload: dict, window_size=(1200, 800)):
+    import pyvista as pv
+
+    pl = pv.Plotter(off_screen=True, window_size=list(window_size))
+    pl.set_background(BACKGROUND)
+    label = payload.get("label") or "value"
+    for layer in payload["layers"]:
+        mesh = pv.PolyData(np.asarray(layer["points"], dtype=np.float32), _faces(layer["quads"]))
+        if layer.get("scalars") is not None:
+            mesh.cell_data[label] = layer["scalars"]
+            pl.add_mesh(
+                mesh,
+                scalars=label,
+                cmap=payload.get("cmap", "viridis"),
+                clim=payload.get("clim"),
+                show_scalar_bar=False,
+                opacity=layer.get("opacity", 1.0),
+            )
+        else:
+            pl.add_mesh(mesh, color=layer["rgb"], opacity=layer.get("opacity", 1.0))
+    pl.view_isometric()
+    pl.camera.elevation = -10
+    pl.reset_camera()
+    pl.camera.zoom(1.5)
+    return pl
+
+
+def export_html(payload: dict) -> str:
+    logging.getLogger("trame_vtk").setLevel(logging.CRITICAL)
+    logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
+    pl = to_plotter(payload)
+    try:
+        return pl.trame.export_html(None).getvalue()
+    finally:
+        pl.close()
+
+
+def render_png(payload: dict, window_size=(1400, 900)) -> bytes:
+    from PIL import Image
+
+    pl = to_plotter(payload, window_size)
+    try:
+        img = pl.screenshot(return_img=True)
+    finally:
+        pl.close()
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def warm() -> bool:
+    """Import pyvista/trame and export a tiny scene once, so the first real export is quick."""
+    pts = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=np.float32)
+    export_html(
+        {"layers": [{"points": pts, "quads": np.array([[0, 1, 2, 3]]), "rgb": (0.5, 0.5, 0.5)}]}
+    )
+    return True
+
+
+# ------------------------------------------------------------------ process loop
+# A plain subprocess (`python -m twin.viz._worker`) rather than multiprocessing:
+# under Streamlit, `spawn` would re-run the app script in the child as __mp_main__.
+# Protocol on stdin/stdout: 8-byte big-endian length + pickle of (fn_name, args),
+# answered with length + pickle of (ok, value_or_error_text).
+
+_FUNCS = {"export_html": export_html, "render_png": render_png, "warm": warm}
+
+
+def _read(stream) -> bytes | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    n = int.from_bytes(head, "big")
+    return stream.read(n)
+
+
+def _write(stream, data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def main() -> None:
+    import pickle
+    import sys
+
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything printed by libraries must not corrupt the protocol
+    while (msg := _read(inp)) is not None:
+        name, args = pickle.loads(msg)
+        try:
+            result = (True, _FUNCS[name](*args))
+        except Exception as exc:  # report, keep serving
+            result = (False, f"{type(exc).__name__}: {exc}")
+        _write(out, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+if __name__ == "__main__":
+    main()
