@@ -302,6 +302,66 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
     }
 
 
+ELECTRIC = {
+    "crahs": ("res_crah", ("fan_kw", "compressor_kw")),
+    "cdus": ("res_cdu", ("pump_kw",)),
+    "pumps": ("res_pump", ("power_kw",)),
+    "chillers": ("res_chiller", ("power_kw",)),
+    "cooling_towers": ("res_cooling_tower", ("fan_kw",)),
+    "dry_coolers": ("res_dry_cooler", ("fan_kw",)),
+}
+"""Where the base run reports each unit's electric draw."""
+
+
+def unit_electric_kw(cb: CoolingBase, tables: dict) -> np.ndarray:
+    """Electric draw of every unit in the base run (0 where the run has no such table)."""
+    out = pd.Series(0.0, index=cb.ids)
+    for kind, (name, cols) in ELECTRIC.items():
+        res = tables.get(name)
+        if res is None:
+            continue
+        have = [c for c in cols if c in res]
+        if have:
+            kw = res[have].sum(axis=1)
+            idx = cb.ids[cb.kind == kind]
+            out.loc[idx] = kw.reindex(idx).fillna(0.0).to_numpy(float)
+    return out.to_numpy(float)
+
+
+def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
+    """Feed-load changes when units `u` stop in contingencies `k`: their draw goes, and
+    the running peers of their group take it over in proportion to their own draw
+    (a group with no peer left loses it). Returns (feed element, k, kW) arrays."""
+    u, k = np.asarray(u, np.int64), np.asarray(k, np.int64)
+    keep = running0[u]
+    u, k = u[keep], k[keep]
+    if not len(u):
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0)
+    ng = len(cb.group_names)
+    e_run = np.where(running0, e0, 0.0)
+    e_g = np.bincount(cb.group, e_run, ng)
+    gk = cb.group[u] * (k.max() + 1) + k
+    keys, inv = np.unique(gk, return_inverse=True)
+    e_out = np.bincount(inv, e_run[u], len(keys))
+    g_t, k_t = np.divmod(keys, k.max() + 1)
+    rest = e_g[g_t] - e_out
+    f = np.where(rest > 1e-9, e_g[g_t] / np.where(rest > 1e-9, rest, 1.0), 0.0)
+    members = sp.csr_matrix(
+        (np.ones(len(cb.ids)), (cb.group, np.arange(len(cb.ids)))), shape=(ng, len(cb.ids))
+    )
+    hit = members[g_t].tocoo()
+    pu, pk, pf = hit.col, k_t[hit.row], f[hit.row]
+    span = int(k.max()) + 1
+    peer = running0[pu] & ~np.isin(pu.astype(np.int64) * span + pk, u * span + k)
+    units = np.concatenate([u, pu[peer]])
+    cols = np.concatenate([k, pk[peer]])
+    kw = np.concatenate([-e_run[u], e_run[pu[peer]] * (pf[peer] - 1.0)])
+    node = cb.feed[units]
+    on = node >= 0
+    return node[on], cols[on], kw[on]
+
+
 @dataclass
 class CoolingBatch:
     """Per contingency: units out, worst group, shortfall, racks at risk, hottest inlet."""

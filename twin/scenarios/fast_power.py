@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from twin.solve.power import EXTRA_LOAD_PF
 from twin.solve.power_model import S_BASE_KVA, UPS, PowerModel, power_model
 from twin.solve.power_sweep import Flow, sweep
 from twin.solve.results import Results
@@ -245,8 +246,13 @@ def _voltage_shadow(b: PowerBase, live: np.ndarray, in_e: np.ndarray) -> None:
         in_e[fk, fi] = True
 
 
-def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
-    """Power flows of contingencies `failed` (each an array of element indices)."""
+def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlows:
+    """Power flows of contingencies `failed` (each an array of element indices).
+
+    `extra`: optional (element index, contingency, kW) arrays of changes in the
+    non-rack load on live elements (cooling units stopping or picking up duty),
+    drawn at `twin.solve.power.EXTRA_LOAD_PF`.
+    """
     m = b.m
     n, k_n = m.n, len(failed)
     fail = np.repeat(b.failed0[:, None], k_n, axis=1)
@@ -294,6 +300,13 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray]) -> BatchFlows:
     dx_i = np.concatenate([m.rack_a[ch_r][la_c], m.rack_b[ch_r][lb_c], dead_i])
     dx_k = np.concatenate([ch_k[la_c], ch_k[lb_c], dead_k])
     dx_v = np.concatenate([dpa[la_c], dpb[lb_c], -b.s_load0[dead_i]])
+    if extra is not None and len(extra[0]):
+        x_i, x_k, x_kw = (np.asarray(a) for a in extra)
+        ok = live[x_i, x_k]
+        tan_x = np.sqrt(1.0 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF
+        dx_i = np.concatenate([dx_i, x_i[ok]])
+        dx_k = np.concatenate([dx_k, x_k[ok]])
+        dx_v = np.concatenate([dx_v, x_kw[ok] * (1.0 + 1j * tan_x) / S_BASE_KVA])
 
     # entries E: base-tree ancestors of every change, plus transferred subtrees
     anc = b.anc
