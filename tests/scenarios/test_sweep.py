@@ -119,3 +119,16 @@ def test_compare_same_run_is_empty(small_room):
     assert isinstance(c, pd.DataFrame) and len(c)
     pdu2 = c[(c["component"] == "PDU-2") & (c["quantity"] == "loading_pct")]
     assert pdu2["b"].item() > 2 * pdu2["a"].item() * 0.95
+
+
+def test_load_scaled_base_scenario(small_room):
+    """N-1 on top of a half-load state: IT lost counts the scaled demand, as the re-solve does."""
+    half = Scenario(name="half", load_scale={"*": 0.5})
+    sets = [("UPS-1",), ("PDU-1",)]
+    fast = sweep(small_room, sets, scenario=half)
+    full = brute_force(small_room, sets, scenario=half)
+    assert fast.at[0, "it_lost_kw"] == pytest.approx(small_room.it_kw / 2)
+    assert np.allclose(fast["it_lost_kw"], full["it_lost_kw"])
+    assert np.allclose(
+        fast["max_loading_pct"], full["max_loading_pct"], atol=COUPLED_LOADING_TOL_PCT
+    )

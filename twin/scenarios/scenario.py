@@ -85,7 +85,9 @@ def solve_scenario(twin, scenario: Scenario, base: Results | None = None) -> Sce
     res = _run(twin, scenario)
     base = base if base is not None else run(twin, Scenario())
     lost = lost_racks(twin, res)
-    it_lost = float(twin.racks.loc[lost, "power_kw"].sum())
+    rr = res["res_rack"]
+    demand = rr["p_demand_kw"] if "p_demand_kw" in rr else twin.racks["power_kw"]
+    it_lost = float(demand.reindex(lost).sum())
     return ScenarioOutcome(
         scenario=scenario,
         results=res,

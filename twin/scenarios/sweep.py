@@ -86,6 +86,14 @@ def contingencies(twin, kinds: Iterable[str] | None = None) -> list[str]:
     return [i for k in _kinds(kinds) for i in getattr(twin, k).index]
 
 
+def _demand_kw(twin, res: Results) -> np.ndarray:
+    """IT demand per rack in the solved scenario (load scaling applied), design power if absent."""
+    rr = res.tables.get("res_rack")
+    if rr is not None and "p_demand_kw" in rr:
+        return rr["p_demand_kw"].reindex(twin.racks.index).to_numpy(float)
+    return twin.racks["power_kw"].to_numpy(float)
+
+
 def rank(table: pd.DataFrame) -> pd.DataFrame:
     """Most severe first; `rank` column 1..n."""
     key = table[RANK_BY].fillna(-np.inf)
@@ -115,7 +123,7 @@ class FastSweep:
         self.t_in_max0 = (
             float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
         )
-        self._rack_kw = twin.racks["power_kw"].to_numpy(float)
+        self._rack_kw = _demand_kw(twin, self.base)
         self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
         self._c_pos = dict(zip(self.cb.ids, range(len(self.cb.ids)), strict=True))
         self._known = set(twin.component_ids())
@@ -261,7 +269,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     lost = ~rr["fed"].to_numpy(dtype=bool)
     v = res.violations
     risk = racks_at_risk(twin, v)
-    rack_kw = twin.racks["power_kw"]
+    rack_kw = pd.Series(_demand_kw(twin, res), index=twin.racks.index)
     t_in = res.kpis.get("t_inlet_max_c", np.nan)
     if (v["kind"] == "uncooled").any():
         t_in = np.inf  # a hall or loop with no running unit: no steady state
