@@ -160,7 +160,7 @@ def run(
             if diff < tol_kw:
                 break
         extra, t_loop = new, new_t
-    cm.warm["extra"], cm.warm["t_loop"] = th["extra"], th["t_loop"]
+    cm.warm["extra"], cm.warm["t_loop"] = th["extra"], th["t_loop"]  # warm start only
     return _results(twin, scenario, pres, th, iterations, extra)
 
 

@@ -179,10 +179,11 @@ def solve_hydraulics(
     running = np.ones(npump, bool) if running is None else np.asarray(running, bool)
     s = np.ones(npump) if speed is None else np.asarray(speed, float)
     key = (running.tobytes(), s.tobytes(), max_iter)
-    if m.warm.get("key") == key:
-        return m.warm["result"]
+    last = m.warm.get("last")  # (key, result) swapped in one step: safe across threads
+    if last is not None and last[0] == key:
+        return last[1]
     result = _solve(twin, m, running, s, max_iter)
-    m.warm["key"], m.warm["result"] = key, result
+    m.warm["last"] = (key, result)
     return result
 
 
