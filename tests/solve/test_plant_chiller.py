@@ -105,5 +105,8 @@ def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir):
     # the warm facility water reaches the CDUs and the racks' coolant
     assert np.allclose(r["res_cdu"]["t_fws_supply_c"], loop["t_supply_c"])
     assert r.kpis["t_coolant_max_c"] > base.kpis["t_coolant_max_c"] + 5
+    # and the CRAH coils: warmer water, warmer supply air, hotter inlets
+    assert (r["res_crah"]["t_supply_c"].dropna() > tw.crahs["t_supply_c"].max()).all()
+    assert r.kpis["t_inlet_max_c"] > base.kpis["t_inlet_max_c"] + 5
     k = r.kpis
     assert k["heat_rejected_kw"] == pytest.approx(k["facility_kw"], rel=1e-6)

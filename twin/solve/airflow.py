@@ -47,6 +47,8 @@ TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
 """Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
 CRAC_EVAP_BELOW_SUPPLY_K = 12.0
 """DX coil refrigerant temperature below the supply-air setpoint, for over-capacity [est]."""
+MIN_COIL_SPAN_K = 1.0
+"""Floor on supply setpoint minus design water temperature, for a coil laid out too warm [est]."""
 ASHRAE_C = {
     # class: (recommended min, recommended max, allowable min, allowable max) [REFERENCE 2]
     "A1": (18.0, 27.0, 15.0, 32.0),
@@ -210,12 +212,14 @@ def solve_air(
 ) -> AirResult:
     """Rack temperatures and CRAH/CRAC duty for given air heat (rack air share, hall losses).
 
-    `t_coil_c`: chilled/facility water supply per unit (NaN for DX CRAC).
+    `t_coil_c`: chilled/facility water supply per unit now (NaN for DX CRAC);
+    the loop's setpoint is the design water temperature.
     Fans follow the racks' airflow (cube law, capped at rated airflow); if the
     running units cannot move that much air, the missing share is hot return
     air drawn into the inlets. A unit whose share exceeds its capacity raises
-    its supply temperature: with a fixed coil effectiveness,
-    ``T_sup = T_set + (T_set - T_coil)(Q/Q_cap - 1)``.
+    its supply temperature, and so does a unit fed warmer water than its
+    loop's setpoint: with the coil effectiveness fixed at the design point,
+    ``T_sup = max(T_set, T_w + (T_set - T_w,design) Q / Q_cap)``.
     """
     nh = len(model.hall_ids)
     crahs = twin.crahs
@@ -237,9 +241,16 @@ def solve_air(
     cooled = cap_run > 0
     unremoved = float(q_hall[~cooled].sum())
     q_unit = np.where(run, q_hall[hall_of] * _div(cap, cap_run[hall_of]), 0.0)
-    t_coil = np.where(is_crac, t_set - CRAC_EVAP_BELOW_SUPPLY_K, t_coil_c)
-    over = np.maximum(_div(q_unit, cap) - 1.0, 0.0)
-    t_sup_u = t_set + (t_set - t_coil) * over
+    # coil at fixed effectiveness: T_sup,min = T_w + (T_set - T_w,design) Q / Q_cap
+    if len(crahs):
+        loop_set = twin.loops["t_supply_c"] if len(twin.loops) else pd.Series(dtype=float)
+        t_w_design = crahs["loop"].map(loop_set).to_numpy(float)
+    else:
+        t_w_design = np.zeros(0)
+    t_evap = t_set - CRAC_EVAP_BELOW_SUPPLY_K
+    t_w = np.where(is_crac, t_evap, t_coil_c)
+    span = np.maximum(t_set - np.where(is_crac, t_evap, t_w_design), MIN_COIL_SPAN_K)
+    t_sup_u = np.maximum(t_set, t_w + span * _div(q_unit, cap))
     w = np.where(run, np.maximum(speed * v_ref, 1e-9), 0.0)
     t_sup_h = np.where(
         cooled, _div(np.bincount(hall_of, w * t_sup_u, nh), np.bincount(hall_of, w, nh)), np.nan
