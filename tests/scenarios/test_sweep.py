@@ -152,3 +152,19 @@ def test_unpowered_hall_does_not_uncool_its_neighbours():
     h1 = int((twin.racks["hall"] == "H1").sum())
     assert fast.at[0, "racks_at_risk"] == h1
     assert full.at[0, "racks_at_risk"] == h1
+
+
+def test_single_loop_pump_is_a_single_point_of_failure(ai_hall):
+    """The generated hall has one facility pump: the fast path puts every rack at risk."""
+    fast = sweep(ai_hall, [("H1-FWS-P1",)])
+    assert fast.at[0, "racks_at_risk"] == len(ai_hall.racks)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="twin.solve.coupled: with the only facility-loop pump failed the coupled run still "
+    "moves the loop's heat (no violation); the fast path flags it",
+)
+def test_coupled_run_flags_the_lost_loop_pump(ai_hall):
+    full = brute_force(ai_hall, [("H1-FWS-P1",)])
+    assert full.at[0, "racks_at_risk"] == len(ai_hall.racks)
