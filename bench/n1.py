@@ -18,7 +18,7 @@ from twin.layout.generate import campus
 from twin.layout.validate import validate_data
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.scenarios.sweep import contingencies, n1, sweep
+from twin.scenarios.sweep import brute_force, contingencies, n1, sweep
 from twin.solve import run
 
 
@@ -78,6 +78,15 @@ def main(it_mw: float = 1000.0) -> dict:
     )
     sample = [c for c in cases if "UPS" in c][:2] + [c for c in cases if "CDU" in c][:1]
     full = statistics.median(_timed(run, twin, Scenario.fail(c))[0] for c in sample)
+    pick = [(c,) for c in ("GRID", cases[n_pow // 2], *sample) if c in set(cases)]
+    fast_rows = table.set_index("contingency").loc[["+".join(p) for p in pick]]
+    full_rows = brute_force(twin, pick).set_index("contingency")
+    d_load = (fast_rows["max_loading_pct"] - full_rows["max_loading_pct"]).abs().max()
+    same = (fast_rows["it_lost_kw"] == full_rows["it_lost_kw"]).all()
+    print(
+        f"  fast vs coupled re-solve on {len(pick)} cases: IT lost equal: {same}, "
+        f"max |loading diff| {d_load:.3f} %-points"
+    )
     print(
         f"  full coupled re-solve       {full:8.3f} s per case -> {full * len(cases):,.0f} s "
         f"for all ({full / per:,.0f}x the fast path per case)"
