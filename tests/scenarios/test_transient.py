@@ -111,3 +111,12 @@ def test_utility_loss_waits_for_generator_and_chiller_restart(ai_hall):
     air = ts[ts["component"] == "air:H1"].set_index("time_s")["t_c"]
     assert air.loc[:10.0].iloc[-1] > air.iloc[0]  # warms while the CRAHs wait
     assert air.iloc[-1] < air.max()  # and recovers once they run again
+
+
+def test_the_state_before_keeps_the_scenarios_load(small_room):
+    """At half load the room takes longer to reach its limit after losing a CRAC."""
+    full = cooling_ride_through(small_room, Scenario.fail("CRAC-1"), t_end_s=3600.0)
+    half = Scenario(failed=frozenset({"CRAC-1"}), load_scale={"*": 0.5})
+    slow = cooling_ride_through(small_room, half, t_end_s=3600.0)
+    assert slow.nodes.loc["air:ROOM", "p_kw"] < 0.6 * full.nodes.loc["air:ROOM", "p_kw"]
+    assert slow.first_limit_s > full.first_limit_s

@@ -206,9 +206,20 @@ def cooling_ride_through(
     base: Results | None = None,
     n_points: int = 361,
 ) -> RideThrough:
-    """Temperatures after the failures in `scenario` hit the solved normal state at t = 0."""
+    """Temperatures after the failures in `scenario` hit its solved state before them at t = 0.
+
+    The state before: the same scenario without `failed` (maintenance, load and
+    weather kept); `base` may pass that solve in.
+    """
     scenario.check(twin.component_ids())
-    base = base if base is not None else run(twin, Scenario())
+    before = Scenario(
+        name="before",
+        maintenance=scenario.maintenance,
+        load_scale=scenario.load_scale,
+        t_db_c=scenario.t_db_c,
+        t_wb_c=scenario.t_wb_c,
+    )
+    base = base if base is not None else run(twin, before)
     pw1 = solve_power(twin, scenario)
     live1 = pw1["res_power"]["live"]
     root0, root1 = _roots(base["res_power"]), _roots(pw1["res_power"])
@@ -284,7 +295,7 @@ def cooling_ride_through(
         if not len(t):
             return
         cap = cap_override if cap_override is not None else t[cap_col].to_numpy(float)
-        run0 = _running(twin, frozenset(), base["res_power"]["live"], kind)
+        run0 = _running(twin, before.out_of_service, base["res_power"]["live"], kind)
         run1 = _running(twin, oos, live1, kind)
         wait = _waiting(twin, kind, root0, root1)
         now = run1 & (wait <= 0)
