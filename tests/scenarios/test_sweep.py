@@ -107,6 +107,7 @@ def test_solve_scenario_and_compare(small_room):
     )
     s = out.summary()
     assert s["racks_lost"] == len(small_room.racks)
+    assert s["violations_unfed"] == len(small_room.racks)
     with pytest.raises(ScenarioError):
         solve_scenario(small_room, Scenario.fail("NOPE"))
 

@@ -66,9 +66,11 @@ class ScenarioOutcome:
             if rp is not None
             else None
         )
+        by_kind = {f"violations_{k}": float(n) for k, n in v["kind"].value_counts().items()}
         return {
             "scenario": self.scenario.name,
             "violations": float(len(v)),
+            **by_kind,
             "it_lost_kw": self.it_lost_kw,
             "racks_lost": float(len(self.racks_lost)),
             "racks_hot": float(len(self.racks_hot)),
