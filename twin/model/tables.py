@@ -115,8 +115,23 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "rack_depth_m",
             ],
         ).set_index("id"),
-        pd.DataFrame(racks).set_index("id"),
+        _typed(pd.DataFrame(racks, columns=list(RACK_DTYPES)), RACK_DTYPES),
     )
+
+
+RACK_DTYPES = {
+    "id": object, "hall": object, "row": object, "slot": "int64",
+    "x_m": float, "y_m": float, "face_x": float, "face_y": float,
+    "width_m": float, "depth_m": float, "height_m": float,
+    "profile": object, "accelerator": object, "power_kw": float, "power_factor": float,
+    "liquid_fraction": float, "feed_a": object, "feed_b": object, "split_a": float,
+    "liquid_loop": object,
+}  # fmt: skip
+"""Columns of the racks table, so a site with no racks still has a well-typed (empty) table."""
+
+
+def _typed(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    return frame.astype(dtypes).set_index("id")
 
 
 def power_tables(layout: Layout) -> dict[str, pd.DataFrame]:
