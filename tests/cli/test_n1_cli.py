@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from twin.cli import main
+from twin.model import Twin
+from twin.scenarios import contingencies
 
 SMALL = "layouts/small-room.yaml"
 
@@ -15,20 +17,27 @@ def _repo_root(monkeypatch, layouts_dir):
     monkeypatch.chdir(layouts_dir.parent)
 
 
-def test_ranked_table_and_csv(capsys, tmp_path):
+@pytest.fixture(scope="module")
+def small(layouts_dir):
+    return Twin.load(layouts_dir / "small-room.yaml")
+
+
+def test_ranked_table_and_csv(capsys, tmp_path, small):
+    n = len(contingencies(small))
     out = tmp_path / "n1.csv"
     assert main(["n1", SMALL, "--out", str(out), "--top", "3"]) == 0
     text = capsys.readouterr().out
-    assert "N-1 over 9 contingencies" in text and "2 lose IT load" in text
+    assert f"N-1 over {n} contingencies" in text and "2 lose IT load" in text
     table = pd.read_csv(out)
-    assert len(table) == 9 and table["rank"].tolist() == list(range(1, 10))
+    assert len(table) == n and table["rank"].tolist() == list(range(1, n + 1))
     assert set(table["contingency"].head(2)) == {"UPS-1", "MSB"}
 
 
-def test_parquet_kinds_and_n2(tmp_path, capsys):
+def test_parquet_kinds_and_n2(tmp_path, capsys, small):
     out = tmp_path / "n1.parquet"
     assert main(["n1", SMALL, "--components", "pdus", "crahs", "--out", str(out)]) == 0
-    assert set(pd.read_parquet(out)["contingency"]) == {"PDU-1", "PDU-2", "CRAC-1", "CRAC-2"}
+    expect = set(small.pdus.index) | set(small.crahs.index)
+    assert set(pd.read_parquet(out)["contingency"]) == expect
     assert main(["n1", SMALL, "--n2", "PDU-1", "PDU-2", "CRAC-1", "--top", "0"]) == 0
     assert "N-2 over 3 contingencies" in capsys.readouterr().out
 

@@ -99,9 +99,21 @@ def cooling_claim_failures(twin: Twin) -> dict[str, int]:
     return out
 
 
-@pytest.mark.parametrize("name", [_param(n, COOLING_FINDINGS) for n in LAYOUT_NAMES])
+def crah_capacity_short(twin: Twin) -> list[str]:
+    """Halls whose CRAH/CRAC capacity minus the largest unit is below the racks' air heat."""
+    r, cr = twin.racks, twin.crahs
+    air = (r["power_kw"] * (1 - r["liquid_fraction"])).groupby(r["hall"]).sum()
+    cap = cr.groupby("hall")["capacity_kw"].agg(["sum", "max"])
+    spare = (cap["sum"] - cap["max"]).reindex(air.index).fillna(0.0)
+    return list(air.index[spare < air])
+
+
+@pytest.mark.parametrize("name", LAYOUT_NAMES)
 def test_n_plus_1_cooling_claim(name):
-    bad = cooling_claim_failures(_twin(name))
+    twin = _twin(name)
+    bad = cooling_claim_failures(twin)
+    if bad and name in COOLING_FINDINGS and crah_capacity_short(twin):
+        pytest.xfail(COOLING_FINDINGS[name])  # the finding, while the layout still has it
     assert not bad, bad
 
 

@@ -32,7 +32,7 @@ def test_n1_ranks_every_component(small_room):
 
 def test_kinds_filter_and_errors(small_room):
     assert set(contingencies(small_room, ["ups"])) == {"UPS-1"}
-    assert set(contingencies(small_room, ["cooling"])) == {"CRAC-1", "CRAC-2"}
+    assert set(contingencies(small_room, ["cooling"])) == set(small_room.crahs.index)
     with pytest.raises(ScenarioError, match="unknown component kind"):
         contingencies(small_room, ["widgets"])
     with pytest.raises(ScenarioError, match="NOPE"):
@@ -169,3 +169,13 @@ def test_single_loop_pump_is_a_single_point_of_failure(ai_hall):
 def test_coupled_run_flags_the_lost_loop_pump(ai_hall):
     full = brute_force(ai_hall, [("H1-FWS-P1",)])
     assert full.at[0, "racks_at_risk"] == len(ai_hall.racks)
+
+
+def test_fast_equals_brute_force_on_every_small_room_contingency(small_room):
+    """Lost racks stop heating: their cooling draws less and they are not 'at risk'."""
+    sets = [(i,) for i in contingencies(small_room)]
+    fast, full = sweep(small_room, sets), brute_force(small_room, sets)
+    for col in ("it_lost_kw", "racks_lost", "racks_at_risk"):
+        assert (fast[col] == full[col]).all(), col
+    d = (fast["max_loading_pct"] - full["max_loading_pct"]).abs().max()
+    assert d < COUPLED_LOADING_TOL_PCT

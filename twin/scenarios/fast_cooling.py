@@ -52,6 +52,7 @@ class CoolingBase:
     duty_kw: np.ndarray  # per group, heat carried, kW
     group_racks: sp.csr_matrix  # groups x racks, 1 = the group serves the rack
     rack_kw: np.ndarray
+    liquid_fraction: np.ndarray
     # air side, per CRAH group (hall); NaN when the base run has no air tables
     hall_of_group: np.ndarray  # hall index per group, -1 if not a CRAH group
     hall_ids: pd.Index
@@ -235,6 +236,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
         duty_kw=duty_kw,
         group_racks=gr,
         rack_kw=twin.racks["power_kw"].to_numpy(float),
+        liquid_fraction=twin.racks["liquid_fraction"].to_numpy(float),
         hall_of_group=hall_of_group,
         hall_ids=hall_ids,
         air=_air_base(twin, tables, hall_ids),
@@ -362,6 +364,37 @@ def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
     return node[on], cols[on], kw[on]
 
 
+def duty_shift(cb: CoolingBase, e0, running0, rack_kw, lost_rack, lost_col):
+    """Feed-load changes when racks `lost_rack` lose power in contingencies `lost_col`: each
+    group's running units draw in proportion to the heat still reaching the group
+    (air groups carry the air share, CDUs the liquid share, the plant all of it).
+    Returns (feed element, k, kW) arrays."""
+    lf = cb.liquid_fraction
+    share = np.where(
+        cb.group_kind[:, None] == "crahs",
+        (1 - lf)[None, :],
+        np.where(cb.group_kind[:, None] == "cdus", lf[None, :], 1.0),
+    )
+    heat = cb.group_racks.multiply(share).tocsr()  # groups x racks, kW heat per kW IT
+    duty0 = heat @ rack_kw
+    k_n = int(lost_col.max()) + 1 if len(lost_col) else 0
+    lost = sp.csr_matrix((rack_kw[lost_rack], (lost_rack, lost_col)), shape=(len(rack_kw), k_n))
+    gone = (heat @ lost).tocoo()  # groups x K, heat no longer produced
+    g, k = gone.row, gone.col
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.clip(1.0 - gone.data / duty0[g], 0.0, 1.0)
+    ng = len(cb.group_names)
+    members = sp.csr_matrix(
+        (np.ones(len(cb.ids)), (cb.group, np.arange(len(cb.ids)))), shape=(ng, len(cb.ids))
+    )
+    hit = members[g].tocoo()
+    u, kk, ff = hit.col, k[hit.row], f[hit.row]
+    kw = np.where(running0[u], e0[u], 0.0) * (ff - 1.0)
+    node = cb.feed[u]
+    on = (node >= 0) & (np.abs(kw) > 1e-12)
+    return node[on], kk[on], kw[on]
+
+
 @dataclass
 class CoolingBatch:
     """Per contingency: units out, worst group, shortfall, racks at risk, hottest inlet."""
@@ -375,8 +408,16 @@ class CoolingBatch:
     t_inlet_max_c: np.ndarray  # NaN without air tables
 
 
-def solve_cooling_batch(cb: CoolingBase, out: sp.csr_matrix, t_in_max0: float) -> CoolingBatch:
-    """Evaluate contingencies given `out` (units x K, 1 = unit out of service)."""
+def solve_cooling_batch(
+    cb: CoolingBase,
+    out: sp.csr_matrix,
+    t_in_max0: float,
+    unpowered: sp.csr_matrix | None = None,
+) -> CoolingBatch:
+    """Evaluate contingencies given `out` (units x K, 1 = unit out of service).
+
+    `unpowered` (K x racks, 1 = rack without power) takes those racks off the at-risk list.
+    """
     k_n = out.shape[1]
     ng = len(cb.group_names)
     g_of = sp.csr_matrix(
@@ -405,6 +446,9 @@ def solve_cooling_batch(cb: CoolingBase, out: sp.csr_matrix, t_in_max0: float) -
         sp.csr_matrix(((short > 1e-9).astype(float), (k, g)), shape=(k_n, ng)) @ cb.group_racks
     )
     at_risk = (at_risk > 0).astype(float)
+    if unpowered is not None and unpowered.nnz:
+        at_risk = at_risk - at_risk.multiply(unpowered > 0)
+        at_risk.eliminate_zeros()
     racks_risk = np.asarray(at_risk.sum(axis=1)).ravel()
     it_risk = at_risk @ cb.rack_kw
     t_max = np.full(k_n, t_in_max0)

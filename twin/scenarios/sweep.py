@@ -32,6 +32,7 @@ from twin.model.scenario import Scenario
 from twin.scenarios.fast_cooling import (
     UNIT_KINDS,
     cooling_base,
+    duty_shift,
     electric_shift,
     solve_cooling_batch,
     unit_electric_kw,
@@ -138,9 +139,31 @@ class FastSweep:
         self._running0 = ~self._cool_out0
 
     def _power_stats(self, p_idx: list[np.ndarray], extra=None) -> tuple[dict, np.ndarray]:
-        """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness."""
+        """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness.
+
+        Racks that lose power stop heating: their groups' cooling units draw less
+        (in proportion to the heat they still carry) and the batch is solved once
+        more for the contingencies where that happens (one coupling round).
+        """
         fl = solve_batch(self.pb, p_idx, extra)
-        stats = batch_stats(fl, len(p_idx), self._rack_kw)
+        k_n = len(p_idx)
+        if len(fl.lost_rack):
+            y_node, y_col, y_kw = duty_shift(
+                self.cb, self._e0, self._running0, self._rack_kw, fl.lost_rack, fl.lost_col
+            )
+            if len(y_col):
+                x = extra if extra is not None else (np.zeros(0, int),) * 2 + (np.zeros(0),)
+                fl = solve_batch(
+                    self.pb,
+                    p_idx,
+                    (
+                        np.concatenate([x[0], y_node]).astype(np.int64),
+                        np.concatenate([x[1], y_col]).astype(np.int64),
+                        np.concatenate([x[2], y_kw]),
+                    ),
+                )
+        stats = batch_stats(fl, k_n, self._rack_kw)
+        stats["_lost"] = (fl.lost_rack, fl.lost_col)
         return stats, fl.live
 
     def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
@@ -158,7 +181,8 @@ class FastSweep:
         p_idx = [a[a >= 0] for a in p_idx]
         k_n = len(sets)
         has_p = np.array([len(x) > 0 for x in p_idx], dtype=bool)
-        st = {k: np.repeat(v, k_n) for k, v in self._base_stats.items()}
+        st = {k: np.repeat(v, k_n) for k, v in self._base_stats.items() if k != "_lost"}
+        lost_pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         rows, cols = [c_at[c_at >= 0]], [col[c_at >= 0]]
         # cooling units that stop shift their electric draw onto their peers' feeds
         # (columns that also fail power elements keep the base draw: approximation)
@@ -172,6 +196,8 @@ class FastSweep:
             remap = np.full(k_n, -1)
             remap[which] = np.arange(len(which))
             sub, live = self._power_stats([p_idx[j] for j in which], (x_node, remap[x_col], x_kw))
+            lost_r, lost_k = sub.pop("_lost")
+            lost_pairs = (lost_r, which[lost_k])
             for k, v in sub.items():
                 st[k][which] = v
             fed = cb.feed >= 0
@@ -184,7 +210,13 @@ class FastSweep:
         r, c = np.concatenate(rows), np.concatenate(cols)
         out = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(cb.ids), k_n))
         out.data[:] = 1.0
-        cool = solve_cooling_batch(cb, out, self.t_in_max0)
+        # racks without power produce no heat: not at risk from cooling
+        nr = len(self._rack_kw)
+        lost0 = np.flatnonzero(~(pb.live_a0 | pb.live_b0))
+        lr = np.concatenate([lost_pairs[0], np.repeat(lost0, k_n)])
+        lk = np.concatenate([lost_pairs[1], np.tile(np.arange(k_n), len(lost0))])
+        lost = sp.csr_matrix((np.ones(len(lr)), (lk, lr)), shape=(k_n, nr))
+        cool = solve_cooling_batch(cb, out, self.t_in_max0, lost)
         return pd.DataFrame(
             {
                 "contingency": ["+".join(s) for s in sets],
