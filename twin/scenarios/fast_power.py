@@ -12,18 +12,18 @@ contingencies (columns k):
    removed) and the transferred subtrees (moved from their upstream to their
    alternate) as a sparse set of (element, k) entries;
 3. the set E of (element, k) whose flow or voltage can change: the base-tree
-   ancestors of every change (a sparse ancestor-matrix product) plus the
-   transferred subtrees;
+   ancestors of every change (a sparse ancestor-matrix product), the
+   transferred subtrees, and the children of changed elements down to the
+   next voltage source (a double-conversion UPS output or a source);
 4. on E only, the same stage equations as the AC backward/forward sweep
    (`twin.solve.power_sweep`): subtree sums of injections plus losses through
    the entry-level ancestor matrix (one sparse mat-vec per iteration), losses
-   from the new currents, voltages forward from the sources.
+   from the new currents, voltages forward from the sources level by level.
 
-Elements outside E keep their base flow. The one approximation: an element
-outside E whose input voltage moved (a sibling of a changed branch) keeps its
-base losses; the effect is below 1e-4 of its flow (tests compare every
-element with a full re-solve). Cost scales with the size of the changes, not
-with contingencies x network.
+Elements outside E keep their base flow, which is exact: nothing in their
+subtree, their path to the source or their voltage changed. Tests compare
+every element with a full re-solve (1e-6 kW; ~1e-8 kW seen). Cost scales with
+the size of the changes, not with contingencies x network.
 """
 
 from __future__ import annotations
