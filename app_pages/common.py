@@ -54,11 +54,26 @@ def load_path(path: str) -> Layout:
     return _load_file(str(p), p.stat().st_mtime)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _file_key(path: str, mtime: float, size: int) -> str:
+    return S.layout_key(load_path(path))
+
+
 def set_layout(layout: Layout, name: str) -> None:
-    """Make `layout` this session's current layout (resets failures and selection)."""
+    """Make `layout` this session's current layout (resets failures and selection).
+
+    The cache key is the content hash of the layout; for an unedited file it is
+    computed once per file version (hashing a campus takes ~0.5 s).
+    """
     st.session_state["layout"] = layout
     st.session_state["layout_name"] = name
-    st.session_state["layout_key"] = S.layout_key(layout)
+    src = Path(layout.source)
+    if src.is_file() and load_path(str(src)) is layout:
+        stat = src.stat()
+        key = _file_key(str(src), stat.st_mtime, stat.st_size)
+    else:
+        key = S.layout_key(layout)
+    st.session_state["layout_key"] = key
     st.session_state["failed"] = []
 
 
