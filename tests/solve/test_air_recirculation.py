@@ -75,9 +75,10 @@ def test_containment_lowers_recirculation(small_room):
 
 
 def test_failed_crac_overloads_survivor_and_raises_supply(small_room):
-    r = run(small_room, Scenario.fail("CRAC-2"))
+    # the room is N+1: with two of its three 120 kW CRACs out, the survivor is over capacity
+    r = run(small_room, Scenario.fail("CRAC-2", "CRAC-3"))
     crah = r["res_crah"]
-    assert not crah.at["CRAC-2", "running"]
+    assert not crah.at["CRAC-2", "running"] and not crah.at["CRAC-3", "running"]
     assert crah.at["CRAC-1", "load_kw"] == pytest.approx(r["res_hall"]["q_air_kw"].iloc[0])
     assert crah.at["CRAC-1", "t_supply_c"] > 18.0
     v = r.violations
@@ -87,15 +88,16 @@ def test_failed_crac_overloads_survivor_and_raises_supply(small_room):
 
 def test_fan_cube_law_and_ashrae_flags(small_room):
     m = airflow.air_model(small_room)
+    n = len(small_room.crahs)
     air = small_room.racks["power_kw"].to_numpy() * 0.5
-    res = airflow.solve_air(small_room, m, air, np.zeros(1), np.ones(2, bool), np.full(2, np.nan))
+    res = airflow.solve_air(small_room, m, air, np.zeros(1), np.ones(n, bool), np.full(n, np.nan))
     full = airflow.solve_air(
         small_room,
         m,
         small_room.racks["power_kw"].to_numpy(),
         np.zeros(1),
-        np.ones(2, bool),
-        np.full(2, np.nan),
+        np.ones(n, bool),
+        np.full(n, np.nan),
     )
     speed = res.res_crah["airflow_m3_s"] / small_room.crahs["airflow_m3_s"]
     assert np.allclose(res.res_crah["fan_kw"], small_room.crahs["fan_kw"] * speed**3)
@@ -105,7 +107,7 @@ def test_fan_cube_law_and_ashrae_flags(small_room):
     )
     # a hot room breaks the A1 allowable limit and shows in the indices
     hot = airflow.solve_air(
-        small_room, m, air * 8, np.zeros(1), np.ones(2, bool), np.full(2, np.nan)
+        small_room, m, air * 8, np.zeros(1), np.ones(n, bool), np.full(n, np.nan)
     )
     assert (~hot.res_rack["inlet_allowable"]).any()
     assert any(v["kind"] == "over_temperature" for v in hot.violations)

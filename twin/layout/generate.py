@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from twin.layout.schema import BUILTIN_ACCELERATORS, Economics
+from twin.layout.validate import COOLING_KINDS, POWER_KINDS
 from twin.units import CFM_PER_M3_S
 
 RACK_PROFILES: dict[str, dict[str, Any]] = {
@@ -106,34 +107,16 @@ class HallSpec:
     def size_m(self) -> tuple[float, float]:
         pairs = math.ceil(self.n_rows / 2)
         return (
-            2 * HALL_MARGIN_M + RACKS_PER_ROW * 0.6,
-            2 * HALL_MARGIN_M + pairs * ROW_PAIR_PITCH_M,
+            round(2 * HALL_MARGIN_M + RACKS_PER_ROW * 0.6, 3),
+            round(2 * HALL_MARGIN_M + pairs * ROW_PAIR_PITCH_M, 3),
         )
 
 
 @dataclass
 class _Site:
     halls: list[dict] = field(default_factory=list)
-    power: dict[str, list] = field(
-        default_factory=lambda: {
-            k: [] for k in ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
-        }
-    )
-    cooling: dict[str, list] = field(
-        default_factory=lambda: {
-            k: []
-            for k in (
-                "loops",
-                "crahs",
-                "cdus",
-                "pumps",
-                "pipes",
-                "chillers",
-                "cooling_towers",
-                "dry_coolers",
-            )
-        }
-    )
+    power: dict[str, list] = field(default_factory=lambda: {k: [] for k in POWER_KINDS})
+    cooling: dict[str, list] = field(default_factory=lambda: {k: [] for k in COOLING_KINDS})
 
 
 def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:

@@ -34,7 +34,9 @@ import pandas as pd
 import scipy.optimize
 import scipy.sparse as sp
 
+from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
+from twin.solve.results import violation
 from twin.units import CFM_PER_M3_S, CP_AIR_J_KGK, RHO_AIR_KG_M3
 
 RACK_CFM_PER_KW = 140.0
@@ -234,13 +236,13 @@ def solve_air(
     v_need = np.bincount(model.rack_hall, model.airflow_m3_s * (rack_air_kw > 0), nh)
     v_run = np.bincount(hall_of, v_ref * run, nh)
     cap_run = np.bincount(hall_of, cap * run, nh)
-    speed = np.where(run, np.minimum(1.0, _div(v_need, v_run)[hall_of]), 0.0)
+    speed = np.where(run, np.minimum(1.0, safe_div(v_need, v_run)[hall_of]), 0.0)
     fan_kw = fan_ref * speed**3
     q_rack_h = np.bincount(model.rack_hall, rack_air_kw, nh)
     q_hall = q_rack_h + hall_extra_kw + np.bincount(hall_of, fan_kw, nh)
     cooled = cap_run > 0
     unremoved = float(q_hall[~cooled].sum())
-    q_unit = np.where(run, q_hall[hall_of] * _div(cap, cap_run[hall_of]), 0.0)
+    q_unit = np.where(run, q_hall[hall_of] * safe_div(cap, cap_run[hall_of]), 0.0)
     # coil at fixed effectiveness: T_sup,min = T_w + (T_set - T_w,design) Q / Q_cap
     if len(crahs):
         loop_set = twin.loops["t_supply_c"] if len(twin.loops) else pd.Series(dtype=float)
@@ -250,14 +252,14 @@ def solve_air(
     t_evap = t_set - CRAC_EVAP_BELOW_SUPPLY_K
     t_w = np.where(is_crac, t_evap, t_coil_c)
     span = np.maximum(t_set - np.where(is_crac, t_evap, t_w_design), MIN_COIL_SPAN_K)
-    t_sup_u = np.maximum(t_set, t_w + span * _div(q_unit, cap))
+    t_sup_u = np.maximum(t_set, t_w + span * safe_div(q_unit, cap))
     w = np.where(run, np.maximum(speed * v_ref, 1e-9), 0.0)
     t_sup_h = np.where(
-        cooled, _div(np.bincount(hall_of, w * t_sup_u, nh), np.bincount(hall_of, w, nh)), np.nan
+        cooled, safe_div(np.bincount(hall_of, w * t_sup_u, nh), np.bincount(hall_of, w, nh)), np.nan
     )
     v_sup = np.minimum(v_need, v_run)
-    t_ret_h = t_sup_h + _div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
-    r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, _div(v_run, v_need)), 0.0)
+    t_ret_h = t_sup_h + safe_div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
+    r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, safe_div(v_run, v_need)), 0.0)
 
     rise = model.d @ rack_air_kw
     h = model.rack_hall
@@ -287,12 +289,12 @@ def solve_air(
     over_hi = np.bincount(h, np.maximum(t_in - rec_hi, 0.0) * hot, nh)
     under_lo = np.bincount(h, np.maximum(rec_lo - t_in, 0.0) * hot, nh)
     hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)
-    rci_hi = 100.0 * (1.0 - _div(over_hi, n_h * (hall_lim[:, 3] - hall_lim[:, 1])))
-    rci_lo = 100.0 * (1.0 - _div(under_lo, n_h * (hall_lim[:, 0] - hall_lim[:, 2])))
+    rci_hi = 100.0 * (1.0 - safe_div(over_hi, n_h * (hall_lim[:, 3] - hall_lim[:, 1])))
+    rci_lo = 100.0 * (1.0 - safe_div(under_lo, n_h * (hall_lim[:, 0] - hall_lim[:, 2])))
     ts = t_sup_h[h]
     num = np.bincount(h, (t_in - ts) * hot, nh)
     den = np.bincount(h, (t_out - ts) * hot, nh)
-    shi = np.where(den > 0, _div(num, den), np.nan)
+    shi = np.where(den > 0, safe_div(num, den), np.nan)
     t_in_max = np.full(nh, np.nan)
     if len(h):
         np.fmax.at(t_in_max, h, np.where(hot, t_in, np.nan))
@@ -305,23 +307,25 @@ def solve_air(
             "t_supply_c": t_sup_h,
             "t_return_c": t_ret_h,
             "t_inlet_max_c": t_in_max,
-            "t_inlet_mean_c": _div(np.bincount(h, t_in * hot, nh), n_h),
+            "t_inlet_mean_c": safe_div(np.bincount(h, t_in * hot, nh), n_h),
             "shi": shi,
             "rhi": 1.0 - shi,
             "rci_hi_pct": np.where(n_h > 0, rci_hi, np.nan),
             "rci_lo_pct": np.where(n_h > 0, rci_lo, np.nan),
-            "rti": _div(t_ret_h - t_sup_h, _div(q_rack_h, np.bincount(h, model.k_kw_k * hot, nh))),
+            "rti": safe_div(
+                t_ret_h - t_sup_h, safe_div(q_rack_h, np.bincount(h, model.k_kw_k * hot, nh))
+            ),
         },
         index=model.hall_ids,
     )
     res_hall.index.name = "id"
 
-    comp = np.where(is_crac & run, _div(q_unit, crac_cop(t_sup_u)), 0.0)
+    comp = np.where(is_crac & run, safe_div(q_unit, crac_cop(t_sup_u)), 0.0)
     res_crah = pd.DataFrame(
         {
             "running": run,
             "load_kw": q_unit,
-            "loading_pct": 100.0 * _div(q_unit, cap),
+            "loading_pct": 100.0 * safe_div(q_unit, cap),
             "airflow_m3_s": speed * v_ref,
             "fan_kw": fan_kw,
             "compressor_kw": comp,
@@ -342,11 +346,6 @@ def solve_air(
     )
 
 
-def _div(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
-
-
 def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) -> list[dict]:
     out = []
     t = res_rack["t_inlet_c"].to_numpy()
@@ -356,7 +355,7 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
     cls = res_rack["ashrae_class"].to_numpy()
     for i in hi:
         out.append(
-            _v(
+            violation(
                 ids[i],
                 "over_temperature",
                 t[i],
@@ -367,7 +366,7 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
         )
     for i in lo:
         out.append(
-            _v(
+            violation(
                 ids[i],
                 "under_temperature",
                 t[i],
@@ -379,7 +378,7 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
     load = res_crah["load_kw"].to_numpy()
     for i in np.flatnonzero(load > cap * (1 + 1e-9)):
         out.append(
-            _v(
+            violation(
                 res_crah.index[i],
                 "over_capacity",
                 load[i],
@@ -391,7 +390,7 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
         )
     for h in np.flatnonzero(~cooled & (q_hall > 0)):
         out.append(
-            _v(
+            violation(
                 res_hall.index[h],
                 "uncooled",
                 q_hall[h],
@@ -401,14 +400,3 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
             )
         )
     return out
-
-
-def _v(component, kind, value, limit, unit, message) -> dict:
-    return {
-        "component": component,
-        "kind": kind,
-        "value": float(value),
-        "limit": float(limit),
-        "unit": unit,
-        "message": message,
-    }

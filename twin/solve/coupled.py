@@ -29,6 +29,7 @@ import pandas as pd
 
 from twin.model.scenario import Scenario
 from twin.solve.airflow import air_model, solve_air
+from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
@@ -209,7 +210,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     need = q_heat / (CP_WATER_J_KGK / 1000.0 * pm.loop_dt_k) / RHO_WATER_KG_M3
     full = np.bincount(cm.pump_own, hyd.res_pump["flow_m3_s"].to_numpy(float), nl + 1)[:nl]
     speed_loop = np.where(
-        cm.loop_vsd & (full > 0), np.clip(_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0
+        cm.loop_vsd & (full > 0), np.clip(safe_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0
     )
     speed_loop = np.r_[speed_loop, 1.0]
     hyd = at_speed(hyd, speed_loop[cm.pump_own], speed_loop[cm.pipe_own])
@@ -263,11 +264,6 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "t_wb_c": t_wb,
         "t_loop": plant.t_supply_c,
     }
-
-
-def _div(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
 
 
 def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

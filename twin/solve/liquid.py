@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
+from twin.solve.results import violation
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 UA_FLOW_EXPONENT = 0.8
@@ -142,9 +144,9 @@ def solve_liquid(
         model.rack_loop[model.rack_loop >= 0], model.rack_c_kw_k[model.rack_loop >= 0], nl
     )
     cap_run = np.bincount(lp, model.cdu_cap * run, nl)
-    share = np.where(run, _div(model.cdu_cap, cap_run[lp]), 0.0)
+    share = np.where(run, safe_div(model.cdu_cap, cap_run[lp]), 0.0)
     ch = c_loop[lp] * share
-    ratio = _div(ch, model.cdu_ch_d)
+    ratio = safe_div(ch, model.cdu_ch_d)
     pump = np.where(run, model.cdu_pump_kw * ratio**3, 0.0)
     q_rack = np.bincount(
         model.rack_loop[model.rack_loop >= 0], rack_liquid_kw[model.rack_loop >= 0], nl
@@ -159,15 +161,15 @@ def solve_liquid(
 
     def eps_for(cc):
         cmin, cmax = np.minimum(ch, cc), np.maximum(ch, cc)
-        return effectiveness(_div(ua, cmin), _div(cmin, cmax)), cmin
+        return effectiveness(safe_div(ua, cmin), safe_div(cmin, cmax)), cmin
 
     eps, cmin = eps_for(cc_d)
-    t_sup_min = t_fws_c + _div(q, eps * cmin) - _div(q, ch)
+    t_sup_min = t_fws_c + safe_div(q, eps * cmin) - safe_div(q, ch)
     hold = t_sup_min <= t_set
     t_sup = np.where(hold, t_set, t_sup_min)
-    t_ret = t_sup + _div(q, ch)
+    t_ret = t_sup + safe_div(q, ch)
     # facility flow that just holds the setpoint: bisection on C_c (g increasing in C_c)
-    lo = np.minimum(_div(q, np.maximum(t_ret - t_fws_c, 1e-9)), cc_d)
+    lo = np.minimum(safe_div(q, np.maximum(t_ret - t_fws_c, 1e-9)), cc_d)
     hi = cc_d.copy()
     for _ in range(40):
         mid = 0.5 * (lo + hi)
@@ -176,21 +178,21 @@ def solve_liquid(
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
     cc = np.where(hold & (q > 0), hi, np.where(q > 0, cc_d, 0.0))
-    t_fws_ret = t_fws_c + _div(q, cc)
+    t_fws_ret = t_fws_c + safe_div(q, cc)
     t_fws_ret = np.where(q > 0, t_fws_ret, t_fws_c)
     run_q = run & (q > 0)
 
     # loop supply: flow-weighted mix of running CDUs
     t_loop_sup = np.where(
         cooled,
-        _div(np.bincount(lp, ch * t_sup * run_q, nl), np.bincount(lp, ch * run_q, nl)),
+        safe_div(np.bincount(lp, ch * t_sup * run_q, nl), np.bincount(lp, ch * run_q, nl)),
         np.nan,
     )
     t_loop_sup = np.where(cooled & (np.bincount(lp, run_q, nl) == 0), model.loop_set_c, t_loop_sup)
     rl = model.rack_loop
     has = rl >= 0
     ts = np.r_[t_loop_sup, np.nan][np.where(has, rl, nl)]
-    tr = np.where(has, ts + _div(rack_liquid_kw, model.rack_c_kw_k), np.nan)
+    tr = np.where(has, ts + safe_div(rack_liquid_kw, model.rack_c_kw_k), np.nan)
     flow = model.rack_c_kw_k / CP_KJ / RHO_WATER_KG_M3
 
     cdus = twin.cdus
@@ -198,7 +200,7 @@ def solve_liquid(
         {
             "running": run,
             "load_kw": q,
-            "loading_pct": 100.0 * _div(q, model.cdu_cap),
+            "loading_pct": 100.0 * safe_div(q, model.cdu_cap),
             "pump_kw": pump,
             "tcs_flow_m3_s": ch / CP_KJ / RHO_WATER_KG_M3,
             "facility_flow_m3_s": cc / CP_KJ / RHO_WATER_KG_M3,
@@ -218,14 +220,14 @@ def solve_liquid(
             "capacity_kw": cap_run,
             "flow_m3_s": c_loop / CP_KJ / RHO_WATER_KG_M3,
             "t_supply_c": t_loop_sup,
-            "t_return_c": t_loop_sup + _div(q_loop, c_loop),
+            "t_return_c": t_loop_sup + safe_div(q_loop, c_loop),
         },
         index=model.loop_ids,
     )
     viol = []
     for i in np.flatnonzero(q > model.cdu_cap * (1 + 1e-9)):
         viol.append(
-            _v(
+            violation(
                 cdus.index[i],
                 "over_capacity",
                 q[i],
@@ -236,7 +238,7 @@ def solve_liquid(
         )
     for i in np.flatnonzero(run_q & ~hold & (t_sup > t_set + 1e-6)):
         viol.append(
-            _v(
+            violation(
                 cdus.index[i],
                 "coolant_temperature",
                 t_sup[i],
@@ -247,7 +249,7 @@ def solve_liquid(
         )
     for j in np.flatnonzero(~cooled & (q_loop > 0)):
         viol.append(
-            _v(
+            violation(
                 model.loop_ids[j],
                 "uncooled",
                 q_loop[j],
@@ -267,19 +269,3 @@ def solve_liquid(
         unremoved_kw=float(q_loop[~cooled].sum()),
         violations=viol,
     )
-
-
-def _div(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
-
-
-def _v(component, kind, value, limit, unit, message) -> dict:
-    return {
-        "component": component,
-        "kind": kind,
-        "value": float(value),
-        "limit": float(limit),
-        "unit": unit,
-        "message": message,
-    }

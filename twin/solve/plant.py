@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
+from twin.solve.results import violation
 
 CAPFT = (0.257896, 0.0389016, -0.00021708, 0.0468684, -0.00094284, -0.00034344)
 EIRFT = (0.933884, -0.058212, 0.00450036, 0.00243, 0.000486, -0.001215)
@@ -170,8 +172,8 @@ def solve_plant(
     fc_cap = np.bincount(model.dc_loop, dc_cap, n) + np.bincount(model.ct_loop, ct_cap * ct_fc, n)
     fc_app = np.bincount(model.dc_loop, dc_cap * (t_db_c + _col(dc, "approach_k")), n)
     fc_app += np.bincount(model.ct_loop, ct_cap * ct_fc * (t_wb_c + _col(ct, "approach_k")), n)
-    t_fc = np.where(fc_cap > 0, _div(fc_app, fc_cap), np.inf)
-    frac = np.clip(_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
+    t_fc = np.where(fc_cap > 0, safe_div(fc_app, fc_cap), np.inf)
+    frac = np.clip(safe_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
     frac = np.where(np.isfinite(t_fc), frac, 0.0)
     ch_cap_ref = _col(ch, "capacity_kw")
     has_ch = np.bincount(model.ch_loop, run_ch.astype(float), n) > 0
@@ -183,7 +185,7 @@ def solve_plant(
     # chillers: condenser entering temperature and available capacity
     cond_app = np.bincount(model.ct_loop, ct_cap * _col(ct, "approach_k"), n)
     cond_cap = np.bincount(model.ct_loop, ct_cap, n)
-    tower_app = np.where(cond_cap > 0, _div(cond_app, cond_cap), np.nan)
+    tower_app = np.where(cond_cap > 0, safe_div(cond_app, cond_cap), np.nan)
     water = model.ch_cond >= 0
     t_cond = np.where(
         water, t_wb_c + tower_app[np.maximum(model.ch_cond, 0)], t_db_c + AIR_COOLED_APPROACH_K
@@ -216,12 +218,12 @@ def solve_plant(
     on[o] = (before < q_ch_loop[lo] - 1e-9) & (cap_av[o] > 0)
     on_cap = np.bincount(model.ch_loop, cap_av * on, n)
     # a loop with running chillers but zero load keeps none on
-    q_ch = np.where(on, q_ch_loop[model.ch_loop] * _div(cap_av, on_cap[model.ch_loop]), 0.0)
-    plr = _div(q_ch, cap_av)
+    q_ch = np.where(on, q_ch_loop[model.ch_loop] * safe_div(cap_av, on_cap[model.ch_loop]), 0.0)
+    plr = safe_div(q_ch, cap_av)
     cop_ref = _col(ch, "cop_ref")
     min_plr = _col(ch, "min_plr")
     cop = np.where(on, chiller_cop(t_chw, t_cnd, np.maximum(plr, 1e-9), cop_ref, min_plr), np.nan)
-    p_ch = np.where(on, _div(q_ch, cop), 0.0)
+    p_ch = np.where(on, safe_div(q_ch, cop), 0.0)
     q_cond = np.bincount(model.ch_cond[water], (q_ch + p_ch)[water], n)
     q_air_cond = float((q_ch + p_ch)[~water].sum())
 
@@ -231,16 +233,18 @@ def solve_plant(
     dc_cap_loop = np.bincount(model.dc_loop, dc_cap, n)
     fc_total = np.where(is_cond, 0.0, q_fc)
     # free cooling split between dry coolers and towers on the same loop by capacity
-    dc_share = _div(dc_cap_loop, dc_cap_loop + np.where(is_cond, 0.0, ct_cap_loop))
+    dc_share = safe_div(dc_cap_loop, dc_cap_loop + np.where(is_cond, 0.0, ct_cap_loop))
     q_dc = np.where(
-        run_dc, (fc_total * dc_share)[model.dc_loop] * _div(dc_cap, dc_cap_loop[model.dc_loop]), 0.0
+        run_dc,
+        (fc_total * dc_share)[model.dc_loop] * safe_div(dc_cap, dc_cap_loop[model.dc_loop]),
+        0.0,
     )
     ct_loop_q = np.where(is_cond, ct_load_loop, fc_total * (1.0 - dc_share))
     q_ct = np.where(
-        run_ct, ct_loop_q[model.ct_loop] * _div(ct_cap, ct_cap_loop[model.ct_loop]), 0.0
+        run_ct, ct_loop_q[model.ct_loop] * safe_div(ct_cap, ct_cap_loop[model.ct_loop]), 0.0
     )
-    dc_plr = _div(q_dc, _col(dc, "capacity_kw"))
-    ct_plr = _div(q_ct, _col(ct, "capacity_kw"))
+    dc_plr = safe_div(q_dc, _col(dc, "capacity_kw"))
+    ct_plr = safe_div(q_ct, _col(ct, "capacity_kw"))
     p_dc = _col(dc, "fan_kw") * np.minimum(dc_plr, 1.0) ** 3 * run_dc
     p_ct = _col(ct, "fan_kw") * np.minimum(ct_plr, 1.0) ** 3 * run_ct
     evap = EVAPORATION_L_PER_KWH * q_ct / 1000.0  # m3/h
@@ -310,7 +314,7 @@ def solve_plant(
     viol = []
     for i in np.flatnonzero(on & (plr > 1 + 1e-9)):
         viol.append(
-            _v(
+            violation(
                 ch.index[i],
                 "over_capacity",
                 q_ch[i],
@@ -326,7 +330,7 @@ def solve_plant(
     ):
         for i in np.flatnonzero(plr_ > 1 + 1e-9):
             viol.append(
-                _v(
+                violation(
                     t.index[i],
                     "over_capacity",
                     q[i],
@@ -337,7 +341,7 @@ def solve_plant(
             )
     for j in np.flatnonzero(ch_short):
         viol.append(
-            _v(
+            violation(
                 model.loop_ids[j],
                 "over_capacity",
                 q_ch_loop[j],
@@ -352,7 +356,7 @@ def solve_plant(
     cls_set, cls_now = w_class(t_set), w_class(t_supply)
     for j in np.flatnonzero(warm):
         viol.append(
-            _v(
+            violation(
                 model.loop_ids[j],
                 "coolant_temperature",
                 t_supply[j],
@@ -365,7 +369,7 @@ def solve_plant(
     for j in np.flatnonzero((short > 1e-6) | (cond_short > 1e-6)):
         s = max(short[j], cond_short[j])
         viol.append(
-            _v(
+            violation(
                 model.loop_ids[j],
                 "uncooled",
                 s,
@@ -386,19 +390,3 @@ def solve_plant(
         unremoved_kw=float(np.maximum(short, 0).sum() + np.maximum(cond_short, 0).sum()),
         violations=viol,
     )
-
-
-def _div(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
-
-
-def _v(component, kind, value, limit, unit, message) -> dict:
-    return {
-        "component": component,
-        "kind": kind,
-        "value": float(value),
-        "limit": float(limit),
-        "unit": unit,
-        "message": message,
-    }

@@ -46,7 +46,7 @@ from twin.solve.power_model import (
     power_model,
 )
 from twin.solve.power_sweep import Flow, sweep
-from twin.solve.results import Results, violations_frame
+from twin.solve.results import Results, violation, violations_frame
 
 V_MIN_PU = 0.95
 """Undervoltage limit [est: ANSI C84.1 range A service voltage, -5 %]."""
@@ -298,11 +298,13 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
     lp = res_power["loading_pct"]
     for cid, val in lp[(~src) & (lp > OVERLOAD_PCT)].items():
         rows.append(
-            _v(cid, "overload", val, OVERLOAD_PCT, "%", f"{cid} loaded {val:.1f} % of rating")
+            violation(
+                cid, "overload", val, OVERLOAD_PCT, "%", f"{cid} loaded {val:.1f} % of rating"
+            )
         )
     for cid, val in lp[src & (lp > OVERLOAD_PCT)].items():
         rows.append(
-            _v(
+            violation(
                 cid,
                 "over_capacity",
                 val,
@@ -317,7 +319,7 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
         kw_max = gens["rating_kva"] * gens["power_factor"]
         for cid in p_gen.index[(p_gen > kw_max).to_numpy()]:
             rows.append(
-                _v(
+                violation(
                     cid,
                     "over_capacity",
                     p_gen[cid],
@@ -328,15 +330,15 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
             )
     vm = res_bus["vm_pu"]
     for cid, val in vm[vm < V_MIN_PU].items():
-        rows.append(_v(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
+        rows.append(violation(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
     unfed = res_rack.index[~res_rack["fed"].to_numpy() & ~failed_rack]
     for cid in unfed:
         kw = float(res_rack.at[cid, "p_demand_kw"])
-        rows.append(_v(cid, "unfed", kw, 0.0, "kW", f"rack {cid} has no live feed"))
+        rows.append(violation(cid, "unfed", kw, 0.0, "kW", f"rack {cid} has no live feed"))
     grid_kw = twin.layout.site.grid_mw * 1000.0
     if kpis["utility_kw"] > grid_kw:
         rows.append(
-            _v(
+            violation(
                 "site",
                 "grid_limit",
                 kpis["utility_kw"],
@@ -346,14 +348,3 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
             )
         )
     return violations_frame(rows)
-
-
-def _v(component, kind, value, limit, unit, message) -> dict:
-    return {
-        "component": component,
-        "kind": kind,
-        "value": float(value),
-        "limit": float(limit),
-        "unit": unit,
-        "message": message,
-    }

@@ -17,6 +17,18 @@ VIOLATION_COLUMNS = ["component", "kind", "value", "limit", "unit", "message"]
 under_temperature, coolant_temperature, over_capacity, uncooled, grid_limit."""
 
 
+def violation(component, kind: str, value, limit, unit: str, message: str) -> dict:
+    """One violations row (see `VIOLATION_COLUMNS`)."""
+    return {
+        "component": component,
+        "kind": kind,
+        "value": float(value),
+        "limit": float(limit),
+        "unit": unit,
+        "message": message,
+    }
+
+
 def violations_frame(rows: list[dict] | None = None) -> pd.DataFrame:
     """A violations table with the standard columns (empty if no rows)."""
     return pd.DataFrame(rows or [], columns=VIOLATION_COLUMNS)
