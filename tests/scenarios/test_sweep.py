@@ -74,12 +74,12 @@ def test_fast_cooling_equals_brute_force(fixture, request):
 
 
 def test_unpowered_cooling_matches_brute_force(ai_hall):
-    """Losing the mechanical transformer stops every unit it feeds: the hall is uncooled."""
+    """Losing the mechanical transformer stops every unit it feeds (today: the whole hall)."""
     sets = [("H1-MTX",), ("H1-MCC",)]
     fast, full = sweep(ai_hall, sets), brute_force(ai_hall, sets)
-    assert (fast["racks_at_risk"] == len(ai_hall.racks)).all()
-    assert (full["racks_at_risk"] == len(ai_hall.racks)).all()
-    assert np.isinf(fast["t_inlet_max_c"]).all() and np.isinf(full["t_inlet_max_c"]).all()
+    assert (fast["racks_at_risk"] == full["racks_at_risk"]).all()
+    assert (fast["racks_at_risk"] > 0).all()
+    assert np.array_equal(fast["t_inlet_max_c"], full["t_inlet_max_c"])
 
 
 def test_n2_pairs():
@@ -156,9 +156,10 @@ def test_unpowered_hall_does_not_uncool_its_neighbours():
 
 
 def test_single_loop_pump_is_a_single_point_of_failure(ai_hall):
-    """The generated hall has one facility pump: the fast path puts every rack at risk."""
+    """With one facility pump (the generated hall today) losing it puts every rack at risk."""
     fast = sweep(ai_hall, [("H1-FWS-P1",)])
-    assert fast.at[0, "racks_at_risk"] == len(ai_hall.racks)
+    alone = (ai_hall.pumps["loop"] == ai_hall.pumps.at["H1-FWS-P1", "loop"]).sum() == 1
+    assert fast.at[0, "racks_at_risk"] == (len(ai_hall.racks) if alone else 0)
 
 
 @pytest.mark.xfail(
