@@ -115,22 +115,26 @@ def results(twin: Twin, key: str, failed=()):
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _scene_html(key: str, column: str, failed: tuple[str, ...], _twin: Twin, _values, _affected):
+def _scene_html(
+    key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
+):
     scene = viz.build_scene(
-        _twin, _values, label=column, failed=set(failed), affected=set(_affected)
+        _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
     )
-    html = viz.export_html(scene, key=f"{key}|{column}|{','.join(failed)}")
+    html = viz.export_html(scene, key=f"{key}|{column}|{','.join(failed)}|{lod}")
     return html, viz.legend_html(scene, sorted({k for k in viz.equipment(_twin)["kind"]}))
 
 
-def show_scene(twin: Twin, key: str, res, column: str, failed=(), height: int = 620) -> None:
+def show_scene(
+    twin: Twin, key: str, res, column: str, failed=(), height: int = 620, lod: str = "auto"
+) -> None:
     """The interactive 3D view (rotation and zoom run in the browser) with its legend."""
     table = S.rack_table(twin, res)
     values = pd.to_numeric(table[column], errors="coerce") if column in table else None
     affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
     with st.spinner("Exporting the 3D scene..."):
         html, legend = _scene_html(
-            key, column, tuple(sorted(failed)), twin, values, tuple(affected)
+            key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected)
         )
     st.html(legend)
     st.iframe(html, height=height)

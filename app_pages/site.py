@@ -24,11 +24,17 @@ cols = S.colour_columns(table)
 left, right = st.columns([3, 1])
 with right:
     column = st.selectbox("Colour racks by", cols, index=0, key="site_colour")
+    lod = st.selectbox(
+        "Detail",
+        ["auto", "rack", "row"],
+        key="site_lod",
+        help="auto: every rack up to 3,000 racks; above that one box per row (mean value)",
+    )
     query = st.text_input("Search component id", key="site_search", placeholder="e.g. UPS, R01-03")
     hits = S.search(twin, query, limit=200)
     picked = st.selectbox("Component", hits, index=0 if hits else None, key="site_pick")
 with left:
-    common.show_scene(twin, key, res, column, failed)
+    common.show_scene(twin, key, res, column, failed, lod=lod)
 
 st.subheader("Racks")
 show = [
