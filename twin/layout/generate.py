@@ -6,7 +6,8 @@ Every generated site follows one design so results are comparable:
   transformer (154/22.9 kV) -> MV switchgear with a generator bank behind an
   ATS -> per block and side an LV transformer (22.9/0.415 kV, 3 MVA, the
   PEERS.md network) -> UPS (2.5 MVA, Li-ion) -> two busways -> racks, cord A
-  on side A and cord B on side B. A mechanical board per hall feeds cooling.
+  on side A and cord B on side B. Two mechanical boards per hall (A/B, each
+  behind an ATS to the other side) feed cooling, units alternating between them.
 - Cooling per hall: racks' liquid share into technology (TCS) loops, one per
   row pair, each with N+1 CDUs; the air share into N+1 CRAHs; both onto a
   facility water loop (W27 class) with dry coolers for free cooling and N+1
@@ -209,21 +210,36 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
     mech_kva = 500.0 * math.ceil(
         heat_kw / 5.5 * 1.6 / 500.0
     )  # chillers at COP 5.5 plus fans/pumps, rounded up [est]
-    pw["transformers"].append(
-        {
-            "id": f"{h}-MTX",
-            "upstream": mv["A"],
-            "alternate": mv["B"],
-            "rating_kva": mech_kva,
-            "v_primary_kv": 22.9,
-            "v_secondary_kv": 0.415,
-            "cable_length_m": 60.0,
-            "cable_r_ohm_per_km": 0.5,
-            "cable_x_ohm_per_km": 0.12,
-        }
-    )
-    pw["switchgear"].append({"id": f"{h}-MCC", "upstream": f"{h}-MTX", "rating_kva": mech_kva})
-    mcc = f"{h}-MCC"
+    # Mechanical power, 2N: a transformer and a board per side, each board behind an
+    # ATS to the other side's transformer; cooling units alternate between boards so
+    # an N+1 group keeps units on both.
+    mcc = {}
+    for side in "AB":
+        pw["transformers"].append(
+            {
+                "id": f"{h}-MTX-{side}",
+                "upstream": mv[side],
+                "rating_kva": mech_kva,
+                "v_primary_kv": 22.9,
+                "v_secondary_kv": 0.415,
+                "cable_length_m": 60.0,
+                "cable_r_ohm_per_km": 0.5,
+                "cable_x_ohm_per_km": 0.12,
+            }
+        )
+    for side, other in (("A", "B"), ("B", "A")):
+        mcc[side] = f"{h}-MCC-{side}"
+        pw["switchgear"].append(
+            {
+                "id": mcc[side],
+                "upstream": f"{h}-MTX-{side}",
+                "alternate": f"{h}-MTX-{other}",
+                "rating_kva": mech_kva,
+            }
+        )
+
+    def feed(k: int) -> str:
+        return mcc["AB"[k % 2]]
 
     cl = site.cooling
     fws = f"{h}-FWS"
@@ -238,7 +254,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                     "hall": h,
                     "loop": loop,
                     "facility_loop": fws,
-                    "feed": mcc,
+                    "feed": feed(k),
                 }
             )
     w, d = spec.size_m
@@ -252,22 +268,23 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                 "profile": "crah-350",
                 "hall": h,
                 "loop": fws,
-                "feed": mcc,
+                "feed": feed(k),
                 "position_m": [round(spec.origin_m[0] + x, 2), round(spec.origin_m[1] + y, 2)],
             }
         )
     flow = heat_kw / (4.18 * 10.0) / 995.7  # m3/s at the loop's 10 K design rise
-    cl["pumps"].append(
-        {
-            "id": f"{fws}-P1",
-            "loop": fws,
-            "from": "ret",
-            "to": "sup",
-            "head_kpa": 300.0,
-            "flow_m3_s": round(flow * 1.2, 4),
-            "feed": mcc,
-        }
-    )
+    for k in range(2):  # N+1: either pump alone carries the design flow
+        cl["pumps"].append(
+            {
+                "id": f"{fws}-P{k + 1}",
+                "loop": fws,
+                "from": "ret",
+                "to": "sup",
+                "head_kpa": 300.0,
+                "flow_m3_s": round(flow * 1.2, 4),
+                "feed": feed(k),
+            }
+        )
     n_ch = math.ceil(heat_kw / 3500.0) + 1  # N+1
     cap = {
         p: EQUIPMENT_PROFILES[p]["capacity_kw"] for p in ("cdu-2000", "crah-350", "chiller-3500")
@@ -284,16 +301,16 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
         )
         for k in range(math.ceil(heat_kw * 1.2 / 4000.0) + 1):
             cl["cooling_towers"].append(
-                {"id": f"{h}-CT{k + 1}", "profile": "tower-4000", "loop": cond, "feed": mcc}
+                {"id": f"{h}-CT{k + 1}", "profile": "tower-4000", "loop": cond, "feed": feed(k)}
             )
     for k in range(n_ch):
-        ch = {"id": f"{h}-CH{k + 1}", "profile": "chiller-3500", "loop": fws, "feed": mcc}
+        ch = {"id": f"{h}-CH{k + 1}", "profile": "chiller-3500", "loop": fws, "feed": feed(k)}
         if cond:
             ch["condenser_loop"] = cond
         cl["chillers"].append(ch)
     for k in range(math.ceil(heat_kw / 1500.0)):
         cl["dry_coolers"].append(
-            {"id": f"{h}-DC{k + 1}", "profile": "drycooler-1500", "loop": fws, "feed": mcc}
+            {"id": f"{h}-DC{k + 1}", "profile": "drycooler-1500", "loop": fws, "feed": feed(k)}
         )
     return it_kw
 

@@ -331,9 +331,11 @@ def unit_electric_kw(cb: CoolingBase, tables: dict) -> np.ndarray:
 
 
 def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
-    """Feed-load changes when units `u` stop in contingencies `k`: their draw goes, and
-    the running peers of their group take it over in proportion to their own draw
-    (a group with no peer left loses it). Returns (feed element, k, kW) arrays."""
+    """Feed-load changes when units `u` stop in contingencies `k`: their draw goes. A
+    group with an idle standby unit starts it (the plant stages units in table order at
+    equal part load, so the standby takes the stopped unit's draw); otherwise the
+    running peers take it over in proportion to their own draw (a group with no peer
+    left loses it). Returns (feed element, k, kW) arrays."""
     u, k = np.asarray(u, np.int64), np.asarray(k, np.int64)
     keep = running0[u]
     u, k = u[keep], k[keep]
@@ -349,6 +351,14 @@ def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
     g_t, k_t = np.divmod(keys, k.max() + 1)
     rest = e_g[g_t] - e_out
     f = np.where(rest > 1e-9, e_g[g_t] / np.where(rest > 1e-9, rest, 1.0), 0.0)
+    # the first idle, available unit of each group is its standby
+    idle = np.flatnonzero(running0 & (e_run <= 1e-12))[::-1]
+    first_idle = np.full(ng, -1, dtype=np.int64)
+    first_idle[cb.group[idle]] = idle  # reversed, so the lowest index wins
+    sb = first_idle[g_t]
+    span0 = int(k.max()) + 1
+    sb_ok = (sb >= 0) & ~np.isin(sb * span0 + k_t, u * span0 + k)
+    f = np.where(sb_ok, 1.0, f)  # a started standby leaves the running peers as they were
     members = sp.csr_matrix(
         (np.ones(len(cb.ids)), (cb.group, np.arange(len(cb.ids)))), shape=(ng, len(cb.ids))
     )
@@ -356,9 +366,9 @@ def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
     pu, pk, pf = hit.col, k_t[hit.row], f[hit.row]
     span = int(k.max()) + 1
     peer = running0[pu] & ~np.isin(pu.astype(np.int64) * span + pk, u * span + k)
-    units = np.concatenate([u, pu[peer]])
-    cols = np.concatenate([k, pk[peer]])
-    kw = np.concatenate([-e_run[u], e_run[pu[peer]] * (pf[peer] - 1.0)])
+    units = np.concatenate([u, pu[peer], sb[sb_ok]])
+    cols = np.concatenate([k, pk[peer], k_t[sb_ok]])
+    kw = np.concatenate([-e_run[u], e_run[pu[peer]] * (pf[peer] - 1.0), e_out[sb_ok]])
     node = cb.feed[units]
     on = node >= 0
     return node[on], cols[on], kw[on]

@@ -134,34 +134,45 @@ class FastSweep:
         cb, live0 = self.cb, self.pb.live0
         dead_feed = (cb.feed >= 0) & ~live0[np.maximum(cb.feed, 0)]
         self._cool_out0 = cb.ids.isin(list(self.scenario.out_of_service)) | dead_feed
-        self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
         self._e0 = unit_electric_kw(cb, self.base.tables)
         self._running0 = ~self._cool_out0
+        self._fed_running = np.flatnonzero((cb.feed >= 0) & self._running0)
+        self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
 
     def _power_stats(self, p_idx: list[np.ndarray], extra=None) -> tuple[dict, np.ndarray]:
         """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness.
 
         Racks that lose power stop heating: their groups' cooling units draw less
-        (in proportion to the heat they still carry) and the batch is solved once
-        more for the contingencies where that happens (one coupling round).
+        (in proportion to the heat they still carry). Cooling units whose feed dies
+        stop, and their running peers take over their draw on their own feeds. The
+        batch is solved once more for the contingencies where either happens (one
+        coupling round).
         """
         fl = solve_batch(self.pb, p_idx, extra)
         k_n = len(p_idx)
+        shifts = []
         if len(fl.lost_rack):
-            y_node, y_col, y_kw = duty_shift(
-                self.cb, self._e0, self._running0, self._rack_kw, fl.lost_rack, fl.lost_col
-            )
-            if len(y_col):
-                x = extra if extra is not None else (np.zeros(0, int),) * 2 + (np.zeros(0),)
-                fl = solve_batch(
-                    self.pb,
-                    p_idx,
-                    (
-                        np.concatenate([x[0], y_node]).astype(np.int64),
-                        np.concatenate([x[1], y_col]).astype(np.int64),
-                        np.concatenate([x[2], y_kw]),
-                    ),
+            shifts.append(
+                duty_shift(
+                    self.cb, self._e0, self._running0, self._rack_kw, fl.lost_rack, fl.lost_col
                 )
+            )
+        fed = self._fed_running
+        r_dead, k_dead = np.nonzero(~fl.live[self.cb.feed[fed]])
+        if len(r_dead):
+            shifts.append(electric_shift(self.cb, self._e0, self._running0, fed[r_dead], k_dead))
+        if any(len(s[1]) for s in shifts):
+            x = extra if extra is not None else (np.zeros(0, int),) * 2 + (np.zeros(0),)
+            parts = [x, *shifts]
+            fl = solve_batch(
+                self.pb,
+                p_idx,
+                (
+                    np.concatenate([s[0] for s in parts]).astype(np.int64),
+                    np.concatenate([s[1] for s in parts]).astype(np.int64),
+                    np.concatenate([s[2] for s in parts]),
+                ),
+            )
         stats = batch_stats(fl, k_n, self._rack_kw)
         stats["_lost"] = (fl.lost_rack, fl.lost_col)
         return stats, fl.live
@@ -185,7 +196,7 @@ class FastSweep:
         lost_pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         rows, cols = [c_at[c_at >= 0]], [col[c_at >= 0]]
         # cooling units that stop shift their electric draw onto their peers' feeds
-        # (columns that also fail power elements keep the base draw: approximation)
+        # (for power contingencies `_power_stats` does this for units whose feed dies)
         pure = ~has_p[col] & (c_at >= 0)
         x_node, x_col, x_kw = electric_shift(cb, self._e0, self._running0, c_at[pure], col[pure])
         nz = np.abs(x_kw) > 1e-12
