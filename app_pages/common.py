@@ -204,3 +204,13 @@ def _snapshot(key: str, failed: tuple[str, ...], _twin: Twin, _res) -> bytes:
 def snapshot(twin: Twin, key: str, res) -> bytes:
     """A PNG of the site (rendered off-screen in the worker process)."""
     return _snapshot(key, tuple(sorted(st.session_state.get("failed", []))), twin, res)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _ride(key: str, failed: tuple[str, ...], _twin: Twin):
+    return S.ride_through(_twin, frozenset(failed))
+
+
+def ride_through(twin: Twin, key: str, failed):
+    """Ride-through of this layout after `failed` (None when not available)."""
+    return _ride(key, tuple(sorted(failed)), twin)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from app_pages import common
@@ -86,16 +85,39 @@ if failed:
     st.subheader("What changed")
     ch = S.changes(base, res)
     st.dataframe(ch, height=260)
-    curves = S.ride_through(twin, frozenset(failed))
-    if curves is not None and len(curves):
-        st.subheader("Ride-through")
-        data = curves.reset_index() if not isinstance(curves.index, pd.RangeIndex) else curves
-        tcol = data.columns[0]
-        long = data.melt(id_vars=[tcol], var_name="series", value_name="value")
-        st.altair_chart(
-            alt.Chart(long).mark_line().encode(x=tcol, y="value", color="series"),
-            width="stretch",
-        )
+    if S.capabilities(base).ride_through:
+        st.subheader("Ride-through: temperatures after the failure")
+        try:
+            rt = common.ride_through(twin, key, failed)
+        except Exception as exc:  # a scenario the transient model cannot take: say so
+            st.warning(f"No ride-through for this scenario: {exc}")
+            rt = None
+        if rt is not None:
+            first = rt.first_limit_s
+            st.metric(
+                "First rack limit reached after",
+                "never (within the simulated time)"
+                if first == float("inf")
+                else f"{first / 60:,.1f} min",
+            )
+            curves = S.ride_through_curves(rt)
+            st.altair_chart(
+                alt.Chart(curves)
+                .mark_line()
+                .encode(
+                    x=alt.X("time_min:Q", title="minutes after the failure"),
+                    y=alt.Y("t_c:Q", title="°C", scale=alt.Scale(zero=False)),
+                    color=alt.Color("series:N", title=None),
+                    tooltip=["series", alt.Tooltip("t_c:Q", format=".1f")],
+                )
+                .properties(height=320),
+                width="stretch",
+            )
+            if rt.power is not None and len(rt.power):
+                st.write("**UPS ride-through** (battery autonomy vs generator start)")
+                st.dataframe(rt.power, height=220)
+    else:
+        st.info("Ride-through curves appear once twin.scenarios provides them.")
 
 st.subheader("N-1 ranking")
 if not S.capabilities(base).n1:

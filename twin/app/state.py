@@ -38,6 +38,7 @@ RUN = getattr(_solve, "run", None)
 SCENARIOS = _try("twin.scenarios")
 METRICS = _try("twin.metrics")
 ECONOMICS = _try("twin.metrics.economics")
+TRANSIENT = _try("twin.scenarios.transient")
 
 
 @dataclass
@@ -54,9 +55,7 @@ def capabilities(results: Results | None = None) -> Capabilities:
     """Which parts of twin this app can use right now."""
     cooling = bool(results is not None and "pue" in results.kpis)
     n1 = SCENARIOS is not None and hasattr(SCENARIOS, "n1")
-    ride = SCENARIOS is not None and any(
-        hasattr(SCENARIOS, n) for n in ("ride_through", "ridethrough")
-    )
+    ride = TRANSIENT is not None and hasattr(TRANSIENT, "cooling_ride_through")
     notes = []
     if RUN is None:
         notes.append("no solver installed: showing design loads and topology only")
@@ -378,17 +377,24 @@ def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
     return d[d["change"].abs() > 1e-6].head(limit)
 
 
-def ride_through(twin: Twin, failed: frozenset[str]) -> pd.DataFrame | None:
-    """Temperature (or battery) vs time after the failure, when twin.scenarios has it."""
-    if SCENARIOS is None:
+def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
+    """Temperatures vs time after the failure (twin.scenarios.transient), or None if absent.
+
+    Returns the scenario package's RideThrough (timeseries long: time_s,
+    component, quantity, t_c; racks with time_to_limit_s; power per UPS).
+    """
+    fn = getattr(TRANSIENT, "cooling_ride_through", None) if TRANSIENT is not None else None
+    if fn is None or not failed:
         return None
-    fn = getattr(SCENARIOS, "ride_through", None) or getattr(SCENARIOS, "ridethrough", None)
-    if fn is None:
-        return None
-    try:
-        out = fn(twin, Scenario.fail(*sorted(failed)))
-    except Exception:
-        return None
-    if isinstance(out, pd.DataFrame):
-        return out
-    return getattr(out, "curves", None) if hasattr(out, "curves") else None
+    return fn(twin, Scenario.fail(*sorted(failed)))
+
+
+def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
+    """The hottest `max_series` curves of a ride-through, in minutes, for plotting."""
+    ts = rt.timeseries
+    ts = ts.assign(series=ts["component"].astype(str) + " " + ts["quantity"].astype(str))
+    rise = ts.groupby("series")["t_c"].agg(lambda v: v.max() - v.iloc[0])
+    keep = rise.sort_values(ascending=False).index[:max_series]
+    out = ts[ts["series"].isin(keep)].copy()
+    out["time_min"] = out["time_s"] / 60.0
+    return out[["time_min", "series", "t_c"]]
