@@ -191,3 +191,36 @@ def test_dashboard_screenshot(page, app_url):
     no_exception(page)
     assert metric(page, "IT load").endswith("MW")
     page.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
+
+
+def test_sessions_are_isolated_and_ten_at_once(chromium, app_url):
+    """Ten sessions load together without errors; a failure in one is not seen by another."""
+    contexts = [chromium.new_context(viewport={"width": 1200, "height": 900}) for _ in range(10)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p in pages:
+            p.set_default_timeout(120_000)
+            p.goto(f"{app_url}/dashboard")
+        for p in pages:
+            p.get_by_role("heading", name="Dashboard").first.wait_for()
+            p.locator('[data-testid="stMetric"]').first.wait_for()
+        values = {metric(p, "IT load") for p in pages}
+        for p in pages:
+            no_exception(p)
+        assert len(values) == 1, values
+        # session 0 fails two UPS; session 1 must still be in the normal state
+        a, b = pages[0], pages[1]
+        open_page(a, app_url, "failures", "Failures")
+        box = a.locator('[data-testid="stMultiSelect"]').first
+        for cid in ("H1-UPS-A2", "H1-UPS-B2"):
+            box.locator("input").fill(cid)
+            a.keyboard.press("Enter")
+        a.keyboard.press("Escape")
+        a.get_by_role("button", name="Fail selected").click()
+        a.get_by_text("Failed: H1-UPS-A2, H1-UPS-B2").wait_for()
+        open_page(b, app_url, "failures", "Failures")
+        b.get_by_text("Failed: nothing (normal state)").wait_for()
+        no_exception(b)
+    finally:
+        for c in contexts:
+            c.close()
