@@ -211,6 +211,7 @@ def solve_air(
     hall_extra_kw: np.ndarray,
     crah_running: np.ndarray,
     t_coil_c: np.ndarray,
+    coil_water_frac: np.ndarray | None = None,
 ) -> AirResult:
     """Rack temperatures and CRAH/CRAC duty for given air heat (rack air share, hall losses).
 
@@ -222,6 +223,9 @@ def solve_air(
     its supply temperature, and so does a unit fed warmer water than its
     loop's setpoint: with the coil effectiveness fixed at the design point,
     ``T_sup = max(T_set, T_w + (T_set - T_w,design) Q / Q_cap)``.
+    `coil_water_frac` (per unit, None: 1): share of the water a coil draws that its
+    loop's pumps can deliver; a water-starved coil's capacity scales with its water
+    flow (water-side limited, the water rise grows as 1 / fraction) [est].
     """
     nh = len(model.hall_ids)
     crahs = twin.crahs
@@ -229,6 +233,10 @@ def solve_air(
     run = crah_running.astype(bool)
     v_ref = crahs["airflow_m3_s"].to_numpy(float) if len(crahs) else np.zeros(0)
     cap = crahs["capacity_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
+    if coil_water_frac is not None:
+        cap_coil = cap * np.clip(np.asarray(coil_water_frac, float), 0.0, 1.0)
+    else:
+        cap_coil = cap
     t_set = crahs["t_supply_c"].to_numpy(float) if len(crahs) else np.zeros(0)
     fan_ref = crahs["fan_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
     is_crac = (crahs["type"] == "crac").to_numpy() if len(crahs) else np.zeros(0, bool)
@@ -252,7 +260,7 @@ def solve_air(
     t_evap = t_set - CRAC_EVAP_BELOW_SUPPLY_K
     t_w = np.where(is_crac, t_evap, t_coil_c)
     span = np.maximum(t_set - np.where(is_crac, t_evap, t_w_design), MIN_COIL_SPAN_K)
-    t_sup_u = np.maximum(t_set, t_w + span * safe_div(q_unit, cap))
+    t_sup_u = np.maximum(t_set, t_w + span * safe_div(q_unit, cap_coil))
     w = np.where(run, np.maximum(speed * v_ref, 1e-9), 0.0)
     t_sup_h = np.where(
         cooled, safe_div(np.bincount(hall_of, w * t_sup_u, nh), np.bincount(hall_of, w, nh)), np.nan
@@ -333,7 +341,7 @@ def solve_air(
         },
         index=crahs.index,
     )
-    viol = _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim)
+    viol = _violations(twin, res_rack, res_crah, res_hall, cap_coil, cooled, q_hall, lim)
     return AirResult(
         res_rack=res_rack,
         res_crah=res_crah,

@@ -13,6 +13,17 @@ Heat paths (every kW the site draws ends up outdoors):
   network flow, affinity laws, never below `MIN_PUMP_SPEED`), chiller compressors into the condenser, fans of
   towers, dry coolers and CRAC condensers outdoors.
 
+Pumps move the water (REFERENCE 3): the pipe networks are solved at full speed
+with the pumps still running (`twin.solve.hydraulics`, pump curves, a stopped
+pump closed by its check valve). A loop with modelled pumps but none running
+has no flow: its CRAHs and CDUs lose their water and stop (their halls and TCS
+loops go uncooled), and heat put straight into it (UPS, pumps) is unremoved.
+A facility/chilled loop whose pumps at full speed move less than its units
+draw shares the flow it has in proportion to their draw: the CDUs' facility
+flow is capped (TCS supply rises if that is short), the coils' capacity
+scales with their water. A TCS loop with its own pumps that move less than the
+racks' design flow runs at that fraction (rack coolant rise grows).
+
 Cooling electric power goes back onto the power chain at each unit's `feed`
 (`extra_loads_kw`); units without a feed draw off the modelled chain and are
 added to facility power directly. A unit whose feed is dead stops. The loop
@@ -35,12 +46,13 @@ from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
 from twin.solve.power import solve_power
-from twin.solve.results import Results, violations_frame
+from twin.solve.results import Results, violation, violations_frame
 from twin.solve.weather import ambient
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 TOL_K = 1e-4
 """Loop supply temperatures must agree between passes to this, K."""
+CP_KJ = CP_WATER_J_KGK / 1000.0
 MIN_PUMP_SPEED = 0.3
 """Lowest variable-speed-drive speed of a loop pump, fraction of full [est]."""
 UNIT_KINDS = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
@@ -56,6 +68,10 @@ class CoupledModel:
     pump_own: np.ndarray  # sink loop code of the pump's own loop (n_loops if not a sink loop)
     pipe_own: np.ndarray  # same for pipes
     loop_vsd: np.ndarray  # sink loops whose pumps follow heat (facility/chilled)
+    pumped: np.ndarray  # sink loops with modelled pumps (their flow comes from the network)
+    tcs_of_cdu: np.ndarray  # TCS loop code (twin.solve.liquid order) per CDU
+    pump_tcs: np.ndarray  # TCS loop code per pump (n_tcs if not a TCS loop)
+    tcs_pumped: np.ndarray  # TCS loops with modelled pumps
     feeds: dict[str, pd.Series]  # kind -> feed id per unit (None = off chain)
     feed_pos: dict[str, np.ndarray]  # kind -> power node position of the feed (-1 none)
     warm: dict
@@ -111,6 +127,15 @@ def build_coupled_model(twin) -> CoupledModel:
         return t["loop"].map(loop_pos).fillna(nl).to_numpy(np.int64)
 
     kinds = twin.loops["kind"].reindex(pm.loop_ids).to_numpy() if nl else np.zeros(0, object)
+    pump_own = own(twin.pumps)
+    lm = liquid_model(twin)
+    nt = len(lm.loop_ids)
+    tcs_pos = pd.Series(np.arange(nt), index=lm.loop_ids)
+    pump_tcs = (
+        twin.pumps["loop"].map(tcs_pos).fillna(nt).to_numpy(np.int64)
+        if len(twin.pumps)
+        else np.zeros(0, np.int64)
+    )
     pos = pd.Series(np.arange(len(twin.power_nodes)), index=twin.power_nodes.index)
     feed_pos = {k: f.map(pos).fillna(-1).to_numpy(np.int64) for k, f in feeds.items()}
     return CoupledModel(
@@ -120,9 +145,13 @@ def build_coupled_model(twin) -> CoupledModel:
         crah_loop=crah_loop,
         cdu_loop=cdu_loop,
         pump_loop=pump_loop,
-        pump_own=own(twin.pumps),
+        pump_own=pump_own,
         pipe_own=own(twin.pipes),
         loop_vsd=np.isin(kinds, ["facility", "chilled"]),
+        pumped=np.bincount(pump_own, minlength=nl + 1)[:nl] > 0,
+        tcs_of_cdu=lm.cdu_loop,
+        pump_tcs=pump_tcs,
+        tcs_pumped=np.bincount(pump_tcs, minlength=nt + 1)[:nt] > 0,
         feeds=feeds,
         warm={},
     )
@@ -200,15 +229,61 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
 
     set_c = pd.Series(t_loop, index=pm.loop_ids)
     t_coil = twin.crahs["loop"].map(set_c).to_numpy(float) if len(twin.crahs) else np.zeros(0)
-    air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil)
     lm = liquid_model(twin)
     t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
-    liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws)
+    # the pipe networks at full speed with the pumps that run: what each loop can move
     hyd = solve_hydraulics(twin, running["pumps"])
+    pump_q = hyd.res_pump["flow_m3_s"].to_numpy(float)
+    full = np.bincount(cm.pump_own, pump_q, nl + 1)[:nl]
+    dry = cm.pumped & (full <= 0)  # no pump running: no flow
+    nt = len(lm.loop_ids)
+    tcs_full = np.bincount(cm.pump_tcs, pump_q, nt + 1)[:nt]
+    tcs_design = np.bincount(
+        lm.rack_loop[lm.rack_loop >= 0], lm.rack_c_kw_k[lm.rack_loop >= 0], nt
+    ) / (CP_KJ * RHO_WATER_KG_M3)
+    tcs_frac = np.where(cm.tcs_pumped, np.clip(safe_div(tcs_full, tcs_design), 0.0, 1.0), 1.0)
+    tcs_frac = np.where(cm.tcs_pumped & (tcs_design <= 0), 1.0, tcs_frac)
+    # units whose water does not move stop (flow switch): CRAH coils, CDUs on either side
+    dry_x = np.r_[dry, False]
+    running = dict(running)
+    running["crahs"] = running["crahs"] & ~dry_x[cm.crah_loop]
+    running["cdus"] = (
+        running["cdus"]
+        & ~dry_x[cm.cdu_loop]
+        & ~(np.r_[tcs_frac, 1.0] <= 0)[np.where(cm.tcs_of_cdu >= 0, cm.tcs_of_cdu, nt)]
+    )
+    air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil)
+    liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws, tcs_flow_frac=tcs_frac)
+    # loops whose pumps move less than their units draw: share the flow there is
+    c_full = full * CP_KJ * RHO_WATER_KG_M3  # kW/K
+    coil_c = safe_div(air.coil_kw, np.r_[pm.loop_dt_k, 1.0][cm.crah_loop])
+    cdu_c = liq.res_cdu["facility_flow_m3_s"].to_numpy(float) * CP_KJ * RHO_WATER_KG_M3
+    draw = _bin(cm.crah_loop, coil_c, nl) + _bin(cm.cdu_loop, cdu_c, nl)
+    water_frac = np.where(cm.pumped & ~dry, np.minimum(1.0, safe_div(c_full, draw)), 1.0)
+    water_frac = np.where(draw > 0, water_frac, 1.0)
+    if (water_frac < 1.0).any():
+        wf = np.r_[water_frac, 1.0]
+        air = solve_air(
+            twin,
+            am,
+            rack_air,
+            hall_extra,
+            running["crahs"],
+            t_coil,
+            coil_water_frac=wf[cm.crah_loop],
+        )
+        liq = solve_liquid(
+            twin,
+            lm,
+            rack_liq,
+            running["cdus"],
+            t_fws,
+            cc_max_kw_k=cdu_c * wf[cm.cdu_loop],
+            tcs_flow_frac=tcs_frac,
+        )
     # variable-speed pumps: loop flow follows its heat at the design rise
     q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
-    need = q_heat / (CP_WATER_J_KGK / 1000.0 * pm.loop_dt_k) / RHO_WATER_KG_M3
-    full = np.bincount(cm.pump_own, hyd.res_pump["flow_m3_s"].to_numpy(float), nl + 1)[:nl]
+    need = q_heat / (CP_KJ * pm.loop_dt_k) / RHO_WATER_KG_M3
     speed_loop = np.where(
         cm.loop_vsd & (full > 0), np.clip(safe_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0
     )
@@ -222,7 +297,20 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         + _bin(cm.cdu_loop, liq.facility_kw, nl)
         + _bin(cm.pump_loop, pump_kw, nl)
     )
-    plant = solve_plant(twin, pm, q_loop, t_db, t_wb, running)
+    # heat put into a loop whose water does not move never reaches the plant
+    q_dry = np.where(dry, q_loop, 0.0)
+    plant = solve_plant(twin, pm, q_loop - q_dry, t_db, t_wb, running)
+    pump_viol = [
+        violation(
+            pm.loop_ids[j],
+            "uncooled",
+            q_dry[j],
+            0.0,
+            "kW",
+            f"{q_dry[j]:.0f} kW into a loop with no pump running (no flow)",
+        )
+        for j in np.flatnonzero(q_dry > 1e-6)
+    ]
     electric = {
         "crahs": air.electric_kw,
         "cdus": liq.electric_kw,
@@ -256,6 +344,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "unremoved_kw": air.unremoved_kw
         + liq.unremoved_kw
         + plant.unremoved_kw
+        + float(q_dry.sum())
         + lost_pump
         + lost_coil
         + lost_cdu,
@@ -263,6 +352,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "t_db_c": t_db,
         "t_wb_c": t_wb,
         "t_loop": plant.t_supply_c,
+        "violations": pump_viol,
     }
 
 
@@ -300,7 +390,10 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
         }
     )
     out.violations = pres.violations
-    out.add({}, violations_frame(air.violations + liq.violations + plant.violations))
+    out.add(
+        {},
+        violations_frame(air.violations + liq.violations + plant.violations + th["violations"]),
+    )
 
     k = pres.kpis
     it = float(k["it_kw"])

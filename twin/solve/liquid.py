@@ -13,6 +13,14 @@ Per TCS loop (REFERENCE 3):
   CDU reaches ``T_sup = T_fws + Q/(eps C_min) - Q/C_tcs``; if that is below the
   setpoint, the facility valve throttles (flow found by bisection) and the
   setpoint holds; otherwise the TCS supply rises (a violation).
+
+Short pumps (the coupled solve finds them from the pipe networks):
+- `cc_max_kw_k` caps a CDU's facility flow (its facility loop's pumps move
+  less than the units draw): it is the valve's "full open", so the CDU holds
+  its setpoint only if that flow suffices, else the TCS supply rises;
+- `tcs_flow_frac` scales a TCS loop's flow (its own pumps move less than the
+  racks' design flow): the racks' coolant rise grows as 1 / fraction, and a
+  return above the design return (setpoint + design rise) is a violation.
 """
 
 from __future__ import annotations
@@ -131,18 +139,29 @@ class LiquidResult:
 
 
 def solve_liquid(
-    twin, model: LiquidModel, rack_liquid_kw: np.ndarray, running: np.ndarray, t_fws_c: np.ndarray
+    twin,
+    model: LiquidModel,
+    rack_liquid_kw: np.ndarray,
+    running: np.ndarray,
+    t_fws_c: np.ndarray,
+    cc_max_kw_k: np.ndarray | None = None,
+    tcs_flow_frac: np.ndarray | None = None,
 ) -> LiquidResult:
     """CDU duty, coolant temperatures and flows for given rack liquid heat.
 
     `t_fws_c`: facility water supply temperature at each CDU.
+    `cc_max_kw_k`: most facility flow each CDU can get, kW/K (None: its design flow).
+    `tcs_flow_frac`: flow of each TCS loop as a fraction of the racks' design flow
+    (None: 1); a loop at 0 moves no heat (its CDUs must be passed as not running).
     """
     nl = len(model.loop_ids)
     lp = model.cdu_loop
     run = running.astype(bool)
-    c_loop = np.bincount(
-        model.rack_loop[model.rack_loop >= 0], model.rack_c_kw_k[model.rack_loop >= 0], nl
-    )
+    frac = np.ones(nl) if tcs_flow_frac is None else np.asarray(tcs_flow_frac, float)
+    rl0 = model.rack_loop
+    rack_c = np.where(rl0 >= 0, model.rack_c_kw_k * np.r_[frac, 1.0][rl0], 0.0)
+    c_design = np.bincount(rl0[rl0 >= 0], model.rack_c_kw_k[rl0 >= 0], nl)
+    c_loop = np.bincount(rl0[rl0 >= 0], rack_c[rl0 >= 0], nl)
     cap_run = np.bincount(lp, model.cdu_cap * run, nl)
     share = np.where(run, safe_div(model.cdu_cap, cap_run[lp]), 0.0)
     ch = c_loop[lp] * share
@@ -158,6 +177,8 @@ def solve_liquid(
 
     ua = model.cdu_ua_d * ratio**UA_FLOW_EXPONENT
     cc_d = model.cdu_cc_d
+    if cc_max_kw_k is not None:
+        cc_d = np.minimum(cc_d, np.maximum(np.asarray(cc_max_kw_k, float), 0.0))
 
     def eps_for(cc):
         cmin, cmax = np.minimum(ch, cc), np.maximum(ch, cc)
@@ -192,8 +213,8 @@ def solve_liquid(
     rl = model.rack_loop
     has = rl >= 0
     ts = np.r_[t_loop_sup, np.nan][np.where(has, rl, nl)]
-    tr = np.where(has, ts + safe_div(rack_liquid_kw, model.rack_c_kw_k), np.nan)
-    flow = model.rack_c_kw_k / CP_KJ / RHO_WATER_KG_M3
+    tr = np.where(has, ts + safe_div(rack_liquid_kw, rack_c), np.nan)
+    flow = rack_c / CP_KJ / RHO_WATER_KG_M3
 
     cdus = twin.cdus
     res_cdu = pd.DataFrame(
@@ -214,13 +235,15 @@ def solve_liquid(
         },
         index=cdus.index,
     )
+    t_ret_loop = t_loop_sup + safe_div(q_loop, c_loop)
+    t_ret_design = model.loop_set_c + safe_div(q_loop, c_design)
     res_loop = pd.DataFrame(
         {
             "q_kw": q_loop,
             "capacity_kw": cap_run,
             "flow_m3_s": c_loop / CP_KJ / RHO_WATER_KG_M3,
             "t_supply_c": t_loop_sup,
-            "t_return_c": t_loop_sup + safe_div(q_loop, c_loop),
+            "t_return_c": t_ret_loop,
         },
         index=model.loop_ids,
     )
@@ -245,6 +268,18 @@ def solve_liquid(
                 t_set[i],
                 "C",
                 f"TCS supply {t_sup[i]:.1f} C above its {t_set[i]:.1f} C setpoint",
+            )
+        )
+    for j in np.flatnonzero(cooled & (frac < 1.0) & (t_ret_loop > t_ret_design + 1e-6)):
+        viol.append(
+            violation(
+                model.loop_ids[j],
+                "coolant_temperature",
+                t_ret_loop[j],
+                t_ret_design[j],
+                "C",
+                f"pumps move {100 * frac[j]:.0f} % of the racks' coolant flow: return "
+                f"{t_ret_loop[j]:.1f} C, {t_ret_design[j]:.1f} C at design flow",
             )
         )
     for j in np.flatnonzero(~cooled & (q_loop > 0)):

@@ -148,6 +148,13 @@ def _col(t: pd.DataFrame, name: str) -> np.ndarray:
     return t[name].to_numpy(float) if len(t) else np.zeros(0)
 
 
+def _cumsum_before(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Sum of the earlier entries of the same group, each group summed on its own (one
+    loop's units never enter another loop's staging, not even by rounding)."""
+    v = pd.Series(np.asarray(values, float))
+    return (v.groupby(np.asarray(group)).cumsum() - v).to_numpy(float)
+
+
 def solve_plant(
     twin,
     model: PlantModel,
@@ -170,12 +177,18 @@ def solve_plant(
     dc_cap = _col(dc, "capacity_kw") * run_dc
     ct_cap = _col(ct, "capacity_kw") * run_ct
     fc_cap = np.bincount(model.dc_loop, dc_cap, n) + np.bincount(model.ct_loop, ct_cap * ct_fc, n)
-    fc_app = np.bincount(model.dc_loop, dc_cap * (t_db_c + _col(dc, "approach_k")), n)
+    # float: bincount of an empty table (no dry coolers) is int64 and would refuse +=
+    fc_app = np.bincount(model.dc_loop, dc_cap * (t_db_c + _col(dc, "approach_k")), n).astype(float)
     fc_app += np.bincount(model.ct_loop, ct_cap * ct_fc * (t_wb_c + _col(ct, "approach_k")), n)
     t_fc = np.where(fc_cap > 0, safe_div(fc_app, fc_cap), np.inf)
     frac = np.clip(safe_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
     frac = np.where(np.isfinite(t_fc), frac, 0.0)
     ch_cap_ref = _col(ch, "capacity_kw")
+    # a water-cooled chiller rejects its heat through the towers of its condenser loop:
+    # with none of them running it cannot run (high head pressure trips it)
+    water = model.ch_cond >= 0
+    cond_cap = np.bincount(model.ct_loop, ct_cap, n)
+    run_ch = np.asarray(run_ch, bool) & (~water | (cond_cap[np.maximum(model.ch_cond, 0)] > 0))
     has_ch = np.bincount(model.ch_loop, run_ch.astype(float), n) > 0
     q_fc = np.minimum(loop_q_kw * frac, fc_cap)
     # no chiller: free cooling takes everything (the loop then runs warm: violation below)
@@ -184,16 +197,16 @@ def solve_plant(
 
     # chillers: condenser entering temperature and available capacity
     cond_app = np.bincount(model.ct_loop, ct_cap * _col(ct, "approach_k"), n)
-    cond_cap = np.bincount(model.ct_loop, ct_cap, n)
     tower_app = np.where(cond_cap > 0, safe_div(cond_app, cond_cap), np.nan)
-    water = model.ch_cond >= 0
     t_cond = np.where(
         water, t_wb_c + tower_app[np.maximum(model.ch_cond, 0)], t_db_c + AIR_COOLED_APPROACH_K
     )
 
     def available(t_lvg_loop):
         x, y = curve_inputs(t_lvg_loop[model.ch_loop] if len(ch) else np.zeros(0), t_cond)
-        return ch_cap_ref * biquadratic(CAPFT, x, y) * run_ch, x, y
+        # where, not a product: a stopped unit's inputs may be NaN (no condenser water), and
+        # NaN * 0 would poison the staging sums of every loop after it
+        return np.where(run_ch, ch_cap_ref * biquadratic(CAPFT, x, y), 0.0), x, y
 
     # chillers short at the setpoint: the loop warms until their capacity meets the load
     cap_set = np.bincount(model.ch_loop, available(t_set)[0], n)
@@ -210,10 +223,8 @@ def solve_plant(
     cap_av, t_chw, t_cnd = available(t_lvg)
     # staging: in loop order, a chiller runs if the ones before it cannot cover the load
     o = model.ch_order
-    cum = np.cumsum(cap_av[o])
     lo = model.ch_loop[o]
-    start = np.r_[0.0, cum][np.searchsorted(lo, lo)]  # cumulative before the loop's first unit
-    before = cum - cap_av[o] - start
+    before = _cumsum_before(cap_av[o], lo)
     on = np.zeros(len(ch), bool)
     on[o] = (before < q_ch_loop[lo] - 1e-9) & (cap_av[o] > 0)
     on_cap = np.bincount(model.ch_loop, cap_av * on, n)
