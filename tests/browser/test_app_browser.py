@@ -37,6 +37,7 @@ def wait_idle(page, timeout_s: float = 90) -> None:
 
 
 def no_exception(page) -> None:
+    assert page.get_by_text("Page not found").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]'
     ).first.inner_text()
@@ -95,19 +96,19 @@ def metric(page, label: str) -> str:
 
 def test_every_page_loads(page, app_url):
     for path, title in [
-        ("site", "Site (3D)"),
+        ("", "Site (3D)"),
         ("editor", "Layout editor"),
         ("failures", "Failures"),
         ("dashboard", "Dashboard"),
     ]:
         secs = open_page(page, app_url, path, title)
         no_exception(page)
-        print(f"{path}: {secs:.1f} s")
+        print(f"{path or 'site'}: {secs:.1f} s")
 
 
 def test_3d_canvas_draws_and_turns(page, app_url):
     t0 = time.time()
-    open_page(page, app_url, "site", "Site (3D)")
+    open_page(page, app_url, "", "Site (3D)")
     canvas, before, _ = drawn_canvas(page)
     print(f"first 3D view {time.time() - t0:.1f} s")
     IMG.mkdir(parents=True, exist_ok=True)
