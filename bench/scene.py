@@ -53,25 +53,26 @@ def offline(it_mw: float = 1000.0) -> dict:
     res, t_solve = _t(S.solve, twin)
     col = "t_inlet_c" if "t_inlet_c" in S.rack_table(twin, res) else "power_kw"
     values = S.rack_table(twin, res)[col]
-    scene, t_scene = _t(build_scene, twin, values, col)
-    row_scene, t_row = _t(build_scene, twin, values, col, lod="row")
+    scene, t_scene = _t(build_scene, twin, values, col)  # lod="auto": rows on a campus
+    rack_scene, t_rack = _t(build_scene, twin, values, col, lod="rack")
     html, t_html = _t(export_html_local, scene)
-    row_html, t_row_html = _t(export_html_local, row_scene)
+    rack_html, t_rack_html = _t(export_html_local, rack_scene)
     mb = len(html.encode()) / 1e6
     out = {
         "racks": len(twin.racks),
-        "boxes": scene.n_boxes,
+        "boxes_auto_lod": scene.n_boxes,
+        "boxes_every_rack": rack_scene.n_boxes,
         "generate_s": t_gen,
         "validate_s": t_val,
         "twin_s": t_twin,
         "solve_s": t_solve,
         "scene_s": t_scene,
-        "scene_row_lod_s": t_row,
+        "scene_every_rack_s": t_rack,
         "export_s": t_html,
-        "export_row_lod_s": t_row_html,
+        "export_every_rack_s": t_rack_html,
         "payload_mb": mb,
         "payload_gzip_mb": len(gzip.compress(html.encode(), 6)) / 1e6,
-        "payload_row_lod_mb": len(row_html.encode()) / 1e6,
+        "payload_every_rack_mb": len(rack_html.encode()) / 1e6,
     }
     return out
 
