@@ -32,7 +32,7 @@ with right:
     )
     query = st.text_input("Search component id", key="site_search", placeholder="e.g. UPS, R01-03")
     hits = S.search(twin, query, limit=200)
-    picked = st.selectbox("Component", hits, index=0 if hits else None, key="site_pick")
+    picked = st.selectbox("Component", hits, index=0 if hits and query else None, key="site_pick")
 with left:
     common.show_scene(twin, key, res, column, failed, lod=lod)
 
