@@ -1,7 +1,7 @@
 """Peak memory and stage times on the generated 1 GW campus (target: peak <= 1.5 GB).
 
 Each stage set runs in a fresh subprocess so its peak resident set size
-(`resource.getrusage(RUSAGE_SELF).ru_maxrss`, the OS high-water mark that
+(VmHWM from /proc/self/status, else `getrusage(RUSAGE_SELF).ru_maxrss`: the OS high-water mark that
 includes numpy/pandas buffers tracemalloc cannot see) belongs to it alone:
 
 1. generate: build the campus document and write it as YAML;
@@ -29,7 +29,18 @@ IT_MW = 1000.0
 
 
 def _rss_mb() -> float:
-    """Peak RSS of this process so far, MB (ru_maxrss is KiB on Linux)."""
+    """Peak RSS of this process so far, MB.
+
+    Linux's VmHWM belongs to this process image; ru_maxrss is carried over from
+    the parent across fork/exec, so after other benches it reports their peak.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
