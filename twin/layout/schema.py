@@ -28,6 +28,19 @@ from pydantic import (
 
 FORMAT_VERSION = 1
 
+POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
+COOLING_KINDS = (
+    "loops",
+    "crahs",
+    "cdus",
+    "pumps",
+    "pipes",
+    "chillers",
+    "cooling_towers",
+    "dry_coolers",
+)
+"""The component lists under `power:` and `cooling:`, in feed order."""
+
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Pos = Annotated[float, Field(gt=0)]
 NonNeg = Annotated[float, Field(ge=0)]
