@@ -161,20 +161,20 @@ class FastSweep:
         r_dead, k_dead = np.nonzero(~fl.live[self.cb.feed[fed]])
         if len(r_dead):
             shifts.append(electric_shift(self.cb, self._e0, self._running0, fed[r_dead], k_dead))
-        if any(len(s[1]) for s in shifts):
-            x = extra if extra is not None else (np.zeros(0, int),) * 2 + (np.zeros(0),)
-            parts = [x, *shifts]
-            fl = solve_batch(
-                self.pb,
-                p_idx,
-                (
-                    np.concatenate([s[0] for s in parts]).astype(np.int64),
-                    np.concatenate([s[1] for s in parts]).astype(np.int64),
-                    np.concatenate([s[2] for s in parts]),
-                ),
-            )
         stats = batch_stats(fl, k_n, self._rack_kw)
-        stats["_lost"] = (fl.lost_rack, fl.lost_col)
+        stats["_lost"] = (fl.lost_rack, fl.lost_col)  # liveness: extra loads don't change it
+        hit = np.unique(np.concatenate([s[1] for s in shifts])) if shifts else []
+        if len(hit):  # one coupling round, only for the contingencies that shift load
+            x = extra if extra is not None else (np.zeros(0, int),) * 2 + (np.zeros(0),)
+            sub = np.full(k_n, -1)
+            sub[hit] = np.arange(len(hit))
+            node = np.concatenate([s[0] for s in (x, *shifts)]).astype(np.int64)
+            col = sub[np.concatenate([s[1] for s in (x, *shifts)]).astype(np.int64)]
+            kw = np.concatenate([s[2] for s in (x, *shifts)])
+            keep = col >= 0
+            fl2 = solve_batch(self.pb, [p_idx[j] for j in hit], (node[keep], col[keep], kw[keep]))
+            for key, value in batch_stats(fl2, len(hit), self._rack_kw).items():
+                stats[key][hit] = value
         return stats, fl.live
 
     def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
