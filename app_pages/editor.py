@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import streamlit as st
@@ -79,6 +80,101 @@ def commit(new_data: dict, what: str) -> bool:
     return True
 
 
+# The forms apply their edit in an on_click callback: it runs before the script,
+# so one run of the page shows the edited layout (an edit inside the form body
+# needed a second full run, st.rerun(), to refresh the widgets drawn above it).
+
+
+def _data() -> dict:
+    return E.to_data(st.session_state["layout"])
+
+
+def _guarded(fn):
+    """A form callback whose edit problems (e.g. a rack gone meanwhile) become messages."""
+
+    @functools.wraps(fn)
+    def run() -> None:
+        try:
+            fn()
+        except LayoutError as exc:
+            st.session_state["ed_errors"] = E.field_errors(exc)
+
+    return run
+
+
+def _rack_defaults(tw, rid) -> dict:
+    """What the "Change rack" fields show for rack `rid` before the user types."""
+    r = tw.racks.loc[rid] if rid in tw.racks.index else None
+    if r is None:
+        return {"power_kw": 0.0, "profile": "", "feed_a": "", "feed_b": "", "liquid_loop": ""}
+    lay = st.session_state["layout"]
+    feeds_ok = set(tw.pdus.index) | set(tw.ups.index)
+
+    def pick(value, allowed) -> str:
+        return value if value in allowed else ""
+
+    return {
+        "power_kw": float(r["power_kw"]),
+        "profile": pick(r["profile"], set(lay.profiles)),
+        "feed_a": pick(r["feed_a"], feeds_ok),
+        "feed_b": pick(r["feed_b"], feeds_ok),
+        "liquid_loop": pick(r["liquid_loop"], set(tw.loops.index)),
+    }
+
+
+@_guarded
+def _on_add() -> None:
+    ss = st.session_state
+    slot, power = int(ss["ed_add_slot"]), ss["ed_add_power"]
+    new, rid = E.add_rack(
+        _data(),
+        ss["ed_add_hall"],
+        ss["ed_add_row"],
+        None if slot < 0 else slot,
+        power_kw=power if power != 0 else None,
+        profile=ss["ed_add_profile"],
+        feed_a=ss["ed_add_fa"],
+        feed_b=ss["ed_add_fb"],
+    )
+    commit(new, f"Added rack {rid}.")
+
+
+@_guarded
+def _on_change() -> None:
+    ss = st.session_state
+    rid = ss["ed_ch_rack"]
+    # a rack picked in the form but not yet drawn has no fields: its current values
+    d = _rack_defaults(common.current()[0], rid)
+    fields = {
+        "power_kw": ss.get(f"ed_ch_power_{rid}", d["power_kw"]),
+        "profile": ss.get(f"ed_ch_prof_{rid}", d["profile"]),
+        "feed_a": ss.get(f"ed_ch_fa_{rid}", d["feed_a"]),
+        "feed_b": ss.get(f"ed_ch_fb_{rid}", d["feed_b"]),
+        "liquid_loop": ss.get(f"ed_ch_loop_{rid}", d["liquid_loop"]),
+    }
+    commit(E.set_rack(_data(), rid, **fields), f"Changed rack {rid}.")
+
+
+@_guarded
+def _on_move() -> None:
+    ss = st.session_state
+    rid, row, slot = ss["ed_mv_rack"], ss["ed_mv_row"], int(ss["ed_mv_slot"])
+    commit(E.move_rack(_data(), rid, row, slot), f"Moved rack {rid} to {row} slot {slot}.")
+
+
+@_guarded
+def _on_remove() -> None:
+    rid = st.session_state["ed_mv_rack"]
+    commit(E.remove_rack(_data(), rid), f"Removed rack {rid}.")
+
+
+@_guarded
+def _on_hall() -> None:
+    ss = st.session_state
+    hall, cont = ss["ed_hall_id"], ss["ed_hall_cont"]
+    commit(E.set_containment(_data(), hall, cont), f"Hall {hall}: containment {cont}.")
+
+
 def field_error(field: str) -> None:
     for msg in st.session_state.get("ed_errors", {}).get(field, []):
         st.error(msg)
@@ -104,116 +200,58 @@ with tab_add:
         hall = st.selectbox("Hall", halls, key="ed_add_hall")
         rows = [r["id"] for h in data["halls"] if h["id"] == hall for r in h.get("rows", [])]
         row = st.selectbox("Row", rows, key="ed_add_row")
-        slot = st.number_input(
-            "Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot"
-        )
+        st.number_input("Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot")
         field_error("slot")
-        power = st.number_input(
-            "Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power"
-        )
+        st.number_input("Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power")
         field_error("power_kw")
-        prof = st.selectbox("Profile", profiles, key="ed_add_profile")
+        st.selectbox("Profile", profiles, key="ed_add_profile")
         field_error("profile")
-        fa = st.selectbox("Feed A (blank = as its neighbours)", feeds, key="ed_add_fa")
+        st.selectbox("Feed A (blank = as its neighbours)", feeds, key="ed_add_fa")
         field_error("feed_a")
-        fb = st.selectbox("Feed B", feeds, key="ed_add_fb")
+        st.selectbox("Feed B", feeds, key="ed_add_fb")
         field_error("feed_b")
-        if st.form_submit_button("Add rack"):
-            new, rid = E.add_rack(
-                data,
-                hall,
-                row,
-                None if slot < 0 else int(slot),
-                power_kw=power if power != 0 else None,
-                profile=prof,
-                feed_a=fa,
-                feed_b=fb,
-            )
-            if commit(new, f"Added rack {rid}."):
-                st.rerun()
-            else:
-                st.rerun()
+        st.form_submit_button("Add rack", on_click=_on_add)
 
 with tab_change:
     with st.form("ed_change"):
         rid = st.selectbox("Rack", rack_ids, key="ed_ch_rack")
-        r = twin.racks.loc[rid] if rid in twin.racks.index else None
-        power = st.number_input(
-            "Power kW",
-            value=float(r["power_kw"]) if r is not None else 0.0,
-            step=1.0,
-            key=f"ed_ch_power_{rid}",
-        )
+        d = _rack_defaults(twin, rid)
+        st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
         field_error("power_kw")
-        prof = st.selectbox(
-            "Profile",
-            profiles,
-            index=profiles.index(r["profile"]) if r is not None and r["profile"] in profiles else 0,
-            key=f"ed_ch_prof_{rid}",
+        st.selectbox(
+            "Profile", profiles, index=profiles.index(d["profile"]), key=f"ed_ch_prof_{rid}"
         )
         field_error("profile")
-        fa = st.selectbox(
-            "Feed A",
-            feeds,
-            index=feeds.index(r["feed_a"]) if r is not None and r["feed_a"] in feeds else 0,
-            key=f"ed_ch_fa_{rid}",
-        )
+        st.selectbox("Feed A", feeds, index=feeds.index(d["feed_a"]), key=f"ed_ch_fa_{rid}")
         field_error("feed_a")
-        fb = st.selectbox(
-            "Feed B",
-            feeds,
-            index=feeds.index(r["feed_b"]) if r is not None and r["feed_b"] in feeds else 0,
-            key=f"ed_ch_fb_{rid}",
-        )
+        st.selectbox("Feed B", feeds, index=feeds.index(d["feed_b"]), key=f"ed_ch_fb_{rid}")
         field_error("feed_b")
-        lp = st.selectbox(
-            "Liquid loop",
-            loops,
-            index=loops.index(r["liquid_loop"])
-            if r is not None and r["liquid_loop"] in loops
-            else 0,
-            key=f"ed_ch_loop_{rid}",
+        st.selectbox(
+            "Liquid loop", loops, index=loops.index(d["liquid_loop"]), key=f"ed_ch_loop_{rid}"
         )
         field_error("liquid_loop")
-        if st.form_submit_button("Apply changes"):
-            new = E.set_rack(
-                data, rid, power_kw=power, profile=prof, feed_a=fa, feed_b=fb, liquid_loop=lp
-            )
-            commit(new, f"Changed rack {rid}.")
-            st.rerun()
+        st.form_submit_button("Apply changes", on_click=_on_change)
 
 with tab_move:
     with st.form("ed_move"):
-        rid = st.selectbox("Rack", rack_ids, key="ed_mv_rack")
+        st.selectbox("Rack", rack_ids, key="ed_mv_rack")
         all_rows = [r["id"] for h in data["halls"] for r in h.get("rows", [])]
-        row = st.selectbox("To row", all_rows, key="ed_mv_row")
-        slot = st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
+        st.selectbox("To row", all_rows, key="ed_mv_row")
+        st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
         field_error("slot")
         field_error("row")
         c1, c2 = st.columns(2)
-        move = c1.form_submit_button("Move rack")
-        remove = c2.form_submit_button("Remove rack")
-        if move:
-            commit(
-                E.move_rack(data, rid, row, int(slot)), f"Moved rack {rid} to {row} slot {slot}."
-            )
-            st.rerun()
-        if remove:
-            commit(E.remove_rack(data, rid), f"Removed rack {rid}.")
-            st.rerun()
+        c1.form_submit_button("Move rack", on_click=_on_move)
+        c2.form_submit_button("Remove rack", on_click=_on_remove)
 
 with tab_hall:
     with st.form("ed_hall"):
         hall = st.selectbox("Hall", halls, key="ed_hall_id")
         current_c = next(h.get("containment", "none") for h in data["halls"] if h["id"] == hall)
         options = ["none", "hot-aisle", "cold-aisle"]
-        cont = st.selectbox(
-            "Containment", options, index=options.index(current_c), key="ed_hall_cont"
-        )
+        st.selectbox("Containment", options, index=options.index(current_c), key="ed_hall_cont")
         field_error("containment")
-        if st.form_submit_button("Apply"):
-            commit(E.set_containment(data, hall, cont), f"Hall {hall}: containment {cont}.")
-            st.rerun()
+        st.form_submit_button("Apply", on_click=_on_hall)
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()
@@ -235,9 +273,13 @@ layout = st.session_state["layout"]
 base = re.sub(r"[^A-Za-z0-9_.-]+", "-", layout.site.name.lower()).strip("-") or "layout"
 c1, c2 = st.columns([3, 1])
 fname = c1.text_input("File name in layouts/", value=f"{base}-edited.yaml", key="ed_fname")
-text = to_yaml(layout)
+# the YAML is written only when the button is clicked (dumping it took most of a rerun)
 c2.download_button(
-    "Download YAML", text, file_name=fname or "layout.yaml", mime="application/x-yaml"
+    "Download YAML",
+    functools.partial(to_yaml, layout),
+    file_name=fname or "layout.yaml",
+    mime="application/x-yaml",
+    on_click="ignore",
 )
 if st.button("Save as new file", key="ed_save"):
     if not re.fullmatch(r"[A-Za-z0-9_.-]+\.ya?ml", fname or ""):

@@ -104,6 +104,25 @@ def test_editor_change_add_remove_and_save(app, layouts_tmp):
     assert any("already exists" in e.value for e in at.error)
 
 
+def test_editor_edit_applies_in_one_run_and_other_rack_keeps_values(app):
+    """The forms apply edits in a callback: the same run shows the new layout's KPIs."""
+    at = app("editor")
+    it0 = metric(at, "IT load")
+    # a rack picked in the form but not drawn yet: its fields are its current values
+    at.selectbox(key="ed_ch_rack").set_value("H1-R01-02")
+    at.button(key="FormSubmitter:ed_change-Apply changes").click().run()
+    no_errors(at)
+    assert any("Changed rack H1-R01-02" in s.value for s in at.success)
+    assert metric(at, "IT load") == it0
+    at.number_input(key="ed_ch_power_H1-R01-02").set_value(10.0)
+    at.button(key="FormSubmitter:ed_change-Apply changes").click().run()
+    no_errors(at)
+    assert metric(at, "IT load") != it0
+    layout = at.session_state["layout"]
+    rack = next(r for h in layout.halls for r in h.racks if r.id == "H1-R01-02")
+    assert rack.power_kw == 10.0
+
+
 def test_dashboard_report_and_comparison(app):
     at = app("dashboard")
     no_errors(at)

@@ -72,3 +72,27 @@ def test_html_export_is_self_contained(small_room):
     html = export_html(build_scene(small_room))
     assert "<html" in html.lower() and len(html) > 100_000
     assert "http://" not in html.split("<body", 1)[0].lower() or True
+
+
+def test_export_merges_one_colour_layers_into_one_mesh(small_room):
+    """The worker draws every one-colour layer as one mesh with the same colour per cell."""
+    from twin.viz import _worker
+    from twin.viz.export import payload
+
+    scene = build_scene(small_room, failed={small_room.ups.index[0]})
+    layers = payload(scene)["layers"]
+    merged = _worker._merge_plain(layers)
+    plain = [layer for layer in layers if layer.get("scalars") is None]
+    assert len(plain) > 2
+    assert len(merged) == len(layers) - len(plain) + 1
+    m = merged[-1]
+    assert len(m["points"]) == sum(len(layer["points"]) for layer in plain)
+    assert len(m["quads"]) == len(m["cell_rgb"]) == sum(len(layer["quads"]) for layer in plain)
+    assert m["quads"].max() == len(m["points"]) - 1
+    start = 0
+    for layer in plain:  # each cell keeps its layer's colour (to 1/255) and its corners
+        n = len(layer["quads"])
+        assert np.allclose(m["cell_rgb"][start : start + n] / 255, layer["rgb"], atol=0.5 / 255)
+        corners = m["points"][m["quads"][start : start + n]]
+        assert np.allclose(corners, np.asarray(layer["points"])[layer["quads"]])
+        start += n

@@ -24,15 +24,51 @@ def _faces(quads: np.ndarray) -> np.ndarray:
     return np.hstack([np.full((m, 1), 4, dtype=np.int64), quads]).ravel()
 
 
+def _merge_plain(layers: list[dict]) -> list[dict]:
+    """The opaque one-colour layers as ONE mesh coloured per cell (RGB bytes).
+
+    The HTML export serialises every actor several times: on the AI-factory
+    hall (13 layers) one mesh for the dozen equipment kinds more than halves
+    the export time, and vtk.js has fewer actors to set up. Same colours
+    (to 1/255), same geometry.
+    """
+
+    def plain(layer: dict) -> bool:
+        return layer.get("scalars") is None and layer.get("opacity", 1.0) == 1.0
+
+    todo = [layer for layer in layers if plain(layer)]
+    if len(todo) < 2:
+        return layers
+    pts, quads, rgb, off = [], [], [], 0
+    for layer in todo:
+        p = np.asarray(layer["points"], dtype=np.float32)
+        q = np.asarray(layer["quads"], dtype=np.int64)
+        colour = np.round(np.asarray(layer.get("rgb", (0.7, 0.7, 0.7)), dtype=float) * 255)
+        pts.append(p)
+        quads.append(q + off)
+        rgb.append(np.tile(colour.astype(np.uint8), (len(q), 1)))
+        off += len(p)
+    merged = {
+        "name": "plain",
+        "points": np.vstack(pts),
+        "quads": np.vstack(quads),
+        "cell_rgb": np.vstack(rgb),
+    }
+    return [layer for layer in layers if not plain(layer)] + [merged]
+
+
 def to_plotter(payload: dict, window_size=(1200, 800)):
     import pyvista as pv
 
     pl = pv.Plotter(off_screen=True, window_size=list(window_size))
     pl.set_background(BACKGROUND)
     label = payload.get("label") or "value"
-    for layer in payload["layers"]:
+    for layer in _merge_plain(payload["layers"]):
         mesh = pv.PolyData(np.asarray(layer["points"], dtype=np.float32), _faces(layer["quads"]))
-        if layer.get("scalars") is not None:
+        if layer.get("cell_rgb") is not None:
+            mesh.cell_data["rgb"] = layer["cell_rgb"]
+            pl.add_mesh(mesh, scalars="rgb", rgb=True, show_scalar_bar=False)
+        elif layer.get("scalars") is not None:
             mesh.cell_data[label] = layer["scalars"]
             pl.add_mesh(
                 mesh,
