@@ -54,9 +54,8 @@ def _pandapower_case_s(twin, base, n: int = 3) -> float | None:
 def _ls2g_case_s(twin, base) -> tuple[float, int] | None:
     """Per-case cost of pandapower's lightsim2grid contingency analysis on the same network.
 
-    lightsim2grid takes one slack, so every double-conversion UPS is bypassed (its
-    island fused into its input bus), closed bus-bus switches are fused and idle
-    sources dropped: same size, not the twin's physics. Only lightsim2grid's own
+    lightsim2grid takes one slack: `bench.power.single_island` (same size, not the
+    twin's physics). Only lightsim2grid's own
     compute + flows are timed: pandapower's post-processing fails on this network
     because every branch outage of a radial tree islands a subtree and lightsim2grid
     returns NaN for it (the twin answers those cases exactly).
@@ -65,28 +64,15 @@ def _ls2g_case_s(twin, base) -> tuple[float, int] | None:
         import numpy as np
         import pandapower as pp
         import pandapower.contingency.contingency as cc
-        import pandapower.topology as top
         from pandapower.contingency import run_contingency_ls2g
 
+        from bench.power import single_island
         from twin.interop.pandapower import to_pandapower
     except ImportError:
         return None
     if not getattr(cc, "lightsim2grid_installed", False):
         return None
-    net = to_pandapower(twin, results=base)
-    em = net["twin_element"]
-    dc = em[em["ups_grid"] >= 0]
-    net.ext_grid = net.ext_grid[net.ext_grid["name"].isin(em.index[em["kind"] == "utilities"])]
-    net.load.loc[dc["ups_load"].to_numpy(), "p_mw"] = 0.01 * dc["rating_kva"].to_numpy() / 1000
-    for b, t in zip(dc["bus"].to_numpy(), dc["terminal"].to_numpy(), strict=True):
-        pp.toolbox.fuse_buses(net, int(b), int(t))
-    sw = net.switch[(net.switch.et == "b") & net.switch.closed]
-    for b, e in zip(sw.bus.to_numpy(), sw.element.to_numpy(), strict=True):
-        if b != e and b in net.bus.index and e in net.bus.index:
-            pp.toolbox.fuse_buses(net, int(b), int(e))
-    pp.toolbox.drop_buses(net, top.unsupplied_buses(net))
-    pp.toolbox.create_continuous_bus_index(net)
-    net.line.loc[net.line.x_ohm_per_km <= 0, "x_ohm_per_km"] = 1e-6
+    net = single_island(to_pandapower(twin, results=base))
     net.line["max_loading_percent"] = net.trafo["max_loading_percent"] = 100.0
     net.bus["min_vm_pu"], net.bus["max_vm_pu"] = 0.9, 1.1
     with np.errstate(all="ignore"):

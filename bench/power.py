@@ -32,22 +32,34 @@ def _median(fn, n: int = 5) -> float:
     return statistics.median(_timed(fn)[0] for _ in range(n))
 
 
-def _single_island(net):
-    """A copy of the export with every double-conversion UPS bypassed (its ext_grid
-    replaced by a closed switch, its input load by its loss) and idle generators'
-    ext_grids dropped: one slack, same size,
-    so lightsim2grid can run it. For timing only; not the twin's physics."""
+def single_island(net):
+    """A copy of the export that lightsim2grid can take (one slack): every
+    double-conversion UPS bypassed (its island fused into its input bus, its input
+    load cut to its loss), closed bus-bus switches fused, idle sources and the buses
+    they leave unsupplied dropped, continuous bus index. Same size, not the twin's
+    physics: for timing peers only."""
     import copy
 
+    import numpy as np
     import pandapower as pp
+    import pandapower.topology as top
 
     one = copy.deepcopy(net)
     em = one["twin_element"]
     dc = em[em["ups_grid"] >= 0]
-    utilities = em.index[em["kind"] == "utilities"]
-    one.ext_grid = one.ext_grid[one.ext_grid["name"].isin(utilities)]  # idle generators too
-    pp.create_switches(one, dc["terminal"].to_numpy(), dc["bus"].to_numpy(), et="b", closed=True)
+    one.ext_grid = one.ext_grid[one.ext_grid["name"].isin(em.index[em["kind"] == "utilities"])]
     one.load.loc[dc["ups_load"].to_numpy(), "p_mw"] = 0.01 * dc["rating_kva"].to_numpy() / 1000
+    for b, t in zip(dc["bus"].to_numpy(), dc["terminal"].to_numpy(), strict=True):
+        pp.toolbox.fuse_buses(one, int(b), int(t))
+    sw = one.switch[(one.switch.et == "b") & one.switch.closed]
+    for b, e in zip(sw.bus.to_numpy(), sw.element.to_numpy(), strict=True):
+        if b != e and b in one.bus.index and e in one.bus.index:
+            pp.toolbox.fuse_buses(one, int(b), int(e))
+    pp.toolbox.drop_buses(one, top.unsupplied_buses(one))
+    pp.toolbox.create_continuous_bus_index(one)
+    one.line.loc[one.line.x_ohm_per_km <= 0, "x_ohm_per_km"] = 1e-6
+    with np.errstate(all="ignore"):
+        pp.runpp(one, lightsim2grid=False, init="flat")
     return one
 
 
@@ -99,7 +111,7 @@ def main(it_mw: float = 1000.0) -> dict:
     try:
         import lightsim2grid  # noqa: F401
 
-        one = _single_island(net)
+        one = single_island(net)
         ls = {**kw, "lightsim2grid": True}
         pp.runpp(one, **ls)
         t_ls = _median(lambda: pp.runpp(one, **ls), 3)
