@@ -7,29 +7,13 @@ under 15 MB. `python -m bench scene` (or `python -m bench.scene`).
 from __future__ import annotations
 
 import gzip
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from twin.app.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer
 
 
 def _t(fn, *args, **kw):
@@ -77,12 +61,6 @@ def offline(it_mw: float = 1000.0) -> dict:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _saturated(png: bytes) -> float:
     import io
 
@@ -113,47 +91,6 @@ def _first_view(page, url: str, timeout_s: float = 120.0) -> tuple[float, float]
     return t_frame, float("nan")
 
 
-class _App:
-    """`streamlit run` of the app on a free port, on one layout file."""
-
-    def __init__(self, layout: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, TWIN_LAYOUT=str(layout), TWIN_LAYOUT_DIR=str(layout.parent))
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "streamlit_app.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(self.port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ]
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        while time.perf_counter() - t0 < 60:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        self.start_s = time.perf_counter() - t0
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
 def browser(it_mw: float = 1000.0) -> dict:
     """First 3D view of the campus in headless Chromium, cold (new server) and warm (cached)."""
     if not Path(CHROMIUM).exists():
@@ -165,11 +102,11 @@ def browser(it_mw: float = 1000.0) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="twin-bench-"))
     path = tmp / "campus.yaml"
     path.write_text(to_yaml(campus(it_mw)))
-    app = _App(path)
+    app = AppServer(path)
     out: dict = {"server_start_s": app.start_s}
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name in ("cold", "warm", "warm2"):
                 ctx = b.new_context(viewport={"width": 1400, "height": 1000})
                 t_frame, t_view = _first_view(ctx.new_page(), app.url)
@@ -229,11 +166,11 @@ def hall_edit() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="twin-bench-"))
     path = tmp / "ai-factory-hall.yaml"
     shutil.copy(ROOT / "layouts" / "ai-factory-hall.yaml", path)
-    app = _App(path)
+    app = AppServer(path)
     out: dict = {}
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = b.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             _, out["editor_first_view_s"] = _first_view(page, f"{app.url}/editor")
