@@ -339,20 +339,8 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
     pe0 = entry(b.parent0[e_i], e_k)  # base-forest parent entry (ancestor-closed)
 
     # entry-level ancestor matrix of the base forest: A[a, e] = 1 if a is e or above it
-    rows, cols = [np.arange(ne)], [np.arange(ne)]
-    cur, src = pe0.copy(), np.arange(ne)
-    for _ in range(m.n_levels + 1):
-        okc = cur >= 0
-        if not okc.any():
-            break
-        cur, src = cur[okc], src[okc]
-        rows.append(cur)
-        cols.append(src)
-        cur = pe0[cur]
-    a_e = sp.csr_matrix(
-        (np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(ne, ne),
-    ).astype(complex)
+    rows, cols = _ancestor_pairs(pe0, np.ones(ne, dtype=bool), m.n_levels)
+    a_e = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ne, ne)).astype(complex)
 
     dx = np.zeros(ne, complex)
     pos = entry(dx_i, dx_k)
