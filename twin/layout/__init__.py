@@ -18,11 +18,11 @@ __all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save", "validat
 
 def load(path: str | Path) -> Layout:
     """Read and validate a layout file (YAML or JSON)."""
-    return validate_data(read_file(path), str(path))
+    return validate_data(read_file(path), str(path), copy=False)
 
 
 def loads(raw: bytes | str, name: str = "<upload>.yaml") -> Layout:
     """Validate layout text or bytes, e.g. an upload; `name` appears in error messages."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    return validate_data(parse_bytes(raw, name), name)
+    return validate_data(parse_bytes(raw, name), name, copy=False)

@@ -99,10 +99,11 @@ def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> None:
     where = {
         c.id: ("power", k, j) for k in POWER_KINDS for j, c in enumerate(getattr(layout.power, k))
     }
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+    try:  # a topological order exists iff there is no cycle; cheaper than find_cycle
+        order = list(nx.topological_sort(graph))
         cycle = None
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph)
     if cycle:
         ring = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
         # blame the link that runs backwards (e.g. a PDU feeding a UPS), else the first
@@ -111,13 +112,15 @@ def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> None:
         key = "upstream" if power[dst][1].upstream == src else "alternate"
         col.add((*where[dst], key), f"power chain has a cycle: {ring}")
         return
-    _check_voltages(layout, power, sources, graph, where, col)
+    _check_voltages(power, sources, order, where, col)
 
 
-def _check_voltages(layout, power, sources, graph, where, col) -> None:
-    """Each element's nominal voltage follows from its source and transformers; they must agree."""
+def _check_voltages(power, sources, order, where, col) -> None:
+    """Each element's nominal voltage follows from its source and transformers; they must agree.
+
+    `order`: the power graph's nodes in topological order (feeders first)."""
     v_kv: dict[str, float] = {}
-    for node in nx.topological_sort(graph):
+    for node in order:
         kind, comp = power[node]
         if node in sources:
             v_kv[node] = comp.voltage_kv
@@ -246,6 +249,9 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
     halls = {h.id for h in layout.halls}
     c = layout.cooling
     water = _of_kind(loops, "facility", "chilled")
+    tcs = _of_kind(loops, "tcs")  # once, not per unit: a campus has ~2,000 CDUs and ~4,000 loops
+    condenser = _of_kind(loops, "condenser")
+    heat_sink_loops = _of_kind(loops, "facility", "chilled", "condenser")
 
     def ref(path, value, table, what):
         if value is not None and value not in table:
@@ -260,7 +266,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
             )
         ref(("cooling", "crahs", j, "loop"), u.loop, water, "chilled/facility loop")
     for j, u in enumerate(c.cdus):
-        ref(("cooling", "cdus", j, "loop"), u.loop, _of_kind(loops, "tcs"), "tcs loop")
+        ref(("cooling", "cdus", j, "loop"), u.loop, tcs, "tcs loop")
         ref(("cooling", "cdus", j, "facility_loop"), u.facility_loop, water, "facility loop")
         ref(("cooling", "cdus", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
     for kind in ("pumps", "pipes"):
@@ -271,7 +277,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
         ref(
             ("cooling", "chillers", j, "condenser_loop"),
             u.condenser_loop,
-            _of_kind(loops, "condenser"),
+            condenser,
             "condenser loop",
         )
     for kind in ("cooling_towers", "dry_coolers"):
@@ -279,7 +285,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
             ref(
                 ("cooling", kind, j, "loop"),
                 u.loop,
-                _of_kind(loops, "facility", "chilled", "condenser"),
+                heat_sink_loops,
                 "loop",
             )
     sinks = {u.loop for u in (*c.chillers, *c.cooling_towers, *c.dry_coolers)}
