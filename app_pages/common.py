@@ -8,6 +8,7 @@ edits. No physics here: everything is a call into twin.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -115,29 +116,89 @@ def results(twin: Twin, key: str, failed=()):
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _scene_html(
+def _scene_payload(
     key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
-):
+) -> tuple[dict, bytes]:
     scene = viz.build_scene(
         _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
     )
-    html = viz.export_html(scene, key=f"{key}|{column}|{','.join(failed)}|{lod}")
-    return html, viz.legend_html(scene, sorted({k for k in viz.equipment(_twin)["kind"]}))
+    return viz.encode(scene, layout_key=key)
 
 
 def show_scene(
-    twin: Twin, key: str, res, column: str, failed=(), height: int = 620, lod: str = "auto"
+    twin: Twin,
+    key: str,
+    res,
+    column: str,
+    failed=(),
+    height: int = 620,
+    lod: str = "auto",
+    selected: str | None = None,
+    widget: str = "scene",
+    on_pick=None,
 ) -> None:
-    """The interactive 3D view (rotation and zoom run in the browser) with its legend."""
+    """The interactive 3D view: stays loaded in the browser, which rotates, zooms and picks.
+
+    `selected` is highlighted. A click on a rack or piece of equipment calls
+    `on_pick(id)` before the page reruns (widget key `widget`).
+    """
     table = S.rack_table(twin, res)
     values = pd.to_numeric(table[column], errors="coerce") if column in table else None
     affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
-    with st.spinner("Exporting the 3D scene..."):
-        html, legend = _scene_html(
-            key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected)
-        )
-    st.html(legend)
-    st.iframe(html, height=height)
+    header, blob = _scene_payload(
+        key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected)
+    )
+    viz.viewer(
+        header,
+        blob,
+        selected=selected,
+        height=height,
+        key=widget,
+        on_change=None if on_pick is None else functools.partial(_picked, widget, on_pick),
+    )
+
+
+def _picked(widget: str, on_pick) -> None:
+    """The viewer's click callback: hands the clicked id to the page."""
+    value = st.session_state.get(widget)
+    if isinstance(value, dict) and value.get("id"):
+        on_pick(value["id"])
+
+
+def show_details(twin: Twin, cid: str, res) -> None:
+    """Details of one component (or one row, as drawn on a campus): attributes, results,
+    upstream power path and cooling path."""
+    rows = twin.racks["row"]
+    if cid not in twin.component_ids() and (rows == cid).any():
+        members = twin.racks.index[rows.to_numpy() == cid]
+        st.subheader(f"Row {cid}: {len(members):,} racks")
+        st.caption("Drawn as one box on a campus; pick a rack to see its paths.")
+        st.dataframe(S.rack_table(twin, res).loc[members], height=220)
+        return
+    st.subheader(f"Details: {cid}")
+    try:
+        info = S.details(twin, cid, res)
+    except KeyError:
+        st.warning(f"No component with id {cid!r}.")
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        st.write(f"**Kind:** {info['kind']}")
+        attrs = pd.Series({k: str(v) for k, v in info["attributes"].items()}, name="value")
+        st.dataframe(attrs, height=300)
+    with c2:
+        if info.get("results"):
+            st.write("**Results**")
+            st.dataframe(pd.Series({k: str(v) for k, v in info["results"].items()}, name="value"))
+        for label, k in [
+            ("Power path, feed A", "power_path_a"),
+            ("Power path, feed B", "power_path_b"),
+            ("Cooling path", "cooling_path"),
+        ]:
+            if info.get(k):
+                st.write(f"**{label}:** " + " → ".join(info[k]))
+        if "feeds_racks" in info:
+            st.write(f"**Feeds racks:** {info['feeds_racks']}")
 
 
 def _pick_reference(wkey: str) -> None:

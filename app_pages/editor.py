@@ -265,7 +265,28 @@ c4.metric("Violations", k["violations"])
 if len(res.violations):
     st.dataframe(res.violations, height=200)
 column = st.selectbox("Colour racks by", S.colour_columns(S.rack_table(twin, res)), key="ed_colour")
-common.show_scene(twin, key, res, column, (), height=480)
+
+
+def _on_pick(cid: str) -> None:
+    """A rack clicked in 3D becomes the rack to change, move or remove."""
+    st.session_state["ed_picked"] = cid
+    if cid in common.current()[0].racks.index:
+        st.session_state["ed_ch_rack"] = cid
+        st.session_state["ed_mv_rack"] = cid
+        st.session_state["ed_message"] = f"Picked rack {cid}: edit it under Change rack or Move."
+
+
+common.show_scene(
+    twin,
+    key,
+    res,
+    column,
+    (),
+    height=480,
+    selected=st.session_state.get("ed_picked"),
+    widget="ed_scene",
+    on_pick=_on_pick,
+)
 
 # ---------------------------------------------------------------- save
 st.subheader("Save")

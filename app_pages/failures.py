@@ -79,7 +79,19 @@ with right:
     else:
         st.success("No violations.")
 with left:
-    common.show_scene(twin, key, res, column, failed, height=520)
+    common.show_scene(
+        twin,
+        key,
+        res,
+        column,
+        failed,
+        height=520,
+        selected=st.session_state.get("fail_selected"),
+        widget="fail_scene",
+        on_pick=lambda cid: st.session_state.update(fail_selected=cid),
+    )
+if st.session_state.get("fail_selected"):
+    common.show_details(twin, st.session_state["fail_selected"], res)
 
 if failed:
     st.subheader("What changed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,26 @@ st.caption(
     + (f" Failed: {', '.join(failed)}" if failed else "")
 )
 
+
+def select(cid: str | None) -> None:
+    """The selected component (details below, highlighted in 3D): the last one searched,
+    picked from the list, the table or the 3D view wins."""
+    st.session_state["site_selected"] = cid or None
+
+
+def _on_search() -> None:
+    hits = S.search(twin, st.session_state.get("site_search", ""), limit=1)
+    if st.session_state.get("site_search") and hits:
+        select(hits[0])
+
+
+def _on_table(index: pd.Index) -> None:
+    event = st.session_state.get("site_table")
+    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    if rows and rows[0] < len(index):
+        select(index[rows[0]])
+
+
 cols = S.colour_columns(table)
 left, right = st.columns([3, 1])
 with right:
@@ -30,11 +52,36 @@ with right:
         key="site_lod",
         help="auto: every rack up to 3,000 racks; above that one box per row (mean value)",
     )
-    query = st.text_input("Search component id", key="site_search", placeholder="e.g. UPS, R01-03")
+    query = st.text_input(
+        "Search component id",
+        key="site_search",
+        placeholder="e.g. UPS, R01-03",
+        on_change=_on_search,
+    )
     hits = S.search(twin, query, limit=200)
-    picked = st.selectbox("Component", hits, index=0 if hits and query else None, key="site_pick")
+    st.selectbox(
+        "Component",
+        hits,
+        index=0 if hits and query else None,
+        key="site_pick",
+        on_change=lambda: select(st.session_state.get("site_pick")),
+    )
+picked = st.session_state.get("site_selected")
 with left:
-    common.show_scene(twin, key, res, column, failed, lod=lod)
+    common.show_scene(
+        twin,
+        key,
+        res,
+        column,
+        failed,
+        lod=lod,
+        selected=picked,
+        widget="site_scene",
+        on_pick=select,
+    )
+    st.caption(
+        "Click a rack or piece of equipment to see its details and its power and cooling paths."
+    )
 
 st.subheader("Racks")
 show = [
@@ -53,41 +100,13 @@ show = [
     if c in table
 ]
 show = list(dict.fromkeys(show))
-event = st.dataframe(
+st.dataframe(
     table[show],
     height=260,
-    on_select="rerun",
+    on_select=functools.partial(_on_table, table.index),
     selection_mode="single-row",
     key="site_table",
 )
-rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
-if rows:
-    picked = table.index[rows[0]]
 
 if picked:
-    st.subheader(f"Details: {picked}")
-    try:
-        info = S.details(twin, picked, res)
-    except KeyError:
-        st.warning(f"No component with id {picked!r}.")
-    else:
-        c1, c2 = st.columns(2)
-        with c1:
-            st.write(f"**Kind:** {info['kind']}")
-            attrs = pd.Series({k: str(v) for k, v in info["attributes"].items()}, name="value")
-            st.dataframe(attrs, height=300)
-        with c2:
-            if info.get("results"):
-                st.write("**Results**")
-                st.dataframe(
-                    pd.Series({k: str(v) for k, v in info["results"].items()}, name="value")
-                )
-            for label, k in [
-                ("Power path, feed A", "power_path_a"),
-                ("Power path, feed B", "power_path_b"),
-                ("Cooling path", "cooling_path"),
-            ]:
-                if info.get(k):
-                    st.write(f"**{label}:** " + " → ".join(info[k]))
-            if "feeds_racks" in info:
-                st.write(f"**Feeds racks:** {info['feeds_racks']}")
+    common.show_details(twin, picked, res)

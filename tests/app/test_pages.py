@@ -24,7 +24,7 @@ def test_every_page_loads(app, page):
     at = app(page)
     no_errors(at)
     if page != "dashboard":
-        assert len(at.get("iframe")) == 1  # the 3D scene
+        assert len(at.get("component_instance")) == 1  # the 3D viewer
 
 
 def test_site_details_show_power_and_cooling_paths(app):
@@ -35,7 +35,7 @@ def test_site_details_show_power_and_cooling_paths(app):
     text = " ".join(m.value for m in at.markdown)
     assert "Power path, feed A" in text and "H1-UPS-A1" in text
     assert "Cooling path" in text and "H1-TCS1" in text
-    # colour by another column re-exports the scene
+    # colour by another column sends a new scene
     cols = at.selectbox(key="site_colour").options
     assert "power_kw" in cols
     at.selectbox(key="site_colour").set_value("power_kw").run()

@@ -1,4 +1,4 @@
-"""The app in a real browser: pages load, the 3D canvas draws and turns, failures, upload, save.
+"""The app in a real browser: pages load, the 3D canvas draws, turns and picks, failures, upload, save.
 
 Screenshots for the README are written to docs/img/ by this run.
 """
@@ -44,7 +44,7 @@ def no_exception(page) -> None:
 
 
 def canvas_frame(page, timeout_s: float = 60):
-    """The frame holding a visible vtk.js canvas."""
+    """The frame holding a visible vtk.js canvas (the viewer component's iframe)."""
     t0 = time.time()
     while time.time() - t0 < timeout_s:
         for f in page.frames:
@@ -126,6 +126,24 @@ def test_3d_canvas_draws_and_turns(page, app_url):
     no_exception(page)
 
 
+def test_click_on_a_rack_shows_its_details(page, app_url):
+    """A click (not a drag) in the 3D view selects the rack under the mouse."""
+    open_page(page, app_url, "", "Site (3D)")
+    canvas, before, _ = drawn_canvas(page)
+    frame = canvas_frame(page)
+    rack = "H1-R01-01"
+    x, y = frame.evaluate(f"twinViewer.screenOf({rack!r})")
+    canvas.click(position={"x": x, "y": y})
+    page.get_by_role("heading", name=f"Details: {rack}").wait_for()
+    wait_idle(page)
+    no_exception(page)
+    assert frame.evaluate("twinViewer.lastPick") == rack
+    page.get_by_text("Power path, feed A").first.wait_for()
+    page.get_by_text("Cooling path").first.wait_for()
+    after = pixels(canvas)  # the pick is highlighted in the view
+    assert float((np.abs(after - before).sum(axis=2) > 30).mean()) > 0.0005
+
+
 def test_failure_changes_kpis_and_colours(page, app_url):
     open_page(page, app_url, "failures", "Failures")
     _, before_img, _ = drawn_canvas(page)
@@ -145,7 +163,7 @@ def test_failure_changes_kpis_and_colours(page, app_url):
         page.wait_for_timeout(300)
     assert metric(page, "IT lost") != lost0
     t0 = time.time()
-    while True:  # the new scene replaces the old one
+    while True:  # the viewer draws the new scene in place
         _, after_img, _ = drawn_canvas(page)
         magenta = magenta_share(after_img)
         if magenta > max(3 * magenta0, 0.0001) or time.time() - t0 > 60:

@@ -1,7 +1,7 @@
-"""3D views of a site: merged-mesh scenes, HTML export, PNG renders.
+"""3D views of a site: merged-mesh scenes, the browser viewer, PNG renders.
 
 The only package that imports pyvista (in `twin.viz._worker`, lazily). Names
-are loaded on first use so the export worker process, which imports
+are loaded on first use so the render worker process, which imports
 `twin.viz._worker`, does not pay for pandas and the model.
 """
 
@@ -15,8 +15,9 @@ _NAMES = {
     "Scene": "twin.viz.scene",
     "build_scene": "twin.viz.scene",
     "equipment": "twin.viz.placement",
-    "legend_html": "twin.viz.legend",
-    "export_html": "twin.viz.export",
+    "encode": "twin.viz.payload",
+    "decode": "twin.viz.payload",
+    "viewer": "twin.viz.component",
     "render_png": "twin.viz.export",
     "render_png_bytes": "twin.viz.export",
 }

@@ -1,4 +1,4 @@
-"""What runs in the export worker process: plain arrays in, HTML or PNG out.
+"""What runs in the render worker process: plain arrays in, PNG out.
 
 Imports only numpy and pyvista (not pandas or the model), so the worker
 starts quickly; the scene arrives as a plain dict (`payload`).
@@ -7,7 +7,6 @@ starts quickly; the scene arrives as a plain dict (`payload`).
 from __future__ import annotations
 
 import io
-import logging
 import os
 
 import numpy as np
@@ -27,10 +26,8 @@ def _faces(quads: np.ndarray) -> np.ndarray:
 def _merge_plain(layers: list[dict]) -> list[dict]:
     """The opaque one-colour layers as ONE mesh coloured per cell (RGB bytes).
 
-    The HTML export serialises every actor several times: on the AI-factory
-    hall (13 layers) one mesh for the dozen equipment kinds more than halves
-    the export time, and vtk.js has fewer actors to set up. Same colours
-    (to 1/255), same geometry.
+    Fewer actors to set up and draw (the AI-factory hall has 13 layers). Same
+    colours (to 1/255), same geometry.
     """
 
     def plain(layer: dict) -> bool:
@@ -87,16 +84,6 @@ def to_plotter(payload: dict, window_size=(1200, 800)):
     return pl
 
 
-def export_html(payload: dict) -> str:
-    logging.getLogger("trame_vtk").setLevel(logging.CRITICAL)
-    logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
-    pl = to_plotter(payload)
-    try:
-        return pl.trame.export_html(None).getvalue()
-    finally:
-        pl.close()
-
-
 def render_png(payload: dict, window_size=(1400, 900)) -> bytes:
     from PIL import Image
 
@@ -111,11 +98,10 @@ def render_png(payload: dict, window_size=(1400, 900)) -> bytes:
 
 
 def warm() -> bool:
-    """Import pyvista/trame and export a tiny scene once, so the first real export is quick."""
+    """Import pyvista and render a tiny scene once, so the first real render is quick."""
     pts = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=np.float32)
-    export_html(
-        {"layers": [{"points": pts, "quads": np.array([[0, 1, 2, 3]]), "rgb": (0.5, 0.5, 0.5)}]}
-    )
+    layer = {"points": pts, "quads": np.array([[0, 1, 2, 3]]), "rgb": (0.5, 0.5, 0.5)}
+    render_png({"layers": [layer]}, (64, 64))
     return True
 
 
@@ -125,7 +111,7 @@ def warm() -> bool:
 # Protocol on stdin/stdout: 8-byte big-endian length + pickle of (fn_name, args),
 # answered with length + pickle of (ok, value_or_error_text).
 
-_FUNCS = {"export_html": export_html, "render_png": render_png, "warm": warm}
+_FUNCS = {"render_png": render_png, "warm": warm}
 
 
 def _read(stream) -> bytes | None:

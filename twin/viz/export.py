@@ -1,10 +1,8 @@
-"""Turn a `Scene` into pixels or a self-contained interactive HTML page.
+"""Turn a `Scene` into pixels: off-screen PNG renders for reports and the README.
 
-HTML export (`plotter.trame.export_html`, vtk.js inlined, works offline)
-fails inside Streamlit's script thread (`set_wakeup_fd only works in main
-thread`, ../shared/FRONTEND.md), so `export_html` runs it in one long-lived
-worker process (`twin.viz._worker`, which imports only numpy and pyvista).
-Exports are cached in a bounded LRU keyed by the scene's content hash.
+The pages' interactive view is the browser viewer (`twin.viz.component`), not this.
+`render_png_bytes` renders in one long-lived worker process (`twin.viz._worker`,
+which imports only numpy and pyvista) so VTK never runs in Streamlit's threads.
 """
 
 from __future__ import annotations
@@ -13,13 +11,10 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 from twin.viz import _worker
 from twin.viz.scene import Scene
-
-HTML_CACHE_ENTRIES = 16
 
 
 def payload(scene: Scene) -> dict:
@@ -47,20 +42,13 @@ def to_plotter(scene: Scene, window_size: tuple[int, int] = (1200, 800)):
     return _worker.to_plotter(payload(scene), window_size)
 
 
-def export_html_local(scene: Scene) -> str:
-    """Export in this process: only from a main thread (scripts, the bench, the worker)."""
-    return _worker.export_html(payload(scene))
-
-
 _lock = threading.Lock()  # one request at a time to the one worker
-_cache_lock = threading.Lock()
 _proc: subprocess.Popen | None = None
-_cache: OrderedDict[str, str] = OrderedDict()
 _warmed = False
 
 
 class WorkerError(RuntimeError):
-    """The export worker failed (its message says why)."""
+    """The render worker failed (its message says why)."""
 
 
 def _start() -> subprocess.Popen:
@@ -95,26 +83,8 @@ def _submit(name: str, *args):
             proc.kill()
             _proc = None
             if attempt:
-                raise WorkerError("the 3D export worker died")
+                raise WorkerError("the 3D render worker died")
     raise WorkerError("unreachable")
-
-
-def export_html(scene: Scene, key: str | None = None) -> str:
-    """Self-contained HTML of the scene (vtk.js inlined), exported in a worker process.
-
-    Thread-safe; identical scenes (same `key`, default the content hash) are exported once.
-    """
-    key = key or scene.digest()
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    html = _submit("export_html", payload(scene))
-    with _cache_lock:
-        _cache[key] = html
-        while len(_cache) > HTML_CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return html
 
 
 def render_png(scene: Scene, path: str | Path, window_size: tuple[int, int] = (1400, 900)) -> Path:
@@ -131,7 +101,7 @@ def render_png_bytes(scene: Scene, window_size: tuple[int, int] = (1400, 900)) -
 
 
 def warm() -> None:
-    """Start the worker now and let it import pyvista and trame, so the first 3D view is quicker."""
+    """Start the worker now and let it import pyvista, so the first PNG (report) is quicker."""
     global _warmed
     if _warmed:
         return
@@ -142,5 +112,5 @@ def warm() -> None:
 def _warm_quietly() -> None:
     try:
         _submit("warm")
-    except Exception:  # best effort only; a real export reports errors
+    except Exception:  # best effort only; a real render reports errors
         pass

@@ -55,6 +55,7 @@ class Layer:
     scalars: np.ndarray | None = None
     rgb: tuple[float, float, float] = (0.7, 0.7, 0.7)
     opacity: float = 1.0
+    ids: np.ndarray | None = None  # one component id per box (None: not selectable)
 
 
 @dataclass
@@ -76,6 +77,8 @@ class Scene:
             if layer.scalars is not None:
                 h.update(np.ascontiguousarray(layer.scalars).tobytes())
             h.update(repr((layer.rgb, layer.opacity)).encode())
+            if layer.ids is not None:
+                h.update("\0".join(map(str, layer.ids)).encode())
         return h.hexdigest()
 
 
@@ -99,7 +102,7 @@ def _rack_boxes(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _row_boxes(racks: pd.DataFrame, values: np.ndarray):
-    """One box per row spanning its racks, valued by the mean of its racks."""
+    """One box per row spanning its racks, valued by the mean of its racks; and the row ids."""
     x0 = racks["x_m"] - racks["width_m"] / 2
     x1 = racks["x_m"] + racks["width_m"] / 2
     y0 = racks["y_m"] - racks["depth_m"] / 2
@@ -119,7 +122,7 @@ def _row_boxes(racks: pd.DataFrame, values: np.ndarray):
         g["y1"] - g["y0"],
         g["h"],
     )
-    return pts, quads, g["v"].to_numpy()
+    return pts, quads, g["v"].to_numpy(), g.index.to_numpy(dtype=object)
 
 
 def build_scene(
@@ -169,15 +172,17 @@ def build_scene(
     ok = racks[~hit]
     if len(ok):
         if lod == "row":
-            pts, quads, rv = _row_boxes(ok, v[~hit])
+            pts, quads, rv, ids = _row_boxes(ok, v[~hit])
         else:
             pts, quads = _rack_boxes(ok)
-            rv = v[~hit]
-        scene.layers.append(Layer("racks", pts, quads, scalars=per_cell(rv).astype(np.float32)))
+            rv, ids = v[~hit], ok.index.to_numpy(dtype=object)
+        scalars = per_cell(rv).astype(np.float32)
+        scene.layers.append(Layer("racks", pts, quads, scalars=scalars, ids=ids))
         scene.n_boxes += len(quads) // 6
     if hit.any():
         pts, quads = _rack_boxes(racks[hit])
-        scene.layers.append(Layer("affected racks", pts, quads, rgb=AFFECTED_RGB))
+        ids = racks.index[hit].to_numpy(dtype=object)
+        scene.layers.append(Layer("affected racks", pts, quads, rgb=AFFECTED_RGB, ids=ids))
         scene.n_boxes += int(hit.sum())
 
     eq = equipment(twin, kinds)
@@ -185,14 +190,17 @@ def build_scene(
         down = eq.index.isin(list(failed))
         for kind, sub in eq[~down].groupby("kind", sort=False):
             pts, quads = boxes(sub["x_m"], sub["y_m"], 0.0, sub["w_m"], sub["d_m"], sub["h_m"])
-            scene.layers.append(Layer(kind, pts, quads, rgb=KIND_RGB.get(kind, (0.6, 0.6, 0.6))))
+            rgb = KIND_RGB.get(kind, (0.6, 0.6, 0.6))
+            ids = sub.index.to_numpy(dtype=object)
+            scene.layers.append(Layer(kind, pts, quads, rgb=rgb, ids=ids))
             scene.n_boxes += len(sub)
         if down.any():
             sub = eq[down]
             pts, quads = boxes(
                 sub["x_m"], sub["y_m"], 0.0, sub["w_m"] * 1.3, sub["d_m"] * 1.3, sub["h_m"] * 1.6
             )
-            scene.layers.append(Layer("failed", pts, quads, rgb=FAILED_RGB))
+            ids = sub.index.to_numpy(dtype=object)
+            scene.layers.append(Layer("failed", pts, quads, rgb=FAILED_RGB, ids=ids))
             scene.n_boxes += len(sub)
     return scene
 

@@ -1,0 +1,47 @@
+"""The 3D viewer as a Streamlit custom component: loaded once in the browser, fed new scenes.
+
+The front end is a small vtk.js bundle committed in `viewer/static/` (built from
+`viewer/src/viewer.js` with `npm install && npm run build` in `twin/viz/viewer`;
+nothing is built at run time). Each rerun sends the packed scene
+(`twin.viz.payload.encode`); the page in the browser redraws only when the scene's
+digest changes and keeps the camera while the layout stays the same. A click on a
+rack or piece of equipment returns `{"id": ..., "n": click count}`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+STATIC = Path(__file__).resolve().parent / "viewer" / "static"
+_declared = None
+
+
+def _component():
+    global _declared
+    if _declared is None:
+        import streamlit.components.v1 as components
+
+        _declared = components.declare_component("twin_viewer", path=str(STATIC))
+    return _declared
+
+
+def viewer(
+    header: dict,
+    blob: bytes,
+    *,
+    selected: str | None = None,
+    height: int = 620,
+    key: str | None = None,
+    on_change=None,
+) -> Any:
+    """Show the scene; returns the last click ({"id", "n"}) or None. `selected` is highlighted."""
+    return _component()(
+        header=header,
+        data=blob,
+        selected=selected,
+        height=height,
+        key=key,
+        default=None,
+        on_change=on_change,
+    )

@@ -1,0 +1,329 @@
+// twin's 3D viewer: a Streamlit component (API version 1) drawing the site with vtk.js.
+//
+// The page loads once and then receives new scenes as `streamlit:render` messages:
+// `header` (JSON: layout key, counts, component ids, legend) and `data` (one binary blob:
+// points float32, VTK quads uint32, cell owner int32, cell RGB uint8). The camera is kept
+// while the layout stays the same. A click (not a drag) on a rack or piece of equipment
+// sends its id back with `streamlit:setComponentValue`. Only WebGL (OpenGL) classes are
+// imported, to keep the bundle small.
+
+import '@kitware/vtk.js/Rendering/OpenGL/Camera.js';
+import '@kitware/vtk.js/Rendering/OpenGL/Renderer.js';
+import '@kitware/vtk.js/Rendering/OpenGL/Actor.js';
+import '@kitware/vtk.js/Rendering/OpenGL/Actor2D.js';
+import '@kitware/vtk.js/Rendering/OpenGL/PolyDataMapper.js';
+import '@kitware/vtk.js/Rendering/OpenGL/PolyDataMapper2D.js';
+import '@kitware/vtk.js/Rendering/OpenGL/PixelSpaceCallbackMapper.js';
+import '@kitware/vtk.js/Rendering/OpenGL/ScalarBarActor.js';
+import '@kitware/vtk.js/Rendering/OpenGL/Texture.js';
+import vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow.js';
+import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow.js';
+import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer.js';
+import vtkRenderWindowInteractor from '@kitware/vtk.js/Rendering/Core/RenderWindowInteractor.js';
+import vtkInteractorStyleTrackballCamera from '@kitware/vtk.js/Interaction/Style/InteractorStyleTrackballCamera.js';
+import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor.js';
+import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper.js';
+import vtkScalarBarActor from '@kitware/vtk.js/Rendering/Core/ScalarBarActor.js';
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction.js';
+import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData.js';
+import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray.js';
+import { FieldAssociations } from '@kitware/vtk.js/Common/DataModel/DataSet/Constants.js';
+
+const BACKGROUND = [0xf4 / 255, 0xf6 / 255, 0xf8 / 255];
+const HIGHLIGHT_RGB = [1.0, 0.83, 0.0]; // the selected item's beacon
+const CLICK_PX = 5; // a press that moves less than this is a click, not a drag
+const CLICK_MS = 600;
+
+// ------------------------------------------------------------------ Streamlit protocol
+function send(type, data) {
+  window.parent.postMessage({ isStreamlitMessage: true, apiVersion: 1, type, ...data }, '*');
+}
+const setValue = (value) => send('streamlit:setComponentValue', { value, dataType: 'json' });
+const setHeight = (height) => send('streamlit:setFrameHeight', { height });
+
+// ------------------------------------------------------------------ vtk.js set-up
+const root = document.getElementById('root');
+const view = document.createElement('div');
+view.id = 'view';
+root.appendChild(view);
+const legendEl = document.createElement('div');
+legendEl.id = 'legend';
+root.appendChild(legendEl);
+
+const renderWindow = vtkRenderWindow.newInstance();
+const renderer = vtkRenderer.newInstance({ background: BACKGROUND });
+renderWindow.addRenderer(renderer);
+const glWindow = vtkOpenGLRenderWindow.newInstance();
+glWindow.setContainer(view);
+renderWindow.addView(glWindow);
+const interactor = vtkRenderWindowInteractor.newInstance();
+interactor.setView(glWindow);
+interactor.initialize();
+interactor.bindEvents(view);
+interactor.setInteractorStyle(vtkInteractorStyleTrackballCamera.newInstance());
+
+const mesh = vtkPolyData.newInstance();
+const mapper = vtkMapper.newInstance({ scalarVisibility: true });
+mapper.setInputData(mesh);
+mapper.setScalarModeToUseCellData();
+mapper.setColorModeToDirectScalars();
+const actor = vtkActor.newInstance();
+actor.setMapper(mapper);
+actor.getProperty().setAmbient(0.25);
+actor.getProperty().setDiffuse(0.8);
+renderer.addActor(actor);
+
+// the selection: a wire box around the item and a beacon above it
+const wire = vtkPolyData.newInstance();
+const wireActor = vtkActor.newInstance({ pickable: false, visibility: false });
+wireActor.setMapper(vtkMapper.newInstance({ scalarVisibility: false }));
+wireActor.getMapper().setInputData(wire);
+wireActor.getProperty().setColor(0.05, 0.05, 0.05);
+wireActor.getProperty().setLineWidth(3);
+wireActor.getProperty().setLighting(false);
+renderer.addActor(wireActor);
+const beacon = vtkPolyData.newInstance();
+const beaconActor = vtkActor.newInstance({ pickable: false, visibility: false });
+beaconActor.setMapper(vtkMapper.newInstance({ scalarVisibility: false }));
+beaconActor.getMapper().setInputData(beacon);
+beaconActor.getProperty().setColor(...HIGHLIGHT_RGB);
+renderer.addActor(beaconActor);
+
+const lut = vtkColorTransferFunction.newInstance();
+const scalarBar = vtkScalarBarActor.newInstance();
+scalarBar.setScalarsToColors(lut);
+scalarBar.setDrawNanAnnotation(false);
+scalarBar.setDrawBelowRangeSwatch(false);
+scalarBar.setDrawAboveRangeSwatch(false);
+const textStyle = { fontColor: '#1f2328', fontStyle: 'normal', fontFamily: 'sans-serif' };
+scalarBar.setAxisTextStyle({ ...textStyle });
+scalarBar.setTickTextStyle({ ...textStyle });
+renderer.addActor2D(scalarBar);
+
+const selector = glWindow.getSelector();
+selector.setFieldAssociation(FieldAssociations.FIELD_ASSOCIATION_CELLS);
+
+// ------------------------------------------------------------------ state
+const state = {
+  digest: null, // of the scene on screen
+  layout: null, // layout key: a new layout resets the camera
+  ids: [],
+  owner: null, // Int32Array: cell -> index into ids (-1: not selectable)
+  points: null,
+  selected: null,
+  serverSelected: null,
+  clicks: 0,
+  height: 0,
+};
+
+function resize() {
+  const r = view.getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  glWindow.setSize(Math.max(1, Math.floor(r.width * dpr)), Math.max(1, Math.floor(r.height * dpr)));
+  renderWindow.render();
+}
+new ResizeObserver(resize).observe(view);
+
+function resetCamera() {
+  const cam = renderer.getActiveCamera();
+  cam.setFocalPoint(0, 0, 0);
+  cam.setPosition(1, -1, 0.9); // from the south-east, looking down: like pyvista's isometric view
+  cam.setViewUp(0, 0, 1);
+  renderer.resetCamera();
+  cam.zoom(1.1);
+  renderer.resetCameraClippingRange();
+}
+
+// ------------------------------------------------------------------ scene
+function unpack(header, bytes) {
+  // copy: the bytes may be a view at an unaligned offset of a larger buffer
+  const buf = bytes.slice().buffer;
+  const np = header.n_points;
+  const nc = header.n_cells;
+  let off = 0;
+  const take = (Type, n) => {
+    const a = new Type(buf, off, n);
+    off += n * Type.BYTES_PER_ELEMENT;
+    return a;
+  };
+  const points = take(Float32Array, 3 * np);
+  const polys = take(Uint32Array, 5 * nc);
+  const owner = take(Int32Array, nc);
+  const rgb = take(Uint8Array, 3 * nc);
+  return { points, polys, owner, rgb };
+}
+
+function showScene(header, bytes) {
+  const { points, polys, owner, rgb } = unpack(header, bytes);
+  mesh.getPoints().setData(points, 3);
+  mesh.getPolys().setData(polys);
+  const colours = vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: rgb });
+  mesh.getCellData().setScalars(colours);
+  mesh.modified();
+  state.ids = header.ids;
+  state.owner = owner;
+  state.points = points;
+  state.polys = polys;
+
+  const [lo, hi] = header.clim;
+  lut.removeAllPoints();
+  for (const [t, r, g, b] of header.stops) lut.addRGBPoint(lo + t * (hi - lo), r, g, b);
+  lut.setMappingRange(lo, hi);
+  scalarBar.setAxisLabel(header.label || 'value');
+  scalarBar.setVisibility(Boolean(header.has_scalars));
+  legendEl.innerHTML = header.legend
+    .map(
+      ([name, hex]) =>
+        `<span class="sw"><i style="background:${hex}"></i>${name.replace(/[<>&]/g, '')}</span>`,
+    )
+    .join('');
+
+  if (header.layout !== state.layout) {
+    state.layout = header.layout;
+    resetCamera();
+  } else {
+    renderer.resetCameraClippingRange();
+  }
+  state.digest = header.digest;
+}
+
+// ------------------------------------------------------------------ selection
+function boundsOf(index) {
+  const b = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
+  const { owner, polys, points } = state;
+  let found = false;
+  for (let c = 0; c < owner.length; c++) {
+    if (owner[c] !== index) continue;
+    found = true;
+    for (let k = 1; k < 5; k++) {
+      const p = 3 * polys[5 * c + k];
+      for (let j = 0; j < 3; j++) {
+        b[2 * j] = Math.min(b[2 * j], points[p + j]);
+        b[2 * j + 1] = Math.max(b[2 * j + 1], points[p + j]);
+      }
+    }
+  }
+  return found ? b : null;
+}
+
+function boxPoints(x0, x1, y0, y1, z0, z1) {
+  return Float32Array.from([
+    x0, y0, z0, x1, y0, z0, x1, y1, z0, x0, y1, z0,
+    x0, y0, z1, x1, y0, z1, x1, y1, z1, x0, y1, z1,
+  ]);
+}
+
+function highlight(id) {
+  state.selected = id;
+  const index = id == null ? -1 : state.ids.indexOf(id);
+  const b = index >= 0 ? boundsOf(index) : null;
+  if (!b) {
+    wireActor.setVisibility(false);
+    beaconActor.setVisibility(false);
+    return;
+  }
+  const pad = 0.15;
+  const [x0, x1, y0, y1, z0, z1] = b;
+  wire.getPoints().setData(boxPoints(x0 - pad, x1 + pad, y0 - pad, y1 + pad, z0, z1 + pad), 3);
+  const e = [0, 1, 1, 2, 2, 3, 3, 0, 4, 5, 5, 6, 6, 7, 7, 4, 0, 4, 1, 5, 2, 6, 3, 7];
+  const lines = new Uint32Array(36);
+  for (let i = 0; i < 12; i++) lines.set([2, e[2 * i], e[2 * i + 1]], 3 * i);
+  wire.getLines().setData(lines);
+  wire.modified();
+  // beacon: a slim yellow post above the item, seen from afar on a campus
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const h = Math.max(z1 - z0, 2);
+  const r = Math.max(Math.min(x1 - x0, y1 - y0) * 0.2, 0.15);
+  beacon.getPoints().setData(boxPoints(cx - r, cx + r, cy - r, cy + r, z1 + 0.3, z1 + 0.3 + 1.5 * h), 3);
+  const q = [[0, 3, 2, 1], [4, 5, 6, 7], [0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [3, 0, 4, 7]];
+  beacon.getPolys().setData(Uint32Array.from(q.flatMap((f) => [4, ...f])));
+  beacon.modified();
+  wireActor.setVisibility(true);
+  beaconActor.setVisibility(true);
+}
+
+// the display position (CSS pixels from the top left of the view) of an item's top centre
+function screenOf(id) {
+  const index = state.ids.indexOf(id);
+  const b = index >= 0 ? boundsOf(index) : null;
+  if (!b) return null;
+  const world = [(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, b[5]];
+  const [w, h] = glWindow.getSize();
+  const d = renderer.worldToNormalizedDisplay(...world, w / h);
+  const r = view.getBoundingClientRect();
+  return [d[0] * r.width, (1 - d[1]) * r.height];
+}
+
+async function pick(clientX, clientY) {
+  const r = view.getBoundingClientRect();
+  const [w, h] = glWindow.getSize();
+  const x = Math.round(((clientX - r.left) * w) / r.width);
+  const y = Math.round(h - ((clientY - r.top) * h) / r.height);
+  const data = await selector.getSourceDataAsync(renderer, x, y, x, y);
+  const sel = data ? data.generateSelection(x, y, x, y) : [];
+  if (!sel.length) return null;
+  const props = sel[0].getProperties();
+  if (props.prop !== actor || !state.owner) return null;
+  const index = state.owner[props.attributeID];
+  return index >= 0 ? state.ids[index] : null;
+}
+
+let press = null;
+view.addEventListener(
+  'pointerdown',
+  (ev) => {
+    press = ev.button === 0 ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
+  },
+  true,
+);
+window.addEventListener(
+  'pointerup',
+  async (ev) => {
+    const p = press;
+    press = null;
+    if (!p || performance.now() - p.t > CLICK_MS) return;
+    if (Math.hypot(ev.clientX - p.x, ev.clientY - p.y) > CLICK_PX) return;
+    const id = await pick(ev.clientX, ev.clientY);
+    window.twinViewer.lastPick = id;
+    if (id == null) return;
+    highlight(id);
+    renderWindow.render();
+    state.clicks += 1;
+    setValue({ id, n: state.clicks });
+  },
+  true,
+);
+
+// ------------------------------------------------------------------ messages
+window.addEventListener('message', (ev) => {
+  const msg = ev.data;
+  if (!msg || msg.type !== 'streamlit:render') return;
+  const { header, data, selected, height } = msg.args;
+  if (height && height !== state.height) {
+    state.height = height;
+    root.style.height = `${height}px`;
+    setHeight(height);
+  }
+  let changed = false;
+  if (header && data && header.digest !== state.digest) {
+    showScene(header, data);
+    changed = true;
+  }
+  const sel = selected ?? null;
+  if (changed || sel !== state.serverSelected) {
+    state.serverSelected = sel;
+    highlight(sel);
+    changed = true;
+  }
+  if (changed) {
+    renderWindow.render();
+    window.twinViewer.renders += 1;
+    window.twinViewer.digest = state.digest;
+  }
+});
+
+// for tests and benchmarks: what is on screen, where an item is
+window.twinViewer = { screenOf, renders: 0, digest: null, lastPick: undefined, state };
+
+send('streamlit:componentReady', {});
