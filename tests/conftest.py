@@ -13,6 +13,15 @@ LAYOUTS = ROOT / "layouts"
 REFERENCE_LAYOUTS = sorted(p.name for p in LAYOUTS.glob("*.yaml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _layout_cache_in_tmp(tmp_path_factory) -> None:
+    """Tests (and the CLI and app they start) cache big layouts in a tmp dir, not ~/.cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TWIN_CACHE_DIR", str(tmp_path_factory.mktemp("twin-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def layouts_dir() -> Path:
     return LAYOUTS

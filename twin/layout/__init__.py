@@ -2,14 +2,18 @@
 
 >>> from twin.layout import load
 >>> layout = load("layouts/small-room.yaml")     # raises LayoutError on bad input
+
+Big files (a campus) are validated once and then come from an on-disk cache keyed
+by their bytes: see `twin.layout.cache`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from twin.layout import cache
 from twin.layout.schema import FORMAT_VERSION, Layout
-from twin.layout.source import parse_bytes, read_file
+from twin.layout.source import parse_bytes, read_bytes
 from twin.layout.validate import validate_data
 from twin.layout.write import dump, save
 
@@ -18,11 +22,19 @@ __all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save", "validat
 
 def load(path: str | Path) -> Layout:
     """Read and validate a layout file (YAML or JSON)."""
-    return validate_data(read_file(path), str(path), copy=False)
+    return _validated(read_bytes(path), str(path))
 
 
 def loads(raw: bytes | str, name: str = "<upload>.yaml") -> Layout:
     """Validate layout text or bytes, e.g. an upload; `name` appears in error messages."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    return validate_data(parse_bytes(raw, name), name, copy=False)
+    return _validated(raw, name)
+
+
+def _validated(raw: bytes, name: str) -> Layout:
+    layout = cache.get(raw, name)
+    if layout is None:
+        layout = validate_data(parse_bytes(raw, name), name, copy=False)
+        cache.put(raw, layout)
+    return layout

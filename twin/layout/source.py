@@ -371,6 +371,11 @@ def _explain_syntax(exc: yaml.MarkedYAMLError, text: str, line: int | None, what
 
 def read_file(path: str | Path) -> Any:
     """Read a layout file (YAML or JSON) with size, encoding and syntax checks."""
+    return parse_bytes(read_bytes(path), str(path))
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A layout file's bytes, refusing missing, unreadable, directory and oversize files."""
     path = Path(path)
     name = str(path)
     try:
@@ -397,7 +402,7 @@ def read_file(path: str | Path) -> Any:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
-    return parse_bytes(raw, name)
+    return raw
 
 
 def parse_bytes(raw: bytes, file: str) -> Any:

@@ -1,0 +1,198 @@
+"""A bounded on-disk cache of validated layouts, so a big file is parsed and checked once.
+
+A 1 GW campus file (~2 MB, 7,600 racks) takes ~0.9 s to parse, validate and
+cross-check; from this cache it takes ~0.2 s (read, checksum, unmarshal, one
+pydantic pass). The key is the sha256 of the file's bytes plus a fingerprint of
+the code that decides what a valid layout is (the source of `twin.layout`'s
+parser, schema and checks, the pydantic and Python versions), so an edited file
+or an edited schema never hits a stale entry.
+
+What is stored is *plain data*: ``layout.model_dump()`` (dicts, lists, str,
+numbers, None), written with `marshal` behind a sha256 checksum. Reading an entry
+never runs code from the file, unlike pickle, whose loads can call any importable
+function; and the data goes through the pydantic schema again on the way back in,
+so even a tampered entry cannot smuggle in a value the schema refuses. It does skip
+the cross-checks, so entries are only read from a directory this user owns and
+nobody else can write to, from files this user owns, and only if the checksum
+matches: anything else (corrupt, truncated, foreign, stale, unreadable) is
+ignored, removed if it is ours, and rebuilt.
+
+Where: ``$TWIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/twin``, else ``~/.cache/twin``
+(a ``layouts/`` folder in it). ``TWIN_CACHE=0`` (or ``off``/``no``/``false``)
+turns it off. Only files of at least `MIN_BYTES` are cached: smaller ones load in
+milliseconds anyway. At most `MAX_ENTRIES` entries and `MAX_TOTAL_BYTES` are kept;
+the least recently used go first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pydantic
+
+from twin import __version__
+from twin.layout.schema import FORMAT_VERSION, Layout
+from twin.layout.source import MAX_FILE_BYTES
+
+MIN_BYTES = 256 * 1024
+"""Files smaller than this are not cached (the reference layouts are < 32 kB and load in ms)."""
+
+MAX_ENTRIES = 16
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+"""Bounds on the cache folder; a campus entry is ~2 MB."""
+
+_MAGIC = b"twin-layout-cache 1\n"
+_SUFFIX = ".layout"
+_CODE = ("__init__.py", "source.py", "schema.py", "validate.py", "crosscheck.py", "cache.py")
+"""The files whose code decides what a file validates to: part of every key."""
+
+
+def enabled() -> bool:
+    return os.environ.get("TWIN_CACHE", "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+def _wanted(raw: bytes) -> bool:
+    return enabled() and MIN_BYTES <= len(raw) <= MAX_FILE_BYTES
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("TWIN_CACHE_DIR")
+    if base:
+        return Path(base) / "layouts"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    root = Path(xdg) if xdg else Path.home() / ".cache"
+    return root / "twin" / "layouts"
+
+
+@functools.cache
+def _fingerprint() -> bytes:
+    """What besides the file's bytes decides the Layout it becomes."""
+    h = hashlib.sha256()
+    for part in (__version__, FORMAT_VERSION, pydantic.VERSION, sys.version, marshal.version):
+        h.update(f"{part}\0".encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        h.update((here / name).read_bytes())
+    return h.digest()
+
+
+def key(raw: bytes) -> str:
+    return hashlib.sha256(_fingerprint() + raw).hexdigest()
+
+
+def _own_dir(folder: Path, create: bool) -> bool:
+    """True if `folder` exists (or was made) and only this user can write to it."""
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return False
+    try:
+        st = folder.stat()
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):
+        return True  # Windows: per-user profile folders; no uid to compare
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def get(raw: bytes, file: str) -> Layout | None:
+    """The cached Layout for these file bytes (its `source` set to `file`), or None."""
+    if not _wanted(raw):
+        return None
+    folder = cache_dir()
+    if not _own_dir(folder, create=False):
+        return None
+    path = folder / (key(raw) + _SUFFIX)
+    try:
+        with path.open("rb") as fh:
+            if hasattr(os, "getuid") and os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None
+            blob = fh.read()
+    except OSError:
+        return None
+    layout = _decode(blob)
+    if layout is None:
+        _remove(path)  # corrupt or stale: rebuilt by the caller's put
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used
+    layout._source = file
+    return layout
+
+
+def _decode(blob: bytes) -> Layout | None:
+    head = len(_MAGIC) + 65  # magic, 64 hex digits, newline
+    if not blob.startswith(_MAGIC) or len(blob) < head:
+        return None
+    digest, payload = blob[len(_MAGIC) : head - 1], blob[head:]
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        return None  # truncated or corrupted: never unmarshal it
+    try:
+        data = marshal.loads(payload)
+        return Layout.model_validate(data)
+    except Exception:  # noqa: BLE001 - any failure means: not a usable entry
+        return None
+
+
+def put(raw: bytes, layout: Layout) -> None:
+    """Store `layout` (validated from `raw`); best effort, never raises."""
+    if not _wanted(raw):
+        return
+    try:
+        payload = marshal.dumps(layout.model_dump(by_alias=True, exclude_unset=True))
+    except ValueError:
+        return  # a value marshal cannot hold: just not cached
+    folder = cache_dir()
+    if not _own_dir(folder, create=True):
+        return
+    blob = _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, folder / (key(raw) + _SUFFIX))  # atomic: readers see old or new
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the most recently used entries within MAX_ENTRIES and MAX_TOTAL_BYTES."""
+    entries: list[tuple[float, int, Path]] = []
+    for path in folder.glob("[!.]*" + _SUFFIX):  # not another writer's temporary file
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        entries.append((st.st_mtime, st.st_size, path))
+    entries.sort(reverse=True)
+    total = 0
+    for n, (_, size, path) in enumerate(entries):
+        total += size
+        if n >= MAX_ENTRIES or total > MAX_TOTAL_BYTES:
+            _remove(path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def clear() -> None:
+    """Remove every entry (e.g. `twin` tests, or to reclaim the space)."""
+    folder = cache_dir()
+    if _own_dir(folder, create=False):
+        for path in folder.glob("*" + _SUFFIX):
+            _remove(path)
