@@ -13,10 +13,12 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
+	$(PY) -c 'from twin.scenarios.fast_power import warm; print(f"N-1 kernel compiled in {warm():.0f} s")'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -c 'from twin.scenarios.fast_power import warm; print(f"N-1 kernel compiled in {warm():.0f} s")'
 	touch $@ $(VENV)/.installed
 
 chromium:

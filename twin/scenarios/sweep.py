@@ -37,7 +37,7 @@ from twin.scenarios.fast_cooling import (
     solve_cooling_batch,
     unit_electric_kw,
 )
-from twin.scenarios.fast_power import OVERLOAD_PCT, batch_stats, power_base, solve_batch
+from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
 from twin.solve import Results, run
 
 POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
@@ -87,14 +87,6 @@ def contingencies(twin, kinds: Iterable[str] | None = None) -> list[str]:
     return [i for k in _kinds(kinds) for i in getattr(twin, k).index]
 
 
-def _demand_kw(twin, res: Results) -> np.ndarray:
-    """IT demand per rack in the solved scenario (load scaling applied), design power if absent."""
-    rr = res.tables.get("res_rack")
-    if rr is not None and "p_demand_kw" in rr:
-        return rr["p_demand_kw"].reindex(twin.racks.index).to_numpy(float)
-    return twin.racks["power_kw"].to_numpy(float)
-
-
 def rank(table: pd.DataFrame) -> pd.DataFrame:
     """Most severe first; `rank` column 1..n."""
     key = table[RANK_BY].fillna(-np.inf)
@@ -124,7 +116,7 @@ class FastSweep:
         self.t_in_max0 = (
             float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
         )
-        self._rack_kw = _demand_kw(twin, self.base)
+        self._rack_kw = demand_kw(twin, self.base)
         self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
         self._c_pos = dict(zip(self.cb.ids, range(len(self.cb.ids)), strict=True))
         self._known = set(twin.component_ids())
@@ -139,7 +131,7 @@ class FastSweep:
         self._fed_running = np.flatnonzero((cb.feed >= 0) & self._running0)
         self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
 
-    def _power_stats(self, p_idx: list[np.ndarray], extra=None) -> tuple[dict, np.ndarray]:
+    def _power_stats(self, p_idx: list[np.ndarray], extra=None):
         """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness.
 
         Racks that lose power stop heating: their groups' cooling units draw less
@@ -158,10 +150,10 @@ class FastSweep:
                 )
             )
         fed = self._fed_running
-        r_dead, k_dead = np.nonzero(~fl.live[self.cb.feed[fed]])
+        r_dead, k_dead = fl.dead_rows(self.cb.feed[fed])
         if len(r_dead):
             shifts.append(electric_shift(self.cb, self._e0, self._running0, fed[r_dead], k_dead))
-        stats = batch_stats(fl, k_n, self._rack_kw)
+        stats = fl.stats
         stats["_lost"] = (fl.lost_rack, fl.lost_col)  # liveness: extra loads don't change it
         hit = np.unique(np.concatenate([s[1] for s in shifts])) if shifts else []
         if len(hit):  # one coupling round, only for the contingencies that shift load
@@ -173,9 +165,9 @@ class FastSweep:
             kw = np.concatenate([s[2] for s in (x, *shifts)])
             keep = col >= 0
             fl2 = solve_batch(self.pb, [p_idx[j] for j in hit], (node[keep], col[keep], kw[keep]))
-            for key, value in batch_stats(fl2, len(hit), self._rack_kw).items():
+            for key, value in fl2.stats.items():
                 stats[key][hit] = value
-        return stats, fl.live
+        return stats, fl
 
     def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
         """One row per contingency (unranked), columns `SWEEP_COLUMNS`."""
@@ -206,13 +198,13 @@ class FastSweep:
             which = np.flatnonzero(has_p | has_x)
             remap = np.full(k_n, -1)
             remap[which] = np.arange(len(which))
-            sub, live = self._power_stats([p_idx[j] for j in which], (x_node, remap[x_col], x_kw))
+            sub, fl = self._power_stats([p_idx[j] for j in which], (x_node, remap[x_col], x_kw))
             lost_r, lost_k = sub.pop("_lost")
             lost_pairs = (lost_r, which[lost_k])
             for k, v in sub.items():
                 st[k][which] = v
             fed = cb.feed >= 0
-            r2, c2 = np.nonzero(~live[cb.feed[fed]])
+            r2, c2 = fl.dead_rows(cb.feed[fed])
             rows.append(np.flatnonzero(fed)[r2])
             cols.append(which[c2])
         r2, c2 = np.nonzero(np.repeat(self._cool_out0[:, None], k_n, axis=1))
@@ -312,7 +304,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     lost = ~rr["fed"].to_numpy(dtype=bool)
     v = res.violations
     risk = racks_at_risk(twin, v)
-    rack_kw = pd.Series(_demand_kw(twin, res), index=twin.racks.index)
+    rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
     t_in = res.kpis.get("t_inlet_max_c", np.nan)
     if (v["kind"] == "uncooled").any():
         t_in = np.inf  # a hall or loop with no running unit: no steady state
