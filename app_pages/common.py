@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -68,14 +69,38 @@ def set_layout(layout: Layout, name: str) -> None:
     """
     st.session_state["layout"] = layout
     st.session_state["layout_name"] = name
+    st.session_state["layout_key"] = _key(layout)
+    st.session_state["failed"] = []
+
+
+def _key(layout: Layout) -> str:
+    """The content key of `layout`, computed once per file version for an unedited file."""
     src = Path(layout.source)
     if src.is_file() and load_path(str(src)) is layout:
         stat = src.stat()
-        key = _file_key(str(src), stat.st_mtime, stat.st_size)
-    else:
-        key = S.layout_key(layout)
-    st.session_state["layout_key"] = key
-    st.session_state["failed"] = []
+        return _file_key(str(src), stat.st_mtime, stat.st_size)
+    return S.layout_key(layout)
+
+
+def warm_up() -> dict[str, float]:
+    """Load, build and solve the default layout into the caches every session shares.
+
+    Run by the server's warm-up thread (`twin.app.run`) before anyone connects, so the
+    first visitor finds the layout, its twin and its base results ready; a visitor who
+    comes while it still runs waits only for the rest (each cached function computes a
+    key once). Returns the seconds each step took; an error is left for the first
+    visitor's page to show as usual.
+    """
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    layout = load_path(DEFAULT)
+    key = _key(layout)
+    times["load"] = (t1 := time.perf_counter()) - t0
+    twin = _twin(key, layout)
+    times["twin"] = (t2 := time.perf_counter()) - t1
+    _results(key, (), twin)
+    times["solve"] = time.perf_counter() - t2
+    return times
 
 
 def init_session() -> None:

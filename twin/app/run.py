@@ -1,0 +1,62 @@
+"""`python -m twin.app.run [streamlit options]`: the app, warmed up at server start.
+
+The same as ``streamlit run streamlit_app.py [options]``, plus a background thread
+that loads, builds and solves the default layout ($TWIN_LAYOUT) into the app's
+shared caches (`app_pages.common.warm_up`) as soon as the server runtime exists.
+Streamlit runs the app script only when a browser connects, so a warm-up started
+from the script would start with the first visitor; started here, it overlaps the
+server's and the browser's start-up, and the first visitor finds the layout, its
+twin and its base results ready. The first page render never waits for the thread
+itself, only (through the caches' per-key locks) for a result it would have
+computed anyway.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_FOR_RUNTIME_S = 120.0
+
+
+def _warm() -> None:
+    try:
+        from streamlit.runtime import Runtime
+
+        t0 = time.perf_counter()
+        while not Runtime.exists():  # st.cache_data stores into the runtime's storage
+            if time.perf_counter() - t0 > WAIT_FOR_RUNTIME_S:
+                return
+            time.sleep(0.05)
+        from app_pages import common
+
+        times = common.warm_up()
+        steps = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
+        total = time.perf_counter() - t0
+        print(f"twin: warmed up {common.DEFAULT} ({steps}; {total:.1f} s)", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the first visitor's page shows the real error
+        print(f"twin: warm-up of the default layout failed: {exc}", file=sys.stderr)
+
+
+def start_warm_up() -> threading.Thread:
+    """Start the warm-up thread (a daemon: it never holds the server open)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # app_pages, as the script run will import it
+    thread = threading.Thread(target=_warm, name="twin-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.web import cli
+
+    start_warm_up()
+    args = ["run", str(ROOT / "streamlit_app.py"), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main(args, prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
