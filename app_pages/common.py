@@ -85,22 +85,29 @@ def _key(layout: Layout) -> str:
 def warm_up() -> dict[str, float]:
     """Load, build and solve the default layout into the caches every session shares.
 
-    Run by the server's warm-up thread (`twin.app.run`) before anyone connects, so the
+    Run by the server's warm-up thread (`twin.app.run`) as the server starts, so the
     first visitor finds the layout, its twin and its base results ready; a visitor who
     comes while it still runs waits only for the rest (each cached function computes a
-    key once). Returns the seconds each step took; an error is left for the first
-    visitor's page to show as usual.
+    key once). Only `st.cache_resource` functions here: they need no server runtime,
+    so this can overlap the server's own start; `warm_up_key` fills the cache_data
+    part once the runtime exists. Returns the seconds each step took; an error is left
+    for the first visitor's page to show as usual.
     """
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     layout = load_path(DEFAULT)
-    key = _key(layout)
     times["load"] = (t1 := time.perf_counter()) - t0
+    key = S.layout_key(layout)  # what _file_key will return for it
     twin = _twin(key, layout)
     times["twin"] = (t2 := time.perf_counter()) - t1
     _results(key, (), twin)
     times["solve"] = time.perf_counter() - t2
     return times
+
+
+def warm_up_key() -> str:
+    """Fill the per-file key cache (st.cache_data: needs the server runtime) for the default."""
+    return _key(load_path(DEFAULT))
 
 
 def init_session() -> None:
@@ -147,7 +154,7 @@ def _scene_payload(
     scene = viz.build_scene(
         _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
     )
-    return viz.encode(scene, layout_key=key)
+    return viz.encode(scene, layout_key=viz.camera_key(_twin))
 
 
 def show_scene(

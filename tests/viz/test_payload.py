@@ -88,3 +88,17 @@ def test_hall_payload_is_small(layouts_dir):
     hall = Twin.from_layout(load(layouts_dir / "ai-factory-hall.yaml"))
     header, blob = encode(build_scene(hall))
     assert len(blob) < 1_000_000
+
+
+def test_camera_key_survives_rack_edits_not_another_layout(small_room, layouts_dir):
+    from twin.app import edit as E
+    from twin.layout import load
+    from twin.model import Twin
+    from twin.viz import camera_key
+
+    layout = load(layouts_dir / "small-room.yaml")
+    rid = small_room.racks.index[0]
+    edited = Twin.from_layout(E.apply(E.set_rack(E.to_data(layout), rid, power_kw=3.0), "x"))
+    assert camera_key(edited) == camera_key(small_room)
+    hall = Twin.from_layout(load(layouts_dir / "ai-factory-hall.yaml"))
+    assert camera_key(hall) != camera_key(small_room)

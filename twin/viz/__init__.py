@@ -15,6 +15,7 @@ _NAMES = {
     "Scene": "twin.viz.scene",
     "build_scene": "twin.viz.scene",
     "equipment": "twin.viz.placement",
+    "camera_key": "twin.viz.payload",
     "encode": "twin.viz.payload",
     "decode": "twin.viz.payload",
     "viewer": "twin.viz.component",

@@ -71,11 +71,25 @@ def legend(scene: Scene) -> list[tuple[str, str]]:
     return [(n, _hex(rgb)) for n, rgb in out]
 
 
+def camera_key(twin) -> str:
+    """What must change for the viewer to reset its camera: the site and its halls' footprints.
+
+    Rack edits, failures and another colour column keep the user's view; loading
+    another layout (or resizing a hall) frames the new site.
+    """
+    h = twin.halls
+    cols = ["x0_m", "y0_m", "width_m", "depth_m"]
+    foot = np.round(h[cols].to_numpy(dtype=float), 1).tobytes() if len(h) else b""
+    digest = hashlib.blake2b(foot, digest_size=8)
+    digest.update("\0".join(map(str, h.index)).encode())
+    return f"{twin.name}|{digest.hexdigest()}"
+
+
 def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
     """(header, blob) of `scene` for the viewer.
 
-    layout_key: the viewer keeps its camera while this stays the same (a new
-    colour column or a failure keeps the view; another layout resets it).
+    layout_key: the viewer keeps its camera while this stays the same (see
+    `camera_key`: rack edits, failures and a new colour column keep the view).
     """
     pts, quads, owner, rgb = [], [], [], []
     ids: list[str] = []

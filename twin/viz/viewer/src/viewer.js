@@ -317,13 +317,26 @@ window.addEventListener('message', (ev) => {
     changed = true;
   }
   if (changed) {
+    const received = Date.now();
     renderWindow.render();
     window.twinViewer.renders += 1;
     window.twinViewer.digest = state.digest;
+    window.twinViewer.receivedAt = received; // epoch ms, for benchmarks
+    requestAnimationFrame(() => {
+      window.twinViewer.paintedAt = Date.now();
+    });
   }
 });
 
 // for tests and benchmarks: what is on screen, where an item is
-window.twinViewer = { screenOf, renders: 0, digest: null, lastPick: undefined, state };
+window.twinViewer = {
+  screenOf,
+  renders: 0,
+  digest: null,
+  lastPick: undefined,
+  receivedAt: 0,
+  paintedAt: 0,
+  state,
+};
 
 send('streamlit:componentReady', {});
