@@ -128,55 +128,50 @@ def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> Po
         np.concatenate([np.flatnonzero(a_ok), np.flatnonzero(b_ok)]),
         n,
     )
-    l0, l1, l2 = (np.ascontiguousarray(c, dtype=float) for c in m.ups_l.T)
+    v0, w0 = flow.v.astype(complex), flow.w.astype(complex)
+    zc, z_el = m.zc_ohm.astype(complex), m.z_el.astype(complex)
+    elf = np.zeros((n, K.N_ELF))
+    for col, values in [
+        (K.ZC_RE, zc.real), (K.ZC_IM, zc.imag), (K.ZEL_RE, z_el.real), (K.ZEL_IM, z_el.imag),
+        (K.G0, m.g0), (K.L0, m.ups_l[:, 0]), (K.L1, m.ups_l[:, 1]), (K.L2, m.ups_l[:, 2]),
+        (K.I_R, m.i_rated_pu), (K.RATING, m.rating_kva), (K.V_KV, m.v_kv),
+        (K.V_IN, m.v_in_base_kv), (K.SIN_RE, s_in0.real), (K.SIN_IM, s_in0.imag),
+        (K.LAM_RE, lam0.real), (K.LAM_IM, lam0.imag), (K.SLD_RE, s_load0.real),
+        (K.SLD_IM, s_load0.imag), (K.V0_RE, v0.real), (K.V0_IM, v0.imag), (K.W0_RE, w0.real),
+        (K.W0_IM, w0.imag), (K.LOAD0, loading0), (K.VM0, np.abs(v0)),
+    ]:  # fmt: skip
+        elf[:, col] = values
+    flags = (
+        K.SOURCE * m.is_source
+        + K.STIFF * (m.is_source | m.ups_dc)
+        + K.IS_UPS * (m.kind == UPS)
+        + K.UPS_DC * m.ups_dc
+    )
+    eli = np.stack(
+        [m.up, m.alt, parent0, _depth(parent0, live0, m.n_levels), flags], axis=1
+    ).astype(np.int64)
+    rackf = np.stack([m.rack_split_a, m.rack_tan_phi, pa0 + pb0, pa0, pb0, rack_kw], axis=1).astype(
+        float
+    )
+    racki = np.stack([m.rack_a, m.rack_b, live_a0 | live_b0], axis=1).astype(np.int64)
     net = K.Net(
         s_base_kva=float(S_BASE_KVA),
         n_levels=int(m.n_levels),
-        up=m.up.astype(np.int64),
-        alt=m.alt.astype(np.int64),
-        is_source=m.is_source.astype(bool),
-        stiff=(m.is_source | m.ups_dc).astype(bool),
-        is_ups=np.asarray(m.kind == UPS),
-        ups_dc=m.ups_dc.astype(bool),
-        v_kv=m.v_kv.astype(float),
-        v_in_base_kv=m.v_in_base_kv.astype(float),
-        zc_ohm=m.zc_ohm.astype(complex),
-        z_el=m.z_el.astype(complex),
-        g0=m.g0.astype(float),
-        l0=l0,
-        l1=l1,
-        l2=l2,
-        i_rated=m.i_rated_pu.astype(float),
-        rating_kva=m.rating_kva.astype(float),
+        extra_tan=float(np.sqrt(1.0 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF),
+        elf=elf,
+        eli=eli,
         live0=live0,
-        parent0=parent0.astype(np.int64),
-        s_in0=s_in0,
-        lam0=lam0,
-        s_load0=s_load0,
-        v0=flow.v.astype(complex),
-        w0=flow.w.astype(complex),
-        loading0=loading0,
-        vm0=np.abs(flow.v),
         sup_ptr=sup[0],
         sup_idx=sup[1],
         ch_ptr=ch[0],
         ch_idx=ch[1],
         er_ptr=er[0],
         er_idx=er[1],
-        depth0=_depth(parent0, live0, m.n_levels).astype(np.int64),
-        rack_a=m.rack_a.astype(np.int64),
-        rack_b=m.rack_b.astype(np.int64),
-        split_a=m.rack_split_a.astype(float),
-        tan_phi=m.rack_tan_phi.astype(float),
-        p_rack_kw=pa0 + pb0,
-        pa0=pa0,
-        pb0=pb0,
-        fed0=live_a0 | live_b0,
-        rack_kw=rack_kw,
+        rackf=rackf,
+        racki=racki,
         order_load=_order(loading0, live0 & ~m.is_source, -1),
         order_vm=_order(np.abs(flow.v), live0, 1),
         base_over=np.flatnonzero(live0 & (loading0 > OVERLOAD_PCT)).astype(np.int64),
-        extra_tan=float(np.sqrt(1.0 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF),
     )
     return PowerBase(
         m=m,
@@ -276,7 +271,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
     workers = 1 if k_n < SMALL_BATCH else numba.get_num_threads()
     st, worst, n_e = K.solve_all(b.net, f_ptr, f_idx, x_ptr, x_el, x_kw, workers)
     d_el, d_k, r_el, r_k = K.outages(b.net, f_ptr, f_idx)
-    fed0 = b.net.fed0
+    fed0 = b.live_a0 | b.live_b0
     stats = {
         "it_lost_kw": float(b.rack_kw[~fed0].sum()) + st[:, K.IT_LOST],
         "racks_lost": float((~fed0).sum()) + st[:, K.RACKS_LOST],

@@ -42,58 +42,45 @@ Net = namedtuple(
     [
         "s_base_kva",
         "n_levels",
-        "up",
-        "alt",
-        "is_source",
-        "stiff",
-        "is_ups",
-        "ups_dc",
-        "v_kv",
-        "v_in_base_kv",
-        "zc_ohm",
-        "z_el",
-        "g0",
-        "l0",
-        "l1",
-        "l2",
-        "i_rated",
-        "rating_kva",
-        "live0",
-        "parent0",
-        "s_in0",
-        "lam0",
-        "s_load0",
-        "v0",
-        "w0",
-        "loading0",
-        "vm0",
-        "sup_ptr",
-        "sup_idx",
-        "ch_ptr",
-        "ch_idx",
-        "er_ptr",
-        "er_idx",
-        "depth0",
-        "rack_a",
-        "rack_b",
-        "split_a",
-        "tan_phi",
-        "p_rack_kw",
-        "pa0",
-        "pb0",
-        "fed0",
-        "rack_kw",
-        "order_load",
-        "order_vm",
-        "base_over",
         "extra_tan",
+        "elf",  # (n, N_ELF) float: per-element constants and base state, one row per element
+        "eli",  # (n, N_ELI) int: upstream, alternate, base parent, base depth, flags
+        "live0",
+        "sup_ptr",  # supply children (fed through upstream or alternate), CSR
+        "sup_idx",
+        "ch_ptr",  # base-forest children, CSR
+        "ch_idx",
+        "er_ptr",  # racks with a cord on the element, CSR
+        "er_idx",
+        "rackf",  # (racks, N_RACKF) float
+        "racki",  # (racks, N_RACKI) int: cord A element, cord B element, fed in the base
+        "order_load",  # live non-source elements, highest base loading first
+        "order_vm",  # live elements, lowest base voltage first
+        "base_over",  # elements overloaded in the base
     ],
 )
-"""The base state and the network as flat arrays (see `fast_power.power_base`)."""
+"""The base state and the network as flat arrays (built by `fast_power.power_base`).
+
+Per-element values sit in one row each (`elf`, `eli`) so that a contingency
+touching a hundred scattered elements reads a few cache lines per element
+instead of one per array.
+"""
+
+# columns of Net.elf (complex values as real and imaginary parts)
+(ZC_RE, ZC_IM, ZEL_RE, ZEL_IM, G0, L0, L1, L2, I_R, RATING, V_KV, V_IN,
+ SIN_RE, SIN_IM, LAM_RE, LAM_IM, SLD_RE, SLD_IM, V0_RE, V0_IM, W0_RE, W0_IM,
+ LOAD0, VM0) = range(24)  # fmt: skip
+N_ELF = 24
+UP, ALT, PAR0, DEPTH0, FLAGS = range(5)
+N_ELI = 5
+SOURCE, STIFF, IS_UPS, UPS_DC = 1, 2, 4, 8  # bits of eli[:, FLAGS]
+SPLIT_A, TAN_PHI, P_RACK, PA0, PB0, RACK_KW = range(6)
+N_RACKF = 6
+CORD_A, CORD_B, FED0 = range(3)
+N_RACKI = 3
 
 N_STATS = 6
 IT_LOST, RACKS_LOST, MAX_LOAD, OVERLOADS, MIN_VM, ITERS = range(N_STATS)
-
 
 Scratch = namedtuple("Scratch", "live epos seen lost dx_el dx_val e f c")
 """Work arrays of one worker, reused for every contingency it runs (see `scratch`)."""
@@ -102,7 +89,7 @@ Scratch = namedtuple("Scratch", "live epos seen lost dx_el dx_val e f c")
 @nb.njit(cache=True)
 def scratch(net, n_extra):
     """Work arrays: per-entry ints (e), reals (f) and complexes (c), n entries at most."""
-    n, nr = len(net.up), len(net.rack_a)
+    n, nr = len(net.live0), len(net.racki)
     cap = 2 * n + 2 * nr + n_extra + 8
     return Scratch(
         net.live0.copy(),
@@ -118,9 +105,9 @@ def scratch(net, n_extra):
 
 
 @nb.njit(cache=True)
-def _parent(net, live, i):
+def _parent(eli, live, i):
     """The element feeding live element i now: upstream if live, else alternate, else -1."""
-    u, a = net.up[i], net.alt[i]
+    u, a = eli[i, UP], eli[i, ALT]
     if u >= 0 and live[u]:
         return u
     if a >= 0 and live[a]:
@@ -129,7 +116,7 @@ def _parent(net, live, i):
 
 
 @nb.njit(cache=True)
-def _kill(net, fails, live, dead):
+def _kill(eli, sup_ptr, sup_idx, fails, live, dead):
     """Kill `fails` and everything fed only through them; dead elements into `dead`, count returned."""
     nd = 0
     for f in fails:
@@ -141,9 +128,9 @@ def _kill(net, fails, live, dead):
     while q < nd:
         d = dead[q]
         q += 1
-        for j in range(net.sup_ptr[d], net.sup_ptr[d + 1]):
-            c = net.sup_idx[j]
-            if live[c] and not net.is_source[c] and _parent(net, live, c) < 0:
+        for j in range(sup_ptr[d], sup_ptr[d + 1]):
+            c = sup_idx[j]
+            if live[c] and not eli[c, FLAGS] & SOURCE and _parent(eli, live, c) < 0:
                 live[c] = False
                 dead[nd] = c
                 nd += 1
@@ -151,51 +138,51 @@ def _kill(net, fails, live, dead):
 
 
 @nb.njit(cache=True)
-def _cords(net, live, dead, nd, seen, lost, dx_el, dx_val, n_dx):
+def _cords(er_ptr, er_idx, rackf, racki, s_base, live, dead, nd, seen, lost, dx_el, dx_val):
     """Racks on dead elements: the load moves to the live cord, or the rack is lost.
 
-    Appends the cord-load changes (pu) to dx_el/dx_val from n_dx on and the lost
-    racks to `lost`; returns (n_dx, n_lost). `seen` is cleared again on return.
+    Writes the cord-load changes (pu) to dx_el/dx_val and the lost racks to
+    `lost`; returns (changes, racks lost). `seen` is cleared again on return.
     """
+    n_dx = 0
     n_lost = 0
-    s = net.s_base_kva
     for q in range(nd):
         d = dead[q]
-        for j in range(net.er_ptr[d], net.er_ptr[d + 1]):
-            r = net.er_idx[j]
+        for j in range(er_ptr[d], er_ptr[d + 1]):
+            r = er_idx[j]
             if seen[r]:
                 continue
             seen[r] = True
-            a, b = net.rack_a[r], net.rack_b[r]
+            a, b = racki[r, CORD_A], racki[r, CORD_B]
             la = a >= 0 and live[a]
             lb = b >= 0 and live[b]
-            if net.fed0[r] and not la and not lb:
+            if racki[r, FED0] and not la and not lb:
                 lost[n_lost] = r
                 n_lost += 1
-            sa = net.split_a[r] if (la and lb) else (1.0 if la else 0.0)
+            sa = rackf[r, SPLIT_A] if (la and lb) else (1.0 if la else 0.0)
             sb = 1.0 - sa if lb else 0.0
-            tan = 1.0 + 1j * net.tan_phi[r]
-            p = net.p_rack_kw[r]
+            tan = complex(1.0, rackf[r, TAN_PHI]) / s_base
+            p = rackf[r, P_RACK]
             if la:
                 dx_el[n_dx] = a
-                dx_val[n_dx] = (p * sa - net.pa0[r]) * tan / s
+                dx_val[n_dx] = (p * sa - rackf[r, PA0]) * tan
                 n_dx += 1
             if lb:
                 dx_el[n_dx] = b
-                dx_val[n_dx] = (p * sb - net.pb0[r]) * tan / s
+                dx_val[n_dx] = (p * sb - rackf[r, PB0]) * tan
                 n_dx += 1
     for q in range(nd):
         d = dead[q]
-        for j in range(net.er_ptr[d], net.er_ptr[d + 1]):
-            seen[net.er_idx[j]] = False
+        for j in range(er_ptr[d], er_ptr[d + 1]):
+            seen[er_idx[j]] = False
     return n_dx, n_lost
 
 
 @nb.njit(cache=True, inline="always")
 def _conj_div(a, b):
     """conj(a / b) by multiplication (numba's complex division guards against overflow: slow)."""
-    d = b.real * b.real + b.imag * b.imag
-    return complex((a.real * b.real + a.imag * b.imag) / d, (a.real * b.imag - a.imag * b.real) / d)
+    d = 1.0 / (b.real * b.real + b.imag * b.imag)
+    return complex((a.real * b.real + a.imag * b.imag) * d, (a.real * b.imag - a.imag * b.real) * d)
 
 
 @nb.njit(cache=True, inline="always")
@@ -223,12 +210,13 @@ def _counting_order(key, m, n_keys, out, descending):
 
 @nb.njit(cache=True)
 def _case(net, fails, x_el, x_kw, sc, stats):
-    """Solve one contingency; write its `stats` row. Returns (entries, racks lost, dead).
+    """Solve one contingency; write its `stats` row. Returns (entries, racks lost, dead, worst).
 
     On return sc.e[0][:ne] holds the entries E (elements), sc.f rows 2-5 their
     live flag, p_kw, loading_pct and vm_pu, sc.lost[:n_lost] the lost racks and
     sc.e[7][:nd] the newly dead elements; sc.live and sc.epos are restored.
     """
+    elf, eli = net.elf, net.eli
     live, epos = sc.live, sc.epos
     el, pe, pe0, ob, on = sc.e[0], sc.e[1], sc.e[2], sc.e[3], sc.e[4]
     dn, tr, dead, key = sc.e[5], sc.e[6], sc.e[7], sc.e[8]
@@ -238,24 +226,27 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     mv, nm, acc, ie, ic, s_in = sc.c[6], sc.c[7], sc.c[8], sc.c[9], sc.c[10], sc.c[11]
     s_in0, lam0, z_el = sc.c[12], sc.c[13], sc.c[14]
     s = net.s_base_kva
-    nd = _kill(net, fails, live, dead)
+    nd = _kill(eli, net.sup_ptr, net.sup_idx, fails, live, dead)
     n_tr = 0  # live elements whose base parent died: re-rooted on their alternate
     for q in range(nd):
         d = dead[q]
         for j in range(net.sup_ptr[d], net.sup_ptr[d + 1]):
             c = net.sup_idx[j]
-            if live[c] and net.parent0[c] == d:
+            if live[c] and eli[c, PAR0] == d:
                 tr[n_tr] = c
                 n_tr += 1
-    n_dx, n_lost = _cords(net, live, dead, nd, sc.seen, sc.lost, sc.dx_el, sc.dx_val, 0)
+    n_dx, n_lost = _cords(
+        net.er_ptr, net.er_idx, net.rackf, net.racki, s, live, dead, nd,
+        sc.seen, sc.lost, sc.dx_el, sc.dx_val,
+    )  # fmt: skip
     for q in range(nd):
         sc.dx_el[n_dx] = dead[q]
-        sc.dx_val[n_dx] = -net.s_load0[dead[q]]
+        sc.dx_val[n_dx] = -complex(elf[dead[q], SLD_RE], elf[dead[q], SLD_IM])
         n_dx += 1
     for j in range(len(x_el)):
         if live[x_el[j]]:
             sc.dx_el[n_dx] = x_el[j]
-            sc.dx_val[n_dx] = x_kw[j] * (1.0 + 1j * net.extra_tan) / s
+            sc.dx_val[n_dx] = x_kw[j] * complex(1.0, net.extra_tan) / s
             n_dx += 1
 
     # entries E: base-forest ancestors of every change, then the voltage shadow
@@ -266,17 +257,17 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         else:
             t = tr[(q - n_dx) // 3]
             r = (q - n_dx) % 3
-            x = t if r == 0 else (net.parent0[t] if r == 1 else _parent(net, live, t))
+            x = t if r == 0 else (eli[t, PAR0] if r == 1 else _parent(eli, live, t))
         while x >= 0 and epos[x] < 0:
             epos[x] = ne
             el[ne] = x
             ne += 1
-            x = net.parent0[x]
+            x = eli[x, PAR0]
     q = 0
     while q < ne:
         x = el[q]
         q += 1
-        if live[x] and not net.stiff[x]:
+        if live[x] and not eli[x, FLAGS] & STIFF:
             for j in range(net.ch_ptr[x], net.ch_ptr[x + 1]):
                 c = net.ch_idx[j]
                 if epos[c] < 0:
@@ -287,20 +278,23 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     # stage constants on E (the new parent sets the cable base and tap ratio)
     for p in range(ne):
         e = el[p]
+        fl = eli[e, FLAGS]
         lv = live[e]
-        root = lv and net.is_source[e]
+        root = lv and fl & SOURCE
         st = lv and not root
-        par = _parent(net, live, e) if st else -1
+        par = _parent(eli, live, e) if st else -1
         pe[p] = epos[par] if par >= 0 else -1
-        pe0[p] = epos[net.parent0[e]] if net.parent0[e] >= 0 else -1
+        p0 = eli[e, PAR0]
+        pe0[p] = epos[p0] if p0 >= 0 else -1
         pn = max(par, 0)
-        vpn = net.v_kv[pn]
-        zc[p] = net.zc_ohm[e] * (s / 1000.0) / vpn**2
-        ratio[p] = vpn / net.v_in_base_kv[e]
-        vpb[p] = net.v0[pn]
-        v[p] = 1.0 if root else net.v0[e]
-        w[p] = net.w0[e]
-        dlam[p] = 0.0 if lv else -net.lam0[e]
+        vpn = elf[pn, V_KV]
+        zc[p] = complex(elf[e, ZC_RE], elf[e, ZC_IM]) * (s / 1000.0) / vpn**2
+        ratio[p] = vpn / elf[e, V_IN]
+        vpb[p] = complex(elf[pn, V0_RE], elf[pn, V0_IM])
+        v[p] = 1.0 if root else complex(elf[e, V0_RE], elf[e, V0_IM])
+        w[p] = complex(elf[e, W0_RE], elf[e, W0_IM])
+        lam0[p] = complex(elf[e, LAM_RE], elf[e, LAM_IM])
+        dlam[p] = 0.0 if lv else -lam0[p]
         dx[p] = 0.0
         mv[p] = 0.0
         ie[p] = 0.0
@@ -308,10 +302,12 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         stage[p] = st
         lvf[p] = lv
         dn[p] = -1 if st else 0
-        key[p] = net.depth0[e]
-        g0[p], i_r[p], ups[p], dc[p] = net.g0[e], net.i_rated[e], net.is_ups[e], net.ups_dc[e]
-        l0[p], l1[p], l2[p] = net.l0[e], net.l1[e], net.l2[e]
-        s_in0[p], lam0[p], z_el[p] = net.s_in0[e], net.lam0[e], net.z_el[e]
+        key[p] = eli[e, DEPTH0]
+        g0[p], i_r[p] = elf[e, G0], elf[e, I_R]
+        ups[p], dc[p] = fl & IS_UPS, fl & UPS_DC
+        l0[p], l1[p], l2[p] = elf[e, L0], elf[e, L1], elf[e, L2]
+        s_in0[p] = complex(elf[e, SIN_RE], elf[e, SIN_IM])
+        z_el[p] = complex(elf[e, ZEL_RE], elf[e, ZEL_IM])
     for q in range(n_dx):
         dx[epos[sc.dx_el[q]]] += sc.dx_val[q]
     # orders: base depth (descending) for subtree sums, new-forest depth for voltages
@@ -365,8 +361,8 @@ def _case(net, fails, x_el, x_kw, sc, stats):
             nm[p] = 0.0
         for t in range(n_tr):
             sr = s_in[epos[tr[t]]]
-            nm[epos[_parent(net, live, tr[t])]] += sr
-            nm[epos[net.parent0[tr[t]]]] -= sr
+            nm[epos[_parent(eli, live, tr[t])]] += sr
+            nm[epos[eli[tr[t], PAR0]]] -= sr
         for p in range(ne):
             change = max(change, _norm(nm[p] - mv[p]))
             mv[p] = nm[p]
@@ -392,13 +388,13 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         if not lvf[p]:
             p_kw[p], load[p], vm[p] = 0.0, 0.0, np.nan
             continue
-        si = net.s_in0[e] + acc[p]
-        so = si - (net.lam0[e] + dlam[p])
-        if net.is_source[e]:
-            lp = abs(so) * s / net.rating_kva[e] * 100.0
+        si = s_in0[p] + acc[p]
+        so = si - (lam0[p] + dlam[p])
+        if eli[e, FLAGS] & SOURCE:
+            lp = abs(so) * s / elf[e, RATING] * 100.0
         else:
             vs = v[p] if stage[p] else 1.0
-            lp = abs((so / vs).conjugate()) / net.i_rated[e] * 100.0
+            lp = abs(so / vs) / i_r[p] * 100.0
             if lp > best or (lp == best and e < arg):
                 best, arg = lp, e
         p_kw[p], load[p], vm[p] = si.real * s, lp, abs(v[p])
@@ -409,18 +405,18 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         if epos[i] < 0:
             out_arg = i
             break
-    out_max = net.loading0[out_arg] if out_arg >= 0 else -np.inf
+    out_max = elf[out_arg, LOAD0] if out_arg >= 0 else -np.inf
     if best <= out_max:
         best, arg = out_max, out_arg
     for i in net.base_over:
         over += epos[i] < 0
     for i in net.order_vm:
         if epos[i] < 0:
-            vmin = min(vmin, net.vm0[i])
+            vmin = min(vmin, elf[i, VM0])
             break
     lost_kw = 0.0
     for q in range(n_lost):
-        lost_kw += net.rack_kw[sc.lost[q]]
+        lost_kw += net.rackf[sc.lost[q], RACK_KW]
     stats[IT_LOST] = lost_kw
     stats[RACKS_LOST] = n_lost
     stats[MAX_LOAD] = max(best, 0.0)
@@ -475,7 +471,7 @@ def outages(net, f_ptr, f_idx):
     Returns (dead element, k, lost rack, k) arrays: liveness only, no flows.
     """
     live = net.live0.copy()
-    n, nr = len(net.up), len(net.rack_a)
+    n, nr = len(net.live0), len(net.racki)
     dead = np.empty(n, np.int64)
     seen = np.zeros(nr, np.bool_)
     lost = np.empty(nr, np.int64)
@@ -485,8 +481,11 @@ def outages(net, f_ptr, f_idx):
     r_el, r_k = np.empty(64, np.int64), np.empty(64, np.int64)
     n_d = n_r = 0
     for k in range(len(f_ptr) - 1):
-        nd = _kill(net, f_idx[f_ptr[k] : f_ptr[k + 1]], live, dead)
-        _, n_lost = _cords(net, live, dead, nd, seen, lost, dx_el, dx_val, 0)
+        nd = _kill(net.eli, net.sup_ptr, net.sup_idx, f_idx[f_ptr[k] : f_ptr[k + 1]], live, dead)
+        _, n_lost = _cords(
+            net.er_ptr, net.er_idx, net.rackf, net.racki, net.s_base_kva, live, dead, nd,
+            seen, lost, dx_el, dx_val,
+        )  # fmt: skip
         for q in range(nd):
             d_el, d_k = _grow(d_el, n_d), _grow(d_k, n_d)
             d_el[n_d], d_k[n_d] = dead[q], k
