@@ -66,3 +66,18 @@ def test_fast_path_on_top_of_a_maintenance_state():
         got = flows.column(k)
         assert (got["live"] == ref["res_power"]["live"]).all()
         assert np.abs(got["p_kw"] - ref["res_power"]["p_kw"]).max() < TOL_KW
+
+
+def test_fast_n1_equals_full_resolve_on_a_generated_campus_sample():
+    """Two buildings of the generated campus: a random sample of every element kind."""
+    from twin.layout.generate import campus
+    from twin.layout.validate import validate_data
+
+    twin = Twin.from_layout(validate_data(campus(it_mw=60.0), "campus"))
+    rng = np.random.default_rng(7)
+    ids = twin.power_nodes.index.to_series()
+    by_kind = ids.groupby(ids.map(twin.kind_of))
+    sample = [
+        i for _, g in by_kind for i in rng.choice(g.to_numpy(), min(4, len(g)), replace=False)
+    ]
+    assert _check(twin, [(i,) for i in sample]) < TOL_KW

@@ -33,7 +33,7 @@ import numba as nb
 import numpy as np
 
 MAX_ITER = 60
-TOL_PU = 1e-10
+TOL_PU = 1e-9
 """Change in any loss or transferred flow (pu on S_BASE_KVA) at which a contingency stops."""
 OVERLOAD_PCT = 100.0
 
