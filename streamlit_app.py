@@ -5,10 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common
-from twin.viz.export import warm
 
 st.set_page_config(page_title="twin", page_icon="🏭", layout="wide")
-warm()  # start the 3D export worker early (it imports pyvista once)
 
 pages = [
     st.Page("app_pages/site.py", title="Site (3D)", icon="🧊", default=True, url_path="site"),

@@ -98,8 +98,13 @@ def _viewer_frame(page):
 
 
 def _first_view(page, url: str, timeout_s: float = 120.0) -> tuple[float, float]:
-    """Seconds from navigation to the viewer's iframe, and to a coloured 3D canvas."""
-    t0 = time.perf_counter()
+    """Seconds from navigation to the viewer's iframe, and to its first painted 3D frame.
+
+    The paint time is the viewer's own clock (`twinViewer.paintedAt`, the animation
+    frame after vtk.js drew the scene), checked afterwards to be a coloured canvas:
+    polling screenshots from here would add up to a second of Playwright overhead.
+    """
+    t0, t0_epoch = time.perf_counter(), time.time()
     t_frame = float("nan")
     page.goto(url)
     while time.perf_counter() - t0 < timeout_s:
@@ -108,10 +113,11 @@ def _first_view(page, url: str, timeout_s: float = 120.0) -> tuple[float, float]
             if t_frame != t_frame:
                 t_frame = time.perf_counter() - t0
             try:
-                if f.evaluate("twinViewer.renders") > 0:
+                painted_ms = f.evaluate("twinViewer.paintedAt")
+                if painted_ms:
                     c = f.locator("canvas").first
                     if _saturated(c.screenshot()) > 0.02:
-                        return t_frame, time.perf_counter() - t0
+                        return t_frame, painted_ms / 1000 - t0_epoch
             except Exception:
                 pass
         page.wait_for_timeout(50)  # lets Playwright process events (time.sleep would not)

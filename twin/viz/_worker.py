@@ -97,21 +97,13 @@ def render_png(payload: dict, window_size=(1400, 900)) -> bytes:
     return buf.getvalue()
 
 
-def warm() -> bool:
-    """Import pyvista and render a tiny scene once, so the first real render is quick."""
-    pts = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=np.float32)
-    layer = {"points": pts, "quads": np.array([[0, 1, 2, 3]]), "rgb": (0.5, 0.5, 0.5)}
-    render_png({"layers": [layer]}, (64, 64))
-    return True
-
-
 # ------------------------------------------------------------------ process loop
 # A plain subprocess (`python -m twin.viz._worker`) rather than multiprocessing:
 # under Streamlit, `spawn` would re-run the app script in the child as __mp_main__.
 # Protocol on stdin/stdout: 8-byte big-endian length + pickle of (fn_name, args),
 # answered with length + pickle of (ok, value_or_error_text).
 
-_FUNCS = {"render_png": render_png, "warm": warm}
+_FUNCS = {"render_png": render_png}
 
 
 def _read(stream) -> bytes | None:

@@ -44,7 +44,6 @@ def to_plotter(scene: Scene, window_size: tuple[int, int] = (1200, 800)):
 
 _lock = threading.Lock()  # one request at a time to the one worker
 _proc: subprocess.Popen | None = None
-_warmed = False
 
 
 class WorkerError(RuntimeError):
@@ -98,19 +97,3 @@ def render_png(scene: Scene, path: str | Path, window_size: tuple[int, int] = (1
 def render_png_bytes(scene: Scene, window_size: tuple[int, int] = (1400, 900)) -> bytes:
     """PNG bytes of the scene, rendered in the worker process (safe from any thread)."""
     return _submit("render_png", payload(scene), window_size)
-
-
-def warm() -> None:
-    """Start the worker now and let it import pyvista, so the first PNG (report) is quicker."""
-    global _warmed
-    if _warmed:
-        return
-    _warmed = True
-    threading.Thread(target=_warm_quietly, daemon=True, name="twin-viz-warm").start()
-
-
-def _warm_quietly() -> None:
-    try:
-        _submit("warm")
-    except Exception:  # best effort only; a real render reports errors
-        pass
