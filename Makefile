@@ -27,7 +27,7 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 run: $(VENV)/.installed
-	TWIN_LAYOUT=$(LAYOUT) $(VENV)/bin/streamlit run streamlit_app.py \
+	TWIN_LAYOUT=$(LAYOUT) $(VENV)/bin/python -m twin.app.run \
 	  --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 lint: $(VENV)/.installed-dev

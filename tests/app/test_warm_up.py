@@ -27,3 +27,5 @@ def test_warm_up_thread_waits_for_the_server_runtime(monkeypatch) -> None:
     thread = run.start_warm_up()
     thread.join(5)
     assert not thread.is_alive()
+    monkeypatch.setenv("TWIN_WARM_UP", "0")
+    assert run.start_warm_up() is None

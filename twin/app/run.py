@@ -2,7 +2,7 @@
 
 The same as ``streamlit run streamlit_app.py [options]``, plus a background thread
 that loads, builds and solves the default layout ($TWIN_LAYOUT) into the app's
-shared caches (`app_pages.common.warm_up`) as soon as the server runtime exists.
+shared caches (`app_pages.common.warm_up`) while the server starts.
 Streamlit runs the app script only when a browser connects, so a warm-up started
 from the script would start with the first visitor; started here, it overlaps the
 server's and the browser's start-up, and the first visitor finds the layout, its
@@ -13,6 +13,7 @@ computed anyway.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -24,16 +25,17 @@ WAIT_FOR_RUNTIME_S = 120.0
 
 def _warm() -> None:
     try:
+        t0 = time.perf_counter()
+        from app_pages import common  # the imports are half the work: do them now too
+
+        times = common.warm_up()  # st.cache_resource only: no runtime needed
         from streamlit.runtime import Runtime
 
-        t0 = time.perf_counter()
         while not Runtime.exists():  # st.cache_data stores into the runtime's storage
             if time.perf_counter() - t0 > WAIT_FOR_RUNTIME_S:
                 return
             time.sleep(0.05)
-        from app_pages import common
-
-        times = common.warm_up()
+        common.warm_up_key()
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
         total = time.perf_counter() - t0
         print(f"twin: warmed up {common.DEFAULT} ({steps}; {total:.1f} s)", file=sys.stderr)
@@ -41,8 +43,12 @@ def _warm() -> None:
         print(f"twin: warm-up of the default layout failed: {exc}", file=sys.stderr)
 
 
-def start_warm_up() -> threading.Thread:
-    """Start the warm-up thread (a daemon: it never holds the server open)."""
+def start_warm_up() -> threading.Thread | None:
+    """Start the warm-up thread (a daemon: it never holds the server open).
+
+    ``TWIN_WARM_UP=0`` turns it off (e.g. to measure a cold first visit)."""
+    if os.environ.get("TWIN_WARM_UP", "1").strip().lower() in ("0", "off", "no", "false"):
+        return None
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # app_pages, as the script run will import it
     thread = threading.Thread(target=_warm, name="twin-warm-up", daemon=True)

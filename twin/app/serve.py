@@ -36,7 +36,8 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run streamlit_app.py` on a free port and one layout, healthy when built.
+    """The app (`python -m twin.app.run`: `streamlit run streamlit_app.py` plus the warm-up
+    of the default layout) on a free port and one layout, healthy when built.
 
     File watching is off so edits elsewhere in the tree don't rerun the app mid-test.
     Raises TimeoutError if the health endpoint does not answer within `timeout_s`.
@@ -46,7 +47,7 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TWIN_LAYOUT=str(layout), TWIN_LAYOUT_DIR=str(layout.parent))
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py")]
+        cmd = [sys.executable, "-m", "twin.app.run"]
         cmd += ["--server.headless", "true", "--server.address", "127.0.0.1"]
         cmd += ["--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
         cmd += ["--server.fileWatcherType", "none", "--server.runOnSave", "false"]
