@@ -21,6 +21,7 @@ from twin.app import state as S
 from twin.errors import LayoutError
 from twin.layout import Layout, load
 from twin.model import Twin
+from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUTS = Path(os.environ.get("TWIN_LAYOUT_DIR", ROOT / "layouts")).resolve()
@@ -154,7 +155,7 @@ def _scene_payload(
     scene = viz.build_scene(
         _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
     )
-    return viz.encode(scene, layout_key=viz.camera_key(_twin))
+    return encode(scene, layout_key=camera_key(_twin))
 
 
 def show_scene(

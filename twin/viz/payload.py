@@ -21,6 +21,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib import colormaps  # at import: 0.3 s, paid by the server's warm-up, not a page
 
 from twin.viz.scene import AFFECTED_RGB, FAILED_RGB, KIND_RGB, Scene
 
@@ -41,9 +42,7 @@ class Arrays:
 
 def colormap_lut(name: str, n: int = LUT_SIZE) -> np.ndarray:
     """(n, 3) uint8 colours sampled evenly along a matplotlib colour map."""
-    import matplotlib
-
-    cm = matplotlib.colormaps[name]
+    cm = colormaps[name]
     return np.round(cm(np.linspace(0.0, 1.0, n))[:, :3] * 255).astype(np.uint8)
 
 
