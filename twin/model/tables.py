@@ -184,16 +184,19 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         **tables["generators"].get("voltage_kv", pd.Series(dtype=float)).to_dict(),
     }
     tx = tables["transformers"]
+    v2 = tx["v_secondary_kv"].to_dict() if "v_secondary_kv" in tx else {}
+    upstream = nodes["upstream"].to_dict()  # dicts, not .at[]: ~5,000 nodes on a campus
+    alternate = nodes["alternate"].to_dict()
     for node in order:
         if node in src:
             v_kv[node] = src[node]
             continue
-        up = nodes.at[node, "upstream"] or nodes.at[node, "alternate"]
-        v_kv[node] = tx.at[node, "v_secondary_kv"] if node in tx.index else v_kv.get(up, np.nan)
+        up = upstream[node] or alternate[node]
+        v_kv[node] = v2[node] if node in v2 else v_kv.get(up, np.nan)
     nodes["v_kv"] = pd.Series(v_kv)
     depth = {}
     for node in order:
-        up = nodes.at[node, "upstream"]
+        up = upstream[node]
         depth[node] = depth[up] + 1 if up in depth else 0
     nodes["depth"] = pd.Series(depth)
     nodes.index.name = "id"
