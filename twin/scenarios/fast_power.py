@@ -190,8 +190,9 @@ def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> Po
 
 def _ragged(parts: list[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray]:
     """(indptr, flat values) of a list of arrays."""
-    ptr = np.r_[0, np.cumsum([len(a) for a in parts])].astype(np.int64)
-    flat = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+    ptr = np.zeros(len(parts) + 1, np.int64)
+    np.cumsum([len(a) for a in parts], out=ptr[1:])
+    flat = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
     return ptr, flat
 
 
@@ -200,7 +201,7 @@ class BatchFlows:
     """Per-contingency power results of one batch: statistics, outages, detail on demand."""
 
     base: PowerBase
-    failed: list[np.ndarray]
+    failed: tuple[np.ndarray, np.ndarray]  # CSR by contingency: ptr, failed elements
     extra: tuple[np.ndarray, np.ndarray, np.ndarray]  # CSR by contingency: ptr, element, kW
     stats: dict[str, np.ndarray]
     dead_el: np.ndarray  # (element, k) pairs of elements that died in contingency k
@@ -221,7 +222,7 @@ class BatchFlows:
     def dead_rows(self, elements: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, k) pairs where `elements[row]` is dead in contingency k (base outages included)."""
         elements = np.asarray(elements, dtype=np.int64)
-        k_n = len(self.failed)
+        k_n = len(self.failed[0]) - 1
         rows_of = sp.csr_matrix(
             (np.ones(len(elements)), (elements, np.arange(len(elements)))),
             shape=(self.base.m.n, len(elements)),
@@ -237,8 +238,12 @@ class BatchFlows:
         b = self.base
         m = b.m
         ptr, x_el, x_kw = self.extra
+        f_ptr, f_idx = self.failed
         el, live_e, p_e, load_e, vm_e, _, _ = K.solve_one(
-            b.net, self.failed[k], x_el[ptr[k] : ptr[k + 1]], x_kw[ptr[k] : ptr[k + 1]]
+            b.net,
+            f_idx[f_ptr[k] : f_ptr[k + 1]],
+            x_el[ptr[k] : ptr[k + 1]],
+            x_kw[ptr[k] : ptr[k + 1]],
         )
         live = b.live0.copy()
         live[el] = live_e
@@ -259,8 +264,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
     drawn at `twin.solve.power.EXTRA_LOAD_PF`.
     """
     k_n = len(failed)
-    failed = [np.unique(np.asarray(f, dtype=np.int64)) for f in failed]
-    f_ptr, f_idx = _ragged(failed, np.int64)
+    f_ptr, f_idx = _ragged(failed, np.int64)  # repeats are harmless: an element dies once
     if extra is not None and len(extra[0]):
         x_i, x_k, x_kw = (np.asarray(a) for a in extra)
         order = np.argsort(x_k, kind="stable")
@@ -282,7 +286,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
     }
     return BatchFlows(
         base=b,
-        failed=failed,
+        failed=(f_ptr, f_idx),
         extra=(x_ptr, x_el, x_kw),
         stats=stats,
         dead_el=d_el,

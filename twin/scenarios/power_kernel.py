@@ -186,6 +186,12 @@ def _conj_div(a, b):
 
 
 @nb.njit(cache=True, inline="always")
+def _mag(z):
+    """|z| without hypot's overflow guard (values here are of order 1)."""
+    return np.sqrt(z.real * z.real + z.imag * z.imag)
+
+
+@nb.njit(cache=True, inline="always")
 def _norm(z):
     """Largest of |Re z| and |Im z| (the convergence test; no hypot)."""
     return max(abs(z.real), abs(z.imag))
@@ -357,15 +363,16 @@ def _case(net, fails, x_el, x_kw, sc, stats):
             s_in[p] = s_in0[p] + acc[p]
             if pe0[p] >= 0:
                 acc[pe0[p]] += acc[p]
-        for p in range(ne):
-            nm[p] = 0.0
-        for t in range(n_tr):
-            sr = s_in[epos[tr[t]]]
-            nm[epos[_parent(eli, live, tr[t])]] += sr
-            nm[epos[eli[tr[t], PAR0]]] -= sr
-        for p in range(ne):
-            change = max(change, _norm(nm[p] - mv[p]))
-            mv[p] = nm[p]
+        if n_tr:  # transferred subtrees: their new flow moves from the old parent to the new
+            for p in range(ne):
+                nm[p] = 0.0
+            for t in range(n_tr):
+                sr = s_in[epos[tr[t]]]
+                nm[epos[_parent(eli, live, tr[t])]] += sr
+                nm[epos[eli[tr[t], PAR0]]] -= sr
+            for p in range(ne):
+                change = max(change, _norm(nm[p] - mv[p]))
+                mv[p] = nm[p]
         for j in range(ne):  # forward: voltages from the sources down
             p = on[j]
             if stage[p]:
@@ -391,13 +398,12 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         si = s_in0[p] + acc[p]
         so = si - (lam0[p] + dlam[p])
         if eli[e, FLAGS] & SOURCE:
-            lp = abs(so) * s / elf[e, RATING] * 100.0
+            lp = _mag(so) * s / elf[e, RATING] * 100.0
         else:
-            vs = v[p] if stage[p] else 1.0
-            lp = abs(so / vs) / i_r[p] * 100.0
+            lp = (_mag(so) / _mag(v[p]) if stage[p] else _mag(so)) / i_r[p] * 100.0
             if lp > best or (lp == best and e < arg):
                 best, arg = lp, e
-        p_kw[p], load[p], vm[p] = si.real * s, lp, abs(v[p])
+        p_kw[p], load[p], vm[p] = si.real * s, lp, _mag(v[p])
         over += lp > OVERLOAD_PCT
         vmin = min(vmin, vm[p])
     out_arg = -1
