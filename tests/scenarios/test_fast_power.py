@@ -81,3 +81,17 @@ def test_fast_n1_equals_full_resolve_on_a_generated_campus_sample():
         i for _, g in by_kind for i in rng.choice(g.to_numpy(), min(4, len(g)), replace=False)
     ]
     assert _check(twin, [(i,) for i in sample]) < TOL_KW
+
+
+def test_batches_from_many_threads_at_once():
+    """App sessions run N-1 in threads: concurrent batches must neither crash nor mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    twin = Twin.load(LAYOUTS / "ai-factory-hall.yaml")
+    b = power_base(twin, solve_power(twin))
+    sets = [np.array([i]) for i in range(b.m.n)]
+    one = solve_batch(b, sets).stats["max_loading_pct"]
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: solve_batch(b, sets).stats["max_loading_pct"], range(8)))
+    for got in runs:
+        assert np.array_equal(got, one)

@@ -20,6 +20,7 @@ the size of the changes, not with contingencies x network.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numba
@@ -36,6 +37,10 @@ from twin.solve.results import Results
 OVERLOAD_PCT = K.OVERLOAD_PCT
 SMALL_BATCH = 64
 """Below this many contingencies one thread runs them (starting threads costs more)."""
+_PARALLEL = threading.Lock()
+"""One parallel kernel call at a time per process: numba's fallback threading layer
+(workqueue, used where neither OpenMP nor TBB is installed) aborts on concurrent
+calls, and app sessions run in threads."""
 
 
 def demand_kw(twin, res: Results) -> np.ndarray:
@@ -273,7 +278,8 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
     else:
         x_ptr, x_el, x_kw = np.zeros(k_n + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)
     workers = 1 if k_n < SMALL_BATCH else numba.get_num_threads()
-    st, worst, n_e = K.solve_all(b.net, f_ptr, f_idx, x_ptr, x_el, x_kw, workers)
+    with _PARALLEL:
+        st, worst, n_e = K.solve_all(b.net, f_ptr, f_idx, x_ptr, x_el, x_kw, workers)
     d_el, d_k, r_el, r_k = K.outages(b.net, f_ptr, f_idx)
     fed0 = b.live_a0 | b.live_b0
     stats = {
