@@ -181,6 +181,8 @@ def show_scene(
     header, blob = _scene_payload(
         key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected)
     )
+    if header["lod"] == "row" and selected in twin.racks.index and selected not in affected:
+        selected = twin.racks.at[selected, "row"]  # drawn as part of its row's box
     viz.viewer(
         header,
         blob,

@@ -246,7 +246,8 @@ def hall_edit(repeat: int = 3) -> dict:
                         frame = _viewer_frame(page) or frame
                         canvas = frame.locator("canvas").first
                         digest = None
-                    if t_view != t_view and digest not in (None, digest0) and painted_ms:
+                    painted_new = bool(painted_ms) and painted_ms / 1000 > t0_epoch
+                    if t_view != t_view and digest not in (None, digest0) and painted_new:
                         after = _pixels(canvas.screenshot())
                         if (np.abs(after - before).sum(axis=2) > 30).any():
                             # the viewer's own clock: when the new frame was painted
