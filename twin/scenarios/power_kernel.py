@@ -100,7 +100,7 @@ def scratch(net, n_extra):
         np.empty(cap, np.complex128),
         np.empty((9, n), np.int64),
         np.empty((13, n), np.float64),
-        np.empty((15, n), np.complex128),
+        np.empty((17, n), np.complex128),
     )
 
 
@@ -230,7 +230,7 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     g0, i_r, l0, l1, l2, ups, dc = sc.f[6], sc.f[7], sc.f[8], sc.f[9], sc.f[10], sc.f[11], sc.f[12]
     zc, v, w, vpb, dx, dlam = sc.c[0], sc.c[1], sc.c[2], sc.c[3], sc.c[4], sc.c[5]
     mv, nm, acc, ie, ic, s_in = sc.c[6], sc.c[7], sc.c[8], sc.c[9], sc.c[10], sc.c[11]
-    s_in0, lam0, z_el = sc.c[12], sc.c[13], sc.c[14]
+    s_in0, lam0, z_el, so, sto = sc.c[12], sc.c[13], sc.c[14], sc.c[15], sc.c[16]
     s = net.s_base_kva
     nd = _kill(eli, net.sup_ptr, net.sup_idx, fails, live, dead)
     n_tr = 0  # live elements whose base parent died: re-rooted on their alternate
@@ -316,9 +316,18 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         z_el[p] = complex(elf[e, ZEL_RE], elf[e, ZEL_IM])
     for q in range(n_dx):
         dx[epos[sc.dx_el[q]]] += sc.dx_val[q]
-    # orders: base depth (descending) for subtree sums, new-forest depth for voltages
+    # orders: base depth (descending) for subtree sums, parents before children for
+    # voltages. Only transferred elements change parent; if each new parent sits
+    # higher in the base forest (a generator, a bus above), base depth order serves
+    # for both, else the new-forest depths are worked out.
     _counting_order(key, ne, net.n_levels + 2, ob, True)
-    changed = True
+    shallow = True
+    for t in range(n_tr):
+        shallow = shallow and eli[_parent(eli, live, tr[t]), DEPTH0] < eli[tr[t], DEPTH0]
+    if shallow:
+        for j in range(ne):
+            on[j] = ob[ne - 1 - j]
+    changed = not shallow
     while changed:
         changed = False
         for p in range(ne):
@@ -327,7 +336,8 @@ def _case(net, fails, x_el, x_kw, sc, stats):
                 if pp < 0 or dn[pp] >= 0:
                     dn[p] = 1 if pp < 0 else dn[pp] + 1
                     changed = True
-    _counting_order(dn, ne, net.n_levels + 3, on, False)
+    if not shallow:
+        _counting_order(dn, ne, net.n_levels + 3, on, False)
 
     it = 0
     for it in range(1, MAX_ITER + 1):
@@ -353,8 +363,7 @@ def _case(net, fails, x_el, x_kw, sc, stats):
                 st_ = st_ + loss
                 ic_ = _conj_div(st_, w[p])
                 new = st_ + zc[p] * (ic_.real**2 + ic_.imag**2) - s_out - lam0[p]
-                ie[p] = ie_
-                ic[p] = ic_
+                ie[p], ic[p], so[p], sto[p] = ie_, ic_, s_out, st_
             else:
                 new = 0.0 if lvf[p] else -lam0[p]
             change = max(change, _norm(new - dlam[p]))
@@ -373,12 +382,20 @@ def _case(net, fails, x_el, x_kw, sc, stats):
             for p in range(ne):
                 change = max(change, _norm(nm[p] - mv[p]))
                 mv[p] = nm[p]
-        for j in range(ne):  # forward: voltages from the sources down
+        # forward: voltages from the sources down. Each stage's currents are corrected
+        # once to its new voltages before they set the next voltage: the sweeps then
+        # converge in 5 iterations instead of 7-8 (the fixed point is the same).
+        for j in range(ne):
             p = on[j]
             if stage[p]:
                 vp = v[pe[p]] if pe[p] >= 0 else vpb[p]
+                ic[p] = _conj_div(sto[p], vp - zc[p] * ic[p])
                 w[p] = vp - zc[p] * ic[p]
-                v[p] = 1.0 if dc[p] else w[p] * ratio[p] - z_el[p] * ie[p]
+                if dc[p]:
+                    v[p] = 1.0
+                else:
+                    ie[p] = _conj_div(so[p], w[p] * ratio[p] - z_el[p] * ie[p])
+                    v[p] = w[p] * ratio[p] - z_el[p] * ie[p]
         if change < TOL_PU and it > 1:
             break
 
@@ -437,10 +454,12 @@ def _case(net, fails, x_el, x_kw, sc, stats):
 
 
 @nb.njit(parallel=True, cache=True)
-def solve_all(net, f_ptr, f_idx, x_ptr, x_el, x_kw, n_workers):
+def solve_all(net, f_ptr, f_idx, x_ptr, x_el, x_kw, n_chunks):
     """Every contingency k (failed f_idx[f_ptr[k]:f_ptr[k+1]], extra loads x_*[x_ptr[k]:...]).
 
-    Returns (stats (K, N_STATS), worst element (K,), entries per contingency (K,)).
+    The contingencies run in `n_chunks` contiguous chunks over the threads, each
+    chunk with its own work arrays. Returns (stats (K, N_STATS), worst element
+    (K,), entries per contingency (K,)).
     """
     k_n = len(f_ptr) - 1
     stats = np.empty((k_n, N_STATS))
@@ -449,9 +468,9 @@ def solve_all(net, f_ptr, f_idx, x_ptr, x_el, x_kw, n_workers):
     n_extra = 0
     for k in range(k_n):
         n_extra = max(n_extra, x_ptr[k + 1] - x_ptr[k])
-    for c in nb.prange(n_workers):
+    for c in nb.prange(n_chunks):
         sc = scratch(net, n_extra)
-        for k in range(c * k_n // n_workers, (c + 1) * k_n // n_workers):
+        for k in range(c * k_n // n_chunks, (c + 1) * k_n // n_chunks):
             a, b = x_ptr[k], x_ptr[k + 1]
             ne, _, _, arg = _case(
                 net, f_idx[f_ptr[k] : f_ptr[k + 1]], x_el[a:b], x_kw[a:b], sc, stats[k]
