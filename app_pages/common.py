@@ -107,8 +107,16 @@ def warm_up() -> dict[str, float]:
 
 
 def warm_up_key() -> str:
-    """Fill the per-file key cache (st.cache_data: needs the server runtime) for the default."""
-    return _key(load_path(DEFAULT))
+    """Fill the st.cache_data part (needs the server runtime) for the default layout: its
+    per-file key and the 3D scene the Site page opens with (default colour column and
+    detail level, no failures: the same cached call and arguments as the page)."""
+    layout = load_path(DEFAULT)
+    key = _key(layout)
+    twin = _twin(key, layout)
+    res = _results(key, (), twin)
+    column, lod = default_scene_args(twin, res)
+    scene_payload(twin, key, res, column, (), lod)
+    return key
 
 
 def init_session() -> None:
@@ -158,6 +166,25 @@ def _scene_payload(
     return encode(scene, layout_key=camera_key(_twin))
 
 
+def default_scene_args(twin: Twin, res) -> tuple[str, str]:
+    """(colour column, detail level) the Site page opens with: its selectboxes' first options."""
+    return S.colour_columns(S.rack_table(twin, res))[0], "auto"
+
+
+def scene_payload(
+    twin: Twin, key: str, res, column: str, failed=(), lod: str = "auto"
+) -> tuple[dict, bytes]:
+    """The packed scene (header, blob) of this layout, result and colour column (cached)."""
+    table = S.rack_table(twin, res)
+    values = pd.to_numeric(table[column], errors="coerce") if column in table else None
+    affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
+    return _scene_payload(key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected))
+
+
+def _sent_key(widget: str) -> str:
+    return f"_twin_scene_sent_{widget}"
+
+
 def show_scene(
     twin: Twin,
     key: str,
@@ -174,29 +201,40 @@ def show_scene(
 
     `selected` is highlighted. A click on a rack or piece of equipment calls
     `on_pick(id)` before the page reruns (widget key `widget`).
+
+    The scene's bytes go to the browser only when this session's viewer does not have
+    them: on the widget's first run (first visit, back from another page), when the
+    scene changed (its digest differs from the one last sent), or when the viewer asks
+    (its iframe was remounted or the page reloaded: see `twin.viz.component`). Other
+    reruns (a click, a selection) send only the digest.
     """
-    table = S.rack_table(twin, res)
-    values = pd.to_numeric(table[column], errors="coerce") if column in table else None
-    affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
-    header, blob = _scene_payload(
-        key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected)
-    )
-    if header["lod"] == "row" and selected in twin.racks.index and selected not in affected:
+    header, blob = scene_payload(twin, key, res, column, failed, lod)
+    if header["lod"] == "row" and selected in twin.racks.index and selected not in header["ids"]:
         selected = twin.racks.at[selected, "row"]  # drawn as part of its row's box
+    sent = _sent_key(widget)
+    # a keyed component is in session_state only if it was drawn on the previous run
+    mounted = widget in st.session_state
+    send = not mounted or st.session_state.get(sent) != header["digest"]
+    st.session_state[sent] = header["digest"]
     viz.viewer(
         header,
-        blob,
+        blob if send else None,
         selected=selected,
         height=height,
         key=widget,
-        on_change=None if on_pick is None else functools.partial(_picked, widget, on_pick),
+        on_change=functools.partial(_viewer_changed, widget, on_pick),
     )
 
 
-def _picked(widget: str, on_pick) -> None:
-    """The viewer's click callback: hands the clicked id to the page."""
+def _viewer_changed(widget: str, on_pick) -> None:
+    """The viewer's value changed: a click (hand the id to the page) or a request for the
+    scene's bytes (forget what was sent, so this rerun sends them)."""
     value = st.session_state.get(widget)
-    if isinstance(value, dict) and value.get("id"):
+    if not isinstance(value, dict):
+        return
+    if value.get("need"):
+        st.session_state.pop(_sent_key(widget), None)
+    elif value.get("id") and on_pick is not None:
         on_pick(value["id"])
 
 

@@ -133,6 +133,8 @@ def test_click_on_a_rack_shows_its_details(page, app_url):
     frame = canvas_frame(page)
     rack = "H1-R01-01"
     x, y = frame.evaluate(f"twinViewer.screenOf({rack!r})")
+    bytes0 = frame.evaluate("twinViewer.bytes")
+    assert bytes0 > 0
     canvas.click(position={"x": x, "y": y})
     page.get_by_role("heading", name=f"Details: {rack}").wait_for()
     wait_idle(page)
@@ -142,6 +144,31 @@ def test_click_on_a_rack_shows_its_details(page, app_url):
     page.get_by_text("Cooling path").first.wait_for()
     after = pixels(canvas)  # the pick is highlighted in the view
     assert float((np.abs(after - before).sum(axis=2) > 30).mean()) > 0.0005
+    # the click's rerun did not send the unchanged scene again
+    assert frame.evaluate("[twinViewer.bytes, twinViewer.requests]") == [bytes0, 0]
+
+
+def test_reload_and_page_switch_redraw_the_scene(page, app_url):
+    """The server sends a scene's bytes once per viewer: a reloaded page (a new session)
+    and a viewer remounted by a page switch still draw it."""
+    open_page(page, app_url, "", "Site (3D)")
+    drawn_canvas(page)
+    digest = canvas_frame(page).evaluate("twinViewer.digest")
+    page.reload()
+    page.get_by_role("heading", name="Site (3D)").first.wait_for()
+    drawn_canvas(page)
+    frame = canvas_frame(page)
+    t0 = time.time()
+    while frame.evaluate("twinViewer.digest") != digest and time.time() - t0 < 30:
+        page.wait_for_timeout(200)
+    assert frame.evaluate("twinViewer.digest") == digest
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("heading", name="Dashboard").first.wait_for()
+    page.get_by_role("link", name="Site (3D)").click()
+    page.get_by_role("heading", name="Site (3D)").first.wait_for()
+    wait_idle(page)
+    drawn_canvas(page)
+    no_exception(page)
 
 
 def test_failure_changes_kpis_and_colours(page, app_url):

@@ -6,6 +6,13 @@ nothing is built at run time). Each rerun sends the packed scene
 (`twin.viz.payload.encode`); the page in the browser redraws only when the scene's
 digest changes and keeps the camera while the layout stays the same. A click on a
 rack or piece of equipment returns `{"id": ..., "n": click count}`.
+
+The scene's bytes (1.5 MB on a 1 GW campus) need not travel on every rerun: called
+with `blob=None` the viewer gets only the digest and keeps the scene it has. If it
+has no scene with that digest (its iframe was remounted, the page reloaded) it
+returns `{"need": digest, "n": ...}` and the caller sends the bytes on the rerun
+that this value triggers (`app_pages.common.show_scene` keeps the per-session
+bookkeeping).
 """
 
 from __future__ import annotations
@@ -28,16 +35,21 @@ def _component():
 
 def viewer(
     header: dict,
-    blob: bytes,
+    blob: bytes | None,
     *,
     selected: str | None = None,
     height: int = 620,
     key: str | None = None,
     on_change=None,
 ) -> Any:
-    """Show the scene; returns the last click ({"id", "n"}) or None. `selected` is highlighted."""
+    """Show the scene; returns the viewer's last value (a click {"id", "n"}, a request for
+    the scene's bytes {"need", "n"}) or None. `selected` is highlighted.
+
+    blob=None sends only `header["digest"]`: the viewer keeps its scene if it has it.
+    """
     return _component()(
-        header=header,
+        digest=header["digest"],
+        header=header if blob is not None else None,
         data=blob,
         selected=selected,
         height=height,

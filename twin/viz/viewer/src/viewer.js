@@ -95,10 +95,21 @@ scalarBar.setScalarsToColors(lut);
 scalarBar.setDrawNanAnnotation(false);
 scalarBar.setDrawBelowRangeSwatch(false);
 scalarBar.setDrawAboveRangeSwatch(false);
-const textStyle = { fontColor: '#1f2328', fontStyle: 'normal', fontFamily: 'sans-serif' };
-scalarBar.setAxisTextStyle({ ...textStyle });
-scalarBar.setTickTextStyle({ ...textStyle });
-renderer.addActor2D(scalarBar);
+scalarBar.setOrientationToVertical();
+// The scalar bar has its own strip at the right, a second renderer next to the scene's:
+// the camera frames the site in what is left, so the bar never covers the scene, at any
+// size of the view. Its text sizes are fixed in CSS pixels (vtk.js would scale them with
+// the strip's size).
+const barRenderer = vtkRenderer.newInstance({ background: BACKGROUND, interactive: false });
+renderWindow.addRenderer(barRenderer);
+barRenderer.addActor2D(scalarBar);
+const BAR_PX = 104; // CSS pixels: ticks like "1,250" or "24.6", the bar, a rotated title
+function setBarText(dpr) {
+  const text = { fontColor: '#1f2328', fontStyle: 'normal', fontFamily: 'sans-serif' };
+  scalarBar.setAxisTextStyle({ ...text, fontSize: Math.round(14 * dpr) });
+  scalarBar.setTickTextStyle({ ...text, fontSize: Math.round(12 * dpr) });
+}
+setBarText(window.devicePixelRatio || 1);
 
 const selector = glWindow.getSelector();
 selector.setFieldAssociation(FieldAssociations.FIELD_ASSOCIATION_CELLS);
@@ -114,13 +125,28 @@ const state = {
   serverSelected: null,
   clicks: 0,
   height: 0,
+  hasBar: false, // the scene has scalars: the scalar bar's strip is shown
 };
+
+// the scene's viewport: all of the view, less the scalar bar's strip when there is one
+function layoutViewports() {
+  const r = view.getBoundingClientRect();
+  const f = state.hasBar ? Math.min(0.5, BAR_PX / Math.max(r.width, 1)) : 0;
+  renderer.setViewport(0, 0, 1 - f, 1);
+  barRenderer.setViewport(1 - f, 0, 1, 1);
+  barRenderer.setDraw(f > 0);
+  return f;
+}
 
 function resize() {
   const r = view.getBoundingClientRect();
   const dpr = window.devicePixelRatio || 1;
   glWindow.setSize(Math.max(1, Math.floor(r.width * dpr)), Math.max(1, Math.floor(r.height * dpr)));
+  setBarText(dpr);
+  layoutViewports();
+  renderer.resetCameraClippingRange();
   renderWindow.render();
+  captureSoon();
 }
 new ResizeObserver(resize).observe(view);
 
@@ -130,7 +156,12 @@ function resetCamera() {
   cam.setPosition(1, -1, 0.9); // from the south-east, looking down: like pyvista's isometric view
   cam.setViewUp(0, 0, 1);
   renderer.resetCamera();
-  cam.zoom(1.1);
+  // vtk.js fits the site's bounding sphere into the vertical view angle: in a viewport
+  // narrower than it is high, zoom out so that it fits across too
+  const [w, h] = glWindow.getSize();
+  const [x0, y0, x1, y1] = renderer.getViewport();
+  const aspect = ((x1 - x0) * w) / Math.max((y1 - y0) * h, 1);
+  cam.zoom(1.1 * Math.min(1, aspect));
   renderer.resetCameraClippingRange();
 }
 
@@ -171,6 +202,9 @@ function showScene(header, bytes) {
   lut.setMappingRange(lo, hi);
   scalarBar.setAxisLabel(header.label || 'value');
   scalarBar.setVisibility(Boolean(header.has_scalars));
+  const hadBar = state.hasBar;
+  state.hasBar = Boolean(header.has_scalars);
+  layoutViewports();
   legendEl.innerHTML = header.legend
     .map(
       ([name, hex]) =>
@@ -178,9 +212,9 @@ function showScene(header, bytes) {
     )
     .join('');
 
-  if (header.layout !== state.layout) {
+  if (header.layout !== state.layout || hadBar !== state.hasBar) {
     state.layout = header.layout;
-    resetCamera();
+    resetCamera(); // the scene's viewport changed shape too when the bar came or went
   } else {
     renderer.resetCameraClippingRange();
   }
@@ -250,9 +284,41 @@ function screenOf(id) {
   if (!b) return null;
   const world = [(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, b[5]];
   const [w, h] = glWindow.getSize();
-  const d = renderer.worldToNormalizedDisplay(...world, w / h);
+  const [x0, y0, x1, y1] = renderer.getViewport();
+  const d = renderer.worldToNormalizedDisplay(...world, ((x1 - x0) * w) / ((y1 - y0) * h));
   const r = view.getBoundingClientRect();
   return [d[0] * r.width, (1 - d[1]) * r.height];
+}
+
+// Picking: vtk.js's hardware selector renders the cells' ids off screen, which takes
+// 0.3-0.5 s for a campus in software WebGL. It is done once per view while the user is
+// idle (PREFETCH_MS after the last change), for the whole scene viewport; a click then
+// only reads the captured buffers. A view changed since (camera, scene, size) is
+// captured at the click, for that one pixel.
+const PREFETCH_MS = 600;
+let capture = null; // { key, data }: the selector's buffers of the view with that key
+let captureTimer = null;
+
+function viewKey() {
+  const [w, h] = glWindow.getSize();
+  const cam = renderer.getActiveCamera().getMTime();
+  return `${cam}|${mesh.getMTime()}|${w}x${h}|${renderer.getViewport().join(',')}`;
+}
+
+async function captureView() {
+  const key = viewKey();
+  if ((capture && capture.key === key) || !state.digest) return;
+  const [w, h] = glWindow.getSize();
+  const [x0, , x1] = renderer.getViewport();
+  const data = await selector.getSourceDataAsync(
+    renderer, Math.floor(x0 * w), 0, Math.max(0, Math.ceil(x1 * w) - 1), h - 1,
+  );
+  if (data && viewKey() === key) capture = { key, data };
+}
+
+function captureSoon() {
+  clearTimeout(captureTimer);
+  captureTimer = setTimeout(() => captureView().catch(() => {}), PREFETCH_MS);
 }
 
 async function pick(clientX, clientY) {
@@ -260,7 +326,9 @@ async function pick(clientX, clientY) {
   const [w, h] = glWindow.getSize();
   const x = Math.round(((clientX - r.left) * w) / r.width);
   const y = Math.round(h - ((clientY - r.top) * h) / r.height);
-  const data = await selector.getSourceDataAsync(renderer, x, y, x, y);
+  let data = capture && capture.key === viewKey() ? capture.data : null;
+  window.twinViewer.picksFromCapture += data ? 1 : 0;
+  if (!data) data = await selector.getSourceDataAsync(renderer, x, y, x, y);
   const sel = data ? data.generateSelection(x, y, x, y) : [];
   if (!sel.length) return null;
   const props = sel[0].getProperties();
@@ -269,6 +337,7 @@ async function pick(clientX, clientY) {
   return index >= 0 ? state.ids[index] : null;
 }
 
+view.addEventListener('wheel', captureSoon, { passive: true });
 let press = null;
 view.addEventListener(
   'pointerdown',
@@ -282,9 +351,13 @@ window.addEventListener(
   async (ev) => {
     const p = press;
     press = null;
+    captureSoon(); // the camera may have moved
     if (!p || performance.now() - p.t > CLICK_MS) return;
     if (Math.hypot(ev.clientX - p.x, ev.clientY - p.y) > CLICK_PX) return;
+    const t0 = performance.now();
+    window.twinViewer.clickAt = Date.now(); // epoch ms, for benchmarks
     const id = await pick(ev.clientX, ev.clientY);
+    window.twinViewer.pickMs = performance.now() - t0;
     window.twinViewer.lastPick = id;
     if (id == null) return;
     highlight(id);
@@ -296,10 +369,27 @@ window.addEventListener(
 );
 
 // ------------------------------------------------------------------ messages
+// The server sends the scene's bytes only when this session's viewer lacks them; other
+// renders carry just its digest. A digest with no bytes that is not the scene on screen
+// (this iframe was remounted, the page reloaded) is asked for once, and again only if
+// the answer has not come after REASK_MS (the value's rerun sends the bytes).
+const REASK_MS = 3000;
+let asked = { digest: null, t: 0 };
+let requests = 0;
+
+function askFor(digest) {
+  const now = performance.now();
+  if (asked.digest === digest && now - asked.t < REASK_MS) return;
+  asked = { digest, t: now };
+  requests += 1;
+  window.twinViewer.requests = requests;
+  setValue({ need: digest, n: `${Date.now()}-${requests}` });
+}
+
 window.addEventListener('message', (ev) => {
   const msg = ev.data;
   if (!msg || msg.type !== 'streamlit:render') return;
-  const { header, data, selected, height } = msg.args;
+  const { digest, header, data, selected, height } = msg.args;
   if (height && height !== state.height) {
     state.height = height;
     root.style.height = `${height}px`;
@@ -309,9 +399,11 @@ window.addEventListener('message', (ev) => {
   if (header && data && header.digest !== state.digest) {
     showScene(header, data);
     changed = true;
+  } else if (digest && digest !== state.digest) {
+    askFor(digest);
   }
   const sel = selected ?? null;
-  if (changed || sel !== state.serverSelected) {
+  if (state.digest && (changed || sel !== state.serverSelected)) {
     state.serverSelected = sel;
     highlight(sel);
     changed = true;
@@ -325,15 +417,24 @@ window.addEventListener('message', (ev) => {
     requestAnimationFrame(() => {
       window.twinViewer.paintedAt = Date.now();
     });
+    captureSoon();
   }
+  window.twinViewer.messages += 1;
+  window.twinViewer.bytes += data ? data.byteLength : 0;
 });
 
 // for tests and benchmarks: what is on screen, where an item is
 window.twinViewer = {
   screenOf,
   renders: 0,
+  messages: 0, // render messages received
+  bytes: 0, // scene bytes received
+  requests: 0, // scenes asked for (digest without bytes)
   digest: null,
   lastPick: undefined,
+  clickAt: 0, // epoch ms of the last click (mouse button released)
+  pickMs: 0, // how long the last click's pick took
+  picksFromCapture: 0, // picks answered from the idle-time capture
   receivedAt: 0,
   paintedAt: 0,
   state,
