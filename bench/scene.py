@@ -153,6 +153,73 @@ def browser(it_mw: float = 1000.0) -> dict:
     return out
 
 
+def campus_click(it_mw: float = 1000.0, repeat: int = 9) -> dict:
+    """Site page of the campus in a running server: a click on a row in 3D until its details show.
+
+    Medians over `repeat` clicks on different rows (each a rerun of the page). Also
+    what the viewer received per click: render messages and scene bytes (the scene
+    itself does not change, so ideally none).
+    """
+    if not Path(CHROMIUM).exists():
+        return {"skipped": "no /usr/bin/chromium"}
+    from playwright.sync_api import sync_playwright
+
+    from twin.layout.generate import campus, to_yaml
+
+    tmp = Path(tempfile.mkdtemp(prefix="twin-bench-"))
+    path = tmp / "campus.yaml"
+    path.write_text(to_yaml(campus(it_mw)))
+    app = AppServer(path)
+    out: dict = {}
+    times, sizes, picks = [], [], []
+    cached = n_cached = 0
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            _, out["first_view_s"] = _first_view(page, app.url)
+            page.wait_for_timeout(1500)
+            frame = _viewer_frame(page)
+            ids = frame.evaluate("twinViewer.state.ids")
+            rows = [i for i in ids if i.count("-") == 1 and "-R" in i]  # row boxes: B01H1-R01
+            rows = rows[:: max(1, len(rows) // (3 * repeat))]
+            for cid in rows[1:]:
+                if len(times) >= repeat:
+                    break
+                x, y = frame.evaluate(f"twinViewer.screenOf({cid!r})")  # its top's centre
+                b0 = frame.evaluate("twinViewer.bytes || 0")
+                frame.evaluate("twinViewer.lastPick = undefined")
+                frame.locator("canvas").first.click(position={"x": x, "y": y})
+                picked = frame.wait_for_function(  # the pick is asynchronous in the viewer
+                    "twinViewer.lastPick !== undefined && [twinViewer.lastPick]"
+                ).json_value()[0]
+                if picked is None:  # the click hit the ground between boxes
+                    continue
+                picks.append(frame.evaluate("twinViewer.pickMs") / 1000)
+                cached += frame.evaluate("twinViewer.picksFromCapture || 0") > n_cached
+                n_cached = frame.evaluate("twinViewer.picksFromCapture || 0")
+                # the page's own clock, checked every animation frame: when the heading shows
+                shown_ms = page.wait_for_function(
+                    """(id) => [...document.querySelectorAll('h1, h2, h3')]
+                        .some((e) => e.textContent.includes(id)) && Date.now()""",
+                    arg=str(picked),
+                    polling="raf",
+                ).json_value()
+                times.append((shown_ms - frame.evaluate("twinViewer.clickAt")) / 1000)
+                page.wait_for_timeout(1000)  # the rerun's last messages
+                sizes.append(frame.evaluate("twinViewer.bytes || 0") - b0)
+            b.close()
+    finally:
+        app.close()
+    out["click_to_details_s"] = float(np.median(times)) if times else float("nan")
+    out["click_to_details_all_s"] = ", ".join(f"{v:.2f}" for v in times)
+    out["pick_in_viewer_s"] = float(np.median(picks)) if picks else float("nan")
+    out["picks_from_idle_capture"] = f"{cached} of {len(picks)}"
+    out["scene_bytes_per_click_mb"] = float(np.median(sizes)) / 1e6 if sizes else float("nan")
+    return out
+
+
 def hall_edit_offline(repeat: int = 5) -> dict:
     """The server's part of a hall edit, in this process (median of `repeat`): what the page runs."""
     from twin.app import edit as E
@@ -276,6 +343,9 @@ def main() -> None:
     for k, v in browser().items():
         print(f"  {k:<24}{v:>10.2f}" if isinstance(v, float) else f"  {k:<24}{v}")
     print("  targets: first 3D view < 5 s, payload < 15 MB")
+    print("1 GW campus, Site page, click on a row in 3D (median of 9 clicks):", flush=True)
+    for k, v in campus_click().items():
+        print(f"  {k:<24}{v:>10.2f}" if isinstance(v, float) else f"  {k:<24}{v}")
     print("AI-factory hall, one rack edited, server side (this process, median):", flush=True)
     for k, v in hall_edit_offline().items():
         print(f"  {k:<24}{v:>10.3f}")
