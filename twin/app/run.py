@@ -2,7 +2,8 @@
 
 The same as ``streamlit run streamlit_app.py [options]``, plus a background thread
 that loads, builds and solves the default layout ($TWIN_LAYOUT) into the app's
-shared caches (`app_pages.common.warm_up`) while the server starts.
+shared caches (`app_pages.common.warm_up`), then builds the Site page's first 3D scene
+of it (`warm_up_key`), while the server starts.
 Streamlit runs the app script only when a browser connects, so a warm-up started
 from the script would start with the first visitor; started here, it overlaps the
 server's and the browser's start-up, and the first visitor finds the layout, its
@@ -28,14 +29,19 @@ def _warm() -> None:
         t0 = time.perf_counter()
         from app_pages import common  # the imports are half the work: do them now too
 
-        times = common.warm_up()  # st.cache_resource only: no runtime needed
+        times = {"imports": time.perf_counter() - t0}
+        times.update(common.warm_up())  # st.cache_resource only: no runtime needed
         from streamlit.runtime import Runtime
 
         while not Runtime.exists():  # st.cache_data stores into the runtime's storage
             if time.perf_counter() - t0 > WAIT_FOR_RUNTIME_S:
                 return
             time.sleep(0.05)
-        common.warm_up_key()
+        t1 = time.perf_counter()
+        common.warm_up_key()  # and the Site page's first 3D scene
+        times["scene"] = (t2 := time.perf_counter()) - t1
+        common.S.load_optional()  # the N-1 sweeps and transient model: not for a first view
+        times["optional imports"] = time.perf_counter() - t2
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
         total = time.perf_counter() - t0
         print(f"twin: warmed up {common.DEFAULT} ({steps}; {total:.1f} s)", file=sys.stderr)

@@ -15,6 +15,7 @@ import importlib
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,10 +36,44 @@ def _try(module: str, name: str | None = None):
 
 _solve = _try("twin.solve")
 RUN = getattr(_solve, "run", None)
-SCENARIOS = _try("twin.scenarios")
 METRICS = _try("twin.metrics")
 ECONOMICS = _try("twin.metrics.economics")
-TRANSIENT = _try("twin.scenarios.transient")
+# Looked up on first use instead (module attributes SCENARIOS and TRANSIENT, see
+# __getattr__): the N-1 sweeps and the transient model cost 0.6 s of imports (numba,
+# scipy.integrate) that a page's first view does not need; on a just-started server
+# they competed with the warm-up of the default layout. The warm-up loads them last.
+_LAZY = {"SCENARIOS": "twin.scenarios", "TRANSIENT": "twin.scenarios.transient"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = globals()[name] = _try(_LAZY[name])
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _optional(name: str):
+    """SCENARIOS or TRANSIENT: the module (imported now if it was not yet) or None."""
+    return globals()[name] if name in globals() else __getattr__(name)
+
+
+def _provides(name: str, attr: str) -> bool:
+    """Whether optional module `name` (SCENARIOS, TRANSIENT) provides `attr`.
+
+    Not imported for the question: until it is, its file's presence stands for it
+    (a module that then fails to import counts as absent when it is used).
+    """
+    if name in globals():
+        mod = globals()[name]
+        return mod is not None and hasattr(mod, attr)
+    base = Path(__file__).resolve().parents[1].joinpath(*_LAZY[name].split(".")[1:])
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def load_optional() -> None:
+    """Import the optional modules now (the server's warm-up, after the default layout)."""
+    for name in _LAZY:
+        _optional(name)
 
 
 @dataclass
@@ -54,8 +89,8 @@ class Capabilities:
 def capabilities(results: Results | None = None) -> Capabilities:
     """Which parts of twin this app can use right now."""
     cooling = bool(results is not None and "pue" in results.kpis)
-    n1 = SCENARIOS is not None and hasattr(SCENARIOS, "n1")
-    ride = TRANSIENT is not None and hasattr(TRANSIENT, "cooling_ride_through")
+    n1 = _provides("SCENARIOS", "n1")
+    ride = _provides("TRANSIENT", "cooling_ride_through")
     notes = []
     if RUN is None:
         notes.append("no solver installed: showing design loads and topology only")
@@ -349,6 +384,7 @@ def failable(twin: Twin) -> pd.DataFrame:
 
 def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame | None:
     """The N-1 ranking from twin.scenarios (None if it does not exist yet)."""
+    SCENARIOS = _optional("SCENARIOS")
     if SCENARIOS is None or not hasattr(SCENARIOS, "n1"):
         return None
     table = SCENARIOS.n1(twin)
@@ -359,7 +395,7 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame | None:
 
 def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
     """Per-component changes between two solves (twin.scenarios.compare when present)."""
-    cmp = getattr(SCENARIOS, "compare", None) if SCENARIOS is not None else None
+    cmp = getattr(_optional("SCENARIOS"), "compare", None)
     if cmp is not None:
         try:
             d = cmp(base, res)
@@ -383,7 +419,7 @@ def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
     Returns the scenario package's RideThrough (timeseries long: time_s,
     component, quantity, t_c; racks with time_to_limit_s; power per UPS).
     """
-    fn = getattr(TRANSIENT, "cooling_ride_through", None) if TRANSIENT is not None else None
+    fn = getattr(_optional("TRANSIENT"), "cooling_ride_through", None)
     if fn is None or not failed:
         return None
     return fn(twin, Scenario.fail(*sorted(failed)))
