@@ -270,3 +270,52 @@ def test_sessions_are_isolated_and_ten_at_once(chromium, app_url):
     finally:
         for c in contexts:
             c.close()
+
+
+def viewer_frame(page, timeout_s: float = 120):
+    """The viewer's iframe once it has drawn a scene."""
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        for f in page.frames[1:]:
+            try:
+                if f.evaluate("typeof twinViewer === 'object' && twinViewer.digest !== null"):
+                    return f
+            except Exception:  # a frame still loading or replaced
+                continue
+        page.wait_for_timeout(250)
+    raise AssertionError("the viewer drew no scene")
+
+
+def test_ten_sessions_each_get_their_scene_once(chromium, app_url):
+    """The scene's bytes are sent per session: ten viewers at once each get the scene
+    once; a new colour in one session sends it a new scene and leaves the others alone."""
+    contexts = [chromium.new_context(viewport={"width": 1200, "height": 900}) for _ in range(10)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p in pages:
+            p.set_default_timeout(120_000)
+            p.goto(app_url)
+        frames = [viewer_frame(p) for p in pages]
+        for p in pages:
+            wait_idle(p)
+            no_exception(p)
+        seen = [
+            f.evaluate("[twinViewer.digest, twinViewer.bytes, twinViewer.requests]") for f in frames
+        ]
+        assert len({d for d, _, _ in seen}) == 1, seen
+        assert len({b for _, b, _ in seen}) == 1 and seen[0][1] > 0, seen  # one scene each
+        a, b = pages[0], pages[1]
+        sel = a.locator('[data-testid="stSelectbox"]').filter(has_text="Colour racks by")
+        sel.first.click()
+        a.get_by_role("option", name="power_kw", exact=True).click()
+        t0 = time.time()
+        while frames[0].evaluate("twinViewer.digest") == seen[0][0] and time.time() - t0 < 60:
+            a.wait_for_timeout(200)
+        assert frames[0].evaluate("twinViewer.digest") != seen[0][0]
+        assert frames[0].evaluate("twinViewer.bytes") > seen[0][1]
+        wait_idle(b)
+        assert frames[1].evaluate("[twinViewer.digest, twinViewer.bytes]") == seen[1][:2]
+        no_exception(a)
+    finally:
+        for c in contexts:
+            c.close()
