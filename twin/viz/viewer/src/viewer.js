@@ -138,10 +138,16 @@ function layoutViewports() {
   return f;
 }
 
-function resize() {
+// the canvas size from the view's (the ResizeObserver may not have run before a scene)
+function syncSize() {
   const r = view.getBoundingClientRect();
   const dpr = window.devicePixelRatio || 1;
   glWindow.setSize(Math.max(1, Math.floor(r.width * dpr)), Math.max(1, Math.floor(r.height * dpr)));
+  return dpr;
+}
+
+function resize() {
+  const dpr = syncSize();
   setBarText(dpr);
   layoutViewports();
   renderer.resetCameraClippingRange();
@@ -156,12 +162,23 @@ function resetCamera() {
   cam.setPosition(1, -1, 0.9); // from the south-east, looking down: like pyvista's isometric view
   cam.setViewUp(0, 0, 1);
   renderer.resetCamera();
-  // vtk.js fits the site's bounding sphere into the vertical view angle: in a viewport
-  // narrower than it is high, zoom out so that it fits across too
+  // vtk.js fits the site's bounding sphere into the vertical view angle, which crops a
+  // long site in a narrow viewport and leaves a compact one small: zoom so that the
+  // corners of the site's bounding box just fit (FILL of the viewport's half-size)
+  const FILL = 0.94;
+  syncSize();
   const [w, h] = glWindow.getSize();
   const [x0, y0, x1, y1] = renderer.getViewport();
   const aspect = ((x1 - x0) * w) / Math.max((y1 - y0) * h, 1);
-  cam.zoom(1.1 * Math.min(1, aspect));
+  const b = mesh.getBounds();
+  let reach = 0;
+  for (let i = 0; i < 8; i++) {
+    const d = renderer.worldToNormalizedDisplay(b[i & 1], b[2 + ((i >> 1) & 1)], b[4 + (i >> 2)], aspect);
+    const u = (d[0] - x0) / (x1 - x0);
+    const v = (d[1] - y0) / (y1 - y0);
+    reach = Math.max(reach, Math.abs(2 * u - 1), Math.abs(2 * v - 1));
+  }
+  cam.zoom(reach > 0 && Number.isFinite(reach) ? FILL / reach : 1.1);
   renderer.resetCameraClippingRange();
 }
 
