@@ -58,7 +58,7 @@ def test_fast_path_on_top_of_a_maintenance_state():
     twin = twin_from_text(NESTED)
     base_sc = Scenario(maintenance=frozenset({"G1"}))
     base = solve_power(twin, base_sc)
-    b = power_base(twin, base, base_sc.out_of_service)
+    b = power_base(twin, base)
     sets = [("T1",), ("S2",), ("U2",)]
     flows = solve_batch(b, [b.m.pos[list(s)].to_numpy() for s in sets])
     for k, s in enumerate(sets):

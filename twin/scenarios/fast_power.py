@@ -58,9 +58,7 @@ class PowerBase:
 
     m: PowerModel
     net: K.Net
-    failed0: np.ndarray
     live0: np.ndarray
-    parent0: np.ndarray
     flow: Flow
     s_in0: np.ndarray  # what each element draws (sources: what they deliver), pu
     loading0: np.ndarray
@@ -93,8 +91,11 @@ def _order(values: np.ndarray, mask: np.ndarray, sign: int) -> np.ndarray:
     return idx[np.argsort(sign * values[idx], kind="stable")].astype(np.int64)
 
 
-def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> PowerBase:
-    """Arrays of the base solve `base` (a `solve_power`/`run` result for the same twin)."""
+def power_base(twin, base: Results) -> PowerBase:
+    """Arrays of the base solve `base` (a `solve_power`/`run` result for the same twin).
+
+    Elements out of service in the base scenario are the ones `base` reports dead.
+    """
     m = power_model(twin)
     n = m.n
     rp = base["res_power"].reindex(m.ids)
@@ -182,9 +183,7 @@ def power_base(twin, base: Results, failed0: frozenset[str] = frozenset()) -> Po
     return PowerBase(
         m=m,
         net=net,
-        failed0=m.ids.isin(list(failed0)) if failed0 else np.zeros(n, dtype=bool),
         live0=live0,
-        parent0=parent0,
         flow=flow,
         s_in0=s_in0,
         loading0=loading0,

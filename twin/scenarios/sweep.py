@@ -110,7 +110,7 @@ class FastSweep:
         self.twin = twin
         self.scenario = scenario or Scenario()
         self.base = base if base is not None else run(twin, self.scenario)
-        self.pb = power_base(twin, self.base, self.scenario.out_of_service)
+        self.pb = power_base(twin, self.base)
         self.cb = cooling_base(twin, self.base)
         rr = self.base.tables.get("res_rack")
         self.t_in_max0 = (
