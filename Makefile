@@ -4,6 +4,8 @@ PY      := $(VENV)/bin/python
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LAYOUT  ?= layouts/ai-factory-hall.yaml
 PORT    ?= 8501
+# numba compiles the N-1 kernel once after installing and caches it on disk
+COMPILE_N1 = $(PY) -c 'from twin.scenarios.fast_power import warm; print(f"N-1 kernel compiled in {warm():.0f} s")'
 
 .PHONY: run test lint format bench chromium clean
 
@@ -13,12 +15,12 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
-	$(PY) -c 'from twin.scenarios.fast_power import warm; print(f"N-1 kernel compiled in {warm():.0f} s")'
+	$(COMPILE_N1)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -c 'from twin.scenarios.fast_power import warm; print(f"N-1 kernel compiled in {warm():.0f} s")'
+	$(COMPILE_N1)
 	touch $@ $(VENV)/.installed
 
 chromium:

@@ -21,7 +21,7 @@ the size of the changes, not with contingencies x network.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -215,7 +215,6 @@ class BatchFlows:
     lost_col: np.ndarray
     entries: np.ndarray  # size of E per contingency
     iterations: int
-    _by_el: dict = field(default_factory=dict, repr=False)
 
     def rack_fed(self, k: int) -> np.ndarray:
         """Fed flags of every rack in contingency k."""

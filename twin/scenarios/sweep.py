@@ -116,7 +116,7 @@ class FastSweep:
         self.t_in_max0 = (
             float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
         )
-        self._rack_kw = demand_kw(twin, self.base)
+        self._rack_kw = self.pb.rack_kw
         self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
         self._c_pos = dict(zip(self.cb.ids, range(len(self.cb.ids)), strict=True))
         self._known = set(twin.component_ids())
@@ -132,7 +132,8 @@ class FastSweep:
         self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
 
     def _power_stats(self, p_idx: list[np.ndarray], extra=None):
-        """Per contingency: IT lost, worst loading, overloads, lowest voltage; and liveness.
+        """Per contingency: IT lost, worst loading, overloads, lowest voltage; and the first
+        solve's `BatchFlows` (its outages: extra loads don't change who is dead).
 
         Racks that lose power stop heating: their groups' cooling units draw less
         (in proportion to the heat they still carry). Cooling units whose feed dies
