@@ -26,6 +26,17 @@ def open_page(page, url: str, path: str, title: str) -> float:
     return time.time() - t0
 
 
+def fail_components(page, ids) -> None:
+    """On the Failures page: pick `ids` in the multiselect, fail them, wait for the banner."""
+    box = page.locator('[data-testid="stMultiSelect"]').first
+    for cid in ids:
+        box.locator("input").fill(cid)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Fail selected").click()
+    page.get_by_text(f"Failed: {', '.join(ids)}").wait_for()
+
+
 def wait_idle(page, timeout_s: float = 90) -> None:
     """Until Streamlit has finished running the script (no 'Running...' status)."""
     t0 = time.time()
@@ -176,13 +187,7 @@ def test_failure_changes_kpis_and_colours(page, app_url):
     _, before_img, _ = drawn_canvas(page)
     magenta0 = magenta_share(before_img)
     lost0 = metric(page, "IT lost")
-    box = page.locator('[data-testid="stMultiSelect"]').first
-    for cid in ("H1-UPS-A1", "H1-UPS-B1"):
-        box.locator("input").fill(cid)
-        page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    page.get_by_role("button", name="Fail selected").click()
-    page.get_by_text("Failed: H1-UPS-A1, H1-UPS-B1").wait_for()
+    fail_components(page, ("H1-UPS-A1", "H1-UPS-B1"))
     wait_idle(page)
     no_exception(page)
     t0 = time.time()
@@ -257,13 +262,7 @@ def test_sessions_are_isolated_and_ten_at_once(chromium, app_url):
         # session 0 fails two UPS; session 1 must still be in the normal state
         a, b = pages[0], pages[1]
         open_page(a, app_url, "failures", "Failures")
-        box = a.locator('[data-testid="stMultiSelect"]').first
-        for cid in ("H1-UPS-A2", "H1-UPS-B2"):
-            box.locator("input").fill(cid)
-            a.keyboard.press("Enter")
-        a.keyboard.press("Escape")
-        a.get_by_role("button", name="Fail selected").click()
-        a.get_by_text("Failed: H1-UPS-A2, H1-UPS-B2").wait_for()
+        fail_components(a, ("H1-UPS-A2", "H1-UPS-B2"))
         open_page(b, app_url, "failures", "Failures")
         b.get_by_text("Failed: nothing (normal state)").wait_for()
         no_exception(b)
