@@ -73,8 +73,8 @@ with right:
                 st.dataframe(ranking.head(10))
     else:
         st.info("Appears once twin.scenarios provides the N-1 ranking.")
-    if res.tables.get("res_power") is not None:
-        rp = res.tables["res_power"]
+    if res.tables.get("res_power_nodes") is not None:
+        rp = res.tables["res_power_nodes"]
         top = rp.sort_values("loading_pct", ascending=False).head(10).reset_index()
         st.altair_chart(
             alt.Chart(top)

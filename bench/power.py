@@ -126,7 +126,7 @@ def main(it_mw: float = 1000.0) -> dict:
     t_loop, n = _timed(runpp_twin, net, fresh=True, **kw)
     print(f"  runpp_twin (UPS loss fixpoint, {n} runpp) {t_loop:6.3f} s")
     el = element_results(net)
-    tw = res["res_power"].loc[el.index]
+    tw = res["res_power_nodes"].loc[el.index]
     tot = totals_kw(net)
     d_load = float(np.abs(el["loading_pct"] - tw["loading_pct"]).max())
     d_vm = float(np.abs(el["vm_pu"] - tw["vm_pu"]).max())

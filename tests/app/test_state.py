@@ -26,7 +26,7 @@ def test_rack_table_and_colour_columns(small_room):
     t = S.rack_table(small_room, res)
     cols = S.colour_columns(t)
     assert "power_kw" in cols and "x_m" not in cols
-    if "res_power" in res.tables:
+    if "res_power_nodes" in res.tables:
         assert "pdu_loading_pct" in cols
 
 

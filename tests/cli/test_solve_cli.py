@@ -53,10 +53,10 @@ def test_json_has_kpis_and_violation_objects(capsys, undersized):
 
 def test_out_writes_every_table(tmp_path, capsys):
     assert main(["solve", SMALL, "--out", str(tmp_path)]) == 0
-    for name in ("res_bus", "res_power", "res_rack"):
+    for name in ("res_bus", "res_power_nodes", "res_racks"):
         table = pd.read_csv(tmp_path / f"{name}.csv", index_col=0)
         assert len(table)
-    assert pd.read_csv(tmp_path / "res_power.csv", index_col=0).at["UTIL", "p_kw"] > 189.0
+    assert pd.read_csv(tmp_path / "res_power_nodes.csv", index_col=0).at["UTIL", "p_kw"] > 189.0
     assert (tmp_path / "violations.csv").exists()
 
 

@@ -35,7 +35,7 @@ def compare(twin, scenario: Scenario) -> dict:
     net = to_pandapower(twin, scenario, res)
     runpp_twin(net, fresh=True, lightsim2grid=False, numba=False)  # no JIT wait on small nets
     el = element_results(net)
-    tw = res["res_power"].loc[el.index]
+    tw = res["res_power_nodes"].loc[el.index]
     d_load = np.abs(el["loading_pct"] - tw["loading_pct"]).max()
     d_vm = np.abs(el["vm_pu"] - tw["vm_pu"]).max()
     assert d_load < LOADING_PP, (el["loading_pct"] - tw["loading_pct"]).abs().idxmax()

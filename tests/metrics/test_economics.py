@@ -33,7 +33,7 @@ def tiny() -> Twin:
 def hand_results(twin: Twin, facility_kw: float) -> Results:
     p = twin.racks["power_kw"]
     rr = pd.DataFrame({"p_kw": p, "fed": True}, index=twin.racks.index)
-    return Results(tables={"res_rack": rr}, kpis={"it_kw": p.sum(), "facility_kw": facility_kw})
+    return Results(tables={"res_racks": rr}, kpis={"it_kw": p.sum(), "facility_kw": facility_kw})
 
 
 def test_tokens_per_mw_and_cost_per_token_match_a_hand_calculation(tiny):

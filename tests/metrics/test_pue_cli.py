@@ -24,9 +24,9 @@ def test_solve_annual_and_out(layouts_dir, capsys, tmp_path):
     assert main(["solve", path, "--annual", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "annual_pue" in text
-    for t in ("res_rack", "res_crah", "res_hall", "res_cdu", "res_pipe", "res_chiller"):
+    for t in ("res_racks", "res_crahs", "res_halls", "res_cdus", "res_pipes", "res_chillers"):
         assert (tmp_path / f"{t}.csv").exists()
-    head = (tmp_path / "res_rack.csv").read_text().splitlines()[0]
+    head = (tmp_path / "res_racks.csv").read_text().splitlines()[0]
     assert "t_inlet_c" in head and "t_outlet_c" in head
 
 

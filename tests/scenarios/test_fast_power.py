@@ -29,13 +29,13 @@ def _check(twin, sets):
     worst = 0.0
     for k, s in enumerate(sets):
         ref = solve_power(twin, Scenario.fail(*s))
-        rp, got = ref["res_power"], flows.column(k)
+        rp, got = ref["res_power_nodes"], flows.column(k)
         assert (got["live"] == rp["live"]).all(), s
         dp = np.abs(got["p_kw"] - rp["p_kw"]).max()
         dl = np.abs(got["loading_pct"] - rp["loading_pct"]).max()
         dv = np.abs(got["vm_pu"].fillna(0) - ref["res_bus"]["vm_pu"].fillna(0)).max()
         assert dp < TOL_KW and dl < TOL_PCT and dv < TOL_PU, (s, dp, dl, dv)
-        fed = ref["res_rack"]["fed"].to_numpy()
+        fed = ref["res_racks"]["fed"].to_numpy()
         assert (flows.rack_fed(k) == fed).all(), s
         worst = max(worst, dp)
     return worst
@@ -64,8 +64,8 @@ def test_fast_path_on_top_of_a_maintenance_state():
     for k, s in enumerate(sets):
         ref = solve_power(twin, Scenario(failed=frozenset(s), maintenance=frozenset({"G1"})))
         got = flows.column(k)
-        assert (got["live"] == ref["res_power"]["live"]).all()
-        assert np.abs(got["p_kw"] - ref["res_power"]["p_kw"]).max() < TOL_KW
+        assert (got["live"] == ref["res_power_nodes"]["live"]).all()
+        assert np.abs(got["p_kw"] - ref["res_power_nodes"]["p_kw"]).max() < TOL_KW
 
 
 def test_fast_n1_equals_full_resolve_on_a_generated_campus_sample():

@@ -106,7 +106,9 @@ def test_solve_scenario_and_compare(small_room):
     assert len(out.racks_lost) == len(small_room.racks)
     assert (out.violations["kind"] == "unfed").sum() == len(small_room.racks)
     d = out.diff
-    row = d[(d["table"] == "res_power") & (d["component"] == "UPS-1") & (d["quantity"] == "live")]
+    row = d[
+        (d["table"] == "res_power_nodes") & (d["component"] == "UPS-1") & (d["quantity"] == "live")
+    ]
     assert row["a"].item() == 1.0 and row["b"].item() == 0.0
     assert ((d["table"] == "violations") & (d["quantity"] == "unfed")).sum() == len(
         small_room.racks

@@ -50,7 +50,7 @@ def test_room_after_losing_its_only_crac_matches_two_node_closed_form():
     ce = RACK_MASS_DEFAULT_KG * EQUIPMENT_CP_J_KGK / 1000.0
     assert node["c_kj_k"] == pytest.approx(ca)
     assert rt.nodes.loc["equipment:H", "c_kj_k"] == pytest.approx(ce)
-    p = base["res_hall"].at["H", "q_air_kw"]
+    p = base["res_halls"].at["H", "q_air_kw"]
     g = ce / transient.EQUIPMENT_TAU_S
     tau = 1.0 / (g * (1.0 / ca + 1.0 / ce))
     ts = rt.timeseries
@@ -85,7 +85,7 @@ def test_peukert_autonomy_formula():
 def test_power_ride_through_against_the_formula_and_the_generator_gap():
     twin = twin_from_text(NESTED)
     pr = power_ride_through(twin)
-    res = solve_power(twin)["res_power"]
+    res = solve_power(twin)["res_power_nodes"]
     for uid in ("UA", "UB"):
         ups = twin.ups.loc[uid]
         load = res.at[uid, "p_out_kw"] + res.at[uid, "loss_kw"]

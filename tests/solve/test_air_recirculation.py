@@ -36,14 +36,14 @@ def test_calibration_hits_hpe_mean(containment):
 
 def test_small_room_rise_in_hpe_range(small_room):
     r = run(small_room)
-    rise = r["res_rack"]["t_inlet_c"] - r["res_hall"]["t_supply_c"].iloc[0]
+    rise = r["res_racks"]["t_inlet_c"] - r["res_halls"]["t_supply_c"].iloc[0]
     assert 2.6 <= rise.min() and rise.max() <= 14.2  # HPE 'none' range [REFERENCE 1]
-    assert (r["res_rack"]["t_outlet_c"] > r["res_rack"]["t_inlet_c"]).all()
+    assert (r["res_racks"]["t_outlet_c"] > r["res_racks"]["t_inlet_c"]).all()
 
 
 def test_raising_one_rack_heats_it_and_its_neighbours(small_room):
-    base = run(small_room)["res_rack"]["t_inlet_c"]
-    hot = run(small_room, Scenario(load_scale={"RA05": 2.0}))["res_rack"]["t_inlet_c"]
+    base = run(small_room)["res_racks"]["t_inlet_c"]
+    hot = run(small_room, Scenario(load_scale={"RA05": 2.0}))["res_racks"]["t_inlet_c"]
     d = hot - base
     assert d["RA05"] > 0.05
     assert d["RA04"] > 0.01 and d["RA06"] > 0.01
@@ -63,13 +63,13 @@ def test_containment_lowers_recirculation(small_room):
     for c in ("none", "cold-aisle", "hot-aisle"):
         r = run(_with_containment(small_room, c))
         rises[c] = float(
-            r["res_hall"]["t_inlet_mean_c"].iloc[0] - r["res_hall"]["t_supply_c"].iloc[0]
+            r["res_halls"]["t_inlet_mean_c"].iloc[0] - r["res_halls"]["t_supply_c"].iloc[0]
         )
-        shi = r["res_hall"]["shi"].iloc[0]
+        shi = r["res_halls"]["shi"].iloc[0]
         assert 0 < shi < 1
         # supply air = rack demand, so RTI = hall heat / rack air heat (losses and fans add)
-        hall = r["res_hall"].iloc[0]
-        air = r["res_rack"]["air_kw"].sum()
+        hall = r["res_halls"].iloc[0]
+        air = r["res_racks"]["air_kw"].sum()
         assert hall["rti"] == pytest.approx(hall["q_air_kw"] / air, rel=1e-9)
     assert rises["hot-aisle"] < rises["cold-aisle"] < rises["none"]
 
@@ -77,9 +77,9 @@ def test_containment_lowers_recirculation(small_room):
 def test_failed_crac_overloads_survivor_and_raises_supply(small_room):
     # the room is N+1: with two of its three 120 kW CRACs out, the survivor is over capacity
     r = run(small_room, Scenario.fail("CRAC-2", "CRAC-3"))
-    crah = r["res_crah"]
+    crah = r["res_crahs"]
     assert not crah.at["CRAC-2", "running"] and not crah.at["CRAC-3", "running"]
-    assert crah.at["CRAC-1", "load_kw"] == pytest.approx(r["res_hall"]["q_air_kw"].iloc[0])
+    assert crah.at["CRAC-1", "load_kw"] == pytest.approx(r["res_halls"]["q_air_kw"].iloc[0])
     assert crah.at["CRAC-1", "t_supply_c"] > 18.0
     v = r.violations
     assert ((v["component"] == "CRAC-1") & (v["kind"] == "over_capacity")).any()
@@ -99,20 +99,20 @@ def test_fan_cube_law_and_ashrae_flags(small_room):
         np.ones(n, bool),
         np.full(n, np.nan),
     )
-    speed = res.res_crah["airflow_m3_s"] / small_room.crahs["airflow_m3_s"]
-    assert np.allclose(res.res_crah["fan_kw"], small_room.crahs["fan_kw"] * speed**3)
+    speed = res.res_crahs["airflow_m3_s"] / small_room.crahs["airflow_m3_s"]
+    assert np.allclose(res.res_crahs["fan_kw"], small_room.crahs["fan_kw"] * speed**3)
     assert np.allclose(
-        full.res_crah["fan_kw"] / res.res_crah["fan_kw"],
-        (full.res_crah["airflow_m3_s"] / res.res_crah["airflow_m3_s"]) ** 3,
+        full.res_crahs["fan_kw"] / res.res_crahs["fan_kw"],
+        (full.res_crahs["airflow_m3_s"] / res.res_crahs["airflow_m3_s"]) ** 3,
     )
     # a hot room breaks the A1 allowable limit and shows in the indices
     hot = airflow.solve_air(
         small_room, m, air * 8, np.zeros(1), np.ones(n, bool), np.full(n, np.nan)
     )
-    assert (~hot.res_rack["inlet_allowable"]).any()
+    assert (~hot.res_racks["inlet_allowable"]).any()
     assert any(v["kind"] == "over_temperature" for v in hot.violations)
-    assert hot.res_hall["rci_hi_pct"].iloc[0] < 100.0
-    assert res.res_hall["rci_hi_pct"].iloc[0] == 100.0
+    assert hot.res_halls["rci_hi_pct"].iloc[0] < 100.0
+    assert res.res_halls["rci_hi_pct"].iloc[0] == 100.0
 
 
 def test_measured_coefficients_hook(small_room):
@@ -122,4 +122,4 @@ def test_measured_coefficients_hook(small_room):
     ids = small_room.racks.index
     zero = pd.DataFrame(0.0, index=ids, columns=ids)
     r = run(small_room, recirculation={"ROOM": zero})
-    assert np.allclose(r["res_rack"]["t_inlet_c"], r["res_hall"]["t_supply_c"].iloc[0])
+    assert np.allclose(r["res_racks"]["t_inlet_c"], r["res_halls"]["t_supply_c"].iloc[0])

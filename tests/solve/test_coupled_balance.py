@@ -16,17 +16,17 @@ from twin.model.scenario import Scenario
 from twin.solve import run
 
 TABLES = [
-    "res_rack",
-    "res_hall",
-    "res_crah",
-    "res_cdu",
-    "res_pipe",
-    "res_pump",
-    "res_chiller",
-    "res_cooling_tower",
-    "res_dry_cooler",
-    "res_loop",
-    "res_power",
+    "res_racks",
+    "res_halls",
+    "res_crahs",
+    "res_cdus",
+    "res_pipes",
+    "res_pumps",
+    "res_chillers",
+    "res_cooling_towers",
+    "res_dry_coolers",
+    "res_loops",
+    "res_power_nodes",
 ]
 KPIS = [
     "it_kw",
@@ -65,22 +65,22 @@ def test_reference_layout_energy_balance(reference_twin):
     for t in TABLES:
         assert t in r.tables
     same = {
-        "res_rack": "racks",
-        "res_hall": "halls",
-        "res_crah": "crahs",
-        "res_cdu": "cdus",
-        "res_pipe": "pipes",
-        "res_pump": "pumps",
-        "res_chiller": "chillers",
-        "res_cooling_tower": "cooling_towers",
-        "res_dry_cooler": "dry_coolers",
+        "res_racks": "racks",
+        "res_halls": "halls",
+        "res_crahs": "crahs",
+        "res_cdus": "cdus",
+        "res_pipes": "pipes",
+        "res_pumps": "pumps",
+        "res_chillers": "chillers",
+        "res_cooling_towers": "cooling_towers",
+        "res_dry_coolers": "dry_coolers",
     }
     for t, kind in same.items():
         assert r[t].index.equals(getattr(reference_twin, kind).index), t
     for key in KPIS:
         assert key in k
     for c in ("t_inlet_c", "t_outlet_c", "t_coolant_supply_c", "t_coolant_return_c"):
-        assert c in r["res_rack"]
+        assert c in r["res_racks"]
     assert list(r.violations.columns) == ["component", "kind", "value", "limit", "unit", "message"]
     pd.testing.assert_frame_equal(before, reference_twin.racks)  # the solve never writes back
 
@@ -88,7 +88,7 @@ def test_reference_layout_energy_balance(reference_twin):
 def test_cooling_power_lands_on_feeds(layouts_dir):
     tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     r = run(tw)
-    mcc = r["res_power"].loc[["H1-MCC-A", "H1-MCC-B"]]
+    mcc = r["res_power_nodes"].loc[["H1-MCC-A", "H1-MCC-B"]]
     # the two mechanical boards carry all cooling power of the hall (feed of every unit)
     assert mcc["p_kw"].sum() == pytest.approx(r.kpis["cooling_kw"], rel=0.02)
     assert (mcc["p_kw"] > 0.2 * r.kpis["cooling_kw"]).all()  # units alternate boards
@@ -165,10 +165,8 @@ def test_random_layout_energy_balance(doc, t_db, depression, scale, fail_pick):
 
 def test_loop_pumps_follow_heat(layouts_dir):
     tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
-    full = run(tw)["res_pump"].iloc[0]
-    half = run(tw, Scenario(load_scale={"*": 0.5}))["res_pump"].iloc[0]
+    full = run(tw)["res_pumps"].iloc[0]
+    half = run(tw, Scenario(load_scale={"*": 0.5}))["res_pumps"].iloc[0]
     assert 0.3 <= half["speed"] < 0.6
-    assert half["power_kw"] == pytest.approx(
-        full["power_kw"] * (half["speed"] / full["speed"]) ** 3
-    )
+    assert half["p_kw"] == pytest.approx(full["p_kw"] * (half["speed"] / full["speed"]) ** 3)
     assert half["flow_m3_s"] == pytest.approx(full["flow_m3_s"] * half["speed"] / full["speed"])

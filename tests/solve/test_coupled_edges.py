@@ -37,8 +37,8 @@ def test_minimal_dry_cooler_only_plant():
         (warm.violations["kind"] == "coolant_temperature") & (warm.violations["component"] == "FWS")
     ).any()
     assert not (cold.violations["kind"] == "coolant_temperature").any()
-    assert warm["res_dry_cooler"]["load_kw"].sum() == pytest.approx(
-        warm["res_loop"].at["FWS", "q_kw"]
+    assert warm["res_dry_coolers"]["load_kw"].sum() == pytest.approx(
+        warm["res_loops"].at["FWS", "q_kw"]
     )
 
 
@@ -51,7 +51,7 @@ def test_liquid_only_rack_and_idle_rack():
     tw = _twin(edit)
     r = run(tw)
     _balanced(r)
-    rr = r["res_rack"]
+    rr = r["res_racks"]
     assert np.isfinite(rr["t_inlet_c"]).all()
     assert rr.at["RK2", "air_kw"] == 0.0
     assert rr.at["RK2", "t_coolant_return_c"] > rr.at["RK2", "t_coolant_supply_c"]
@@ -66,4 +66,4 @@ def test_everything_failed_is_unremoved_not_lost():
     assert k["heat_unremoved_kw"] > 0.9 * k["it_kw"]
     kinds = set(r.violations["kind"])
     assert "uncooled" in kinds
-    assert np.isnan(r["res_hall"]["t_supply_c"]).all()
+    assert np.isnan(r["res_halls"]["t_supply_c"]).all()

@@ -66,10 +66,10 @@ def test_lost_only_facility_pump_uncools_its_cdus():
     assert base.violations.empty
     assert base.kpis["heat_unremoved_kw"] == 0.0
     assert "uncooled" in _kinds(out, "TCS")
-    assert not out["res_cdu"].at["CDU1", "running"]
-    assert out["res_cdu"].at["CDU1", "load_kw"] == 0.0
-    assert out["res_dry_cooler"]["load_kw"].sum() == 0.0  # nothing reaches the plant
-    liquid_kw = float(out["res_rack"].at["RK2", "p_kw"]) * 0.8
+    assert not out["res_cdus"].at["CDU1", "running"]
+    assert out["res_cdus"].at["CDU1", "load_kw"] == 0.0
+    assert out["res_dry_coolers"]["load_kw"].sum() == 0.0  # nothing reaches the plant
+    liquid_kw = float(out["res_racks"].at["RK2", "p_kw"]) * 0.8
     assert out.kpis["heat_unremoved_kw"] >= liquid_kw
     _balanced(base)
     _balanced(out)
@@ -85,7 +85,7 @@ def test_lost_facility_pump_stops_the_crah_coils_on_that_loop():
 
     tw = _twin(edit)
     out = _run(tw, "FWS-P1")
-    assert not out["res_crah"].at["CRAH1", "running"]
+    assert not out["res_crahs"].at["CRAH1", "running"]
     assert "uncooled" in _kinds(out, "H1")
     _balanced(out)
 
@@ -96,12 +96,12 @@ def test_n_plus_1_facility_pumps_share_what_the_survivor_moves():
     tw = _twin(_pumped("FWS", (0.00017, 0.00017)))
     base, one = _run(tw), _run(tw, "FWS-P1")
     assert base.violations.empty
-    q_one = one["res_pump"].at["FWS-P2", "flow_m3_s"]
-    draw = base["res_cdu"].at["CDU1", "facility_flow_m3_s"]
+    q_one = one["res_pumps"].at["FWS-P2", "flow_m3_s"]
+    draw = base["res_cdus"].at["CDU1", "facility_flow_m3_s"]
     assert 0 < q_one < draw
-    assert one["res_cdu"].at["CDU1", "facility_flow_m3_s"] == pytest.approx(q_one, rel=1e-6)
+    assert one["res_cdus"].at["CDU1", "facility_flow_m3_s"] == pytest.approx(q_one, rel=1e-6)
     assert "coolant_temperature" in _kinds(one, "CDU1")
-    assert one["res_cdu"].at["CDU1", "t_tcs_supply_c"] > 30.5
+    assert one["res_cdus"].at["CDU1", "t_tcs_supply_c"] > 30.5
     assert one.kpis["heat_unremoved_kw"] == 0.0  # still moved, at a warmer return
     _balanced(one)
     # ample pumps: losing one changes nothing a rack would notice
@@ -118,8 +118,8 @@ def test_tcs_loop_pumps_lost_and_short():
     assert _run(full).violations.empty
     short = _run(tw)
     assert "coolant_temperature" in _kinds(short, "TCS")
-    ret = short["res_rack"].at["RK2", "t_coolant_return_c"]
-    assert ret > _run(full)["res_rack"].at["RK2", "t_coolant_return_c"] + 1.0
+    ret = short["res_racks"].at["RK2", "t_coolant_return_c"]
+    assert ret > _run(full)["res_racks"].at["RK2", "t_coolant_return_c"] + 1.0
     _balanced(short)
     lost = _run(full, "TCS-P1")
     assert "uncooled" in _kinds(lost, "TCS")
@@ -167,14 +167,14 @@ def test_lost_towers_of_one_plant_leave_the_other_running():
     base = run(tw)
     assert base.violations.empty
     out = run(tw, Scenario.fail("CT1"))
-    ch = out["res_chiller"]
+    ch = out["res_chillers"]
     assert not ch.at["CH1", "running"] and not ch.at["CH1", "on"]
     assert ch.at["CH2", "on"]
-    assert ch.at["CH2", "load_kw"] == pytest.approx(base["res_chiller"].at["CH2", "load_kw"])
+    assert ch.at["CH2", "load_kw"] == pytest.approx(base["res_chillers"].at["CH2", "load_kw"])
     assert _kinds(out, "FWS") == {"uncooled"}
     v = out.violations
     assert not v["component"].isin(["FWS2", "CW2", "CH2", "CDU2", "TCS2"]).any()
     unremoved = out.kpis["heat_unremoved_kw"]
-    assert unremoved == pytest.approx(out["res_loop"].at["FWS", "q_kw"], rel=1e-9)
+    assert unremoved == pytest.approx(out["res_loops"].at["FWS", "q_kw"], rel=1e-9)
     _balanced(base)
     _balanced(out)

@@ -60,29 +60,29 @@ def _pump_pipe_twin(roughness: float = 4.5e-5) -> Twin:
 def test_pump_meets_system_curve():
     tw = _pump_pipe_twin()
     r = hydraulics.solve_hydraulics(tw)
-    q = r.res_pump.at["P", "flow_m3_s"]
+    q = r.res_pumps.at["P", "flow_m3_s"]
     k = hydraulics.pump_k(200.0, 0.02)
-    assert r.res_pipe.at["X", "flow_m3_s"] == pytest.approx(q, rel=1e-12)
-    assert r.res_pipe.at["X", "dp_kpa"] == pytest.approx(200.0 - k * q * q, rel=1e-8)
-    assert r.res_pump.at["P", "power_kw"] == pytest.approx(r.res_pump.at["P", "dp_kpa"] * q / 0.87)
+    assert r.res_pipes.at["X", "flow_m3_s"] == pytest.approx(q, rel=1e-12)
+    assert r.res_pipes.at["X", "dp_kpa"] == pytest.approx(200.0 - k * q * q, rel=1e-8)
+    assert r.res_pumps.at["P", "p_kw"] == pytest.approx(r.res_pumps.at["P", "dp_kpa"] * q / 0.87)
     assert np.abs(r.res_node["imbalance_m3_s"]).max() < 1e-12
 
 
 def test_affinity_laws():
     """Fully rough pipe (f constant): Q ~ N, H ~ N^2, P ~ N^3."""
     tw = _pump_pipe_twin(roughness=0.005)
-    base = hydraulics.solve_hydraulics(tw).res_pump.loc["P"]
-    slow = hydraulics.solve_hydraulics(tw, speed=np.array([0.8])).res_pump.loc["P"]
+    base = hydraulics.solve_hydraulics(tw).res_pumps.loc["P"]
+    slow = hydraulics.solve_hydraulics(tw, speed=np.array([0.8])).res_pumps.loc["P"]
     assert slow["flow_m3_s"] / base["flow_m3_s"] == pytest.approx(0.8, rel=3e-3)
     assert slow["dp_kpa"] / base["dp_kpa"] == pytest.approx(0.64, rel=6e-3)
-    assert slow["power_kw"] / base["power_kw"] == pytest.approx(0.512, rel=1e-2)
+    assert slow["p_kw"] / base["p_kw"] == pytest.approx(0.512, rel=1e-2)
 
 
 def test_failed_pump_stops_flow():
     tw = _pump_pipe_twin()
     r = hydraulics.solve_hydraulics(tw, running=np.array([False]))
-    assert r.res_pump.at["P", "power_kw"] == 0.0
-    assert r.res_pipe.at["X", "flow_m3_s"] == pytest.approx(0.0, abs=1e-12)
+    assert r.res_pumps.at["P", "p_kw"] == 0.0
+    assert r.res_pipes.at["X", "flow_m3_s"] == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -95,11 +95,11 @@ def test_failed_pump_stops_flow():
 def test_mass_balance_at_every_node(specs):
     tw = Twin.from_layout(loads(yaml.safe_dump(site("t", specs))))
     r = hydraulics.solve_hydraulics(tw)
-    assert len(r.res_pipe) > 3
-    scale = r.res_pipe["flow_m3_s"].abs().max()
+    assert len(r.res_pipes) > 3
+    scale = r.res_pipes["flow_m3_s"].abs().max()
     assert np.abs(r.res_node["imbalance_m3_s"]).max() < 1e-9 * scale
     # parallel branches between the same two nodes see the same drop
     p = r.res_node["p_kpa"]
     for pid, row in tw.pipes.iterrows():
         drop = p[f"{row['loop']}|{row['from_node']}"] - p[f"{row['loop']}|{row['to_node']}"]
-        assert r.res_pipe.at[pid, "dp_kpa"] == pytest.approx(drop, abs=1e-6)
+        assert r.res_pipes.at[pid, "dp_kpa"] == pytest.approx(drop, abs=1e-6)

@@ -35,8 +35,8 @@ def test_w_class():
 
 def test_design_point_holds_setpoint_and_flows(hall):
     r = run(hall)
-    cdu = r["res_cdu"]
-    racks = r["res_rack"]
+    cdu = r["res_cdus"]
+    racks = r["res_racks"]
     wet = hall.racks["liquid_loop"].notna()
     assert np.allclose(racks.loc[wet, "t_coolant_supply_c"], 25.0)
     # rack flow m = Q_design / (cp dT): 12 K rise at design power
@@ -92,13 +92,13 @@ def test_design_capacity_gives_design_approach(hall):
     heat *= m.cdu_cap[i] / heat.sum()
     # facility water at setpoint - design approach: exactly the design point
     res = liquid.solve_liquid(hall, sub, heat, running, np.full(len(running), 22.0))
-    c = res.res_cdu.iloc[i]
+    c = res.res_cdus.iloc[i]
     assert c["approach_k"] == pytest.approx(3.0, abs=1e-6)
     design_flow = m.cdu_cc_d[i] / (CP_WATER_J_KGK / 1000) / RHO_WATER_KG_M3
     assert c["facility_flow_m3_s"] == pytest.approx(design_flow, rel=1e-6)
     # 1 K warmer water: same exchanger, supply 1 K above setpoint and flagged
     warm = liquid.solve_liquid(hall, sub, heat, running, np.full(len(running), 23.0))
-    assert warm.res_cdu["t_tcs_supply_c"].iloc[i] == pytest.approx(26.0, abs=1e-6)
+    assert warm.res_cdus["t_tcs_supply_c"].iloc[i] == pytest.approx(26.0, abs=1e-6)
     assert any(v["kind"] == "coolant_temperature" for v in warm.violations)
     assert n_cdu >= 2
 
@@ -112,7 +112,7 @@ def test_cdu_over_capacity_is_a_violation(hall):
     assert len(over) == 1 and over["value"].iloc[0] > over["limit"].iloc[0]
     assert ((v["kind"] == "coolant_temperature") & (v["component"] == cdus[0])).any()
     wet = hall.racks["liquid_loop"] == loop
-    assert (r["res_rack"].loc[wet, "t_coolant_supply_c"] > 25.0).all()
+    assert (r["res_racks"].loc[wet, "t_coolant_supply_c"] > 25.0).all()
     assert r.kpis["t_coolant_max_c"] > run(hall).kpis["t_coolant_max_c"]
 
 
@@ -120,7 +120,7 @@ def test_n_plus_one_cdus_share(hall):
     loop = hall.cdus["loop"].iloc[0]
     cdus = hall.cdus.index[hall.cdus["loop"] == loop]
     r = run(hall, Scenario.fail(cdus[0]))
-    c = r["res_cdu"].loc[cdus]
+    c = r["res_cdus"].loc[cdus]
     assert c.loc[cdus[0], "load_kw"] == 0
     assert np.allclose(c.loc[cdus[1:], "load_kw"], c.loc[cdus[1], "load_kw"])
     assert not (

@@ -44,15 +44,15 @@ def tower_hall() -> Twin:
 def test_cold_day_is_free_cooling_hot_day_is_chillers(tower_hall):
     cold = run(tower_hall, Scenario(t_db_c=2.0, t_wb_c=0.0))
     hot = run(tower_hall, Scenario(t_db_c=38.0, t_wb_c=28.0))
-    assert cold["res_chiller"]["power_kw"].sum() == 0.0
+    assert cold["res_chillers"]["p_kw"].sum() == 0.0
     assert cold.kpis["free_cooling_kw"] > 0
     assert hot.kpis["free_cooling_kw"] == 0.0
-    assert hot["res_chiller"]["on"].sum() >= 1
+    assert hot["res_chillers"]["on"].sum() >= 1
     assert hot.kpis["pue"] > cold.kpis["pue"]
     # towers carry condenser heat = chiller load + compressor power; water follows evaporation
-    ch = hot["res_chiller"]
-    ct = hot["res_cooling_tower"]
-    assert ct["load_kw"].sum() == pytest.approx((ch["load_kw"] + ch["power_kw"]).sum(), rel=1e-9)
+    ch = hot["res_chillers"]
+    ct = hot["res_cooling_towers"]
+    assert ct["load_kw"].sum() == pytest.approx((ch["load_kw"] + ch["p_kw"]).sum(), rel=1e-9)
     evap = plant.EVAPORATION_L_PER_KWH * ct["load_kw"].sum() / 1000
     assert ct["evaporation_m3_h"].sum() == pytest.approx(evap)
     assert hot.kpis["wue_l_per_kwh"] > 0 and cold.kpis["wue_l_per_kwh"] == 0
@@ -64,7 +64,7 @@ def test_partial_free_cooling_is_between(tower_hall):
     app = tower_hall.dry_coolers["approach_k"].iloc[0]
     t_db = t_set + dt / 2 - app  # dry coolers reach the mid point of supply and return
     r = run(tower_hall, Scenario(t_db_c=t_db, t_wb_c=t_db - 5))
-    lp = r["res_loop"].loc[loop]
+    lp = r["res_loops"].loc[loop]
     assert lp["free_cooling_kw"] == pytest.approx(0.5 * lp["q_kw"], rel=1e-6)
     assert lp["chiller_kw"] == pytest.approx(0.5 * lp["q_kw"], rel=1e-6)
 
@@ -72,15 +72,15 @@ def test_partial_free_cooling_is_between(tower_hall):
 def test_staging_and_chiller_failure(tower_hall):
     hot = Scenario(t_db_c=35.0, t_wb_c=26.0)
     r = run(tower_hall, hot)
-    ch = r["res_chiller"]
+    ch = r["res_chillers"]
     on = ch[ch["on"]]
     assert np.allclose(on["plr"], on["plr"].iloc[0])  # equal part load
     assert (on["plr"] <= 1.0).all()
     assert len(on) < len(ch)  # N+1: the spare stays off
     failed = run(tower_hall, Scenario(t_db_c=35.0, t_wb_c=26.0, failed=frozenset(on.index)))
     v = failed.violations
-    assert failed["res_chiller"].loc[on.index, "power_kw"].eq(0).all()
-    assert failed["res_chiller"]["on"].sum() >= 1 or (v["kind"] == "over_capacity").any()
+    assert failed["res_chillers"].loc[on.index, "p_kw"].eq(0).all()
+    assert failed["res_chillers"]["on"].sum() >= 1 or (v["kind"] == "over_capacity").any()
 
 
 def test_warm_water_at_constant_lift():
@@ -93,9 +93,9 @@ def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir):
     tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     base = run(tw)
     r = run(tw, Scenario.fail("H1-CH1", "H1-CH2"))
-    loop = r["res_loop"].loc["H1-FWS"]
+    loop = r["res_loops"].loc["H1-FWS"]
     assert loop["t_supply_c"] > loop["t_setpoint_c"]
-    on = r["res_chiller"][r["res_chiller"]["on"]]
+    on = r["res_chillers"][r["res_chillers"]["on"]]
     rise = loop["t_supply_c"] - loop["t_setpoint_c"]
     # capacity meets load at the raised temperature, unless the search hit its bound
     assert np.allclose(on["plr"], 1.0, atol=1e-6) or rise == pytest.approx(plant.MAX_SUPPLY_RISE_K)
@@ -103,10 +103,10 @@ def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir):
     assert ((v["component"] == "H1-FWS") & (v["kind"] == "over_capacity")).any()
     assert ((v["component"] == "H1-FWS") & (v["kind"] == "coolant_temperature")).any()
     # the warm facility water reaches the CDUs and the racks' coolant
-    assert np.allclose(r["res_cdu"]["t_fws_supply_c"], loop["t_supply_c"])
+    assert np.allclose(r["res_cdus"]["t_fws_supply_c"], loop["t_supply_c"])
     assert r.kpis["t_coolant_max_c"] > base.kpis["t_coolant_max_c"] + 5
     # and the CRAH coils: warmer water, warmer supply air, hotter inlets
-    assert (r["res_crah"]["t_supply_c"].dropna() > tw.crahs["t_supply_c"].max()).all()
+    assert (r["res_crahs"]["t_supply_c"].dropna() > tw.crahs["t_supply_c"].max()).all()
     assert r.kpis["t_inlet_max_c"] > base.kpis["t_inlet_max_c"] + 5
     k = r.kpis
     assert k["heat_rejected_kw"] == pytest.approx(k["facility_kw"], rel=1e-6)

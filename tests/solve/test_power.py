@@ -24,7 +24,7 @@ def _balance(res, extra_kw: float = 0.0) -> None:
     assert k["losses_kw"] == pytest.approx(parts, rel=1e-9)
     assert k["facility_kw"] == pytest.approx(k["it_kw"] + k["losses_kw"] + extra_kw, rel=1e-6)
     # at every bus: power passed on = children's draw + racks' cords (+ extra)
-    rp, rr = res["res_power"], res["res_rack"]
+    rp, rr = res["res_power_nodes"], res["res_racks"]
     twin_racks = res.twin_racks
     kids = rp[rp["live"] & ~rp["kind"].isin(["utilities", "generators"])]
     passed = kids.groupby("fed_from")["p_kw"].sum()
@@ -59,10 +59,10 @@ def test_unfed_racks_match_topology_query(reference_twin):
     for _ in range(15):
         failed = set(rng.choice(ids, size=min(len(ids), rng.integers(1, 4)), replace=False))
         res = _solve(twin, Scenario(failed=frozenset(failed)))
-        unfed = set(res["res_rack"].index[~res["res_rack"]["fed"]])
+        unfed = set(res["res_racks"].index[~res["res_racks"]["fed"]])
         assert unfed == set(twin.unfed_racks(failed))
         live = twin.live_power_nodes(failed)
-        assert (res["res_power"]["live"] == live).all()
+        assert (res["res_power_nodes"]["live"] == live).all()
         _balance(res)
 
 
@@ -76,7 +76,7 @@ def test_single_transformer_loss_closed_form():
 """
     twin = twin_of(racks(8, 90.0, "P", pf=0.95), power)
     res = solve_power(twin)
-    t = res["res_power"].loc["T"]
+    t = res["res_power_nodes"].loc["T"]
     s_out = np.hypot(t["p_out_kw"], t["q_out_kvar"])
     x = s_out / res["res_bus"].at["T", "vm_pu"] / 1000.0  # current loading
     assert t["loading_pct"] == pytest.approx(100 * x, rel=1e-9)
@@ -102,7 +102,7 @@ def test_ups_efficiency_curve(kw):
     res = solve_power(twin)
     x = kw / 500.0
     eta = x / (x + 0.012 + 0.01 * x + 0.015 * x**2)
-    u = res["res_power"].loc["UPS"]
+    u = res["res_power_nodes"].loc["UPS"]
     assert u["p_out_kw"] / u["p_kw"] == pytest.approx(eta, rel=1e-9)
     assert u["q_kvar"] == pytest.approx(0.0, abs=1e-12)  # unity-pf rectifier
     assert res["res_bus"].at["UPS", "vm_pu"] == pytest.approx(1.0)
@@ -111,26 +111,26 @@ def test_ups_efficiency_curve(kw):
 def test_ab_sharing_and_failover():
     twin = two_n(n=10, kw=40.0, split_a=0.3)
     res = solve_power(twin)
-    rp = res["res_power"]
+    rp = res["res_power_nodes"]
     assert rp.at["PA", "it_kw"] == pytest.approx(0.3 * 400)
     assert rp.at["PB", "it_kw"] == pytest.approx(0.7 * 400)
-    assert res["res_rack"]["p_a_kw"].sum() == pytest.approx(120.0)
+    assert res["res_racks"]["p_a_kw"].sum() == pytest.approx(120.0)
     for dead, alive in (("PA", "PB"), ("UA", "PB"), ("SA", "PB"), ("PB", "PA")):
         r = solve_power(twin, Scenario.fail(dead))
-        assert r["res_power"].at[alive, "it_kw"] == pytest.approx(400.0)
-        assert r["res_rack"]["fed"].all()
+        assert r["res_power_nodes"].at[alive, "it_kw"] == pytest.approx(400.0)
+        assert r["res_racks"]["fed"].all()
         assert r.violations[r.violations["kind"] == "unfed"].empty
     both = solve_power(twin, Scenario.fail("PA", "PB"))
-    assert not both["res_rack"]["fed"].any()
+    assert not both["res_racks"]["fed"].any()
     assert (both.violations["kind"] == "unfed").sum() == 10
     assert both.kpis["it_unserved_kw"] == pytest.approx(400.0)
 
 
 def test_failover_design_check_matches_solved_failure():
     twin = two_n(n=12, kw=40.0)
-    normal = solve_power(twin)["res_power"]
+    normal = solve_power(twin)["res_power_nodes"]
     for side, other in (("PA", "PB"), ("PB", "PA")):
-        solved = solve_power(twin, Scenario.fail(other))["res_power"]
+        solved = solve_power(twin, Scenario.fail(other))["res_power_nodes"]
         assert normal.at[side, "failover_it_kw"] == pytest.approx(480.0)
         # first-order estimate vs the exact failure solve: within 2 points
         assert normal.at[side, "failover_loading_pct"] == pytest.approx(
@@ -143,20 +143,20 @@ def test_failover_design_check_matches_solved_failure():
 def test_generator_picks_up_lost_utility():
     twin = two_n()
     res = _solve(twin, Scenario.fail("U"))
-    rp = res["res_power"]
+    rp = res["res_power_nodes"]
     assert rp.at["SA", "fed_from"] == "G" and rp.at["SB", "fed_from"] == "G"
     assert res.kpis["utility_kw"] == 0.0
     assert res.kpis["generator_kw"] == pytest.approx(res.kpis["facility_kw"])
     assert res.kpis["loss_transformers_kw"] == 0.0
-    assert res["res_rack"]["fed"].all()
+    assert res["res_racks"]["fed"].all()
     _balance(res)
     dark = solve_power(twin, Scenario.fail("U", "G"))
-    assert not dark["res_rack"]["fed"].any()
+    assert not dark["res_racks"]["fed"].any()
 
 
 def test_eco_ups_passes_reactive_power_and_voltage():
     res = solve_power(two_n())
-    rp, bus = res["res_power"], res["res_bus"]
+    rp, bus = res["res_power_nodes"], res["res_bus"]
     assert rp.at["UB", "q_kvar"] > rp.at["UB", "q_out_kvar"] > 0  # Q flows through the bypass
     assert bus.at["UB", "vm_pu"] < bus.at["SB", "vm_pu"] < 1.0  # cable drop, no regulation
     # the double-conversion UPS draws only its cable's reactive power, none of the racks'
@@ -191,7 +191,7 @@ def test_overload_undervoltage_and_over_capacity():
     assert v.at["undervoltage", "component"] == "P"
     assert v.at["undervoltage", "value"] < V_MIN_PU
     assert v.at["over_capacity", "component"] == "U"
-    assert res["res_power"].at["P", "loading_pct"] > 100
+    assert res["res_power_nodes"].at["P", "loading_pct"] > 100
 
 
 def test_solver_is_cached_and_does_not_modify_twin():
@@ -199,7 +199,7 @@ def test_solver_is_cached_and_does_not_modify_twin():
     before = twin.racks.copy()
     a = solve_power(twin, Scenario.fail("PA"))
     b = solve_power(twin, Scenario.fail("PA"))
-    pd.testing.assert_frame_equal(a["res_power"], b["res_power"])
+    pd.testing.assert_frame_equal(a["res_power_nodes"], b["res_power_nodes"])
     pd.testing.assert_frame_equal(twin.racks, before)
 
 

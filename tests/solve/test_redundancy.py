@@ -45,13 +45,13 @@ def _racks_on_pairs(kw: float) -> str:
 
 def test_distributed_4n3_spreads_a_failed_system_over_the_others():
     twin = twin_of(_racks_on_pairs(60.0), POWER_4N3)  # 12 racks, 720 kW, 180 kW per system
-    normal = solve_power(twin)["res_power"]
+    normal = solve_power(twin)["res_power_nodes"]
     assert normal.loc[[f"UPS{k}" for k in range(1, 5)], "it_kw"].to_list() == pytest.approx(
         [180.0] * 4
     )
     failed = solve_power(twin, Scenario.fail("UPS1"))
-    rp = failed["res_power"]
-    assert failed["res_rack"]["fed"].all()
+    rp = failed["res_power_nodes"]
+    assert failed["res_racks"]["fed"].all()
     for k in (2, 3, 4):
         assert rp.at[f"UPS{k}", "it_kw"] == pytest.approx(240.0)  # 4/3 of normal
         ratio = rp.at[f"UPS{k}", "loading_pct"] / normal.at[f"UPS{k}", "loading_pct"]
@@ -84,14 +84,16 @@ def test_block_redundant_catcher_takes_over_through_the_sts():
     )
     twin = twin_of(rack_text, POWER_CATCHER)
     normal = solve_power(twin)
-    assert normal["res_power"].at["UPSR", "p_out_kw"] == 0.0
+    assert normal["res_power_nodes"].at["UPSR", "p_out_kw"] == 0.0
     res = solve_power(twin, Scenario.fail("UPS2"))
-    rp = res["res_power"]
+    rp = res["res_power_nodes"]
     assert rp.at["STS2", "fed_from"] == "UPSR" and rp.at["STS1", "fed_from"] == "UPS1"
-    assert rp.at["UPSR", "p_out_kw"] == pytest.approx(normal["res_power"].at["UPS2", "p_out_kw"])
-    assert res["res_rack"]["fed"].all()
+    assert rp.at["UPSR", "p_out_kw"] == pytest.approx(
+        normal["res_power_nodes"].at["UPS2", "p_out_kw"]
+    )
+    assert res["res_racks"]["fed"].all()
     both = solve_power(twin, Scenario.fail("UPS2", "UPSR"))
-    assert (~both["res_rack"]["fed"]).sum() == 4
+    assert (~both["res_racks"]["fed"]).sum() == 4
 
 
 def test_generator_kw_rating_is_checked():

@@ -140,7 +140,7 @@ def _topology_results(twin: Twin, scenario: Scenario) -> Results:
     it = float(rr["p_kw"].sum())
     return Results(
         scenario=scenario.name,
-        tables={"res_rack": rr},
+        tables={"res_racks": rr},
         violations=viol,
         kpis={"it_kw": it, "it_unserved_kw": float(racks["power_kw"].sum()) - it},
     )
@@ -158,7 +158,7 @@ def solve(twin: Twin, failed: frozenset[str] | set[str] = frozenset()) -> Result
 
 def affected_racks(twin: Twin, results: Results) -> pd.Index:
     """Racks that lost power or left their temperature range in these results."""
-    rr = results.tables.get("res_rack")
+    rr = results.tables.get("res_racks")
     ids = set()
     if rr is not None and "fed" in rr:
         ids |= set(rr.index[~rr["fed"].to_numpy(dtype=bool)])
@@ -179,11 +179,11 @@ def rack_table(twin: Twin, results: Results | None) -> pd.DataFrame:
     df = twin.racks.copy()
     if results is None:
         return df
-    rr = results.tables.get("res_rack")
+    rr = results.tables.get("res_racks")
     if rr is not None:
         extra = rr.drop(columns=[c for c in rr.columns if c in df.columns], errors="ignore")
         df = df.join(extra)
-    rp = results.tables.get("res_power")
+    rp = results.tables.get("res_power_nodes")
     if rp is not None and "loading_pct" in rp:
         load = rp["loading_pct"]
         a = df["feed_a"].map(load)
@@ -227,12 +227,12 @@ def details(twin: Twin, component: str, results: Results | None = None) -> dict:
     row = getattr(twin, kind).loc[component].to_dict()
     out: dict = {"id": component, "kind": kind, "attributes": row}
     if results is not None:
-        table = {"racks": "res_rack"}.get(kind, "res_power")
+        table = {"racks": "res_racks"}.get(kind, "res_power_nodes")
         t = results.tables.get(table)
         if t is not None and component in t.index:
             out["results"] = t.loc[component].to_dict()
         for name, t in results.tables.items():
-            if name not in ("res_rack", "res_power") and component in t.index:
+            if name not in ("res_racks", "res_power_nodes") and component in t.index:
                 out.setdefault("results", {}).update(t.loc[component].to_dict())
     if kind == "racks":
         out["power_path_a"] = twin.upstream_path(component, "A")[1:]
@@ -319,7 +319,7 @@ def economics(twin: Twin, results: Results | None) -> dict:
         return out
     try:
         e = fn(twin, results)
-    except Exception:  # e.g. results without res_rack, a layout without a catalogue entry
+    except Exception:  # e.g. results without res_racks, a layout without a catalogue entry
         return out
     out["tokens_per_s_per_mw"] = float(e.get("tokens_s_per_mw_facility", float("nan")))
     out["tokens_per_s_per_mw_it"] = float(e.get("tokens_s_per_mw_it", float("nan")))
@@ -331,11 +331,11 @@ def economics(twin: Twin, results: Results | None) -> dict:
 
 def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
     """Per power kind: count, worst loading now and after the worst single failover."""
-    if results is None or "res_power" not in results.tables:
+    if results is None or "res_power_nodes" not in results.tables:
         return pd.DataFrame(
             columns=["kind", "count", "max_loading_pct", "max_failover_loading_pct"]
         )
-    rp = results.tables["res_power"]
+    rp = results.tables["res_power_nodes"]
     cols = {"loading_pct": "max"}
     if "failover_loading_pct" in rp:
         cols["failover_loading_pct"] = "max"
@@ -404,8 +404,8 @@ def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
             return d.head(limit)
         except Exception:
             pass
-    a = base.tables.get("res_rack")
-    b = res.tables.get("res_rack")
+    a = base.tables.get("res_racks")
+    b = res.tables.get("res_racks")
     if a is None or b is None or "p_kw" not in a:
         return pd.DataFrame()
     d = pd.DataFrame({"a": a["p_kw"], "b": b["p_kw"]})

@@ -66,8 +66,8 @@ def as_dict(twin: Twin, results) -> dict:
         {c: (_num(float(r[c])) if c in ("value", "limit") else r[c]) for c in cols}
         for r in results.violations.to_dict("records")
     ]
-    if "res_power" in results.tables:
-        worst = results["res_power"].nlargest(5, "loading_pct")
+    if "res_power_nodes" in results.tables:
+        worst = results["res_power_nodes"].nlargest(5, "loading_pct")
         out["worst_loading_pct"] = {k: float(v) for k, v in worst["loading_pct"].items()}
     return out
 
@@ -111,9 +111,9 @@ def _print_summary(twin: Twin, results) -> None:
     for name, v in k.items():
         if name not in shown:
             print(f"  {name:<22}{v:>14,.3f}")
-    if "res_power" in results.tables:
+    if "res_power_nodes" in results.tables:
         print("  worst loadings:")
-        worst = results["res_power"].nlargest(5, "loading_pct")
+        worst = results["res_power_nodes"].nlargest(5, "loading_pct")
         for cid, row in worst.iterrows():
             print(f"    {cid:<28}{row['kind']:<14}{row['loading_pct']:>8.1f} %")
     v = results.violations

@@ -59,7 +59,7 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     if results is None:
         results = solve_power(twin, scenario, extra_loads_kw=extra_loads_kw)
     m = _Params(twin)
-    res = results["res_power"]
+    res = results["res_power_nodes"]
     live_s = twin.live_power_nodes(scenario.out_of_service)
     live = live_s.to_numpy()
     nodes = twin.power_nodes
@@ -143,7 +143,7 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     if len(dc):
         emap.loc[ids[dc], "ups_grid"] = _ext_grids(net, bus[dc], [f"ups_out:{i}" for i in ids[dc]])
 
-    _rack_loads(net, twin, m, results["res_rack"], bus)
+    _rack_loads(net, twin, m, results["res_racks"], bus)
     if extra_loads_kw is not None and len(extra_loads_kw):
         ex = extra_loads_kw.groupby(level=0).sum()
         ex = ex[live[m.pos[ex.index].to_numpy()]]
@@ -231,16 +231,16 @@ class _Params:
 TX, SWG, UPS, PDU = range(2, 6)
 
 
-def _rack_loads(net, twin, m, res_rack, bus) -> None:
+def _rack_loads(net, twin, m, res_racks, bus) -> None:
     """One load per live cord carrying its solved share."""
     for cord, feed in (("a", m.rack_a), ("b", m.rack_b)):
-        p = res_rack[f"p_{cord}_kw"].to_numpy()
-        on = (feed >= 0) & res_rack[f"live_{cord}"].to_numpy() & (p > 0)
+        p = res_racks[f"p_{cord}_kw"].to_numpy()
+        on = (feed >= 0) & res_racks[f"live_{cord}"].to_numpy() & (p > 0)
         if on.any():
             pp.create_loads(
                 net, bus[feed[on]], p_mw=p[on] / 1000.0,
-                q_mvar=res_rack[f"q_{cord}_kvar"].to_numpy()[on] / 1000.0,
-                name=[f"rack:{r}:{cord.upper()}" for r in res_rack.index[on]],
+                q_mvar=res_racks[f"q_{cord}_kvar"].to_numpy()[on] / 1000.0,
+                name=[f"rack:{r}:{cord.upper()}" for r in res_racks.index[on]],
             )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """Tokens and money from a solved layout: tokens/s, tokens per MW, J/token, cost per million tokens.
 
-Everything follows from the solve's rack powers (`res_rack.p_kw`, the power
+Everything follows from the solve's rack powers (`res_racks.p_kw`, the power
 actually delivered), its `facility_kw` (IT + distribution losses + cooling,
 so PUE is included) and the catalogue (`twin.metrics.catalogue`):
 
@@ -32,9 +32,9 @@ SECONDS_PER_HOUR = 3600.0
 def rack_tokens(twin, results: Results) -> pd.DataFrame:
     """Per rack: accelerator, design and solved kW, power fraction, tokens/s, capex."""
     cat = rack_catalogue(twin)
-    rr = results.tables.get("res_rack")
+    rr = results.tables.get("res_racks")
     if rr is None or "p_kw" not in rr:
-        raise ValueError("results have no res_rack.p_kw; solve with twin.solve.run first")
+        raise ValueError("results have no res_racks.p_kw; solve with twin.solve.run first")
     p_kw = rr["p_kw"].reindex(cat.index).fillna(0.0).astype(float)
     fed = rr["fed"].reindex(cat.index).fillna(False) if "fed" in rr else True
     design = cat["design_kw"].to_numpy()

@@ -63,7 +63,7 @@ def _violation_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 def compare(a: Results, b: Results, atol: float = ATOL, tables=None) -> pd.DataFrame:
     """What changed from run `a` to run `b`, side by side.
 
-    Columns: table (``res_power``, ``kpis``, ``violations``...), component,
+    Columns: table (``res_power_nodes``, ``kpis``, ``violations``...), component,
     quantity, a, b, change = b - a. Booleans compare as 0/1; a violation
     present in one run only shows as 1 on that side.
     """

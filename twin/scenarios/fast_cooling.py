@@ -172,7 +172,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
     )
     # chillers: the capacity the plant solve found available at the present
     # temperatures (DOE-2 CAPFT derating), when the base run has it
-    res_ch = tables.get("res_chiller")
+    res_ch = tables.get("res_chillers")
     if res_ch is not None and "capacity_avail_kw" in res_ch and len(twin.chillers):
         avail = res_ch["capacity_avail_kw"].reindex(twin.chillers.index)
         avail = avail.where(avail > 0, twin.chillers["capacity_kw"])
@@ -184,11 +184,11 @@ def cooling_base(twin, base=None) -> CoolingBase:
     air, liq, water = _design_duties(twin)
     duty = np.zeros(len(gnames))
     duty_kw = np.zeros(len(gnames))
-    res_hall = tables.get("res_hall")
+    res_halls = tables.get("res_halls")
     for g, (k, key) in enumerate(zip(gkind, gkey, strict=True)):
         if k == "crahs":
-            if res_hall is not None and key in res_hall.index:
-                duty[g] = float(res_hall.at[key, "q_air_kw"])
+            if res_halls is not None and key in res_halls.index:
+                duty[g] = float(res_halls.at[key, "q_air_kw"])
             else:
                 duty[g] = air.get(key, 0.0)
         elif k == "cdus":
@@ -208,10 +208,10 @@ def cooling_base(twin, base=None) -> CoolingBase:
         # so their duty is what the base run put on them (0 without plant results)
     # solved duties where the base run has them: what each group carried
     for kind, name in (
-        ("cdus", "res_cdu"),
-        ("chillers", "res_chiller"),
-        ("dry_coolers", "res_dry_cooler"),
-        ("cooling_towers", "res_cooling_tower"),
+        ("cdus", "res_cdus"),
+        ("chillers", "res_chillers"),
+        ("dry_coolers", "res_dry_coolers"),
+        ("cooling_towers", "res_cooling_towers"),
     ):
         res, t = tables.get(name), getattr(twin, kind)
         if res is None or "load_kw" not in res or not len(t):
@@ -245,7 +245,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
 
 def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
     """Per-hall air state of the base run (None if the run has no air tables)."""
-    rh, rc, rr = tables.get("res_hall"), tables.get("res_crah"), tables.get("res_rack")
+    rh, rc, rr = tables.get("res_halls"), tables.get("res_crahs"), tables.get("res_racks")
     if rh is None or rc is None or rr is None or "t_inlet_c" not in rr:
         return None
     cr = twin.crahs
@@ -305,12 +305,12 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
 
 
 ELECTRIC = {
-    "crahs": ("res_crah", ("fan_kw", "compressor_kw")),
-    "cdus": ("res_cdu", ("pump_kw",)),
-    "pumps": ("res_pump", ("power_kw",)),
-    "chillers": ("res_chiller", ("power_kw",)),
-    "cooling_towers": ("res_cooling_tower", ("fan_kw",)),
-    "dry_coolers": ("res_dry_cooler", ("fan_kw",)),
+    "crahs": ("res_crahs", ("fan_kw", "compressor_kw")),
+    "cdus": ("res_cdus", ("pump_kw",)),
+    "pumps": ("res_pumps", ("p_kw",)),
+    "chillers": ("res_chillers", ("p_kw",)),
+    "cooling_towers": ("res_cooling_towers", ("fan_kw",)),
+    "dry_coolers": ("res_dry_coolers", ("fan_kw",)),
 }
 """Where the base run reports each unit's electric draw."""
 

@@ -46,7 +46,7 @@ calls, and app sessions run in threads."""
 
 def demand_kw(twin, res: Results) -> np.ndarray:
     """IT demand per rack in the solved scenario (load scaling applied), design power if absent."""
-    rr = res.tables.get("res_rack")
+    rr = res.tables.get("res_racks")
     if rr is not None and "p_demand_kw" in rr:
         return rr["p_demand_kw"].reindex(twin.racks.index).to_numpy(float)
     return twin.racks["power_kw"].to_numpy(float)
@@ -98,8 +98,8 @@ def power_base(twin, base: Results) -> PowerBase:
     """
     m = power_model(twin)
     n = m.n
-    rp = base["res_power"].reindex(m.ids)
-    rr = base["res_rack"].reindex(m.rack_ids)
+    rp = base["res_power_nodes"].reindex(m.ids)
+    rr = base["res_racks"].reindex(m.rack_ids)
     live0 = rp["live"].to_numpy(dtype=bool)
     fed_from = rp["fed_from"].map(m.pos).fillna(-1).to_numpy(dtype=np.int64)
     parent0 = np.where(live0 & ~m.is_source, fed_from, -1)
@@ -238,7 +238,7 @@ class BatchFlows:
         return rows.astype(np.int64), ks.astype(np.int64)
 
     def column(self, k: int) -> pd.DataFrame:
-        """Full res_power-like table (p_kw, loading_pct, vm_pu, live) of contingency k."""
+        """Full res_power_nodes-like table (p_kw, loading_pct, vm_pu, live) of contingency k."""
         b = self.base
         m = b.m
         ptr, x_el, x_kw = self.extra

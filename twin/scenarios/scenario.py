@@ -28,7 +28,7 @@ def _run(twin, scenario: Scenario) -> Results:
 
 def lost_racks(twin, results: Results) -> pd.Index:
     """Racks with no live feed (failed racks included)."""
-    rr = results.tables.get("res_rack")
+    rr = results.tables.get("res_racks")
     if rr is None or "fed" not in rr:
         return pd.Index([], name="id")
     return rr.index[~rr["fed"].to_numpy(dtype=bool)]
@@ -60,7 +60,7 @@ class ScenarioOutcome:
     def summary(self) -> dict[str, float | str]:
         """Headline numbers for tables and the CLI."""
         v = self.results.violations
-        rp = self.results.tables.get("res_power")
+        rp = self.results.tables.get("res_power_nodes")
         worst = (
             rp.loc[~rp["kind"].isin(["utilities", "generators"]), "loading_pct"]
             if rp is not None
@@ -87,7 +87,7 @@ def solve_scenario(twin, scenario: Scenario, base: Results | None = None) -> Sce
     res = _run(twin, scenario)
     base = base if base is not None else run(twin, Scenario())
     lost = lost_racks(twin, res)
-    rr = res["res_rack"]
+    rr = res["res_racks"]
     demand = rr["p_demand_kw"] if "p_demand_kw" in rr else twin.racks["power_kw"]
     it_lost = float(demand.reindex(lost).sum())
     return ScenarioOutcome(

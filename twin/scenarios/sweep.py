@@ -112,7 +112,7 @@ class FastSweep:
         self.base = base if base is not None else run(twin, self.scenario)
         self.pb = power_base(twin, self.base)
         self.cb = cooling_base(twin, self.base)
-        rr = self.base.tables.get("res_rack")
+        rr = self.base.tables.get("res_racks")
         self.t_in_max0 = (
             float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
         )
@@ -299,7 +299,7 @@ def racks_at_risk(twin, violations: pd.DataFrame) -> set[str]:
 
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
-    rp, rr = res["res_power"], res["res_rack"]
+    rp, rr = res["res_power_nodes"], res["res_racks"]
     non_src = ~rp["kind"].isin(["utilities", "generators"])
     lp = rp.loc[non_src, "loading_pct"]
     lost = ~rr["fed"].to_numpy(dtype=bool)

@@ -116,7 +116,7 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
         return pd.DataFrame(
             columns=["load_kw", "battery_kwh", "autonomy_s", "generator", "gap_s", "bridged"]
         )
-    rp = res["res_power"].reindex(ups.index)
+    rp = res["res_power_nodes"].reindex(ups.index)
     load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
     auto = peukert_autonomy_s(
         load,
@@ -126,7 +126,7 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
     )
     auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
     no_grid = Scenario(failed=scenario.failed | frozenset(twin.utilities.index))
-    outage = solve_power(twin, no_grid)["res_power"]
+    outage = solve_power(twin, no_grid)["res_power_nodes"]
     root = _roots(outage)
     gen = root.reindex(ups.index)
     start = twin.generators["start_s"] if len(twin.generators) else pd.Series(dtype=float)
@@ -147,9 +147,9 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
     return out
 
 
-def _roots(res_power: pd.DataFrame) -> pd.Series:
+def _roots(res_power_nodes: pd.DataFrame) -> pd.Series:
     """The source each live element is fed from, following `fed_from` to the root."""
-    ff = res_power["fed_from"]
+    ff = res_power_nodes["fed_from"]
     cur = ff.copy()
     for _ in range(len(ff)):
         nxt = cur.map(ff)
@@ -157,7 +157,7 @@ def _roots(res_power: pd.DataFrame) -> pd.Series:
         if done.all():
             break
         cur = cur.where(done, nxt)
-    return cur.where(res_power["live"])
+    return cur.where(res_power_nodes["live"])
 
 
 # ------------------------------------------------------------ cooling
@@ -221,12 +221,12 @@ def cooling_ride_through(
     )
     base = base if base is not None else run(twin, before)
     pw1 = solve_power(twin, scenario)
-    live1 = pw1["res_power"]["live"]
-    root0, root1 = _roots(base["res_power"]), _roots(pw1["res_power"])
+    live1 = pw1["res_power_nodes"]["live"]
+    root0, root1 = _roots(base["res_power_nodes"]), _roots(pw1["res_power_nodes"])
     oos = scenario.out_of_service
     racks, halls = twin.racks, twin.halls
-    rr0 = base["res_rack"].reindex(racks.index)
-    p1 = pw1["res_rack"]["p_kw"].reindex(racks.index).to_numpy(float)
+    rr0 = base["res_racks"].reindex(racks.index)
+    p1 = pw1["res_racks"]["p_kw"].reindex(racks.index).to_numpy(float)
     p0 = rr0["p_kw"].to_numpy(float)
     lf = racks["liquid_fraction"].to_numpy(float)
 
@@ -243,8 +243,8 @@ def cooling_ride_through(
     n = 2 * nh + nt + nw  # halls, equipment, tcs, water
     H, E, T, W = 0, nh, 2 * nh, 2 * nh + nt  # noqa: N806 (block offsets)
 
-    rh = base["res_hall"].reindex(hall_ids)
-    rl = base["res_loop"] if "res_loop" in base.tables else pd.DataFrame()
+    rh = base["res_halls"].reindex(hall_ids)
+    rl = base["res_loops"] if "res_loops" in base.tables else pd.DataFrame()
     rack_h = hpos.reindex(racks["hall"]).to_numpy()
     rack_t = tpos.reindex(racks["liquid_loop"]).fillna(-1).to_numpy(np.int64)
 
@@ -295,7 +295,7 @@ def cooling_ride_through(
         if not len(t):
             return
         cap = cap_override if cap_override is not None else t[cap_col].to_numpy(float)
-        run0 = _running(twin, before.out_of_service, base["res_power"]["live"], kind)
+        run0 = _running(twin, before.out_of_service, base["res_power_nodes"]["live"], kind)
         run1 = _running(twin, oos, live1, kind)
         wait = _waiting(twin, kind, root0, root1)
         now = run1 & (wait <= 0)
@@ -311,12 +311,12 @@ def cooling_ride_through(
     units("crahs", lambda t: H + hpos.reindex(t["hall"]).to_numpy())
     units("cdus", lambda t: T + tpos.reindex(t["loop"]).fillna(-1 - T).to_numpy(np.int64))
     chill_cap = None
-    if "res_chiller" in base.tables and len(twin.chillers):
-        avail = base["res_chiller"]["capacity_avail_kw"].reindex(twin.chillers.index)
+    if "res_chillers" in base.tables and len(twin.chillers):
+        avail = base["res_chillers"]["capacity_avail_kw"].reindex(twin.chillers.index)
         chill_cap = avail.where(avail > 0, twin.chillers["capacity_kw"]).to_numpy(float)
     w_of = lambda t: W + wpos.reindex(t["loop"]).fillna(-1 - W).to_numpy(np.int64)  # noqa: E731
     units("chillers", w_of, cap_override=chill_cap)
-    for kind, res in (("dry_coolers", "res_dry_cooler"), ("cooling_towers", "res_cooling_tower")):
+    for kind, res in (("dry_coolers", "res_dry_coolers"), ("cooling_towers", "res_cooling_towers")):
         t = getattr(twin, kind)
         if len(t) and res in base.tables:  # free cooling: what each unit carried in the base
             units(

@@ -194,9 +194,9 @@ def air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) -> Air
 
 @dataclass
 class AirResult:
-    res_rack: pd.DataFrame  # t_inlet_c, t_outlet_c, air_kw, ASHRAE flags
-    res_crah: pd.DataFrame
-    res_hall: pd.DataFrame
+    res_racks: pd.DataFrame  # t_inlet_c, t_outlet_c, air_kw, ASHRAE flags
+    res_crahs: pd.DataFrame
+    res_halls: pd.DataFrame
     violations: list[dict]
     coil_kw: np.ndarray  # heat each CRAH puts into its loop (0 for CRAC)
     ambient_kw: np.ndarray  # heat each CRAC rejects outdoors (coil + compressor)
@@ -279,7 +279,7 @@ def solve_air(
     rec_ok = (t_in >= lim[:, 0]) & (t_in <= lim[:, 1])
     allow_ok = (t_in >= lim[:, 2]) & (t_in <= lim[:, 3])
     racks = twin.racks
-    res_rack = pd.DataFrame(
+    res_racks = pd.DataFrame(
         {
             "air_kw": rack_air_kw,
             "t_inlet_c": t_in,
@@ -306,7 +306,7 @@ def solve_air(
     t_in_max = np.full(nh, np.nan)
     if len(h):
         np.fmax.at(t_in_max, h, np.where(hot, t_in, np.nan))
-    res_hall = pd.DataFrame(
+    res_halls = pd.DataFrame(
         {
             "q_air_kw": q_hall,
             "crah_capacity_kw": cap_run,
@@ -326,10 +326,10 @@ def solve_air(
         },
         index=model.hall_ids,
     )
-    res_hall.index.name = "id"
+    res_halls.index.name = "id"
 
     comp = np.where(is_crac & run, safe_div(q_unit, crac_cop(t_sup_u)), 0.0)
-    res_crah = pd.DataFrame(
+    res_crahs = pd.DataFrame(
         {
             "running": run,
             "load_kw": q_unit,
@@ -341,11 +341,11 @@ def solve_air(
         },
         index=crahs.index,
     )
-    viol = _violations(twin, res_rack, res_crah, res_hall, cap_coil, cooled, q_hall, lim)
+    viol = _violations(twin, res_racks, res_crahs, res_halls, cap_coil, cooled, q_hall, lim)
     return AirResult(
-        res_rack=res_rack,
-        res_crah=res_crah,
-        res_hall=res_hall,
+        res_racks=res_racks,
+        res_crahs=res_crahs,
+        res_halls=res_halls,
         violations=viol,
         coil_kw=np.where(is_crac, 0.0, q_unit),
         ambient_kw=np.where(is_crac, q_unit + comp, 0.0),
@@ -354,13 +354,13 @@ def solve_air(
     )
 
 
-def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) -> list[dict]:
+def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim) -> list[dict]:
     out = []
-    t = res_rack["t_inlet_c"].to_numpy()
+    t = res_racks["t_inlet_c"].to_numpy()
     hi = np.flatnonzero(t > lim[:, 3])
     lo = np.flatnonzero(t < lim[:, 2])
-    ids = res_rack.index
-    cls = res_rack["ashrae_class"].to_numpy()
+    ids = res_racks.index
+    cls = res_racks["ashrae_class"].to_numpy()
     for i in hi:
         out.append(
             violation(
@@ -383,23 +383,23 @@ def _violations(twin, res_rack, res_crah, res_hall, cap, cooled, q_hall, lim) ->
                 f"inlet {t[i]:.1f} C below the {cls[i]} allowable {lim[i, 2]:.0f} C",
             )
         )
-    load = res_crah["load_kw"].to_numpy()
+    load = res_crahs["load_kw"].to_numpy()
     for i in np.flatnonzero(load > cap * (1 + 1e-9)):
         out.append(
             violation(
-                res_crah.index[i],
+                res_crahs.index[i],
                 "over_capacity",
                 load[i],
                 cap[i],
                 "kW",
                 f"coil load {load[i]:.0f} kW over its {cap[i]:.0f} kW capacity; "
-                f"supply air rises to {res_crah['t_supply_c'].iat[i]:.1f} C",
+                f"supply air rises to {res_crahs['t_supply_c'].iat[i]:.1f} C",
             )
         )
     for h in np.flatnonzero(~cooled & (q_hall > 0)):
         out.append(
             violation(
-                res_hall.index[h],
+                res_halls.index[h],
                 "uncooled",
                 q_hall[h],
                 0.0,

@@ -211,13 +211,13 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     `t_loop`: supply temperature of each sink loop (from the previous pass).
     """
     racks = twin.racks
-    live = pres["res_power"]["live"].to_numpy(bool)
+    live = pres["res_power_nodes"]["live"].to_numpy(bool)
     running = _unit_running(twin, scenario, cm, live)
-    p_rack = pres["res_rack"]["p_kw"].to_numpy(float)
+    p_rack = pres["res_racks"]["p_kw"].to_numpy(float)
     lf = racks["liquid_fraction"].to_numpy(float)
     rack_air, rack_liq = p_rack * (1.0 - lf), p_rack * lf
 
-    rp = pres["res_power"]
+    rp = pres["res_power_nodes"]
     loss = (rp["loss_kw"] + rp["loss_cable_kw"]).astype(float)
     nh = len(twin.halls)
     hall_extra = np.bincount(cm.pdu_hall.to_numpy(), loss.reindex(cm.pdu_hall.index).to_numpy(), nh)
@@ -233,7 +233,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
     # the pipe networks at full speed with the pumps that run: what each loop can move
     hyd = solve_hydraulics(twin, running["pumps"])
-    pump_q = hyd.res_pump["flow_m3_s"].to_numpy(float)
+    pump_q = hyd.res_pumps["flow_m3_s"].to_numpy(float)
     full = np.bincount(cm.pump_own, pump_q, nl + 1)[:nl]
     dry = cm.pumped & (full <= 0)  # no pump running: no flow
     nt = len(lm.loop_ids)
@@ -257,7 +257,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     # loops whose pumps move less than their units draw: share the flow there is
     c_full = full * CP_KJ * RHO_WATER_KG_M3  # kW/K
     coil_c = safe_div(air.coil_kw, np.r_[pm.loop_dt_k, 1.0][cm.crah_loop])
-    cdu_c = liq.res_cdu["facility_flow_m3_s"].to_numpy(float) * CP_KJ * RHO_WATER_KG_M3
+    cdu_c = liq.res_cdus["facility_flow_m3_s"].to_numpy(float) * CP_KJ * RHO_WATER_KG_M3
     draw = _bin(cm.crah_loop, coil_c, nl) + _bin(cm.cdu_loop, cdu_c, nl)
     water_frac = np.where(cm.pumped & ~dry, np.minimum(1.0, safe_div(c_full, draw)), 1.0)
     water_frac = np.where(draw > 0, water_frac, 1.0)
@@ -289,7 +289,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     )
     speed_loop = np.r_[speed_loop, 1.0]
     hyd = at_speed(hyd, speed_loop[cm.pump_own], speed_loop[cm.pipe_own])
-    pump_kw = hyd.res_pump["power_kw"].to_numpy(float)
+    pump_kw = hyd.res_pumps["p_kw"].to_numpy(float)
 
     q_loop = (
         ups_heat
@@ -363,30 +363,30 @@ def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
     air, liq, hyd, plant = th["air"], th["liq"], th["hyd"], th["plant"]
-    res_rack = pres["res_rack"].copy()
-    res_rack["t_inlet_c"] = air.res_rack["t_inlet_c"]
-    res_rack["t_outlet_c"] = air.res_rack["t_outlet_c"]
-    res_rack["t_coolant_supply_c"] = liq.t_coolant_supply_c
-    res_rack["t_coolant_return_c"] = liq.t_coolant_return_c
-    res_rack["coolant_flow_m3_s"] = liq.coolant_flow_m3_s
+    res_racks = pres["res_racks"].copy()
+    res_racks["t_inlet_c"] = air.res_racks["t_inlet_c"]
+    res_racks["t_outlet_c"] = air.res_racks["t_outlet_c"]
+    res_racks["t_coolant_supply_c"] = liq.t_coolant_supply_c
+    res_racks["t_coolant_return_c"] = liq.t_coolant_return_c
+    res_racks["coolant_flow_m3_s"] = liq.coolant_flow_m3_s
     for c in ("air_kw", "ashrae_class", "inlet_recommended", "inlet_allowable"):
-        res_rack[c] = air.res_rack[c]
-    res_loop = pd.concat([liq.res_loop, plant.res_loop])
-    res_loop.index.name = "id"
+        res_racks[c] = air.res_racks[c]
+    res_loops = pd.concat([liq.res_loops, plant.res_loops])
+    res_loops.index.name = "id"
     out = Results(scenario=scenario.name)
     out.tables.update(pres.tables)
     out.tables.update(
         {
-            "res_rack": res_rack,
-            "res_hall": air.res_hall,
-            "res_crah": air.res_crah,
-            "res_cdu": liq.res_cdu,
-            "res_loop": res_loop,
-            "res_pipe": hyd.res_pipe,
-            "res_pump": hyd.res_pump,
-            "res_chiller": plant.res_chiller,
-            "res_cooling_tower": plant.res_cooling_tower,
-            "res_dry_cooler": plant.res_dry_cooler,
+            "res_racks": res_racks,
+            "res_halls": air.res_halls,
+            "res_crahs": air.res_crahs,
+            "res_cdus": liq.res_cdus,
+            "res_loops": res_loops,
+            "res_pipes": hyd.res_pipes,
+            "res_pumps": hyd.res_pumps,
+            "res_chillers": plant.res_chillers,
+            "res_cooling_towers": plant.res_cooling_towers,
+            "res_dry_coolers": plant.res_dry_coolers,
         }
     )
     out.violations = pres.violations
@@ -402,9 +402,9 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
     losses = th["loss_kw"]
     water = plant.water_m3_h
     pue = facility / it if it > 0 else np.nan
-    fed = res_rack["p_kw"].to_numpy() > 0
-    t_in = res_rack["t_inlet_c"].to_numpy()[fed & (air.res_rack["air_kw"].to_numpy() > 0)]
-    t_cool = res_rack["t_coolant_return_c"].to_numpy()[fed]
+    fed = res_racks["p_kw"].to_numpy() > 0
+    t_in = res_racks["t_inlet_c"].to_numpy()[fed & (air.res_racks["air_kw"].to_numpy() > 0)]
+    t_cool = res_racks["t_coolant_return_c"].to_numpy()[fed]
     heat_out = th["ambient_kw"] + th["unremoved_kw"]
     kpis = dict(k)
     kpis.update(
@@ -422,7 +422,7 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
             "t_inlet_max_c": float(np.nanmax(t_in)) if np.isfinite(t_in).any() else np.nan,
             "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
             "water_m3_h": water,
-            "free_cooling_kw": float(plant.res_loop["free_cooling_kw"].sum()),
+            "free_cooling_kw": float(plant.res_loops["free_cooling_kw"].sum()),
             "heat_rejected_kw": th["ambient_kw"],
             "heat_unremoved_kw": th["unremoved_kw"],
             "energy_balance_residual_kw": heat_out - facility,

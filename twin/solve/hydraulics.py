@@ -161,8 +161,8 @@ def hydraulic_model(twin) -> HydraulicModel:
 
 @dataclass
 class HydraulicResult:
-    res_pipe: pd.DataFrame
-    res_pump: pd.DataFrame
+    res_pipes: pd.DataFrame
+    res_pumps: pd.DataFrame
     res_node: pd.DataFrame
     iterations: int
 
@@ -231,7 +231,7 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
 
     pipes, pumps = twin.pipes, twin.pumps
     area = np.pi * m.diameter_m**2 / 4.0
-    res_pipe = pd.DataFrame(
+    res_pipes = pd.DataFrame(
         {
             "flow_m3_s": q[:npi],
             "velocity_m_s": q[:npi] / area if npi else np.zeros(0),
@@ -246,13 +246,13 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
     qp = np.where(rated, m.pump_rated * s, np.where(running, qp, 0.0))
     head = np.where(running, s**2 * m.pump_h0 - m.pump_k * qp * np.abs(qp), 0.0)
     eta = np.where(m.pump_eta > 0, m.pump_eta, 1.0)
-    res_pump = pd.DataFrame(
+    res_pumps = pd.DataFrame(
         {
             "running": running,
             "speed": np.where(running, s, 0.0),
             "flow_m3_s": qp,
             "dp_kpa": head,
-            "power_kw": np.maximum(head * qp, 0.0) / eta,
+            "p_kw": np.maximum(head * qp, 0.0) / eta,
             "networked": m.pump_networked,
         },
         index=pumps.index,
@@ -260,7 +260,7 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
     res_node = pd.DataFrame(
         {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
     )
-    return HydraulicResult(res_pipe, res_pump, res_node, iterations)
+    return HydraulicResult(res_pipes, res_pumps, res_node, iterations)
 
 
 def at_speed(
@@ -274,12 +274,12 @@ def at_speed(
     """
     s = np.asarray(pump_speed, float)
     sp_ = np.asarray(pipe_speed, float)
-    pump = result.res_pump.copy()
+    pump = result.res_pumps.copy()
     pump["speed"] = np.where(pump["running"], s, 0.0)
     pump["flow_m3_s"] *= s
     pump["dp_kpa"] *= s**2
-    pump["power_kw"] *= s**3
-    pipe = result.res_pipe.copy()
+    pump["p_kw"] *= s**3
+    pipe = result.res_pipes.copy()
     pipe["flow_m3_s"] *= sp_
     pipe["velocity_m_s"] *= sp_
     pipe["dp_kpa"] *= sp_**2

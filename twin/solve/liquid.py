@@ -127,8 +127,8 @@ def liquid_model(twin) -> LiquidModel:
 
 @dataclass
 class LiquidResult:
-    res_cdu: pd.DataFrame
-    res_loop: pd.DataFrame  # TCS loops
+    res_cdus: pd.DataFrame
+    res_loops: pd.DataFrame  # TCS loops
     t_coolant_supply_c: np.ndarray  # per rack (NaN if none)
     t_coolant_return_c: np.ndarray
     coolant_flow_m3_s: np.ndarray
@@ -217,7 +217,7 @@ def solve_liquid(
     flow = rack_c / CP_KJ / RHO_WATER_KG_M3
 
     cdus = twin.cdus
-    res_cdu = pd.DataFrame(
+    res_cdus = pd.DataFrame(
         {
             "running": run,
             "load_kw": q,
@@ -237,7 +237,7 @@ def solve_liquid(
     )
     t_ret_loop = t_loop_sup + safe_div(q_loop, c_loop)
     t_ret_design = model.loop_set_c + safe_div(q_loop, c_design)
-    res_loop = pd.DataFrame(
+    res_loops = pd.DataFrame(
         {
             "q_kw": q_loop,
             "capacity_kw": cap_run,
@@ -294,8 +294,8 @@ def solve_liquid(
             )
         )
     return LiquidResult(
-        res_cdu=res_cdu,
-        res_loop=res_loop,
+        res_cdus=res_cdus,
+        res_loops=res_loops,
         t_coolant_supply_c=ts,
         t_coolant_return_c=tr,
         coolant_flow_m3_s=np.where(has, flow, np.nan),

@@ -132,10 +132,10 @@ def plant_model(twin) -> PlantModel:
 
 @dataclass
 class PlantResult:
-    res_chiller: pd.DataFrame
-    res_cooling_tower: pd.DataFrame
-    res_dry_cooler: pd.DataFrame
-    res_loop: pd.DataFrame
+    res_chillers: pd.DataFrame
+    res_cooling_towers: pd.DataFrame
+    res_dry_coolers: pd.DataFrame
+    res_loops: pd.DataFrame
     electric: dict[str, np.ndarray]  # kind -> kW per unit
     ambient_kw: float  # heat rejected outdoors by the plant (incl. its own power)
     water_m3_h: float
@@ -270,7 +270,7 @@ def solve_plant(
     cond_short = np.where(is_cond, q_cond - np.bincount(model.ct_loop, q_ct, n), 0.0)
     ambient = float(q_dc.sum() + p_dc.sum() + q_ct.sum() + p_ct.sum() + q_air_cond)
 
-    res_chiller = pd.DataFrame(
+    res_chillers = pd.DataFrame(
         {
             "running": run_ch,
             "on": on,
@@ -280,7 +280,7 @@ def solve_plant(
             "t_chw_leaving_c": t_set[model.ch_loop] if len(ch) else np.zeros(0),
             "t_cond_entering_c": t_cond,
             "cop": cop,
-            "power_kw": p_ch,
+            "p_kw": p_ch,
             "condenser_kw": q_ch + p_ch,
         },
         index=ch.index,
@@ -310,7 +310,7 @@ def solve_plant(
     fc_only = ~has_ch & ~is_cond & (fc_cap > 0)
     t_supply = np.where(fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc, t_set)), t_lvg)
     t_supply = np.where(is_cond & (cond_cap > 0), t_wb_c + tower_app, t_supply)
-    res_loop = pd.DataFrame(
+    res_loops = pd.DataFrame(
         {
             "q_kw": np.where(is_cond, q_cond, loop_q_kw),
             "free_cooling_kw": np.where(is_cond, 0.0, q_fc),
@@ -390,10 +390,10 @@ def solve_plant(
             )
         )
     return PlantResult(
-        res_chiller=res_chiller,
-        res_cooling_tower=res_ct,
-        res_dry_cooler=res_dc,
-        res_loop=res_loop,
+        res_chillers=res_chillers,
+        res_cooling_towers=res_ct,
+        res_dry_coolers=res_dc,
+        res_loops=res_loops,
         electric={"chillers": p_ch, "cooling_towers": p_ct, "dry_coolers": p_dc},
         ambient_kw=ambient,
         water_m3_h=float(makeup.sum()),

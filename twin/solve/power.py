@@ -2,13 +2,13 @@
 
 `solve_power(twin, scenario)` returns `Results` with
 - `res_bus`: vm_pu, va_degree, v_kv per power element bus (NaN when dead);
-- `res_power`: p_kw/q_kvar drawn from the feeder (cable included; for a
+- `res_power_nodes`: p_kw/q_kvar drawn from the feeder (cable included; for a
   source, what it delivers), p_out_kw/q_out_kvar leaving the bus, i_ka,
   loading_pct, loss_kw (the element), loss_cable_kw (its feeder cable),
   live, fed_from (the element it draws from now; a live source names itself);
   plus the design check it_kw, failover_it_kw, failover_loading_pct,
   headroom_pct and headroom_kva (rating left under failover);
-- `res_rack`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
+- `res_racks`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
   (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed;
 - kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
   generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
@@ -163,9 +163,11 @@ def solve_power(
     levels = flow.levels
     failed_rack = m.rack_ids.isin(list(oos)) if oos else np.zeros(len(m.rack_ids), bool)
     fed = (live_a | live_b) & ~failed_rack
-    res_power = _res_power(m, flow, live, parent, is_root)
-    design = _design(m, parent, levels, live_a, live_b, p_rack, it_node, res_power["loading_pct"])
-    res_power = res_power.join(design)
+    res_power_nodes = _res_power(m, flow, live, parent, is_root)
+    design = _design(
+        m, parent, levels, live_a, live_b, p_rack, it_node, res_power_nodes["loading_pct"]
+    )
+    res_power_nodes = res_power_nodes.join(design)
     res_bus = pd.DataFrame(
         {
             "vm_pu": np.where(live, np.abs(flow.v), np.nan),
@@ -174,7 +176,7 @@ def solve_power(
         index=m.ids,
     )
     res_bus["v_kv"] = res_bus["vm_pu"] * m.v_kv
-    res_rack = pd.DataFrame(
+    res_racks = pd.DataFrame(
         {
             "p_a_kw": pa,
             "p_b_kw": pb,
@@ -188,11 +190,11 @@ def solve_power(
         },
         index=m.rack_ids,
     )
-    kpis = _kpis(twin, m, flow, res_power, res_rack, extra, failed_rack)
+    kpis = _kpis(twin, m, flow, res_power_nodes, res_racks, extra, failed_rack)
     out = Results(scenario=scenario.name, kpis=kpis)
     out.add(
-        {"res_bus": res_bus, "res_power": res_power, "res_rack": res_rack},
-        _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis),
+        {"res_bus": res_bus, "res_power_nodes": res_power_nodes, "res_racks": res_racks},
+        _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis),
     )
     return out
 
@@ -261,19 +263,19 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     )
 
 
-def _kpis(twin, m, f: Flow, res_power, res_rack, extra, failed_rack) -> dict[str, float]:
+def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> dict[str, float]:
     kind = m.kind
-    loss = res_power["loss_kw"].to_numpy()
-    cable = res_power["loss_cable_kw"].to_numpy()
-    src_p = res_power["p_kw"].to_numpy()
-    live = res_power["live"].to_numpy()
-    unfed = ~res_rack["fed"].to_numpy() & ~failed_rack
-    fl = res_power["failover_loading_pct"].to_numpy()
-    it_kw = float(res_rack["p_kw"].sum())
+    loss = res_power_nodes["loss_kw"].to_numpy()
+    cable = res_power_nodes["loss_cable_kw"].to_numpy()
+    src_p = res_power_nodes["p_kw"].to_numpy()
+    live = res_power_nodes["live"].to_numpy()
+    unfed = ~res_racks["fed"].to_numpy() & ~failed_rack
+    fl = res_power_nodes["failover_loading_pct"].to_numpy()
+    it_kw = float(res_racks["p_kw"].sum())
     worst_fail = float(np.nanmax(np.where(m.is_source, np.nan, fl), initial=0.0)) if m.n else 0.0
     return {
         "it_kw": it_kw,
-        "it_unserved_kw": float((res_rack["p_demand_kw"].to_numpy() * unfed).sum()),
+        "it_unserved_kw": float((res_racks["p_demand_kw"].to_numpy() * unfed).sum()),
         "extra_kw": float(extra.sum()),
         "facility_kw": float(src_p[m.is_source].sum()),
         "utility_kw": float(src_p[kind == SRC_UTIL].sum()),
@@ -283,7 +285,9 @@ def _kpis(twin, m, f: Flow, res_power, res_rack, extra, failed_rack) -> dict[str
         "loss_ups_kw": float(loss[kind == UPS].sum()),
         "loss_pdus_kw": float(loss[kind == PDU].sum()),
         "loss_cables_kw": float(cable.sum()),
-        "max_loading_pct": float(res_power["loading_pct"][~m.is_source].max()) if m.n else 0.0,
+        "max_loading_pct": float(res_power_nodes["loading_pct"][~m.is_source].max())
+        if m.n
+        else 0.0,
         "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
         "max_failover_loading_pct": worst_fail,
         "it_headroom_kw": it_kw * (100.0 / worst_fail - 1.0) if worst_fail > 0 else np.inf,
@@ -292,10 +296,10 @@ def _kpis(twin, m, f: Flow, res_power, res_rack, extra, failed_rack) -> dict[str
     }
 
 
-def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.DataFrame:
+def _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis) -> pd.DataFrame:
     rows = []
     src = m.is_source
-    lp = res_power["loading_pct"]
+    lp = res_power_nodes["loading_pct"]
     for cid, val in lp[(~src) & (lp > OVERLOAD_PCT)].items():
         rows.append(
             violation(
@@ -315,7 +319,7 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
         )
     gens = twin.generators
     if len(gens):
-        p_gen = res_power.loc[gens.index, "p_kw"]
+        p_gen = res_power_nodes.loc[gens.index, "p_kw"]
         kw_max = gens["rating_kva"] * gens["power_factor"]
         for cid in p_gen.index[(p_gen > kw_max).to_numpy()]:
             rows.append(
@@ -331,9 +335,9 @@ def _violations(twin, m, res_power, res_bus, res_rack, failed_rack, kpis) -> pd.
     vm = res_bus["vm_pu"]
     for cid, val in vm[vm < V_MIN_PU].items():
         rows.append(violation(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
-    unfed = res_rack.index[~res_rack["fed"].to_numpy() & ~failed_rack]
+    unfed = res_racks.index[~res_racks["fed"].to_numpy() & ~failed_rack]
     for cid in unfed:
-        kw = float(res_rack.at[cid, "p_demand_kw"])
+        kw = float(res_racks.at[cid, "p_demand_kw"])
         rows.append(violation(cid, "unfed", kw, 0.0, "kW", f"rack {cid} has no live feed"))
     grid_kw = twin.layout.site.grid_mw * 1000.0
     if kpis["utility_kw"] > grid_kw:
