@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from twin.model import Twin
+from twin.model.registry import COOLING_UNITS
 
 
 def register(sub) -> None:
@@ -18,9 +19,9 @@ def summary(twin: Twin) -> dict:
     nodes = twin.power_nodes
     ratings = nodes.groupby("kind")["rating_kva"].agg(["count", "sum", "min", "max"])
     cooling = {}
-    for kind in ("crahs", "cdus", "chillers", "cooling_towers", "dry_coolers"):
+    for kind in COOLING_UNITS:
         t = getattr(twin, kind)
-        if len(t):
+        if len(t) and "capacity_kw" in t:
             cooling[kind] = {"count": len(t), "capacity_kw": float(t["capacity_kw"].sum())}
     return {
         "name": twin.name,

@@ -28,8 +28,10 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from twin.model.registry import POWER_BRANCHES, POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
+from twin.solve.power_model import PDU, SWG, TX, UPS
 
 S_BASE_KVA = 1000.0
 
@@ -190,14 +192,14 @@ class _Params:
             [TX, SWG, UPS, PDU],
             -1,
         )
-        self.is_source = nodes["kind"].isin(["utilities", "generators"]).to_numpy()
+        self.is_source = nodes["kind"].isin(POWER_SOURCES).to_numpy()
         self.v_kv = nodes["v_kv"].to_numpy(float)
         self.rating_kva = nodes["rating_kva"].to_numpy(float)
         self.zc_ohm = np.zeros(self.n, complex)
         self.z_el = np.zeros(self.n, complex)
         self.g0 = np.zeros(self.n)
         self.ups_dc = np.zeros(self.n, bool)
-        for name in ("transformers", "switchgear", "ups", "pdus"):
+        for name in POWER_BRANCHES:
             t = getattr(twin, name)
             if not len(t):
                 continue
@@ -226,9 +228,6 @@ class _Params:
         r = twin.racks
         self.rack_a = r["feed_a"].map(self.pos).fillna(-1).to_numpy(np.int64)
         self.rack_b = r["feed_b"].map(self.pos).fillna(-1).to_numpy(np.int64)
-
-
-TX, SWG, UPS, PDU = range(2, 6)
 
 
 def _rack_loads(net, twin, m, res_racks, bus) -> None:
@@ -329,7 +328,7 @@ def element_results(net) -> pd.DataFrame:
         index=em.index,
     )
     names = net.ext_grid["name"]
-    is_src = names.isin(em.index[em["kind"].isin(["utilities", "generators"])]).to_numpy()
+    is_src = names.isin(em.index[em["kind"].isin(POWER_SOURCES)]).to_numpy()
     if is_src.any():
         eg = net.res_ext_grid[is_src]
         rating = em.loc[names[is_src], "rating_kva"].to_numpy() / 1000.0
@@ -367,7 +366,7 @@ def totals_kw(net) -> dict[str, float]:
     """facility_kw (real sources' ext_grids) and losses_kw from a solved export."""
     em = net["twin_element"]
     el = element_results(net)
-    src = net.ext_grid.name.isin(em.index[em["kind"].isin(["utilities", "generators"])])
+    src = net.ext_grid.name.isin(em.index[em["kind"].isin(POWER_SOURCES)])
     return {
         "facility_kw": float(net.res_ext_grid.p_mw[src].sum() * 1000),
         "losses_kw": float(el["loss_kw"].sum() + el["loss_cable_kw"].sum()),

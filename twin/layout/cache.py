@@ -51,7 +51,8 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024
 _MAGIC = b"twin-layout-cache 1\n"
 _SUFFIX = ".layout"
 _CODE = ("__init__.py", "source.py", "schema.py", "validate.py", "crosscheck.py", "cache.py")
-"""The files whose code decides what a file validates to: part of every key."""
+"""The files whose code decides what a file validates to: part of every key, with the
+component registry (twin/model/registry.py), from which the schema builds its sections."""
 
 
 def enabled() -> bool:
@@ -80,6 +81,7 @@ def _fingerprint() -> bytes:
     here = Path(__file__).parent
     for name in _CODE:
         h.update((here / name).read_bytes())
+    h.update((here.parent / "model" / "registry.py").read_bytes())
     return h.digest()
 
 

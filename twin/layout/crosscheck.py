@@ -14,6 +14,8 @@ import networkx as nx
 from twin.layout import schema as s
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
 from twin.layout.source import format_path
+from twin.model import registry
+from twin.model.registry import HEAT_REJECTORS, HEAT_SINKS, POWER_BRANCHES, POWER_SOURCES
 
 
 class Collector(Protocol):
@@ -55,15 +57,15 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
             if kind == "loops":
                 loops.setdefault(comp.id, comp)
 
-    no_source = not layout.power.utilities and not layout.power.generators
-    if no_source and not col.dropped_kinds & {"utilities", "generators"}:
+    no_source = not any(getattr(layout.power, k) for k in POWER_SOURCES)
+    if no_source and not col.dropped_kinds & set(POWER_SOURCES):
         col.add(("power",), "no utility or generator: the power chain needs a source")
 
     _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, col)
     _check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
-    feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
+    feedable = {k: v for k, v in power.items() if v[0] not in POWER_SOURCES}
     for kind in COOLING_KINDS:
         for j, unit in enumerate(getattr(layout.cooling, kind)):
             ref = getattr(unit, "feed", None)
@@ -73,8 +75,8 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
 
 def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> None:
     graph = nx.DiGraph()
-    sources = {c.id for c in (*layout.power.utilities, *layout.power.generators)}
-    for kind in POWER_KINDS[2:]:
+    sources = {c.id for k in POWER_SOURCES for c in getattr(layout.power, k)}
+    for kind in POWER_BRANCHES:
         for j, comp in enumerate(getattr(layout.power, kind)):
             path = ("power", kind, j)
             graph.add_node(comp.id)
@@ -157,7 +159,7 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: Collector) -> 
     # a CRAH in a hall that does not exist is reported there; it may be this hall's
     stray_crah = not halls_with_air <= {h.id for h in layout.halls}
     tcs_with_cdu = {c.loop for c in layout.cooling.cdus}
-    feedable = {k: v for k, v in power.items() if v[0] not in ("utilities", "generators")}
+    feedable = {k: v for k, v in power.items() if v[0] not in POWER_SOURCES}
     for i, hall in enumerate(layout.halls):
         rows = {r.id: r for r in hall.rows}
         taken: dict[tuple[str, int], str] = {}
@@ -269,7 +271,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
         ref(("cooling", "cdus", j, "loop"), u.loop, tcs, "tcs loop")
         ref(("cooling", "cdus", j, "facility_loop"), u.facility_loop, water, "facility loop")
         ref(("cooling", "cdus", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
-    for kind in ("pumps", "pipes"):
+    for kind in registry.tables(model=("pump", "pipe")):
         for j, u in enumerate(getattr(c, kind)):
             ref(("cooling", kind, j, "loop"), u.loop, loops, "loop")
     for j, u in enumerate(c.chillers):
@@ -280,7 +282,7 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
             condenser,
             "condenser loop",
         )
-    for kind in ("cooling_towers", "dry_coolers"):
+    for kind in HEAT_REJECTORS:
         for j, u in enumerate(getattr(c, kind)):
             ref(
                 ("cooling", kind, j, "loop"),
@@ -288,10 +290,10 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
                 heat_sink_loops,
                 "loop",
             )
-    sinks = {u.loop for u in (*c.chillers, *c.cooling_towers, *c.dry_coolers)}
+    sinks = {u.loop for k in HEAT_SINKS for u in getattr(c, k)}
     users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
     for j, loop in enumerate(c.loops):
-        sink_dropped = col.dropped_kinds & {"chillers", "cooling_towers", "dry_coolers"}
+        sink_dropped = col.dropped_kinds & set(HEAT_SINKS)
         if loop.kind != "tcs" and loop.id in users and loop.id not in sinks and not sink_dropped:
             col.add(
                 ("cooling", "loops", j),

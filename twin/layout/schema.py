@@ -22,24 +22,18 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from twin.model import registry
+
 FORMAT_VERSION = 1
 
-POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
-COOLING_KINDS = (
-    "loops",
-    "crahs",
-    "cdus",
-    "pumps",
-    "pipes",
-    "chillers",
-    "cooling_towers",
-    "dry_coolers",
-)
-"""The component lists under `power:` and `cooling:`, in feed order."""
+POWER_KINDS = registry.POWER_KINDS
+COOLING_KINDS = registry.COOLING_KINDS
+"""The component lists under `power:` and `cooling:`, in feed order (from twin.model.registry)."""
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Pos = Annotated[float, Field(gt=0)]
@@ -154,6 +148,19 @@ class Generator(Component):
     )
 
 
+class Turbine(Generator):
+    """An on-site gas turbine generator set: a power source like a generator, slower to start."""
+
+    fuel: Literal["natural-gas", "hydrogen-blend", "diesel"] = "natural-gas"
+    power_factor: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.85, description="rated power factor [est, aeroderivative gensets 0.8-0.9]"
+    )
+    start_s: Annotated[float, Field(ge=0, le=1800)] = Field(
+        300.0,
+        description="time to accept load [est, aeroderivative gas turbines 5-10 min to full load]",
+    )
+
+
 class Branch(CableMixin, Component):
     """A power element fed from `upstream`, optionally transferable to `alternate`."""
 
@@ -219,13 +226,17 @@ class Pdu(Branch):
     )
 
 
-class Power(Strict):
-    utilities: list[Utility] = Field(default_factory=list)
-    generators: list[Generator] = Field(default_factory=list)
-    transformers: list[Transformer] = Field(default_factory=list)
-    switchgear: list[Switchgear] = Field(default_factory=list)
-    ups: list[Ups] = Field(default_factory=list)
-    pdus: list[Pdu] = Field(default_factory=list)
+def _section(name: str, section: str) -> type[Strict]:
+    """A layout section model with one list per registered kind of `section` (twin.model.registry)."""
+    fields = {
+        table: (list[globals()[registry.kind(table).schema]], Field(default_factory=list))
+        for table in registry.tables(section=section)
+    }
+    return create_model(name, __base__=Strict, __module__=__name__, **fields)
+
+
+Power = _section("Power", "power")
+"""The `power:` section: one list per power kind."""
 
 
 # ------------------------------------------------------------------------ cooling
@@ -320,15 +331,8 @@ class DryCooler(HeatRejector):
     )
 
 
-class Cooling(Strict):
-    loops: list[Loop] = Field(default_factory=list)
-    crahs: list[Crah] = Field(default_factory=list)
-    cdus: list[Cdu] = Field(default_factory=list)
-    pumps: list[Pump] = Field(default_factory=list)
-    pipes: list[Pipe] = Field(default_factory=list)
-    chillers: list[Chiller] = Field(default_factory=list)
-    cooling_towers: list[CoolingTower] = Field(default_factory=list)
-    dry_coolers: list[DryCooler] = Field(default_factory=list)
+Cooling = _section("Cooling", "cooling")
+"""The `cooling:` section: one list per cooling kind."""
 
 
 # -------------------------------------------------------------------- halls/racks

@@ -23,6 +23,7 @@ from twin.layout import schema as s
 from twin.layout.crosscheck import cross_check, unknown_ref
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
 from twin.layout.source import LDict, LList, format_path, line_of
+from twin.model import registry
 
 
 class _Collector:
@@ -317,7 +318,8 @@ def validate_data(data: Any, file: str = "<layout>", *, copy: bool = True) -> s.
     return layout
 
 
-_HALL_LISTS = ("racks", "rows")
+_HALL_LISTS = frozenset(registry.tables(section="site")) - {"halls"}
+"""Lists inside a hall entry (rows, racks)."""
 
 
 def _without_invalid(doc: dict, bad: list[tuple], col: _Collector) -> dict | None:

@@ -12,6 +12,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from twin.model import registry
+
 
 def power_graph(nodes: pd.DataFrame, racks: pd.DataFrame) -> nx.DiGraph:
     g = nx.DiGraph()
@@ -63,7 +65,7 @@ def cooling_graph(racks: pd.DataFrame, cooling: dict[str, pd.DataFrame]) -> nx.D
     if len(cdus):
         g.add_edges_from(zip(cdus["loop"], cdus.index, strict=True), medium="water")
         g.add_edges_from(zip(cdus.index, cdus["facility_loop"], strict=True), medium="water")
-    for kind in ("chillers", "cooling_towers", "dry_coolers"):
+    for kind in registry.HEAT_SINKS:
         t = cooling[kind]
         if len(t):
             g.add_edges_from(zip(t["loop"], t.index, strict=True), medium="water")

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from twin.layout import Layout
-from twin.layout.validate import COOLING_KINDS, POWER_KINDS
+from twin.model import registry
+from twin.model.registry import COOLING_KINDS, POWER_KINDS, POWER_SOURCES
 
 _DROP = {"profile", "battery", "position_m"}
 
@@ -161,7 +162,7 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         part["kind"] = kind
         part["upstream"] = t["upstream"] if "upstream" in t else None
         part["alternate"] = t["alternate"] if "alternate" in t else None
-        if kind == "utilities":
+        if registry.kind(kind).model == "utility":
             part["rating_kva"] = t["capacity_mva"] * 1000.0 if len(t) else []
         else:
             part["rating_kva"] = t["rating_kva"] if len(t) else []
@@ -179,10 +180,9 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     nodes = nodes.loc[order]
 
     v_kv = {}
-    src = {
-        **tables["utilities"].get("voltage_kv", pd.Series(dtype=float)).to_dict(),
-        **tables["generators"].get("voltage_kv", pd.Series(dtype=float)).to_dict(),
-    }
+    src = {}
+    for kind in POWER_SOURCES:
+        src.update(tables[kind].get("voltage_kv", pd.Series(dtype=float)).to_dict())
     tx = tables["transformers"]
     v2 = tx["v_secondary_kv"].to_dict() if "v_secondary_kv" in tx else {}
     upstream = nodes["upstream"].to_dict()  # dicts, not .at[]: ~5,000 nodes on a campus

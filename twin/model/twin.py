@@ -16,39 +16,27 @@ import numpy as np
 import pandas as pd
 
 from twin.layout import Layout, load
-from twin.layout.validate import COOLING_KINDS, POWER_KINDS
-from twin.model import graphs
+from twin.model import graphs, registry
 from twin.model.tables import cooling_tables, hall_tables, power_tables
 
-POWER_TABLES = POWER_KINDS
-COOLING_TABLES = COOLING_KINDS
+POWER_TABLES = registry.POWER_KINDS
+COOLING_TABLES = registry.COOLING_KINDS
+TABLES = (*(k.table for k in registry.KINDS), "power_nodes")
+"""Every table a Twin holds: one per registered kind, plus `power_nodes` (all power elements)."""
 
 
 @dataclass
 class Twin:
-    """Tables plus graphs for one site. Built once per layout; solves never modify it."""
+    """Tables plus graphs for one site. Built once per layout; solves never modify it.
+
+    One DataFrame attribute per kind in twin.model.registry (`twin.racks`,
+    `twin.crahs`, ...) and `power_nodes`, declared from the registry below.
+    """
 
     layout: Layout
-    halls: pd.DataFrame
-    rows: pd.DataFrame
-    racks: pd.DataFrame
-    utilities: pd.DataFrame
-    generators: pd.DataFrame
-    transformers: pd.DataFrame
-    switchgear: pd.DataFrame
-    ups: pd.DataFrame
-    pdus: pd.DataFrame
-    power_nodes: pd.DataFrame
-    loops: pd.DataFrame
-    crahs: pd.DataFrame
-    cdus: pd.DataFrame
-    pumps: pd.DataFrame
-    pipes: pd.DataFrame
-    chillers: pd.DataFrame
-    cooling_towers: pd.DataFrame
-    dry_coolers: pd.DataFrame
     power_graph: nx.DiGraph = field(repr=False)
     cooling_graph: nx.DiGraph = field(repr=False)
+    __annotations__.update(dict.fromkeys(TABLES, "pd.DataFrame"))
 
     # ------------------------------------------------------------------ build
 
@@ -86,19 +74,28 @@ class Twin:
 
     def counts(self) -> dict[str, int]:
         """Number of components of each kind."""
-        kinds = ("halls", "rows", "racks", *POWER_TABLES, *COOLING_TABLES)
-        return {k: len(getattr(self, k)) for k in kinds}
+        return {k.table: len(getattr(self, k.table)) for k in registry.KINDS}
 
     def kind_of(self, component: str) -> str:
         """The table a component id lives in, e.g. 'ups' or 'racks'."""
-        for kind in ("racks", *POWER_TABLES, *COOLING_TABLES, "halls", "rows"):
-            if component in getattr(self, kind).index:
-                return kind
+        for kind in registry.KINDS:
+            if component in getattr(self, kind.table).index:
+                return kind.table
         raise KeyError(component)
 
+    def of_model(self, *models: str) -> pd.DataFrame:
+        """The rows of every kind solved by one of `models` (registry.MODELS), stacked:
+        `of_model("generator")` holds generators and turbines alike."""
+        parts = [getattr(self, t) for t in registry.tables(model=models)]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return getattr(self, registry.tables(model=models)[0]).iloc[:0]
+        return parts[0] if len(parts) == 1 else pd.concat(parts)
+
     def component_ids(self) -> pd.Index:
-        """Every failable component: power elements, cooling units and racks."""
-        parts = [getattr(self, k).index for k in (*POWER_TABLES, *COOLING_TABLES, "racks")]
+        """Every component with an id that a scenario can name: all kinds but halls and rows."""
+        kinds = [k.table for k in registry.KINDS if k.domain != "space"]
+        parts = [getattr(self, k).index for k in kinds]
         return parts[0].append(parts[1:])
 
     # ---------------------------------------------------------- power queries

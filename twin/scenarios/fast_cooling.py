@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from twin.model import registry
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
 
-UNIT_KINDS = ("crahs", "cdus", "chillers", "dry_coolers", "cooling_towers", "pumps")
+UNIT_KINDS = registry.COOLING_UNITS
 K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 CRAC_EVAP_BELOW_SUPPLY_K = 12.0
 """DX coil below supply setpoint, as in `twin.solve.airflow` [est]."""
@@ -123,7 +124,7 @@ def _group_racks(twin, groups: pd.Index) -> sp.csr_matrix:
         water.append(r.merge(tl, on="tcs")[["rack", "wl"]].rename(columns={"wl": "loop"}))
     if water:
         w = pd.concat(water).drop_duplicates()
-        for kind in ("chillers", "dry_coolers", "pumps"):
+        for kind in registry.tables(model=("chiller", "dry_cooler", "pump")):
             pairs.append(pd.DataFrame({"rack": w["rack"], "group": kind + ":" + w["loop"]}))
         if len(ch) and ch["condenser_loop"].notna().any():
             lc = ch.loc[ch["condenser_loop"].notna(), ["loop", "condenser_loop"]].drop_duplicates()
@@ -207,13 +208,8 @@ def cooling_base(twin, base=None) -> CoolingBase:
         # dry coolers: economisers; at the design point the chillers carry the loop,
         # so their duty is what the base run put on them (0 without plant results)
     # solved duties where the base run has them: what each group carried
-    for kind, name in (
-        ("cdus", "res_cdus"),
-        ("chillers", "res_chillers"),
-        ("dry_coolers", "res_dry_coolers"),
-        ("cooling_towers", "res_cooling_towers"),
-    ):
-        res, t = tables.get(name), getattr(twin, kind)
+    for kind in registry.tables(model=("cdu", "chiller", "dry_cooler", "cooling_tower")):
+        res, t = tables.get(registry.kind(kind).res), getattr(twin, kind)
         if res is None or "load_kw" not in res or not len(t):
             continue
         per = res["load_kw"].reindex(t.index).groupby(t["loop"]).sum()
@@ -304,15 +300,8 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
     }
 
 
-ELECTRIC = {
-    "crahs": ("res_crahs", ("fan_kw", "compressor_kw")),
-    "cdus": ("res_cdus", ("pump_kw",)),
-    "pumps": ("res_pumps", ("p_kw",)),
-    "chillers": ("res_chillers", ("p_kw",)),
-    "cooling_towers": ("res_cooling_towers", ("fan_kw",)),
-    "dry_coolers": ("res_dry_coolers", ("fan_kw",)),
-}
-"""Where the base run reports each unit's electric draw."""
+ELECTRIC = {t: (registry.kind(t).res, registry.kind(t).electric_cols) for t in UNIT_KINDS}
+"""Where the base run reports each unit's electric draw (from twin.model.registry)."""
 
 
 def unit_electric_kw(cb: CoolingBase, tables: dict) -> np.ndarray:

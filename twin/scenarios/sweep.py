@@ -28,9 +28,10 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from twin.errors import ScenarioError
+from twin.model import registry
+from twin.model.registry import POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.scenarios.fast_cooling import (
-    UNIT_KINDS,
     cooling_base,
     duty_shift,
     electric_shift,
@@ -40,8 +41,8 @@ from twin.scenarios.fast_cooling import (
 from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
 from twin.solve import Results, run
 
-POWER_KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
-COOLING_KINDS = UNIT_KINDS
+POWER_KINDS = registry.tables(section="power", failable=True)
+COOLING_KINDS = registry.tables(section="cooling", failable=True)
 KIND_ALIASES = {"power": POWER_KINDS, "cooling": COOLING_KINDS}
 
 SWEEP_COLUMNS = [
@@ -300,7 +301,7 @@ def racks_at_risk(twin, violations: pd.DataFrame) -> set[str]:
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
-    non_src = ~rp["kind"].isin(["utilities", "generators"])
+    non_src = ~rp["kind"].isin(POWER_SOURCES)
     lp = rp.loc[non_src, "loading_pct"]
     lost = ~rr["fed"].to_numpy(dtype=bool)
     v = res.violations

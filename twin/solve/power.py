@@ -35,7 +35,6 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
 from twin.solve.power_model import (
-    KINDS,
     PDU,
     S_BASE_KVA,
     SRC_GEN,
@@ -210,7 +209,7 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
     fed_from[is_root] = m.ids[is_root]
     return pd.DataFrame(
         {
-            "kind": np.array(KINDS, dtype=object)[m.kind],
+            "kind": m.table,
             "p_kw": s_draw.real,
             "q_kvar": s_draw.imag,
             "p_out_kw": f.s_out.real * sb,
@@ -317,7 +316,7 @@ def _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis)
                 f"source {cid} at {val:.1f} % of capacity",
             )
         )
-    gens = twin.generators
+    gens = twin.of_model("generator")
     if len(gens):
         p_gen = res_power_nodes.loc[gens.index, "p_kw"]
         kw_max = gens["rating_kva"] * gens["power_factor"]

@@ -16,26 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twin.model import Twin
+from twin.model import Twin, registry
 
-# footprint (x, y) and height in metres: typical sizes [est, vendor datasheets, order of magnitude]
-SIZES_M: dict[str, tuple[float, float, float]] = {
-    "utilities": (6.0, 6.0, 4.0),
-    "generators": (6.0, 2.5, 3.0),
-    "transformers": (3.0, 2.5, 2.8),
-    "switchgear": (4.0, 1.2, 2.3),
-    "ups": (2.0, 1.0, 2.0),
-    "pdus": (0.8, 0.8, 2.0),
-    "crahs": (2.0, 1.0, 2.2),
-    "cdus": (1.2, 1.2, 2.2),
-    "pumps": (1.2, 0.8, 1.2),
-    "chillers": (6.0, 2.5, 2.5),
-    "cooling_towers": (4.0, 4.0, 4.5),
-    "dry_coolers": (6.0, 2.3, 2.2),
-}
-POWER = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
-COOLING = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
+POWER = tuple(t for t in registry.POWER_KINDS if registry.kind(t).size_m)
+COOLING = tuple(t for t in registry.COOLING_KINDS if registry.kind(t).size_m)
 KINDS = POWER + COOLING
+"""Equipment drawn in 3D: every registered kind with a size."""
+SIZES_M: dict[str, tuple[float, float, float]] = {t: registry.kind(t).size_m for t in KINDS}
+"""Footprint (x, y) and height in metres, from twin.model.registry."""
 GAP_M = 0.6
 
 
@@ -69,20 +57,19 @@ def _hall_sets(twin: Twin) -> dict[str, set[str]]:
             for h in loop_halls.get(loop, ()) | halls.get(cid, set()):
                 add(cid, h)
                 add_loop(fac, h)
-    ch = twin.chillers
-    for kind in ("chillers", "pumps", "cooling_towers", "dry_coolers"):
+    for kind in registry.tables(model=("chiller", "pump", "cooling_tower", "dry_cooler")):
         t = getattr(twin, kind)
         if not len(t) or "loop" not in t:
             continue
         for cid, loop in zip(t.index, t["loop"], strict=True):
             for h in loop_halls.get(loop, ()):
                 add(cid, h)
-        if kind == "chillers":
-            for cid, cond in zip(ch.index, ch["condenser_loop"], strict=True):
+        if registry.kind(kind).model == "chiller":
+            for cid, cond in zip(t.index, t["condenser_loop"], strict=True):
                 for h in halls.get(cid, ()):
                     add_loop(cond, h)
     # towers/coolers on condenser loops need the chillers' condenser loops: second pass
-    for kind in ("pumps", "cooling_towers", "dry_coolers"):
+    for kind in registry.tables(model=("pump", "cooling_tower", "dry_cooler")):
         t = getattr(twin, kind)
         if len(t) and "loop" in t:
             for cid, loop in zip(t.index, t["loop"], strict=True):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from twin.model import Twin
+from twin.model import Twin, registry
 from twin.viz.geometry import boxes, per_cell
 from twin.viz.placement import COOLING, KINDS, POWER, equipment
 
@@ -26,23 +26,11 @@ MAX_RACK_BOXES = 3_000
 """Above this many racks "auto" draws one box per row and leaves out the smallest
 equipment (PDUs, pumps): measured on the 1 GW campus (7,584 racks) in headless
 Chromium, this halves the time vtk.js needs for the first frame (bench/scene.py)."""
-SMALL_KINDS = ("pdus", "pumps")
+SMALL_KINDS = registry.tables(small=True)
 FAILED_RGB = (0.86, 0.08, 0.24)  # crimson: failed equipment
 AFFECTED_RGB = (1.0, 0.0, 0.55)  # magenta: racks that lost power or cooling
-KIND_RGB = {
-    "utilities": (0.35, 0.35, 0.35),
-    "generators": (0.45, 0.35, 0.25),
-    "transformers": (0.93, 0.62, 0.16),
-    "switchgear": (0.75, 0.55, 0.25),
-    "ups": (0.98, 0.80, 0.30),
-    "pdus": (0.85, 0.75, 0.55),
-    "crahs": (0.35, 0.65, 0.90),
-    "cdus": (0.20, 0.50, 0.85),
-    "pumps": (0.25, 0.40, 0.70),
-    "chillers": (0.30, 0.75, 0.80),
-    "cooling_towers": (0.55, 0.80, 0.85),
-    "dry_coolers": (0.45, 0.70, 0.65),
-}
+KIND_RGB = {t: registry.kind(t).rgb for t in KINDS}
+"""Equipment colour per kind, from twin.model.registry."""
 
 
 @dataclass
