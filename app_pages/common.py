@@ -1,16 +1,15 @@
-"""Shared by the pages: the session's layout, cached twins/solves/scenes, the 3D view.
+"""Shared by the pages: the session's layout, the cached twins/solves/scenes, the 3D view.
 
-Per-browser-session state lives in `st.session_state` only. The caches below
-are shared between sessions but hold immutable things keyed by content
-(layout hash, failed set, colour column), so sessions never see each other's
-edits. No physics here: everything is a call into twin.
+Per-browser-session state lives in `st.session_state` only. The caches shared
+between sessions (layouts, twins, solves, scenes, keyed by content) are
+`twin.app.warm`'s, re-exported here, so the server's warm-up thread fills the
+very caches the pages read; `LAYOUTS`, `DEFAULT` and `ROOT` read through to it.
+No physics here: everything is a call into twin.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,48 +17,47 @@ import streamlit as st
 
 from twin import viz
 from twin.app import state as S
+from twin.app import warm
+from twin.app.warm import (  # noqa: F401 - the pages' and tests' names for the shared caches
+    _key,
+    _results,
+    _twin,
+    default_scene_args,
+    load_path,
+    results,
+    scene_payload,
+    warm_up,
+    warm_up_key,
+)
 from twin.errors import LayoutError
-from twin.layout import Layout, load
+from twin.layout import Layout
 from twin.model import Twin
-from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
 
-ROOT = Path(__file__).resolve().parents[1]
-LAYOUTS = Path(os.environ.get("TWIN_LAYOUT_DIR", ROOT / "layouts")).resolve()
-DEFAULT = os.environ.get("TWIN_LAYOUT", "layouts/ai-factory-hall.yaml")
 MAX_UPLOAD_MB = 20
+_CONFIG = ("ROOT", "LAYOUTS", "DEFAULT")
+
+
+def __getattr__(name: str):
+    """`common.LAYOUTS` etc.: `twin.app.warm`'s current value (patch it there, not here)."""
+    if name in _CONFIG:
+        return getattr(warm, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _name(p: Path) -> str:
     """How a layout file is shown: 'layouts/NAME' for files in the layouts folder."""
     p = Path(p).resolve()
-    if p.parent == LAYOUTS:
+    if p.parent == warm.LAYOUTS:
         return f"layouts/{p.name}"
     try:
-        return str(p.relative_to(ROOT))
+        return str(p.relative_to(warm.ROOT))
     except ValueError:
         return str(p)
 
 
 def reference_layouts() -> list[str]:
     """Layout files in the layouts folder ($TWIN_LAYOUT_DIR, default layouts/)."""
-    return sorted(_name(p) for p in LAYOUTS.glob("*.y*ml"))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _load_file(path: str, mtime: float) -> Layout:
-    return load(path)
-
-
-def load_path(path: str) -> Layout:
-    p = Path(path)
-    if not p.is_absolute():
-        p = LAYOUTS / p.name if p.parts[0] == "layouts" and len(p.parts) == 2 else ROOT / p
-    return _load_file(str(p), p.stat().st_mtime)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _file_key(path: str, mtime: float, size: int) -> str:
-    return S.layout_key(load_path(path))
+    return sorted(_name(p) for p in warm.LAYOUTS.glob("*.y*ml"))
 
 
 def set_layout(layout: Layout, name: str) -> None:
@@ -74,75 +72,21 @@ def set_layout(layout: Layout, name: str) -> None:
     st.session_state["failed"] = []
 
 
-def _key(layout: Layout) -> str:
-    """The content key of `layout`, computed once per file version for an unedited file."""
-    src = Path(layout.source)
-    if src.is_file() and load_path(str(src)) is layout:
-        stat = src.stat()
-        return _file_key(str(src), stat.st_mtime, stat.st_size)
-    return S.layout_key(layout)
-
-
-def warm_up() -> dict[str, float]:
-    """Load, build and solve the default layout into the caches every session shares.
-
-    Run by the server's warm-up thread (`twin.app.run`) as the server starts, so the
-    first visitor finds the layout, its twin and its base results ready; a visitor who
-    comes while it still runs waits only for the rest (each cached function computes a
-    key once). Only `st.cache_resource` functions here: they need no server runtime,
-    so this can overlap the server's own start; `warm_up_key` fills the cache_data
-    part once the runtime exists. Returns the seconds each step took; an error is left
-    for the first visitor's page to show as usual.
-    """
-    times: dict[str, float] = {}
-    t0 = time.perf_counter()
-    layout = load_path(DEFAULT)
-    times["load"] = (t1 := time.perf_counter()) - t0
-    key = S.layout_key(layout)  # what _file_key will return for it
-    twin = _twin(key, layout)
-    times["twin"] = (t2 := time.perf_counter()) - t1
-    _results(key, (), twin)
-    times["solve"] = time.perf_counter() - t2
-    return times
-
-
-def warm_up_key() -> str:
-    """Fill the st.cache_data part (needs the server runtime) for the default layout: its
-    per-file key and the 3D scene the Site page opens with (default colour column and
-    detail level, no failures: the same cached call and arguments as the page)."""
-    layout = load_path(DEFAULT)
-    key = _key(layout)
-    twin = _twin(key, layout)
-    res = _results(key, (), twin)
-    column, lod = default_scene_args(twin, res)
-    scene_payload(twin, key, res, column, (), lod)
-    return key
-
-
 def init_session() -> None:
     if "layout" in st.session_state:
         return
+    default = warm.DEFAULT
     try:
         set_layout(
-            load_path(DEFAULT),
-            _name(Path(DEFAULT) if Path(DEFAULT).is_absolute() else ROOT / DEFAULT),
+            load_path(default),
+            _name(Path(default) if Path(default).is_absolute() else warm.ROOT / default),
         )
     except (LayoutError, OSError) as exc:
-        st.error(f"Could not load the default layout {DEFAULT}:\n\n{exc}")
+        st.error(f"Could not load the default layout {default}:\n\n{exc}")
         fallback = reference_layouts()
         if not fallback:
             st.stop()
         set_layout(load_path(fallback[0]), fallback[0])
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _twin(key: str, _layout: Layout) -> Twin:
-    return Twin.from_layout(_layout)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _results(key: str, failed: tuple[str, ...], _twin: Twin):
-    return S.solve(_twin, frozenset(failed))
 
 
 def current() -> tuple[Twin, str]:
@@ -150,35 +94,6 @@ def current() -> tuple[Twin, str]:
     init_session()
     key = st.session_state["layout_key"]
     return _twin(key, st.session_state["layout"]), key
-
-
-def results(twin: Twin, key: str, failed=()):
-    return _results(key, tuple(sorted(failed)), twin)
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def _scene_payload(
-    key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
-) -> tuple[dict, bytes]:
-    scene = viz.build_scene(
-        _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
-    )
-    return encode(scene, layout_key=camera_key(_twin))
-
-
-def default_scene_args(twin: Twin, res) -> tuple[str, str]:
-    """(colour column, detail level) the Site page opens with: its selectboxes' first options."""
-    return S.colour_columns(S.rack_table(twin, res))[0], "auto"
-
-
-def scene_payload(
-    twin: Twin, key: str, res, column: str, failed=(), lod: str = "auto"
-) -> tuple[dict, bytes]:
-    """The packed scene (header, blob) of this layout, result and colour column (cached)."""
-    table = S.rack_table(twin, res)
-    values = pd.to_numeric(table[column], errors="coerce") if column in table else None
-    affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
-    return _scene_payload(key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected))
 
 
 def _sent_key(widget: str) -> str:

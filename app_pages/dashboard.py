@@ -21,9 +21,7 @@ st.caption(f"{twin.name}" + (f" with {', '.join(failed)} failed" if failed else 
 c = st.columns(4)
 c[0].metric("IT load", common.fmt(k["it_mw"], "MW"))
 c[1].metric("Facility power", common.fmt(k["facility_mw"], "MW"))
-c[2].metric(
-    "PUE" + (" (power chain only)" if k["pue_partial"] else ""), common.fmt(k["pue"], "", 3)
-)
+c[2].metric("PUE", common.fmt(k["pue"], "", 3))
 c[3].metric("WUE", common.fmt(k["wue_l_per_kwh"], "L/kWh"))
 c = st.columns(4)
 c[0].metric("Tokens/s per MW (facility)", common.fmt(k["tokens_per_s_per_mw"], "", 0))

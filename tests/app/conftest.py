@@ -19,19 +19,19 @@ TIMEOUT_S = 180  # first run spawns the 3D export worker and imports pyvista the
 @pytest.fixture
 def layouts_tmp(tmp_path, monkeypatch):
     """A private copy of layouts/ so saves in tests never touch the repository."""
-    from app_pages import common
+    from twin.app import warm
 
     d = tmp_path / "layouts"
     shutil.copytree(ROOT / "layouts", d)
-    monkeypatch.setattr(common, "LAYOUTS", d)
+    monkeypatch.setattr(warm, "LAYOUTS", d)
     return d
 
 
 @pytest.fixture
 def app(layouts_tmp, monkeypatch):
-    from app_pages import common
+    from twin.app import warm
 
-    monkeypatch.setattr(common, "DEFAULT", str(layouts_tmp / "ai-factory-hall.yaml"))
+    monkeypatch.setattr(warm, "DEFAULT", str(layouts_tmp / "ai-factory-hall.yaml"))
 
     def open_page(page: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)

@@ -1,6 +1,8 @@
-"""The app adapter: solves with and without the solver, edits, details, report."""
+"""The app adapter: solves, edits, details, report."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -10,15 +12,24 @@ from twin.app import state as S
 from twin.errors import LayoutError
 
 
-def test_topology_fallback_when_no_solver(small_room, monkeypatch):
-    monkeypatch.setattr(S, "RUN", None)
-    ups = small_room.ups.index[0]
+def test_failures_go_through_the_coupled_solve(small_room):
+    """The app solves with `twin.solve.run` itself: no fallback that estimates results."""
+    from twin.model.scenario import Scenario
+    from twin.solve import run
+
+    assert not hasattr(S, "RUN") and not hasattr(S, "_topology_results")
+    ups = small_room.ups.index[0]  # the room's only UPS: every rack loses power
     res = S.solve(small_room, {ups})
-    lost = S.affected_racks(small_room, res)
-    assert set(lost) == set(small_room.unfed_racks({ups}))
+    assert res.kpis == pytest.approx(run(small_room, Scenario.fail(ups)).kpis, nan_ok=True)
+    assert set(S.affected_racks(small_room, res)) == set(small_room.unfed_racks({ups}))
     k = S.kpis(small_room, res)
-    assert k["it_mw"] < small_room.it_kw / 1000 or not len(lost)
-    assert S.capabilities(res).notes  # says what is missing
+    assert k["it_mw"] == 0.0 and math.isnan(k["pue"])  # undefined, not an estimate
+    assert S.capabilities(res).notes  # and the app says why
+    res = S.solve(small_room, {"PDU-1"})
+    k = S.kpis(small_room, res)
+    assert k["pue"] == res.kpis["pue"] == run(small_room, Scenario.fail("PDU-1")).kpis["pue"]
+    assert k["it_mw"] == res.kpis["it_kw"] / 1000 > 0
+    assert not S.capabilities(res).notes
 
 
 def test_rack_table_and_colour_columns(small_room):

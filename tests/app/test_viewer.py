@@ -101,7 +101,7 @@ def campus_file(tmp_path_factory):
 
 
 def test_campus_row_pick_shows_the_row_summary(campus_file, monkeypatch):
-    from app_pages import common
+    from twin.app import warm as common
 
     monkeypatch.setattr(common, "LAYOUTS", campus_file.parent)
     monkeypatch.setattr(common, "DEFAULT", str(campus_file))

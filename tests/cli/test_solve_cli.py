@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from twin.cli import main
+from twin.cli.solve import COUNT, HEAD_LABELS, LABELS, label
 
 SMALL = "layouts/small-room.yaml"
 
@@ -33,8 +35,16 @@ def undersized(tmp_path, layouts_dir) -> str:
 def test_summary_lists_losses_worst_loadings_and_violations(capsys, undersized):
     assert main(["solve", undersized, "--fail", "PDU-1"]) == 0
     out = capsys.readouterr().out
-    for text in ("IT load", "total input", "loss_ups_kw", "worst loadings", "PDU-2", "overload"):
+    for text in (
+        "IT load",
+        "Facility power",
+        "Losses in UPS",
+        "Worst loadings",
+        "PDU-2",
+        "overload",
+    ):
         assert text in out
+    assert "Hottest rack inlet" in out and "°C" in out
 
 
 def test_json_has_kpis_and_violation_objects(capsys, undersized):
@@ -70,3 +80,49 @@ def test_unknown_fail_id_exits_2(capsys):
     assert main(["solve", SMALL, "--fail", "PDU-9"]) == 2
     err = capsys.readouterr().err
     assert "PDU-9" in err and "unknown" in err
+
+
+CASES = [
+    ("small-room.yaml", ["--annual"]),
+    ("small-room.yaml", ["--fail", "UPS-1"]),  # every rack unfed: PUE, WUE, CUE undefined
+    ("ai-factory-hall.yaml", []),
+    ("ai-factory-hall.yaml", ["--fail", "H1-UPS-A1"]),
+    ("hybrid-inference.yaml", []),
+]
+
+
+@pytest.mark.parametrize(("name", "extra"), CASES)
+def test_text_shows_every_json_key_labelled_and_counts_as_ints(capsys, layouts_dir, name, extra):
+    args = ["solve", str(layouts_dir / name), *extra]
+    assert main([*args, "--json"]) == 0
+    raw = capsys.readouterr().out
+    assert "NaN" not in raw and "Infinity" not in raw
+    data = json.loads(raw, parse_constant=lambda c: pytest.fail(f"{c} in --json"))
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert "nan" not in text.lower().replace("n/a", "")
+    for key, value in data.items():
+        if key in HEAD_LABELS:
+            assert HEAD_LABELS[key] in text, key
+            continue
+        assert key in LABELS, f"{key}: no human label in twin.cli.solve.LABELS"
+        _, text_label, unit, digits = label(key)
+        (line,) = [ln for ln in lines if ln.strip().startswith(text_label + "  ")]
+        if digits is COUNT:
+            assert isinstance(value, int), key  # 12, not 12.0
+            assert re.search(rf"\s{value:,}$", line), line
+        elif value is None:
+            assert "n/a" in line or "unbounded" in line, line
+        else:
+            assert isinstance(value, float), key
+            assert line.endswith(f"{round(value, digits) + 0.0:,.{digits}f}  {unit}".rstrip()), line
+    assert str(len(data["violations"])) in text
+
+
+def test_json_is_strict_even_with_undefined_values(capsys, tmp_path):
+    assert main(["solve", SMALL, "--json", "--fail", "UPS-1", "--out", str(tmp_path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pue"] is None and data["it_kw"] == 0.0 and data["unfed_racks"] == 20
+    on_disk = (tmp_path / "kpis.json").read_text()
+    assert "NaN" not in on_disk and json.loads(on_disk) == data

@@ -2,8 +2,10 @@
 
 The same as ``streamlit run streamlit_app.py [options]``, plus a background thread
 that loads, builds and solves the default layout ($TWIN_LAYOUT) into the app's
-shared caches (`app_pages.common.warm_up`), then builds the Site page's first 3D scene
-of it (`warm_up_key`), while the server starts.
+shared caches (`twin.app.warm.warm_up`), then builds the Site page's first 3D scene
+of it (`warm_up_key`), while the server starts. The caches live in `twin.app.warm`,
+which the pages import too (through `app_pages.common`): this module never imports
+the app's page folder.
 Streamlit runs the app script only when a browser connects, so a warm-up started
 from the script would start with the first visitor; started here, it overlaps the
 server's and the browser's start-up, and the first visitor finds the layout, its
@@ -22,16 +24,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_FOR_RUNTIME_S = 120.0
-OPTIONAL_IMPORTS_AFTER_S = 10.0
+DEFERRED_IMPORTS_AFTER_S = 10.0
 
 
 def _warm() -> None:
     try:
         t0 = time.perf_counter()
-        from app_pages import common  # the imports are half the work: do them now too
+        from twin.app import state, warm  # the imports are half the work: do them now too
 
         times = {"imports": time.perf_counter() - t0}
-        times.update(common.warm_up())  # st.cache_resource only: no runtime needed
+        times.update(warm.warm_up())  # st.cache_resource only: no runtime needed
         from streamlit.runtime import Runtime
 
         while not Runtime.exists():  # st.cache_data stores into the runtime's storage
@@ -39,15 +41,15 @@ def _warm() -> None:
                 return
             time.sleep(0.05)
         t1 = time.perf_counter()
-        common.warm_up_key()  # and the Site page's first 3D scene
+        warm.warm_up_key()  # and the Site page's first 3D scene
         times["scene"] = time.perf_counter() - t1
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
         total = time.perf_counter() - t0
-        print(f"twin: warmed up {common.DEFAULT} ({steps}; {total:.1f} s)", file=sys.stderr)
+        print(f"twin: warmed up {warm.DEFAULT} ({steps}; {total:.1f} s)", file=sys.stderr)
         # the N-1 sweeps and transient model (0.6 s of imports holding the GIL) are not
         # needed for a first view: loaded once the first visitor's page has had its turn
-        time.sleep(OPTIONAL_IMPORTS_AFTER_S)
-        common.S.load_optional()
+        time.sleep(DEFERRED_IMPORTS_AFTER_S)
+        state.load_deferred()
     except Exception as exc:  # noqa: BLE001 - the first visitor's page shows the real error
         print(f"twin: warm-up of the default layout failed: {exc}", file=sys.stderr)
 
@@ -58,8 +60,6 @@ def start_warm_up() -> threading.Thread | None:
     ``TWIN_WARM_UP=0`` turns it off (e.g. to measure a cold first visit)."""
     if os.environ.get("TWIN_WARM_UP", "1").strip().lower() in ("0", "off", "no", "false"):
         return None
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))  # app_pages, as the script run will import it
     thread = threading.Thread(target=_warm, name="twin-warm-up", daemon=True)
     thread.start()
     return thread

@@ -1,7 +1,7 @@
 """`twin ride-through PATH --fail ID [ID ...] [--out CSV] [--t-end S]`: how long until limits.
 
 Cooling: temperatures after the failure from the lumped thermal model
-(`twin.scenarios.transient`), the time until the first rack passes its
+(`twin.solve.transient`), the time until the first rack passes its
 ASHRAE allowable inlet, throttle or coolant limit; `--out` writes the
 temperature-vs-time table (time_s, component, quantity, t_c) as CSV.
 Power: UPS battery autonomy at the present load (Peukert) against the
@@ -35,7 +35,7 @@ def _t(x: float) -> str:
 
 
 def run(args) -> int:
-    from twin.scenarios.transient import cooling_ride_through
+    from twin.solve.transient import cooling_ride_through
 
     for path in (args.out, args.racks_out):
         if path and Path(path).suffix.lower() != ".csv":

@@ -1,7 +1,11 @@
 """`twin solve PATH [--fail ID ...] [--json] [--out DIR]`: solve one state and report it.
 
 Calls `twin.solve.run`, so whatever the coupled solve adds (new tables,
-kpis, violations) shows up here without changes.
+kpis, violations) shows up here without changes. The text summary and
+`--json` carry the same quantities: the text labels each with a name and a
+unit (`LABELS`), counts are integers in both, and a value with no number
+(NaN, infinite) is "n/a" in the text and null in the JSON, which is strict
+(no NaN tokens).
 """
 
 from __future__ import annotations
@@ -53,23 +57,114 @@ def scenario_from(args, twin: Twin) -> Scenario:
     return scenario
 
 
-def _num(x: float):
-    return None if isinstance(x, float) and not math.isfinite(x) else x
+COUNT = None
+"""`digits` of a count: printed and written as an integer."""
+
+SECTIONS = {
+    "power": "Power",
+    "cooling": "Cooling",
+    "efficiency": "Efficiency",
+    "annual": "Over the weather year",
+    "solver": "Solver",
+    "other": "Other",
+}
+
+LABELS: dict[str, tuple[str, str, str, int | None]] = {
+    # kpi: (section, label, unit, digits; COUNT for counts)
+    "it_kw": ("power", "IT load", "kW", 1),
+    "it_unserved_kw": ("power", "IT load not served", "kW", 1),
+    "unfed_racks": ("power", "Racks without power", "", COUNT),
+    "facility_kw": ("power", "Facility power", "kW", 1),
+    "electrical_input_kw": ("power", "Drawn through the power chain", "kW", 1),
+    "utility_kw": ("power", "From the utility", "kW", 1),
+    "generator_kw": ("power", "From generators", "kW", 1),
+    "extra_kw": ("power", "Cooling loads on the power chain", "kW", 1),
+    "losses_kw": ("power", "Power-chain losses", "kW", 1),
+    "loss_transformers_kw": ("power", "Losses in transformers", "kW", 2),
+    "loss_ups_kw": ("power", "Losses in UPS", "kW", 2),
+    "loss_pdus_kw": ("power", "Losses in PDUs", "kW", 2),
+    "loss_cables_kw": ("power", "Losses in cables", "kW", 2),
+    "max_loading_pct": ("power", "Worst loading", "%", 1),
+    "max_failover_loading_pct": ("power", "Worst loading after a failover", "%", 1),
+    "min_vm_pu": ("power", "Lowest voltage", "pu", 4),
+    "it_headroom_kw": ("power", "IT headroom (power chain)", "kW", 1),
+    "cooling_kw": ("cooling", "Cooling power", "kW", 1),
+    "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
+    "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),
+    "t_coolant_max_c": ("cooling", "Hottest rack coolant return", "°C", 1),
+    "water_m3_h": ("cooling", "Water use", "m3/h", 3),
+    "free_cooling_kw": ("cooling", "Free cooling", "kW", 1),
+    "heat_rejected_kw": ("cooling", "Heat rejected outdoors", "kW", 1),
+    "heat_unremoved_kw": ("cooling", "Heat not removed", "kW", 1),
+    "energy_balance_residual_kw": ("cooling", "Energy balance residual", "kW", 3),
+    "t_db_c": ("cooling", "Outdoor dry bulb", "°C", 1),
+    "t_wb_c": ("cooling", "Outdoor wet bulb", "°C", 1),
+    "pue": ("efficiency", "PUE", "", 3),
+    "ppue_cooling": ("efficiency", "pPUE of cooling", "", 3),
+    "ppue_power": ("efficiency", "pPUE of the power chain", "", 3),
+    "wue_l_per_kwh": ("efficiency", "WUE", "L/kWh", 3),
+    "cue_kg_per_kwh": ("efficiency", "CUE", "kg CO2/kWh", 3),
+    "annual_pue": ("annual", "Annual PUE", "", 3),
+    "annual_wue_l_per_kwh": ("annual", "Annual WUE", "L/kWh", 3),
+    "annual_water_m3": ("annual", "Annual water", "m3", 0),
+    "annual_it_mwh": ("annual", "Annual IT energy", "MWh", 0),
+    "annual_facility_mwh": ("annual", "Annual facility energy", "MWh", 0),
+    "annual_cooling_mwh": ("annual", "Annual cooling energy", "MWh", 0),
+    "power_sweeps": ("solver", "Power-flow sweeps", "", COUNT),
+    "coupled_iterations": ("solver", "Coupled iterations", "", COUNT),
+    "pipe_iterations": ("solver", "Pipe-network iterations", "", COUNT),
+}
+"""How each KPI is shown. A KPI not listed (a solver added it) is shown under its own
+name in "Other"; `twin solve --json` has the same keys at top level."""
+
+HEAD_LABELS = {
+    "name": "Layout",
+    "scenario": "Scenario",
+    "violations": "Violations",
+    "worst_loading_pct": "Worst loadings",
+}
+"""Labels of the JSON keys that are not KPIs."""
+
+
+def label(key: str) -> tuple[str, str, str, int | None]:
+    """(section, label, unit, digits) of KPI `key`."""
+    if key in LABELS:
+        return LABELS[key]
+    if key.startswith("loss_") and key.endswith("_kw"):
+        return "power", f"Losses in {key[5:-3]}", "kW", 2
+    return "other", key, "", 3
+
+
+def _num(x):
+    """A JSON-safe number: None for NaN and infinities (JSON has neither)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _kpi_value(key: str, v):
+    x = _num(v)
+    return int(round(x)) if x is not None and label(key)[3] is COUNT else x
 
 
 def as_dict(twin: Twin, results) -> dict:
-    """The JSON form: kpis at top level, then violations and worst loadings."""
+    """The JSON form: kpis at top level (counts as integers, NaN/inf as null), then
+    violations and worst loadings."""
     out = {"name": twin.name, "scenario": results.scenario}
-    out.update({k: _num(float(v)) for k, v in results.kpis.items()})
+    out.update({k: _kpi_value(k, v) for k, v in results.kpis.items()})
     cols = ["component", "kind", "value", "limit", "unit", "message"]
     out["violations"] = [
-        {c: (_num(float(r[c])) if c in ("value", "limit") else r[c]) for c in cols}
+        {c: (_num(r[c]) if c in ("value", "limit") else r[c]) for c in cols}
         for r in results.violations.to_dict("records")
     ]
     if "res_power_nodes" in results.tables:
         worst = results["res_power_nodes"].nlargest(5, "loading_pct")
-        out["worst_loading_pct"] = {k: float(v) for k, v in worst["loading_pct"].items()}
+        out["worst_loading_pct"] = {k: _num(v) for k, v in worst["loading_pct"].items()}
     return out
+
+
+def to_json(twin: Twin, results) -> str:
+    """`as_dict` as strict JSON (raises rather than write NaN, which JSON does not have)."""
+    return json.dumps(as_dict(twin, results), indent=2, allow_nan=False)
 
 
 def run(args) -> int:
@@ -88,9 +183,9 @@ def run(args) -> int:
         for name, table in results.tables.items():
             table.to_csv(out / f"{name}.csv")
         results.violations.to_csv(out / "violations.csv", index=False)
-        (out / "kpis.json").write_text(json.dumps(as_dict(twin, results), indent=2))
+        (out / "kpis.json").write_text(to_json(twin, results))
     if args.json:
-        print(json.dumps(as_dict(twin, results), indent=2))
+        print(to_json(twin, results))
         return 0
     _print_summary(twin, results)
     if args.out:
@@ -98,27 +193,46 @@ def run(args) -> int:
     return 0
 
 
+def _fmt(x, digits: int | None) -> str:
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "unbounded" if x > 0 else "-unbounded"
+    if digits is COUNT:
+        return f"{round(x):,}"
+    return f"{round(x, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.0"
+
+
+def _line(text: str, value: str, unit: str = "", indent: int = 2) -> str:
+    return f"{' ' * indent}{text:<36}{value:>14}  {unit}".rstrip()
+
+
 def _print_summary(twin: Twin, results) -> None:
-    k = results.kpis
-    print(f"{twin.name}  [{results.scenario}]")
-    if "it_kw" in k and "facility_kw" in k:
-        print(f"  IT load        {k['it_kw']:>14,.1f} kW")
-        print(f"  total input    {k['facility_kw']:>14,.1f} kW")
-    losses = {n: v for n, v in k.items() if n.startswith("loss")}
-    for name, v in losses.items():
-        print(f"  {name:<22}{v:>14,.2f}")
-    shown = {"it_kw", "facility_kw", *losses}
-    for name, v in k.items():
-        if name not in shown:
-            print(f"  {name:<22}{v:>14,.3f}")
-    if "res_power_nodes" in results.tables:
-        print("  worst loadings:")
-        worst = results["res_power_nodes"].nlargest(5, "loading_pct")
-        for cid, row in worst.iterrows():
-            print(f"    {cid:<28}{row['kind']:<14}{row['loading_pct']:>8.1f} %")
+    """Every quantity of `as_dict`, labelled, with units, grouped."""
+    d = as_dict(twin, results)
+    print(f"{HEAD_LABELS['name']}: {d['name']}    {HEAD_LABELS['scenario']}: {d['scenario']}")
+    groups: dict[str, list[str]] = {s: [] for s in SECTIONS}
+    for key in results.kpis:
+        groups[label(key)[0]].append(key)
+    order = {k: i for i, k in enumerate(LABELS)}
+    for section, keys in groups.items():
+        if not keys:
+            continue
+        print(f"  {SECTIONS[section]}")
+        for key in sorted(keys, key=lambda k: order.get(k, len(order))):
+            _, text, unit, digits = label(key)
+            print(_line(text, _fmt(d[key], digits), unit, indent=4))
+    if "worst_loading_pct" in d:
+        print(f"  {HEAD_LABELS['worst_loading_pct']}")
+        kinds = results["res_power_nodes"]["kind"]
+        for cid, pct in d["worst_loading_pct"].items():
+            print(_line(f"{cid} ({kinds.get(cid, '?')})", _fmt(pct, 1), "%", indent=4))
     v = results.violations
-    print(f"  violations: {len(v)}")
+    print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     for row in v.head(20).itertuples():
         print(f"    {row.kind:<14}{row.component:<28}{row.message}")
     if len(v) > 20:
-        print(f"    ... and {len(v) - 20} more (use --json or --out)")
+        print(f"    ... and {len(v) - 20:,} more (use --json or --out)")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from twin.layout.schema import Economics
 from twin.metrics.catalogue import rack_catalogue, rack_throughput_fraction
-from twin.solve.results import Results
+from twin.solve.results import Results, efficiency_kpis
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_HOUR = 3600.0
@@ -84,7 +84,7 @@ def economics(
         "facility_kw": facility_kw,
         "design_it_kw": design_it_kw,
         "grid_kw": twin.layout.site.grid_mw * 1000.0,
-        "pue": per(facility_kw, it_kw),
+        "pue": efficiency_kpis(it_kw, facility_kw)["pue"],
         "annual_pue": float(annual_pue) if annual_pue else float("nan"),
         "tokens_s_per_mw_it": per(tokens_s, it_kw / 1000.0),
         "tokens_s_per_mw_facility": per(tokens_s, facility_kw / 1000.0),

@@ -1,20 +1,27 @@
-"""Annual PUE and water over a weather year, by binning the hours (REFERENCE 4 and 7).
+"""PUE, WUE, CUE: at one operating point, and over a weather year (REFERENCE 4 and 7).
+
+`efficiency_kpis` is the one function that computes PUE, pPUE, WUE and CUE
+from the energy terms. It is defined next to `Results` in `twin.solve.results`
+because the coupled solve (layer 3, which may not import `twin.metrics`) fills
+`Results.kpis` with it; it is re-exported here as the metrics API. Every
+consumer (CLI, app, report, annual figures) reads those numbers or calls it.
 
 Annual PUE = sum_b h_b P_facility(T_b) / sum_b h_b P_IT (ISO/IEC 30134-2
-energy form; ASHRAE 90.4 MLC is the code form of the same idea). Each
-(dry bulb, wet bulb) bin of `bin_k` width is one coupled solve at the bin's
-mean conditions, so a year costs tens of solves, not 8,760.
+energy form; ASHRAE 90.4 MLC is the code form of the same idea): the same
+function on the year's energies. Each (dry bulb, wet bulb) bin of `bin_k`
+width is one coupled solve at the bin's mean conditions, so a year costs tens
+of solves, not 8,760.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from twin.model.scenario import Scenario
 from twin.solve import run
+from twin.solve.results import efficiency_kpis
 from twin.solve.weather import bins, read_weather, weather_path
 
 
@@ -40,6 +47,9 @@ class Annual:
             "annual_facility_mwh": self.facility_mwh,
             "annual_cooling_mwh": self.cooling_mwh,
         }
+
+
+__all__ = ["Annual", "annual", "efficiency_kpis"]
 
 
 def annual(
@@ -80,9 +90,10 @@ def annual(
     it = float((h * out["it_kw"]).sum()) / 1000.0
     fac = float((h * out["facility_kw"]).sum()) / 1000.0
     water = float((h * out["water_m3_h"]).sum())
+    ratios = efficiency_kpis(it * 1000.0, fac * 1000.0, water_m3_h=water)  # kWh, m3: same ratios
     return Annual(
-        pue=fac / it if it > 0 else np.nan,
-        wue_l_per_kwh=water * 1000.0 / (it * 1000.0) if it > 0 else np.nan,
+        pue=ratios["pue"],
+        wue_l_per_kwh=ratios["wue_l_per_kwh"],
         water_m3=water,
         it_mwh=it,
         facility_mwh=fac,

@@ -1,5 +1,6 @@
 """Failure scenarios, N-1/N-2 sweeps (fast and brute force, serial or on Dask),
-side-by-side comparison of two solves, and ride-through transients.
+and side-by-side comparison of two solves. (The ride-through after a failure is
+physics: `twin.solve.transient`.)
 
 >>> from twin.scenarios import solve_scenario, n1
 >>> out = solve_scenario(twin, Scenario.fail("UPS-1"))   # violations, IT lost, diff vs normal

@@ -18,6 +18,11 @@ loop, each ``C dT/dt = P + sum(Q in) - Q out - UA (T - T_env)``:
   A water loop whose pumps are all out moves nothing.
 - Before t = 0 the site is in the solved steady state (all Q = P).
 
+The state before the failure is the coupled solve (`twin.solve.run`) of the
+scenario without its failures; the failure's power state is `solve_power`.
+This is physics (layer 3, `twin.solve`); choosing and sweeping scenarios
+is `twin.scenarios`'s.
+
 Rack inlet = its solved inlet + the rise of its hall air; rack coolant =
 its solved coolant + the rise of its TCS loop. Times to limits: ASHRAE
 allowable inlet [REFERENCE 2], accelerator throttle where the catalogue has

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-
 from scenarios.layouts import NESTED, ONE_ROOM, twin_from_text
+
+from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.scenarios import transient
-from twin.scenarios.transient import (
+from twin.solve import run, transient
+from twin.solve.power import solve_power
+from twin.solve.transient import (
     EQUIPMENT_CP_J_KGK,
     RACK_MASS_DEFAULT_KG,
     cooling_ride_through,
@@ -17,9 +21,14 @@ from twin.scenarios.transient import (
     peukert_autonomy_s,
     power_ride_through,
 )
-from twin.solve import run
-from twin.solve.power import solve_power
 from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+
+
+@pytest.fixture(scope="module")
+def ai_hall() -> Twin:
+    return Twin.load(LAYOUTS / "ai-factory-hall.yaml")
 
 
 def test_single_node_matches_closed_form_exponential():

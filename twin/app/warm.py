@@ -1,0 +1,138 @@
+"""The app's caches every session shares, and the server's warm-up that fills them.
+
+Layouts, twins, solves and 3D scenes are cached by content (layout hash,
+failed set, colour column), so sessions share them and never see each
+other's edits. They live here, in the `twin.app` package, not in the app's
+`app_pages` folder, because two callers need them: the pages (through
+`app_pages.common`, which re-exports them) and the server's warm-up thread
+(`twin.app.run`), which fills them for the default layout before the first
+visitor comes. The dependency goes one way: `app_pages` imports `twin.app`,
+never the reverse.
+
+Configuration: `LAYOUTS` ($TWIN_LAYOUT_DIR, default layouts/) and `DEFAULT`
+($TWIN_LAYOUT, the layout a new session opens). Tests patch them here.
+No physics here: everything is a call into twin.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from twin import viz
+from twin.app import state as S
+from twin.layout import Layout, load
+from twin.model import Twin
+from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYOUTS = Path(os.environ.get("TWIN_LAYOUT_DIR", ROOT / "layouts")).resolve()
+DEFAULT = os.environ.get("TWIN_LAYOUT", "layouts/ai-factory-hall.yaml")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_file(path: str, mtime: float) -> Layout:
+    return load(path)
+
+
+def load_path(path: str) -> Layout:
+    """The layout in file `path` ('layouts/NAME' is NAME in `LAYOUTS`), cached per version."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = LAYOUTS / p.name if p.parts[0] == "layouts" and len(p.parts) == 2 else ROOT / p
+    return _load_file(str(p), p.stat().st_mtime)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _file_key(path: str, mtime: float, size: int) -> str:
+    return S.layout_key(load_path(path))
+
+
+def _key(layout: Layout) -> str:
+    """The content key of `layout`, computed once per file version for an unedited file
+    (hashing a campus takes ~0.5 s)."""
+    src = Path(layout.source)
+    if src.is_file() and load_path(str(src)) is layout:
+        stat = src.stat()
+        return _file_key(str(src), stat.st_mtime, stat.st_size)
+    return S.layout_key(layout)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _twin(key: str, _layout: Layout) -> Twin:
+    return Twin.from_layout(_layout)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _results(key: str, failed: tuple[str, ...], _twin: Twin):
+    return S.solve(_twin, frozenset(failed))
+
+
+def results(twin: Twin, key: str, failed=()):
+    """The coupled solve of this layout with `failed` out (cached by key and failed set)."""
+    return _results(key, tuple(sorted(failed)), twin)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _scene_payload(
+    key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
+) -> tuple[dict, bytes]:
+    scene = viz.build_scene(
+        _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
+    )
+    return encode(scene, layout_key=camera_key(_twin))
+
+
+def default_scene_args(twin: Twin, res) -> tuple[str, str]:
+    """(colour column, detail level) the Site page opens with: its selectboxes' first options."""
+    return S.colour_columns(S.rack_table(twin, res))[0], "auto"
+
+
+def scene_payload(
+    twin: Twin, key: str, res, column: str, failed=(), lod: str = "auto"
+) -> tuple[dict, bytes]:
+    """The packed scene (header, blob) of this layout, result and colour column (cached)."""
+    table = S.rack_table(twin, res)
+    values = pd.to_numeric(table[column], errors="coerce") if column in table else None
+    affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
+    return _scene_payload(key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected))
+
+
+def warm_up() -> dict[str, float]:
+    """Load, build and solve the default layout into the caches every session shares.
+
+    Run by the server's warm-up thread (`twin.app.run`) as the server starts, so the
+    first visitor finds the layout, its twin and its base results ready; a visitor who
+    comes while it still runs waits only for the rest (each cached function computes a
+    key once). Only `st.cache_resource` functions here: they need no server runtime,
+    so this can overlap the server's own start; `warm_up_key` fills the cache_data
+    part once the runtime exists. Returns the seconds each step took; an error is left
+    for the first visitor's page to show as usual.
+    """
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    layout = load_path(DEFAULT)
+    times["load"] = (t1 := time.perf_counter()) - t0
+    key = S.layout_key(layout)  # what _file_key will return for it
+    twin = _twin(key, layout)
+    times["twin"] = (t2 := time.perf_counter()) - t1
+    _results(key, (), twin)
+    times["solve"] = time.perf_counter() - t2
+    return times
+
+
+def warm_up_key() -> str:
+    """Fill the st.cache_data part (needs the server runtime) for the default layout: its
+    per-file key and the 3D scene the Site page opens with (default colour column and
+    detail level, no failures: the same cached call and arguments as the page)."""
+    layout = load_path(DEFAULT)
+    key = _key(layout)
+    twin = _twin(key, layout)
+    res = _results(key, (), twin)
+    column, lod = default_scene_args(twin, res)
+    scene_payload(twin, key, res, column, (), lod)
+    return key
