@@ -134,3 +134,12 @@ def test_a_new_kind_is_drawn_and_offered_by_the_app() -> None:
     assert failable(twin).at["GT-1", "kind"] == "turbines"
     info = details(twin, "GT-1", run(twin, Scenario.fail("UTIL")))
     assert info["kind"] == "turbines" and info["results"]["p_kw"] > 100.0
+
+
+def test_a_new_kind_bridges_the_ups_with_its_own_start_time() -> None:
+    """Ride-through reads every generator-model source: the UPS waits for the turbine's start."""
+    from twin.solve.transient import power_ride_through
+
+    ride = power_ride_through(_with_turbine())
+    assert ride.at["UPS-1", "generator"] == "GT-1"
+    assert ride.at["UPS-1", "gap_s"] == 300.0  # the Turbine schema's default start_s

@@ -130,11 +130,12 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
         ups["battery_peukert_k"].to_numpy(float),
     )
     auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
-    no_grid = Scenario(failed=scenario.failed | frozenset(twin.utilities.index))
+    no_grid = Scenario(failed=scenario.failed | frozenset(twin.of_model("utility").index))
     outage = solve_power(twin, no_grid)["res_power_nodes"]
     root = _roots(outage)
     gen = root.reindex(ups.index)
-    start = twin.generators["start_s"] if len(twin.generators) else pd.Series(dtype=float)
+    gens = twin.of_model("generator")  # generators and turbines
+    start = gens["start_s"] if len(gens) else pd.Series(dtype=float)
     gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
     out = pd.DataFrame(
         {
@@ -142,7 +143,7 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
             "battery_kwh": ups["battery_kwh"].to_numpy(float),
             "peukert_k": ups["battery_peukert_k"].to_numpy(float),
             "autonomy_s": auto,
-            "generator": gen.where(gen.isin(twin.generators.index), None).to_numpy(object),
+            "generator": gen.where(gen.isin(gens.index), None).to_numpy(object),
             "gap_s": gap,
         },
         index=ups.index,
@@ -197,7 +198,7 @@ def _waiting(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
     t = getattr(twin, kind)
     if not len(t) or "feed" not in t:
         return np.zeros(len(t))
-    gens = twin.generators
+    gens = twin.of_model("generator")
     r0, r1 = t["feed"].map(root0), t["feed"].map(root1)
     moved = r1.isin(gens.index) & ~r0.isin(gens.index)
     start = r1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
