@@ -2,21 +2,55 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
+import pytest
+
 
 def test_warm_up_fills_the_shared_caches(app, layouts_tmp, monkeypatch) -> None:
+    """After warm_up the first visitor loads, builds and solves nothing: every call hits."""
     from app_pages import common
+    from twin.app import state as S
+    from twin.app import warm
+    from twin.model import Twin
+    from twin.solve import run
+
+    direct = run(Twin.load(warm.DEFAULT))  # a direct solve of a fresh Twin, for comparison
+    calls: Counter[str] = Counter()
+
+    def spy(name, fn):
+        def counted(*args, **kw):
+            calls[name] += 1
+            return fn(*args, **kw)
+
+        return counted
+
+    monkeypatch.setattr(warm, "load", spy("load", warm.load))
+    monkeypatch.setattr(Twin, "from_layout", spy("twin", Twin.from_layout))
+    monkeypatch.setattr(S, "solve", spy("solve", S.solve))
+    for cached in (warm._load_file, warm._twin, warm._results):
+        cached.clear()  # other tests may have filled them for this very layout
 
     times = common.warm_up()
     assert set(times) == {"load", "twin", "solve"}
+    assert calls == {"load": 1, "twin": 1, "solve": 1}  # the warm-up did the work once
+
     layout = common.load_path(common.DEFAULT)
     key = common._key(layout)
     twin = common._twin(key, layout)
-    assert common._results(key, (), twin) is common._results(key, (), twin)
+    res = common._results(key, (), twin)
+    assert calls == {"load": 1, "twin": 1, "solve": 1}  # and the visitor's calls all hit
+    # the cached solve is the solve: same numbers as the direct solve
+    for k in ("it_kw", "facility_kw", "pue", "t_inlet_max_c", "t_coolant_max_c"):
+        assert math.isfinite(res.kpis[k]), k
+        assert res.kpis[k] == pytest.approx(direct.kpis[k], rel=1e-9), k
 
-    at = app()  # the first visitor: same layout object, same twin, no error
+    at = app()  # the first visitor: same layout object, same twin, no error, no new work
     assert not at.exception
     assert at.session_state["layout"] is layout
     assert at.session_state["layout_key"] == key
+    assert calls == {"load": 1, "twin": 1, "solve": 1}
 
 
 def test_warm_up_thread_waits_for_the_server_runtime(monkeypatch) -> None:

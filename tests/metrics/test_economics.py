@@ -99,7 +99,8 @@ def test_layout_catalogue_overrides_builtin_and_scales_with_rack_power():
     doc["accelerators"] = {
         "gb200-nvl72": {**BUILTIN_ACCELERATORS["gb200-nvl72"], "throughput_tokens_s": 1e6}
     }
-    doc["profiles"]["nvl72"]["power_kw"] = 66.0  # half the rated 132 kW: half the accelerators
+    # half the rated 132 kW: half the accelerators (a new profile dict: nothing shared is changed)
+    doc["profiles"]["nvl72"] = {**doc["profiles"]["nvl72"], "power_kw": 66.0}
     t = Twin.from_layout(validate_data(doc, "x.yaml"))
     r = rack_tokens(t, hand_results(t, 1.0))
     gpu = r[r["accelerator"] == "gb200-nvl72"]

@@ -20,7 +20,9 @@ marked [est]. `campus(it_mw=1000)` gives ~7,600 NVL72-class racks.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -29,7 +31,45 @@ from twin.layout.schema import BUILTIN_ACCELERATORS, Economics
 from twin.layout.validate import COOLING_KINDS, POWER_KINDS
 from twin.units import CFM_PER_M3_S
 
-RACK_PROFILES: dict[str, dict[str, Any]] = {
+
+class _Frozen(dict):
+    """A dict that cannot be changed (a built-in profile); its copies are plain, changeable dicts."""
+
+    def _read_only(self, *args, **kw):
+        raise TypeError("built-in profiles are read-only: change a copy (dict(p) or p.copy())")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def copy(self) -> dict[str, Any]:
+        return _thaw(self)
+
+    def __copy__(self) -> dict[str, Any]:
+        return _thaw(self)
+
+    def __deepcopy__(self, memo) -> dict[str, Any]:
+        return _thaw(self)
+
+    def __reduce__(self):
+        return (dict, (_thaw(self),))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _Frozen({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """A deep, plain (changeable) copy of profiles: mappings become dicts, lists are copied."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+RACK_PROFILES: Mapping[str, Mapping[str, Any]] = {
     # GB200/GB300 NVL72 class: 132 kW, ~85 % to liquid [REFERENCE 3]
     "nvl72": {
         "power_kw": 132.0,
@@ -48,7 +88,7 @@ RACK_PROFILES: dict[str, dict[str, Any]] = {
     },
 }
 
-EQUIPMENT_PROFILES: dict[str, dict[str, Any]] = {
+EQUIPMENT_PROFILES: Mapping[str, Mapping[str, Any]] = {
     "tx-3000": {
         "rating_kva": 3000.0,
         "v_primary_kv": 22.9,
@@ -82,6 +122,11 @@ EQUIPMENT_PROFILES: dict[str, dict[str, Any]] = {
     "drycooler-1500": {"capacity_kw": 1500.0, "fan_kw": 30.0, "approach_k": 8.0},
     "tower-4000": {"capacity_kw": 4000.0, "fan_kw": 40.0, "approach_k": 3.5},
 }
+
+# read-only: every generated layout gets its own deep copy (`_thaw`), so editing one
+# layout's profiles changes neither these nor the next generated layout
+RACK_PROFILES = MappingProxyType({k: _freeze(v) for k, v in RACK_PROFILES.items()})
+EQUIPMENT_PROFILES = MappingProxyType({k: _freeze(v) for k, v in EQUIPMENT_PROFILES.items()})
 
 RACKS_PER_ROW = 16
 RACKS_PER_BUSWAY = 8
@@ -446,13 +491,13 @@ def site(
             **({"weather_file": weather} if weather else {}),
             "grid_co2_kg_per_kwh": 0.44,
         },
-        "profiles": {**RACK_PROFILES, **EQUIPMENT_PROFILES},
+        "profiles": _thaw({**RACK_PROFILES, **EQUIPMENT_PROFILES}),
         "halls": s.halls,
         "power": s.power,
         "cooling": s.cooling,
         # the built-in catalogue entries this site uses, written out so users see and edit them
         "accelerators": {
-            k: dict(BUILTIN_ACCELERATORS[k])
+            k: _thaw(BUILTIN_ACCELERATORS[k])
             for k in sorted({RACK_PROFILES[p]["accelerator"] for h in halls for p, _ in h.rows})
             if k in BUILTIN_ACCELERATORS
         },

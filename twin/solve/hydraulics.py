@@ -87,7 +87,7 @@ class HydraulicModel:
     pump_networked: np.ndarray  # pump's loop has pipes
     ref_nodes: np.ndarray  # one node per connected network
     pump_rho: np.ndarray
-    warm: dict  # last solution (warm start only)
+    warm: dict  # Newton's start ("seed", see `_seed`) and the last result ("last")
 
 
 def build_hydraulic_model(twin) -> HydraulicModel:
@@ -182,19 +182,31 @@ def solve_hydraulics(
     last = m.warm.get("last")  # (key, result) swapped in one step: safe across threads
     if last is not None and last[0] == key:
         return last[1]
-    result = _solve(twin, m, running, s, max_iter)
+    result = _solve(twin, m, running, s, max_iter, _seed(twin, m))[0]
     m.warm["last"] = (key, result)
     return result
 
 
-def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
+def _seed(twin, m: HydraulicModel) -> tuple[np.ndarray, np.ndarray]:
+    """Newton's start for every solve: all pumps at full speed, solved from a cold start.
+
+    Depends on the network only (cached with the model), never on the previous
+    solve, so a result does not depend on what was solved before.
+    """
+    seed = m.warm.get("seed")
+    if seed is None:
+        npump = len(m.pump_h0)
+        _, q, h = _solve(twin, m, np.ones(npump, bool), np.ones(npump), 50, None)
+        seed = m.warm["seed"] = (q, h)
+    return seed
+
+
+def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
+    """Newton from `start` (flows, pressures; None: cold); (result, flows, pressures)."""
     npump = len(m.pump_h0)
     npi, nn = m.n_pipes, len(m.node_ids)
     nl = npi + npump
-    q = m.warm.get("q")
-    if q is None or len(q) != nl:
-        q = np.full(nl, 1e-3)
-    h = m.warm.get("h", np.zeros(nn))
+    q, h = (np.full(nl, 1e-3), np.zeros(nn)) if start is None else start
     on = np.r_[np.ones(npi, bool), running & m.pump_networked]
     q = np.where(on, q, 0.0)
     ref = m.ref_nodes
@@ -227,7 +239,6 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
         if np.max(np.abs(step[:nl]), initial=0.0) < TOL_M3_S:
             break
     dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
-    m.warm["q"], m.warm["h"] = q.copy(), h.copy()
 
     pipes, pumps = twin.pipes, twin.pumps
     area = np.pi * m.diameter_m**2 / 4.0
@@ -260,7 +271,7 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter) -> HydraulicResult:
     res_node = pd.DataFrame(
         {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
     )
-    return HydraulicResult(res_pipes, res_pumps, res_node, iterations)
+    return HydraulicResult(res_pipes, res_pumps, res_node, iterations), q, h
 
 
 def at_speed(

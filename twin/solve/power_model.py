@@ -5,7 +5,7 @@ order. A node owns the branch that feeds it: the cable from its upstream
 (or alternate) element, then the element itself (transformer impedance,
 PDU resistance, UPS). Scenarios only change which parent each node takes
 and the loads, so everything here is computed once per Twin and cached
-(keyed on the Twin object; the Twin itself is never modified).
+(keyed on the Twin's content, `twin.solve.cache`; the Twin itself is never modified).
 
 Per-unit base: S_BASE_KVA on every node, each node's nominal voltage.
 Modelling choices (see docs in `twin.solve.power`):
@@ -22,11 +22,12 @@ Modelling choices (see docs in `twin.solve.power`):
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from twin.solve.cache import per_twin
 
 S_BASE_KVA = 1000.0
 """Per-unit power base (1 MVA) for every node."""
@@ -69,26 +70,12 @@ class PowerModel:
         return len(self.ids)
 
 
-_CACHE: dict[int, tuple[weakref.ref, tuple, PowerModel]] = {}
-_TABLES = ("power_nodes", "racks", "transformers", "switchgear", "ups", "pdus")
-
-
 def power_model(twin) -> PowerModel:
-    """The cached PowerModel of `twin` (built on first use).
+    """The cached PowerModel of `twin` (built on first use, keyed by the Twin's content).
 
-    Rebuilt if any table it reads was replaced on the Twin (identity check;
-    edit a Twin by building a new one or assigning new tables, not in place).
+    Any edit of a table (reassigned or in place) gives a new model: see `twin.solve.cache`.
     """
-    key = id(twin)
-    tables = tuple(id(getattr(twin, t)) for t in _TABLES)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is twin and hit[1] == tables:
-        return hit[2]
-    model = build_power_model(twin)
-    if hit is None or hit[0]() is not twin:
-        weakref.finalize(twin, _CACHE.pop, key, None)
-    _CACHE[key] = (weakref.ref(twin), tables, model)
-    return model
+    return per_twin(twin, "power_model", build_power_model)
 
 
 def _col(table: pd.DataFrame, ids: pd.Index, name: str, default: float = 0.0) -> np.ndarray:
