@@ -67,7 +67,7 @@ def test_warm_up_thread_waits_for_the_server_runtime(monkeypatch) -> None:
 
 def test_warm_up_builds_the_scene_the_site_page_opens_with(app, monkeypatch) -> None:
     """warm_up_key fills the 3D scene cache with the very call the Site page makes first."""
-    from app_pages import common
+    from twin.app import warm as common
 
     calls = []
     real = common._scene_payload

@@ -144,11 +144,6 @@ def test_edited_twin_solves_like_a_fresh_twin_of_the_edited_layout(path, edit) -
     assert_same(after, fresh)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="power_nodes holds its own copy of each element's rating_kva and the power solve "
-    "reads that copy: an edit of twin.ups alone is not seen (a model-layer duplicate)",
-)
 def test_ups_rating_edited_in_the_ups_table_only() -> None:
     twin = Twin.load(HALL)
     run(twin)

@@ -30,8 +30,9 @@ import pandas as pd
 
 from twin.model.registry import POWER_BRANCHES, POWER_SOURCES
 from twin.model.scenario import Scenario
+from twin.model.tables import ratings_kva
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
-from twin.solve.power_model import PDU, SWG, TX, UPS
+from twin.solve.power_model import KIND_CODE, PDU, SWG, TX, UPS
 
 S_BASE_KVA = 1000.0
 
@@ -186,15 +187,11 @@ class _Params:
         self.ids = nodes.index
         self.n = len(nodes)
         self.pos = pd.Series(np.arange(self.n), index=nodes.index)
-        kind = nodes["kind"].to_numpy()
-        self.kind = np.select(
-            [kind == "transformers", kind == "switchgear", kind == "ups", kind == "pdus"],
-            [TX, SWG, UPS, PDU],
-            -1,
-        )
         self.is_source = nodes["kind"].isin(POWER_SOURCES).to_numpy()
+        code = nodes["kind"].map(KIND_CODE).to_numpy(np.int64)
+        self.kind = np.where(self.is_source, -1, code)
         self.v_kv = nodes["v_kv"].to_numpy(float)
-        self.rating_kva = nodes["rating_kva"].to_numpy(float)
+        self.rating_kva = ratings_kva(twin).to_numpy(float)
         self.zc_ohm = np.zeros(self.n, complex)
         self.z_el = np.zeros(self.n, complex)
         self.g0 = np.zeros(self.n)

@@ -153,6 +153,22 @@ def power_tables(layout: Layout) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _rating_kva(kind: str, table: pd.DataFrame) -> pd.Series:
+    """A power element's rating in kVA: a utility's connection capacity, else `rating_kva`."""
+    if not len(table):
+        return pd.Series(dtype=float)
+    if registry.kind(kind).model == "utility":
+        return table["capacity_mva"].astype(float) * 1000.0
+    return table["rating_kva"].astype(float)
+
+
+def ratings_kva(twin) -> pd.Series:
+    """Every power element's rating (kVA) read from its kind's table, so an edit of
+    `twin.ups.rating_kva` is seen by every solve (power_nodes holds a copy for display)."""
+    parts = [_rating_kva(k, getattr(twin, k)) for k in POWER_KINDS]
+    return pd.concat([p for p in parts if len(p)]).reindex(twin.power_nodes.index)
+
+
 def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """All power elements in topological (source-first) order with nominal voltage and rating."""
     parts = []
@@ -162,10 +178,7 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         part["kind"] = kind
         part["upstream"] = t["upstream"] if "upstream" in t else None
         part["alternate"] = t["alternate"] if "alternate" in t else None
-        if registry.kind(kind).model == "utility":
-            part["rating_kva"] = t["capacity_mva"] * 1000.0 if len(t) else []
-        else:
-            part["rating_kva"] = t["rating_kva"] if len(t) else []
+        part["rating_kva"] = _rating_kva(kind, t)
         parts.append(part)
     nodes = pd.concat(parts)
     nodes = nodes.astype({"upstream": object, "alternate": object})

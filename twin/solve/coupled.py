@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve.airflow import air_model, solve_air
 from twin.solve.arrays import safe_div
@@ -48,7 +49,7 @@ from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
 from twin.solve.power import solve_power
-from twin.solve.results import Results, violation, violations_frame
+from twin.solve.results import Results, efficiency_kpis, violation, violations_frame
 from twin.solve.weather import ambient
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -57,7 +58,7 @@ TOL_K = 1e-4
 CP_KJ = CP_WATER_J_KGK / 1000.0
 MIN_PUMP_SPEED = 0.3
 """Lowest variable-speed-drive speed of a loop pump, fraction of full [est]."""
-UNIT_KINDS = ("crahs", "cdus", "pumps", "chillers", "cooling_towers", "dry_coolers")
+UNIT_KINDS = registry.COOLING_UNITS
 
 
 @dataclass
@@ -427,7 +428,6 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
     cooling = th["cooling_kw"]
     losses = th["loss_kw"]
     water = plant.water_m3_h
-    pue = facility / it if it > 0 else np.nan
     fed = res_racks["p_kw"].to_numpy() > 0
     t_in = res_racks["t_inlet_c"].to_numpy()[fed & (air.res_racks["air_kw"].to_numpy() > 0)]
     t_cool = res_racks["t_coolant_return_c"].to_numpy()[fed]
@@ -440,11 +440,14 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
             "facility_kw": facility,
             "cooling_kw": cooling,
             "cooling_off_chain_kw": th["off_chain_kw"],
-            "pue": pue,
-            "ppue_cooling": (it + cooling) / it if it > 0 else np.nan,
-            "ppue_power": (it + losses) / it if it > 0 else np.nan,
-            "wue_l_per_kwh": water * 1000.0 / it if it > 0 else np.nan,
-            "cue_kg_per_kwh": twin.layout.site.grid_co2_kg_per_kwh * pue,
+            **efficiency_kpis(
+                it,
+                facility,
+                water_m3_h=water,
+                grid_co2_kg_per_kwh=twin.layout.site.grid_co2_kg_per_kwh,
+                cooling_kw=cooling,
+                power_loss_kw=losses,
+            ),
             "t_inlet_max_c": float(np.nanmax(t_in)) if np.isfinite(t_in).any() else np.nan,
             "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
             "water_m3_h": water,

@@ -27,14 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from twin.model import registry
+from twin.model.tables import ratings_kva
 from twin.solve.cache import per_twin
 
 S_BASE_KVA = 1000.0
 """Per-unit power base (1 MVA) for every node."""
 
-KINDS = ("utilities", "generators", "transformers", "switchgear", "ups", "pdus")
-KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+MODELS = ("utility", "generator", "transformer", "switchgear", "ups", "pdu")  # models, not kinds
+"""The power physics, by `Kind.model` in twin.model.registry; `kind` codes index this."""
 SRC_UTIL, SRC_GEN, TX, SWG, UPS, PDU = range(6)
+KIND_CODE = {t: MODELS.index(registry.kind(t).model) for t in registry.POWER_KINDS}
+"""Power table name -> model code (a turbine solves as a generator)."""
 
 
 @dataclass
@@ -42,7 +46,8 @@ class PowerModel:
     """Arrays over power elements (index i = row of twin.power_nodes) and racks."""
 
     ids: pd.Index
-    kind: np.ndarray  # int codes, KINDS order
+    kind: np.ndarray  # int model codes, MODELS order
+    table: np.ndarray  # each element's kind (table name), e.g. 'ups'
     up: np.ndarray  # index of upstream, -1 none
     alt: np.ndarray  # index of alternate, -1 none
     is_source: np.ndarray
@@ -96,14 +101,10 @@ def build_power_model(twin) -> PowerModel:
     alt = nodes["alternate"].map(pos).fillna(-1).to_numpy(dtype=np.int64)
     is_source = (kind == SRC_UTIL) | (kind == SRC_GEN)
     v_kv = nodes["v_kv"].to_numpy(dtype=float)
-    rating = nodes["rating_kva"].to_numpy(dtype=float)
+    rating = ratings_kva(twin).to_numpy(dtype=float)
 
     branches = pd.concat(
-        [
-            getattr(twin, k)
-            for k in ("transformers", "switchgear", "ups", "pdus")
-            if len(getattr(twin, k))
-        ]
+        [getattr(twin, k) for k in registry.POWER_BRANCHES if len(getattr(twin, k))]
     )
     length_km = _col(branches, ids, "cable_length_m") / 1000.0
     par = _col(branches, ids, "cable_parallel", 1.0)
@@ -138,6 +139,7 @@ def build_power_model(twin) -> PowerModel:
     return PowerModel(
         ids=ids,
         kind=kind,
+        table=nodes["kind"].to_numpy(dtype=object),
         up=up,
         alt=alt,
         is_source=is_source,
