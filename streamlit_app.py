@@ -15,5 +15,8 @@ pages = [
     st.Page("app_pages/dashboard.py", title="Dashboard", icon="📊", url_path="dashboard"),
 ]
 page = st.navigation(pages)
-common.sidebar()
-page.run()
+# an unexpected error shows a short message; its traceback goes to the server's log
+with common.guard("the sidebar"):
+    common.sidebar()
+with common.guard(f"the {page.title} page"):
+    page.run()

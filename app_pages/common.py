@@ -9,15 +9,21 @@ No physics here: everything is a call into twin.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
+import secrets
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.logger import get_logger
 
 from twin import viz
 from twin.app import state as S
 from twin.app import warm
+from twin.app.run import MAX_UPLOAD_MB
+from twin.app.text import plain
 from twin.app.warm import (  # noqa: F401 - the pages' and tests' names for the shared caches
     _key,
     _results,
@@ -33,8 +39,11 @@ from twin.errors import LayoutError
 from twin.layout import Layout
 from twin.model import Twin
 
-MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+"""The largest upload the editor parses: `MAX_UPLOAD_MB` as Streamlit counts MB (MiB).
+The server refuses larger ones itself (`twin.app.run` sets server.maxUploadSize)."""
 _CONFIG = ("ROOT", "LAYOUTS", "DEFAULT")
+_LOG = get_logger("twin.app")
 
 
 def __getattr__(name: str):
@@ -45,14 +54,52 @@ def __getattr__(name: str):
 
 
 def _name(p: Path) -> str:
-    """How a layout file is shown: 'layouts/NAME' for files in the layouts folder."""
+    """How a layout file is shown: 'layouts/NAME' for files in the layouts folder, the
+    path in the project for its other files, the file name alone for any other file (a
+    page never shows where on the server a file is)."""
     p = Path(p).resolve()
     if p.parent == warm.LAYOUTS:
         return f"layouts/{p.name}"
     try:
         return str(p.relative_to(warm.ROOT))
     except ValueError:
-        return str(p)
+        return p.name
+
+
+def show_layout_error(exc: LayoutError, name: str, head: str | None = None) -> None:
+    """A LayoutError as messages: `head` (if any), then one per problem, each naming the
+    file as `name` (what the page calls it: the upload's file name, 'layouts/NAME'), never
+    the path the server read it from. All of it is shown as text (`plain`)."""
+    if head:
+        st.error(plain(head))
+    for p in exc.problems:
+        st.error(plain(dataclasses.replace(p, file=name)))
+
+
+def log_exception(what: str) -> str:
+    """Log the exception being handled, with its traceback, on the server; returns a short
+    reference to show on the page instead of the details."""
+    ref = secrets.token_hex(4)
+    _LOG.exception("twin: %s failed (reference %s)", what, ref)
+    return ref
+
+
+@contextlib.contextmanager
+def guard(what: str):
+    """Run a part of the page; an unexpected error becomes a short message on the page
+    (with a reference) and its traceback goes to the server's log, never to the browser.
+
+    Streamlit's st.stop, st.rerun and st.switch_page are not Exceptions: they pass."""
+    try:
+        yield
+    except Exception:  # noqa: BLE001 - the point: nothing unexpected reaches the browser
+        ref = log_exception(what)
+        st.error(
+            plain(
+                f"Something went wrong while showing {what}. The details are in the "
+                f"server's log (reference {ref})."
+            )
+        )
 
 
 def reference_layouts() -> list[str]:
@@ -82,7 +129,12 @@ def init_session() -> None:
             _name(Path(default) if Path(default).is_absolute() else warm.ROOT / default),
         )
     except (LayoutError, OSError) as exc:
-        st.error(f"Could not load the default layout {default}:\n\n{exc}")
+        shown = _name(Path(default))
+        if isinstance(exc, LayoutError):
+            show_layout_error(exc, shown, f"Could not load the default layout {shown}.")
+        else:
+            why = exc.strerror or type(exc).__name__
+            st.error(plain(f"Could not load the default layout {shown}: {why}."))
         fallback = reference_layouts()
         if not fallback:
             st.stop()
@@ -159,19 +211,19 @@ def show_details(twin: Twin, cid: str, res) -> None:
     rows = twin.racks["row"]
     if cid not in twin.component_ids() and (rows == cid).any():
         members = twin.racks.index[rows.to_numpy() == cid]
-        st.subheader(f"Row {cid}: {len(members):,} racks")
+        st.subheader(f"Row {plain(cid)}: {len(members):,} racks")
         st.caption("Drawn as one box on a campus; pick a rack to see its paths.")
         st.dataframe(S.rack_table(twin, res).loc[members], height=220)
         return
-    st.subheader(f"Details: {cid}")
+    st.subheader(f"Details: {plain(cid)}")
     try:
         info = S.details(twin, cid, res)
     except KeyError:
-        st.warning(f"No component with id {cid!r}.")
+        st.warning(plain(f"No component with id {cid!r}."))
         return
     c1, c2 = st.columns(2)
     with c1:
-        st.write(f"**Kind:** {info['kind']}")
+        st.write(f"**Kind:** {plain(info['kind'])}")
         attrs = pd.Series({k: str(v) for k, v in info["attributes"].items()}, name="value")
         st.dataframe(attrs, height=300)
     with c2:
@@ -184,7 +236,7 @@ def show_details(twin: Twin, cid: str, res) -> None:
             ("Cooling path", "cooling_path"),
         ]:
             if info.get(k):
-                st.write(f"**{label}:** " + " → ".join(info[k]))
+                st.write(f"**{label}:** " + " → ".join(map(plain, info[k])))
         if "feeds_racks" in info:
             st.write(f"**Feeds racks:** {info['feeds_racks']}")
 
@@ -195,15 +247,15 @@ def _pick_reference(wkey: str) -> None:
         try:
             set_layout(load_path(pick), pick)
         except LayoutError as exc:
-            st.session_state["sidebar_error"] = str(exc)
+            st.session_state["sidebar_error"] = (exc, pick)
 
 
 def sidebar() -> None:
     init_session()
     with st.sidebar:
         st.caption("Layout")
-        st.write(f"**{st.session_state['layout'].site.name}**")
-        st.caption(st.session_state["layout_name"])
+        st.write(f"**{plain(st.session_state['layout'].site.name)}**")
+        st.caption(plain(st.session_state["layout_name"]))
         refs = reference_layouts()
         name = st.session_state["layout_name"]
         idx = refs.index(name) if name in refs else None
@@ -219,11 +271,11 @@ def sidebar() -> None:
             args=(wkey,),
         )
         if err := st.session_state.pop("sidebar_error", None):
-            st.error(err)
+            show_layout_error(*err)
         twin, key = current()
         res = results(twin, key, st.session_state.get("failed", []))
         for note in S.capabilities(res).notes:
-            st.caption(f"ℹ️ {note}")
+            st.caption(f"ℹ️ {plain(note)}")
 
 
 def fmt(x: float, unit: str = "", digits: int = 2) -> str:

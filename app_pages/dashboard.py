@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import report
 from twin.app import state as S
+from twin.app.text import plain
 
 st.title("Dashboard")
 twin, key = common.current()
@@ -16,7 +17,9 @@ failed = st.session_state.get("failed", [])
 res = common.results(twin, key, failed)
 k = S.kpis(twin, res)
 caps = S.capabilities(res)
-st.caption(f"{twin.name}" + (f" with {', '.join(failed)} failed" if failed else ", normal state"))
+st.caption(
+    plain(twin.name) + (f" with {plain(', '.join(failed))} failed" if failed else ", normal state")
+)
 
 c = st.columns(4)
 c[0].metric("IT load", common.fmt(k["it_mw"], "MW"))
@@ -125,8 +128,11 @@ if st.button("Build HTML report", key="dash_report"):
     png = None
     try:
         png = common.snapshot(twin, key, res)
-    except Exception as exc:  # the report is still useful without the picture
-        st.warning(f"No 3D snapshot in the report: {exc}")
+    except Exception:  # the report is still useful without the picture
+        common.log_exception("the report's 3D snapshot")
+        st.warning(
+            "No 3D snapshot in the report: the off-screen render failed (see the server log)."
+        )
     st.session_state["dash_report_html"] = report.report_html(
         f"twin report: {twin.name}", k, tables, png, caps.notes
     )

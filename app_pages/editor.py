@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import edit as E
 from twin.app import state as S
+from twin.app.text import plain, size_mb
 from twin.errors import LayoutError
 from twin.layout import loads, save
 from twin.layout.write import to_yaml
@@ -27,9 +28,10 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
         if st.button("Load reference layout", key="ed_load_ref") and ref:
             try:
                 common.set_layout(common.load_path(ref), ref)
-                st.rerun()
             except LayoutError as exc:
-                st.error(str(exc))
+                common.show_layout_error(exc, ref)
+            else:
+                st.rerun()
     with c2:
         up = st.file_uploader(
             f"Upload a layout (YAML or JSON, at most {common.MAX_UPLOAD_MB} MB)",
@@ -38,24 +40,32 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
             key="ed_upload",
         )
         if up is not None:
-            raw = up.getvalue()
-            if len(raw) > common.MAX_UPLOAD_MB * 1_000_000:
-                st.error(f"{up.name} is larger than {common.MAX_UPLOAD_MB} MB.")
-            elif st.session_state.get("ed_uploaded") != (up.name, len(raw)):
+            # the server refuses bigger uploads (server.maxUploadSize, set by twin.app.run);
+            # checked here too, before parsing, whatever server this page runs in
+            if up.size > common.MAX_UPLOAD_BYTES:
+                st.error(
+                    plain(
+                        f"{up.name} is {size_mb(up.size)}: uploads up to "
+                        f"{common.MAX_UPLOAD_MB} MB are accepted."
+                    )
+                )
+            elif st.session_state.get("ed_uploaded") != (up.name, up.size, up.file_id):
                 try:
-                    new = loads(raw, up.name)
+                    new = loads(up.getvalue(), up.name)
                 except LayoutError as exc:
-                    st.error(f"**{up.name} is not a valid layout.**")
-                    for p in exc.problems:
-                        st.error(str(p))
-                except (
-                    Exception
-                ) as exc:  # anything unexpected in the upload: a message, not a traceback
-                    st.error(f"**{up.name} could not be read:** {exc}")
+                    common.show_layout_error(exc, up.name, f"{up.name} is not a valid layout.")
+                except Exception:  # anything unexpected in the upload: a message, not a traceback
+                    ref = common.log_exception(f"reading the upload {up.name!r}")
+                    st.error(
+                        plain(
+                            f"{up.name} could not be read as a layout (reference {ref} in "
+                            "the server's log)."
+                        )
+                    )
                 else:
-                    st.session_state["ed_uploaded"] = (up.name, len(raw))
+                    st.session_state["ed_uploaded"] = (up.name, up.size, up.file_id)
                     common.set_layout(new, up.name)
-                    st.success(f"Loaded {up.name}: {len(new.halls)} halls.")
+                    st.session_state["ed_message"] = f"Loaded {up.name}: {len(new.halls)} halls."
                     st.rerun()
 
 data = E.to_data(layout)
@@ -177,11 +187,12 @@ def _on_hall() -> None:
 
 def field_error(field: str) -> None:
     for msg in st.session_state.get("ed_errors", {}).get(field, []):
-        st.error(msg)
+        st.error(plain(msg))
 
 
+# messages name ids, file names and values from the layout: shown as text (`plain`)
 if msg := st.session_state.pop("ed_message", None):
-    st.success(msg)
+    st.success(plain(msg))
 if other := {
     k: v
     for k, v in st.session_state.get("ed_errors", {}).items()
@@ -189,7 +200,7 @@ if other := {
 }:
     for msgs in other.values():
         for m in msgs:
-            st.error(m)
+            st.error(plain(m))
 
 tab_add, tab_change, tab_move, tab_hall = st.tabs(
     ["Add rack", "Change rack", "Move / remove rack", "Hall"]
@@ -306,8 +317,13 @@ if st.button("Save as new file", key="ed_save"):
     if not re.fullmatch(r"[A-Za-z0-9_.-]+\.ya?ml", fname or ""):
         st.error("File name: letters, digits, '.', '_' and '-' only, ending in .yaml")
     elif (common.LAYOUTS / fname).exists():
-        st.error(f"{fname} already exists: choose a new name (saving never overwrites).")
+        st.error(plain(f"{fname} already exists: choose a new name (saving never overwrites)."))
     else:
-        path = save(layout, common.LAYOUTS / fname)
-        common.set_layout(common.load_path(str(path)), common._name(path))
-        st.success(f"Saved {common._name(path)}.")
+        try:
+            path = save(layout, common.LAYOUTS / fname)
+        except OSError as exc:  # the folder is not writable, the disk is full...
+            common.log_exception(f"saving {fname}")
+            st.error(plain(f"Could not save {fname}: {exc.strerror or 'write failed'}."))
+        else:
+            common.set_layout(common.load_path(str(path)), common._name(path))
+            st.success(plain(f"Saved {common._name(path)}."))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import common
 from twin.app import state as S
+from twin.app.text import plain
 from twin.errors import ScenarioError
 
 st.title("Failures")
@@ -42,12 +43,12 @@ failed = st.session_state.get("failed", [])
 try:
     res = common.results(twin, key, failed)
 except ScenarioError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 kb, kr = S.kpis(twin, base), S.kpis(twin, res)
 affected = S.affected_racks(twin, res)
-st.subheader("Failed: " + (", ".join(failed) if failed else "nothing (normal state)"))
+st.subheader("Failed: " + (plain(", ".join(failed)) if failed else "nothing (normal state)"))
 c = st.columns(5)
 c[0].metric(
     "IT served", common.fmt(kr["it_mw"], "MW"), delta=f"{kr['it_mw'] - kb['it_mw']:+.3f} MW"
@@ -101,8 +102,12 @@ if failed:
         st.subheader("Ride-through: temperatures after the failure")
         try:
             rt = common.ride_through(twin, key, failed)
-        except Exception as exc:  # a scenario the transient model cannot take: say so
-            st.warning(f"No ride-through for this scenario: {exc}")
+        except (ValueError, KeyError) as exc:  # a scenario the model cannot take: say so
+            st.warning(plain(f"No ride-through for this scenario: {exc}"))
+            rt = None
+        except Exception:  # anything else: logged, and the rest of the page still shows
+            common.log_exception("the ride-through")
+            st.warning("No ride-through for this scenario: the model failed (see the server log).")
             rt = None
         if rt is not None:
             first = rt.first_limit_s

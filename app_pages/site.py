@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import common
 from twin.app import state as S
+from twin.app.text import plain
 
 twin, key = common.current()
 failed = st.session_state.get("failed", [])
@@ -17,9 +18,9 @@ table = S.rack_table(twin, res)
 
 st.title("Site (3D)")
 st.caption(
-    f"{twin.name}: {len(twin.halls)} halls, {len(twin.racks):,} racks, "
+    f"{plain(twin.name)}: {len(twin.halls)} halls, {len(twin.racks):,} racks, "
     f"{twin.it_kw / 1000:,.1f} MW IT. Drag to rotate, scroll to zoom."
-    + (f" Failed: {', '.join(failed)}" if failed else "")
+    + (f" Failed: {plain(', '.join(failed))}" if failed else "")
 )
 
 

@@ -8,6 +8,7 @@ widget states.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def set_viewer_value(at: AppTest, key: str, value: dict) -> AppTest:
     return at._run(states)
 
 
+def shown(markdown: str) -> str:
+    """The text a Markdown string shows (the pages escape ids and names with `plain`)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def no_errors(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -55,8 +61,8 @@ def test_pick_in_3d_shows_details_without_resending_the_scene(app):
     set_viewer_value(at, "site_scene", {"id": "H1-R01-01", "n": 1})
     no_errors(at)
     assert at.session_state["site_selected"] == "H1-R01-01"
-    assert any(h.value == "Details: H1-R01-01" for h in at.subheader)
-    text = " ".join(m.value for m in at.markdown)
+    assert any(shown(h.value) == "Details: H1-R01-01" for h in at.subheader)
+    text = " ".join(shown(m.value) for m in at.markdown)
     assert "Power path, feed A" in text and "Cooling path" in text
     args2, sent2 = viewer_args(at, "site_scene")
     assert not sent2 and args2["header"] is None  # same scene: only its digest
@@ -119,7 +125,7 @@ def test_campus_row_pick_shows_the_row_summary(campus_file, monkeypatch):
     twin = common._twin(at.session_state["layout_key"], at.session_state["layout"])
     n = int((twin.racks["row"] == row).sum())
     assert n > 0
-    assert any(h.value == f"Row {row}: {n:,} racks" for h in at.subheader)
+    assert any(shown(h.value) == f"Row {row}: {n:,} racks" for h in at.subheader)
     assert len(at.dataframe[-1].value) == n  # the row's racks, one line each
     args2, sent2 = viewer_args(at, "site_scene")
     assert not sent2 and args2["selected"] == row
@@ -130,4 +136,4 @@ def test_campus_row_pick_shows_the_row_summary(campus_file, monkeypatch):
     at.run()
     no_errors(at)
     assert viewer_args(at, "site_scene")[0]["selected"] == row
-    assert any(h.value == f"Details: {rack}" for h in at.subheader)
+    assert any(shown(h.value) == f"Details: {rack}" for h in at.subheader)

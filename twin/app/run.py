@@ -12,11 +12,25 @@ server's and the browser's start-up, and the first visitor finds the layout, its
 twin and its base results ready. The first page render never waits for the thread
 itself, only (through the caches' per-key locks) for a result it would have
 computed anyway.
+
+Server settings (`server_defaults`), each added unless the command line (or the
+matching STREAMLIT_* variable) sets it:
+
+- ``--server.address 127.0.0.1``: only this machine can connect. ``TWIN_ADDRESS``
+  changes it (``TWIN_ADDRESS=0.0.0.0`` serves every interface, e.g. a shared server).
+- ``--server.maxUploadSize 20``: the server itself refuses uploads over `MAX_UPLOAD_MB`
+  (the editor checks the size again before parsing).
+- ``--client.showErrorDetails none``: an uncaught error shows a generic message in the
+  browser, with no traceback or server paths; the details go to the server's log.
+
+The warm-up thread also removes the temporary files that killed saves left in the
+layouts folder (`twin.layout.write.remove_stale_temps`; every save does it too).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -25,6 +39,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_FOR_RUNTIME_S = 120.0
 DEFERRED_IMPORTS_AFTER_S = 10.0
+MAX_UPLOAD_MB = 20
+"""The largest layout upload, in MB as Streamlit counts them (MiB); a 1 GW campus is ~3 MB."""
+DEFAULT_ADDRESS = "127.0.0.1"
+
+
+def server_defaults(argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """The streamlit options this app runs with unless `argv` or the environment sets them."""
+    env = os.environ if env is None else env
+    wanted = {
+        "server.address": env.get("TWIN_ADDRESS", "").strip() or DEFAULT_ADDRESS,
+        "server.maxUploadSize": str(MAX_UPLOAD_MB),
+        "client.showErrorDetails": "none",
+    }
+    given = {a[2:].split("=", 1)[0] for a in argv if a.startswith("--")}
+    out = []
+    for option, value in wanted.items():
+        # how Streamlit names an option's variable: server.maxUploadSize is
+        # STREAMLIT_SERVER_MAX_UPLOAD_SIZE
+        variable = "STREAMLIT_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", option.replace(".", "_"))
+        variable = variable.upper()
+        if option not in given and variable not in env:
+            out += [f"--{option}", value]
+    return out
+
+
+def _remove_stale_temps() -> None:
+    """Temporary files of saves killed mid-write, in the folder the editor saves to."""
+    try:
+        from twin.app.warm import LAYOUTS
+        from twin.layout.write import remove_stale_temps
+
+        for path in remove_stale_temps(LAYOUTS):
+            print(f"twin: removed {path.name}, left by an interrupted save", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - tidying up must never stop the server
+        print(f"twin: could not tidy the layouts folder: {exc}", file=sys.stderr)
 
 
 def _warm() -> None:
@@ -33,6 +82,7 @@ def _warm() -> None:
         from twin.app import state, warm  # the imports are half the work: do them now too
 
         times = {"imports": time.perf_counter() - t0}
+        _remove_stale_temps()
         times.update(warm.warm_up())  # st.cache_resource only: no runtime needed
         from streamlit.runtime import Runtime
 
@@ -68,8 +118,9 @@ def start_warm_up() -> threading.Thread | None:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
+    argv = sys.argv[1:] if argv is None else argv
     start_warm_up()
-    args = ["run", str(ROOT / "streamlit_app.py"), *(sys.argv[1:] if argv is None else argv)]
+    args = ["run", str(ROOT / "streamlit_app.py"), *server_defaults(argv), *argv]
     return cli.main(args, prog_name="streamlit")
 
 
