@@ -26,3 +26,29 @@ def test_export_unknown_id_exits_2(tmp_path, layouts_dir):
     path = str(layouts_dir / "small-room.yaml")
     assert main(["export", path, "-o", str(tmp_path / "x.json"), "--fail", "NOPE"]) == 2
     assert not (tmp_path / "x.json").exists()
+
+
+def test_export_fail_before_the_path(tmp_path, layouts_dir, capsys):
+    out = tmp_path / "net.json"
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["export", "--fail", "TX-1", path, "-o", str(out)]) == 0
+    assert out.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/net.json", "file/net.json", "folder"])
+def test_export_output_checked_before_work(where, tmp_path, layouts_dir, capsys, monkeypatch):
+    from twin.model import Twin
+
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "folder").mkdir()
+    monkeypatch.setattr(Twin, "load", lambda *a, **k: pytest.fail("loaded before the check"))
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["export", path, "-o", str(tmp_path / where)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("twin export: -o ") and "Traceback" not in err
+
+
+def test_export_unknown_id_says_did_you_mean(tmp_path, layouts_dir, capsys):
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["export", path, "-o", str(tmp_path / "x.json"), "--fail", "PDU1"]) == 2
+    assert "did you mean PDU-1" in capsys.readouterr().err

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from twin.cli import main
 from twin.model import Twin
+from twin.model.scenario import Scenario
 from twin.scenarios import contingencies
+from twin.scenarios.sweep import brute_force, sweep
 
 SMALL = "layouts/small-room.yaml"
 
@@ -61,8 +66,66 @@ def test_brute_force_on_a_dask_scheduler(tmp_path):
         (["--n2", "UPS-1", "NOPE"], "NOPE"),
         (["--components", "widgets"], "unknown component kind 'widgets'"),
         (["--out", "table.xlsx"], "use a .csv or .parquet"),
+        (["--out", "no-such-folder/t.csv"], "folder no-such-folder does not exist"),
+        (["--n2", "PDU-1"], "--n2 needs at least two different ids"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(argv, message, capsys):
     assert main(["n1", SMALL, *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "base", [[], ["--fail", "UPS-1"], ["--fail", "MSB"], ["--fail", "CRAC-1", "CRAC-2"]]
+)
+def test_no_inf_or_nan_in_any_output(base, tmp_path, capsys):
+    """Issue 13: all racks lost (UPS-1, MSB) or no running cooling (CRAC-3 after CRAC-1,2)
+    used to write inf and -inf. Now: an empty cell, and the notes column says why."""
+    csv, pq = tmp_path / "n1.csv", tmp_path / "n1.parquet"
+    assert main(["n1", SMALL, *base, "--out", str(csv), "--top", "20"]) == 0
+    text = capsys.readouterr().out
+    assert not re.search(r"\b(nan|-?inf)\b", text, re.I), text
+    raw = csv.read_text()
+    assert not re.search(r"\b(nan|-?inf)\b", raw, re.I), raw
+    table = pd.read_csv(csv).set_index("contingency")
+    assert main(["n1", SMALL, *base, "--out", str(pq), "--top", "0"]) == 0
+    parquet = pd.read_parquet(pq).set_index("contingency")
+    num = parquet.select_dtypes("number").to_numpy(float)
+    assert not np.isinf(num).any()
+    empty = table["t_inlet_max_c"].isna()
+    assert (empty == parquet["t_inlet_max_c"].isna()).all()
+    for cid in table.index[empty]:
+        assert "t_inlet_max_c: " in table.at[cid, "notes"]
+    for cid in ("UPS-1", "MSB"):  # no rack has power: no inlet, no cooling shortfall
+        assert table.at[cid, "racks_lost"] == 20 and empty[cid]
+        assert "no powered, air-cooled rack" in table.at[cid, "notes"]
+        assert table.at[cid, "cooling_shortfall_kw"] == 0.0
+    if base == ["--fail", "CRAC-1", "CRAC-2"]:  # then CRAC-3 leaves the room uncooled
+        assert "n/a" in text and "unbounded" in text
+        assert "no steady state" in table.at["CRAC-3", "notes"]
+    else:
+        assert (table.loc[~empty, "notes"].fillna("") == "").all()
+
+
+@pytest.mark.parametrize("base", [("UPS-1",), ("MSB",), ()])
+def test_rows_with_no_powered_rack_agree_with_the_full_solve(base, small):
+    """The fast path's cooling columns where every rack is dark equal the coupled re-solve's
+    (it used to report inf, -inf or the base inlet temperature)."""
+    sc = Scenario(name="base", failed=frozenset(base))
+    sets = [(i,) for i in contingencies(small) if i not in base]
+    fast = sweep(small, sets, scenario=sc).set_index("contingency")
+    full = brute_force(small, sets, scenario=sc).set_index("contingency")
+    dark = full.index[full["racks_lost"] == len(small.racks)]
+    assert len(dark)
+    assert fast.loc[dark, "t_inlet_max_c"].isna().all()
+    assert full.loc[dark, "t_inlet_max_c"].isna().all()
+    assert (fast.loc[dark, "cooling_shortfall_kw"] == 0).all()
+    assert (full.loc[dark, "cooling_shortfall_kw"] == 0).all()
+    lit = full.index.difference(dark)
+    assert np.allclose(fast.loc[lit, "t_inlet_max_c"], full.loc[lit, "t_inlet_max_c"])
+
+
+def test_text_table_says_n_a_not_nan(capsys):
+    assert main(["n1", SMALL, "--components", "ups", "--top", "5"]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if "UPS-1" in ln][0]
+    assert line.rstrip().endswith("n/a")

@@ -40,3 +40,47 @@ def test_fail_is_required(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["ride-through", SMALL])
     assert exc.value.code == 2
+
+
+def test_fail_before_the_path(capsys):
+    assert main(["ride-through", "--fail", "CRAC-1", "CRAC-2", SMALL, "--t-end", "120"]) == 0
+    assert "[fail CRAC-1, CRAC-2]  horizon 120 s" in capsys.readouterr().out
+
+
+def test_no_inf_in_csvs_and_the_horizon_is_named(capsys, tmp_path):
+    """Times past the horizon were "never" on the terminal and inf in the CSV."""
+    racks = tmp_path / "racks.csv"
+    argv = ["ride-through", SMALL, "--fail", "CRAC-1", "--t-end", "30", "--racks-out", str(racks)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "not within the horizon" in text and "never" not in text
+    raw = racks.read_text()
+    assert "inf" not in raw.lower() and "nan" not in raw.lower()
+    per_rack = pd.read_csv(racks, index_col=0)
+    assert per_rack["time_to_limit_s"].isna().all()  # empty: not within the 30 s horizon
+
+
+def test_a_failed_ups_is_named_not_given_unlimited_autonomy(capsys):
+    assert main(["ride-through", SMALL, "--fail", "UPS-1"]) == 0
+    text = capsys.readouterr().out
+    assert "UPS out of service: UPS-1" in text
+    assert "generator gap never" not in text
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--t-end", "0"], "--t-end: 0 is not in (0, 604800]"),
+        (["--t-end", "-5"], "--t-end"),
+        (["--t-end", "nan"], "not a finite number"),
+        (["--out", "t.txt"], "use a .csv file name"),
+        (["--racks-out", "missing/r.csv"], "folder missing does not exist"),
+    ],
+)
+def test_bad_arguments_exit_2(argv, message, capsys):
+    try:
+        code = main(["ride-through", SMALL, "--fail", "CRAC-1", *argv])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err

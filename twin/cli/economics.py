@@ -7,12 +7,13 @@ the most tokens under the grid connection. `--csv`/`--plot` write the curve.
 
 from __future__ import annotations
 
-import json
-import math
+import difflib
 import sys
+from pathlib import Path
 
 import pandas as pd
 
+from twin.cli.common import add_path, check_output_file, dumps, finite, int_in
 from twin.metrics import whatif
 from twin.metrics.catalogue import catalogue
 from twin.metrics.economics import by_accelerator, economics
@@ -22,9 +23,9 @@ from twin.solve import run
 
 def register(sub) -> None:
     p = sub.add_parser("economics", help="tokens per MW and cost per million tokens; what-ifs")
-    p.add_argument("path", metavar="PATH")
+    add_path(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--npu-share", type=float, default=0.0, help="share of GPU racks made NPU, 0-1")
+    p.add_argument("--npu-share", type=finite, default=0.0, help="share of GPU racks made NPU, 0-1")
     p.add_argument("--budget", choices=["floor", "power"], default="floor", help="NPU swap rule")
     p.add_argument(
         "--gpu", default=whatif.GPU, help=f"accelerator swapped out (default {whatif.GPU})"
@@ -32,8 +33,18 @@ def register(sub) -> None:
     p.add_argument(
         "--npu", default=whatif.NPU, help=f"accelerator swapped in (default {whatif.NPU})"
     )
-    p.add_argument("--power-cap-kw", type=float, default=None, help="cap every rack at this kW")
-    p.add_argument("--grid-mw", type=float, default=None, help="override site.grid_mw")
+    p.add_argument(
+        "--power-cap-kw",
+        type=finite,
+        default=None,
+        help=f"cap every rack at this kW, 0-{MAX_CAP_KW:g}",
+    )
+    p.add_argument(
+        "--grid-mw",
+        type=finite,
+        default=None,
+        help=f"override site.grid_mw, in (0, {MAX_GRID_MW:g}]",
+    )
     p.add_argument(
         "--optimise",
         nargs="?",
@@ -52,10 +63,24 @@ def register(sub) -> None:
         help="price energy at the annual PUE over a weather year: EPW/TMY3 file or "
         "'pvlib:723170TYA'; 'layout' = the layout's weather_file (the optimum stays at design)",
     )
-    p.add_argument("--points", type=int, default=11, help="points in the curve (default 11)")
-    p.add_argument("--csv", metavar="FILE", help="write the curve (plot-ready table) as CSV")
-    p.add_argument("--plot", metavar="FILE", help="write the curve as a PNG")
+    p.add_argument(
+        "--points",
+        type=int_in(-(2**31)),
+        default=11,
+        help=f"points in the curve, 2-{MAX_POINTS} (default 11)",
+    )
+    p.add_argument(
+        "--csv", metavar="FILE", help="write the curve (plot-ready table) as CSV (with --optimise)"
+    )
+    p.add_argument("--plot", metavar="FILE", help="write the curve as a PNG (with --optimise)")
     p.set_defaults(func=run_cli)
+
+
+MAX_CAP_KW = 10_000.0
+"""Far above any rack (an NVL72 is ~132 kW); a cap above a rack's power changes nothing."""
+MAX_GRID_MW = 100_000.0
+"""100 GW: far above any site, so a typo is caught [est]."""
+MAX_POINTS = 1000
 
 
 def _bad(msg: str) -> int:
@@ -63,35 +88,53 @@ def _bad(msg: str) -> int:
     return 2
 
 
-def _clean(obj):
-    """JSON-safe: NaN/inf -> null, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item"):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
+def _weather_problem(weather: str | None, twin: Twin) -> str | None:
+    """Why `--weather` cannot be read, or None; checked before any solve."""
+    if weather is None:
         return None
-    return obj
+    if weather == "layout":
+        return None if twin.layout.site.weather_file else "the layout has no site.weather_file"
+    if weather.startswith("pvlib:"):
+        import pvlib
+
+        data = Path(pvlib.__file__).parent / "data"
+        names = sorted(p.stem for p in data.iterdir())
+        name = weather[len("pvlib:") :]
+        if name.upper() in {n.upper() for n in names}:
+            return None
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"; did you mean {' or '.join('pvlib:' + c for c in close)}?" if close else ""
+        return f"pvlib ships no weather file named {name!r}{hint}"
+    if not Path(weather).is_file():
+        return "no such file (give an EPW/TMY3 file, 'pvlib:NAME' or 'layout')"
+    return None
 
 
 def run_cli(args) -> int:
     if not 0.0 <= args.npu_share <= 1.0:
         return _bad("--npu-share must be in [0, 1]")
-    if args.power_cap_kw is not None and not args.power_cap_kw >= 0:
-        return _bad("--power-cap-kw must be >= 0")
-    if args.grid_mw is not None and not args.grid_mw > 0:
-        return _bad("--grid-mw must be > 0")
-    if not 2 <= args.points <= 1000:
-        return _bad("--points must be in [2, 1000]")
+    if args.power_cap_kw is not None and not 0 <= args.power_cap_kw <= MAX_CAP_KW:
+        return _bad(f"--power-cap-kw must be in [0, {MAX_CAP_KW:g}]")
+    if args.grid_mw is not None and not 0 < args.grid_mw <= MAX_GRID_MW:
+        return _bad(f"--grid-mw must be in (0, {MAX_GRID_MW:g}]")
+    if not 2 <= args.points <= MAX_POINTS:
+        return _bad(f"--points must be in [2, {MAX_POINTS}]")
+    if (args.csv or args.plot) and not args.optimise:
+        return _bad("--csv and --plot write the curve of --optimise; add --optimise [cap|mix]")
+    check_output_file(args.csv, "--csv", (".csv",))  # before any work
+    check_output_file(args.plot, "--plot", (".png",))
     twin = Twin.load(args.path)
+    problem = _weather_problem(args.weather, twin)
+    if problem:
+        return _bad(f"--weather {args.weather}: {problem}")
     if args.grid_mw is not None:
         twin = whatif.with_grid_mw(twin, args.grid_mw)
     known = catalogue(twin.layout)
     for flag, name in (("--gpu", args.gpu), ("--npu", args.npu)):
         if name not in known:
-            return _bad(f"{flag} {name!r} is not in the catalogue ({', '.join(known)})")
+            close = difflib.get_close_matches(name, list(known), n=2)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            return _bad(f"{flag} {name!r} is not in the catalogue; {hint}({', '.join(known)})")
     if args.npu_share or args.optimise == "mix":
         try:
             whatif.with_npu_share(twin, 1.0, budget=args.budget, gpu=args.gpu, npu=args.npu)
@@ -107,7 +150,11 @@ def run_cli(args) -> int:
     if args.weather:
         from twin.metrics.pue import annual
 
-        annual_pue = annual(twin, scenario, None if args.weather == "layout" else args.weather).pue
+        weather = None if args.weather == "layout" else args.weather
+        try:
+            annual_pue = annual(twin, scenario, weather).pue
+        except (OSError, ValueError, KeyError) as exc:
+            return _bad(f"--weather {args.weather}: cannot read it as a weather year ({exc})")
     out = {
         "name": twin.name,
         "file": args.path,
@@ -142,10 +189,22 @@ def run_cli(args) -> int:
         if args.plot:
             plot_curve(curve, args.plot, twin.layout.site.grid_mw, best)
     if args.json:
-        print(json.dumps(_clean(out), indent=2))
+        print(dumps(out))
     else:
         _print(out)
     return 0
+
+
+def _f(x, spec: str, scale: float = 1.0) -> str:
+    """`x / scale` formatted with `spec`; "n/a" for None/NaN (PUE with no IT load, ...)."""
+    if x is None or pd.isna(x):
+        return "n/a"
+    return format(x / scale, spec)
+
+
+def _mw(kw) -> str:
+    mw = kw / 1000
+    return f"{mw:,.1f}" if abs(mw) >= 0.1 or mw == 0 else f"{mw:.3g}"
 
 
 def _print(o: dict) -> None:
@@ -165,27 +224,33 @@ def _print(o: dict) -> None:
         )
     print(
         f"  power           IT {e['it_kw'] / 1000:,.2f} MW, facility {e['facility_kw'] / 1000:,.2f} MW "
-        f"(PUE {e['pue']:.3f}), grid {e['grid_kw'] / 1000:,.1f} MW"
+        f"(PUE {_f(e['pue'], '.3f')}), grid {_mw(e['grid_kw'])} MW"
         + ("  OVER THE GRID" if e["facility_kw"] > e["grid_kw"] else "")
     )
     if not e["tokens_s"] > 0:
+        if any(acc for acc in o["by_accelerator"]):
+            print("  no tokens       the accelerator racks draw no power in this scenario")
+        else:
+            print(
+                "  no tokens       no rack runs an accelerator from the catalogue "
+                "(see 'accelerators:')"
+            )
+    else:
         print(
-            "  no tokens       no rack runs an accelerator from the catalogue (see 'accelerators:')"
+            f"  tokens/s per MW {_f(e['tokens_s_per_mw_it'], ',.2f', m)} M of IT, "
+            f"{_f(e['tokens_s_per_mw_facility'], ',.2f', m)} M of facility"
         )
-        return
-    print(
-        f"  tokens/s per MW {e['tokens_s_per_mw_it'] / m:,.2f} M of IT, "
-        f"{e['tokens_s_per_mw_facility'] / m:,.2f} M of facility"
-    )
-    print(
-        f"  energy/token    {e['j_per_token_it']:.3f} J (IT), {e['j_per_token_facility']:.3f} J (facility)"
-    )
-    if e.get("annual_pue") is not None and not pd.isna(e["annual_pue"]):
-        print(f"  annual PUE      {e['annual_pue']:.3f} (prices the energy below)")
-    print(
-        f"  cost            {e['usd_per_mtok']:.4f} USD per million tokens "
-        f"(energy {e['energy_usd_per_mtok']:.4f}); {e['cost_usd_per_year'] / m:,.1f} M USD/year"
-    )
+        print(
+            f"  energy/token    {_f(e['j_per_token_it'], '.3f')} J (IT), "
+            f"{_f(e['j_per_token_facility'], '.3f')} J (facility)"
+        )
+        if e.get("annual_pue") is not None and not pd.isna(e["annual_pue"]):
+            print(f"  annual PUE      {e['annual_pue']:.3f} (prices the energy below)")
+        print(
+            f"  cost            {_f(e['usd_per_mtok'], '.4f')} USD per million tokens "
+            f"(energy {_f(e['energy_usd_per_mtok'], '.4f')}); "
+            f"{_f(e['cost_usd_per_year'], ',.1f', m)} M USD/year"
+        )
     if o["violations"]:
         print(f"  violations      {o['violations']} (see `twin solve`)")
     if "optimum" in o:
@@ -200,7 +265,7 @@ def _print(o: dict) -> None:
         parts.append("no cap" if cap is None or pd.isna(cap) else f"rack cap {cap:,.1f} kW")
         print(
             f"  optimum         {', '.join(parts)}: {b['tokens_s'] / m:,.2f} M tokens/s at "
-            f"{b['facility_kw'] / 1000:,.2f} MW facility <= grid {b['grid_kw'] / 1000:,.1f} MW"
+            f"{b['facility_kw'] / 1000:,.2f} MW facility <= grid {_mw(b['grid_kw'])} MW"
         )
 
 

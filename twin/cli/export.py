@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.cli.common import add_list, add_path, check_output_file
 from twin.model import Twin
 
 FORMATS = ("pandapower",)
@@ -9,16 +10,17 @@ FORMATS = ("pandapower",)
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="export the solved power chain (pandapower JSON)")
-    p.add_argument("path", metavar="PATH")
+    add_path(p)
     p.add_argument("--to", choices=FORMATS, default="pandapower", help="target format")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
-    p.add_argument("--fail", nargs="+", default=[], metavar="ID", help="components out of service")
+    add_list(p, "--fail", default=[], metavar="ID", help="components out of service")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from twin.cli.solve import scenario_from
 
+    check_output_file(args.output, "-o")  # before any work
     twin = Twin.load(args.path)
     scenario = scenario_from(args, twin)
     import pandapower as pp

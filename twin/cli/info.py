@@ -1,17 +1,20 @@
-"""`twin info PATH [--json]`: counts per component kind, IT load and ratings."""
+"""`twin info PATH [--json] [--ids]`: counts per component kind, IT load and ratings;
+`--ids` lists every component id a scenario can name (`--fail ID`), by kind."""
 
 from __future__ import annotations
 
-import json
-
+from twin.cli.common import add_path, dumps
 from twin.model import Twin
 from twin.model.registry import COOLING_UNITS
 
 
 def register(sub) -> None:
     p = sub.add_parser("info", help="summarise a layout: counts, IT kW, ratings")
-    p.add_argument("path", metavar="PATH")
+    add_path(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--ids", action="store_true", help="list the component ids (for --fail, --n2, ...)"
+    )
     p.set_defaults(func=run)
 
 
@@ -39,10 +42,24 @@ def summary(twin: Twin) -> dict:
     }
 
 
+def ids_by_kind(twin: Twin) -> dict[str, list[str]]:
+    """Every id a scenario can name, by component table (kinds with none left out)."""
+    known = set(twin.component_ids())
+    out = {}
+    for kind in twin.counts():
+        ids = [str(i) for i in getattr(twin, kind).index if i in known]
+        if ids:
+            out[kind] = ids
+    return out
+
+
 def run(args) -> int:
-    info = summary(Twin.load(args.path))
+    twin = Twin.load(args.path)
+    info = summary(twin)
+    if args.ids:
+        info["ids"] = ids_by_kind(twin)
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(dumps(info))
         return 0
     print(f"{info['name']}  ({info['file']})")
     print(
@@ -56,4 +73,6 @@ def run(args) -> int:
         )
     for kind, r in info["cooling_capacity"].items():
         print(f"  {kind:<13}{r['count']:>5}, {r['capacity_kw']:,.0f} kW total")
+    for kind, ids in info.get("ids", {}).items():
+        print(f"  ids of {kind}: {' '.join(ids)}")
     return 0

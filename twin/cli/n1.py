@@ -6,6 +6,11 @@ The fast path (one base solve, sparse subtree sums) runs in-process; with
 contingency with the coupled solve on Dask (a LocalCluster unless
 `--scheduler` is given). Output: the ranked table on the terminal (`--top`
 rows), all rows to CSV or Parquet with `--out`.
+
+Cells with no number are never written as inf or NaN: they are empty in
+the CSV (null in Parquet), "n/a" or "unbounded" on the terminal, and the
+`notes` column says why (`NOTES`), e.g. a hottest inlet with no rack
+powered, or no steady state when a heated hall has no running cooling.
 """
 
 from __future__ import annotations
@@ -15,8 +20,18 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from twin.cli.common import (
+    add_list,
+    add_path,
+    check_ids,
+    check_output_file,
+    check_scheduler,
+    int_in,
+    scheduler_address,
+)
 from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -35,23 +50,59 @@ SHOW = [
 ]
 
 
+NOTES = {
+    # column: (why the value is undefined (NaN), why it is unbounded (+inf))
+    "t_inlet_max_c": (
+        "no powered, air-cooled rack to take an inlet temperature from",
+        "a hall or loop with heat and no running cooling: no steady state",
+    ),
+    "max_cooling_loading_pct": (
+        "not computed by the full solve",
+        "a cooling group with heat and no capacity left",
+    ),
+    "cooling_units_out": ("not computed by the full solve", ""),
+    "min_vm_pu": ("no bus is energised", ""),
+    "cooling_shortfall_kw": ("not computed", ""),
+}
+"""Why a sweep cell has no number; other columns fall back to "undefined"/"unbounded"."""
+
+MAX_WORKERS = 256
+
+
 def register(sub) -> None:
-    p = sub.add_parser("n1", help="N-1 (or N-2) sweep over power and cooling components, ranked")
-    p.add_argument("path", metavar="PATH")
-    p.add_argument(
+    p = sub.add_parser(
+        "n1",
+        help="N-1 (or N-2) sweep over power and cooling components, ranked",
+        epilog="In --out, an empty cell has no number; the notes column says why.",
+    )
+    add_path(p)
+    add_list(
+        p,
         "--components",
-        nargs="+",
         default=None,
         metavar="KIND",
         help="kinds to fail: power, cooling, ups, pdus, transformers, crahs, cdus, chillers, ...",
     )
-    p.add_argument("--fail", nargs="+", default=[], metavar="ID", help="out of service throughout")
-    p.add_argument("--n2", nargs="+", default=None, metavar="ID", help="every pair of these ids")
+    add_list(p, "--fail", default=[], metavar="ID", help="out of service throughout")
+    add_list(p, "--n2", default=None, metavar="ID", help="every pair of these ids")
     p.add_argument("--out", metavar="FILE", help="write the ranked table (.csv or .parquet)")
-    p.add_argument("--top", type=int, default=20, metavar="N", help="rows to print (default 20)")
+    p.add_argument(
+        "--top", type=int_in(0), default=20, metavar="N", help="rows to print (default 20, 0: none)"
+    )
     p.add_argument("--brute-force", action="store_true", help="full coupled re-solve per case")
-    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--workers", type=int, default=2, help="LocalCluster workers (default 2)")
+    p.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="ADDR",
+        help="Dask scheduler, e.g. tcp://host:8786",
+    )
+    p.add_argument(
+        "--workers",
+        type=int_in(1, MAX_WORKERS),
+        default=2,
+        metavar="N",
+        help=f"LocalCluster workers for --brute-force, 1-{MAX_WORKERS} (default 2)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -59,48 +110,91 @@ def register(sub) -> None:
 def _out_format(path: str | None) -> str | None:
     if path is None:
         return None
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ScenarioError(f"--out {path}: use a .csv or .parquet file name")
-    return suffix
+    check_output_file(path, "--out", (".csv", ".parquet"))
+    return Path(path).suffix.lower()
+
+
+def for_output(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with no inf or NaN number: such cells become missing (an empty CSV cell,
+    null in Parquet) and a `notes` column says, per row, which cells and why."""
+    out = table.copy()
+    notes: list[list[str]] = [[] for _ in range(len(out))]
+    for col in out.columns:
+        if out[col].dtype.kind not in "fc":
+            continue
+        x = out[col].to_numpy(float)
+        bad = ~np.isfinite(x)
+        if not bad.any():
+            continue
+        why_nan, why_inf = NOTES.get(col, ("", ""))
+        for i in np.flatnonzero(bad):
+            if np.isnan(x[i]):
+                notes[i].append(f"{col}: n/a ({why_nan or 'undefined'})")
+            else:
+                sign = "" if x[i] > 0 else "-"
+                notes[i].append(f"{col}: {sign}unbounded ({why_inf or 'no finite value'})")
+        out[col] = np.where(bad, np.nan, x)
+    out["notes"] = ["; ".join(n) for n in notes]
+    return out
 
 
 def run(args) -> int:
     from twin.scenarios.sweep import contingencies, rank, sweep
 
-    fmt = _out_format(args.out)
+    fmt = _out_format(args.out)  # before any work
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     twin = Twin.load(args.path)
+    check_ids(twin, args.fail, "--fail")
     scenario = Scenario(name="base", failed=frozenset(args.fail))
     scenario.check(twin.component_ids())
-    if args.n2:
-        Scenario(failed=frozenset(args.n2)).check(twin.component_ids())
-        sets = list(combinations(args.n2, 2))
+    if args.n2 is not None:
+        ids = list(dict.fromkeys(args.n2))
+        check_ids(twin, ids, "--n2")
+        if len(ids) < 2:
+            raise ScenarioError("--n2 needs at least two different ids (it fails every pair)")
+        sets = list(combinations(ids, 2))
     else:
         sets = [(i,) for i in contingencies(twin, args.components)]
     progress = not args.no_progress and sys.stderr.isatty()
     if args.brute_force or args.scheduler:
         from twin.scenarios.dask_sweep import dask_sweep
 
-        table = dask_sweep(
-            Path(args.path),
-            sets,
-            method="brute" if args.brute_force else "fast",
-            scenario=scenario,
-            scheduler=args.scheduler,
-            n_workers=args.workers,
-            progress=progress,
-        )
+        try:
+            table = dask_sweep(
+                Path(args.path),
+                sets,
+                method="brute" if args.brute_force else "fast",
+                scenario=scenario,
+                scheduler=args.scheduler,
+                n_workers=args.workers,
+                progress=progress,
+            )
+        except OSError as exc:
+            if not args.scheduler or exc.filename:
+                raise
+            raise ScenarioError(f"--scheduler {args.scheduler}: {exc}") from None
     else:
         table = sweep(twin, sets, scenario=scenario, progress=progress)
     table = rank(table)
     if fmt == ".csv":
-        table.to_csv(args.out, index=False)
+        for_output(table).to_csv(args.out, index=False)
     elif fmt == ".parquet":
-        table.to_parquet(args.out, index=False)
+        for_output(table).to_parquet(args.out, index=False)
     _print(twin, table, args.top, "N-2" if args.n2 else "N-1")
+    if not sets:
+        print("  (no component of these kinds in the layout)")
     if args.out:
         print(f"  {len(table)} rows written to {args.out}")
     return 0
+
+
+def _cell(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "unbounded" if x > 0 else "-unbounded"
+    return f"{x:,.1f}"
 
 
 def _print(twin: Twin, table: pd.DataFrame, top: int, what: str) -> None:
@@ -114,5 +208,5 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str) -> None:
     shown = table[SHOW].head(top).copy()
     for col in shown.columns:
         if shown[col].dtype.kind == "f":
-            shown[col] = shown[col].map(lambda x: "inf" if math.isinf(x) else f"{x:,.1f}")
+            shown[col] = shown[col].map(_cell)
     print(shown.to_string(index=False))

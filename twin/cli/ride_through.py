@@ -6,48 +6,68 @@ ASHRAE allowable inlet, throttle or coolant limit; `--out` writes the
 temperature-vs-time table (time_s, component, quantity, t_c) as CSV.
 Power: UPS battery autonomy at the present load (Peukert) against the
 generator start gap.
+
+No time is written as inf: in `--racks-out` an empty time means the limit
+is not reached within the horizon (`--t-end`); on the terminal it says so.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from twin.errors import ScenarioError
+import numpy as np
+
+from twin.cli.common import add_list, add_path, check_ids, check_output_file, float_in
 from twin.model import Twin
 from twin.model.scenario import Scenario
+
+MAX_T_END_S = 7 * 86400.0
+"""A week: far past any battery or thermal ride-through; bounds the ODE's work [est]."""
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "ride-through", help="time to temperature limits and UPS autonomy after a failure"
     )
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("--fail", nargs="+", required=True, metavar="ID", help="components that fail")
+    add_path(p)
+    add_list(p, "--fail", required=True, metavar="ID", help="components that fail")
     p.add_argument("--out", metavar="CSV", help="temperature vs time (long format) to this CSV")
-    p.add_argument("--racks-out", metavar="CSV", help="per-rack times to limits to this CSV")
-    p.add_argument("--t-end", type=float, default=1800.0, metavar="S", help="horizon, s")
+    p.add_argument(
+        "--racks-out",
+        metavar="CSV",
+        help="per-rack times to limits to this CSV (empty: not within the horizon)",
+    )
+    p.add_argument(
+        "--t-end",
+        type=float_in(0.0, MAX_T_END_S, lo_open=True),
+        default=1800.0,
+        metavar="S",
+        help=f"horizon, s, in (0, {MAX_T_END_S:g}] (default 1800)",
+    )
     p.set_defaults(func=run)
 
 
-def _t(x: float) -> str:
-    return "never" if not math.isfinite(x) else f"{x:,.0f} s ({x / 60:.1f} min)"
+def _t(x: float, inf: str = "not within the horizon") -> str:
+    return inf if not math.isfinite(x) else f"{x:,.0f} s ({x / 60:.1f} min)"
 
 
 def run(args) -> int:
     from twin.solve.transient import cooling_ride_through
 
-    for path in (args.out, args.racks_out):
-        if path and Path(path).suffix.lower() != ".csv":
-            raise ScenarioError(f"{path}: use a .csv file name")
-    if not args.t_end > 0:
-        raise ScenarioError("--t-end must be positive")
+    for flag, path in (("--out", args.out), ("--racks-out", args.racks_out)):
+        check_output_file(path, flag, (".csv",))  # before any work
     twin = Twin.load(args.path)
-    scenario = Scenario.fail(*args.fail)
+    check_ids(twin, args.fail, "--fail")
+    scenario = Scenario.fail(*dict.fromkeys(args.fail))
     scenario.check(twin.component_ids())
     rt = cooling_ride_through(twin, scenario, t_end_s=args.t_end)
-    print(f"{twin.name}  [{scenario.name}]  horizon {args.t_end:,.0f} s")
     racks = rt.racks
+    if args.out:  # files first: a closed pipe on stdout must not lose them
+        rt.timeseries.to_csv(args.out, index=False)
+    if args.racks_out:
+        finite = racks.select_dtypes("number").apply(lambda c: c.where(np.isfinite(c)))
+        racks.assign(**finite).to_csv(args.racks_out)
+    print(f"{twin.name}  [{scenario.name}]  horizon {args.t_end:,.0f} s")
     first = rt.first_limit_s
     hit = racks[racks["time_to_limit_s"] <= args.t_end]
     print(
@@ -65,18 +85,23 @@ def run(args) -> int:
         print(f"    {rid:<20} {_t(r['time_to_limit_s'])}")
     pw = rt.power
     if len(pw):
-        short = pw[~pw["bridged"]]
-        print(
-            f"  UPS: shortest autonomy {_t(float(pw['autonomy_s'].min()))}, "
-            f"generator gap {_t(float(pw['gap_s'].max()))}; "
-            f"{len(short)} of {len(pw)} UPS do not bridge it"
-        )
+        out = pw.index.isin(list(scenario.out_of_service))
+        on, short = pw[~out], pw[~out & ~pw["bridged"]]
+        if len(on):
+            print(
+                f"  UPS: shortest autonomy {_t(float(on['autonomy_s'].min()), 'unlimited (no load)')}"
+                f", generator gap {_t(float(on['gap_s'].max()), 'no generator takes over')}; "
+                f"{len(short)} of {len(on)} UPS do not bridge it"
+            )
+        if out.any():
+            print(f"  UPS out of service: {', '.join(pw.index[out])}")
         for uid, r in short.iterrows():
-            print(f"    {uid:<20} autonomy {_t(r['autonomy_s'])} < gap {_t(r['gap_s'])}")
+            print(
+                f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap "
+                f"{_t(r['gap_s'], 'no generator')}"
+            )
     if args.out:
-        rt.timeseries.to_csv(args.out, index=False)
         print(f"  temperature vs time written to {args.out}")
     if args.racks_out:
-        racks.to_csv(args.racks_out)
-        print(f"  per-rack times written to {args.racks_out}")
+        print(f"  per-rack times written to {args.racks_out} (empty: not within the horizon)")
     return 0

@@ -15,14 +15,16 @@ import json
 import math
 from pathlib import Path
 
+from twin.cli.common import add_list, add_path, check_ids, check_output_dir
+from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
 
 
 def register(sub) -> None:
     p = sub.add_parser("solve", help="solve the power chain (and more): loads, losses, violations")
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("--fail", nargs="+", default=[], metavar="ID", help="components out of service")
+    add_path(p)
+    add_list(p, "--fail", default=[], metavar="ID", help="components out of service")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", metavar="DIR", help="write every result table as CSV into DIR")
     p.add_argument("--t-db", type=_temp, metavar="C", help="ambient dry bulb (default: design)")
@@ -49,10 +51,15 @@ def _temp(text: str) -> float:
 
 def scenario_from(args, twin: Twin) -> Scenario:
     """The scenario named by --fail, checked against the twin (ScenarioError -> exit 2)."""
-    scenario = Scenario.fail(*args.fail) if args.fail else Scenario()
+    check_ids(twin, args.fail, "--fail")
+    scenario = Scenario.fail(*dict.fromkeys(args.fail)) if args.fail else Scenario()
     t_db, t_wb = getattr(args, "t_db", None), getattr(args, "t_wb", None)
     if t_db is not None or t_wb is not None:
         scenario = dataclasses.replace(scenario, t_db_c=t_db, t_wb_c=t_wb)
+    if t_wb is not None:  # the solver would clamp it to the dry bulb, in silence
+        db = twin.layout.site.design.t_db_c if t_db is None else t_db
+        if t_wb > db:
+            raise ScenarioError(f"--t-wb {t_wb:g} C is above the dry bulb {db:g} C")
     scenario.check(twin.component_ids())
     return scenario
 
@@ -170,6 +177,7 @@ def to_json(twin: Twin, results) -> str:
 def run(args) -> int:
     from twin import solve
 
+    check_output_dir(args.out, "--out")  # before any work
     twin = Twin.load(args.path)
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)

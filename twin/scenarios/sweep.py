@@ -222,6 +222,11 @@ class FastSweep:
         lk = np.concatenate([lost_pairs[1], np.tile(np.arange(k_n), len(lost0))])
         lost = sp.csr_matrix((np.ones(len(lr)), (lk, lr)), shape=(k_n, nr))
         cool = solve_cooling_batch(cb, out, self.t_in_max0, lost)
+        # No rack with power (or no racks at all): no heat, so no hottest inlet (NaN, as
+        # the full solve reports) and no cooling duty. The batch cooling model keeps the
+        # base heat and would report inf, -inf (a max over no heated hall) or a stale value.
+        dark = np.asarray((lost > 0).sum(axis=1)).ravel() >= nr
+        t_in = np.where(dark | np.isneginf(cool.t_inlet_max_c), np.nan, cool.t_inlet_max_c)
         return pd.DataFrame(
             {
                 "contingency": ["+".join(s) for s in sets],
@@ -233,12 +238,12 @@ class FastSweep:
                 "overloads": st["overloads"],
                 "min_vm_pu": st["min_vm_pu"],
                 "cooling_units_out": cool.units_out,
-                "max_cooling_loading_pct": cool.max_loading_pct,
+                "max_cooling_loading_pct": np.where(dark, 0.0, cool.max_loading_pct),
                 "worst_cooling_group": cool.worst_group,
-                "cooling_shortfall_kw": cool.shortfall_kw,
+                "cooling_shortfall_kw": np.where(dark, 0.0, cool.shortfall_kw),
                 "racks_at_risk": cool.racks_at_risk,
                 "it_at_risk_kw": cool.it_at_risk_kw,
-                "t_inlet_max_c": cool.t_inlet_max_c,
+                "t_inlet_max_c": t_in,
             },
             columns=SWEEP_COLUMNS,
         )

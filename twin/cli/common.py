@@ -1,0 +1,275 @@
+"""What every subcommand shares: checked arguments, checked outputs, strict JSON.
+
+Bad input is rejected before any work starts, with exit code 2 and a
+message naming the argument and what is allowed:
+
+- numbers: `int_in`/`float_in` as argparse `type=` (finite, within bounds);
+- the layout PATH: given after an id list (`twin solve --fail ID PATH`) it is
+  recovered from that list (`recover_path`), or a clear "PATH is missing";
+- component ids: `check_ids` names the unknown ones with a "did you mean"
+  and where to list the valid ones (`twin info PATH --ids`);
+- output files and folders: `check_output_file`/`check_output_dir` (the
+  folder exists and is writable, the file is not a directory, the suffix
+  is one the command writes);
+- JSON: `dumps` writes strict JSON, NaN and infinities as null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import os
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from twin.errors import ScenarioError
+
+LAYOUT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class UsageError(Exception):
+    """A bad argument found after parsing (an output that cannot be written, ...): exit 2."""
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def _number(text: str, kind: type) -> float | int:
+    try:
+        x = kind(text)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return x
+
+
+def _range_text(lo, hi, lo_open: bool) -> str:
+    if hi is None:
+        return f"{'>' if lo_open else '>='} {lo:g}"
+    return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}]"
+
+
+def int_in(lo: int, hi: int | None = None):
+    """argparse `type=`: an integer in [lo, hi] (hi None: no upper bound)."""
+
+    def parse(text: str) -> int:
+        x = _number(text, int)
+        if x < lo or (hi is not None and x > hi):
+            raise argparse.ArgumentTypeError(f"{x} is not {_range_text(lo, hi, False)}")
+        return x
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_in(lo: float, hi: float | None = None, *, lo_open: bool = False):
+    """argparse `type=`: a finite number in [lo, hi] ((lo, hi] with `lo_open`)."""
+
+    def parse(text: str) -> float:
+        x = _number(text, float)
+        if x < lo or (lo_open and x == lo) or (hi is not None and x > hi):
+            raise argparse.ArgumentTypeError(f"{x:g} is not {_range_text(lo, hi, lo_open)}")
+        return x
+
+    parse.__name__ = "number"
+    return parse
+
+
+finite = float_in(-math.inf)
+"""argparse `type=`: any finite number (range checked by the command)."""
+
+
+# ---------------------------------------------------------- path and id lists
+
+
+def add_path(p: argparse.ArgumentParser) -> None:
+    """The layout PATH positional. Optional to argparse so that a PATH swallowed by a
+    preceding id list (`--fail A B PATH`) can be recovered by `recover_path`."""
+    p.add_argument("path", metavar="PATH", nargs="?", help="layout file (.yaml or .json), required")
+    p.set_defaults(_parser=p)
+
+
+def add_list(p: argparse.ArgumentParser, flag: str, **kw) -> None:
+    """An option taking one or more values (`--fail A B`); repeating it adds to the list
+    (`--fail A --fail B`) instead of silently keeping the last one."""
+    kw.setdefault("nargs", "+")
+    p.add_argument(flag, action="extend", **kw)
+    dests = tuple(p.get_default("_lists") or ()) + (flag.lstrip("-").replace("-", "_"),)
+    p.set_defaults(_lists=dests)
+
+
+def _looks_like_layout(text: str) -> bool:
+    return Path(text).suffix.lower() in LAYOUT_SUFFIXES or Path(text).is_file()
+
+
+def recover_path(args: argparse.Namespace) -> None:
+    """Fill `args.path` from an id list that swallowed it, or exit 2 saying PATH is missing."""
+    parser = getattr(args, "_parser", None)
+    if parser is None:
+        return
+    if args.path == "":
+        parser.error("the layout PATH is empty")
+    if args.path is not None:
+        return
+    found = [
+        (dest, v)
+        for dest in getattr(args, "_lists", ())
+        for v in (getattr(args, dest) or [])
+        if _looks_like_layout(v)
+    ]
+    if len(found) == 1:
+        dest, value = found[0]
+        getattr(args, dest).remove(value)
+        args.path = value
+        if not getattr(args, dest) and parser.get_default(dest) is None:
+            setattr(args, dest, None)
+        return
+    if found:
+        names = ", ".join(v for _, v in found)
+        parser.error(f"which is the layout PATH: {names}? Give PATH first, before the options")
+    parser.error(
+        f"the layout PATH is missing; give it first, e.g. `{parser.prog} layouts/small-room.yaml"
+        " [options]`"
+    )
+
+
+def check_ids(twin, ids: Iterable[str], flag: str, known: Iterable[str] | None = None) -> None:
+    """Raise `ScenarioError` naming ids the twin does not have, with close matches."""
+    known = list(twin.component_ids() if known is None else known)
+    have = set(known)
+    unknown = sorted(set(ids) - have)
+    if not unknown:
+        return
+    hints = []
+    for i in unknown:
+        close = difflib.get_close_matches(i, known, n=3, cutoff=0.6)
+        if not close:
+            low = {k.lower(): k for k in known}
+            close = [low[i.lower()]] if i.lower() in low else []
+        parts = [x.strip() for x in i.split(",") if x.strip()]
+        if len(parts) > 1 and set(parts) <= have:
+            hints.append(f"{i}: separate ids with spaces: {flag} {' '.join(parts)}")
+        elif close:
+            hints.append(f"{i}: did you mean {' or '.join(close)}?")
+    src = getattr(twin.layout, "source", None) or "PATH"
+    msg = f"unknown component id(s): {', '.join(unknown)} ({flag})"
+    if hints:
+        msg += "\n  " + "\n  ".join(hints)
+    msg += f"\n  the valid ids: twin info {src} --ids"
+    raise ScenarioError(msg)
+
+
+# ----------------------------------------------------------------- outputs
+
+
+def _folder_problem(folder: Path) -> str | None:
+    if not folder.exists():
+        return f"folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"folder {folder} is not writable"
+    return None
+
+
+def check_output_file(
+    path: str | None, flag: str, suffixes: Iterable[str] = (), stdout_ok: bool = False
+) -> None:
+    """Raise `UsageError` unless `path` can be written: the folder exists and is writable,
+    the path is not a folder, and its suffix is one of `suffixes` (if given)."""
+    if path is None or (stdout_ok and path == "-"):
+        return
+    if not path:
+        raise UsageError(f"{flag}: empty file name")
+    p = Path(path)
+    suffixes = tuple(suffixes)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise UsageError(f"{flag} {path}: use a {' or '.join(suffixes)} file name")
+    if p.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    problem = _folder_problem(p.parent)
+    if problem:
+        raise UsageError(f"{flag} {path}: {problem}")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise UsageError(f"{flag} {path}: the file exists and is not writable")
+
+
+def check_output_dir(path: str | None, flag: str) -> None:
+    """Raise `UsageError` unless folder `path` exists and is writable, or can be created
+    (its nearest existing ancestor is a writable folder)."""
+    if path is None:
+        return
+    if not path:
+        raise UsageError(f"{flag}: empty folder name")
+    p = Path(path)
+    if p.exists():
+        problem = _folder_problem(p)
+    else:
+        parent = p.absolute().parent
+        while not parent.exists():
+            parent = parent.parent
+        problem = _folder_problem(parent)
+        if problem:
+            problem = f"cannot create {path}: {problem}"
+    if problem:
+        raise UsageError(f"{flag} {path}: {problem}")
+
+
+# ------------------------------------------------------------------ dask
+
+
+def scheduler_address(text: str) -> str:
+    """argparse `type=`: a Dask scheduler address, ``tcp://host:port`` or ``host:port``."""
+    url = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme in ("tcp", "tls") and not (url.hostname and port):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address like tcp://host:8786"
+        )
+    return text
+
+
+def check_scheduler(text: str | None, timeout_s: float = 5.0) -> None:
+    """Raise `UsageError` if a tcp:// scheduler does not accept a connection (fast check,
+    before any work; Dask itself would wait 30 s and end in a traceback)."""
+    if not text:
+        return
+    url = urlsplit(text if "://" in text else f"tcp://{text}")
+    if url.scheme != "tcp":
+        return
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UsageError(f"--scheduler {text}: cannot connect ({reason})") from None
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def clean(obj):
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, tuples -> lists, keys -> str."""
+    if isinstance(obj, dict):
+        return {str(k): clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def dumps(obj, indent: int | None = 2) -> str:
+    """Strict JSON (no NaN or Infinity tokens): undefined numbers are null."""
+    return json.dumps(clean(obj), indent=indent, allow_nan=False)
