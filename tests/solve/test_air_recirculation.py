@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -11,7 +12,7 @@ from twin.solve import airflow, run
 
 
 def test_d_matches_tang_form():
-    """D = (I - B)^-1 B K^-1 equals Tang's (K - A^T K)^-1 - K^-1 with a_ij K_i = b_ji K_j."""
+    """D = (I - B)^-1 B K^-1, applied without forming it, equals Tang's (K - A^T K)^-1 - K^-1."""
     rng = np.random.default_rng(1)
     n = 6
     b = rng.uniform(0, 0.1, (n, n))
@@ -19,19 +20,25 @@ def test_d_matches_tang_form():
     a = (b * k[:, None] / k[None, :]).T  # a_ij = b_ji K_j / K_i
     kk = np.diag(k)
     tang = np.linalg.inv(kk - a.T @ kk) - np.linalg.inv(kk)
-    assert np.allclose(airflow.d_matrix(b, k), tang, rtol=1e-10, atol=1e-12)
+    rec = airflow.Recirculation([(np.arange(n), sp.csr_matrix(b))], k)
+    assert np.allclose(rec.operator() @ np.eye(n), tang, rtol=1e-10, atol=1e-12)
+    p = rng.uniform(0, 20, n)
+    assert np.allclose(rec.rise(p), tang @ p, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("containment", ["none", "hot-aisle", "cold-aisle"])
 def test_calibration_hits_hpe_mean(containment):
-    """The reference room reproduces the HPE dc-rl mean inlet rise it was calibrated on."""
+    """The reference room reproduces the HPE dc-rl mean inlet rise (dense D, numpy)."""
     c = airflow.containment_scale(containment)
     x = (np.arange(10) + 0.5) * 0.6
     inlet = np.c_[np.r_[x, x], np.r_[np.full(10, -0.6), np.full(10, 3.0)]]
     exhaust = np.c_[np.r_[x, x], np.r_[np.full(10, 0.6), np.full(10, 1.8)]]
     p = np.full(20, 10.0)
-    d = airflow.d_matrix(c * airflow.geometric_weights(inlet, exhaust), airflow.rack_k_kw_per_k(p))
-    assert (d @ p).mean() == pytest.approx(airflow.TARGET_RISE_K[containment], rel=1e-6)
+    d = np.linalg.norm(inlet[:, None, :] - exhaust[None, :, :], axis=2)
+    b = c * np.exp(-d / airflow.DECAY_M)
+    k = airflow.rack_k_kw_per_k(p)
+    dense = np.linalg.solve(np.eye(20) - b, b / k[None, :])
+    assert (dense @ p).mean() == pytest.approx(airflow.TARGET_RISE_K[containment], rel=1e-6)
 
 
 def test_small_room_rise_in_hpe_range(small_room):

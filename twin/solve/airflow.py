@@ -11,12 +11,39 @@ Without CFD, B is an APPROXIMATION from geometry: b_ji ~ c exp(-d_ij / L)
 with d_ij the distance from i's exhaust (rear face) to j's inlet (front face),
 L = `DECAY_M`, and c set per containment so that a reference 20-rack room of
 uniform racks shows the HPE dc-rl mean inlet-minus-supply (none 6.5 K,
-hot-aisle 0.7 K, cold-aisle 0.9 K; REFERENCE 1). Measured or CFD
-coefficients replace it per hall: pass ``recirculation={hall: DataFrame}``
-(rows receiving rack j, columns source rack i, values b_ji).
+hot-aisle 0.7 K, cold-aisle 0.9 K; REFERENCE 1); a rack's shares are scaled
+down where they would sum above 0.95. Measured or CFD coefficients replace it
+per hall: pass ``recirculation={hall: DataFrame}`` (rows receiving rack j,
+columns source rack i, values b_ji; dense as given, stored sparse).
 
-D depends only on geometry and design airflow, so it is built once per Twin
-(block-diagonal sparse over halls) and each solve is one sparse mat-vec.
+Memory and time are linear in racks (issue 13; `bench.air`):
+
+- B is sparse and block-diagonal over halls. Shares below `MIN_SHARE` are
+  dropped, i.e. pairs farther apart than ``L ln(c / MIN_SHARE)`` (`cutoff_m`:
+  31 m without containment, 28 m with hot-aisle); pairs are found with a k-d
+  tree (`scipy.spatial.cKDTree`), a bounded chunk of racks at a time, so a
+  rack costs its neighbours within the cutoff (~350 in the generator's rows
+  of 16, ~1,700 in a square hall at the same aisle pitch; ~12.5 bytes each),
+  never the hall's size. The calibration of c uses the same shares (its
+  reference room lies well within the cutoff).
+- D is never formed (it is dense: 5,000 racks in one hall took 1.8 GB and
+  20,000 failed with "Unable to allocate"). ``theta_in = (I - B)^-1 (B K^-1 P)``
+  is solved per call (`Recirculation.rise`, memoised by the content of P):
+  halls up to `DIRECT_MAX_RACKS` racks share one sparse LU of ``I - B``
+  (`scipy.sparse.linalg.splu`, factorised once per Twin through `per_twin`),
+  larger halls are solved by GMRES on B (converges since every row of B sums
+  to at most 0.95; sparse LU fill grows faster than linear in such halls).
+  `Recirculation.operator` is D as a `LinearOperator` for callers that need
+  its columns. One hall of 20,000 racks without containment: ~5 s to build,
+  0.35-0.45 GB, ~3-4 s per new rack-power vector (`bench.air`).
+- Tolerance: equal to the dense formula within 1e-6 K on normal halls (tests:
+  the reference layouts to ~1e-14 K, a random 300-rack hall and a 960-rack
+  hall without containment below 1e-6 K; tests/solve/test_air_memory.py).
+- Limits: a hall with more than `MAX_HALL_RACKS` racks, or with more than
+  `MAX_HALL_PAIRS` rack pairs within the cutoff (racks packed far denser than
+  rows and aisles allow), is refused with a `LayoutError` naming the hall and
+  the limit, before anything large is allocated.
+
 Room indices per hall (REFERENCE 1): SHI/RHI, RCI_HI/RCI_LO against the hall's
 ASHRAE class, RTI = (T_return - T_supply) / dT_IT (< 1 bypass, > 1 recirculation).
 CRAH/CRAC units of a hall share its heat in proportion to capacity; the hall
@@ -27,13 +54,20 @@ does not matter in this model).
 from __future__ import annotations
 
 import functools
+import hashlib
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.optimize
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy.spatial import cKDTree
 
+from twin.errors import LayoutError, Problem, ScenarioError
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.results import violation
@@ -47,6 +81,26 @@ DECAY_M = 1.5
 """Distance over which recirculation decays by e [est, approximation]."""
 TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
 """Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
+ROW_SHARE_MAX = 0.95
+"""Most of a rack's inlet air that can be other racks' exhaust in the geometric model [est]."""
+MIN_SHARE = 1e-10
+"""Geometric shares b_ji below this are dropped (numerics, not physics: a 20 m wider cutoff
+changes inlet temperatures by < 1e-6 K, tests/solve/test_air_memory.py)."""
+MAX_HALL_RACKS = 50_000
+"""Racks in one hall the air model accepts, ~10x the largest real halls (bench: 50,000 racks in
+a square hall without containment, 84 M pairs: 16 s to build, 1.0 GB, 7 s per solve)."""
+MAX_HALL_PAIRS = 100_000_000
+"""Rack pairs within the cutoff in one hall (~12.5 bytes each, ~1.25 GB): only racks packed far
+denser than rows and aisles allow reach it (rows of 16 give ~350 pairs per rack, a square hall
+~1,700)."""
+DIRECT_MAX_RACKS = 3_000
+"""Halls up to this many racks are solved by a sparse LU factorised once; larger ones by GMRES
+(square halls: the LU fills to 1.7x B in ~1.6 s at 3,000 racks, 2x and 5 s at 5,000,
+9x and 9 minutes at 20,000)."""
+GMRES_RTOL = 1e-12
+"""Relative residual at which GMRES stops (inlet rise error ~1e-11 K)."""
+_CHUNK_PAIRS = 1 << 20
+"""Rack pairs found per k-d tree query while building B (bounds the build's scratch memory)."""
 CRAC_EVAP_BELOW_SUPPLY_K = 12.0
 """DX coil refrigerant temperature below the supply-air setpoint, for over-capacity [est]."""
 MIN_COIL_SPAN_K = 1.0
@@ -74,16 +128,70 @@ def rack_k_kw_per_k(air_kw: np.ndarray) -> np.ndarray:
     return K_AIR_KW_PER_M3S_K * v
 
 
-def geometric_weights(inlet_xy: np.ndarray, exhaust_xy: np.ndarray) -> np.ndarray:
-    """w[j, i] = exp(-|exhaust_i - inlet_j| / L): unscaled share of i's exhaust at j's inlet."""
-    d = np.linalg.norm(inlet_xy[:, None, :] - exhaust_xy[None, :, :], axis=2)
-    return np.exp(-d / DECAY_M)
+def cutoff_m(c: float) -> float:
+    """Distance beyond which a geometric share c exp(-d / L) is below `MIN_SHARE`."""
+    return DECAY_M * math.log(c / MIN_SHARE) if c > MIN_SHARE else 0.0
 
 
-def d_matrix(b: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """D = (I - B)^-1 B K^-1 (K/kW) from inlet shares B and rack heat capacity rates K."""
-    n = len(k)
-    return np.linalg.solve(np.eye(n) - b, b / k[None, :])
+def _pair_counts(inlet: np.ndarray, exhaust: np.ndarray, radius: float) -> np.ndarray:
+    """Per inlet, an upper bound on the exhausts within `radius` (cheap: counts, no pairs)."""
+    if not len(inlet) or radius <= 0:
+        return np.zeros(len(inlet), np.int64)
+    bound = radius * (1 + 1e-9) + 1e-9  # never fewer than the pair query finds
+    return np.asarray(cKDTree(exhaust).query_ball_point(inlet, bound, return_length=True))
+
+
+def geometric_shares(
+    inlet: np.ndarray,
+    exhaust: np.ndarray,
+    c: float,
+    radius: float | None = None,
+    counts: np.ndarray | None = None,
+) -> sp.csr_matrix:
+    """B of one hall: b_ji = c exp(-|exhaust_i - inlet_j| / L) for pairs within `radius`.
+
+    `radius` defaults to `cutoff_m(c)`; `counts`, `_pair_counts` for it, if already
+    known. A rack's shares are scaled down where they would sum above
+    `ROW_SHARE_MAX`. Built a chunk of inlets at a time, so scratch memory is
+    bounded by `_CHUNK_PAIRS`, not by the hall.
+    """
+    n = len(inlet)
+    r = cutoff_m(c) if radius is None else float(radius)
+    if c <= 0:
+        counts = np.zeros(n, np.int64)
+    elif counts is None:
+        counts = _pair_counts(inlet, exhaust, r)
+    total = int(counts.sum())
+    itype = np.int32 if max(total, n) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n + 1, itype)
+    indices = np.empty(total, itype)
+    data = np.empty(total)
+    if total:
+        tree = cKDTree(exhaust)
+        cum = np.cumsum(counts)
+        ends = np.unique(
+            np.r_[np.searchsorted(cum, np.arange(_CHUNK_PAIRS, total, _CHUNK_PAIRS)), n]
+        )
+        pos, start = 0, 0
+        for end in ends:
+            end = max(int(end), start + 1)
+            m = cKDTree(inlet[start:end]).sparse_distance_matrix(tree, r, output_type="ndarray")
+            rows = m["i"]
+            w = c * np.exp(-m["v"] / DECAY_M)
+            s = np.bincount(rows, w, end - start)
+            w *= np.minimum(1.0, ROW_SHARE_MAX / np.maximum(s, 1e-12))[rows]
+            block = sp.csr_matrix((w, (rows, m["j"])), shape=(end - start, n))
+            block.sort_indices()
+            del m, rows, w
+            k = block.nnz
+            indices[pos : pos + k] = block.indices
+            data[pos : pos + k] = block.data
+            indptr[start + 1 : end + 1] = pos + block.indptr[1:].astype(itype)
+            pos, start = pos + k, end
+            if start >= n:
+                break
+        indices, data = indices[:pos], data[:pos]
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
 def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -93,12 +201,122 @@ def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return c + f * half, c - f * half
 
 
+def _block_diag(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """Square CSR blocks on a diagonal, without the COO round trip of `scipy.sparse.block_diag`."""
+    sizes = np.array([b.shape[0] for b in blocks], np.int64)
+    nnz = np.array([b.nnz for b in blocks], np.int64)
+    off, noff = np.r_[0, np.cumsum(sizes)], np.r_[0, np.cumsum(nnz)]
+    itype = np.int32 if max(off[-1], noff[-1]) < np.iinfo(np.int32).max else np.int64
+    indptr = np.concatenate(
+        [np.zeros(1, itype)] + [b.indptr[1:].astype(itype) + noff[i] for i, b in enumerate(blocks)]
+    )
+    indices = np.concatenate(
+        [np.zeros(0, itype)] + [b.indices.astype(itype) + off[i] for i, b in enumerate(blocks)]
+    )
+    data = np.concatenate([np.zeros(0)] + [b.data for b in blocks])
+    return sp.csr_matrix((data, indices, indptr), shape=(off[-1], off[-1]))
+
+
+class Recirculation:
+    """Inlet rise over supply ``theta = (I - B)^-1 B K^-1 p`` (= D p), without forming D.
+
+    `blocks`: one (rack positions, B of that hall) per hall, B square over those
+    racks; `k`: every rack's airflow heat capacity rate, kW/K. Halls up to
+    `DIRECT_MAX_RACKS` racks share one sparse LU of ``I - B``; larger halls are
+    solved by GMRES. Safe to share between threads.
+    """
+
+    MEMO = 8
+    """Rise vectors remembered by the content of p (a coupled solve repeats its rack powers)."""
+
+    def __init__(self, blocks: list[tuple[np.ndarray, sp.csr_matrix]], k: np.ndarray):
+        self.k = np.asarray(k, float)
+        self.n = len(self.k)
+        blocks = [(np.asarray(idx, np.int64), b.tocsr()) for idx, b in blocks if len(idx)]
+        small = [(i, b) for i, b in blocks if len(i) <= DIRECT_MAX_RACKS]
+        self._large = [(i, b) for i, b in blocks if len(i) > DIRECT_MAX_RACKS]
+        # the small halls as one block-diagonal B (racks in `_direct` order) and its LU
+        self._direct = np.concatenate([i for i, _ in small]) if small else np.zeros(0, np.int64)
+        self._b_direct = _block_diag([b for _, b in small]) if small else None
+        del small, blocks
+        self._lu = None
+        if self._b_direct is not None:
+            a = (sp.identity(len(self._direct), format="csr") - self._b_direct).tocsc()
+            self._lu = spla.splu(a)
+        self._lock = threading.Lock()
+        self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def _blocks(self) -> list[tuple[np.ndarray, sp.csr_matrix]]:
+        small = [] if self._b_direct is None else [(self._direct, self._b_direct)]
+        return small + self._large
+
+    @property
+    def nnz(self) -> int:
+        """Stored shares (rack pairs) over all halls."""
+        return sum(b.nnz for _, b in self._blocks())
+
+    def b_matrix(self) -> sp.csr_matrix:
+        """B over all racks (n x n, block-diagonal over halls), assembled on request."""
+        coo = [(idx, b.tocoo()) for idx, b in self._blocks()]
+        if not coo:
+            return sp.csr_matrix((self.n, self.n))
+        rows = np.concatenate([idx[c.row] for idx, c in coo])
+        cols = np.concatenate([idx[c.col] for idx, c in coo])
+        vals = np.concatenate([c.data for _, c in coo])
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n, self.n))
+
+    def rise(self, p: np.ndarray) -> np.ndarray:
+        """D p: each rack's inlet rise over supply (K) for rack air heat `p` (kW)."""
+        p = np.ascontiguousarray(p, dtype=float)
+        key = hashlib.blake2b(p.tobytes(), digest_size=16).digest()
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is None:
+                hit = self._memo[key] = self._solve(p)
+                while len(self._memo) > self.MEMO:
+                    self._memo.popitem(last=False)
+            else:
+                self._memo.move_to_end(key)
+            return hit.copy()
+
+    def _solve(self, p: np.ndarray) -> np.ndarray:
+        x = p / self.k
+        theta = np.zeros(self.n)
+        if self._lu is not None:
+            d = self._direct
+            theta[d] = self._lu.solve(self._b_direct @ x[d])
+        for idx, b in self._large:
+            theta[idx] = _gmres(b, b @ x[idx])
+        return theta
+
+    def operator(self) -> spla.LinearOperator:
+        """D (K/kW) as a LinearOperator: ``op @ p`` is `rise(p)`; columns by ``op @ e_i``."""
+        return spla.LinearOperator(
+            (self.n, self.n), matvec=lambda v: self.rise(np.ravel(v)), dtype=float
+        )
+
+
+def _gmres(b: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+    """Solve (I - B) y = rhs for one large hall (GMRES, matrix-free on B)."""
+    n = b.shape[0]
+    op = spla.LinearOperator((n, n), matvec=lambda v: v - b @ v, dtype=float)
+    y, info = spla.gmres(op, rhs, rtol=GMRES_RTOL, atol=0.0, restart=50, maxiter=200)
+    if info != 0:
+        raise RuntimeError(
+            f"recirculation solve of a {n}-rack hall did not converge ({info} iterations); "
+            "do its racks' shares sum to nearly 1?"
+        )
+    return y
+
+
 @functools.lru_cache(maxsize=8)
 def containment_scale(containment: str) -> float:
     """c in b_ji = c w_ji, calibrated on a reference room of 2 x 10 uniform racks.
 
     Rows back to back across a 1.2 m aisle (0.6 x 1.2 m racks), every rack the
-    same power; c is found so the mean inlet rise equals `TARGET_RISE_K`.
+    same power; c is found so the mean inlet rise equals `TARGET_RISE_K`. The
+    room's shares and rise are computed as a hall's are (`geometric_shares`,
+    `Recirculation`); the whole room lies within the cutoff.
     """
     n = 10
     x = (np.arange(n) + 0.5) * 0.6
@@ -111,15 +329,18 @@ def containment_scale(containment: str) -> float:
             "depth_m": 1.2,
         }
     )
-    w = geometric_weights(*_rack_points(racks))
+    inlet, exhaust = _rack_points(racks)
     p = np.full(2 * n, 10.0)
     k = rack_k_kw_per_k(p)
+    idx = np.arange(2 * n)
     target = TARGET_RISE_K[containment]
 
     def rise(c: float) -> float:
-        return float((d_matrix(c * w, k) @ p).mean()) - target
+        b = geometric_shares(inlet, exhaust, c)
+        return float(Recirculation([(idx, b)], k).rise(p).mean()) - target
 
-    c_max = 0.95 / w.sum(axis=1).max()
+    w = geometric_shares(inlet, exhaust, 1.0)
+    c_max = ROW_SHARE_MAX / np.asarray(w.sum(axis=1)).max()
     return float(scipy.optimize.brentq(rise, 0.0, c_max, xtol=1e-12))
 
 
@@ -131,13 +352,41 @@ class AirModel:
     hall_ids: pd.Index
     k_kw_k: np.ndarray  # rack airflow heat capacity rate, kW/K
     airflow_m3_s: np.ndarray  # rack design airflow
-    d: sp.csr_matrix  # inlet rise per kW of air heat, K/kW
+    recirculation: Recirculation  # D p without D: inlet rise per kW of air heat
     crah_hall: np.ndarray
     hall_class: np.ndarray  # ASHRAE class per hall
 
+    def rise(self, p: np.ndarray) -> np.ndarray:
+        """Inlet rise over supply per rack (K) for rack air heat `p` (kW): D p."""
+        return self.recirculation.rise(p)
+
+
+def _too_large(twin, h: int, hall: str, what: str) -> LayoutError:
+    layout = getattr(twin, "layout", None)
+    file = getattr(layout, "source", None) or "<layout>"
+    return LayoutError([Problem(file, f"halls[{h}].racks", f"hall {hall!r}: {what}")])
+
+
+def _given_shares(given: pd.DataFrame, ids: pd.Index, hall: str) -> sp.csr_matrix:
+    b = given.reindex(index=ids, columns=ids).fillna(0.0).to_numpy(float)
+    s = b.sum(axis=1)
+    bad = np.flatnonzero((b < 0).any(axis=1) | ~(s < 1.0))
+    if len(bad):
+        j = bad[0]
+        raise ScenarioError(
+            f"recirculation for hall {hall!r}: rack {ids[j]!r}'s shares sum to {s[j]:.3f}"
+            f"{' with a negative share' if (b[j] < 0).any() else ''}; each rack's shares must be "
+            ">= 0 and sum below 1"
+        )
+    return sp.csr_matrix(b)
+
 
 def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) -> AirModel:
-    """Geometry -> D (block-diagonal over halls), rack airflows and index maps."""
+    """Geometry -> sparse B per hall and its factorisation, rack airflows and index maps.
+
+    Raises `LayoutError` for a hall above `MAX_HALL_RACKS` racks or `MAX_HALL_PAIRS`
+    pairs, before building it.
+    """
     racks = twin.racks
     hall_ids = twin.halls.index
     hall_pos = pd.Series(np.arange(len(hall_ids)), index=hall_ids)
@@ -145,33 +394,41 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
     air_kw = racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
     k = rack_k_kw_per_k(air_kw)
     inlet, exhaust = _rack_points(racks)
-    rows, cols, vals = [], [], []
     containment = twin.halls["containment"].to_numpy()
     order = np.argsort(rack_hall, kind="stable")
     bounds = np.searchsorted(rack_hall[order], np.arange(len(hall_ids) + 1))
+    blocks = []
     for h in range(len(hall_ids)):
         idx = order[bounds[h] : bounds[h + 1]]
         if not len(idx):
             continue
+        if len(idx) > MAX_HALL_RACKS:
+            raise _too_large(
+                twin,
+                h,
+                hall_ids[h],
+                f"{len(idx):,} racks; the air model takes at most {MAX_HALL_RACKS:,} racks "
+                "per hall (split it into halls)",
+            )
         given = (recirculation or {}).get(hall_ids[h])
         if given is not None:
-            ids = racks.index[idx]
-            b = given.reindex(index=ids, columns=ids).fillna(0.0).to_numpy(float)
+            b = _given_shares(given, racks.index[idx], hall_ids[h])
         else:
-            b = containment_scale(containment[h]) * geometric_weights(inlet[idx], exhaust[idx])
-            b *= np.minimum(1.0, 0.95 / np.maximum(b.sum(axis=1), 1e-12))[:, None]
-        dh = d_matrix(b, k[idx])
-        rows.append(np.repeat(idx, len(idx)))
-        cols.append(np.tile(idx, len(idx)))
-        vals.append(dh.ravel())
-    n = len(racks)
-    d = sp.csr_matrix(
-        (
-            np.concatenate(vals) if vals else [],
-            (np.concatenate(rows) if rows else [], np.concatenate(cols) if cols else []),
-        ),
-        shape=(n, n),
-    )
+            c = containment_scale(containment[h])
+            counts = _pair_counts(inlet[idx], exhaust[idx], cutoff_m(c))
+            pairs = int(counts.sum())
+            if pairs > MAX_HALL_PAIRS:
+                raise _too_large(
+                    twin,
+                    h,
+                    hall_ids[h],
+                    f"{pairs:,} rack pairs within {cutoff_m(c):.0f} m of each other "
+                    f"({pairs / len(idx):,.0f} per rack); the air model takes at most "
+                    f"{MAX_HALL_PAIRS:,} per hall (racks overlap or are packed far denser "
+                    "than rows and aisles allow)",
+                )
+            b = geometric_shares(inlet[idx], exhaust[idx], c, counts=counts)
+        blocks.append((idx, b))
     crahs = twin.crahs
     crah_hall = crahs["hall"].map(hall_pos).to_numpy(np.int64) if len(crahs) else np.zeros(0, int)
     return AirModel(
@@ -179,7 +436,7 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
         hall_ids=hall_ids,
         k_kw_k=k,
         airflow_m3_s=k / K_AIR_KW_PER_M3S_K,
-        d=d,
+        recirculation=Recirculation(blocks, k),
         crah_hall=crah_hall,
         hall_class=twin.halls["ashrae_class"].to_numpy(),
     )
@@ -269,7 +526,7 @@ def solve_air(
     t_ret_h = t_sup_h + safe_div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
     r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, safe_div(v_run, v_need)), 0.0)
 
-    rise = model.d @ rack_air_kw
+    rise = model.rise(rack_air_kw)
     h = model.rack_hall
     t_in = t_sup_h[h] + (1.0 - r_short[h]) * rise + r_short[h] * (t_ret_h[h] - t_sup_h[h])
     t_out = t_in + rack_air_kw / model.k_kw_k
