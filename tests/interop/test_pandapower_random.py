@@ -71,7 +71,7 @@ def random_layout(seed: int) -> dict:
         "halls": [{"id": "H", "size_m": [40.0, 10.0], "rows": [{"id": "R", "origin_m": [1.0, 2.0]}],
                    "racks": racks}],
         "power": power,
-        "cooling": {"crahs": [{"id": "C", "hall": "H", "type": "crac", "capacity_kw": 9000.0,
+        "cooling": {"crahs": [{"id": "C", "hall": "H", "type": "crac", "capacity_kw": 4000.0,
                                "airflow_m3_s": 100.0, "fan_kw": 10.0}]},
     }  # fmt: skip
 

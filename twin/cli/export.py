@@ -1,6 +1,14 @@
-"""`twin export PATH --to pandapower -o net.json [--fail ID ...]`: the solved power chain for a peer tool."""
+"""`twin export PATH --to pandapower -o net.json [--fail ID ...]`: the solved power chain for a peer tool.
+
+The state `twin solve` reports (coupled solve, cooling draw on the chain), as a
+pandapower net that plain `pandapower.runpp(net)` solves; the ext_grids add up
+to the facility power (`twin.interop.pandapower` says how each element is
+modelled). A state the twin could not solve is still written, with a warning.
+"""
 
 from __future__ import annotations
+
+import sys
 
 from twin.cli.common import add_list, add_path, check_output_file
 from twin.model import Twin
@@ -29,8 +37,17 @@ def run(args) -> int:
 
     net = to_pandapower(twin, scenario)
     pp.to_json(net, args.output)
+    kpis = net["twin_kpis"]["value"]
     print(
         f"{args.output}: pandapower net, {len(net.bus)} buses, {len(net.line)} lines, "
-        f"{len(net.trafo)} trafos, {len(net.load)} loads, {len(net.ext_grid)} ext_grids"
+        f"{len(net.trafo)} trafos, {len(net.load)} loads, {len(net.ext_grid)} ext_grids, "
+        f"{len(net.gen)} gens (UPS outputs); facility {kpis['facility_kw']:,.1f} kW "
+        "(after pandapower.runpp(net): the sum of res_ext_grid.p_mw)"
     )
+    if not (kpis["power_converged"] and kpis.get("twin_solve_trusted", 1.0)):
+        print(
+            "twin export: warning: the twin's solve of this state is not a normal result "
+            "(twin solve lists why): the exported loads are not a normal operating point",
+            file=sys.stderr,
+        )
     return 0

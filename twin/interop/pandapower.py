@@ -1,25 +1,73 @@
-"""Export the power chain of one solved state as a pandapower network, and run it.
+"""Export the power chain of one solved state as a pandapower network a peer can run as-is.
 
-The export is built to be the same physics as `twin.solve.power`, so that
-pandapower's Newton-Raphson `runpp` is an independent check of the sweep:
+`to_pandapower(twin, scenario)` exports the state `twin solve` reports: the
+coupled solve (`twin.solve.run`) with every electrical load on the chain.
+`pandapower.runpp(net)` at pandapower's defaults (no options, no wrapper)
+solves it, and the sum of `net.res_ext_grid.p_mw` is the twin's facility
+power (tests/interop/test_export_plain_runpp.py: within 0.1 %, element
+loadings within 0.5 pp, on every reference layout, the 1 GW campus and
+failed states). Modelling choices, each the same physics as `twin.solve.power`:
 
-- each live power element is a bus (`name` = element id); a feeder cable
-  is a line from the parent's bus to a terminal bus `"<id>:in"`;
-- a transformer is a trafo with vkr = pk_pct and vk = |r + jx| (so its series
-  loss is Pk x^2), no magnetising branch in the trafo, and its no-load loss
-  P0 as a shunt conductance (p_mw at 1.0 pu) on its primary terminal;
-- a PDU is a line of resistance R (x = 0) losing loss_pct at rated current;
-- switchgear and eco-mode UPS bypasses are closed bus-bus switches;
-- a double-conversion UPS splits the network: its output bus has its own
-  ext_grid at 1.0 pu (the inverter), its input terminal a load P_out + loss at
-  unity pf. `runpp_twin` recomputes that load from pandapower's own output
-  flow with the UPS loss curve until it settles, so nothing of the twin's
-  solution is fed back except the rack loads;
+- buses: each live power element is a bus (`name` = element id); a feeder
+  cable is a line from the parent's bus to a terminal bus `"<id>:in"`
+  (`max_i_ka` = the element's rated current); a zero-length cable is no line,
+  the element's input is its parent's bus;
+- sources (utilities, generators, turbines) are ext_grids at 1.0 pu (stiff
+  sources: sc_mva is for fault studies). The ext_grids are exactly the
+  facility's draws: their p_mw add up to facility power;
+- a transformer is a trafo with vkr = pk_pct and vk = |r + jx| (series loss
+  Pk x^2), no magnetising branch in the trafo (i0 = 0: the schema has no i0, so
+  pandapower's default "t" and "pi" trafo models agree), and its no-load loss P0
+  as a shunt conductance (p_mw at 1.0 pu, scales with V^2 like iron loss) on
+  its primary terminal;
+- switchgear and eco-mode UPS bypasses are closed bus-bus switches
+  (`et="b"`), which pandapower fuses: exact, no zero-impedance branch;
+- a PDU is a line of resistance R losing loss_pct at rated current. The twin's
+  PDU has no reactance, and a branch with x = 0 makes pandapower's DC start
+  (runpp's default init) divide by zero, so every branch with x = 0 (PDUs,
+  cables with `cable_x_ohm_per_km: 0`) gets X = `X_OVER_R_MIN` x R
+  (1e-6): its reactive loss is 1e-6 of its real loss; against x = 0 it moved
+  voltages by < 1e-9 pu and loadings by < 1e-7 pp on the reference layouts.
+  A PDU with loss_pct 0 has no resistance either: a closed switch, exact;
+- a double-conversion UPS is a voltage source at its output: its output bus
+  is a slack `gen` at 1.0 pu (name `"ups_out:<id>"`; a gen, not an ext_grid,
+  so that the ext_grids stay the facility's draws), its output island is
+  solved by pandapower. Its input terminal carries a load at unity pf of the
+  input power the twin solved (output + loss curve loss). runpp cannot
+  couple the two (no pandapower element is a lossy voltage-regulating
+  converter), so that one number per UPS comes from the twin; pandapower's own
+  output flow checks it: `ups_mismatch_kw(net)` is the input load minus what
+  the loss curve gives for pandapower's output (0 to solver tolerance), and
+  `runpp_twin(net, fresh=True)` re-solves it from pandapower's flows alone;
+- an eco-mode UPS passes V and Q through (switch); its loss is a load at its
+  input terminal;
 - racks are two loads (one per live cord) with the solved A/B shares
-  (PEERS.md: never one bus joining both trees); only the live forest of the
-  solved state is exported (dead elements and transfers already resolved).
+  (PEERS.md: never one bus joining both trees);
+- cooling: each cooling unit's electric draw (the registry's `electric_cols`
+  of its result table: fans, compressors, pumps, chillers) as the coupled solve
+  found it, summed per `feed` element, is a load `"cooling:<id>"` on that
+  element's bus at `EXTRA_LOAD_PF` (0.9), as `twin.solve.run` puts it on the
+  chain (`extra_loads_kw`); the power chain is then solved once more with
+  exactly those loads, so every exported number belongs to one consistent
+  power flow (it differs from the coupled solve's last power pass by the
+  coupling tolerance: the facility power by < 1e-7 relative on the reference
+  layouts and the campus). Units without a feed draw off the modelled chain: their total
+  is a load on a bus `"off_chain"` with its own ext_grid `"off_chain"` (at the
+  first utility's voltage, no impedance), so that the ext_grids still add up
+  to facility power;
+- only the live forest of the solved state is exported (failed and dead
+  elements left out, transfers to alternates already made), so a `--fail`
+  state runs as-is too.
 
-`net["twin_element"]` maps element ids to the pandapower rows.
+runpp's default `lightsim2grid="auto"` stays on pandapower's own Newton-Raphson
+for this net; `lightsim2grid=True` refuses it (lightsim2grid takes one slack
+unless the slack is distributed, and every source and UPS output is one).
+
+`net["twin_element"]` maps element ids to the pandapower rows, and
+`element_results(net)` reads each element's loading, voltage and losses from a
+solved net the way the twin defines them; `net["twin_kpis"]` holds the twin's
+totals (facility_kw, it_kw, losses_kw, extra_on_chain_kw, ...) to compare
+against.
 """
 
 from __future__ import annotations
@@ -28,13 +76,21 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from twin.model.registry import POWER_BRANCHES, POWER_SOURCES
+from twin.model import registry
+from twin.model.registry import COOLING_UNITS, POWER_BRANCHES, POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.model.tables import ratings_kva
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
 from twin.solve.power_model import KIND_CODE, PDU, SWG, TX, UPS
+from twin.solve.results import SOLVER_KINDS
 
 S_BASE_KVA = 1000.0
+
+X_OVER_R_MIN = 1e-6
+"""Reactance given to a branch that has none (a PDU's resistance, a cable with x = 0), as a
+share of its resistance: pandapower's default DC start divides by every branch's x, so any
+x > 0 will do, and the smaller the closer to the twin's pure R (1e-6: reactive loss 1e-6 of
+the real loss; < 1e-9 pu and < 1e-7 pp from x = 0 on the reference layouts) [est]."""
 
 try:
     import numba  # noqa: F401
@@ -52,14 +108,62 @@ MAP_COLUMNS = [
     "pdu_line",
     "shunt",
     "ups_load",
-    "ups_grid",
+    "ups_gen",
 ]
+OFF_CHAIN = "off_chain"
+"""Name of the bus, ext_grid and load of cooling drawn off the modelled chain."""
 
 
-def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_loads_kw=None):
-    """A pandapower net of the live power chain in `scenario`, loaded as solved."""
+def cooling_loads_kw(twin, coupled) -> tuple[pd.Series, float]:
+    """Cooling units' electric draw in a `twin.solve.run` result: kW per feed element, and kW
+    drawn off the modelled chain (units without a feed).
+
+    Each unit's draw is the sum of its kind's `electric_cols` (twin.model.registry) in its
+    result table: what `twin.solve.run` puts on the chain as `extra_loads_kw`.
+    """
+    on, off = [], 0.0
+    for table in COOLING_UNITS:
+        units, kind = getattr(twin, table), registry.kind(table)
+        if not len(units) or kind.res not in coupled.tables:
+            continue
+        res = coupled[kind.res]
+        kw = res[list(kind.electric_cols)].sum(axis=1).reindex(units.index).fillna(0.0)
+        feed = units["feed"] if "feed" in units else pd.Series(None, index=units.index)
+        has = feed.notna().to_numpy()
+        off += float(kw[~has].sum())
+        on.append(kw[has].groupby(feed[has].to_numpy()).sum())
+    loads = pd.concat(on).groupby(level=0).sum() if on else pd.Series(dtype=float)
+    return loads.astype(float), off
+
+
+def to_pandapower(
+    twin,
+    scenario: Scenario | None = None,
+    results=None,
+    extra_loads_kw: pd.Series | None = None,
+    *,
+    cooling: bool = True,
+):
+    """A pandapower net of the live power chain in `scenario`, loaded as solved.
+
+    By default the state `twin solve` reports: the coupled solve (`twin.solve.run`),
+    cooling draw included, that plain `pandapower.runpp(net)` solves. With `results`
+    (a `solve_power` result) that power state is exported, with `extra_loads_kw` the
+    extra loads it carried; without `results` but with `extra_loads_kw`, or with
+    `cooling=False`, the power chain alone (`solve_power`) is solved and exported.
+    """
     scenario = scenario or Scenario()
+    off_chain_kw, kpis, prefix = 0.0, {}, "extra"
     if results is None:
+        if cooling and extra_loads_kw is None:
+            from twin.solve import run
+
+            coupled = run(twin, scenario)
+            extra_loads_kw, off_chain_kw = cooling_loads_kw(twin, coupled)
+            prefix = "cooling"
+            kpis["twin_solve_facility_kw"] = float(coupled.kpis["facility_kw"])
+            trust = coupled.violations["kind"].isin(SOLVER_KINDS)
+            kpis["twin_solve_trusted"] = float(not trust.any())
         results = solve_power(twin, scenario, extra_loads_kw=extra_loads_kw)
     m = _Params(twin)
     res = results["res_power_nodes"]
@@ -89,11 +193,12 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
         tb = pp.create_buses(
             net, len(cab), vn_kv=m.v_kv[parent[cab]], name=[f"{i}:in" for i in ids[cab]]
         )
+        zc = m.zc_ohm[cab]
         i_r = m.rating_kva[cab] / (np.sqrt(3) * m.v_kv[parent[cab]]) / 1000.0
         lines = pp.create_lines_from_parameters(
-            net, bus[parent[cab]], tb, length_km=1.0, r_ohm_per_km=m.zc_ohm[cab].real,
-            x_ohm_per_km=m.zc_ohm[cab].imag, c_nf_per_km=0.0, max_i_ka=i_r,
-            name=[f"cable:{i}" for i in ids[cab]],
+            net, bus[parent[cab]], tb, length_km=1.0, r_ohm_per_km=zc.real,
+            x_ohm_per_km=np.where(zc.imag > 0, zc.imag, X_OVER_R_MIN * zc.real),
+            c_nf_per_km=0.0, max_i_ka=i_r, name=[f"cable:{i}" for i in ids[cab]],
         )  # fmt: skip
         term[has_cable] = tb
         emap.loc[ids[cab], "line"] = lines
@@ -103,6 +208,7 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
     tx = br[m.kind[br] == TX]
     if len(tx):
         zpu = m.z_el[tx] * m.rating_kva[tx] / S_BASE_KVA
+        zpu = zpu.real + 1j * np.where(zpu.imag > 0, zpu.imag, X_OVER_R_MIN * zpu.real)
         t = twin.transformers.loc[ids[tx]]
         trafos = pp.create_transformers_from_parameters(
             net, tpos[tx].to_numpy(), bus[tx], sn_mva=m.rating_kva[tx] / 1000.0,
@@ -117,12 +223,14 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
         )
         emap.loc[ids[tx], "shunt"] = shunts
 
-    pdu = br[m.kind[br] == PDU]
+    is_pdu = m.kind[br] == PDU
+    r_pdu = m.z_el[br].real * m.v_kv[br] ** 2 / (S_BASE_KVA / 1000.0)
+    pdu = br[is_pdu & (r_pdu > 0)]
     if len(pdu):
-        r_ohm = m.z_el[pdu].real * m.v_kv[pdu] ** 2 / (S_BASE_KVA / 1000.0)
+        r_ohm = r_pdu[is_pdu & (r_pdu > 0)]
         lines = pp.create_lines_from_parameters(
             net, tpos[pdu].to_numpy(), bus[pdu], length_km=1.0, r_ohm_per_km=r_ohm,
-            x_ohm_per_km=0.0, c_nf_per_km=0.0,
+            x_ohm_per_km=X_OVER_R_MIN * r_ohm, c_nf_per_km=0.0,
             max_i_ka=m.rating_kva[pdu] / (np.sqrt(3) * m.v_kv[pdu]) / 1000.0,
             name=[f"pdu:{i}" for i in ids[pdu]],
         )  # fmt: skip
@@ -130,7 +238,8 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
 
     is_ups = m.kind[br] == UPS
     dc = br[is_ups & m.ups_dc[br]]
-    through = br[(m.kind[br] == SWG) | (is_ups & ~m.ups_dc[br])]
+    lossless_pdu = is_pdu & ~(r_pdu > 0)
+    through = br[(m.kind[br] == SWG) | (is_ups & ~m.ups_dc[br]) | lossless_pdu]
     if len(through):
         pp.create_switches(net, tpos[through].to_numpy(), bus[through], et="b", closed=True)
     ups = br[is_ups]
@@ -143,16 +252,29 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
             net, tpos[ups].to_numpy(), p_mw=p_in, q_mvar=0.0, name=[f"ups:{i}" for i in ids[ups]]
         )
         emap.loc[ids[ups], "ups_load"] = loads
-    if len(dc):
-        emap.loc[ids[dc], "ups_grid"] = _ext_grids(net, bus[dc], [f"ups_out:{i}" for i in ids[dc]])
+    if len(dc):  # slack gens: p_mw is the twin's output, runpp solves its own
+        emap.loc[ids[dc], "ups_gen"] = pp.create_gens(
+            net, bus[dc], p_mw=res["p_out_kw"].to_numpy()[dc] / 1000, vm_pu=1.0, slack=True,
+            sn_mva=m.rating_kva[dc] / 1000, name=[f"ups_out:{i}" for i in ids[dc]],
+        )  # fmt: skip
 
     _rack_loads(net, twin, m, results["res_racks"], bus)
+    tan_extra = np.sqrt(1 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF
+    extra_on = 0.0
     if extra_loads_kw is not None and len(extra_loads_kw):
         ex = extra_loads_kw.groupby(level=0).sum()
-        ex = ex[live[m.pos[ex.index].to_numpy()]]
-        q = ex * np.sqrt(1 - EXTRA_LOAD_PF**2) / EXTRA_LOAD_PF
-        pp.create_loads(net, bus[m.pos[ex.index].to_numpy()], p_mw=ex.to_numpy() / 1000, q_mvar=q.to_numpy() / 1000,
-                        name=[f"extra:{i}" for i in ex.index])  # fmt: skip
+        ex = ex[live[m.pos[ex.index].to_numpy()] & (ex.to_numpy() != 0)]
+        extra_on = float(ex.sum())
+        pp.create_loads(net, bus[m.pos[ex.index].to_numpy()], p_mw=ex.to_numpy() / 1000,
+                        q_mvar=ex.to_numpy() * tan_extra / 1000,
+                        name=[f"{prefix}:{i}" for i in ex.index])  # fmt: skip
+    if off_chain_kw > 0:
+        utilities = twin.power_nodes.index[twin.power_nodes["kind"] == "utilities"]
+        v = m.v_kv[m.pos[utilities[0]]] if len(utilities) else float(m.v_kv[m.is_source][0])
+        b = pp.create_bus(net, vn_kv=v, name=OFF_CHAIN)
+        pp.create_ext_grid(net, b, vm_pu=1.0, name=OFF_CHAIN)
+        pp.create_load(net, b, p_mw=off_chain_kw / 1000, q_mvar=off_chain_kw * tan_extra / 1000,
+                       name=f"cooling:{OFF_CHAIN}")  # fmt: skip
     ups_par = twin.ups.reindex(m.ids[m.kind == UPS])
     emap["rating_kva"] = m.rating_kva
     emap["v_kv"] = m.v_kv
@@ -160,6 +282,17 @@ def to_pandapower(twin, scenario: Scenario | None = None, results=None, extra_lo
         emap[c] = ups_par[c].reindex(m.ids).fillna(0.0).to_numpy() if len(ups_par) else 0.0
     emap["ups_dc"] = m.ups_dc
     net["twin_element"] = emap
+    k = results.kpis
+    kpis = {
+        "facility_kw": float(k["facility_kw"]) + off_chain_kw,
+        **kpis,
+        "it_kw": float(k["it_kw"]),
+        "losses_kw": float(k["losses_kw"]),
+        "extra_on_chain_kw": extra_on,
+        "cooling_off_chain_kw": off_chain_kw,
+        "power_converged": float(k.get("power_converged", 1.0)),
+    }
+    net["twin_kpis"] = pd.DataFrame({"value": kpis}).rename_axis("kpi")
     return net
 
 
@@ -262,19 +395,38 @@ def bus_outflow_mva(net) -> pd.Series:
     return pd.Series(s, index=net.bus.index)
 
 
-def _ups_update(net) -> float:
-    """Set each UPS input load from pandapower's own output flow; return the largest change (MW)."""
-    em = net["twin_element"]
-    u = em[em["ups_load"] >= 0]
-    if not len(u):
-        return 0.0
+def _ups_input_mw(net, u: pd.DataFrame) -> np.ndarray:
+    """Input power (MW) of UPS rows `u` from pandapower's solved output flow and the loss curve."""
     out = bus_outflow_mva(net)
     s_out = out[u["bus"].to_numpy()].to_numpy()
     vm = net.res_bus.vm_pu[u["bus"].to_numpy()].to_numpy()
     rating_mva = u["rating_kva"].to_numpy() / 1000.0
     x = np.abs(s_out) / vm / rating_mva
     loss = rating_mva * (u["loss_noload"] + u["loss_prop"] * x + u["loss_square"] * x**2).to_numpy()
-    p_new = loss + np.where(u["ups_dc"].to_numpy(bool), s_out.real, 0.0)
+    return loss + np.where(u["ups_dc"].to_numpy(bool), s_out.real, 0.0)
+
+
+def ups_mismatch_kw(net) -> pd.Series:
+    """Per UPS: its input load minus what its loss curve gives for pandapower's solved output (kW).
+
+    The export sets each UPS input load from the twin's solve; after `runpp` this is
+    pandapower's own check of that number (0 to solver tolerance when the two agree).
+    """
+    em = net["twin_element"]
+    u = em[em["ups_load"] >= 0]
+    if not len(u):
+        return pd.Series(dtype=float)
+    p_in = net.load.loc[u["ups_load"].to_numpy(), "p_mw"].to_numpy()
+    return pd.Series((p_in - _ups_input_mw(net, u)) * 1000.0, index=u.index)
+
+
+def _ups_update(net) -> float:
+    """Set each UPS input load from pandapower's own output flow; return the largest change (MW)."""
+    em = net["twin_element"]
+    u = em[em["ups_load"] >= 0]
+    if not len(u):
+        return 0.0
+    p_new = _ups_input_mw(net, u)
     li = u["ups_load"].to_numpy()
     change = float(np.abs(net.load.loc[li, "p_mw"].to_numpy() - p_new).max())
     net.load.loc[li, "p_mw"] = p_new
@@ -284,16 +436,16 @@ def _ups_update(net) -> float:
 def runpp_twin(net, tol_mw: float = 1e-7, max_iter: int = 20, fresh: bool = False, **kw) -> int:
     """`pp.runpp`, repeated until each UPS input load matches its output through the loss curve.
 
-    `fresh` first zeroes the UPS input loads the export carried over from the
-    twin, so the result owes nothing to the twin's solution but the rack
-    loads. Returns the number of runpp calls. Keyword arguments go to runpp.
+    Not needed to solve an export (plain `pp.runpp(net)` does); this is the
+    independent check: `fresh` first zeroes the UPS input loads the export carried
+    over from the twin, so the result owes nothing to the twin's solution but the
+    rack and cooling loads. Returns the number of runpp calls. Keyword arguments go
+    to runpp.
     """
     if fresh:
         em = net["twin_element"]
         net.load.loc[em.loc[em["ups_load"] >= 0, "ups_load"].to_numpy(), "p_mw"] = 0.0
     kw.setdefault("tolerance_mva", 1e-8)
-    kw.setdefault("init", "flat")  # x = 0 PDU lines break the DC start
-    kw.setdefault("numba", _HAS_NUMBA)
     for k in range(1, max_iter + 1):
         pp.runpp(net, **kw)
         if _ups_update(net) < tol_mw:
@@ -360,11 +512,9 @@ def _pick(values: pd.Series, rows: pd.Series) -> np.ndarray:
 
 
 def totals_kw(net) -> dict[str, float]:
-    """facility_kw (real sources' ext_grids) and losses_kw from a solved export."""
-    em = net["twin_element"]
+    """facility_kw (every ext_grid: the sources and any off-chain draw) and losses_kw from a solved export."""
     el = element_results(net)
-    src = net.ext_grid.name.isin(em.index[em["kind"].isin(POWER_SOURCES)])
     return {
-        "facility_kw": float(net.res_ext_grid.p_mw[src].sum() * 1000),
+        "facility_kw": float(net.res_ext_grid.p_mw.sum() * 1000),
         "losses_kw": float(el["loss_kw"].sum() + el["loss_cable_kw"].sum()),
     }
