@@ -46,7 +46,8 @@ def single_island(net):
 
     one = copy.deepcopy(net)
     em = one["twin_element"]
-    dc = em[em["ups_grid"] >= 0]
+    dc = em[em["ups_gen"] >= 0]
+    one.gen = one.gen.iloc[0:0]  # the UPS output slacks: fused into their input buses below
     one.ext_grid = one.ext_grid[one.ext_grid["name"].isin(em.index[em["kind"] == "utilities"])]
     one.load.loc[dc["ups_load"].to_numpy(), "p_mw"] = 0.01 * dc["rating_kva"].to_numpy() / 1000
     for b, t in zip(dc["bus"].to_numpy(), dc["terminal"].to_numpy(), strict=True):
