@@ -171,11 +171,24 @@ def test_real_command_prints_no_traceback(name: str) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_endless_device_is_read_bounded(capsys) -> None:
-    """/dev/zero reports size 0 and never ends: the read must stop at the size limit."""
+def test_endless_device_is_refused_unread(capsys) -> None:
+    """/dev/zero reports size 0 and never ends: it is refused as a device, never read."""
     code, output = run_validate(Path("/dev/zero"), capsys)
     assert code == 2
-    assert "Traceback" not in output and "larger than" in output
+    assert "Traceback" not in output and "/dev/zero: is a character device" in output
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_is_refused_without_blocking(tmp_path: Path, capsys) -> None:
+    """Opening a FIFO for reading waits for a writer: the layout reader must not."""
+    fifo = tmp_path / "layout.yaml"
+    os.mkfifo(fifo)
+    code, output = run_validate(fifo, capsys)
+    assert code == 2
+    assert f"{fifo}: is a named pipe (FIFO), expected a layout file" in output
+    with pytest.raises(LayoutError, match="named pipe"):
+        load(fifo)
 
 
 def test_unreadable_file(tmp_path: Path, capsys) -> None:

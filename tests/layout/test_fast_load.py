@@ -115,7 +115,7 @@ def test_irregular_text_is_left_to_the_node_loader(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "a: yes\nb: ~\nc: 0x1F\nd: 1_000\ne: .inf\nf: 2024-01-02\ng: '12'\nh: 1:30\n",
+        "a: yes\nb: ~\nc: 0\nd: -12\ne: .inf\nf: 2024-01-02\ng: '12'\nh: '1:30'\ni: 012.5\n",
         "a: |\n  block\n  text\nb: >-\n  folded\n",
         '{"a": [1, 2.5, null, true, "x"], "b": {"c": -1e3}}',
         "# only a comment\n",
@@ -161,3 +161,61 @@ def test_invalid_layout_gets_a_located_error_through_the_fast_path(monkeypatch) 
     problem = err.value.problems[0]
     assert (problem.file, problem.line) == ("room.yaml", n + 1)
     assert problem.path.endswith("power_kw") and "greater than" in problem.message
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("012", "a leading zero is read as octal in YAML 1.1 (10), as 12 in YAML 1.2; write 12"),
+        ("-012", "write -12"),
+        ("00", "write 0"),
+        ("1:00", "base-60 (sexagesimal) number, 60"),
+        ("1:30:00.5", "5400.5"),
+        ("0x1F", "a hexadecimal number (31)"),
+        ("0b101", "a binary number (5)"),
+        ("1_000", "digit separator (1000)"),
+        ("1_000.5", "digit separator (1000.5)"),
+    ],
+)
+def test_yaml11_number_traps_are_refused_by_both_parsers(value: str, words: str) -> None:
+    """`012` is 10 to PyYAML (YAML 1.1) and 12 to YAML 1.2: the file is refused, with the
+    path and line of the value, whichever parser reads it (the fast one defers)."""
+    text = f"a:\n  b: [1, {value}]\n  {value}: key\n"
+    assert fast_or_none(text) is None
+    with pytest.raises(LayoutError) as err:
+        source.parse_text(text, "t.yaml")
+    value_p, key_p = err.value.problems
+    assert (value_p.file, value_p.line, value_p.path) == ("t.yaml", 2, "a.b[1]")
+    assert (key_p.line, key_p.path) == (3, "a")  # a key: the mapping it is in
+    for p in (value_p, key_p):
+        assert p.message.startswith(f"{value}: ") and words in p.message
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("0", 0), ("-0", 0), ("12", 12), ("+12", 12), ("012.5", 12.5), ("1e3", "1e3"),
+        ("1.5e+3", 1500.0), (".5", 0.5), ("09", "09"), ("0o17", "0o17"), ("'012'", "012"),
+    ],
+)  # fmt: skip
+def test_plain_decimals_read_as_every_reader_reads_them(value: str, expected) -> None:
+    """Decimal numbers stand; text stays text (pydantic turns '1e3' into 1000.0 where a
+    number belongs, and refuses '0o17' there)."""
+    text = f"a: {value}\n"
+    fast = source._parse_events(text)
+    same(fast, source._parse_nodes(text, "t.yaml"))
+    assert fast["a"] == expected and type(fast["a"]) is type(expected)
+
+
+def test_a_number_trap_in_a_layout_is_located(tmp_path: Path) -> None:
+    text = (ROOT / "layouts" / "small-room.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    n = next(i for i, line in enumerate(lines) if line.strip().startswith("grid_mw:"))
+    lines[n] = lines[n].split(":")[0] + ": 01"
+    path = tmp_path / "room.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LayoutError) as err:
+        load(path)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(path), n + 1, "site.grid_mw")
+    assert "01: a leading zero is read as octal" in problem.message

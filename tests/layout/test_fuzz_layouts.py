@@ -1,5 +1,6 @@
 """Property tests: whatever bytes arrive, `twin.layout.loads` returns a Layout or raises
-`LayoutError` (never anything else), and whatever it accepts builds a `Twin`."""
+`LayoutError` (never anything else), and whatever it accepts builds a `Twin`; whatever
+numbers a layout holds, it is refused with located messages or solves to finite results."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
@@ -151,3 +153,94 @@ def test_layout_without_racks_builds() -> None:
     res = run(twin)  # an empty site still solves: only no-load losses, PUE undefined
     assert res.kpis["it_kw"] == 0.0 and res.kpis["facility_kw"] > 0
     assert res.kpis["energy_balance_residual_kw"] == pytest.approx(0.0, abs=1e-6)
+
+
+# ------------------------------------------- numbers: located refusal or finite results
+
+NUMBER_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+NUMBERS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),  # huge, tiny, negative, subnormal
+    st.sampled_from([0.0, -0.0, 5e-324, 1e-300, 1e-9, -1e-9, 1e300, -1e300, 1.7e308]),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(min_value=1e-3, max_value=1e4),  # plausible magnitudes: the solves run
+)
+RAW_NUMBERS = st.one_of(  # text YAML 1.1 reads as a number in a way nobody means
+    st.from_regex(r"-?0[0-7]{1,4}", fullmatch=True),  # octal
+    st.from_regex(r"[1-9][0-9]?:[0-5][0-9]", fullmatch=True),  # base 60
+    st.from_regex(r"[1-9][0-9]?_[0-9]{3}", fullmatch=True),  # digit separators
+    st.from_regex(r"0x[0-9A-F]{1,3}", fullmatch=True),
+    st.sampled_from(["1e999", "-1e999", ".inf", ".nan", "1.8e308", "yes", "0b11"]),
+)
+MARK = "FUZZED-NUMBER"
+
+
+def numeric_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Paths to every number (not a bool) in plain data."""
+    if isinstance(node, bool):
+        return []
+    if isinstance(node, int | float):
+        return [prefix]
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    return [p for key, value in items for p in numeric_paths(value, (*prefix, key))]
+
+
+def check_numbers(text: str) -> None:
+    """A LayoutError whose problems are located, or a solve with no infinity anywhere,
+    every power (`*_kw` KPI) a number, and no 'non_finite' violation (the solver's own
+    report of a NaN where a number must be). NaN elsewhere means "not applicable" (no
+    coolant temperature without liquid heat, no PUE without IT load)."""
+    name = "fuzz.yaml"
+    try:
+        layout = loads(text, name)
+    except LayoutError as exc:
+        assert exc.problems and all(p.file == name and p.message for p in exc.problems)
+        assert any(p.line is not None and p.path for p in exc.problems), exc
+        return
+    res = run(Twin.from_layout(layout))
+    for key, value in res.kpis.items():
+        x = float(value)
+        assert not math.isinf(x), (key, x)
+        assert not (key.endswith("_kw") and math.isnan(x)), (key, x)
+    for table_name, table in res.tables.items():
+        num = table.select_dtypes(include="number")
+        assert not np.isinf(num.to_numpy(dtype=float)).any(), table_name
+    v = res.violations
+    assert not (len(v) and (v["kind"] == "non_finite").any()), v[v["kind"] == "non_finite"]
+
+
+@given(seed=st.sampled_from(sorted(SEEDS)), data=st.data())
+@NUMBER_SETTINGS
+def test_mutated_numbers_give_located_error_or_finite_results(seed: str, data) -> None:
+    """Replace one or two numbers of a reference layout with any float (1e300, 5e-324,
+    -1e-9, ...): refused at the door with file, line and path, or solved to finite numbers."""
+    doc = yaml.safe_load(SEEDS[seed])
+    where = numeric_paths(doc)
+    for _ in range(data.draw(st.integers(1, 2), label="mutations")):
+        path = data.draw(st.sampled_from(where), label="path")
+        parent_of(doc, path)[path[-1]] = data.draw(NUMBERS, label="number")
+    check_numbers(yaml.safe_dump(doc, sort_keys=False))
+
+
+@given(seed=st.sampled_from(sorted(SEEDS)), data=st.data())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_yaml11_number_text_is_refused_where_it_stands(seed: str, data) -> None:
+    """`012`, `1:00`, `1_000`, `0x1F` written as a value: refused with its path and line."""
+    doc = yaml.safe_load(SEEDS[seed])
+    path = data.draw(st.sampled_from(numeric_paths(doc)), label="path")
+    parent_of(doc, path)[path[-1]] = MARK
+    raw = data.draw(RAW_NUMBERS, label="raw")
+    text = yaml.safe_dump(doc, sort_keys=False).replace(MARK, raw)
+    with pytest.raises(LayoutError) as err:
+        loads(text, "fuzz.yaml")
+    located = [p for p in err.value.problems if p.line is not None and p.path]
+    assert located, err.value

@@ -131,3 +131,71 @@ def test_invalid_layout_is_never_cached_and_errors_stay_located(cache_dir: Path)
             loads(text, "bad.yaml")
         assert err.value.problems[0].line is not None
     assert entries(cache_dir) == []
+
+
+def _plant(entry: Path, data: dict) -> None:
+    """Write `data` as a well-formed entry (checksum and all), as a tamperer would."""
+    payload = marshal.dumps(data)
+    entry.write_bytes(cache._MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+
+@pytest.mark.parametrize("damage", ["dangling", "cycle"])
+def test_tampered_entry_is_cross_checked_and_rebuilt(damage: str, cache_dir: Path) -> None:
+    """An entry passes the schema on the way in; the cross-checks run on it too, so a
+    dangling reference or a power-chain cycle never reaches the solvers as a traceback."""
+    path = LAYOUTS[0]
+    first = load(path)
+    (entry,) = entries(cache_dir)
+    data = first.model_dump(by_alias=True, exclude_unset=True)
+    pdus, ups = data["power"]["pdus"], data["power"]["ups"]
+    if damage == "dangling":
+        pdus[0]["upstream"] = "NO-SUCH-UPS"
+    else:
+        ups[0]["upstream"] = pdus[0]["id"]  # the UPS fed from its own PDU
+        pdus[0]["upstream"] = ups[0]["id"]
+    _plant(entry, data)
+    assert cache._decode(entry.read_bytes()) is not None  # the schema alone lets it through
+    again = load(path)
+    again._source = first.source
+    assert again == first
+    rebuilt = cache._decode(entry.read_bytes())
+    assert rebuilt.power.pdus[0].upstream == first.power.pdus[0].upstream
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_at_an_entry_path_never_hangs_a_load(cache_dir: Path) -> None:
+    path = LAYOUTS[0]
+    first = load(path)
+    (entry,) = entries(cache_dir)
+    entry.unlink()
+    os.mkfifo(entry)
+    assert load(path) == first  # the FIFO is not read; validated afresh and replaced
+    assert entry.is_file()
+
+
+def test_oversize_entry_is_not_read(cache_dir: Path, monkeypatch) -> None:
+    path = LAYOUTS[0]
+    first = load(path)
+    (entry,) = entries(cache_dir)
+    monkeypatch.setattr(cache, "MAX_ENTRY_BYTES", entry.stat().st_size - 1)
+    assert cache.get(path.read_bytes(), str(path)) is None
+    assert load(path) == first
+
+
+def test_a_cached_layout_sees_its_weather_file_go(cache_dir: Path, tmp_path: Path) -> None:
+    """Whether a weather file exists is a fact about the disk, checked on every load."""
+    weather = tmp_path / "year.epw"
+    weather.write_text("not read at validation\n")
+    text = LAYOUTS[0].read_text(encoding="utf-8")
+    text = text.replace("site:\n", "site:\n  weather_file: year.epw\n", 1)
+    layout_path = tmp_path / "site.yaml"
+    layout_path.write_text(text, encoding="utf-8")
+    load(layout_path)
+    assert len(entries(cache_dir)) == 1
+    weather.unlink()
+    with pytest.raises(LayoutError) as err:
+        load(layout_path)
+    (problem,) = err.value.problems
+    assert problem.path == "site.weather_file" and "weather file not found" in problem.message
+    assert problem.line is not None  # validated afresh: located in the file

@@ -2,20 +2,50 @@
 
 Each check reports through the collector's `add(path, message)` so every
 problem carries its file line; all problems are collected, none stops the rest.
+
+Connections are typed by what they carry: a rack cord and a CRAH, CDU, tower or
+dry-cooler `feed` plug into low voltage (at most `LV_MAX_KV`), a chiller or pump
+motor into at most `MV_MOTOR_MAX_KV`, a PDU/RPP/busway distributes at low voltage,
+a transformer's primary matches what reaches it. Every water loop that takes heat
+can move it: something rejects its heat, and a loop whose pipes are modelled has
+a pump to drive them (a TCS loop is driven by its CDUs' own pumps).
+
+The weather file is checked here, not in the schema: whether it exists is a fact
+about the disk, not the text, so a cached layout (`twin.layout.cache`) is checked
+again on every load.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import os
+import re
+import stat
+from pathlib import Path
 from typing import Any, Protocol
 
 import networkx as nx
 
 from twin.layout import schema as s
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
-from twin.layout.source import format_path
+from twin.layout.source import MAX_WEATHER_BYTES, format_path, not_regular
 from twin.model import registry
 from twin.model.registry import HEAT_REJECTORS, HEAT_SINKS, POWER_BRANCHES, POWER_SOURCES
+
+LV_MAX_KV = 1.0
+"""Low voltage ends at 1 kV AC (IEC 60038): rack cords, fans and small pumps plug in there."""
+MV_MOTOR_MAX_KV = 15.0
+"""Large chiller compressors and pumps may have medium-voltage motors (3.3-13.8 kV)."""
+MV_MOTOR_MODELS = ("chiller", "pump")
+"""Physics models (not kinds) of cooling units that come with MV motors."""
+LV_ONLY = registry.tables(model="pdu")
+"""Power branches that distribute at low voltage only: PDUs, RPPs, busways."""
+HYDRAULIC = frozenset(registry.tables(model=("pump", "pipe")))
+"""The kinds that make up a loop's modelled pipe network."""
+PVLIB_PREFIX = "pvlib:"
+PVLIB_WEATHER = re.compile(r"\d{6}TYA?\.csv|.+\.epw", re.I)
+"""pvlib's bundled files that `twin.solve.weather` reads as weather: TMY3 (csv) and EPW."""
 
 
 class Collector(Protocol):
@@ -61,19 +91,34 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     if no_source and not col.dropped_kinds & set(POWER_SOURCES):
         col.add(("power",), "no utility or generator: the power chain needs a source")
 
-    _check_power_refs(layout, power, col)
-    _check_racks(layout, power, loops, col)
+    v_kv = _check_power_refs(layout, power, col)
+    _check_racks(layout, power, loops, v_kv, col)
     _check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
+    _check_weather(layout, col)
     feedable = {k: v for k, v in power.items() if v[0] not in POWER_SOURCES}
     for kind in COOLING_KINDS:
+        limit = MV_MOTOR_MAX_KV if registry.kind(kind).model in MV_MOTOR_MODELS else LV_MAX_KV
         for j, unit in enumerate(getattr(layout.cooling, kind)):
             ref = getattr(unit, "feed", None)
             if ref is not None and ref not in feedable:
                 col.unknown(("cooling", kind, j, "feed"), ref, feedable, "distribution element")
+            elif v_kv.get(ref, 0.0) > limit and power[ref][0] not in LV_ONLY:
+                takes = (
+                    f"motors run at medium voltage, at most {limit:g} kV"
+                    if limit > LV_MAX_KV
+                    else f"fans and pumps run at low voltage (at most {limit:g} kV)"
+                )
+                col.add(
+                    ("cooling", kind, j, "feed"),
+                    f"{ref!r} is at {v_kv[ref]:g} kV; a {registry.kind(kind).label}'s {takes}: "
+                    "feed it from a board behind a transformer",
+                )
 
 
-def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> None:
+def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> dict[str, float]:
+    """References and cycles of the power chain; the nominal kV of each element (empty if
+    a cycle leaves them undefined)."""
     graph = nx.DiGraph()
     sources = {c.id for k in POWER_SOURCES for c in getattr(layout.power, k)}
     for kind in POWER_BRANCHES:
@@ -113,14 +158,15 @@ def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> None:
         src, dst = max(cycle, key=lambda e: rank[power[e[0]][0]] - rank[power[e[1]][0]])
         key = "upstream" if power[dst][1].upstream == src else "alternate"
         col.add((*where[dst], key), f"power chain has a cycle: {ring}")
-        return
-    _check_voltages(power, sources, order, where, col)
+        return {}
+    return _check_voltages(power, sources, order, where, col)
 
 
-def _check_voltages(power, sources, order, where, col) -> None:
+def _check_voltages(power, sources, order, where, col) -> dict[str, float]:
     """Each element's nominal voltage follows from its source and transformers; they must agree.
 
-    `order`: the power graph's nodes in topological order (feeders first)."""
+    `order`: the power graph's nodes in topological order (feeders first). Returns the
+    nominal kV of every element it could follow back to a source."""
     v_kv: dict[str, float] = {}
     for node in order:
         kind, comp = power[node]
@@ -141,11 +187,19 @@ def _check_voltages(power, sources, order, where, col) -> None:
             v_kv[node] = comp.v_secondary_kv
         else:
             v_kv[node] = v_in
+            if kind in LV_ONLY and v_in > LV_MAX_KV:
+                col.add(
+                    (*where[node], "upstream" if feeds[0] == comp.upstream else "alternate"),
+                    f"{feeds[0]!r} supplies {v_in:g} kV but a {registry.kind(kind).label} "
+                    f"distributes at low voltage (at most {LV_MAX_KV:g} kV): put a transformer "
+                    "between them",
+                )
         if len(feeds) == 2 and abs(v_kv[feeds[1]] - v_in) > 0.1 * v_in:
             col.add(
                 (*where[node], "alternate"),
                 f"alternate {feeds[1]!r} is at {v_kv[feeds[1]]} kV but upstream is at {v_in} kV",
             )
+    return v_kv
 
 
 def unknown_ref(ref: str, known: dict, what: str) -> str:
@@ -154,7 +208,9 @@ def unknown_ref(ref: str, known: dict, what: str) -> str:
     return f"unknown {what} {ref!r}{hint}"
 
 
-def _check_racks(layout: s.Layout, power: dict, loops: dict, col: Collector) -> None:
+def _check_racks(
+    layout: s.Layout, power: dict, loops: dict, v_kv: dict[str, float], col: Collector
+) -> None:
     halls_with_air = {c.hall for c in layout.cooling.crahs}
     # a CRAH in a hall that does not exist is reported there; it may be this hall's
     stray_crah = not halls_with_air <= {h.id for h in layout.halls}
@@ -191,6 +247,12 @@ def _check_racks(layout: s.Layout, power: dict, loops: dict, col: Collector) -> 
                 ref = getattr(rack, key)
                 if ref is not None and ref not in feedable:
                     col.unknown((*path, key), ref, feedable, "distribution element")
+                elif v_kv.get(ref, 0.0) > LV_MAX_KV and power[ref][0] not in LV_ONLY:
+                    col.add(  # (a PDU at high voltage is reported at the PDU)
+                        (*path, key),
+                        f"{ref!r} is at {v_kv[ref]:g} kV; a rack cord plugs into low voltage "
+                        f"(at most {LV_MAX_KV:g} kV): a PDU, RPP or busway behind a transformer",
+                    )
             if rack.feed_a is not None and rack.feed_a == rack.feed_b:
                 col.add(
                     (*path, "feed_b"),
@@ -290,12 +352,153 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
                 heat_sink_loops,
                 "loop",
             )
-    sinks = {u.loop for k in HEAT_SINKS for u in getattr(c, k)}
-    users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
-    for j, loop in enumerate(c.loops):
-        sink_dropped = col.dropped_kinds & set(HEAT_SINKS)
-        if loop.kind != "tcs" and loop.id in users and loop.id not in sinks and not sink_dropped:
+    for j, u in enumerate(c.chillers):
+        cond, chw = loops.get(u.condenser_loop), loops.get(u.loop)
+        if cond is None or chw is None or cond.kind != "condenser" or chw.kind == "condenser":
+            continue
+        if cond.t_supply_c <= chw.t_supply_c:
             col.add(
-                ("cooling", "loops", j),
+                ("cooling", "chillers", j, "condenser_loop"),
+                f"condenser loop {cond.id!r} supplies at {cond.t_supply_c:g} C, not above the "
+                f"{chw.t_supply_c:g} C of loop {chw.id!r} the chiller cools; a chiller lifts "
+                "heat to a warmer condenser loop (are the setpoints swapped?)",
+            )
+    _check_loops_move_heat(layout, col)
+
+
+def _check_loops_move_heat(layout: s.Layout, col: Collector) -> None:
+    """Every water loop that takes heat has somewhere to put it and something to move it.
+
+    Heat in: a CDU's facility side, a CRAH coil, a chiller's condenser. Heat out: a
+    chiller, tower or dry cooler on the loop (towers or dry coolers on a condenser
+    loop). Movement: a loop with modelled pipes needs a pump on it (the hydraulic
+    solve gives a piped loop without one no flow); a loop with neither pipes nor pumps
+    is left unmodelled (its flow follows its heat). TCS loops are moved by their CDUs'
+    own pumps; a rack naming a TCS loop no CDU serves is reported at the rack.
+    """
+    c = layout.cooling
+    sinks = {u.loop for k in HEAT_SINKS for u in getattr(c, k)}
+    rejected = {u.loop for k in HEAT_REJECTORS for u in getattr(c, k)}
+    users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
+    condensing = {u.condenser_loop for u in c.chillers if u.condenser_loop}
+    pumped: dict[str, list] = {}
+    for u in c.pumps:
+        pumped.setdefault(u.loop, []).append(u)
+    piped: dict[str, set[str]] = {}
+    pipes_per_loop: dict[str, int] = {}
+    for u in c.pipes:
+        piped.setdefault(u.loop, set()).update((u.from_node, u.to_node))
+        pipes_per_loop[u.loop] = pipes_per_loop.get(u.loop, 0) + 1
+    sink_dropped = col.dropped_kinds & set(HEAT_SINKS)
+    for j, loop in enumerate(c.loops):
+        if loop.kind == "tcs":
+            continue
+        path = ("cooling", "loops", j)
+        if loop.kind == "condenser":
+            if loop.id in condensing and loop.id not in rejected and not sink_dropped:
+                col.add(
+                    path,
+                    f"condenser loop {loop.id!r} takes the chillers' heat but no cooling tower "
+                    "or dry cooler rejects it",
+                )
+        elif loop.id in users and loop.id not in sinks and not sink_dropped:
+            col.add(
+                path,
                 f"loop {loop.id!r} takes heat but no chiller, tower or dry cooler rejects it",
             )
+        takes_heat = loop.id in users or loop.id in condensing
+        if (
+            takes_heat
+            and loop.id in piped
+            and loop.id not in pumped
+            and not col.dropped_kinds & HYDRAULIC
+        ):
+            n = pipes_per_loop[loop.id]
+            col.add(
+                path,
+                f"loop {loop.id!r} takes heat and has {n} pipe{'s' if n != 1 else ''} but no "
+                f"pump: nothing moves its water. Add a pump (under pumps:, loop: {loop.id}), or "
+                "leave out its pipes to leave its hydraulics unmodelled",
+            )
+    if "pipes" in col.dropped_kinds:
+        return
+    for j, u in enumerate(c.pumps):
+        nodes = piped.get(u.loop)
+        if not nodes:
+            continue  # no pipes on its loop: it runs at its rated point
+        for key, node in (("from", u.from_node), ("to", u.to_node)):
+            if node not in nodes:
+                close = difflib.get_close_matches(node, sorted(nodes), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                col.add(
+                    ("cooling", "pumps", j, key),
+                    f"node {node!r} is on none of the pipes of loop {u.loop!r}{hint}; their "
+                    f"nodes: {', '.join(sorted(nodes))}",
+                )
+
+
+def _check_weather(layout: s.Layout, col: Collector) -> None:
+    """site.weather_file names pvlib's bundled data or a regular, readable, bounded file.
+
+    Only looked at, never opened: a FIFO or a device (e.g. /dev/zero) would hang or
+    exhaust memory when read. A relative path is taken from the layout's folder, as
+    `twin.solve.weather.weather_path` does.
+    """
+    wf = layout.site.weather_file
+    if not wf:
+        return
+    path = ("site", "weather_file")
+    if wf.startswith(PVLIB_PREFIX):
+        name = wf[len(PVLIB_PREFIX) :]
+        names = _pvlib_weather_names()
+        if names is not None and name.upper() not in {n.upper() for n in names}:
+            close = difflib.get_close_matches(name, names, n=2)
+            hint = (
+                f"; did you mean {' or '.join(PVLIB_PREFIX + n for n in close)}?" if close else ""
+            )
+            col.add(
+                path,
+                f"pvlib ships no weather file named {name!r}{hint} (it ships: "
+                f"{', '.join(names) or 'none'})",
+            )
+        return
+    base = Path(layout.source).parent if layout.source else Path(".")
+    where = Path(os.path.abspath(base / wf))
+    try:
+        st = os.stat(where)
+    except FileNotFoundError:
+        col.add(path, f"weather file not found: {where} (relative to the layout's folder)")
+        return
+    except OSError as exc:
+        col.add(path, f"cannot read the weather file {where}: {exc.strerror}")
+        return
+    kind = not_regular(st.st_mode)
+    if kind:
+        col.add(path, f"{where} is {kind}, not a regular file; give an EPW or TMY3 file")
+    elif st.st_size > MAX_WEATHER_BYTES:
+        col.add(
+            path,
+            f"{where} is {st.st_size / 1e6:.1f} MB; weather files up to "
+            f"{MAX_WEATHER_BYTES / 1e6:.0f} MB are read (a year of hourly data is ~1.5 MB)",
+        )
+    elif not os.access(where, os.R_OK):
+        col.add(path, f"cannot read the weather file {where}: permission denied")
+
+
+def _pvlib_weather_names() -> list[str] | None:
+    """Weather files in pvlib's data folder (found without importing pvlib), or None."""
+    try:
+        spec = importlib.util.find_spec("pvlib")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    try:
+        return sorted(
+            p.stem
+            for p in data.iterdir()
+            if PVLIB_WEATHER.fullmatch(p.name) and stat.S_ISREG(p.stat().st_mode)
+        )
+    except OSError:
+        return None

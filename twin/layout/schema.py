@@ -1,10 +1,14 @@
 """The layout file format (version 1) as pydantic models.
 
 Every model forbids unknown keys (typos are errors, not silently ignored) and
-rejects NaN and infinity. Ranges are physical plausibility bounds: they stop a
-5 MW rack or a negative rating at the door, not design choices. Defaults cite
-../shared/REFERENCE.md (section numbers in brackets) or [est] where the
-reference gives a range and we pick a typical value.
+rejects NaN and infinity. Every number has a lower and an upper bound, and the
+field's description says why: they are physical plausibility bounds that stop a
+5 MW rack, a negative rating or a 1e300 kW fan at the door (values that would
+turn into NaN or absurd results downstream), not design choices. Where one bound
+per field is not enough, a validator checks fields against each other (a CRAH's
+airflow against its capacity, a pump's head times flow, a wet bulb above the dry
+bulb). Defaults cite ../shared/REFERENCE.md (section numbers in brackets) or
+[est] where the reference gives a range and we pick a typical value.
 
 See docs/layout-format.md for the format with examples.
 """
@@ -28,6 +32,7 @@ from pydantic import (
 )
 
 from twin.model import registry
+from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
 FORMAT_VERSION = 1
 
@@ -36,15 +41,39 @@ COOLING_KINDS = registry.COOLING_KINDS
 """The component lists under `power:` and `cooling:`, in feed order (from twin.model.registry)."""
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:/-]+$")]
-Pos = Annotated[float, Field(gt=0)]
-NonNeg = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-XY = tuple[float, float]
-PosXY = tuple[Pos, Pos]
-Kva = Annotated[float, Field(gt=0, le=2_000_000, description="apparent power rating, kVA")]
-Kw = Annotated[float, Field(gt=0, le=2_000_000, description="thermal or electrical kW")]
-Kv = Annotated[float, Field(gt=0, le=800, description="line-to-line voltage, kV")]
-TempC = Annotated[float, Field(ge=-60, le=120)]
+SITE_M = 50_000.0
+"""Largest site coordinate, m: a site fits within 50 km of its origin (a generated 1 GW
+campus spans ~0.7 km); beyond that a position is a unit mix-up (mm for m)."""
+Coord = Annotated[float, Field(ge=-SITE_M, le=SITE_M)]
+XY = tuple[Coord, Coord]
+Kva = Annotated[
+    float,
+    Field(
+        ge=1,
+        le=2_000_000,
+        description="apparent power rating, kVA; 1 kVA to 2 GVA (the largest power "
+        "transformers are ~1.5 GVA)",
+    ),
+]
+Kv = Annotated[
+    float,
+    Field(
+        ge=0.1,
+        le=800,
+        description="line-to-line voltage, kV; 0.1 kV (below 208 V LV systems) to 800 kV "
+        "(the highest AC transmission in common use, 765 kV)",
+    ),
+]
+CapacityKw = Annotated[float, Field(ge=1, le=50_000)]
+"""A cooling unit's capacity, kW: from 1 kW to 50 MW (the largest chillers and towers
+are ~10-20 MW; a bigger entry is a unit mix-up, W for kW)."""
+FanKw = Annotated[float, Field(ge=0, le=1000)]
+"""Fan or pump power of one unit, kW: at most 1 MW (a 2 MW CDU pumps with ~15 kW, a
+350 kW CRAH moves air with ~16 kW [REFERENCE 3])."""
+MAX_DRIVE_SHARE = 0.25
+"""Largest fan or pump power of a cooling unit as a share of its capacity: real units
+draw 1-8 % [REFERENCE 3, 4]; a fan that draws a quarter of what it cools is a typo."""
 
 
 class Strict(BaseModel):
@@ -87,8 +116,21 @@ class Component(Strict):
     name: str | None = None
     position_m: XY | None = Field(
         default=None,
-        description="site (x, y) in metres, for the 3D view; placed automatically if absent",
+        description="site (x, y) in metres, for the 3D view; placed automatically if absent; "
+        "within 50 km of the site origin",
     )
+
+
+def _drive_share(value: float, info: ValidationInfo, what: str) -> float:
+    """A fan/pump power `value` within MAX_DRIVE_SHARE of the unit's capacity_kw."""
+    cap = info.data.get("capacity_kw")
+    if cap is not None and value > MAX_DRIVE_SHARE * cap:
+        raise ValueError(
+            f"{what} {value:g} kW is {value / cap:.0%} of the {cap:g} kW capacity; real units "
+            f"draw 1-8 %, at most {MAX_DRIVE_SHARE:.0%} is accepted ({what} of the whole unit, "
+            "in kW)"
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- site
@@ -97,23 +139,52 @@ class Component(Strict):
 class DesignConditions(Strict):
     """Ambient design point used when no weather file is given."""
 
-    t_db_c: TempC = Field(35.0, description="dry bulb, C")
-    t_wb_c: TempC = Field(24.0, description="wet bulb, C")
+    t_db_c: Annotated[float, Field(ge=-60, le=60)] = Field(
+        35.0,
+        description="dry bulb, C; -60 to 60 C (the highest air temperature recorded is "
+        "56.7 C, Death Valley)",
+    )
+    t_wb_c: Annotated[float, Field(ge=-60, le=40)] = Field(
+        24.0,
+        description="wet bulb, C; at most the dry bulb (equal at 100 % humidity) and 40 C "
+        "(the highest wet bulbs measured are ~35 C)",
+    )
+
+    @field_validator("t_wb_c")
+    @classmethod
+    def _wet_bulb_below_dry_bulb(cls, value: float, info: ValidationInfo) -> float:
+        t_db = info.data.get("t_db_c")
+        if t_db is not None and value > t_db:
+            raise ValueError(
+                f"wet bulb {value:g} C is above the dry bulb {t_db:g} C; a wet bulb is at most "
+                "the dry bulb (equal in saturated air): are the two swapped?"
+            )
+        return value
 
 
 class Site(Strict):
     name: str = Field(min_length=1)
     location: str = ""
-    latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
-    longitude_deg: Annotated[float, Field(ge=-180, le=180)] | None = None
-    grid_mw: Annotated[float, Field(gt=0, le=20_000)]
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = Field(
+        default=None, description="for weather and sun position; optional; -90 to 90 (a pole)"
+    )
+    longitude_deg: Annotated[float, Field(ge=-180, le=180)] | None = Field(
+        default=None, description="optional; -180 to 180 (east positive)"
+    )
+    grid_mw: Annotated[float, Field(ge=0.01, le=20_000)] = Field(
+        description="grid connection capacity, MW; 10 kW to 20 GW (the largest campuses "
+        "planned are ~5 GW)"
+    )
     design: DesignConditions = DesignConditions()
     weather_file: str | None = Field(
         default=None,
-        description="EPW or TMY3 file, relative to the layout, or 'pvlib:723170TYA' for pvlib's bundled TMY3",
+        description="EPW or TMY3 file, relative to the layout, or 'pvlib:723170TYA' for "
+        "pvlib's bundled TMY3; a regular file of at most 50 MB (a year is ~1.5 MB)",
     )
     grid_co2_kg_per_kwh: Annotated[float, Field(ge=0, le=2)] = Field(
-        0.45, description="grid emission factor [est, Korea ~0.44 2023]"
+        0.45,
+        description="grid emission factor [est, Korea ~0.44 2023]; at most 2 (lignite "
+        "plants emit ~1.1-1.3 kg/kWh)",
     )
 
 
@@ -123,28 +194,61 @@ class Site(Strict):
 class CableMixin(Strict):
     """The cable from the upstream element to this one (optional; zero length = none)."""
 
-    cable_length_m: NonNeg = 0.0
-    cable_r_ohm_per_km: Pos = Field(
-        0.0754, description="per conductor at 20 C; 240 mm2 Cu [src: IEC 60228 class 2]"
+    cable_length_m: Annotated[float, Field(ge=0, le=50_000)] = Field(
+        0.0,
+        description="length of the cable from the upstream element; 0 = no cable modelled; "
+        "at most 50 km (an MV feeder from a distant substation)",
     )
-    cable_x_ohm_per_km: NonNeg = Field(0.08, description="[est] typical LV multicore")
-    cable_parallel: Annotated[int, Field(ge=1, le=64)] = 1
+    cable_r_ohm_per_km: Annotated[float, Field(ge=0.001, le=50)] = Field(
+        0.0754,
+        description="per conductor at 20 C; 240 mm2 Cu [src: IEC 60228 class 2]; 0.001-50 "
+        "ohm/km (2500 mm2 Cu is 0.0073, 1 mm2 Cu 18.1)",
+    )
+    cable_x_ohm_per_km: Annotated[float, Field(ge=0, le=2)] = Field(
+        0.08,
+        description="[est] typical LV multicore; at most 2 ohm/km (cables 0.07-0.15, "
+        "overhead lines ~0.4)",
+    )
+    cable_parallel: Annotated[int, Field(ge=1, le=64)] = Field(
+        1, description="parallel conductors per phase; 1-64"
+    )
 
 
 class Utility(Component):
     voltage_kv: Kv
-    capacity_mva: Annotated[float, Field(gt=0, le=20_000)]
-    sc_mva: Annotated[float, Field(gt=0, le=1_000_000)] = Field(
-        10_000.0, description="short-circuit power at the connection [est, strong HV grid]"
+    capacity_mva: Annotated[float, Field(ge=0.01, le=20_000)] = Field(
+        description="capacity of the grid connection; 10 kVA to 20 GVA"
     )
+    sc_mva: Annotated[float, Field(ge=1, le=1_000_000)] = Field(
+        10_000.0,
+        description="short-circuit power at the connection [est, strong HV grid]; above "
+        "capacity_mva (a connection cannot deliver its short-circuit power), at most 1,000,000 "
+        "MVA (an infinite bus)",
+    )
+
+    @field_validator("sc_mva")
+    @classmethod
+    def _stronger_than_capacity(cls, value: float, info: ValidationInfo) -> float:
+        cap = info.data.get("capacity_mva")
+        if cap is not None and value <= cap:
+            raise ValueError(
+                f"short-circuit power {value:g} MVA is not above the {cap:g} MVA capacity; a "
+                "grid connection's short-circuit power is several times what it delivers"
+            )
+        return value
 
 
 class Generator(Component):
     voltage_kv: Kv
     rating_kva: Kva
-    power_factor: Annotated[float, Field(gt=0, le=1)] = 0.8
+    power_factor: Annotated[float, Field(ge=0.5, le=1)] = Field(
+        0.8,
+        description="rated power factor; gensets are conventionally rated at 0.8, none below 0.5",
+    )
     start_s: Annotated[float, Field(ge=0, le=600)] = Field(
-        10.0, description="time to accept load [src: NFPA 110 Type 10]"
+        10.0,
+        description="time to accept load [src: NFPA 110 Type 10]; at most 600 s (NFPA 110's "
+        "slowest class is 120 s)",
     )
 
 
@@ -152,12 +256,13 @@ class Turbine(Generator):
     """An on-site gas turbine generator set: a power source like a generator, slower to start."""
 
     fuel: Literal["natural-gas", "hydrogen-blend", "diesel"] = "natural-gas"
-    power_factor: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.85, description="rated power factor [est, aeroderivative gensets 0.8-0.9]"
+    power_factor: Annotated[float, Field(ge=0.5, le=1)] = Field(
+        0.85, description="rated power factor [est, aeroderivative gensets 0.8-0.9]; 0.5-1"
     )
     start_s: Annotated[float, Field(ge=0, le=1800)] = Field(
         300.0,
-        description="time to accept load [est, aeroderivative gas turbines 5-10 min to full load]",
+        description="time to accept load [est, aeroderivative gas turbines 5-10 min to full "
+        "load]; at most 30 min (heavy-duty turbines)",
     )
 
 
@@ -174,17 +279,20 @@ class Transformer(Branch):
     rating_kva: Kva
     v_primary_kv: Kv
     v_secondary_kv: Kv
-    z_pct: Annotated[float, Field(gt=0, le=30)] = Field(
-        6.0, description="short-circuit impedance [est]"
+    z_pct: Annotated[float, Field(ge=1, le=30)] = Field(
+        6.0,
+        description="short-circuit impedance [est]; 1-30 % (IEC 60076-5 minimums are 4-6 %, "
+        "furnace transformers reach ~20 %)",
     )
-    x_r: Annotated[float, Field(gt=0, le=100)] = Field(
-        6.0, description="X/R ratio of the windings [est]"
+    x_r: Annotated[float, Field(ge=0.5, le=100)] = Field(
+        6.0,
+        description="X/R ratio of the windings [est]; 0.5-100 (small units ~2, large ~40)",
     )
     p0_pct: Annotated[float, Field(ge=0, le=5)] = Field(
-        0.2, description="no-load loss, % of rating [REFERENCE 5, 0.1-0.3]"
+        0.2, description="no-load loss, % of rating [REFERENCE 5, 0.1-0.3]; at most 5 %"
     )
     pk_pct: Annotated[float, Field(ge=0, le=5)] = Field(
-        1.0, description="load loss at rating, % of rating [REFERENCE 5, 0.8-1.2]"
+        1.0, description="load loss at rating, % of rating [REFERENCE 5, 0.8-1.2]; at most 5 %"
     )
 
 
@@ -194,12 +302,17 @@ class Switchgear(Branch):
 
 class Battery(Strict):
     chemistry: Literal["li-ion", "vrla"] = "li-ion"
-    energy_kwh: Annotated[float, Field(gt=0, le=1_000_000)]
-    peukert_k: Annotated[float, Field(ge=1.0, le=1.6)] | None = Field(
-        default=None, description="default by chemistry: 1.05 li-ion, 1.2 vrla [REFERENCE 5]"
+    energy_kwh: Annotated[float, Field(ge=0.1, le=1_000_000)] = Field(
+        description="usable energy at rated_time_h; 0.1 kWh to 1 GWh"
     )
-    rated_time_h: Annotated[float, Field(gt=0, le=100)] = Field(
-        0.25, description="discharge time at which energy_kwh is rated (Peukert H)"
+    peukert_k: Annotated[float, Field(ge=1.0, le=1.6)] | None = Field(
+        default=None,
+        description="default by chemistry: 1.05 li-ion, 1.2 vrla [REFERENCE 5]; 1-1.6",
+    )
+    rated_time_h: Annotated[float, Field(ge=0.01, le=100)] = Field(
+        0.25,
+        description="discharge time at which energy_kwh is rated (Peukert H); 0.01-100 h "
+        "(datasheets rate from minutes to C/100)",
     )
 
 
@@ -207,13 +320,13 @@ class Ups(Branch):
     rating_kva: Kva
     mode: Literal["double-conversion", "eco"] = "double-conversion"
     loss_noload: Annotated[float, Field(ge=0, le=0.2)] = Field(
-        0.0125, description="l0, fraction of rating [REFERENCE 5]"
+        0.0125, description="l0, fraction of rating [REFERENCE 5]; at most 0.2"
     )
     loss_prop: Annotated[float, Field(ge=0, le=0.2)] = Field(
-        0.01, description="l1, fraction of load [REFERENCE 5]"
+        0.01, description="l1, fraction of load [REFERENCE 5]; at most 0.2"
     )
     loss_square: Annotated[float, Field(ge=0, le=0.2)] = Field(
-        0.01, description="l2, fraction at rated load, ~load^2 [REFERENCE 5]"
+        0.01, description="l2, fraction at rated load, ~load^2 [REFERENCE 5]; at most 0.2"
     )
     battery: Battery | None = None
 
@@ -222,7 +335,7 @@ class Pdu(Branch):
     type: Literal["pdu", "rpp", "busway"] = "pdu"
     rating_kva: Kva
     loss_pct: Annotated[float, Field(ge=0, le=10)] = Field(
-        0.75, description="loss at rated load, % [REFERENCE 5: PDU/RPP 0.5-1 %]"
+        0.75, description="loss at rated load, % [REFERENCE 5: PDU/RPP 0.5-1 %]; at most 10 %"
     )
 
 
@@ -242,11 +355,34 @@ Power = _section("Power", "power")
 # ------------------------------------------------------------------------ cooling
 
 
+FREEZE_C = {"water": 0.0, "pg25": -10.0}
+"""Freezing points of the loop fluids, C (25 % propylene glycol: ~-10 C [src: ASHRAE
+Handbook Fundamentals 2017, ch. 31])."""
+
+
 class Loop(Component):
     kind: Literal["tcs", "facility", "chilled", "condenser"]
     fluid: Literal["water", "pg25"] = "water"
-    t_supply_c: TempC = Field(description="supply temperature setpoint, C")
-    dt_design_k: Annotated[float, Field(gt=0, le=40)] = 10.0
+    t_supply_c: Annotated[float, Field(ge=-10, le=90)] = Field(
+        description="supply temperature setpoint, C; above the fluid's freezing point "
+        "(water 0 C, pg25 -10 C) and at most 90 C (liquid in an unpressurised loop)"
+    )
+    dt_design_k: Annotated[float, Field(ge=1, le=40)] = Field(
+        10.0,
+        description="design return - supply temperature difference; 1-40 K (loops are "
+        "designed at 5-15 K)",
+    )
+
+    @field_validator("t_supply_c")
+    @classmethod
+    def _liquid(cls, value: float, info: ValidationInfo) -> float:
+        fluid = info.data.get("fluid")
+        if fluid in FREEZE_C and value <= FREEZE_C[fluid]:
+            raise ValueError(
+                f"{fluid} freezes at {FREEZE_C[fluid]:g} C; a {value:g} C supply needs "
+                f"{'fluid: pg25' if fluid == 'water' else 'a brine twin does not model'}"
+            )
+        return value
 
 
 class CoolingUnit(Component):
@@ -258,76 +394,198 @@ class CoolingUnit(Component):
     )
 
 
+AIR_DT_K = (3.0, 40.0)
+"""Air temperature rise across a CRAH at its rated capacity and airflow, K: units are
+designed for 8-20 K (hot-aisle containment up to ~25 K) [REFERENCE 2]; outside 3-40 K
+the capacity or the airflow has a unit mix-up (m3/h or CFM for m3/s)."""
+
+
 class Crah(CoolingUnit):
     hall: str
     type: Literal["crah", "crac"] = "crah"
-    capacity_kw: Kw
-    airflow_m3_s: Annotated[float, Field(gt=0, le=200)]
-    t_supply_c: TempC = Field(20.0, description="supply air setpoint [REFERENCE 2, in 18-27]")
-    fan_kw: NonNeg = Field(description="fan power at rated airflow, kW")
+    capacity_kw: Annotated[float, Field(ge=1, le=5000)] = Field(
+        description="sensible cooling capacity; 1 kW to 5 MW (fan walls reach ~1-2 MW)"
+    )
+    airflow_m3_s: Annotated[float, Field(ge=0.1, le=200)] = Field(
+        description="rated airflow; 0.1-200 m3/s (a 350 kW CRAH moves ~23 m3/s), and with "
+        "capacity_kw an air temperature rise of 3-40 K"
+    )
+    t_supply_c: Annotated[float, Field(ge=5, le=45)] = Field(
+        20.0,
+        description="supply air setpoint [REFERENCE 2, in 18-27]; 5-45 C (ASHRAE A4 allows "
+        "inlets up to 45 C)",
+    )
+    fan_kw: FanKw = Field(
+        description="fan power at rated airflow, kW; at most 1000 kW and a quarter of the capacity"
+    )
     loop: str | None = Field(
         default=None, description="chilled-water loop (CRAH); none for DX CRAC"
     )
+
+    @field_validator("airflow_m3_s")
+    @classmethod
+    def _air_rise(cls, value: float, info: ValidationInfo) -> float:
+        cap = info.data.get("capacity_kw")
+        if cap is None:
+            return value
+        rise = cap * 1000.0 / (RHO_AIR_KG_M3 * CP_AIR_J_KGK * value)
+        lo, hi = AIR_DT_K
+        if not lo <= rise <= hi:
+            need = cap * 1000.0 / (RHO_AIR_KG_M3 * CP_AIR_J_KGK)
+            raise ValueError(
+                f"{value:g} m3/s for {cap:g} kW heats the air by {rise:.3g} K; a CRAH is "
+                f"designed for a rise of {lo:g}-{hi:g} K, so {cap:g} kW needs "
+                f"{need / hi:.3g}-{need / lo:.3g} m3/s (is the airflow in m3/h or CFM?)"
+            )
+        return value
+
+    @field_validator("fan_kw")
+    @classmethod
+    def _fan_share(cls, value: float, info: ValidationInfo) -> float:
+        return _drive_share(value, info, "fan_kw")
 
 
 class Cdu(CoolingUnit):
     hall: str | None = None
     loop: str = Field(description="technology (rack-side) loop this CDU supplies")
     facility_loop: str = Field(description="facility water loop that takes the heat")
-    capacity_kw: Kw
-    approach_k: Annotated[float, Field(gt=0, le=20)] = Field(
-        3.0, description="design T_TCS,sup - T_FWS,sup [REFERENCE 3, 2-5 K]"
+    capacity_kw: Annotated[float, Field(ge=1, le=20_000)] = Field(
+        description="heat transfer capacity at the design approach; 1 kW to 20 MW (the "
+        "largest CDUs are ~2-10 MW)"
     )
-    pump_kw: NonNeg = Field(0.0, description="secondary pump power at design flow, kW")
+    approach_k: Annotated[float, Field(ge=0.5, le=20)] = Field(
+        3.0,
+        description="design T_TCS,sup - T_FWS,sup [REFERENCE 3, 2-5 K]; 0.5-20 K (below "
+        "0.5 K the exchanger would be unboundedly large)",
+    )
+    pump_kw: FanKw = Field(
+        0.0,
+        description="secondary pump power at design flow, kW; at most 1000 kW and a quarter "
+        "of the capacity",
+    )
+
+    @field_validator("pump_kw")
+    @classmethod
+    def _pump_share(cls, value: float, info: ValidationInfo) -> float:
+        return _drive_share(value, info, "pump_kw")
+
+
+MAX_PUMP_KW = 5000.0
+"""Largest hydraulic power of one pump at its rated point, kW: the biggest chilled-water
+pumps are ~1-3 MW; more is a unit mix-up (m3/h for m3/s, Pa for kPa)."""
 
 
 class Pump(CoolingUnit):
     loop: str
-    head_kpa: Annotated[float, Field(gt=0, le=3000)] = Field(description="shut-off head H0, kPa")
-    flow_m3_s: Annotated[float, Field(gt=0, le=50)] = Field(description="rated flow")
-    efficiency: Annotated[float, Field(gt=0, le=1)] = Field(0.87, description="[REFERENCE 3]")
+    head_kpa: Annotated[float, Field(ge=10, le=3000)] = Field(
+        description="shut-off head H0, kPa; 10-3000 kPa (1-300 m of water)"
+    )
+    flow_m3_s: Annotated[float, Field(ge=0.0001, le=50)] = Field(
+        description="rated flow; 0.1 L/s to 50 m3/s, and head x flow at most 5 MW of "
+        "hydraulic power"
+    )
+    efficiency: Annotated[float, Field(ge=0.1, le=0.95)] = Field(
+        0.87, description="[REFERENCE 3]; 0.1-0.95 (the best large pumps reach ~0.9)"
+    )
     from_node: str = Field(alias="from")
     to_node: str = Field(alias="to")
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    @field_validator("flow_m3_s")
+    @classmethod
+    def _hydraulic_power(cls, value: float, info: ValidationInfo) -> float:
+        head = info.data.get("head_kpa")
+        # rated point at 75 % of shut-off head (twin.solve.hydraulics); kPa x m3/s = kW
+        if head is not None and 0.75 * head * value > MAX_PUMP_KW:
+            raise ValueError(
+                f"{head:g} kPa at {value:g} m3/s is {0.75 * head * value:,.0f} kW of hydraulic "
+                f"power at the rated point; the largest pumps deliver ~3 MW, at most "
+                f"{MAX_PUMP_KW:,.0f} kW is accepted (is the flow in m3/h or L/s?)"
+            )
+        return value
+
+
+MAX_RELATIVE_ROUGHNESS = 0.05
+"""Largest roughness / diameter: the end of the Moody chart (Colebrook's range)."""
 
 
 class Pipe(Component):
     loop: str
     from_node: str = Field(alias="from")
     to_node: str = Field(alias="to")
-    length_m: Annotated[float, Field(gt=0, le=100_000)]
-    diameter_m: Annotated[float, Field(gt=0, le=5)]
+    length_m: Annotated[float, Field(ge=0.1, le=100_000)] = Field(
+        description="length, or equivalent length including fittings; 0.1 m to 100 km"
+    )
+    diameter_m: Annotated[float, Field(ge=0.005, le=5)] = Field(
+        description="inner diameter; 5 mm (capillary tubing) to 5 m (the largest penstocks)"
+    )
     roughness_m: Annotated[float, Field(ge=0, le=0.01)] = Field(
-        4.5e-5, description="commercial steel [src: fluids.roughness, 'Steel, commercial']"
+        4.5e-5,
+        description="commercial steel [src: fluids.roughness, 'Steel, commercial']; at most "
+        "1 cm and 5 % of the diameter (the Moody chart's range)",
     )
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    @field_validator("roughness_m")
+    @classmethod
+    def _relative_roughness(cls, value: float, info: ValidationInfo) -> float:
+        d = info.data.get("diameter_m")
+        if d is not None and value > MAX_RELATIVE_ROUGHNESS * d:
+            raise ValueError(
+                f"roughness {value:g} m is {value / d:.0%} of the {d:g} m diameter; friction "
+                f"is known up to {MAX_RELATIVE_ROUGHNESS:.0%} (the Moody chart), and pipes are "
+                "far smoother (commercial steel 4.5e-05 m)"
+            )
+        return value
+
+
+COP_MAX = 10.0
+"""Largest reference COP of a chiller. cop_ref is at the DOE-2 reference point, 6.67 C
+leaving chilled water and 29.4 C entering condenser water [REFERENCE 4], where a
+Carnot machine reaches 279.8 K / 22.8 K = 12.3; the best centrifugal chillers reach
+~7-8 there, so more than 10 (80 % of Carnot) is not a chiller."""
 
 
 class Chiller(CoolingUnit):
     loop: str = Field(description="chilled or facility water loop it cools")
     condenser_loop: str | None = Field(default=None, description="none = air-cooled")
-    capacity_kw: Kw
-    cop_ref: Annotated[float, Field(gt=0, le=30)] = Field(5.5, description="[REFERENCE 4, DOE-2]")
-    min_plr: Fraction = 0.1
+    capacity_kw: CapacityKw = Field(
+        description="rated cooling capacity; 1 kW to 50 MW (the largest chillers are ~10-20 MW)"
+    )
+    cop_ref: Annotated[float, Field(ge=1, le=COP_MAX)] = Field(
+        5.5,
+        description="[REFERENCE 4, DOE-2]; 1-10: at the reference point (6.67 C chilled, "
+        "29.4 C condenser water) Carnot allows 12.3, the best chillers reach ~7-8",
+    )
+    min_plr: Fraction = Field(0.1, description="minimum part-load ratio before cycling; 0-1")
 
 
 class HeatRejector(CoolingUnit):
     loop: str = Field(description="the loop whose heat it rejects to ambient")
-    capacity_kw: Kw
-    fan_kw: NonNeg
+    capacity_kw: CapacityKw = Field(
+        description="heat rejection capacity at the design approach; 1 kW to 50 MW"
+    )
+    fan_kw: FanKw = Field(
+        description="fan power at full speed, kW; at most 1000 kW and a quarter of the capacity"
+    )
+
+    @field_validator("fan_kw")
+    @classmethod
+    def _fan_share(cls, value: float, info: ValidationInfo) -> float:
+        return _drive_share(value, info, "fan_kw")
 
 
 class CoolingTower(HeatRejector):
-    approach_k: Annotated[float, Field(gt=0, le=20)] = Field(
-        3.5, description="[REFERENCE 4, 3-4 K]"
+    approach_k: Annotated[float, Field(ge=1, le=20)] = Field(
+        3.5, description="[REFERENCE 4, 3-4 K]; 1-20 K (towers are not built below ~2 K)"
     )
 
 
 class DryCooler(HeatRejector):
-    approach_k: Annotated[float, Field(gt=0, le=30)] = Field(
-        8.0, description="[REFERENCE 4, 5-10 K]"
+    approach_k: Annotated[float, Field(ge=1, le=30)] = Field(
+        8.0, description="[REFERENCE 4, 5-10 K]; 1-30 K"
     )
 
 
@@ -340,38 +598,65 @@ Cooling = _section("Cooling", "cooling")
 
 class Row(Strict):
     id: Id
-    origin_m: XY = Field(description="(x, y) of slot 0 relative to the hall origin")
+    origin_m: XY = Field(description="(x, y) of slot 0 relative to the hall origin; within 50 km")
     axis: Literal["x", "y"] = "x"
     facing: Literal["+", "-"] = Field("+", description="side the rack fronts (inlets) face")
-    rack_width_m: Annotated[float, Field(gt=0.2, le=3)] = 0.6
-    rack_depth_m: Annotated[float, Field(gt=0.2, le=3)] = 1.2
+    rack_width_m: Annotated[float, Field(gt=0.2, le=3)] = Field(
+        0.6, description="width of one slot; 0.6 m is the common 600 mm rack; 0.2-3 m"
+    )
+    rack_depth_m: Annotated[float, Field(gt=0.2, le=3)] = Field(
+        1.2, description="rack depth (front to back); 1.2 m is a deep GPU/OCP rack; 0.2-3 m"
+    )
 
 
 class Rack(Component):
     row: str
-    slot: Annotated[int, Field(ge=0, le=10_000)]
+    slot: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        description="position along the row, 0 = first slot at the row origin; at most "
+        "10,000 (a 6 km row)"
+    )
     power_kw: Annotated[float, Field(ge=0, le=1_000)] = Field(
         description="IT power at design load; 0-1000 kW (Vera Rubin NVL72 ~227 kW) [REFERENCE 3]"
     )
     power_factor: Annotated[float, Field(gt=0.5, le=1)] = Field(
-        0.97, description="server PSU power factor [PEERS: 0.95-0.99]"
+        0.97,
+        description="server PSU power factor [PEERS: 0.95-0.99]; above 0.5 (PSUs have "
+        "power-factor correction)",
     )
-    liquid_fraction: Fraction = 0.0
+    liquid_fraction: Fraction = Field(
+        0.0,
+        description="share of the heat taken by liquid (direct-to-chip); the rest goes to the "
+        "room air. Default 0: air-cooled; 0-1",
+    )
     accelerator: str | None = None
     feed_a: str | None = None
     feed_b: str | None = None
-    split_a: Fraction = Field(0.5, description="share of load on feed A while both are live")
+    split_a: Fraction = Field(0.5, description="share of load on feed A while both are live; 0-1")
     liquid_loop: str | None = None
-    height_m: Annotated[float, Field(gt=0.5, le=4)] = 2.2
+    height_m: Annotated[float, Field(gt=0.5, le=4)] = Field(
+        2.2, description="rack height, for the 3D view; 0.5-4 m (a 52U rack is 2.5 m)"
+    )
+
+
+HallSide = Annotated[float, Field(ge=1, le=1000)]
+"""A hall's side, m: the largest data halls are a few hundred metres long."""
 
 
 class Hall(Strict):
     id: Id
     name: str | None = None
     building: str | None = None
-    origin_m: XY = (0.0, 0.0)
-    size_m: PosXY
-    height_m: Annotated[float, Field(gt=2, le=30)] = 4.5
+    origin_m: XY = Field(
+        (0.0, 0.0),
+        description="(x, y) of the hall's corner on the site; rows are placed relative to it; "
+        "within 50 km",
+    )
+    size_m: tuple[HallSide, HallSide] = Field(
+        description="floor size (along x, along y); every rack must fit on it; 1-1000 m a side"
+    )
+    height_m: Annotated[float, Field(gt=2, le=30)] = Field(
+        4.5, description="floor to ceiling; 2-30 m"
+    )
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
     rows: list[Row] = Field(default_factory=list)
@@ -390,32 +675,42 @@ class Accelerator(Strict):
     """
 
     model: str = Field(min_length=1, description="model and serving setting the throughput is for")
-    throughput_tokens_s: Annotated[float, Field(gt=0, le=1e12)] = Field(
-        description="tokens/s per rack at full design power"
+    throughput_tokens_s: Annotated[float, Field(ge=0.001, le=1e12)] = Field(
+        description="tokens/s per rack at full design power; 0.001 to 10^12 (a GB200 NVL72 "
+        "serves ~10^6)"
     )
-    power_kw: Kw | None = Field(
+    power_kw: Annotated[float, Field(ge=0.1, le=1000)] | None = Field(
         default=None,
         description="rack IT power the throughput and capex are given at; a rack of other "
-        "design power scales both linearly (more or fewer accelerators); none = per rack as laid out",
+        "design power scales both linearly (more or fewer accelerators); none = per rack as "
+        "laid out; 0.1-1000 kW like a rack's power_kw",
     )
     source: str | None = Field(default=None, description="citation for the throughput figure")
     user_estimate: bool = Field(False, description="true when the figures are the user's estimate")
-    idle_fraction: Annotated[float, Field(ge=0, lt=1)] = Field(
-        0.25, description="rack power with no tokens served, fraction of design power [est]"
+    idle_fraction: Annotated[float, Field(ge=0, le=0.95)] = Field(
+        0.25,
+        description="rack power with no tokens served, fraction of design power [est]; at "
+        "most 0.95",
     )
-    throughput_exponent: Annotated[float, Field(gt=0, le=3)] = Field(
+    throughput_exponent: Annotated[float, Field(ge=0.05, le=3)] = Field(
         0.5,
         description="alpha in throughput ~ ((s - idle) / (1 - idle))**alpha; DVFS cube law gives "
-        "1/3 for compute, memory-bound decode less [est, see twin.metrics.catalogue]",
+        "1/3 for compute, memory-bound decode less [est, see twin.metrics.catalogue]; 0.05-3",
     )
     curve: list[tuple[Fraction, Fraction]] | None = Field(
         default=None,
         description="(power fraction, throughput fraction) points, increasing, ending at (1, 1); "
         "replaces the exponent law",
     )
-    capex_usd: NonNeg = Field(0.0, description="purchase cost per rack (at power_kw), USD")
-    lifetime_years: Annotated[float, Field(gt=0, le=30)] = Field(
-        5.0, description="straight-line depreciation period of the rack [est: 5-6 y server life]"
+    capex_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        0.0,
+        description="purchase cost per rack (at power_kw), USD; at most 10^9 (an NVL72 rack "
+        "costs ~3 M USD)",
+    )
+    lifetime_years: Annotated[float, Field(ge=0.5, le=30)] = Field(
+        5.0,
+        description="straight-line depreciation period of the rack [est: 5-6 y server "
+        "life]; 0.5-30 years",
     )
 
     @model_validator(mode="after")
@@ -468,19 +763,25 @@ class Economics(Strict):
 
     energy_price_usd_per_kwh: Annotated[float, Field(ge=0, le=10)] = Field(
         0.0806,
-        description="[src: EIA Electric Power Annual 2023, US industrial average 8.06 c/kWh]",
+        description="[src: EIA Electric Power Annual 2023, US industrial average 8.06 c/kWh]; "
+        "at most 10 USD/kWh (100x the dearest grids)",
     )
-    facility_capex_usd_per_kw: NonNeg = Field(
-        10_000.0, description="building + M&E per kW of design IT [est: ~10 M USD/MW build cost]"
+    facility_capex_usd_per_kw: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+        10_000.0,
+        description="building + M&E per kW of design IT [est: ~10 M USD/MW build cost]; at "
+        "most 10^6 USD/kW (100x)",
     )
-    depreciation_years: Annotated[float, Field(gt=0, le=60)] = Field(
-        20.0, description="straight-line depreciation of the facility capex [est]"
+    depreciation_years: Annotated[float, Field(ge=1, le=60)] = Field(
+        20.0, description="straight-line depreciation of the facility capex [est]; 1-60 years"
     )
-    opex_usd_per_kw_year: NonNeg = Field(
-        200.0, description="operations and maintenance per kW of design IT, energy excluded [est]"
+    opex_usd_per_kw_year: Annotated[float, Field(ge=0, le=100_000)] = Field(
+        200.0,
+        description="operations and maintenance per kW of design IT, energy excluded [est]; "
+        "at most 10^5 USD/kW/year",
     )
-    load_factor: Annotated[float, Field(gt=0, le=1)] = Field(
-        1.0, description="share of the year spent at the solved operating point"
+    load_factor: Annotated[float, Field(ge=0.01, le=1)] = Field(
+        1.0,
+        description="share of the year spent at the solved operating point; 0.01-1",
     )
 
 

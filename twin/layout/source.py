@@ -10,7 +10,9 @@ error can name the line as well as the path.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,10 @@ from twin.errors import LayoutError, Problem
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest layout accepted; a generated 1 GW campus is ~3 MB."""
+
+MAX_WEATHER_BYTES = 50_000_000
+"""Largest weather file read (checked at validation and when read); a TMY3 or EPW year is
+~1.5 MB."""
 
 MAX_EXPANDED_NODES = 5_000_000
 """Nodes a document may expand to through YAML aliases (defends against 'billion laughs')."""
@@ -54,11 +60,88 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):
-    """Safe loader that records lines and rejects duplicate keys."""
+    """Safe loader that records lines, rejects duplicate keys and YAML 1.1 number traps."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
+        self.number_traps = 0
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+"""An integer that YAML 1.1, YAML 1.2 and JSON all read as the same decimal number."""
+
+
+class NumberTrap:
+    """A plain scalar that YAML 1.1 reads as a number in a way a planner would not expect.
+
+    PyYAML follows YAML 1.1: `012` is octal (10), `1:00` is base 60 (60), `1_000` is
+    1000, `0b11` binary, `0x1F` hexadecimal. YAML 1.2 and JSON read most of these
+    differently (12, text, text, text) or not at all, so the same file would mean
+    different things to different tools. Such a value stands in the parsed data as a
+    `NumberTrap` (never as the number), and the reader refuses the file saying what
+    to write (see `number_trap`). Equal by text, so the two parsers' data compare.
+    """
+
+    __slots__ = ("message", "text")
+
+    def __init__(self, text: str, message: str) -> None:
+        self.text, self.message = text, message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NumberTrap) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("NumberTrap", self.text))
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+def number_trap(text: str, tag: str, value: Any) -> NumberTrap | None:
+    """A `NumberTrap` if YAML 1.1 read the plain scalar `text` (as `value`, tagged `tag`)
+    in a form other than plain decimal, else None (the value stands)."""
+    if tag == _INT_TAG:
+        if _DECIMAL_INT.fullmatch(text):
+            return None
+    elif tag != _FLOAT_TAG or ("_" not in text and ":" not in text):
+        return None  # 012.5, .5, 1.e+3: every reader agrees
+    digits = text.replace("_", "")
+    body = digits.lstrip("+-")
+    quote = "or quote it if it is text"
+    if ":" in text:
+        why = (
+            f"YAML 1.1 reads this as a base-60 (sexagesimal) number, {value!r}; write the "
+            f"number in decimal, {quote} (a time, a ratio)"
+        )
+    elif body[:2] in ("0b", "0x"):
+        base = "binary" if body[1] == "b" else "hexadecimal"
+        why = f"a {base} number ({value!r}); write it in decimal, {value!r}, {quote}"
+    elif tag == _INT_TAG and body[:1] == "0" and len(body) > 1:
+        decimal = int(digits, 10)
+        why = (
+            f"a leading zero is read as octal in YAML 1.1 ({value!r}), as {decimal} in YAML "
+            f"1.2; write {decimal}, {quote}"
+        )
+    else:
+        why = (
+            f"YAML 1.1 reads '_' as a digit separator ({value!r}), YAML 1.2 and JSON as "
+            f"text; write {value!r}, {quote}"
+        )
+    return NumberTrap(text, f"{text}: {why}")
+
+
+def _construct_number(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    value = loader.yaml_constructors_base[node.tag](loader, node)
+    trap = number_trap(node.value, node.tag, value)
+    if trap is None:
+        return value
+    loader.number_traps += 1
+    return trap
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode):
@@ -91,6 +174,30 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Loader.yaml_constructors_base = {
+    t: _BaseLoader.yaml_constructors[t] for t in (_INT_TAG, _FLOAT_TAG)
+}
+_Loader.add_constructor(_INT_TAG, _construct_number)
+_Loader.add_constructor(_FLOAT_TAG, _construct_number)
+
+
+def _trap_problems(data: Any, file: str) -> list[Problem]:
+    """Each `NumberTrap` in parsed data (as a value or a key), with its path and line."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, NumberTrap):
+            problems.append(Problem(file, format_path(path), node.message, line_of(data, path)))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, NumberTrap):
+                    line = node.lines.get(key) if isinstance(node, LDict) else None
+                    problems.append(Problem(file, format_path(path), key.message, line))
+                stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*path, i)) for i, value in enumerate(node))
+    return problems
 
 
 def _expanded_size(
@@ -150,8 +257,8 @@ def _parse_events(text: str) -> Any:
     scalar constructors, same lines), ~5x faster on a campus file (0.45 s vs 2.4 s): it
     skips PyYAML's node tree, resolves each distinct plain scalar once (a campus repeats
     the same few hundred values) and never recurses. It only handles plain data: on an
-    anchor, alias, explicit tag, duplicate or non-scalar key, second document or syntax
-    error it raises `_Irregular` (or the YAMLError) and the caller re-parses with the
+    anchor, alias, explicit tag, duplicate or non-scalar key, YAML 1.1 number trap
+    (`number_trap`), second document or syntax error it raises `_Irregular` (or the YAMLError) and the caller re-parses with the
     node-based loader, which owns every check and error message for those.
     """
     loader = _BaseLoader(text)
@@ -183,6 +290,8 @@ def _parse_events(text: str) -> Any:
                             raise _Irregular
                         node = yaml.ScalarNode(tag, value)
                         obj = plain[value] = constructors[tag](loader, node)
+                        if number_trap(value, tag, obj) is not None:
+                            raise _Irregular  # the node loader names it with its path
                 else:  # quoted or block scalar: always text
                     obj = value
                 line = event.start_mark.line + 1
@@ -300,8 +409,11 @@ def _parse_nodes(text: str, file: str) -> Any:
         ) from None
     finally:
         loader.dispose()
-    if loader.duplicate_keys:
-        raise LayoutError([Problem(file, "", msg, line) for line, msg in loader.duplicate_keys])
+    problems = [Problem(file, "", msg, line) for line, msg in loader.duplicate_keys]
+    if loader.number_traps:
+        problems += _trap_problems(data, file)
+    if problems:
+        raise LayoutError(sorted(problems, key=lambda p: (p.line or 0, p.path)))
     return data
 
 
@@ -556,33 +668,92 @@ def read_file(path: str | Path) -> Any:
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """A layout file's bytes, refusing missing, unreadable, directory and oversize files."""
-    path = Path(path)
+    """A layout file's bytes, refusing missing, unreadable, oversize and non-regular files
+    (a directory, a FIFO, a device such as /dev/zero) without ever blocking on them."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        return read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise LayoutError([Problem(name, "", "file not found")]) from None
-    except OSError as exc:
-        raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
-    if path.is_dir():
-        raise LayoutError([Problem(name, "", "is a directory, expected a layout file")])
-    if size > MAX_FILE_BYTES:
+    except NotRegularFile as exc:
+        raise LayoutError([Problem(name, "", f"is {exc.kind}, expected a layout file")]) from None
+    except FileTooLarge as exc:
         raise LayoutError(
             [
                 Problem(
                     name,
                     "",
-                    f"file is {size / 1e6:.1f} MB; layouts up to "
+                    f"file is {exc.size / 1e6:.1f} MB; layouts up to "
                     f"{MAX_FILE_BYTES / 1e6:.0f} MB are accepted",
                 )
             ]
-        )
-    try:  # bounded: a device or pipe (e.g. /dev/zero) reports size 0 and never ends
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        ) from None
     except OSError as exc:
         raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
+
+
+class NotRegularFile(OSError):
+    """The path is a directory, FIFO, device or socket: `kind` says which."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.kind = kind
+
+
+class FileTooLarge(OSError):
+    """The file holds more than the reader's limit: `size` bytes (at least)."""
+
+    def __init__(self, path: str, size: int, limit: int) -> None:
+        super().__init__(f"{path} is {size / 1e6:.1f} MB, more than {limit / 1e6:.0f} MB")
+        self.size = size
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of `mode` (from os.stat) is, if it is not a regular file; else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer
+(no effect on regular files)."""
+
+
+def read_regular(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them.
+
+    Opens without blocking and checks the opened file (fstat, so no race with a swap of
+    the path): a directory, FIFO, device or socket raises `NotRegularFile`, a file larger
+    than `limit` `FileTooLarge` (before reading, and again if it grew while read);
+    anything the OS refuses its OSError (FileNotFoundError, PermissionError, ...).
+    """
+    name = str(path)
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        kind = not_regular(st.st_mode)
+        if kind:
+            raise NotRegularFile(name, kind)
+        if st.st_size > limit:
+            raise FileTooLarge(name, st.st_size, limit)
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise FileTooLarge(name, len(raw), limit)
     return raw
 
 

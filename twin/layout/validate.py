@@ -11,6 +11,7 @@ Three stages, each reporting all of its problems at once:
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -246,7 +247,10 @@ def _message(err: dict, loc: tuple) -> str:
         return f"{(err.get('ctx') or {}).get('error', msg)}{about}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         whole = "a whole number" if kind.startswith("int") else "a number"
-        return f"must be {whole} without units; got {_describe(got)}{about}"
+        hint = ""
+        if isinstance(got, str) and _OCTAL_12.fullmatch(got.strip()):  # text to YAML 1.1
+            hint = f"; {got.strip()} is octal in YAML 1.2, write {int(got.strip(), 8)} in decimal"
+        return f"must be {whole} without units; got {_describe(got)}{hint}{about}"
     if kind == "string_type":
         hint = (
             " (write it in quotes)" if isinstance(got, int | float) or hasattr(got, "year") else ""
@@ -261,7 +265,13 @@ def _message(err: dict, loc: tuple) -> str:
         )
     msg = msg.replace("Input should be", "must be", 1)
     got_s = f"; got {_describe(got)}" if not isinstance(got, dict | list) else ""
+    if kind in _BOUNDS and isinstance(got, str):
+        got_s = f"; got {got.strip()}"  # a number YAML 1.1 left as text (1e300): no quotes
     return f"{msg}{got_s}{about}"
+
+
+_BOUNDS = frozenset(("greater_than", "greater_than_equal", "less_than", "less_than_equal"))
+_OCTAL_12 = re.compile(r"0o[0-7]+")
 
 
 # ------------------------------------------------------------------------ public
@@ -303,6 +313,7 @@ def validate_data(data: Any, file: str = "<layout>", *, copy: bool = True) -> s.
                 )
             )
             col.raise_if_any()
+    layout._source = file  # before the cross-checks: a weather file is relative to it
     cross_check(layout, col)
     if col.dropped_ids:
         col.notes.append(
@@ -314,8 +325,16 @@ def validate_data(data: Any, file: str = "<layout>", *, copy: bool = True) -> s.
             )
         )
     col.raise_if_any()
-    layout._source = file
     return layout
+
+
+def cross_check_problems(layout: s.Layout, file: str) -> list[Problem]:
+    """The cross-check problems of a layout that passed the schema (e.g. one from the cache,
+    whose data the schema has seen but whose references nothing has); sets its source."""
+    col = _Collector(None, file, {})
+    layout._source = file
+    cross_check(layout, col)
+    return col.problems
 
 
 _HALL_LISTS = frozenset(registry.tables(section="site")) - {"halls"}

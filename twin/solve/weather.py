@@ -7,15 +7,24 @@ layout file. Wet bulb comes from the ASHRAE psychrometric equations
 (Handbook Fundamentals 2017 ch. 1, the ones `psychrolib` implements), solved
 for a whole year at once by vectorised bisection; the tests check it against
 `psychrolib.GetTWetBulbFromRelHum` point by point.
+
+A weather file is read only if it is a regular file of at most
+`twin.layout.source.MAX_WEATHER_BYTES` (opened without blocking, read with that
+bound): a FIFO or a device such as /dev/zero would otherwise hang the read or fill
+the memory. Validation checks the layout's `site.weather_file` the same way before
+any solve. Parsed years are cached by the file's bytes, never by its name.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from twin.layout.source import MAX_WEATHER_BYTES, read_regular
 
 PVLIB_PREFIX = "pvlib:"
 
@@ -45,11 +54,12 @@ def weather_path(twin) -> str | None:
     return str((base / wf).resolve())
 
 
-@functools.lru_cache(maxsize=8)
 def read_weather(path: str) -> pd.DataFrame:
-    """Hourly t_db_c, t_wb_c, rh_pct, pressure_pa from a TMY3/EPW file or ``pvlib:NAME``."""
-    import pvlib.iotools as io
+    """Hourly t_db_c, t_wb_c, rh_pct, pressure_pa from a TMY3/EPW file or ``pvlib:NAME``.
 
+    Raises OSError for a path that is missing, unreadable, not a regular file
+    (`NotRegularFile`) or larger than MAX_WEATHER_BYTES (`FileTooLarge`), ValueError or
+    KeyError for a file that is not a weather year."""
     if path.startswith(PVLIB_PREFIX):
         import pvlib
 
@@ -59,10 +69,25 @@ def read_weather(path: str) -> pd.DataFrame:
         if not matches:
             raise FileNotFoundError(f"pvlib ships no weather file named {name!r}")
         path = str(matches[0])
-    if path.lower().endswith(".epw"):
-        df, _ = io.read_epw(path)
+    return _parse_weather(read_regular(path, MAX_WEATHER_BYTES), path.lower().endswith(".epw"))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_weather(raw: bytes, epw: bool) -> pd.DataFrame:
+    """A weather year from a file's bytes (cached by content: an edited file is read anew).
+
+    Handed to pvlib as text, never as a path: pvlib's `read_epw` would fetch a path that
+    starts with 'http' from the network."""
+    import pvlib.iotools as pio
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # EPW station names are often Latin-1
+        text = raw.decode("latin-1")
+    if epw:
+        df, _ = pio.read_epw(io.StringIO(text))
     else:
-        df, _ = io.read_tmy3(path, map_variables=True)
+        df, _ = pio.read_tmy3(io.StringIO(text), map_variables=True)
     t_db = df["temp_air"].to_numpy(float)
     rh = np.clip(df["relative_humidity"].to_numpy(float), 1.0, 100.0)
     p_col = "pressure" if "pressure" in df else "atmospheric_pressure"
