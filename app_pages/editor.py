@@ -50,6 +50,7 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
                     )
                 )
             elif st.session_state.get("ed_uploaded") != (up.name, up.size, up.file_id):
+                new = None
                 try:
                     new = loads(up.getvalue(), up.name)
                 except LayoutError as exc:
@@ -63,6 +64,18 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
                         )
                     )
                 else:
+                    weather = new.site.weather_file
+                    if weather and not weather.startswith("pvlib:"):
+                        # a path in an upload would name a file on this server, not the visitor's
+                        st.error(
+                            plain(
+                                f"{up.name} names the weather file {weather!r}: an uploaded "
+                                "layout may only use pvlib's bundled weather ('pvlib:NAME'); "
+                                "files on the server are not read for uploads."
+                            )
+                        )
+                        new = None
+                if new is not None:
                     st.session_state["ed_uploaded"] = (up.name, up.size, up.file_id)
                     common.set_layout(new, up.name)
                     st.session_state["ed_message"] = f"Loaded {up.name}: {len(new.halls)} halls."

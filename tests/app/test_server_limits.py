@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -147,3 +148,19 @@ def test_a_missing_default_layout_is_named_without_its_server_path(
     ]
     assert "secret-folder" not in " ".join(protos(at._tree))
     assert at.session_state["layout_name"].startswith("layouts/")
+
+
+def test_an_upload_may_not_name_a_weather_file_on_the_server(app, tmp_path, layouts_dir):
+    """A path in an uploaded layout names a file of the server, not of the visitor: refused;
+    pvlib's bundled weather is fine."""
+    text = (layouts_dir / "small-room.yaml").read_text(encoding="utf-8")
+    weather = tmp_path / "w.epw"
+    weather.write_text("not read", encoding="utf-8")
+    hostile = re.sub(r"(?m)^  weather_file: .*$", f"  weather_file: {weather}", text)
+    assert str(weather) in hostile
+    at = app("editor")
+    at.file_uploader(key="ed_upload").set_value(("w.yaml", hostile.encode(), "text/yaml"))
+    at.run()
+    assert not at.exception
+    assert any("may only use pvlib" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["layout_name"] == "layouts/ai-factory-hall.yaml"  # unchanged
