@@ -1,4 +1,4 @@
-"""`twin solve PATH [--fail ID ...] [--json] [--out DIR]`: solve one state and report it.
+"""`twin solve PATH [--fail ID ...] [--json] [--out DIR] [--strict]`: solve one state and report it.
 
 Calls `twin.solve.run`, so whatever the coupled solve adds (new tables,
 kpis, violations) shows up here without changes. The text summary and
@@ -6,6 +6,12 @@ kpis, violations) shows up here without changes. The text summary and
 unit (`LABELS`), counts are integers in both, and a value with no number
 (NaN, infinite) is "n/a" in the text and null in the JSON, which is strict
 (no NaN tokens).
+
+Exit codes: 0 solved (violations or not), 2 bad input, 1 a bug; with
+`--strict`, `STRICT_EXIT` (3) when the solve reports any violation at all: a
+broken limit, or a result that is not a normal one (not_converged, non_finite,
+not_balanced: `twin.solve.results.SOLVER_KINDS`), so a script or CI job can
+gate on it. The output is printed (and written) first either way.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 from pathlib import Path
 
 from twin.cli.common import add_list, add_path, check_ids, check_output_dir
@@ -34,7 +41,17 @@ def register(sub) -> None:
         action="store_true",
         help="add annual PUE/WUE over the layout's weather file (binned hours)",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {STRICT_EXIT} if there is any violation (a broken limit, or a result that "
+        "did not converge, is not finite or does not balance); output is printed first",
+    )
     p.set_defaults(func=run)
+
+
+STRICT_EXIT = 3
+"""Exit code of `twin solve --strict` when the solve reports violations (1 is a bug, 2 bad input)."""
 
 
 def _temp(text: str) -> float:
@@ -117,7 +134,16 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "annual_it_mwh": ("annual", "Annual IT energy", "MWh", 0),
     "annual_facility_mwh": ("annual", "Annual facility energy", "MWh", 0),
     "annual_cooling_mwh": ("annual", "Annual cooling energy", "MWh", 0),
+    "power_balance_residual_kw": ("power", "Power balance residual", "kW", 6),
+    "loop_balance_residual_kw": ("cooling", "Worst loop heat balance residual", "kW", 6),
     "power_sweeps": ("solver", "Power-flow sweeps", "", COUNT),
+    "power_converged": ("solver", "Power flow converged (1 yes, 0 no)", "", COUNT),
+    "power_residual_pu": ("solver", "Power flow last voltage change", "pu", 10),
+    "power_residual_kw": ("solver", "Power flow last power change", "kW", 6),
+    "coupled_converged": ("solver", "Coupled solve settled (1 yes, 0 no)", "", COUNT),
+    "coupled_residual_kw": ("solver", "Last change of cooling power", "kW", 6),
+    "pipe_converged": ("solver", "Pipe flows converged (1 yes, 0 no)", "", COUNT),
+    "pipe_residual_m3_s": ("solver", "Pipe networks last flow change", "m3/s", 12),
     "coupled_iterations": ("solver", "Coupled iterations", "", COUNT),
     "pipe_iterations": ("solver", "Pipe-network iterations", "", COUNT),
 }
@@ -194,11 +220,21 @@ def run(args) -> int:
         (out / "kpis.json").write_text(to_json(twin, results))
     if args.json:
         print(to_json(twin, results))
-        return 0
+        return _exit_code(args, results)
     _print_summary(twin, results)
     if args.out:
         print(f"  tables written to {args.out}/")
-    return 0
+    return _exit_code(args, results)
+
+
+def _exit_code(args, results) -> int:
+    """0, or `STRICT_EXIT` with --strict and any violation (counted on stderr)."""
+    n = len(results.violations)
+    if not getattr(args, "strict", False) or not n:
+        return 0
+    kinds = ", ".join(f"{k} {c}" for k, c in results.violations["kind"].value_counts().items())
+    print(f"twin solve: --strict: {n:,} violation(s): {kinds}", file=sys.stderr)
+    return STRICT_EXIT
 
 
 def _fmt(x, digits: int | None) -> str:

@@ -15,9 +15,18 @@ Heat paths (every kW the site draws ends up outdoors):
 
 Pumps move the water (REFERENCE 3): the pipe networks are solved at full speed
 with the pumps still running (`twin.solve.hydraulics`, pump curves, a stopped
-pump closed by its check valve). A loop with modelled pumps but none running
-has no flow: its CRAHs and CDUs lose their water and stop (their halls and TCS
-loops go uncooled), and heat put straight into it (UPS, pumps) is unremoved.
+pump closed by its check valve). A facility, chilled or condenser loop whose
+hydraulics are modelled (it has pipes or pumps) moves water only as far as its
+pumps drive the circuit the way its pipes run: a loop with pipes and no pump,
+no pump running, or pumps that push backwards (a reversed pump, `from`/`to`
+swapped) or cancel out has no flow [est: branch check valves stop reverse
+flow]. Its CRAHs, CDUs, chillers, towers and dry coolers lose their water and
+stop (their halls and TCS loops go uncooled, racks get 'uncooled' violations
+and no steady temperature), heat put straight into it (UPS, pumps) is
+unremoved, the loop gets a 'no_flow' violation and each reversed pump a
+'reversed_pump' one. A loop with neither pipes nor pumps has no hydraulics
+modelled: its units get their design flow and no pump power is counted (an
+approximation the layout chose, not a fallback for a missing pump).
 A facility/chilled loop whose pumps at full speed move less than its units
 draw shares the flow it has in proportion to their draw: the CDUs' facility
 flow is capped (TCS supply rises if that is short), the coils' capacity
@@ -31,28 +40,55 @@ repeats until cooling power changes by less than `tol_kw`. Every solve starts
 from the normal state's solution (computed once per Twin content from a cold
 start, `_seed`), never from the previous solve, so an answer does not depend on
 what was solved before; that makes it 1-3 power solves.
+
+A DX CRAC given more heat than its capacity removes its capacity at full-load
+draw and leaves the rest in the hall (`_dx_at_capacity`); chillers short of
+capacity are handled likewise in `twin.solve.plant`. Heat that is not removed
+is `heat_unremoved_kw`, never counted as rejected, and PUE (with pPUE of
+cooling, WUE, CUE) is then NaN: no steady state, no efficiency figure.
+
+Every result says whether it can be trusted (issue 13): kpis power_converged,
+power_residual_pu/_kw (the sweep), pipe_converged, pipe_residual_m3_s (Newton),
+coupled_converged, coupled_residual_kw (this iteration), and three energy
+balances, power_balance_residual_kw (facility - IT - losses - cooling power),
+energy_balance_residual_kw (heat out + unremoved - facility) and
+loop_balance_residual_kw (worst loop: heat in - heat out - unremoved). A solver
+that did not converge is a 'not_converged' violation, a NaN/inf where a number
+must be 'non_finite', a balance off by more than `BALANCE_REL_TOL` of facility
+power (plus `tol_kw`) 'not_balanced'; those rows come first, and with any of
+them every efficiency ratio is NaN.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from twin.model import registry
 from twin.model.scenario import Scenario
-from twin.solve.airflow import air_model, solve_air
+from twin.solve.airflow import air_model, crac_cop, solve_air
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin, pinned
-from twin.solve.hydraulics import at_speed, solve_hydraulics
+from twin.solve.hydraulics import TOL_M3_S, at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
 from twin.solve.power import solve_power
-from twin.solve.results import Results, efficiency_kpis, violation, violations_frame
+from twin.solve.results import (
+    BALANCE_REL_TOL,
+    SOLVER_KINDS,
+    Results,
+    efficiency_kpis,
+    non_finite_violations,
+    violation,
+    violations_frame,
+)
 from twin.solve.weather import ambient
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
+MIN_CIRCUIT_FLOW_M3_S = 1e-9
+"""A loop's net pumped flow at or below this moves no water (solver noise, m3/s) [est]."""
 TOL_K = 1e-4
 """Loop supply temperatures must agree between passes to this, K."""
 CP_KJ = CP_WATER_J_KGK / 1000.0
@@ -72,6 +108,7 @@ class CoupledModel:
     pipe_own: np.ndarray  # same for pipes
     loop_vsd: np.ndarray  # sink loops whose pumps follow heat (facility/chilled)
     pumped: np.ndarray  # sink loops with modelled pumps (their flow comes from the network)
+    hydraulic: np.ndarray  # sink loops with pumps or pipes: water moves only if a pump drives it
     tcs_of_cdu: np.ndarray  # TCS loop code (twin.solve.liquid order) per CDU
     pump_tcs: np.ndarray  # TCS loop code per pump (n_tcs if not a TCS loop)
     tcs_pumped: np.ndarray  # TCS loops with modelled pumps
@@ -152,6 +189,8 @@ def build_coupled_model(twin) -> CoupledModel:
         pipe_own=own(twin.pipes),
         loop_vsd=np.isin(kinds, ["facility", "chilled"]),
         pumped=np.bincount(pump_own, minlength=nl + 1)[:nl] > 0,
+        hydraulic=(np.bincount(pump_own, minlength=nl + 1)[:nl] > 0)
+        | (np.bincount(own(twin.pipes), minlength=nl + 1)[:nl] > 0),
         tcs_of_cdu=lm.cdu_loop,
         pump_tcs=pump_tcs,
         tcs_pumped=np.bincount(pump_tcs, minlength=nt + 1)[:nt] > 0,
@@ -182,10 +221,10 @@ def run(
         am = air_model(twin, recirculation)
         extra, t_loop = _seed(twin, cm)
         t_db, t_wb = ambient(twin, scenario)
-        pres, th, iterations, extra = _iterate(
+        pres, th, iterations, extra, status = _iterate(
             twin, scenario, cm, am, extra, t_loop, t_db, t_wb, max_iter, tol_kw
         )
-        return _results(twin, scenario, pres, th, iterations, extra)
+        return _results(twin, scenario, pres, th, iterations, status, max(tol_kw, 0.0))
 
 
 def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:
@@ -200,25 +239,34 @@ def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:
     seed = cm.seeds.get(key)
     if seed is None:
         cold = (None, plant_model(twin).loop_set_c)
-        _, th, _, _ = _iterate(twin, Scenario(), cm, air_model(twin), *cold, t_db, t_wb, 12, 1e-3)
+        _, th, *_ = _iterate(twin, Scenario(), cm, air_model(twin), *cold, t_db, t_wb, 12, 1e-3)
         seed = cm.seeds[key] = (th["extra"], th["t_loop"])
     return seed
 
 
 def _iterate(twin, scenario, cm, am, extra, t_loop, t_db, t_wb, max_iter, tol_kw):
-    """Power <-> cooling passes from (`extra`, `t_loop`) until cooling power settles."""
-    iterations = 0
+    """Power <-> cooling passes from (`extra`, `t_loop`) until cooling power settles.
+
+    Returns the last power and thermal passes, the number of passes, the cooling
+    loads the last power pass carried, and whether it settled: (converged, largest
+    change of a feed's cooling kW, largest change of a loop supply temperature K)
+    over the last pass.
+    """
+    iterations, status = 0, (False, np.inf, np.inf)
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
         pres = solve_power(twin, scenario, extra_loads_kw=extra)
         th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop)
         new, new_t = th["extra"], th["t_loop"]
         dt = float(np.max(np.abs(new_t - t_loop), initial=0.0))
-        if extra is not None and dt < TOL_K:
+        if extra is not None:
             diff = new.sub(extra, fill_value=0.0).abs().max() if len(new) or len(extra) else 0.0
-            if diff < tol_kw:
+            ok = bool(dt < TOL_K and diff < tol_kw)  # NaN never settles
+            status = (ok, float(diff), dt)
+            if ok:
                 break
-        extra, t_loop = new, new_t
-    return pres, th, iterations, extra
+        if iterations < max_iter:
+            extra, t_loop = new, new_t
+    return pres, th, iterations, extra, status
 
 
 def _unit_running(twin, scenario, cm, live: np.ndarray) -> dict[str, np.ndarray]:
@@ -260,9 +308,12 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
     # the pipe networks at full speed with the pumps that run: what each loop can move
     hyd = solve_hydraulics(twin, running["pumps"])
-    pump_q = hyd.res_pumps["flow_m3_s"].to_numpy(float)
+    # each pump's flow the way its loop's circuit runs (a reversed pump counts against it)
+    direction = hyd.res_pumps["direction"].to_numpy() if len(twin.pumps) else np.zeros(0)
+    pump_q = hyd.res_pumps["flow_m3_s"].to_numpy(float) * np.where(direction < 0, -1.0, 1.0)
     full = np.bincount(cm.pump_own, pump_q, nl + 1)[:nl]
-    dry = cm.pumped & (full <= 0)  # no pump running: no flow
+    # a loop with pipes or pumps moves water only if its pumps drive the circuit forwards
+    dry = cm.hydraulic & ~(full > MIN_CIRCUIT_FLOW_M3_S)
     nt = len(lm.loop_ids)
     tcs_full = np.bincount(cm.pump_tcs, pump_q, nt + 1)[:nt]
     tcs_design = np.bincount(
@@ -274,6 +325,12 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     dry_x = np.r_[dry, False]
     running = dict(running)
     running["crahs"] = running["crahs"] & ~dry_x[cm.crah_loop]
+    for k, at in (
+        ("chillers", pm.ch_loop),
+        ("cooling_towers", pm.ct_loop),
+        ("dry_coolers", pm.dc_loop),
+    ):
+        running[k] = running[k] & ~dry_x[at]  # no water through them: flow switch, no duty
     running["cdus"] = (
         running["cdus"]
         & ~dry_x[cm.cdu_loop]
@@ -286,7 +343,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     coil_c = safe_div(air.coil_kw, np.r_[pm.loop_dt_k, 1.0][cm.crah_loop])
     cdu_c = liq.res_cdus["facility_flow_m3_s"].to_numpy(float) * CP_KJ * RHO_WATER_KG_M3
     draw = _bin(cm.crah_loop, coil_c, nl) + _bin(cm.cdu_loop, cdu_c, nl)
-    water_frac = np.where(cm.pumped & ~dry, np.minimum(1.0, safe_div(c_full, draw)), 1.0)
+    water_frac = np.where(cm.hydraulic & ~dry, np.minimum(1.0, safe_div(c_full, draw)), 1.0)
     water_frac = np.where(draw > 0, water_frac, 1.0)
     if (water_frac < 1.0).any():
         wf = np.r_[water_frac, 1.0]
@@ -308,6 +365,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             cc_max_kw_k=cdu_c * wf[cm.cdu_loop],
             tcs_flow_frac=tcs_frac,
         )
+    air, dx_viol = _dx_at_capacity(twin, air)
     # variable-speed pumps: loop flow follows its heat at the design rise
     q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
     need = q_heat / (CP_KJ * pm.loop_dt_k) / RHO_WATER_KG_M3
@@ -334,10 +392,19 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             q_dry[j],
             0.0,
             "kW",
-            f"{q_dry[j]:.0f} kW into a loop with no pump running (no flow)",
+            f"{q_dry[j]:.0f} kW put into a loop whose water does not move (no flow)",
         )
         for j in np.flatnonzero(q_dry > 1e-6)
     ]
+    pump_viol += _flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
+    lost = _lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
+    if lost > 1e-6:
+        pump_viol.append(
+            violation(
+                "site", "uncooled", lost, 0.0, "kW", f"{lost:.0f} kW into loops with no heat sink"
+            )
+        )
+    pump_viol += dx_viol + _uncooled_racks(twin, am, air, rack_air)
     electric = {
         "crahs": air.electric_kw,
         "cdus": liq.electric_kw,
@@ -354,10 +421,6 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         off_chain += float(s[~has].sum())
         on_chain.append(s[has].groupby(feed[has].to_numpy()).sum())
     extra = pd.concat(on_chain).groupby(level=0).sum() if on_chain else pd.Series(dtype=float)
-    # heat whose loop has no sink falls out of the plant (counted as unremoved)
-    lost_pump = float(pump_kw[cm.pump_loop < 0].sum()) if len(pump_kw) else 0.0
-    lost_coil = float(air.coil_kw[cm.crah_loop < 0].sum()) if len(air.coil_kw) else 0.0
-    lost_cdu = float(liq.facility_kw[cm.cdu_loop < 0].sum()) if len(liq.facility_kw) else 0.0
     return {
         "air": air,
         "liq": liq,
@@ -372,9 +435,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         + liq.unremoved_kw
         + plant.unremoved_kw
         + float(q_dry.sum())
-        + lost_pump
-        + lost_coil
-        + lost_cdu,
+        + lost,
         "loss_kw": float(loss.sum()),
         "t_db_c": t_db,
         "t_wb_c": t_wb,
@@ -383,12 +444,148 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     }
 
 
+def _lost_heat(cm, pump_kw, coil_kw, cdu_kw) -> float:
+    """Heat whose loop has no sink falls out of the plant (counted as unremoved), kW."""
+    return (
+        float(np.sum(pump_kw[cm.pump_loop < 0]))
+        + float(np.sum(coil_kw[cm.crah_loop < 0]))
+        + float(np.sum(cdu_kw[cm.cdu_loop < 0]))
+    )
+
+
+def _dx_at_capacity(twin, air):
+    """DX CRACs are compressor-limited: one given more heat than its capacity removes
+    its capacity, at its rated draw, and the rest stays in the hall (unremoved).
+
+    `twin.solve.airflow` gives each unit its capacity share of the hall heat and lets
+    an overloaded unit's supply air rise (a coil at fixed effectiveness); for a chilled
+    water coil that moves the heat at warmer air, but a DX unit's compressor cannot
+    pump more than its capacity, and the COP curve would otherwise reward the hotter
+    room with less compressor power. Here an overloaded DX unit draws
+    ``capacity / COP(setpoint)`` (its full-load draw, continuous with the unloaded
+    case) and the excess is counted unremoved (`res_crahs` gets removed_kw and
+    unremoved_kw; load_kw stays the unit's share), with an 'uncooled' violation: the
+    hall has no steady state and the inlet temperatures shown are a lower bound.
+    Chilled-water CRAHs keep the air model's answer (their heat reaches the plant,
+    which has its own capacity check).
+    """
+    crahs = twin.crahs
+    if not len(crahs):
+        return air, []
+    rc = air.res_crahs
+    cap = crahs["capacity_kw"].to_numpy(float)
+    load = rc["load_kw"].to_numpy(float)
+    dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
+    over = dx & (load > cap * (1 + 1e-9))
+    short = np.where(over, load - cap, 0.0)
+    rc = rc.copy()
+    rc["removed_kw"] = load - short  # load_kw stays the unit's share of the hall heat
+    rc["unremoved_kw"] = short
+    if not over.any():
+        return replace(air, res_crahs=rc), []
+    comp = np.where(over, cap / crac_cop(crahs["t_supply_c"].to_numpy(float)), rc["compressor_kw"])
+    rc["compressor_kw"] = comp
+    viol = [
+        violation(
+            crahs.index[i],
+            "uncooled",
+            short[i],
+            0.0,
+            "kW",
+            f"DX compressor at its {cap[i]:.0f} kW capacity: {short[i]:.0f} kW of the "
+            f"{load[i]:.0f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
+            "state; inlet temperatures shown are a lower bound)",
+        )
+        for i in np.flatnonzero(over)
+    ]
+    out = replace(
+        air,
+        res_crahs=rc,
+        electric_kw=rc["fan_kw"].to_numpy(float) + comp,
+        ambient_kw=np.where(over, cap + comp, air.ambient_kw),
+        unremoved_kw=air.unremoved_kw + float(short.sum()),
+    )
+    return out, viol
+
+
+def _flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]:
+    """'no_flow' per dry loop that should carry heat; 'reversed_pump' per reversed pump."""
+    out = []
+    pumps = twin.pumps
+    for i in np.flatnonzero(np.asarray(direction) < 0):
+        q = float(res_pumps["flow_m3_s"].iat[i])
+        pid, loop = pumps.index[i], pumps["loop"].iat[i]
+        out.append(
+            violation(
+                pid,
+                "reversed_pump",
+                q,
+                0.0,
+                "m3/s",
+                f"pump {pid} pushes {pumps['from_node'].iat[i]} -> {pumps['to_node'].iat[i]}, "
+                f"against the way the pipes of {loop} run: it drives {q:.3f} m3/s backwards "
+                "through the loop (swap its from/to?)",
+            )
+        )
+    nl = len(pm.loop_ids)
+    n_units = (
+        np.bincount(cm.crah_loop[cm.crah_loop >= 0], minlength=nl)
+        + np.bincount(cm.cdu_loop[cm.cdu_loop >= 0], minlength=nl)
+        + np.bincount(pm.ch_loop, minlength=nl)
+        + np.bincount(pm.ch_cond[pm.ch_cond >= 0], minlength=nl)
+    )
+    n_pumps = np.bincount(cm.pump_own, minlength=nl + 1)[:nl]
+    run_pumps = np.bincount(cm.pump_own, res_pumps["running"].to_numpy(float), nl + 1)[:nl]
+    for j in np.flatnonzero(dry & (n_units > 0)):
+        lid = pm.loop_ids[j]
+        if n_pumps[j] == 0:
+            why = "it has pipes but no pump"
+        elif run_pumps[j] == 0:
+            why = "none of its pumps is running"
+        else:
+            why = (
+                f"its pumps drive the circuit backwards or cancel out (net {full[j]:.3f} m3/s "
+                "the way its pipes run)"
+            )
+        out.append(
+            violation(
+                lid,
+                "no_flow",
+                full[j],
+                MIN_CIRCUIT_FLOW_M3_S,
+                "m3/s",
+                f"no water moves through {lid}: {why}; the {int(n_units[j])} units that "
+                "exchange heat with it stop and their heat is not removed",
+            )
+        )
+    return out
+
+
+def _uncooled_racks(twin, am, air, rack_air: np.ndarray) -> list[dict]:
+    """An 'uncooled' violation per rack with air heat in a hall with no running CRAH/CRAC."""
+    hall_cooled = air.res_halls["crah_capacity_kw"].to_numpy(float) > 0
+    hit = np.flatnonzero(~hall_cooled[am.rack_hall] & (rack_air > 0))
+    halls = air.res_halls.index
+    return [
+        violation(
+            twin.racks.index[i],
+            "uncooled",
+            rack_air[i],
+            0.0,
+            "kW",
+            f"{rack_air[i]:.1f} kW of air-side heat and no CRAH/CRAC running in hall "
+            f"{halls[am.rack_hall[i]]}: no steady inlet temperature",
+        )
+        for i in hit
+    ]
+
+
 def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     ok = idx >= 0
     return np.bincount(idx[ok], np.asarray(values, float)[ok], n)
 
 
-def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
+def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
     air, liq, hyd, plant = th["air"], th["liq"], th["hyd"], th["plant"]
     res_racks = pres["res_racks"].copy()
     res_racks["t_inlet_c"] = air.res_racks["t_inlet_c"]
@@ -402,20 +599,19 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
     res_loops.index.name = "id"
     out = Results(scenario=scenario.name)
     out.tables.update(pres.tables)
-    out.tables.update(
-        {
-            "res_racks": res_racks,
-            "res_halls": air.res_halls,
-            "res_crahs": air.res_crahs,
-            "res_cdus": liq.res_cdus,
-            "res_loops": res_loops,
-            "res_pipes": hyd.res_pipes,
-            "res_pumps": hyd.res_pumps,
-            "res_chillers": plant.res_chillers,
-            "res_cooling_towers": plant.res_cooling_towers,
-            "res_dry_coolers": plant.res_dry_coolers,
-        }
-    )
+    cooling_tables = {
+        "res_racks": res_racks,
+        "res_halls": air.res_halls,
+        "res_crahs": air.res_crahs,
+        "res_cdus": liq.res_cdus,
+        "res_pipes": hyd.res_pipes,
+        "res_pumps": hyd.res_pumps,
+        "res_chillers": plant.res_chillers,
+        "res_cooling_towers": plant.res_cooling_towers,
+        "res_dry_coolers": plant.res_dry_coolers,
+    }
+    out.tables.update(cooling_tables)
+    out.tables["res_loops"] = res_loops
     out.violations = pres.violations
     out.add(
         {},
@@ -447,6 +643,7 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
                 grid_co2_kg_per_kwh=twin.layout.site.grid_co2_kg_per_kwh,
                 cooling_kw=cooling,
                 power_loss_kw=losses,
+                heat_unremoved_kw=th["unremoved_kw"],
             ),
             "t_inlet_max_c": float(np.nanmax(t_in)) if np.isfinite(t_in).any() else np.nan,
             "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
@@ -455,11 +652,117 @@ def _results(twin, scenario, pres, th, iterations, extra_used) -> Results:
             "heat_rejected_kw": th["ambient_kw"],
             "heat_unremoved_kw": th["unremoved_kw"],
             "energy_balance_residual_kw": heat_out - facility,
+            "power_balance_residual_kw": facility - (it + losses + cooling),
+            "loop_balance_residual_kw": _loop_balance(twin, liq, plant),
             "t_db_c": th["t_db_c"],
             "t_wb_c": th["t_wb_c"],
             "coupled_iterations": float(iterations),
+            "coupled_converged": float(status[0]),
+            "coupled_residual_kw": status[1],
             "pipe_iterations": float(hyd.iterations),
+            "pipe_converged": float(hyd.converged),
+            "pipe_residual_m3_s": hyd.residual_m3_s,
         }
     )
     out.kpis = kpis
+    checks = _trust(twin, kpis, hyd, status, iterations, tol_kw)
+    checks += non_finite_violations(cooling_tables, kpis)
+    checks += non_finite_violations({"res_loops": liq.res_loops})
+    checks += non_finite_violations({"res_loops": plant.res_loops})
+    if checks:
+        out.add({}, violations_frame(checks))
+    v = out.violations
+    v = v[~((v["kind"] == "non_finite") & v.duplicated(["component", "kind", "message"]))]
+    trust = v["kind"].isin(SOLVER_KINDS)
+    first = np.r_[np.flatnonzero(trust), np.flatnonzero(~trust)]
+    out.violations = v.iloc[first].reset_index(drop=True)  # untrustworthy-result kinds first
+    if trust.any():
+        # no trustworthy operating point: no efficiency figure either (the violations say why)
+        for key in ("pue", "ppue_cooling", "ppue_power", "wue_l_per_kwh", "cue_kg_per_kwh"):
+            kpis[key] = np.nan
     return out
+
+
+def _loop_balance(twin, liq, plant) -> float:
+    """Largest |heat in - heat out - heat unremoved| over the loops, kW, from the tables.
+
+    TCS loops: rack liquid heat and CDU pumps in, the CDUs' duty out. Facility, chilled
+    and condenser loops: what reached the plant in, dry coolers, towers and chillers out.
+    """
+    lm, pm = liquid_model(twin), plant_model(twin)
+    cd = liq.res_cdus
+    tcs_out = np.bincount(
+        lm.cdu_loop, (cd["load_kw"] * cd["running"]).to_numpy(float), len(lm.loop_ids)
+    )
+    tl = liq.res_loops
+    r_tcs = tl["q_kw"].to_numpy(float) - tcs_out - tl["unremoved_kw"].to_numpy(float)
+    n = len(pm.loop_ids)
+    sink_out = (
+        np.bincount(pm.dc_loop, plant.res_dry_coolers["load_kw"].to_numpy(float), n)
+        + np.bincount(pm.ct_loop, plant.res_cooling_towers["load_kw"].to_numpy(float), n)
+        + np.bincount(pm.ch_loop, plant.res_chillers["load_kw"].to_numpy(float), n)
+    )
+    pl = plant.res_loops
+    r_sink = pl["q_kw"].to_numpy(float) - sink_out - pl["unremoved_kw"].to_numpy(float)
+    r = np.r_[r_tcs, r_sink]
+    if not np.isfinite(r).all():
+        return float("nan")
+    return float(np.max(np.abs(r), initial=0.0))
+
+
+def _trust(twin, kpis, hyd, status, iterations, tol_kw) -> list[dict]:
+    """Convergence of the pipe networks and of the coupling, and the energy balances.
+
+    A balance residual above ``BALANCE_REL_TOL`` of facility power (plus the coupled
+    iteration's own `tol_kw`) is 'not_balanced': the result breaks conservation of
+    energy. Every check reads kpis already computed, so each residual is in `kpis`.
+    """
+    rows = []
+    if not hyd.converged:
+        node = hyd.res_node["imbalance_m3_s"].abs()
+        worst = str(node.idxmax()).split("|")[0] if len(node) and node.notna().any() else "site"
+        rows.append(
+            violation(
+                worst,
+                "not_converged",
+                hyd.residual_m3_s,
+                TOL_M3_S,
+                "m3/s",
+                f"pipe network did not converge in {hyd.iterations} Newton iterations "
+                f"(last step {hyd.residual_m3_s:.3g} m3/s, loop {worst}): flows and pump "
+                "power are not a solution",
+            )
+        )
+    if not status[0]:
+        rows.append(
+            violation(
+                "site",
+                "not_converged",
+                status[1],
+                tol_kw,
+                "kW",
+                f"power and cooling did not settle in {iterations} coupled passes: cooling "
+                f"power still moves {status[1]:.3g} kW and a loop supply {status[2]:.3g} K "
+                "per pass",
+            )
+        )
+    facility = float(kpis["facility_kw"])
+    tol = BALANCE_REL_TOL * max(abs(facility), 1.0) + tol_kw
+    for key, what in (
+        ("power_balance_residual_kw", "facility power - (IT + losses + cooling power)"),
+        ("energy_balance_residual_kw", "heat out + heat unremoved - facility power"),
+        ("loop_balance_residual_kw", "a loop's heat in - heat out - heat unremoved"),
+    ):
+        r = float(kpis[key])
+        if not abs(r) <= tol:  # NaN fails too
+            rows.append(
+                violation(
+                    "site",
+                    "not_balanced",
+                    r,
+                    tol,
+                    "kW",
+                    f"energy does not balance: {what} = {r:.6g} kW (tolerance {tol:.3g} kW)",
+                )
+            )
+    return rows

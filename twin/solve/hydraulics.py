@@ -15,6 +15,19 @@ Newton on the sparse saddle-point Jacobian, f updated each iteration.
 Pump curve: rated flow is taken at 75 % of shut-off head, i.e. run-out at
 twice rated flow (``k = 0.25 H0 / Q_r^2``) [est]. Pump power = dp Q / eta.
 A loop with pumps but no pipes runs its pumps at their rated point.
+
+Direction: pipes are declared the way the circuit runs (supply to units to
+return), pumps push from `from` to `to`. A pump whose discharge reaches its
+suction through pipes in their declared direction works with the circuit
+(`direction` +1 in `res_pumps`); one whose suction reaches its discharge that
+way is reversed (-1): it drives the water backwards through the units (0: the
+pipes cannot tell, e.g. a loop with no pipes). The coupled solve counts a
+loop's flow as the pumps' flow signed by direction: a reversed pump fighting
+a good one cancels it, and a circuit driven backwards moves no heat.
+
+Convergence: `HydraulicResult.converged` says whether Newton's last step
+fell below `TOL_M3_S` with finite flows; `residual_m3_s` is that last step
+(or the largest mass imbalance at a node, if larger).
 """
 
 from __future__ import annotations
@@ -87,6 +100,7 @@ class HydraulicModel:
     pump_networked: np.ndarray  # pump's loop has pipes
     ref_nodes: np.ndarray  # one node per connected network
     pump_rho: np.ndarray
+    pump_direction: np.ndarray  # +1 with the pipes' circuit, -1 reversed, 0 cannot tell
     warm: dict  # Newton's start ("seed", see `_seed`) and the last result ("last")
 
 
@@ -135,6 +149,8 @@ def build_hydraulic_model(twin) -> HydraulicModel:
         ref[c] = np.flatnonzero(label == c)[0]
     h0 = pumps["head_kpa"].to_numpy(float) if len(pumps) else np.zeros(0)
     qr = pumps["flow_m3_s"].to_numpy(float) if len(pumps) else np.zeros(0)
+    npi = len(pipes)
+    direction = _pump_direction(frm[:npi], to[:npi], frm[npi:], to[npi:], n)
     return HydraulicModel(
         node_ids=node_ids,
         a=a,
@@ -151,8 +167,29 @@ def build_hydraulic_model(twin) -> HydraulicModel:
         pump_networked=networked,
         ref_nodes=ref,
         pump_rho=pump_rho,
+        pump_direction=direction,
         warm={},
     )
+
+
+def _pump_direction(p_from, p_to, u_from, u_to, n) -> np.ndarray:
+    """+1 where a pump's discharge reaches its suction along the pipes' declared direction
+    (it drives the circuit), -1 where its suction reaches its discharge that way (reversed),
+    0 where neither (no pipes at the pump, or pipes declared both ways)."""
+    out = np.zeros(len(u_from), np.int64)
+    if not len(u_from) or not len(p_from):
+        return out
+    g = sp.csr_matrix((np.ones(len(p_from)), (p_from, p_to)), shape=(n, n))
+    ends = np.unique(np.r_[u_from, u_to])
+    reach = np.isfinite(
+        csgraph.shortest_path(g, directed=True, unweighted=True, indices=ends)
+    )  # rows: ends, columns: every node
+    row = pd.Series(np.arange(len(ends)), index=ends)
+    fwd = reach[row[u_to].to_numpy(), u_from]  # discharge -> suction through the pipes
+    back = reach[row[u_from].to_numpy(), u_to]
+    out[fwd] = 1
+    out[back & ~fwd] = -1
+    return out
 
 
 def hydraulic_model(twin) -> HydraulicModel:
@@ -165,6 +202,8 @@ class HydraulicResult:
     res_pumps: pd.DataFrame
     res_node: pd.DataFrame
     iterations: int
+    converged: bool = True  # Newton's last step < TOL_M3_S, flows finite
+    residual_m3_s: float = 0.0  # last Newton step or largest node imbalance, m3/s
 
 
 def solve_hydraulics(
@@ -214,6 +253,7 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
     not_ref[ref] = False
     at = m.a.T.tocsr()
     iterations = 0
+    last_step, converged = 0.0, nl == 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
         dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
         # d(dp)/dQ with f frozen: 2 dp / Q, floored for the laminar/zero-flow limit
@@ -236,7 +276,11 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
         )
         step = spla.spsolve(jac, -np.r_[r_link, r_node])
         q, h = q + step[:nl], h + step[nl:]
-        if np.max(np.abs(step[:nl]), initial=0.0) < TOL_M3_S:
+        last_step = float(np.max(np.abs(step[:nl]), initial=0.0))
+        if not np.isfinite(last_step):
+            break
+        if last_step < TOL_M3_S:
+            converged = True
             break
     dp, f, re = pipe_dp_kpa(q[:npi], m.length_m, m.diameter_m, m.roughness_m, m.rho, m.mu)
 
@@ -268,10 +312,20 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
         },
         index=pumps.index,
     )
-    res_node = pd.DataFrame(
-        {"p_kpa": h, "imbalance_m3_s": at @ q if nn else np.zeros(0)}, index=m.node_ids
+    res_pumps["direction"] = m.pump_direction
+    imbalance = at @ q if nn else np.zeros(0)
+    res_node = pd.DataFrame({"p_kpa": h, "imbalance_m3_s": imbalance}, index=m.node_ids)
+    residual = max(last_step, float(np.max(np.abs(imbalance), initial=0.0)))
+    finite = bool(np.isfinite(q).all() and np.isfinite(h).all())
+    result = HydraulicResult(
+        res_pipes,
+        res_pumps,
+        res_node,
+        iterations,
+        converged=converged and finite,
+        residual_m3_s=residual if np.isfinite(residual) else float("inf"),
     )
-    return HydraulicResult(res_pipes, res_pumps, res_node, iterations), q, h
+    return result, q, h
 
 
 def at_speed(
@@ -294,4 +348,6 @@ def at_speed(
     pipe["flow_m3_s"] *= sp_
     pipe["velocity_m_s"] *= sp_
     pipe["dp_kpa"] *= sp_**2
-    return HydraulicResult(pipe, pump, result.res_node, result.iterations)
+    return HydraulicResult(
+        pipe, pump, result.res_node, result.iterations, result.converged, result.residual_m3_s
+    )

@@ -21,6 +21,10 @@ Short pumps (the coupled solve finds them from the pipe networks):
 - `tcs_flow_frac` scales a TCS loop's flow (its own pumps move less than the
   racks' design flow): the racks' coolant rise grows as 1 / fraction, and a
   return above the design return (setpoint + design rise) is a violation.
+
+A TCS loop with no CDU running moves no heat: its heat is unremoved, its
+supply and the racks' coolant temperatures are NaN (no steady state exists)
+and the loop and each rack with liquid heat on it get an 'uncooled' violation.
 """
 
 from __future__ import annotations
@@ -244,6 +248,7 @@ def solve_liquid(
             "flow_m3_s": c_loop / CP_KJ / RHO_WATER_KG_M3,
             "t_supply_c": t_loop_sup,
             "t_return_c": t_ret_loop,
+            "unremoved_kw": np.where(cooled, 0.0, q_loop),
         },
         index=model.loop_ids,
     )
@@ -291,6 +296,20 @@ def solve_liquid(
                 0.0,
                 "kW",
                 f"{q_loop[j]:.0f} kW of liquid heat and no CDU running",
+            )
+        )
+    # every rack whose liquid heat has nowhere to go: its coolant has no steady temperature
+    uncooled = np.r_[~cooled, False][np.where(has, rl, nl)] & (rack_liquid_kw > 0)
+    for i in np.flatnonzero(uncooled):
+        viol.append(
+            violation(
+                twin.racks.index[i],
+                "uncooled",
+                rack_liquid_kw[i],
+                0.0,
+                "kW",
+                f"{rack_liquid_kw[i]:.1f} kW of liquid heat into {model.loop_ids[rl[i]]} with no "
+                "CDU running: no steady coolant temperature",
             )
         )
     return LiquidResult(

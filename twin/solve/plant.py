@@ -16,12 +16,22 @@ Per facility/chilled loop with heat Q and supply setpoint T_s (return T_s + dT_d
 Fans of dry coolers and towers follow the cube of their part load [REFERENCE 4].
 Tower water: evaporation 1.47 L/kWh rejected [REFERENCE 4 calc] plus blowdown at
 `CYCLES_OF_CONCENTRATION`.
-Heat is always rejected (energy balance holds). A plant short of capacity
-runs warm: chillers' leaving temperature rises until their available capacity
-meets the load (bisection, at most `MAX_SUPPLY_RISE_K`); a loop with free
-cooling only supplies at ``T_fc``. The coupled solve feeds that temperature back
-to the CDUs and CRAH coils; supply above setpoint is a violation naming the
-W class it drifts into.
+Capacity, honestly (energy balance: heat in = heat rejected + heat unremoved):
+- chillers are compressor-limited. Short at the setpoint, the loop runs warm:
+  their leaving temperature rises until their available capacity (CAPFT, which
+  grows with warmer chilled water) meets the load (bisection, at most
+  `MAX_SUPPLY_RISE_K`). Still short at that limit, every running chiller runs at
+  full capacity (PLR 1, full-load power: never power scaled down with a load it
+  cannot carry) and the rest of the heat is unremoved: an 'uncooled' violation
+  with the shortfall, no steady state (the supply shown, setpoint + the limit,
+  is a lower bound);
+- dry coolers and towers are heat exchangers at full fan speed: past capacity
+  they reject more at a larger water-to-air difference, the approach growing with
+  load (``T_sup = T_amb + approach * Q / Q_cap`` at fixed water flow) [est: fixed
+  UA at full airflow]; a loop with free cooling only supplies at that temperature.
+The coupled solve feeds the supply temperature back to the CDUs and CRAH coils;
+supply above setpoint is a violation naming the W class it drifts into. Heat of
+a loop with no running equipment is unremoved ('uncooled').
 """
 
 from __future__ import annotations
@@ -181,6 +191,11 @@ def solve_plant(
     fc_app = np.bincount(model.dc_loop, dc_cap * (t_db_c + _col(dc, "approach_k")), n).astype(float)
     fc_app += np.bincount(model.ct_loop, ct_cap * ct_fc * (t_wb_c + _col(ct, "approach_k")), n)
     t_fc = np.where(fc_cap > 0, safe_div(fc_app, fc_cap), np.inf)
+    fc_approach = safe_div(
+        np.bincount(model.dc_loop, dc_cap * _col(dc, "approach_k"), n)
+        + np.bincount(model.ct_loop, ct_cap * ct_fc * _col(ct, "approach_k"), n),
+        fc_cap,
+    )
     frac = np.clip(safe_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
     frac = np.where(np.isfinite(t_fc), frac, 0.0)
     ch_cap_ref = _col(ch, "capacity_kw")
@@ -228,8 +243,11 @@ def solve_plant(
     on = np.zeros(len(ch), bool)
     on[o] = (before < q_ch_loop[lo] - 1e-9) & (cap_av[o] > 0)
     on_cap = np.bincount(model.ch_loop, cap_av * on, n)
+    # short even at the largest rise: every chiller at full capacity, the rest unremoved
+    beyond = has_ch & ~is_cond & (q_ch_loop > on_cap * (1 + 1e-9))
+    q_ch_served = np.where(beyond, on_cap, q_ch_loop)
     # a loop with running chillers but zero load keeps none on
-    q_ch = np.where(on, q_ch_loop[model.ch_loop] * safe_div(cap_av, on_cap[model.ch_loop]), 0.0)
+    q_ch = np.where(on, q_ch_served[model.ch_loop] * safe_div(cap_av, on_cap[model.ch_loop]), 0.0)
     plr = safe_div(q_ch, cap_av)
     cop_ref = _col(ch, "cop_ref")
     min_plr = _col(ch, "min_plr")
@@ -308,7 +326,11 @@ def solve_plant(
         index=dc.index,
     )
     fc_only = ~has_ch & ~is_cond & (fc_cap > 0)
-    t_supply = np.where(fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc, t_set)), t_lvg)
+    # free cooling past capacity: the approach grows with load (module docstring)
+    t_fc_load = t_fc + fc_approach * np.maximum(safe_div(loop_q_kw, fc_cap) - 1.0, 0.0)
+    t_supply = np.where(
+        fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc_load, t_set)), t_lvg
+    )
     t_supply = np.where(is_cond & (cond_cap > 0), t_wb_c + tower_app, t_supply)
     res_loops = pd.DataFrame(
         {
@@ -319,6 +341,7 @@ def solve_plant(
             "t_setpoint_c": t_set,
             "t_supply_c": t_supply,
             "t_return_c": t_supply + dt,
+            "unremoved_kw": np.maximum(np.where(is_cond, cond_short, short), 0.0),
         },
         index=model.loop_ids,
     )
@@ -379,16 +402,14 @@ def solve_plant(
         )
     for j in np.flatnonzero((short > 1e-6) | (cond_short > 1e-6)):
         s = max(short[j], cond_short[j])
-        viol.append(
-            violation(
-                model.loop_ids[j],
-                "uncooled",
-                s,
-                0.0,
-                "kW",
-                f"{s:.0f} kW with no running equipment to reject it",
-            )
+        why = (
+            f"chillers at full capacity ({on_cap[j]:.0f} kW at {t_lvg[j]:.1f} C leaving, "
+            f"{MAX_SUPPLY_RISE_K:.0f} K above setpoint) leave {s:.0f} kW unremoved: no steady "
+            "state, the loop keeps warming"
+            if beyond[j]
+            else f"{s:.0f} kW with no running equipment to reject it"
         )
+        viol.append(violation(model.loop_ids[j], "uncooled", s, 0.0, "kW", why))
     return PlantResult(
         res_chillers=res_chillers,
         res_cooling_towers=res_ct,

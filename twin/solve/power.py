@@ -14,9 +14,19 @@
   generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
   it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu,
   max_failover_loading_pct, it_headroom_kw (uniform IT growth before the
-  worst failover loading reaches 100 %), power_sweeps;
+  worst failover loading reaches 100 %), power_sweeps, power_converged (1/0),
+  power_residual_pu (last sweep's largest voltage change), power_residual_kw
+  (largest change of an element's drawn power over that sweep);
 - violations: overload, over_capacity (source kVA or generator kW),
-  undervoltage (< V_MIN_PU), unfed (racks), grid_limit (site.grid_mw).
+  undervoltage (< V_MIN_PU), unfed (racks), grid_limit (site.grid_mw),
+  not_converged (the sweep did not settle, or settled with a live bus below
+  `V_COLLAPSE_PU`: no operating point, e.g. a load a cable cannot carry),
+  non_finite (a NaN/inf in a table).
+
+A solution that did not converge is not a normal result: its tables hold the
+last sweep (for inspection only) and the violation names the element where
+the voltage still moved most, with the residual (value) against the tolerance
+(limit). pandapower's Newton-Raphson fails on the same networks (tested).
 
 Modelling (details in `twin.solve.power_model`): utilities and generators
 are stiff 1.0 pu sources (sc_mva is for fault studies, not load flow);
@@ -44,16 +54,19 @@ from twin.solve.power_model import (
     PowerModel,
     power_model,
 )
-from twin.solve.power_sweep import Flow, sweep
-from twin.solve.results import Results, violation, violations_frame
+from twin.solve.power_sweep import MAX_SWEEPS, TOL_PU, Flow, sweep
+from twin.solve.results import Results, non_finite_violations, violation, violations_frame
 
 V_MIN_PU = 0.95
 """Undervoltage limit [est: ANSI C84.1 range A service voltage, -5 %]."""
+V_COLLAPSE_PU = 0.5
+"""Below this a live bus has collapsed: no operating point, not an undervoltage [est: half
+the ITIC/CBEMA 90 % steady-state floor; a radial feeder's nose point sits near 0.6-0.7 pu]."""
 EXTRA_LOAD_PF = 0.9
 """Power factor of `extra_loads_kw` (fans, pumps, compressors on VFDs) [est]."""
 OVERLOAD_PCT = 100.0
 
-__all__ = ["EXTRA_LOAD_PF", "V_MIN_PU", "solve_power"]
+__all__ = ["EXTRA_LOAD_PF", "V_COLLAPSE_PU", "V_MIN_PU", "solve_power"]
 
 
 def liveness(m: PowerModel, failed: np.ndarray) -> np.ndarray:
@@ -191,11 +204,51 @@ def solve_power(
     )
     kpis = _kpis(twin, m, flow, res_power_nodes, res_racks, extra, failed_rack)
     out = Results(scenario=scenario.name, kpis=kpis)
-    out.add(
-        {"res_bus": res_bus, "res_power_nodes": res_power_nodes, "res_racks": res_racks},
-        _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis),
-    )
+    tables = {"res_bus": res_bus, "res_power_nodes": res_power_nodes, "res_racks": res_racks}
+    trust = _convergence(m, flow, live, kpis) + non_finite_violations(tables)
+    out.add(tables, violations_frame(trust))
+    out.add({}, _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis))
     return out
+
+
+def _convergence(m: PowerModel, f: Flow, live: np.ndarray, kpis: dict) -> list[dict]:
+    """Record the sweep's convergence in `kpis`; a 'not_converged' violation if it failed."""
+    vm = np.where(live, np.abs(f.v), np.inf)
+    low = int(np.argmin(vm)) if m.n else -1
+    collapsed = bool(m.n) and vm[low] < V_COLLAPSE_PU
+    mism = f.mismatch_kw if f.mismatch_kw is not None else np.zeros(m.n)
+    kpis["power_converged"] = float(f.converged and not collapsed)
+    kpis["power_residual_pu"] = f.residual_pu
+    kpis["power_residual_kw"] = float(np.max(mism, initial=0.0))
+    if not f.converged:
+        at = m.ids[f.worst] if f.worst >= 0 else "site"
+        return [
+            violation(
+                at,
+                "not_converged",
+                f.residual_pu,
+                TOL_PU,
+                "pu",
+                f"power flow did not converge after {f.sweeps} sweeps (max {MAX_SWEEPS}): the "
+                f"voltage at {at} still moves {f.residual_pu:.3g} pu per sweep and drawn power "
+                f"{float(np.max(mism, initial=0.0)):.3g} kW: most likely voltage collapse (no "
+                f"AC operating point), check cable lengths and ratings feeding {at}",
+            )
+        ]
+    if collapsed:
+        at = m.ids[low]
+        return [
+            violation(
+                at,
+                "not_converged",
+                vm[low],
+                V_COLLAPSE_PU,
+                "pu",
+                f"voltage collapse: {at} at {vm[low]:.3f} pu (< {V_COLLAPSE_PU} pu): no load "
+                "operates there; check cable lengths and ratings",
+            )
+        ]
+    return []
 
 
 def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:

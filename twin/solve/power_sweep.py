@@ -6,6 +6,15 @@ currents of the latest voltages; the forward pass updates voltages from the
 sources down. For a radial network this converges to the exact AC solution
 (the one Newton-Raphson finds); each pass is a few numpy operations per
 depth level, never a Python loop over elements.
+
+Convergence is reported, never assumed: `Flow.converged` is set only when the
+largest voltage change of a sweep fell below `TOL_PU` with every voltage
+finite. Past the nose of the PV curve (a load a cable cannot carry: no AC
+solution exists, pandapower's Newton-Raphson raises LoadflowNotConverged)
+the sweep oscillates or diverges; it then stops at `MAX_SWEEPS` (or at the
+first non-finite voltage) and says so: `residual_pu` is the last sweep's
+largest voltage change, `mismatch_kw` each element's change of drawn real
+power over that sweep, `worst` the element where the voltage moved most.
 """
 
 from __future__ import annotations
@@ -36,6 +45,10 @@ class Flow:
     loss_el: np.ndarray  # real, pu: transformer (series + no-load), PDU, UPS
     sweeps: int
     levels: list[np.ndarray] | None = None  # live non-root nodes by depth, as swept
+    converged: bool = True  # last voltage change < TOL_PU, every value finite
+    residual_pu: float = 0.0  # largest voltage change of the last sweep, pu
+    mismatch_kw: np.ndarray | None = None  # |change of P drawn| over the last sweep, kW
+    worst: int = -1  # element (Twin order) whose voltage changed most in the last sweep
 
 
 def levels_of(parent: np.ndarray, is_root: np.ndarray, n_levels: int) -> list[np.ndarray]:
@@ -87,38 +100,47 @@ def sweep(m: PowerModel, parent: np.ndarray, is_root: np.ndarray, s_load: np.nda
     i_el, i_c = np.zeros(nn, complex), np.zeros(nn, complex)
     loss_el = np.zeros(nn)
     sweeps = 0
-    while sweeps < MAX_SWEEPS:
-        sweeps += 1
-        child = np.zeros(nn, complex)
-        for k in range(len(spans) - 1, 0, -1):
-            a, b = spans[k]
-            pa, pb = spans[k - 1]
-            so = load[a:b] + child[a:b]
-            ie = np.conj(so / v[a:b])
-            a2 = ie.real**2 + ie.imag**2
-            x = np.sqrt(a2) / i_r[a:b]
-            ups = np.where(is_ups[a:b], i_r[a:b] * (l0[a:b] + (l1[a:b] + l2[a:b] * x) * x), 0.0)
-            wk = w[a:b]
-            shunt = g0[a:b] * (wk.real**2 + wk.imag**2)
-            st = so + z_el[a:b] * a2
-            st = np.where(dc[a:b], st.real, st) + (ups + shunt)
-            ic = np.conj(st / wk)
-            si = st + zc[a:b] * (ic.real**2 + ic.imag**2)
-            s_out[a:b], s_term[a:b], s_in[a:b], i_el[a:b], i_c[a:b] = so, st, si, ie, ic
-            loss_el[a:b] = r_el[a:b] * a2 + ups + shunt
-            up = par[a:b] - pa
-            child[pa:pb] += np.bincount(up, si.real, pb - pa) + 1j * np.bincount(
-                up, si.imag, pb - pa
-            )
-        s_out[: spans[0][1]] = load[: spans[0][1]] + child[: spans[0][1]]
-        dv = 0.0
-        for a, b in spans[1:]:
-            wn = v[par[a:b]] - zc[a:b] * i_c[a:b]
-            vn = np.where(dc[a:b], 1.0 + 0j, wn * ratio[a:b] - z_el[a:b] * i_el[a:b])
-            dv = max(dv, float(np.abs(vn - v[a:b]).max(initial=0.0)))
-            w[a:b], v[a:b] = wn, vn
-        if dv < TOL_PU:
-            break
+    converged = False
+    dv_node = np.zeros(nn)
+    p_prev = np.zeros(nn)
+    with np.errstate(all="ignore"):  # a diverging sweep is reported (Flow.converged), not warned
+        while sweeps < MAX_SWEEPS:
+            sweeps += 1
+            p_prev = s_in.real.copy()
+            child = np.zeros(nn, complex)
+            for k in range(len(spans) - 1, 0, -1):
+                a, b = spans[k]
+                pa, pb = spans[k - 1]
+                so = load[a:b] + child[a:b]
+                ie = np.conj(so / v[a:b])
+                a2 = ie.real**2 + ie.imag**2
+                x = np.sqrt(a2) / i_r[a:b]
+                ups = np.where(is_ups[a:b], i_r[a:b] * (l0[a:b] + (l1[a:b] + l2[a:b] * x) * x), 0.0)
+                wk = w[a:b]
+                shunt = g0[a:b] * (wk.real**2 + wk.imag**2)
+                st = so + z_el[a:b] * a2
+                st = np.where(dc[a:b], st.real, st) + (ups + shunt)
+                ic = np.conj(st / wk)
+                si = st + zc[a:b] * (ic.real**2 + ic.imag**2)
+                s_out[a:b], s_term[a:b], s_in[a:b], i_el[a:b], i_c[a:b] = so, st, si, ie, ic
+                loss_el[a:b] = r_el[a:b] * a2 + ups + shunt
+                up = par[a:b] - pa
+                child[pa:pb] += np.bincount(up, si.real, pb - pa) + 1j * np.bincount(
+                    up, si.imag, pb - pa
+                )
+            s_out[: spans[0][1]] = load[: spans[0][1]] + child[: spans[0][1]]
+            for a, b in spans[1:]:
+                wn = v[par[a:b]] - zc[a:b] * i_c[a:b]
+                vn = np.where(dc[a:b], 1.0 + 0j, wn * ratio[a:b] - z_el[a:b] * i_el[a:b])
+                dv_node[a:b] = np.abs(vn - v[a:b])
+                w[a:b], v[a:b] = wn, vn
+            dv = float(dv_node.max(initial=0.0))
+            if not np.isfinite(dv):
+                break  # diverged: no point sweeping on
+            if dv < TOL_PU:
+                converged = True
+                break
+    converged = converged and all(np.isfinite(x).all() for x in (v, w, s_in, s_out))
     loss_cable = zc.real * (i_c.real**2 + i_c.imag**2)
     loss_cable[: spans[0][1]] = 0.0
 
@@ -127,7 +149,14 @@ def sweep(m: PowerModel, parent: np.ndarray, is_root: np.ndarray, s_load: np.nda
         out[perm] = x
         return out
 
+    mismatch = np.abs(s_in.real - p_prev) * S_BASE_KVA
+    mismatch[: spans[0][1]] = 0.0  # sources draw from no parent
+    dvn = np.where(np.isfinite(dv_node), dv_node, np.inf)
     return Flow(
         back(v, 0j), back(w, 0j), back(s_out), back(s_term), back(s_in), back(i_el), back(i_c),
         back(loss_cable), back(loss_el), sweeps, levels,
+        converged=converged,
+        residual_pu=float(dvn.max(initial=0.0)),
+        mismatch_kw=back(np.where(np.isfinite(mismatch), mismatch, np.inf)),
+        worst=int(perm[int(np.argmax(dvn))]) if nn else -1,
     )  # fmt: skip

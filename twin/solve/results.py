@@ -10,17 +10,49 @@ The efficiency ratios (PUE, pPUE, WUE, CUE) are computed in one place,
 `twin.metrics.pue` (which the annual figures use) re-exports it, so the CLI,
 the app, its report and the API all show the same number. It lives here, not
 in `twin.metrics`, because `twin.solve` (layer 3) may not import layer 4.
+
+A result is normal only if it is converged, finite and balanced. Solvers
+report their convergence in `kpis` and, when it fails, a violation of a
+`SOLVER_KINDS` kind carrying the residual (value) and the tolerance (limit);
+`non_finite_violations` finds NaN/inf where a number must be. NaN is kept
+for quantities that are undefined (a dead bus's voltage, a stopped unit's
+temperatures, a rack with no liquid loop's coolant), never for a power, a
+current, a pressure or a flow (`FINITE_SUFFIXES`: 0 when off).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 VIOLATION_COLUMNS = ["component", "kind", "value", "limit", "unit", "message"]
 """kind is one of: overload, undervoltage, unfed, over_temperature,
-under_temperature, coolant_temperature, over_capacity, uncooled, grid_limit."""
+under_temperature, coolant_temperature, over_capacity, uncooled, grid_limit,
+no_flow (a water loop whose pumps cannot move water the way its circuit runs),
+reversed_pump, and the `SOLVER_KINDS`."""
+
+SOLVER_KINDS = ("not_converged", "non_finite", "not_balanced")
+"""Violations that say the result itself cannot be trusted: a solver that did not
+converge (value = residual, limit = tolerance), a number that is NaN/inf where one
+must be finite, an energy balance that does not close (value = residual kW)."""
+
+BALANCE_REL_TOL = 1e-6
+"""Relative tolerance of every energy balance (of facility power) [est: the coupled
+iteration settles cooling power to 1e-3 kW; 1e-6 of a site is above that noise]."""
+
+UNREMOVED_FLOOR_KW = 1e-6
+"""Unremoved heat below this is solver noise, not a shortfall (the solvers' violation
+threshold) [est]."""
+
+FINITE_SUFFIXES = ("_kw", "_kvar", "_ka", "_kpa", "_m3_s", "_m3_h")
+"""Result columns that are always a number (0 when off): powers, currents, pressures, flows."""
+
+UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "it_headroom_kw")})
+"""Exceptions: a rack with no liquid loop has no coolant flow (NaN); IT headroom is
+undefined with no IT (NaN) and unbounded with no failover loading (inf)."""
 
 
 def violation(component, kind: str, value, limit, unit: str, message: str) -> dict:
@@ -42,6 +74,7 @@ def efficiency_kpis(
     grid_co2_kg_per_kwh: float = float("nan"),
     cooling_kw: float = float("nan"),
     power_loss_kw: float = float("nan"),
+    heat_unremoved_kw: float = 0.0,
 ) -> dict[str, float]:
     """PUE, pPUE (cooling, power chain), WUE and CUE from the energy terms.
 
@@ -54,21 +87,84 @@ def efficiency_kpis(
 
     Powers (kW, m3/h) or energies over one period (kWh, m3) give the same ratios.
     With no IT load every ratio is NaN (undefined, shown as n/a or null), never 0.
+    With heat not removed (`heat_unremoved_kw` above `BALANCE_REL_TOL` of IT and
+    `UNREMOVED_FLOOR_KW`) the
+    site is in no steady state and the ratios that involve cooling (PUE, pPUE of
+    cooling, WUE, CUE) are NaN too: cooling that did not happen draws no power and
+    uses no water, and a ratio without it would look better than the real site.
+    The violations say which heat went where; pPUE of the power chain stays.
     """
     it = float(it_kw)
+    nan = float("nan")
     if not it > 0:
-        nan = float("nan")
         return dict.fromkeys(
             ("pue", "ppue_cooling", "ppue_power", "wue_l_per_kwh", "cue_kg_per_kwh"), nan
         )
+    ppue_power = (it + float(power_loss_kw)) / it
+    if float(heat_unremoved_kw) > max(BALANCE_REL_TOL * it, UNREMOVED_FLOOR_KW):
+        return {
+            "pue": nan,
+            "ppue_cooling": nan,
+            "ppue_power": ppue_power,
+            "wue_l_per_kwh": nan,
+            "cue_kg_per_kwh": nan,
+        }
     pue = float(facility_kw) / it
     return {
         "pue": pue,
         "ppue_cooling": (it + float(cooling_kw)) / it,
-        "ppue_power": (it + float(power_loss_kw)) / it,
+        "ppue_power": ppue_power,
         "wue_l_per_kwh": float(water_m3_h) * 1000.0 / it,
         "cue_kg_per_kwh": float(grid_co2_kg_per_kwh) * pue,
     }
+
+
+def must_be_finite(table: str, column: str) -> bool:
+    """Whether `column` of result table `table` ("kpis" for KPIs) must always be a number."""
+    return column.endswith(FINITE_SUFFIXES) and (table, column) not in UNDEFINED_OK
+
+
+def non_finite_violations(
+    tables: dict[str, pd.DataFrame], kpis: dict[str, float] | None = None
+) -> list[dict]:
+    """One 'non_finite' violation per table column holding inf anywhere, or NaN where a
+    number must be (`must_be_finite`); component = the first such row, value = how many."""
+    rows = []
+    for name, t in tables.items():
+        for col, series in t.items():
+            a = series.to_numpy()
+            if a.dtype.kind != "f":  # only floats hold NaN/inf
+                continue
+            bad = np.isinf(a) | (np.isnan(a) & must_be_finite(name, col))
+            if not bad.any():
+                continue
+            hit = np.flatnonzero(bad)
+            first = t.index[hit[0]]
+            rows.append(
+                violation(
+                    first,
+                    "non_finite",
+                    len(hit),
+                    0,
+                    "",
+                    f"{name}.{col} is {a[hit[0]]} at {first}"
+                    + (f" and {len(hit) - 1} more" if len(hit) > 1 else "")
+                    + ": a solver produced no number there",
+                )
+            )
+    for key, value in (kpis or {}).items():
+        x = float(value)
+        if (
+            math.isinf(x)
+            and ("kpis", key) not in UNDEFINED_OK
+            or (math.isnan(x) and must_be_finite("kpis", key))
+        ):
+            rows.append(
+                violation(
+                    "site", "non_finite", 1, 0, "", f"kpi {key} is {x}: a solver produced no number"
+                )
+            )
+    return rows
 
 
 def violations_frame(rows: list[dict] | None = None) -> pd.DataFrame:
