@@ -81,3 +81,15 @@ def test_ratios_are_undefined_without_it_load():
             "cue_kg_per_kwh": 0.5,
         }
     )
+
+
+def test_heat_left_unremoved_gives_no_pue_anywhere(layouts_dir) -> None:
+    """CRACs too small for the room: the solve reports the heat it could not remove and no
+    PUE; the economics and the annual figure say the same, instead of a flattering number."""
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    twin.crahs["capacity_kw"] = 40.0  # 3 x 40 kW against ~190 kW of heat
+    res = run(twin)
+    assert res.kpis["heat_unremoved_kw"] > 50.0
+    assert math.isnan(res.kpis["pue"])
+    assert math.isnan(economics(twin, res)["pue"])
+    assert math.isnan(metrics_pue.annual(twin).pue)

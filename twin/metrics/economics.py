@@ -84,7 +84,9 @@ def economics(
         "facility_kw": facility_kw,
         "design_it_kw": design_it_kw,
         "grid_kw": twin.layout.site.grid_mw * 1000.0,
-        "pue": efficiency_kpis(it_kw, facility_kw)["pue"],
+        "pue": efficiency_kpis(
+            it_kw, facility_kw, heat_unremoved_kw=float(k.get("heat_unremoved_kw", 0.0))
+        )["pue"],
         "annual_pue": float(annual_pue) if annual_pue else float("nan"),
         "tokens_s_per_mw_it": per(tokens_s, it_kw / 1000.0),
         "tokens_s_per_mw_facility": per(tokens_s, facility_kw / 1000.0),

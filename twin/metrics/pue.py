@@ -82,6 +82,7 @@ def annual(
                 "facility_kw": k["facility_kw"],
                 "cooling_kw": k["cooling_kw"],
                 "water_m3_h": k["water_m3_h"],
+                "heat_unremoved_kw": k.get("heat_unremoved_kw", 0.0),
                 "pue": k["pue"],
             }
         )
@@ -90,7 +91,15 @@ def annual(
     it = float((h * out["it_kw"]).sum()) / 1000.0
     fac = float((h * out["facility_kw"]).sum()) / 1000.0
     water = float((h * out["water_m3_h"]).sum())
-    ratios = efficiency_kpis(it * 1000.0, fac * 1000.0, water_m3_h=water)  # kWh, m3: same ratios
+    hours = float(h.sum())
+    # mean powers over the year (same ratios as energies); heat left unremoved in any bin
+    # means no steady state there, so the year's PUE is undefined too, not flattered
+    ratios = efficiency_kpis(
+        it * 1000.0 / hours,
+        fac * 1000.0 / hours,
+        water_m3_h=water / hours,
+        heat_unremoved_kw=float((h * out["heat_unremoved_kw"]).sum()) / hours,
+    )
     return Annual(
         pue=ratios["pue"],
         wue_l_per_kwh=ratios["wue_l_per_kwh"],
