@@ -8,6 +8,7 @@ import pytest
 
 from scenarios.layouts import NESTED, twin_from_text
 from twin.errors import ScenarioError
+from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios import brute_force, compare, contingencies, n1, n2, solve_scenario, sweep
 from twin.scenarios.sweep import RANK_BY, SWEEP_COLUMNS
@@ -177,3 +178,15 @@ def test_fast_equals_brute_force_on_every_small_room_contingency(small_room):
         assert (fast[col] == full[col]).all(), col
     d = (fast["max_loading_pct"] - full["max_loading_pct"]).abs().max()
     assert d < COUPLED_LOADING_TOL_PCT
+
+
+def test_overloaded_dx_units_match_brute_force(small_room):
+    """CRACs sized so that losing one leaves the other two short: a DX compressor cannot
+    move more than its capacity, so the room has no steady state in both answers."""
+    twin = Twin.from_layout(small_room.layout)
+    twin.crahs["capacity_kw"] = 90.0  # 3 x 90 kW for ~190 kW: N+1 lost on any failure
+    sets = [(i,) for i in twin.crahs.index]
+    fast, full = sweep(twin, sets), brute_force(twin, sets)
+    assert (fast["racks_at_risk"] == full["racks_at_risk"]).all()
+    assert np.isinf(full["t_inlet_max_c"]).all(), full["t_inlet_max_c"]
+    assert np.isinf(fast["t_inlet_max_c"]).all(), fast["t_inlet_max_c"]

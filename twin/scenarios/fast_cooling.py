@@ -296,6 +296,7 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         "t_set": cr["t_supply_c"].to_numpy(float),
         "t_coil": t_coil,
         "cap": cr["capacity_kw"].to_numpy(float),
+        "is_dx": (cr["type"] == "crac").to_numpy(float),
         "running0": rc["running"].reindex(cr.index).to_numpy(bool),
     }
 
@@ -513,7 +514,11 @@ def _air_t_max(cb: CoolingBase, out: sp.csr_matrix, g, k, t_max) -> np.ndarray:
         t_ret = t_sup + q / (K_AIR_KW_PER_M3S_K * v_sup)
         r = np.where(v_need > 0, 1.0 - np.minimum(1.0, v_run / v_need), 0.0)
         t_h = t_sup + (1 - r) * a["rise_max"][h] + r * (t_ret - t_sup)
-    t_h = np.where(cap_run > 0, t_h, np.inf)
+    # a DX compressor cannot pump more than its capacity: a hall whose running units are
+    # overloaded with a DX unit among them keeps heat it cannot remove (no steady state),
+    # as twin.solve.coupled reports it ('uncooled', unremoved kW)
+    dx_run = total(cap * a["is_dx"]) - lost(cap * a["is_dx"])
+    t_h = np.where((cap_run > 0) & ~((over > 1e-9) & (dx_run > 0)), t_h, np.inf)
     # contingency max: the touched halls' new values and the untouched halls' base values
     base_h = a["t_in_max"]
     order = np.argsort(-np.nan_to_num(base_h, nan=-np.inf))
