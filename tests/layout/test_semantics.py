@@ -225,3 +225,19 @@ def test_weather_years_are_cached_by_content(tmp_path: Path) -> None:
     copy.write_text("\n".join(lines) + "\n")
     again = weather.read_weather(str(copy))
     assert again["t_db_c"].iloc[0] == pytest.approx(first["t_db_c"].iloc[0] + 10.0)
+
+
+def test_a_hall_above_the_air_models_size_is_refused_at_load() -> None:
+    """A file too big for the solver is refused where it enters, naming the hall's list."""
+    from twin.layout import schema, validate_data
+
+    n = schema.MAX_HALL_RACKS + 1
+    doc = loads((ROOT / "layouts" / "small-room.yaml").read_text(), "big.yaml").model_dump(
+        by_alias=True, exclude_none=True
+    )
+    rack = doc["halls"][0]["racks"][0]
+    doc["halls"][0]["racks"] = [dict(rack, id=f"K{i}", slot=i % 10_000) for i in range(n)]
+    with pytest.raises(LayoutError) as exc:
+        validate_data(doc, "big.yaml")
+    where = [p for p in exc.value.problems if p.path == "halls[0].racks"]
+    assert where and "50000" in where[0].message.replace(",", ""), exc.value.problems[:3]

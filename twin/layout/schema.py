@@ -36,6 +36,11 @@ from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
 FORMAT_VERSION = 1
 
+MAX_HALL_RACKS = 50_000
+"""Racks in one hall the air model accepts, ~10x the largest real halls (bench/air.py: 50,000
+racks in a square hall without containment, 84 M pairs: 16 s to build, 1.0 GB, 7 s per solve);
+checked at load so a file too big for the solver is refused where it enters."""
+
 POWER_KINDS = registry.POWER_KINDS
 COOLING_KINDS = registry.COOLING_KINDS
 """The component lists under `power:` and `cooling:`, in feed order (from twin.model.registry)."""
@@ -660,7 +665,11 @@ class Hall(Strict):
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
     rows: list[Row] = Field(default_factory=list)
-    racks: list[Rack] = Field(default_factory=list)
+    racks: list[Rack] = Field(
+        default_factory=list,
+        max_length=MAX_HALL_RACKS,
+        description=f"at most {MAX_HALL_RACKS:,} per hall: the air model's size limit",
+    )
 
 
 # -------------------------------------------------------------------- economics

@@ -68,6 +68,7 @@ import scipy.sparse.linalg as spla
 from scipy.spatial import cKDTree
 
 from twin.errors import LayoutError, Problem, ScenarioError
+from twin.layout import schema
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.results import violation
@@ -86,9 +87,9 @@ ROW_SHARE_MAX = 0.95
 MIN_SHARE = 1e-10
 """Geometric shares b_ji below this are dropped (numerics, not physics: a 20 m wider cutoff
 changes inlet temperatures by < 1e-6 K, tests/solve/test_air_memory.py)."""
-MAX_HALL_RACKS = 50_000
-"""Racks in one hall the air model accepts, ~10x the largest real halls (bench: 50,000 racks in
-a square hall without containment, 84 M pairs: 16 s to build, 1.0 GB, 7 s per solve)."""
+MAX_HALL_RACKS = schema.MAX_HALL_RACKS
+"""Racks in one hall the air model accepts (the layout refuses more at load; checked here
+too for Twins whose tables were edited)."""
 MAX_HALL_PAIRS = 100_000_000
 """Rack pairs within the cutoff in one hall (~12.5 bytes each, ~1.25 GB): only racks packed far
 denser than rows and aisles allow reach it (rows of 16 give ~350 pairs per rack, a square hall
