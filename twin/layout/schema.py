@@ -90,8 +90,10 @@ class Strict(BaseModel):
     @classmethod
     def _no_bool_for_number(cls, value: object, info: ValidationInfo) -> object:
         """pydantic takes true as 1.0; in a layout 'capacity_kw: yes' is a mistake, not 1 kW."""
-        if isinstance(value, bool) and info.field_name in _numeric_fields(cls):
-            word = "true" if value else "false"
+        items = value if isinstance(value, list | tuple) else (value,)
+        flag = next((v for v in items if isinstance(v, bool)), None)
+        if flag is not None and info.field_name in _numeric_fields(cls):
+            word = "true" if flag else "false"
             raise ValueError(
                 f"must be a number; got {word} (YAML reads yes/no/on/off/true/false as true/false)"
             )
@@ -100,13 +102,17 @@ class Strict(BaseModel):
 
 @functools.cache
 def _numeric_fields(cls: type[BaseModel]) -> frozenset[str]:
-    """Names of the fields of `cls` that hold a plain number (int or float, maybe None)."""
+    """Names of the fields of `cls` that hold a plain number (int or float, maybe None) or a
+    tuple of numbers (a position)."""
 
     def numeric(tp: object) -> bool:
         if typing.get_origin(tp) is Annotated:
             return numeric(typing.get_args(tp)[0])
         if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
+            return bool(args) and all(numeric(a) for a in args)
+        if typing.get_origin(tp) is tuple:
+            args = [a for a in typing.get_args(tp) if a is not Ellipsis]
             return bool(args) and all(numeric(a) for a in args)
         return tp in (int, float)
 
@@ -810,6 +816,14 @@ class Layout(Strict):
         default_factory=dict, description="overrides/additions to BUILTIN_ACCELERATORS, by name"
     )
     economics: Economics = Economics()
+
+    @field_validator("format_version", mode="before")
+    @classmethod
+    def _version_not_bool(cls, value: object) -> object:
+        """`format_version: yes` is true, which equals 1 in Python: a mistake, not version 1."""
+        if isinstance(value, bool):
+            raise ValueError("must be the number 1; got a yes/no/true/false value")
+        return value
 
     _source: str = PrivateAttr("<layout>")
 
