@@ -1,18 +1,25 @@
-"""Full N-1 of the generated 1 GW campus: the fast path vs full re-solves vs pandapower.
+"""Full N-1 of the generated 1 GW campus: the fast path vs full re-solves vs peers doing the same work.
 
 In one process: campus generation and build, the base coupled solve, the full
 N-1 over every power element and cooling unit (fast path: wall and CPU time,
 per contingency), the power-flow part alone (`fast_power.solve_batch` over
-every power element: the like-for-like peer of a power-flow contingency
-analysis), a sample of full coupled re-solves (`run` with one component
-failed) projected to the whole list, and pandapower's cost of one
-contingency on the exported network (`twin.interop.pandapower`: one element
-out of service, warm `runpp`) and of its lightsim2grid contingency analysis,
-with the ratios. Targets: full N-1 <= 10 s, >= 50x lightsim2grid per case.
+every power element, one outage each), a sample of full coupled re-solves
+(`run` with one component failed) projected to the whole list, and two peers
+that solve each outage under the same failover rules (`bench.n1_peers`):
+lightsim2grid (C++ Newton-Raphson) and pandapower `runpp`, on the network of
+the failed state that `twin.interop.pandapower.to_pandapower` exports, on a
+random (seeded) sample of power-element outages stratified by kind. Only the
+peers' solves are timed (export and model build are printed apart); cases a
+peer leaves unsolved (NaN) are counted and left out of its ratios; every case
+both solve is checked against the twin's loadings (0.5 pp).
+
+`python -m bench.n1 --sample 240 --seed 0` (defaults); `--sample 0` skips the peers.
+Target: full N-1 <= 10 s.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import warnings
@@ -34,88 +41,82 @@ def _timed(fn, *args, **kw):
     return time.perf_counter() - w, time.process_time() - c, out
 
 
-def _pandapower_case_s(twin, base, n: int = 3) -> float | None:
-    """Median warm runpp time with one PDU feeder out of service (None without pandapower)."""
-    try:
-        import pandapower as pp
+def _peers(twin, base, flows, n_flows, w_pf, c_pf, sample_n, seed) -> dict:
+    """The peers of `bench.n1_peers` on a stratified sample; ratios against the twin's power flows."""
+    from bench.n1_peers import run_peers, sample
 
-        from twin.interop.pandapower import _HAS_NUMBA, to_pandapower
-    except ImportError:
-        return None
-    net = to_pandapower(twin, results=base)
-    em = net["twin_element"]
-    lines = em.loc[em["pdu_line"] >= 0, "pdu_line"].to_numpy()[: n + 1]
-    kw = {"init": "flat", "numba": _HAS_NUMBA, "lightsim2grid": False}
-    pp.runpp(net, **kw)  # first call compiles (numba); time the warm ones
-    times = []
-    for li in lines[1:]:
-        net.line.loc[li, "in_service"] = False
-        t = time.perf_counter()
-        pp.runpp(net, **kw)
-        times.append(time.perf_counter() - t)
-        net.line.loc[li, "in_service"] = True
-    return statistics.median(times)
-
-
-def _ls2g_case_s(twin, base) -> tuple[float, int] | None:
-    """Per-case cost of pandapower's lightsim2grid contingency analysis on the same network.
-
-    lightsim2grid takes one slack: `bench.power.single_island` (same size, not the
-    twin's physics). Only lightsim2grid's own
-    compute + flows are timed: pandapower's post-processing fails on this network
-    because every branch outage of a radial tree islands a subtree and lightsim2grid
-    returns NaN for it (the twin answers those cases exactly).
-    """
-    try:
-        import pandapower as pp
-        import pandapower.contingency.contingency as cc
-        from pandapower.contingency import run_contingency_ls2g
-
-        from bench.power import single_island
-        from twin.interop.pandapower import to_pandapower
-    except ImportError:
-        return None
-    if not getattr(cc, "lightsim2grid_installed", False):
-        return None
-    net = single_island(to_pandapower(twin, results=base))
-    net.line["max_loading_percent"] = net.trafo["max_loading_percent"] = 100.0
-    net.bus["min_vm_pu"], net.bus["max_vm_pu"] = 0.9, 1.1
-    with np.errstate(all="ignore"):
-        pp.runpp(net, lightsim2grid=True, init="flat")
-    spent = {}
-
-    class Timed(cc.ContingencyAnalysisCPP):
-        def compute(self, *a):
-            t = time.perf_counter()
-            r = super().compute(*a)
-            spent["compute"] = time.perf_counter() - t
-            return r
-
-        def compute_flows(self):
-            t = time.perf_counter()
-            r = super().compute_flows()
-            spent["flows"] = time.perf_counter() - t
-            return r
-
-    cases = {
-        "line": {"index": net.line.index.to_numpy()},
-        "trafo": {"index": net.trafo.index.to_numpy()},
+    pick = sample(twin, contingencies(twin, ["power"]), sample_n, seed)
+    t0 = time.perf_counter()
+    tab = run_peers(twin, base, flows, pick)
+    if tab is None:
+        print("  peers: pandapower or lightsim2grid not installed (pip install -e '.[bench]')")
+        return {}
+    by_kind = ", ".join(f"{n} {k}" for k, n in tab["kind"].value_counts().items())
+    print(
+        f"  peers, each outage solved under the twin's failover rules: {len(tab)} power-element "
+        f"outages drawn with seed {seed} ({by_kind}); {time.perf_counter() - t0:.0f} s in all"
+    )
+    print(
+        f"    export of each failed state (to_pandapower, not timed below): median "
+        f"{tab['export_s'].median():.2f} s"
+    )
+    pf_case, pf_cpu = w_pf / n_flows, c_pf / n_flows
+    tw = tab["twin_case_s"]
+    print(
+        f"    twin, per case: {pf_case * 1e6:.1f} us wall, {pf_cpu * 1e6:.1f} us CPU in the batch "
+        f"(above); one case's full per-element table (BatchFlows.column) {tw.median() * 1e3:.2f} ms; "
+        f"full AC solve of the failed state (solve_power, no fast path) "
+        f"{tab['twin_full_s'].median() * 1e3:.1f} ms (medians)"
+    )
+    out = {"peer_cases": len(tab)}
+    labels = {
+        "ls": "lightsim2grid 0.13 GridModel (KLU), one AC power flow per island generation",
+        "pp": "pandapower runpp_twin (runpp until the UPS inputs settle)",
     }
-    n = len(net.line) + len(net.trafo)
-    original, cc.ContingencyAnalysisCPP = cc.ContingencyAnalysisCPP, Timed
-    try:
-        with np.errstate(all="ignore"):
-            run_contingency_ls2g(net, cases)
-    except (ValueError, KeyError):
-        pass  # post-processing of the all-NaN (islanded) results; the timing is taken
-    finally:
-        cc.ContingencyAnalysisCPP = original
-    if "compute" not in spent:
-        return None
-    return (spent["compute"] + spent.get("flows", 0.0)) / n, n
+    for name, label in labels.items():
+        ok = tab[f"{name}_ok"].astype(bool)
+        t, cpu, d = (tab.loc[ok, f"{name}{c}"] for c in ("_s", "_cpu_s", "_d_pp"))
+        print(f"    {label}")
+        if not ok.any():
+            print(f"      solved 0 of {len(tab)}: no ratio")
+            continue
+        extra = ""
+        if name == "ls":
+            extra = (
+                f"; not timed: model build {tab['ls_build_s'].median() * 1e3:.0f} ms, "
+                f"results read back {tab['ls_read_s'].median() * 1e3:.0f} ms (medians)"
+            )
+        else:
+            n_pp = tab.loc[ok, "pp_runpp"]
+            extra = f"; {n_pp.median():.0f} runpp per case ({n_pp.min()}-{n_pp.max()})"
+        print(
+            f"      solved {ok.sum()} of {len(tab)} (NaN or not converged: {(~ok).sum()}); "
+            f"per case {t.median() * 1e3:.1f} ms median, {t.quantile(0.1) * 1e3:.1f}-"
+            f"{t.quantile(0.9) * 1e3:.1f} ms p10-p90, {t.mean() * 1e3:.1f} ms mean{extra}"
+        )
+        print(
+            f"      ratio peer / twin per case (mean over solved cases): {t.mean() / pf_case:,.0f}x "
+            f"wall, {cpu.mean() / pf_cpu:,.0f}x CPU; vs the twin's full table of one case "
+            f"{t.median() / tw.median():,.1f}x, vs its full AC solve "
+            f"{t.median() / tab['twin_full_s'].median():,.2f}x (medians)"
+        )
+        print(
+            f"      agreement with the twin: {int((d <= 0.5).sum())} of {ok.sum()} cases within "
+            f"0.5 pp on every live element; max |d loading| {d.max():.1e} pp"
+        )
+        med = tab.loc[ok].groupby("kind")[f"{name}_s"].median() * 1e3
+        print("      median by kind: " + ", ".join(f"{k} {v:.1f} ms" for k, v in med.items()))
+        out.update(
+            {
+                f"{name}_case_s": t.mean(),
+                f"{name}_nan": int((~ok).sum()),
+                f"{name}_max_d_pp": d.max(),
+            }
+        )
+    return out
 
 
-def main(it_mw: float = 1000.0) -> dict:
+def main(it_mw: float = 1000.0, sample_n: int = 240, seed: int = 0) -> dict:
     warnings.filterwarnings("ignore")
     w, _, doc = _timed(campus, it_mw=it_mw)
     wb, _, twin = _timed(lambda: Twin.from_layout(validate_data(doc, "campus")))
@@ -172,29 +173,21 @@ def main(it_mw: float = 1000.0) -> dict:
         "power_case_s": pf_case,
         "resolve_case_s": full,
     }
-    pp_case = _pandapower_case_s(twin, base)
-    if pp_case is None:
-        print("  pandapower not installed: no peer timing")
-    else:
-        print(
-            f"  pandapower runpp per case   {pp_case:8.3f} s -> {pp_case * len(cases):,.0f} s "
-            f"for all; ratio pandapower / twin fast per case = {pp_case / per:,.0f}x"
-        )
-        out["pandapower_case_s"] = pp_case
-    ls = _ls2g_case_s(twin, base)
-    if ls is None:
-        print("  pandapower contingency analysis with lightsim2grid: not available here")
-    else:
-        ls_case, n_ls = ls
-        print(
-            f"  pandapower + lightsim2grid contingency analysis: {ls_case * 1e3:.3f} ms per case "
-            f"({n_ls:,} branch outages, results NaN where an outage islands a subtree)\n"
-            f"    ratio / twin power flows per case = {ls_case / pf_case:,.1f}x (target >= 50x); "
-            f"/ twin full coupled N-1 per case = {ls_case / per:,.1f}x"
-        )
-        out["ls2g_case_s"] = ls_case
+    if sample_n:
+        out.update(_peers(twin, base, runs[-1][2], len(one), w_pf, c_pf, sample_n, seed))
+    la = os.getloadavg()
+    print(
+        f"  load average at the end (1/5/15 min): {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} on {os.cpu_count()} cores"
+    )
     return out
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m bench.n1", description=__doc__.split("\n")[0])
+    ap.add_argument("--it-mw", type=float, default=1000.0)
+    ap.add_argument("--sample", type=int, default=240, help="peer cases (0: no peers)")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    main(a.it_mw, a.sample, a.seed)
