@@ -218,7 +218,7 @@ def test_bad_upload_shows_clear_error(page, app_url):
         ]
     )
     page.get_by_text("broken.yaml is not a valid layout").wait_for()
-    page.get_by_text("site.grid_mw: must be greater than 0").first.wait_for()
+    page.get_by_text("site.grid_mw: must be greater than or equal to 0.01").first.wait_for()
     no_exception(page)
 
 
