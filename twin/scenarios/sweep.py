@@ -6,8 +6,22 @@ one base solve, then sparse subtree sums per batch of contingencies);
 `brute_force` re-solves each contingency with `twin.solve.run` and gives
 the same table, for checking and for anything the fast path does not model.
 
-Severity order: IT load lost (racks with no live feed), IT at risk (racks a
-cooling group can no longer carry), worst element loading, hottest inlet.
+The fast path screens; it does not have the last word (DESIGN.md, "Fast paths
+and full solves"). Its cooling model is linear: a group short of capacity
+keeps its base duty, its shortfall is duty minus what is left, and the hall's
+hottest inlet comes from the base air solution. Where cooling is short the
+coupled solve differs (units run past capacity at a warmer supply, chillers
+run hot, the loop never settles: no steady state), by up to 28 %-points of
+loading, 5.6 MW of shortfall and a finite inlet where there is none on the
+reference layouts. So `sweep` re-solves with `twin.solve.run` every case the
+screen puts at risk (`at_risk`) and replaces its row with the full solve's
+(`verified` True); on a small site, where every case re-solves in under
+`VERIFY_ALL_S`, it re-solves them all. Rows left unverified keep the fast
+path's numbers and say so (`verified` False).
+
+Severity order (`RANK_BY`): IT load lost (racks with no live feed), IT at risk
+(racks whose cooling is short), cooling shortfall, worst element loading,
+hottest inlet.
 
 Agreement with `brute_force` (tests/scenarios): power contingencies exact
 against the power solve with the cooling draw held (1e-6 kW); against the
@@ -18,6 +32,7 @@ moves to its running peers' feeds in proportion to their own draw.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
@@ -29,7 +44,7 @@ from tqdm.auto import tqdm
 
 from twin.errors import ScenarioError
 from twin.model import registry
-from twin.model.registry import POWER_SOURCES
+from twin.model.registry import COOLING_UNITS, POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.scenarios.fast_cooling import (
     cooling_base,
@@ -61,8 +76,21 @@ SWEEP_COLUMNS = [
     "racks_at_risk",
     "it_at_risk_kw",
     "t_inlet_max_c",
+    "verified",
 ]
-RANK_BY = ["it_lost_kw", "it_at_risk_kw", "max_loading_pct", "t_inlet_max_c"]
+RANK_BY = [
+    "it_lost_kw",
+    "it_at_risk_kw",
+    "cooling_shortfall_kw",
+    "max_loading_pct",
+    "t_inlet_max_c",
+]
+"""Consequence first: IT lost, then IT whose cooling is short, then how short, then margins."""
+LOADING_MARGIN_PCT = 10.0
+"""The screen re-solves a case whose worst element loading is within this of 100 % [est: the
+coupled re-solve moved loadings by < 1 %-point where cooling copes; 10x that]."""
+VERIFY_ALL_S = 5.0
+"""Re-solve every case, not only the at-risk ones, when that takes less than this (s) [est]."""
 CHUNK = 512
 """Contingencies per batch: bounds memory (dense elements x batch flags) [est, ~20 MB]."""
 
@@ -244,6 +272,7 @@ class FastSweep:
                 "racks_at_risk": cool.racks_at_risk,
                 "it_at_risk_kw": cool.it_at_risk_kw,
                 "t_inlet_max_c": t_in,
+                "verified": np.zeros(k_n, dtype=bool),
             },
             columns=SWEEP_COLUMNS,
         )
@@ -256,8 +285,11 @@ def sweep(
     base: Results | None = None,
     chunk: int = CHUNK,
     progress: bool = False,
+    verify: str | bool = "auto",
 ) -> pd.DataFrame:
-    """Fast evaluation of many contingencies (unranked), in batches of `chunk`."""
+    """Every contingency screened by the fast path in batches of `chunk`, then re-solved in
+    full where `verify` says (see `verify_table`; False: the screen only). Unranked."""
+    scenario = scenario or Scenario()
     fast = FastSweep(twin, scenario, base)
     parts = []
     with tqdm(total=len(sets), disable=not progress, unit="case", desc="N-1") as bar:
@@ -267,7 +299,135 @@ def sweep(
             bar.update(len(batch))
     if not parts:
         return pd.DataFrame(columns=SWEEP_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True)
+    if verify is False or verify == "none":
+        return table
+    return verify_table(
+        twin, table, sets, scenario, mode=verify, progress=progress, t_inlet_base_c=fast.t_in_max0
+    )
+
+
+def recommended_max_c(twin) -> float:
+    """The lowest ASHRAE recommended maximum inlet over the halls with racks (C) [REFERENCE 2]."""
+    from twin.solve.airflow import ASHRAE_C
+
+    halls = twin.halls
+    if "ashrae_class" not in halls or not len(halls):
+        return min(v[1] for v in ASHRAE_C.values())
+    used = halls.index.isin(twin.racks["hall"]) if "hall" in twin.racks else slice(None)
+    classes = halls.loc[used, "ashrae_class"]
+    return min((ASHRAE_C[c][1] for c in classes), default=ASHRAE_C["A1"][1])
+
+
+def at_risk(twin, table: pd.DataFrame, t_inlet_base_c: float = np.nan) -> np.ndarray:
+    """Rows of a fast-path table that must be re-solved in full: any IT lost, racks or IT
+    at risk, a cooling shortfall or a cooling group above 100 %, any overload, worst loading
+    within `LOADING_MARGIN_PCT` of 100 %, a hottest inlet above the halls' recommended
+    maximum or with no finite value (where the base has one)."""
+    t = table["t_inlet_max_c"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        hot = (t > recommended_max_c(twin)) | np.isinf(t)
+        if np.isfinite(t_inlet_base_c):
+            hot |= np.isnan(t)
+        return (
+            (table["it_lost_kw"].to_numpy(float) > 0)
+            | (table["racks_lost"].to_numpy(float) > 0)
+            | (table["racks_at_risk"].to_numpy(float) > 0)
+            | (table["it_at_risk_kw"].to_numpy(float) > 0)
+            | (table["cooling_shortfall_kw"].to_numpy(float) > 1e-9)
+            | ~(table["max_cooling_loading_pct"].to_numpy(float) <= 100.0)
+            | (table["overloads"].to_numpy(float) > 0)
+            | ~(table["max_loading_pct"].to_numpy(float) < 100.0 - LOADING_MARGIN_PCT)
+            | hot
+        )
+
+
+def verify_table(
+    twin,
+    table: pd.DataFrame,
+    sets: Sequence[Sequence[str]],
+    scenario: Scenario | None = None,
+    mode: str | bool = "auto",
+    progress: bool = False,
+    budget_s: float = VERIFY_ALL_S,
+    t_inlet_base_c: float | None = None,
+) -> pd.DataFrame:
+    """Replace rows of a fast-path table (rows in the order of `sets`) by full coupled
+    re-solves; those rows get `verified` True.
+
+    `mode`: ``"risk"`` re-solves the cases `at_risk` flags; ``"all"`` (or True) every case;
+    ``"auto"`` the at-risk cases, then all the others too if, at the time one re-solve was
+    measured to take, they fit in `budget_s` seconds (a small site).
+    """
+    if mode is True:
+        mode = "all"
+    if mode not in ("auto", "risk", "all"):
+        raise ValueError("verify must be 'auto', 'risk', 'all', True or False")
+    scenario = scenario or Scenario()
+    sets = [tuple(s) for s in sets]
+    out = table.copy()
+    if "verified" not in out:
+        out["verified"] = False
+    out["verified"] = out["verified"].astype(bool)
+    done = out["verified"].to_numpy(bool)
+    if mode == "all":
+        first = np.flatnonzero(~done)
+    else:
+        t0 = _base_inlet(twin, scenario) if t_inlet_base_c is None else t_inlet_base_c
+        first = np.flatnonzero(at_risk(twin, out, t0) & ~done)
+    known = set(twin.component_ids())
+    rows: dict[int, dict] = {}
+    spent, solves = 0.0, 0
+    with tqdm(total=len(first), disable=not progress, unit="case", desc="N-1 full re-solve") as bar:
+
+        def resolve(idx):
+            nonlocal spent, solves
+            for i in idx:
+                t = time.perf_counter()
+                rows[int(i)] = summarise(twin, sets[i], run(twin, _case(scenario, sets[i], known)))
+                spent += time.perf_counter() - t
+                solves += 1
+                bar.update(1)
+
+        resolve(first)
+        if mode == "auto":
+            rest = np.setdiff1d(np.flatnonzero(~done), first)
+            if len(rest):
+                if not solves:  # measure one
+                    resolve(rest[:1])
+                    rest = rest[1:]
+                if len(rest) * spent / max(solves, 1) < budget_s:
+                    bar.total += len(rest)
+                    bar.refresh()
+                    resolve(rest)
+    if rows:
+        idx = np.fromiter(rows, dtype=np.int64)
+        full = pd.DataFrame([rows[i] for i in idx], columns=SWEEP_COLUMNS, index=out.index[idx])
+        for col in SWEEP_COLUMNS:
+            if out[col].dtype.kind in "biuf" and full[col].dtype.kind not in "biuf":
+                full[col] = pd.to_numeric(full[col])
+            out[col] = out[col].astype(np.result_type(out[col].dtype, full[col].dtype))
+            out.loc[full.index, col] = full[col]
+    return out
+
+
+def _base_inlet(twin, scenario: Scenario) -> float:
+    rr = run(twin, scenario).tables.get("res_racks")
+    return float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+
+
+def _case(scenario: Scenario, ids: Sequence[str], known) -> Scenario:
+    """`scenario` with the contingency `ids` failed on top."""
+    sc = Scenario(
+        name="+".join(ids),
+        failed=scenario.failed | frozenset(ids),
+        maintenance=scenario.maintenance,
+        load_scale=scenario.load_scale,
+        t_db_c=scenario.t_db_c,
+        t_wb_c=scenario.t_wb_c,
+    )
+    sc.check(known)
+    return sc
 
 
 def n1(twin, kinds: Iterable[str] | None = None, **kw) -> pd.DataFrame:
@@ -303,6 +463,55 @@ def racks_at_risk(twin, violations: pd.DataFrame) -> set[str]:
     return out
 
 
+def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
+    """From a full solve: cooling units not running, and the worst loading (%, what the
+    group carries, unremoved heat included, over its running capacity) among the groups
+    that have a unit out, with its name, as the fast path reports them
+    (`twin.scenarios.fast_cooling`: groups ``kind:hall`` or ``kind:loop``)."""
+    out, worst, name = 0, -np.inf, ""
+    loops = res.tables.get("res_loops")
+    loop_short = (
+        loops["unremoved_kw"].fillna(0.0)
+        if loops is not None and "unremoved_kw" in loops
+        else pd.Series(dtype=float)
+    )
+    plant_loops = set(twin.chillers["loop"]) if len(twin.chillers) else set()
+    for kind in COOLING_UNITS:
+        t, r = getattr(twin, kind), res.tables.get(registry.kind(kind).res)
+        if not len(t) or r is None or "running" not in r:
+            continue
+        r = r.reindex(t.index)
+        running = r["running"].fillna(False).to_numpy(bool)
+        out += int((~running).sum())
+        model = registry.kind(kind).model
+        key = (t["hall"] if model == "air_unit" else t["loop"]).astype(str)
+        if model == "pump":
+            cap, load = t["flow_m3_s"].astype(float), r["flow_m3_s"].astype(float)
+        else:
+            cap = t["capacity_kw"].astype(float)
+            if model == "chiller" and "capacity_avail_kw" in r:
+                avail = r["capacity_avail_kw"].astype(float)
+                cap = avail.where(avail > 0, cap)
+            load = r["load_kw"].astype(float)
+            if "unremoved_kw" in r:
+                load = load + r["unremoved_kw"].fillna(0.0).astype(float)
+        cap_g = cap.where(running, 0.0).groupby(key).sum()
+        load_g = load.fillna(0.0).groupby(key).sum()
+        if model in ("chiller", "dry_cooler"):  # a water loop's unremoved heat: its
+            extra = loop_short.reindex(load_g.index).fillna(0.0)  # chillers', else its coolers'
+            if model == "dry_cooler":
+                extra = extra.where(~extra.index.isin(plant_loops), 0.0)
+            load_g = load_g + extra
+        hit = (~pd.Series(running, index=t.index)).groupby(key).any()
+        load_g, cap_g = load_g[hit.reindex(load_g.index)], cap_g[hit.reindex(cap_g.index)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(cap_g > 0, load_g / cap_g * 100.0, np.where(load_g > 1e-9, np.inf, 0.0))
+        if len(pct) and np.nanmax(pct) > worst:
+            j = int(np.nanargmax(pct))
+            worst, name = float(pct[j]), f"{kind}:{load_g.index[j]}"
+    return float(out), max(worst, 0.0), name
+
+
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
@@ -315,6 +524,9 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     t_in = res.kpis.get("t_inlet_max_c", np.nan)
     if (v["kind"] == "uncooled").any():
         t_in = np.inf  # a hall or loop with no running unit: no steady state
+    units_out, cool_pct, cool_group = cooling_groups(twin, res)
+    if not (rr["fed"].to_numpy(dtype=bool)).any():
+        cool_pct = 0.0  # no rack powered: no heat, as the fast path says
     return {
         "contingency": "+".join(ids),
         "kinds": _kind_label(twin, ids),
@@ -324,13 +536,14 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "worst_element": lp.idxmax() if len(lp) else "",
         "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
         "min_vm_pu": float(res["res_bus"]["vm_pu"].min()),
-        "cooling_units_out": np.nan,
-        "max_cooling_loading_pct": np.nan,
-        "worst_cooling_group": "",
+        "cooling_units_out": units_out,
+        "max_cooling_loading_pct": cool_pct,
+        "worst_cooling_group": cool_group,
         "cooling_shortfall_kw": float(res.kpis.get("heat_unremoved_kw", np.nan)),
         "racks_at_risk": float(len(risk)),
         "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
         "t_inlet_max_c": float(t_in),
+        "verified": True,
     }
 
 
@@ -345,14 +558,5 @@ def brute_force(
     known = set(twin.component_ids())
     rows = []
     for s in tqdm(sets, disable=not progress, unit="case", desc="N-1 (full solves)"):
-        sc = Scenario(
-            name="+".join(s),
-            failed=scenario.failed | frozenset(s),
-            maintenance=scenario.maintenance,
-            load_scale=scenario.load_scale,
-            t_db_c=scenario.t_db_c,
-            t_wb_c=scenario.t_wb_c,
-        )
-        sc.check(known)
-        rows.append(summarise(twin, s, run(twin, sc)))
+        rows.append(summarise(twin, s, run(twin, _case(scenario, s, known))))
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
