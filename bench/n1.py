@@ -1,8 +1,9 @@
 """Full N-1 of the generated 1 GW campus: the fast path vs full re-solves vs peers doing the same work.
 
 In one process: campus generation and build, the base coupled solve, the full
-N-1 over every power element and cooling unit (fast path: wall and CPU time,
-per contingency), the power-flow part alone (`fast_power.solve_batch` over
+N-1 over every power element and cooling unit (the fast screen: wall and CPU
+time, per contingency; and as `n1` runs it, the at-risk cases re-solved in
+full), the power-flow part alone (`fast_power.solve_batch` over
 every power element, one outage each), a sample of full coupled re-solves
 (`run` with one component failed) projected to the whole list, and two peers
 that solve each outage under the same failover rules (`bench.n1_peers`):
