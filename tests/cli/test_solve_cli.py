@@ -126,3 +126,14 @@ def test_json_is_strict_even_with_undefined_values(capsys, tmp_path):
     assert data["pue"] is None and data["it_kw"] == 0.0 and data["unfed_racks"] == 20
     on_disk = (tmp_path / "kpis.json").read_text()
     assert "NaN" not in on_disk and json.loads(on_disk) == data
+
+
+def test_violations_are_listed_most_serious_first(capsys, layouts_dir):
+    """Heat left unremoved leads the list, before the 96 hot racks it causes; columns apart."""
+    path = str(layouts_dir / "ai-factory-hall.yaml")
+    assert main(["solve", path, "--fail", "H1-MCC-A"]) == 0
+    out = capsys.readouterr().out
+    lines = out.split("Violations:", 1)[1].splitlines()
+    assert lines[1].strip().startswith("by kind: uncooled 1, over_capacity")
+    assert re.match(r"\s+uncooled\s{2,}H1-FWS\s{2,}chillers at full capacity", lines[2]), lines[2]
+    assert "over_temperatureH1" not in out

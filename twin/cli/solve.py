@@ -22,6 +22,8 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from twin.cli.common import add_list, add_path, check_ids, check_output_dir
 from twin.errors import ScenarioError
 from twin.model import Twin
@@ -51,6 +53,23 @@ def register(sub) -> None:
 
 
 STRICT_EXIT = 3
+SEVERITY = (
+    "not_converged",
+    "non_finite",
+    "not_balanced",
+    "no_flow",
+    "reversed_pump",
+    "uncooled",
+    "unfed",
+    "overload",
+    "over_capacity",
+    "under_voltage",
+    "over_temperature",
+    "coolant_temperature",
+    "under_temperature",
+)
+"""Violation kinds, most serious first: a result that cannot be trusted, then heat or power
+that does not reach the racks, then limits passed. The text output lists them in this order."""
 """Exit code of `twin solve --strict` when the solve reports violations (1 is a bug, 2 bad input)."""
 
 
@@ -276,7 +295,15 @@ def _print_summary(twin: Twin, results) -> None:
             print(_line(f"{cid} ({kinds.get(cid, '?')})", _fmt(pct, 1), "%", indent=4))
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
-    for row in v.head(20).itertuples():
-        print(f"    {row.kind:<14}{row.component:<28}{row.message}")
+    if len(v):
+        order = {k: i for i, k in enumerate(SEVERITY)}
+        v = v.iloc[np.argsort([order.get(k, len(order)) for k in v["kind"]], kind="stable")]
+        counts = v["kind"].value_counts(sort=False)
+        print("    by kind: " + ", ".join(f"{k} {n:,}" for k, n in counts.items()))
+    shown = v.head(20)
+    wk = max((len(str(k)) for k in shown["kind"]), default=0) + 2  # columns never run together
+    wc = max((len(str(c)) for c in shown["component"]), default=0) + 2
+    for row in shown.itertuples():
+        print(f"    {row.kind:<{wk}}{row.component:<{wc}}{row.message}")
     if len(v) > 20:
         print(f"    ... and {len(v) - 20:,} more (use --json or --out)")
