@@ -109,6 +109,9 @@ def test_power_ride_through_against_the_formula_and_the_generator_gap():
     # with UA failed, UB carries the racks' A share too: shorter autonomy
     pr2 = power_ride_through(twin, Scenario.fail("UA"))
     assert pr2.at["UB", "autonomy_s"] < pr.at["UB", "autonomy_s"]
+    # a failed UPS is out of service and never "bridged" (its load is zero because it is out)
+    assert not bool(pr2.at["UA", "in_service"]) and not bool(pr2.at["UA", "bridged"])
+    assert bool(pr2.at["UB", "in_service"])
 
 
 def test_utility_loss_waits_for_generator_and_chiller_restart(ai_hall):

@@ -119,7 +119,15 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
     ups = twin.ups
     if not len(ups):
         return pd.DataFrame(
-            columns=["load_kw", "battery_kwh", "autonomy_s", "generator", "gap_s", "bridged"]
+            columns=[
+                "load_kw",
+                "battery_kwh",
+                "autonomy_s",
+                "generator",
+                "gap_s",
+                "in_service",
+                "bridged",
+            ]
         )
     rp = res["res_power_nodes"].reindex(ups.index)
     load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
@@ -149,7 +157,11 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
         index=ups.index,
     )
     out["margin_s"] = out["autonomy_s"] - out["gap_s"]
-    out["bridged"] = (out["margin_s"] >= 0) | (out["load_kw"] <= 0)
+    # a failed or dead UPS bridges nothing, whatever its (zero) load would suggest
+    out["in_service"] = rp["live"].astype(bool).to_numpy() & ~ups.index.isin(
+        list(scenario.out_of_service)
+    )
+    out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0))
     return out
 
 
