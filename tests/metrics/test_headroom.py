@@ -1,0 +1,63 @@
+"""IT headroom (issue 12): one answer for how much more IT fits and what stops it.
+
+Adding the reported headroom plus 1 % breaks exactly the named constraint and
+nothing else; adding it minus 1 % breaks nothing (checked with full solves)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from twin.metrics import headroom
+from twin.metrics.headroom import constraint_utilisation
+from twin.model.scenario import Scenario
+from twin.solve import run
+
+
+def _scaled(twin, h, frac):
+    s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
+    r = run(twin, Scenario(load_scale={"*": s}))
+    broken = {k for k, u in constraint_utilisation(twin, r).items() if u > 1.0}
+    return r, broken
+
+
+def test_plus_one_percent_breaks_only_the_binding_constraint(reference_twin):
+    twin = reference_twin
+    h = headroom(twin)
+    assert h.binding is not None and 0 < h.it_kw < math.inf
+    assert h.table.loc[h.binding, "binding"]
+    assert h.solves <= 12
+
+    r, broken = _scaled(twin, h, 0.99)
+    assert broken == set()
+    assert r.violations.empty, r.violations.to_string()
+
+    r, broken = _scaled(twin, h, 1.01)
+    assert broken == {h.binding}
+    for _, v in r.violations.iterrows():  # the solve's own violations name the same limit
+        if h.binding == "grid connection":
+            assert v["kind"] == "grid_limit"
+        else:
+            assert str(v["component"]) in h.binding
+
+
+def test_ai_factory_hall_grid_connection_binds_not_the_power_chain_margin(layouts_dir):
+    """The reproducer: the power solve's it_headroom_kw says 1.82 MW; the grid
+    connection (16.5 MW, 97 % used) takes about 0.38 MW more IT (facility power
+    grows ~1.26 kW per kW of IT: losses and cooling)."""
+    from twin.model import Twin
+
+    twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    h = headroom(twin)
+    assert h.binding == "grid connection"
+    assert 300 < h.it_kw < 900
+    assert run(twin).kpis["it_headroom_kw"] > 1800  # the power chain's own margin only
+    # a hall scope of the only hall is the site
+    hh = headroom(twin, scope="H1")
+    assert hh.binding == h.binding and hh.it_kw == pytest.approx(h.it_kw, rel=3e-3)
+
+
+def test_unknown_scope(small_room):
+    with pytest.raises(ValueError, match="unknown scope"):
+        headroom(small_room, scope="NOPE")
