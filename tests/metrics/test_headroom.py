@@ -61,3 +61,24 @@ def test_ai_factory_hall_grid_connection_binds_not_the_power_chain_margin(layout
 def test_unknown_scope(small_room):
     with pytest.raises(ValueError, match="unknown scope"):
         headroom(small_room, scope="NOPE")
+
+
+def test_cli_solve_and_info_show_the_same_answer(capsys, layouts_dir):
+    import json
+
+    from twin.cli import main
+    from twin.model import Twin
+
+    path = str(layouts_dir / "small-room.yaml")
+    h = headroom(Twin.load(path))
+    for cmd in ("solve", "info"):
+        assert main([cmd, path, "--json"]) == 0
+        d = json.loads(capsys.readouterr().out)["headroom"]
+        assert d["binding_constraint"] == h.binding
+        assert d["it_headroom_kw"] == pytest.approx(h.it_kw, rel=1e-9)
+        assert main([cmd, path]) == 0
+        text = capsys.readouterr().out
+        assert f"binding constraint: {h.binding}" in text
+        assert f"{h.it_kw:,.1f}  kW" in text
+    assert main(["info", path, "--json", "--no-headroom"]) == 0
+    assert "headroom" not in json.loads(capsys.readouterr().out)

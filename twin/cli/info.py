@@ -1,7 +1,10 @@
-"""`twin info PATH [--json] [--ids]`: counts per component kind, IT load and ratings;
+"""`twin info PATH [--json] [--ids]`: counts per component kind, IT load and ratings,
+the IT headroom and its binding constraint (`twin.metrics.headroom`);
 `--ids` lists every component id a scenario can name (`--fail ID`), by kind."""
 
 from __future__ import annotations
+
+import math
 
 from twin.cli.common import add_path, dumps
 from twin.model import Twin
@@ -14,6 +17,11 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--ids", action="store_true", help="list the component ids (for --fail, --n2, ...)"
+    )
+    p.add_argument(
+        "--no-headroom",
+        action="store_true",
+        help="skip the IT headroom (a few coupled solves; see twin.metrics.headroom)",
     )
     p.set_defaults(func=run)
 
@@ -58,6 +66,15 @@ def run(args) -> int:
     info = summary(twin)
     if args.ids:
         info["ids"] = ids_by_kind(twin)
+    room = None
+    if not getattr(args, "no_headroom", False):
+        from twin.metrics.headroom import headroom
+
+        room = headroom(twin)
+        info["headroom"] = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in room.as_dict().items()
+        }
     if args.json:
         print(dumps(info))
         return 0
@@ -73,6 +90,10 @@ def run(args) -> int:
         )
     for kind, r in info["cooling_capacity"].items():
         print(f"  {kind:<13}{r['count']:>5}, {r['capacity_kw']:,.0f} kW total")
+    if room is not None:
+        from twin.cli.solve import print_headroom
+
+        print_headroom(room)
     for kind, ids in info.get("ids", {}).items():
         print(f"  ids of {kind}: {' '.join(ids)}")
     return 0

@@ -49,6 +49,11 @@ def register(sub) -> None:
         help=f"exit {STRICT_EXIT} if there is any violation (a broken limit, or a result that "
         "did not converge, is not finite or does not balance); output is printed first",
     )
+    p.add_argument(
+        "--no-headroom",
+        action="store_true",
+        help="skip the IT headroom search (a few more solves; see twin.metrics.headroom)",
+    )
     p.set_defaults(func=run)
 
 
@@ -130,7 +135,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "max_loading_pct": ("power", "Worst loading", "%", 1),
     "max_failover_loading_pct": ("power", "Worst loading after a failover", "%", 1),
     "min_vm_pu": ("power", "Lowest voltage", "pu", 4),
-    "it_headroom_kw": ("power", "IT headroom (power chain)", "kW", 1),
+    "it_headroom_kw": ("power", "Power chain's own IT margin (failover)", "kW", 1),
     "cooling_kw": ("cooling", "Cooling power", "kW", 1),
     "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
     "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),
@@ -174,6 +179,7 @@ HEAD_LABELS = {
     "scenario": "Scenario",
     "violations": "Violations",
     "worst_loading_pct": "Worst loadings",
+    "headroom": "IT headroom",
 }
 """Labels of the JSON keys that are not KPIs."""
 
@@ -214,9 +220,22 @@ def as_dict(twin: Twin, results) -> dict:
     return out
 
 
-def to_json(twin: Twin, results) -> str:
-    """`as_dict` as strict JSON (raises rather than write NaN, which JSON does not have)."""
-    return json.dumps(as_dict(twin, results), indent=2, allow_nan=False)
+def to_json(twin: Twin, results, room=None) -> str:
+    """`as_dict` as strict JSON (raises rather than write NaN, which JSON does not have);
+    with `room` (a `twin.metrics.Headroom`) its answer under "headroom"."""
+    d = as_dict(twin, results)
+    if room is not None:
+        d["headroom"] = {
+            k: (_num(v) if isinstance(v, float) else v) for k, v in room.as_dict().items()
+        }
+    return json.dumps(d, indent=2, allow_nan=False)
+
+
+def print_headroom(room, indent: int = 2) -> None:
+    """The IT headroom and its binding constraint (one answer: `twin.metrics.headroom`)."""
+    print(_line("IT headroom", _fmt(room.it_kw, 1), "kW", indent=indent))
+    print(f"{' ' * (indent + 2)}binding constraint: {room.binding or 'none up to x100'}")
+    print(_line("  free rack slots (floor)", _fmt(room.free_slots, COUNT), "", indent=indent))
 
 
 def run(args) -> int:
@@ -230,17 +249,24 @@ def run(args) -> int:
         from twin.metrics.pue import annual
 
         results.kpis.update(annual(twin, scenario).as_dict())
+    room = None
+    if not getattr(args, "no_headroom", False):
+        from twin.metrics.headroom import headroom
+
+        room = headroom(twin, scenario)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, table in results.tables.items():
             table.to_csv(out / f"{name}.csv")
         results.violations.to_csv(out / "violations.csv", index=False)
-        (out / "kpis.json").write_text(to_json(twin, results))
+        (out / "kpis.json").write_text(to_json(twin, results, room))
     if args.json:
-        print(to_json(twin, results))
+        print(to_json(twin, results, room))
         return _exit_code(args, results)
     _print_summary(twin, results)
+    if room is not None:
+        print_headroom(room)
     if args.out:
         print(f"  tables written to {args.out}/")
     return _exit_code(args, results)
