@@ -10,6 +10,16 @@ from app_pages import common
 from twin.app import report
 from twin.app import state as S
 from twin.app.text import plain
+from twin.metrics.headroom import headroom
+from twin.model.scenario import Scenario
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _headroom(key: str, failed: tuple[str, ...], _twin):
+    """IT headroom and its binding constraint (`twin.metrics.headroom`), cached per layout
+    content and failure set."""
+    return headroom(_twin, Scenario.fail(*failed) if failed else None)
+
 
 st.title("Dashboard")
 twin, key = common.current()
@@ -30,7 +40,19 @@ c = st.columns(4)
 c[0].metric("Tokens/s per MW (facility)", common.fmt(k["tokens_per_s_per_mw"], "", 0))
 c[1].metric("Cost per million tokens", common.fmt(k["cost_per_mtok"], "USD", 4))
 c[2].metric("Violations", k["violations"])
-c[3].metric("IT headroom (power)", common.fmt(k["it_headroom_mw"], "MW"))
+# one answer everywhere: the CLI (twin solve / twin info) prints the same function's result;
+# a campus (thousands of racks, several full solves) searches on request
+if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
+    room = _headroom(key, tuple(sorted(failed)), twin)
+    c[3].metric(
+        "IT headroom",
+        common.fmt(room.it_kw / 1000, "MW") if room.binding else "unbounded",
+        help=f"binding constraint: {room.binding or 'none'}; free rack slots: {room.free_slots}",
+    )
+    c[3].caption(f"binding: {plain(room.binding or 'none')}")
+elif c[3].button("IT headroom", key="dash_headroom"):
+    st.session_state["dash_headroom_on"] = True
+    st.rerun()
 
 st.subheader("Capacity used and left")
 cap = pd.DataFrame(

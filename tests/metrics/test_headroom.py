@@ -82,3 +82,31 @@ def test_cli_solve_and_info_show_the_same_answer(capsys, layouts_dir):
         assert f"{h.it_kw:,.1f}  kW" in text
     assert main(["info", path, "--json", "--no-headroom"]) == 0
     assert "headroom" not in json.loads(capsys.readouterr().out)
+
+
+def test_dashboard_shows_the_same_headroom(tmp_path, monkeypatch):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from twin.app import warm
+    from twin.model import Twin
+
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:  # the app imports `app_pages` from its own folder
+        sys.path.insert(0, str(root))
+    d = tmp_path / "layouts"
+    shutil.copytree(root / "layouts", d)
+    monkeypatch.setattr(warm, "LAYOUTS", d)
+    monkeypatch.setattr(warm, "DEFAULT", str(d / "ai-factory-hall.yaml"))
+    at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/dashboard.py")
+    at.run()
+    assert not at.exception
+    h = headroom(Twin.load(d / "ai-factory-hall.yaml"))
+    (value,) = [m.value for m in at.metric if m.label == "IT headroom"]
+    assert value == f"{h.it_kw / 1000:,.2f} MW"
+    assert any(h.binding in c.value for c in at.caption)
