@@ -45,7 +45,7 @@ def test_plus_one_percent_breaks_only_the_binding_constraint(reference_twin):
 def test_ai_factory_hall_grid_connection_binds_not_the_power_chain_margin(layouts_dir):
     """The reproducer: the power solve's it_headroom_kw says 1.82 MW; the grid
     connection (16.5 MW, 97 % used) takes about 0.38 MW more IT (facility power
-    grows ~1.26 kW per kW of IT: losses and cooling)."""
+    grows ~1.28 kW per kW of IT: losses and cooling)."""
     from twin.model import Twin
 
     twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
