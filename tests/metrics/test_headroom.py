@@ -110,3 +110,25 @@ def test_dashboard_shows_the_same_headroom(tmp_path, monkeypatch):
     (value,) = [m.value for m in at.metric if m.label == "IT headroom"]
     assert value == f"{h.it_kw / 1000:,.2f} MW"
     assert any(h.binding in c.value for c in at.caption)
+
+
+def test_hall_scope_on_a_campus_scales_only_that_hall(tmp_path):
+    """A 40 MW generated campus (9 halls): scaling one hall binds that hall's CRAH air
+    long before the site's grid connection."""
+    from twin.cli import main
+    from twin.model import Twin
+
+    path = tmp_path / "campus.yaml"
+    assert (
+        main(["generate", "campus", "--it-mw", "40", "--rows-per-hall", "2", "-o", str(path)]) == 0
+    )
+    twin = Twin.load(path)
+    hall = str(twin.racks["hall"].iloc[0])
+    h = headroom(twin, scope=hall)
+    site = headroom(twin)
+    assert h.it_kw < site.it_kw and hall in h.binding
+    ids = twin.racks.index[twin.racks["hall"] == hall]
+    for frac, expect in ((0.99, set()), (1.01, {h.binding})):
+        s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
+        r = run(twin, Scenario(load_scale=dict.fromkeys(ids, s)))
+        assert {k for k, u in constraint_utilisation(twin, r).items() if u > 1.0} == expect
