@@ -16,7 +16,10 @@ LABELS = {
     "wue_l_per_kwh": ("WUE", "L/kWh"),
     "grid_mw": ("Grid connection", "MW"),
     "power_used_pct": ("Grid capacity used", "%"),
-    "it_headroom_mw": ("IT headroom (power chain)", "MW"),
+    "it_headroom_mw": (
+        "Power chain's own IT margin (failover; IT headroom: see the dashboard)",
+        "MW",
+    ),
     "cooling_capacity_mw": ("Cooling capacity (CDU + CRAH)", "MW"),
     "cooling_used_pct": ("Cooling capacity used", "%"),
     "floor_used_pct": ("Floor used by racks", "%"),
