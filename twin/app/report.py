@@ -17,7 +17,7 @@ LABELS = {
     "grid_mw": ("Grid connection", "MW"),
     "power_used_pct": ("Grid capacity used", "%"),
     "it_headroom_mw": (
-        "Power chain's own IT margin (failover; IT headroom: see the dashboard)",
+        "Power chain's own IT margin (failover)",
         "MW",
     ),
     "cooling_capacity_mw": ("Cooling capacity (CDU + CRAH)", "MW"),
