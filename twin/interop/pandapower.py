@@ -131,6 +131,22 @@ def cooling_loads_kw(twin, coupled) -> tuple[pd.Series, float]:
         feed = units["feed"] if "feed" in units else pd.Series(None, index=units.index)
         has = feed.notna().to_numpy()
         off += float(kw[~has].sum())
+        if "feed_b" in units and units["feed_b"].notna().any():
+            # dual-fed: split evenly between the live feeds, all on a lone survivor
+            pn = coupled.tables.get("res_power_nodes")
+            live = pn["live"] if pn is not None and "live" in pn else None
+            fb = units["feed_b"]
+            dual = fb.notna().to_numpy()
+            if live is not None:
+                la = feed.map(live).eq(True).to_numpy(bool)
+                lb = fb.map(live).eq(True).to_numpy(bool)
+            else:
+                la = lb = np.ones(len(units), bool)
+            share_b = np.where(dual & la & lb, 0.5, np.where(dual & lb & ~la, 1.0, 0.0))
+            kw_b = kw * share_b
+            kw = kw - kw_b
+            on_b = dual & (share_b > 0)
+            on.append(kw_b[on_b].groupby(fb[on_b].to_numpy()).sum())
         on.append(kw[has].groupby(feed[has].to_numpy()).sum())
     loads = pd.concat(on).groupby(level=0).sum() if on else pd.Series(dtype=float)
     return loads.astype(float), off

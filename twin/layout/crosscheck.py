@@ -100,20 +100,34 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     for kind in COOLING_KINDS:
         limit = MV_MOTOR_MAX_KV if registry.kind(kind).model in MV_MOTOR_MODELS else LV_MAX_KV
         for j, unit in enumerate(getattr(layout.cooling, kind)):
-            ref = getattr(unit, "feed", None)
-            if ref is not None and ref not in feedable:
-                col.unknown(("cooling", kind, j, "feed"), ref, feedable, "distribution element")
-            elif v_kv.get(ref, 0.0) > limit and power[ref][0] not in LV_ONLY:
-                takes = (
-                    f"motors run at medium voltage, at most {limit:g} kV"
-                    if limit > LV_MAX_KV
-                    else f"fans and pumps run at low voltage (at most {limit:g} kV)"
-                )
+            second = getattr(unit, "feed_b", None)
+            if second is not None and second == getattr(unit, "feed", None):
                 col.add(
-                    ("cooling", kind, j, "feed"),
-                    f"{ref!r} is at {v_kv[ref]:g} kV; a {registry.kind(kind).label}'s {takes}: "
-                    "feed it from a board behind a transformer",
+                    ("cooling", kind, j, "feed_b"),
+                    f"{second!r} is also its 'feed': a second feed names another element",
                 )
+                continue
+            if second is not None and getattr(unit, "feed", None) is None:
+                col.add(
+                    ("cooling", kind, j, "feed_b"),
+                    "a second feed needs a first: set 'feed' (or use 'feed' alone)",
+                )
+                continue
+            for field in ("feed", "feed_b"):
+                ref = getattr(unit, field, None)
+                if ref is not None and ref not in feedable:
+                    col.unknown(("cooling", kind, j, field), ref, feedable, "distribution element")
+                elif v_kv.get(ref, 0.0) > limit and power[ref][0] not in LV_ONLY:
+                    takes = (
+                        f"motors run at medium voltage, at most {limit:g} kV"
+                        if limit > LV_MAX_KV
+                        else f"fans and pumps run at low voltage (at most {limit:g} kV)"
+                    )
+                    col.add(
+                        ("cooling", kind, j, field),
+                        f"{ref!r} is at {v_kv[ref]:g} kV; a {registry.kind(kind).label}'s "
+                        f"{takes}: feed it from a board behind a transformer",
+                    )
 
 
 def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> dict[str, float]:

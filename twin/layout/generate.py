@@ -144,6 +144,9 @@ class HallSpec:
     origin_m: tuple[float, float] = (0.0, 0.0)
     condenser: str = "air"  # "air": air-cooled chillers; "tower": cooling towers
     containment: str = "hot-aisle"
+    dual_fed_mechanical: bool = False
+    """Each cooling unit also on the other mechanical board (`feed_b`): a 2N mechanical
+    design, where losing one board stops no unit."""
 
     @property
     def n_rows(self) -> int:
@@ -257,7 +260,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
     )  # chillers at COP 5.5 plus fans/pumps, rounded up [est]
     # Mechanical power, 2N: a transformer and a board per side, each board behind an
     # ATS to the other side's transformer; cooling units alternate between boards so
-    # an N+1 group keeps units on both.
+    # an N+1 group keeps units on both (`dual_fed_mechanical`: each unit on both).
     mcc = {}
     for side in "AB":
         pw["transformers"].append(
@@ -286,6 +289,13 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
     def feed(k: int) -> str:
         return mcc["AB"[k % 2]]
 
+    def feeds(k: int) -> dict[str, str]:
+        """`feed`, and with a 2N mechanical design the other board as `feed_b`."""
+        out = {"feed": feed(k)}
+        if spec.dual_fed_mechanical:
+            out["feed_b"] = feed(k + 1)
+        return out
+
     cl = site.cooling
     fws = f"{h}-FWS"
     cl["loops"].append({"id": fws, "kind": "facility", "t_supply_c": 20.0, "dt_design_k": 10.0})
@@ -299,7 +309,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                     "hall": h,
                     "loop": loop,
                     "facility_loop": fws,
-                    "feed": feed(k),
+                    **feeds(k),
                 }
             )
     w, d = spec.size_m
@@ -313,7 +323,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                 "profile": "crah-350",
                 "hall": h,
                 "loop": fws,
-                "feed": feed(k),
+                **feeds(k),
                 "position_m": [round(spec.origin_m[0] + x, 2), round(spec.origin_m[1] + y, 2)],
             }
         )
@@ -327,7 +337,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                 "to": "sup",
                 "head_kpa": 300.0,
                 "flow_m3_s": round(flow * 1.2, 4),
-                "feed": feed(k),
+                **feeds(k),
             }
         )
     n_ch = math.ceil(heat_kw / 3500.0) + 1  # N+1
@@ -346,16 +356,16 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
         )
         for k in range(math.ceil(heat_kw * 1.2 / 4000.0) + 1):
             cl["cooling_towers"].append(
-                {"id": f"{h}-CT{k + 1}", "profile": "tower-4000", "loop": cond, "feed": feed(k)}
+                {"id": f"{h}-CT{k + 1}", "profile": "tower-4000", "loop": cond, **feeds(k)}
             )
     for k in range(n_ch):
-        ch = {"id": f"{h}-CH{k + 1}", "profile": "chiller-3500", "loop": fws, "feed": feed(k)}
+        ch = {"id": f"{h}-CH{k + 1}", "profile": "chiller-3500", "loop": fws, **feeds(k)}
         if cond:
             ch["condenser_loop"] = cond
         cl["chillers"].append(ch)
     for k in range(math.ceil(heat_kw / 1500.0)):
         cl["dry_coolers"].append(
-            {"id": f"{h}-DC{k + 1}", "profile": "drycooler-1500", "loop": fws, "feed": feed(k)}
+            {"id": f"{h}-DC{k + 1}", "profile": "drycooler-1500", "loop": fws, **feeds(k)}
         )
     return it_kw
 
@@ -530,8 +540,12 @@ def campus(
     rows_per_hall: int = 6,
     rack: str = "nvl72",
     condenser: str = "tower",
+    dual_fed_mechanical: bool = True,
 ) -> dict[str, Any]:
     """A campus of identical buildings and halls totalling about `it_mw` of IT load.
+
+    `dual_fed_mechanical`: every cooling unit on both mechanical boards of its hall
+    (`feed` and `feed_b`), a 2N mechanical design; False puts each on one board.
 
     With the defaults a hall is 96 NVL72 racks (12.7 MW) and 1 GW needs 79 halls
     in 20 buildings: ~7,600 racks, ~5,000 power elements, ~3,500 cooling units.
@@ -553,6 +567,7 @@ def campus(
                 building=f"B{b + 1:02d}",
                 origin_m=origin,
                 condenser=condenser,
+                dual_fed_mechanical=dual_fed_mechanical,
             )
         )
     return site(f"AI factory campus {it_mw:,.0f} MW", specs, location="Generated campus")

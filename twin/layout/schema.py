@@ -397,11 +397,21 @@ class Loop(Component):
 
 
 class CoolingUnit(Component):
-    """A cooling component that draws electric power."""
+    """A cooling component that draws electric power.
+
+    A unit with two feeds (`feed` and `feed_b`: dual-corded, or behind an ATS) runs
+    while either is live; its draw splits evenly between the live feeds (a rack's dual
+    cords with ``split_a: 0.5``), all of it on the survivor when one dies.
+    """
 
     feed: str | None = Field(
         default=None,
         description="power element supplying its fans/pumps/compressors; none = off the modelled chain",
+    )
+    feed_b: str | None = Field(
+        default=None,
+        description="second power element (dual-fed or ATS): the unit runs while either feed "
+        "is live, its draw split evenly between the live feeds; needs `feed`, differs from it",
     )
 
 

@@ -45,6 +45,8 @@ class CoolingBase:
     ids: pd.Index
     kind: np.ndarray  # table name per unit
     feed: np.ndarray  # power element index feeding it, -1 none
+    feed_b: np.ndarray  # second feed (dual-fed units), -1 none
+    share_b: np.ndarray  # share of its draw on feed_b in the base run (0 single-fed)
     cap: np.ndarray  # capacity per unit: kW (pumps: m3/s)
     group: np.ndarray  # group index per unit
     group_names: np.ndarray
@@ -155,6 +157,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
         key = t["hall"] if kind == "crahs" else t["loop"]
         cap = t["flow_m3_s"] if kind == "pumps" else t["capacity_kw"]
         feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
+        feed_b = t["feed_b"] if "feed_b" in t else pd.Series(None, index=t.index)
         parts.append(
             pd.DataFrame(
                 {
@@ -162,6 +165,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
                     "group": kind + ":" + key.astype(str),
                     "cap": cap.astype(float),
                     "feed": feed.map(pos).fillna(-1).astype(np.int64),
+                    "feed_b": feed_b.map(pos).fillna(-1).astype(np.int64),
                 },
                 index=t.index,
             )
@@ -169,8 +173,20 @@ def cooling_base(twin, base=None) -> CoolingBase:
     units = (
         pd.concat(parts)
         if parts
-        else pd.DataFrame(columns=["kind", "group", "cap", "feed"], index=pd.Index([], name="id"))
+        else pd.DataFrame(
+            columns=["kind", "group", "cap", "feed", "feed_b"], index=pd.Index([], name="id")
+        )
     )
+    # dual-fed units: their draw splits evenly between the feeds live in the base run
+    fa, fb = units["feed"].to_numpy(np.int64), units["feed_b"].to_numpy(np.int64)
+    res_pn = tables.get("res_power_nodes")
+    if res_pn is not None and "live" in res_pn:
+        live = res_pn["live"].reindex(power_model(twin).ids).fillna(False).to_numpy(bool)
+    else:
+        live = np.ones(len(pos), bool)
+    live = np.r_[live, False]  # position -1: no feed
+    la, lb = live[fa] & (fa >= 0), live[fb] & (fb >= 0)
+    share_b = np.where(la & lb, 0.5, np.where(lb, 1.0, 0.0))
     # chillers: the capacity the plant solve found available at the present
     # temperatures (DOE-2 CAPFT derating), when the base run has it
     res_ch = tables.get("res_chillers")
@@ -223,7 +239,9 @@ def cooling_base(twin, base=None) -> CoolingBase:
     return CoolingBase(
         ids=units.index,
         kind=units["kind"].to_numpy(dtype=object),
-        feed=units["feed"].to_numpy(dtype=np.int64),
+        feed=fa,
+        feed_b=fb,
+        share_b=share_b,
         cap=units["cap"].to_numpy(dtype=float),
         group=gidx,
         group_names=gnames,
@@ -359,9 +377,7 @@ def electric_shift(cb: CoolingBase, e0: np.ndarray, running0: np.ndarray, u, k):
     units = np.concatenate([u, pu[peer], sb[sb_ok]])
     cols = np.concatenate([k, pk[peer], k_t[sb_ok]])
     kw = np.concatenate([-e_run[u], e_run[pu[peer]] * (pf[peer] - 1.0), e_out[sb_ok]])
-    node = cb.feed[units]
-    on = node >= 0
-    return node[on], cols[on], kw[on]
+    return on_feeds(cb, units, cols, kw)
 
 
 def duty_shift(cb: CoolingBase, e0, running0, rack_kw, lost_rack, lost_col):
@@ -390,8 +406,85 @@ def duty_shift(cb: CoolingBase, e0, running0, rack_kw, lost_rack, lost_col):
     hit = members[g].tocoo()
     u, kk, ff = hit.col, k[hit.row], f[hit.row]
     kw = np.where(running0[u], e0[u], 0.0) * (ff - 1.0)
+    nz = np.abs(kw) > 1e-12
+    return on_feeds(cb, u[nz], kk[nz], kw[nz])
+
+
+def on_feeds(cb: CoolingBase, u, k, kw):
+    """(feed element, k, kW) of draw changes `kw` of units `u` in contingencies `k`, on
+    their feeds: a dual-fed unit's change splits as its draw does in the base run
+    (`share_b`); a single-fed unit's goes to its one feed. Units with no feed drop out.
+
+    A dual-fed unit whose feeds differ in liveness from the base (one of them dead in
+    the contingency) gets its base draw moved by `feed_swaps`; changes computed here
+    still split as in the base run (a second-order error on the change only)."""
+    u, k, kw = np.asarray(u, np.int64), np.asarray(k, np.int64), np.asarray(kw, float)
+    sb = cb.share_b[u]
     node = cb.feed[u]
-    on = (node >= 0) & (np.abs(kw) > 1e-12)
+    on = (node >= 0) & (sb < 1.0)
+    kw_a = np.where(sb > 0, kw * (1.0 - sb), kw)  # single-fed: kw itself, bit for bit
+    dual = (cb.feed_b[u] >= 0) & (sb > 0)
+    if not dual.any():
+        return node[on], k[on], kw_a[on]
+    return (
+        np.concatenate([node[on], cb.feed_b[u][dual]]),
+        np.concatenate([k[on], k[dual]]),
+        np.concatenate([kw_a[on], kw[dual] * sb[dual]]),
+    )
+
+
+def dead_units(cb: CoolingBase, fl, units) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, k) pairs where every feed of `units` is dead in contingency k (`fl`: a
+    `twin.scenarios.fast_power.BatchFlows`): a single-fed unit whose feed dies, a dual-fed
+    one whose two feeds both die. `units` are units with a feed."""
+    units = np.asarray(units, np.int64)
+    r, k = fl.dead_rows(cb.feed[units])
+    single = cb.feed_b[units] < 0
+    keep = single[r]
+    if single.all():
+        return units[r], k
+    dual = units[~single]
+    ra, ka, rb, kb = _dual_dead(cb, fl, dual)
+    span = int(max(ka.max(initial=-1), kb.max(initial=-1))) + 1
+    both = np.intersect1d(ra * span + ka, rb * span + kb)
+    return (
+        np.concatenate([units[r[keep]], dual[both // max(span, 1)]]),
+        np.concatenate([k[keep], both % max(span, 1)]),
+    )
+
+
+def _dual_dead(cb: CoolingBase, fl, dual: np.ndarray):
+    ra, ka = fl.dead_rows(cb.feed[dual])
+    rb, kb = fl.dead_rows(cb.feed_b[dual])
+    return ra, ka, rb, kb
+
+
+def feed_swaps(cb: CoolingBase, fl, units, e0: np.ndarray, running0: np.ndarray):
+    """Feed-load changes of dual-fed `units` one of whose feeds dies in a contingency
+    while the other lives: the dead feed's share of the unit's base draw moves to the
+    survivor. Returns (feed element, k, kW) arrays."""
+    units = np.asarray(units, np.int64)
+    dual = units[(cb.feed_b[units] >= 0) & running0[units]]
+    z = np.zeros(0, np.int64)
+    if not len(dual):
+        return z, z, np.zeros(0)
+    ra, ka, rb, kb = _dual_dead(cb, fl, dual)
+    span = int(max(ka.max(initial=-1), kb.max(initial=-1))) + 1
+    a_keys, b_keys = ra * span + ka, rb * span + kb
+    only_a = np.setdiff1d(a_keys, b_keys)  # feed dead, feed_b live
+    only_b = np.setdiff1d(b_keys, a_keys)
+    nodes, ks, kws = [], [], []
+    for keys, share, gone, stay in (
+        (only_a, 1.0 - cb.share_b, cb.feed, cb.feed_b),
+        (only_b, cb.share_b, cb.feed_b, cb.feed),
+    ):
+        u, k = dual[keys // span], keys % span
+        moved = e0[u] * share[u]
+        nodes += [gone[u], stay[u]]
+        ks += [k, k]
+        kws += [-moved, moved]
+    node, kk, kw = np.concatenate(nodes), np.concatenate(ks), np.concatenate(kws)
+    on = np.abs(kw) > 1e-12
     return node[on], kk[on], kw[on]
 
 

@@ -48,8 +48,10 @@ from twin.model.registry import COOLING_UNITS, POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.scenarios.fast_cooling import (
     cooling_base,
+    dead_units,
     duty_shift,
     electric_shift,
+    feed_swaps,
     solve_cooling_batch,
     unit_electric_kw,
 )
@@ -154,6 +156,8 @@ class FastSweep:
         }
         cb, live0 = self.cb, self.pb.live0
         dead_feed = (cb.feed >= 0) & ~live0[np.maximum(cb.feed, 0)]
+        # dual-fed: out only when both feeds are dead
+        dead_feed &= ~((cb.feed_b >= 0) & live0[np.maximum(cb.feed_b, 0)])
         self._cool_out0 = cb.ids.isin(list(self.scenario.out_of_service)) | dead_feed
         self._e0 = unit_electric_kw(cb, self.base.tables)
         self._running0 = ~self._cool_out0
@@ -180,9 +184,12 @@ class FastSweep:
                 )
             )
         fed = self._fed_running
-        r_dead, k_dead = fl.dead_rows(self.cb.feed[fed])
-        if len(r_dead):
-            shifts.append(electric_shift(self.cb, self._e0, self._running0, fed[r_dead], k_dead))
+        u_dead, k_dead = dead_units(self.cb, fl, fed)
+        if len(u_dead):
+            shifts.append(electric_shift(self.cb, self._e0, self._running0, u_dead, k_dead))
+        swaps = feed_swaps(self.cb, fl, fed, self._e0, self._running0)
+        if len(swaps[0]):  # dual-fed units that lost one feed: the survivor takes it all
+            shifts.append(swaps)
         stats = fl.stats
         stats["_lost"] = (fl.lost_rack, fl.lost_col)  # liveness: extra loads don't change it
         hit = np.unique(np.concatenate([s[1] for s in shifts])) if shifts else []
@@ -233,9 +240,8 @@ class FastSweep:
             lost_pairs = (lost_r, which[lost_k])
             for k, v in sub.items():
                 st[k][which] = v
-            fed = cb.feed >= 0
-            r2, c2 = fl.dead_rows(cb.feed[fed])
-            rows.append(np.flatnonzero(fed)[r2])
+            u2, c2 = dead_units(cb, fl, np.flatnonzero(cb.feed >= 0))
+            rows.append(u2)
             cols.append(which[c2])
         r2, c2 = np.nonzero(np.repeat(self._cool_out0[:, None], k_n, axis=1))
         rows.append(r2)

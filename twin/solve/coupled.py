@@ -113,6 +113,8 @@ class CoupledModel:
     pump_tcs: np.ndarray  # TCS loop code per pump (n_tcs if not a TCS loop)
     tcs_pumped: np.ndarray  # TCS loops with modelled pumps
     feeds: dict[str, pd.Series]  # kind -> feed id per unit (None = off chain)
+    feed_b_pos: dict[str, np.ndarray]  # kind -> position of the second feed (-1 none)
+    feeds_b: dict[str, pd.Series]  # kind -> second feed id per unit (None = single-fed)
     feed_pos: dict[str, np.ndarray]  # kind -> power node position of the feed (-1 none)
     seeds: dict  # design ambient -> start of the iteration (see `_seed`)
 
@@ -176,8 +178,15 @@ def build_coupled_model(twin) -> CoupledModel:
         if len(twin.pumps)
         else np.zeros(0, np.int64)
     )
+    feeds_b = {
+        k: getattr(twin, k)["feed_b"]
+        if len(getattr(twin, k)) and "feed_b" in getattr(twin, k)
+        else pd.Series(None, index=getattr(twin, k).index, dtype=object)
+        for k in UNIT_KINDS
+    }
     pos = pd.Series(np.arange(len(twin.power_nodes)), index=twin.power_nodes.index)
     feed_pos = {k: f.map(pos).fillna(-1).to_numpy(np.int64) for k, f in feeds.items()}
+    feed_b_pos = {k: f.map(pos).fillna(-1).to_numpy(np.int64) for k, f in feeds_b.items()}
     return CoupledModel(
         feed_pos=feed_pos,
         pdu_hall=pdu_hall.astype(np.int64),
@@ -195,6 +204,8 @@ def build_coupled_model(twin) -> CoupledModel:
         pump_tcs=pump_tcs,
         tcs_pumped=np.bincount(pump_tcs, minlength=nt + 1)[:nt] > 0,
         feeds=feeds,
+        feed_b_pos=feed_b_pos,
+        feeds_b=feeds_b,
         seeds={},
     )
 
@@ -276,7 +287,9 @@ def _unit_running(twin, scenario, cm, live: np.ndarray) -> dict[str, np.ndarray]
     for k in UNIT_KINDS:
         t = getattr(twin, k)
         ok = ~t.index.isin(list(oos)) if oos else np.ones(len(t), bool)
-        out[k] = ok & live[cm.feed_pos[k]]
+        b = cm.feed_b_pos[k]
+        # dual-fed: runs while either feed is live (position -1 of feed_b: no second feed)
+        out[k] = ok & (live[cm.feed_pos[k]] | ((b >= 0) & live[b]))
     return out
 
 
@@ -419,6 +432,15 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         s = pd.Series(kw, index=feed.index)
         has = feed.notna().to_numpy()
         off_chain += float(s[~has].sum())
+        dual = cm.feed_b_pos[k] >= 0
+        if dual.any():  # split evenly between the live feeds, all on a lone survivor
+            lv = np.r_[live, False]
+            la, lb = lv[cm.feed_pos[k]], lv[cm.feed_b_pos[k]]
+            share_b = np.where(dual & la & lb, 0.5, np.where(dual & lb & ~la, 1.0, 0.0))
+            s_b = s * share_b
+            s = s - s_b
+            on_b = dual & (share_b > 0)
+            on_chain.append(s_b[on_b].groupby(cm.feeds_b[k][on_b].to_numpy()).sum())
         on_chain.append(s[has].groupby(feed[has].to_numpy()).sum())
     extra = pd.concat(on_chain).groupby(level=0).sum() if on_chain else pd.Series(dtype=float)
     return {

@@ -202,6 +202,8 @@ def _running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:
     ok = ~t.index.isin(list(oos))
     feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
     fed = feed.isna().to_numpy() | feed.map(live).eq(True).to_numpy(bool)
+    if "feed_b" in t:  # dual-fed: runs while either feed is live
+        fed = fed | t["feed_b"].map(live).eq(True).to_numpy(bool)
     return ok & fed
 
 
@@ -214,6 +216,22 @@ def _waiting(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
     r0, r1 = t["feed"].map(root0), t["feed"].map(root1)
     moved = r1.isin(gens.index) & ~r0.isin(gens.index)
     start = r1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
+    if "feed_b" in t and t["feed_b"].notna().any():
+        # dual-fed: waits only if neither feed stays live on the source it had, and
+        # then for the first generator to pick one of them up
+        b0, b1 = t["feed_b"].map(root0), t["feed_b"].map(root1)
+        moved_b = b1.isin(gens.index) & ~b0.isin(gens.index)
+        start_b = b1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
+        dual = t["feed_b"].notna().to_numpy(bool)
+        # a feed still live on the source it had carries the unit without a wait
+        a_ok = (~moved & r1.notna()).to_numpy(bool)
+        b_ok = (~moved_b & b1.notna()).to_numpy(bool)
+        wait_a = np.where(moved.to_numpy(bool), start, np.inf)
+        wait_b = np.where(moved_b.to_numpy(bool), start_b, np.inf)
+        first = np.minimum(wait_a, wait_b)  # the first generator to pick it up
+        waits = dual & ~a_ok & ~b_ok & np.isfinite(first)
+        moved = pd.Series(np.where(dual, waits, moved.to_numpy(bool)), index=t.index)
+        start = np.where(waits, first, start)
     return np.where(moved.to_numpy(bool), start + RESTART_S.get(kind, 0.0), 0.0)
 
 

@@ -82,8 +82,12 @@ def _hall_sets(twin: Twin) -> dict[str, set[str]]:
             add(feed, hall)
     for kind in COOLING:
         t = getattr(twin, kind)
-        if len(t) and "feed" in t:
-            for cid, feed in zip(t.index, t["feed"], strict=True):
+        for col in ("feed", "feed_b"):
+            if not len(t) or col not in t:
+                continue
+            for cid, feed in zip(t.index, t[col], strict=True):
+                if feed is None or feed != feed:  # single-fed units have no feed_b
+                    continue
                 for h in halls.get(cid, ()):
                     add(feed, h)
     nodes = twin.power_nodes
