@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve import run
 
@@ -63,13 +64,6 @@ MAX_SOLVES = 24
 
 __all__ = ["Headroom", "constraint_utilisation", "headroom"]
 
-_SHORT = {
-    "utilities": "utility",
-    "generators": "generator",
-    "transformers": "transformer",
-    "ups": "UPS",
-    "pdus": "PDU",
-}
 _COVERED = {"overload", "over_capacity", "grid_limit"}
 
 
@@ -127,11 +121,12 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
     grid_kw = twin.layout.site.grid_mw * 1000.0
     u["grid connection"] = results.kpis["utility_kw"] / grid_kw
     rp = results["res_power_nodes"]
-    src = rp["kind"].isin(["utilities", "generators"])
-    for cid, row in rp[src & (rp["kind"] == "utilities")].iterrows():
+    src = rp["kind"].isin(registry.POWER_SOURCES)
+    utility = rp["kind"].isin(registry.tables(model="utility"))
+    for cid, row in rp[src & utility].iterrows():
         u[f"utility {cid} capacity"] = row["loading_pct"] / 100.0
     for cid, row in rp[~src].iterrows():
-        name = f"{_SHORT.get(row['kind'], row['kind'])} {cid}"
+        name = f"{registry.kind(row['kind']).label} {cid}"
         u[name] = row["loading_pct"] / 100.0
         u[name + " in failover"] = row["failover_loading_pct"] / 100.0
     if len(twin.cdus) and "res_cdus" in results.tables:
