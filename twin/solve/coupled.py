@@ -42,7 +42,7 @@ start, `_seed`), never from the previous solve, so an answer does not depend on
 what was solved before; that makes it 1-3 power solves.
 
 A DX CRAC given more heat than its capacity removes its capacity at full-load
-draw and leaves the rest in the hall (`_dx_at_capacity`); chillers short of
+draw and leaves the rest in the hall (`coupled_checks.dx_at_capacity`); chillers short of
 capacity are handled likewise in `twin.solve.plant`. Heat that is not removed
 is `heat_unremoved_kw`, never counted as rejected, and PUE (with pPUE of
 cooling, WUE, CUE) is then NaN: no steady state, no efficiency figure.
@@ -61,22 +61,23 @@ them every efficiency ratio is NaN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from twin.model import registry
 from twin.model.scenario import Scenario
-from twin.solve.airflow import air_model, crac_cop, solve_air
-from twin.solve.arrays import safe_div
+from twin.solve import coupled_checks as checks
+from twin.solve.airflow import air_model, solve_air
+from twin.solve.arrays import feed_b_share, safe_div
 from twin.solve.cache import per_twin, pinned
-from twin.solve.hydraulics import TOL_M3_S, at_speed, solve_hydraulics
+from twin.solve.coupled_checks import MIN_CIRCUIT_FLOW_M3_S
+from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
 from twin.solve.power import solve_power
 from twin.solve.results import (
-    BALANCE_REL_TOL,
     SOLVER_KINDS,
     Results,
     efficiency_kpis,
@@ -87,8 +88,6 @@ from twin.solve.results import (
 from twin.solve.weather import ambient
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
-MIN_CIRCUIT_FLOW_M3_S = 1e-9
-"""A loop's net pumped flow at or below this moves no water (solver noise, m3/s) [est]."""
 TOL_K = 1e-4
 """Loop supply temperatures must agree between passes to this, K."""
 CP_KJ = CP_WATER_J_KGK / 1000.0
@@ -378,7 +377,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             cc_max_kw_k=cdu_c * wf[cm.cdu_loop],
             tcs_flow_frac=tcs_frac,
         )
-    air, dx_viol = _dx_at_capacity(twin, air)
+    air, dx_viol = checks.dx_at_capacity(twin, air)
     # variable-speed pumps: loop flow follows its heat at the design rise
     q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
     need = q_heat / (CP_KJ * pm.loop_dt_k) / RHO_WATER_KG_M3
@@ -409,15 +408,15 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         )
         for j in np.flatnonzero(q_dry > 1e-6)
     ]
-    pump_viol += _flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
-    lost = _lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
+    pump_viol += checks.flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
+    lost = checks.lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
     if lost > 1e-6:
         pump_viol.append(
             violation(
                 "site", "uncooled", lost, 0.0, "kW", f"{lost:.0f} kW into loops with no heat sink"
             )
         )
-    pump_viol += dx_viol + _uncooled_racks(twin, am, air, rack_air)
+    pump_viol += dx_viol + checks.uncooled_racks(twin, am, air, rack_air)
     electric = {
         "crahs": air.electric_kw,
         "cdus": liq.electric_kw,
@@ -436,7 +435,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         if dual.any():  # split evenly between the live feeds, all on a lone survivor
             lv = np.r_[live, False]
             la, lb = lv[cm.feed_pos[k]], lv[cm.feed_b_pos[k]]
-            share_b = np.where(dual & la & lb, 0.5, np.where(dual & lb & ~la, 1.0, 0.0))
+            share_b = feed_b_share(la, dual & lb)
             s_b = s * share_b
             s = s - s_b
             on_b = dual & (share_b > 0)
@@ -464,142 +463,6 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "t_loop": plant.t_supply_c,
         "violations": pump_viol,
     }
-
-
-def _lost_heat(cm, pump_kw, coil_kw, cdu_kw) -> float:
-    """Heat whose loop has no sink falls out of the plant (counted as unremoved), kW."""
-    return (
-        float(np.sum(pump_kw[cm.pump_loop < 0]))
-        + float(np.sum(coil_kw[cm.crah_loop < 0]))
-        + float(np.sum(cdu_kw[cm.cdu_loop < 0]))
-    )
-
-
-def _dx_at_capacity(twin, air):
-    """DX CRACs are compressor-limited: one given more heat than its capacity removes
-    its capacity, at its rated draw, and the rest stays in the hall (unremoved).
-
-    `twin.solve.airflow` gives each unit its capacity share of the hall heat and lets
-    an overloaded unit's supply air rise (a coil at fixed effectiveness); for a chilled
-    water coil that moves the heat at warmer air, but a DX unit's compressor cannot
-    pump more than its capacity, and the COP curve would otherwise reward the hotter
-    room with less compressor power. Here an overloaded DX unit draws
-    ``capacity / COP(setpoint)`` (its full-load draw, continuous with the unloaded
-    case) and the excess is counted unremoved (`res_crahs` gets removed_kw and
-    unremoved_kw; load_kw stays the unit's share), with an 'uncooled' violation: the
-    hall has no steady state and the inlet temperatures shown are a lower bound.
-    Chilled-water CRAHs keep the air model's answer (their heat reaches the plant,
-    which has its own capacity check).
-    """
-    crahs = twin.crahs
-    if not len(crahs):
-        return air, []
-    rc = air.res_crahs
-    cap = crahs["capacity_kw"].to_numpy(float)
-    load = rc["load_kw"].to_numpy(float)
-    dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
-    over = dx & (load > cap * (1 + 1e-9))
-    short = np.where(over, load - cap, 0.0)
-    rc = rc.copy()
-    rc["removed_kw"] = load - short  # load_kw stays the unit's share of the hall heat
-    rc["unremoved_kw"] = short
-    if not over.any():
-        return replace(air, res_crahs=rc), []
-    comp = np.where(over, cap / crac_cop(crahs["t_supply_c"].to_numpy(float)), rc["compressor_kw"])
-    rc["compressor_kw"] = comp
-    viol = [
-        violation(
-            crahs.index[i],
-            "uncooled",
-            short[i],
-            0.0,
-            "kW",
-            f"DX compressor at its {cap[i]:.0f} kW capacity: {short[i]:.0f} kW of the "
-            f"{load[i]:.0f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
-            "state; inlet temperatures shown are a lower bound)",
-        )
-        for i in np.flatnonzero(over)
-    ]
-    out = replace(
-        air,
-        res_crahs=rc,
-        electric_kw=rc["fan_kw"].to_numpy(float) + comp,
-        ambient_kw=np.where(over, cap + comp, air.ambient_kw),
-        unremoved_kw=air.unremoved_kw + float(short.sum()),
-    )
-    return out, viol
-
-
-def _flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]:
-    """'no_flow' per dry loop that should carry heat; 'reversed_pump' per reversed pump."""
-    out = []
-    pumps = twin.pumps
-    for i in np.flatnonzero(np.asarray(direction) < 0):
-        q = float(res_pumps["flow_m3_s"].iat[i])
-        pid, loop = pumps.index[i], pumps["loop"].iat[i]
-        out.append(
-            violation(
-                pid,
-                "reversed_pump",
-                q,
-                0.0,
-                "m3/s",
-                f"pump {pid} pushes {pumps['from_node'].iat[i]} -> {pumps['to_node'].iat[i]}, "
-                f"against the way the pipes of {loop} run: it drives {q:.3f} m3/s backwards "
-                "through the loop (swap its from/to?)",
-            )
-        )
-    nl = len(pm.loop_ids)
-    n_units = (
-        np.bincount(cm.crah_loop[cm.crah_loop >= 0], minlength=nl)
-        + np.bincount(cm.cdu_loop[cm.cdu_loop >= 0], minlength=nl)
-        + np.bincount(pm.ch_loop, minlength=nl)
-        + np.bincount(pm.ch_cond[pm.ch_cond >= 0], minlength=nl)
-    )
-    n_pumps = np.bincount(cm.pump_own, minlength=nl + 1)[:nl]
-    run_pumps = np.bincount(cm.pump_own, res_pumps["running"].to_numpy(float), nl + 1)[:nl]
-    for j in np.flatnonzero(dry & (n_units > 0)):
-        lid = pm.loop_ids[j]
-        if n_pumps[j] == 0:
-            why = "it has pipes but no pump"
-        elif run_pumps[j] == 0:
-            why = "none of its pumps is running"
-        else:
-            why = (
-                f"its pumps drive the circuit backwards or cancel out (net {full[j]:.3f} m3/s "
-                "the way its pipes run)"
-            )
-        out.append(
-            violation(
-                lid,
-                "no_flow",
-                full[j],
-                MIN_CIRCUIT_FLOW_M3_S,
-                "m3/s",
-                f"no water moves through {lid}: {why}; the {int(n_units[j])} units that "
-                "exchange heat with it stop and their heat is not removed",
-            )
-        )
-    return out
-
-
-def _uncooled_racks(twin, am, air, rack_air: np.ndarray) -> list[dict]:
-    """An 'uncooled' violation per rack with air heat in a hall with no running CRAH/CRAC."""
-    hall_cooled = air.res_halls["crah_capacity_kw"].to_numpy(float) > 0
-    hit = np.flatnonzero(~hall_cooled[am.rack_hall] & (rack_air > 0))
-    halls = air.res_halls.index
-    return [
-        violation(
-            twin.racks.index[i],
-            "uncooled",
-            rack_air[i],
-            0.0,
-            "kW",
-            f"{rack_air[i]:.1f} kW of air-side heat and no CRAH/CRAC running in hall "
-            f"{halls[am.rack_hall[i]]}: no steady inlet temperature",
-        )
-        for i in hit
-    ]
 
 
 def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -675,7 +538,7 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
             "heat_unremoved_kw": th["unremoved_kw"],
             "energy_balance_residual_kw": heat_out - facility,
             "power_balance_residual_kw": facility - (it + losses + cooling),
-            "loop_balance_residual_kw": _loop_balance(twin, liq, plant),
+            "loop_balance_residual_kw": checks.loop_balance(twin, liq, plant),
             "t_db_c": th["t_db_c"],
             "t_wb_c": th["t_wb_c"],
             "coupled_iterations": float(iterations),
@@ -687,12 +550,12 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
         }
     )
     out.kpis = kpis
-    checks = _trust(twin, kpis, hyd, status, iterations, tol_kw)
-    checks += non_finite_violations(cooling_tables, kpis)
-    checks += non_finite_violations({"res_loops": liq.res_loops})
-    checks += non_finite_violations({"res_loops": plant.res_loops})
-    if checks:
-        out.add({}, violations_frame(checks))
+    trust_rows = checks.trust_violations(twin, kpis, hyd, status, iterations, tol_kw)
+    trust_rows += non_finite_violations(cooling_tables, kpis)
+    trust_rows += non_finite_violations({"res_loops": liq.res_loops})
+    trust_rows += non_finite_violations({"res_loops": plant.res_loops})
+    if trust_rows:
+        out.add({}, violations_frame(trust_rows))
     v = out.violations
     v = v[~((v["kind"] == "non_finite") & v.duplicated(["component", "kind", "message"]))]
     trust = v["kind"].isin(SOLVER_KINDS)
@@ -703,88 +566,3 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
         for key in ("pue", "ppue_cooling", "ppue_power", "wue_l_per_kwh", "cue_kg_per_kwh"):
             kpis[key] = np.nan
     return out
-
-
-def _loop_balance(twin, liq, plant) -> float:
-    """Largest |heat in - heat out - heat unremoved| over the loops, kW, from the tables.
-
-    TCS loops: rack liquid heat and CDU pumps in, the CDUs' duty out. Facility, chilled
-    and condenser loops: what reached the plant in, dry coolers, towers and chillers out.
-    """
-    lm, pm = liquid_model(twin), plant_model(twin)
-    cd = liq.res_cdus
-    tcs_out = np.bincount(
-        lm.cdu_loop, (cd["load_kw"] * cd["running"]).to_numpy(float), len(lm.loop_ids)
-    )
-    tl = liq.res_loops
-    r_tcs = tl["q_kw"].to_numpy(float) - tcs_out - tl["unremoved_kw"].to_numpy(float)
-    n = len(pm.loop_ids)
-    sink_out = (
-        np.bincount(pm.dc_loop, plant.res_dry_coolers["load_kw"].to_numpy(float), n)
-        + np.bincount(pm.ct_loop, plant.res_cooling_towers["load_kw"].to_numpy(float), n)
-        + np.bincount(pm.ch_loop, plant.res_chillers["load_kw"].to_numpy(float), n)
-    )
-    pl = plant.res_loops
-    r_sink = pl["q_kw"].to_numpy(float) - sink_out - pl["unremoved_kw"].to_numpy(float)
-    r = np.r_[r_tcs, r_sink]
-    if not np.isfinite(r).all():
-        return float("nan")
-    return float(np.max(np.abs(r), initial=0.0))
-
-
-def _trust(twin, kpis, hyd, status, iterations, tol_kw) -> list[dict]:
-    """Convergence of the pipe networks and of the coupling, and the energy balances.
-
-    A balance residual above ``BALANCE_REL_TOL`` of facility power (plus the coupled
-    iteration's own `tol_kw`) is 'not_balanced': the result breaks conservation of
-    energy. Every check reads kpis already computed, so each residual is in `kpis`.
-    """
-    rows = []
-    if not hyd.converged:
-        node = hyd.res_node["imbalance_m3_s"].abs()
-        worst = str(node.idxmax()).split("|")[0] if len(node) and node.notna().any() else "site"
-        rows.append(
-            violation(
-                worst,
-                "not_converged",
-                hyd.residual_m3_s,
-                TOL_M3_S,
-                "m3/s",
-                f"pipe network did not converge in {hyd.iterations} Newton iterations "
-                f"(last step {hyd.residual_m3_s:.3g} m3/s, loop {worst}): flows and pump "
-                "power are not a solution",
-            )
-        )
-    if not status[0]:
-        rows.append(
-            violation(
-                "site",
-                "not_converged",
-                status[1],
-                tol_kw,
-                "kW",
-                f"power and cooling did not settle in {iterations} coupled passes: cooling "
-                f"power still moves {status[1]:.3g} kW and a loop supply {status[2]:.3g} K "
-                "per pass",
-            )
-        )
-    facility = float(kpis["facility_kw"])
-    tol = BALANCE_REL_TOL * max(abs(facility), 1.0) + tol_kw
-    for key, what in (
-        ("power_balance_residual_kw", "facility power - (IT + losses + cooling power)"),
-        ("energy_balance_residual_kw", "heat out + heat unremoved - facility power"),
-        ("loop_balance_residual_kw", "a loop's heat in - heat out - heat unremoved"),
-    ):
-        r = float(kpis[key])
-        if not abs(r) <= tol:  # NaN fails too
-            rows.append(
-                violation(
-                    "site",
-                    "not_balanced",
-                    r,
-                    tol,
-                    "kW",
-                    f"energy does not balance: {what} = {r:.6g} kW (tolerance {tol:.3g} kW)",
-                )
-            )
-    return rows
