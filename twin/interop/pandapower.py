@@ -80,6 +80,7 @@ from twin.model import registry
 from twin.model.registry import COOLING_UNITS, POWER_BRANCHES, POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.model.tables import ratings_kva
+from twin.solve.arrays import feed_b_share
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
 from twin.solve.power_model import KIND_CODE, PDU, SWG, TX, UPS
 from twin.solve.results import SOLVER_KINDS
@@ -142,7 +143,7 @@ def cooling_loads_kw(twin, coupled) -> tuple[pd.Series, float]:
                 lb = fb.map(live).eq(True).to_numpy(bool)
             else:
                 la = lb = np.ones(len(units), bool)
-            share_b = np.where(dual & la & lb, 0.5, np.where(dual & lb & ~la, 1.0, 0.0))
+            share_b = feed_b_share(la, dual & lb)
             kw_b = kw * share_b
             kw = kw - kw_b
             on_b = dual & (share_b > 0)

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from twin.model import registry
+from twin.solve.arrays import feed_b_share
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
 
 UNIT_KINDS = registry.COOLING_UNITS
@@ -186,7 +187,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
         live = np.ones(len(pos), bool)
     live = np.r_[live, False]  # position -1: no feed
     la, lb = live[fa] & (fa >= 0), live[fb] & (fb >= 0)
-    share_b = np.where(la & lb, 0.5, np.where(lb, 1.0, 0.0))
+    share_b = feed_b_share(la, lb)
     # chillers: the capacity the plant solve found available at the present
     # temperatures (DOE-2 CAPFT derating), when the base run has it
     res_ch = tables.get("res_chillers")
