@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from twin.errors import LayoutError
-from twin.layout import loads, source
+from twin.layout import depth, loads, source
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -146,7 +146,7 @@ def test_the_limit_itself_is_accepted_and_one_more_refused(monkeypatch) -> None:
 
 
 def parser_depth(text: str, limit: int) -> tuple[int, int | None]:
-    """What `_own_depth` should say, from the parser's events."""
+    """What `own_depth` should say, from the parser's events."""
     depth = deepest = 0
     for event in yaml.parse(text, Loader=source._BaseLoader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -177,7 +177,7 @@ SAMPLES = [
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_own_count_agrees_with_the_parser_on_our_files(path: Path) -> None:
     text = path.read_bytes().decode("utf-8-sig")
-    assert source._own_depth(text, 10**9) == parser_depth(text, 10**9)
+    assert depth.own_depth(text, 10**9) == parser_depth(text, 10**9)
 
 
 TRICKY = string.ascii_letters[:6] + " :#[]{},'\"-?|>&*!%\t\\\n"
@@ -220,4 +220,4 @@ def test_own_count_agrees_with_the_parser_on_random_documents(style: str) -> Non
     for _ in range(150):
         text = DUMPS[style](random_value(rnd))
         for limit in (10**9, 1, 2, 3, 5):
-            assert source._own_depth(text, limit) == parser_depth(text, limit), text
+            assert depth.own_depth(text, limit) == parser_depth(text, limit), text

@@ -60,7 +60,15 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 
 _MAGIC = b"twin-layout-cache 1\n"
 _SUFFIX = ".layout"
-_CODE = ("__init__.py", "source.py", "schema.py", "validate.py", "crosscheck.py", "cache.py")
+_CODE = (
+    "__init__.py",
+    "source.py",
+    "depth.py",
+    "schema.py",
+    "validate.py",
+    "crosscheck.py",
+    "cache.py",
+)
 """The files whose code decides what a file validates to: part of every key, with the
 component registry (twin/model/registry.py), from which the schema builds its sections."""
 
