@@ -17,14 +17,13 @@ gate on it. The output is printed (and written) first either way.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from twin.cli.common import add_list, add_path, check_ids, check_output_dir
+from twin.cli.common import add_list, add_path, check_ids, check_output_dir, dumps
 from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -225,10 +224,8 @@ def to_json(twin: Twin, results, room=None) -> str:
     with `room` (a `twin.metrics.Headroom`) its answer under "headroom"."""
     d = as_dict(twin, results)
     if room is not None:
-        d["headroom"] = {
-            k: (_num(v) if isinstance(v, float) else v) for k, v in room.as_dict().items()
-        }
-    return json.dumps(d, indent=2, allow_nan=False)
+        d["headroom"] = room.as_dict()
+    return dumps(d)
 
 
 def print_headroom(room, indent: int = 2) -> None:
