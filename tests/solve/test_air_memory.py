@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from twin.errors import LayoutError, ScenarioError
-from twin.solve import airflow, run
+from twin.solve import airflow, recirculation, run
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL_K = 1e-6
@@ -29,7 +29,7 @@ def dense_d(racks: pd.DataFrame, containment: str) -> np.ndarray:
     """The former dense D (K/kW) of one hall's racks."""
     inlet, exhaust = airflow._rack_points(racks)
     d = np.linalg.norm(inlet[:, None, :] - exhaust[None, :, :], axis=2)
-    b = airflow.containment_scale(containment) * np.exp(-d / airflow.DECAY_M)
+    b = airflow.containment_scale(containment) * np.exp(-d / recirculation.DECAY_M)
     b *= np.minimum(1.0, 0.95 / np.maximum(b.sum(axis=1), 1e-12))[:, None]
     air = racks["power_kw"].to_numpy(float) * (1 - racks["liquid_fraction"].to_numpy(float))
     k = airflow.rack_k_kw_per_k(air)
@@ -87,7 +87,7 @@ def test_reference_layouts_equal_dense(reference_twin):
 @pytest.mark.parametrize("solver", ["lu", "gmres"])
 def test_random_hall_equals_dense(containment, solver, monkeypatch):
     if solver == "gmres":  # the path of halls above DIRECT_MAX_RACKS
-        monkeypatch.setattr(airflow, "DIRECT_MAX_RACKS", 100)
+        monkeypatch.setattr(recirculation, "DIRECT_MAX_RACKS", 100)
     twin = random_twin(containment=containment)
     m = airflow.build_air_model(twin)
     rec = m.recirculation
@@ -105,12 +105,12 @@ def test_shares_are_the_dense_ones_within_the_cutoff():
     b = airflow.build_air_model(twin).recirculation.b_matrix()[at][:, at].toarray()
     inlet, exhaust = airflow._rack_points(big)
     d = np.linalg.norm(inlet[:, None, :] - exhaust[None, :, :], axis=2)
-    dense = airflow.containment_scale("none") * np.exp(-d / airflow.DECAY_M)
+    dense = airflow.containment_scale("none") * np.exp(-d / recirculation.DECAY_M)
     dense *= np.minimum(1.0, 0.95 / dense.sum(axis=1))[:, None]
     kept = b > 0
     assert np.allclose(b[kept], dense[kept], rtol=1e-9, atol=0)
-    assert (d[kept] <= airflow.cutoff_m(airflow.containment_scale("none"))).all()
-    assert dense[~kept].max() < 1.01 * airflow.MIN_SHARE
+    assert (d[kept] <= recirculation.cutoff_m(airflow.containment_scale("none"))).all()
+    assert dense[~kept].max() < 1.01 * recirculation.MIN_SHARE
     assert kept.sum() < 0.8 * kept.size  # a 60 x 24 m hall: many pairs are beyond 31 m
 
 

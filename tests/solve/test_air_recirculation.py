@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve import airflow, run
+from twin.solve import airflow, recirculation, run
 
 
 def test_d_matches_tang_form():
@@ -20,7 +20,7 @@ def test_d_matches_tang_form():
     a = (b * k[:, None] / k[None, :]).T  # a_ij = b_ji K_j / K_i
     kk = np.diag(k)
     tang = np.linalg.inv(kk - a.T @ kk) - np.linalg.inv(kk)
-    rec = airflow.Recirculation([(np.arange(n), sp.csr_matrix(b))], k)
+    rec = recirculation.Recirculation([(np.arange(n), sp.csr_matrix(b))], k)
     assert np.allclose(rec.operator() @ np.eye(n), tang, rtol=1e-10, atol=1e-12)
     p = rng.uniform(0, 20, n)
     assert np.allclose(rec.rise(p), tang @ p, rtol=1e-10, atol=1e-12)
@@ -35,7 +35,7 @@ def test_calibration_hits_hpe_mean(containment):
     exhaust = np.c_[np.r_[x, x], np.r_[np.full(10, 0.6), np.full(10, 1.8)]]
     p = np.full(20, 10.0)
     d = np.linalg.norm(inlet[:, None, :] - exhaust[None, :, :], axis=2)
-    b = c * np.exp(-d / airflow.DECAY_M)
+    b = c * np.exp(-d / recirculation.DECAY_M)
     k = airflow.rack_k_kw_per_k(p)
     dense = np.linalg.solve(np.eye(20) - b, b / k[None, :])
     assert (dense @ p).mean() == pytest.approx(airflow.TARGET_RISE_K[containment], rel=1e-6)

@@ -54,23 +54,24 @@ does not matter in this model).
 from __future__ import annotations
 
 import functools
-import hashlib
-import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.optimize
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
-from scipy.spatial import cKDTree
 
 from twin.errors import LayoutError, Problem, ScenarioError
 from twin.layout import schema
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
+from twin.solve.recirculation import (
+    ROW_SHARE_MAX,
+    Recirculation,
+    cutoff_m,
+    geometric_shares,
+    pair_counts,
+)
 from twin.solve.results import violation
 from twin.units import CFM_PER_M3_S, CP_AIR_J_KGK, RHO_AIR_KG_M3
 
@@ -78,15 +79,8 @@ RACK_CFM_PER_KW = 140.0
 """Server airflow per kW of air-side heat [REFERENCE 1: 120-160 CFM/kW, est]."""
 RACK_MIN_AIR_KW = 1.0
 """Floor on the design air heat used for a rack's airflow (idle fans) [est]."""
-DECAY_M = 1.5
-"""Distance over which recirculation decays by e [est, approximation]."""
 TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
 """Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
-ROW_SHARE_MAX = 0.95
-"""Most of a rack's inlet air that can be other racks' exhaust in the geometric model [est]."""
-MIN_SHARE = 1e-10
-"""Geometric shares b_ji below this are dropped (numerics, not physics: a 20 m wider cutoff
-changes inlet temperatures by < 1e-6 K, tests/solve/test_air_memory.py)."""
 MAX_HALL_RACKS = schema.MAX_HALL_RACKS
 """Racks in one hall the air model accepts (the layout refuses more at load; checked here
 too for Twins whose tables were edited)."""
@@ -94,14 +88,6 @@ MAX_HALL_PAIRS = 100_000_000
 """Rack pairs within the cutoff in one hall (~12.5 bytes each, ~1.25 GB): only racks packed far
 denser than rows and aisles allow reach it (rows of 16 give ~350 pairs per rack, a square hall
 ~1,700)."""
-DIRECT_MAX_RACKS = 3_000
-"""Halls up to this many racks are solved by a sparse LU factorised once; larger ones by GMRES
-(square halls: the LU fills to 1.7x B in ~1.6 s at 3,000 racks, 2x and 5 s at 5,000,
-9x and 9 minutes at 20,000)."""
-GMRES_RTOL = 1e-12
-"""Relative residual at which GMRES stops (inlet rise error ~1e-11 K)."""
-_CHUNK_PAIRS = 1 << 20
-"""Rack pairs found per k-d tree query while building B (bounds the build's scratch memory)."""
 CRAC_EVAP_BELOW_SUPPLY_K = 12.0
 """DX coil refrigerant temperature below the supply-air setpoint, for over-capacity [est]."""
 MIN_COIL_SPAN_K = 1.0
@@ -129,185 +115,11 @@ def rack_k_kw_per_k(air_kw: np.ndarray) -> np.ndarray:
     return K_AIR_KW_PER_M3S_K * v
 
 
-def cutoff_m(c: float) -> float:
-    """Distance beyond which a geometric share c exp(-d / L) is below `MIN_SHARE`."""
-    return DECAY_M * math.log(c / MIN_SHARE) if c > MIN_SHARE else 0.0
-
-
-def _pair_counts(inlet: np.ndarray, exhaust: np.ndarray, radius: float) -> np.ndarray:
-    """Per inlet, an upper bound on the exhausts within `radius` (cheap: counts, no pairs)."""
-    if not len(inlet) or radius <= 0:
-        return np.zeros(len(inlet), np.int64)
-    bound = radius * (1 + 1e-9) + 1e-9  # never fewer than the pair query finds
-    return np.asarray(cKDTree(exhaust).query_ball_point(inlet, bound, return_length=True))
-
-
-def geometric_shares(
-    inlet: np.ndarray,
-    exhaust: np.ndarray,
-    c: float,
-    radius: float | None = None,
-    counts: np.ndarray | None = None,
-) -> sp.csr_matrix:
-    """B of one hall: b_ji = c exp(-|exhaust_i - inlet_j| / L) for pairs within `radius`.
-
-    `radius` defaults to `cutoff_m(c)`; `counts`, `_pair_counts` for it, if already
-    known. A rack's shares are scaled down where they would sum above
-    `ROW_SHARE_MAX`. Built a chunk of inlets at a time, so scratch memory is
-    bounded by `_CHUNK_PAIRS`, not by the hall.
-    """
-    n = len(inlet)
-    r = cutoff_m(c) if radius is None else float(radius)
-    if c <= 0:
-        counts = np.zeros(n, np.int64)
-    elif counts is None:
-        counts = _pair_counts(inlet, exhaust, r)
-    total = int(counts.sum())
-    itype = np.int32 if max(total, n) < np.iinfo(np.int32).max else np.int64
-    indptr = np.zeros(n + 1, itype)
-    indices = np.empty(total, itype)
-    data = np.empty(total)
-    if total:
-        tree = cKDTree(exhaust)
-        cum = np.cumsum(counts)
-        ends = np.unique(
-            np.r_[np.searchsorted(cum, np.arange(_CHUNK_PAIRS, total, _CHUNK_PAIRS)), n]
-        )
-        pos, start = 0, 0
-        for end in ends:
-            end = max(int(end), start + 1)
-            m = cKDTree(inlet[start:end]).sparse_distance_matrix(tree, r, output_type="ndarray")
-            rows = m["i"]
-            w = c * np.exp(-m["v"] / DECAY_M)
-            s = np.bincount(rows, w, end - start)
-            w *= np.minimum(1.0, ROW_SHARE_MAX / np.maximum(s, 1e-12))[rows]
-            block = sp.csr_matrix((w, (rows, m["j"])), shape=(end - start, n))
-            block.sort_indices()
-            del m, rows, w
-            k = block.nnz
-            indices[pos : pos + k] = block.indices
-            data[pos : pos + k] = block.data
-            indptr[start + 1 : end + 1] = pos + block.indptr[1:].astype(itype)
-            pos, start = pos + k, end
-            if start >= n:
-                break
-        indices, data = indices[:pos], data[:pos]
-    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
-
-
 def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     c = racks[["x_m", "y_m"]].to_numpy(float)
     f = racks[["face_x", "face_y"]].to_numpy(float)
     half = racks["depth_m"].to_numpy(float)[:, None] / 2.0
     return c + f * half, c - f * half
-
-
-def _block_diag(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
-    """Square CSR blocks on a diagonal, without the COO round trip of `scipy.sparse.block_diag`."""
-    sizes = np.array([b.shape[0] for b in blocks], np.int64)
-    nnz = np.array([b.nnz for b in blocks], np.int64)
-    off, noff = np.r_[0, np.cumsum(sizes)], np.r_[0, np.cumsum(nnz)]
-    itype = np.int32 if max(off[-1], noff[-1]) < np.iinfo(np.int32).max else np.int64
-    indptr = np.concatenate(
-        [np.zeros(1, itype)] + [b.indptr[1:].astype(itype) + noff[i] for i, b in enumerate(blocks)]
-    )
-    indices = np.concatenate(
-        [np.zeros(0, itype)] + [b.indices.astype(itype) + off[i] for i, b in enumerate(blocks)]
-    )
-    data = np.concatenate([np.zeros(0)] + [b.data for b in blocks])
-    return sp.csr_matrix((data, indices, indptr), shape=(off[-1], off[-1]))
-
-
-class Recirculation:
-    """Inlet rise over supply ``theta = (I - B)^-1 B K^-1 p`` (= D p), without forming D.
-
-    `blocks`: one (rack positions, B of that hall) per hall, B square over those
-    racks; `k`: every rack's airflow heat capacity rate, kW/K. Halls up to
-    `DIRECT_MAX_RACKS` racks share one sparse LU of ``I - B``; larger halls are
-    solved by GMRES. Safe to share between threads.
-    """
-
-    MEMO = 8
-    """Rise vectors remembered by the content of p (a coupled solve repeats its rack powers)."""
-
-    def __init__(self, blocks: list[tuple[np.ndarray, sp.csr_matrix]], k: np.ndarray):
-        self.k = np.asarray(k, float)
-        self.n = len(self.k)
-        blocks = [(np.asarray(idx, np.int64), b.tocsr()) for idx, b in blocks if len(idx)]
-        small = [(i, b) for i, b in blocks if len(i) <= DIRECT_MAX_RACKS]
-        self._large = [(i, b) for i, b in blocks if len(i) > DIRECT_MAX_RACKS]
-        # the small halls as one block-diagonal B (racks in `_direct` order) and its LU
-        self._direct = np.concatenate([i for i, _ in small]) if small else np.zeros(0, np.int64)
-        self._b_direct = _block_diag([b for _, b in small]) if small else None
-        del small, blocks
-        self._lu = None
-        if self._b_direct is not None:
-            a = (sp.identity(len(self._direct), format="csr") - self._b_direct).tocsc()
-            self._lu = spla.splu(a)
-        self._lock = threading.Lock()
-        self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
-
-    def _blocks(self) -> list[tuple[np.ndarray, sp.csr_matrix]]:
-        small = [] if self._b_direct is None else [(self._direct, self._b_direct)]
-        return small + self._large
-
-    @property
-    def nnz(self) -> int:
-        """Stored shares (rack pairs) over all halls."""
-        return sum(b.nnz for _, b in self._blocks())
-
-    def b_matrix(self) -> sp.csr_matrix:
-        """B over all racks (n x n, block-diagonal over halls), assembled on request."""
-        coo = [(idx, b.tocoo()) for idx, b in self._blocks()]
-        if not coo:
-            return sp.csr_matrix((self.n, self.n))
-        rows = np.concatenate([idx[c.row] for idx, c in coo])
-        cols = np.concatenate([idx[c.col] for idx, c in coo])
-        vals = np.concatenate([c.data for _, c in coo])
-        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n, self.n))
-
-    def rise(self, p: np.ndarray) -> np.ndarray:
-        """D p: each rack's inlet rise over supply (K) for rack air heat `p` (kW)."""
-        p = np.ascontiguousarray(p, dtype=float)
-        key = hashlib.blake2b(p.tobytes(), digest_size=16).digest()
-        with self._lock:
-            hit = self._memo.get(key)
-            if hit is None:
-                hit = self._memo[key] = self._solve(p)
-                while len(self._memo) > self.MEMO:
-                    self._memo.popitem(last=False)
-            else:
-                self._memo.move_to_end(key)
-            return hit.copy()
-
-    def _solve(self, p: np.ndarray) -> np.ndarray:
-        x = p / self.k
-        theta = np.zeros(self.n)
-        if self._lu is not None:
-            d = self._direct
-            theta[d] = self._lu.solve(self._b_direct @ x[d])
-        for idx, b in self._large:
-            theta[idx] = _gmres(b, b @ x[idx])
-        return theta
-
-    def operator(self) -> spla.LinearOperator:
-        """D (K/kW) as a LinearOperator: ``op @ p`` is `rise(p)`; columns by ``op @ e_i``."""
-        return spla.LinearOperator(
-            (self.n, self.n), matvec=lambda v: self.rise(np.ravel(v)), dtype=float
-        )
-
-
-def _gmres(b: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-    """Solve (I - B) y = rhs for one large hall (GMRES, matrix-free on B)."""
-    n = b.shape[0]
-    op = spla.LinearOperator((n, n), matvec=lambda v: v - b @ v, dtype=float)
-    y, info = spla.gmres(op, rhs, rtol=GMRES_RTOL, atol=0.0, restart=50, maxiter=200)
-    if info != 0:
-        raise RuntimeError(
-            f"recirculation solve of a {n}-rack hall did not converge ({info} iterations); "
-            "do its racks' shares sum to nearly 1?"
-        )
-    return y
 
 
 @functools.lru_cache(maxsize=8)
@@ -416,7 +228,7 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
             b = _given_shares(given, racks.index[idx], hall_ids[h])
         else:
             c = containment_scale(containment[h])
-            counts = _pair_counts(inlet[idx], exhaust[idx], cutoff_m(c))
+            counts = pair_counts(inlet[idx], exhaust[idx], cutoff_m(c))
             pairs = int(counts.sum())
             if pairs > MAX_HALL_PAIRS:
                 raise _too_large(
