@@ -14,6 +14,7 @@ from twin.layout.generate import HallSpec, site
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run
+from twin.solve.results import SOLVER_KINDS
 
 TABLES = [
     "res_racks",
@@ -137,7 +138,12 @@ def layouts(draw):
     return site("random", specs)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same 12 layouts every run: CI does not depend on the draw
+)
 @given(
     doc=layouts(),
     t_db=st.floats(-10.0, 42.0),
@@ -159,8 +165,10 @@ def test_random_layout_energy_balance(doc, t_db, depression, scale, fail_pick):
         k["it_kw"] + k["losses_kw"] + k["cooling_kw"], rel=1e-6, abs=1e-6
     )
     assert k["cooling_kw"] >= 0
-    if k["it_kw"] > 0 and np.isnan(k["pue"]):  # heat not removed: no PUE (issue 13)
-        assert k["heat_unremoved_kw"] > 0 and (r.violations["kind"] == "uncooled").any()
+    if k["it_kw"] > 0 and np.isnan(k["pue"]):  # no PUE: heat not removed, or no trusted result
+        kinds = set(r.violations["kind"])
+        uncooled = k["heat_unremoved_kw"] > 0 and "uncooled" in kinds
+        assert uncooled or kinds & set(SOLVER_KINDS), kinds
     elif k["it_kw"] > 0:
         assert k["pue"] > 1.0
 
