@@ -1,0 +1,119 @@
+"""Power capping and demand response over time, and the tokens they cost.
+
+- A static cap per group (hall): its racks draw at most `cap` of design power.
+- A demand-response event: shed `shed_kw` of grid import for `duration_s`
+  from `start_s`. Grid operators ask large loads for this; Emerald AI ran a
+  256-GPU cluster 25 % lower for 3 hours (arXiv 2507.00909). The IT reduction
+  that sheds `shed_kw` of facility power at each event step is found by
+  inverting the site's response (losses and cooling fall with IT, so less IT
+  than `shed_kw` is cut), then taken from the groups in `order` (inference
+  first, or training first): each group of the first kind down to its floor
+  (`floor` of design [est: below half power accelerators lose more throughput
+  than the power they save]), shared among the groups of that kind in
+  proportion to what each can give, then the next kind. What cannot be shed is
+  a 'dr_shortfall' violation.
+- Tokens: per group and accelerator, full tokens/s (twin.metrics.catalogue)
+  x throughput_fraction(power fraction); tokens lost = uncapped - capped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.errors import ScenarioError
+from twin.metrics.catalogue import catalogue, rack_catalogue, throughput_fraction
+from twin.solve.timeline_response import Response, evaluate
+
+DR_FLOOR = 0.5
+"""Lowest power a demand-response event caps a group to, fraction of design [est]."""
+ORDERS = ("inference-first", "training-first")
+
+
+@dataclass(frozen=True)
+class DrEvent:
+    """Shed `shed_kw` of facility power for `duration_s` from `start_s`."""
+
+    start_s: float
+    duration_s: float
+    shed_kw: float
+    order: str = "inference-first"
+    floor: float = DR_FLOOR
+
+    def check(self, horizon_s: float) -> None:
+        if self.order not in ORDERS:
+            raise ScenarioError(f"DR order {self.order!r}: use one of {', '.join(ORDERS)}")
+        if not (self.shed_kw > 0 and self.duration_s > 0 and self.start_s >= 0):
+            raise ScenarioError("a DR event needs shed > 0 MW, duration > 0 h and start >= 0 h")
+        if self.start_s >= horizon_s:
+            raise ScenarioError(
+                f"DR event starts at {self.start_s / 3600:g} h, after the horizon "
+                f"({horizon_s / 3600:g} h)"
+            )
+        if not 0.0 <= self.floor <= 1.0:
+            raise ScenarioError(f"DR floor {self.floor:g}: a fraction of design, 0-1")
+
+
+def event_mask(ev: DrEvent, start_s: np.ndarray, dt_s: float) -> np.ndarray:
+    """Steps that overlap the event window."""
+    return (start_s + dt_s > ev.start_s) & (start_s < ev.start_s + ev.duration_s)
+
+
+def invert_it(resp: Response, target_kw: np.ndarray, t_db: np.ndarray, hi_kw: np.ndarray):
+    """Site IT kW whose steady facility power is `target_kw` (bisection, vectorised over steps);
+    0 where even no IT draws more than the target."""
+    lo = np.zeros_like(target_kw)
+    hi = np.asarray(hi_kw, float).copy()
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        r = evaluate(resp, mid, t_db)
+        above = mid + r["losses_kw"] + r["cooling_kw"] > target_kw
+        hi = np.where(above, mid, hi)
+        lo = np.where(above, lo, mid)
+    return lo
+
+
+def shed(
+    demand_kw: np.ndarray,
+    design_kw: np.ndarray,
+    kinds: list[str],
+    mask: np.ndarray,
+    cut_kw: np.ndarray,
+    ev: DrEvent,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cap groups to cut `cut_kw` of IT at the masked steps, kind by kind in `ev.order`.
+
+    Returns the capped demand (n, G) and the IT kW that could not be cut (n,)."""
+    out = demand_kw.copy()
+    first = "inference" if ev.order == "inference-first" else "training"
+    left = np.where(mask, np.maximum(cut_kw, 0.0), 0.0)
+    kinds_arr = np.asarray(kinds)
+    for kind in (first, *[k for k in ("inference", "training") if k != first]):
+        cols = np.flatnonzero(kinds_arr == kind)
+        if not len(cols):
+            continue
+        give = np.maximum(out[:, cols] - ev.floor * design_kw[cols][None, :], 0.0)
+        avail = give.sum(axis=1)
+        take = np.minimum(left, avail)
+        share = np.divide(take, avail, out=np.zeros_like(take), where=avail > 0)
+        out[:, cols] -= give * share[:, None]
+        left = left - take
+    return out, left
+
+
+def tokens_per_s(twin, groups: list[str], power_fraction: np.ndarray) -> np.ndarray:
+    """Tokens/s per step and group at each group's power fraction (n, G)."""
+    cat = catalogue(twin.layout)
+    rc = rack_catalogue(twin)
+    hall = twin.racks["hall"].to_numpy()
+    out = np.zeros_like(power_fraction)
+    for name, sub in rc.groupby("accelerator"):
+        if name not in cat:
+            continue
+        full = np.array([sub["tokens_s_full"][hall[rc.index.get_indexer(sub.index)] == g].sum()
+                         for g in groups])  # fmt: skip
+        if not full.any():
+            continue
+        out += throughput_fraction(cat[name], power_fraction) * full[None, :]
+    return out

@@ -1,0 +1,357 @@
+"""A timeline run: workloads, caps and events -> `twin.solve.timeline` -> cost, carbon, tokens.
+
+`simulate(twin, TimelineSpec(...))` is the Python API behind `twin timeline`
+and the app's Timeline page; all three show the numbers in `Timeline.kpis`.
+
+Money and carbon:
+
+- energy cost = sum over steps of grid kWh x price of that hour (flat
+  `economics.energy_price_usd_per_kwh` unless 24 hour-of-day or 8,760
+  hour-of-year prices are given);
+- demand charge = `DEMAND_USD_PER_KW_MONTH` x the peak import of each month
+  (730 h blocks from the start; a shorter horizon pays its share of a month)
+  [est: US commercial demand charges are mostly 5-25 USD/kW-month, NREL/TP-6A20-68963
+  "A survey of U.S. demand charges", 2017];
+- carbon = sum of grid kWh x hourly intensity (flat `site.grid_co2_kg_per_kwh`
+  unless 24 or 8,760 values are given).
+
+Export (grid import below zero) is counted at the same price and intensity [est].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import ScenarioError
+from twin.scenarios import policies
+from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
+from twin.solve.results import efficiency_kpis
+from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
+from twin.solve.timeline_response import Response, fit_response
+from twin.solve.timeline_storage import Store
+from twin.solve.weather import read_weather, weather_path
+
+DEMAND_USD_PER_KW_MONTH = 15.0
+"""Demand charge, USD per kW of monthly peak [est, NREL/TP-6A20-68963 (2017): most US
+tariffs 5-25 USD/kW-month]."""
+HOURS_PER_MONTH = 730.0
+MAX_STEPS = 20_000_000
+"""Most steps one run holds (a year at 2 s); memory ~ 20 columns x 8 bytes per step."""
+POLICIES = ("none", "peak-shaving", "smoothing")
+
+
+@dataclass
+class TimelineSpec:
+    """What to simulate. Defaults: a year at 1 h, mixed workloads, the layout's weather."""
+
+    hours: float = 8760.0
+    dt_s: float = 3600.0
+    start: str = "2026-01-01 00:00"
+    workload: str = "mixed"  # training, inference, mixed (halls alternate, training first)
+    pattern: Pattern = field(default_factory=Pattern)
+    trace: str | None = None
+    cap: dict[str, float] = field(default_factory=dict)  # group (hall) id or "*" -> fraction
+    policy: str = "none"
+    bess: Store | None = None  # None: the layout's `storage.bess` units, if any
+    peak_cap_kw: float | None = None  # peak shaving target; None: peak - BESS power, >= mean
+    ramp_kw_s: float | None = None  # smoothing: most change of grid import per second
+    rack_store: Store | None = None  # per rack; scaled by the racks in each group
+    rack_ramp_kw_s: float = np.inf  # per rack
+    dr: policies.DrEvent | None = None
+    price_usd_per_kwh: float | np.ndarray | None = None
+    demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
+    carbon_kg_per_kwh: float | np.ndarray | None = None
+    weather: bool = True  # use the layout's weather file (else its design point)
+
+
+@dataclass
+class Timeline:
+    """Results: per-step table (index = time), per-group tokens, headline numbers, violations."""
+
+    steps: pd.DataFrame
+    kpis: dict[str, float]
+    violations: pd.DataFrame
+    groups: pd.DataFrame  # per group: kind, design kW, tokens produced and lost
+    solved: Solved
+
+    def to_parquet(self, path: str) -> None:
+        """The per-step table to Parquet (kW, kWh, fractions; one row per step)."""
+        self.steps.to_parquet(path)
+
+
+def layout_bess(twin) -> Store | None:
+    """The layout's BESS units as one site store (energies and powers add; efficiencies and
+    SOC limits energy-weighted), None if it has none."""
+    t = getattr(twin, "bess", None)
+    if t is None or not len(t):
+        return None
+    e = t["energy_kwh"].to_numpy(float)
+    w = e / e.sum()
+
+    def avg(col: str) -> float:
+        return float((t[col].to_numpy(float) * w).sum())
+
+    return Store(
+        energy_kwh=float(e.sum()),
+        power_kw=float(t["power_kw"].sum()),
+        round_trip=avg("round_trip_efficiency"),
+        soc_min=avg("soc_min"),
+        soc_max=avg("soc_max"),
+    )
+
+
+def _hourly(values, name: str, start_h: np.ndarray, default: float) -> np.ndarray:
+    """A flat value, 24 hour-of-day values or 8,760 hour-of-year values, at each step."""
+    if values is None:
+        return np.full(len(start_h), float(default))
+    a = np.atleast_1d(np.asarray(values, float))
+    if not np.isfinite(a).all():
+        raise ScenarioError(f"{name}: every value must be a number")
+    if len(a) == 1:
+        return np.full(len(start_h), a[0])
+    if len(a) not in (24, 8760):
+        raise ScenarioError(
+            f"{name}: give 1, 24 (hour of day) or 8760 (hour of year) values, not {len(a)}"
+        )
+    h = np.floor(start_h).astype(np.int64)
+    return a[np.mod(h, 24)] if len(a) == 24 else a[np.mod(h, 8760)]
+
+
+def _weather(twin, spec: TimelineSpec, hour_of_year: np.ndarray):
+    """Dry bulb per step and the weather year (t_db, t_wb) it came from (None: design point)."""
+    path = weather_path(twin) if spec.weather else None
+    d = twin.layout.site.design
+    if not path:
+        return np.full(len(hour_of_year), d.t_db_c), None
+    w = read_weather(path)
+    db, wb = w["t_db_c"].to_numpy(float), w["t_wb_c"].to_numpy(float)
+    hours = np.arange(len(db) + 1, dtype=float)
+    t = np.interp(np.mod(hour_of_year, len(db)), hours, np.r_[db, db[0]])
+    return t, (db, wb)
+
+
+def check(twin, spec: TimelineSpec) -> None:
+    """Raise ScenarioError for a spec that cannot run on `twin` (before any work)."""
+    if not (0 < spec.dt_s <= 86400):
+        raise ScenarioError(f"step {spec.dt_s:g} s: use 1 s to 1 day")
+    if not spec.hours > 0:
+        raise ScenarioError(f"horizon {spec.hours:g} h: must be > 0")
+    n = spec.hours * 3600.0 / spec.dt_s
+    if n > MAX_STEPS:
+        raise ScenarioError(f"{n:,.0f} steps: at most {MAX_STEPS:,}; use a longer step")
+    if abs(n - round(n)) > 1e-9 * n:
+        raise ScenarioError(f"the horizon ({spec.hours:g} h) is not a whole number of steps")
+    if spec.workload not in ("training", "inference", "mixed"):
+        raise ScenarioError(f"workload {spec.workload!r}: use training, inference or mixed")
+    if spec.policy not in POLICIES:
+        raise ScenarioError(f"policy {spec.policy!r}: use one of {', '.join(POLICIES)}")
+    spec.pattern.check()
+    halls = set(twin.halls.index)
+    for g, c in spec.cap.items():
+        if g != "*" and g not in halls:
+            raise ScenarioError(f"cap for {g!r}: no such hall; halls: {', '.join(sorted(halls))}")
+        if not 0.0 <= c <= 1.0:
+            raise ScenarioError(f"cap {c:g} for {g}: a fraction of design power, 0-1")
+    if spec.policy == "smoothing" and not (spec.ramp_kw_s and spec.ramp_kw_s > 0):
+        raise ScenarioError("smoothing needs a ramp limit > 0 (MW/s)")
+    if spec.dr is not None:
+        spec.dr.check(spec.hours * 3600.0)
+    if spec.demand_usd_per_kw_month < 0:
+        raise ScenarioError("demand charge must be >= 0 USD/kW-month")
+    try:
+        pd.Timestamp(spec.start)
+    except ValueError:
+        raise ScenarioError(
+            f"start {spec.start!r}: not a date-time (e.g. 2026-01-01 00:00)"
+        ) from None
+
+
+def simulate(twin, spec: TimelineSpec | None = None, response: Response | None = None) -> Timeline:
+    """Run one timeline (see the module docstrings of this and `twin.solve.timeline`)."""
+    spec = spec or TimelineSpec()
+    check(twin, spec)
+    dt = float(spec.dt_s)
+    n = round(spec.hours * 3600.0 / dt)
+    start = pd.Timestamp(spec.start)
+    t0 = np.arange(n) * dt
+    hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0
+    hour = hoy0 + t0 / 3600.0
+    t_db, year = _weather(twin, spec, hour + 0.5 * dt / 3600.0)
+    resp = response or fit_response(twin, year)
+
+    groups = list(twin.halls.index)
+    design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()
+    n_racks = twin.racks.groupby("hall").size().reindex(groups).fillna(0).to_numpy(float)
+    if spec.workload == "mixed":
+        kinds = ["training" if i % 2 == 0 else "inference" for i in range(len(groups))]
+    else:
+        kinds = [spec.workload] * len(groups)
+    if spec.trace:
+        tt, kw = read_trace(spec.trace, groups, design)
+        demand = trace_steps(tt, kw, t0)
+    else:
+        frac = {k: fraction(replace(spec.pattern, kind=k), t0, dt) for k in set(kinds)}
+        demand = np.column_stack([frac[k] for k in kinds]) * design[None, :]
+    cap = np.array([spec.cap.get(g, spec.cap.get("*", 1.0)) for g in groups])
+    it = np.minimum(demand, cap[None, :] * design[None, :])
+    viol: list[dict] = []
+    no_charge = None
+    if spec.dr is not None:
+        mask = policies.event_mask(spec.dr, t0, dt)
+        base = it.sum(axis=1)
+        r0 = _steady(resp, base, t_db)
+        target = base + r0 - spec.dr.shed_kw
+        it_target = policies.invert_it(resp, target[mask], t_db[mask], base[mask])
+        cut = np.zeros(n)
+        cut[mask] = base[mask] - it_target
+        it, left = policies.shed(it, design, kinds, mask, cut, spec.dr)
+        viol += intervals(left > 1e-6 * max(base.max(), 1.0), dt, "site", "dr_shortfall", left,
+                          0.0, "kW", "IT the event could not cut (groups at their floor)")  # fmt: skip
+        no_charge = mask
+
+    bess = spec.bess if spec.bess is not None else layout_bess(twin)
+    rack_stores = None
+    if spec.rack_store is not None:
+        rack_stores = [
+            replace(spec.rack_store, energy_kwh=spec.rack_store.energy_kwh * k,
+                    power_kw=spec.rack_store.power_kw * k)
+            for k in n_racks
+        ]  # fmt: skip
+    ramp, cap_kw = np.inf, np.inf
+    if spec.policy != "none" and bess is None and rack_stores is None:
+        raise ScenarioError(f"policy {spec.policy} needs storage: a BESS (MWh, MW) or rack stores")
+    if bess is not None and spec.policy == "peak-shaving":
+        bess = replace(bess, soc_target=bess.soc_max, recover_s=dt)
+        if spec.peak_cap_kw is None:
+            facility0 = it.sum(axis=1) + _steady(resp, it.sum(axis=1), t_db)
+            # the BESS's power off the peak, but never below the mean (no store flattens more)
+            cap_kw = max(float(facility0.max()) - bess.power_kw, float(facility0.mean()))
+        else:
+            cap_kw = spec.peak_cap_kw
+    elif bess is not None and spec.policy == "smoothing":
+        ramp = float(spec.ramp_kw_s)
+    elif bess is not None and spec.policy == "none":
+        bess = None  # present but idle: no policy dispatches it
+    prof = Profile(dt, it, t_db, groups)
+    solved = solve_timeline(
+        resp,
+        prof,
+        bess=bess,
+        rack_stores=rack_stores,
+        ramp_kw_s=ramp,
+        rack_ramp_kw_s=spec.rack_ramp_kw_s * (n_racks if rack_stores else 1.0),
+        cap_kw=cap_kw,
+        no_charge=no_charge,
+        grid_kw=twin.layout.site.grid_mw * 1000.0,
+    )
+    steps = solved.steps.copy()
+    steps.index = start + pd.to_timedelta(t0, unit="s")
+    steps.index.name = "time"
+    grid = steps["grid_kw"].to_numpy()
+    if np.isfinite(cap_kw):
+        viol += intervals(grid > cap_kw * (1 + 1e-9) + 1e-6, dt, "site", "peak_cap", grid, cap_kw,
+                          "kW", "grid import above the peak-shaving cap (storage empty or too small)")  # fmt: skip
+    ramp_s = np.abs(np.diff(grid, prepend=grid[0])) / dt
+    if np.isfinite(ramp):
+        viol += intervals(ramp_s > ramp * (1 + 1e-9) + 1e-9, dt, "site", "ramp_limit", ramp_s, ramp,
+                          "kW/s", "grid ramp above the smoothing limit (storage at a limit)")  # fmt: skip
+
+    price = _hourly(
+        spec.price_usd_per_kwh, "price", hour, twin.layout.economics.energy_price_usd_per_kwh
+    )
+    co2 = _hourly(
+        spec.carbon_kg_per_kwh, "carbon intensity", hour, twin.layout.site.grid_co2_kg_per_kwh
+    )
+    kwh = grid * dt / 3600.0
+    steps["price_usd_per_kwh"] = price
+    steps["carbon_kg_per_kwh"] = co2
+    steps["bess_soc_frac"] = (
+        solved.soc_kwh[1:] / bess.energy_kwh if bess and bess.energy_kwh > 0 else np.nan
+    )
+    block = np.floor(t0 / (HOURS_PER_MONTH * 3600.0)).astype(np.int64)
+    peaks = pd.Series(grid).groupby(block).max().to_numpy()
+    share = np.minimum(
+        pd.Series(np.full(n, dt)).groupby(block).sum().to_numpy() / (HOURS_PER_MONTH * 3600.0), 1.0
+    )
+    demand_usd = float((np.maximum(peaks, 0.0) * share).sum() * spec.demand_usd_per_kw_month)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_cap = np.where(design > 0, it / design, 0.0)
+        s_dem = np.where(design > 0, np.minimum(demand, design) / design, 0.0)
+    tok = policies.tokens_per_s(twin, groups, s_cap)
+    tok0 = policies.tokens_per_s(twin, groups, s_dem)
+    steps["tokens_s"] = tok.sum(axis=1)
+    produced, lost = tok.sum(axis=0) * dt, (tok0 - tok).sum(axis=0) * dt
+    group_table = pd.DataFrame(
+        {"kind": kinds, "design_kw": design, "racks": n_racks, "cap": cap,
+         "tokens": produced, "tokens_lost": lost},
+        index=pd.Index(groups, name="group"),
+    )  # fmt: skip
+    parts = [
+        v for v in (solved.violations, pd.DataFrame(viol, columns=VIOLATION_COLUMNS)) if len(v)
+    ]
+    violations = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VIOLATION_COLUMNS)
+    )
+    violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
+    kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
+    return Timeline(steps, kpis, violations, group_table, solved)
+
+
+def _steady(resp: Response, it_kw: np.ndarray, t_db: np.ndarray) -> np.ndarray:
+    from twin.solve.timeline_response import evaluate
+
+    r = evaluate(resp, it_kw, t_db)
+    return r["losses_kw"] + r["cooling_kw"]
+
+
+def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations):
+    e = solved.energy
+    grid = steps["grid_kw"].to_numpy()
+    ramp = np.abs(np.diff(grid)) / dt if len(grid) > 1 else np.zeros(1)
+    fac_mwh = float(steps["facility_kw"].sum()) * dt / 3.6e6
+    ratios = efficiency_kpis(
+        e["it_mwh"],
+        fac_mwh,
+        cooling_kw=e["cooling_mwh"],
+        power_loss_kw=e["losses_mwh"],
+        heat_unremoved_kw=float(steps["unremoved_kw"].sum()) * dt / 3.6e6,
+    )
+    energy_usd = float((kwh * price).sum())
+    soc = solved.soc_kwh
+    return {
+        "hours": len(grid) * dt / 3600.0,
+        "steps": float(len(grid)),
+        "dt_s": dt,
+        "peak_grid_mw": float(grid.max()) / 1000.0,
+        "mean_grid_mw": float(grid.mean()) / 1000.0,
+        "max_ramp_mw_s": float(ramp.max(initial=0.0)) / 1000.0,
+        "grid_mwh": e["grid_mwh"],
+        "it_mwh": e["it_mwh"],
+        "facility_mwh": fac_mwh,
+        "losses_mwh": e["losses_mwh"],
+        "cooling_mwh": e["cooling_mwh"],
+        "storage_loss_mwh": e["storage_loss_mwh"],
+        "stored_change_mwh": e["stored_change_mwh"],
+        "pue": ratios["pue"],
+        "energy_cost_usd": energy_usd,
+        "demand_charge_usd": demand_usd,
+        "cost_usd": energy_usd + demand_usd,
+        "carbon_t": float((kwh * co2).sum()) / 1000.0,
+        "tokens": float(produced.sum()),
+        "tokens_lost": float(lost.sum()),
+        "bess_mwh": bess.energy_kwh / 1000.0 if bess else 0.0,
+        "bess_mw": bess.power_kw / 1000.0 if bess else 0.0,
+        "soc_min_frac": float(soc.min() / bess.energy_kwh)
+        if bess and bess.energy_kwh > 0
+        else np.nan,
+        "soc_max_frac": float(soc.max() / bess.energy_kwh)
+        if bess and bess.energy_kwh > 0
+        else np.nan,
+        "balance_residual_mwh": e["balance_residual_mwh"],
+        "balance_residual_rel": e["balance_residual_rel"],
+        "violations": float(len(violations)),
+    }

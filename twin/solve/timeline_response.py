@@ -1,0 +1,190 @@
+"""The site's steady response to IT load and weather, fitted once to the coupled solve.
+
+A timeline needs power-chain losses and cooling power at thousands to millions
+of steps; the coupled solve (`twin.solve.run`) takes 0.1-0.2 s on a 1 GW campus,
+so a year at 1 h would cost ~20 min. Instead `fit_response` runs it on a small
+grid, IT load fraction x (every rack at x of its design power, `LOAD_GRID`)
+times outdoor dry bulb (`T_POINTS` quantiles of the weather year, or the design
+point only), and `evaluate` interpolates:
+
+- along x linearly, on a 0.1 grid: losses are l0 + l1 x + l2 x^2 in each UPS
+  and I^2 R in transformers, PDUs and cables (REFERENCE 5), cooling has kinks
+  where chillers stage and pumps reach their minimum speed, so a smooth fit
+  does no better; the error off the grid is < 0.5 % of facility power on the
+  reference hall (at the grid points it is the solve's own number);
+- along dry bulb linearly (free cooling and economiser switching are not smooth);
+  wet bulb at each dry-bulb point is the weather year's median wet-bulb depression
+  of the hours near it, so a step's own wet bulb is not used [est: the error this
+  makes is measured in tests/solve/test_timeline_response.py against run()].
+
+Load is applied uniformly (one fraction for the whole site): with halls at
+different fractions the quadratic losses of shared upstream elements are
+slightly misestimated (second order in the spread; measured in the same test).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.model.scenario import Scenario
+from twin.solve.cache import per_twin, pinned
+
+LOAD_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+"""IT load fractions at which the coupled solve is run."""
+T_POINTS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+"""Quantiles of the weather year's dry bulb at which it is run (with a weather file)."""
+NEAR_K = 1.5
+"""Hours within this of a dry-bulb point set its wet-bulb depression, K."""
+REFINE_TOL = 3e-3
+"""A dry-bulb interval is split while its midpoint is off by more than this of facility power."""
+REFINE_MIN_K = 1.0
+"""Dry-bulb points are never closer than this, K."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """Losses, cooling power and unremoved heat (kW) on the (dry bulb, load fraction) grid."""
+
+    design_it_kw: float
+    x: np.ndarray  # load fractions
+    t_db_c: np.ndarray  # dry-bulb points
+    t_wb_c: np.ndarray  # wet bulb used at each dry-bulb point
+    losses_kw: np.ndarray  # (n_t, n_x)
+    cooling_kw: np.ndarray  # (n_t, n_x)
+    unremoved_kw: np.ndarray  # (n_t, n_x)
+    trusted: np.ndarray  # (n_t, n_x) bool: no not_converged/non_finite/not_balanced violation
+
+
+def _wet_bulb(t: float, t_db: np.ndarray, t_wb: np.ndarray) -> float:
+    """Wet bulb at dry bulb `t`: minus the median depression of the weather hours near it."""
+    near = np.abs(t_db - t) <= NEAR_K
+    dep = np.median((t_db - t_wb)[near]) if near.any() else np.median(t_db - t_wb)
+    return float(t - max(float(dep), 0.0))
+
+
+def weather_points(t_db: np.ndarray, t_wb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starting dry-bulb grid points (quantiles of the year) and the wet bulb at each."""
+    q = np.unique(np.round(np.quantile(t_db, T_POINTS), 2))
+    return q, np.asarray([_wet_bulb(t, t_db, t_wb) for t in q])
+
+
+def fit_response(twin, weather: tuple[np.ndarray, np.ndarray] | None = None) -> Response:
+    """Run the coupled solve on the grid (cached per Twin content and weather year).
+
+    `weather`: the year's hourly (dry bulb, wet bulb); None = the design point only.
+    With a year, dry-bulb points are added between two neighbours wherever the
+    solve at their midpoint (loads 0.5 and 1) differs from the interpolation by
+    more than `REFINE_TOL` of facility power, down to `REFINE_MIN_K` apart.
+    """
+    if weather is None:
+        d = twin.layout.site.design
+        key = f"timeline_response:design:{d.t_db_c}/{d.t_wb_c}"
+    else:
+        db, wb = (np.ascontiguousarray(a, float) for a in weather)
+        key = "timeline_response:" + hashlib.sha1(db.tobytes() + wb.tobytes()).hexdigest()
+    with pinned(twin):
+        return per_twin(twin, key, lambda tw: _fit(tw, weather))
+
+
+def _row(twin, tdb: float, twb: float):
+    """Losses, cooling, unremoved (kW) and trust at every LOAD_GRID fraction, one weather."""
+    from twin.solve import run
+    from twin.solve.results import SOLVER_KINDS
+
+    out = np.zeros((4, len(LOAD_GRID)))
+    for j, xj in enumerate(LOAD_GRID):
+        sc = Scenario(
+            name=f"timeline x={xj:g} t={tdb:g}",
+            load_scale={"*": float(xj)},
+            t_db_c=float(tdb),
+            t_wb_c=float(min(twb, tdb)),
+        )
+        r = run(twin, sc)
+        kp = r.kpis
+        # facility = IT + losses + cooling: losses as the rest, so the fit closes exactly
+        out[0, j] = kp["facility_kw"] - kp["it_kw"] - kp["cooling_kw"]
+        out[1, j] = kp["cooling_kw"]
+        out[2, j] = kp.get("heat_unremoved_kw", 0.0)
+        out[3, j] = not r.violations["kind"].isin(SOLVER_KINDS).any()
+    return out
+
+
+def _facility(twin, x: float, tdb: float, twb: float) -> float:
+    from twin.solve import run
+
+    sc = Scenario(name="timeline check", load_scale={"*": x}, t_db_c=tdb, t_wb_c=min(twb, tdb))
+    return float(run(twin, sc).kpis["facility_kw"])
+
+
+def _fit(twin, weather) -> Response:
+    d = twin.layout.site.design
+    if weather is None:
+        pts = {float(d.t_db_c): float(d.t_wb_c)}
+    else:
+        db, wb = weather
+        q, qw = weather_points(db, wb)
+        pts = dict(zip(q.tolist(), qw.tolist(), strict=True))
+    rows = {t: _row(twin, t, w) for t, w in pts.items()}
+    design = float(twin.racks["power_kw"].sum())
+    todo = sorted(rows)
+    while weather is not None and len(todo) > 1:
+        nxt = []
+        for a, b in zip(todo[:-1], todo[1:], strict=True):
+            if b - a < 2 * REFINE_MIN_K:
+                continue
+            m = round(0.5 * (a + b), 3)
+            wm = _wet_bulb(m, *weather)
+            ok = True
+            for j in (len(LOAD_GRID) // 2, len(LOAD_GRID) - 1):
+                x = LOAD_GRID[j]
+                guess = x * design + 0.5 * (
+                    rows[a][0, j] + rows[b][0, j] + rows[a][1, j] + rows[b][1, j]
+                )
+                real = _facility(twin, x, m, wm)
+                ok &= abs(real - guess) <= REFINE_TOL * abs(real)
+            if not ok:
+                pts[m] = wm
+                rows[m] = _row(twin, m, wm)
+                nxt += [a, m, b]
+        todo = sorted(set(nxt))
+    t = np.array(sorted(rows))
+    stack = np.stack([rows[k] for k in t])  # (n_t, 4, n_x)
+    return Response(
+        design,
+        np.asarray(LOAD_GRID, float),
+        t,
+        np.array([pts[k] for k in t]),
+        stack[:, 0],
+        stack[:, 1],
+        stack[:, 2],
+        stack[:, 3].astype(bool),
+    )
+
+
+def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str, np.ndarray]:
+    """Losses, cooling and unremoved heat (kW) at each step's IT load and dry bulb.
+
+    Load fractions outside [0, 1] and dry bulbs outside the grid are clamped to it;
+    callers check the load range first (a trace above design power is an error).
+    """
+    it = np.asarray(it_kw, float)
+    x = np.clip(it / resp.design_it_kw, 0.0, 1.0) if resp.design_it_kw > 0 else np.zeros_like(it)
+    t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
+    out = {}
+    for name in ("losses_kw", "cooling_kw", "unremoved_kw"):
+        table = getattr(resp, name)
+        rows = np.stack([np.interp(x, resp.x, table[i]) for i in range(len(resp.t_db_c))])
+        if len(resp.t_db_c) == 1:
+            out[name] = rows[0]
+            continue
+        tc = np.clip(t, resp.t_db_c[0], resp.t_db_c[-1])
+        hi = np.clip(np.searchsorted(resp.t_db_c, tc, side="right"), 1, len(resp.t_db_c) - 1)
+        lo = hi - 1
+        w = (tc - resp.t_db_c[lo]) / (resp.t_db_c[hi] - resp.t_db_c[lo])
+        cols = np.arange(len(it))
+        out[name] = rows[lo, cols] * (1.0 - w) + rows[hi, cols] * w
+    out["unremoved_kw"] = np.maximum(out["unremoved_kw"], 0.0)
+    return out

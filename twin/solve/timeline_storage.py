@@ -1,0 +1,128 @@
+"""Energy storage dispatch over time: the one place a timeline loops over steps.
+
+State of charge makes dispatch sequential, so the loop runs over time steps,
+compiled (numba), and over arrays of stores inside each step (one store per
+group for rack-level smoothing stores, one for a site BESS). Each step:
+
+1. the wanted import `g` starts at the load plus a pull toward the target state
+   of charge, ``(target - soc) / max(recover_s, dt)`` (charging below target,
+   discharging above; ``recover_s = dt`` recharges as fast as allowed);
+2. `g` is kept within the ramp limit of the previous step's import
+   (``|g - g_prev| <= ramp_kw_s dt``) and under the import cap (peak shaving);
+   a cap below the ramp floor wins;
+3. the store delivers ``b = load - g`` (discharge > 0) within its power rating
+   and the energy between its SOC limits; a step flagged `no_charge` never
+   charges (a demand-response event must not be undone by recharging);
+4. the import is what is left: ``g = load - b``.
+
+Efficiency: a round-trip efficiency eta splits as sqrt(eta) on charge and on
+discharge [est: the usual symmetric split]. Energy in the store changes by
+``(charge sqrt(eta) - discharge / sqrt(eta)) dt``; what is lost is
+``charge (1 - sqrt(eta)) + discharge (1 / sqrt(eta) - 1)`` per second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Store:
+    """One energy store (a site BESS, or a group's rack-level stores added up)."""
+
+    energy_kwh: float
+    power_kw: float
+    round_trip: float = 0.90
+    soc_min: float = 0.10
+    soc_max: float = 0.90
+    soc_target: float = 0.50
+    soc_start: float | None = None  # fraction; None = the target
+    recover_s: float = 900.0  # time scale of the pull toward the target SOC
+
+
+@numba.njit(cache=True)
+def _dispatch(load, dt, e_kwh, p_kw, eta_c, eta_d, lo_kwh, hi_kwh, tgt_kwh, soc0, recover_s,
+              ramp_kw_s, cap_kw, no_charge):  # fmt: skip
+    n, m = load.shape
+    grid = np.empty((n, m))
+    charge = np.zeros((n, m))
+    discharge = np.zeros((n, m))
+    soc = np.empty((n + 1, m))
+    h = dt / 3600.0
+    for j in range(m):
+        soc[0, j] = soc0[j]
+    for t in range(n):
+        for j in range(m):
+            s = soc[t, j]
+            g = load[t, j] + (tgt_kwh[j] - s) / (max(recover_s[j], dt) / 3600.0)
+            if t > 0 and ramp_kw_s[j] < np.inf:
+                step = ramp_kw_s[j] * dt
+                g = min(max(g, grid[t - 1, j] - step), grid[t - 1, j] + step)
+            g = min(g, cap_kw[t, j])
+            b = load[t, j] - g
+            b = min(max(b, -p_kw[j]), p_kw[j])
+            if no_charge[t]:
+                b = max(b, 0.0)
+            if b > 0.0:
+                b = min(b, max(s - lo_kwh[j], 0.0) * eta_d[j] / h)
+                discharge[t, j] = b
+                s = s - b / eta_d[j] * h
+            elif b < 0.0:
+                b = max(b, -max(hi_kwh[j] - s, 0.0) / (eta_c[j] * h))
+                charge[t, j] = -b
+                s = s - b * eta_c[j] * h
+            grid[t, j] = load[t, j] - b
+            soc[t + 1, j] = s
+    return grid, charge, discharge, soc
+
+
+def dispatch(
+    load_kw: np.ndarray,
+    dt_s: float,
+    stores: list[Store],
+    ramp_kw_s: np.ndarray | float = np.inf,
+    cap_kw: np.ndarray | float = np.inf,
+    no_charge: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Dispatch one store per column of `load_kw` (n_steps, n_stores).
+
+    Returns grid_kw, charge_kw, discharge_kw (n, m) and soc_kwh (n + 1, m).
+    `cap_kw` may be (n, m), (n,) or a number; `ramp_kw_s` per store or a number.
+    """
+    load = np.ascontiguousarray(np.atleast_2d(np.asarray(load_kw, float)))
+    if load.shape[0] == 1 and len(stores) == 1 and np.ndim(load_kw) == 1:
+        load = np.ascontiguousarray(load.T)
+    n, m = load.shape
+    if len(stores) != m:
+        raise ValueError(f"{len(stores)} stores for {m} load columns")
+
+    def col(values):
+        return np.asarray(values, float)
+
+    eta = col([s.round_trip for s in stores])
+    e = col([s.energy_kwh for s in stores])
+    lo, hi = e * col([s.soc_min for s in stores]), e * col([s.soc_max for s in stores])
+    tgt = e * col([s.soc_target for s in stores])
+    soc0 = e * col([s.soc_target if s.soc_start is None else s.soc_start for s in stores])
+    cap = np.ascontiguousarray(
+        np.broadcast_to(
+            np.asarray(cap_kw, float).reshape(-1, 1) if np.ndim(cap_kw) == 1 else cap_kw, (n, m)
+        ),
+        dtype=float,
+    )
+    ramp = np.ascontiguousarray(np.broadcast_to(np.asarray(ramp_kw_s, float), (m,)), dtype=float)
+    nc = np.zeros(n, np.bool_) if no_charge is None else np.asarray(no_charge, np.bool_)
+    grid, ch, dis, soc = _dispatch(
+        load, float(dt_s), e, col([s.power_kw for s in stores]), np.sqrt(eta), np.sqrt(eta),
+        lo, hi, tgt, soc0, col([s.recover_s for s in stores]), ramp, cap, nc,
+    )  # fmt: skip
+    return {"grid_kw": grid, "charge_kw": ch, "discharge_kw": dis, "soc_kwh": soc}
+
+
+def losses_kw(stores: list[Store], charge_kw: np.ndarray, discharge_kw: np.ndarray) -> np.ndarray:
+    """Conversion losses of each store at each step, kW."""
+    r = np.sqrt(np.asarray([s.round_trip for s in stores], float))
+    return charge_kw * (1.0 - r) + discharge_kw * (1.0 / r - 1.0)
