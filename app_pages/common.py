@@ -38,6 +38,7 @@ from twin.app.warm import (  # noqa: F401 - the pages' and tests' names for the 
 from twin.errors import LayoutError
 from twin.layout import Layout
 from twin.model import Twin
+from twin.model import columns as C
 
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 """The largest upload the editor parses: `MAX_UPLOAD_MB` as Streamlit counts MB (MiB).
@@ -100,6 +101,22 @@ def guard(what: str):
                 f"server's log (reference {ref})."
             )
         )
+
+
+def table(df: pd.DataFrame, index: str | None = "id", **kwargs):
+    """`st.dataframe` of `df` as people read it (`twin.model.columns`): human headers with
+    units, the index as a first column named by the map (or none), numbers rounded to
+    their column's digits with thousands separators, booleans yes/no."""
+    shown = C.display(df, index=index)
+    config = {h: st.column_config.NumberColumn(h, format=f) for h, f in C.formats(df).items()}
+    if index is not None and df.index.name and not isinstance(df.index, pd.RangeIndex):
+        config.setdefault(C.header(df.index.name), st.column_config.TextColumn(pinned=True))
+    return st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
+
+
+def metric(where, name: str, value, delta=None, **kwargs) -> None:
+    """`where.metric` of headline number `name`: its label, unit and digits from the map."""
+    where.metric(C.label(name), C.fmt(value, name), delta=delta, **kwargs)
 
 
 def reference_layouts() -> list[str]:
@@ -213,7 +230,7 @@ def show_details(twin: Twin, cid: str, res) -> None:
         members = twin.racks.index[rows.to_numpy() == cid]
         st.subheader(f"Row {plain(cid)}: {len(members):,} racks")
         st.caption("Drawn as one box on a campus; pick a rack to see its paths.")
-        st.dataframe(S.rack_table(twin, res).loc[members], height=220)
+        table(S.rack_table(twin, res).loc[members, S.RACK_SHOWN], height=220)
         return
     st.subheader(f"Details: {plain(cid)}")
     try:
@@ -223,22 +240,46 @@ def show_details(twin: Twin, cid: str, res) -> None:
         return
     c1, c2 = st.columns(2)
     with c1:
-        st.write(f"**Kind:** {plain(info['kind'])}")
-        attrs = pd.Series({k: str(v) for k, v in info["attributes"].items()}, name="value")
-        st.dataframe(attrs, height=300)
+        st.write(f"**Kind:** {plain(C.kind_label(info['kind']))}")
+        st.dataframe(_values(info["attributes"]), hide_index=True, height=300)
     with c2:
         if info.get("results"):
             st.write("**Results**")
-            st.dataframe(pd.Series({k: str(v) for k, v in info["results"].items()}, name="value"))
-        for label, k in [
-            ("Power path, feed A", "power_path_a"),
-            ("Power path, feed B", "power_path_b"),
-            ("Cooling path", "cooling_path"),
-        ]:
-            if info.get(k):
-                st.write(f"**{label}:** " + " → ".join(map(plain, info[k])))
+            st.dataframe(_values(info["results"]), hide_index=True)
+        paths = [
+            ("Power path, feed A", info.get("power_path_a")),
+            ("Power path, feed B", info.get("power_path_b")),
+        ]
+        paths += [(f"Cooling path, {m}", p) for m, p in info.get("cooling_paths", {}).items()]
+        for label, path in paths:
+            if path:
+                st.write(f"**{label}:** " + " → ".join(map(plain, _path_text(path))))
         if "feeds_racks" in info:
-            st.write(f"**Feeds racks:** {info['feeds_racks']}")
+            st.write(f"**Feeds racks:** {info['feeds_racks']:,}")
+
+
+def _values(values: dict) -> pd.DataFrame:
+    """A component's attributes or results as (quantity, value) rows: human labels, values
+    with their unit and digits, nothing empty ("None", NaN) shown."""
+    rows = [
+        (C.label(k), C.fmt(v, k))
+        for k, v in values.items()
+        if v is not None and not (isinstance(v, float) and v != v) and v != ""
+    ]
+    return pd.DataFrame(rows, columns=["Quantity", "Value"])
+
+
+def _path_text(path) -> list[str]:
+    """A path's steps as text: a step of parallel units (a list) reads 'A | B | C (3 in
+    parallel)', not as a chain of them in series."""
+    out = []
+    for step in path:
+        if isinstance(step, list | tuple):
+            shown = list(step[:4]) + (["…"] if len(step) > 4 else [])
+            out.append(" | ".join(map(str, shown)) + f" ({len(step)} in parallel)")
+        else:
+            out.append(str(step))
+    return out
 
 
 def _pick_reference(wkey: str) -> None:
@@ -279,9 +320,8 @@ def sidebar() -> None:
 
 
 def fmt(x: float, unit: str = "", digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "n/a"
-    return f"{x:,.{digits}f}{(' ' + unit) if unit else ''}"
+    """A number with thousands separators, `digits` decimals and its unit; 'n/a' if missing."""
+    return C.fmt(x, unit=unit, digits=digits)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -302,9 +342,46 @@ def _snapshot(key: str, failed: tuple[str, ...], _twin: Twin, _res) -> bytes:
     return render_png_bytes(scene, (1200, 700))
 
 
+def snapshot_legend() -> list[tuple[str, str]]:
+    """(name, #rrggbb) of the colours in `snapshot`'s picture that are not the colour map."""
+    from twin.viz.scene import AFFECTED_RGB, FAILED_RGB, KIND_RGB
+
+    def hexc(rgb) -> str:
+        return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+    out = [("failed", hexc(FAILED_RGB)), ("rack without power or cooling", hexc(AFFECTED_RGB))]
+    return out + [(C.kind_label(k), hexc(rgb)) for k, rgb in KIND_RGB.items()]
+
+
 def snapshot(twin: Twin, key: str, res) -> bytes:
     """A PNG of the site (rendered off-screen in the worker process)."""
     return _snapshot(key, tuple(sorted(st.session_state.get("failed", []))), twin, res)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _headroom(key: str, failed: tuple[str, ...], _twin: Twin):
+    from twin.metrics.headroom import headroom as _search
+    from twin.model.scenario import Scenario
+
+    return _search(_twin, Scenario.fail(*failed) if failed else None)
+
+
+def headroom(twin: Twin, key: str, failed=()):
+    """How much more IT fits and what binds (`twin.metrics.headroom`, the answer `twin
+    solve` and `twin info` print), cached per layout content and failure set."""
+    return _headroom(key, tuple(sorted(failed)), twin)
+
+
+def show_headroom(where, twin: Twin, key: str, failed=()) -> None:
+    """The IT headroom metric with its binding constraint and free rack slots."""
+    room = headroom(twin, key, failed)
+    where.metric(
+        "IT headroom",
+        C.fmt(room.it_kw / 1000, "it_mw") if room.binding else "unbounded",
+        help="How much more IT the site takes (racks scaled uniformly, heat and facility "
+        "power solved), and the first limit it meets.",
+    )
+    where.caption(f"binding: {plain(room.binding or 'none')}; free rack slots: {room.free_slots:,}")
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -10,46 +10,65 @@ from app_pages import common
 from twin.app import report
 from twin.app import state as S
 from twin.app.text import plain
-from twin.metrics.headroom import headroom
-from twin.model.scenario import Scenario
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _headroom(key: str, failed: tuple[str, ...], _twin):
-    """IT headroom and its binding constraint (`twin.metrics.headroom`), cached per layout
-    content and failure set."""
-    return headroom(_twin, Scenario.fail(*failed) if failed else None)
-
+from twin.model import columns as C
 
 st.title("Dashboard")
 twin, key = common.current()
 failed = st.session_state.get("failed", [])
 res = common.results(twin, key, failed)
-k = S.kpis(twin, res)
 caps = S.capabilities(res)
 st.caption(
     plain(twin.name) + (f" with {plain(', '.join(failed))} failed" if failed else ", normal state")
 )
 
+# the economic assumptions: the layout's, changed here for this session only
+base_prices = twin.layout.economics
+with st.expander("Assumptions: energy price, capex, lifetime, throughput", expanded=False):
+    st.caption(
+        "Cost per token uses these figures. Changes here apply to this dashboard and its "
+        "report only; the layout keeps its own (edit its `economics:` section to keep them)."
+    )
+    c = st.columns(5)
+    edited = {}
+    for i, name in enumerate(type(base_prices).model_fields):
+        f = type(base_prices).model_fields[name]
+        lo = next((m.ge for m in f.metadata if hasattr(m, "ge")), 0.0)
+        hi = next((m.le for m in f.metadata if hasattr(m, "le")), None)
+        edited[name] = c[i % 5].number_input(
+            C.header(name),
+            value=float(getattr(base_prices, name)),
+            min_value=float(lo),
+            max_value=float(hi) if hi is not None else None,
+            format=f"%.{C.spec(name).digits}f",
+            key=f"dash_econ_{name}",
+            help=f.description,
+        )
+    prices = base_prices.model_copy(update=edited)
+    price_table, accelerators = S.assumptions(twin, prices)
+    st.write("**Throughput per accelerator** (from the layout's catalogue, with its source)")
+    common.table(accelerators, index="accelerator", height=180)
+k = S.kpis(twin, res, prices)
+
 c = st.columns(4)
-c[0].metric("IT load", common.fmt(k["it_mw"], "MW"))
-c[1].metric("Facility power", common.fmt(k["facility_mw"], "MW"))
-c[2].metric("PUE", common.fmt(k["pue"], "", 3))
-c[3].metric("WUE", common.fmt(k["wue_l_per_kwh"], "L/kWh"))
+common.metric(c[0], "it_mw", k["it_mw"])
+common.metric(c[1], "facility_mw", k["facility_mw"])
+common.metric(c[2], "pue", k["pue"])
+common.metric(c[3], "wue_l_per_kwh", k["wue_l_per_kwh"])
 c = st.columns(4)
-c[0].metric("Tokens/s per MW (facility)", common.fmt(k["tokens_per_s_per_mw"], "", 0))
-c[1].metric("Cost per million tokens", common.fmt(k["cost_per_mtok"], "USD", 4))
-c[2].metric("Violations", k["violations"])
+common.metric(c[0], "tokens_per_s_per_mw", k["tokens_per_s_per_mw"])
+common.metric(
+    c[1],
+    "cost_per_mtok",
+    k["cost_per_mtok"],
+    help=f"at {C.fmt(prices.energy_price_usd_per_kwh, 'energy_price_usd_per_kwh')}, "
+    f"facility capex {C.fmt(prices.facility_capex_usd_per_kw, 'facility_capex_usd_per_kw')} "
+    f"over {C.fmt(prices.depreciation_years, 'depreciation_years')} (see Assumptions)",
+)
+common.metric(c[2], "violations", k["violations"])
 # one answer everywhere: the CLI (twin solve / twin info) prints the same function's result;
 # a campus (thousands of racks, several full solves) searches on request
 if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
-    room = _headroom(key, tuple(sorted(failed)), twin)
-    c[3].metric(
-        "IT headroom",
-        common.fmt(room.it_kw / 1000, "MW") if room.binding else "unbounded",
-        help=f"binding constraint: {room.binding or 'none'}; free rack slots: {room.free_slots}",
-    )
-    c[3].caption(f"binding: {plain(room.binding or 'none')}")
+    common.show_headroom(c[3], twin, key, failed)
 elif c[3].button("IT headroom", key="dash_headroom"):
     st.session_state["dash_headroom_on"] = True
     st.rerun()
@@ -61,20 +80,26 @@ cap = pd.DataFrame(
         ("Cooling (CDU + CRAH)", k["cooling_used_pct"]),
         ("Floor (rack footprint)", k["floor_used_pct"]),
     ],
-    columns=["resource", "used_pct"],
+    columns=["resource", "Used"],
 ).dropna()
-cap["left_pct"] = (100 - cap["used_pct"]).clip(lower=0)
+cap["Left"] = (100 - cap["Used"]).clip(lower=0)
 long = cap.melt("resource", var_name="part", value_name="pct")
 st.altair_chart(
     alt.Chart(long)
     .mark_bar()
     .encode(
         y=alt.Y("resource:N", title=None),
-        x=alt.X("pct:Q", title="% of capacity", stack="zero"),
+        x=alt.X("pct:Q", title="Share of capacity (%)", stack="zero"),
         color=alt.Color(
-            "part:N", scale=alt.Scale(domain=["used_pct", "left_pct"], range=["#d9534f", "#c8e6c9"])
+            "part:N",
+            title=None,
+            scale=alt.Scale(domain=["Used", "Left"], range=["#d9534f", "#c8e6c9"]),
         ),
-        tooltip=["resource", "part", alt.Tooltip("pct:Q", format=".1f")],
+        tooltip=[
+            alt.Tooltip("resource:N", title="Resource"),
+            alt.Tooltip("part:N", title="Part"),
+            alt.Tooltip("pct:Q", title="Share (%)", format=",.1f"),
+        ],
     )
     .properties(height=150),
     width="stretch",
@@ -84,7 +109,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Redundancy")
     red = S.redundancy(twin, res)
-    st.dataframe(red, hide_index=True)
+    common.table(red, index=None)
 with right:
     st.subheader("Worst single failures (N-1)")
     if caps.n1:
@@ -93,19 +118,25 @@ with right:
             with st.spinner("Failing every component in turn..."):
                 ranking = common.n1(twin, key)
             if ranking is not None:
-                st.dataframe(ranking.head(10))
+                common.table(ranking.head(10), index=None)
     else:
         st.info("Appears once twin.scenarios provides the N-1 ranking.")
     if res.tables.get("res_power_nodes") is not None:
         rp = res.tables["res_power_nodes"]
         top = rp.sort_values("loading_pct", ascending=False).head(10).reset_index()
+        top = top.rename(columns={top.columns[0]: "component"})
         st.altair_chart(
             alt.Chart(top)
             .mark_bar()
             .encode(
-                x=alt.X("loading_pct:Q", title="loading %"),
-                y=alt.Y(f"{top.columns[0]}:N", sort="-x", title=None),
-                color="kind:N",
+                x=alt.X("loading_pct:Q", title=C.header("loading_pct")),
+                y=alt.Y("component:N", sort="-x", title=None),
+                color=alt.Color("kind:N", title=C.label("kind")),
+                tooltip=[
+                    alt.Tooltip("component:N", title="Component"),
+                    alt.Tooltip("kind:N", title=C.label("kind")),
+                    alt.Tooltip("loading_pct:Q", title=C.header("loading_pct"), format=",.1f"),
+                ],
             )
             .properties(height=220, title="Most loaded power elements"),
             width="stretch",
@@ -123,9 +154,9 @@ b = c2.selectbox("B", choices, index=1 if failed else min(2, len(choices) - 1), 
 
 def kpis_for(choice: str) -> dict:
     if choice == "current layout, normal":
-        return S.kpis(twin, common.results(twin, key, ()))
+        return S.kpis(twin, common.results(twin, key, ()), prices)
     if choice == "current layout, with its failures":
-        return S.kpis(twin, common.results(twin, key, failed))
+        return S.kpis(twin, common.results(twin, key, failed), prices)
     lay = common.load_path(choice)
     lkey = S.layout_key(lay)
     t = common._twin(lkey, lay)
@@ -133,20 +164,42 @@ def kpis_for(choice: str) -> dict:
 
 
 ka, kb = kpis_for(a), kpis_for(b)
-rows = []
-for name, (label, unit) in report.LABELS.items():
-    va, vb = ka.get(name, float("nan")), kb.get(name, float("nan"))
-    rows.append(
-        {"metric": f"{label} ({unit})" if unit else label, "A": va, "B": vb, "B - A": vb - va}
-    )
-cmp = pd.DataFrame(rows).set_index("metric")
-st.dataframe(cmp.style.format("{:,.3f}", na_rep="n/a"))
+cmp = report.comparison(ka, kb)
+st.dataframe(cmp, hide_index=True)
 
 st.subheader("Export")
 if st.button("Build HTML report", key="dash_report"):
-    tables = {"Redundancy": red, "Violations": res.violations, f"Comparison: A = {a}, B = {b}": cmp}
+    tables = {
+        "Assumptions": price_table,
+        "Throughput per accelerator": accelerators,
+        "Violations": res.violations[["component", "kind", "value", "limit", "unit", "message"]],
+        "Redundancy": red,
+        f"Comparison: A = {a}, B = {b}": cmp,
+    }
     if caps.n1:
-        tables["Worst single failures (N-1)"] = common.n1(twin, key)
+        cols = ["contingency", "kinds", "it_lost_kw", "racks_lost", "max_loading_pct"]
+        cols += ["worst_element", "racks_at_risk", "it_at_risk_kw"]
+        ranking = common.n1(twin, key)
+        tables["N-1: top risks"] = ranking[[c for c in cols if c in ranking]].head(10)
+    charts = [
+        report.bar_chart_svg(
+            list(zip(cap["resource"], cap["Used"], strict=True)),
+            "Share of capacity used (%)",
+            "Capacity used",
+            xmax=max(100.0, float(cap["Used"].max() if len(cap) else 0) * 1.1),
+            limit=100.0,
+            legend=[("used", "#d9534f"), ("100 % = capacity (dashed)", "#ffffff")],
+        ),
+    ]
+    if res.tables.get("res_power_nodes") is not None:
+        charts.append(
+            report.bar_chart_svg(
+                list(zip(top["component"], top["loading_pct"], strict=True)),
+                C.header("loading_pct"),
+                "Most loaded power elements",
+                limit=100.0,
+            )
+        )
     png = None
     try:
         png = common.snapshot(twin, key, res)
@@ -156,7 +209,15 @@ if st.button("Build HTML report", key="dash_report"):
             "No 3D snapshot in the report: the off-screen render failed (see the server log)."
         )
     st.session_state["dash_report_html"] = report.report_html(
-        f"twin report: {twin.name}", k, tables, png, caps.notes
+        f"twin report: {twin.name}",
+        k,
+        tables,
+        png,
+        caps.notes,
+        charts=charts,
+        legend=common.snapshot_legend(),
+        scene_caption=f"Racks coloured by {C.header('power_kw')} (viridis: purple low, "
+        "yellow high); equipment by kind.",
     )
 if st.session_state.get("dash_report_html"):
     st.download_button(

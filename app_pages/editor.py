@@ -14,6 +14,7 @@ from twin.app.text import plain, size_mb
 from twin.errors import LayoutError
 from twin.layout import loads, save
 from twin.layout.write import to_yaml
+from twin.model import columns as C
 
 st.title("Layout editor")
 twin, key = common.current()
@@ -83,24 +84,52 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
 
 data = E.to_data(layout)
 halls = [h["id"] for h in data["halls"]]
+all_rows = [r["id"] for h in data["halls"] for r in h.get("rows", [])]
 rack_ids = list(twin.racks.index)
 feeds = [""] + list(twin.pdus.index) + list(twin.ups.index)
 profiles = [""] + sorted(layout.profiles)
 loops = [""] + list(twin.loops.index)
 
 
+UNDO_DEPTH = 30
+
+
 def commit(new_data: dict, what: str) -> bool:
-    """Validate and make the edited layout current; problems go next to the fields."""
+    """Validate and make the edited layout current; problems go next to the fields, each
+    naming its component. The layout before the edit goes on the undo stack."""
     try:
         new = E.apply(new_data, st.session_state["layout_name"])
     except LayoutError as exc:
-        st.session_state["ed_errors"] = E.field_errors(exc)
+        st.session_state["ed_errors"] = E.field_errors(exc, new_data)
         return False
-    name = st.session_state["layout_name"]
+    ss = st.session_state
+    ss["ed_undo"] = [*ss.get("ed_undo", []), (ss["layout"], ss["layout_name"], what)][-UNDO_DEPTH:]
+    ss["ed_redo"] = []
+    name = ss["layout_name"]
     common.set_layout(new, name if name.endswith("(edited)") else f"{name} (edited)")
-    st.session_state["ed_errors"] = {}
-    st.session_state["ed_message"] = what
+    ss["ed_errors"] = {}
+    ss["ed_message"] = what
     return True
+
+
+def _on_undo() -> None:
+    ss = st.session_state
+    if ss.get("ed_undo"):
+        layout, name, what = ss["ed_undo"].pop()
+        ss["ed_redo"] = [*ss.get("ed_redo", []), (ss["layout"], ss["layout_name"], what)]
+        common.set_layout(layout, name)
+        ss["ed_errors"] = {}
+        ss["ed_message"] = f"Undid: {what}"
+
+
+def _on_redo() -> None:
+    ss = st.session_state
+    if ss.get("ed_redo"):
+        layout, name, what = ss["ed_redo"].pop()
+        ss["ed_undo"] = [*ss.get("ed_undo", []), (ss["layout"], ss["layout_name"], what)]
+        common.set_layout(layout, name)
+        ss["ed_errors"] = {}
+        ss["ed_message"] = f"Redid: {what}"
 
 
 # The forms apply their edit in an on_click callback: it runs before the script,
@@ -120,7 +149,7 @@ def _guarded(fn):
         try:
             fn()
         except LayoutError as exc:
-            st.session_state["ed_errors"] = E.field_errors(exc)
+            st.session_state["ed_errors"] = E.field_errors(exc, _data())
 
     return run
 
@@ -198,6 +227,52 @@ def _on_hall() -> None:
     commit(E.set_containment(_data(), hall, cont), f"Hall {hall}: containment {cont}.")
 
 
+def _xy(prefix: str) -> tuple[float, float]:
+    ss = st.session_state
+    return float(ss[f"{prefix}_x"]), float(ss[f"{prefix}_y"])
+
+
+@_guarded
+def _on_row_add() -> None:
+    ss = st.session_state
+    new, rid = ss["ed_row_new"].strip(), ss["ed_row_src"]
+    if ss["ed_row_copy"]:
+        commit(E.copy_row(_data(), rid, new, _xy("ed_row_at")), f"Copied row {rid} to {new}.")
+    else:
+        commit(
+            E.add_row(_data(), ss["ed_row_hall"], new, _xy("ed_row_at"), ss["ed_row_axis"]),
+            f"Added row {new}.",
+        )
+
+
+@_guarded
+def _on_row_move() -> None:
+    rid = st.session_state["ed_row_src"]
+    commit(E.move_row(_data(), rid, _xy("ed_row_at")), f"Moved row {rid}.")
+
+
+@_guarded
+def _on_row_remove() -> None:
+    rid = st.session_state["ed_row_src"]
+    n = len(E.row_racks(_data(), rid))
+    commit(E.remove_row(_data(), rid), f"Removed row {rid} and its {n:,} racks.")
+
+
+@_guarded
+def _on_row_bulk() -> None:
+    ss = st.session_state
+    rid, power = ss["ed_bulk_row"], ss["ed_bulk_power"]
+    fields = {
+        "power_kw": power if power > 0 else None,
+        "profile": ss["ed_bulk_profile"],
+        "feed_a": ss["ed_bulk_fa"],
+        "feed_b": ss["ed_bulk_fb"],
+        "liquid_loop": ss["ed_bulk_loop"],
+    }
+    n = len(E.row_racks(_data(), rid))
+    commit(E.set_row(_data(), rid, **fields), f"Changed the {n:,} racks of row {rid}.")
+
+
 def field_error(field: str) -> None:
     for msg in st.session_state.get("ed_errors", {}).get(field, []):
         st.error(plain(msg))
@@ -215,8 +290,25 @@ if other := {
         for m in msgs:
             st.error(plain(m))
 
-tab_add, tab_change, tab_move, tab_hall = st.tabs(
-    ["Add rack", "Change rack", "Move / remove rack", "Hall"]
+c_undo, c_redo, _ = st.columns([1, 1, 6])
+undo, redo = st.session_state.get("ed_undo", []), st.session_state.get("ed_redo", [])
+c_undo.button(
+    "↶ Undo",
+    key="ed_undo_btn",
+    on_click=_on_undo,
+    disabled=not undo,
+    help=f"Undo: {undo[-1][2]}" if undo else "Nothing to undo",
+)
+c_redo.button(
+    "↷ Redo",
+    key="ed_redo_btn",
+    on_click=_on_redo,
+    disabled=not redo,
+    help=f"Redo: {redo[-1][2]}" if redo else "Nothing to redo",
+)
+
+tab_add, tab_change, tab_move, tab_rows, tab_bulk, tab_hall = st.tabs(
+    ["Add rack", "Change rack", "Move / remove rack", "Rows", "Edit a whole row", "Hall"]
 )
 
 with tab_add:
@@ -259,7 +351,6 @@ with tab_change:
 with tab_move:
     with st.form("ed_move"):
         st.selectbox("Rack", rack_ids, key="ed_mv_rack")
-        all_rows = [r["id"] for h in data["halls"] for r in h.get("rows", [])]
         st.selectbox("To row", all_rows, key="ed_mv_row")
         st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
         field_error("slot")
@@ -267,6 +358,38 @@ with tab_move:
         c1, c2 = st.columns(2)
         c1.form_submit_button("Move rack", on_click=_on_move)
         c2.form_submit_button("Remove rack", on_click=_on_remove)
+
+with tab_rows:
+    with st.form("ed_rows"):
+        st.caption(
+            "Add an empty row, or copy a row with its racks (feeds, loops, profiles), to a "
+            "new origin; move a row (its racks move with it); remove a row and its racks."
+        )
+        c1, c2 = st.columns(2)
+        c1.selectbox("Row", all_rows, key="ed_row_src")
+        c2.text_input("New row id (add or copy)", key="ed_row_new", placeholder="e.g. H1-R09")
+        c1.number_input("Origin x (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_x")
+        c2.number_input("Origin y (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_y")
+        c1.selectbox("Hall (new empty row)", halls, key="ed_row_hall")
+        c2.selectbox("Axis (new empty row)", ["x", "y"], key="ed_row_axis")
+        st.checkbox("Copy the row's racks", value=True, key="ed_row_copy")
+        field_error("rows")
+        field_error("origin_m")
+        b = st.columns(3)
+        b[0].form_submit_button("Add / copy row", on_click=_on_row_add)
+        b[1].form_submit_button("Move row", on_click=_on_row_move)
+        b[2].form_submit_button("Remove row", on_click=_on_row_remove)
+
+with tab_bulk:
+    with st.form("ed_bulk"):
+        st.caption("Set a field on every rack of a row; blank or 0 leaves it as it is.")
+        st.selectbox("Row", all_rows, key="ed_bulk_row")
+        st.number_input("Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power")
+        st.selectbox("Profile", profiles, key="ed_bulk_profile")
+        st.selectbox("Feed A", feeds, key="ed_bulk_fa")
+        st.selectbox("Feed B", feeds, key="ed_bulk_fb")
+        st.selectbox("Liquid loop", loops, key="ed_bulk_loop")
+        st.form_submit_button("Apply to the row", on_click=_on_row_bulk)
 
 with tab_hall:
     with st.form("ed_hall"):
@@ -281,14 +404,20 @@ with tab_hall:
 twin, key = common.current()
 res = common.results(twin, key, ())
 k = S.kpis(twin, res)
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Racks", f"{k['racks']:,}")
-c2.metric("IT load", common.fmt(k["it_mw"], "MW"))
-c3.metric("Facility power", common.fmt(k["facility_mw"], "MW"))
-c4.metric("Violations", k["violations"])
+c = st.columns(5)
+common.metric(c[0], "racks", k["racks"])
+common.metric(c[1], "it_mw", k["it_mw"])
+common.metric(c[2], "facility_mw", k["facility_mw"])
+common.metric(c[3], "violations", k["violations"])
+headroom_slot = c[4].empty()  # filled at the end of the run: the 3D view does not wait
 if len(res.violations):
-    st.dataframe(res.violations, height=200)
-column = st.selectbox("Colour racks by", S.colour_columns(S.rack_table(twin, res)), key="ed_colour")
+    common.table(res.violations[["component", "kind", "message"]], height=200)
+column = st.selectbox(
+    "Colour racks by",
+    S.colour_columns(S.rack_table(twin, res)),
+    key="ed_colour",
+    format_func=C.header,
+)
 
 
 def _on_pick(cid: str) -> None:
@@ -311,6 +440,15 @@ common.show_scene(
     widget="ed_scene",
     on_pick=_on_pick,
 )
+
+# ------------------------------------------------- headroom (after the 3D view)
+with headroom_slot.container():
+    if len(twin.racks) <= 3000 or st.session_state.get("ed_headroom_on"):
+        with st.spinner("IT headroom..."):
+            common.show_headroom(st, twin, key)
+    elif st.button("IT headroom", key="ed_headroom"):
+        st.session_state["ed_headroom_on"] = True
+        st.rerun()
 
 # ---------------------------------------------------------------- save
 st.subheader("Save")

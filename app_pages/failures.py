@@ -9,6 +9,7 @@ from app_pages import common
 from twin.app import state as S
 from twin.app.text import plain
 from twin.errors import ScenarioError
+from twin.model import columns as C
 
 st.title("Failures")
 twin, key = common.current()
@@ -17,7 +18,7 @@ options = S.failable(twin)
 
 
 def label(cid: str) -> str:
-    return f"{cid} ({options.at[cid, 'kind']})" if cid in options.index else cid
+    return f"{cid} ({C.kind_label(options.at[cid, 'kind'])})" if cid in options.index else cid
 
 
 with st.form("fail_form"):
@@ -27,6 +28,11 @@ with st.form("fail_form"):
         default=[f for f in st.session_state.get("failed", []) if f in options.index],
         format_func=label,
         key="fail_pick",
+        # substring match, and no "select all matches": typing H1-CH1 + Enter picks
+        # H1-CH1, never also H1-CRAH1 (a fuzzy subsequence match) or every match
+        filter_mode="contains",
+        select_all=False,
+        placeholder="Type an id, e.g. UPS-A1, CH1, P1",
     )
     c1, c2 = st.columns(2)
     go = c1.form_submit_button("Fail selected", type="primary")
@@ -47,36 +53,53 @@ except ScenarioError as exc:
     st.stop()
 
 kb, kr = S.kpis(twin, base), S.kpis(twin, res)
-affected = S.affected_racks(twin, res)
+what = S.consequences(twin, base, res)
 st.subheader("Failed: " + (plain(", ".join(failed)) if failed else "nothing (normal state)"))
 c = st.columns(5)
 c[0].metric(
-    "IT served", common.fmt(kr["it_mw"], "MW"), delta=f"{kr['it_mw'] - kb['it_mw']:+.3f} MW"
+    "IT lost",
+    C.fmt(what["it_lost_kw"] / 1000, "it_lost_mw"),
+    help="Racks with no live feed plus racks shut down by heat, at their demand before.",
 )
-c[1].metric("IT lost", common.fmt(kr["it_lost_mw"], "MW"))
-c[2].metric("Racks affected", f"{len(affected):,}")
+c[1].metric(
+    "Racks at thermal risk",
+    f"{what['racks_at_risk']:,}",
+    help=f"{what['racks_shutdown']:,} shut down by heat, {what['racks_throttled']:,} throttled, "
+    "the rest over their inlet limit or without cooling; "
+    f"IT at thermal risk {C.fmt(what['it_at_risk_kw'], 'it_at_risk_kw')}.",
+)
+c[2].metric("Racks without power", f"{what['racks_unfed']:,}")
+t_max = what["t_inlet_max_c"]
 c[3].metric(
-    "Worst loading",
-    common.fmt(kr["max_loading_pct"], "%", 1),
-    delta=f"{kr['max_loading_pct'] - kb['max_loading_pct']:+.1f} %"
-    if kr["max_loading_pct"] == kr["max_loading_pct"]
+    "Hottest rack inlet",
+    C.fmt(t_max, "t_inlet_max_c") if t_max == t_max else "no steady state",
+    delta=C.fmt(t_max - what["t_inlet_max_base_c"], "t_inlet_max_c")
+    if t_max == t_max and what["t_inlet_max_base_c"] == what["t_inlet_max_base_c"]
     else None,
     delta_color="inverse",
+    help="n/a or 'no steady state': racks whose heat has nowhere to go have no steady "
+    "temperature (they heat until they trip).",
 )
 c[4].metric(
     "Violations", kr["violations"], delta=kr["violations"] - kb["violations"], delta_color="inverse"
 )
-if kr["t_inlet_max_c"] == kr["t_inlet_max_c"]:
-    st.metric("Hottest rack inlet", common.fmt(kr["t_inlet_max_c"], "°C", 1))
+if what["racks_at_risk"]:
+    st.warning(
+        f"{what['racks_at_risk']:,} racks at thermal risk "
+        f"({C.fmt(what['it_at_risk_kw'] / 1000, 'it_lost_mw')} of IT): "
+        + plain(
+            ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in what["violations_by_kind"].items())
+        )
+    )
 
 left, right = st.columns([3, 2])
 with right:
     table = S.rack_table(twin, res)
     cols = S.colour_columns(table)
-    column = st.selectbox("Colour racks by", cols, key="fail_colour")
+    column = st.selectbox("Colour racks by", cols, key="fail_colour", format_func=C.header)
     st.write("**Violations**")
     if len(res.violations):
-        st.dataframe(res.violations, height=220)
+        common.table(res.violations[["component", "kind", "message"]], height=220)
     else:
         st.success("No violations.")
 with left:
@@ -96,8 +119,14 @@ if st.session_state.get("fail_selected"):
 
 if failed:
     st.subheader("What changed")
-    ch = S.changes(base, res)
-    st.dataframe(ch, height=260)
+    st.write("**Worst loadings after the failure**")
+    common.table(what["worst_loadings"], index="component", height=220)
+    if len(what["new_violations"]):
+        st.write(f"**New violations ({len(what['new_violations']):,})**")
+        common.table(what["new_violations"][["component", "kind", "message"]], height=220)
+    with st.expander("Every quantity that changed (details)"):
+        ch = S.changes_readable(S.changes(base, res, limit=100_000)).head(500)
+        st.dataframe(ch, hide_index=True, height=260)
     if S.capabilities(base).ride_through:
         st.subheader("Ride-through: temperatures after the failure")
         try:
@@ -122,17 +151,21 @@ if failed:
                 alt.Chart(curves)
                 .mark_line()
                 .encode(
-                    x=alt.X("time_min:Q", title="minutes after the failure"),
-                    y=alt.Y("t_c:Q", title="°C", scale=alt.Scale(zero=False)),
-                    color=alt.Color("series:N", title=None),
-                    tooltip=["series", alt.Tooltip("t_c:Q", format=".1f")],
+                    x=alt.X("time_min:Q", title=C.header("time_min")),
+                    y=alt.Y("t_c:Q", title=C.header("t_c"), scale=alt.Scale(zero=False)),
+                    color=alt.Color("series:N", title=C.label("series")),
+                    tooltip=[
+                        alt.Tooltip("series:N", title=C.label("series")),
+                        alt.Tooltip("time_min:Q", title=C.header("time_min"), format=",.1f"),
+                        alt.Tooltip("t_c:Q", title=C.header("t_c"), format=",.1f"),
+                    ],
                 )
                 .properties(height=320),
                 width="stretch",
             )
             if rt.power is not None and len(rt.power):
                 st.write("**UPS ride-through** (battery autonomy vs generator start)")
-                st.dataframe(rt.power, height=220)
+                common.table(rt.power, height=220)
     else:
         st.info("Ride-through curves appear once twin.scenarios provides them.")
 
@@ -143,4 +176,4 @@ elif st.button("Run the N-1 ranking", key="fail_n1"):
     with st.spinner("Failing every component in turn..."):
         st.session_state["n1"] = (key, common.n1(twin, key))
 if st.session_state.get("n1") and st.session_state["n1"][0] == key:
-    st.dataframe(st.session_state["n1"][1], height=320)
+    common.table(st.session_state["n1"][1], height=320)

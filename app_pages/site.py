@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import state as S
 from twin.app.text import plain
+from twin.model import columns as C
 
 twin, key = common.current()
 failed = st.session_state.get("failed", [])
@@ -19,8 +20,8 @@ table = S.rack_table(twin, res)
 st.title("Site (3D)")
 st.caption(
     f"{plain(twin.name)}: {len(twin.halls)} halls, {len(twin.racks):,} racks, "
-    f"{twin.it_kw / 1000:,.1f} MW IT. Drag to rotate, scroll to zoom."
-    + (f" Failed: {plain(', '.join(failed))}" if failed else "")
+    f"{C.fmt(twin.it_kw / 1000, 'it_mw')} IT. Drag to rotate, scroll to zoom; "
+    "search an id to fly to it." + (f" Failed: {plain(', '.join(failed))}" if failed else "")
 )
 
 
@@ -46,7 +47,7 @@ def _on_table(index: pd.Index) -> None:
 cols = S.colour_columns(table)
 left, right = st.columns([3, 1])
 with right:
-    column = st.selectbox("Colour racks by", cols, index=0, key="site_colour")
+    column = st.selectbox("Colour racks by", cols, index=0, key="site_colour", format_func=C.header)
     lod = st.selectbox(
         "Detail",
         ["auto", "rack", "row"],
@@ -85,23 +86,10 @@ with left:
     )
 
 st.subheader("Racks")
-show = [
-    c
-    for c in [
-        "hall",
-        "row",
-        "slot",
-        "profile",
-        column,
-        "power_kw",
-        "feed_a",
-        "feed_b",
-        "liquid_loop",
-    ]
-    if c in table
-]
-show = list(dict.fromkeys(show))
-st.dataframe(
+show = list(
+    dict.fromkeys([c for c in S.RACK_SHOWN[:4] + [column] + S.RACK_SHOWN[4:] if c in table])
+)
+common.table(
     table[show],
     height=260,
     on_select=functools.partial(_on_table, table.index),

@@ -127,13 +127,145 @@ def set_containment(data: dict, hall_id: str, containment: str) -> dict:
     return out
 
 
-def field_errors(err: LayoutError) -> dict[str, list[str]]:
-    """Problems grouped by the field they concern (the last part of their path)."""
+def field_errors(err: LayoutError, data: dict | None = None) -> dict[str, list[str]]:
+    """Problems grouped by the field they concern (the last part of their path); with the
+    edited `data`, each message names its component first ('rack H1-R01-03: ... (at
+    halls[0].racks[2].power_kw)')."""
+    named = component_errors(err, data) if data is not None else None
     out: dict[str, list[str]] = {}
-    for p in err.problems:
+    for i, p in enumerate(err.problems):
         last = p.path.rsplit(".", 1)[-1] if p.path else ""
         last = last.split("[", 1)[0]
-        out.setdefault(last or "layout", []).append(
-            f"{p.path}: {p.message}" if p.path else p.message
-        )
+        if named is not None:
+            text = named[i]
+        else:
+            text = f"{p.path}: {p.message}" if p.path else p.message
+        out.setdefault(last or "layout", []).append(text)
+    return out
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _find_row(data: dict, row_id: str) -> tuple[int, int]:
+    for h, hall in enumerate(data.get("halls", [])):
+        for r, row in enumerate(hall.get("rows", [])):
+            if row.get("id") == row_id:
+                return h, r
+    raise LayoutError([Problem("<edit>", "rows", f"no row with id {row_id!r}")])
+
+
+def _all_ids(data: dict) -> set[str]:
+    ids = set()
+    for hall in data.get("halls", []):
+        ids.add(hall.get("id"))
+        ids |= {r.get("id") for r in hall.get("rows", [])}
+        ids |= {r.get("id") for r in hall.get("racks", [])}
+    return ids
+
+
+def row_racks(data: dict, row_id: str) -> list[str]:
+    """Ids of the racks in row `row_id`."""
+    h, _ = _find_row(data, row_id)
+    return [r["id"] for r in data["halls"][h].get("racks", []) if r.get("row") == row_id]
+
+
+def add_row(
+    data: dict,
+    hall_id: str,
+    row_id: str,
+    origin_m: tuple[float, float],
+    axis: str = "x",
+    facing: str = "+",
+) -> dict:
+    """A copy of `data` with one more (empty) row in hall `hall_id`."""
+    out = copy.deepcopy(data)
+    if row_id in _all_ids(out):
+        raise LayoutError([Problem("<edit>", "rows", f"id {row_id!r} is already used")])
+    hall = out["halls"][_hall_index(out, hall_id)]
+    row = {"id": row_id, "origin_m": [float(origin_m[0]), float(origin_m[1])], "axis": axis}
+    row["facing"] = facing
+    hall.setdefault("rows", []).append(row)
+    return out
+
+
+def copy_row(data: dict, row_id: str, new_id: str, origin_m: tuple[float, float]) -> dict:
+    """A copy of `data` where row `row_id` and its racks are copied to a new row `new_id` at
+    `origin_m` (same hall, axis, facing, rack size, feeds, loops, profiles). Rack ids
+    starting with the row's id keep their suffix ('R01-03' -> 'R09-03')."""
+    out = copy.deepcopy(data)
+    h, r = _find_row(out, row_id)
+    used = _all_ids(out)
+    if new_id in used:
+        raise LayoutError([Problem("<edit>", "rows", f"id {new_id!r} is already used")])
+    hall = out["halls"][h]
+    row = copy.deepcopy(hall["rows"][r])
+    row["id"], row["origin_m"] = new_id, [float(origin_m[0]), float(origin_m[1])]
+    hall["rows"].append(row)
+    for n, rack in enumerate([x for x in hall.get("racks", []) if x.get("row") == row_id], 1):
+        new = copy.deepcopy(rack)
+        rid = rack["id"]
+        new["id"] = new_id + rid[len(row_id) :] if rid.startswith(row_id) else f"{new_id}-{n:02d}"
+        if new["id"] in used:
+            raise LayoutError([Problem("<edit>", "racks", f"id {new['id']!r} is already used")])
+        used.add(new["id"])
+        new["row"] = new_id
+        hall["racks"].append(new)
+    return out
+
+
+def move_row(data: dict, row_id: str, origin_m: tuple[float, float]) -> dict:
+    """A copy of `data` with row `row_id` (and so its racks) at a new origin in its hall."""
+    out = copy.deepcopy(data)
+    h, r = _find_row(out, row_id)
+    out["halls"][h]["rows"][r]["origin_m"] = [float(origin_m[0]), float(origin_m[1])]
+    return out
+
+
+def remove_row(data: dict, row_id: str) -> dict:
+    """A copy of `data` without row `row_id` and its racks."""
+    out = copy.deepcopy(data)
+    h, r = _find_row(out, row_id)
+    hall = out["halls"][h]
+    del hall["rows"][r]
+    hall["racks"] = [x for x in hall.get("racks", []) if x.get("row") != row_id]
+    return out
+
+
+def set_row(data: dict, row_id: str, **fields) -> dict:
+    """Bulk edit: set `fields` on every rack of row `row_id` (a value of None or "" leaves
+    that field as it is on each rack)."""
+    out = copy.deepcopy(data)
+    h, _ = _find_row(out, row_id)
+    fields = {k: v for k, v in fields.items() if v not in (None, "")}
+    for rack in out["halls"][h].get("racks", []):
+        if rack.get("row") == row_id:
+            rack.update(fields)
+    return out
+
+
+def component_errors(err: LayoutError, data: dict) -> list[str]:
+    """Problems as messages that name the component first ('rack H1-R01-03: power_kw ...'),
+    the path in the file after it, so a person finds the rack and a tool the field."""
+    import re
+
+    out = []
+    for p in err.problems:
+        who = ""
+        m = re.match(r"halls\[(\d+)\](?:\.(racks|rows)\[(\d+)\])?", p.path or "")
+        try:
+            if m:
+                hall = data["halls"][int(m.group(1))]
+                if m.group(2):
+                    item = hall[m.group(2)][int(m.group(3))]
+                    who = f"{'rack' if m.group(2) == 'racks' else 'row'} {item.get('id')}: "
+                else:
+                    who = f"hall {hall.get('id')}: "
+        except (IndexError, KeyError, TypeError, ValueError):
+            who = ""
+        field = (p.path or "").rsplit(".", 1)[-1] if m and m.end() < len(p.path) else ""
+        if who and field:
+            who = f"{who[:-2]}, {field}: "
+        where = f" (at {p.path})" if p.path else ""
+        out.append(f"{who}{p.message}{where}")
     return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,6 +102,8 @@ def affected_racks(twin: Twin, results: Results) -> pd.Index:
 # ----------------------------------------------------------- rack columns
 
 RACK_DESIGN_COLUMNS = ["power_kw", "liquid_fraction", "height_m"]
+RACK_SHOWN = ["hall", "row", "slot", "profile", "power_kw", "feed_a", "feed_b", "liquid_loop"]
+"""The rack columns a rack table shows (plus the colour column), in this order."""
 
 
 def rack_table(twin: Twin, results: Results | None) -> pd.DataFrame:
@@ -168,10 +171,49 @@ def details(twin: Twin, component: str, results: Results | None = None) -> dict:
         out["power_path_a"] = twin.upstream_path(component, "A")[1:]
         out["power_path_b"] = twin.upstream_path(component, "B")[1:]
         out["cooling_path"] = [c for c in twin.cooling_path(component) if not c.startswith("air:")]
+        out["cooling_paths"] = cooling_paths(twin, component)
     elif component in twin.power_nodes.index:
         out["power_path_a"] = twin.upstream_path(component)[1:]
         fed = twin.feeds(component)
         out["feeds_racks"] = int(sum(1 for f in fed if f in twin.racks.index))
+    return out
+
+
+def _natural(text: str) -> list:
+    """Sort key that puts CRAH2 before CRAH10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def cooling_paths(twin: Twin, rack: str) -> dict[str, list[str | list[str]]]:
+    """Where a rack's heat goes, one chain per medium it leaves the rack in ('air',
+    'liquid'), each step the units that share it in parallel (a list when there are
+    several): e.g. liquid: TCS1 -> [CDU1, CDU2, CDU3] -> FWS -> [CH1..CH5] -> [DC1..DC9].
+
+    Steps are the breadth-first layers of the cooling graph from the rack's first hop,
+    grouped by kind: units of one kind at the same distance share the heat, they are
+    not in series."""
+    import networkx as nx
+
+    g = twin.cooling_graph
+    out: dict[str, list[str | list[str]]] = {}
+    for first in g.successors(rack) if g.is_directed() else g.neighbors(rack):
+        medium = "air" if str(first).startswith("air:") else "liquid"
+        steps: list[str | list[str]] = []
+        sub = g.subgraph(n for n in g.nodes if n != rack)
+        for layer in nx.bfs_layers(sub, [first]):
+            by_kind: dict[str, list[str]] = {}
+            for n in layer:
+                if str(n).startswith("air:"):
+                    continue
+                try:
+                    k = twin.kind_of(n)
+                except KeyError:
+                    k = ""
+                by_kind.setdefault(k, []).append(str(n))
+            for ids in by_kind.values():
+                steps.append(ids[0] if len(ids) == 1 else sorted(ids, key=_natural))
+        if steps:
+            out.setdefault(medium, []).extend(steps)
     return out
 
 
@@ -198,7 +240,7 @@ def _solved_load(results: Results, *tables: str) -> float:
     return float(sum(t["load_kw"].sum() for t in parts if t is not None and "load_kw" in t))
 
 
-def kpis(twin: Twin, results: Results) -> dict:
+def kpis(twin: Twin, results: Results, prices=None) -> dict:
     """Headline numbers for the dashboard: the solve's own KPIs (NaN where it has none),
     design capacities from the twin, and ratios of the two."""
     k = results.kpis
@@ -237,13 +279,14 @@ def kpis(twin: Twin, results: Results) -> dict:
         "max_loading_pct": get("max_loading_pct"),
         "max_failover_loading_pct": get("max_failover_loading_pct"),
     }
-    out.update(economics(twin, results))
+    out.update(economics(twin, results, prices))
     return out
 
 
-def economics(twin: Twin, results: Results) -> dict:
-    """tokens per MW and cost per million tokens (`twin.metrics.economics`)."""
-    e = _economics(twin, results)
+def economics(twin: Twin, results: Results, prices=None) -> dict:
+    """tokens per MW and cost per million tokens (`twin.metrics.economics`), at the
+    layout's prices or `prices` (a `twin.layout.schema.Economics`: the dashboard's)."""
+    e = _economics(twin, results, prices)
     return {
         "tokens_per_s_per_mw": float(e["tokens_s_per_mw_facility"]),
         "tokens_per_s_per_mw_it": float(e["tokens_s_per_mw_it"]),
@@ -251,6 +294,29 @@ def economics(twin: Twin, results: Results) -> dict:
         "tokens_s": float(e["tokens_s"]),
         "j_per_token": float(e["j_per_token_facility"]),
     }
+
+
+def assumptions(twin: Twin, prices=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The economic assumptions behind cost per token: (prices, accelerators), each a
+    table with its source (the schema's field descriptions, the catalogue's `source`)."""
+    from twin.layout.schema import Economics
+    from twin.metrics.catalogue import catalogue_frame
+
+    prices = prices or twin.layout.economics
+    from twin.model import columns as C
+
+    rows = [
+        {
+            "assumption": C.label(name),
+            "value": C.fmt(getattr(prices, name), name),
+            "source": f.description or "",
+        }
+        for name, f in Economics.model_fields.items()
+    ]
+    used = set(twin.racks["accelerator"].dropna().astype(str))
+    cat = catalogue_frame(twin.layout)
+    cat = cat[cat.index.isin(used)]
+    return pd.DataFrame(rows), cat
 
 
 def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
@@ -311,6 +377,117 @@ def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
     return d.head(limit)
 
 
+LOADING_TABLES = ("res_power_nodes", "res_crahs", "res_cdus", "res_chillers", "res_dry_coolers")
+"""Result tables whose `loading_pct` (or part-load ratio) "worst loadings" compares."""
+
+
+def _loading(res: Results) -> pd.DataFrame:
+    """(component, kind, loading_pct) of every power element and cooling unit."""
+    parts = []
+    for name in LOADING_TABLES + ("res_cooling_towers",):
+        t = res.tables.get(name)
+        if t is None or not len(t):
+            continue
+        if "loading_pct" in t:
+            pct = t["loading_pct"]
+        elif "plr" in t:
+            pct = 100.0 * t["plr"]
+        else:
+            continue
+        kind = t["kind"] if "kind" in t else name.removeprefix("res_")
+        parts.append(pd.DataFrame({"kind": kind, "loading_pct": pct.astype(float)}))
+    if not parts:
+        return pd.DataFrame(columns=["kind", "loading_pct"])
+    out = pd.concat(parts)
+    return out[~out["kind"].isin(registry.POWER_SOURCES)]
+
+
+def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
+    """What a failure did, most important first: IT lost (no power or tripped by heat),
+    racks and IT at thermal risk, the hottest inlet, the worst loadings (after vs
+    before) and the violations the failure added. Reads the thermal consequence columns
+    (`res_racks.thermal_state`, kpis `racks_shutdown`...) when the solve provides them.
+    """
+    k = res.kpis
+    rr = res.tables.get("res_racks")
+    demand = twin.racks["power_kw"].astype(float)
+    if rr is not None and "p_demand_kw" in rr:
+        demand = rr["p_demand_kw"].reindex(twin.racks.index).fillna(demand)
+    state = rr["thermal_state"] if rr is not None and "thermal_state" in rr else None
+    shutdown = state.index[state == "shutdown"] if state is not None else pd.Index([])
+    throttled = state.index[state == "throttled"] if state is not None else pd.Index([])
+    unfed = rr.index[~rr["fed"].to_numpy(dtype=bool)] if rr is not None and "fed" in rr else []
+    v = res.violations
+    hot = pd.Index([])
+    if len(v):
+        kinds = ["over_temperature", "uncooled", "thermal_shutdown"]
+        hot = pd.Index(v.loc[v["kind"].isin(kinds), "component"]).intersection(twin.racks.index)
+    unfed = pd.Index(unfed).difference(shutdown)  # no power (a tripped rack is not fed either)
+    at_risk = hot.union(shutdown).union(throttled).difference(unfed)
+    it_unserved = float(k.get("it_unserved_kw", 0.0))
+    it_shut = float(k.get("it_shutdown_kw", demand.reindex(shutdown).sum()))
+    lb, la = _loading(base), _loading(res)
+    worst = pd.DataFrame(
+        {
+            "kind": la["kind"],
+            "loading_after_pct": la["loading_pct"],
+            "loading_before_pct": lb["loading_pct"].reindex(la.index),
+        }
+    )
+    worst = worst.dropna(subset=["loading_after_pct"])
+    worst = worst.sort_values("loading_after_pct", ascending=False).head(top)
+    worst["change_pct"] = worst["loading_after_pct"] - worst["loading_before_pct"]
+    worst.index.name = "component"
+    vb = base.violations
+    seen = set(zip(vb["component"], vb["kind"], strict=True)) if len(vb) else set()
+    new = v[[(c, kd) not in seen for c, kd in zip(v["component"], v["kind"], strict=True)]]
+    t_max = float(k.get("t_inlet_max_c", float("nan")))
+    return {
+        "it_lost_kw": it_unserved + (it_shut if np.isfinite(it_shut) else 0.0),
+        "racks_unfed": len(unfed),
+        "racks_at_risk": len(at_risk),
+        "it_at_risk_kw": float(demand.reindex(at_risk).sum()),
+        "racks_shutdown": len(shutdown),
+        "racks_throttled": len(throttled),
+        "t_inlet_max_c": t_max,
+        "t_inlet_max_base_c": float(base.kpis.get("t_inlet_max_c", float("nan"))),
+        "worst_loadings": worst,
+        "new_violations": new.reset_index(drop=True),
+        "violations_by_kind": v["kind"].value_counts() if len(v) else pd.Series(dtype=int),
+    }
+
+
+def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:
+    """`changes` as people read it: component, quantity (label), unit, before, after,
+    change, each number rounded to its quantity's digits; violations first."""
+    from twin.model import columns as C
+
+    if not len(changes):
+        return pd.DataFrame(columns=["Component", "Quantity", "Unit", "Before", "After", "Change"])
+    viol = changes["table"] == "violations"
+    d = pd.concat([changes[viol], changes[~viol]])
+    spec = [C.spec(q) for q in d["quantity"]]
+    out = pd.DataFrame(
+        {
+            "Component": d["component"].astype(str).to_numpy(),
+            "Quantity": [
+                ("violation: " + q.replace("_", " ")) if is_v else s.label
+                for q, s, is_v in zip(d["quantity"], spec, d["table"] == "violations", strict=True)
+            ],
+            "Unit": [s.unit for s in spec],
+        }
+    )
+    for col, name in (("a", "Before"), ("b", "After"), ("change", "Change")):
+        out[name] = [
+            (("new" if x > 0 else "cleared") if col == "change" else ("yes" if x else "no"))
+            if is_v
+            else C.number(float(x), s.digits)
+            for x, s, is_v in zip(d[col], spec, d["table"] == "violations", strict=True)
+        ]
+    out.loc[(d["table"] == "violations").to_numpy(), "Unit"] = ""
+    return out
+
+
 def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
     """Temperatures vs time after the failure (`twin.solve.transient`); None if nothing failed.
 
@@ -327,7 +504,12 @@ def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
 def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
     """The hottest `max_series` curves of a ride-through, in minutes, for plotting."""
     ts = rt.timeseries
-    ts = ts.assign(series=ts["component"].astype(str) + " " + ts["quantity"].astype(str))
+    from twin.model import columns as C
+
+    names = {q: C.label(q).lower() for q in ts["quantity"].astype(str).unique()}
+    ts = ts.assign(
+        series=ts["component"].astype(str) + ": " + ts["quantity"].astype(str).map(names)
+    )
     rise = ts.groupby("series")["t_c"].agg(lambda v: v.max() - v.iloc[0])
     keep = rise.sort_values(ascending=False).index[:max_series]
     out = ts[ts["series"].isin(keep)].copy()

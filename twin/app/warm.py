@@ -27,6 +27,7 @@ from twin import viz
 from twin.app import state as S
 from twin.layout import Layout, load
 from twin.model import Twin
+from twin.model import columns as C
 from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def _scene_payload(
     key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
 ) -> tuple[dict, bytes]:
     scene = viz.build_scene(
-        _twin, _values, label=column, failed=set(failed), affected=set(_affected), lod=lod
+        _twin, _values, label=C.header(column), failed=set(failed), affected=set(_affected), lod=lod
     )
     return encode(scene, layout_key=camera_key(_twin))
 
