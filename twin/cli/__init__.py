@@ -13,7 +13,10 @@ from importlib import import_module
 from twin.cli.common import UsageError, recover_path
 from twin.errors import LayoutError, ScenarioError
 
-COMMANDS = ("validate", "info", "generate", "solve", "export", "n1", "ride_through", "economics")
+COMMANDS = (
+    "validate", "info", "generate", "solve", "export", "n1", "ride_through", "economics",
+    "timeline",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,107 @@
+"""`twin timeline`: the headline numbers, the same as the Python API, and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from twin.cli import main
+from twin.model import Twin
+from twin.scenarios.timeline import TimelineSpec, simulate
+
+HALL = "layouts/ai-factory-hall.yaml"
+HYBRID = "layouts/hybrid-inference.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch, layouts_dir):
+    monkeypatch.chdir(layouts_dir.parent)
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_matches_the_python_api(capsys):
+    out = _json(capsys, ["timeline", HALL, "--hours", "48", "--json"])
+    k = out["kpis"]
+    for key in ("peak_grid_mw", "grid_mwh", "cost_usd", "carbon_t", "balance_residual_rel"):
+        assert key in k
+    assert abs(k["balance_residual_rel"]) < 1e-6
+    api = simulate(Twin.load(HALL), TimelineSpec(hours=48)).kpis
+    assert k["peak_grid_mw"] == api["peak_grid_mw"] and k["cost_usd"] == api["cost_usd"]
+    assert k["steps"] == 48 and out["violations"] == []
+
+
+def test_bess_dr_and_parquet(capsys, tmp_path):
+    pq = tmp_path / "steps.parquet"
+    argv = ["timeline", HALL, "--hours", "6", "--step-s", "1", "--bess-mwh", "4", "--bess-mw", "3",
+            "--dr-mw", "3", "--dr-start-h", "2", "--dr-hours", "1", "--parquet", str(pq), "--json"]  # fmt: skip
+    k = _json(capsys, argv)["kpis"]
+    assert k["bess_mwh"] == 4 and 0.1 - 1e-9 <= k["soc_min_frac"] <= k["soc_max_frac"] <= 0.9 + 1e-9
+    assert k["tokens_lost"] > 0
+    steps = pd.read_parquet(pq)
+    assert len(steps) == 6 * 3600 and steps["grid_kw"].max() / 1000 == pytest.approx(
+        k["peak_grid_mw"]
+    )
+
+
+def test_text_output(capsys):
+    assert main(["timeline", HYBRID, "--hours", "24", "--workload", "inference"]) == 0
+    text = capsys.readouterr().out
+    assert "peak grid import" in text and "MW" in text and "energy balance residual" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--policy", "smoothing", "--bess-mwh", "1", "--bess-mw", "1"], "needs --ramp-mw-s"),
+        (["--bess-mwh", "1"], "--bess-mwh and --bess-mw go together"),
+        (["--policy", "peak-shaving"], "needs a BESS"),
+        (["--cap", "NOPE=0.5"], "no hall 'NOPE'"),
+        (["--cap", "1.5"], "fraction must be 0-1"),
+        (["--trace", "missing.csv"], "no such trace file"),
+        (["--hours", "1.5"], "not a whole number of steps"),
+        (["--dr-mw", "5", "--dr-start-h", "9000"], "after the horizon"),
+        (["--start", "yesterday-ish"], "not a date-time"),
+        (["--parquet", "out.csv"], "use a .parquet file name"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(capsys, argv, message):
+    assert main(["timeline", HALL, *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_trace_names_line_and_column(capsys, tmp_path):
+    trace = tmp_path / "t.csv"
+    trace.write_text("time_s,H1\n0,1000\n60,99999\n")
+    assert main(["timeline", HALL, "--hours", "1", "--trace", str(trace)]) == 2
+    err = capsys.readouterr().err
+    assert "t.csv:3: H1 at 99999 kW is above its design" in err
+    trace.write_text("time_s,H1\n0,1000\n60,oops\n")
+    assert main(["timeline", HALL, "--hours", "1", "--trace", str(trace)]) == 2
+    assert "t.csv:3: H1 is not a number" in capsys.readouterr().err
+
+
+def test_trace_drives_the_load(capsys, tmp_path):
+    trace = tmp_path / "t.csv"
+    trace.write_text("time_s,fraction\n0,0.5\n1800,1.0\n")
+    out = _json(capsys, ["timeline", HALL, "--hours", "2", "--step-s", "900", "--trace", str(trace),
+                         "--json"])  # fmt: skip
+    design_mw = Twin.load(HALL).it_kw / 1000
+    # the trace repeats every hour: half the steps at 0.5, half at 1.0 of design
+    assert out["kpis"]["it_mwh"] == pytest.approx(design_mw * 0.75 * 2, rel=1e-12)
+
+
+def test_hourly_prices(capsys, tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_text("usd_per_kwh\n" + "\n".join(["0.05"] * 12 + ["0.15"] * 12) + "\n")
+    k = _json(capsys, ["timeline", HALL, "--hours", "24", "--hourly", str(f), "--json"])["kpis"]
+    assert k["energy_cost_usd"] == pytest.approx(k["grid_mwh"] * 1000 * 0.10, rel=1e-3)
+    f.write_text("usd_per_kwh\n1\n2\n")
+    assert main(["timeline", HALL, "--hourly", str(f)]) == 2
+    assert "give 24 (hour of day) or 8760" in capsys.readouterr().err

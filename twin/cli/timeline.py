@@ -1,0 +1,323 @@
+"""`twin timeline PATH`: grid import, energy, cost, carbon and tokens over time.
+
+Defaults: a year at 1 h steps, halls alternating training and inference
+(`twin.scenarios.workloads`), the layout's weather file (its design point if it
+has none), no storage policy. `--json` prints the headline numbers
+(`Timeline.kpis`: the same dict the app and the Python API show), the
+violations and the per-hall tokens; `--parquet` writes the per-step table.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from twin.cli.common import UsageError, add_path, check_output_file, dumps, float_in
+from twin.model import Twin
+
+MAX_HOURS = 10 * 8760.0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("timeline", help="grid import, storage, caps and cost over time")
+    add_path(p)
+    g = p.add_argument_group("horizon")
+    g.add_argument(
+        "--hours",
+        type=float_in(0.0, MAX_HOURS, lo_open=True),
+        default=8760.0,
+        help="horizon, h (default 8760: a year)",
+    )
+    g.add_argument(
+        "--step-s",
+        type=float_in(1.0, 86400.0),
+        default=3600.0,
+        help="step, s, 1-86400 (default 3600)",
+    )
+    g.add_argument(
+        "--start", default="2026-01-01 00:00", help="start date-time (sets the weather hour)"
+    )
+    g.add_argument(
+        "--design-weather",
+        action="store_true",
+        help="the layout's design point at every step, not its weather file",
+    )
+    w = p.add_argument_group("workload")
+    w.add_argument(
+        "--workload",
+        choices=["training", "inference", "mixed"],
+        default="mixed",
+        help="built-in pattern per hall (mixed: halls alternate, training first)",
+    )
+    w.add_argument(
+        "--trace",
+        metavar="CSV",
+        help="load trace: time_s + one kW column per hall, it_kw or fraction (replaces --workload)",
+    )
+    w.add_argument(
+        "--swing",
+        type=float_in(0.0, 1.0),
+        default=None,
+        help="training swing, fraction of design (default 0.3)",
+    )
+    w.add_argument(
+        "--period-s",
+        type=float_in(0.0, lo_open=True),
+        default=None,
+        help="training swing period, s (default 10)",
+    )
+    w.add_argument("--shape", choices=["square", "sine"], default="square")
+    w.add_argument("--no-checkpoints", action="store_true", help="training without checkpoint dips")
+    w.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="[HALL=]FRACTION",
+        help="power cap, fraction of design, for every hall or one hall (repeatable)",
+    )
+    s = p.add_argument_group("storage and policy")
+    s.add_argument(
+        "--policy",
+        choices=["none", "peak-shaving", "smoothing"],
+        default=None,
+        help="storage dispatch (default: peak-shaving with a BESS, else none)",
+    )
+    s.add_argument("--bess-mwh", type=float_in(0.0, lo_open=True), help="site BESS energy, MWh")
+    s.add_argument("--bess-mw", type=float_in(0.0, lo_open=True), help="site BESS power, MW")
+    s.add_argument(
+        "--bess-efficiency",
+        type=float_in(0.5, 1.0),
+        default=0.9,
+        help="round-trip efficiency, 0.5-1 (default 0.9)",
+    )
+    s.add_argument("--peak-cap-mw", type=float_in(0.0), help="peak shaving: grid import cap, MW")
+    s.add_argument(
+        "--ramp-mw-s",
+        type=float_in(0.0, lo_open=True),
+        help="smoothing: most change of grid import, MW/s",
+    )
+    s.add_argument(
+        "--rack-store-kwh",
+        type=float_in(0.0, lo_open=True),
+        help="smoothing store per rack, kWh (with --rack-store-kw, --rack-ramp-kw-s)",
+    )
+    s.add_argument("--rack-store-kw", type=float_in(0.0, lo_open=True), help="per rack, kW")
+    s.add_argument(
+        "--rack-ramp-kw-s",
+        type=float_in(0.0, lo_open=True),
+        help="per rack: most change of a rack's draw on the power chain, kW/s",
+    )
+    d = p.add_argument_group("demand response event")
+    d.add_argument(
+        "--dr-mw", type=float_in(0.0, lo_open=True), help="shed this much grid import, MW"
+    )
+    d.add_argument(
+        "--dr-start-h", type=float_in(0.0), default=18.0, help="from this hour (default 18)"
+    )
+    d.add_argument(
+        "--dr-hours",
+        type=float_in(0.0, lo_open=True),
+        default=3.0,
+        help="for this long, h (default 3)",
+    )
+    d.add_argument(
+        "--dr-order",
+        choices=["inference-first", "training-first"],
+        default="inference-first",
+        help="which halls are capped first",
+    )
+    d.add_argument(
+        "--dr-floor",
+        type=float_in(0.0, 1.0),
+        default=None,
+        help="lowest cap of a hall, fraction of design (default 0.5)",
+    )
+    m = p.add_argument_group("money and carbon")
+    m.add_argument(
+        "--price-usd-kwh",
+        type=float_in(0.0, 10.0),
+        help="flat energy price (default: the layout's economics)",
+    )
+    m.add_argument(
+        "--hourly", metavar="CSV", help="24 or 8760 rows: usd_per_kwh and/or kg_co2_per_kwh"
+    )
+    m.add_argument(
+        "--demand-usd-kw-month",
+        type=float_in(0.0, 1000.0),
+        default=None,
+        help="demand charge per kW of monthly peak (default 15)",
+    )
+    p.add_argument("--json", action="store_true", help="headline numbers as JSON")
+    p.add_argument("--parquet", metavar="FILE", help="per-step table to this .parquet file")
+    p.set_defaults(func=run)  # fmt: skip
+
+
+def _caps(items: list[str], twin) -> dict[str, float]:
+    out = {}
+    for item in items:
+        hall, _, value = item.rpartition("=")
+        try:
+            frac = float(value)
+        except ValueError:
+            raise UsageError(f"--cap {item}: give FRACTION or HALL=FRACTION") from None
+        if not 0.0 <= frac <= 1.0:
+            raise UsageError(f"--cap {item}: the fraction must be 0-1")
+        if hall and hall not in twin.halls.index:
+            raise UsageError(
+                f"--cap {item}: no hall {hall!r}; halls: {', '.join(twin.halls.index)}"
+            )
+        out[hall or "*"] = frac
+    return out
+
+
+def _hourly(path: str):
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise UsageError(f"--hourly {path}: no such file")
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise UsageError(f"--hourly {path}: not a CSV ({str(exc).splitlines()[0]})") from None
+    cols = [c for c in ("usd_per_kwh", "kg_co2_per_kwh") if c in df]
+    if not cols:
+        raise UsageError(f"--hourly {path}: needs a usd_per_kwh or kg_co2_per_kwh column")
+    if len(df) not in (24, 8760):
+        raise UsageError(f"--hourly {path}: {len(df)} rows; give 24 (hour of day) or 8760")
+    out = {}
+    for c in cols:
+        v = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(v) | (v < 0)
+        if bad.any():
+            raise UsageError(
+                f"--hourly {path}:{int(np.flatnonzero(bad)[0]) + 2}: {c} must be a number >= 0"
+            )
+        out[c] = v
+    return out.get("usd_per_kwh"), out.get("kg_co2_per_kwh")
+
+
+def spec_from_args(args, twin):
+    """The TimelineSpec the options describe (UsageError for combinations that do not fit)."""
+    from dataclasses import replace
+
+    from twin.scenarios.policies import DR_FLOOR, DrEvent
+    from twin.scenarios.timeline import DEMAND_USD_PER_KW_MONTH, TimelineSpec, layout_bess
+    from twin.scenarios.workloads import Pattern
+    from twin.solve.timeline_storage import Store
+
+    pat = Pattern(shape=args.shape)
+    if args.swing is not None:
+        pat = replace(pat, swing=args.swing)
+    if args.period_s is not None:
+        pat = replace(pat, period_s=args.period_s)
+    if args.no_checkpoints:
+        pat = replace(pat, checkpoint_s=0.0)
+    if (args.bess_mwh is None) != (args.bess_mw is None):
+        raise UsageError("--bess-mwh and --bess-mw go together")
+    bess = None
+    if args.bess_mwh is not None:
+        bess = Store(args.bess_mwh * 1000.0, args.bess_mw * 1000.0, args.bess_efficiency)
+    has_bess = bess is not None or layout_bess(twin) is not None
+    rack = None
+    if args.rack_store_kwh is not None or args.rack_store_kw is not None:
+        if args.rack_store_kwh is None or args.rack_store_kw is None:
+            raise UsageError("--rack-store-kwh and --rack-store-kw go together")
+        rack = Store(args.rack_store_kwh, args.rack_store_kw, args.bess_efficiency)
+    if args.rack_ramp_kw_s is not None and rack is None:
+        raise UsageError("--rack-ramp-kw-s needs rack stores (--rack-store-kwh, --rack-store-kw)")
+    policy = args.policy or ("peak-shaving" if has_bess else "none")
+    if policy != "none" and not has_bess:
+        raise UsageError(
+            f"--policy {policy} needs a BESS: --bess-mwh and --bess-mw (or storage.bess in the layout)"
+        )
+    if args.peak_cap_mw is not None and policy != "peak-shaving":
+        raise UsageError("--peak-cap-mw is for --policy peak-shaving")
+    if args.ramp_mw_s is not None and policy != "smoothing":
+        raise UsageError("--ramp-mw-s is for --policy smoothing")
+    if policy == "smoothing" and args.ramp_mw_s is None:
+        raise UsageError("--policy smoothing needs --ramp-mw-s")
+    dr = None
+    if args.dr_mw is not None:
+        dr = DrEvent(args.dr_start_h * 3600.0, args.dr_hours * 3600.0, args.dr_mw * 1000.0,
+                     args.dr_order, DR_FLOOR if args.dr_floor is None else args.dr_floor)  # fmt: skip
+    price, co2 = _hourly(args.hourly) if args.hourly else (None, None)
+    if args.price_usd_kwh is not None:
+        if price is not None:
+            raise UsageError("--price-usd-kwh and a usd_per_kwh column in --hourly: give one")
+        price = args.price_usd_kwh
+    return TimelineSpec(
+        hours=args.hours,
+        dt_s=args.step_s,
+        start=args.start,
+        workload=args.workload,
+        pattern=pat,
+        trace=args.trace,
+        cap=_caps(args.cap, twin),
+        policy=policy,
+        bess=bess,
+        peak_cap_kw=None if args.peak_cap_mw is None else args.peak_cap_mw * 1000.0,
+        ramp_kw_s=None if args.ramp_mw_s is None else args.ramp_mw_s * 1000.0,
+        rack_store=rack,
+        rack_ramp_kw_s=np.inf if args.rack_ramp_kw_s is None else args.rack_ramp_kw_s,
+        dr=dr,
+        price_usd_per_kwh=price,
+        demand_usd_per_kw_month=DEMAND_USD_PER_KW_MONTH
+        if args.demand_usd_kw_month is None
+        else args.demand_usd_kw_month,
+        carbon_kg_per_kwh=co2,
+        weather=not args.design_weather,
+    )
+
+
+def run(args) -> int:
+    from twin.scenarios.timeline import simulate
+
+    check_output_file(args.parquet, "--parquet", (".parquet",))
+    twin = Twin.load(args.path)
+    spec = spec_from_args(args, twin)
+    tl = simulate(twin, spec)
+    if args.parquet:
+        tl.to_parquet(args.parquet)
+    k = tl.kpis
+    if args.json:
+        v = tl.violations
+        print(dumps({
+            "layout": twin.name, "kpis": k,
+            "violations": v.to_dict(orient="records"),
+            "groups": tl.groups.reset_index().to_dict(orient="records"),
+        }))  # fmt: skip
+        return 0
+    print(f"{twin.name}: {k['hours']:,.0f} h at {k['dt_s']:g} s steps ({k['steps']:,.0f} steps)")
+    rows = [
+        ("peak grid import", f"{k['peak_grid_mw']:,.2f} MW"),
+        ("mean grid import", f"{k['mean_grid_mw']:,.2f} MW"),
+        ("largest ramp", f"{k['max_ramp_mw_s']:,.3f} MW/s"),
+        ("grid energy", f"{k['grid_mwh']:,.0f} MWh (IT {k['it_mwh']:,.0f}, losses "
+         f"{k['losses_mwh']:,.0f}, cooling {k['cooling_mwh']:,.0f}, storage losses "
+         f"{k['storage_loss_mwh']:,.1f})"),
+        ("PUE over the horizon", f"{k['pue']:.3f}" if np.isfinite(k["pue"]) else "n/a (heat not removed)"),
+        ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
+         f"{k['demand_charge_usd']:,.0f})"),
+        ("carbon", f"{k['carbon_t']:,.0f} t CO2"),
+        ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost to caps"),
+        ("energy balance residual", f"{k['balance_residual_mwh']:.2e} MWh "
+         f"({k['balance_residual_rel']:.1e} relative)"),
+    ]  # fmt: skip
+    if k["bess_mwh"] > 0:
+        rows.insert(3, ("BESS", f"{k['bess_mwh']:,.1f} MWh / {k['bess_mw']:,.1f} MW, state of "
+                    f"charge {k['soc_min_frac']:.0%}-{k['soc_max_frac']:.0%}"))  # fmt: skip
+    for label, text in rows:
+        print(f"  {label:<26} {text}")
+    v = tl.violations
+    print(f"  violations: {len(v)}" + ("" if len(v) else " (none)"))
+    for _, r in v.head(10).iterrows():
+        print(f"    {r['kind']:<13} {r['component']:<8} from {r['start_s'] / 3600:,.2f} h for "
+              f"{r['duration_s'] / 3600:,.2f} h (worst {r['value']:,.1f} {r['unit']}): {r['message']}")  # fmt: skip
+    if len(v) > 10:
+        print(f"    ... and {len(v) - 10} more (--json lists all)")
+    if args.parquet:
+        print(f"  per-step table written to {args.parquet}")
+    sys.stdout.flush()
+    return 0
