@@ -31,7 +31,7 @@ from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
 from twin.solve.results import efficiency_kpis
 from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
 from twin.solve.timeline_response import Response, fit_response
-from twin.solve.timeline_storage import Store
+from twin.solve.timeline_storage import Store, dispatch
 from twin.solve.weather import read_weather, weather_path
 
 DEMAND_USD_PER_KW_MONTH = 15.0
@@ -56,7 +56,7 @@ class TimelineSpec:
     cap: dict[str, float] = field(default_factory=dict)  # group (hall) id or "*" -> fraction
     policy: str = "none"
     bess: Store | None = None  # None: the layout's `storage.bess` units, if any
-    peak_cap_kw: float | None = None  # peak shaving target; None: peak - BESS power, >= mean
+    peak_cap_kw: float | None = None  # peak shaving target; None: the lowest the BESS holds
     ramp_kw_s: float | None = None  # smoothing: most change of grid import per second
     rack_store: Store | None = None  # per rack; scaled by the racks in each group
     rack_ramp_kw_s: float = np.inf  # per rack
@@ -226,9 +226,9 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     if bess is not None and spec.policy == "peak-shaving":
         bess = replace(bess, soc_target=bess.soc_max, recover_s=dt)
         if spec.peak_cap_kw is None:
-            facility0 = it.sum(axis=1) + _steady(resp, it.sum(axis=1), t_db)
-            # the BESS's power off the peak, but never below the mean (no store flattens more)
-            cap_kw = max(float(facility0.max()) - bess.power_kw, float(facility0.mean()))
+            plain = solve_timeline(resp, Profile(dt, it, t_db, groups), rack_stores=rack_stores,
+                                   rack_ramp_kw_s=spec.rack_ramp_kw_s * n_racks)  # fmt: skip
+            cap_kw = lowest_cap(plain.steps["facility_kw"].to_numpy(), dt, bess, no_charge)
         else:
             cap_kw = spec.peak_cap_kw
     elif bess is not None and spec.policy == "smoothing":
@@ -299,6 +299,23 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
     kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
     return Timeline(steps, kpis, violations, group_table, solved)
+
+
+def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) -> float:
+    """The lowest grid import cap `bess` holds at every step (bisection on the dispatch,
+    to 1e-6 of the peak): the peak-shaving default, and the answer to "what peak does this
+    BESS buy"."""
+    lo, hi = float(facility_kw.mean()), float(facility_kw.max())
+    for _ in range(40):
+        if hi - lo <= 1e-6 * max(abs(hi), 1.0):
+            break
+        mid = 0.5 * (lo + hi)
+        g = dispatch(facility_kw[:, None], dt, [bess], cap_kw=mid, no_charge=no_charge)["grid_kw"]
+        if g.max() <= mid * (1 + 1e-9) + 1e-6:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _steady(resp: Response, it_kw: np.ndarray, t_db: np.ndarray) -> np.ndarray:
