@@ -363,6 +363,40 @@ Power = _section("Power", "power")
 """The `power:` section: one list per power kind."""
 
 
+class Bess(Component):
+    """A site battery energy storage system, on the bus of `feed` (a utility connection or
+    switchgear). Not in the steady power solve: it acts over time (twin.solve.timeline)."""
+
+    feed: str = Field(description="power element whose bus it connects to (utility or switchgear)")
+    energy_kwh: Annotated[float, Field(gt=0, le=100_000_000)] = Field(
+        description="usable energy at 100 % state of charge, kWh; up to 100 GWh"
+    )
+    power_kw: Annotated[float, Field(gt=0, le=10_000_000)] = Field(
+        description="charge and discharge power rating, kW; up to 10 GW"
+    )
+    round_trip_efficiency: Annotated[float, Field(ge=0.5, le=1)] = Field(
+        0.85,
+        description="AC-to-AC round trip, 0.5-1 [src: NREL Annual Technology Baseline 2023, "
+        "utility-scale Li-ion 85 %]",
+    )
+    soc_min: Fraction = Field(0.1, description="lowest state of charge used, 0-1 [est]")
+    soc_max: Fraction = Field(
+        0.9, description="highest state of charge used, 0-1, above soc_min [est]"
+    )
+
+    @field_validator("soc_max")
+    @classmethod
+    def _above_min(cls, value: float, info: ValidationInfo) -> float:
+        lo = info.data.get("soc_min")
+        if lo is not None and value <= lo:
+            raise ValueError(f"soc_max {value:g} must be above soc_min {lo:g}")
+        return value
+
+
+Storage = _section("Storage", "storage")
+"""The `storage:` section: one list per storage kind."""
+
+
 # ------------------------------------------------------------------------ cooling
 
 
@@ -822,6 +856,7 @@ class Layout(Strict):
     halls: list[Hall] = Field(min_length=1)
     power: Power
     cooling: Cooling = Cooling()
+    storage: Storage = Storage()
     accelerators: dict[str, Accelerator] = Field(
         default_factory=dict, description="overrides/additions to BUILTIN_ACCELERATORS, by name"
     )

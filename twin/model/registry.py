@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SECTIONS = ("site", "power", "cooling")
-"""Where a kind's list sits in a layout file: under halls (site), `power:` or `cooling:`."""
+SECTIONS = ("site", "power", "cooling", "storage")
+"""Where a kind's list sits in a layout file: under halls (site), `power:`, `cooling:` or `storage:`."""
 
 DOMAINS = {
     "space": "halls and rows: where racks stand",
@@ -26,6 +26,7 @@ DOMAINS = {
     "power_branch": "a power element fed from an upstream one: transformer, switchgear, UPS, PDU",
     "cooling_network": "water loops and the pipes between their nodes",
     "cooling_unit": "draws electric power to move heat: CRAH, CDU, pump, chiller, tower, cooler",
+    "power_storage": "stores energy behind the grid connection: a site battery (BESS)",
 }
 
 MODELS = {
@@ -46,6 +47,7 @@ MODELS = {
     "chiller": "DOE-2 capacity and EIR curves on its loop",
     "cooling_tower": "evaporative heat rejection: approach to wet bulb, water use",
     "dry_cooler": "dry heat rejection: approach to dry bulb",
+    "bess": "energy, power, round-trip efficiency, SOC limits; dispatched over time",
 }
 """The physics each model name stands for; solvers dispatch on `Kind.model`, never on a table name."""
 
@@ -110,6 +112,9 @@ KINDS: tuple[Kind, ...] = (
          "cooling tower", (4.0, 4.0, 4.5), (0.55, 0.80, 0.85), failable=True, electric_cols=("fan_kw",)),
     Kind("dry_coolers", "cooling", "cooling_unit", "dry_cooler", "DryCooler", "dry cooler",
          (6.0, 2.3, 2.2), (0.45, 0.70, 0.65), failable=True, electric_cols=("fan_kw",)),
+    # storage: a 40 ft container of battery racks [est]
+    Kind("bess", "storage", "power_storage", "bess", "Bess", "battery energy storage",
+         (12.2, 2.4, 2.9), (0.40, 0.60, 0.30)),
 )  # fmt: skip
 
 BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS}
@@ -148,6 +153,8 @@ POWER_KINDS = tables(section="power")
 """The lists under `power:`, sources first, in feed order."""
 COOLING_KINDS = tables(section="cooling")
 """The lists under `cooling:`."""
+STORAGE_KINDS = tables(section="storage")
+"""The lists under `storage:` (not part of the power solve; used over time by twin.solve.timeline)."""
 POWER_SOURCES = tables(domain="power_source")
 POWER_BRANCHES = tables(domain="power_branch")
 COOLING_UNITS = tables(domain="cooling_unit")

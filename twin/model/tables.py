@@ -219,3 +219,8 @@ def _power_nodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def cooling_tables(layout: Layout) -> dict[str, pd.DataFrame]:
     """One table per cooling kind."""
     return {kind: _frame(getattr(layout.cooling, kind)) for kind in COOLING_KINDS}
+
+
+def storage_tables(layout: Layout) -> dict[str, pd.DataFrame]:
+    """One table per storage kind (a site BESS)."""
+    return {kind: _frame(getattr(layout.storage, kind)) for kind in registry.STORAGE_KINDS}

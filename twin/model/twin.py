@@ -17,7 +17,7 @@ import pandas as pd
 
 from twin.layout import Layout, load
 from twin.model import graphs, registry
-from twin.model.tables import cooling_tables, hall_tables, power_tables
+from twin.model.tables import cooling_tables, hall_tables, power_tables, storage_tables
 
 POWER_TABLES = registry.POWER_KINDS
 COOLING_TABLES = registry.COOLING_KINDS
@@ -52,6 +52,7 @@ class Twin:
             racks=racks,
             **power,
             **cooling,
+            **storage_tables(layout),
             power_graph=graphs.power_graph(power["power_nodes"], racks),
             cooling_graph=graphs.cooling_graph(racks, cooling),
         )

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import ScenarioError
+from twin.model import registry
 from twin.scenarios import policies
 from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
 from twin.solve.results import efficiency_kpis
@@ -88,6 +89,15 @@ def layout_bess(twin) -> Store | None:
     t = getattr(twin, "bess", None)
     if t is None or not len(t):
         return None
+    nodes = twin.power_nodes
+    for j, (bid, feed) in enumerate(t["feed"].items()):
+        kind = nodes["kind"].get(feed)
+        if kind is None or registry.kind(kind).model not in ("utility", "switchgear"):
+            raise ScenarioError(
+                f"{twin.layout.source}: storage.bess[{j}].feed: {bid} names {feed!r}, which is "
+                f"{'no power element' if kind is None else 'a ' + registry.kind(kind).label}; "
+                "a BESS connects to a utility connection or switchgear bus"
+            )
     e = t["energy_kwh"].to_numpy(float)
     w = e / e.sum()
 
