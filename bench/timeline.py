@@ -1,0 +1,110 @@
+"""Timeline benchmark (issue 16): a year at 1 h on the ~1 GW campus, a day at 1 s on one hall.
+
+Targets from the issue: a year at 1 h for the 1 GW campus <= 10 s, a day at
+1 s for one hall <= 5 s. Each is timed cold (the response fit: the coupled
+solve on the load x weather grid, plus the run) and warm (the fit cached per
+Twin content, as a second question on the same site is). The peer does the
+same work the naive way in the same run: the coupled solve (`twin.solve.run`)
+at every step. It is timed at `PEER_STEPS` steps spread over the horizon and
+extrapolated linearly to all steps (labelled as such; running it fully would
+take hours).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from twin.layout.generate import ai_factory_hall, campus
+from twin.layout.validate import validate_data
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.scenarios.timeline import TimelineSpec, simulate
+from twin.solve import run
+from twin.solve.timeline_storage import Store
+
+PEER_STEPS = 8
+
+
+def _timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def _peer(twin, tl, n_steps: int) -> tuple[float, float]:
+    """Seconds per step of run() at the timeline's chain load and dry bulb, and the largest
+    relative difference of its facility power from the timeline's at those steps."""
+    s = tl.steps
+    idx = np.linspace(0, len(s) - 1, PEER_STEPS).astype(int)
+    design = twin.it_kw
+    worst, t0 = 0.0, time.perf_counter()
+    for i in idx:
+        x = float(s["chain_kw"].iloc[i]) / design  # what the power chain carries
+        t_db = float(s["t_db_c"].iloc[i])
+        k = run(twin, Scenario(load_scale={"*": x}, t_db_c=t_db)).kpis
+        worst = max(worst, abs(k["facility_kw"] / s["facility_kw"].iloc[i] - 1.0))
+    per = (time.perf_counter() - t0) / len(idx)
+    return per * n_steps, worst
+
+
+def _line(label: str, seconds: float, target: float | None = None) -> None:
+    mark = (
+        ""
+        if target is None
+        else f"  (target <= {target:g} s: {'met' if seconds <= target else 'NOT met'})"
+    )
+    print(f"  {label:<44} {seconds:9.3f} s{mark}")
+
+
+def main() -> dict:
+    out = {}
+    # -- a year at 1 h, 1 GW campus
+    _, twin = _timed(lambda: Twin.from_layout(validate_data(campus(1000.0), "campus")))
+    print(f"campus: {len(twin.racks):,} racks in {len(twin.halls)} halls, "
+          f"{twin.it_kw / 1000:,.0f} MW IT; a year at 1 h (8,760 steps), mixed workloads")  # fmt: skip
+    spec = TimelineSpec(bess=Store(400_000.0, 100_000.0, 0.85), policy="peak-shaving")
+    cold, tl = _timed(simulate, twin, spec)
+    warm, tl = _timed(simulate, twin, spec)
+    _line("timeline, cold (fit: 11 coupled solves + run)", cold, 10.0)
+    _line("timeline, warm (fit cached)", warm)
+    peer, err = _peer(twin, tl, len(tl.steps))
+    _line(f"peer: run() per step, {PEER_STEPS} timed, x 8,760 [extrap.]", peer)
+    k = tl.kpis
+    print(f"  peak {k['peak_grid_mw']:,.1f} MW with a 400 MWh / 100 MW BESS, grid "
+          f"{k['grid_mwh'] / 1e3:,.0f} GWh, PUE {k['pue']:.3f}, cost {k['cost_usd'] / 1e6:,.1f} M USD, "
+          f"balance {k['balance_residual_rel']:.1e}; peer vs timeline facility: "
+          f"{err:.1e} relative at its steps\n")  # fmt: skip
+    out.update(campus_year_cold_s=cold, campus_year_warm_s=warm, campus_year_peer_s=peer)
+    # -- the same year with an hourly weather file (the fit refines over dry bulb)
+    wx = twin.layout.site.model_copy(update={"weather_file": "pvlib:723170TYA"})
+    twin_w = Twin.from_layout(twin.layout.model_copy(update={"site": wx}))
+    cold_w, tl_w = _timed(simulate, twin_w, spec)
+    _line(f"same, Greensboro TMY3 weather ({len(tl_w.solved.steps)} steps), cold", cold_w)
+    out["campus_year_weather_cold_s"] = cold_w
+
+    # -- a day at 1 s, one hall
+    hall = Twin.from_layout(validate_data(ai_factory_hall(), "hall"))
+    print(f"one hall: {len(hall.racks)} racks, {hall.it_kw / 1000:,.1f} MW IT; a day at 1 s "
+          "(86,400 steps), training swing 30 % / 10 s, BESS smoothing + rack stores")  # fmt: skip
+    day = TimelineSpec(hours=24, dt_s=1.0, workload="training", bess=Store(4000.0, 4000.0, 0.9),
+                       policy="smoothing", ramp_kw_s=50.0, rack_store=Store(2.0, 40.0, 0.92),
+                       rack_ramp_kw_s=1.0)  # fmt: skip
+    cold_d, td = _timed(simulate, hall, day)
+    warm_d, td = _timed(simulate, hall, day)
+    _line("timeline, cold (fit: 11 coupled solves + run)", cold_d, 5.0)
+    _line("timeline, warm", warm_d)
+    peer_d, err_d = _peer(hall, td, len(td.steps))
+    _line(f"peer: run() per step, {PEER_STEPS} timed, x 86,400 [extrap.]", peer_d)
+    kd = td.kpis
+    print(f"  max ramp {kd['max_ramp_mw_s']:.3f} MW/s (facility before storage "
+          f"{np.abs(np.diff(td.steps['facility_kw'])).max() / 1000:.2f} MW/s), balance "
+          f"{kd['balance_residual_rel']:.1e}; peer vs timeline facility {err_d:.1e} relative "
+          "(the timeline's cooling lags heat, the steady peer's does not)")  # fmt: skip
+    out.update(hall_day_cold_s=cold_d, hall_day_warm_s=warm_d, hall_day_peer_s=peer_d)
+    return out
+
+
+if __name__ == "__main__":
+    main()
