@@ -13,6 +13,7 @@ pages = [
     st.Page("app_pages/editor.py", title="Layout editor", icon="✏️", url_path="editor"),
     st.Page("app_pages/failures.py", title="Failures", icon="⚡", url_path="failures"),
     st.Page("app_pages/dashboard.py", title="Dashboard", icon="📊", url_path="dashboard"),
+    st.Page("app_pages/timeline.py", title="Timeline", icon="📈", url_path="timeline"),
 ]
 page = st.navigation(pages)
 # an unexpected error shows a short message; its traceback goes to the server's log

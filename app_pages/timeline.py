@@ -1,0 +1,228 @@
+"""Timeline: grid import, storage, caps and a demand-response event over time (issue 16).
+
+Thin: every number comes from `twin.scenarios.timeline.simulate`, the function
+behind `twin timeline`; this page only picks the inputs and draws the results.
+"""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from twin.app.text import plain
+from twin.errors import ScenarioError
+from twin.scenarios.policies import DrEvent
+from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
+from twin.scenarios.workloads import Pattern
+from twin.solve.timeline_storage import Store
+
+HORIZONS = {
+    "One day at 1 s steps": (24.0, 1.0),
+    "One week at 1 min steps": (168.0, 60.0),
+    "One year at 1 h steps": (8760.0, 3600.0),
+}
+WORKLOADS = {
+    "Mixed (halls alternate training / inference)": "mixed",
+    "Training everywhere": "training",
+    "Inference everywhere": "inference",
+}
+POLICIES = {
+    "Peak shaving (cap grid import)": "peak-shaving",
+    "Smoothing (limit grid ramp)": "smoothing",
+    "None": "none",
+}
+PLOT_POINTS = 2000
+"""Most points per line drawn; longer runs are shown as means over equal time bins."""
+VIOLATION_LABELS = {
+    "grid_limit": "Above the grid connection",
+    "uncooled": "Heat not removed",
+    "not_balanced": "Energy balance does not close",
+    "peak_cap": "Above the peak-shaving cap",
+    "ramp_limit": "Ramp above the limit",
+    "dr_shortfall": "Demand response short",
+}
+
+st.title("Timeline")
+twin, key = common.current()
+st.caption(
+    plain(twin.name) + ": rack power over time through the power chain, cooling and storage to "
+    "the grid connection. The same numbers as `twin timeline`."
+)
+
+c = st.columns(3)
+horizon = c[0].selectbox("Horizon and step", list(HORIZONS), key="tl_horizon")
+workload = c[1].selectbox("Workload", list(WORKLOADS), key="tl_workload")
+swing = c[2].slider("Training power swing (% of design)", 0, 60, 30, 5, key="tl_swing")
+
+own = layout_bess(twin)
+st.subheader("Storage")
+c = st.columns(4)
+bess_mwh = c[0].number_input(
+    "Site battery energy (MWh)",
+    min_value=0.0,
+    value=round(own.energy_kwh / 1000, 1) if own else 0.0,
+    step=1.0,
+    key="tl_bess_mwh",
+    help="0 = no battery" + (" (the layout's storage.bess is pre-filled)" if own else ""),
+)
+bess_mw = c[1].number_input(
+    "Site battery power (MW)",
+    min_value=0.0,
+    value=round(own.power_kw / 1000, 1) if own else 0.0,
+    step=1.0,
+    key="tl_bess_mw",
+)
+policy = c[2].selectbox("Battery policy", list(POLICIES), key="tl_policy")
+ramp = c[3].number_input(
+    "Ramp limit (MW/s)",
+    min_value=0.001,
+    value=1.0,
+    step=0.1,
+    format="%.3f",
+    key="tl_ramp",
+    help="for smoothing: the most grid import may change per second",
+)
+
+st.subheader("Demand-response event")
+c = st.columns(5)
+dr_on = c[0].checkbox("Grid asks to shed load", key="tl_dr_on")
+dr_mw = c[1].number_input("Shed (MW)", min_value=0.1, value=1.0, step=0.5, key="tl_dr_mw")
+dr_start = c[2].number_input("Start (hour)", min_value=0.0, value=18.0, step=1.0, key="tl_dr_start")
+dr_hours = c[3].number_input("Duration (h)", min_value=0.1, value=3.0, step=0.5, key="tl_dr_h")
+dr_order = c[4].selectbox("Cap first", ["inference-first", "training-first"], key="tl_dr_order")
+
+hours, dt = HORIZONS[horizon]
+store = Store(bess_mwh * 1000, bess_mw * 1000, 0.85) if bess_mwh > 0 and bess_mw > 0 else None
+spec = TimelineSpec(
+    hours=hours,
+    dt_s=dt,
+    workload=WORKLOADS[workload],
+    pattern=Pattern(swing=swing / 100.0),
+    bess=store,
+    policy=POLICIES[policy] if store is not None or own is not None else "none",
+    ramp_kw_s=ramp * 1000 if POLICIES[policy] == "smoothing" else None,
+    dr=DrEvent(dr_start * 3600, dr_hours * 3600, dr_mw * 1000, dr_order) if dr_on else None,
+)
+run_key = (key, repr(spec))
+
+if st.button("Run", type="primary", key="tl_run"):
+    with st.spinner(f"Simulating {hours:,.0f} h at {dt:g} s steps ..."):
+        try:
+            st.session_state["tl_result"] = (run_key, simulate(twin, spec))
+        except ScenarioError as exc:
+            st.session_state.pop("tl_result", None)
+            st.error(plain(str(exc)))
+
+saved = st.session_state.get("tl_result")
+if not saved or saved[0] != run_key:
+    st.info("Choose the inputs and press Run.")
+    st.stop()
+tl = saved[1]
+k = tl.kpis
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:,.{digits}f}"
+
+
+c = st.columns(4)
+c[0].metric("Peak grid import", f"{fmt(k['peak_grid_mw'], 2)} MW")
+c[1].metric("Largest ramp", f"{fmt(k['max_ramp_mw_s'], 3)} MW/s")
+c[2].metric("Grid energy", f"{fmt(k['grid_mwh'], 0)} MWh")
+c[3].metric("PUE over the horizon", fmt(k["pue"], 3))
+c = st.columns(4)
+c[0].metric("Cost", f"{fmt(k['cost_usd'] / 1e3, 1)} k USD",
+            help=f"energy {fmt(k['energy_cost_usd'] / 1e3)} k USD + demand charge "
+            f"{fmt(k['demand_charge_usd'] / 1e3)} k USD")  # fmt: skip
+c[1].metric("Carbon", f"{fmt(k['carbon_t'], 0)} t CO2")
+c[2].metric("Tokens lost to caps", f"{k['tokens_lost']:.3g}", help=f"of {k['tokens']:.3g} produced")
+c[3].metric(
+    "Energy balance residual",
+    f"{k['balance_residual_rel']:.1e}",
+    help="(grid - IT - losses - cooling - stored - storage losses) / grid energy",
+)
+
+steps = tl.steps
+n = len(steps)
+bin_n = max(1, int(np.ceil(n / PLOT_POINTS)))
+group = np.arange(n) // bin_n
+shown = steps.groupby(group).mean(numeric_only=True)
+shown.index = steps.index[::bin_n][: len(shown)]
+note = "" if bin_n == 1 else f" (means over {bin_n * dt:,.0f} s)"
+
+st.subheader("Grid import" + note)
+lines = pd.DataFrame(
+    {
+        "Time": shown.index,
+        "Grid import with storage (MW)": shown["grid_kw"] / 1000,
+        "Site draw without storage (MW)": shown["facility_kw"] / 1000,
+        "IT (MW)": shown["it_kw"] / 1000,
+    }
+).melt("Time", var_name="Series", value_name="MW")
+st.altair_chart(
+    alt.Chart(lines).mark_line().encode(x="Time:T", y=alt.Y("MW:Q", title="MW"), color="Series:N"),
+    use_container_width=True,
+)
+if k["bess_mwh"] > 0:
+    st.subheader("Battery state of charge" + note)
+    soc = pd.DataFrame({"Time": shown.index, "State of charge (%)": shown["bess_soc_frac"] * 100})
+    st.altair_chart(
+        alt.Chart(soc).mark_line().encode(x="Time:T", y="State of charge (%):Q"),
+        use_container_width=True,
+    )
+st.subheader("Grid ramp rates")
+ramps = pd.DataFrame({"Ramp (MW/s)": np.abs(np.diff(steps["grid_kw"].to_numpy())) / 1000 / dt})
+st.altair_chart(
+    alt.Chart(ramps)
+    .mark_bar()
+    .encode(x=alt.X("Ramp (MW/s):Q", bin=alt.Bin(maxbins=40)), y=alt.Y("count():Q", title="Steps")),
+    use_container_width=True,
+)
+
+v = tl.violations
+st.subheader(f"Violations over time ({len(v):,})")
+if len(v):
+    t0 = steps.index[0]
+    vt = pd.DataFrame(
+        {
+            "What": v["kind"].map(VIOLATION_LABELS).fillna(v["kind"]),
+            "Where": v["component"],
+            "From": t0 + pd.to_timedelta(v["start_s"], unit="s"),
+            "To": t0 + pd.to_timedelta(v["start_s"] + v["duration_s"], unit="s"),
+            "Duration (h)": (v["duration_s"] / 3600).round(3),
+            "Worst": v["value"].round(1).astype(str) + " " + v["unit"],
+        }
+    )
+    st.altair_chart(
+        alt.Chart(vt.head(5000)).mark_bar().encode(x="From:T", x2="To:T", y="What:N"),
+        use_container_width=True,
+    )
+    st.dataframe(vt, hide_index=True, height=240)
+else:
+    st.success("No violations over the horizon.")
+
+st.subheader("Per hall")
+g = tl.groups.reset_index()
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Hall": g["group"],
+            "Workload": g["kind"],
+            "Design IT (MW)": (g["design_kw"] / 1000).round(2),
+            "Racks": g["racks"].astype(int),
+            "Tokens produced": g["tokens"].map(lambda x: f"{x:.3g}"),
+            "Tokens lost to caps": g["tokens_lost"].map(lambda x: f"{x:.3g}"),
+        }
+    ),
+    hide_index=True,
+)
+buf = io.BytesIO()
+steps.to_parquet(buf)
+st.download_button(
+    "Download every step (Parquet)", buf.getvalue(), file_name="timeline.parquet", key="tl_dl"
+)

@@ -1,0 +1,40 @@
+"""The Timeline page: runs the same simulate() as `twin timeline` and shows its numbers."""
+
+from __future__ import annotations
+
+from twin.model import Twin
+from twin.scenarios.policies import DrEvent
+from twin.scenarios.timeline import TimelineSpec, simulate
+from twin.scenarios.workloads import Pattern
+from twin.solve.timeline_storage import Store
+
+
+def _errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
+    at = app("timeline")
+    _errors(at)
+    assert "press Run" in at.info[0].value
+    at.number_input(key="tl_bess_mwh").set_value(4.0)
+    at.number_input(key="tl_bess_mw").set_value(3.0)
+    at.checkbox(key="tl_dr_on").check()
+    at.run()
+    at.button(key="tl_run").click().run()
+    _errors(at)
+    spec = TimelineSpec(hours=24, dt_s=1.0, workload="mixed", pattern=Pattern(swing=0.3),
+                        bess=Store(4000.0, 3000.0, 0.85), policy="peak-shaving",
+                        dr=DrEvent(18 * 3600.0, 3 * 3600.0, 1000.0, "inference-first"))  # fmt: skip
+    k = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec).kpis
+    assert _metric(at, "Peak grid import") == f"{k['peak_grid_mw']:,.2f} MW"
+    assert _metric(at, "Grid energy") == f"{k['grid_mwh']:,.0f} MWh"
+    titles = [s.value for s in at.subheader]
+    assert any(t.startswith("Grid import") for t in titles)
+    assert any(t.startswith("Battery state of charge") for t in titles)
+    assert any(t.startswith("Violations over time") for t in titles)
