@@ -134,6 +134,7 @@ def set_layout(layout: Layout, name: str) -> None:
     st.session_state["layout_name"] = name
     st.session_state["layout_key"] = _key(layout)
     st.session_state["failed"] = []
+    st.session_state.pop("fail_pick", None)  # the failure picker starts empty too
 
 
 def init_session() -> None:
@@ -193,6 +194,11 @@ def show_scene(
     reruns (a click, a selection) send only the digest.
     """
     header, blob = scene_payload(twin, key, res, column, failed, lod)
+    try:
+        lines = warm.path_lines(twin, key, res, selected)
+    except Exception:  # the view is still useful without the lines
+        log_exception("the selected component's paths")
+        lines = []
     if header["lod"] == "row" and selected in twin.racks.index and selected not in header["ids"]:
         selected = twin.racks.at[selected, "row"]  # drawn as part of its row's box
     sent = _sent_key(widget)
@@ -204,6 +210,7 @@ def show_scene(
         header,
         blob if send else None,
         selected=selected,
+        paths=lines,
         height=height,
         key=widget,
         on_change=functools.partial(_viewer_changed, widget, on_pick),

@@ -21,11 +21,23 @@ def label(cid: str) -> str:
     return f"{cid} ({C.kind_label(options.at[cid, 'kind'])})" if cid in options.index else cid
 
 
+def _on_fail() -> None:
+    st.session_state["failed"] = list(st.session_state.get("fail_pick", []))
+
+
+def _on_clear() -> None:
+    st.session_state["failed"] = []
+    st.session_state["fail_pick"] = []  # the picker shows nothing picked
+
+
 with st.form("fail_form"):
-    pick = st.multiselect(
+    if "fail_pick" not in st.session_state:
+        st.session_state["fail_pick"] = [
+            f for f in st.session_state.get("failed", []) if f in options.index
+        ]
+    st.multiselect(
         "Components to fail",
         list(options.index),
-        default=[f for f in st.session_state.get("failed", []) if f in options.index],
         format_func=label,
         key="fail_pick",
         # substring match, and no "select all matches": typing H1-CH1 + Enter picks
@@ -35,15 +47,8 @@ with st.form("fail_form"):
         placeholder="Type an id, e.g. UPS-A1, CH1, P1",
     )
     c1, c2 = st.columns(2)
-    go = c1.form_submit_button("Fail selected", type="primary")
-    clear = c2.form_submit_button("Clear failures")
-if go:
-    st.session_state["failed"] = list(pick)
-    st.rerun()
-if clear:
-    st.session_state["failed"] = []
-    st.session_state.pop("fail_pick", None)
-    st.rerun()
+    c1.form_submit_button("Fail selected", type="primary", on_click=_on_fail)
+    c2.form_submit_button("Clear failures", on_click=_on_clear)
 
 failed = st.session_state.get("failed", [])
 try:
@@ -72,13 +77,13 @@ c[2].metric("Racks without power", f"{what['racks_unfed']:,}")
 t_max = what["t_inlet_max_c"]
 c[3].metric(
     "Hottest rack inlet",
-    C.fmt(t_max, "t_inlet_max_c") if t_max == t_max else "no steady state",
+    C.fmt(t_max, "t_inlet_max_c"),
     delta=C.fmt(t_max - what["t_inlet_max_base_c"], "t_inlet_max_c")
     if t_max == t_max and what["t_inlet_max_base_c"] == what["t_inlet_max_base_c"]
     else None,
     delta_color="inverse",
-    help="n/a or 'no steady state': racks whose heat has nowhere to go have no steady "
-    "temperature (they heat until they trip).",
+    help="n/a: racks whose heat has nowhere to go have no steady temperature (they heat "
+    "until they trip).",
 )
 c[4].metric(
     "Violations", kr["violations"], delta=kr["violations"] - kb["violations"], delta_color="inverse"

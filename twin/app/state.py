@@ -99,6 +99,36 @@ def affected_racks(twin: Twin, results: Results) -> pd.Index:
     return pd.Index(sorted(ids), name="id")
 
 
+MARK_TEXT = {
+    "overload": "overloaded",
+    "over_capacity": "over capacity",
+    "grid_limit": "over the grid limit",
+    "over_temperature": "too hot",
+    "thermal_shutdown": "shut down by heat",
+    "uncooled": "no cooling",
+    "unfed": "no power",
+    "undervoltage": "undervoltage",
+}
+"""Violation kinds drawn in 3D on the component they name, and how the hover says them."""
+
+
+def violation_marks(twin: Twin, results: Results | None) -> dict[str, str]:
+    """Component id -> what is wrong, for the violations the 3D view marks (racks and
+    drawn equipment: overloaded, too hot, shut down, no cooling, no power)."""
+    if results is None or not len(results.violations):
+        return {}
+    v = results.violations
+    v = v[v["kind"].isin(list(MARK_TEXT))]
+    out: dict[str, str] = {}
+    for cid, kind in zip(v["component"].astype(str), v["kind"], strict=True):
+        if cid in out:
+            if MARK_TEXT[kind] not in out[cid]:
+                out[cid] += ", " + MARK_TEXT[kind]
+        else:
+            out[cid] = MARK_TEXT[kind]
+    return out
+
+
 # ----------------------------------------------------------- rack columns
 
 RACK_DESIGN_COLUMNS = ["power_kw", "liquid_fraction", "height_m"]
@@ -223,8 +253,14 @@ def search(twin: Twin, text: str, limit: int = 50) -> list[str]:
     ids = twin.component_ids()
     if not text:
         return list(ids[:limit])
-    hits = ids[ids.str.lower().str.contains(text, regex=False)]
-    return list(hits[:limit])
+    low = ids.str.lower()
+    hits = ids[low.str.contains(text, regex=False)]
+    # the exact id first, then ids starting with the text, then the rest
+    rank = np.where(
+        hits.str.lower() == text, 0, np.where(hits.str.lower().str.startswith(text), 1, 2)
+    )
+    order = np.argsort(rank, kind="stable")
+    return list(hits[order][:limit])
 
 
 # ----------------------------------------------------------------- KPIs

@@ -27,7 +27,6 @@ from twin import viz
 from twin.app import state as S
 from twin.layout import Layout, load
 from twin.model import Twin
-from twin.model import columns as C
 from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,12 +79,47 @@ def results(twin: Twin, key: str, failed=()):
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _scene_payload(
-    key: str, column: str, failed: tuple[str, ...], lod: str, _twin: Twin, _values, _affected
+    key: str,
+    column: str,
+    failed: tuple[str, ...],
+    lod: str,
+    _twin: Twin,
+    _values,
+    _affected,
+    _marks=(),
 ) -> tuple[dict, bytes]:
     scene = viz.build_scene(
-        _twin, _values, label=C.header(column), failed=set(failed), affected=set(_affected), lod=lod
+        _twin,
+        _values,
+        failed=set(failed),
+        affected=set(_affected),
+        lod=lod,
+        column=column,
+        marks=dict(_marks),
     )
     return encode(scene, layout_key=camera_key(_twin))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _equipment(key: str, _twin: Twin) -> pd.DataFrame:
+    from twin.viz.placement import equipment
+
+    return equipment(_twin)
+
+
+def path_lines(twin: Twin, key: str, res, cid: str | None) -> list[dict]:
+    """The 3D lines of `cid`'s power paths (A, B) and cooling paths, [] if it has none."""
+    from twin.viz.paths import path_lines as lines
+
+    if not cid or cid not in twin.component_ids():
+        return []
+    info = S.details(twin, cid, None)
+    paths = {
+        "Power path, feed A": info.get("power_path_a"),
+        "Power path, feed B": info.get("power_path_b"),
+    }
+    paths |= {f"Cooling path, {m}": p for m, p in info.get("cooling_paths", {}).items()}
+    return lines(twin, cid, paths, _equipment(key, twin))
 
 
 def default_scene_args(twin: Twin, res) -> tuple[str, str]:
@@ -100,7 +134,10 @@ def scene_payload(
     table = S.rack_table(twin, res)
     values = pd.to_numeric(table[column], errors="coerce") if column in table else None
     affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
-    return _scene_payload(key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected))
+    marks = tuple(sorted(S.violation_marks(twin, res).items()))
+    return _scene_payload(
+        key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected), marks
+    )
 
 
 def warm_up() -> dict[str, float]:

@@ -316,6 +316,7 @@ COLUMNS: dict[str, Column] = {
     "idle_fraction": _C("Idle power share", "", 2),
     "throughput_exponent": _C("Throughput exponent", "", 2),
     "user_estimate": _C("User estimate", "", 0),
+    "blanking": _C("Blanking panels (share of empty U closed)", "", 2),
     "loading_before_pct": _C("Loading before", "%", 1),
     "loading_after_pct": _C("Loading after", "%", 1),
     "new": _C("New", "", 0),

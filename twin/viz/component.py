@@ -41,17 +41,22 @@ def viewer(
     height: int = 620,
     key: str | None = None,
     on_change=None,
+    paths: list[dict] | None = None,
 ) -> Any:
     """Show the scene; returns the viewer's last value (a click {"id", "n"}, a request for
     the scene's bytes {"need", "n"}) or None. `selected` is highlighted.
 
     blob=None sends only `header["digest"]`: the viewer keeps its scene if it has it.
+    A `selected` id that changed since the last call (picked outside the view: search,
+    list, table) is flown to. `paths`: lines drawn over the scene (`twin.viz.paths`:
+    the selected item's power and cooling paths), each {name, rgb, segments}.
     """
     return _component()(
         digest=header["digest"],
         header=header if blob is not None else None,
         data=blob,
         selected=selected,
+        paths=paths or [],
         height=height,
         key=key,
         default=None,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib import colormaps  # at import: 0.3 s, paid by the server's warm-up, not a page
 
+from twin.model import columns
 from twin.viz.scene import AFFECTED_RGB, FAILED_RGB, KIND_RGB, Scene
 
 NAN_RGB = (160, 160, 160)  # cells with no value
@@ -66,8 +67,20 @@ def legend(scene: Scene) -> list[tuple[str, str]]:
     names = {layer.name for layer in scene.layers}
     out = [("failed", FAILED_RGB), ("affected rack", AFFECTED_RGB)]
     out = [(n, rgb) for n, rgb in out if n in names or f"{n}s" in names]
-    out += [(k, KIND_RGB[k]) for k in KIND_RGB if k in names]
+    out = [("rack without power or cooling" if n == "affected rack" else n, rgb) for n, rgb in out]
+    out += [(columns.kind_label(k), KIND_RGB[k]) for k in KIND_RGB if k in names]
     return [(n, _hex(rgb)) for n, rgb in out]
+
+
+_KIND_TEXT = {
+    "racks": "rack",
+    "affected racks": "rack without power or cooling",
+    "failed": "failed",
+}
+
+
+def _json_float(v: float | None) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 6)
 
 
 def camera_key(twin) -> str:
@@ -93,6 +106,9 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
     pts, quads, owner, rgb = [], [], [], []
     ids: list[str] = []
     index: dict[str, int] = {}
+    values: dict[int, float] = {}  # id index -> the value its colour shows
+    kinds: dict[int, str] = {}  # id index -> what it is, for hover text
+    bounds: dict[int, np.ndarray] = {}  # id index -> [x0, x1, y0, y1, z0, z1] of marked ids
     off = 0
     has_scalars = False
     for layer in scene.layers:
@@ -110,7 +126,21 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
             owner.append(np.full(n_cells, -1, dtype=np.int32))
         else:
             box = np.array([index.setdefault(str(i), len(index)) for i in layer.ids], np.int32)
-            owner.append(np.repeat(box, n_cells // max(len(box), 1)))
+            per = n_cells // max(len(box), 1)
+            owner.append(np.repeat(box, per))
+            kind = _KIND_TEXT.get(layer.name) or columns.kind_label(layer.name)
+            if layer.name == "racks" and scene.lod == "row":
+                kind = "row (mean of its racks)"
+            for b in box:
+                kinds.setdefault(int(b), kind)
+            if layer.scalars is not None and per:
+                for b, v in zip(box, np.asarray(layer.scalars)[::per], strict=True):
+                    values[int(b)] = float(v)
+            marked = [k for k, i in enumerate(layer.ids) if str(i) in scene.marks]
+            if marked:
+                p = np.asarray(layer.points, dtype=float).reshape(len(box), -1, 3)[marked]
+                for k, lo, hi in zip(marked, p.min(axis=1), p.max(axis=1), strict=True):
+                    bounds[int(box[k])] = np.array([lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]])
     ids = list(index)
     points = np.vstack(pts) if pts else np.zeros((0, 3), np.float32)
     q = np.vstack(quads) if quads else np.zeros((0, 4), np.int64)
@@ -135,6 +165,18 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
         "has_scalars": has_scalars,
         "legend": legend(scene),
         "lod": scene.lod,
+        "unit": scene.unit,
+        "digits": scene.digits,
+        # per id: the value its colour shows (null: none) and what it is, for hover text
+        "values": [_json_float(values.get(i)) for i in range(len(ids))],
+        "kinds": [kinds.get(i, "") for i in range(len(ids))],
+        "labels": [
+            [t, round(x, 2), round(y, 2), round(z, 2), lv] for t, x, y, z, lv in scene.labels
+        ],
+        # violations: [x0, x1, y0, y1, z0, z1, id, what], drawn as red outlines
+        "marks": [
+            [*np.round(b, 2).tolist(), ids[i], scene.marks[ids[i]]] for i, b in bounds.items()
+        ],
     }
     h = hashlib.blake2b(blob, digest_size=16)
     h.update(repr(sorted((k, v) for k, v in header.items() if k != "ids")).encode())

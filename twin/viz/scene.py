@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from twin.model import Twin, registry
+from twin.model import Twin, columns, registry
 from twin.viz.geometry import boxes, per_cell
 from twin.viz.placement import COOLING, KINDS, POWER, equipment
 
@@ -54,6 +54,12 @@ class Scene:
     cmap: str = "viridis"
     lod: str = "rack"  # "rack" or "row"
     n_boxes: int = 0
+    unit: str = ""  # of the rack values, for hover text
+    digits: int = 1  # decimals of the rack values in hover text
+    labels: list[tuple[str, float, float, float, str]] = field(default_factory=list)
+    """(text, x, y, z, level) of hall and row names; level 'hall' or 'row'."""
+    marks: dict[str, str] = field(default_factory=dict)
+    """Drawn component id -> what is wrong with it ('overloaded', 'too hot', 'no power')."""
 
     def digest(self) -> str:
         """A content hash (for caching exports of identical scenes)."""
@@ -113,6 +119,25 @@ def _row_boxes(racks: pd.DataFrame, values: np.ndarray):
     return pts, quads, g["v"].to_numpy(), g.index.to_numpy(dtype=object)
 
 
+def _labels(twin: Twin) -> list[tuple[str, float, float, float, str]]:
+    """Hall names above each hall's centre; row ids above the first rack of each row."""
+    out = []
+    H, racks = twin.halls, twin.racks
+    top = racks.groupby("hall")["height_m"].max() if len(racks) else pd.Series(dtype=float)
+    for hid, h in H.iterrows():
+        name = h.get("name") if isinstance(h.get("name"), str) and h.get("name") else hid
+        z = float(top.get(hid, 2.0)) + 2.5
+        cx, cy = h["x0_m"] + h["width_m"] / 2, h["y0_m"] + h["depth_m"] / 2
+        out.append((str(name), float(cx), float(cy), z, "hall"))
+    if len(racks):
+        g = racks.groupby("row", sort=False)
+        first = g[["x_m", "y_m"]].first()
+        h = g["height_m"].max()
+        for rid, x, y, z in zip(first.index, first["x_m"], first["y_m"], h, strict=True):
+            out.append((str(rid), float(x), float(y), float(z) + 0.4, "row"))
+    return out
+
+
 def build_scene(
     twin: Twin,
     values: pd.Series | None = None,
@@ -123,6 +148,8 @@ def build_scene(
     kinds: tuple[str, ...] = KINDS,
     cmap: str = "viridis",
     clim: tuple[float, float] | None = None,
+    column: str | None = None,
+    marks: dict[str, str] | None = None,
 ) -> Scene:
     """Arrays for the whole site.
 
@@ -130,6 +157,10 @@ def build_scene(
     failed: component ids drawn red (equipment) or as affected (racks).
     affected: rack ids that lost power or cooling, drawn magenta.
     lod: "rack", "row", or "auto" (racks up to MAX_RACK_BOXES, else rows without small equipment).
+    column: the name of the values' column: the colour bar's label, hover unit and digits
+        come from the label map (`twin.model.columns`).
+    marks: component id -> violation text, drawn as red outlines (a rack drawn as part
+        of its row's box marks the row).
     """
     racks = twin.racks
     if values is None:
@@ -137,12 +168,20 @@ def build_scene(
     v = pd.to_numeric(values.reindex(racks.index), errors="coerce").to_numpy(dtype=float)
     hit = racks.index.isin(list(set(affected) | set(failed)))
     scene = Scene(label=label, cmap=cmap)
+    if column is not None:
+        spec = columns.spec(column)
+        scene.label, scene.unit, scene.digits = columns.header(column), spec.unit, spec.digits
     scene.clim = clim or _clim(v[~hit] if (~hit).any() else v)
     if lod == "auto":
         lod = "rack" if len(racks) <= MAX_RACK_BOXES else "row"
         if lod == "row":
             kinds = tuple(k for k in kinds if k not in SMALL_KINDS)
     scene.lod = lod
+    scene.labels = _labels(twin)
+    for cid, why in (marks or {}).items():
+        if lod == "row" and cid in racks.index:
+            cid = racks.at[cid, "row"]
+        scene.marks.setdefault(str(cid), why)
 
     # hall floors: thin slabs under the racks
     H = twin.halls

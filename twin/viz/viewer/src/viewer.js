@@ -48,7 +48,21 @@ view.id = 'view';
 root.appendChild(view);
 const legendEl = document.createElement('div');
 legendEl.id = 'legend';
-root.appendChild(legendEl);
+root.appendChild(legendEl); // below the view, never over it (see index.html)
+const labelsEl = document.createElement('div');
+labelsEl.id = 'labels';
+view.appendChild(labelsEl);
+const tipEl = document.createElement('div');
+tipEl.id = 'tip';
+view.appendChild(tipEl);
+const tools = document.createElement('div');
+tools.id = 'tools';
+view.appendChild(tools);
+const resetBtn = document.createElement('button');
+resetBtn.textContent = 'Reset view';
+resetBtn.title = 'Frame the whole site again';
+tools.appendChild(resetBtn);
+const esc = (t) => String(t).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
 
 const renderWindow = vtkRenderWindow.newInstance();
 const renderer = vtkRenderer.newInstance({ background: BACKGROUND });
@@ -89,6 +103,27 @@ beaconActor.getMapper().setInputData(beacon);
 beaconActor.getProperty().setColor(...HIGHLIGHT_RGB);
 renderer.addActor(beaconActor);
 
+// violations: red outlines around every marked item (one line mesh)
+const marks = vtkPolyData.newInstance();
+const marksActor = vtkActor.newInstance({ pickable: false, visibility: false });
+marksActor.setMapper(vtkMapper.newInstance({ scalarVisibility: false }));
+marksActor.getMapper().setInputData(marks);
+marksActor.getProperty().setColor(0.86, 0.0, 0.0);
+marksActor.getProperty().setLineWidth(2);
+marksActor.getProperty().setLighting(false);
+renderer.addActor(marksActor);
+// the selected item's power and cooling paths: coloured lines, one colour per path
+const pathMesh = vtkPolyData.newInstance();
+const pathMapper = vtkMapper.newInstance({ scalarVisibility: true });
+pathMapper.setInputData(pathMesh);
+pathMapper.setScalarModeToUseCellData();
+pathMapper.setColorModeToDirectScalars();
+const pathActor = vtkActor.newInstance({ pickable: false, visibility: false });
+pathActor.setMapper(pathMapper);
+pathActor.getProperty().setLineWidth(4);
+pathActor.getProperty().setLighting(false);
+renderer.addActor(pathActor);
+
 const lut = vtkColorTransferFunction.newInstance();
 const scalarBar = vtkScalarBarActor.newInstance();
 scalarBar.setScalarsToColors(lut);
@@ -126,6 +161,10 @@ const state = {
   clicks: 0,
   height: 0,
   hasBar: false, // the scene has scalars: the scalar bar's strip is shown
+  header: null, // of the scene on screen: values, kinds, labels, marks for hover and labels
+  marked: new Map(), // id -> what is wrong with it
+  pathsKey: '', // the paths on screen (JSON)
+  pathLegend: [],
 };
 
 // the scene's viewport: all of the view, less the scalar bar's strip when there is one
@@ -222,12 +261,10 @@ function showScene(header, bytes) {
   const hadBar = state.hasBar;
   state.hasBar = Boolean(header.has_scalars);
   layoutViewports();
-  legendEl.innerHTML = header.legend
-    .map(
-      ([name, hex]) =>
-        `<span class="sw"><i style="background:${hex}"></i>${name.replace(/[<>&]/g, '')}</span>`,
-    )
-    .join('');
+  state.header = header;
+  state.marked = new Map((header.marks || []).map((m) => [m[6], m[7]]));
+  setMarks(header.marks || []);
+  drawLegend();
 
   if (header.layout !== state.layout || hadBar !== state.hasBar) {
     state.layout = header.layout;
@@ -236,7 +273,214 @@ function showScene(header, bytes) {
     renderer.resetCameraClippingRange();
   }
   state.digest = header.digest;
+  placeLabels();
 }
+
+function drawLegend() {
+  const h = state.header;
+  if (!h) return;
+  const items = h.legend.map(([name, hex]) => `<span class="sw"><i style="background:${hex}"></i>${esc(name)}</span>`);
+  if (h.marks && h.marks.length) items.push(`<span class="sw"><i class="mark"></i>violation (${h.marks.length.toLocaleString()})</span>`);
+  for (const [name, hex] of state.pathLegend) items.push(`<span class="sw"><i class="line" style="background:${hex}"></i>${esc(name)}</span>`);
+  legendEl.innerHTML = items.join('');
+}
+
+const BOX_EDGES = [0, 1, 1, 2, 2, 3, 3, 0, 4, 5, 5, 6, 6, 7, 7, 4, 0, 4, 1, 5, 2, 6, 3, 7];
+function setMarks(list) {
+  const pad = 0.25;
+  const pts = new Float32Array(list.length * 24);
+  const lines = new Uint32Array(list.length * 36);
+  list.forEach(([x0, x1, y0, y1, z0, z1], i) => {
+    pts.set(boxPoints(x0 - pad, x1 + pad, y0 - pad, y1 + pad, z0, z1 + pad), 24 * i);
+    for (let e = 0; e < 12; e++) lines.set([2, 8 * i + BOX_EDGES[2 * e], 8 * i + BOX_EDGES[2 * e + 1]], 36 * i + 3 * e);
+  });
+  marks.getPoints().setData(pts, 3);
+  marks.getLines().setData(lines);
+  marks.modified();
+  marksActor.setVisibility(list.length > 0);
+}
+
+function setPaths(paths) {
+  const key = JSON.stringify(paths || []);
+  if (key === state.pathsKey) return false;
+  state.pathsKey = key;
+  const segs = [];
+  const cols = [];
+  state.pathLegend = [];
+  for (const p of paths || []) {
+    const rgb = p.rgb.map((c) => Math.round(c * 255));
+    state.pathLegend.push([p.name, `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`]);
+    for (const s of p.segments) {
+      segs.push(s);
+      cols.push(rgb);
+    }
+  }
+  const pts = new Float32Array(segs.length * 6);
+  const lines = new Uint32Array(segs.length * 3);
+  const rgb = new Uint8Array(segs.length * 3);
+  segs.forEach((s, i) => {
+    pts.set(s, 6 * i);
+    lines.set([2, 2 * i, 2 * i + 1], 3 * i);
+    rgb.set(cols[i], 3 * i);
+  });
+  pathMesh.getPoints().setData(pts, 3);
+  pathMesh.getLines().setData(lines);
+  pathMesh.getCellData().setScalars(vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: rgb }));
+  pathMesh.modified();
+  pathActor.setVisibility(segs.length > 0);
+  drawLegend();
+  return true;
+}
+
+// ------------------------------------------------------------------ labels
+// Hall and row names as HTML over the canvas, placed at their 3D anchor after every
+// camera change; a label that would overlap one already placed is left out (halls go
+// first), so names stay readable at any zoom: zoom in and more rows get their name.
+const LABEL_MAX = 160;
+let labelsQueued = false;
+function placeLabels() {
+  if (labelsQueued) return;
+  labelsQueued = true;
+  requestAnimationFrame(() => {
+    labelsQueued = false;
+    const h = state.header;
+    if (!h || !h.labels) {
+      labelsEl.innerHTML = '';
+      return;
+    }
+    const r = view.getBoundingClientRect();
+    const [w, hh] = glWindow.getSize();
+    const [x0, y0, x1, y1] = renderer.getViewport();
+    const aspect = ((x1 - x0) * w) / Math.max((y1 - y0) * hh, 1);
+    const placed = [];
+    const html = [];
+    for (const [text, x, y, z, level] of h.labels) {
+      if (placed.length >= LABEL_MAX) break;
+      const d = renderer.worldToNormalizedDisplay(x, y, z, aspect);
+      if (!(d[2] < 1) || d[0] < x0 || d[0] > x1 || d[1] < 0 || d[1] > 1) continue;
+      const px = d[0] * r.width;
+      const py = (1 - d[1]) * r.height;
+      const bw = (level === 'hall' ? 8.5 : 6.5) * text.length + 8;
+      const bh = level === 'hall' ? 20 : 15;
+      const box = [px - bw / 2, py - bh, px + bw / 2, py];
+      if (placed.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) continue;
+      placed.push(box);
+      html.push(`<span class="lbl ${level}" style="left:${px.toFixed(0)}px;top:${py.toFixed(0)}px">${esc(text)}</span>`);
+    }
+    labelsEl.innerHTML = html.join('');
+    window.twinViewer.labelsShown = placed.length;
+  });
+}
+renderer.getActiveCamera().onModified(() => {
+  tipEl.style.display = 'none'; // the item under the tip may have moved
+  placeLabels();
+});
+
+// ------------------------------------------------------------------ hover
+function formatValue(v) {
+  const h = state.header;
+  const d = h && Number.isInteger(h.digits) ? h.digits : 1;
+  return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+function hoverText(id) {
+  const h = state.header;
+  const i = state.ids.indexOf(id);
+  if (i < 0 || !h) return null;
+  const kind = (h.kinds && h.kinds[i]) || '';
+  let text = `<b>${esc(id)}</b>${kind ? ` · ${esc(kind)}` : ''}`;
+  const v = h.values ? h.values[i] : null;
+  if (v != null && h.has_scalars) {
+    const unit = h.unit ? ` ${h.unit}` : '';
+    const name = h.unit && h.label.endsWith(` (${h.unit})`) ? h.label.slice(0, -h.unit.length - 3) : h.label;
+    text += `<br>${esc(name)}: ${formatValue(v)}${esc(unit)}`;
+  }
+  if (state.marked.has(id)) text += `<br><span class="warn">⚠ ${esc(state.marked.get(id))}</span>`;
+  return text;
+}
+
+// hover reads the idle-time capture only (a fresh pick costs 0.3-0.5 s on a campus)
+function idAtCapture(clientX, clientY) {
+  if (!capture || capture.key !== viewKey() || !state.owner) return undefined;
+  const r = view.getBoundingClientRect();
+  const [w, h] = glWindow.getSize();
+  const x = Math.round(((clientX - r.left) * w) / r.width);
+  const y = Math.round(h - ((clientY - r.top) * h) / r.height);
+  const sel = capture.data.generateSelection(x, y, x, y);
+  if (!sel.length) return null;
+  const props = sel[0].getProperties();
+  if (props.prop !== actor) return null;
+  const index = state.owner[props.attributeID];
+  return index >= 0 ? state.ids[index] : null;
+}
+
+let hoverAt = 0;
+function hover(ev) {
+  if (press) return;
+  const now = performance.now();
+  if (now - hoverAt < 60) return;
+  hoverAt = now;
+  const id = idAtCapture(ev.clientX, ev.clientY);
+  if (id === undefined) return; // no capture of this view yet: keep what is shown
+  const text = id ? hoverText(id) : null;
+  window.twinViewer.hovered = id;
+  if (!text) {
+    tipEl.style.display = 'none';
+    return;
+  }
+  const r = view.getBoundingClientRect();
+  tipEl.innerHTML = text;
+  tipEl.style.display = 'block';
+  const left = Math.min(ev.clientX - r.left + 14, r.width - tipEl.offsetWidth - 4);
+  const top = Math.min(ev.clientY - r.top + 14, r.height - tipEl.offsetHeight - 4);
+  tipEl.style.left = `${Math.max(0, left)}px`;
+  tipEl.style.top = `${Math.max(0, top)}px`;
+}
+
+// ------------------------------------------------------------------ fly to
+// A component picked outside the view (search, list, table) is flown to: the camera
+// glides over FLY_MS to look at it from close by, keeping its viewing direction.
+const FLY_MS = 450;
+function flyTo(id) {
+  const index = state.ids.indexOf(id);
+  const b = index >= 0 ? boundsOf(index) : null;
+  if (!b) return false;
+  const cam = renderer.getActiveCamera();
+  const target = [(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, (b[4] + b[5]) / 2];
+  const size = Math.max(b[1] - b[0], b[3] - b[2], b[5] - b[4], 1);
+  const f0 = cam.getFocalPoint();
+  const p0 = cam.getPosition();
+  const dir = [p0[0] - f0[0], p0[1] - f0[1], p0[2] - f0[2]];
+  const len = Math.hypot(...dir) || 1;
+  const dist = Math.max(12, 8 * size);
+  const p1 = target.map((t, k) => t + (dir[k] / len) * dist);
+  const t0 = performance.now();
+  window.twinViewer.flights += 1;
+  const step = () => {
+    const t = Math.min(1, (performance.now() - t0) / FLY_MS);
+    const e = t * t * (3 - 2 * t);
+    cam.setFocalPoint(...f0.map((v, k) => v + (target[k] - v) * e));
+    cam.setPosition(...p0.map((v, k) => v + (p1[k] - v) * e));
+    renderer.resetCameraClippingRange();
+    renderWindow.render();
+    if (t < 1) requestAnimationFrame(step);
+    else {
+      window.twinViewer.flownTo = id;
+      captureSoon();
+    }
+  };
+  requestAnimationFrame(step);
+  return true;
+}
+
+// the buttons are not part of the scene: no rotation or pick starts on them
+tools.addEventListener('pointerdown', (ev) => ev.stopPropagation());
+resetBtn.addEventListener('click', () => {
+  resetCamera();
+  renderWindow.render();
+  window.twinViewer.resets += 1;
+  captureSoon();
+});
 
 // ------------------------------------------------------------------ selection
 function boundsOf(index) {
@@ -355,11 +599,16 @@ async function pick(clientX, clientY) {
 }
 
 view.addEventListener('wheel', captureSoon, { passive: true });
+view.addEventListener('pointermove', hover, { passive: true });
+view.addEventListener('pointerleave', () => {
+  tipEl.style.display = 'none';
+});
 let press = null;
 view.addEventListener(
   'pointerdown',
   (ev) => {
-    press = ev.button === 0 ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
+    const onTool = tools.contains(ev.target);
+    press = ev.button === 0 && !onTool ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
   },
   true,
 );
@@ -406,7 +655,7 @@ function askFor(digest) {
 window.addEventListener('message', (ev) => {
   const msg = ev.data;
   if (!msg || msg.type !== 'streamlit:render') return;
-  const { digest, header, data, selected, height } = msg.args;
+  const { digest, header, data, selected, height, paths } = msg.args;
   if (height && height !== state.height) {
     state.height = height;
     root.style.height = `${height}px`;
@@ -421,10 +670,13 @@ window.addEventListener('message', (ev) => {
   }
   const sel = selected ?? null;
   if (state.digest && (changed || sel !== state.serverSelected)) {
+    const fromOutside = sel !== null && sel !== state.selected && sel !== state.serverSelected;
     state.serverSelected = sel;
     highlight(sel);
+    if (fromOutside) flyTo(sel);
     changed = true;
   }
+  if (state.digest && setPaths(paths)) changed = true;
   if (changed) {
     const received = Date.now();
     renderWindow.render();
@@ -452,6 +704,14 @@ window.twinViewer = {
   clickAt: 0, // epoch ms of the last click (mouse button released)
   pickMs: 0, // how long the last click's pick took
   picksFromCapture: 0, // picks answered from the idle-time capture
+  hovered: undefined, // id under the mouse (null: none)
+  hoverText, // (id) -> the hover's HTML
+  flights: 0, // fly-to animations started
+  flownTo: null,
+  resets: 0, // "Reset view" clicks
+  labelsShown: 0, // hall and row names on screen
+  marks: () => (state.header ? state.header.marks.length : 0),
+  paths: () => state.pathLegend.map(([n]) => n),
   receivedAt: 0,
   paintedAt: 0,
   state,
