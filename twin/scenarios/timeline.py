@@ -189,6 +189,7 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     t0 = np.arange(n) * dt
     hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0
     hour = hoy0 + t0 / 3600.0
+    bess = spec.bess if spec.bess is not None else layout_bess(twin)  # checked before work
     t_db, year = _weather(twin, spec, hour + 0.5 * dt / 3600.0)
     resp = response or fit_response(twin, year)
 
@@ -222,7 +223,6 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
                           0.0, "kW", "IT the event could not cut (groups at their floor)")  # fmt: skip
         no_charge = mask
 
-    bess = spec.bess if spec.bess is not None else layout_bess(twin)
     rack_stores = None
     if spec.rack_store is not None:
         rack_stores = [
