@@ -105,3 +105,15 @@ def test_hourly_prices(capsys, tmp_path):
     f.write_text("usd_per_kwh\n1\n2\n")
     assert main(["timeline", HALL, "--hourly", str(f)]) == 2
     assert "give 24 (hour of day) or 8760" in capsys.readouterr().err
+
+
+def test_size_for_ramp(capsys):
+    argv = ["timeline", HALL, "--hours", "1", "--step-s", "1", "--workload", "training",
+            "--size-for-ramp-mw-s", "0.05", "--json"]  # fmt: skip
+    out = _json(capsys, argv)
+    assert out["sizing"]["ramp_met"] == 1 and out["kpis"]["max_ramp_mw_s"] <= 0.05 * (1 + 1e-9)
+    assert (
+        main(["timeline", HALL, "--size-for-ramp-mw-s", "1", "--bess-mwh", "1", "--bess-mw", "1"])
+        == 2
+    )
+    assert "sizes the BESS itself" in capsys.readouterr().err

@@ -99,6 +99,13 @@ def register(sub) -> None:
         help="smoothing: most change of grid import, MW/s",
     )
     s.add_argument(
+        "--size-for-ramp-mw-s",
+        type=float_in(0.0, lo_open=True),
+        metavar="R",
+        help="size the smallest BESS that keeps grid ramps under R MW/s, and its cost "
+        "against the demand charge saved (no --bess-mwh/--policy)",
+    )
+    s.add_argument(
         "--rack-store-kwh",
         type=float_in(0.0, lo_open=True),
         help="smoothing store per rack, kWh (with --rack-store-kw, --rack-ramp-kw-s)",
@@ -277,7 +284,16 @@ def run(args) -> int:
     check_output_file(args.parquet, "--parquet", (".parquet",))
     twin = Twin.load(args.path)
     spec = spec_from_args(args, twin)
-    tl = simulate(twin, spec)
+    sizing = None
+    if args.size_for_ramp_mw_s is not None:
+        from twin.scenarios.timeline_sizing import size_for_ramp
+
+        if args.bess_mwh is not None or args.policy is not None:
+            raise UsageError("--size-for-ramp-mw-s sizes the BESS itself: drop --bess-mwh/--policy")
+        sizing = size_for_ramp(twin, spec, args.size_for_ramp_mw_s * 1000.0, args.bess_efficiency)
+        tl = sizing.with_bess
+    else:
+        tl = simulate(twin, spec)
     if args.parquet:
         tl.to_parquet(args.parquet)
     k = tl.kpis
@@ -287,6 +303,7 @@ def run(args) -> int:
             "layout": twin.name, "kpis": k,
             "violations": v.to_dict(orient="records"),
             "groups": tl.groups.reset_index().to_dict(orient="records"),
+            **({"sizing": sizing.as_dict()} if sizing else {}),
         }))  # fmt: skip
         return 0
     print(f"{twin.name}: {k['hours']:,.0f} h at {k['dt_s']:g} s steps ({k['steps']:,.0f} steps)")
@@ -308,6 +325,18 @@ def run(args) -> int:
     if k["bess_mwh"] > 0:
         rows.insert(3, ("BESS", f"{k['bess_mwh']:,.1f} MWh / {k['bess_mw']:,.1f} MW, state of "
                     f"charge {k['soc_min_frac']:.0%}-{k['soc_max_frac']:.0%}"))  # fmt: skip
+    if sizing:
+        z = sizing.as_dict()
+        met = "" if z["ramp_met"] else " NOT MET (grew 40 times)"
+        rows[:0] = [
+            ("BESS for the ramp limit", f"{z['bess_mwh']:,.2f} MWh / {z['bess_mw']:,.2f} MW keeps "
+             f"ramps under {z['ramp_mw_s']:g} MW/s{met} (without: "
+             f"{z['max_ramp_mw_s_without']:,.3f} MW/s)"),
+            ("  its cost over the run", f"capex {z['capex_usd_horizon']:,.0f} USD (of "
+             f"{z['capex_usd']:,.0f}, straight line) + losses {z['energy_cost_delta_usd']:,.0f} USD"
+             f" vs demand charge saved {z['demand_saved_usd']:,.0f} USD: net "
+             f"{z['net_saving_usd_horizon']:,.0f} USD"),
+        ]  # fmt: skip
     for label, text in rows:
         print(f"  {label:<26} {text}")
     v = tl.violations
