@@ -41,6 +41,7 @@ PLOT_POINTS = 2000
 VIOLATION_LABELS = {
     "grid_limit": "Above the grid connection",
     "uncooled": "Heat not removed",
+    "over_temperature": "Rack inlet above ASHRAE allowable",
     "not_balanced": "Energy balance does not close",
     "peak_cap": "Above the peak-shaving cap",
     "ramp_limit": "Ramp above the limit",

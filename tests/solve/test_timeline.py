@@ -37,6 +37,12 @@ def test_constant_load_on_the_grid_is_the_coupled_solve(hall, x):
     assert np.allclose(s["facility_kw"], k["facility_kw"], rtol=1e-9)
     assert np.allclose(s["grid_kw"], k["facility_kw"], rtol=1e-9)
     assert np.allclose(s["cooling_kw"], k["cooling_kw"], rtol=1e-9)
+    res = run(twin, Scenario(load_scale={"*": x}))["res_racks"]
+    allowable = res["ashrae_class"].map(
+        {"A1": 32.0, "A2": 35.0, "A3": 40.0, "A4": 45.0, "H1": 25.0}
+    )
+    over = (res["t_inlet_c"] - allowable)[res["air_kw"] > 0].max()
+    assert np.allclose(s["t_inlet_over_allowable_k"], over, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("x", [0.33, 0.71, 0.83, 0.95])
@@ -172,3 +178,20 @@ def test_cooling_lags_heat_on_short_steps(hall):
     expect = c1 + (c0 - c1) * np.exp(-(t + 1) / COOLING_TAU_S)
     assert c[100 + t] == pytest.approx(expect, rel=1e-9)
     assert 80 < COOLING_TAU_S < 90  # 2 m3/MW of water at a 10 K design rise
+
+
+def test_inlets_over_the_allowable_are_violations_over_time():
+    """small-room at its design point runs a rack inlet over ASHRAE A1's 32 C from ~90 % load:
+    a training hour at full power is an over_temperature interval, its checkpoint dip is not,
+    as run() says at those loads."""
+    twin = Twin.load(LAYOUTS / "small-room.yaml")
+    resp = fit_response(twin)
+    n = 60
+    x = np.where(np.arange(n) < 40, 1.0, 0.5)
+    prof = Profile(60.0, (x * resp.design_it_kw)[:, None], np.full(n, resp.t_db_c[0]))
+    s = solve_timeline(resp, prof)
+    v = s.violations[s.violations["kind"] == "over_temperature"]
+    assert len(v) == 1 and v["start_s"].iloc[0] == 0 and v["duration_s"].iloc[0] == 40 * 60
+    full = run(twin, Scenario(load_scale={"*": 1.0}))
+    assert (full.violations["kind"] == "over_temperature").any()
+    assert v["value"].iloc[0] == pytest.approx(resp.inlet_over_k[0, -1], abs=1e-12)

@@ -378,6 +378,7 @@ def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, 
         "soc_max_frac": float(soc.max() / bess.energy_kwh)
         if bess and bess.energy_kwh > 0
         else np.nan,
+        "t_inlet_over_allowable_max_k": float(steps["t_inlet_over_allowable_k"].max()),
         "balance_residual_mwh": e["balance_residual_mwh"],
         "balance_residual_rel": e["balance_residual_rel"],
         "violations": float(len(violations)),

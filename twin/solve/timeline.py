@@ -139,6 +139,7 @@ def solve_timeline(
             "bess_soc_kwh": soc[1:],
             "grid_kw": grid,
             "unremoved_kw": r["unremoved_kw"],
+            "t_inlet_over_allowable_k": r["inlet_over_k"],
             "t_db_c": np.broadcast_to(np.asarray(prof.t_db_c, float), n),
         }
     )
@@ -148,6 +149,8 @@ def solve_timeline(
                    "grid import above the site's grid connection"),
         *intervals(r["unremoved_kw"] > UNREMOVED_FLOOR_KW + BALANCE_REL_TOL * it_site, dt, "site",
                    "uncooled", r["unremoved_kw"], 0.0, "kW", "heat the cooling plant does not remove"),
+        *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
+                   "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip
     if not abs(energy["balance_residual_rel"]) <= BALANCE_REL_TOL:
         viol.append(

@@ -38,6 +38,8 @@ T_POINTS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 """Quantiles of the weather year's dry bulb at which it is run (with a weather file)."""
 NEAR_K = 1.5
 """Hours within this of a dry-bulb point set its wet-bulb depression, K."""
+NO_AIR_K = -100.0
+"""Inlet margin recorded where no air-cooled rack runs (far below any limit)."""
 REFINE_TOL = 3e-3
 """A dry-bulb interval is split while its midpoint is off by more than this of facility power."""
 REFINE_MIN_K = 1.0
@@ -55,6 +57,7 @@ class Response:
     losses_kw: np.ndarray  # (n_t, n_x)
     cooling_kw: np.ndarray  # (n_t, n_x)
     unremoved_kw: np.ndarray  # (n_t, n_x)
+    inlet_over_k: np.ndarray  # (n_t, n_x) worst rack inlet minus its ASHRAE allowable max
     trusted: np.ndarray  # (n_t, n_x) bool: no not_converged/non_finite/not_balanced violation
 
 
@@ -94,7 +97,7 @@ def _row(twin, tdb: float, twb: float):
     from twin.solve import run
     from twin.solve.results import SOLVER_KINDS
 
-    out = np.zeros((4, len(LOAD_GRID)))
+    out = np.zeros((5, len(LOAD_GRID)))
     for j, xj in enumerate(LOAD_GRID):
         sc = Scenario(
             name=f"timeline x={xj:g} t={tdb:g}",
@@ -109,7 +112,19 @@ def _row(twin, tdb: float, twb: float):
         out[1, j] = kp["cooling_kw"]
         out[2, j] = kp.get("heat_unremoved_kw", 0.0)
         out[3, j] = not r.violations["kind"].isin(SOLVER_KINDS).any()
+        out[4, j] = _inlet_over_k(r["res_racks"])
     return out
+
+
+def _inlet_over_k(res_racks) -> float:
+    """Worst rack inlet above its hall's ASHRAE allowable maximum, K (negative: margin left;
+    `NO_AIR_K` with no air-cooled rack running)."""
+    from twin.solve.airflow import ASHRAE_C
+
+    t = res_racks["t_inlet_c"].to_numpy(float)
+    lim = res_racks["ashrae_class"].map(lambda c: ASHRAE_C[c][3]).to_numpy(float)
+    over = (t - lim)[np.isfinite(t) & (res_racks["air_kw"].to_numpy(float) > 0)]
+    return float(over.max()) if len(over) else NO_AIR_K
 
 
 def _facility(twin, x: float, tdb: float, twb: float) -> float:
@@ -160,6 +175,7 @@ def _fit(twin, weather) -> Response:
         stack[:, 0],
         stack[:, 1],
         stack[:, 2],
+        stack[:, 4],
         stack[:, 3].astype(bool),
     )
 
@@ -174,7 +190,7 @@ def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str,
     x = np.clip(it / resp.design_it_kw, 0.0, 1.0) if resp.design_it_kw > 0 else np.zeros_like(it)
     t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
     out = {}
-    for name in ("losses_kw", "cooling_kw", "unremoved_kw"):
+    for name in ("losses_kw", "cooling_kw", "unremoved_kw", "inlet_over_k"):
         table = getattr(resp, name)
         rows = np.stack([np.interp(x, resp.x, table[i]) for i in range(len(resp.t_db_c))])
         if len(resp.t_db_c) == 1:
