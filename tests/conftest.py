@@ -35,3 +35,28 @@ def reference_twin(request) -> Twin:
 @pytest.fixture(scope="session")
 def small_room() -> Twin:
     return Twin.load(LAYOUTS / "small-room.yaml")
+
+
+@pytest.fixture(scope="session")
+def single_fed_hall_path(tmp_path_factory) -> Path:
+    """The AI factory hall with each cooling unit on one mechanical board (the reference
+    layout before issue 12 made them dual-fed): a mechanical board is then a single point
+    of failure whose loss trips racks on heat."""
+    import yaml
+
+    from twin.layout import generate
+
+    doc = generate.site(
+        "AI factory hall, single-fed mechanical",
+        [generate.HallSpec("H1", [("nvl72", 6)])],
+        location="Seoul, KR (design day)",
+        design=(33.0, 27.0),
+    )
+    path = tmp_path_factory.mktemp("single-fed") / "single-fed-hall.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def single_fed_hall(single_fed_hall_path) -> Twin:
+    return Twin.load(single_fed_hall_path)

@@ -131,11 +131,11 @@ def test_text_table_says_n_a_not_nan(capsys):
     assert line.split()[-2:] == ["n/a", "True"]  # hottest inlet, then verified (issue 12)
 
 
-def test_verified_column_and_what_was_re_solved(capsys, tmp_path, layouts_dir):
+def test_verified_column_and_what_was_re_solved(capsys, tmp_path, single_fed_hall_path):
     """Issue 12: the table says which rows hold full-solve numbers; on the AI hall only the
     cases the screen puts at risk are re-solved, and the output says so."""
     out = tmp_path / "n1.csv"
-    hall = str(layouts_dir / "ai-factory-hall.yaml")
+    hall = str(single_fed_hall_path)
     assert main(["n1", hall, "--out", str(out), "--top", "3"]) == 0
     text = capsys.readouterr().out
     table = pd.read_csv(out).set_index("contingency")
@@ -143,15 +143,15 @@ def test_verified_column_and_what_was_re_solved(capsys, tmp_path, layouts_dir):
     assert 2 <= n_ok < len(table)
     assert f"{n_ok} rows verified" in text and "fast-screen numbers (verified False)" in text
     assert table.loc[["H1-MCC-A", "H1-MCC-B"], "verified"].all()
-    assert table.loc[["H1-MCC-A", "H1-MCC-B"], "rank"].tolist() == [1, 2]
+    assert sorted(table.loc[["H1-MCC-A", "H1-MCC-B"], "rank"]) == [1, 2]
     assert main(["n1", SMALL, "--top", "0"]) == 0
     assert "all 10 rows verified" in capsys.readouterr().out
 
 
-def test_fast_sweep_on_a_scheduler_is_verified_too(tmp_path):
+def test_fast_sweep_on_a_scheduler_is_verified_too(tmp_path, single_fed_hall_path):
     distributed = pytest.importorskip("dask.distributed")
     out = tmp_path / "n1.csv"
-    hall = "layouts/ai-factory-hall.yaml"
+    hall = str(single_fed_hall_path)
     with distributed.LocalCluster(
         n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
     ) as cluster:
@@ -159,6 +159,6 @@ def test_fast_sweep_on_a_scheduler_is_verified_too(tmp_path):
         assert main([*argv, "--out", str(out), "--top", "0"]) == 0
     table = pd.read_csv(out).set_index("contingency")
     assert table.loc[["H1-MCC-A", "H1-MCC-B"], "verified"].all()
-    for cid in ("H1-MCC-A", "H1-MCC-B"):  # the full solve: heat unremoved, no steady state
-        assert "t_inlet_max_c: unbounded" in table.at[cid, "notes"]
-        assert table.at[cid, "cooling_shortfall_kw"] > 1000.0
+    for cid in ("H1-MCC-A", "H1-MCC-B"):  # the full solve: the hall trips on heat
+        assert table.at[cid, "it_lost_kw"] == pytest.approx(12_672.0)
+        assert table.at[cid, "racks_lost"] == 96

@@ -123,7 +123,10 @@ def test_tcs_loop_pumps_lost_and_short():
     _balanced(short)
     lost = _run(full, "TCS-P1")
     assert "uncooled" in _kinds(lost, "TCS")
-    assert lost.kpis["heat_unremoved_kw"] > 0
+    # its racks' liquid heat has nowhere to go: they trip (twin.solve.consequence), IT lost
+    shut = lost.violations.query("kind == 'thermal_shutdown'")["component"]
+    assert len(shut) and (lost["res_racks"].loc[shut, "thermal_state"] == "shutdown").all()
+    assert lost.kpis["it_shutdown_kw"] == pytest.approx(full.racks.loc[shut, "power_kw"].sum())
     _balanced(lost)
 
 

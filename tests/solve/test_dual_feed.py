@@ -103,7 +103,8 @@ def test_n1_no_longer_lists_the_boards(twins):
     single, dual = twins
     ts, td = n1(single).set_index("contingency"), n1(dual).set_index("contingency")
     for board in BOARDS:
-        assert ts.at[board, "it_at_risk_kw"] > 0 or ts.at[board, "cooling_shortfall_kw"] > 0
+        hit = ts.loc[board, ["it_lost_kw", "it_at_risk_kw", "cooling_shortfall_kw"]]
+        assert (hit > 0).any(), hit
         assert td.at[board, "it_at_risk_kw"] == 0.0
         assert td.at[board, "racks_at_risk"] == 0
         assert td.at[board, "cooling_units_out"] == 0
@@ -136,16 +137,19 @@ def test_fast_path_equals_the_full_solve(twins):
 
 
 def test_both_boards_lost_stops_every_unit(twins):
-    """Both feeds dead: every unit stops, in the screen and the full solve alike (the
-    screen's shortfall for a plant with no unit left is a bound, flagged at risk and
-    re-solved in full, as for single feeds)."""
+    """Both feeds dead: every unit stops, in the screen and the full solve alike. The
+    screen puts every rack at risk (its shortfall for a plant with no unit left is a
+    bound) and is re-solved in full, where every rack trips on heat: all IT lost."""
     _, dual = twins
     both = [BOARDS]
     screen, full = sweep(dual, both, verify=False), brute_force(dual, both)
     risk = sweep(dual, both, verify="risk")
     for t in (screen, full, risk):
         assert t.at[0, "cooling_units_out"] == len(_units(dual))
-        assert t.at[0, "racks_at_risk"] == len(dual.racks)
+    assert screen.at[0, "racks_at_risk"] == len(dual.racks)
+    for t in (full, risk):
+        assert t.at[0, "racks_lost"] == len(dual.racks) and t.at[0, "racks_at_risk"] == 0
+        assert t.at[0, "it_lost_kw"] == pytest.approx(dual.racks["power_kw"].sum())
     assert bool(risk.at[0, "verified"])
 
 

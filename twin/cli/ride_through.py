@@ -77,6 +77,7 @@ def run(args) -> int:
         ("t_to_allowable_s", "ASHRAE allowable inlet"),
         ("t_to_throttle_s", "accelerator throttle"),
         ("t_to_coolant_limit_s", "coolant limit"),
+        ("t_to_shutdown_s", "thermal shutdown"),
     ):
         print(f"    {label:<24} {_t(float(racks[col].min()) if len(racks) else math.inf)}")
     worst = racks.nsmallest(5, "time_to_limit_s")

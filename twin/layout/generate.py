@@ -516,20 +516,22 @@ def site(
 
 
 def ai_factory_hall() -> dict[str, Any]:
-    """One liquid-cooled hall of 96 NVL72-class racks (12.7 MW IT), 2N power, N+1 CDUs."""
+    """One liquid-cooled hall of 96 NVL72-class racks (12.7 MW IT), 2N power, N+1 CDUs,
+    every cooling unit fed from both mechanical boards (as a 2N design would)."""
     return site(
         "AI factory hall",
-        [HallSpec("H1", [("nvl72", 6)])],
+        [HallSpec("H1", [("nvl72", 6)], dual_fed_mechanical=True)],
         location="Seoul, KR (design day)",
         design=(33.0, 27.0),
     )
 
 
 def hybrid_inference() -> dict[str, Any]:
-    """GPU (NVL72) and NPU inference rows side by side in one hall."""
+    """GPU (NVL72) and NPU inference rows side by side in one hall, 2N power with every
+    cooling unit on both mechanical boards."""
     return site(
         "Hybrid inference hall",
-        [HallSpec("HX", [("nvl72", 4), ("npu-inference", 4)])],
+        [HallSpec("HX", [("nvl72", 4), ("npu-inference", 4)], dual_fed_mechanical=True)],
         location="Seoul, KR (design day)",
     )
 

@@ -2,9 +2,10 @@
 
 `solve_scenario(twin, scenario)` re-solves power and cooling together
 (`twin.solve.run`: A->B transfer, ATS to generators, redundant cooling units
-picking up load) and returns the violations, the IT load lost (racks with no
-live feed, kW and count), racks too hot, and every per-component difference
-from the normal state (`compare`).
+picking up load, racks past their thermal limit throttling or shutting down:
+`twin.solve.consequence`) and returns the violations, the IT load lost (racks
+with no live feed or tripped by heat, kW and count), racks too hot, and every
+per-component difference from the normal state (`compare`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from twin.model.scenario import Scenario
 from twin.scenarios.compare import compare
 from twin.solve import Results, run
 
-HOT_KINDS = ("over_temperature", "uncooled")
+HOT_KINDS = ("over_temperature", "uncooled", "thermal_shutdown")
 """Violation kinds that mean a rack has left its allowable range."""
 
 
@@ -71,6 +72,10 @@ class ScenarioOutcome:
             "it_lost_kw": self.it_lost_kw,
             "racks_lost": float(len(self.racks_lost)),
             "racks_hot": float(len(self.racks_hot)),
+            "racks_throttled": float(self.results.kpis.get("racks_throttled", 0.0)),
+            "it_throttled_kw": float(self.results.kpis.get("it_throttled_kw", 0.0)),
+            "racks_shutdown": float(self.results.kpis.get("racks_shutdown", 0.0)),
+            "it_shutdown_kw": float(self.results.kpis.get("it_shutdown_kw", 0.0)),
             "max_loading_pct": float(worst.max()) if worst is not None and len(worst) else 0.0,
             "t_inlet_max_c": float(self.results.kpis.get("t_inlet_max_c", float("nan"))),
         }

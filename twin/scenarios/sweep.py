@@ -525,11 +525,13 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     lp = rp.loc[non_src, "loading_pct"]
     lost = ~rr["fed"].to_numpy(dtype=bool)
     v = res.violations
-    risk = racks_at_risk(twin, v)
+    risk = racks_at_risk(twin, v) - set(
+        rr.index[lost]
+    )  # lost (no power, or tripped) is not "at risk"
     rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
     t_in = res.kpis.get("t_inlet_max_c", np.nan)
-    if (v["kind"] == "uncooled").any():
-        t_in = np.inf  # a hall or loop with no running unit: no steady state
+    if (v["kind"] == "uncooled").any() and rr["fed"].to_numpy(dtype=bool).any():
+        t_in = np.inf  # heat with nowhere to go while racks run: no steady state
     units_out, cool_pct, cool_group = cooling_groups(twin, res)
     if not (rr["fed"].to_numpy(dtype=bool)).any():
         cool_pct = 0.0  # no rack powered: no heat, as the fast path says

@@ -61,13 +61,14 @@ them every efficiency ratio is NaN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from twin.model import registry
 from twin.model.scenario import Scenario
+from twin.solve import consequence
 from twin.solve import coupled_checks as checks
 from twin.solve.airflow import air_model, solve_air
 from twin.solve.arrays import feed_b_share, safe_div
@@ -229,12 +230,43 @@ def run(
     with pinned(twin):  # one content fingerprint for the whole solve (the Twin is not edited)
         cm = coupled_model(twin)
         am = air_model(twin, recirculation)
-        extra, t_loop = _seed(twin, cm)
+        seed = _seed(twin, cm)
         t_db, t_wb = ambient(twin, scenario)
-        pres, th, iterations, extra, status = _iterate(
-            twin, scenario, cm, am, extra, t_loop, t_db, t_wb, max_iter, tol_kw
-        )
-        return _results(twin, scenario, pres, th, iterations, status, max(tol_kw, 0.0))
+
+        def solve(sc: Scenario) -> Results:
+            pres, th, iterations, _, status = _iterate(
+                twin, sc, cm, am, *seed, t_db, t_wb, max_iter, tol_kw
+            )
+            return _results(twin, scenario, pres, th, iterations, status, max(tol_kw, 0.0))
+
+        out = _with_consequence(twin, scenario, solve)
+        _trust_first(out)
+        return out
+
+
+def _with_consequence(twin, scenario: Scenario, solve) -> Results:
+    """Solve, then switch off racks that trip on heat and re-solve until none do
+    (`twin.solve.consequence`); the result carries who tripped and why."""
+    out = solve(scenario)
+    trips: list[pd.DataFrame] = []
+    causes: list[pd.DataFrame] = []
+    settled = True
+    for passes in range(consequence.MAX_PASSES + 1):
+        now = consequence.assess(twin, out)
+        new = now.index[now["state"].to_numpy() == "shutdown"]
+        if not len(new):
+            break
+        if passes == consequence.MAX_PASSES:
+            settled = False
+            break
+        demand = out["res_racks"]["p_kw"].reindex(new)
+        trips.append(pd.DataFrame({"p_kw": demand, "cause": now.loc[new, "cause"]}))
+        causes.append(consequence.causes(twin, out))
+        off = frozenset(pd.concat(trips).index)
+        out = solve(replace(scenario, failed=scenario.failed | off))
+    tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
+    consequence.annotate(twin, out, tripped, settled, causes)
+    return out
 
 
 def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:
@@ -556,6 +588,12 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
     trust_rows += non_finite_violations({"res_loops": plant.res_loops})
     if trust_rows:
         out.add({}, violations_frame(trust_rows))
+    return out
+
+
+def _trust_first(out: Results) -> None:
+    """Untrustworthy-result violations first; with any of them no efficiency figure."""
+    kpis = out.kpis
     v = out.violations
     v = v[~((v["kind"] == "non_finite") & v.duplicated(["component", "kind", "message"]))]
     trust = v["kind"].isin(SOLVER_KINDS)
@@ -565,4 +603,3 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
         # no trustworthy operating point: no efficiency figure either (the violations say why)
         for key in ("pue", "ppue_cooling", "ppue_power", "wue_l_per_kwh", "cue_kg_per_kwh"):
             kpis[key] = np.nan
-    return out

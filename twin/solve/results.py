@@ -32,7 +32,8 @@ VIOLATION_COLUMNS = ["component", "kind", "value", "limit", "unit", "message"]
 """kind is one of: overload, undervoltage, unfed, over_temperature,
 under_temperature, coolant_temperature, over_capacity, uncooled, grid_limit,
 no_flow (a water loop whose pumps cannot move water the way its circuit runs),
-reversed_pump, and the `SOLVER_KINDS`."""
+reversed_pump, thermal_shutdown (a rack tripped by heat, `twin.solve.consequence`),
+and the `SOLVER_KINDS`."""
 
 SOLVER_KINDS = ("not_converged", "non_finite", "not_balanced")
 """Violations that say the result itself cannot be trusted: a solver that did not

@@ -23,10 +23,17 @@ scenario without its failures; the failure's power state is `solve_power`.
 This is physics (layer 3, `twin.solve`); choosing and sweeping scenarios
 is `twin.scenarios`'s.
 
-Rack inlet = its solved inlet + the rise of its hall air; rack coolant =
-its solved coolant + the rise of its TCS loop. Times to limits: ASHRAE
-allowable inlet [REFERENCE 2], accelerator throttle where the catalogue has
-one [REFERENCE 6], coolant at `COOLANT_LIMIT_C`.
+Rack inlet = its solved inlet + the rise of its hall air; rack coolant
+supply = its solved supply + the rise of its TCS loop. Times to limits, the
+same limits the steady state applies (`twin.solve.consequence`): ASHRAE
+allowable inlet [REFERENCE 2] or coolant at `COOLANT_LIMIT_C` (the rack starts
+throttling), accelerator throttle where the catalogue has one [REFERENCE 6],
+and `SHUTDOWN_MARGIN_K` above the inlet/coolant limit (the rack trips). The
+model keeps every rack's heat on, which is only true until the first rack
+trips: each curve ends at the first shutdown among the racks it carries
+(hall air, equipment and hottest inlet: the hall's racks; a TCS loop: its
+racks; a water loop: any rack), and `RideThrough.limits` gives the limit and
+shutdown temperatures to draw as lines.
 
 Power: each UPS's battery autonomy at its present load by Peukert,
 ``t = H (C / (I H))^k`` [REFERENCE 5] with C/H the rated discharge power, set
@@ -43,7 +50,8 @@ from scipy.integrate import solve_ivp
 
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
-from twin.solve.airflow import ASHRAE_C, CRAC_EVAP_BELOW_SUPPLY_K
+from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
+from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
 from twin.solve.power import solve_power
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
 
@@ -62,8 +70,6 @@ CONTROL_DT_K = 1.0
 """Units reach full capacity 1 K above their steady temperature (proportional band) [est]."""
 RESTART_S = {"chillers": 150.0}
 """Restart after power returns: chillers 2-3 min [REFERENCE 6]; fans and pumps 0 [est]."""
-COOLANT_LIMIT_C = 45.0
-"""Coolant limit at the rack: W45, the warmest liquid class bound [REFERENCE 2, est as a rack limit]."""
 THROTTLE_C = {"rbln-atom-rack": 75.0}
 """Accelerator throttle temperature [REFERENCE 6: Rebellions NPU 75 C]; compared with rack outlet
 air for air-cooled racks (the device runs hotter than its exhaust, so this is optimistic)."""
@@ -185,10 +191,11 @@ def _roots(res_power_nodes: pd.DataFrame) -> pd.Series:
 class RideThrough:
     """Temperatures vs time per node and per hall's hottest rack; per-rack times to limits."""
 
-    timeseries: pd.DataFrame  # long: time_s, component, quantity, t_c
+    timeseries: pd.DataFrame  # long: time_s, component, quantity, t_c (ends at shutdown)
     racks: pd.DataFrame  # per rack: limits and times (s, inf = never within t_end)
     nodes: pd.DataFrame  # per node: C, P, Q0, capacity before/after/restored
     power: pd.DataFrame  # per UPS ride-through
+    limits: pd.DataFrame = None  # per curve: component, quantity, limit_c, shutdown_c
 
     @property
     def first_limit_s(self) -> float:
@@ -432,16 +439,21 @@ def cooling_ride_through(
     rise_h = y[H:E] - t0[H:E, None]
     rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
     t_in0 = rr0["t_inlet_c"].to_numpy(float)
-    lim_air = np.array([ASHRAE_C[cl][3] for cl in halls["ashrae_class"]])[rack_h]
-    t_ret0 = rr0.get("t_coolant_return_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
+    lim_air = inlet_limit_c(halls["ashrae_class"])[rack_h]
+    t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     t_out0 = rr0.get("t_outlet_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     throttle = racks["accelerator"].map(THROTTLE_C).to_numpy(float)
     air_rack = (lf < 1) & (p1 > 0)
     liq_rack = (rack_t >= 0) & (p1 > 0)
     t_allow = _first_crossing(times, rise_h, rack_h, lim_air - t_in0, air_rack)
     t_cool = _first_crossing(
-        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_ret0, liq_rack
+        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_sup0, liq_rack
     )
+    trip_air = _first_crossing(times, rise_h, rack_h, lim_air + SHUTDOWN_MARGIN_K - t_in0, air_rack)
+    trip_cool = _first_crossing(
+        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K - t_sup0, liq_rack
+    )
+    t_trip = np.minimum(trip_air, trip_cool)
     t_thr = _first_crossing(
         times, rise_h, rack_h, throttle - t_out0, air_rack & np.isfinite(throttle)
     )
@@ -452,10 +464,11 @@ def cooling_ride_through(
             "t_inlet0_c": t_in0,
             "inlet_limit_c": lim_air,
             "t_to_allowable_s": t_allow,
-            "t_coolant_return0_c": t_ret0,
+            "t_coolant_supply0_c": t_sup0,
             "t_to_coolant_limit_s": t_cool,
             "throttle_c": throttle,
             "t_to_throttle_s": t_thr,
+            "t_to_shutdown_s": t_trip,
         },
         index=racks.index,
     )
@@ -470,23 +483,55 @@ def cooling_ride_through(
         + list(water_ids)
     )
     kinds = ["hall_air"] * nh + ["equipment"] * nh + ["tcs_coolant"] * nt + ["water_loop"] * nw
+    # each curve ends at the first trip among the racks it carries (the model keeps their heat)
+    live = p1 > 0
+    end_h = np.full(nh, np.inf)
+    np.minimum.at(end_h, rack_h[live], t_trip[live])
+    end_t = np.full(nt, np.inf)
+    on_t = live & (rack_t >= 0)
+    np.minimum.at(end_t, rack_t[on_t], t_trip[on_t])
+    end_w = np.full(nw, float(t_trip[live].min()) if live.any() else np.inf)
+    ends = np.r_[end_h, end_h, end_t, end_w]
     series = [
-        pd.DataFrame({"time_s": times, "component": nm, "quantity": kd, "t_c": y[i]})
+        _until(
+            pd.DataFrame({"time_s": times, "component": nm, "quantity": kd, "t_c": y[i]}), ends[i]
+        )
         for i, (nm, kd) in enumerate(zip(names, kinds, strict=True))
+    ]
+    limits = [
+        {
+            "component": tid,
+            "quantity": "tcs_coolant",
+            "limit_c": COOLANT_LIMIT_C,
+            "shutdown_c": COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K,
+        }
+        for tid in tcs_ids
     ]
     # hottest rack inlet per hall over time
     for h, hid in enumerate(hall_ids):
         sel = air_rack & (rack_h == h)
         if sel.any():
+            lim = float(lim_air[sel][0])
             series.append(
-                pd.DataFrame(
-                    {
-                        "time_s": times,
-                        "component": hid,
-                        "quantity": "rack_inlet_max",
-                        "t_c": np.nanmax(t_in0[sel]) + rise_h[h],
-                    }
+                _until(
+                    pd.DataFrame(
+                        {
+                            "time_s": times,
+                            "component": hid,
+                            "quantity": "rack_inlet_max",
+                            "t_c": np.nanmax(t_in0[sel]) + rise_h[h],
+                        }
+                    ),
+                    end_h[h],
                 )
+            )
+            limits.append(
+                {
+                    "component": hid,
+                    "quantity": "rack_inlet_max",
+                    "limit_c": lim,
+                    "shutdown_c": lim + SHUTDOWN_MARGIN_K,
+                }
             )
     nodes = pd.DataFrame(
         {
@@ -509,7 +554,18 @@ def cooling_ride_through(
         racks=rk,
         nodes=nodes,
         power=power_ride_through(twin, scenario),
+        limits=pd.DataFrame(limits, columns=["component", "quantity", "limit_c", "shutdown_c"]),
     )
+
+
+def _until(curve: pd.DataFrame, end_s: float) -> pd.DataFrame:
+    """The samples up to `end_s`, the last one interpolated at `end_s` (all if never)."""
+    if not np.isfinite(end_s) or end_s >= curve["time_s"].iat[-1]:
+        return curve
+    t, y = curve["time_s"].to_numpy(float), curve["t_c"].to_numpy(float)
+    keep = t < end_s
+    last = curve.iloc[[0]].assign(time_s=end_s, t_c=float(np.interp(end_s, t, y)))
+    return pd.concat([curve[keep], last], ignore_index=True)
 
 
 def _first_crossing(times, rise, node, margin, mask) -> np.ndarray:

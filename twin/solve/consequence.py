@@ -1,0 +1,184 @@
+"""Thermal consequence: a rack past its class limit throttles, further past it shuts down.
+
+Servers protect themselves: above their rated inlet (or coolant) temperature
+they slow down (clock and power throttling), and further above it they trip
+their thermal shutdown. A solve that reports a rack 15 K over its allowable
+inlet as merely "hot" counts IT that is not there, so every coupled solve
+(`twin.solve.run`) applies this rule and re-solves with the racks it shut
+down switched off until no more trip (a shutdown removes heat, so the set only
+grows and settles in a pass or two):
+
+- air side (racks with any air share): inlet above the hall's ASHRAE class
+  allowable maximum [REFERENCE 2] -> throttled; above it by more than
+  `SHUTDOWN_MARGIN_K` -> shut down;
+- liquid side (racks on a TCS loop): coolant supply above `COOLANT_LIMIT_C`
+  -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut down;
+- a rack whose heat has nowhere to go (an 'uncooled' violation on the rack:
+  no CRAH/CDU running, or its loop's water does not move) has no steady
+  temperature: it heats until it trips, so it is shut down.
+
+A throttled rack keeps its design power in the solve (conservative for the
+cooling; the throughput it loses is not estimated) and counts as IT at
+thermal risk. A shut-down rack counts as IT lost, with its demand before the
+trip (`res_racks.p_shutdown_kw`), next to racks that lost their power feed.
+The ride-through (`twin.solve.transient`) uses the same limits, so its times
+to throttle and to shutdown end where this steady state starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.solve.airflow import ASHRAE_C
+from twin.solve.results import violation
+
+COOLANT_LIMIT_C = 45.0
+"""Warmest coolant supply a direct-to-chip rack is rated for: the W45 class bound
+[REFERENCE 2; NVIDIA GB200-class racks are specified for warm water up to ~45 C, est]."""
+SHUTDOWN_MARGIN_K = 10.0
+"""Kelvin past the limit at which a rack trips instead of throttling [est: the
+Rebellions NPU throttles at 75 C and aborts at 85 C, REFERENCE 6; the same 10 K gap
+applied to inlet and coolant]."""
+MAX_PASSES = 6
+"""Re-solves allowed for a cascade of shutdowns before the result is 'not_converged'."""
+
+STATES = ("ok", "throttled", "shutdown", "off")
+"""res_racks.thermal_state: within limits, throttling, tripped by heat, no power/failed."""
+
+
+def inlet_limit_c(ashrae_class) -> np.ndarray:
+    """Allowable maximum inlet per rack from its hall's ASHRAE class [REFERENCE 2]."""
+    return np.array([ASHRAE_C[c][3] for c in ashrae_class], dtype=float)
+
+
+def _uncooled_racks(res, racks: pd.Index) -> np.ndarray:
+    v = res.violations
+    ids = v.loc[v["kind"] == "uncooled", "component"]
+    return racks.isin(list(ids))
+
+
+def assess(twin, res) -> pd.DataFrame:
+    """Per rack: limits, temperatures, state and (for a trip) its cause.
+
+    Columns: inlet_limit_c, coolant_limit_c, t_inlet_c, t_coolant_supply_c,
+    state (see `STATES`), cause (text; empty when ok).
+    """
+    racks = twin.racks
+    rr = res["res_racks"].reindex(racks.index)
+    lf = racks["liquid_fraction"].to_numpy(float)
+    fed = rr["fed"].to_numpy(bool) & (rr["p_kw"].to_numpy(float) > 0)
+    air = fed & (lf < 1)
+    liquid = fed & (lf > 0) & racks["liquid_loop"].notna().to_numpy()
+    lim_in = inlet_limit_c(rr["ashrae_class"].fillna("A1"))
+    t_in = rr["t_inlet_c"].to_numpy(float)
+    t_cs = rr["t_coolant_supply_c"].to_numpy(float)
+    over_in = np.where(air & np.isfinite(t_in), t_in - lim_in, -np.inf)
+    over_cs = np.where(liquid & np.isfinite(t_cs), t_cs - COOLANT_LIMIT_C, -np.inf)
+    uncooled = fed & _uncooled_racks(res, racks.index)
+    trip = uncooled | (over_in > SHUTDOWN_MARGIN_K) | (over_cs > SHUTDOWN_MARGIN_K)
+    throttle = ~trip & fed & ((over_in > 0) | (over_cs > 0))
+    state = np.where(~fed, "off", np.where(trip, "shutdown", np.where(throttle, "throttled", "ok")))
+    cls = rr["ashrae_class"].fillna("A1").to_numpy(object)
+    cause = np.full(len(racks), "", dtype=object)
+    for i in np.flatnonzero(trip | throttle):
+        if uncooled[i]:
+            cause[i] = "its heat has nowhere to go (no cooling running), no steady temperature"
+        elif over_in[i] >= over_cs[i]:
+            cause[i] = f"inlet {t_in[i]:.1f} C, {over_in[i]:.1f} K above the {cls[i]} allowable"
+            cause[i] += f" {lim_in[i]:.0f} C"
+        else:
+            cause[i] = f"coolant supply {t_cs[i]:.1f} C, {over_cs[i]:.1f} K above the "
+            cause[i] += f"{COOLANT_LIMIT_C:.0f} C rack limit"
+    return pd.DataFrame(
+        {
+            "inlet_limit_c": np.where(lf < 1, lim_in, np.nan),
+            "coolant_limit_c": np.where(lf > 0, COOLANT_LIMIT_C, np.nan),
+            "t_inlet_c": t_in,
+            "t_coolant_supply_c": t_cs,
+            "state": state,
+            "cause": cause,
+        },
+        index=racks.index,
+    )
+
+
+CAUSE_KINDS = ("uncooled", "over_capacity", "coolant_temperature", "no_flow", "over_temperature")
+"""Cooling violations that explain a trip: kept from the pass before it (see `causes`)."""
+
+
+def causes(twin, res) -> pd.DataFrame:
+    """Cooling violations of equipment, halls and loops (not racks) in a solve that trips
+    racks: after the trip their heat is gone and the violation with it, but it is why."""
+    v = res.violations
+    keep = v["kind"].isin(CAUSE_KINDS) & ~v["component"].isin(twin.racks.index)
+    return v[keep].assign(message=v.loc[keep, "message"] + " (before racks shut down by heat)")
+
+
+def annotate(
+    twin, res, tripped: pd.DataFrame, settled: bool, before: list[pd.DataFrame] = ()
+) -> None:
+    """Write the consequence into `res` (the solve with `tripped` racks switched off).
+
+    `tripped`: per rack shut down by heat, its demand before the trip (`p_kw`) and
+    `cause`; `before`: `causes` of each pass that tripped racks, added where the final
+    solve no longer has a violation of that kind on that component. That demand stays in res_racks.p_demand_kw (the rack is unfed, so every
+    "IT lost" sum counts it). Adds res_racks.thermal_state and p_shutdown_kw, kpis
+    racks_throttled,
+    it_throttled_kw, racks_shutdown, it_shutdown_kw, and a 'thermal_shutdown'
+    violation per tripped rack ('not_converged' if the cascade did not settle).
+    """
+    racks = twin.racks
+    rr = res["res_racks"]
+    now = assess(twin, res)
+    state = now["state"].to_numpy(object).copy()
+    hit = racks.index.isin(tripped.index)
+    state[hit] = "shutdown"
+    rr["thermal_state"] = pd.Series(state, index=racks.index).reindex(rr.index).to_numpy()
+    shut_kw = tripped["p_kw"].astype(float).reindex(racks.index).fillna(0.0).to_numpy(float)
+    rr["p_shutdown_kw"] = pd.Series(shut_kw, index=racks.index).reindex(rr.index).to_numpy()
+    if hit.any() and "p_demand_kw" in rr:  # a tripped rack still wants its power: IT lost
+        rr.loc[tripped.index, "p_demand_kw"] = tripped["p_kw"].to_numpy(float)
+    thr = state == "throttled"
+    p_now = rr["p_kw"].reindex(racks.index).to_numpy(float)
+    res.kpis.update(
+        {
+            "racks_throttled": float(thr.sum()),
+            "it_throttled_kw": float(p_now[thr].sum()),
+            "racks_shutdown": float(hit.sum()),
+            "it_shutdown_kw": float(shut_kw.sum()),
+        }
+    )
+    rows = [
+        violation(
+            rid,
+            "thermal_shutdown",
+            float(tripped.at[rid, "p_kw"]),
+            0.0,
+            "kW",
+            f"shut down by heat: {tripped.at[rid, 'cause']}; {tripped.at[rid, 'p_kw']:.1f} kW "
+            "of IT lost",
+        )
+        for rid in tripped.index
+    ]
+    if not settled:
+        rows.insert(
+            0,
+            violation(
+                "site",
+                "not_converged",
+                float(len(tripped)),
+                float(MAX_PASSES),
+                "passes",
+                f"racks kept shutting down after {MAX_PASSES} re-solves (thermal cascade): the "
+                "steady state after the trips is not known",
+            ),
+        )
+    if rows:
+        res.add({}, pd.DataFrame(rows))
+    if len(before):
+        seen = set(zip(res.violations["component"], res.violations["kind"], strict=True))
+        prior = pd.concat(before, ignore_index=True)
+        key = list(zip(prior["component"], prior["kind"], strict=True))
+        prior = prior[[k not in seen for k in key]].drop_duplicates(["component", "kind"])
+        res.add({}, prior.reset_index(drop=True))
