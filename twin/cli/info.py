@@ -1,5 +1,7 @@
 """`twin info PATH [--json] [--ids]`: counts per component kind, IT load and ratings,
 the IT headroom and its binding constraint (`twin.metrics.headroom`);
+`--stranded` adds per hall the power and cooling margins and the capacity stranded
+on either side (`twin.metrics.stranded`, a headroom search per hall);
 `--ids` lists every component id a scenario can name (`--fail ID`), by kind."""
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ def register(sub) -> None:
         "--no-headroom",
         action="store_true",
         help="skip the IT headroom (a few coupled solves; see twin.metrics.headroom)",
+    )
+    p.add_argument(
+        "--stranded",
+        action="store_true",
+        help="per hall: power and cooling margins and stranded capacity (a headroom search "
+        "per hall; see twin.metrics.stranded)",
     )
     p.set_defaults(func=run)
 
@@ -75,6 +83,12 @@ def run(args) -> int:
             k: (None if isinstance(v, float) and not math.isfinite(v) else v)
             for k, v in room.as_dict().items()
         }
+    table = None
+    if getattr(args, "stranded", False):
+        from twin.metrics.stranded import stranded
+
+        table = stranded(twin, progress=not args.json)
+        info["stranded"] = {str(h): row.to_dict() for h, row in table.iterrows()}
     if args.json:
         print(dumps(info))
         return 0
@@ -94,6 +108,26 @@ def run(args) -> int:
         from twin.cli.solve import print_headroom
 
         print_headroom(room)
+    if table is not None:
+        print_stranded(table)
     for kind, ids in info.get("ids", {}).items():
         print(f"  ids of {kind}: {' '.join(ids)}")
     return 0
+
+
+def _kw(x: float) -> str:
+    return "unbounded" if not math.isfinite(x) else f"{x:,.0f} kW"
+
+
+def print_stranded(table) -> None:
+    """Per hall: what binds on each side and what the other side strands."""
+    print("  Stranded capacity per hall (IT that could be added; see twin.metrics.stranded)")
+    for hall, r in table.iterrows():
+        print(
+            f"    {hall}: power margin {_kw(r['power_margin_kw'])} ({r['power_binding'] or 'none'}),"
+            f" cooling margin {_kw(r['cooling_margin_kw'])} ({r['cooling_binding'] or 'none'})"
+        )
+        print(
+            f"    {'':{len(str(hall))}}  stranded power {_kw(r['stranded_power_kw'])}, stranded "
+            f"cooling {_kw(r['stranded_cooling_kw'])}, free rack slots {int(r['free_slots'])}"
+        )

@@ -1,10 +1,12 @@
 """IT headroom: how much more IT load fits, and which constraint stops it (issue 12).
 
 `headroom(twin, scenario=None, scope="site")` is the one answer the dashboard,
-`twin solve`, `twin info` and the editor show.
+`twin solve`, `twin info` and the editor show; `twin.metrics.stranded` splits it
+into power and cooling per hall.
 
 What "adding IT load" means here: the racks of the scope (every rack for
-``"site"``, the racks of one hall for a hall id) are scaled uniformly, rack
+``"site"``, the racks of one hall for a hall id, of one row for a row id) are
+scaled uniformly, rack
 ``power_kw x base x (1 + x)`` where ``base`` is the scenario's own
 `load_scale` for that rack (1 by default). Their heat scales with them (the
 liquid and air shares of each rack stay as they are), and the facility power
@@ -73,7 +75,8 @@ class Headroom:
 
     - `it_kw`: IT that can be added (kW) before the first constraint breaks;
     - `binding`: that constraint's name (None if nothing binds up to `MAX_X`);
-    - `table`: one row per constraint, index = name, columns utilisation (now),
+    - `table`: one row per constraint, index = name, columns domain (power or
+      cooling, `constraint_domains`), utilisation (now),
       margin_kw (added IT at which it breaks; inf if it never grows), binding;
     - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
     - `solves`, `seconds`: the cost of the search.
@@ -157,8 +160,34 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
     return {k: (0.0 if not np.isfinite(x) and x != math.inf else float(x)) for k, x in u.items()}
 
 
-def _free_slots(twin, hall: str | None) -> int:
-    racks = twin.racks if hall is None else twin.racks[twin.racks["hall"] == hall]
+def scope_racks(twin, scope: str) -> pd.DataFrame:
+    """The racks of `scope`: "site", a hall id or a row id (ValueError naming the choices)."""
+    racks = twin.racks
+    if scope == "site":
+        return racks
+    if scope in set(racks["hall"]):
+        return racks[racks["hall"] == scope]
+    if scope in set(racks["row"]):
+        return racks[racks["row"] == scope]
+    raise ValueError(f"unknown scope {scope!r}: 'site', a hall id or a row id")
+
+
+def _domain(name: str) -> str:
+    """'cooling' for a cooling constraint (units, groups, heat violations), else 'power'."""
+    cooling = ("CDU group", "CRAH air", "chillers ", "dry coolers ", "cooling towers ")
+    heat = ("over_temperature", "under_temperature", "coolant_temperature", "uncooled")
+    heat += ("thermal_shutdown", "no_flow")
+    return "cooling" if name.startswith(cooling + heat) else "power"
+
+
+def constraint_domains(names) -> pd.Series:
+    """Per constraint name: 'power' (grid, sources, power elements, electrical violations)
+    or 'cooling' (cooling groups with their redundancy, temperature and heat violations)."""
+    names = list(names)
+    return pd.Series([_domain(n) for n in names], index=pd.Index(names, name="constraint"))
+
+
+def _free_slots(twin, racks: pd.DataFrame) -> int:
     free = 0
     for _, d in racks.groupby(["hall", "row"]):
         free += int(d["slot"].max()) + 1 - d["slot"].nunique()
@@ -166,7 +195,7 @@ def _free_slots(twin, hall: str | None) -> int:
 
 
 def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Headroom:
-    """How much more IT fits in `scope` ("site" or a hall id) and which constraint binds.
+    """How much more IT fits in `scope` ("site", a hall or a row id) and which constraint binds.
 
     See the module docstring for what "adding IT" means and how it is searched.
     """
@@ -174,11 +203,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
 
     t0 = time.perf_counter()
     scenario = scenario or Scenario()
-    racks = twin.racks
-    if scope != "site":
-        if scope not in set(racks["hall"]):
-            raise ValueError(f"unknown scope {scope!r}: 'site' or a hall id")
-        racks = racks[racks["hall"] == scope]
+    racks = scope_racks(twin, scope)
     star = float(scenario.load_scale.get("*", 1.0))
     base = pd.Series(star, index=racks.index)
     own = {k: v for k, v in scenario.load_scale.items() if k in base.index}
@@ -210,7 +235,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
         return max(u, key=u.get)
 
     u0 = at(0.0)
-    free = _free_slots(twin, None if scope == "site" else scope)
+    free = _free_slots(twin, racks)
 
     def result(x_ok: float, x_bad: float | None, binding: str | None) -> Headroom:
         ua = cache[x_ok]
@@ -238,6 +263,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
                 }
             )
         table = pd.DataFrame(rows).set_index("constraint").sort_values("margin_kw")
+        table.insert(0, "domain", constraint_domains(table.index))
         return Headroom(
             scope,
             x_ok * it_now if binding else math.inf,

@@ -1,0 +1,88 @@
+"""Stranded capacity (issue 12): per hall, power and cooling margins from the headroom
+search and what one side strands of the other; row scopes scale only that row."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from twin.cli import main
+from twin.metrics import headroom
+from twin.metrics.headroom import constraint_domains
+from twin.metrics.stranded import stranded
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.solve import run
+
+
+@pytest.fixture(scope="module")
+def hall(layouts_dir) -> Twin:
+    return Twin.load(layouts_dir / "ai-factory-hall.yaml")
+
+
+def test_domains():
+    d = constraint_domains(
+        [
+            "grid connection",
+            "UPS H1-UPS-A1 in failover",
+            "CDU group H1-TCS1 (N+1)",
+            "CRAH air (hall H1)",
+            "chillers H1-FWS (N+1)",
+            "over_temperature R1",
+            "undervoltage B",
+        ]
+    )
+    assert d.tolist() == ["power", "power", "cooling", "cooling", "cooling", "cooling", "power"]
+
+
+def test_the_hall_strands_cooling_behind_the_grid(hall):
+    """The grid connection binds (0.38 MW more IT); cooling could take more: stranded."""
+    t = stranded(hall)
+    row = t.loc["H1"]
+    room = headroom(hall, scope="H1")
+    assert row["binding_constraint"] == room.binding == row["power_binding"] == "grid connection"
+    assert row["power_margin_kw"] == pytest.approx(room.it_kw)
+    assert row["cooling_margin_kw"] > row["power_margin_kw"]
+    assert row["stranded_cooling_kw"] == pytest.approx(
+        row["cooling_margin_kw"] - row["power_margin_kw"]
+    )
+    assert row["stranded_power_kw"] == 0
+    # the cooling side's own limit: with the grid out of the way, the hall's racks grown by
+    # the cooling margin (+/- 2 %, the interpolation's accuracy) break a cooling constraint
+    site = hall.layout.site.model_copy(update={"grid_mw": 1000.0})
+    big = Twin.from_layout(hall.layout.model_copy(update={"site": site}))
+    s = (row["it_now_kw"] + row["cooling_margin_kw"]) / row["it_now_kw"]
+    from twin.metrics.headroom import constraint_utilisation
+
+    for f, broken in ((0.98, False), (1.02, True)):
+        u = constraint_utilisation(big, run(big, Scenario(load_scale={"*": s * f})))
+        cool = {k: v for k, v in u.items() if constraint_domains([k]).iat[0] == "cooling"}
+        assert (max(cool.values()) > 1.0) == broken, (f, cool)
+
+
+def test_row_scope_scales_only_that_row(hall):
+    row = hall.racks["row"].iloc[0]
+    room = headroom(hall, scope=row)
+    mine = hall.racks["row"] == row
+    assert room.it_now_kw == pytest.approx(hall.racks.loc[mine, "power_kw"].sum())
+    # growing one row loads its own UPS (in failover) first, and never beyond the grid
+    assert room.binding == "UPS H1-UPS-A1 in failover"
+    assert 0 < room.it_kw <= headroom(hall).it_kw * 1.01
+    with pytest.raises(ValueError, match="a hall id or a row id"):
+        headroom(hall, scope="NO-SUCH-ROW")
+
+
+def test_cli_info_stranded_is_the_api_answer(capsys, layouts_dir, hall):
+    path = str(layouts_dir / "ai-factory-hall.yaml")
+    assert main(["info", path, "--stranded", "--json", "--no-headroom"]) == 0
+    got = json.loads(capsys.readouterr().out)["stranded"]["H1"]
+    want = stranded(hall).loc["H1"]
+    for k in ("power_margin_kw", "cooling_margin_kw", "stranded_cooling_kw"):
+        assert got[k] == pytest.approx(want[k])
+    assert got["cooling_binding"] == want["cooling_binding"]
+    assert main(["info", path, "--stranded", "--no-headroom"]) == 0
+    text = capsys.readouterr().out
+    assert "stranded cooling" in text and "grid connection" in text
+    assert not math.isnan(got["stranded_power_kw"])
