@@ -5,8 +5,8 @@
   from `start_s`. Grid operators ask large loads for this; Emerald AI ran a
   256-GPU cluster 25 % lower for 3 hours (arXiv 2507.00909). The IT reduction
   that sheds `shed_kw` of facility power at each event step is found by
-  inverting the site's response (losses and cooling fall with IT, so less IT
-  than `shed_kw` is cut), then taken from the groups in `order` (inference
+  bisection on the site's response, hall by hall (losses and cooling fall with
+  IT, so less IT than `shed_kw` is cut), taken from the groups in `order` (inference
   first, or training first): each group of the first kind down to its floor
   (`floor` of design [est: below half power accelerators lose more throughput
   than the power they save]), shared among the groups of that kind in
@@ -24,7 +24,7 @@ import numpy as np
 
 from twin.errors import ScenarioError
 from twin.metrics.catalogue import catalogue, rack_catalogue, throughput_fraction
-from twin.solve.timeline_response import Response, evaluate
+from twin.solve.timeline_response import Response, evaluate_groups
 
 DR_FLOOR = 0.5
 """Lowest power a demand-response event caps a group to, fraction of design [est]."""
@@ -60,18 +60,33 @@ def event_mask(ev: DrEvent, start_s: np.ndarray, dt_s: float) -> np.ndarray:
     return (start_s + dt_s > ev.start_s) & (start_s < ev.start_s + ev.duration_s)
 
 
-def invert_it(resp: Response, target_kw: np.ndarray, t_db: np.ndarray, hi_kw: np.ndarray):
-    """Site IT kW whose steady facility power is `target_kw` (bisection, vectorised over steps);
-    0 where even no IT draws more than the target."""
-    lo = np.zeros_like(target_kw)
-    hi = np.asarray(hi_kw, float).copy()
+def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent):
+    """Capped IT (n, G) that sheds `ev.shed_kw` of steady facility power at the masked
+    steps, and the facility kW it could not shed there (n,).
+
+    Bisection on the IT cut (vectorised over event steps): each trial cut is shared out
+    by `shed` and the site's facility power evaluated per hall (`evaluate_groups`)."""
+    out = it_kw.copy()
+    short = np.zeros(len(it_kw))
+    if not mask.any():
+        return out, short
+    ev_it, t = it_kw[mask], np.asarray(t_db, float)[mask]
+    every = np.ones(len(ev_it), bool)
+
+    def facility(x):
+        r = evaluate_groups(resp, x, design_kw, t)
+        return x.sum(axis=1) + r["losses_kw"] + r["cooling_kw"]
+
+    target = facility(ev_it) - ev.shed_kw
+    lo, hi = np.zeros(len(ev_it)), ev_it.sum(axis=1)
     for _ in range(50):
         mid = 0.5 * (lo + hi)
-        r = evaluate(resp, mid, t_db)
-        above = mid + r["losses_kw"] + r["cooling_kw"] > target_kw
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    return lo
+        above = facility(shed(ev_it, design_kw, kinds, every, mid, ev)[0]) > target
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    capped = shed(ev_it, design_kw, kinds, every, hi, ev)[0]
+    out[mask] = capped
+    short[mask] = np.maximum(facility(capped) - target, 0.0)
+    return out, short
 
 
 def shed(

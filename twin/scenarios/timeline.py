@@ -212,15 +212,10 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     no_charge = None
     if spec.dr is not None:
         mask = policies.event_mask(spec.dr, t0, dt)
-        base = it.sum(axis=1)
-        r0 = _steady(resp, base, t_db)
-        target = base + r0 - spec.dr.shed_kw
-        it_target = policies.invert_it(resp, target[mask], t_db[mask], base[mask])
-        cut = np.zeros(n)
-        cut[mask] = base[mask] - it_target
-        it, left = policies.shed(it, design, kinds, mask, cut, spec.dr)
-        viol += intervals(left > 1e-6 * max(base.max(), 1.0), dt, "site", "dr_shortfall", left,
-                          0.0, "kW", "IT the event could not cut (groups at their floor)")  # fmt: skip
+        it, short = policies.respond(resp, it, design, kinds, mask, t_db, spec.dr)
+        viol += intervals(short > 1e-6 * max(spec.dr.shed_kw, 1.0), dt, "site", "dr_shortfall",
+                          short, 0.0, "kW", "grid import the event could not shed (halls at "
+                          "their floor)")  # fmt: skip
         no_charge = mask
 
     rack_stores = None
@@ -236,7 +231,7 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     if bess is not None and spec.policy == "peak-shaving":
         bess = replace(bess, soc_target=bess.soc_max, recover_s=dt)
         if spec.peak_cap_kw is None:
-            plain = solve_timeline(resp, Profile(dt, it, t_db, groups), rack_stores=rack_stores,
+            plain = solve_timeline(resp, Profile(dt, it, t_db, groups, design), rack_stores=rack_stores,
                                    rack_ramp_kw_s=spec.rack_ramp_kw_s * n_racks)  # fmt: skip
             cap_kw = lowest_cap(plain.steps["facility_kw"].to_numpy(), dt, bess, no_charge)
         else:
@@ -245,7 +240,7 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
         ramp = float(spec.ramp_kw_s)
     elif bess is not None and spec.policy == "none":
         bess = None  # present but idle: no policy dispatches it
-    prof = Profile(dt, it, t_db, groups)
+    prof = Profile(dt, it, t_db, groups, design)
     solved = solve_timeline(
         resp,
         prof,
@@ -326,13 +321,6 @@ def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) 
         else:
             lo = mid
     return hi
-
-
-def _steady(resp: Response, it_kw: np.ndarray, t_db: np.ndarray) -> np.ndarray:
-    from twin.solve.timeline_response import evaluate
-
-    r = evaluate(resp, it_kw, t_db)
-    return r["losses_kw"] + r["cooling_kw"]
 
 
 def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations):

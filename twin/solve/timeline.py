@@ -10,7 +10,9 @@ Per step, in kW:
 
 - ``chain = IT + rack-store charge - rack-store discharge`` (rack-level smoothing
   stores sit between the racks and their PDUs, one store per group);
-- ``losses, cooling_steady = response(chain, dry bulb)``;
+- ``losses, cooling_steady = response(chain, dry bulb)``, each hall at its own
+  load (`evaluate_groups`: its design share of the site's response at its
+  fraction);
 - cooling follows its steady value through a first-order lag of
   `COOLING_TAU_S` where steps are short (the water in the loops buffers the
   heat; the lag is exact for a piecewise-constant input,
@@ -34,7 +36,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
-from twin.solve.timeline_response import Response, evaluate
+from twin.solve.timeline_response import Response, evaluate, evaluate_groups
 from twin.solve.timeline_storage import Store, dispatch, losses_kw
 from twin.solve.transient import COOLANT_M3_PER_MW
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
@@ -65,6 +67,7 @@ class Profile:
     it_kw: np.ndarray  # (n, G) IT power the racks draw, after caps
     t_db_c: np.ndarray  # (n,)
     groups: list[str] = field(default_factory=list)
+    design_kw: np.ndarray | None = None  # (G,) design IT per group; None: one site group
 
 
 @dataclass
@@ -111,7 +114,10 @@ def solve_timeline(
         rack_soc = np.zeros((n + 1, ng))
     chain = chain_g.sum(axis=1)
     it_site = it.sum(axis=1)
-    r = evaluate(resp, chain, prof.t_db_c)
+    if prof.design_kw is not None and ng > 1:
+        r = evaluate_groups(resp, chain_g, prof.design_kw, prof.t_db_c)
+    else:
+        r = evaluate(resp, chain, prof.t_db_c)
     cooling = r["cooling_kw"]
     if cooling_tau_s > 0 and n > 1:
         a = 1.0 - np.exp(-dt / cooling_tau_s)

@@ -12,14 +12,16 @@ point only), and `evaluate` interpolates:
   where chillers stage and pumps reach their minimum speed, so a smooth fit
   does no better; the error off the grid is < 0.5 % of facility power on the
   reference hall (at the grid points it is the solve's own number);
-- along dry bulb linearly (free cooling and economiser switching are not smooth);
-  wet bulb at each dry-bulb point is the weather year's median wet-bulb depression
-  of the hours near it, so a step's own wet bulb is not used [est: the error this
-  makes is measured in tests/solve/test_timeline_response.py against run()].
+- along dry bulb linearly (free cooling and economiser switching are not smooth),
+  on quantiles of the year split where the plant bends (`fit_response`); wet bulb
+  at each dry-bulb point is the year's median wet-bulb depression near it, so a
+  step's own wet bulb is not used [est: within 1 % of run() at random hours of
+  the year, tests/solve/test_timeline.py].
 
-Load is applied uniformly (one fraction for the whole site): with halls at
-different fractions the quadratic losses of shared upstream elements are
-slightly misestimated (second order in the spread; measured in the same test).
+The grid is fitted with every rack at one fraction; halls at different loads
+are evaluated hall by hall (`evaluate_groups`: each hall's design share of the
+site's response at its own fraction), which keeps each hall's own nonlinearity
+and misestimates only shared elements (within 0.2 % on a 2-hall campus, same test).
 """
 
 from __future__ import annotations
@@ -180,27 +182,61 @@ def _fit(twin, weather) -> Response:
     )
 
 
-def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str, np.ndarray]:
-    """Losses, cooling and unremoved heat (kW) at each step's IT load and dry bulb.
+def _corners(grid: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower grid index and weight of the upper neighbour for each value (clamped to the grid)."""
+    if len(grid) == 1:
+        return np.zeros(v.shape, np.int64), np.zeros(v.shape)
+    vc = np.clip(v, grid[0], grid[-1])
+    hi = np.clip(np.searchsorted(grid, vc, side="right"), 1, len(grid) - 1)
+    lo = hi - 1
+    return lo, (vc - grid[lo]) / (grid[hi] - grid[lo])
 
-    Load fractions outside [0, 1] and dry bulbs outside the grid are clamped to it;
-    callers check the load range first (a trace above design power is an error).
+
+def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str, np.ndarray]:
+    """Losses, cooling, unremoved heat (kW) and inlet margin (K) of the whole site with every
+    rack at the fraction `it_kw / design` (any shape; `t_db_c` broadcasts against it).
+
+    Bilinear on the (dry bulb, load) grid: linear in load, then in dry bulb. Load fractions
+    outside [0, 1] and dry bulbs outside the grid are clamped to it; callers check the load
+    range first (a trace above design power is an error).
     """
     it = np.asarray(it_kw, float)
-    x = np.clip(it / resp.design_it_kw, 0.0, 1.0) if resp.design_it_kw > 0 else np.zeros_like(it)
+    x = it / resp.design_it_kw if resp.design_it_kw > 0 else np.zeros_like(it)
     t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
+    j, wx = _corners(resp.x, x)
+    i, wt = _corners(resp.t_db_c, t)
+    i1 = np.minimum(i + 1, len(resp.t_db_c) - 1)
     out = {}
     for name in ("losses_kw", "cooling_kw", "unremoved_kw", "inlet_over_k"):
-        table = getattr(resp, name)
-        rows = np.stack([np.interp(x, resp.x, table[i]) for i in range(len(resp.t_db_c))])
-        if len(resp.t_db_c) == 1:
-            out[name] = rows[0]
-            continue
-        tc = np.clip(t, resp.t_db_c[0], resp.t_db_c[-1])
-        hi = np.clip(np.searchsorted(resp.t_db_c, tc, side="right"), 1, len(resp.t_db_c) - 1)
-        lo = hi - 1
-        w = (tc - resp.t_db_c[lo]) / (resp.t_db_c[hi] - resp.t_db_c[lo])
-        cols = np.arange(len(it))
-        out[name] = rows[lo, cols] * (1.0 - w) + rows[hi, cols] * w
+        tab = getattr(resp, name)
+        lo = tab[i, j] * (1.0 - wx) + tab[i, j + 1] * wx
+        hi = tab[i1, j] * (1.0 - wx) + tab[i1, j + 1] * wx
+        out[name] = lo * (1.0 - wt) + hi * wt
     out["unremoved_kw"] = np.maximum(out["unremoved_kw"], 0.0)
+    return out
+
+
+def evaluate_groups(
+    resp: Response, it_kw: np.ndarray, design_kw: np.ndarray, t_db_c: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The site's terms (n,) with each group (hall) at its own load: (n, G) kW of IT.
+
+    Each group contributes its design share of the site's response at its own fraction,
+    ``sum_g D_g / D x R(it_g / D_g)``: with every group at one fraction this is R exactly;
+    with groups apart it keeps each hall's own nonlinearity (its UPS, PDUs, CDUs, CRAH fans)
+    and misestimates only what halls share (upstream transformers, the plant) [measured in
+    tests/solve/test_timeline.py on a 5-hall campus]. The inlet margin is the worst group's.
+    """
+    it = np.atleast_2d(np.asarray(it_kw, float))
+    d = np.asarray(design_kw, float)
+    total = float(d.sum())
+    if total <= 0 or it.shape[1] == 1:
+        return evaluate(resp, it.sum(axis=1), t_db_c)
+    share = d / total
+    scaled = np.divide(it, share[None, :], out=np.zeros_like(it), where=share[None, :] > 0)
+    t = np.broadcast_to(np.asarray(t_db_c, float).reshape(-1, 1), it.shape)
+    r = evaluate(resp, scaled, t)
+    out = {k: (v * share[None, :]).sum(axis=1) for k, v in r.items() if k != "inlet_over_k"}
+    live = np.where(share[None, :] > 0, r["inlet_over_k"], -np.inf)
+    out["inlet_over_k"] = live.max(axis=1)
     return out
