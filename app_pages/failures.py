@@ -79,7 +79,7 @@ c[3].metric(
     "Hottest rack inlet",
     C.fmt(t_max, "t_inlet_max_c"),
     delta=C.fmt(t_max - what["t_inlet_max_base_c"], "t_inlet_max_c")
-    if t_max == t_max and what["t_inlet_max_base_c"] == what["t_inlet_max_base_c"]
+    if abs(t_max - what["t_inlet_max_base_c"]) >= 0.05  # NaN compares False: no delta
     else None,
     delta_color="inverse",
     help="n/a: racks whose heat has nowhere to go have no steady temperature (they heat "

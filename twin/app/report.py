@@ -107,6 +107,14 @@ def _table_html(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _nice_step(raw: float) -> float:
+    """The tick step of 1, 2 or 5 x 10^k nearest above `raw`."""
+    if not raw > 0:
+        return 1.0
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+
+
 def bar_chart_svg(
     items: list[tuple[str, float]],
     axis: str,
@@ -124,6 +132,8 @@ def bar_chart_svg(
     w, left, right, bar, gap, top = 720, 190, 30, 18, 6, 30
     h = top + len(items) * (bar + gap) + 50 + (20 if legend else 0)
     vmax = xmax or max(max(v for _, v in items), limit or 0.0) * 1.1 or 1.0
+    step = _nice_step(vmax / 5)
+    vmax = step * math.ceil(vmax / step - 1e-9)
     sx = (w - left - right) / vmax
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' "
@@ -140,11 +150,11 @@ def bar_chart_svg(
         )
     base = top + len(items) * (bar + gap)
     out.append(f"<line x1='{left}' y1='{base}' x2='{w - right}' y2='{base}' stroke='#333'/>")
-    for j in range(6):
-        x = left + j * (w - left - right) / 5
+    for j in range(round(vmax / step) + 1):
+        x = left + j * step * sx
         out.append(
             f"<line x1='{x:.1f}' y1='{base}' x2='{x:.1f}' y2='{base + 4}' stroke='#333'/>"
-            f"<text x='{x:.1f}' y='{base + 16}' text-anchor='middle'>{vmax * j / 5:,.0f}</text>"
+            f"<text x='{x:.1f}' y='{base + 16}' text-anchor='middle'>{j * step:,.6g}</text>"
         )
     if limit is not None:
         x = left + limit * sx
@@ -216,6 +226,6 @@ def report_html(
         if t is not None and len(t):
             parts.append(f"<h2>{html.escape(name)}</h2>" + _table_html(t))
         elif t is not None:
-            parts.append(f"<h2>{html.escape(name)}</h2><p>None.</p>")
+            parts.append(f"<h2>{html.escape(name)}</h2><p>Nothing to report.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -94,7 +94,8 @@ def affected_racks(twin: Twin, results: Results) -> pd.Index:
         ids |= set(rr.index[~rr["fed"].to_numpy(dtype=bool)])
     v = results.violations
     if len(v):
-        hot = v.loc[v["kind"].isin(["over_temperature", "uncooled", "unfed"]), "component"]
+        kinds = ["over_temperature", "uncooled", "unfed", "thermal_shutdown"]
+        hot = v.loc[v["kind"].isin(kinds), "component"]
         ids |= set(hot) & set(twin.racks.index)
     return pd.Index(sorted(ids), name="id")
 

@@ -119,6 +119,12 @@ def path_lines(twin: Twin, key: str, res, cid: str | None) -> list[dict]:
         "Power path, feed B": info.get("power_path_b"),
     }
     paths |= {f"Cooling path, {m}": p for m, p in info.get("cooling_paths", {}).items()}
+    row = info["attributes"]
+    for side, col in (("A", "feed"), ("B", "feed_b")):
+        # a cooling unit's own supply: its feed(s) and what feeds them
+        feed = row.get(col)
+        if isinstance(feed, str) and feed in twin.power_nodes.index:
+            paths[f"Power path, feed {side}"] = twin.upstream_path(feed)
     return lines(twin, cid, paths, _equipment(key, twin))
 
 

@@ -288,8 +288,8 @@ COLUMNS: dict[str, Column] = {
     "racks": _C("Racks", "", 0),
     "it_lost_mw": _C("IT lost", "MW", 3),
     "it_unserved_kw": _C("IT not served", "kW", 1),
-    "tokens_per_s_per_mw": _C("Tokens/s per MW of facility power", "tokens/s/MW", 0),
-    "tokens_per_s_per_mw_it": _C("Tokens/s per MW of IT", "tokens/s/MW", 0),
+    "tokens_per_s_per_mw": _C("Tokens/s per MW of facility power", "", 0),
+    "tokens_per_s_per_mw_it": _C("Tokens/s per MW of IT", "", 0),
     "tokens_s": _C("Throughput", "tokens/s", 0),
     "j_per_token": _C("Energy per token (facility)", "J", 3),
     "cost_per_mtok": _C("Cost per million tokens", "USD", 4),
@@ -350,6 +350,19 @@ def kind_label(kind) -> str:
 
 TEXT_KINDS = ("kind", "kinds")
 """Columns whose values are kinds, shown through `kind_label`."""
+UNIT_TEXT = {"C": "°C", "m3/s": "m³/s", "m3/h": "m³/h"}
+"""Units as the solvers write them in violation tables -> as a screen shows them."""
+
+
+def text_value(col: str, v) -> str:
+    """A text cell of column `col` as shown: kinds by their label, units with symbols."""
+    if _missing(v):
+        return ""
+    if col in TEXT_KINDS:
+        return kind_label(v)
+    if col == "unit":
+        return UNIT_TEXT.get(str(v), str(v))
+    return str(v)
 
 
 def spec(name: str) -> Column:
@@ -444,8 +457,8 @@ def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
             s = s.map({True: "yes", False: "no"})
         elif pd.api.types.is_float_dtype(s):
             s = s.round(c.digits)
-        elif col in TEXT_KINDS:
-            s = s.map(lambda v: "" if _missing(v) else kind_label(v))
+        elif col in TEXT_KINDS or col == "unit":
+            s = s.map(lambda v, c=col: text_value(c, v))
         elif s.dtype == object:
             s = s.map(
                 lambda v: (
@@ -469,7 +482,7 @@ def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
     return pd.DataFrame(
         {
             header(c): [
-                v
+                text_value(c, v)
                 if isinstance(v, str)
                 else ("" if _missing(v) and out[c].dtype == object else number(v, spec(c).digits))
                 for v in out[c]

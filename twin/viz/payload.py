@@ -136,7 +136,12 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
             if layer.scalars is not None and per:
                 for b, v in zip(box, np.asarray(layer.scalars)[::per], strict=True):
                     values[int(b)] = float(v)
-            marked = [k for k, i in enumerate(layer.ids) if str(i) in scene.marks]
+            # outlined: marked items not already drawn in the affected colour
+            marked = [
+                k
+                for k, i in enumerate(layer.ids)
+                if str(i) in scene.marks and layer.name != "affected racks"
+            ]
             if marked:
                 p = np.asarray(layer.points, dtype=float).reshape(len(box), -1, 3)[marked]
                 for k, lo, hi in zip(marked, p.min(axis=1), p.max(axis=1), strict=True):
@@ -173,7 +178,9 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
         "labels": [
             [t, round(x, 2), round(y, 2), round(z, 2), lv] for t, x, y, z, lv in scene.labels
         ],
-        # violations: [x0, x1, y0, y1, z0, z1, id, what], drawn as red outlines
+        # violations of drawn items, for hover text: {id: what}
+        "warnings": {i: w for i, w in scene.marks.items() if i in index},
+        # of those, the ones outlined in red: [x0, x1, y0, y1, z0, z1, id, what]
         "marks": [
             [*np.round(b, 2).tolist(), ids[i], scene.marks[ids[i]]] for i, b in bounds.items()
         ],

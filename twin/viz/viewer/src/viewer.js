@@ -262,7 +262,7 @@ function showScene(header, bytes) {
   state.hasBar = Boolean(header.has_scalars);
   layoutViewports();
   state.header = header;
-  state.marked = new Map((header.marks || []).map((m) => [m[6], m[7]]));
+  state.marked = new Map(Object.entries(header.warnings || {}));
   setMarks(header.marks || []);
   drawLegend();
 
@@ -710,7 +710,8 @@ window.twinViewer = {
   flownTo: null,
   resets: 0, // "Reset view" clicks
   labelsShown: 0, // hall and row names on screen
-  marks: () => (state.header ? state.header.marks.length : 0),
+  marks: () => (state.header ? state.header.marks.length : 0), // outlined in red
+  warnings: () => state.marked.size, // items with a violation (hover says which)
   paths: () => state.pathLegend.map(([n]) => n),
   receivedAt: 0,
   paintedAt: 0,
