@@ -215,3 +215,25 @@ def test_halls_at_different_loads_within_half_a_percent_of_run():
         prof = Profile(3600.0, (np.array(frac) * design)[None, :], resp.t_db_c[:1], halls, design)
         f = solve_timeline(resp, prof).steps["facility_kw"].iloc[0]
         assert abs(f / k["facility_kw"] - 1) < 5e-3
+
+
+def test_it_the_site_cannot_serve_is_not_billed_and_is_a_violation(hall):
+    """Where run() served less IT than asked (racks unfed or tripped), the timeline draws
+    that much less, says so over time, and still balances."""
+    from dataclasses import replace
+
+    _, resp = hall
+    lost = np.zeros_like(resp.it_lost_kw)
+    lost[:, -1] = 500.0  # at full load 500 kW of racks cannot run
+    sick = replace(resp, it_lost_kw=lost)
+    n = 10
+    x = np.where(np.arange(n) < 4, 1.0, 0.5)
+    prof = Profile(3600.0, (x * resp.design_it_kw)[:, None], np.full(n, resp.t_db_c[0]))
+    a, b = solve_timeline(resp, prof).steps, solve_timeline(sick, prof)
+    assert np.allclose(a["facility_kw"][:4] - b.steps["facility_kw"][:4], 500.0)
+    assert np.allclose(b.steps["it_kw"][:4], resp.design_it_kw - 500.0)
+    assert np.array_equal(a["facility_kw"][4:], b.steps["facility_kw"][4:])
+    v = b.violations[b.violations["kind"] == "it_lost"]
+    assert len(v) == 1 and v["duration_s"].iloc[0] == 4 * 3600 and v["value"].iloc[0] == 500.0
+    assert abs(b.energy["balance_residual_rel"]) < 1e-12
+    assert not resp.it_lost_kw.any()  # the reference hall serves every load of the grid

@@ -284,7 +284,9 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     demand_usd = float((np.maximum(peaks, 0.0) * share).sum() * spec.demand_usd_per_kw_month)
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        s_cap = np.where(design > 0, it / design, 0.0)
+        asked = it.sum(axis=1)
+        served = np.where(asked > 0, solved.steps["it_kw"].to_numpy() / asked, 1.0)
+        s_cap = np.where(design > 0, it * served[:, None] / design, 0.0)
         s_dem = np.where(design > 0, np.minimum(demand, design) / design, 0.0)
     tok = policies.tokens_per_s(twin, groups, s_cap)
     tok0 = policies.tokens_per_s(twin, groups, s_dem)

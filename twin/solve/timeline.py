@@ -17,7 +17,9 @@ Per step, in kW:
   `COOLING_TAU_S` where steps are short (the water in the loops buffers the
   heat; the lag is exact for a piecewise-constant input,
   ``a = 1 - exp(-dt / tau)``); at 1 h steps it is the steady value;
-- ``facility = chain + losses + cooling``;
+- ``facility = chain - IT lost + losses + cooling`` (IT lost: what the coupled
+  solve could not serve at that load, racks unfed or tripped; an `it_lost`
+  violation);
 - ``grid = facility + BESS charge - BESS discharge`` (the site BESS sits at the
   grid connection).
 
@@ -118,6 +120,9 @@ def solve_timeline(
         r = evaluate_groups(resp, chain_g, prof.design_kw, prof.t_db_c)
     else:
         r = evaluate(resp, chain, prof.t_db_c)
+    # IT the coupled solve could not serve at this load (racks unfed, or tripped by heat)
+    lost = np.minimum(np.maximum(r["it_lost_kw"], 0.0), it_site)
+    chain, it_site = chain - lost, it_site - lost
     cooling = r["cooling_kw"]
     if cooling_tau_s > 0 and n > 1:
         a = 1.0 - np.exp(-dt / cooling_tau_s)
@@ -133,6 +138,7 @@ def solve_timeline(
     steps = pd.DataFrame(
         {
             "it_kw": it_site,
+            "it_lost_kw": lost,
             "chain_kw": chain,
             "losses_kw": r["losses_kw"],
             "cooling_kw": cooling,
@@ -155,6 +161,9 @@ def solve_timeline(
                    "grid import above the site's grid connection"),
         *intervals(r["unremoved_kw"] > UNREMOVED_FLOOR_KW + BALANCE_REL_TOL * it_site, dt, "site",
                    "uncooled", r["unremoved_kw"], 0.0, "kW", "heat the cooling plant does not remove"),
+        *intervals(lost > BALANCE_REL_TOL * max(float(np.max(it, initial=0.0)), 1.0), dt, "site",
+                   "it_lost", lost, 0.0, "kW", "IT the site cannot serve at this load and weather "
+                   "(racks unfed or tripped: twin solve at this load says which)"),
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip

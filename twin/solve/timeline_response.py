@@ -60,6 +60,7 @@ class Response:
     cooling_kw: np.ndarray  # (n_t, n_x)
     unremoved_kw: np.ndarray  # (n_t, n_x)
     inlet_over_k: np.ndarray  # (n_t, n_x) worst rack inlet minus its ASHRAE allowable max
+    it_lost_kw: np.ndarray  # (n_t, n_x) IT asked for but not served (racks unfed or tripped)
     trusted: np.ndarray  # (n_t, n_x) bool: no not_converged/non_finite/not_balanced violation
 
 
@@ -99,7 +100,8 @@ def _row(twin, tdb: float, twb: float):
     from twin.solve import run
     from twin.solve.results import SOLVER_KINDS
 
-    out = np.zeros((5, len(LOAD_GRID)))
+    out = np.zeros((6, len(LOAD_GRID)))
+    design = float(twin.racks["power_kw"].sum())
     for j, xj in enumerate(LOAD_GRID):
         sc = Scenario(
             name=f"timeline x={xj:g} t={tdb:g}",
@@ -115,6 +117,8 @@ def _row(twin, tdb: float, twb: float):
         out[2, j] = kp.get("heat_unremoved_kw", 0.0)
         out[3, j] = not r.violations["kind"].isin(SOLVER_KINDS).any()
         out[4, j] = _inlet_over_k(r["res_racks"])
+        lost = xj * design - kp["it_kw"]
+        out[5, j] = lost if lost > 1e-9 * design else 0.0  # rounding of the per-rack scales
     return out
 
 
@@ -178,6 +182,7 @@ def _fit(twin, weather) -> Response:
         stack[:, 1],
         stack[:, 2],
         stack[:, 4],
+        stack[:, 5],
         stack[:, 3].astype(bool),
     )
 
@@ -207,7 +212,7 @@ def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str,
     i, wt = _corners(resp.t_db_c, t)
     i1 = np.minimum(i + 1, len(resp.t_db_c) - 1)
     out = {}
-    for name in ("losses_kw", "cooling_kw", "unremoved_kw", "inlet_over_k"):
+    for name in ("losses_kw", "cooling_kw", "unremoved_kw", "inlet_over_k", "it_lost_kw"):
         tab = getattr(resp, name)
         lo = tab[i, j] * (1.0 - wx) + tab[i, j + 1] * wx
         hi = tab[i1, j] * (1.0 - wx) + tab[i1, j + 1] * wx
