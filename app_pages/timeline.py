@@ -42,6 +42,7 @@ VIOLATION_LABELS = {
     "grid_limit": "Above the grid connection",
     "uncooled": "Heat not removed",
     "over_temperature": "Rack inlet above ASHRAE allowable",
+    "it_lost": "IT not served (racks unfed or tripped)",
     "not_balanced": "Energy balance does not close",
     "peak_cap": "Above the peak-shaving cap",
     "ramp_limit": "Ramp above the limit",
