@@ -45,9 +45,24 @@ with st.expander("Assumptions: energy price, capex, lifetime, throughput", expan
         )
     prices = base_prices.model_copy(update=edited)
     price_table, accelerators = S.assumptions(twin, prices)
-    st.write("**Throughput per accelerator** (from the layout's catalogue, with its source)")
-    common.table(accelerators, index="accelerator", height=180)
-k = S.kpis(twin, res, prices)
+    st.write(
+        "**Throughput per accelerator** (tokens/s per rack, from the layout's catalogue "
+        "with its source; change it here to see the cost per token move)"
+    )
+    shown = C.display(accelerators, index="accelerator")
+    tput = C.header("throughput_tokens_s")
+    edited_cat = st.data_editor(
+        shown,
+        hide_index=True,
+        disabled=[c for c in shown.columns if c != tput],
+        column_config={tput: st.column_config.NumberColumn(tput, min_value=0.001, format="%,.0f")},
+        key="dash_catalogue",
+        height=min(40 + 36 * len(shown), 220),
+    )
+    throughput = dict(zip(accelerators.index, edited_cat[tput], strict=True))
+econ_twin = S.with_throughput(twin, throughput)
+price_table, accelerators = S.assumptions(econ_twin, prices)  # as used, for the report
+k = S.kpis(econ_twin, res, prices)
 
 c = st.columns(4)
 common.metric(c[0], "it_mw", k["it_mw"])
@@ -154,9 +169,9 @@ b = c2.selectbox("B", choices, index=1 if failed else min(2, len(choices) - 1), 
 
 def kpis_for(choice: str) -> dict:
     if choice == "current layout, normal":
-        return S.kpis(twin, common.results(twin, key, ()), prices)
+        return S.kpis(econ_twin, common.results(twin, key, ()), prices)
     if choice == "current layout, with its failures":
-        return S.kpis(twin, common.results(twin, key, failed), prices)
+        return S.kpis(econ_twin, common.results(twin, key, failed), prices)
     lay = common.load_path(choice)
     lkey = S.layout_key(lay)
     t = common._twin(lkey, lay)

@@ -138,6 +138,22 @@ def test_dashboard_report_and_comparison(app):
     no_errors(at)
     html = at.session_state["dash_report_html"]
     assert "Key figures" in html and "<img" in html
+    for part in ("<svg", "Assumptions", "Energy price", "Violations", "N-1: top risks"):
+        assert part in html, part
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert not re.search(r"<th[^>]*>[a-z0-9]+(_[a-z0-9]+)+</th>", html)  # no column names
+
+
+def test_dashboard_assumptions_move_cost_per_token(app):
+    """Energy price and throughput per rack are the dashboard's to change (this session)."""
+    at = app("dashboard")
+    cost0 = metric(at, "Cost per million tokens")
+    at.number_input(key="dash_econ_energy_price_usd_per_kwh").set_value(0.5).run()
+    no_errors(at)
+    cost1 = metric(at, "Cost per million tokens")
+    assert float(cost1.split()[0]) > float(cost0.split()[0])
+    # the layout keeps its own prices
+    assert at.session_state["layout"].economics.energy_price_usd_per_kwh == pytest.approx(0.0806)
 
 
 FILTER_CONTAINS = (

@@ -10,6 +10,8 @@ from twin.app import edit as E
 from twin.app import report
 from twin.app import state as S
 from twin.errors import LayoutError
+from twin.layout import load
+from twin.model import Twin
 
 
 def test_failures_go_through_the_coupled_solve(small_room):
@@ -71,3 +73,53 @@ def test_report_is_self_contained(small_room):
         "t", S.kpis(small_room, res), {"Redundancy": S.redundancy(small_room, res)}
     )
     assert "Key figures" in html and "http" not in html
+
+
+def test_throughput_what_if_scales_cost_per_token():
+    """Twice the tokens/s per rack, same cost per year: half the cost per million tokens,
+    twice the tokens per MW; the twin and its solve are not touched."""
+    from twin.metrics.catalogue import catalogue
+
+    twin = Twin.from_layout(load("layouts/ai-factory-hall.yaml"))
+    res = S.solve(twin)
+    k0 = S.kpis(twin, res)
+    acc = twin.racks["accelerator"].dropna().iloc[0]
+    base = catalogue(twin.layout)[acc].throughput_tokens_s
+    k1 = S.kpis(S.with_throughput(twin, {acc: 2 * base}), res)
+    assert k1["cost_per_mtok"] == pytest.approx(k0["cost_per_mtok"] / 2, rel=1e-9)
+    assert k1["tokens_per_s_per_mw"] == pytest.approx(2 * k0["tokens_per_s_per_mw"], rel=1e-9)
+    assert catalogue(twin.layout)[acc].throughput_tokens_s == base
+    assert S.with_throughput(twin, {acc: base}) is twin
+
+
+def test_cooling_paths_group_parallel_units():
+    """A rack's heat leaves through 3 CDUs, then 5 chillers, then 9 dry coolers: three
+    parallel groups in series, not 17 units in a chain (ai-factory-hall)."""
+    twin = Twin.from_layout(load("layouts/ai-factory-hall.yaml"))
+    liquid = S.cooling_paths(twin, "H1-R01-01")["liquid"]
+    groups = [len(s) if isinstance(s, list) else 1 for s in liquid]
+    assert groups == [1, len(twin.cdus) // 3, 1, len(twin.chillers), len(twin.dry_coolers)]
+    air = S.cooling_paths(twin, "H1-R01-01")["air"]
+    assert air[0] == [f"H1-CRAH{i}" for i in range(1, len(twin.crahs) + 1)]
+
+
+def test_row_edits_copy_move_bulk_and_remove(small_room):
+    data = E.to_data(small_room.layout)
+    row = small_room.racks["row"].iloc[0]
+    n_row = int((small_room.racks["row"] == row).sum())
+    new = E.copy_row(data, row, "RX", (2.0, 8.0))
+    lay = E.apply(new)
+    assert sum(len(h.racks) for h in lay.halls) == len(small_room.racks) + n_row
+    assert data == E.to_data(small_room.layout)  # edits copy, never mutate
+    bulk = E.apply(E.set_row(new, "RX", power_kw=7.5, profile=""))
+    rx = [r for h in bulk.halls for r in h.racks if r.row == "RX"]
+    assert len(rx) == n_row and {r.power_kw for r in rx} == {7.5}
+    moved = E.move_row(new, "RX", (2.6, 8.0))
+    assert next(r for h in E.apply(moved).halls for r in h.rows if r.id == "RX").origin_m == (
+        2.6,
+        8.0,
+    )
+    gone = E.apply(E.remove_row(new, "RX"))
+    assert E.to_data(gone) == E.to_data(E.apply(data))
+    with pytest.raises(LayoutError, match="already used"):
+        E.copy_row(new, row, "RX", (2.0, 1.0))

@@ -356,6 +356,24 @@ def assumptions(twin: Twin, prices=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows), cat
 
 
+def with_throughput(twin: Twin, throughput: dict[str, float]) -> Twin:
+    """The twin with its accelerator catalogue's throughput (tokens/s per rack) replaced
+    for the named accelerators: the dashboard's what-if on cost per token. Only the
+    catalogue changes (throughput enters no physics), so the solve's results still hold."""
+    import dataclasses
+
+    from twin.metrics.catalogue import catalogue
+
+    cat = catalogue(twin.layout)
+    acc = dict(twin.layout.accelerators)
+    for name, value in throughput.items():
+        if name in cat and float(value) != cat[name].throughput_tokens_s:
+            acc[name] = cat[name].model_copy(update={"throughput_tokens_s": float(value)})
+    if acc == dict(twin.layout.accelerators):
+        return twin
+    return dataclasses.replace(twin, layout=twin.layout.model_copy(update={"accelerators": acc}))
+
+
 def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
     """Per power kind: count, worst loading now and after the worst single failover."""
     if results is None or "res_power_nodes" not in results.tables:
