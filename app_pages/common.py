@@ -124,15 +124,16 @@ def reference_layouts() -> list[str]:
     return sorted(_name(p) for p in warm.LAYOUTS.glob("*.y*ml"))
 
 
-def set_layout(layout: Layout, name: str) -> None:
+def set_layout(layout: Layout, name: str, key: str | None = None) -> None:
     """Make `layout` this session's current layout (resets failures and selection).
 
     The cache key is the content hash of the layout; for an unedited file it is
-    computed once per file version (hashing a campus takes ~0.5 s).
+    computed once per file version (hashing a campus takes ~0.5 s). An edit passes
+    the hash of the data it validated (`S.data_key`), which names the same content.
     """
     st.session_state["layout"] = layout
     st.session_state["layout_name"] = name
-    st.session_state["layout_key"] = _key(layout)
+    st.session_state["layout_key"] = key or _key(layout)
     st.session_state["failed"] = []
     st.session_state.pop("fail_pick", None)  # the failure picker starts empty too
 

@@ -16,6 +16,17 @@ from twin.layout import loads, save
 from twin.layout.write import to_yaml
 from twin.model import columns as C
 
+
+def _data() -> dict:
+    """The current layout as plain data, dumped once per layout version (the edits copy
+    it, never change it)."""
+    ss = st.session_state
+    key = ss.get("layout_key")
+    if ss.get("_ed_data", (None,))[0] != key:
+        ss["_ed_data"] = (key, E.to_data(ss["layout"]))
+    return ss["_ed_data"][1]
+
+
 st.title("Layout editor")
 twin, key = common.current()
 layout = st.session_state["layout"]
@@ -82,7 +93,7 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
                     st.session_state["ed_message"] = f"Loaded {up.name}: {len(new.halls)} halls."
                     st.rerun()
 
-data = E.to_data(layout)
+data = _data()
 halls = [h["id"] for h in data["halls"]]
 all_rows = [r["id"] for h in data["halls"] for r in h.get("rows", [])]
 rack_ids = list(twin.racks.index)
@@ -106,7 +117,11 @@ def commit(new_data: dict, what: str) -> bool:
     ss["ed_undo"] = [*ss.get("ed_undo", []), (ss["layout"], ss["layout_name"], what)][-UNDO_DEPTH:]
     ss["ed_redo"] = []
     name = ss["layout_name"]
-    common.set_layout(new, name if name.endswith("(edited)") else f"{name} (edited)")
+    common.set_layout(
+        new,
+        name if name.endswith("(edited)") else f"{name} (edited)",
+        key=S.data_key(new_data),
+    )
     ss["ed_errors"] = {}
     ss["ed_message"] = what
     return True
@@ -135,10 +150,6 @@ def _on_redo() -> None:
 # The forms apply their edit in an on_click callback: it runs before the script,
 # so one run of the page shows the edited layout (an edit inside the form body
 # needed a second full run, st.rerun(), to refresh the widgets drawn above it).
-
-
-def _data() -> dict:
-    return E.to_data(st.session_state["layout"])
 
 
 def _guarded(fn):

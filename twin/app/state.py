@@ -75,6 +75,14 @@ def layout_key(layout: Layout) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def data_key(data: dict) -> str:
+    """A content hash of the plain data an edited layout was validated from: the same
+    data always validates to the same layout, so it keys the caches as well as
+    `layout_key` does, without dumping the layout again (0.1 s on a campus)."""
+    text = json.dumps(data, sort_keys=True, default=str)
+    return "d" + hashlib.sha1(text.encode()).hexdigest()[:15]
+
+
 # ------------------------------------------------------------------ solve
 
 
