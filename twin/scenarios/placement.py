@@ -1,0 +1,745 @@
+"""Where the next racks fit: candidates, screened, verified by coupled solves, ranked (issue 17).
+
+`place(twin, "nvl72", 24)` answers "where do 24 more NVL72 racks go?":
+
+1. Candidates (`candidates`), per hall: the free slots of one existing row that
+   holds all of them; the free slots of the hall's rows taken in row order; new
+   rows after the hall's last row, at the pitch and orientation of its rows (the
+   last two rows repeat, shifted by the pitch of a row pair). A free slot is a
+   slot whose rack footprint (row width x depth) lies on the hall floor
+   (`size_m`), no rack holds it, and no cooling unit with a position
+   (`position_m`, its registry footprint) stands on it. Each new rack gets the
+   feeds A/B of a pair its hall's racks already use, the pair whose worse
+   failover loading after adding the rack is lowest (greedy, rack by rack: the
+   racks spread over the PDUs/busways as evenly as their loading allows), and
+   the liquid loop of its row's racks (a new row: the hall's TCS loop whose CDU
+   group has the most N+1 margin).
+2. Screening: from one base solve, each constraint of
+   `twin.metrics.headroom.constraint_utilisation` on a candidate's path grows
+   linearly with the kW it adds: a power element's loading (and failover
+   loading) with the IT through it (``u * (it + d) / it``, the power solve's
+   own first-order rule for failover), a cooling group's with the heat it takes
+   (``u + d / available``), the grid with the added IT times the site's
+   utility/IT ratio. Estimates only: they choose which candidates to verify.
+3. Verification: the best `verify` candidates by the screen are applied to the
+   layout, validated like any layout, and solved with `twin.solve.run`: their
+   rows in the table say ``verified`` and carry the solved numbers. A candidate
+   is ``feasible`` only if verified, no constraint is broken that was not
+   broken before (utilisation > 1, power elements in failover and cooling
+   groups N+1 included, any new violation) and no rack throttles or trips
+   (`res_racks.thermal_state`). Stranded power and cooling of the candidate's
+   hall after placement come from `twin.metrics.stranded` on the solved layout
+   (the same numbers `twin info --stranded` gives for it).
+4. Ranking: verified before screened; then fewest broken constraints and
+   racks in thermal trouble, most balanced feeds (largest difference between a
+   new rack's A and B feed loading, pp), least stranded capacity (power +
+   cooling, kW), highest remaining margin (1 - utilisation of the binding
+   constraint, the most loaded constraint the candidate raises).
+
+`Placement.apply(k)` gives the layout with the candidate of rank k (1 = best) applied.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import LayoutError, ScenarioError
+from twin.layout import Layout, dump, validate_data
+from twin.layout.generate import RACK_PROFILES, ROW_PAIR_PITCH_M
+from twin.metrics.headroom import constraint_utilisation
+from twin.model import registry
+from twin.solve import run
+
+__all__ = ["Candidate", "Placement", "apply", "candidates", "place", "rack_profiles"]
+
+EPS_M = 1e-6
+"""Footprints that touch do not overlap (m)."""
+BROKEN = 1.0 + 1e-9
+"""Utilisation above which a constraint is broken."""
+TOWER_HEAT_FACTOR = 1.2
+"""Heat a condenser loop takes per kW of load heat (1 + 1/COP at COP ~5.5) [est, screen only]."""
+COLUMNS = [
+    "hall",
+    "kind",
+    "rows",
+    "slots",
+    "racks",
+    "kw_added",
+    "verified",
+    "feasible",
+    "violations",
+    "racks_throttled",
+    "racks_tripped",
+    "feed_imbalance_pp",
+    "binding_constraint",
+    "binding_utilisation",
+    "stranded_power_kw",
+    "stranded_cooling_kw",
+    "problem",
+]
+
+
+@dataclass
+class Candidate:
+    """N new racks in one hall: the rack entries (layout data) and any new rows."""
+
+    hall: str
+    kind: str  # "row", "slots" or "new rows"
+    racks: list[dict]
+    new_rows: list[dict] = field(default_factory=list)
+    kw_added: float = 0.0
+    est: dict[str, float] = field(default_factory=dict)  # screened utilisation after
+    row: dict[str, Any] = field(default_factory=dict)  # the table row
+
+    @property
+    def rows(self) -> list[str]:
+        return list(dict.fromkeys(r["row"] for r in self.racks))
+
+    def slots_text(self) -> str:
+        """'R01:16-21, R02:16-17' (ranges of slots per row)."""
+        parts = []
+        for row in self.rows:
+            s = sorted(r["slot"] for r in self.racks if r["row"] == row)
+            runs, start = [], s[0]
+            for a, b in zip(s, [*s[1:], None], strict=True):
+                if b != a + 1:
+                    runs.append(f"{start}" if start == a else f"{start}-{a}")
+                    start = b
+            parts.append(f"{row}:{','.join(runs)}")
+        return ", ".join(parts)
+
+
+@dataclass
+class Placement:
+    """The ranked candidates (`table`, rank order; index = rank from 0) and how they were found."""
+
+    profile: str
+    count: int
+    kw_added: float
+    table: pd.DataFrame
+    candidates: list[Candidate] = field(repr=False)
+    base: dict = field(repr=False)
+    skipped: dict[str, str] = field(default_factory=dict)  # hall -> why no candidate
+    solves: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    profiles: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def feasible(self) -> pd.DataFrame:
+        return self.table[self.table["feasible"]]
+
+    def apply(self, rank: int = 1) -> Layout:
+        """The layout with the candidate of `rank` (1 = best, as in `table`) applied, validated."""
+        n = len(self.candidates)
+        if not 1 <= rank <= n:
+            span = f"1-{n}" if n else "none"
+            raise ScenarioError(f"no candidate {rank}: ranks are {span}")
+        return apply(self.base, self.candidates[rank - 1], self.profiles)
+
+
+# ------------------------------------------------------------------ profiles
+
+
+def rack_profiles(layout: Layout) -> dict[str, dict]:
+    """Rack profiles a placement can use: the layout's (those with a power_kw), then built-ins."""
+    out = {k: dict(v) for k, v in RACK_PROFILES.items()}
+    out.update({k: dict(v) for k, v in layout.profiles.items() if "power_kw" in v})
+    return out
+
+
+def _profile(layout: Layout, name: str) -> dict:
+    known = rack_profiles(layout)
+    if name not in known:
+        raise ScenarioError(
+            f"unknown rack profile {name!r}; allowed: {', '.join(sorted(known))} "
+            "(the layout's profiles with a power_kw, and the built-in ones)"
+        )
+    return known[name]
+
+
+# ------------------------------------------------------------------ geometry
+
+
+def _box(row: dict, slot: int) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a slot's footprint in hall coordinates."""
+    w, d = row.get("rack_width_m", 0.6), row.get("rack_depth_m", 1.2)
+    ox, oy = row["origin_m"]
+    if row.get("axis", "x") == "x":
+        return ox + slot * w, oy - d / 2, ox + (slot + 1) * w, oy + d / 2
+    return ox - d / 2, oy + slot * w, ox + d / 2, oy + (slot + 1) * w
+
+
+def _obstacles(layout: Layout, hall) -> np.ndarray:
+    """Footprints (x0, y0, x1, y1, hall coordinates) of the hall's racks and positioned units."""
+    boxes = []
+    rows = {r.id: r.model_dump() for r in hall.rows}
+    for rack in hall.racks:
+        if rack.row in rows:
+            boxes.append(_box(rows[rack.row], rack.slot))
+    hx, hy = hall.origin_m
+    w, d = hall.size_m
+    for kind in registry.COOLING_KINDS:
+        size = registry.kind(kind).size_m
+        if size is None:
+            continue
+        for unit in getattr(layout.cooling, kind):
+            pos = getattr(unit, "position_m", None)
+            if pos is None:
+                continue
+            x, y = pos[0] - hx, pos[1] - hy
+            if -size[0] < x < w + size[0] and -size[1] < y < d + size[1]:
+                boxes.append((x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2))
+    return np.array(boxes, dtype=float).reshape(-1, 4)
+
+
+def free_slots(layout: Layout, hall, row: dict, taken: set[int], limit: int | None = None):
+    """Slots of `row` (hall coordinates) where a rack fits: on the floor, not taken, nothing on it."""
+    w, d = hall.size_m
+    along = w if row.get("axis", "x") == "x" else d
+    o = row["origin_m"][0 if row.get("axis", "x") == "x" else 1]
+    n = int(math.floor((along - o) / row.get("rack_width_m", 0.6) + EPS_M))
+    if limit is not None:
+        n = min(n, limit)
+    if n <= 0:
+        return []
+    boxes = np.array([_box(row, s) for s in range(n)])
+    inside = (
+        (boxes[:, 0] >= -EPS_M)
+        & (boxes[:, 1] >= -EPS_M)
+        & (boxes[:, 2] <= w + EPS_M)
+        & (boxes[:, 3] <= d + EPS_M)
+    )
+    obs = _obstacles(layout, hall)
+    if len(obs):
+        hit = (
+            (boxes[:, None, 0] < obs[None, :, 2] - EPS_M)
+            & (obs[None, :, 0] < boxes[:, None, 2] - EPS_M)
+            & (boxes[:, None, 1] < obs[None, :, 3] - EPS_M)
+            & (obs[None, :, 1] < boxes[:, None, 3] - EPS_M)
+        ).any(axis=1)
+    else:
+        hit = np.zeros(n, bool)
+    ok = inside & ~hit
+    return [s for s in range(n) if ok[s] and s not in taken]
+
+
+def _new_rows(hall, ids: set[str], count: int) -> list[dict]:
+    """Up to `count` rows after the hall's last one, the last two rows' pattern repeated."""
+    rows = [r.model_dump() for r in hall.rows]
+    if not rows or len({r["axis"] for r in rows}) != 1:
+        return []
+    perp = 1 if rows[0]["axis"] == "x" else 0
+    rows.sort(key=lambda r: r["origin_m"][perp])
+    c = [r["origin_m"][perp] for r in rows]
+    if len(rows) >= 3:
+        pitch = c[-1] - c[-3]
+    elif len(rows) == 2:
+        pitch = 2 * (c[1] - c[0])
+    else:
+        pitch = ROW_PAIR_PITCH_M / 2
+    if pitch <= 0:
+        return []
+    out = []
+    m = re.match(r"^(.*?)(\d+)$", rows[-1]["id"])
+    number = int(m.group(2)) if m else 0
+    for j in range(count):
+        tpl = rows[len(rows) - 2 + j % 2] if len(rows) >= 2 else rows[0]
+        new = dict(tpl)
+        origin = list(tpl["origin_m"])
+        origin[perp] = round(origin[perp] + pitch * (j // 2 + 1 if len(rows) >= 2 else j + 1), 3)
+        new["origin_m"] = origin
+        number += 1
+        rid = f"{m.group(1)}{number:0{len(m.group(2))}d}" if m else f"{hall.id}-NR{number}"
+        while rid in ids:
+            number += 1
+            rid = f"{m.group(1)}{number:0{len(m.group(2))}d}" if m else f"{hall.id}-NR{number}"
+        new["id"] = rid
+        ids.add(rid)
+        out.append(new)
+    return out
+
+
+# ------------------------------------------------------------------ screening model
+
+
+@dataclass
+class _Base:
+    """What the screen needs from the base solve."""
+
+    u: dict[str, float]
+    it: pd.Series  # IT kW through each power element now
+    fail_it: pd.Series
+    rating_kw: pd.Series
+    label: dict[str, str]  # power element -> constraint name
+    path: dict[str, list[str]]  # PDU -> elements up to the source
+    avail: dict[str, float]  # cooling group constraint -> available kW
+    grid_per_it: float
+    grid_kw: float
+
+
+def _n1_avail(cap: pd.Series, group: pd.Series, label: str) -> dict[str, float]:
+    out = {}
+    df = pd.DataFrame({"cap": cap, "g": group}).dropna(subset=["g"])
+    for g, d in df.groupby("g"):
+        out[label.format(g)] = float(d["cap"].sum() - (d["cap"].max() if len(d) > 1 else 0.0))
+    return out
+
+
+def _base(twin, res) -> _Base:
+    rp = res["res_power_nodes"]
+    u = constraint_utilisation(twin, res)
+    label = {cid: f"{registry.kind(k).label} {cid}" for cid, k in rp["kind"].items()}
+    avail = {}
+    if len(twin.cdus):
+        avail.update(_n1_avail(twin.cdus["capacity_kw"], twin.cdus["loop"], "CDU group {} (N+1)"))
+    if len(twin.crahs):
+        avail.update(_n1_avail(twin.crahs["capacity_kw"], twin.crahs["hall"], "CRAH air (hall {})"))
+    if len(twin.chillers) and "res_chillers" in res.tables:
+        cap = res["res_chillers"]["capacity_avail_kw"]
+        avail.update(_n1_avail(cap, twin.chillers["loop"], "chillers {} (N+1)"))
+    for kind, lab in (("dry_coolers", "dry coolers"), ("cooling_towers", "cooling towers")):
+        t = getattr(twin, kind, None)
+        if t is not None and len(t) and "capacity_kw" in t:
+            avail.update(_n1_avail(t["capacity_kw"], t["loop"], lab + " {} (N+1)"))
+    it = float(res["res_racks"]["p_kw"].sum())
+    return _Base(
+        u=u,
+        it=rp["it_kw"],
+        fail_it=rp["failover_it_kw"],
+        rating_kw=twin.power_nodes.get("rating_kva", pd.Series(dtype=float)),
+        label=label,
+        path={},
+        avail=avail,
+        grid_per_it=res.kpis["utility_kw"] / it if it > 0 else 1.0,
+        grid_kw=twin.layout.site.grid_mw * 1000.0,
+    )
+
+
+def _up(twin, base: _Base, pdu: str) -> list[str]:
+    if pdu not in base.path:
+        base.path[pdu] = [p for p in twin.upstream_path(pdu) if p in base.it.index]
+    return base.path[pdu]
+
+
+def _power_after(base: _Base, name: str, it_now: float, add: float, u_now: float) -> float:
+    if it_now > 1e-9:
+        return u_now * (it_now + add) / it_now
+    return u_now + add / max(base.rating_kw.get(name, math.inf), 1e-9)
+
+
+def _screen(twin, base: _Base, cand: Candidate, prof: dict) -> dict[str, float]:
+    """Utilisation after placement of every constraint on the candidate's path (estimates)."""
+    d_it: Counter = Counter()
+    d_fail: Counter = Counter()
+    p = float(prof["power_kw"])
+    for rack in cand.racks:
+        split = {rack.get("feed_a"): 0.5, rack.get("feed_b"): 0.5}
+        for feed, share in split.items():
+            if not isinstance(feed, str):
+                continue
+            for e in _up(twin, base, feed):
+                d_it[e] += p * share
+                d_fail[e] += p
+    out = {}
+    for e, add in d_it.items():
+        name = base.label[e]
+        out[name] = _power_after(base, e, float(base.it[e]), add, base.u.get(name, 0.0))
+        fo = name + " in failover"
+        out[fo] = _power_after(base, e, float(base.fail_it[e]), d_fail[e], base.u.get(fo, 0.0))
+    n = len(cand.racks)
+    liquid = p * float(prof.get("liquid_fraction", 0.0))
+    air = p * n - liquid * n
+    heat = p * n
+    loops = Counter(r.get("liquid_loop") for r in cand.racks if r.get("liquid_loop"))
+    for loop, k in loops.items():
+        name = f"CDU group {loop} (N+1)"
+        out[name] = base.u.get(name, 0.0) + liquid * k / max(base.avail.get(name, 0.0), 1e-9)
+    if air > 0:
+        name = f"CRAH air (hall {cand.hall})"
+        out[name] = base.u.get(name, 0.0) + air / max(base.avail.get(name, 0.0), 1e-9)
+    h = cand.hall
+    fws = (
+        set(twin.crahs.loc[twin.crahs["hall"] == h, "loop"].dropna()) if len(twin.crahs) else set()
+    )
+    if len(twin.cdus):
+        fws |= set(twin.cdus.loc[twin.cdus["hall"] == h, "facility_loop"].dropna())
+    cond = set()
+    if len(twin.chillers) and "condenser_loop" in twin.chillers:
+        cond = set(twin.chillers.loc[twin.chillers["loop"].isin(fws), "condenser_loop"].dropna())
+    for names, q in (
+        ([f"chillers {x} (N+1)" for x in fws] + [f"dry coolers {x} (N+1)" for x in fws], heat),
+        ([f"cooling towers {x} (N+1)" for x in cond], heat * TOWER_HEAT_FACTOR),
+    ):
+        for name in names:
+            if name in base.avail:
+                out[name] = base.u.get(name, 0.0) + q / max(base.avail[name], 1e-9)
+    out["grid connection"] = base.u.get("grid connection", 0.0) + heat * base.grid_per_it / max(
+        base.grid_kw, 1e-9
+    )
+    return out
+
+
+# ------------------------------------------------------------------ candidates
+
+
+def _assign(twin, base: _Base, hall_racks: list[dict], new: list[dict], prof: dict) -> None:
+    """Feeds A/B (a pair the hall uses, least failover-loaded after adding) and liquid loops."""
+    pairs = Counter(
+        (r.get("feed_a"), r.get("feed_b")) for r in hall_racks if r.get("feed_a") or r.get("feed_b")
+    )
+    if not pairs:
+        return
+    p = float(prof["power_kw"])
+    load: dict[str, float] = {}
+
+    def u_fo(e) -> float:
+        if not isinstance(e, str) or e not in base.fail_it.index:
+            return 0.0
+        name = base.label[e] + " in failover"
+        return _power_after(base, e, float(base.fail_it[e]), load.get(e, 0.0), base.u.get(name, 0))
+
+    row_pairs: dict[str, Counter] = {}
+    for r in hall_racks:
+        row_pairs.setdefault(r["row"], Counter())[(r.get("feed_a"), r.get("feed_b"))] += 1
+    for rack in new:
+        own = row_pairs.get(rack["row"], Counter())
+
+        def cost(pair, own=own):
+            for e in pair:
+                if isinstance(e, str):
+                    load[e] = load.get(e, 0.0) + p
+            c = max(u_fo(pair[0]), u_fo(pair[1]))
+            for e in pair:
+                if isinstance(e, str):
+                    load[e] -= p
+            return (round(c, 9), -own.get(pair, 0), str(pair))
+
+        best = min(pairs, key=cost)
+        for e in best:
+            if isinstance(e, str):
+                load[e] = load.get(e, 0.0) + p
+        if best[0]:
+            rack["feed_a"] = best[0]
+        if best[1]:
+            rack["feed_b"] = best[1]
+
+
+def _loops(base: _Base, hall_racks: list[dict], new: list[dict], prof: dict) -> str | None:
+    """Liquid loop per new rack: its row's; a new row: the hall's loop with the most margin."""
+    if float(prof.get("liquid_fraction", 0.0)) <= 0:
+        return None
+    row_loop: dict[str, Counter] = {}
+    for r in hall_racks:
+        if r.get("liquid_loop"):
+            row_loop.setdefault(r["row"], Counter())[r["liquid_loop"]] += 1
+    hall_loops = sorted({lp for c in row_loop.values() for lp in c})
+    if not hall_loops:
+        return "no TCS loop serves this hall's racks (the profile is liquid cooled)"
+    liquid = float(prof["power_kw"]) * float(prof["liquid_fraction"])
+    added: Counter = Counter()
+    chosen: dict[str, str] = {}
+
+    def u(loop):
+        name = f"CDU group {loop} (N+1)"
+        return base.u.get(name, 0.0) + added[loop] * liquid / max(base.avail.get(name, 0.0), 1e-9)
+
+    for rack in new:
+        row = rack["row"]
+        if row not in chosen:
+            if row in row_loop:
+                chosen[row] = row_loop[row].most_common(1)[0][0]
+            else:
+                chosen[row] = min(hall_loops, key=lambda lp: (u(lp), lp))
+        rack["liquid_loop"] = chosen[row]
+        added[chosen[row]] += 1
+    return None
+
+
+def candidates(
+    twin, profile: str, count: int, base: _Base | None = None
+) -> tuple[list[Candidate], dict[str, str]]:
+    """Every candidate placement of `count` racks of `profile`, and why halls have none."""
+    layout = twin.layout
+    prof = _profile(layout, profile)
+    if count < 1:
+        raise ScenarioError(f"count must be at least 1; got {count}")
+    if base is None:
+        base = _base(twin, run(twin))
+    ids = {r.id for h in layout.halls for r in h.racks} | {
+        r.id for h in layout.halls for r in h.rows
+    }
+    ids |= {h.id for h in layout.halls} | set(twin.component_ids())
+    out, skipped = [], {}
+    air = float(prof.get("liquid_fraction", 0.0)) < 1
+    crah_halls = set(twin.crahs["hall"]) if len(twin.crahs) else set()
+    for hall in layout.halls:
+        if air and hall.id not in crah_halls:
+            skipped[hall.id] = "no CRAH/CRAC in the hall for the profile's air-side heat"
+            continue
+        rows = {r.id: r.model_dump() for r in hall.rows}
+        taken: dict[str, set[int]] = {r: set() for r in rows}
+        for rack in hall.racks:
+            taken.setdefault(rack.row, set()).add(rack.slot)
+        free = {r: free_slots(layout, hall, rows[r], taken[r]) for r in rows}
+        hall_racks = [
+            {"row": r.row, "feed_a": r.feed_a, "feed_b": r.feed_b, "liquid_loop": r.liquid_loop}
+            for r in hall.racks
+        ]
+        options: list[tuple[str, list[tuple[str, int]], list[dict]]] = []
+        for r, s in free.items():
+            if len(s) >= count:
+                options.append(("row", [(r, x) for x in s[:count]], []))
+        every = [(r, x) for r in rows for x in free[r]]
+        if len(every) >= count and len({r for r, _ in every[:count]}) > 1:
+            options.append(("slots", every[:count], []))
+        # new rows: as many as it takes, after the last row
+        width = max((len(taken[r]) and max(taken[r]) + 1 for r in rows), default=0) or None
+        new_rows = _new_rows(hall, set(ids), math.ceil(count / max(width or 1, 1)) + 2)
+        got, used = [], []
+        for nr in new_rows:
+            s = free_slots(layout, hall, nr, set(), limit=width)
+            if not s:
+                break
+            used.append(nr)
+            got += [(nr["id"], x) for x in s]
+            if len(got) >= count:
+                break
+        if len(got) >= count:
+            options.append(("new rows", got[:count], used))
+        if not options:
+            skipped[hall.id] = (
+                f"{len(every)} free slot(s) and no room for a new row on the "
+                f"{hall.size_m[0]:g} x {hall.size_m[1]:g} m floor"
+            )
+            continue
+        for kind, slots, nrows in options:
+            new = []
+            for row, slot in slots:
+                rid = f"{row}-{slot + 1:02d}"
+                k = 1
+                while rid in ids:
+                    rid = f"{row}-N{k:02d}"
+                    k += 1
+                ids.add(rid)
+                new.append({"id": rid, "row": row, "slot": int(slot), "profile": profile})
+            _assign(twin, base, hall_racks, new, prof)
+            why = _loops(base, hall_racks, new, prof)
+            if why:
+                skipped[hall.id] = why
+                break
+            cand = Candidate(hall.id, kind, new, nrows, kw_added=count * float(prof["power_kw"]))
+            cand.est = _screen(twin, base, cand, prof)
+            out.append(cand)
+    return out, skipped
+
+
+def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> Layout:
+    """The layout (plain data from `twin.layout.dump`, or a Layout) with `cand` added, validated."""
+    if isinstance(data, Layout):
+        profiles = profiles or rack_profiles(data)
+        data = dump(data)
+    out = copy.deepcopy(data)
+    prof_name = cand.racks[0]["profile"] if cand.racks else None
+    out.setdefault("profiles", {})
+    if prof_name and prof_name not in out["profiles"]:
+        out["profiles"][prof_name] = dict((profiles or RACK_PROFILES)[prof_name])
+    for hall in out["halls"]:
+        if hall["id"] == cand.hall:
+            hall.setdefault("rows", []).extend(copy.deepcopy(cand.new_rows))
+            hall.setdefault("racks", []).extend(copy.deepcopy(cand.racks))
+    return validate_data(out, "<placement>")
+
+
+# ------------------------------------------------------------------ verify and rank
+
+
+def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, strand: bool):
+    from twin.metrics.stranded import stranded
+
+    try:
+        layout = apply(data, cand, profiles)
+    except LayoutError as exc:
+        return {"problem": "; ".join(p.message for p in exc.problems[:3])}, 0
+    tw = twin_cls.from_layout(layout)
+    res = run(tw)
+    u = constraint_utilisation(tw, res)
+    broken = sorted(n for n, v in u.items() if v > BROKEN and base.u.get(n, 0.0) <= BROKEN)
+    state = res["res_racks"]["thermal_state"]
+    raised = {n: v for n, v in u.items() if v > base.u.get(n, 0.0) + 1e-9}
+    pool = raised or u
+    binding = max(pool, key=pool.get) if pool else None
+    rp = res["res_power_nodes"]["loading_pct"]
+    imb = 0.0
+    for r in cand.racks:
+        a, b = r.get("feed_a"), r.get("feed_b")
+        if a in rp.index and b in rp.index:
+            imb = max(imb, abs(float(rp[a]) - float(rp[b])))
+    row = {
+        "verified": True,
+        "violations": len(broken),
+        "broken": broken,
+        "racks_throttled": int((state == "throttled").sum()),
+        "racks_tripped": int((state == "shutdown").sum()),
+        "feed_imbalance_pp": imb,
+        "binding_constraint": binding,
+        "binding_utilisation": u.get(binding, math.nan) if binding else math.nan,
+        "problem": "; ".join(broken[:3]) or None,
+    }
+    solves = 1
+    if strand:
+        try:
+            room = stranded(tw, halls=[cand.hall]).loc[cand.hall]
+        except KeyError as exc:  # headroom's search on a constraint only one bracket has
+            row["problem"] = "; ".join(
+                filter(None, [row["problem"], f"stranded capacity not found (KeyError {exc})"])
+            )
+        else:
+            row["stranded_power_kw"] = float(room["stranded_power_kw"])
+            row["stranded_cooling_kw"] = float(room["stranded_cooling_kw"])
+    row["feasible"] = (
+        row["violations"] == 0 and row["racks_throttled"] == 0 and row["racks_tripped"] == 0
+    )
+    return row, solves
+
+
+def _screen_row(cand: Candidate, base: _Base) -> dict:
+    est = cand.est
+    broken = sorted(n for n, v in est.items() if v > BROKEN and base.u.get(n, 0.0) <= BROKEN)
+    binding = max(est, key=est.get) if est else None
+    imb = 0.0
+    for r in cand.racks:
+        a, b = r.get("feed_a"), r.get("feed_b")
+        if isinstance(a, str) and isinstance(b, str):
+            ua = est.get(base.label.get(a, a), base.u.get(base.label.get(a, a), 0.0))
+            ub = est.get(base.label.get(b, b), base.u.get(base.label.get(b, b), 0.0))
+            imb = max(imb, abs(ua - ub) * 100.0)
+    return {
+        "verified": False,
+        "feasible": False,
+        "violations": len(broken),
+        "racks_throttled": math.nan,
+        "racks_tripped": math.nan,
+        "feed_imbalance_pp": imb,
+        "binding_constraint": binding,
+        "binding_utilisation": est.get(binding, math.nan) if binding else math.nan,
+        "stranded_power_kw": math.nan,
+        "stranded_cooling_kw": math.nan,
+        "problem": ("estimate: " + "; ".join(broken[:3])) if broken else None,
+    }
+
+
+def _key(row: dict) -> tuple:
+    stranded = (row.get("stranded_power_kw") or 0.0) + (row.get("stranded_cooling_kw") or 0.0)
+    stranded = stranded if math.isfinite(stranded) else math.inf
+    trouble = (
+        row["violations"] + (row.get("racks_throttled") or 0) + (row.get("racks_tripped") or 0)
+    )
+    trouble = trouble if math.isfinite(trouble) else row["violations"]
+    return (
+        not row["verified"],
+        trouble,
+        round(row["feed_imbalance_pp"], 3),
+        round(stranded, 0),
+        row["binding_utilisation"] if math.isfinite(row["binding_utilisation"]) else math.inf,
+    )
+
+
+def place(
+    twin,
+    profile: str,
+    count: int,
+    *,
+    verify: int = 3,
+    stranded: bool = True,
+    base_results=None,
+) -> Placement:
+    """Where `count` racks of `profile` fit in `twin`: ranked candidates (see the module doc).
+
+    `verify`: how many of the best-screened candidates get a full coupled solve (only
+    those can be reported feasible); `stranded`: also compute the stranded capacity of
+    each verified candidate's hall after placement (a headroom search per candidate).
+    Raises `ScenarioError` for an unknown profile or a count below 1.
+    """
+    t0 = time.perf_counter()
+    timings = {}
+    layout = twin.layout
+    prof = _profile(layout, profile)
+    if count < 1:
+        raise ScenarioError(f"count must be at least 1; got {count}")
+    if verify < 0:
+        raise ScenarioError(f"verify must be 0 or more; got {verify}")
+    res = base_results if base_results is not None else run(twin)
+    base = _base(twin, res)
+    timings["base_s"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    cands, skipped = candidates(twin, profile, count, base)
+    timings["candidates_s"] = time.perf_counter() - t
+    profiles = rack_profiles(layout)
+    data = dump(layout)
+    for c in cands:
+        c.row = _screen_row(c, base)
+    cands.sort(key=lambda c: _key(c.row))
+    t = time.perf_counter()
+    solves = 0 if base_results is not None else 1
+    for c in cands[:verify]:
+        row, n = _verify(type(twin), data, c, base, profiles, stranded)
+        c.row.update(row)
+        solves += n
+    timings["verify_s"] = time.perf_counter() - t
+    cands.sort(key=lambda c: _key(c.row))
+    rows = []
+    for c in cands:
+        rows.append(
+            {
+                "hall": c.hall,
+                "kind": c.kind,
+                "rows": ", ".join(c.rows),
+                "slots": c.slots_text(),
+                "racks": len(c.racks),
+                "kw_added": c.kw_added,
+                **{k: c.row.get(k) for k in COLUMNS[6:]},
+            }
+        )
+    table = pd.DataFrame(rows, columns=COLUMNS, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))
+    return Placement(
+        profile,
+        count,
+        count * float(prof["power_kw"]),
+        table,
+        cands,
+        data,
+        skipped,
+        solves,
+        time.perf_counter() - t0,
+        timings,
+        profiles,
+    )
+
+
+def nothing_fits(p: Placement) -> str:
+    """Why no candidate is feasible, naming the constraint that stops the best one."""
+    if not p.candidates:
+        why = "; ".join(f"{h}: {w}" for h, w in list(p.skipped.items())[:5])
+        return f"no hall has room for {p.count} racks of {p.profile!r} ({why})"
+    best = p.table.iloc[0]
+    if not best["verified"]:
+        return f"no candidate was verified (verify=0); the best screened one is {best['hall']}"
+    stop = best["problem"] or (
+        f"{best['binding_constraint']} at {best['binding_utilisation']:.0%}"
+        if best["binding_constraint"]
+        else "unknown"
+    )
+    return (
+        f"no verified placement of {p.count} racks of {p.profile!r} is free of violations; "
+        f"the best candidate ({best['hall']}, {best['slots']}) is stopped by {stop}"
+    )
