@@ -476,6 +476,22 @@ class Crah(CoolingUnit):
     loop: str | None = Field(
         default=None, description="chilled-water loop (CRAH); none for DX CRAC"
     )
+    facing: Literal["+x", "-x", "+y", "-y"] | None = Field(
+        default=None,
+        description="direction its front (supply side) faces, for the air field; default: "
+        "toward the hall's centre",
+    )
+    supply_opening: Literal["front", "top", "floor"] | None = Field(
+        default=None,
+        description="where supply air leaves: front (low half of the front face), top, or "
+        "floor (raised-floor plenum, out of the tiles in front of every rack); default: floor "
+        "when the hall has a plenum (plenum_m > 0), else front",
+    )
+    return_opening: Literal["ceiling", "top", "front"] = Field(
+        "ceiling",
+        description="where return air is drawn: ceiling (the hot layer under the ceiling, or a "
+        "ceiling plenum), top of the unit, or the upper half of its front; default ceiling",
+    )
 
     @field_validator("airflow_m3_s")
     @classmethod
@@ -689,7 +705,18 @@ class Rack(Component):
     split_a: Fraction = Field(0.5, description="share of load on feed A while both are live; 0-1")
     liquid_loop: str | None = None
     height_m: Annotated[float, Field(gt=0.5, le=4)] = Field(
-        2.2, description="rack height, for the 3D view; 0.5-4 m (a 52U rack is 2.5 m)"
+        2.2,
+        description="rack height, for the 3D view and the air field; 0.5-4 m (a 52U rack is 2.5 m)",
+    )
+    airflow_m3_s: Annotated[float, Field(gt=0, le=50)] | None = Field(
+        default=None,
+        description="server airflow at design load, m3/s; default 140 CFM (0.066 m3/s) per kW of "
+        "air-side heat [REFERENCE 1: 120-160 CFM/kW]; at most 50 m3/s",
+    )
+    blanking: Fraction = Field(
+        1.0,
+        description="share of empty U spaces closed by blanking panels; open ones let exhaust "
+        "back to the front (twin.solve.airfield); 0-1, default 1",
     )
 
 
@@ -714,6 +741,26 @@ class Hall(Strict):
     )
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
+    plenum_m: Annotated[float, Field(ge=0, le=3)] = Field(
+        0.0,
+        description="raised-floor plenum depth, m; > 0: units supply through the floor tiles "
+        "in front of the racks; 0-3 m, default 0 (no raised floor)",
+    )
+    air_diffusivity_m2_s: Annotated[float, Field(ge=0.0005, le=1)] | None = Field(
+        default=None,
+        description="effective turbulent diffusivity of the air field (twin calibrate sets "
+        "it); default 0.3 m2/s [twin.solve.airfield]; 0.0005-1",
+    )
+    supply_throw_scale: Annotated[float, Field(ge=0, le=5)] | None = Field(
+        default=None,
+        description="multiplies the units' supply-jet throw in the air field (twin calibrate "
+        "sets it); default 1 (ASHRAE free-jet throw) [twin.solve.airfield]; 0-5",
+    )
+    containment_leak: Fraction | None = Field(
+        default=None,
+        description="share of the racks' air bypassing containment (twin calibrate sets it); "
+        "default hot-aisle 0.08, cold-aisle 0.10 [twin.solve.airfield]; 0-1",
+    )
     rows: list[Row] = Field(default_factory=list)
     racks: list[Rack] = Field(
         default_factory=list,

@@ -35,6 +35,11 @@ def _frame(items: list, columns: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("id")
 
 
+def _num(value: float | None) -> float:
+    """An optional number as a float column value (None: NaN, 'use the default')."""
+    return np.nan if value is None else float(value)
+
+
 def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """halls, rows and racks tables, with racks placed in site coordinates."""
     halls, rows, racks = [], [], []
@@ -51,6 +56,10 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "height_m": hall.height_m,
                 "containment": hall.containment,
                 "ashrae_class": hall.ashrae_class,
+                "plenum_m": hall.plenum_m,
+                "air_diffusivity_m2_s": _num(hall.air_diffusivity_m2_s),
+                "containment_leak": _num(hall.containment_leak),
+                "supply_throw_scale": _num(hall.supply_throw_scale),
                 "n_racks": len(hall.racks),
             }
         )
@@ -90,6 +99,8 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                     "width_m": row.rack_width_m,
                     "depth_m": row.rack_depth_m,
                     "height_m": rack.height_m,
+                    "airflow_m3_s": _num(rack.airflow_m3_s),
+                    "blanking": rack.blanking,
                     "profile": rack.profile or "",
                     "accelerator": rack.accelerator or "",
                     "power_kw": rack.power_kw,
@@ -124,6 +135,7 @@ RACK_DTYPES = {
     "id": object, "hall": object, "row": object, "slot": "int64",
     "x_m": float, "y_m": float, "face_x": float, "face_y": float,
     "width_m": float, "depth_m": float, "height_m": float,
+    "airflow_m3_s": float, "blanking": float,
     "profile": object, "accelerator": object, "power_kw": float, "power_factor": float,
     "liquid_fraction": float, "feed_a": object, "feed_b": object, "split_a": float,
     "liquid_loop": object,

@@ -63,6 +63,7 @@ import scipy.sparse as sp
 
 from twin.errors import LayoutError, Problem, ScenarioError
 from twin.layout import schema
+from twin.solve.airfield_build import field_shares
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.recirculation import (
@@ -109,9 +110,13 @@ def crac_cop(t_supply_c):
     return 0.0068 * t**2 + 0.0008 * t + 0.458
 
 
-def rack_k_kw_per_k(air_kw: np.ndarray) -> np.ndarray:
-    """Heat capacity rate of each rack's airflow, kW/K (140 CFM per kW of air heat)."""
+def rack_k_kw_per_k(air_kw: np.ndarray, airflow_m3_s: np.ndarray | None = None) -> np.ndarray:
+    """Heat capacity rate of each rack's airflow, kW/K: the rack's `airflow_m3_s` where
+    given (not NaN), else 140 CFM per kW of design air heat."""
     v = np.maximum(air_kw, RACK_MIN_AIR_KW) * RACK_CFM_PER_KW / CFM_PER_M3_S
+    if airflow_m3_s is not None:
+        given = np.asarray(airflow_m3_s, float)
+        v = np.where(np.isfinite(given) & (given > 0), given, v)
     return K_AIR_KW_PER_M3S_K * v
 
 
@@ -168,10 +173,19 @@ class AirModel:
     recirculation: Recirculation  # D p without D: inlet rise per kW of air heat
     crah_hall: np.ndarray
     hall_class: np.ndarray  # ASHRAE class per hall
+    b_top: sp.csr_matrix | None = None  # shares at the top of each rack's front (None: = B)
+    hall_method: dict | None = None  # hall id -> "field", "kernel" or "given" (and why)
 
     def rise(self, p: np.ndarray) -> np.ndarray:
         """Inlet rise over supply per rack (K) for rack air heat `p` (kW): D p."""
         return self.recirculation.rise(p)
+
+    def rise_top(self, p: np.ndarray, rise: np.ndarray | None = None) -> np.ndarray:
+        """Rise at the top of each rack's front (its hottest intake layer), K."""
+        theta = self.rise(p) if rise is None else rise
+        if self.b_top is None:
+            return theta
+        return self.b_top @ (theta + p / self.k_kw_k)
 
 
 def _too_large(twin, h: int, hall: str, what: str) -> LayoutError:
@@ -205,12 +219,12 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
     hall_pos = pd.Series(np.arange(len(hall_ids)), index=hall_ids)
     rack_hall = racks["hall"].map(hall_pos).to_numpy(np.int64)
     air_kw = racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
-    k = rack_k_kw_per_k(air_kw)
+    k = rack_k_kw_per_k(air_kw, racks.get("airflow_m3_s"))
     inlet, exhaust = _rack_points(racks)
     containment = twin.halls["containment"].to_numpy()
     order = np.argsort(rack_hall, kind="stable")
     bounds = np.searchsorted(rack_hall[order], np.arange(len(hall_ids) + 1))
-    blocks = []
+    blocks, tops, method = [], [], {}
     for h in range(len(hall_ids)):
         idx = order[bounds[h] : bounds[h + 1]]
         if not len(idx):
@@ -224,9 +238,16 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
                 "per hall (split it into halls)",
             )
         given = (recirculation or {}).get(hall_ids[h])
+        field = None if given is not None else field_shares(twin, h, idx, k)
         if given is not None:
             b = _given_shares(given, racks.index[idx], hall_ids[h])
+            method[hall_ids[h]] = "given"
+        elif not isinstance(field, str):
+            b = field.b_mean
+            tops.append((idx, field.b_top))
+            method[hall_ids[h]] = "field"
         else:
+            method[hall_ids[h]] = f"kernel ({field})"
             c = containment_scale(containment[h])
             counts = pair_counts(inlet[idx], exhaust[idx], cutoff_m(c))
             pairs = int(counts.sum())
@@ -244,6 +265,12 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
         blocks.append((idx, b))
     crahs = twin.crahs
     crah_hall = crahs["hall"].map(hall_pos).to_numpy(np.int64) if len(crahs) else np.zeros(0, int)
+    n = len(racks)
+    b_top = None
+    if tops:
+        # racks of kernel/given halls: their top equals their mean (B itself)
+        rest = [(i, b) for i, b in blocks if not any(i is t for t, _ in tops)]
+        b_top = _assemble(tops + rest, n)
     return AirModel(
         rack_hall=rack_hall,
         hall_ids=hall_ids,
@@ -252,7 +279,19 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
         recirculation=Recirculation(blocks, k),
         crah_hall=crah_hall,
         hall_class=twin.halls["ashrae_class"].to_numpy(),
+        b_top=b_top,
+        hall_method=method,
     )
+
+
+def _assemble(blocks: list[tuple[np.ndarray, sp.csr_matrix]], n: int) -> sp.csr_matrix:
+    coo = [(idx, b.tocoo()) for idx, b in blocks]
+    if not coo:
+        return sp.csr_matrix((n, n))
+    rows = np.concatenate([idx[c.row] for idx, c in coo])
+    cols = np.concatenate([idx[c.col] for idx, c in coo])
+    vals = np.concatenate([c.data for _, c in coo])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
 
 
 def air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) -> AirModel:
@@ -342,6 +381,8 @@ def solve_air(
     rise = model.rise(rack_air_kw)
     h = model.rack_hall
     t_in = t_sup_h[h] + (1.0 - r_short[h]) * rise + r_short[h] * (t_ret_h[h] - t_sup_h[h])
+    rise_top = np.maximum(model.rise_top(rack_air_kw, rise), rise)
+    t_in_top = t_sup_h[h] + (1.0 - r_short[h]) * rise_top + r_short[h] * (t_ret_h[h] - t_sup_h[h])
     t_out = t_in + rack_air_kw / model.k_kw_k
 
     cls = model.hall_class[h]
@@ -353,6 +394,7 @@ def solve_air(
         {
             "air_kw": rack_air_kw,
             "t_inlet_c": t_in,
+            "t_inlet_max_c": t_in_top,
             "t_outlet_c": t_out,
             "ashrae_class": cls,
             "inlet_recommended": rec_ok,

@@ -1,0 +1,180 @@
+"""The air field (twin.solve.airfield): closed forms, conservation, symmetry, what it sees."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from twin.solve import airfield as af
+from twin.solve.airflow import K_AIR_KW_PER_M3S_K
+
+
+def _room(n=1, *, size=(4.0, 4.0, 3.0), face=-1.0, y=2.5, x0=None, flow=0.5, **kw):
+    """n racks in a row along x (inlets facing `face` in y), one unit at the west wall."""
+    x = np.arange(n) * 0.6 + (x0 if x0 is not None else size[0] / 2 - (n - 1) * 0.3)
+    base = dict(
+        size_m=size,
+        x_m=x,
+        y_m=np.full(n, y),
+        face_x=np.zeros(n),
+        face_y=np.full(n, face),
+        width_m=np.full(n, 0.6),
+        depth_m=np.full(n, 1.2),
+        height_m=np.full(n, 2.0),
+        flow_m3_s=np.full(n, flow),
+        blanking=np.ones(n),
+        ux_m=np.array([0.5]),
+        uy_m=np.array([1.0]),
+        u_flow_m3_s=np.array([5.0]),
+        u_face=np.array([0.0]),
+        u_supply=("front",),
+        u_return=("ceiling",),
+    )
+    base.update(kw)
+    return af.HallAir(**base)
+
+
+def _rise(shares: af.HallShares, p_kw, flow):
+    """Inlet rise over supply, K: (I - B) theta = B K^-1 p."""
+    b = shares.b_mean.toarray()
+    k = K_AIR_KW_PER_M3S_K * np.asarray(flow, float)
+    return np.linalg.solve(np.eye(len(b)) - b, b @ (np.asarray(p_kw, float) / k))
+
+
+def test_single_rack_well_mixed_limit():
+    """Huge diffusivity mixes the room: the inlet sees the room air, T_sup + P / (rho cp Q).
+
+    The tracer balance of a well-mixed room: exhaust Q at 1 in; intake Q and return Q
+    (supply = rack airflow) at c out, so c = 1/2 and the rise is b / (1 - b) P/K = P/K.
+    """
+    air = _room(1, diffusivity_m2_s=1e4)
+    s = af._solve(air)
+    assert s.b_mean.toarray()[0, 0] == pytest.approx(0.5, abs=2e-3)
+    p = 5.0
+    rise = _rise(s, [p], air.flow_m3_s)[0]
+    assert rise == pytest.approx(p / (K_AIR_KW_PER_M3S_K * air.flow_m3_s[0]), rel=1e-2)
+
+
+@pytest.mark.parametrize("containment", ["hot-aisle", "cold-aisle"])
+def test_full_containment_means_no_recirculation(containment):
+    air = _room(4, containment=containment, leak=0.0)
+    s = af._solve(air)
+    assert s.b_mean.nnz == 0 and s.b_top.nnz == 0
+    # a leaky one recirculates, less than no containment at all
+    leaky = af._solve(dataclasses.replace(air, leak=0.1)).b_mean.toarray().sum()
+    open_room = af._solve(dataclasses.replace(air, containment="none")).b_mean.toarray().sum()
+    assert 0 < leaky < open_room
+
+
+def test_tracer_and_mass_conserved():
+    """Every cell's flow balances (potential flow) and every rack's exhaust leaves the hall
+    through the intakes and the returns, none lost (upwind finite volumes)."""
+    air = _room(6)
+    s = af._solve(air)
+    assert s.info["continuity_residual_m3_s"] < 1e-9
+    assert s.info["tracer_balance_rel"] < 1e-9
+    # what the other racks take plus what the returns take is the whole exhaust
+    b = s.b_mean.toarray()
+    q = air.flow_m3_s
+    taken = (b * q[:, None]).sum(axis=0) / q + s.return_share
+    assert np.allclose(taken, 1.0, atol=1e-6)
+
+
+def test_return_air_is_the_mixed_exhaust():
+    """With inlets solved, the returns carry exactly the racks' heat: their mixed temperature
+    is T_sup + sum P / (rho cp Q_return) (energy balance of the hall)."""
+    air = _room(5)
+    s = af._solve(air)
+    p = np.array([3.0, 8.0, 5.0, 12.0, 4.0])
+    k = K_AIR_KW_PER_M3S_K * air.flow_m3_s
+    theta_out = _rise(s, p, air.flow_m3_s) + p / k
+    returned_kw = float((s.return_share * k * theta_out).sum())
+    assert returned_kw == pytest.approx(p.sum(), rel=1e-6)
+    t_ret = returned_kw / (K_AIR_KW_PER_M3S_K * air.flow_m3_s.sum())
+    assert t_ret == pytest.approx(p.sum() / (K_AIR_KW_PER_M3S_K * air.flow_m3_s.sum()))
+
+
+def test_mirror_symmetry():
+    """A room mirrored in x (racks and units) gives the mirrored shares."""
+    size = (8.0, 5.0, 3.0)
+    x = np.array([2.6, 3.2, 4.8, 5.4])
+    common = dict(
+        size_m=size,
+        x_m=x,
+        y_m=np.full(4, 2.5),
+        face_x=np.zeros(4),
+        face_y=np.full(4, -1.0),
+        width_m=np.full(4, 0.6),
+        depth_m=np.full(4, 1.2),
+        height_m=np.full(4, 2.0),
+        flow_m3_s=np.array([0.4, 0.5, 0.5, 0.4]),
+        blanking=np.ones(4),
+        ux_m=np.array([0.5, 7.5]),
+        uy_m=np.array([1.0, 1.0]),
+        u_flow_m3_s=np.array([3.0, 3.0]),
+        u_face=np.array([0.0, 1.0]),
+        u_supply=("front", "front"),
+        u_return=("ceiling", "ceiling"),
+    )
+    b = af._solve(af.HallAir(**common)).b_mean.toarray()
+    flip = np.arange(4)[::-1]
+    assert np.allclose(b, b[np.ix_(flip, flip)], atol=1e-9)
+
+
+def test_unit_position_matters():
+    """Moving the unit to the other end of the row changes which racks run hot."""
+    air = _room(8, size=(8.4, 5.0, 3.0))  # 28 cells across: the row's centre on a cell face
+    west = _rise(af._solve(air), np.full(8, 6.0), air.flow_m3_s)
+    east_air = dataclasses.replace(air, ux_m=np.array([7.9]), u_face=np.array([1.0]))
+    east = _rise(af._solve(east_air), np.full(8, 6.0), air.flow_m3_s)
+    assert np.allclose(west, east[::-1], atol=1e-6)  # the room is mirror-symmetric
+    assert not np.allclose(west, west[::-1], atol=0.1)  # but not the row within it
+
+
+def test_power_distribution_changes_inlets():
+    """Same racks, same total power, different distribution: different inlets."""
+    air = _room(6, size=(8.0, 5.0, 3.0))
+    s = af._solve(air)
+    a = _rise(s, [12, 12, 12, 2, 2, 2], air.flow_m3_s)
+    b = _rise(s, [2, 2, 2, 12, 12, 12], air.flow_m3_s)
+    assert np.abs(a - b).max() > 0.1
+
+
+def test_top_of_rack_differs_and_blanking_adds_recirculation():
+    air = _room(4)
+    s = af._solve(air)
+    assert not np.allclose(s.b_top.toarray(), s.b_mean.toarray())
+    open_u = af._solve(dataclasses.replace(air, blanking=np.zeros(4))).b_mean.toarray()
+    assert np.allclose(
+        np.diag(open_u) - np.diag(s.b_mean.toarray()), af.BLANKING_OPEN_SHARE, atol=1e-9
+    )
+
+
+def test_boxed_in_rack_is_refused():
+    """A rack whose front touches the wall has no air to draw: FieldError names it."""
+    air = _room(1, y=0.6)  # 1.2 m deep, centred 0.6 m from the wall its front faces
+    with pytest.raises(af.FieldError, match="rack 0: its front is boxed in"):
+        af._solve(air)
+
+
+def test_cache_by_content():
+    air = _room(2)
+    a = af.hall_shares(air)
+    assert af.hall_shares(dataclasses.replace(air)) is a
+    assert af.hall_shares(dataclasses.replace(air, diffusivity_m2_s=0.05)) is not a
+
+
+def test_row_trend_follows_the_supply_momentum():
+    """A unit at the end of a row: with a low-momentum supply (no throw) the inlets rise away
+    from it (the trend issue 14 reports from a room CFD); a supply jet blowing along the cold
+    aisle carries the cold air to the far end and starves the racks next to the unit (what
+    our OpenFOAM runs of bench.air_rooms 'row' show: docs/validation.md)."""
+    air = _room(10, size=(10.2, 6.0, 3.0), x0=2.0, y=3.0, flow=0.53,
+                u_flow_m3_s=np.array([8.0]), uy_m=np.array([1.2]))  # fmt: skip
+    p = np.full(10, 8.0)
+    still = _rise(af._solve(dataclasses.replace(air, throw_scale=0.0)), p, air.flow_m3_s)
+    jet = _rise(af._solve(air), p, air.flow_m3_s)
+    assert np.all(np.diff(still[1:]) > 0) and still[-1] - still[0] > 4.0
+    assert np.all(np.diff(jet) < 0) and jet[0] - jet[-1] > 4.0

@@ -1,0 +1,509 @@
+"""A hall's air from its geometry: coarse 3D potential flow, then heat as a tracer on it.
+
+Method (a compact room model in the line of Toulouse, Doljac, Carey, Bash and
+Patel, "Exploration of a potential-flow-based compact model of air-flow
+transport in data centers", ASME IMECE 2009-10806, with the tracer reading of
+VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
+
+1. The hall is cut into box cells (``h`` across, ``dz`` up; at most
+   `MAX_CELLS`). Racks and cooling units are solid; walls, floor and ceiling
+   are closed. Air enters and leaves as volume sources in the fluid cells next
+   to rack faces and unit openings: each rack draws its design airflow evenly
+   from the cells at its front (uniform suction) and blows it out at its back;
+   each unit supplies at its opening and takes its return at its top (or the
+   hall's ceiling, or the floor tiles in front of every rack when the hall has
+   a raised-floor plenum).
+2. Potential flow: face fluxes ``F = g (phi_P - phi_N)`` with ``L phi = s`` (a
+   graph Laplacian over fluid cells; one sparse LU). Mass balances in every
+   cell to round-off; jets keep no momentum (the method's known limit).
+3. Heat moves with that flux and an effective turbulent diffusivity ``D``
+   (first-order upwind finite volumes, an M-matrix, one sparse LU). Rack i's
+   exhaust carrying a unit tracer gives, at rack j's front, the share ``b_ji``
+   of j's intake air that is i's exhaust: every rack is one right-hand side of
+   the same factorisation (superposition). ``b_top`` is the same at the top
+   layer of the rack's front (the top of a rack runs hotter).
+
+Containment (`CONTAINMENT_LEAK`): a hot-aisle duct takes all but a leak share
+``a`` of the racks' exhaust straight to the units' returns (only ``a Q`` is
+released at the rack backs); a cold-aisle enclosure feeds all but ``a Q`` of
+the intakes straight from the supply (``b_ji = a c_j``). Missing blanking
+panels send ``(1 - blanking) BLANKING_OPEN_SHARE`` of a rack's exhaust back
+to its own front.
+
+Limits, stated honestly: no buoyancy and no jet momentum (stratification comes
+only from where air enters and leaves); cells of `h` >= 0.3 m; the field is
+built with every unit at its design share of the racks' airflow (which units
+run changes the supply temperature and the short-circuit share in
+`twin.solve.airflow`, not the shares). Validation against OpenFOAM:
+docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import connected_components
+
+MAX_CELLS = 8_000
+"""Cells per hall: the cell size grows from `MIN_CELL_M` until the hall fits (the 12 x 9 m
+small room at 0.36 m; bigger halls coarser). Bounds the two sparse LUs and the
+per-rack solves (time, bench.air)."""
+MIN_CELL_M = 0.3
+"""Smallest cell: half a 600 mm rack, two cells across its front [est]."""
+NZ_RANGE = (4, 16)
+"""Layers from floor to ceiling."""
+DIFFUSIVITY_M2_S = 0.3
+"""Effective diffusivity of heat in the room, m2/s, fitted (twin.solve.air_calibrate) to our
+OpenFOAM run of the 'row' room at uniform load (bench.air_rooms; docs/validation.md). It is
+far above the turbulent diffusivity of still room air (Chen and Xu's zero-equation model,
+Energy and Buildings 28, 1998: nu_t = 0.03874 V l ~ 0.01-0.03 m2/s) because it also stands
+for the mixing by rack and supply jets and by buoyant plumes that potential flow lacks.
+Calibratable per hall (`air_diffusivity_m2_s`)."""
+CONTAINMENT_LEAK = {"none": 1.0, "hot-aisle": 0.08, "cold-aisle": 0.10}
+"""Share of the racks' air that bypasses containment (leaks, gaps, doors) [est: HPE dc-rl's
+mean inlet rise of 0.7 K hot-aisle vs 0.9 K cold-aisle, REFERENCE 1, puts hot-aisle
+leakage below cold-aisle; containment vendors quote 5-15 % leakage]. Calibratable per hall."""
+BLANKING_OPEN_SHARE = 0.2
+"""Share of a rack's exhaust that returns inside the rack to its front with no blanking
+panels at all [est; APC White Paper 44 shows inlet rises of up to ~8 K from open U spaces]."""
+CRAH_FOOTPRINT_M = 1.0
+"""Side of a cooling unit's square footprint in the field [est: floor units are 0.9-2.5 m]."""
+CRAH_HEIGHT_M = 2.0
+"""Height of a cooling unit [est: floor-standing CRAH/CRAC cabinets are ~2 m]."""
+JET_K = 5.0
+"""Centreline velocity constant of a free jet from a large rectangular opening, u_x / u_0 =
+K sqrt(A_0) / x [ASHRAE Handbook Fundamentals 2017, ch. 20: K ~ 5-6]."""
+TERMINAL_M_S = 0.25
+"""Terminal velocity that ends a jet's throw (ASHRAE's T50 throw, 50 fpm) [ASHRAE ch. 20]."""
+ROW_SHARE_MAX = 0.95
+"""A rack's shares are scaled down where they would sum above this (as the geometric model)."""
+MIN_SHARE = 1e-7
+"""Shares below this are dropped from the sparse matrices (< 1e-5 K on a 100 K exhaust rise)."""
+
+
+@dataclass(frozen=True)
+class HallAir:
+    """What the air field of one hall depends on, in hall coordinates (origin at a corner).
+
+    Rack arrays (n): centre ``x_m``, ``y_m``; inlet direction ``face_x``, ``face_y`` (axis
+    unit vectors); ``width_m``, ``depth_m``, ``height_m``; design ``flow_m3_s``; ``blanking``.
+    Unit arrays (u): centre ``ux_m``, ``uy_m``; ``u_flow_m3_s`` (share of the supply follows
+    it); ``u_face`` (0..3: +x, -x, +y, -y; -1 toward the hall centre); ``u_supply`` ("front",
+    "top", "floor"); ``u_return`` ("top", "front", "ceiling").
+    """
+
+    size_m: tuple[float, float, float]
+    x_m: np.ndarray
+    y_m: np.ndarray
+    face_x: np.ndarray
+    face_y: np.ndarray
+    width_m: np.ndarray
+    depth_m: np.ndarray
+    height_m: np.ndarray
+    flow_m3_s: np.ndarray
+    blanking: np.ndarray
+    ux_m: np.ndarray
+    uy_m: np.ndarray
+    u_flow_m3_s: np.ndarray
+    u_face: np.ndarray
+    u_supply: tuple[str, ...]
+    u_return: tuple[str, ...]
+    containment: str = "none"
+    plenum: bool = False
+    diffusivity_m2_s: float = DIFFUSIVITY_M2_S
+    leak: float | None = None  # None: CONTAINMENT_LEAK[containment]
+    throw_scale: float = 1.0  # times `jet_throw_m` (calibratable)
+
+    def key(self) -> bytes:
+        """Content digest (the cache key)."""
+        h = hashlib.blake2b(digest_size=20)
+        for name in self.__dataclass_fields__:
+            v = getattr(self, name)
+            h.update(name.encode())
+            if isinstance(v, np.ndarray):
+                h.update(np.ascontiguousarray(v, dtype=float).tobytes())
+            else:
+                h.update(repr(v).encode())
+        return h.digest()
+
+
+@dataclass
+class HallShares:
+    """Field answer for one hall: B (mean over each front), B at the top of each front."""
+
+    b_mean: sp.csr_matrix
+    b_top: sp.csr_matrix
+    cell_m: float
+    cells: int
+    info: dict = field(default_factory=dict)
+    return_share: np.ndarray | None = None  # share of each rack's exhaust air the returns take
+
+
+class FieldError(ValueError):
+    """The geometry has no solvable field (a rack front boxed in, no unit opening free)."""
+
+
+_LOCK = threading.Lock()
+_CACHE: OrderedDict[bytes, HallShares] = OrderedDict()
+CACHE_HALLS = 64
+"""Hall fields kept in memory by content (identical halls of a campus share one)."""
+
+
+def hall_shares(air: HallAir) -> HallShares:
+    """`_solve(air)`, cached by the content of `air` (equal halls are solved once)."""
+    key = air.key()
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    out = _solve(air)
+    with _LOCK:
+        _CACHE[key] = out
+        while len(_CACHE) > CACHE_HALLS:
+            _CACHE.popitem(last=False)
+    return out
+
+
+@dataclass
+class _Grid:
+    nx: int
+    ny: int
+    nz: int
+    hx: float
+    hy: float
+    dz: float
+
+    @property
+    def h(self) -> float:
+        return min(self.hx, self.hy)
+
+    @property
+    def n(self) -> int:
+        return self.nx * self.ny * self.nz
+
+    def idx(self, ix, iy, iz):
+        return (np.asarray(ix) * self.ny + np.asarray(iy)) * self.nz + np.asarray(iz)
+
+
+def _grid(size: tuple[float, float, float], min_width: float) -> _Grid:
+    w, d, hgt = size
+    h = max(MIN_CELL_M, min(min_width / 2.0, 0.6)) if min_width > 0 else MIN_CELL_M
+    while True:
+        nx, ny = max(2, round(w / h)), max(2, round(d / h))
+        nz = int(np.clip(round(hgt / h), *NZ_RANGE))
+        if nx * ny * nz <= MAX_CELLS:
+            return _Grid(nx, ny, nz, w / nx, d / ny, hgt / nz)
+        h *= 1.1
+
+
+def _span(lo: float, hi: float, h: float, n: int) -> tuple[int, int]:
+    """Cell index range [i0, i1) covering [lo, hi], at least one cell, inside [0, n)."""
+    i0 = int(np.clip(round(lo / h), 0, n - 1))
+    i1 = int(np.clip(round(hi / h), i0 + 1, n))
+    return i0, i1
+
+
+def _box(g: _Grid, x0, x1, y0, y1, top_m):
+    ix = _span(x0, x1, g.hx, g.nx)
+    iy = _span(y0, y1, g.hy, g.ny)
+    nzb = int(np.clip(round(top_m / g.dz), 1, g.nz - 1))
+    return ix, iy, nzb
+
+
+def _face_cells(g: _Grid, ix, iy, nzb, direction: int, z_from: int = 0, z_to: int | None = None):
+    """Cells just outside a box's face (direction 0..3: +x, -x, +y, -y), layers [z_from, z_to)."""
+    z_to = nzb if z_to is None else z_to
+    zs = np.arange(z_from, max(z_from + 1, z_to))
+    if direction in (0, 1):
+        x = ix[1] if direction == 0 else ix[0] - 1
+        if not 0 <= x < g.nx:
+            return np.zeros(0, np.int64), zs
+        yy, zz = np.meshgrid(np.arange(*iy), zs, indexing="ij")
+        return g.idx(x, yy.ravel(), zz.ravel()), zz.ravel()
+    y = iy[1] if direction == 2 else iy[0] - 1
+    if not 0 <= y < g.ny:
+        return np.zeros(0, np.int64), zs
+    xx, zz = np.meshgrid(np.arange(*ix), zs, indexing="ij")
+    return g.idx(xx.ravel(), y, zz.ravel()), zz.ravel()
+
+
+def _direction(fx: float, fy: float) -> int:
+    if abs(fx) >= abs(fy):
+        return 0 if fx > 0 else 1
+    return 2 if fy > 0 else 3
+
+
+def _solve(air: HallAir) -> HallShares:
+    w, d, hgt = air.size_m
+    n = len(air.x_m)
+    g = _grid(air.size_m, float(np.min(air.width_m)) if n else MIN_CELL_M)
+    solid = np.zeros(g.n, bool)
+    # racks: solid bodies, front and back cells
+    boxes = []
+    for r in range(n):
+        along_x = abs(air.face_y[r]) >= abs(air.face_x[r])  # row along x: faces +-y
+        hw = (air.width_m[r] if along_x else air.depth_m[r]) / 2.0
+        hd = (air.depth_m[r] if along_x else air.width_m[r]) / 2.0
+        box = _box(
+            g, air.x_m[r] - hw, air.x_m[r] + hw, air.y_m[r] - hd, air.y_m[r] + hd, air.height_m[r]
+        )
+        boxes.append(box)
+        ix, iy, nzb = box
+        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
+        solid[g.idx(xx, yy, zz).ravel()] = True
+    ubox = []
+    for u in range(len(air.ux_m)):
+        half = CRAH_FOOTPRINT_M / 2.0
+        box = _box(
+            g,
+            air.ux_m[u] - half,
+            air.ux_m[u] + half,
+            air.uy_m[u] - half,
+            air.uy_m[u] + half,
+            min(CRAH_HEIGHT_M, hgt - g.dz),
+        )
+        ubox.append(box)
+        ix, iy, nzb = box
+        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
+        solid[g.idx(xx, yy, zz).ravel()] = True
+
+    # fluid graph, largest connected part
+    lap, faces = _laplacian(g, solid)
+    fluid = ~solid
+    ncomp, label = connected_components(lap, directed=False)
+    sizes = np.bincount(label[fluid], minlength=ncomp)
+    main = label == int(np.argmax(sizes))
+    main &= fluid
+
+    def keep(cells):
+        return cells[main[cells]] if len(cells) else cells
+
+    fronts, tops, backs = [], [], []
+    for r in range(n):
+        ix, iy, nzb = boxes[r]
+        dr = _direction(air.face_x[r], air.face_y[r])
+        front, fz = _face_cells(g, ix, iy, nzb, dr)
+        back, _ = _face_cells(g, ix, iy, nzb, dr ^ 1)
+        m = main[front] if len(front) else np.zeros(0, bool)
+        front, fz = front[m], fz[m]
+        back = keep(back)
+        if not len(front) or not len(back):
+            raise FieldError(f"rack {r}: its {'front' if not len(front) else 'back'} is boxed in")
+        fronts.append(front)
+        tops.append(front[fz == fz.max()])
+        backs.append(back)
+
+    leak = CONTAINMENT_LEAK[air.containment] if air.leak is None else float(air.leak)
+    a_in = leak if air.containment == "cold-aisle" else 1.0
+    a_out = leak if air.containment == "hot-aisle" else 1.0
+    q = np.asarray(air.flow_m3_s, float)
+    q_tot = float(q.sum())
+    src = np.zeros(g.n)
+    sink = np.zeros(g.n)
+    for r in range(n):
+        np.add.at(sink, fronts[r], a_in * q[r] / len(fronts[r]))
+        np.add.at(src, backs[r], a_out * q[r] / len(backs[r]))
+    # units: supply a_in Q_tot into the room, return a_out Q_tot from it, shared by flow
+    uq = np.asarray(air.u_flow_m3_s, float)
+    share = uq / uq.sum() if len(uq) and uq.sum() > 0 else np.zeros(len(uq))
+    if not len(uq):
+        raise FieldError("no cooling unit")
+    for u in range(len(uq)):
+        ix, iy, nzb = ubox[u]
+        du = int(air.u_face[u])
+        if du < 0:
+            cx, cy = air.ux_m[u] - w / 2.0, air.uy_m[u] - d / 2.0
+            du = (1 if cx > 0 else 0) if abs(cx) / w >= abs(cy) / d else (3 if cy > 0 else 2)
+        sup = _unit_cells(g, ix, iy, nzb, du, air.u_supply[u], "supply", air.plenum, fronts)
+        ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
+        if air.u_supply[u] == "front" and not air.plenum and len(sup):
+            q_u = a_in * q_tot * share[u]
+            area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
+            sup = _throw(g, sup, du, solid, air.throw_scale * jet_throw_m(q_u, area))
+        sup, ret = keep(sup), keep(ret)
+        if not len(sup) or not len(ret):
+            raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
+        np.add.at(src, sup, a_in * q_tot * share[u] / len(sup))
+        np.add.at(sink, ret, a_out * q_tot * share[u] / len(ret))
+
+    # 2. potential flow on the main fluid part (pinned at one cell: exact since sum s = 0)
+    cells = np.flatnonzero(main)
+    pos = np.full(g.n, -1)
+    pos[cells] = np.arange(len(cells))
+    lap_m = lap[cells][:, cells].tocsc()
+    pin = sp.csc_matrix(([1.0], ([0], [0])), shape=lap_m.shape)
+    s = (src - sink)[cells]
+    phi = spla.splu((lap_m + pin).tocsc()).solve(s)
+    # face fluxes P -> N
+    fp, fn, gf = faces
+    ok = main[fp] & main[fn]
+    fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
+    flux = gf * (phi[fp] - phi[fn])
+
+    # 3. upwind advection + diffusion of a tracer
+    dg = air.diffusivity_m2_s * gf
+    out_p = np.maximum(flux, 0.0)  # P -> N
+    out_n = np.maximum(-flux, 0.0)  # N -> P
+    m = len(cells)
+    diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
+    a = sp.csr_matrix(
+        (
+            np.r_[diag, -(out_n + dg), -(out_p + dg)],
+            (np.r_[np.arange(m), fp, fn], np.r_[np.arange(m), fn, fp]),
+        ),
+        shape=(m, m),
+    )
+    lu = spla.splu(a.tocsc())
+    rhs_rows = np.concatenate([pos[b] for b in backs]) if n else np.zeros(0, np.int64)
+    rhs_cols = np.repeat(np.arange(n), [len(b) for b in backs])
+    rhs_vals = np.concatenate([np.full(len(b), a_out * q[r] / len(b)) for r, b in enumerate(backs)])
+    rhs = sp.csc_matrix((rhs_vals, (rhs_rows, rhs_cols)), shape=(m, n))
+    w_mean = _averaging(fronts, pos, m)
+    w_top = _averaging(tops, pos, m)
+    # the units' part of each cell's sink: total sink minus the racks' intake share
+    intake = np.zeros(g.n)
+    for r in range(n):
+        np.add.at(intake, fronts[r], a_in * q[r] / len(fronts[r]))
+    ret_w = np.maximum(sink[cells] - intake[cells], 0.0)
+    returned = np.zeros(n)
+    injected = np.zeros(n)
+    bal = 0.0
+    b_mean = np.zeros((n, n))
+    b_top = np.zeros((n, n))
+    chunk = max(1, 4_000_000 // max(m, 1))
+    for c0 in range(0, n, chunk):
+        c1 = min(n, c0 + chunk)
+        conc = lu.solve(rhs[:, c0:c1].toarray())
+        b_mean[:, c0:c1] = w_mean @ conc
+        b_top[:, c0:c1] = w_top @ conc
+        returned[c0:c1] = ret_w @ conc
+        injected[c0:c1] = np.asarray(rhs[:, c0:c1].sum(axis=0)).ravel()
+        out_rate = sink[cells] @ conc  # all tracer leaving (intakes and returns)
+        bal = max(bal, float(np.abs(out_rate - injected[c0:c1]).max()))
+    b_mean *= a_in
+    b_top *= a_in
+    # missing blanking: part of a rack's own exhaust back to its front
+    own = (1.0 - np.asarray(air.blanking, float)) * BLANKING_OPEN_SHARE
+    b_mean[np.arange(n), np.arange(n)] += own
+    b_top[np.arange(n), np.arange(n)] += own
+    row = b_mean.sum(axis=1)
+    scale = np.minimum(1.0, ROW_SHARE_MAX / np.maximum(row, 1e-300))
+    b_mean *= scale[:, None]
+    b_top *= np.minimum(1.0, ROW_SHARE_MAX / np.maximum(b_top.sum(axis=1), 1e-300))[:, None]
+    info = {
+        "cells": m,
+        "cell_m": g.h,
+        "layers": g.nz,
+        "continuity_residual_m3_s": float(
+            np.abs(np.bincount(fp, flux, m) - np.bincount(fn, flux, m) - s).max()
+        )
+        if m
+        else 0.0,
+        "row_scaled": int((scale < 1.0).sum()),
+        "tracer_balance_rel": bal / max(float(injected.max()), 1e-300) if n else 0.0,
+    }
+    return HallShares(
+        b_mean=_sparse(b_mean),
+        b_top=_sparse(b_top),
+        cell_m=g.h,
+        cells=m,
+        info=info,
+        return_share=np.where(q > 0, returned / np.maximum(a_out * q, 1e-300), 0.0) * a_out
+        + (1.0 - a_out),
+    )
+
+
+def _sparse(b: np.ndarray) -> sp.csr_matrix:
+    b = np.where(b >= MIN_SHARE, b, 0.0)
+    return sp.csr_matrix(b)
+
+
+def _averaging(groups: list[np.ndarray], pos: np.ndarray, m: int) -> sp.csr_matrix:
+    """Rows averaging each group's cells (uniform suction: flux-weighted = area mean)."""
+    if not groups:
+        return sp.csr_matrix((0, m))
+    rows = np.repeat(np.arange(len(groups)), [len(c) for c in groups])
+    cols = pos[np.concatenate(groups)]
+    vals = np.concatenate([np.full(len(c), 1.0 / len(c)) for c in groups])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(groups), m))
+
+
+def jet_throw_m(flow_m3_s: float, area_m2: float) -> float:
+    """Throw of a supply jet to `TERMINAL_M_S`: x = K u0 sqrt(A0) / u_T (ASHRAE Handbook
+    Fundamentals 2017, ch. 20, free-jet centreline decay, K = `JET_K`)."""
+    if area_m2 <= 0 or flow_m3_s <= 0:
+        return 0.0
+    return JET_K * (flow_m3_s / area_m2) * np.sqrt(area_m2) / TERMINAL_M_S
+
+
+def _throw(g: _Grid, cells: np.ndarray, direction: int, solid: np.ndarray, dist_m: float):
+    """Move supply cells along `direction` up to `dist_m`, stopping before solid cells or a
+    wall: a jet carries its air that far before it mixes into the room (potential flow
+    alone keeps no momentum and would feed the racks next to the unit first)."""
+    steps = int(dist_m / (g.hx if direction < 2 else g.hy))
+    if steps <= 0 or not len(cells):
+        return cells
+    iz = cells % g.nz
+    iy = (cells // g.nz) % g.ny
+    ix = cells // (g.nz * g.ny)
+    dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
+    for _ in range(steps):
+        nx_, ny_ = ix + dx, iy + dy
+        inside = (nx_ >= 0) & (nx_ < g.nx) & (ny_ >= 0) & (ny_ < g.ny)
+        nxt = g.idx(np.clip(nx_, 0, g.nx - 1), np.clip(ny_, 0, g.ny - 1), iz)
+        go = inside & ~solid[nxt]
+        if not go.any():
+            break
+        ix, iy = np.where(go, nx_, ix), np.where(go, ny_, iy)
+    return g.idx(ix, iy, iz)
+
+
+def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):
+    """Cells of a unit's supply or return opening."""
+    if role == "supply" and (kind == "floor" or plenum):
+        # raised floor: perforated tiles in front of every rack (uniform plenum pressure)
+        floor = [f[(f % g.nz) == 0] for f in fronts]
+        return np.unique(np.concatenate(floor)) if floor else np.zeros(0, np.int64)
+    if kind == "ceiling":
+        xx, yy = np.meshgrid(np.arange(g.nx), np.arange(g.ny), indexing="ij")
+        return g.idx(xx.ravel(), yy.ravel(), g.nz - 1)
+    if kind == "top":
+        xx, yy = np.meshgrid(np.arange(*ix), np.arange(*iy), indexing="ij")
+        return g.idx(xx.ravel(), yy.ravel(), nzb)
+    # front: supply low (lower half of the unit), return high (upper half)
+    half = max(1, nzb // 2)
+    lo, hi = (0, half) if role == "supply" else (half, nzb)
+    cells, _ = _face_cells(g, ix, iy, nzb, direction, lo, hi)
+    return cells
+
+
+def _laplacian(g: _Grid, solid: np.ndarray):
+    """Graph Laplacian over all cells (faces between two fluid cells) and its face list."""
+    shape = (g.nx, g.ny, g.nz)
+    idx = np.arange(g.n).reshape(shape)
+    fl = ~solid.reshape(shape)
+    ps, ns, gs = [], [], []
+    conds = (g.hy * g.dz / g.hx, g.hx * g.dz / g.hy, g.hx * g.hy / g.dz)
+    for axis, cond in enumerate(conds):
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[axis] = slice(0, -1)
+        hi[axis] = slice(1, None)
+        both = fl[tuple(lo)] & fl[tuple(hi)]
+        ps.append(idx[tuple(lo)][both])
+        ns.append(idx[tuple(hi)][both])
+        gs.append(np.full(int(both.sum()), cond))
+    fp, fn, gf = np.concatenate(ps), np.concatenate(ns), np.concatenate(gs)
+    diag = np.bincount(fp, gf, g.n) + np.bincount(fn, gf, g.n)
+    lap = sp.csr_matrix(
+        (np.r_[diag, -gf, -gf], (np.r_[np.arange(g.n), fp, fn], np.r_[np.arange(g.n), fn, fp])),
+        shape=(g.n, g.n),
+    )
+    return lap, (fp, fn, gf)
