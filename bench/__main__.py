@@ -7,7 +7,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-ORDER = ["power", "coupled", "air", "n1", "scene", "memory", "timeline"]
+ORDER = ["power", "coupled", "air", "n1", "scene", "memory", "timeline", "place"]
 
 
 def main() -> int:

@@ -1,0 +1,131 @@
+"""Placement (issue 17): free slots against closed forms, candidates verified by direct solves,
+the top candidate applied, saved, reloaded and solved without violations or thermal trips."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from twin.errors import ScenarioError
+from twin.layout import dump, save, validate_data
+from twin.layout.generate import HALL_MARGIN_M, ROW_PAIR_PITCH_M
+from twin.metrics.headroom import constraint_utilisation
+from twin.model import Twin
+from twin.scenarios import placement as P
+from twin.solve import run
+
+
+@pytest.fixture(scope="module")
+def small(layouts_dir) -> Twin:
+    return Twin.load(layouts_dir / "small-room.yaml")
+
+
+def _free(layout, row_id: str) -> list[int]:
+    hall = layout.halls[0]
+    row = next(r for r in hall.rows if r.id == row_id).model_dump()
+    taken = {r.slot for r in hall.racks if r.row == row_id}
+    return P.free_slots(layout, hall, row, taken)
+
+
+def test_free_slots_closed_form(small):
+    """Rows from x = 2 m in a 12 m room, 0.6 m slots: floor((12 - 2) / 0.6) = 16 slots, 10 used."""
+    n = math.floor((12.0 - 2.0) / 0.6)
+    assert _free(small.layout, "RA") == list(range(10, n))
+    assert _free(small.layout, "RB") == list(range(10, n))
+    # a CRAC moved onto row RA at x = 9 m (2 m x 1 m footprint: 8-10 m) takes the slots
+    # whose span [2 + 0.6 s, 2.6 + 0.6 s] overlaps (8, 10): s = 10..13
+    data = dump(small.layout)
+    data["cooling"]["crahs"][2]["position_m"] = [9.0, 3.0]
+    moved = validate_data(data, "moved")
+    assert _free(moved, "RA") == [14, 15]
+    assert _free(moved, "RB") == list(range(10, n))
+    # racks off the row's end are taken only once: a rack in slot 12 of RB
+    data["halls"][0]["racks"].append(
+        {"id": "X1", "row": "RB", "slot": 12, "profile": "enterprise-10kw", "feed_a": "PDU-1"}
+    )
+    assert _free(validate_data(data, "x"), "RB") == [10, 11, 13, 14, 15]
+
+
+def test_candidates_of_small_room(small):
+    cands, skipped = P.candidates(small, "enterprise-10kw", 3)
+    kinds = Counter(c.kind for c in cands)
+    assert kinds == {"row": 2}  # 6 free slots per row; no room for a third row in 9 m
+    for c in cands:
+        assert [r["slot"] for r in c.racks] == [10, 11, 12]
+        assert {(r["feed_a"], r["feed_b"]) for r in c.racks} == {("PDU-1", "PDU-2")}
+    # 7 racks do not fit one row (6 free): one candidate over both rows
+    cands, _ = P.candidates(small, "enterprise-10kw", 7)
+    assert [c.kind for c in cands] == ["slots"]
+    assert Counter(r["row"] for r in cands[0].racks) == {"RA": 6, "RB": 1}
+    cands, skipped = P.candidates(small, "enterprise-10kw", 13)
+    assert cands == [] and "12 free slot(s)" in skipped["ROOM"]
+    # a liquid-cooled profile needs a TCS loop the room does not have
+    cands, skipped = P.candidates(small, "nvl72", 2)
+    assert cands == [] and "no TCS loop" in skipped["ROOM"]
+
+
+def test_errors(small):
+    with pytest.raises(ScenarioError, match=r"unknown rack profile 'gpu'; allowed: enterprise"):
+        P.place(small, "gpu", 2)
+    with pytest.raises(ScenarioError, match="count must be at least 1"):
+        P.place(small, "enterprise-10kw", 0)
+
+
+def test_verified_rows_equal_a_direct_solve_and_top_applies_cleanly(small, tmp_path):
+    p = P.place(small, "enterprise-10kw", 3, verify=2, stranded=False)
+    assert list(p.table.index) == [1, 2] and p.table["verified"].all()
+    assert p.kw_added == 30.0
+    base_u = constraint_utilisation(small, run(small))
+    for rank, row in p.table.iterrows():
+        tw = Twin.from_layout(p.apply(rank))
+        r = run(tw)
+        u = constraint_utilisation(tw, r)
+        assert u[row["binding_constraint"]] == pytest.approx(row["binding_utilisation"], rel=1e-9)
+        raised = {k: v for k, v in u.items() if v > base_u.get(k, 0.0) + 1e-9}
+        assert row["binding_constraint"] == max(raised, key=raised.get)
+        state = r["res_racks"]["thermal_state"]
+        assert row["racks_throttled"] == (state == "throttled").sum()
+        assert row["feasible"] == (row["violations"] == 0 and (state == "ok").all())
+    # the issue's check: apply the top candidate, write, reload, solve: no violation, no trip
+    top = p.table.iloc[0]
+    assert top["feasible"], p.table.to_string()
+    path = save(p.apply(1), tmp_path / "placed.yaml")
+    tw = Twin.load(path)
+    assert len(tw.racks) == len(small.racks) + 3
+    r = run(tw)
+    assert r.violations.empty, r.violations.to_string()
+    assert (r["res_racks"]["thermal_state"] == "ok").all()
+    assert max(constraint_utilisation(tw, r).values()) <= 1.0
+    with pytest.raises(ScenarioError, match="no candidate 3: ranks are 1-2"):
+        p.apply(3)
+
+
+def test_ai_hall_new_rows_feeds_and_screen(layouts_dir):
+    """The reference AI hall is built out: 24 more NVL72 racks only fit as new rows
+    at the generator's pitch, and they break its N+1 CDU groups (nothing fits)."""
+    twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    p = P.place(twin, "nvl72", 24, verify=1, stranded=False)
+    new = next(c for c in p.candidates if c.kind == "new rows")
+    # rows 5/6 of the generator sit at y = 4 + 2 * 5.4 + 0.6 (+ 2.4); the next pair 5.4 m on
+    y0 = HALL_MARGIN_M + 3 * ROW_PAIR_PITCH_M + 0.6
+    assert [r["id"] for r in new.new_rows] == ["H1-R07", "H1-R08"]
+    assert [r["origin_m"][1] for r in new.new_rows] == pytest.approx([y0, y0 + 2.4])
+    assert [r["facing"] for r in new.new_rows] == ["-", "+"]
+    assert Counter(r["row"] for r in new.racks) == {"H1-R07": 16, "H1-R08": 8}
+    # feeds: 12 busway pairs in the hall, 24 racks: two on each pair (balanced)
+    pairs = Counter((r["feed_a"], r["feed_b"]) for r in new.racks)
+    assert len(pairs) == 12 and set(pairs.values()) == {2}
+    assert all(r["feed_a"].replace("-A", "-B") == r["feed_b"] for r in new.racks)
+    # the screen's CDU-group estimate (linear in the heat it takes) against a direct solve
+    tw = Twin.from_layout(P.apply(p.base, new, p.profiles))
+    u = constraint_utilisation(tw, run(tw))
+    for name, est in new.est.items():
+        if name.startswith("CDU group"):
+            assert est == pytest.approx(u[name], rel=0.02), name
+    # nothing fits: every verified candidate breaks something, and the message names it
+    assert not len(p.feasible)
+    assert p.table.iloc[0]["violations"] > 0
+    text = P.nothing_fits(p)
+    assert "stopped by" in text and p.table.iloc[0]["problem"].split(";")[0] in text
