@@ -18,7 +18,7 @@ define COMPILE_N1
 $(PY) -c 'from twin.scenarios.fast_power import warm; print(f"twin: N-1 kernel compiled in {warm():.0f} s")'
 endef
 
-.PHONY: run test lint format bench chromium clean lock lock-upgrade lock-check
+.PHONY: run test lint format bench chromium openfoam clean lock lock-upgrade lock-check
 
 $(PY):
 	@echo "twin: creating $(VENV) (a virtual environment for python3)"
@@ -42,6 +42,11 @@ chromium:
 	  echo "twin: installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+openfoam:
+	@command -v buoyantSimpleFoam >/dev/null 2>&1 || { \
+	  echo "twin: installing Debian's openfoam (v1912) for the CFD tests and twin cfd"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openfoam >/dev/null; }
+
 run: $(VENV)/.installed
 	TWIN_LAYOUT=$(LAYOUT) $(VENV)/bin/python -m twin.app.run \
 	  --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
@@ -50,7 +55,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev chromium openfoam lint
 	$(VENV)/bin/pytest
 
 format: $(VENV)/.installed-dev

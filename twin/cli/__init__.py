@@ -15,7 +15,7 @@ from twin.errors import LayoutError, ScenarioError
 
 COMMANDS = (
     "validate", "info", "generate", "solve", "export", "n1", "ride_through", "economics",
-    "timeline", "place",
+    "timeline", "place", "cfd", "calibrate",
 )  # fmt: skip
 
 

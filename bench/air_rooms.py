@@ -1,0 +1,184 @@
+"""CFD validation rooms of the air model (docs/validation.md), and their OpenFOAM runs.
+
+Two geometries, several load distributions each:
+
+- ``row``: one row of 10 racks (inlets facing -y) in a 10 x 6 x 3 m room, one
+  DX unit at the west end blowing along the cold aisle, return at the ceiling
+  above it: the issue's "inlets rise away from the unit" case.
+- ``pair``: two rows of 8 racks back to back around a hot aisle in a 12 x 9 x
+  3.6 m room, two units on the west wall: a small enterprise room.
+
+    python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
+    python -m bench.air_rooms table             # model vs stored CFD inlets
+
+Stored CFD inlets: docs/validation/<room>-<load>.csv (rack id, t_inlet_c, spread, max).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.layout.validate import validate_data
+from twin.model import Twin
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
+CELL_M = {"row": 0.25, "pair": 0.3}
+"""Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
+ITERATIONS = 800
+
+LOADS = {
+    "row": {
+        "uniform": [8.0] * 10,
+        "ramp": list(np.linspace(4.0, 12.0, 10)),
+        "hotspot": [5.0] * 4 + [15.0, 15.0] + [5.0] * 4,
+    },
+    "pair": {
+        "uniform": [8.0] * 16,
+        "west-heavy": [12.0] * 4 + [4.0] * 4 + [12.0] * 4 + [4.0] * 4,
+        "mixed": [4.0, 6.0, 8.0, 14.0, 14.0, 8.0, 6.0, 4.0] * 2,
+    },
+}
+
+
+def _unit(uid: str, hall: str, x: float, y: float, facing: str, flow: float) -> dict:
+    return {
+        "id": uid,
+        "hall": hall,
+        "type": "crac",
+        "capacity_kw": 150.0,
+        "airflow_m3_s": flow,
+        "fan_kw": 3.0,
+        "t_supply_c": 18.0,
+        "position_m": [x, y],
+        "facing": facing,
+    }
+
+
+def layout(room: str, powers: list[float]) -> dict:
+    """A validated-ready layout dict of `room` with rack powers `powers` (kW)."""
+    if room == "row":
+        hall = {
+            "id": "ROW",
+            "size_m": [10.0, 6.0],
+            "height_m": 3.0,
+            "rows": [{"id": "R", "origin_m": [2.0, 3.0], "axis": "x", "facing": "-"}],
+            "racks": [
+                {
+                    "id": f"R{i + 1:02d}",
+                    "row": "R",
+                    "slot": i,
+                    "power_kw": float(p),
+                    "feed_a": "PDU",
+                }
+                for i, p in enumerate(powers)
+            ],
+        }
+        units = [_unit("U1", "ROW", 0.5, 1.2, "+x", 8.0)]
+    elif room == "pair":
+        n = len(powers) // 2
+        hall = {
+            "id": "PAIR",
+            "size_m": [12.0, 9.0],
+            "height_m": 3.6,
+            "rows": [
+                {"id": "A", "origin_m": [3.0, 3.0], "axis": "x", "facing": "-"},
+                {"id": "B", "origin_m": [3.0, 6.0], "axis": "x", "facing": "+"},
+            ],
+            "racks": [
+                {
+                    "id": f"{r}{i + 1:02d}",
+                    "row": r,
+                    "slot": i,
+                    "power_kw": float(p),
+                    "feed_a": "PDU",
+                }
+                for k, r in enumerate("AB")
+                for i, p in enumerate(powers[k * n : (k + 1) * n])
+            ],
+        }
+        units = [
+            _unit("U1", "PAIR", 0.5, 1.2, "+x", 8.0),
+            _unit("U2", "PAIR", 0.5, 7.8, "+x", 8.0),
+        ]
+    else:
+        raise ValueError(f"room {room!r}: row or pair")
+    return {
+        "format_version": 1,
+        "site": {"name": f"validation {room}", "grid_mw": 1.0},
+        "halls": [hall],
+        "power": {
+            "utilities": [{"id": "UTIL", "voltage_kv": 0.415, "capacity_mva": 1.0}],
+            "pdus": [{"id": "PDU", "upstream": "UTIL", "rating_kva": 500.0}],
+        },
+        "cooling": {"crahs": units},
+    }
+
+
+def twin(room: str, load: str) -> Twin:
+    return Twin.from_layout(validate_data(layout(room, LOADS[room][load]), f"{room}-{load}"))
+
+
+def run(room: str, load: str, case_root: Path = Path("/tmp/twin-cfd")) -> pd.DataFrame:
+    """Export, run and store one CFD room (minutes)."""
+    from twin.interop.openfoam import export_hall
+    from twin.interop.openfoam_run import read_inlets, run_case
+
+    t = twin(room, load)
+    case = case_root / f"{room}-{load}"
+    if case.exists():
+        import shutil
+
+        shutil.rmtree(case)
+    export_hall(t, t.halls.index[0], case, cell_m=CELL_M[room], iterations=ITERATIONS)
+    t0 = time.perf_counter()
+    run_case(case, np_cores=2, progress=lambda i, n: i % 200 == 0 and print(f"{i}/{n}", flush=True))
+    inlets, summary = read_inlets(case)
+    OUT.mkdir(parents=True, exist_ok=True)
+    inlets.to_csv(OUT / f"{room}-{load}.csv", float_format="%.3f")
+    print(f"{room}-{load}: {time.perf_counter() - t0:.0f} s, {summary}")
+    return inlets
+
+
+def cfd(room: str, load: str) -> pd.DataFrame | None:
+    path = OUT / f"{room}-{load}.csv"
+    return pd.read_csv(path, index_col="id") if path.exists() else None
+
+
+def model_inlets(t: Twin) -> pd.Series:
+    from twin.solve import run as solve
+
+    return solve(t)["res_racks"]["t_inlet_c"]
+
+
+def table() -> pd.DataFrame:
+    rows = []
+    for room, loads in LOADS.items():
+        for load in loads:
+            ref = cfd(room, load)
+            if ref is None:
+                continue
+            m = model_inlets(twin(room, load)).reindex(ref.index)
+            err = m - ref["t_inlet_c"]
+            rows.append(
+                {
+                    "room": room,
+                    "load": load,
+                    "racks": len(ref),
+                    "rmse_k": float(np.sqrt((err**2).mean())),
+                    "max_err_k": float(err.abs().max()),
+                    "cfd_spread_k": float(ref["t_inlet_spread_k"].max()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["run"]:
+        run(sys.argv[2], sys.argv[3])
+    else:
+        print(table().round(2).to_string(index=False))

@@ -1,0 +1,128 @@
+"""`twin calibrate PATH --from-cfd DIR [DIR ...] | --from-csv measured.csv [--hall H]`.
+
+Fits a hall's air-field parameters (diffusivity, supply throw, containment leak;
+twin.solve.air_calibrate) to reference rack inlets: OpenFOAM runs read back by
+`twin cfd run` (their rack heat and supply temperature come from the case), or a
+CSV of measurements with columns ``rack`` (id), ``t_inlet_c`` and optionally
+``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
+(default the hall's units' setpoint). Writes the calibration next to the layout,
+``<layout>.air-calibration.yaml``: the hall fields to paste (or merge) into the
+layout's hall, and prints RMSE and max error before and after.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.cli.common import UsageError, add_path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="fit a hall's air model to CFD runs or measurements")
+    add_path(p)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-cfd", nargs="+", metavar="DIR", help="cases run by twin cfd run")
+    src.add_argument("--from-csv", metavar="FILE", help="rack,t_inlet_c[,power_kw,t_supply_c]")
+    p.add_argument("--hall", help="hall id (default: the CFD case's, or the layout's only hall)")
+    p.set_defaults(func=run)
+
+
+def _runs_from_cfd(dirs: list[str]):
+    import json
+
+    import pandas as pd
+
+    from twin.interop.openfoam import MANIFEST
+    from twin.interop.openfoam_run import read_inlets
+    from twin.solve.air_calibrate import Run
+
+    runs, halls = [], set()
+    for d in dirs:
+        man_path = Path(d) / MANIFEST
+        if not man_path.exists():
+            raise UsageError(f"--from-cfd {d}: no {MANIFEST} (export with twin cfd export)")
+        man = json.loads(man_path.read_text())
+        inlets, _ = read_inlets(d)
+        heat = pd.Series(man["rack_heat_kw"], index=man["rack_ids"])
+        runs.append(Run(heat, float(man["t_supply_c"]), inlets["t_inlet_c"]))
+        halls.add(man["hall"])
+    return runs, halls
+
+
+def _runs_from_csv(path: str, twin, hall: str):
+    import numpy as np
+    import pandas as pd
+
+    from twin.solve.air_calibrate import Run
+
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--from-csv {path}: {exc}") from None
+    missing = {"rack", "t_inlet_c"} - set(df.columns)
+    if missing:
+        raise UsageError(f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))}")
+    unknown = sorted(set(df["rack"].astype(str)) - set(twin.racks.index))
+    if unknown:
+        raise UsageError(f"--from-csv {path}: unknown rack id(s) {', '.join(unknown[:5])}")
+    t_in = pd.to_numeric(df["t_inlet_c"], errors="coerce")
+    if not np.isfinite(t_in).all():
+        raise UsageError(f"--from-csv {path}: t_inlet_c must be numbers")
+    r = twin.racks
+    air = r["power_kw"] * (1 - r["liquid_fraction"])
+    if "power_kw" in df:
+        air = air.copy()
+        air.loc[df["rack"].astype(str)] = pd.to_numeric(df["power_kw"], errors="coerce").to_numpy()
+    crahs = twin.crahs[twin.crahs["hall"] == hall]
+    t_sup = (
+        float(df["t_supply_c"].iloc[0])
+        if "t_supply_c" in df
+        else float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
+    )
+    return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=df["rack"].astype(str)))]
+
+
+def run(args) -> int:
+    import yaml
+
+    from twin.model import Twin
+    from twin.solve.air_calibrate import fit
+
+    twin = Twin.load(args.path)
+    if args.from_cfd:
+        runs, halls = _runs_from_cfd(args.from_cfd)
+        if len(halls) > 1:
+            raise UsageError(f"--from-cfd: cases of several halls ({', '.join(sorted(halls))})")
+        hall = args.hall or halls.pop()
+    else:
+        if args.hall is None and len(twin.halls) != 1:
+            raise UsageError("--hall: the layout has several halls; name one")
+        hall = args.hall or str(twin.halls.index[0])
+        runs = _runs_from_csv(args.from_csv, twin, hall)
+    if hall not in twin.halls.index:
+        raise UsageError(f"--hall {hall}: no such hall in {args.path}")
+    result = fit(twin, hall, runs)
+    out = Path(args.path).with_suffix(".air-calibration.yaml")
+    doc = {
+        "hall": hall,
+        "fields": {k: round(v, 6) for k, v in result.params.items()},
+        "runs": result.runs,
+        "racks": result.racks,
+        "rmse_before_k": round(result.rmse_before_k, 3),
+        "rmse_after_k": round(result.rmse_after_k, 3),
+        "max_error_before_k": round(result.max_before_k, 3),
+        "max_error_after_k": round(result.max_after_k, 3),
+    }
+    out.write_text(
+        "# twin calibrate: set these fields on the hall in the layout (halls[].<field>)\n"
+        + yaml.safe_dump(doc, sort_keys=False)
+    )
+    print(
+        f"hall {hall}: {result.runs} run(s), {result.racks} racks; rack inlet RMSE "
+        f"{result.rmse_before_k:.2f} K -> {result.rmse_after_k:.2f} K, max error "
+        f"{result.max_before_k:.2f} K -> {result.max_after_k:.2f} K"
+    )
+    for k, v in result.params.items():
+        print(f"  {k}: {v:.4g}")
+    print(f"{out}: calibration written (set these fields on hall {hall} in the layout)")
+    return 0

@@ -1,0 +1,187 @@
+"""Run an exported OpenFOAM case (`twin.interop.openfoam`) and read its rack inlets back.
+
+`run_case` meshes the case (blockMesh, topoSet, subsetMesh, createPatch), runs
+buoyantSimpleFoam (on `np` cores with ``mpirun`` after ``decomposePar`` when
+asked and available) and reports progress from the solver log. `read_inlets`
+reads the function-object samples: buoyant room flows do not settle to machine
+residuals with SIMPLE (inlets wander by 0.1-0.9 K between iterations;
+../shared/CFD.md), so each rack's inlet is the mean over the last `WINDOW` of
+the samples, with its spread (max - min over that window).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import ScenarioError
+from twin.interop.openfoam import MANIFEST
+from twin.units import CP_AIR_J_KGK
+
+FOAM_ETC = Path("/usr/share/openfoam/etc")
+WINDOW = 0.25
+"""Share of the samples (the last ones) averaged into a rack's inlet temperature [CFD.md]."""
+_MESH = [
+    ["blockMesh"],
+    ["topoSet", "-dict", "system/topoSetDict.cells"],
+    ["subsetMesh", "fluid", "-patch", "walls", "-overwrite"],
+    ["topoSet", "-dict", "system/topoSetDict.faces"],
+    ["createPatch", "-overwrite"],
+]
+
+
+def available() -> str | None:
+    """None when OpenFOAM can run here, else why not."""
+    if shutil.which("buoyantSimpleFoam") is None:
+        return "OpenFOAM is not installed (apt-get install openfoam, or make openfoam)"
+    if not (FOAM_ETC / "controlDict").exists():
+        return f"OpenFOAM's etc directory {FOAM_ETC} is missing"
+    return None
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("WM_PROJECT_DIR", str(FOAM_ETC.parent))
+    env.setdefault("WM_PROJECT", "OpenFOAM")
+    env.setdefault("WM_PROJECT_VERSION", "v1912")
+    env.setdefault("FOAM_ETC", str(FOAM_ETC))
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    return env
+
+
+def _manifest(case: Path) -> dict:
+    path = case / MANIFEST
+    if not path.exists():
+        raise ScenarioError(f"{case}: no {MANIFEST}; export the case with `twin cfd export`")
+    return json.loads(path.read_text())
+
+
+def _run(cmd: list[str], case: Path, log: str) -> None:
+    with open(case / log, "w") as fh:
+        rc = subprocess.run(
+            cmd, cwd=case, env=_env(), stdout=fh, stderr=subprocess.STDOUT
+        ).returncode
+    if rc != 0:
+        tail = (case / log).read_text().strip().splitlines()[-5:]
+        raise ScenarioError(f"{case}: {' '.join(cmd)} failed (exit {rc}): " + " | ".join(tail))
+
+
+def run_case(
+    case: str | Path,
+    *,
+    np_cores: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Mesh (once) and solve `case`; `progress(iteration, total)` after each iteration."""
+    case = Path(case)
+    why = available()
+    if why:
+        raise ScenarioError(why)
+    man = _manifest(case)
+    if not (case / "constant/polyMesh/boundary").exists() or not (case / "0").exists():
+        for i, cmd in enumerate(_MESH):
+            _run(cmd, case, f"log.mesh{i}.{cmd[0]}")
+        shutil.rmtree(case / "0", ignore_errors=True)
+        shutil.copytree(case / "0.orig", case / "0")
+    shutil.rmtree(case / "postProcessing", ignore_errors=True)
+    total = int(man["iterations"])
+    cmd = ["buoyantSimpleFoam"]
+    if np_cores > 1 and shutil.which("mpirun"):
+        (case / "system/decomposeParDict").write_text(
+            (case / "system/decomposeParDict")
+            .read_text()
+            .replace("numberOfSubdomains 2", f"numberOfSubdomains {np_cores}")
+            .replace("n (2 1 1)", f"n ({np_cores} 1 1)")
+        )
+        for p in case.glob("processor*"):
+            shutil.rmtree(p)
+        _run(["decomposePar", "-force"], case, "log.decomposePar")
+        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_cores)]
+        cmd += ["buoyantSimpleFoam", "-parallel"]
+    step = re.compile(r"^Time = (\d+)")
+    with open(case / "log.buoyantSimpleFoam", "w") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=case, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            m = step.match(line)
+            if m and progress:
+                progress(int(m.group(1)), total)
+        rc = proc.wait()
+    if rc != 0:
+        tail = (case / "log.buoyantSimpleFoam").read_text().strip().splitlines()[-5:]
+        raise ScenarioError(f"{case}: buoyantSimpleFoam failed (exit {rc}): " + " | ".join(tail))
+    return case
+
+
+def _series(case: Path, name: str) -> np.ndarray:
+    """(iteration, value) rows of one function object's samples."""
+    files = sorted((case / "postProcessing" / name).glob("*/surfaceFieldValue.dat"))
+    if not files:
+        raise ScenarioError(f"{case}: no samples of {name}; has the case run (twin cfd run)?")
+    rows = []
+    for f in files:
+        for line in f.read_text().splitlines():
+            if line and not line.startswith("#"):
+                parts = line.split()
+                rows.append((float(parts[0]), float(parts[1])))
+    return np.array(sorted(set(rows)))
+
+
+def _window(series: np.ndarray) -> tuple[float, float, int]:
+    n = len(series)
+    tail = series[max(0, n - max(1, int(round(WINDOW * n)))) :, 1]
+    return float(tail.mean()), float(tail.max() - tail.min()), len(tail)
+
+
+def read_inlets(case: str | Path) -> tuple[pd.DataFrame, dict]:
+    """Per rack: t_inlet_c (window mean of the area mean), t_inlet_spread_k, t_inlet_max_c;
+    and a summary (iterations, heat balance of the returns against the racks' heat)."""
+    case = Path(case)
+    man = _manifest(case)
+    rows = []
+    last = 0.0
+    for rid, patch in zip(man["rack_ids"], man["patches"], strict=True):
+        name = patch.removesuffix("_in")
+        mean = _series(case, f"{name}_areaAverage")
+        top = _series(case, f"{name}_max")
+        m, spread, k = _window(mean)
+        t, _, _ = _window(top)
+        last = max(last, mean[-1, 0])
+        rows.append(
+            {
+                "id": rid,
+                "t_inlet_c": m - 273.15,
+                "t_inlet_spread_k": spread,
+                "t_inlet_max_c": t - 273.15,
+                "samples": k,
+            }
+        )
+    out = pd.DataFrame(rows).set_index("id")
+    # heat carried out by the returns vs the racks' heat (mass flux phi in kg/s)
+    removed = 0.0
+    units = sorted({p.name.split("_")[0] for p in (case / "postProcessing").glob("u*_ret_T")})
+    for u in units:
+        t_ret = _window(_series(case, f"{u}_ret_T"))[0]
+        mdot = _window(_series(case, f"{u}_ret_phi"))[0]
+        removed += abs(mdot) * CP_AIR_J_KGK * (t_ret - 273.15 - man["t_supply_c"]) / 1000.0
+    heat = float(np.sum(man["rack_heat_kw"]))
+    summary = {
+        "iterations": int(last),
+        "rack_heat_kw": heat,
+        "return_heat_kw": removed,
+        "balance_pct": 100.0 * (removed - heat) / heat if heat else float("nan"),
+        "hall": man["hall"],
+    }
+    return out, summary
