@@ -113,12 +113,15 @@ spec = TimelineSpec(
 run_key = (key, repr(spec))
 
 if st.button("Run", type="primary", key="tl_run"):
+    bar = st.progress(0.0, text="Fitting the site's response (coupled solves) ...")
     with st.spinner(f"Simulating {hours:,.0f} h at {dt:g} s steps ..."):
         try:
-            st.session_state["tl_result"] = (run_key, simulate(twin, spec))
+            result = simulate(twin, spec, progress=lambda f, text: bar.progress(f, text=text))
+            st.session_state["tl_result"] = (run_key, result)
         except ScenarioError as exc:
             st.session_state.pop("tl_result", None)
             st.error(plain(str(exc)))
+    bar.empty()
 
 saved = st.session_state.get("tl_result")
 if not saved or saved[0] != run_key:

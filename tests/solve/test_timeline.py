@@ -237,3 +237,14 @@ def test_it_the_site_cannot_serve_is_not_billed_and_is_a_violation(hall):
     assert len(v) == 1 and v["duration_s"].iloc[0] == 4 * 3600 and v["value"].iloc[0] == 500.0
     assert abs(b.energy["balance_residual_rel"]) < 1e-12
     assert not resp.it_lost_kw.any()  # the reference hall serves every load of the grid
+
+
+def test_fit_reports_progress_once_per_weather_point():
+    twin = Twin.load(LAYOUTS / "small-room.yaml")
+    site = twin.layout.site
+    hot = site.model_copy(update={"design": site.design.model_copy(update={"t_db_c": 31.5})})
+    twin = Twin.from_layout(twin.layout.model_copy(update={"site": hot}))
+    seen = []
+    resp = fit_response(twin, progress=lambda f, text: seen.append((f, text)))
+    assert len(seen) == len(resp.t_db_c) == 1 and 0 < seen[0][0] <= 0.95
+    assert "coupled solves" in seen[0][1]

@@ -179,8 +179,12 @@ def check(twin, spec: TimelineSpec) -> None:
         ) from None
 
 
-def simulate(twin, spec: TimelineSpec | None = None, response: Response | None = None) -> Timeline:
-    """Run one timeline (see the module docstrings of this and `twin.solve.timeline`)."""
+def simulate(
+    twin, spec: TimelineSpec | None = None, response: Response | None = None, progress=None
+) -> Timeline:
+    """Run one timeline (see the module docstrings of this and `twin.solve.timeline`).
+
+    `progress(fraction, text)` is told how the response fit (the slow part) goes."""
     spec = spec or TimelineSpec()
     check(twin, spec)
     dt = float(spec.dt_s)
@@ -191,7 +195,7 @@ def simulate(twin, spec: TimelineSpec | None = None, response: Response | None =
     hour = hoy0 + t0 / 3600.0
     bess = spec.bess if spec.bess is not None else layout_bess(twin)  # checked before work
     t_db, year = _weather(twin, spec, hour + 0.5 * dt / 3600.0)
-    resp = response or fit_response(twin, year)
+    resp = response or fit_response(twin, year, progress)
 
     groups = list(twin.halls.index)
     design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()

@@ -77,10 +77,13 @@ def weather_points(t_db: np.ndarray, t_wb: np.ndarray) -> tuple[np.ndarray, np.n
     return q, np.asarray([_wet_bulb(t, t_db, t_wb) for t in q])
 
 
-def fit_response(twin, weather: tuple[np.ndarray, np.ndarray] | None = None) -> Response:
+def fit_response(
+    twin, weather: tuple[np.ndarray, np.ndarray] | None = None, progress=None
+) -> Response:
     """Run the coupled solve on the grid (cached per Twin content and weather year).
 
     `weather`: the year's hourly (dry bulb, wet bulb); None = the design point only.
+    `progress(fraction, text)`, if given, is called after each dry-bulb point's solves.
     With a year, dry-bulb points are added between two neighbours wherever the
     solve at their midpoint (loads 0.5 and 1) differs from the interpolation by
     more than `REFINE_TOL` of facility power, down to `REFINE_MIN_K` apart.
@@ -92,7 +95,7 @@ def fit_response(twin, weather: tuple[np.ndarray, np.ndarray] | None = None) -> 
         db, wb = (np.ascontiguousarray(a, float) for a in weather)
         key = "timeline_response:" + hashlib.sha1(db.tobytes() + wb.tobytes()).hexdigest()
     with pinned(twin):
-        return per_twin(twin, key, lambda tw: _fit(tw, weather))
+        return per_twin(twin, key, lambda tw: _fit(tw, weather, progress))
 
 
 def _row(twin, tdb: float, twb: float):
@@ -140,7 +143,7 @@ def _facility(twin, x: float, tdb: float, twb: float) -> float:
     return float(run(twin, sc).kpis["facility_kw"])
 
 
-def _fit(twin, weather) -> Response:
+def _fit(twin, weather, progress=None) -> Response:
     d = twin.layout.site.design
     if weather is None:
         pts = {float(d.t_db_c): float(d.t_wb_c)}
@@ -148,7 +151,18 @@ def _fit(twin, weather) -> Response:
         db, wb = weather
         q, qw = weather_points(db, wb)
         pts = dict(zip(q.tolist(), qw.tolist(), strict=True))
-    rows = {t: _row(twin, t, w) for t, w in pts.items()}
+    done = [0]
+
+    def row(t: float, w: float) -> np.ndarray:
+        out = _row(twin, t, w)
+        done[0] += 1
+        if progress is not None:  # the refinement may add points: never report 100 % early
+            progress(
+                min(done[0] / (len(pts) + 1), 0.95), f"coupled solves: {done[0]} weather points"
+            )
+        return out
+
+    rows = {t: row(t, w) for t, w in list(pts.items())}
     design = float(twin.racks["power_kw"].sum())
     todo = sorted(rows)
     while weather is not None and len(todo) > 1:
@@ -168,7 +182,7 @@ def _fit(twin, weather) -> Response:
                 ok &= abs(real - guess) <= REFINE_TOL * abs(real)
             if not ok:
                 pts[m] = wm
-                rows[m] = _row(twin, m, wm)
+                rows[m] = row(m, wm)
                 nxt += [a, m, b]
         todo = sorted(set(nxt))
     t = np.array(sorted(rows))
