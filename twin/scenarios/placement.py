@@ -65,6 +65,9 @@ EPS_M = 1e-6
 """Footprints that touch do not overlap (m)."""
 BROKEN = 1.0 + 1e-9
 """Utilisation above which a constraint is broken."""
+SCREEN_LIMIT = 0.99
+"""Screened utilisation a spread placement may raise a constraint to: 1 % below the limit for
+the screen's linear error [est: the screen is within ~1-2 % of solves in the tests]."""
 TOWER_HEAT_FACTOR = 1.2
 """Heat a condenser loop takes per kW of load heat (1 + 1/COP at COP ~5.5) [est, screen only]."""
 COLUMNS = [
@@ -90,15 +93,21 @@ COLUMNS = [
 
 @dataclass
 class Candidate:
-    """N new racks in one hall: the rack entries (layout data) and any new rows."""
+    """N new racks: the rack entries (layout data), any new rows (in `hall`), and for a
+    candidate over several halls (kind "spread") the hall of each rack (`hall_of`)."""
 
     hall: str
-    kind: str  # "row", "slots" or "new rows"
+    kind: str  # "row", "slots", "new rows" or "spread"
     racks: list[dict]
     new_rows: list[dict] = field(default_factory=list)
     kw_added: float = 0.0
     est: dict[str, float] = field(default_factory=dict)  # screened utilisation after
     row: dict[str, Any] = field(default_factory=dict)  # the table row
+    hall_of: dict[str, str] = field(default_factory=dict)  # rack id -> hall, if not `hall`
+
+    @property
+    def halls(self) -> list[str]:
+        return list(dict.fromkeys(self.hall_of.get(r["id"], self.hall) for r in self.racks))
 
     @property
     def rows(self) -> list[str]:
@@ -179,31 +188,42 @@ def _box(row: dict, slot: int) -> tuple[float, float, float, float]:
     return ox - d / 2, oy + slot * w, ox + d / 2, oy + (slot + 1) * w
 
 
-def _obstacles(layout: Layout, hall) -> np.ndarray:
-    """Footprints (x0, y0, x1, y1, hall coordinates) of the hall's racks and positioned units."""
+def unit_boxes(layout: Layout) -> np.ndarray:
+    """Footprints (x0, y0, x1, y1, site coordinates) of every cooling unit with a position."""
     boxes = []
-    rows = {r.id: r.model_dump() for r in hall.rows}
-    for rack in hall.racks:
-        if rack.row in rows:
-            boxes.append(_box(rows[rack.row], rack.slot))
-    hx, hy = hall.origin_m
-    w, d = hall.size_m
     for kind in registry.COOLING_KINDS:
         size = registry.kind(kind).size_m
         if size is None:
             continue
         for unit in getattr(layout.cooling, kind):
             pos = getattr(unit, "position_m", None)
-            if pos is None:
-                continue
-            x, y = pos[0] - hx, pos[1] - hy
-            if -size[0] < x < w + size[0] and -size[1] < y < d + size[1]:
+            if pos is not None:
+                x, y = pos
                 boxes.append((x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2))
     return np.array(boxes, dtype=float).reshape(-1, 4)
 
 
-def free_slots(layout: Layout, hall, row: dict, taken: set[int], limit: int | None = None):
-    """Slots of `row` (hall coordinates) where a rack fits: on the floor, not taken, nothing on it."""
+def _obstacles(layout: Layout, hall, units: np.ndarray | None = None) -> np.ndarray:
+    """Footprints (x0, y0, x1, y1, hall coordinates) of the hall's racks and positioned units."""
+    rows = {r.id: r.model_dump() for r in hall.rows}
+    racks = [_box(rows[r.row], r.slot) for r in hall.racks if r.row in rows]
+    units = unit_boxes(layout) if units is None else units
+    units = units - np.array([*hall.origin_m, *hall.origin_m])
+    w, d = hall.size_m
+    near = (units[:, 2] > 0) & (units[:, 0] < w) & (units[:, 3] > 0) & (units[:, 1] < d)
+    return np.vstack([np.array(racks, dtype=float).reshape(-1, 4), units[near]])
+
+
+def free_slots(
+    layout: Layout,
+    hall,
+    row: dict,
+    taken: set[int],
+    limit: int | None = None,
+    obstacles: np.ndarray | None = None,
+) -> list[int]:
+    """Slots of `row` (hall coordinates) where a rack fits: on the floor, not taken, nothing on
+    it (`obstacles`: the hall's `_obstacles`, computed here if not given)."""
     w, d = hall.size_m
     along = w if row.get("axis", "x") == "x" else d
     o = row["origin_m"][0 if row.get("axis", "x") == "x" else 1]
@@ -219,7 +239,7 @@ def free_slots(layout: Layout, hall, row: dict, taken: set[int], limit: int | No
         & (boxes[:, 2] <= w + EPS_M)
         & (boxes[:, 3] <= d + EPS_M)
     )
-    obs = _obstacles(layout, hall)
+    obs = _obstacles(layout, hall) if obstacles is None else obstacles
     if len(obs):
         hit = (
             (boxes[:, None, 0] < obs[None, :, 2] - EPS_M)
@@ -285,6 +305,7 @@ class _Base:
     avail: dict[str, float]  # cooling group constraint -> available kW
     grid_per_it: float
     grid_kw: float
+    plant: dict = field(default_factory=dict)  # hall -> plant constraint names (_plant_groups)
 
 
 def _n1_avail(cap: pd.Series, group: pd.Series, label: str) -> dict[str, float]:
@@ -337,56 +358,74 @@ def _power_after(base: _Base, name: str, it_now: float, add: float, u_now: float
     return u_now + add / max(base.rating_kw.get(name, math.inf), 1e-9)
 
 
-def _screen(twin, base: _Base, cand: Candidate, prof: dict) -> dict[str, float]:
-    """Utilisation after placement of every constraint on the candidate's path (estimates)."""
+def _plant_groups(twin, base: _Base, hall: str) -> tuple[list[str], list[str]]:
+    """Constraint names of the plant behind a hall: (chillers and dry coolers of its facility
+    loops, cooling towers of their condenser loops)."""
+    if hall not in base.plant:
+        fws = (
+            set(twin.crahs.loc[twin.crahs["hall"] == hall, "loop"].dropna())
+            if len(twin.crahs)
+            else set()
+        )
+        if len(twin.cdus):
+            fws |= set(twin.cdus.loc[twin.cdus["hall"] == hall, "facility_loop"].dropna())
+        cond = set()
+        if len(twin.chillers) and "condenser_loop" in twin.chillers:
+            on = twin.chillers["loop"].isin(fws)
+            cond = set(twin.chillers.loc[on, "condenser_loop"].dropna())
+        heat = [f"chillers {x} (N+1)" for x in sorted(fws)]
+        heat += [f"dry coolers {x} (N+1)" for x in sorted(fws)]
+        towers = [f"cooling towers {x} (N+1)" for x in sorted(cond)]
+        base.plant[hall] = (
+            [n for n in heat if n in base.avail],
+            [n for n in towers if n in base.avail],
+        )
+    return base.plant[hall]
+
+
+def _deltas(twin, base: _Base, cand: Candidate, prof: dict) -> Counter:
+    """Utilisation each constraint on the candidate's path gains (screen, linear in kW)."""
     d_it: Counter = Counter()
     d_fail: Counter = Counter()
     p = float(prof["power_kw"])
     for rack in cand.racks:
-        split = {rack.get("feed_a"): 0.5, rack.get("feed_b"): 0.5}
-        for feed, share in split.items():
+        for feed in {rack.get("feed_a"), rack.get("feed_b")}:
             if not isinstance(feed, str):
                 continue
+            share = 0.5 if rack.get("feed_a") and rack.get("feed_b") else 1.0
             for e in _up(twin, base, feed):
                 d_it[e] += p * share
                 d_fail[e] += p
-    out = {}
+    out: Counter = Counter()
     for e, add in d_it.items():
         name = base.label[e]
         out[name] = _power_after(base, e, float(base.it[e]), add, base.u.get(name, 0.0))
+        out[name] -= base.u.get(name, 0.0)
         fo = name + " in failover"
         out[fo] = _power_after(base, e, float(base.fail_it[e]), d_fail[e], base.u.get(fo, 0.0))
-    n = len(cand.racks)
+        out[fo] -= base.u.get(fo, 0.0)
     liquid = p * float(prof.get("liquid_fraction", 0.0))
-    air = p * n - liquid * n
-    heat = p * n
-    loops = Counter(r.get("liquid_loop") for r in cand.racks if r.get("liquid_loop"))
-    for loop, k in loops.items():
-        name = f"CDU group {loop} (N+1)"
-        out[name] = base.u.get(name, 0.0) + liquid * k / max(base.avail.get(name, 0.0), 1e-9)
-    if air > 0:
-        name = f"CRAH air (hall {cand.hall})"
-        out[name] = base.u.get(name, 0.0) + air / max(base.avail.get(name, 0.0), 1e-9)
-    h = cand.hall
-    fws = (
-        set(twin.crahs.loc[twin.crahs["hall"] == h, "loop"].dropna()) if len(twin.crahs) else set()
-    )
-    if len(twin.cdus):
-        fws |= set(twin.cdus.loc[twin.cdus["hall"] == h, "facility_loop"].dropna())
-    cond = set()
-    if len(twin.chillers) and "condenser_loop" in twin.chillers:
-        cond = set(twin.chillers.loc[twin.chillers["loop"].isin(fws), "condenser_loop"].dropna())
-    for names, q in (
-        ([f"chillers {x} (N+1)" for x in fws] + [f"dry coolers {x} (N+1)" for x in fws], heat),
-        ([f"cooling towers {x} (N+1)" for x in cond], heat * TOWER_HEAT_FACTOR),
-    ):
-        for name in names:
-            if name in base.avail:
-                out[name] = base.u.get(name, 0.0) + q / max(base.avail[name], 1e-9)
-    out["grid connection"] = base.u.get("grid connection", 0.0) + heat * base.grid_per_it / max(
-        base.grid_kw, 1e-9
-    )
+    air = p - liquid
+    for rack in cand.racks:
+        hall = cand.hall_of.get(rack["id"], cand.hall)
+        if rack.get("liquid_loop"):
+            name = f"CDU group {rack['liquid_loop']} (N+1)"
+            out[name] += liquid / max(base.avail.get(name, 0.0), 1e-9)
+        if air > 0:
+            name = f"CRAH air (hall {hall})"
+            out[name] += air / max(base.avail.get(name, 0.0), 1e-9)
+        heat, towers = _plant_groups(twin, base, hall)
+        for name in heat:
+            out[name] += p / max(base.avail[name], 1e-9)
+        for name in towers:
+            out[name] += p * TOWER_HEAT_FACTOR / max(base.avail[name], 1e-9)
+        out["grid connection"] += p * base.grid_per_it / max(base.grid_kw, 1e-9)
     return out
+
+
+def _screen(twin, base: _Base, cand: Candidate, prof: dict) -> dict[str, float]:
+    """Utilisation after placement of every constraint on the candidate's path (estimates)."""
+    return {k: base.u.get(k, 0.0) + d for k, d in _deltas(twin, base, cand, prof).items()}
 
 
 # ------------------------------------------------------------------ candidates
@@ -482,6 +521,8 @@ def candidates(
     out, skipped = [], {}
     air = float(prof.get("liquid_fraction", 0.0)) < 1
     crah_halls = set(twin.crahs["hall"]) if len(twin.crahs) else set()
+    units = unit_boxes(layout)
+    pools: dict[str, list[dict]] = {}
     for hall in layout.halls:
         if air and hall.id not in crah_halls:
             skipped[hall.id] = "no CRAH/CRAC in the hall for the profile's air-side heat"
@@ -490,7 +531,8 @@ def candidates(
         taken: dict[str, set[int]] = {r: set() for r in rows}
         for rack in hall.racks:
             taken.setdefault(rack.row, set()).add(rack.slot)
-        free = {r: free_slots(layout, hall, rows[r], taken[r]) for r in rows}
+        obs = _obstacles(layout, hall, units)
+        free = {r: free_slots(layout, hall, rows[r], taken[r], obstacles=obs) for r in rows}
         hall_racks = [
             {"row": r.row, "feed_a": r.feed_a, "feed_b": r.feed_b, "liquid_loop": r.liquid_loop}
             for r in hall.racks
@@ -507,7 +549,7 @@ def candidates(
         new_rows = _new_rows(hall, set(ids), math.ceil(count / max(width or 1, 1)) + 2)
         got, used = [], []
         for nr in new_rows:
-            s = free_slots(layout, hall, nr, set(), limit=width)
+            s = free_slots(layout, hall, nr, set(), limit=width, obstacles=obs)
             if not s:
                 break
             used.append(nr)
@@ -516,6 +558,12 @@ def candidates(
                 break
         if len(got) >= count:
             options.append(("new rows", got[:count], used))
+        pool = _round_robin(every, hall_racks)
+        if pool:
+            racks = _new_racks(pool, ids, profile)
+            _assign(twin, base, hall_racks, racks, prof)
+            if not _loops(base, hall_racks, racks, prof):
+                pools[hall.id] = racks
         if not options:
             skipped[hall.id] = (
                 f"{len(every)} free slot(s) and no room for a new row on the "
@@ -523,15 +571,7 @@ def candidates(
             )
             continue
         for kind, slots, nrows in options:
-            new = []
-            for row, slot in slots:
-                rid = f"{row}-{slot + 1:02d}"
-                k = 1
-                while rid in ids:
-                    rid = f"{row}-N{k:02d}"
-                    k += 1
-                ids.add(rid)
-                new.append({"id": rid, "row": row, "slot": int(slot), "profile": profile})
+            new = _new_racks(slots, ids, profile)
             _assign(twin, base, hall_racks, new, prof)
             why = _loops(base, hall_racks, new, prof)
             if why:
@@ -540,7 +580,96 @@ def candidates(
             cand = Candidate(hall.id, kind, new, nrows, kw_added=count * float(prof["power_kw"]))
             cand.est = _screen(twin, base, cand, prof)
             out.append(cand)
+    spread, why = _spread(twin, base, pools, count, prof)
+    if spread is not None and not any(
+        c.kind != "new rows" and {r["id"] for r in c.racks} == {r["id"] for r in spread.racks}
+        for c in out
+    ):
+        out.append(spread)
+    elif why:
+        skipped["spread over halls"] = why
     return out, skipped
+
+
+def _new_racks(slots: list[tuple[str, int]], ids: set[str], profile: str) -> list[dict]:
+    """Rack entries for (row, slot)s, ids '<row>-<slot + 1>' as the generator names them."""
+    local, out = set(ids), []
+    for row, slot in slots:
+        rid, k = f"{row}-{slot + 1:02d}", 1
+        while rid in local:
+            rid, k = f"{row}-N{k:02d}", k + 1
+        local.add(rid)
+        out.append({"id": rid, "row": row, "slot": int(slot), "profile": profile})
+    return out
+
+
+def _round_robin(slots: list[tuple[str, int]], hall_racks: list[dict]) -> list[tuple[str, int]]:
+    """Free slots ordered so consecutive racks take turns over the hall's liquid loops
+    (rows without a loop form one group), so a prefix spreads over the CDU groups."""
+    loop_of: dict[str, Counter] = {}
+    for r in hall_racks:
+        loop_of.setdefault(r["row"], Counter())[r.get("liquid_loop")] += 1
+    groups: dict[Any, list] = {}
+    for row, slot in slots:
+        c = loop_of.get(row)
+        groups.setdefault(c.most_common(1)[0][0] if c else None, []).append((row, slot))
+    lists = list(groups.values())
+    return [g[i] for i in range(max(map(len, lists), default=0)) for g in lists if i < len(g)]
+
+
+def _spread(twin, base: _Base, pools: dict, count: int, prof: dict):
+    """Free slots over as few halls as the screen allows: the hall that takes the most racks
+    with every constraint it raises at most `SCREEN_LIMIT` first, then the next, ..."""
+    inc = {
+        h: [_deltas(twin, base, Candidate(h, "spread", [r]), prof) for r in racks[:count]]
+        for h, racks in pools.items()
+    }
+    cur: dict[str, float] = dict(base.u)
+    chosen: dict[str, int] = {}
+    left = count
+    while left > 0:
+        best = None
+        for h, deltas in inc.items():
+            if h in chosen:
+                continue
+            acc: Counter = Counter()
+            k = 0
+            while k < min(len(deltas), left):
+                nxt = acc.copy()
+                nxt.update(deltas[k])
+                if any(cur.get(n, 0.0) + v > SCREEN_LIMIT for n, v in nxt.items() if v > 0):
+                    break
+                acc, k = nxt, k + 1
+            worst = max((cur.get(n, 0.0) + v for n, v in acc.items()), default=0.0)
+            if k and (best is None or (k, -worst) > (best[1], -best[3])):
+                best = (h, k, acc, worst)
+        if best is None:
+            break
+        h, k, acc, _ = best
+        chosen[h] = k
+        for n, v in acc.items():
+            cur[n] = cur.get(n, 0.0) + v
+        left -= k
+    if left > 0:
+        placed = count - left
+        return None, (
+            f"the screen finds room for {placed} of {count} racks in free slots within every "
+            f"constraint (at most {SCREEN_LIMIT:.0%} utilisation)"
+        )
+    racks, hall_of = [], {}
+    for h, k in chosen.items():
+        for r in pools[h][:k]:
+            racks.append(r)
+            hall_of[r["id"]] = h
+    cand = Candidate(
+        ", ".join(chosen),
+        "spread",
+        racks,
+        kw_added=count * float(prof["power_kw"]),
+        hall_of=hall_of,
+    )
+    cand.est = _screen(twin, base, cand, prof)
+    return cand, None
 
 
 def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> Layout:
@@ -556,7 +685,9 @@ def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) ->
     for hall in out["halls"]:
         if hall["id"] == cand.hall:
             hall.setdefault("rows", []).extend(copy.deepcopy(cand.new_rows))
-            hall.setdefault("racks", []).extend(copy.deepcopy(cand.racks))
+        mine = [r for r in cand.racks if cand.hall_of.get(r["id"], cand.hall) == hall["id"]]
+        if mine:
+            hall.setdefault("racks", []).extend(copy.deepcopy(mine))
     return validate_data(out, "<placement>")
 
 
@@ -598,14 +729,14 @@ def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, 
     solves = 1
     if strand:
         try:
-            room = stranded(tw, halls=[cand.hall]).loc[cand.hall]
+            rooms = stranded(tw, halls=cand.halls)
         except KeyError as exc:  # headroom's search on a constraint only one bracket has
             row["problem"] = "; ".join(
                 filter(None, [row["problem"], f"stranded capacity not found (KeyError {exc})"])
             )
-        else:
-            row["stranded_power_kw"] = float(room["stranded_power_kw"])
-            row["stranded_cooling_kw"] = float(room["stranded_cooling_kw"])
+        else:  # over the candidate's halls
+            row["stranded_power_kw"] = float(rooms["stranded_power_kw"].sum())
+            row["stranded_cooling_kw"] = float(rooms["stranded_cooling_kw"].sum())
     row["feasible"] = (
         row["violations"] == 0 and row["racks_throttled"] == 0 and row["racks_tripped"] == 0
     )
