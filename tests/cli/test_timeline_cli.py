@@ -117,3 +117,16 @@ def test_size_for_ramp(capsys):
         == 2
     )
     assert "sizes the BESS itself" in capsys.readouterr().err
+
+
+def test_parquet_trace_with_timestamps(capsys, tmp_path):
+    trace = tmp_path / "t.parquet"
+    times = pd.date_range("2026-06-01", periods=4, freq="15min")
+    pd.DataFrame({"timestamp": times, "fraction": [0.2, 0.4, 0.6, 0.8]}).to_parquet(trace)
+    out = _json(capsys, ["timeline", HALL, "--hours", "1", "--step-s", "900", "--trace", str(trace),
+                         "--json"])  # fmt: skip
+    design_mw = Twin.load(HALL).it_kw / 1000
+    assert out["kpis"]["it_mwh"] == pytest.approx(design_mw * 0.5 * 1, rel=1e-12)
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    assert main(["timeline", HALL, "--hours", "1", "--trace", str(tmp_path / "bad.parquet")]) == 2
+    assert "not a Parquet trace" in capsys.readouterr().err

@@ -53,8 +53,9 @@ def register(sub) -> None:
     )
     w.add_argument(
         "--trace",
-        metavar="CSV",
-        help="load trace: time_s + one kW column per hall, it_kw or fraction (replaces --workload)",
+        metavar="FILE",
+        help="load trace, .csv or .parquet: time_s or timestamp, then one kW column per hall, "
+        "it_kw or fraction (replaces --workload)",
     )
     w.add_argument(
         "--swing",

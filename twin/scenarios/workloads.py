@@ -128,7 +128,7 @@ def fraction(p: Pattern, start_s: np.ndarray, dt_s: float) -> np.ndarray:
 def read_trace(
     path: str, groups: list[str], design_kw: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A CSV trace: times (s from its start) and kW per group (n_rows, n_groups).
+    """A CSV (or .parquet) trace: times (s from its start) and kW per group (n_rows, n_groups).
 
     Columns: ``time_s`` (seconds) or ``timestamp`` (ISO date-time), then either one
     column per group id (kW), ``it_kw`` (the site, shared in proportion to design
@@ -138,13 +138,15 @@ def read_trace(
     """
     p = Path(path)
     if not p.is_file():
-        raise ScenarioError(f"{path}: no such trace file (a CSV with time_s and kW columns)")
+        raise ScenarioError(f"{path}: no such trace file (CSV or Parquet: time_s and kW columns)")
     if p.stat().st_size > MAX_TRACE_BYTES:
         raise ScenarioError(f"{path}: larger than {MAX_TRACE_BYTES // 2**20} MB")
+    parquet = p.suffix.lower() == ".parquet"
     try:
-        df = pd.read_csv(p)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ScenarioError(f"{path}: not a CSV trace ({str(exc).splitlines()[0]})") from None
+        df = pd.read_parquet(p) if parquet else pd.read_csv(p)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        raise ScenarioError(f"{path}: not a {kind} trace ({str(exc).splitlines()[0]})") from None
     if "time_s" in df:
         t = pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float)
         tcol = "time_s"
