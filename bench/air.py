@@ -22,6 +22,7 @@ into swap.
 
     python -m bench.air              # every size, both shapes
     python -m bench.air 5000 square  # one case
+    python -m bench.air field 100    # the air field's build time for a 100-rack hall
 """
 
 from __future__ import annotations
@@ -194,8 +195,43 @@ def main(sizes=SIZES, shapes=SHAPES) -> dict:
     return out
 
 
+def field(sizes=(100, 300)) -> dict:
+    """The air field (twin.solve.airfield) of one generated hall: time to build its shares
+    (both sparse LUs and one solve per rack) from an empty cache, against the geometric
+    kernel's build of the same hall (twin.solve.recirculation, the model it replaces)."""
+    import numpy as np
+
+    from twin.layout.validate import validate_data
+    from twin.model import Twin
+    from twin.solve import airfield, airflow, recirculation
+    from twin.solve.airfield_build import field_shares
+
+    out = {}
+    print(f"  {'racks':>6} {'cells':>7} {'field s':>8} {'kernel s':>9}")
+    for n in sizes:
+        twin = Twin.from_layout(validate_data(hall_layout(n), "bench"))
+        r = twin.racks
+        air = r["power_kw"].to_numpy(float) * (1 - r["liquid_fraction"].to_numpy(float))
+        k = airflow.rack_k_kw_per_k(air, r.get("airflow_m3_s"))
+        idx = np.arange(len(r))
+        airfield._CACHE.clear()
+        t = time.perf_counter()
+        shares = field_shares(twin, 0, idx, k)
+        t_field = time.perf_counter() - t
+        inlet, exhaust = airflow._rack_points(r)
+        t = time.perf_counter()
+        recirculation.geometric_shares(inlet, exhaust, airflow.containment_scale(CONTAINMENT))
+        t_kernel = time.perf_counter() - t
+        cells = getattr(shares, "cells", 0)
+        out[n] = {"field_s": t_field, "kernel_s": t_kernel, "cells": cells}
+        print(f"  {len(r):>6} {cells:>7,} {t_field:>8.2f} {t_kernel:>9.3f}", flush=True)
+    return out
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+    if sys.argv[1:2] == ["field"]:
+        field(tuple(int(a) for a in sys.argv[2:]) or (100, 300))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--child":
         n, shape, limit = int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
         cap = int(limit * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
