@@ -142,6 +142,11 @@ def register(sub) -> None:
         default=None,
         help="lowest cap of a hall, fraction of design (default 0.5)",
     )
+    d.add_argument(
+        "--dr-no-bess",
+        action="store_true",
+        help="keep the BESS out of the event (by default it discharges first, caps do the rest)",
+    )
     m = p.add_argument_group("money and carbon")
     m.add_argument(
         "--price-usd-kwh",
@@ -249,7 +254,8 @@ def spec_from_args(args, twin):
     dr = None
     if args.dr_mw is not None:
         dr = DrEvent(args.dr_start_h * 3600.0, args.dr_hours * 3600.0, args.dr_mw * 1000.0,
-                     args.dr_order, DR_FLOOR if args.dr_floor is None else args.dr_floor)  # fmt: skip
+                     args.dr_order, DR_FLOOR if args.dr_floor is None else args.dr_floor,
+                     use_bess=not args.dr_no_bess)  # fmt: skip
     price, co2 = _hourly(args.hourly) if args.hourly else (None, None)
     if args.price_usd_kwh is not None:
         if price is not None:

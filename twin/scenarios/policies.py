@@ -11,7 +11,9 @@
   (`floor` of design [est: below half power accelerators lose more throughput
   than the power they save]), shared among the groups of that kind in
   proportion to what each can give, then the next kind. What cannot be shed is
-  a 'dr_shortfall' violation.
+  a 'dr_shortfall' violation. A site battery run by a policy goes first
+  (`use_bess`): it delivers, for the whole event, the most its charge at the
+  event's start holds (within its power), and caps shed the rest.
 - Tokens: per group and accelerator, full tokens/s (twin.metrics.catalogue)
   x throughput_fraction(power fraction); tokens lost = uncapped - capped.
 """
@@ -40,6 +42,7 @@ class DrEvent:
     shed_kw: float
     order: str = "inference-first"
     floor: float = DR_FLOOR
+    use_bess: bool = True  # a site BESS run by a policy discharges first, caps do the rest
 
     def check(self, horizon_s: float) -> None:
         if self.order not in ORDERS:
@@ -68,7 +71,7 @@ def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent):
     by `shed` and the site's facility power evaluated per hall (`evaluate_groups`)."""
     out = it_kw.copy()
     short = np.zeros(len(it_kw))
-    if not mask.any():
+    if not mask.any() or ev.shed_kw <= 0:  # nothing to cap (a battery may cover it all)
         return out, short
     ev_it, t = it_kw[mask], np.asarray(t_db, float)[mask]
     every = np.ones(len(ev_it), bool)

@@ -214,12 +214,8 @@ def simulate(
     it = np.minimum(demand, cap[None, :] * design[None, :])
     viol: list[dict] = []
     no_charge = None
-    if spec.dr is not None:
-        mask = policies.event_mask(spec.dr, t0, dt)
-        it, short = policies.respond(resp, it, design, kinds, mask, t_db, spec.dr)
-        viol += intervals(short > 1e-6 * max(spec.dr.shed_kw, 1.0), dt, "site", "dr_shortfall",
-                          short, 0.0, "kW", "grid import the event could not shed (halls at "
-                          "their floor)")  # fmt: skip
+    mask = policies.event_mask(spec.dr, t0, dt) if spec.dr is not None else None
+    if mask is not None:
         no_charge = mask
 
     rack_stores = None
@@ -244,6 +240,27 @@ def simulate(
         ramp = float(spec.ramp_kw_s)
     elif bess is not None and spec.policy == "none":
         bess = None  # present but idle: no policy dispatches it
+    if spec.dr is not None:
+        # the battery first (what its charge at the event's start holds for the whole event),
+        # then caps for the rest of the shed
+        rack_kw = dict(rack_stores=rack_stores, rack_ramp_kw_s=spec.rack_ramp_kw_s * n_racks)
+        p_b = 0.0
+        if bess is not None and spec.dr.use_bess and mask.any():
+            pre = solve_timeline(resp, Profile(dt, it, t_db, groups, design), bess=bess,
+                                 ramp_kw_s=ramp, cap_kw=cap_kw, **rack_kw)  # fmt: skip
+            k0 = int(np.flatnonzero(mask)[0])
+            held = max(pre.soc_kwh[k0] - bess.soc_min * bess.energy_kwh, 0.0)
+            kwh = held * np.sqrt(bess.round_trip) * (1.0 - 1e-6)  # margin for rounding
+            p_b = min(bess.power_kw, kwh / (mask.sum() * dt / 3600.0), spec.dr.shed_kw)
+        ev = replace(spec.dr, shed_kw=spec.dr.shed_kw - p_b)
+        it, short = policies.respond(resp, it, design, kinds, mask, t_db, ev)
+        viol += intervals(short > 1e-6 * max(spec.dr.shed_kw, 1.0), dt, "site", "dr_shortfall",
+                          short, 0.0, "kW", "grid import the event could not shed (halls at "
+                          "their floor)")  # fmt: skip
+        if p_b > 0:
+            f = solve_timeline(resp, Profile(dt, it, t_db, groups, design), **rack_kw).steps
+            cap_kw = np.full(n, cap_kw, float)
+            cap_kw[mask] = np.minimum(cap_kw[mask], f["facility_kw"].to_numpy()[mask] - p_b)
     prof = Profile(dt, it, t_db, groups, design)
     solved = solve_timeline(
         resp,
@@ -260,7 +277,7 @@ def simulate(
     steps.index = start + pd.to_timedelta(t0, unit="s")
     steps.index.name = "time"
     grid = steps["grid_kw"].to_numpy()
-    if np.isfinite(cap_kw):
+    if np.isfinite(cap_kw).any():
         viol += intervals(grid > cap_kw * (1 + 1e-9) + 1e-6, dt, "site", "peak_cap", grid, cap_kw,
                           "kW", "grid import above the peak-shaving cap (storage empty or too small)")  # fmt: skip
     ramp_s = np.abs(np.diff(grid, prepend=grid[0])) / dt

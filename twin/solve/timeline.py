@@ -204,25 +204,28 @@ def energy_balance(steps: pd.DataFrame, dt_s: float, soc_kwh, rack_soc_kwh) -> d
 
 
 def intervals(mask, dt_s, component, kind, value, limit, unit, message) -> list[dict]:
-    """One violation row per run of consecutive True steps in `mask`: start, duration,
-    worst value over the run."""
+    """One violation row per run of consecutive True steps in `mask`: start, duration, the
+    worst value over the run and the limit at that step (`limit` a number or per step)."""
     m = np.asarray(mask, bool)
     if not m.any():
         return []
     v = np.broadcast_to(np.asarray(value, float), m.shape)
+    lim = np.broadcast_to(np.asarray(limit, float), m.shape)
     edges = np.diff(np.r_[0, m.astype(np.int8), 0])
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    worst = np.maximum.reduceat(np.where(m, v, -np.inf), starts) if len(starts) else []
-    return [
-        {
-            "component": component,
-            "kind": kind,
-            "start_s": float(s * dt_s),
-            "duration_s": float((e - s) * dt_s),
-            "value": float(w),
-            "limit": float(limit),
-            "unit": unit,
-            "message": message,
-        }
-        for s, e, w in zip(starts, ends, worst, strict=True)
-    ]
+    rows = []
+    for s, e in zip(starts, ends, strict=True):
+        w = s + int(np.argmax(v[s:e]))
+        rows.append(
+            {
+                "component": component,
+                "kind": kind,
+                "start_s": float(s * dt_s),
+                "duration_s": float((e - s) * dt_s),
+                "value": float(v[w]),
+                "limit": float(lim[w]),
+                "unit": unit,
+                "message": message,
+            }
+        )
+    return rows
