@@ -102,11 +102,10 @@ def test_verified_rows_equal_a_direct_solve_and_top_applies_cleanly(small, tmp_p
         p.apply(3)
 
 
-def test_ai_hall_new_rows_feeds_and_screen(layouts_dir):
+def test_ai_hall_new_rows_feeds_and_screen(ai_hall):
     """The reference AI hall is built out: 24 more NVL72 racks only fit as new rows
     at the generator's pitch, and they break its N+1 CDU groups (nothing fits)."""
-    twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
-    p = P.place(twin, "nvl72", 24, verify=1, stranded=False)
+    p = P.place(ai_hall, "nvl72", 24, verify=1, stranded=False)
     new = next(c for c in p.candidates if c.kind == "new rows")
     # rows 5/6 of the generator sit at y = 4 + 2 * 5.4 + 0.6 (+ 2.4); the next pair 5.4 m on
     y0 = HALL_MARGIN_M + 3 * ROW_PAIR_PITCH_M + 0.6
@@ -118,9 +117,10 @@ def test_ai_hall_new_rows_feeds_and_screen(layouts_dir):
     pairs = Counter((r["feed_a"], r["feed_b"]) for r in new.racks)
     assert len(pairs) == 12 and set(pairs.values()) == {2}
     assert all(r["feed_a"].replace("-A", "-B") == r["feed_b"] for r in new.racks)
-    # the screen's CDU-group estimate (linear in the heat it takes) against a direct solve
-    tw = Twin.from_layout(P.apply(p.base, new, p.profiles))
-    u = constraint_utilisation(tw, run(tw))
+    # the screen's CDU-group estimate (linear in the heat it takes) against its solve
+    assert new is p.candidates[0] and p.table.iloc[0]["verified"]
+    u = new.solved
+    assert u[p.table.iloc[0]["binding_constraint"]] == p.table.iloc[0]["binding_utilisation"]
     for name, est in new.est.items():
         if name.startswith("CDU group"):
             assert est == pytest.approx(u[name], rel=0.02), name
@@ -129,3 +129,23 @@ def test_ai_hall_new_rows_feeds_and_screen(layouts_dir):
     assert p.table.iloc[0]["violations"] > 0
     text = P.nothing_fits(p)
     assert "stopped by" in text and p.table.iloc[0]["problem"].split(";")[0] in text
+
+
+def test_ai_hall_grid_allows_two_more_racks_not_three(ai_hall):
+    """The AI hall's grid connection is 97 % used (tests/metrics/test_headroom.py: it binds
+    the headroom at 300-900 kW): two more NVL72 racks (264 kW) fit, three (396 kW) break it."""
+    two = P.place(ai_hall, "nvl72", 2, verify=1, stranded=False)
+    top = two.table.iloc[0]
+    assert top["feasible"] and top["binding_constraint"] == "grid connection"
+    tw = Twin.from_layout(two.apply(1))
+    r = run(tw)
+    assert r.violations.empty and (r["res_racks"]["thermal_state"] == "ok").all()
+    u = constraint_utilisation(tw, r)
+    assert u["grid connection"] == pytest.approx(top["binding_utilisation"], rel=1e-12)
+    # the screen's linear grid estimate against the solve
+    assert two.candidates[0].est["grid connection"] == pytest.approx(u["grid connection"], abs=2e-3)
+    three = P.place(ai_hall, "nvl72", 3, verify=1, stranded=False)
+    assert not len(three.feasible)
+    assert three.table.iloc[0]["problem"] == "grid connection"
+    assert "stopped by grid connection" in P.nothing_fits(three)
+    assert "room for 1 of 3 racks" in three.skipped["spread over halls"]

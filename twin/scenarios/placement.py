@@ -104,6 +104,7 @@ class Candidate:
     est: dict[str, float] = field(default_factory=dict)  # screened utilisation after
     row: dict[str, Any] = field(default_factory=dict)  # the table row
     hall_of: dict[str, str] = field(default_factory=dict)  # rack id -> hall, if not `hall`
+    solved: dict[str, float] = field(default_factory=dict)  # verified: solved utilisation
 
     @property
     def halls(self) -> list[str]:
@@ -704,6 +705,7 @@ def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, 
     tw = twin_cls.from_layout(layout)
     res = run(tw)
     u = constraint_utilisation(tw, res)
+    cand.solved = u
     broken = sorted(n for n, v in u.items() if v > BROKEN and base.u.get(n, 0.0) <= BROKEN)
     state = res["res_racks"]["thermal_state"]
     raised = {n: v for n, v in u.items() if v > base.u.get(n, 0.0) + 1e-9}
