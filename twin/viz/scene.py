@@ -57,7 +57,7 @@ class Scene:
     unit: str = ""  # of the rack values, for hover text
     digits: int = 1  # decimals of the rack values in hover text
     labels: list[tuple[str, float, float, float, str]] = field(default_factory=list)
-    """(text, x, y, z, level) of hall and row names; level 'hall' or 'row'."""
+    """(text, x, y, z, level) of hall, row and equipment names; level 'hall', 'row' or 'eq'."""
     marks: dict[str, str] = field(default_factory=dict)
     """Drawn component id -> what is wrong with it ('overloaded', 'too hot', 'no power')."""
 
@@ -213,6 +213,11 @@ def build_scene(
         scene.n_boxes += int(hit.sum())
 
     eq = equipment(twin, kinds)
+    # equipment names last: shown where halls and rows leave room (zoom in to see more)
+    scene.labels += [
+        (str(i), float(x), float(y), float(h) + 0.3, "eq")
+        for i, x, y, h in zip(eq.index, eq["x_m"], eq["y_m"], eq["h_m"], strict=True)
+    ]
     if len(eq):
         down = eq.index.isin(list(failed))
         for kind, sub in eq[~down].groupby("kind", sort=False):

@@ -333,7 +333,7 @@ function setPaths(paths) {
 }
 
 // ------------------------------------------------------------------ labels
-// Hall and row names as HTML over the canvas, placed at their 3D anchor after every
+// Hall, row and equipment names as HTML over the canvas, placed at their 3D anchor after every
 // camera change; a label that would overlap one already placed is left out (halls go
 // first), so names stay readable at any zoom: zoom in and more rows get their name.
 const LABEL_MAX = 160;
@@ -360,8 +360,8 @@ function placeLabels() {
       if (!(d[2] < 1) || d[0] < x0 || d[0] > x1 || d[1] < 0 || d[1] > 1) continue;
       const px = d[0] * r.width;
       const py = (1 - d[1]) * r.height;
-      const bw = (level === 'hall' ? 8.5 : 6.5) * text.length + 8;
-      const bh = level === 'hall' ? 20 : 15;
+      const bw = (level === 'hall' ? 8.5 : level === 'row' ? 6.5 : 6) * text.length + 8;
+      const bh = level === 'hall' ? 20 : level === 'row' ? 15 : 13;
       const box = [px - bw / 2, py - bh, px + bw / 2, py];
       if (placed.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) continue;
       placed.push(box);
