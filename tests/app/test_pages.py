@@ -243,3 +243,21 @@ def test_editor_rows_bulk_edit_undo_redo(app):
     at.button(key="FormSubmitter:ed_rows-Remove row").click().run()
     no_errors(at)
     assert int(metric(at, "Racks").replace(",", "")) == racks0
+
+
+def test_editor_shows_headroom_after_each_edit(app):
+    """The editor shows `twin.metrics.headroom`'s answer (what `twin solve` prints) and
+    its binding constraint; lowering a rack's power leaves more room."""
+    from twin.metrics.headroom import headroom
+    from twin.model import Twin
+
+    at = app("editor")
+    no_errors(at)
+    room = headroom(Twin.from_layout(at.session_state["layout"]))
+    assert metric(at, "IT headroom") == f"{room.it_kw / 1000:,.2f} MW"
+    assert any(f"binding: {room.binding}" in shown(c.value) for c in at.caption)
+    at.number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
+    at.button(key="FormSubmitter:ed_change-Apply changes").click().run()
+    no_errors(at)
+    after = float(metric(at, "IT headroom").split()[0].replace(",", ""))
+    assert after > room.it_kw / 1000
