@@ -248,3 +248,21 @@ def test_fit_reports_progress_once_per_weather_point():
     resp = fit_response(twin, progress=lambda f, text: seen.append((f, text)))
     assert len(seen) == len(resp.t_db_c) == 1 and 0 < seen[0][0] <= 0.95
     assert "coupled solves" in seen[0][1]
+
+
+def test_steps_on_an_untrustworthy_solve_are_flagged(hall):
+    """A grid point whose coupled solve was not trustworthy taints exactly the steps that
+    lean on it: a not_converged interval there, none elsewhere."""
+    from dataclasses import replace
+
+    _, resp = hall
+    trusted = resp.trusted.copy()
+    trusted[0, -1] = False  # the full-load solve
+    sick = replace(resp, trusted=trusted)
+    n = 6
+    x = np.array([0.5, 0.5, 0.95, 1.0, 0.85, 0.5])  # 0.95 and 1.0 lean on x = 1.0; 0.85 not
+    prof = Profile(3600.0, (x * resp.design_it_kw)[:, None], np.full(n, resp.t_db_c[0]))
+    v = solve_timeline(sick, prof).violations
+    v = v[v["kind"] == "not_converged"]
+    assert len(v) == 1 and v["start_s"].iloc[0] == 2 * 3600 and v["duration_s"].iloc[0] == 7200
+    assert (solve_timeline(resp, prof).violations["kind"] != "not_converged").all()

@@ -358,6 +358,8 @@ def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, 
         power_loss_kw=e["losses_mwh"],
         heat_unremoved_kw=float(steps["unremoved_kw"].sum()) * dt / 3.6e6,
     )
+    if not steps["trusted"].all():  # as the coupled solve does: no trustworthy point, no ratio
+        ratios["pue"] = float("nan")
     energy_usd = float((kwh * price).sum())
     soc = solved.soc_kwh
     return {

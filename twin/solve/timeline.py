@@ -152,6 +152,7 @@ def solve_timeline(
             "grid_kw": grid,
             "unremoved_kw": r["unremoved_kw"],
             "t_inlet_over_allowable_k": r["inlet_over_k"],
+            "trusted": ~np.asarray(r["untrusted"], bool),
             "t_db_c": np.broadcast_to(np.asarray(prof.t_db_c, float), n),
         }
     )
@@ -164,6 +165,9 @@ def solve_timeline(
         *intervals(lost > BALANCE_REL_TOL * max(float(np.max(it, initial=0.0)), 1.0), dt, "site",
                    "it_lost", lost, 0.0, "kW", "IT the site cannot serve at this load and weather "
                    "(racks unfed or tripped: twin solve at this load says which)"),
+        *intervals(r["untrusted"], dt, "site", "not_converged", r["untrusted"], 0.0, "",
+                   "the coupled solve at this load and weather is not trustworthy (not "
+                   "converged, not finite or not balanced: twin solve at this load says which)"),
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip

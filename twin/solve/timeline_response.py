@@ -232,6 +232,15 @@ def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str,
         hi = tab[i1, j] * (1.0 - wx) + tab[i1, j + 1] * wx
         out[name] = lo * (1.0 - wt) + hi * wt
     out["unremoved_kw"] = np.maximum(out["unremoved_kw"], 0.0)
+    # a step leaning on a grid point whose solve was not trustworthy (weight > 0) says so
+    bad = ~resp.trusted
+    w_lo, w_hi = 1.0 - wt, wt
+    out["untrusted"] = (
+        (bad[i, j] & (w_lo * (1.0 - wx) > 0))
+        | (bad[i, j + 1] & (w_lo * wx > 0))
+        | (bad[i1, j] & (w_hi * (1.0 - wx) > 0))
+        | (bad[i1, j + 1] & (w_hi * wx > 0))
+    )
     return out
 
 
@@ -255,7 +264,9 @@ def evaluate_groups(
     scaled = np.divide(it, share[None, :], out=np.zeros_like(it), where=share[None, :] > 0)
     t = np.broadcast_to(np.asarray(t_db_c, float).reshape(-1, 1), it.shape)
     r = evaluate(resp, scaled, t)
-    out = {k: (v * share[None, :]).sum(axis=1) for k, v in r.items() if k != "inlet_over_k"}
+    skip = ("inlet_over_k", "untrusted")
+    out = {k: (v * share[None, :]).sum(axis=1) for k, v in r.items() if k not in skip}
+    out["untrusted"] = (r["untrusted"] & (share[None, :] > 0)).any(axis=1)
     live = np.where(share[None, :] > 0, r["inlet_over_k"], -np.inf)
     out["inlet_over_k"] = live.max(axis=1)
     return out
