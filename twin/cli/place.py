@@ -78,7 +78,8 @@ def _print(p, top: int) -> None:
         if r["problem"]:
             print(f"     problem: {r['problem']}")
     for hall, why in list(p.skipped.items())[:5]:
-        print(f"  hall {hall}: no candidate ({why})")
+        where = hall if hall == "spread over halls" else f"hall {hall}"
+        print(f"  {where}: no candidate ({why})")
     if len(p.skipped) > 5:
         print(f"  ... and {len(p.skipped) - 5} more halls with no candidate")
 

@@ -34,7 +34,8 @@
    racks in thermal trouble, most balanced feeds (largest difference between a
    new rack's A and B feed loading, pp), least stranded capacity (power +
    cooling, kW), highest remaining margin (1 - utilisation of the binding
-   constraint, the most loaded constraint the candidate raises).
+   constraint, the most loaded constraint the candidate raises), and last
+   fewest racks put in rows of another profile.
 
 `Placement.apply(k)` gives the layout with the candidate of rank k (1 = best) applied.
 """
@@ -105,6 +106,7 @@ class Candidate:
     row: dict[str, Any] = field(default_factory=dict)  # the table row
     hall_of: dict[str, str] = field(default_factory=dict)  # rack id -> hall, if not `hall`
     solved: dict[str, float] = field(default_factory=dict)  # verified: solved utilisation
+    mixed: int = 0  # new racks in rows whose racks are mostly of another profile
 
     @property
     def halls(self) -> list[str]:
@@ -538,6 +540,10 @@ def candidates(
             {"row": r.row, "feed_a": r.feed_a, "feed_b": r.feed_b, "liquid_loop": r.liquid_loop}
             for r in hall.racks
         ]
+        kinds: dict[str, Counter] = {}
+        for r in hall.racks:
+            kinds.setdefault(r.row, Counter())[r.profile] += 1
+        main = {row: c.most_common(1)[0][0] for row, c in kinds.items()}
         options: list[tuple[str, list[tuple[str, int]], list[dict]]] = []
         for r, s in free.items():
             if len(s) >= count:
@@ -580,6 +586,7 @@ def candidates(
                 break
             cand = Candidate(hall.id, kind, new, nrows, kw_added=count * float(prof["power_kw"]))
             cand.est = _screen(twin, base, cand, prof)
+            cand.mixed = sum(main.get(r["row"], profile) != profile for r in new)
             out.append(cand)
     spread, why = _spread(twin, base, pools, count, prof)
     if spread is not None and not any(
@@ -783,7 +790,10 @@ def _key(row: dict) -> tuple:
         trouble,
         round(row["feed_imbalance_pp"], 3),
         round(stranded, 0),
-        row["binding_utilisation"] if math.isfinite(row["binding_utilisation"]) else math.inf,
+        round(row["binding_utilisation"], 4)
+        if math.isfinite(row["binding_utilisation"])
+        else math.inf,
+        row.get("mixed", 0),
     )
 
 
@@ -821,6 +831,7 @@ def place(
     data = dump(layout)
     for c in cands:
         c.row = _screen_row(c, base)
+        c.row["mixed"] = c.mixed
     cands.sort(key=lambda c: _key(c.row))
     t = time.perf_counter()
     solves = 0 if base_results is not None else 1
