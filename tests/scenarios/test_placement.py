@@ -149,3 +149,16 @@ def test_ai_hall_grid_allows_two_more_racks_not_three(ai_hall):
     assert three.table.iloc[0]["problem"] == "grid connection"
     assert "stopped by grid connection" in P.nothing_fits(three)
     assert "room for 1 of 3 racks" in three.skipped["spread over halls"]
+
+
+def test_stranded_estimate_closed_form():
+    """Slopes from two solves: a PDU 50 -> 60 % and a CDU group 60 -> 90 % for 10 kW placed;
+    margins 0.4 / 0.01 = 40 kW (power) and 0.1 / 0.03 = 3.33 kW (cooling): 36.7 kW of power
+    stranded behind the cooling; a constraint the placement did not raise plays no part."""
+    before = {"PDU/busway P1": 0.5, "CDU group L1 (N+1)": 0.6, "UPS U9": 0.99}
+    after = {"PDU/busway P1": 0.6, "CDU group L1 (N+1)": 0.9, "UPS U9": 0.99}
+    sp, sc = P._stranded_estimate(before, after, 10.0)
+    assert sp == pytest.approx(40.0 - 10.0 / 3.0) and sc == 0.0
+    # the cooling side already broken strands all of the power margin
+    sp, sc = P._stranded_estimate(before, {**after, "CDU group L1 (N+1)": 1.2}, 10.0)
+    assert sp == pytest.approx(40.0) and sc == 0.0

@@ -34,10 +34,13 @@ def register(sub) -> None:
     )
     p.add_argument("--top", type=int_in(1), default=10, help="candidates shown (default 10)")
     p.add_argument(
-        "--no-stranded",
+        "--no-stranded", action="store_true", help="skip the stranded capacity after placement"
+    )
+    p.add_argument(
+        "--stranded-search",
         action="store_true",
-        help="skip the stranded capacity after placement (a headroom search per verified "
-        "candidate)",
+        help="stranded capacity from twin.metrics.stranded (a headroom search per hall of "
+        "each verified candidate) instead of the two-solve estimate",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--apply", type=int_in(1), metavar="RANK", help="write candidate RANK")
@@ -97,7 +100,8 @@ def run(args) -> int:
         raise UsageError("-o/--output needs --apply RANK")
     check_output_file(args.output, "--output", (".yaml", ".yml"))
     twin = Twin.load(args.path)
-    p = place(twin, args.profile, args.count, verify=args.verify, stranded=not args.no_stranded)
+    how = False if args.no_stranded else ("search" if args.stranded_search else "estimate")
+    p = place(twin, args.profile, args.count, verify=args.verify, stranded=how)
     written = None
     if args.apply is not None:
         if args.apply > len(p.table):

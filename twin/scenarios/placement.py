@@ -27,9 +27,11 @@
    is ``feasible`` only if verified, no constraint is broken that was not
    broken before (utilisation > 1, power elements in failover and cooling
    groups N+1 included, any new violation) and no rack throttles or trips
-   (`res_racks.thermal_state`). Stranded power and cooling of the candidate's
-   hall after placement come from `twin.metrics.stranded` on the solved layout
-   (the same numbers `twin info --stranded` gives for it).
+   (`res_racks.thermal_state`). Stranded power and cooling after placement:
+   by default estimated from the base and the verified solve (each raised
+   constraint linear in the kW placed; `_stranded_estimate`), or with
+   ``stranded="search"`` from `twin.metrics.stranded` on the solved layout (the
+   numbers `twin info --stranded` gives for it; a headroom search per hall).
 4. Ranking: verified before screened; then fewest broken constraints and
    racks in thermal trouble, most balanced feeds (largest difference between a
    new rack's A and B feed loading, pp), least stranded capacity (power +
@@ -56,7 +58,7 @@ import pandas as pd
 from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
 from twin.layout.generate import RACK_PROFILES, ROW_PAIR_PITCH_M
-from twin.metrics.headroom import constraint_utilisation
+from twin.metrics.headroom import constraint_domains, constraint_utilisation
 from twin.model import registry
 from twin.solve import run
 
@@ -300,9 +302,9 @@ class _Base:
     """What the screen needs from the base solve."""
 
     u: dict[str, float]
-    it: pd.Series  # IT kW through each power element now
-    fail_it: pd.Series
-    rating_kw: pd.Series
+    it: dict[str, float]  # IT kW through each power element now
+    fail_it: dict[str, float]  # ... and after its partner side fails
+    rating_kw: dict[str, float]
     label: dict[str, str]  # power element -> constraint name
     path: dict[str, list[str]]  # PDU -> elements up to the source
     avail: dict[str, float]  # cooling group constraint -> available kW
@@ -338,9 +340,9 @@ def _base(twin, res) -> _Base:
     it = float(res["res_racks"]["p_kw"].sum())
     return _Base(
         u=u,
-        it=rp["it_kw"],
-        fail_it=rp["failover_it_kw"],
-        rating_kw=twin.power_nodes.get("rating_kva", pd.Series(dtype=float)),
+        it=rp["it_kw"].astype(float).to_dict(),
+        fail_it=rp["failover_it_kw"].astype(float).to_dict(),
+        rating_kw=twin.power_nodes.get("rating_kva", pd.Series(dtype=float)).to_dict(),
         label=label,
         path={},
         avail=avail,
@@ -351,7 +353,7 @@ def _base(twin, res) -> _Base:
 
 def _up(twin, base: _Base, pdu: str) -> list[str]:
     if pdu not in base.path:
-        base.path[pdu] = [p for p in twin.upstream_path(pdu) if p in base.it.index]
+        base.path[pdu] = [p for p in twin.upstream_path(pdu) if p in base.it]
     return base.path[pdu]
 
 
@@ -445,7 +447,7 @@ def _assign(twin, base: _Base, hall_racks: list[dict], new: list[dict], prof: di
     load: dict[str, float] = {}
 
     def u_fo(e) -> float:
-        if not isinstance(e, str) or e not in base.fail_it.index:
+        if not isinstance(e, str) or e not in base.fail_it:
             return 0.0
         name = base.label[e] + " in failover"
         return _power_after(base, e, float(base.fail_it[e]), load.get(e, 0.0), base.u.get(name, 0))
@@ -632,31 +634,32 @@ def _spread(twin, base: _Base, pools: dict, count: int, prof: dict):
         h: [_deltas(twin, base, Candidate(h, "spread", [r]), prof) for r in racks[:count]]
         for h, racks in pools.items()
     }
+    tables = {}
+    for h, deltas in inc.items():
+        names = sorted(set().union(*deltas))
+        rise = np.array([[d.get(n, 0.0) for n in names] for d in deltas]).reshape(-1, len(names))
+        tables[h] = (names, np.cumsum(rise, axis=0))  # row k: what k + 1 racks add
     cur: dict[str, float] = dict(base.u)
     chosen: dict[str, int] = {}
     left = count
     while left > 0:
         best = None
-        for h, deltas in inc.items():
-            if h in chosen:
+        for h, (names, cum) in tables.items():
+            if h in chosen or not len(cum):
                 continue
-            acc: Counter = Counter()
-            k = 0
-            while k < min(len(deltas), left):
-                nxt = acc.copy()
-                nxt.update(deltas[k])
-                if any(cur.get(n, 0.0) + v > SCREEN_LIMIT for n, v in nxt.items() if v > 0):
-                    break
-                acc, k = nxt, k + 1
-            worst = max((cur.get(n, 0.0) + v for n, v in acc.items()), default=0.0)
-            if k and (best is None or (k, -worst) > (best[1], -best[3])):
-                best = (h, k, acc, worst)
+            after = np.array([cur.get(n, 0.0) for n in names]) + cum[:left]
+            bad = ((after > SCREEN_LIMIT) & (cum[:left] > 0)).any(axis=1)
+            k = int(np.argmax(bad)) if bad.any() else len(after)
+            worst = float(after[k - 1].max()) if k else 0.0
+            if k and (best is None or (k, -worst) > (best[1], -best[2])):
+                best = (h, k, worst)
         if best is None:
             break
-        h, k, acc, _ = best
+        h, k, _ = best
         chosen[h] = k
-        for n, v in acc.items():
-            cur[n] = cur.get(n, 0.0) + v
+        names, cum = tables[h]
+        for n, v in zip(names, cum[k - 1], strict=True):
+            cur[n] = cur.get(n, 0.0) + float(v)
         left -= k
     if left > 0:
         placed = count - left
@@ -702,7 +705,29 @@ def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) ->
 # ------------------------------------------------------------------ verify and rank
 
 
-def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, strand: bool):
+def _stranded_estimate(before: dict, after: dict, kw: float) -> tuple[float, float]:
+    """Stranded power and cooling (kW) if more racks were placed the same way: each
+    constraint the placement raised is taken as linear in the kW placed, between the base
+    solve and the verified one (slope = rise / kW), so its margin is
+    ``(1 - u_after) / slope``; the power margin is the smallest of a power constraint, the
+    cooling margin of a cooling one (`constraint_domains`), and what one side could carry
+    beyond the other is stranded, as `twin.metrics.stranded` defines it. An estimate
+    (two solves, growth along this placement, not the hall's racks scaled uniformly)."""
+    raised = {n: v for n, v in after.items() if v > before.get(n, 0.0) + 1e-12}
+    if not raised or kw <= 0:
+        return 0.0, 0.0
+    dom = constraint_domains(raised)
+    margin = {"power": math.inf, "cooling": math.inf}
+    for n, v in raised.items():
+        slope = (v - before.get(n, 0.0)) / kw
+        margin[dom[n]] = min(margin[dom[n]], (1.0 - v) / slope)
+    p, c = margin["power"], margin["cooling"]
+    sp = max(0.0, p - max(c, 0.0)) if c < math.inf else 0.0
+    sc = max(0.0, c - max(p, 0.0)) if p < math.inf else 0.0
+    return sp, sc
+
+
+def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, strand):
     from twin.metrics.stranded import stranded
 
     try:
@@ -736,7 +761,10 @@ def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, 
         "problem": "; ".join(broken[:3]) or None,
     }
     solves = 1
-    if strand:
+    if strand == "estimate":
+        sp, sc = _stranded_estimate(base.u, u, cand.kw_added)
+        row["stranded_power_kw"], row["stranded_cooling_kw"] = sp, sc
+    elif strand:
         try:
             rooms = stranded(tw, halls=cand.halls)
         except KeyError as exc:  # headroom's search on a constraint only one bracket has
@@ -803,14 +831,16 @@ def place(
     count: int,
     *,
     verify: int = 3,
-    stranded: bool = True,
+    stranded: str | bool = "estimate",
     base_results=None,
 ) -> Placement:
     """Where `count` racks of `profile` fit in `twin`: ranked candidates (see the module doc).
 
     `verify`: how many of the best-screened candidates get a full coupled solve (only
-    those can be reported feasible); `stranded`: also compute the stranded capacity of
-    each verified candidate's hall after placement (a headroom search per candidate).
+    those can be reported feasible). `stranded` after placement, per verified candidate:
+    "estimate" (default; from the base and the verified solve, `_stranded_estimate`),
+    "search" (`twin.metrics.stranded` on each of its halls: the same numbers as
+    `twin info --stranded` on the placed layout, a headroom search per hall), or False.
     Raises `ScenarioError` for an unknown profile or a count below 1.
     """
     t0 = time.perf_counter()
