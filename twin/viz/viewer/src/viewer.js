@@ -360,6 +360,14 @@ function placeLabels() {
       if (!(d[2] < 1) || d[0] < x0 || d[0] > x1 || d[1] < 0 || d[1] > 1) continue;
       const px = d[0] * r.width;
       const py = (1 - d[1]) * r.height;
+      if (level !== 'hall') {
+        // a row or item is named once it is big enough on screen to tell apart
+        const e = renderer.worldToNormalizedDisplay(x + 1, y, z, aspect);
+        const f = renderer.worldToNormalizedDisplay(x, y + 1, z, aspect);
+        const pxPerM = Math.max(Math.hypot((e[0] - d[0]) * r.width, (e[1] - d[1]) * r.height),
+          Math.hypot((f[0] - d[0]) * r.width, (f[1] - d[1]) * r.height));
+        if (pxPerM < (level === 'row' ? 3 : 9)) continue;
+      }
       const bw = (level === 'hall' ? 8.5 : level === 'row' ? 6.5 : 6) * text.length + 8;
       const bh = level === 'hall' ? 20 : level === 'row' ? 15 : 13;
       const box = [px - bw / 2, py - bh, px + bw / 2, py];
