@@ -162,3 +162,18 @@ def test_stranded_estimate_closed_form():
     # the cooling side already broken strands all of the power margin
     sp, sc = P._stranded_estimate(before, {**after, "CDU group L1 (N+1)": 1.2}, 10.0)
     assert sp == pytest.approx(40.0) and sc == 0.0
+
+
+def test_nothing_fits_names_thermal_trouble(small):
+    """Row RA of the small room: 3 racks at slots 10-12 leave rack RA05 throttling (its inlet
+    above A1's allowable 32 C, as a direct solve of that layout shows)."""
+    p = P.place(small, "enterprise-10kw", 3, verify=2, stranded=False)
+    ra = p.table[p.table["rows"] == "RA"].iloc[0]
+    assert not ra["feasible"] and ra["racks_throttled"] == 1
+    tw = Twin.from_layout(p.apply(int(p.table.index[p.table["rows"] == "RA"][0])))
+    state = run(tw)["res_racks"]["thermal_state"]
+    assert list(state[state == "throttled"].index) == ["RA05"]
+    only_ra = P.Placement(
+        p.profile, p.count, p.kw_added, p.table[p.table["rows"] == "RA"], p.candidates, p.base
+    )
+    assert "1 rack(s) throttled (over_temperature RA05 at 100.7%)" in P.nothing_fits(only_ra)

@@ -908,11 +908,17 @@ def nothing_fits(p: Placement) -> str:
     best = p.table.iloc[0]
     if not best["verified"]:
         return f"no candidate was verified (verify=0); the best screened one is {best['hall']}"
-    stop = best["problem"] or (
-        f"{best['binding_constraint']} at {best['binding_utilisation']:.0%}"
-        if best["binding_constraint"]
-        else "unknown"
-    )
+    parts = [best["problem"]] if best["violations"] and best["problem"] else []
+    hot = [
+        f"{int(best[k])} rack(s) {w}"
+        for k, w in (("racks_throttled", "throttled"), ("racks_tripped", "tripped by heat"))
+        if best[k]
+    ]
+    if hot:
+        parts.append(
+            ", ".join(hot) + f" ({best['binding_constraint']} at {best['binding_utilisation']:.1%})"
+        )
+    stop = "; ".join(parts) or str(best["problem"])
     return (
         f"no verified placement of {p.count} racks of {p.profile!r} is free of violations; "
         f"the best candidate ({best['hall']}, {best['slots']}) is stopped by {stop}"
