@@ -10,6 +10,7 @@ Two geometries, several load distributions each:
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms table             # model vs stored CFD inlets
+    python -m bench.air_rooms calibrate         # fit on 'uniform', score the other loads
 
 Stored CFD inlets: docs/validation/<room>-<load>.csv (rack id, t_inlet_c, spread, max).
 """
@@ -177,8 +178,46 @@ def table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def calibration_table() -> pd.DataFrame:
+    """Per room: fit the field on its 'uniform' CFD run, then score the other loads (held out)."""
+    from twin.solve import air_calibrate as ac
+
+    rows = []
+    for room, loads in LOADS.items():
+        ref = cfd(room, "uniform")
+        if ref is None:
+            continue
+        t = twin(room, "uniform")
+        hall = t.halls.index[0]
+        air = t.racks["power_kw"] * (1 - t.racks["liquid_fraction"])
+        f = ac.fit(t, hall, [ac.Run(air, 18.0, ref["t_inlet_c"])])
+        for load in loads:
+            other = cfd(room, load)
+            if other is None or load == "uniform":
+                continue
+            tl = twin(room, load)
+            run = ac.Run(tl.racks["power_kw"], 18.0, other["t_inlet_c"])
+            before = ac.predict(tl, hall, run) - other["t_inlet_c"]
+            after = ac.predict(tl, hall, run, f.params) - other["t_inlet_c"]
+            rows.append(
+                {
+                    "room": room,
+                    "held-out load": load,
+                    "rmse_before_k": float(np.sqrt((before**2).mean())),
+                    "max_before_k": float(before.abs().max()),
+                    "rmse_after_k": float(np.sqrt((after**2).mean())),
+                    "max_after_k": float(after.abs().max()),
+                    "fit_on_uniform_rmse_k": f.rmse_after_k,
+                    **{k: round(v, 4) for k, v in f.params.items()},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["run"]:
         run(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["calibrate"]:
+        print(calibration_table().round(3).to_string(index=False))
     else:
         print(table().round(2).to_string(index=False))

@@ -7,7 +7,14 @@ air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
 ``(I - B) theta_in = B K^-1 P``, so ``D = (I - B)^-1 B K^-1``; this is Tang's
 ``(K - A^T K)^-1 - K^-1`` with ``a_ij K_i = b_ji K_j``.
 
-Without CFD, B is an APPROXIMATION from geometry: b_ji ~ c exp(-d_ij / L)
+B comes from the hall's air field (`twin.solve.airfield`: potential flow through the
+room with racks and units as obstacles and boundary flows, heat carried on it as a
+tracer; validated against OpenFOAM in docs/validation.md) for halls with cooling units
+and up to `twin.solve.airfield_build.FIELD_MAX_RACKS` racks; the field also gives the
+shares at the top of each rack's front (``t_inlet_max_c``). `AirModel.hall_method` says
+which model each hall got and why.
+
+Otherwise B is an APPROXIMATION from geometry: b_ji ~ c exp(-d_ij / L)
 with d_ij the distance from i's exhaust (rear face) to j's inlet (front face),
 L = `DECAY_M`, and c set per containment so that a reference 20-rack room of
 uniform racks shows the HPE dc-rl mean inlet-minus-supply (none 6.5 K,
