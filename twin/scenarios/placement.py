@@ -48,7 +48,7 @@ import copy
 import math
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -437,55 +437,59 @@ def _screen(twin, base: _Base, cand: Candidate, prof: dict) -> dict[str, float]:
 
 
 def _assign(twin, base: _Base, hall_racks: list[dict], new: list[dict], prof: dict) -> None:
-    """Feeds A/B (a pair the hall uses, least failover-loaded after adding) and liquid loops."""
-    pairs = Counter(
-        (r.get("feed_a"), r.get("feed_b")) for r in hall_racks if r.get("feed_a") or r.get("feed_b")
+    """Feeds A/B per new rack: of the pairs the hall's racks use, the one whose worse failover
+    loading after adding the rack is lowest (ties: the pair the row uses most, then by name)."""
+    pairs = sorted(
+        {
+            (r.get("feed_a"), r.get("feed_b"))
+            for r in hall_racks
+            if r.get("feed_a") or r.get("feed_b")
+        },
+        key=str,
     )
     if not pairs:
         return
     p = float(prof["power_kw"])
-    load: dict[str, float] = {}
-
-    def u_fo(e) -> float:
-        if not isinstance(e, str) or e not in base.fail_it:
-            return 0.0
-        name = base.label[e] + " in failover"
-        return _power_after(base, e, float(base.fail_it[e]), load.get(e, 0.0), base.u.get(name, 0))
-
-    row_pairs: dict[str, Counter] = {}
+    elements = sorted({e for pair in pairs for e in pair if isinstance(e, str)})
+    pos = {e: i for i, e in enumerate(elements)}
+    u0 = np.array([base.u.get(base.label.get(e, e) + " in failover", 0.0) for e in elements])
+    it0 = np.array([base.fail_it.get(e, 0.0) for e in elements])
+    rating = np.array([max(base.rating_kw.get(e, math.inf), 1e-9) for e in elements])
+    load = np.zeros(len(elements))
+    ia = np.array([pos.get(a, -1) for a, _ in pairs])
+    ib = np.array([pos.get(b, -1) for _, b in pairs])
+    row_pairs: dict[str, Counter] = defaultdict(Counter)
     for r in hall_racks:
-        row_pairs.setdefault(r["row"], Counter())[(r.get("feed_a"), r.get("feed_b"))] += 1
+        row_pairs[r["row"]][(r.get("feed_a"), r.get("feed_b"))] += 1
+    order = np.arange(len(pairs))
     for rack in new:
+        add = load + p
+        after = np.where(
+            it0 > 1e-9, u0 * (it0 + add) / np.where(it0 > 1e-9, it0, 1.0), u0 + add / rating
+        )
+        after = np.append(after, 0.0)  # index -1: no element on that side
+        cost = np.round(np.maximum(after[ia], after[ib]), 9)
         own = row_pairs.get(rack["row"], Counter())
-
-        def cost(pair, own=own):
-            for e in pair:
-                if isinstance(e, str):
-                    load[e] = load.get(e, 0.0) + p
-            c = max(u_fo(pair[0]), u_fo(pair[1]))
-            for e in pair:
-                if isinstance(e, str):
-                    load[e] -= p
-            return (round(c, 9), -own.get(pair, 0), str(pair))
-
-        best = min(pairs, key=cost)
-        for e in best:
+        used = np.array([-own.get(pair, 0) for pair in pairs])
+        k = int(np.lexsort((order, used, cost))[0])
+        a, b = pairs[k]
+        for e in (a, b):
             if isinstance(e, str):
-                load[e] = load.get(e, 0.0) + p
-        if best[0]:
-            rack["feed_a"] = best[0]
-        if best[1]:
-            rack["feed_b"] = best[1]
+                load[pos[e]] += p
+        if a:
+            rack["feed_a"] = a
+        if b:
+            rack["feed_b"] = b
 
 
 def _loops(base: _Base, hall_racks: list[dict], new: list[dict], prof: dict) -> str | None:
     """Liquid loop per new rack: its row's; a new row: the hall's loop with the most margin."""
     if float(prof.get("liquid_fraction", 0.0)) <= 0:
         return None
-    row_loop: dict[str, Counter] = {}
+    row_loop: dict[str, Counter] = defaultdict(Counter)
     for r in hall_racks:
         if r.get("liquid_loop"):
-            row_loop.setdefault(r["row"], Counter())[r["liquid_loop"]] += 1
+            row_loop[r["row"]][r["liquid_loop"]] += 1
     hall_loops = sorted({lp for c in row_loop.values() for lp in c})
     if not hall_loops:
         return "no TCS loop serves this hall's racks (the profile is liquid cooled)"
@@ -542,9 +546,9 @@ def candidates(
             {"row": r.row, "feed_a": r.feed_a, "feed_b": r.feed_b, "liquid_loop": r.liquid_loop}
             for r in hall.racks
         ]
-        kinds: dict[str, Counter] = {}
+        kinds: dict[str, Counter] = defaultdict(Counter)
         for r in hall.racks:
-            kinds.setdefault(r.row, Counter())[r.profile] += 1
+            kinds[r.row][r.profile] += 1
         main = {row: c.most_common(1)[0][0] for row, c in kinds.items()}
         options: list[tuple[str, list[tuple[str, int]], list[dict]]] = []
         for r, s in free.items():
@@ -603,10 +607,11 @@ def candidates(
 
 def _new_racks(slots: list[tuple[str, int]], ids: set[str], profile: str) -> list[dict]:
     """Rack entries for (row, slot)s, ids '<row>-<slot + 1>' as the generator names them."""
-    local, out = set(ids), []
+    local: set[str] = set()
+    out = []
     for row, slot in slots:
         rid, k = f"{row}-{slot + 1:02d}", 1
-        while rid in local:
+        while rid in ids or rid in local:
             rid, k = f"{row}-N{k:02d}", k + 1
         local.add(rid)
         out.append({"id": rid, "row": row, "slot": int(slot), "profile": profile})
@@ -616,9 +621,9 @@ def _new_racks(slots: list[tuple[str, int]], ids: set[str], profile: str) -> lis
 def _round_robin(slots: list[tuple[str, int]], hall_racks: list[dict]) -> list[tuple[str, int]]:
     """Free slots ordered so consecutive racks take turns over the hall's liquid loops
     (rows without a loop form one group), so a prefix spreads over the CDU groups."""
-    loop_of: dict[str, Counter] = {}
+    loop_of: dict[str, Counter] = defaultdict(Counter)
     for r in hall_racks:
-        loop_of.setdefault(r["row"], Counter())[r.get("liquid_loop")] += 1
+        loop_of[r["row"]][r.get("liquid_loop")] += 1
     groups: dict[Any, list] = {}
     for row, slot in slots:
         c = loop_of.get(row)
@@ -688,18 +693,23 @@ def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) ->
     if isinstance(data, Layout):
         profiles = profiles or rack_profiles(data)
         data = dump(data)
-    out = copy.deepcopy(data)
+    # new containers only where something is added; validate_data copies the rest itself
+    out = dict(data)
+    out["profiles"] = dict(out.get("profiles") or {})
     prof_name = cand.racks[0]["profile"] if cand.racks else None
-    out.setdefault("profiles", {})
     if prof_name and prof_name not in out["profiles"]:
         out["profiles"][prof_name] = dict((profiles or RACK_PROFILES)[prof_name])
+    halls = []
     for hall in out["halls"]:
-        if hall["id"] == cand.hall:
-            hall.setdefault("rows", []).extend(copy.deepcopy(cand.new_rows))
         mine = [r for r in cand.racks if cand.hall_of.get(r["id"], cand.hall) == hall["id"]]
-        if mine:
-            hall.setdefault("racks", []).extend(copy.deepcopy(mine))
-    return validate_data(out, "<placement>")
+        rows = cand.new_rows if hall["id"] == cand.hall else []
+        if mine or rows:
+            hall = dict(hall)
+            hall["rows"] = [*hall.get("rows", []), *copy.deepcopy(rows)]
+            hall["racks"] = [*hall.get("racks", []), *copy.deepcopy(mine)]
+        halls.append(hall)
+    out["halls"] = halls
+    return validate_data(out, "<placement>", copy=True)
 
 
 # ------------------------------------------------------------------ verify and rank
