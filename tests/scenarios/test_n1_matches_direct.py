@@ -94,7 +94,8 @@ def test_mcc_a_row_equals_twin_solve_fail_json(capsys, single_fed_hall_path, sin
     assert abs(row["max_loading_pct"] - direct["max_loading_pct"]) <= LOADING_TOL_PCT
     assert row["cooling_shortfall_kw"] == pytest.approx(direct["heat_unremoved_kw"], abs=1.0)
     shut = [v for v in direct["violations"] if v["kind"] == "thermal_shutdown"]
-    assert len(shut) == 96 and "coolant supply" in shut[0]["message"]
+    assert len(shut) == 96  # the 15 % air share heats first: inlet, or coolant, past its trip
+    assert all("above the" in v["message"] for v in shut)
 
 
 def test_single_fed_boards_rank_first_dual_fed_boards_lose_nothing(single_fed_hall, ai_hall):
