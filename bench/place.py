@@ -26,7 +26,7 @@ def _timed(fn, *args, **kw):
     return time.perf_counter() - t, out
 
 
-def main(it_mw: float = 1000.0, count: int = 24, verify: int = 1) -> dict:
+def main(it_mw: float = 1000.0, count: int = 24, verify: int = 3) -> dict:
     t_build, twin = _timed(lambda: Twin.from_layout(validate_data(campus(it_mw), "campus")))
     print(f"campus {it_mw:,.0f} MW: {len(twin.racks):,} racks in {len(twin.halls)} halls")
     print(f"  generate + validate + build          {t_build:8.2f} s")

@@ -30,7 +30,8 @@ def register(sub) -> None:
         "--verify",
         type=int_in(0, 100),
         default=3,
-        help="best-screened candidates solved in full, 0-100 (default 3)",
+        help="candidates solved in full, 0-100 (default 3): the best the screen finds free "
+        "of violations (if none, the best one)",
     )
     p.add_argument("--top", type=int_in(1), default=10, help="candidates shown (default 10)")
     p.add_argument(

@@ -21,8 +21,9 @@
    own first-order rule for failover), a cooling group's with the heat it takes
    (``u + d / available``), the grid with the added IT times the site's
    utility/IT ratio. Estimates only: they choose which candidates to verify.
-3. Verification: the best `verify` candidates by the screen are applied to the
-   layout, validated like any layout, and solved with `twin.solve.run`: their
+3. Verification: the best `verify` candidates the screen finds free of
+   violations (if none, the best one) are applied to the layout, validated like
+   any layout, and solved with `twin.solve.run`: their
    rows in the table say ``verified`` and carry the solved numbers. A candidate
    is ``feasible`` only if verified, no constraint is broken that was not
    broken before (utilisation > 1, power elements in failover and cooling
@@ -635,36 +636,44 @@ def _round_robin(slots: list[tuple[str, int]], hall_racks: list[dict]) -> list[t
 def _spread(twin, base: _Base, pools: dict, count: int, prof: dict):
     """Free slots over as few halls as the screen allows: the hall that takes the most racks
     with every constraint it raises at most `SCREEN_LIMIT` first, then the next, ..."""
-    inc = {
-        h: [_deltas(twin, base, Candidate(h, "spread", [r]), prof) for r in racks[:count]]
-        for h, racks in pools.items()
-    }
-    tables = {}
-    for h, deltas in inc.items():
-        names = sorted(set().union(*deltas))
-        rise = np.array([[d.get(n, 0.0) for n in names] for d in deltas]).reshape(-1, len(names))
-        tables[h] = (names, np.cumsum(rise, axis=0))  # row k: what k + 1 racks add
+    rises: dict[str, list] = {h: [] for h in pools}
+
+    def rise(h: str, i: int) -> Counter:
+        """What the hall's i-th pool rack adds (screened lazily: most halls stop early)."""
+        while len(rises[h]) <= i:
+            rack = pools[h][len(rises[h])]
+            rises[h].append(_deltas(twin, base, Candidate(h, "spread", [rack]), prof))
+        return rises[h][i]
+
     cur: dict[str, float] = dict(base.u)
-    chosen: dict[str, int] = {}
+    chosen: dict[str, tuple[int, dict]] = {}
     left = count
     while left > 0:
         best = None
-        for h, (names, cum) in tables.items():
-            if h in chosen or not len(cum):
+        for h, racks in pools.items():
+            if h in chosen:
                 continue
-            after = np.array([cur.get(n, 0.0) for n in names]) + cum[:left]
-            bad = ((after > SCREEN_LIMIT) & (cum[:left] > 0)).any(axis=1)
-            k = int(np.argmax(bad)) if bad.any() else len(after)
-            worst = float(after[k - 1].max()) if k else 0.0
-            if k and (best is None or (k, -worst) > (best[1], -best[2])):
-                best = (h, k, worst)
+            acc: dict[str, float] = {}
+            k = 0
+            while k < min(len(racks), left):
+                d = rise(h, k)
+                if any(
+                    v > 0 and cur.get(n, 0.0) + acc.get(n, 0.0) + v > SCREEN_LIMIT
+                    for n, v in d.items()
+                ):
+                    break
+                for n, v in d.items():
+                    acc[n] = acc.get(n, 0.0) + v
+                k += 1
+            worst = max((cur.get(n, 0.0) + v for n, v in acc.items()), default=0.0)
+            if k and (best is None or (k, -worst) > (best[1], -best[3])):
+                best = (h, k, acc, worst)
         if best is None:
             break
-        h, k, _ = best
-        chosen[h] = k
-        names, cum = tables[h]
-        for n, v in zip(names, cum[k - 1], strict=True):
-            cur[n] = cur.get(n, 0.0) + float(v)
+        h, k, acc, _ = best
+        chosen[h] = (k, acc)
+        for n, v in acc.items():
+            cur[n] = cur.get(n, 0.0) + v
         left -= k
     if left > 0:
         placed = count - left
@@ -673,7 +682,7 @@ def _spread(twin, base: _Base, pools: dict, count: int, prof: dict):
             f"constraint (at most {SCREEN_LIMIT:.0%} utilisation)"
         )
     racks, hall_of = [], {}
-    for h, k in chosen.items():
+    for h, (k, _) in chosen.items():
         for r in pools[h][:k]:
             racks.append(r)
             hall_of[r["id"]] = h
@@ -846,8 +855,9 @@ def place(
 ) -> Placement:
     """Where `count` racks of `profile` fit in `twin`: ranked candidates (see the module doc).
 
-    `verify`: how many of the best-screened candidates get a full coupled solve (only
-    those can be reported feasible). `stranded` after placement, per verified candidate:
+    `verify`: how many candidates get a full coupled solve (only those can be reported
+    feasible): the best ones the screen finds free of violations, or, if it finds none,
+    the best one. `stranded` after placement, per verified candidate:
     "estimate" (default; from the base and the verified solve, `_stranded_estimate`),
     "search" (`twin.metrics.stranded` on each of its halls: the same numbers as
     `twin info --stranded` on the placed layout, a headroom search per hall), or False.
@@ -875,7 +885,12 @@ def place(
     cands.sort(key=lambda c: _key(c.row))
     t = time.perf_counter()
     solves = 0 if base_results is not None else 1
-    for c in cands[:verify]:
+    # solve the best `verify` the screen finds free of violations; at least the best one,
+    # so that "nothing fits" names what a solve (not the screen) finds broken
+    todo = [c for c in cands if c.row["violations"] == 0][:verify]
+    if not todo and verify > 0:
+        todo = cands[:1]
+    for c in todo:
         row, n = _verify(type(twin), data, c, base, profiles, stranded)
         c.row.update(row)
         solves += n
