@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import streamlit as st
 
@@ -152,7 +154,31 @@ if failed:
                 else f"{first / 60:,.1f} min",
             )
             curves = S.ride_through_curves(rt)
-            st.altair_chart(
+            lines = S.ride_through_limits(rt, curves)
+            trip = rt.racks["t_to_shutdown_s"] if "t_to_shutdown_s" in rt.racks else None
+            if trip is not None and len(trip):
+                first_trip = float(trip.min())
+                st.caption(
+                    "Curves end when the first rack they carry trips (the model keeps every "
+                    "rack's heat on until then); dashed lines: racks throttle, then trip. "
+                    + (
+                        f"First rack trips after {first_trip / 60:,.1f} min."
+                        if math.isfinite(first_trip)
+                        else "No rack trips within the simulated time."
+                    )
+                )
+            rules = (
+                alt.Chart(lines)
+                .mark_rule(strokeDash=[6, 4], color="#b91c1c")
+                .encode(
+                    y="t_c:Q",
+                    tooltip=[
+                        alt.Tooltip("line:N", title="Limit"),
+                        alt.Tooltip("t_c:Q", title=C.header("t_c"), format=",.1f"),
+                    ],
+                )
+            )
+            trend = (
                 alt.Chart(curves)
                 .mark_line()
                 .encode(
@@ -165,7 +191,9 @@ if failed:
                         alt.Tooltip("t_c:Q", title=C.header("t_c"), format=",.1f"),
                     ],
                 )
-                .properties(height=320),
+            )
+            st.altair_chart(
+                alt.layer(trend, rules).properties(height=320),
                 width="stretch",
             )
             if rt.power is not None and len(rt.power):

@@ -578,3 +578,22 @@ def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
     out = ts[ts["series"].isin(keep)].copy()
     out["time_min"] = out["time_s"] / 60.0
     return out[["time_min", "series", "t_c"]]
+
+
+def ride_through_limits(rt, curves: pd.DataFrame) -> pd.DataFrame:
+    """Throttle and trip temperatures of the plotted curves (`RideThrough.limits`), one row
+    per distinct line: line ("throttles"/"trips"), t_c and the curves it applies to."""
+    from twin.model import columns as C
+
+    lim = getattr(rt, "limits", None)
+    if lim is None or not len(lim):
+        return pd.DataFrame(columns=["line", "t_c", "series"])
+    names = {q: C.label(q).lower() for q in lim["quantity"].astype(str).unique()}
+    series = lim["component"].astype(str) + ": " + lim["quantity"].astype(str).map(names)
+    lim = lim.assign(series=series)[series.isin(set(curves["series"]))]
+    rows = [(f"racks throttle ({r.series})", r.limit_c, r.series) for r in lim.itertuples()]
+    rows += [(f"racks trip ({r.series})", r.shutdown_c, r.series) for r in lim.itertuples()]
+    out = pd.DataFrame(rows, columns=["line", "t_c", "series"])
+    return out.groupby("t_c", as_index=False).agg(
+        line=("line", lambda s: "; ".join(s)), series=("series", "first")
+    )

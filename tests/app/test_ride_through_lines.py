@@ -1,0 +1,29 @@
+"""Issue 12: the ride-through chart draws the throttle and trip limits of its curves, and
+its curves end at the first trip (no 250 C climb of a model past its range)."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from twin.app import state as S
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.solve.consequence import SHUTDOWN_MARGIN_K
+from twin.solve.transient import cooling_ride_through
+
+
+def test_pumps_lost_lines_and_curves(layouts_dir):
+    hall = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    rt = cooling_ride_through(hall, Scenario.fail("H1-FWS-P1", "H1-FWS-P2"))
+    curves = S.ride_through_curves(rt)
+    lines = S.ride_through_limits(rt, curves)
+    inlet = [s for s in curves["series"].unique() if s.startswith("H1:")]
+    assert inlet, curves["series"].unique()
+    mine = lines[lines["series"] == inlet[0]]
+    assert sorted(mine["t_c"]) == [32.0, 32.0 + SHUTDOWN_MARGIN_K]  # A1 allowable, trip
+    assert curves["t_c"].max() <= lines["t_c"].max() + 1e-6
+    assert set(lines["series"]) <= set(curves["series"])
+    rules = alt.Chart(lines).mark_rule().encode(y="t_c:Q")
+    trend = alt.Chart(curves).mark_line().encode(x="time_min:Q", y="t_c:Q", color="series:N")
+    spec = alt.layer(trend, rules).to_dict()
+    assert len(spec["layer"]) == 2
