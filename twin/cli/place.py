@@ -55,6 +55,20 @@ def _kw(x) -> str:
     return f"{x:,.0f} kW"
 
 
+def _short(text: str, width: int = 90) -> str:
+    """`text` cut at a comma near `width`, saying how many items were left out."""
+    if len(text) <= width:
+        return text
+    items = text.split(", ")
+    keep, n = [], 0
+    for item in items:
+        if n + len(item) > width and keep:
+            break
+        keep.append(item)
+        n += len(item) + 2
+    return ", ".join(keep) + f", ... ({len(items) - len(keep)} more)"
+
+
 def _print(p, top: int) -> None:
     each = p.kw_added / p.count
     print(
@@ -68,7 +82,9 @@ def _print(p, top: int) -> None:
             if r["feasible"]
             else ("NOT feasible" if r["verified"] else "screened only (not verified)")
         )
-        print(f"  {rank}. hall {r['hall']}, {r['kind']}: {r['slots']}  [{state}]")
+        print(
+            f"  {rank}. {_short('hall ' + r['hall'])}, {r['kind']}: {_short(r['slots'])}  [{state}]"
+        )
         u = r["binding_utilisation"]
         bind = f"{r['binding_constraint']} at {u:.1%}" if r["binding_constraint"] else "none"
         print(f"     binding: {bind}; A/B feed imbalance {r['feed_imbalance_pp']:.2f} pp")
