@@ -177,3 +177,40 @@ def test_nothing_fits_names_thermal_trouble(small):
         p.profile, p.count, p.kw_added, p.table[p.table["rows"] == "RA"], p.candidates, p.base
     )
     assert "1 rack(s) throttled (over_temperature RA05 at 100.7%)" in P.nothing_fits(only_ra)
+
+
+@pytest.fixture(scope="module")
+def two_halls() -> Twin:
+    from twin.layout.generate import campus
+
+    return Twin.from_layout(validate_data(campus(26.0), "two-halls"))
+
+
+def test_spread_over_halls_fills_each_to_its_towers(two_halls):
+    """Two generated halls: each hall's N+1 cooling towers are ~96 % used, and a rack adds
+    132 kW x 1.2 (heat plus compressor work, the screen's factor) to them, so a hall takes
+    floor((0.99 - u) / du) = 2 racks by the screen; 4 racks spread 2 + 2 and a full solve
+    of the result is clean; 5 do not fit the screen."""
+    twin = two_halls
+    assert len(twin.halls) == 2
+    base = run(twin)
+    u = constraint_utilisation(twin, base)
+    t = twin.cooling_towers
+    for h in twin.halls.index:
+        mine = t[t["loop"] == f"{h}-CW"]["capacity_kw"]
+        du = 132.0 * P.TOWER_HEAT_FACTOR / (mine.sum() - mine.max())
+        assert math.floor((P.SCREEN_LIMIT - u[f"cooling towers {h}-CW (N+1)"]) / du) == 2
+    p = P.place(twin, "nvl72", 4, verify=1, base_results=base)
+    top = p.table.iloc[0]
+    assert top["kind"] == "spread" and top["feasible"], p.table.head(3).to_string()
+    cand = p.candidates[0]
+    assert Counter(cand.hall_of.values()) == {"B01H1": 2, "B01H2": 2}
+    tw = Twin.from_layout(p.apply(1))
+    assert Counter(tw.racks["hall"]) == {"B01H1": 98, "B01H2": 98}
+    r = run(tw)
+    assert r.violations.empty and (r["res_racks"]["thermal_state"] == "ok").all()
+    assert top["binding_utilisation"] == max(
+        v for k, v in constraint_utilisation(tw, r).items() if v > u.get(k, 0.0) + 1e-9
+    )
+    five = P.place(twin, "nvl72", 5, verify=0, base_results=base)
+    assert "room for 4 of 5 racks" in five.skipped["spread over halls"]
