@@ -290,8 +290,10 @@ def field_error(field: str) -> None:
 
 
 # messages name ids, file names and values from the layout: shown as text (`plain`)
+# the last edit's message and undo/redo share one row (the forms stay high on the page)
+c_msg, c_undo, c_redo = st.columns([6, 1, 1], vertical_alignment="center")
 if msg := st.session_state.pop("ed_message", None):
-    st.success(plain(msg))
+    c_msg.success(plain(msg))
 if other := {
     k: v
     for k, v in st.session_state.get("ed_errors", {}).items()
@@ -301,7 +303,6 @@ if other := {
         for m in msgs:
             st.error(plain(m))
 
-c_undo, c_redo, _ = st.columns([1, 1, 6])
 undo, redo = st.session_state.get("ed_undo", []), st.session_state.get("ed_redo", [])
 c_undo.button(
     "↶ Undo",
