@@ -178,3 +178,18 @@ def test_row_trend_follows_the_supply_momentum():
     jet = _rise(af._solve(air), p, air.flow_m3_s)
     assert np.all(np.diff(still[1:]) > 0) and still[-1] - still[0] > 4.0
     assert np.all(np.diff(jet) < 0) and jet[0] - jet[-1] > 4.0
+
+
+def test_small_room_gets_the_field_and_top_of_rack_inlets(small_room):
+    """The small room's racks get the air field; the top of each front is at least as warm
+    as its mean (solve_air's t_inlet_max_c) and somewhere warmer."""
+    from twin.solve import airflow
+
+    m = airflow.air_model(small_room)
+    assert m.hall_method == {"ROOM": "field"}
+    n = len(small_room.crahs)
+    p = small_room.racks["power_kw"].to_numpy(float)
+    res = airflow.solve_air(small_room, m, p, np.zeros(1), np.ones(n, bool), np.full(n, np.nan))
+    rr = res.res_racks
+    assert (rr["t_inlet_max_c"] >= rr["t_inlet_c"] - 1e-9).all()
+    assert (rr["t_inlet_max_c"] > rr["t_inlet_c"] + 0.1).any()
