@@ -358,7 +358,8 @@ def candidates(
             options.append(("slots", every[:count], []))
         # new rows: as many as it takes, after the last row
         width = max((len(taken[r]) and max(taken[r]) + 1 for r in rows), default=0) or None
-        new_rows = _new_rows(hall, set(ids), math.ceil(count / max(width or 1, 1)) + 2)
+        most = int(max(hall.size_m)) + 2  # rows are over 1 m deep: no more fit the floor
+        new_rows = _new_rows(hall, set(ids), min(math.ceil(count / max(width or 1, 1)) + 2, most))
         got, used = [], []
         for nr in new_rows:
             s = free_slots(layout, hall, nr, set(), limit=width, obstacles=obs)
