@@ -261,3 +261,20 @@ def test_editor_shows_headroom_after_each_edit(app):
     no_errors(at)
     after = float(metric(at, "IT headroom").split()[0].replace(",", ""))
     assert after > room.it_kw / 1000
+
+
+def test_what_changed_leads_with_what_matters(app):
+    """After a failure: worst loadings and new violations first; the per-quantity details
+    (pipe Reynolds numbers...) only on request, violations at their top."""
+    at = app("failures")
+    at.multiselect(key="fail_pick").set_value(["H1-UPS-A1", "H1-UPS-B1"])
+    at.button[0].click().run()
+    no_errors(at)
+    heads = [s.value for s in at.subheader]
+    assert heads.index("What changed") < len(heads)
+    assert "Loading after (%)" in headers(at) and "Quantity" not in headers(at)
+    at.toggle(key="fail_details").set_value(True).run()
+    no_errors(at)
+    details = next(d.value for d in at.dataframe if "Quantity" in d.value)
+    assert list(details.columns) == ["Component", "Quantity", "Unit", "Before", "After", "Change"]
+    assert details["Quantity"].iloc[0].startswith("violation: ")
