@@ -14,6 +14,11 @@ import sys
 from twin.cli.common import UsageError, add_path, check_output_dir, dumps, float_in, int_in
 
 
+BALANCE_WARN_PCT = 5.0
+"""Heat balance of the returns beyond which a run is reported as not settled [CFD.md: within
+5 % after ~600 iterations]."""
+
+
 def register(sub) -> None:
     p = sub.add_parser("cfd", help="OpenFOAM case of a hall: export, run, read inlets back")
     cmd = p.add_subparsers(dest="cfd_command", required=True, metavar="ACTION")
@@ -82,6 +87,13 @@ def run_run(args) -> int:
         f"{summary['return_heat_kw']:.1f} kW of the racks' {summary['rack_heat_kw']:.1f} kW "
         f"({summary['balance_pct']:+.1f} %)"
     )
+    if not abs(summary["balance_pct"]) <= BALANCE_WARN_PCT:
+        print(
+            f"twin cfd run: warning: the returns carry {summary['balance_pct']:+.1f} % of the "
+            f"racks' heat (more than {BALANCE_WARN_PCT:g} % off): the run has not settled; "
+            "export again with more --iterations before trusting these inlets",
+            file=sys.stderr,
+        )
     print(f"{'rack':<16}{'inlet C':>10}{'spread K':>10}{'max C':>10}")
     for rid, row in inlets.iterrows():
         print(
