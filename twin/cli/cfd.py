@@ -13,7 +13,6 @@ import sys
 
 from twin.cli.common import UsageError, add_path, check_output_dir, dumps, float_in, int_in
 
-
 BALANCE_WARN_PCT = 5.0
 """Heat balance of the returns beyond which a run is reported as not settled [CFD.md: within
 5 % after ~600 iterations]."""
