@@ -318,7 +318,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
             continue
         a, b = cache[lo], cache[hi]
         est = [
-            lo + (1 - a[n]) * (hi - lo) / (b[n] - a.get(n, 0.0))
+            lo + (1 - a.get(n, 0.0)) * (hi - lo) / (b[n] - a.get(n, 0.0))
             for n in b
             if b[n] > 1.0 and b[n] - a.get(n, 0.0) > 1e-12
         ]
