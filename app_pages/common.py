@@ -108,7 +108,9 @@ def table(df: pd.DataFrame, index: str | None = "id", **kwargs):
     units, the index as a first column named by the map (or none), numbers rounded to
     their column's digits with thousands separators, booleans yes/no."""
     shown = C.display(df, index=index)
-    config = {h: st.column_config.NumberColumn(h, format=f) for h, f in C.formats(df).items()}
+    config = {
+        h: st.column_config.NumberColumn(h, format=f) for h, f in C.formats(df, index).items()
+    }
     if index is not None and df.index.name and not isinstance(df.index, pd.RangeIndex):
         config.setdefault(C.header(df.index.name), st.column_config.TextColumn(pinned=True))
     return st.dataframe(shown, hide_index=True, column_config=config, **kwargs)

@@ -89,6 +89,14 @@ st.subheader("Racks")
 show = list(
     dict.fromkeys([c for c in S.RACK_SHOWN[:4] + [column] + S.RACK_SHOWN[4:] if c in table])
 )
+st.download_button(
+    "Download the rack table (CSV, labelled headers)",
+    lambda: C.display(table).to_csv(index=False).encode(),
+    file_name="racks.csv",
+    mime="text/csv",
+    on_click="ignore",
+    key="site_csv",
+)
 common.table(
     table[show],
     height=260,

@@ -55,3 +55,11 @@ def test_display_table_has_no_index_snake_case_or_none():
     text = C.text_table(df)
     assert list(text.iloc[1]) == ["R2", "n/a", "no", ""]
     assert C.formats(df) == {"Power drawn (kW)": "%,.1f"}
+
+
+def test_columns_with_the_same_label_stay_apart():
+    df = pd.DataFrame({"x_m": [1.0], "pos_x_m": [2.0]}, index=pd.Index(["E1"], name="id"))
+    out = C.display(df)
+    assert list(out.columns) == ["ID", "x (m)", "x (m) [pos_x_m]"]
+    assert list(C.text_table(df).columns) == list(out.columns)
+    assert C.formats(df) == {"x (m)": "%,.1f", "x (m) [pos_x_m]": "%,.1f"}

@@ -465,8 +465,14 @@ def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
                     "" if _missing(v) else (("yes" if v else "no") if isinstance(v, bool) else v)
                 )
             )
-        cols[header(col)] = s
+        cols[_unique(header(col), col, cols)] = s
     return pd.DataFrame(cols, index=out.index)
+
+
+def _unique(head: str, col: str, taken) -> str:
+    """`head`, or with the column's name after it when another column has the same label
+    (x_m and pos_x_m both read 'x (m)'): two columns never merge into one."""
+    return head if head not in taken else f"{head} [{col}]"
 
 
 def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
@@ -479,25 +485,34 @@ def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
         out = out.reset_index()
     else:
         out = out.reset_index(drop=True)
+    heads: dict[str, str] = {}
+    for c in out.columns:
+        heads[_unique(header(c), c, heads)] = c
     return pd.DataFrame(
         {
-            header(c): [
+            h: [
                 text_value(c, v)
                 if isinstance(v, str)
                 else ("" if _missing(v) and out[c].dtype == object else number(v, spec(c).digits))
                 for v in out[c]
             ]
-            for c in out.columns
+            for h, c in heads.items()
         }
     )
 
 
-def formats(df: pd.DataFrame) -> dict[str, str]:
+def formats(df: pd.DataFrame, index: str | None = "id") -> dict[str, str]:
     """printf-style formats (thousands separators, the column's digits) of the numeric
-    columns of `display(df)`'s output, keyed by its human headers."""
+    columns of `display(df, index)`'s output, keyed by its headers."""
+    plain_range = isinstance(df.index, pd.RangeIndex) and df.index.name is None
+    taken: dict[str, str] = {}
+    if index is not None and not plain_range:
+        taken[header(df.index.name or index)] = ""
     out = {}
     for col in df.columns:
+        head = _unique(header(col), col, taken)
+        taken[head] = col
         if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
             d = spec(col).digits
-            out[header(col)] = "%,d" if pd.api.types.is_integer_dtype(df[col]) else f"%,.{d}f"
+            out[head] = "%,d" if pd.api.types.is_integer_dtype(df[col]) else f"%,.{d}f"
     return out
