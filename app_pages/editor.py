@@ -232,6 +232,18 @@ def _on_remove() -> None:
 
 
 @_guarded
+def _on_hall_move() -> None:
+    hall = st.session_state["ed_hall_id"]
+    commit(E.move_hall(_data(), hall, _xy("ed_hall_at")), f"Moved hall {hall}.")
+
+
+@_guarded
+def _on_hall_remove() -> None:
+    hall = st.session_state["ed_hall_id"]
+    commit(E.remove_hall(_data(), hall), f"Removed hall {hall} with its rows and racks.")
+
+
+@_guarded
 def _on_hall() -> None:
     ss = st.session_state
     hall, cont = ss["ed_hall_id"], ss["ed_hall_cont"]
@@ -411,6 +423,15 @@ with tab_hall:
         st.selectbox("Containment", options, index=options.index(current_c), key="ed_hall_cont")
         field_error("containment")
         st.form_submit_button("Apply", on_click=_on_hall)
+        st.caption("Move the hall (its rows and racks move with it) or remove it.")
+        here = next(h.get("origin_m", [0.0, 0.0]) for h in data["halls"] if h["id"] == hall)
+        c1, c2 = st.columns(2)
+        c1.number_input("Corner x (m, on the site)", value=float(here[0]), key="ed_hall_at_x")
+        c2.number_input("Corner y (m, on the site)", value=float(here[1]), key="ed_hall_at_y")
+        field_error("halls")
+        b = st.columns(2)
+        b[0].form_submit_button("Move hall", on_click=_on_hall_move)
+        b[1].form_submit_button("Remove hall", on_click=_on_hall_remove)
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()

@@ -123,3 +123,19 @@ def test_row_edits_copy_move_bulk_and_remove(small_room):
     assert E.to_data(gone) == E.to_data(E.apply(data))
     with pytest.raises(LayoutError, match="already used"):
         E.copy_row(new, row, "RX", (2.0, 1.0))
+
+
+def test_hall_move_and_remove():
+    """Moving a hall moves its racks with it; removing the only hall of ai-factory-hall is
+    refused with a message, never a traceback."""
+    twin = Twin.from_layout(load("layouts/ai-factory-hall.yaml"))
+    data = E.to_data(twin.layout)
+    moved = Twin.from_layout(E.apply(E.move_hall(data, "H1", (100.0, 50.0))))
+    shift = moved.racks[["x_m", "y_m"]] - twin.racks[["x_m", "y_m"]]
+    h0 = twin.layout.halls[0].origin_m
+    assert shift["x_m"].to_numpy() == pytest.approx(100.0 - h0[0])
+    assert shift["y_m"].to_numpy() == pytest.approx(50.0 - h0[1])
+    with pytest.raises(LayoutError) as err:
+        E.apply(E.remove_hall(data, "H1"))
+    msgs = E.component_errors(err.value, E.remove_hall(data, "H1"))
+    assert any("at least 1" in m and "(at halls)" in m for m in msgs), msgs

@@ -244,6 +244,21 @@ def set_row(data: dict, row_id: str, **fields) -> dict:
     return out
 
 
+def move_hall(data: dict, hall_id: str, origin_m: tuple[float, float]) -> dict:
+    """A copy of `data` with hall `hall_id` (its rows and racks with it) at a new corner."""
+    out = copy.deepcopy(data)
+    out["halls"][_hall_index(out, hall_id)]["origin_m"] = [float(origin_m[0]), float(origin_m[1])]
+    return out
+
+
+def remove_hall(data: dict, hall_id: str) -> dict:
+    """A copy of `data` without hall `hall_id`, its rows and racks. Equipment that still
+    names the hall (its CRAHs, CDUs) makes `apply` refuse the edit with their ids."""
+    out = copy.deepcopy(data)
+    del out["halls"][_hall_index(out, hall_id)]
+    return out
+
+
 def component_errors(err: LayoutError, data: dict) -> list[str]:
     """Problems as messages that name the component first ('rack H1-R01-03: power_kw ...'),
     the path in the file after it, so a person finds the rack and a tool the field."""
