@@ -11,6 +11,7 @@ from app_pages import common
 from twin.app import state as S
 from twin.app.text import plain
 from twin.model import columns as C
+from twin.viz.placement import KINDS
 
 twin, key = common.current()
 failed = st.session_state.get("failed", [])
@@ -84,6 +85,12 @@ with left:
     st.caption(
         "Click a rack or piece of equipment to see its details and its power and cooling paths."
     )
+    if picked and picked in twin.component_ids() and picked not in twin.racks.index:
+        kind = twin.kind_of(picked)
+        if kind not in KINDS:  # loops, pipes: no box to fly to
+            st.caption(
+                plain(f"{picked} ({C.kind_label(kind)}) is not drawn in 3D; its details are below.")
+            )
 
 st.subheader("Racks")
 show = list(
