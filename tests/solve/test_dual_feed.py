@@ -1,11 +1,13 @@
 """Issue 12: dual-fed mechanical units (`feed_b`).
 
-The AI-factory hall feeds its CRAHs, CDUs, pumps, chillers and dry coolers from one
-of two mechanical boards (H1-MCC-A / H1-MCC-B), so losing a board stops half the
-plant and MCC-A tops the N-1 table. Here every unit gets the other board as its
-second feed (a 2N mechanical design): losing a board stops no unit, its draw moves
-to the other board, and N-1 no longer lists the boards with racks at risk. The fast
-N-1 path and the pandapower export agree with the full solve, as for single feeds.
+The single-fed AI-factory hall (the `single_fed_hall_path` fixture: the reference
+layout before this issue) feeds its CRAHs, CDUs, pumps, chillers and dry coolers
+from one of two mechanical boards (H1-MCC-A / H1-MCC-B), so losing a board stops
+half the plant and MCC-A tops the N-1 table. The reference layout now gives every
+unit the other board as its second feed (a 2N mechanical design): losing a board
+stops no unit, its draw moves to the other board, and N-1 no longer lists the
+boards with racks at risk. The fast N-1 path and the pandapower export agree with
+the full solve, as for single feeds.
 """
 
 from __future__ import annotations
@@ -27,22 +29,12 @@ BOARDS = ("H1-MCC-A", "H1-MCC-B")
 UNIT_TABLES = ("crahs", "cdus", "pumps", "chillers", "dry_coolers")
 
 
-def dual_fed_text(text: str) -> str:
-    """Every unit fed from one board gets the other as `feed_b`."""
-    other = {"H1-MCC-A": "H1-MCC-B", "H1-MCC-B": "H1-MCC-A"}
-    out, n = re.subn(
-        r"feed: (H1-MCC-[AB])(?=[,}])", lambda m: f"{m[0]}, feed_b: {other[m[1]]}", text
-    )
-    assert n > 20
-    return out
+OTHER = {"H1-MCC-A": "H1-MCC-B", "H1-MCC-B": "H1-MCC-A"}
 
 
 @pytest.fixture(scope="module")
-def paths(layouts_dir, tmp_path_factory) -> tuple[Path, Path]:
-    single = layouts_dir / "ai-factory-hall.yaml"
-    dual = tmp_path_factory.mktemp("dual") / "ai-factory-hall-dual.yaml"
-    dual.write_text(dual_fed_text(single.read_text(encoding="utf-8")), encoding="utf-8")
-    return single, dual
+def paths(layouts_dir, single_fed_hall_path) -> tuple[Path, Path]:
+    return single_fed_hall_path, layouts_dir / "ai-factory-hall.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +64,9 @@ def test_the_layout_says_two_feeds(twins):
     assert u["feed_b"].notna().all()
     assert (u["feed"] != u["feed_b"]).all()
     assert _units(single)["feed_b"].isna().all()
+    # the same design, each unit's second feed the other board
+    assert (u["feed"] == _units(single)["feed"].reindex(u.index)).all()
+    assert (u["feed_b"] == u["feed"].map(OTHER)).all()
 
 
 def test_one_board_lost_stops_no_unit(twins):
@@ -182,7 +177,7 @@ def test_single_feed_model_unchanged(twins):
 )
 def test_bad_second_feeds(layouts_dir, tmp_path, edit, message):
     text = (layouts_dir / "ai-factory-hall.yaml").read_text(encoding="utf-8")
-    crah = "hall: H1, loop: H1-FWS, feed: H1-MCC-A, position_m: [2.0, 4.84]"
+    crah = "hall: H1, loop: H1-FWS, feed: H1-MCC-A, feed_b: H1-MCC-B, position_m: [2.0, 4.84]"
     assert crah in text
     path = tmp_path / "bad.yaml"
     path.write_text(
