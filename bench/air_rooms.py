@@ -65,6 +65,7 @@ def layout(room: str, powers: list[float]) -> dict:
     if room == "row":
         hall = {
             "id": "ROW",
+            "air_model": "field",
             "size_m": [10.0, 6.0],
             "height_m": 3.0,
             "rows": [{"id": "R", "origin_m": [2.0, 3.0], "axis": "x", "facing": "-"}],
@@ -84,6 +85,7 @@ def layout(room: str, powers: list[float]) -> dict:
         n = len(powers) // 2
         hall = {
             "id": "PAIR",
+            "air_model": "field",
             "size_m": [12.0, 9.0],
             "height_m": 3.6,
             "rows": [

@@ -42,14 +42,9 @@ def test_calibration_hits_hpe_mean(containment):
 
 
 def test_small_room_rise_in_hpe_range(small_room):
-    """The room's mean inlet rise lies in the HPE dc-rl 'none' range [REFERENCE 1]; single
-    racks may leave it (the air field sees this room's three units blowing along its aisles,
-    which HPE's rooms did not have), but no inlet is hotter than the hottest exhaust."""
     r = run(small_room)
     rise = r["res_racks"]["t_inlet_c"] - r["res_halls"]["t_supply_c"].iloc[0]
-    assert 2.6 <= rise.mean() <= 14.2
-    assert (rise > 0).all()
-    assert r["res_racks"]["t_inlet_c"].max() < r["res_racks"]["t_outlet_c"].max()
+    assert 2.6 <= rise.min() and rise.max() <= 14.2  # HPE 'none' range [REFERENCE 1]
     assert (r["res_racks"]["t_outlet_c"] > r["res_racks"]["t_inlet_c"]).all()
 
 

@@ -105,7 +105,7 @@ def run(args) -> int:
     out = Path(args.path).with_suffix(".air-calibration.yaml")
     doc = {
         "hall": hall,
-        "fields": {k: round(v, 6) for k, v in result.params.items()},
+        "fields": {"air_model": "field", **{k: round(v, 6) for k, v in result.params.items()}},
         "runs": result.runs,
         "racks": result.racks,
         "rmse_before_k": round(result.rmse_before_k, 3),

@@ -741,6 +741,12 @@ class Hall(Strict):
     )
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
+    air_model: Literal["kernel", "field"] = Field(
+        "kernel",
+        description="rack inlet model: kernel (distance kernel calibrated on HPE rooms) or "
+        "field (3D potential flow and heat transport, twin.solve.airfield; not the default "
+        "until it meets its validation targets, docs/validation.md)",
+    )
     plenum_m: Annotated[float, Field(ge=0, le=3)] = Field(
         0.0,
         description="raised-floor plenum depth, m; > 0: units supply through the floor tiles "

@@ -56,6 +56,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "height_m": hall.height_m,
                 "containment": hall.containment,
                 "ashrae_class": hall.ashrae_class,
+                "air_model": hall.air_model,
                 "plenum_m": hall.plenum_m,
                 "air_diffusivity_m2_s": _num(hall.air_diffusivity_m2_s),
                 "containment_leak": _num(hall.containment_leak),

@@ -1,6 +1,6 @@
 """One hall of a Twin as the input of its air field (`twin.solve.airfield.HallAir`).
 
-Reads the halls, racks and crahs tables, moves positions into hall
+Used for halls whose layout sets ``air_model: field``. Reads the halls, racks and crahs tables, moves positions into hall
 coordinates and fills the defaults the layout leaves open: a unit without
 `position_m` stands against the hall's north wall (largest y; units spread
 evenly along it, as the 3D view puts cooling equipment on that side), facing
@@ -97,7 +97,11 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
 
 
 def field_shares(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallShares | str:
-    """The air field's shares of hall number `h`, or why it falls back to the kernel."""
+    """The air field's shares of hall number `h`, or why it falls back to the kernel (the
+    hall's `air_model` is not ``field``, or `hall_air` says why)."""
+    model = twin.halls["air_model"].iat[h] if "air_model" in twin.halls else "kernel"
+    if model != "field":
+        return "the hall's air_model is kernel"
     air = hall_air(twin, h, idx, k_kw_k)
     if isinstance(air, str):
         return air

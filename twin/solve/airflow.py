@@ -9,8 +9,9 @@ air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
 
 B comes from the hall's air field (`twin.solve.airfield`: potential flow through the
 room with racks and units as obstacles and boundary flows, heat carried on it as a
-tracer; validated against OpenFOAM in docs/validation.md) for halls with cooling units
-and up to `twin.solve.airfield_build.FIELD_MAX_RACKS` racks; the field also gives the
+tracer; validated against OpenFOAM in docs/validation.md) for halls that set
+``air_model: field``, have cooling units and up to
+`twin.solve.airfield_build.FIELD_MAX_RACKS` racks; the field also gives the
 shares at the top of each rack's front (``t_inlet_max_c``). `AirModel.hall_method` says
 which model each hall got and why.
 
