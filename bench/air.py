@@ -210,7 +210,9 @@ def field(sizes=(100, 300)) -> dict:
     out = {}
     print(f"  {'racks':>6} {'cells':>7} {'field s':>8} {'kernel s':>9}")
     for n in sizes:
-        twin = Twin.from_layout(validate_data(hall_layout(n), "bench"))
+        doc = hall_layout(n)
+        doc["halls"][0]["air_model"] = "field"
+        twin = Twin.from_layout(validate_data(doc, "bench"))
         r = twin.racks
         air = r["power_kw"].to_numpy(float) * (1 - r["liquid_fraction"].to_numpy(float))
         k = airflow.rack_k_kw_per_k(air, r.get("airflow_m3_s"))

@@ -17,11 +17,10 @@ import numpy as np
 from twin.solve.airfield import CRAH_FOOTPRINT_M, FieldError, HallAir, HallShares, hall_shares
 from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
-FIELD_MAX_RACKS = 64
-"""Halls up to this many racks get the air field; larger ones the geometric kernel. The field
-costs ~0.1 s per rack to build on a 2-core machine (one sparse solve per rack; bench.air
-field: 100 racks 7.5 s), so a campus of 56 distinct 96-rack halls would take minutes on its
-first solve; raise it when the field's solver is faster."""
+FIELD_MAX_RACKS = 1_000
+"""Halls up to this many racks get the air field (when they set ``air_model: field``); larger
+ones the geometric kernel. bench.air field: 100 racks 0.42-0.48 s, 300 racks 0.68 s on an idle
+2-core machine (7.5 s and 17.5 s at load 10); one sparse solve per rack over <= 8,000 cells."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
 K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 
