@@ -342,7 +342,9 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
         else 0.0,
         "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
         "max_failover_loading_pct": worst_fail,
-        "it_headroom_kw": it_kw * (100.0 / worst_fail - 1.0) if worst_fail > 0 else np.inf,
+        "it_headroom_kw": it_kw * (100.0 / worst_fail - 1.0)
+        if worst_fail > 0
+        else (np.inf if it_kw > 0 else np.nan),  # nothing loaded: no margin to scale
         "unfed_racks": float(unfed.sum()),
         "power_sweeps": float(f.sweeps),
     }
