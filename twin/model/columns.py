@@ -442,13 +442,7 @@ def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
 
     Numbers stay numbers (a screen table can still sort them); headers are `header(col)`.
     """
-    out = df.copy()
-    plain_range = isinstance(out.index, pd.RangeIndex) and out.index.name is None
-    if index is not None and not plain_range:
-        out.index.name = out.index.name or index
-        out = out.reset_index()
-    else:
-        out = out.reset_index(drop=True)
+    out = _flat(df, index)
     cols = {}
     for col in out.columns:
         s = out[col]
@@ -469,6 +463,17 @@ def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
     return pd.DataFrame(cols, index=out.index)
 
 
+def _flat(df: pd.DataFrame, index: str | None) -> pd.DataFrame:
+    """A copy with a meaningful index turned into its first column (named `index` if it has
+    no name), a plain 0..n-1 range (or `index` None) dropped."""
+    out = df.copy()
+    plain_range = isinstance(out.index, pd.RangeIndex) and out.index.name is None
+    if index is not None and not plain_range:
+        out.index.name = out.index.name or index
+        return out.reset_index()
+    return out.reset_index(drop=True)
+
+
 def _unique(head: str, col: str, taken) -> str:
     """`head`, or with the column's name after it when another column has the same label
     (x_m and pos_x_m both read 'x (m)'): two columns never merge into one."""
@@ -478,13 +483,7 @@ def _unique(head: str, col: str, taken) -> str:
 def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
     """Like `display`, with every value already text ('1,234.5', 'n/a'): for reports and
     print-outs that cannot format numbers themselves."""
-    out = df.copy()
-    plain_range = isinstance(out.index, pd.RangeIndex) and out.index.name is None
-    if index is not None and not plain_range:
-        out.index.name = out.index.name or index
-        out = out.reset_index()
-    else:
-        out = out.reset_index(drop=True)
+    out = _flat(df, index)
     heads: dict[str, str] = {}
     for c in out.columns:
         heads[_unique(header(c), c, heads)] = c
