@@ -25,7 +25,7 @@ def test_text_and_json_agree(capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "Placing 3 x enterprise-10kw (10 kW each, 30 kW IT)" in text
-    assert "1. hall ROOM, row: RB:10-12  [feasible]" in text
+    assert "1. hall ROOM, row: RA:10-12  [feasible]" in text  # RA and RB tie; RA first
     assert main([*args, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["kw_added"] == 30.0 and out["count"] == 3
@@ -40,7 +40,7 @@ def test_apply_writes_a_layout_that_solves_clean(tmp_path, capsys):
     assert main([*args, "--apply", "1", "-o", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     twin = Twin.load(out)
-    assert {"RB-11", "RB-12", "RB-13"} <= set(twin.racks.index)
+    assert {"RA-11", "RA-12", "RA-13"} <= set(twin.racks.index)
     r = run(twin)
     assert r.violations.empty and (r["res_racks"]["thermal_state"] == "ok").all()
 
