@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twin.errors import LayoutError, ScenarioError
+from twin.errors import LayoutError
 from twin.layout import loads
 from twin.model import Twin, registry
 from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
@@ -64,11 +64,19 @@ def test_timeline_uses_the_layout_bess_for_peak_shaving(text):
     assert abs(k["balance_residual_rel"]) < 1e-6 and np.isfinite(k["cost_usd"])
 
 
-def test_a_bess_on_a_ups_bus_is_refused_by_name(text):
-    _, ups = _feeds(Twin.from_layout(loads(text, "h.yaml")))
-    twin = _with_bess(text, ups)
-    with pytest.raises(ScenarioError, match=r"storage.bess\[0\].feed: BESS-1 names .* a UPS"):
-        simulate(twin, TimelineSpec(hours=1, policy="peak-shaving"))
+def test_a_bess_on_a_ups_bus_is_refused_at_load_by_name(text):
+    """`twin validate` and every load refuse it (file, path, what is allowed), not only the
+    timeline."""
+    swg, ups = _feeds(Twin.from_layout(loads(text, "h.yaml")))
+    with pytest.raises(LayoutError) as err:
+        _with_bess(text, ups)
+    (p,) = err.value.problems
+    assert p.path == "storage.bess[0].feed" and p.line is not None
+    assert "is a UPS" in p.message and "switchgear bus" in p.message
+    with pytest.raises(LayoutError, match=r"unknown utility or switchgear bus 'NOPE'"):
+        _with_bess(text, "NOPE")
+    with pytest.raises(LayoutError, match="duplicate id 'BESS-1'"):
+        _with_bess(text, swg, f"}}\n    - {{id: BESS-1, feed: {swg}, energy_kwh: 1, power_kw: 1")
 
 
 def test_soc_window_is_validated_with_its_line(text):

@@ -86,6 +86,9 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
             register(("cooling", kind, j), comp.id)
             if kind == "loops":
                 loops.setdefault(comp.id, comp)
+    for kind in registry.STORAGE_KINDS:
+        for j, comp in enumerate(getattr(layout.storage, kind)):
+            register(("storage", kind, j), comp.id)
 
     no_source = not any(getattr(layout.power, k) for k in POWER_SOURCES)
     if no_source and not col.dropped_kinds & set(POWER_SOURCES):
@@ -96,6 +99,7 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     _check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
     _check_weather(layout, col)
+    _check_storage(layout, power, col)
     feedable = {k: v for k, v in power.items() if v[0] not in POWER_SOURCES}
     for kind in COOLING_KINDS:
         limit = MV_MOTOR_MAX_KV if registry.kind(kind).model in MV_MOTOR_MODELS else LV_MAX_KV
@@ -214,6 +218,30 @@ def _check_voltages(power, sources, order, where, col) -> dict[str, float]:
                 f"alternate {feeds[1]!r} is at {v_kv[feeds[1]]} kV but upstream is at {v_in} kV",
             )
     return v_kv
+
+
+STORAGE_BUS_MODELS = ("utility", "switchgear")
+"""What a site battery may connect to: a utility connection or a switchgear bus (the
+timeline puts its exchange on the grid import there, twin.scenarios.timeline)."""
+
+
+def _check_storage(layout: s.Layout, power: dict, col: Collector) -> None:
+    """Every storage unit's `feed` names a utility connection or switchgear bus."""
+    buses = {k: v for k, v in power.items() if registry.kind(v[0]).model in STORAGE_BUS_MODELS}
+    for kind in registry.STORAGE_KINDS:
+        for j, unit in enumerate(getattr(layout.storage, kind)):
+            ref = unit.feed
+            if ref in buses:
+                continue
+            if ref in power:
+                col.add(
+                    ("storage", kind, j, "feed"),
+                    f"{ref!r} is a {registry.kind(power[ref][0]).label}; a "
+                    f"{registry.kind(kind).label} connects to a utility connection or a "
+                    "switchgear bus",
+                )
+            else:
+                col.unknown(("storage", kind, j, "feed"), ref, buses, "utility or switchgear bus")
 
 
 def unknown_ref(ref: str, known: dict, what: str) -> str:
