@@ -48,7 +48,7 @@ adding racks. `Headroom.free_slots` counts the empty slots within the rows
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -217,17 +217,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
         if x not in cache:
             ls = dict(scenario.load_scale)
             ls.update((base * (1.0 + x)).to_dict())
-            r = run(
-                twin,
-                Scenario(
-                    name=f"headroom x={x:.5g}",
-                    failed=scenario.failed,
-                    maintenance=scenario.maintenance,
-                    load_scale=ls,
-                    t_db_c=scenario.t_db_c,
-                    t_wb_c=scenario.t_wb_c,
-                ),
-            )
+            r = run(twin, replace(scenario, name=f"headroom x={x:.5g}", load_scale=ls))
             cache[x] = constraint_utilisation(twin, r)
         return cache[x]
 

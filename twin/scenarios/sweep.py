@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import combinations
 
 import networkx as nx
@@ -424,14 +425,7 @@ def _base_inlet(twin, scenario: Scenario) -> float:
 
 def _case(scenario: Scenario, ids: Sequence[str], known) -> Scenario:
     """`scenario` with the contingency `ids` failed on top."""
-    sc = Scenario(
-        name="+".join(ids),
-        failed=scenario.failed | frozenset(ids),
-        maintenance=scenario.maintenance,
-        load_scale=scenario.load_scale,
-        t_db_c=scenario.t_db_c,
-        t_wb_c=scenario.t_wb_c,
-    )
+    sc = replace(scenario, name="+".join(ids), failed=scenario.failed | frozenset(ids))
     sc.check(known)
     return sc
 
@@ -523,17 +517,16 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     rp, rr = res["res_power_nodes"], res["res_racks"]
     non_src = ~rp["kind"].isin(POWER_SOURCES)
     lp = rp.loc[non_src, "loading_pct"]
-    lost = ~rr["fed"].to_numpy(dtype=bool)
+    fed = rr["fed"].to_numpy(dtype=bool)
+    lost = ~fed
     v = res.violations
-    risk = racks_at_risk(twin, v) - set(
-        rr.index[lost]
-    )  # lost (no power, or tripped) is not "at risk"
+    risk = racks_at_risk(twin, v) - set(rr.index[lost])  # lost (unfed, tripped): not at risk
     rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
     t_in = res.kpis.get("t_inlet_max_c", np.nan)
-    if (v["kind"] == "uncooled").any() and rr["fed"].to_numpy(dtype=bool).any():
+    if (v["kind"] == "uncooled").any() and fed.any():
         t_in = np.inf  # heat with nowhere to go while racks run: no steady state
     units_out, cool_pct, cool_group = cooling_groups(twin, res)
-    if not (rr["fed"].to_numpy(dtype=bool)).any():
+    if not fed.any():
         cool_pct = 0.0  # no rack powered: no heat, as the fast path says
     return {
         "contingency": "+".join(ids),

@@ -27,11 +27,14 @@ to throttle and to shutdown end where this steady state starts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from twin.solve.airflow import ASHRAE_C
-from twin.solve.results import violation
+from twin.solve.results import Results, violation
 
 COOLANT_LIMIT_C = 45.0
 """Warmest coolant supply a direct-to-chip rack is rated for: the W45 class bound
@@ -182,3 +185,31 @@ def annotate(
         key = list(zip(prior["component"], prior["kind"], strict=True))
         prior = prior[[k not in seen for k in key]].drop_duplicates(["component", "kind"])
         res.add({}, prior.reset_index(drop=True))
+
+
+def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
+    """`solve(scenario)`, then switch off the racks that trip and solve again until none
+    do (at most `MAX_PASSES` re-solves); the result carries who tripped and why (`annotate`).
+
+    `solve` maps a Scenario to Results (the coupled solve of `twin.solve.run`).
+    """
+    out = solve(scenario)
+    trips: list[pd.DataFrame] = []
+    before: list[pd.DataFrame] = []
+    settled = True
+    for passes in range(MAX_PASSES + 1):
+        now = assess(twin, out)
+        new = now.index[now["state"].to_numpy() == "shutdown"]
+        if not len(new):
+            break
+        if passes == MAX_PASSES:
+            settled = False
+            break
+        demand = out["res_racks"]["p_kw"].reindex(new)
+        trips.append(pd.DataFrame({"p_kw": demand, "cause": now.loc[new, "cause"]}))
+        before.append(causes(twin, out))
+        off = frozenset(pd.concat(trips).index)
+        out = solve(replace(scenario, failed=scenario.failed | off))
+    tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
+    annotate(twin, out, tripped, settled, before)
+    return out

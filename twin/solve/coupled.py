@@ -61,7 +61,7 @@ them every efficiency ratio is NaN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -239,34 +239,9 @@ def run(
             )
             return _results(twin, scenario, pres, th, iterations, status, max(tol_kw, 0.0))
 
-        out = _with_consequence(twin, scenario, solve)
+        out = consequence.settle(twin, scenario, solve)
         _trust_first(out)
         return out
-
-
-def _with_consequence(twin, scenario: Scenario, solve) -> Results:
-    """Solve, then switch off racks that trip on heat and re-solve until none do
-    (`twin.solve.consequence`); the result carries who tripped and why."""
-    out = solve(scenario)
-    trips: list[pd.DataFrame] = []
-    causes: list[pd.DataFrame] = []
-    settled = True
-    for passes in range(consequence.MAX_PASSES + 1):
-        now = consequence.assess(twin, out)
-        new = now.index[now["state"].to_numpy() == "shutdown"]
-        if not len(new):
-            break
-        if passes == consequence.MAX_PASSES:
-            settled = False
-            break
-        demand = out["res_racks"]["p_kw"].reindex(new)
-        trips.append(pd.DataFrame({"p_kw": demand, "cause": now.loc[new, "cause"]}))
-        causes.append(consequence.causes(twin, out))
-        off = frozenset(pd.concat(trips).index)
-        out = solve(replace(scenario, failed=scenario.failed | off))
-    tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
-    consequence.annotate(twin, out, tripped, settled, causes)
-    return out
 
 
 def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:

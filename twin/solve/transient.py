@@ -42,7 +42,7 @@ against the start time of the generator behind its transfer switch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -255,13 +255,7 @@ def cooling_ride_through(
     weather kept); `base` may pass that solve in.
     """
     scenario.check(twin.component_ids())
-    before = Scenario(
-        name="before",
-        maintenance=scenario.maintenance,
-        load_scale=scenario.load_scale,
-        t_db_c=scenario.t_db_c,
-        t_wb_c=scenario.t_wb_c,
-    )
+    before = replace(scenario, name="before", failed=frozenset())
     base = base if base is not None else run(twin, before)
     pw1 = solve_power(twin, scenario)
     live1 = pw1["res_power_nodes"]["live"]
