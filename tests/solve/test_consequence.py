@@ -173,6 +173,13 @@ def test_ride_through_ends_at_the_first_trip(layouts_dir):
     assert lim.at[("H1", "rack_inlet_max"), "limit_c"] == A1_MAX_C
     assert inlet["t_c"].max() <= shut_c + 1e-6  # never the 250 C of a model past its range
     for tcs in hall.racks["liquid_loop"].dropna().unique():
-        assert lim.at[(tcs, "tcs_coolant"), "shutdown_c"] == COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K
+        # the coolant lines bound the curve the trip reads: the loop's hottest rack supply
+        assert lim.at[(tcs, "rack_coolant_supply_max"), "shutdown_c"] == (
+            COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K
+        )
+        sup = ts[(ts["component"] == tcs) & (ts["quantity"] == "rack_coolant_supply_max")]
+        on = rt.racks["liquid_loop"] == tcs
+        assert sup["t_c"].iat[0] == rt.racks.loc[on, "t_coolant_supply0_c"].max()
+        assert sup["time_s"].max() == pytest.approx(rt.racks.loc[on, "t_to_shutdown_s"].min())
     steady = run(hall, sc)
     assert (steady["res_racks"]["thermal_state"] == "shutdown").all()

@@ -33,7 +33,8 @@ model keeps every rack's heat on, which is only true until the first rack
 trips: each curve ends at the first shutdown among the racks it carries
 (hall air, equipment and hottest inlet: the hall's racks; a TCS loop: its
 racks; a water loop: any rack), and `RideThrough.limits` gives the limit and
-shutdown temperatures to draw as lines.
+shutdown temperatures to draw as lines against the curves they bound: each
+hall's hottest rack inlet and each TCS loop's hottest rack coolant supply.
 
 Power: each UPS's battery autonomy at its present load by Peukert,
 ``t = H (C / (I H))^k`` [REFERENCE 5] with C/H the rated discharge power, set
@@ -195,7 +196,7 @@ class RideThrough:
     racks: pd.DataFrame  # per rack: limits and times (s, inf = never within t_end)
     nodes: pd.DataFrame  # per node: C, P, Q0, capacity before/after/restored
     power: pd.DataFrame  # per UPS ride-through
-    limits: pd.DataFrame = None  # per curve: component, quantity, limit_c, shutdown_c
+    limits: pd.DataFrame | None = None  # per hottest-rack curve: limit_c, shutdown_c
 
     @property
     def first_limit_s(self) -> float:
@@ -492,40 +493,37 @@ def cooling_ride_through(
         )
         for i, (nm, kd) in enumerate(zip(names, kinds, strict=True))
     ]
-    limits = [
-        {
-            "component": tid,
-            "quantity": "tcs_coolant",
-            "limit_c": COOLANT_LIMIT_C,
-            "shutdown_c": COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K,
-        }
-        for tid in tcs_ids
-    ]
-    # hottest rack inlet per hall over time
-    for h, hid in enumerate(hall_ids):
+    limits = []
+
+    def hottest(component, quantity, t0_c, rise, end_s, limit_c):
+        """The hottest rack's temperature over time (the quantity the limit bounds)."""
+        frame = {"time_s": times, "component": component, "quantity": quantity}
+        series.append(_until(pd.DataFrame({**frame, "t_c": t0_c + rise}), end_s))
+        limits.append(
+            {
+                "component": component,
+                "quantity": quantity,
+                "limit_c": limit_c,
+                "shutdown_c": limit_c + SHUTDOWN_MARGIN_K,
+            }
+        )
+
+    for h, hid in enumerate(hall_ids):  # hottest inlet per hall, against its class
         sel = air_rack & (rack_h == h)
         if sel.any():
-            lim = float(lim_air[sel][0])
-            series.append(
-                _until(
-                    pd.DataFrame(
-                        {
-                            "time_s": times,
-                            "component": hid,
-                            "quantity": "rack_inlet_max",
-                            "t_c": np.nanmax(t_in0[sel]) + rise_h[h],
-                        }
-                    ),
-                    end_h[h],
-                )
+            hottest(
+                hid, "rack_inlet_max", np.nanmax(t_in0[sel]), rise_h[h], end_h[h], lim_air[sel][0]
             )
-            limits.append(
-                {
-                    "component": hid,
-                    "quantity": "rack_inlet_max",
-                    "limit_c": lim,
-                    "shutdown_c": lim + SHUTDOWN_MARGIN_K,
-                }
+    for j, tid in enumerate(tcs_ids):  # hottest coolant supply per TCS loop, against W45
+        sel = liq_rack & (rack_t == j) & np.isfinite(t_sup0)
+        if sel.any():
+            hottest(
+                tid,
+                "rack_coolant_supply_max",
+                np.nanmax(t_sup0[sel]),
+                rise_t[j],
+                end_t[j],
+                COOLANT_LIMIT_C,
             )
     nodes = pd.DataFrame(
         {
