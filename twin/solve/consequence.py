@@ -119,21 +119,26 @@ def causes(twin, res) -> pd.DataFrame:
 
 
 def annotate(
-    twin, res, tripped: pd.DataFrame, settled: bool, before: list[pd.DataFrame] = ()
+    twin,
+    res,
+    now: pd.DataFrame,
+    tripped: pd.DataFrame,
+    settled: bool,
+    before: list[pd.DataFrame] = (),
 ) -> None:
     """Write the consequence into `res` (the solve with `tripped` racks switched off).
 
-    `tripped`: per rack shut down by heat, its demand before the trip (`p_kw`) and
-    `cause`; `before`: `causes` of each pass that tripped racks, added where the final
-    solve no longer has a violation of that kind on that component. That demand stays in res_racks.p_demand_kw (the rack is unfed, so every
-    "IT lost" sum counts it). Adds res_racks.thermal_state and p_shutdown_kw, kpis
-    racks_throttled,
-    it_throttled_kw, racks_shutdown, it_shutdown_kw, and a 'thermal_shutdown'
-    violation per tripped rack ('not_converged' if the cascade did not settle).
+    `now`: `assess` of `res`. `tripped`: per rack shut down by heat, its demand before
+    the trip (`p_kw`) and `cause`; that demand stays in res_racks.p_demand_kw (the rack
+    is unfed, so every "IT lost" sum counts it). `before`: `causes` of each pass that
+    tripped racks, added where the final solve no longer has a violation of that kind
+    on that component. Adds res_racks.thermal_state and p_shutdown_kw, kpis
+    racks_throttled, it_throttled_kw, racks_shutdown, it_shutdown_kw, and a
+    'thermal_shutdown' violation per tripped rack ('not_converged' if the cascade did
+    not settle).
     """
     racks = twin.racks
     rr = res["res_racks"]
-    now = assess(twin, res)
     state = now["state"].to_numpy(object).copy()
     hit = racks.index.isin(tripped.index)
     state[hit] = "shutdown"
@@ -211,5 +216,5 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
         off = frozenset(pd.concat(trips).index)
         out = solve(replace(scenario, failed=scenario.failed | off))
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
-    annotate(twin, out, tripped, settled, before)
+    annotate(twin, out, now, tripped, settled, before)
     return out
