@@ -21,6 +21,7 @@ import typing
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from twin.layout.generations import ACCELERATORS as GENERATION_ACCELERATORS
 from twin.model import registry
 from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
@@ -47,6 +49,29 @@ COOLING_KINDS = registry.COOLING_KINDS
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+UNASSIGNED_TENANT = "unassigned"
+"""The row for racks with no tenant in per-tenant tables (twin.metrics.tenants); reserved."""
+
+
+def _tenant_ok(value: str | None) -> str | None:
+    """A tenant id other than the reserved name of the no-tenant row."""
+    if value == UNASSIGNED_TENANT:
+        raise ValueError(
+            f"'{UNASSIGNED_TENANT}' is reserved for racks without a tenant; leave tenant out "
+            "or pick another id"
+        )
+    return value
+
+
+TenantId = Annotated[
+    Id,
+    AfterValidator(_tenant_ok),
+    Field(
+        description="tenant the racks belong to (an id: letters, digits and _.:/-); a rack's "
+        "own tenant overrides its row's, a row's its hall's; 'unassigned' is reserved"
+    ),
+]
+"""A tenant id; `twin.model.tables.hall_tables` resolves each rack's (rack, else row, else hall)."""
 SITE_M = 50_000.0
 """Largest site coordinate, m: a site fits within 50 km of its origin (a generated 1 GW
 campus spans ~0.7 km); beyond that a position is a unit mix-up (mm for m)."""
@@ -678,6 +703,7 @@ class Row(Strict):
     rack_depth_m: Annotated[float, Field(gt=0.2, le=3)] = Field(
         1.2, description="rack depth (front to back); 1.2 m is a deep GPU/OCP rack; 0.2-3 m"
     )
+    tenant: TenantId | None = None
 
 
 class Rack(Component):
@@ -718,6 +744,7 @@ class Rack(Component):
         description="share of empty U spaces closed by blanking panels; open ones let exhaust "
         "back to the front (twin.solve.airfield); 0-1, default 1",
     )
+    tenant: TenantId | None = None
 
 
 HallSide = Annotated[float, Field(ge=1, le=1000)]
@@ -767,6 +794,7 @@ class Hall(Strict):
         description="share of the racks' air bypassing containment (twin calibrate sets it); "
         "default hot-aisle 0.08, cold-aisle 0.10 [twin.solve.airfield]; 0-1",
     )
+    tenant: TenantId | None = None
     rows: list[Row] = Field(default_factory=list)
     racks: list[Rack] = Field(
         default_factory=list,
@@ -866,6 +894,7 @@ BUILTIN_ACCELERATORS: dict[str, dict] = {
         "capex_usd": 600_000.0,  # user estimate, placeholder
         "lifetime_years": 5.0,
     },
+    **GENERATION_ACCELERATORS,  # gb300-nvl72, vr-nvl144, rubin-ultra-nvl576 (refresh planning)
 }
 """Catalogue entries every layout gets unless it overrides them (see twin.metrics.catalogue)."""
 

@@ -111,6 +111,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                     "feed_b": rack.feed_b,
                     "split_a": rack.split_a,
                     "liquid_loop": rack.liquid_loop,
+                    "tenant": rack.tenant or row.tenant or hall.tenant or "",
                 }
             )
     return (
@@ -139,9 +140,10 @@ RACK_DTYPES = {
     "airflow_m3_s": float, "blanking": float,
     "profile": object, "accelerator": object, "power_kw": float, "power_factor": float,
     "liquid_fraction": float, "feed_a": object, "feed_b": object, "split_a": float,
-    "liquid_loop": object,
+    "liquid_loop": object, "tenant": object,
 }  # fmt: skip
-"""Columns of the racks table, so a site with no racks still has a well-typed (empty) table."""
+"""Columns of the racks table, so a site with no racks still has a well-typed (empty) table.
+`tenant` is resolved: the rack's own, else its row's, else its hall's, "" for none."""
 
 
 def _typed(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
