@@ -199,3 +199,11 @@ def test_small_room_gets_the_field_and_top_of_rack_inlets(small_room):
     rr = res.res_racks
     assert (rr["t_inlet_max_c"] >= rr["t_inlet_c"] - 1e-9).all()
     assert (rr["t_inlet_max_c"] > rr["t_inlet_c"] + 0.1).any()
+    # the class checks read the top against the maxima (the mean against the minima)
+    lim = airflow.ASHRAE_C["A1"]
+    top, mean = rr["t_inlet_max_c"], rr["t_inlet_c"]
+    assert (rr["inlet_allowable"] == ((top <= lim[3]) & (mean >= lim[2]))).all()
+    assert (rr["inlet_recommended"] == ((top <= lim[1]) & (mean >= lim[0]))).all()
+    over = {v["component"] for v in res.violations if v["kind"] == "over_temperature"}
+    assert over == set(rr.index[top > lim[3]])
+    assert res.res_halls["t_inlet_max_c"].iloc[0] == pytest.approx(top.max())

@@ -77,7 +77,7 @@ def test_containment_lowers_recirculation(small_room):
         # supply air = rack demand, so RTI = hall heat / rack air heat (losses and fans add)
         hall = r["res_halls"].iloc[0]
         air = r["res_racks"]["air_kw"].sum()
-        assert hall["rti"] == pytest.approx(hall["q_air_kw"] / air, rel=1e-9)
+        assert hall["rti_pct"] == pytest.approx(100.0 * hall["q_air_kw"] / air, rel=1e-9)
     assert rises["hot-aisle"] < rises["cold-aisle"] < rises["none"]
 
 

@@ -15,6 +15,14 @@ tracer; validated against OpenFOAM in docs/validation.md) for halls that set
 shares at the top of each rack's front (``t_inlet_max_c``). `AirModel.hall_method` says
 which model each hall got and why.
 
+Each rack reports its inlet as the area mean over its front (``t_inlet_c``) and at its
+top (``t_inlet_max_c``: the top layer of cells of the field, where recirculated exhaust
+arrives first). The kernel and given shares have no vertical resolution: in those
+halls ``t_inlet_max_c`` EQUALS ``t_inlet_c`` (no stratification is estimated). The
+ASHRAE class checks (``inlet_recommended``, ``inlet_allowable``, ``over_temperature``)
+and the thermal consequence (`twin.solve.consequence`) read the top against the class
+maxima and the mean against the minima; RCI reads the mean (`twin.solve.air_indices`).
+
 Otherwise B is an APPROXIMATION from geometry: b_ji ~ c exp(-d_ij / L)
 with d_ij the distance from i's exhaust (rear face) to j's inlet (front face),
 L = `DECAY_M`, and c set per containment so that a reference 20-rack room of
@@ -52,8 +60,9 @@ Memory and time are linear in racks (issue 13; `bench.air`):
   rows and aisles allow), is refused with a `LayoutError` naming the hall and
   the limit, before anything large is allocated.
 
-Room indices per hall (REFERENCE 1): SHI/RHI, RCI_HI/RCI_LO against the hall's
-ASHRAE class, RTI = (T_return - T_supply) / dT_IT (< 1 bypass, > 1 recirculation).
+Room indices per hall (REFERENCE 1; `twin.solve.air_indices`): SHI/RHI, Herrlin's
+RCI_HI/RCI_LO against the hall's ASHRAE class, RTI = (T_return - T_supply) / dT_IT in %
+(< 100 % bypass, > 100 % recirculation).
 CRAH/CRAC units of a hall share its heat in proportion to capacity; the hall
 supply is their airflow-weighted mix (a well-mixed plenum: unit position
 does not matter in this model).
@@ -71,6 +80,7 @@ import scipy.sparse as sp
 
 from twin.errors import LayoutError, Problem, ScenarioError
 from twin.layout import schema
+from twin.solve.air_indices import hall_indices
 from twin.solve.airfield_build import field_shares
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
@@ -394,9 +404,12 @@ def solve_air(
     t_out = t_in + rack_air_kw / model.k_kw_k
 
     cls = model.hall_class[h]
-    lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)[h]
-    rec_ok = (t_in >= lim[:, 0]) & (t_in <= lim[:, 1])
-    allow_ok = (t_in >= lim[:, 2]) & (t_in <= lim[:, 3])
+    hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)
+    lim = hall_lim[h]
+    # class checks: the top of the rack (hottest intake) against the maxima, the area mean
+    # against the minima (the field gives no bottom-of-rack share; the bottom is colder)
+    rec_ok = (t_in >= lim[:, 0]) & (t_in_top <= lim[:, 1])
+    allow_ok = (t_in >= lim[:, 2]) & (t_in_top <= lim[:, 3])
     racks = twin.racks
     res_racks = pd.DataFrame(
         {
@@ -410,22 +423,12 @@ def solve_air(
         },
         index=racks.index,
     )
-    # room indices per hall (racks with air heat only)
     hot = rack_air_kw > 0
     n_h = np.bincount(h, hot, nh)
-    rec_hi, rec_lo = lim[:, 1], lim[:, 0]
-    over_hi = np.bincount(h, np.maximum(t_in - rec_hi, 0.0) * hot, nh)
-    under_lo = np.bincount(h, np.maximum(rec_lo - t_in, 0.0) * hot, nh)
-    hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)
-    rci_hi = 100.0 * (1.0 - safe_div(over_hi, n_h * (hall_lim[:, 3] - hall_lim[:, 1])))
-    rci_lo = 100.0 * (1.0 - safe_div(under_lo, n_h * (hall_lim[:, 0] - hall_lim[:, 2])))
-    ts = t_sup_h[h]
-    num = np.bincount(h, (t_in - ts) * hot, nh)
-    den = np.bincount(h, (t_out - ts) * hot, nh)
-    shi = np.where(den > 0, safe_div(num, den), np.nan)
     t_in_max = np.full(nh, np.nan)
     if len(h):
-        np.fmax.at(t_in_max, h, np.where(hot, t_in, np.nan))
+        np.fmax.at(t_in_max, h, np.where(hot, t_in_top, np.nan))
+    idx = hall_indices(h, nh, t_in, t_out, t_sup_h, t_ret_h, hall_lim, hot, model.k_kw_k)
     res_halls = pd.DataFrame(
         {
             "q_air_kw": q_hall,
@@ -436,13 +439,7 @@ def solve_air(
             "t_return_c": t_ret_h,
             "t_inlet_max_c": t_in_max,
             "t_inlet_mean_c": safe_div(np.bincount(h, t_in * hot, nh), n_h),
-            "shi": shi,
-            "rhi": 1.0 - shi,
-            "rci_hi_pct": np.where(n_h > 0, rci_hi, np.nan),
-            "rci_lo_pct": np.where(n_h > 0, rci_lo, np.nan),
-            "rti": safe_div(
-                t_ret_h - t_sup_h, safe_div(q_rack_h, np.bincount(h, model.k_kw_k * hot, nh))
-            ),
+            **idx,
         },
         index=model.hall_ids,
     )
@@ -477,7 +474,8 @@ def solve_air(
 def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim) -> list[dict]:
     out = []
     t = res_racks["t_inlet_c"].to_numpy()
-    hi = np.flatnonzero(t > lim[:, 3])
+    top = res_racks["t_inlet_max_c"].to_numpy()
+    hi = np.flatnonzero(top > lim[:, 3])
     lo = np.flatnonzero(t < lim[:, 2])
     ids = res_racks.index
     cls = res_racks["ashrae_class"].to_numpy()
@@ -486,10 +484,11 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
             violation(
                 ids[i],
                 "over_temperature",
-                t[i],
+                top[i],
                 lim[i, 3],
                 "C",
-                f"inlet {t[i]:.1f} C above the {cls[i]} allowable {lim[i, 3]:.0f} C",
+                f"inlet {top[i]:.1f} C (top of rack) above the {cls[i]} allowable "
+                f"{lim[i, 3]:.0f} C",
             )
         )
     for i in lo:

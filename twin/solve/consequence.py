@@ -8,9 +8,12 @@ inlet as merely "hot" counts IT that is not there, so every coupled solve
 down switched off until no more trip (a shutdown removes heat, so the set only
 grows and settles in a pass or two):
 
-- air side (racks with any air share): inlet above the hall's ASHRAE class
-  allowable maximum [REFERENCE 2] -> throttled; above it by more than
-  `SHUTDOWN_MARGIN_K` -> shut down;
+- air side (racks with any air share): inlet at the top of the rack
+  (``t_inlet_max_c``, its hottest intake, where the air model resolves it; the
+  area mean otherwise) above the hall's ASHRAE class allowable maximum
+  [REFERENCE 2] -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut
+  down. The top servers see that air and protect themselves first; the rack's
+  'over_temperature' violation reads the same number;
 - liquid side (racks on a TCS loop): coolant supply above `COOLANT_LIMIT_C`
   -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut down;
 - a rack whose heat has nowhere to go (an 'uncooled' violation on the rack:
@@ -64,7 +67,8 @@ def _uncooled_racks(res, racks: pd.Index) -> np.ndarray:
 def assess(twin, res) -> pd.DataFrame:
     """Per rack: limits, temperatures, state and (for a trip) its cause.
 
-    Columns: inlet_limit_c, coolant_limit_c, t_inlet_c, t_coolant_supply_c,
+    Columns: inlet_limit_c, coolant_limit_c, t_inlet_max_c (the inlet the rule reads:
+    top of the rack, or res_racks.t_inlet_c where a result has no top), t_coolant_supply_c,
     state (see `STATES`), cause (text; empty when ok).
     """
     racks = twin.racks
@@ -74,7 +78,7 @@ def assess(twin, res) -> pd.DataFrame:
     air = fed & (lf < 1)
     liquid = fed & (lf > 0) & racks["liquid_loop"].notna().to_numpy()
     lim_in = inlet_limit_c(rr["ashrae_class"].fillna("A1"))
-    t_in = rr["t_inlet_c"].to_numpy(float)
+    t_in = rr["t_inlet_max_c" if "t_inlet_max_c" in rr else "t_inlet_c"].to_numpy(float)
     t_cs = rr["t_coolant_supply_c"].to_numpy(float)
     over_in = np.where(air & np.isfinite(t_in), t_in - lim_in, -np.inf)
     over_cs = np.where(liquid & np.isfinite(t_cs), t_cs - COOLANT_LIMIT_C, -np.inf)
@@ -97,7 +101,7 @@ def assess(twin, res) -> pd.DataFrame:
         {
             "inlet_limit_c": np.where(lf < 1, lim_in, np.nan),
             "coolant_limit_c": np.where(lf > 0, COOLANT_LIMIT_C, np.nan),
-            "t_inlet_c": t_in,
+            "t_inlet_max_c": t_in,
             "t_coolant_supply_c": t_cs,
             "state": state,
             "cause": cause,

@@ -481,6 +481,7 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
     air, liq, hyd, plant = th["air"], th["liq"], th["hyd"], th["plant"]
     res_racks = pres["res_racks"].copy()
     res_racks["t_inlet_c"] = air.res_racks["t_inlet_c"]
+    res_racks["t_inlet_max_c"] = air.res_racks["t_inlet_max_c"]
     res_racks["t_outlet_c"] = air.res_racks["t_outlet_c"]
     res_racks["t_coolant_supply_c"] = liq.t_coolant_supply_c
     res_racks["t_coolant_return_c"] = liq.t_coolant_return_c
@@ -517,7 +518,7 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
     losses = th["loss_kw"]
     water = plant.water_m3_h
     fed = res_racks["p_kw"].to_numpy() > 0
-    t_in = res_racks["t_inlet_c"].to_numpy()[fed & (air.res_racks["air_kw"].to_numpy() > 0)]
+    t_in = res_racks["t_inlet_max_c"].to_numpy()[fed & (air.res_racks["air_kw"].to_numpy() > 0)]
     t_cool = res_racks["t_coolant_return_c"].to_numpy()[fed]
     heat_out = th["ambient_kw"] + th["unremoved_kw"]
     kpis = dict(k)

@@ -433,7 +433,7 @@ def cooling_ride_through(
 
     rise_h = y[H:E] - t0[H:E, None]
     rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
-    t_in0 = rr0["t_inlet_c"].to_numpy(float)
+    t_in0 = rr0["t_inlet_max_c" if "t_inlet_max_c" in rr0 else "t_inlet_c"].to_numpy(float)
     lim_air = inlet_limit_c(halls["ashrae_class"])[rack_h]
     t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     t_out0 = rr0.get("t_outlet_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
