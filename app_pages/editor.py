@@ -240,7 +240,29 @@ def _on_hall_move() -> None:
 @_guarded
 def _on_hall_remove() -> None:
     hall = st.session_state["ed_hall_id"]
-    commit(E.remove_hall(_data(), hall), f"Removed hall {hall} with its rows and racks.")
+    n = sum(len(v) for v in E.hall_equipment(_data(), hall).values())
+    commit(
+        E.remove_hall(_data(), hall),
+        f"Removed hall {hall} with its rows, racks and {n:,} items of its own equipment.",
+    )
+
+
+@_guarded
+def _on_hall_new() -> None:
+    ss = st.session_state
+    new, src = ss["ed_newhall_id"].strip(), ss["ed_newhall_src"]
+    if not new:
+        ss["ed_errors"] = {"halls": ["New hall id: type an id (letters, digits, - _ . : /)."]}
+        return
+    if ss["ed_newhall_copy"]:
+        n = sum(len(v) for v in E.hall_equipment(_data(), src).values())
+        commit(
+            E.copy_hall(_data(), src, new, _xy("ed_newhall_at")),
+            f"Copied hall {src} to {new} with its rows, racks and {n:,} items of equipment.",
+        )
+    else:
+        size = _xy("ed_newhall_size")
+        commit(E.add_hall(_data(), new, _xy("ed_newhall_at"), size), f"Added hall {new}.")
 
 
 @_guarded
@@ -309,7 +331,7 @@ if msg := st.session_state.pop("ed_message", None):
 if other := {
     k: v
     for k, v in st.session_state.get("ed_errors", {}).items()
-    if k not in E.RACK_FIELDS + ("containment",)
+    if k not in E.RACK_FIELDS + ("containment", "halls")
 }:
     for msgs in other.values():
         for m in msgs:
@@ -428,10 +450,29 @@ with tab_hall:
         c1, c2 = st.columns(2)
         c1.number_input("Corner x (m, on the site)", value=float(here[0]), key="ed_hall_at_x")
         c2.number_input("Corner y (m, on the site)", value=float(here[1]), key="ed_hall_at_y")
-        field_error("halls")
         b = st.columns(2)
         b[0].form_submit_button("Move hall", on_click=_on_hall_move)
         b[1].form_submit_button("Remove hall", on_click=_on_hall_remove)
+    with st.form("ed_newhall"):
+        st.caption(
+            "Copy a hall with everything it alone uses (rows, racks, CRAHs, CDUs, loops, "
+            "pumps, pipes, chillers, its UPS, PDUs and transformers; ids H1-... become "
+            "NEW-...), or add an empty hall. Equipment shared with other halls (the "
+            "building's MV bus, the grid) stays shared."
+        )
+        right = max(
+            (h.get("origin_m", [0.0])[0] + h["size_m"][0] for h in data["halls"]), default=0
+        )
+        c1, c2 = st.columns(2)
+        c1.selectbox("Hall to copy", halls, key="ed_newhall_src")
+        c2.text_input("New hall id", key="ed_newhall_id", placeholder="e.g. H2")
+        c1.number_input("Corner x (m, on the site)", value=right + 6.0, key="ed_newhall_at_x")
+        c2.number_input("Corner y (m, on the site)", value=0.0, key="ed_newhall_at_y")
+        c1.number_input("Width (m, empty hall)", value=20.0, key="ed_newhall_size_x")
+        c2.number_input("Depth (m, empty hall)", value=30.0, key="ed_newhall_size_y")
+        st.checkbox("Copy the hall and its equipment", value=True, key="ed_newhall_copy")
+        st.form_submit_button("Add / copy hall", on_click=_on_hall_new)
+    field_error("halls")  # move, remove, add or copy a hall: below both hall forms
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()

@@ -12,6 +12,16 @@ from typing import Any
 
 from twin.errors import LayoutError, Problem
 from twin.layout import Layout, dump, validate_data
+from twin.layout.edit_ops import (
+    add_hall,
+    all_ids,
+    copy_hall,
+    hall_equipment,
+    move_hall,
+    remove_hall,
+)
+
+__all__ = ["add_hall", "copy_hall", "hall_equipment", "move_hall", "remove_hall"]  # site edits
 
 RACK_FIELDS = (
     "power_kw",
@@ -155,15 +165,6 @@ def _find_row(data: dict, row_id: str) -> tuple[int, int]:
     raise LayoutError([Problem("<edit>", "rows", f"no row with id {row_id!r}")])
 
 
-def _all_ids(data: dict) -> set[str]:
-    ids = set()
-    for hall in data.get("halls", []):
-        ids.add(hall.get("id"))
-        ids |= {r.get("id") for r in hall.get("rows", [])}
-        ids |= {r.get("id") for r in hall.get("racks", [])}
-    return ids
-
-
 def row_racks(data: dict, row_id: str) -> list[str]:
     """Ids of the racks in row `row_id`."""
     h, _ = _find_row(data, row_id)
@@ -180,7 +181,7 @@ def add_row(
 ) -> dict:
     """A copy of `data` with one more (empty) row in hall `hall_id`."""
     out = copy.deepcopy(data)
-    if row_id in _all_ids(out):
+    if row_id in all_ids(out):
         raise LayoutError([Problem("<edit>", "rows", f"id {row_id!r} is already used")])
     hall = out["halls"][_hall_index(out, hall_id)]
     row = {"id": row_id, "origin_m": [float(origin_m[0]), float(origin_m[1])], "axis": axis}
@@ -195,7 +196,7 @@ def copy_row(data: dict, row_id: str, new_id: str, origin_m: tuple[float, float]
     starting with the row's id keep their suffix ('R01-03' -> 'R09-03')."""
     out = copy.deepcopy(data)
     h, r = _find_row(out, row_id)
-    used = _all_ids(out)
+    used = all_ids(out)
     if new_id in used:
         raise LayoutError([Problem("<edit>", "rows", f"id {new_id!r} is already used")])
     hall = out["halls"][h]
@@ -241,21 +242,6 @@ def set_row(data: dict, row_id: str, **fields) -> dict:
     for rack in out["halls"][h].get("racks", []):
         if rack.get("row") == row_id:
             rack.update(fields)
-    return out
-
-
-def move_hall(data: dict, hall_id: str, origin_m: tuple[float, float]) -> dict:
-    """A copy of `data` with hall `hall_id` (its rows and racks with it) at a new corner."""
-    out = copy.deepcopy(data)
-    out["halls"][_hall_index(out, hall_id)]["origin_m"] = [float(origin_m[0]), float(origin_m[1])]
-    return out
-
-
-def remove_hall(data: dict, hall_id: str) -> dict:
-    """A copy of `data` without hall `hall_id`, its rows and racks. Equipment that still
-    names the hall (its CRAHs, CDUs) makes `apply` refuse the edit with their ids."""
-    out = copy.deepcopy(data)
-    del out["halls"][_hall_index(out, hall_id)]
     return out
 
 

@@ -1,0 +1,52 @@
+"""The editor's hall controls through AppTest: copy a hall with its equipment, undo, redo,
+remove it; add an empty hall; a used id comes back as a message."""
+
+from __future__ import annotations
+
+from test_pages import metric, no_errors, shown
+
+
+def racks(at) -> int:
+    return int(metric(at, "Racks").replace(",", ""))
+
+
+def test_copy_hall_undo_redo_remove(app):
+    at = app("editor")
+    n0, it0 = racks(at), metric(at, "IT load")
+    at.selectbox(key="ed_newhall_src").set_value("H1")
+    at.text_input(key="ed_newhall_id").set_value("H2")
+    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
+    no_errors(at)
+    assert any("Copied hall H1 to H2" in shown(s.value) for s in at.success)
+    lay = at.session_state["layout"]
+    assert [h.id for h in lay.halls] == ["H1", "H2"] and racks(at) == 2 * n0
+    assert len(lay.power.ups) == 24 and "H2-UPS-A1" in {u.id for u in lay.power.ups}
+    it1 = metric(at, "IT load")
+    assert it1 != it0
+    at.button(key="ed_undo_btn").click().run()
+    no_errors(at)
+    assert racks(at) == n0 and metric(at, "IT load") == it0
+    assert len(at.session_state["layout"].power.ups) == 12
+    at.button(key="ed_redo_btn").click().run()
+    assert racks(at) == 2 * n0 and metric(at, "IT load") == it1
+    # remove the copy: the hall and its 12 UPS, 24 busways, CRAHs... go with it
+    at.selectbox(key="ed_hall_id").set_value("H2")
+    at.button(key="FormSubmitter:ed_hall-Remove hall").click().run()
+    no_errors(at)
+    assert racks(at) == n0 and len(at.session_state["layout"].power.ups) == 12
+    assert any("Removed hall H2" in shown(s.value) for s in at.success)
+
+
+def test_add_empty_hall_and_used_id(app):
+    at = app("editor")
+    at.text_input(key="ed_newhall_id").set_value("H1-UPS-A1")
+    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
+    assert not at.exception
+    errs = [shown(e.value) for e in at.error]
+    assert len(errs) == 1 and "id H1-UPS-A1 already used" in errs[0], errs  # once, by id
+    at.text_input(key="ed_newhall_id").set_value("H9")
+    at.checkbox(key="ed_newhall_copy").uncheck()
+    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
+    no_errors(at)
+    lay = at.session_state["layout"]
+    assert lay.halls[-1].id == "H9" and lay.halls[-1].racks == []
