@@ -18,6 +18,10 @@ point only), and `evaluate` interpolates:
   step's own wet bulb is not used [est: within 1 % of run() at random hours of
   the year, tests/solve/test_timeline.py].
 
+The plant's tower make-up water (m3/h), the heat its economisers (free cooling)
+reject and the heat its chillers take are fitted on the same grid, for annual
+WUE and free-cooling hours (`twin.scenarios.sites`).
+
 The grid is fitted with every rack at one fraction; halls at different loads
 are evaluated hall by hall (`evaluate_groups`: each hall's design share of the
 site's response at its own fraction), which keeps each hall's own nonlinearity
@@ -48,6 +52,13 @@ REFINE_MIN_K = 1.0
 """Dry-bulb points are never closer than this, K."""
 
 
+WEIGHTED = (
+    "losses_kw", "cooling_kw", "unremoved_kw", "it_lost_kw", "water_m3_h", "free_cooling_kw",
+    "chiller_heat_kw",
+)  # fmt: skip
+"""Response terms that add over halls (`evaluate_groups` sums each hall's design share)."""
+
+
 @dataclass(frozen=True)
 class Response:
     """Losses, cooling power and unremoved heat (kW) on the (dry bulb, load fraction) grid."""
@@ -62,6 +73,9 @@ class Response:
     inlet_over_k: np.ndarray  # (n_t, n_x) worst rack inlet minus its ASHRAE allowable max
     it_lost_kw: np.ndarray  # (n_t, n_x) IT asked for but not served (racks unfed or tripped)
     trusted: np.ndarray  # (n_t, n_x) bool: no not_converged/non_finite/not_balanced violation
+    water_m3_h: np.ndarray | None = None  # (n_t, n_x) tower make-up water (plant), m3/h
+    free_cooling_kw: np.ndarray | None = None  # (n_t, n_x) heat the economisers reject
+    chiller_heat_kw: np.ndarray | None = None  # (n_t, n_x) heat the chillers take off loops
 
 
 def _wet_bulb(t: float, t_db: np.ndarray, t_wb: np.ndarray) -> float:
@@ -103,7 +117,7 @@ def _row(twin, tdb: float, twb: float):
     from twin.solve import run
     from twin.solve.results import SOLVER_KINDS
 
-    out = np.zeros((6, len(LOAD_GRID)))
+    out = np.zeros((9, len(LOAD_GRID)))
     design = float(twin.racks["power_kw"].sum())
     for j, xj in enumerate(LOAD_GRID):
         sc = Scenario(
@@ -122,6 +136,11 @@ def _row(twin, tdb: float, twb: float):
         out[4, j] = _inlet_over_k(r["res_racks"])
         lost = xj * design - kp["it_kw"]
         out[5, j] = lost if lost > 1e-9 * design else 0.0  # rounding of the per-rack scales
+        out[6, j] = kp.get("water_m3_h", 0.0)
+        loops = r.tables.get("res_loops")
+        if loops is not None and len(loops):
+            out[7, j] = float(loops["free_cooling_kw"].sum())
+            out[8, j] = float(loops["chiller_kw"].sum())
     return out
 
 
@@ -198,6 +217,9 @@ def _fit(twin, weather, progress=None) -> Response:
         stack[:, 4],
         stack[:, 5],
         stack[:, 3].astype(bool),
+        stack[:, 6],
+        stack[:, 7],
+        stack[:, 8],
     )
 
 
@@ -226,8 +248,10 @@ def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str,
     i, wt = _corners(resp.t_db_c, t)
     i1 = np.minimum(i + 1, len(resp.t_db_c) - 1)
     out = {}
-    for name in ("losses_kw", "cooling_kw", "unremoved_kw", "inlet_over_k", "it_lost_kw"):
+    for name in WEIGHTED + ("inlet_over_k",):
         tab = getattr(resp, name)
+        if tab is None:  # a Response built without the plant terms
+            continue
         lo = tab[i, j] * (1.0 - wx) + tab[i, j + 1] * wx
         hi = tab[i1, j] * (1.0 - wx) + tab[i1, j + 1] * wx
         out[name] = lo * (1.0 - wt) + hi * wt
