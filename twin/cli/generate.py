@@ -27,6 +27,13 @@ def register(sub) -> None:
         "--rows-per-hall", type=int_in(1, 64), default=6, help="16 racks per row, 1-64 (default 6)"
     )
     p.add_argument("--condenser", choices=["tower", "air"], default="tower")
+    p.add_argument(
+        "--tenants",
+        type=int_in(0, 1000),
+        default=0,
+        metavar="N",
+        help="campus: N tenants (tenant-1 ...), one per hall in turn; 0-1000 (default 0: none)",
+    )
     p.add_argument("-o", "--output", default="-", help="file to write, .yaml (default: stdout)")
     p.set_defaults(func=run)
 
@@ -36,7 +43,11 @@ def run(args) -> int:
     check_output_file(args.output, "-o", (".yaml", ".yml"), stdout_ok=True)  # before any work
     if args.what == "campus":
         doc = generate.campus(
-            args.it_mw, args.halls_per_building, args.rows_per_hall, condenser=args.condenser
+            args.it_mw,
+            args.halls_per_building,
+            args.rows_per_hall,
+            condenser=args.condenser,
+            tenants=args.tenants,
         )
     else:
         doc = generate.ai_factory_hall() if args.what == "hall" else generate.hybrid_inference()

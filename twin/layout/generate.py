@@ -147,6 +147,10 @@ class HallSpec:
     dual_fed_mechanical: bool = False
     """Each cooling unit also on the other mechanical board (`feed_b`): a 2N mechanical
     design, where losing one board stops no unit."""
+    tenants: tuple[str | None, ...] = ()
+    """One tenant per entry of `rows` (those rows get `tenant:`); empty: no tenants."""
+    tenant: str | None = None
+    """Tenant of the whole hall (the hall gets `tenant:`); rows' tenants override it."""
 
     @property
     def n_rows(self) -> int:
@@ -173,6 +177,9 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
     h = spec.id
     rows, racks = [], []
     profiles = [p for p, n in spec.rows for _ in range(n)]
+    if spec.tenants and len(spec.tenants) != len(spec.rows):
+        raise ValueError(f"hall {h}: {len(spec.tenants)} tenants for {len(spec.rows)} row groups")
+    row_tenant = [t for t, (_, n) in zip(spec.tenants, spec.rows, strict=False) for _ in range(n)]
     for i in range(len(profiles)):
         pair, second = divmod(i, 2)
         y = HALL_MARGIN_M + pair * ROW_PAIR_PITCH_M + 0.6 + second * 2.4
@@ -182,6 +189,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
                 "origin_m": [HALL_MARGIN_M, round(y, 3)],
                 "axis": "x",
                 "facing": "+" if second else "-",
+                **({"tenant": row_tenant[i]} if row_tenant and row_tenant[i] else {}),
             }
         )
     it_kw, blocks = 0.0, 0
@@ -218,6 +226,7 @@ def _hall(site: _Site, spec: HallSpec, mv: dict[str, str]) -> float:
             "height_m": 6.0,
             "containment": spec.containment,
             "ashrae_class": "A1",
+            **({"tenant": spec.tenant} if spec.tenant else {}),
             "rows": rows,
             "racks": racks,
         }
@@ -528,10 +537,17 @@ def ai_factory_hall() -> dict[str, Any]:
 
 def hybrid_inference() -> dict[str, Any]:
     """GPU (NVL72) and NPU inference rows side by side in one hall, 2N power with every
-    cooling unit on both mechanical boards."""
+    cooling unit on both mechanical boards; the GPU rows and the NPU rows are two tenants."""
     return site(
         "Hybrid inference hall",
-        [HallSpec("HX", [("nvl72", 4), ("npu-inference", 4)], dual_fed_mechanical=True)],
+        [
+            HallSpec(
+                "HX",
+                [("nvl72", 4), ("npu-inference", 4)],
+                dual_fed_mechanical=True,
+                tenants=("gpu-cloud", "npu-serving"),
+            )
+        ],
         location="Seoul, KR (design day)",
     )
 
@@ -543,11 +559,14 @@ def campus(
     rack: str = "nvl72",
     condenser: str = "tower",
     dual_fed_mechanical: bool = True,
+    tenants: int = 0,
 ) -> dict[str, Any]:
     """A campus of identical buildings and halls totalling about `it_mw` of IT load.
 
     `dual_fed_mechanical`: every cooling unit on both mechanical boards of its hall
     (`feed` and `feed_b`), a 2N mechanical design; False puts each on one board.
+    `tenants`: that many tenants, `tenant-1`, `tenant-2`, ..., one per hall in turn
+    (0: none).
 
     With the defaults a hall is 96 NVL72 racks (12.7 MW) and 1 GW needs 79 halls
     in 20 buildings: ~7,600 racks, ~5,000 power elements, ~3,500 cooling units.
@@ -570,6 +589,7 @@ def campus(
                 origin_m=origin,
                 condenser=condenser,
                 dual_fed_mechanical=dual_fed_mechanical,
+                tenant=f"tenant-{k % tenants + 1}" if tenants > 0 else None,
             )
         )
     return site(f"AI factory campus {it_mw:,.0f} MW", specs, location="Generated campus")
