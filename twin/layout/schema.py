@@ -794,6 +794,11 @@ class Hall(Strict):
         description="share of the racks' air bypassing containment (twin calibrate sets it); "
         "default hot-aisle 0.08, cold-aisle 0.10 [twin.solve.airfield]; 0-1",
     )
+    floor_load_kg_m2: Annotated[float, Field(ge=100, le=50_000)] | None = Field(
+        default=None,
+        description="allowed floor loading under a rack, kg/m2 (rack mass over its footprint); "
+        "none = not checked; 100-50,000 (a raised floor ~1,200, a slab several times that)",
+    )
     tenant: TenantId | None = None
     rows: list[Row] = Field(default_factory=list)
     racks: list[Rack] = Field(

@@ -39,7 +39,8 @@ def dump(layout: Layout) -> dict[str, Any]:
         for items in data.get(section, {}).values():
             for item in items:
                 strip(item)
-    order = ["format_version", "site", "profiles", "halls", "power", "cooling"]
+    order = ["format_version", "site", "profiles", "halls", "power", "cooling", "storage"]
+    order += ["accelerators", "economics"]  # a layout's own catalogue and prices survive a save
     return {k: data[k] for k in order if k in data}
 
 
