@@ -20,13 +20,27 @@ Per step, in kW:
 - ``facility = chain - IT lost + losses + cooling`` (IT lost: what the coupled
   solve could not serve at that load, racks unfed or tripped; an `it_lost`
   violation);
-- ``grid = facility + BESS charge - BESS discharge`` (the site BESS sits at the
-  grid connection).
+- a utility outage (`twin.solve.timeline_outage`): UPS batteries carry their
+  UPSs' load until the generators take over; what they cannot carry is dropped
+  (`load_dropped` per UPS), the cooling plant is off until the generators and the
+  chillers' restart; the generator supplies the rest of the outage;
+- the heat the loops take up (IT + losses) and the heat the plant removes: the
+  plant removes it through the same first-order lag, exact for piecewise-constant
+  heat (`heat_store`), the loops holding ``tau x Q_removed`` (plus whatever piles
+  up while the plant is off); `loop_warming_k` is that extra heat over the loops'
+  heat capacity. Cooling power is sampled at each step's end (so hourly steps
+  give the steady value), scaled by the heat removed over the heat a running
+  plant would remove while an outage holds the plant off or it catches up;
+- ``grid = facility + UPS recharge - UPS discharge - generator + BESS charge -
+  BESS discharge`` (the site BESS sits at the grid connection, idle in an outage).
 
-Energy balance over the horizon, checked to `BALANCE_REL_TOL` of the grid
-energy: ``grid = IT + losses + cooling + change of stored energy + storage
-losses``, the stored energy taken from the state-of-charge track, not from the
-flows that made it.
+Energy balances over the horizon, checked to `BALANCE_REL_TOL` of the supply
+(grid + generator): ``supply = IT + losses + cooling + change of stored energy +
+storage losses`` (stored energy from the BESS, rack-store and UPS state-of-charge
+tracks, not from the flows that made it), and the site's first law ``supply =
+heat removed + cooling + storage losses + change of stored energy + change of the
+loops' stored heat`` (the heat from its own track, the removal from the lag's
+closed-form mean).
 """
 
 from __future__ import annotations
@@ -38,16 +52,23 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
+from twin.solve.timeline_outage import Outage, UpsBank, bridge
 from twin.solve.timeline_response import Response, evaluate, evaluate_groups
-from twin.solve.timeline_storage import Store, dispatch, losses_kw
+from twin.solve.timeline_storage import Store, dispatch, heat_store, losses_kw
 from twin.solve.transient import COOLANT_M3_PER_MW
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 DESIGN_RISE_K = 10.0
 """Loop design temperature rise for the cooling lag [REFERENCE 3 loops, 10 K default]."""
 COOLING_TAU_S = COOLANT_M3_PER_MW * RHO_WATER_KG_M3 * CP_WATER_J_KGK * DESIGN_RISE_K / 1e6
-"""Time constant of cooling power following heat, s: the loop water's transit time,
-volume / flow = (2 m3/MW) x rho cp dT / 1 MW ~ 84 s [est, from REFERENCE 6's 2 m3/MW]."""
+"""Time constant of the plant's heat removal and cooling power following heat, s: the loops'
+water heat capacity over the conductance of their flow, C / (m_dot cp) = (2 m3/MW x rho cp)
+/ (1 MW / dT) = the water's transit time ~ 84 s [est, from REFERENCE 6's 2 m3/MW of loop
+water and REFERENCE 3's 10 K design rise]."""
+
+LOOP_WARMING_LIMIT_K = DESIGN_RISE_K
+"""Loop water this far above its steady temperature is a 'loop_warming' violation [est: one
+more design rise puts a W32-W45 loop's rack coolant at or past its limit, REFERENCE 2-3]."""
 
 VIOLATION_COLUMNS = [
     "component",
@@ -70,6 +91,7 @@ class Profile:
     t_db_c: np.ndarray  # (n,)
     groups: list[str] = field(default_factory=list)
     design_kw: np.ndarray | None = None  # (G,) design IT per group; None: one site group
+    t_wb_c: np.ndarray | None = None  # (n,) wet bulb; None: the fit's own at each dry bulb
 
 
 @dataclass
@@ -82,6 +104,8 @@ class Solved:
     rack_soc_kwh: np.ndarray  # rack stores per group at step boundaries (n + 1, G)
     energy: dict[str, float]  # MWh over the horizon, and the balance residual
     violations: pd.DataFrame
+    ups_soc_kwh: np.ndarray | None = None  # UPS batteries at step boundaries (n + 1, u)
+    ups: pd.DataFrame | None = None  # per UPS under an outage: soc_min_frac, time_to_empty_s...
 
 
 def solve_timeline(
@@ -95,12 +119,15 @@ def solve_timeline(
     no_charge: np.ndarray | None = None,
     cooling_tau_s: float = COOLING_TAU_S,
     grid_kw: float = np.inf,
+    outage: Outage | None = None,
+    ups: UpsBank | None = None,
 ) -> Solved:
     """Grid import, storage and energy balance for `prof` (see the module docstring).
 
     `ramp_kw_s`/`cap_kw`: the BESS's smoothing ramp limit and peak-shaving import
     cap; `rack_ramp_kw_s`: each group's rack stores' ramp limit; `grid_kw`: the
-    site's grid connection, steps above it are 'grid_limit' violations.
+    site's grid connection, steps above it are 'grid_limit' violations; `outage`:
+    the utility lost for a while, bridged by the UPS batteries in `ups`.
     """
     dt = float(prof.dt_s)
     it = np.atleast_2d(np.asarray(prof.it_kw, float))
@@ -117,46 +144,89 @@ def solve_timeline(
     chain = chain_g.sum(axis=1)
     it_site = it.sum(axis=1)
     if prof.design_kw is not None and ng > 1:
-        r = evaluate_groups(resp, chain_g, prof.design_kw, prof.t_db_c)
+        r = evaluate_groups(resp, chain_g, prof.design_kw, prof.t_db_c, prof.t_wb_c)
     else:
-        r = evaluate(resp, chain, prof.t_db_c)
+        r = evaluate(resp, chain, prof.t_db_c, prof.t_wb_c)
     # IT the coupled solve could not serve at this load (racks unfed, or tripped by heat)
     lost = np.minimum(np.maximum(r["it_lost_kw"], 0.0), it_site)
     chain, it_site = chain - lost, it_site - lost
+    losses = r["losses_kw"]
     cooling = r["cooling_kw"]
     if cooling_tau_s > 0 and n > 1:
         a = 1.0 - np.exp(-dt / cooling_tau_s)
         cooling, _ = lfilter([a], [1.0, a - 1.0], cooling, zi=[(1.0 - a) * cooling[0]])
-    facility = chain + r["losses_kw"] + cooling
+    facility = chain + losses + cooling
+    u = _outage(outage, ups, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site)
+    plant_off = None
+    if u is not None:
+        it_site, chain, losses, facility, lost_out = (
+            u["it_kw"],
+            chain - u["it_drop_kw"],
+            u["losses_kw"],
+            u["facility_kw"],
+            u["it_drop_kw"],
+        )
+        plant_off = u["plant_off"]
+    # heat into the loops (IT and every loss) and what the plant takes out, lagged
+    heat_in = it_site + losses
+    heat_s, removed = heat_store(heat_in, dt, cooling_tau_s, plant_off)
+    if plant_off is not None:  # the plant draws in proportion to the heat it removes
+        _, nominal = heat_store(heat_in, dt, cooling_tau_s)
+        ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
+        cooling = cooling * ratio
+        facility = chain + losses + cooling
+    supply = facility + (u["charge_kw"] if u is not None else 0.0)
+    if u is not None:
+        rest = supply - u["discharge_kw"]
+        gen = rest * np.divide(u["gen"], 1.0 - u["gap"], out=np.zeros(n), where=u["gap"] < 1)
+        site_load = rest - gen
+        idle = (u["gap"] + u["gen"]) > 0
+    else:
+        gen, site_load, idle = np.zeros(n), supply, None
     if bess is not None:
-        b = dispatch(facility[:, None], dt, [bess], ramp_kw_s, cap_kw, no_charge)
+        b = dispatch(site_load[:, None], dt, [bess], ramp_kw_s, cap_kw, no_charge, idle)
         grid = b["grid_kw"][:, 0]
         b_in, b_out, soc = b["charge_kw"][:, 0], b["discharge_kw"][:, 0], b["soc_kwh"][:, 0]
         b_loss = losses_kw([bess], b["charge_kw"], b["discharge_kw"])[:, 0]
     else:
-        grid, b_in, b_out, b_loss, soc = facility, 0.0, 0.0, np.zeros(n), np.zeros(n + 1)
+        grid, b_in, b_out, b_loss, soc = site_load, 0.0, 0.0, np.zeros(n), np.zeros(n + 1)
+    ups_loss = u["ups_loss_kw"] if u is not None else 0.0
+    storage_loss = rack_loss + b_loss + ups_loss
     steps = pd.DataFrame(
         {
             "it_kw": it_site,
             "it_lost_kw": lost,
             "chain_kw": chain,
-            "losses_kw": r["losses_kw"],
+            "losses_kw": losses,
             "cooling_kw": cooling,
             "facility_kw": facility,
             "rack_store_charge_kw": np.broadcast_to(rack_in, n),
             "rack_store_discharge_kw": np.broadcast_to(rack_out, n),
             "bess_charge_kw": np.broadcast_to(b_in, n),
             "bess_discharge_kw": np.broadcast_to(b_out, n),
-            "storage_loss_kw": rack_loss + b_loss,
+            "storage_loss_kw": storage_loss,
             "bess_soc_kwh": soc[1:],
             "grid_kw": grid,
+            "generator_kw": gen,
+            "heat_in_kw": heat_in,
+            "heat_removed_kw": removed,
+            "loop_heat_kwh": heat_s[1:] / 3600.0,
+            "loop_warming_k": _warming(heat_s, heat_in, cooling_tau_s, resp),
             "unremoved_kw": r["unremoved_kw"],
             "t_inlet_over_allowable_k": r["inlet_over_k"],
             "trusted": ~np.asarray(r["untrusted"], bool),
             "t_db_c": np.broadcast_to(np.asarray(prof.t_db_c, float), n),
         }
     )
-    energy = energy_balance(steps, dt, soc, rack_soc)
+    if u is not None:
+        steps["ups_charge_kw"] = u["charge_kw"]
+        steps["ups_discharge_kw"] = u["discharge_kw"]
+        steps["load_dropped_kw"] = u["dropped_kw"].sum(axis=1)
+        steps["it_dropped_kw"] = lost_out
+        e_ups = float(ups.energy_kwh.sum())
+        steps["ups_soc_frac"] = u["soc_kwh"][1:].sum(axis=1) / e_ups if e_ups > 0 else np.nan
+    ups_soc = u["soc_kwh"] if u is not None else np.zeros((n + 1, 0))
+    energy = energy_balance(steps, dt, soc, rack_soc, ups_soc, heat_s)
     viol = [
         *intervals(grid > grid_kw, dt, "site", "grid_limit", grid, grid_kw, "kW",
                    "grid import above the site's grid connection"),
@@ -171,39 +241,145 @@ def solve_timeline(
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip
-    if not abs(energy["balance_residual_rel"]) <= BALANCE_REL_TOL:
-        viol.append(
+    warm = steps["loop_warming_k"].to_numpy()
+    viol += intervals(warm > LOOP_WARMING_LIMIT_K, dt, "site", "loop_warming", warm,
+                      LOOP_WARMING_LIMIT_K, "K", "cooling loops' water warmed past their design "
+                      "rise above steady (plant off or catching up): rack coolant near its limit; "
+                      "twin ride-through gives the times to each rack's limit")  # fmt: skip
+    if u is not None:
+        drop = u["dropped_kw"]
+        for j in np.flatnonzero((drop > 0).any(axis=0)):  # only the UPSs that ran out
+            viol += intervals(drop[:, j] > 0, dt, ups.ids[j], "load_dropped", drop[:, j], 0.0,
+                              "kW", "UPS battery empty before the generator or the utility "
+                              "took over: its load is dropped")  # fmt: skip
+    for name, what in (("balance", "timeline energy balance"),
+                       ("heat_balance", "heat balance (loops' stored heat)")):  # fmt: skip
+        if not abs(energy[f"{name}_residual_rel"]) <= BALANCE_REL_TOL:
+            viol.append(
+                {
+                    "component": "site", "kind": "not_balanced", "start_s": 0.0,
+                    "duration_s": n * dt, "value": energy[f"{name}_residual_mwh"],
+                    "limit": 0.0, "unit": "MWh", "message": f"{what} does not close",
+                }
+            )  # fmt: skip
+    ups_table = None
+    if u is not None:
+        e = ups.energy_kwh
+        ups_table = pd.DataFrame(
             {
-                "component": "site", "kind": "not_balanced", "start_s": 0.0,
-                "duration_s": n * dt, "value": energy["balance_residual_mwh"], "limit": 0.0,
-                "unit": "MWh", "message": "timeline energy balance does not close",
-            }
-        )  # fmt: skip
-    return Solved(dt, steps, soc, rack_soc, energy, pd.DataFrame(viol, columns=VIOLATION_COLUMNS))
+                "energy_kwh": e,
+                "peak_load_kw": u["load_kw"].max(axis=0, initial=0.0),
+                "soc_min_frac": np.divide(
+                    u["soc_kwh"].min(axis=0), e, out=np.ones_like(e), where=e > 0
+                ),  # fmt: skip
+                "time_to_empty_s": u["time_to_empty_s"],
+                "dropped_kwh": u["dropped_kw"].sum(axis=0) * dt / 3600.0,
+            },
+            index=pd.Index(ups.ids, name="id"),
+        )
+    return Solved(dt, steps, soc, rack_soc, energy, pd.DataFrame(viol, columns=VIOLATION_COLUMNS),
+                  ups_soc, ups_table)  # fmt: skip
 
 
-def energy_balance(steps: pd.DataFrame, dt_s: float, soc_kwh, rack_soc_kwh) -> dict[str, float]:
-    """MWh of each term over the horizon and the residual of
-    grid = IT + losses + cooling + stored-energy change + storage losses."""
+def _outage(ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site):
+    """A utility outage's effect on each step (None without one): what the UPS batteries
+    deliver, what is dropped and the site's draw (see `twin.solve.timeline_outage`).
+
+    During the gap (utility out, generators not yet on) only what the batteries deliver
+    runs; the IT dropped in each group is its bridged share its UPSs did not serve."""
+    if ev is None:
+        return None
+    if bank is None or not len(bank.ids):
+        raise ValueError("an outage needs the site's UPS bank (empty: no UPS carries anything)")
+    design = (
+        np.asarray(prof.design_kw, float)
+        if prof.design_kw is not None
+        else np.array([resp.design_it_kw])
+    )
+    frac = np.divide(chain_g, design[None, :], out=np.zeros_like(chain_g), where=design > 0)
+    u = bridge(bank, ev, np.arange(n) * dt, dt, frac)
+    tot = bank.load_kw.sum(axis=1, keepdims=True)
+    w = np.divide(bank.load_kw, tot, out=np.zeros_like(bank.load_kw), where=tot > 0)  # (G, u)
+    served_g = u["served"] @ w.T  # (n, G)
+    gap = u["gap"]
+    it_drop = np.minimum((it * (gap[:, None] * (1.0 - served_g))).sum(axis=1), it_site)
+    delivered = u["discharge_kw"].sum(axis=1)
+    fac = (facility - cooling) * (1.0 - gap) + delivered + cooling
+    return {
+        "it_kw": it_site - it_drop,
+        "it_drop_kw": it_drop,
+        "facility_kw": fac,
+        "losses_kw": fac - cooling - (chain - it_drop),
+        "plant_off": u["plant_off"],
+        "gap": gap,
+        "gen": u["gen"],
+        "discharge_kw": delivered,
+        "charge_kw": u["charge_kw"].sum(axis=1),
+        "dropped_kw": u["dropped_kw"],
+        "load_kw": u["load_kw"],
+        "soc_kwh": u["soc_kwh"],
+        "time_to_empty_s": u["time_to_empty_s"],
+        # charger losses and the Peukert rate effect (rated energy drawn - energy delivered;
+        # below the rated power a battery gives more than its rating, so this may be < 0)
+        "ups_loss_kw": (u["charge_kw"] - u["gain_kw"]).sum(axis=1)
+        + u["drain_kw"].sum(axis=1)
+        - delivered,
+    }
+
+
+def _warming(heat_s, heat_in, tau_s, resp) -> np.ndarray:
+    """Loop water above its steady temperature at each step's end, K: the stored heat
+    beyond the steady ``tau Q_in`` over the loops' heat capacity, C = tau x design heat /
+    `DESIGN_RISE_K` (the design heat warms the loops by the design rise)."""
+    if tau_s <= 0:
+        return np.zeros(len(heat_in))
+    q_design = resp.design_it_kw + float(resp.losses_kw[0, -1])
+    c_kj_k = tau_s * q_design / DESIGN_RISE_K
+    return np.maximum(heat_s[1:] - tau_s * heat_in, 0.0) / c_kj_k if c_kj_k > 0 else 0.0 * heat_in
+
+
+def energy_balance(
+    steps: pd.DataFrame, dt_s: float, soc_kwh, rack_soc_kwh, ups_soc_kwh=None, heat_kj=None
+) -> dict[str, float]:
+    """MWh of each term over the horizon and the residuals of
+
+    - power: grid + generator = IT + losses + cooling + stored-energy change + storage losses
+      (stored: the BESS, rack stores and UPS batteries, from their state-of-charge tracks);
+    - heat (first law of the site): grid + generator = heat removed by the plant + cooling
+      + storage losses + stored-energy change + change of the heat held in the loops (from
+      the loops' stored-heat track)."""
     h = dt_s / 3600.0 / 1000.0  # kW x step -> MWh
 
     def e(col: str) -> float:
-        return float(np.sum(steps[col].to_numpy(float))) * h
+        return float(np.sum(steps[col].to_numpy(float))) * h if col in steps else 0.0
 
     stored = float(soc_kwh[-1] - soc_kwh[0]) + float(np.sum(rack_soc_kwh[-1] - rack_soc_kwh[0]))
+    if ups_soc_kwh is not None and np.size(ups_soc_kwh):
+        stored += float(np.sum(ups_soc_kwh[-1] - ups_soc_kwh[0]))
     stored /= 1000.0
+    heat = 0.0 if heat_kj is None else float(heat_kj[-1] - heat_kj[0]) / 3.6e6
     out = {
         "grid_mwh": e("grid_kw"),
+        "generator_mwh": e("generator_kw"),
         "it_mwh": e("it_kw"),
         "losses_mwh": e("losses_kw"),
         "cooling_mwh": e("cooling_kw"),
         "storage_loss_mwh": e("storage_loss_kw"),
         "stored_change_mwh": stored,
+        "heat_removed_mwh": e("heat_removed_kw"),
+        "loop_heat_change_mwh": heat,
     }
+    supply = out["grid_mwh"] + out["generator_mwh"]
     rhs = out["it_mwh"] + out["losses_mwh"] + out["cooling_mwh"] + stored + out["storage_loss_mwh"]
-    out["balance_residual_mwh"] = out["grid_mwh"] - rhs
-    g = abs(out["grid_mwh"])
+    out["balance_residual_mwh"] = supply - rhs
+    g = abs(supply)
     out["balance_residual_rel"] = out["balance_residual_mwh"] / g if g > 0 else 0.0
+    if "heat_removed_kw" in steps:
+        rhs_h = out["heat_removed_mwh"] + out["cooling_mwh"] + out["storage_loss_mwh"]
+        out["heat_balance_residual_mwh"] = supply - (rhs_h + stored + heat)
+    else:
+        out["heat_balance_residual_mwh"] = 0.0
+    out["heat_balance_residual_rel"] = out["heat_balance_residual_mwh"] / g if g > 0 else 0.0
     return out
 
 

@@ -14,9 +14,13 @@ point only), and `evaluate` interpolates:
   reference hall (at the grid points it is the solve's own number);
 - along dry bulb linearly (free cooling and economiser switching are not smooth),
   on quantiles of the year split where the plant bends (`fit_response`); wet bulb
-  at each dry-bulb point is the year's median wet-bulb depression near it, so a
-  step's own wet bulb is not used [est: within 1 % of run() at random hours of
-  the year, tests/solve/test_timeline.py].
+  at each dry-bulb point is the year's median wet-bulb depression near it;
+- along wet bulb linearly, with a weather year: at each dry-bulb point the solve is
+  also run saturated (wet bulb = dry bulb, `Response.wet`), and a step's own wet bulb
+  interpolates between the median-depression point and saturation (extrapolating
+  down to twice the median depression, no further), so a cooling tower's approach and
+  a water-cooled chiller's condenser see each hour's wet bulb [tests/solve/
+  test_timeline.py: against run() at random hours with their own wet bulb].
 
 The plant's tower make-up water (m3/h), the heat its economisers (free cooling)
 reject and the heat its chillers take are fitted on the same grid, for annual
@@ -73,6 +77,7 @@ class Response:
     inlet_over_k: np.ndarray  # (n_t, n_x) worst rack inlet minus its ASHRAE allowable max
     it_lost_kw: np.ndarray  # (n_t, n_x) IT asked for but not served (racks unfed or tripped)
     trusted: np.ndarray  # (n_t, n_x) bool: no not_converged/non_finite/not_balanced violation
+    wet: Response | None = None  # the same grid solved saturated (t_wb = t_db); weather only
     water_m3_h: np.ndarray | None = None  # (n_t, n_x) tower make-up water (plant), m3/h
     free_cooling_kw: np.ndarray | None = None  # (n_t, n_x) heat the economisers reject
     chiller_heat_kw: np.ndarray | None = None  # (n_t, n_x) heat the chillers take off loops
@@ -205,21 +210,30 @@ def _fit(twin, weather, progress=None) -> Response:
                 nxt += [a, m, b]
         todo = sorted(set(nxt))
     t = np.array(sorted(rows))
-    stack = np.stack([rows[k] for k in t])  # (n_t, 4, n_x)
+    wet = None
+    if weather is not None:  # each dry-bulb point again, saturated: the wet-bulb axis
+        sat = {k: row(k, k) if pts[k] < k else rows[k] for k in t}
+        wet = _response(design, t, t.copy(), sat)
+    return _response(design, t, np.array([pts[k] for k in t]), rows, wet)
+
+
+def _response(design, t, t_wb, rows, wet=None) -> Response:
+    stack = np.stack([rows[k] for k in t])  # (n_t, 9, n_x)
     return Response(
         design,
         np.asarray(LOAD_GRID, float),
         t,
-        np.array([pts[k] for k in t]),
+        t_wb,
         stack[:, 0],
         stack[:, 1],
         stack[:, 2],
         stack[:, 4],
         stack[:, 5],
         stack[:, 3].astype(bool),
-        stack[:, 6],
-        stack[:, 7],
-        stack[:, 8],
+        wet=wet,
+        water_m3_h=stack[:, 6],
+        free_cooling_kw=stack[:, 7],
+        chiller_heat_kw=stack[:, 8],
     )
 
 
@@ -233,14 +247,40 @@ def _corners(grid: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, (vc - grid[lo]) / (grid[hi] - grid[lo])
 
 
-def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str, np.ndarray]:
+WET_MAX_BELOW = 1.0
+"""A step's wet bulb below its point's median-depression wet bulb extrapolates at most this
+many times the distance from that point to saturation (no further: no solve there)."""
+
+
+def evaluate(
+    resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray, t_wb_c: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Losses, cooling, unremoved heat (kW) and inlet margin (K) of the whole site with every
     rack at the fraction `it_kw / design` (any shape; `t_db_c` broadcasts against it).
 
     Bilinear on the (dry bulb, load) grid: linear in load, then in dry bulb. Load fractions
     outside [0, 1] and dry bulbs outside the grid are clamped to it; callers check the load
-    range first (a trace above design power is an error).
+    range first (a trace above design power is an error). With `t_wb_c` and a fit over a
+    weather year, then linear in wet bulb between the point's own and saturation.
     """
+    base = _evaluate(resp, it_kw, t_db_c)
+    if t_wb_c is None or resp.wet is None:
+        return base
+    it = np.asarray(it_kw, float)
+    t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
+    tw = np.broadcast_to(np.asarray(t_wb_c, float), it.shape)
+    wb0 = np.interp(t, resp.t_db_c, resp.t_wb_c)
+    span = np.interp(t, resp.t_db_c, resp.wet.t_wb_c) - wb0
+    w = np.divide(np.minimum(tw, t) - wb0, span, out=np.zeros(it.shape), where=span > 1e-9)
+    w = np.clip(w, -WET_MAX_BELOW, 1.0)
+    sat = _evaluate(resp.wet, it, t)
+    out = {k: v + w * (sat[k] - v) for k, v in base.items() if k != "untrusted"}
+    out["unremoved_kw"] = np.maximum(out["unremoved_kw"], 0.0)
+    out["untrusted"] = base["untrusted"] | (sat["untrusted"] & (w != 0))
+    return out
+
+
+def _evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str, np.ndarray]:
     it = np.asarray(it_kw, float)
     x = it / resp.design_it_kw if resp.design_it_kw > 0 else np.zeros_like(it)
     t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
@@ -269,7 +309,11 @@ def evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str,
 
 
 def evaluate_groups(
-    resp: Response, it_kw: np.ndarray, design_kw: np.ndarray, t_db_c: np.ndarray
+    resp: Response,
+    it_kw: np.ndarray,
+    design_kw: np.ndarray,
+    t_db_c: np.ndarray,
+    t_wb_c: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The site's terms (n,) with each group (hall) at its own load: (n, G) kW of IT.
 
@@ -283,11 +327,16 @@ def evaluate_groups(
     d = np.asarray(design_kw, float)
     total = float(d.sum())
     if total <= 0 or it.shape[1] == 1:
-        return evaluate(resp, it.sum(axis=1), t_db_c)
+        return evaluate(resp, it.sum(axis=1), t_db_c, t_wb_c)
     share = d / total
     scaled = np.divide(it, share[None, :], out=np.zeros_like(it), where=share[None, :] > 0)
     t = np.broadcast_to(np.asarray(t_db_c, float).reshape(-1, 1), it.shape)
-    r = evaluate(resp, scaled, t)
+    tw = (
+        None
+        if t_wb_c is None
+        else np.broadcast_to(np.asarray(t_wb_c, float).reshape(-1, 1), it.shape)
+    )
+    r = evaluate(resp, scaled, t, tw)
     skip = ("inlet_over_k", "untrusted")
     out = {k: (v * share[None, :]).sum(axis=1) for k, v in r.items() if k not in skip}
     out["untrusted"] = (r["untrusted"] & (share[None, :] > 0)).any(axis=1)

@@ -12,7 +12,8 @@ group for rack-level smoothing stores, one for a site BESS). Each step:
    a cap below the ramp floor wins;
 3. the store delivers ``b = load - g`` (discharge > 0) within its power rating
    and the energy between its SOC limits; a step flagged `no_charge` never
-   charges (a demand-response event must not be undone by recharging);
+   charges (a demand-response event must not be undone by recharging), one
+   flagged `idle` does nothing (utility out);
 4. the import is what is left: ``g = load - b``.
 
 Efficiency: a round-trip efficiency eta splits as sqrt(eta) on charge and on
@@ -45,7 +46,7 @@ class Store:
 
 @numba.njit(cache=True)
 def _dispatch(load, dt, e_kwh, p_kw, eta_c, eta_d, lo_kwh, hi_kwh, tgt_kwh, soc0, recover_s,
-              ramp_kw_s, cap_kw, no_charge):  # fmt: skip
+              ramp_kw_s, cap_kw, no_charge, idle):  # fmt: skip
     n, m = load.shape
     grid = np.empty((n, m))
     charge = np.zeros((n, m))
@@ -66,6 +67,8 @@ def _dispatch(load, dt, e_kwh, p_kw, eta_c, eta_d, lo_kwh, hi_kwh, tgt_kwh, soc0
             b = min(max(b, -p_kw[j]), p_kw[j])
             if no_charge[t]:
                 b = max(b, 0.0)
+            if idle[t]:
+                b = 0.0
             if b > 0.0:
                 b = min(b, max(s - lo_kwh[j], 0.0) * eta_d[j] / h)
                 discharge[t, j] = b
@@ -86,9 +89,12 @@ def dispatch(
     ramp_kw_s: np.ndarray | float = np.inf,
     cap_kw: np.ndarray | float = np.inf,
     no_charge: np.ndarray | None = None,
+    idle: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Dispatch one store per column of `load_kw` (n_steps, n_stores).
 
+    A step flagged in `idle` neither charges nor discharges (the utility is out: a BESS at
+    the grid connection has nothing to follow).
     Returns grid_kw, charge_kw, discharge_kw (n, m) and soc_kwh (n + 1, m).
     `cap_kw` may be (n, m), (n,) or a number; `ramp_kw_s` per store or a number.
     """
@@ -115,9 +121,10 @@ def dispatch(
     )
     ramp = np.ascontiguousarray(np.broadcast_to(np.asarray(ramp_kw_s, float), (m,)), dtype=float)
     nc = np.zeros(n, np.bool_) if no_charge is None else np.asarray(no_charge, np.bool_)
+    off = np.zeros(n, np.bool_) if idle is None else np.asarray(idle, np.bool_)
     grid, ch, dis, soc = _dispatch(
         load, float(dt_s), e, col([s.power_kw for s in stores]), np.sqrt(eta), np.sqrt(eta),
-        lo, hi, tgt, soc0, col([s.recover_s for s in stores]), ramp, cap, nc,
+        lo, hi, tgt, soc0, col([s.recover_s for s in stores]), ramp, cap, nc, off,
     )  # fmt: skip
     return {"grid_kw": grid, "charge_kw": ch, "discharge_kw": dis, "soc_kwh": soc}
 
@@ -126,3 +133,39 @@ def losses_kw(stores: list[Store], charge_kw: np.ndarray, discharge_kw: np.ndarr
     """Conversion losses of each store at each step, kW."""
     r = np.sqrt(np.asarray([s.round_trip for s in stores], float))
     return charge_kw * (1.0 - r) + discharge_kw * (1.0 / r - 1.0)
+
+
+@numba.njit(cache=True)
+def _heat_store(q_in, off, dt, tau, s0):
+    n = len(q_in)
+    s = np.empty(n + 1)
+    removed = np.empty(n)
+    s[0] = s0
+    for k in range(n):
+        q, ph = q_in[k], off[k]
+        s1 = s[k] + q * ph * dt  # plant off for the first `ph` of the step: heat piles up
+        on = (1.0 - ph) * dt
+        a = np.exp(-on / tau) if tau > 0 else 0.0
+        removed[k] = (q * on + (s1 - tau * q) * (1.0 - a)) / dt  # exact mean of the lag
+        s[k + 1] = tau * q + (s1 - tau * q) * a
+    return s, removed
+
+
+def heat_store(
+    q_in_kw: np.ndarray, dt_s: float, tau_s: float, off: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Heat held in the cooling loops' water and the heat the plant removes, per step.
+
+    Lumped loop: ``C dT/dt = Q_in - Q_r`` with ``Q_r = G (T - T_0)`` (the plant removes
+    heat in proportion to the loop's warming above its no-load temperature), so the
+    stored heat ``S = C (T - T_0) = tau Q_r`` with ``tau = C / G``. Each step holds
+    `q_in_kw` constant; for the fraction `off` of a step (first) the plant removes
+    nothing (power lost, chillers restarting) and S grows by ``Q_in off dt``; for the
+    rest the lag is integrated exactly. Returns S at step boundaries (kJ, (n + 1,), S_0
+    the steady ``tau Q_in[0]``) and the mean removal over each step (kW, (n,)), so
+    ``sum(Q_in dt) = sum(Q_r dt) + S_n - S_0`` holds exactly in exact arithmetic.
+    """
+    q = np.ascontiguousarray(np.asarray(q_in_kw, float))
+    ph = np.zeros(len(q)) if off is None else np.ascontiguousarray(np.clip(off, 0.0, 1.0))
+    s0 = tau_s * float(q[0]) if len(q) else 0.0
+    return _heat_store(q, ph, float(dt_s), float(tau_s), s0)

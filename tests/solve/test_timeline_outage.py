@@ -1,0 +1,126 @@
+"""UPS batteries through a utility outage, the loops' stored heat, and each hour's wet bulb
+in the timeline: closed forms, conservation of energy and the coupled solve."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.model import Twin
+from twin.scenarios.timeline_ups import ups_bank
+from twin.solve.timeline import COOLING_TAU_S, Profile, solve_timeline
+from twin.solve.timeline_outage import Outage, UpsBank, bridge
+from twin.solve.timeline_response import fit_response
+from twin.solve.transient import peukert_autonomy_s
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+
+
+@pytest.fixture(scope="module")
+def hall():
+    twin = Twin.load(LAYOUTS / "ai-factory-hall.yaml")
+    return twin, fit_response(twin), ups_bank(twin, list(twin.halls.index))
+
+
+def _bank(e_kwh, p_kw, k=1.0, h=0.25):
+    return UpsBank(["U"], np.array([e_kwh]), np.array([h]), np.array([k]),
+                   np.array([[p_kw]]), np.inf, 0.0)  # fmt: skip
+
+
+@pytest.mark.parametrize("dt", [1.0, 7.0, 60.0])
+def test_lossless_battery_under_constant_load_empties_at_e_over_p(dt):
+    """Closed form: P kW on a lossless (Peukert k = 1) battery of E kWh lasts E / P h, wherever
+    the outage starts within a step; what it delivers is E, the rest is dropped."""
+    e, p = 50.0, 120.0
+    n = int(4 * 3600 / dt)
+    ev = Outage(start_s=333.0, duration_s=3 * 3600.0)
+    u = bridge(_bank(e, p), ev, np.arange(n) * dt, dt, np.ones((n, 1)))
+    assert u["time_to_empty_s"][0] == pytest.approx(e / p * 3600.0, rel=1e-12)
+    assert u["discharge_kw"].sum() * dt / 3600 == pytest.approx(e, rel=1e-12)
+    dropped = u["dropped_kw"].sum() * dt / 3600
+    assert dropped == pytest.approx(p * 3.0 - e, rel=1e-12)
+    assert u["soc_kwh"].min() == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("k", [1.05, 1.2])
+def test_peukert_battery_lasts_what_ride_through_says(k):
+    e, p, h = 220.0, 1100.0, 0.083
+    u = bridge(_bank(e, p, k, h), Outage(0.0, 3600.0), np.arange(3600.0), 1.0, np.ones((3600, 1)))
+    assert u["time_to_empty_s"][0] == pytest.approx(peukert_autonomy_s(p, e, h, k), rel=1e-9)
+
+
+def test_outage_bridged_to_the_generator_drops_nothing_and_balances(hall):
+    """The hall's Li-ion UPSs (5 min class) bridge the 10 s generator start: no grid import
+    during the outage, nothing dropped, batteries recharge, both balances close to 1e-6."""
+    twin, resp, bank = hall
+    n, d = 3600, resp.design_it_kw
+    prof = Profile(1.0, np.full((n, 1), 0.8 * d), np.full(n, resp.t_db_c[0]),
+                   list(twin.halls.index), np.array([d]))  # fmt: skip
+    s = solve_timeline(resp, prof, outage=Outage(600.0, 1200.0), ups=bank)
+    st = s.steps
+    out = slice(600, 1800)
+    assert (st["grid_kw"].iloc[out] == 0).all() and st["generator_kw"].iloc[610:1800].gt(0).all()
+    assert st["ups_discharge_kw"].iloc[600:610].gt(0).all() and st["load_dropped_kw"].eq(0).all()
+    assert np.allclose(st["it_kw"], 0.8 * d)
+    assert (s.ups["time_to_empty_s"] == np.inf).all() and s.ups["soc_min_frac"].lt(1).all()
+    assert st["ups_soc_frac"].iloc[-1] == pytest.approx(1.0)  # recharged within the hour
+    # the plant is off until the generator and the chillers' restart: the loops warm
+    assert st["cooling_kw"].iloc[600:760].eq(0).all() and st["loop_warming_k"].max() > 5
+    assert abs(s.energy["balance_residual_rel"]) < 1e-6
+    assert abs(s.energy["heat_balance_residual_rel"]) < 1e-6
+    assert s.energy["generator_mwh"] > 0
+    assert set(s.violations["kind"]) <= {"loop_warming"}
+
+
+def test_outage_without_generator_drops_the_load_when_the_batteries_run_out(hall):
+    twin, resp, bank = hall
+    n, d = 3600, resp.design_it_kw
+    prof = Profile(1.0, np.full((n, 1), 0.8 * d), np.full(n, resp.t_db_c[0]),
+                   list(twin.halls.index), np.array([d]))  # fmt: skip
+    s = solve_timeline(
+        resp, prof, outage=Outage(600.0, 1200.0), ups=replace(bank, gen_start_s=np.inf)
+    )
+    st = s.steps
+    t_empty = s.ups["time_to_empty_s"].to_numpy()
+    assert np.isfinite(t_empty).all()
+    k = int(600 + t_empty.max()) + 1
+    assert st["it_kw"].iloc[k:1800].eq(0).all() and st["it_kw"].iloc[1800:].gt(0).all()
+    assert st["grid_kw"].iloc[600:1800].eq(0).all() and st["generator_kw"].eq(0).all()
+    v = s.violations[s.violations["kind"] == "load_dropped"]
+    assert set(v["component"]) == set(bank.ids)
+    assert np.allclose(v["start_s"], 600 + np.floor(t_empty))
+    assert abs(s.energy["balance_residual_rel"]) < 1e-6
+    assert abs(s.energy["heat_balance_residual_rel"]) < 1e-6
+
+
+def test_heat_lags_on_short_steps_and_hourly_steps_are_unchanged(hall):
+    """1 s steps: the plant removes a step of heat as 1 - exp(-t / tau), and the heat the
+    loops hold changes by tau x the step (S = tau Q_r); hourly steps: grid import, facility
+    and cooling are the steady values, the lag only moves stored heat."""
+    _, resp, _ = hall
+    d = resp.design_it_kw
+    n = 900
+    x = np.where(np.arange(n) < 100, 0.6, 1.0)
+    s = solve_timeline(resp, Profile(1.0, (x * d)[:, None], np.full(n, resp.t_db_c[0])))
+    st = s.steps
+    q0, q1 = st["heat_in_kw"].iloc[0], st["heat_in_kw"].iloc[-1]
+    t = np.arange(n - 100)  # mean over [t, t + 1) of q1 + (q0 - q1) exp(-t / tau)
+    mean = q1 + (q0 - q1) * COOLING_TAU_S * (
+        np.exp(-t / COOLING_TAU_S) - np.exp(-(t + 1) / COOLING_TAU_S)
+    )
+    assert np.allclose(st["heat_removed_kw"].iloc[100:], mean, rtol=1e-9)
+    assert s.energy["loop_heat_change_mwh"] == pytest.approx(
+        COOLING_TAU_S * (st["heat_removed_kw"].iloc[-1] - q0) / 3.6e6, rel=1e-4
+    )
+    assert abs(s.energy["heat_balance_residual_rel"]) < 1e-6
+    # hourly: the same step at 1 h is the steady response at every step
+    xh = np.where(np.arange(24) < 6, 0.6, 1.0)
+    ph = Profile(3600.0, (xh * d)[:, None], np.full(24, resp.t_db_c[0]))
+    lag, steady = solve_timeline(resp, ph), solve_timeline(resp, ph, cooling_tau_s=0.0)
+    for col in ("cooling_kw", "facility_kw", "grid_kw"):
+        assert np.array_equal(lag.steps[col], steady.steps[col])
+    assert abs(lag.energy["heat_balance_residual_rel"]) < 1e-6
+    assert lag.energy["loop_heat_change_mwh"] > 0

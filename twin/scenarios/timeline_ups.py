@@ -1,0 +1,69 @@
+"""The site's UPS batteries as a `UpsBank` for a timeline outage (`twin.solve.timeline_outage`).
+
+Each UPS's design draw (output plus its losses, at every rack's design power) comes from
+`twin.solve.transient.power_ride_through`, the same figure `twin ride-through` shows; it
+is split among the halls whose racks it feeds in proportion to their rack power behind it
+(feed A and B by each rack's `split_a`), so during an outage each UPS carries its share
+of each hall's load at that step. Racks are mapped to their UPS by walking each rack
+feed's `upstream` chain up the power tree (one vectorised map per tree level).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.solve.timeline_outage import UpsBank
+from twin.solve.transient import RESTART_S, power_ride_through
+
+
+def _ups_of(twin, feeds: pd.Series) -> pd.Series:
+    """The UPS above each feed (None if the feed is not behind a UPS)."""
+    nodes = twin.power_nodes
+    up, kind = nodes["upstream"], nodes["kind"]
+    cur = feeds.copy()
+    for _ in range(int(nodes["depth"].max()) + 1 if len(nodes) else 0):
+        at_ups = cur.map(kind).eq("ups")
+        nxt = cur.where(at_ups, cur.map(up))
+        if nxt.equals(cur):
+            break
+        cur = nxt
+    return cur.where(cur.map(kind).eq("ups"))
+
+
+def ups_bank(twin, groups: list[str]) -> UpsBank:
+    """The UPSs with a battery, their Peukert data, design draw per group and the site's
+    generator start (the slowest generator's `start_s`; inf without generators)."""
+    ups = twin.ups
+    has = ups["battery_kwh"].fillna(0.0).to_numpy(float) > 0 if len(ups) else np.zeros(0, bool)
+    ids = list(ups.index[has])
+    gens = twin.of_model("generator")
+    gen_start = float(gens["start_s"].max()) if len(gens) else np.inf
+    load = np.zeros((len(groups), len(ids)))
+    if ids:
+        design = power_ride_through(twin)["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
+        r = twin.racks
+        split = r["split_a"].fillna(1.0).to_numpy(float)
+        parts = [(r["feed_a"], r["power_kw"].to_numpy(float) * split)]
+        if "feed_b" in r:
+            parts.append((r["feed_b"], r["power_kw"].to_numpy(float) * (1.0 - split)))
+        frames = [
+            pd.DataFrame(
+                {"ups": _ups_of(twin, f).to_numpy(), "hall": r["hall"].to_numpy(), "kw": kw}
+            )
+            for f, kw in parts
+        ]
+        behind = pd.concat(frames).dropna(subset=["ups"]).groupby(["hall", "ups"])["kw"].sum()
+        share = behind.unstack("ups").reindex(index=groups, columns=ids).fillna(0.0).to_numpy()
+        col = share.sum(axis=0)
+        load = np.divide(share, col[None, :], out=np.zeros_like(share), where=col > 0) * design
+    b = ups.loc[ids]
+    return UpsBank(
+        ids=ids,
+        energy_kwh=b["battery_kwh"].to_numpy(float),
+        rated_time_h=b["battery_rated_time_h"].to_numpy(float),
+        peukert_k=b["battery_peukert_k"].to_numpy(float),
+        load_kw=load,
+        gen_start_s=gen_start,
+        restart_s=float(RESTART_S["chillers"]) if len(getattr(twin, "chillers", [])) else 0.0,
+    )
