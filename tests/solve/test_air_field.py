@@ -68,6 +68,45 @@ def test_full_containment_means_no_recirculation(containment):
     assert 0 < leaky < open_room
 
 
+def test_contained_aisles_are_the_space_between_the_rows():
+    """Two rows back to back: the hot aisle is the gap between their backs, the cold aisles run
+    from each front to the wall within AISLE_MAX_M (here 1.2 m away)."""
+    from twin.solve.airfield_aisles import aisle_strips
+
+    air = _room(2, size=(4.0, 6.0, 3.0), y=1.8, x0=1.7)
+    air = dataclasses.replace(
+        air,
+        x_m=np.r_[air.x_m, air.x_m],
+        y_m=np.r_[air.y_m, air.y_m + 2.4],
+        face_y=np.r_[air.face_y, -air.face_y],
+        **{k: np.r_[getattr(air, k), getattr(air, k)] for k in
+           ("face_x", "width_m", "depth_m", "height_m", "flow_m3_s", "blanking")},
+    )  # fmt: skip
+    hot = aisle_strips(air, "hot-aisle")
+    assert len(hot) == 4
+    assert all((s.y0, s.y1) == pytest.approx((2.4, 3.6)) for s in hot)
+    cold = aisle_strips(air, "cold-aisle")
+    assert sorted({(round(s.y0, 6), round(s.y1, 6)) for s in cold}) == [(0.0, 1.2), (4.8, 6.0)]
+    assert aisle_strips(air, "none") == []
+
+
+@pytest.mark.parametrize("containment", ["hot-aisle", "cold-aisle"])
+def test_full_containment_in_a_solve_puts_every_inlet_at_the_supply(small_room, containment):
+    """Closed form: a sealed enclosure (leak 0) whose duct carries all the racks' air leaves no
+    path from any exhaust to any intake, so every rack inlet is the supply temperature."""
+    from twin.model import Twin
+    from twin.solve import run
+
+    layout = small_room.layout.model_copy(deep=True)
+    h = layout.halls[0]
+    h.air_model, h.containment, h.containment_leak = "field", containment, 0.0
+    r = run(Twin.from_layout(layout))
+    t_sup = r["res_halls"]["t_supply_c"].iloc[0]
+    rr = r["res_racks"]
+    assert np.abs(rr["t_inlet_c"] - t_sup).max() < 1e-9
+    assert np.abs(rr["t_inlet_max_c"] - t_sup).max() < 1e-9
+
+
 def test_tracer_and_mass_conserved():
     """Every cell's flow balances (potential flow) and every rack's exhaust leaves the hall
     through the intakes and the returns, none lost (upwind finite volumes)."""

@@ -23,12 +23,17 @@ VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
    the same factorisation (superposition). ``b_top`` is the same at the top
    layer of the rack's front (the top of a rack runs hotter).
 
-Containment (`CONTAINMENT_LEAK`): a hot-aisle duct takes all but a leak share
-``a`` of the racks' exhaust straight to the units' returns (only ``a Q`` is
-released at the rack backs); a cold-aisle enclosure feeds all but ``a Q`` of
-the intakes straight from the supply (``b_ji = a c_j``). Missing blanking
-panels send ``(1 - blanking) BLANKING_OPEN_SHARE`` of a rack's exhaust back
-to its own front.
+Containment is geometry (`twin.solve.airfield_aisles`): the enclosed aisles (behind the
+racks for hot-aisle, in front for cold-aisle; end doors and a roof at rack height) are
+cells whose faces to the rest of the room are baffles, conducting ``a`` times an open
+face (`CONTAINMENT_LEAK` or the hall's calibrated leak; none at ``a = 0``). Each
+enclosure's duct takes ``(1 - a)`` of its racks' exhaust to the units' returns through
+its roof layer (hot aisle) or feeds ``(1 - a)`` of its racks' intake from the supply
+(cold aisle; through the floor layer over a plenum); the rest of the air finds its way
+through the baffles, and the units supply or return what the ducts do not. Sealed
+(``a = 0``), no exhaust reaches an intake: every inlet is the supply (the closed form
+of tests/solve/test_air_field.py). Missing blanking panels send
+``(1 - blanking) BLANKING_OPEN_SHARE`` of a rack's exhaust back to its own front.
 
 Limits, stated honestly: no buoyancy and no jet momentum (stratification comes
 only from where air enters and leaves); cells of `h` >= 0.3 m; the field is
@@ -50,6 +55,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components
 
+from twin.solve.airfield_aisles import aisle_strips
+
 MAX_CELLS = 8_000
 """Cells per hall: the cell size grows from `MIN_CELL_M` until the hall fits (the 12 x 9 m
 small room at 0.36 m; bigger halls coarser). Bounds the two sparse LUs and the
@@ -66,7 +73,8 @@ Energy and Buildings 28, 1998: nu_t = 0.03874 V l ~ 0.01-0.03 m2/s) because it a
 for the mixing by rack and supply jets and by buoyant plumes that potential flow lacks.
 Calibratable per hall (`air_diffusivity_m2_s`)."""
 CONTAINMENT_LEAK = {"none": 1.0, "hot-aisle": 0.08, "cold-aisle": 0.10}
-"""Share of the racks' air that bypasses containment (leaks, gaps, doors) [est: HPE dc-rl's
+"""Share of the racks' air that bypasses containment (leaks, gaps, doors), and the baffles'
+conductance relative to an open face [est: HPE dc-rl's
 mean inlet rise of 0.7 K hot-aisle vs 0.9 K cold-aisle, REFERENCE 1, puts hot-aisle
 leakage below cold-aisle; containment vendors quote 5-15 % leakage]. Calibratable per hall."""
 BLANKING_OPEN_SHARE = 0.2
@@ -274,13 +282,13 @@ def _solve(air: HallAir) -> HallShares:
         xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
         solid[g.idx(xx, yy, zz).ravel()] = True
 
-    # fluid graph, largest connected part
-    lap, faces = _laplacian(g, solid)
+    # contained aisles (twin.solve.airfield_aisles): their boundary faces are baffles
+    leak = CONTAINMENT_LEAK[air.containment] if air.leak is None else float(air.leak)
+    region = _aisle_cells(g, air, solid)
+    lap, faces = _laplacian(g, solid, region if region.any() else None, leak)
     fluid = ~solid
-    ncomp, label = connected_components(lap, directed=False)
-    sizes = np.bincount(label[fluid], minlength=ncomp)
-    main = label == int(np.argmax(sizes))
-    main &= fluid
+    _, label = connected_components(lap, directed=False)
+    main = fluid.copy()  # narrowed below to the parts of the room air moves through
 
     def keep(cells):
         return cells[main[cells]] if len(cells) else cells
@@ -300,17 +308,18 @@ def _solve(air: HallAir) -> HallShares:
         tops.append(front[fz == fz.max()])
         backs.append(back)
 
-    leak = CONTAINMENT_LEAK[air.containment] if air.leak is None else float(air.leak)
-    a_in = leak if air.containment == "cold-aisle" else 1.0
-    a_out = leak if air.containment == "hot-aisle" else 1.0
     q = np.asarray(air.flow_m3_s, float)
     q_tot = float(q.sum())
     src = np.zeros(g.n)
     sink = np.zeros(g.n)
     for r in range(n):
-        np.add.at(sink, fronts[r], a_in * q[r] / len(fronts[r]))
-        np.add.at(src, backs[r], a_out * q[r] / len(backs[r]))
-    # units: supply a_in Q_tot into the room, return a_out Q_tot from it, shared by flow
+        np.add.at(sink, fronts[r], q[r] / len(fronts[r]))
+        np.add.at(src, backs[r], q[r] / len(backs[r]))
+    # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
+    ducted = _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink)
+    # units: supply (return) what the ducts do not carry into (out of) the room, by flow
+    sup_room = q_tot - (ducted if air.containment == "cold-aisle" else 0.0)
+    ret_room = q_tot - (ducted if air.containment == "hot-aisle" else 0.0)
     uq = np.asarray(air.u_flow_m3_s, float)
     share = uq / uq.sum() if len(uq) and uq.sum() > 0 else np.zeros(len(uq))
     if not len(uq):
@@ -324,21 +333,36 @@ def _solve(air: HallAir) -> HallShares:
         sup = _unit_cells(g, ix, iy, nzb, du, air.u_supply[u], "supply", air.plenum, fronts)
         ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
         if air.u_supply[u] == "front" and not air.plenum and len(sup):
-            q_u = a_in * q_tot * share[u]
+            q_u = sup_room * share[u]
             area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
-            sup = _throw(g, sup, du, solid, air.throw_scale * jet_throw_m(q_u, area))
+            sup = _throw(g, sup, du, solid | region, air.throw_scale * jet_throw_m(q_u, area))
         sup, ret = keep(sup), keep(ret)
-        if not len(sup) or not len(ret):
+        if (not len(sup) and sup_room > 1e-12) or (not len(ret) and ret_room > 1e-12):
             raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
-        np.add.at(src, sup, a_in * q_tot * share[u] / len(sup))
-        np.add.at(sink, ret, a_out * q_tot * share[u] / len(ret))
+        if sup_room > 1e-12:
+            np.add.at(src, sup, sup_room * share[u] / len(sup))
+        if ret_room > 1e-12:
+            np.add.at(sink, ret, ret_room * share[u] / len(ret))
 
-    # 2. potential flow on the main fluid part (pinned at one cell: exact since sum s = 0)
+    # the parts of the room air moves through; each must balance (a sealed pocket cannot)
+    busy = np.bincount(label, src + sink, g.n) > 0
+    imbalance = np.abs(np.bincount(label, src - sink, g.n))
+    bad = busy & (imbalance > 1e-9 * max(q_tot, 1e-12))
+    if bad.any():
+        rs = [r for r in range(n) if bad[label[fronts[r][0]]] or bad[label[backs[r][0]]]]
+        where = f"rack {rs[0]}" if rs else "a cooling unit"
+        raise FieldError(
+            f"{where}: its air has no way through the room (boxed in or sealed by containment)"
+        )
+    main = fluid & busy[label]
+
+    # 2. potential flow on the busy fluid parts (each pinned at one cell: exact, sum s = 0)
     cells = np.flatnonzero(main)
     pos = np.full(g.n, -1)
     pos[cells] = np.arange(len(cells))
     lap_m = lap[cells][:, cells].tocsc()
-    pin = sp.csc_matrix(([1.0], ([0], [0])), shape=lap_m.shape)
+    first = np.unique(label[cells], return_index=True)[1]
+    pin = sp.csc_matrix((np.ones(len(first)), (first, first)), shape=lap_m.shape)
     s = (src - sink)[cells]
     phi = spla.splu((lap_m + pin).tocsc()).solve(s)
     # face fluxes P -> N
@@ -363,14 +387,14 @@ def _solve(air: HallAir) -> HallShares:
     lu = spla.splu(a.tocsc())
     rhs_rows = np.concatenate([pos[b] for b in backs]) if n else np.zeros(0, np.int64)
     rhs_cols = np.repeat(np.arange(n), [len(b) for b in backs])
-    rhs_vals = np.concatenate([np.full(len(b), a_out * q[r] / len(b)) for r, b in enumerate(backs)])
+    rhs_vals = np.concatenate([np.full(len(b), q[r] / len(b)) for r, b in enumerate(backs)])
     rhs = sp.csc_matrix((rhs_vals, (rhs_rows, rhs_cols)), shape=(m, n))
     w_mean = _averaging(fronts, pos, m)
     w_top = _averaging(tops, pos, m)
     # the units' part of each cell's sink: total sink minus the racks' intake share
     intake = np.zeros(g.n)
     for r in range(n):
-        np.add.at(intake, fronts[r], a_in * q[r] / len(fronts[r]))
+        np.add.at(intake, fronts[r], q[r] / len(fronts[r]))
     ret_w = np.maximum(sink[cells] - intake[cells], 0.0)
     returned = np.zeros(n)
     injected = np.zeros(n)
@@ -387,8 +411,6 @@ def _solve(air: HallAir) -> HallShares:
         injected[c0:c1] = np.asarray(rhs[:, c0:c1].sum(axis=0)).ravel()
         out_rate = sink[cells] @ conc  # all tracer leaving (intakes and returns)
         bal = max(bal, float(np.abs(out_rate - injected[c0:c1]).max()))
-    b_mean *= a_in
-    b_top *= a_in
     # missing blanking: part of a rack's own exhaust back to its front
     own = (1.0 - np.asarray(air.blanking, float)) * BLANKING_OPEN_SHARE
     b_mean[np.arange(n), np.arange(n)] += own
@@ -415,8 +437,7 @@ def _solve(air: HallAir) -> HallShares:
         cell_m=g.h,
         cells=m,
         info=info,
-        return_share=np.where(q > 0, returned / np.maximum(a_out * q, 1e-300), 0.0) * a_out
-        + (1.0 - a_out),
+        return_share=np.where(q > 0, returned / np.maximum(q, 1e-300), 0.0),
     )
 
 
@@ -484,8 +505,54 @@ def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):
     return cells
 
 
-def _laplacian(g: _Grid, solid: np.ndarray):
-    """Graph Laplacian over all cells (faces between two fluid cells) and its face list."""
+def _aisle_cells(g: _Grid, air: HallAir, solid: np.ndarray) -> np.ndarray:
+    """Fluid cells inside the hall's contained aisles (`airfield_aisles.aisle_strips`)."""
+    region = np.zeros(g.n, bool)
+    for st in aisle_strips(air):
+        ix, iy, nzb = _box(g, st.x0, st.x1, st.y0, st.y1, st.top_m)
+        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
+        region[g.idx(xx, yy, zz).ravel()] = True
+    return region & ~solid
+
+
+def _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink) -> float:
+    """Add each contained aisle's duct to `src` (cold aisle: supply) or `sink` (hot aisle:
+    return): (1 - leak) of the airflow of the racks facing into it, through its roof layer
+    (the floor layer for a cold aisle over a plenum); the rest leaks through the baffles.
+    Returns the total ducted flow."""
+    if not region.any():
+        return 0.0
+    fp, fn, _ = faces
+    inner = region[fp] & region[fn]
+    adj = sp.csr_matrix((np.ones(int(inner.sum())), (fp[inner], fn[inner])), shape=(g.n, g.n))
+    _, lab = connected_components(adj, directed=False)
+    hot = air.containment == "hot-aisle"
+    faces_in = backs if hot else fronts
+    flow: dict[int, float] = {}
+    for r, cells in enumerate(faces_in):
+        c = cells[region[cells]]
+        if len(c):
+            k = int(np.bincount(lab[c]).argmax())
+            flow[k] = flow.get(k, 0.0) + float(q[r])
+    total = 0.0
+    z = np.arange(g.n) % g.nz
+    for k, qk in flow.items():
+        cells = np.flatnonzero(region & (lab == k))
+        layer = z[cells].min() if (not hot and air.plenum) else z[cells].max()
+        duct = cells[z[cells] == layer]
+        qd = (1.0 - leak) * qk
+        if qd <= 0 or not len(duct):
+            continue
+        np.add.at(sink if hot else src, duct, qd / len(duct))
+        total += qd
+    return total
+
+
+def _laplacian(g: _Grid, solid: np.ndarray, baffle: np.ndarray | None = None, leak: float = 1.0):
+    """Graph Laplacian over all cells (faces between two fluid cells) and its face list.
+
+    `baffle`: cells of a contained region; faces across its boundary conduct `leak` times
+    as much (none at zero leak)."""
     shape = (g.nx, g.ny, g.nz)
     idx = np.arange(g.n).reshape(shape)
     fl = ~solid.reshape(shape)
@@ -501,6 +568,10 @@ def _laplacian(g: _Grid, solid: np.ndarray):
         ns.append(idx[tuple(hi)][both])
         gs.append(np.full(int(both.sum()), cond))
     fp, fn, gf = np.concatenate(ps), np.concatenate(ns), np.concatenate(gs)
+    if baffle is not None:
+        gf = np.where(baffle[fp] != baffle[fn], gf * max(leak, 0.0), gf)
+        ok = gf > 0
+        fp, fn, gf = fp[ok], fn[ok], gf[ok]
     diag = np.bincount(fp, gf, g.n) + np.bincount(fn, gf, g.n)
     lap = sp.csr_matrix(
         (np.r_[diag, -gf, -gf], (np.r_[np.arange(g.n), fp, fn], np.r_[np.arange(g.n), fn, fp])),
