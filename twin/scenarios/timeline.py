@@ -28,9 +28,12 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.model import registry
 from twin.scenarios import policies
+from twin.scenarios.timeline_losses import curtailment
+from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
 from twin.solve.results import efficiency_kpis
 from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
+from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_response import Response, fit_response
 from twin.solve.timeline_storage import Store, dispatch
 from twin.solve.weather import read_weather, weather_path
@@ -62,6 +65,7 @@ class TimelineSpec:
     rack_store: Store | None = None  # per rack; scaled by the racks in each group
     rack_ramp_kw_s: float = np.inf  # per rack
     dr: policies.DrEvent | None = None
+    outage: Outage | None = None  # the utility lost for a while: UPS batteries, generators
     price_usd_per_kwh: float | np.ndarray | None = None
     demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
     carbon_kg_per_kwh: float | np.ndarray | None = None
@@ -77,6 +81,7 @@ class Timeline:
     violations: pd.DataFrame
     groups: pd.DataFrame  # per group: kind, design kW, tokens produced and lost
     solved: Solved
+    curtailment: pd.DataFrame | None = None  # tokens lost per hall over time, and why
 
     def to_parquet(self, path: str) -> None:
         """The per-step table to Parquet (kW, kWh, fractions; one row per step)."""
@@ -169,6 +174,10 @@ def check(twin, spec: TimelineSpec) -> None:
         raise ScenarioError("smoothing needs a ramp limit > 0 (MW/s)")
     if spec.dr is not None:
         spec.dr.check(spec.hours * 3600.0)
+    if spec.outage is not None:
+        spec.outage.check(spec.hours * 3600.0)
+        if not ups_bank(twin, list(twin.halls.index)).ids:
+            raise ScenarioError("a utility outage needs UPSs with a battery: this layout has none")
     if spec.demand_usd_per_kw_month < 0:
         raise ScenarioError("demand charge must be >= 0 USD/kW-month")
     try:
@@ -196,6 +205,7 @@ def simulate(
     bess = spec.bess if spec.bess is not None else layout_bess(twin)  # checked before work
     t_db, year = _weather(twin, spec, hour + 0.5 * dt / 3600.0)
     resp = response or fit_response(twin, year, progress)
+    t_wb = _wet_bulb_steps(twin, year, hour + 0.5 * dt / 3600.0)
 
     groups = list(twin.halls.index)
     design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()
@@ -231,7 +241,7 @@ def simulate(
     if bess is not None and spec.policy == "peak-shaving":
         bess = replace(bess, soc_target=bess.soc_max, recover_s=dt)
         if spec.peak_cap_kw is None:
-            plain = solve_timeline(resp, Profile(dt, it, t_db, groups, design), rack_stores=rack_stores,
+            plain = solve_timeline(resp, Profile(dt, it, t_db, groups, design, t_wb), rack_stores=rack_stores,
                                    rack_ramp_kw_s=spec.rack_ramp_kw_s * n_racks)  # fmt: skip
             cap_kw = lowest_cap(plain.steps["facility_kw"].to_numpy(), dt, bess, no_charge)
         else:
@@ -246,7 +256,7 @@ def simulate(
         rack_kw = dict(rack_stores=rack_stores, rack_ramp_kw_s=spec.rack_ramp_kw_s * n_racks)
         p_b = 0.0
         if bess is not None and spec.dr.use_bess and mask.any():
-            pre = solve_timeline(resp, Profile(dt, it, t_db, groups, design), bess=bess,
+            pre = solve_timeline(resp, Profile(dt, it, t_db, groups, design, t_wb), bess=bess,
                                  ramp_kw_s=ramp, cap_kw=cap_kw, **rack_kw)  # fmt: skip
             k0 = int(np.flatnonzero(mask)[0])
             held = max(pre.soc_kwh[k0] - bess.soc_min * bess.energy_kwh, 0.0)
@@ -258,10 +268,10 @@ def simulate(
                           short, 0.0, "kW", "grid import the event could not shed (halls at "
                           "their floor)")  # fmt: skip
         if p_b > 0:
-            f = solve_timeline(resp, Profile(dt, it, t_db, groups, design), **rack_kw).steps
+            f = solve_timeline(resp, Profile(dt, it, t_db, groups, design, t_wb), **rack_kw).steps
             cap_kw = np.full(n, cap_kw, float)
             cap_kw[mask] = np.minimum(cap_kw[mask], f["facility_kw"].to_numpy()[mask] - p_b)
-    prof = Profile(dt, it, t_db, groups, design)
+    prof = Profile(dt, it, t_db, groups, design, t_wb)
     solved = solve_timeline(
         resp,
         prof,
@@ -272,6 +282,8 @@ def simulate(
         cap_kw=cap_kw,
         no_charge=no_charge,
         grid_kw=twin.layout.site.grid_mw * 1000.0,
+        outage=spec.outage,
+        ups=ups_bank(twin, groups) if spec.outage is not None else None,
     )
     steps = solved.steps.copy()
     steps.index = start + pd.to_timedelta(t0, unit="s")
@@ -312,6 +324,12 @@ def simulate(
     tok = policies.tokens_per_s(twin, groups, s_cap)
     tok0 = policies.tokens_per_s(twin, groups, s_dem)
     steps["tokens_s"] = tok.sum(axis=1)
+    steps["tokens_lost_s"] = (tok0 - tok).sum(axis=1)
+    drop = solved.steps["it_dropped_kw"].to_numpy() if "it_dropped_kw" in solved.steps else 0.0
+    why = {"cap": demand > it * (1 + 1e-12) + 1e-9, "demand_response": mask if mask is not None
+           else np.zeros(n, bool), "outage": np.asarray(drop) > 0,
+           "not_served": solved.steps["it_lost_kw"].to_numpy() > 0}  # fmt: skip
+    lost_table = curtailment(tok0 - tok, tok0, groups, dt, why)
     produced, lost = tok.sum(axis=0) * dt, (tok0 - tok).sum(axis=0) * dt
     group_table = pd.DataFrame(
         {"kind": kinds, "design_kw": design, "racks": n_racks, "cap": cap,
@@ -326,7 +344,34 @@ def simulate(
     )
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
     kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
-    return Timeline(steps, kpis, violations, group_table, solved)
+    kpis.update(_outage_kpis(solved))
+    return Timeline(steps, kpis, violations, group_table, solved, lost_table)
+
+
+def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):
+    """Each step's wet bulb from the weather year (None at the design point: the fit's own)."""
+    if year is None:
+        return None
+    wb = year[1]
+    hours = np.arange(len(wb) + 1, dtype=float)
+    return np.interp(np.mod(hour_of_year, len(wb)), hours, np.r_[wb, wb[0]])
+
+
+def _outage_kpis(solved: Solved) -> dict[str, float]:
+    """Generator energy, the loops' warming and heat balance; with an outage, the UPS
+    batteries' lowest charge, first time to empty and the load they dropped."""
+    st, e = solved.steps, solved.energy
+    out = {
+        "generator_mwh": e["generator_mwh"],
+        "loop_warming_max_k": float(st["loop_warming_k"].to_numpy().max(initial=0.0)),
+        "heat_balance_residual_rel": e["heat_balance_residual_rel"],
+    }
+    u = solved.ups
+    if u is not None and len(u):
+        out["ups_soc_min_frac"] = float(u["soc_min_frac"].min())
+        out["ups_time_to_empty_min_s"] = float(u["time_to_empty_s"].min())
+        out["load_dropped_mwh"] = float(u["dropped_kwh"].sum()) / 1000.0
+    return out
 
 
 def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) -> float:

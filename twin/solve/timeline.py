@@ -170,8 +170,10 @@ def solve_timeline(
     # heat into the loops (IT and every loss) and what the plant takes out, lagged
     heat_in = it_site + losses
     heat_s, removed = heat_store(heat_in, dt, cooling_tau_s, plant_off)
+    warming = np.zeros(n)
     if plant_off is not None:  # the plant draws in proportion to the heat it removes
-        _, nominal = heat_store(heat_in, dt, cooling_tau_s)
+        heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s)
+        warming = _warming(heat_s - heat_run, cooling_tau_s, resp)
         ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
         cooling = cooling * ratio
         facility = chain + losses + cooling
@@ -211,7 +213,7 @@ def solve_timeline(
             "heat_in_kw": heat_in,
             "heat_removed_kw": removed,
             "loop_heat_kwh": heat_s[1:] / 3600.0,
-            "loop_warming_k": _warming(heat_s, heat_in, cooling_tau_s, resp),
+            "loop_warming_k": warming,
             "unremoved_kw": r["unremoved_kw"],
             "t_inlet_over_allowable_k": r["inlet_over_k"],
             "trusted": ~np.asarray(r["untrusted"], bool),
@@ -327,15 +329,15 @@ def _outage(ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, 
     }
 
 
-def _warming(heat_s, heat_in, tau_s, resp) -> np.ndarray:
-    """Loop water above its steady temperature at each step's end, K: the stored heat
-    beyond the steady ``tau Q_in`` over the loops' heat capacity, C = tau x design heat /
-    `DESIGN_RISE_K` (the design heat warms the loops by the design rise)."""
-    if tau_s <= 0:
-        return np.zeros(len(heat_in))
+def _warming(extra_kj, tau_s, resp) -> np.ndarray:
+    """Loop water above where a running plant would hold it at each step's end, K: the extra
+    stored heat over the loops' heat capacity C = tau x design heat / `DESIGN_RISE_K` (the
+    design heat warms the loops by the design rise)."""
     q_design = resp.design_it_kw + float(resp.losses_kw[0, -1])
     c_kj_k = tau_s * q_design / DESIGN_RISE_K
-    return np.maximum(heat_s[1:] - tau_s * heat_in, 0.0) / c_kj_k if c_kj_k > 0 else 0.0 * heat_in
+    if c_kj_k <= 0:
+        return np.zeros(len(extra_kj) - 1)
+    return np.maximum(extra_kj[1:], 0.0) / c_kj_k
 
 
 def energy_balance(
