@@ -92,7 +92,7 @@ GENERATIONS: dict[str, dict] = {
             "weight_kg": "1.36 t (3,000 lb), DGX GB200 NVL72 (The Register / ServeTheHome, "
             "GTC 2024) [src, secondary]",
             "tokens_s": "865,000 tokens/s Llama-2-70B, MLPerf Inference v4.1 [REFERENCE 7]",
-            "capex_usd": "~3 M USD per rack [est, secondary: press/analyst figures]",
+            "capex_usd": "[est] ~3 M USD per rack (secondary: press and analyst figures)",
         },
     },
     "gb300-nvl72": {
@@ -148,7 +148,7 @@ GENERATIONS: dict[str, dict] = {
         "user_estimate": True,
         "sources": {
             "power_kw": "USER ESTIMATE: card ratings not published [REFERENCE 7]",
-            "liquid_fraction": "air cooled (user estimate)",
+            "liquid_fraction": "USER ESTIMATE: air cooled",
             "weight_kg": "USER ESTIMATE: a full 42U air-cooled server rack, ~900 kg",
             "tokens_s": "USER ESTIMATE: NPU rack throughput not published [REFERENCE 7]",
             "capex_usd": "USER ESTIMATE, placeholder",

@@ -88,11 +88,18 @@ def copper_ratio(v_ac: float = V_AC_LL, v_dc: float = V_DC, pf: float = 0.97) ->
 
 
 def copper_kg(
-    p_kw, length_m, *, dc: bool, pf: float = 0.97, v_dc: float = V_DC, j_a_mm2: float = J_A_MM2
+    p_kw,
+    length_m,
+    *,
+    dc: bool,
+    pf: float = 0.97,
+    v_ac: float = V_AC_LL,
+    v_dc: float = V_DC,
+    j_a_mm2: float = J_A_MM2,
 ):
     """Copper of a run carrying `p_kw` over `length_m` at current density `j_a_mm2`."""
     n = N_DC if dc else N_AC
-    area_m2 = current_a(p_kw, dc=dc, pf=pf, v_dc=v_dc) / j_a_mm2 * 1e-6
+    area_m2 = current_a(p_kw, dc=dc, pf=pf, v_ac=v_ac, v_dc=v_dc) / j_a_mm2 * 1e-6
     return n * area_m2 * np.asarray(length_m, dtype=float) * RHO_CU_KG_M3
 
 

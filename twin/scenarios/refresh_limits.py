@@ -2,8 +2,8 @@
 
 `extra_constraints(twin, results)` (utilisation, 1 = at the limit):
 
-- ``pumps <loop> flow``: water a loop needs to carry its heat at its design
-  rise, ``q / (rho cp dT_design)`` (the same rule the coupled solve uses to set
+- ``pumps <loop> flow``: water a loop needs to carry its heat (less the pumps'
+  own) at its design rise, ``q / (rho cp dT_design)`` (the same rule the coupled solve uses to set
   pump speed, `twin.solve.coupled`), over what its running pumps deliver at full
   speed (each pump's solved flow / its speed: affinity law, flow ~ speed). Above
   1 the pumps run flat out and the loop's rise grows past its design;
@@ -39,6 +39,11 @@ PIPE_VELOCITY_MAX_M_S = 3.0
 """Largest water velocity in a pipe [est: ASHRAE Handbook Fundamentals, pipe sizing:
 ~1.2 m/s in small pipes up to ~3 m/s in large ones; erosion and noise above]."""
 
+KVA_STEP = 100.0
+"""A replacement rating is rounded up to this step: ratings come in steps, and the step
+covers the larger unit's own no-load loss, which the linear rule leaves out (a UPS resized
+to exactly u x rating ends at ~100.01 % in the solve; tests/scenarios/test_refresh.py)."""
+
 _WEIGHT = {g["accelerator"]: g["weight_kg"] for g in GENERATIONS.values()}
 
 
@@ -56,7 +61,8 @@ def _loop_flows(twin, res) -> dict[str, tuple[float, float, float, int]]:
             continue
         full = float((rp.loc[on, "flow_m3_s"] / rp.loc[on, "speed"]).sum())
         dt = float(twin.loops.at[loop, "dt_design_k"])
-        q = float(loops.at[loop, "q_kw"])
+        # the heat the pumps must carry: the loop's heat less the pumps' own (as the solve)
+        q = float(loops.at[loop, "q_kw"]) - float(rp.loc[list(idx), "p_kw"].sum())
         need = q * 1000.0 / (CP_WATER_J_KGK * dt) / RHO_WATER_KG_M3
         out[loop] = (need, full, float(rp.loc[on, "speed"].max()), len(on))
     return out
@@ -172,9 +178,10 @@ def addition(twin, res, name: str, u: float) -> str:
             return f"raise {cid}'s capacity to at least {u * rating / 1000:,.1f} MVA"
         k = math.ceil(u - 1e-9) - 1
         state = " in failover" if name.endswith(" in failover") else ""
+        size = math.ceil(u * rating / KVA_STEP) * KVA_STEP
         return (
             f"{k} more unit(s) of {rating:,.0f} kVA in parallel with {cid} (loading{state} "
-            f"{u:.0%}), or one of at least {u * rating:,.0f} kVA in its place"
+            f"{u:.0%}), or one of {size:,.0f} kVA in its place"
         )
     return "remove the cause: it follows from the constraints above (heat, voltage, feed)"
 

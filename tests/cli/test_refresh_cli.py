@@ -1,0 +1,122 @@
+"""`twin refresh` and `twin compare-distribution`: text and JSON say the same numbers as the
+Python API, -o writes a layout whose solve gives them again, bad input is exit 2 with a
+message, a break is exit 3 naming the first one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from twin.cli import main
+from twin.cli.refresh import BREAKS
+from twin.model import Twin
+from twin.scenarios.distribution import compare_distribution
+from twin.scenarios.refresh import refresh
+
+HALL = "layouts/ai-factory-hall.yaml"
+VR = ["refresh", HALL, "--from", "gb200-nvl72", "--to", "vr-nvl144"]
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch, layouts_dir):
+    monkeypatch.chdir(layouts_dir.parent)
+
+
+@pytest.fixture(scope="module")
+def api(layouts_dir):
+    return refresh(Twin.load(layouts_dir / "ai-factory-hall.yaml"), "gb200-nvl72", "vr-nvl144")
+
+
+def test_text_json_and_api_agree(capsys, api):
+    assert main(VR) == BREAKS
+    cap = capsys.readouterr()
+    first = api.table.loc[api.first_break]
+    assert f"First break: {api.first_break} at {first['utilisation_after']:.0%}" in cap.out
+    assert f"twin refresh: first break {api.first_break}" in cap.err
+    assert "Refresh: 96 racks gb200-nvl72 -> vr-nvl144; IT 12,672 -> 21,792 kW" in cap.out
+    assert f"{first['utilisation_after']:.0%}  {api.first_break}: {first['add']}" in cap.out
+    assert main([*VR, "--json"]) == BREAKS
+    out = json.loads(capsys.readouterr().out)
+    assert out["first_break"] == api.first_break
+    assert out["tokens_gained_s"] == pytest.approx(api.tokens_gained_s)
+    assert out["capex_usd"] == pytest.approx(api.capex_usd)
+    assert out["racks_swapped"] == len(out["racks"]) == 96
+    row = next(c for c in out["constraints"] if c["constraint"] == api.first_break)
+    assert row["utilisation_after"] == pytest.approx(first["utilisation_after"], rel=1e-12)
+
+
+def test_output_file_solves_to_the_same_first_break(tmp_path, capsys, api):
+    out = tmp_path / "vr.yaml"
+    assert main([*VR, "-o", str(out)]) == BREAKS
+    assert f"wrote {out}" in capsys.readouterr().out
+    tw = Twin.load(out)
+    assert (tw.racks["accelerator"] == "vr-nvl144").all() and tw.it_kw == 96 * 227.0
+    # the refreshed file refreshed again with nothing to swap: no racks of the old generation
+    assert main(["refresh", str(out), "--from", "gb200-nvl72", "--to", "vr-nvl144"]) == 2
+    assert "no rack of generation 'gb200-nvl72'" in capsys.readouterr().err
+
+
+def test_rows_and_a_refresh_that_fits(capsys):
+    args = ["refresh", HALL, "--from", "gb200-nvl72", "--to", "gb300-nvl72", "--rows", "H1-R01"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Refresh: 16 racks gb200-nvl72 -> gb300-nvl72" in text
+    assert "Nothing breaks; most loaded: " in text
+
+
+def test_dc800_section_matches_the_api(capsys, api):
+    assert main([*VR, "--dc800", "--json"]) == BREAKS
+    out = json.loads(capsys.readouterr().out)
+    d = out["distribution"][0]
+    want = compare_distribution(Twin.from_layout(api.layout), "H1", api.results)
+    assert d["hall"] == "H1"
+    for col in ("ac_415v", "dc_800v"):
+        assert d["chains"][col]["facility_kw"] == pytest.approx(want.chains.at["facility_kw", col])
+    assert main([*VR, "--dc800"]) == BREAKS
+    text = capsys.readouterr().out
+    assert "Hall H1: 415 V AC (solved) vs 800 V DC" in text and "unremoved" in text
+
+
+def test_list_prints_the_catalogue_with_sources(capsys):
+    assert main(["refresh", "--list"]) == 0
+    text = capsys.readouterr().out
+    assert "vr-nvl144" in text and "227 kW" in text and "REFERENCE 3" in text
+    assert "rbln-atom-rack" in text and "USER ESTIMATE" in text
+    assert main(["refresh", "--list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["generation"] for r in rows} >= {"gb200-nvl72", "rubin-ultra-nvl576"}
+
+
+def test_compare_distribution_text_and_json(capsys):
+    assert main(["compare-distribution", HALL, "--hall", "H1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ac = out["chains"]["ac_415v"]
+    assert ac["facility_kw"] == pytest.approx(16009.88, abs=0.01)  # the hall's solve
+    assert main(["compare-distribution", HALL, "--hall", "H1"]) == 0
+    text = capsys.readouterr().out
+    assert f"{ac['facility_kw']:,.0f}" in text and "ratio 0.581" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([*VR[:4], "--to", "vr-nvl72"], "unknown rack generation 'vr-nvl72'; known: "),
+        ([*VR, "--rows", "H1-R1"], "unknown row 'H1-R1' (did you mean 'H1-R01'?)"),
+        ([*VR, "--rows", " , "], "--rows: give one or more ids"),
+        (["refresh", HALL, "--from", "gb200-nvl72"], "give --from GEN and --to GEN"),
+        (["refresh", "--from", "gb200-nvl72", "--to", "vr-nvl144"], "the layout PATH is missing"),
+        ([*VR, "-o", "x.txt"], "use a .yaml or .yml file name"),
+        (["compare-distribution", HALL, "--hall", "H7"], "hall 'H7' has no racks"),
+    ],
+)
+def test_bad_input_is_exit_2(capsys, args, message):
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_number_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["compare-distribution", HALL, "--hall", "H1", "--eta-dcdc", "1.5"])
+    assert exc.value.code == 2
+    assert "1.5 is not in (0.5, 1]" in capsys.readouterr().err
