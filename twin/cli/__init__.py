@@ -15,7 +15,7 @@ from twin.errors import LayoutError, ScenarioError
 
 COMMANDS = (
     "validate", "info", "generate", "solve", "export", "n1", "ride_through", "economics",
-    "timeline", "place", "cfd", "calibrate", "refresh", "compare_distribution",
+    "timeline", "place", "cfd", "calibrate", "refresh", "compare_distribution", "tenants",
 )  # fmt: skip
 
 
