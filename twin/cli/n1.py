@@ -38,6 +38,7 @@ from twin.cli.common import (
 from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
+from twin.scenarios import tenants_hit
 
 SHOW = [
     "rank",
@@ -123,6 +124,8 @@ def for_output(table: pd.DataFrame) -> pd.DataFrame:
     """The table with no inf or NaN number: such cells become missing (an empty CSV cell,
     null in Parquet) and a `notes` column says, per row, which cells and why."""
     out = table.copy()
+    if "it_lost_by_tenant" in out:  # a dict per row: 'tenant: kW; ...' in a file
+        out["it_lost_by_tenant"] = out["it_lost_by_tenant"].map(tenants_hit.text)
     notes: list[list[str]] = [[] for _ in range(len(out))]
     for col in out.columns:
         if out[col].dtype.kind not in "fc":
@@ -221,7 +224,10 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str) -> None:
             )
     if not len(table) or top <= 0:
         return
-    shown = table[SHOW].head(top).copy()
+    show = SHOW + (
+        ["tenants_hit"] if "tenants_hit" in table and twin.racks["tenant"].ne("").any() else []
+    )
+    shown = table[show].head(top).copy()
     for col in shown.columns:
         if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(_cell)

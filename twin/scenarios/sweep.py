@@ -47,6 +47,7 @@ from twin.errors import ScenarioError
 from twin.model import registry
 from twin.model.registry import COOLING_UNITS, POWER_SOURCES
 from twin.model.scenario import Scenario
+from twin.scenarios import tenants_hit
 from twin.scenarios.fast_cooling import (
     cooling_base,
     dead_units,
@@ -80,7 +81,11 @@ SWEEP_COLUMNS = [
     "it_at_risk_kw",
     "t_inlet_max_c",
     "verified",
+    "tenants_hit",
+    "it_lost_by_tenant",
 ]
+"""`tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `it_lost_by_tenant`:
+tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`)."""
 RANK_BY = [
     "it_lost_kw",
     "it_at_risk_kw",
@@ -256,6 +261,9 @@ class FastSweep:
         lr = np.concatenate([lost_pairs[0], np.repeat(lost0, k_n)])
         lk = np.concatenate([lost_pairs[1], np.tile(np.arange(k_n), len(lost0))])
         lost = sp.csr_matrix((np.ones(len(lr)), (lk, lr)), shape=(k_n, nr))
+        tenants, by_tenant = tenants_hit.hit(
+            self.twin, (lost > 0).astype(float) @ sp.diags(self._rack_kw)
+        )
         cool = solve_cooling_batch(cb, out, self.t_in_max0, lost)
         # No rack with power (or no racks at all): no heat, so no hottest inlet (NaN, as
         # the full solve reports) and no cooling duty. The batch cooling model keeps the
@@ -280,6 +288,8 @@ class FastSweep:
                 "it_at_risk_kw": cool.it_at_risk_kw,
                 "t_inlet_max_c": t_in,
                 "verified": np.zeros(k_n, dtype=bool),
+                "tenants_hit": tenants,
+                "it_lost_by_tenant": by_tenant,
             },
             columns=SWEEP_COLUMNS,
         )
@@ -528,6 +538,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     units_out, cool_pct, cool_group = cooling_groups(twin, res)
     if not fed.any():
         cool_pct = 0.0  # no rack powered: no heat, as the fast path says
+    tenants, by_tenant = tenants_hit.hit(twin, (rack_kw.to_numpy(float) * lost)[None, :])
     return {
         "contingency": "+".join(ids),
         "kinds": _kind_label(twin, ids),
@@ -545,6 +556,8 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
         "t_inlet_max_c": float(t_in),
         "verified": True,
+        "tenants_hit": tenants[0],
+        "it_lost_by_tenant": by_tenant[0],
     }
 
 

@@ -1,0 +1,60 @@
+"""`twin tenants`: the per-tenant table with human labels, --json that adds up to the site,
+--fail, and N-2 output naming the tenants hit."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from twin.cli import main
+from twin.metrics.economics import economics
+from twin.model import Twin
+from twin.solve import run
+
+HYBRID = "layouts/hybrid-inference.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch, layouts_dir):
+    monkeypatch.chdir(layouts_dir.parent)
+
+
+def test_human_table(capsys):
+    assert main(["tenants", HYBRID]) == 0
+    out = capsys.readouterr().out
+    for words in ("gpu-cloud", "npu-serving", "site", "Facility power (kW)", "PUE"):
+        assert words in out
+    assert "facility_kw" not in out  # labels, not column names
+
+
+def test_json_adds_up_to_the_site(capsys, layouts_dir):
+    assert main(["tenants", HYBRID, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    tenants = pd.DataFrame(doc["tenants"]).T
+    assert list(tenants.index) == ["gpu-cloud", "npu-serving"]
+    twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
+    res = run(twin)
+    assert tenants["facility_kw"].sum() == pytest.approx(res.kpis["facility_kw"], rel=1e-9)
+    assert doc["site"]["usd_per_mtok"] == pytest.approx(economics(twin, res)["usd_per_mtok"])
+    assert max(doc["conservation_residual_rel"].values()) <= 1e-9
+
+
+def test_fail_and_bad_id(capsys):
+    assert main(["tenants", HYBRID, "--json", "--fail", "HX-BW-A1a", "HX-BW-B1a"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["tenants"]["gpu-cloud"]["it_kw"] == pytest.approx(8448.0 - 8 * 132.0)
+    assert main(["tenants", HYBRID, "--fail", "NOPE"]) == 2
+    assert "NOPE" in capsys.readouterr().err
+
+
+def test_n2_names_tenants_hit(capsys, tmp_path):
+    out = tmp_path / "n2.csv"
+    args = ["n1", HYBRID, "--n2", "HX-BW-A1a", "HX-BW-B1a", "HX-BW-A8b", "--out", str(out)]
+    assert main([*args, "--no-progress"]) == 0
+    assert "tenants_hit" in capsys.readouterr().out  # the terminal table has the column
+    table = pd.read_csv(out, keep_default_na=False).set_index("contingency")
+    assert table.at["HX-BW-A1a+HX-BW-B1a", "tenants_hit"] == "gpu-cloud"
+    assert table.at["HX-BW-A1a+HX-BW-B1a", "it_lost_by_tenant"] == "gpu-cloud: 1056.0 kW"
+    assert table.at["HX-BW-A1a+HX-BW-A8b", "tenants_hit"] == ""
