@@ -124,3 +124,29 @@ def test_heat_lags_on_short_steps_and_hourly_steps_are_unchanged(hall):
         assert np.array_equal(lag.steps[col], steady.steps[col])
     assert abs(lag.energy["heat_balance_residual_rel"]) < 1e-6
     assert lag.energy["loop_heat_change_mwh"] > 0
+
+
+def test_hotter_wet_bulb_hours_cost_more_cooling_and_match_run():
+    """A cooling-tower hall with a weather year: at one dry bulb, hours with a hotter wet bulb
+    draw more cooling power, monotone, and each is within 1 % of run() at its own wet bulb
+    (the fit knew only the year's median depression and saturation)."""
+    from twin.layout.generate import campus
+    from twin.layout.validate import validate_data
+    from twin.model.scenario import Scenario
+    from twin.solve import run
+
+    twin = Twin.from_layout(validate_data(campus(13.0, condenser="tower"), "campus-13.yaml"))
+    db = np.full(48, 30.0)
+    wb = np.linspace(14.0, 30.0, 48)
+    resp = fit_response(twin, (db, wb))
+    assert resp.wet is not None and len(resp.t_db_c) == 1
+    n = 9
+    t_wb = np.linspace(12.0, 30.0, n)
+    x = 0.8
+    prof = Profile(3600.0, np.full((n, 1), x * resp.design_it_kw), np.full(n, 30.0), t_wb_c=t_wb)
+    c = solve_timeline(resp, prof).steps["cooling_kw"].to_numpy()
+    assert (np.diff(c) > 0).all()
+    for i in (0, 3, 6, 8):
+        k = run(twin, Scenario(load_scale={"*": x}, t_db_c=30.0, t_wb_c=float(t_wb[i]))).kpis
+        f = solve_timeline(resp, replace(prof, t_wb_c=t_wb)).steps["facility_kw"].iloc[i]
+        assert abs(f / k["facility_kw"] - 1) < 1e-2, (t_wb[i], f, k["facility_kw"])
