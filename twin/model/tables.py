@@ -79,41 +79,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                     "rack_depth_m": row.rack_depth_m,
                 }
             )
-        for rack in hall.racks:
-            row = by_row[rack.row]
-            along = (rack.slot + 0.5) * row.rack_width_m
-            sign = 1.0 if row.facing == "+" else -1.0
-            if row.axis == "x":
-                x, y, fx, fy = row.origin_m[0] + along, row.origin_m[1], 0.0, sign
-            else:
-                x, y, fx, fy = row.origin_m[0], row.origin_m[1] + along, sign, 0.0
-            racks.append(
-                {
-                    "id": rack.id,
-                    "hall": hall.id,
-                    "row": rack.row,
-                    "slot": rack.slot,
-                    "x_m": hall.origin_m[0] + x,
-                    "y_m": hall.origin_m[1] + y,
-                    "face_x": fx,
-                    "face_y": fy,
-                    "width_m": row.rack_width_m,
-                    "depth_m": row.rack_depth_m,
-                    "height_m": rack.height_m,
-                    "airflow_m3_s": _num(rack.airflow_m3_s),
-                    "blanking": rack.blanking,
-                    "profile": rack.profile or "",
-                    "accelerator": rack.accelerator or "",
-                    "power_kw": rack.power_kw,
-                    "power_factor": rack.power_factor,
-                    "liquid_fraction": rack.liquid_fraction,
-                    "feed_a": rack.feed_a,
-                    "feed_b": rack.feed_b,
-                    "split_a": rack.split_a,
-                    "liquid_loop": rack.liquid_loop,
-                    "tenant": rack.tenant or row.tenant or hall.tenant or "",
-                }
-            )
+        racks += [rack_record(hall, by_row[rack.row], rack) for rack in hall.racks]
     return (
         pd.DataFrame(halls).set_index("id"),
         pd.DataFrame(
@@ -131,6 +97,43 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         ).set_index("id"),
         _typed(pd.DataFrame(racks, columns=list(RACK_DTYPES)), RACK_DTYPES),
     )
+
+
+def rack_record(hall, row, rack) -> dict:
+    """One rack's row of the racks table (RACK_DTYPES columns), placed in site coordinates:
+    what `hall_tables` builds per rack, also used to patch one rack of a built Twin
+    (`twin.model.patch`)."""
+    along = (rack.slot + 0.5) * row.rack_width_m
+    sign = 1.0 if row.facing == "+" else -1.0
+    if row.axis == "x":
+        x, y, fx, fy = row.origin_m[0] + along, row.origin_m[1], 0.0, sign
+    else:
+        x, y, fx, fy = row.origin_m[0], row.origin_m[1] + along, sign, 0.0
+    return {
+        "id": rack.id,
+        "hall": hall.id,
+        "row": rack.row,
+        "slot": rack.slot,
+        "x_m": hall.origin_m[0] + x,
+        "y_m": hall.origin_m[1] + y,
+        "face_x": fx,
+        "face_y": fy,
+        "width_m": row.rack_width_m,
+        "depth_m": row.rack_depth_m,
+        "height_m": rack.height_m,
+        "airflow_m3_s": _num(rack.airflow_m3_s),
+        "blanking": rack.blanking,
+        "profile": rack.profile or "",
+        "accelerator": rack.accelerator or "",
+        "power_kw": rack.power_kw,
+        "power_factor": rack.power_factor,
+        "liquid_fraction": rack.liquid_fraction,
+        "feed_a": rack.feed_a,
+        "feed_b": rack.feed_b,
+        "split_a": rack.split_a,
+        "liquid_loop": rack.liquid_loop,
+        "tenant": rack.tenant or row.tenant or hall.tenant or "",
+    }
 
 
 RACK_DTYPES = {
