@@ -130,3 +130,31 @@ def test_parquet_trace_with_timestamps(capsys, tmp_path):
     (tmp_path / "bad.parquet").write_text("not parquet")
     assert main(["timeline", HALL, "--hours", "1", "--trace", str(tmp_path / "bad.parquet")]) == 2
     assert "not a Parquet trace" in capsys.readouterr().err
+
+
+def test_outage_json_matches_the_python_api_and_names_the_ups(capsys):
+    """A 15 min outage at 1 s: the hall's UPSs bridge the 10 s generator start; the JSON has
+    the UPS table and the same KPIs as simulate(); tokens lost to a cap are per hall."""
+    from twin.solve.timeline_outage import Outage
+
+    argv = ["timeline", HALL, "--hours", "1", "--step-s", "1", "--workload", "training",
+            "--outage-start-h", "0.25", "--outage-s", "900", "--cap", "0.8", "--json"]  # fmt: skip
+    out = _json(capsys, argv)
+    k = out["kpis"]
+    api = simulate(Twin.load(HALL), TimelineSpec(hours=1, dt_s=1.0, workload="training",
+                   cap={"*": 0.8}, outage=Outage(900.0, 900.0))).kpis  # fmt: skip
+    for key in ("generator_mwh", "ups_soc_min_frac", "load_dropped_mwh", "loop_warming_max_k"):
+        assert k[key] == api[key]
+    assert (
+        k["generator_mwh"] > 0
+        and k["load_dropped_mwh"] == 0
+        and k["ups_time_to_empty_min_s"] is None
+    )
+    assert len(out["ups"]) == 12 and all(u["soc_min_frac"] < 1 for u in out["ups"])
+    assert {r["cause"] for r in out["tokens_lost"]} == {"cap"}
+    assert abs(k["balance_residual_rel"]) < 1e-6 and abs(k["heat_balance_residual_rel"]) < 1e-6
+
+
+def test_outage_seconds_need_a_start(capsys):
+    assert main(["timeline", HALL, "--outage-s", "60"]) == 2
+    assert "--outage-start-h" in capsys.readouterr().err

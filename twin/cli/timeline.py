@@ -147,6 +147,16 @@ def register(sub) -> None:
         action="store_true",
         help="keep the BESS out of the event (by default it discharges first, caps do the rest)",
     )
+    o = p.add_argument_group("utility outage (UPS batteries bridge to the generators)")
+    o.add_argument(
+        "--outage-start-h", type=float_in(0.0), help="the utility is lost from this hour"
+    )
+    o.add_argument(
+        "--outage-s",
+        type=float_in(0.0, lo_open=True),
+        default=None,
+        help="for this many seconds (default 600)",
+    )
     m = p.add_argument_group("money and carbon")
     m.add_argument(
         "--price-usd-kwh",
@@ -256,6 +266,13 @@ def spec_from_args(args, twin):
         dr = DrEvent(args.dr_start_h * 3600.0, args.dr_hours * 3600.0, args.dr_mw * 1000.0,
                      args.dr_order, DR_FLOOR if args.dr_floor is None else args.dr_floor,
                      use_bess=not args.dr_no_bess)  # fmt: skip
+    outage = None
+    if args.outage_s is not None and args.outage_start_h is None:
+        raise UsageError("--outage-s needs --outage-start-h")
+    if args.outage_start_h is not None:
+        from twin.solve.timeline_outage import Outage
+
+        outage = Outage(args.outage_start_h * 3600.0, args.outage_s or 600.0)
     price, co2 = _hourly(args.hourly) if args.hourly else (None, None)
     if args.price_usd_kwh is not None:
         if price is not None:
@@ -276,6 +293,7 @@ def spec_from_args(args, twin):
         rack_store=rack,
         rack_ramp_kw_s=np.inf if args.rack_ramp_kw_s is None else args.rack_ramp_kw_s,
         dr=dr,
+        outage=outage,
         price_usd_per_kwh=price,
         demand_usd_per_kw_month=DEMAND_USD_PER_KW_MONTH
         if args.demand_usd_kw_month is None
@@ -310,6 +328,9 @@ def run(args) -> int:
             "layout": twin.name, "kpis": k,
             "violations": v.to_dict(orient="records"),
             "groups": tl.groups.reset_index().to_dict(orient="records"),
+            "tokens_lost": tl.curtailment.to_dict(orient="records"),
+            **({"ups": tl.solved.ups.reset_index().to_dict(orient="records")}
+               if tl.solved.ups is not None else {}),
             **({"sizing": sizing.as_dict()} if sizing else {}),
         }))  # fmt: skip
         return 0
@@ -332,6 +353,13 @@ def run(args) -> int:
     if k["bess_mwh"] > 0:
         rows.insert(3, ("BESS", f"{k['bess_mwh']:,.1f} MWh / {k['bess_mw']:,.1f} MW, state of "
                     f"charge {k['soc_min_frac']:.0%}-{k['soc_max_frac']:.0%}"))  # fmt: skip
+    if "ups_soc_min_frac" in k:
+        tte = k["ups_time_to_empty_min_s"]
+        rows.insert(3, ("UPS batteries (outage)", f"lowest charge {k['ups_soc_min_frac']:.0%}, "
+                    + ("none ran out" if not np.isfinite(tte) else f"first empty after {tte:,.0f} s")
+                    + f", load dropped {k['load_dropped_mwh']:,.2f} MWh, generator "
+                    f"{k['generator_mwh']:,.1f} MWh, loops up to {k['loop_warming_max_k']:.1f} K "
+                    "above a running plant's"))  # fmt: skip
     if sizing:
         z = sizing.as_dict()
         met = "" if z["ramp_met"] else " NOT MET (grew 40 times)"
@@ -353,6 +381,11 @@ def run(args) -> int:
               f"{r['duration_s'] / 3600:,.2f} h (worst {r['value']:,.1f} {r['unit']}): {r['message']}")  # fmt: skip
     if len(v) > 10:
         print(f"    ... and {len(v) - 10} more (--json lists all)")
+    c = tl.curtailment
+    if len(c):
+        by = c.groupby("cause")["tokens_lost"].agg(["sum", "size"])
+        print("  tokens lost by cause: " + ", ".join(
+            f"{cause} {r['sum']:.3e} ({r['size']:,} runs)" for cause, r in by.iterrows()))  # fmt: skip
     if args.parquet:
         print(f"  per-step table written to {args.parquet}")
     sys.stdout.flush()
