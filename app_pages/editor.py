@@ -8,6 +8,7 @@ import re
 import streamlit as st
 
 from app_pages import common
+from twin.app import checks as K
 from twin.app import edit as E
 from twin.app import state as S
 from twin.app.text import plain, size_mb
@@ -147,9 +148,10 @@ def _on_redo() -> None:
         ss["ed_message"] = f"Redid: {what}"
 
 
-# The forms apply their edit in an on_click callback: it runs before the script,
-# so one run of the page shows the edited layout (an edit inside the form body
+# The panels apply their edit in an on_click callback: it runs before the script,
+# so one run of the page shows the edited layout (an edit inside the panel body
 # needed a second full run, st.rerun(), to refresh the widgets drawn above it).
+# A value the live checks refuse (`_bad`) is not applied: its message is under the field.
 
 
 def _guarded(fn):
@@ -161,8 +163,28 @@ def _guarded(fn):
             fn()
         except LayoutError as exc:
             st.session_state["ed_errors"] = E.field_errors(exc, _data())
+        finally:  # clicked in the panels' fragment: the whole page shows the result
+            st.session_state["_ed_full_run"] = True
 
     return run
+
+
+def _bad(table: str, field: str, key: str, index: int | None = None, when=True) -> bool:
+    """True when widget `key` holds a value the schema refuses (its live check shows why)."""
+    ss = st.session_state
+    return bool(when) and key in ss and K.check(table, field, ss[key], index=index) is not None
+
+
+def _bad_xy(table: str, field: str, prefix: str) -> bool:
+    return _bad(table, field, f"{prefix}_x", 0) or _bad(table, field, f"{prefix}_y", 1)
+
+
+def _bad_id(table: str, key: str) -> bool:
+    """A new id that is missing, malformed or used: the message goes with the edit's errors."""
+    msg = K.check_new_id(table, st.session_state[key].strip(), E.all_ids(_data()))
+    if msg and not st.session_state[key].strip():
+        st.session_state["ed_errors"] = {"halls" if table == "halls" else "rows": [msg]}
+    return msg is not None
 
 
 def _rack_defaults(tw, rid) -> dict:
@@ -189,6 +211,10 @@ def _rack_defaults(tw, rid) -> dict:
 def _on_add() -> None:
     ss = st.session_state
     slot, power = int(ss["ed_add_slot"]), ss["ed_add_power"]
+    if _bad("racks", "slot", "ed_add_slot", when=slot >= 0) or _bad(
+        "racks", "power_kw", "ed_add_power", when=power != 0
+    ):
+        return
     new, rid = E.add_rack(
         _data(),
         ss["ed_add_hall"],
@@ -206,6 +232,8 @@ def _on_add() -> None:
 def _on_change() -> None:
     ss = st.session_state
     rid = ss["ed_ch_rack"]
+    if _bad("racks", "power_kw", f"ed_ch_power_{rid}"):
+        return
     # a rack picked in the form but not yet drawn has no fields: its current values
     d = _rack_defaults(common.current()[0], rid)
     fields = {
@@ -222,6 +250,8 @@ def _on_change() -> None:
 def _on_move() -> None:
     ss = st.session_state
     rid, row, slot = ss["ed_mv_rack"], ss["ed_mv_row"], int(ss["ed_mv_slot"])
+    if _bad("racks", "slot", "ed_mv_slot"):
+        return
     commit(E.move_rack(_data(), rid, row, slot), f"Moved rack {rid} to {row} slot {slot}.")
 
 
@@ -234,6 +264,8 @@ def _on_remove() -> None:
 @_guarded
 def _on_hall_move() -> None:
     hall = st.session_state["ed_hall_id"]
+    if _bad_xy("halls", "origin_m", "ed_hall_at"):
+        return
     commit(E.move_hall(_data(), hall, _xy("ed_hall_at")), f"Moved hall {hall}.")
 
 
@@ -251,18 +283,21 @@ def _on_hall_remove() -> None:
 def _on_hall_new() -> None:
     ss = st.session_state
     new, src = ss["ed_newhall_id"].strip(), ss["ed_newhall_src"]
-    if not new:
-        ss["ed_errors"] = {"halls": ["New hall id: type an id (letters, digits, - _ . : /)."]}
+    if _bad_id("halls", "ed_newhall_id") or _bad_xy("halls", "origin_m", "ed_newhall_at"):
+        return
+    if not ss["ed_newhall_copy"] and _bad_xy("halls", "size_m", "ed_newhall_size"):
         return
     if ss["ed_newhall_copy"]:
         n = sum(len(v) for v in E.hall_equipment(_data(), src).values())
-        commit(
+        done = commit(
             E.copy_hall(_data(), src, new, _xy("ed_newhall_at")),
             f"Copied hall {src} to {new} with its rows, racks and {n:,} items of equipment.",
         )
     else:
         size = _xy("ed_newhall_size")
-        commit(E.add_hall(_data(), new, _xy("ed_newhall_at"), size), f"Added hall {new}.")
+        done = commit(E.add_hall(_data(), new, _xy("ed_newhall_at"), size), f"Added hall {new}.")
+    if done:
+        ss["ed_newhall_id"] = ""  # the id is taken now: the field is ready for the next one
 
 
 @_guarded
@@ -281,18 +316,26 @@ def _xy(prefix: str) -> tuple[float, float]:
 def _on_row_add() -> None:
     ss = st.session_state
     new, rid = ss["ed_row_new"].strip(), ss["ed_row_src"]
+    if _bad_id("rows", "ed_row_new") or _bad_xy("rows", "origin_m", "ed_row_at"):
+        return
     if ss["ed_row_copy"]:
-        commit(E.copy_row(_data(), rid, new, _xy("ed_row_at")), f"Copied row {rid} to {new}.")
+        done = commit(
+            E.copy_row(_data(), rid, new, _xy("ed_row_at")), f"Copied row {rid} to {new}."
+        )
     else:
-        commit(
+        done = commit(
             E.add_row(_data(), ss["ed_row_hall"], new, _xy("ed_row_at"), ss["ed_row_axis"]),
             f"Added row {new}.",
         )
+    if done:
+        ss["ed_row_new"] = ""  # the id is taken now: the field is ready for the next one
 
 
 @_guarded
 def _on_row_move() -> None:
     rid = st.session_state["ed_row_src"]
+    if _bad_xy("rows", "origin_m", "ed_row_at"):
+        return
     commit(E.move_row(_data(), rid, _xy("ed_row_at")), f"Moved row {rid}.")
 
 
@@ -307,8 +350,10 @@ def _on_row_remove() -> None:
 def _on_row_bulk() -> None:
     ss = st.session_state
     rid, power = ss["ed_bulk_row"], ss["ed_bulk_power"]
+    if _bad("racks", "power_kw", "ed_bulk_power", when=power != 0):
+        return
     fields = {
-        "power_kw": power if power > 0 else None,
+        "power_kw": power if power != 0 else None,
         "profile": ss["ed_bulk_profile"],
         "feed_a": ss["ed_bulk_fa"],
         "feed_b": ss["ed_bulk_fb"],
@@ -353,18 +398,58 @@ c_redo.button(
     help=f"Redo: {redo[-1][2]}" if redo else "Nothing to redo",
 )
 
-tab_add, tab_change, tab_move, tab_rows, tab_bulk, tab_hall = st.tabs(
-    ["Add rack", "Change rack", "Move / remove rack", "Rows", "Edit a whole row", "Hall"]
-)
 
-with tab_add:
-    with st.form("ed_add"):
+def _live(table: str, field: str, key: str, cid: str | None, path=None, index=None) -> bool:
+    """Validate-as-you-type: the value of widget `key` against the schema's bounds for
+    `field` (twin.app.checks), its message right under the field. True when allowed."""
+    msg = K.check(table, field, st.session_state.get(key), cid, path, index)
+    if msg:
+        st.error(plain(msg))
+    return msg is None
+
+
+def _live_id(table: str, key: str) -> bool:
+    """A new id typed in widget `key`: allowed characters, not already used."""
+    value = (st.session_state.get(key) or "").strip()
+    msg = K.check_new_id(table, value, E.all_ids(_data())) if value else None
+    if msg:
+        st.error(plain(msg))
+    return msg is None
+
+
+def _rack_path(rid: str, field: str) -> str | None:
+    try:
+        h, r = E._find_rack(_data(), rid)
+    except LayoutError:
+        return None
+    return f"halls[{h}].racks[{r}].{field}"
+
+
+@st.fragment
+def _edit_panels() -> None:
+    """The edit tabs. A fragment: typing in a field reruns only these panels (the live
+    checks), not the solve and the 3D view; an applied edit reruns the whole page."""
+    if st.session_state.pop("_ed_full_run", False):
+        st.rerun()  # an edit was applied in a callback: KPIs and 3D must show it
+    tab_add, tab_change, tab_move, tab_rows, tab_bulk, tab_hall = st.tabs(
+        ["Add rack", "Change rack", "Move / remove rack", "Rows", "Edit a whole row", "Hall"]
+    )
+
+    with tab_add, st.container(border=True):
         hall = st.selectbox("Hall", halls, key="ed_add_hall")
         rows = [r["id"] for h in data["halls"] if h["id"] == hall for r in h.get("rows", [])]
         row = st.selectbox("Row", rows, key="ed_add_row")
-        st.number_input("Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot")
+        slot = st.number_input(
+            "Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot"
+        )
+        if slot >= 0:
+            _live("racks", "slot", "ed_add_slot", f"new in row {row}")
         field_error("slot")
-        st.number_input("Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power")
+        power = st.number_input(
+            "Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power"
+        )
+        if power != 0:
+            _live("racks", "power_kw", "ed_add_power", f"new in row {row}")
         field_error("power_kw")
         st.selectbox("Profile", profiles, key="ed_add_profile")
         field_error("profile")
@@ -372,13 +457,13 @@ with tab_add:
         field_error("feed_a")
         st.selectbox("Feed B", feeds, key="ed_add_fb")
         field_error("feed_b")
-        st.form_submit_button("Add rack", on_click=_on_add)
+        st.button("Add rack", key="ed_add_btn", on_click=_on_add)
 
-with tab_change:
-    with st.form("ed_change"):
+    with tab_change, st.container(border=True):
         rid = st.selectbox("Rack", rack_ids, key="ed_ch_rack")
         d = _rack_defaults(twin, rid)
         st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
+        _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
         field_error("power_kw")
         st.selectbox(
             "Profile", profiles, index=profiles.index(d["profile"]), key=f"ed_ch_prof_{rid}"
@@ -392,87 +477,109 @@ with tab_change:
             "Liquid loop", loops, index=loops.index(d["liquid_loop"]), key=f"ed_ch_loop_{rid}"
         )
         field_error("liquid_loop")
-        st.form_submit_button("Apply changes", on_click=_on_change)
+        st.button("Apply changes", key="ed_change_btn", on_click=_on_change)
 
-with tab_move:
-    with st.form("ed_move"):
-        st.selectbox("Rack", rack_ids, key="ed_mv_rack")
+    with tab_move, st.container(border=True):
+        mv = st.selectbox("Rack", rack_ids, key="ed_mv_rack")
         st.selectbox("To row", all_rows, key="ed_mv_row")
         st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
+        _live("racks", "slot", "ed_mv_slot", mv, _rack_path(mv, "slot"))
         field_error("slot")
         field_error("row")
         c1, c2 = st.columns(2)
-        c1.form_submit_button("Move rack", on_click=_on_move)
-        c2.form_submit_button("Remove rack", on_click=_on_remove)
+        c1.button("Move rack", key="ed_move_btn", on_click=_on_move)
+        c2.button("Remove rack", key="ed_remove_btn", on_click=_on_remove)
 
-with tab_rows:
-    with st.form("ed_rows"):
+    with tab_rows, st.container(border=True):
         st.caption(
             "Add an empty row, or copy a row with its racks (feeds, loops, profiles), to a "
             "new origin; move a row (its racks move with it); remove a row and its racks."
         )
         c1, c2 = st.columns(2)
-        c1.selectbox("Row", all_rows, key="ed_row_src")
+        src = c1.selectbox("Row", all_rows, key="ed_row_src")
         c2.text_input("New row id (add or copy)", key="ed_row_new", placeholder="e.g. H1-R09")
+        with c2:
+            _live_id("rows", "ed_row_new")
         c1.number_input("Origin x (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_x")
         c2.number_input("Origin y (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_y")
+        with c1:
+            _live("rows", "origin_m", "ed_row_at_x", src, index=0)
+        with c2:
+            _live("rows", "origin_m", "ed_row_at_y", src, index=1)
         c1.selectbox("Hall (new empty row)", halls, key="ed_row_hall")
         c2.selectbox("Axis (new empty row)", ["x", "y"], key="ed_row_axis")
         st.checkbox("Copy the row's racks", value=True, key="ed_row_copy")
         field_error("rows")
         field_error("origin_m")
         b = st.columns(3)
-        b[0].form_submit_button("Add / copy row", on_click=_on_row_add)
-        b[1].form_submit_button("Move row", on_click=_on_row_move)
-        b[2].form_submit_button("Remove row", on_click=_on_row_remove)
+        b[0].button("Add / copy row", key="ed_row_add_btn", on_click=_on_row_add)
+        b[1].button("Move row", key="ed_row_move_btn", on_click=_on_row_move)
+        b[2].button("Remove row", key="ed_row_remove_btn", on_click=_on_row_remove)
 
-with tab_bulk:
-    with st.form("ed_bulk"):
+    with tab_bulk, st.container(border=True):
         st.caption("Set a field on every rack of a row; blank or 0 leaves it as it is.")
-        st.selectbox("Row", all_rows, key="ed_bulk_row")
-        st.number_input("Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power")
+        brow = st.selectbox("Row", all_rows, key="ed_bulk_row")
+        power = st.number_input(
+            "Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power"
+        )
+        if power != 0:
+            _live("racks", "power_kw", "ed_bulk_power", f"every rack of row {brow}")
         st.selectbox("Profile", profiles, key="ed_bulk_profile")
         st.selectbox("Feed A", feeds, key="ed_bulk_fa")
         st.selectbox("Feed B", feeds, key="ed_bulk_fb")
         st.selectbox("Liquid loop", loops, key="ed_bulk_loop")
-        st.form_submit_button("Apply to the row", on_click=_on_row_bulk)
+        st.button("Apply to the row", key="ed_bulk_btn", on_click=_on_row_bulk)
 
-with tab_hall:
-    with st.form("ed_hall"):
-        hall = st.selectbox("Hall", halls, key="ed_hall_id")
-        current_c = next(h.get("containment", "none") for h in data["halls"] if h["id"] == hall)
-        options = ["none", "hot-aisle", "cold-aisle"]
-        st.selectbox("Containment", options, index=options.index(current_c), key="ed_hall_cont")
-        field_error("containment")
-        st.form_submit_button("Apply", on_click=_on_hall)
-        st.caption("Move the hall (its rows and racks move with it) or remove it.")
-        here = next(h.get("origin_m", [0.0, 0.0]) for h in data["halls"] if h["id"] == hall)
-        c1, c2 = st.columns(2)
-        c1.number_input("Corner x (m, on the site)", value=float(here[0]), key="ed_hall_at_x")
-        c2.number_input("Corner y (m, on the site)", value=float(here[1]), key="ed_hall_at_y")
-        b = st.columns(2)
-        b[0].form_submit_button("Move hall", on_click=_on_hall_move)
-        b[1].form_submit_button("Remove hall", on_click=_on_hall_remove)
-    with st.form("ed_newhall"):
-        st.caption(
-            "Copy a hall with everything it alone uses (rows, racks, CRAHs, CDUs, loops, "
-            "pumps, pipes, chillers, its UPS, PDUs and transformers; ids H1-... become "
-            "NEW-...), or add an empty hall. Equipment shared with other halls (the "
-            "building's MV bus, the grid) stays shared."
-        )
-        right = max(
-            (h.get("origin_m", [0.0])[0] + h["size_m"][0] for h in data["halls"]), default=0
-        )
-        c1, c2 = st.columns(2)
-        c1.selectbox("Hall to copy", halls, key="ed_newhall_src")
-        c2.text_input("New hall id", key="ed_newhall_id", placeholder="e.g. H2")
-        c1.number_input("Corner x (m, on the site)", value=right + 6.0, key="ed_newhall_at_x")
-        c2.number_input("Corner y (m, on the site)", value=0.0, key="ed_newhall_at_y")
-        c1.number_input("Width (m, empty hall)", value=20.0, key="ed_newhall_size_x")
-        c2.number_input("Depth (m, empty hall)", value=30.0, key="ed_newhall_size_y")
-        st.checkbox("Copy the hall and its equipment", value=True, key="ed_newhall_copy")
-        st.form_submit_button("Add / copy hall", on_click=_on_hall_new)
-    field_error("halls")  # move, remove, add or copy a hall: below both hall forms
+    with tab_hall:
+        with st.container(border=True):
+            hall = st.selectbox("Hall", halls, key="ed_hall_id")
+            current_c = next(h.get("containment", "none") for h in data["halls"] if h["id"] == hall)
+            options = ["none", "hot-aisle", "cold-aisle"]
+            st.selectbox("Containment", options, index=options.index(current_c), key="ed_hall_cont")
+            field_error("containment")
+            st.button("Apply", key="ed_hall_btn", on_click=_on_hall)
+            st.caption("Move the hall (its rows and racks move with it) or remove it.")
+            here = next(h.get("origin_m", [0.0, 0.0]) for h in data["halls"] if h["id"] == hall)
+            c1, c2 = st.columns(2)
+            c1.number_input("Corner x (m, on the site)", value=float(here[0]), key="ed_hall_at_x")
+            c2.number_input("Corner y (m, on the site)", value=float(here[1]), key="ed_hall_at_y")
+            for i, col in enumerate((c1, c2)):
+                with col:
+                    _live("halls", "origin_m", f"ed_hall_at_{'xy'[i]}", hall, index=i)
+            b = st.columns(2)
+            b[0].button("Move hall", key="ed_hall_move_btn", on_click=_on_hall_move)
+            b[1].button("Remove hall", key="ed_hall_remove_btn", on_click=_on_hall_remove)
+        with st.container(border=True):
+            st.caption(
+                "Copy a hall with everything it alone uses (rows, racks, CRAHs, CDUs, loops, "
+                "pumps, pipes, chillers, its UPS, PDUs and transformers; ids H1-... become "
+                "NEW-...), or add an empty hall. Equipment shared with other halls (the "
+                "building's MV bus, the grid) stays shared."
+            )
+            right = max(
+                (h.get("origin_m", [0.0])[0] + h["size_m"][0] for h in data["halls"]), default=0
+            )
+            c1, c2 = st.columns(2)
+            c1.selectbox("Hall to copy", halls, key="ed_newhall_src")
+            c2.text_input("New hall id", key="ed_newhall_id", placeholder="e.g. H2")
+            with c2:
+                _live_id("halls", "ed_newhall_id")
+            c1.number_input("Corner x (m, on the site)", value=right + 6.0, key="ed_newhall_at_x")
+            c2.number_input("Corner y (m, on the site)", value=0.0, key="ed_newhall_at_y")
+            c1.number_input("Width (m, empty hall)", value=20.0, key="ed_newhall_size_x")
+            c2.number_input("Depth (m, empty hall)", value=30.0, key="ed_newhall_size_y")
+            for i, col in enumerate((c1, c2)):
+                with col:
+                    new = "the new hall"
+                    _live("halls", "origin_m", f"ed_newhall_at_{'xy'[i]}", new, index=i)
+                    _live("halls", "size_m", f"ed_newhall_size_{'xy'[i]}", new, index=i)
+            st.checkbox("Copy the hall and its equipment", value=True, key="ed_newhall_copy")
+            st.button("Add / copy hall", key="ed_newhall_btn", on_click=_on_hall_new)
+        field_error("halls")  # move, remove, add or copy a hall: below both hall panels
+
+
+st.session_state.pop("_ed_full_run", None)  # this run is a full one already
+_edit_panels()
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()

@@ -15,7 +15,7 @@ def test_copy_hall_undo_redo_remove(app):
     n0, it0 = racks(at), metric(at, "IT load")
     at.selectbox(key="ed_newhall_src").set_value("H1")
     at.text_input(key="ed_newhall_id").set_value("H2")
-    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
+    at.button(key="ed_newhall_btn").click().run()
     no_errors(at)
     assert any("Copied hall H1 to H2" in shown(s.value) for s in at.success)
     lay = at.session_state["layout"]
@@ -31,7 +31,7 @@ def test_copy_hall_undo_redo_remove(app):
     assert racks(at) == 2 * n0 and metric(at, "IT load") == it1
     # remove the copy: the hall and its 12 UPS, 24 busways, CRAHs... go with it
     at.selectbox(key="ed_hall_id").set_value("H2")
-    at.button(key="FormSubmitter:ed_hall-Remove hall").click().run()
+    at.button(key="ed_hall_remove_btn").click().run()
     no_errors(at)
     assert racks(at) == n0 and len(at.session_state["layout"].power.ups) == 12
     assert any("Removed hall H2" in shown(s.value) for s in at.success)
@@ -39,14 +39,19 @@ def test_copy_hall_undo_redo_remove(app):
 
 def test_add_empty_hall_and_used_id(app):
     at = app("editor")
-    at.text_input(key="ed_newhall_id").set_value("H1-UPS-A1")
-    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
-    assert not at.exception
+    lay0 = at.session_state["layout"]
+    # typed, not applied: the field says at once that the id is taken
+    at.text_input(key="ed_newhall_id").set_value("H1-UPS-A1").run()
     errs = [shown(e.value) for e in at.error]
-    assert len(errs) == 1 and "id H1-UPS-A1 already used" in errs[0], errs  # once, by id
+    assert errs == ["new hall id: 'H1-UPS-A1' is already used; ids are unique across the layout"]
+    at.button(key="ed_newhall_btn").click().run()  # applying it changes nothing, says it once
+    assert not at.exception and [shown(e.value) for e in at.error] == errs
+    assert at.session_state["layout"] is lay0
+    at.text_input(key="ed_newhall_id").set_value("H 2").run()
+    assert any("'H 2' is not allowed: 1-80 characters" in shown(e.value) for e in at.error)
     at.text_input(key="ed_newhall_id").set_value("H9")
     at.checkbox(key="ed_newhall_copy").uncheck()
-    at.button(key="FormSubmitter:ed_newhall-Add / copy hall").click().run()
+    at.button(key="ed_newhall_btn").click().run()
     no_errors(at)
     lay = at.session_state["layout"]
     assert lay.halls[-1].id == "H9" and lay.halls[-1].racks == []
