@@ -85,3 +85,40 @@ def test_tiny_room_runs_and_reads_back(tmp_path):
     run = air_calibrate.Run(twin.racks["power_kw"], 18.0, inlets["t_inlet_c"])
     model = air_calibrate.predict(twin, "T", run)
     assert (model["A"] > model["B"]) == (inlets.at["A", "t_inlet_c"] > inlets.at["B", "t_inlet_c"])
+
+
+def _contained(containment: str) -> Twin:
+    room = json.loads(json.dumps(ROOM))
+    room["halls"][0]["containment"] = containment
+    return Twin.from_layout(validate_data(room, "tiny.yaml"))
+
+
+@pytest.mark.parametrize("containment", ["hot-aisle", "cold-aisle"])
+def test_export_meshes_containment(tmp_path, containment):
+    """The enclosure is cut out of the block mesh (labelToCell panels) and its duct is a patch
+    with the boundary conditions of an open fixed-pressure opening."""
+    case = openfoam.export_hall(_contained(containment), "T", tmp_path / "c", cell_m=0.25)
+    man = json.loads((case / openfoam.MANIFEST).read_text())
+    assert man["containment_meshed"] and man["containment_panel_cells"] > 0
+    duct = "a0_ret" if containment == "hot-aisle" else "a0_sup"
+    assert list(man["ducts"]) == [duct]
+    assert man["ducts"][duct] == pytest.approx(sum(man["rack_flow_m3_s"]))
+    assert "labelToCell" in (case / "system/topoSetDict.cells").read_text()
+    assert f"name {duct};" in (case / "system/createPatchDict").read_text()
+    assert duct in (case / "0.orig/p_rgh").read_text()
+    plain = openfoam.export_hall(_twin(), "T", tmp_path / "p", cell_m=0.25)
+    assert not json.loads((plain / openfoam.MANIFEST).read_text())["containment_meshed"]
+
+
+@pytest.mark.skipif(openfoam_run.available() is not None, reason=str(openfoam_run.available()))
+@pytest.mark.parametrize("containment", ["hot-aisle", "cold-aisle"])
+def test_sealed_containment_in_cfd_puts_inlets_at_the_supply(tmp_path, containment):
+    """Closed form in the CFD: a sealed enclosure leaves no path from exhaust to intake, so the
+    racks draw supply air (the air field's closed form, tests/solve/test_air_field.py)."""
+    case = openfoam.export_hall(
+        _contained(containment), "T", tmp_path / "c", cell_m=0.25, iterations=300
+    )
+    openfoam_run.run_case(case, np_cores=1)
+    inlets, _ = openfoam_run.read_inlets(case)
+    assert (inlets["t_inlet_c"] - 18.0).abs().max() < 0.1
+    assert (inlets["t_inlet_max_c"] - 18.0).abs().max() < 0.1

@@ -18,8 +18,18 @@ their faces turned into patches (`topoSet` faceSets + `createPatch`):
 
 The geometry is the air field's (`twin.solve.airfield_build.hall_air`), with
 boxes snapped to the mesh lines, so model and CFD see the same room.
-Containment is not meshed (the case is the room as if uncontained); the
-manifest says so.
+
+Containment is meshed: the contained aisles of `twin.solve.airfield_aisles`
+(the field's own) are rasterised on the mesh, and the cells around them (end
+doors, side panels where no rack closes the aisle, the roof at rack height) are
+cut out as one-cell solid panels, so the enclosure is sealed (leak 0; set the
+hall's ``containment_leak: 0`` to compare the field with it). Each enclosure
+gets a duct patch in its roof (on the floor for a cold aisle over a plenum):
+hot aisle ``a<k>_ret``, a return at fixed pressure like the units'; cold aisle
+``a<k>_sup``, open at the same fixed pressure with supply-temperature air
+coming in (a sealed aisle needs a pressure reference: it draws what its racks
+draw), the units supplying the rest of the racks' airflow. Blanking panels are not meshed (the racks' bodies are
+closed; the manifest says so).
 """
 
 from __future__ import annotations
@@ -29,9 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from twin.errors import ScenarioError
 from twin.solve.airfield import CRAH_FOOTPRINT_M, CRAH_HEIGHT_M, HallAir
+from twin.solve.airfield_aisles import aisle_strips
 from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
 CELL_M = 0.15
@@ -139,6 +151,19 @@ def write_case(
     share = uq / uq.sum()
     t_sup_k = t_supply_c + 273.15
     names = [f"r{i}" for i in range(n)]
+    grid = (nx, ny, nz, dx, dy, dz)
+    panels, ducts = _containment(air, grid, racks + units)
+    ducted = sum(f for _, f, _ in ducts)
+    cold = air.containment == "cold-aisle"
+    sup_names = [f"u{u}_sup" for u in range(len(uq))]
+    sup_flow = list((q_tot - (ducted if cold else 0.0)) * share)
+    ret_names = [f"u{u}_ret" for u in range(len(uq))]
+    duct_sets = {}
+    open_names = []  # cold-aisle ducts: open at fixed pressure, drawing supply-temperature air
+    for k, (boxes, _, _) in enumerate(ducts):
+        name = f"a{k}_{'sup' if cold else 'ret'}"
+        duct_sets[name] = boxes
+        (open_names if cold else ret_names).append(name)
 
     _foam(
         out / "system/blockMeshDict",
@@ -147,6 +172,11 @@ def write_case(
         _block_mesh(w, d, hgt, nx, ny, nz),
     )
     cell_actions = [_cell_action("solid", b, i == 0) for i, b in enumerate(racks + units)]
+    if len(panels):  # containment panels: cells of the original block mesh, by label
+        labels = " ".join(str(int(c)) for c in panels)
+        cell_actions.append(
+            f"    {{ name solid; type cellSet; action add; source labelToCell; value ({labels}); }}\n"
+        )
     cell_actions.append(
         "    { name fluid; type cellSet; action new; source cellToCell; sets (solid); }\n"
     )
@@ -160,6 +190,7 @@ def write_case(
     for u in range(len(uq)):
         face_sets[f"u{u}_sup"] = sups[u]
         face_sets[f"u{u}_ret"] = rets[u]
+    face_sets.update(duct_sets)
     actions = []
     for name, boxes in face_sets.items():
         for k, b in enumerate(boxes):
@@ -175,12 +206,12 @@ def write_case(
     )
     _foam(out / "system/createPatchDict", "dictionary", "createPatchDict",
           f"pointSync false;\npatches\n(\n{patches});\n")  # fmt: skip
-    bc = _boundaries(names, len(uq), q, heat_w, q_tot * share, t_sup_k)
+    bc = _boundaries(names, q, heat_w, sup_names, sup_flow, ret_names + open_names, t_sup_k)
     for field, (cls, dims, internal, body) in bc.items():
         _foam(out / f"0.orig/{field}", cls, field,
               f"dimensions {dims};\ninternalField uniform {internal};\nboundaryField\n{{\n{body}}}\n")  # fmt: skip
     _constant(out)
-    _system(out, names, len(uq), iterations)
+    _system(out, names, ret_names, iterations)
     manifest = {
         "hall": hall,
         "rack_ids": list(rack_ids),
@@ -192,13 +223,88 @@ def write_case(
         "cell_m": [dx, dy, dz],
         "iterations": int(iterations),
         "containment": air.containment,
-        "containment_meshed": False,
+        "containment_meshed": air.containment != "none",
+        "containment_leak_meshed": 0.0 if air.containment != "none" else None,
+        "containment_panel_cells": int(len(panels)),
+        "ducts": {nm: f for nm, (_, f, _) in zip(duct_sets, ducts, strict=True)},
+        "blanking_meshed": False,
         "sample_every": SAMPLE_EVERY,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
     (out / "Allrun").write_text(_ALLRUN)
     (out / "Allrun").chmod(0o755)
     return out
+
+
+def _containment(air: HallAir, grid, solid_boxes: list[_Box]):
+    """The enclosure of the contained aisles on the block mesh: the labels of the cells cut
+    out as panels (face neighbours of the aisles that are neither aisle nor rack/unit, and
+    the roof layer above them), and per enclosure its duct (face boxes, flow m3/s).
+
+    A cold aisle over a plenum has no duct of its own: the units' floor tiles in front of
+    the racks already open into it."""
+    nx, ny, nz, dx, dy, dz = grid
+    strips = aisle_strips(air)
+    if not strips:
+        return np.zeros(0, np.int64), []
+    solid = np.zeros((nx, ny, nz), bool)
+    for b in solid_boxes:
+        i0, i1 = round(b.lo[0] / dx), round(b.hi[0] / dx)
+        j0, j1 = round(b.lo[1] / dy), round(b.hi[1] / dy)
+        solid[i0:i1, j0:j1, : round(b.hi[2] / dz)] = True
+    _, zt = _snap(0.0, min(strips[0].top_m, nz * dz - dz), dz, nz - 1)
+    kt = round(zt / dz)
+    region = np.zeros_like(solid)
+    for st in strips:
+        i0, i1 = (round(v / dx) for v in _snap(st.x0, st.x1, dx, nx))
+        j0, j1 = (round(v / dy) for v in _snap(st.y0, st.y1, dy, ny))
+        region[i0:i1, j0:j1, :kt] = True
+    region &= ~solid
+    near = np.zeros_like(region)
+    near[1:] |= region[:-1]
+    near[:-1] |= region[1:]
+    near[:, 1:] |= region[:, :-1]
+    near[:, :-1] |= region[:, 1:]
+    near[:, :, 1:] |= region[:, :, :-1]
+    panel = near & ~region & ~solid
+    ix, iy, iz = np.nonzero(panel)
+    labels = np.sort(ix + nx * (iy + ny * iz))  # blockMesh order: x fastest, then y, then z
+    cold = air.containment == "cold-aisle"
+    if cold and air.plenum:
+        return labels, []
+    comp, ncomp = ndimage.label(region)
+    q = np.asarray(air.flow_m3_s, float)
+    flow = np.zeros(ncomp + 1)
+    for st in strips:
+        i0, i1 = (round(v / dx) for v in _snap(st.x0, st.x1, dx, nx))
+        j0, j1 = (round(v / dy) for v in _snap(st.y0, st.y1, dy, ny))
+        ks = comp[i0:i1, j0:j1, :kt]
+        ks = ks[ks > 0]
+        if len(ks):
+            flow[np.bincount(ks).argmax()] += q[st.rack]
+    ducts = []
+    eps = 1e-4
+    for k in range(1, ncomp + 1):
+        top = np.zeros((nx, ny), bool)
+        top[:, :] = comp[:, :, kt - 1] == k
+        if not top.any() or flow[k] <= 0:
+            continue
+        zf = kt * dz
+        boxes = []
+        for j in range(ny):  # one box per run of cells along x
+            row = np.flatnonzero(top[:, j])
+            if not len(row):
+                continue
+            cuts = np.flatnonzero(np.diff(row) > 1)
+            for a, b in zip(np.r_[0, cuts + 1], np.r_[cuts, len(row) - 1], strict=True):
+                boxes.append(
+                    _Box(
+                        (row[a] * dx + eps, j * dy + eps, zf - 0.25 * dz),
+                        ((row[b] + 1) * dx - eps, (j + 1) * dy - eps, zf + 0.25 * dz),
+                    )
+                )
+        ducts.append((boxes, float(flow[k]), k))
+    return labels, ducts
 
 
 def _unit_face(air: HallAir, u: int) -> np.ndarray:
@@ -256,7 +362,7 @@ boundary
 """
 
 
-def _boundaries(names, n_units, q, heat_w, u_flow, t_sup_k):
+def _boundaries(names, q, heat_w, sup_names, sup_flow, ret_names, t_sup_k):
     rho = RHO_AIR_KG_M3
     k_in, eps_in = 0.01, 0.001
 
@@ -268,9 +374,10 @@ def _boundaries(names, n_units, q, heat_w, u_flow, t_sup_k):
         for i, nm in enumerate(names):
             e[f"{nm}_in"] = fn_in(i, nm)
             e[f"{nm}_out"] = fn_out(i, nm)
-        for u in range(n_units):
-            e[f"u{u}_sup"] = fn_sup(u)
-            e[f"u{u}_ret"] = fn_ret(u)
+        for u, nm in enumerate(sup_names):
+            e[nm] = fn_sup(u)
+        for u, nm in enumerate(ret_names):
+            e[nm] = fn_ret(u)
         return block(e)
 
     zero = "        type zeroGradient;\n"
@@ -285,7 +392,7 @@ def _boundaries(names, n_units, q, heat_w, u_flow, t_sup_k):
             f"        rhoInlet {rho};\n        value uniform (0 0 0);\n"
         ),
         lambda u: (
-            f"        type flowRateInletVelocity;\n        volumetricFlowRate {u_flow[u]:.6g};\n"
+            f"        type flowRateInletVelocity;\n        volumetricFlowRate {sup_flow[u]:.6g};\n"
             "        value uniform (0 0 0);\n"
         ),
         lambda u: "        type pressureInletOutletVelocity;\n        value uniform (0 0 0);\n",
@@ -386,7 +493,7 @@ mixture
           "simulationType RAS;\nRAS { RASModel kEpsilon; turbulence on; printCoeffs off; }\n")  # fmt: skip
 
 
-def _system(out: Path, names: list[str], n_units: int, iterations: int) -> None:
+def _system(out: Path, names: list[str], ret_names: list[str], iterations: int) -> None:
     fos = []
     for nm in names:
         for op in ("areaAverage", "max"):
@@ -397,19 +504,19 @@ def _system(out: Path, names: list[str], n_units: int, iterations: int) -> None:
                 f"        regionType patch;\n        name {nm}_in;\n        operation {op};\n"
                 "        fields (T);\n    }\n"
             )
-    for u in range(n_units):
+    for ret in ret_names:
         fos.append(
-            f"    u{u}_ret_T\n    {{\n        type surfaceFieldValue;\n"
+            f"    {ret}_T\n    {{\n        type surfaceFieldValue;\n"
             "        libs (fieldFunctionObjects);\n        writeControl timeStep;\n"
             f"        writeInterval {SAMPLE_EVERY};\n        log false;\n        writeFields false;\n"
-            f"        regionType patch;\n        name u{u}_ret;\n        operation weightedAverage;\n"
+            f"        regionType patch;\n        name {ret};\n        operation weightedAverage;\n"
             "        weightField phi;\n        fields (T);\n    }\n"
         )
         fos.append(
-            f"    u{u}_ret_phi\n    {{\n        type surfaceFieldValue;\n"
+            f"    {ret}_phi\n    {{\n        type surfaceFieldValue;\n"
             "        libs (fieldFunctionObjects);\n        writeControl timeStep;\n"
             f"        writeInterval {SAMPLE_EVERY};\n        log false;\n        writeFields false;\n"
-            f"        regionType patch;\n        name u{u}_ret;\n        operation sum;\n"
+            f"        regionType patch;\n        name {ret};\n        operation sum;\n"
             "        fields (phi);\n    }\n"
         )
     _foam(

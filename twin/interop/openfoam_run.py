@@ -171,7 +171,7 @@ def read_inlets(case: str | Path) -> tuple[pd.DataFrame, dict]:
     out = pd.DataFrame(rows).set_index("id")
     # heat carried out by the returns vs the racks' heat (mass flux phi in kg/s)
     removed = 0.0
-    units = sorted({p.name.split("_")[0] for p in (case / "postProcessing").glob("u*_ret_T")})
+    units = sorted({p.name.split("_")[0] for p in (case / "postProcessing").glob("*_ret_T")})
     for u in units:
         t_ret = _window(_series(case, f"{u}_ret_T"))[0]
         mdot = _window(_series(case, f"{u}_ret_phi"))[0]
