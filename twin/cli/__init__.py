@@ -15,7 +15,8 @@ from twin.errors import LayoutError, ScenarioError
 
 COMMANDS = (
     "validate", "info", "generate", "solve", "export", "n1", "ride_through", "economics",
-    "timeline", "place", "cfd", "calibrate", "refresh", "compare_distribution", "tenants",
+    "timeline", "place", "cfd", "calibrate", "compare_sites", "import_netbox",
+    "refresh", "compare_distribution", "tenants",
 )  # fmt: skip
 
 

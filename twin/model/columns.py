@@ -364,6 +364,18 @@ COLUMNS: dict[str, Column] = {
     "loading_after_pct": _C("Loading after", "%", 1),
     "new": _C("New", "", 0),
     "it_headroom_site_kw": _C("IT headroom", "kW", 1),
+    # sites side by side (twin.scenarios.sites)
+    "free_cooling_hours": _C("Free-cooling hours", "h", 0),
+    "water_m3": _C("Water use", "m³", 0),
+    "fixed_cost_usd": _C("Capex and opex (year's share)", "USD", 0),
+    "total_cost_usd": _C("Total cost", "USD", 0),
+    "usd_per_mtok": _C("Cost per million tokens", "USD", 4),
+    "carbon_t": _C("Carbon", "t CO₂", 0),
+    "tokens": _C("Tokens", "", 0),
+    "mean_t_db_c": _C("Mean outdoor dry bulb", "°C", 1),
+    "balance_residual_rel": _C("Energy balance residual (relative)", "", 9),
+    "month": _C("Month", "", 0),
+    "site": _C("Site", "", 0),
 }
 
 _ACRONYMS = {"it": "IT", "ups": "UPS", "pdu": "PDU", "cdu": "CDU", "crah": "CRAH", "mv": "MV"}

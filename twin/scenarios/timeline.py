@@ -34,7 +34,7 @@ from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
 from twin.solve.results import efficiency_kpis
 from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
 from twin.solve.timeline_outage import Outage
-from twin.solve.timeline_response import Response, fit_response
+from twin.solve.timeline_response import Response, evaluate_groups, fit_response
 from twin.solve.timeline_storage import Store, dispatch
 from twin.solve.weather import read_weather, weather_path
 
@@ -45,6 +45,9 @@ HOURS_PER_MONTH = 730.0
 MAX_STEPS = 20_000_000
 """Most steps one run holds (a year at 2 s); memory ~ 20 columns x 8 bytes per step."""
 POLICIES = ("none", "peak-shaving", "smoothing")
+FREE_COOLING_TOL = 1e-6
+"""A free-cooling step: economisers reject heat and chillers at most this share of it
+(the fitted response interpolates; a step next to a grid point with chillers on is not)."""
 
 
 @dataclass
@@ -70,6 +73,8 @@ class TimelineSpec:
     demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
     carbon_kg_per_kwh: float | np.ndarray | None = None
     weather: bool = True  # use the layout's weather file (else its design point)
+    weather_file: str | None = None  # another weather year (path or pvlib:NAME), e.g. a site's
+    grid_mw: float | None = None  # another grid connection limit (None: the layout's)
 
 
 @dataclass
@@ -137,7 +142,7 @@ def _hourly(values, name: str, start_h: np.ndarray, default: float) -> np.ndarra
 
 def _weather(twin, spec: TimelineSpec, hour_of_year: np.ndarray):
     """Dry bulb per step and the weather year (t_db, t_wb) it came from (None: design point)."""
-    path = weather_path(twin) if spec.weather else None
+    path = (spec.weather_file or weather_path(twin)) if spec.weather else None
     d = twin.layout.site.design
     if not path:
         return np.full(len(hour_of_year), d.t_db_c), None
@@ -281,11 +286,12 @@ def simulate(
         rack_ramp_kw_s=spec.rack_ramp_kw_s * (n_racks if rack_stores else 1.0),
         cap_kw=cap_kw,
         no_charge=no_charge,
-        grid_kw=twin.layout.site.grid_mw * 1000.0,
+        grid_kw=(twin.layout.site.grid_mw if spec.grid_mw is None else spec.grid_mw) * 1000.0,
         outage=spec.outage,
         ups=ups_bank(twin, groups) if spec.outage is not None else None,
     )
     steps = solved.steps.copy()
+    steps = steps.assign(**plant_terms(resp, it, solved.steps, design, t_db))
     steps.index = start + pd.to_timedelta(t0, unit="s")
     steps.index.name = "time"
     grid = steps["grid_kw"].to_numpy()
@@ -374,6 +380,20 @@ def _outage_kpis(solved: Solved) -> dict[str, float]:
     return out
 
 
+def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db) -> dict:
+    """Tower make-up water (m3/h), economiser and chiller heat (kW) at each step, from the same
+    fitted response and loads the solve used: each hall's IT (after caps) scaled so the
+    halls add up to what the power chain carried before IT the site could not serve
+    (`chain_kw + it_lost_kw`; equal to the IT without rack stores). Zeros from a response
+    fitted without them."""
+    chain = (steps["chain_kw"] + steps["it_lost_kw"]).to_numpy(float)
+    tot = it.sum(axis=1)
+    scale = np.divide(chain, tot, out=np.ones_like(chain), where=tot > 0)
+    r = evaluate_groups(resp, it * scale[:, None], design, t_db)
+    zero = np.zeros(len(chain))
+    return {k: r.get(k, zero) for k in ("water_m3_h", "free_cooling_kw", "chiller_heat_kw")}
+
+
 def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) -> float:
     """The lowest grid import cap `bess` holds at every step (bisection on the dispatch,
     to 1e-6 of the peak): the peak-shaving default, and the answer to "what peak does this
@@ -396,15 +416,19 @@ def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, 
     grid = steps["grid_kw"].to_numpy()
     ramp = np.abs(np.diff(grid)) / dt if len(grid) > 1 else np.zeros(1)
     fac_mwh = float(steps["facility_kw"].sum()) * dt / 3.6e6
+    water_m3 = float(steps["water_m3_h"].sum()) * dt / 3600.0
+    fc, ch = steps["free_cooling_kw"].to_numpy(), steps["chiller_heat_kw"].to_numpy()
+    free_h = float(np.count_nonzero((fc > 0) & (ch <= FREE_COOLING_TOL * (fc + ch)))) * dt / 3600
     ratios = efficiency_kpis(
         e["it_mwh"],
         fac_mwh,
         cooling_kw=e["cooling_mwh"],
         power_loss_kw=e["losses_mwh"],
         heat_unremoved_kw=float(steps["unremoved_kw"].sum()) * dt / 3.6e6,
+        water_m3_h=water_m3 / 1000.0,  # thousands of m3 against MWh: the ratio is L/kWh
     )
     if not steps["trusted"].all():  # as the coupled solve does: no trustworthy point, no ratio
-        ratios["pue"] = float("nan")
+        ratios["pue"] = ratios["wue_l_per_kwh"] = float("nan")
     energy_usd = float((kwh * price).sum())
     soc = solved.soc_kwh
     return {
@@ -422,6 +446,9 @@ def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, 
         "storage_loss_mwh": e["storage_loss_mwh"],
         "stored_change_mwh": e["stored_change_mwh"],
         "pue": ratios["pue"],
+        "water_m3": water_m3,
+        "wue_l_per_kwh": ratios["wue_l_per_kwh"],
+        "free_cooling_hours": free_h,
         "energy_cost_usd": energy_usd,
         "demand_charge_usd": demand_usd,
         "cost_usd": energy_usd + demand_usd,

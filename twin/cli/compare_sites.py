@@ -1,0 +1,75 @@
+"""`twin compare-sites PATH --site a.yaml --site b.yaml`: the same design on several sites.
+
+One year of `twin timeline` per site (its weather, energy price, grid carbon,
+demand charge, grid limit and water price; `twin.scenarios.sites`), printed side
+by side: annual PUE, WUE, free-cooling hours, energy, cost, cost per million
+tokens and carbon. `--json` prints the same numbers (`Comparison.table`, the
+dict the app shows) and the monthly table.
+"""
+
+from __future__ import annotations
+
+from twin.cli.common import UsageError, add_path, dumps, float_in
+from twin.model import Twin
+from twin.model.columns import fmt, label
+
+ROWS = (
+    "pue", "wue_l_per_kwh", "free_cooling_hours", "mean_t_db_c", "it_mwh", "facility_mwh",
+    "cooling_mwh", "peak_grid_mw", "water_m3", "energy_cost_usd", "demand_charge_usd",
+    "water_cost_usd", "fixed_cost_usd", "total_cost_usd", "usd_per_mtok", "carbon_t",
+    "violations", "balance_residual_rel",
+)  # fmt: skip
+"""Rows of the printed table, in order (every column of `Comparison.table` is in --json)."""
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "compare-sites", help="the same design on several sites: PUE, WUE, cost, carbon"
+    )
+    add_path(p)
+    p.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="site file (.yaml): weather, prices, carbon, grid limit (repeat, at least one)",
+    )
+    p.add_argument(
+        "--hours",
+        type=float_in(0.0, 8760.0, lo_open=True),
+        default=8760.0,
+        help="horizon, h (default 8760: a year)",
+    )
+    p.add_argument("--json", action="store_true", help="the table and monthly figures as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from twin.scenarios.sites import compare, load_site
+    from twin.scenarios.timeline import TimelineSpec
+
+    if not args.site:
+        raise UsageError("give at least one --site FILE (twice to compare two sites)")
+    sites = [load_site(f) for f in args.site]  # every file checked before any solve
+    twin = Twin.load(args.path)
+    c = compare(twin, sites, TimelineSpec(hours=args.hours))
+    if args.json:
+        print(
+            dumps(
+                {
+                    "layout": twin.name,
+                    "hours": args.hours,
+                    "sites": c.table.reset_index().to_dict(orient="records"),
+                    "monthly": c.monthly.to_dict(orient="records"),
+                }
+            )
+        )
+        return 0
+    names = list(c.table.index)
+    width = max(12, *(len(n) + 2 for n in names))
+    print(f"{twin.name}: {args.hours:,.0f} h per site")
+    print(f"  {'':<38}" + "".join(f"{n:>{width}}" for n in names))
+    for key in ROWS:
+        cells = "".join(f"{fmt(c.table.at[n, key], key):>{width}}" for n in names)
+        print(f"  {label(key):<38}{cells}")
+    return 0
