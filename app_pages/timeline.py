@@ -19,6 +19,7 @@ from twin.errors import ScenarioError
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
 from twin.scenarios.workloads import Pattern
+from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_storage import Store
 
 HORIZONS = {
@@ -47,6 +48,14 @@ VIOLATION_LABELS = {
     "peak_cap": "Above the peak-shaving cap",
     "ramp_limit": "Ramp above the limit",
     "dr_shortfall": "Demand response short",
+    "load_dropped": "UPS battery empty: load dropped",
+    "loop_warming": "Cooling loops warming (plant off)",
+}
+CAUSES = {
+    "cap": "Power cap",
+    "demand_response": "Demand response",
+    "outage": "Outage (UPS empty)",
+    "not_served": "Racks unfed or tripped",
 }
 
 st.title("Timeline")
@@ -98,6 +107,16 @@ dr_start = c[2].number_input("Start (hour)", min_value=0.0, value=18.0, step=1.0
 dr_hours = c[3].number_input("Duration (h)", min_value=0.1, value=3.0, step=0.5, key="tl_dr_h")
 dr_order = c[4].selectbox("Cap first", ["inference-first", "training-first"], key="tl_dr_order")
 
+st.subheader("Utility outage")
+c = st.columns(3)
+out_on = c[0].checkbox(
+    "Utility lost", key="tl_out_on", help="UPS batteries carry the load until the generators start"
+)
+out_start = c[1].number_input(
+    "From (hour)", min_value=0.0, value=12.0, step=1.0, key="tl_out_start"
+)
+out_s = c[2].number_input("For (seconds)", min_value=1.0, value=600.0, step=60.0, key="tl_out_s")
+
 hours, dt = HORIZONS[horizon]
 store = Store(bess_mwh * 1000, bess_mw * 1000, 0.85) if bess_mwh > 0 and bess_mw > 0 else None
 spec = TimelineSpec(
@@ -109,6 +128,7 @@ spec = TimelineSpec(
     policy=POLICIES[policy] if store is not None or own is not None else "none",
     ramp_kw_s=ramp * 1000 if POLICIES[policy] == "smoothing" else None,
     dr=DrEvent(dr_start * 3600, dr_hours * 3600, dr_mw * 1000, dr_order) if dr_on else None,
+    outage=Outage(out_start * 3600, out_s) if out_on else None,
 )
 run_key = (key, repr(spec))
 
@@ -180,6 +200,52 @@ if k["bess_mwh"] > 0:
         alt.Chart(soc).mark_line().encode(x="Time:T", y="State of charge (%):Q"),
         use_container_width=True,
     )
+if "ups_soc_frac" in shown:
+    st.subheader("UPS batteries through the outage" + note)
+    ups = pd.DataFrame(
+        {
+            "Time": shown.index,
+            "UPS state of charge (%)": shown["ups_soc_frac"] * 100,
+            "Generator (MW)": shown["generator_kw"] / 1000,
+            "Load dropped (MW)": shown["load_dropped_kw"] / 1000,
+            "Loop water above a running plant's (K)": shown["loop_warming_k"],
+        }
+    ).melt("Time", var_name="Series", value_name="Value")
+    st.altair_chart(
+        alt.Chart(ups)
+        .mark_line()
+        .encode(x="Time:T", y="Value:Q", color="Series:N", row=alt.Row("Series:N", title=None))
+        .resolve_scale(y="independent")
+        .properties(height=110),
+        use_container_width=True,
+    )
+    u = tl.solved.ups.reset_index()
+    c = st.columns(4)
+    c[0].metric("Lowest UPS charge", f"{k['ups_soc_min_frac'] * 100:.0f} %")
+    c[1].metric(
+        "First UPS empty after",
+        "never"
+        if not np.isfinite(k["ups_time_to_empty_min_s"])
+        else f"{k['ups_time_to_empty_min_s']:,.0f} s",
+    )
+    c[2].metric("Load dropped", f"{fmt(k['load_dropped_mwh'], 2)} MWh")
+    c[3].metric("Generator energy", f"{fmt(k['generator_mwh'], 1)} MWh")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "UPS": u["id"],
+                "Battery (kWh)": u["energy_kwh"].round(0),
+                "Peak load (kW)": u["peak_load_kw"].round(0),
+                "Lowest charge (%)": (u["soc_min_frac"] * 100).round(1),
+                "Time to empty (s)": u["time_to_empty_s"].map(
+                    lambda x: "never" if not np.isfinite(x) else f"{x:,.0f}"
+                ),
+                "Load dropped (kWh)": u["dropped_kwh"].round(1),
+            }
+        ),
+        hide_index=True,
+        height=200,
+    )
 st.subheader("Grid ramp rates")
 ramps = pd.DataFrame({"Ramp (MW/s)": np.abs(np.diff(steps["grid_kw"].to_numpy())) / 1000 / dt})
 st.altair_chart(
@@ -226,6 +292,25 @@ st.dataframe(
     ),
     hide_index=True,
 )
+cur = tl.curtailment
+if cur is not None and len(cur):
+    st.subheader(f"Tokens lost over time ({len(cur):,} runs)")
+    t0 = steps.index[0]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Hall": cur["group"],
+                "Why": cur["cause"].map(
+                    lambda c: " + ".join(CAUSES.get(x, x) for x in c.split("+"))
+                ),
+                "From": t0 + pd.to_timedelta(cur["start_s"], unit="s"),
+                "Duration (h)": (cur["duration_s"] / 3600).round(3),
+                "Tokens lost": cur["tokens_lost"].map(lambda x: f"{x:.3g}"),
+            }
+        ),
+        hide_index=True,
+        height=240,
+    )
 buf = io.BytesIO()
 steps.to_parquet(buf)
 st.download_button(

@@ -38,3 +38,22 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     assert any(t.startswith("Grid import") for t in titles)
     assert any(t.startswith("Battery state of charge") for t in titles)
     assert any(t.startswith("Violations over time") for t in titles)
+
+
+def test_outage_shows_the_ups_batteries(app, layouts_tmp):
+    from twin.solve.timeline_outage import Outage
+
+    at = app("timeline")
+    at.checkbox(key="tl_out_on").check()
+    at.number_input(key="tl_out_start").set_value(12.0)
+    at.number_input(key="tl_out_s").set_value(900.0)
+    at.run()
+    at.button(key="tl_run").click().run()
+    _errors(at)
+    spec = TimelineSpec(hours=24, dt_s=1.0, workload="mixed", pattern=Pattern(swing=0.3),
+                        policy="none", outage=Outage(12 * 3600.0, 900.0))  # fmt: skip
+    k = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec).kpis
+    assert _metric(at, "Lowest UPS charge") == f"{k['ups_soc_min_frac'] * 100:.0f} %"
+    assert _metric(at, "Generator energy") == f"{k['generator_mwh']:,.1f} MWh"
+    titles = [s.value for s in at.subheader]
+    assert any(t.startswith("UPS batteries through the outage") for t in titles)
