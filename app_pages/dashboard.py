@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import report
 from twin.app import state as S
+from twin.app import tenants as T
 from twin.app.text import plain
 from twin.model import columns as C
 
@@ -157,6 +158,19 @@ with right:
             width="stretch",
         )
 
+tenant_tab = None
+if T.has_tenants(twin):
+    st.subheader("Tenants")
+    tenant_tab = T.table(econ_twin, res, prices)
+    pick = st.multiselect(
+        "Tenants shown", list(tenant_tab.index), default=list(tenant_tab.index), key="dash_tenants"
+    )
+    common.table(tenant_tab.loc[pick], index="tenant")
+    st.caption(
+        "Losses follow each rack's power path, cooling each unit's rack heat, site overhead "
+        "pro rata to IT; the tenants add up to the site (twin.metrics.tenants)."
+    )
+
 st.subheader("Compare two layouts or scenarios")
 choices = [
     "current layout, normal",
@@ -191,9 +205,11 @@ if st.button("Build HTML report", key="dash_report"):
         "Redundancy": red,
         f"Comparison: A = {a}, B = {b}": cmp,
     }
+    if tenant_tab is not None:
+        tables["Tenants"] = tenant_tab
     if caps.n1:
         cols = ["contingency", "kinds", "it_lost_kw", "racks_lost", "max_loading_pct"]
-        cols += ["worst_element", "racks_at_risk", "it_at_risk_kw"]
+        cols += ["worst_element", "racks_at_risk", "it_at_risk_kw", "tenants_hit"]
         ranking = common.n1(twin, key)
         tables["N-1: top risks"] = ranking[[c for c in cols if c in ranking]].head(10)
     charts = [

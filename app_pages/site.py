@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import common
 from twin.app import state as S
+from twin.app import tenants as T
 from twin.app.text import plain
 from twin.model import columns as C
 from twin.viz.placement import KINDS
@@ -17,6 +18,8 @@ twin, key = common.current()
 failed = st.session_state.get("failed", [])
 res = common.results(twin, key, failed)
 table = S.rack_table(twin, res)
+if T.has_tenants(twin):
+    table = T.with_tenant_code(twin, table)
 
 st.title("Site (3D)")
 st.caption(
@@ -49,6 +52,11 @@ cols = S.colour_columns(table)
 left, right = st.columns([3, 1])
 with right:
     column = st.selectbox("Colour racks by", cols, index=0, key="site_colour", format_func=C.header)
+    tenant = None
+    if T.has_tenants(twin):
+        tenant = st.selectbox("Tenant", T.choices(twin), index=0, key="site_tenant")
+        if column == "tenant_code":
+            st.caption(plain(f"Tenants: {T.legend(twin)}"))
     lod = st.selectbox(
         "Detail",
         ["auto", "rack", "row"],
@@ -94,8 +102,12 @@ with left:
 
 st.subheader("Racks")
 show = list(
-    dict.fromkeys([c for c in S.RACK_SHOWN[:4] + [column] + S.RACK_SHOWN[4:] if c in table])
+    dict.fromkeys(
+        [c for c in S.RACK_SHOWN[:4] + ["tenant", column] + S.RACK_SHOWN[4:] if c in table]
+    )
 )
+if tenant:
+    table = table.loc[T.keep(twin, tenant)]
 st.download_button(
     "Download the rack table (CSV, labelled headers)",
     lambda: C.display(table).to_csv(index=False).encode(),
