@@ -50,6 +50,8 @@ def _m(x: float) -> str:
 
 
 def _print_catalogue(frame) -> None:
+    from twin.metrics.generations import SOURCE_SEP
+
     print("Rack generations (twin.layout.generations; [est] = estimate, see sources):")
     for name, g in frame.iterrows():
         est = "  USER ESTIMATE" if g["user_estimate"] else ""
@@ -58,8 +60,35 @@ def _print_catalogue(frame) -> None:
             f"{g['weight_kg']:>5,.0f} kg  {_m(g['tokens_s'])} tokens/s  "
             f"capex {_m(g['capex_usd'])} USD{est}"
         )
-        for part in g["sources"].split("; "):
+        for part in g["sources"].split(SOURCE_SEP):
             print(f"      {part}")
+
+
+def _alike(limits) -> list[tuple[list[str], object]]:
+    """Consecutive limits of the same kind at the same utilisation, as (names, first row):
+    twelve UPS at 151 % in failover read as one line."""
+    groups: list[tuple[list[str], object]] = []
+    for name, row in limits.iterrows():
+        kind = name.split(" ")[0] + (" in failover" if name.endswith(" in failover") else "")
+        if groups:
+            names, first = groups[-1]
+            k0 = names[0].split(" ")[0] + (" in failover" if names[0].endswith("failover") else "")
+            if k0 == kind and abs(first["utilisation_after"] - row["utilisation_after"]) < 1e-9:
+                names.append(name)
+                continue
+        groups.append(([name], row))
+    return groups
+
+
+def _short(names: list[str], first: str, n: int = 3) -> str:
+    """The part of each name that differs from `first` (the component or group id)."""
+    ref = first.split(" ")
+    ids = []
+    for x in names:
+        words = x.split(" ")
+        diff = [w for i, w in enumerate(words) if i >= len(ref) or w != ref[i]]
+        ids.append(diff[0] if len(diff) == 1 else x)
+    return ", ".join(ids[:n]) + (f", ... {len(ids) - n} more" if len(ids) > n else "")
 
 
 def _print(r, top: int) -> None:
@@ -76,11 +105,20 @@ def _print(r, top: int) -> None:
             f"First break: {r.first_break} at {u['utilisation_after']:.0%} "
             f"(was {u['utilisation_before']:.0%})"
         )
-        print(f"Broken limits ({len(limits)}), most loaded first, and what to add:")
-        for name, row in limits.head(top).iterrows():
-            print(f"  {row['utilisation_after']:>6.0%}  {name}: {row['add']}")
-        if len(limits) > top:
-            print(f"  ... and {len(limits) - top} more (--top N, or --json for all)")
+        groups = _alike(limits)
+        print(
+            f"Broken limits ({len(limits)}; {len(groups)} distinct), most loaded first, and "
+            "what to add:"
+        )
+        for names, row in groups[:top]:
+            more = (
+                f" (and {len(names) - 1} alike: {_short(names[1:], names[0])})"
+                if len(names) > 1
+                else ""
+            )
+            print(f"  {row['utilisation_after']:>6.0%}  {names[0]}: {row['add']}{more}")
+        if len(groups) > top:
+            print(f"  ... and {len(groups) - top} more (--top N, or --json for all)")
     else:
         name = r.table.index[0]
         print(f"Nothing breaks; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.0%}")
@@ -142,12 +180,13 @@ def print_distribution(d, note: str = "") -> None:
 
 def run(args) -> int:
     from twin.layout import save
-    from twin.metrics.generations import generations
     from twin.model import Twin
     from twin.scenarios.distribution import compare_distribution
     from twin.scenarios.refresh import refresh
 
     if args.list:
+        from twin.metrics.generations import generations
+
         frame = generations(Twin.load(args.path).layout if args.path else None)
         if args.json:
             print(dumps(frame.reset_index().to_dict(orient="records")))

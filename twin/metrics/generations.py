@@ -22,6 +22,9 @@ from twin.metrics.catalogue import catalogue
 RACK_FIELDS = ("power_kw", "power_factor", "liquid_fraction", "height_m")
 """The rack design a refresh writes (fields of twin.layout.schema.Rack)."""
 
+SOURCE_SEP = " | "
+"""Between the figures' sources in the table's `sources` column."""
+
 COLUMNS = [
     "label",
     "power_kw",
@@ -82,6 +85,6 @@ def generations(layout: Layout | None = None) -> pd.DataFrame:
         rows[name] = {
             **{k: g[k] for k in COLUMNS if k in g and k not in ("sources",)},
             **{k: g["rack"].get(k) for k in RACK_FIELDS},
-            "sources": "; ".join(f"{k}: {v}" for k, v in g["sources"].items()),
+            "sources": SOURCE_SEP.join(f"{k}: {v}" for k, v in g["sources"].items()),
         }
     return pd.DataFrame.from_dict(rows, orient="index")[COLUMNS].rename_axis("generation")
