@@ -284,6 +284,7 @@ COLUMNS: dict[str, Column] = {
     # tenants (twin.metrics.tenants, twin.scenarios.tenants_hit)
     "tenant": _C("Tenant", "", 0),
     "tenants_hit": _C("Tenants hit", "", 0),
+    "tenant_code": _C("Tenant (number, see legend)", "", 0),
     "it_lost_by_tenant": _C("IT lost per tenant", "", 0),
     "design_kw": _C("IT load (design)", "kW", 1),
     "power_loss_kw": _C("Power-chain losses", "kW", 1),
