@@ -50,6 +50,7 @@ import pandas as pd
 
 from twin.errors import ScenarioError
 from twin.metrics.economics import rack_tokens
+from twin.model import registry
 from twin.solve import run
 
 ETA_PSU_AC = 0.975
@@ -72,8 +73,9 @@ J_A_MM2 = 1.5
 RHO_CU_KG_M3 = 8960.0
 """Copper density [src: CRC Handbook of Chemistry and Physics]."""
 
-_REPLACED = ("ups", "pdus")
-"""Power kinds the DC chain replaces (the sidecar and DC busway stand in for them)."""
+_REPLACED = registry.tables(model=("ups", "pdu"))
+"""Power kinds the DC chain replaces (the sidecar and DC busway stand in for them): the
+kinds solved as a UPS or a PDU/busway."""
 
 
 def current_a(p_kw, *, dc: bool, v_ac: float = V_AC_LL, v_dc: float = V_DC, pf: float = 0.97):
