@@ -1,0 +1,119 @@
+"""NetBox import: a recorded (hand-built, NetBox REST schema) export -> layout -> solve.
+
+The expected rack draws are summed by hand from tests/data/netbox/export.json and the
+devicetype-library file next to it (allocated_draw where given, else maximum_draw)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from twin.cli import main
+from twin.errors import LayoutError
+from twin.interop.netbox import read_device_types, read_export, to_layout
+from twin.layout import loads
+from twin.model import Twin
+from twin.solve import run
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "netbox"
+EXPECTED_W = {
+    "A01": 10 * (450 + 450) + 600,  # 1U templates (allocated) + switch (maximum only)
+    "A02": 3 * (2700 + 2700 + 3300 + 3300),  # library YAML: allocated, else maximum
+    "B01": (380 + 380) + (450 + 450),  # own power ports first, then the type's templates
+    "B03": 600,  # a switch on a redundant feed only
+}
+UNMAPPED = {
+    "device 1202": "no maximum_draw/allocated_draw",
+    "device 1500": "in no rack",
+    "rack 104": "no power feed",
+    "rack 201": "no device with a power draw",
+    "power-feed 608": "assigned to no rack",
+    "power-feed 609": "DC supply",
+}
+
+
+@pytest.fixture(scope="module")
+def imported():
+    return to_layout(read_export(DATA / "export.json"), read_device_types(DATA / "device-types"))
+
+
+def test_round_trip_rack_powers_equal_the_export_sums(imported):
+    layout = loads(yaml.safe_dump(imported.layout), "netbox.yaml")  # validates
+    twin = Twin.from_layout(layout)
+    assert dict(imported.rack_w) == EXPECTED_W
+    kw = twin.racks["power_kw"].to_dict()
+    assert kw == {k: w / 1000.0 for k, w in EXPECTED_W.items()}
+    r = run(twin)
+    assert (r["res_racks"]["p_kw"] - twin.racks["power_kw"]).abs().max() < 1e-9
+    assert r.kpis["it_kw"] == pytest.approx(sum(EXPECTED_W.values()) / 1000.0, rel=1e-12)
+    assert not r.violations["kind"].isin(["not_converged", "non_finite", "not_balanced"]).any()
+    assert abs(r.kpis["power_balance_residual_kw"]) < 1e-6
+
+
+def test_rows_and_feeds_follow_locations_and_feed_types(imported):
+    twin = Twin.from_layout(loads(yaml.safe_dump(imported.layout), "netbox.yaml"))
+    racks = twin.racks
+    assert racks.loc["A01", "row"] == racks.loc["A02", "row"] == "row-a"
+    assert racks.loc["B01", "row"] == racks.loc["B03", "row"] == "row-b"
+    assert list(racks.loc[["A01", "A02"], "slot"]) == [0, 1]  # name order along the row
+    assert racks.loc["A01", "feed_a"] == "PP-Panel-A" and racks.loc["A01", "feed_b"] == "PP-Panel-B"
+    # only a redundant feed: that panel carries the rack, with no second feed
+    assert racks.loc["B03", "feed_a"] == "PP-Panel-B"
+    assert not isinstance(racks.loc["B03", "feed_b"], str)
+    # panel rating = NetBox's available power of its AC feeds: 400 V x 63 A x sqrt3 x 0.8
+    pdus = {p["id"]: p["rating_kva"] for p in imported.layout["power"]["pdus"]}
+    one = 400 * 63 * 3**0.5 * 0.8 / 1000
+    assert pdus["PP-Panel-A"] == pytest.approx(4 * one, abs=5e-4)  # 3 racks + spare (not DC)
+    assert pdus["PP-Panel-B"] == pytest.approx(4 * one, abs=5e-4)
+
+
+def test_unmapped_objects_are_listed_by_id(imported):
+    text = "\n".join(imported.unmapped)
+    assert len(imported.unmapped) == len(UNMAPPED)
+    for obj, why in UNMAPPED.items():
+        assert any(line.startswith(obj) and why in line for line in imported.unmapped), (obj, text)
+    assert any("NB-GRID" in a for a in imported.added) and any("CRAC" in a for a in imported.added)
+
+
+def test_hall_filter_and_nothing_to_import(imported):
+    export = read_export(DATA / "export.json")
+    lib = read_device_types(DATA / "device-types")
+    assert to_layout(export, lib, ["DC One"]).rack_w == imported.rack_w
+    with pytest.raises(LayoutError, match="no rack could be imported"):
+        to_layout(export, lib, ["dc2"])  # its one rack has no device
+
+
+def test_without_the_library_the_gpu_servers_are_unmapped():
+    imp = to_layout(read_export(DATA / "export.json"))
+    assert "A02" not in imp.rack_w
+    assert sum(line.startswith("device 110") for line in imp.unmapped) == 3
+    assert any(line.startswith("rack 102") for line in imp.unmapped)
+
+
+def test_a_folder_export_and_bad_input(tmp_path):
+    doc = json.loads((DATA / "export.json").read_text())
+    for key, value in doc.items():
+        (tmp_path / f"{key}.json").write_text(json.dumps(value))
+    assert read_export(tmp_path).keys() == doc.keys()
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(LayoutError, match=r"bad.json:1: not JSON"):
+        read_export(tmp_path / "bad.json")
+    (tmp_path / "norack.json").write_text(json.dumps({"sites": []}))
+    with pytest.raises(LayoutError, match="no 'racks' list"):
+        read_export(tmp_path / "norack.json")
+
+
+def test_cli_writes_a_layout_that_loads_and_reports(tmp_path, capsys):
+    out = tmp_path / "nb.yaml"
+    argv = ["import-netbox", str(DATA / "export.json"), "-o", str(out),
+            "--device-types", str(DATA / "device-types"), "--json"]  # fmt: skip
+    assert main(argv) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["racks"] == 4 and rep["it_kw"] == pytest.approx(47.86, rel=1e-12)
+    assert len(rep["unmapped"]) == len(UNMAPPED)
+    assert Twin.load(out).racks["power_kw"].sum() == pytest.approx(47.86, rel=1e-12)
+    assert main(["import-netbox", str(tmp_path / "missing.json"), "-o", str(out)]) == 2
+    assert "missing.json: file not found" in capsys.readouterr().err
