@@ -11,15 +11,6 @@ from __future__ import annotations
 
 from twin.cli.common import UsageError, add_path, dumps, float_in
 from twin.model import Twin
-from twin.model.columns import fmt, label
-
-ROWS = (
-    "pue", "wue_l_per_kwh", "free_cooling_hours", "mean_t_db_c", "it_mwh", "facility_mwh",
-    "cooling_mwh", "peak_grid_mw", "water_m3", "energy_cost_usd", "demand_charge_usd",
-    "water_cost_usd", "fixed_cost_usd", "total_cost_usd", "usd_per_mtok", "carbon_t",
-    "violations", "balance_residual_rel",
-)  # fmt: skip
-"""Rows of the printed table, in order (every column of `Comparison.table` is in --json)."""
 
 
 def register(sub) -> None:
@@ -65,11 +56,13 @@ def run(args) -> int:
             )
         )
         return 0
-    names = list(c.table.index)
-    width = max(12, *(len(n) + 2 for n in names))
+    from twin.scenarios.sites import side_by_side
+
+    t = side_by_side(c)
+    width = max(14, *(len(n) + 2 for n in t.columns))
+    first = max(len(x) for x in t.index) + 2
     print(f"{twin.name}: {args.hours:,.0f} h per site")
-    print(f"  {'':<38}" + "".join(f"{n:>{width}}" for n in names))
-    for key in ROWS:
-        cells = "".join(f"{fmt(c.table.at[n, key], key):>{width}}" for n in names)
-        print(f"  {label(key):<38}{cells}")
+    print(f"  {'':<{first}}" + "".join(f"{n:>{width}}" for n in t.columns))
+    for figure, row in t.iterrows():
+        print(f"  {figure:<{first}}" + "".join(f"{v:>{width}}" for v in row))
     return 0

@@ -297,6 +297,27 @@ def monthly(tl: Timeline, site: Site) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+SHOWN = (
+    "pue", "wue_l_per_kwh", "free_cooling_hours", "mean_t_db_c", "it_mwh", "facility_mwh",
+    "cooling_mwh", "peak_grid_mw", "water_m3", "energy_cost_usd", "demand_charge_usd",
+    "water_cost_usd", "fixed_cost_usd", "total_cost_usd", "usd_per_mtok", "carbon_t",
+    "violations", "balance_residual_rel",
+)  # fmt: skip
+"""Rows of the side-by-side table people read (every column of `Comparison.table` is in
+the JSON and the API)."""
+
+
+def side_by_side(c: Comparison) -> pd.DataFrame:
+    """One row per figure (human label with unit), one text column per site: what the CLI
+    prints and the app shows."""
+    from twin.model.columns import fmt, header
+
+    return pd.DataFrame(
+        {name: [fmt(c.table.at[name, k], k, unit="") for k in SHOWN] for name in c.table.index},
+        index=pd.Index([header(k) for k in SHOWN], name="figure"),
+    )
+
+
 def compare(twin, sites: list[Site], base: TimelineSpec | None = None, progress=None) -> Comparison:
     """One timeline per site (`base`, default a year at 1 h, with each site's weather,
     tariff and grid limit); `progress(fraction, text)` hears after each site."""

@@ -1,0 +1,51 @@
+"""`twin compare-sites`: the CLI prints the numbers `twin.scenarios.sites.compare` gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from twin.cli import main
+from twin.model import Twin
+from twin.scenarios.sites import compare, load_site
+from twin.scenarios.timeline import TimelineSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+ROOM = str(ROOT / "layouts" / "small-room.yaml")
+SITES = [str(ROOT / "layouts" / "sites" / f) for f in ("greensboro-nc.yaml", "sand-point-ak.yaml")]
+
+
+def test_json_is_the_api_table(capsys):
+    argv = ["compare-sites", ROOM, "--site", SITES[0], "--site", SITES[1], "--hours", "48"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    api = compare(Twin.load(ROOM), [load_site(s) for s in SITES], TimelineSpec(hours=48.0))
+    assert [r["site"] for r in out["sites"]] == ["Greensboro, NC", "Sand Point, AK"]
+    for row in out["sites"]:
+        for key, value in row.items():
+            if key == "site":
+                continue
+            want = api.table.at[row["site"], key]
+            assert (value is None and not want == want) or value == want, key
+    assert len(out["monthly"]) == 2  # 48 h from 1 January: one month per site
+    # the price differs (EIA 2023 industrial: NC 7.15, AK 18.70 c/kWh), the energy does not
+    # (the small room's DX CRACs do not depend on the weather)
+    a, b = out["sites"]
+    assert a["grid_mwh"] == b["grid_mwh"]
+    assert b["energy_cost_usd"] / a["energy_cost_usd"] == pytest.approx(0.187 / 0.0715)
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "Free-cooling hours (h)" in text and "Cost per million tokens (USD)" in text
+
+
+def test_bad_input_exits_2_before_any_solve(tmp_path, capsys):
+    assert main(["compare-sites", ROOM]) == 2
+    assert "at least one --site" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ngrid_co2_kg_per_kwh: 5\n")
+    assert main(["compare-sites", ROOM, "--site", str(bad)]) == 2
+    assert f"{bad}:2: grid_co2_kg_per_kwh: 5 is out of range" in capsys.readouterr().err
+    assert main(["compare-sites", ROOM, "--site", str(tmp_path / "none.yaml")]) == 2
+    assert "none.yaml: file not found" in capsys.readouterr().err
