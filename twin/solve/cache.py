@@ -73,6 +73,30 @@ def per_twin(twin, name: str, build: Callable[[Any], Any]) -> Any:
         return entry.setdefault(name, value)  # a concurrent build of the same key wins once
 
 
+def peek(twin, name: str) -> Any:
+    """The structure `name` cached for this Twin's content, or None (never builds it)."""
+    key = fingerprint(twin)
+    with _LOCK:
+        entry = _STORE.get(key)
+        return None if entry is None else entry.get(name)
+
+
+def put(twin, name: str, value: Any) -> Any:
+    """Store `value` as structure `name` of this Twin's content (unless one is there) and
+    return what is stored. For structures derived from another Twin's by a patch that
+    gives what `build` would (`twin.solve.carry`), never for anything else."""
+    key = fingerprint(twin)
+    with _LOCK:
+        entry = _STORE.get(key)
+        if entry is None:
+            entry = _STORE[key] = {}
+            while len(_STORE) > MAX_TWINS:
+                _STORE.popitem(last=False)
+        else:
+            _STORE.move_to_end(key)
+        return entry.setdefault(name, value)
+
+
 def clear() -> None:
     """Drop every cached structure (and the remembered table digests)."""
     with _LOCK:

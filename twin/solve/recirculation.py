@@ -147,6 +147,18 @@ class Recirculation:
         self._lock = threading.Lock()
         self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
+    def with_k(self, k: np.ndarray) -> Recirculation:
+        """The same halls (B and its LU, shared) with new airflow heat capacity rates `k`:
+        B is geometry, so a rack power edit re-solves with the factorisation it has."""
+        out = object.__new__(Recirculation)
+        out.__dict__.update(self.__dict__)
+        out.k = np.asarray(k, float)
+        if len(out.k) != self.n:
+            raise ValueError(f"{len(out.k)} rates for {self.n} racks")
+        out._lock = threading.Lock()
+        out._memo = OrderedDict()
+        return out
+
     def _blocks(self) -> list[tuple[np.ndarray, sp.csr_matrix]]:
         small = [] if self._b_direct is None else [(self._direct, self._b_direct)]
         return small + self._large

@@ -1,0 +1,91 @@
+"""The editor's fast path for a rack edit: validate, build and solve only what changed.
+
+A rack power or profile edit changes one entry of the layout and one row of the
+racks table. `edit_rack` re-validates that rack (`twin.layout.rack_edit`:
+schema plus the cross-checks that read racks), patches the built Twin's racks
+table (`twin.model.patch`) and hands the old Twin's solver structures to the new
+one (`twin.solve.carry`: the power chain, the air model's factorised
+recirculation shares, the pipe networks and the plant, with only the per-rack
+loads replaced). The coupled solve then runs as for any Twin (`state.solve`).
+
+One question, one answer: the result is the layout, Twin and results that the
+full path (`twin.app.edit.set_rack` + `apply`, `Twin.from_layout`, `state.solve`)
+gives, to 1e-9 on every res_* table (tests/app/test_incremental_edit.py). Any
+problem in the edit, and any edit that is not of this kind, returns None: the
+caller runs the full path, which reports problems as it always does.
+
+No Streamlit here; `twin.app.warm.adopt` puts the prepared Twin in the app's cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from twin.layout import Layout
+from twin.layout.rack_edit import rack_positions, revalidate_racks
+from twin.model.patch import with_racks
+from twin.solve.carry import carry
+
+
+@dataclass
+class RackEdit:
+    """An edited layout with its plain data, content key and built Twin."""
+
+    layout: Layout
+    data: dict[str, Any]
+    key: str
+    twin: Any
+    carried: list[str]  # solver structures taken over from the Twin before the edit
+
+
+def with_rack(data: dict, hall: int, index: int, fields: dict) -> dict:
+    """`data` with fields of rack `index` of hall `hall` set, as `twin.app.edit.set_rack`
+    does (None or "" removes the key), sharing every untouched part (nothing here or in
+    `twin.app.edit` changes data in place)."""
+    out = dict(data)
+    out["halls"] = list(data["halls"])
+    h = out["halls"][hall] = dict(data["halls"][hall])
+    h["racks"] = list(h["racks"])
+    rack = h["racks"][index] = dict(h["racks"][index])
+    for key, value in fields.items():
+        if value is None or value == "":
+            rack.pop(key, None)
+        else:
+            rack[key] = value
+    return out
+
+
+def edit_key(key: str, rack_id: str, fields: dict) -> str:
+    """The content key of layout `key` after this rack edit: a hash of the content before
+    and the edit, which decide the content after (the same content reached another way
+    gets another key: a cache miss, never a wrong hit)."""
+    text = json.dumps([key, rack_id, sorted(fields.items())], default=str)
+    return "e" + hashlib.sha1(text.encode()).hexdigest()[:15]
+
+
+def edit_rack(
+    layout: Layout, data: dict, key: str, twin, rack_id: str, fields: dict, file: str
+) -> RackEdit | None:
+    """Rack `rack_id` of `layout` (plain data `data`, content key `key`, built `twin`)
+    with `fields` set, validated, built and ready to solve; None if the full path must
+    decide (a problem in the edit, an id change, a rack that is not there)."""
+    if "id" in fields or twin.layout is not layout:
+        return None
+    where = rack_positions(layout, [rack_id])
+    if rack_id not in where:
+        return None
+    new_data = with_rack(data, *where[rack_id], fields)
+    new_layout = revalidate_racks(layout, new_data, [rack_id], file)
+    if new_layout is None:
+        return None
+    new_twin = with_racks(twin, new_layout, [rack_id])
+    return RackEdit(
+        layout=new_layout,
+        data=new_data,
+        key=edit_key(key, rack_id, fields),
+        twin=new_twin,
+        carried=carry(twin, new_twin),
+    )
