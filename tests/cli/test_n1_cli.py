@@ -128,8 +128,18 @@ def test_rows_with_no_powered_rack_agree_with_the_full_solve(base, small):
 
 def test_text_table_says_n_a_not_nan(capsys):
     assert main(["n1", SMALL, "--components", "ups", "--top", "5"]) == 0
-    line = [ln for ln in capsys.readouterr().out.splitlines() if "UPS-1" in ln][0]
-    assert line.split()[-2:] == ["n/a", "True"]  # hottest inlet, then verified (issue 12)
+    text = capsys.readouterr().out
+    line = [ln for ln in text.splitlines() if "UPS-1" in ln][0]
+    assert line.split()[-2:] == ["n/a", "yes"]  # hottest inlet, then verified (issue 12)
+    # headers are labels with units, kinds by label; --raw-columns gives the CSV's names
+    assert "IT lost (kW)" in text and "Verified by a full solve" in text and " UPS " in line
+    assert "it_lost_kw" not in text and "nan" not in text.lower().replace("n/a", "")
+    assert main(["n1", SMALL, "--components", "ups", "--top", "5", "--raw-columns"]) == 0
+    raw = capsys.readouterr().out
+    head = [ln for ln in raw.splitlines() if "contingency" in ln][0].split()
+    assert head[:4] == ["rank", "contingency", "kinds", "it_lost_kw"] and head[-1] == "verified"
+    line = [ln for ln in raw.splitlines() if "UPS-1" in ln][0]
+    assert line.split()[-2:] == ["n/a", "True"] and " ups " in line
 
 
 def test_verified_column_and_what_was_re_solved(capsys, tmp_path, single_fed_hall_path):

@@ -40,10 +40,15 @@ def test_summary_lists_losses_worst_loadings_and_violations(capsys, undersized):
         "Facility power",
         "Losses in UPS",
         "Worst loadings",
-        "PDU-2",
-        "overload",
+        "PDU-2 (PDU/busway)",
+        "Overload",
     ):
         assert text in out
+    # --raw-columns: the --json keys and kind names, for scripts
+    assert main(["solve", undersized, "--fail", "PDU-1", "--raw-columns", "--no-headroom"]) == 0
+    raw = capsys.readouterr().out
+    assert re.search(r"^\s+it_kw\s+189\.0  kW$", raw, re.M) and "PDU-2 (pdus)" in raw
+    assert re.search(r"^\s+overload\s{2,}PDU-2", raw, re.M) and "IT load" not in raw
     assert "Hottest rack inlet" in out and "°C" in out
 
 
@@ -134,6 +139,6 @@ def test_violations_are_listed_most_serious_first(capsys, single_fed_hall_path):
     assert main(["solve", path, "--fail", "H1-MCC-A", "--no-headroom"]) == 0
     out = capsys.readouterr().out
     lines = out.split("Violations:", 1)[1].splitlines()
-    assert lines[1].strip().startswith("by kind: uncooled 1, over_capacity")
-    assert re.match(r"\s+uncooled\s{2,}H1-FWS\s{2,}chillers at full capacity", lines[2]), lines[2]
+    assert lines[1].strip().startswith("by kind: Uncooled 1, Over capacity")
+    assert re.match(r"\s+Uncooled\s{2,}H1-FWS\s{2,}chillers at full capacity", lines[2]), lines[2]
     assert "over_temperatureH1" not in out

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 from twin.cli.common import add_path, dumps
+from twin.cli.labels import add_raw_columns
+from twin.cli.labels import kind as kind_name
 from twin.model import Twin
 from twin.model.registry import COOLING_UNITS
 
@@ -31,6 +33,7 @@ def register(sub) -> None:
         help="per hall: power and cooling margins and stranded capacity (a headroom search "
         "per hall; see twin.metrics.stranded)",
     )
+    add_raw_columns(p)
     p.set_defaults(func=run)
 
 
@@ -97,13 +100,17 @@ def run(args) -> int:
         f"  IT load      {info['it_kw'] / 1000:,.2f} MW   grid connection {info['grid_mw']:,.1f} MW"
     )
     print(f"  liquid share {info['liquid_fraction']:.0%}")
-    print("  components   " + ", ".join(f"{k} {v}" for k, v in info["counts"].items() if v))
-    for kind, r in info["power_ratings_kva"].items():
+    raw = getattr(args, "raw_columns", False)
+    counts = [(kind_name(k, raw), v) for k, v in info["counts"].items() if v]
+    print("  components   " + ", ".join(f"{k} {v:,}" if raw else f"{k}: {v:,}" for k, v in counts))
+    rows = [(kind_name(k, raw), r) for k, r in info["power_ratings_kva"].items()]
+    w = max([13] + [len(k) + 2 for k, _ in rows])
+    for k, r in rows:
         print(
-            f"  {kind:<13}{int(r['count']):>5} x {r['min']:,.0f}-{r['max']:,.0f} kVA (sum {r['sum']:,.0f})"
+            f"  {k:<{w}}{int(r['count']):>5} x {r['min']:,.0f}-{r['max']:,.0f} kVA (sum {r['sum']:,.0f})"
         )
-    for kind, r in info["cooling_capacity"].items():
-        print(f"  {kind:<13}{r['count']:>5}, {r['capacity_kw']:,.0f} kW total")
+    for k, r in info["cooling_capacity"].items():
+        print(f"  {kind_name(k, raw):<{w}}{r['count']:>5}, {r['capacity_kw']:,.0f} kW total")
     if room is not None:
         from twin.cli.solve import print_headroom
 

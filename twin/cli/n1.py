@@ -35,6 +35,8 @@ from twin.cli.common import (
     int_in,
     scheduler_address,
 )
+from twin.cli.labels import add_raw_columns
+from twin.cli.labels import table as labelled
 from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -110,6 +112,7 @@ def register(sub) -> None:
         help=f"LocalCluster workers for --brute-force, 1-{MAX_WORKERS} (default 2)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_raw_columns(p)
     p.set_defaults(func=run)
 
 
@@ -191,7 +194,7 @@ def run(args) -> int:
         for_output(table).to_csv(args.out, index=False)
     elif fmt == ".parquet":
         for_output(table).to_parquet(args.out, index=False)
-    _print(twin, table, args.top, "N-2" if args.n2 else "N-1")
+    _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns)
     if not sets:
         print("  (no component of these kinds in the layout)")
     if args.out:
@@ -207,7 +210,9 @@ def _cell(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def _print(twin: Twin, table: pd.DataFrame, top: int, what: str) -> None:
+def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = False) -> None:
+    """The counts, then the first `top` ranked rows: labels with units ('IT lost (kW)',
+    'UPS'), or with `raw` the column and kind names of the written table."""
     lost = int((table["it_lost_kw"] > 0).sum())
     risk = int((table["it_at_risk_kw"] > 0).sum())
     over = int((table["max_loading_pct"] > 100).sum())
@@ -227,8 +232,4 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str) -> None:
     show = SHOW + (
         ["tenants_hit"] if "tenants_hit" in table and twin.racks["tenant"].ne("").any() else []
     )
-    shown = table[show].head(top).copy()
-    for col in shown.columns:
-        if shown[col].dtype.kind == "f":
-            shown[col] = shown[col].map(_cell)
-    print(shown.to_string(index=False))
+    print(labelled(table[show].head(top), raw, cell_raw=_cell))

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.cli.common import add_list, add_path, check_ids, check_output_dir, dumps
+from twin.cli.labels import add_raw_columns
+from twin.cli.labels import kind as kind_name
 from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -53,6 +55,7 @@ def register(sub) -> None:
         action="store_true",
         help="skip the IT headroom search (a few more solves; see twin.metrics.headroom)",
     )
+    add_raw_columns(p)
     p.set_defaults(func=run)
 
 
@@ -193,7 +196,10 @@ def label(key: str) -> tuple[str, str, str, int | None]:
         return LABELS[key]
     if key.startswith("loss_") and key.endswith("_kw"):
         return "power", f"Losses in {key[5:-3]}", "kW", 2
-    return "other", key, "", 3
+    from twin.model import columns as C  # the label map every screen uses
+
+    c = C.spec(key)
+    return "other", c.label, c.unit, c.digits
 
 
 def _num(x):
@@ -265,7 +271,7 @@ def run(args) -> int:
     if args.json:
         print(to_json(twin, results, room))
         return _exit_code(args, results)
-    _print_summary(twin, results)
+    _print_summary(twin, results, getattr(args, "raw_columns", False))
     if room is not None:
         print_headroom(room)
     if args.out:
@@ -300,8 +306,9 @@ def _line(text: str, value: str, unit: str = "", indent: int = 2) -> str:
     return f"{' ' * indent}{text:<36}{value:>14}  {unit}".rstrip()
 
 
-def _print_summary(twin: Twin, results) -> None:
-    """Every quantity of `as_dict`, labelled, with units, grouped."""
+def _print_summary(twin: Twin, results, raw: bool = False) -> None:
+    """Every quantity of `as_dict`, labelled, with units, grouped; `raw`: each under its
+    --json key, kinds by their names (for scripts that read the text)."""
     d = as_dict(twin, results)
     print(f"{HEAD_LABELS['name']}: {d['name']}    {HEAD_LABELS['scenario']}: {d['scenario']}")
     groups: dict[str, list[str]] = {s: [] for s in SECTIONS}
@@ -314,23 +321,26 @@ def _print_summary(twin: Twin, results) -> None:
         print(f"  {SECTIONS[section]}")
         for key in sorted(keys, key=lambda k: order.get(k, len(order))):
             _, text, unit, digits = label(key)
-            print(_line(text, _fmt(d[key], digits), unit, indent=4))
+            print(_line(key if raw else text, _fmt(d[key], digits), unit, indent=4))
     if "worst_loading_pct" in d:
         print(f"  {HEAD_LABELS['worst_loading_pct']}")
         kinds = results["res_power_nodes"]["kind"]
         for cid, pct in d["worst_loading_pct"].items():
-            print(_line(f"{cid} ({kinds.get(cid, '?')})", _fmt(pct, 1), "%", indent=4))
+            what = kind_name(kinds.get(cid, "?"), raw)
+            print(_line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4))
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     if len(v):
         order = {k: i for i, k in enumerate(SEVERITY)}
         v = v.iloc[np.argsort([order.get(k, len(order)) for k in v["kind"]], kind="stable")]
         counts = v["kind"].value_counts(sort=False)
-        print("    by kind: " + ", ".join(f"{k} {n:,}" for k, n in counts.items()))
+        by = ", ".join(f"{kind_name(k, raw)} {n:,}" for k, n in counts.items())
+        print("    by kind: " + by)
     shown = v.head(20)
-    wk = max((len(str(k)) for k in shown["kind"]), default=0) + 2  # columns never run together
+    kinds_shown = [kind_name(k, raw) for k in shown["kind"]]
+    wk = max((len(k) for k in kinds_shown), default=0) + 2  # columns never run together
     wc = max((len(str(c)) for c in shown["component"]), default=0) + 2
-    for row in shown.itertuples():
-        print(f"    {row.kind:<{wk}}{row.component:<{wc}}{row.message}")
+    for k, row in zip(kinds_shown, shown.itertuples(), strict=True):
+        print(f"    {k:<{wk}}{row.component:<{wc}}{row.message}")
     if len(v) > 20:
         print(f"    ... and {len(v) - 20:,} more (use --json or --out)")
