@@ -28,6 +28,7 @@ from twin.app.warm import (  # noqa: F401 - the pages' and tests' names for the 
     _key,
     _results,
     _twin,
+    adopt,
     default_scene_args,
     load_path,
     results,

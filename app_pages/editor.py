@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import checks as K
 from twin.app import edit as E
+from twin.app import incremental as I
 from twin.app import state as S
 from twin.app.text import plain, size_mb
 from twin.errors import LayoutError
@@ -106,14 +107,20 @@ loops = [""] + list(twin.loops.index)
 UNDO_DEPTH = 30
 
 
-def commit(new_data: dict, what: str) -> bool:
+def commit(new_data: dict, what: str, fast: I.RackEdit | None = None) -> bool:
     """Validate and make the edited layout current; problems go next to the fields, each
-    naming its component. The layout before the edit goes on the undo stack."""
-    try:
-        new = E.apply(new_data, st.session_state["layout_name"])
-    except LayoutError as exc:
-        st.session_state["ed_errors"] = E.field_errors(exc, new_data)
-        return False
+    naming its component. The layout before the edit goes on the undo stack. `fast`: the
+    same edit already validated and built by `twin.app.incremental` (same answer)."""
+    if fast is not None:
+        new, new_key = fast.layout, fast.key
+        common.adopt(new_key, fast.twin)
+    else:
+        try:
+            new = E.apply(new_data, st.session_state["layout_name"])
+        except LayoutError as exc:
+            st.session_state["ed_errors"] = E.field_errors(exc, new_data)
+            return False
+        new_key = S.data_key(new_data)
     ss = st.session_state
     ss["ed_undo"] = [*ss.get("ed_undo", []), (ss["layout"], ss["layout_name"], what)][-UNDO_DEPTH:]
     ss["ed_redo"] = []
@@ -121,8 +128,9 @@ def commit(new_data: dict, what: str) -> bool:
     common.set_layout(
         new,
         name if name.endswith("(edited)") else f"{name} (edited)",
-        key=S.data_key(new_data),
+        key=new_key,
     )
+    ss["_ed_data"] = (new_key, new_data)  # the next edit starts from it (no dump)
     ss["ed_errors"] = {}
     ss["ed_message"] = what
     return True
@@ -243,7 +251,11 @@ def _on_change() -> None:
         "feed_b": ss.get(f"ed_ch_fb_{rid}", d["feed_b"]),
         "liquid_loop": ss.get(f"ed_ch_loop_{rid}", d["liquid_loop"]),
     }
-    commit(E.set_rack(_data(), rid, **fields), f"Changed rack {rid}.")
+    fast = I.edit_rack(
+        ss["layout"], _data(), ss["layout_key"], common.current()[0], rid, fields, ss["layout_name"]
+    )
+    new_data = fast.data if fast else E.set_rack(_data(), rid, **fields)
+    commit(new_data, f"Changed rack {rid}.", fast)
 
 
 @_guarded

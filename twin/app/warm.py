@@ -62,8 +62,25 @@ def _key(layout: Layout) -> str:
     return S.layout_key(layout)
 
 
+_PREPARED: dict[str, Twin] = {}
+"""Twins built another way than `Twin.from_layout` (an incremental edit), by content key,
+until `_twin` takes them into its cache."""
+_PREPARED_MAX = 8
+
+
+def adopt(key: str, twin: Twin) -> None:
+    """Make `twin` (the Twin of `twin.layout`, e.g. patched by `twin.app.incremental`) the
+    cached Twin of content `key`, instead of building it again from the layout."""
+    _PREPARED[key] = twin
+    while len(_PREPARED) > _PREPARED_MAX:
+        _PREPARED.pop(next(iter(_PREPARED)))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _twin(key: str, _layout: Layout) -> Twin:
+    prepared = _PREPARED.pop(key, None)
+    if prepared is not None and prepared.layout is _layout:
+        return prepared
     return Twin.from_layout(_layout)
 
 
