@@ -126,27 +126,55 @@ def test_heat_lags_on_short_steps_and_hourly_steps_are_unchanged(hall):
     assert lag.energy["loop_heat_change_mwh"] > 0
 
 
-def test_hotter_wet_bulb_hours_cost_more_cooling_and_match_run():
+@pytest.fixture(scope="module")
+def tower():
+    """A one-hall cooling-tower campus fitted on a synthetic year: 30 C dry bulb, wet bulb
+    14-30 C (one dry-bulb point, its median depression and saturation)."""
+    from twin.layout.generate import campus
+    from twin.layout.validate import validate_data
+
+    twin = Twin.from_layout(validate_data(campus(13.0, condenser="tower"), "campus-13.yaml"))
+    return twin, fit_response(twin, (np.full(48, 30.0), np.linspace(14.0, 30.0, 48)))
+
+
+def test_hotter_wet_bulb_hours_cost_more_cooling_and_match_run(tower):
     """A cooling-tower hall with a weather year: at one dry bulb, hours with a hotter wet bulb
     draw more cooling power, monotone, and each is within 1 % of run() at its own wet bulb
     (the fit knew only the year's median depression and saturation)."""
-    from twin.layout.generate import campus
-    from twin.layout.validate import validate_data
     from twin.model.scenario import Scenario
     from twin.solve import run
 
-    twin = Twin.from_layout(validate_data(campus(13.0, condenser="tower"), "campus-13.yaml"))
-    db = np.full(48, 30.0)
-    wb = np.linspace(14.0, 30.0, 48)
-    resp = fit_response(twin, (db, wb))
+    twin, resp = tower
     assert resp.wet is not None and len(resp.t_db_c) == 1
     n = 9
     t_wb = np.linspace(12.0, 30.0, n)
     x = 0.8
     prof = Profile(3600.0, np.full((n, 1), x * resp.design_it_kw), np.full(n, 30.0), t_wb_c=t_wb)
-    c = solve_timeline(resp, prof).steps["cooling_kw"].to_numpy()
-    assert (np.diff(c) > 0).all()
+    st = solve_timeline(resp, prof).steps
+    assert (np.diff(st["cooling_kw"].to_numpy()) > 0).all()
     for i in (0, 3, 6, 8):
         k = run(twin, Scenario(load_scale={"*": x}, t_db_c=30.0, t_wb_c=float(t_wb[i]))).kpis
-        f = solve_timeline(resp, replace(prof, t_wb_c=t_wb)).steps["facility_kw"].iloc[i]
+        f = st["facility_kw"].iloc[i]
         assert abs(f / k["facility_kw"] - 1) < 1e-2, (t_wb[i], f, k["facility_kw"])
+
+
+def test_dr_event_sheds_what_is_asked_at_each_hours_wet_bulb(tower):
+    """The DR bisection sees each hour's own wet bulb, as the timeline's solve does: facility
+    power at those wet bulbs falls by exactly the shed at every event hour (the plant's draw
+    depends on the wet bulb, so a bisection at the median depression would miss by ~0.5 kW
+    per MW here)."""
+    from twin.scenarios.policies import DrEvent, respond
+    from twin.solve.timeline_response import evaluate_groups
+
+    _, resp = tower
+    n, d = 6, np.array([resp.design_it_kw])
+    it = np.full((n, 1), 0.9 * resp.design_it_kw)
+    t_db, t_wb = np.full(n, 30.0), np.linspace(16.0, 30.0, n)
+    ev = DrEvent(0.0, n * 3600.0, 1000.0, "training-first")
+    capped, short = respond(resp, it, d, ["training"], np.ones(n, bool), t_db, ev, t_wb)
+
+    def facility(x):
+        r = evaluate_groups(resp, x, d, t_db, t_wb)
+        return x.sum(axis=1) + r["losses_kw"] + r["cooling_kw"]
+
+    assert np.allclose(facility(it) - facility(capped), 1000.0, atol=1e-3) and not short.any()

@@ -43,6 +43,7 @@ class DrEvent:
     order: str = "inference-first"
     floor: float = DR_FLOOR
     use_bess: bool = True  # a site BESS run by a policy discharges first, caps do the rest
+    tenant_order: tuple[str, ...] = ()  # shed these tenants first (twin.scenarios.timeline_tenants)
 
     def check(self, horizon_s: float) -> None:
         if self.order not in ORDERS:
@@ -63,7 +64,7 @@ def event_mask(ev: DrEvent, start_s: np.ndarray, dt_s: float) -> np.ndarray:
     return (start_s + dt_s > ev.start_s) & (start_s < ev.start_s + ev.duration_s)
 
 
-def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent):
+def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent, t_wb=None):
     """Capped IT (n, G) that sheds `ev.shed_kw` of steady facility power at the masked
     steps, and the facility kW it could not shed there (n,).
 
@@ -74,10 +75,11 @@ def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent):
     if not mask.any() or ev.shed_kw <= 0:  # nothing to cap (a battery may cover it all)
         return out, short
     ev_it, t = it_kw[mask], np.asarray(t_db, float)[mask]
+    tw = None if t_wb is None else np.asarray(t_wb, float)[mask]  # each step's wet bulb
     every = np.ones(len(ev_it), bool)
 
     def facility(x):
-        r = evaluate_groups(resp, x, design_kw, t)
+        r = evaluate_groups(resp, x, design_kw, t, tw)
         return x.sum(axis=1) + r["losses_kw"] + r["cooling_kw"]
 
     target = facility(ev_it) - ev.shed_kw
@@ -100,15 +102,21 @@ def shed(
     cut_kw: np.ndarray,
     ev: DrEvent,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cap groups to cut `cut_kw` of IT at the masked steps, kind by kind in `ev.order`.
+    """Cap groups to cut `cut_kw` of IT at the masked steps, kind by kind in `ev.order`
+    (with `ev.tenant_order`, `kinds` are the groups' tenants: tenant by tenant in that
+    order, then the others together).
 
     Returns the capped demand (n, G) and the IT kW that could not be cut (n,)."""
     out = demand_kw.copy()
     first = "inference" if ev.order == "inference-first" else "training"
     left = np.where(mask, np.maximum(cut_kw, 0.0), 0.0)
     kinds_arr = np.asarray(kinds)
-    for kind in (first, *[k for k in ("inference", "training") if k != first]):
-        cols = np.flatnonzero(kinds_arr == kind)
+    order = (first, *[k for k in ("inference", "training") if k != first])
+    if ev.tenant_order:
+        rest = sorted(set(kinds) - set(ev.tenant_order))
+        order = (*ev.tenant_order, *([tuple(rest)] if rest else []))
+    for kind in order:
+        cols = np.flatnonzero(np.isin(kinds_arr, kind))
         if not len(cols):
             continue
         give = np.maximum(out[:, cols] - ev.floor * design_kw[cols][None, :], 0.0)

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import ScenarioError
+from twin.metrics.tenants import has_tenants
 from twin.model import registry
-from twin.scenarios import policies
+from twin.scenarios import policies, timeline_tenants
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
@@ -68,6 +69,7 @@ class TimelineSpec:
     rack_store: Store | None = None  # per rack; scaled by the racks in each group
     rack_ramp_kw_s: float = np.inf  # per rack
     dr: policies.DrEvent | None = None
+    tenant_cap: dict[str, float] = field(default_factory=dict)  # tenant -> fraction of design
     outage: Outage | None = None  # the utility lost for a while: UPS batteries, generators
     price_usd_per_kwh: float | np.ndarray | None = None
     demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
@@ -87,6 +89,7 @@ class Timeline:
     groups: pd.DataFrame  # per group: kind, design kW, tokens produced and lost
     solved: Solved
     curtailment: pd.DataFrame | None = None  # tokens lost per hall over time, and why
+    tenants: pd.DataFrame | None = None  # per tenant: energy cut, tokens lost, hit
 
     def to_parquet(self, path: str) -> None:
         """The per-step table to Parquet (kW, kWh, fractions; one row per step)."""
@@ -183,6 +186,8 @@ def check(twin, spec: TimelineSpec) -> None:
         spec.outage.check(spec.hours * 3600.0)
         if not ups_bank(twin, list(twin.halls.index)).ids:
             raise ScenarioError("a utility outage needs UPSs with a battery: this layout has none")
+    if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
+        timeline_tenants.check(twin, spec.tenant_cap, spec.dr.tenant_order if spec.dr else ())
     if spec.demand_usd_per_kw_month < 0:
         raise ScenarioError("demand charge must be >= 0 USD/kW-month")
     try:
@@ -227,6 +232,13 @@ def simulate(
         demand = np.column_stack([frac[k] for k in kinds]) * design[None, :]
     cap = np.array([spec.cap.get(g, spec.cap.get("*", 1.0)) for g in groups])
     it = np.minimum(demand, cap[None, :] * design[None, :])
+    # tenants: (hall, tenant) cells, each tenant's cap (twin.scenarios.timeline_tenants)
+    by_tenant = has_tenants(twin) or bool(spec.tenant_cap)
+    cl = timeline_tenants.cells(twin, groups, spec.tenant_cap) if by_tenant else None
+    if cl is not None:
+        demand_c, it_c = timeline_tenants.capped(cl, demand, cap, design)
+        if spec.tenant_cap:
+            it = cl.gather(it_c)
     viol: list[dict] = []
     no_charge = None
     mask = policies.event_mask(spec.dr, t0, dt) if spec.dr is not None else None
@@ -268,7 +280,14 @@ def simulate(
             kwh = held * np.sqrt(bess.round_trip) * (1.0 - 1e-6)  # margin for rounding
             p_b = min(bess.power_kw, kwh / (mask.sum() * dt / 3600.0), spec.dr.shed_kw)
         ev = replace(spec.dr, shed_kw=spec.dr.shed_kw - p_b)
-        it, short = policies.respond(resp, it, design, kinds, mask, t_db, ev)
+        if cl is not None and ev.tenant_order:  # cell by cell, in tenant order
+            it_c, short = policies.respond(resp, it_c, cl.design_kw, list(cl.tenant), mask,
+                                           t_db, ev, t_wb)  # fmt: skip
+            it = cl.gather(it_c)
+        else:
+            it, short = policies.respond(resp, it, design, kinds, mask, t_db, ev, t_wb)
+            if cl is not None:  # each hall's cut shared among its tenants
+                it_c = timeline_tenants.share_cut(cl, it_c, it, ev.floor)
         viol += intervals(short > 1e-6 * max(spec.dr.shed_kw, 1.0), dt, "site", "dr_shortfall",
                           short, 0.0, "kW", "grid import the event could not shed (halls at "
                           "their floor)")  # fmt: skip
@@ -291,7 +310,7 @@ def simulate(
         ups=ups_bank(twin, groups) if spec.outage is not None else None,
     )
     steps = solved.steps.copy()
-    steps = steps.assign(**plant_terms(resp, it, solved.steps, design, t_db))
+    steps = steps.assign(**plant_terms(resp, it, solved.steps, design, t_db, t_wb))
     steps.index = start + pd.to_timedelta(t0, unit="s")
     steps.index.name = "time"
     grid = steps["grid_kw"].to_numpy()
@@ -329,6 +348,12 @@ def simulate(
         s_dem = np.where(design > 0, np.minimum(demand, design) / design, 0.0)
     tok = policies.tokens_per_s(twin, groups, s_cap)
     tok0 = policies.tokens_per_s(twin, groups, s_dem)
+    if cl is not None:  # per cell: a capped tenant loses its own tokens
+        drawn_c = it_c * served[:, None]
+        tok_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, drawn_c))
+        tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
+        if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
+            tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
     steps["tokens_s"] = tok.sum(axis=1)
     steps["tokens_lost_s"] = (tok0 - tok).sum(axis=1)
     drop = solved.steps["it_dropped_kw"].to_numpy() if "it_dropped_kw" in solved.steps else 0.0
@@ -351,7 +376,11 @@ def simulate(
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
     kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
     kpis.update(_outage_kpis(solved))
-    return Timeline(steps, kpis, violations, group_table, solved, lost_table)
+    tenants = None
+    if cl is not None:
+        tenants = timeline_tenants.summary(cl, dt, demand_c, drawn_c, tok0_c, tok_c)
+        lost_table = timeline_tenants.hits(lost_table, cl, groups, dt, tok0_c - tok_c)
+    return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants)
 
 
 def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):
@@ -380,7 +409,7 @@ def _outage_kpis(solved: Solved) -> dict[str, float]:
     return out
 
 
-def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db) -> dict:
+def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db, t_wb=None) -> dict:
     """Tower make-up water (m3/h), economiser and chiller heat (kW) at each step, from the same
     fitted response and loads the solve used: each hall's IT (after caps) scaled so the
     halls add up to what the power chain carried before IT the site could not serve
@@ -389,7 +418,7 @@ def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db) -> dict:
     chain = (steps["chain_kw"] + steps["it_lost_kw"]).to_numpy(float)
     tot = it.sum(axis=1)
     scale = np.divide(chain, tot, out=np.ones_like(chain), where=tot > 0)
-    r = evaluate_groups(resp, it * scale[:, None], design, t_db)
+    r = evaluate_groups(resp, it * scale[:, None], design, t_db, t_wb)
     zero = np.zeros(len(chain))
     return {k: r.get(k, zero) for k in ("water_m3_h", "free_cooling_kw", "chiller_heat_kw")}
 
