@@ -318,6 +318,12 @@ def side_by_side(c: Comparison) -> pd.DataFrame:
     )
 
 
+def monthly_chart(c: Comparison, name: str) -> pd.DataFrame:
+    """Month, Site, Value of monthly figure `name` (pue, cost_usd, carbon_t), for a chart."""
+    m = c.monthly
+    return pd.DataFrame({"Month": m["month"], "Site": m["site"], "Value": m[name]})
+
+
 def compare(twin, sites: list[Site], base: TimelineSpec | None = None, progress=None) -> Comparison:
     """One timeline per site (`base`, default a year at 1 h, with each site's weather,
     tariff and grid limit); `progress(fraction, text)` hears after each site."""

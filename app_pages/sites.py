@@ -1,0 +1,89 @@
+"""Sites side by side: the current layout on several sites (issue 17).
+
+Thin: every number comes from `twin.scenarios.sites.compare`, the function behind
+`twin compare-sites`; this page picks the site files and draws the results.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from app_pages import common
+from twin.app import warm
+from twin.app.text import plain
+from twin.errors import LayoutError, ScenarioError
+from twin.model.columns import header
+from twin.scenarios.sites import compare, load_site, monthly_chart, side_by_side
+from twin.scenarios.timeline import TimelineSpec
+
+HORIZONS = {"One year at 1 h steps": 8760.0, "One week at 1 h steps (quick look)": 168.0}
+
+st.title("Sites side by side")
+twin, key = common.current()
+st.caption(
+    plain(twin.name) + ": the same design on each site's weather year, energy price, grid "
+    "carbon, demand charge, grid limit and water price. The same numbers as "
+    "`twin compare-sites`."
+)
+folder = warm.LAYOUTS / "sites"
+files = sorted(p.name for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+if not files:
+    st.info(f"No site files in {folder.name}/; add one (see docs/planning.md).")
+    st.stop()
+c = st.columns([3, 2])
+chosen = c[0].multiselect("Sites (files in layouts/sites/)", files, default=files, key="st_sites")
+horizon = c[1].selectbox("Horizon", list(HORIZONS), key="st_horizon")
+run_key = (key, tuple(chosen), horizon)
+
+if st.button("Compare", type="primary", key="st_run", disabled=not chosen):
+    bar = st.progress(0.0, text="One timeline year per site (coupled solves) ...")
+    shown = "layouts/sites"
+    try:
+        sites = []
+        for f in chosen:
+            shown = f"layouts/sites/{f}"
+            sites.append(load_site(folder / f))
+        shown = "a site file"
+        with st.spinner("Simulating each site ..."):
+            result = compare(
+                twin,
+                sites,
+                TimelineSpec(hours=HORIZONS[horizon]),
+                progress=lambda f, text: bar.progress(f, text=text),
+            )
+        st.session_state["st_result"] = (run_key, result)
+    except LayoutError as exc:
+        st.session_state.pop("st_result", None)
+        common.show_layout_error(exc, shown)
+    except ScenarioError as exc:
+        st.session_state.pop("st_result", None)
+        st.error(plain(str(exc)))
+    bar.empty()
+
+saved = st.session_state.get("st_result")
+if not saved or saved[0] != run_key:
+    st.info("Choose the sites and press Compare.")
+    st.stop()
+result = saved[1]
+
+st.subheader("Side by side")
+st.dataframe(side_by_side(result), use_container_width=True)
+
+for name, title in (
+    ("pue", "PUE per month"),
+    ("cost_usd", "Energy and water cost per month"),
+    ("carbon_t", "Carbon per month"),
+):
+    st.subheader(title)
+    data = monthly_chart(result, name)
+    mark = alt.Chart(data).mark_line(point=True) if name == "pue" else alt.Chart(data).mark_bar()
+    enc = dict(
+        x=alt.X("Month:O", title="Month"),
+        y=alt.Y("Value:Q", title=header(name), scale=alt.Scale(zero=name != "pue")),
+        color=alt.Color("Site:N"),
+        tooltip=["Site:N", "Month:O", alt.Tooltip("Value:Q", format=",.3f")],
+    )
+    if name != "pue":
+        enc["xOffset"] = "Site:N"
+    st.altair_chart(mark.encode(**enc), use_container_width=True)
