@@ -32,10 +32,10 @@ def test_text_json_and_api_agree(capsys, api):
     assert main(VR) == BREAKS
     cap = capsys.readouterr()
     first = api.table.loc[api.first_break]
-    assert f"First break: {api.first_break} at {first['utilisation_after']:.0%}" in cap.out
+    assert f"First break: {api.first_break} at {first['utilisation_after']:.1%}" in cap.out
     assert f"twin refresh: first break {api.first_break}" in cap.err
     assert "Refresh: 96 racks gb200-nvl72 -> vr-nvl144; IT 12,672 -> 21,792 kW" in cap.out
-    assert f"{first['utilisation_after']:.0%}  {api.first_break}: {first['add']}" in cap.out
+    assert f"{first['utilisation_after']:.1%}  {api.first_break}: {first['add']}" in cap.out
     # limits alike (same kind, same loading) read as one line naming the others
     assert "(and 2 alike: H1-TCS2, H1-TCS3)" in cap.out
     assert "(and 11 alike: H1-UPS-A2, H1-UPS-A3, H1-UPS-A4, ... 8 more)" in cap.out

@@ -116,9 +116,11 @@ def test_unknown_rows_and_halls(ai_hall, kw, message):
         swap(ai_hall.layout, "gb200-nvl72", "vr-nvl144", **kw)
 
 
-def test_no_rack_of_that_generation(ai_hall):
-    with pytest.raises(ScenarioError, match="no rack of generation 'gb300-nvl72'"):
+def test_no_rack_of_that_generation(ai_hall, small_room):
+    with pytest.raises(ScenarioError, match="no rack of generation 'gb300-nvl72'.*are gb200-nvl72"):
         swap(ai_hall.layout, "gb300-nvl72", "vr-nvl144")
+    with pytest.raises(ScenarioError, match="no rack names an accelerator"):
+        swap(small_room.layout, "gb200-nvl72", "vr-nvl144")
 
 
 def test_liquid_generation_on_an_air_rack_is_refused(hybrid):

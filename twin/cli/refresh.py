@@ -102,8 +102,8 @@ def _print(r, top: int) -> None:
     if r.first_break:
         u = r.table.loc[r.first_break]
         print(
-            f"First break: {r.first_break} at {u['utilisation_after']:.0%} "
-            f"(was {u['utilisation_before']:.0%})"
+            f"First break: {r.first_break} at {u['utilisation_after']:.1%} "
+            f"(was {u['utilisation_before']:.1%})"
         )
         groups = _alike(limits)
         print(
@@ -116,12 +116,12 @@ def _print(r, top: int) -> None:
                 if len(names) > 1
                 else ""
             )
-            print(f"  {row['utilisation_after']:>6.0%}  {names[0]}: {row['add']}{more}")
+            print(f"  {row['utilisation_after']:>7.1%}  {names[0]}: {row['add']}{more}")
         if len(groups) > top:
             print(f"  ... and {len(groups) - top} more (--top N, or --json for all)")
     else:
         name = r.table.index[0]
-        print(f"Nothing breaks; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.0%}")
+        print(f"Nothing breaks; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.1%}")
     cons = r.broken[r.broken["kind"] == "violation"]
     if len(cons):
         kinds = cons.index.str.split(" ").str[0].value_counts()
@@ -224,6 +224,6 @@ def run(args) -> int:
             print(f"wrote {written}")
     if r.first_break:
         u = r.table.at[r.first_break, "utilisation_after"]
-        print(f"twin refresh: first break {r.first_break} at {u:.0%}", file=sys.stderr)
+        print(f"twin refresh: first break {r.first_break} at {u:.1%}", file=sys.stderr)
         return BREAKS
     return 0

@@ -141,11 +141,15 @@ def swap(
         if r.accelerator == acc and (not rows or r.row in rows)
     ]
     if not chosen:
-        present = sorted({r.accelerator or "none" for h in layout.halls for r in h.racks})
+        present = sorted({r.accelerator for h in layout.halls for r in h.racks} - {None})
         where = " in " + ", ".join([*(halls or []), *(rows or [])]) if halls or rows else ""
+        have = (
+            f"the racks' accelerators are {', '.join(present)}"
+            if present
+            else "no rack names an accelerator"
+        )
         raise ScenarioError(
-            f"no rack of generation {from_gen!r} (accelerator {acc!r}){where}; the racks' "
-            f"accelerators are {', '.join(present)}"
+            f"no rack of generation {from_gen!r} (accelerator {acc!r}){where}; {have}"
         )
     data = dump(layout)
     profiles = dict(data.get("profiles") or {})
