@@ -58,3 +58,36 @@ def test_n2_names_tenants_hit(capsys, tmp_path):
     assert table.at["HX-BW-A1a+HX-BW-B1a", "tenants_hit"] == "gpu-cloud"
     assert table.at["HX-BW-A1a+HX-BW-B1a", "it_lost_by_tenant"] == "gpu-cloud: 1056.0 kW"
     assert table.at["HX-BW-A1a+HX-BW-A8b", "tenants_hit"] == ""
+
+
+TL = ["timeline", HYBRID, "--hours", "24", "--step-s", "120", "--workload", "inference"]
+
+
+def test_timeline_tenant_cap_json_equals_the_api(capsys, layouts_dir):
+    from twin.scenarios.timeline import TimelineSpec, simulate
+
+    assert main([*TL, "--design-weather", "--tenant-cap", "npu-serving=0.6", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    got = pd.DataFrame(doc["tenants"]).set_index("tenant")
+    twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
+    spec = TimelineSpec(
+        hours=24, dt_s=120, workload="inference", weather=False, tenant_cap={"npu-serving": 0.6}
+    )
+    api = simulate(twin, spec).tenants
+    for col in ("it_mwh", "it_cut_mwh", "tokens", "tokens_lost"):
+        assert got[col].to_numpy() == pytest.approx(api[col].to_numpy(), rel=1e-12)
+    assert got["hit"].to_dict() == {"gpu-cloud": False, "npu-serving": True}
+    assert {r["tenants_hit"] for r in doc["tokens_lost"]} == {"npu-serving"}
+
+
+def test_timeline_text_and_bad_tenant_options(capsys):
+    args = [*TL, "--design-weather", "--dr-mw", "1", "--shed-order", "npu-serving"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "per tenant" in out and "npu-serving" in out and "hits" in out
+    assert main([*TL, "--tenant-cap", "nobody=0.5"]) == 2
+    assert "no tenant 'nobody'" in capsys.readouterr().err
+    assert main([*TL, "--tenant-cap", "npu-serving"]) == 2
+    assert "TENANT=FRACTION" in capsys.readouterr().err
+    assert main([*TL, "--shed-order", "npu-serving"]) == 2
+    assert "--dr-mw" in capsys.readouterr().err

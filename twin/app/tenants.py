@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from twin.metrics.tenants import COLUMNS, rack_tenants, tenant_ids, tenant_table
+from twin.metrics.tenants import COLUMNS, has_tenants, rack_tenants, tenant_ids, tenant_table
 from twin.model import Twin
 from twin.solve import Results
 
 SHOWN = [c for c in COLUMNS if c not in ("design_kw", "it_share_pct", "tokens_s_per_mw_facility")]
 """The per-tenant columns a screen and the report show."""
 
+__all__ = ["ALL", "SHOWN", "choices", "has_tenants", "keep", "legend", "table"]
+
 ALL = "all tenants"
 """The filter choice that keeps every rack."""
-
-
-def has_tenants(twin: Twin) -> bool:
-    """Whether any rack has a tenant (else the tenant views are left out)."""
-    return "tenant" in twin.racks and bool(twin.racks["tenant"].ne("").any())
 
 
 def table(twin: Twin, results: Results, prices=None) -> pd.DataFrame:

@@ -78,6 +78,13 @@ def register(sub) -> None:
         metavar="[HALL=]FRACTION",
         help="power cap, fraction of design, for every hall or one hall (repeatable)",
     )
+    w.add_argument(
+        "--tenant-cap",
+        action="append",
+        default=[],
+        metavar="TENANT=FRACTION",
+        help="cap one tenant's racks at this fraction of design, in every hall (repeatable)",
+    )
     s = p.add_argument_group("storage and policy")
     s.add_argument(
         "--policy",
@@ -147,6 +154,14 @@ def register(sub) -> None:
         action="store_true",
         help="keep the BESS out of the event (by default it discharges first, caps do the rest)",
     )
+    d.add_argument(
+        "--shed-order",
+        nargs="+",
+        default=None,
+        metavar="TENANT",
+        help="shed these tenants' racks first, in this order (then the others), instead of "
+        "--dr-order",
+    )
     o = p.add_argument_group("utility outage (UPS batteries bridge to the generators)")
     o.add_argument(
         "--outage-start-h", type=float_in(0.0), help="the utility is lost from this hour"
@@ -192,6 +207,20 @@ def _caps(items: list[str], twin) -> dict[str, float]:
                 f"--cap {item}: no hall {hall!r}; halls: {', '.join(twin.halls.index)}"
             )
         out[hall or "*"] = frac
+    return out
+
+
+def _tenant_caps(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        tenant, _, value = item.rpartition("=")
+        try:
+            frac = float(value)
+        except ValueError:
+            raise UsageError(f"--tenant-cap {item}: give TENANT=FRACTION") from None
+        if not tenant or not 0.0 <= frac <= 1.0:
+            raise UsageError(f"--tenant-cap {item}: give TENANT=FRACTION, the fraction 0-1")
+        out[tenant] = frac
     return out
 
 
@@ -265,7 +294,10 @@ def spec_from_args(args, twin):
     if args.dr_mw is not None:
         dr = DrEvent(args.dr_start_h * 3600.0, args.dr_hours * 3600.0, args.dr_mw * 1000.0,
                      args.dr_order, DR_FLOOR if args.dr_floor is None else args.dr_floor,
-                     use_bess=not args.dr_no_bess)  # fmt: skip
+                     use_bess=not args.dr_no_bess,
+                     tenant_order=tuple(args.shed_order or ()))  # fmt: skip
+    elif args.shed_order:
+        raise UsageError("--shed-order orders a demand-response event: give --dr-mw")
     outage = None
     if args.outage_s is not None and args.outage_start_h is None:
         raise UsageError("--outage-s needs --outage-start-h")
@@ -286,6 +318,7 @@ def spec_from_args(args, twin):
         pattern=pat,
         trace=args.trace,
         cap=_caps(args.cap, twin),
+        tenant_cap=_tenant_caps(args.tenant_cap),
         policy=policy,
         bess=bess,
         peak_cap_kw=None if args.peak_cap_mw is None else args.peak_cap_mw * 1000.0,
@@ -329,6 +362,8 @@ def run(args) -> int:
             "violations": v.to_dict(orient="records"),
             "groups": tl.groups.reset_index().to_dict(orient="records"),
             "tokens_lost": tl.curtailment.to_dict(orient="records"),
+            **({"tenants": tl.tenants.reset_index().to_dict(orient="records")}
+               if tl.tenants is not None else {}),
             **({"ups": tl.solved.ups.reset_index().to_dict(orient="records")}
                if tl.solved.ups is not None else {}),
             **({"sizing": sizing.as_dict()} if sizing else {}),
@@ -386,6 +421,15 @@ def run(args) -> int:
         by = c.groupby("cause")["tokens_lost"].agg(["sum", "size"])
         print("  tokens lost by cause: " + ", ".join(
             f"{cause} {r['sum']:.3e} ({r['size']:,} runs)" for cause, r in by.iterrows()))  # fmt: skip
+    if tl.tenants is not None:
+        print("  per tenant (caps and events: twin.scenarios.timeline_tenants)")
+        for t, r in tl.tenants.iterrows():
+            print(f"    {t:<16} {r['it_mwh']:,.1f} of {r['demand_mwh']:,.1f} MWh asked, "
+                  f"{r['it_cut_mwh']:,.2f} MWh cut, tokens {r['tokens']:.3e} "
+                  f"({r['tokens_lost']:.3e} lost)" + (", hit" if r["hit"] else ""))  # fmt: skip
+        if len(c) and "tenants_hit" in c:
+            for (g, why, who), part in c.groupby(["group", "cause", "tenants_hit"]):
+                print(f"    {g}: {why} hits {who or 'nobody'} ({len(part):,} runs)")
     if args.parquet:
         print(f"  per-step table written to {args.parquet}")
     sys.stdout.flush()

@@ -74,6 +74,11 @@ def rack_tenants(twin) -> pd.Series:
     return t.where(t != "", UNASSIGNED_TENANT).rename("tenant")
 
 
+def has_tenants(twin) -> bool:
+    """Whether any rack has a tenant."""
+    return "tenant" in twin.racks and bool(twin.racks["tenant"].fillna("").ne("").any())
+
+
 def tenant_ids(twin) -> list[str]:
     """The tenants of the layout, sorted, with `UNASSIGNED_TENANT` last if any rack has none."""
     names = set(rack_tenants(twin))
