@@ -68,6 +68,21 @@ def test_rows_and_a_refresh_that_fits(capsys):
     assert "Nothing breaks; most loaded: " in text
 
 
+def test_violations_without_a_broken_limit_are_exit_3(tmp_path, capsys, layouts_dir):
+    """Class H1 (allowable 25 C) puts racks over temperature already: no limit breaks, but
+    the refreshed solve is not clean, and the exit code says so."""
+    from twin.layout import save
+
+    tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    halls = [h.model_copy(update={"ashrae_class": "H1"}) for h in tw.layout.halls]
+    path = save(tw.layout.model_copy(update={"halls": halls}), tmp_path / "h1.yaml")
+    args = ["refresh", str(path), "--from", "gb200-nvl72", "--to", "gb300-nvl72"]
+    assert main([*args, "--rows", "H1-R01"]) == BREAKS
+    cap = capsys.readouterr()
+    assert "No limit breaks; most loaded: grid connection" in cap.out
+    assert "over_temperature" in cap.out and "violation(s)" in cap.err
+
+
 def test_dc800_section_matches_the_api(capsys, api):
     assert main([*VR, "--dc800", "--json"]) == BREAKS
     out = json.loads(capsys.readouterr().out)

@@ -5,7 +5,8 @@ on the refreshed racks (`twin.scenarios.distribution`). `twin refresh --list` pr
 rack generation catalogue with its sources.
 
 Exit codes: 0 nothing breaks, 2 bad input, `BREAKS` (3) when a limit breaks (the first
-one is named on stderr); `-o` writes the refreshed layout either way.
+one is named on stderr) or the refreshed solve reports a violation; `-o` writes the
+refreshed layout either way.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _print(r, top: int) -> None:
             print(f"  ... and {len(groups) - top} more (--top N, or --json for all)")
     else:
         name = r.table.index[0]
-        print(f"Nothing breaks; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.1%}")
+        head = "No limit breaks" if len(r.broken) else "Nothing breaks"
+        print(f"{head}; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.1%}")
     cons = r.broken[r.broken["kind"] == "violation"]
     if len(cons):
         kinds = cons.index.str.split(" ").str[0].value_counts()
@@ -225,5 +227,11 @@ def run(args) -> int:
     if r.first_break:
         u = r.table.at[r.first_break, "utilisation_after"]
         print(f"twin refresh: first break {r.first_break} at {u:.1%}", file=sys.stderr)
+        return BREAKS
+    if len(r.broken):  # no limit, but the solve reports violations (heat, voltage, ...)
+        print(
+            f"twin refresh: the refreshed solve reports {len(r.broken)} violation(s)",
+            file=sys.stderr,
+        )
         return BREAKS
     return 0
