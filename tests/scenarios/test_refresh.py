@@ -161,14 +161,25 @@ def _direct_first_overload(path) -> tuple[str, float]:
     return top, loads[top]
 
 
-def test_first_break_is_what_a_direct_solve_overloads_most(vr, tmp_path):
-    path = save(vr.layout, tmp_path / "refreshed.yaml")
+@pytest.mark.parametrize(
+    ("layout", "to", "rows", "want"),
+    [  # the whole AI hall to Vera Rubin: cooling first; one hybrid row to Kyber: power first
+        ("ai_hall", "vr-nvl144", None, "CDU group H1-TCS1 (N+1)"),
+        ("hybrid", "rubin-ultra-nvl576", ["HX-R01"], "UPS HX-UPS-A1 in failover"),
+    ],
+)
+def test_first_break_is_what_a_direct_solve_overloads_most(
+    request, tmp_path, layout, to, rows, want
+):
+    r = refresh(request.getfixturevalue(layout), "gb200-nvl72", to, rows=rows)
+    assert r.first_break == want
+    path = save(r.layout, tmp_path / "refreshed.yaml")
     element, u = _direct_first_overload(path)
     assert u > 1.0
-    first = vr.table.loc[vr.first_break]
-    assert element.split(" ")[0] in vr.first_break  # H1-TCS1 -> 'CDU group H1-TCS1 (N+1)'
+    first = r.table.loc[r.first_break]
+    assert element.split(" ")[0] in r.first_break  # H1-TCS1 -> 'CDU group H1-TCS1 (N+1)'
     assert first["utilisation_after"] == pytest.approx(u, rel=1e-9)
-    limits = vr.table[vr.table["kind"] == "limit"]
+    limits = r.table[r.table["kind"] == "limit"]
     assert first["utilisation_after"] == limits["utilisation_after"].max()
 
 
