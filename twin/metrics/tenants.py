@@ -115,18 +115,21 @@ def _unit_shares(twin, results: Results, tenants: list[str]) -> dict[str, np.nda
     add("air:" + racks["hall"].astype(str), air)
     add(racks["liquid_loop"], np.maximum(p - air, 0.0))
     g = twin.cooling_graph
+    entries = [e for e in heat if e in g]
+    reach = [list(nx.descendants(g, e) | {e}) for e in entries]
+    nodes = pd.Index(sorted({n for r in reach for n in r}, key=str))
+    rows = np.repeat(np.arange(len(entries)), [len(r) for r in reach])
+    cols = nodes.get_indexer([n for r in reach for n in r])
+    r = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(entries), len(nodes)))
+    h = np.array([heat[e] for e in entries]).reshape(len(entries), len(tenants))
+    at_node = np.vstack([np.asarray(r.T @ h), np.zeros((1, len(tenants)))])  # last: unreached
     out = {}
     for k in registry.COOLING_UNITS:
         t = getattr(twin, k)
-        w = np.zeros((len(t), len(tenants)))
         # a pump is reached with its loop; every other unit is a node of the graph
         key = t["loop"] if k == "pumps" and "loop" in t else pd.Series(t.index, index=t.index)
-        for entry, h in heat.items():
-            if entry not in g:
-                continue
-            reach = nx.descendants(g, entry) | {entry}
-            w[key.isin(reach).to_numpy()] += h
-        out[k] = w
+        pos = nodes.get_indexer(key.to_numpy()) if len(t) else np.zeros(0, np.int64)
+        out[k] = at_node[np.where(pos >= 0, pos, len(nodes))]
     return out
 
 
