@@ -105,3 +105,14 @@ def test_bad_hall_and_efficiency(ai_hall, solved):
         compare_distribution(ai_hall, "H2", solved)
     with pytest.raises(ScenarioError, match="rectifier efficiency must be in"):
         compare_distribution(ai_hall, "H1", solved, eta_rectifier=1.2)
+
+
+def test_a_short_cooling_solve_is_flagged(ai_hall):
+    """After the Vera Rubin refresh the hall's chillers fall short: the comparison says so."""
+    from twin.model import Twin
+    from twin.scenarios.refresh import refresh
+
+    r = refresh(ai_hall, "gb200-nvl72", "vr-nvl144")
+    d = compare_distribution(Twin.from_layout(r.layout), "H1", r.results)
+    assert d.assumptions["heat_unremoved_kw"] == pytest.approx(r.results.kpis["heat_unremoved_kw"])
+    assert d.assumptions["heat_unremoved_kw"] > 0 and d.assumptions["untrusted"] == []

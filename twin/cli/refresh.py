@@ -148,9 +148,16 @@ def _print(r, top: int) -> None:
     )
 
 
-def print_distribution(d, note: str = "") -> None:
+def print_distribution(d) -> None:
     """Human text of a `twin.scenarios.distribution.Distribution` (also `compare-distribution`)."""
     c, s = d.chains, d.assumptions
+    note = ""
+    if s["heat_unremoved_kw"] > 0:
+        note += (
+            f" [the solve leaves {s['heat_unremoved_kw']:,.0f} kW unremoved: cooling understated]"
+        )
+    if s["untrusted"]:
+        note += f" [the solve is not trustworthy: {', '.join(s['untrusted'])}]"
     ac, dc = c["ac_415v"], c["dc_800v"]
     print(
         f"Hall {d.hall}: 415 V AC (solved) vs 800 V DC (first order: sidecar power rack per "
@@ -218,10 +225,8 @@ def run(args) -> int:
         print(dumps(out))
     else:
         _print(r, args.top)
-        unremoved = float(r.results.kpis.get("heat_unremoved_kw", 0.0))
-        note = f" [the refreshed solve leaves {unremoved:,.0f} kW unremoved]" if unremoved else ""
         for d in dists:
-            print_distribution(d, note)
+            print_distribution(d)
         if written:
             print(f"wrote {written}")
     if r.first_break:

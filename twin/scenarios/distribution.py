@@ -73,6 +73,8 @@ J_A_MM2 = 1.5
 RHO_CU_KG_M3 = 8960.0
 """Copper density [src: CRC Handbook of Chemistry and Physics]."""
 
+_UNTRUSTED = {"not_converged", "non_finite", "not_balanced"}
+"""Violations that make the solve's numbers untrustworthy (twin.solve.results)."""
 _REPLACED = registry.tables(model=("ups", "pdu"))
 """Power kinds the DC chain replaces (the sidecar and DC busway stand in for them): the
 kinds solved as a UPS or a PDU/busway."""
@@ -237,5 +239,9 @@ def compare_distribution(
             "copper_ratio": ratio,
             "cooling_kw_per_kw_heat": c,
             "sidecars": len(rows),
+            "model": "first order (twin.scenarios.distribution)",
+            # cooling that falls short understates c; an untrusted solve, everything
+            "heat_unremoved_kw": float(k.get("heat_unremoved_kw", 0.0)),
+            "untrusted": sorted(set(res.violations["kind"]) & _UNTRUSTED),
         },
     )
