@@ -208,11 +208,13 @@ def show_scene(
     sent = _sent_key(widget)
     # a keyed component is in session_state only if it was drawn on the previous run
     mounted = widget in st.session_state
-    send = not mounted or st.session_state.get(sent) != header["digest"]
-    st.session_state[sent] = header["digest"]
+    last = st.session_state.get(sent) or (None, None)  # (digest, geometry) sent last
+    send = not mounted or last[0] != header["digest"]
+    st.session_state[sent] = (header["digest"], header["geometry"])
     viz.viewer(
         header,
         blob if send else None,
+        colours_only=mounted and last[1] == header["geometry"],
         selected=selected,
         paths=lines,
         height=height,

@@ -304,8 +304,8 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
 
     app = AppServer(path)
     out: dict = {}
-    kpis, views = [], []
-    reloads = 0
+    kpis, views, scene_bytes = [], [], []
+    reloads = colour_only = 0
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -333,6 +333,9 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
                 canvas = frame.locator("canvas").first
                 before = _pixels(canvas.screenshot())
                 digest0 = frame.evaluate("twinViewer.digest")
+                bytes0, colours0 = frame.evaluate(
+                    "[twinViewer.bytes, twinViewer.colourUpdates || 0]"
+                )
                 it0 = it.inner_text()
                 page.get_by_role("tab", name="Change rack").click()  # a rerun shows the first tab
                 page.get_by_label("Power kW", exact=True).fill(str(power_kw))
@@ -363,10 +366,15 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
                 kpis.append(t_kpi)
                 views.append(t_view)
                 page.wait_for_timeout(500)
+                b1, c1 = frame.evaluate("[twinViewer.bytes, twinViewer.colourUpdates || 0]")
+                scene_bytes.append(b1 - bytes0)
+                colour_only += c1 > colours0
             out["edit_to_new_kpis_s"] = float(np.median(kpis))
             out["edit_to_new_3d_s"] = float(np.median(views))
             out["edit_to_new_3d_all_s"] = ", ".join(f"{v:.2f}" for v in views)
             out["viewer_reloads"] = reloads + (_viewer_frame(page) is not frame)
+            out["scene_bytes_per_edit_mb"] = float(np.median(scene_bytes)) / 1e6
+            out["edits_sent_as_colours"] = f"{colour_only} of {len(kpis)}"
             b.close()
     finally:
         app.close()

@@ -189,7 +189,24 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
     h.update(repr(sorted((k, v) for k, v in header.items() if k != "ids")).encode())
     h.update("\0".join(ids).encode())
     header["digest"] = h.hexdigest()
+    g = hashlib.blake2b(blob[: len(blob) - cell_rgb.nbytes], digest_size=16)
+    g.update(repr([header[k] for k in GEOMETRY_KEYS]).encode())
+    header["geometry"] = g.hexdigest()
     return header, blob
+
+
+GEOMETRY_KEYS = ("layout", "n_points", "n_cells", "ids", "kinds", "labels", "lod")
+"""Header entries that belong to the geometry: a viewer that has a scene with the same
+`geometry` digest needs only the rest (`colours`)."""
+
+
+def colours(header: dict, blob: bytes) -> tuple[dict, bytes]:
+    """The part of a packed scene that changes when only its colours and values do (a rack
+    edit coloured by a result): the header without the geometry's entries, marked
+    `colours_only`, and the cells' RGB (the blob's tail), ~1/20 of the whole on a campus."""
+    part = {k: v for k, v in header.items() if k not in GEOMETRY_KEYS}
+    part["colours_only"] = True
+    return part, blob[len(blob) - 3 * header["n_cells"] :]
 
 
 def decode(header: dict, blob: bytes) -> Arrays:

@@ -152,6 +152,7 @@ selector.setFieldAssociation(FieldAssociations.FIELD_ASSOCIATION_CELLS);
 // ------------------------------------------------------------------ state
 const state = {
   digest: null, // of the scene on screen
+  geometry: null, // digest of its geometry (points, cells, ids, labels)
   layout: null, // layout key: a new layout resets the camera
   ids: [],
   owner: null, // Int32Array: cell -> index into ids (-1: not selectable)
@@ -244,13 +245,24 @@ function showScene(header, bytes) {
   const { points, polys, owner, rgb } = unpack(header, bytes);
   mesh.getPoints().setData(points, 3);
   mesh.getPolys().setData(polys);
-  const colours = vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: rgb });
-  mesh.getCellData().setScalars(colours);
-  mesh.modified();
   state.ids = header.ids;
   state.owner = owner;
   state.points = points;
   state.polys = polys;
+  state.geometry = header.geometry;
+  showColours(header, rgb);
+}
+
+// a scene whose geometry is on screen: its cell colours and the header's values, legend,
+// scalar bar and marks (the header has no ids, labels or kinds: those are the geometry's)
+function showColours(header, rgb) {
+  if (header.colours_only) {
+    header = { ...state.header, ...header };
+    rgb = rgb.slice(); // its own buffer
+  }
+  const colours = vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: rgb });
+  mesh.getCellData().setScalars(colours);
+  mesh.modified();
 
   const [lo, hi] = header.clim;
   lut.removeAllPoints();
@@ -670,7 +682,15 @@ window.addEventListener('message', (ev) => {
     setHeight(height);
   }
   let changed = false;
-  if (header && data && header.digest !== state.digest) {
+  if (header && data && header.digest !== state.digest && header.colours_only) {
+    if (state.digest && header.geometry === state.geometry) {
+      showColours(header, data);
+      window.twinViewer.colourUpdates += 1;
+      changed = true;
+    } else {
+      askFor(header.digest); // colours for a mesh this viewer does not have
+    }
+  } else if (header && data && header.digest !== state.digest) {
     showScene(header, data);
     changed = true;
   } else if (digest && digest !== state.digest) {
@@ -704,6 +724,7 @@ window.addEventListener('message', (ev) => {
 window.twinViewer = {
   screenOf,
   renders: 0,
+  colourUpdates: 0, // scenes received as colours only (geometry kept)
   messages: 0, // render messages received
   bytes: 0, // scene bytes received
   requests: 0, // scenes asked for (digest without bytes)
