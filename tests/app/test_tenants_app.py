@@ -80,3 +80,12 @@ def test_site_tenant_filter(hybrid_app):
     at.selectbox(key="site_colour").set_value("tenant_code").run()
     assert not at.exception
     assert any("1 = gpu-cloud" in re.sub(r"\\(.)", r"\1", c.value) for c in at.caption)
+
+
+def test_failures_n1_ranking_shows_tenants_as_text(hybrid_app):
+    at = hybrid_app("failures")
+    at.button(key="fail_n1").click().run()
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert {"Tenants hit", "IT lost per tenant"} <= set(shown.columns)
+    assert all(isinstance(v, str) for v in shown["IT lost per tenant"])

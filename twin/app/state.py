@@ -427,6 +427,10 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
     from twin.scenarios import n1  # deferred: see the module docstring
 
     table = n1(twin)
+    if "it_lost_by_tenant" in table:  # a dict per row in Python; text on a screen
+        from twin.scenarios.tenants_hit import text
+
+        table["it_lost_by_tenant"] = table["it_lost_by_tenant"].map(text)
     return table.head(limit) if limit else table
 
 
