@@ -292,6 +292,24 @@ st.dataframe(
     ),
     hide_index=True,
 )
+if tl.tenants is not None:
+    st.subheader("Per tenant")
+    tt = tl.tenants.reset_index()
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Tenant": tt["tenant"],
+                "Design IT (MW)": (tt["design_kw"] / 1000).round(2),
+                "Energy asked (MWh)": tt["demand_mwh"].round(1),
+                "Energy drawn (MWh)": tt["it_mwh"].round(1),
+                "Cut by caps and events (MWh)": tt["it_cut_mwh"].round(2),
+                "Tokens produced": tt["tokens"].map(lambda x: f"{x:.3g}"),
+                "Tokens lost": tt["tokens_lost"].map(lambda x: f"{x:.3g}"),
+                "Hit": tt["hit"].map({True: "yes", False: "no"}),
+            }
+        ),
+        hide_index=True,
+    )
 cur = tl.curtailment
 if cur is not None and len(cur):
     st.subheader(f"Tokens lost over time ({len(cur):,} runs)")
@@ -306,6 +324,7 @@ if cur is not None and len(cur):
                 "From": t0 + pd.to_timedelta(cur["start_s"], unit="s"),
                 "Duration (h)": (cur["duration_s"] / 3600).round(3),
                 "Tokens lost": cur["tokens_lost"].map(lambda x: f"{x:.3g}"),
+                **({"Tenants hit": cur["tenants_hit"]} if "tenants_hit" in cur else {}),
             }
         ),
         hide_index=True,

@@ -89,3 +89,16 @@ def test_failures_n1_ranking_shows_tenants_as_text(hybrid_app):
     shown = at.dataframe[-1].value
     assert {"Tenants hit", "IT lost per tenant"} <= set(shown.columns)
     assert all(isinstance(v, str) for v in shown["IT lost per tenant"])
+
+
+def test_timeline_page_per_tenant(hybrid_app):
+    at = hybrid_app("timeline")
+    at.checkbox(key="tl_dr_on").check()
+    at.run()
+    at.button(key="tl_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Per tenant" in [s.value for s in at.subheader]
+    tables = [d.value for d in at.dataframe]
+    per = next(t for t in tables if "Tenant" in t.columns)
+    assert list(per["Tenant"]) == ["gpu-cloud", "npu-serving"]
+    assert any("Tenants hit" in t.columns for t in tables)
