@@ -15,6 +15,7 @@ pages = [
     st.Page("app_pages/dashboard.py", title="Dashboard", icon="📊", url_path="dashboard"),
     st.Page("app_pages/timeline.py", title="Timeline", icon="📈", url_path="timeline"),
     st.Page("app_pages/sites.py", title="Sites side by side", icon="🌍", url_path="sites"),
+    st.Page("app_pages/refresh.py", title="Hardware refresh", icon="🔁", url_path="refresh"),
 ]
 page = st.navigation(pages)
 # an unexpected error shows a short message; its traceback goes to the server's log
