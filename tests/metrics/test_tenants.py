@@ -193,3 +193,15 @@ def test_tenant_cost_and_tokens_add_up(hybrid):
     # GPU racks are liquid-cooled (85 %), NPU racks air-cooled: different PUEs
     assert table.at["gpu-cloud", "pue"] != pytest.approx(table.at["npu-serving", "pue"], abs=1e-3)
     assert np.isfinite(table["usd_per_mtok"]).all()
+
+
+def test_overhead_with_no_it_follows_design(hybrid):
+    """Both mechanical boards out: every rack trips on heat, no IT runs; what the site still
+    draws is overhead, shared by the design IT each tenant holds, and still adds up."""
+    res = run(hybrid, Scenario(failed=frozenset({"HX-MCC-A", "HX-MCC-B"})))
+    table = tenant_table(hybrid, res)
+    assert table["it_kw"].sum() == 0.0
+    assert table["facility_kw"].sum() == pytest.approx(res.kpis["facility_kw"], rel=REL)
+    ratio = table.at["gpu-cloud", "overhead_kw"] / table.at["npu-serving", "overhead_kw"]
+    assert ratio == pytest.approx(8448.0 / 1600.0, rel=1e-12)
+    assert table["pue"].isna().all()

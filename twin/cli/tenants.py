@@ -13,6 +13,7 @@ from twin.cli.common import add_list, add_path, check_ids, dumps
 from twin.model import Twin
 from twin.model.columns import header, number, spec
 from twin.model.scenario import Scenario
+from twin.solve.results import SOLVER_KINDS
 
 SHOW = [
     "racks",
@@ -64,6 +65,8 @@ def run(args) -> int:
         },
     }
     gaps = residuals(twin, res, table)
+    v = res.violations
+    untrusted = int(v["kind"].isin(SOLVER_KINDS).sum()) if len(v) else 0
     if args.json:
         print(
             dumps(
@@ -74,6 +77,8 @@ def run(args) -> int:
                     "tenants": json.loads(table.to_json(orient="index", double_precision=15)),
                     "site": site,
                     "conservation_residual_rel": gaps,
+                    "violations": len(v),
+                    "untrusted": untrusted,
                 }
             )
         )
@@ -89,6 +94,11 @@ def run(args) -> int:
         index=[header(c) for c in SHOW],
     )
     print(lines.to_string())
+    if untrusted:
+        print(f"  WARNING: {untrusted} solver-trust violation(s): these numbers are not a "
+              "trustworthy operating point (twin solve lists them)")  # fmt: skip
+    elif len(v):
+        print(f"  {len(v)} violation(s) in this solve (twin solve lists them)")
     print(
         "  losses follow each rack's power path, cooling each unit's rack heat, overhead pro "
         f"rata to IT (twin.metrics.tenants); largest gap to the site totals "

@@ -22,7 +22,7 @@ one tenant, by this rule:
    a rack bears the losses of the elements it draws through, and an element's
    no-load loss is shared by its loads. An energised element with no load, or a
    load that is neither a rack nor a cooling unit, is site overhead.
-4. Site overhead is shared pro rata to IT (to `unassigned` when no IT runs).
+4. Site overhead is shared pro rata to IT (when no IT runs, to design IT).
 
 So the tenants' facility power sums to `kpis["facility_kw"]` (tested to 1e-9
 relative). Tokens come from `twin.metrics.economics.rack_tokens`; cost per year
@@ -214,9 +214,10 @@ def allocate(twin, results: Results) -> pd.DataFrame:
     loss = (it_src - it_direct.sum(axis=0)) + (cool_src[:nt] - cool_direct[:, :nt].sum(axis=0))
     overhead = float(cool_src[nt] + cool_off[nt] + other_src)
     it_total = it_kw.sum()
-    spread = it_kw / it_total if it_total > 0 else (np.arange(nt) == nt - 1).astype(float)
-    if it_total <= 0 and UNASSIGNED_TENANT not in tenants and nt:
-        spread = np.full(nt, 1.0 / nt)
+    design = twin.racks["power_kw"].groupby(rack_tenants(twin)).sum().reindex(tenants)
+    design = design.fillna(0.0).to_numpy(float)
+    weight = it_kw if it_total > 0 else design  # no IT runs: by the capacity each holds
+    spread = weight / weight.sum() if weight.sum() > 0 else np.full(nt, 1.0 / max(nt, 1))
     out = pd.DataFrame(
         {
             "it_kw": it_kw,
