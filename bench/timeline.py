@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios.timeline import TimelineSpec, simulate
 from twin.solve import run
+from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_storage import Store
 
 PEER_STEPS = 8
@@ -110,6 +112,16 @@ def main() -> dict:
           f"{kd['balance_residual_rel']:.1e}; peer vs timeline facility {err_d:.1e} relative "
           "(the timeline's cooling lags heat, the steady peer's does not)")  # fmt: skip
     out.update(hall_day_cold_s=cold_d, hall_day_warm_s=warm_d, hall_day_peer_s=peer_d)
+    # -- the same day with a 15 min utility outage at noon: UPS batteries, generators, heat
+    day_o = replace(day, outage=Outage(12 * 3600.0, 900.0))
+    warm_o, to = _timed(simulate, hall, day_o)
+    _line("same day, 15 min outage at 12:00, warm", warm_o, 5.0)
+    ko = to.kpis
+    print(f"  UPS lowest charge {ko['ups_soc_min_frac']:.1%}, load dropped "
+          f"{ko['load_dropped_mwh']:.3f} MWh, generator {ko['generator_mwh']:.2f} MWh, loops up to "
+          f"{ko['loop_warming_max_k']:.1f} K above a running plant's, balances "
+          f"{ko['balance_residual_rel']:.1e} / {ko['heat_balance_residual_rel']:.1e}")  # fmt: skip
+    out["hall_day_outage_warm_s"] = warm_o
     return out
 
 

@@ -285,19 +285,30 @@ def _evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str
     x = it / resp.design_it_kw if resp.design_it_kw > 0 else np.zeros_like(it)
     t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
     j, wx = _corners(resp.x, x)
-    i, wt = _corners(resp.t_db_c, t)
-    i1 = np.minimum(i + 1, len(resp.t_db_c) - 1)
-    out = {}
-    for name in WEIGHTED + ("inlet_over_k",):
-        tab = getattr(resp, name)
-        if tab is None:  # a Response built without the plant terms
-            continue
-        lo = tab[i, j] * (1.0 - wx) + tab[i, j + 1] * wx
-        hi = tab[i1, j] * (1.0 - wx) + tab[i1, j + 1] * wx
-        out[name] = lo * (1.0 - wt) + hi * wt
+    nt, nx = len(resp.t_db_c), len(resp.x)
+    names = [n for n in (*WEIGHTED, "inlet_over_k") if getattr(resp, n) is not None]
+    # every table at once, gathered by flat index (one gather per corner, not per table)
+    stack = np.stack([getattr(resp, n) for n in names], axis=-1).reshape(nt * nx, len(names))
+    w1 = wx[..., None]
+    if nt == 1:  # one weather point (the design point): linear in load only
+        i = i1 = np.zeros(it.shape, np.int64)
+        wt = np.zeros(it.shape)
+        k = j
+        val = stack[k] * (1.0 - w1) + stack[k + 1] * w1
+    else:
+        i, wt = _corners(resp.t_db_c, t)
+        i1 = np.minimum(i + 1, nt - 1)
+        k, k1 = i * nx + j, i1 * nx + j
+        lo = stack[k] * (1.0 - w1) + stack[k + 1] * w1
+        hi = stack[k1] * (1.0 - w1) + stack[k1 + 1] * w1
+        val = lo * (1.0 - wt[..., None]) + hi * wt[..., None]
+    out = {n: val[..., c] for c, n in enumerate(names)}
     out["unremoved_kw"] = np.maximum(out["unremoved_kw"], 0.0)
     # a step leaning on a grid point whose solve was not trustworthy (weight > 0) says so
     bad = ~resp.trusted
+    if not bad.any():
+        out["untrusted"] = np.zeros(it.shape, bool)
+        return out
     w_lo, w_hi = 1.0 - wt, wt
     out["untrusted"] = (
         (bad[i, j] & (w_lo * (1.0 - wx) > 0))
