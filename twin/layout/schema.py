@@ -782,7 +782,7 @@ class Hall(Strict):
     air_diffusivity_m2_s: Annotated[float, Field(ge=0.0005, le=1)] | None = Field(
         default=None,
         description="effective turbulent diffusivity of the air field (twin calibrate sets "
-        "it); default 0.3 m2/s [twin.solve.airfield]; 0.0005-1",
+        "it); default 0.03 m2/s [twin.solve.airfield]; 0.0005-1",
     )
     supply_throw_scale: Annotated[float, Field(ge=0, le=5)] | None = Field(
         default=None,

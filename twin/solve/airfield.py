@@ -9,10 +9,11 @@ VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
    `MAX_CELLS`). Racks and cooling units are solid; walls, floor and ceiling
    are closed. Air enters and leaves as volume sources in the fluid cells next
    to rack faces and unit openings: each rack draws its design airflow evenly
-   from the cells at its front (uniform suction) and blows it out at its back;
-   each unit supplies at its opening and takes its return at its top (or the
-   hall's ceiling, or the floor tiles in front of every rack when the hall has
-   a raised-floor plenum).
+   from the cells at its front (uniform suction) and blows it out at its back
+   (most of it rising as a plume first, `PLUME_SHARE`); each unit supplies at
+   its opening (or the floor tiles in front of every rack when the hall has a
+   raised-floor plenum) and takes its return at its top, its front or the
+   ceiling above it.
 2. Potential flow: face fluxes ``F = g (phi_P - phi_N)`` with ``L phi = s`` (a
    graph Laplacian over fluid cells; one sparse LU). Mass balances in every
    cell to round-off; jets keep no momentum (the method's known limit).
@@ -35,12 +36,18 @@ through the baffles, and the units supply or return what the ducts do not. Seale
 of tests/solve/test_air_field.py). Missing blanking panels send
 ``(1 - blanking) BLANKING_OPEN_SHARE`` of a rack's exhaust back to its own front.
 
-Limits, stated honestly: no buoyancy and no jet momentum (stratification comes
-only from where air enters and leaves); cells of `h` >= 0.3 m; the field is
-built with every unit at its design share of the racks' airflow (which units
-run changes the supply temperature and the short-circuit share in
-`twin.solve.airflow`, not the shares). Validation against OpenFOAM:
-docs/validation.md.
+Buoyancy enters only as the rack exhaust's plume (`PLUME_SHARE` of it released at
+the top of the free column above the rack's back) and jet momentum only as the
+supply's throw; a unit's "ceiling" return is the ceiling above the unit (a
+return duct, as the CFD export meshes it).
+
+Limits, stated honestly: no buoyancy or momentum beyond those two (potential flow
+pairs nearby sources and sinks: a supply with no throw short-circuits into a
+return above it); cells of `h` >= 0.3 m; the field is built with every unit at
+its design share of the racks' airflow (which units run changes the supply
+temperature and the short-circuit share in `twin.solve.airflow`, not the
+shares). Validation against OpenFOAM: docs/validation.md (2.3-3.3 K RMSE on a
+room it was never fitted to: the targets are not met).
 """
 
 from __future__ import annotations
@@ -65,13 +72,19 @@ MIN_CELL_M = 0.3
 """Smallest cell: half a 600 mm rack, two cells across its front [est]."""
 NZ_RANGE = (4, 16)
 """Layers from floor to ceiling."""
-DIFFUSIVITY_M2_S = 0.3
-"""Effective diffusivity of heat in the room, m2/s, fitted (twin.solve.air_calibrate) to our
-OpenFOAM run of the 'row' room at uniform load (bench.air_rooms; docs/validation.md). It is
-far above the turbulent diffusivity of still room air (Chen and Xu's zero-equation model,
-Energy and Buildings 28, 1998: nu_t = 0.03874 V l ~ 0.01-0.03 m2/s) because it also stands
-for the mixing by rack and supply jets and by buoyant plumes that potential flow lacks.
+DIFFUSIVITY_M2_S = 0.03
+"""Effective diffusivity of heat in the room, m2/s: the turbulent diffusivity of room air
+(Chen and Xu's zero-equation model, Energy and Buildings 28, 1998: nu_t = 0.03874 V l ~
+0.01-0.03 m2/s), which is also where the fit to our OpenFOAM run of the 'row' room at
+uniform load lands together with `PLUME_SHARE` (bench.air_rooms; docs/validation.md).
 Calibratable per hall (`air_diffusivity_m2_s`)."""
+PLUME_SHARE = 0.9
+"""Share of a rack's exhaust that rises as a buoyant plume and is released at the top of the
+free column above its back (the ceiling, or the roof of a contained hot aisle), the rest at
+its back [fitted with `DIFFUSIVITY_M2_S` to the OpenFOAM 'row' room at uniform load,
+docs/validation.md]. Buoyancy dominates rack exhaust: its Archimedes number g (dT/T) H / u^2
+is ~4 for a 12 K rise leaving a 2 m rack at 0.45 m/s, so the plume rises before it mixes;
+potential flow alone keeps no buoyancy and would spread the exhaust at rack height."""
 CONTAINMENT_LEAK = {"none": 1.0, "hot-aisle": 0.08, "cold-aisle": 0.10}
 """Share of the racks' air that bypasses containment (leaks, gaps, doors), and the baffles'
 conductance relative to an open face [est: HPE dc-rl's
@@ -127,6 +140,7 @@ class HallAir:
     diffusivity_m2_s: float = DIFFUSIVITY_M2_S
     leak: float | None = None  # None: CONTAINMENT_LEAK[containment]
     throw_scale: float = 1.0  # times `jet_throw_m` (calibratable)
+    plume_share: float = PLUME_SHARE
 
     def key(self) -> bytes:
         """Content digest (the cache key)."""
@@ -312,9 +326,10 @@ def _solve(air: HallAir) -> HallShares:
     q_tot = float(q.sum())
     src = np.zeros(g.n)
     sink = np.zeros(g.n)
+    exhaust = [_plume(g, b, solid, region, air.plume_share) for b in backs]
     for r in range(n):
         np.add.at(sink, fronts[r], q[r] / len(fronts[r]))
-        np.add.at(src, backs[r], q[r] / len(backs[r]))
+        np.add.at(src, exhaust[r][0], q[r] * exhaust[r][1])
     # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
     ducted = _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink)
     # units: supply (return) what the ducts do not carry into (out of) the room, by flow
@@ -385,9 +400,9 @@ def _solve(air: HallAir) -> HallShares:
         shape=(m, m),
     )
     lu = spla.splu(a.tocsc())
-    rhs_rows = np.concatenate([pos[b] for b in backs]) if n else np.zeros(0, np.int64)
-    rhs_cols = np.repeat(np.arange(n), [len(b) for b in backs])
-    rhs_vals = np.concatenate([np.full(len(b), q[r] / len(b)) for r, b in enumerate(backs)])
+    rhs_rows = np.concatenate([pos[c] for c, _ in exhaust]) if n else np.zeros(0, np.int64)
+    rhs_cols = np.repeat(np.arange(n), [len(c) for c, _ in exhaust])
+    rhs_vals = np.concatenate([q[r] * w for r, (_, w) in enumerate(exhaust)]) if n else []
     rhs = sp.csc_matrix((rhs_vals, (rhs_rows, rhs_cols)), shape=(m, n))
     w_mean = _averaging(fronts, pos, m)
     w_top = _averaging(tops, pos, m)
@@ -486,14 +501,31 @@ def _throw(g: _Grid, cells: np.ndarray, direction: int, solid: np.ndarray, dist_
     return g.idx(ix, iy, iz)
 
 
+def _plume(g: _Grid, back: np.ndarray, solid: np.ndarray, region: np.ndarray, share: float):
+    """Cells and weights (summing to 1) where a rack's exhaust is released: ``1 - share`` over
+    its back cells, ``share`` at the top of the free column above each (`PLUME_SHARE`)."""
+    even = np.full(len(back), 1.0 / len(back))
+    if share <= 0:
+        return back, even
+    top = back.copy()
+    for _ in range(g.nz):
+        up = top + 1
+        go = ((top % g.nz) < g.nz - 1) & ~solid[np.minimum(up, g.n - 1)]
+        go &= region[np.minimum(up, g.n - 1)] == region[top]
+        if not go.any():
+            break
+        top = np.where(go, up, top)
+    return np.r_[back, top], np.r_[(1.0 - share) * even, share * even]
+
+
 def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):
     """Cells of a unit's supply or return opening."""
     if role == "supply" and (kind == "floor" or plenum):
         # raised floor: perforated tiles in front of every rack (uniform plenum pressure)
         floor = [f[(f % g.nz) == 0] for f in fronts]
         return np.unique(np.concatenate(floor)) if floor else np.zeros(0, np.int64)
-    if kind == "ceiling":
-        xx, yy = np.meshgrid(np.arange(g.nx), np.arange(g.ny), indexing="ij")
+    if kind == "ceiling":  # a return duct from the ceiling above the unit (as the CFD export)
+        xx, yy = np.meshgrid(np.arange(*ix), np.arange(*iy), indexing="ij")
         return g.idx(xx.ravel(), yy.ravel(), g.nz - 1)
     if kind == "top":
         xx, yy = np.meshgrid(np.arange(*ix), np.arange(*iy), indexing="ij")
