@@ -26,7 +26,9 @@ from typing import Any
 
 from twin.layout import Layout
 from twin.layout.rack_edit import rack_positions, revalidate_racks
+from twin.model import registry
 from twin.model.patch import with_racks
+from twin.solve.cache import table_digest
 from twin.solve.carry import carry
 
 
@@ -66,6 +68,16 @@ def edit_key(key: str, rack_id: str, fields: dict) -> str:
     return "e" + hashlib.sha1(text.encode()).hexdigest()[:15]
 
 
+def _power_key(twin) -> str:
+    """A content key of the power chain and loops the Twin was built from (its tables'
+    digests, remembered per table object by `twin.solve.cache`)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in (*registry.POWER_KINDS, "power_nodes", "loops"):
+        h.update(name.encode())
+        h.update(table_digest(getattr(twin, name)))
+    return h.hexdigest()
+
+
 def edit_rack(
     layout: Layout, data: dict, key: str, twin, rack_id: str, fields: dict, file: str
 ) -> RackEdit | None:
@@ -78,7 +90,7 @@ def edit_rack(
     if rack_id not in where:
         return None
     new_data = with_rack(data, *where[rack_id], fields)
-    new_layout = revalidate_racks(layout, new_data, [rack_id], file)
+    new_layout = revalidate_racks(layout, new_data, [rack_id], file, _power_key(twin))
     if new_layout is None:
         return None
     new_twin = with_racks(twin, new_layout, [rack_id])

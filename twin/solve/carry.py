@@ -29,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from twin.solve.cache import peek, put
+from twin.solve.cache import peek, pinned, put
 
 _RACK_GEOMETRY = frozenset(
     {"hall", "row", "slot", "x_m", "y_m", "face_x", "face_y", "width_m", "depth_m"}
@@ -114,13 +114,13 @@ def carry(old, new) -> list[str]:
     changed = changed_rack_columns(old, new)
     if changed is None:
         return []
+    with pinned(old):  # one fingerprint per Twin, not one per structure
+        found = {name: peek(old, name) for name in CARRIERS}
     done = []
-    for name, patch in CARRIERS.items():
-        value = peek(old, name)
-        if value is None:
-            continue
-        value = patch(value, new, changed)
-        if value is not None:
-            put(new, name, value)
-            done.append(name)
+    with pinned(new):
+        for name, value in found.items():
+            value = None if value is None else CARRIERS[name](value, new, changed)
+            if value is not None:
+                put(new, name, value)
+                done.append(name)
     return done
