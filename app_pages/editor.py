@@ -371,6 +371,11 @@ def _on_row_bulk() -> None:
         "feed_b": ss["ed_bulk_fb"],
         "liquid_loop": ss["ed_bulk_loop"],
     }
+    picked = [r for r in ss.get(f"ed_bulk_racks_{rid}", []) if r in E.row_racks(_data(), rid)]
+    if picked:  # a selection in the row
+        edited, n = E.set_racks(_data(), picked, **fields), len(picked)
+        commit(edited, f"Changed {n:,} racks of row {rid}: {', '.join(picked)}.")
+        return
     n = len(E.row_racks(_data(), rid))
     commit(E.set_row(_data(), rid, **fields), f"Changed the {n:,} racks of row {rid}.")
 
@@ -529,8 +534,16 @@ def _edit_panels() -> None:
         b[2].button("Remove row", key="ed_row_remove_btn", on_click=_on_row_remove)
 
     with tab_bulk, st.container(border=True):
-        st.caption("Set a field on every rack of a row; blank or 0 leaves it as it is.")
+        st.caption(
+            "Set a field on every rack of a row, or on the racks picked in it; blank or 0 "
+            "leaves it as it is."
+        )
         brow = st.selectbox("Row", all_rows, key="ed_bulk_row")
+        st.multiselect(
+            "Only these racks (none picked: every rack of the row)",
+            E.row_racks(data, brow) if brow else [],
+            key=f"ed_bulk_racks_{brow}",
+        )
         power = st.number_input(
             "Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power"
         )

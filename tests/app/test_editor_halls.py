@@ -55,3 +55,21 @@ def test_add_empty_hall_and_used_id(app):
     no_errors(at)
     lay = at.session_state["layout"]
     assert lay.halls[-1].id == "H9" and lay.halls[-1].racks == []
+
+
+def test_bulk_edit_of_a_selection_in_a_row(app):
+    at = app("editor")
+    at.selectbox(key="ed_bulk_row").set_value("H1-R02").run()
+    at.multiselect(key="ed_bulk_racks_H1-R02").set_value(["H1-R02-03", "H1-R02-05"])
+    at.number_input(key="ed_bulk_power").set_value(60.0)
+    at.button(key="ed_bulk_btn").click().run()
+    no_errors(at)
+    power = {r.id: r.power_kw for h in at.session_state["layout"].halls for r in h.racks}
+    assert power["H1-R02-03"] == power["H1-R02-05"] == 60.0
+    assert power["H1-R02-04"] != 60.0 and power["H1-R01-03"] != 60.0  # only the picked ones
+    assert any("Changed 2 racks of row H1-R02" in shown(s.value) for s in at.success)
+    # a negative power is refused under the field, not applied (nor ignored in silence)
+    at.number_input(key="ed_bulk_power").set_value(-5.0).run()
+    assert any(
+        "power_kw: -5.0 kW is not allowed: 0 to 1,000 kW" in shown(e.value) for e in at.error
+    )

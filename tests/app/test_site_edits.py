@@ -37,3 +37,14 @@ def test_copied_hall_doubles_the_solved_it():
     base, res = S.solve(twin), S.solve(new)
     assert res.kpis["it_kw"] == pytest.approx(2 * base.kpis["it_kw"], rel=1e-6)
     assert int(res["res_racks"]["fed"].sum()) == 2 * len(twin.racks)
+
+
+def test_bulk_edit_of_a_selection():
+    from twin.errors import LayoutError
+
+    data = E.to_data(load("layouts/small-room.yaml"))
+    new = E.set_racks(data, ["RA01", "RB10"], power_kw=3.5, profile="")
+    power = {r.id: r.power_kw for h in E.apply(new).halls for r in h.racks}
+    assert power["RA01"] == power["RB10"] == 3.5 and power["RA02"] != 3.5
+    with pytest.raises(LayoutError, match="no rack with id NOPE"):
+        E.set_racks(data, ["RA01", "NOPE"], power_kw=1.0)

@@ -233,6 +233,23 @@ def remove_row(data: dict, row_id: str) -> dict:
     return out
 
 
+def set_racks(data: dict, rack_ids, **fields) -> dict:
+    """Bulk edit of a selection: set `fields` on each rack in `rack_ids` (a value of None or
+    "" leaves that field as it is on each rack); an unknown id is refused, by name."""
+    out = copy.deepcopy(data)
+    ids = set(rack_ids)
+    fields = {k: v for k, v in fields.items() if v not in (None, "")}
+    found = set()
+    for hall in out.get("halls", []):
+        for rack in hall.get("racks", []):
+            if rack.get("id") in ids:
+                rack.update(fields)
+                found.add(rack["id"])
+    if missing := sorted(ids - found):
+        raise LayoutError([Problem("<edit>", "racks", f"no rack with id {', '.join(missing)}")])
+    return out
+
+
 def set_row(data: dict, row_id: str, **fields) -> dict:
     """Bulk edit: set `fields` on every rack of row `row_id` (a value of None or "" leaves
     that field as it is on each rack)."""
