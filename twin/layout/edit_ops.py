@@ -129,8 +129,8 @@ def _owned_loops(data: dict, hall_id: str, racks: list[dict]) -> set[str]:
 
 
 def hall_equipment(data: dict, hall_id: str) -> dict[str, list[str]]:
-    """Ids of what hall `hall_id` owns outside its own entry, by table ('crahs', 'loops',
-    'pdus', ...; tables with none left out). The rules are in the module docstring."""
+    """Ids of what hall `hall_id` owns outside its own entry, by table (crahs, loops,
+    pdus, ...; tables with none left out). The rules are in the module docstring."""
     hall = data["halls"][hall_index(data, hall_id)]
     racks = hall.get("racks", [])
     loops = _owned_loops(data, hall_id, racks)
