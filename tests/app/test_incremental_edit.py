@@ -172,3 +172,31 @@ def test_an_edit_that_creates_violations_gives_them_on_both_paths():
     over = res.violations[res.violations["kind"] == "over_capacity"]
     assert set(over["component"]) == set(twin.crahs.index[twin.crahs["hall"] == hall])
     _same_results(res, ref)
+
+
+def test_the_3d_scene_of_an_edit_equals_the_full_paths():
+    from twin.viz import build_scene, encode
+
+    def scene(twin, res) -> dict:
+        table = S.rack_table(twin, res)
+        col = "t_inlet_c"
+        sc = build_scene(twin, table[col], col, column=col, lod="row")
+        return encode(sc, "k")[0]
+
+    layout = validate_data(campus(30.0), "campus-30mw")
+    twin = Twin.from_layout(layout)
+    scene(twin, S.solve(twin))  # the placement is cached for the Twin before the edit
+    data = dump(layout)
+    rid = twin.racks.index[5]
+    ed = I.edit_rack(layout, data, "k", twin, rid, {"power_kw": 20.0}, "c")
+    assert any(n.startswith("viz.equipment") for n in ed.carried)
+    got = scene(ed.twin, S.solve(ed.twin))
+    saved = dict(cache._STORE)
+    cache.clear()
+    try:
+        ref_twin = Twin.from_layout(E.apply(E.set_rack(data, rid, power_kw=20.0), "c"))
+        want = scene(ref_twin, S.solve(ref_twin))
+    finally:
+        cache._STORE.clear()
+        cache._STORE.update(saved)
+    assert got["digest"] == want["digest"] and got["geometry"] == want["geometry"]

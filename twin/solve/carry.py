@@ -107,6 +107,12 @@ CARRIERS: dict[str, Callable] = {
 columns) -> the new Twin's structure, or None to leave it to its builder."""
 
 
+def register(name: str, patch: Callable) -> None:
+    """Carry structure `name` (cached with `per_twin` by a module above this layer, e.g.
+    the 3D view's equipment placement) with `patch(old value, new Twin, changed columns)`."""
+    CARRIERS.setdefault(name, patch)
+
+
 def carry(old, new) -> list[str]:
     """Store in the cache the structures of `new` derived from `old`'s (see the module
     docstring); returns the names carried (none if the Twins differ in more than rack

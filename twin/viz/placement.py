@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from twin.model import Twin, registry
+from twin.solve.cache import per_twin
+from twin.solve.carry import register
 
 POWER = tuple(t for t in registry.POWER_KINDS if registry.kind(t).size_m)
 COOLING = tuple(t for t in registry.COOLING_KINDS if registry.kind(t).size_m)
@@ -100,6 +102,23 @@ def _hall_sets(twin: Twin) -> dict[str, set[str]]:
             if isinstance(parent, str):
                 halls.setdefault(parent, set()).update(mine)
     return halls
+
+
+_RACK_COLUMNS_READ = frozenset({"hall", "liquid_loop", "feed_a", "feed_b"})
+"""The racks' columns `_hall_sets` reads: an edit of others keeps every placement."""
+
+
+def _keep(value, new, changed):
+    return None if changed & _RACK_COLUMNS_READ else value
+
+
+def placed(twin: Twin, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
+    """`equipment(twin, kinds)`, computed once per Twin content (`twin.solve.cache`) and
+    kept over a rack edit that changes none of the columns it reads (`twin.solve.carry`).
+    The same table as `equipment` gives; do not modify it."""
+    name = "viz.equipment:" + ",".join(kinds)
+    register(name, _keep)
+    return per_twin(twin, name, lambda t: equipment(t, kinds))
 
 
 def equipment(twin: Twin, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:

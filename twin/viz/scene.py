@@ -20,7 +20,7 @@ import pandas as pd
 
 from twin.model import Twin, columns, registry
 from twin.viz.geometry import boxes, per_cell
-from twin.viz.placement import COOLING, KINDS, POWER, equipment
+from twin.viz.placement import COOLING, KINDS, POWER, equipment, placed
 
 MAX_RACK_BOXES = 3_000
 """Above this many racks "auto" draws one box per row and leaves out the smallest
@@ -212,7 +212,7 @@ def build_scene(
         scene.layers.append(Layer("affected racks", pts, quads, rgb=AFFECTED_RGB, ids=ids))
         scene.n_boxes += int(hit.sum())
 
-    eq = equipment(twin, kinds)
+    eq = placed(twin, kinds)  # equipment(twin, kinds), cached per Twin content
     # equipment names last: shown where halls and rows leave room (zoom in to see more)
     scene.labels += [
         (str(i), float(x), float(y), float(h) + 0.3, "eq")
