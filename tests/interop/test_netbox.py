@@ -117,3 +117,15 @@ def test_cli_writes_a_layout_that_loads_and_reports(tmp_path, capsys):
     assert Twin.load(out).racks["power_kw"].sum() == pytest.approx(47.86, rel=1e-12)
     assert main(["import-netbox", str(tmp_path / "missing.json"), "-o", str(out)]) == 2
     assert "missing.json: file not found" in capsys.readouterr().err
+
+
+def test_racks_with_no_location_share_one_row_per_site():
+    export = read_export(DATA / "export.json")
+    for r in export["racks"]:
+        if r["name"] in ("B01", "B03"):
+            r["location"] = None
+    imp = to_layout(export, read_device_types(DATA / "device-types"))
+    twin = Twin.from_layout(loads(yaml.safe_dump(imp.layout), "netbox.yaml"))
+    assert list(twin.racks.loc[["B01", "B03"], "row"]) == ["DC1-ROW", "DC1-ROW"]
+    assert list(twin.racks.loc[["B01", "B03"], "slot"]) == [0, 1]
+    assert imp.rack_w == EXPECTED_W

@@ -13,7 +13,7 @@ Mapping:
 
 - a NetBox site -> a hall (``--hall`` picks sites by slug or name);
 - a location -> a row of its site's hall, racks in name order along it (racks
-  with no location go to a row named after their site); rows 2.4 m apart;
+  with no location go to one row per site, `<SITE>-ROW`); rows 2.4 m apart;
 - a rack's ``power_kw`` = the sum over its devices of their power ports'
   ``allocated_draw``, or ``maximum_draw`` where no allocation is given
   (the device's own ports first, else its type's templates), W / 1000;
@@ -267,7 +267,11 @@ def to_layout(
                 continue
         hall = _slugify(site_key(sid)).upper()
         lid = _ref(r, "location")
-        row = _slugify(locs[lid].get("slug") or locs[lid].get("name")) if lid in locs else hall
+        row = (
+            _slugify(locs[lid].get("slug") or locs[lid].get("name"))
+            if lid in locs
+            else f"{hall}-ROW"  # racks with no location: one row per site
+        )
         rack_id = _slugify(r.get("name") or rid)
         if rack_id in out_w:
             rack_id = f"{rack_id}-{rid}"
