@@ -23,6 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from twin.solve.airfield_grid import _box, _Grid
 
 AISLE_MAX_M = 3.0
 """Farthest a facing rack counts as the other side of an aisle [est: aisles are 0.9-2.4 m
@@ -96,3 +100,46 @@ def aisle_strips(air, containment: str | None = None) -> list[Strip]:
         else:
             out.append(Strip(r, a, b, lo, hi, top))
     return out
+
+
+def _aisle_cells(g: _Grid, air, solid: np.ndarray) -> np.ndarray:
+    """Fluid cells inside the hall's contained aisles (`airfield_aisles.aisle_strips`)."""
+    region = np.zeros(g.n, bool)
+    for st in aisle_strips(air):
+        ix, iy, nzb = _box(g, st.x0, st.x1, st.y0, st.y1, st.top_m)
+        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
+        region[g.idx(xx, yy, zz).ravel()] = True
+    return region & ~solid
+
+
+def _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink) -> float:
+    """Add each contained aisle's duct to `src` (cold aisle: supply) or `sink` (hot aisle:
+    return): (1 - leak) of the airflow of the racks facing into it, through its roof layer
+    (the floor layer for a cold aisle over a plenum); the rest leaks through the baffles.
+    Returns the total ducted flow."""
+    if not region.any():
+        return 0.0
+    fp, fn, _ = faces
+    inner = region[fp] & region[fn]
+    adj = sp.csr_matrix((np.ones(int(inner.sum())), (fp[inner], fn[inner])), shape=(g.n, g.n))
+    _, lab = connected_components(adj, directed=False)
+    hot = air.containment == "hot-aisle"
+    faces_in = backs if hot else fronts
+    flow: dict[int, float] = {}
+    for r, cells in enumerate(faces_in):
+        c = cells[region[cells]]
+        if len(c):
+            k = int(np.bincount(lab[c]).argmax())
+            flow[k] = flow.get(k, 0.0) + float(q[r])
+    total = 0.0
+    z = np.arange(g.n) % g.nz
+    for k, qk in flow.items():
+        cells = np.flatnonzero(region & (lab == k))
+        layer = z[cells].min() if (not hot and air.plenum) else z[cells].max()
+        duct = cells[z[cells] == layer]
+        qd = (1.0 - leak) * qk
+        if qd <= 0 or not len(duct):
+            continue
+        np.add.at(sink if hot else src, duct, qd / len(duct))
+        total += qd
+    return total
