@@ -18,8 +18,6 @@ twin, key = common.current()
 failed = st.session_state.get("failed", [])
 res = common.results(twin, key, failed)
 table = S.rack_table(twin, res)
-if T.has_tenants(twin):
-    table = T.with_tenant_code(twin, table)
 
 st.title("Site (3D)")
 st.caption(

@@ -59,6 +59,9 @@ def test_filter_and_colour_code(layouts_dir, small_room):
     assert set(coded["tenant_code"]) == {1, 2} and "tenant_code" in S.colour_columns(coded)
     assert T.legend(twin) == "1 = gpu-cloud, 2 = npu-serving"
     assert not T.has_tenants(small_room)
+    # the 3D view colours from the same rack table (twin.app.warm.scene_payload)
+    assert S.rack_table(twin, None)["tenant_code"].tolist() == coded["tenant_code"].tolist()
+    assert "tenant_code" not in S.rack_table(small_room, None)
 
 
 def test_dashboard_tenants_and_report(hybrid_app):

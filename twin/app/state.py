@@ -146,8 +146,13 @@ RACK_SHOWN = ["hall", "row", "slot", "profile", "power_kw", "feed_a", "feed_b", 
 
 
 def rack_table(twin: Twin, results: Results | None) -> pd.DataFrame:
-    """Design and result columns per rack, plus the loading of the feeding PDUs."""
+    """Design and result columns per rack, plus the loading of the feeding PDUs (and, on
+    layouts with tenants, `tenant_code` to colour racks by tenant)."""
+    from twin.app import tenants
+
     df = twin.racks.copy()
+    if tenants.has_tenants(twin):
+        df = tenants.with_tenant_code(twin, df)
     if results is None:
         return df
     rr = results.tables.get("res_racks")
