@@ -91,3 +91,20 @@ def test_timeline_text_and_bad_tenant_options(capsys):
     assert "TENANT=FRACTION" in capsys.readouterr().err
     assert main([*TL, "--shed-order", "npu-serving"]) == 2
     assert "--dr-mw" in capsys.readouterr().err
+
+
+def test_generate_campus_with_tenants(tmp_path):
+    from twin.layout import load
+
+    out = tmp_path / "campus.yaml"
+    assert main(["generate", "campus", "--it-mw", "60", "--tenants", "2", "-o", str(out)]) == 0
+    layout = load(out)
+    assert [h.tenant for h in layout.halls] == [
+        "tenant-1",
+        "tenant-2",
+        "tenant-1",
+        "tenant-2",
+        "tenant-1",
+    ][: len(layout.halls)]
+    twin = Twin.from_layout(layout)
+    assert set(twin.racks["tenant"]) == {"tenant-1", "tenant-2"}
