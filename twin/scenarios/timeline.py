@@ -355,13 +355,15 @@ def simulate(
         if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
     steps["tokens_s"] = tok.sum(axis=1)
-    steps["tokens_lost_s"] = (tok0 - tok).sum(axis=1)
+    gap = tok0 - tok
+    gap[np.abs(gap) <= 1e-9 * np.maximum(tok0, 1.0)] = 0.0  # rounding, not tokens lost
+    steps["tokens_lost_s"] = gap.sum(axis=1)
     drop = solved.steps["it_dropped_kw"].to_numpy() if "it_dropped_kw" in solved.steps else 0.0
     why = {"cap": demand > it * (1 + 1e-12) + 1e-9, "demand_response": mask if mask is not None
            else np.zeros(n, bool), "outage": np.asarray(drop) > 0,
            "not_served": solved.steps["it_lost_kw"].to_numpy() > 0}  # fmt: skip
-    lost_table = curtailment(tok0 - tok, tok0, groups, dt, why)
-    produced, lost = tok.sum(axis=0) * dt, (tok0 - tok).sum(axis=0) * dt
+    lost_table = curtailment(gap, tok0, groups, dt, why)
+    produced, lost = tok.sum(axis=0) * dt, gap.sum(axis=0) * dt
     group_table = pd.DataFrame(
         {"kind": kinds, "design_kw": design, "racks": n_racks, "cap": cap,
          "tokens": produced, "tokens_lost": lost},
