@@ -178,3 +178,54 @@ def test_dr_event_sheds_what_is_asked_at_each_hours_wet_bulb(tower):
         return x.sum(axis=1) + r["losses_kw"] + r["cooling_kw"]
 
     assert np.allclose(facility(it) - facility(capped), 1000.0, atol=1e-3) and not short.any()
+
+
+def _hall_variant(**subs):
+    import yaml
+
+    from twin.layout.validate import validate_data
+
+    text = (LAYOUTS / "ai-factory-hall.yaml").read_text(encoding="utf-8")
+    for old, new in subs.items():
+        assert old in text
+        text = text.replace(old, new)
+    return Twin.from_layout(validate_data(yaml.safe_load(text), "hall-variant.yaml"))
+
+
+def test_small_batteries_and_a_slow_generator_lose_tokens_to_the_outage():
+    """100 kWh per UPS (Peukert ~330 s at design) against a 600 s generator start: every UPS
+    drops its load before the generator; the tokens lost are the hall's, over the dropped
+    window, with cause 'outage', and the KPIs add up the per-UPS table."""
+    from twin.scenarios.timeline import TimelineSpec, simulate
+
+    twin = _hall_variant(**{"energy_kwh: 220.0": "energy_kwh: 100.0",
+                            "start_s: 10.0}": "start_s: 600.0}"})  # fmt: skip
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", outage=Outage(1200.0, 900.0))
+    tl = simulate(twin, spec)
+    u = tl.solved.ups
+    assert (u["time_to_empty_s"] < 600).all() and (u["dropped_kwh"] > 0).all()
+    assert tl.kpis["load_dropped_mwh"] == pytest.approx(u["dropped_kwh"].sum() / 1000, rel=1e-12)
+    assert tl.kpis["ups_time_to_empty_min_s"] == pytest.approx(u["time_to_empty_s"].min())
+    c = tl.curtailment
+    out = c[c["cause"].str.contains("outage")]
+    assert len(out) == 1 and out["group"].iloc[0] == "H1"
+    k0 = int(1200 + u["time_to_empty_s"].min())
+    assert out["start_s"].iloc[0] == pytest.approx(k0, abs=1.0)
+    assert out["start_s"].iloc[0] + out["duration_s"].iloc[0] == pytest.approx(1800.0, abs=1.0)
+    assert c["tokens_lost"].sum() == pytest.approx(tl.kpis["tokens_lost"], rel=1e-9)
+    assert tl.kpis["tokens_lost"] > 0
+    assert (tl.violations["kind"] == "load_dropped").sum() == len(u)
+    assert abs(tl.kpis["balance_residual_rel"]) < 1e-6
+    assert abs(tl.kpis["heat_balance_residual_rel"]) < 1e-6
+
+
+def test_generators_too_small_for_the_site_are_a_violation():
+    """2 x 5 MVA at pf 0.8 = 8 MW against a ~16 MW hall: every generator second of the
+    outage is a generator_overload interval with the limit it broke."""
+    from twin.scenarios.timeline import TimelineSpec, simulate
+
+    twin = _hall_variant(**{"rating_kva: 20000.0, start_s": "rating_kva: 5000.0, start_s"})
+    tl = simulate(twin, TimelineSpec(hours=1, dt_s=1.0, outage=Outage(600.0, 600.0)))
+    v = tl.violations[tl.violations["kind"] == "generator_overload"]
+    assert len(v) == 1 and v["start_s"].iloc[0] == 610.0 and v["duration_s"].iloc[0] == 590.0
+    assert v["limit"].iloc[0] == pytest.approx(8000.0)

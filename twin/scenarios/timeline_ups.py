@@ -33,12 +33,14 @@ def _ups_of(twin, feeds: pd.Series) -> pd.Series:
 
 def ups_bank(twin, groups: list[str]) -> UpsBank:
     """The UPSs with a battery, their Peukert data, design draw per group and the site's
-    generator start (the slowest generator's `start_s`; inf without generators)."""
+    generators: start (the slowest generator's `start_s`; inf without generators) and what
+    they carry together (sum of rating_kva x power_factor)."""
     ups = twin.ups
     has = ups["battery_kwh"].fillna(0.0).to_numpy(float) > 0 if len(ups) else np.zeros(0, bool)
     ids = list(ups.index[has])
     gens = twin.of_model("generator")
     gen_start = float(gens["start_s"].max()) if len(gens) else np.inf
+    gen_kw = float((gens["rating_kva"] * gens["power_factor"]).sum()) if len(gens) else 0.0
     load = np.zeros((len(groups), len(ids)))
     if ids:
         design = power_ride_through(twin)["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
@@ -66,4 +68,5 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         load_kw=load,
         gen_start_s=gen_start,
         restart_s=float(RESTART_S["chillers"]) if len(getattr(twin, "chillers", [])) else 0.0,
+        gen_kw=gen_kw,
     )

@@ -249,6 +249,10 @@ def solve_timeline(
                       "rise above steady (plant off or catching up): rack coolant near its limit; "
                       "twin ride-through gives the times to each rack's limit")  # fmt: skip
     if u is not None:
+        run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
+        viol += intervals(run_kw > ups.gen_kw * (1 + 1e-9), dt, "site", "generator_overload",
+                          run_kw, ups.gen_kw, "kW", "the generators carry more than their "
+                          "rating x power factor during the outage")  # fmt: skip
         drop = u["dropped_kw"]
         for j in np.flatnonzero((drop > 0).any(axis=0)):  # only the UPSs that ran out
             viol += intervals(drop[:, j] > 0, dt, ups.ids[j], "load_dropped", drop[:, j], 0.0,

@@ -64,6 +64,7 @@ class UpsBank:
     load_kw: np.ndarray  # (G, u) each UPS's design draw (output + losses) due to each group
     gen_start_s: float  # site generators accept load after this; inf: no generator
     restart_s: float  # chillers restart this long after power returns
+    gen_kw: float = np.inf  # what the generators can carry together (rating x power factor)
 
 
 def overlap(t0: np.ndarray, dt: float, a, b) -> np.ndarray:
