@@ -50,6 +50,7 @@ VIOLATION_LABELS = {
     "dr_shortfall": "Demand response short",
     "load_dropped": "UPS battery empty: load dropped",
     "loop_warming": "Cooling loops warming (plant off)",
+    "generator_overload": "Generators above their rating",
 }
 CAUSES = {
     "cap": "Power cap",
