@@ -9,6 +9,11 @@ other's edits. They live here, in the `twin.app` package, not in the app's
 visitor comes. The dependency goes one way: `app_pages` imports `twin.app`,
 never the reverse.
 
+The base solve of an unedited layout file is also kept on disk
+(`twin.app.solve_cache`, keyed by the Twin's content and the solver code), so a
+restarted server finds it in ~0.02 s instead of solving (~1 s on the campus). A
+Twin from an incremental edit (`twin.app.incremental`) comes in through `adopt`.
+
 Configuration: `LAYOUTS` ($TWIN_LAYOUT_DIR, default layouts/) and `DEFAULT`
 ($TWIN_LAYOUT, the layout a new session opens). Tests patch them here.
 No physics here: everything is a call into twin.
@@ -16,7 +21,9 @@ No physics here: everything is a call into twin.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -24,9 +31,11 @@ import pandas as pd
 import streamlit as st
 
 from twin import viz
+from twin.app import solve_cache
 from twin.app import state as S
 from twin.layout import Layout, load
 from twin.model import Twin
+from twin.solve.cache import peek
 from twin.viz.payload import camera_key, encode  # imported with the app: colour maps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +95,31 @@ def _twin(key: str, _layout: Layout) -> Twin:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _results(key: str, failed: tuple[str, ...], _twin: Twin):
-    return S.solve(_twin, frozenset(failed))
+    if failed or not _from_file(_twin):
+        return S.solve(_twin, frozenset(failed))
+    disk = _disk_key(_twin)  # the base solve of a layout file: kept over server restarts
+    res = solve_cache.get(disk) if disk else None
+    if res is None:
+        res = S.solve(_twin)
+        if disk:
+            solve_cache.put(disk, res)
+    return res
+
+
+def _from_file(twin: Twin) -> bool:
+    """The Twin of an unedited layout file (edits and uploads are not kept on disk)."""
+    src = Path(twin.layout.source)
+    return src.is_file() and load_path(str(src)) is twin.layout
+
+
+def _disk_key(twin: Twin) -> str | None:
+    """What a solve of `twin` reads: the content of every table and of the site block
+    (`twin.solve.cache.fingerprint`); None with a weather file (its bytes are read too)."""
+    from twin.solve.cache import fingerprint
+
+    if twin.layout.site.weather_file:
+        return None
+    return fingerprint(twin).hex()
 
 
 def results(twin: Twin, key: str, failed=()):
@@ -183,7 +216,23 @@ def warm_up() -> dict[str, float]:
     times["twin"] = (t2 := time.perf_counter()) - t1
     _results(key, (), twin)
     times["solve"] = time.perf_counter() - t2
+    if peek(twin, "coupled") is None:  # the solve came from disk: build what edits reuse
+        threading.Thread(
+            target=_structures, args=(twin,), name="twin-structures", daemon=True
+        ).start()
     return times
+
+
+STRUCTURES_AFTER_S = 10.0
+"""A base solve from disk builds no solver structures (power model, air model's LU, seed)
+that a failure or an edit reuses: they are built this long after the warm-up, once the
+first visitor's page has had its turn."""
+
+
+def _structures(twin: Twin) -> None:
+    time.sleep(STRUCTURES_AFTER_S)
+    with contextlib.suppress(Exception):  # the pages build them (and report) if this fails
+        S.solve(twin)
 
 
 def warm_up_key() -> str:
