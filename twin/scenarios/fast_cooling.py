@@ -281,7 +281,9 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         - np.minimum(1.0, np.divide(v_run0, v_need, where=v_need > 0, out=np.ones_like(v_need))),
         0.0,
     )
-    t_in = rr["t_inlet_c"].reindex(twin.racks.index).to_numpy(float)
+    # the hottest inlet is the top of the rack (res_racks.t_inlet_max_c; = the mean in kernel halls)
+    top = "t_inlet_max_c" if "t_inlet_max_c" in rr else "t_inlet_c"
+    t_in = rr[top].reindex(twin.racks.index).to_numpy(float)
     hot = (
         rr["air_kw"].reindex(twin.racks.index).to_numpy(float) > 0
         if "air_kw" in rr

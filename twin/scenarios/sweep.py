@@ -151,7 +151,7 @@ class FastSweep:
         self.cb = cooling_base(twin, self.base)
         rr = self.base.tables.get("res_racks")
         self.t_in_max0 = (
-            float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+            float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
         )
         self._rack_kw = self.pb.rack_kw
         self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
@@ -430,7 +430,12 @@ def verify_table(
 
 def _base_inlet(twin, scenario: Scenario) -> float:
     rr = run(twin, scenario).tables.get("res_racks")
-    return float(rr["t_inlet_c"].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+    return float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+
+
+def _top(rr: pd.DataFrame) -> str:
+    """The hottest-inlet column: top of the rack (= the mean in kernel halls)."""
+    return "t_inlet_max_c" if "t_inlet_max_c" in rr else "t_inlet_c"
 
 
 def _case(scenario: Scenario, ids: Sequence[str], known) -> Scenario:

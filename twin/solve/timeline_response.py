@@ -154,7 +154,8 @@ def _inlet_over_k(res_racks) -> float:
     `NO_AIR_K` with no air-cooled rack running)."""
     from twin.solve.airflow import ASHRAE_C
 
-    t = res_racks["t_inlet_c"].to_numpy(float)
+    top = "t_inlet_max_c" if "t_inlet_max_c" in res_racks else "t_inlet_c"  # top of the rack
+    t = res_racks[top].to_numpy(float)
     lim = res_racks["ashrae_class"].map(lambda c: ASHRAE_C[c][3]).to_numpy(float)
     over = (t - lim)[np.isfinite(t) & (res_racks["air_kw"].to_numpy(float) > 0)]
     return float(over.max()) if len(over) else NO_AIR_K
