@@ -49,3 +49,16 @@ def test_bad_input_exits_2_before_any_solve(tmp_path, capsys):
     assert f"{bad}:2: grid_co2_kg_per_kwh: 5 is out of range" in capsys.readouterr().err
     assert main(["compare-sites", ROOM, "--site", str(tmp_path / "none.yaml")]) == 2
     assert "none.yaml: file not found" in capsys.readouterr().err
+
+
+def test_a_grid_limit_below_the_peak_is_a_violation(tmp_path):
+    """The site's grid connection replaces the layout's: steps above it are grid_limit
+    violations (the small room peaks at ~0.23 MW)."""
+    (tmp_path / "tight.yaml").write_text(
+        "name: tight\nweather_file: pvlib:723170TYA\ngrid_mw: 0.1\n"
+    )
+    c = compare(Twin.load(ROOM), [load_site(tmp_path / "tight.yaml")], TimelineSpec(hours=48.0))
+    v = c.timelines["tight"].violations
+    assert set(v["kind"]) == {"grid_limit"} and (v["limit"] == 100.0).all()
+    assert c.table.at["tight", "violations"] == len(v) > 0
+    assert v["duration_s"].sum() == 48 * 3600.0  # above it at every step
