@@ -12,7 +12,7 @@ import pytest
 from twin.model import Twin
 from twin.scenarios.timeline_ups import ups_bank
 from twin.solve.timeline import COOLING_TAU_S, Profile, solve_timeline
-from twin.solve.timeline_outage import Outage, UpsBank, bridge
+from twin.solve.timeline_outage import RECHARGE_H, Outage, UpsBank, bridge
 from twin.solve.timeline_response import fit_response
 from twin.solve.transient import peukert_autonomy_s
 
@@ -42,7 +42,10 @@ def test_lossless_battery_under_constant_load_empties_at_e_over_p(dt):
     assert u["discharge_kw"].sum() * dt / 3600 == pytest.approx(e, rel=1e-12)
     dropped = u["dropped_kw"].sum() * dt / 3600
     assert dropped == pytest.approx(p * 3.0 - e, rel=1e-12)
-    assert u["soc_kwh"].min() == pytest.approx(0.0, abs=1e-9)
+    assert u["soc_min_kwh"][0] == pytest.approx(0.0, abs=1e-9)
+    # recharge after the utility returns, at energy / RECHARGE_H
+    back_h = (n * dt - ev.start_s - ev.duration_s) / 3600.0
+    assert u["soc_kwh"][-1] == pytest.approx(e / RECHARGE_H * back_h, rel=1e-12)
 
 
 @pytest.mark.parametrize("k", [1.05, 1.2])
@@ -229,3 +232,29 @@ def test_generators_too_small_for_the_site_are_a_violation():
     v = tl.violations[tl.violations["kind"] == "generator_overload"]
     assert len(v) == 1 and v["start_s"].iloc[0] == 610.0 and v["duration_s"].iloc[0] == 590.0
     assert v["limit"].iloc[0] == pytest.approx(8000.0)
+
+
+def test_hourly_steps_see_the_same_battery_trough_as_seconds(hall):
+    """A 10 s bridge inside an hourly step: the lowest charge is the trough at the bridge's
+    end (the batteries recharge within the hour), the same as at 1 s steps; the batteries
+    deliver the same energy in that hour, and the generator within 1 % (the hourly step
+    sees the plant's restart only as a step mean)."""
+    twin, resp, bank = hall
+    d = resp.design_it_kw
+    ev = Outage(3600.0 + 600.0, 1200.0)
+
+    def run_at(dt):
+        n = int(3 * 3600 / dt)
+        prof = Profile(dt, np.full((n, 1), 0.7 * d), np.full(n, resp.t_db_c[0]),
+                       list(twin.halls.index), np.array([d]))  # fmt: skip
+        return solve_timeline(resp, prof, outage=ev, ups=bank)
+
+    hourly, fine = run_at(3600.0), run_at(1.0)
+    assert hourly.ups["soc_min_frac"].to_numpy() == pytest.approx(
+        fine.ups["soc_min_frac"].to_numpy(), rel=1e-12
+    )
+    assert hourly.ups["soc_min_frac"].lt(1).all()
+    for col, rel in (("ups_discharge_kw", 1e-12), ("ups_charge_kw", 1e-12), ("generator_kw", 1e-2)):
+        e_h = hourly.steps[col].iloc[1] * 3600.0
+        e_s = fine.steps[col].iloc[3600:7200].sum()
+        assert e_h == pytest.approx(e_s, rel=rel), col

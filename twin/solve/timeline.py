@@ -104,7 +104,7 @@ class Solved:
     rack_soc_kwh: np.ndarray  # rack stores per group at step boundaries (n + 1, G)
     energy: dict[str, float]  # MWh over the horizon, and the balance residual
     violations: pd.DataFrame
-    ups_soc_kwh: np.ndarray | None = None  # UPS batteries at step boundaries (n + 1, u)
+    ups_soc_kwh: np.ndarray | None = None  # all UPS batteries at step boundaries (n + 1, 1)
     ups: pd.DataFrame | None = None  # per UPS under an outage: soc_min_frac, time_to_empty_s...
 
 
@@ -156,7 +156,21 @@ def solve_timeline(
         a = 1.0 - np.exp(-dt / cooling_tau_s)
         cooling, _ = lfilter([a], [1.0, a - 1.0], cooling, zi=[(1.0 - a) * cooling[0]])
     facility = chain + losses + cooling
-    u = _outage(outage, ups, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site)
+    u = _outage(
+        outage,
+        ups,
+        prof,
+        chain_g,
+        resp,
+        n,
+        dt,
+        chain,
+        facility,
+        cooling,
+        it,
+        it_site,
+        cooling_tau_s,
+    )
     plant_off = None
     if u is not None:
         it_site, chain, losses, facility, lost_out = (
@@ -223,11 +237,11 @@ def solve_timeline(
     if u is not None:
         steps["ups_charge_kw"] = u["charge_kw"]
         steps["ups_discharge_kw"] = u["discharge_kw"]
-        steps["load_dropped_kw"] = u["dropped_kw"].sum(axis=1)
+        steps["load_dropped_kw"] = u["dropped_kw"]
         steps["it_dropped_kw"] = lost_out
         e_ups = float(ups.energy_kwh.sum())
-        steps["ups_soc_frac"] = u["soc_kwh"][1:].sum(axis=1) / e_ups if e_ups > 0 else np.nan
-    ups_soc = u["soc_kwh"] if u is not None else np.zeros((n + 1, 0))
+        steps["ups_soc_frac"] = u["soc_kwh"][1:] / e_ups if e_ups > 0 else np.nan
+    ups_soc = u["soc_kwh"][:, None] if u is not None else np.zeros((n + 1, 0))
     energy = energy_balance(steps, dt, soc, rack_soc, ups_soc, heat_s)
     viol = [
         *intervals(grid > grid_kw, dt, "site", "grid_limit", grid, grid_kw, "kW",
@@ -253,11 +267,11 @@ def solve_timeline(
         viol += intervals(run_kw > ups.gen_kw * (1 + 1e-9), dt, "site", "generator_overload",
                           run_kw, ups.gen_kw, "kW", "the generators carry more than their "
                           "rating x power factor during the outage")  # fmt: skip
-        drop = u["dropped_kw"]
-        for j in np.flatnonzero((drop > 0).any(axis=0)):  # only the UPSs that ran out
-            viol += intervals(drop[:, j] > 0, dt, ups.ids[j], "load_dropped", drop[:, j], 0.0,
-                              "kW", "UPS battery empty before the generator or the utility "
-                              "took over: its load is dropped")  # fmt: skip
+        for members, drop in u["dropped_runs"]:  # UPSs alike drop alike: intervals once
+            rows = intervals(drop > 0, dt, "", "load_dropped", drop, 0.0, "kW", "UPS battery "
+                             "empty before the generator or the utility took over: its load "
+                             "is dropped")  # fmt: skip
+            viol += [{**r, "component": ups.ids[j]} for j in members for r in rows]
     for name, what in (("balance", "timeline energy balance"),
                        ("heat_balance", "heat balance (loops' stored heat)")):  # fmt: skip
         if not abs(energy[f"{name}_residual_rel"]) <= BALANCE_REL_TOL:
@@ -274,12 +288,10 @@ def solve_timeline(
         ups_table = pd.DataFrame(
             {
                 "energy_kwh": e,
-                "peak_load_kw": u["load_kw"].max(axis=0, initial=0.0),
-                "soc_min_frac": np.divide(
-                    u["soc_kwh"].min(axis=0), e, out=np.ones_like(e), where=e > 0
-                ),  # fmt: skip
+                "peak_load_kw": u["peak_load_kw"],
+                "soc_min_frac": np.divide(u["soc_min_kwh"], e, out=np.ones_like(e), where=e > 0),
                 "time_to_empty_s": u["time_to_empty_s"],
-                "dropped_kwh": u["dropped_kw"].sum(axis=0) * dt / 3600.0,
+                "dropped_kwh": u["dropped_kwh"],
             },
             index=pd.Index(ups.ids, name="id"),
         )
@@ -287,7 +299,9 @@ def solve_timeline(
                   ups_soc, ups_table)  # fmt: skip
 
 
-def _outage(ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site):
+def _outage(
+    ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site, cooling_tau_s
+):
     """A utility outage's effect on each step (None without one): what the UPS batteries
     deliver, what is dropped and the site's draw (see `twin.solve.timeline_outage`).
 
@@ -297,6 +311,9 @@ def _outage(ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, 
         return None
     if bank is None or not len(bank.ids):
         raise ValueError("an outage needs the site's UPS bank (empty: no UPS carries anything)")
+    if not cooling_tau_s > 0:
+        raise ValueError("an outage needs the loops' heat capacity (cooling_tau_s > 0): the heat "
+                         "the stopped plant does not remove is held there")  # fmt: skip
     design = (
         np.asarray(prof.design_kw, float)
         if prof.design_kw is not None
@@ -304,32 +321,19 @@ def _outage(ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, 
     )
     frac = np.divide(chain_g, design[None, :], out=np.zeros_like(chain_g), where=design > 0)
     u = bridge(bank, ev, np.arange(n) * dt, dt, frac)
-    tot = bank.load_kw.sum(axis=1, keepdims=True)
-    w = np.divide(bank.load_kw, tot, out=np.zeros_like(bank.load_kw), where=tot > 0)  # (G, u)
-    served_g = u["served"] @ w.T  # (n, G)
     gap = u["gap"]
-    it_drop = np.minimum((it * (gap[:, None] * (1.0 - served_g))).sum(axis=1), it_site)
-    delivered = u["discharge_kw"].sum(axis=1)
+    it_drop = np.minimum((it * (gap[:, None] * (1.0 - u["served_g"]))).sum(axis=1), it_site)
+    delivered = u["discharge_kw"]
     fac = (facility - cooling) * (1.0 - gap) + delivered + cooling
     return {
+        **u,
         "it_kw": it_site - it_drop,
         "it_drop_kw": it_drop,
         "facility_kw": fac,
         "losses_kw": fac - cooling - (chain - it_drop),
-        "plant_off": u["plant_off"],
-        "gap": gap,
-        "gen": u["gen"],
-        "discharge_kw": delivered,
-        "charge_kw": u["charge_kw"].sum(axis=1),
-        "dropped_kw": u["dropped_kw"],
-        "load_kw": u["load_kw"],
-        "soc_kwh": u["soc_kwh"],
-        "time_to_empty_s": u["time_to_empty_s"],
         # charger losses and the Peukert rate effect (rated energy drawn - energy delivered;
         # below the rated power a battery gives more than its rating, so this may be < 0)
-        "ups_loss_kw": (u["charge_kw"] - u["gain_kw"]).sum(axis=1)
-        + u["drain_kw"].sum(axis=1)
-        - delivered,
+        "ups_loss_kw": u["charge_kw"] - u["gain_kw"] + u["drain_kw"] - delivered,
     }
 
 

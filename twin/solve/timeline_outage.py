@@ -17,7 +17,8 @@ UPS's load is dropped until a source returns. After the bridge the batteries rec
 at `energy / RECHARGE_H` kW of stored energy per battery with charger efficiency
 `CHARGER_EFFICIENCY` [est], drawn from the generator or the grid.
 
-Everything is array work over (steps x UPSs): cumulative sums and clips, no loop.
+Everything is array work over (steps x distinct batteries): cumulative sums and clips,
+no loop; only the steps from the outage to the end of the recharge are computed.
 """
 
 from __future__ import annotations
@@ -73,25 +74,78 @@ def overlap(t0: np.ndarray, dt: float, a, b) -> np.ndarray:
 
 
 def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.ndarray):
-    """Each UPS battery over time under `ev`. `group_frac` (n, G): each group's draw on its
-    power chain as a fraction of its design.
+    """The site's UPS batteries over time under `ev`. `group_frac` (n, G): each group's
+    draw on its power chain as a fraction of its design.
 
-    Returns a dict of (n, u) arrays: load_kw (what each UPS carries), discharge_kw (mean
-    delivered over the step), dropped_kw (mean load not served: battery empty), served
-    (fraction of the bridged time served), drain_kw (rated energy drawn, Peukert),
-    charge_kw (mean draw of the charger), gain_kw (mean energy into the battery), and
-    soc_kwh (n + 1, u), time_to_empty_s (u,) from the outage start (inf: never) and the
-    site fractions gap/gen of each step (n,)."""
+    Only the steps from the outage's start to the end of the longest recharge are
+    computed (before, every battery is full and idle; after, full again), and UPSs with
+    the same battery and the same share of each group's load once (a campus of identical
+    halls has one column per hall, not one per UPS). Returns site totals per step (n,):
+    discharge_kw (mean delivered), dropped_kw (mean load not served: battery empty),
+    drain_kw (rated energy drawn, Peukert), charge_kw (charger draw), gain_kw (energy
+    into the batteries), and gap / gen / plant_off (fractions of each step), soc_kwh
+    (n + 1,) of all batteries, served_g (n, G) each group's served share of its bridged
+    time; per UPS (u,): time_to_empty_s (from the outage start, inf: never),
+    soc_min_kwh, dropped_kwh, peak_load_kw (during the outage and recharge); and
+    dropped_runs: (UPS indices, their dropped kW per step (n,)) for each column that
+    dropped load."""
     t0 = np.asarray(t0, float)
+    frac = np.asarray(group_frac, float)
+    n = len(t0)
     end = ev.start_s + ev.duration_s
     bridge_end = min(ev.start_s + bank.gen_start_s, end)
-    load = np.asarray(group_frac, float) @ bank.load_kw  # (n, u)
-    ov = overlap(t0, dt, ev.start_s, bridge_end)[:, None]  # (n, 1) seconds bridged
-    e_kj = bank.energy_kwh[None, :] * 3600.0
-    p_rated = bank.energy_kwh / bank.rated_time_h
+    out = {
+        "gap": overlap(t0, dt, ev.start_s, bridge_end) / dt,
+        "gen": overlap(t0, dt, ev.start_s + bank.gen_start_s, end) / dt,
+        "plant_off": overlap(t0, dt, ev.start_s, bridge_end + bank.restart_s) / dt,
+    }
+    for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw", "gain_kw"):
+        out[k] = np.zeros(n)
+    out["served_g"] = np.ones(frac.shape)
+    e_all = float(bank.energy_kwh.sum())
+    out["soc_kwh"] = np.full(n + 1, e_all)
+    keys = np.column_stack([bank.energy_kwh, bank.rated_time_h, bank.peukert_k, bank.load_kw.T])
+    uniq, inv, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
+    k0 = int(np.searchsorted(t0 + dt, ev.start_s, side="right"))
+    k1 = int(np.searchsorted(t0, end + RECHARGE_H * 3600.0 + 2.0 * dt, side="right"))
+    k1 = min(max(k1, k0), n)
+    col = _columns(uniq, ev, bridge_end, t0[k0:k1], dt, frac[k0:k1])
+    w = count[None, :]
+    for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw", "gain_kw"):
+        out[k][k0:k1] = (col[k] * w).sum(axis=1)
+    soc_w = (col["soc_kwh"] * w).sum(axis=1)
+    out["soc_kwh"][k0 : k1 + 1] = soc_w
+    out["soc_kwh"][k1 + 1 :] = soc_w[-1]
+    # each group's served share: its UPSs' served fraction weighted by their share of it
+    share = uniq[:, 3:].T * w  # (G, unique) design kW of each group on each column
+    tot = share.sum(axis=1, keepdims=True)
+    share = np.divide(share, tot, out=np.zeros_like(share), where=tot > 0)
+    out["served_g"][k0:k1] = col["served"] @ share.T + (tot.T == 0)
+    out["time_to_empty_s"] = col["time_to_empty_s"][inv]
+    out["soc_min_kwh"] = col["soc_low_kwh"][inv]  # the trough, even inside a long step
+    out["dropped_kwh"] = (col["dropped_kw"].sum(axis=0) * dt / 3600.0)[inv]
+    out["peak_load_kw"] = col["load_kw"].max(axis=0, initial=0.0)[inv]
+    runs = []
+    for c in np.flatnonzero((col["dropped_kw"] > 0).any(axis=0)):  # only columns that dropped
+        full = np.zeros(n)
+        full[k0:k1] = col["dropped_kw"][:, c]
+        runs.append((np.flatnonzero(inv == c), full))
+    out["dropped_runs"] = runs
+    return out
+
+
+def _columns(uniq, ev, bridge_end, t0, dt, frac):
+    """Per distinct battery column (rows of `uniq`: energy, H, k, design kW per group) over
+    the window's steps `t0`: Peukert discharge, emptying, recharge (see `bridge`)."""
+    energy, rated_h, k = uniq[:, 0], uniq[:, 1], uniq[:, 2]
+    load = frac @ uniq[:, 3:].T  # (m, c) what each column's UPS carries
+    ov = overlap(t0, dt, ev.start_s, bridge_end)[:, None]  # (m, 1) seconds bridged
+    e_kj = energy[None, :] * 3600.0
+    p_rated = energy / rated_h
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(load > 0, load / p_rated[None, :], 0.0)
-        rate = load * rel ** (bank.peukert_k[None, :] - 1.0)  # kW of rated energy drawn
+        rate = load * rel ** (k[None, :] - 1.0)  # kW of rated energy drawn
     used = np.cumsum(rate * ov, axis=0)  # kJ drawn if every bridged second were served
     before = used - rate * ov
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,13 +156,17 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
     empty = served_s < ov - 1e-9 * dt
     first = np.where(empty.any(axis=0), np.argmax(empty, axis=0), -1)
     cols = np.arange(load.shape[1])
-    k = np.maximum(first, 0)
-    t_empty = np.maximum(t0[k], ev.start_s) + served_s[k, cols] - ev.start_s
+    i = np.maximum(first, 0)
+    t_empty = (
+        np.maximum(t0[i], ev.start_s) + served_s[i, cols] - ev.start_s
+        if len(t0)
+        else np.full(len(cols), np.inf)
+    )
     t_empty = np.where(first >= 0, t_empty, np.inf)
     # recharge from the end of the bridge (a source is live again), monotone up to full
     deficit = e_kj[0] - soc[-1] * 3600.0
     live = overlap(t0, dt, bridge_end, np.inf)[:, None]
-    rate_c = bank.energy_kwh[None, :] / RECHARGE_H  # kW into the battery
+    rate_c = energy[None, :] / RECHARGE_H  # kW into the battery
     gained = np.minimum(np.cumsum(rate_c * live, axis=0), deficit[None, :])
     gain_kj = np.diff(np.vstack([np.zeros((1, load.shape[1])), gained]), axis=0)
     soc = soc + np.vstack([np.zeros((1, load.shape[1])), gained]) / 3600.0
@@ -122,7 +180,5 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
         "charge_kw": gain_kj / dt / CHARGER_EFFICIENCY,
         "soc_kwh": soc,
         "time_to_empty_s": t_empty,
-        "gap": ov[:, 0] / dt,
-        "gen": overlap(t0, dt, ev.start_s + bank.gen_start_s, end) / dt,
-        "plant_off": overlap(t0, dt, ev.start_s, bridge_end + bank.restart_s) / dt,
+        "soc_low_kwh": (e_kj[0] - drain_kj.sum(axis=0)) / 3600.0,  # at the bridge's end
     }
