@@ -129,3 +129,16 @@ def test_racks_with_no_location_share_one_row_per_site():
     assert list(twin.racks.loc[["B01", "B03"], "row"]) == ["DC1-ROW", "DC1-ROW"]
     assert list(twin.racks.loc[["B01", "B03"], "slot"]) == [0, 1]
     assert imp.rack_w == EXPECTED_W
+
+
+def test_a_rack_named_like_a_row_or_panel_keeps_its_netbox_id():
+    export = read_export(DATA / "export.json")
+    for r in export["racks"]:
+        if r["name"] == "A01":
+            r["name"] = "row-b"  # the id of a row
+        if r["name"] == "A02":
+            r["name"] = "PP-Panel-A"  # the id of a PDU
+    imp = to_layout(export, read_device_types(DATA / "device-types"))
+    twin = Twin.from_layout(loads(yaml.safe_dump(imp.layout), "netbox.yaml"))
+    assert {"row-b-101", "PP-Panel-A-102"} <= set(twin.racks.index)
+    assert imp.rack_w["row-b-101"] == EXPECTED_W["A01"]

@@ -249,6 +249,12 @@ def to_layout(
     racks_by_row: dict[tuple[str, str], list[dict]] = {}
     out_w: dict[str, float] = {}
     used_panels: set = set()
+    # ids the layout gives other things: a rack named like one of them gets its NetBox id
+    other_ids = {"NB-GRID", *(pdu_id(p) for p in panels)}
+    for sid in sites:
+        hall = _slugify(site_key(sid)).upper()
+        other_ids |= {hall, f"{hall}-ROW", f"{hall}-CRAC"}
+    other_ids |= {_slugify(x.get("slug") or x.get("name")) for x in locs.values()}
     for r in sorted(export.get("racks", []), key=lambda r: str(r.get("name"))):
         rid, sid = r.get("id"), _ref(r, "site")
         if not keep(sid):
@@ -273,7 +279,7 @@ def to_layout(
             else f"{hall}-ROW"  # racks with no location: one row per site
         )
         rack_id = _slugify(r.get("name") or rid)
-        if rack_id in out_w:
+        if rack_id in out_w or rack_id in other_ids:
             rack_id = f"{rack_id}-{rid}"
         out_w[rack_id] = w
         entry = {"id": rack_id, "row": row, "slot": 0, "power_kw": round(w / 1000.0, 6),
