@@ -16,7 +16,8 @@ point only), and `evaluate` interpolates:
   on quantiles of the year split where the plant bends (`fit_response`); wet bulb
   at each dry-bulb point is the year's median wet-bulb depression near it;
 - along wet bulb linearly, with a weather year: at each dry-bulb point the solve is
-  also run saturated (wet bulb = dry bulb, `Response.wet`), and a step's own wet bulb
+  also run saturated (wet bulb = dry bulb, `Response.wet`) at loads 0, 0.5 and 1 (the
+  change interpolated in load between them), and a step's own wet bulb
   interpolates between the median-depression point and saturation (extrapolating
   down to twice the median depression, no further), so a cooling tower's approach and
   a water-cooled chiller's condenser see each hour's wet bulb [tests/solve/
@@ -54,6 +55,8 @@ REFINE_TOL = 3e-3
 """A dry-bulb interval is split while its midpoint is off by more than this of facility power."""
 REFINE_MIN_K = 1.0
 """Dry-bulb points are never closer than this, K."""
+WET_LOADS = (0.0, 0.5, 1.0)
+"""Load fractions at which each dry-bulb point is also solved saturated (the wet-bulb axis)."""
 
 
 WEIGHTED = (
@@ -117,14 +120,15 @@ def fit_response(
         return per_twin(twin, key, lambda tw: _fit(tw, weather, progress))
 
 
-def _row(twin, tdb: float, twb: float):
-    """Losses, cooling, unremoved (kW) and trust at every LOAD_GRID fraction, one weather."""
+def _row(twin, tdb: float, twb: float, loads=LOAD_GRID):
+    """Losses, cooling, unremoved (kW) and trust at every load fraction of `loads`, one
+    weather."""
     from twin.solve import run
     from twin.solve.results import SOLVER_KINDS
 
-    out = np.zeros((9, len(LOAD_GRID)))
+    out = np.zeros((9, len(loads)))
     design = float(twin.racks["power_kw"].sum())
-    for j, xj in enumerate(LOAD_GRID):
+    for j, xj in enumerate(loads):
         sc = Scenario(
             name=f"timeline x={xj:g} t={tdb:g}",
             load_scale={"*": float(xj)},
@@ -146,6 +150,20 @@ def _row(twin, tdb: float, twb: float):
         if loops is not None and len(loops):
             out[7, j] = float(loops["free_cooling_kw"].sum())
             out[8, j] = float(loops["chiller_kw"].sum())
+    return out
+
+
+def _saturated(twin, t: float, base: np.ndarray) -> np.ndarray:
+    """The row of dry bulb `t` solved saturated (wet bulb = dry bulb) at `WET_LOADS` only; the
+    change from `base` (the row at the point's own wet bulb) is interpolated linearly in load
+    onto `LOAD_GRID` [est: the plant's wet-bulb sensitivity is near linear in load; tested
+    against run() at 0.8 load in tests/solve/test_timeline_outage.py]. Trusted only where the
+    base is and every saturated solve was."""
+    idx = [LOAD_GRID.index(x) for x in WET_LOADS]
+    wet = _row(twin, t, t, WET_LOADS)
+    delta = wet - base[:, idx]
+    out = base + np.stack([np.interp(LOAD_GRID, WET_LOADS, d) for d in delta])
+    out[3] = base[3] * float(wet[3].all())
     return out
 
 
@@ -213,7 +231,7 @@ def _fit(twin, weather, progress=None) -> Response:
     t = np.array(sorted(rows))
     wet = None
     if weather is not None:  # each dry-bulb point again, saturated: the wet-bulb axis
-        sat = {k: row(k, k) if pts[k] < k else rows[k] for k in t}
+        sat = {k: _saturated(twin, k, rows[k]) if pts[k] < k else rows[k] for k in t}
         wet = _response(design, t, t.copy(), sat)
     return _response(design, t, np.array([pts[k] for k in t]), rows, wet)
 
