@@ -191,13 +191,18 @@ HEAD_LABELS = {
 
 
 def label(key: str) -> tuple[str, str, str, int | None]:
-    """(section, label, unit, digits) of KPI `key`."""
+    """(section, label, unit, digits) of KPI `key`: the label and unit of the map every
+    screen uses (twin.model.columns) where it declares the key, so the CLI and the app
+    name a number alike; the section and the (often finer) digits from `LABELS`."""
+    from twin.model import columns as C
+
     if key in LABELS:
-        return LABELS[key]
+        section, text, unit, digits = LABELS[key]
+        if key in C.COLUMNS:
+            text, unit = C.COLUMNS[key].label, C.COLUMNS[key].unit
+        return section, text, unit, digits
     if key.startswith("loss_") and key.endswith("_kw"):
         return "power", f"Losses in {key[5:-3]}", "kW", 2
-    from twin.model import columns as C  # the label map every screen uses
-
     c = C.spec(key)
     return "other", c.label, c.unit, c.digits
 

@@ -333,7 +333,7 @@ COLUMNS: dict[str, Column] = {
     "water_m3_h": _C("Water use", "m³/h", 2),
     "unfed_racks": _C("Racks without power", "", 0),
     "losses_kw": _C("Electrical losses", "kW", 1),
-    "t_coolant_max_c": _C("Hottest coolant", "°C", 1),
+    "t_coolant_max_c": _C("Hottest rack coolant return", "°C", 1),
     "t_db_c": _C("Outdoor dry bulb", "°C", 1),
     "t_wb_c": _C("Outdoor wet bulb", "°C", 1),
     "free_slots": _C("Free rack slots", "", 0),
