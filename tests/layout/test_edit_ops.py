@@ -100,6 +100,13 @@ def test_copied_campus_hall_shares_the_building_bus_and_solves(campus_data):
     assert bool(fed[twin.racks["hall"] == "B01H3"].all())
     # the MV switchgear is one element feeding three halls now, not copied
     assert len(twin.switchgear) == len(base.switchgear) + 2  # the new hall's two MCCs
+    # the chillers' condenser loop and its towers are the hall's: copied with it
+    owned = O.hall_equipment(campus_data, "B01H2")
+    assert "B01H2-CW" in owned["loops"] and len(owned["cooling_towers"]) > 0
+    towers = twin.cooling_towers
+    assert set(towers[towers.index.str.startswith("B01H3-")]["loop"]) == {"B01H3-CW"}
+    chillers = twin.chillers[twin.chillers.index.str.startswith("B01H3-")]
+    assert set(chillers["condenser_loop"]) == {"B01H3-CW"}
 
 
 def test_shared_loop_stays_shared(hall_data):
