@@ -284,6 +284,10 @@ def _on_hall_move() -> None:
 @_guarded
 def _on_hall_remove() -> None:
     hall = st.session_state["ed_hall_id"]
+    if len(_data()["halls"]) == 1:
+        msg = f"hall {hall} is the layout's only hall: add or copy another before removing it"
+        st.session_state["ed_errors"] = {"halls": [msg]}
+        return
     n = sum(len(v) for v in E.hall_equipment(_data(), hall).values())
     commit(
         E.remove_hall(_data(), hall),

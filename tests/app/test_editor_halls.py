@@ -73,3 +73,13 @@ def test_bulk_edit_of_a_selection_in_a_row(app):
     assert any(
         "power_kw: -5.0 kW is not allowed: 0 to 1,000 kW" in shown(e.value) for e in at.error
     )
+
+
+def test_removing_the_only_hall_is_a_message(app):
+    at = app("editor")
+    at.button(key="ed_hall_remove_btn").click().run()
+    assert not at.exception
+    assert [shown(e.value) for e in at.error] == [
+        "hall H1 is the layout's only hall: add or copy another before removing it"
+    ]
+    assert [h.id for h in at.session_state["layout"].halls] == ["H1"]
