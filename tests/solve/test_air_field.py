@@ -107,6 +107,16 @@ def test_full_containment_in_a_solve_puts_every_inlet_at_the_supply(small_room, 
     assert np.abs(rr["t_inlet_max_c"] - t_sup).max() < 1e-9
 
 
+def test_buoyant_drift_keeps_heat_up_and_conserves_it():
+    """Warm air drifting up (air_buoyant_drift_m_s) leaves less exhaust at rack fronts, and the
+    tracer still balances: what the racks inject leaves by intakes and returns."""
+    air = _room(4, u_return=("ceiling",))
+    still = af._solve(air)
+    drift = af._solve(dataclasses.replace(air, drift_m_s=0.1))
+    assert drift.b_mean.toarray().sum() < 0.9 * still.b_mean.toarray().sum()
+    assert drift.info["tracer_balance_rel"] < 1e-9
+
+
 def test_tracer_and_mass_conserved():
     """Every cell's flow balances (potential flow) and every rack's exhaust leaves the hall
     through the intakes and the returns, none lost (upwind finite volumes)."""

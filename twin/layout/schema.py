@@ -789,6 +789,11 @@ class Hall(Strict):
         description="multiplies the units' supply-jet throw in the air field (twin calibrate "
         "sets it); default 1 (ASHRAE free-jet throw) [twin.solve.airfield]; 0-5",
     )
+    air_buoyant_drift_m_s: Annotated[float, Field(ge=0, le=0.3)] | None = Field(
+        default=None,
+        description="upward drift of warm air in the air field, m/s (twin calibrate sets it); "
+        "default 0 [twin.solve.airfield]; 0-0.3",
+    )
     containment_leak: Fraction | None = Field(
         default=None,
         description="share of the racks' air bypassing containment (twin calibrate sets it); "

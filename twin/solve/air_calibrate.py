@@ -1,8 +1,8 @@
 """Fit a hall's air field to reference inlet temperatures (CFD runs or measurements).
 
 The unknowns are the field's physical parameters, not a number per rack
-(`PARAMS`): the effective turbulent diffusivity, the supply jets' throw scale
-and, in a contained hall, the containment leak share. Each reference run gives
+(`PARAMS`): the effective turbulent diffusivity, the buoyant drift of warm air,
+the supply jets' throw scale and, in a contained hall, the containment leak share. Each reference run gives
 rack powers (kW of air heat), a supply temperature and measured inlets; the
 model's inlets are ``T_sup + (I - B)^-1 B K^-1 p`` with B from the field
 (`twin.solve.airfield`). `scipy.optimize.least_squares` (trust-region
@@ -20,7 +20,13 @@ import pandas as pd
 import scipy.optimize
 
 from twin.errors import ScenarioError
-from twin.solve.airfield import CONTAINMENT_LEAK, DIFFUSIVITY_M2_S, HallAir, hall_shares
+from twin.solve.airfield import (
+    BUOYANT_DRIFT_M_S,
+    CONTAINMENT_LEAK,
+    DIFFUSIVITY_M2_S,
+    HallAir,
+    hall_shares,
+)
 from twin.solve.airfield_build import hall_air
 from twin.solve.airflow import K_AIR_KW_PER_M3S_K, rack_k_kw_per_k
 
@@ -29,6 +35,7 @@ PARAMS = {
     "air_diffusivity_m2_s": ("diffusivity_m2_s", 0.002, 0.5),
     "supply_throw_scale": ("throw_scale", 0.0, 3.0),
     "containment_leak": ("leak", 0.0, 1.0),
+    "air_buoyant_drift_m_s": ("drift_m_s", 0.0, 0.3),
 }
 
 
@@ -83,12 +90,13 @@ def hall_input(twin, hall: str) -> tuple[HallAir, pd.Index]:
 def fit(twin, hall: str, runs: list[Run]) -> Fit:
     """Least-squares fit of `hall`'s field parameters to `runs`; see the module docstring."""
     air, ids = hall_input(twin, hall)
-    names = ["air_diffusivity_m2_s"]
+    names = ["air_diffusivity_m2_s", "air_buoyant_drift_m_s"]
     if air.containment != "none":
         names.append("containment_leak")
     start = {
         "air_diffusivity_m2_s": air.diffusivity_m2_s,
         "supply_throw_scale": air.throw_scale,
+        "air_buoyant_drift_m_s": air.drift_m_s,
         "containment_leak": air.leak if air.leak is not None else CONTAINMENT_LEAK[air.containment],
     }
     measured = [(r, r.t_inlet_c.reindex(ids)) for r in runs]
@@ -152,4 +160,8 @@ def predict(twin, hall: str, run: Run, params: dict[str, float] | None = None) -
     return pd.Series(_inlets(air, ids, run), index=ids, name="t_inlet_c")
 
 
-DEFAULTS = {"air_diffusivity_m2_s": DIFFUSIVITY_M2_S, "supply_throw_scale": 1.0}
+DEFAULTS = {
+    "air_diffusivity_m2_s": DIFFUSIVITY_M2_S,
+    "supply_throw_scale": 1.0,
+    "air_buoyant_drift_m_s": BUOYANT_DRIFT_M_S,
+}

@@ -89,6 +89,11 @@ its back [fitted with `DIFFUSIVITY_M2_S` to the OpenFOAM 'row' room at uniform l
 docs/validation.md]. Buoyancy dominates rack exhaust: its Archimedes number g (dT/T) H / u^2
 is ~4 for a 12 K rise leaving a 2 m rack at 0.45 m/s, so the plume rises before it mixes;
 potential flow alone keeps no buoyancy and would spread the exhaust at rack height."""
+BUOYANT_DRIFT_M_S = 0.0
+"""Upward drift of warm air relative to the flow, m/s, carried by the heat tracer only (a
+linear stand-in for buoyancy: it keeps exhaust heat up at the ceiling and conserves it).
+Default none: fitted on the OpenFOAM 'row' room it is 0; on the 'pair' room ~0.1 m/s
+(docs/validation.md). Calibratable per hall (`air_buoyant_drift_m_s`)."""
 CONTAINMENT_LEAK = {"none": 1.0, "hot-aisle": 0.08, "cold-aisle": 0.10}
 """Share of the racks' air that bypasses containment (leaks, gaps, doors), and the baffles'
 conductance relative to an open face [est: HPE dc-rl's
@@ -145,6 +150,7 @@ class HallAir:
     leak: float | None = None  # None: CONTAINMENT_LEAK[containment]
     throw_scale: float = 1.0  # times `jet_throw_m` (calibratable)
     plume_share: float = PLUME_SHARE
+    drift_m_s: float = BUOYANT_DRIFT_M_S  # (calibratable)
 
     def key(self) -> bytes:
         """Content digest (the cache key)."""
@@ -318,13 +324,15 @@ def _solve(air: HallAir) -> HallShares:
     # face fluxes P -> N
     fp, fn, gf = faces
     ok = main[fp] & main[fn]
+    up = ((fn - fp) == 1)[ok]  # vertical faces: N is the cell above P
     fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
     flux = gf * (phi[fp] - phi[fn])
 
-    # 3. upwind advection + diffusion of a tracer
+    # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
     dg = air.diffusivity_m2_s * gf
-    out_p = np.maximum(flux, 0.0)  # P -> N
-    out_n = np.maximum(-flux, 0.0)  # N -> P
+    heat_flux = flux + np.where(up, air.drift_m_s * g.hx * g.hy, 0.0)
+    out_p = np.maximum(heat_flux, 0.0)  # P -> N
+    out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
     diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
     a = sp.csr_matrix(

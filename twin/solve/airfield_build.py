@@ -71,6 +71,9 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
     throw = hall.get("supply_throw_scale", np.nan)
     if throw is not None and np.isfinite(throw):
         kw["throw_scale"] = float(throw)
+    drift = hall.get("air_buoyant_drift_m_s", np.nan)
+    if drift is not None and np.isfinite(drift):
+        kw["drift_m_s"] = float(drift)
     return HallAir(
         size_m=(w, d, hgt),
         x_m=r["x_m"].to_numpy(float) - x0,
