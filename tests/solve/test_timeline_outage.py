@@ -258,3 +258,25 @@ def test_hourly_steps_see_the_same_battery_trough_as_seconds(hall):
         e_h = hourly.steps[col].iloc[1] * 3600.0
         e_s = fine.steps[col].iloc[3600:7200].sum()
         assert e_h == pytest.approx(e_s, rel=rel), col
+
+
+def test_after_a_stop_the_plant_works_off_the_backlog_at_its_capacity():
+    """Closed form: heat q, plant off for 150 s, then removal min(S / tau, c) with c = 1.3 q:
+    the plant runs at exactly c for t1 = (S_peak - tau c) / (c - q), then the lag decays
+    from tau c; the heat balance closes exactly."""
+    from twin.solve.timeline_storage import heat_store
+
+    q, tau, c, n = 1000.0, COOLING_TAU_S, 1300.0, 1200
+    off = np.zeros(n)
+    off[100:250] = 1.0
+    s, r = heat_store(np.full(n, q), 1.0, tau, off, cap_kw=c)
+    t1 = (tau * q + q * 150.0 - tau * c) / (c - q)
+    k1 = 250 + int(np.floor(t1))
+    assert np.allclose(r[250:k1], c, rtol=1e-12) and r[:100] == pytest.approx(q, rel=1e-12)
+    assert (r <= c * (1 + 1e-12)).all() and r[k1 + 1] < c
+    t = np.arange(k1 + 1, n + 1) - (250 + t1)  # after the capped phase: the lag from tau c
+    assert np.allclose(s[k1 + 1 :], tau * q + tau * (c - q) * np.exp(-t / tau), rtol=1e-9)
+    assert np.sum(q - r) == pytest.approx(s[-1] - s[0], rel=1e-9, abs=1e-6)
+    # uncapped, the same stop is worked off faster: above c right after the restart
+    _, free = heat_store(np.full(n, q), 1.0, tau, off)
+    assert free[250] > c

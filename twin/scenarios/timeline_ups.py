@@ -41,6 +41,10 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
     gens = twin.of_model("generator")
     gen_start = float(gens["start_s"].max()) if len(gens) else np.inf
     gen_kw = float((gens["rating_kva"] * gens["power_factor"]).sum()) if len(gens) else 0.0
+    # what works the loops' backlog off after a stop: the chillers, else the CRAH/CRAC units
+    units = [t for t in (getattr(twin, "chillers", None), getattr(twin, "crahs", None))
+             if t is not None and len(t) and "capacity_kw" in t]  # fmt: skip
+    plant_kw = float(units[0]["capacity_kw"].sum()) if units else np.inf
     load = np.zeros((len(groups), len(ids)))
     if ids:
         design = power_ride_through(twin)["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
@@ -69,4 +73,5 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         gen_start_s=gen_start,
         restart_s=float(RESTART_S["chillers"]) if len(getattr(twin, "chillers", [])) else 0.0,
         gen_kw=gen_kw,
+        plant_kw=plant_kw,
     )

@@ -183,10 +183,11 @@ def solve_timeline(
         plant_off = u["plant_off"]
     # heat into the loops (IT and every loss) and what the plant takes out, lagged
     heat_in = it_site + losses
-    heat_s, removed = heat_store(heat_in, dt, cooling_tau_s, plant_off)
+    cap = ups.plant_kw if u is not None else np.inf
+    heat_s, removed = heat_store(heat_in, dt, cooling_tau_s, plant_off, cap)
     warming = np.zeros(n)
     if plant_off is not None:  # the plant draws in proportion to the heat it removes
-        heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s)
+        heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s, cap_kw=cap)
         warming = _warming(heat_s - heat_run, cooling_tau_s, resp)
         ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
         cooling = cooling * ratio

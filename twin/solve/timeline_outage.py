@@ -66,6 +66,7 @@ class UpsBank:
     gen_start_s: float  # site generators accept load after this; inf: no generator
     restart_s: float  # chillers restart this long after power returns
     gen_kw: float = np.inf  # what the generators can carry together (rating x power factor)
+    plant_kw: float = np.inf  # the most heat the plant removes once back (its backlog rate)
 
 
 def overlap(t0: np.ndarray, dt: float, a, b) -> np.ndarray:

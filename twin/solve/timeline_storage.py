@@ -136,7 +136,32 @@ def losses_kw(stores: list[Store], charge_kw: np.ndarray, discharge_kw: np.ndarr
 
 
 @numba.njit(cache=True)
-def _heat_store(q_in, off, dt, tau, s0):
+def _lag_capped(s1, q, d, tau, c):
+    """Stored heat after `d` s with heat in `q` and removal min(S / tau, c), exactly; and
+    the heat removed over it (kJ)."""
+    e = 0.0
+    if s1 > tau * c:  # above what the plant can remove: it runs at its capacity first
+        t1 = (s1 - tau * c) / (c - q) if c > q else np.inf
+        if t1 >= d:
+            return s1 + (q - c) * d, c * d
+        e += c * t1
+        s1 = tau * c
+        d -= t1
+    t2 = np.inf
+    if q > c:  # heading above capacity: exponential until removal reaches c
+        t2 = -tau * np.log((q - c) / (q - s1 / tau))
+    te = min(d, t2)
+    a = np.exp(-te / tau)
+    e += q * te + (s1 - tau * q) * (1.0 - a)
+    s = tau * q + (s1 - tau * q) * a
+    if te < d:
+        s += (q - c) * (d - te)
+        e += c * (d - te)
+    return s, e
+
+
+@numba.njit(cache=True)
+def _heat_store(q_in, off, dt, tau, s0, cap):
     n = len(q_in)
     s = np.empty(n + 1)
     removed = np.empty(n)
@@ -145,14 +170,21 @@ def _heat_store(q_in, off, dt, tau, s0):
         q, ph = q_in[k], off[k]
         s1 = s[k] + q * ph * dt  # plant off for the first `ph` of the step: heat piles up
         on = (1.0 - ph) * dt
-        a = np.exp(-on / tau) if tau > 0 else 0.0
-        removed[k] = (q * on + (s1 - tau * q) * (1.0 - a)) / dt  # exact mean of the lag
-        s[k + 1] = tau * q + (s1 - tau * q) * a
+        if tau > 0:
+            s2, e = _lag_capped(s1, q, on, tau, cap)
+        else:
+            s2, e = 0.0, s1 + q * on
+        removed[k] = e / dt  # exact mean of the (capped) lag
+        s[k + 1] = s2
     return s, removed
 
 
 def heat_store(
-    q_in_kw: np.ndarray, dt_s: float, tau_s: float, off: np.ndarray | None = None
+    q_in_kw: np.ndarray,
+    dt_s: float,
+    tau_s: float,
+    off: np.ndarray | None = None,
+    cap_kw: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Heat held in the cooling loops' water and the heat the plant removes, per step.
 
@@ -161,11 +193,13 @@ def heat_store(
     stored heat ``S = C (T - T_0) = tau Q_r`` with ``tau = C / G``. Each step holds
     `q_in_kw` constant; for the fraction `off` of a step (first) the plant removes
     nothing (power lost, chillers restarting) and S grows by ``Q_in off dt``; for the
-    rest the lag is integrated exactly. Returns S at step boundaries (kJ, (n + 1,), S_0
-    the steady ``tau Q_in[0]``) and the mean removal over each step (kW, (n,)), so
+    rest the lag is integrated exactly, the removal never above the plant's capacity
+    `cap_kw` (after a stop it works off the backlog at capacity). Returns S at step
+    boundaries (kJ, (n + 1,), S_0 the steady ``tau Q_in[0]``) and the mean removal over
+    each step (kW, (n,)), so
     ``sum(Q_in dt) = sum(Q_r dt) + S_n - S_0`` holds exactly in exact arithmetic.
     """
     q = np.ascontiguousarray(np.asarray(q_in_kw, float))
     ph = np.zeros(len(q)) if off is None else np.ascontiguousarray(np.clip(off, 0.0, 1.0))
     s0 = tau_s * float(q[0]) if len(q) else 0.0
-    return _heat_store(q, ph, float(dt_s), float(tau_s), s0)
+    return _heat_store(q, ph, float(dt_s), float(tau_s), s0, float(cap_kw))
