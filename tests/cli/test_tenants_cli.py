@@ -53,7 +53,9 @@ def test_n2_names_tenants_hit(capsys, tmp_path):
     out = tmp_path / "n2.csv"
     args = ["n1", HYBRID, "--n2", "HX-BW-A1a", "HX-BW-B1a", "HX-BW-A8b", "--out", str(out)]
     assert main([*args, "--no-progress"]) == 0
-    assert "tenants_hit" in capsys.readouterr().out  # the terminal table has the column
+    out_text = capsys.readouterr().out
+    assert "Tenants hit" in out_text  # the terminal table has the column, labelled
+    assert "gpu-cloud" in out_text
     table = pd.read_csv(out, keep_default_na=False).set_index("contingency")
     assert table.at["HX-BW-A1a+HX-BW-B1a", "tenants_hit"] == "gpu-cloud"
     assert table.at["HX-BW-A1a+HX-BW-B1a", "it_lost_by_tenant"] == "gpu-cloud: 1056.0 kW"
