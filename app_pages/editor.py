@@ -376,12 +376,23 @@ def _on_row_bulk() -> None:
         "liquid_loop": ss["ed_bulk_loop"],
     }
     picked = [r for r in ss.get(f"ed_bulk_racks_{rid}", []) if r in E.row_racks(_data(), rid)]
+    # the same edit through the incremental path (None: the full path decides)
+    clean = {k: v for k, v in fields.items() if v not in (None, "")}
+    fast = I.edit_racks(
+        ss["layout"],
+        _data(),
+        ss["layout_key"],
+        common.current()[0],
+        {r: clean for r in picked or E.row_racks(_data(), rid)},
+        ss["layout_name"],
+    )
     if picked:  # a selection in the row
-        edited, n = E.set_racks(_data(), picked, **fields), len(picked)
-        commit(edited, f"Changed {n:,} racks of row {rid}: {', '.join(picked)}.")
+        edited = fast.data if fast else E.set_racks(_data(), picked, **fields)
+        commit(edited, f"Changed {len(picked):,} racks of row {rid}: {', '.join(picked)}.", fast)
         return
     n = len(E.row_racks(_data(), rid))
-    commit(E.set_row(_data(), rid, **fields), f"Changed the {n:,} racks of row {rid}.")
+    edited = fast.data if fast else E.set_row(_data(), rid, **fields)
+    commit(edited, f"Changed the {n:,} racks of row {rid}.", fast)
 
 
 def field_error(field: str) -> None:

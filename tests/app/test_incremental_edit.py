@@ -4,8 +4,9 @@ Full path: `edit.set_rack` on the layout's data, `edit.apply` (validate everythi
 `Twin.from_layout`, `state.solve` with empty solver caches. Incremental path:
 `incremental.edit_rack` (one rack re-validated, the Twin patched, solver
 structures carried over) and `state.solve`. After each of a run of random edits
-(power, profile, power factor, feed split, a second feed, an overload) the
-layout, every Twin table and every res_* table, KPI and violation agree to 1e-9.
+(power, profile, power factor, feed split, a second feed, a violation, a whole
+row's power) the layout, every Twin table and every res_* table, KPI and
+violation agree to 1e-9.
 """
 
 from __future__ import annotations
@@ -74,7 +75,18 @@ def _same_twin(a, b) -> None:
         assert dict(ga.nodes(data=True)) == dict(gb.nodes(data=True))
 
 
-def _random_edit(rng: random.Random, layout, twin) -> tuple[str, dict]:
+def _random_edit(rng: random.Random, layout, twin) -> dict[str, dict]:
+    """{rack id: fields} of one editor action: one rack's fields, or a row's racks' power."""
+    if rng.random() < 0.2:
+        row = rng.choice(list(twin.racks["row"].unique()))
+        ids = twin.racks.index[twin.racks["row"] == row]
+        power = round(rng.uniform(10.0, 140.0), 3)
+        return {rid: {"power_kw": power} for rid in ids}
+    rid, fields = _one_rack(rng, layout, twin)
+    return {rid: fields}
+
+
+def _one_rack(rng: random.Random, layout, twin) -> tuple[str, dict]:
     rid = rng.choice(list(twin.racks.index))
     pdus = list(twin.pdus.index)
     kind = rng.choice(["power", "power", "profile", "pf", "split", "feed_b", "overload"])
@@ -100,15 +112,20 @@ def _run(layout, n: int, seed: int) -> int:
     S.solve(twin)
     key, fast = "k0", 0
     for _ in range(n):
-        rid, fields = _random_edit(rng, layout, twin)
-        full_data = E.set_rack(data, rid, **fields)
-        ed = I.edit_rack(layout, data, key, twin, rid, fields, name)
+        edits = _random_edit(rng, layout, twin)
+        full_data = data
+        for rid, fields in edits.items():
+            full_data = E.set_rack(full_data, rid, **fields)
+        if len(edits) > 1:  # the editor's bulk edit of a row gives the same data
+            (fields,) = {str(f): f for f in edits.values()}.values()
+            assert E.set_racks(data, list(edits), **fields) == full_data
+        ed = I.edit_racks(layout, data, key, twin, edits, name)
         try:
             ref_layout, ref_twin, ref_res = _scratch(full_data, name)
         except LayoutError:
             assert ed is None  # a problem: the fast path leaves it to the full one
             continue
-        assert ed is not None, (rid, fields)
+        assert ed is not None, edits
         fast += 1
         assert ed.data == full_data
         assert dump(ed.layout) == dump(ref_layout)

@@ -27,7 +27,7 @@ from typing import Any
 from twin.layout import Layout
 from twin.layout.rack_edit import rack_positions, revalidate_racks
 from twin.model import registry
-from twin.model.patch import with_racks
+from twin.model.patch import with_racks as patch_racks
 from twin.solve.cache import table_digest
 from twin.solve.carry import carry
 
@@ -43,28 +43,33 @@ class RackEdit:
     carried: list[str]  # solver structures taken over from the Twin before the edit
 
 
-def with_rack(data: dict, hall: int, index: int, fields: dict) -> dict:
-    """`data` with fields of rack `index` of hall `hall` set, as `twin.app.edit.set_rack`
-    does (None or "" removes the key), sharing every untouched part (nothing here or in
-    `twin.app.edit` changes data in place)."""
+def with_racks(data: dict, where: dict[str, tuple[int, int]], edits: dict[str, dict]) -> dict:
+    """`data` with fields of racks set, as `twin.app.edit.set_rack` does per rack (None or
+    "" removes the key), sharing every untouched part (nothing here or in
+    `twin.app.edit` changes data in place). `where`: (hall, index) of each rack."""
     out = dict(data)
     out["halls"] = list(data["halls"])
-    h = out["halls"][hall] = dict(data["halls"][hall])
-    h["racks"] = list(h["racks"])
-    rack = h["racks"][index] = dict(h["racks"][index])
-    for key, value in fields.items():
-        if value is None or value == "":
-            rack.pop(key, None)
-        else:
-            rack[key] = value
+    copied: set[int] = set()
+    for rid, fields in edits.items():
+        h, r = where[rid]
+        if h not in copied:
+            out["halls"][h] = dict(data["halls"][h])
+            out["halls"][h]["racks"] = list(data["halls"][h]["racks"])
+            copied.add(h)
+        rack = out["halls"][h]["racks"][r] = dict(out["halls"][h]["racks"][r])
+        for key, value in fields.items():
+            if value is None or value == "":
+                rack.pop(key, None)
+            else:
+                rack[key] = value
     return out
 
 
-def edit_key(key: str, rack_id: str, fields: dict) -> str:
-    """The content key of layout `key` after this rack edit: a hash of the content before
-    and the edit, which decide the content after (the same content reached another way
+def edit_key(key: str, edits: dict[str, dict]) -> str:
+    """The content key of layout `key` after these rack edits: a hash of the content before
+    and the edits, which decide the content after (the same content reached another way
     gets another key: a cache miss, never a wrong hit)."""
-    text = json.dumps([key, rack_id, sorted(fields.items())], default=str)
+    text = json.dumps([key, sorted((r, sorted(f.items())) for r, f in edits.items())], default=str)
     return "e" + hashlib.sha1(text.encode()).hexdigest()[:15]
 
 
@@ -82,22 +87,31 @@ def edit_rack(
     layout: Layout, data: dict, key: str, twin, rack_id: str, fields: dict, file: str
 ) -> RackEdit | None:
     """Rack `rack_id` of `layout` (plain data `data`, content key `key`, built `twin`)
-    with `fields` set, validated, built and ready to solve; None if the full path must
-    decide (a problem in the edit, an id change, a rack that is not there)."""
-    if "id" in fields or twin.layout is not layout:
+    with `fields` set (`twin.app.edit.set_rack`), validated, built and ready to solve;
+    None if the full path must decide (a problem in the edit, an id change, a rack that
+    is not there)."""
+    return edit_racks(layout, data, key, twin, {rack_id: fields}, file)
+
+
+def edit_racks(
+    layout: Layout, data: dict, key: str, twin, edits: dict[str, dict], file: str
+) -> RackEdit | None:
+    """As `edit_rack` for several racks at once, each with its own fields (a bulk edit of
+    a row or a selection: `set_racks`/`set_row` are this with the blank fields left out)."""
+    if not edits or any("id" in f for f in edits.values()) or twin.layout is not layout:
         return None
-    where = rack_positions(layout, [rack_id])
-    if rack_id not in where:
+    where = rack_positions(layout, list(edits))
+    if len(where) != len(edits):
         return None
-    new_data = with_rack(data, *where[rack_id], fields)
-    new_layout = revalidate_racks(layout, new_data, [rack_id], file, _power_key(twin))
+    new_data = with_racks(data, where, edits)
+    new_layout = revalidate_racks(layout, new_data, list(edits), file, _power_key(twin))
     if new_layout is None:
         return None
-    new_twin = with_racks(twin, new_layout, [rack_id])
+    new_twin = patch_racks(twin, new_layout, list(edits))
     return RackEdit(
         layout=new_layout,
         data=new_data,
-        key=edit_key(key, rack_id, fields),
+        key=edit_key(key, edits),
         twin=new_twin,
         carried=carry(twin, new_twin),
     )
