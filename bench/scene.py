@@ -503,9 +503,10 @@ def campus_failure(it_mw: float = 1000.0, repeat: int = 3) -> dict:
                     polling="raf",
                 ).json_value()
                 results.append(shown_ms / 1000 - t0_epoch)
-                painted = frame.wait_for_function(
-                    "(d) => twinViewer.digest !== d && twinViewer.paintedAt",
-                    arg=digest0,
+                painted = frame.wait_for_function(  # a new scene, painted after the click
+                    "([d, t]) => twinViewer.digest !== d && twinViewer.paintedAt > t"
+                    " && twinViewer.paintedAt",
+                    arg=[digest0, t0_epoch * 1000],
                     polling=50,
                 ).json_value()
                 views.append(painted / 1000 - t0_epoch)
