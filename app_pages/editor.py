@@ -98,7 +98,25 @@ with st.expander("Start from a reference layout or an upload", expanded=False):
 data = _data()
 halls = [h["id"] for h in data["halls"]]
 all_rows = [r["id"] for h in data["halls"] for r in h.get("rows", [])]
-rack_ids = list(twin.racks.index)
+rack_halls = list(dict.fromkeys(twin.racks["hall"]))  # halls with racks, in layout order
+
+
+def _rack_picker(prefix: str) -> str | None:
+    """A hall, then one of its racks (keys `{prefix}_hall`, `{prefix}_rack`): a campus
+    lists ~100 racks per hall where one list of all 7,584 took the browser 1-1.5 s to
+    draw. A rack picked elsewhere (in 3D) brings its hall along."""
+    ss = st.session_state
+    rk, hk = f"{prefix}_rack", f"{prefix}_hall"
+    picked = ss.get(rk)
+    if picked in twin.racks.index and ss.get(hk) != twin.racks.at[picked, "hall"]:
+        ss[hk] = twin.racks.at[picked, "hall"]
+    hall = st.selectbox("Hall", rack_halls, key=hk, on_change=lambda: ss.pop(rk, None))
+    ids = list(twin.racks.index[twin.racks["hall"].to_numpy() == hall])
+    if ss.get(rk) not in ids:
+        ss.pop(rk, None)
+    return st.selectbox("Rack", ids, key=rk)
+
+
 feeds = [""] + list(twin.pdus.index) + list(twin.ups.index)
 profiles = [""] + sorted(layout.profiles)
 loops = [""] + list(twin.loops.index)
@@ -496,7 +514,7 @@ def _edit_panels() -> None:
         st.button("Add rack", key="ed_add_btn", on_click=_on_add)
 
     with tab_change, st.container(border=True):
-        rid = st.selectbox("Rack", rack_ids, key="ed_ch_rack")
+        rid = _rack_picker("ed_ch")
         d = _rack_defaults(twin, rid)
         st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
         _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
@@ -516,7 +534,7 @@ def _edit_panels() -> None:
         st.button("Apply changes", key="ed_change_btn", on_click=_on_change)
 
     with tab_move, st.container(border=True):
-        mv = st.selectbox("Rack", rack_ids, key="ed_mv_rack")
+        mv = _rack_picker("ed_mv")
         st.selectbox("To row", all_rows, key="ed_mv_row")
         st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
         _live("racks", "slot", "ed_mv_slot", mv, _rack_path(mv, "slot"))
