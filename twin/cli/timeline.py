@@ -85,6 +85,20 @@ def register(sub) -> None:
         metavar="TENANT=FRACTION",
         help="cap one tenant's racks at this fraction of design, in every hall (repeatable)",
     )
+    w.add_argument(
+        "--rack-cap",
+        action="append",
+        default=[],
+        metavar="RACK=FRACTION",
+        help="cap one rack at this fraction of design (repeatable)",
+    )
+    w.add_argument(
+        "--row-cap",
+        action="append",
+        default=[],
+        metavar="ROW=FRACTION",
+        help="cap every rack of one row at this fraction of design (repeatable)",
+    )
     s = p.add_argument_group("storage and policy")
     s.add_argument(
         "--policy",
@@ -210,17 +224,17 @@ def _caps(items: list[str], twin) -> dict[str, float]:
     return out
 
 
-def _tenant_caps(items: list[str]) -> dict[str, float]:
+def _tenant_caps(items: list[str], option: str = "--tenant-cap", what: str = "TENANT"):
     out = {}
     for item in items:
-        tenant, _, value = item.rpartition("=")
+        name, _, value = item.rpartition("=")
         try:
             frac = float(value)
         except ValueError:
-            raise UsageError(f"--tenant-cap {item}: give TENANT=FRACTION") from None
-        if not tenant or not 0.0 <= frac <= 1.0:
-            raise UsageError(f"--tenant-cap {item}: give TENANT=FRACTION, the fraction 0-1")
-        out[tenant] = frac
+            raise UsageError(f"{option} {item}: give {what}=FRACTION") from None
+        if not name or not 0.0 <= frac <= 1.0:
+            raise UsageError(f"{option} {item}: give {what}=FRACTION, the fraction 0-1")
+        out[name] = frac
     return out
 
 
@@ -319,6 +333,8 @@ def spec_from_args(args, twin):
         trace=args.trace,
         cap=_caps(args.cap, twin),
         tenant_cap=_tenant_caps(args.tenant_cap),
+        rack_cap=_tenant_caps(args.rack_cap, "--rack-cap", "RACK"),
+        row_cap=_tenant_caps(args.row_cap, "--row-cap", "ROW"),
         policy=policy,
         bess=bess,
         peak_cap_kw=None if args.peak_cap_mw is None else args.peak_cap_mw * 1000.0,
@@ -420,7 +436,7 @@ def run(args) -> int:
     if len(c):
         by = c.groupby("cause")["tokens_lost"].agg(["sum", "size"])
         print("  tokens lost by cause: " + ", ".join(
-            f"{cause} {r['sum']:.3e} ({r['size']:,} runs)" for cause, r in by.iterrows()))  # fmt: skip
+            f"{cause} {r['sum']:.3e} ({int(r['size']):,} runs)" for cause, r in by.iterrows()))  # fmt: skip
     if tl.tenants is not None:
         print("  per tenant (caps and events: twin.scenarios.timeline_tenants)")
         for t, r in tl.tenants.iterrows():

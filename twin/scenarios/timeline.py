@@ -28,7 +28,7 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants
 from twin.model import registry
-from twin.scenarios import policies, timeline_tenants
+from twin.scenarios import policies, timeline_caps, timeline_tenants
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
@@ -70,6 +70,8 @@ class TimelineSpec:
     rack_ramp_kw_s: float = np.inf  # per rack
     dr: policies.DrEvent | None = None
     tenant_cap: dict[str, float] = field(default_factory=dict)  # tenant -> fraction of design
+    rack_cap: dict[str, float] = field(default_factory=dict)  # rack id -> fraction of design
+    row_cap: dict[str, float] = field(default_factory=dict)  # row id -> fraction (its racks)
     outage: Outage | None = None  # the utility lost for a while: UPS batteries, generators
     price_usd_per_kwh: float | np.ndarray | None = None
     demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
@@ -188,6 +190,7 @@ def check(twin, spec: TimelineSpec) -> None:
             raise ScenarioError("a utility outage needs UPSs with a battery: this layout has none")
     if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
         timeline_tenants.check(twin, spec.tenant_cap, spec.dr.tenant_order if spec.dr else ())
+    timeline_caps.check(twin, spec.rack_cap, spec.row_cap)
     if spec.demand_usd_per_kw_month < 0:
         raise ScenarioError("demand charge must be >= 0 USD/kW-month")
     try:
@@ -232,12 +235,17 @@ def simulate(
         demand = np.column_stack([frac[k] for k in kinds]) * design[None, :]
     cap = np.array([spec.cap.get(g, spec.cap.get("*", 1.0)) for g in groups])
     it = np.minimum(demand, cap[None, :] * design[None, :])
-    # tenants: (hall, tenant) cells, each tenant's cap (twin.scenarios.timeline_tenants)
-    by_tenant = has_tenants(twin) or bool(spec.tenant_cap)
-    cl = timeline_tenants.cells(twin, groups, spec.tenant_cap) if by_tenant else None
+    # tenants and rack caps: (hall, tenant, rack cap) cells (twin.scenarios.timeline_tenants)
+    tenants_on = has_tenants(twin) or bool(spec.tenant_cap)
+    racks_capped = timeline_caps.any_caps(spec.rack_cap, spec.row_cap)
+    rcap = timeline_caps.per_rack(twin, spec.rack_cap, spec.row_cap) if racks_capped else None
+    cl = None
+    if tenants_on or racks_capped:
+        cl = timeline_tenants.cells(twin, groups, spec.tenant_cap, rcap)
+    cell_caps = bool(spec.tenant_cap) or racks_capped
     if cl is not None:
         demand_c, it_c = timeline_tenants.capped(cl, demand, cap, design)
-        if spec.tenant_cap:
+        if cell_caps:
             it = cl.gather(it_c)
     viol: list[dict] = []
     no_charge = None
@@ -352,7 +360,7 @@ def simulate(
         drawn_c = it_c * served[:, None]
         tok_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, drawn_c))
         tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
-        if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
+        if cell_caps or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
     steps["tokens_s"] = tok.sum(axis=1)
     gap = tok0 - tok
@@ -379,7 +387,7 @@ def simulate(
     kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
     kpis.update(_outage_kpis(solved))
     tenants = None
-    if cl is not None:
+    if cl is not None and tenants_on:
         tenants = timeline_tenants.summary(cl, dt, demand_c, drawn_c, tok0_c, tok_c)
         lost_table = timeline_tenants.hits(lost_table, cl, groups, dt, tok0_c - tok_c)
     return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants)

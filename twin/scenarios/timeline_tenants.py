@@ -47,6 +47,7 @@ class Cells:
     tokens_full: np.ndarray  # (cells, accelerators) full-power tokens/s
     accelerators: list[str]
     n_groups: int
+    tenant_cap: np.ndarray | None = None  # the tenant's own cap per cell (before rack caps)
 
     def spread(self, per_group: np.ndarray, design_kw: np.ndarray) -> np.ndarray:
         """(n, G) kW of groups -> (n, C) kW of cells, each at its group's fraction."""
@@ -87,8 +88,14 @@ def check(twin, tenant_cap: dict[str, float], tenant_order=()) -> None:
         raise ScenarioError("the shed order names a tenant twice")
 
 
-def cells(twin, groups: list[str], tenant_cap: dict[str, float] | None = None) -> Cells:
-    """The cells of `groups` (hall ids) with each tenant's cap (checked: known tenant, 0-1)."""
+def cells(
+    twin, groups: list[str], tenant_cap: dict[str, float] | None = None, rack_cap=None
+) -> Cells:
+    """The cells of `groups` (hall ids) with each tenant's cap (checked: known tenant, 0-1).
+
+    `rack_cap` (a fraction per rack, `twin.scenarios.timeline_caps.per_rack`) splits a
+    hall's tenant further: racks under one cap form one cell, whose cap is the lower of
+    its tenant's and its racks'."""
     tenant_cap = dict(tenant_cap or {})
     check(twin, tenant_cap)
     racks = twin.racks
@@ -97,20 +104,23 @@ def cells(twin, groups: list[str], tenant_cap: dict[str, float] | None = None) -
     rc = rack_catalogue(twin)
     cat = catalogue(twin.layout)
     accs = sorted(a for a in rc["accelerator"].unique() if a in cat)
+    rcap = 1.0 if rack_cap is None else rack_cap.reindex(racks.index).fillna(1.0)
     frame = pd.DataFrame(
-        {"group": racks["hall"].map(gpos), "tenant": tenant, "kw": racks["power_kw"]}
+        {"group": racks["hall"].map(gpos), "tenant": tenant, "rcap": rcap, "kw": racks["power_kw"]}
     )
     for a in accs:
         frame[a] = np.where(rc["accelerator"] == a, rc["tokens_s_full"], 0.0)
     frame = frame.dropna(subset=["group"])
-    by = frame.groupby(["group", "tenant"], sort=True).sum()
+    by = frame.groupby(["group", "tenant", "rcap"], sort=True).sum()
     g = by.index.get_level_values("group").to_numpy(np.int64)
     t = by.index.get_level_values("tenant").to_numpy(object)
+    rk = by.index.get_level_values("rcap").to_numpy(float)
     return Cells(
         group=g,
         tenant=t,
         design_kw=by["kw"].to_numpy(float),
-        cap=np.array([float(tenant_cap.get(x, 1.0)) for x in t]),
+        cap=np.minimum([float(tenant_cap.get(x, 1.0)) for x in t], rk),
+        tenant_cap=np.array([float(tenant_cap.get(x, 1.0)) for x in t]),
         tokens_full=by[accs].to_numpy(float) if accs else np.zeros((len(g), 0)),
         accelerators=accs,
         n_groups=len(groups),
@@ -160,7 +170,8 @@ def summary(
     )
     out = frame.groupby("tenant", sort=False).sum()
     out["it_cut_mwh"] = np.maximum(out["demand_mwh"] - out["it_mwh"], 0.0)
-    out["cap"] = pd.Series(c.cap, index=c.tenant).groupby(level=0).first().reindex(out.index)
+    own = c.cap if c.tenant_cap is None else c.tenant_cap
+    out["cap"] = pd.Series(own, index=c.tenant).groupby(level=0).first().reindex(out.index)
     scale = np.maximum(out[["demand_mwh"]].to_numpy().ravel(), 1e-12)
     out["hit"] = (out["it_cut_mwh"].to_numpy() > HIT_TOL * scale) | (
         out["tokens_lost"].to_numpy() > HIT_TOL * np.maximum(out["tokens"].to_numpy(), 1.0)
