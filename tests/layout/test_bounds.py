@@ -26,7 +26,9 @@ DOC = (ROOT / "docs" / "layout-format.md").read_text(encoding="utf-8")
 MODELS = [
     cls
     for cls in vars(s).values()
-    if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == s.__name__
+    if isinstance(cls, type)
+    and issubclass(cls, BaseModel)
+    and cls.__module__.startswith(s.__name__)
 ]
 
 

@@ -20,7 +20,9 @@ BLOCKS = re.findall(r"```yaml\n(.*?)```", TEXT, flags=re.S)
 MODELS = [
     cls
     for cls in vars(s).values()
-    if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == s.__name__
+    if isinstance(cls, type)
+    and issubclass(cls, BaseModel)
+    and cls.__module__.startswith(s.__name__)
 ]
 POWER = dict(s.Power.model_fields.items())
 COOLING = dict(s.Cooling.model_fields.items())

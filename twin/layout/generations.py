@@ -13,7 +13,7 @@ without a cycle. What each generation declares here and where the rest lives:
 - ``accelerator``: the accelerator catalogue name (tokens/s at design power,
   capex, lifetime). gb200-nvl72 and rbln-atom-rack keep their entries in
   BUILTIN_ACCELERATORS; the new generations declare theirs in `ACCELERATORS`
-  below and schema.py merges them;
+  below and schema_economics.py merges them;
 - ``sources``: one citation string per figure; ``[est]`` marks an estimate
   with its reasoning, ``[src, secondary]`` a figure read in a secondary source.
 
