@@ -16,6 +16,7 @@ import streamlit as st
 from app_pages import common
 from twin.app.text import plain
 from twin.errors import ScenarioError
+from twin.metrics.tenants import has_tenants, tenant_ids
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
 from twin.scenarios.workloads import Pattern
@@ -118,6 +119,24 @@ out_start = c[1].number_input(
 )
 out_s = c[2].number_input("For (seconds)", min_value=1.0, value=600.0, step=60.0, key="tl_out_s")
 
+st.subheader("Power caps")
+c = st.columns(4)
+hall_cap = c[0].slider("Every hall (% of design)", 10, 100, 100, 5, key="tl_hall_cap")
+tenants = tenant_ids(twin) if has_tenants(twin) else []
+capped_tenants = c[1].multiselect(
+    "Tenants to cap", tenants, key="tl_tenants", disabled=not tenants,
+    help="each named tenant's racks, in every hall" if tenants else "no tenants in this layout",
+)  # fmt: skip
+tenant_cap = c[1].slider("Tenant cap (% of design)", 10, 100, 70, 5, key="tl_tenant_cap")
+rows = sorted(set(twin.racks["row"].dropna()))
+capped_rows = c[2].multiselect("Rows to cap", rows, key="tl_rows")
+rack_text = c[2].text_input(
+    "Racks to cap", key="tl_racks", placeholder="rack ids, comma-separated",
+    help="racks named here take this cap, not their row's",
+)  # fmt: skip
+rack_cap = c[3].slider("Row/rack cap (% of design)", 10, 100, 70, 5, key="tl_rack_cap")
+capped_racks = [r.strip() for r in rack_text.split(",") if r.strip()]
+
 hours, dt = HORIZONS[horizon]
 store = Store(bess_mwh * 1000, bess_mw * 1000, 0.85) if bess_mwh > 0 and bess_mw > 0 else None
 spec = TimelineSpec(
@@ -125,6 +144,10 @@ spec = TimelineSpec(
     dt_s=dt,
     workload=WORKLOADS[workload],
     pattern=Pattern(swing=swing / 100.0),
+    cap={"*": hall_cap / 100.0} if hall_cap < 100 else {},
+    tenant_cap=dict.fromkeys(capped_tenants, tenant_cap / 100.0),
+    row_cap=dict.fromkeys(capped_rows, rack_cap / 100.0),
+    rack_cap=dict.fromkeys(capped_racks, rack_cap / 100.0),
     bess=store,
     policy=POLICIES[policy] if store is not None or own is not None else "none",
     ramp_kw_s=ramp * 1000 if POLICIES[policy] == "smoothing" else None,
@@ -221,6 +244,13 @@ if "ups_soc_frac" in shown:
         use_container_width=True,
     )
     u = tl.solved.ups.reset_index()
+    trough = float(np.nanmin(steps["ups_soc_frac"].to_numpy(), initial=1.0))
+    if k["ups_soc_min_frac"] < trough - 1e-6:  # the outage ends inside a step
+        st.caption(
+            f"The batteries' lowest charge, {k['ups_soc_min_frac'] * 100:.1f} %, falls inside a "
+            f"{dt:,.0f} s step (the plot shows each step's end, lowest "
+            f"{trough * 100:.1f} %); the table below gives each UPS's trough."
+        )
     c = st.columns(4)
     c[0].metric("Lowest UPS charge", f"{k['ups_soc_min_frac'] * 100:.0f} %")
     c[1].metric(

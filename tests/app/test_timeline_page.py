@@ -57,3 +57,29 @@ def test_outage_shows_the_ups_batteries(app, layouts_tmp):
     assert _metric(at, "Generator energy") == f"{k['generator_mwh']:,.1f} MWh"
     titles = [s.value for s in at.subheader]
     assert any(t.startswith("UPS batteries through the outage") for t in titles)
+
+
+def test_row_cap_and_an_outage_inside_an_hourly_step(app, layouts_tmp):
+    """A row cap reaches simulate() as the CLI's --row-cap does; an outage shorter than the
+    hourly step says its trough (below every step's end) and where to find it."""
+    from twin.solve.timeline_outage import Outage
+
+    at = app("timeline")
+    at.selectbox(key="tl_horizon").set_value("One year at 1 h steps")
+    at.multiselect(key="tl_rows").set_value(["H1-R01"])
+    at.slider(key="tl_rack_cap").set_value(60)
+    at.checkbox(key="tl_out_on").check()
+    at.number_input(key="tl_out_s").set_value(600.0)
+    at.run()
+    at.button(key="tl_run").click().run()
+    _errors(at)
+    spec = TimelineSpec(hours=8760, dt_s=3600.0, workload="mixed", pattern=Pattern(swing=0.3),
+                        policy="none", row_cap={"H1-R01": 0.6},
+                        outage=Outage(12 * 3600.0, 600.0))  # fmt: skip
+    tl = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec)
+    k = tl.kpis
+    assert k["tokens_lost"] > 0
+    assert _metric(at, "Tokens lost to caps") == f"{k['tokens_lost']:.3g}"
+    assert tl.steps["ups_soc_frac"].min() > k["ups_soc_min_frac"]
+    note = [c.value for c in at.caption if "falls inside" in c.value]
+    assert note and f"{k['ups_soc_min_frac'] * 100:.1f} %" in note[0]
