@@ -185,11 +185,14 @@ def show_scene(
     selected: str | None = None,
     widget: str = "scene",
     on_pick=None,
+    dimmed=(),
+    ghosts=None,
 ) -> None:
     """The interactive 3D view: stays loaded in the browser, which rotates, zooms and picks.
 
     `selected` is highlighted. A click on a rack or piece of equipment calls
-    `on_pick(id)` before the page reruns (widget key `widget`).
+    `on_pick(id)` before the page reruns (widget key `widget`). `dimmed` racks are drawn
+    grey (filtered out); `ghosts` are racks a placement would add, drawn cyan.
 
     The scene's bytes go to the browser only when this session's viewer does not have
     them: on the widget's first run (first visit, back from another page), when the
@@ -197,7 +200,7 @@ def show_scene(
     (its iframe was remounted or the page reloaded: see `twin.viz.component`). Other
     reruns (a click, a selection) send only the digest.
     """
-    header, blob = scene_payload(twin, key, res, column, failed, lod)
+    header, blob = scene_payload(twin, key, res, column, failed, lod, dimmed, ghosts)
     try:
         lines = warm.path_lines(twin, key, res, selected)
     except Exception:  # the view is still useful without the lines

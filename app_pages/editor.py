@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, place_panel
 from twin.app import checks as K
 from twin.app import edit as E
 from twin.app import incremental as I
@@ -645,6 +645,11 @@ _edit_panels()
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()
+with st.expander(
+    "Place racks: where N more racks of a profile fit",
+    expanded=bool(st.session_state.get(place_panel.RESULT)),
+):
+    place_panel.panel(twin, _data, commit)
 res = common.results(twin, key, ())
 k = S.kpis(twin, res)
 c = st.columns(5)
@@ -682,6 +687,7 @@ common.show_scene(
     selected=st.session_state.get("ed_picked"),
     widget="ed_scene",
     on_pick=_on_pick,
+    ghosts=place_panel.ghosts(twin),
 )
 
 # ------------------------------------------------- headroom (after the 3D view)

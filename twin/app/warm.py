@@ -137,6 +137,9 @@ def _scene_payload(
     _values,
     _affected,
     _marks=(),
+    dimmed: tuple[str, ...] = (),
+    ghosts_key: str = "",
+    _ghosts=None,
 ) -> tuple[dict, bytes]:
     scene = viz.build_scene(
         _twin,
@@ -146,6 +149,8 @@ def _scene_payload(
         lod=lod,
         column=column,
         marks=dict(_marks),
+        ghosts=_ghosts,
+        dimmed=set(dimmed),
     )
     return encode(scene, layout_key=camera_key(_twin))
 
@@ -184,15 +189,37 @@ def default_scene_args(twin: Twin, res) -> tuple[str, str]:
 
 
 def scene_payload(
-    twin: Twin, key: str, res, column: str, failed=(), lod: str = "auto"
+    twin: Twin,
+    key: str,
+    res,
+    column: str,
+    failed=(),
+    lod: str = "auto",
+    dimmed=(),
+    ghosts: pd.DataFrame | None = None,
 ) -> tuple[dict, bytes]:
-    """The packed scene (header, blob) of this layout, result and colour column (cached)."""
+    """The packed scene (header, blob) of this layout, result and colour column (cached).
+    `dimmed`: rack ids drawn grey (filtered out); `ghosts`: racks a placement would add
+    (`twin.viz.build_scene`), keyed in the cache by their ids and positions."""
     table = S.rack_table(twin, res)
     values = pd.to_numeric(table[column], errors="coerce") if column in table else None
     affected = S.affected_racks(twin, res) if res is not None else pd.Index([])
     marks = tuple(sorted(S.violation_marks(twin, res).items()))
+    gkey = ""
+    if ghosts is not None and len(ghosts):
+        gkey = str(pd.util.hash_pandas_object(ghosts, index=True).sum())
     return _scene_payload(
-        key, column, tuple(sorted(failed)), lod, twin, values, tuple(affected), marks
+        key,
+        column,
+        tuple(sorted(failed)),
+        lod,
+        twin,
+        values,
+        tuple(affected),
+        marks,
+        tuple(sorted(dimmed)),
+        gkey,
+        ghosts,
     )
 
 

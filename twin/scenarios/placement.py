@@ -76,6 +76,7 @@ __all__ = [
     "TOWER_HEAT_FACTOR",
     "Candidate",
     "Placement",
+    "added",
     "apply",
     "candidates",
     "free_slots",
@@ -139,6 +140,13 @@ class Placement:
 
 def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> Layout:
     """The layout (plain data from `twin.layout.dump`, or a Layout) with `cand` added, validated."""
+    return validate_data(added(data, cand, profiles), "<placement>", copy=True)
+
+
+def added(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> dict:
+    """The plain data (as `twin.layout.dump` gives) with `cand` added, not validated: what
+    the editor validates and commits. `data` is not changed (new containers where racks,
+    rows or a profile are added; the rest is shared)."""
     if isinstance(data, Layout):
         profiles = profiles or rack_profiles(data)
         data = dump(data)
@@ -158,7 +166,7 @@ def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) ->
             hall["racks"] = [*hall.get("racks", []), *copy.deepcopy(mine)]
         halls.append(hall)
     out["halls"] = halls
-    return validate_data(out, "<placement>", copy=True)
+    return out
 
 
 # ------------------------------------------------------------------ verify and rank
@@ -292,6 +300,7 @@ def place(
     verify: int = 3,
     stranded: str | bool = "estimate",
     base_results=None,
+    halls=None,
 ) -> Placement:
     """Where `count` racks of `profile` fit in `twin`: ranked candidates (see the module doc).
 
@@ -301,7 +310,8 @@ def place(
     "estimate" (default; from the base and the verified solve, `_stranded_estimate`),
     "search" (`twin.metrics.stranded` on each of its halls: the same numbers as
     `twin info --stranded` on the placed layout, a headroom search per hall), or False.
-    Raises `ScenarioError` for an unknown profile or a count below 1.
+    `halls`: hall ids to place in (default every hall).
+    Raises `ScenarioError` for an unknown profile, a count below 1 or an unknown hall.
     """
     t0 = time.perf_counter()
     timings = {}
@@ -315,7 +325,7 @@ def place(
     base = _base(twin, res)
     timings["base_s"] = time.perf_counter() - t0
     t = time.perf_counter()
-    cands, skipped = candidates(twin, profile, count, base)
+    cands, skipped = candidates(twin, profile, count, base, halls=halls)
     timings["candidates_s"] = time.perf_counter() - t
     profiles = rack_profiles(layout)
     data = dump(layout)

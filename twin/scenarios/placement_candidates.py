@@ -313,13 +313,20 @@ def _loops(base: _Base, hall_racks: list[dict], new: list[dict], prof: dict) -> 
 
 
 def candidates(
-    twin, profile: str, count: int, base: _Base | None = None
+    twin, profile: str, count: int, base: _Base | None = None, halls=None
 ) -> tuple[list[Candidate], dict[str, str]]:
-    """Every candidate placement of `count` racks of `profile`, and why halls have none."""
+    """Every candidate placement of `count` racks of `profile` (in `halls`, default every
+    hall), and why halls have none."""
     layout = twin.layout
     prof = _profile(layout, profile)
     if count < 1:
         raise ScenarioError(f"count must be at least 1; got {count}")
+    known = [h.id for h in layout.halls]
+    if halls is not None:
+        halls = set(halls)
+        if not halls or halls - set(known):
+            bad = sorted(halls - set(known)) or ["(none given)"]
+            raise ScenarioError(f"no hall {', '.join(bad)}: halls are {', '.join(known)}")
     if base is None:
         base = _base(twin, run(twin))
     ids = {r.id for h in layout.halls for r in h.racks} | {
@@ -332,6 +339,8 @@ def candidates(
     units = unit_boxes(layout)
     pools: dict[str, list[dict]] = {}
     for hall in layout.halls:
+        if halls is not None and hall.id not in halls:
+            continue
         if air and hall.id not in crah_halls:
             skipped[hall.id] = "no CRAH/CRAC in the hall for the profile's air-side heat"
             continue

@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib import colormaps  # at import: 0.3 s, paid by the server's warm-up, not a page
 
 from twin.model import columns
-from twin.viz.scene import AFFECTED_RGB, FAILED_RGB, KIND_RGB, Scene
+from twin.viz.scene import AFFECTED_RGB, DIMMED_RGB, FAILED_RGB, GHOST_RGB, KIND_RGB, Scene
 
 NAN_RGB = (160, 160, 160)  # cells with no value
 LUT_SIZE = 256
@@ -65,9 +65,14 @@ def _hex(rgb) -> str:
 def legend(scene: Scene) -> list[tuple[str, str]]:
     """Swatches (name, #rrggbb) for the one-colour layers in the scene."""
     names = {layer.name for layer in scene.layers}
-    out = [("failed", FAILED_RGB), ("affected rack", AFFECTED_RGB)]
+    out = [
+        ("failed", FAILED_RGB),
+        ("affected rack", AFFECTED_RGB),
+        ("new rack", GHOST_RGB),
+        ("filtered rack", DIMMED_RGB),
+    ]
     out = [(n, rgb) for n, rgb in out if n in names or f"{n}s" in names]
-    out = [("rack without power or cooling" if n == "affected rack" else n, rgb) for n, rgb in out]
+    out = [(_KIND_TEXT.get(f"{n}s", n), rgb) for n, rgb in out]
     out += [(columns.kind_label(k), KIND_RGB[k]) for k in KIND_RGB if k in names]
     return [(n, _hex(rgb)) for n, rgb in out]
 
@@ -75,6 +80,8 @@ def legend(scene: Scene) -> list[tuple[str, str]]:
 _KIND_TEXT = {
     "racks": "rack",
     "affected racks": "rack without power or cooling",
+    "new racks": "new rack (placement, not applied)",
+    "filtered racks": "rack filtered out",
     "failed": "failed",
 }
 

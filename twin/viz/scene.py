@@ -29,6 +29,8 @@ Chromium, this halves the time vtk.js needs for the first frame (bench/scene.py)
 SMALL_KINDS = registry.tables(small=True)
 FAILED_RGB = (0.86, 0.08, 0.24)  # crimson: failed equipment
 AFFECTED_RGB = (1.0, 0.0, 0.55)  # magenta: racks that lost power or cooling
+GHOST_RGB = (0.0, 0.85, 1.0)  # cyan: racks a placement would add (not in the layout yet)
+DIMMED_RGB = (0.78, 0.78, 0.80)  # light grey: racks filtered out (another tenant's)
 KIND_RGB = {t: registry.kind(t).rgb for t in KINDS}
 """Equipment colour per kind, from twin.model.registry."""
 
@@ -150,6 +152,8 @@ def build_scene(
     clim: tuple[float, float] | None = None,
     column: str | None = None,
     marks: dict[str, str] | None = None,
+    ghosts: pd.DataFrame | None = None,
+    dimmed: set[str] | frozenset[str] | pd.Index = frozenset(),
 ) -> Scene:
     """Arrays for the whole site.
 
@@ -161,17 +165,23 @@ def build_scene(
         come from the label map (`twin.model.columns`).
     marks: component id -> violation text, drawn as red outlines (a rack drawn as part
         of its row's box marks the row).
+    ghosts: racks not in the layout yet (a placement's candidate), one row per rack id with
+        x_m, y_m, face_y, width_m, depth_m, height_m (as `twin.racks`), drawn cyan.
+    dimmed: rack ids drawn light grey and left out of the colour range (filtered out,
+        e.g. another tenant's racks); racks hit by a failure keep their colour.
     """
     racks = twin.racks
     if values is None:
         values = racks["power_kw"]
     v = pd.to_numeric(values.reindex(racks.index), errors="coerce").to_numpy(dtype=float)
     hit = racks.index.isin(list(set(affected) | set(failed)))
+    dim = racks.index.isin(list(dimmed)) & ~hit
     scene = Scene(label=label, cmap=cmap)
     if column is not None:
         spec = columns.spec(column)
         scene.label, scene.unit, scene.digits = columns.header(column), spec.unit, spec.digits
-    scene.clim = clim or _clim(v[~hit] if (~hit).any() else v)
+    shown = ~hit & ~dim
+    scene.clim = clim or _clim(v[shown] if shown.any() else v)
     if lod == "auto":
         lod = "rack" if len(racks) <= MAX_RACK_BOXES else "row"
         if lod == "row":
@@ -196,13 +206,13 @@ def build_scene(
         )
         scene.layers.append(Layer("halls", pts, quads, rgb=(0.82, 0.84, 0.87)))
 
-    ok = racks[~hit]
+    ok = racks[shown]
     if len(ok):
         if lod == "row":
-            pts, quads, rv, ids = _row_boxes(ok, v[~hit])
+            pts, quads, rv, ids = _row_boxes(ok, v[shown])
         else:
             pts, quads = _rack_boxes(ok)
-            rv, ids = v[~hit], ok.index.to_numpy(dtype=object)
+            rv, ids = v[shown], ok.index.to_numpy(dtype=object)
         scalars = per_cell(rv).astype(np.float32)
         scene.layers.append(Layer("racks", pts, quads, scalars=scalars, ids=ids))
         scene.n_boxes += len(quads) // 6
@@ -211,6 +221,19 @@ def build_scene(
         ids = racks.index[hit].to_numpy(dtype=object)
         scene.layers.append(Layer("affected racks", pts, quads, rgb=AFFECTED_RGB, ids=ids))
         scene.n_boxes += int(hit.sum())
+    if dim.any():
+        if lod == "row":
+            pts, quads, _, ids = _row_boxes(racks[dim], v[dim])
+        else:
+            pts, quads = _rack_boxes(racks[dim])
+            ids = racks.index[dim].to_numpy(dtype=object)
+        scene.layers.append(Layer("filtered racks", pts, quads, rgb=DIMMED_RGB, ids=ids))
+        scene.n_boxes += len(quads) // 6
+    if ghosts is not None and len(ghosts):
+        pts, quads = _rack_boxes(ghosts)
+        ids = ghosts.index.to_numpy(dtype=object)
+        scene.layers.append(Layer("new racks", pts, quads, rgb=GHOST_RGB, ids=ids))
+        scene.n_boxes += len(ghosts)
 
     eq = placed(twin, kinds)  # equipment(twin, kinds), cached per Twin content
     # equipment names last: shown where halls and rows leave room (zoom in to see more)
@@ -237,4 +260,14 @@ def build_scene(
     return scene
 
 
-__all__ = ["COOLING", "KINDS", "POWER", "Layer", "Scene", "build_scene", "equipment"]
+__all__ = [
+    "COOLING",
+    "DIMMED_RGB",
+    "GHOST_RGB",
+    "KINDS",
+    "POWER",
+    "Layer",
+    "Scene",
+    "build_scene",
+    "equipment",
+]
