@@ -230,6 +230,8 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
     if not len(table) or top <= 0:
         return
     show = SHOW + (
-        ["tenants_hit"] if "tenants_hit" in table and twin.racks["tenant"].ne("").any() else []
+        ["tenants_hit", "tenants_at_risk"]
+        if "tenants_hit" in table and twin.racks["tenant"].ne("").any()
+        else []
     )
     print(labelled(table[show].head(top), raw, cell_raw=_cell))

@@ -502,6 +502,7 @@ class CoolingBatch:
     racks_at_risk: np.ndarray
     it_at_risk_kw: np.ndarray
     t_inlet_max_c: np.ndarray  # NaN without air tables
+    at_risk: sp.csr_matrix | None = None  # (K x racks) 1 = rack at risk (powered, short of cooling)
 
 
 def solve_cooling_batch(
@@ -560,6 +561,7 @@ def solve_cooling_batch(
         racks_at_risk=racks_risk,
         it_at_risk_kw=np.asarray(it_risk).ravel(),
         t_inlet_max_c=t_max,
+        at_risk=at_risk.tocsr(),
     )
 
 

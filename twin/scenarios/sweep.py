@@ -82,10 +82,13 @@ SWEEP_COLUMNS = [
     "t_inlet_max_c",
     "verified",
     "tenants_hit",
+    "tenants_at_risk",
     "it_lost_by_tenant",
 ]
-"""`tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `it_lost_by_tenant`:
-tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`)."""
+"""`tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `tenants_at_risk`: ids
+of the tenants whose racks keep power but are short of cooling (the racks counted in
+`racks_at_risk` or, in a full solve, throttled or tripped by heat: `res_racks.thermal_state`);
+`it_lost_by_tenant`: tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`)."""
 RANK_BY = [
     "it_lost_kw",
     "it_at_risk_kw",
@@ -270,6 +273,7 @@ class FastSweep:
         # base heat and would report inf, -inf (a max over no heated hall) or a stale value.
         dark = np.asarray((lost > 0).sum(axis=1)).ravel() >= nr
         t_in = np.where(dark | np.isneginf(cool.t_inlet_max_c), np.nan, cool.t_inlet_max_c)
+        at_risk, _ = tenants_hit.hit(self.twin, cool.at_risk)
         return pd.DataFrame(
             {
                 "contingency": ["+".join(s) for s in sets],
@@ -289,6 +293,7 @@ class FastSweep:
                 "t_inlet_max_c": t_in,
                 "verified": np.zeros(k_n, dtype=bool),
                 "tenants_hit": tenants,
+                "tenants_at_risk": at_risk,
                 "it_lost_by_tenant": by_tenant,
             },
             columns=SWEEP_COLUMNS,
@@ -544,6 +549,9 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     if not fed.any():
         cool_pct = 0.0  # no rack powered: no heat, as the fast path says
     tenants, by_tenant = tenants_hit.hit(twin, (rack_kw.to_numpy(float) * lost)[None, :])
+    hot = rr["thermal_state"].reindex(twin.racks.index).isin(("throttled", "shutdown"))
+    hot = hot.to_numpy(bool) | twin.racks.index.isin(sorted(risk))
+    at_risk, _ = tenants_hit.hit(twin, hot[None, :].astype(float))
     return {
         "contingency": "+".join(ids),
         "kinds": _kind_label(twin, ids),
@@ -562,6 +570,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "t_inlet_max_c": float(t_in),
         "verified": True,
         "tenants_hit": tenants[0],
+        "tenants_at_risk": at_risk[0],
         "it_lost_by_tenant": by_tenant[0],
     }
 
