@@ -52,12 +52,15 @@ VIOLATION_LABELS = {
     "load_dropped": "UPS battery empty: load dropped",
     "loop_warming": "Cooling loops warming (plant off)",
     "generator_overload": "Generators above their rating",
+    "thermal_throttle": "Racks throttled by heat (outage)",
+    "thermal_trip": "Racks shut down by heat (outage)",
 }
 CAUSES = {
     "cap": "Power cap",
     "demand_response": "Demand response",
     "outage": "Outage (UPS empty)",
     "not_served": "Racks unfed or tripped",
+    "thermal": "Racks shut down by heat",
 }
 
 st.title("Timeline")
@@ -189,7 +192,11 @@ c[0].metric("Cost", f"{fmt(k['cost_usd'] / 1e3, 1)} k USD",
             help=f"energy {fmt(k['energy_cost_usd'] / 1e3)} k USD + demand charge "
             f"{fmt(k['demand_charge_usd'] / 1e3)} k USD")  # fmt: skip
 c[1].metric("Carbon", f"{fmt(k['carbon_t'], 0)} t CO2")
-c[2].metric("Tokens lost to caps", f"{k['tokens_lost']:.3g}", help=f"of {k['tokens']:.3g} produced")
+c[2].metric(
+    "Tokens lost",
+    f"{k['tokens_lost']:.3g}",
+    help=f"of {k['tokens']:.3g} produced; to caps, events, outages and heat",
+)
 c[3].metric(
     "Energy balance residual",
     f"{k['balance_residual_rel']:.1e}",
@@ -261,6 +268,12 @@ if "ups_soc_frac" in shown:
     )
     c[2].metric("Load dropped", f"{fmt(k['load_dropped_mwh'], 2)} MWh")
     c[3].metric("Generator energy", f"{fmt(k['generator_mwh'], 1)} MWh")
+    if k.get("racks_tripped_max", 0) > 0 or k.get("racks_throttled_max", 0) > 0:
+        st.warning(
+            f"The plant stops: up to {k['racks_throttled_max']:,.0f} racks throttle and "
+            f"{k['racks_tripped_max']:,.0f} shut down by heat (the times `twin ride-through` "
+            "gives for this outage); see the violations and tokens lost below."
+        )
     st.dataframe(
         pd.DataFrame(
             {
@@ -318,7 +331,7 @@ st.dataframe(
             "Design IT (MW)": (g["design_kw"] / 1000).round(2),
             "Racks": g["racks"].astype(int),
             "Tokens produced": g["tokens"].map(lambda x: f"{x:.3g}"),
-            "Tokens lost to caps": g["tokens_lost"].map(lambda x: f"{x:.3g}"),
+            "Tokens lost": g["tokens_lost"].map(lambda x: f"{x:.3g}"),
         }
     ),
     hide_index=True,

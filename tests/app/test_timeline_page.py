@@ -79,7 +79,7 @@ def test_row_cap_and_an_outage_inside_an_hourly_step(app, layouts_tmp):
     tl = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec)
     k = tl.kpis
     assert k["tokens_lost"] > 0
-    assert _metric(at, "Tokens lost to caps") == f"{k['tokens_lost']:.3g}"
+    assert _metric(at, "Tokens lost") == f"{k['tokens_lost']:.3g}"
     assert tl.steps["ups_soc_frac"].min() > k["ups_soc_min_frac"]
     note = [c.value for c in at.caption if "falls inside" in c.value]
     assert note and f"{k['ups_soc_min_frac'] * 100:.1f} %" in note[0]

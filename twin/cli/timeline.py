@@ -382,6 +382,8 @@ def run(args) -> int:
                if tl.tenants is not None else {}),
             **({"ups": tl.solved.ups.reset_index().to_dict(orient="records")}
                if tl.solved.ups is not None else {}),
+            **({"thermal": tl.thermal.reset_index().to_dict(orient="records")}
+               if tl.thermal is not None else {}),
             **({"sizing": sizing.as_dict()} if sizing else {}),
         }))  # fmt: skip
         return 0
@@ -397,7 +399,7 @@ def run(args) -> int:
         ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
          f"{k['demand_charge_usd']:,.0f})"),
         ("carbon", f"{k['carbon_t']:,.0f} t CO2"),
-        ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost to caps"),
+        ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost"),
         ("energy balance residual", f"{k['balance_residual_mwh']:.2e} MWh "
          f"({k['balance_residual_rel']:.1e} relative)"),
     ]  # fmt: skip
@@ -411,6 +413,10 @@ def run(args) -> int:
                     + f", load dropped {k['load_dropped_mwh']:,.2f} MWh, generator "
                     f"{k['generator_mwh']:,.1f} MWh, loops up to {k['loop_warming_max_k']:.1f} K "
                     "above a running plant's"))  # fmt: skip
+    if "racks_tripped_max" in k:
+        rows.insert(4, ("racks overheated (outage)", f"up to {k['racks_throttled_max']:,.0f} "
+                    f"throttled, {k['racks_tripped_max']:,.0f} shut down by heat (twin "
+                    "ride-through's times; tokens lost: thermal)"))  # fmt: skip
     if sizing:
         z = sizing.as_dict()
         met = "" if z["ramp_met"] else " NOT MET (grew 40 times)"

@@ -30,6 +30,7 @@ from twin.metrics.tenants import has_tenants
 from twin.model import registry
 from twin.scenarios import policies, timeline_caps, timeline_tenants
 from twin.scenarios.timeline_losses import curtailment
+from twin.scenarios.timeline_thermal import outage_thermal, thermal_violations
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
 from twin.solve.results import efficiency_kpis
@@ -73,6 +74,7 @@ class TimelineSpec:
     rack_cap: dict[str, float] = field(default_factory=dict)  # rack id -> fraction of design
     row_cap: dict[str, float] = field(default_factory=dict)  # row id -> fraction (its racks)
     outage: Outage | None = None  # the utility lost for a while: UPS batteries, generators
+    thermal: bool = True  # in an outage, racks heat past their limits trip (timeline_thermal)
     price_usd_per_kwh: float | np.ndarray | None = None
     demand_usd_per_kw_month: float = DEMAND_USD_PER_KW_MONTH
     carbon_kg_per_kwh: float | np.ndarray | None = None
@@ -92,6 +94,7 @@ class Timeline:
     solved: Solved
     curtailment: pd.DataFrame | None = None  # tokens lost per hall over time, and why
     tenants: pd.DataFrame | None = None  # per tenant: energy cut, tokens lost, hit
+    thermal: pd.DataFrame | None = None  # per rack an outage heats past a limit: its windows
 
     def to_parquet(self, path: str) -> None:
         """The per-step table to Parquet (kW, kWh, fractions; one row per step)."""
@@ -303,6 +306,14 @@ def simulate(
             f = solve_timeline(resp, Profile(dt, it, t_db, groups, design, t_wb), **rack_kw).steps
             cap_kw = np.full(n, cap_kw, float)
             cap_kw[mask] = np.minimum(cap_kw[mask], f["facility_kw"].to_numpy()[mask] - p_b)
+    # an outage: racks the stopped plant lets heat past their limits (twin ride-through)
+    on = spec.outage is not None and spec.thermal
+    thermal = outage_thermal(twin, spec.outage, groups, t0, dt) if on else None
+    it_pre = it
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac_g = np.where(design > 0, it / design, 0.0)
+    if thermal is not None:  # tripped racks draw nothing and make no heat
+        it = np.maximum(it - thermal.it_off_kw(frac_g), 0.0)
     prof = Profile(dt, it, t_db, groups, design, t_wb)
     solved = solve_timeline(
         resp,
@@ -352,7 +363,7 @@ def simulate(
     with np.errstate(invalid="ignore", divide="ignore"):
         asked = it.sum(axis=1)
         served = np.where(asked > 0, solved.steps["it_kw"].to_numpy() / asked, 1.0)
-        s_cap = np.where(design > 0, it * served[:, None] / design, 0.0)
+        s_cap = np.where(design > 0, it_pre * served[:, None] / design, 0.0)
         s_dem = np.where(design > 0, np.minimum(demand, design) / design, 0.0)
     tok = policies.tokens_per_s(twin, groups, s_cap)
     tok0 = policies.tokens_per_s(twin, groups, s_dem)
@@ -362,14 +373,18 @@ def simulate(
         tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
         if cell_caps or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
+    if thermal is not None:
+        tok = np.maximum(tok - thermal.tokens_off_s(twin, frac_g * served[:, None]), 0.0)
+        viol += thermal_violations(thermal, groups, dt)
     steps["tokens_s"] = tok.sum(axis=1)
     gap = tok0 - tok
     gap[np.abs(gap) <= 1e-9 * np.maximum(tok0, 1.0)] = 0.0  # rounding, not tokens lost
     steps["tokens_lost_s"] = gap.sum(axis=1)
     drop = solved.steps["it_dropped_kw"].to_numpy() if "it_dropped_kw" in solved.steps else 0.0
-    why = {"cap": demand > it * (1 + 1e-12) + 1e-9, "demand_response": mask if mask is not None
+    why = {"cap": demand > it_pre * (1 + 1e-12) + 1e-9, "demand_response": mask if mask is not None
            else np.zeros(n, bool), "outage": np.asarray(drop) > 0,
-           "not_served": solved.steps["it_lost_kw"].to_numpy() > 0}  # fmt: skip
+           "not_served": solved.steps["it_lost_kw"].to_numpy() > 0,
+           "thermal": thermal.tripped > 0 if thermal is not None else np.zeros(n, bool)}  # fmt: skip
     lost_table = curtailment(gap, tok0, groups, dt, why)
     produced, lost = tok.sum(axis=0) * dt, gap.sum(axis=0) * dt
     group_table = pd.DataFrame(
@@ -386,11 +401,15 @@ def simulate(
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
     kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
     kpis.update(_outage_kpis(solved))
+    if spec.outage is not None:
+        kpis["racks_throttled_max"] = float(thermal.throttled.sum(axis=1).max()) if thermal else 0.0
+        kpis["racks_tripped_max"] = float(thermal.tripped.sum(axis=1).max()) if thermal else 0.0
     tenants = None
     if cl is not None and tenants_on:
         tenants = timeline_tenants.summary(cl, dt, demand_c, drawn_c, tok0_c, tok_c)
         lost_table = timeline_tenants.hits(lost_table, cl, groups, dt, tok0_c - tok_c)
-    return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants)
+    return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants,
+                    thermal.racks if thermal is not None else None)  # fmt: skip
 
 
 def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):

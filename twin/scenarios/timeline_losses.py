@@ -6,7 +6,8 @@ ran after caps, demand response, IT the site could not serve and load an outage
 dropped) become one row per hall per run of consecutive steps that lost tokens.
 The cause names every reason active during the run: `cap` (a static cap below the
 demand), `demand_response` (an event's steps), `outage` (a UPS battery ran out),
-`not_served` (racks the coupled solve left unfed or tripped at that load).
+`not_served` (racks the coupled solve left unfed or tripped at that load), `thermal`
+(racks an outage heated past their limit, shut down: `twin.scenarios.timeline_thermal`).
 """
 
 from __future__ import annotations

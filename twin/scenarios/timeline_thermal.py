@@ -1,0 +1,192 @@
+"""Does anything overheat in a timeline's outage? Racks throttled and tripped by heat, over time.
+
+While the utility is out the cooling plant stops (its motor control centres are not
+behind a UPS) until the generators start and the chillers restart, and the loops and
+the hall air warm. Which racks pass their limits, and when, is what `twin ride-through`
+answers (`twin.solve.transient.cooling_ride_through`: the lumped hall-air, rack-metal,
+TCS-loop and water-loop model of the site in its solved state, at design load); a
+timeline with an outage asks it once for the site's utility connections failing, so
+both give one answer. The rule and its limits are the coupled solve's
+(`twin.solve.consequence`): a rack's top-of-rack inlet above its hall's ASHRAE
+allowable, or its coolant supply above `COOLANT_LIMIT_C`, throttles it; more than
+`SHUTDOWN_MARGIN_K` past either trips it.
+
+Over the timeline's steps, from the outage's start:
+
+- a rack is throttled from its first crossing (`t_to_allowable_s` or
+  `t_to_coolant_limit_s` of the ride-through) until its node (hall air, or TCS loop)
+  falls back below its limit (linear between the ride-through's samples); the
+  throughput a throttled rack loses is not estimated (as in the steady rule);
+- a rack is tripped from `t_to_shutdown_s` until the utility returns [est: tripped
+  servers stay down until the power event is over and they are restarted]: its IT
+  and heat stop, its tokens are lost (cause `thermal`).
+
+Racks with the same hall, times and accelerator are handled together: the work is per
+distinct (hall, interval), not per rack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin.metrics.catalogue import catalogue, rack_catalogue, throughput_fraction
+from twin.model.scenario import Scenario
+from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
+from twin.solve.timeline import intervals
+from twin.solve.timeline_outage import Outage, overlap
+
+AFTER_S = 1800.0
+"""The ride-through runs this long past the outage's end (the plant catching up) [est]."""
+MAX_T_END_S = 7 * 86400.0
+"""The longest ride-through horizon `twin ride-through` accepts."""
+SAMPLE_S = 1.0
+"""Ride-through sample spacing, s (its crossings are interpolated between samples)."""
+MAX_SAMPLES = 20_001
+
+
+@dataclass
+class Thermal:
+    """Per rack: throttle and trip windows (s from the run's start; inf: never)."""
+
+    racks: pd.DataFrame  # hall, throttle_from_s, throttle_to_s, trip_from_s, trip_to_s
+    throttled: np.ndarray  # (n, G) racks throttled, step mean
+    tripped: np.ndarray  # (n, G) racks tripped, step mean
+    design_off_kw: np.ndarray  # (n, G) design kW of tripped racks, step mean
+    full_off: dict[str, np.ndarray]  # accelerator -> (n, G) full tokens/s of tripped racks
+
+    def it_off_kw(self, frac: np.ndarray) -> np.ndarray:
+        """(n, G) IT the tripped racks would draw at each hall's power fraction."""
+        return self.design_off_kw * frac
+
+    def tokens_off_s(self, twin, frac: np.ndarray) -> np.ndarray:
+        """(n, G) tokens/s the tripped racks would make at each hall's power fraction."""
+        cat = catalogue(twin.layout)
+        out = np.zeros_like(frac, dtype=float)
+        for name, full in self.full_off.items():
+            out += throughput_fraction(cat[name], frac) * full
+        return out
+
+
+def _ride_through(twin, outage: Outage):
+    from twin.solve.transient import cooling_ride_through
+
+    t_end = min(outage.duration_s + AFTER_S, MAX_T_END_S)
+    n = int(min(t_end / SAMPLE_S, MAX_SAMPLES - 1)) + 1
+    util = list(twin.of_model("utility").index)
+    return cooling_ride_through(
+        twin, Scenario.fail(*util, name="utility outage"), t_end_s=t_end, n_points=n
+    )
+
+
+def _back_below(times, rise, on_s, margin) -> np.ndarray:
+    """The first time after each crossing `on_s` (m,) that one node's `rise` curve is back at
+    or below each `margin` (m,), linear between samples (inf: not within the curve)."""
+    out = np.full(len(margin), np.inf)
+    after = (times[None, :] > on_s[:, None]) & (rise[None, :] <= margin[:, None])
+    ok = after.any(axis=1) & np.isfinite(on_s)
+    k = np.argmax(after, axis=1)[ok]
+    km = np.maximum(k - 1, 0)
+    r0, r1 = rise[km], rise[k]
+    f = np.divide(r0 - margin[ok], r0 - r1, out=np.ones(len(k)), where=r0 > r1)
+    out[ok] = times[km] + np.clip(f, 0.0, 1.0) * (times[k] - times[km])
+    return out
+
+
+def _rack_windows(twin, outage: Outage) -> pd.DataFrame:
+    """Per rack: throttle and trip windows from the outage's start (s)."""
+    rt = _ride_through(twin, outage)
+    rk = rt.racks
+    racks = twin.racks
+    ts = rt.timeseries
+    # node rise curves: hall air for the inlet, the TCS loop for the coolant
+    curves = {}
+    for (comp, qty), g in ts.groupby(["component", "quantity"], sort=False):
+        if qty in ("hall_air", "tcs_coolant"):
+            y = g["t_c"].to_numpy(float)
+            curves[comp] = (g["time_s"].to_numpy(float), y - y[0])
+    lim_in = inlet_limit_c(twin.halls["ashrae_class"].reindex(racks["hall"]).fillna("A1"))
+    m_in = lim_in - rk["t_inlet0_c"].to_numpy(float)
+    m_cs = COOLANT_LIMIT_C - rk["t_coolant_supply0_c"].to_numpy(float)
+    t_in = rk["t_to_allowable_s"].to_numpy(float)
+    t_cs = rk["t_to_coolant_limit_s"].to_numpy(float)
+    air_first = t_in <= t_cs
+    on = np.minimum(t_in, t_cs)
+    node = np.where(air_first, "air:" + racks["hall"].astype(str), racks["liquid_loop"].astype(str))
+    margin = np.where(air_first, m_in, m_cs)
+    # per node (a hall's air, a TCS loop), every rack on it at once
+    off = np.full(len(on), np.inf)
+    for nd in pd.unique(node[np.isfinite(on)]):
+        if nd in curves:
+            sel = node == nd
+            off[sel] = _back_below(*curves[nd], on[sel], margin[sel])
+    # a curve ends at its first trip or the horizon: still above there -> to the horizon
+    horizon = min(outage.duration_s + AFTER_S, MAX_T_END_S)
+    off = np.where(np.isfinite(on) & ~np.isfinite(off), horizon, off)
+    trip = rk["t_to_shutdown_s"].to_numpy(float)
+    t0 = outage.start_s
+    return pd.DataFrame(
+        {
+            "hall": racks["hall"].to_numpy(),
+            "throttle_from_s": t0 + on,
+            "throttle_to_s": t0 + np.where(np.isfinite(trip), np.minimum(off, trip), off),
+            "trip_from_s": t0 + trip,
+            "trip_to_s": np.where(np.isfinite(trip), t0 + outage.duration_s, np.inf),
+            "margin_k": margin,
+            "limit": np.where(air_first, "inlet", "coolant"),
+        },
+        index=racks.index,
+    )
+
+
+def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: float):
+    """Racks throttled and tripped by heat over the steps `t0` (None if none is)."""
+    w = _rack_windows(twin, outage)
+    hit = np.isfinite(w["throttle_from_s"]) | np.isfinite(w["trip_from_s"])
+    if not hit.any():
+        return None
+    w = w[hit.to_numpy()]
+    # a trip whose start is after the utility returned does not happen (cooling is back)
+    w.loc[w["trip_from_s"] >= w["trip_to_s"], ["trip_from_s", "trip_to_s"]] = np.inf
+    n, ng = len(t0), len(groups)
+    gpos = pd.Series(np.arange(ng), index=groups)
+    rc = rack_catalogue(twin).reindex(w.index)
+    frame = w.assign(
+        g=w["hall"].map(gpos).to_numpy(),
+        kw=twin.racks["power_kw"].reindex(w.index).to_numpy(float),
+        acc=rc["accelerator"].fillna("").to_numpy(object),
+        full=rc["tokens_s_full"].fillna(0.0).to_numpy(float),
+    ).dropna(subset=["g"])
+    throttled, tripped, design = np.zeros((n, ng)), np.zeros((n, ng)), np.zeros((n, ng))
+    cat = catalogue(twin.layout)
+    full_off = {a: np.zeros((n, ng)) for a in set(frame["acc"]) if a in cat}
+    cols = ["g", "throttle_from_s", "throttle_to_s"]
+    for (g, a, b), part in frame.groupby(cols, sort=False):
+        if np.isfinite(a):
+            throttled[:, int(g)] += len(part) * overlap(t0, dt, a, b) / dt
+    cols = ["g", "acc", "trip_from_s", "trip_to_s"]
+    for (g, acc, a, b), part in frame.groupby(cols, sort=False):
+        if not np.isfinite(a):
+            continue
+        f = overlap(t0, dt, a, b) / dt
+        tripped[:, int(g)] += len(part) * f
+        design[:, int(g)] += part["kw"].sum() * f
+        if acc in full_off:
+            full_off[acc][:, int(g)] += part["full"].sum() * f
+    return Thermal(w, throttled, tripped, design, full_off)
+
+
+def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
+    """Per hall, runs of steps with racks throttled or tripped by heat in an outage."""
+    out = []
+    for what, counts, msg in (
+        ("thermal_throttle", thermal.throttled, "racks throttling: inlet or coolant above "
+         "its limit while the plant is off or catching up (twin ride-through)"),
+        ("thermal_trip", thermal.tripped, "racks shut down by heat, more than "
+         f"{SHUTDOWN_MARGIN_K:g} K past their limit, until the utility returns"),
+    ):  # fmt: skip
+        for g in np.flatnonzero((counts > 0).any(axis=0)):  # halls, not racks
+            out += intervals(counts[:, g] > 0, dt, groups[g], what, counts[:, g], 0.0, "racks", msg)
+    return out
