@@ -197,8 +197,10 @@ def main(sizes=SIZES, shapes=SHAPES) -> dict:
 
 def field(sizes=(100, 300)) -> dict:
     """The air field (twin.solve.airfield) of one generated hall: time to build its shares
-    (both sparse LUs and one solve per rack) from an empty cache, against the geometric
-    kernel's build of the same hall (twin.solve.recirculation, the model it replaces)."""
+    (both sparse LUs and the superposition solve of every rack's exhaust) from an empty cache,
+    against the geometric kernel's build of the same hall (twin.solve.recirculation, the model
+    it replaces). The first field of a process also loads the numba kernel of its
+    superposition solve: timed apart on a one-rack room, before the halls."""
     import numpy as np
 
     from twin.layout.validate import validate_data
@@ -208,6 +210,11 @@ def field(sizes=(100, 300)) -> dict:
 
     airfield_build.FIELD_MAX_RACKS = max(sizes)  # time the field even where twin uses the kernel
     out = {}
+    # once per process: the field's numba kernel (twin.solve.airfield_lu) loads on first use
+    t = time.perf_counter()
+    airfield._solve(_tiny_hall())
+    out["first_use_s"] = time.perf_counter() - t
+    print(f"  first field of the process (loads its numba kernel): {out['first_use_s']:.2f} s")
     print(f"  {'racks':>6} {'cells':>7} {'field s':>8} {'kernel s':>9}")
     for n in sizes:
         doc = hall_layout(n)
@@ -229,6 +236,33 @@ def field(sizes=(100, 300)) -> dict:
         out[n] = {"field_s": t_field, "kernel_s": t_kernel, "cells": cells}
         print(f"  {len(r):>6} {cells:>7,} {t_field:>8.2f} {t_kernel:>9.3f}", flush=True)
     return out
+
+
+def _tiny_hall():
+    """One rack and one unit in a 3 x 3 x 3 m room (warms the field's code paths)."""
+    import numpy as np
+
+    from twin.solve.airfield import HallAir
+
+    one = np.ones(1)
+    return HallAir(
+        size_m=(3.0, 3.0, 3.0),
+        x_m=one * 1.5,
+        y_m=one * 1.5,
+        face_x=one * 0.0,
+        face_y=-one,
+        width_m=one * 0.6,
+        depth_m=one * 1.2,
+        height_m=one * 2.0,
+        flow_m3_s=one * 0.5,
+        blanking=one,
+        ux_m=one * 0.5,
+        uy_m=one * 0.5,
+        u_flow_m3_s=one,
+        u_face=one * 0.0,
+        u_supply=("front",),
+        u_return=("ceiling",),
+    )
 
 
 if __name__ == "__main__":

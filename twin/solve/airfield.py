@@ -59,22 +59,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components
 
-from twin.solve.airfield_aisles import _aisle_cells, _ducts
+from twin.solve.airfield_aisles import _aisle_cells, _ducts, rack_footprint
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
     MIN_CELL_M,
     NZ_RANGE,
     _box,
+    _boxes,
+    _column_tops,
     _direction,
     _face_cells,
     _Grid,
     _grid,
     _laplacian,
-    _plume,
 )
+from twin.solve.airfield_lu import ManyRhsLU, factorise
 
 DIFFUSIVITY_M2_S = 0.03
 """Effective diffusivity of heat in the room, m2/s: the turbulent diffusivity of room air
@@ -208,19 +209,13 @@ def _solve(air: HallAir) -> HallShares:
     n = len(air.x_m)
     g = _grid(air.size_m, float(np.min(air.width_m)) if n else MIN_CELL_M)
     solid = np.zeros(g.n, bool)
+    solid3 = solid.reshape(g.nx, g.ny, g.nz)  # a view: boxes are slices of it
     # racks: solid bodies, front and back cells
-    boxes = []
-    for r in range(n):
-        along_x = abs(air.face_y[r]) >= abs(air.face_x[r])  # row along x: faces +-y
-        hw = (air.width_m[r] if along_x else air.depth_m[r]) / 2.0
-        hd = (air.depth_m[r] if along_x else air.width_m[r]) / 2.0
-        box = _box(
-            g, air.x_m[r] - hw, air.x_m[r] + hw, air.y_m[r] - hd, air.y_m[r] + hd, air.height_m[r]
-        )
-        boxes.append(box)
-        ix, iy, nzb = box
-        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
-        solid[g.idx(xx, yy, zz).ravel()] = True
+    hx, hy, _ = rack_footprint(air)
+    x, y = np.asarray(air.x_m, float), np.asarray(air.y_m, float)
+    boxes = _boxes(g, x - hx, x + hx, y - hy, y + hy, air.height_m).tolist()
+    for x0, x1, y0, y1, nzb in boxes:
+        solid3[x0:x1, y0:y1, :nzb] = True
     ubox = []
     for u in range(len(air.ux_m)):
         half = CRAH_FOOTPRINT_M / 2.0
@@ -233,9 +228,8 @@ def _solve(air: HallAir) -> HallShares:
             min(CRAH_HEIGHT_M, hgt - g.dz),
         )
         ubox.append(box)
-        ix, iy, nzb = box
-        xx, yy, zz = np.meshgrid(np.arange(*ix), np.arange(*iy), np.arange(nzb), indexing="ij")
-        solid[g.idx(xx, yy, zz).ravel()] = True
+        (x0, x1), (y0, y1), nzb = box
+        solid3[x0:x1, y0:y1, :nzb] = True
 
     # contained aisles (twin.solve.airfield_aisles): their boundary faces are baffles
     leak = CONTAINMENT_LEAK[air.containment] if air.leak is None else float(air.leak)
@@ -249,11 +243,10 @@ def _solve(air: HallAir) -> HallShares:
         return cells[main[cells]] if len(cells) else cells
 
     fronts, tops, backs = [], [], []
-    for r in range(n):
-        ix, iy, nzb = boxes[r]
+    for r, (x0, x1, y0, y1, nzb) in enumerate(boxes):
         dr = _direction(air.face_x[r], air.face_y[r])
-        front, fz = _face_cells(g, ix, iy, nzb, dr)
-        back, _ = _face_cells(g, ix, iy, nzb, dr ^ 1)
+        front, fz = _face_cells(g, (x0, x1), (y0, y1), nzb, dr)
+        back, _ = _face_cells(g, (x0, x1), (y0, y1), nzb, dr ^ 1)
         m = main[front] if len(front) else np.zeros(0, bool)
         front, fz = front[m], fz[m]
         back = keep(back)
@@ -265,12 +258,15 @@ def _solve(air: HallAir) -> HallShares:
 
     q = np.asarray(air.flow_m3_s, float)
     q_tot = float(q.sum())
-    src = np.zeros(g.n)
-    sink = np.zeros(g.n)
-    exhaust = [_plume(g, b, solid, region, air.plume_share) for b in backs]
-    for r in range(n):
-        np.add.at(sink, fronts[r], q[r] / len(fronts[r]))
-        np.add.at(src, exhaust[r][0], q[r] * exhaust[r][1])
+    # each rack's intake, evenly over its front cells (uniform suction)
+    n_front = np.array([len(c) for c in fronts], np.int64)
+    front_cells = np.concatenate(fronts) if n else np.zeros(0, np.int64)
+    intake = np.bincount(front_cells, np.repeat(q / np.maximum(n_front, 1), n_front), g.n)
+    sink = intake.copy()
+    # each rack's exhaust: its back cells and the tops of the free columns above them
+    exhaust = _exhaust(g, backs, solid, region, air.plume_share)
+    ex_cells, ex_rack, ex_w = exhaust
+    src = np.bincount(ex_cells, q[ex_rack] * ex_w, g.n)
     # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
     ducted = _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink)
     # units: supply (return) what the ducts do not carry into (out of) the room, by flow
@@ -320,7 +316,7 @@ def _solve(air: HallAir) -> HallShares:
     first = np.unique(label[cells], return_index=True)[1]
     pin = sp.csc_matrix((np.ones(len(first)), (first, first)), shape=lap_m.shape)
     s = (src - sink)[cells]
-    phi = spla.splu((lap_m + pin).tocsc()).solve(s)
+    phi = factorise(lap_m + pin).solve(s)
     # face fluxes P -> N
     fp, fn, gf = faces
     ok = main[fp] & main[fn]
@@ -342,17 +338,11 @@ def _solve(air: HallAir) -> HallShares:
         ),
         shape=(m, m),
     )
-    lu = spla.splu(a.tocsc())
-    rhs_rows = np.concatenate([pos[c] for c, _ in exhaust]) if n else np.zeros(0, np.int64)
-    rhs_cols = np.repeat(np.arange(n), [len(c) for c, _ in exhaust])
-    rhs_vals = np.concatenate([q[r] * w for r, (_, w) in enumerate(exhaust)]) if n else []
-    rhs = sp.csc_matrix((rhs_vals, (rhs_rows, rhs_cols)), shape=(m, n))
+    lu = ManyRhsLU(a)  # one factorisation, every rack's exhaust a right-hand side
+    rhs = sp.csc_matrix((q[ex_rack] * ex_w, (pos[ex_cells], ex_rack)), shape=(m, n))
     w_mean = _averaging(fronts, pos, m)
     w_top = _averaging(tops, pos, m)
     # the units' part of each cell's sink: total sink minus the racks' intake share
-    intake = np.zeros(g.n)
-    for r in range(n):
-        np.add.at(intake, fronts[r], q[r] / len(fronts[r]))
     ret_w = np.maximum(sink[cells] - intake[cells], 0.0)
     returned = np.zeros(n)
     injected = np.zeros(n)
@@ -397,6 +387,22 @@ def _solve(air: HallAir) -> HallShares:
         info=info,
         return_share=np.where(q > 0, returned / np.maximum(q, 1e-300), 0.0),
     )
+
+
+def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):
+    """Where each rack's exhaust enters the room: `1 - share` over its back cells, `share` at the
+    top of the free column above each (`PLUME_SHARE`). Returns cells,
+    rack of each, weight (a rack's weights sum to 1)."""
+    n_back = np.array([len(b) for b in backs], np.int64)
+    if not len(backs):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    cells = np.concatenate(backs)
+    rack = np.repeat(np.arange(len(backs)), n_back)
+    even = np.repeat(1.0 / n_back, n_back)
+    if share <= 0:
+        return cells, rack, even
+    top = _column_tops(g, cells, solid, region)
+    return np.r_[cells, top], np.r_[rack, rack], np.r_[(1.0 - share) * even, share * even]
 
 
 def _sparse(b: np.ndarray) -> sp.csr_matrix:

@@ -19,8 +19,9 @@ from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
 
 FIELD_MAX_RACKS = 1_000
 """Halls up to this many racks get the air field (when they set ``air_model: field``); larger
-ones the geometric kernel. bench.air field: 100 racks 0.42-0.48 s, 300 racks 0.68 s on an idle
-2-core machine (7.5 s and 17.5 s at load 10); one sparse solve per rack over <= 8,000 cells."""
+ones the geometric kernel. bench.air field: 100 racks 0.14-0.26 s, 300 racks 0.17-0.46 s on
+a 2-core machine at load ~5.7 (two sparse LUs over <= 8,000 cells, every rack's exhaust one
+right-hand side of a block solve; docs/benchmarks.md)."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
 K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 

@@ -7,6 +7,7 @@ Shared by `twin.solve.airfield` (the field) and `twin.solve.airfield_aisles`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,7 +15,7 @@ import scipy.sparse as sp
 MAX_CELLS = 8_000
 """Cells per hall: the cell size grows from `MIN_CELL_M` until the hall fits (the 12 x 9 m
 small room at 0.36 m; bigger halls coarser). Bounds the two sparse LUs and the
-per-rack solves (time, bench.air)."""
+superposition solve (time, bench.air)."""
 MIN_CELL_M = 0.3
 """Smallest cell: half a 600 mm rack, two cells across its front [est]."""
 NZ_RANGE = (4, 16)
@@ -40,6 +41,11 @@ class _Grid:
 
     def idx(self, ix, iy, iz):
         return (np.asarray(ix) * self.ny + np.asarray(iy)) * self.nz + np.asarray(iz)
+
+    @cached_property
+    def index3(self) -> np.ndarray:
+        """Cell numbers as an (nx, ny, nz) array (slices of it are boxes of cells)."""
+        return np.arange(self.n).reshape(self.nx, self.ny, self.nz)
 
 
 def _grid(size: tuple[float, float, float], min_width: float) -> _Grid:
@@ -67,21 +73,33 @@ def _box(g: _Grid, x0, x1, y0, y1, top_m):
     return ix, iy, nzb
 
 
+def _boxes(g: _Grid, x0, x1, y0, y1, top_m) -> np.ndarray:
+    """`_box` of many boxes at once: rows (ix0, ix1, iy0, iy1, nzb)."""
+    x0, x1, y0, y1, top_m = (np.asarray(v, float) for v in (x0, x1, y0, y1, top_m))
+    ix0 = np.clip(np.rint(x0 / g.hx), 0, g.nx - 1)
+    ix1 = np.clip(np.rint(x1 / g.hx), ix0 + 1, g.nx)
+    iy0 = np.clip(np.rint(y0 / g.hy), 0, g.ny - 1)
+    iy1 = np.clip(np.rint(y1 / g.hy), iy0 + 1, g.ny)
+    nzb = np.clip(np.rint(top_m / g.dz), 1, g.nz - 1)
+    return np.stack([ix0, ix1, iy0, iy1, nzb], axis=1).astype(np.int64).reshape(-1, 5)
+
+
 def _face_cells(g: _Grid, ix, iy, nzb, direction: int, z_from: int = 0, z_to: int | None = None):
     """Cells just outside a box's face (direction 0..3: +x, -x, +y, -y), layers [z_from, z_to)."""
     z_to = nzb if z_to is None else z_to
-    zs = np.arange(z_from, max(z_from + 1, z_to))
+    z_to = max(z_from + 1, z_to)
+    zs = np.arange(z_from, z_to)
     if direction in (0, 1):
         x = ix[1] if direction == 0 else ix[0] - 1
         if not 0 <= x < g.nx:
             return np.zeros(0, np.int64), zs
-        yy, zz = np.meshgrid(np.arange(*iy), zs, indexing="ij")
-        return g.idx(x, yy.ravel(), zz.ravel()), zz.ravel()
-    y = iy[1] if direction == 2 else iy[0] - 1
-    if not 0 <= y < g.ny:
-        return np.zeros(0, np.int64), zs
-    xx, zz = np.meshgrid(np.arange(*ix), zs, indexing="ij")
-    return g.idx(xx.ravel(), y, zz.ravel()), zz.ravel()
+        cells = g.index3[x, iy[0] : iy[1], z_from:z_to]
+    else:
+        y = iy[1] if direction == 2 else iy[0] - 1
+        if not 0 <= y < g.ny:
+            return np.zeros(0, np.int64), zs
+        cells = g.index3[ix[0] : ix[1], y, z_from:z_to]
+    return cells.ravel(), np.broadcast_to(zs, cells.shape).ravel()
 
 
 def _direction(fx: float, fy: float) -> int:
@@ -90,13 +108,10 @@ def _direction(fx: float, fy: float) -> int:
     return 2 if fy > 0 else 3
 
 
-def _plume(g: _Grid, back: np.ndarray, solid: np.ndarray, region: np.ndarray, share: float):
-    """Cells and weights (summing to 1) where a rack's exhaust is released: ``1 - share`` over
-    its back cells, ``share`` at the top of the free column above each (`PLUME_SHARE`)."""
-    even = np.full(len(back), 1.0 / len(back))
-    if share <= 0:
-        return back, even
-    top = back.copy()
+def _column_tops(g: _Grid, cells: np.ndarray, solid: np.ndarray, region: np.ndarray):
+    """For each cell, the top of the free column above it (below a solid cell, the ceiling
+    or the boundary of its region)."""
+    top = cells.copy()
     for _ in range(g.nz):
         up = top + 1
         go = ((top % g.nz) < g.nz - 1) & ~solid[np.minimum(up, g.n - 1)]
@@ -104,7 +119,7 @@ def _plume(g: _Grid, back: np.ndarray, solid: np.ndarray, region: np.ndarray, sh
         if not go.any():
             break
         top = np.where(go, up, top)
-    return np.r_[back, top], np.r_[(1.0 - share) * even, share * even]
+    return top
 
 
 def _laplacian(g: _Grid, solid: np.ndarray, baffle: np.ndarray | None = None, leak: float = 1.0):
