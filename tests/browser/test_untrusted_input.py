@@ -68,8 +68,8 @@ def test_uploaded_names_are_text_and_fetch_nothing(page, app_url):
     sidebar.get_by_text(f"Evil site {PAYLOAD}", exact=True).wait_for()
     sidebar.get_by_text(UPLOAD_NAME, exact=True).wait_for()
     # selectbox options are plain text: the profile picker lists the profile's name
-    form = page.locator('[data-testid="stForm"]').first
-    form.locator('[data-testid="stSelectbox"]').filter(has_text="Profile").click()
+    main = page.locator('[data-testid="stMain"]')
+    main.locator('[data-testid="stSelectbox"]:visible').filter(has_text="Profile").first.click()
     page.get_by_role("option", name=EVIL_PROFILE, exact=True).wait_for()
     assert_nothing_rendered_from_the_payload(page, requests, dialogs)
     page.keyboard.press("Escape")
