@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, stranded_chart
 from twin.app import report
 from twin.app import state as S
 from twin.app import tenants as T
@@ -120,6 +120,7 @@ st.altair_chart(
     .properties(height=150),
     width="stretch",
 )
+stranded_chart.show(twin, key)
 
 left, right = st.columns(2)
 with left:

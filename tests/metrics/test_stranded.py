@@ -86,3 +86,48 @@ def test_cli_info_stranded_is_the_api_answer(capsys, layouts_dir, hall):
     text = capsys.readouterr().out
     assert "stranded cooling" in text and "grid connection" in text
     assert not math.isnan(got["stranded_power_kw"])
+
+
+def test_floor_term_is_a_hand_count_of_free_slots(layouts_dir):
+    """small-room.yaml by hand: the hall is 12 m wide, both rows start at x = 2.0 m with
+    0.6 m racks, so floor((12 - 2) / 0.6) = 16 slots fit each row (the last ends at 11.6 m);
+    10 racks stand in each row and no CRAC stands on a row (CRAC-3's 2 x 1 m footprint at
+    y 4.0-5.0 m lies between RA, y 2.4-3.6 m, and RB, y 5.4-6.6 m): 2 x (16 - 10) = 12 free
+    slots. The racks' design powers (5, 6, 8, 10, 10, 12, 15, 12, 10, 7; 5, 8, 10, 14, 15,
+    12, 10, 9, 6, 5 kW; unset ones take the 10 kW profile) have median 10 kW: 120 kW of floor."""
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    row = stranded(twin).loc["ROOM"]
+    assert row["floor_slots"] == 12
+    assert row["typical_rack_kw"] == 10.0
+    assert row["floor_kw"] == 120.0
+    fed = max(row["power_margin_kw"], row["cooling_margin_kw"])
+    assert 0 < fed < 120.0
+    assert row["stranded_floor_kw"] == pytest.approx(120.0 - fed)
+
+
+def test_floor_term_counts_what_placement_fills_and_units_block(layouts_dir):
+    """A CRAC moved onto row RA takes the slots its footprint touches from the floor; racks
+    placed by `twin place` take theirs."""
+    from twin.layout import dump, validate_data
+    from twin.metrics.stranded import floor
+    from twin.scenarios.placement import place
+
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    data = dump(twin.layout)
+    crac = next(c for c in data["cooling"]["crahs"] if c["id"] == "CRAC-3")
+    crac["position_m"] = [10.1, 3.0]  # 2.0 m wide: x 9.1-11.1 m, over slots 11-15
+    moved = Twin.from_layout(validate_data(data, "<moved>"))
+    # slot s spans 2.0 + 0.6 s .. 2.6 + 0.6 s: slots 11 (8.6-9.2) to 15 (11.0-11.6) overlap
+    assert floor(moved).at["ROOM", "floor_slots"] == 12 - 5
+    p = place(twin, "enterprise-10kw", 4, verify=1)
+    placed = Twin.from_layout(p.apply(1))
+    assert floor(placed).at["ROOM", "floor_slots"] == 12 - 4
+
+
+def test_stranded_floor_kw_rule():
+    from twin.metrics.stranded import stranded_floor_kw
+
+    assert stranded_floor_kw(120.0, 49.4, 47.1) == pytest.approx(70.6)
+    assert stranded_floor_kw(120.0, -5.0, -2.0) == 120.0  # both sides past their limit
+    assert stranded_floor_kw(30.0, 49.4, 47.1) == 0.0
+    assert stranded_floor_kw(120.0, math.inf, 10.0) == 0.0  # a side without limit

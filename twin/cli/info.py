@@ -136,5 +136,10 @@ def print_stranded(table) -> None:
         )
         print(
             f"    {'':{len(str(hall))}}  stranded power {_kw(r['stranded_power_kw'])}, stranded "
-            f"cooling {_kw(r['stranded_cooling_kw'])}, free rack slots {int(r['free_slots'])}"
+            f"cooling {_kw(r['stranded_cooling_kw'])}"
+        )
+        print(
+            f"    {'':{len(str(hall))}}  floor: {int(r['floor_slots'])} free rack slots x "
+            f"{r['typical_rack_kw']:,.1f} kW = {_kw(r['floor_kw'])}, of which without power "
+            f"or cooling {_kw(r['stranded_floor_kw'])}"
         )

@@ -18,19 +18,30 @@ The binding side's margin is the search's answer (within its `REL_TOL`); the
 other side's is the linear interpolation between the same two solves that
 `Headroom.table` documents: an estimate, not a bound. A side with no
 constraint that grows with load has an infinite margin; the stranded figure
-is then infinite too and says so. Empty rack slots (floor) are counted per
-hall next to it: floor with neither power nor cooling behind it is the
-headroom's other limit.
+is then infinite too and says so.
+
+Floor is the third resource. ``floor_slots`` counts the slots of the hall's
+rows where a rack fits (on the floor up to the hall's walls, no rack and no
+positioned cooling unit on it: `twin.scenarios.placement_geometry.free_slots`,
+the slots `twin place` fills), ``typical_rack_kw`` is the median design power of
+the hall's racks, ``floor_kw`` their product: the IT the empty floor would hold
+at the hall's typical density. Floor beyond what either side could feed is
+floor without power or cooling:
+
+- ``stranded_floor_kw = max(0, floor_kw - max(power_margin_kw, cooling_margin_kw, 0))``
+  (0 when a side has no limit). New rows beyond the last one are not counted.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from twin.metrics.headroom import headroom
 from twin.model.scenario import Scenario
+from twin.scenarios.placement_geometry import _obstacles, free_slots, unit_boxes
 
 COLUMNS = [
     "it_now_kw",
@@ -43,6 +54,10 @@ COLUMNS = [
     "stranded_power_kw",
     "stranded_cooling_kw",
     "free_slots",
+    "floor_slots",
+    "typical_rack_kw",
+    "floor_kw",
+    "stranded_floor_kw",
 ]
 
 
@@ -54,6 +69,40 @@ def _side(table: pd.DataFrame, domain: str) -> tuple[float, str | None]:
     return float(rows.at[name, "margin_kw"]), name
 
 
+def floor(twin, halls=None) -> pd.DataFrame:
+    """Per hall (`halls`, default every hall with racks): ``floor_slots``, ``typical_rack_kw``
+    and ``floor_kw`` as the module doc defines them."""
+    layout = twin.layout
+    ids = list(halls) if halls is not None else sorted(set(twin.racks["hall"]))
+    by_id = {h.id: h for h in layout.halls}
+    units = unit_boxes(layout)
+    power = twin.racks.groupby("hall")["power_kw"].median()
+    rows = []
+    for hid in ids:
+        hall = by_id[hid]
+        taken: dict[str, set[int]] = {r.id: set() for r in hall.rows}
+        for rack in hall.racks:
+            taken.setdefault(rack.row, set()).add(rack.slot)
+        obs = _obstacles(layout, hall, units)
+        n = sum(
+            len(free_slots(layout, hall, r.model_dump(), taken[r.id], obstacles=obs))
+            for r in hall.rows
+        )
+        kw = float(power.get(hid, np.nan))
+        rows.append({"hall": hid, "floor_slots": n, "typical_rack_kw": kw, "floor_kw": n * kw})
+    return pd.DataFrame(
+        rows, columns=["hall", "floor_slots", "typical_rack_kw", "floor_kw"]
+    ).set_index("hall")
+
+
+def stranded_floor_kw(floor_kw: float, power_margin_kw: float, cooling_margin_kw: float) -> float:
+    """Floor IT (kW) beyond what either side could feed (module doc); 0 if a side is unbounded."""
+    fed = max(power_margin_kw, cooling_margin_kw, 0.0)
+    if not math.isfinite(fed) or not math.isfinite(floor_kw):
+        return 0.0
+    return max(0.0, floor_kw - fed)
+
+
 def stranded(
     twin, scenario: Scenario | None = None, halls=None, progress: bool = False
 ) -> pd.DataFrame:
@@ -61,6 +110,7 @@ def stranded(
     from tqdm import tqdm
 
     ids = list(halls) if halls is not None else sorted(set(twin.racks["hall"]))
+    room_floor = floor(twin, ids)
     rows = []
     for hall in tqdm(ids, disable=not progress, unit="hall", desc="stranded capacity"):
         room = headroom(twin, scenario, scope=hall)
@@ -79,6 +129,10 @@ def stranded(
                 "stranded_power_kw": max(0.0, p_m - max(c_m, 0.0)) if c_m < math.inf else 0.0,
                 "stranded_cooling_kw": max(0.0, c_m - max(p_m, 0.0)) if p_m < math.inf else 0.0,
                 "free_slots": room.free_slots,
+                "floor_slots": int(room_floor.at[hall, "floor_slots"]),
+                "typical_rack_kw": float(room_floor.at[hall, "typical_rack_kw"]),
+                "floor_kw": float(room_floor.at[hall, "floor_kw"]),
+                "stranded_floor_kw": stranded_floor_kw(room_floor.at[hall, "floor_kw"], p_m, c_m),
             }
         )
     return pd.DataFrame(rows, columns=["hall", *COLUMNS]).set_index("hall")

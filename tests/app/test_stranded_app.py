@@ -1,0 +1,64 @@
+"""The stranded-capacity picture (issue 17): twin.app.stranded and the Dashboard's chart."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from test_pages import no_errors
+
+from twin.app import stranded as SC
+from twin.metrics.stranded import stranded
+from twin.model import Twin
+
+
+def test_picture_stacks_the_metric_numbers(layouts_dir):
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    t = stranded(twin)
+    long, notes = SC.picture(t)
+    assert notes == []
+    got = long.set_index("part")["kw"]
+    r = t.loc["ROOM"]
+    assert list(got.index) == list(SC.PARTS.values())
+    for col, label in SC.PARTS.items():
+        assert got[label] == pytest.approx(r[col])
+    # the bar's top: IT now + headroom + stranded power + cooling + floor beyond both sides
+    assert got.sum() == pytest.approx(
+        r["it_now_kw"]
+        + r["it_headroom_kw"]
+        + r["stranded_power_kw"]
+        + r["stranded_cooling_kw"]
+        + r["stranded_floor_kw"]
+    )
+    # small room by hand: 12 free slots x 10 kW = 120 kW of floor; the sides feed the larger
+    # margin of the two (power 49 kW here), the rest of the floor has neither
+    assert got["Floor without power or cooling"] == pytest.approx(
+        120.0 - max(r["power_margin_kw"], r["cooling_margin_kw"])
+    )
+
+
+def test_picture_names_what_it_cannot_draw():
+    t = pd.DataFrame(
+        {
+            "it_now_kw": [100.0],
+            "it_headroom_kw": [-5.0],
+            "stranded_power_kw": [0.0],
+            "stranded_cooling_kw": [math.inf],
+            "stranded_floor_kw": [0.0],
+        },
+        index=pd.Index(["H9"], name="hall"),
+    )
+    long, notes = SC.picture(t)
+    assert len(long) == 4 and (long["kw"] >= 0).all()
+    assert any("H9: cooling without power (stranded) is unbounded" in n for n in notes)
+    assert any("already broken" in n for n in notes)
+
+
+def test_dashboard_draws_the_stranded_chart(app):
+    at = app("dashboard")
+    no_errors(at)
+    assert any(s.value == "Stranded capacity per hall" for s in at.subheader)
+    heads = [list(d.value.columns) for d in at.dataframe]
+    assert any("Floor without power or cooling (kW)" in h for h in heads)
+    assert any("Power without cooling (stranded) (kW)" in h for h in heads)
