@@ -55,6 +55,8 @@ with right:
         tenant = st.selectbox("Tenant", T.choices(twin), index=0, key="site_tenant")
         if column == "tenant_code":
             st.caption(plain(f"Tenants: {T.legend(twin)}"))
+        if tenant and tenant != T.ALL:
+            st.caption(plain(f"Racks of other tenants than {tenant} are drawn grey in 3D."))
     lod = st.selectbox(
         "Detail",
         ["auto", "rack", "row"],
@@ -87,6 +89,7 @@ with left:
         selected=picked,
         widget="site_scene",
         on_pick=select,
+        dimmed=T.dropped(twin, tenant),
     )
     st.caption(
         "Click a rack or piece of equipment to see its details and its power and cooling paths."

@@ -13,7 +13,7 @@ from twin.solve import Results
 SHOWN = [c for c in COLUMNS if c not in ("design_kw", "it_share_pct", "tokens_s_per_mw_facility")]
 """The per-tenant columns a screen and the report show."""
 
-__all__ = ["ALL", "SHOWN", "choices", "has_tenants", "keep", "legend", "table"]
+__all__ = ["ALL", "SHOWN", "choices", "dropped", "has_tenants", "keep", "legend", "table"]
 
 ALL = "all tenants"
 """The filter choice that keeps every rack."""
@@ -35,6 +35,13 @@ def keep(twin: Twin, choice: str | None) -> pd.Index:
         return twin.racks.index
     t = rack_tenants(twin)
     return t.index[t == choice]
+
+
+def dropped(twin: Twin, choice: str | None) -> pd.Index:
+    """Rack ids the filter hides (none for every tenant): the 3D view draws them grey."""
+    if not choice or choice == ALL:
+        return twin.racks.index[:0]
+    return twin.racks.index.difference(keep(twin, choice), sort=False)
 
 
 def with_tenant_code(twin: Twin, racks: pd.DataFrame) -> pd.DataFrame:
