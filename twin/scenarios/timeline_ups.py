@@ -4,7 +4,9 @@ Each UPS's design draw (output plus its losses, at every rack's design power) co
 `twin.solve.transient.power_ride_through`, the same figure `twin ride-through` shows; it
 is split among the halls whose racks it feeds in proportion to their rack power behind it
 (feed A and B by each rack's `split_a`), so during an outage each UPS carries its share
-of each hall's load at that step. Racks are mapped to their UPS by walking each rack
+of each hall's load at that step. Two UPSs whose only dual-fed partner is each other are
+a 2N pair (`UpsBank.partner`, `shared`): when one side's battery empties the other picks
+up its dual-fed racks (`twin.solve.timeline_pairs`). Racks are mapped to their UPS by walking each rack
 feed's `upstream` chain up the power tree (one vectorised map per tree level).
 """
 
@@ -46,6 +48,7 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
              if t is not None and len(t) and "capacity_kw" in t]  # fmt: skip
     plant_kw = float(units[0]["capacity_kw"].sum()) if units else np.inf
     load = np.zeros((len(groups), len(ids)))
+    partner, shared = np.full(len(ids), -1), np.zeros(len(ids))
     if ids:
         design = power_ride_through(twin)["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
         r = twin.racks
@@ -63,6 +66,8 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         share = behind.unstack("ups").reindex(index=groups, columns=ids).fillna(0.0).to_numpy()
         col = share.sum(axis=0)
         load = np.divide(share, col[None, :], out=np.zeros_like(share), where=col > 0) * design
+        if "feed_b" in r:
+            partner, shared = _pairs(ids, frames)
     b = ups.loc[ids]
     return UpsBank(
         ids=ids,
@@ -74,4 +79,38 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         restart_s=float(RESTART_S["chillers"]) if len(getattr(twin, "chillers", [])) else 0.0,
         gen_kw=gen_kw,
         plant_kw=plant_kw,
+        partner=partner,
+        shared=shared,
     )
+
+
+def _pairs(ids: list[str], frames: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """2N pairs among the UPSs `ids`: two UPSs whose only dual-fed partner is each other
+    (racks fed A from one and B from the other). Per UPS: its partner's index (-1: none,
+    or several partners: distributed redundancy, not paired) and the share of its load on
+    racks whose other feed is that partner (what the partner picks up)."""
+    a, b = frames  # per rack: its A-side UPS and kW, its B-side UPS and kW
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    ia, ib = a["ups"].map(pos).to_numpy(float), b["ups"].map(pos).to_numpy(float)
+    dual = np.isfinite(ia) & np.isfinite(ib) & (ia != ib)
+    links = pd.DataFrame({"u": np.r_[ia[dual], ib[dual]], "p": np.r_[ib[dual], ia[dual]]})
+    n_p = links.groupby("u")["p"].nunique()
+    only = links.groupby("u")["p"].first()[n_p == 1]
+    partner = np.full(len(ids), -1)
+    u = only.index.to_numpy(np.int64)
+    p = only.to_numpy(np.int64)
+    partner[u] = p
+    mutual = partner[np.maximum(partner, 0)] == np.arange(len(ids))
+    partner = np.where((partner >= 0) & mutual, partner, -1)
+    kw = np.r_[a["kw"].to_numpy(float), b["kw"].to_numpy(float)]
+    who = np.r_[ia, ib]
+    other = np.r_[ib, ia]
+    ok = np.isfinite(who)
+    total = np.bincount(who[ok].astype(np.int64), kw[ok], len(ids))
+    w = who[ok].astype(np.int64)
+    picked = ok.copy()
+    picked[ok] = partner[w] >= 0
+    picked &= np.isfinite(other)
+    picked[picked] = other[picked] == partner[who[picked].astype(np.int64)]
+    share = np.bincount(who[picked].astype(np.int64), kw[picked], len(ids))
+    return partner, np.divide(share, total, out=np.zeros(len(ids)), where=total > 0)

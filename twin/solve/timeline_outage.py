@@ -4,7 +4,11 @@ The utility is lost from `start_s` for `duration_s`. Every UPS battery carries i
 UPS's load (output plus its own losses) from the start until the site's generators
 accept load (`gen_start_s`, the layout's `start_s` of its slowest generator [REFERENCE
 5: NFPA 110 Type 10, <= 10 s]) or the utility returns, whichever is first; with no
-generator it must last the whole outage. Load not behind a UPS (the cooling plant's
+generator it must last the whole outage. In a 2N pair (two UPSs feeding the same racks,
+A and B sides) the side whose battery empties first hands its dual-fed racks to its
+partner, which carries both while its own battery lasts (`twin.solve.timeline_pairs`,
+exact emptying times); load is dropped only when both sides are empty (racks fed from
+the empty side alone drop with it). Load not behind a UPS (the cooling plant's
 motor control centres, transformers upstream of the UPSs) is lost for that gap; the
 chillers then take `restart_s` more to restart [REFERENCE 6: 2-3 min].
 
@@ -17,8 +21,9 @@ UPS's load is dropped until a source returns. After the bridge the batteries rec
 at `energy / RECHARGE_H` kW of stored energy per battery with charger efficiency
 `CHARGER_EFFICIENCY` [est], drawn from the generator or the grid.
 
-Everything is array work over (steps x distinct batteries): cumulative sums and clips,
-no loop; only the steps from the outage to the end of the recharge are computed.
+Everything is array work over the steps of each distinct battery or pair (cumulative sums
+and their exact inverse); only the steps from the outage to the end of the recharge are
+computed.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import ScenarioError
+from twin.solve.timeline_pairs import pair
 
 RECHARGE_H = 5.0
 """Hours to recharge a UPS battery from empty [est: UPS chargers restore Li-ion in ~2-6 h,
@@ -67,6 +73,8 @@ class UpsBank:
     restart_s: float  # chillers restart this long after power returns
     gen_kw: float = np.inf  # what the generators can carry together (rating x power factor)
     plant_kw: float = np.inf  # the most heat the plant removes once back (its backlog rate)
+    partner: np.ndarray | None = None  # (u,) the 2N partner's index, -1 none (None: no pairs)
+    shared: np.ndarray | None = None  # (u,) share of its load its partner can pick up
 
 
 def overlap(t0: np.ndarray, dt: float, a, b) -> np.ndarray:
@@ -80,8 +88,8 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
 
     Only the steps from the outage's start to the end of the longest recharge are
     computed (before, every battery is full and idle; after, full again), and UPSs with
-    the same battery and the same share of each group's load once (a campus of identical
-    halls has one column per hall, not one per UPS). Returns site totals per step (n,):
+    the same battery and the same share of each group's load once, a 2N pair as one unit
+    (a campus of identical halls has one unit per hall, not one per UPS). Returns site totals per step (n,):
     discharge_kw (mean delivered), dropped_kw (mean load not served: battery empty),
     drain_kw (rated energy drawn, Peukert), charge_kw (charger draw), gain_kw (energy
     into the batteries), and gap / gen / plant_off (fractions of each step), soc_kwh
@@ -105,81 +113,101 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
     out["served_g"] = np.ones(frac.shape)
     e_all = float(bank.energy_kwh.sum())
     out["soc_kwh"] = np.full(n + 1, e_all)
-    keys = np.column_stack([bank.energy_kwh, bank.rated_time_h, bank.peukert_k, bank.load_kw.T])
-    uniq, inv, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
     k0 = int(np.searchsorted(t0 + dt, ev.start_s, side="right"))
     k1 = int(np.searchsorted(t0, end + RECHARGE_H * 3600.0 + 2.0 * dt, side="right"))
     k1 = min(max(k1, k0), n)
-    col = _columns(uniq, ev, bridge_end, t0[k0:k1], dt, frac[k0:k1])
-    w = count[None, :]
+    units = _units(bank)
+    col = _window(units, bank, ev, bridge_end, t0[k0:k1], dt, frac[k0:k1])
     for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw", "gain_kw"):
-        out[k][k0:k1] = (col[k] * w).sum(axis=1)
-    soc_w = (col["soc_kwh"] * w).sum(axis=1)
-    out["soc_kwh"][k0 : k1 + 1] = soc_w
-    out["soc_kwh"][k1 + 1 :] = soc_w[-1]
-    # each group's served share: its UPSs' served fraction weighted by their share of it
-    share = uniq[:, 3:].T * w  # (G, unique) design kW of each group on each column
-    tot = share.sum(axis=1, keepdims=True)
-    share = np.divide(share, tot, out=np.zeros_like(share), where=tot > 0)
-    out["served_g"][k0:k1] = col["served"] @ share.T + (tot.T == 0)
-    out["time_to_empty_s"] = col["time_to_empty_s"][inv]
-    out["soc_min_kwh"] = col["soc_low_kwh"][inv]  # the trough, even inside a long step
-    out["dropped_kwh"] = (col["dropped_kw"].sum(axis=0) * dt / 3600.0)[inv]
-    out["peak_load_kw"] = col["load_kw"].max(axis=0, initial=0.0)[inv]
-    runs = []
-    for c in np.flatnonzero((col["dropped_kw"] > 0).any(axis=0)):  # only columns that dropped
-        full = np.zeros(n)
-        full[k0:k1] = col["dropped_kw"][:, c]
-        runs.append((np.flatnonzero(inv == c), full))
-    out["dropped_runs"] = runs
+        out[k][k0:k1] = col[k]
+    out["soc_kwh"][k0 : k1 + 1] = col["soc_kwh"]
+    out["soc_kwh"][k1 + 1 :] = col["soc_kwh"][-1]
+    out["served_g"][k0:k1] = col["served_g"]
+    for k in ("time_to_empty_s", "soc_min_kwh", "dropped_kwh", "peak_load_kw"):
+        out[k] = col[k]
+    out["dropped_runs"] = [(m, _full(d, n, k0, k1)) for m, d in col["dropped_runs"]]
     return out
 
 
-def _columns(uniq, ev, bridge_end, t0, dt, frac):
-    """Per distinct battery column (rows of `uniq`: energy, H, k, design kW per group) over
-    the window's steps `t0`: Peukert discharge, emptying, recharge (see `bridge`)."""
-    energy, rated_h, k = uniq[:, 0], uniq[:, 1], uniq[:, 2]
-    load = frac @ uniq[:, 3:].T  # (m, c) what each column's UPS carries
-    ov = overlap(t0, dt, ev.start_s, bridge_end)[:, None]  # (m, 1) seconds bridged
-    e_kj = energy[None, :] * 3600.0
-    p_rated = energy / rated_h
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(load > 0, load / p_rated[None, :], 0.0)
-        rate = load * rel ** (k[None, :] - 1.0)  # kW of rated energy drawn
-    used = np.cumsum(rate * ov, axis=0)  # kJ drawn if every bridged second were served
-    before = used - rate * ov
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served_s = np.where(rate > 0, np.clip((e_kj - before) / rate, 0.0, ov), ov)
-    served_s = np.broadcast_to(served_s, load.shape)
-    drain_kj = rate * served_s
-    soc = np.vstack([e_kj, e_kj - np.cumsum(drain_kj, axis=0)]) / 3600.0  # kWh
-    empty = served_s < ov - 1e-9 * dt
-    first = np.where(empty.any(axis=0), np.argmax(empty, axis=0), -1)
-    cols = np.arange(load.shape[1])
-    i = np.maximum(first, 0)
-    t_empty = (
-        np.maximum(t0[i], ev.start_s) + served_s[i, cols] - ev.start_s
-        if len(t0)
-        else np.full(len(cols), np.inf)
-    )
-    t_empty = np.where(first >= 0, t_empty, np.inf)
-    # recharge from the end of the bridge (a source is live again), monotone up to full
-    deficit = e_kj[0] - soc[-1] * 3600.0
-    live = overlap(t0, dt, bridge_end, np.inf)[:, None]
-    rate_c = energy[None, :] / RECHARGE_H  # kW into the battery
-    gained = np.minimum(np.cumsum(rate_c * live, axis=0), deficit[None, :])
-    gain_kj = np.diff(np.vstack([np.zeros((1, load.shape[1])), gained]), axis=0)
-    soc = soc + np.vstack([np.zeros((1, load.shape[1])), gained]) / 3600.0
-    return {
-        "load_kw": load,
-        "discharge_kw": load * served_s / dt,
-        "dropped_kw": load * (ov - served_s) / dt,
-        "served": np.divide(served_s, ov, out=np.ones_like(served_s), where=ov > 0),
-        "drain_kw": drain_kj / dt,
-        "gain_kw": gain_kj / dt,
-        "charge_kw": gain_kj / dt / CHARGER_EFFICIENCY,
-        "soc_kwh": soc,
-        "time_to_empty_s": t_empty,
-        "soc_low_kwh": (e_kj[0] - drain_kj.sum(axis=0)) / 3600.0,  # at the bridge's end
-    }
+def _full(part: np.ndarray, n: int, k0: int, k1: int) -> np.ndarray:
+    full = np.zeros(n)
+    full[k0:k1] = part
+    return full
+
+
+def _units(bank: UpsBank):
+    """The bank as units: each 2N pair once (side a: the lower index) and each UPS without
+    a partner alone; the distinct units (same batteries, shares and loads) and how many
+    of each. Returns (keys (d, 8 + 2G), inverse (units,), count (d,), side a UPS index
+    (units,), side b UPS index (units,), -1 for none)."""
+    u = len(bank.ids)
+    idx = np.arange(u)
+    partner = np.full(u, -1) if bank.partner is None else np.asarray(bank.partner, np.int64)
+    shared = np.zeros(u) if bank.shared is None else np.asarray(bank.shared, float)
+    a = idx[(partner < 0) | (idx < partner)]
+    b = partner[a]
+    has_b = b >= 0
+    bb = np.where(has_b, b, 0)
+
+    def side(x, mask, empty=0.0):
+        return np.where(mask, x[bb], empty) if x.ndim == 1 else np.where(mask[:, None], x[bb], 0)
+
+    e, h, k, load = bank.energy_kwh, bank.rated_time_h, bank.peukert_k, bank.load_kw.T
+    keys = np.column_stack([
+        e[a], h[a], k[a], shared[a], side(e, has_b), side(h, has_b, 1.0), side(k, has_b, 1.0),
+        side(shared, has_b), load[a], side(load, has_b),
+    ])  # fmt: skip
+    uniq, inv, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    return uniq, inv.reshape(-1), count, a, b
+
+
+def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
+    """Every distinct unit over the window's steps `t0` (`twin.solve.timeline_pairs`), then
+    the recharge; site totals (m,) weighted by each unit's count, and per UPS results."""
+    uniq, inv, count, ua, ub = units
+    m, ng = len(t0), frac.shape[1] if frac.ndim == 2 else 0
+    ov = overlap(t0, dt, ev.start_s, bridge_end)
+    live = overlap(t0, dt, bridge_end, np.inf)
+    tot = {k: np.zeros(m) for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw",
+                                    "gain_kw")}  # fmt: skip
+    soc = np.zeros(m + 1)
+    served_w = np.zeros((m, ng))
+    weight_g = np.zeros(ng)
+    u = len(bank.ids)
+    per = {k: np.zeros(u) for k in ("time_to_empty_s", "soc_min_kwh", "dropped_kwh",
+                                    "peak_load_kw")}  # fmt: skip
+    runs = []
+    for j, row in enumerate(uniq):  # distinct pairs or batteries, not UPSs or racks
+        la, lb = row[8 : 8 + ng], row[8 + ng :]
+        loads = (frac @ la, frac @ lb)
+        batt = ((row[0], row[1], row[2]), (row[4], row[5], row[6]))
+        r = pair(batt, loads, (row[3], row[7]), ov)
+        w = count[j]
+        mine = inv == j
+        for side, ids in ((0, ua[mine]), (1, ub[mine])):
+            ids = ids[ids >= 0]
+            e_kj = batt[side][0] * 3600.0
+            if e_kj <= 0:
+                continue
+            drain = r["drain_kj"][side]
+            deficit = float(drain.sum())
+            gained = np.minimum(np.cumsum(e_kj / 3600.0 / RECHARGE_H * live), deficit)
+            gain = np.diff(np.r_[0.0, gained])
+            tot["discharge_kw"] += w * r["delivered_kj"][side] / dt
+            tot["dropped_kw"] += w * r["dropped_kj"][side] / dt
+            tot["drain_kw"] += w * drain / dt
+            tot["gain_kw"] += w * gain / dt
+            tot["charge_kw"] += w * gain / dt / CHARGER_EFFICIENCY
+            soc += w * (e_kj - np.r_[0.0, np.cumsum(drain)] + np.r_[0.0, gained]) / 3600.0
+            per["time_to_empty_s"][ids] = r["time_to_empty_s"][side]
+            per["soc_min_kwh"][ids] = (e_kj - deficit) / 3600.0  # the trough, even in a step
+            per["dropped_kwh"][ids] = r["dropped_kj"][side].sum() / 3600.0
+            per["peak_load_kw"][ids] = r["peak_kw"][side]
+            if (r["dropped_kj"][side] > 0).any():
+                runs.append((ids, r["dropped_kj"][side] / dt))
+        design_g = w * (la + lb)  # each group's served share, weighted by its load here
+        served_w += r["served"][:, None] * design_g[None, :]
+        weight_g += design_g
+    served_g = np.divide(served_w, weight_g[None, :], out=np.ones_like(served_w),
+                         where=weight_g[None, :] > 0)  # fmt: skip
+    return {**tot, "soc_kwh": soc, "served_g": served_g, **per, "dropped_runs": runs}
