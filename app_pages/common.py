@@ -192,7 +192,7 @@ def show_scene(
 
     `selected` is highlighted. A click on a rack or piece of equipment calls
     `on_pick(id)` before the page reruns (widget key `widget`). `dimmed` racks are drawn
-    grey (filtered out); `ghosts` are racks a placement would add, drawn cyan.
+    grey (filtered out); `ghosts` are racks a placement would add, drawn lime green.
 
     The scene's bytes go to the browser only when this session's viewer does not have
     them: on the widget's first run (first visit, back from another page), when the

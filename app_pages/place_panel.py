@@ -102,10 +102,10 @@ def panel(twin, data, commit) -> None:
     if st.session_state.get("pl_rank") not in ranks:
         st.session_state["pl_rank"] = ranks[0]
     st.selectbox(
-        "Candidate (drawn cyan in the 3D view below)",
+        "Candidate (its racks drawn lime green in the 3D view below)",
         ranks,
         key="pl_rank",
-        format_func=lambda r: plain(AP.label(p, r)),
+        format_func=lambda r: AP.label(p, r),
     )
     st.button(
         "Apply this candidate",

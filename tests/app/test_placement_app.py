@@ -14,7 +14,7 @@ from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.solve import run
 from twin.viz.payload import decode, encode, legend
-from twin.viz.scene import build_scene
+from twin.viz.scene import GHOST_RGB, build_scene
 
 HALL = Path(__file__).resolve().parents[2] / "layouts" / "ai-factory-hall.yaml"
 
@@ -81,8 +81,8 @@ def test_scene_draws_ghosts_and_dims_filtered_racks(hall):
     np.testing.assert_allclose(pts[:, :, 1].mean(axis=1), g["y_m"], atol=1e-9)
     header, blob = encode(scene)
     arr = decode(header, blob)
-    cyan = (arr.rgb == [0, 217, 255]).all(axis=1)
-    assert cyan.sum() == 4 * 6  # 6 faces per box
+    lime = (arr.rgb == np.round(np.array(GHOST_RGB) * 255)).all(axis=1)
+    assert lime.sum() == 4 * 6  # 6 faces per box
     names = [n for n, _ in legend(scene)]
     assert "new rack (placement, not applied)" in names and "rack filtered out" in names
 

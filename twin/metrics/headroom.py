@@ -41,8 +41,9 @@ is that bracket; the other rows of the table are their linear interpolation
 (or extrapolation) between the same two solves: estimates, not bounds.
 
 Floor space is not a limit on scaling the racks that are there: it limits
-adding racks. `Headroom.free_slots` counts the empty slots within the rows
-(gaps below each row's last rack), reported separately.
+adding racks. `Headroom.free_slots` counts the free rack slots of the scope's
+rows (on the floor up to the hall's walls, no rack or positioned cooling unit
+on it: the slots `twin place` fills), reported separately.
 """
 
 from __future__ import annotations
@@ -188,9 +189,17 @@ def constraint_domains(names) -> pd.Series:
 
 
 def _free_slots(twin, racks: pd.DataFrame) -> int:
+    """Free rack slots of the rows the scope's racks stand in, counted as `twin place` and
+    `twin.metrics.stranded` count them (`placement_geometry.free_slot_counts`)."""
+    from twin.scenarios.placement_geometry import free_slot_counts, unit_boxes
+
+    rows = set(racks["row"])
+    units = unit_boxes(twin.layout)
+    halls = {h.id: h for h in twin.layout.halls}
     free = 0
-    for _, d in racks.groupby(["hall", "row"]):
-        free += int(d["slot"].max()) + 1 - d["slot"].nunique()
+    for hid in set(racks["hall"]):
+        counts = free_slot_counts(twin.layout, halls[hid], units)
+        free += sum(n for row, n in counts.items() if row in rows)
     return free
 
 

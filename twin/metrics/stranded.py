@@ -41,7 +41,7 @@ import pandas as pd
 
 from twin.metrics.headroom import headroom
 from twin.model.scenario import Scenario
-from twin.scenarios.placement_geometry import _obstacles, free_slots, unit_boxes
+from twin.scenarios.placement_geometry import free_slot_counts, unit_boxes
 
 COLUMNS = [
     "it_now_kw",
@@ -79,15 +79,7 @@ def floor(twin, halls=None) -> pd.DataFrame:
     power = twin.racks.groupby("hall")["power_kw"].median()
     rows = []
     for hid in ids:
-        hall = by_id[hid]
-        taken: dict[str, set[int]] = {r.id: set() for r in hall.rows}
-        for rack in hall.racks:
-            taken.setdefault(rack.row, set()).add(rack.slot)
-        obs = _obstacles(layout, hall, units)
-        n = sum(
-            len(free_slots(layout, hall, r.model_dump(), taken[r.id], obstacles=obs))
-            for r in hall.rows
-        )
+        n = sum(free_slot_counts(layout, by_id[hid], units).values())
         kw = float(power.get(hid, np.nan))
         rows.append({"hall": hid, "floor_slots": n, "typical_rack_kw": kw, "floor_kw": n * kw})
     return pd.DataFrame(

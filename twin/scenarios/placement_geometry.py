@@ -124,3 +124,17 @@ def _new_rows(hall, ids: set[str], count: int) -> list[dict]:
         ids.add(rid)
         out.append(new)
     return out
+
+
+def free_slot_counts(layout: Layout, hall, units: np.ndarray | None = None) -> dict[str, int]:
+    """Row id -> how many of its slots are free (`free_slots`: on the floor up to the hall's
+    walls, no rack and no positioned cooling unit on it): the free rack slots that `twin place`
+    fills and `twin.metrics.headroom` and `twin.metrics.stranded` report."""
+    taken: dict[str, set[int]] = {r.id: set() for r in hall.rows}
+    for rack in hall.racks:
+        taken.setdefault(rack.row, set()).add(rack.slot)
+    obs = _obstacles(layout, hall, units)
+    return {
+        r.id: len(free_slots(layout, hall, r.model_dump(), taken[r.id], obstacles=obs))
+        for r in hall.rows
+    }

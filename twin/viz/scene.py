@@ -29,7 +29,7 @@ Chromium, this halves the time vtk.js needs for the first frame (bench/scene.py)
 SMALL_KINDS = registry.tables(small=True)
 FAILED_RGB = (0.86, 0.08, 0.24)  # crimson: failed equipment
 AFFECTED_RGB = (1.0, 0.0, 0.55)  # magenta: racks that lost power or cooling
-GHOST_RGB = (0.0, 0.85, 1.0)  # cyan: racks a placement would add (not in the layout yet)
+GHOST_RGB = (0.25, 1.0, 0.0)  # lime: racks a placement would add (not in the layout yet)
 DIMMED_RGB = (0.78, 0.78, 0.80)  # light grey: racks filtered out (another tenant's)
 KIND_RGB = {t: registry.kind(t).rgb for t in KINDS}
 """Equipment colour per kind, from twin.model.registry."""
@@ -166,7 +166,7 @@ def build_scene(
     marks: component id -> violation text, drawn as red outlines (a rack drawn as part
         of its row's box marks the row).
     ghosts: racks not in the layout yet (a placement's candidate), one row per rack id with
-        x_m, y_m, face_y, width_m, depth_m, height_m (as `twin.racks`), drawn cyan.
+        x_m, y_m, face_y, width_m, depth_m, height_m (as `twin.racks`), drawn lime green.
     dimmed: rack ids drawn light grey and left out of the colour range (filtered out,
         e.g. another tenant's racks); racks hit by a failure keep their colour.
     """
