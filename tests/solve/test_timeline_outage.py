@@ -84,7 +84,10 @@ def test_outage_without_generator_drops_the_load_when_the_batteries_run_out(hall
     prof = Profile(1.0, np.full((n, 1), 0.8 * d), np.full(n, resp.t_db_c[0]),
                    list(twin.halls.index), np.array([d]))  # fmt: skip
     s = solve_timeline(
-        resp, prof, outage=Outage(600.0, 1200.0), ups=replace(bank, gen_start_s=np.inf)
+        resp,
+        prof,
+        outage=Outage(600.0, 1200.0),
+        ups=replace(bank, gen_start_s=np.inf, ups_gen_start_s=None),
     )
     st = s.steps
     t_empty = s.ups["time_to_empty_s"].to_numpy()
@@ -226,15 +229,17 @@ def test_small_batteries_and_a_slow_generator_lose_tokens_to_the_outage():
 
 
 def test_generators_too_small_for_the_site_are_a_violation():
-    """2 x 5 MVA at pf 0.8 = 8 MW against a ~16 MW hall: every generator second of the
-    outage is a generator_overload interval with the limit it broke."""
+    """2 x 5 MVA at pf 0.8 = 2 x 4 MW against a ~16 MW hall: every generator second of the
+    outage is a generator_overload interval per generator with the limit it broke."""
     from twin.scenarios.timeline import TimelineSpec, simulate
 
     twin = _hall_variant(**{"rating_kva: 20000.0, start_s": "rating_kva: 5000.0, start_s"})
     tl = simulate(twin, TimelineSpec(hours=1, dt_s=1.0, outage=Outage(600.0, 600.0)))
     v = tl.violations[tl.violations["kind"] == "generator_overload"]
-    assert len(v) == 1 and v["start_s"].iloc[0] == 610.0 and v["duration_s"].iloc[0] == 590.0
-    assert v["limit"].iloc[0] == pytest.approx(8000.0)
+    # each generator on its own: half the UPS load (the A or B side) against 4 MW
+    assert set(v["component"]) == {"B01-GEN-A", "B01-GEN-B"}
+    assert (v["start_s"] == 610.0).all() and (v["duration_s"] == 590.0).all()
+    assert v["limit"].to_numpy() == pytest.approx([4000.0, 4000.0])
 
 
 def test_hourly_steps_see_the_same_battery_trough_as_seconds(hall):

@@ -122,3 +122,43 @@ def test_a_smaller_b_side_on_the_hall_is_carried_by_its_a_side():
     assert a["peak_load_kw"].min() > 1.9 * b["peak_load_kw"].max()  # A carried both sides
     assert abs(tl.kpis["balance_residual_rel"]) < 1e-9
     assert abs(tl.kpis["heat_balance_residual_rel"]) < 1e-9
+
+
+def _hall(**subs) -> Twin:
+    import yaml
+
+    from twin.layout.validate import validate_data
+
+    text = (LAYOUTS / "ai-factory-hall.yaml").read_text(encoding="utf-8")
+    for old, new in subs.items():
+        assert old in text
+        text = text.replace(old, new)
+    return Twin.from_layout(validate_data(yaml.safe_load(text), "hall-gens.yaml"))
+
+
+def test_each_generator_has_its_own_start_and_capacity():
+    """GEN-A 5 MVA (4 MW at pf 0.8) starting at 10 s, GEN-B 20 MVA starting at 60 s: the bank
+    knows each UPS's own start; only GEN-A is overloaded (the A side's half of the hall);
+    the pairs bridge until GEN-A starts, so the batteries' trough is the 10 s one."""
+    from twin.scenarios.timeline import TimelineSpec, simulate
+
+    a_line = "{id: B01-GEN-A, voltage_kv: 22.9, rating_kva: 20000.0, start_s: 10.0}"
+    b_line = "{id: B01-GEN-B, voltage_kv: 22.9, rating_kva: 20000.0, start_s: 10.0}"
+    twin = _hall(**{a_line: a_line.replace("20000.0", "5000.0"),
+                    b_line: b_line.replace("start_s: 10.0", "start_s: 60.0")})  # fmt: skip
+    bank = ups_bank(twin, ["H1"])
+    starts = dict(zip(bank.ids, bank.ups_gen_start_s, strict=True))
+    assert starts["H1-UPS-A1"] == 10.0 and starts["H1-UPS-B1"] == 60.0
+    assert bank.gen_cap_kw == pytest.approx([4000.0, 16000.0])
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", weather=False,
+                        outage=Outage(600.0, 600.0), thermal=False)  # fmt: skip
+    tl = simulate(twin, spec)
+    v = tl.violations[tl.violations["kind"] == "generator_overload"]
+    assert set(v["component"]) == {"B01-GEN-A"}
+    assert tl.steps["grid_kw"].iloc[600:1200].abs().max() < 1e-6  # the utility is out
+    # GEN-A carries the A-side UPSs from 10 s, both from 60 s
+    assert tl.steps["generator_kw"].iloc[611:659].gt(0).all()
+    same = simulate(Twin.load(LAYOUTS / "ai-factory-hall.yaml"), spec)
+    assert tl.kpis["ups_soc_min_frac"] == pytest.approx(same.kpis["ups_soc_min_frac"], rel=1e-12)
+    assert abs(tl.kpis["balance_residual_rel"]) < 1e-9
+    assert abs(tl.kpis["heat_balance_residual_rel"]) < 1e-9

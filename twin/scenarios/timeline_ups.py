@@ -50,7 +50,8 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
     load = np.zeros((len(groups), len(ids)))
     partner, shared = np.full(len(ids), -1), np.zeros(len(ids))
     if ids:
-        design = power_ride_through(twin)["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
+        ride = power_ride_through(twin)
+        design = ride["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
         r = twin.racks
         split = r["split_a"].fillna(1.0).to_numpy(float)
         parts = [(r["feed_a"], r["power_kw"].to_numpy(float) * split)]
@@ -81,7 +82,28 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         plant_kw=plant_kw,
         partner=partner,
         shared=shared,
+        **(_generators(twin, ride, ids, design) if ids else {}),
     )
+
+
+def _generators(twin, ride: pd.DataFrame, ids: list[str], design: np.ndarray) -> dict:
+    """Each UPS's own generator start (`twin ride-through`'s gap: the generator that takes
+    its bus when the utilities are lost), and per generator its capacity and its share of
+    the UPS load behind generators (what it carries of the generators' total)."""
+    gens = twin.of_model("generator")
+    gen = ride["generator"].reindex(ids)
+    start = ride["gap_s"].reindex(ids).to_numpy(float)
+    behind = pd.Series(design, index=ids).groupby(gen.to_numpy()).sum()
+    behind = behind[behind.index.isin(gens.index)]
+    if not len(behind) or behind.sum() <= 0:
+        return {"ups_gen_start_s": start}
+    cap = (gens["rating_kva"] * gens["power_factor"]).reindex(behind.index).to_numpy(float)
+    return {
+        "ups_gen_start_s": start,
+        "gen_ids": tuple(behind.index),
+        "gen_cap_kw": cap,
+        "gen_share": (behind / behind.sum()).to_numpy(float),
+    }
 
 
 def _pairs(ids: list[str], frames: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:

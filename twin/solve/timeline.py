@@ -195,7 +195,9 @@ def solve_timeline(
     supply = facility + (u["charge_kw"] if u is not None else 0.0)
     if u is not None:
         rest = supply - u["discharge_kw"]
-        gen = rest * np.divide(u["gen"], 1.0 - u["gap"], out=np.zeros(n), where=u["gap"] < 1)
+        early = u["gen_early_kw"]  # units whose own generator started before the slowest
+        f_gen = np.divide(u["gen"], 1.0 - u["gap"], out=np.zeros(n), where=u["gap"] < 1)
+        gen = (rest - early) * f_gen + early
         site_load = rest - gen
         idle = (u["gap"] + u["gen"]) > 0
     else:
@@ -265,9 +267,16 @@ def solve_timeline(
                       "twin ride-through gives the times to each rack's limit")  # fmt: skip
     if u is not None:
         run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
-        viol += intervals(run_kw > ups.gen_kw * (1 + 1e-9), dt, "site", "generator_overload",
-                          run_kw, ups.gen_kw, "kW", "the generators carry more than their "
-                          "rating x power factor during the outage")  # fmt: skip
+        if ups.gen_ids and ups.gen_share is not None:  # each generator its share of the load
+            for gid, cap_g, share in zip(ups.gen_ids, ups.gen_cap_kw, ups.gen_share, strict=True):
+                viol += intervals(run_kw * share > cap_g * (1 + 1e-9), dt, gid,
+                                  "generator_overload", run_kw * share, cap_g, "kW", "the "
+                                  "generator carries more than its rating x power factor (its "
+                                  "share: the UPS load behind it)")  # fmt: skip
+        else:
+            viol += intervals(run_kw > ups.gen_kw * (1 + 1e-9), dt, "site", "generator_overload",
+                              run_kw, ups.gen_kw, "kW", "the generators carry more than their "
+                              "rating x power factor during the outage")  # fmt: skip
         for members, drop in u["dropped_runs"]:  # UPSs alike drop alike: intervals once
             rows = intervals(drop > 0, dt, "", "load_dropped", drop, 0.0, "kW", "UPS battery "
                              "empty before the generator or the utility took over: its load "
@@ -325,7 +334,8 @@ def _outage(
     gap = u["gap"]
     it_drop = np.minimum((it * (gap[:, None] * (1.0 - u["served_g"]))).sum(axis=1), it_site)
     delivered = u["discharge_kw"]
-    fac = (facility - cooling) * (1.0 - gap) + delivered + cooling
+    # in the site's gap: what the batteries deliver, and units whose own generator is up
+    fac = (facility - cooling) * (1.0 - gap) + delivered + u["gen_early_kw"] + cooling
     return {
         **u,
         "it_kw": it_site - it_drop,

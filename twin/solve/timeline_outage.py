@@ -1,9 +1,13 @@
 """A utility outage over time: UPS batteries bridge to the generators, or run out.
 
 The utility is lost from `start_s` for `duration_s`. Every UPS battery carries its
-UPS's load (output plus its own losses) from the start until the site's generators
-accept load (`gen_start_s`, the layout's `start_s` of its slowest generator [REFERENCE
-5: NFPA 110 Type 10, <= 10 s]) or the utility returns, whichever is first; with no
+UPS's load (output plus its own losses) from the start until its own generator (the one
+that takes its bus, `ups_gen_start_s`, as `twin ride-through` finds it; the layout's
+`start_s` [REFERENCE 5: NFPA 110 Type 10, <= 10 s]) accepts load or the utility
+returns, whichever is first; a 2N pair until the first of its two generators. Load not
+behind a UPS, and the plant, wait for the slowest generator (`gen_start_s`); each
+generator carries its share of the UPS load behind generators (`gen_share`) and is
+checked against its own rating x power factor; with no
 generator it must last the whole outage. In a 2N pair (two UPSs feeding the same racks,
 A and B sides) the side whose battery empties first hands its dual-fed racks to its
 partner, which carries both while its own battery lasts (`twin.solve.timeline_pairs`,
@@ -74,6 +78,10 @@ class UpsBank:
     gen_kw: float = np.inf  # what the generators can carry together (rating x power factor)
     plant_kw: float = np.inf  # the most heat the plant removes once back (its backlog rate)
     partner: np.ndarray | None = None  # (u,) the 2N partner's index, -1 none (None: no pairs)
+    ups_gen_start_s: np.ndarray | None = None  # (u,) its own generator's start (None: site's)
+    gen_ids: tuple[str, ...] = ()  # the generators behind UPSs, each checked on its own
+    gen_cap_kw: np.ndarray | None = None  # (g,) rating x power factor
+    gen_share: np.ndarray | None = None  # (g,) share of the generators' load each carries
     shared: np.ndarray | None = None  # (u,) share of its load its partner can pick up
 
 
@@ -118,8 +126,8 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
     k1 = min(max(k1, k0), n)
     units = _units(bank)
     col = _window(units, bank, ev, bridge_end, t0[k0:k1], dt, frac[k0:k1])
-    for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw", "gain_kw"):
-        out[k][k0:k1] = col[k]
+    for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw", "gain_kw", "gen_early_kw"):
+        out.setdefault(k, np.zeros(n))[k0:k1] = col[k]
     out["soc_kwh"][k0 : k1 + 1] = col["soc_kwh"]
     out["soc_kwh"][k1 + 1 :] = col["soc_kwh"][-1]
     out["served_g"][k0:k1] = col["served_g"]
@@ -153,9 +161,14 @@ def _units(bank: UpsBank):
         return np.where(mask, x[bb], empty) if x.ndim == 1 else np.where(mask[:, None], x[bb], 0)
 
     e, h, k, load = bank.energy_kwh, bank.rated_time_h, bank.peukert_k, bank.load_kw.T
+    own = bank.ups_gen_start_s
+    start = np.full(u, bank.gen_start_s) if own is None else np.asarray(own, float)
+    # a pair's batteries bridge until the first of its generators: then its dual-fed racks
+    # run from that side [REFERENCE 5: on loss of one feed the other carries 100 %]
+    first = np.minimum(start[a], side(start, has_b, np.inf))
     keys = np.column_stack([
         e[a], h[a], k[a], shared[a], side(e, has_b), side(h, has_b, 1.0), side(k, has_b, 1.0),
-        side(shared, has_b), load[a], side(load, has_b),
+        side(shared, has_b), first, load[a], side(load, has_b),
     ])  # fmt: skip
     uniq, inv, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
     return uniq, inv.reshape(-1), count, a, b
@@ -166,10 +179,9 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
     the recharge; site totals (m,) weighted by each unit's count, and per UPS results."""
     uniq, inv, count, ua, ub = units
     m, ng = len(t0), frac.shape[1] if frac.ndim == 2 else 0
-    ov = overlap(t0, dt, ev.start_s, bridge_end)
-    live = overlap(t0, dt, bridge_end, np.inf)
     tot = {k: np.zeros(m) for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw",
-                                    "gain_kw")}  # fmt: skip
+                                    "gain_kw", "gen_early_kw")}  # fmt: skip
+    end = ev.start_s + ev.duration_s
     soc = np.zeros(m + 1)
     served_w = np.zeros((m, ng))
     weight_g = np.zeros(ng)
@@ -178,8 +190,14 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
                                     "peak_load_kw")}  # fmt: skip
     runs = []
     for j, row in enumerate(uniq):  # distinct pairs or batteries, not UPSs or racks
-        la, lb = row[8 : 8 + ng], row[8 + ng :]
+        la, lb = row[9 : 9 + ng], row[9 + ng :]
         loads = (frac @ la, frac @ lb)
+        # its own generator: batteries bridge until it starts; it carries the unit until
+        # the site's slowest generator ends the site's gap
+        own_end = min(ev.start_s + row[8], end)
+        ov = overlap(t0, dt, ev.start_s, own_end)
+        live = overlap(t0, dt, bridge_end, np.inf)  # recharge once the site is on a source
+        early = overlap(t0, dt, own_end, bridge_end) / dt
         batt = ((row[0], row[1], row[2]), (row[4], row[5], row[6]))
         r = pair(batt, loads, (row[3], row[7]), ov)
         w = count[j]
@@ -205,6 +223,7 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
             per["peak_load_kw"][ids] = r["peak_kw"][side]
             if (r["dropped_kj"][side] > 0).any():
                 runs.append((ids, r["dropped_kj"][side] / dt))
+        tot["gen_early_kw"] += w * early * (loads[0] + loads[1])
         design_g = w * (la + lb)  # each group's served share, weighted by its load here
         served_w += r["served"][:, None] * design_g[None, :]
         weight_g += design_g
