@@ -82,3 +82,24 @@ def test_a_bess_on_a_ups_bus_is_refused_at_load_by_name(text):
 def test_soc_window_is_validated_with_its_line(text):
     with pytest.raises(LayoutError, match="soc_max 0.2 must be above soc_min 0.5"):
         _with_bess(text, "X", ", soc_min: 0.5, soc_max: 0.2")
+
+
+def test_the_3d_scene_draws_the_bess_with_its_energy_and_power(text):
+    """Placed with the halls its bus serves (south, with the power equipment), drawn in the
+    registry's colour and size, and the hover says its ratings."""
+    from twin.viz.payload import encode
+    from twin.viz.placement import equipment
+    from twin.viz.scene import build_scene
+
+    swg, _ = _feeds(Twin.load(HALL))
+    twin = _with_bess(text, swg)
+    eq = equipment(twin)
+    row = eq.loc["BESS-1"]
+    assert row["kind"] == "bess" and row["hall"] == "H1"
+    assert (row["w_m"], row["d_m"], row["h_m"]) == registry.kind("bess").size_m
+    hall = twin.halls.loc["H1"]
+    assert row["y_m"] < hall["y0_m"]  # south of the hall, with the power equipment
+    header, _ = encode(build_scene(twin))
+    i = header["ids"].index("BESS-1")
+    assert header["kinds"][i] == "Battery energy storage · 8.0 MWh, 3.0 MW"
+    assert ("Battery energy storage", "#66994c") in [tuple(x) for x in header["legend"]]

@@ -138,8 +138,9 @@ def encode(scene: Scene, layout_key: str = "") -> tuple[dict, bytes]:
             kind = _KIND_TEXT.get(layer.name) or columns.kind_label(layer.name)
             if layer.name == "racks" and scene.lod == "row":
                 kind = "row (mean of its racks)"
-            for b in box:
-                kinds.setdefault(int(b), kind)
+            notes = layer.notes if layer.notes is not None else [None] * len(box)
+            for b, note in zip(box, notes, strict=True):
+                kinds.setdefault(int(b), f"{kind} · {note}" if note else kind)
             if layer.scalars is not None and per:
                 for b, v in zip(box, np.asarray(layer.scalars)[::per], strict=True):
                     values[int(b)] = float(v)

@@ -2,7 +2,7 @@
 
 A component with `pos_x_m`/`pos_y_m` in the layout stands there. Others are
 placed next to the hall they serve: power equipment (transformers,
-switchgear, UPS, PDUs) in rows along the hall's south wall, cooling equipment
+switchgear, UPS, PDUs, then a site battery) in rows along the hall's south wall, cooling equipment
 (CDUs, CRAHs, pumps, chillers, towers, dry coolers) along its north wall.
 Equipment serving several halls (a building's HV transformers) stands south of
 those halls' bounding box; equipment serving none (grid, generators with no
@@ -22,7 +22,8 @@ from twin.solve.carry import register
 
 POWER = tuple(t for t in registry.POWER_KINDS if registry.kind(t).size_m)
 COOLING = tuple(t for t in registry.COOLING_KINDS if registry.kind(t).size_m)
-KINDS = POWER + COOLING
+STORAGE = tuple(t for t in registry.STORAGE_KINDS if registry.kind(t).size_m)
+KINDS = POWER + COOLING + STORAGE
 """Equipment drawn in 3D: every registered kind with a size."""
 SIZES_M: dict[str, tuple[float, float, float]] = {t: registry.kind(t).size_m for t in KINDS}
 """Footprint (x, y) and height in metres, from twin.model.registry."""
@@ -101,6 +102,12 @@ def _hall_sets(twin: Twin) -> dict[str, set[str]]:
         for parent in (up, alt):
             if isinstance(parent, str):
                 halls.setdefault(parent, set()).update(mine)
+    for kind in STORAGE:  # a site battery stands with the halls its bus serves
+        t = getattr(twin, kind, None)
+        if t is not None and len(t) and "feed" in t:
+            for cid, feed in zip(t.index, t["feed"], strict=True):
+                for h in halls.get(feed, ()):
+                    add(cid, h)
     return halls
 
 
@@ -136,13 +143,13 @@ def equipment(twin: Twin, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
     hy1 = (H["y0_m"] + H["depth_m"]).to_dict()
     bbox: dict[frozenset, tuple[float, float, float, float]] = {}
     # nearest the wall first: PDUs and UPS next to the hall, the grid connection farthest
-    order = [k for k in (*reversed(POWER), *COOLING) if k in kinds]
+    order = [k for k in (*reversed(POWER), *STORAGE, *COOLING) if k in kinds]
     for kind in order:
         t = getattr(twin, kind, None)
         if t is None or not len(t):
             continue
         w, d, h = SIZES_M[kind]
-        side = "south" if kind in POWER else "north"
+        side = "north" if kind in COOLING else "south"
         xs = np.full(len(t), np.nan)
         ys = np.full(len(t), np.nan)
         group = []

@@ -20,7 +20,7 @@ import pandas as pd
 
 from twin.model import Twin, columns, registry
 from twin.viz.geometry import boxes, per_cell
-from twin.viz.placement import COOLING, KINDS, POWER, equipment, placed
+from twin.viz.placement import COOLING, KINDS, POWER, STORAGE, equipment, placed
 
 MAX_RACK_BOXES = 3_000
 """Above this many racks "auto" draws one box per row and leaves out the smallest
@@ -46,6 +46,7 @@ class Layer:
     rgb: tuple[float, float, float] = (0.7, 0.7, 0.7)
     opacity: float = 1.0
     ids: np.ndarray | None = None  # one component id per box (None: not selectable)
+    notes: np.ndarray | None = None  # per box, text the hover adds after its kind
 
 
 @dataclass
@@ -138,6 +139,15 @@ def _labels(twin: Twin) -> list[tuple[str, float, float, float, str]]:
         for rid, x, y, z in zip(first.index, first["x_m"], first["y_m"], h, strict=True):
             out.append((str(rid), float(x), float(y), float(z) + 0.4, "row"))
     return out
+
+
+def _storage_notes(twin: Twin, kind: str, ids: pd.Index) -> np.ndarray | None:
+    """Hover text of storage units (a site BESS): its energy and power ratings."""
+    if kind not in STORAGE:
+        return None
+    t = getattr(twin, kind).reindex(ids)
+    e, p = t["energy_kwh"].to_numpy(float) / 1000.0, t["power_kw"].to_numpy(float) / 1000.0
+    return np.array([f"{a:,.1f} MWh, {b:,.1f} MW" for a, b in zip(e, p, strict=True)], object)
 
 
 def build_scene(
@@ -247,7 +257,8 @@ def build_scene(
             pts, quads = boxes(sub["x_m"], sub["y_m"], 0.0, sub["w_m"], sub["d_m"], sub["h_m"])
             rgb = KIND_RGB.get(kind, (0.6, 0.6, 0.6))
             ids = sub.index.to_numpy(dtype=object)
-            scene.layers.append(Layer(kind, pts, quads, rgb=rgb, ids=ids))
+            notes = _storage_notes(twin, kind, sub.index)
+            scene.layers.append(Layer(kind, pts, quads, rgb=rgb, ids=ids, notes=notes))
             scene.n_boxes += len(sub)
         if down.any():
             sub = eq[down]
