@@ -62,15 +62,7 @@ def per_twin(twin, name: str, build: Callable[[Any], Any]) -> Any:
             if name in entry:
                 return entry[name]
     value = build(twin)  # outside the lock: builds may take seconds and call per_twin
-    with _LOCK:
-        entry = _STORE.get(key)
-        if entry is None:
-            entry = _STORE[key] = {}
-            while len(_STORE) > MAX_TWINS:
-                _STORE.popitem(last=False)
-        else:
-            _STORE.move_to_end(key)
-        return entry.setdefault(name, value)  # a concurrent build of the same key wins once
+    return _store(key, name, value)  # a concurrent build of the same key wins once
 
 
 def peek(twin, name: str) -> Any:
@@ -85,7 +77,11 @@ def put(twin, name: str, value: Any) -> Any:
     """Store `value` as structure `name` of this Twin's content (unless one is there) and
     return what is stored. For structures derived from another Twin's by a patch that
     gives what `build` would (`twin.solve.carry`), never for anything else."""
-    key = fingerprint(twin)
+    return _store(fingerprint(twin), name, value)
+
+
+def _store(key: bytes, name: str, value: Any) -> Any:
+    """Keep `value` under (key, name) unless one is there; return what is kept."""
     with _LOCK:
         entry = _STORE.get(key)
         if entry is None:
