@@ -96,7 +96,21 @@ def _back_below(times, rise, on_s, margin) -> np.ndarray:
 
 
 def _rack_windows(twin, outage: Outage) -> pd.DataFrame:
-    """Per rack: throttle and trip windows from the outage's start (s)."""
+    """Per rack: throttle and trip windows (s from the run's start); the ride-through once
+    per Twin content and outage length (`twin.solve.cache`)."""
+    from twin.solve.cache import per_twin, pinned
+
+    key = f"timeline_thermal:{outage.duration_s!r}"
+    with pinned(twin):
+        rel = per_twin(twin, key, lambda tw: _relative_windows(tw, Outage(0.0, outage.duration_s)))
+    out = rel.copy()
+    for c in ("throttle_from_s", "throttle_to_s", "trip_from_s", "trip_to_s"):
+        out[c] = rel[c] + outage.start_s
+    return out
+
+
+def _relative_windows(twin, outage: Outage) -> pd.DataFrame:
+    """`_rack_windows` for an outage starting at 0."""
     rt = _ride_through(twin, outage)
     rk = rt.racks
     racks = twin.racks
