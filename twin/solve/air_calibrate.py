@@ -160,7 +160,7 @@ def predict(twin, hall: str, run: Run, params: dict[str, float] | None = None) -
     return pd.Series(_inlets(air, ids, run), index=ids, name="t_inlet_c")
 
 
-DEFAULTS = {
+DEFAULTS = {  # HallAir's own; a layout's uncalibrated drift is airfield_build.buoyant_drift_m_s
     "air_diffusivity_m2_s": DIFFUSIVITY_M2_S,
     "supply_throw_scale": 1.0,
     "air_buoyant_drift_m_s": BUOYANT_DRIFT_M_S,

@@ -16,7 +16,8 @@ VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
    ceiling above it.
 2. Potential flow: face fluxes ``F = g (phi_P - phi_N)`` with ``L phi = s`` (a
    graph Laplacian over fluid cells; one sparse LU). Mass balances in every
-   cell to round-off; jets keep no momentum (the method's known limit).
+   cell to round-off; a jet's momentum enters only through its throw and
+   entrainment (below).
 3. Heat moves with that flux and an effective turbulent diffusivity ``D``
    (first-order upwind finite volumes, an M-matrix, one sparse LU). Rack i's
    exhaust carrying a unit tracer gives, at rack j's front, the share ``b_ji``
@@ -36,18 +37,26 @@ through the baffles, and the units supply or return what the ducts do not. Seale
 of tests/solve/test_air_field.py). Missing blanking panels send
 ``(1 - blanking) BLANKING_OPEN_SHARE`` of a rack's exhaust back to its own front.
 
-Buoyancy enters only as the rack exhaust's plume (`PLUME_SHARE` of it released at
-the top of the free column above the rack's back) and jet momentum only as the
-supply's throw; a unit's "ceiling" return is the ceiling above the unit (a
-return duct, as the CFD export meshes it).
+Buoyancy enters as the rack exhaust's plume (`PLUME_SHARE` of it released at the
+top of the free column above the rack's back) and as a drift of warm air carried by
+the tracer only (`HallAir.drift_m_s`; a layout's hall gets the drift its geometry
+allows, `twin.solve.airfield_build.buoyant_drift_m_s`). Jet momentum enters as the
+supply's throw (released where the jet slows to `TERMINAL_M_S`) and the jet's
+entrainment: a free jet carries ``Q_x / Q_0 = (2 / K) x / sqrt(A_0)`` times its supply
+at distance x (`jet_entrainment`), so the field takes ``(Q_x - Q_0)`` of room air out
+evenly along the jet's path and releases it, with its heat, with the supply at the
+jet's end (a source-sink pair in the flow; in the tracer matrix the release cells
+draw the path cells' mean, which keeps the matrix conservative and the field linear).
+A unit's "ceiling" return is the ceiling above the unit (a return duct, as the CFD
+export meshes it).
 
-Limits, stated honestly: no buoyancy or momentum beyond those two (potential flow
+Limits, stated honestly: no buoyancy or momentum beyond those (potential flow
 pairs nearby sources and sinks: a supply with no throw short-circuits into a
 return above it); cells of `h` >= 0.3 m; the field is built with every unit at
 its design share of the racks' airflow (which units run changes the supply
 temperature and the short-circuit share in `twin.solve.airflow`, not the
-shares). Validation against OpenFOAM: docs/validation.md (2.3-3.3 K RMSE on a
-room it was never fitted to: the targets are not met).
+shares). Validation against OpenFOAM: docs/validation.md (0.8-1.8 K RMSE on the
+validation rooms: the targets are not met).
 """
 
 from __future__ import annotations
@@ -75,6 +84,14 @@ from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_
     _grid,
     _laplacian,
 )
+from twin.solve.airfield_jets import (  # noqa: F401 (JET_K, TERMINAL_M_S, _throw: airfield's API)
+    JET_K,
+    TERMINAL_M_S,
+    _throw,
+    _throw_path,
+    jet_entrainment,
+    jet_throw_m,
+)
 from twin.solve.airfield_lu import ManyRhsLU, factorise
 
 DIFFUSIVITY_M2_S = 0.03
@@ -93,8 +110,10 @@ potential flow alone keeps no buoyancy and would spread the exhaust at rack heig
 BUOYANT_DRIFT_M_S = 0.0
 """Upward drift of warm air relative to the flow, m/s, carried by the heat tracer only (a
 linear stand-in for buoyancy: it keeps exhaust heat up at the ceiling and conserves it).
-Default none: fitted on the OpenFOAM 'row' room it is 0; on the 'pair' room ~0.1 m/s
-(docs/validation.md). Calibratable per hall (`air_buoyant_drift_m_s`)."""
+None in a bare `HallAir`; a layout's hall gets the drift its geometry allows
+(`twin.solve.airfield_build.buoyant_drift_m_s`: a gravity-current criterion, 0 where the
+exhaust's ceiling layer is deeper than the clearance above the racks) unless calibrated
+(`air_buoyant_drift_m_s`; docs/validation.md)."""
 CONTAINMENT_LEAK = {"none": 1.0, "hot-aisle": 0.08, "cold-aisle": 0.10}
 """Share of the racks' air that bypasses containment (leaks, gaps, doors), and the baffles'
 conductance relative to an open face [est: HPE dc-rl's
@@ -107,11 +126,6 @@ CRAH_FOOTPRINT_M = 1.0
 """Side of a cooling unit's square footprint in the field [est: floor units are 0.9-2.5 m]."""
 CRAH_HEIGHT_M = 2.0
 """Height of a cooling unit [est: floor-standing CRAH/CRAC cabinets are ~2 m]."""
-JET_K = 5.0
-"""Centreline velocity constant of a free jet from a large rectangular opening, u_x / u_0 =
-K sqrt(A_0) / x [ASHRAE Handbook Fundamentals 2017, ch. 20: K ~ 5-6]."""
-TERMINAL_M_S = 0.25
-"""Terminal velocity that ends a jet's throw (ASHRAE's T50 throw, 50 fpm) [ASHRAE ch. 20]."""
 ROW_SHARE_MAX = 0.95
 """A rack's shares are scaled down where they would sum above this (as the geometric model)."""
 MIN_SHARE = 1e-7
@@ -276,6 +290,7 @@ def _solve(air: HallAir) -> HallShares:
     share = uq / uq.sum() if len(uq) and uq.sum() > 0 else np.zeros(len(uq))
     if not len(uq):
         raise FieldError("no cooling unit")
+    jets = []  # (cells the jet entrains from, its release cells, entrained flow m3/s)
     for u in range(len(uq)):
         ix, iy, nzb = ubox[u]
         du = int(air.u_face[u])
@@ -284,11 +299,17 @@ def _solve(air: HallAir) -> HallShares:
             du = (1 if cx > 0 else 0) if abs(cx) / w >= abs(cy) / d else (3 if cy > 0 else 2)
         sup = _unit_cells(g, ix, iy, nzb, du, air.u_supply[u], "supply", air.plenum, fronts)
         ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
+        path, q_e = np.zeros(0, np.int64), 0.0
         if air.u_supply[u] == "front" and not air.plenum and len(sup):
             q_u = sup_room * share[u]
             area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
-            sup = _throw(g, sup, du, solid | region, air.throw_scale * jet_throw_m(q_u, area))
+            dist = air.throw_scale * jet_throw_m(q_u, area)
+            sup, path, length = _throw_path(g, sup, du, solid | region, dist)
+            q_e = q_u * (jet_entrainment(length, area) - 1.0)
         sup, ret = keep(sup), keep(ret)
+        path = keep(path)
+        if len(path) and len(sup) and q_e > 0:
+            jets.append((path, sup, q_e))
         if (not len(sup) and sup_room > 1e-12) or (not len(ret) and ret_room > 1e-12):
             raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
         if sup_room > 1e-12:
@@ -315,7 +336,11 @@ def _solve(air: HallAir) -> HallShares:
     lap_m = lap[cells][:, cells].tocsc()
     first = np.unique(label[cells], return_index=True)[1]
     pin = sp.csc_matrix((np.ones(len(first)), (first, first)), shape=lap_m.shape)
-    s = (src - sink)[cells]
+    s_all = src - sink
+    for path, rel, q_e in jets:  # the jet entrains room air along its path, releases it at its end
+        np.add.at(s_all, path, -q_e / len(path))
+        np.add.at(s_all, rel, q_e / len(rel))
+    s = s_all[cells]
     phi = factorise(lap_m + pin).solve(s)
     # face fluxes P -> N
     fp, fn, gf = faces
@@ -331,10 +356,20 @@ def _solve(air: HallAir) -> HallShares:
     out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
     diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
+    er, ec, ev = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for path, rel, q_e in jets:  # tracer: leaves the path cells, enters at the release cells
+        pp, rr = pos[path], pos[rel]
+        diag += np.bincount(pp, np.full(len(pp), q_e / len(pp)), m)
+        er.append(np.repeat(rr, len(pp)))
+        ec.append(np.tile(pp, len(rr)))
+        ev.append(np.full(len(rr) * len(pp), -q_e / (len(pp) * len(rr))))
     a = sp.csr_matrix(
         (
-            np.r_[diag, -(out_n + dg), -(out_p + dg)],
-            (np.r_[np.arange(m), fp, fn], np.r_[np.arange(m), fn, fp]),
+            np.r_[diag, -(out_n + dg), -(out_p + dg), np.concatenate(ev)],
+            (
+                np.r_[np.arange(m), fp, fn, np.concatenate(er)],
+                np.r_[np.arange(m), fn, fp, np.concatenate(ec)],
+            ),
         ),
         shape=(m, m),
     )
@@ -418,36 +453,6 @@ def _averaging(groups: list[np.ndarray], pos: np.ndarray, m: int) -> sp.csr_matr
     cols = pos[np.concatenate(groups)]
     vals = np.concatenate([np.full(len(c), 1.0 / len(c)) for c in groups])
     return sp.csr_matrix((vals, (rows, cols)), shape=(len(groups), m))
-
-
-def jet_throw_m(flow_m3_s: float, area_m2: float) -> float:
-    """Throw of a supply jet to `TERMINAL_M_S`: x = K u0 sqrt(A0) / u_T (ASHRAE Handbook
-    Fundamentals 2017, ch. 20, free-jet centreline decay, K = `JET_K`)."""
-    if area_m2 <= 0 or flow_m3_s <= 0:
-        return 0.0
-    return JET_K * (flow_m3_s / area_m2) * np.sqrt(area_m2) / TERMINAL_M_S
-
-
-def _throw(g: _Grid, cells: np.ndarray, direction: int, solid: np.ndarray, dist_m: float):
-    """Move supply cells along `direction` up to `dist_m`, stopping before solid cells or a
-    wall: a jet carries its air that far before it mixes into the room (potential flow
-    alone keeps no momentum and would feed the racks next to the unit first)."""
-    steps = int(dist_m / (g.hx if direction < 2 else g.hy))
-    if steps <= 0 or not len(cells):
-        return cells
-    iz = cells % g.nz
-    iy = (cells // g.nz) % g.ny
-    ix = cells // (g.nz * g.ny)
-    dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
-    for _ in range(steps):
-        nx_, ny_ = ix + dx, iy + dy
-        inside = (nx_ >= 0) & (nx_ < g.nx) & (ny_ >= 0) & (ny_ < g.ny)
-        nxt = g.idx(np.clip(nx_, 0, g.nx - 1), np.clip(ny_, 0, g.ny - 1), iz)
-        go = inside & ~solid[nxt]
-        if not go.any():
-            break
-        ix, iy = np.where(go, nx_, ix), np.where(go, ny_, iy)
-    return g.idx(ix, iy, iz)
 
 
 def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):

@@ -12,10 +12,20 @@ with a boxed-in rack front or unit opening.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from twin.solve.airfield import CRAH_FOOTPRINT_M, FieldError, HallAir, HallShares, hall_shares
 from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
+
+G_M_S2 = 9.81
+FRONT_FROUDE = 0.5
+"""Froude number of a gravity current's front, U / sqrt(g' delta): Benjamin's energy-conserving
+current filling half the depth (T. B. Benjamin, J. Fluid Mech. 31, 1968; 0.5 for a deep
+ambient)."""
+T_REF_K = 300.0
+"""Absolute temperature for the expansion coefficient of room air, beta = 1 / T [est]."""
 
 FIELD_MAX_RACKS = 1_000
 """Halls up to this many racks get the air field (when they set ``air_model: field``); larger
@@ -75,7 +85,7 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
     drift = hall.get("air_buoyant_drift_m_s", np.nan)
     if drift is not None and np.isfinite(drift):
         kw["drift_m_s"] = float(drift)
-    return HallAir(
+    air = HallAir(
         size_m=(w, d, hgt),
         x_m=r["x_m"].to_numpy(float) - x0,
         y_m=r["y_m"].to_numpy(float) - y0,
@@ -97,6 +107,50 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
         leak=float(leak) if leak is not None and np.isfinite(leak) else None,
         **kw,
     )
+    if "drift_m_s" not in kw:  # not calibrated: the stratification the geometry allows
+        racks = twin.racks.iloc[idx]
+        air_kw = racks["power_kw"].to_numpy(float) * (1 - racks["liquid_fraction"].to_numpy(float))
+        rise_k = float(air_kw.sum() / max(float(np.asarray(k_kw_k, float)[idx].sum()), 1e-12))
+        air = dataclasses.replace(air, drift_m_s=buoyant_drift_m_s(air, rise_k))
+    return air
+
+
+def ceiling_layer_m(air: HallAir, rise_k: float) -> float:
+    """Depth of the warm layer that carries the racks' exhaust under the ceiling to the
+    returns, m: a gravity current of reduced gravity g' = g rise / T, moving at
+    ``U = FRONT_FROUDE sqrt(g' delta)`` and carrying ``q = U delta`` per metre of width, so
+    ``delta = (q / (Fr sqrt(g')))^(2/3)``. The flow q is the largest unit's share of the racks'
+    airflow over the hall's extent along the rows (the exhaust crosses the rows' long side)."""
+    q_tot = float(np.sum(air.flow_m3_s))
+    uq = np.asarray(air.u_flow_m3_s, float)
+    if q_tot <= 0 or rise_k <= 0 or not len(uq) or uq.sum() <= 0:
+        return 0.0
+    along_x = np.abs(air.face_y) >= np.abs(air.face_x)  # faces +-y: rows along x
+    width = air.size_m[0] if along_x.mean() >= 0.5 else air.size_m[1]
+    q = q_tot * float(uq.max() / uq.sum()) / width
+    g_red = G_M_S2 * rise_k / T_REF_K
+    return float((q / (FRONT_FROUDE * np.sqrt(g_red))) ** (2.0 / 3.0))
+
+
+def buoyant_drift_m_s(air: HallAir, rise_k: float) -> float:
+    """Default buoyant drift of a hall without containment (`HallAir.drift_m_s`), m/s.
+
+    Warm exhaust stays up where its ceiling layer (`ceiling_layer_m`, depth delta) fits in the
+    clearance h above the tallest rack; then it drifts up at the speed of a gravity current in
+    the spare depth, ``FRONT_FROUDE sqrt(g' (h - delta))``. Where the layer needs more depth
+    than the room has, it reaches down to the racks' intakes and nothing holds it up (drift 0).
+    The criterion follows gravity-current theory (Benjamin 1968); the magnitude is an estimate
+    [est], not fitted: docs/validation.md shows what it does against OpenFOAM (the 'row'
+    room, 0.8 m clearance, gets 0; the 'pair' room, 1.4 m, ~0.19 m/s). Contained halls: 0
+    (their enclosures carry the exhaust)."""
+    if air.containment != "none" or not len(air.x_m):
+        return 0.0
+    clearance = air.size_m[2] - float(np.max(air.height_m))
+    delta = ceiling_layer_m(air, rise_k)
+    if clearance <= delta or delta <= 0:
+        return 0.0
+    g_red = G_M_S2 * rise_k / T_REF_K
+    return float(FRONT_FROUDE * np.sqrt(g_red * (clearance - delta)))
 
 
 def field_shares(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallShares | str:

@@ -1,0 +1,65 @@
+"""Supply jets of the air field (twin.solve.airfield_jets): throw and entrainment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.solve import airfield as af
+from twin.solve import airfield_jets as jets
+
+
+def test_entrainment_keeps_the_jets_momentum():
+    """Zone 3 of a free jet: Q_x / Q_0 = (2 / K) x / sqrt(A_0) with the centreline decay
+    u_x / u_0 = K sqrt(A_0) / x, so Q_x u_x = 2 Q_0 u_0: the momentum flux (mean velocity half
+    the centreline's in a Gaussian profile) is conserved."""
+    for area in (0.25, 1.0, 2.0):
+        for x in (5.0, 10.0, 40.0):
+            u_ratio = jets.JET_K * np.sqrt(area) / x
+            assert jets.jet_entrainment(x, area) * u_ratio == pytest.approx(2.0, rel=1e-12)
+    assert jets.jet_entrainment(0.5, 1.0) == 1.0  # near the opening: nothing entrained yet
+    # a round jet (d = 0.5 m): Ricou and Spalding (J. Fluid Mech. 11, 1961) measured
+    # Q_x / Q_0 = 0.32 x / d; K = 5 for large rectangular openings entrains ~25 % more
+    d = 0.5
+    ratio = jets.jet_entrainment(10 * d, np.pi * d**2 / 4) / (0.32 * 10)
+    assert 1.0 < ratio < 1.5
+
+
+def test_throw_path_stops_at_the_wall_and_passes_the_aisle():
+    g = af._grid((10.0, 4.0, 3.0), 0.6)
+    solid = np.zeros(g.n, bool)
+    start = g.index3[0, 1:3, 0:2].ravel()
+    end, passed, length = jets._throw_path(g, start, 0, solid, 100.0)
+    assert np.all(end // (g.ny * g.nz) == g.nx - 1)  # at the far wall
+    assert length == pytest.approx((g.nx - 1) * g.hx)
+    assert len(passed) == len(start) * (g.nx - 1) and not np.isin(end, passed).any()
+
+
+def test_field_with_entraining_jet_conserves_air_and_heat():
+    n = 8
+    air = af.HallAir(
+        size_m=(10.0, 6.0, 3.0),
+        x_m=np.arange(n) * 0.6 + 2.3,
+        y_m=np.full(n, 3.0),
+        face_x=np.zeros(n),
+        face_y=np.full(n, -1.0),
+        width_m=np.full(n, 0.6),
+        depth_m=np.full(n, 1.2),
+        height_m=np.full(n, 2.2),
+        flow_m3_s=np.full(n, 0.5),
+        blanking=np.ones(n),
+        ux_m=np.array([0.5]),
+        uy_m=np.array([1.2]),
+        u_flow_m3_s=np.array([6.0]),
+        u_face=np.array([0.0]),
+        u_supply=("front",),
+        u_return=("ceiling",),
+    )
+    s = af._solve(air)
+    assert s.info["continuity_residual_m3_s"] < 1e-9
+    assert s.info["tracer_balance_rel"] < 1e-9
+    # every rack's exhaust leaves by the intakes or the return: shares and return share sum to 1
+    b = s.b_mean.toarray()
+    k = air.flow_m3_s
+    leaving = (b * k[:, None]).sum(axis=0) / k + s.return_share
+    np.testing.assert_allclose(leaving, 1.0, atol=1e-9)

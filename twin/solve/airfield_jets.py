@@ -1,0 +1,63 @@
+"""Supply jets of the air field (`twin.solve.airfield`): how far a unit's jet carries its air
+and how much room air it entrains on the way (ASHRAE Handbook Fundamentals 2017, ch. 20,
+free jets)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.solve.airfield_grid import _Grid
+
+JET_K = 5.0
+"""Centreline velocity constant of a free jet from a large rectangular opening, u_x / u_0 =
+K sqrt(A_0) / x [ASHRAE Handbook Fundamentals 2017, ch. 20: K ~ 5-6]."""
+TERMINAL_M_S = 0.25
+"""Terminal velocity that ends a jet's throw (ASHRAE's T50 throw, 50 fpm) [ASHRAE ch. 20]."""
+
+
+def jet_throw_m(flow_m3_s: float, area_m2: float) -> float:
+    """Throw of a supply jet to `TERMINAL_M_S`: x = K u0 sqrt(A0) / u_T (ASHRAE Handbook
+    Fundamentals 2017, ch. 20, free-jet centreline decay, K = `JET_K`)."""
+    if area_m2 <= 0 or flow_m3_s <= 0:
+        return 0.0
+    return JET_K * (flow_m3_s / area_m2) * np.sqrt(area_m2) / TERMINAL_M_S
+
+
+def jet_entrainment(x_m: float, area_m2: float) -> float:
+    """Volume flow of a free jet at distance x over its supply, Q_x / Q_0 = (2 / K) x /
+    sqrt(A_0), at least 1 (ASHRAE Handbook Fundamentals 2017, ch. 20, K = `JET_K`)."""
+    if area_m2 <= 0:
+        return 1.0
+    return max(1.0, 2.0 / JET_K * x_m / np.sqrt(area_m2))
+
+
+def _throw(g: _Grid, cells: np.ndarray, direction: int, solid: np.ndarray, dist_m: float):
+    """Move supply cells along `direction` up to `dist_m`, stopping before solid cells or a
+    wall: a jet carries its air that far before it mixes into the room (potential flow
+    alone keeps no momentum and would feed the racks next to the unit first)."""
+    return _throw_path(g, cells, direction, solid, dist_m)[0]
+
+
+def _throw_path(g: _Grid, cells, direction: int, solid, dist_m: float):
+    """`_throw`, with the cells the jet passed (before its release cells) and its length, m."""
+    steps = int(dist_m / (g.hx if direction < 2 else g.hy))
+    if steps <= 0 or not len(cells):
+        return cells, np.zeros(0, np.int64), 0.0
+    iz = cells % g.nz
+    iy = (cells // g.nz) % g.ny
+    ix = cells // (g.nz * g.ny)
+    dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
+    path, moved = [], 0
+    for _ in range(steps):
+        nx_, ny_ = ix + dx, iy + dy
+        inside = (nx_ >= 0) & (nx_ < g.nx) & (ny_ >= 0) & (ny_ < g.ny)
+        nxt = g.idx(np.clip(nx_, 0, g.nx - 1), np.clip(ny_, 0, g.ny - 1), iz)
+        go = inside & ~solid[nxt]
+        if not go.any():
+            break
+        path.append(g.idx(ix, iy, iz))
+        moved += 1
+        ix, iy = np.where(go, nx_, ix), np.where(go, ny_, iy)
+    end = g.idx(ix, iy, iz)
+    passed = np.setdiff1d(np.concatenate(path), end) if path else np.zeros(0, np.int64)
+    return end, passed, moved * (g.hx if direction < 2 else g.hy)
