@@ -68,6 +68,9 @@ def test_text_output(capsys):
         (["--dr-mw", "5", "--dr-start-h", "9000"], "after the horizon"),
         (["--start", "yesterday-ish"], "not a date-time"),
         (["--parquet", "out.csv"], "use a .parquet file name"),
+        (["--rack-cap", "NOPE=0.5"], "rack cap for 'NOPE': no such rack"),
+        (["--row-cap", "H1-R01"], "--row-cap H1-R01: give ROW=FRACTION"),
+        (["--row-cap", "H1-R01=2"], "the fraction 0-1"),
     ],
 )
 def test_bad_options_exit_2_with_a_message(capsys, argv, message):
@@ -158,3 +161,14 @@ def test_outage_json_matches_the_python_api_and_names_the_ups(capsys):
 def test_outage_seconds_need_a_start(capsys):
     assert main(["timeline", HALL, "--outage-s", "60"]) == 2
     assert "--outage-start-h" in capsys.readouterr().err
+
+
+def test_row_and_rack_caps_are_the_python_apis(capsys):
+    argv = ["timeline", HALL, "--hours", "6", "--design-weather", "--row-cap", "H1-R01=0.5",
+            "--rack-cap", "H1-R02-01=0.3", "--json"]  # fmt: skip
+    k = _json(capsys, argv)["kpis"]
+    spec = TimelineSpec(hours=6, weather=False, row_cap={"H1-R01": 0.5},
+                        rack_cap={"H1-R02-01": 0.3})  # fmt: skip
+    ref = simulate(Twin.load(HALL), spec).kpis
+    assert k["tokens_lost"] == pytest.approx(ref["tokens_lost"], rel=1e-12) and k["tokens_lost"] > 0
+    assert k["it_mwh"] == pytest.approx(ref["it_mwh"], rel=1e-12)
