@@ -24,7 +24,8 @@ def test_round_trip_keeps_geometry(small_room):
         assert np.array_equal(got, layer.points[layer.quads])
         start_c += n
         start_p += len(layer.points)
-    assert header["layout"] == "k1" and len(blob) == len(pts) * 12 + header["n_cells"] * 27
+    # per box: bounds float32 x 6, owner int32, rgb uint8 x 3 (not 8 points and 6 faces)
+    assert header["layout"] == "k1" and len(blob) == header["n_boxes"] * 31 == len(pts) // 8 * 31
 
 
 def test_rack_colours_come_from_the_colour_map(small_room):

@@ -1,8 +1,9 @@
 // twin's 3D viewer: a Streamlit component (API version 1) drawing the site with vtk.js.
 //
 // The page loads once and then receives new scenes as `streamlit:render` messages:
-// `header` (JSON: layout key, counts, component ids, legend) and `data` (one binary blob:
-// points float32, VTK quads uint32, cell owner int32, cell RGB uint8). The camera is kept
+// `header` (JSON: layout key, counts, component ids, legend) and `data` (one binary blob,
+// per box: bounds float32 x0 x1 y0 y1 z0 z1, owner int32, RGB uint8; every item in the
+// scene is an axis-aligned box, and the viewer builds the boxes' faces itself). The camera is kept
 // while the layout stays the same. A click (not a drag) on a rack or piece of equipment
 // sends its id back with `streamlit:setComponentValue`. Only WebGL (OpenGL) classes are
 // imported, to keep the bundle small.
@@ -155,8 +156,8 @@ const state = {
   geometry: null, // digest of its geometry (points, cells, ids, labels)
   layout: null, // layout key: a new layout resets the camera
   ids: [],
-  owner: null, // Int32Array: cell -> index into ids (-1: not selectable)
-  points: null,
+  owner: null, // Int32Array: box -> index into ids (-1: not selectable); cell c is box c / 6
+  bounds: null, // Float32Array: per box x0 x1 y0 y1 z0 z1
   selected: null,
   serverSelected: null,
   clicks: 0,
@@ -226,29 +227,61 @@ function resetCamera() {
 function unpack(header, bytes) {
   // copy: the bytes may be a view at an unaligned offset of a larger buffer
   const buf = bytes.slice().buffer;
-  const np = header.n_points;
-  const nc = header.n_cells;
-  let off = 0;
-  const take = (Type, n) => {
-    const a = new Type(buf, off, n);
-    off += n * Type.BYTES_PER_ELEMENT;
-    return a;
-  };
-  const points = take(Float32Array, 3 * np);
-  const polys = take(Uint32Array, 5 * nc);
-  const owner = take(Int32Array, nc);
-  const rgb = take(Uint8Array, 3 * nc);
-  return { points, polys, owner, rgb };
+  const n = header.n_boxes;
+  const bounds = new Float32Array(buf, 0, 6 * n);
+  const owner = new Int32Array(buf, 24 * n, n);
+  const rgb = new Uint8Array(buf, 28 * n, 3 * n);
+  return { bounds, owner, rgb };
+}
+
+// corners and faces of each box, in the order of twin.viz.geometry.boxes
+const CORNER_HI = [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]];
+const FACES = [[0, 3, 2, 1], [4, 5, 6, 7], [0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [3, 0, 4, 7]];
+function boxMesh(bounds) {
+  const n = bounds.length / 6;
+  const points = new Float32Array(24 * n);
+  const polys = new Uint32Array(30 * n);
+  for (let i = 0; i < n; i++) {
+    const b = 6 * i;
+    for (let c = 0; c < 8; c++) {
+      const hi = CORNER_HI[c];
+      const p = 24 * i + 3 * c;
+      points[p] = bounds[b + hi[0]];
+      points[p + 1] = bounds[b + 2 + hi[1]];
+      points[p + 2] = bounds[b + 4 + hi[2]];
+    }
+    for (let f = 0; f < 6; f++) {
+      const q = 30 * i + 5 * f;
+      const face = FACES[f];
+      polys[q] = 4;
+      for (let k = 0; k < 4; k++) polys[q + 1 + k] = 8 * i + face[k];
+    }
+  }
+  return { points, polys };
+}
+
+// one colour per box -> one per face
+function cellColours(rgb) {
+  const n = rgb.length / 3;
+  const out = new Uint8Array(18 * n);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < 6; f++) {
+      out[18 * i + 3 * f] = rgb[3 * i];
+      out[18 * i + 3 * f + 1] = rgb[3 * i + 1];
+      out[18 * i + 3 * f + 2] = rgb[3 * i + 2];
+    }
+  }
+  return out;
 }
 
 function showScene(header, bytes) {
-  const { points, polys, owner, rgb } = unpack(header, bytes);
+  const { bounds, owner, rgb } = unpack(header, bytes);
+  const { points, polys } = boxMesh(bounds);
   mesh.getPoints().setData(points, 3);
   mesh.getPolys().setData(polys);
   state.ids = header.ids;
   state.owner = owner;
-  state.points = points;
-  state.polys = polys;
+  state.bounds = bounds;
   state.geometry = header.geometry;
   showColours(header, rgb);
 }
@@ -258,9 +291,8 @@ function showScene(header, bytes) {
 function showColours(header, rgb) {
   if (header.colours_only) {
     header = { ...state.header, ...header };
-    rgb = rgb.slice(); // its own buffer
   }
-  const colours = vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: rgb });
+  const colours = vtkDataArray.newInstance({ name: 'rgb', numberOfComponents: 3, values: cellColours(rgb) });
   mesh.getCellData().setScalars(colours);
   mesh.modified();
 
@@ -430,7 +462,7 @@ function idAtCapture(clientX, clientY) {
   if (!sel.length) return null;
   const props = sel[0].getProperties();
   if (props.prop !== actor) return null;
-  const index = state.owner[props.attributeID];
+  const index = state.owner[Math.floor(props.attributeID / 6)];
   return index >= 0 ? state.ids[index] : null;
 }
 
@@ -505,17 +537,14 @@ resetBtn.addEventListener('click', () => {
 // ------------------------------------------------------------------ selection
 function boundsOf(index) {
   const b = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
-  const { owner, polys, points } = state;
+  const { owner, bounds } = state;
   let found = false;
-  for (let c = 0; c < owner.length; c++) {
-    if (owner[c] !== index) continue;
+  for (let i = 0; i < owner.length; i++) {
+    if (owner[i] !== index) continue;
     found = true;
-    for (let k = 1; k < 5; k++) {
-      const p = 3 * polys[5 * c + k];
-      for (let j = 0; j < 3; j++) {
-        b[2 * j] = Math.min(b[2 * j], points[p + j]);
-        b[2 * j + 1] = Math.max(b[2 * j + 1], points[p + j]);
-      }
+    for (let j = 0; j < 3; j++) {
+      b[2 * j] = Math.min(b[2 * j], bounds[6 * i + 2 * j]);
+      b[2 * j + 1] = Math.max(b[2 * j + 1], bounds[6 * i + 2 * j + 1]);
     }
   }
   return found ? b : null;
@@ -614,7 +643,7 @@ async function pick(clientX, clientY) {
   if (!sel.length) return null;
   const props = sel[0].getProperties();
   if (props.prop !== actor || !state.owner) return null;
-  const index = state.owner[props.attributeID];
+  const index = state.owner[Math.floor(props.attributeID / 6)];
   return index >= 0 ? state.ids[index] : null;
 }
 
