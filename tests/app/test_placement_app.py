@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_pages import metric, no_errors, shown
+from test_viewer import viewer_args
 
 from twin.app import edit as E
 from twin.app import placement as AP
@@ -95,6 +96,9 @@ def test_editor_places_applies_and_undoes(app):
     at.button(key="pl_find").click().run()
     no_errors(at)
     assert at.selectbox(key="pl_rank").value == 1
+    # the 3D view gets the scene with the top candidate's 4 racks in it
+    args, sent = viewer_args(at, "ed_scene")
+    assert sent and args["header"]["kinds"].count("new rack (placement, not applied)") == 4
     assert any("candidates for 4 x nvl72" in shown(c.value) for c in at.caption)
     heads = [list(d.value.columns) for d in at.dataframe]
     assert [
