@@ -382,7 +382,7 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
 
     app = AppServer(path)
     out: dict = {}
-    kpis, views, scene_bytes = [], [], []
+    kpis, views, scene_bytes, renders = [], [], [], []
     reloads = colour_only = 0
     try:
         with sync_playwright() as p:
@@ -400,6 +400,12 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
             _, out["editor_load_warm_s"] = _first_view(page, f"{app.url}/editor")
             _metric(page, "IT load").wait_for()
             out["editor_load_warm_kpis_s"] = time.perf_counter() - t0
+            # the viewer's own share of that load: building the scene, its first render
+            build_ms, render_ms = _viewer_frame(page).evaluate(
+                "[twinViewer.buildMs, twinViewer.renderMs]"
+            )
+            out["viewer_build_s"] = (build_ms or float("nan")) / 1000
+            out["viewer_first_render_s"] = (render_ms or float("nan")) / 1000
             # colour by power so that the edit changes the rack's colour on the canvas
             sel = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour racks by")
             sel.first.click()
@@ -444,12 +450,16 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
                 kpis.append(t_kpi)
                 views.append(t_view)
                 page.wait_for_timeout(500)
-                b1, c1 = frame.evaluate("[twinViewer.bytes, twinViewer.colourUpdates || 0]")
+                b1, c1, r_ms = frame.evaluate(
+                    "[twinViewer.bytes, twinViewer.colourUpdates || 0, twinViewer.renderMs]"
+                )
                 scene_bytes.append(b1 - bytes0)
+                renders.append((r_ms or float("nan")) / 1000)
                 colour_only += c1 > colours0
             out["edit_to_new_kpis_s"] = float(np.median(kpis))
             out["edit_to_new_3d_s"] = float(np.median(views))
             out["edit_to_new_3d_all_s"] = ", ".join(f"{v:.2f}" for v in views)
+            out["viewer_repaint_render_s"] = float(np.median(renders))
             out["viewer_reloads"] = reloads + (_viewer_frame(page) is not frame)
             out["scene_bytes_per_edit_mb"] = float(np.median(scene_bytes)) / 1e6
             out["edits_sent_as_colours"] = f"{colour_only} of {len(kpis)}"

@@ -720,7 +720,9 @@ window.addEventListener('message', (ev) => {
       askFor(header.digest); // colours for a mesh this viewer does not have
     }
   } else if (header && data && header.digest !== state.digest) {
+    const t0 = performance.now();
     showScene(header, data);
+    window.twinViewer.buildMs = performance.now() - t0;
     changed = true;
   } else if (digest && digest !== state.digest) {
     askFor(digest);
@@ -736,7 +738,9 @@ window.addEventListener('message', (ev) => {
   if (state.digest && setPaths(paths)) changed = true;
   if (changed) {
     const received = Date.now();
+    const t0 = performance.now();
     renderWindow.render();
+    window.twinViewer.renderMs = performance.now() - t0;
     window.twinViewer.renders += 1;
     window.twinViewer.digest = state.digest;
     window.twinViewer.receivedAt = received; // epoch ms, for benchmarks
@@ -773,6 +777,8 @@ window.twinViewer = {
   paths: () => state.pathLegend.map(([n]) => n),
   receivedAt: 0,
   paintedAt: 0,
+  buildMs: 0, // the last whole scene: unpack, build the boxes' faces, hand them to vtk.js
+  renderMs: 0, // the last render call (vtk.js uploads a new mesh to WebGL in it)
   state,
 };
 
