@@ -155,6 +155,9 @@ def test_each_generator_has_its_own_start_and_capacity():
     tl = simulate(twin, spec)
     v = tl.violations[tl.violations["kind"] == "generator_overload"]
     assert set(v["component"]) == {"B01-GEN-A"}
+    # from its start: it carries the whole hall's dual-fed racks alone until GEN-B starts
+    assert v["start_s"].iat[0] == 610.0 and v["duration_s"].iat[0] == 590.0
+    assert v["value"].iat[0] > 3 * 4000.0
     assert tl.steps["grid_kw"].iloc[600:1200].abs().max() < 1e-6  # the utility is out
     # GEN-A carries the A-side UPSs from 10 s, both from 60 s
     assert tl.steps["generator_kw"].iloc[611:659].gt(0).all()

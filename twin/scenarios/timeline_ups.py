@@ -98,8 +98,10 @@ def _generators(twin, ride: pd.DataFrame, ids: list[str], design: np.ndarray) ->
     if not len(behind) or behind.sum() <= 0:
         return {"ups_gen_start_s": start}
     cap = (gens["rating_kva"] * gens["power_factor"]).reindex(behind.index).to_numpy(float)
+    pos = pd.Series(np.arange(len(behind)), index=behind.index)
     return {
         "ups_gen_start_s": start,
+        "ups_gen": gen.map(pos).fillna(-1).to_numpy(np.int64),
         "gen_ids": tuple(behind.index),
         "gen_cap_kw": cap,
         "gen_share": (behind / behind.sum()).to_numpy(float),

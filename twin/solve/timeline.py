@@ -268,11 +268,15 @@ def solve_timeline(
     if u is not None:
         run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
         if ups.gen_ids and ups.gen_share is not None:  # each generator its share of the load
-            for gid, cap_g, share in zip(ups.gen_ids, ups.gen_cap_kw, ups.gen_share, strict=True):
-                viol += intervals(run_kw * share > cap_g * (1 + 1e-9), dt, gid,
-                                  "generator_overload", run_kw * share, cap_g, "kW", "the "
-                                  "generator carries more than its rating x power factor (its "
-                                  "share: the UPS load behind it)")  # fmt: skip
+            late = gen - u["gen_early_kw"]  # once every generator runs, shared by UPS load
+            for j, (gid, cap_g) in enumerate(zip(ups.gen_ids, ups.gen_cap_kw, strict=True)):
+                mean_j = late * ups.gen_share[j] + u["gen_early_g_kw"][:, j]
+                on = u["gen_on_g"][:, j]
+                run_j = np.divide(mean_j, on, out=np.zeros(n), where=on > 0)
+                viol += intervals(run_j > cap_g * (1 + 1e-9), dt, gid, "generator_overload",
+                                  run_j, cap_g, "kW", "the generator carries more than its "
+                                  "rating x power factor (its UPSs' load before the others "
+                                  "start, then its share of the UPS load behind generators)")  # fmt: skip
         else:
             viol += intervals(run_kw > ups.gen_kw * (1 + 1e-9), dt, "site", "generator_overload",
                               run_kw, ups.gen_kw, "kW", "the generators carry more than their "

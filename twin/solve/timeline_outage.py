@@ -82,6 +82,7 @@ class UpsBank:
     gen_ids: tuple[str, ...] = ()  # the generators behind UPSs, each checked on its own
     gen_cap_kw: np.ndarray | None = None  # (g,) rating x power factor
     gen_share: np.ndarray | None = None  # (g,) share of the generators' load each carries
+    ups_gen: np.ndarray | None = None  # (u,) index into gen_ids of its own generator, -1 none
     shared: np.ndarray | None = None  # (u,) share of its load its partner can pick up
 
 
@@ -131,6 +132,16 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
     out["soc_kwh"][k0 : k1 + 1] = col["soc_kwh"]
     out["soc_kwh"][k1 + 1 :] = col["soc_kwh"][-1]
     out["served_g"][k0:k1] = col["served_g"]
+    # each generator: kW it carries before the slowest starts, and the share of each step
+    # it runs (its first UPS's start to the outage's end)
+    out["gen_early_g_kw"] = np.zeros((n, len(bank.gen_ids)))
+    out["gen_early_g_kw"][k0:k1] = col["gen_early_g_kw"]
+    out["gen_on_g"] = np.zeros((n, len(bank.gen_ids)))
+    if bank.gen_ids and bank.ups_gen is not None and bank.ups_gen_start_s is not None:
+        for j in range(len(bank.gen_ids)):  # generators, not UPSs
+            mine = np.asarray(bank.ups_gen) == j
+            first = float(np.min(np.asarray(bank.ups_gen_start_s)[mine], initial=np.inf))
+            out["gen_on_g"][:, j] = overlap(t0, dt, ev.start_s + first, end) / dt
     for k in ("time_to_empty_s", "soc_min_kwh", "dropped_kwh", "peak_load_kw"):
         out[k] = col[k]
     out["dropped_runs"] = [(m, _full(d, n, k0, k1)) for m, d in col["dropped_runs"]]
@@ -166,9 +177,11 @@ def _units(bank: UpsBank):
     # a pair's batteries bridge until the first of its generators: then its dual-fed racks
     # run from that side [REFERENCE 5: on loss of one feed the other carries 100 %]
     first = np.minimum(start[a], side(start, has_b, np.inf))
+    g = np.full(u, -1.0) if bank.ups_gen is None else np.asarray(bank.ups_gen, float)
+    g_first = np.where(start[a] <= side(start, has_b, np.inf), g[a], side(g, has_b, -1.0))
     keys = np.column_stack([
         e[a], h[a], k[a], shared[a], side(e, has_b), side(h, has_b, 1.0), side(k, has_b, 1.0),
-        side(shared, has_b), first, load[a], side(load, has_b),
+        side(shared, has_b), first, g_first, load[a], side(load, has_b),
     ])  # fmt: skip
     uniq, inv, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
     return uniq, inv.reshape(-1), count, a, b
@@ -182,6 +195,7 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
     tot = {k: np.zeros(m) for k in ("discharge_kw", "dropped_kw", "drain_kw", "charge_kw",
                                     "gain_kw", "gen_early_kw")}  # fmt: skip
     end = ev.start_s + ev.duration_s
+    early_g = np.zeros((m, len(bank.gen_ids)))
     soc = np.zeros(m + 1)
     served_w = np.zeros((m, ng))
     weight_g = np.zeros(ng)
@@ -190,7 +204,7 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
                                     "peak_load_kw")}  # fmt: skip
     runs = []
     for j, row in enumerate(uniq):  # distinct pairs or batteries, not UPSs or racks
-        la, lb = row[9 : 9 + ng], row[9 + ng :]
+        la, lb = row[10 : 10 + ng], row[10 + ng :]
         loads = (frac @ la, frac @ lb)
         # its own generator: batteries bridge until it starts; it carries the unit until
         # the site's slowest generator ends the site's gap
@@ -224,9 +238,12 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
             if (r["dropped_kj"][side] > 0).any():
                 runs.append((ids, r["dropped_kj"][side] / dt))
         tot["gen_early_kw"] += w * early * (loads[0] + loads[1])
+        if row[9] >= 0:  # what its own generator carries before the slowest starts
+            early_g[:, int(row[9])] += w * early * (loads[0] + loads[1])
         design_g = w * (la + lb)  # each group's served share, weighted by its load here
         served_w += r["served"][:, None] * design_g[None, :]
         weight_g += design_g
     served_g = np.divide(served_w, weight_g[None, :], out=np.ones_like(served_w),
                          where=weight_g[None, :] > 0)  # fmt: skip
-    return {**tot, "soc_kwh": soc, "served_g": served_g, **per, "dropped_runs": runs}
+    return {**tot, "soc_kwh": soc, "served_g": served_g, **per, "dropped_runs": runs,
+            "gen_early_g_kw": early_g}  # fmt: skip
