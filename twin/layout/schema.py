@@ -305,7 +305,9 @@ class Hall(Strict):
     air_buoyant_drift_m_s: Annotated[float, Field(ge=0, le=0.3)] | None = Field(
         default=None,
         description="upward drift of warm air in the air field, m/s (twin calibrate sets it); "
-        "default 0 [twin.solve.airfield]; 0-0.3",
+        "default from the hall's geometry: 0 with containment or where the exhaust's ceiling "
+        "layer is deeper than the clearance above the racks "
+        "[twin.solve.airfield_build.buoyant_drift_m_s]; 0-0.3",
     )
     containment_leak: Fraction | None = Field(
         default=None,
