@@ -1,7 +1,9 @@
-"""NetBox import: a recorded (hand-built, NetBox REST schema) export -> layout -> solve.
+"""NetBox import: exports -> layout -> solve.
 
-The expected rack draws are summed by hand from tests/data/netbox/export.json and the
-devicetype-library file next to it (allocated_draw where given, else maximum_draw)."""
+Two exports: tests/data/netbox/export.json, hand-built to NetBox's REST schema, whose
+rack draws are summed by hand with the devicetype-library file next to it; and
+tests/data/netbox/recorded/, the pages a real NetBox 4.4.10 returned, whose rack draws
+the tests sum from its own JSON (allocated_draw where given, else maximum_draw)."""
 
 from __future__ import annotations
 
@@ -142,3 +144,100 @@ def test_a_rack_named_like_a_row_or_panel_keeps_its_netbox_id():
     twin = Twin.from_layout(loads(yaml.safe_dump(imp.layout), "netbox.yaml"))
     assert {"row-b-101", "PP-Panel-A-102"} <= set(twin.racks.index)
     assert imp.rack_w["row-b-101"] == EXPECTED_W["A01"]
+
+
+# --- a RECORDED export: NetBox 4.4.10's REST list pages, as it returned them ---------------
+RECORDED = DATA / "recorded"
+
+
+def _results(endpoint: str) -> list[dict]:
+    return json.loads((RECORDED / f"{endpoint}.json").read_text())["results"]
+
+
+def _recorded_rack_w(ports: list[dict]) -> dict[str, float]:
+    """Rack name -> summed W of its devices' power ports (allocated_draw, else maximum_draw),
+    straight from the recorded JSON; racks with no fed device are left out."""
+    dev_rack = {d["id"]: (d["rack"] or {}).get("name") for d in _results("devices")}
+    fed = {f["rack"]["name"] for f in _results("power-feeds") if f["rack"]}
+    out: dict[str, float] = {}
+    for p in ports:
+        rack = dev_rack[p["device"]["id"]]
+        w = p["allocated_draw"] if p["allocated_draw"] is not None else p["maximum_draw"]
+        if rack in fed and w:
+            out[rack] = out.get(rack, 0.0) + w
+    return out
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    return to_layout(read_export(RECORDED))
+
+
+def test_recorded_export_imports_validates_and_solves(recorded):
+    expected = _recorded_rack_w(_results("power-ports"))
+    assert expected["A02"] == 3 * 6 * 1700 + 2 * 300  # DGX H100 PSUs (allocated) + switch (max)
+    assert expected["A03"] == 2 * 650 + 3 * 2 * 900  # own ports' allocation over the template's
+    assert recorded.rack_w == expected
+    twin = Twin.from_layout(loads(yaml.safe_dump(recorded.layout), "netbox.yaml"))  # validates
+    assert twin.racks["power_kw"].to_dict() == pytest.approx(
+        {k: w / 1e3 for k, w in expected.items()}
+    )
+    r = run(twin)
+    assert r["res_racks"]["p_kw"].to_dict() == pytest.approx(
+        {k: w / 1e3 for k, w in expected.items()}
+    )
+    assert r.kpis["it_kw"] == pytest.approx(sum(expected.values()) / 1e3, rel=1e-12)
+    assert not r.violations["kind"].isin(["not_converged", "non_finite", "not_balanced"]).any()
+    assert abs(r.kpis["power_balance_residual_kw"]) < 1e-6
+    racks = twin.racks  # rows from NetBox locations, feeds from the primary/redundant type
+    assert set(racks.loc[["A01", "A02", "A03"], "row"]) == {"row-a"}
+    assert racks.loc["A01", "feed_a"] == "PP-Panel-A" and racks.loc["A01", "feed_b"] == "PP-Panel-B"
+    assert racks.loc["B02", "feed_a"] == "PP-Panel-B"  # a redundant feed only
+
+
+def test_recorded_panels_rated_as_netbox_computes_available_power(recorded):
+    # NetBox's PowerFeed.save(): |V| x A x max_utilization/100 (x 1.732 three-phase), AC only here
+    kw: dict[str, float] = {}
+    for f in _results("power-feeds"):
+        if f["supply"]["value"] == "ac":
+            w = abs(f["voltage"]) * f["amperage"] * f["max_utilization"] / 100
+            w *= 1.732 if f["phase"]["value"] == "three-phase" else 1.0
+            pdu = "PP-" + f["power_panel"]["name"].replace(" ", "-")
+            kw[pdu] = kw.get(pdu, 0.0) + w / 1e3
+    pdus = {p["id"]: p["rating_kva"] for p in recorded.layout["power"]["pdus"]}
+    assert pdus == pytest.approx(kw, rel=1e-4)  # 1.732 vs sqrt(3)
+
+
+def test_recorded_unmapped_objects_are_listed(recorded):
+    expected = {
+        "device 10 (a01-patch)": "no maximum_draw/allocated_draw",  # a patch panel
+        "device 11 (a01-pdu-a)": "no maximum_draw/allocated_draw",  # rack PDUs, cabled to feeds
+        "device 12 (a01-pdu-b)": "no maximum_draw/allocated_draw",
+        "device 29 (b03-patch)": "no maximum_draw/allocated_draw",
+        "device 31 (spare-r650)": "in no rack",
+        "power-feed 12 (Spare-A)": "assigned to no rack",
+        "power-feed 13 (DC-48V)": "DC supply",
+        "rack 6 (B03)": "no device with a power draw",
+        "rack 7 (B04)": "no power feed",
+    }
+    assert len(recorded.unmapped) == len(expected), recorded.unmapped
+    for obj, why in expected.items():
+        assert any(line.startswith(obj) and why in line for line in recorded.unmapped), obj
+
+
+def test_recorded_templates_alone_give_the_device_types_draw():
+    export = read_export(RECORDED)
+    del export["power-ports"]  # an export without the devices' own ports: the types' templates
+    imp = to_layout(export)
+    expected = _recorded_rack_w(_results("power-ports"))
+    expected["A03"] = 4 * 2 * 900  # the template's allocation, not a03-srv01's own 650 W
+    assert imp.rack_w == expected
+
+
+def test_cli_imports_the_recorded_folder(tmp_path, capsys):
+    out = tmp_path / "nb.yaml"
+    assert main(["import-netbox", str(RECORDED), "-o", str(out), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    it_kw = sum(_recorded_rack_w(_results("power-ports")).values()) / 1e3
+    assert rep["racks"] == 5 and rep["it_kw"] == pytest.approx(it_kw, rel=1e-12)
+    assert Twin.load(out).racks["power_kw"].sum() == pytest.approx(it_kw, rel=1e-12)
