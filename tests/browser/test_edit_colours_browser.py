@@ -51,8 +51,8 @@ def test_rack_edit_repaints_colours_only_and_hover_says_the_new_power(page, app_
     assert metric(page, "IT load") != it0
     assert frame.evaluate("twinViewer.state.geometry") == geometry0
     sent = frame.evaluate("twinViewer.bytes") - bytes0
-    n_cells = frame.evaluate("twinViewer.state.header.n_cells")
-    assert 0 < sent <= 3 * n_cells  # the cells' RGB, no points or cells
+    n_boxes = frame.evaluate("twinViewer.state.header.n_boxes")
+    assert 0 < sent == 3 * n_boxes  # one RGB per box, no bounds, owners or faces
     assert frame.evaluate("twinViewer.requests") == 0
     assert "5.0 kW" in frame.evaluate(f"twinViewer.hoverText({rack!r})")
     page.wait_for_timeout(500)
