@@ -111,3 +111,19 @@ def test_a_demand_response_event_never_leaves_the_loops_warmer_than_steady():
     assert (held[after] <= steady[after] * (1 + 1e-12)).all()
     assert (held <= np.maximum.accumulate(steady) * (1 + 1e-12)).all()
     assert not tl.violations["kind"].isin(["thermal_throttle", "thermal_trip"]).any()
+
+
+@pytest.mark.parametrize("caps", [{}, {"row_cap": {"H1-R02": 0.5}}])
+def test_tenants_add_up_to_the_site_with_racks_tripped_by_heat(tmp_path, caps):
+    """One row a tenant's, 120 s generators: the per-tenant tokens and tokens lost add up to
+    the site's, with and without a row cap (cells and halls account the trips alike)."""
+    path = _variant(tmp_path, 120.0)
+    path.write_text(path.read_text().replace("row: H1-R01,", "row: H1-R01, tenant: t1,"))
+    spec = TimelineSpec(hours=2, dt_s=10.0, workload="training", weather=False, outage=OUT,
+                        **caps)  # fmt: skip
+    tl = simulate(Twin.load(path), spec)
+    assert tl.kpis["racks_tripped_max"] == 96
+    t = tl.tenants
+    assert t["tokens"].sum() == pytest.approx(tl.kpis["tokens"], rel=1e-12)
+    assert t["tokens_lost"].sum() == pytest.approx(tl.kpis["tokens_lost"], rel=1e-12)
+    assert t.at["t1", "hit"]

@@ -371,10 +371,14 @@ def simulate(
         drawn_c = it_c * served[:, None]
         tok_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, drawn_c))
         tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
+        if thermal is not None:  # tripped racks lose their own cell's tokens
+            frac_c = timeline_tenants.fraction(cl, drawn_c)
+            tok_c = np.maximum(tok_c - thermal.tokens_off_cells(twin, cl.rack_cell, frac_c), 0)
         if cell_caps or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
     if thermal is not None:
-        tok = np.maximum(tok - thermal.tokens_off_s(twin, frac_g * served[:, None]), 0.0)
+        if not (cl is not None and (cell_caps or (spec.dr is not None and spec.dr.tenant_order))):
+            tok = np.maximum(tok - thermal.tokens_off_s(twin, frac_g * served[:, None]), 0.0)
         viol += thermal_violations(thermal, groups, dt)
     steps["tokens_s"] = tok.sum(axis=1)
     gap = tok0 - tok

@@ -48,6 +48,7 @@ class Cells:
     accelerators: list[str]
     n_groups: int
     tenant_cap: np.ndarray | None = None  # the tenant's own cap per cell (before rack caps)
+    rack_cell: pd.Series | None = None  # the cell of each rack (index rack ids)
 
     def spread(self, per_group: np.ndarray, design_kw: np.ndarray) -> np.ndarray:
         """(n, G) kW of groups -> (n, C) kW of cells, each at its group's fraction."""
@@ -121,6 +122,10 @@ def cells(
         design_kw=by["kw"].to_numpy(float),
         cap=np.minimum([float(tenant_cap.get(x, 1.0)) for x in t], rk),
         tenant_cap=np.array([float(tenant_cap.get(x, 1.0)) for x in t]),
+        rack_cell=pd.Series(
+            by.index.get_indexer(pd.MultiIndex.from_frame(frame[["group", "tenant", "rcap"]])),
+            index=frame.index,
+        ),
         tokens_full=by[accs].to_numpy(float) if accs else np.zeros((len(g), 0)),
         accelerators=accs,
         n_groups=len(groups),

@@ -56,10 +56,31 @@ class Thermal:
     tripped: np.ndarray  # (n, G) racks tripped, step mean
     design_off_kw: np.ndarray  # (n, G) design kW of tripped racks, step mean
     full_off: dict[str, np.ndarray]  # accelerator -> (n, G) full tokens/s of tripped racks
+    detail: pd.DataFrame | None = None  # per rack hit: g, kw, acc, full and its windows
+    t0: np.ndarray | None = None
+    dt: float = 1.0
 
     def it_off_kw(self, frac: np.ndarray) -> np.ndarray:
         """(n, G) IT the tripped racks would draw at each hall's power fraction."""
         return self.design_off_kw * frac
+
+    def tokens_off_cells(self, twin, rack_cell: pd.Series, frac_c: np.ndarray) -> np.ndarray:
+        """(n, C) tokens/s the tripped racks would make, per cell (`rack_cell`: cell index
+        per rack id) at each cell's power fraction `frac_c` (n, C)."""
+        out = np.zeros_like(frac_c, dtype=float)
+        d = self.detail
+        if d is None:
+            return out
+        cat = catalogue(twin.layout)
+        d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
+        d = d[d["acc"].isin(list(cat)) & (d["cell"] >= 0)]
+        cols = ["cell", "acc", "trip_from_s", "trip_to_s"]
+        for (c, acc, a, b), part in d.groupby(cols, sort=False):  # cells x windows
+            on = overlap(self.t0, self.dt, a, b) / self.dt
+            out[:, int(c)] += throughput_fraction(cat[acc], frac_c[:, int(c)]) * (
+                part["full"].sum() * on
+            )
+        return out
 
     def tokens_off_s(self, twin, frac: np.ndarray) -> np.ndarray:
         """(n, G) tokens/s the tripped racks would make at each hall's power fraction."""
@@ -189,7 +210,7 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
         design[:, int(g)] += part["kw"].sum() * f
         if acc in full_off:
             full_off[acc][:, int(g)] += part["full"].sum() * f
-    return Thermal(w, throttled, tripped, design, full_off)
+    return Thermal(w, throttled, tripped, design, full_off, frame, np.asarray(t0, float), dt)
 
 
 def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
