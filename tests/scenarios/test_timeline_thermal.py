@@ -126,4 +126,5 @@ def test_tenants_add_up_to_the_site_with_racks_tripped_by_heat(tmp_path, caps):
     t = tl.tenants
     assert t["tokens"].sum() == pytest.approx(tl.kpis["tokens"], rel=1e-12)
     assert t["tokens_lost"].sum() == pytest.approx(tl.kpis["tokens_lost"], rel=1e-12)
+    assert t["it_mwh"].sum() == pytest.approx(tl.kpis["it_mwh"], rel=1e-9)
     assert t.at["t1", "hit"]

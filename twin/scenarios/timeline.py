@@ -312,7 +312,11 @@ def simulate(
     it_pre = it
     with np.errstate(invalid="ignore", divide="ignore"):
         frac_g = np.where(design > 0, it / design, 0.0)
-    if thermal is not None:  # tripped racks draw nothing and make no heat
+    off_c = None
+    if thermal is not None and cl is not None:  # tripped racks draw nothing, cell by cell
+        off_c = thermal.it_off_cells(cl.rack_cell, timeline_tenants.fraction(cl, it_c))
+        it = np.maximum(it - cl.gather(off_c), 0.0)
+    elif thermal is not None:  # tripped racks draw nothing and make no heat
         it = np.maximum(it - thermal.it_off_kw(frac_g), 0.0)
     prof = Profile(dt, it, t_db, groups, design, t_wb)
     solved = solve_timeline(
@@ -368,11 +372,12 @@ def simulate(
     tok = policies.tokens_per_s(twin, groups, s_cap)
     tok0 = policies.tokens_per_s(twin, groups, s_dem)
     if cl is not None:  # per cell: a capped tenant loses its own tokens
-        drawn_c = it_c * served[:, None]
-        tok_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, drawn_c))
+        drawn_c = it_c * served[:, None]  # the cells' racks at their fraction
+        frac_c = timeline_tenants.fraction(cl, drawn_c)
+        tok_c = cl.tokens_per_s(twin, frac_c)
         tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
-        if thermal is not None:  # tripped racks lose their own cell's tokens
-            frac_c = timeline_tenants.fraction(cl, drawn_c)
+        if off_c is not None:  # tripped racks draw nothing and lose their own cell's tokens
+            drawn_c = drawn_c - off_c * served[:, None]
             tok_c = np.maximum(tok_c - thermal.tokens_off_cells(twin, cl.rack_cell, frac_c), 0)
         if cell_caps or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart

@@ -82,6 +82,18 @@ class Thermal:
             )
         return out
 
+    def it_off_cells(self, rack_cell: pd.Series, frac_c: np.ndarray) -> np.ndarray:
+        """(n, C) kW the tripped racks would draw, per cell, at each cell's fraction."""
+        out = np.zeros_like(frac_c, dtype=float)
+        d = self.detail
+        if d is None:
+            return out
+        d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
+        for (c, a, b), part in d[d["cell"] >= 0].groupby(["cell", "trip_from_s", "trip_to_s"]):
+            on = overlap(self.t0, self.dt, a, b) / self.dt
+            out[:, int(c)] += part["kw"].sum() * on * frac_c[:, int(c)]
+        return out
+
     def tokens_off_s(self, twin, frac: np.ndarray) -> np.ndarray:
         """(n, G) tokens/s the tripped racks would make at each hall's power fraction."""
         cat = catalogue(twin.layout)
