@@ -29,8 +29,8 @@ T_REF_K = 300.0
 
 FIELD_MAX_RACKS = 1_000
 """Halls up to this many racks get the air field (when they set ``air_model: field``); larger
-ones the geometric kernel. bench.air field: 100 racks 0.14-0.26 s, 300 racks 0.17-0.46 s on
-a 2-core machine at load ~5.7 (two sparse LUs over <= 8,000 cells, every rack's exhaust one
+ones the geometric kernel. bench.air field: 100 racks 0.13-0.15 s, 300 racks 0.16-0.27 s on
+a 2-core machine at load ~3.2 (two sparse LUs over <= 8,000 cells, every rack's exhaust one
 right-hand side of a block solve; docs/benchmarks.md)."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
 K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
