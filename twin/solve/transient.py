@@ -243,6 +243,10 @@ def _waiting(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
     return np.where(moved.to_numpy(bool), start + RESTART_S.get(kind, 0.0), 0.0)
 
 
+CROSSING_DT_S = 0.5
+"""Largest spacing of the times searched for limit crossings, s (the samples may be wider)."""
+
+
 def cooling_ride_through(
     twin,
     scenario: Scenario,
@@ -428,11 +432,29 @@ def cooling_ride_through(
         return dy / np.maximum(c, 1e-9)
 
     times = np.linspace(0.0, t_end_s, n_points)
-    sol = solve_ivp(rhs, (0.0, t_end_s), t0, t_eval=times, method="LSODA", rtol=1e-6, atol=1e-6)
+    sol = solve_ivp(
+        rhs,
+        (0.0, t_end_s),
+        t0,
+        t_eval=times,
+        method="LSODA",
+        rtol=1e-6,
+        atol=1e-6,
+        dense_output=True,
+    )
     y = sol.y  # (n, times)
 
     rise_h = y[H:E] - t0[H:E, None]
     rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
+    # limit crossings are searched on the solver's own steps and a 0.5 s-or-finer grid of its
+    # interpolant, not only on the samples: a short excursion (hall air over its limit for
+    # ~1 s) falls between samples 7.5 s apart, and a crossing between them is not linear
+    grid = np.linspace(0.0, t_end_s, max(n_points, int(t_end_s / CROSSING_DT_S) + 1))
+    ts = np.clip(sol.sol.ts, 0.0, t_end_s) if sol.sol is not None else times
+    fine = np.union1d(np.union1d(times, grid), ts) if sol.sol is not None else times
+    y_fine = sol.sol(fine) if sol.sol is not None else y
+    fine_h = y_fine[H:E] - t0[H:E, None]
+    fine_t = y_fine[T:W] - t0[T:W, None] if nt else np.zeros((0, len(fine)))
     t_in0 = rr0["t_inlet_max_c" if "t_inlet_max_c" in rr0 else "t_inlet_c"].to_numpy(float)
     lim_air = inlet_limit_c(halls["ashrae_class"])[rack_h]
     t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
@@ -440,17 +462,17 @@ def cooling_ride_through(
     throttle = racks["accelerator"].map(THROTTLE_C).to_numpy(float)
     air_rack = (lf < 1) & (p1 > 0)
     liq_rack = (rack_t >= 0) & (p1 > 0)
-    t_allow = _first_crossing(times, rise_h, rack_h, lim_air - t_in0, air_rack)
+    t_allow = _first_crossing(fine, fine_h, rack_h, lim_air - t_in0, air_rack)
     t_cool = _first_crossing(
-        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_sup0, liq_rack
+        fine, fine_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_sup0, liq_rack
     )
-    trip_air = _first_crossing(times, rise_h, rack_h, lim_air + SHUTDOWN_MARGIN_K - t_in0, air_rack)
+    trip_air = _first_crossing(fine, fine_h, rack_h, lim_air + SHUTDOWN_MARGIN_K - t_in0, air_rack)
     trip_cool = _first_crossing(
-        times, rise_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K - t_sup0, liq_rack
+        fine, fine_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K - t_sup0, liq_rack
     )
     t_trip = np.minimum(trip_air, trip_cool)
     t_thr = _first_crossing(
-        times, rise_h, rack_h, throttle - t_out0, air_rack & np.isfinite(throttle)
+        fine, fine_h, rack_h, throttle - t_out0, air_rack & np.isfinite(throttle)
     )
     rk = pd.DataFrame(
         {
