@@ -107,6 +107,21 @@ def metric(page, label: str) -> str:
     return m.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+def racks(page) -> int:
+    """The editor's 'Racks' metric as a number."""
+    return int(metric(page, "Racks").replace(",", ""))
+
+
+def until(page, fn, timeout_s: float = 60) -> None:
+    """Wait (polling every 0.25 s) until fn() is true; fail after timeout_s."""
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        if fn():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("timed out")
+
+
 def test_every_page_loads(page, app_url):
     for path, title in [
         ("", "Site (3D)"),

@@ -3,17 +3,21 @@ the top candidate's racks drawn lime green in the 3D view, apply it (4 more rack
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
-from test_app_browser import IMG, canvas_frame, metric, no_exception, open_page, pixels, wait_idle
+from test_app_browser import (
+    IMG,
+    canvas_frame,
+    metric,
+    no_exception,
+    open_page,
+    pixels,
+    racks,
+    until,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def racks(page) -> int:
-    return int(metric(page, "Racks").replace(",", ""))
 
 
 def lime_share(img: np.ndarray) -> float:
@@ -21,15 +25,6 @@ def lime_share(img: np.ndarray) -> float:
     blue (viridis' greens and the BESS green carry blue; its yellows, red)."""
     r, g, b = img[..., 0].astype(int), img[..., 1].astype(int), img[..., 2].astype(int)
     return float(((g > 120) & (b < 0.2 * g) & (r < 0.5 * g)).mean())
-
-
-def until(page, fn, timeout_s: float = 60):
-    t0 = time.time()
-    while time.time() - t0 < timeout_s:
-        if fn():
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError("timed out")
 
 
 def test_place_four_racks_apply_the_top_candidate_and_undo(page, app_url):

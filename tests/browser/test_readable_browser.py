@@ -18,6 +18,7 @@ from test_app_browser import (
     metric,
     no_exception,
     open_page,
+    racks,
     wait_idle,
 )
 
@@ -124,10 +125,6 @@ def test_pumps_failure_shows_the_hall_uncooled(page, app_url):
     assert wait_for(canvas_frame(page), "twinViewer.warnings() >= 96")
     readable(page)
     page.screenshot(path=str(IMG / "failures-pumps.png"), full_page=True)
-
-
-def racks(page) -> int:
-    return int(metric(page, "Racks").replace(",", ""))
 
 
 def test_editor_row_added_removed_and_undo(page, app_url):

@@ -4,29 +4,14 @@ with a rack and removes it again."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from test_app_browser import IMG, metric, no_exception, open_page, wait_idle
+from test_app_browser import IMG, metric, no_exception, open_page, racks, until, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-def racks(page) -> int:
-    return int(metric(page, "Racks").replace(",", ""))
-
-
 def mw(page) -> float:
     return float(metric(page, "IT load").split()[0].replace(",", ""))
-
-
-def until(page, fn, timeout_s: float = 60):
-    t0 = time.time()
-    while time.time() - t0 < timeout_s:
-        if fn():
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError("timed out")
 
 
 def test_hall_copied_undone_redone_and_a_row_added_and_removed(page, app_url):
