@@ -583,25 +583,31 @@ def _until(curve: pd.DataFrame, end_s: float) -> pd.DataFrame:
 
 
 def _first_crossing(times, rise, node, margin, mask) -> np.ndarray:
-    """First time node rise reaches each rack's margin (linear between samples; inf if never)."""
+    """First time node rise reaches each rack's margin (linear between samples; inf if never).
+
+    One searchsorted per node (halls and loops, not racks) on its running maximum."""
     out = np.full(len(margin), np.inf)
     if not len(times) or not rise.size:
         return out
     env = np.maximum.accumulate(rise, axis=1)  # running max: first crossing is monotone
     idx = np.flatnonzero(mask & np.isfinite(margin))
-    for r in idx:
-        e = env[node[r]]
-        m = margin[r]
-        if m <= 0:
-            out[r] = 0.0
-            continue
-        k = int(np.searchsorted(e, m))
-        if k >= len(times):
-            continue
-        if k == 0:
-            out[r] = 0.0
-            continue
-        e0, e1 = e[k - 1], e[k]
-        f = (m - e0) / (e1 - e0) if e1 > e0 else 0.0
-        out[r] = times[k - 1] + f * (times[k] - times[k - 1])
+    out[idx[margin[idx] <= 0]] = 0.0
+    idx = idx[margin[idx] > 0]
+    if not len(idx):
+        return out
+    k = np.empty(len(idx), dtype=np.int64)
+    nodes = node[idx]
+    for n in np.unique(nodes):  # a few hundred nodes at most
+        sel = nodes == n
+        k[sel] = np.searchsorted(env[n], margin[idx][sel])
+    inside = k < len(times)
+    idx, k = idx[inside], k[inside]
+    at0 = k == 0
+    out[idx[at0]] = 0.0
+    idx, k = idx[~at0], k[~at0]
+    e0, e1 = env[node[idx], k - 1], env[node[idx], k]
+    m = margin[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(e1 > e0, (m - e0) / (e1 - e0), 0.0)
+    out[idx] = times[k - 1] + f * (times[k] - times[k - 1])
     return out
