@@ -10,19 +10,16 @@ import pytest
 
 from twin.errors import ScenarioError
 from twin.metrics.catalogue import catalogue, rack_catalogue
-from twin.model import Twin
 from twin.scenarios.timeline import TimelineSpec, simulate
 from twin.scenarios.workloads import fraction
-from twin.solve.timeline_response import fit_response
 
 SPEC = TimelineSpec(hours=24, dt_s=600, workload="inference", weather=False)
 ROW, CAP = "HX-R01", 0.55
 
 
-@pytest.fixture(scope="module")
-def hybrid(layouts_dir):
-    twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
-    return twin, fit_response(twin, None)
+@pytest.fixture
+def hybrid(hybrid_fitted):
+    return hybrid_fitted  # (twin, response), fitted once in conftest
 
 
 def _run(hybrid, **kw):

@@ -10,19 +10,16 @@ import numpy as np
 import pytest
 
 from twin.errors import ScenarioError
-from twin.model import Twin
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, simulate
-from twin.solve.timeline_response import fit_response
 
 SPEC = TimelineSpec(hours=24, dt_s=120, workload="inference", weather=False)
 DR = DrEvent(18 * 3600.0, 3 * 3600.0, 1000.0)
 
 
-@pytest.fixture(scope="module")
-def hybrid(layouts_dir):
-    twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
-    return twin, fit_response(twin, None)
+@pytest.fixture
+def hybrid(hybrid_fitted):
+    return hybrid_fitted  # (twin, response), fitted once in conftest
 
 
 def _run(hybrid, **kw):
