@@ -488,140 +488,149 @@ def _rack_path(rid: str, field: str) -> str | None:
     return f"halls[{h}].racks[{r}].{field}"
 
 
+PANELS = ["Add rack", "Change rack", "Move / remove rack", "Rows", "Edit a whole row", "Hall"]
+
+
 @st.fragment
 def _edit_panels() -> None:
-    """The edit tabs. A fragment: typing in a field reruns only these panels (the live
-    checks), not the solve and the 3D view; an applied edit reruns the whole page."""
+    """The edit panels, the picked one drawn. A fragment: typing in a field reruns only
+    these panels (the live checks), not the solve and the 3D view; an applied edit reruns
+    the whole page."""
     if st.session_state.pop("_ed_full_run", False):
         st.rerun()  # an edit was applied in a callback: KPIs and 3D must show it
-    tab_add, tab_change, tab_move, tab_rows, tab_bulk, tab_hall = st.tabs(
-        ["Add rack", "Change rack", "Move / remove rack", "Rows", "Edit a whole row", "Hall"]
-    )
+    # one panel drawn at a time (tabs drew all six: ~100 widgets, lists of hundreds of
+    # rows and loops, that the browser laid out on every load of the campus)
+    panel = st.radio("Edit", PANELS, key="ed_panel", horizontal=True, label_visibility="collapsed")
 
-    with tab_add, st.container(border=True):
-        hall = st.selectbox("Hall", halls, key="ed_add_hall")
-        rows = [r["id"] for h in data["halls"] if h["id"] == hall for r in h.get("rows", [])]
-        row = st.selectbox("Row", rows, key="ed_add_row")
-        slot = st.number_input(
-            "Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot"
-        )
-        if slot >= 0:
-            _live("racks", "slot", "ed_add_slot", f"new in row {row}")
-        field_error("slot")
-        power = st.number_input(
-            "Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power"
-        )
-        if power != 0:
-            _live("racks", "power_kw", "ed_add_power", f"new in row {row}")
-        field_error("power_kw")
-        st.selectbox("Profile", profiles, key="ed_add_profile")
-        field_error("profile")
-        add_feeds = _feeds(hall)
-        st.selectbox(
-            "Feed A (blank = as its neighbours)",
-            add_feeds,
-            key="ed_add_fa",
-            accept_new_options=True,
-        )
-        field_error("feed_a")
-        st.selectbox("Feed B", add_feeds, key="ed_add_fb", accept_new_options=True)
-        field_error("feed_b")
-        st.button("Add rack", key="ed_add_btn", on_click=_on_add)
+    if panel == "Add rack":
+        with st.container(border=True):
+            hall = st.selectbox("Hall", halls, key="ed_add_hall")
+            rows = [r["id"] for h in data["halls"] if h["id"] == hall for r in h.get("rows", [])]
+            row = st.selectbox("Row", rows, key="ed_add_row")
+            slot = st.number_input(
+                "Slot (-1 = first free)", min_value=-1, value=-1, step=1, key="ed_add_slot"
+            )
+            if slot >= 0:
+                _live("racks", "slot", "ed_add_slot", f"new in row {row}")
+            field_error("slot")
+            power = st.number_input(
+                "Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power"
+            )
+            if power != 0:
+                _live("racks", "power_kw", "ed_add_power", f"new in row {row}")
+            field_error("power_kw")
+            st.selectbox("Profile", profiles, key="ed_add_profile")
+            field_error("profile")
+            add_feeds = _feeds(hall)
+            st.selectbox(
+                "Feed A (blank = as its neighbours)",
+                add_feeds,
+                key="ed_add_fa",
+                accept_new_options=True,
+            )
+            field_error("feed_a")
+            st.selectbox("Feed B", add_feeds, key="ed_add_fb", accept_new_options=True)
+            field_error("feed_b")
+            st.button("Add rack", key="ed_add_btn", on_click=_on_add)
 
-    with tab_change, st.container(border=True):
-        rid = _rack_picker("ed_ch")
-        d = _rack_defaults(twin, rid)
-        st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
-        _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
-        field_error("power_kw")
-        st.selectbox(
-            "Profile", profiles, index=profiles.index(d["profile"]), key=f"ed_ch_prof_{rid}"
-        )
-        field_error("profile")
-        ch = _feeds(twin.racks.at[rid, "hall"] if rid else None, d["feed_a"], d["feed_b"])
-        st.selectbox(
-            "Feed A",
-            ch,
-            index=ch.index(d["feed_a"]),
-            key=f"ed_ch_fa_{rid}",
-            accept_new_options=True,
-        )
-        field_error("feed_a")
-        st.selectbox(
-            "Feed B",
-            ch,
-            index=ch.index(d["feed_b"]),
-            key=f"ed_ch_fb_{rid}",
-            accept_new_options=True,
-        )
-        field_error("feed_b")
-        st.selectbox(
-            "Liquid loop", loops, index=loops.index(d["liquid_loop"]), key=f"ed_ch_loop_{rid}"
-        )
-        field_error("liquid_loop")
-        st.button("Apply changes", key="ed_change_btn", on_click=_on_change)
+    if panel == "Change rack":
+        with st.container(border=True):
+            rid = _rack_picker("ed_ch")
+            d = _rack_defaults(twin, rid)
+            st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
+            _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
+            field_error("power_kw")
+            st.selectbox(
+                "Profile", profiles, index=profiles.index(d["profile"]), key=f"ed_ch_prof_{rid}"
+            )
+            field_error("profile")
+            ch = _feeds(twin.racks.at[rid, "hall"] if rid else None, d["feed_a"], d["feed_b"])
+            st.selectbox(
+                "Feed A",
+                ch,
+                index=ch.index(d["feed_a"]),
+                key=f"ed_ch_fa_{rid}",
+                accept_new_options=True,
+            )
+            field_error("feed_a")
+            st.selectbox(
+                "Feed B",
+                ch,
+                index=ch.index(d["feed_b"]),
+                key=f"ed_ch_fb_{rid}",
+                accept_new_options=True,
+            )
+            field_error("feed_b")
+            st.selectbox(
+                "Liquid loop", loops, index=loops.index(d["liquid_loop"]), key=f"ed_ch_loop_{rid}"
+            )
+            field_error("liquid_loop")
+            st.button("Apply changes", key="ed_change_btn", on_click=_on_change)
 
-    with tab_move, st.container(border=True):
-        mv = _rack_picker("ed_mv")
-        st.selectbox("To row", all_rows, key="ed_mv_row")
-        st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
-        _live("racks", "slot", "ed_mv_slot", mv, _rack_path(mv, "slot"))
-        field_error("slot")
-        field_error("row")
-        c1, c2 = st.columns(2)
-        c1.button("Move rack", key="ed_move_btn", on_click=_on_move)
-        c2.button("Remove rack", key="ed_remove_btn", on_click=_on_remove)
+    if panel == "Move / remove rack":
+        with st.container(border=True):
+            mv = _rack_picker("ed_mv")
+            st.selectbox("To row", all_rows, key="ed_mv_row")
+            st.number_input("To slot", min_value=0, value=0, step=1, key="ed_mv_slot")
+            _live("racks", "slot", "ed_mv_slot", mv, _rack_path(mv, "slot"))
+            field_error("slot")
+            field_error("row")
+            c1, c2 = st.columns(2)
+            c1.button("Move rack", key="ed_move_btn", on_click=_on_move)
+            c2.button("Remove rack", key="ed_remove_btn", on_click=_on_remove)
 
-    with tab_rows, st.container(border=True):
-        st.caption(
-            "Add an empty row, or copy a row with its racks (feeds, loops, profiles), to a "
-            "new origin; move a row (its racks move with it); remove a row and its racks."
-        )
-        c1, c2 = st.columns(2)
-        src = c1.selectbox("Row", all_rows, key="ed_row_src")
-        c2.text_input("New row id (add or copy)", key="ed_row_new", placeholder="e.g. H1-R09")
-        with c2:
-            _live_id("rows", "ed_row_new")
-        c1.number_input("Origin x (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_x")
-        c2.number_input("Origin y (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_y")
-        with c1:
-            _live("rows", "origin_m", "ed_row_at_x", src, index=0)
-        with c2:
-            _live("rows", "origin_m", "ed_row_at_y", src, index=1)
-        c1.selectbox("Hall (new empty row)", halls, key="ed_row_hall")
-        c2.selectbox("Axis (new empty row)", ["x", "y"], key="ed_row_axis")
-        st.checkbox("Copy the row's racks", value=True, key="ed_row_copy")
-        field_error("rows")
-        field_error("origin_m")
-        b = st.columns(3)
-        b[0].button("Add / copy row", key="ed_row_add_btn", on_click=_on_row_add)
-        b[1].button("Move row", key="ed_row_move_btn", on_click=_on_row_move)
-        b[2].button("Remove row", key="ed_row_remove_btn", on_click=_on_row_remove)
+    if panel == "Rows":
+        with st.container(border=True):
+            st.caption(
+                "Add an empty row, or copy a row with its racks (feeds, loops, profiles), to a "
+                "new origin; move a row (its racks move with it); remove a row and its racks."
+            )
+            c1, c2 = st.columns(2)
+            src = c1.selectbox("Row", all_rows, key="ed_row_src")
+            c2.text_input("New row id (add or copy)", key="ed_row_new", placeholder="e.g. H1-R09")
+            with c2:
+                _live_id("rows", "ed_row_new")
+            c1.number_input("Origin x (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_x")
+            c2.number_input("Origin y (m, in the hall)", value=0.0, step=0.6, key="ed_row_at_y")
+            with c1:
+                _live("rows", "origin_m", "ed_row_at_x", src, index=0)
+            with c2:
+                _live("rows", "origin_m", "ed_row_at_y", src, index=1)
+            c1.selectbox("Hall (new empty row)", halls, key="ed_row_hall")
+            c2.selectbox("Axis (new empty row)", ["x", "y"], key="ed_row_axis")
+            st.checkbox("Copy the row's racks", value=True, key="ed_row_copy")
+            field_error("rows")
+            field_error("origin_m")
+            b = st.columns(3)
+            b[0].button("Add / copy row", key="ed_row_add_btn", on_click=_on_row_add)
+            b[1].button("Move row", key="ed_row_move_btn", on_click=_on_row_move)
+            b[2].button("Remove row", key="ed_row_remove_btn", on_click=_on_row_remove)
 
-    with tab_bulk, st.container(border=True):
-        st.caption(
-            "Set a field on every rack of a row, or on the racks picked in it; blank or 0 "
-            "leaves it as it is."
-        )
-        brow = st.selectbox("Row", all_rows, key="ed_bulk_row")
-        st.multiselect(
-            "Only these racks (none picked: every rack of the row)",
-            E.row_racks(data, brow) if brow else [],
-            key=f"ed_bulk_racks_{brow}",
-        )
-        power = st.number_input(
-            "Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power"
-        )
-        if power != 0:
-            _live("racks", "power_kw", "ed_bulk_power", f"every rack of row {brow}")
-        st.selectbox("Profile", profiles, key="ed_bulk_profile")
-        bulk_feeds = _feeds(twin.rows.at[brow, "hall"] if brow in twin.rows.index else None)
-        st.selectbox("Feed A", bulk_feeds, key="ed_bulk_fa", accept_new_options=True)
-        st.selectbox("Feed B", bulk_feeds, key="ed_bulk_fb", accept_new_options=True)
-        st.selectbox("Liquid loop", loops, key="ed_bulk_loop")
-        st.button("Apply to the row", key="ed_bulk_btn", on_click=_on_row_bulk)
+    if panel == "Edit a whole row":
+        with st.container(border=True):
+            st.caption(
+                "Set a field on every rack of a row, or on the racks picked in it; blank or 0 "
+                "leaves it as it is."
+            )
+            brow = st.selectbox("Row", all_rows, key="ed_bulk_row")
+            st.multiselect(
+                "Only these racks (none picked: every rack of the row)",
+                E.row_racks(data, brow) if brow else [],
+                key=f"ed_bulk_racks_{brow}",
+            )
+            power = st.number_input(
+                "Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power"
+            )
+            if power != 0:
+                _live("racks", "power_kw", "ed_bulk_power", f"every rack of row {brow}")
+            st.selectbox("Profile", profiles, key="ed_bulk_profile")
+            bulk_feeds = _feeds(twin.rows.at[brow, "hall"] if brow in twin.rows.index else None)
+            st.selectbox("Feed A", bulk_feeds, key="ed_bulk_fa", accept_new_options=True)
+            st.selectbox("Feed B", bulk_feeds, key="ed_bulk_fb", accept_new_options=True)
+            st.selectbox("Liquid loop", loops, key="ed_bulk_loop")
+            st.button("Apply to the row", key="ed_bulk_btn", on_click=_on_row_bulk)
 
-    with tab_hall:
+    if panel == "Hall":
         with st.container(border=True):
             hall = st.selectbox("Hall", halls, key="ed_hall_id")
             current_c = next(h.get("containment", "none") for h in data["halls"] if h["id"] == hall)
@@ -703,6 +712,8 @@ def _on_pick(cid: str) -> None:
     if cid in common.current()[0].racks.index:
         st.session_state["ed_ch_rack"] = cid
         st.session_state["ed_mv_rack"] = cid
+        if st.session_state.get("ed_panel") not in ("Change rack", "Move / remove rack"):
+            st.session_state["ed_panel"] = "Change rack"
         st.session_state["ed_message"] = f"Picked rack {cid}: edit it under Change rack or Move."
 
 

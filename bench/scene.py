@@ -421,7 +421,8 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
                     "[twinViewer.bytes, twinViewer.colourUpdates || 0]"
                 )
                 it0 = it.inner_text()
-                page.get_by_role("tab", name="Change rack").click()  # a rerun shows the first tab
+                panels = page.locator(".st-key-ed_panel")  # the editor's panel picker
+                panels.get_by_text("Change rack", exact=True).click()
                 page.get_by_label("Power kW", exact=True).fill(str(power_kw))
                 t0, t0_epoch = time.perf_counter(), time.time()
                 page.get_by_role("button", name="Apply changes").click()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from test_pages import panel
+
 from twin.layout import load
 
 
 def test_feed_lists_are_the_halls_feeds(app, layouts_tmp):
-    at = app("editor")
+    at = panel(app("editor"), "Change rack")
     rid = at.selectbox(key="ed_ch_rack").value
     racks = load(layouts_tmp / "ai-factory-hall.yaml").halls[0].racks
     used = {r.feed_a for r in racks} | {r.feed_b for r in racks}

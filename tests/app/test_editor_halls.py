@@ -3,7 +3,7 @@ remove it; add an empty hall; a used id comes back as a message."""
 
 from __future__ import annotations
 
-from test_pages import metric, no_errors, shown
+from test_pages import metric, no_errors, panel, shown
 
 
 def racks(at) -> int:
@@ -11,7 +11,7 @@ def racks(at) -> int:
 
 
 def test_copy_hall_undo_redo_remove(app):
-    at = app("editor")
+    at = panel(app("editor"), "Hall")
     n0, it0 = racks(at), metric(at, "IT load")
     at.selectbox(key="ed_newhall_src").set_value("H1")
     at.text_input(key="ed_newhall_id").set_value("H2")
@@ -38,7 +38,7 @@ def test_copy_hall_undo_redo_remove(app):
 
 
 def test_add_empty_hall_and_used_id(app):
-    at = app("editor")
+    at = panel(app("editor"), "Hall")
     lay0 = at.session_state["layout"]
     # typed, not applied: the field says at once that the id is taken
     at.text_input(key="ed_newhall_id").set_value("H1-UPS-A1").run()
@@ -58,7 +58,7 @@ def test_add_empty_hall_and_used_id(app):
 
 
 def test_bulk_edit_of_a_selection_in_a_row(app):
-    at = app("editor")
+    at = panel(app("editor"), "Edit a whole row")
     at.selectbox(key="ed_bulk_row").set_value("H1-R02").run()
     at.multiselect(key="ed_bulk_racks_H1-R02").set_value(["H1-R02-03", "H1-R02-05"])
     at.number_input(key="ed_bulk_power").set_value(60.0)
@@ -76,7 +76,7 @@ def test_bulk_edit_of_a_selection_in_a_row(app):
 
 
 def test_removing_the_only_hall_is_a_message(app):
-    at = app("editor")
+    at = panel(app("editor"), "Hall")
     at.button(key="ed_hall_remove_btn").click().run()
     assert not at.exception
     assert [shown(e.value) for e in at.error] == [

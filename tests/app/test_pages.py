@@ -27,6 +27,11 @@ def metric(at, label: str) -> str:
     raise KeyError(label)
 
 
+def panel(at, name: str):
+    """Show the editor's panel `name` (one panel is drawn at a time)."""
+    return at.radio(key="ed_panel").set_value(name).run()
+
+
 @pytest.mark.parametrize("page", ["site", "editor", "failures", "dashboard"])
 def test_every_page_loads(app, page):
     at = app(page)
@@ -70,7 +75,7 @@ def test_failing_both_feeds_loses_load_and_changes_kpis(app):
 
 
 def test_editor_bad_value_is_a_message_next_to_the_field(app):
-    at = app("editor")
+    at = panel(app("editor"), "Change rack")
     # as you type (no click): the schema's bounds, the rack first, the path in the file after it
     at.number_input(key="ed_ch_power_H1-R01-01").set_value(5000.0).run()
     errs = [shown(e.value) for e in at.error]
@@ -87,16 +92,16 @@ def test_editor_bad_value_is_a_message_next_to_the_field(app):
 def test_editor_change_add_remove_and_save(app, layouts_tmp):
     at = app("editor")
     racks0 = int(metric(at, "Racks").replace(",", ""))
-    at.number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
+    panel(at, "Change rack").number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
     at.button(key="ed_change_btn").click().run()
     no_errors(at)
     it1 = metric(at, "IT load")
     assert any("Changed rack" in s.value for s in at.success)
-    at.button(key="ed_add_btn").click().run()
+    panel(at, "Add rack").button(key="ed_add_btn").click().run()
     no_errors(at)
     assert int(metric(at, "Racks").replace(",", "")) == racks0 + 1
     assert metric(at, "IT load") != it1
-    at.selectbox(key="ed_mv_rack").set_value("H1-R01-02")
+    panel(at, "Move / remove rack").selectbox(key="ed_mv_rack").set_value("H1-R01-02")
     at.button(key="ed_remove_btn").click().run()
     no_errors(at)
     assert int(metric(at, "Racks").replace(",", "")) == racks0
@@ -115,7 +120,7 @@ def test_editor_change_add_remove_and_save(app, layouts_tmp):
 
 def test_editor_edit_applies_in_one_run_and_other_rack_keeps_values(app):
     """The forms apply edits in a callback: the same run shows the new layout's KPIs."""
-    at = app("editor")
+    at = panel(app("editor"), "Change rack")
     it0 = metric(at, "IT load")
     # a rack picked in the form but not drawn yet: its fields are its current values
     at.selectbox(key="ed_ch_rack").set_value("H1-R01-02")
@@ -217,7 +222,7 @@ def test_editor_rows_bulk_edit_undo_redo(app):
     it0 = metric(at, "IT load")
     lay0 = at.session_state["layout"]
     n_row = sum(r.row == "H1-R01" for h in lay0.halls for r in h.racks)
-    at.selectbox(key="ed_row_src").set_value("H1-R01")
+    panel(at, "Rows").selectbox(key="ed_row_src").set_value("H1-R01")
     at.text_input(key="ed_row_new").set_value("H1-R09")
     at.number_input(key="ed_row_at_x").set_value(4.0)
     at.number_input(key="ed_row_at_y").set_value(21.0)
@@ -226,7 +231,7 @@ def test_editor_rows_bulk_edit_undo_redo(app):
     assert int(metric(at, "Racks").replace(",", "")) == racks0 + n_row
     assert metric(at, "IT load") != it0
     # bulk edit: every rack of the new row at 100 kW
-    at.selectbox(key="ed_bulk_row").set_value("H1-R09")
+    panel(at, "Edit a whole row").selectbox(key="ed_bulk_row").set_value("H1-R09")
     at.number_input(key="ed_bulk_power").set_value(100.0)
     at.button(key="ed_bulk_btn").click().run()
     no_errors(at)
@@ -241,7 +246,7 @@ def test_editor_rows_bulk_edit_undo_redo(app):
     at.button(key="ed_redo_btn").click().run()
     assert int(metric(at, "Racks").replace(",", "")) == racks0 + n_row
     # remove the row and its racks
-    at.selectbox(key="ed_row_src").set_value("H1-R09")
+    panel(at, "Rows").selectbox(key="ed_row_src").set_value("H1-R09")
     at.button(key="ed_row_remove_btn").click().run()
     no_errors(at)
     assert int(metric(at, "Racks").replace(",", "")) == racks0
@@ -258,7 +263,7 @@ def test_editor_shows_headroom_after_each_edit(app):
     room = headroom(Twin.from_layout(at.session_state["layout"]))
     assert metric(at, "IT headroom") == f"{room.it_kw / 1000:,.2f} MW"
     assert any(f"binding: {room.binding}" in shown(c.value) for c in at.caption)
-    at.number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
+    panel(at, "Change rack").number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
     at.button(key="ed_change_btn").click().run()
     no_errors(at)
     after = float(metric(at, "IT headroom").split()[0].replace(",", ""))
