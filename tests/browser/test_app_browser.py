@@ -47,6 +47,12 @@ def wait_idle(page, timeout_s: float = 90) -> None:
         page.wait_for_timeout(200)
 
 
+def show_panel(page, name: str) -> None:
+    """Show the editor's edit panel `name` (one is drawn at a time) and wait for its rerun."""
+    page.locator(".st-key-ed_panel").get_by_text(name, exact=True).click()
+    wait_idle(page)
+
+
 def no_exception(page) -> None:
     assert page.get_by_text("Page not found").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(

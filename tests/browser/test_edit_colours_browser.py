@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 import pytest
-from test_app_browser import canvas_frame, metric, open_page, pixels, wait_idle
+from test_app_browser import canvas_frame, metric, open_page, pixels, show_panel, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_rack_edit_repaints_colours_only_and_hover_says_the_new_power(page, app_
     bytes0, colours0 = frame.evaluate("[twinViewer.bytes, twinViewer.colourUpdates]")
     geometry0 = frame.evaluate("twinViewer.state.geometry")
     it0 = metric(page, "IT load")
-    page.get_by_role("tab", name="Change rack").click()
+    show_panel(page, "Change rack")
     rs = page.locator('[data-testid="stSelectbox"]:visible').filter(has_text="Rack").first
     rs.click()
     page.keyboard.type(rack)

@@ -19,6 +19,7 @@ from test_app_browser import (
     no_exception,
     open_page,
     racks,
+    show_panel,
     wait_idle,
 )
 
@@ -130,7 +131,7 @@ def test_pumps_failure_shows_the_hall_uncooled(page, app_url):
 def test_editor_row_added_removed_and_undo(page, app_url):
     open_page(page, app_url, "editor", "Layout editor")
     n0, it0 = racks(page), metric(page, "IT load")
-    page.get_by_role("tab", name="Rows").click()
+    show_panel(page, "Rows")
     page.get_by_label("New row id (add or copy)").fill("H1-R09")
     page.get_by_label("Origin y (m, in the hall)").fill("21")
     page.get_by_role("button", name="Add / copy row").click()
@@ -146,7 +147,7 @@ def test_editor_row_added_removed_and_undo(page, app_url):
     page.get_by_text("Redid: Copied row").wait_for()
     wait_idle(page)
     assert racks(page) == n1
-    page.get_by_role("tab", name="Rows").click()
+    show_panel(page, "Rows")
     rows = page.locator('[data-testid="stSelectbox"]:visible').filter(has_text="Row").first
     rows.click()
     page.get_by_role("option", name="H1-R09", exact=True).click()

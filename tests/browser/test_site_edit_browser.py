@@ -5,7 +5,16 @@ with a rack and removes it again."""
 from __future__ import annotations
 
 import pytest
-from test_app_browser import IMG, metric, no_exception, open_page, racks, until, wait_idle
+from test_app_browser import (
+    IMG,
+    metric,
+    no_exception,
+    open_page,
+    racks,
+    show_panel,
+    until,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +26,7 @@ def mw(page) -> float:
 def test_hall_copied_undone_redone_and_a_row_added_and_removed(page, app_url):
     open_page(page, app_url, "editor", "Layout editor")
     n0, it0 = racks(page), mw(page)
-    page.get_by_role("tab", name="Hall", exact=True).click()
+    show_panel(page, "Hall")
     new_id = page.get_by_label("New hall id")
     # validate as you type: a space is not allowed in an id, said under the field at once
     new_id.fill("H 2")
@@ -47,7 +56,7 @@ def test_hall_copied_undone_redone_and_a_row_added_and_removed(page, app_url):
     wait_idle(page)
     until(page, lambda: racks(page) == n0)
     # an empty row, a rack in it, then the row removed with its rack
-    page.get_by_role("tab", name="Rows", exact=True).click()
+    show_panel(page, "Rows")
     page.get_by_text("Copy the row's racks").click()  # the label: the box itself is hidden
     until(page, lambda: not page.get_by_label("Copy the row's racks").is_checked())
     row_id = page.get_by_label("New row id (add or copy)")
@@ -61,7 +70,7 @@ def test_hall_copied_undone_redone_and_a_row_added_and_removed(page, app_url):
     page.get_by_text("Added row H1-R07").wait_for()
     wait_idle(page)
     assert racks(page) == n0
-    page.get_by_role("tab", name="Add rack", exact=True).click()
+    show_panel(page, "Add rack")
     box = page.locator('[data-testid="stSelectbox"]:visible').filter(has_text="Row").first
     box.click()
     page.get_by_role("option", name="H1-R07", exact=True).click()
@@ -80,7 +89,7 @@ def test_hall_copied_undone_redone_and_a_row_added_and_removed(page, app_url):
     wait_idle(page)
     until(page, lambda: racks(page) == n0 + 1)
     assert mw(page) == pytest.approx(it0 + 0.04, abs=0.006)  # 40 kW more, served
-    page.get_by_role("tab", name="Rows", exact=True).click()
+    show_panel(page, "Rows")
     box = page.locator('[data-testid="stSelectbox"]:visible').filter(has_text="Row").first
     box.click()
     page.get_by_role("option", name="H1-R07", exact=True).click()
