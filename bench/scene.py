@@ -368,6 +368,27 @@ def _metric(page, label: str):
     )
 
 
+KPI_CLOCK = """
+(() => {
+  if (window !== window.top) return;  // the page itself, not the viewer's iframe
+  const look = () => {
+    const shown = [...document.querySelectorAll('[data-testid="stMetric"]')].some(
+      (m) => m.textContent.includes("IT load")
+        && m.querySelector('[data-testid="stMetricValue"]'));
+    if (shown) window.__kpisShownAt = Date.now(); else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();
+"""
+"""Records in the page when the KPIs ("IT load") first show, on the page's own clock:
+waiting for them from here after the 3D check would add Playwright's screenshot time."""
+
+
+def _kpis_shown_at(page) -> float:
+    """Epoch seconds when the page first showed its KPIs (see `KPI_CLOCK`)."""
+    return page.wait_for_function("window.__kpisShownAt").json_value() / 1000
+
+
 def edit_in_browser(path: Path, repeat: int = 3) -> dict:
     """Layout `path` in the editor: time to a loaded page (KPIs shown and 3D painted),
     then per edit of one rack's power, time to new KPIs and to a new 3D view (medians).
@@ -389,17 +410,19 @@ def edit_in_browser(path: Path, repeat: int = 3) -> dict:
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = b.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(180_000)
-            t0 = time.perf_counter()
+            page.add_init_script(KPI_CLOCK)
+            t0_epoch = time.time()
             _, out["editor_first_view_s"] = _first_view(page, f"{app.url}/editor")
-            _metric(page, "IT load").wait_for()
-            out["editor_kpis_shown_s"] = time.perf_counter() - t0
+            out["editor_kpis_shown_s"] = _kpis_shown_at(page) - t0_epoch
             # a second load of the page in the running server (caches warm)
             page.goto(f"{app.url}/site")
             page.get_by_role("heading", name="Site (3D)").first.wait_for()
-            t0 = time.perf_counter()
+            t0_epoch = time.time()
             _, out["editor_load_warm_s"] = _first_view(page, f"{app.url}/editor")
-            _metric(page, "IT load").wait_for()
-            out["editor_load_warm_kpis_s"] = time.perf_counter() - t0
+            out["editor_load_warm_kpis_s"] = _kpis_shown_at(page) - t0_epoch
+            out["editor_load_warm_both_s"] = max(
+                out["editor_load_warm_s"], out["editor_load_warm_kpis_s"]
+            )
             # the viewer's own share of that load: building the scene, its first render
             build_ms, render_ms = _viewer_frame(page).evaluate(
                 "[twinViewer.buildMs, twinViewer.renderMs]"

@@ -20,7 +20,8 @@ def test_run_defaults_bind_localhost_limit_uploads_and_hide_error_details(monkey
     monkeypatch.setenv("TWIN_WARM_UP", "0")
     for var in ("TWIN_ADDRESS", "STREAMLIT_SERVER_ADDRESS", "STREAMLIT_SERVER_MAX_UPLOAD_SIZE"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", raising=False)
+    for var in ("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "STREAMLIT_RUNNER_POST_SCRIPT_GC"):
+        monkeypatch.delenv(var, raising=False)
     assert run.main(["--server.headless", "true", "--server.port", "8599"]) == 0
     args = seen[-1]
     assert args[:2] == ["run", str(run.ROOT / "streamlit_app.py")]
@@ -32,6 +33,7 @@ def test_run_defaults_bind_localhost_limit_uploads_and_hide_error_details(monkey
     assert option("server.address") == "127.0.0.1"
     assert option("server.maxUploadSize") == "20" == str(run.MAX_UPLOAD_MB)
     assert option("client.showErrorDetails") == "none"
+    assert option("runner.postScriptGC") == "false"
     assert option("server.port") == "8599"
 
 
@@ -40,7 +42,11 @@ def test_run_defaults_give_way_to_the_command_line_and_environment():
     assert "--server.address" not in run.server_defaults(["--server.address=10.0.0.5"])
     shared = run.server_defaults([], {"TWIN_ADDRESS": "0.0.0.0"})
     assert shared[shared.index("--server.address") + 1] == "0.0.0.0"
-    env = {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "5", "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "full"}
+    env = {
+        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "5",
+        "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "full",
+        "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true",
+    }
     assert run.server_defaults([], env) == ["--server.address", "127.0.0.1"]
 
 
@@ -52,8 +58,10 @@ def test_streamlit_reads_the_defaults_as_its_options():
         name = name.removeprefix("--")
         old = config.get_option(name)
         try:
-            config.set_option(name, config._config_options[name].type(value), "test")
-            assert str(config.get_option(name)) == value
+            kind = config._config_options[name].type
+            typed = value == "true" if kind is bool else kind(value)
+            config.set_option(name, typed, "test")
+            assert str(config.get_option(name)).lower() == value
         finally:
             config.set_option(name, old, "test")
 
