@@ -13,10 +13,6 @@ import sys
 
 from twin.cli.common import UsageError, add_path, check_output_dir, dumps, float_in, int_in
 
-BALANCE_WARN_PCT = 5.0
-"""Heat balance of the returns beyond which a run is reported as not settled [CFD.md: within
-5 % after ~600 iterations]."""
-
 
 def register(sub) -> None:
     p = sub.add_parser("cfd", help="OpenFOAM case of a hall: export, run, read inlets back")
@@ -60,7 +56,7 @@ def run_export(args) -> int:
 def run_run(args) -> int:
     from pathlib import Path
 
-    from twin.interop.openfoam_run import read_inlets, run_case
+    from twin.interop.openfoam_run import BALANCE_PCT, read_inlets, run_case
 
     case = Path(args.case)
     if not case.is_dir():
@@ -78,21 +74,26 @@ def run_run(args) -> int:
     if tty:
         print(file=sys.stderr)
     inlets, summary = read_inlets(case)
+    if not summary["converged"]:
+        res = ", ".join(f"{k} {v:.1e}" for k, v in summary["residuals"].items())
+        print(
+            f"twin cfd run: NOT CONVERGED: the returns carry {summary['balance_pct']:+.1f} % of "
+            f"the racks' heat (more than {BALANCE_PCT:g} % off) after {summary['iterations']} "
+            f"iterations (last initial residuals: {res or 'no solver log'}); export again with "
+            "more --iterations before trusting these inlets",
+            file=sys.stderr,
+        )
     if args.json:
         print(dumps({"racks": inlets.reset_index().to_dict("records"), "summary": summary}))
         return 0
+    state = "converged" if summary["converged"] else "NOT CONVERGED"
+    res = summary["residuals"]
     print(
-        f"hall {summary['hall']}: {summary['iterations']} iterations; returns carry "
+        f"hall {summary['hall']}: {summary['iterations']} iterations, {state}; returns carry "
         f"{summary['return_heat_kw']:.1f} kW of the racks' {summary['rack_heat_kw']:.1f} kW "
-        f"({summary['balance_pct']:+.1f} %)"
+        f"({summary['balance_pct']:+.1f} %); "
+        + (f"largest residual {max(res.values()):.1e}" if res else "no solver log")
     )
-    if not abs(summary["balance_pct"]) <= BALANCE_WARN_PCT:
-        print(
-            f"twin cfd run: warning: the returns carry {summary['balance_pct']:+.1f} % of the "
-            f"racks' heat (more than {BALANCE_WARN_PCT:g} % off): the run has not settled; "
-            "export again with more --iterations before trusting these inlets",
-            file=sys.stderr,
-        )
     print(f"{'rack':<16}{'inlet C':>10}{'spread K':>10}{'max C':>10}")
     for rid, row in inlets.iterrows():
         print(

@@ -29,6 +29,11 @@ from twin.units import CP_AIR_J_KGK
 FOAM_ETC = Path("/usr/share/openfoam/etc")
 WINDOW = 0.25
 """Share of the samples (the last ones) averaged into a rack's inlet temperature [CFD.md]."""
+BALANCE_PCT = 5.0
+"""A run whose returns carry the racks' heat within this many % (over the window) counts as
+converged [CFD.md: within 5 % after ~600 iterations, 1 % over the window when settled]. The
+residuals cannot serve: SIMPLE's plateau at 1e-4..1e-2 on these buoyant rooms both before
+and after the heat has settled."""
 _MESH = [
     ["blockMesh"],
     ["topoSet", "-dict", "system/topoSetDict.cells"],
@@ -139,26 +144,67 @@ def _series(case: Path, name: str) -> np.ndarray:
     return np.array(sorted(set(rows)))
 
 
-def _window(series: np.ndarray) -> tuple[float, float, int]:
+def _window(series: np.ndarray, window: float = WINDOW) -> tuple[float, float, int]:
     n = len(series)
-    tail = series[max(0, n - max(1, int(round(WINDOW * n)))) :, 1]
+    tail = series[max(0, n - max(1, int(round(window * n)))) :, 1]
     return float(tail.mean()), float(tail.max() - tail.min()), len(tail)
 
 
-def read_inlets(case: str | Path) -> tuple[pd.DataFrame, dict]:
+_RESIDUAL = re.compile(r"Solving for (\w+), Initial residual = ([-+0-9.eE]+)")
+
+
+def residuals(case: str | Path, upto: int | None = None) -> dict[str, float]:
+    """Initial residual of each solved field at the last iteration (<= `upto`) of the
+    solver log; empty when there is no log."""
+    path = Path(case) / "log.buoyantSimpleFoam"
+    if not path.exists():
+        return {}
+    out: dict[str, float] = {}
+    it = 0
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("Time = "):
+            it = int(float(line.split()[2]))
+            if upto is not None and it > upto:
+                break
+            out = {}
+        elif m := _RESIDUAL.search(line):
+            out.setdefault(m.group(1), float(m.group(2)))  # the first solve of an iteration
+    return out
+
+
+def read_inlets(
+    case: str | Path, *, upto: int | None = None, window: float = WINDOW
+) -> tuple[pd.DataFrame, dict]:
     """Per rack: t_inlet_c (window mean of the area mean), t_inlet_spread_k, t_inlet_max_c;
-    and a summary (iterations, heat balance of the returns against the racks' heat)."""
+    and a summary: iterations, heat balance of the returns against the racks' heat, the
+    solver's last initial residuals, and `converged` (balance within BALANCE_PCT).
+
+    `upto` reads the run as if it had stopped at that iteration and `window` is the share of
+    the samples averaged (both to measure iteration error on one long run)."""
+    if not 0.0 < window <= 1.0:
+        raise ScenarioError(f"window {window}: a share of the samples in (0, 1]")
     case = Path(case)
     man = _manifest(case)
+
+    def series(name: str) -> np.ndarray:
+        s = _series(case, name)
+        if upto is not None:
+            s = s[s[:, 0] <= upto]
+            if not len(s):
+                raise ScenarioError(f"{case}: no samples of {name} up to iteration {upto}")
+        return s
+
     rows = []
     last = 0.0
+    first = np.inf
     for rid, patch in zip(man["rack_ids"], man["patches"], strict=True):
         name = patch.removesuffix("_in")
-        mean = _series(case, f"{name}_areaAverage")
-        top = _series(case, f"{name}_max")
-        m, spread, k = _window(mean)
-        t, _, _ = _window(top)
+        mean = series(f"{name}_areaAverage")
+        top = series(f"{name}_max")
+        m, spread, k = _window(mean, window)
+        t, _, _ = _window(top, window)
         last = max(last, mean[-1, 0])
+        first = min(first, mean[-k, 0])
         rows.append(
             {
                 "id": rid,
@@ -173,15 +219,21 @@ def read_inlets(case: str | Path) -> tuple[pd.DataFrame, dict]:
     removed = 0.0
     units = sorted({p.name.split("_")[0] for p in (case / "postProcessing").glob("*_ret_T")})
     for u in units:
-        t_ret = _window(_series(case, f"{u}_ret_T"))[0]
-        mdot = _window(_series(case, f"{u}_ret_phi"))[0]
+        t_ret = _window(series(f"{u}_ret_T"), window)[0]
+        mdot = _window(series(f"{u}_ret_phi"), window)[0]
         removed += abs(mdot) * CP_AIR_J_KGK * (t_ret - 273.15 - man["t_supply_c"]) / 1000.0
     heat = float(np.sum(man["rack_heat_kw"]))
+    balance = 100.0 * (removed - heat) / heat if heat else float("nan")
+    res = residuals(case, upto)
     summary = {
         "iterations": int(last),
+        "window_from_iteration": int(first),
         "rack_heat_kw": heat,
         "return_heat_kw": removed,
-        "balance_pct": 100.0 * (removed - heat) / heat if heat else float("nan"),
+        "balance_pct": balance,
+        "converged": bool(abs(balance) <= BALANCE_PCT),
+        "residuals": res,
+        "residual_max": max(res.values()) if res else float("nan"),
         "hall": man["hall"],
     }
     return out, summary
