@@ -127,3 +127,25 @@ def test_cli_balanced_run_is_quiet(tmp_path, capsys, monkeypatch):
     assert main(["cfd", "run", str(good)]) == 0
     out, err = capsys.readouterr()
     assert "converged" in out and "NOT" not in out + err and "+0.5 %" in out
+
+
+def test_calibrate_from_unconverged_cfd_warns(tmp_path, capsys):
+    from twin.cli.calibrate import _runs_from_cfd
+
+    case = tmp_path / "cfd"
+    assert (
+        main(["cfd", "export", "layouts/small-room.yaml", "--hall", "ROOM", "-o", str(case)]) == 0
+    )
+    man = json.loads((case / MANIFEST).read_text())
+    mdot = 1.2 * sum(man["rack_flow_m3_s"])
+    t_ret = T_SUP_C + 1000.0 * sum(man["rack_heat_kw"]) * 0.8 / (mdot * CP_AIR_J_KGK)  # -20 %
+    for i in range(len(man["rack_ids"])):
+        _dat(case, f"r{i}_areaAverage", [273.15 + 22.0 + 0.1 * i] * 8)
+        _dat(case, f"r{i}_max", [273.15 + 25.0] * 8)
+    _dat(case, "u0_ret_T", [273.15 + t_ret] * 8)
+    _dat(case, "u0_ret_phi", [mdot] * 8)
+    capsys.readouterr()
+    runs, halls = _runs_from_cfd([str(case)])
+    assert halls == {"ROOM"} and len(runs) == 1
+    err = capsys.readouterr().err
+    assert "NOT CONVERGED" in err and "-20.0 %" in err

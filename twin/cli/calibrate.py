@@ -42,7 +42,16 @@ def _runs_from_cfd(dirs: list[str]):
         if not man_path.exists():
             raise UsageError(f"--from-cfd {d}: no {MANIFEST} (export with twin cfd export)")
         man = json.loads(man_path.read_text())
-        inlets, _ = read_inlets(d)
+        inlets, summary = read_inlets(d)
+        if not summary["converged"]:
+            import sys
+
+            print(
+                f"twin calibrate: warning: --from-cfd {d} is NOT CONVERGED (returns carry "
+                f"{summary['balance_pct']:+.1f} % of the racks' heat, largest residual "
+                f"{summary['residual_max']:.1e}); the fit follows its unsettled inlets",
+                file=sys.stderr,
+            )
         heat = pd.Series(man["rack_heat_kw"], index=man["rack_ids"])
         runs.append(Run(heat, float(man["t_supply_c"]), inlets["t_inlet_c"]))
         halls.add(man["hall"])
