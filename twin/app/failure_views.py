@@ -1,0 +1,207 @@
+"""What a failure did, for the Failures page: pickers, the N-1 ranking, the changes
+between two solves (most important first, in people's words) and the ride-through.
+
+Part of the app's facade `twin.app.state` (which re-exports every name here). The N-1
+sweeps (`twin.scenarios`) and the transient model (`twin.solve.transient`) are
+imported on first use (see `twin.app.state.DEFERRED_IMPORTS`). No Streamlit, no state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.model import Twin, registry
+from twin.model.scenario import Scenario
+from twin.solve.results import Results
+
+
+def failable(twin: Twin) -> pd.DataFrame:
+    """Power elements and cooling units (id, kind), for pickers."""
+    parts = []
+    for kind in registry.FAILABLE:
+        t = getattr(twin, kind, None)
+        if t is not None and len(t):
+            parts.append(pd.DataFrame({"kind": kind}, index=t.index))
+    return pd.concat(parts) if parts else pd.DataFrame(columns=["kind"])
+
+
+def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
+    """The N-1 ranking (`twin.scenarios.n1`): every single failure, worst first."""
+    from twin.scenarios import n1  # deferred: see twin.app.state
+
+    table = n1(twin)
+    if "it_lost_by_tenant" in table:  # a dict per row in Python; text on a screen
+        from twin.scenarios.tenants_hit import text
+
+        table["it_lost_by_tenant"] = table["it_lost_by_tenant"].map(text)
+    return table.head(limit) if limit else table
+
+
+def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
+    """Per-component changes between two solves (`twin.scenarios.compare`), largest first."""
+    from twin.scenarios import compare  # deferred: see twin.app.state
+
+    d = compare(base, res)
+    if "change" in d:
+        d = d.reindex(d["change"].abs().sort_values(ascending=False).index)
+    return d.head(limit)
+
+
+LOADING_TABLES = ("res_power_nodes", "res_crahs", "res_cdus", "res_chillers", "res_dry_coolers")
+"""Result tables whose `loading_pct` (or part-load ratio) "worst loadings" compares."""
+
+
+def _loading(res: Results) -> pd.DataFrame:
+    """(component, kind, loading_pct) of every power element and cooling unit."""
+    parts = []
+    for name in LOADING_TABLES + ("res_cooling_towers",):
+        t = res.tables.get(name)
+        if t is None or not len(t):
+            continue
+        if "loading_pct" in t:
+            pct = t["loading_pct"]
+        elif "plr" in t:
+            pct = 100.0 * t["plr"]
+        else:
+            continue
+        kind = t["kind"] if "kind" in t else name.removeprefix("res_")
+        parts.append(pd.DataFrame({"kind": kind, "loading_pct": pct.astype(float)}))
+    if not parts:
+        return pd.DataFrame(columns=["kind", "loading_pct"])
+    out = pd.concat(parts)
+    return out[~out["kind"].isin(registry.POWER_SOURCES)]
+
+
+def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
+    """What a failure did, most important first: IT lost (no power or tripped by heat),
+    racks and IT at thermal risk, the hottest inlet, the worst loadings (after vs
+    before) and the violations the failure added. Reads the thermal consequence columns
+    (`res_racks.thermal_state`, kpis `racks_shutdown`...) when the solve provides them.
+    """
+    k = res.kpis
+    rr = res.tables.get("res_racks")
+    demand = twin.racks["power_kw"].astype(float)
+    if rr is not None and "p_demand_kw" in rr:
+        demand = rr["p_demand_kw"].reindex(twin.racks.index).fillna(demand)
+    state = rr["thermal_state"] if rr is not None and "thermal_state" in rr else None
+    shutdown = state.index[state == "shutdown"] if state is not None else pd.Index([])
+    throttled = state.index[state == "throttled"] if state is not None else pd.Index([])
+    unfed = rr.index[~rr["fed"].to_numpy(dtype=bool)] if rr is not None and "fed" in rr else []
+    v = res.violations
+    hot = pd.Index([])
+    if len(v):
+        kinds = ["over_temperature", "uncooled", "thermal_shutdown"]
+        hot = pd.Index(v.loc[v["kind"].isin(kinds), "component"]).intersection(twin.racks.index)
+    unfed = pd.Index(unfed).difference(shutdown)  # no power (a tripped rack is not fed either)
+    at_risk = hot.union(shutdown).union(throttled).difference(unfed)
+    it_unserved = float(k.get("it_unserved_kw", 0.0))
+    it_shut = float(k.get("it_shutdown_kw", demand.reindex(shutdown).sum()))
+    lb, la = _loading(base), _loading(res)
+    worst = pd.DataFrame(
+        {
+            "kind": la["kind"],
+            "loading_after_pct": la["loading_pct"],
+            "loading_before_pct": lb["loading_pct"].reindex(la.index),
+        }
+    )
+    worst = worst.dropna(subset=["loading_after_pct"])
+    worst = worst.sort_values("loading_after_pct", ascending=False).head(top)
+    worst["change_pct"] = worst["loading_after_pct"] - worst["loading_before_pct"]
+    worst.index.name = "component"
+    vb = base.violations
+    seen = set(zip(vb["component"], vb["kind"], strict=True)) if len(vb) else set()
+    new = v[[(c, kd) not in seen for c, kd in zip(v["component"], v["kind"], strict=True)]]
+    t_max = float(k.get("t_inlet_max_c", float("nan")))
+    return {
+        "it_lost_kw": it_unserved + (it_shut if np.isfinite(it_shut) else 0.0),
+        "racks_unfed": len(unfed),
+        "racks_at_risk": len(at_risk),
+        "it_at_risk_kw": float(demand.reindex(at_risk).sum()),
+        "racks_shutdown": len(shutdown),
+        "racks_throttled": len(throttled),
+        "t_inlet_max_c": t_max,
+        "t_inlet_max_base_c": float(base.kpis.get("t_inlet_max_c", float("nan"))),
+        "worst_loadings": worst,
+        "new_violations": new.reset_index(drop=True),
+        "violations_by_kind": v["kind"].value_counts() if len(v) else pd.Series(dtype=int),
+    }
+
+
+def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:
+    """`changes` as people read it: component, quantity (label), unit, before, after,
+    change, each number rounded to its quantity's digits; violations first."""
+    from twin.model import columns as C
+
+    if not len(changes):
+        return pd.DataFrame(columns=["Component", "Quantity", "Unit", "Before", "After", "Change"])
+    viol = changes["table"] == "violations"
+    d = pd.concat([changes[viol], changes[~viol]])
+    spec = [C.spec(q) for q in d["quantity"]]
+    out = pd.DataFrame(
+        {
+            "Component": d["component"].astype(str).to_numpy(),
+            "Quantity": [
+                ("violation: " + q.replace("_", " ")) if is_v else s.label
+                for q, s, is_v in zip(d["quantity"], spec, d["table"] == "violations", strict=True)
+            ],
+            "Unit": [s.unit for s in spec],
+        }
+    )
+    for col, name in (("a", "Before"), ("b", "After"), ("change", "Change")):
+        out[name] = [
+            (("new" if x > 0 else "cleared") if col == "change" else ("yes" if x else "no"))
+            if is_v
+            else C.number(float(x), s.digits)
+            for x, s, is_v in zip(d[col], spec, d["table"] == "violations", strict=True)
+        ]
+    out.loc[(d["table"] == "violations").to_numpy(), "Unit"] = ""
+    return out
+
+
+def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
+    """Temperatures vs time after the failure (`twin.solve.transient`); None if nothing failed.
+
+    Returns its RideThrough (timeseries long: time_s, component, quantity, t_c;
+    racks with time_to_limit_s; power per UPS).
+    """
+    if not failed:
+        return None
+    from twin.solve.transient import cooling_ride_through  # deferred: see twin.app.state
+
+    return cooling_ride_through(twin, Scenario.fail(*sorted(failed)))
+
+
+def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
+    """The hottest `max_series` curves of a ride-through, in minutes, for plotting."""
+    ts = rt.timeseries
+    from twin.model import columns as C
+
+    names = {q: C.label(q).lower() for q in ts["quantity"].astype(str).unique()}
+    ts = ts.assign(
+        series=ts["component"].astype(str) + ": " + ts["quantity"].astype(str).map(names)
+    )
+    rise = ts.groupby("series")["t_c"].agg(lambda v: v.max() - v.iloc[0])
+    keep = rise.sort_values(ascending=False).index[:max_series]
+    out = ts[ts["series"].isin(keep)].copy()
+    out["time_min"] = out["time_s"] / 60.0
+    return out[["time_min", "series", "t_c"]]
+
+
+def ride_through_limits(rt, curves: pd.DataFrame) -> pd.DataFrame:
+    """Throttle and trip temperatures of the plotted curves (`RideThrough.limits`), one row
+    per distinct line: line ("throttles"/"trips"), t_c and the curves it applies to."""
+    from twin.model import columns as C
+
+    lim = getattr(rt, "limits", None)
+    if lim is None or not len(lim):
+        return pd.DataFrame(columns=["line", "t_c", "series"])
+    names = {q: C.label(q).lower() for q in lim["quantity"].astype(str).unique()}
+    series = lim["component"].astype(str) + ": " + lim["quantity"].astype(str).map(names)
+    lim = lim.assign(series=series)[series.isin(set(curves["series"]))]
+    rows = [(f"racks throttle ({r.series})", r.limit_c, r.series) for r in lim.itertuples()]
+    rows += [(f"racks trip ({r.series})", r.shutdown_c, r.series) for r in lim.itertuples()]
+    out = pd.DataFrame(rows, columns=["line", "t_c", "series"])
+    return out.groupby("t_c", as_index=False).agg(
+        line=("line", lambda s: "; ".join(s)), series=("series", "first")
+    )
