@@ -10,6 +10,7 @@ import altair as alt
 import streamlit as st
 
 from app_pages import common
+from app_pages.long_run import result_on_click
 from twin.app import warm
 from twin.app.text import plain
 from twin.errors import LayoutError, ScenarioError
@@ -34,10 +35,10 @@ if not files:
 c = st.columns([3, 2])
 chosen = c[0].multiselect("Sites (files in layouts/sites/)", files, default=files, key="st_sites")
 horizon = c[1].selectbox("Horizon", list(HORIZONS), key="st_horizon")
-run_key = (key, tuple(chosen), horizon)
 
-if st.button("Compare", type="primary", key="st_run", disabled=not chosen):
-    bar = st.progress(0.0, text="One timeline year per site (coupled solves) ...")
+
+def _compare(progress):
+    """The comparison of the chosen sites, or None (its error shown)."""
     shown = "layouts/sites"
     try:
         sites = []
@@ -45,27 +46,25 @@ if st.button("Compare", type="primary", key="st_run", disabled=not chosen):
             shown = f"layouts/sites/{f}"
             sites.append(load_site(folder / f))
         shown = "a site file"
-        with st.spinner("Simulating each site ..."):
-            result = compare(
-                twin,
-                sites,
-                TimelineSpec(hours=HORIZONS[horizon]),
-                progress=lambda f, text: bar.progress(f, text=text),
-            )
-        st.session_state["st_result"] = (run_key, result)
+        return compare(twin, sites, TimelineSpec(hours=HORIZONS[horizon]), progress=progress)
     except LayoutError as exc:
-        st.session_state.pop("st_result", None)
         common.show_layout_error(exc, shown)
     except ScenarioError as exc:
-        st.session_state.pop("st_result", None)
         st.error(plain(str(exc)))
-    bar.empty()
+    return None
 
-saved = st.session_state.get("st_result")
-if not saved or saved[0] != run_key:
-    st.info("Choose the sites and press Compare.")
-    st.stop()
-result = saved[1]
+
+result = result_on_click(
+    "Compare",
+    "st_run",
+    "st_result",
+    (key, tuple(chosen), horizon),
+    _compare,
+    start="One timeline year per site (coupled solves) ...",
+    spinner="Simulating each site ...",
+    prompt="Choose the sites and press Compare.",
+    disabled=not chosen,
+)
 
 st.subheader("Side by side")
 st.dataframe(side_by_side(result), use_container_width=True)

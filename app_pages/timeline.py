@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.long_run import result_on_click
 from twin.app.text import plain
 from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants, tenant_ids
@@ -157,24 +158,27 @@ spec = TimelineSpec(
     dr=DrEvent(dr_start * 3600, dr_hours * 3600, dr_mw * 1000, dr_order) if dr_on else None,
     outage=Outage(out_start * 3600, out_s) if out_on else None,
 )
-run_key = (key, repr(spec))
 
-if st.button("Run", type="primary", key="tl_run"):
-    bar = st.progress(0.0, text="Fitting the site's response (coupled solves) ...")
-    with st.spinner(f"Simulating {hours:,.0f} h at {dt:g} s steps ..."):
-        try:
-            result = simulate(twin, spec, progress=lambda f, text: bar.progress(f, text=text))
-            st.session_state["tl_result"] = (run_key, result)
-        except ScenarioError as exc:
-            st.session_state.pop("tl_result", None)
-            st.error(plain(str(exc)))
-    bar.empty()
 
-saved = st.session_state.get("tl_result")
-if not saved or saved[0] != run_key:
-    st.info("Choose the inputs and press Run.")
-    st.stop()
-tl = saved[1]
+def _simulate(progress):
+    """The timeline of `spec`, or None (its error shown)."""
+    try:
+        return simulate(twin, spec, progress=progress)
+    except ScenarioError as exc:
+        st.error(plain(str(exc)))
+    return None
+
+
+tl = result_on_click(
+    "Run",
+    "tl_run",
+    "tl_result",
+    (key, repr(spec)),
+    _simulate,
+    start="Fitting the site's response (coupled solves) ...",
+    spinner=f"Simulating {hours:,.0f} h at {dt:g} s steps ...",
+    prompt="Choose the inputs and press Run.",
+)
 k = tl.kpis
 
 
