@@ -10,8 +10,9 @@ Two geometries, several load distributions each:
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
+    python -m bench.air_rooms iterations row ramp --case-root /tmp/twin-cfd-A  # 800 vs end
     python -m bench.air_rooms table             # model vs stored CFD inlets
-    python -m bench.air_rooms calibrate         # fit on 'uniform', score the other loads
+    python -m bench.air_rooms calibrate         # fit on two loads, score the third
 
 Stored CFD inlets: docs/validation/<room>-<load>.csv (rack id, t_inlet_c, spread, max);
 each run's iterations, heat balance, spread, wall time and machine load are appended to
@@ -141,18 +142,24 @@ def run(
     case_root: Path = Path("/tmp/twin-cfd"),
     iterations: int = ITERATIONS,
     store: bool = True,
+    cell_m: float | None = None,
 ) -> pd.DataFrame:
-    """Export, run and (if `store`) store one CFD room (minutes to tens of minutes)."""
+    """Export, run and (if `store`) store one CFD room (minutes to tens of minutes).
+
+    A mesh other than the room's `CELL_M` (a mesh check) is stored apart, in
+    docs/validation/mesh-check/<room>-<load>-<cell>m.csv, never as the reference."""
+    cell = CELL_M[room] if cell_m is None else cell_m
+    tag = "" if cell == CELL_M[room] else f"-{cell:g}m"
     from twin.interop.openfoam import export_hall
     from twin.interop.openfoam_run import read_inlets, run_case
 
     t = twin(room, load)
-    case = case_root / f"{room}-{load}"
+    case = case_root / f"{room}-{load}{tag}"
     if case.exists():
         import shutil
 
         shutil.rmtree(case)
-    export_hall(t, t.halls.index[0], case, cell_m=CELL_M[room], iterations=iterations)
+    export_hall(t, t.halls.index[0], case, cell_m=cell, iterations=iterations)
     started = dt.datetime.now(dt.UTC)
     load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
@@ -166,7 +173,7 @@ def run(
         "room": room,
         "load": load,
         "iterations": summary["iterations"],
-        "cell_m": CELL_M[room],
+        "cell_m": cell,
         "window_from_it": summary["window_from_iteration"],
         "rack_heat_kw": round(summary["rack_heat_kw"], 2),
         "return_heat_kw": round(summary["return_heat_kw"], 2),
@@ -182,10 +189,35 @@ def run(
     print(f"{room}-{load}: {wall:.0f} s, {summary}")
     if store:
         OUT.mkdir(parents=True, exist_ok=True)
-        inlets.to_csv(OUT / f"{room}-{load}.csv", float_format="%.3f")
+        dest = OUT / "mesh-check" if tag else OUT
+        dest.mkdir(parents=True, exist_ok=True)
+        inlets.to_csv(dest / f"{room}-{load}{tag}.csv", float_format="%.3f")
         old = pd.read_csv(RUNS) if RUNS.exists() else pd.DataFrame()
         pd.concat([old, pd.DataFrame([record])], ignore_index=True).to_csv(RUNS, index=False)
     return inlets
+
+
+def iteration_check(case: Path, at: int = 800) -> pd.DataFrame:
+    """One long run read as if stopped at iteration `at` and at its end: per rack both window
+    means, their spreads and the shift (the iteration error of an `at`-iteration run), with
+    the returns' heat balance of each as the frame's attrs."""
+    from twin.interop.openfoam_run import read_inlets
+
+    early, s_early = read_inlets(case, upto=at)
+    late, s_late = read_inlets(case)
+    out = pd.DataFrame(
+        {
+            f"t_inlet_c_{at}": early["t_inlet_c"],
+            f"spread_k_{at}": early["t_inlet_spread_k"],
+            f"t_inlet_c_{s_late['iterations']}": late["t_inlet_c"],
+            f"spread_k_{s_late['iterations']}": late["t_inlet_spread_k"],
+            "shift_k": late["t_inlet_c"] - early["t_inlet_c"],
+        }
+    )
+    out.attrs = {
+        "balance_pct": {at: s_early["balance_pct"], s_late["iterations"]: s_late["balance_pct"]}
+    }
+    return out
 
 
 def cfd(room: str, load: str) -> pd.DataFrame | None:
@@ -222,35 +254,37 @@ def table() -> pd.DataFrame:
 
 
 def calibration_table() -> pd.DataFrame:
-    """Per room: fit the field on its 'uniform' CFD run, then score the other loads (held out)."""
+    """Per room, leave one load out: fit the field on the room's other CFD loads at once
+    (`twin.solve.air_calibrate.fit`), then score the held-out load before and after."""
     from twin.solve import air_calibrate as ac
 
     rows = []
     for room, loads in LOADS.items():
-        ref = cfd(room, "uniform")
-        if ref is None:
-            continue
-        t = twin(room, "uniform")
-        hall = t.halls.index[0]
-        air = t.racks["power_kw"] * (1 - t.racks["liquid_fraction"])
-        f = ac.fit(t, hall, [ac.Run(air, 18.0, ref["t_inlet_c"])])
-        for load in loads:
-            other = cfd(room, load)
-            if other is None or load == "uniform":
+        refs = {load: cfd(room, load) for load in loads}
+        refs = {k: v for k, v in refs.items() if v is not None}
+        runs = {
+            load: ac.Run(twin(room, load).racks["power_kw"], 18.0, ref["t_inlet_c"])
+            for load, ref in refs.items()
+        }
+        for held, ref in refs.items():
+            fit_on = [load for load in runs if load != held]
+            if not fit_on:
                 continue
-            tl = twin(room, load)
-            run = ac.Run(tl.racks["power_kw"], 18.0, other["t_inlet_c"])
-            before = ac.predict(tl, hall, run) - other["t_inlet_c"]
-            after = ac.predict(tl, hall, run, f.params) - other["t_inlet_c"]
+            t = twin(room, held)
+            hall = t.halls.index[0]
+            f = ac.fit(t, hall, [runs[load] for load in fit_on])
+            before = ac.predict(t, hall, runs[held]) - ref["t_inlet_c"]
+            after = ac.predict(t, hall, runs[held], f.params) - ref["t_inlet_c"]
             rows.append(
                 {
                     "room": room,
-                    "held-out load": load,
+                    "held-out load": held,
+                    "fitted on": "+".join(fit_on),
+                    "fit_rmse_k": f.rmse_after_k,
                     "rmse_before_k": float(np.sqrt((before**2).mean())),
                     "max_before_k": float(before.abs().max()),
                     "rmse_after_k": float(np.sqrt((after**2).mean())),
                     "max_after_k": float(after.abs().max()),
-                    "fit_on_uniform_rmse_k": f.rmse_after_k,
                     **{k: round(v, 4) for k, v in f.params.items()},
                 }
             )
@@ -261,18 +295,36 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         prog="python -m bench.air_rooms", description=__doc__.split("\n")[0]
     )
-    ap.add_argument("action", choices=["run", "table", "calibrate"], nargs="?", default="table")
+    ap.add_argument(
+        "action", choices=["run", "table", "calibrate", "iterations"], nargs="?", default="table"
+    )
     ap.add_argument("room", nargs="?", choices=sorted(LOADS))
     ap.add_argument("load", nargs="?")
     ap.add_argument("--iterations", type=int, default=ITERATIONS, help="SIMPLE iterations")
     ap.add_argument("--case-root", type=Path, default=Path("/tmp/twin-cfd"), help="case folder")
+    ap.add_argument("--cell", type=float, default=None, help="mesh size, m (a mesh check)")
     ap.add_argument("--no-store", action="store_true", help="run without writing docs/validation")
     args = ap.parse_args(argv)
     if args.action == "run":
         if args.room is None or args.load not in LOADS[args.room]:
             loads = "; ".join(f"{r}: {', '.join(v)}" for r, v in LOADS.items())
             ap.error(f"run ROOM LOAD, one of {loads}")
-        run(args.room, args.load, args.case_root, args.iterations, store=not args.no_store)
+        run(
+            args.room,
+            args.load,
+            args.case_root,
+            args.iterations,
+            store=not args.no_store,
+            cell_m=args.cell,
+        )
+    elif args.action == "iterations":  # a stored run's case, read at 800 and at its end
+        case = args.case_root / f"{args.room}-{args.load}"
+        check = iteration_check(case)
+        print(check.round(3).to_string())
+        print(
+            "returns' heat balance, %:",
+            {k: round(v, 2) for k, v in check.attrs["balance_pct"].items()},
+        )
     elif args.action == "calibrate":
         print(calibration_table().round(3).to_string(index=False))
     else:
