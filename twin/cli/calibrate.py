@@ -1,9 +1,10 @@
-"""`twin calibrate PATH --from-cfd DIR [DIR ...] | --from-csv measured.csv [--hall H]`.
+"""`twin calibrate PATH --from-cfd DIR [DIR ...] | --from-csv measured.csv [...] [--hall H]`.
 
-Fits a hall's air-field parameters (diffusivity, supply throw, containment leak;
-twin.solve.air_calibrate) to reference rack inlets: OpenFOAM runs read back by
-`twin cfd run` (their rack heat and supply temperature come from the case), or a
-CSV of measurements with columns ``rack`` (id), ``t_inlet_c`` and optionally
+Fits a hall's air-field parameters (diffusivity, buoyant drift, supply throw, plume share,
+jet entrainment, containment leak; twin.solve.air_calibrate) to reference rack inlets of
+one or several runs at once (several load distributions separate the parameters better than
+one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and supply
+temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
 ``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
 (default the hall's units' setpoint). Writes the calibration next to the layout,
 ``<layout>.air-calibration.yaml``: the hall fields to paste (or merge) into the
@@ -21,8 +22,20 @@ def register(sub) -> None:
     p = sub.add_parser("calibrate", help="fit a hall's air model to CFD runs or measurements")
     add_path(p)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--from-cfd", nargs="+", metavar="DIR", help="cases run by twin cfd run")
-    src.add_argument("--from-csv", metavar="FILE", help="rack,t_inlet_c[,power_kw,t_supply_c]")
+    src.add_argument(
+        "--from-cfd",
+        nargs="+",
+        action="extend",
+        metavar="DIR",
+        help="cases run by twin cfd run (repeatable)",
+    )
+    src.add_argument(
+        "--from-csv",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        help="rack,t_inlet_c[,power_kw,t_supply_c]; one file per run (repeatable)",
+    )
     p.add_argument("--hall", help="hall id (default: the CFD case's, or the layout's only hall)")
     p.set_defaults(func=run)
 
@@ -53,7 +66,9 @@ def _runs_from_cfd(dirs: list[str]):
                 file=sys.stderr,
             )
         heat = pd.Series(man["rack_heat_kw"], index=man["rack_ids"])
-        runs.append(Run(heat, float(man["t_supply_c"]), inlets["t_inlet_c"]))
+        flow = man.get("rack_flow_m3_s")
+        flow = pd.Series(flow, index=man["rack_ids"]) if flow else None
+        runs.append(Run(heat, float(man["t_supply_c"]), inlets["t_inlet_c"], flow))
         halls.add(man["hall"])
     return runs, halls
 
@@ -107,7 +122,7 @@ def run(args) -> int:
         if args.hall is None and len(twin.halls) != 1:
             raise UsageError("--hall: the layout has several halls; name one")
         hall = args.hall or str(twin.halls.index[0])
-        runs = _runs_from_csv(args.from_csv, twin, hall)
+        runs = [r for f in args.from_csv for r in _runs_from_csv(f, twin, hall)]
     if hall not in twin.halls.index:
         raise UsageError(f"--hall {hall}: no such hall in {args.path}")
     result = fit(twin, hall, runs)

@@ -309,6 +309,16 @@ class Hall(Strict):
         "layer is deeper than the clearance above the racks "
         "[twin.solve.airfield_build.buoyant_drift_m_s]; 0-0.3",
     )
+    air_plume_share: Fraction | None = Field(
+        default=None,
+        description="share of a rack's exhaust released at the top of its buoyant plume in the "
+        "air field (twin calibrate sets it); default 0.9 [twin.solve.airfield]; 0-1",
+    )
+    jet_entrainment_scale: Annotated[float, Field(ge=0, le=5)] | None = Field(
+        default=None,
+        description="multiplies the room air the units' supply jets entrain in the air field "
+        "(twin calibrate sets it); default 1 (ASHRAE free jet) [twin.solve.airfield]; 0-5",
+    )
     containment_leak: Fraction | None = Field(
         default=None,
         description="share of the racks' air bypassing containment (twin calibrate sets it); "

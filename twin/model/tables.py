@@ -62,6 +62,8 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "containment_leak": _num(hall.containment_leak),
                 "supply_throw_scale": _num(hall.supply_throw_scale),
                 "air_buoyant_drift_m_s": _num(hall.air_buoyant_drift_m_s),
+                "air_plume_share": _num(hall.air_plume_share),
+                "jet_entrainment_scale": _num(hall.jet_entrainment_scale),
                 "n_racks": len(hall.racks),
             }
         )

@@ -1,14 +1,18 @@
 """Fit a hall's air field to reference inlet temperatures (CFD runs or measurements).
 
 The unknowns are the field's physical parameters, not a number per rack
-(`PARAMS`): the effective turbulent diffusivity, the buoyant drift of warm air,
-the supply jets' throw scale and, in a contained hall, the containment leak share. Each reference run gives
-rack powers (kW of air heat), a supply temperature and measured inlets; the
+(`PARAMS`, each with bounds): the effective turbulent diffusivity, the buoyant drift
+of warm air, the supply jets' throw scale (continuous: the field interpolates the
+release point between cells), the share of rack exhaust rising as a plume, the jets'
+entrainment scale and, in a contained hall, the containment leak share. Each reference
+run gives rack powers (kW of air heat), a supply temperature, measured inlets and
+(optionally) rack airflows; each run gets its own field at its racks' airflows. The
 model's inlets are ``T_sup + (I - B)^-1 B K^-1 p`` with B from the field
-(`twin.solve.airfield`). `scipy.optimize.least_squares` (trust-region
-reflective, bounds) minimises the inlet residuals over all runs together; the
-diffusivity is fitted on a log scale (it spans two decades).
-"""
+(`twin.solve.airfield`). `scipy.optimize.least_squares` (trust-region reflective,
+bounds) minimises the inlet residuals over all runs together; several load
+distributions of one room separate the parameters better than one (one run's fit
+over-fits it: docs/validation.md). The diffusivity is fitted on a log scale (it
+spans two decades)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from twin.solve.airfield import (
     BUOYANT_DRIFT_M_S,
     CONTAINMENT_LEAK,
     DIFFUSIVITY_M2_S,
+    PLUME_SHARE,
     HallAir,
     hall_shares,
 )
@@ -33,23 +38,33 @@ from twin.solve.airflow import K_AIR_KW_PER_M3S_K, rack_k_kw_per_k
 PARAMS = {
     # layout field (halls[]): (HallAir attribute, lower, upper)
     "air_diffusivity_m2_s": ("diffusivity_m2_s", 0.002, 0.5),
-    "supply_throw_scale": ("throw_scale", 0.0, 3.0),
-    "containment_leak": ("leak", 0.0, 1.0),
     "air_buoyant_drift_m_s": ("drift_m_s", 0.0, 0.3),
+    "supply_throw_scale": ("throw_scale", 0.0, 3.0),
+    "air_plume_share": ("plume_share", 0.0, 1.0),
+    "jet_entrainment_scale": ("entrainment_scale", 0.0, 3.0),
+    "containment_leak": ("leak", 0.0, 1.0),
 }
-
-
-THROW_GRID = (0.0, 0.25, 0.5, 1.0)
-"""Supply throw scales tried (`supply_throw_scale`); 1 reaches the far wall of most rooms."""
+FITTED = (
+    "air_diffusivity_m2_s",
+    "air_buoyant_drift_m_s",
+    "supply_throw_scale",
+    "air_plume_share",
+    "jet_entrainment_scale",
+)
+"""Fitted in every hall (plus `containment_leak` in a contained one)."""
+_LOG = {"air_diffusivity_m2_s"}  # fitted on a log scale (spans two decades)
 
 
 @dataclass
 class Run:
-    """One reference state: air heat per rack (kW, by id), supply temperature, inlets (C)."""
+    """One reference state: air heat per rack (kW, by id), supply temperature, inlets (C) and,
+    where known (a CFD case's manifest), each rack's airflow (m3/s; default the layout's,
+    else 140 CFM per kW of `air_kw`, as `twin.solve.airflow.rack_k_kw_per_k`)."""
 
     air_kw: pd.Series
     t_supply_c: float
     t_inlet_c: pd.Series
+    flow_m3_s: pd.Series | None = None
 
 
 @dataclass
@@ -87,61 +102,67 @@ def hall_input(twin, hall: str) -> tuple[HallAir, pd.Index]:
     return air, racks.index[idx]
 
 
-def fit(twin, hall: str, runs: list[Run]) -> Fit:
-    """Least-squares fit of `hall`'s field parameters to `runs`; see the module docstring."""
+def run_air(twin, hall: str, air: HallAir, ids: pd.Index, run: Run) -> HallAir:
+    """`air` with the rack airflows of `run`: its own where given, else the layout's fixed
+    airflow or 140 CFM per kW of the run's air heat (the racks' fans follow their load)."""
+    if run.flow_m3_s is not None:
+        q = run.flow_m3_s.reindex(ids).to_numpy(float)
+        q = np.where(np.isfinite(q) & (q > 0), q, air.flow_m3_s)
+    else:
+        fixed = twin.racks["airflow_m3_s"].reindex(ids) if "airflow_m3_s" in twin.racks else None
+        p = run.air_kw.reindex(ids).fillna(0.0).to_numpy(float)
+        q = rack_k_kw_per_k(p, None if fixed is None else fixed.to_numpy(float))
+        q = q / K_AIR_KW_PER_M3S_K
+    return dataclasses.replace(air, flow_m3_s=np.asarray(q, float))
+
+
+def fit(twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None) -> Fit:
+    """Least-squares fit of `hall`'s field parameters `names` (default `FITTED`, plus the
+    containment leak in a contained hall) to all `runs` at once; see the module docstring."""
     air, ids = hall_input(twin, hall)
-    names = ["air_diffusivity_m2_s", "air_buoyant_drift_m_s"]
-    if air.containment != "none":
-        names.append("containment_leak")
-    start = {
-        "air_diffusivity_m2_s": air.diffusivity_m2_s,
-        "supply_throw_scale": air.throw_scale,
-        "air_buoyant_drift_m_s": air.drift_m_s,
-        "containment_leak": air.leak if air.leak is not None else CONTAINMENT_LEAK[air.containment],
-    }
-    measured = [(r, r.t_inlet_c.reindex(ids)) for r in runs]
-    if not any(m.notna().any() for _, m in measured):
+    if names is None:
+        names = FITTED + (("containment_leak",) if air.containment != "none" else ())
+    names = list(names)
+    unknown = sorted(set(names) - set(PARAMS))
+    if unknown:
+        raise ScenarioError(f"unknown air parameter(s) {', '.join(unknown)}")
+    if not runs:
+        raise ScenarioError(f"no reference run to calibrate hall {hall!r} on")
+    start = {n: getattr(air, PARAMS[n][0]) for n in PARAMS}
+    if start["containment_leak"] is None:
+        start["containment_leak"] = CONTAINMENT_LEAK[air.containment]
+    measured = [(run_air(twin, hall, air, ids, r), r, r.t_inlet_c.reindex(ids)) for r in runs]
+    if not any(m.notna().any() for _, _, m in measured):
         raise ScenarioError(f"no reference inlet matches a rack of hall {hall!r}")
 
     def to_x(vals: dict) -> np.ndarray:
-        return np.array(
-            [np.log(vals[n]) if n == "air_diffusivity_m2_s" else vals[n] for n in names]
-        )
+        return np.array([np.log(vals[n]) if n in _LOG else vals[n] for n in names], float)
 
     def from_x(x: np.ndarray) -> dict:
         return {
-            n: float(np.exp(v)) if n == "air_diffusivity_m2_s" else float(v)
-            for n, v in zip(names, x, strict=True)
+            n: float(np.exp(v)) if n in _LOG else float(v) for n, v in zip(names, x, strict=True)
         }
 
-    throw = [air.throw_scale]
-
     def residuals(x: np.ndarray) -> np.ndarray:
-        vals = from_x(x)
-        a = dataclasses.replace(air, throw_scale=throw[0], **{PARAMS[n][0]: vals[n] for n in names})
+        vals = {PARAMS[n][0]: v for n, v in from_x(x).items()}
         out = []
-        for r, m in measured:
+        for a, r, m in measured:
             ok = m.notna().to_numpy()
-            out.append((_inlets(a, ids, r) - m.to_numpy(float))[ok])
+            out.append((_inlets(dataclasses.replace(a, **vals), ids, r) - m.to_numpy(float))[ok])
         return np.concatenate(out)
 
     lo = to_x({n: PARAMS[n][1] for n in names})
     hi = to_x({n: PARAMS[n][2] for n in names})
-    x0 = np.clip(to_x(start), lo + 1e-9, hi - 1e-9)
+    x0 = np.clip(to_x(start), lo + 1e-6, hi - 1e-6)
     r0 = residuals(x0)
-    # the throw moves supply cell by cell (piecewise constant): scanned, the rest fitted
-    best = None
-    for t in THROW_GRID:
-        throw[0] = t
-        sol = scipy.optimize.least_squares(
-            residuals, x0, bounds=(lo, hi), x_scale="jac", diff_step=1e-3, max_nfev=30
-        )
-        if best is None or sol.cost < best[1].cost:
-            best = (t, sol)
-    throw[0], sol = best
+    sol = scipy.optimize.least_squares(
+        residuals, x0, bounds=(lo, hi), x_scale="jac", diff_step=1e-3, max_nfev=40
+    )
     r1 = residuals(sol.x)
+    if np.mean(r1**2) > np.mean(r0**2):  # never hand back worse than the start
+        sol.x, r1 = x0, r0
     return Fit(
-        params={**from_x(sol.x), "supply_throw_scale": float(throw[0])},
+        params=from_x(sol.x),
         rmse_before_k=float(np.sqrt(np.mean(r0**2))),
         rmse_after_k=float(np.sqrt(np.mean(r1**2))),
         max_before_k=float(np.abs(r0).max()),
@@ -155,6 +176,7 @@ def fit(twin, hall: str, runs: list[Run]) -> Fit:
 def predict(twin, hall: str, run: Run, params: dict[str, float] | None = None) -> pd.Series:
     """The field's inlets of `hall` for `run`, with `params` (layout names) if given."""
     air, ids = hall_input(twin, hall)
+    air = run_air(twin, hall, air, ids, run)
     if params:
         air = dataclasses.replace(air, **{PARAMS[n][0]: v for n, v in params.items()})
     return pd.Series(_inlets(air, ids, run), index=ids, name="t_inlet_c")
@@ -164,4 +186,6 @@ DEFAULTS = {  # HallAir's own; a layout's uncalibrated drift is airfield_build.b
     "air_diffusivity_m2_s": DIFFUSIVITY_M2_S,
     "supply_throw_scale": 1.0,
     "air_buoyant_drift_m_s": BUOYANT_DRIFT_M_S,
+    "air_plume_share": PLUME_SHARE,
+    "jet_entrainment_scale": 1.0,
 }

@@ -41,8 +41,10 @@ Buoyancy enters as the rack exhaust's plume (`PLUME_SHARE` of it released at the
 top of the free column above the rack's back) and as a drift of warm air carried by
 the tracer only (`HallAir.drift_m_s`; a layout's hall gets the drift its geometry
 allows, `twin.solve.airfield_build.buoyant_drift_m_s`). Jet momentum enters as the
-supply's throw (released where the jet slows to `TERMINAL_M_S`) and the jet's
-entrainment: a free jet carries ``Q_x / Q_0 = (2 / K) x / sqrt(A_0)`` times its supply
+supply's throw (released where the jet slows to `TERMINAL_M_S`; a throw of k + f cells
+releases 1 - f of the supply k cells on and f one further, so the field is continuous in
+the throw, `airfield_jets.throw_release`) and the jet's entrainment (times
+`entrainment_scale`, 1 by default, calibratable): a free jet carries ``Q_x / Q_0 = (2 / K) x / sqrt(A_0)`` times its supply
 at distance x (`jet_entrainment`), so the field takes ``(Q_x - Q_0)`` of room air out
 evenly along the jet's path and releases it, with its heat, with the supply at the
 jet's end (a source-sink pair in the flow; in the tracer matrix the release cells
@@ -91,6 +93,7 @@ from twin.solve.airfield_jets import (  # noqa: F401 (JET_K, TERMINAL_M_S, _thro
     _throw_path,
     jet_entrainment,
     jet_throw_m,
+    throw_release,
 )
 from twin.solve.airfield_lu import ManyRhsLU, factorise
 
@@ -166,6 +169,7 @@ class HallAir:
     throw_scale: float = 1.0  # times `jet_throw_m` (calibratable)
     plume_share: float = PLUME_SHARE
     drift_m_s: float = BUOYANT_DRIFT_M_S  # (calibratable)
+    entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
 
     def key(self) -> bytes:
         """Content digest (the cache key)."""
@@ -290,7 +294,7 @@ def _solve(air: HallAir) -> HallShares:
     share = uq / uq.sum() if len(uq) and uq.sum() > 0 else np.zeros(len(uq))
     if not len(uq):
         raise FieldError("no cooling unit")
-    jets = []  # (cells the jet entrains from, its release cells, entrained flow m3/s)
+    jets = []  # (cells the jet entrains from, their weights, release cells, weights, flow m3/s)
     for u in range(len(uq)):
         ix, iy, nzb = ubox[u]
         du = int(air.u_face[u])
@@ -299,21 +303,23 @@ def _solve(air: HallAir) -> HallShares:
             du = (1 if cx > 0 else 0) if abs(cx) / w >= abs(cy) / d else (3 if cy > 0 else 2)
         sup = _unit_cells(g, ix, iy, nzb, du, air.u_supply[u], "supply", air.plenum, fronts)
         ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
-        path, q_e = np.zeros(0, np.int64), 0.0
+        sup_w = np.full(len(sup), 1.0 / max(len(sup), 1))
+        path, path_w, q_e = np.zeros(0, np.int64), np.zeros(0), 0.0
         if air.u_supply[u] == "front" and not air.plenum and len(sup):
             q_u = sup_room * share[u]
             area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
             dist = air.throw_scale * jet_throw_m(q_u, area)
-            sup, path, length = _throw_path(g, sup, du, solid | region, dist)
-            q_e = q_u * (jet_entrainment(length, area) - 1.0)
-        sup, ret = keep(sup), keep(ret)
-        path = keep(path)
+            sup, sup_w, path, path_w, length = throw_release(g, sup, du, solid | region, dist)
+            q_e = air.entrainment_scale * q_u * (jet_entrainment(length, area) - 1.0)
+        sup, sup_w = _keep_weighted(sup, sup_w, main)
+        ret = keep(ret)
+        path, path_w = _keep_weighted(path, path_w, main)
         if len(path) and len(sup) and q_e > 0:
-            jets.append((path, sup, q_e))
+            jets.append((path, path_w / path_w.sum(), sup, sup_w, q_e))
         if (not len(sup) and sup_room > 1e-12) or (not len(ret) and ret_room > 1e-12):
             raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
         if sup_room > 1e-12:
-            np.add.at(src, sup, sup_room * share[u] / len(sup))
+            np.add.at(src, sup, sup_room * share[u] * sup_w)
         if ret_room > 1e-12:
             np.add.at(sink, ret, ret_room * share[u] / len(ret))
 
@@ -337,9 +343,9 @@ def _solve(air: HallAir) -> HallShares:
     first = np.unique(label[cells], return_index=True)[1]
     pin = sp.csc_matrix((np.ones(len(first)), (first, first)), shape=lap_m.shape)
     s_all = src - sink
-    for path, rel, q_e in jets:  # the jet entrains room air along its path, releases it at its end
-        np.add.at(s_all, path, -q_e / len(path))
-        np.add.at(s_all, rel, q_e / len(rel))
+    for path, pw, rel, rw, q_e in jets:  # the jet entrains room air on its path, releases it
+        np.add.at(s_all, path, -q_e * pw)
+        np.add.at(s_all, rel, q_e * rw)
     s = s_all[cells]
     phi = factorise(lap_m + pin).solve(s)
     # face fluxes P -> N
@@ -357,12 +363,12 @@ def _solve(air: HallAir) -> HallShares:
     m = len(cells)
     diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
     er, ec, ev = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for path, rel, q_e in jets:  # tracer: leaves the path cells, enters at the release cells
+    for path, pw, rel, rw, q_e in jets:  # tracer: leaves the path cells, enters at the release
         pp, rr = pos[path], pos[rel]
-        diag += np.bincount(pp, np.full(len(pp), q_e / len(pp)), m)
+        diag += np.bincount(pp, q_e * pw, m)
         er.append(np.repeat(rr, len(pp)))
         ec.append(np.tile(pp, len(rr)))
-        ev.append(np.full(len(rr) * len(pp), -q_e / (len(pp) * len(rr))))
+        ev.append(-q_e * np.outer(rw, pw).ravel())
     a = sp.csr_matrix(
         (
             np.r_[diag, -(out_n + dg), -(out_p + dg), np.concatenate(ev)],
@@ -438,6 +444,16 @@ def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):
         return cells, rack, even
     top = _column_tops(g, cells, solid, region)
     return np.r_[cells, top], np.r_[rack, rack], np.r_[(1.0 - share) * even, share * even]
+
+
+def _keep_weighted(cells: np.ndarray, weights: np.ndarray, main: np.ndarray):
+    """`cells` in the room's moving air, their weights scaled back to the original sum."""
+    if not len(cells):
+        return cells, weights
+    ok = main[cells]
+    kept = weights[ok]
+    total = kept.sum()
+    return cells[ok], kept * (weights.sum() / total) if total > 0 else kept
 
 
 def _sparse(b: np.ndarray) -> sp.csr_matrix:

@@ -82,6 +82,13 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
     throw = hall.get("supply_throw_scale", np.nan)
     if throw is not None and np.isfinite(throw):
         kw["throw_scale"] = float(throw)
+    for col, attr in (
+        ("air_plume_share", "plume_share"),
+        ("jet_entrainment_scale", "entrainment_scale"),
+    ):
+        v = hall.get(col, np.nan)
+        if v is not None and np.isfinite(v):
+            kw[attr] = float(v)
     drift = hall.get("air_buoyant_drift_m_s", np.nan)
     if drift is not None and np.isfinite(drift):
         kw["drift_m_s"] = float(drift)

@@ -34,30 +34,66 @@ def jet_entrainment(x_m: float, area_m2: float) -> float:
 def _throw(g: _Grid, cells: np.ndarray, direction: int, solid: np.ndarray, dist_m: float):
     """Move supply cells along `direction` up to `dist_m`, stopping before solid cells or a
     wall: a jet carries its air that far before it mixes into the room (potential flow
-    alone keeps no momentum and would feed the racks next to the unit first)."""
+    alone keeps no momentum and would feed the racks next to the unit first). Whole cells
+    only (the release of `throw_release` is smooth in `dist_m`)."""
     return _throw_path(g, cells, direction, solid, dist_m)[0]
 
 
 def _throw_path(g: _Grid, cells, direction: int, solid, dist_m: float):
     """`_throw`, with the cells the jet passed (before its release cells) and its length, m."""
-    steps = int(dist_m / (g.hx if direction < 2 else g.hy))
-    if steps <= 0 or not len(cells):
-        return cells, np.zeros(0, np.int64), 0.0
+    rel, rel_w, path, path_w, length = throw_release(g, cells, direction, solid, dist_m, whole=True)
+    return rel, path, length
+
+
+def throw_release(g: _Grid, cells, direction: int, solid, dist_m: float, whole: bool = False):
+    """Where a jet of `dist_m` releases its air and which cells it passes, smooth in `dist_m`.
+
+    Returns release cells and weights (summing to 1), passed cells and weights (one per
+    whole cell passed, the fraction of the last step for its partial one) and the length, m.
+    A throw of ``(k + f)`` cells releases ``1 - f`` of the air k cells on and ``f`` one cell
+    further (linear interpolation of the release point), so the field, and a calibration of
+    `supply_throw_scale`, change continuously with the throw instead of cell by cell.
+    `whole`: floor to whole cells (the release of `_throw`)."""
+    step = g.hx if direction < 2 else g.hy
+    steps_f = max(float(dist_m), 0.0) / step
+    n = int(steps_f)
+    frac = 0.0 if whole else steps_f - n
+    none = np.zeros(0, np.int64), np.zeros(0)
+    if (n <= 0 and frac <= 0) or not len(cells):
+        return cells, np.full(len(cells), 1.0 / max(len(cells), 1)), *none, 0.0
     iz = cells % g.nz
     iy = (cells // g.nz) % g.ny
     ix = cells // (g.nz * g.ny)
     dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
-    path, moved = [], 0
-    for _ in range(steps):
+
+    def advance(ix, iy):
         nx_, ny_ = ix + dx, iy + dy
         inside = (nx_ >= 0) & (nx_ < g.nx) & (ny_ >= 0) & (ny_ < g.ny)
         nxt = g.idx(np.clip(nx_, 0, g.nx - 1), np.clip(ny_, 0, g.ny - 1), iz)
         go = inside & ~solid[nxt]
+        return go, np.where(go, nx_, ix), np.where(go, ny_, iy)
+
+    path, moved = [], 0
+    for _ in range(n):
+        go, jx, jy = advance(ix, iy)
         if not go.any():
+            frac = 0.0
             break
         path.append(g.idx(ix, iy, iz))
         moved += 1
-        ix, iy = np.where(go, nx_, ix), np.where(go, ny_, iy)
+        ix, iy = jx, jy
     end = g.idx(ix, iy, iz)
     passed = np.setdiff1d(np.concatenate(path), end) if path else np.zeros(0, np.int64)
-    return end, passed, moved * (g.hx if direction < 2 else g.hy)
+    w_passed = np.ones(len(passed))
+    rel, rel_w = end, np.full(len(end), 1.0 / len(end))
+    if frac > 0:
+        go, jx, jy = advance(ix, iy)
+        if go.any():
+            nxt = g.idx(jx, jy, iz)
+            rel = np.r_[end, nxt]
+            rel_w = np.r_[(1.0 - frac) * rel_w, frac * rel_w]
+            passed = np.r_[passed, end[go]]  # the partial step passes the moving cells
+            w_passed = np.r_[w_passed, np.full(int(go.sum()), frac)]
+        else:
+            frac = 0.0
+    return rel, rel_w, passed, w_passed, (moved + frac) * step
