@@ -170,6 +170,11 @@ COLUMNS: dict[str, Column] = {
     "battery_kwh": _C("Battery energy", "kWh", 0),
     "battery_rated_time_h": _C("Battery rated time", "h", 2),
     "battery_peukert_k": _C("Peukert exponent", "", 2),
+    # UPS ride-through (twin.solve.transient's power table)
+    "peukert_k": _C("Peukert exponent", "", 2),
+    "ups_load_kw": _C("UPS load", "kW", 1),
+    "gap_s": _C("Generator takes the load after", "s", 0),
+    "margin_s": _C("Battery margin over the generator start", "s", 0),
     # cooling
     "running": _C("Running", "", 0),
     "on": _C("On", "", 0),
