@@ -170,6 +170,13 @@ COLUMNS: dict[str, Column] = {
     "battery_kwh": _C("Battery energy", "kWh", 0),
     "battery_rated_time_h": _C("Battery rated time", "h", 2),
     "battery_peukert_k": _C("Peukert exponent", "", 2),
+    # ride-through curves (twin.solve.transient's timeseries quantities)
+    "hall_air": _C("Hall air", "°C", 1),
+    "equipment": _C("Equipment (thermal mass)", "°C", 1),
+    "tcs_coolant": _C("Rack coolant loop", "°C", 1),
+    "water_loop": _C("Facility water loop", "°C", 1),
+    "rack_inlet_max": _C("Hottest rack inlet", "°C", 1),
+    "rack_coolant_supply_max": _C("Warmest rack coolant supply", "°C", 1),
     # UPS ride-through (twin.solve.transient's power table)
     "peukert_k": _C("Peukert exponent", "", 2),
     "ups_load_kw": _C("UPS load", "kW", 1),
