@@ -10,15 +10,23 @@ import math
 import pytest
 
 from twin.metrics import headroom
-from twin.metrics.headroom import constraint_utilisation
+from twin.metrics.headroom import constraint_utilisation, n1_utilisation
 from twin.model.scenario import Scenario
+from twin.scenarios.sweep import contingencies
 from twin.solve import run
 
 
 def _scaled(twin, h, frac):
+    """The solve at `frac` of the headroom and the constraints it breaks: first-order ones
+    and single failures (N-1 sweep) that do not lose IT at today's load already."""
     s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
-    r = run(twin, Scenario(load_scale={"*": s}))
-    broken = {k for k, u in constraint_utilisation(twin, r).items() if u > 1.0}
+    sc = Scenario(load_scale={"*": s})
+    r = run(twin, sc)
+    u = constraint_utilisation(twin, r)
+    sets = [(c,) for c in contingencies(twin)]
+    _, spof = n1_utilisation(twin, Scenario(), run(twin), sets)
+    n1u, _ = n1_utilisation(twin, sc, r, [x for x in sets if x[0] not in spof])
+    broken = {k for k, v in {**u, **n1u}.items() if v > 1.0}
     return r, broken
 
 
@@ -34,10 +42,15 @@ def test_plus_one_percent_breaks_only_the_binding_constraint(reference_twin):
     assert r.violations.empty, r.violations.to_string()
 
     r, broken = _scaled(twin, h, 1.01)
-    assert broken == {h.binding}
+    # the binding constraint, and only constraints that bind within 2 % of it (the small
+    # room's three CRACs are alike: losing any of them binds at 44.25-44.29 kW)
+    assert h.binding in broken
+    assert all(h.table.loc[b, "margin_kw"] <= 1.02 * h.it_kw for b in broken), broken
     for _, v in r.violations.iterrows():  # the solve's own violations name the same limit
         if h.binding == "grid connection":
             assert v["kind"] == "grid_limit"
+        elif h.binding.startswith("N-1"):  # a failure breaks it; the normal state is fine
+            pytest.fail(f"normal state broken at +1 %: {v.to_dict()}")
         else:
             assert str(v["component"]) in h.binding
 

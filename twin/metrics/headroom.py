@@ -32,6 +32,31 @@ Constraints (utilisation ``u``, broken when ``u > 1``):
 - any other violation the solve reports when scaled (over-temperature,
   undervoltage, ...), named by its kind and component.
 
+The failover constraints above are first-order (the power solve's
+`failover_loading_pct` scales each element's present loading by the IT it would
+carry; an N+1 group sums its units' present load), and a full solve of the
+failure can load more: the survivors' fans and pumps run faster (cube law), so
+their coil load and the boards feeding them rise; losses grow with the square of
+the current; a mechanical board or transformer that carries no IT (dual-fed
+cooling units) shows no failover loading at all, nor does a generator behind an
+ATS. On the reference layouts the first-order figure was up to 1.1 %-points
+under the full solve on IT-carrying elements, 0.9 points on a CRAH group, and
+75 points on a mechanical board (0 against 75 %), so a headroom from it alone
+could be too high (small-room.yaml: 47.1 kW, where losing any CRAC at that load
+leaves 1.4 kW per CRAC unremoved). So the answer is checked against full solves
+of every single failure (`n1_check`): the N-1 sweep (`twin.scenarios.sweep`:
+the exact fast power path, every case it puts at risk re-solved with
+`twin.solve.run`) runs at ``x = 0`` and at the answer; each failure is a
+constraint ``N-1 (<power or cooling>): <id> failed`` with the utilisation ``max(worst element
+loading, worst cooling group loading) / 100`` (broken, too, by any overload
+or generator over capacity, unremoved heat or racks at thermal risk). If one
+breaks at the answer, the search goes on below it with these constraints until
+the bracket closes again. Failures that lose IT already at ``x = 0`` (a single
+point of failure in the design, such as small-room's only UPS) are left out:
+load growth does not change them, and `twin n1` reports them. Above
+`N1_CHECK_MAX_CASES` failures the check is skipped (`Headroom.failover` says
+"first-order"): the answer may then be up to the gaps above too high.
+
 The search: one solve at ``x = 0``, a first guess from each constraint's
 utilisation (``u`` proportional to load), then bracketing with linear
 interpolation of every constraint between the feasible and the broken solve,
@@ -64,6 +89,10 @@ acceptance test adds or removes 1 % of the headroom]."""
 MAX_X = 100.0
 """Largest growth searched (x 101 the present IT); beyond it the headroom is unbounded."""
 MAX_SOLVES = 24
+N1_CHECK_MAX_CASES = 2000
+"""Most single failures the headroom checks by N-1 sweeps [est: ai-factory-hall.yaml's 91
+cases take 0.5-2 s per sweep on this machine; a sweep of 2,000 cases with its at-risk
+re-solves stays within tens of seconds]."""
 
 __all__ = ["Headroom", "constraint_utilisation", "headroom"]
 
@@ -80,7 +109,9 @@ class Headroom:
       cooling, `constraint_domains`), utilisation (now),
       margin_kw (added IT at which it breaks; inf if it never grows), binding;
     - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
-    - `solves`, `seconds`: the cost of the search.
+    - `solves`, `seconds`: the cost of the search;
+    - `failover`: "N-1 solved" (every single failure checked at the answer by
+      the N-1 sweep with full re-solves) or "first-order" (not checked).
     """
 
     scope: str
@@ -91,6 +122,7 @@ class Headroom:
     free_slots: int = 0
     solves: int = 0
     seconds: float = 0.0
+    failover: str = "first-order"
 
     @property
     def scale(self) -> float:
@@ -105,6 +137,7 @@ class Headroom:
             "it_now_kw": self.it_now_kw,
             "free_slots": self.free_slots,
             "solves": self.solves,
+            "failover": self.failover,
         }
 
 
@@ -178,7 +211,7 @@ def _domain(name: str) -> str:
     cooling = ("CDU group", "CRAH air", "chillers ", "dry coolers ", "cooling towers ")
     heat = ("over_temperature", "under_temperature", "coolant_temperature", "uncooled")
     heat += ("thermal_shutdown", "no_flow")
-    return "cooling" if name.startswith(cooling + heat) else "power"
+    return "cooling" if name.startswith((*cooling, *heat, "N-1 (cooling)")) else "power"
 
 
 def constraint_domains(names) -> pd.Series:
@@ -203,12 +236,48 @@ def _free_slots(twin, racks: pd.DataFrame) -> int:
     return free
 
 
-def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Headroom:
+def _n1_domain(twin, cid: str) -> str:
+    """'cooling' for a failed cooling unit, else 'power' (the domain its N-1 row joins)."""
+    return "cooling" if twin.kind_of(cid) in registry.COOLING_UNITS else "power"
+
+
+def n1_utilisation(twin, scenario: Scenario, results, sets) -> tuple[dict[str, float], set]:
+    """Per single failure of `sets` on top of `scenario` (solved in `results`): its
+    utilisation ``max(worst element, worst cooling group loading) / 100``, at least just
+    above 1 where anything breaks (overload or generator over capacity, unremoved heat,
+    racks at thermal risk, IT lost), keyed ``N-1 (<domain>): <id> failed``; and the ids
+    whose failure loses IT. The N-1 sweep: exact fast power path, at-risk cases re-solved
+    with `twin.solve.run`."""
+    from twin.scenarios.sweep import sweep
+
+    t = sweep(twin, sets, scenario=scenario, base=results, verify="risk")
+    load = t["max_loading_pct"].to_numpy(float)
+    cool = t["max_cooling_loading_pct"].to_numpy(float)
+    u = np.fmax(np.nan_to_num(load, nan=0.0), np.nan_to_num(cool, nan=0.0)) / 100.0
+    lost = t["it_lost_kw"].to_numpy(float) > 1e-9
+    broken = (
+        (t["overloads"].to_numpy(float) > 0)
+        | (t["cooling_shortfall_kw"].to_numpy(float) > 1e-6)
+        | (t["racks_at_risk"].to_numpy(float) > 0)
+        | lost
+    )
+    u = np.where(broken, np.maximum(u, 1.0 + 1e-9), u)
+    names = [f"N-1 ({_n1_domain(twin, c)}): {c} failed" for c in t["contingency"]]
+    return dict(zip(names, u.astype(float), strict=True)), set(t["contingency"][lost])
+
+
+def headroom(
+    twin, scenario: Scenario | None = None, scope: str = "site", n1_check: bool | None = None
+) -> Headroom:
     """How much more IT fits in `scope` ("site", a hall or a row id) and which constraint binds.
 
     See the module docstring for what "adding IT" means and how it is searched.
+    `n1_check`: check the answer against every single failure solved (default: when the
+    site has at most `N1_CHECK_MAX_CASES` failable components).
     """
     import time
+
+    from twin.scenarios.sweep import contingencies
 
     t0 = time.perf_counter()
     scenario = scenario or Scenario()
@@ -221,14 +290,38 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
     live = ~racks.index.isin(list(scenario.out_of_service))
     it_now = float((racks["power_kw"] * base)[live].sum())
     cache: dict[float, dict[str, float]] = {}
+    solved: dict[float, object] = {}
+    n1c: dict[float, dict[str, float]] = {}
+    spof: set[str] = set()
+    sets = [(c,) for c in contingencies(twin) if c not in scenario.failed]
+    if n1_check is None:
+        n1_check = len(sets) <= N1_CHECK_MAX_CASES
+    n1_check = bool(n1_check and sets)
+
+    def scaled(x: float) -> Scenario:
+        ls = dict(scenario.load_scale)
+        ls.update((base * (1.0 + x)).to_dict())
+        return replace(scenario, name=f"headroom x={x:.5g}", load_scale=ls)
 
     def at(x: float) -> dict[str, float]:
         if x not in cache:
-            ls = dict(scenario.load_scale)
-            ls.update((base * (1.0 + x)).to_dict())
-            r = run(twin, replace(scenario, name=f"headroom x={x:.5g}", load_scale=ls))
+            r = run(twin, scaled(x))
+            solved[x] = r
             cache[x] = constraint_utilisation(twin, r)
         return cache[x]
+
+    def n1at(x: float) -> dict[str, float]:
+        """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
+        if x not in n1c:
+            at(x)
+            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets)
+            if x == 0.0:
+                spof.update(lost)
+            n1c[x] = {k: v for k, v in u.items() if k.split(": ", 1)[1][:-7] not in spof}
+        return n1c[x]
+
+    def full(x: float) -> dict[str, float]:
+        return {**cache[x], **n1c.get(x, {})}
 
     def worst(u: dict[str, float]) -> str:
         return max(u, key=u.get)
@@ -237,14 +330,16 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
     free = _free_slots(twin, racks)
 
     def result(x_ok: float, x_bad: float | None, binding: str | None) -> Headroom:
-        ua = cache[x_ok]
-        ub = cache[x_bad] if x_bad is not None else None
+        ua = full(x_ok)
+        ub = full(x_bad) if x_bad is not None else None
         rows = []
-        for n in sorted(set(cache[x_ok]) | (set(ub) if ub else set())):
+        u_now = full(0.0)
+        for n in sorted(set(ua) | (set(ub) if ub else set())):
             a = ua.get(n, 0.0)
-            if ub is not None and x_bad is not None:
-                b = ub.get(n, 0.0)
-                slope = (b - a) / (x_bad - x_ok)
+            if ub is not None and n in ub and x_bad is not None:
+                slope = (ub[n] - a) / (x_bad - x_ok)
+            elif x_ok > 0 and n in u_now:
+                slope = (a - u_now[n]) / x_ok
             else:
                 slope = a / (1.0 + x_ok)
             if n == binding:
@@ -256,7 +351,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
             rows.append(
                 {
                     "constraint": n,
-                    "utilisation": u0.get(n, math.nan),
+                    "utilisation": u_now.get(n, math.nan),
                     "margin_kw": m * it_now,
                     "binding": n == binding,
                 }
@@ -272,6 +367,7 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
             free,
             len(cache),
             time.perf_counter() - t0,
+            "N-1 solved" if n1_check else "first-order",
         )
 
     if it_now <= 0:
@@ -282,18 +378,40 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
         )
     if max(u0.values(), default=0.0) > 1.0:
         return result(0.0, None, worst(u0))
+    if n1_check and max(n1at(0.0).values(), default=0.0) > 1.0:
+        return result(0.0, None, worst(full(0.0)))
 
-    # first guess: every utilisation proportional to the scope's load
+    lo, hi = _search(at, u0)
+    if n1_check and max(n1at(lo).values(), default=0.0) > 1.0:
+        # a full solve of a failure contradicts the first-order answer: search below it
+        lo, hi = _bracket(lambda x: (at(x), n1at(x)), 0.0, lo, full)
+    if hi is None:
+        return result(lo, None, None)
+    return result(lo, hi, worst(full(hi)))
+
+
+def _search(at, u0: dict[str, float]) -> tuple[float, float | None]:
+    """(feasible x, broken x or None if feasible up to `MAX_X`) of the first-order constraints,
+    the broken one within `REL_TOL` of the feasible one."""
+    cache_n = 1
+
+    def probe(x):
+        nonlocal cache_n
+        cache_n += 1
+        return at(x)
+
     lo, hi = 0.0, None
     guesses = [1.0 / v - 1.0 for v in u0.values() if v > 1e-9]
     p = min(guesses, default=1.0)
     p = min(max(p, 1e-4), MAX_X)
-    while len(cache) < MAX_SOLVES:
+    known = {0.0: u0}
+    while cache_n < MAX_SOLVES:
         # probe just below, then just above the estimate p
         for q in (p * (1 - REL_TOL / 3), p * (1 + REL_TOL / 3)):
             if not (lo < q and (hi is None or q < hi)):
                 continue
-            if max(at(q).values()) > 1.0:
+            known[q] = probe(q)
+            if max(known[q].values()) > 1.0:
                 hi = q
                 break
             lo = q
@@ -302,9 +420,9 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
         if hi is None:
             # still feasible: extrapolate from x = 0 and lo, at most doubling
             if lo >= MAX_X:
-                return result(lo, None, None)
+                return lo, None
             if lo > 0:
-                a, b = cache[0.0], cache[lo]
+                a, b = known[0.0], known[lo]
                 est = [
                     lo + (1 - b[n]) * lo / (b[n] - a.get(n, 0.0))
                     for n in b
@@ -315,15 +433,36 @@ def headroom(twin, scenario: Scenario | None = None, scope: str = "site") -> Hea
                 p = 2 * p
             p = min(p, MAX_X)
             continue
-        a, b = cache[lo], cache[hi]
-        est = [
-            lo + (1 - a.get(n, 0.0)) * (hi - lo) / (b[n] - a.get(n, 0.0))
-            for n in b
-            if b[n] > 1.0 and b[n] - a.get(n, 0.0) > 1e-12
-        ]
-        p = min(est, default=0.5 * (lo + hi))
-        d = hi - lo
-        p = min(max(p, lo + 0.02 * d), hi - 0.02 * d)
-        if len(cache) >= MAX_SOLVES - 2:
-            p = 0.5 * (lo + hi)
-    return result(lo, hi, worst(cache[hi]))
+        p = _interpolate(known[lo], known[hi], lo, hi, cache_n >= MAX_SOLVES - 2)
+    if hi is None:
+        return lo, None
+    return lo, hi
+
+
+def _interpolate(a: dict, b: dict, lo: float, hi: float, halve: bool) -> float:
+    """Next probe: where the first constraint broken at `hi` crosses 1, linear between
+    `lo` and `hi`, kept 2 % of the bracket inside it (the middle when `halve`)."""
+    est = [
+        lo + (1 - a.get(n, 0.0)) * (hi - lo) / (b[n] - a.get(n, 0.0))
+        for n in b
+        if b[n] > 1.0 and b[n] - a.get(n, 0.0) > 1e-12
+    ]
+    p = min(est, default=0.5 * (lo + hi))
+    d = hi - lo
+    p = min(max(p, lo + 0.02 * d), hi - 0.02 * d)
+    return 0.5 * (lo + hi) if halve else p
+
+
+def _bracket(at_both, lo: float, hi: float, full) -> tuple[float, float]:
+    """Close the bracket (lo feasible, hi broken) of the first-order and N-1 constraints
+    to `REL_TOL`, interpolating both, within `MAX_SOLVES` probes."""
+    for i in range(MAX_SOLVES):
+        if hi - lo <= REL_TOL * hi:
+            break
+        q = _interpolate(full(lo), full(hi), lo, hi, i >= MAX_SOLVES - 2)
+        u, un = at_both(q)
+        if max(u.values()) > 1.0 or max(un.values(), default=0.0) > 1.0:
+            hi = q
+        else:
+            lo = q
+    return lo, hi
