@@ -104,10 +104,23 @@ def guard(what: str):
         )
 
 
-def table(df: pd.DataFrame, index: str | None = "id", **kwargs):
+ROW_PX = 35
+"""Height of a row (and of the header row) in `st.dataframe`, in pixels."""
+
+
+def fit_height(rows: int, most: int) -> int:
+    """The height of a dataframe of `rows` rows drawn whole (header, rows, border), at
+    most `most` pixels (then it scrolls): no empty rows under a short table."""
+    return min(most, ROW_PX * (rows + 1) + 3)
+
+
+def table(df: pd.DataFrame, index: str | None = "id", height: int | None = None, **kwargs):
     """`st.dataframe` of `df` as people read it (`twin.model.columns`): human headers with
     units, the index as a first column named by the map (or none), numbers rounded to
-    their column's digits with thousands separators, booleans yes/no."""
+    their column's digits with thousands separators, booleans yes/no. `height` is the
+    most it takes: a shorter table is sized to its rows (`fit_height`)."""
+    if height is not None:
+        kwargs["height"] = fit_height(len(df), height)
     shown = C.display(df, index=index)
     config = {
         h: st.column_config.NumberColumn(h, format=f) for h, f in C.formats(df, index).items()

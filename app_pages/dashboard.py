@@ -58,7 +58,7 @@ with st.expander("Assumptions: energy price, capex, lifetime, throughput", expan
         disabled=[c for c in shown.columns if c != tput],
         column_config={tput: st.column_config.NumberColumn(tput, min_value=0.001, format="%,.0f")},
         key="dash_catalogue",
-        height=min(40 + 36 * len(shown), 220),
+        height=common.fit_height(len(shown), 220),
     )
     throughput = dict(zip(accelerators.index, edited_cat[tput], strict=True))
 econ_twin = S.with_throughput(twin, throughput)
@@ -81,6 +81,9 @@ common.metric(
     f"over {C.fmt(prices.depreciation_years, 'depreciation_years')} (see Assumptions)",
 )
 common.metric(c[2], "violations", k["violations"])
+if len(res.violations):
+    with st.expander(f"Violations ({len(res.violations):,})"):
+        common.table(res.violations[["component", "kind", "message"]], index=None, height=320)
 # one answer everywhere: the CLI (twin solve / twin info) prints the same function's result;
 # a campus (thousands of racks, several full solves) searches on request
 if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
@@ -104,7 +107,7 @@ st.altair_chart(
     alt.Chart(long)
     .mark_bar()
     .encode(
-        y=alt.Y("resource:N", title=None),
+        y=alt.Y("resource:N", title=None, axis=alt.Axis(labelLimit=300)),
         x=alt.X("pct:Q", title="Share of capacity (%)", stack="zero"),
         color=alt.Color(
             "part:N",
@@ -120,7 +123,8 @@ st.altair_chart(
     .properties(height=150),
     width="stretch",
 )
-stranded_chart.show(twin, key)
+# filled at the end of the run: a headroom search per hall (~0.5 s each) waits for the rest
+stranded_slot = st.container()
 
 left, right = st.columns(2)
 with left:
@@ -142,20 +146,24 @@ with right:
         rp = res.tables["res_power_nodes"]
         top = rp.sort_values("loading_pct", ascending=False).head(10).reset_index()
         top = top.rename(columns={top.columns[0]: "component"})
+        top["kind"] = top["kind"].map(C.kind_label)  # "UPS", "Utility connection": not keys
         st.altair_chart(
             alt.Chart(top)
             .mark_bar()
             .encode(
                 x=alt.X("loading_pct:Q", title=C.header("loading_pct")),
                 y=alt.Y("component:N", sort="-x", title=None),
-                color=alt.Color("kind:N", title=C.label("kind")),
+                color=alt.Color(
+                    "kind:N", title=C.label("kind"), legend=alt.Legend(orient="bottom")
+                ),
                 tooltip=[
                     alt.Tooltip("component:N", title="Component"),
                     alt.Tooltip("kind:N", title=C.label("kind")),
                     alt.Tooltip("loading_pct:Q", title=C.header("loading_pct"), format=",.1f"),
                 ],
             )
-            .properties(height=220, title="Most loaded power elements"),
+            # a bar per element with room for its name (at 220 px every other name was hidden)
+            .properties(height=26 * len(top) + 10, title="Most loaded power elements"),
             width="stretch",
         )
 
@@ -259,3 +267,6 @@ if st.session_state.get("dash_report_html"):
         mime="text/html",
         key="dash_download",
     )
+
+with stranded_slot:  # last: everything above is drawn while the halls are searched
+    stranded_chart.show(twin, key)

@@ -97,18 +97,15 @@ def show_bar(panel_fields: tuple[str, ...]) -> None:
         if field not in panel_fields:
             for m in msgs:
                 st.error(plain(m))
-    undo, redo = ss.get("ed_undo", []), ss.get("ed_redo", [])
-    c_undo.button(
-        "↶ Undo",
-        key="ed_undo_btn",
-        on_click=on_undo,
-        disabled=not undo,
-        help=f"Undo: {undo[-1][2]}" if undo else "Nothing to undo",
-    )
-    c_redo.button(
-        "↷ Redo",
-        key="ed_redo_btn",
-        on_click=on_redo,
-        disabled=not redo,
-        help=f"Redo: {redo[-1][2]}" if redo else "Nothing to redo",
-    )
+    for col, label, verb, stack, on_click in (
+        (c_undo, "↶ Undo", "Undo", "ed_undo", on_undo),
+        (c_redo, "↷ Redo", "Redo", "ed_redo", on_redo),
+    ):
+        done = ss.get(stack, [])
+        col.button(
+            label,
+            key=f"{stack}_btn",
+            on_click=on_click,
+            disabled=not done,
+            help=f"{verb}: {done[-1][2]}" if done else f"Nothing to {verb.lower()}",
+        )

@@ -119,6 +119,17 @@ class Choices:
         )
 
 
+def _power_and_profile(ch: Choices, power_label: str, prefix: str, whom: str) -> None:
+    """Power (0 = leave it to the edit; keys `{prefix}_power`, checked as typed) and
+    profile (`{prefix}_profile`) of new or bulk-edited racks, each with its messages."""
+    power = st.number_input(power_label, value=0.0, step=1.0, key=f"{prefix}_power")
+    if power != 0:
+        _live("racks", "power_kw", f"{prefix}_power", whom)
+    field_error("power_kw")
+    st.selectbox("Profile", ch.profiles, key=f"{prefix}_profile")
+    field_error("profile")
+
+
 def _add_rack(twin: Twin, ch: Choices) -> None:
     hall = st.selectbox("Hall", ch.halls, key="ed_add_hall")
     rows = [r["id"] for h in ch.data["halls"] if h["id"] == hall for r in h.get("rows", [])]
@@ -129,14 +140,7 @@ def _add_rack(twin: Twin, ch: Choices) -> None:
     if slot >= 0:
         _live("racks", "slot", "ed_add_slot", f"new in row {row}")
     field_error("slot")
-    power = st.number_input(
-        "Power kW (0 = as its neighbours)", value=0.0, step=1.0, key="ed_add_power"
-    )
-    if power != 0:
-        _live("racks", "power_kw", "ed_add_power", f"new in row {row}")
-    field_error("power_kw")
-    st.selectbox("Profile", ch.profiles, key="ed_add_profile")
-    field_error("profile")
+    _power_and_profile(ch, "Power kW (0 = as its neighbours)", "ed_add", f"new in row {row}")
     _feed_pair(
         _feeds(twin, hall), "ed_add_fa", "ed_add_fb", label_a="Feed A (blank = as its neighbours)"
     )
@@ -212,14 +216,7 @@ def _whole_row(twin: Twin, ch: Choices) -> None:
         E.row_racks(ch.data, brow) if brow else [],
         key=f"ed_bulk_racks_{brow}",
     )
-    power = st.number_input(
-        "Power per rack, kW (0 = keep)", value=0.0, step=1.0, key="ed_bulk_power"
-    )
-    if power != 0:
-        _live("racks", "power_kw", "ed_bulk_power", f"every rack of row {brow}")
-    field_error("power_kw")
-    st.selectbox("Profile", ch.profiles, key="ed_bulk_profile")
-    field_error("profile")
+    _power_and_profile(ch, "Power per rack, kW (0 = keep)", "ed_bulk", f"every rack of row {brow}")
     hall = twin.rows.at[brow, "hall"] if brow in twin.rows.index else None
     _feed_pair(_feeds(twin, hall), "ed_bulk_fa", "ed_bulk_fb")
     st.selectbox("Liquid loop", ch.loops, key="ed_bulk_loop")

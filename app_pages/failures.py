@@ -88,7 +88,10 @@ c[3].metric(
     "until they trip).",
 )
 c[4].metric(
-    "Violations", kr["violations"], delta=kr["violations"] - kb["violations"], delta_color="inverse"
+    "Violations",
+    f"{kr['violations']:,}",
+    delta=(kr["violations"] - kb["violations"]) or None,  # no grey "0" under an unchanged count
+    delta_color="inverse",
 )
 if what["racks_at_risk"]:
     st.warning(
@@ -134,7 +137,7 @@ if failed:
     # on request: comparing every result table takes 0.5 s on a campus
     if st.toggle("Show every quantity that changed (details)", key="fail_details"):
         ch = S.changes_readable(S.changes(base, res, limit=100_000)).head(500)
-        st.dataframe(ch, hide_index=True, height=260)
+        st.dataframe(ch, hide_index=True, height=common.fit_height(len(ch), 260))
     if S.capabilities(base).ride_through:
         st.subheader("Ride-through: temperatures after the failure")
         try:
@@ -185,7 +188,12 @@ if failed:
                 .encode(
                     x=alt.X("time_min:Q", title=C.header("time_min")),
                     y=alt.Y("t_c:Q", title=C.header("t_c"), scale=alt.Scale(zero=False)),
-                    color=alt.Color("series:N", title=C.label("series")),
+                    color=alt.Color(
+                        "series:N",
+                        title=C.label("series"),
+                        # below the chart, whole names (at the side they were cut short)
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=420),
+                    ),
                     tooltip=[
                         alt.Tooltip("series:N", title=C.label("series")),
                         alt.Tooltip("time_min:Q", title=C.header("time_min"), format=",.1f"),
@@ -199,7 +207,8 @@ if failed:
             )
             if rt.power is not None and len(rt.power):
                 st.write("**UPS ride-through** (battery autonomy vs generator start)")
-                common.table(rt.power, height=220)
+                # a UPS carries electrical load (load_kw elsewhere is a cooling unit's heat)
+                common.table(rt.power.rename(columns={"load_kw": "ups_load_kw"}), height=220)
     else:
         st.info("Ride-through curves appear once twin.scenarios provides them.")
 

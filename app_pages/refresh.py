@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.long_run import result_on_click
 from twin.app.text import plain
 from twin.errors import ScenarioError
 from twin.layout.generations import GENERATIONS
@@ -20,6 +21,10 @@ from twin.model import Twin
 from twin.model.columns import display
 from twin.scenarios.distribution import compare_distribution
 from twin.scenarios.refresh import refresh
+
+# the power distributions twin.scenarios.distribution compares, as people name them (a
+# comment: Streamlit's magic writes a page's bare strings on the page)
+OPTIONS = {"ac_415v": "415 V AC", "dc_800v": "800 V DC", "dc_minus_ac": "800 V DC − 415 V AC"}
 
 st.title("Hardware refresh")
 twin, key = common.current()
@@ -44,27 +49,33 @@ c = st.columns(2)
 halls = c[0].multiselect("Halls (none: all)", sorted(set(twin.racks["hall"])), key="rf_halls")
 rows = c[1].multiselect("Rows (none: all)", sorted(set(twin.racks["row"])), key="rf_rows")
 dc = st.checkbox("Compare 800 V DC with 415 V AC in the refreshed halls", key="rf_dc")
-run_key = (key, old, new, tuple(halls), tuple(rows), dc)
 
-if st.button("Refresh and solve", type="primary", key="rf_run"):
+
+def _refresh(progress):
+    """(Refresh, DC comparisons per refreshed hall), or None (its error shown)."""
     try:
-        with st.spinner("Two coupled solves ..."):
-            r = refresh(twin, old, new, rows=rows or None, halls=halls or None)
-            dists = []
-            if dc:
-                tw1 = Twin.from_layout(r.layout)
-                for h in sorted(set(tw1.racks.loc[r.racks, "hall"])):
-                    dists.append(compare_distribution(tw1, h, r.results))
-        st.session_state["rf_result"] = (run_key, r, dists)
+        r = refresh(twin, old, new, rows=rows or None, halls=halls or None)
+        dists = []
+        if dc:
+            tw1 = Twin.from_layout(r.layout)
+            for h in sorted(set(tw1.racks.loc[r.racks, "hall"])):
+                dists.append(compare_distribution(tw1, h, r.results))
+        return r, dists
     except ScenarioError as exc:
-        st.session_state.pop("rf_result", None)
         st.error(plain(str(exc)))
+    return None
 
-saved = st.session_state.get("rf_result")
-if not saved or saved[0] != run_key:
-    st.info("Choose the generations (and rows or halls) and press Refresh and solve.")
-    st.stop()
-_, r, dists = saved
+
+r, dists = result_on_click(
+    "Refresh and solve",
+    "rf_run",
+    "rf_result",
+    (key, old, new, tuple(halls), tuple(rows), dc),
+    _refresh,
+    start=None,
+    spinner="Two coupled solves ...",
+    prompt="Choose the generations (and rows or halls) and press Refresh and solve.",
+)
 
 b, a = r.before, r.after
 m = st.columns(4)
@@ -89,14 +100,14 @@ if a["tokens_s_at_risk"]:
 cols = ["domain", "utilisation_before", "utilisation_after", "add"]
 limits = r.table[r.table["kind"] == "limit"]
 st.subheader("Limits, most loaded first" + (" (broken: what to add)" if r.first_break else ""))
-st.dataframe(display(limits[cols].head(200), index="constraint"), width="stretch")
+common.table(limits[cols].head(200), index="constraint", height=420, width="stretch")
 cons = r.broken[r.broken["kind"] == "violation"]
 if len(cons):
     st.subheader("Consequences in the refreshed solve")
-    st.dataframe(display(cons[cols[:3]], index="constraint"), width="stretch")
+    common.table(cons[cols[:3]], index="constraint", height=420, width="stretch")
 st.subheader("Before and after")
 summary = pd.DataFrame([b, a], index=["before", "after"]).rename_axis("state")
-st.dataframe(display(summary, index="state"), width="stretch")
+common.table(summary, index="state", width="stretch")
 for d in dists:
     st.subheader(f"Hall {d.hall}: 415 V AC (solved) vs 800 V DC (first order)")
     if d.assumptions["heat_unremoved_kw"] > 0:
@@ -104,5 +115,6 @@ for d in dists:
             f"The refreshed solve leaves {d.assumptions['heat_unremoved_kw']:,.0f} kW "
             "unremoved: the cooling of both options is understated."
         )
-    st.dataframe(display(d.chains.T.rename_axis("option"), index="option"))
-    st.dataframe(display(d.rows, index="row"), width="stretch")
+    options = d.chains.T.rename(index=OPTIONS).rename_axis("option")
+    common.table(options, index="option")
+    common.table(d.rows, index="row", height=420, width="stretch")

@@ -67,7 +67,8 @@ result = result_on_click(
 )
 
 st.subheader("Side by side")
-st.dataframe(side_by_side(result), use_container_width=True)
+table = side_by_side(result).rename_axis("Figure").reset_index()  # the CLI's "figure" index
+st.dataframe(table, hide_index=True, height=common.fit_height(len(table), 900), width="stretch")
 
 for name, title in (
     ("pue", "PUE per month"),
@@ -77,9 +78,15 @@ for name, title in (
     st.subheader(title)
     data = monthly_chart(result, name)
     mark = alt.Chart(data).mark_line(point=True) if name == "pue" else alt.Chart(data).mark_bar()
+    if name == "pue":  # sites a few 1e-4 apart: an axis of at least 0.05, two decimals
+        lo, hi = float(data["Value"].min()), float(data["Value"].max())
+        pad = max(0.025, (hi - lo) * 0.1)
+        y_scale, y_axis = alt.Scale(domain=[lo - pad, hi + pad]), alt.Axis(format=".2f")
+    else:
+        y_scale, y_axis = alt.Scale(zero=True), alt.Axis()
     enc = dict(
         x=alt.X("Month:O", title="Month"),
-        y=alt.Y("Value:Q", title=header(name), scale=alt.Scale(zero=name != "pue")),
+        y=alt.Y("Value:Q", title=header(name), scale=y_scale, axis=y_axis),
         color=alt.Color("Site:N"),
         tooltip=["Site:N", "Month:O", alt.Tooltip("Value:Q", format=",.3f")],
     )

@@ -15,8 +15,10 @@ AT_ONCE_HALLS = 4
 each on this machine); more wait for a click."""
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _table(key: str, _twin: Twin):
+    """Per layout content (`key`), shared by every session like the solves: searched once
+    per layout version."""
     return SC.table(_twin)
 
 
@@ -42,7 +44,7 @@ def show(twin: Twin, key: str) -> None:
                 "part:N",
                 title=None,
                 scale=alt.Scale(domain=parts, range=SC.COLOURS),
-                legend=alt.Legend(orient="bottom", columns=2),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=400),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -62,4 +64,4 @@ def show(twin: Twin, key: str) -> None:
     )
     for note in notes:
         st.caption(plain(note))
-    common.table(t[SC.TABLE], index="hall", height=min(38 * (len(t) + 1) + 4, 300))
+    common.table(t[SC.TABLE], index="hall", height=300)

@@ -39,8 +39,8 @@ POLICIES = {
     "Smoothing (limit grid ramp)": "smoothing",
     "None": "none",
 }
-PLOT_POINTS = 2000
-"""Most points per line drawn; longer runs are shown as means over equal time bins."""
+PLOT_POINTS = 2000  # most points per line drawn; longer runs: means over equal time bins
+# (a comment, not a docstring: Streamlit's magic writes a page's bare strings on the page)
 VIOLATION_LABELS = {
     "grid_limit": "Above the grid connection",
     "uncooled": "Heat not removed",
@@ -56,6 +56,8 @@ VIOLATION_LABELS = {
     "thermal_throttle": "Racks throttled by heat (outage)",
     "thermal_trip": "Racks shut down by heat (outage)",
 }
+LEGEND = alt.Legend(title=None, orient="bottom", columns=2, labelLimit=400)
+# below the chart with whole names (at the side they were cut to ~25 characters)
 CAUSES = {
     "cap": "Power cap",
     "demand_response": "Demand response",
@@ -186,6 +188,18 @@ def fmt(x: float, digits: int = 1) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:,.{digits}f}"
 
 
+def count(x: float) -> str:
+    """A count of tokens in words, three significant digits: '43.9 trillion', '1.96
+    billion', '950' (not 4.39e+13)."""
+    if not np.isfinite(x):
+        return "n/a"
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(x) >= size:
+            v = x / size
+            return f"{v:,.0f} {word}" if abs(v) >= 100 else f"{v:.3g} {word}"
+    return f"{x:,.0f}"
+
+
 c = st.columns(4)
 c[0].metric("Peak grid import", f"{fmt(k['peak_grid_mw'], 2)} MW")
 c[1].metric("Largest ramp", f"{fmt(k['max_ramp_mw_s'], 3)} MW/s")
@@ -198,8 +212,8 @@ c[0].metric("Cost", f"{fmt(k['cost_usd'] / 1e3, 1)} k USD",
 c[1].metric("Carbon", f"{fmt(k['carbon_t'], 0)} t CO2")
 c[2].metric(
     "Tokens lost",
-    f"{k['tokens_lost']:.3g}",
-    help=f"of {k['tokens']:.3g} produced; to caps, events, outages and heat",
+    count(k["tokens_lost"]),
+    help=f"of {count(k['tokens'])} produced; to caps, events, outages and heat",
 )
 c[3].metric(
     "Energy balance residual",
@@ -225,7 +239,9 @@ lines = pd.DataFrame(
     }
 ).melt("Time", var_name="Series", value_name="MW")
 st.altair_chart(
-    alt.Chart(lines).mark_line().encode(x="Time:T", y=alt.Y("MW:Q", title="MW"), color="Series:N"),
+    alt.Chart(lines)
+    .mark_line()
+    .encode(x="Time:T", y=alt.Y("MW:Q", title="MW"), color=alt.Color("Series:N", legend=LEGEND)),
     use_container_width=True,
 )
 if k["bess_mwh"] > 0:
@@ -249,7 +265,12 @@ if "ups_soc_frac" in shown:
     st.altair_chart(
         alt.Chart(ups)
         .mark_line()
-        .encode(x="Time:T", y="Value:Q", color="Series:N", row=alt.Row("Series:N", title=None))
+        .encode(
+            x="Time:T",
+            y="Value:Q",
+            color=alt.Color("Series:N", legend=LEGEND),
+            row=alt.Row("Series:N", title=None),
+        )
         .resolve_scale(y="independent")
         .properties(height=110),
         use_container_width=True,
@@ -292,7 +313,7 @@ if "ups_soc_frac" in shown:
             }
         ),
         hide_index=True,
-        height=200,
+        height=common.fit_height(len(u), 200),
     )
 st.subheader("Grid ramp rates")
 ramps = pd.DataFrame({"Ramp (MW/s)": np.abs(np.diff(steps["grid_kw"].to_numpy())) / 1000 / dt})
@@ -321,7 +342,7 @@ if len(v):
         alt.Chart(vt.head(5000)).mark_bar().encode(x="From:T", x2="To:T", y="What:N"),
         use_container_width=True,
     )
-    st.dataframe(vt, hide_index=True, height=240)
+    st.dataframe(vt, hide_index=True, height=common.fit_height(len(vt), 240))
 else:
     st.success("No violations over the horizon.")
 
@@ -334,8 +355,8 @@ st.dataframe(
             "Workload": g["kind"],
             "Design IT (MW)": (g["design_kw"] / 1000).round(2),
             "Racks": g["racks"].astype(int),
-            "Tokens produced": g["tokens"].map(lambda x: f"{x:.3g}"),
-            "Tokens lost": g["tokens_lost"].map(lambda x: f"{x:.3g}"),
+            "Tokens produced": g["tokens"].map(count),
+            "Tokens lost": g["tokens_lost"].map(count),
         }
     ),
     hide_index=True,
@@ -351,8 +372,8 @@ if tl.tenants is not None:
                 "Energy asked (MWh)": tt["demand_mwh"].round(1),
                 "Energy drawn (MWh)": tt["it_mwh"].round(1),
                 "Cut by caps and events (MWh)": tt["it_cut_mwh"].round(2),
-                "Tokens produced": tt["tokens"].map(lambda x: f"{x:.3g}"),
-                "Tokens lost": tt["tokens_lost"].map(lambda x: f"{x:.3g}"),
+                "Tokens produced": tt["tokens"].map(count),
+                "Tokens lost": tt["tokens_lost"].map(count),
                 "Hit": tt["hit"].map({True: "yes", False: "no"}),
             }
         ),
@@ -371,12 +392,12 @@ if cur is not None and len(cur):
                 ),
                 "From": t0 + pd.to_timedelta(cur["start_s"], unit="s"),
                 "Duration (h)": (cur["duration_s"] / 3600).round(3),
-                "Tokens lost": cur["tokens_lost"].map(lambda x: f"{x:.3g}"),
+                "Tokens lost": cur["tokens_lost"].map(count),
                 **({"Tenants hit": cur["tenants_hit"]} if "tenants_hit" in cur else {}),
             }
         ),
         hide_index=True,
-        height=240,
+        height=common.fit_height(len(cur), 240),
     )
 buf = io.BytesIO()
 steps.to_parquet(buf)

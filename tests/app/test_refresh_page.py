@@ -30,4 +30,4 @@ def test_refresh_page_shows_the_api_first_break_and_table(app, layouts_tmp):
     titles = [s.value for s in at.subheader]
     assert "Hall H1: 415 V AC (solved) vs 800 V DC (first order)" in titles
     dc = at.dataframe[-2].value  # options x quantities, labelled
-    assert list(dc.iloc[:, 0]) == ["ac_415v", "dc_800v", "dc_minus_ac"]
+    assert list(dc.iloc[:, 0]) == ["415 V AC", "800 V DC", "800 V DC − 415 V AC"]  # not keys

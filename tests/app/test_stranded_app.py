@@ -62,3 +62,23 @@ def test_dashboard_draws_the_stranded_chart(app):
     heads = [list(d.value.columns) for d in at.dataframe]
     assert any("Floor without power or cooling (kW)" in h for h in heads)
     assert any("Power without cooling (stranded) (kW)" in h for h in heads)
+
+
+def test_the_search_runs_once_per_layout_version(app, monkeypatch):
+    """Cached by layout content like the solves: a second session on the same layout (and
+    a rerun) reads the first one's table; the numbers stay twin.metrics.stranded's."""
+    from app_pages import stranded_chart
+
+    stranded_chart._table.clear()
+    calls = []
+    real = SC.table
+    monkeypatch.setattr(SC, "table", lambda twin, *a: calls.append(twin.name) or real(twin, *a))
+    first = app("dashboard")
+    no_errors(first)
+    first.run()
+    second = app("dashboard")
+    no_errors(second)
+    assert len(calls) == 1
+    shown = next(d.value for d in second.dataframe if "IT now (kW)" in d.value)
+    want = stranded(Twin.from_layout(second.session_state["layout"]))
+    assert shown["IT now (kW)"].tolist() == want["it_now_kw"].round(0).tolist()

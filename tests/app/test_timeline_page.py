@@ -16,6 +16,14 @@ def _errors(at):
     assert not at.error, [e.value for e in at.error]
 
 
+def words(x: float) -> str:
+    """A token count as the page writes it, by hand: 8.62e13 -> '86.2 trillion'."""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if x >= size:
+            return f"{float(f'{x / size:.3g}'):g} {word}"
+    return f"{x:,.0f}"
+
+
 def _metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -40,6 +48,10 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     assert any(t.startswith("Grid import") for t in titles)
     assert any(t.startswith("Battery state of charge") for t in titles)
     assert any(t.startswith("Violations over time") for t in titles)
+    # token counts in words, not 4.39e+13; no stray text above the title
+    hall = next(d.value for d in at.dataframe if "Tokens produced" in d.value)
+    assert hall["Tokens produced"].str.fullmatch(r"[\d,.]+( (million|billion|trillion))?").all()
+    assert not [m.value for m in at.markdown if "Most points" in m.value]
 
 
 def test_outage_shows_the_ups_batteries(app, layouts_tmp):
@@ -81,7 +93,7 @@ def test_row_cap_and_an_outage_inside_an_hourly_step(app, layouts_tmp):
     tl = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec)
     k = tl.kpis
     assert k["tokens_lost"] > 0
-    assert _metric(at, "Tokens lost") == f"{k['tokens_lost']:.3g}"
+    assert _metric(at, "Tokens lost") == words(k["tokens_lost"])
     assert tl.steps["ups_soc_frac"].min() > k["ups_soc_min_frac"]
     note = [c.value for c in at.caption if "falls inside" in c.value]
     assert note and f"{k['ups_soc_min_frac'] * 100:.1f} %" in note[0]
@@ -110,6 +122,6 @@ def test_tenant_cap_control_on_the_hybrid_hall(layouts_tmp, monkeypatch):
     spec = TimelineSpec(hours=168, dt_s=60.0, workload="mixed", pattern=Pattern(swing=0.3),
                         policy="none", tenant_cap={"npu-serving": 0.5})  # fmt: skip
     tl = simulate(Twin.load(layouts_tmp / "hybrid-inference.yaml"), spec)
-    assert _metric(at, "Tokens lost") == f"{tl.kpis['tokens_lost']:.3g}"
+    assert _metric(at, "Tokens lost") == words(tl.kpis["tokens_lost"])
     hit = {r["Tenant"]: r["Hit"] for r in at.dataframe[-2].value.to_dict("records")}
     assert hit == {"gpu-cloud": "no", "npu-serving": "yes"}

@@ -172,15 +172,21 @@ def ride_through(twin: Twin, failed: frozenset[str] | set[str]):
     return cooling_ride_through(twin, Scenario.fail(*sorted(failed)))
 
 
+def _series(t: pd.DataFrame) -> pd.Series:
+    """A ride-through curve's name as people read it: 'H1: hall air', 'H1-TCS1: rack
+    coolant loop' (the thermal model's nodes 'air:H1', 'equipment:H1' named by their hall;
+    quantities by their label)."""
+    from twin.model import columns as C
+
+    names = {q: C.label(q).lower() for q in t["quantity"].astype(str).unique()}
+    where = t["component"].astype(str).str.replace(r"^(air|equipment):", "", regex=True)
+    return where + ": " + t["quantity"].astype(str).map(names)
+
+
 def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
     """The hottest `max_series` curves of a ride-through, in minutes, for plotting."""
     ts = rt.timeseries
-    from twin.model import columns as C
-
-    names = {q: C.label(q).lower() for q in ts["quantity"].astype(str).unique()}
-    ts = ts.assign(
-        series=ts["component"].astype(str) + ": " + ts["quantity"].astype(str).map(names)
-    )
+    ts = ts.assign(series=_series(ts))
     rise = ts.groupby("series")["t_c"].agg(lambda v: v.max() - v.iloc[0])
     keep = rise.sort_values(ascending=False).index[:max_series]
     out = ts[ts["series"].isin(keep)].copy()
@@ -191,13 +197,10 @@ def ride_through_curves(rt, max_series: int = 12) -> pd.DataFrame:
 def ride_through_limits(rt, curves: pd.DataFrame) -> pd.DataFrame:
     """Throttle and trip temperatures of the plotted curves (`RideThrough.limits`), one row
     per distinct line: line ("throttles"/"trips"), t_c and the curves it applies to."""
-    from twin.model import columns as C
-
     lim = getattr(rt, "limits", None)
     if lim is None or not len(lim):
         return pd.DataFrame(columns=["line", "t_c", "series"])
-    names = {q: C.label(q).lower() for q in lim["quantity"].astype(str).unique()}
-    series = lim["component"].astype(str) + ": " + lim["quantity"].astype(str).map(names)
+    series = _series(lim)
     lim = lim.assign(series=series)[series.isin(set(curves["series"]))]
     rows = [(f"racks throttle ({r.series})", r.limit_c, r.series) for r in lim.itertuples()]
     rows += [(f"racks trip ({r.series})", r.shutdown_c, r.series) for r in lim.itertuples()]
