@@ -155,14 +155,18 @@ def fit(twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None) 
     hi = to_x({n: PARAMS[n][2] for n in names})
     x0 = np.clip(to_x(start), lo + 1e-6, hi - 1e-6)
     r0 = residuals(x0)
-    sol = scipy.optimize.least_squares(
-        residuals, x0, bounds=(lo, hi), x_scale="jac", diff_step=1e-3, max_nfev=40
-    )
-    r1 = residuals(sol.x)
-    if np.mean(r1**2) > np.mean(r0**2):  # never hand back worse than the start
-        sol.x, r1 = x0, r0
+    # two starts (the hall's current values, the middle of the bounds): the residuals are
+    # not convex in the parameters (plume share and drift trade off), keep the better fit
+    best_x, r1 = x0, r0
+    for x_start in (x0, np.clip((lo + hi) / 2.0, lo + 1e-6, hi - 1e-6)):
+        sol = scipy.optimize.least_squares(
+            residuals, x_start, bounds=(lo, hi), x_scale="jac", diff_step=1e-3, max_nfev=40
+        )
+        if 2.0 * sol.cost < float(np.sum(r1**2)):
+            best_x, r1 = sol.x, sol.fun
+    sol_x = best_x
     return Fit(
-        params=from_x(sol.x),
+        params=from_x(sol_x),
         rmse_before_k=float(np.sqrt(np.mean(r0**2))),
         rmse_after_k=float(np.sqrt(np.mean(r1**2))),
         max_before_k=float(np.abs(r0).max()),
