@@ -162,8 +162,9 @@ with right:
                     alt.Tooltip("loading_pct:Q", title=C.header("loading_pct"), format=",.1f"),
                 ],
             )
-            # a bar per element with room for its name (at 220 px every other name was hidden)
-            .properties(height=26 * len(top) + 10, title="Most loaded power elements"),
+            # the height is the whole chart's (title, axis, legend: ~150 px): 26 px a bar
+            # gives each element room for its name (at 220 px every other name was hidden)
+            .properties(height=26 * len(top) + 150, title="Most loaded power elements"),
             width="stretch",
         )
 
