@@ -79,13 +79,13 @@ c[2].metric("Racks without power", f"{what['racks_unfed']:,}")
 t_max = what["t_inlet_max_c"]
 c[3].metric(
     "Hottest rack inlet",
-    C.fmt(t_max, "t_inlet_max_c"),
+    C.fmt(t_max, "t_inlet_max_c") if t_max != math.inf else "no steady state",
     delta=C.fmt(t_max - what["t_inlet_max_base_c"], "t_inlet_max_c")
-    if abs(t_max - what["t_inlet_max_base_c"]) >= 0.05  # NaN compares False: no delta
+    if math.isfinite(t_max) and abs(t_max - what["t_inlet_max_base_c"]) >= 0.05
     else None,
     delta_color="inverse",
-    help="n/a: racks whose heat has nowhere to go have no steady temperature (they heat "
-    "until they trip).",
+    help="No steady state: heat goes unremoved while racks run, so they heat until they "
+    "trip (as the N-1 table's infinite inlet says); n/a: no rack runs.",
 )
 c[4].metric(
     "Violations",
@@ -93,10 +93,17 @@ c[4].metric(
     delta=(kr["violations"] - kb["violations"]) or None,  # no grey "0" under an unchanged count
     delta_color="inverse",
 )
-if what["racks_at_risk"]:
+if what["racks_at_risk"] or what["racks_shutdown"]:
+    # tripped racks are IT lost, not also at risk (the N-1 table's count)
+    parts = [f"{what['racks_shutdown']:,} racks shut down by heat"] * bool(what["racks_shutdown"])
+    if what["racks_at_risk"]:
+        parts.append(
+            f"{what['racks_at_risk']:,} racks at thermal risk "
+            f"({C.fmt(what['it_at_risk_kw'] / 1000, 'it_lost_mw')} of IT)"
+        )
     st.warning(
-        f"{what['racks_at_risk']:,} racks at thermal risk "
-        f"({C.fmt(what['it_at_risk_kw'] / 1000, 'it_lost_mw')} of IT): "
+        ", ".join(parts)
+        + ": "
         + plain(
             ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in what["violations_by_kind"].items())
         )

@@ -171,17 +171,11 @@ def test_headroom_is_one_answer_in_cli_api_and_stranded(name, capsys, layouts_di
     assert min(row["power_margin_kw"], row["cooling_margin_kw"]) == pytest.approx(h.it_kw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Failures page (twin.app.failure_views.consequences) counts racks at risk "
-    "only from violations on racks; the N-1 row (twin.scenarios.sweep.summarise) also from "
-    "a unit, hall or loop short of cooling, and gives no finite hottest inlet when heat "
-    "goes unremoved: reported to the lead (helper D's module)",
-)
 def test_short_cooling_failure_is_one_answer_on_the_failures_page(tmp_path, layouts_dir):
     """The small room with every rack at 1.32x: losing a CRAC leaves heat unremoved (no
-    steady state). The N-1 row says 20 racks (233 kW) at risk and no finite inlet; the page
-    must say the same."""
+    steady state). The N-1 row says 20 racks (233 kW) at risk and no finite inlet; the
+    Failures page said 0 racks at risk and 24.7 C (it counted only violations naming a
+    rack). Both now read `twin.scenarios.rack_risk`."""
     import re
 
     text = (layouts_dir / "small-room.yaml").read_text()
@@ -197,4 +191,17 @@ def test_short_cooling_failure_is_one_answer_on_the_failures_page(tmp_path, layo
     assert row["verified"] and row["racks_at_risk"] == 20 and row["cooling_shortfall_kw"] > 0
     what = FV.consequences(twin, S.solve(twin), S.solve(twin, {"CRAC-1"}))
     assert what["racks_at_risk"] == row["racks_at_risk"]
-    assert _same(what["t_inlet_max_c"], row["t_inlet_max_c"])
+    assert what["it_at_risk_kw"] == pytest.approx(row["it_at_risk_kw"])
+    assert what["t_inlet_max_c"] == row["t_inlet_max_c"] == math.inf
+
+
+def test_racks_tripped_by_heat_are_lost_not_also_at_risk(single_fed_hall):
+    """The hall whose cooling units hang on one board each: losing H1-MCC-A trips all 96
+    racks on heat. The N-1 row and the Failures page both count them lost, none at risk
+    (the page counted them twice: 12.7 MW lost and 12.7 MW at risk)."""
+    twin = single_fed_hall
+    row = FV.n1_ranking(twin).set_index("contingency").loc["H1-MCC-A"]
+    what = FV.consequences(twin, S.solve(twin), S.solve(twin, {"H1-MCC-A"}))
+    assert row["verified"] and row["racks_lost"] == what["racks_shutdown"] == 96
+    assert what["it_lost_kw"] == pytest.approx(row["it_lost_kw"]) == pytest.approx(twin.it_kw)
+    assert what["racks_at_risk"] == row["racks_at_risk"] == 0

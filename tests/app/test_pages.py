@@ -197,13 +197,15 @@ def test_pages_show_human_labels(app, page):
 
 
 def test_failing_both_facility_pumps_shows_the_hall_uncooled(app):
-    """ai-factory-hall: both FWS pumps out stops all water; every rack is at thermal risk."""
+    """ai-factory-hall: both FWS pumps out stops all water; every rack trips on heat: all
+    IT lost, none left 'at risk' (counted once, as the N-2 row of the pair says)."""
     at = app("failures")
     at.multiselect(key="fail_pick").set_value(["H1-FWS-P1", "H1-FWS-P2"])
     at.button[0].click().run()
     no_errors(at)
-    assert int(metric(at, "Racks at thermal risk").replace(",", "")) == 96
-    assert metric(at, "IT lost") != "0.000 MW" or any("thermal risk" in w.value for w in at.warning)
+    assert metric(at, "IT lost") == "12.672 MW"
+    assert int(metric(at, "Racks at thermal risk").replace(",", "")) == 0
+    assert any("96 racks shut down by heat" in w.value for w in at.warning)
     kinds = {str(k) for d in at.dataframe if "Kind" in d.value for k in d.value["Kind"]}
     assert "Uncooled" in kinds, kinds
 

@@ -111,15 +111,16 @@ def test_3d_hover_fly_to_labels_and_reset(page, app_url):
 
 
 def test_pumps_failure_shows_the_hall_uncooled(page, app_url):
-    """Both facility pumps of ai-factory-hall out: no water moves, so every rack is at
-    thermal risk and the hall's 'uncooled' violation shows; never 'IT lost 0, racks 0'."""
+    """Both facility pumps of ai-factory-hall out: no water moves, so every rack trips on
+    heat (IT lost, counted once as the N-2 row does) and the hall's 'uncooled' violation
+    shows; never 'IT lost 0, racks 0'."""
     open_page(page, app_url, "failures", "Failures")
     fail_components(page, ("H1-FWS-P1", "H1-FWS-P2"))
     wait_idle(page)
     no_exception(page)
-    assert metric(page, "Racks at thermal risk") == "96"
-    assert metric(page, "IT lost") != "0.000 MW"
-    banner = page.get_by_text(re.compile(r"96 racks at thermal risk")).first.inner_text()
+    assert metric(page, "IT lost") == "12.672 MW"
+    assert metric(page, "Racks at thermal risk") == "0"
+    banner = page.get_by_text(re.compile(r"96 racks shut down by heat")).first.inner_text()
     assert "uncooled" in banner, banner
     drawn_canvas(page)
     # every rack is drawn in the 'without power or cooling' colour, its violation on hover

@@ -89,12 +89,12 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
     throttled = state.index[state == "throttled"] if state is not None else pd.Index([])
     unfed = rr.index[~rr["fed"].to_numpy(dtype=bool)] if rr is not None and "fed" in rr else []
     v = res.violations
-    hot = pd.Index([])
-    if len(v):
-        kinds = ["over_temperature", "uncooled", "thermal_shutdown"]
-        hot = pd.Index(v.loc[v["kind"].isin(kinds), "component"]).intersection(twin.racks.index)
     unfed = pd.Index(unfed).difference(shutdown)  # no power (a tripped rack is not fed either)
-    at_risk = hot.union(shutdown).union(throttled).difference(unfed)
+    # racks at risk and the hottest inlet: the N-1 rows' definition (one answer)
+    from twin.scenarios.rack_risk import rack_risk  # deferred: see twin.app.state
+
+    risk = rack_risk(twin, res) if rr is not None else None
+    at_risk = risk.at_risk if risk is not None else pd.Index([])
     it_unserved = float(k.get("it_unserved_kw", 0.0))
     it_shut = float(k.get("it_shutdown_kw", demand.reindex(shutdown).sum()))
     lb, la = _loading(base), _loading(res)
@@ -112,7 +112,7 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
     vb = base.violations
     seen = set(zip(vb["component"], vb["kind"], strict=True)) if len(vb) else set()
     new = v[[(c, kd) not in seen for c, kd in zip(v["component"], v["kind"], strict=True)]]
-    t_max = float(k.get("t_inlet_max_c", float("nan")))
+    t_max = risk.t_inlet_max_c if risk is not None else float(k.get("t_inlet_max_c", np.nan))
     return {
         "it_lost_kw": it_unserved + (it_shut if np.isfinite(it_shut) else 0.0),
         "racks_unfed": len(unfed),

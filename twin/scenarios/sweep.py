@@ -37,7 +37,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import combinations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -58,6 +57,7 @@ from twin.scenarios.fast_cooling import (
     unit_electric_kw,
 )
 from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
+from twin.scenarios.rack_risk import COOLING_TROUBLE, rack_risk, racks_at_risk  # noqa: F401
 from twin.solve import Results, run
 
 POWER_KINDS = registry.tables(section="power", failable=True)
@@ -463,26 +463,6 @@ def n2(twin, ids: Sequence[str], **kw) -> pd.DataFrame:
 # ---------------------------------------------------------------- brute force
 
 
-COOLING_TROUBLE = ("over_temperature", "uncooled", "over_capacity", "coolant_temperature")
-"""Violation kinds that put racks at risk: the rack itself, or a unit, hall or loop serving it."""
-
-
-def racks_at_risk(twin, violations: pd.DataFrame) -> set[str]:
-    """Racks named in, or served by a component named in, a cooling violation."""
-    v = violations[violations["kind"].isin(COOLING_TROUBLE)]
-    racks = set(twin.racks.index)
-    g = twin.cooling_graph
-    out: set[str] = set()
-    for comp in set(v["component"]):
-        if comp in racks:
-            out.add(comp)
-            continue
-        node = f"air:{comp}" if comp in twin.halls.index else comp
-        if node in g:
-            out |= {n for n in nx.ancestors(g, node) if n in racks}
-    return out
-
-
 def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
     """From a full solve: cooling units not running, and the worst loading (%, what the
     group carries, unremoved heat included, over its running capacity) among the groups
@@ -537,14 +517,12 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     rp, rr = res["res_power_nodes"], res["res_racks"]
     non_src = ~rp["kind"].isin(POWER_SOURCES)
     lp = rp.loc[non_src, "loading_pct"]
-    fed = rr["fed"].to_numpy(dtype=bool)
-    lost = ~fed
-    v = res.violations
-    risk = racks_at_risk(twin, v) - set(rr.index[lost])  # lost (unfed, tripped): not at risk
+    risk_of = rack_risk(twin, res)  # the Failures page reads the same
+    lost = twin.racks.index.isin(risk_of.lost)
+    fed = ~lost
+    risk = set(risk_of.at_risk)
     rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
-    t_in = res.kpis.get("t_inlet_max_c", np.nan)
-    if (v["kind"] == "uncooled").any() and fed.any():
-        t_in = np.inf  # heat with nowhere to go while racks run: no steady state
+    t_in = risk_of.t_inlet_max_c
     units_out, cool_pct, cool_group = cooling_groups(twin, res)
     if not fed.any():
         cool_pct = 0.0  # no rack powered: no heat, as the fast path says
