@@ -363,8 +363,10 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
         if value is not None and value not in table:
             col.unknown(path, value, table, what, loops=loops if what.endswith("loop") else None)
 
+    floors = {h.id: h for h in layout.halls}
     for j, u in enumerate(c.crahs):
         ref(("cooling", "crahs", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
+        _check_on_floor(("cooling", "crahs", j, "position_m"), u, floors.get(u.hall), col)
         if u.type == "crah" and u.loop is None:
             col.add(
                 ("cooling", "crahs", j),
@@ -406,6 +408,22 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
                 "heat to a warmer condenser loop (are the setpoints swapped?)",
             )
     _check_loops_move_heat(layout, col)
+
+
+def _check_on_floor(path: tuple, unit, hall, col: Collector) -> None:
+    """A cooling unit with a `position_m` stands on the floor of the hall it cools (site
+    coordinates); the air field would otherwise move it to the nearest wall unannounced."""
+    if hall is None or unit.position_m is None:
+        return
+    (x, y), (x0, y0), (w, d) = unit.position_m, hall.origin_m, hall.size_m
+    if x0 <= x <= x0 + w and y0 <= y <= y0 + d:
+        return
+    col.add(
+        path,
+        f"({x:g}, {y:g}) m is outside the {w} x {d} m floor of hall {hall.id!r} it cools "
+        f"(site x {x0:g} to {x0 + w:g} m, y {y0:g} to {y0 + d:g} m); place it on that floor "
+        "or leave out position_m to stand it along the north wall",
+    )
 
 
 def _check_loops_move_heat(layout: s.Layout, col: Collector) -> None:
