@@ -205,3 +205,27 @@ def test_racks_tripped_by_heat_are_lost_not_also_at_risk(single_fed_hall):
     assert row["verified"] and row["racks_lost"] == what["racks_shutdown"] == 96
     assert what["it_lost_kw"] == pytest.approx(row["it_lost_kw"]) == pytest.approx(twin.it_kw)
     assert what["racks_at_risk"] == row["racks_at_risk"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "failed"),
+    [("small-room", ("CRAC-1", "CRAC-2")), ("ai-factory-hall", ("H1-FWS-P1", "H1-FWS-P2"))],
+)
+def test_ride_through_cli_is_the_failures_page(name, failed, capsys, tmp_path, layouts_dir):
+    """`twin ride-through --racks-out` and the Failures page's ride-through (same horizon):
+    every rack's times to its limits equal, and the CLI's first rack at a limit."""
+    path = str(layouts_dir / f"{name}.yaml")
+    twin = Twin.load(path)
+    out = tmp_path / "racks.csv"
+    argv = ["ride-through", path, "--fail", *failed, "--racks-out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    cli = pd.read_csv(out, index_col=0)
+    app = FV.ride_through(twin, set(failed)).racks
+    assert list(cli.index) == list(app.index)
+    for col in app.select_dtypes("number").columns:
+        a = app[col].to_numpy(float)
+        a = np.where(np.isfinite(a), a, np.nan)  # the CSV leaves 'not within the horizon' empty
+        assert np.allclose(cli[col].to_numpy(float), a, rtol=1e-9, equal_nan=True), col
+    first = app["time_to_limit_s"].min()
+    assert ("first rack at a limit: not within" in text) == (not first < math.inf)
