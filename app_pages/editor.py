@@ -32,7 +32,8 @@ with st.expander(
     place_panel.panel(twin, H.data, H.commit)
 res = common.results(twin, key, ())
 k = S.kpis(twin, res)
-c = st.columns(5)
+# wider columns for the MW figures: '1,240.04 MW' on a campus was cut to '1,240.04 …'
+c = st.columns([0.8, 1.3, 1.3, 0.8, 1.2])
 common.metric(c[0], "racks", k["racks"])
 common.metric(c[1], "it_mw", k["it_mw"])
 common.metric(c[2], "facility_mw", k["facility_mw"])

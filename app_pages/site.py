@@ -104,7 +104,14 @@ with left:
 st.subheader("Racks")
 show = list(
     dict.fromkeys(
-        [c for c in S.RACK_SHOWN[:4] + ["tenant", column] + S.RACK_SHOWN[4:] if c in table]
+        [
+            c
+            for c in S.RACK_SHOWN[:4]
+            + (["tenant"] if T.has_tenants(twin) else [])
+            + [column]
+            + S.RACK_SHOWN[4:]
+            if c in table
+        ]  # a layout without tenants: no empty Tenant column
     )
 )
 if tenant:

@@ -26,15 +26,26 @@ def failable(twin: Twin) -> pd.DataFrame:
     return pd.concat(parts) if parts else pd.DataFrame(columns=["kind"])
 
 
+TENANT_COLUMNS = ("tenants_hit", "tenants_at_risk", "it_lost_by_tenant")
+"""Columns of the N-1 ranking about tenants (shown on layouts with tenants only)."""
+
+
 def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
     """The N-1 ranking (`twin.scenarios.n1`): every single failure, worst first."""
+    from twin.metrics.tenants import has_tenants
     from twin.scenarios import n1  # deferred: see twin.app.state
 
     table = n1(twin)
-    if "it_lost_by_tenant" in table:  # a dict per row in Python; text on a screen
+    tenant_cols = [c for c in TENANT_COLUMNS if c in table]
+    if not has_tenants(twin):  # a column with nothing in it on every row: left out
+        table = table.drop(columns=tenant_cols)
+    elif "it_lost_by_tenant" in table:  # a dict per row in Python; text on a screen
         from twin.scenarios.tenants_hit import text
 
         table["it_lost_by_tenant"] = table["it_lost_by_tenant"].map(text)
+    # an empty cell reads as missing: say there is none
+    for col in [c for c in ("worst_cooling_group", *TENANT_COLUMNS) if c in table]:
+        table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
     return table.head(limit) if limit else table
 
 
