@@ -227,6 +227,11 @@ def _message(err: dict, loc: tuple) -> str:
     if kind == "finite_number":
         return f"must be a finite number (NaN and infinity are not allowed){about}"
     if kind == "literal_error" and loc == ("format_version",):
+        if isinstance(got, str) and got.strip() == str(s.FORMAT_VERSION):
+            return (
+                f"format_version must be the number {s.FORMAT_VERSION}, not the text {got!r} "
+                "(write it without quotes)"
+            )
         return f"unsupported format_version {got!r}; this twin reads version {s.FORMAT_VERSION}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         keys = ""
