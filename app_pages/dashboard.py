@@ -249,9 +249,12 @@ if st.button("Build HTML report", key="dash_report"):
         st.warning(
             "No 3D snapshot in the report: the off-screen render failed (see the server log)."
         )
+    shown = dict(k)  # the IT headroom as the metric above shows it, when it was searched
+    if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
+        shown["it_headroom_site_kw"] = common.headroom(twin, key, failed).it_kw
     st.session_state["dash_report_html"] = report.report_html(
         f"twin report: {twin.name}",
-        k,
+        shown,
         tables,
         png,
         caps.notes,

@@ -123,6 +123,11 @@ def test_dashboard_shows_the_same_headroom(tmp_path, monkeypatch):
     (value,) = [m.value for m in at.metric if m.label == "IT headroom"]
     assert value == f"{h.it_kw / 1000:,.2f} MW"
     assert any(h.binding in c.value for c in at.caption)
+    # the HTML report's key figures carry the same headroom (kW, 1 decimal)
+    at.button(key="dash_report").click().run()
+    html = at.session_state["dash_report_html"]
+    row = f"<tr><td class=t>IT headroom</td><td>{h.it_kw:,.1f}</td><td class=t>kW</td></tr>"
+    assert row in html
 
 
 def test_hall_scope_on_a_campus_scales_only_that_hall(tmp_path):

@@ -35,6 +35,10 @@ KPI_ORDER = [
     "it_lost_mw",
 ]
 """The headline numbers the report and the dashboard's comparison show, in order."""
+IF_GIVEN = ["it_headroom_site_kw"]
+"""Headline numbers the report shows after `KPI_ORDER` when the page computed them: the IT
+headroom (`twin.metrics.headroom`, the dashboard's metric; several solves, so not in
+`state.kpis`)."""
 LABELS = {k: (C.label(k), C.spec(k).unit) for k in KPI_ORDER}
 """(label, unit) of each headline number, from `twin.model.columns`."""
 
@@ -61,7 +65,7 @@ def _num(v, name: str) -> str:
 def kpi_rows(k: dict) -> pd.DataFrame:
     """(metric, value, unit) of the headline numbers, values as text ('n/a' if missing)."""
     rows = []
-    for key in KPI_ORDER:
+    for key in KPI_ORDER + [key for key in IF_GIVEN if key in k]:
         v = k.get(key, float("nan"))
         rows.append({"metric": C.label(key), "value": _num(v, key), "unit": C.spec(key).unit})
     return pd.DataFrame(rows)
