@@ -227,6 +227,7 @@ if st.button("Build HTML report", key="dash_report"):
             list(zip(cap["resource"], cap["Used"], strict=True)),
             "Share of capacity used (%)",
             "Capacity used",
+            colour="#d9534f",  # the legend's and the page chart's "used" red (bars were blue)
             xmax=max(100.0, float(cap["Used"].max() if len(cap) else 0) * 1.1),
             limit=100.0,
             legend=[("used", "#d9534f"), ("100 % = capacity (dashed)", "#ffffff")],
