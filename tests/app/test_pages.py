@@ -149,6 +149,9 @@ def test_dashboard_report_and_comparison(app):
         assert part in html, part
     assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
     assert not re.search(r"<th[^>]*>[a-z0-9]+(_[a-z0-9]+)+</th>", html)  # no column names
+    # the capacity bars are drawn in the colour their legend names
+    chart = html[html.index("aria-label='Capacity used'") :].split("</svg>")[0]
+    assert "fill='#d9534f'><title>Power (grid)" in chart
 
 
 def test_dashboard_assumptions_move_cost_per_token(app):
