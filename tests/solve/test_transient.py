@@ -11,6 +11,7 @@ from scenarios.layouts import NESTED, ONE_ROOM, twin_from_text
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run, transient
+from twin.solve.limit_crossing import first_crossing
 from twin.solve.power import solve_power
 from twin.solve.transient import (
     EQUIPMENT_CP_J_KGK,
@@ -172,5 +173,5 @@ def test_first_crossing_equals_a_rack_by_rack_search():
                 return times[k - 1] + f * (times[k] - times[k - 1])
         return np.inf
 
-    got = transient._first_crossing(times, rise, node, margin, mask)
+    got = first_crossing(times, rise, node, margin, mask)
     assert np.allclose(got, [scan(r) for r in range(300)], rtol=0, atol=1e-9)

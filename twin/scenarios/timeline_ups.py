@@ -1,7 +1,7 @@
 """The site's UPS batteries as a `UpsBank` for a timeline outage (`twin.solve.timeline_outage`).
 
 Each UPS's design draw (output plus its losses, at every rack's design power) comes from
-`twin.solve.transient.power_ride_through`, the same figure `twin ride-through` shows; it
+`twin.solve.ride_through_power.power_ride_through`, the same figure `twin ride-through` shows; it
 is split among the halls whose racks it feeds in proportion to their rack power behind it
 (feed A and B by each rack's `split_a`), so during an outage each UPS carries its share
 of each hall's load at that step. Two UPSs whose only dual-fed partner is each other are
@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from twin.solve.ride_through_power import RESTART_S, power_ride_through
 from twin.solve.timeline_outage import UpsBank
-from twin.solve.transient import RESTART_S, power_ride_through
 
 
 def _ups_of(twin, feeds: pd.Series) -> pd.Series:

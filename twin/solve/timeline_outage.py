@@ -18,7 +18,7 @@ chillers then take `restart_s` more to restart [REFERENCE 6: 2-3 min].
 
 Battery discharge follows Peukert [REFERENCE 5]: at power P a battery rated E kWh at
 H hours (rated power P_r = E / H) drains its rated energy at ``P (P / P_r)^(k - 1)``,
-so at constant P it lasts ``H (P_r / P)^k`` (`twin.solve.transient.peukert_autonomy_s`);
+so at constant P it lasts ``H (P_r / P)^k`` (`twin.solve.ride_through_power.peukert_autonomy_s`);
 with k = 1 a battery of E kWh under P kW empties at E / P h. Within a step the load is
 constant and the time the battery empties is exact. When a battery is empty its
 UPS's load is dropped until a source returns. After the bridge the batteries recharge

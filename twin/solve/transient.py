@@ -36,9 +36,9 @@ racks; a water loop: any rack), and `RideThrough.limits` gives the limit and
 shutdown temperatures to draw as lines against the curves they bound: each
 hall's hottest rack inlet and each TCS loop's hottest rack coolant supply.
 
-Power: each UPS's battery autonomy at its present load by Peukert,
-``t = H (C / (I H))^k`` [REFERENCE 5] with C/H the rated discharge power, set
-against the start time of the generator behind its transfer switch.
+Power (`twin.solve.ride_through_power`, re-exported here): each UPS's battery
+autonomy by Peukert against its generator's start, which units still run and
+their restart waits. The limit-crossing search is `twin.solve.limit_crossing`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,37 @@ from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
+from twin.solve.limit_crossing import CROSSING_DT_S, curve_until, rack_times_to_limits
+from twin.solve.lumped_node import integrate_node, node_temperature
 from twin.solve.power import solve_power
+from twin.solve.ride_through_power import (
+    RESTART_S,
+    feed_roots,
+    peukert_autonomy_s,
+    power_ride_through,
+    restart_wait_s,
+    units_running,
+)
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
+
+__all__ = [
+    "CONTROL_DT_K",
+    "COOLANT_M3_PER_MW",
+    "CROSSING_DT_S",
+    "EQUIPMENT_CP_J_KGK",
+    "EQUIPMENT_TAU_S",
+    "RACK_MASS_DEFAULT_KG",
+    "RACK_MASS_KG",
+    "RESTART_S",
+    "THROTTLE_C",
+    "T_END_S",
+    "RideThrough",
+    "cooling_ride_through",
+    "integrate_node",
+    "node_temperature",
+    "peukert_autonomy_s",
+    "power_ride_through",
+]
 
 COOLANT_M3_PER_MW = 2.0
 """Water volume per MW of loop heat [REFERENCE 6: the 2 m3/MW liquid-loop example, est]."""
@@ -69,120 +98,10 @@ EQUIPMENT_TAU_S = 600.0
 heating rate decays from the air-only maximum toward the heat-capacity minimum [REFERENCE 6]."""
 CONTROL_DT_K = 1.0
 """Units reach full capacity 1 K above their steady temperature (proportional band) [est]."""
-RESTART_S = {"chillers": 150.0}
-"""Restart after power returns: chillers 2-3 min [REFERENCE 6]; fans and pumps 0 [est]."""
 THROTTLE_C = {"rbln-atom-rack": 75.0}
 """Accelerator throttle temperature [REFERENCE 6: Rebellions NPU 75 C]; compared with rack outlet
 air for air-cooled racks (the device runs hotter than its exhaust, so this is optimistic)."""
 T_END_S = 1800.0
-
-
-# ------------------------------------------------------------ single node
-
-
-def node_temperature(t_s, c_kj_k, p_kw, q_kw, ua_kw_k=0.0, t_env_c=20.0, t0_c=20.0):
-    """Closed form of ``C dT/dt = P - Q - UA (T - T_env)`` with constant P, Q [REFERENCE 6]."""
-    t_s = np.asarray(t_s, float)
-    if ua_kw_k == 0:
-        return t0_c + (p_kw - q_kw) / c_kj_k * t_s
-    t_inf = t_env_c + (p_kw - q_kw) / ua_kw_k
-    return t_inf + (t0_c - t_inf) * np.exp(-t_s * ua_kw_k / c_kj_k)
-
-
-def integrate_node(t_end_s, c_kj_k, p_kw, q_kw, ua_kw_k=0.0, t_env_c=20.0, t0_c=20.0, n=200):
-    """The same single node integrated with solve_ivp (checks the integrator against the closed form)."""
-    sol = solve_ivp(
-        lambda t, y: (p_kw - q_kw - ua_kw_k * (y - t_env_c)) / c_kj_k,
-        (0.0, t_end_s),
-        [t0_c],
-        t_eval=np.linspace(0.0, t_end_s, n),
-        rtol=1e-9,
-        atol=1e-9,
-    )
-    return sol.t, sol.y[0]
-
-
-def peukert_autonomy_s(load_kw, energy_kwh, rated_time_h, k):
-    """Battery runtime at constant `load_kw`: ``H (C / (I H))^k`` with I H -> P H [REFERENCE 5]."""
-    load = np.asarray(load_kw, float)
-    rated_kw = np.asarray(energy_kwh, float) / np.asarray(rated_time_h, float)
-    with np.errstate(divide="ignore"):
-        t_h = rated_time_h * (rated_kw / load) ** k
-    return np.where(load > 0, t_h * 3600.0, np.inf)
-
-
-# ------------------------------------------------------------ power
-
-
-def power_ride_through(twin, scenario: Scenario | None = None, base: Results | None = None):
-    """Per UPS: load, battery autonomy (Peukert), generator start gap, bridged or not.
-
-    The load is the UPS's present draw (output plus its losses) in `scenario`;
-    the gap is the start time of the generator that takes over its upstream
-    when every utility is lost (no generator: the gap is infinite).
-    """
-    scenario = scenario or Scenario()
-    res = base if base is not None else solve_power(twin, scenario)
-    ups = twin.ups
-    if not len(ups):
-        return pd.DataFrame(
-            columns=[
-                "load_kw",
-                "battery_kwh",
-                "autonomy_s",
-                "generator",
-                "gap_s",
-                "in_service",
-                "bridged",
-            ]
-        )
-    rp = res["res_power_nodes"].reindex(ups.index)
-    load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
-    auto = peukert_autonomy_s(
-        load,
-        ups["battery_kwh"].to_numpy(float),
-        ups["battery_rated_time_h"].to_numpy(float),
-        ups["battery_peukert_k"].to_numpy(float),
-    )
-    auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
-    no_grid = Scenario(failed=scenario.failed | frozenset(twin.of_model("utility").index))
-    outage = solve_power(twin, no_grid)["res_power_nodes"]
-    root = _roots(outage)
-    gen = root.reindex(ups.index)
-    gens = twin.of_model("generator")  # generators and turbines
-    start = gens["start_s"] if len(gens) else pd.Series(dtype=float)
-    gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
-    out = pd.DataFrame(
-        {
-            "load_kw": load,
-            "battery_kwh": ups["battery_kwh"].to_numpy(float),
-            "peukert_k": ups["battery_peukert_k"].to_numpy(float),
-            "autonomy_s": auto,
-            "generator": gen.where(gen.isin(gens.index), None).to_numpy(object),
-            "gap_s": gap,
-        },
-        index=ups.index,
-    )
-    out["margin_s"] = out["autonomy_s"] - out["gap_s"]
-    # a failed or dead UPS bridges nothing, whatever its (zero) load would suggest
-    out["in_service"] = rp["live"].astype(bool).to_numpy() & ~ups.index.isin(
-        list(scenario.out_of_service)
-    )
-    out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0))
-    return out
-
-
-def _roots(res_power_nodes: pd.DataFrame) -> pd.Series:
-    """The source each live element is fed from, following `fed_from` to the root."""
-    ff = res_power_nodes["fed_from"]
-    cur = ff.copy()
-    for _ in range(len(ff)):
-        nxt = cur.map(ff)
-        done = (nxt == cur) | nxt.isna()
-        if done.all():
-            break
-        cur = cur.where(done, nxt)
-    return cur.where(res_power_nodes["live"])
 
 
 # ------------------------------------------------------------ cooling
@@ -203,50 +122,6 @@ class RideThrough:
         return float(self.racks["time_to_limit_s"].min()) if len(self.racks) else np.inf
 
 
-def _running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:
-    t = getattr(twin, kind)
-    if not len(t):
-        return np.zeros(0, bool)
-    ok = ~t.index.isin(list(oos))
-    feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
-    fed = feed.isna().to_numpy() | feed.map(live).eq(True).to_numpy(bool)
-    if "feed_b" in t:  # dual-fed: runs while either feed is live
-        fed = fed | t["feed_b"].map(live).eq(True).to_numpy(bool)
-    return ok & fed
-
-
-def _waiting(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
-    """Restart delay (s) of units whose feed moved from a utility onto a generator (0 if none)."""
-    t = getattr(twin, kind)
-    if not len(t) or "feed" not in t:
-        return np.zeros(len(t))
-    gens = twin.of_model("generator")
-    r0, r1 = t["feed"].map(root0), t["feed"].map(root1)
-    moved = r1.isin(gens.index) & ~r0.isin(gens.index)
-    start = r1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
-    if "feed_b" in t and t["feed_b"].notna().any():
-        # dual-fed: waits only if neither feed stays live on the source it had, and
-        # then for the first generator to pick one of them up
-        b0, b1 = t["feed_b"].map(root0), t["feed_b"].map(root1)
-        moved_b = b1.isin(gens.index) & ~b0.isin(gens.index)
-        start_b = b1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
-        dual = t["feed_b"].notna().to_numpy(bool)
-        # a feed still live on the source it had carries the unit without a wait
-        a_ok = (~moved & r1.notna()).to_numpy(bool)
-        b_ok = (~moved_b & b1.notna()).to_numpy(bool)
-        wait_a = np.where(moved.to_numpy(bool), start, np.inf)
-        wait_b = np.where(moved_b.to_numpy(bool), start_b, np.inf)
-        first = np.minimum(wait_a, wait_b)  # the first generator to pick it up
-        waits = dual & ~a_ok & ~b_ok & np.isfinite(first)
-        moved = pd.Series(np.where(dual, waits, moved.to_numpy(bool)), index=t.index)
-        start = np.where(waits, first, start)
-    return np.where(moved.to_numpy(bool), start + RESTART_S.get(kind, 0.0), 0.0)
-
-
-CROSSING_DT_S = 0.5
-"""Largest spacing of the times searched for limit crossings, s (the samples may be wider)."""
-
-
 def cooling_ride_through(
     twin,
     scenario: Scenario,
@@ -264,7 +139,7 @@ def cooling_ride_through(
     base = base if base is not None else run(twin, before)
     pw1 = solve_power(twin, scenario)
     live1 = pw1["res_power_nodes"]["live"]
-    root0, root1 = _roots(base["res_power_nodes"]), _roots(pw1["res_power_nodes"])
+    root0, root1 = feed_roots(base["res_power_nodes"]), feed_roots(pw1["res_power_nodes"])
     oos = scenario.out_of_service
     racks, halls = twin.racks, twin.halls
     rr0 = base["res_racks"].reindex(racks.index)
@@ -337,9 +212,9 @@ def cooling_ride_through(
         if not len(t):
             return
         cap = cap_override if cap_override is not None else t[cap_col].to_numpy(float)
-        run0 = _running(twin, before.out_of_service, base["res_power_nodes"]["live"], kind)
-        run1 = _running(twin, oos, live1, kind)
-        wait = _waiting(twin, kind, root0, root1)
+        run0 = units_running(twin, before.out_of_service, base["res_power_nodes"]["live"], kind)
+        run1 = units_running(twin, oos, live1, kind)
+        wait = restart_wait_s(twin, kind, root0, root1)
         now = run1 & (wait <= 0)
         later = run1 & (wait > 0)
         idx = node_of(t)
@@ -389,7 +264,7 @@ def cooling_ride_through(
     pumps = twin.pumps
     blocked = np.zeros(n, bool)
     if len(pumps) and nw:
-        r1 = _running(twin, oos, live1, "pumps")
+        r1 = units_running(twin, oos, live1, "pumps")
         per = pd.Series(r1, index=pumps.index).groupby(pumps["loop"]).any()
         for loop, anyrun in per.items():
             if loop in wpos.index and not anyrun:
@@ -462,17 +337,19 @@ def cooling_ride_through(
     throttle = racks["accelerator"].map(THROTTLE_C).to_numpy(float)
     air_rack = (lf < 1) & (p1 > 0)
     liq_rack = (rack_t >= 0) & (p1 > 0)
-    t_allow = _first_crossing(fine, fine_h, rack_h, lim_air - t_in0, air_rack)
-    t_cool = _first_crossing(
-        fine, fine_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C - t_sup0, liq_rack
-    )
-    trip_air = _first_crossing(fine, fine_h, rack_h, lim_air + SHUTDOWN_MARGIN_K - t_in0, air_rack)
-    trip_cool = _first_crossing(
-        fine, fine_t, np.maximum(rack_t, 0), COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K - t_sup0, liq_rack
-    )
-    t_trip = np.minimum(trip_air, trip_cool)
-    t_thr = _first_crossing(
-        fine, fine_h, rack_h, throttle - t_out0, air_rack & np.isfinite(throttle)
+    t_allow, t_cool, t_thr, t_trip = rack_times_to_limits(
+        fine,
+        fine_h,
+        fine_t,
+        rack_h,
+        rack_t,
+        t_in0,
+        lim_air,
+        t_sup0,
+        t_out0,
+        throttle,
+        air_rack,
+        liq_rack,
     )
     rk = pd.DataFrame(
         {
@@ -510,7 +387,7 @@ def cooling_ride_through(
     end_w = np.full(nw, float(t_trip[live].min()) if live.any() else np.inf)
     ends = np.r_[end_h, end_h, end_t, end_w]
     series = [
-        _until(
+        curve_until(
             pd.DataFrame({"time_s": times, "component": nm, "quantity": kd, "t_c": y[i]}), ends[i]
         )
         for i, (nm, kd) in enumerate(zip(names, kinds, strict=True))
@@ -520,7 +397,7 @@ def cooling_ride_through(
     def hottest(component, quantity, t0_c, rise, end_s, limit_c):
         """The hottest rack's temperature over time (the quantity the limit bounds)."""
         frame = {"time_s": times, "component": component, "quantity": quantity}
-        series.append(_until(pd.DataFrame({**frame, "t_c": t0_c + rise}), end_s))
+        series.append(curve_until(pd.DataFrame({**frame, "t_c": t0_c + rise}), end_s))
         limits.append(
             {
                 "component": component,
@@ -570,44 +447,3 @@ def cooling_ride_through(
         power=power_ride_through(twin, scenario),
         limits=pd.DataFrame(limits, columns=["component", "quantity", "limit_c", "shutdown_c"]),
     )
-
-
-def _until(curve: pd.DataFrame, end_s: float) -> pd.DataFrame:
-    """The samples up to `end_s`, the last one interpolated at `end_s` (all if never)."""
-    if not np.isfinite(end_s) or end_s >= curve["time_s"].iat[-1]:
-        return curve
-    t, y = curve["time_s"].to_numpy(float), curve["t_c"].to_numpy(float)
-    keep = t < end_s
-    last = curve.iloc[[0]].assign(time_s=end_s, t_c=float(np.interp(end_s, t, y)))
-    return pd.concat([curve[keep], last], ignore_index=True)
-
-
-def _first_crossing(times, rise, node, margin, mask) -> np.ndarray:
-    """First time node rise reaches each rack's margin (linear between samples; inf if never).
-
-    One searchsorted per node (halls and loops, not racks) on its running maximum."""
-    out = np.full(len(margin), np.inf)
-    if not len(times) or not rise.size:
-        return out
-    env = np.maximum.accumulate(rise, axis=1)  # running max: first crossing is monotone
-    idx = np.flatnonzero(mask & np.isfinite(margin))
-    out[idx[margin[idx] <= 0]] = 0.0
-    idx = idx[margin[idx] > 0]
-    if not len(idx):
-        return out
-    k = np.empty(len(idx), dtype=np.int64)
-    nodes = node[idx]
-    for n in np.unique(nodes):  # a few hundred nodes at most
-        sel = nodes == n
-        k[sel] = np.searchsorted(env[n], margin[idx][sel])
-    inside = k < len(times)
-    idx, k = idx[inside], k[inside]
-    at0 = k == 0
-    out[idx[at0]] = 0.0
-    idx, k = idx[~at0], k[~at0]
-    e0, e1 = env[node[idx], k - 1], env[node[idx], k]
-    m = margin[idx]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(e1 > e0, (m - e0) / (e1 - e0), 0.0)
-    out[idx] = times[k - 1] + f * (times[k] - times[k - 1])
-    return out

@@ -1,0 +1,155 @@
+"""The power side of a ride-through: UPS battery autonomy, which units run, restart waits.
+
+Split out of `twin.solve.transient` (which re-exports these names) so the
+thermal integration there reads on its own; everything here reads only the
+power solve (`solve_power`), no temperatures.
+
+- Each UPS's battery autonomy at its present load by Peukert,
+  ``t = H (C / (I H))^k`` [REFERENCE 5] with C/H the rated discharge power,
+  set against the start time of the generator behind its transfer switch.
+- Which cooling units still run after a failure (in service and fed), and
+  how long those whose feed moved from a utility onto a generator wait for
+  it to start and for themselves to restart (`RESTART_S`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.model.scenario import Scenario
+from twin.solve import Results
+from twin.solve.power import solve_power
+
+__all__ = [
+    "RESTART_S",
+    "feed_roots",
+    "peukert_autonomy_s",
+    "power_ride_through",
+    "restart_wait_s",
+    "units_running",
+]
+
+RESTART_S = {"chillers": 150.0}
+"""Restart after power returns: chillers 2-3 min [REFERENCE 6]; fans and pumps 0 [est]."""
+
+
+def peukert_autonomy_s(load_kw, energy_kwh, rated_time_h, k):
+    """Battery runtime at constant `load_kw`: ``H (C / (I H))^k`` with I H -> P H [REFERENCE 5]."""
+    load = np.asarray(load_kw, float)
+    rated_kw = np.asarray(energy_kwh, float) / np.asarray(rated_time_h, float)
+    with np.errstate(divide="ignore"):
+        t_h = rated_time_h * (rated_kw / load) ** k
+    return np.where(load > 0, t_h * 3600.0, np.inf)
+
+
+def power_ride_through(twin, scenario: Scenario | None = None, base: Results | None = None):
+    """Per UPS: load, battery autonomy (Peukert), generator start gap, bridged or not.
+
+    The load is the UPS's present draw (output plus its losses) in `scenario`;
+    the gap is the start time of the generator that takes over its upstream
+    when every utility is lost (no generator: the gap is infinite).
+    """
+    scenario = scenario or Scenario()
+    res = base if base is not None else solve_power(twin, scenario)
+    ups = twin.ups
+    if not len(ups):
+        return pd.DataFrame(
+            columns=[
+                "load_kw",
+                "battery_kwh",
+                "autonomy_s",
+                "generator",
+                "gap_s",
+                "in_service",
+                "bridged",
+            ]
+        )
+    rp = res["res_power_nodes"].reindex(ups.index)
+    load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
+    auto = peukert_autonomy_s(
+        load,
+        ups["battery_kwh"].to_numpy(float),
+        ups["battery_rated_time_h"].to_numpy(float),
+        ups["battery_peukert_k"].to_numpy(float),
+    )
+    auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
+    no_grid = Scenario(failed=scenario.failed | frozenset(twin.of_model("utility").index))
+    outage = solve_power(twin, no_grid)["res_power_nodes"]
+    root = feed_roots(outage)
+    gen = root.reindex(ups.index)
+    gens = twin.of_model("generator")  # generators and turbines
+    start = gens["start_s"] if len(gens) else pd.Series(dtype=float)
+    gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
+    out = pd.DataFrame(
+        {
+            "load_kw": load,
+            "battery_kwh": ups["battery_kwh"].to_numpy(float),
+            "peukert_k": ups["battery_peukert_k"].to_numpy(float),
+            "autonomy_s": auto,
+            "generator": gen.where(gen.isin(gens.index), None).to_numpy(object),
+            "gap_s": gap,
+        },
+        index=ups.index,
+    )
+    out["margin_s"] = out["autonomy_s"] - out["gap_s"]
+    # a failed or dead UPS bridges nothing, whatever its (zero) load would suggest
+    out["in_service"] = rp["live"].astype(bool).to_numpy() & ~ups.index.isin(
+        list(scenario.out_of_service)
+    )
+    out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0))
+    return out
+
+
+def feed_roots(res_power_nodes: pd.DataFrame) -> pd.Series:
+    """The source each live element is fed from, following `fed_from` to the root."""
+    ff = res_power_nodes["fed_from"]
+    cur = ff.copy()
+    for _ in range(len(ff)):
+        nxt = cur.map(ff)
+        done = (nxt == cur) | nxt.isna()
+        if done.all():
+            break
+        cur = cur.where(done, nxt)
+    return cur.where(res_power_nodes["live"])
+
+
+def units_running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:
+    """Per unit of table `kind`: in service and fed (either feed, if dual-fed)."""
+    t = getattr(twin, kind)
+    if not len(t):
+        return np.zeros(0, bool)
+    ok = ~t.index.isin(list(oos))
+    feed = t["feed"] if "feed" in t else pd.Series(None, index=t.index)
+    fed = feed.isna().to_numpy() | feed.map(live).eq(True).to_numpy(bool)
+    if "feed_b" in t:  # dual-fed: runs while either feed is live
+        fed = fed | t["feed_b"].map(live).eq(True).to_numpy(bool)
+    return ok & fed
+
+
+def restart_wait_s(twin, kind: str, root0: pd.Series, root1: pd.Series) -> np.ndarray:
+    """Restart delay (s) of units whose feed moved from a utility onto a generator (0 if none)."""
+    t = getattr(twin, kind)
+    if not len(t) or "feed" not in t:
+        return np.zeros(len(t))
+    gens = twin.of_model("generator")
+    r0, r1 = t["feed"].map(root0), t["feed"].map(root1)
+    moved = r1.isin(gens.index) & ~r0.isin(gens.index)
+    start = r1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
+    if "feed_b" in t and t["feed_b"].notna().any():
+        # dual-fed: waits only if neither feed stays live on the source it had, and
+        # then for the first generator to pick one of them up
+        b0, b1 = t["feed_b"].map(root0), t["feed_b"].map(root1)
+        moved_b = b1.isin(gens.index) & ~b0.isin(gens.index)
+        start_b = b1.map(gens["start_s"] if len(gens) else {}).fillna(0.0).to_numpy(float)
+        dual = t["feed_b"].notna().to_numpy(bool)
+        # a feed still live on the source it had carries the unit without a wait
+        a_ok = (~moved & r1.notna()).to_numpy(bool)
+        b_ok = (~moved_b & b1.notna()).to_numpy(bool)
+        wait_a = np.where(moved.to_numpy(bool), start, np.inf)
+        wait_b = np.where(moved_b.to_numpy(bool), start_b, np.inf)
+        first = np.minimum(wait_a, wait_b)  # the first generator to pick it up
+        waits = dual & ~a_ok & ~b_ok & np.isfinite(first)
+        moved = pd.Series(np.where(dual, waits, moved.to_numpy(bool)), index=t.index)
+        start = np.where(waits, first, start)
+    return np.where(moved.to_numpy(bool), start + RESTART_S.get(kind, 0.0), 0.0)
