@@ -158,7 +158,8 @@ def check_ids(twin, ids: Iterable[str], flag: str, known: Iterable[str] | None =
         elif close:
             hints.append(f"{i}: did you mean {' or '.join(close)}?")
     src = getattr(twin.layout, "source", None) or "PATH"
-    msg = f"unknown component id(s): {', '.join(unknown)} ({flag})"
+    shown = [i if i.strip() else f"an empty id ({i!r})" for i in unknown]
+    msg = f"unknown component id(s): {', '.join(shown)} ({flag})"
     if hints:
         msg += "\n  " + "\n  ".join(hints)
     msg += f"\n  the valid ids: twin info {src} --ids"

@@ -150,6 +150,18 @@ def load_site(path: str | Path) -> Site:
     doc = read_file(path)
     if not isinstance(doc, dict):
         raise LayoutError([Problem(file, "", "a site file is a mapping (name: ..., ...)")])
+    if "halls" in doc or "format_version" in doc:
+        raise LayoutError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "is a layout file, not a site file: a site file holds only "
+                    f"{', '.join(KEYS)} (e.g. layouts/sites/greensboro-nc.yaml)",
+                    line_of(doc, ("halls",) if "halls" in doc else ("format_version",)),
+                )
+            ]
+        )
     problems: list[Problem] = []
     for key in doc:
         if key not in KEYS:

@@ -1,0 +1,33 @@
+"""Bad command-line input found by the outside-in audit: each is refused with exit code 2
+and a message that says what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = str(ROOT / "layouts" / "small-room.yaml")
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_an_empty_fail_id_is_named_as_empty(capsys) -> None:
+    """`--fail ""` (an unset shell variable) printed 'unknown component id(s):  (--fail)'."""
+    code, text = _run(["solve", SMALL, "--fail", ""], capsys)
+    assert code == 2
+    assert "an empty id ('')" in text, text
+
+
+def test_a_layout_given_as_a_site_file_says_so(capsys) -> None:
+    """`--site LAYOUT` listed every layout key as 'unknown key' (7 problems)."""
+    code, text = _run(["compare-sites", SMALL, "--site", SMALL], capsys)
+    assert code == 2
+    assert "1 problem" in text, text
+    assert "is a layout file, not a site file" in text
+    assert "layouts/sites/" in text
