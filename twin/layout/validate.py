@@ -198,6 +198,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        if len(value) > 60:  # a whole pasted paragraph would bury the message
+            return f"{value[:40]!r}... ({len(value)} characters)".replace("'...", "...'", 1)
         return repr(value)
     if isinstance(value, int | float):
         return repr(value)
@@ -262,13 +264,18 @@ def _message(err: dict, loc: tuple) -> str:
         )
         return f"must be text{hint}; got {_describe(got)}{about}"
     if msg.startswith("Keys should be strings"):
-        return f"keys must be text; got {_describe(got)} (write it in quotes)"
+        hint = (
+            "; or, after a number, a decimal comma, like 40,5, write 40.5"
+            if isinstance(got, int | float) and not isinstance(got, bool)
+            else ""
+        )
+        return f"keys must be text; got {_describe(got)} (write it in quotes{hint})"
     if kind == "string_pattern_mismatch":
         return (
             f"may use only letters, digits and _ . : / - (no spaces; it must match the "
             f"pattern {err.get('ctx', {}).get('pattern', '')}); got {_describe(got)}"
         )
-    msg = msg.replace("Input should be", "must be", 1)
+    msg = msg.replace("Input should be", "must be", 1).replace("String should have", "must have", 1)
     got_s = f"; got {_describe(got)}" if not isinstance(got, dict | list) else ""
     if kind in _BOUNDS and isinstance(got, str):
         got_s = f"; got {got.strip()}"  # a number YAML 1.1 left as text (1e300): no quotes
