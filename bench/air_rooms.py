@@ -11,6 +11,7 @@ Two geometries, several load distributions each:
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
     python -m bench.air_rooms iterations row ramp --case-root /tmp/twin-cfd-A  # 800 vs end
+    python -m bench.air_rooms read pair uniform --window 0.5 --case-root /tmp/twin-cfd-A
     python -m bench.air_rooms table             # model vs stored CFD inlets
     python -m bench.air_rooms calibrate         # fit on two loads, score the third
 
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.interop.openfoam_run import WINDOW, read_inlets
 from twin.layout.validate import validate_data
 from twin.model import Twin
 
@@ -143,6 +145,7 @@ def run(
     iterations: int = ITERATIONS,
     store: bool = True,
     cell_m: float | None = None,
+    window: float = WINDOW,
 ) -> pd.DataFrame:
     """Export, run and (if `store`) store one CFD room (minutes to tens of minutes).
 
@@ -151,7 +154,7 @@ def run(
     cell = CELL_M[room] if cell_m is None else cell_m
     tag = "" if cell == CELL_M[room] else f"-{cell:g}m"
     from twin.interop.openfoam import export_hall
-    from twin.interop.openfoam_run import read_inlets, run_case
+    from twin.interop.openfoam_run import run_case
 
     t = twin(room, load)
     case = case_root / f"{room}-{load}{tag}"
@@ -168,7 +171,7 @@ def run(
         case, np_cores=2, progress=lambda i, n: i % step == 0 and print(f"{i}/{n}", flush=True)
     )
     wall = time.perf_counter() - t0
-    inlets, summary = read_inlets(case)
+    inlets, summary = read_inlets(case, window=window)
     record = {
         "room": room,
         "load": load,
@@ -201,7 +204,6 @@ def iteration_check(case: Path, at: int = 800) -> pd.DataFrame:
     """One long run read as if stopped at iteration `at` and at its end: per rack both window
     means, their spreads and the shift (the iteration error of an `at`-iteration run), with
     the returns' heat balance of each as the frame's attrs."""
-    from twin.interop.openfoam_run import read_inlets
 
     early, s_early = read_inlets(case, upto=at)
     late, s_late = read_inlets(case)
@@ -296,12 +298,18 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench.air_rooms", description=__doc__.split("\n")[0]
     )
     ap.add_argument(
-        "action", choices=["run", "table", "calibrate", "iterations"], nargs="?", default="table"
+        "action",
+        choices=["run", "read", "table", "calibrate", "iterations"],
+        nargs="?",
+        default="table",
     )
     ap.add_argument("room", nargs="?", choices=sorted(LOADS))
     ap.add_argument("load", nargs="?")
     ap.add_argument("--iterations", type=int, default=ITERATIONS, help="SIMPLE iterations")
     ap.add_argument("--case-root", type=Path, default=Path("/tmp/twin-cfd"), help="case folder")
+    ap.add_argument(
+        "--window", type=float, default=WINDOW, help="share of the samples averaged (the last)"
+    )
     ap.add_argument("--cell", type=float, default=None, help="mesh size, m (a mesh check)")
     ap.add_argument("--no-store", action="store_true", help="run without writing docs/validation")
     args = ap.parse_args(argv)
@@ -316,7 +324,15 @@ def main(argv: list[str] | None = None) -> None:
             args.iterations,
             store=not args.no_store,
             cell_m=args.cell,
+            window=args.window,
         )
+    elif args.action == "read":  # a run's case read again (another --window): store its inlets
+        inlets, summary = read_inlets(
+            args.case_root / f"{args.room}-{args.load}", window=args.window
+        )
+        print(inlets.round(3).to_string(), summary, sep="\n")
+        if not args.no_store:
+            inlets.to_csv(OUT / f"{args.room}-{args.load}.csv", float_format="%.3f")
     elif args.action == "iterations":  # a stored run's case, read at 800 and at its end
         case = args.case_root / f"{args.room}-{args.load}"
         check = iteration_check(case)
