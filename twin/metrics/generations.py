@@ -2,7 +2,7 @@
 
 Resolves each entry of `twin.layout.generations.GENERATIONS`: its rack design
 from its own ``rack`` fields or from the rack profile it names (the layout's
-profile of that name first, then `twin.layout.generate.RACK_PROFILES`), its
+profile of that name first, then `twin.layout.builtin_profiles.RACK_PROFILES`), its
 tokens/s, capex and lifetime from the accelerator catalogue
 (`twin.metrics.catalogue.catalogue`, where a layout's ``accelerators:`` entry
 replaces the built-in one). One row per generation; the same numbers feed
@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from twin.errors import ScenarioError
-from twin.layout.generate import RACK_PROFILES
+from twin.layout.builtin_profiles import RACK_PROFILES
 from twin.layout.generations import GENERATIONS
 from twin.layout.schema import Layout
 from twin.metrics.catalogue import catalogue

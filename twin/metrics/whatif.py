@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from twin.layout.generate import RACK_PROFILES
+from twin.layout.builtin_profiles import RACK_PROFILES
 from twin.model import Scenario, Twin
 from twin.solve.results import Results
 

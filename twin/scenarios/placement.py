@@ -56,7 +56,7 @@ import pandas as pd
 
 from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
-from twin.layout.generate import RACK_PROFILES
+from twin.layout.builtin_profiles import RACK_PROFILES
 from twin.metrics.headroom import constraint_domains, constraint_utilisation
 from twin.scenarios.placement_candidates import (
     SCREEN_LIMIT,

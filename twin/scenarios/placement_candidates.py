@@ -22,7 +22,7 @@ import pandas as pd
 
 from twin.errors import ScenarioError
 from twin.layout import Layout
-from twin.layout.generate import RACK_PROFILES
+from twin.layout.builtin_profiles import RACK_PROFILES
 from twin.metrics.headroom import constraint_utilisation
 from twin.model import registry
 from twin.scenarios.placement_geometry import _new_rows, _obstacles, free_slots, unit_boxes

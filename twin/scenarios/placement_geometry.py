@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from twin.layout import Layout
-from twin.layout.generate import ROW_PAIR_PITCH_M
+from twin.layout.hall_design import ROW_PAIR_PITCH_M
 from twin.model import registry
 
 EPS_M = 1e-6
