@@ -32,8 +32,8 @@ WINDOW = 0.25
 BALANCE_PCT = 5.0
 """A run whose returns carry the racks' heat within this many % (over the window) counts as
 converged [CFD.md: within 5 % after ~600 iterations, 1 % over the window when settled]. The
-residuals cannot serve: SIMPLE's plateau at 1e-4..1e-2 on these buoyant rooms both before
-and after the heat has settled."""
+residuals cannot serve: on the validation rooms p_rgh's initial residual plateaus at 0.02-0.03
+both at 800 iterations (balance -12 to -14 %) and at 2,000 (within 1.5 %; docs/validation.md)."""
 _MESH = [
     ["blockMesh"],
     ["topoSet", "-dict", "system/topoSetDict.cells"],
