@@ -32,7 +32,7 @@ WINDOW = 0.25
 BALANCE_PCT = 5.0
 """A run whose returns carry the racks' heat within this many % (over the window) counts as
 converged [CFD.md: within 5 % after ~600 iterations, 1 % over the window when settled]. The
-residuals cannot serve: on the validation rooms p_rgh's initial residual plateaus at 0.02-0.03
+residuals cannot serve: in the `row` validation room p_rgh's initial residual sits at 0.017-0.027
 both at 800 iterations (balance -12 to -14 %) and at 2,000 (within 1.5 %; docs/validation.md)."""
 _MESH = [
     ["blockMesh"],
