@@ -94,6 +94,7 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     if no_source and not col.dropped_kinds & set(POWER_SOURCES):
         col.add(("power",), "no utility or generator: the power chain needs a source")
 
+    _check_grid_units(layout, col)
     v_kv = _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, v_kv, col)
     _check_cooling(layout, loops, col)
@@ -408,6 +409,28 @@ def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
                 "heat to a warmer condenser loop (are the setpoints swapped?)",
             )
     _check_loops_move_heat(layout, col)
+
+
+GRID_OVER_UTILITIES_MAX = 100.0
+"""grid_mw may exceed the utility connections' total MVA by at most this factor before it is
+refused as a unit slip (kW written for MW, a factor of 1000): physically it cannot exceed
+them at all; the wide margin keeps test rigs and utilities modelled only in part [est]."""
+
+
+def _check_grid_units(layout: s.Layout, col: Collector) -> None:
+    """A grid connection far above what its utility connections carry is a kW/MW slip."""
+    utilities = layout.power.utilities
+    if not utilities:
+        return
+    total = sum(u.capacity_mva for u in utilities)
+    grid = layout.site.grid_mw
+    if grid > GRID_OVER_UTILITIES_MAX * total:
+        col.add(
+            ("site", "grid_mw"),
+            f"{grid:g} MW is {grid / total:,.0f}x the {total:g} MVA of the site's utility "
+            "connections (power.utilities capacity_mva): is it in kW? grid_mw is in MW, and a "
+            "grid connection delivers at most what its utility connections carry",
+        )
 
 
 def _check_on_floor(path: tuple, unit, hall, col: Collector) -> None:
