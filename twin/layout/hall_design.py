@@ -15,11 +15,7 @@ from twin.layout.builtin_profiles import EQUIPMENT_PROFILES, RACK_PROFILES
 from twin.layout.validate import COOLING_KINDS, POWER_KINDS
 
 __all__ = [
-    "BRANCH_DP_KPA",
     "HALL_MARGIN_M",
-    "MAIN_LENGTH_M",
-    "PIPE_F_EST",
-    "PIPE_V_M_S",
     "RACKS_PER_BUSWAY",
     "RACKS_PER_ROW",
     "ROW_PAIR_PITCH_M",
