@@ -44,9 +44,11 @@ under the full solve on IT-carrying elements, 0.9 points on a CRAH group, and
 75 points on a mechanical board (0 against 75 %), so a headroom from it alone
 could be too high (small-room.yaml: 47.1 kW, where losing any CRAC at that load
 leaves 1.4 kW per CRAC unremoved). So the answer is checked against full solves
-of every single failure (`n1_check`): the N-1 sweep (`twin.scenarios.sweep`:
-the exact fast power path, every case it puts at risk re-solved with
-`twin.solve.run`) runs at ``x = 0`` and at the answer; each failure is a
+of every single failure the scope feels (`n1_check`, `scope_failures`): the
+N-1 sweep (`twin.scenarios.sweep`: the exact fast power path, every case it
+puts at risk re-solved with `twin.solve.run`, and so is the worst-screened
+unit of each cooling group within `N1_VERIFY_BAND` of its limit) runs at
+``x = 0`` and at the answer; each failure is a
 constraint ``N-1 (<power or cooling>): <id> failed`` with the utilisation ``max(worst element
 loading, worst cooling group loading) / 100`` (broken, too, by any overload
 or generator over capacity, unremoved heat or racks at thermal risk). If one
@@ -54,8 +56,11 @@ breaks at the answer, the search goes on below it with these constraints until
 the bracket closes again. Failures that lose IT already at ``x = 0`` (a single
 point of failure in the design, such as small-room's only UPS) are left out:
 load growth does not change them, and `twin n1` reports them. Above
-`N1_CHECK_MAX_CASES` failures the check is skipped (`Headroom.failover` says
-"first-order"): the answer may then be up to the gaps above too high.
+`N1_CHECK_MAX_CASES` failures (a campus's whole site) the check is skipped
+(`Headroom.failover` says "first-order"): the answer may then be up to the gaps
+above too high. The check costs an N-1 sweep per probe past the first-order
+answer, with its full re-solves (2.8-9.8 s in all on the reference layouts at
+load ~8 on this 2-core machine, against 0.3-1.1 s first-order).
 
 The search: one solve at ``x = 0``, a first guess from each constraint's
 utilisation (``u`` proportional to load), then bracketing with linear
@@ -89,10 +94,15 @@ acceptance test adds or removes 1 % of the headroom]."""
 MAX_X = 100.0
 """Largest growth searched (x 101 the present IT); beyond it the headroom is unbounded."""
 MAX_SOLVES = 24
-N1_CHECK_MAX_CASES = 2000
-"""Most single failures the headroom checks by N-1 sweeps [est: ai-factory-hall.yaml's 91
-cases take 0.5-2 s per sweep on this machine; a sweep of 2,000 cases with its at-risk
-re-solves stays within tens of seconds]."""
+N1_VERIFY_BAND = 0.10
+"""The headroom's N-1 check re-solves in full every failure whose screened utilisation is
+above 1 minus this [est: the sweep's `LOADING_MARGIN_PCT`, 10 %-points, applied to cooling
+groups too; the survivors' fan heat moved a CRAH group by 1.2 % on small-room.yaml]."""
+N1_CHECK_MAX_CASES = 300
+"""Most single failures the headroom checks by N-1 sweeps [est: each sweep re-solves in
+full the cases near their limits, ~30 of ai-factory-hall.yaml's 91 at its headroom
+(2.8-9.8 s for a whole search on the reference layouts at load ~8 on 2 cores); a 9-hall
+campus's ~800 took minutes]; a hall or row scope counts only `scope_failures`."""
 
 __all__ = ["Headroom", "constraint_utilisation", "headroom"]
 
@@ -241,29 +251,100 @@ def _n1_domain(twin, cid: str) -> str:
     return "cooling" if twin.kind_of(cid) in registry.COOLING_UNITS else "power"
 
 
-def n1_utilisation(twin, scenario: Scenario, results, sets) -> tuple[dict[str, float], set]:
+def n1_utilisation(
+    twin, scenario: Scenario, results, sets, band: float = N1_VERIFY_BAND
+) -> tuple[dict[str, float], set]:
     """Per single failure of `sets` on top of `scenario` (solved in `results`): its
     utilisation ``max(worst element, worst cooling group loading) / 100``, at least just
     above 1 where anything breaks (overload or generator over capacity, unremoved heat,
     racks at thermal risk, IT lost), keyed ``N-1 (<domain>): <id> failed``; and the ids
-    whose failure loses IT. The N-1 sweep: exact fast power path, at-risk cases re-solved
-    with `twin.solve.run`."""
-    from twin.scenarios.sweep import sweep
+    whose failure loses IT. The N-1 sweep's screen (exact fast power path), then every case
+    it puts at risk or within `band` of 1 re-solved with `twin.solve.run`: the screen's
+    linear cooling misses the survivors' faster fans."""
+    from twin.scenarios.sweep import at_risk, sweep, verify_table
 
-    t = sweep(twin, sets, scenario=scenario, base=results, verify="risk")
-    load = t["max_loading_pct"].to_numpy(float)
-    cool = t["max_cooling_loading_pct"].to_numpy(float)
-    u = np.fmax(np.nan_to_num(load, nan=0.0), np.nan_to_num(cool, nan=0.0)) / 100.0
-    lost = t["it_lost_kw"].to_numpy(float) > 1e-9
-    broken = (
-        (t["overloads"].to_numpy(float) > 0)
-        | (t["cooling_shortfall_kw"].to_numpy(float) > 1e-6)
-        | (t["racks_at_risk"].to_numpy(float) > 0)
-        | lost
-    )
-    u = np.where(broken, np.maximum(u, 1.0 + 1e-9), u)
+    t = sweep(twin, sets, scenario=scenario, base=results, verify=False)
+    rr = results.tables.get("res_racks")
+    t_in0 = float(rr["t_inlet_max_c"].max()) if rr is not None and "t_inlet_max_c" in rr else None
+    near = at_risk(twin, t, t_in0)
+    # within `band` of 1: the worst-screened unit of each cooling group (its peers are
+    # alike or less loaded; power cases near 100 % are at risk already)
+    u = pd.Series(_n1_u(t)[0], index=t.index)
+    group = t["contingency"].map(lambda c: _cooling_group(twin, c))
+    close = (u > 1.0 - band) & group.notna()
+    if close.any():
+        near[u[close].groupby(group[close]).idxmax().to_numpy()] = True
+    near = np.flatnonzero(near)
+    if len(near):
+        full = verify_table(
+            twin, t.iloc[near].reset_index(drop=True), [sets[i] for i in near], scenario, "all"
+        )
+        full.index = t.index[near]
+        t = t.astype(object)
+        t.loc[full.index] = full.astype(object)
+    u, lost = _n1_u(t)
     names = [f"N-1 ({_n1_domain(twin, c)}): {c} failed" for c in t["contingency"]]
     return dict(zip(names, u.astype(float), strict=True)), set(t["contingency"][lost])
+
+
+def _cooling_group(twin, cid: str) -> str | None:
+    """'kind:hall' (air units) or 'kind:loop' of a cooling unit; None for anything else."""
+    kind = twin.kind_of(cid)
+    if kind not in registry.COOLING_UNITS:
+        return None
+    col = "hall" if registry.kind(kind).model == "air_unit" else "loop"
+    t = getattr(twin, kind)
+    return f"{kind}:{t.at[cid, col]}" if col in t else kind
+
+
+def scope_failures(twin, racks: pd.DataFrame) -> list[str]:
+    """The single failures (`twin.scenarios.sweep.contingencies`) the scope's racks feel:
+    every one for the whole site; for a hall or row, the power elements up from their
+    feeds (and alternates: ATS, generators), the cooling units that carry their heat
+    (`Twin.cooling_path`) and the elements feeding those units. A failure elsewhere moves
+    load only on elements outside the scope's paths, or on shared upstream elements
+    whose worst case is their partner's failure, which is in the list."""
+    from twin.scenarios.sweep import contingencies
+
+    every = contingencies(twin)
+    if len(racks) == len(twin.racks):
+        return every
+    nodes = twin.power_nodes
+    out: set[str] = set()
+    todo = [f for c in ("feed_a", "feed_b") for f in racks[c].dropna()]
+    for rid in racks.groupby(["hall", "row"]).head(1).index:
+        for unit in twin.cooling_path(rid):
+            out.add(unit)
+            kind = twin.kind_of(unit) if unit in set(twin.component_ids()) else None
+            t = getattr(twin, kind, None) if kind else None
+            if t is not None:
+                todo += [f for c in ("feed", "feed_b") if c in t for f in [t.at[unit, c]]]
+    while todo:
+        c = todo.pop()
+        if not isinstance(c, str) or c in out or c not in nodes.index:
+            continue
+        out.add(c)
+        todo += [nodes.at[c, "upstream"], nodes.at[c, "alternate"]]
+    return [c for c in every if c in out]
+
+
+def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(utilisation, loses IT) per row of an N-1 table (see `n1_utilisation`)."""
+
+    def col(name):
+        return pd.to_numeric(t[name], errors="coerce").to_numpy(float)
+
+    load = np.nan_to_num(col("max_loading_pct"), nan=0.0)
+    cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0)
+    u = np.fmax(load, cool) / 100.0
+    lost = col("it_lost_kw") > 1e-9
+    broken = (
+        (col("overloads") > 0)
+        | (col("cooling_shortfall_kw") > 1e-6)
+        | (col("racks_at_risk") > 0)
+        | lost
+    )
+    return np.where(broken, np.maximum(u, 1.0 + 1e-9), u), lost
 
 
 def headroom(
@@ -276,8 +357,6 @@ def headroom(
     site has at most `N1_CHECK_MAX_CASES` failable components).
     """
     import time
-
-    from twin.scenarios.sweep import contingencies
 
     t0 = time.perf_counter()
     scenario = scenario or Scenario()
@@ -293,7 +372,7 @@ def headroom(
     solved: dict[float, object] = {}
     n1c: dict[float, dict[str, float]] = {}
     spof: set[str] = set()
-    sets = [(c,) for c in contingencies(twin) if c not in scenario.failed]
+    sets = [(c,) for c in scope_failures(twin, racks) if c not in scenario.failed]
     if n1_check is None:
         n1_check = len(sets) <= N1_CHECK_MAX_CASES
     n1_check = bool(n1_check and sets)
@@ -314,7 +393,10 @@ def headroom(
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
         if x not in n1c:
             at(x)
-            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets)
+            # at x = 0 only what the screen puts at risk is re-solved: a failure broken
+            # there that the screen misses is broken at the answer too, where it is solved
+            band = N1_VERIFY_BAND if x > 0 else 0.0
+            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets, band)
             if x == 0.0:
                 spof.update(lost)
             n1c[x] = {k: v for k, v in u.items() if k.split(": ", 1)[1][:-7] not in spof}
@@ -455,14 +537,34 @@ def _interpolate(a: dict, b: dict, lo: float, hi: float, halve: bool) -> float:
 
 def _bracket(at_both, lo: float, hi: float, full) -> tuple[float, float]:
     """Close the bracket (lo feasible, hi broken) of the first-order and N-1 constraints
-    to `REL_TOL`, interpolating both, within `MAX_SOLVES` probes."""
-    for i in range(MAX_SOLVES):
-        if hi - lo <= REL_TOL * hi:
-            break
-        q = _interpolate(full(lo), full(hi), lo, hi, i >= MAX_SOLVES - 2)
-        u, un = at_both(q)
-        if max(u.values()) > 1.0 or max(un.values(), default=0.0) > 1.0:
-            hi = q
-        else:
+    to `REL_TOL`, within `MAX_SOLVES` probes: the secant of the last two probes on the
+    constraints broken at `hi` (the failures' utilisation is convex in load: the fans'
+    cube law, so interpolating from `lo` to a far `hi` creeps up from below), else linear
+    interpolation; each time probing just below, then just above the estimate."""
+
+    def broken(x: float) -> bool:
+        u, un = at_both(x)
+        return max(u.values()) > 1.0 or max(un.values(), default=0.0) > 1.0
+
+    probes: list[float] = []
+    while hi - lo > REL_TOL * hi and len(probes) < MAX_SOLVES:
+        p = _interpolate(full(lo), full(hi), lo, hi, len(probes) >= MAX_SOLVES - 2)
+        if len(probes) >= 2 and len(probes) < MAX_SOLVES - 2:
+            x1, x2 = probes[-2:]
+            a, b, top = full(x1), full(x2), full(hi)
+            est = [
+                x2 + (1.0 - b[n]) * (x2 - x1) / (b[n] - a[n])
+                for n in top
+                if top[n] > 1.0 and n in a and n in b and abs(b[n] - a[n]) > 1e-12
+            ]
+            est = [e for e in est if lo < e < hi]
+            if est:
+                p = min(est)
+        qs = [q for q in (p * (1 - REL_TOL / 3), p * (1 + REL_TOL / 3)) if lo < q < hi]
+        for q in qs or [0.5 * (lo + hi)]:
+            probes.append(q)
+            if broken(q):
+                hi = q
+                break
             lo = q
     return lo, hi
