@@ -15,6 +15,7 @@ import functools
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
@@ -122,9 +123,15 @@ def table(df: pd.DataFrame, index: str | None = "id", height: int | None = None,
     if height is not None:
         kwargs["height"] = fit_height(len(df), height)
     shown = C.display(df, index=index)
-    config = {
-        h: st.column_config.NumberColumn(h, format=f) for h, f in C.formats(df, index).items()
-    }
+    formats = C.formats(df, index)
+    raw = {C.header(c): c for c in df.columns}
+    for col in shown.columns:  # "∞" (no load, no generator), not "Infinity": as text
+        s = shown[col]
+        if pd.api.types.is_float_dtype(s) and np.isinf(s.to_numpy()).any():
+            digits = C.spec(raw[col]).digits if col in raw else 1
+            shown[col] = s.map(lambda v, d=digits: "" if v != v else C.number(v, d))
+            formats.pop(col, None)
+    config = {h: st.column_config.NumberColumn(h, format=f) for h, f in formats.items()}
     if index is not None and df.index.name and not isinstance(df.index, pd.RangeIndex):
         config.setdefault(C.header(df.index.name), st.column_config.TextColumn(pinned=True))
     return st.dataframe(shown, hide_index=True, column_config=config, **kwargs)

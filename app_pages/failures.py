@@ -209,7 +209,10 @@ if failed:
                 )
             )
             st.altair_chart(
-                alt.layer(trend, rules).properties(height=320),
+                # the height is the whole chart's: room for the legend's rows below the plot
+                alt.layer(trend, rules).properties(
+                    height=320 + 20 * math.ceil(curves["series"].nunique() / 2)
+                ),
                 width="stretch",
             )
             if rt.power is not None and len(rt.power):

@@ -3,6 +3,7 @@ tenants) or no rows at all: both read as a notebook, not an answer."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_pages import no_errors
@@ -34,3 +35,9 @@ def test_failure_tables_have_no_empty_column(app):
     no_errors(at)
     assert len(at.dataframe) >= 3
     check_tables(at)
+    # a failed UPS has no load: its autonomy reads "∞", not the float 'Infinity'
+    ups = next(d.value for d in at.dataframe if "Autonomy (s)" in d.value)
+    assert ups.set_index("ID").at["H1-UPS-A1", "Autonomy (s)"] == "∞"
+    for df in (d.value for d in at.dataframe):
+        numbers = df.select_dtypes("number").to_numpy(dtype=float)
+        assert not np.isinf(numbers).any(), list(df.columns)
