@@ -64,6 +64,13 @@ def _xy(prefix: str) -> tuple[float, float]:
     return float(ss[f"{prefix}_x"]), float(ss[f"{prefix}_y"])
 
 
+def _commit_new(id_key: str, new_data: dict, what: str) -> None:
+    """Commit an added or copied hall or row; once done its id is taken, so the id field
+    (widget `id_key`) is emptied, ready for the next one."""
+    if H.commit(new_data, what):
+        st.session_state[id_key] = ""
+
+
 def rack_defaults(tw, rid) -> dict:
     """What the "Change rack" fields show for rack `rid` before the user types."""
     r = tw.racks.loc[rid] if rid in tw.racks.index else None
@@ -178,17 +185,14 @@ def on_hall_new() -> None:
         return
     if not ss["ed_newhall_copy"] and _bad_xy("halls", "size_m", "ed_newhall_size"):
         return
+    at = _xy("ed_newhall_at")
     if ss["ed_newhall_copy"]:
         n = sum(len(v) for v in E.hall_equipment(H.data(), src).values())
-        done = H.commit(
-            E.copy_hall(H.data(), src, new, _xy("ed_newhall_at")),
-            f"Copied hall {src} to {new} with its rows, racks and {n:,} items of equipment.",
-        )
+        what = f"Copied hall {src} to {new} with its rows, racks and {n:,} items of equipment."
+        _commit_new("ed_newhall_id", E.copy_hall(H.data(), src, new, at), what)
     else:
         size = _xy("ed_newhall_size")
-        done = H.commit(E.add_hall(H.data(), new, _xy("ed_newhall_at"), size), f"Added hall {new}.")
-    if done:
-        ss["ed_newhall_id"] = ""  # the id is taken now: the field is ready for the next one
+        _commit_new("ed_newhall_id", E.add_hall(H.data(), new, at, size), f"Added hall {new}.")
 
 
 @_guarded
@@ -204,17 +208,12 @@ def on_row_add() -> None:
     new, rid = ss["ed_row_new"].strip(), ss["ed_row_src"]
     if _bad_id("rows", "ed_row_new") or _bad_xy("rows", "origin_m", "ed_row_at"):
         return
+    at = _xy("ed_row_at")
     if ss["ed_row_copy"]:
-        done = H.commit(
-            E.copy_row(H.data(), rid, new, _xy("ed_row_at")), f"Copied row {rid} to {new}."
-        )
+        _commit_new("ed_row_new", E.copy_row(H.data(), rid, new, at), f"Copied row {rid} to {new}.")
     else:
-        done = H.commit(
-            E.add_row(H.data(), ss["ed_row_hall"], new, _xy("ed_row_at"), ss["ed_row_axis"]),
-            f"Added row {new}.",
-        )
-    if done:
-        ss["ed_row_new"] = ""  # the id is taken now: the field is ready for the next one
+        added = E.add_row(H.data(), ss["ed_row_hall"], new, at, ss["ed_row_axis"])
+        _commit_new("ed_row_new", added, f"Added row {new}.")
 
 
 @_guarded
