@@ -97,12 +97,12 @@ def scenario_from(args, twin: Twin) -> Scenario:
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario.fail(*dict.fromkeys(args.fail)) if args.fail else Scenario()
     t_db, t_wb = getattr(args, "t_db", None), getattr(args, "t_wb", None)
-    if t_db is not None or t_wb is not None:
-        scenario = dataclasses.replace(scenario, t_db_c=t_db, t_wb_c=t_wb)
-    if t_wb is not None:  # the solver would clamp it to the dry bulb, in silence
+    if t_wb is not None:  # checked first, to name the option (Scenario would refuse it too)
         db = twin.layout.site.design.t_db_c if t_db is None else t_db
         if t_wb > db:
             raise ScenarioError(f"--t-wb {t_wb:g} C is above the dry bulb {db:g} C")
+    if t_db is not None or t_wb is not None:
+        scenario = dataclasses.replace(scenario, t_db_c=t_db, t_wb_c=t_wb)
     scenario.check(twin.component_ids())
     return scenario
 

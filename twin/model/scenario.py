@@ -6,10 +6,17 @@ Lives in the model layer so every solver (layer 3) can take it; the
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from twin.errors import ScenarioError
+
+T_AMBIENT_RANGE_C = (-60.0, 60.0)
+"""Ambient temperatures a scenario may set: the layout's design-point bounds (site.design)."""
+T_WB_SLACK_K = 1e-6
+"""Rounding allowed of a wet bulb above its dry bulb (a psychrometric iteration's last bits)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,32 @@ class Scenario:
     t_db_c: float | None = None
     t_wb_c: float | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what the solvers would ignore, clamp or carry as NaN (ScenarioError)."""
+        for name in ("failed", "maintenance"):
+            ids = getattr(self, name)
+            if isinstance(ids, str) or not isinstance(ids, Iterable):
+                raise ScenarioError(
+                    f"Scenario {name}= takes a set of component ids, got {ids!r}; "
+                    f"e.g. Scenario.fail('UPS-1', 'PDU-2') or {name}=frozenset({{'UPS-1'}})"
+                )
+            if not isinstance(ids, frozenset):
+                object.__setattr__(self, name, frozenset(ids))
+        lo, hi = T_AMBIENT_RANGE_C
+        for name in ("t_db_c", "t_wb_c"):
+            t = getattr(self, name)
+            if t is not None and not (_finite(t) and lo <= t <= hi):
+                raise ScenarioError(
+                    f"Scenario {name}={t!r}: a finite temperature in {lo:g}..{hi:g} C"
+                )
+        if self.t_db_c is not None and self.t_wb_c is not None:
+            check_wet_bulb(self.t_db_c, self.t_wb_c)
+        bad = {k: v for k, v in self.load_scale.items() if not (_finite(v) and v >= 0)}
+        if bad:
+            raise ScenarioError(
+                f"Scenario load_scale: factors on design IT power are finite and >= 0; got {bad}"
+            )
+
     @classmethod
     def fail(cls, *ids: str, name: str | None = None) -> Scenario:
         """A scenario with the given components failed."""
@@ -41,7 +74,20 @@ class Scenario:
 
     def check(self, known: Iterable[str]) -> None:
         """Raise `ScenarioError` naming any component id the twin does not have."""
-        known = set(known)
-        unknown = sorted((self.failed | self.maintenance | set(self.load_scale) - {"*"}) - known)
+        named = self.failed | self.maintenance | set(self.load_scale) - {"*"}
+        if not named:
+            return
+        unknown = sorted(named - set(known))
         if unknown:
             raise ScenarioError(f"unknown component id(s): {', '.join(unknown)}")
+
+
+def _finite(x) -> bool:
+    return isinstance(x, numbers.Real) and math.isfinite(x)
+
+
+def check_wet_bulb(t_db_c: float, t_wb_c: float) -> None:
+    """Raise `ScenarioError` if a wet bulb is above its dry bulb (air cannot be wetter than
+    saturated; the solvers would clamp it to the dry bulb in silence)."""
+    if t_wb_c > t_db_c + T_WB_SLACK_K:
+        raise ScenarioError(f"Scenario wet bulb {t_wb_c:g} C is above the dry bulb {t_db_c:g} C")

@@ -227,6 +227,7 @@ def run(
     `recirculation`: measured/CFD inlet shares per hall (see `twin.solve.airflow`).
     """
     scenario = scenario or Scenario()
+    scenario.check(twin.component_ids())  # an unknown id would be ignored in silence
     with pinned(twin):  # one content fingerprint for the whole solve (the Twin is not edited)
         cm = coupled_model(twin)
         am = air_model(twin, recirculation)

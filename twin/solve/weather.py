@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from twin.layout.source import MAX_WEATHER_BYTES, read_regular
+from twin.model.scenario import check_wet_bulb
 
 PVLIB_PREFIX = "pvlib:"
 
@@ -40,6 +41,7 @@ def ambient(twin, scenario=None) -> tuple[float, float]:
         t_wb = scenario.t_wb_c
     else:
         t_wb = t_db - (d.t_db_c - d.t_wb_c)
+    check_wet_bulb(t_db, t_wb)  # a wet bulb above the design dry bulb: refused, not clamped
     return float(t_db), float(min(t_wb, t_db))
 
 
