@@ -343,7 +343,12 @@ def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise LayoutError([Problem(file, "", f"invalid JSON: {exc.msg}", exc.lineno)]) from None
+            hint = ""
+            if text.lstrip()[:1] not in ("{", "[") and isinstance(_yaml_or_none(text), dict):
+                hint = " (the file reads as YAML: name it .yaml or .yml)"
+            raise LayoutError(
+                [Problem(file, "", f"invalid JSON: {exc.msg}{hint}", exc.lineno)]
+            ) from None
         except RecursionError:
             raise LayoutError([Problem(file, "", "invalid JSON: nested too deeply")]) from None
     try:
@@ -351,6 +356,14 @@ def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
     except (_Irregular, yaml.YAMLError):
         pass  # the node-based loader reports it, or builds what the fast one cannot
     return _parse_nodes(text, file)
+
+
+def _yaml_or_none(text: str) -> Any:
+    """`text` parsed as YAML, or None if it is not (for a hint only: never trusted)."""
+    try:
+        return _parse_events(text)
+    except (_Irregular, yaml.YAMLError):
+        return None
 
 
 def _parse_nodes(text: str, file: str) -> Any:
