@@ -59,8 +59,8 @@ load growth does not change them, and `twin n1` reports them. Above
 `N1_CHECK_MAX_CASES` failures (a campus's whole site) the check is skipped
 (`Headroom.failover` says "first-order"): the answer may then be up to the gaps
 above too high. The check costs an N-1 sweep per probe past the first-order
-answer, with its full re-solves (2.8-9.8 s in all on the reference layouts at
-load ~8 on this 2-core machine, against 0.3-1.1 s first-order).
+answer, with its full re-solves (3.1-7.4 s in all on the reference layouts at
+load ~7 on this 2-core machine, against 0.4-1.0 s first-order).
 
 The search: one solve at ``x = 0``, a first guess from each constraint's
 utilisation (``u`` proportional to load), then bracketing with linear
@@ -101,7 +101,7 @@ groups too; the survivors' fan heat moved a CRAH group by 1.2 % on small-room.ya
 N1_CHECK_MAX_CASES = 300
 """Most single failures the headroom checks by N-1 sweeps [est: each sweep re-solves in
 full the cases near their limits, ~30 of ai-factory-hall.yaml's 91 at its headroom
-(2.8-9.8 s for a whole search on the reference layouts at load ~8 on 2 cores); a 9-hall
+(3.1-7.4 s for a whole search on the reference layouts at load ~7 on 2 cores); a 9-hall
 campus's ~800 took minutes]; a hall or row scope counts only `scope_failures`."""
 
 __all__ = ["Headroom", "constraint_utilisation", "headroom"]
@@ -393,10 +393,7 @@ def headroom(
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
         if x not in n1c:
             at(x)
-            # at x = 0 only what the screen puts at risk is re-solved: a failure broken
-            # there that the screen misses is broken at the answer too, where it is solved
-            band = N1_VERIFY_BAND if x > 0 else 0.0
-            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets, band)
+            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets)
             if x == 0.0:
                 spof.update(lost)
             n1c[x] = {k: v for k, v in u.items() if k.split(": ", 1)[1][:-7] not in spof}
