@@ -31,3 +31,21 @@ def test_a_layout_given_as_a_site_file_says_so(capsys) -> None:
     assert "1 problem" in text, text
     assert "is a layout file, not a site file" in text
     assert "layouts/sites/" in text
+
+
+def test_ride_through_from_a_state_that_is_not_steady_says_why(tmp_path: Path, capsys) -> None:
+    """Pumps piped backwards leave the normal state without flow; the ride-through ended in
+    'internal error: ValueError: All components of the initial state `y0` must be finite'."""
+    text = (ROOT / "layouts" / "ai-factory-hall.yaml").read_text()
+    lines = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("- {id: H1-FWS-P"):
+            line = line.replace("from: ret, to: sup", "from: sup, to: ret")
+        lines.append(line)
+    path = tmp_path / "reversed.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    code, out = _run(["ride-through", str(path), "--fail", "H1-CH1"], capsys)
+    assert code == 2, out
+    assert "internal error" not in out
+    assert "normal state is not a steady state" in out
+    assert "no_flow" in out and "H1-FWS" in out

@@ -17,7 +17,14 @@ import math
 
 import numpy as np
 
-from twin.cli.common import add_list, add_path, check_ids, check_output_file, float_in
+from twin.cli.common import (
+    UsageError,
+    add_list,
+    add_path,
+    check_ids,
+    check_output_file,
+    float_in,
+)
 from twin.model import Twin
 from twin.model.scenario import Scenario
 
@@ -51,6 +58,27 @@ def _t(x: float, inf: str = "not within the horizon") -> str:
     return inf if not math.isfinite(x) else f"{x:,.0f} s ({x / 60:.1f} min)"
 
 
+NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
+"""Violations of the normal state that leave no steady state for a ride-through to start
+from (its temperatures would be NaN or still rising)."""
+
+
+def _check_steady(twin, path: str) -> None:
+    """Raise `UsageError` naming what keeps the layout's normal state from being steady."""
+    from twin.solve import run as solve
+
+    v = solve(twin).violations
+    v = v[v["kind"].isin(NOT_STEADY)] if len(v) else v
+    if not len(v):
+        return
+    seen = [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
+    more = f" and {len(seen) - 5} more" if len(seen) > 5 else ""
+    raise UsageError(
+        "the layout's normal state is not a steady state (" + "; ".join(seen[:5]) + more + "); "
+        f"a ride-through starts from one: fix these first (`twin solve {path}` shows them)"
+    )
+
+
 def run(args) -> int:
     from twin.solve.transient import cooling_ride_through
 
@@ -60,6 +88,7 @@ def run(args) -> int:
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario.fail(*dict.fromkeys(args.fail))
     scenario.check(twin.component_ids())
+    _check_steady(twin, args.path)
     rt = cooling_ride_through(twin, scenario, t_end_s=args.t_end)
     racks = rt.racks
     if args.out:  # files first: a closed pipe on stdout must not lose them
