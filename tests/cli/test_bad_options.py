@@ -49,3 +49,19 @@ def test_ride_through_from_a_state_that_is_not_steady_says_why(tmp_path: Path, c
     assert "internal error" not in out
     assert "normal state is not a steady state" in out
     assert "no_flow" in out and "H1-FWS" in out
+
+
+def test_n1_over_a_base_that_is_not_steady_warns(tmp_path: Path, capsys) -> None:
+    """A 1 kVA transformer leaves the power flow unconverged before any failure; the N-1
+    table was printed without a word about it."""
+    text = (ROOT / "layouts" / "small-room.yaml").read_text()
+    text = text.replace(
+        "{id: TX-1, upstream: UTIL, rating_kva: 500.0", "{id: TX-1, upstream: UTIL, rating_kva: 1.0"
+    )
+    path = tmp_path / "tiny-tx.yaml"
+    path.write_text(text)
+    code, out = _run(["n1", str(path), "--top", "1", "--no-progress"], capsys)
+    assert code == 0, out
+    assert "warning: the state before any failure is not steady (not_converged: TX-1" in out
+    code, out = _run(["n1", SMALL, "--top", "1", "--no-progress"], capsys)
+    assert "warning" not in out

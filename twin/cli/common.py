@@ -274,3 +274,25 @@ def clean(obj):
 def dumps(obj, indent: int | None = 2) -> str:
     """Strict JSON (no NaN or Infinity tokens): undefined numbers are null."""
     return json.dumps(clean(obj), indent=indent, allow_nan=False)
+
+
+# ------------------------------------------------------------ base state
+
+NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
+"""Violations that leave a state without a trustworthy steady solution (NaN or still-rising
+temperatures, a residual): a ride-through cannot start from it, N-1 rows compare against it."""
+
+
+def not_steady(twin, scenario=None) -> list[str]:
+    """'kind: component' for each `NOT_STEADY` violation of `twin` in `scenario` (normal)."""
+    from twin.solve import run as solve
+
+    v = solve(twin, scenario).violations
+    v = v[v["kind"].isin(NOT_STEADY)] if len(v) else v
+    return [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
+
+
+def listed(items: list[str], n: int = 5) -> str:
+    """The first `n` items joined with '; ', and how many more."""
+    more = f" and {len(items) - n} more" if len(items) > n else ""
+    return "; ".join(items[:n]) + more

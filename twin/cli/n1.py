@@ -33,6 +33,8 @@ from twin.cli.common import (
     check_output_file,
     check_scheduler,
     int_in,
+    listed,
+    not_steady,
     scheduler_address,
 )
 from twin.cli.labels import add_raw_columns
@@ -195,6 +197,12 @@ def run(args) -> int:
     elif fmt == ".parquet":
         for_output(table).to_parquet(args.out, index=False)
     _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns)
+    bad = not_steady(twin, scenario)
+    if bad:  # every row is measured against this state
+        print(
+            f"  warning: the state before any failure is not steady ({listed(bad)}); rows "
+            f"compare against it: `twin solve {args.path}` shows why"
+        )
     if not sets:
         print("  (no component of these kinds in the layout)")
     if args.out:

@@ -24,6 +24,8 @@ from twin.cli.common import (
     check_ids,
     check_output_file,
     float_in,
+    listed,
+    not_steady,
 )
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -58,25 +60,14 @@ def _t(x: float, inf: str = "not within the horizon") -> str:
     return inf if not math.isfinite(x) else f"{x:,.0f} s ({x / 60:.1f} min)"
 
 
-NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
-"""Violations of the normal state that leave no steady state for a ride-through to start
-from (its temperatures would be NaN or still rising)."""
-
-
 def _check_steady(twin, path: str) -> None:
     """Raise `UsageError` naming what keeps the layout's normal state from being steady."""
-    from twin.solve import run as solve
-
-    v = solve(twin).violations
-    v = v[v["kind"].isin(NOT_STEADY)] if len(v) else v
-    if not len(v):
-        return
-    seen = [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
-    more = f" and {len(seen) - 5} more" if len(seen) > 5 else ""
-    raise UsageError(
-        "the layout's normal state is not a steady state (" + "; ".join(seen[:5]) + more + "); "
-        f"a ride-through starts from one: fix these first (`twin solve {path}` shows them)"
-    )
+    bad = not_steady(twin)
+    if bad:
+        raise UsageError(
+            f"the layout's normal state is not a steady state ({listed(bad)}); a ride-through "
+            f"starts from one: fix these first (`twin solve {path}` shows them)"
+        )
 
 
 def run(args) -> int:
