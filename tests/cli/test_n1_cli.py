@@ -142,11 +142,18 @@ def test_text_table_says_n_a_not_nan(capsys):
     assert line.split()[-2:] == ["n/a", "True"] and " ups " in line
 
 
-def test_verified_column_and_what_was_re_solved(capsys, tmp_path, single_fed_hall_path):
-    """Issue 12: the table says which rows hold full-solve numbers; on the AI hall only the
-    cases the screen puts at risk are re-solved, and the output says so."""
+def test_verified_column_and_what_was_re_solved(
+    capsys, tmp_path, single_fed_hall_path, monkeypatch
+):
+    """Issue 12: the table says which rows hold full-solve numbers; on a site with more
+    cases than `VERIFY_ALL_CASES` (here the AI hall, with the limit lowered below its
+    count) only the cases the screen puts at risk are re-solved, and the output says so."""
+    import importlib
+
+    sweep_mod = importlib.import_module("twin.scenarios.sweep")
     out = tmp_path / "n1.csv"
     hall = str(single_fed_hall_path)
+    monkeypatch.setattr(sweep_mod, "VERIFY_ALL_CASES", 10)
     assert main(["n1", hall, "--out", str(out), "--top", "3"]) == 0
     text = capsys.readouterr().out
     table = pd.read_csv(out).set_index("contingency")

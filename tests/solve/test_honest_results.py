@@ -347,7 +347,9 @@ def test_non_finite_rules():
         },
         index=["A", "B"],
     )
-    rows = non_finite_violations({"res_x": t}, {"facility_kw": np.nan, "it_headroom_kw": np.inf})
+    rows = non_finite_violations(
+        {"res_x": t}, {"facility_kw": np.nan, "power_failover_margin_kw": np.inf}
+    )
     got = {(r["component"], r["message"].split(" is ")[0]) for r in rows}
     assert got == {("B", "res_x.p_kw"), ("A", "res_x.vm_pu"), ("site", "kpi facility_kw")}
 

@@ -25,7 +25,6 @@ KPI_ORDER = [
     "wue_l_per_kwh",
     "grid_mw",
     "power_used_pct",
-    "it_headroom_mw",
     "cooling_capacity_mw",
     "cooling_used_pct",
     "floor_used_pct",

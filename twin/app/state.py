@@ -158,7 +158,7 @@ def kpis(twin: Twin, results: Results, prices=None) -> dict:
         "t_inlet_max_c": get("t_inlet_max_c"),
         "grid_mw": grid_mw,
         "power_used_pct": 100 * fac_kw / 1000 / grid_mw,
-        "it_headroom_mw": get("it_headroom_kw") / 1000,
+        "power_failover_margin_mw": get("power_failover_margin_kw") / 1000,
         "cooling_capacity_mw": cool_cap / 1000,
         "cooling_used_pct": 100 * _solved_load(results, "res_cdus", "res_crahs") / cool_cap
         if cool_cap

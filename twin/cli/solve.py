@@ -137,7 +137,12 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "max_loading_pct": ("power", "Worst loading", "%", 1),
     "max_failover_loading_pct": ("power", "Worst loading after a failover", "%", 1),
     "min_vm_pu": ("power", "Lowest voltage", "pu", 4),
-    "it_headroom_kw": ("power", "Power chain's own IT margin (failover)", "kW", 1),
+    "power_failover_margin_kw": (
+        "power",
+        "Power chain's own IT margin (failover, first-order)",
+        "kW",
+        1,
+    ),
     "cooling_kw": ("cooling", "Cooling power", "kW", 1),
     "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
     "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),

@@ -373,7 +373,7 @@ def verify_table(
     scenario: Scenario | None = None,
     mode: str | bool = "auto",
     progress: bool = False,
-    verify_all_max: int = VERIFY_ALL_CASES,
+    verify_all_max: int | None = None,
     t_inlet_base_c: float | None = None,
 ) -> pd.DataFrame:
     """Replace rows of a fast-path table (rows in the order of `sets`) by full coupled
@@ -381,7 +381,8 @@ def verify_table(
 
     `mode`: ``"risk"`` re-solves the cases `at_risk` flags; ``"all"`` (or True) every case;
     ``"auto"`` the at-risk cases, and all the others too when the table has at most
-    `verify_all_max` cases (a small site; the choice never depends on the machine's speed).
+    `verify_all_max` cases (default `VERIFY_ALL_CASES`: a small site; the choice never
+    depends on the machine's speed).
     """
     if mode is True:
         mode = "all"
@@ -409,7 +410,8 @@ def verify_table(
                 bar.update(1)
 
         resolve(first)
-        if mode == "auto" and len(sets) <= verify_all_max:
+        limit = VERIFY_ALL_CASES if verify_all_max is None else verify_all_max
+        if mode == "auto" and len(sets) <= limit:
             rest = np.setdiff1d(np.flatnonzero(~done), first)
             bar.total += len(rest)
             bar.refresh()

@@ -13,7 +13,7 @@
 - kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
   generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
   it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu,
-  max_failover_loading_pct, it_headroom_kw (uniform IT growth before the
+  max_failover_loading_pct, power_failover_margin_kw (uniform IT growth before the
   worst failover loading reaches 100 %), power_sweeps, power_converged (1/0),
   power_residual_pu (last sweep's largest voltage change), power_residual_kw
   (largest change of an element's drawn power over that sweep);
@@ -342,7 +342,7 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
         else 0.0,
         "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
         "max_failover_loading_pct": worst_fail,
-        "it_headroom_kw": it_kw * (100.0 / worst_fail - 1.0)
+        "power_failover_margin_kw": it_kw * (100.0 / worst_fail - 1.0)
         if worst_fail > 0
         else (np.inf if it_kw > 0 else np.nan),  # nothing loaded: no margin to scale
         "unfed_racks": float(unfed.sum()),

@@ -51,7 +51,7 @@ threshold) [est]."""
 FINITE_SUFFIXES = ("_kw", "_kvar", "_ka", "_kpa", "_m3_s", "_m3_h")
 """Result columns that are always a number (0 when off): powers, currents, pressures, flows."""
 
-UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "it_headroom_kw")})
+UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "power_failover_margin_kw")})
 """Exceptions: a rack with no liquid loop has no coolant flow (NaN); IT headroom is
 undefined with no IT (NaN) and unbounded with no failover loading (inf)."""
 
