@@ -9,6 +9,7 @@ No physics here: everything is a call into twin.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import functools
@@ -387,6 +388,38 @@ def snapshot_legend() -> list[tuple[str, str]]:
 
     out = [("failed", hexc(FAILED_RGB)), ("rack without power or cooling", hexc(AFFECTED_RGB))]
     return out + [(C.kind_label(k), hexc(rgb)) for k, rgb in KIND_RGB.items()]
+
+
+HEADROOM_WAIT_S = 0.3
+"""How long a page run waits for the IT headroom search before drawing it later."""
+_SEARCHES = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _headroom_job(key: str, failed: tuple[str, ...], _twin: Twin) -> concurrent.futures.Future:
+    return _SEARCHES.submit(_headroom, key, failed, _twin)
+
+
+def show_headroom_when_ready(twin: Twin, key: str) -> None:
+    """The IT headroom metric, searched in a background thread: the search solves every
+    single failure (1-4 s on a hall), and an edit's KPIs and 3D view must not wait for it,
+    nor the next edit. Drawn at once when it is done within `HEADROOM_WAIT_S`, else a
+    placeholder that checks twice a second and redraws the page when the answer is in."""
+    job = _headroom_job(key, (), twin)
+    with contextlib.suppress(concurrent.futures.TimeoutError):
+        job.result(timeout=HEADROOM_WAIT_S)
+    if job.done():
+        show_headroom(st, twin, key)
+    else:
+        _headroom_pending(twin, key)
+
+
+@st.fragment(run_every=0.5)
+def _headroom_pending(twin: Twin, key: str) -> None:
+    if _headroom_job(key, (), twin).done():
+        st.rerun(scope="app")
+    st.metric("IT headroom", "searching...", help="Every single failure is solved at the answer.")
+    st.caption("binding: being searched")
 
 
 def snapshot(twin: Twin, key: str, res) -> bytes:

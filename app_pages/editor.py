@@ -76,8 +76,7 @@ common.show_scene(
 # ------------------------------------------------- headroom (after the 3D view)
 with headroom_slot.container():
     if len(twin.racks) <= 3000 or st.session_state.get("ed_headroom_on"):
-        with st.spinner("IT headroom..."):
-            common.show_headroom(st, twin, key)
+        common.show_headroom_when_ready(twin, key)
     elif st.button("IT headroom", key="ed_headroom"):
         st.session_state["ed_headroom_on"] = True
         st.rerun()
