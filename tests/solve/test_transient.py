@@ -175,3 +175,29 @@ def test_first_crossing_equals_a_rack_by_rack_search():
 
     got = first_crossing(times, rise, node, margin, mask)
     assert np.allclose(got, [scan(r) for r in range(300)], rtol=0, atol=1e-9)
+
+
+def test_ride_through_from_a_state_that_is_not_steady_is_refused_by_name(tmp_path):
+    """Facility pumps piped backwards: no flow before any failure. The Python API (and so
+    the Failures page) ended in 'ValueError: ... initial state y0 must be finite'."""
+    from pathlib import Path
+
+    from twin.errors import ScenarioError
+    from twin.layout import load
+    from twin.model import Twin
+    from twin.model.scenario import Scenario
+    from twin.solve.transient import cooling_ride_through
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "layouts" / "ai-factory-hall.yaml").read_text()
+    lines = [
+        ln.replace("from: ret, to: sup", "from: sup, to: ret")
+        if ln.lstrip().startswith("- {id: H1-FWS-P")
+        else ln
+        for ln in text.splitlines()
+    ]
+    path = tmp_path / "reversed.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    twin = Twin.from_layout(load(path))
+    with pytest.raises(ScenarioError, match=r"not a steady state \(.*no_flow: H1-FWS"):
+        cooling_ride_through(twin, Scenario.fail("H1-CH1"))

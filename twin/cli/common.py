@@ -278,18 +278,13 @@ def dumps(obj, indent: int | None = 2) -> str:
 
 # ------------------------------------------------------------ base state
 
-NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
-"""Violations that leave a state without a trustworthy steady solution (NaN or still-rising
-temperatures, a residual): a ride-through cannot start from it, N-1 rows compare against it."""
-
 
 def not_steady(twin, scenario=None) -> list[str]:
     """'kind: component' for each `NOT_STEADY` violation of `twin` in `scenario` (normal)."""
     from twin.solve import run as solve
+    from twin.solve.results import not_steady as unsteady
 
-    v = solve(twin, scenario).violations
-    v = v[v["kind"].isin(NOT_STEADY)] if len(v) else v
-    return [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
+    return unsteady(solve(twin, scenario).violations)
 
 
 def listed(items: list[str], n: int = 5) -> str:

@@ -56,6 +56,17 @@ UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "power_fa
 undefined with no IT (NaN) and unbounded with no failover loading (inf)."""
 
 
+NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
+"""Violations that leave a state without a trustworthy steady solution (NaN or still-rising
+temperatures, a residual): a ride-through cannot start from it, N-1 rows compare against it."""
+
+
+def not_steady(violations: pd.DataFrame) -> list[str]:
+    """'kind: component' for each `NOT_STEADY` row of a violations table, in order, once."""
+    v = violations[violations["kind"].isin(NOT_STEADY)] if len(violations) else violations
+    return [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
+
+
 def violation(component, kind: str, value, limit, unit: str, message: str) -> dict:
     """One violations row (see `VIOLATION_COLUMNS`)."""
     return {

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
+from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
@@ -56,6 +57,7 @@ from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_lim
 from twin.solve.limit_crossing import CROSSING_DT_S, curve_until, rack_times_to_limits
 from twin.solve.lumped_node import integrate_node, node_temperature
 from twin.solve.power import solve_power
+from twin.solve.results import not_steady
 from twin.solve.ride_through_power import (
     RESTART_S,
     feed_roots,
@@ -137,6 +139,15 @@ def cooling_ride_through(
     scenario.check(twin.component_ids())
     before = replace(scenario, name="before", failed=frozenset())
     base = base if base is not None else run(twin, before)
+    stuck = not_steady(base.violations)
+    if stuck:  # NaN or still-rising temperatures: no state to start from
+        more = f" and {len(stuck) - 5} more" if len(stuck) > 5 else ""
+        raise ScenarioError(
+            "the state before the failure is not a steady state ("
+            + "; ".join(stuck[:5])
+            + more
+            + "): a ride-through starts from one; solve it to see why"
+        )
     pw1 = solve_power(twin, scenario)
     live1 = pw1["res_power_nodes"]["live"]
     root0, root1 = feed_roots(base["res_power_nodes"]), feed_roots(pw1["res_power_nodes"])
