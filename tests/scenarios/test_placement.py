@@ -77,11 +77,12 @@ def test_verified_rows_equal_a_direct_solve_and_top_applies_cleanly(small, tmp_p
     p = P.place(small, "enterprise-10kw", 3, verify=2, stranded=False)
     assert list(p.table.index) == [1, 2] and p.table["verified"].all()
     assert p.kw_added == 30.0
-    base_u = constraint_utilisation(small, run(small))
+    base_r = run(small)
+    base_u = {**constraint_utilisation(small, base_r), **P._n1(small, base_r)}
     for rank, row in p.table.iterrows():
         tw = Twin.from_layout(p.apply(rank))
         r = run(tw)
-        u = constraint_utilisation(tw, r)
+        u = {**constraint_utilisation(tw, r), **P._n1(tw, r)}  # every single failure too
         assert u[row["binding_constraint"]] == pytest.approx(row["binding_utilisation"], rel=1e-9)
         raised = {k: v for k, v in u.items() if v > base_u.get(k, 0.0) + 1e-9}
         assert row["binding_constraint"] == max(raised, key=raised.get)
@@ -207,7 +208,7 @@ def test_spread_over_halls_fills_each_to_its_towers(two_halls):
     twin = two_halls
     assert len(twin.halls) == 2
     base = run(twin)
-    u = constraint_utilisation(twin, base)
+    u = {**constraint_utilisation(twin, base), **P._n1(twin, base)}  # every single failure too
     t = twin.cooling_towers
     for h in twin.halls.index:
         mine = t[t["loop"] == f"{h}-CW"]["capacity_kw"]
@@ -222,8 +223,40 @@ def test_spread_over_halls_fills_each_to_its_towers(two_halls):
     assert Counter(tw.racks["hall"]) == {"B01H1": 98, "B01H2": 98}
     r = run(tw)
     assert r.violations.empty and (r["res_racks"]["thermal_state"] == "ok").all()
+    after = {**constraint_utilisation(tw, r), **P._n1(tw, r)}
     assert top["binding_utilisation"] == max(
-        v for k, v in constraint_utilisation(tw, r).items() if v > u.get(k, 0.0) + 1e-9
+        v for k, v in after.items() if v > u.get(k, 0.0) + 1e-9
     )
     five = P.place(twin, "nvl72", 5, verify=0, base_results=base)
     assert "room for 4 of 5 racks" in five.skipped["spread over halls"]
+
+
+def _breaks(table) -> set[str]:
+    """Failures of an N-1 table that lose IT, put racks at risk, overload or leave heat."""
+    bad = (
+        (table["it_lost_kw"] > 0)
+        | (table["racks_at_risk"] > 0)
+        | (table["overloads"] > 0)
+        | (table["cooling_shortfall_kw"] > 1e-6)
+    )
+    return set(table.loc[bad, "contingency"])
+
+
+@pytest.mark.parametrize(("rack_kw", "count"), [(10.0, 3), (10.0, 4), (45.0, 1)])
+def test_a_feasible_placement_survives_every_single_failure_solved_in_full(small, rack_kw, count):
+    """Feasible means no single failure breaks the placed layout that did not break the
+    base: checked with `twin n1` (every case re-solved in full) on each verified
+    candidate. One 45 kW rack in the small room: the first-order failover rule (CRAH air
+    N+1 at 100.0 %) called it feasible, and losing any CRAC breaks it (its survivors'
+    fans run faster: 104.5 % solved)."""
+    from twin.scenarios import n1
+
+    data = dump(small.layout)
+    data["profiles"]["dense"] = {"power_kw": rack_kw, "power_factor": 0.96, "liquid_fraction": 0}
+    twin = Twin.from_layout(validate_data(data, "small-room"))
+    before = _breaks(n1(twin, verify="all"))
+    p = P.place(twin, "dense", count, verify=2, stranded=False)
+    assert p.table["verified"].any()
+    for rank, row in p.table[p.table["verified"]].iterrows():
+        after = _breaks(n1(Twin.from_layout(p.apply(rank)), verify="all"))
+        assert row["feasible"] == (after <= before and row["violations"] == 0), (count, rank)

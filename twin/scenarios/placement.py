@@ -28,7 +28,11 @@
    is ``feasible`` only if verified, no constraint is broken that was not
    broken before (utilisation > 1, power elements in failover and cooling
    groups N+1 included, any new violation) and no rack throttles or trips
-   (`res_racks.thermal_state`). Stranded power and cooling after placement:
+   (`res_racks.thermal_state`). On a site of at most `N1_CHECK_MAX_CASES`
+   single failures, every one of them is also solved on the candidate's layout
+   (as the IT headroom checks its answer): a failure that breaks the placed
+   layout and did not break the base makes it infeasible; larger sites keep the
+   first-order failover rule. Stranded power and cooling after placement:
    by default estimated from the base and the verified solve (each raised
    constraint linear in the kW placed; `_stranded_estimate`), or with
    ``stranded="search"`` from `twin.metrics.stranded` on the solved layout (the
@@ -57,7 +61,9 @@ import pandas as pd
 from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
 from twin.layout.builtin_profiles import RACK_PROFILES
-from twin.metrics.headroom import constraint_domains, constraint_utilisation
+from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
+from twin.metrics.headroom_n1 import n1_utilisation
+from twin.model.scenario import Scenario
 from twin.scenarios.placement_candidates import (
     SCREEN_LIMIT,
     TOWER_HEAT_FACTOR,
@@ -194,7 +200,31 @@ def _stranded_estimate(before: dict, after: dict, kw: float) -> tuple[float, flo
     return sp, sc
 
 
-def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, strand):
+def _n1(twin, res) -> dict[str, float]:
+    """Every single failure of `twin` solved (`twin.metrics.headroom_n1`, as the IT
+    headroom checks its answer), keyed ``N-1 (<domain>): <id> failed``; empty on a site
+    with more than `N1_CHECK_MAX_CASES` failures (there, failover stays first-order)."""
+    from twin.scenarios.sweep import contingencies
+
+    sets = [(c,) for c in contingencies(twin)]
+    if not sets or len(sets) > N1_CHECK_MAX_CASES:
+        return {}
+    return n1_utilisation(twin, Scenario(), res, sets)[0]
+
+
+def _verify(
+    twin_cls,
+    data: dict,
+    cand: Candidate,
+    base: _Base,
+    profiles: dict,
+    strand,
+    n1_before: dict[str, float] | None = None,
+):
+    """The candidate's layout solved: what it breaks that was not broken before. With
+    `n1_before` (the base's `_n1`), every single failure is solved on it too: the
+    first-order failover rule let a placement pass that a full solve of one failure
+    breaks (the IT headroom's finding, docs/planning.md)."""
     from twin.metrics.stranded import stranded
 
     try:
@@ -204,10 +234,14 @@ def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, 
     tw = twin_cls.from_layout(layout)
     res = run(tw)
     u = constraint_utilisation(tw, res)
+    before = base.u
+    if n1_before:
+        u = {**u, **_n1(tw, res)}
+        before = {**base.u, **n1_before}
     cand.solved = u
-    broken = sorted(n for n, v in u.items() if v > BROKEN and base.u.get(n, 0.0) <= BROKEN)
+    broken = sorted(n for n, v in u.items() if v > BROKEN and before.get(n, 0.0) <= BROKEN)
     state = res["res_racks"]["thermal_state"]
-    raised = {n: v for n, v in u.items() if v > base.u.get(n, 0.0) + 1e-9}
+    raised = {n: v for n, v in u.items() if v > before.get(n, 0.0) + 1e-9}
     pool = raised or u
     binding = max(pool, key=pool.get) if pool else None
     rp = res["res_power_nodes"]["loading_pct"]
@@ -229,7 +263,7 @@ def _verify(twin_cls, data: dict, cand: Candidate, base: _Base, profiles: dict, 
     }
     solves = 1
     if strand == "estimate":
-        sp, sc = _stranded_estimate(base.u, u, cand.kw_added)
+        sp, sc = _stranded_estimate(before, u, cand.kw_added)
         row["stranded_power_kw"], row["stranded_cooling_kw"] = sp, sc
     elif strand:
         try:
@@ -340,8 +374,9 @@ def place(
     todo = [c for c in cands if c.row["violations"] == 0][:verify]
     if not todo and verify > 0:
         todo = cands[:1]
+    n1_before = _n1(twin, res) if todo else {}
     for c in todo:
-        row, n = _verify(type(twin), data, c, base, profiles, stranded)
+        row, n = _verify(type(twin), data, c, base, profiles, stranded, n1_before)
         c.row.update(row)
         solves += n
     timings["verify_s"] = time.perf_counter() - t
