@@ -155,7 +155,9 @@ def test_a_300_case_campus_sample_equals_the_full_solve():
         n = max(1, round(share * len(ids)))
         pick += list(rng.choice(ids.to_numpy(), size=min(n, len(ids)), replace=False))
     rows = table[table["contingency"].isin(pick)]
-    assert len(rows) >= 280 and rows["verified"].any() and not rows["verified"].all()
+    # the 2N campus puts no case at risk, so every row is the screen's (a 5 s time budget
+    # used to re-solve one extra case to time it, which this line counted on)
+    assert len(rows) >= 280 and not rows["verified"].all()
     full = brute_force(twin, [(i,) for i in rows["contingency"]])
     ok = _agree(rows, full)
     assert ok.all(), rows.set_index("contingency")[~ok]
