@@ -25,7 +25,6 @@ from twin.cli.common import (
     check_output_file,
     float_in,
     listed,
-    not_steady,
 )
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -60,14 +59,20 @@ def _t(x: float, inf: str = "not within the horizon") -> str:
     return inf if not math.isfinite(x) else f"{x:,.0f} s ({x / 60:.1f} min)"
 
 
-def _check_steady(twin, path: str) -> None:
-    """Raise `UsageError` naming what keeps the layout's normal state from being steady."""
-    bad = not_steady(twin)
+def _steady_base(twin, path: str):
+    """The layout's normal state, solved once (the ride-through starts from it); a
+    `UsageError` naming what keeps it from being steady."""
+    from twin.solve import run as solve
+    from twin.solve.results import not_steady
+
+    base = solve(twin)
+    bad = not_steady(base.violations)
     if bad:
         raise UsageError(
             f"the layout's normal state is not a steady state ({listed(bad)}); a ride-through "
             f"starts from one: fix these first (`twin solve {path}` shows them)"
         )
+    return base
 
 
 def run(args) -> int:
@@ -79,8 +84,8 @@ def run(args) -> int:
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario.fail(*dict.fromkeys(args.fail))
     scenario.check(twin.component_ids())
-    _check_steady(twin, args.path)
-    rt = cooling_ride_through(twin, scenario, t_end_s=args.t_end)
+    base = _steady_base(twin, args.path)
+    rt = cooling_ride_through(twin, scenario, t_end_s=args.t_end, base=base)
     racks = rt.racks
     if args.out:  # files first: a closed pipe on stdout must not lose them
         rt.timeseries.to_csv(args.out, index=False)
