@@ -42,7 +42,9 @@ start, `_seed`), never from the previous solve, so an answer does not depend on
 what was solved before; that makes it 1-3 power solves.
 
 A DX CRAC given more heat than its capacity removes its capacity at full-load
-draw and leaves the rest in the hall (`coupled_checks.dx_at_capacity`); chillers short of
+draw and leaves the rest in the hall (`coupled_checks.dx_at_capacity`); its compressor
+power follows the outdoor dry bulb and above its condenser's limit it removes nothing
+(`twin.solve.dx_cop`); chillers short of
 capacity are handled likewise in `twin.solve.plant`. Heat that is not removed
 is `heat_unremoved_kw`, never counted as rejected, and PUE (with pPUE of
 cooling, WUE, CUE) is then NaN: no steady state, no efficiency figure.
@@ -74,6 +76,7 @@ from twin.solve.airflow import air_model, solve_air
 from twin.solve.arrays import feed_b_share, safe_div
 from twin.solve.cache import per_twin, pinned
 from twin.solve.coupled_checks import MIN_CIRCUIT_FLOW_M3_S
+from twin.solve.dx_cop import dx_at_ambient
 from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
@@ -386,6 +389,8 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             tcs_flow_frac=tcs_frac,
         )
     air, dx_viol = checks.dx_at_capacity(twin, air)
+    air, amb_viol = dx_at_ambient(twin, air, t_db)  # DX COP falls with outdoor air
+    dx_viol += amb_viol
     # variable-speed pumps: loop flow follows its heat at the design rise
     q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
     need = q_heat / (CP_KJ * pm.loop_dt_k) / RHO_WATER_KG_M3
