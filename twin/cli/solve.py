@@ -27,6 +27,7 @@ from twin.cli.common import add_list, add_path, check_ids, check_output_dir, dum
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
 from twin.errors import ScenarioError
+from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
 
@@ -262,6 +263,8 @@ def run(args) -> int:
 
     check_output_dir(args.out, "--out")  # before any work
     twin = Twin.load(args.path)
+    for w in check_loaded(twin.layout, args.path):  # plausibility: stderr, exit code unchanged
+        print(w, file=sys.stderr)
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
     if getattr(args, "annual", False):

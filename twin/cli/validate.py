@@ -1,4 +1,7 @@
-"""`twin validate PATH...`: exit 0 if every file is valid, 2 with located errors if not."""
+"""`twin validate PATH...`: exit 0 if every file is valid, 2 with located errors if not.
+
+Values inside the hard bounds but outside their typical range (`twin.layout.plausibility`)
+are printed to stderr as located warnings; they do not change the exit code."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import sys
 
 from twin.errors import LayoutError
 from twin.layout import load
+from twin.layout.plausibility import check_loaded
 
 
 def register(sub) -> None:
@@ -24,5 +28,11 @@ def run(args) -> int:
             status = 2
             continue
         n = sum(len(h.racks) for h in layout.halls)
-        print(f"{path}: ok ({len(layout.halls)} halls, {n} racks)")
+        warns = check_loaded(layout, path)
+        note = (
+            f", {len(warns)} plausibility warning{'s' if len(warns) != 1 else ''}" if warns else ""
+        )
+        print(f"{path}: ok ({len(layout.halls)} halls, {n} racks{note})")
+        for w in warns:
+            print(w, file=sys.stderr)
     return status

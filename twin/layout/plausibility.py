@@ -1,0 +1,195 @@
+"""Plausibility warnings: values inside the hard bounds of the schema but outside what real
+sites use (a 0.01 kW rack, a chilled-water loop at 2 C): most likely a unit slip.
+
+The schema refuses what cannot be (a 5 MW rack, a 0.1 m hall); this module only WARNS,
+and the layout still loads and solves. One table, `TYPICAL`, holds every checked field
+with its typical range and where the range comes from; `check` walks it. Each warning
+names the file, the line (the component's own value, or the profile that gave it), the
+path, the component id, the value and the typical range.
+
+>>> from twin.layout.plausibility import check_file
+>>> [str(w) for w in check_file("layouts/small-room.yaml")]
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.layout.source import LDict, format_path, line_of, parse_bytes, read_bytes
+
+
+@dataclass(frozen=True)
+class Typical:
+    """The typical range of one field of one component kind."""
+
+    table: str  # halls, racks, or a power/cooling table name
+    field: str
+    low: float
+    high: float
+    unit: str
+    source: str
+    when: tuple[str, str] | None = None  # (field, value): only components where field == value
+    zero_ok: bool = False  # 0 means "none" (an empty rack position), never warned
+
+
+TYPICAL: tuple[Typical, ...] = (
+    Typical("racks", "power_kw", 1.0, 700.0, "kW", "a few kW enterprise, 18-36 kW OCP ORv3, "
+            "120-140 kW GB200/GB300 NVL72, up to ~600-660 kW Rubin Ultra [REFERENCE 3, 9]",
+            zero_ok=True),
+    Typical("racks", "height_m", 1.0, 3.0, "m", "42U ~2.0 m to 52U ~2.5 m racks [est]"),
+    Typical("halls", "size_m", 3.0, 500.0, "m", "a small computer room to the largest halls, a "
+            "few hundred metres long [est]"),
+    Typical("halls", "height_m", 2.5, 15.0, "m", "slab-to-ceiling of computer rooms and "
+            "hyperscale halls [est]"),
+    Typical("loops", "t_supply_c", 5.0, 20.0, "C", "chilled water 6.7 C DOE-2 reference to "
+            "~18 C elevated [REFERENCE 4, est]", when=("kind", "chilled")),
+    Typical("loops", "t_supply_c", 15.0, 45.0, "C", "facility water classes W17-W45 "
+            "[REFERENCE 2, 9]", when=("kind", "facility")),
+    Typical("loops", "t_supply_c", 15.0, 50.0, "C", "technology coolant ~25 C in / 45 C out "
+            "[REFERENCE 3]", when=("kind", "tcs")),
+    Typical("loops", "t_supply_c", 15.0, 40.0, "C", "condenser water, 29.4 C DOE-2 reference "
+            "[REFERENCE 4, est]", when=("kind", "condenser")),
+    Typical("loops", "dt_design_k", 3.0, 20.0, "K", "10 K design rise [REFERENCE 3, est]"),
+    Typical("crahs", "capacity_kw", 10.0, 2000.0, "kW", "room units to ~1-2 MW fan walls [est]"),
+    Typical("crahs", "t_supply_c", 12.0, 27.0, "C", "supply a few K under the ASHRAE "
+            "recommended 18-27 C inlet [REFERENCE 2, est]"),
+    Typical("pumps", "head_kpa", 50.0, 1000.0, "kPa", "~300 kPa HPE dc-rl loop pump "
+            "[REFERENCE 3, est]"),
+    Typical("pumps", "efficiency", 0.5, 0.92, "", "about 0.87 at 300 kPa [REFERENCE 3]"),
+    Typical("cdus", "approach_k", 2.0, 5.0, "K", "CDU approach 2-5 K [REFERENCE 3]"),
+    Typical("chillers", "cop_ref", 3.0, 8.0, "", "DOE-2 generic centrifugal 5.5 at 6.67/29.4 C "
+            "[REFERENCE 4, est]"),
+    Typical("cooling_towers", "approach_k", 1.5, 6.0, "K", "3-4 K design, 1.5-2.5 K tight "
+            "[REFERENCE 4]"),
+    Typical("dry_coolers", "approach_k", 5.0, 10.0, "K", "T_FWS >= T_db + 5..10 K [REFERENCE 4]"),
+    Typical("ups", "loss_noload", 0.005, 0.03, "", "no-load loss l0 0.01-0.015 [REFERENCE 5]"),
+    Typical("pdus", "loss_pct", 0.2, 2.0, "%", "PDU/RPP 0.5-1 % loss [REFERENCE 5]"),
+    Typical("transformers", "p0_pct", 0.05, 0.5, "%", "no-load loss 0.1-0.3 % [REFERENCE 5]"),
+    Typical("transformers", "pk_pct", 0.3, 2.0, "%", "load loss 0.8-1.2 % [REFERENCE 5]"),
+)  # fmt: skip
+"""Every checked field; a field not listed here is only checked by the schema's hard bounds."""
+
+
+@dataclass(frozen=True)
+class PlausibilityWarning:
+    """One value outside its typical range (the layout is still valid)."""
+
+    file: str
+    line: int | None
+    path: str  # halls[0].racks[3].power_kw (where the value is written)
+    component: str  # its id
+    field: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    source: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line is not None else "")
+        u = f" {self.unit}" if self.unit and self.unit != "%" else self.unit
+        return (
+            f"{where}: {self.path}: warning: {self.component} {self.field} = {self.value:g}{u} is "
+            f"outside the typical {self.low:g}-{self.high:g}{u} ({self.source}); check the "
+            "value and its unit"
+        )
+
+
+def _components(layout) -> Iterator[tuple[str, tuple, Any]]:
+    """(table, path in the file, component) for halls, racks and every power/cooling item."""
+    for i, hall in enumerate(layout.halls):
+        yield "halls", ("halls", i), hall
+        for j, rack in enumerate(hall.racks):
+            yield "racks", ("halls", i, "racks", j), rack
+    for section in ("power", "cooling"):
+        part = getattr(layout, section)
+        for table in type(part).model_fields:
+            for j, item in enumerate(getattr(part, table)):
+                yield table, (section, table, j), item
+
+
+def _values(value: Any) -> list[float]:
+    if isinstance(value, tuple | list):
+        return [float(v) for v in value]
+    return [] if value is None else [float(value)]
+
+
+def check(layout, doc: Any = None) -> list[PlausibilityWarning]:
+    """Warnings for `layout` (a validated Layout); `doc` (its parsed file, for lines) optional."""
+    by_table: dict[str, list[Typical]] = {}
+    for t in TYPICAL:
+        by_table.setdefault(t.table, []).append(t)
+    file = getattr(layout, "source", None) or "<layout>"
+    out = []
+    for table, path, item in _components(layout):
+        for t in by_table.get(table, ()):
+            if t.when is not None and getattr(item, t.when[0], None) != t.when[1]:
+                continue
+            for v in _values(getattr(item, t.field, None)):
+                if (t.zero_ok and v == 0.0) or t.low <= v <= t.high:
+                    continue
+                where = _written_at(doc, path, t.field)
+                out.append(
+                    PlausibilityWarning(
+                        file=file,
+                        line=line_of(doc, where) if doc is not None else None,
+                        path=format_path(where),
+                        component=str(item.id),
+                        field=t.field,
+                        value=v,
+                        low=t.low,
+                        high=t.high,
+                        unit=t.unit,
+                        source=t.source,
+                    )
+                )
+    out.sort(key=lambda w: (w.line or 0, w.path))
+    return out
+
+
+def _written_at(doc: Any, path: tuple, field: str) -> tuple:
+    """Where the value is written: on the component, else in its profile, else its entry."""
+    if doc is None:
+        return (*path, field)
+    node = doc
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return (*path, field)
+    if isinstance(node, dict) and field not in node and isinstance(node.get("profile"), str):
+        profiles = doc.get("profiles") if isinstance(doc, LDict) else None
+        if isinstance(profiles, dict) and field in (profiles.get(node["profile"]) or {}):
+            return ("profiles", node["profile"], field)
+    return (*path, field)
+
+
+def check_bytes(raw: bytes | str, name: str = "<upload>.yaml") -> list[PlausibilityWarning]:
+    """Warnings for layout text or bytes (raises `LayoutError` if it is not a valid layout).
+
+    The text is parsed again for line numbers only when there is something to warn about.
+    """
+    from twin.layout import loads
+
+    raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+    layout = loads(raw, name)
+    found = check(layout)
+    return check(layout, parse_bytes(raw, name)) if found else found
+
+
+def check_file(path: str | Path) -> list[PlausibilityWarning]:
+    """Warnings for a layout file (raises `LayoutError` if it is not a valid layout)."""
+    from twin.layout import load
+
+    return check_loaded(load(path), path)
+
+
+def check_loaded(layout, path: str | Path) -> list[PlausibilityWarning]:
+    """Warnings for a layout already loaded from `path` (the file is read again for line
+    numbers only when there is something to warn about)."""
+    found = check(layout)
+    return check(layout, parse_bytes(read_bytes(path), str(path))) if found else found
