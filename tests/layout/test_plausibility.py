@@ -1,0 +1,116 @@
+"""Plausibility warnings (twin.layout.plausibility): none on the shipped layouts, exactly the
+expected one (file, line, id, value, range) on a crafted layout, and a table that agrees
+with the schema it sits inside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import annotated_types
+import pytest
+
+from twin.cli import main
+from twin.layout import loads
+from twin.layout import schema as s
+from twin.layout.plausibility import TYPICAL, check, check_bytes, check_file
+from twin.model import registry
+
+SHIPPED = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "layouts").glob("*.yaml"))
+"""Every reference layout in layouts/ (the sites/ folder holds site files, not layouts)."""
+
+
+def _line_of(text: str, needle: str) -> int:
+    """1-based line of the only line containing `needle` (found by hand, not by the module)."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_layouts_have_no_warnings(layouts_dir, name):
+    assert len(SHIPPED) >= 3
+    assert check_file(layouts_dir / name) == []
+
+
+def test_a_tiny_rack_gets_exactly_one_located_warning(layouts_dir):
+    text = (layouts_dir / "small-room.yaml").read_text()
+    old = "{id: RA01, row: RA, slot: 0, profile: enterprise-10kw, power_kw: 5.0,"
+    assert text.count(old) == 1
+    text = text.replace(old, old.replace("power_kw: 5.0", "power_kw: 0.01"))
+    warns = check_bytes(text, "tiny-rack.yaml")
+    assert len(warns) == 1
+    w = warns[0]
+    line = _line_of(text, "id: RA01,")
+    assert (w.file, w.line, w.path) == ("tiny-rack.yaml", line, "halls[0].racks[0].power_kw")
+    assert (w.component, w.field, w.value, w.low, w.high) == ("RA01", "power_kw", 0.01, 1, 700)
+    assert str(w).startswith(f"tiny-rack.yaml:{line}: halls[0].racks[0].power_kw: warning: RA01")
+    assert "0.01 kW" in str(w) and "1-700 kW" in str(w)
+    # the layout is still valid (a warning, not an error) and checks the same without lines
+    assert [x.component for x in check(loads(text, "tiny-rack.yaml"))] == ["RA01"]
+
+
+def test_a_value_from_a_profile_points_at_the_profile(layouts_dir):
+    text = (layouts_dir / "small-room.yaml").read_text()
+    old = "    t_supply_c: 18.0\n"
+    assert text.count(old) == 1
+    text = text.replace(old, "    t_supply_c: 8.0\n")
+    warns = check_bytes(text, "cold-crac.yaml")
+    assert sorted(w.component for w in warns) == ["CRAC-1", "CRAC-2", "CRAC-3"]
+    line = _line_of(text, "t_supply_c: 8.0")
+    assert {(w.line, w.path, w.value) for w in warns} == {
+        (line, "profiles.crac-120kw.t_supply_c", 8.0)
+    }
+
+
+def test_zero_kw_rack_is_an_empty_position_and_loop_ranges_follow_the_kind(layouts_dir):
+    text = (layouts_dir / "ai-factory-hall.yaml").read_text()
+    old = "{id: H1-FWS, kind: facility, t_supply_c: 20.0"
+    assert text.count(old) == 1
+    cold = text.replace(old, old.replace("20.0", "2.0"))
+    warns = check_bytes(cold, "cold-fws.yaml")
+    assert [(w.component, w.field, w.value, w.low) for w in warns] == [
+        ("H1-FWS", "t_supply_c", 2.0, 15.0)
+    ]
+    assert warns[0].line == _line_of(cold, "id: H1-FWS,")
+    small = (layouts_dir / "small-room.yaml").read_text()
+    empty = small.replace("power_kw: 5.0,", "power_kw: 0.0,")
+    assert empty != small and check_bytes(empty, "empty.yaml") == []
+
+
+def _bounds(cls, field):
+    lo, hi = -float("inf"), float("inf")
+    info = cls.model_fields[field]
+    metas = list(info.metadata)
+    for arg in getattr(info.annotation, "__args__", ()):  # tuple[HallSide, HallSide], X | None
+        metas += list(getattr(arg, "__metadata__", ()))
+    for m in metas:
+        if isinstance(m, annotated_types.Ge | annotated_types.Gt):
+            lo = float(getattr(m, "ge", getattr(m, "gt", lo)))
+        if isinstance(m, annotated_types.Le | annotated_types.Lt):
+            hi = float(getattr(m, "le", getattr(m, "lt", hi)))
+    return lo, hi
+
+
+def test_every_typical_range_is_a_real_field_inside_its_hard_bounds():
+    for t in TYPICAL:
+        cls = getattr(s, registry.kind(t.table).schema)
+        assert t.field in cls.model_fields, (t.table, t.field)
+        lo, hi = _bounds(cls, t.field)
+        assert lo <= t.low < t.high <= hi, (t.table, t.field, lo, hi)
+        assert t.source and t.unit is not None
+    # one row per (table, field, condition): a table, not a chain of overlapping rules
+    keys = [(t.table, t.field, t.when) for t in TYPICAL]
+    assert len(keys) == len(set(keys))
+
+
+def test_cli_validate_prints_the_warning_and_exits_0(tmp_path, layouts_dir, capsys):
+    text = (layouts_dir / "small-room.yaml").read_text()
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text.replace("power_kw: 5.0,", "power_kw: 0.01,", 1))
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "1 plausibility warning)" in out
+    assert f"{path}:{_line_of(path.read_text(), 'id: RA01,')}:" in err and "RA01" in err
+    assert main(["validate", str(layouts_dir / "small-room.yaml")]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "warning" not in out
