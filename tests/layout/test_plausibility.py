@@ -82,7 +82,8 @@ def _bounds(cls, field):
     info = cls.model_fields[field]
     metas = list(info.metadata)
     for arg in getattr(info.annotation, "__args__", ()):  # tuple[HallSide, HallSide], X | None
-        metas += list(getattr(arg, "__metadata__", ()))
+        for m in getattr(arg, "__metadata__", ()):
+            metas += list(getattr(m, "metadata", [m]))  # a FieldInfo holds Ge/Le objects
     for m in metas:
         if isinstance(m, annotated_types.Ge | annotated_types.Gt):
             lo = float(getattr(m, "ge", getattr(m, "gt", lo)))
@@ -96,6 +97,7 @@ def test_every_typical_range_is_a_real_field_inside_its_hard_bounds():
         cls = getattr(s, registry.kind(t.table).schema)
         assert t.field in cls.model_fields, (t.table, t.field)
         lo, hi = _bounds(cls, t.field)
+        assert -1e9 < lo and hi < 1e9, (t.table, t.field)  # the bounds were found
         assert lo <= t.low < t.high <= hi, (t.table, t.field, lo, hi)
         assert t.source and t.unit is not None
     # one row per (table, field, condition): a table, not a chain of overlapping rules
