@@ -98,3 +98,27 @@ def test_cli_dry_bulb_uses_the_ambient_cop(capsys, layouts_dir, monkeypatch):
         )
         out[t] = json.loads(capsys.readouterr().out)
     assert out["45"]["pue"] > out["35"]["pue"]
+
+
+def test_a_units_own_ambient_limit(layouts_dir):
+    from twin.errors import LayoutError
+    from twin.layout import loads
+    from twin.model import Twin
+
+    text = (layouts_dir / "small-room.yaml").read_text()
+    old = "{id: CRAC-3, hall: ROOM, profile: crac-120kw,"
+    assert text.count(old) == 1
+    tw = Twin.from_layout(loads(text.replace(old, old + " t_ambient_max_c: 46.0,"), "x.yaml"))
+    r = run(tw, Scenario(t_db_c=48.0))
+    v = r.violations[r.violations["kind"] == "uncooled"]
+    assert list(v["component"]) == ["CRAC-3"] and "46.0 C" in v["message"].iat[0]
+    comp = r["res_crahs"]["compressor_kw"]
+    assert comp["CRAC-3"] == 0.0 and comp["CRAC-1"] > 0 and comp["CRAC-2"] > 0
+    assert r.kpis["heat_unremoved_kw"] == pytest.approx(r["res_crahs"].loc["CRAC-3", "load_kw"])
+    # a chilled-water CRAH has no condenser: the field is refused, located
+    hall = (layouts_dir / "ai-factory-hall.yaml").read_text()
+    crah = hall.split("crahs:")[1].split("\n")[1]
+    assert "type: crac" not in crah and crah.rstrip().endswith("}")
+    bad = hall.replace(crah, crah.rstrip()[:-1] + ", t_ambient_max_c: 46.0}")
+    with pytest.raises(LayoutError, match="t_ambient_max_c is the outdoor limit of a DX unit"):
+        loads(bad, "crah.yaml")

@@ -101,6 +101,11 @@ class Crah(CoolingUnit):
     loop: str | None = Field(
         default=None, description="chilled-water loop (CRAH); none for DX CRAC"
     )
+    t_ambient_max_c: Annotated[float, Field(ge=30, le=60)] | None = Field(
+        default=None,
+        description="DX CRAC only: highest outdoor dry bulb its condenser runs in; default "
+        "51.7 C (125 F, twin.solve.dx_cop); 30-60 C (standard condensers 46 C, high-ambient ~52 C)",
+    )
     facing: Literal["+x", "-x", "+y", "-y"] | None = Field(
         default=None,
         description="direction its front (supply side) faces, for the air field; default: "
@@ -139,6 +144,16 @@ class Crah(CoolingUnit):
     @classmethod
     def _fan_share(cls, value: float, info: ValidationInfo) -> float:
         return _drive_share(value, info, "fan_kw")
+
+    @field_validator("t_ambient_max_c")
+    @classmethod
+    def _dx_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("type") != "crac":
+            raise ValueError(
+                "t_ambient_max_c is the outdoor limit of a DX unit's condenser (type: crac); a "
+                "chilled-water CRAH rejects its heat through its loop's plant"
+            )
+        return value
 
 
 class Cdu(CoolingUnit):

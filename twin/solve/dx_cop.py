@@ -16,9 +16,10 @@ uses, so at the rated ambient every number is unchanged and elsewhere
 
     COP(T_sup, T_amb) = crac_cop(T_sup) * (T_cond,rated - T_evap) / (T_cond - T_evap).
 
-Above `MAX_AMBIENT_C` the condenser cannot reject the heat (the high-pressure switch
-stops the compressor): the unit removes nothing, its whole load stays in the hall and an
-'uncooled' violation names the outdoor temperature and the limit; no COP is reported.
+Above the unit's ``t_ambient_max_c`` (layout field; default `MAX_AMBIENT_C`) the condenser
+cannot reject the heat (the high-pressure switch stops the compressor): the unit removes
+nothing, its whole load stays in the hall and an 'uncooled' violation names the outdoor
+temperature and the limit; no COP is reported.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K, crac_cop
 from twin.solve.results import violation
@@ -57,11 +59,11 @@ def carnot_ratio(t_supply_c, t_ambient_c):
     return (t_c_rated - t_e) / (t_c - t_e)
 
 
-def dx_cop(t_supply_c, t_ambient_c):
-    """COP of a DX CRAC at supply setpoint and outdoor dry bulb (C); NaN above `MAX_AMBIENT_C`."""
+def dx_cop(t_supply_c, t_ambient_c, t_ambient_max_c=MAX_AMBIENT_C):
+    """COP of a DX CRAC at supply setpoint and outdoor dry bulb (C); NaN above its limit."""
     t_amb = np.asarray(t_ambient_c, float)
     cop = crac_cop(t_supply_c) * carnot_ratio(t_supply_c, t_amb)
-    return np.where(t_amb > MAX_AMBIENT_C, np.nan, cop)
+    return np.where(t_amb > t_ambient_max_c, np.nan, cop)
 
 
 def carnot_efficiency(t_supply_c, t_ambient_c):
@@ -71,13 +73,21 @@ def carnot_efficiency(t_supply_c, t_ambient_c):
     return dx_cop(t_supply_c, t_ambient_c) * (t_c - t_e) / (t_e + C_TO_K)
 
 
+def ambient_limits_c(crahs: pd.DataFrame) -> np.ndarray:
+    """Each unit's `t_ambient_max_c`, `MAX_AMBIENT_C` where the layout leaves it out."""
+    if "t_ambient_max_c" not in crahs:
+        return np.full(len(crahs), MAX_AMBIENT_C)
+    given = pd.to_numeric(crahs["t_ambient_max_c"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(given), given, MAX_AMBIENT_C)
+
+
 def dx_at_ambient(twin, air, t_db_c: float):
     """The air result with each running DX CRAC's compressor at outdoor dry bulb `t_db_c`.
 
     `air` comes from `twin.solve.coupled_checks.dx_at_capacity`, whose compressor power is
-    at the rated ambient; here it is divided by `carnot_ratio`. Above `MAX_AMBIENT_C` every
-    running DX unit stops its compressor and its heat is unremoved (one 'uncooled'
-    violation per unit). Returns (air, violations).
+    at the rated ambient; here it is divided by `carnot_ratio`. A unit whose limit
+    (`t_ambient_max_c`, default `MAX_AMBIENT_C`) is below `t_db_c` stops its compressor and
+    its heat is unremoved (one 'uncooled' violation per unit). Returns (air, violations).
     """
     crahs = twin.crahs
     if not len(crahs):
@@ -86,27 +96,18 @@ def dx_at_ambient(twin, air, t_db_c: float):
     dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
     if not dx.any():
         return air, []
+    limit = ambient_limits_c(crahs)
+    trip = dx & (t_db_c > limit)
     t_set = crahs["t_supply_c"].to_numpy(float)
     comp_old = rc["compressor_kw"].to_numpy(float)
+    removed = rc["removed_kw"].to_numpy(float)  # set by dx_at_capacity
+    stuck = np.where(trip, removed, 0.0)
+    comp = np.where(dx & ~trip, comp_old / carnot_ratio(t_set, t_db_c), comp_old)
+    comp = np.where(trip, 0.0, comp)
     rc = rc.copy()
-    if t_db_c <= MAX_AMBIENT_C:
-        comp = np.where(dx, comp_old / carnot_ratio(t_set, t_db_c), comp_old)
-        rc["compressor_kw"] = comp
-        out = replace(
-            air,
-            res_crahs=rc,
-            electric_kw=air.electric_kw + (comp - comp_old),
-            ambient_kw=air.ambient_kw + (comp - comp_old),
-        )
-        return out, []
-    removed = rc["removed_kw"].to_numpy(float) if "removed_kw" in rc else rc["load_kw"].to_numpy()
-    stuck = np.where(dx, removed, 0.0)
-    comp = np.where(dx, 0.0, comp_old)
     rc["compressor_kw"] = comp
     rc["removed_kw"] = removed - stuck
-    rc["unremoved_kw"] = (
-        rc["unremoved_kw"].to_numpy(float) if "unremoved_kw" in rc else 0.0
-    ) + stuck
+    rc["unremoved_kw"] = rc["unremoved_kw"].to_numpy(float) + stuck
     viol = [
         violation(
             crahs.index[i],
@@ -114,17 +115,17 @@ def dx_at_ambient(twin, air, t_db_c: float):
             stuck[i],
             0.0,
             "kW",
-            f"outdoor air {t_db_c:.1f} C is above the {MAX_AMBIENT_C:.1f} C its DX condenser "
-            f"runs in: the compressor stops and {stuck[i]:.0f} kW stays in hall "
+            f"outdoor air {t_db_c:.1f} C is above the {limit[i]:.1f} C its DX condenser runs "
+            f"in: the compressor stops and {stuck[i]:.0f} kW stays in hall "
             f"{crahs['hall'].iat[i]} (no steady state; inlet temperatures shown are a lower bound)",
         )
-        for i in np.flatnonzero(dx)
+        for i in np.flatnonzero(trip)
     ]
     out = replace(
         air,
         res_crahs=rc,
-        electric_kw=air.electric_kw - comp_old + comp,
-        ambient_kw=np.where(dx, 0.0, air.ambient_kw),
+        electric_kw=air.electric_kw + (comp - comp_old),
+        ambient_kw=np.where(trip, 0.0, air.ambient_kw + (comp - comp_old)),
         unremoved_kw=air.unremoved_kw + float(stuck.sum()),
     )
     return out, viol
