@@ -116,3 +116,22 @@ def test_cli_validate_prints_the_warning_and_exits_0(tmp_path, layouts_dir, caps
     assert main(["validate", str(layouts_dir / "small-room.yaml")]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "warning" not in out
+
+
+def test_generated_layouts_have_no_warnings():
+    from twin.layout import generate, validate_data
+
+    for doc in (generate.ai_factory_hall(), generate.hybrid_inference(), generate.campus(50)):
+        assert check(validate_data(doc, "generated.yaml")) == []
+
+
+def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys):
+    import json
+
+    text = (layouts_dir / "small-room.yaml").read_text()
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text.replace("power_kw: 5.0,", "power_kw: 0.01,", 1))
+    assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["it_kw"] > 0  # stdout stays one JSON object
+    assert err.count("warning:") == 1 and "RA01 power_kw = 0.01 kW" in err
