@@ -122,3 +122,15 @@ def test_a_units_own_ambient_limit(layouts_dir):
     bad = hall.replace(crah, crah.rstrip()[:-1] + ", t_ambient_max_c: 46.0}")
     with pytest.raises(LayoutError, match="t_ambient_max_c is the outdoor limit of a DX unit"):
         loads(bad, "crah.yaml")
+
+
+def test_annual_pue_follows_the_weather_year(small_room):
+    """Greensboro's year is mostly below the 35 C design point: the DX units' annual PUE
+    lies between the coldest-air PUE (condensing at its floor) and the design PUE; before
+    the COP followed the air, it equalled the design PUE exactly."""
+    from twin.metrics.pue import annual
+
+    design = run(small_room).kpis["pue"]
+    floor = run(small_room, Scenario(t_db_c=-20.0)).kpis["pue"]
+    a = annual(small_room).as_dict()["annual_pue"]
+    assert floor < a < design - 0.05
