@@ -7,6 +7,10 @@ Two geometries, several load distributions each:
   above it: the issue's "inlets rise away from the unit" case.
 - ``pair``: two rows of 8 racks back to back around a hot aisle in a 12 x 9 x
   3.6 m room, two units on the west wall: a small enterprise room.
+- ``end``: three rows of 8 racks in a 14 x 10 x 3.2 m room (a hot aisle between
+  A and B, a cold aisle between B and C, C's back 1.2 m from the north wall), two units
+  at the east end blowing west along the cold aisles: the blind room, whose
+  model inlets were committed before its CFD was run (`BLIND`).
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -14,6 +18,7 @@ Two geometries, several load distributions each:
     python -m bench.air_rooms read pair uniform --window 0.5 --case-root /tmp/twin-cfd-A
     python -m bench.air_rooms table             # model vs stored CFD inlets
     python -m bench.air_rooms calibrate         # fit on two loads, score the third
+    python -m bench.air_rooms predict end       # a blind room's model inlets, before its CFD
 
 Stored CFD inlets: docs/validation/<room>-<load>.csv (rack id, t_inlet_c, spread, max);
 each run's iterations, heat balance, spread, wall time and machine load are appended to
@@ -36,7 +41,7 @@ from twin.layout.validate import validate_data
 from twin.model import Twin
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
-CELL_M = {"row": 0.25, "pair": 0.3}
+CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2}
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
 """SIMPLE iterations of a stored run: at 800 the `row` runs had not settled (returns' heat
@@ -55,7 +60,14 @@ LOADS = {
         "west-heavy": [12.0] * 4 + [4.0] * 4 + [12.0] * 4 + [4.0] * 4,
         "mixed": [4.0, 6.0, 8.0, 14.0, 14.0, 8.0, 6.0, 4.0] * 2,
     },
+    "end": {
+        "uniform": [8.0] * 24,
+        "stepped": [12.0] * 8 + [4.0] * 8 + list(np.linspace(4.0, 12.0, 8)),
+    },
 }
+BLIND = {"end"}
+"""Rooms held out of every choice of the model: their model inlets were stored
+(docs/validation/blind/) and committed before their CFD was run."""
 
 
 def _unit(uid: str, hall: str, x: float, y: float, facing: str, flow: float) -> dict:
@@ -120,8 +132,36 @@ def layout(room: str, powers: list[float]) -> dict:
             _unit("U1", "PAIR", 0.5, 1.2, "+x", 8.0),
             _unit("U2", "PAIR", 0.5, 7.8, "+x", 8.0),
         ]
+    elif room == "end":
+        n = len(powers) // 3
+        hall = {
+            "id": "END",
+            "air_model": "field",
+            "size_m": [14.0, 10.0],
+            "height_m": 3.2,
+            "rows": [
+                {"id": "A", "origin_m": [5.0, 2.6], "axis": "x", "facing": "-"},
+                {"id": "B", "origin_m": [5.0, 5.4], "axis": "x", "facing": "+"},
+                {"id": "C", "origin_m": [5.0, 8.2], "axis": "x", "facing": "-"},
+            ],
+            "racks": [
+                {
+                    "id": f"{r}{i + 1:02d}",
+                    "row": r,
+                    "slot": i,
+                    "power_kw": float(p),
+                    "feed_a": "PDU",
+                }
+                for k, r in enumerate("ABC")
+                for i, p in enumerate(powers[k * n : (k + 1) * n])
+            ],
+        }
+        units = [
+            _unit("U1", "END", 13.4, 1.2, "-x", 8.0),
+            _unit("U2", "END", 13.4, 6.8, "-x", 8.0),
+        ]
     else:
-        raise ValueError(f"room {room!r}: row or pair")
+        raise ValueError(f"room {room!r}: row, pair or end")
     return {
         "format_version": 1,
         "site": {"name": f"validation {room}", "grid_mw": 1.0},
@@ -233,6 +273,17 @@ def model_inlets(t: Twin) -> pd.Series:
     return solve(t)["res_racks"]["t_inlet_c"]
 
 
+def predict(room: str) -> None:
+    """Store the model's inlets of every load of `room` (docs/validation/blind/), to be
+    committed before the room's CFD is run: a blind test needs its answer written first."""
+    dest = OUT / "blind"
+    dest.mkdir(parents=True, exist_ok=True)
+    for load in LOADS[room]:
+        m = model_inlets(twin(room, load)).rename("t_inlet_c")
+        m.index.name = "id"
+        m.to_csv(dest / f"{room}-{load}-model.csv", float_format="%.3f")
+
+
 def table() -> pd.DataFrame:
     rows = []
     for room, loads in LOADS.items():
@@ -299,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument(
         "action",
-        choices=["run", "read", "table", "calibrate", "iterations"],
+        choices=["run", "read", "table", "calibrate", "iterations", "predict"],
         nargs="?",
         default="table",
     )
@@ -341,6 +392,8 @@ def main(argv: list[str] | None = None) -> None:
             "returns' heat balance, %:",
             {k: round(v, 2) for k, v in check.attrs["balance_pct"].items()},
         )
+    elif args.action == "predict":  # a blind room's model inlets, before its CFD
+        predict(args.room)
     elif args.action == "calibrate":
         print(calibration_table().round(3).to_string(index=False))
     else:
