@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from twin.errors import ScenarioError
-from twin.layout import load, save
+from twin.layout import dump, load, save, validate_data
 from twin.layout.generate import RACK_PROFILES
 from twin.layout.generations import GENERATIONS
 from twin.layout.schema import BUILTIN_ACCELERATORS
@@ -19,6 +19,7 @@ from twin.metrics.generations import generation, generations
 from twin.model import Twin
 from twin.scenarios.refresh import refresh, swap
 from twin.scenarios.refresh_limits import PIPE_VELOCITY_MAX_M_S, extra_constraints
+from twin.scenarios.sweep import n1, sweep
 from twin.solve import run
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -26,6 +27,11 @@ from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 @pytest.fixture(scope="module")
 def vr(ai_hall):
     return refresh(ai_hall, "gb200-nvl72", "vr-nvl144")
+
+
+@pytest.fixture(scope="module")
+def kyber_row(hybrid):
+    return refresh(hybrid, "gb200-nvl72", "rubin-ultra-nvl576", rows=["HX-R01"])
 
 
 # ------------------------------------------------------------------ catalogue
@@ -162,25 +168,85 @@ def _direct_first_overload(path) -> tuple[str, float]:
 
 
 @pytest.mark.parametrize(
-    ("layout", "to", "rows", "want"),
-    [  # the whole AI hall to Vera Rubin: cooling first; one hybrid row to Kyber: power first
-        ("ai_hall", "vr-nvl144", None, "CDU group H1-TCS1 (N+1)"),
-        ("hybrid", "rubin-ultra-nvl576", ["HX-R01"], "UPS HX-UPS-A1 in failover"),
+    ("refreshed", "first_order", "want"),
+    [  # the whole AI hall to Vera Rubin: cooling first; one hybrid row to Kyber: power first.
+        # The first-order rules named the group or element (CDU N+1 174.2 %, UPS in failover
+        # 403.0 %); losing a CDU (176.4 %) or the A-side MV board (410.7 %) solved in full
+        # loads more, so the first break is that failure
+        ("vr", "CDU group H1-TCS1 (N+1)", "H1-TCS1-CDU1"),
+        ("kyber_row", "UPS HX-UPS-A1 in failover", "B01-MV-A"),
     ],
 )
 def test_first_break_is_what_a_direct_solve_overloads_most(
-    request, tmp_path, layout, to, rows, want
+    request, tmp_path, refreshed, first_order, want
 ):
-    r = refresh(request.getfixturevalue(layout), "gb200-nvl72", to, rows=rows)
-    assert r.first_break == want
+    r = request.getfixturevalue(refreshed)
+    assert r.failover == "N-1 solved"
     path = save(r.layout, tmp_path / "refreshed.yaml")
     element, u = _direct_first_overload(path)
     assert u > 1.0
+    fo = r.table.loc[first_order]
+    assert element.split(" ")[0] in first_order  # H1-TCS1 -> 'CDU group H1-TCS1 (N+1)'
+    assert fo["utilisation_after"] == pytest.approx(u, rel=1e-9)
+    # the first break: that failure, solved in full by the N-1 sweep on the written layout
+    assert r.first_break.endswith(f": {want} failed")
+    case = sweep(Twin.load(path), [(want,)], verify="all").iloc[0]
+    solved = max(case["max_loading_pct"], case["max_cooling_loading_pct"]) / 100.0
     first = r.table.loc[r.first_break]
-    assert element.split(" ")[0] in r.first_break  # H1-TCS1 -> 'CDU group H1-TCS1 (N+1)'
-    assert first["utilisation_after"] == pytest.approx(u, rel=1e-9)
+    assert first["utilisation_after"] == pytest.approx(solved, rel=1e-9)
+    assert solved > fo["utilisation_after"] > 1.0
     limits = r.table[r.table["kind"] == "limit"]
     assert first["utilisation_after"] == limits["utilisation_after"].max()
+
+
+def _breaks(table) -> set[str]:
+    """Failures of an N-1 table that lose IT, put racks at risk, overload or leave heat."""
+    bad = (
+        (table["it_lost_kw"] > 0)
+        | (table["racks_at_risk"] > 0)
+        | (table["overloads"] > 0)
+        | (table["cooling_shortfall_kw"] > 1e-6)
+    )
+    return set(table.loc[bad, "contingency"])
+
+
+def npu_small_room(small_room, ids=("RA04", "RA05", "RA08")) -> Twin:
+    """The small room with three racks (10, 10 and 12 kW) marked as part-filled NPU racks."""
+    data = dump(small_room.layout)
+    for hall in data["halls"]:
+        for rack in hall["racks"]:
+            if rack["id"] in ids:
+                rack["accelerator"] = "rbln-atom-rack"
+    return Twin.from_layout(validate_data(data, "small-room with NPU racks"))
+
+
+def test_refresh_breaks_what_twin_n1_breaks_on_the_refreshed_layout(small_room):
+    """Three part-filled NPU racks of the small room filled to the catalogue's 25 kW rack:
+    +43 kW of air. The first-order rule (CRAH air N+1 at 99.1 %) called it safe; `twin n1`
+    on the refreshed layout, every case solved in full, says losing any CRAC leaves heat
+    unremoved (102.6 %, racks at risk). The refresh's broken N-1 rows are the failures
+    twin n1 breaks, less those that lose IT before the refresh (the room's single UPS and
+    board), at twin n1's utilisation."""
+    twin = npu_small_room(small_room)
+    r = refresh(twin, "rbln-atom-rack", "rbln-atom-rack")
+    assert r.failover == "N-1 solved" and r.n1_cases > 0
+    before = n1(twin, verify="all")
+    after = n1(Twin.from_layout(r.layout), verify="all").set_index("contingency")
+    spof = set(before.loc[before["it_lost_kw"] > 0, "contingency"])
+    assert set(r.n1_left_out) == spof
+    want = _breaks(after.reset_index()) - spof
+    assert want  # the full solve breaks the refreshed room
+    rows = r.table[r.table.index.str.startswith("N-1 (")]
+    failed = rows.index.str.split(": ").str[1].str.removesuffix(" failed")
+    assert set(failed[rows["broken"].to_numpy()]) == want
+    assert r.first_break is not None
+    for name, cid in zip(rows.index, failed, strict=True):
+        case = after.loc[cid]
+        u = max(case["max_loading_pct"], case["max_cooling_loading_pct"]) / 100.0
+        if cid in want:
+            assert rows.at[name, "utilisation_after"] == pytest.approx(max(u, 1.0), rel=1e-9)
+            assert rows.at[name, "add"].startswith(f"losing {cid}: ")
+    assert r.table.at[r.first_break, "utilisation_after"] > 1.0
 
 
 def test_every_figure_agrees_with_the_solve(vr):

@@ -93,12 +93,15 @@ def _short(names: list[str], first: str, n: int = 3) -> str:
 
 
 def _print(r, top: int) -> None:
+    import pandas as pd
+
     b, a = r.before, r.after
     print(
         f"Refresh: {len(r.racks)} racks {r.from_gen} -> {r.to_gen}; IT {b['it_kw']:,.0f} -> "
         f"{a['it_kw']:,.0f} kW, facility {b['facility_kw']:,.0f} -> {a['facility_kw']:,.0f} kW "
         "(coupled solves before and after)"
     )
+    print(r.failover_note)
     limits = r.broken[r.broken["kind"] == "limit"]
     if r.first_break:
         u = r.table.loc[r.first_break]
@@ -126,7 +129,14 @@ def _print(r, top: int) -> None:
         print(f"{head}; most loaded: {name} at {r.table.iloc[0]['utilisation_after']:.1%}")
     cons = r.broken[r.broken["kind"] == "violation"]
     if len(cons):
-        kinds = cons.index.str.split(" ").str[0].value_counts()
+        kinds = pd.Series(
+            [
+                "single failures (N-1) inheriting them"
+                if n.startswith("N-1 (")
+                else n.split(" ")[0]
+                for n in cons.index
+            ]
+        ).value_counts()
         print(
             "Consequences in the refreshed solve: "
             + ", ".join(f"{n} {k}" for k, n in kinds.items())
@@ -235,7 +245,7 @@ def run(args) -> int:
         return BREAKS
     if len(r.broken):  # no limit, but the solve reports violations (heat, voltage, ...)
         print(
-            f"twin refresh: the refreshed solve reports {len(r.broken)} violation(s)",
+            f"twin refresh: the refreshed solve reports {r.after['violations']:.0f} violation(s)",
             file=sys.stderr,
         )
         return BREAKS

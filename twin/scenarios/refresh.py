@@ -19,7 +19,21 @@
    a hall declares ``floor_load_kg_m2``), ranked by utilisation after the
    refresh; the first break is the highest one above 100 %. Each broken one
    gets what must be added to bring it back under 100 % (`refresh_limits.addition`).
-4. Tokens and cost: `twin.metrics.economics.economics` before and after
+4. Failover solved in full: the first-order rules above can pass a refresh that
+   a full solve of one failure breaks (three 10-12 kW racks of small-room.yaml
+   filled to 25 kW NPU racks: CRAH air N+1 at 99.1 %, and losing any CRAC
+   leaves 3.2 kW unremoved, 102.6 %; tests/scenarios/test_refresh.py). So, as
+   the IT headroom checks its answer, every single failure the swapped racks
+   feel (`scope_failures`) is solved before and after (`n1_utilisation`: the
+   N-1 sweep, its near-limit cases re-solved with `twin.solve.run`) and joins
+   the ranking as ``N-1 (<domain>): <id> failed`` (`refresh_limits.n1_additions`
+   says what to add). Failures that lose IT before the refresh (single points
+   of failure, which `twin n1` lists) are left out (`n1_left_out`); where the
+   refreshed solve already reports violations, a failure broken only by
+   inheriting them is a consequence. Above `N1_CHECK_MAX_CASES` failures
+   failover stays first-order, and `Refresh.failover` says which
+   ("N-1 solved" / "first-order"). Cost: two N-1 sweeps; see docs/benchmarks.md.
+5. Tokens and cost: `twin.metrics.economics.economics` before and after
    (tokens/s from the solved rack powers, so throttled or tripped racks count
    what they deliver), the swapped racks' capex from the catalogue.
 
@@ -40,14 +54,19 @@ from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
 from twin.metrics.economics import economics, rack_tokens
 from twin.metrics.generations import RACK_FIELDS, generation
-from twin.metrics.headroom import constraint_domains, constraint_utilisation
-from twin.scenarios.refresh_limits import addition, extra_constraints
+from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
+from twin.metrics.headroom_n1 import n1_utilisation, scope_failures
+from twin.model.scenario import Scenario
+from twin.scenarios.refresh_limits import addition, extra_constraints, n1_additions
 from twin.solve import run
 
 __all__ = ["BROKEN", "Refresh", "refresh", "swap"]
 
 BROKEN = 1.0 + 1e-9
 """Utilisation above which a constraint is broken (as in twin.scenarios.placement)."""
+N1_FLOOR = 1.0 + 1e-6
+"""An N-1 utilisation at most this is broken by a flag, not a loading above 100 %
+(`twin.metrics.headroom_n1.n1_utilisation` sets such cases to just above 1)."""
 SUMMARY_KEYS = (
     "it_kw",
     "facility_kw",
@@ -73,6 +92,9 @@ class Refresh:
     after: dict = field(repr=False)
     capex_usd: float = 0.0
     results: object = field(default=None, repr=False)
+    failover: str = "first-order"
+    n1_cases: int = 0
+    n1_left_out: list[str] = field(default_factory=list)
 
     @property
     def broken(self) -> pd.DataFrame:
@@ -86,6 +108,32 @@ class Refresh:
         return None if b.empty else str(b.index[0])
 
     @property
+    def failover_note(self) -> str:
+        """How failover was judged, in one sentence (CLI text and the Refresh page)."""
+        if self.failover == "N-1 solved":
+            text = (
+                "Failover: every single failure the swapped racks feel solved in full, before "
+                f"and after ({self.n1_cases} cases; rows 'N-1 (...): <id> failed')"
+            )
+            if self.n1_left_out:
+                more = " ..." if len(self.n1_left_out) > 5 else ""
+                text += (
+                    f"; left out {len(self.n1_left_out)} that lose IT before the refresh "
+                    f"(single points of failure, twin n1 lists them): "
+                    f"{', '.join(self.n1_left_out[:5])}{more}"
+                )
+            return text
+        why = (
+            f"{self.n1_cases:,} single failures, more than the {N1_CHECK_MAX_CASES} solved in full"
+            if self.n1_cases
+            else "no single failure to solve"
+        )
+        return (
+            f"Failover: first-order only ({why}): the power solve's failover loading and "
+            "cooling groups at N+1; a full solve of one failure can load more (twin n1)"
+        )
+
+    @property
     def tokens_gained_s(self) -> float:
         return self.after["tokens_s"] - self.before["tokens_s"]
 
@@ -94,6 +142,9 @@ class Refresh:
             "from": self.from_gen,
             "to": self.to_gen,
             "racks_swapped": len(self.racks),
+            "failover": self.failover,
+            "n1_cases": self.n1_cases,
+            "n1_left_out": self.n1_left_out,
             "first_break": self.first_break,
             "broken": len(self.broken),
             "tokens_gained_s": self.tokens_gained_s,
@@ -216,6 +267,23 @@ def _utilisation(twin, res) -> dict[str, float]:
     return u
 
 
+def _n1(twin, tw1, res0, res1, ids) -> tuple[dict, dict, str, int, list[str]]:
+    """Every single failure the swapped racks feel (`scope_failures`), solved before and
+    after as the IT headroom checks its answer (`n1_utilisation`): (utilisation before,
+    after, "N-1 solved" or "first-order", cases, failures left out because they lose IT
+    before the refresh). Above `N1_CHECK_MAX_CASES` cases, failover stays first-order."""
+    sets = [(c,) for c in scope_failures(tw1, tw1.racks.loc[ids])]
+    if not sets or len(sets) > N1_CHECK_MAX_CASES:
+        return {}, {}, "first-order", len(sets), []
+    u0, lost = n1_utilisation(twin, Scenario(), res0, sets)
+    u1, _ = n1_utilisation(tw1, Scenario(), res1, sets)
+
+    def kept(u):
+        return {k: v for k, v in u.items() if k.split(": ", 1)[1][: -len(" failed")] not in lost}
+
+    return kept(u0), kept(u1), "N-1 solved", len(sets), sorted(lost)
+
+
 def refresh(
     twin,
     from_gen: str,
@@ -233,12 +301,20 @@ def refresh(
     tw1 = Twin.from_layout(layout)
     res1 = run(tw1)
     u0, u1 = _utilisation(twin, res0), _utilisation(tw1, res1)
+    n0, n1, failover, cases, left_out = _n1(twin, tw1, res0, res1, ids)
+    u0.update(n0)
+    u1.update(n1)
     consequences = _violation_names(res0) | _violation_names(res1)
+    if len(res1.violations):
+        # a failure broken at no loading above 100 % only inherits the refreshed solve's
+        # own violations (heat left, racks at risk): a consequence, not a limit
+        consequences |= {n for n, v in n1.items() if 1.0 < v <= N1_FLOOR}
     names = sorted(set(u0) | set(u1), key=lambda n: (n in consequences, -u1.get(n, 0.0), n))
     rows_out = []
     for n in names:
         after = u1.get(n, math.nan)
-        broken = bool(after > BROKEN)
+        # an N-1 row broken by a flag alone sits at 1 + 1e-9 (`n1_utilisation`): above 1
+        broken = bool(after > (1.0 if n in n1 else BROKEN))
         rows_out.append(
             {
                 "constraint": n,
@@ -250,6 +326,9 @@ def refresh(
             }
         )
     table = pd.DataFrame(rows_out).set_index("constraint")
+    n1_broken = {n: u1[n] for n in n1 if u1[n] > 1.0 and n not in consequences}
+    for n, text in n1_additions(tw1, res1, n1_broken).items():
+        table.at[n, "add"] = text
     table.insert(0, "domain", _domains(table.index))
     capex_total = float(generation(to_gen, tw1.layout)["capex_usd"] * len(ids))
     return Refresh(
@@ -262,4 +341,7 @@ def refresh(
         _summary(tw1, res1),
         capex_total,
         res1,
+        failover,
+        cases,
+        left_out,
     )

@@ -176,14 +176,71 @@ def addition(twin, res, name: str, u: float) -> str:
             break
         if name.startswith("utility ") and name.endswith(" capacity"):
             return f"raise {cid}'s capacity to at least {u * rating / 1000:,.1f} MVA"
-        k = math.ceil(u - 1e-9) - 1
         state = " in failover" if name.endswith(" in failover") else ""
-        size = math.ceil(u * rating / KVA_STEP) * KVA_STEP
-        return (
-            f"{k} more unit(s) of {rating:,.0f} kVA in parallel with {cid} (loading{state} "
-            f"{u:.0%}), or one of {size:,.0f} kVA in its place"
-        )
+        return _parallel_units(cid, rating, u, f"loading{state} {u:.0%}")
     return "remove the cause: it follows from the constraints above (heat, voltage, feed)"
+
+
+def _parallel_units(cid: str, rating: float, u: float, why: str) -> str:
+    k = math.ceil(u - 1e-9) - 1
+    size = math.ceil(u * rating / KVA_STEP) * KVA_STEP
+    return (
+        f"{k} more unit(s) of {rating:,.0f} kVA in parallel with {cid} ({why}), or one of "
+        f"{size:,.0f} kVA in its place"
+    )
+
+
+LOADING_MATCH = 0.05
+"""How far under a failure's solved utilisation the fast screen's worst loading may be and
+still name the element it overloads [est: the screen's linear cooling misses the survivors'
+fan and pump power, up to 1.1 %-points on IT-carrying elements, twin.metrics.headroom]."""
+
+GROUP_NAMES = {
+    "cdus": "CDU group {} (N+1)",
+    "crahs": "CRAH air (hall {})",
+    "chillers": "chillers {} (N+1)",
+    "dry_coolers": "dry coolers {} (N+1)",
+    "cooling_towers": "cooling towers {} (N+1)",
+}
+"""The N+1 constraint (`constraint_utilisation`) of a cooling unit's group, by its table."""
+
+
+def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
+    """What to add for each broken ``N-1 (<domain>): <id> failed`` constraint (utilisation
+    from the full solve of that failure, `twin.metrics.headroom_n1`): for a cooling unit,
+    units of its group's largest size (the group's N+1 rule at that utilisation); for a
+    power element, parallel units of the element its failure loads most (the N-1 sweep's
+    exact fast power path, `twin.scenarios.sweep`, names it); else what the solve says."""
+    from twin.scenarios.sweep import sweep
+
+    failed = {name: name.split(": ", 1)[1].removesuffix(" failed") for name in broken}
+    out, power = {}, []
+    for name, cid in failed.items():
+        kind = twin.kind_of(cid)
+        col = "hall" if kind == "crahs" else "loop"
+        t = getattr(twin, kind)
+        if kind in GROUP_NAMES and col in t:
+            group = GROUP_NAMES[kind].format(t.at[cid, col])
+            out[name] = f"losing {cid}: " + addition(twin, res, group, broken[name])
+        else:
+            power.append(name)
+    if power:
+        table = sweep(twin, [(failed[n],) for n in power], base=res, verify=False)
+        for name, (_, row) in zip(power, table.iterrows(), strict=True):
+            worst, u = row["worst_element"], broken[name]
+            rating = _rating_kva(twin, worst) if isinstance(worst, str) and worst else None
+            # the screen's loading within LOADING_MATCH of the solved utilisation: the
+            # failure breaks by overloading that element (else by heat or racks at risk)
+            if rating is None or float(row["max_loading_pct"]) / 100.0 < u - LOADING_MATCH:
+                out[name] = (
+                    f"losing {failed[name]} puts racks or heat at risk in the full solve "
+                    "(twin n1 shows the case): feed or cool them from elsewhere"
+                )
+            else:
+                out[name] = _parallel_units(
+                    worst, rating, u, f"{u:.0%} when {failed[name]} fails, solved in full"
+                )
+    return out
 
 
 def _element_ids(twin, name: str) -> list[str]:
