@@ -31,8 +31,9 @@ twin, key = common.current()
 st.caption(
     plain(twin.name) + ": racks of one generation become another; the layout is solved "
     "before and after, and every limit (power in normal state and in failover, cooling "
-    "groups at N+1, pumps, pipes, floor, grid) is ranked by its loading. The same numbers "
-    "as `twin refresh`."
+    "groups at N+1, every single failure solved in full where the site has at most 300, "
+    "pumps, pipes, floor, grid) is ranked by its loading. The same numbers as "
+    "`twin refresh`."
 )
 with st.expander("Rack generations and their sources"):
     st.dataframe(display(generations(twin.layout), index="generation"), width="stretch")
@@ -73,7 +74,7 @@ r, dists = result_on_click(
     (key, old, new, tuple(halls), tuple(rows), dc),
     _refresh,
     start=None,
-    spinner="Two coupled solves ...",
+    spinner="Coupled solves before and after, and every single failure ...",
     prompt="Choose the generations (and rows or halls) and press Refresh and solve.",
 )
 
@@ -91,6 +92,7 @@ elif len(r.broken):
     st.warning(plain(f"No limit breaks, but the solve reports {len(r.broken)} violation(s)"))
 else:
     st.success("Nothing breaks.")
+st.caption(plain(r.failover_note))
 if a["tokens_s_at_risk"]:
     st.warning(
         f"{a['tokens_s_at_risk'] / 1e6:,.1f} M tokens/s come from racks over their thermal "

@@ -23,6 +23,9 @@ def test_refresh_page_shows_the_api_first_break_and_table(app, layouts_tmp):
     u = r.table.at[r.first_break, "utilisation_after"]
     shown = [e.value.replace("\\", "") for e in at.error]  # plain text, escaped
     assert shown == [f"First break: {r.first_break} at {u:.1%}"]
+    assert r.failover == "N-1 solved"
+    notes = [c.value.replace("\\", "") for c in at.caption]
+    assert r.failover_note in notes  # how failover was judged, as `twin refresh` prints it
     limits = r.table[r.table["kind"] == "limit"]
     cols = ["domain", "utilisation_before", "utilisation_after", "add"]
     want = display(limits[cols].head(200), index="constraint")

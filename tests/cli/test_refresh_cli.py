@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from twin.cli import main
 from twin.cli.refresh import BREAKS
@@ -138,3 +139,40 @@ def test_bad_number_is_an_argparse_error(capsys):
         main(["compare-distribution", HALL, "--hall", "H1", "--eta-dcdc", "1.5"])
     assert exc.value.code == 2
     assert "1.5 is not in (0.5, 1]" in capsys.readouterr().err
+
+
+def test_failover_solved_or_first_order_is_said(tmp_path, capsys, monkeypatch, small_room):
+    """Text and JSON say how failover was judged; a refresh the first-order rule passes and
+    a failure solved in full breaks is exit 3 naming that failure (the small room's NPU
+    racks filled to 25 kW: losing a CRAC leaves heat, tests/scenarios/test_refresh.py)."""
+    import twin.scenarios.refresh as R
+    from twin.layout import dump
+
+    data = dump(small_room.layout)
+    for rack in data["halls"][0]["racks"]:
+        if rack["id"] in ("RA04", "RA05", "RA08"):  # 10, 10, 12 kW: part-filled NPU racks
+            rack["accelerator"] = "rbln-atom-rack"
+    path = tmp_path / "npu.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    args = ["refresh", str(path), "--from", "rbln-atom-rack", "--to", "rbln-atom-rack"]
+    assert main([*args, "--json"]) == BREAKS
+    out = json.loads(capsys.readouterr().out)
+    assert out["failover"] == "N-1 solved" and out["n1_left_out"] == ["MSB", "UPS-1"]
+    assert out["first_break"].startswith("N-1 (cooling): CRAC-")
+    assert main(args) == BREAKS
+    cap = capsys.readouterr()
+    solved = (
+        "Failover: every single failure the swapped racks feel solved in full, before and "
+        f"after ({out['n1_cases']} cases"
+    )
+    assert solved in cap.out
+    assert "left out 2 that lose IT before the refresh" in cap.out
+    assert f"first break {out['first_break']}" in cap.err
+    # above the cap: first-order, and it says so (the first-order rule passes this refresh)
+    monkeypatch.setattr(R, "N1_CHECK_MAX_CASES", 3)
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    first = f"Failover: first-order only ({out['n1_cases']} single failures, more than the 3 "
+    assert first + "solved in full)" in text
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["failover"] == "first-order"
