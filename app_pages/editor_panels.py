@@ -46,6 +46,13 @@ def _rack_picker(twin: Twin, prefix: str) -> str | None:
     return st.selectbox("Rack", ids, key=rk)
 
 
+def blank_as(text: str):
+    """A picker's format_func that shows the blank choice as `text` (what blank does: no
+    feed, as its neighbours, keep): Streamlit draws an empty label as its grey "Choose an
+    option" placeholder, which reads as if nothing were picked."""
+    return lambda v: text if v in ("", None) else str(v)
+
+
 def _feeds(twin: Twin, hall: str | None, *keep: str) -> list[str]:
     """Feed choices shown for a rack in `hall`: blank, the feeds its racks use and `keep`
     (~30 on a campus, where every PDU and UPS is 2,845: six such lists took the browser
@@ -61,14 +68,16 @@ def _feed_pair(
     key_a: str,
     key_b: str,
     values: tuple[str, str] = ("", ""),
-    label_a: str = "Feed A",
+    blank: str = "none (no feed)",
 ) -> None:
     """The Feed A and Feed B pickers of a rack or a row, each with the refused edit's
-    message under it; any other element id can be typed in (checked like every value)."""
+    message under it; the blank choice shown as `blank`; any other element id can be
+    typed in (checked like every value)."""
     for label, key, value, field in zip(
-        (label_a, "Feed B"), (key_a, key_b), values, ("feed_a", "feed_b"), strict=True
+        ("Feed A", "Feed B"), (key_a, key_b), values, ("feed_a", "feed_b"), strict=True
     ):
-        st.selectbox(label, options, index=options.index(value), key=key, accept_new_options=True)
+        st.selectbox(label, options, index=options.index(value), key=key,
+                     accept_new_options=True, format_func=blank_as(blank))  # fmt: skip
         field_error(field)
 
 
@@ -119,14 +128,15 @@ class Choices:
         )
 
 
-def _power_and_profile(ch: Choices, power_label: str, prefix: str, whom: str) -> None:
+def _power_and_profile(ch: Choices, power_label: str, prefix: str, whom: str, blank: str) -> None:
     """Power (0 = leave it to the edit; keys `{prefix}_power`, checked as typed) and
-    profile (`{prefix}_profile`) of new or bulk-edited racks, each with its messages."""
+    profile (`{prefix}_profile`, blank shown as `blank`) of new or bulk-edited racks,
+    each with its messages."""
     power = st.number_input(power_label, value=0.0, step=1.0, key=f"{prefix}_power")
     if power != 0:
         _live("racks", "power_kw", f"{prefix}_power", whom)
     field_error("power_kw")
-    st.selectbox("Profile", ch.profiles, key=f"{prefix}_profile")
+    st.selectbox("Profile", ch.profiles, key=f"{prefix}_profile", format_func=blank_as(blank))
     field_error("profile")
 
 
@@ -140,10 +150,9 @@ def _add_rack(twin: Twin, ch: Choices) -> None:
     if slot >= 0:
         _live("racks", "slot", "ed_add_slot", f"new in row {row}")
     field_error("slot")
-    _power_and_profile(ch, "Power kW (0 = as its neighbours)", "ed_add", f"new in row {row}")
-    _feed_pair(
-        _feeds(twin, hall), "ed_add_fa", "ed_add_fb", label_a="Feed A (blank = as its neighbours)"
-    )
+    same = "as its neighbours"
+    _power_and_profile(ch, f"Power kW (0 = {same})", "ed_add", f"new in row {row}", same)
+    _feed_pair(_feeds(twin, hall), "ed_add_fa", "ed_add_fb", blank=same)
     st.button("Add rack", key="ed_add_btn", on_click=A.on_add)
 
 
@@ -153,15 +162,13 @@ def _change_rack(twin: Twin, ch: Choices) -> None:
     st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
     _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
     field_error("power_kw")
-    st.selectbox(
-        "Profile", ch.profiles, index=ch.profiles.index(d["profile"]), key=f"ed_ch_prof_{rid}"
-    )
+    st.selectbox("Profile", ch.profiles, index=ch.profiles.index(d["profile"]),
+                 key=f"ed_ch_prof_{rid}", format_func=blank_as("none (its own fields)"))  # fmt: skip
     field_error("profile")
     feeds = _feeds(twin, twin.racks.at[rid, "hall"] if rid else None, d["feed_a"], d["feed_b"])
     _feed_pair(feeds, f"ed_ch_fa_{rid}", f"ed_ch_fb_{rid}", (d["feed_a"], d["feed_b"]))
-    st.selectbox(
-        "Liquid loop", ch.loops, index=ch.loops.index(d["liquid_loop"]), key=f"ed_ch_loop_{rid}"
-    )
+    st.selectbox("Liquid loop", ch.loops, index=ch.loops.index(d["liquid_loop"]),
+                 key=f"ed_ch_loop_{rid}", format_func=blank_as("none (air cooled)"))  # fmt: skip
     field_error("liquid_loop")
     st.button("Apply changes", key="ed_change_btn", on_click=A.on_change)
 
@@ -216,10 +223,12 @@ def _whole_row(twin: Twin, ch: Choices) -> None:
         E.row_racks(ch.data, brow) if brow else [],
         key=f"ed_bulk_racks_{brow}",
     )
-    _power_and_profile(ch, "Power per rack, kW (0 = keep)", "ed_bulk", f"every rack of row {brow}")
+    keep = "keep (as it is)"
+    whom = f"every rack of row {brow}"
+    _power_and_profile(ch, "Power per rack, kW (0 = keep)", "ed_bulk", whom, keep)
     hall = twin.rows.at[brow, "hall"] if brow in twin.rows.index else None
-    _feed_pair(_feeds(twin, hall), "ed_bulk_fa", "ed_bulk_fb")
-    st.selectbox("Liquid loop", ch.loops, key="ed_bulk_loop")
+    _feed_pair(_feeds(twin, hall), "ed_bulk_fa", "ed_bulk_fb", blank=keep)
+    st.selectbox("Liquid loop", ch.loops, key="ed_bulk_loop", format_func=blank_as(keep))
     field_error("liquid_loop")
     st.button("Apply to the row", key="ed_bulk_btn", on_click=A.on_row_bulk)
 

@@ -14,6 +14,6 @@ def test_feed_lists_are_the_halls_feeds(app, layouts_tmp):
     used = {r.feed_a for r in racks} | {r.feed_b for r in racks}
     for side in ("fa", "fb"):
         box = at.selectbox(key=f"ed_ch_{side}_{rid}")
-        assert set(box.options) == {""} | (used - {None})
+        assert set(box.options) == {"none (no feed)"} | (used - {None})  # blank, labelled
     assert box.value == next(r.feed_b for r in racks if r.id == rid)
     assert not at.exception
