@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.long_run import result_on_click
+from twin.app.residual import residual_text
 from twin.app.text import plain
 from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants, tenant_ids
@@ -217,8 +218,10 @@ c[2].metric(
 )
 c[3].metric(
     "Energy balance residual",
-    f"{k['balance_residual_rel']:.1e}",
-    help="(grid - IT - losses - cooling - stored - storage losses) / grid energy",
+    residual_text(k["balance_residual_mwh"], k["balance_residual_rel"]),
+    help="grid + generators - IT - losses - cooling - stored - storage losses, over the "
+    f"horizon: {k['balance_residual_mwh'] * 1000:.3g} kWh, {k['balance_residual_rel']:.2g} of "
+    "the energy supplied (rounding-level when the books close)",
 )
 
 steps = tl.steps

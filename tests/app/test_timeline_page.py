@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twin.app.residual import residual_text
 from twin.model import Twin
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, simulate
@@ -44,6 +45,11 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     k = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec).kpis
     assert _metric(at, "Peak grid import") == f"{k['peak_grid_mw']:,.2f} MW"
     assert _metric(at, "Grid energy") == f"{k['grid_mwh']:,.0f} MWh"
+    # the residual in kWh and % of the energy supplied, not "0.0e+00"; a nonzero one not "0"
+    res = _metric(at, "Energy balance residual")
+    assert res == residual_text(k["balance_residual_mwh"], k["balance_residual_rel"])
+    assert res.endswith("of the energy supplied)") and "e+" not in res and "e-" not in res
+    assert (k["balance_residual_mwh"] == 0) == res.startswith("0 kWh")
     titles = [s.value for s in at.subheader]
     assert any(t.startswith("Grid import") for t in titles)
     assert any(t.startswith("Battery state of charge") for t in titles)
