@@ -38,6 +38,9 @@ IF_GIVEN = ["it_headroom_site_kw"]
 """Headline numbers the report shows after `KPI_ORDER` when the page computed them: the IT
 headroom (`twin.metrics.headroom`, the dashboard's metric; several solves, so not in
 `state.kpis`)."""
+ID_COLUMNS = ("id", "contingency", "worst_element", "component")
+"""Columns of component ids: kept on one line (`td.id`, white-space: nowrap), as a browser
+would otherwise break 'B01-H1-UPS-A' at its hyphens and the id reads as two."""
 LABELS = {k: (C.label(k), C.spec(k).unit) for k in KPI_ORDER}
 """(label, unit) of each headline number, from `twin.model.columns`."""
 
@@ -46,7 +49,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1f2328;max-width:1100p
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}
-th{background:#eef2f7}td.t,th.t{text-align:left}
+th{background:#eef2f7}td.t,th.t{text-align:left}td.id{white-space:nowrap}
 img{max-width:100%;border:1px solid #ccc}
 .legend span{display:inline-block;margin-right:14px}
 .legend i{display:inline-block;width:11px;height:11px;margin-right:4px;border:1px solid #888;
@@ -101,11 +104,10 @@ def _table_html(df: pd.DataFrame) -> str:
         for c in df.columns
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
     }
+    ids = {C.header(c) for c in [*df.columns, df.index.name or "id"] if c in ID_COLUMNS}
+    cls = {c: "" if c in numeric else " class='t id'" if c in ids else " class=t" for c in t}
     for _, row in t.iterrows():
-        cells = "".join(
-            f"<td{'' if c in numeric else ' class=t'}>{html.escape(str(v))}</td>"
-            for c, v in row.items()
-        )
+        cells = "".join(f"<td{cls[c]}>{html.escape(str(v))}</td>" for c, v in row.items())
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
