@@ -195,6 +195,10 @@ def test_first_break_is_what_a_direct_solve_overloads_most(
     first = r.table.loc[r.first_break]
     assert first["utilisation_after"] == pytest.approx(solved, rel=1e-9)
     assert solved > fo["utilisation_after"] > 1.0
+    if r.first_break.startswith("N-1 (power)"):  # what to add: the element it overloads
+        assert f"when {want} fails, solved in full" in first["add"]
+    else:
+        assert first["add"].startswith(f"losing {want}: 2 more CDU(s) of 2,000 kW")
     limits = r.table[r.table["kind"] == "limit"]
     assert first["utilisation_after"] == limits["utilisation_after"].max()
 

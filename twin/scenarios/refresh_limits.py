@@ -208,8 +208,8 @@ GROUP_NAMES = {
 def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
     """What to add for each broken ``N-1 (<domain>): <id> failed`` constraint (utilisation
     from the full solve of that failure, `twin.metrics.headroom_n1`): for a cooling unit,
-    units of its group's largest size (the group's N+1 rule at that utilisation); for a
-    power element, parallel units of the element its failure loads most (the N-1 sweep's
+    units of its group's largest size (the group's N+1 rule at that utilisation), for a
+    pump one more of its loop's size; for a power element, parallel units of the element its failure loads most (the N-1 sweep's
     exact fast power path, `twin.scenarios.sweep`, names it); else what the solve says."""
     from twin.scenarios.sweep import sweep
 
@@ -221,6 +221,9 @@ def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
         t = getattr(twin, kind)
         if kind in GROUP_NAMES and col in t:
             group = GROUP_NAMES[kind].format(t.at[cid, col])
+            out[name] = f"losing {cid}: " + addition(twin, res, group, broken[name])
+        elif kind == "pumps" and t.at[cid, "loop"] in _loop_flows(twin, res):
+            group = f"pumps {t.at[cid, 'loop']} flow"
             out[name] = f"losing {cid}: " + addition(twin, res, group, broken[name])
         else:
             power.append(name)
