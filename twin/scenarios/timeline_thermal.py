@@ -21,8 +21,8 @@ Over the timeline's steps, from the outage's start:
   servers stay down until the power event is over and they are restarted]: its IT
   and heat stop, its tokens are lost (cause `thermal`).
 
-Racks with the same hall, times and accelerator are handled together: the work is per
-distinct (hall, interval), not per rack.
+Every rack has its own window (each crosses at its own time); the windows are summed
+over the steps all at once (`twin.scenarios.timeline_windows`), not rack by rack.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import pandas as pd
 
 from twin.metrics.catalogue import catalogue, rack_catalogue, throughput_fraction
 from twin.model.scenario import Scenario
+from twin.scenarios.timeline_windows import window_sums
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
 from twin.solve.timeline import intervals
-from twin.solve.timeline_outage import Outage, overlap
+from twin.solve.timeline_outage import Outage
 
 AFTER_S = 1800.0
 """The ride-through runs this long past the outage's end (the plant catching up) [est]."""
@@ -74,13 +75,17 @@ class Thermal:
         cat = catalogue(twin.layout)
         d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
         d = d[d["acc"].isin(list(cat)) & (d["cell"] >= 0)]
-        cols = ["cell", "acc", "trip_from_s", "trip_to_s"]
-        for (c, acc, a, b), part in d.groupby(cols, sort=False):  # cells x windows
-            on = overlap(self.t0, self.dt, a, b) / self.dt
-            out[:, int(c)] += throughput_fraction(cat[acc], frac_c[:, int(c)]) * (
-                part["full"].sum() * on
-            )
+        accs = list(pd.unique(d["acc"]))
+        full = [d["full"].to_numpy(float) * (d["acc"] == acc).to_numpy() for acc in accs]
+        ons = self._sums(d, d["cell"], out.shape[1], full)  # every rack's window at once
+        for acc, on in zip(accs, ons, strict=True):
+            out += throughput_fraction(cat[acc], frac_c) * on
         return out
+
+    def _sums(self, d: pd.DataFrame, col, ncol: int, weights: list) -> list[np.ndarray]:
+        """(n, ncol) per weight: the racks' trip windows summed over the steps."""
+        a, b = d["trip_from_s"].to_numpy(float), d["trip_to_s"].to_numpy(float)
+        return window_sums(self.t0, self.dt, a, b, np.asarray(col, np.int64), ncol, weights)
 
     def it_off_cells(self, rack_cell: pd.Series, frac_c: np.ndarray) -> np.ndarray:
         """(n, C) kW the tripped racks would draw, per cell, at each cell's fraction."""
@@ -89,10 +94,9 @@ class Thermal:
         if d is None:
             return out
         d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
-        for (c, a, b), part in d[d["cell"] >= 0].groupby(["cell", "trip_from_s", "trip_to_s"]):
-            on = overlap(self.t0, self.dt, a, b) / self.dt
-            out[:, int(c)] += part["kw"].sum() * on * frac_c[:, int(c)]
-        return out
+        d = d[d["cell"] >= 0]
+        (kw_on,) = self._sums(d, d["cell"], out.shape[1], [d["kw"].to_numpy(float)])
+        return out + kw_on * frac_c
 
     def tokens_off_s(self, twin, frac: np.ndarray) -> np.ndarray:
         """(n, G) tokens/s the tripped racks would make at each hall's power fraction."""
@@ -197,7 +201,7 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
     w = w[hit.to_numpy()]
     # a trip whose start is after the utility returned does not happen (cooling is back)
     w.loc[w["trip_from_s"] >= w["trip_to_s"], ["trip_from_s", "trip_to_s"]] = np.inf
-    n, ng = len(t0), len(groups)
+    ng = len(groups)
     gpos = pd.Series(np.arange(ng), index=groups)
     rc = rack_catalogue(twin).reindex(w.index)
     frame = w.assign(
@@ -206,22 +210,18 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
         acc=rc["accelerator"].fillna("").to_numpy(object),
         full=rc["tokens_s_full"].fillna(0.0).to_numpy(float),
     ).dropna(subset=["g"])
-    throttled, tripped, design = np.zeros((n, ng)), np.zeros((n, ng)), np.zeros((n, ng))
     cat = catalogue(twin.layout)
-    full_off = {a: np.zeros((n, ng)) for a in set(frame["acc"]) if a in cat}
-    cols = ["g", "throttle_from_s", "throttle_to_s"]
-    for (g, a, b), part in frame.groupby(cols, sort=False):
-        if np.isfinite(a):
-            throttled[:, int(g)] += len(part) * overlap(t0, dt, a, b) / dt
-    cols = ["g", "acc", "trip_from_s", "trip_to_s"]
-    for (g, acc, a, b), part in frame.groupby(cols, sort=False):
-        if not np.isfinite(a):
-            continue
-        f = overlap(t0, dt, a, b) / dt
-        tripped[:, int(g)] += len(part) * f
-        design[:, int(g)] += part["kw"].sum() * f
-        if acc in full_off:
-            full_off[acc][:, int(g)] += part["full"].sum() * f
+    accs = sorted(a for a in set(frame["acc"]) if a in cat)
+    g = frame["g"].to_numpy().astype(np.int64)
+    one, acc = np.ones(len(frame)), frame["acc"].to_numpy(object)
+    # every rack's window at once (each rack crosses at its own time: no loop over racks)
+    thr = frame[["throttle_from_s", "throttle_to_s"]].to_numpy(float).T
+    (throttled,) = window_sums(t0, dt, thr[0], thr[1], g, ng, [one])
+    full = frame["full"].to_numpy(float)
+    weights = [one, frame["kw"].to_numpy(float)] + [full * (acc == a) for a in accs]
+    a, b = frame["trip_from_s"].to_numpy(float), frame["trip_to_s"].to_numpy(float)
+    tripped, design, *offs = window_sums(t0, dt, a, b, g, ng, weights)
+    full_off = dict(zip(accs, offs, strict=True))
     return Thermal(w, throttled, tripped, design, full_off, frame, np.asarray(t0, float), dt)
 
 
