@@ -19,6 +19,7 @@ Two geometries, several load distributions each:
     python -m bench.air_rooms table             # model vs stored CFD inlets
     python -m bench.air_rooms calibrate         # fit on two loads, score the third
     python -m bench.air_rooms predict end       # a blind room's model inlets, before its CFD
+    python -m bench.air_rooms plot              # docs/img/air-validation.png
 
 Stored CFD inlets: docs/validation/<room>-<load>.csv (rack id, t_inlet_c, spread, max);
 each run's iterations, heat balance, spread, wall time and machine load are appended to
@@ -186,8 +187,11 @@ def run(
     store: bool = True,
     cell_m: float | None = None,
     window: float = WINDOW,
+    np_cores: int = 2,
 ) -> pd.DataFrame:
-    """Export, run and (if `store`) store one CFD room (minutes to tens of minutes).
+    """Export, run and (if `store`) store one CFD room (minutes to tens of minutes). On a
+    machine busy with other jobs one core (`np_cores` 1) runs faster than two: the two MPI
+    ranks wait on each other whenever either is descheduled.
 
     A mesh other than the room's `CELL_M` (a mesh check) is stored apart, in
     docs/validation/mesh-check/<room>-<load>-<cell>m.csv, never as the reference."""
@@ -208,7 +212,9 @@ def run(
     t0 = time.perf_counter()
     step = max(100, iterations // 10)
     run_case(
-        case, np_cores=2, progress=lambda i, n: i % step == 0 and print(f"{i}/{n}", flush=True)
+        case,
+        np_cores=np_cores,
+        progress=lambda i, n: i % step == 0 and print(f"{i}/{n}", flush=True),
     )
     wall = time.perf_counter() - t0
     inlets, summary = read_inlets(case, window=window)
@@ -284,6 +290,62 @@ def predict(room: str) -> None:
         m.to_csv(dest / f"{room}-{load}-model.csv", float_format="%.3f")
 
 
+def meshes(room: str, load: str) -> dict[str, pd.Series]:
+    """Stored CFD inlets of one room and load on every mesh run: {"0.25 m": t_inlet_c, ...},
+    the reference mesh first."""
+    out = {}
+    ref = cfd(room, load)
+    if ref is not None:
+        out[f"{CELL_M[room]:g} m"] = ref["t_inlet_c"]
+    for path in sorted((OUT / "mesh-check").glob(f"{room}-{load}-*m.csv")):
+        cell = path.stem.removeprefix(f"{room}-{load}-").removesuffix("m")
+        out[f"{float(cell):g} m"] = pd.read_csv(path, index_col="id")["t_inlet_c"]
+    return out
+
+
+def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
+    """Model against CFD per rack, every room and load: the reference mesh's inlets, the band
+    between all meshes run, and the model (uncalibrated defaults)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(r, ld) for r, loads in LOADS.items() for ld in loads if meshes(r, ld)]
+    cols = 3
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    for ax, (room, load) in zip(axes.flat, panels, strict=False):
+        runs = meshes(room, load)
+        ids = list(next(iter(runs.values())).index)
+        x = np.arange(len(ids))
+        all_runs = pd.DataFrame(runs).reindex(ids)
+        ax.fill_between(x, all_runs.min(axis=1), all_runs.max(axis=1), color="0.85",
+                        label="CFD, band of meshes run")  # fmt: skip
+        ref_label, ref = next(iter(runs.items()))
+        ax.plot(x, ref.reindex(ids), "o", color="0.2", ms=3.5, label=f"CFD, {ref_label} mesh")
+        model = model_inlets(twin(room, load)).reindex(ids)
+        rows_of = np.array([i[0] for i in ids])
+        for k, row in enumerate(dict.fromkeys(rows_of)):  # one line per row of racks
+            on = rows_of == row
+            ax.plot(x[on], model[on], "-", color="tab:red", lw=1.6,
+                    label="model (defaults)" if k == 0 else None)  # fmt: skip
+        blind = " (blind)" if room in BLIND else ""
+        ax.set_title(f"{room}, {load}{blind}", fontsize=10)
+        ax.set_xticks(x[:: max(1, len(x) // 8)], [ids[i] for i in x[:: max(1, len(x) // 8)]],
+                      fontsize=7)  # fmt: skip
+        ax.set_ylabel("rack inlet, °C", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(panels) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def table() -> pd.DataFrame:
     rows = []
     for room, loads in LOADS.items():
@@ -350,7 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument(
         "action",
-        choices=["run", "read", "table", "calibrate", "iterations", "predict"],
+        choices=["run", "read", "table", "calibrate", "iterations", "predict", "plot"],
         nargs="?",
         default="table",
     )
@@ -363,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--cell", type=float, default=None, help="mesh size, m (a mesh check)")
     ap.add_argument("--no-store", action="store_true", help="run without writing docs/validation")
+    ap.add_argument("--np", type=int, default=2, help="cores of the OpenFOAM run")
     args = ap.parse_args(argv)
     if args.action == "run":
         if args.room is None or args.load not in LOADS[args.room]:
@@ -376,6 +439,7 @@ def main(argv: list[str] | None = None) -> None:
             store=not args.no_store,
             cell_m=args.cell,
             window=args.window,
+            np_cores=args.np,
         )
     elif args.action == "read":  # a run's case read again (another --window): store its inlets
         inlets, summary = read_inlets(
@@ -392,6 +456,8 @@ def main(argv: list[str] | None = None) -> None:
             "returns' heat balance, %:",
             {k: round(v, 2) for k, v in check.attrs["balance_pct"].items()},
         )
+    elif args.action == "plot":
+        print(plot())
     elif args.action == "predict":  # a blind room's model inlets, before its CFD
         predict(args.room)
     elif args.action == "calibrate":
