@@ -85,84 +85,44 @@ def _unit(uid: str, hall: str, x: float, y: float, facing: str, flow: float) -> 
     }
 
 
+ROOMS = {
+    # room: hall id, size (x, y, height) m, rows (id, origin x, y, facing), units (x, y, facing)
+    "row": ("ROW", (10.0, 6.0, 3.0), [("R", 2.0, 3.0, "-")], [(0.5, 1.2, "+x")]),
+    "pair": (
+        "PAIR",
+        (12.0, 9.0, 3.6),
+        [("A", 3.0, 3.0, "-"), ("B", 3.0, 6.0, "+")],
+        [(0.5, 1.2, "+x"), (0.5, 7.8, "+x")],
+    ),
+    "end": (
+        "END",
+        (14.0, 10.0, 3.2),
+        [("A", 5.0, 2.6, "-"), ("B", 5.0, 5.4, "+"), ("C", 5.0, 8.2, "-")],
+        [(13.4, 1.2, "-x"), (13.4, 6.8, "-x")],
+    ),
+}
+"""The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
+
+
 def layout(room: str, powers: list[float]) -> dict:
-    """A validated-ready layout dict of `room` with rack powers `powers` (kW)."""
-    if room == "row":
-        hall = {
-            "id": "ROW",
-            "air_model": "field",
-            "size_m": [10.0, 6.0],
-            "height_m": 3.0,
-            "rows": [{"id": "R", "origin_m": [2.0, 3.0], "axis": "x", "facing": "-"}],
-            "racks": [
-                {
-                    "id": f"R{i + 1:02d}",
-                    "row": "R",
-                    "slot": i,
-                    "power_kw": float(p),
-                    "feed_a": "PDU",
-                }
-                for i, p in enumerate(powers)
-            ],
-        }
-        units = [_unit("U1", "ROW", 0.5, 1.2, "+x", 8.0)]
-    elif room == "pair":
-        n = len(powers) // 2
-        hall = {
-            "id": "PAIR",
-            "air_model": "field",
-            "size_m": [12.0, 9.0],
-            "height_m": 3.6,
-            "rows": [
-                {"id": "A", "origin_m": [3.0, 3.0], "axis": "x", "facing": "-"},
-                {"id": "B", "origin_m": [3.0, 6.0], "axis": "x", "facing": "+"},
-            ],
-            "racks": [
-                {
-                    "id": f"{r}{i + 1:02d}",
-                    "row": r,
-                    "slot": i,
-                    "power_kw": float(p),
-                    "feed_a": "PDU",
-                }
-                for k, r in enumerate("AB")
-                for i, p in enumerate(powers[k * n : (k + 1) * n])
-            ],
-        }
-        units = [
-            _unit("U1", "PAIR", 0.5, 1.2, "+x", 8.0),
-            _unit("U2", "PAIR", 0.5, 7.8, "+x", 8.0),
-        ]
-    elif room == "end":
-        n = len(powers) // 3
-        hall = {
-            "id": "END",
-            "air_model": "field",
-            "size_m": [14.0, 10.0],
-            "height_m": 3.2,
-            "rows": [
-                {"id": "A", "origin_m": [5.0, 2.6], "axis": "x", "facing": "-"},
-                {"id": "B", "origin_m": [5.0, 5.4], "axis": "x", "facing": "+"},
-                {"id": "C", "origin_m": [5.0, 8.2], "axis": "x", "facing": "-"},
-            ],
-            "racks": [
-                {
-                    "id": f"{r}{i + 1:02d}",
-                    "row": r,
-                    "slot": i,
-                    "power_kw": float(p),
-                    "feed_a": "PDU",
-                }
-                for k, r in enumerate("ABC")
-                for i, p in enumerate(powers[k * n : (k + 1) * n])
-            ],
-        }
-        units = [
-            _unit("U1", "END", 13.4, 1.2, "-x", 8.0),
-            _unit("U2", "END", 13.4, 6.8, "-x", 8.0),
-        ]
-    else:
-        raise ValueError(f"room {room!r}: row, pair or end")
+    """A validated-ready layout dict of `room` with rack powers `powers` (kW), row by row."""
+    if room not in ROOMS:
+        raise ValueError(f"room {room!r}: {', '.join(ROOMS)}")
+    hid, (w, d, h), rows, unit_at = ROOMS[room]
+    n = len(powers) // len(rows)
+    hall = {
+        "id": hid,
+        "air_model": "field",
+        "size_m": [w, d],
+        "height_m": h,
+        "rows": [{"id": r, "origin_m": [x, y], "axis": "x", "facing": f} for r, x, y, f in rows],
+        "racks": [
+            {"id": f"{r}{i + 1:02d}", "row": r, "slot": i, "power_kw": float(p), "feed_a": "PDU"}
+            for k, (r, *_) in enumerate(rows)
+            for i, p in enumerate(powers[k * n : (k + 1) * n])
+        ],
+    }
+    units = [_unit(f"U{u + 1}", hid, x, y, f, 8.0) for u, (x, y, f) in enumerate(unit_at)]
     return {
         "format_version": 1,
         "site": {"name": f"validation {room}", "grid_mw": 1.0},
