@@ -58,7 +58,7 @@ return above it); cells of `h` >= 0.3 m; the field is built with every unit at
 its design share of the racks' airflow (which units run changes the supply
 temperature and the short-circuit share in `twin.solve.airflow`, not the
 shares). Validation against OpenFOAM: docs/validation.md (0.6-1.3 K RMSE on the
-two rooms its choices were made on, 0.1-0.8 K calibrated on other loads of the same
+two rooms its choices were made on, 0.2-0.8 K calibrated on other loads of the same
 room, but 5.1-5.7 K on a blind room, where the drift's on/off criterion fails: the
 targets are not met and the field is not the default).
 """
