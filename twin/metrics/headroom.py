@@ -84,7 +84,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from twin.metrics.headroom_n1 import N1_VERIFY_BAND, n1_utilisation, scope_failures
+from twin.metrics.headroom_n1 import (
+    BROKEN_MARK,
+    N1_VERIFY_BAND,
+    n1_utilisation,
+    scope_failures,
+)
 from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve import run
@@ -204,7 +209,7 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
         if v["kind"] in _COVERED:
             continue
         ratio = abs(v["value"] / v["limit"]) if v["limit"] else math.inf
-        u[f"{v['kind']} {v['component']}"] = max(1.0 + 1e-9, ratio)
+        u[f"{v['kind']} {v['component']}"] = max(BROKEN_MARK, ratio)
     return {k: (0.0 if not np.isfinite(x) and x != math.inf else float(x)) for k, x in u.items()}
 
 

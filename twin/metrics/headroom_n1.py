@@ -10,6 +10,10 @@ import pandas as pd
 from twin.model import registry
 from twin.model.scenario import Scenario
 
+BROKEN_MARK = 1.0 + 1e-6
+"""Utilisation given to a constraint that breaks without an overload to measure (racks at
+risk, IT lost, heat left, a violation): just above 1, and above every caller's tolerance
+(placement's `BROKEN` is 1 + 1e-9; at exactly that value it counted no such break)."""
 N1_VERIFY_BAND = 0.10
 """The headroom's N-1 check re-solves in full every failure whose screened utilisation is
 above 1 minus this [est: the sweep's `LOADING_MARGIN_PCT`, 10 %-points, applied to cooling
@@ -114,4 +118,4 @@ def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         | (col("racks_at_risk") > 0)
         | lost
     )
-    return np.where(broken, np.maximum(u, 1.0 + 1e-9), u), lost
+    return np.where(broken, np.maximum(u, BROKEN_MARK), u), lost
