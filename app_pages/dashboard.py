@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, stranded_chart
+from twin.app import plausibility as P
 from twin.app import report
 from twin.app import state as S
 from twin.app import tenants as T
@@ -21,6 +22,7 @@ caps = S.capabilities(res)
 st.caption(
     plain(twin.name) + (f" with {plain(', '.join(failed))} failed" if failed else ", normal state")
 )
+P.show(twin.layout, key, st.session_state["layout_name"])  # as `twin solve` prints them
 
 # the economic assumptions: the layout's, changed here for this session only
 base_prices = twin.layout.economics

@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages import common, editor_files, place_panel
 from app_pages import editor_history as H
 from app_pages.editor_panels import PANEL_FIELDS, edit_panels
+from twin.app import plausibility as P
 from twin.app import state as S
 from twin.model import columns as C
 
@@ -25,6 +26,8 @@ edit_panels(twin)
 
 # ------------------------------------------------------------ re-solved view
 twin, key = common.current()
+# the warnings `twin validate` prints: the file's lines, or the edited layout's values
+P.show(twin.layout, key, st.session_state["layout_name"])
 with st.expander(
     "Place racks: where N more racks of a profile fit",
     expanded=bool(st.session_state.get(place_panel.RESULT)),

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages import common
 from twin import layout as TL  # looked up at call time (tests patch twin.layout.loads)
+from twin.app import plausibility as P
 from twin.app.text import plain, size_mb
 from twin.errors import LayoutError
 from twin.layout.write import to_yaml
@@ -79,6 +80,8 @@ def start_from() -> None:
                     if new is not None:
                         st.session_state["ed_uploaded"] = (up.name, up.size, up.file_id)
                         common.set_layout(new, up.name)
+                        # its warnings with the lines of the bytes sent (they are not kept)
+                        P.remember_upload(new, st.session_state["layout_key"], up.getvalue())
                         st.session_state["ed_message"] = (
                             f"Loaded {up.name}: {len(new.halls)} halls."
                         )
