@@ -11,6 +11,10 @@ Two geometries, several load distributions each:
   A and B, a cold aisle between B and C, C's back 1.2 m from the north wall), two units
   at the east end blowing west along the cold aisles: the blind room, whose
   model inlets were committed before its CFD was run (`BLIND`).
+- ``floor``: two rows of 8 racks back to back around a 1.6 m hot aisle in a 12 x
+  8 x 3 m room over a 0.6 m raised floor, two units on the west wall supplying
+  through the tiles in front of the racks: the second blind room (the usual
+  enterprise room), predicted after `end` had been run and before its own CFD.
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -42,7 +46,7 @@ from twin.layout.validate import validate_data
 from twin.model import Twin
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
-CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2}
+CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2}
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
 """SIMPLE iterations of a stored run: at 800 the `row` runs had not settled (returns' heat
@@ -65,8 +69,12 @@ LOADS = {
         "uniform": [8.0] * 24,
         "stepped": [12.0] * 8 + [4.0] * 8 + list(np.linspace(4.0, 12.0, 8)),
     },
+    "floor": {
+        "uniform": [8.0] * 16,
+        "stepped": [12.0] * 8 + [4.0] * 8,
+    },
 }
-BLIND = {"end"}
+BLIND = {"end", "floor"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -100,8 +108,16 @@ ROOMS = {
         [("A", 5.0, 2.6, "-"), ("B", 5.0, 5.4, "+"), ("C", 5.0, 8.2, "-")],
         [(13.4, 1.2, "-x"), (13.4, 6.8, "-x")],
     ),
+    "floor": (
+        "FLOOR",
+        (12.0, 8.0, 3.0),
+        [("A", 3.0, 2.6, "-"), ("B", 3.0, 5.4, "+")],
+        [(0.5, 1.2, "+x"), (0.5, 6.8, "+x")],
+    ),
 }
 """The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
+HALL_EXTRA = {"floor": {"plenum_m": 0.6}}
+"""Hall fields beyond the geometry: `floor` has a raised floor (supply through the tiles)."""
 
 
 def layout(room: str, powers: list[float]) -> dict:
@@ -115,6 +131,7 @@ def layout(room: str, powers: list[float]) -> dict:
         "air_model": "field",
         "size_m": [w, d],
         "height_m": h,
+        **HALL_EXTRA.get(room, {}),
         "rows": [{"id": r, "origin_m": [x, y], "axis": "x", "facing": f} for r, x, y, f in rows],
         "racks": [
             {"id": f"{r}{i + 1:02d}", "row": r, "slot": i, "power_kw": float(p), "feed_a": "PDU"}
