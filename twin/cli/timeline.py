@@ -16,6 +16,7 @@ import pandas as pd
 
 from twin.cli.common import UsageError, add_path, check_output_file, dumps, float_in
 from twin.model import Twin
+from twin.solve.residual_text import residual_text
 
 MAX_HOURS = 10 * 8760.0
 
@@ -400,8 +401,8 @@ def run(args) -> int:
          f"{k['demand_charge_usd']:,.0f})"),
         ("carbon", f"{k['carbon_t']:,.0f} t CO2"),
         ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost"),
-        ("energy balance residual", f"{k['balance_residual_mwh']:.2e} MWh "
-         f"({k['balance_residual_rel']:.1e} relative)"),
+        ("energy balance residual",
+         residual_text(k["balance_residual_mwh"], k["balance_residual_rel"])),
     ]  # fmt: skip
     if k["bess_mwh"] > 0:
         rows.insert(3, ("BESS", f"{k['bess_mwh']:,.1f} MWh / {k['bess_mw']:,.1f} MW, state of "
