@@ -5,8 +5,10 @@ A layout loaded from a file and not edited is checked with `check_loaded` (the f
 read again for line numbers only when there is something to warn about), an upload with
 the bytes the visitor sent (`remember_upload`, at upload time: the bytes are not kept),
 an edited layout with `check` (no file holds it yet: no line numbers). The warnings are
-cached by content key and source (the check takes ~4 ms on the campus; a page reruns on
-every click). No physics here: the ranges and their sources are the layout module's.
+cached by content key and source (the check took 10 ms on the generated 7,584-rack campus,
+a cached look-up 2 us, 2026-11-30 21:48 UTC, load 2.4 on 2 cores; a page reruns on every
+click). An upload whose entry has left the cache is checked again without line numbers.
+No physics here: the ranges and their sources are the layout module's.
 """
 
 from __future__ import annotations
