@@ -150,8 +150,13 @@ def write_case(
     panels, ducts = containment_cells(air, grid, racks + units)
     ducted = sum(f for _, f, _ in ducts)
     cold = air.containment == "cold-aisle"
-    sup_names = [f"u{u}_sup" for u in range(len(uq))]
-    sup_flow = list((q_tot - (ducted if cold else 0.0)) * share)
+    flow = (q_tot - (ducted if cold else 0.0)) * share
+    # units over one raised floor all supply through the same tiles: one patch carries
+    # their flows together (two patches on the same faces would leave one empty)
+    tiles = [u for u in range(len(uq)) if air.u_supply[u] == "floor" or air.plenum]
+    supplying = [u for u in range(len(uq)) if u not in tiles[1:]]
+    sup_names = [f"u{u}_sup" for u in supplying]
+    sup_flow = [float(flow[tiles].sum()) if u in tiles else float(flow[u]) for u in supplying]
     ret_names = [f"u{u}_ret" for u in range(len(uq))]
     duct_sets = {}
     open_names = []  # cold-aisle ducts: open at fixed pressure, drawing supply-temperature air
@@ -183,7 +188,8 @@ def write_case(
         face_sets[f"{names[i]}_in"] = [fronts[i]]
         face_sets[f"{names[i]}_out"] = [backs[i]]
     for u in range(len(uq)):
-        face_sets[f"u{u}_sup"] = sups[u]
+        if u in supplying:
+            face_sets[f"u{u}_sup"] = sups[u]
         face_sets[f"u{u}_ret"] = rets[u]
     face_sets.update(duct_sets)
     actions = []
