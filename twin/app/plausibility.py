@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from pathlib import Path
 
 import streamlit as st
 
@@ -40,10 +39,8 @@ def _keep(where: tuple[str, str], warns: list[PlausibilityWarning]) -> list[Plau
 
 
 def _unedited_file(layout) -> bool:
-    """The layout of a file on this server, as loaded (`twin.app.warm` caches one per file
-    version; an edit, an upload or a changed file is another object)."""
-    src = Path(layout.source)  # absolute for a file (an upload's is its bare file name)
-    return src.is_absolute() and src.is_file() and warm.load_path(str(src)) is layout
+    """The layout of a file on this server, as loaded (`twin.app.warm.unedited_file`)."""
+    return warm.unedited_file(layout) is not None
 
 
 def remember_upload(layout, key: str, raw: bytes) -> list[PlausibilityWarning]:

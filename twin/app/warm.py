@@ -66,11 +66,21 @@ _KNOWN_KEYS: dict[tuple[str, float, int], str] = {}
 `_file_key` does not hash the default layout a second time (~0.5 s on a campus)."""
 
 
+def unedited_file(layout: Layout) -> Path | None:
+    """The file `layout` is the cached, unedited load of, else None. Files come through
+    `load_path` with absolute paths; an upload's source is only its name, which must not
+    be taken for a file of the server's working folder (load_path would look in ROOT)."""
+    src = Path(layout.source)
+    if src.is_absolute() and src.is_file() and load_path(str(src)) is layout:
+        return src
+    return None
+
+
 def _key(layout: Layout) -> str:
     """The content key of `layout`, computed once per file version for an unedited file
     (hashing a campus takes ~0.5 s)."""
-    src = Path(layout.source)
-    if src.is_file() and load_path(str(src)) is layout:
+    src = unedited_file(layout)
+    if src is not None:
         stat = src.stat()
         return _file_key(str(src), stat.st_mtime, stat.st_size)
     return S.layout_key(layout)
@@ -113,8 +123,7 @@ def _results(key: str, failed: tuple[str, ...], _twin: Twin):
 
 def _from_file(twin: Twin) -> bool:
     """The Twin of an unedited layout file (edits and uploads are not kept on disk)."""
-    src = Path(twin.layout.source)
-    return src.is_file() and load_path(str(src)) is twin.layout
+    return unedited_file(twin.layout) is not None
 
 
 def _disk_key(twin: Twin) -> str | None:
