@@ -345,13 +345,16 @@ def table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def calibration_table() -> pd.DataFrame:
-    """Per room, leave one load out: fit the field on the room's other CFD loads at once
-    (`twin.solve.air_calibrate.fit`), then score the held-out load before and after."""
+def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
+    """Per room (all, or `rooms`), leave one load out: fit the field on the room's other CFD
+    loads at once (`twin.solve.air_calibrate.fit`), then score the held-out load before and
+    after."""
     from twin.solve import air_calibrate as ac
 
     rows = []
     for room, loads in LOADS.items():
+        if rooms and room not in rooms:
+            continue
         refs = {load: cfd(room, load) for load in loads}
         refs = {k: v for k, v in refs.items() if v is not None}
         runs = {
@@ -437,8 +440,9 @@ def main(argv: list[str] | None = None) -> None:
         print(plot())
     elif args.action == "predict":  # a blind room's model inlets, before its CFD
         predict(args.room)
-    elif args.action == "calibrate":
-        print(calibration_table().round(3).to_string(index=False))
+    elif args.action == "calibrate":  # every room, or the one named
+        rooms = [args.room] if args.room else None
+        print(calibration_table(rooms).round(3).to_string(index=False))
     else:
         print(table().round(2).to_string(index=False))
 

@@ -57,10 +57,10 @@ pairs nearby sources and sinks: a supply with no throw short-circuits into a
 return above it); cells of `h` >= 0.3 m; the field is built with every unit at
 its design share of the racks' airflow (which units run changes the supply
 temperature and the short-circuit share in `twin.solve.airflow`, not the
-shares). Validation against OpenFOAM: docs/validation.md (0.6-1.3 K RMSE on the
-two rooms its choices were made on, 0.2-0.8 K calibrated on other loads of the same
-room, but 5.1-5.7 K on a blind room, where the drift's on/off criterion fails: the
-targets are not met and the field is not the default).
+shares). Validation against OpenFOAM: docs/validation.md (0.6-1.9 K RMSE on the
+two rooms its choices were made on, 0.1-0.8 K calibrated on other loads of the same
+room, but 1.9-5.7 K on two blind rooms whose inlets were committed before their CFD
+ran, too hot by up to 9 K: the targets are not met and the field is not the default).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from twin.solve.airfield_aisles import _aisle_cells, _ducts, back_to_back, rack_footprint
+from twin.solve.airfield_aisles import _aisle_cells, _ducts, rack_footprint
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
     MIN_CELL_M,
@@ -112,15 +112,6 @@ its back [fitted with `DIFFUSIVITY_M2_S` to the OpenFOAM 'row' room at uniform l
 docs/validation.md]. Buoyancy dominates rack exhaust: its Archimedes number g (dT/T) H / u^2
 is ~4 for a 12 K rise leaving a 2 m rack at 0.45 m/s, so the plume rises before it mixes;
 potential flow alone keeps no buoyancy and would spread the exhaust at rack height."""
-HOT_AISLE_PLUME_SHARE = 0.0
-"""Plume share of a rack whose back faces another row's back across an open hot aisle
-(`airfield_aisles.back_to_back`): none. A plume rises because it is lighter than the air
-around it; inside a hot aisle the air around a rack's exhaust is the other racks' exhaust at
-the same temperature, so the exhaust does not rise apart from it: the aisle's air leaves by
-its open top and ends as the flow carries it, and the drift lifts it as a whole. (Chosen
-after the OpenFOAM `pair` room, whose hot aisle fills from floor to ceiling and empties
-through its ends at rack height, showed every inlet 1-2.7 K above the model with the open
-room's 0.9; docs/validation.md, fifth pass.)"""
 BUOYANT_DRIFT_M_S = 0.0
 """Upward drift of warm air relative to the flow, m/s, carried by the heat tracer only (a
 linear stand-in for buoyancy: it keeps exhaust heat up at the ceiling and conserves it).
@@ -293,7 +284,7 @@ def _solve(air: HallAir) -> HallShares:
     intake = np.bincount(front_cells, np.repeat(q / np.maximum(n_front, 1), n_front), g.n)
     sink = intake.copy()
     # each rack's exhaust: its back cells and the tops of the free columns above them
-    exhaust = _exhaust(g, backs, solid, region, plume_shares(air))
+    exhaust = _exhaust(g, backs, solid, region, air.plume_share)
     ex_cells, ex_rack, ex_w = exhaust
     src = np.bincount(ex_cells, q[ex_rack] * ex_w, g.n)
     # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
@@ -441,17 +432,9 @@ def _solve(air: HallAir) -> HallShares:
     )
 
 
-def plume_shares(air: HallAir) -> np.ndarray:
-    """Per rack, the share of its exhaust released as a plume above it: the hall's
-    `plume_share`, but `HOT_AISLE_PLUME_SHARE` in an open hot aisle (a contained one has its
-    own roof and duct)."""
-    open_hot = back_to_back(air) & (air.containment != "hot-aisle")
-    return np.where(open_hot, HOT_AISLE_PLUME_SHARE, air.plume_share)
-
-
-def _exhaust(g, backs: list[np.ndarray], solid, region, share: np.ndarray):
-    """Where each rack's exhaust enters the room: `1 - share` (per rack) over its back cells,
-    `share` at the top of the free column above each (`PLUME_SHARE`). Returns cells,
+def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):
+    """Where each rack's exhaust enters the room: `1 - share` over its back cells, `share` at the
+    top of the free column above each (`PLUME_SHARE`). Returns cells,
     rack of each, weight (a rack's weights sum to 1)."""
     n_back = np.array([len(b) for b in backs], np.int64)
     if not len(backs):
@@ -459,16 +442,10 @@ def _exhaust(g, backs: list[np.ndarray], solid, region, share: np.ndarray):
     cells = np.concatenate(backs)
     rack = np.repeat(np.arange(len(backs)), n_back)
     even = np.repeat(1.0 / n_back, n_back)
-    s = np.repeat(np.asarray(share, float), n_back)
-    if not (s > 0).any():
+    if share <= 0:
         return cells, rack, even
-    up = s > 0
-    top = _column_tops(g, cells[up], solid, region)
-    return (
-        np.r_[cells, top],
-        np.r_[rack, rack[up]],
-        np.r_[(1.0 - s) * even, (s * even)[up]],
-    )
+    top = _column_tops(g, cells, solid, region)
+    return np.r_[cells, top], np.r_[rack, rack], np.r_[(1.0 - share) * even, share * even]
 
 
 def _keep_weighted(cells: np.ndarray, weights: np.ndarray, main: np.ndarray):

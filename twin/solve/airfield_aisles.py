@@ -62,8 +62,31 @@ def aisle_strips(air, containment: str | None = None) -> list[Strip]:
     n = len(air.x_m)
     if kind not in ("hot-aisle", "cold-aisle") or not n:
         return []
-    c, dirn, lat, half_lat, along_y, size, gap = _facing(air, 1.0 if kind == "cold-aisle" else -1.0)
+    w, d, _ = air.size_m
+    hx, hy, along_y = rack_footprint(air)
+    sign = 1.0 if kind == "cold-aisle" else -1.0  # the contained side: front or back
+    fx = sign * np.sign(np.where(along_y, 0.0, air.face_x))
+    fy = sign * np.sign(np.where(along_y, air.face_y, 0.0))
+    x = np.asarray(air.x_m, float)
+    y = np.asarray(air.y_m, float)
     top = float(np.max(air.height_m))
+    # face plane coordinate along the facing axis, lateral range across it
+    c = np.where(along_y, y + fy * hy, x + fx * hx)
+    dirn = np.where(along_y, fy, fx)
+    lat = np.where(along_y, x, y)
+    half_lat = np.where(along_y, hx, hy)
+    size = np.where(along_y, d, w)
+    # facing partner: same axis, opposite direction, lateral overlap, ahead within AISLE_MAX_M
+    ahead = (c[None, :] - c[:, None]) * dirn[:, None]
+    overlap = np.abs(lat[None, :] - lat[:, None]) < (half_lat[None, :] + half_lat[:, None]) * 0.999
+    partner = (
+        (along_y[None, :] == along_y[:, None])
+        & (dirn[None, :] == -dirn[:, None])
+        & overlap
+        & (ahead > 1e-6)
+        & (ahead <= AISLE_MAX_M)
+    )
+    gap = np.where(partner, ahead, np.inf).min(axis=1)
     wall = np.where(dirn > 0, size - c, c)
     depth = np.where(np.isfinite(gap), gap, np.where(wall <= AISLE_MAX_M, wall, AISLE_DEFAULT_M))
     out = []
@@ -77,44 +100,6 @@ def aisle_strips(air, containment: str | None = None) -> list[Strip]:
         else:
             out.append(Strip(r, a, b, lo, hi, top))
     return out
-
-
-def _facing(air, sign: float):
-    """Per rack, on its front (`sign` 1) or back (-1) side: the face plane's coordinate along
-    the facing axis, the direction, the lateral centre and half extent, whether the faces
-    point along y, the room's size along the facing axis, and the gap to the nearest rack
-    facing it across the aisle (same axis, opposite direction, overlapping laterally, within
-    `AISLE_MAX_M`; inf when none)."""
-    w, d, _ = air.size_m
-    hx, hy, along_y = rack_footprint(air)
-    fx = sign * np.sign(np.where(along_y, 0.0, air.face_x))
-    fy = sign * np.sign(np.where(along_y, air.face_y, 0.0))
-    x = np.asarray(air.x_m, float)
-    y = np.asarray(air.y_m, float)
-    c = np.where(along_y, y + fy * hy, x + fx * hx)
-    dirn = np.where(along_y, fy, fx)
-    lat = np.where(along_y, x, y)
-    half_lat = np.where(along_y, hx, hy)
-    size = np.where(along_y, d, w)
-    ahead = (c[None, :] - c[:, None]) * dirn[:, None]
-    overlap = np.abs(lat[None, :] - lat[:, None]) < (half_lat[None, :] + half_lat[:, None]) * 0.999
-    partner = (
-        (along_y[None, :] == along_y[:, None])
-        & (dirn[None, :] == -dirn[:, None])
-        & overlap
-        & (ahead > 1e-6)
-        & (ahead <= AISLE_MAX_M)
-    )
-    gap = np.where(partner, ahead, np.inf).min(axis=1) if len(c) else np.zeros(0)
-    return c, dirn, lat, half_lat, along_y, size, gap
-
-
-def back_to_back(air) -> np.ndarray:
-    """Per rack: whether its back faces another rack's back across an aisle (a hot aisle
-    between two rows, within `AISLE_MAX_M`)."""
-    if not len(air.x_m):
-        return np.zeros(0, bool)
-    return np.isfinite(_facing(air, -1.0)[-1])
 
 
 def _aisle_cells(g: _Grid, air, solid: np.ndarray) -> np.ndarray:
