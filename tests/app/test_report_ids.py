@@ -1,6 +1,6 @@
 """The HTML report keeps component ids on one line: its N-1 table's failure ids (and the
 worst loaded element, the violations' component) are in `td.id` cells, white-space:
-nowrap, the id's text unbroken; in Chromium each such cell is one line tall."""
+nowrap, the id's text unbroken (in Chromium: tests/browser/test_report_ids_browser.py)."""
 
 from __future__ import annotations
 
@@ -42,30 +42,3 @@ def test_failure_ids_sit_in_nowrap_cells_unbroken(n1_html):
     assert not re.search("[\u00ad\u200b]|<wbr", html)
     # numbers stay right-aligned cells, not id cells
     assert len(cells) == 2 * len(ids)  # failure and worst loaded element, per row
-
-
-def test_ids_stay_on_one_line_in_chromium(n1_html):
-    """Rendered 420 px wide (a phone, a narrow print column): every id cell is as tall as a
-    one-line cell, while a long text cell in the same table does wrap."""
-    from twin.app.serve import CHROMIUM, CHROMIUM_ARGS
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no /usr/bin/chromium (run `make chromium`)")
-    from playwright.sync_api import sync_playwright
-
-    html, ids = n1_html
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            pg = b.new_page(viewport={"width": 420, "height": 800})
-            pg.set_content(html)
-            lines = pg.eval_on_selector_all(
-                "td.id",
-                """cs => cs.map(c => {const r = document.createRange(); r.selectNodeContents(c);
-                   const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
-                   return [c.textContent, tops.size];})""",
-            )
-        finally:
-            b.close()
-    assert {t for t, _ in lines} >= set(ids)
-    assert all(n == 1 for _, n in lines), [t for t, n in lines if n != 1]
