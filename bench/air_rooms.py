@@ -251,9 +251,15 @@ def cfd(room: str, load: str) -> pd.DataFrame | None:
 
 
 def model_inlets(t: Twin) -> pd.Series:
-    from twin.solve import run as solve
+    """The field's inlets with every rack at its full heat, as the CFD runs them. (The
+    coupled solve `twin.solve.run` answers another question: its racks throttle or shut
+    down when their inlets pass the ASHRAE limits, and then carry less heat. In `floor`
+    stepped that took row A from up to 35 C to 22-24 C.)"""
+    from twin.solve import air_calibrate as ac
 
-    return solve(t)["res_racks"]["t_inlet_c"]
+    hall = t.halls.index[0]
+    supply = float(t.crahs["t_supply_c"].mean())
+    return ac.predict(t, hall, ac.Run(t.racks["power_kw"], supply, pd.Series(dtype=float)))
 
 
 def predict(room: str) -> None:
