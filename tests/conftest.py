@@ -60,3 +60,17 @@ def single_fed_hall_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def single_fed_hall(single_fed_hall_path) -> Twin:
     return Twin.load(single_fed_hall_path)
+
+
+@pytest.fixture(scope="session")
+def report_n1_html() -> tuple[str, list[str]]:
+    """The HTML report as the dashboard builds it, with the AI hall's real N-1 ranking (its
+    top 10 rows), and those rows' failure ids."""
+    from twin.app import report
+    from twin.app import state as S
+
+    twin = Twin.load(Path(__file__).resolve().parents[1] / "layouts" / "ai-factory-hall.yaml")
+    cols = ["contingency", "kinds", "it_lost_kw", "racks_lost", "max_loading_pct", "worst_element"]
+    top = S.n1_ranking(twin)[cols].head(10)
+    html = report.report_html("t", S.kpis(twin, S.solve(twin)), {"N-1: top risks": top})
+    return html, list(top["contingency"])
