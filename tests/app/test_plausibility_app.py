@@ -141,3 +141,21 @@ def test_a_value_from_a_profile_names_the_component_kind_and_the_profile(layouts
         and " is 8 C, outside the typical 12-27 C (" in s
         for s in got
     ), got
+
+
+def test_an_uncalibrated_air_field_hall_reads_as_a_sentence_with_its_line(layouts_dir):
+    """The air-field caution (a ModelCaution, not a range) is a sentence too: it has no value
+    or range, and the panel must not fail on it."""
+    from twin.app import plausibility as P
+    from twin.layout import loads
+    from twin.layout.plausibility import AIR_FIELD_BLIND
+
+    text = (layouts_dir / "small-room.yaml").read_text()
+    assert text.count("  - id: ROOM\n") == 1
+    text = text.replace("  - id: ROOM\n", "  - id: ROOM\n    air_model: field\n")
+    line = 1 + text[: text.index("air_model: field")].count("\n")
+    layout = loads(text, "field.yaml")
+    P.remember_upload(layout, "test-field-caution", text.encode())
+    (got,) = P.sentences(layout, "test-field-caution", "field.yaml")
+    assert got.startswith("Hall ROOM: The air field") and AIR_FIELD_BLIND in got
+    assert got.endswith(f"In field.yaml, line {line}.")

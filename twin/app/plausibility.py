@@ -20,7 +20,7 @@ import streamlit as st
 
 from twin.app import warm
 from twin.app.text import plain
-from twin.layout.plausibility import PlausibilityWarning, check, check_loaded
+from twin.layout.plausibility import ModelCaution, PlausibilityWarning, check, check_loaded
 from twin.layout.source import parse_bytes
 from twin.model import columns as C
 
@@ -68,13 +68,16 @@ def _quantity(value: float, unit: str) -> str:
     return f"{value:g}" + (f" {unit}" if unit and unit != "%" else unit)
 
 
-def sentence(w: PlausibilityWarning, name: str, kind: str | None = None) -> str:
+def sentence(w: PlausibilityWarning | ModelCaution, name: str, kind: str | None = None) -> str:
     """One warning as a sentence: the component (its `kind`, or the kind its path names),
     the field's label, the value, the typical range with its source, and where it is
     written (`name`, the file as the page calls it, and the line) when that is known."""
     if kind is None:
         tables = _TABLE.findall(w.path)
         kind = C.kind_label(tables[-1]) if tables else ""
+    if isinstance(w, ModelCaution):  # a model asked for where it is not validated
+        text = f"{kind} {w.component}".strip() + f": {w.message[:1].upper()}{w.message[1:]}."
+        return text if w.line is None else text + f" In {name}, line {w.line}."
     quantity = _quantity(w.value, w.unit)
     span = f"{w.low:g}-{_quantity(w.high, w.unit)}"
     text = (
@@ -110,7 +113,8 @@ def show(layout, key: str, name: str) -> None:
     n = len(lines)
     with st.expander(f"{n} plausibility warning{'s' if n != 1 else ''}", expanded=False):
         st.caption(
-            "Values the layout format accepts but real sites rarely use: most likely a unit "
-            "slip. The layout still solves; `twin validate` prints the same warnings."
+            "Values the layout format accepts but real sites rarely use (most likely a unit "
+            "slip), and models asked for where they are not validated. The layout still "
+            "solves; `twin validate` prints the same warnings."
         )
         st.markdown("\n".join(f"- {plain(line)}" for line in lines))
