@@ -87,6 +87,7 @@ import pandas as pd
 from twin.metrics.headroom_n1 import (
     BROKEN_MARK,
     N1_VERIFY_BAND,
+    n1_failed_id,
     n1_utilisation,
     scope_failures,
 )
@@ -304,7 +305,7 @@ def headroom(
             u, lost = n1_utilisation(twin, scaled(x), solved[x], sets)
             if x == 0.0:
                 spof.update(lost)
-            n1c[x] = {k: v for k, v in u.items() if k.split(": ", 1)[1][:-7] not in spof}
+            n1c[x] = {k: v for k, v in u.items() if n1_failed_id(k) not in spof}
         return n1c[x]
 
     def full(x: float) -> dict[str, float]:

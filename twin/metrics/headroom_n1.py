@@ -61,6 +61,12 @@ def n1_utilisation(
     return dict(zip(names, u.astype(float), strict=True)), set(t["contingency"][lost])
 
 
+def n1_failed_id(name: str) -> str:
+    """The failed component's id in an ``N-1 (<domain>): <id> failed`` constraint name (the
+    keys of `n1_utilisation`)."""
+    return name.split(": ", 1)[1].removesuffix(" failed")
+
+
 def _cooling_group(twin, cid: str) -> str | None:
     """'kind:hall' (air units) or 'kind:loop' of a cooling unit; None for anything else."""
     kind = twin.kind_of(cid)

@@ -57,7 +57,7 @@ from twin.layout import Layout, dump, validate_data
 from twin.metrics.economics import economics, rack_tokens
 from twin.metrics.generations import RACK_FIELDS, generation
 from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
-from twin.metrics.headroom_n1 import n1_utilisation, scope_failures
+from twin.metrics.headroom_n1 import BROKEN_MARK, n1_failed_id, n1_utilisation, scope_failures
 from twin.model.scenario import Scenario
 from twin.scenarios.refresh_limits import addition, extra_constraints, n1_additions
 from twin.solve import run
@@ -66,9 +66,6 @@ __all__ = ["BROKEN", "Refresh", "refresh", "swap"]
 
 BROKEN = 1.0 + 1e-9
 """Utilisation above which a constraint is broken (as in twin.scenarios.placement)."""
-N1_FLOOR = 1.0 + 1e-6
-"""An N-1 utilisation at most this is broken by a flag, not a loading above 100 %
-(`twin.metrics.headroom_n1.n1_utilisation` sets such cases to just above 1)."""
 SUMMARY_KEYS = (
     "it_kw",
     "facility_kw",
@@ -281,7 +278,7 @@ def _n1(twin, tw1, res0, res1, ids) -> tuple[dict, dict, str, int, list[str]]:
     u1, _ = n1_utilisation(tw1, Scenario(), res1, sets)
 
     def kept(u):
-        return {k: v for k, v in u.items() if k.split(": ", 1)[1][: -len(" failed")] not in lost}
+        return {k: v for k, v in u.items() if n1_failed_id(k) not in lost}
 
     return kept(u0), kept(u1), "N-1 solved", len(sets), sorted(lost)
 
@@ -310,12 +307,13 @@ def refresh(
     if len(res1.violations):
         # a failure broken at no loading above 100 % only inherits the refreshed solve's
         # own violations (heat left, racks at risk): a consequence, not a limit
-        consequences |= {n for n, v in n1.items() if 1.0 < v <= N1_FLOOR}
+        # (`n1_utilisation` marks a break by a flag alone as BROKEN_MARK, just above 1)
+        consequences |= {n for n, v in n1.items() if 1.0 < v <= BROKEN_MARK}
     names = sorted(set(u0) | set(u1), key=lambda n: (n in consequences, -u1.get(n, 0.0), n))
     rows_out = []
     for n in names:
         after = u1.get(n, math.nan)
-        # an N-1 row broken by a flag alone sits at 1 + 1e-9 (`n1_utilisation`): above 1
+        # an N-1 row counts as broken above 1, as the IT headroom reads it
         broken = bool(after > (1.0 if n in n1 else BROKEN))
         rows_out.append(
             {

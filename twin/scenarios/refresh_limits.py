@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from twin.layout.generations import GENERATIONS
+from twin.metrics.headroom_n1 import n1_failed_id
 from twin.model import registry
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -213,7 +214,7 @@ def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
     exact fast power path, `twin.scenarios.sweep`, names it); else what the solve says."""
     from twin.scenarios.sweep import sweep
 
-    failed = {name: name.split(": ", 1)[1].removesuffix(" failed") for name in broken}
+    failed = {name: n1_failed_id(name) for name in broken}
     out, power = {}, []
     for name, cid in failed.items():
         kind = twin.kind_of(cid)
