@@ -51,10 +51,16 @@ centre condensers are sold for 46 C (115 F) standard to ~52 C high-ambient [src]
 C_TO_K = 273.15
 
 
-def carnot_ratio(t_supply_c, t_ambient_c):
-    """COP at `t_ambient_c` over COP at the rated ambient (same supply setpoint), >= 0."""
+def _evap_cond_c(t_supply_c, t_ambient_c):
+    """(evaporating, condensing) temperature, C, of the model's cycle."""
     t_e = np.asarray(t_supply_c, float) - CRAC_EVAP_BELOW_SUPPLY_K
     t_c = np.maximum(np.asarray(t_ambient_c, float) + CONDENSER_APPROACH_K, MIN_CONDENSING_C)
+    return t_e, t_c
+
+
+def carnot_ratio(t_supply_c, t_ambient_c):
+    """COP at `t_ambient_c` over COP at the rated ambient (same supply setpoint), >= 0."""
+    t_e, t_c = _evap_cond_c(t_supply_c, t_ambient_c)
     t_c_rated = max(RATED_AMBIENT_C + CONDENSER_APPROACH_K, MIN_CONDENSING_C)
     return (t_c_rated - t_e) / (t_c - t_e)
 
@@ -68,8 +74,7 @@ def dx_cop(t_supply_c, t_ambient_c, t_ambient_max_c=MAX_AMBIENT_C):
 
 def carnot_efficiency(t_supply_c, t_ambient_c):
     """eta = COP / COP_Carnot of the model (the same at every ambient for one setpoint)."""
-    t_e = np.asarray(t_supply_c, float) - CRAC_EVAP_BELOW_SUPPLY_K
-    t_c = np.maximum(np.asarray(t_ambient_c, float) + CONDENSER_APPROACH_K, MIN_CONDENSING_C)
+    t_e, t_c = _evap_cond_c(t_supply_c, t_ambient_c)
     return dx_cop(t_supply_c, t_ambient_c) * (t_c - t_e) / (t_e + C_TO_K)
 
 
