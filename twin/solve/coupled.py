@@ -41,10 +41,10 @@ from the normal state's solution (computed once per Twin content from a cold
 start, `_seed`), never from the previous solve, so an answer does not depend on
 what was solved before; that makes it 1-3 power solves.
 
-A DX CRAC given more heat than its capacity removes its capacity at full-load
-draw and leaves the rest in the hall (`coupled_checks.dx_at_capacity`); its compressor
-power follows the outdoor dry bulb and above its condenser's limit it removes nothing
-(`twin.solve.dx_cop`); chillers short of
+A DX CRAC given more heat than its capacity at the outdoor dry bulb removes that
+capacity at full-load draw and leaves the rest in the hall
+(`coupled_checks.dx_at_capacity`); its capacity and COP follow the outdoor dry bulb and
+above its condenser's limit it removes nothing (`twin.solve.dx_cop`); chillers short of
 capacity are handled likewise in `twin.solve.plant`. Heat that is not removed
 is `heat_unremoved_kw`, never counted as rejected, and PUE (with pPUE of
 cooling, WUE, CUE) is then NaN: no steady state, no efficiency figure.
@@ -388,8 +388,8 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             cc_max_kw_k=cdu_c * wf[cm.cdu_loop],
             tcs_flow_frac=tcs_frac,
         )
-    air, dx_viol = checks.dx_at_capacity(twin, air)
-    air, amb_viol = dx_at_ambient(twin, air, t_db)  # DX COP falls with outdoor air
+    air, dx_viol = checks.dx_at_capacity(twin, air, t_db)  # DX capacity falls with outdoor air
+    air, amb_viol = dx_at_ambient(twin, air, t_db)  # and so does its COP
     dx_viol += amb_viol
     # variable-speed pumps: loop flow follows its heat at the design rise
     q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)

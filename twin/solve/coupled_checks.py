@@ -12,6 +12,8 @@ from dataclasses import replace
 import numpy as np
 
 from twin.solve.airflow import crac_cop
+from twin.solve.arrays import safe_div
+from twin.solve.dx_cop import RATED_AMBIENT_C, available_capacity_kw, running_dx
 from twin.solve.hydraulics import TOL_M3_S
 from twin.solve.liquid import liquid_model
 from twin.solve.plant import plant_model
@@ -30,19 +32,24 @@ def lost_heat(cm, pump_kw, coil_kw, cdu_kw) -> float:
     )
 
 
-def dx_at_capacity(twin, air):
-    """DX CRACs are compressor-limited: one given more heat than its capacity removes
-    its capacity, at its rated draw, and the rest stays in the hall (unremoved).
+def dx_at_capacity(twin, air, t_db_c: float):
+    """DX CRACs are compressor-limited: one given more heat than it can remove at outdoor
+    dry bulb `t_db_c` removes that, at its full-load draw, and the rest stays in the hall.
 
-    `twin.solve.airflow` gives each unit its capacity share of the hall heat and lets
+    What it can remove is ``capacity_kw`` times `twin.solve.dx_cop.capacity_factor` (1 at
+    the 35 C rating point, less on a hotter day: `dx_cop.available_capacity_kw`, reported
+    as ``capacity_avail_kw``; ``loading_pct`` of a DX unit is against it).
+    `twin.solve.airflow` gives each unit its rated-capacity share of the hall heat and lets
     an overloaded unit's supply air rise (a coil at fixed effectiveness); for a chilled
     water coil that moves the heat at warmer air, but a DX unit's compressor cannot
     pump more than its capacity, and the COP curve would otherwise reward the hotter
     room with less compressor power. Here an overloaded DX unit draws
-    ``capacity / COP(setpoint)`` (its full-load draw, continuous with the unloaded
-    case) and the excess is counted unremoved (`res_crahs` gets removed_kw and
-    unremoved_kw; load_kw stays the unit's share), with an 'uncooled' violation: the
-    hall has no steady state and the inlet temperatures shown are a lower bound.
+    ``capacity / COP(setpoint)`` (its full-load draw at the rated ambient, which
+    `dx_cop.dx_at_ambient` then moves to `t_db_c`) and the excess is counted unremoved
+    (`res_crahs` gets removed_kw and unremoved_kw; load_kw stays the unit's share), with
+    an 'uncooled' violation naming the outdoor air and the capacity there: the hall has no
+    steady state and the inlet temperatures shown are a lower bound. A unit past its
+    condenser's limit is left to `dx_at_ambient` (it stops: all its share is unremoved).
     Chilled-water CRAHs keep the air model's answer (their heat reaches the plant,
     which has its own capacity check).
     """
@@ -50,14 +57,18 @@ def dx_at_capacity(twin, air):
     if not len(crahs):
         return air, []
     rc = air.res_crahs
-    cap = crahs["capacity_kw"].to_numpy(float)
+    rated = crahs["capacity_kw"].to_numpy(float)
+    cap = available_capacity_kw(crahs, t_db_c)
     load = rc["load_kw"].to_numpy(float)
-    dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
-    over = dx & (load > cap * (1 + 1e-9))
+    dx, stops = running_dx(crahs, rc, t_db_c)
+    over = dx & ~stops & (load > cap * (1 + 1e-9))
     short = np.where(over, load - cap, 0.0)
     rc = rc.copy()
     rc["removed_kw"] = load - short  # load_kw stays the unit's share of the hall heat
     rc["unremoved_kw"] = short
+    rc["capacity_avail_kw"] = cap
+    run = dx & ~stops
+    rc["loading_pct"] = np.where(run, 100.0 * safe_div(load, cap), rc["loading_pct"])
     if not over.any():
         return replace(air, res_crahs=rc), []
     comp = np.where(over, cap / crac_cop(crahs["t_supply_c"].to_numpy(float)), rc["compressor_kw"])
@@ -69,7 +80,8 @@ def dx_at_capacity(twin, air):
             short[i],
             0.0,
             "kW",
-            f"DX compressor at its {cap[i]:.0f} kW capacity: {short[i]:.0f} kW of the "
+            f"DX compressor at its {cap[i]:.0f} kW capacity at {t_db_c:.1f} C outdoor air "
+            f"({rated[i]:.0f} kW rated at {RATED_AMBIENT_C:.0f} C): {short[i]:.0f} kW of the "
             f"{load[i]:.0f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
             "state; inlet temperatures shown are a lower bound)",
         )

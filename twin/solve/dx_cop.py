@@ -20,6 +20,13 @@ Above the unit's ``t_ambient_max_c`` (layout field; default `MAX_AMBIENT_C`) the
 cannot reject the heat (the high-pressure switch stops the compressor): the unit removes
 nothing, its whole load stays in the hall and an 'uncooled' violation names the outdoor
 temperature and the limit; no COP is reported.
+
+Capacity falls too (`capacity_factor`): a hotter condenser lifts the condensing pressure, the
+compressor moves less refrigerant and each kg carries less heat, so between the rating point
+and the cut-out the unit removes ``capacity_kw * capacity_factor(T_amb)``
+(`available_capacity_kw`); `twin.solve.coupled_checks.dx_at_capacity` leaves the rest of its
+share in the hall. The solve reports it as ``res_crahs.capacity_avail_kw``, which every
+capacity check of a solved result reads (N-1 headroom, sweeps, transients).
 """
 
 from __future__ import annotations
@@ -49,6 +56,17 @@ operating temperature in cooling of standard air-cooled condensing units (Carrie
 product data: 'Maximum outdoor operating air temperature for cooling mode is 125 F'); data
 centre condensers are sold for 46 C (115 F) standard to ~52 C high-ambient [src]."""
 C_TO_K = 273.15
+CAPACITY_TABLE_C = (35.0, 38.0, 46.0)
+"""Outdoor dry bulb (C) of the capacity points in `CAPACITY_TABLE`."""
+CAPACITY_TABLE = (1.0, 0.9718, 0.8782)
+"""Total cooling capacity over rated of a Liebert DSE 125 (Vertiv air-cooled DX CRAC with
+pumped-refrigerant economiser) at 19.44 C (67 F) coil entering wet bulb, the row of its
+table that is 1.00 at 35 C: EnergyPlus example file 1ZoneDataCenterCRAC_wApproachTemp.idf
+(NREL/EnergyPlus testfiles), ``Table:TwoIndependentVariables`` 'Cool Cap Mod func of
+Temperature' (x entering wet bulb, y outdoor dry bulb). The same row reads 1.00 at -10, 15,
+18, 24 and 30 C: no gain below the rating point (head-pressure control holds the condensing
+pressure up, the compressor and evaporator size the unit) [src]. Falls 0.94 %/K to 38 C,
+1.17 %/K to 46 C; drier return air derates faster (17 C wet bulb row: 1.28 %/K to 46 C)."""
 
 
 def _evap_cond_c(t_supply_c, t_ambient_c):
@@ -78,6 +96,23 @@ def carnot_efficiency(t_supply_c, t_ambient_c):
     return dx_cop(t_supply_c, t_ambient_c) * (t_c - t_e) / (t_e + C_TO_K)
 
 
+def capacity_factor(t_ambient_c):
+    """DX capacity at outdoor dry bulb `t_ambient_c` (C) over its rated `capacity_kw`.
+
+    1.0 at and below the rated `RATED_AMBIENT_C`, linear between the Liebert DSE points of
+    `CAPACITY_TABLE` above it, and beyond the table's last point (46 C) on to the unit's
+    cut-out along the slope of its last segment (-1.17 %/K) [est: the table stops at 46 C;
+    EnergyPlus' generic DX curve HPACCoolCapFT, extrapolated likewise, gives 0.820 at
+    51.7 C against 0.812 here]. A function of outdoor air only: the table's other input is
+    the coil's entering wet bulb, which the twin does not model (no humidity), so the
+    rated 19.44 C row is used whatever the supply setpoint.
+    """
+    t = np.asarray(t_ambient_c, float)
+    t_tab, f_tab = CAPACITY_TABLE_C, CAPACITY_TABLE
+    slope = (f_tab[-1] - f_tab[-2]) / (t_tab[-1] - t_tab[-2])
+    return np.where(t > t_tab[-1], f_tab[-1] + slope * (t - t_tab[-1]), np.interp(t, t_tab, f_tab))
+
+
 def ambient_limits_c(crahs: pd.DataFrame) -> np.ndarray:
     """Each unit's `t_ambient_max_c`, `MAX_AMBIENT_C` where the layout leaves it out."""
     if "t_ambient_max_c" not in crahs:
@@ -86,23 +121,47 @@ def ambient_limits_c(crahs: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(given), given, MAX_AMBIENT_C)
 
 
+def running_dx(crahs: pd.DataFrame, rc: pd.DataFrame, t_db_c: float):
+    """(running DX units, those of them stopped by outdoor air `t_db_c`) as boolean arrays.
+
+    The one mask `dx_at_ambient` and `twin.solve.coupled_checks.dx_at_capacity` share: a
+    'crac' row of `crahs` whose result row in `rc` (`res_crahs`) is running; it stops when
+    `t_db_c` is above its `t_ambient_max_c` (`ambient_limits_c`).
+    """
+    dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
+    return dx, dx & (t_db_c > ambient_limits_c(crahs))
+
+
+def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
+    """Heat each unit can remove at outdoor dry bulb `t_db_c`, kW (``capacity_avail_kw``).
+
+    A DX unit: ``capacity_kw * capacity_factor(t_db_c)``, 0 above its `t_ambient_max_c`
+    (compressor stopped); a chilled-water CRAH: its ``capacity_kw`` (no condenser; its
+    water and the plant have their own checks). Whether the unit runs is not looked at,
+    as for the rated ``capacity_kw`` that N-1 checks read.
+    """
+    cap = crahs["capacity_kw"].to_numpy(float)
+    is_dx = (crahs["type"] == "crac").to_numpy()
+    f = np.where(t_db_c > ambient_limits_c(crahs), 0.0, capacity_factor(t_db_c))
+    return np.where(is_dx, cap * f, cap)
+
+
 def dx_at_ambient(twin, air, t_db_c: float):
     """The air result with each running DX CRAC's compressor at outdoor dry bulb `t_db_c`.
 
-    `air` comes from `twin.solve.coupled_checks.dx_at_capacity`, whose compressor power is
-    at the rated ambient; here it is divided by `carnot_ratio`. A unit whose limit
-    (`t_ambient_max_c`, default `MAX_AMBIENT_C`) is below `t_db_c` stops its compressor and
-    its heat is unremoved (one 'uncooled' violation per unit). Returns (air, violations).
+    `air` comes from `twin.solve.coupled_checks.dx_at_capacity` (the same `t_db_c`), whose
+    compressor power is at the rated COP; here it is divided by `carnot_ratio`. A unit whose
+    limit (`t_ambient_max_c`, default `MAX_AMBIENT_C`) is below `t_db_c` stops its compressor
+    and its heat is unremoved (one 'uncooled' violation per unit). Returns (air, violations).
     """
     crahs = twin.crahs
     if not len(crahs):
         return air, []
     rc = air.res_crahs
-    dx = (crahs["type"] == "crac").to_numpy() & rc["running"].to_numpy(bool)
+    dx, trip = running_dx(crahs, rc, t_db_c)
     if not dx.any():
         return air, []
     limit = ambient_limits_c(crahs)
-    trip = dx & (t_db_c > limit)
     t_set = crahs["t_supply_c"].to_numpy(float)
     comp_old = rc["compressor_kw"].to_numpy(float)
     removed = rc["removed_kw"].to_numpy(float)  # set by dx_at_capacity
