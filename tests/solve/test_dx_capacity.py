@@ -111,3 +111,30 @@ def test_the_cut_out_still_stops_the_unit_with_one_violation(small_room):
     rc = r["res_crahs"]
     assert np.all(rc["capacity_avail_kw"] == 0.0)
     assert r.kpis["heat_unremoved_kw"] == pytest.approx(float(rc["load_kw"].sum()))
+
+
+def test_n1_headroom_reads_the_derated_capacity(small_room):
+    """'CRAH air (hall ROOM)' = hall load / (capacity - largest unit), with each DX unit's
+    capacity at the run's outdoor air: the same number the solve checked."""
+    from twin.metrics.headroom import constraint_utilisation
+
+    for t, f in ((35.0, 1.0), (48.0, 0.8782 - 0.0117 * 2.0)):
+        r = run(small_room, Scenario(t_db_c=t))
+        u = constraint_utilisation(small_room, r)["CRAH air (hall ROOM)"]
+        load = float(r["res_crahs"]["load_kw"].sum())
+        assert u == pytest.approx(load / (2 * 120.0 * f), rel=1e-9)
+
+
+def test_fast_n1_screen_agrees_with_the_full_solve_on_a_hot_day(small_room):
+    """Losing a CRAC with IT at 110 %: the two left carry ~107 kW each, within their 120 kW
+    nameplate but over the ~103 kW they have at 48 C. The fast screen and the brute-force
+    re-solves both find no steady state then, and both find one at 35 C."""
+    from twin.scenarios import brute_force, sweep
+
+    sets = [(i,) for i in small_room.crahs.index]
+    for t, broken in ((35.0, False), (48.0, True)):
+        sc = Scenario(load_scale={"*": 1.1}, t_db_c=t)
+        fast, full = sweep(small_room, sets, sc, verify=False), brute_force(small_room, sets, sc)
+        assert np.isinf(full["t_inlet_max_c"]).all() == broken, full["t_inlet_max_c"]
+        assert np.isinf(fast["t_inlet_max_c"]).all() == broken, fast["t_inlet_max_c"]
+        assert (fast["racks_at_risk"] == full["racks_at_risk"]).all()

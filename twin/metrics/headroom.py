@@ -94,6 +94,7 @@ from twin.metrics.headroom_n1 import (
 from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve import run
+from twin.solve.dx_cop import solved_capacity_kw
 
 REL_TOL = 2e-3
 """Bracket width at which the search stops, relative to the headroom [est: the
@@ -193,9 +194,8 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
         )
     if len(twin.crahs) and "res_crahs" in results.tables:
         r = results["res_crahs"]
-        u.update(
-            _n1(r["load_kw"], twin.crahs["capacity_kw"], twin.crahs["hall"], "CRAH air (hall {})")
-        )
+        cap = solved_capacity_kw(twin, results)  # DX derated at the run's outdoor air
+        u.update(_n1(r["load_kw"], cap, twin.crahs["hall"], "CRAH air (hall {})"))
     if len(twin.chillers) and "res_chillers" in results.tables:
         r = results["res_chillers"]
         u.update(

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from twin.model import registry
 from twin.solve.arrays import feed_b_share
+from twin.solve.dx_cop import solved_capacity_kw
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 __all__ = ["COP_TOWER", "CRAC_EVAP_BELOW_SUPPLY_K", "UNIT_KINDS", "CoolingBase", "cooling_base"]
@@ -182,6 +183,8 @@ def cooling_base(twin, base=None) -> CoolingBase:
         avail = res_ch["capacity_avail_kw"].reindex(twin.chillers.index)
         avail = avail.where(avail > 0, twin.chillers["capacity_kw"])
         units.loc[avail.index, "cap"] = avail.to_numpy(float)
+    if len(twin.crahs):  # DX CRACs: their capacity at the base run's outdoor air
+        units.loc[twin.crahs.index, "cap"] = solved_capacity_kw(twin, tables).to_numpy(float)
     gnames, gidx = np.unique(units["group"].to_numpy(dtype=str), return_inverse=True)
     gkind = np.array([g.split(":", 1)[0] for g in gnames], dtype=object)
     gkey = np.array([g.split(":", 1)[1] for g in gnames], dtype=object)
@@ -289,7 +292,15 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         cr["t_supply_c"].to_numpy(float) - CRAC_EVAP_BELOW_SUPPLY_K,
         cr["loop"].map(loops["t_supply_c"] if len(loops) else {}).to_numpy(float),
     )
-    fan_h = np.bincount(pd.Index(hall_ids).get_indexer(cr["hall"]), fan, len(hall_ids))
+    crah_hall = pd.Index(hall_ids).get_indexer(cr["hall"])
+    fan_h = np.bincount(crah_hall, fan, len(hall_ids))
+    # a DX unit removes at most capacity_kw x this at the base run's outdoor air
+    # (twin.solve.dx_cop.capacity_factor, the same for every DX unit that runs)
+    rated = cr["capacity_kw"].to_numpy(float)
+    f_dx = solved_capacity_kw(twin, tables).to_numpy(float) / rated
+    dx_factor = np.full(len(hall_ids), np.nan)
+    dx_on = (cr["type"] == "crac").to_numpy() & (f_dx > 0)
+    np.fmin.at(dx_factor, crah_hall[dx_on], f_dx[dx_on])
     return {
         "q_hall": rh["q_air_kw"].to_numpy(float),
         "fan_h": fan_h,
@@ -297,7 +308,8 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         "v_sup": v_sup,
         "rise_max": rise_max,
         "t_in_max": rh["t_inlet_max_c"].to_numpy(float),
-        "crah_hall": pd.Index(hall_ids).get_indexer(cr["hall"]),
+        "crah_hall": crah_hall,
+        "dx_factor_h": np.nan_to_num(dx_factor, nan=1.0),
         "crah_pos": pd.Series(np.arange(len(cr)), index=cr.index),
         "v_ref": cr["airflow_m3_s"].to_numpy(float),
         "fan_ref": cr["fan_kw"].to_numpy(float),

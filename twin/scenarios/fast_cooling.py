@@ -174,7 +174,8 @@ def _air_t_max(cb: CoolingBase, out: sp.csr_matrix, g, k, t_max) -> np.ndarray:
     speed = np.where(v_run > 0, np.minimum(1.0, v_need / np.maximum(v_run, 1e-12)), 0.0)
     fan_run = (total(fan_ref) - lost(fan_ref)) * speed**3
     q = a["q_hall"][h] - a["fan_h"][h] + fan_run
-    over = np.maximum(np.where(cap_run > 0, q / np.maximum(cap_run, 1e-12), np.inf) - 1.0, 0.0)
+    ratio = np.where(cap_run > 0, q / np.maximum(cap_run, 1e-12), np.inf)
+    over = np.maximum(ratio - 1.0, 0.0)
     # airflow-weighted supply: sum v (t_set + (t_set - t_coil) over) / sum v over running units
     sv_set = total(v_ref * t_set) - lost(v_ref * t_set)
     sv_dt = total(v_ref * (t_set - t_coil)) - lost(v_ref * (t_set - t_coil))
@@ -184,11 +185,12 @@ def _air_t_max(cb: CoolingBase, out: sp.csr_matrix, g, k, t_max) -> np.ndarray:
         t_ret = t_sup + q / (K_AIR_KW_PER_M3S_K * v_sup)
         r = np.where(v_need > 0, 1.0 - np.minimum(1.0, v_run / v_need), 0.0)
         t_h = t_sup + (1 - r) * a["rise_max"][h] + r * (t_ret - t_sup)
-    # a DX compressor cannot pump more than its capacity: a hall whose running units are
-    # overloaded with a DX unit among them keeps heat it cannot remove (no steady state),
-    # as twin.solve.coupled reports it ('uncooled', unremoved kW)
+    # a DX compressor cannot pump more than its capacity at the outdoor air: a hall whose
+    # running units carry more than that share with a DX unit among them keeps heat it
+    # cannot remove (no steady state), as twin.solve.coupled reports it ('uncooled')
     dx_run = total(cap * a["is_dx"]) - lost(cap * a["is_dx"])
-    t_h = np.where((cap_run > 0) & ~((over > 1e-9) & (dx_run > 0)), t_h, np.inf)
+    dx_over = ratio > a["dx_factor_h"][h] * (1 + 1e-9)
+    t_h = np.where((cap_run > 0) & ~(dx_over & (dx_run > 0)), t_h, np.inf)
     # contingency max: the touched halls' new values and the untouched halls' base values
     base_h = a["t_in_max"]
     order = np.argsort(-np.nan_to_num(base_h, nan=-np.inf))

@@ -27,6 +27,7 @@ from twin.metrics.headroom import constraint_utilisation
 from twin.model import registry
 from twin.scenarios.placement_geometry import _new_rows, _obstacles, free_slots, unit_boxes
 from twin.solve import run
+from twin.solve.dx_cop import solved_capacity_kw
 
 SCREEN_LIMIT = 0.99
 """Screened utilisation a spread placement may raise a constraint to: 1 % below the limit for
@@ -128,7 +129,8 @@ def _base(twin, res) -> _Base:
     if len(twin.cdus):
         avail.update(_n1_avail(twin.cdus["capacity_kw"], twin.cdus["loop"], "CDU group {} (N+1)"))
     if len(twin.crahs):
-        avail.update(_n1_avail(twin.crahs["capacity_kw"], twin.crahs["hall"], "CRAH air (hall {})"))
+        cap = solved_capacity_kw(twin, res)  # DX derated at the run's outdoor air
+        avail.update(_n1_avail(cap, twin.crahs["hall"], "CRAH air (hall {})"))
     if len(twin.chillers) and "res_chillers" in res.tables:
         cap = res["res_chillers"]["capacity_avail_kw"]
         avail.update(_n1_avail(cap, twin.chillers["loop"], "chillers {} (N+1)"))

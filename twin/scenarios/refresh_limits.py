@@ -34,6 +34,7 @@ import numpy as np
 from twin.layout.generations import GENERATIONS
 from twin.metrics.headroom_n1 import n1_failed_id
 from twin.model import registry
+from twin.solve.dx_cop import solved_capacity_kw
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 PIPE_VELOCITY_MAX_M_S = 3.0
@@ -115,14 +116,21 @@ def _chiller_demand(twin, res) -> dict[str, float]:
     return out
 
 
-def _group_units(twin, res, table: str, group_col: str, group: str, cap_col: str) -> str:
+def _group_units(
+    twin, res, table: str, group_col: str, group: str, cap_col: str
+) -> tuple[float, float, float, int]:
     t = getattr(twin, table)
     mine = t[t[group_col] == group]
-    cap = res["res_" + table][cap_col].reindex(mine.index) if cap_col else mine["capacity_kw"]
+    if table == "crahs":  # DX units derated at the run's outdoor air
+        cap = solved_capacity_kw(twin, res).reindex(mine.index)
+    else:
+        cap = res["res_" + table][cap_col].reindex(mine.index) if cap_col else mine["capacity_kw"]
     cap = cap.astype(float)
     unit = float(mine["capacity_kw"].max())
     avail = float(cap.sum() - cap.max()) if len(cap) > 1 else float(cap.sum())
-    return unit, avail, len(mine)
+    # what one more of the largest unit adds: a DX unit its capacity at this outdoor air
+    adds = float(cap.max()) if table == "crahs" and len(cap) else unit
+    return unit, adds, avail, len(mine)
 
 
 def addition(twin, res, name: str, u: float) -> str:
@@ -137,10 +145,10 @@ def addition(twin, res, name: str, u: float) -> str:
     for head, tail, table, col, cap_col, what in groups:
         if name.startswith(head) and name.endswith(tail):
             g = name[len(head) : len(name) - len(tail)]
-            unit, avail, n = _group_units(twin, res, table, col, g, cap_col)
+            unit, adds, avail, n = _group_units(twin, res, table, col, g, cap_col)
             load = u * avail
-            # with k more units of the largest size, N+1 keeps avail + k * unit
-            k = max(1, math.ceil((load - avail) / unit - 1e-9)) if unit > 0 else 0
+            # with k more units of the largest size, N+1 keeps avail + k * adds
+            k = max(1, math.ceil((load - avail) / adds - 1e-9)) if adds > 0 else 0
             return (
                 f"{k} more {what}(s) of {unit:,.0f} kW (N+1 load {load:,.0f} kW against "
                 f"{avail:,.0f} kW available from {n})"

@@ -486,6 +486,8 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
             if model == "chiller" and "capacity_avail_kw" in r:
                 avail = r["capacity_avail_kw"].astype(float)
                 cap = avail.where(avail > 0, cap)
+            elif model == "air_unit" and "capacity_avail_kw" in r:  # DX at the outdoor air
+                cap = r["capacity_avail_kw"].astype(float).fillna(cap)
             load = r["load_kw"].astype(float)
             if "unremoved_kw" in r:
                 load = load + r["unremoved_kw"].fillna(0.0).astype(float)

@@ -146,6 +146,22 @@ def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
     return np.where(is_dx, cap * f, cap)
 
 
+def solved_capacity_kw(twin, results) -> pd.Series:
+    """Each CRAH/CRAC's capacity in a solved result (`Results`, or its ``tables`` dict), kW.
+
+    ``res_crahs.capacity_avail_kw`` (`available_capacity_kw` at the run's outdoor air), the
+    rated ``capacity_kw`` where the result has none; indexed like ``twin.crahs``. Every
+    capacity check of a result reads this, so N-1 headroom, the contingency sweeps and the
+    transients see the capacity the solve used.
+    """
+    rated = twin.crahs["capacity_kw"].astype(float)
+    tables = getattr(results, "tables", results) or {}
+    rc = tables.get("res_crahs")
+    if rc is None or "capacity_avail_kw" not in rc:
+        return rated
+    return rc["capacity_avail_kw"].reindex(rated.index).astype(float).fillna(rated)
+
+
 def dx_at_ambient(twin, air, t_db_c: float):
     """The air result with each running DX CRAC's compressor at outdoor dry bulb `t_db_c`.
 

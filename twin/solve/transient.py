@@ -54,6 +54,7 @@ from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
+from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.limit_crossing import CROSSING_DT_S, curve_until, rack_times_to_limits
 from twin.solve.lumped_node import integrate_node, node_temperature
 from twin.solve.power import solve_power
@@ -263,7 +264,11 @@ def cooling_ride_through(
         if later.any():
             np.maximum.at(t_back, idx[ok & later], wait[ok & later])
 
-    units("crahs", lambda t: H + hpos.reindex(t["hall"]).to_numpy())
+    units(  # DX CRACs at their capacity at the base run's outdoor air (twin.solve.dx_cop)
+        "crahs",
+        lambda t: H + hpos.reindex(t["hall"]).to_numpy(),
+        cap_override=solved_capacity_kw(twin, base).to_numpy(float) if len(twin.crahs) else None,
+    )
     units("cdus", lambda t: T + tpos.reindex(t["loop"]).fillna(-1 - T).to_numpy(np.int64))
     chill_cap = None
     if "res_chillers" in base.tables and len(twin.chillers):
