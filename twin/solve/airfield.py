@@ -75,7 +75,6 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from twin.solve.airfield_aisles import _aisle_cells, _ducts, rack_footprint
-from twin.solve.airfield_buoyancy import _Tracer, buoyant_flux
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
     MIN_CELL_M,
@@ -173,8 +172,6 @@ class HallAir:
     plume_share: float = PLUME_SHARE
     drift_m_s: float = BUOYANT_DRIFT_M_S  # (calibratable)
     entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
-    rise_k: np.ndarray | None = None  # each rack's exhaust rise at its load, K (buoyancy)
-    buoyancy_m_s_k: float = 0.0  # buoyant velocity per kelvin (`airfield_buoyancy`)
 
     def key(self) -> bytes:
         """Content digest (the cache key)."""
@@ -182,9 +179,7 @@ class HallAir:
         for name in self.__dataclass_fields__:
             v = getattr(self, name)
             h.update(name.encode())
-            if v is None:
-                h.update(b"none")
-            elif isinstance(v, np.ndarray):
+            if isinstance(v, np.ndarray):
                 h.update(np.ascontiguousarray(v, dtype=float).tobytes())
             else:
                 h.update(repr(v).encode())
@@ -354,8 +349,7 @@ def _solve(air: HallAir) -> HallShares:
         np.add.at(s_all, path, -q_e * pw)
         np.add.at(s_all, rel, q_e * rw)
     s = s_all[cells]
-    lu_lap = factorise(lap_m + pin)
-    phi = lu_lap.solve(s)
+    phi = factorise(lap_m + pin).solve(s)
     # face fluxes P -> N
     fp, fn, gf = faces
     ok = main[fp] & main[fn]
@@ -364,18 +358,32 @@ def _solve(air: HallAir) -> HallShares:
     flux = gf * (phi[fp] - phi[fn])
 
     # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
+    dg = air.diffusivity_m2_s * gf
+    heat_flux = flux + np.where(up, air.drift_m_s * g.hx * g.hy, 0.0)
+    out_p = np.maximum(heat_flux, 0.0)  # P -> N
+    out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
-    tracer = _Tracer(fp, fn, air.diffusivity_m2_s * gf, up, air.drift_m_s * g.hx * g.hy,
-                     sink[cells], [(pos[p], pw, pos[r], rw, q_e) for p, pw, r, rw, q_e in jets])  # fmt: skip
+    diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
+    er, ec, ev = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for path, pw, rel, rw, q_e in jets:  # tracer: leaves the path cells, enters at the release
+        pp, rr = pos[path], pos[rel]
+        diag += np.bincount(pp, q_e * pw, m)
+        er.append(np.repeat(rr, len(pp)))
+        ec.append(np.tile(pp, len(rr)))
+        ev.append(-q_e * np.outer(rw, pw).ravel())
+    a = sp.csr_matrix(
+        (
+            np.r_[diag, -(out_n + dg), -(out_p + dg), np.concatenate(ev)],
+            (
+                np.r_[np.arange(m), fp, fn, np.concatenate(er)],
+                np.r_[np.arange(m), fn, fp, np.concatenate(ec)],
+            ),
+        ),
+        shape=(m, m),
+    )
+    lu = ManyRhsLU(a)  # one factorisation, every rack's exhaust a right-hand side
     rhs = sp.csc_matrix((q[ex_rack] * ex_w, (pos[ex_cells], ex_rack)), shape=(m, n))
     w_mean = _averaging(fronts, pos, m)
-    buoyancy = {}
-    if air.buoyancy_m_s_k > 0 and air.rise_k is not None and n:
-        flux, buoyancy = buoyant_flux(
-            flux, tracer, rhs, w_mean, np.asarray(air.rise_k, float), air.buoyancy_m_s_k,
-            lu_lap=lu_lap, gf=gf, dz=g.dz,
-        )  # fmt: skip
-    lu = ManyRhsLU(tracer.matrix(flux))  # one factorisation, every rack's exhaust a right-hand side
     w_top = _averaging(tops, pos, m)
     # the units' part of each cell's sink: total sink minus the racks' intake share
     ret_w = np.maximum(sink[cells] - intake[cells], 0.0)
@@ -413,7 +421,6 @@ def _solve(air: HallAir) -> HallShares:
         else 0.0,
         "row_scaled": int((scale < 1.0).sum()),
         "tracer_balance_rel": bal / max(float(injected.max()), 1e-300) if n else 0.0,
-        **buoyancy,
     }
     return HallShares(
         b_mean=_sparse(b_mean),
