@@ -84,7 +84,8 @@ class Crah(CoolingUnit):
     hall: str
     type: Literal["crah", "crac"] = "crah"
     capacity_kw: Annotated[float, Field(ge=1, le=5000)] = Field(
-        description="sensible cooling capacity; 1 kW to 5 MW (fan walls reach ~1-2 MW)"
+        description="sensible cooling capacity (a DX CRAC's at 35 C outdoor air, less on hotter "
+        "days: twin.solve.dx_cop); 1 kW to 5 MW (fan walls reach ~1-2 MW)"
     )
     airflow_m3_s: Annotated[float, Field(ge=0.1, le=200)] = Field(
         description="rated airflow; 0.1-200 m3/s (a 350 kW CRAH moves ~23 m3/s), and with "
