@@ -92,7 +92,7 @@ def test_a_hot_day_pushes_a_loaded_dx_unit_over_its_capacity(small_room):
     assert sorted(v["component"]) == on
     np.testing.assert_allclose(v["value"], load - cap, rtol=1e-9)
     for m in v["message"]:
-        assert "48.0 C outdoor air" in m and f"{cap:.0f} kW capacity" in m and "120 kW" in m
+        assert "48.0 C outdoor air" in m and f"{cap:.1f} kW capacity" in m and "120 kW" in m
     # energy closes: heat removed + heat left in the hall = heat given to the units
     assert float(rh["removed_kw"].sum() + rh["unremoved_kw"].sum()) == pytest.approx(
         float(rh["load_kw"].sum()), rel=1e-12

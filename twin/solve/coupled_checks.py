@@ -80,9 +80,9 @@ def dx_at_capacity(twin, air, t_db_c: float):
             short[i],
             0.0,
             "kW",
-            f"DX compressor at its {cap[i]:.0f} kW capacity at {t_db_c:.1f} C outdoor air "
-            f"({rated[i]:.0f} kW rated at {RATED_AMBIENT_C:.0f} C): {short[i]:.0f} kW of the "
-            f"{load[i]:.0f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
+            f"DX compressor at its {cap[i]:.1f} kW capacity at {t_db_c:.1f} C outdoor air "
+            f"({rated[i]:.0f} kW rated at {RATED_AMBIENT_C:.0f} C): {short[i]:.1f} kW of the "
+            f"{load[i]:.1f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
             "state; inlet temperatures shown are a lower bound)",
         )
         for i in np.flatnonzero(over)
