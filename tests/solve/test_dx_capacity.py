@@ -4,7 +4,10 @@ pushes a loaded small-room unit over its derated capacity in the coupled solve."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from twin.model.scenario import Scenario
@@ -138,3 +141,46 @@ def test_fast_n1_screen_agrees_with_the_full_solve_on_a_hot_day(small_room):
         assert np.isinf(full["t_inlet_max_c"]).all() == broken, full["t_inlet_max_c"]
         assert np.isinf(fast["t_inlet_max_c"]).all() == broken, fast["t_inlet_max_c"]
         assert (fast["racks_at_risk"] == full["racks_at_risk"]).all()
+
+
+def _small_crac_room():
+    """small-room with 70 kW CRACs: ~92 % loaded at 35 C, over their capacity from ~43 C."""
+    from twin.layout import loads
+    from twin.model import Twin
+
+    path = Path(__file__).resolve().parents[2] / "layouts" / "small-room.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "capacity_kw: 120.0"
+    assert text.count(old) == 1
+    return Twin.from_layout(loads(text.replace(old, "capacity_kw: 70.0"), "small-crac.yaml"))
+
+
+def test_timeline_and_annual_pue_see_the_capacity_run_sees():
+    """The timeline's fitted response and the annual PUE bins both call run(): at a hot hour
+    their heat left in the room is run()'s, and none at the rating point."""
+    from twin.metrics.pue import annual
+    from twin.solve.timeline import Profile, solve_timeline
+    from twin.solve.timeline_response import fit_response
+
+    twin = _small_crac_room()
+    db = np.repeat([30.0, 35.0, 49.0], 100)
+    wb = db - 10.0
+    hot = run(twin, Scenario(t_db_c=49.0, t_wb_c=39.0))
+    lost = hot.kpis["heat_unremoved_kw"]
+    cap = 70.0 * (0.8782 - 0.0117 * 3.0)
+    load = hot["res_crahs"]["load_kw"].to_numpy()
+    assert lost == pytest.approx(float(np.sum(load - cap)), rel=1e-9) and lost > 10.0
+    assert run(twin, Scenario(t_db_c=35.0)).kpis["heat_unremoved_kw"] == 0.0
+
+    resp = fit_response(twin, (db, wb))
+    assert 49.0 in resp.t_db_c and 35.0 in resp.t_db_c
+    prof = Profile(3600.0, np.full((2, 1), resp.design_it_kw), np.array([35.0, 49.0]))
+    s = solve_timeline(resp, prof).steps
+    assert s["unremoved_kw"].iloc[0] == 0.0
+    assert s["unremoved_kw"].iloc[1] == pytest.approx(lost, rel=1e-6)
+
+    year = annual(twin, weather=pd.DataFrame({"t_db_c": db, "t_wb_c": wb}))
+    b = year.bins.set_index("t_db_c")
+    assert b.loc[49.0, "heat_unremoved_kw"] == pytest.approx(lost, rel=1e-9)
+    assert b.loc[35.0, "heat_unremoved_kw"] == 0.0
+    assert np.isnan(year.pue)  # hours with heat left in the room: no annual PUE either
