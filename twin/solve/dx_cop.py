@@ -1,4 +1,4 @@
-"""DX CRAC compressor power against outdoor air: COP falls as the condenser gets hotter.
+"""DX CRAC against outdoor air: COP and capacity fall as the condenser gets hotter.
 
 A DX CRAC rejects its heat through an air-cooled condenser outdoors. Its COP is a
 fixed fraction of the Carnot COP between evaporating and condensing temperature
@@ -105,7 +105,9 @@ def capacity_factor(t_ambient_c):
     EnergyPlus' generic DX curve HPACCoolCapFT, extrapolated likewise, gives 0.820 at
     51.7 C against 0.812 here]. A function of outdoor air only: the table's other input is
     the coil's entering wet bulb, which the twin does not model (no humidity), so the
-    rated 19.44 C row is used whatever the supply setpoint.
+    rated 19.44 C row is used whatever the supply setpoint. The table is of total
+    capacity; it is applied to the sensible ``capacity_kw`` (a data-centre coil runs dry or
+    nearly, sensible heat ratio ~0.9-1 [est]).
     """
     t = np.asarray(t_ambient_c, float)
     t_tab, f_tab = CAPACITY_TABLE_C, CAPACITY_TABLE
