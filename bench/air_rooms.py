@@ -44,6 +44,7 @@ import pandas as pd
 from twin.interop.openfoam_run import WINDOW, read_inlets
 from twin.layout.validate import validate_data
 from twin.model import Twin
+from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
 CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2}
@@ -74,6 +75,14 @@ LOADS = {
         "stepped": [12.0] * 8 + [4.0] * 8,
     },
 }
+FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
+"""Rooms with a ``<load>-fixed-flow`` variant of each non-uniform load: the same heat with
+every rack's airflow held at that load's (140 CFM/kW of 8 kW), so a run differs from the
+uniform one in its heat only; what `bench.air_frozen` needs to tell buoyancy apart from the
+racks' airflow (docs/validation.md)."""
+for _room, _base in FIXED_FLOW.items():
+    for _load in [ld for ld in LOADS[_room] if ld != _base]:
+        LOADS[_room][f"{_load}-fixed-flow"] = LOADS[_room][_load]
 BLIND = {"end", "floor"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
@@ -120,8 +129,9 @@ HALL_EXTRA = {"floor": {"plenum_m": 0.6}}
 """Hall fields beyond the geometry: `floor` has a raised floor (supply through the tiles)."""
 
 
-def layout(room: str, powers: list[float]) -> dict:
-    """A validated-ready layout dict of `room` with rack powers `powers` (kW), row by row."""
+def layout(room: str, powers: list[float], airflow_m3_s: float | None = None) -> dict:
+    """A validated-ready layout dict of `room` with rack powers `powers` (kW), row by row, and
+    every rack's airflow `airflow_m3_s` if given (else it follows its power)."""
     if room not in ROOMS:
         raise ValueError(f"room {room!r}: {', '.join(ROOMS)}")
     hid, (w, d, h), rows, unit_at = ROOMS[room]
@@ -135,6 +145,7 @@ def layout(room: str, powers: list[float]) -> dict:
         "rows": [{"id": r, "origin_m": [x, y], "axis": "x", "facing": f} for r, x, y, f in rows],
         "racks": [
             {"id": f"{r}{i + 1:02d}", "row": r, "slot": i, "power_kw": float(p), "feed_a": "PDU"}
+            | ({} if airflow_m3_s is None else {"airflow_m3_s": airflow_m3_s})
             for k, (r, *_) in enumerate(rows)
             for i, p in enumerate(powers[k * n : (k + 1) * n])
         ],
@@ -153,7 +164,14 @@ def layout(room: str, powers: list[float]) -> dict:
 
 
 def twin(room: str, load: str) -> Twin:
-    return Twin.from_layout(validate_data(layout(room, LOADS[room][load]), f"{room}-{load}"))
+    flow = None
+    if load.endswith("-fixed-flow"):  # every rack at the base load's airflow
+        from twin.solve.airflow import rack_k_kw_per_k
+
+        base = np.asarray(LOADS[room][FIXED_FLOW[room]], float)
+        flow = float(rack_k_kw_per_k(base[:1])[0] / K_AIR_KW_PER_M3S_K)
+    data = layout(room, LOADS[room][load], flow)
+    return Twin.from_layout(validate_data(data, f"{room}-{load}"))
 
 
 def run(
@@ -313,7 +331,8 @@ def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
             on = rows_of == row
             ax.plot(x[on], model[on], "-", color="tab:red", lw=1.6,
                     label="model (defaults)" if k == 0 else None)  # fmt: skip
-        blind = " (blind)" if room in BLIND else ""
+        predicted = (OUT / "blind" / f"{room}-{load}-model.csv").exists()
+        blind = " (blind)" if room in BLIND and predicted else ""
         ax.set_title(f"{room}, {load}{blind}", fontsize=10)
         ax.set_xticks(x[:: max(1, len(x) // 8)], [ids[i] for i in x[:: max(1, len(x) // 8)]],
                       fontsize=7)  # fmt: skip
@@ -351,6 +370,18 @@ def table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _run(t: Twin, t_inlet_c: pd.Series):
+    """A calibration run of one load, with its own rack airflows (a fixed-flow load's are not
+    its powers', and a fit scores every run with the held-out load's layout)."""
+    from twin.solve import air_calibrate as ac
+    from twin.solve.airflow import rack_k_kw_per_k
+
+    r = t.racks
+    k = rack_k_kw_per_k(r["power_kw"].to_numpy(float), r.get("airflow_m3_s"))
+    flow = pd.Series(k / K_AIR_KW_PER_M3S_K, index=r.index)
+    return ac.Run(r["power_kw"], 18.0, t_inlet_c, flow_m3_s=flow)
+
+
 def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
     """Per room (all, or `rooms`), leave one load out: fit the field on the room's other CFD
     loads at once (`twin.solve.air_calibrate.fit`), then score the held-out load before and
@@ -363,10 +394,7 @@ def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
             continue
         refs = {load: cfd(room, load) for load in loads}
         refs = {k: v for k, v in refs.items() if v is not None}
-        runs = {
-            load: ac.Run(twin(room, load).racks["power_kw"], 18.0, ref["t_inlet_c"])
-            for load, ref in refs.items()
-        }
+        runs = {load: _run(twin(room, load), ref["t_inlet_c"]) for load, ref in refs.items()}
         for held, ref in refs.items():
             fit_on = [load for load in runs if load != held]
             if not fit_on:
