@@ -63,9 +63,10 @@ Memory and time are linear in racks (issue 13; `bench.air`):
 Room indices per hall (REFERENCE 1; `twin.solve.air_indices`): SHI/RHI, Herrlin's
 RCI_HI/RCI_LO against the hall's ASHRAE class, RTI = (T_return - T_supply) / dT_IT in %
 (< 100 % bypass, > 100 % recirculation).
-CRAH/CRAC units of a hall share its heat in proportion to capacity; the hall
+CRAH/CRAC units of a hall share its heat in proportion to rated capacity; the hall
 supply is their airflow-weighted mix (a well-mixed plenum: unit position
-does not matter in this model).
+does not matter in this model). A unit given more than it can remove now (a DX CRAC's
+capacity falls with outdoor air: `solve_air`'s ``capacity_kw``) supplies warmer air.
 """
 
 from __future__ import annotations
@@ -339,6 +340,7 @@ def solve_air(
     crah_running: np.ndarray,
     t_coil_c: np.ndarray,
     coil_water_frac: np.ndarray | None = None,
+    capacity_kw: np.ndarray | None = None,
 ) -> AirResult:
     """Rack temperatures and CRAH/CRAC duty for given air heat (rack air share, hall losses).
 
@@ -353,6 +355,14 @@ def solve_air(
     `coil_water_frac` (per unit, None: 1): share of the water a coil draws that its
     loop's pumps can deliver; a water-starved coil's capacity scales with its water
     flow (water-side limited, the water rise grows as 1 / fraction) [est].
+    `capacity_kw` (per unit, None: the rated ``capacity_kw``): what each unit can remove
+    now, Q_cap above; `twin.solve.coupled` passes a DX CRAC's capacity at the outdoor
+    air (`twin.solve.dx_cop.derated_capacity_kw`), so a DX unit's supply air rises,
+    ``T_set + CRAC_EVAP_BELOW_SUPPLY_K (Q / Q_cap - 1)``, exactly when
+    `twin.solve.coupled_checks.dx_at_capacity` finds it over that capacity. The hall's heat
+    is still shared by rated capacity: a unit's share is its share of the hall's air,
+    which the outdoor air does not change (``loading_pct`` and ``crah_capacity_kw`` are
+    against `capacity_kw`).
     """
     nh = len(model.hall_ids)
     crahs = twin.crahs
@@ -360,10 +370,11 @@ def solve_air(
     run = crah_running.astype(bool)
     v_ref = crahs["airflow_m3_s"].to_numpy(float) if len(crahs) else np.zeros(0)
     cap = crahs["capacity_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
+    cap_now = cap if capacity_kw is None else np.asarray(capacity_kw, float)
     if coil_water_frac is not None:
-        cap_coil = cap * np.clip(np.asarray(coil_water_frac, float), 0.0, 1.0)
+        cap_coil = cap_now * np.clip(np.asarray(coil_water_frac, float), 0.0, 1.0)
     else:
-        cap_coil = cap
+        cap_coil = cap_now
     t_set = crahs["t_supply_c"].to_numpy(float) if len(crahs) else np.zeros(0)
     fan_ref = crahs["fan_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
     is_crac = (crahs["type"] == "crac").to_numpy() if len(crahs) else np.zeros(0, bool)
@@ -432,7 +443,7 @@ def solve_air(
     res_halls = pd.DataFrame(
         {
             "q_air_kw": q_hall,
-            "crah_capacity_kw": cap_run,
+            "crah_capacity_kw": np.bincount(hall_of, cap_now * run, nh),
             "airflow_need_m3_s": v_need,
             "airflow_supply_m3_s": v_sup,
             "t_supply_c": t_sup_h,
@@ -450,7 +461,7 @@ def solve_air(
         {
             "running": run,
             "load_kw": q_unit,
-            "loading_pct": 100.0 * safe_div(q_unit, cap),
+            "loading_pct": 100.0 * safe_div(q_unit, cap_now),
             "airflow_m3_s": speed * v_ref,
             "fan_kw": fan_kw,
             "compressor_kw": comp,
@@ -511,8 +522,9 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
                 load[i],
                 cap[i],
                 "kW",
-                f"coil load {load[i]:.0f} kW over its {cap[i]:.0f} kW capacity; "
-                f"supply air rises to {res_crahs['t_supply_c'].iat[i]:.1f} C",
+                f"coil load {load[i]:.1f} kW over its {cap[i]:.1f} kW capacity; supply air "
+                f"rises to {res_crahs['t_supply_c'].iat[i]:.2f} C (setpoint "
+                f"{twin.crahs['t_supply_c'].iat[i]:.1f} C)",
             )
         )
     for h in np.flatnonzero(~cooled & (q_hall > 0)):

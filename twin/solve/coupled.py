@@ -43,7 +43,8 @@ what was solved before; that makes it 1-3 power solves.
 
 A DX CRAC given more heat than its capacity at the outdoor dry bulb removes that
 capacity at full-load draw and leaves the rest in the hall
-(`coupled_checks.dx_at_capacity`); its capacity and COP follow the outdoor dry bulb and
+(`coupled_checks.dx_at_capacity`), and the air model raises its supply air against the same
+capacity (`solve_air`'s ``capacity_kw``); its capacity and COP follow the outdoor dry bulb and
 above its condenser's limit it removes nothing (`twin.solve.dx_cop`); chillers short of
 capacity are handled likewise in `twin.solve.plant`. Heat that is not removed
 is `heat_unremoved_kw`, never counted as rejected, and PUE (with pPUE of
@@ -76,7 +77,7 @@ from twin.solve.airflow import air_model, solve_air
 from twin.solve.arrays import feed_b_share, safe_div
 from twin.solve.cache import per_twin, pinned
 from twin.solve.coupled_checks import MIN_CIRCUIT_FLOW_M3_S
-from twin.solve.dx_cop import dx_at_ambient
+from twin.solve.dx_cop import derated_capacity_kw, dx_at_ambient
 from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
 from twin.solve.plant import plant_model, solve_plant
@@ -359,7 +360,8 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         & ~dry_x[cm.cdu_loop]
         & ~(np.r_[tcs_frac, 1.0] <= 0)[np.where(cm.tcs_of_cdu >= 0, cm.tcs_of_cdu, nt)]
     )
-    air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil)
+    cap_air = derated_capacity_kw(twin.crahs, t_db)  # DX coils: capacity at the outdoor air
+    air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil, capacity_kw=cap_air)
     liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws, tcs_flow_frac=tcs_frac)
     # loops whose pumps move less than their units draw: share the flow there is
     c_full = full * CP_KJ * RHO_WATER_KG_M3  # kW/K
@@ -378,6 +380,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
             running["crahs"],
             t_coil,
             coil_water_frac=wf[cm.crah_loop],
+            capacity_kw=cap_air,
         )
         liq = solve_liquid(
             twin,

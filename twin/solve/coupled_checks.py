@@ -40,10 +40,12 @@ def dx_at_capacity(twin, air, t_db_c: float):
     the 35 C rating point, less on a hotter day: `dx_cop.available_capacity_kw`, reported
     as ``capacity_avail_kw``; ``loading_pct`` of a DX unit is against it).
     `twin.solve.airflow` gives each unit its rated-capacity share of the hall heat and lets
-    an overloaded unit's supply air rise (a coil at fixed effectiveness); for a chilled
-    water coil that moves the heat at warmer air, but a DX unit's compressor cannot
-    pump more than its capacity, and the COP curve would otherwise reward the hotter
-    room with less compressor power. Here an overloaded DX unit draws
+    a unit given more than its capacity now raise its supply air (a coil at fixed
+    effectiveness; `twin.solve.coupled` passes it the same DX capacity at `t_db_c`,
+    `dx_cop.derated_capacity_kw`, so the supply air rises exactly when this finds the unit
+    over capacity); for a chilled water coil that moves the heat at warmer air, but a DX
+    unit's compressor cannot pump more than its capacity, and the COP curve would otherwise
+    reward the hotter room with less compressor power. Here an overloaded DX unit draws
     ``capacity / COP(setpoint)`` (its full-load draw at the rated ambient, which
     `dx_cop.dx_at_ambient` then moves to `t_db_c`) and the excess is counted unremoved
     (`res_crahs` gets removed_kw and unremoved_kw; load_kw stays the unit's share), with

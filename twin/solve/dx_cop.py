@@ -24,9 +24,11 @@ temperature and the limit; no COP is reported.
 Capacity falls too (`capacity_factor`): a hotter condenser lifts the condensing pressure, the
 compressor moves less refrigerant and each kg carries less heat, so between the rating point
 and the cut-out the unit removes ``capacity_kw * capacity_factor(T_amb)``
-(`available_capacity_kw`); `twin.solve.coupled_checks.dx_at_capacity` leaves the rest of its
-share in the hall. The solve reports it as ``res_crahs.capacity_avail_kw``, which every
-capacity check of a solved result reads (N-1 headroom, sweeps, transients).
+(`available_capacity_kw`). The air model works against it (`derated_capacity_kw`, passed
+to `twin.solve.airflow.solve_air`): a unit given more than it raises its supply air, and
+`twin.solve.coupled_checks.dx_at_capacity` leaves the rest of its share in the hall. The solve
+reports it as ``res_crahs.capacity_avail_kw``, which every capacity check of a solved result
+reads (N-1 headroom, sweeps, transients, the app's cooling capacity used).
 """
 
 from __future__ import annotations
@@ -134,18 +136,31 @@ def running_dx(crahs: pd.DataFrame, rc: pd.DataFrame, t_db_c: float):
     return dx, dx & (t_db_c > ambient_limits_c(crahs))
 
 
-def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
-    """Heat each unit can remove at outdoor dry bulb `t_db_c`, kW (``capacity_avail_kw``).
+def derated_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
+    """Each unit's capacity at outdoor dry bulb `t_db_c` while its compressor runs, kW.
 
-    A DX unit: ``capacity_kw * capacity_factor(t_db_c)``, 0 above its `t_ambient_max_c`
-    (compressor stopped); a chilled-water CRAH: its ``capacity_kw`` (no condenser; its
-    water and the plant have their own checks). Whether the unit runs is not looked at,
-    as for the rated ``capacity_kw`` that N-1 checks read.
+    A DX unit: ``capacity_kw * capacity_factor(t_db_c)`` (exactly ``capacity_kw`` at and
+    below `RATED_AMBIENT_C`); a chilled-water CRAH: its ``capacity_kw`` (no condenser). The
+    cut-out is not applied: this is the capacity the air model's coils work against
+    (`twin.solve.airflow.solve_air`'s ``capacity_kw``); a unit stopped by the cut-out is
+    `dx_at_ambient`'s (all its share unremoved), and `available_capacity_kw` reports 0 for it.
     """
     cap = crahs["capacity_kw"].to_numpy(float)
     is_dx = (crahs["type"] == "crac").to_numpy()
-    f = np.where(t_db_c > ambient_limits_c(crahs), 0.0, capacity_factor(t_db_c))
-    return np.where(is_dx, cap * f, cap)
+    return np.where(is_dx, cap * capacity_factor(t_db_c), cap)
+
+
+def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
+    """Heat each unit can remove at outdoor dry bulb `t_db_c`, kW (``capacity_avail_kw``).
+
+    A DX unit: ``capacity_kw * capacity_factor(t_db_c)`` (`derated_capacity_kw`), 0 above
+    its `t_ambient_max_c` (compressor stopped); a chilled-water CRAH: its ``capacity_kw`` (no
+    condenser; its water and the plant have their own checks). Whether the unit runs is not
+    looked at, as for the rated ``capacity_kw`` that N-1 checks read.
+    """
+    is_dx = (crahs["type"] == "crac").to_numpy()
+    stopped = is_dx & (t_db_c > ambient_limits_c(crahs))
+    return np.where(stopped, 0.0, derated_capacity_kw(crahs, t_db_c))
 
 
 def solved_capacity_kw(twin, results) -> pd.Series:
