@@ -2,22 +2,26 @@
 
 The air model (`twin.solve.airfield`) is linear in the racks' heat at a given flow: its
 shares B come from one tracer solve per rack on a flow built from the geometry and the
-rack airflows. This asks the same of the CFD itself: freeze one converged run's face
+rack airflows. This asks the same of the CFD itself: freeze one finished run's face
 mass fluxes (``phi``) and turbulent thermal diffusivity (``alphat``), carry each rack's
-exhaust as a unit tracer on them (first-order upwind, as the field; the CFD's energy
-equation uses limitedLinear 0.2), and read the flux-weighted share at every rack's
-intake. Then
+exhaust as a unit tracer on them (central differencing by default, nearer the CFD's
+limitedLinear energy equation; ``--upwind`` for the field's first-order upwind), and
+read the flux-weighted share at every rack's intake. Then
 
 - *self*: those shares, with that run's own heat, against that run's own inlet
   temperatures at the same iteration: what a share matrix of this flow can reproduce
   (the rest is the scheme and the run's own unsteadiness);
-- *other loads*: the same shares with each other load's heat, against the stored CFD
-  inlets of the room's loads whose rack airflows equal the run's (the ``-fixed-flow``
-  variants of `bench.air_rooms.FIXED_FLOW`; where the airflows differ the flow is another,
-  which no frozen matrix can stand for, and the load is left out).
+- *other loads, same airflows* (the ``-fixed-flow`` variants of
+  `bench.air_rooms.FIXED_FLOW`): the same shares with the other load's heat, against its
+  stored CFD inlets: if these miss by much more than self, the flow reorganises with
+  where the heat is and no matrix built at one heat distribution can carry to another;
+- *other loads, other airflows* (flow following power): the run's flux plus the
+  potential-flow correction of the changed rack airflows (`FrozenCase.with_airflows`,
+  what the field does when airflows change), then the same: what is left is the flow's
+  own response to the new airflows and heat, beyond potential flow.
 
-If those miss by much more than self, the room's flow reorganises with where the heat is
-(buoyancy), and no matrix built at one heat distribution can meet a held-out-load target.
+Stored inlets are read on the run's own mesh (docs/validation/<room>-<load>.csv, or
+mesh-check/).
 
     python -m bench.air_frozen /tmp/twin-cfd-B/end-uniform end   # a case of bench.air_rooms run
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -122,8 +127,9 @@ class FrozenCase:
         start, nf = self.bnd[patch]
         return self.owner[start : start + nf]
 
-    def shares(self) -> np.ndarray:
-        """B[j, i]: share of rack j's intake mass flow that is rack i's exhaust."""
+    @cached_property
+    def _graph(self):
+        """(owner, neighbour, area / centre distance) of the internal faces, and cells."""
         o, nb = self.owner[: len(self.neigh)], self.neigh
         nc = int(self.owner.max()) + 1
         cnt = np.bincount(self.owner, minlength=nc) + np.bincount(nb, minlength=nc)
@@ -131,28 +137,70 @@ class FrozenCase:
         np.add.at(cc, self.owner, self.face_c)
         np.add.at(cc, nb, self.face_c[: len(nb)])
         cc /= cnt[:, None]
-        dg = 0.5 * (self.alphat[o] + self.alphat[nb]) * self.face_area[: len(nb)]
-        dg /= np.linalg.norm(cc[nb] - cc[o], axis=1)
-        out_p, out_n = np.maximum(self.phi, 0), np.maximum(-self.phi, 0)
-        diag = np.bincount(o, out_p + dg, nc) + np.bincount(nb, out_n + dg, nc)
+        cond = self.face_area[: len(nb)] / np.linalg.norm(cc[nb] - cc[o], axis=1)
+        return o, nb, cond, nc
+
+    def with_airflows(self, factor: np.ndarray):
+        """Face fluxes with rack r's airflow times ``factor[r]``: the run's own flux plus the
+        potential flow of the change (``L p = -ds``, ``dF = (A / d) dp``: the correction the
+        field itself would make), so continuity holds to round-off. Returns (internal, patches)."""
+        o, nb, cond, nc = self._graph
+        phi_b = dict(self.phi_b)
+        ds = np.zeros(nc)  # added outflow to the boundary, per cell
+        for r in range(self.nr):
+            for name in (f"r{r}_in", f"r{r}_out"):
+                d = (factor[r] - 1.0) * self.phi_b[name]
+                phi_b[name] = self.phi_b[name] + d
+                np.add.at(ds, self.cells(name), d)
+        if not np.any(ds):
+            return self.phi, phi_b
+        lap = sp.csc_matrix(
+            (
+                np.r_[
+                    np.bincount(o, cond, nc) + np.bincount(nb, cond, nc) + (np.arange(nc) == 0),
+                    -cond,
+                    -cond,
+                ],
+                (np.r_[np.arange(nc), o, nb], np.r_[np.arange(nc), nb, o]),
+            ),
+            shape=(nc, nc),
+        )  # fmt: skip  (pinned at cell 0: exact, the changes sum to zero)
+        p = spla.splu(lap).solve(-ds)
+        return self.phi + cond * (p[o] - p[nb]), phi_b
+
+    def shares(self, phi=None, phi_b=None, central: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(B, intake kg/s): B[j, i] the share of rack j's intake mass flow that is rack i's
+        exhaust, on the run's flux or (`phi`, `phi_b`). `central`: face values by central
+        differencing (closer to the CFD's limitedLinear; not bounded), else first-order upwind
+        (the air field's scheme)."""
+        phi = self.phi if phi is None else phi
+        phi_b = self.phi_b if phi_b is None else phi_b
+        o, nb, cond, nc = self._graph
+        dg = 0.5 * (self.alphat[o] + self.alphat[nb]) * cond
+        # face value: the upwind cell's, plus g / 2 of the difference to the downwind one
+        g = 1.0 if central else 0.0
+        w_o = np.where(phi > 0, 1.0 - g / 2, g / 2)  # owner's weight in the face value
+        diag = np.bincount(o, phi * w_o + dg, nc) - np.bincount(nb, phi * (1.0 - w_o) - dg, nc)
         rhs = np.zeros((nc, self.nr))
         for name in self.bnd:
-            ph, own = self.phi_b[name], self.cells(name)
+            ph, own = phi_b[name], self.cells(name)
             diag += np.bincount(own, np.maximum(ph, 0), nc)  # outflow leaves with the tracer
             m = re.fullmatch(r"r(\d+)_out", name)
             if m:
                 np.add.at(rhs[:, int(m.group(1))], own, np.maximum(-ph, 0))
         a = sp.csc_matrix(
-            (np.r_[diag, -out_n - dg, -out_p - dg],
+            (np.r_[diag, phi * (1.0 - w_o) - dg, -phi * w_o - dg],
              (np.r_[np.arange(nc), o, nb], np.r_[np.arange(nc), nb, o])),
             shape=(nc, nc),
         )  # fmt: skip
         conc = spla.splu(a).solve(rhs)
         b = np.zeros((self.nr, self.nr))
+        mdot = np.zeros(self.nr)
         for r in range(self.nr):
-            ph = np.maximum(self.phi_b[f"r{r}_in"], 0)
-            b[r] = ph @ conc[self.cells(f"r{r}_in")] / ph.sum()
-        return b
+            ph = np.maximum(phi_b[f"r{r}_in"], 0)
+            mdot[r] = ph.sum()
+            b[r] = ph @ conc[self.cells(f"r{r}_in")] / mdot[r]
+        return b, mdot
 
     def intake_kg_s(self) -> np.ndarray:
         return np.array([self.phi_b[f"r{r}_in"].sum() for r in range(self.nr)])
@@ -175,38 +223,42 @@ def inlets_c(b: np.ndarray, mdot: np.ndarray, heat_kw: np.ndarray, supply_c: flo
     return supply_c + np.linalg.solve(np.eye(len(b)) - b, b @ rise)
 
 
-def _airflows(room: str, load: str) -> tuple:
-    """What sets the racks' airflows of a load: its powers, or the base load it is held at."""
-    base = load.removesuffix("-fixed-flow")
-    if base != load or load == FIXED_FLOW.get(room):
-        return ("held", FIXED_FLOW[room])
-    return ("powers", tuple(LOADS[room].get(load, ())))
+def _airflow_kw(room: str, load: str) -> np.ndarray:
+    """The power each rack's airflow follows in a load (140 CFM/kW of it): its own, or the
+    base load's for a fixed-flow variant."""
+    if load.endswith("-fixed-flow") or load == FIXED_FLOW.get(room):
+        return np.asarray(LOADS[room][FIXED_FLOW[room]], float)
+    return np.asarray(LOADS[room][load], float)
 
 
-def report(case: Path, room: str) -> pd.DataFrame:
+def report(case: Path, room: str, central: bool = True) -> pd.DataFrame:
+    """The frozen run against itself and the room's other stored loads (module docstring)."""
     fc = FrozenCase(case)
-    b, mdot = fc.shares(), fc.intake_kg_s()
     heat = np.asarray(fc.manifest["rack_heat_kw"], float)
     ids = fc.manifest["rack_ids"]
-    rows = []
-
-    def row(label, model, ref):
-        e = model - ref
-        rows.append({"against": label, "rmse_k": float(np.sqrt((e**2).mean())),
-                     "max_err_k": float(np.abs(e).max()), "mean_err_k": float(e.mean())})  # fmt: skip
-
     supply = fc.supply_c()
     own = re.sub(r"-[\d.]+m$", "", Path(case).name.removeprefix(f"{room}-"))  # run()'s name
     cell = float(fc.manifest["cell_m"][0])
     tag = "" if abs(cell - CELL_M[room]) < 1e-9 else f"-{cell:g}m"
-    row("self (same iteration)", inlets_c(b, mdot, heat, supply), fc.inlets_c())
+    rows = []
+
+    def row(label, airflows, model, ref):
+        e = model - ref
+        rows.append({"against": label, "airflows": airflows, "rmse_k": float(np.sqrt((e**2).mean())),
+                     "max_err_k": float(np.abs(e).max()), "mean_err_k": float(e.mean())})  # fmt: skip
+
+    b, mdot = fc.shares(central=central)
+    row("self (same iteration)", "same", inlets_c(b, mdot, heat, supply), fc.inlets_c())
     for load, powers in LOADS[room].items():
         path = OUT / ("mesh-check" if tag else "") / f"{room}-{load}{tag}.csv"  # same mesh
-        same_flow = _airflows(room, load) == _airflows(room, own)
-        if not path.exists() or not same_flow:
+        if not path.exists():
             continue
         ref = pd.read_csv(path, index_col="id")["t_inlet_c"].reindex(ids).to_numpy(float)
-        row(f"stored CFD, {load}", inlets_c(b, mdot, np.asarray(powers, float), supply), ref)
+        factor = _airflow_kw(room, load) / _airflow_kw(room, own)
+        same = bool(np.allclose(factor, 1.0))
+        bl, ml = (b, mdot) if same else fc.shares(*fc.with_airflows(factor), central=central)
+        label = "same" if same else "changed (potential-flow correction)"
+        row(f"stored CFD, {load}", label, inlets_c(bl, ml, np.asarray(powers, float), supply), ref)
     return pd.DataFrame(rows)
 
 
@@ -214,8 +266,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", type=Path)
     ap.add_argument("room", choices=sorted(LOADS))
+    ap.add_argument("--upwind", action="store_true", help="first-order upwind (the field's)")
     a = ap.parse_args(argv)
-    print(report(a.case, a.room).round(2).to_string(index=False))
+    print(report(a.case, a.room, central=not a.upwind).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":
