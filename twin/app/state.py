@@ -58,6 +58,7 @@ from twin.metrics.economics import economics as _economics
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run
+from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.results import Results
 
 DEFERRED_IMPORTS = ("twin.scenarios", "twin.solve.transient")
@@ -135,14 +136,20 @@ def _solved_load(results: Results, *tables: str) -> float:
 
 def kpis(twin: Twin, results: Results, prices=None) -> dict:
     """Headline numbers for the dashboard: the solve's own KPIs (NaN where it has none),
-    design capacities from the twin, and ratios of the two."""
+    capacities from the twin, and ratios of the two.
+
+    Cooling capacity is every CDU's and CRAH/CRAC's, a DX CRAC's at the run's outdoor air
+    (`twin.solve.dx_cop.solved_capacity_kw`, ``res_crahs.capacity_avail_kw``: what the
+    solve checked its load against), so ``cooling_used_pct`` is the solve's loading."""
     k = results.kpis
 
     def get(name: str) -> float:
         return float(k.get(name, float("nan")))
 
     it_kw, fac_kw = get("it_kw"), get("facility_kw")
-    cool_cap = _cap(twin.cdus) + _cap(twin.crahs)
+    cool_cap = _cap(twin.cdus)
+    if len(twin.crahs):  # DX CRACs derated at the run's outdoor air, as the solve checked
+        cool_cap += float(solved_capacity_kw(twin, results).sum())
     plant_cap = _cap(twin.chillers) + _cap(twin.dry_coolers) + _cap(twin.cooling_towers)
     H = twin.halls
     floor = float((H["width_m"] * H["depth_m"]).sum()) if len(H) else float("nan")
