@@ -15,6 +15,10 @@ Two geometries, several load distributions each:
   8 x 3 m room over a 0.6 m raised floor, two units on the west wall supplying
   through the tiles in front of the racks: the second blind room (the usual
   enterprise room), predicted after `end` had been run and before its own CFD.
+- ``tiles``: two rows of 10 racks facing each other across a 1.2 m cold aisle in a 12
+  x 9 x 3.2 m room over a 0.6 m raised floor, the tiles in the cold aisle, two units on
+  the south wall (returns at the ceiling above them): the third blind room, predicted
+  after the sixth pass's tile change (2026-12-01) and before its own CFD.
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -47,7 +51,7 @@ from twin.model import Twin
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
-CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2}
+CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2, "tiles": 0.2}
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
 """SIMPLE iterations of a stored run: at 800 the `row` runs had not settled (returns' heat
@@ -74,6 +78,10 @@ LOADS = {
         "uniform": [8.0] * 16,
         "stepped": [12.0] * 8 + [4.0] * 8,
     },
+    "tiles": {
+        "uniform": [7.0] * 20,
+        "ramp": list(np.linspace(4.0, 12.0, 10)) + list(np.linspace(12.0, 4.0, 10)),
+    },
 }
 FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
 """Rooms with a ``<load>-fixed-flow`` variant of each non-uniform load: the same heat with
@@ -83,7 +91,7 @@ racks' airflow (docs/validation.md)."""
 for _room, _base in FIXED_FLOW.items():
     for _load in [ld for ld in LOADS[_room] if ld != _base]:
         LOADS[_room][f"{_load}-fixed-flow"] = LOADS[_room][_load]
-BLIND = {"end", "floor"}
+BLIND = {"end", "floor", "tiles"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -123,9 +131,15 @@ ROOMS = {
         [("A", 3.0, 2.6, "-"), ("B", 3.0, 5.4, "+")],
         [(0.5, 1.2, "+x"), (0.5, 6.8, "+x")],
     ),
+    "tiles": (
+        "TILES",
+        (12.0, 9.0, 3.2),
+        [("A", 2.0, 3.3, "+"), ("B", 2.0, 5.7, "-")],
+        [(3.0, 0.5, "+y"), (9.0, 0.5, "+y")],
+    ),
 }
 """The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
-HALL_EXTRA = {"floor": {"plenum_m": 0.6}}
+HALL_EXTRA = {"floor": {"plenum_m": 0.6}, "tiles": {"plenum_m": 0.6}}
 """Hall fields beyond the geometry: `floor` has a raised floor (supply through the tiles)."""
 
 
