@@ -11,9 +11,9 @@ VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
    to rack faces and unit openings: each rack draws its design airflow evenly
    from the cells at its front (uniform suction) and blows it out at its back
    (most of it rising as a plume first, `PLUME_SHARE`); each unit supplies at
-   its opening (or, over a raised-floor plenum, through the tiles in front of
-   every rack, whose jets rise up the fronts: over each front's whole height)
-   and takes its return at its top, its front or the ceiling above it.
+   its opening (or the floor tiles in front of every rack when the hall has a
+   raised-floor plenum) and takes its return at its top, its front or the
+   ceiling above it.
 2. Potential flow: face fluxes ``F = g (phi_P - phi_N)`` with ``L phi = s`` (a
    graph Laplacian over fluid cells; one sparse LU). Mass balances in every
    cell to round-off; a jet's momentum enters only through its throw and
@@ -476,14 +476,9 @@ def _averaging(groups: list[np.ndarray], pos: np.ndarray, m: int) -> sp.csr_matr
 def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):
     """Cells of a unit's supply or return opening."""
     if role == "supply" and (kind == "floor" or plenum):
-        # raised floor: perforated tiles in front of every rack (uniform plenum pressure). A
-        # tile's jet rises up the rack front as a cold curtain: a rack's ~0.5 m3/s through a
-        # 0.6 x 0.6 m tile 25-56 % open leaves at 2.5-6 m/s and throws `jet_throw_m` 15+ m
-        # before it slows to 0.25 m/s, past the rack top. So the supply enters over the whole
-        # front column, floor to rack top; from the floor cells alone potential flow feeds
-        # the lower intakes and leaves the upper ones drawing the room air above (the `floor`
-        # room 4-9 K too hot at its rows' far ends; docs/validation.md, sixth pass)
-        return np.unique(np.concatenate(fronts)) if fronts else np.zeros(0, np.int64)
+        # raised floor: perforated tiles in front of every rack (uniform plenum pressure)
+        floor = [f[(f % g.nz) == 0] for f in fronts]
+        return np.unique(np.concatenate(floor)) if floor else np.zeros(0, np.int64)
     if kind == "ceiling":  # a return duct from the ceiling above the unit (as the CFD export)
         xx, yy = np.meshgrid(np.arange(*ix), np.arange(*iy), indexing="ij")
         return g.idx(xx.ravel(), yy.ravel(), g.nz - 1)
