@@ -2,7 +2,8 @@
 
 A `LayoutError` holds every problem found in one file, each with the file,
 the 1-based line (when known), the path inside the document
-(``halls[2].racks[14].power_kw``) and a message that says what is allowed.
+(``halls[2].racks[14].power_kw``), the id of the component there (``R03-15``) and a
+message that says what is allowed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Problem:
     path: str
     message: str
     line: int | None = None
+    component: str | None = None  # the id of the component the path is in, if it has one
 
     def __str__(self) -> str:
         where = self.file
@@ -25,6 +27,8 @@ class Problem:
             where += f":{self.line}"
         if self.path:
             where += f": {self.path}"
+        if self.component:
+            where += f": {self.component}"
         return f"{where}: {self.message}"
 
 

@@ -71,7 +71,9 @@ _CODE = (
     "schema_economics.py",
     "generations.py",
     "validate.py",
+    "profile_check.py",
     "crosscheck.py",
+    "floor_check.py",
     "cache.py",
 )
 """The files whose code decides what a file validates to: part of every key, with the

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import networkx as nx
 
 from twin.layout import schema as s
+from twin.layout.floor_check import check_row_overlaps
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
 from twin.layout.source import MAX_WEATHER_BYTES, format_path, not_regular
 from twin.model import registry
@@ -97,6 +98,7 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     _check_grid_units(layout, col)
     v_kv = _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, v_kv, col)
+    check_row_overlaps(layout, col)
     _check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
     _check_weather(layout, col)

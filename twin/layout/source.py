@@ -132,8 +132,22 @@ def number_trap(text: str, tag: str, value: Any) -> NumberTrap | None:
     return NumberTrap(text, f"{text}: {why}")
 
 
+def _too_long(text: str) -> NumberTrap:
+    """A whole number longer than Python reads from text (4300 digits): refused, located."""
+    n = sum(c.isdigit() for c in text)
+    return NumberTrap(
+        text[:12] + "...",
+        f"{text[:12]}...: a number of {n} digits, too long to read; a layout value has a "
+        "few digits (write large values with an exponent, 1.0e+12)",
+    )
+
+
 def _construct_number(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    value = loader.yaml_constructors_base[node.tag](loader, node)
+    try:
+        value = loader.yaml_constructors_base[node.tag](loader, node)
+    except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
+        loader.number_traps += 1
+        return _too_long(node.value)
     trap = number_trap(node.value, node.tag, value)
     if trap is None:
         return value
@@ -185,7 +199,8 @@ def _trap_problems(data: Any, file: str) -> list[Problem]:
     while stack:
         node, path = stack.pop()
         if isinstance(node, NumberTrap):
-            problems.append(Problem(file, format_path(path), node.message, line_of(data, path)))
+            line, component = line_of(data, path), component_of(data, path)
+            problems.append(Problem(file, format_path(path), node.message, line, component))
         elif isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(key, NumberTrap):
@@ -286,7 +301,10 @@ def _parse_events(text: str) -> Any:
                         if tag not in _PLAIN_TAGS:  # '<<' (merge) or '=' (value)
                             raise _Irregular
                         node = yaml.ScalarNode(tag, value)
-                        obj = plain[value] = constructors[tag](loader, node)
+                        try:
+                            obj = plain[value] = constructors[tag](loader, node)
+                        except ValueError:  # a number too long for int(): located there
+                            raise _Irregular from None
                         if number_trap(value, tag, obj) is not None:
                             raise _Irregular  # the node loader names it with its path
                 else:  # quoted or block scalar: always text
@@ -351,6 +369,12 @@ def parse_text(text: str, file: str = "<string>", is_json: bool = False) -> Any:
             ) from None
         except RecursionError:
             raise LayoutError([Problem(file, "", "invalid JSON: nested too deeply")]) from None
+        except ValueError:  # int() refuses a number of more than 4300 digits
+            long = re.search(r"\d{100,}", text)
+            line = text.count("\n", 0, long.start()) + 1 if long else None
+            raise LayoutError(
+                [Problem(file, "", "invalid JSON: a number too long to read", line)]
+            ) from None
     try:
         return _parse_events(text)
     except (_Irregular, yaml.YAMLError):
@@ -574,6 +598,24 @@ def line_of(doc: Any, path: tuple) -> int | None:
         else:
             break
     return line
+
+
+def component_of(doc: Any, path: tuple) -> str | None:
+    """The id of the innermost list item with an ``id`` on `path` (a rack, a row, a UPS);
+    None outside components."""
+    found, node = None, doc
+    for key in path:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            if any(isinstance(item, dict) for item in node):  # a list of components
+                item = node[key]
+                ok = isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
+                found = item["id"] if ok else None  # not its hall's: it has none of its own
+            node = node[key]
+        else:
+            break
+    return found
 
 
 def format_path(path: tuple) -> str:

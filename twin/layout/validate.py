@@ -22,8 +22,9 @@ from pydantic import BaseModel, ValidationError
 from twin.errors import LayoutError, Problem
 from twin.layout import schema as s
 from twin.layout.crosscheck import cross_check, unknown_ref
+from twin.layout.profile_check import check_unused_profiles
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
-from twin.layout.source import LDict, LList, format_path, line_of
+from twin.layout.source import LDict, LList, component_of, format_path, line_of
 from twin.model import registry
 
 
@@ -60,11 +61,14 @@ class _Collector:
             n = len(where)
             if path[:n] == where and len(path) > n and isinstance(path[n], int):
                 path = (*where, kept[path[n]], *path[n + 1 :])
+        component = component_of(self.doc, path)
         for n in range(len(path), 0, -1):  # a value (or part of one) from a profile
             if path[:n] in self.redirect:
                 path = (*self.redirect[path[:n]], *path[n:])
+                component = None  # the profile's, shown once for all its users
                 break
-        problem = Problem(self.file, format_path(path), message, line_of(self.doc, path))
+        line = line_of(self.doc, path)
+        problem = Problem(self.file, format_path(path), message, line, component)
         if problem not in self.problems:  # a bad profile value shows once, not per user
             self.problems.append(problem)
 
@@ -201,6 +205,9 @@ def _describe(value: Any) -> str:
         if len(value) > 60:  # a whole pasted paragraph would bury the message
             return f"{value[:40]!r}... ({len(value)} characters)".replace("'...", "...'", 1)
         return repr(value)
+    if isinstance(value, int) and not -(10**20) < value < 10**20:
+        text = repr(value)  # a whole number past a float's 1.8e308, or merely long
+        return f"{text[:12]}... (a number of {len(text.lstrip('-'))} digits)"
     if isinstance(value, int | float):
         return repr(value)
     return f"{value} (a {type(value).__name__})"
@@ -252,6 +259,8 @@ def _message(err: dict, loc: tuple) -> str:
             return f"must have at least {n} item{'s' if n != 1 else ''}; got {_describe(got)}"
     if kind == "value_error":
         return f"{(err.get('ctx') or {}).get('error', msg)}{about}"
+    if kind == "float_type" and isinstance(got, int) and not isinstance(got, bool):
+        return f"is too large for a number; got {_describe(got)}{about}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         whole = "a whole number" if kind.startswith("int") else "a number"
         hint = ""
@@ -307,6 +316,7 @@ def validate_data(data: Any, file: str = "<layout>", *, copy: bool = True) -> s.
         data = _copy(data)
         col.doc = data
     _expand_profiles(data, col)
+    check_unused_profiles(data, col)
     layout, bad = _schema_problems(data, col)
     if layout is None:
         # cross-check what did validate, so one pass reports as much as it can

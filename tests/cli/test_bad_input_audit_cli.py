@@ -1,0 +1,40 @@
+"""Bad layout input found by the mutation audit, seen from the command line: exit code 2
+and a located message, where there was an internal error or a NaN result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twin.cli import main
+
+SMALL = (Path(__file__).resolve().parents[2] / "layouts" / "small-room.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("abc", "must be a number without units; got 'abc'"),  # was: internal error
+        (".nan", "must be a finite number"),  # was: "2 x newrack (nan kW each)", exit 0
+    ],
+)
+def test_placing_a_bad_layout_profile_is_refused(tmp_path: Path, capsys, value, words) -> None:
+    path = tmp_path / "room.yaml"
+    path.write_text(SMALL.replace("profiles:\n", f"profiles:\n  newrack:\n    power_kw: {value}\n"))
+    code = main(["place", str(path), "--profile", "newrack", "--count", "2"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{path}:14: profiles.newrack.power_kw: {words}" in err
+    assert "internal error" not in err and "nan kW" not in err
+
+
+def test_a_number_too_long_to_read_is_refused_by_every_command(tmp_path: Path, capsys) -> None:
+    """5001 digits: `int()` refuses it; every command ended in an internal error."""
+    path = tmp_path / "room.yaml"
+    path.write_text(SMALL.replace("power_kw: 5.0", "power_kw: 1" + "0" * 5000, 1))
+    for argv in (["validate", str(path)], ["solve", str(path)], ["info", str(path)]):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert f"{path}:35: halls[0].racks[0].power_kw: RA01: 100000000000...: a number of " in err
