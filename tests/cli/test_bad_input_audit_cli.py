@@ -38,3 +38,22 @@ def test_a_number_too_long_to_read_is_refused_by_every_command(tmp_path: Path, c
         err = capsys.readouterr().err
         assert code == 2, err
         assert f"{path}:35: halls[0].racks[0].power_kw: RA01: 100000000000...: a number of " in err
+
+
+@pytest.mark.parametrize("content", ["", "not,an,epw\n1,2,3\n"])
+@pytest.mark.parametrize(
+    "argv", [["timeline", "--hours", "2"], ["solve", "--annual", "--no-headroom"]]
+)
+def test_a_weather_file_that_is_no_weather_year_is_located(
+    tmp_path: Path, capsys, content: str, argv: list[str]
+) -> None:
+    """Loading only looks at the weather file (it exists, is regular); reading an empty or
+    foreign one ended in pvlib's KeyError 'altitude', an internal error."""
+    (tmp_path / "w.epw").write_text(content)
+    path = tmp_path / "room.yaml"
+    path.write_text(SMALL.replace("weather_file: pvlib:723170TYA", "weather_file: w.epw"))
+    code = main([argv[0], str(path), *argv[1:]])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    want = f"{path}:10: site.weather_file: {tmp_path / 'w.epw'}: not a readable EPW or TMY3"
+    assert want in err and "internal error" not in err

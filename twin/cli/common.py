@@ -11,7 +11,9 @@ message naming the argument and what is allowed:
 - output files and folders: `check_output_file`/`check_output_dir` (the
   folder exists and is writable, the file is not a directory, the suffix
   is one the command writes);
-- JSON: `dumps` writes strict JSON, NaN and infinities as null.
+- JSON: `dumps` writes strict JSON, NaN and infinities as null;
+- the layout's weather file: `check_weather` reads it before a command needs it, so
+  a file that is not a weather year is a located error, not an internal one.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from twin.errors import ScenarioError
+from twin.errors import LayoutError, Problem, ScenarioError
 
 LAYOUT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -253,6 +255,50 @@ def check_scheduler(text: str | None, timeout_s: float = 5.0) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise UsageError(f"--scheduler {text}: cannot connect ({reason})") from None
+
+
+# ------------------------------------------------------------------ weather
+
+
+def check_weather(twin, hint: str = "") -> None:
+    """Raise `LayoutError` at the layout's `site.weather_file` line if the file it names is
+    not a readable EPW or TMY3 year. Loading only looks at the file (it exists, is regular
+    and small: `twin.layout.crosscheck`); a command that reads it calls this first, where
+    an empty or foreign file would end in pvlib's KeyError. Parsed once (cached); `hint`
+    ends the message (another way round, e.g. the command's design-point option)."""
+    from twin.solve.weather import read_weather, weather_path
+
+    path = weather_path(twin)
+    if path is None:
+        return
+    try:
+        read_weather(path)
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else ""
+        src = twin.layout.source
+        raise LayoutError(
+            [
+                Problem(
+                    src,
+                    "site.weather_file",
+                    f"{path}: not a readable EPW or TMY3 weather year ({type(exc).__name__}: "
+                    f"{why}); give one, or pvlib:NAME{hint}",
+                    _key_line(src, "weather_file"),
+                )
+            ]
+        ) from None
+
+
+def _key_line(path: str, key: str) -> int | None:
+    """The first line of file `path` that sets `key` (a layout has one weather_file)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                if line.lstrip().lstrip("{").lstrip().strip('"').startswith(key):
+                    return n
+    except OSError:
+        return None
+    return None
 
 
 # ------------------------------------------------------------------ JSON

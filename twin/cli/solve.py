@@ -23,7 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.cli.common import add_list, add_path, check_ids, check_output_dir, dumps
+from twin.cli.common import (
+    add_list,
+    add_path,
+    check_ids,
+    check_output_dir,
+    check_weather,
+    dumps,
+)
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
 from twin.errors import ScenarioError
@@ -265,6 +272,8 @@ def run(args) -> int:
     twin = Twin.load(args.path)
     for w in check_loaded(twin.layout, args.path):  # plausibility: stderr, exit code unchanged
         print(w, file=sys.stderr)
+    if getattr(args, "annual", False):
+        check_weather(twin)  # a foreign file: located, before any solve
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
     if getattr(args, "annual", False):

@@ -14,7 +14,14 @@ import sys
 import numpy as np
 import pandas as pd
 
-from twin.cli.common import UsageError, add_path, check_output_file, dumps, float_in
+from twin.cli.common import (
+    UsageError,
+    add_path,
+    check_output_file,
+    check_weather,
+    dumps,
+    float_in,
+)
 from twin.model import Twin
 from twin.solve.residual_text import residual_text
 
@@ -359,6 +366,8 @@ def run(args) -> int:
     check_output_file(args.parquet, "--parquet", (".parquet",))
     twin = Twin.load(args.path)
     spec = spec_from_args(args, twin)
+    if spec.weather and spec.weather_file is None:
+        check_weather(twin, "; or run at the design point: --design-weather")
     sizing = None
     if args.size_for_ramp_mw_s is not None:
         from twin.scenarios.timeline_sizing import size_for_ramp
