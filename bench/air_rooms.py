@@ -59,6 +59,8 @@ balance -12 %); at 2,000 `row` uniform balanced to +0.1 % (docs/validation.md)."
 RUNS = OUT / "runs.csv"
 """One row per stored run (room, load, iterations, heat balance, spread, wall time, load)."""
 
+_END_STEPPED = [12.0] * 8 + [4.0] * 8 + list(np.linspace(4.0, 12.0, 8))
+_FLOOR_STEPPED = [12.0] * 8 + [4.0] * 8
 LOADS = {
     "row": {
         "uniform": [8.0] * 10,
@@ -72,11 +74,13 @@ LOADS = {
     },
     "end": {
         "uniform": [8.0] * 24,
-        "stepped": [12.0] * 8 + [4.0] * 8 + list(np.linspace(4.0, 12.0, 8)),
+        "stepped": _END_STEPPED,
+        "stepped-fixed-flow": _END_STEPPED,  # at uniform's airflows (`FIXED_FLOW`)
     },
     "floor": {
         "uniform": [8.0] * 16,
-        "stepped": [12.0] * 8 + [4.0] * 8,
+        "stepped": _FLOOR_STEPPED,
+        "stepped-fixed-flow": _FLOOR_STEPPED,
     },
     "tiles": {
         "uniform": [7.0] * 20,
@@ -84,13 +88,10 @@ LOADS = {
     },
 }
 FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
-"""Rooms with a ``<load>-fixed-flow`` variant of each non-uniform load: the same heat with
-every rack's airflow held at that load's (140 CFM/kW of 8 kW), so a run differs from the
-uniform one in its heat only; what `bench.air_frozen` needs to tell buoyancy apart from the
-racks' airflow (docs/validation.md)."""
-for _room, _base in FIXED_FLOW.items():
-    for _load in [ld for ld in LOADS[_room] if ld != _base]:
-        LOADS[_room][f"{_load}-fixed-flow"] = LOADS[_room][_load]
+"""The load whose rack airflows a room's ``<load>-fixed-flow`` loads keep (140 CFM/kW of
+8 kW): the same heat as ``<load>``, so a run differs from the uniform one in its heat
+only; what `bench.air_frozen` needs to tell buoyancy apart from the racks' airflow
+(docs/validation.md)."""
 BLIND = {"end", "floor", "tiles"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
