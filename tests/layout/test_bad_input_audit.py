@@ -161,3 +161,17 @@ def test_rows_back_to_back_and_end_to_end_are_fine() -> None:
     ends = SMALL.replace("{id: RB, origin_m: [2.0, 6.0]", "{id: RB, origin_m: [8.0, 3.0]")
     ends = ends.replace("size_m: [12.0, 9.0]", "size_m: [16.0, 9.0]")
     assert loads(ends, "ends.yaml").halls[0].rows[1].origin_m == (8.0, 3.0)
+
+
+def test_a_long_invalid_id_is_cut_where_it_names_the_component() -> None:
+    text = SMALL.replace("{id: RA01,", "{id: " + "R" * 100_000 + ",", 1)
+    p = next(p for p in problems(text) if p.path == "halls[0].racks[0].id")
+    assert p.component == "R" * 40 + "... (100000 characters)" and len(str(p)) < 400
+
+
+def test_an_unknown_upstream_is_never_hinted_as_the_element_itself() -> None:
+    """PDU-2 with `upstream: PDU-X` was asked "did you mean 'PDU-2'?": feeding itself."""
+    text = SMALL.replace("{id: PDU-2, upstream: UPS-1", "{id: PDU-2, upstream: PDU-X")
+    (p,) = problems(text)
+    assert p.path == "power.pdus[1].upstream" and p.component == "PDU-2"
+    assert "unknown power element 'PDU-X' (did you mean 'PDU-1'?)" in p.message

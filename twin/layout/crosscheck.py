@@ -154,8 +154,9 @@ def _check_power_refs(layout: s.Layout, power: dict, col: Collector) -> dict[str
                 ref = getattr(comp, key)
                 if ref is None:
                     continue
-                if ref not in power:
-                    col.unknown((*path, key), ref, power, "power element")
+                if ref not in power:  # (never "did you mean" the element itself)
+                    others = {k: v for k, v in power.items() if k != comp.id}
+                    col.unknown((*path, key), ref, others, "power element")
                 elif ref == comp.id:
                     col.add((*path, key), "an element cannot feed itself")
                 else:

@@ -601,8 +601,8 @@ def line_of(doc: Any, path: tuple) -> int | None:
 
 
 def component_of(doc: Any, path: tuple) -> str | None:
-    """The id of the innermost list item with an ``id`` on `path` (a rack, a row, a UPS);
-    None outside components."""
+    """The id of the innermost list item with an ``id`` on `path` (a rack, a row, a UPS),
+    cut to 40 characters past 80 (the longest valid id); None outside components."""
     found, node = None, doc
     for key in path:
         if isinstance(node, dict) and key in node:
@@ -615,6 +615,8 @@ def component_of(doc: Any, path: tuple) -> str | None:
             node = node[key]
         else:
             break
+    if found is not None and len(found) > 80:
+        return f"{found[:40]}... ({len(found)} characters)"
     return found
 
 
