@@ -3,6 +3,7 @@ and a located message, where there was an internal error or a NaN result."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,41 @@ def test_a_weather_file_that_is_no_weather_year_is_located(
     assert code == 2, err
     want = f"{path}:10: site.weather_file: {tmp_path / 'w.epw'}: not a readable EPW or TMY3"
     assert want in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ("RA01,25,abc\n", "line 2: rack RA01: power_kw = 'abc': must be a number in 0-1000"),
+        ("RA01,25,-50\n", "line 2: rack RA01: power_kw = -50: must be a number in 0-1000"),
+        ("RA01,1e9,5\n", "line 2: rack RA01: t_inlet_c = 1e+09: must be a number in 0-100"),
+        ("RA01,25,5\nRA01,26,5\n", "line 3: rack RA01 is measured twice"),
+    ],
+)
+def test_a_bad_measurement_csv_is_refused_at_its_line(tmp_path: Path, capsys, rows, words):
+    """power_kw 'abc' was read as NaN and fitted; a rack twice was an internal error."""
+    (tmp_path / "room.yaml").write_text(SMALL)
+    (tmp_path / "m.csv").write_text("rack,t_inlet_c,power_kw\n" + rows)
+    code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-csv", str(tmp_path / "m.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--from-csv {tmp_path / 'm.csv'}: {words}" in err, err
+    assert not (tmp_path / "room.air-calibration.yaml").exists()
+
+
+def test_a_measurement_csv_supply_must_be_a_number(tmp_path: Path, capsys):
+    """t_supply_c 'abc' was float('abc'): an internal error."""
+    (tmp_path / "room.yaml").write_text(SMALL)
+    (tmp_path / "m.csv").write_text("rack,t_inlet_c,t_supply_c\nRA01,25,abc\n")
+    code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-csv", str(tmp_path / "m.csv")])
+    assert code == 2 and "t_supply_c = 'abc': must be a number in 5-45" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_measurement_csv_that_never_ends_is_refused_unread(tmp_path: Path, capsys):
+    """`--from-csv /dev/zero` read forever and a FIFO blocked: no end, no error."""
+    (tmp_path / "room.yaml").write_text(SMALL)
+    os.mkfifo(tmp_path / "pipe.csv")
+    for src, kind in ((tmp_path / "pipe.csv", "a named pipe"), ("/dev/zero", "a character")):
+        code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-csv", str(src)])
+        err = capsys.readouterr().err
+        assert code == 2 and f"--from-csv {src}: {src} is {kind}" in err, err

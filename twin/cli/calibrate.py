@@ -13,9 +13,13 @@ layout's hall, and prints RMSE and max error before and after.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from twin.cli.common import UsageError, add_path
+
+MAX_CSV_BYTES = 50_000_000
+"""Largest measurement CSV read (a row per rack: 100,000 racks is ~3 MB)."""
 
 
 def register(sub) -> None:
@@ -77,33 +81,63 @@ def _runs_from_csv(path: str, twin, hall: str):
     import numpy as np
     import pandas as pd
 
+    from twin.layout.schema import Crah, Rack
+    from twin.layout.source import read_regular
     from twin.solve.air_calibrate import Run
 
-    try:
-        df = pd.read_csv(path)
+    try:  # a regular file of bounded size: /dev/zero or a FIFO would never end
+        df = pd.read_csv(io.BytesIO(read_regular(path, MAX_CSV_BYTES)))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"--from-csv {path}: {exc}") from None
+        raise UsageError(f"--from-csv {path}: {str(exc).splitlines()[0]}") from None
     missing = {"rack", "t_inlet_c"} - set(df.columns)
     if missing:
         raise UsageError(f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))}")
-    unknown = sorted(set(df["rack"].astype(str)) - set(twin.racks.index))
+    ids = df["rack"].astype(str)
+    unknown = sorted(set(ids) - set(twin.racks.index))
     if unknown:
         raise UsageError(f"--from-csv {path}: unknown rack id(s) {', '.join(unknown[:5])}")
-    t_in = pd.to_numeric(df["t_inlet_c"], errors="coerce")
-    if not np.isfinite(t_in).all():
-        raise UsageError(f"--from-csv {path}: t_inlet_c must be numbers")
+    twice = ids.duplicated()
+    if twice.any():
+        i = int(np.flatnonzero(twice)[0])
+        raise UsageError(
+            f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]} is measured twice; "
+            "one row per rack (a second run goes in a second CSV)"
+        )
+
+    def numbers(col: str, lo: float, hi: float, why: str) -> pd.Series:
+        """Column `col` as numbers, each finite and in [lo, hi], or a located UsageError."""
+        v = pd.to_numeric(df[col], errors="coerce")
+        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            got = df[col].iloc[i]
+            got = repr(got) if isinstance(got, str) else f"{float(got):g}"
+            raise UsageError(
+                f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]}: {col} = {got}: must be "
+                f"a number in {lo:g}-{hi:g} ({why})"
+            )
+        return v
+
+    t_in = numbers("t_inlet_c", 0.0, 100.0, "air a rack breathes: neither frozen nor boiling")
     r = twin.racks
     air = r["power_kw"] * (1 - r["liquid_fraction"])
     if "power_kw" in df:
         air = air.copy()
-        air.loc[df["rack"].astype(str)] = pd.to_numeric(df["power_kw"], errors="coerce").to_numpy()
+        air.loc[ids] = numbers("power_kw", *_bounds(Rack, "power_kw"), "a rack's").to_numpy()
     crahs = twin.crahs[twin.crahs["hall"] == hall]
     t_sup = (
-        float(df["t_supply_c"].iloc[0])
+        float(numbers("t_supply_c", *_bounds(Crah, "t_supply_c"), "a CRAH's").iloc[0])
         if "t_supply_c" in df
         else float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
     )
-    return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=df["rack"].astype(str)))]
+    return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=ids))]
+
+
+def _bounds(cls, field: str) -> tuple[float, float]:
+    """The layout schema's [ge, le] of a field: a CSV value has the layout's limits."""
+    meta = cls.model_fields[field].metadata
+    lo = next(m.ge for m in meta if hasattr(m, "ge"))
+    return lo, next(m.le for m in meta if hasattr(m, "le"))
 
 
 def run(args) -> int:
