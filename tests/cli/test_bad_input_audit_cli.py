@@ -96,3 +96,21 @@ def test_a_measurement_csv_that_never_ends_is_refused_unread(tmp_path: Path, cap
         code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-csv", str(src)])
         err = capsys.readouterr().err
         assert code == 2 and f"--from-csv {src}: {src} is {kind}" in err, err
+
+
+@pytest.mark.parametrize(
+    "manifest, words",
+    [
+        ("garbage{", "(Expecting value: line 1 column 1 (char 0))"),
+        ('{"hall": "ROOM"}', "(no rack_ids, rack_heat_kw, t_supply_c)"),
+    ],
+)
+def test_a_damaged_cfd_manifest_is_named(tmp_path: Path, capsys, manifest: str, words: str):
+    """A case folder whose twin-case.json is not JSON, or lacks keys: an internal error."""
+    (tmp_path / "room.yaml").write_text(SMALL)
+    (tmp_path / "case").mkdir()
+    (tmp_path / "case" / "twin-case.json").write_text(manifest)
+    code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-cfd", str(tmp_path / "case")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"twin-case.json is not a twin cfd case manifest {words}" in err

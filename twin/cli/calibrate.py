@@ -6,7 +6,9 @@ one or several runs at once (several load distributions separate the parameters 
 one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and supply
 temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
 ``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
-(default the hall's units' setpoint). Writes the calibration next to the layout,
+(default the hall's units' setpoint): one row per rack, numbers within the layout's
+bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Writes the calibration
+next to the layout,
 ``<layout>.air-calibration.yaml``: the hall fields to paste (or merge) into the
 layout's hall, and prints RMSE and max error before and after.
 """
@@ -51,6 +53,7 @@ def _runs_from_cfd(dirs: list[str]):
 
     from twin.interop.openfoam import MANIFEST
     from twin.interop.openfoam_run import read_inlets
+    from twin.layout.source import read_regular
     from twin.solve.air_calibrate import Run
 
     runs, halls = [], set()
@@ -58,8 +61,26 @@ def _runs_from_cfd(dirs: list[str]):
         man_path = Path(d) / MANIFEST
         if not man_path.exists():
             raise UsageError(f"--from-cfd {d}: no {MANIFEST} (export with twin cfd export)")
-        man = json.loads(man_path.read_text())
-        inlets, summary = read_inlets(d)
+        try:  # written by twin cfd export, but a file on disk all the same
+            man = json.loads(read_regular(man_path, MAX_CSV_BYTES))
+            need = ("hall", "rack_ids", "rack_heat_kw", "t_supply_c")
+            lost = [k for k in need if k not in man] if isinstance(man, dict) else list(need)
+        except (OSError, ValueError) as exc:
+            lost, man = [], str(exc).splitlines()[0]
+        if lost or not isinstance(man, dict):
+            why = f"no {', '.join(lost)}" if lost else man
+            raise UsageError(
+                f"--from-cfd {d}: {MANIFEST} is not a twin cfd case manifest ({why}); "
+                "export the case again with twin cfd export"
+            )
+        try:
+            inlets, summary = read_inlets(d)
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UsageError(
+                f"--from-cfd {d}: cannot read the run's rack inlets ({why}); run it with "
+                "twin cfd run"
+            ) from None
         if not summary["converged"]:
             import sys
 
