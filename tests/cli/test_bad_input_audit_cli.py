@@ -114,3 +114,14 @@ def test_a_damaged_cfd_manifest_is_named(tmp_path: Path, capsys, manifest: str, 
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"twin-case.json is not a twin cfd case manifest {words}" in err
+
+
+def test_an_unreadable_weather_option_is_one_line(tmp_path: Path, capsys) -> None:
+    """pandas' ParserError text ends in a newline: the message's ')' stood on a line alone."""
+    bad = tmp_path / "w.csv"
+    bad.write_text("a,b\n" + "1,2\n" * 30 + "1,2,3,4,5\n")
+    (tmp_path / "room.yaml").write_text(SMALL)
+    code = main(["economics", str(tmp_path / "room.yaml"), "--weather", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot read it as a weather year (" in err
+    assert ")" not in [line.strip() for line in err.splitlines()], err

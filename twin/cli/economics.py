@@ -154,7 +154,8 @@ def run_cli(args) -> int:
         try:
             annual_pue = annual(twin, scenario, weather).pue
         except (OSError, ValueError, KeyError) as exc:
-            return _bad(f"--weather {args.weather}: cannot read it as a weather year ({exc})")
+            why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return _bad(f"--weather {args.weather}: cannot read it as a weather year ({why})")
     out = {
         "name": twin.name,
         "file": args.path,
