@@ -175,3 +175,20 @@ def test_an_unknown_upstream_is_never_hinted_as_the_element_itself() -> None:
     (p,) = problems(text)
     assert p.path == "power.pdus[1].upstream" and p.component == "PDU-2"
     assert "unknown power element 'PDU-X' (did you mean 'PDU-1'?)" in p.message
+
+
+def test_a_battery_profile_is_a_kind_and_a_battery_takes_its_values() -> None:
+    """A site battery's keys (energy_kwh) are no rack's or UPS's: an unused such profile
+    is checked as a battery. A battery naming a profile got none of its values (only
+    racks, power and cooling kinds were expanded): its values were dropped in silence."""
+    text = with_profile("    energy_kwh: 100.0\n    power_kw: 50.0\n")
+    assert loads(text, "bess.yaml").profiles["newrack"]["energy_kwh"] == 100.0
+    (p,) = problems(text.replace("energy_kwh: 100.0", "energy_kwh: -1.0"))
+    assert p.path == "profiles.newrack.energy_kwh" and "greater than 0" in p.message
+    used = text.replace("power_kw: 50.0", "power_kw: 50.0\n    soc_min: 0.2") + (
+        "storage:\n  bess:\n    - {id: B1, feed: MSB, profile: newrack}\n"
+    )
+    bess = loads(used, "bess.yaml").storage.bess[0]
+    assert (bess.energy_kwh, bess.power_kw, bess.soc_min) == (100.0, 50.0, 0.2)
+    (p,) = [p for p in problems(used.replace("soc_min: 0.2", "soc_min: 2.0")) if p.path]
+    assert p.path == "profiles.newrack.soc_min" and p.line == line_of(used, "soc_min")

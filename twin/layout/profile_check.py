@@ -24,6 +24,7 @@ _KIND_PATHS: tuple[tuple, ...] = (
     ("halls", 0, "racks", 0),
     *(("power", kind, 0) for kind in POWER_KINDS),
     *(("cooling", kind, 0) for kind in COOLING_KINDS),
+    ("storage", "bess", 0),
 )
 
 

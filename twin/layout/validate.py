@@ -85,7 +85,11 @@ def _component_lists(doc: dict) -> Iterator[tuple[tuple, list]]:
         for i, hall in enumerate(halls):
             if isinstance(hall, dict) and isinstance(hall.get("racks"), list):
                 yield ("halls", i, "racks"), hall["racks"]
-    for section, kinds in (("power", POWER_KINDS), ("cooling", COOLING_KINDS)):
+    for section, kinds in (
+        ("power", POWER_KINDS),
+        ("cooling", COOLING_KINDS),
+        ("storage", ("bess",)),
+    ):
         part = doc.get(section)
         if isinstance(part, dict):
             for kind in kinds:
