@@ -128,17 +128,22 @@ class FrozenCase:
         return self.owner[start : start + nf]
 
     @cached_property
-    def _graph(self):
-        """(owner, neighbour, area / centre distance) of the internal faces, and cells."""
-        o, nb = self.owner[: len(self.neigh)], self.neigh
+    def centres(self) -> np.ndarray:
+        """Cell centres (the mean of their face centres: exact for the boxes of the mesh)."""
+        nb = self.neigh
         nc = int(self.owner.max()) + 1
         cnt = np.bincount(self.owner, minlength=nc) + np.bincount(nb, minlength=nc)
         cc = np.zeros((nc, 3))
         np.add.at(cc, self.owner, self.face_c)
         np.add.at(cc, nb, self.face_c[: len(nb)])
-        cc /= cnt[:, None]
+        return cc / cnt[:, None]
+
+    @cached_property
+    def _graph(self):
+        """(owner, neighbour, area / centre distance) of the internal faces, and cells."""
+        o, nb, cc = self.owner[: len(self.neigh)], self.neigh, self.centres
         cond = self.face_area[: len(nb)] / np.linalg.norm(cc[nb] - cc[o], axis=1)
-        return o, nb, cond, nc
+        return o, nb, cond, len(cc)
 
     def with_airflows(self, factor: np.ndarray):
         """Face fluxes with rack r's airflow times ``factor[r]``: the run's own flux plus the
@@ -262,12 +267,45 @@ def report(case: Path, room: str, central: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def aisle_ends(case: Path, x_ends: tuple[float, float], y_span: tuple[float, float],
+               z_bands=((0.0, 1.1), (1.1, 2.2), (2.2, 99.0))) -> pd.DataFrame:  # fmt: skip
+    """Air crossing the open ends of an aisle along x, by height band: mass flow into the
+    aisle (kg/s) at its upwind mean temperature, and out of it. `x_ends`: the aisle's west
+    and east ends (mesh planes); `y_span`: its width."""
+    fc = FrozenCase(case)
+    o, nb, _, _ = fc._graph
+    fcn = fc.face_c[: len(nb)]
+    t_c = fc.t_k - 273.15
+    rows = []
+    for x_end, inward in ((x_ends[0], 1.0), (x_ends[1], -1.0)):
+        on = np.abs(fcn[:, 0] - x_end) < 1e-6
+        on &= (fcn[:, 1] > y_span[0]) & (fcn[:, 1] < y_span[1])
+        west_to_east = np.sign(fc.centres[nb[on], 0] - fc.centres[o[on], 0])  # owner -> nb
+        into = fc.phi[on] * west_to_east * inward
+        upwind = np.where(fc.phi[on] > 0, t_c[o[on]], t_c[nb[on]])
+        z = fcn[on, 2]
+        for lo, hi in z_bands:
+            m = (z >= lo) & (z < hi)
+            f, t = into[m], upwind[m]
+            rows.append({"end_x_m": x_end, "z_m": f"{lo:g}-{min(hi, 99):g}",
+                         "in_kg_s": float(f[f > 0].sum()), "out_kg_s": float(-f[f < 0].sum()),
+                         "t_in_c": float(np.average(t[f > 0], weights=f[f > 0])) if (f > 0).any()
+                         else float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", type=Path)
     ap.add_argument("room", choices=sorted(LOADS))
     ap.add_argument("--upwind", action="store_true", help="first-order upwind (the field's)")
+    ap.add_argument("--aisle-ends", nargs=4, type=float, metavar=("X0", "X1", "Y0", "Y1"),
+                    help="instead: air through an aisle's open ends (x planes, y span)")  # fmt: skip
     a = ap.parse_args(argv)
+    if a.aisle_ends:
+        x0, x1, y0, y1 = a.aisle_ends
+        print(aisle_ends(a.case, (x0, x1), (y0, y1)).round(3).to_string(index=False))
+        return
     print(report(a.case, a.room, central=not a.upwind).round(2).to_string(index=False))
 
 
