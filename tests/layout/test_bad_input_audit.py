@@ -192,3 +192,17 @@ def test_a_battery_profile_is_a_kind_and_a_battery_takes_its_values() -> None:
     assert (bess.energy_kwh, bess.power_kw, bess.soc_min) == (100.0, 50.0, 0.2)
     (p,) = [p for p in problems(used.replace("soc_min: 0.2", "soc_min: 2.0")) if p.path]
     assert p.path == "profiles.newrack.soc_min" and p.line == line_of(used, "soc_min")
+
+
+def test_a_crah_standing_on_a_rack_is_refused() -> None:
+    """CRAC-3 at (3.5, 3.0) m: on RA03 (x 3.2-3.8 m, y 2.4-3.6 m); accepted before."""
+    text = SMALL.replace("position_m: [11.5, 4.5]", "position_m: [3.5, 3.0]")
+    (p,) = problems(text)
+    assert (p.path, p.component, p.line) == (
+        "cooling.crahs[2].position_m",
+        "CRAC-3",
+        line_of(text, "{id: CRAC-3,"),
+    )
+    assert "stands on rack 'RA03' of row 'RA'" in p.message
+    beside = SMALL.replace("position_m: [11.5, 4.5]", "position_m: [3.5, 4.5]")  # the aisle
+    assert loads(beside, "aisle.yaml").cooling.crahs[2].position_m == (3.5, 4.5)

@@ -1,4 +1,5 @@
-"""Rows whose racks stand on each other's: refused, not solved as if both were there.
+"""Rows whose racks stand on each other's, and CRAHs on racks: refused, not solved as if
+both were there.
 
 The cross-checks refuse two racks in one slot of one row and a rack off the floor;
 two rows laid over each other (a copied row whose `origin_m` was not changed, a y
@@ -6,7 +7,8 @@ typed for the wrong row) put every rack of one on a rack of the other, and the t
 would count both racks' heat and power in one place. Footprints are those of
 docs/layout-format.md "Where racks are placed": `rack_width_m` along the row from
 slot x width, `rack_depth_m` across it, centred on the row line. Footprints that
-touch (back-to-back rows) do not overlap.
+touch (back-to-back rows) do not overlap. A CRAH is a point here (its `position_m`):
+its size and orientation are the air model's, so only a centre on a rack is refused.
 
 Per pair of rows whose extents cross, each rack of the later row is tested against
 the slots it covers in the earlier one (a cumulative count of occupied slots), so the
@@ -15,6 +17,7 @@ cost grows with racks, not racks squared.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -25,7 +28,12 @@ EPS_M = 1e-6
 
 def check_row_overlaps(layout: Any, col: Any) -> None:
     """Add to `col` one problem per pair of rows of a hall whose racks overlap, at the
-    later row's `origin_m`, naming a rack on a rack and how many there are."""
+    later row's `origin_m`, naming a rack on a rack and how many there are; and one per
+    CRAH whose `position_m` (its centre) stands on a rack."""
+    crahs: dict[str, list[tuple[int, Any]]] = {}
+    for j, unit in enumerate(layout.cooling.crahs):
+        if unit.position_m is not None:
+            crahs.setdefault(unit.hall, []).append((j, unit))
     for i, hall in enumerate(layout.halls):
         index = {r.id: k for k, r in enumerate(hall.rows)}
         slots: dict[str, dict[int, str]] = {}
@@ -34,6 +42,8 @@ def check_row_overlaps(layout: Any, col: Any) -> None:
                 slots.setdefault(rack.row, {}).setdefault(rack.slot, rack.id)
         rows = [_Row(hall.rows[index[rid]], taken) for rid, taken in slots.items()]
         rows.sort(key=lambda r: index[r.row.id])
+        for j, unit in crahs.get(hall.id, []):
+            _unit_on_rack(("cooling", "crahs", j, "position_m"), unit, hall, rows, col)
         for b_at, b in enumerate(rows):
             for a in rows[:b_at]:
                 hit = _racks_on(a, b)
@@ -47,6 +57,26 @@ def check_row_overlaps(layout: Any, col: Any) -> None:
                     "along its row and rack_depth_m across it, centred on the row line: "
                     "move origin_m (or the racks' slots)",
                 )
+
+
+def _unit_on_rack(path: tuple, unit: Any, hall: Any, rows: list, col: Any) -> None:
+    """A unit whose centre is inside a rack's footprint (more than EPS_M from its edges)."""
+    x, y = unit.position_m[0] - hall.origin_m[0], unit.position_m[1] - hall.origin_m[1]
+    for row in rows:
+        x0, x1, y0, y1 = row.boxes
+        on = np.flatnonzero(
+            (x0 + EPS_M < x) & (x < x1 - EPS_M) & (y0 + EPS_M < y) & (y < y1 - EPS_M)
+        )
+        if len(on):
+            k = int(on[0])
+            col.add(
+                path,
+                f"({unit.position_m[0]:g}, {unit.position_m[1]:g}) m stands on rack "
+                f"{row.taken[int(row.slots[k])]!r} of row {row.row.id!r} (its footprint: x "
+                f"{x0[k]:g} to {x1[k]:g} m, y {y0[k]:g} to {y1[k]:g} m on the floor of hall "
+                f"{hall.id!r}); place the unit off the rows, e.g. at an end or along a wall",
+            )
+            return
 
 
 class _Row:
@@ -66,6 +96,7 @@ class _Row:
         lo, hi = self.start + self.slots[0] * w, self.start + (self.slots[-1] + 1) * w
         self.box = _xy(along, (lo, hi), (self.line - d / 2, self.line + d / 2))
 
+    @functools.cached_property
     def boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(x0, x1, y0, y1) of each occupied slot's footprint."""
         lo = self.start + self.slots * self.w
@@ -85,7 +116,7 @@ def _racks_on(a: _Row, b: _Row) -> tuple[int, str, str] | None:
     bx0, bx1, by0, by1 = b.box
     if min(ax1, bx1) - max(ax0, bx0) <= EPS_M or min(ay1, by1) - max(ay0, by0) <= EPS_M:
         return None
-    x0, x1, y0, y1 = b.boxes()
+    x0, x1, y0, y1 = b.boxes
     # across a's row: the band of its line; along it: the slots each footprint covers
     c0, c1, s0, s1 = (y0, y1, x0, x1) if a.along == 0 else (x0, x1, y0, y1)
     across = np.minimum(c1, a.line + a.d / 2) - np.maximum(c0, a.line - a.d / 2) > EPS_M
