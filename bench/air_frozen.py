@@ -270,8 +270,9 @@ def report(case: Path, room: str, central: bool = True) -> pd.DataFrame:
 def aisle_ends(case: Path, x_ends: tuple[float, float], y_span: tuple[float, float],
                z_bands=((0.0, 1.1), (1.1, 2.2), (2.2, 99.0))) -> pd.DataFrame:  # fmt: skip
     """Air crossing the open ends of an aisle along x, by height band: mass flow into the
-    aisle (kg/s) at its upwind mean temperature, and out of it. `x_ends`: the aisle's west
-    and east ends (mesh planes); `y_span`: its width."""
+    aisle (kg/s) at its upwind mean temperature, and out of it; and through its roof plane
+    at the rack tops (the second band's top). `x_ends`: the aisle's west and east ends
+    (mesh planes); `y_span`: its width."""
     fc = FrozenCase(case)
     o, nb, _, _ = fc._graph
     fcn = fc.face_c[: len(nb)]
@@ -291,6 +292,14 @@ def aisle_ends(case: Path, x_ends: tuple[float, float], y_span: tuple[float, flo
                          "in_kg_s": float(f[f > 0].sum()), "out_kg_s": float(-f[f < 0].sum()),
                          "t_in_c": float(np.average(t[f > 0], weights=f[f > 0])) if (f > 0).any()
                          else float("nan")})  # fmt: skip
+    # the aisle's roof plane at the rack tops (the lowest band's top twice: 2.2 m)
+    z_top = z_bands[1][1]
+    on = np.abs(fcn[:, 2] - z_top) < 1e-6
+    on &= (fcn[:, 0] > x_ends[0]) & (fcn[:, 0] < x_ends[1])
+    on &= (fcn[:, 1] > y_span[0]) & (fcn[:, 1] < y_span[1])
+    up = fc.phi[on] * np.sign(fc.centres[nb[on], 2] - fc.centres[o[on], 2])
+    rows.append({"end_x_m": float("nan"), "z_m": f"roof {z_top:g}", "in_kg_s": float(-up[up < 0].sum()),
+                 "out_kg_s": float(up[up > 0].sum()), "t_in_c": float("nan")})  # fmt: skip
     return pd.DataFrame(rows)
 
 
