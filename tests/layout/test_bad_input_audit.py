@@ -206,3 +206,12 @@ def test_a_crah_standing_on_a_rack_is_refused() -> None:
     assert "stands on rack 'RA03' of row 'RA'" in p.message
     beside = SMALL.replace("position_m: [11.5, 4.5]", "position_m: [3.5, 4.5]")  # the aisle
     assert loads(beside, "aisle.yaml").cooling.crahs[2].position_m == (3.5, 4.5)
+
+
+def test_a_misspelt_profile_name_gets_a_did_you_mean() -> None:
+    text = SMALL.replace(
+        "profile: enterprise-10kw, power_kw: 5.0", "profile: enterprise-10k, power_kw: 5.0", 1
+    )
+    (p,) = problems(text)
+    assert p.path == "halls[0].racks[0].profile" and p.component == "RA01"
+    assert "unknown profile 'enterprise-10k' (did you mean 'enterprise-10kw'?)" in p.message

@@ -114,7 +114,9 @@ def _expand_profiles(doc: dict, col: _Collector) -> None:
                 continue  # the schema stage reports the wrong type
             if name not in profiles:
                 known = ", ".join(sorted(map(str, profiles))) or "none defined"
-                col.add((*path, i, "profile"), f"unknown profile {name!r}; profiles: {known}")
+                close = difflib.get_close_matches(name, list(map(str, profiles)), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                col.add((*path, i, "profile"), f"unknown profile {name!r}{hint}; profiles: {known}")
                 continue
             values = profiles[name]
             if not isinstance(values, dict):
