@@ -260,3 +260,24 @@ def test_a_feasible_placement_survives_every_single_failure_solved_in_full(small
     for rank, row in p.table[p.table["verified"]].iterrows():
         after = _breaks(n1(Twin.from_layout(p.apply(rank)), verify="all"))
         assert row["feasible"] == (after <= before and row["violations"] == 0), (count, rank)
+
+
+def test_a_relative_weather_file_is_found_from_any_folder(layouts_dir, tmp_path, monkeypatch):
+    """A layout whose weather file sits beside it, placed from another working folder: the
+    candidates are validated as in the layout's own file, so the weather file is found and
+    the best candidate verifies (validated as '<placement>', every candidate failed with
+    'weather file not found: <cwd>/year.epw' and none was verified)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "year.epw").write_text("contents are read only for annual figures\n")
+    text = (layouts_dir / "small-room.yaml").read_text(encoding="utf-8")
+    text = text.replace("weather_file: pvlib:723170TYA", "weather_file: year.epw")
+    assert "weather_file: year.epw" in text
+    (site / "room.yaml").write_text(text, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    p = P.place(Twin.load(site / "room.yaml"), "enterprise-10kw", 2, verify=1, stranded=False)
+    best = p.table.iloc[0]
+    assert best["verified"], best.to_dict()
+    assert p.apply(1).site.weather_file == "year.epw"

@@ -130,6 +130,7 @@ class Placement:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     profiles: dict = field(default_factory=dict, repr=False)
+    source: str = "<placement>"  # the base layout's file: relative paths in it resolve there
 
     @property
     def feasible(self) -> pd.DataFrame:
@@ -141,12 +142,20 @@ class Placement:
         if not 1 <= rank <= n:
             span = f"1-{n}" if n else "none"
             raise ScenarioError(f"no candidate {rank}: ranks are {span}")
-        return apply(self.base, self.candidates[rank - 1], self.profiles)
+        return apply(self.base, self.candidates[rank - 1], self.profiles, self.source)
 
 
-def apply(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> Layout:
-    """The layout (plain data from `twin.layout.dump`, or a Layout) with `cand` added, validated."""
-    return validate_data(added(data, cand, profiles), "<placement>", copy=True)
+def apply(
+    data: dict | Layout, cand: Candidate, profiles: dict | None = None, source: str | None = None
+) -> Layout:
+    """The layout (plain data from `twin.layout.dump`, or a Layout) with `cand` added, validated
+    as if in the base layout's file `source` (so a relative ``site.weather_file`` is found
+    beside it, as `refresh` does; from another working folder it was not, and every
+    candidate failed to verify)."""
+    if source is None:
+        source = data.source if isinstance(data, Layout) else None
+    name = f"{source} with a placement" if source else "<placement>"
+    return validate_data(added(data, cand, profiles), name, copy=True)
 
 
 def added(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> dict:
@@ -220,6 +229,7 @@ def _verify(
     profiles: dict,
     strand,
     n1_before: dict[str, float] | None = None,
+    source: str | None = None,
 ):
     """The candidate's layout solved: what it breaks that was not broken before. With
     `n1_before` (the base's `_n1`), every single failure is solved on it too: the
@@ -228,7 +238,7 @@ def _verify(
     from twin.metrics.stranded import stranded
 
     try:
-        layout = apply(data, cand, profiles)
+        layout = apply(data, cand, profiles, source)
     except LayoutError as exc:
         return {"problem": "; ".join(p.message for p in exc.problems[:3])}, 0
     tw = twin_cls.from_layout(layout)
@@ -376,7 +386,7 @@ def place(
         todo = cands[:1]
     n1_before = _n1(twin, res) if todo else {}
     for c in todo:
-        row, n = _verify(type(twin), data, c, base, profiles, stranded, n1_before)
+        row, n = _verify(type(twin), data, c, base, profiles, stranded, n1_before, layout.source)
         c.row.update(row)
         solves += n
     timings["verify_s"] = time.perf_counter() - t
@@ -407,6 +417,7 @@ def place(
         time.perf_counter() - t0,
         timings,
         profiles,
+        layout.source or "<placement>",
     )
 
 
