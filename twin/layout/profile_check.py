@@ -78,14 +78,10 @@ def _errors(cls: type[BaseModel], values: dict) -> list[tuple[tuple, dict]]:
     try:
         cls.model_validate(values)
     except ValidationError as exc:
-        from twin.layout.validate import _NOISE
+        from twin.layout.validate import error_at
 
         out = []
-        for err in exc.errors():
-            loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
-            loc = tuple(k for k in loc if not (isinstance(k, str) and "[" in k or k in _NOISE))
-            if err["type"] == "missing" and loc and isinstance(loc[-1], int):
-                loc, err = loc[:-1], {**err, "type": "too_short"}  # a pair with one number
+        for loc, err in map(error_at, exc.errors()):
             if err["type"] != "missing" and loc and loc[0] in values:
                 out.append((loc, err))
         return out

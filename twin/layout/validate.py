@@ -165,15 +165,7 @@ def _schema_problems(doc: Any, col: _Collector) -> tuple[s.Layout | None, list[t
     try:
         return s.Layout.model_validate(doc), []
     except ValidationError as exc:
-        errors = []
-        for err in exc.errors():
-            loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
-            # union branches ("constrained-float", "function-after") are not path keys
-            loc = tuple(k for k in loc if not (isinstance(k, str) and "[" in k or k in _NOISE))
-            if err["type"] == "missing" and loc and isinstance(loc[-1], int):
-                loc = loc[:-1]  # a pair with one number: report the pair, not its item
-                err = {**err, "type": "too_short"}
-            errors.append((loc, err))
+        errors = [error_at(err) for err in exc.errors()]
         extras: dict[tuple, list[str]] = {}
         for loc, err in errors:
             if err["type"] == "extra_forbidden" and loc:
@@ -193,6 +185,17 @@ def _schema_problems(doc: Any, col: _Collector) -> tuple[s.Layout | None, list[t
 
 
 _NOISE = {"constrained-float", "constrained-int", "constrained-str", "function-after", "none"}
+
+
+def error_at(err: dict) -> tuple[tuple, dict]:
+    """A pydantic error's path in the document, and the error: union branches
+    ("constrained-float", "function-after": `_NOISE`) are not path keys, and a pair given
+    one number is reported at the pair ("too_short"), not at its missing item."""
+    loc = tuple(k for k in err["loc"] if isinstance(k, int | str))
+    loc = tuple(k for k in loc if not (isinstance(k, str) and "[" in k or k in _NOISE))
+    if err["type"] == "missing" and loc and isinstance(loc[-1], int):
+        return loc[:-1], {**err, "type": "too_short"}
+    return loc, err
 
 
 def _describe(value: Any) -> str:
