@@ -281,3 +281,17 @@ def test_a_relative_weather_file_is_found_from_any_folder(layouts_dir, tmp_path,
     best = p.table.iloc[0]
     assert best["verified"], best.to_dict()
     assert p.apply(1).site.weather_file == "year.epw"
+
+
+def test_nothing_fits_says_a_verified_layout_was_invalid(small, monkeypatch):
+    """When verifying the best candidate finds the layout it makes invalid, the answer says
+    so with the layout's problem, not "no candidate was verified (verify=0)"."""
+    from twin.errors import LayoutError, Problem
+
+    def invalid(*_args, **_kw):
+        raise LayoutError([Problem("<placement>", "halls[0].rows", "a made-up problem")])
+
+    monkeypatch.setattr(P, "apply", invalid)
+    p = P.place(small, "enterprise-10kw", 2, verify=1, stranded=False)
+    text = P.nothing_fits(p)
+    assert "not valid: a made-up problem" in text and "verify=0" not in text

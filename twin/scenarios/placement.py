@@ -115,6 +115,10 @@ COLUMNS = [
 ]
 
 
+INVALID = "the layout it makes is not valid: "
+"""How a candidate's `problem` starts when verifying it found its layout invalid."""
+
+
 @dataclass
 class Placement:
     """The ranked candidates (`table`, index = rank from 1) and how they were found."""
@@ -240,7 +244,7 @@ def _verify(
     try:
         layout = apply(data, cand, profiles, source)
     except LayoutError as exc:
-        return {"problem": "; ".join(p.message for p in exc.problems[:3])}, 0
+        return {"problem": INVALID + "; ".join(p.message for p in exc.problems[:3])}, 0
     tw = twin_cls.from_layout(layout)
     res = run(tw)
     u = constraint_utilisation(tw, res)
@@ -427,6 +431,8 @@ def nothing_fits(p: Placement) -> str:
         why = "; ".join(f"{h}: {w}" for h, w in list(p.skipped.items())[:5])
         return f"no hall has room for {p.count} racks of {p.profile!r} ({why})"
     best = p.table.iloc[0]
+    if not best["verified"] and str(best["problem"]).startswith(INVALID):  # verify ran
+        return f"the best candidate ({best['hall']}, {best['slots']}): {best['problem']}"
     if not best["verified"]:
         return f"no candidate was verified (verify=0); the best screened one is {best['hall']}"
     parts = [best["problem"]] if best["violations"] and best["problem"] else []
