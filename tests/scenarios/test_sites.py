@@ -167,3 +167,15 @@ def test_hourly_prices_from_a_csv(tmp_path):
     tl = compare(twin, [s], TimelineSpec(hours=48.0)).timelines["tou"]
     hour = tl.steps.index.hour
     assert np.array_equal(tl.steps["price_usd_per_kwh"], price[hour])
+
+
+def test_a_misspelt_site_key_gets_a_did_you_mean_and_location_is_text(tmp_path):
+    """A typo of a site key names the key it resembles; a location that is not text (a list
+    of coordinates) is refused at its line instead of being stored as its string."""
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("name: x\ngrid_mv: 5\nlocation: [36.1, -79.8]\n")
+    with pytest.raises(LayoutError) as e:
+        load_site(bad)
+    text = str(e.value)
+    assert f"{bad}:2: grid_mv: unknown key; did you mean 'grid_mw'?" in text
+    assert f"{bad}:3: location: a place name as text" in text

@@ -30,6 +30,7 @@ energy and water cost, carbon.
 
 from __future__ import annotations
 
+import difflib
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -165,10 +166,18 @@ def load_site(path: str | Path) -> Site:
     problems: list[Problem] = []
     for key in doc:
         if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             problems.append(
-                Problem(file, str(key), f"unknown key; allowed: {', '.join(KEYS)}",
+                Problem(file, str(key), f"unknown key; {hint}allowed: {', '.join(KEYS)}",
                         line_of(doc, (key,)))
             )  # fmt: skip
+    location = doc.get("location")
+    if location is not None and not isinstance(location, str):
+        problems.append(
+            Problem(file, "location", "a place name as text (e.g. 'Greensboro, NC')",
+                    line_of(doc, ("location",)))
+        )  # fmt: skip
     name = doc.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem(file, "name", "required: the site's name", line_of(doc, ("name",))))
