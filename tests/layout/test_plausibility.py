@@ -55,11 +55,21 @@ def test_a_value_from_a_profile_points_at_the_profile(layouts_dir):
     assert text.count(old) == 1
     text = text.replace(old, "    t_supply_c: 8.0\n")
     warns = check_bytes(text, "cold-crac.yaml")
-    assert sorted(w.component for w in warns) == ["CRAC-1", "CRAC-2", "CRAC-3"]
     line = _line_of(text, "t_supply_c: 8.0")
-    assert {(w.line, w.path, w.value) for w in warns} == {
-        (line, "profiles.crac-120kw.t_supply_c", 8.0)
-    }
+    # one warning for the one value, naming every unit it reaches (not one per unit)
+    assert [(w.line, w.path, w.value, w.components) for w in warns] == [
+        (line, "profiles.crac-120kw.t_supply_c", 8.0, ("CRAC-1", "CRAC-2", "CRAC-3"))
+    ]
+    assert "warning: CRAC-1, CRAC-2 and CRAC-3 t_supply_c = 8 C" in str(warns[0])
+
+
+def test_many_components_of_one_profile_value_are_counted():
+    from twin.layout.plausibility import _names
+
+    assert _names(("A",)) == "A"
+    assert _names(("A", "B")) == "A and B"
+    assert _names(("A", "B", "C")) == "A, B and C"
+    assert _names(tuple(f"R{i}" for i in range(7000))) == "R0, R1 and 6,998 more"
 
 
 def test_zero_kw_rack_is_an_empty_position_and_loop_ranges_follow_the_kind(layouts_dir):

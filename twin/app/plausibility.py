@@ -102,7 +102,8 @@ def sentences(layout, key: str, name: str) -> list[str]:
     for w in check(layout) if any(w.path.startswith("profiles.") for w in found) else found:
         tables = _TABLE.findall(w.path)
         kinds[w.component] = C.kind_label(tables[-1]) if tables else ""
-    return [sentence(w, name, kinds.get(w.component)) for w in found]
+    return [sentence(w, name, kinds.get((getattr(w, "components", ()) or (w.component,))[0]))
+            for w in found]  # fmt: skip
 
 
 def show(layout, key: str, name: str) -> None:

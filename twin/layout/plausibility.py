@@ -15,7 +15,7 @@ path, the component id, the value and the typical range.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class PlausibilityWarning:
     high: float
     unit: str
     source: str
+    components: tuple[str, ...] = ()  # every component a profile's value reaches (merged)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line is not None else "")
@@ -203,9 +204,34 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
                         source=t.source,
                     )
                 )
+    out = _one_per_profile_value(out)
     out += _air_field_cautions(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
     return out
+
+
+def _one_per_profile_value(found: list[PlausibilityWarning]) -> list[PlausibilityWarning]:
+    """One warning per value written in a profile, naming the components it reaches (a
+    campus profile on 7,000 racks gave 7,000 warnings of the same line); each keeps every id
+    in `components`."""
+    out, merged = [], {}
+    for w in found:
+        if not w.path.startswith("profiles."):
+            out.append(w)
+            continue
+        key = (w.line, w.path, w.value)
+        merged.setdefault(key, []).append(w)
+    for ws in merged.values():
+        ids = tuple(w.component for w in ws)
+        out.append(replace(ws[0], component=_names(ids), components=ids))
+    return out
+
+
+def _names(ids: tuple[str, ...]) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B and 6,998 more'."""
+    if len(ids) <= 3:
+        return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" and {ids[-1]}"
+    return f"{ids[0]}, {ids[1]} and {len(ids) - 2:,} more"
 
 
 def _written_at(doc: Any, path: tuple, field: str) -> tuple:
