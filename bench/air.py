@@ -110,12 +110,16 @@ def hall_layout(n: int, per_row: int = 16, containment: str = CONTAINMENT) -> di
             round(2 * g.HALL_MARGIN_M + per_row * 0.6, 3),
             round(2 * g.HALL_MARGIN_M + math.ceil(rows / 2) * g.ROW_PAIR_PITCH_M, 3),
         ]
-        # the generator placed the units on its own floor: spread them over the re-flowed one
+        # the generator placed the units on its own floor: spread them along the re-flowed
+        # one, each in the side margin nearer its old place (off the rows, which a unit may
+        # not stand on: twin.layout.floor_check)
         w0, d0 = (max(c["position_m"][k] for c in doc["cooling"]["crahs"]) for k in (0, 1))
+        width = hall["size_m"][0]
         for c in doc["cooling"]["crahs"]:
             x, y = c["position_m"]
+            west = x < (w0 + 2.0) / 2
             c["position_m"] = [
-                round(x * hall["size_m"][0] / (w0 + 2.0), 3),
+                g.HALL_MARGIN_M / 2 if west else round(width - g.HALL_MARGIN_M / 2, 3),
                 round(y * hall["size_m"][1] / (d0 + 2.0), 3),
             ]
     return doc
