@@ -13,7 +13,7 @@ import pytest
 
 from twin.errors import LayoutError
 from twin.layout import generate, load, loads
-from twin.layout.source import FileTooLarge, NotRegularFile
+from twin.layout.regular_file import FileTooLarge, NotRegularFile
 from twin.solve import weather
 
 ROOT = Path(__file__).resolve().parents[2]

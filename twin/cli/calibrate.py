@@ -53,7 +53,7 @@ def _runs_from_cfd(dirs: list[str]):
 
     from twin.interop.openfoam import MANIFEST
     from twin.interop.openfoam_run import read_inlets
-    from twin.layout.source import read_regular
+    from twin.layout.regular_file import read_regular
     from twin.solve.air_calibrate import Run
 
     runs, halls = [], set()
@@ -102,8 +102,8 @@ def _runs_from_csv(path: str, twin, hall: str):
     import numpy as np
     import pandas as pd
 
+    from twin.layout.regular_file import read_regular
     from twin.layout.schema import Crah, Rack
-    from twin.layout.source import read_regular
     from twin.solve.air_calibrate import Run
 
     try:  # a regular file of bounded size: /dev/zero or a FIFO would never end

@@ -101,7 +101,7 @@ def read_export(path: str | Path) -> dict[str, list[dict]]:
 
 
 def _json(path: Path) -> Any:
-    from twin.layout.source import read_regular
+    from twin.layout.regular_file import read_regular
 
     try:
         raw = read_regular(path, MAX_EXPORT_BYTES)

@@ -63,6 +63,7 @@ _SUFFIX = ".layout"
 _CODE = (
     "__init__.py",
     "source.py",
+    "regular_file.py",
     "depth.py",
     "schema.py",
     "schema_base.py",

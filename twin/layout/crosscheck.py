@@ -29,8 +29,9 @@ import networkx as nx
 
 from twin.layout import schema as s
 from twin.layout.floor_check import check_row_overlaps
+from twin.layout.regular_file import not_regular
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
-from twin.layout.source import MAX_WEATHER_BYTES, format_path, not_regular
+from twin.layout.source import MAX_WEATHER_BYTES, format_path
 from twin.model import registry
 from twin.model.registry import HEAT_REJECTORS, HEAT_SINKS, POWER_BRANCHES, POWER_SOURCES
 

@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import LayoutError, Problem
-from twin.layout.source import format_path, line_of, read_file, read_regular
+from twin.layout.regular_file import read_regular
+from twin.layout.source import format_path, line_of, read_file
 from twin.scenarios.timeline import DEMAND_USD_PER_KW_MONTH, Timeline, TimelineSpec, simulate
 from twin.solve.weather import PVLIB_PREFIX, read_weather
 

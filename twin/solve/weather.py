@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from twin.layout.source import MAX_WEATHER_BYTES, read_regular
+from twin.layout.regular_file import read_regular
+from twin.layout.source import MAX_WEATHER_BYTES
 from twin.model.scenario import check_wet_bulb
 
 PVLIB_PREFIX = "pvlib:"
