@@ -145,6 +145,13 @@ def test_bad_site_files_name_file_key_and_line(tmp_path):
     assert f"{bad}:2: energy_price_usd_per_kwh: 2 values" in text
     assert f"{bad}:3: grid_mw: -3 is out of range" in text
     assert f"{bad}:4: water: unknown key" in text
+    # a typo names the key it resembles; a location that is not text is refused at its line
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("name: x\ngrid_mv: 5\nlocation: [36.1, -79.8]\n")
+    with pytest.raises(LayoutError) as e:
+        load_site(typo)
+    assert f"{typo}:2: grid_mv: unknown key; did you mean 'grid_mw'?" in str(e.value)
+    assert f"{typo}:3: location: a place name as text" in str(e.value)
     (tmp_path / "w.yaml").write_text("name: y\nweather_file: nowhere.epw\n")
     with pytest.raises(LayoutError, match=r"w.yaml:2: weather_file: .*nowhere.epw"):
         load_site(tmp_path / "w.yaml")
@@ -167,15 +174,3 @@ def test_hourly_prices_from_a_csv(tmp_path):
     tl = compare(twin, [s], TimelineSpec(hours=48.0)).timelines["tou"]
     hour = tl.steps.index.hour
     assert np.array_equal(tl.steps["price_usd_per_kwh"], price[hour])
-
-
-def test_a_misspelt_site_key_gets_a_did_you_mean_and_location_is_text(tmp_path):
-    """A typo of a site key names the key it resembles; a location that is not text (a list
-    of coordinates) is refused at its line instead of being stored as its string."""
-    bad = tmp_path / "typo.yaml"
-    bad.write_text("name: x\ngrid_mv: 5\nlocation: [36.1, -79.8]\n")
-    with pytest.raises(LayoutError) as e:
-        load_site(bad)
-    text = str(e.value)
-    assert f"{bad}:2: grid_mv: unknown key; did you mean 'grid_mw'?" in text
-    assert f"{bad}:3: location: a place name as text" in text
