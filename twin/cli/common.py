@@ -290,15 +290,14 @@ def check_weather(twin, hint: str = "") -> None:
 
 
 def _key_line(path: str, key: str) -> int | None:
-    """The first line of file `path` that sets `key` (a layout has one weather_file)."""
+    """The line of ``site.<key>`` in layout file `path` (parsed again, on the error path only,
+    with the loader's own line records), or None if it cannot be read."""
+    from twin.layout.source import line_of, read_file
+
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            for n, line in enumerate(f, 1):
-                if line.lstrip().lstrip("{").lstrip().strip('"').startswith(key):
-                    return n
-    except OSError:
+        return line_of(read_file(path), ("site", key))
+    except (LayoutError, OSError):
         return None
-    return None
 
 
 # ------------------------------------------------------------------ JSON
