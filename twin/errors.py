@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def names(ids: tuple[str, ...] | list[str]) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B and 6,998 more': many components in one message."""
+    ids = tuple(ids)
+    if len(ids) <= 3:
+        return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" and {ids[-1]}"
+    return f"{ids[0]}, {ids[1]} and {len(ids) - 2:,} more"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a layout file."""

@@ -64,12 +64,12 @@ def test_a_value_from_a_profile_points_at_the_profile(layouts_dir):
 
 
 def test_many_components_of_one_profile_value_are_counted():
-    from twin.layout.plausibility import _names
+    from twin.errors import names
 
-    assert _names(("A",)) == "A"
-    assert _names(("A", "B")) == "A and B"
-    assert _names(("A", "B", "C")) == "A, B and C"
-    assert _names(tuple(f"R{i}" for i in range(7000))) == "R0, R1 and 6,998 more"
+    assert names(("A",)) == "A"
+    assert names(("A", "B")) == "A and B"
+    assert names(("A", "B", "C")) == "A, B and C"
+    assert names(tuple(f"R{i}" for i in range(7000))) == "R0, R1 and 6,998 more"
 
 
 def test_zero_kw_rack_is_an_empty_position_and_loop_ranges_follow_the_kind(layouts_dir):

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
+from twin.errors import names
 from twin.layout import schema as s
 from twin.layout.floor_check import check_row_overlaps
 from twin.layout.regular_file import not_regular
@@ -320,13 +321,16 @@ def _check_racks(
                     col.add(
                         (*path, "liquid_loop"), f"loop {rack.liquid_loop!r} has no CDU serving it"
                     )
-            air_gap = not (hall.id in halls_with_air or stray_crah or "crahs" in col.dropped_kinds)
-            if rack.liquid_fraction < 1 and air_gap and rack.power_kw > 0:
-                col.add(
-                    path,
-                    f"rack has no air cooling: {1 - rack.liquid_fraction:.0%} of its heat goes to air "
-                    f"but hall {hall.id!r} has no CRAH/CRAC",
-                )
+        air_gap = not (hall.id in halls_with_air or stray_crah or "crahs" in col.dropped_kinds)
+        to_air = [r for r in hall.racks if r.liquid_fraction < 1 and r.power_kw > 0]
+        if air_gap and to_air:  # one problem per hall, not one per rack
+            air_kw = sum(r.power_kw * (1 - r.liquid_fraction) for r in to_air)
+            col.add(
+                ("halls", i),
+                f"hall has no CRAH/CRAC but {len(to_air):,} rack{'s' if len(to_air) > 1 else ''} "
+                f"({names([r.id for r in to_air])}) send {air_kw:,.0f} kW of heat to air: add a "
+                f"unit under cooling.crahs with hall: {hall.id}, or set their liquid_fraction to 1",
+            )
 
 
 def _check_accelerators(layout: s.Layout, col: Collector) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from twin.errors import names
 from twin.layout.source import LDict, format_path, line_of, parse_bytes, read_bytes
 
 
@@ -223,15 +224,8 @@ def _one_per_profile_value(found: list[PlausibilityWarning]) -> list[Plausibilit
         merged.setdefault(key, []).append(w)
     for ws in merged.values():
         ids = tuple(w.component for w in ws)
-        out.append(replace(ws[0], component=_names(ids), components=ids))
+        out.append(replace(ws[0], component=names(ids), components=ids))
     return out
-
-
-def _names(ids: tuple[str, ...]) -> str:
-    """'A', 'A and B', 'A, B and C', 'A, B and 6,998 more'."""
-    if len(ids) <= 3:
-        return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" and {ids[-1]}"
-    return f"{ids[0]}, {ids[1]} and {len(ids) - 2:,} more"
 
 
 def _written_at(doc: Any, path: tuple, field: str) -> tuple:
