@@ -19,6 +19,10 @@ Two geometries, several load distributions each:
   x 9 x 3.2 m room over a 0.6 m raised floor, the tiles in the cold aisle, two units on
   the south wall (returns at the ceiling above them): the third blind room, predicted
   after the sixth pass's tile change (2026-12-01) and before its own CFD.
+- ``cross``: three rows of 8 racks in a 13 x 10 x 3.4 m room (a hot aisle between A and
+  B, a cold aisle between B and C), one unit on the west wall blowing east down the cold
+  aisle and one on the east wall blowing west along row A's fronts: the fourth blind
+  room, predicted (2026-12-01, seventh pass) before its own CFD.
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -51,7 +55,7 @@ from twin.model import Twin
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
-CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2, "tiles": 0.2}
+CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2, "tiles": 0.2, "cross": 0.2}
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
 """SIMPLE iterations of a stored run: at 800 the `row` runs had not settled (returns' heat
@@ -86,13 +90,17 @@ LOADS = {
         "uniform": [7.0] * 20,
         "ramp": list(np.linspace(4.0, 12.0, 10)) + list(np.linspace(12.0, 4.0, 10)),
     },
+    "cross": {
+        "uniform": [9.0] * 24,
+        "hot-middle": [4.0] * 8 + [6.0, 6.0, 8.0, 16.0, 16.0, 8.0, 6.0, 6.0] + [14.0] * 8,
+    },
 }
 FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
 """The load whose rack airflows a room's ``<load>-fixed-flow`` loads keep (140 CFM/kW of
 8 kW): the same heat as ``<load>``, so a run differs from the uniform one in its heat
 only; what `bench.air_frozen` needs to tell buoyancy apart from the racks' airflow
 (docs/validation.md)."""
-BLIND = {"end", "floor", "tiles"}
+BLIND = {"end", "floor", "tiles", "cross"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -137,6 +145,12 @@ ROOMS = {
         (12.0, 9.0, 3.2),
         [("A", 2.0, 3.3, "+"), ("B", 2.0, 5.7, "-")],
         [(3.0, 0.5, "+y"), (9.0, 0.5, "+y")],
+    ),
+    "cross": (  # units on opposite walls, each blowing along an aisle of intakes
+        "CROSS",
+        (13.0, 10.0, 3.4),
+        [("A", 2.5, 2.8, "-"), ("B", 2.5, 5.6, "+"), ("C", 2.5, 8.4, "-")],
+        [(0.5, 7.0, "+x"), (12.5, 1.2, "-x")],
     ),
 }
 """The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
