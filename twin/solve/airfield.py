@@ -74,6 +74,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from twin.solve import airfield_ffd
 from twin.solve.airfield_aisles import _aisle_cells, _ducts, rack_footprint
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
@@ -172,6 +173,12 @@ class HallAir:
     plume_share: float = PLUME_SHARE
     drift_m_s: float = BUOYANT_DRIFT_M_S  # (calibratable)
     entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
+    # the flux heat moves on: "potential" (step 2) or "ffd" (`twin.solve.airfield_ffd`, a
+    # prototype: momentum and buoyancy explicit, so no plume, drift, throw or entrainment)
+    flow: str = "potential"
+    ffd_nu_m2_s: float = airfield_ffd.NU_M2_S
+    ffd_dt_s: float = airfield_ffd.DT_S
+    exhaust_rise_k: np.ndarray | None = None  # per rack, FFD's buoyancy (None: design rise)
 
     def key(self) -> bytes:
         """Content digest (the cache key)."""
@@ -227,6 +234,10 @@ def hall_shares(air: HallAir) -> HallShares:
 def _solve(air: HallAir) -> HallShares:
     w, d, hgt = air.size_m
     n = len(air.x_m)
+    if air.flow not in ("potential", "ffd"):
+        raise FieldError(f"flow {air.flow!r}: potential or ffd")
+    ffd = air.flow == "ffd"
+    moving = []  # (cells, flux into each m3/s, direction from the body): FFD's inflows
     g = _grid(air.size_m, float(np.min(air.width_m)) if n else MIN_CELL_M)
     solid = np.zeros(g.n, bool)
     solid3 = solid.reshape(g.nx, g.ny, g.nz)  # a view: boxes are slices of it
@@ -275,6 +286,8 @@ def _solve(air: HallAir) -> HallShares:
         fronts.append(front)
         tops.append(front[fz == fz.max()])
         backs.append(back)
+        moving.append((front, np.full(len(front), -air.flow_m3_s[r] / len(front)), dr))
+        moving.append((back, np.full(len(back), air.flow_m3_s[r] / len(back)), dr ^ 1))
 
     q = np.asarray(air.flow_m3_s, float)
     q_tot = float(q.sum())
@@ -284,7 +297,7 @@ def _solve(air: HallAir) -> HallShares:
     intake = np.bincount(front_cells, np.repeat(q / np.maximum(n_front, 1), n_front), g.n)
     sink = intake.copy()
     # each rack's exhaust: its back cells and the tops of the free columns above them
-    exhaust = _exhaust(g, backs, solid, region, air.plume_share)
+    exhaust = _exhaust(g, backs, solid, region, 0.0 if ffd else air.plume_share)
     ex_cells, ex_rack, ex_w = exhaust
     src = np.bincount(ex_cells, q[ex_rack] * ex_w, g.n)
     # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
@@ -307,7 +320,7 @@ def _solve(air: HallAir) -> HallShares:
         ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
         sup_w = np.full(len(sup), 1.0 / max(len(sup), 1))
         path, path_w, q_e = np.zeros(0, np.int64), np.zeros(0), 0.0
-        if air.u_supply[u] == "front" and not air.plenum and len(sup):
+        if air.u_supply[u] == "front" and not air.plenum and len(sup) and not ffd:
             q_u = sup_room * share[u]
             area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
             dist = air.throw_scale * jet_throw_m(q_u, area)
@@ -322,8 +335,11 @@ def _solve(air: HallAir) -> HallShares:
             raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
         if sup_room > 1e-12:
             np.add.at(src, sup, sup_room * share[u] * sup_w)
+            moving.append((sup, sup_room * share[u] * sup_w, _opening_dir(air, u, "supply", du)))
         if ret_room > 1e-12:
             np.add.at(sink, ret, ret_room * share[u] / len(ret))
+            ret_q = np.full(len(ret), -ret_room * share[u] / len(ret))
+            moving.append((ret, ret_q, _opening_dir(air, u, "return", du)))
 
     # the parts of the room air moves through; each must balance (a sealed pocket cannot)
     busy = np.bincount(label, src + sink, g.n) > 0
@@ -356,10 +372,13 @@ def _solve(air: HallAir) -> HallShares:
     up = ((fn - fp) == 1)[ok]  # vertical faces: N is the cell above P
     fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
     flux = gf * (phi[fp] - phi[fn])
+    ffd_info = {}
+    if ffd:  # the flux from momentum and buoyancy instead (airfield_ffd)
+        flux, ffd_info = _ffd(g, air, main, cells, (fp, fn, gf), src, sink, moving, exhaust, fronts)
 
     # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
     dg = air.diffusivity_m2_s * gf
-    heat_flux = flux + np.where(up, air.drift_m_s * g.hx * g.hy, 0.0)
+    heat_flux = flux + np.where(up, (0.0 if ffd else air.drift_m_s) * g.hx * g.hy, 0.0)
     out_p = np.maximum(heat_flux, 0.0)  # P -> N
     out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
@@ -421,6 +440,7 @@ def _solve(air: HallAir) -> HallShares:
         else 0.0,
         "row_scaled": int((scale < 1.0).sum()),
         "tracer_balance_rel": bal / max(float(injected.max()), 1e-300) if n else 0.0,
+        **ffd_info,
     }
     return HallShares(
         b_mean=_sparse(b_mean),
@@ -430,6 +450,43 @@ def _solve(air: HallAir) -> HallShares:
         info=info,
         return_share=np.where(q > 0, returned / np.maximum(q, 1e-300), 0.0),
     )
+
+
+def _opening_dir(air: HallAir, u: int, role: str, du: int) -> int:
+    """Direction from unit u's body (or the floor, or the ceiling) to its opening's cells."""
+    kind = air.u_supply[u] if role == "supply" else air.u_return[u]
+    if role == "supply" and (kind == "floor" or air.plenum):
+        return 4  # tiles: up from the floor
+    return {"ceiling": 5, "top": 4}.get(kind, du)
+
+
+def _ffd(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
+    """The FFD face flux on the field's faces (positions in `cells`) and its info."""
+    fp, fn, gf = faces
+    inflow = airfield_ffd.Inflow(
+        cells=np.concatenate([c for c, _, _ in moving]),
+        flux_m3_s=np.concatenate([np.asarray(f, float) for _, f, _ in moving]),
+        direction=np.concatenate([np.full(len(c), d, np.int64) for c, _, d in moving]),
+    )
+    ok = main[inflow.cells]
+    inflow = airfield_ffd.Inflow(inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok])
+    n = len(air.x_m)
+    rise = (
+        np.full(n, airfield_ffd.DESIGN_RISE_K)
+        if air.exhaust_rise_k is None
+        else np.asarray(air.exhaust_rise_k, float)
+    )
+    ex_cells, ex_rack, ex_w = exhaust
+    heat = airfield_ffd.Heat(
+        ex_cells, ex_rack, ex_w, np.asarray(air.flow_m3_s, float), rise, fronts
+    )
+    try:
+        return airfield_ffd.ffd_flux(
+            g, main, (cells[fp], cells[fn], gf), src, sink, inflow, heat,
+            nu_m2_s=air.ffd_nu_m2_s, dt_s=air.ffd_dt_s,
+        )  # fmt: skip
+    except FloatingPointError as exc:
+        raise FieldError(f"the FFD flow did not settle: {exc}") from exc
 
 
 def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):

@@ -1,0 +1,127 @@
+"""The air field's FFD flow (twin.solve.airfield_ffd, a prototype) against the stored CFD rooms.
+
+For every stored OpenFOAM run (bench.air_rooms, docs/validation/*.csv): the rack inlets
+of the field on its default potential flow and on the FFD flow (``HallAir.flow = "ffd"``,
+one setting for every room), RMSE and max error against the CFD, and the time and cell
+count of each FFD hall; then the time of a generated 100-rack hall's field both ways.
+
+    python -m bench.air_ffd                    # every room, default FFD setting
+    python -m bench.air_ffd --nu 0.01 --dt 0.1 # another setting (every room alike)
+    python -m bench.air_ffd --rooms row pair   # some rooms
+    python -m bench.air_ffd --hall 100         # the 100-rack hall only
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from bench import air_rooms as ar
+from twin.solve import air_calibrate as ac
+from twin.solve import airfield, airfield_ffd
+from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
+
+
+def _inputs(room: str, load: str):
+    """The room's field input at the run's own rack airflows, its rack ids and the run."""
+    t = ar.twin(room, load)
+    hall = t.halls.index[0]
+    run = ac.Run(t.racks["power_kw"], float(t.crahs["t_supply_c"].mean()), pd.Series(dtype=float))
+    air, ids = ac.hall_input(t, hall)
+    air = ac.run_air(t, hall, air, ids, run)
+    p = run.air_kw.reindex(ids).to_numpy(float)
+    rise = p / (K_AIR_KW_PER_M3S_K * air.flow_m3_s)  # each rack's exhaust rise, K
+    return air, ids, run, rise
+
+
+def compare(room: str, load: str, **ffd) -> dict:
+    """One stored run: potential and FFD inlets against the CFD."""
+    ref = ar.cfd(room, load)
+    air, ids, run, rise = _inputs(room, load)
+    cfd = ref["t_inlet_c"].reindex(ids).to_numpy(float)
+    pot = ac._inlets(air, ids, run)
+    ffd_air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=rise, **ffd)
+    airfield._CACHE.clear()
+    t0 = time.perf_counter()
+    shares = airfield.hall_shares(ffd_air)
+    sec = time.perf_counter() - t0
+    fl = ac._inlets(ffd_air, ids, run)
+    e_p, e_f = pot - cfd, fl - cfd
+    info = shares.info
+    return {
+        "room": room,
+        "load": load,
+        "pot_rmse_k": float(np.sqrt(np.mean(e_p**2))),
+        "pot_max_k": float(np.abs(e_p).max()),
+        "ffd_rmse_k": float(np.sqrt(np.mean(e_f**2))),
+        "ffd_max_k": float(np.abs(e_f).max()),
+        "ffd_bias_k": float(e_f.mean()),
+        "cells": shares.cells,
+        "steps": info["ffd_steps"],
+        "unsteady": info["ffd_unsteady_rel"],
+        "continuity": info["ffd_continuity_m3_s"],
+        "ffd_s": sec,
+    }
+
+
+def table(rooms=None, **ffd) -> pd.DataFrame:
+    rows = []
+    for room, loads in ar.LOADS.items():
+        if rooms and room not in rooms:
+            continue
+        for load in loads:
+            if ar.cfd(room, load) is None:
+                continue
+            rows.append(compare(room, load, **ffd))
+            print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False, header=len(rows) == 1),
+                  flush=True)  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def hall_time(n: int = 100, **ffd) -> dict:
+    """A generated n-rack hall (bench.air.hall_layout): the field's build on potential flow and
+    on FFD, from an empty cache."""
+    from bench.air import hall_layout
+    from twin.layout.validate import validate_data
+    from twin.model import Twin
+
+    doc = hall_layout(n)
+    doc["halls"][0]["air_model"] = "field"
+    doc["halls"][0]["containment"] = "none"
+    t = Twin.from_layout(validate_data(doc, "bench"))
+    air, _ = ac.hall_input(t, t.halls.index[0])
+    out = {}
+    for flow in ("potential", "ffd"):
+        a = dataclasses.replace(air, flow=flow, **(ffd if flow == "ffd" else {}))
+        airfield._CACHE.clear()
+        t0 = time.perf_counter()
+        s = airfield.hall_shares(a)
+        out[flow] = {"s": time.perf_counter() - t0, "cells": s.cells}
+    out["ffd_info"] = {k: v for k, v in s.info.items() if k.startswith("ffd")}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.air_ffd", description=__doc__.split("\n")[0])
+    ap.add_argument("--rooms", nargs="*", choices=sorted(ar.LOADS))
+    ap.add_argument("--nu", type=float, default=airfield_ffd.NU_M2_S, help="eddy viscosity m2/s")
+    ap.add_argument("--dt", type=float, default=airfield_ffd.DT_S, help="time step s")
+    ap.add_argument("--hall", type=int, default=None, help="only time an N-rack hall")
+    args = ap.parse_args(argv)
+    ffd = {"ffd_nu_m2_s": args.nu, "ffd_dt_s": args.dt}
+    print(f"FFD setting: nu {args.nu} m2/s, dt {args.dt} s, {airfield_ffd.TURNOVERS} turnovers")
+    if args.hall is None:
+        df = table(args.rooms, **ffd)
+        print(df.round(2).to_string(index=False))
+    n = args.hall or 100
+    h = hall_time(n, **ffd)
+    print(f"{n}-rack hall: potential {h['potential']['s']:.2f} s, FFD {h['ffd']['s']:.2f} s "
+          f"({h['ffd']['cells']:,} cells); {h['ffd_info']}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

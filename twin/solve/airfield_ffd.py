@@ -1,0 +1,291 @@
+"""Fast Fluid Dynamics (FFD) flow of a hall on the air field's box grid (a prototype).
+
+The air field (`twin.solve.airfield`) carries heat on a face flux. Its default flux is
+potential flow (no momentum, no buoyancy). This module computes the flux instead from
+the incompressible Navier-Stokes equations with Boussinesq buoyancy, marched in time by
+the time-splitting of Fast Fluid Dynamics (Zuo and Chen, "Real-time or faster-than-real-time
+simulation of airflow in buildings", Indoor Air 19(1), 33-44, 2009; used for data centers
+by Tian, Sevilla, Zuo and Sohn, "Coupled simulation of data center cooling ... using FFD",
+2017), and time-averages it:
+
+1. advection: semi-Lagrangian (first-order back-trace, trilinear interpolation,
+   `scipy.ndimage.map_coordinates`): unconditionally stable, so dt is not bound by the
+   jets' Courant number;
+2. diffusion: explicit with a constant eddy viscosity ``nu`` (sub-stepped where dt needs);
+3. buoyancy: ``g beta (theta - theta_mean)`` on the vertical faces, beta = 1 / `T_REF_K`,
+   theta the air's temperature over the supply, carried by a conservative first-order
+   upwind finite volume step (sub-stepped to its Courant limit) with the racks' exhaust
+   entering at their intake mean plus their exhaust rise;
+4. projection: ``L phi = s - div F*`` with the field's own face Laplacian (factorised once),
+   ``F = F* + g_f (phi_P - phi_N)``: continuity with the volume sources ``s`` to round-off
+   every step.
+
+Velocities are staggered (MAC): x faces, y faces, z faces of the box cells, exactly the
+field's faces. Room walls, floor and ceiling: zero normal velocity, free slip (the
+interpolation clamps at the boundary). Rack and unit bodies: zero velocity on every face
+inside or on them (no-slip to within the half-cell the interpolation blends over), except
+where air enters or leaves the room: a rack's back blows its exhaust out at ``q / area``
+normal to the back, a unit's front or top opening at its supply flow over the opening,
+a raised floor's tiles blow up; intakes and returns draw in the same way. These boundary
+velocities bring the sources' momentum into the advection; their volume is already in
+``s``. Baffle faces of a contained aisle carry only the projection's (leak) flux.
+
+What it does not do: no turbulence model beyond the constant eddy viscosity, no wall
+functions, first-order everywhere (numerical diffusion on a 0.3-0.6 m grid is large).
+Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.ndimage import map_coordinates
+
+from twin.solve.airfield_lu import factorise
+
+G_M_S2 = 9.81
+T_REF_K = 300.0
+"""Absolute temperature of room air for its expansion coefficient, beta = 1 / T [est]."""
+DESIGN_RISE_K = 12.5
+"""Exhaust rise over the intake at twin's default rack airflow of 140 CFM per kW
+(1 kW / (1.2 kg/m3 * 1005 J/kgK * 0.0661 m3/s)); used where a hall gives no rise."""
+NU_M2_S = 0.03
+"""Eddy viscosity (and heat diffusivity of the FFD's own temperature), m2/s: Chen and Xu's
+zero-equation ``nu_t = 0.03874 |V| l`` (Energy and Buildings 28, 1998) at ~0.5 m/s and
+~1.5 m from a wall, the magnitude the field's `DIFFUSIVITY_M2_S` also takes."""
+ZERO_EQ = 0.03874
+"""Chen and Xu's zero-equation constant (Energy and Buildings 28, 1998)."""
+NU_AIR_M2_S = 1.5e-5
+"""Kinematic viscosity of air at 20 C, m2/s."""
+DT_S = 0.2
+"""Time step, s (semi-Lagrangian: stable at any Courant number; ~1-3 cells per step for the
+units' 2-4 m/s jets on a 0.3-0.5 m grid)."""
+TURNOVERS = 4.0
+"""Time marched, in room air changes (room volume / the racks' airflow); the flux is averaged
+over the second half."""
+
+
+@dataclass
+class Inflow:
+    """Where air crosses a body or wall into (flux > 0) or out of (< 0) a fluid cell, m3/s.
+
+    ``direction`` per entry: the side of the cell the air crosses, as the direction from the
+    body to the cell (0..5: +x, -x, +y, -y, +z, -z; a rack back facing +x is 0, a floor
+    tile 4, a ceiling return 5)."""
+
+    cells: np.ndarray
+    flux_m3_s: np.ndarray
+    direction: np.ndarray
+
+
+@dataclass
+class Heat:
+    """The racks' exhaust: cells, rack of each, weight (a rack's sum to 1), airflow m3/s,
+    exhaust rise K per rack; ``fronts``: each rack's intake cells (its exhaust leaves at its
+    intake mean plus its rise)."""
+
+    cells: np.ndarray
+    rack: np.ndarray
+    weight: np.ndarray
+    q_m3_s: np.ndarray
+    rise_k: np.ndarray
+    fronts: list[np.ndarray]
+
+
+def ffd_flux(
+    g,
+    main: np.ndarray,
+    faces: tuple[np.ndarray, np.ndarray, np.ndarray],
+    src: np.ndarray,
+    sink: np.ndarray,
+    inflow: Inflow,
+    heat: Heat,
+    nu_m2_s: float = NU_M2_S,
+    dt_s: float = DT_S,
+    turnovers: float = TURNOVERS,
+    buoyancy: bool = True,
+    zero_equation: bool = False,
+) -> tuple[np.ndarray, dict]:
+    """Time-averaged FFD face flux P -> N on `faces` (global cell numbers, both in `main`),
+    m3/s, with ``div F = src - sink`` in every cell of `main`; and an info dict (steps, dt,
+    steady residual, continuity residual, seconds)."""
+    t0 = time.perf_counter()
+    fp, fn, gf = (np.asarray(a) for a in faces)
+    shape = (g.nx, g.ny, g.nz)
+    sizes = np.array([g.hx, g.hy, g.dz])
+    area = np.array([g.hy * g.dz, g.hx * g.dz, g.hx * g.hy])
+    nominal = area / sizes
+    stride = np.array([g.ny * g.nz, g.nz, 1])
+    axis = np.select([fn - fp == stride[0], fn - fp == stride[1]], [0, 1], 2)
+    baffle = ~np.isclose(gf, nominal[axis])
+    ijk = np.stack(np.unravel_index(fn, shape))  # MAC index of the face: N's low face
+    arrays = [np.zeros((g.nx + (a == 0), g.ny + (a == 1), g.nz + (a == 2))) for a in range(3)]
+    comp = [np.flatnonzero((axis == a) & ~baffle) for a in range(3)]
+    where = [tuple(ijk[:, c]) for c in comp]
+    # physical position of each moving face, and the index coordinates of each array there
+    offset = [np.where(np.arange(3) == a, 0.0, 0.5) for a in range(3)]
+    pos = [(ijk[:, c] + offset[a][:, None]) * sizes[:, None] for a, c in enumerate(comp)]
+
+    def coords(a: int, p: np.ndarray) -> np.ndarray:
+        return p / sizes[:, None] - offset[a][:, None]
+
+    # boundary velocities: the sources' momentum
+    cells, dirs = np.asarray(inflow.cells, np.int64), np.asarray(inflow.direction, np.int64)
+    bax = dirs // 2
+    c3 = np.stack(np.unravel_index(cells, shape))
+    c3[bax, np.arange(len(cells))] += dirs % 2  # the high face for a body on the cell's + side
+    vel = inflow.flux_m3_s / area[bax] * np.where(dirs % 2 == 0, 1.0, -1.0)
+    for a in range(3):
+        on = bax == a
+        np.add.at(arrays[a], tuple(c3[:, on]), vel[on])
+    fixed = [arr.copy() for arr in arrays]
+
+    # projection: the field's Laplacian over main cells, one LU
+    cells_m = np.flatnonzero(main)
+    at = np.full(g.n, -1)
+    at[cells_m] = np.arange(len(cells_m))
+    p, n = at[fp], at[fn]
+    m = len(cells_m)
+    diag = np.bincount(p, gf, m) + np.bincount(n, gf, m)
+    lap = sp.csr_matrix(
+        (np.r_[diag, -gf, -gf], (np.r_[np.arange(m), p, n], np.r_[np.arange(m), n, p])),
+        shape=(m, m),
+    )
+    from scipy.sparse.csgraph import connected_components
+
+    _, label = connected_components(lap, directed=False)
+    first = np.unique(label, return_index=True)[1]
+    lu = factorise(lap + sp.csr_matrix((np.ones(len(first)), (first, first)), shape=(m, m)))
+    s = (src - sink)[cells_m]
+    vol = g.hx * g.hy * g.dz
+
+    def project(f_star: np.ndarray) -> np.ndarray:
+        div = np.bincount(p, f_star, m) - np.bincount(n, f_star, m)
+        phi = lu.solve(s - div)
+        return f_star + gf * (phi[p] - phi[n])
+
+    def to_arrays(f: np.ndarray) -> None:
+        for a in range(3):
+            arrays[a][where[a]] = f[comp[a]] / area[a]
+
+    # temperature over the supply (cells of main): exhaust in at intake mean + rise
+    sink_m = sink[cells_m]
+    rows = np.repeat(np.arange(len(heat.fronts)), [len(c) for c in heat.fronts])
+    fr = np.concatenate(heat.fronts) if heat.fronts else np.zeros(0, np.int64)
+    w_front = sp.csr_matrix(
+        (np.concatenate([np.full(len(c), 1.0 / len(c)) for c in heat.fronts] or [[]]),
+         (rows, at[fr])),
+        shape=(len(heat.fronts), m),
+    )  # fmt: skip
+    ex_at, ex_q = at[heat.cells], heat.q_m3_s[heat.rack] * heat.weight
+    theta = np.zeros(m)
+    nu_f = np.full(len(fp), nu_m2_s)  # eddy viscosity per face
+    if zero_equation:  # Chen and Xu: nu_t = 0.03874 |V| l, l the distance to the nearest wall
+        from scipy.ndimage import distance_transform_edt
+
+        wall = np.pad(main.reshape(shape), 1, constant_values=False)
+        dist = distance_transform_edt(wall, sampling=sizes)[1:-1, 1:-1, 1:-1].ravel()[cells_m]
+        l_wall = np.maximum(dist - 0.5 * sizes.min(), 0.5 * sizes.min())
+    dg = nu_f * gf
+    beta = 1.0 / T_REF_K
+
+    def heat_step(f: np.ndarray, theta: np.ndarray, dt: float) -> np.ndarray:
+        out_p, out_n = np.maximum(f, 0.0), np.maximum(-f, 0.0)
+        rate = (np.bincount(p, out_p + dg, m) + np.bincount(n, out_n + dg, m) + sink_m) / vol
+        k = max(1, int(np.ceil(dt * float(rate.max()) / 0.5)))
+        h = dt / k
+        for _ in range(k):
+            t_ex = w_front @ theta + heat.rise_k
+            gain = np.bincount(ex_at, ex_q * t_ex[heat.rack], m)
+            # upwind: what enters from the neighbour minus what leaves, plus diffusion
+            tp, tn = theta[p], theta[n]
+            face = out_p * tp - out_n * tn + dg * (tp - tn)  # heat P -> N
+            net = np.bincount(n, face, m) - np.bincount(p, face, m) + gain - sink_m * theta
+            theta = theta + h * net / vol  # conservative: the cell's volume is fixed
+        return theta
+
+    # start from potential flow (F* = 0), march, average the second half
+    f = project(np.zeros(len(fp)))
+    to_arrays(f)
+    q_tot = float(np.sum(heat.q_m3_s)) or float(src.sum()) or 1.0
+    t_end = turnovers * m * vol / q_tot
+    steps = max(2, int(np.ceil(t_end / dt_s)))
+    avg_from = steps // 2
+    f_sum = np.zeros_like(f)
+    change = []
+    inv_h2 = 1.0 / sizes**2
+    up = axis == 2
+    for step in range(steps):
+        if zero_equation:
+            centre = [_mid(arr, a) for a, arr in enumerate(arrays)]
+            speed = np.sqrt(sum(c**2 for c in centre)).ravel()[cells_m]
+            nu_c = ZERO_EQ * speed * l_wall + NU_AIR_M2_S
+            nu_f = 0.5 * (nu_c[p] + nu_c[n])
+            dg = nu_f * gf
+        k_nu = max(1, int(np.ceil(2.0 * float(nu_f.max()) * dt_s * inv_h2.sum() / 0.9)))
+        for a in range(3):  # boundary velocities back on the bodies' faces
+            arrays[a][fixed[a] != 0] = fixed[a][fixed[a] != 0]
+        new = []
+        for a in range(3):  # semi-Lagrangian advection
+            x = pos[a]
+            v = np.stack([map_coordinates(arrays[b], coords(b, x), order=1, mode="nearest")
+                          for b in range(3)])  # fmt: skip
+            back = x - dt_s * v
+            new.append(map_coordinates(arrays[a], coords(a, back), order=1, mode="nearest"))
+        for a in range(3):
+            arrays[a][where[a]] = new[a]
+        for _ in range(k_nu):  # explicit diffusion, edge-padded (free slip at the walls)
+            lap_v = []
+            for a in range(3):
+                pad = np.pad(arrays[a], 1, mode="edge")
+                inner = pad[1:-1, 1:-1, 1:-1]
+                lv = sum(
+                    (np.roll(pad, 1, b)[1:-1, 1:-1, 1:-1] + np.roll(pad, -1, b)[1:-1, 1:-1, 1:-1]
+                     - 2.0 * inner) * inv_h2[b]
+                    for b in range(3)
+                )  # fmt: skip
+                lap_v.append(lv[where[a]])
+            for a in range(3):
+                arrays[a][where[a]] += dt_s / k_nu * nu_f[comp[a]] * lap_v[a]
+        f_star = np.zeros(len(fp))
+        for a in range(3):
+            f_star[comp[a]] = arrays[a][where[a]] * area[a]
+        if buoyancy:
+            t_face = 0.5 * (theta[p] + theta[n]) - float(theta.mean())
+            f_star += np.where(up & ~baffle, dt_s * G_M_S2 * beta * t_face * area[2], 0.0)
+        f_new = project(f_star)
+        change.append(float(np.sqrt(np.mean((f_new - f) ** 2))))
+        f = f_new
+        to_arrays(f)
+        theta = heat_step(f, theta, dt_s)
+        if step >= avg_from:
+            f_sum += f
+    f_avg = f_sum / (steps - avg_from)
+    scale = float(np.sqrt(np.mean(f_avg**2))) or 1.0
+    cont = np.abs(np.bincount(p, f_avg, m) - np.bincount(n, f_avg, m) - s).max() if m else 0.0
+    if not np.all(np.isfinite(f_avg)):
+        raise FloatingPointError("FFD flux is not finite")
+    info = {
+        "ffd_steps": steps,
+        "ffd_dt_s": dt_s,
+        "ffd_time_s": steps * dt_s,
+        "ffd_nu_m2_s": float(np.mean(nu_f)),
+        "ffd_step_change_rel": float(np.mean(change[-10:])) / scale,
+        "ffd_unsteady_rel": float(np.sqrt(np.mean((f - f_avg) ** 2))) / scale,
+        "ffd_continuity_m3_s": float(cont),
+        "ffd_theta_max_k": float(theta.max()) if m else 0.0,
+        "ffd_inlet_rise_k": w_front @ theta,  # the FFD's own rack inlets over the supply
+        "ffd_seconds": time.perf_counter() - t0,
+    }
+    return f_avg, info
+
+
+def _mid(arr: np.ndarray, axis: int) -> np.ndarray:
+    """Cell-centre mean of a face array along its own axis."""
+    lo = [slice(None)] * 3
+    hi = [slice(None)] * 3
+    lo[axis], hi[axis] = slice(0, -1), slice(1, None)
+    return 0.5 * (arr[tuple(lo)] + arr[tuple(hi)])
