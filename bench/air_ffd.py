@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import time
 
 import numpy as np
@@ -101,7 +102,7 @@ def hall_time(n: int = 100, **ffd) -> dict:
         t0 = time.perf_counter()
         s = airfield.hall_shares(a)
         out[flow] = {"s": time.perf_counter() - t0, "cells": s.cells}
-    out["ffd_info"] = {k: v for k, v in s.info.items() if k.startswith("ffd")}
+    out["ffd_info"] = {k: v for k, v in s.info.items() if k.startswith("ffd") and np.isscalar(v)}
     return out
 
 
@@ -111,9 +112,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--nu", type=float, default=airfield_ffd.NU_M2_S, help="eddy viscosity m2/s")
     ap.add_argument("--dt", type=float, default=airfield_ffd.DT_S, help="time step s")
     ap.add_argument("--hall", type=int, default=None, help="only time an N-rack hall")
+    ap.add_argument("--no-buoyancy", action="store_true", help="diagnostic: momentum only")
+    ap.add_argument("--zero-equation", action="store_true", help="Chen-Xu nu_t, not --nu")
+    ap.add_argument(
+        "--tile-open-depth", type=float, default=airfield_ffd.TILE_OPEN_DEPTH_M, help="m"
+    )
     args = ap.parse_args(argv)
+    airfield_ffd.TILE_OPEN_DEPTH_M = args.tile_open_depth
+    if args.no_buoyancy or args.zero_equation:  # experiment switches of ffd_flux itself
+        airfield_ffd.ffd_flux = functools.partial(
+            airfield_ffd.ffd_flux,
+            buoyancy=not args.no_buoyancy,
+            zero_equation=args.zero_equation,
+        )
     ffd = {"ffd_nu_m2_s": args.nu, "ffd_dt_s": args.dt}
-    print(f"FFD setting: nu {args.nu} m2/s, dt {args.dt} s, {airfield_ffd.TURNOVERS} turnovers")
+    print(
+        f"FFD setting: nu {'Chen-Xu' if args.zero_equation else args.nu} m2/s, dt {args.dt} s, "
+        f"{airfield_ffd.TURNOVERS} turnovers, buoyancy {not args.no_buoyancy}, "
+        f"tile open depth {args.tile_open_depth} m"
+    )
     if args.hall is None:
         df = table(args.rooms, **ffd)
         print(df.round(2).to_string(index=False))

@@ -17,7 +17,9 @@ VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
 2. Potential flow: face fluxes ``F = g (phi_P - phi_N)`` with ``L phi = s`` (a
    graph Laplacian over fluid cells; one sparse LU). Mass balances in every
    cell to round-off; a jet's momentum enters only through its throw and
-   entrainment (below).
+   entrainment (below). ``HallAir.flow = "ffd"`` (a prototype, not the default) takes the
+   flux from Fast Fluid Dynamics instead (`twin.solve.airfield_ffd`: momentum and buoyancy
+   explicit, so no plume, drift, throw or entrainment; bench.air_ffd measures it).
 3. Heat moves with that flux and an effective turbulent diffusivity ``D``
    (first-order upwind finite volumes, an M-matrix, one sparse LU). Rack i's
    exhaust carrying a unit tracer gives, at rack j's front, the share ``b_ji``
@@ -468,8 +470,14 @@ def _ffd(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
         flux_m3_s=np.concatenate([np.asarray(f, float) for _, f, _ in moving]),
         direction=np.concatenate([np.full(len(c), d, np.int64) for c, _, d in moving]),
     )
+    # tiles (a raised floor's supply, up from the floor): at their own open area's velocity
+    tile = (inflow.direction == 4) & (inflow.flux_m3_s > 0) & air.plenum
+    across = g.hy if np.all(np.abs(air.face_y) >= np.abs(air.face_x)) else g.hx
+    scale = np.where(tile, across / airfield_ffd.TILE_OPEN_DEPTH_M, 1.0)
     ok = main[inflow.cells]
-    inflow = airfield_ffd.Inflow(inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok])
+    inflow = airfield_ffd.Inflow(
+        inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok], scale[ok]
+    )
     n = len(air.x_m)
     rise = (
         np.full(n, airfield_ffd.DESIGN_RISE_K)
