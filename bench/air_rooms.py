@@ -192,7 +192,7 @@ def layout(room: str, powers: list[float], airflow_m3_s: float | None = None) ->
     }
 
 
-def twin(room: str, load: str) -> Twin:
+def twin(room: str, load: str, air_model: str = "field") -> Twin:
     flow = None
     if load.endswith("-fixed-flow"):  # every rack at the base load's airflow
         from twin.solve.airflow import rack_k_kw_per_k
@@ -200,6 +200,7 @@ def twin(room: str, load: str) -> Twin:
         base = np.asarray(LOADS[room][FIXED_FLOW[room]], float)
         flow = float(rack_k_kw_per_k(base[:1])[0] / K_AIR_KW_PER_M3S_K)
     data = layout(room, LOADS[room][load], flow)
+    data["halls"][0]["air_model"] = air_model
     return Twin.from_layout(validate_data(data, f"{room}-{load}"))
 
 
@@ -309,6 +310,18 @@ def model_inlets(t: Twin) -> pd.Series:
     return ac.predict(t, hall, ac.Run(t.racks["power_kw"], supply, pd.Series(dtype=float)))
 
 
+def kernel_inlets(t: Twin) -> pd.Series:
+    """The default air model's inlets (``air_model: kernel``: exhaust-to-intake shares from
+    the distance between racks alone, `twin.solve.airflow.geometric_shares`) with every
+    rack at its full heat, as `model_inlets` reads the field's."""
+    from twin.solve.airflow import air_model
+
+    m = air_model(t)
+    air_kw = t.racks["power_kw"] * (1.0 - t.racks["liquid_fraction"])
+    supply = float(t.crahs["t_supply_c"].mean())
+    return pd.Series(supply + m.recirculation.rise(air_kw.to_numpy(float)), index=t.racks.index)
+
+
 def predict(room: str) -> None:
     """Store the model's inlets of every load of `room` (docs/validation/blind/), to be
     committed before the room's CFD is run: a blind test needs its answer written first."""
@@ -386,6 +399,7 @@ def table() -> pd.DataFrame:
                 continue
             m = model_inlets(twin(room, load)).reindex(ref.index)
             err = m - ref["t_inlet_c"]
+            k_err = kernel_inlets(twin(room, load, "kernel")).reindex(ref.index) - ref["t_inlet_c"]
             rows.append(
                 {
                     "room": room,
@@ -394,6 +408,9 @@ def table() -> pd.DataFrame:
                     "rmse_k": float(np.sqrt((err**2).mean())),
                     "max_err_k": float(err.abs().max()),
                     "cfd_spread_k": float(ref["t_inlet_spread_k"].max()),
+                    "kernel_rmse_k": float(np.sqrt((k_err**2).mean())),
+                    "kernel_too_hot_k": float(max(k_err.max(), 0.0)),
+                    "kernel_too_cold_k": float(max(-k_err.min(), 0.0)),
                 }
             )
     return pd.DataFrame(rows)

@@ -1,10 +1,11 @@
-"""A hall on the opt-in air field that was never calibrated gets a located caution."""
+"""A hall on the opt-in air field that was never calibrated gets a located caution, and so do
+the halls on the default kernel, which missed the same CFD rooms by as much."""
 
 from __future__ import annotations
 
 import yaml
 
-from twin.layout.plausibility import AIR_FIELD_BLIND, ModelCaution, check_bytes
+from twin.layout.plausibility import AIR_FIELD_BLIND, AIR_KERNEL_CFD, ModelCaution, check_bytes
 
 ROOM = {
     "format_version": 1,
@@ -59,6 +60,32 @@ def test_uncalibrated_air_field_is_named_with_its_line_and_blind_error():
     assert AIR_FIELD_BLIND in str(w) and "twin calibrate" in str(w)
 
 
-def test_calibrated_or_kernel_halls_get_no_caution():
-    for hall in ({"air_diffusivity_m2_s": 0.05}, {"air_model": "kernel"}):
-        assert not [w for w in check_bytes(_text(**hall), "r.yaml") if isinstance(w, ModelCaution)]
+def _cautions(text: str) -> list[ModelCaution]:
+    return [w for w in check_bytes(text, "r.yaml") if isinstance(w, ModelCaution)]
+
+
+def test_a_calibrated_field_hall_gets_no_caution():
+    assert _cautions(_text(air_diffusivity_m2_s=0.05)) == []
+
+
+def test_a_kernel_hall_is_cautioned_at_its_air_model_line_or_its_own():
+    written = _text(air_model="kernel")
+    (w,) = _cautions(written)
+    line = next(i for i, t in enumerate(written.splitlines(), 1) if "air_model: kernel" in t)
+    assert (w.line, w.path, w.component) == (line, "halls[0].air_model", "ROOM")
+    assert AIR_KERNEL_CFD in w.message and "air_model: field" in w.message
+    doc = yaml.safe_load(written)
+    del doc["halls"][0]["air_model"]  # the default: no air_model line, the hall's own
+    default = yaml.safe_dump(doc, sort_keys=False)
+    (w,) = _cautions(default)
+    lines = default.splitlines()
+    line = 1 + lines.index("halls:") + 1  # the hall's entry (its first key's line)
+    assert lines[line - 1].startswith("- ")
+    assert (w.line, w.path, w.component) == (line, "halls[0]", "ROOM")
+
+
+def test_a_hall_whose_racks_send_no_heat_to_air_gets_no_kernel_caution():
+    doc = yaml.safe_load(_text(air_model="kernel"))
+    for rack in doc["halls"][0]["racks"]:
+        rack["power_kw"] = 0.0  # empty positions
+    assert _cautions(yaml.safe_dump(doc, sort_keys=False)) == []

@@ -1,6 +1,6 @@
-"""Plausibility warnings (twin.layout.plausibility): none on the shipped layouts, exactly the
-expected one (file, line, id, value, range) on a crafted layout, and a table that agrees
-with the schema it sits inside."""
+"""Plausibility warnings (twin.layout.plausibility): none on the shipped layouts (whose one
+caution is the default air model's), exactly the expected one (file, line, id, value, range)
+on a crafted layout, and a table that agrees with the schema it sits inside."""
 
 from __future__ import annotations
 
@@ -12,11 +12,30 @@ import pytest
 from twin.cli import main
 from twin.layout import loads
 from twin.layout import schema as s
-from twin.layout.plausibility import TYPICAL, check, check_bytes, check_file
+from twin.layout.plausibility import (
+    AIR_KERNEL_CFD,
+    TYPICAL,
+    ModelCaution,
+    PlausibilityWarning,
+    check,
+    check_bytes,
+    check_file,
+)
 from twin.model import registry
 
 SHIPPED = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "layouts").glob("*.yaml"))
 """Every reference layout in layouts/ (the sites/ folder holds site files, not layouts)."""
+
+
+def _values(found: list) -> list[PlausibilityWarning]:
+    """The value warnings, without the model cautions (every layout here is on the kernel)."""
+    return [w for w in found if isinstance(w, PlausibilityWarning)]
+
+
+def _kernel_caution(found: list, halls: tuple[str, ...]) -> None:
+    """Exactly one model caution: the default air model's, naming `halls`."""
+    (c,) = [w for w in found if isinstance(w, ModelCaution)]
+    assert c.components == halls and AIR_KERNEL_CFD in c.message, c
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -29,7 +48,9 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_layouts_have_no_warnings(layouts_dir, name):
     assert len(SHIPPED) >= 3
-    assert check_file(layouts_dir / name) == []
+    found = check_file(layouts_dir / name)
+    assert _values(found) == []
+    _kernel_caution(found, tuple(h.id for h in loads((layouts_dir / name).read_text()).halls))
 
 
 def test_a_tiny_rack_gets_exactly_one_located_warning(layouts_dir):
@@ -37,7 +58,7 @@ def test_a_tiny_rack_gets_exactly_one_located_warning(layouts_dir):
     old = "{id: RA01, row: RA, slot: 0, profile: enterprise-10kw, power_kw: 5.0,"
     assert text.count(old) == 1
     text = text.replace(old, old.replace("power_kw: 5.0", "power_kw: 0.01"))
-    warns = check_bytes(text, "tiny-rack.yaml")
+    warns = _values(check_bytes(text, "tiny-rack.yaml"))
     assert len(warns) == 1
     w = warns[0]
     line = _line_of(text, "id: RA01,")
@@ -46,7 +67,7 @@ def test_a_tiny_rack_gets_exactly_one_located_warning(layouts_dir):
     assert str(w).startswith(f"tiny-rack.yaml:{line}: halls[0].racks[0].power_kw: warning: RA01")
     assert "0.01 kW" in str(w) and "1-700 kW" in str(w)
     # the layout is still valid (a warning, not an error) and checks the same without lines
-    assert [x.component for x in check(loads(text, "tiny-rack.yaml"))] == ["RA01"]
+    assert [x.component for x in _values(check(loads(text, "tiny-rack.yaml")))] == ["RA01"]
 
 
 def test_a_value_from_a_profile_points_at_the_profile(layouts_dir):
@@ -54,7 +75,7 @@ def test_a_value_from_a_profile_points_at_the_profile(layouts_dir):
     old = "    t_supply_c: 18.0\n"
     assert text.count(old) == 1
     text = text.replace(old, "    t_supply_c: 8.0\n")
-    warns = check_bytes(text, "cold-crac.yaml")
+    warns = _values(check_bytes(text, "cold-crac.yaml"))
     line = _line_of(text, "t_supply_c: 8.0")
     # one warning for the one value, naming every unit it reaches (not one per unit)
     assert [(w.line, w.path, w.value, w.components) for w in warns] == [
@@ -77,14 +98,14 @@ def test_zero_kw_rack_is_an_empty_position_and_loop_ranges_follow_the_kind(layou
     old = "{id: H1-FWS, kind: facility, t_supply_c: 20.0"
     assert text.count(old) == 1
     cold = text.replace(old, old.replace("20.0", "2.0"))
-    warns = check_bytes(cold, "cold-fws.yaml")
+    warns = _values(check_bytes(cold, "cold-fws.yaml"))
     assert [(w.component, w.field, w.value, w.low) for w in warns] == [
         ("H1-FWS", "t_supply_c", 2.0, 15.0)
     ]
     assert warns[0].line == _line_of(cold, "id: H1-FWS,")
     small = (layouts_dir / "small-room.yaml").read_text()
     empty = small.replace("power_kw: 5.0,", "power_kw: 0.0,")
-    assert empty != small and check_bytes(empty, "empty.yaml") == []
+    assert empty != small and _values(check_bytes(empty, "empty.yaml")) == []
 
 
 def _bounds(cls, field):
@@ -121,18 +142,20 @@ def test_cli_validate_prints_the_warning_and_exits_0(tmp_path, layouts_dir, caps
     path.write_text(text.replace("power_kw: 5.0,", "power_kw: 0.01,", 1))
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "1 plausibility warning)" in out
+    assert "2 plausibility warnings)" in out  # RA01's power and the kernel caution
     assert f"{path}:{_line_of(path.read_text(), 'id: RA01,')}:" in err and "RA01" in err
     assert main(["validate", str(layouts_dir / "small-room.yaml")]) == 0
     out, err = capsys.readouterr()
-    assert err == "" and "warning" not in out
+    assert err.count("warning:") == 1 and AIR_KERNEL_CFD in err and "1 plausibility warning)" in out
 
 
 def test_generated_layouts_have_no_warnings():
     from twin.layout import generate, validate_data
 
     for doc in (generate.ai_factory_hall(), generate.hybrid_inference(), generate.campus(50)):
-        assert check(validate_data(doc, "generated.yaml")) == []
+        found = check(validate_data(doc, "generated.yaml"))
+        assert _values(found) == []
+        _kernel_caution(found, tuple(h["id"] for h in doc["halls"]))
 
 
 def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys):
@@ -144,4 +167,4 @@ def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys)
     assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["it_kw"] > 0  # stdout stays one JSON object
-    assert err.count("warning:") == 1 and "RA01 power_kw = 0.01 kW" in err
+    assert err.count("warning:") == 2 and "RA01 power_kw = 0.01 kW" in err and AIR_KERNEL_CFD in err

@@ -112,6 +112,10 @@ AIR_FIELD_FIT = (
 AIR_FIELD_BLIND = "3.1-5.7 K RMSE off, up to 9.4 K too hot or 9.9 K too cold"
 """The air field's error on the three blind CFD rooms of docs/validation.md (fifth and sixth
 passes: their inlets were committed before their CFD ran)."""
+AIR_KERNEL_CFD = "1.0-6.5 K RMSE off, up to 14.0 K too cold or 6.5 K too hot"
+"""The default kernel's error on all 14 CFD runs of the five rooms of docs/validation.md
+(`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 04:33 UTC); none of them
+was used to set the kernel (its scale comes from HPE's rooms, REFERENCE 1)."""
 
 
 @dataclass(frozen=True)
@@ -124,18 +128,24 @@ class ModelCaution:
     path: str
     component: str
     message: str
+    components: tuple[str, ...] = ()  # every component it covers, where more than one
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line is not None else "")
         return f"{where}: {self.path}: warning: {self.component}: {self.message}"
 
 
-def _air_field_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
+def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     """Halls on the opt-in air field (`air_model: field`) that were never calibrated: its
-    inlets missed a blind CFD room by several K (docs/validation.md), so say so."""
+    inlets missed a blind CFD room by several K (docs/validation.md), so say so; and one
+    caution for all halls on the default kernel whose racks send heat to air, which missed
+    the same rooms by as much (it cannot see where the cooling units are)."""
     out = []
+    kernel = []
     for i, hall in enumerate(layout.halls):
         if getattr(hall, "air_model", "kernel") != "field":
+            if any(r.power_kw > 0 and r.liquid_fraction < 1 for r in hall.racks):
+                kernel.append(i)
             continue
         if any(getattr(hall, f, None) is not None for f in AIR_FIELD_FIT):
             continue
@@ -151,6 +161,25 @@ def _air_field_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
                     f"its rack inlets were {AIR_FIELD_BLIND} (docs/validation.md); calibrate "
                     "it on this hall (twin calibrate) or read its inlets as a rough guide"
                 ),
+            )
+        )
+    if kernel:
+        written = "air_model" in getattr(layout.halls[kernel[0]], "model_fields_set", ())
+        where = ("halls", kernel[0], "air_model") if written else ("halls", kernel[0])
+        out.append(
+            ModelCaution(
+                file=file,
+                line=line_of(doc, where) if doc is not None else None,
+                path=format_path(where),
+                component=names([str(layout.halls[i].id) for i in kernel]),
+                message=(
+                    "rack inlets come from the default air model (air_model: kernel), which "
+                    "shares each rack's exhaust by distance alone and cannot see where the "
+                    f"cooling units blow and draw: on five CFD rooms it was {AIR_KERNEL_CFD} "
+                    "(docs/validation.md); read its inlets as a rough guide, or give the units "
+                    "position_m, set air_model: field and calibrate it (twin calibrate)"
+                ),
+                components=tuple(str(layout.halls[i].id) for i in kernel),
             )
         )
     return out
@@ -206,7 +235,7 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
                     )
                 )
     out = _one_per_profile_value(out)
-    out += _air_field_cautions(layout, doc, file)
+    out += _air_model_cautions(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
     return out
 
