@@ -14,7 +14,7 @@ UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench
 	--python-version 3.11 --custom-compile-command 'make lock' --quiet -o $(LOCK)
 # numba compiles the N-1 kernel once after installing and caches it on disk
 define COMPILE_N1
-@echo "twin: compiling the N-1 kernel (numba, ~25 s the first time, then cached on disk)"
+@echo "twin: compiling the N-1 kernel (numba, ~25-35 s the first time, then cached on disk)"
 $(PY) -c 'from twin.scenarios.fast_power import warm; print(f"twin: N-1 kernel compiled in {warm():.0f} s")'
 endef
 

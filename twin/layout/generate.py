@@ -188,7 +188,7 @@ def campus(
     (0: none).
 
     With the defaults a hall is 96 NVL72 racks (12.7 MW) and 1 GW needs 79 halls
-    in 20 buildings: ~7,600 racks, ~5,000 power elements, ~3,500 cooling units.
+    in 20 buildings: ~7,600 racks, ~4,200 power elements, ~2,900 cooling units.
     """
     if it_mw <= 0:
         raise ValueError("it_mw must be positive")
