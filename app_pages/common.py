@@ -73,11 +73,14 @@ def _name(p: Path) -> str:
 def show_layout_error(exc: LayoutError, name: str, head: str | None = None) -> None:
     """A LayoutError as messages: `head` (if any), then one per problem, each naming the
     file as `name` (what the page calls it: the upload's file name, 'layouts/NAME'), never
-    the path the server read it from. All of it is shown as text (`plain`)."""
+    the path the server read it from. All of it is shown as text (`plain`). Its notes
+    (what the check left out because of the problems) follow as information, not errors."""
     if head:
         st.error(plain(head))
     for p in exc.problems:
         st.error(plain(dataclasses.replace(p, file=name)))
+    for p in exc.notes:
+        st.info(plain(dataclasses.replace(p, file=name)))
 
 
 def log_exception(what: str) -> str:

@@ -42,9 +42,14 @@ class Problem:
 
 @dataclass
 class LayoutError(Exception):
-    """A layout file is invalid; `problems` lists every problem found, in file order."""
+    """A layout file is invalid; `problems` lists every problem found, in file order.
+
+    `notes` say what the check could not do because of them (e.g. components the schema
+    refused were left out of the reference checks); they are not problems, so the count in
+    the message (and everywhere else) is `len(problems)` and they are printed after it."""
 
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -52,7 +57,8 @@ class LayoutError(Exception):
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in layout"
-        return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+        lines = [f"  {p}" for p in self.problems] + [f"  note: {p}" for p in self.notes]
+        return head + ":\n" + "\n".join(lines)
 
 
 class ScenarioError(ValueError):

@@ -75,7 +75,7 @@ class _Collector:
     def raise_if_any(self) -> None:
         if self.problems:
             self.problems.sort(key=lambda p: (p.line or 0, p.path))
-            raise LayoutError(self.problems + self.notes)
+            raise LayoutError(self.problems, self.notes)
 
 
 def _component_lists(doc: dict) -> Iterator[tuple[tuple, list]]:
