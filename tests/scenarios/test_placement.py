@@ -147,7 +147,9 @@ def test_ai_hall_grid_allows_two_more_racks_not_three(ai_hall):
     assert two.candidates[0].est["grid connection"] == pytest.approx(u["grid connection"], abs=2e-3)
     three = P.place(ai_hall, "nvl72", 3, verify=1, stranded=False)
     assert not len(three.feasible)
-    assert three.table.iloc[0]["problem"] == "grid connection"
+    (grid,) = three.table.iloc[0]["broken_constraints"]
+    assert grid["constraint"] == "grid connection" and grid["utilisation"] > 1.0
+    assert three.table.iloc[0]["problem"] == f"grid connection at {grid['utilisation']:.1%}"
     assert "stopped by grid connection" in P.nothing_fits(three)
     assert "room for 1 of 3 racks" in three.skipped["spread over halls"]
 

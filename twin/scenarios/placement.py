@@ -94,6 +94,9 @@ __all__ = [
 
 BROKEN = 1.0 + 1e-9
 """Utilisation above which a constraint is broken."""
+PROBLEM_NAMES = 3
+"""Broken constraints a candidate's `problem` names (in `_broken`'s order, then "... and N
+more"); its `broken_constraints` lists all of them, in the same order."""
 COLUMNS = [
     "hall",
     "kind",
@@ -112,6 +115,7 @@ COLUMNS = [
     "stranded_power_kw",
     "stranded_cooling_kw",
     "problem",
+    "broken_constraints",
 ]
 
 
@@ -191,6 +195,30 @@ def added(data: dict | Layout, cand: Candidate, profiles: dict | None = None) ->
 # ------------------------------------------------------------------ verify and rank
 
 
+def _broken(
+    u: dict[str, float], before: dict[str, float], failures: frozenset[str] = frozenset()
+) -> list[dict]:
+    """The constraints above 100 % in `u` that were not in `before`, each with its
+    utilisation. Those broken with every component running come first, then the single
+    failures (`failures`, the `_n1` cases: one failed CDU can be listed once per CDU of its
+    group and hid the grid connection); in each part the furthest over its limit first,
+    ties by name."""
+    over = [(n, float(v)) for n, v in u.items() if v > BROKEN and before.get(n, 0.0) <= BROKEN]
+    over.sort(key=lambda nv: (nv[0] in failures, -nv[1], nv[0]))
+    return [{"constraint": n, "utilisation": v} for n, v in over]
+
+
+def _problem(broken: list[dict]) -> str | None:
+    """The worst `PROBLEM_NAMES` of `broken` with their utilisation, and how many more."""
+    if not broken:
+        return None
+    shown = "; ".join(
+        f"{b['constraint']} at {b['utilisation']:.1%}" for b in broken[:PROBLEM_NAMES]
+    )
+    more = len(broken) - PROBLEM_NAMES
+    return shown + (f"; ... and {more} more" if more > 0 else "")
+
+
 def _stranded_estimate(before: dict, after: dict, kw: float) -> tuple[float, float]:
     """Stranded power and cooling (kW) if more racks were placed the same way: each
     constraint the placement raised is taken as linear in the kW placed, between the base
@@ -249,11 +277,12 @@ def _verify(
     res = run(tw)
     u = constraint_utilisation(tw, res)
     before = base.u
+    n1 = _n1(tw, res) if n1_before else {}
     if n1_before:
-        u = {**u, **_n1(tw, res)}
+        u = {**u, **n1}
         before = {**base.u, **n1_before}
     cand.solved = u
-    broken = sorted(n for n, v in u.items() if v > BROKEN and before.get(n, 0.0) <= BROKEN)
+    broken = _broken(u, before, frozenset(n1))
     state = res["res_racks"]["thermal_state"]
     raised = {n: v for n, v in u.items() if v > before.get(n, 0.0) + 1e-9}
     pool = raised or u
@@ -267,13 +296,13 @@ def _verify(
     row = {
         "verified": True,
         "violations": len(broken),
-        "broken": broken,
+        "broken_constraints": broken,
         "racks_throttled": int((state == "throttled").sum()),
         "racks_tripped": int((state == "shutdown").sum()),
         "feed_imbalance_pp": imb,
         "binding_constraint": binding,
         "binding_utilisation": u.get(binding, math.nan) if binding else math.nan,
-        "problem": "; ".join(broken[:3]) or None,
+        "problem": _problem(broken),
     }
     solves = 1
     if strand == "estimate":
@@ -297,7 +326,7 @@ def _verify(
 
 def _screen_row(cand: Candidate, base: _Base) -> dict:
     est = cand.est
-    broken = sorted(n for n, v in est.items() if v > BROKEN and base.u.get(n, 0.0) <= BROKEN)
+    broken = _broken(est, base.u)
     binding = max(est, key=est.get) if est else None
     imb = 0.0
     for r in cand.racks:
@@ -317,7 +346,8 @@ def _screen_row(cand: Candidate, base: _Base) -> dict:
         "binding_utilisation": est.get(binding, math.nan) if binding else math.nan,
         "stranded_power_kw": math.nan,
         "stranded_cooling_kw": math.nan,
-        "problem": ("estimate: " + "; ".join(broken[:3])) if broken else None,
+        "problem": ("estimate: " + _problem(broken)) if broken else None,
+        "broken_constraints": broken,
     }
 
 
