@@ -53,6 +53,25 @@ def test_known_ids_still_solve(twin: Twin) -> None:
         ({"load_scale": {"*": math.nan}}, "load_scale"),
         ({"failed": "UPS1"}, "Scenario.fail"),
         ({"failed": 5}, "failed"),
+        # type slips found by the audit of 2026-12-01 (these raised AttributeError/TypeError)
+        ({"load_scale": "1.1"}, "load_scale= takes a factor .* for every rack"),
+        ({"load_scale": [1.1]}, "load_scale= takes a factor"),
+        ({"load_scale": None}, "load_scale= takes a factor"),
+        ({"load_scale": True}, "load_scale= takes a factor"),
+        ({"load_scale": math.nan}, "load_scale= takes a factor"),
+        ({"load_scale": -0.5}, "finite numbers >= 0"),
+        ({"load_scale": {"*": "1.1"}}, "finite numbers >= 0"),
+        ({"load_scale": {"*": math.inf}}, "finite numbers >= 0"),
+        ({"load_scale": {"*": True}}, "finite numbers >= 0"),
+        ({"load_scale": {1: 1.0}}, "keys are rack ids"),
+        ({"t_db_c": {"t": 30.0}}, "t_db_c=.*dict.*finite temperature"),
+        ({"t_db_c": "30"}, "t_db_c=.*str.*finite temperature"),
+        ({"t_wb_c": True}, "t_wb_c=.*finite temperature"),
+        ({"failed": {"UPS1": True}}, "failed= takes a set"),
+        ({"failed": ["UPS1", 7]}, "ids are strings"),
+        ({"maintenance": "PDU-A"}, "maintenance= takes a set"),
+        ({"maintenance": None}, "maintenance= takes a set"),
+        ({"name": 5}, "name= takes a string"),
     ],
 )
 def test_bad_values_are_refused_when_the_scenario_is_made(kwargs: dict, says: str) -> None:
@@ -70,3 +89,14 @@ def test_ids_given_as_a_list_or_set_are_accepted(twin: Twin) -> None:
     sc = Scenario(failed=["PDU-A"])
     assert sc.failed == frozenset({"PDU-A"})
     assert run(twin, sc).kpis["it_kw"] == run(twin, Scenario.fail("PDU-A")).kpis["it_kw"]
+
+
+def test_a_bare_load_factor_scales_every_rack(twin: Twin) -> None:
+    """`load_scale=1.1` is `{"*": 1.1}` (documented in `Scenario`): the same solve, and
+    the IT load is 1.1 x the design IT of the racks (the layout's sum, no solver)."""
+    sc = Scenario(load_scale=1.1)
+    assert sc.load_scale == {"*": 1.1}
+    design_kw = sum(r.power_kw for h in twin.layout.halls for r in h.racks)
+    bare, star = run(twin, sc), run(twin, Scenario(load_scale={"*": 1.1}))
+    assert bare.kpis["it_kw"] == star.kpis["it_kw"]
+    assert bare.kpis["it_kw"] == pytest.approx(1.1 * design_kw, rel=1e-9)

@@ -23,10 +23,15 @@ T_WB_SLACK_K = 1e-6
 class Scenario:
     """Failed or maintained components, load changes and weather for one solve.
 
-    - `failed`: components out of service (power elements, cooling units, racks).
+    - `failed`: components out of service (power elements, cooling units, racks): a set,
+      list or tuple of ids (strings).
     - `maintenance`: out of service on purpose; treated like failed by solvers.
-    - `load_scale`: rack id (or ``"*"`` for all) -> factor on design IT power.
-    - `t_db_c`, `t_wb_c`: ambient dry/wet bulb; ``None`` = the layout's design point.
+    - `load_scale`: rack id (or ``"*"`` for all) -> factor on design IT power; a bare
+      number is a factor for every rack (``load_scale=1.1`` is ``{"*": 1.1}``).
+    - `t_db_c`, `t_wb_c`: ambient dry/wet bulb, C; ``None`` = the layout's design point.
+
+    Anything else (a string for ids, a dict for a temperature, NaN, True for a number) is
+    a `ScenarioError` saying what is allowed, raised when the scenario is made.
     """
 
     name: str = "normal"
@@ -38,28 +43,51 @@ class Scenario:
 
     def __post_init__(self) -> None:
         """Refuse what the solvers would ignore, clamp or carry as NaN (ScenarioError)."""
+        if not isinstance(self.name, str):
+            raise ScenarioError(f"Scenario name= takes a string, got {_short(self.name)}")
         for name in ("failed", "maintenance"):
             ids = getattr(self, name)
-            if isinstance(ids, str) or not isinstance(ids, Iterable):
+            if isinstance(ids, str | Mapping) or not isinstance(ids, Iterable):
                 raise ScenarioError(
-                    f"Scenario {name}= takes a set of component ids, got {ids!r}; "
+                    f"Scenario {name}= takes a set of component ids, got {_short(ids)}; "
                     f"e.g. Scenario.fail('UPS-1', 'PDU-2') or {name}=frozenset({{'UPS-1'}})"
                 )
-            if not isinstance(ids, frozenset):
-                object.__setattr__(self, name, frozenset(ids))
+            ids = frozenset(ids)
+            odd = [i for i in ids if not isinstance(i, str)]
+            if odd:
+                raise ScenarioError(
+                    f"Scenario {name}=: component ids are strings, got {_short(odd[0])}"
+                )
+            object.__setattr__(self, name, ids)
         lo, hi = T_AMBIENT_RANGE_C
         for name in ("t_db_c", "t_wb_c"):
             t = getattr(self, name)
             if t is not None and not (_finite(t) and lo <= t <= hi):
                 raise ScenarioError(
-                    f"Scenario {name}={t!r}: a finite temperature in {lo:g}..{hi:g} C"
+                    f"Scenario {name}={_short(t)}: a finite temperature in {lo:g}..{hi:g} C "
+                    "(or None for the layout's design point)"
                 )
         if self.t_db_c is not None and self.t_wb_c is not None:
             check_wet_bulb(self.t_db_c, self.t_wb_c)
-        bad = {k: v for k, v in self.load_scale.items() if not (_finite(v) and v >= 0)}
+        scale = self.load_scale
+        if _finite(scale):  # a bare factor: every rack, as {"*": factor}
+            scale = {"*": float(scale)}
+            object.__setattr__(self, "load_scale", scale)
+        if not isinstance(scale, Mapping):
+            raise ScenarioError(
+                f"Scenario load_scale= takes a factor on design IT power for every rack (e.g. "
+                f"1.1) or a mapping rack id (or '*' for all) -> factor, got {_short(scale)}"
+            )
+        odd = [k for k in scale if not isinstance(k, str)]
+        if odd:
+            raise ScenarioError(
+                f"Scenario load_scale: keys are rack ids (strings) or '*', got {_short(odd[0])}"
+            )
+        bad = {k: v for k, v in scale.items() if not (_finite(v) and v >= 0)}
         if bad:
             raise ScenarioError(
-                f"Scenario load_scale: factors on design IT power are finite and >= 0; got {bad}"
+                f"Scenario load_scale: factors on design IT power are finite numbers >= 0; "
+                f"got {_short(bad)}"
             )
 
     @classmethod
@@ -83,7 +111,16 @@ class Scenario:
 
 
 def _finite(x) -> bool:
-    return isinstance(x, numbers.Real) and math.isfinite(x)
+    """A finite real number; not a bool (True would be taken as 1 in silence)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _short(x, width: int = 80) -> str:
+    """`repr(x)` with its type, cut to `width` characters (a message, not a dump)."""
+    text = repr(x)
+    if len(text) > width:
+        text = text[: width - 3] + "..."
+    return f"{text} ({type(x).__name__})"
 
 
 def check_wet_bulb(t_db_c: float, t_wb_c: float) -> None:
