@@ -49,3 +49,26 @@ def test_economics_prices_energy_over_a_weather_year(layouts_dir, capsys):
     assert main(["economics", path, "--json", "--weather", "pvlib:723170TYA"]) == 0
     e = json.loads(capsys.readouterr().out)["economics"]
     assert 1.0 < e["annual_pue"] < e["pue"]  # a mild year beats the 33 C design day
+
+
+def _value(text: str, label: str) -> float:
+    """The first number after `label` on its line of `text`."""
+    line = next(s for s in text.splitlines() if s.strip().startswith(label))
+    return float(line.strip()[len(label) :].split()[0])
+
+
+def test_weather_shows_the_annual_pue_of_twin_solve_without_accelerators(layouts_dir, capsys):
+    """small-room has no accelerator racks: `--weather layout` still shows the annual PUE,
+    the one `twin solve --annual` gives (it was printed with the token figures only)."""
+    path = str(layouts_dir / "small-room.yaml")
+    assert main(["economics", path, "--weather", "layout"]) == 0
+    econ = capsys.readouterr().out
+    assert "no rack runs an accelerator" in econ
+    assert main(["solve", path, "--annual", "--no-headroom"]) == 0
+    solved = capsys.readouterr().out
+    pue = _value(solved, "Annual PUE")
+    assert 1.0 < pue < _value(solved, "PUE")
+    assert _value(econ, "annual PUE") == pue
+    assert main(["economics", path, "--weather", "layout", "--json"]) == 0
+    e = json.loads(capsys.readouterr().out)["economics"]
+    assert round(e["annual_pue"], 3) == pue

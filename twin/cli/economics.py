@@ -228,6 +228,11 @@ def _print(o: dict) -> None:
         f"(PUE {_f(e['pue'], '.3f')}), grid {_mw(e['grid_kw'])} MW"
         + ("  OVER THE GRID" if e["facility_kw"] > e["grid_kw"] else "")
     )
+    # shown whatever the racks run: it was printed with the token figures only, so --weather
+    # on a room without accelerator racks gave no annual PUE (`twin solve --annual` did)
+    if e.get("annual_pue") is not None and not pd.isna(e["annual_pue"]):
+        priced = " (prices the energy below)" if e["tokens_s"] > 0 else ""
+        print(f"  annual PUE      {e['annual_pue']:.3f} over the weather year{priced}")
     if not e["tokens_s"] > 0:
         if any(acc for acc in o["by_accelerator"]):
             print("  no tokens       the accelerator racks draw no power in this scenario")
@@ -245,8 +250,6 @@ def _print(o: dict) -> None:
             f"  energy/token    {_f(e['j_per_token_it'], '.3f')} J (IT), "
             f"{_f(e['j_per_token_facility'], '.3f')} J (facility)"
         )
-        if e.get("annual_pue") is not None and not pd.isna(e["annual_pue"]):
-            print(f"  annual PUE      {e['annual_pue']:.3f} (prices the energy below)")
         print(
             f"  cost            {_f(e['usd_per_mtok'], '.4f')} USD per million tokens "
             f"(energy {_f(e['energy_usd_per_mtok'], '.4f')}); "
