@@ -65,9 +65,11 @@ ZERO_EQ = 0.03874
 """Chen and Xu's zero-equation constant (Energy and Buildings 28, 1998)."""
 NU_AIR_M2_S = 1.5e-5
 """Kinematic viscosity of air at 20 C, m2/s."""
-DT_S = 0.2
-"""Time step, s (semi-Lagrangian: stable at any Courant number; ~1-3 cells per step for the
-units' 2-4 m/s jets on a 0.3-0.5 m grid)."""
+DT_S = 0.1
+"""Time step, s: about one cell per step for the units' 3-4 m/s jets on the field's 0.3-0.4 m
+cells (semi-Lagrangian advection is stable at any Courant number, but its numerical
+diffusion depends on it: bench.air_ffd at 0.05, 0.1 and 0.2 s moves the rooms' mean inlet
+error by ~1 K either way, docs in the module docstring)."""
 TURNOVERS = 4.0
 """Time marched, in room air changes (room volume / the racks' airflow); the flux is averaged
 over the second half."""
@@ -114,6 +116,7 @@ def ffd_flux(
     turnovers: float = TURNOVERS,
     buoyancy: bool = True,
     zero_equation: bool = False,
+    midpoint: bool = False,
 ) -> tuple[np.ndarray, dict]:
     """Time-averaged FFD face flux P -> N on `faces` (global cell numbers, both in `main`),
     m3/s, with ``div F = src - sink`` in every cell of `main`; and an info dict (steps, dt,
@@ -237,10 +240,16 @@ def ffd_flux(
         for a in range(3):  # boundary velocities back on the bodies' faces
             arrays[a][fixed[a] != 0] = fixed[a][fixed[a] != 0]
         new = []
+
+        def velocity(x):
+            return np.stack([map_coordinates(arrays[b], coords(b, x), order=1, mode="nearest")
+                             for b in range(3)])  # fmt: skip
+
         for a in range(3):  # semi-Lagrangian advection
             x = pos[a]
-            v = np.stack([map_coordinates(arrays[b], coords(b, x), order=1, mode="nearest")
-                          for b in range(3)])  # fmt: skip
+            v = velocity(x)
+            if midpoint:  # second-order back-trace (the velocity half a step back)
+                v = velocity(x - 0.5 * dt_s * v)
             back = x - dt_s * v
             new.append(map_coordinates(arrays[a], coords(a, back), order=1, mode="nearest"))
         for a in range(3):
