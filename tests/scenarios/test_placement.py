@@ -297,3 +297,17 @@ def test_nothing_fits_says_a_verified_layout_was_invalid(small, monkeypatch):
     p = P.place(small, "enterprise-10kw", 2, verify=1, stranded=False)
     text = P.nothing_fits(p)
     assert "not valid: a made-up problem" in text and "verify=0" not in text
+
+
+def test_an_invalid_placed_layout_says_how_many_problems_it_left_out(small, monkeypatch):
+    """Five problems: the first `PROBLEM_NAMES`, then how many more (they were cut in silence)."""
+    from twin.errors import LayoutError, Problem
+
+    def invalid(*_args, **_kw):
+        raise LayoutError([Problem("<placement>", "rows", f"problem {i}") for i in range(5)])
+
+    monkeypatch.setattr(P, "apply", invalid)
+    p = P.place(small, "enterprise-10kw", 2, verify=1, stranded=False)
+    assert p.table.iloc[0]["problem"] == (
+        P.INVALID + "problem 0; problem 1; problem 2; ... and 2 more"
+    )
