@@ -54,6 +54,13 @@ class LayoutError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def brief(self, n: int = 3) -> str:
+        """The first `n` problems on one line (component id and message), then how many
+        more: for a message that quotes a layout it made and cannot show whole."""
+        shown = [f"{p.component}: {p.message}" if p.component else p.message for p in self.problems]
+        more = len(shown) - n
+        return "; ".join(shown[:n]) + (f"; ... and {more} more" if more > 0 else "")
+
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in layout"

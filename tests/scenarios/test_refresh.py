@@ -351,3 +351,23 @@ def test_written_layout_loads_with_the_generation_profile(vr, tmp_path):
     rack = layout.halls[0].racks[0]
     assert rack.profile == "vr-nvl144" and rack.power_kw == 227.0
     assert "gb200-nvl72" in layout.accelerators  # the file's own catalogue survives a save
+
+
+def test_an_invalid_refreshed_layout_names_its_problems_and_how_many_more(ai_hall, monkeypatch):
+    """Five problems: the first three with their component, then how many more (before,
+    the rest were cut in silence and the components were not named)."""
+    import twin.scenarios.refresh as R
+    from twin.errors import LayoutError, Problem
+
+    def invalid(*_args, **_kw):
+        raise LayoutError(
+            [Problem("<refresh>", "halls", f"problem {i}", None, f"R{i}") for i in range(5)]
+        )
+
+    monkeypatch.setattr(R, "validate_data", invalid)
+    with pytest.raises(ScenarioError) as exc:
+        swap(ai_hall.layout, "gb200-nvl72", "vr-nvl144", rows=["H1-R02"])
+    assert str(exc.value) == (
+        "the refreshed layout is not valid: R0: problem 0; R1: problem 1; R2: problem 2; "
+        "... and 2 more"
+    )

@@ -272,9 +272,7 @@ def _verify(
     try:
         layout = apply(data, cand, profiles, source)
     except LayoutError as exc:
-        why = "; ".join(p.message for p in exc.problems[:PROBLEM_NAMES])
-        more = len(exc.problems) - PROBLEM_NAMES
-        return {"problem": INVALID + why + (f"; ... and {more} more" if more > 0 else "")}, 0
+        return {"problem": INVALID + exc.brief(PROBLEM_NAMES)}, 0
     tw = twin_cls.from_layout(layout)
     res = run(tw)
     u = constraint_utilisation(tw, res)

@@ -227,8 +227,7 @@ def swap(
     try:
         out = validate_data(data, f"{layout.source} refreshed to {to_gen}", copy=True)
     except LayoutError as exc:
-        why = "; ".join(p.message for p in exc.problems[:3])
-        raise ScenarioError(f"the refreshed layout is not valid: {why}") from None
+        raise ScenarioError(f"the refreshed layout is not valid: {exc.brief()}") from None
     return out, ids
 
 
