@@ -32,7 +32,13 @@ velocities bring the sources' momentum into the advection; their volume is alrea
 
 What it does not do: no turbulence model beyond the constant eddy viscosity, no wall
 functions, first-order everywhere (numerical diffusion on a 0.3-0.6 m grid is large).
-Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd``.
+Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-12-01,
+05:02-05:06 UTC, 2 shared cores at load ~2-3): on the field's own grid it beats potential
+flow in `pair`, `end` and `tiles` (worst 3.70 K RMSE against 4.76) but loses `row` (2.99-3.25
+against 0.62-0.96 K, too cold) and `floor` (3.79-4.27 against 3.09-3.91, too hot); no
+room meets the 1 K target, and it costs 10-14 s a room (100-rack hall 6.7 s against 0.13 s).
+On 0.2 m cells (``--cell 0.2``, the CFD's own mesh) it comes closer (docs: the lead's
+report), so part of the gap is the grid. Not the default.
 """
 
 from __future__ import annotations
