@@ -37,8 +37,10 @@ Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-
 flow in `pair`, `end` and `tiles` (worst 3.70 K RMSE against 4.76) but loses `row` (2.99-3.25
 against 0.62-0.96 K, too cold) and `floor` (3.79-4.27 against 3.09-3.91, too hot); no
 room meets the 1 K target, and it costs 10-14 s a room (100-rack hall 6.7 s against 0.13 s).
-On 0.2 m cells (``--cell 0.2``, the CFD's own mesh) it comes closer (docs: the lead's
-report), so part of the gap is the grid. Not the default.
+On 0.2 m cells (``--cell 0.2``, the CFD's mesh in `end`, `floor`, `tiles`; 05:06-05:30 UTC,
+40-185 s a room) it comes closer: `pair` 0.84-0.92 K, `floor` 0.97-1.24, `tiles` 1.77-2.53,
+`end` 2.16-3.18, `row` 2.54-2.76 (potential flow on the same cells 0.83-4.45), so part of
+the gap is the grid; `row`'s racks beside the unit stay 3-6 K too cold. Not the default.
 """
 
 from __future__ import annotations
