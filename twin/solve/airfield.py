@@ -337,11 +337,13 @@ def _solve(air: HallAir) -> HallShares:
             raise FieldError(f"unit {u}: its {'supply' if not len(sup) else 'return'} is boxed in")
         if sup_room > 1e-12:
             np.add.at(src, sup, sup_room * share[u] * sup_w)
-            moving.append((sup, sup_room * share[u] * sup_w, _opening_dir(air, u, "supply", du)))
+            moving.append(
+                (sup, sup_room * share[u] * sup_w, airfield_ffd.opening_dir(air, u, "supply", du))
+            )
         if ret_room > 1e-12:
             np.add.at(sink, ret, ret_room * share[u] / len(ret))
             ret_q = np.full(len(ret), -ret_room * share[u] / len(ret))
-            moving.append((ret, ret_q, _opening_dir(air, u, "return", du)))
+            moving.append((ret, ret_q, airfield_ffd.opening_dir(air, u, "return", du)))
 
     # the parts of the room air moves through; each must balance (a sealed pocket cannot)
     busy = np.bincount(label, src + sink, g.n) > 0
@@ -376,7 +378,12 @@ def _solve(air: HallAir) -> HallShares:
     flux = gf * (phi[fp] - phi[fn])
     ffd_info = {}
     if ffd:  # the flux from momentum and buoyancy instead (airfield_ffd)
-        flux, ffd_info = _ffd(g, air, main, cells, (fp, fn, gf), src, sink, moving, exhaust, fronts)
+        try:
+            flux, ffd_info = airfield_ffd.hall_flux(
+                g, air, main, cells, (fp, fn, gf), src, sink, moving, exhaust, fronts
+            )
+        except FloatingPointError as exc:
+            raise FieldError(f"the FFD flow did not settle: {exc}") from exc
 
     # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
     dg = air.diffusivity_m2_s * gf
@@ -452,49 +459,6 @@ def _solve(air: HallAir) -> HallShares:
         info=info,
         return_share=np.where(q > 0, returned / np.maximum(q, 1e-300), 0.0),
     )
-
-
-def _opening_dir(air: HallAir, u: int, role: str, du: int) -> int:
-    """Direction from unit u's body (or the floor, or the ceiling) to its opening's cells."""
-    kind = air.u_supply[u] if role == "supply" else air.u_return[u]
-    if role == "supply" and (kind == "floor" or air.plenum):
-        return 4  # tiles: up from the floor
-    return {"ceiling": 5, "top": 4}.get(kind, du)
-
-
-def _ffd(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
-    """The FFD face flux on the field's faces (positions in `cells`) and its info."""
-    fp, fn, gf = faces
-    inflow = airfield_ffd.Inflow(
-        cells=np.concatenate([c for c, _, _ in moving]),
-        flux_m3_s=np.concatenate([np.asarray(f, float) for _, f, _ in moving]),
-        direction=np.concatenate([np.full(len(c), d, np.int64) for c, _, d in moving]),
-    )
-    # tiles (a raised floor's supply, up from the floor): at their own open area's velocity
-    tile = (inflow.direction == 4) & (inflow.flux_m3_s > 0) & air.plenum
-    across = g.hy if np.all(np.abs(air.face_y) >= np.abs(air.face_x)) else g.hx
-    scale = np.where(tile, across / airfield_ffd.TILE_OPEN_DEPTH_M, 1.0)
-    ok = main[inflow.cells]
-    inflow = airfield_ffd.Inflow(
-        inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok], scale[ok]
-    )
-    n = len(air.x_m)
-    rise = (
-        np.full(n, airfield_ffd.DESIGN_RISE_K)
-        if air.exhaust_rise_k is None
-        else np.asarray(air.exhaust_rise_k, float)
-    )
-    ex_cells, ex_rack, ex_w = exhaust
-    heat = airfield_ffd.Heat(
-        ex_cells, ex_rack, ex_w, np.asarray(air.flow_m3_s, float), rise, fronts
-    )
-    try:
-        return airfield_ffd.ffd_flux(
-            g, main, (cells[fp], cells[fn], gf), src, sink, inflow, heat,
-            nu_m2_s=air.ffd_nu_m2_s, dt_s=air.ffd_dt_s,
-        )  # fmt: skip
-    except FloatingPointError as exc:
-        raise FieldError(f"the FFD flow did not settle: {exc}") from exc
 
 
 def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):

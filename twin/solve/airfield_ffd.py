@@ -308,6 +308,43 @@ def ffd_flux(
     return f_avg, info
 
 
+def opening_dir(air, u: int, role: str, du: int) -> int:
+    """Direction from unit u's body (or the floor, or the ceiling) to its opening's cells."""
+    kind = air.u_supply[u] if role == "supply" else air.u_return[u]
+    if role == "supply" and (kind == "floor" or air.plenum):
+        return 4  # tiles: up from the floor
+    return {"ceiling": 5, "top": 4}.get(kind, du)
+
+
+def hall_flux(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
+    """`ffd_flux` of a `twin.solve.airfield.HallAir` on the field's faces (positions in
+    `cells`), from the field's sources and their openings (`moving`: cells, flux, direction)."""
+    fp, fn, gf = faces
+    inflow = Inflow(
+        cells=np.concatenate([c for c, _, _ in moving]),
+        flux_m3_s=np.concatenate([np.asarray(f, float) for _, f, _ in moving]),
+        direction=np.concatenate([np.full(len(c), d, np.int64) for c, _, d in moving]),
+    )
+    # tiles (a raised floor's supply, up from the floor): at their own open area's velocity
+    tile = (inflow.direction == 4) & (inflow.flux_m3_s > 0) & air.plenum
+    across = g.hy if np.all(np.abs(air.face_y) >= np.abs(air.face_x)) else g.hx
+    scale = np.where(tile, across / TILE_OPEN_DEPTH_M, 1.0)
+    ok = main[inflow.cells]
+    inflow = Inflow(inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok], scale[ok])
+    n = len(air.x_m)
+    rise = (
+        np.full(n, DESIGN_RISE_K)
+        if air.exhaust_rise_k is None
+        else np.asarray(air.exhaust_rise_k, float)
+    )
+    ex_cells, ex_rack, ex_w = exhaust
+    heat = Heat(ex_cells, ex_rack, ex_w, np.asarray(air.flow_m3_s, float), rise, fronts)
+    return ffd_flux(
+        g, main, (cells[fp], cells[fn], gf), src, sink, inflow, heat,
+        nu_m2_s=air.ffd_nu_m2_s, dt_s=air.ffd_dt_s,
+    )  # fmt: skip
+
+
 def _mid(arr: np.ndarray, axis: int) -> np.ndarray:
     """Cell-centre mean of a face array along its own axis."""
     lo = [slice(None)] * 3
