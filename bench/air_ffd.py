@@ -10,6 +10,7 @@ count of each FFD hall; then the time of a generated 100-rack hall's field both 
     python -m bench.air_ffd --rooms row pair   # some rooms
     python -m bench.air_ffd --hall 100         # the 100-rack hall only
     python -m bench.air_ffd --cell 0.2         # both flows on 0.2 m cells (the CFD's mesh)
+    python -m bench.air_ffd --predict cross    # a blind room's FFD inlets, before its CFD
 """
 
 from __future__ import annotations
@@ -85,6 +86,17 @@ def table(rooms=None, **ffd) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def predict(room: str, **ffd) -> None:
+    """Store the FFD field's inlets of every load of `room` (docs/validation/blind/
+    ``<room>-<load>-ffd.csv``), to be committed before the room's CFD is read: a blind test."""
+    for load in ar.LOADS[room]:
+        air, ids, run, rise = _inputs(room, load)
+        ffd_air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=rise, **ffd)
+        m = pd.Series(ac._inlets(ffd_air, ids, run), index=ids, name="t_inlet_c")
+        m.index.name = "id"
+        m.to_csv(ar.OUT / "blind" / f"{room}-{load}-ffd.csv", float_format="%.3f")
+
+
 def hall_time(n: int = 100, **ffd) -> dict:
     """A generated n-rack hall (bench.air.hall_layout): the field's build on potential flow and
     on FFD, from an empty cache."""
@@ -121,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--midpoint", action="store_true", help="second-order back-trace")
     ap.add_argument("--cell", type=float, default=None, help="experiment: field cell size, m")
+    ap.add_argument("--predict", choices=sorted(ar.LOADS), help="store a blind room's inlets")
     args = ap.parse_args(argv)
     airfield_ffd.TILE_OPEN_DEPTH_M = args.tile_open_depth
     if args.cell:  # both flows on a finer grid than the field's (MIN_CELL_M, MAX_CELLS)
@@ -142,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{airfield_ffd.TURNOVERS} turnovers, buoyancy {not args.no_buoyancy}, "
         f"tile open depth {args.tile_open_depth} m, cell {args.cell or 'the field default'}"
     )
+    if args.predict:
+        predict(args.predict, **ffd)
+        return
     if args.hall is None:
         df = table(args.rooms, **ffd)
         print(df.round(2).to_string(index=False))
