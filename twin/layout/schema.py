@@ -281,11 +281,14 @@ class Hall(Strict):
     )
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
-    air_model: Literal["kernel", "field"] = Field(
+    air_model: Literal["kernel", "field", "ffd"] = Field(
         "kernel",
-        description="rack inlet model: kernel (distance kernel calibrated on HPE rooms) or "
-        "field (3D potential flow and heat transport, twin.solve.airfield; not the default "
-        "until it meets its validation targets, docs/validation.md)",
+        description="rack inlet model: kernel (distance kernel calibrated on HPE rooms), "
+        "field (3D potential flow and heat transport, twin.solve.airfield) or ffd (the same "
+        "air field on a Fast Fluid Dynamics flow with momentum and buoyancy, "
+        "twin.solve.airfield_ffd; slower, ~7 s per 100-rack hall once, then cached); field "
+        "and ffd are opt-in, not the default until they meet their validation targets, "
+        "docs/validation.md",
     )
     plenum_m: Annotated[float, Field(ge=0, le=3)] = Field(
         0.0,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.optimize
 
-from twin.errors import ScenarioError
+from twin.errors import LayoutError, Problem, ScenarioError
 from twin.solve.airfield import (
     BUOYANT_DRIFT_M_S,
     CONTAINMENT_LEAK,
@@ -32,7 +32,7 @@ from twin.solve.airfield import (
     HallAir,
     hall_shares,
 )
-from twin.solve.airfield_build import hall_air
+from twin.solve.airfield_build import hall_air, hall_model
 from twin.solve.airflow import K_AIR_KW_PER_M3S_K, rack_k_kw_per_k
 
 PARAMS = {
@@ -116,9 +116,41 @@ def run_air(twin, hall: str, air: HallAir, ids: pd.Index, run: Run) -> HallAir:
     return dataclasses.replace(air, flow_m3_s=np.asarray(q, float))
 
 
+def refuse_ffd(twin, hall: str) -> None:
+    """A `LayoutError` at the hall's `air_model` line when it is ``ffd``: the fitted
+    parameters (plume share, drift, throw, entrainment) are the potential field's, which
+    the FFD flow does not use, so fitting them would change nothing it computes."""
+    if hall not in twin.halls.index:
+        return  # hall_input names the halls there are
+    h = int(twin.halls.index.get_loc(hall))
+    if hall_model(twin, h) != "ffd":
+        return
+    from twin.layout.source import line_of, parse_bytes, read_bytes
+
+    file = getattr(getattr(twin, "layout", None), "source", None) or "<layout>"
+    try:
+        line = line_of(parse_bytes(read_bytes(file), file), ("halls", h, "air_model"))
+    except (LayoutError, OSError):
+        line = None
+    raise LayoutError(
+        [
+            Problem(
+                file,
+                f"halls[{h}].air_model",
+                "air_model ffd: calibration fits the potential field (air_model: field); an "
+                "ffd hall is not calibrated yet (set air_model: field to calibrate this hall)",
+                line=line,
+                component=str(hall),
+            )
+        ]
+    )
+
+
 def fit(twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None) -> Fit:
     """Least-squares fit of `hall`'s field parameters `names` (default `FITTED`, plus the
-    containment leak in a contained hall) to all `runs` at once; see the module docstring."""
+    containment leak in a contained hall) to all `runs` at once; see the module docstring.
+    An ``air_model: ffd`` hall is refused (`refuse_ffd`)."""
+    refuse_ffd(twin, hall)
     air, ids = hall_input(twin, hall)
     if names is None:
         names = FITTED + (("containment_leak",) if air.containment != "none" else ())

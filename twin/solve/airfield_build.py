@@ -1,6 +1,8 @@
 """One hall of a Twin as the input of its air field (`twin.solve.airfield.HallAir`).
 
-Used for halls whose layout sets ``air_model: field``. Reads the halls, racks and crahs tables, moves positions into hall
+Used for halls whose layout sets ``air_model: field`` (or ``ffd``: the same field on the Fast
+Fluid Dynamics flow, `HallAir.flow = "ffd"`, each rack's exhaust rise from its air heat and
+airflow for the buoyancy, `twin.solve.airfield_ffd`). Reads the halls, racks and crahs tables, moves positions into hall
 coordinates and fills the defaults the layout leaves open: a unit without
 `position_m` stands against the hall's north wall (largest y; units spread
 evenly along it, as the 3D view puts cooling equipment on that side), facing
@@ -42,8 +44,18 @@ def _col(table, name, default):
     return np.full(len(table), default, dtype=object)
 
 
+FIELD_MODELS = ("field", "ffd")
+"""`air_model` values that put a hall on the air field (ffd: on its FFD flow)."""
+
+
+def hall_model(twin, h: int) -> str:
+    """The `air_model` of hall number `h` (kernel where the table has no such column)."""
+    return str(twin.halls["air_model"].iat[h]) if "air_model" in twin.halls else "kernel"
+
+
 def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str:
-    """The field input of hall number `h` (racks `idx`), or why it has none."""
+    """The field input of hall number `h` (racks `idx`), or why it has none. An ``ffd`` hall's
+    input takes the FFD flow, each rack's exhaust rising ``air_kw / k`` over its intake."""
     hall = twin.halls.iloc[h]
     hid = twin.halls.index[h]
     if len(idx) > FIELD_MAX_RACKS:
@@ -114,9 +126,12 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
         leak=float(leak) if leak is not None and np.isfinite(leak) else None,
         **kw,
     )
-    if "drift_m_s" not in kw:  # not calibrated: the stratification the geometry allows
-        racks = twin.racks.iloc[idx]
-        air_kw = racks["power_kw"].to_numpy(float) * (1 - racks["liquid_fraction"].to_numpy(float))
+    racks = twin.racks.iloc[idx]
+    air_kw = racks["power_kw"].to_numpy(float) * (1 - racks["liquid_fraction"].to_numpy(float))
+    if hall_model(twin, h) == "ffd":  # rise = air_kw / (K q), q = k / K: as bench.air_ffd
+        k = np.asarray(k_kw_k, float)[idx]
+        air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=air_kw / k)
+    elif "drift_m_s" not in kw:  # not calibrated: the stratification the geometry allows
         rise_k = float(air_kw.sum() / max(float(np.asarray(k_kw_k, float)[idx].sum()), 1e-12))
         air = dataclasses.replace(air, drift_m_s=buoyant_drift_m_s(air, rise_k))
     return air
@@ -162,9 +177,8 @@ def buoyant_drift_m_s(air: HallAir, rise_k: float) -> float:
 
 def field_shares(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallShares | str:
     """The air field's shares of hall number `h`, or why it falls back to the kernel (the
-    hall's `air_model` is not ``field``, or `hall_air` says why)."""
-    model = twin.halls["air_model"].iat[h] if "air_model" in twin.halls else "kernel"
-    if model != "field":
+    hall's `air_model` is not ``field`` or ``ffd``, or `hall_air` says why)."""
+    if hall_model(twin, h) not in FIELD_MODELS:
         return "the hall's air_model is kernel"
     air = hall_air(twin, h, idx, k_kw_k)
     if isinstance(air, str):

@@ -10,8 +10,8 @@ air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
 B comes from the hall's air field (`twin.solve.airfield`: potential flow through the
 room with racks and units as obstacles and boundary flows, heat carried on it as a
 tracer; validated against OpenFOAM in docs/validation.md) for halls that set
-``air_model: field``, have cooling units and up to
-`twin.solve.airfield_build.FIELD_MAX_RACKS` racks; the field also gives the
+``air_model: field`` (or ``ffd``: the field on a Fast Fluid Dynamics flow), have cooling
+units and up to `twin.solve.airfield_build.FIELD_MAX_RACKS` racks; the field also gives the
 shares at the top of each rack's front (``t_inlet_max_c``). `AirModel.hall_method` says
 which model each hall got and why.
 
@@ -82,7 +82,7 @@ import scipy.sparse as sp
 from twin.errors import LayoutError, Problem, ScenarioError
 from twin.layout import schema
 from twin.solve.air_indices import hall_indices
-from twin.solve.airfield_build import field_shares
+from twin.solve.airfield_build import field_shares, hall_model
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.recirculation import (
@@ -193,7 +193,7 @@ class AirModel:
     crah_hall: np.ndarray
     hall_class: np.ndarray  # ASHRAE class per hall
     b_top: sp.csr_matrix | None = None  # shares at the top of each rack's front (None: = B)
-    hall_method: dict | None = None  # hall id -> "field", "kernel" or "given" (and why)
+    hall_method: dict | None = None  # hall id -> "field", "ffd", "kernel" or "given" (and why)
 
     def rise(self, p: np.ndarray) -> np.ndarray:
         """Inlet rise over supply per rack (K) for rack air heat `p` (kW): D p."""
@@ -264,7 +264,7 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
         elif not isinstance(field, str):
             b = field.b_mean
             tops.append((idx, field.b_top))
-            method[hall_ids[h]] = "field"
+            method[hall_ids[h]] = hall_model(twin, h)  # "field" or "ffd"
         else:
             method[hall_ids[h]] = f"kernel ({field})"
             c = containment_scale(containment[h])

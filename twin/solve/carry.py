@@ -69,12 +69,13 @@ def _power_model(pm, new, changed):
 
 
 def _air(am, new, changed):
+    from twin.solve.airfield_build import FIELD_MODELS
     from twin.solve.airflow import K_AIR_KW_PER_M3S_K, rack_k_kw_per_k
 
     if changed & (_RACK_GEOMETRY | {"height_m", "blanking"}) or am.b_top is not None:
         return None
-    if "air_model" in new.halls and (new.halls["air_model"] == "field").any():
-        return None  # a field hall's shares depend on the racks' airflows
+    if "air_model" in new.halls and new.halls["air_model"].isin(FIELD_MODELS).any():
+        return None  # a field hall's shares depend on the racks' airflows (ffd: and air heat)
     racks = new.racks
     air_kw = racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
     k = rack_k_kw_per_k(air_kw, racks.get("airflow_m3_s"))  # as build_air_model

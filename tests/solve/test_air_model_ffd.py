@@ -1,0 +1,161 @@
+"""`air_model: ffd`: a hall on the air field with the Fast Fluid Dynamics flow, chosen in
+the layout. It validates, solves to finite inlets that differ from the potential field's,
+says so in `hall_method`, keeps the solve's energy balances closed, gives one hottest inlet
+through the CLI and the Python API, and `twin calibrate` refuses it (the fitted parameters
+are the potential field's)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import twin.solve
+from twin.cli import main
+from twin.errors import LayoutError
+from twin.layout import loads
+from twin.model import Twin
+from twin.solve import air_calibrate, airflow
+from twin.solve.airfield_build import hall_air
+from twin.solve.results import BALANCE_REL_TOL, SOLVER_KINDS
+
+ROOM = {  # 5 x 3 m, four racks of 6-16 kW along one row, one CRAC facing them: ~1 s of FFD
+    "format_version": 1,
+    "site": {"name": "ffd room", "grid_mw": 1.0},
+    "halls": [
+        {
+            "id": "T",
+            "size_m": [5.0, 3.0],
+            "height_m": 2.5,
+            "air_model": "ffd",
+            "rows": [{"id": "R", "origin_m": [1.4, 1.8], "axis": "x", "facing": "-"}],
+            "racks": [
+                {"id": i, "row": "R", "slot": s, "power_kw": p, "feed_a": "PDU", "height_m": 2.0}
+                for s, (i, p) in enumerate((("A", 12.0), ("B", 8.0), ("C", 16.0), ("D", 6.0)))
+            ],
+        }
+    ],
+    "power": {
+        "utilities": [{"id": "UTIL", "voltage_kv": 0.415, "capacity_mva": 1.0}],
+        "pdus": [{"id": "PDU", "upstream": "UTIL", "rating_kva": 100.0}],
+    },
+    "cooling": {
+        "crahs": [
+            {
+                "id": "U",
+                "hall": "T",
+                "type": "crac",
+                "capacity_kw": 80.0,
+                "airflow_m3_s": 4.0,
+                "fan_kw": 1.0,
+                "t_supply_c": 18.0,
+                "position_m": [0.5, 0.5],
+                "facing": "+x",
+            }
+        ]
+    },
+}
+
+
+def _text(model: str, **rack_a) -> str:
+    doc = yaml.safe_load(yaml.safe_dump(ROOM))
+    doc["halls"][0]["air_model"] = model
+    doc["halls"][0]["racks"][0].update(rack_a)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+@pytest.fixture(scope="module")
+def solved():
+    """model -> (twin, results) for the same room on the FFD and the potential field."""
+    out = {}
+    for model in ("ffd", "field"):
+        t = Twin.from_layout(loads(_text(model), "room.yaml"))
+        out[model] = (t, twin.solve.run(t))
+    return out
+
+
+def test_ffd_validates_and_a_wrong_value_names_it():
+    assert loads(_text("ffd"), "room.yaml").halls[0].air_model == "ffd"
+    with pytest.raises(LayoutError) as exc:
+        loads(_text("fdd"), "room.yaml")
+    assert "air_model" in str(exc.value) and "'ffd'" in str(exc.value)
+
+
+def test_ffd_hall_gets_its_own_finite_inlets_and_says_so(solved):
+    (t_ffd, r_ffd), (t_fld, r_fld) = solved["ffd"], solved["field"]
+    assert airflow.air_model(t_ffd).hall_method == {"T": "ffd"}
+    assert airflow.air_model(t_fld).hall_method == {"T": "field"}
+    a = r_ffd["res_racks"].loc[["A", "B", "C", "D"], ["t_inlet_c", "t_inlet_max_c"]]
+    b = r_fld["res_racks"].loc[["A", "B", "C", "D"], ["t_inlet_c", "t_inlet_max_c"]]
+    assert np.isfinite(a.to_numpy()).all()
+    assert (a["t_inlet_c"] > 18.0).all()  # recirculation only warms above the supply
+    assert (a["t_inlet_max_c"] >= a["t_inlet_c"] - 1e-9).all()
+    assert np.abs(a.to_numpy() - b.to_numpy()).max() > 0.1  # another flow, other inlets
+
+
+def test_ffd_input_has_the_racks_exhaust_rise():
+    """Each rack's buoyancy rise is its air heat over rho cp q (given airflow on rack A)."""
+    t = Twin.from_layout(loads(_text("ffd", airflow_m3_s=0.9), "room.yaml"))
+    k = airflow.air_model(t).k_kw_k
+    air = hall_air(t, 0, np.arange(4), k)
+    assert air.flow == "ffd"
+    p_kw = np.array([12.0, 8.0, 16.0, 6.0])
+    q = np.r_[0.9, p_kw[1:] * 140.0 / 2118.88]  # 140 CFM per kW, 2118.88 CFM per m3/s
+    np.testing.assert_allclose(air.exhaust_rise_k, p_kw / (1.19 * 1.005 * q), rtol=1e-4)
+    field = hall_air(Twin.from_layout(loads(_text("field"), "room.yaml")), 0, np.arange(4), k)
+    assert field.flow == "potential" and field.exhaust_rise_k is None
+
+
+def test_ffd_solve_keeps_the_energy_balances(solved):
+    t, r = solved["ffd"]
+    assert not r.violations["kind"].isin(SOLVER_KINDS).any(), r.violations
+    tol = BALANCE_REL_TOL * max(abs(r.kpis["facility_kw"]), 1.0)
+    for key in ("power_balance_residual_kw", "energy_balance_residual_kw"):
+        assert abs(r.kpis[key]) <= tol, (key, r.kpis[key])
+    racks = r["res_racks"]  # each rack: exhaust over intake by its air heat over rho cp q
+    q = airflow.air_model(t).airflow_m3_s
+    rise = racks["air_kw"].to_numpy() / (1.19 * 1.005 * q)
+    np.testing.assert_allclose(racks["t_outlet_c"] - racks["t_inlet_c"], rise, rtol=1e-3)
+    # the room's air heat leaves through its one cooling unit, none left over
+    assert r["res_crahs"].loc["U", "unremoved_kw"] == 0.0
+    assert r["res_crahs"].loc["U", "removed_kw"] >= racks["air_kw"].sum() - 1e-9
+
+
+def test_cli_and_api_give_one_hottest_inlet(solved, tmp_path, capsys):
+    path = tmp_path / "room.yaml"
+    path.write_text(_text("ffd"))
+    assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
+    cli = json.loads(capsys.readouterr().out)["t_inlet_max_c"]
+    _, r = solved["ffd"]
+    assert cli == pytest.approx(r.kpis["t_inlet_max_c"], abs=1e-9)
+    assert cli == pytest.approx(r["res_racks"]["t_inlet_max_c"].max(), abs=1e-9)
+    field = solved["field"][1].kpis["t_inlet_max_c"]
+    assert abs(cli - field) > 0.1
+
+
+def test_calibrate_refuses_an_ffd_hall_at_its_line(tmp_path, capsys):
+    path = tmp_path / "room.yaml"
+    text = _text("ffd")
+    path.write_text(text)
+    csv = tmp_path / "m.csv"
+    pd.DataFrame({"rack": list("ABCD"), "t_inlet_c": [22.0, 21.0, 20.0, 19.0]}).to_csv(
+        csv, index=False
+    )
+    assert main(["calibrate", str(path), "--from-csv", str(csv)]) == 2
+    err = capsys.readouterr().err
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "air_model: ffd" in s)
+    assert f"{path}:{line}: halls[0].air_model: T: " in err
+    assert "calibration fits the potential field (air_model: field)" in err
+    assert "an ffd hall is not calibrated yet" in err
+    assert "Traceback" not in err
+    assert not path.with_suffix(".air-calibration.yaml").exists()
+    t = Twin.load(path)
+    run = air_calibrate.Run(t.racks["power_kw"], 18.0, pd.Series([22.0], index=["A"]))
+    with pytest.raises(LayoutError, match="an ffd hall is not calibrated yet"):
+        air_calibrate.fit(t, "T", [run])
+    # the same room on the potential field still calibrates (the refusal is ffd's alone)
+    t_field = Twin.from_layout(loads(_text("field"), "room.yaml"))
+    assert air_calibrate.fit(t_field, "T", [run], names=("air_diffusivity_m2_s",)).runs == 1
