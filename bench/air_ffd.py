@@ -86,13 +86,18 @@ def table(rooms=None, **ffd) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ffd_inlets(room: str, load: str, **ffd) -> pd.Series:
+    """The FFD field's inlets of one room and load, every rack at its full heat."""
+    air, ids, run, rise = _inputs(room, load)
+    ffd_air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=rise, **ffd)
+    return pd.Series(ac._inlets(ffd_air, ids, run), index=ids, name="t_inlet_c")
+
+
 def predict(room: str, **ffd) -> None:
     """Store the FFD field's inlets of every load of `room` (docs/validation/blind/
     ``<room>-<load>-ffd.csv``), to be committed before the room's CFD is read: a blind test."""
     for load in ar.LOADS[room]:
-        air, ids, run, rise = _inputs(room, load)
-        ffd_air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=rise, **ffd)
-        m = pd.Series(ac._inlets(ffd_air, ids, run), index=ids, name="t_inlet_c")
+        m = ffd_inlets(room, load, **ffd)
         m.index.name = "id"
         m.to_csv(ar.OUT / "blind" / f"{room}-{load}-ffd.csv", float_format="%.3f")
 

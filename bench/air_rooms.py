@@ -347,9 +347,12 @@ def meshes(room: str, load: str) -> dict[str, pd.Series]:
 
 
 def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
-    """Model against CFD per rack, every room and load: the reference mesh's inlets, the band
-    between all meshes run, and the model (uncalibrated defaults)."""
+    """Models against CFD per rack, every room and load: the reference mesh's inlets, the band
+    between all meshes run, and the three air models uncalibrated: the potential field, the
+    FFD field and the default kernel (~3-4 min: the FFD flow of every run)."""
     import matplotlib
+
+    from bench.air_ffd import ffd_inlets
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -367,12 +370,18 @@ def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
                         label="CFD, band of meshes run")  # fmt: skip
         ref_label, ref = next(iter(runs.items()))
         ax.plot(x, ref.reindex(ids), "o", color="0.2", ms=3.5, label=f"CFD, {ref_label} mesh")
-        model = model_inlets(twin(room, load)).reindex(ids)
+        models = {
+            "potential field": (model_inlets(twin(room, load)), "-", "tab:red"),
+            "FFD field": (ffd_inlets(room, load), "-", "tab:blue"),
+            "kernel (default)": (kernel_inlets(twin(room, load, "kernel")), "--", "0.45"),
+        }
         rows_of = np.array([i[0] for i in ids])
-        for k, row in enumerate(dict.fromkeys(rows_of)):  # one line per row of racks
-            on = rows_of == row
-            ax.plot(x[on], model[on], "-", color="tab:red", lw=1.6,
-                    label="model (defaults)" if k == 0 else None)  # fmt: skip
+        for name, (inlets, style, color) in models.items():
+            m = inlets.reindex(ids)
+            for k, row in enumerate(dict.fromkeys(rows_of)):  # one line per row of racks
+                on = rows_of == row
+                ax.plot(x[on], m[on], style, color=color, lw=1.4,
+                        label=name if k == 0 else None)  # fmt: skip
         predicted = (OUT / "blind" / f"{room}-{load}-model.csv").exists()
         blind = " (blind)" if room in BLIND and predicted else ""
         ax.set_title(f"{room}, {load}{blind}", fontsize=10)
