@@ -55,7 +55,8 @@ def hall_model(twin, h: int) -> str:
 
 def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str:
     """The field input of hall number `h` (racks `idx`), or why it has none. An ``ffd`` hall's
-    input takes the FFD flow, each rack's exhaust rising ``air_kw / k`` over its intake."""
+    input takes the FFD flow, each rack's exhaust rising ``air_kw / k`` over its intake at the
+    layout's rack powers (the shares are built once per Twin, as the field's airflows are)."""
     hall = twin.halls.iloc[h]
     hid = twin.halls.index[h]
     if len(idx) > FIELD_MAX_RACKS:
