@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import yaml
 
-from twin.layout.plausibility import AIR_FIELD_BLIND, AIR_KERNEL_CFD, ModelCaution, check_bytes
+from twin.layout.plausibility import (
+    AIR_FFD_CFD,
+    AIR_FIELD_BLIND,
+    AIR_KERNEL_CFD,
+    ModelCaution,
+    check_bytes,
+)
 
 ROOM = {
     "format_version": 1,
@@ -73,7 +79,7 @@ def test_a_kernel_hall_is_cautioned_at_its_air_model_line_or_its_own():
     (w,) = _cautions(written)
     line = next(i for i, t in enumerate(written.splitlines(), 1) if "air_model: kernel" in t)
     assert (w.line, w.path, w.component) == (line, "halls[0].air_model", "ROOM")
-    assert AIR_KERNEL_CFD in w.message and "air_model: field" in w.message
+    assert AIR_KERNEL_CFD in w.message and "air_model: ffd" in w.message
     doc = yaml.safe_load(written)
     del doc["halls"][0]["air_model"]  # the default: no air_model line, the hall's own
     default = yaml.safe_dump(doc, sort_keys=False)
@@ -89,3 +95,24 @@ def test_a_hall_whose_racks_send_no_heat_to_air_gets_no_kernel_caution():
     for rack in doc["halls"][0]["racks"]:
         rack["power_kw"] = 0.0  # empty positions
     assert _cautions(yaml.safe_dump(doc, sort_keys=False)) == []
+
+
+def test_one_caution_per_air_model_naming_its_halls():
+    """Two field halls and an ffd hall: one caution for the field, naming both, one for ffd."""
+    doc = yaml.safe_load(_text())
+    second = yaml.safe_load(yaml.safe_dump(doc["halls"][0]))
+    second["id"] = "ROOM2"
+    second["rows"] = [dict(second["rows"][0], id="S")]
+    second["racks"] = [dict(r, id=f"S{i}", row="S") for i, r in enumerate(second["racks"])]
+    third = yaml.safe_load(yaml.safe_dump(second))
+    third.update(id="ROOM3", air_model="ffd")
+    third["rows"] = [dict(third["rows"][0], id="T")]
+    third["racks"] = [dict(r, id=f"T{i}", row="T") for i, r in enumerate(third["racks"])]
+    doc["halls"] += [second, third]
+    units = doc["cooling"]["crahs"]
+    units += [dict(units[0], id="U2", hall="ROOM2"), dict(units[0], id="U3", hall="ROOM3")]
+    field, ffd = _cautions(yaml.safe_dump(doc, sort_keys=False))
+    assert field.components == ("ROOM", "ROOM2") and field.component == "ROOM and ROOM2"
+    assert AIR_FIELD_BLIND in field.message and field.path == "halls[0].air_model"
+    assert ffd.components == ("ROOM3",) and ffd.path == "halls[2].air_model"
+    assert AIR_FFD_CFD in ffd.message and "prototype" in ffd.message
