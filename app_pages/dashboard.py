@@ -13,6 +13,7 @@ from twin.app import state as S
 from twin.app import tenants as T
 from twin.app.text import plain
 from twin.model import columns as C
+from twin.solve.airflow import air_model_fallbacks
 
 st.title("Dashboard")
 twin, key = common.current()
@@ -23,6 +24,8 @@ st.caption(
     plain(twin.name) + (f" with {plain(', '.join(failed))} failed" if failed else ", normal state")
 )
 P.show(twin.layout, key, st.session_state["layout_name"])  # as `twin solve` prints them
+for why in air_model_fallbacks(twin, res.tables.get("res_halls")):  # as `twin solve`
+    st.warning(plain(why[:1].upper() + why[1:]) + ".")
 
 # the economic assumptions: the layout's, changed here for this session only
 base_prices = twin.layout.economics

@@ -276,6 +276,10 @@ def run(args) -> int:
         check_weather(twin)  # a foreign file: located, before any solve
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
+    from twin.solve.airflow import air_model_fallbacks
+
+    for why in air_model_fallbacks(twin, results.tables.get("res_halls")):
+        print(f"{args.path}: warning: {why}", file=sys.stderr)
     if getattr(args, "annual", False):
         from twin.metrics.pue import annual
 

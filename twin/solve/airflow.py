@@ -451,6 +451,8 @@ def solve_air(
             "t_inlet_max_c": t_in_max,
             "t_inlet_mean_c": safe_div(np.bincount(h, t_in * hot, nh), n_h),
             **idx,
+            # the model each hall's inlets came from ("kernel (why)" where the field fell back)
+            "air_model": [(model.hall_method or {}).get(i, "kernel") for i in model.hall_ids],
         },
         index=model.hall_ids,
     )
@@ -480,6 +482,24 @@ def solve_air(
         electric_kw=fan_kw + comp,
         unremoved_kw=unremoved,
     )
+
+
+def air_model_fallbacks(twin, res_halls: pd.DataFrame | None) -> list[str]:
+    """One sentence per hall that asked for the air field (``air_model: field`` or ``ffd``)
+    and got the kernel, with why (too many racks, a rack front boxed in, an FFD flow that
+    did not settle): its inlets are the kernel's, which its caution does not say."""
+    if res_halls is None or "air_model" not in twin.halls or "air_model" not in res_halls:
+        return []
+    asked = twin.halls["air_model"].reindex(res_halls.index)
+    out = []
+    for hall, used in res_halls["air_model"].items():
+        if asked[hall] != "kernel" and not str(used).startswith(asked[hall]):
+            why = str(used).removeprefix("kernel").strip(" ()")
+            out.append(
+                f"hall {hall} asks for air_model {asked[hall]} but its rack inlets come from "
+                f"the kernel: {why}"
+            )
+    return out
 
 
 def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim) -> list[dict]:
