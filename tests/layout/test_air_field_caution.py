@@ -4,6 +4,7 @@ the halls on the default kernel, which missed the same CFD rooms by as much."""
 from __future__ import annotations
 
 import yaml
+from one_room import room_text
 
 from twin.layout.plausibility import (
     AIR_FFD_CFD,
@@ -13,56 +14,18 @@ from twin.layout.plausibility import (
     check_bytes,
 )
 
-ROOM = {
-    "format_version": 1,
-    "site": {"name": "t", "grid_mw": 1.0},
-    "halls": [
-        {
-            "id": "ROOM",
-            "size_m": [10.0, 6.0],
-            "height_m": 3.0,
-            "air_model": "field",
-            "rows": [{"id": "R", "origin_m": [2.0, 3.0], "axis": "x", "facing": "-"}],
-            "racks": [
-                {"id": f"R{i}", "row": "R", "slot": i, "power_kw": 8.0, "feed_a": "PDU"}
-                for i in range(3)
-            ],
-        }
-    ],
-    "power": {
-        "utilities": [{"id": "UTIL", "voltage_kv": 0.415, "capacity_mva": 1.0}],
-        "pdus": [{"id": "PDU", "upstream": "UTIL", "rating_kva": 500.0}],
-    },
-    "cooling": {
-        "crahs": [
-            {
-                "id": "U1",
-                "hall": "ROOM",
-                "type": "crac",
-                "capacity_kw": 150.0,
-                "airflow_m3_s": 8.0,
-                "fan_kw": 3.0,
-                "t_supply_c": 18.0,
-                "position_m": [0.5, 1.2],
-                "facing": "+x",
-            }
-        ]
-    },
-}
-
 
 def _text(**hall) -> str:
-    doc = yaml.safe_load(yaml.safe_dump(ROOM))
-    doc["halls"][0].update(hall)
-    return yaml.safe_dump(doc, sort_keys=False)
+    """The shared test room on the opt-in air field, with the hall's fields `hall`."""
+    return room_text("field", hall)
 
 
 def test_uncalibrated_air_field_is_named_with_its_line_and_blind_error():
     text = _text()
     (w,) = [w for w in check_bytes(text, "room.yaml") if isinstance(w, ModelCaution)]
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "air_model: field" in t)
-    assert w.line == line and w.component == "ROOM" and w.path == "halls[0].air_model"
-    assert str(w).startswith(f"room.yaml:{line}: halls[0].air_model: warning: ROOM: ")
+    assert w.line == line and w.component == "T" and w.path == "halls[0].air_model"
+    assert str(w).startswith(f"room.yaml:{line}: halls[0].air_model: warning: T: ")
     assert AIR_FIELD_BLIND in str(w) and "twin calibrate" in str(w)
 
 
@@ -78,7 +41,7 @@ def test_a_kernel_hall_is_cautioned_at_its_air_model_line_or_its_own():
     written = _text(air_model="kernel")
     (w,) = _cautions(written)
     line = next(i for i, t in enumerate(written.splitlines(), 1) if "air_model: kernel" in t)
-    assert (w.line, w.path, w.component) == (line, "halls[0].air_model", "ROOM")
+    assert (w.line, w.path, w.component) == (line, "halls[0].air_model", "T")
     assert AIR_KERNEL_CFD in w.message and "air_model: ffd" in w.message
     doc = yaml.safe_load(written)
     del doc["halls"][0]["air_model"]  # the default: no air_model line, the hall's own
@@ -87,7 +50,7 @@ def test_a_kernel_hall_is_cautioned_at_its_air_model_line_or_its_own():
     lines = default.splitlines()
     line = 1 + lines.index("halls:") + 1  # the hall's entry (its first key's line)
     assert lines[line - 1].startswith("- ")
-    assert (w.line, w.path, w.component) == (line, "halls[0]", "ROOM")
+    assert (w.line, w.path, w.component) == (line, "halls[0]", "T")
 
 
 def test_a_hall_whose_racks_send_no_heat_to_air_gets_no_kernel_caution():
@@ -101,18 +64,18 @@ def test_one_caution_per_air_model_naming_its_halls():
     """Two field halls and an ffd hall: one caution for the field, naming both, one for ffd."""
     doc = yaml.safe_load(_text())
     second = yaml.safe_load(yaml.safe_dump(doc["halls"][0]))
-    second["id"] = "ROOM2"
+    second["id"] = "T2"
     second["rows"] = [dict(second["rows"][0], id="S")]
     second["racks"] = [dict(r, id=f"S{i}", row="S") for i, r in enumerate(second["racks"])]
     third = yaml.safe_load(yaml.safe_dump(second))
-    third.update(id="ROOM3", air_model="ffd")
-    third["rows"] = [dict(third["rows"][0], id="T")]
-    third["racks"] = [dict(r, id=f"T{i}", row="T") for i, r in enumerate(third["racks"])]
+    third.update(id="T3", air_model="ffd")
+    third["rows"] = [dict(third["rows"][0], id="Q")]
+    third["racks"] = [dict(r, id=f"Q{i}", row="Q") for i, r in enumerate(third["racks"])]
     doc["halls"] += [second, third]
     units = doc["cooling"]["crahs"]
-    units += [dict(units[0], id="U2", hall="ROOM2"), dict(units[0], id="U3", hall="ROOM3")]
+    units += [dict(units[0], id="U2", hall="T2"), dict(units[0], id="U3", hall="T3")]
     field, ffd = _cautions(yaml.safe_dump(doc, sort_keys=False))
-    assert field.components == ("ROOM", "ROOM2") and field.component == "ROOM and ROOM2"
+    assert field.components == ("T", "T2") and field.component == "T and T2"
     assert AIR_FIELD_BLIND in field.message and field.path == "halls[0].air_model"
-    assert ffd.components == ("ROOM3",) and ffd.path == "halls[2].air_model"
+    assert ffd.components == ("T3",) and ffd.path == "halls[2].air_model"
     assert AIR_FFD_CFD in ffd.message and "prototype" in ffd.message

@@ -6,9 +6,9 @@ hall's caution quoted the field's numbers over the kernel's inlets."""
 from __future__ import annotations
 
 import yaml
+from one_room import ROOM
 
 import twin.solve
-from solve.test_air_model_ffd import ROOM
 from twin.cli import main
 from twin.layout import loads
 from twin.model import Twin
