@@ -40,7 +40,10 @@ room meets the 1 K target, and it costs 10-14 s a room (100-rack hall 6.7 s agai
 On 0.2 m cells (``--cell 0.2``, the CFD's mesh in `end`, `floor`, `tiles`; 05:06-05:30 UTC,
 40-185 s a room) it comes closer: `pair` 0.84-0.92 K, `floor` 0.97-1.24, `tiles` 1.77-2.53,
 `end` 2.16-3.18, `row` 2.54-2.76 (potential flow on the same cells 0.83-4.45), so part of
-the gap is the grid; `row`'s racks beside the unit stay 3-6 K too cold. Not the default.
+the gap is the grid; `row`'s racks beside the unit stay 3-6 K too cold. On the blind room
+`cross` (its inlets committed before its CFD was read; docs/validation.md, seventh pass) it
+was 2.2-2.4 K RMSE, up to 5.5 K, where the potential field was 10.5-12.0 K and the default
+kernel 4.4-4.6 K. A layout selects it per hall with ``air_model: ffd``; not the default.
 """
 
 from __future__ import annotations
