@@ -46,6 +46,12 @@ def with_profile(body: str) -> str:
             "equal to 0; got -40.0",
         ),
         ("    capacity_kw: 4000.0\n    fn_kw: 40.0\n", "fn_kw", "did you mean 'fan_kw'?"),
+        # a reference: the next rack placed from it would be refused
+        (
+            "    power_kw: 40.0\n    accelerator: gb20-nvl72\n",
+            "accelerator",
+            "unknown accelerator 'gb20-nvl72' (did you mean 'gb200-nvl72'?)",
+        ),
     ],
 )
 def test_an_unused_profile_is_checked_at_its_line(body: str, key: str, words: str) -> None:
@@ -59,7 +65,9 @@ def test_an_unused_profile_is_checked_at_its_line(body: str, key: str, words: st
 
 def test_unused_profiles_that_fit_some_kind_load() -> None:
     """A rack profile, a CRAH profile and a tower profile nobody uses yet are fine."""
-    text = with_profile("    power_kw: 40.0\n    liquid_fraction: 0.0\n").replace(
+    text = with_profile(
+        "    power_kw: 40.0\n    liquid_fraction: 0.0\n    accelerator: gb300-nvl72\n"
+    ).replace(
         "profiles:\n",
         "profiles:\n  crah-x: {type: crah, capacity_kw: 200.0, airflow_m3_s: 12.0, fan_kw: 6.0}"
         "\n  tower-x: {capacity_kw: 4000.0, fan_kw: 40.0, approach_k: 3.5}\n",
