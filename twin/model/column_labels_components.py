@@ -190,6 +190,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "airflow_supply_m3_s": _C("Airflow supplied", "m³/s", 2),
     "t_inlet_max_c": _C("Hottest rack inlet (top of rack)", "°C", 1),
     "t_inlet_mean_c": _C("Mean rack inlet", "°C", 1),
+    "air_model": _C("Air model", "", 0),
     "shi": _C("Supply heat index (SHI)", "", 3),
     "rhi": _C("Return heat index (RHI)", "", 3),
     "rci_hi_pct": _C("Rack cooling index, high (RCI-HI)", "%", 1),
