@@ -335,17 +335,27 @@ def _check_racks(
 
 def _check_accelerators(layout: s.Layout, col: Collector) -> None:
     """Every rack's accelerator is in the layout's catalogue or the built-in one."""
-    known = dict.fromkeys([*s.BUILTIN_ACCELERATORS, *layout.accelerators])
     for i, hall in enumerate(layout.halls):
         for j, rack in enumerate(hall.racks):
-            if rack.accelerator is not None and rack.accelerator not in known:
-                col.unknown(
-                    ("halls", i, "racks", j, "accelerator"),
-                    rack.accelerator,
-                    known,
-                    "accelerator",
-                    f"; add it under 'accelerators:' (known: {', '.join(known)})",
-                )
+            check_accelerator(
+                rack.accelerator, layout.accelerators, ("halls", i, "racks", j, "accelerator"), col
+            )
+
+
+def check_accelerator(acc: Any, catalogue: Any, path: tuple, col: Collector) -> None:
+    """`acc` (a rack's or a rack profile's accelerator, None for none) is in `catalogue` (the
+    layout's `accelerators`) or the built-in one; otherwise a problem at `path`."""
+    book = catalogue if isinstance(catalogue, dict) else {}
+    if not isinstance(acc, str) or acc in s.BUILTIN_ACCELERATORS or acc in book:
+        return  # none (a wrong type is the schema's to report), or a known one
+    known = dict.fromkeys([*s.BUILTIN_ACCELERATORS, *book])
+    col.unknown(
+        path,
+        acc,
+        known,
+        "accelerator",
+        f"; add it under 'accelerators:' (known: {', '.join(known)})",
+    )
 
 
 def _rack_xy(row: s.Row, slot: int) -> tuple[float, float]:

@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from twin.layout.schema import BUILTIN_ACCELERATORS, COOLING_KINDS, POWER_KINDS
+from twin.layout.crosscheck import check_accelerator
+from twin.layout.schema import COOLING_KINDS, POWER_KINDS
 
 # where a component of each kind stands in a document: the schema path the messages use
 _KIND_PATHS: tuple[tuple, ...] = (
@@ -67,25 +68,12 @@ def check_unused_profiles(doc: dict, col: Any) -> None:
             where, errors = fits[0][0], found[0]
             for loc, err in errors:
                 col.add(("profiles", name, *loc), v._message(err, (*where, *loc)))
-        _check_accelerator(doc, name, values.get("accelerator"), col)
-
-
-def _check_accelerator(doc: dict, name: str, acc: Any, col: Any) -> None:
-    """An unused rack profile's accelerator is in the catalogue, as a rack's must be (the
-    next rack placed from it, `twin place --profile`, would be refused)."""
-    if not isinstance(acc, str):
-        return  # none, or the wrong type (reported above)
-    catalogue = doc.get("accelerators")
-    known = dict.fromkeys(
-        [*BUILTIN_ACCELERATORS, *(catalogue if isinstance(catalogue, dict) else ())]
-    )
-    if acc not in known:
-        col.unknown(
+        # the next rack placed from it (`twin place --profile`) would be refused
+        check_accelerator(
+            values.get("accelerator"),
+            doc.get("accelerators"),
             ("profiles", name, "accelerator"),
-            acc,
-            known,
-            "accelerator",
-            f"; add it under 'accelerators:' (known: {', '.join(known)})",
+            col,
         )
 
 
