@@ -266,6 +266,7 @@ def check_weather(twin, hint: str = "") -> None:
     and small: `twin.layout.crosscheck`); a command that reads it calls this first, where
     an empty or foreign file would end in pvlib's KeyError. Parsed once (cached); `hint`
     ends the message (another way round, e.g. the command's design-point option)."""
+    from twin.layout.source import line_in_file
     from twin.solve.weather import read_weather, weather_path
 
     path = weather_path(twin)
@@ -283,21 +284,10 @@ def check_weather(twin, hint: str = "") -> None:
                     "site.weather_file",
                     f"{path}: not a readable EPW or TMY3 weather year ({type(exc).__name__}: "
                     f"{why}); give one, or pvlib:NAME{hint}",
-                    _key_line(src, "weather_file"),
+                    line_in_file(src, ("site", "weather_file")),
                 )
             ]
         ) from None
-
-
-def _key_line(path: str, key: str) -> int | None:
-    """The line of ``site.<key>`` in layout file `path` (parsed again, on the error path only,
-    with the loader's own line records), or None if it cannot be read."""
-    from twin.layout.source import line_of, read_file
-
-    try:
-        return line_of(read_file(path), ("site", key))
-    except (LayoutError, OSError):
-        return None
 
 
 # ------------------------------------------------------------------ JSON

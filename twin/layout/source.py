@@ -475,6 +475,18 @@ def read_file(path: str | Path) -> Any:
     return parse_bytes(read_bytes(path), str(path))
 
 
+def line_in_file(path: str | Path, doc_path: tuple) -> int | None:
+    """The line of `doc_path` (``("site", "weather_file")``) in layout file `path`, parsed
+    again with the loader's own line records (for error paths only), or None if the file
+    cannot be read."""
+    from twin.errors import LayoutError
+
+    try:
+        return line_of(read_file(path), doc_path)
+    except (LayoutError, OSError):
+        return None
+
+
 def read_bytes(path: str | Path) -> bytes:
     """A layout file's bytes, refusing missing, unreadable, oversize and non-regular files
     (a directory, a FIFO, a device such as /dev/zero) without ever blocking on them."""

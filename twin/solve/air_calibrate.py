@@ -125,13 +125,10 @@ def refuse_ffd(twin, hall: str) -> None:
     h = int(twin.halls.index.get_loc(hall))
     if hall_model(twin, h) != "ffd":
         return
-    from twin.layout.source import line_of, parse_bytes, read_bytes
+    from twin.layout.source import line_in_file
 
     file = getattr(getattr(twin, "layout", None), "source", None) or "<layout>"
-    try:
-        line = line_of(parse_bytes(read_bytes(file), file), ("halls", h, "air_model"))
-    except (LayoutError, OSError):
-        line = None
+    line = line_in_file(file, ("halls", h, "air_model"))
     raise LayoutError(
         [
             Problem(
