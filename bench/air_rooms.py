@@ -23,6 +23,11 @@ Two geometries, several load distributions each:
   B, a cold aisle between B and C), one unit on the west wall blowing east down the cold
   aisle and one on the east wall blowing west along row A's fronts: the fourth blind
   room, predicted (2026-12-01, seventh pass) before its own CFD.
+- ``dense``: two rows of 8 denser racks (12 kW mean) facing each other across a 1.4 m cold
+  aisle in a 10 x 8.4 x 3.4 m room, one unit at each end of the cold aisle, the two jets
+  blowing at each other; uniform and GPU/NPU-alternating (20 and 4 kW) loads: the fifth
+  blind room (eighth pass, 2026-12-01), its CFD run before any model's inlets were stored
+  and read only after they were committed.
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -55,7 +60,15 @@ from twin.model import Twin
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "validation"
-CELL_M = {"row": 0.25, "pair": 0.3, "end": 0.2, "floor": 0.2, "tiles": 0.2, "cross": 0.2}
+CELL_M = {
+    "row": 0.25,
+    "pair": 0.3,
+    "end": 0.2,
+    "floor": 0.2,
+    "tiles": 0.2,
+    "cross": 0.2,
+    "dense": 0.2,
+}
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
 """SIMPLE iterations of a stored run: at 800 the `row` runs had not settled (returns' heat
@@ -94,13 +107,17 @@ LOADS = {
         "uniform": [9.0] * 24,
         "hot-middle": [4.0] * 8 + [6.0, 6.0, 8.0, 16.0, 16.0, 8.0, 6.0, 6.0] + [14.0] * 8,
     },
+    "dense": {  # GPU racks (20 kW of air heat) beside NPU inference racks (4 kW), alternating
+        "uniform": [12.0] * 16,
+        "gpu-npu": [20.0, 4.0] * 4 + [4.0, 20.0] * 4,
+    },
 }
 FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
 """The load whose rack airflows a room's ``<load>-fixed-flow`` loads keep (140 CFM/kW of
 8 kW): the same heat as ``<load>``, so a run differs from the uniform one in its heat
 only; what `bench.air_frozen` needs to tell buoyancy apart from the racks' airflow
 (docs/validation.md)."""
-BLIND = {"end", "floor", "tiles", "cross"}
+BLIND = {"end", "floor", "tiles", "cross", "dense"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -151,6 +168,12 @@ ROOMS = {
         (13.0, 10.0, 3.4),
         [("A", 2.5, 2.8, "-"), ("B", 2.5, 5.6, "+"), ("C", 2.5, 8.4, "-")],
         [(0.5, 7.0, "+x"), (12.5, 1.2, "-x")],
+    ),
+    "dense": (  # one cold aisle, a unit at each end: the two jets meet mid-aisle
+        "DENSE",
+        (10.0, 8.4, 3.4),
+        [("A", 2.6, 2.9, "+"), ("B", 2.6, 5.5, "-")],
+        [(0.5, 4.2, "+x"), (9.5, 4.2, "-x")],
     ),
 }
 """The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
