@@ -107,3 +107,67 @@ def test_throw_release_is_smooth_in_the_throw():
     # apart give fields a hair apart (no jump of a whole cell)
     a, b, c = mean_share(0.08), mean_share(0.08 + 1e-5), mean_share(0.09)
     assert abs(b - a) < 0.01 * abs(c - a) and c != a
+
+
+def _opposed(g, q=(6.0, 6.0), iy=(1, 1)):
+    """Two front jets along x at the west and east walls, rows `iy` of cells, flows `q`."""
+    west = g.index3[0, iy[0], 0:2].ravel()
+    east = g.index3[g.nx - 1, iy[1], 0:2].ravel()
+    area = 2 * g.hy * g.dz
+    return [(west, 0, 100.0, q[0], area), (east, 1, 100.0, q[1], area)]
+
+
+def test_opposed_jets_meet_where_their_centreline_velocities_are_equal():
+    """u(x) = K u0 sqrt(A0) / x (ASHRAE ch. 20): equal jets meet midway; with the same opening,
+    jet i reaches L q_i / (q_i + q_j); jets on different lines or both ways east run on."""
+    g = af._grid((10.0, 4.0, 3.0), 0.6)
+    span = (g.nx - 1) * g.hx  # centre to centre of the two openings' cells
+    assert jets.meeting_throws(g, _opposed(g)) == pytest.approx([span / 2, span / 2])
+    assert jets.meeting_throws(g, _opposed(g, q=(9.0, 3.0))) == pytest.approx(
+        [0.75 * span, 0.25 * span]
+    )
+    assert jets.meeting_throws(g, _opposed(g, iy=(0, g.ny - 1))) == [100.0, 100.0]
+    same_way = _opposed(g)
+    same_way[1] = (same_way[1][0], 0, *same_way[1][2:])
+    assert jets.meeting_throws(g, same_way) == [100.0, 100.0]
+
+
+def test_opposed_jets_do_not_hang_on_the_grid():
+    """Two rows facing one cold aisle, a unit at each end blowing at the other (the `dense`
+    validation room): the room is mirror-symmetric, so are its inlets; moving the rows 5 cm
+    either way (units fixed: the jets do not move) moves no inlet by more than 1 K. Before
+    the jets met, each ran to the other unit's face and the same 5 cm moved a middle rack's
+    inlet by 5 K."""
+    from solve.air_helpers import room
+
+    def inlets(x0: float) -> np.ndarray:
+        n = 8
+        x = np.arange(n) * 0.6 + x0 + 0.3
+        both = dict(
+            size=(10.0, 8.4, 3.4),
+            x_m=np.r_[x, x],
+            y_m=np.r_[np.full(n, 2.9), np.full(n, 5.5)],
+            face_x=np.zeros(2 * n),
+            face_y=np.r_[np.full(n, 1.0), np.full(n, -1.0)],
+            width_m=np.full(2 * n, 0.6),
+            depth_m=np.full(2 * n, 1.2),
+            height_m=np.full(2 * n, 2.0),
+            flow_m3_s=np.full(2 * n, 0.8),
+            blanking=np.ones(2 * n),
+            ux_m=np.array([0.5, 9.5]),
+            uy_m=np.array([4.2, 4.2]),
+            u_flow_m3_s=np.array([8.0, 8.0]),
+            u_face=np.array([0.0, 1.0]),
+            u_supply=("front", "front"),
+            u_return=("ceiling", "ceiling"),
+        )
+        air = room(**both)
+        b = af.hall_shares(air).b_mean.toarray()
+        rise = 12.0 * 0.8 / air.flow_m3_s  # 12 kW racks at 0.8 m3/s: a 12.5 K rise each
+        return np.linalg.solve(np.eye(len(b)) - b, b @ rise)
+
+    mid = inlets(2.6)
+    assert np.allclose(mid[:8], mid[7::-1], atol=1e-6)  # west-east mirror
+    assert np.allclose(mid[:8], mid[8:], atol=1e-6)  # south-north mirror
+    for x0 in (2.55, 2.65):
+        assert np.abs(inlets(x0) - mid).max() < 1.0

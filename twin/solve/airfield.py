@@ -98,6 +98,7 @@ from twin.solve.airfield_jets import (  # noqa: F401 (JET_K, TERMINAL_M_S, _thro
     _throw_path,
     jet_entrainment,
     jet_throw_m,
+    meeting_throws,
     throw_release,
 )
 from twin.solve.airfield_lu import ManyRhsLU, factorise
@@ -312,6 +313,7 @@ def _solve(air: HallAir) -> HallShares:
     if not len(uq):
         raise FieldError("no cooling unit")
     jets = []  # (cells the jet entrains from, their weights, release cells, weights, flow m3/s)
+    openings = []  # per unit: direction, supply and return cells, its jet (or None)
     for u in range(len(uq)):
         ix, iy, nzb = ubox[u]
         du = int(air.u_face[u])
@@ -320,12 +322,19 @@ def _solve(air: HallAir) -> HallShares:
             du = (1 if cx > 0 else 0) if abs(cx) / w >= abs(cy) / d else (3 if cy > 0 else 2)
         sup = _unit_cells(g, ix, iy, nzb, du, air.u_supply[u], "supply", air.plenum, fronts)
         ret = _unit_cells(g, ix, iy, nzb, du, air.u_return[u], "return", air.plenum, fronts)
-        sup_w = np.full(len(sup), 1.0 / max(len(sup), 1))
-        path, path_w, q_e = np.zeros(0, np.int64), np.zeros(0), 0.0
+        jet = None
         if air.u_supply[u] == "front" and not air.plenum and len(sup) and not ffd:
             q_u = sup_room * share[u]
             area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
-            dist = air.throw_scale * jet_throw_m(q_u, area)
+            jet = (sup, du, air.throw_scale * jet_throw_m(q_u, area), q_u, area)
+        openings.append((du, sup, ret, jet))
+    throws = iter(meeting_throws(g, [j for *_, j in openings if j is not None]))
+    for u, (du, sup, ret, jet) in enumerate(openings):
+        sup_w = np.full(len(sup), 1.0 / max(len(sup), 1))
+        path, path_w, q_e = np.zeros(0, np.int64), np.zeros(0), 0.0
+        if jet is not None:
+            _, _, _, q_u, area = jet
+            dist = next(throws)
             sup, sup_w, path, path_w, length = throw_release(g, sup, du, solid | region, dist)
             q_e = air.entrainment_scale * q_u * (jet_entrainment(length, area) - 1.0)
         sup, sup_w = _keep_weighted(sup, sup_w, main)
