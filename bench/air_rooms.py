@@ -346,14 +346,17 @@ def kernel_inlets(t: Twin) -> pd.Series:
 
 
 def predict(room: str) -> None:
-    """Store the model's inlets of every load of `room` (docs/validation/blind/), to be
-    committed before the room's CFD is run: a blind test needs its answer written first."""
+    """Store the potential field's (``-model``) and the default kernel's (``-kernel``) inlets
+    of every load of `room` (docs/validation/blind/), to be committed before the room's CFD is
+    read: a blind test needs its answer written first."""
     dest = OUT / "blind"
     dest.mkdir(parents=True, exist_ok=True)
     for load in LOADS[room]:
-        m = model_inlets(twin(room, load)).rename("t_inlet_c")
-        m.index.name = "id"
-        m.to_csv(dest / f"{room}-{load}-model.csv", float_format="%.3f")
+        t = twin(room, load)
+        for tag, m in (("model", model_inlets(t)), ("kernel", kernel_inlets(t))):
+            m = m.rename("t_inlet_c")
+            m.index.name = "id"
+            m.to_csv(dest / f"{room}-{load}-{tag}.csv", float_format="%.3f")
 
 
 def meshes(room: str, load: str) -> dict[str, pd.Series]:
