@@ -12,6 +12,7 @@ from pathlib import Path
 ORDER = ["power", "coupled", "air", "n1", "scene", "memory", "timeline", "place"]
 TOOLS = {
     "air_frozen": "needs a finished OpenFOAM case: python -m bench.air_frozen CASE ROOM",
+    "air_shift": "a grid-uncertainty measure, not a timing: python -m bench.air_shift",
 }
 """Modules that are tools run by hand, not benchmarks: skipped unless named, with why."""
 
