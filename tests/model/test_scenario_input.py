@@ -100,3 +100,17 @@ def test_a_bare_load_factor_scales_every_rack(twin: Twin) -> None:
     bare, star = run(twin, sc), run(twin, Scenario(load_scale={"*": 1.1}))
     assert bare.kpis["it_kw"] == star.kpis["it_kw"]
     assert bare.kpis["it_kw"] == pytest.approx(1.1 * design_kw, rel=1e-9)
+
+
+@pytest.mark.parametrize("not_a_rack", ["PDU-A", "CRAC1", "UPS1"])
+def test_a_load_factor_on_a_component_that_is_not_a_rack_is_refused(
+    twin: Twin, not_a_rack: str
+) -> None:
+    """Only racks have a design IT power to scale: `load_scale={'PDU-A': 2}` used to solve
+    the normal state in silence (the IT load unchanged, as if the factor were not there)."""
+    with pytest.raises(ScenarioError, match=f"{not_a_rack} is not a rack"):
+        run(twin, Scenario(load_scale={not_a_rack: 2.0}))
+    design_kw = sum(r.power_kw for h in twin.layout.halls for r in h.racks)
+    rk1 = next(r.power_kw for h in twin.layout.halls for r in h.racks if r.id == "RK1")
+    got = run(twin, Scenario(load_scale={"RK1": 2.0})).kpis["it_kw"]
+    assert got == pytest.approx(design_kw + rk1, rel=1e-9)  # a rack's factor still applies

@@ -100,14 +100,26 @@ class Scenario:
         """Everything the solvers must treat as unavailable."""
         return self.failed | self.maintenance
 
-    def check(self, known: Iterable[str]) -> None:
-        """Raise `ScenarioError` naming any component id the twin does not have."""
+    def check(self, known: Iterable[str], racks: Iterable[str] | None = None) -> None:
+        """Raise `ScenarioError` naming any component id the twin does not have.
+
+        With `racks` (the twin's rack ids), a `load_scale` key that is a known id but not a
+        rack (a PDU, a CRAH) is refused too: only racks have a design IT power to scale, and
+        the solvers would ignore it in silence.
+        """
         named = self.failed | self.maintenance | set(self.load_scale) - {"*"}
         if not named:
             return
         unknown = sorted(named - set(known))
         if unknown:
             raise ScenarioError(f"unknown component id(s): {', '.join(unknown)}")
+        if racks is not None:
+            odd = sorted(set(self.load_scale) - {"*"} - set(racks))
+            if odd:
+                raise ScenarioError(
+                    f"Scenario load_scale: {', '.join(odd)} is not a rack; load_scale takes "
+                    "rack ids (or '*' for every rack), whose design IT power it scales"
+                )
 
 
 def _finite(x) -> bool:

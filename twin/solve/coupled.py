@@ -231,7 +231,8 @@ def run(
     `recirculation`: measured/CFD inlet shares per hall (see `twin.solve.airflow`).
     """
     scenario = scenario or Scenario()
-    scenario.check(twin.component_ids())  # an unknown id would be ignored in silence
+    # an unknown id, or a load_scale on a non-rack, would be ignored in silence
+    scenario.check(twin.component_ids(), racks=twin.racks.index)
     with pinned(twin):  # one content fingerprint for the whole solve (the Twin is not edited)
         cm = coupled_model(twin)
         am = air_model(twin, recirculation)
