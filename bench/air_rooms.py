@@ -35,6 +35,7 @@ Two geometries, several load distributions each:
     python -m bench.air_rooms read pair uniform --window 0.5 --case-root /tmp/twin-cfd-A
     python -m bench.air_rooms table             # model vs stored CFD inlets
     python -m bench.air_rooms calibrate         # fit on two loads, score the third
+    python -m bench.air_rooms calibrate --model ffd row   # the same for the FFD flow
     python -m bench.air_rooms predict end       # a blind room's model inlets, before its CFD
     python -m bench.air_rooms plot              # docs/img/air-validation.png
 
@@ -463,10 +464,15 @@ def _run(t: Twin, t_inlet_c: pd.Series):
     return ac.Run(r["power_kw"], 18.0, t_inlet_c, flow_m3_s=flow)
 
 
-def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
-    """Per room (all, or `rooms`), leave one load out: fit the field on the room's other CFD
-    loads at once (`twin.solve.air_calibrate.fit`), then score the held-out load before and
-    after."""
+def calibration_table(
+    rooms: list[str] | None = None, model: str = "field", progress: bool = False
+) -> pd.DataFrame:
+    """Per room (all, or `rooms`), leave one load out: fit the hall's air model (`model`:
+    ``field``, or ``ffd``: the FFD flow's eddy viscosity and diffusivity,
+    `twin.solve.air_calibrate_ffd`, minutes a fold) on the room's other CFD loads at once
+    (`twin.solve.air_calibrate.fit`), then score the held-out load before and after; with each
+    fold's wall time and the machine's load. `progress`: print each fit's evaluations and each
+    fold's row as it ends."""
     from twin.solve import air_calibrate as ac
 
     rows = []
@@ -480,9 +486,12 @@ def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
             fit_on = [load for load in runs if load != held]
             if not fit_on:
                 continue
-            t = twin(room, held)
+            t0 = time.perf_counter()
+            t = twin(room, held, model)
             hall = t.halls.index[0]
-            f = ac.fit(t, hall, [runs[load] for load in fit_on])
+            tag = f"{room} {held}"
+            say = (lambda m, tag=tag: print(f"  {tag}: {m}", flush=True)) if progress else None
+            f = ac.fit(t, hall, [runs[load] for load in fit_on], progress=say)
             before = ac.predict(t, hall, runs[held]) - ref["t_inlet_c"]
             after = ac.predict(t, hall, runs[held], f.params) - ref["t_inlet_c"]
             rows.append(
@@ -496,8 +505,12 @@ def calibration_table(rooms: list[str] | None = None) -> pd.DataFrame:
                     "rmse_after_k": float(np.sqrt((after**2).mean())),
                     "max_after_k": float(after.abs().max()),
                     **{k: round(v, 4) for k, v in f.params.items()},
+                    "seconds": round(time.perf_counter() - t0, 1),
+                    "load_avg": round(os.getloadavg()[0], 2),
                 }
             )
+            if progress:
+                print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False), flush=True)
     return pd.DataFrame(rows)
 
 
@@ -521,7 +534,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cell", type=float, default=None, help="mesh size, m (a mesh check)")
     ap.add_argument("--no-store", action="store_true", help="run without writing docs/validation")
     ap.add_argument("--np", type=int, default=2, help="cores of the OpenFOAM run")
-    args = ap.parse_args(argv)
+    ap.add_argument(
+        "--model", choices=["field", "ffd"], default="field", help="air model to calibrate"
+    )
+    args = ap.parse_intermixed_args(argv)  # calibrate --model ffd row: options anywhere
     if args.action == "run":
         if args.room is None or args.load not in LOADS[args.room]:
             loads = "; ".join(f"{r}: {', '.join(v)}" for r, v in LOADS.items())
@@ -557,7 +573,8 @@ def main(argv: list[str] | None = None) -> None:
         predict(args.room)
     elif args.action == "calibrate":  # every room, or the one named
         rooms = [args.room] if args.room else None
-        print(calibration_table(rooms).round(3).to_string(index=False))
+        table_ = calibration_table(rooms, args.model, progress=args.model == "ffd")
+        print(table_.round(3).to_string(index=False))
     else:
         print(table().round(2).to_string(index=False))
 

@@ -1,15 +1,13 @@
 """`air_model: ffd`: a hall on the air field with the Fast Fluid Dynamics flow, chosen in
 the layout. It validates, solves to finite inlets that differ from the potential field's,
 says so in `hall_method`, keeps the solve's energy balances closed, gives one hottest inlet
-through the CLI and the Python API, and `twin calibrate` refuses it (the fitted parameters
-are the potential field's)."""
+through the CLI and the Python API (its calibration: tests/solve/test_air_calibrate_ffd.py)."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from one_room import room_text
 
@@ -18,7 +16,7 @@ from twin.cli import main
 from twin.errors import LayoutError
 from twin.layout import loads
 from twin.model import Twin
-from twin.solve import air_calibrate, airflow
+from twin.solve import airflow
 from twin.solve.airfield_build import hall_air
 from twin.solve.results import BALANCE_REL_TOL, SOLVER_KINDS
 
@@ -94,28 +92,3 @@ def test_cli_and_api_give_one_hottest_inlet(solved, tmp_path, capsys):
     assert cli == pytest.approx(r["res_racks"]["t_inlet_max_c"].max(), abs=1e-9)
     field = solved["field"][1].kpis["t_inlet_max_c"]
     assert abs(cli - field) > 0.1
-
-
-def test_calibrate_refuses_an_ffd_hall_at_its_line(tmp_path, capsys):
-    path = tmp_path / "room.yaml"
-    text = _text("ffd")
-    path.write_text(text)
-    csv = tmp_path / "m.csv"
-    pd.DataFrame({"rack": list("ABCD"), "t_inlet_c": [22.0, 21.0, 20.0, 19.0]}).to_csv(
-        csv, index=False
-    )
-    assert main(["calibrate", str(path), "--from-csv", str(csv)]) == 2
-    err = capsys.readouterr().err
-    line = next(i for i, s in enumerate(text.splitlines(), 1) if "air_model: ffd" in s)
-    assert f"{path}:{line}: halls[0].air_model: T: " in err
-    assert "calibration fits the potential field (air_model: field)" in err
-    assert "an ffd hall is not calibrated yet" in err
-    assert "Traceback" not in err
-    assert not path.with_suffix(".air-calibration.yaml").exists()
-    t = Twin.load(path)
-    run = air_calibrate.Run(t.racks["power_kw"], 18.0, pd.Series([22.0], index=["A"]))
-    with pytest.raises(LayoutError, match="an ffd hall is not calibrated yet"):
-        air_calibrate.fit(t, "T", [run])
-    # the same room on the potential field still calibrates (the refusal is ffd's alone)
-    t_field = Twin.from_layout(loads(_text("field"), "room.yaml"))
-    assert air_calibrate.fit(t_field, "T", [run], names=("air_diffusivity_m2_s",)).runs == 1

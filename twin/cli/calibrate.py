@@ -1,7 +1,9 @@
 """`twin calibrate PATH --from-cfd DIR [DIR ...] | --from-csv measured.csv [...] [--hall H]`.
 
 Fits a hall's air-field parameters (diffusivity, buoyant drift, supply throw, plume share,
-jet entrainment, containment leak; twin.solve.air_calibrate) to reference rack inlets of
+jet entrainment, containment leak; twin.solve.air_calibrate; on an ``air_model: ffd`` hall
+the FFD flow's eddy viscosity, diffusivity and containment leak instead, minutes of FFD
+marches with a progress line each, twin.solve.air_calibrate_ffd) to reference rack inlets of
 one or several runs at once (several load distributions separate the parameters better than
 one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and supply
 temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
@@ -162,10 +164,13 @@ def _bounds(cls, field: str) -> tuple[float, float]:
 
 
 def run(args) -> int:
+    import sys
+
     import yaml
 
     from twin.model import Twin
-    from twin.solve.air_calibrate import fit
+    from twin.solve.air_calibrate import fit, is_ffd
+    from twin.solve.air_calibrate_ffd import describe
 
     twin = Twin.load(args.path)
     if args.from_cfd:
@@ -180,11 +185,20 @@ def run(args) -> int:
         runs = [r for f in args.from_csv for r in _runs_from_csv(f, twin, hall)]
     if hall not in twin.halls.index:
         raise UsageError(f"--hall {hall}: no such hall in {args.path}")
-    result = fit(twin, hall, runs)
+    ffd = is_ffd(twin, hall)
+    if ffd:
+        print(
+            f"twin calibrate: hall {hall} is on the FFD flow (air_model: ffd): each evaluation "
+            "marches it once per run (seconds to minutes)",
+            file=sys.stderr,
+            flush=True,
+        )
+    result = fit(twin, hall, runs, progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
     out = Path(args.path).with_suffix(".air-calibration.yaml")
+    model = "ffd" if ffd else "field"
     doc = {
         "hall": hall,
-        "fields": {"air_model": "field", **{k: round(v, 6) for k, v in result.params.items()}},
+        "fields": {"air_model": model, **{k: round(v, 6) for k, v in result.params.items()}},
         "runs": result.runs,
         "racks": result.racks,
         "rmse_before_k": round(result.rmse_before_k, 3),
@@ -201,7 +215,7 @@ def run(args) -> int:
         f"{result.rmse_before_k:.2f} K -> {result.rmse_after_k:.2f} K, max error "
         f"{result.max_before_k:.2f} K -> {result.max_after_k:.2f} K"
     )
-    for k, v in result.params.items():
-        print(f"  {k}: {v:.4g}")
+    for line in describe(result.params):
+        print(f"  {line}")
     print(f"{out}: calibration written (set these fields on hall {hall} in the layout)")
     return 0

@@ -300,6 +300,11 @@ class Hall(Strict):
         description="effective turbulent diffusivity of the air field (twin calibrate sets "
         "it); default 0.03 m2/s [twin.solve.airfield]; 0.0005-1",
     )
+    air_eddy_viscosity_m2_s: Annotated[float, Field(ge=0.001, le=1)] | None = Field(
+        default=None,
+        description="eddy viscosity of the FFD flow (air_model: ffd only; twin calibrate "
+        "sets it); default 0.03 m2/s [twin.solve.airfield_ffd.NU_M2_S]; 0.001-1",
+    )
     supply_throw_scale: Annotated[float, Field(ge=0, le=5)] | None = Field(
         default=None,
         description="multiplies the units' supply-jet throw in the air field (twin calibrate "
@@ -327,6 +332,18 @@ class Hall(Strict):
         description="share of the racks' air bypassing containment (twin calibrate sets it); "
         "default hot-aisle 0.08, cold-aisle 0.10 [twin.solve.airfield]; 0-1",
     )
+
+    @field_validator("air_eddy_viscosity_m2_s")
+    @classmethod
+    def _eddy_viscosity_needs_ffd(cls, value: float | None, info: ValidationInfo):
+        model = info.data.get("air_model", "ffd")  # absent: air_model itself was refused
+        if value is not None and model != "ffd":
+            raise ValueError(
+                f"the FFD flow's eddy viscosity, but this hall's air_model is {model}, which "
+                "does not use it: set air_model: ffd, or remove the field"
+            )
+        return value
+
     floor_load_kg_m2: Annotated[float, Field(ge=100, le=50_000)] | None = Field(
         default=None,
         description="allowed floor loading under a rack, kg/m2 (rack mass over its footprint); "

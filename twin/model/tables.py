@@ -59,6 +59,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "air_model": hall.air_model,
                 "plenum_m": hall.plenum_m,
                 "air_diffusivity_m2_s": _num(hall.air_diffusivity_m2_s),
+                "air_eddy_viscosity_m2_s": _num(hall.air_eddy_viscosity_m2_s),
                 "containment_leak": _num(hall.containment_leak),
                 "supply_throw_scale": _num(hall.supply_throw_scale),
                 "air_buoyant_drift_m_s": _num(hall.air_buoyant_drift_m_s),

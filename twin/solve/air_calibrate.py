@@ -12,7 +12,11 @@ model's inlets are ``T_sup + (I - B)^-1 B K^-1 p`` with B from the field
 bounds) minimises the inlet residuals over all runs together; several load
 distributions of one room separate the parameters better than one (one run's fit
 over-fits it: docs/validation.md). The diffusivity is fitted on a log scale (it
-spans two decades)."""
+spans two decades).
+
+An ``air_model: ffd`` hall fits the FFD flow's own parameters instead (eddy viscosity,
+diffusivity, containment leak: `twin.solve.air_calibrate_ffd`), each run also at its own
+exhaust rise (the FFD's buoyancy)."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.optimize
 
-from twin.errors import LayoutError, Problem, ScenarioError
+from twin.errors import ScenarioError
 from twin.solve.airfield import (
     BUOYANT_DRIFT_M_S,
     CONTAINMENT_LEAK,
@@ -43,6 +47,7 @@ PARAMS = {
     "air_plume_share": ("plume_share", 0.0, 1.0),
     "jet_entrainment_scale": ("entrainment_scale", 0.0, 3.0),
     "containment_leak": ("leak", 0.0, 1.0),
+    "air_eddy_viscosity_m2_s": ("ffd_nu_m2_s", 0.003, 0.3),  # ffd halls' (air_calibrate_ffd)
 }
 FITTED = (
     "air_diffusivity_m2_s",
@@ -104,7 +109,9 @@ def hall_input(twin, hall: str) -> tuple[HallAir, pd.Index]:
 
 def run_air(twin, hall: str, air: HallAir, ids: pd.Index, run: Run) -> HallAir:
     """`air` with the rack airflows of `run`: its own where given, else the layout's fixed
-    airflow or 140 CFM per kW of the run's air heat (the racks' fans follow their load)."""
+    airflow or 140 CFM per kW of the run's air heat (the racks' fans follow their load). On
+    the FFD flow also the run's exhaust rise over the intake, ``air_kw / (K q)`` per rack (the
+    FFD's buoyancy; the layout's powers' rise would heat the run's plumes wrongly)."""
     if run.flow_m3_s is not None:
         q = run.flow_m3_s.reindex(ids).to_numpy(float)
         q = np.where(np.isfinite(q) & (q > 0), q, air.flow_m3_s)
@@ -113,41 +120,32 @@ def run_air(twin, hall: str, air: HallAir, ids: pd.Index, run: Run) -> HallAir:
         p = run.air_kw.reindex(ids).fillna(0.0).to_numpy(float)
         q = rack_k_kw_per_k(p, None if fixed is None else fixed.to_numpy(float))
         q = q / K_AIR_KW_PER_M3S_K
-    return dataclasses.replace(air, flow_m3_s=np.asarray(q, float))
+    q = np.asarray(q, float)
+    if air.flow != "ffd":
+        return dataclasses.replace(air, flow_m3_s=q)
+    p = run.air_kw.reindex(ids).fillna(0.0).to_numpy(float)
+    rise = p / (K_AIR_KW_PER_M3S_K * np.maximum(q, 1e-12))
+    return dataclasses.replace(air, flow_m3_s=q, exhaust_rise_k=rise)
 
 
-def refuse_ffd(twin, hall: str) -> None:
-    """A `LayoutError` at the hall's `air_model` line when it is ``ffd``: the fitted
-    parameters (plume share, drift, throw, entrainment) are the potential field's, which
-    the FFD flow does not use, so fitting them would change nothing it computes."""
-    if hall not in twin.halls.index:
-        return  # hall_input names the halls there are
-    h = int(twin.halls.index.get_loc(hall))
-    if hall_model(twin, h) != "ffd":
-        return
-    from twin.layout.source import line_in_file
-
-    file = getattr(getattr(twin, "layout", None), "source", None) or "<layout>"
-    line = line_in_file(file, ("halls", h, "air_model"))
-    raise LayoutError(
-        [
-            Problem(
-                file,
-                f"halls[{h}].air_model",
-                "air_model ffd: calibration fits the potential field (air_model: field); an "
-                "ffd hall is not calibrated yet (set air_model: field to calibrate this hall)",
-                line=line,
-                component=str(hall),
-            )
-        ]
+def is_ffd(twin, hall: str) -> bool:
+    """Whether `hall` is on the FFD flow (``air_model: ffd``)."""
+    return hall in twin.halls.index and (
+        hall_model(twin, int(twin.halls.index.get_loc(hall))) == "ffd"
     )
 
 
-def fit(twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None) -> Fit:
+def fit(
+    twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None, progress=None
+) -> Fit:
     """Least-squares fit of `hall`'s field parameters `names` (default `FITTED`, plus the
     containment leak in a contained hall) to all `runs` at once; see the module docstring.
-    An ``air_model: ffd`` hall is refused (`refuse_ffd`)."""
-    refuse_ffd(twin, hall)
+    An ``air_model: ffd`` hall fits its FFD flow's parameters
+    (`twin.solve.air_calibrate_ffd.fit_ffd`, telling `progress` of each FFD evaluation)."""
+    if is_ffd(twin, hall):
+        from twin.solve.air_calibrate_ffd import fit_ffd
+
+        return fit_ffd(twin, hall, runs, None if names is None else tuple(names), progress)
     air, ids = hall_input(twin, hall)
     if names is None:
         names = FITTED + (("containment_leak",) if air.containment != "none" else ())
@@ -155,6 +153,11 @@ def fit(twin, hall: str, runs: list[Run], names: tuple[str, ...] | None = None) 
     unknown = sorted(set(names) - set(PARAMS))
     if unknown:
         raise ScenarioError(f"unknown air parameter(s) {', '.join(unknown)}")
+    if "air_eddy_viscosity_m2_s" in names:
+        raise ScenarioError(
+            f"air_eddy_viscosity_m2_s is the FFD flow's; hall {hall!r} is on the potential "
+            "field (set air_model: ffd to fit it)"
+        )
     if not runs:
         raise ScenarioError(f"no reference run to calibrate hall {hall!r} on")
     start = {n: getattr(air, PARAMS[n][0]) for n in PARAMS}

@@ -67,6 +67,7 @@ ran, up to 28.6 K too hot: the targets are not met and the field is not the defa
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -234,6 +235,29 @@ def hall_shares(air: HallAir) -> HallShares:
     return out
 
 
+_FFD_CACHE: OrderedDict[bytes, tuple[np.ndarray, dict]] = OrderedDict()
+FFD_CACHE_FLUXES = 32
+"""FFD fluxes kept by content without the tracer's diffusivity, which the flux does not
+depend on: a calibration (`twin.solve.air_calibrate_ffd`) varies the diffusivity at a fixed
+flux, and re-marching the FFD (seconds) for each of its values would dominate its cost."""
+
+
+def _ffd_flux_cached(air: HallAir, compute) -> tuple[np.ndarray, dict]:
+    """`compute()` (the FFD flux of `air` and its info), cached by `air` less its diffusivity."""
+    key = dataclasses.replace(air, diffusivity_m2_s=0.0).key()
+    with _LOCK:
+        hit = _FFD_CACHE.get(key)
+        if hit is not None:
+            _FFD_CACHE.move_to_end(key)
+            return hit[0].copy(), dict(hit[1])
+    flux, info = compute()
+    with _LOCK:
+        _FFD_CACHE[key] = (flux.copy(), dict(info))
+        while len(_FFD_CACHE) > FFD_CACHE_FLUXES:
+            _FFD_CACHE.popitem(last=False)
+    return flux, info
+
+
 def _solve(air: HallAir) -> HallShares:
     w, d, hgt = air.size_m
     n = len(air.x_m)
@@ -388,9 +412,11 @@ def _solve(air: HallAir) -> HallShares:
     ffd_info = {}
     if ffd:  # the flux from momentum and buoyancy instead (airfield_ffd)
         try:
-            flux, ffd_info = airfield_ffd.hall_flux(
-                g, air, main, cells, (fp, fn, gf), src, sink, moving, exhaust, fronts
-            )
+            flux, ffd_info = _ffd_flux_cached(
+                air, lambda: airfield_ffd.hall_flux(
+                    g, air, main, cells, (fp, fn, gf), src, sink, moving, exhaust, fronts
+                )
+            )  # fmt: skip
         except FloatingPointError as exc:
             raise FieldError(f"the FFD flow did not settle: {exc}") from exc
 

@@ -132,6 +132,9 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
     if hall_model(twin, h) == "ffd":  # rise = air_kw / (K q), q = k / K: as bench.air_ffd
         k = np.asarray(k_kw_k, float)[idx]
         air = dataclasses.replace(air, flow="ffd", exhaust_rise_k=air_kw / k)
+        nu = hall.get("air_eddy_viscosity_m2_s", np.nan)  # calibrated (twin calibrate)
+        if nu is not None and np.isfinite(nu):
+            air = dataclasses.replace(air, ffd_nu_m2_s=float(nu))
     elif "drift_m_s" not in kw:  # not calibrated: the stratification the geometry allows
         rise_k = float(air_kw.sum() / max(float(np.asarray(k_kw_k, float)[idx].sum()), 1e-12))
         air = dataclasses.replace(air, drift_m_s=buoyant_drift_m_s(air, rise_k))
