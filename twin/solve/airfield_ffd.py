@@ -53,7 +53,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.ndimage import map_coordinates
 
 from twin.solve.airfield_lu import factorise
 
@@ -145,13 +144,8 @@ def ffd_flux(
     arrays = [np.zeros((g.nx + (a == 0), g.ny + (a == 1), g.nz + (a == 2))) for a in range(3)]
     comp = [np.flatnonzero((axis == a) & ~baffle) for a in range(3)]
     where = [tuple(ijk[:, c]) for c in comp]
-    # physical position of each moving face, and the index coordinates of each array there
-    offset = [np.where(np.arange(3) == a, 0.0, 0.5) for a in range(3)]
-    pos = [(ijk[:, c] + offset[a][:, None]) * sizes[:, None] for a, c in enumerate(comp)]
-
-    def coords(a: int, p: np.ndarray) -> np.ndarray:
-        return p / sizes[:, None] - offset[a][:, None]
-
+    flat = [arr.reshape(-1) for arr in arrays]  # views
+    at_flat = [np.ravel_multi_index(where[a], arrays[a].shape) for a in range(3)]
     # boundary velocities: the sources' momentum
     cells, dirs = np.asarray(inflow.cells, np.int64), np.asarray(inflow.direction, np.int64)
     bax = dirs // 2
@@ -184,14 +178,15 @@ def ffd_flux(
     s = (src - sink)[cells_m]
     vol = g.hx * g.hy * g.dz
 
+    from twin.solve import airfield_ffd_kernel as kern  # numba: loaded on first use
+
     def project(f_star: np.ndarray) -> np.ndarray:
-        div = np.bincount(p, f_star, m) - np.bincount(n, f_star, m)
-        phi = lu.solve(s - div)
-        return f_star + gf * (phi[p] - phi[n])
+        phi = lu.solve(kern.residual(p, n, f_star, s))  # s - div F*
+        return kern.correct(f_star, gf, phi, p, n)
 
     def to_arrays(f: np.ndarray) -> None:
         for a in range(3):
-            arrays[a][where[a]] = f[comp[a]] / area[a]
+            flat[a][at_flat[a]] = f[comp[a]] / area[a]
 
     # temperature over the supply (cells of main): exhaust in at intake mean + rise
     sink_m = sink[cells_m]
@@ -214,20 +209,13 @@ def ffd_flux(
     dg = nu_f * gf
     beta = 1.0 / T_REF_K
 
+    fr_ptr, fr_idx, fr_w = w_front.indptr, w_front.indices, w_front.data
+    ex_at, ex_rack = np.asarray(ex_at, np.int64), np.asarray(heat.rack, np.int64)
+    ex_q, rise = np.asarray(ex_q, float), np.asarray(heat.rise_k, float)
+
     def heat_step(f: np.ndarray, theta: np.ndarray, dt: float) -> np.ndarray:
-        out_p, out_n = np.maximum(f, 0.0), np.maximum(-f, 0.0)
-        rate = (np.bincount(p, out_p + dg, m) + np.bincount(n, out_n + dg, m) + sink_m) / vol
-        k = max(1, int(np.ceil(dt * float(rate.max()) / 0.5)))
-        h = dt / k
-        for _ in range(k):
-            t_ex = w_front @ theta + heat.rise_k
-            gain = np.bincount(ex_at, ex_q * t_ex[heat.rack], m)
-            # upwind: what enters from the neighbour minus what leaves, plus diffusion
-            tp, tn = theta[p], theta[n]
-            face = out_p * tp - out_n * tn + dg * (tp - tn)  # heat P -> N
-            net = np.bincount(n, face, m) - np.bincount(p, face, m) + gain - sink_m * theta
-            theta = theta + h * net / vol  # conservative: the cell's volume is fixed
-        return theta
+        return kern.heat_step(f, theta, dt, p, n, dg, sink_m, vol, fr_ptr, fr_idx, fr_w, rise,
+                              ex_at, ex_q, ex_rack)  # fmt: skip
 
     # start from potential flow (F* = 0), march, average the second half
     f = project(np.zeros(len(fp)))
@@ -239,7 +227,12 @@ def ffd_flux(
     f_sum = np.zeros_like(f)
     change = []
     inv_h2 = 1.0 / sizes**2
-    up = axis == 2
+    buoy = np.flatnonzero((axis == 2) & ~baffle)  # vertical faces the buoyancy pushes
+    buoy_p, buoy_n = p[buoy], n[buoy]
+    ijk_a = [np.ascontiguousarray(ijk[:, c].T) for c in comp]  # moving faces, k x 3
+    fix = [(np.flatnonzero(fx), fx.ravel()[np.flatnonzero(fx)]) for fx in fixed]
+    dt_inv_h = dt_s / sizes
+    new = [np.empty(len(c)) for c in comp]
     for step in range(steps):
         if zero_equation:
             centre = [_mid(arr, a) for a, arr in enumerate(arrays)]
@@ -247,43 +240,24 @@ def ffd_flux(
             nu_c = ZERO_EQ * speed * l_wall + NU_AIR_M2_S
             nu_f = 0.5 * (nu_c[p] + nu_c[n])
             dg = nu_f * gf
-        k_nu = max(1, int(np.ceil(2.0 * float(nu_f.max()) * dt_s * inv_h2.sum() / 0.9)))
+        if step == 0 or zero_equation:
+            k_nu = max(1, int(np.ceil(2.0 * float(nu_f.max()) * dt_s * inv_h2.sum() / 0.9)))
+            coef = [dt_s / k_nu * nu_f[c] for c in comp]
         for a in range(3):  # boundary velocities back on the bodies' faces
-            arrays[a][fixed[a] != 0] = fixed[a][fixed[a] != 0]
-        new = []
-
-        def velocity(x):
-            return np.stack([map_coordinates(arrays[b], coords(b, x), order=1, mode="nearest")
-                             for b in range(3)])  # fmt: skip
-
-        for a in range(3):  # semi-Lagrangian advection
-            x = pos[a]
-            v = velocity(x)
-            if midpoint:  # second-order back-trace (the velocity half a step back)
-                v = velocity(x - 0.5 * dt_s * v)
-            back = x - dt_s * v
-            new.append(map_coordinates(arrays[a], coords(a, back), order=1, mode="nearest"))
+            flat[a][fix[a][0]] = fix[a][1]
+        for a in range(3):  # semi-Lagrangian advection (reads all three, then writes)
+            kern.advect(*arrays, a, ijk_a[a], dt_inv_h, midpoint, new[a])
         for a in range(3):
-            arrays[a][where[a]] = new[a]
-        for _ in range(k_nu):  # explicit diffusion, edge-padded (free slip at the walls)
-            lap_v = []
-            for a in range(3):
-                pad = np.pad(arrays[a], 1, mode="edge")
-                inner = pad[1:-1, 1:-1, 1:-1]
-                lv = sum(
-                    (np.roll(pad, 1, b)[1:-1, 1:-1, 1:-1] + np.roll(pad, -1, b)[1:-1, 1:-1, 1:-1]
-                     - 2.0 * inner) * inv_h2[b]
-                    for b in range(3)
-                )  # fmt: skip
-                lap_v.append(lv[where[a]])
-            for a in range(3):
-                arrays[a][where[a]] += dt_s / k_nu * nu_f[comp[a]] * lap_v[a]
-        f_star = np.zeros(len(fp))
+            flat[a][at_flat[a]] = new[a]
+            # explicit diffusion, edge-clamped (free slip at the walls)
+            kern.diffuse(arrays[a], ijk_a[a], coef[a], inv_h2, k_nu)
+        f_star = np.empty(len(fp))
         for a in range(3):
-            f_star[comp[a]] = arrays[a][where[a]] * area[a]
+            f_star[comp[a]] = flat[a][at_flat[a]] * area[a]
+        f_star[baffle] = 0.0
         if buoyancy:
-            t_face = 0.5 * (theta[p] + theta[n]) - float(theta.mean())
-            f_star += np.where(up & ~baffle, dt_s * G_M_S2 * beta * t_face * area[2], 0.0)
+            t_face = 0.5 * (theta[buoy_p] + theta[buoy_n]) - float(theta.mean())
+            f_star[buoy] += dt_s * G_M_S2 * beta * t_face * area[2]
         f_new = project(f_star)
         change.append(float(np.sqrt(np.mean((f_new - f) ** 2))))
         f = f_new

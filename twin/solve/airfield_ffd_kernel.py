@@ -1,0 +1,191 @@
+"""The numba kernels of the FFD march (`twin.solve.airfield_ffd`), in their own module: numba
+loads only when a hall is built on FFD.
+
+- `interp`: trilinear interpolation of a 3D array at an index coordinate, clamped to the
+  array (what ``scipy.ndimage.map_coordinates(order=1, mode="nearest")`` does);
+- `advect`: the semi-Lagrangian back-trace of one face array's moving faces (velocity
+  interpolated from the three face arrays at the face, optionally half a step back, then
+  the array's value at the foot of the trace);
+- `diffuse`: explicit eddy-viscosity sub-steps on a face array, edge-clamped neighbours;
+- `heat_step`: the first-order upwind temperature sub-steps on the face flux.
+Each does the same arithmetic as the numpy/scipy formulation it replaced, up to the order
+of floating-point sums (tests/solve/test_airfield_ffd_kernel.py compares them).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True, inline="always")
+def _axis(x: float, n: int):
+    """Low index, high index and weight of the high one, for coordinate x clamped to [0, n-1]."""
+    if x <= 0.0:
+        return 0, 0, 0.0
+    top = n - 1.0
+    if x >= top:
+        return n - 1, n - 1, 0.0
+    i = int(x)  # x > 0: truncation is floor
+    return i, i + 1, x - i
+
+
+@nb.njit(cache=True)
+def interp(arr, x: float, y: float, z: float) -> float:
+    """Trilinear value of arr at index coordinate (x, y, z), each clamped to the array."""
+    nx, ny, nz = arr.shape
+    i0, i1, fx = _axis(x, nx)
+    j0, j1, fy = _axis(y, ny)
+    k0, k1, fz = _axis(z, nz)
+    gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
+    return (
+        gx * (gy * (gz * arr[i0, j0, k0] + fz * arr[i0, j0, k1])
+              + fy * (gz * arr[i0, j1, k0] + fz * arr[i0, j1, k1]))
+        + fx * (gy * (gz * arr[i1, j0, k0] + fz * arr[i1, j0, k1])
+                + fy * (gz * arr[i1, j1, k0] + fz * arr[i1, j1, k1]))
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def interp_many(arr, pts):
+    """`interp` at each row of pts (k x 3): the map_coordinates peer in the tests."""
+    out = np.empty(pts.shape[0])
+    for q in range(pts.shape[0]):
+        out[q] = interp(arr, pts[q, 0], pts[q, 1], pts[q, 2])
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _velocity(u, v, w, px: float, py: float, pz: float):
+    """Velocity (m/s) at a point given in cell units (position / cell size): x faces sit at
+    (i, j + 1/2, k + 1/2), y faces at (i + 1/2, j, k + 1/2), z faces at (i + 1/2, j + 1/2, k)."""
+    return (
+        interp(u, px, py - 0.5, pz - 0.5),
+        interp(v, px - 0.5, py, pz - 0.5),
+        interp(w, px - 0.5, py - 0.5, pz),
+    )
+
+
+@nb.njit(cache=True)
+def advect(u, v, w, axis: int, ijk, dt_inv_h, midpoint: bool, out) -> None:
+    """Semi-Lagrangian advection of face array ``(u, v, w)[axis]`` at its moving faces ``ijk``
+    (k x 3 MAC indices): out[q] = its value at the face's position minus dt times the velocity
+    there (or, with `midpoint`, the velocity half a step back). ``dt_inv_h``: dt / cell size
+    per axis. Reads u, v, w only (write out back after all three axes are done)."""
+    arr = u if axis == 0 else (v if axis == 1 else w)
+    ox = 0.0 if axis == 0 else 0.5
+    oy = 0.0 if axis == 1 else 0.5
+    oz = 0.0 if axis == 2 else 0.5
+    cx, cy, cz = dt_inv_h[0], dt_inv_h[1], dt_inv_h[2]
+    for q in range(ijk.shape[0]):
+        i, j, k = ijk[q, 0], ijk[q, 1], ijk[q, 2]
+        px, py, pz = i + ox, j + oy, k + oz
+        # the array's own component sits on the face: its value, as interp gives it there
+        if axis == 0:
+            vx, vy, vz = (
+                u[i, j, k],
+                interp(v, px - 0.5, py, pz - 0.5),
+                interp(w, px - 0.5, py - 0.5, pz),
+            )
+        elif axis == 1:
+            vx, vy, vz = (
+                interp(u, px, py - 0.5, pz - 0.5),
+                v[i, j, k],
+                interp(w, px - 0.5, py - 0.5, pz),
+            )
+        else:
+            vx, vy, vz = (
+                interp(u, px, py - 0.5, pz - 0.5),
+                interp(v, px - 0.5, py, pz - 0.5),
+                w[i, j, k],
+            )
+        if midpoint:
+            vx, vy, vz = _velocity(u, v, w, px - 0.5 * cx * vx, py - 0.5 * cy * vy,
+                                   pz - 0.5 * cz * vz)  # fmt: skip
+        out[q] = interp(arr, i - cx * vx, j - cy * vy, k - cz * vz)
+
+
+@nb.njit(cache=True)
+def diffuse(arr, ijk, coef, inv_h2, k: int) -> None:
+    """In place, k explicit sub-steps of arr += coef * Laplacian(arr) at the faces ``ijk``
+    (k x 3), neighbours clamped at the array's edges (free slip); coef per face is
+    dt / k * nu. Each sub-step reads the array before writing it (Jacobi)."""
+    nx, ny, nz = arr.shape
+    m = ijk.shape[0]
+    lap = np.empty(m)
+    hx, hy, hz = inv_h2[0], inv_h2[1], inv_h2[2]
+    for _ in range(k):
+        for q in range(m):
+            i, j, kk = ijk[q, 0], ijk[q, 1], ijk[q, 2]
+            c2 = 2.0 * arr[i, j, kk]
+            lap[q] = (
+                (arr[max(i - 1, 0), j, kk] + arr[min(i + 1, nx - 1), j, kk] - c2) * hx
+                + (arr[i, max(j - 1, 0), kk] + arr[i, min(j + 1, ny - 1), kk] - c2) * hy
+                + (arr[i, j, max(kk - 1, 0)] + arr[i, j, min(kk + 1, nz - 1)] - c2) * hz
+            )
+        for q in range(m):
+            arr[ijk[q, 0], ijk[q, 1], ijk[q, 2]] += coef[q] * lap[q]
+
+
+@nb.njit(cache=True)
+def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_at, ex_q,
+              ex_rack):  # fmt: skip
+    """Temperature over the supply after dt on face flux f (P -> N), first-order upwind plus
+    face diffusion ``dg`` (nu * conductance), cells losing ``sink`` at their own temperature,
+    each rack's exhaust cells gaining ``ex_q`` at the rack's intake mean (``fr_*``: CSR rows of
+    intake weights) plus its rise; sub-stepped to a cell Courant number of 0.5. Returns a new
+    array (theta is not changed)."""
+    m, nf, nr = theta.shape[0], f.shape[0], rise.shape[0]
+    rate = sink.copy()
+    for e in range(nf):
+        fe = f[e]
+        rate[p[e]] += max(fe, 0.0) + dg[e]
+        rate[n[e]] += max(-fe, 0.0) + dg[e]
+    top = 0.0
+    for c in range(m):
+        top = max(top, rate[c] / vol)
+    k = max(1, int(math.ceil(dt * top / 0.5)))
+    h = dt / k
+    th = theta.copy()
+    net = np.empty(m)
+    t_ex = np.empty(nr)
+    for _ in range(k):
+        for r in range(nr):
+            s = 0.0
+            for q in range(fr_ptr[r], fr_ptr[r + 1]):
+                s += fr_w[q] * th[fr_idx[q]]
+            t_ex[r] = s + rise[r]
+        for c in range(m):
+            net[c] = -sink[c] * th[c]
+        for q in range(ex_at.shape[0]):
+            net[ex_at[q]] += ex_q[q] * t_ex[ex_rack[q]]
+        for e in range(nf):
+            fe = f[e]
+            tp, tn = th[p[e]], th[n[e]]
+            face = max(fe, 0.0) * tp - max(-fe, 0.0) * tn + dg[e] * (tp - tn)
+            net[n[e]] += face
+            net[p[e]] -= face
+        for c in range(m):
+            th[c] += h * net[c] / vol
+    return th
+
+
+@nb.njit(cache=True)
+def residual(p, n, f, s):
+    """s - div f per cell: f leaves P and enters N."""
+    r = s.copy()
+    for e in range(f.shape[0]):
+        r[p[e]] -= f[e]
+        r[n[e]] += f[e]
+    return r
+
+
+@nb.njit(cache=True)
+def correct(f, g, phi, p, n):
+    """The projected flux f + g (phi_P - phi_N), a new array."""
+    out = np.empty(f.shape[0])
+    for e in range(f.shape[0]):
+        out[e] = f[e] + g[e] * (phi[p[e]] - phi[n[e]])
+    return out
