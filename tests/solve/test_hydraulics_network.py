@@ -103,3 +103,23 @@ def test_mass_balance_at_every_node(specs):
     for pid, row in tw.pipes.iterrows():
         drop = p[f"{row['loop']}|{row['from_node']}"] - p[f"{row['loop']}|{row['to_node']}"]
         assert r.res_pipes.at[pid, "dp_kpa"] == pytest.approx(drop, abs=1e-6)
+
+
+def test_pumps_on_a_loop_without_pipes_run_at_their_rated_point():
+    """A loop with pumps and no pipes (hydraulics unmodelled, as validation allows) runs
+    its pumps at their rated point: flow Q_r, head 0.75 H0 (the curve), power dp Q / eta.
+    Their nodes were on no running link, so the Jacobian was singular: flows came out inf,
+    the solve reported not_converged and every PUE was undefined."""
+    doc = yaml.safe_load(open("layouts/small-room.yaml").read())
+    doc["cooling"]["loops"] = [{"id": "L", "kind": "chilled", "t_supply_c": 10.0}]
+    doc["cooling"]["pumps"] = [
+        {"id": "P", "loop": "L", "from": "a", "to": "b", "head_kpa": 200.0, "flow_m3_s": 0.02}
+    ]
+    tw = Twin.from_layout(loads(yaml.safe_dump(doc)))
+    r = hydraulics.solve_hydraulics(tw)
+    assert r.converged and r.residual_m3_s == 0.0
+    p = r.res_pumps.loc["P"]
+    assert p["flow_m3_s"] == 0.02
+    assert p["dp_kpa"] == pytest.approx(0.75 * 200.0, rel=1e-12)
+    assert p["p_kw"] == pytest.approx(0.75 * 200.0 * 0.02 / 0.87, rel=1e-12)
+    assert np.isfinite(r.res_node["p_kpa"]).all()

@@ -252,6 +252,11 @@ def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
     not_ref = np.ones(nn, bool)
     not_ref[ref] = False
     at = m.a.T.tocsr()
+    # A node on no running link (the two ends of a pump on a loop without pipes, which
+    # runs at its rated point) has no equation fixing its pressure: pin it at 0 kPa, or
+    # the Jacobian is singular and every flow comes out inf.
+    on_any = np.asarray(abs(sp.diags(on.astype(float)) @ m.a).sum(axis=0)).ravel() > 0
+    not_ref &= on_any
     iterations = 0
     last_step, converged = 0.0, nl == 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
