@@ -184,9 +184,13 @@ def ffd_flux(
         phi = lu.solve(kern.residual(p, n, f_star, s))  # s - div F*
         return kern.correct(f_star, gf, phi, p, n)
 
+    which = np.full(len(fp), -1, np.int64)  # each face's axis, -1 on a baffle
+    idx = np.zeros(len(fp), np.int64)  # its flat index in its face array
+    for a in range(3):
+        which[comp[a]], idx[comp[a]] = a, at_flat[a]
+
     def to_arrays(f: np.ndarray) -> None:
-        for a in range(3):
-            flat[a][at_flat[a]] = f[comp[a]] / area[a]
+        kern.from_faces(*flat, which, idx, area, f)
 
     # temperature over the supply (cells of main): exhaust in at intake mean + rise
     sink_m = sink[cells_m]
@@ -228,7 +232,6 @@ def ffd_flux(
     change = []
     inv_h2 = 1.0 / sizes**2
     buoy = np.flatnonzero((axis == 2) & ~baffle)  # vertical faces the buoyancy pushes
-    buoy_p, buoy_n = p[buoy], n[buoy]
     ijk_a = [np.ascontiguousarray(ijk[:, c].T) for c in comp]  # moving faces, k x 3
     fix = [(np.flatnonzero(fx), fx.ravel()[np.flatnonzero(fx)]) for fx in fixed]
     dt_inv_h = dt_s / sizes
@@ -252,12 +255,10 @@ def ffd_flux(
             # explicit diffusion, edge-clamped (free slip at the walls)
             kern.diffuse(arrays[a], ijk_a[a], coef[a], inv_h2, k_nu)
         f_star = np.empty(len(fp))
-        for a in range(3):
-            f_star[comp[a]] = flat[a][at_flat[a]] * area[a]
-        f_star[baffle] = 0.0
+        kern.to_faces(*flat, which, idx, area, f_star)
         if buoyancy:
-            t_face = 0.5 * (theta[buoy_p] + theta[buoy_n]) - float(theta.mean())
-            f_star[buoy] += dt_s * G_M_S2 * beta * t_face * area[2]
+            kern.add_buoyancy(f_star, buoy, p, n, theta, float(theta.mean()),
+                              dt_s * G_M_S2 * beta, area[2])  # fmt: skip
         f_new = project(f_star)
         change.append(float(np.sqrt(np.mean((f_new - f) ** 2))))
         f = f_new

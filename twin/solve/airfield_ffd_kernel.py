@@ -68,6 +68,25 @@ def _velocity(u, v, w, px: float, py: float, pz: float):
     )
 
 
+@nb.njit(cache=True, inline="always")
+def _c(i: int, arr, axis: int) -> int:
+    """Index i clamped to arr's extent along axis."""
+    return min(max(i, 0), arr.shape[axis] - 1)
+
+
+@nb.njit(cache=True, inline="always")
+def _mean4(arr, i0, i1, j0, j1, k0, k1, same: int) -> float:
+    """interp at weights 1/2, 1/2 on two axes and an exact index on the third (`same`: its
+    axis, whose two indices are equal), summed in interp's order."""
+    if same == 0:
+        a, b, c, d = arr[i0, j0, k0], arr[i0, j0, k1], arr[i0, j1, k0], arr[i0, j1, k1]
+    elif same == 1:
+        a, b, c, d = arr[i0, j0, k0], arr[i0, j0, k1], arr[i1, j0, k0], arr[i1, j0, k1]
+    else:
+        a, b, c, d = arr[i0, j0, k0], arr[i0, j1, k0], arr[i1, j0, k0], arr[i1, j1, k0]
+    return 0.5 * (0.5 * a + 0.5 * b) + 0.5 * (0.5 * c + 0.5 * d)
+
+
 @nb.njit(cache=True)
 def advect(u, v, w, axis: int, ijk, dt_inv_h, midpoint: bool, out) -> None:
     """Semi-Lagrangian advection of face array ``(u, v, w)[axis]`` at its moving faces ``ijk``
@@ -82,25 +101,21 @@ def advect(u, v, w, axis: int, ijk, dt_inv_h, midpoint: bool, out) -> None:
     for q in range(ijk.shape[0]):
         i, j, k = ijk[q, 0], ijk[q, 1], ijk[q, 2]
         px, py, pz = i + ox, j + oy, k + oz
-        # the array's own component sits on the face: its value, as interp gives it there
+        # at a face the array's own component is its value and the other two sit half a cell
+        # off on two axes: interp's weights are 1/2, 1/2 (and 1, 0 on the third), so the
+        # mean of four values with interp's arithmetic (clamped indices give the same value)
         if axis == 0:
-            vx, vy, vz = (
-                u[i, j, k],
-                interp(v, px - 0.5, py, pz - 0.5),
-                interp(w, px - 0.5, py - 0.5, pz),
-            )
+            vx = u[i, j, k]
+            vy = _mean4(v, _c(i - 1, v, 0), _c(i, v, 0), _c(j, v, 1), _c(j + 1, v, 1), k, k, 2)
+            vz = _mean4(w, _c(i - 1, w, 0), _c(i, w, 0), j, j, _c(k, w, 2), _c(k + 1, w, 2), 1)
         elif axis == 1:
-            vx, vy, vz = (
-                interp(u, px, py - 0.5, pz - 0.5),
-                v[i, j, k],
-                interp(w, px - 0.5, py - 0.5, pz),
-            )
+            vx = _mean4(u, _c(i, u, 0), _c(i + 1, u, 0), _c(j - 1, u, 1), _c(j, u, 1), k, k, 2)
+            vy = v[i, j, k]
+            vz = _mean4(w, i, i, _c(j - 1, w, 1), _c(j, w, 1), _c(k, w, 2), _c(k + 1, w, 2), 0)
         else:
-            vx, vy, vz = (
-                interp(u, px, py - 0.5, pz - 0.5),
-                interp(v, px - 0.5, py, pz - 0.5),
-                w[i, j, k],
-            )
+            vx = _mean4(u, _c(i, u, 0), _c(i + 1, u, 0), j, j, _c(k - 1, u, 2), _c(k, u, 2), 1)
+            vy = _mean4(v, i, i, _c(j, v, 1), _c(j + 1, v, 1), _c(k - 1, v, 2), _c(k, v, 2), 0)
+            vz = w[i, j, k]
         if midpoint:
             vx, vy, vz = _velocity(u, v, w, px - 0.5 * cx * vx, py - 0.5 * cy * vy,
                                    pz - 0.5 * cz * vz)  # fmt: skip
@@ -139,10 +154,12 @@ def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_
     array (theta is not changed)."""
     m, nf, nr = theta.shape[0], f.shape[0], rise.shape[0]
     rate = sink.copy()
+    out_p, out_n = np.empty(nf), np.empty(nf)  # what leaves P (N) per K of P (N), m3/s
     for e in range(nf):
-        fe = f[e]
-        rate[p[e]] += max(fe, 0.0) + dg[e]
-        rate[n[e]] += max(-fe, 0.0) + dg[e]
+        out_p[e] = max(f[e], 0.0) + dg[e]
+        out_n[e] = max(-f[e], 0.0) + dg[e]
+        rate[p[e]] += out_p[e]
+        rate[n[e]] += out_n[e]
     top = 0.0
     for c in range(m):
         top = max(top, rate[c] / vol)
@@ -161,10 +178,8 @@ def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_
             net[c] = -sink[c] * th[c]
         for q in range(ex_at.shape[0]):
             net[ex_at[q]] += ex_q[q] * t_ex[ex_rack[q]]
-        for e in range(nf):
-            fe = f[e]
-            tp, tn = th[p[e]], th[n[e]]
-            face = max(fe, 0.0) * tp - max(-fe, 0.0) * tn + dg[e] * (tp - tn)
+        for e in range(nf):  # heat P -> N: upwind plus diffusion
+            face = out_p[e] * th[p[e]] - out_n[e] * th[n[e]]
             net[n[e]] += face
             net[p[e]] -= face
         for c in range(m):
@@ -189,3 +204,41 @@ def correct(f, g, phi, p, n):
     for e in range(f.shape[0]):
         out[e] = f[e] + g[e] * (phi[p[e]] - phi[n[e]])
     return out
+
+
+@nb.njit(cache=True)
+def to_faces(u, v, w, which, idx, area, out) -> None:
+    """out[e] = the velocity on face e (flat arrays u, v, w; ``which[e]``: its axis, -1 for a
+    baffle face, which gets 0) times its area: the face flux."""
+    for e in range(out.shape[0]):
+        a = which[e]
+        if a == 0:
+            out[e] = u[idx[e]] * area[0]
+        elif a == 1:
+            out[e] = v[idx[e]] * area[1]
+        elif a == 2:
+            out[e] = w[idx[e]] * area[2]
+        else:
+            out[e] = 0.0
+
+
+@nb.njit(cache=True)
+def from_faces(u, v, w, which, idx, area, f) -> None:
+    """The inverse of `to_faces` (baffle faces are left alone)."""
+    for e in range(f.shape[0]):
+        a = which[e]
+        if a == 0:
+            u[idx[e]] = f[e] / area[0]
+        elif a == 1:
+            v[idx[e]] = f[e] / area[1]
+        elif a == 2:
+            w[idx[e]] = f[e] / area[2]
+
+
+@nb.njit(cache=True)
+def add_buoyancy(f, faces, p, n, theta, theta_mean, c, area_z) -> None:
+    """f[e] += c (theta at face e - theta_mean) area_z for each vertical face e in `faces`
+    (c = dt g beta; theta at a face: the mean of its two cells)."""
+    for q in range(faces.shape[0]):
+        e = faces[q]
+        f[e] += c * (0.5 * (theta[p[e]] + theta[n[e]]) - theta_mean) * area_z
