@@ -8,9 +8,9 @@ simulation of airflow in buildings", Indoor Air 19(1), 33-44, 2009; used for dat
 by Tian, Sevilla, Zuo and Sohn, "Coupled simulation of data center cooling ... using FFD",
 2017), and time-averages it:
 
-1. advection: semi-Lagrangian (first-order back-trace, trilinear interpolation,
-   `scipy.ndimage.map_coordinates`): unconditionally stable, so dt is not bound by the
-   jets' Courant number;
+1. advection: semi-Lagrangian (first-order back-trace, trilinear interpolation clamped at
+   the arrays' edges, as ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``):
+   unconditionally stable, so dt is not bound by the jets' Courant number;
 2. diffusion: explicit with a constant eddy viscosity ``nu`` (sub-stepped where dt needs);
 3. buoyancy: ``g beta (theta - theta_mean)`` on the vertical faces, beta = 1 / `T_REF_K`,
    theta the air's temperature over the supply, carried by a conservative first-order
@@ -36,14 +36,24 @@ Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-
 05:02-05:06 UTC, 2 shared cores at load ~2-3): on the field's own grid it beats potential
 flow in `pair`, `end` and `tiles` (worst 3.70 K RMSE against 4.76) but loses `row` (2.99-3.25
 against 0.62-0.96 K, too cold) and `floor` (3.79-4.27 against 3.09-3.91, too hot); no
-room meets the 1 K target, and it costs 10-14 s a room (100-rack hall 6.7 s against 0.13 s).
-On 0.2 m cells (``--cell 0.2``, the CFD's mesh in `end`, `floor`, `tiles`; 05:06-05:30 UTC,
-40-185 s a room) it comes closer: `pair` 0.84-0.92 K, `floor` 0.97-1.24, `tiles` 1.77-2.53,
+room meets the 1 K target. On 0.2 m cells (``--cell 0.2``, the CFD's mesh in `end`, `floor`,
+`tiles`; 05:06-05:30 UTC, 40-185 s a room before the numba kernels) it comes closer: `pair` 0.84-0.92 K, `floor` 0.97-1.24, `tiles` 1.77-2.53,
 `end` 2.16-3.18, `row` 2.54-2.76 (potential flow on the same cells 0.83-4.45), so part of
 the gap is the grid; `row`'s racks beside the unit stay 3-6 K too cold. On the blind room
 `cross` (its inlets committed before its CFD was read; docs/validation.md, seventh pass) it
 was 2.2-2.4 K RMSE, up to 5.5 K, where the potential field was 10.5-12.0 K and the default
 kernel 4.4-4.6 K. A layout selects it per hall with ``air_model: ffd``; not the default.
+
+Cost: the march runs in numba kernels (`twin.solve.airfield_ffd_kernel`: the back-trace,
+diffusion, heat sub-steps and face bookkeeping; the projection keeps SuperLU's triangular
+solves, a third of the time, which a numba solve did not beat). Measured
+(2026-12-01, 2 shared cores): the 100-rack hall's FFD build 1.25 s (09:35 UTC, potential flow
+0.12 s in the same process, so little contention) and, by ``python -m bench.air_ffd --hall
+100`` at load 4-5 (09:38-09:39 UTC, minimum of 3), 2.31 s against 9.78 s for the former
+scipy march in the same runs (6.2 s at load 0 this morning); a validation room 1.8-4.3 s
+(was 8-15 s), ``python -m bench.air_ffd``'s whole table 60 s (was 164 s). The first FFD
+build in a process adds the kernels' load from numba's cache (~0.1-0.4 s); a fresh checkout
+compiles them once (~4 s at load 3, written to __pycache__).
 """
 
 from __future__ import annotations
