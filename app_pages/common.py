@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import functools
+import math
 import secrets
 from pathlib import Path
 
@@ -449,11 +450,13 @@ def show_headroom(where, twin: Twin, key: str, failed=()) -> None:
     room = headroom(twin, key, failed)
     where.metric(
         "IT headroom",
-        C.fmt(room.it_kw / 1000, "it_mw") if room.binding else "unbounded",
+        C.fmt(room.it_kw / 1000, "it_mw")
+        if room.binding
+        else ("n/a" if math.isnan(room.it_kw) else "unbounded"),
         help="How much more IT the site takes (racks scaled uniformly, heat and facility "
         "power solved), and the first limit it meets.",
     )
-    where.caption(f"binding: {plain(room.binding or 'none')}; free rack slots: {room.free_slots:,}")
+    where.caption(f"binding: {plain(room.reason)}; free rack slots: {room.free_slots:,}")
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

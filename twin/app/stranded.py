@@ -54,6 +54,9 @@ def picture(t: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for hall, r in t.iterrows():
         for order, (col, label) in enumerate(PARTS.items()):
             kw = float(r[col])
+            if math.isnan(kw):
+                notes.append(f"{hall}: {label.lower()} is undefined (its racks draw 0 kW)")
+                continue
             if not math.isfinite(kw):
                 notes.append(f"{hall}: {label.lower()} is unbounded (no limit grows with load)")
                 continue

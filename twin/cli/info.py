@@ -123,6 +123,8 @@ def run(args) -> int:
 
 
 def _kw(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
     return "unbounded" if not math.isfinite(x) else f"{x:,.0f} kW"
 
 

@@ -124,7 +124,9 @@ _COVERED = {"overload", "over_capacity", "grid_limit"}
 class Headroom:
     """How much more IT fits in `scope` and what stops it.
 
-    - `it_kw`: IT that can be added (kW) before the first constraint breaks;
+    - `it_kw`: IT that can be added (kW) before the first constraint breaks (inf if
+      nothing binds up to `MAX_X`; NaN if the scope's racks draw no IT, so scaling them
+      adds none and the headroom is undefined, not unbounded: see `reason`);
     - `binding`: that constraint's name (None if nothing binds up to `MAX_X`);
     - `table`: one row per constraint, index = name, columns domain (power or
       cooling, `constraint_domains`), utilisation (now),
@@ -146,6 +148,18 @@ class Headroom:
     failover: str = "first-order"
 
     @property
+    def reason(self) -> str:
+        """What the headline says when no constraint binds: unbounded, or undefined (why)."""
+        if self.binding:
+            return self.binding
+        if math.isnan(self.it_kw):
+            return (
+                "undefined: the racks in scope draw 0 kW, and the headroom scales them "
+                "(give them a power_kw)"
+            )
+        return "none up to x100"
+
+    @property
     def scale(self) -> float:
         """Factor on the scope's racks at the headroom (1 + x)."""
         return 1.0 + self.it_kw / self.it_now_kw if self.it_now_kw > 0 else math.nan
@@ -159,6 +173,7 @@ class Headroom:
             "free_slots": self.free_slots,
             "solves": self.solves,
             "failover": self.failover,
+            "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
         }
 
 
@@ -336,6 +351,8 @@ def headroom(
                 m = x_ok + (1.0 - a) / slope
             else:
                 m = math.inf if a <= 1.0 else 0.0
+            if it_now <= 0:  # no IT to scale: no margin in kW (0 x inf would be NaN anyway)
+                m = 0.0 if n == binding else math.nan
             rows.append(
                 {
                     "constraint": n,
@@ -348,7 +365,7 @@ def headroom(
         table.insert(0, "domain", constraint_domains(table.index))
         return Headroom(
             scope,
-            x_ok * it_now if binding else math.inf,
+            x_ok * it_now if binding else (math.inf if it_now > 0 else math.nan),
             binding,
             it_now,
             table,

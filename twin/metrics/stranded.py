@@ -65,6 +65,9 @@ def _side(table: pd.DataFrame, domain: str) -> tuple[float, str | None]:
     rows = table[table["domain"] == domain]
     if not len(rows):
         return math.inf, None
+    if rows["margin_kw"].isna().all():  # no IT in the hall to scale: no margin (NaN)
+        return math.nan, None
+    rows = rows[rows["margin_kw"].notna()]
     name = rows["margin_kw"].idxmin()
     return float(rows.at[name, "margin_kw"]), name
 
@@ -108,6 +111,7 @@ def stranded(
         room = headroom(twin, scenario, scope=hall)
         p_m, p_name = _side(room.table, "power")
         c_m, c_name = _side(room.table, "cooling")
+        undefined = math.isnan(p_m) or math.isnan(c_m)  # stranded of an undefined margin
         rows.append(
             {
                 "hall": hall,
@@ -118,13 +122,19 @@ def stranded(
                 "power_binding": p_name,
                 "cooling_margin_kw": c_m,
                 "cooling_binding": c_name,
-                "stranded_power_kw": max(0.0, p_m - max(c_m, 0.0)) if c_m < math.inf else 0.0,
-                "stranded_cooling_kw": max(0.0, c_m - max(p_m, 0.0)) if p_m < math.inf else 0.0,
+                "stranded_power_kw": math.nan
+                if undefined
+                else (max(0.0, p_m - max(c_m, 0.0)) if c_m < math.inf else 0.0),
+                "stranded_cooling_kw": math.nan
+                if undefined
+                else (max(0.0, c_m - max(p_m, 0.0)) if p_m < math.inf else 0.0),
                 "free_slots": room.free_slots,
                 "floor_slots": int(room_floor.at[hall, "floor_slots"]),
                 "typical_rack_kw": float(room_floor.at[hall, "typical_rack_kw"]),
                 "floor_kw": float(room_floor.at[hall, "floor_kw"]),
-                "stranded_floor_kw": stranded_floor_kw(room_floor.at[hall, "floor_kw"], p_m, c_m),
+                "stranded_floor_kw": math.nan
+                if undefined
+                else stranded_floor_kw(room_floor.at[hall, "floor_kw"], p_m, c_m),
             }
         )
     return pd.DataFrame(rows, columns=["hall", *COLUMNS]).set_index("hall")
