@@ -22,14 +22,19 @@ import numpy as np
 
 @nb.njit(cache=True, inline="always")
 def _axis(x: float, n: int):
-    """Low index, high index and weight of the high one, for coordinate x clamped to [0, n-1]."""
-    if x <= 0.0:
+    """Low index, high index and weight of the high one, for coordinate x clamped to [0, n-1];
+    a weight of NaN for a coordinate that is not finite (the value comes out NaN, as
+    map_coordinates gives it, for the caller's finiteness check to catch)."""
+    if x > 0.0:
+        if x >= n - 1.0:
+            if x == np.inf:
+                return 0, 0, np.nan
+            return n - 1, n - 1, 0.0
+        i = int(x)  # x > 0: truncation is floor
+        return i, i + 1, x - i
+    if x <= 0.0 and x != -np.inf:
         return 0, 0, 0.0
-    top = n - 1.0
-    if x >= top:
-        return n - 1, n - 1, 0.0
-    i = int(x)  # x > 0: truncation is floor
-    return i, i + 1, x - i
+    return 0, 0, np.nan
 
 
 @nb.njit(cache=True)
