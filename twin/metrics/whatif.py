@@ -144,7 +144,8 @@ def cap_scenario(twin: Twin, cap_kw: float | None, base: Scenario | None = None)
     star = float(base.load_scale.get("*", 1.0))
     own = pd.Series({k: v for k, v in base.load_scale.items() if k != "*"}, dtype=float)
     scale = own.reindex(design.index).fillna(star)
-    ratio = np.divide(cap_kw, design.to_numpy(), out=np.ones(len(design)), where=design > 0)
+    kw = design.to_numpy(float)  # a Series as where= runs the divide everywhere (0/0 warns)
+    ratio = np.divide(cap_kw, kw, out=np.ones(len(kw)), where=kw > 0)
     capped = np.minimum(scale.to_numpy(), ratio)
     return replace(
         base,
