@@ -46,14 +46,14 @@ kernel 4.4-4.6 K. A layout selects it per hall with ``air_model: ffd``; not the 
 
 Cost: the march runs in numba kernels (`twin.solve.airfield_ffd_kernel`: the back-trace,
 diffusion, heat sub-steps and face bookkeeping; the projection keeps SuperLU's triangular
-solves, a third of the time, which a numba solve did not beat). Measured
-(2026-12-01, 2 shared cores): the 100-rack hall's FFD build 1.25 s (09:35 UTC, potential flow
-0.12 s in the same process, so little contention) and, by ``python -m bench.air_ffd --hall
-100`` at load 4-5 (09:38-09:39 UTC, minimum of 3), 2.31 s against 9.78 s for the former
-scipy march in the same runs (6.2 s at load 0 this morning); a validation room 1.8-4.3 s
-(was 8-15 s), ``python -m bench.air_ffd``'s whole table 60 s (was 164 s). The first FFD
-build in a process adds the kernels' load from numba's cache (~0.1-0.4 s); a fresh checkout
-compiles them once (~4 s at load 3, written to __pycache__).
+solves, a third of the time, which a numba solve did not beat, 2.2 against 1.1 ms). The
+100-rack hall's FFD build (6,479 cells, 702 steps) by ``python -m bench.air_ffd --hall 100``
+(2026-12-01 09:44-09:46 UTC, 2 shared cores at load 3.8-4.1, minimum of 3): 1.94 s wall,
+1.23 CPU s (CPU time moves least with load), against 8.75 s wall, 5.79 CPU s for the former
+scipy march (commit eeef50e's module) in the same runs, which took 6.2 s at load 0; a
+validation room 1.8-4.3 s wall (was 8-15 s), ``python -m bench.air_ffd``'s whole table 60 s
+(was 164 s; 09:31-09:32 UTC at load 3.5-4.5, 09:10-09:13 at load 0-2). The first FFD build in a process adds the kernels' load from numba's cache
+(~0.1-0.4 s); a fresh checkout compiles them once (~4 s at load 3, written to __pycache__).
 """
 
 from __future__ import annotations
