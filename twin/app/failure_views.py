@@ -44,7 +44,7 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
 
         table["it_lost_by_tenant"] = table["it_lost_by_tenant"].map(text)
     # an empty cell reads as missing: say there is none
-    for col in [c for c in ("worst_cooling_group", *TENANT_COLUMNS) if c in table]:
+    for col in [c for c in ("worst_cooling_group", "untrusted", *TENANT_COLUMNS) if c in table]:
         table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
     return table.head(limit) if limit else table
 

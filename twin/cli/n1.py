@@ -235,6 +235,13 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
                 f"  {n_ok} rows verified (full coupled solve: every case the fast screen puts at"
                 f" risk); {len(table) - n_ok} rows are fast-screen numbers (verified False)"
             )
+    bad = table[table["untrusted"].fillna("").astype(str) != ""] if "untrusted" in table else []
+    for _, r in bad.iterrows() if len(bad) else ():  # ranked first: no answer is not "fine"
+        print(
+            f"  warning: {r['contingency']}: the full solve is not a solution ({r['untrusted']});"
+            f" its numbers are not an answer: `twin solve --fail {r['contingency'].replace('+', ' ')}`"
+            " shows why"
+        )
     if not len(table) or top <= 0:
         return
     show = SHOW + (
@@ -242,4 +249,9 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
         if "tenants_hit" in table and twin.racks["tenant"].ne("").any()
         else []
     )
-    print(labelled(table[show].head(top), raw, cell_raw=_cell))
+    shown = table[show].head(top).copy()
+    if len(bad) and "verified" in shown:  # a full solve with no solution is not "verified"
+        no = shown.index.isin(bad.index)
+        done = shown["verified"].astype(bool).to_numpy()
+        shown["verified"] = np.where(no, "no solution", np.where(done, "yes", "no"))
+    print(labelled(shown, raw, cell_raw=_cell))

@@ -118,10 +118,16 @@ def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0)
     u = np.fmax(load, cool) / 100.0
     lost = col("it_lost_kw") > 1e-9
+    no_answer = (  # a failure whose full solve is not a solution cannot be carried
+        t["untrusted"].fillna("").astype(str).to_numpy() != ""
+        if "untrusted" in t
+        else np.zeros(len(t), bool)
+    )
     broken = (
         (col("overloads") > 0)
         | (col("cooling_shortfall_kw") > 1e-6)
         | (col("racks_at_risk") > 0)
         | lost
+        | no_answer
     )
     return np.where(broken, np.maximum(u, BROKEN_MARK), u), lost

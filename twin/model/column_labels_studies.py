@@ -55,6 +55,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "cooling_units_out": _C("Cooling units out", "", 0),
     "cooling_shortfall_kw": _C("Cooling shortfall", "kW", 1),
     "verified": _C("Verified by a full solve", "", 0),
+    "untrusted": _C("Not a solution (why)", "", 0),
     # placement (twin.scenarios.placement) and stranded capacity (twin.metrics.stranded)
     "kw_added": _C("IT added", "kW", 0),
     "feasible": _C("Feasible", "", 0),

@@ -80,11 +80,14 @@ SWEEP_COLUMNS = [
     "it_at_risk_kw",
     "t_inlet_max_c",
     "verified",
+    "untrusted",
     "tenants_hit",
     "tenants_at_risk",
     "it_lost_by_tenant",
 ]
-"""`tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `tenants_at_risk`: ids
+"""`untrusted`: '' or why the case's full solve is not a solution (`untrusted`: its
+power flow did not converge, a number is not finite, a balance does not close, each with
+its residual); its numbers are then not an answer and it ranks first. `tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `tenants_at_risk`: ids
 of the tenants whose racks keep power but are short of cooling (the racks counted in
 `racks_at_risk` or, in a full solve, throttled or tripped by heat: `res_racks.thermal_state`);
 `it_lost_by_tenant`: tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`)."""
@@ -95,7 +98,11 @@ RANK_BY = [
     "max_loading_pct",
     "t_inlet_max_c",
 ]
-"""Consequence first: IT lost, then IT whose cooling is short, then how short, then margins."""
+"""Consequence first: IT lost, then IT whose cooling is short, then how short, then margins.
+A case whose full solve is `untrusted` (no solution) comes before all of them: its
+consequence is unknown, so it is never ranked below a case whose consequence is known."""
+UNTRUSTED = ("not_converged", "non_finite", "not_balanced")
+"""Violation kinds that mean a solve's numbers are not a solution (`twin.solve.results`)."""
 LOADING_MARGIN_PCT = 10.0
 """The screen re-solves a case whose worst element loading is within this of 100 % [est: the
 coupled re-solve moved loadings by < 1 %-point where cooling copes; 10x that]."""
@@ -130,9 +137,12 @@ def contingencies(twin, kinds: Iterable[str] | None = None) -> list[str]:
 
 
 def rank(table: pd.DataFrame) -> pd.DataFrame:
-    """Most severe first; `rank` column 1..n."""
+    """Most severe first (`untrusted` cases, then `RANK_BY`); `rank` column 1..n."""
     key = table[RANK_BY].fillna(-np.inf)
-    order = np.lexsort([-key[c].to_numpy(float) for c in reversed(RANK_BY)])
+    keys = [-key[c].to_numpy(float) for c in reversed(RANK_BY)]
+    if "untrusted" in table:
+        keys.append(-(table["untrusted"].fillna("").astype(str) != "").to_numpy(float))
+    order = np.lexsort(keys)
     out = table.iloc[order].reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
@@ -294,6 +304,7 @@ class FastSweep:
                 "it_at_risk_kw": cool.it_at_risk_kw,
                 "t_inlet_max_c": t_in,
                 "verified": np.zeros(k_n, dtype=bool),
+                "untrusted": np.full(k_n, "", dtype=object),  # the screen has no residual
                 "tenants_hit": tenants,
                 "tenants_at_risk": at_risk,
                 "it_lost_by_tenant": by_tenant,
@@ -508,6 +519,18 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
     return float(out), max(worst, 0.0), name
 
 
+def untrusted(violations: pd.DataFrame) -> str:
+    """'kind: component (residual value unit)' for each `UNTRUSTED` violation, '; '-joined;
+    '' when the solve's numbers are a solution."""
+    if not len(violations):
+        return ""
+    v = violations[violations["kind"].isin(UNTRUSTED)]
+    return "; ".join(
+        f"{k}: {c} (residual {x:.3g} {u})".replace(" )", ")")
+        for k, c, x, u in zip(v["kind"], v["component"], v["value"], v["unit"], strict=True)
+    )
+
+
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
@@ -543,6 +566,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
         "t_inlet_max_c": float(t_in),
         "verified": True,
+        "untrusted": untrusted(res.violations),
         "tenants_hit": tenants[0],
         "tenants_at_risk": at_risk[0],
         "it_lost_by_tenant": by_tenant[0],
