@@ -18,6 +18,7 @@ from twin.errors import LayoutError, ScenarioError
 from twin.layout import loads
 from twin.model import Twin
 from twin.solve import air_calibrate as ac
+from twin.solve.air_calibrate_ffd import fit_ffd
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 LOADS = ([12.0, 8.0, 16.0, 6.0], [6.0, 16.0, 8.0, 12.0])
@@ -40,6 +41,7 @@ def measured(ffd):
     return out
 
 
+@pytest.mark.slow  # ~10 FFD marches of ~1 s
 def test_fit_recovers_the_eddy_viscosity_that_made_the_inlets(ffd, measured):
     """Inlets the FFD made at nu = 0.1 m2/s: the fit on one load finds nu within 10 % and
     reproduces the other load, which it never saw; uncalibrated (nu 0.03) both are off."""
@@ -82,6 +84,20 @@ def test_each_run_gets_its_own_exhaust_rise(ffd):
     assert ac.run_air(field, "T", f_air, ids, run).exhaust_rise_k is None
 
 
+@pytest.mark.slow  # ~10 FFD marches of ~1 s
+def test_contained_hall_fits_its_containment_leak():
+    """Hot-aisle containment: the leak is one of the fitted parameters (by default), and
+    inlets the FFD made at a leak of 0.3 (default 0.08) give it back."""
+    t = Twin.from_layout(loads(room_text("ffd", hall={"containment": "hot-aisle"}), "r.yaml"))
+    run = ac.Run(t.racks["power_kw"], 18.0, pd.Series(dtype=float))
+    made = ac.Run(run.air_kw, 18.0, ac.predict(t, "T", run, {"containment_leak": 0.3}))
+    f = fit_ffd(t, "T", [made], grid_nu=(0.03,), refine_nfev=0)  # the defaults' names only
+    assert set(f.params) == {"air_eddy_viscosity_m2_s", "air_diffusivity_m2_s", "containment_leak"}
+    f = ac.fit(t, "T", [made], ("containment_leak",))
+    assert f.params["containment_leak"] == pytest.approx(0.3, abs=0.03)
+    assert f.rmse_after_k < 0.15 < 1.0 < f.rmse_before_k
+
+
 def test_parameters_of_the_other_flow_are_refused(ffd, measured):
     with pytest.raises(ScenarioError, match="not a parameter of the FFD flow"):
         ac.fit(ffd, "T", measured[:1], ("air_plume_share",))
@@ -106,6 +122,7 @@ def test_layout_field_validates_plumbs_and_is_refused_where_wrong():
         loads(text, "room.yaml")
 
 
+@pytest.mark.slow  # ~10 FFD marches of ~1 s
 def test_cli_writes_ffd_fields_that_reproduce_the_fit(ffd, measured, tmp_path, capsys):
     """twin calibrate on an ffd hall: progress on stderr, the parameters with their units,
     and a calibration file whose fields, set on the hall, give the fitted inlets."""

@@ -169,7 +169,7 @@ def fit_ffd(
             evaluate({"air_eddy_viscosity_m2_s": nu})
     else:
         grid = []
-        evaluate({})
+        evaluate({n: fixed[n] for n in outer})
     rmse, best, _ = min(tried, key=lambda t: t[0])
     if outer and refine_nfev > 0:
         # x: log of a log-scale parameter, else the value; the Jacobian by forward differences
