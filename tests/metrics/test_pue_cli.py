@@ -37,3 +37,19 @@ def test_bad_temperature_exits_2(layouts_dir, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["solve", str(layouts_dir / "small-room.yaml"), "--t-db", "hot"])
     assert exc.value.code == 2
+
+
+def test_solve_annual_without_a_weather_year_is_refused(layouts_dir, capsys, tmp_path):
+    """No site.weather_file: `--annual` printed "Over the weather year: Annual PUE 1.449",
+    the design point's PUE for all 8,760 hours, as if it were a year's; `twin economics
+    --weather layout` refuses the same layout. Now both refuse, naming what to add."""
+    text = (layouts_dir / "small-room.yaml").read_text()
+    assert "weather_file: pvlib:723170TYA" in text
+    path = tmp_path / "no-weather.yaml"
+    path.write_text(text.replace("weather_file: pvlib:723170TYA", ""))
+    assert main(["solve", str(path), "--annual", "--no-headroom"]) == 2
+    err = capsys.readouterr()
+    assert "Annual PUE" not in err.out
+    assert "--annual: the layout has no site.weather_file" in err.err
+    assert main(["economics", str(path), "--weather", "layout"]) == 2
+    assert "has no site.weather_file" in capsys.readouterr().err

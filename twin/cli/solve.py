@@ -273,6 +273,12 @@ def run(args) -> int:
     for w in check_loaded(twin.layout, args.path):  # plausibility: stderr, exit code unchanged
         print(w, file=sys.stderr)
     if getattr(args, "annual", False):
+        if not twin.layout.site.weather_file:  # as `twin economics --weather layout` says
+            raise ScenarioError(
+                "--annual: the layout has no site.weather_file, so there is no weather year "
+                "(the design point for all 8,760 hours would print the design PUE as annual); "
+                "add site.weather_file, e.g. pvlib:723170TYA or an EPW/TMY3 file"
+            )
         check_weather(twin)  # a foreign file: located, before any solve
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
