@@ -98,6 +98,32 @@ def test_contained_hall_fits_its_containment_leak():
     assert f.rmse_after_k < 0.15 < 1.0 < f.rmse_before_k
 
 
+def test_an_unsettled_ffd_is_left_out_or_a_clear_error(ffd, monkeypatch):
+    """An FFD march that does not settle (here: made to fail above nu 0.2) is reported and
+    left out of the fit, never its answer; where the hall's own setting fails, a
+    ScenarioError says so (the CLI prints it, exit 2)."""
+    from twin.solve import airfield_ffd
+
+    real = airfield_ffd.hall_flux
+
+    def flaky(g, air, *args):
+        if air.ffd_nu_m2_s > 0.2 or air.ffd_nu_m2_s == 0.0123:
+            raise FloatingPointError("FFD flux is not finite")
+        return real(g, air, *args)
+
+    monkeypatch.setattr(airfield_ffd, "hall_flux", flaky)
+    power = pd.Series([7.0, 9.0, 3.0, 11.0], index=ffd.racks.index)  # fluxes not cached yet
+    made = ac.Run(power, 18.0, ac.predict(ffd, "T", ac.Run(power, 18.0, pd.Series(dtype=float))))
+    said = []
+    f = fit_ffd(ffd, "T", [made], ("air_eddy_viscosity_m2_s",), said.append, (0.03, 0.3), 0)
+    assert f.params["air_eddy_viscosity_m2_s"] == pytest.approx(0.03)
+    assert any("0.3: the FFD flow did not settle" in m and "left out" in m for m in said)
+    other = dataclasses.replace(ac.hall_input(ffd, "T")[0], ffd_nu_m2_s=0.0123)
+    monkeypatch.setattr(ac, "hall_input", lambda twin, hall: (other, ffd.racks.index))
+    with pytest.raises(ScenarioError, match="has no answer to fit: the FFD flow did not"):
+        fit_ffd(ffd, "T", [made], ("air_eddy_viscosity_m2_s",), None, (0.03,), 0)
+
+
 def test_parameters_of_the_other_flow_are_refused(ffd, measured):
     with pytest.raises(ScenarioError, match="not a parameter of the FFD flow"):
         ac.fit(ffd, "T", measured[:1], ("air_plume_share",))

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.optimize
 
 from twin.errors import ScenarioError
-from twin.solve.airfield import CONTAINMENT_LEAK, HallAir
+from twin.solve.airfield import CONTAINMENT_LEAK, FieldError, HallAir
 
 PARAMS = {
     # layout field (halls[]): (HallAir attribute, lower, upper, log scale)
@@ -69,6 +69,9 @@ GRID_NU = tuple(np.geomspace(0.003, 0.3, 5))
 DIFF_STEP = 0.05
 """Finite-difference step of the refinement in log nu (5 %) and in the leak: 1e-3 would
 difference the time-averaged flux's wander (see the module docstring), 5 % its trend."""
+UNSETTLED_K = 100.0
+"""Residual per rack the refinement sees where the FFD does not settle (a step there is
+refused; such a point is never the answer, and the progress line says so)."""
 REFINE_NFEV = 3
 """Iterations of the refinement after the grid (each one FFD march per run, and one more per
 parameter for its finite differences)."""
@@ -148,7 +151,13 @@ def fit_ffd(
         if key in seen:
             return seen[key]
         count[0] += 1
-        best, r = profiled({**fixed, **vals})
+        try:
+            best, r = profiled({**fixed, **vals})
+        except FieldError as exc:  # this setting's FFD does not settle: not a candidate
+            shown = ", ".join(f"{n} {v:.4g}" for n, v in vals.items())
+            say(f"FFD evaluation {count[0]}: {shown}: {exc}; left out of the fit")
+            seen[key] = np.full(n_res, UNSETTLED_K)
+            return seen[key]
         rmse = float(np.sqrt(np.mean(r**2)))
         tried.append((rmse, best, r))
         shown = ", ".join(f"{n} {v:.4g}" for n, v in best.items())
@@ -159,7 +168,11 @@ def fit_ffd(
         seen[key] = r
         return r
 
-    r0 = residuals({n: start[n] for n in names})  # the hall as it stands
+    try:
+        r0 = residuals({n: start[n] for n in names})  # the hall as it stands
+    except FieldError as exc:
+        raise ScenarioError(f"hall {hall!r}: its air field has no answer to fit: {exc}") from None
+    n_res = len(r0)
     if "air_eddy_viscosity_m2_s" in outer:
         lo_nu, hi_nu = PARAMS["air_eddy_viscosity_m2_s"][1:3]
         nu0 = float(np.clip(start["air_eddy_viscosity_m2_s"], lo_nu, hi_nu))
@@ -170,6 +183,8 @@ def fit_ffd(
     else:
         grid = []
         evaluate({n: fixed[n] for n in outer})
+    if not tried:
+        raise ScenarioError(f"hall {hall!r}: the FFD settled at no setting tried (see above)")
     rmse, best, _ = min(tried, key=lambda t: t[0])
     if outer and refine_nfev > 0:
         # x: log of a log-scale parameter, else the value; the Jacobian by forward differences
