@@ -122,6 +122,12 @@ def run(args) -> int:
         if out.any():
             print(f"  UPS out of service: {', '.join(pw.index[out])}")
         for uid, r in short.iterrows():
+            if r.get("generator_loading_pct", 0.0) > 100.0:
+                print(
+                    f"    {uid:<20} its generator {r['generator']} would carry "
+                    f"{r['generator_loading_pct']:,.0f} % of its rating: it cannot take the load"
+                )
+                continue
             print(
                 f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap "
                 f"{_t(r['gap_s'], 'no generator')}"

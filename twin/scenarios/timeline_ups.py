@@ -50,7 +50,7 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
     load = np.zeros((len(groups), len(ids)))
     partner, shared = np.full(len(ids), -1), np.zeros(len(ids))
     if ids:
-        ride = power_ride_through(twin)
+        ride = power_ride_through(twin, generators=False)  # loads; generators checked per step
         design = ride["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
         r = twin.racks
         split = r["split_a"].fillna(1.0).to_numpy(float)

@@ -14,11 +14,13 @@ power solve (`solve_power`), no temperatures.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from twin.model.scenario import Scenario
-from twin.solve import Results
+from twin.solve import Results, run
 from twin.solve.power import solve_power
 
 __all__ = [
@@ -43,12 +45,18 @@ def peukert_autonomy_s(load_kw, energy_kwh, rated_time_h, k):
     return np.where(load > 0, t_h * 3600.0, np.inf)
 
 
-def power_ride_through(twin, scenario: Scenario | None = None, base: Results | None = None):
+def power_ride_through(
+    twin, scenario: Scenario | None = None, base: Results | None = None, generators: bool = True
+):
     """Per UPS: load, battery autonomy (Peukert), generator start gap, bridged or not.
 
     The load is the UPS's present draw (output plus its losses) in `scenario`;
     the gap is the start time of the generator that takes over its upstream
-    when every utility is lost (no generator: the gap is infinite).
+    when every utility is lost (no generator: the gap is infinite), and
+    `generator_loading_pct` that generator's loading then. A UPS is bridged when
+    its battery outlasts the gap and the generator can carry what it takes over
+    (at most 100 %; `generators` False skips that coupled solve and leaves it NaN, for a
+    caller that reads only the loads).
     """
     scenario = scenario or Scenario()
     res = base if base is not None else solve_power(twin, scenario)
@@ -81,6 +89,13 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
     gens = twin.of_model("generator")  # generators and turbines
     start = gens["start_s"] if len(gens) else pd.Series(dtype=float)
     gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
+    # the generator's loading once it carries the site, cooling included: the coupled
+    # solve `twin solve --fail <utilities>` prints; over 100 % it cannot take the load the
+    # battery hands it (the timeline's generator_overload), so the UPS bridges to nothing
+    gen_pct = np.full(len(ups), np.nan)
+    if generators and gen.isin(gens.index).any():
+        carried = run(twin, replace(scenario, name="outage", failed=no_grid.failed))
+        gen_pct = gen.map(carried["res_power_nodes"]["loading_pct"]).astype(float).to_numpy()
     out = pd.DataFrame(
         {
             "load_kw": load,
@@ -89,6 +104,7 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
             "autonomy_s": auto,
             "generator": gen.where(gen.isin(gens.index), None).to_numpy(object),
             "gap_s": gap,
+            "generator_loading_pct": gen_pct,
         },
         index=ups.index,
     )
@@ -97,7 +113,8 @@ def power_ride_through(twin, scenario: Scenario | None = None, base: Results | N
     out["in_service"] = rp["live"].astype(bool).to_numpy() & ~ups.index.isin(
         list(scenario.out_of_service)
     )
-    out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0))
+    carried = ~(out["generator_loading_pct"] > 100.0)  # NaN (no generator): the gap says it
+    out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0)) & carried
     return out
 
 
