@@ -11,6 +11,7 @@ refreshed layout either way.
 
 from __future__ import annotations
 
+import math
 import sys
 
 from twin.cli.common import UsageError, check_output_file, dumps, int_in
@@ -185,9 +186,13 @@ def print_distribution(d) -> None:
         ("PUE", "pue", "{:.3f}"),
         ("tokens/s per MW facility", "tokens_s_per_mw_facility", "{:,.0f}"),
     )
+
+    def cell(f: str, x: float) -> str:
+        return f.format(x) if math.isfinite(x) else "n/a"  # never 'nan' on a screen
+
     for label, key, f in lines:
-        print(f"  {label:<26}{f.format(ac[key]):>12}{f.format(dc[key]):>12}"
-              f"{f.format(dc[key] - ac[key]):>12}")  # fmt: skip
+        print(f"  {label:<26}{cell(f, ac[key]):>12}{cell(f, dc[key]):>12}"
+              f"{cell(f, dc[key] - ac[key]):>12}")  # fmt: skip
     r = d.rows
     print(
         f"  copper per row and feed at {s['j_a_mm2']:g} A/mm2: AC {r['copper_ac_kg'].mean():,.0f} "

@@ -52,6 +52,7 @@ from twin.errors import ScenarioError
 from twin.metrics.economics import rack_tokens
 from twin.model import registry
 from twin.solve import run
+from twin.solve.results import UNREMOVED_FLOOR_KW
 
 ETA_PSU_AC = 0.975
 """Rack power shelf AC -> 54 V DC [REFERENCE 5: server PSU 94-97.5 %; the top of the range
@@ -141,6 +142,11 @@ def _hall_losses(twin, res, racks: pd.DataFrame) -> tuple[float, float, float]:
     return float(loss.reindex(sorted(ups)).sum()), float(loss.reindex(pdus).sum()), others
 
 
+def _ratio(a: float, b: float) -> float:
+    """a / b, NaN (undefined) when b is 0 or either is NaN."""
+    return a / b if b > 0 else math.nan
+
+
 def compare_distribution(
     twin,
     hall: str,
@@ -162,7 +168,11 @@ def compare_distribution(
             raise ScenarioError(f"{name} efficiency must be in (0.5, 1]; got {eta:g}")
     res = results if results is not None else run(twin)
     k = res.kpis
-    c = float(k["cooling_kw"]) / (float(k["it_kw"]) + float(k["losses_kw"]))
+    heat_kw = float(k["it_kw"]) + float(k["losses_kw"])
+    c = float(k["cooling_kw"]) / heat_kw if heat_kw > 0 else 0.0
+    # heat left unremoved: the cooling draw is understated, so facility power, PUE and tokens
+    # per facility MW are undefined (n/a), as the solve's own PUE is, not flattered
+    short = float(k.get("heat_unremoved_kw", 0.0)) > UNREMOVED_FLOOR_KW
     p_rack = res["res_racks"]["p_kw"].reindex(racks.index).fillna(0.0)
     it_ac = float(p_rack.sum())
     ups_loss, bw_loss_ac, up_loss_ac = _hall_losses(twin, res, racks)
@@ -196,12 +206,12 @@ def compare_distribution(
     for d in (ac, dc):
         losses = sum(v for kk, v in d.items() if kk.startswith("loss_"))
         d["chain_input_kw"] = d["p54_kw"] + losses
-        d["chain_efficiency"] = d["p54_kw"] / d["chain_input_kw"]
-        d["cooling_kw"] = c * d["chain_input_kw"]
+        d["chain_efficiency"] = _ratio(d["p54_kw"], d["chain_input_kw"])
+        d["cooling_kw"] = math.nan if short else c * d["chain_input_kw"]
         d["facility_kw"] = d["chain_input_kw"] + d["cooling_kw"]
-        d["pue"] = d["facility_kw"] / d["rack_input_kw"]
+        d["pue"] = _ratio(d["facility_kw"], d["rack_input_kw"])  # no IT in the hall: n/a
         d["tokens_s"] = tokens
-        d["tokens_s_per_mw_facility"] = tokens / (d["facility_kw"] / 1000.0)
+        d["tokens_s_per_mw_facility"] = _ratio(tokens, d["facility_kw"] / 1000.0)
     chains = pd.DataFrame({"ac_415v": ac, "dc_800v": dc})
     chains["dc_minus_ac"] = chains["dc_800v"] - chains["ac_415v"]
 
