@@ -50,6 +50,7 @@ class LayoutError(Exception):
 
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    what: str = "layout"  # the kind of file, for the message's head ("site file", ...)
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -63,7 +64,7 @@ class LayoutError(Exception):
 
     def __str__(self) -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in layout"
+        head = f"{n} problem{'s' if n != 1 else ''} in {self.what}"
         lines = [f"  {p}" for p in self.problems] + [f"  note: {p}" for p in self.notes]
         return head + ":\n" + "\n".join(lines)
 

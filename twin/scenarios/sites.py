@@ -148,6 +148,13 @@ def _csv(path: Path, file: str, line: int | None) -> dict[str, np.ndarray]:
 
 def load_site(path: str | Path) -> Site:
     """Read and check a site file; LayoutError naming file, key and line for bad input."""
+    try:
+        return _load_site(path)
+    except LayoutError as exc:  # "1 problem in site file:", not "in layout"
+        raise LayoutError(exc.problems, exc.notes, what="site file") from None
+
+
+def _load_site(path: str | Path) -> Site:
     file = str(path)
     doc = read_file(path)
     if not isinstance(doc, dict):
