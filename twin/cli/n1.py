@@ -169,6 +169,8 @@ def run(args) -> int:
         sets = list(combinations(ids, 2))
     else:
         sets = [(i,) for i in contingencies(twin, args.components)]
+    # a component already out (--fail) cannot fail again: its row read as a harmless failure
+    sets = [s for s in sets if not set(s) & scenario.failed]
     progress = not args.no_progress and sys.stderr.isatty()
     if args.brute_force or args.scheduler:
         from twin.scenarios.dask_sweep import dask_sweep
@@ -197,6 +199,10 @@ def run(args) -> int:
     elif fmt == ".parquet":
         for_output(table).to_parquet(args.out, index=False)
     _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns)
+    if scenario.failed:
+        print(
+            f"  out of service throughout (--fail), not failed again: {listed(sorted(scenario.failed))}"
+        )
     bad = not_steady(twin, scenario)
     if bad:  # every row is measured against this state
         print(
