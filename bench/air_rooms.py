@@ -353,8 +353,8 @@ def predict(room: str) -> None:
     dest = OUT / "blind"
     dest.mkdir(parents=True, exist_ok=True)
     for load in LOADS[room]:
-        t = twin(room, load)
-        for tag, m in (("model", model_inlets(t)), ("kernel", kernel_inlets(t))):
+        kernel = kernel_inlets(twin(room, load, "kernel"))
+        for tag, m in (("model", model_inlets(twin(room, load))), ("kernel", kernel)):
             m = m.rename("t_inlet_c")
             m.index.name = "id"
             m.to_csv(dest / f"{room}-{load}-{tag}.csv", float_format="%.3f")
