@@ -190,6 +190,69 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     return out
 
 
+OPPOSED_JETS = (
+    "blow at each other along one line: where their jets meet is unstable, and the air "
+    "field's symmetric answer can be several K off either way near it (in the CFD of such a "
+    "room, docs/validation.md 'dense', one jet won and mirror-image racks differed by up to "
+    "8.5 K, which neither air field predicted); turn one unit or offset it by more than its "
+    "width, or read these inlets as uncertain"
+)
+"""What the caution on two units blowing at each other says (`_opposed_units`)."""
+_UNIT_FOOTPRINT_M = (
+    1.0  # twin.solve.airfield.CRAH_FOOTPRINT_M (the layout layer does not import solve)
+)
+
+
+def _unit_facing(unit, hall) -> str | None:
+    """A unit's facing as written, else toward the hall's centre (as the air field takes it)."""
+    if unit.facing is not None:
+        return unit.facing
+    (x0, y0), (w, d) = hall.origin_m, hall.size_m
+    cx, cy = unit.position_m[0] - x0 - w / 2.0, unit.position_m[1] - y0 - d / 2.0
+    if abs(cx) / w >= abs(cy) / d:
+        return "-x" if cx > 0 else "+x"
+    return "-y" if cy > 0 else "+y"
+
+
+def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
+    """One caution per pair of front-supply units of a field or ffd hall that face each other
+    on one line (their footprints overlap across it): both fields put the jets' meeting point
+    midway, where the CFD of the 'dense' room found one jet winning."""
+    halls = {h.id: h for h in layout.halls if getattr(h, "air_model", "kernel") != "kernel"}
+    units = []
+    for j, u in enumerate(layout.cooling.crahs):
+        hall = halls.get(u.hall)
+        if hall is None or u.position_m is None or hall.plenum_m > 0:
+            continue
+        if (u.supply_opening or "front") != "front":
+            continue
+        units.append((j, u, _unit_facing(u, hall)))
+    out = []
+    for a, (ja, ua, fa) in enumerate(units):
+        for _, ub, fb in units[a + 1 :]:
+            if ua.hall != ub.hall or {fa, fb} not in ({"+x", "-x"}, {"+y", "-y"}):
+                continue
+            along = 0 if "x" in fa else 1
+            ahead = ub.position_m[along] - ua.position_m[along]
+            if (ahead > 0) != (fa[0] == "+"):
+                continue  # back to back: blowing apart
+            if abs(ub.position_m[1 - along] - ua.position_m[1 - along]) >= _UNIT_FOOTPRINT_M:
+                continue  # side by side on parallel lines
+            where = ("cooling", "crahs", ja)
+            ids = (str(ua.id), str(ub.id))
+            out.append(
+                ModelCaution(
+                    file=file,
+                    line=line_of(doc, where) if doc is not None else None,
+                    path=format_path(where),
+                    component=names(ids),
+                    message=f"these two units {OPPOSED_JETS}",
+                    components=ids,
+                )
+            )
+    return out
+
+
 def _components(layout) -> Iterator[tuple[str, tuple, Any]]:
     """(table, path in the file, component) for halls, racks and every power/cooling item."""
     for i, hall in enumerate(layout.halls):
@@ -241,6 +304,7 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
                 )
     out = _one_per_profile_value(out)
     out += _air_model_cautions(layout, doc, file)
+    out += _opposed_units(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
     return out
 
