@@ -84,7 +84,11 @@ def economics(
         "facility_kw": facility_kw,
         "design_it_kw": design_it_kw,
         "grid_kw": twin.layout.site.grid_mw * 1000.0,
-        "pue": efficiency_kpis(
+        # the solve's own PUE where it has one: NaN when its result is no solution
+        # (not_converged, ...) or heat stays unremoved, as `twin solve` and tenants say
+        "pue": float(k["pue"])
+        if "pue" in k
+        else efficiency_kpis(
             it_kw, facility_kw, heat_unremoved_kw=float(k.get("heat_unremoved_kw", 0.0))
         )["pue"],
         "annual_pue": float(annual_pue) if annual_pue else float("nan"),

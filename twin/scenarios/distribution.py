@@ -173,6 +173,7 @@ def compare_distribution(
     # heat left unremoved: the cooling draw is understated, so facility power, PUE and tokens
     # per facility MW are undefined (n/a), as the solve's own PUE is, not flattered
     short = float(k.get("heat_unremoved_kw", 0.0)) > UNREMOVED_FLOOR_KW
+    short |= bool(set(res.violations["kind"]) & _UNTRUSTED)  # no solution: no PUE either
     p_rack = res["res_racks"]["p_kw"].reindex(racks.index).fillna(0.0)
     it_ac = float(p_rack.sum())
     ups_loss, bw_loss_ac, up_loss_ac = _hall_losses(twin, res, racks)
