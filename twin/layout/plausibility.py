@@ -109,29 +109,31 @@ AIR_FIELD_FIT = (
     "jet_entrainment_scale",
 )
 """Hall fields `twin calibrate` fits: a hall with any of them set has been calibrated."""
-AIR_FIELD_BLIND = "3.1-12.0 K RMSE off, up to 28.6 K too hot or 9.9 K too cold"
-"""The air field's error on the four blind CFD rooms of docs/validation.md (fifth to seventh
-passes: end, floor, tiles and cross; their inlets were committed before their CFD ran)."""
+AIR_FIELD_BLIND = "3.1-12.0 K RMSE off, up to 28.6 K too hot or 10.0 K too cold"
+"""The air field's error on the five blind CFD rooms of docs/validation.md (fifth to eighth
+passes: end, floor, tiles, cross and dense; their inlets were committed before their CFD was
+read; `python -m bench.air_rooms table`, 2026-12-01 10:13 UTC)."""
 AIR_KERNEL_CFD = "1.0-6.5 K RMSE off, up to 14.0 K too cold or 6.5 K too hot"
-"""The default kernel's error on all 16 CFD runs of the six rooms of docs/validation.md
-(`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 05:40 UTC); none of them
+"""The default kernel's error on all 18 CFD runs of the seven rooms of docs/validation.md
+(`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 10:13 UTC); none of them
 was used to set the kernel (its scale comes from HPE's rooms, REFERENCE 1)."""
 AIR_FFD_CFD = (
-    "2.2-2.4 K RMSE off, up to 5.5 K, on a blind CFD room, and 1.3-4.3 K, up to 10.0 K, on "
-    "five seen ones"
+    "1.1-5.6 K RMSE off, up to 9.6 K, on seven CFD rooms, two of them blind (cross 2.2-2.4 K, "
+    "dense 3.3-5.6 K)"
 )
-"""The FFD air field's error (`twin.solve.airfield_ffd`, one setting for all rooms): the
-blind room `cross` (predictions committed before its CFD was read, 2026-12-01) and the
-five rooms of the earlier passes (`python -m bench.air_ffd`, 05:02-05:06 UTC)."""
+"""The FFD air field's error (`twin.solve.airfield_ffd`, one setting for all rooms) on the
+18 runs of docs/validation.md (`python -m bench.air_ffd`, 2026-12-01 10:13-10:14 UTC, after
+the jet fix); the blind rooms: `cross` at the seventh pass's setting, `dense` at this one
+(predictions committed before their CFD was read)."""
 AIR_MODEL_CAUTION = {
     "kernel": (
         "rack inlets come from the default air model (air_model: kernel), which shares each "
         "rack's exhaust by distance alone and cannot see where the cooling units blow and "
-        f"draw: on six CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
+        f"draw: on seven CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
         "inlets as a rough guide, or give the units position_m and set air_model: ffd"
     ),
     "field": (
-        "the air field (air_model: field) is not validated: on four blind CFD rooms its rack "
+        "the air field (air_model: field) is not validated: on five blind CFD rooms its rack "
         f"inlets were {AIR_FIELD_BLIND} (docs/validation.md); calibrate it on this hall (twin "
         "calibrate) or read its inlets as a rough guide"
     ),

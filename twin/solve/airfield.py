@@ -61,8 +61,8 @@ its design share of the racks' airflow (which units run changes the supply
 temperature and the short-circuit share in `twin.solve.airflow`, not the
 shares). Validation against OpenFOAM: docs/validation.md (0.6-1.9 K RMSE on the
 two rooms its choices were made on, 0.1-0.8 K calibrated on other loads of the same
-room, but 3.1-12.0 K on four blind rooms whose inlets were committed before their CFD
-ran, up to 28.6 K too hot: the targets are not met and the field is not the default).
+room, but 3.1-12.0 K on five blind rooms whose inlets were committed before their CFD
+was read, up to 28.6 K too hot: the targets are not met and the field is not the default).
 """
 
 from __future__ import annotations
