@@ -37,16 +37,16 @@ velocities bring the sources' momentum into the advection; their volume is alrea
 What it does not do: no turbulence model beyond the constant eddy viscosity, no wall
 functions, first-order everywhere (numerical diffusion on a 0.3-0.6 m grid is large).
 Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-12-01,
-05:02-05:06 UTC, 2 shared cores at load ~2-3): on the field's own grid it beats potential
-flow in `pair`, `end` and `tiles` (worst 3.70 K RMSE against 4.76) but loses `row` (2.99-3.25
-against 0.62-0.96 K, too cold) and `floor` (3.79-4.27 against 3.09-3.91, too hot); no
-room meets the 1 K target. On 0.2 m cells (``--cell 0.2``, the CFD's mesh in `end`, `floor`,
-`tiles`; 05:06-05:30 UTC, 40-185 s a room before the numba kernels) it comes closer: `pair` 0.84-0.92 K, `floor` 0.97-1.24, `tiles` 1.77-2.53,
-`end` 2.16-3.18, `row` 2.54-2.76 (potential flow on the same cells 0.83-4.45), so part of
-the gap is the grid; `row`'s racks beside the unit stay 3-6 K too cold. On the blind room
-`cross` (its inlets committed before its CFD was read; docs/validation.md, seventh pass) it
-was 2.2-2.4 K RMSE, up to 5.5 K, where the potential field was 10.5-12.0 K and the default
-kernel 4.4-4.6 K. A layout selects it per hall with ``air_model: ffd``; not the default.
+10:13-10:14 UTC, 2 shared cores at load ~3, with the jet fix above): on the field's own grid
+`row` 2.14-2.30 K RMSE (was 2.99-3.25 before the fix; potential flow 0.62-0.96), `pair`
+1.09-1.24, `end` 2.01-3.64, `floor` 3.66-4.15 (too hot), `tiles` 1.30-2.03, `cross`
+1.95-2.72 and the blind room `dense` 3.32-5.60 (its CFD settles with one of its two opposed
+jets winning, which no symmetric model can follow); no room meets the 1 K target. On 0.2 m
+cells (``--cell 0.2``, the CFD's mesh) `row` is 1.53-1.63 K and `floor` 0.94-1.24, so much
+of the gap is the grid (helper runs 09:41-10:10 UTC, docs/validation.md, eighth pass).
+Before the fix, on the blind room `cross` (its inlets committed before its CFD was read;
+seventh pass) it was 2.2-2.4 K RMSE, up to 5.5 K, where the potential field was 10.5-12.0 K
+and the default kernel 4.4-4.6 K. A layout selects it per hall with ``air_model: ffd``; not the default.
 
 Cost: the march runs in numba kernels (`twin.solve.airfield_ffd_kernel`: the back-trace,
 diffusion, heat sub-steps and face bookkeeping; the projection keeps SuperLU's triangular
