@@ -43,3 +43,14 @@ def test_a_solved_room_keeps_one_pue(layouts_dir):
     twin = Twin.load(layouts_dir / "small-room.yaml")
     res = run(twin)
     assert economics(twin, res)["pue"] == res.kpis["pue"] == pytest.approx(1.449, abs=1e-3)
+
+
+def test_no_annual_pue_from_bins_that_are_no_solution(collapsed):
+    """`twin solve --annual` printed "Annual PUE 1.402" beside "PUE n/a": each weather bin's
+    solve collapses too, and the year's ratio was summed from them."""
+    from twin.metrics.pue import annual
+
+    twin = Twin.from_layout(loads(open(collapsed).read()))
+    year = annual(twin)
+    assert math.isnan(year.pue) and math.isnan(year.wue_l_per_kwh)
+    assert year.bins["untrusted"].all()

@@ -21,7 +21,7 @@ import pandas as pd
 
 from twin.model.scenario import Scenario
 from twin.solve import run
-from twin.solve.results import efficiency_kpis
+from twin.solve.results import SOLVER_KINDS, efficiency_kpis
 from twin.solve.weather import bins, read_weather, weather_path
 
 
@@ -84,6 +84,7 @@ def annual(
                 "water_m3_h": k["water_m3_h"],
                 "heat_unremoved_kw": k.get("heat_unremoved_kw", 0.0),
                 "pue": k["pue"],
+                "untrusted": bool(set(r.violations["kind"]) & set(SOLVER_KINDS)),
             }
         )
     out = pd.concat([table.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
@@ -100,6 +101,8 @@ def annual(
         water_m3_h=water / hours,
         heat_unremoved_kw=float((h * out["heat_unremoved_kw"]).sum()) / hours,
     )
+    if out["untrusted"].any():  # a bin whose solve is no solution: no year's ratio either
+        ratios = {**ratios, "pue": float("nan"), "wue_l_per_kwh": float("nan")}
     return Annual(
         pue=ratios["pue"],
         wue_l_per_kwh=ratios["wue_l_per_kwh"],
