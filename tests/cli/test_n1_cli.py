@@ -181,3 +181,20 @@ def test_fast_sweep_on_a_scheduler_is_verified_too(tmp_path, single_fed_hall_pat
     for cid in ("H1-MCC-A", "H1-MCC-B"):  # the full solve: the hall trips on heat
         assert table.at[cid, "it_lost_kw"] == pytest.approx(12_672.0)
         assert table.at[cid, "racks_lost"] == 96
+
+
+def test_cooling_loading_says_it_counts_only_groups_with_a_unit_out(capsys, small):
+    """A power failure takes no cooling unit out: its cooling cell is 0, and the header
+    must say it covers only groups that lost a unit (not the worst group overall)."""
+    from twin.model import columns as C
+
+    assert main(["n1", SMALL, "--components", "ups", "crahs", "--top", "5"]) == 0
+    text = capsys.readouterr().out
+    assert "Worst loading of a cooling group with a unit out (%)" in text
+    assert "Worst cooling loading (%)" not in text
+    table = sweep(small, [("UPS-1",), ("CRAC-1",)]).set_index("contingency")
+    assert table.at["UPS-1", "max_cooling_loading_pct"] == 0.0  # no unit out
+    assert table.at["CRAC-1", "max_cooling_loading_pct"] > 0.0
+    assert C.header("max_cooling_loading_pct").startswith(
+        "Worst loading of a cooling group with a unit out"
+    )

@@ -45,7 +45,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "contingency": _C("Failure", "", 0),
     "kinds": _C("Kind", "", 0),
     "worst_element": _C("Worst loaded element", "", 0),
-    "worst_cooling_group": _C("Worst cooling group", "", 0),
+    "worst_cooling_group": _C("Worst cooling group with a unit out", "", 0),
     "thermal_state": _C("Thermal state", "", 0),
     "direction": _C("Direction", "", 0),
     "from_node": _C("From", "", 0),
@@ -205,5 +205,6 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "count": _C("Count", "", 0),
     "max_loading_pct": _C("Worst loading", "%", 1),
     "max_failover_loading_pct": _C("Worst loading after failover", "%", 1),
-    "max_cooling_loading_pct": _C("Worst cooling loading", "%", 1),
+    # only groups that lost a unit (`twin.scenarios.sweep.cooling_groups`): 0 when none did
+    "max_cooling_loading_pct": _C("Worst loading of a cooling group with a unit out", "%", 1),
 }
