@@ -142,3 +142,26 @@ def test_violations_are_listed_most_serious_first(capsys, single_fed_hall_path):
     assert lines[1].strip().startswith("by kind: Uncooled 1, Over capacity")
     assert re.match(r"\s+Uncooled\s{2,}H1-FWS\s{2,}chillers at full capacity", lines[2]), lines[2]
     assert "over_temperatureH1" not in out
+
+
+def test_hottest_inlet_says_lower_bound_where_heat_is_not_removed(capsys, layouts_dir):
+    """Two of three CRACs out: 75 kW stays in the room (an Uncooled violation), so the
+    solved inlets are a lower bound, as the N-1 table (unbounded) and the app say."""
+    import math
+
+    from twin.model import Twin
+    from twin.model.scenario import Scenario
+    from twin.scenarios.rack_risk import no_steady_state, rack_risk
+    from twin.solve import run
+
+    def inlet_line(argv):
+        assert main(["solve", SMALL, "--no-headroom", *argv]) == 0
+        return next(x for x in capsys.readouterr().out.splitlines() if "Hottest rack inlet" in x)
+
+    assert "lower bound" in inlet_line(["--fail", "CRAC-1", "CRAC-2"])
+    assert "lower bound" not in inlet_line([])
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    res = run(twin, Scenario.fail("CRAC-1", "CRAC-2"))
+    assert res.kpis["heat_unremoved_kw"] > 1.0 and no_steady_state(res)
+    assert rack_risk(twin, res).t_inlet_max_c == math.inf  # the app's and N-1's answer
+    assert not no_steady_state(run(twin))

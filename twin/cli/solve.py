@@ -193,6 +193,10 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
 """How each KPI is shown. A KPI not listed (a solver added it) is shown under its own
 name in "Other"; `twin solve --json` has the same keys at top level."""
 
+LOWER_BOUND = "  (a lower bound: heat is not removed, no steady state; see Uncooled)"
+"""Said after the hottest inlet where heat goes unremoved while racks run
+(`twin.scenarios.rack_risk.no_steady_state`; the N-1 table and the app show it unbounded)."""
+
 HEAD_LABELS = {
     "name": "Layout",
     "scenario": "Scenario",
@@ -349,13 +353,17 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     for key in results.kpis:
         groups[label(key)[0]].append(key)
     order = {k: i for i, k in enumerate(LABELS)}
+    from twin.scenarios.rack_risk import no_steady_state  # deferred: twin.scenarios is big
+
+    bound = {"t_inlet_max_c": LOWER_BOUND} if no_steady_state(results) else {}
     for section, keys in groups.items():
         if not keys:
             continue
         print(f"  {SECTIONS[section]}")
         for key in sorted(keys, key=lambda k: order.get(k, len(order))):
             _, text, unit, digits = label(key)
-            print(_line(key if raw else text, _fmt(d[key], digits), unit, indent=4))
+            line = _line(key if raw else text, _fmt(d[key], digits), unit, indent=4)
+            print(line + bound[key] if key in bound and d[key] is not None else line)
     if "worst_loading_pct" in d:
         print(f"  {HEAD_LABELS['worst_loading_pct']}")
         kinds = results["res_power_nodes"]["kind"]

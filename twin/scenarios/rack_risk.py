@@ -61,7 +61,16 @@ def rack_risk(twin, res) -> RackRisk:
         risk |= set(ids[(rr["thermal_state"] == "throttled").to_numpy()])
     at_risk = ids[ids.isin(sorted(risk)) & fed.to_numpy()]
     t_in = float(res.kpis.get("t_inlet_max_c", math.nan))
-    v = res.violations
-    if len(v) and (v["kind"] == "uncooled").any() and fed.any():
+    if no_steady_state(res):
         t_in = math.inf  # heat with nowhere to go while racks run: no steady state
     return RackRisk(lost, at_risk, t_in)
+
+
+def no_steady_state(res) -> bool:
+    """Heat goes unremoved while racks run (an ``uncooled`` violation and a fed rack): the
+    solved inlets, `t_inlet_max_c` included, are then a lower bound, not a steady state."""
+    v = res.violations
+    if not len(v) or not (v["kind"] == "uncooled").any():
+        return False
+    rr = res.tables.get("res_racks")
+    return rr is not None and bool(rr["fed"].fillna(False).astype(bool).any())
