@@ -64,6 +64,10 @@ def test_known_ids_still_solve(twin: Twin) -> None:
         ({"load_scale": {"*": math.inf}}, "finite numbers >= 0"),
         ({"load_scale": {"*": True}}, "finite numbers >= 0"),
         ({"load_scale": {1: 1.0}}, "keys are rack ids"),
+        # overflowed the solvers with a RuntimeWarning (audit of 2026-12-01)
+        ({"load_scale": 1e300}, "finite numbers >= 0 and at most 10000"),
+        ({"load_scale": {"*": 1.0, "RK1": 2e4}}, "at most 10000; got .*RK1"),
+        ({"load_scale": math.inf}, "finite number in 0..10000"),
         ({"t_db_c": {"t": 30.0}}, "t_db_c=.*dict.*finite temperature"),
         ({"t_db_c": "30"}, "t_db_c=.*str.*finite temperature"),
         ({"t_wb_c": True}, "t_wb_c=.*finite temperature"),
@@ -114,3 +118,16 @@ def test_a_load_factor_on_a_component_that_is_not_a_rack_is_refused(
     rk1 = next(r.power_kw for h in twin.layout.halls for r in h.racks if r.id == "RK1")
     got = run(twin, Scenario(load_scale={"RK1": 2.0})).kpis["it_kw"]
     assert got == pytest.approx(design_kw + rk1, rel=1e-9)  # a rack's factor still applies
+
+
+def test_the_largest_allowed_load_factor_solves_without_overflow(twin: Twin) -> None:
+    """At `MAX_LOAD_SCALE` the solve stays in floats (no overflow warning, finite KPIs):
+    the bound refuses only factors that cannot be solved (1e300 overflowed)."""
+    import warnings
+
+    from twin.model.scenario import MAX_LOAD_SCALE
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        r = run(twin, Scenario(load_scale=MAX_LOAD_SCALE))
+    assert all(math.isfinite(r.kpis[k]) for k in ("facility_kw", "heat_unremoved_kw"))

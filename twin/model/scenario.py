@@ -17,6 +17,12 @@ T_AMBIENT_RANGE_C = (-60.0, 60.0)
 """Ambient temperatures a scenario may set: the layout's design-point bounds (site.design)."""
 T_WB_SLACK_K = 1e-6
 """Rounding allowed of a wet bulb above its dry bulb (a psychrometric iteration's last bits)."""
+MAX_LOAD_SCALE = 1e4
+"""Largest factor on a rack's design IT power. Far above any load a rack draws, it leaves
+room for the IT headroom search (`twin.metrics.headroom.MAX_X`: up to x101 on top of a
+scenario's own factor) while keeping kW x factor clear of float overflow: the solvers
+square powers, so a factor near 1e150 (or 1e300) overflows to inf and the result is not
+finite (audit of 2026-12-01)."""
 
 
 @dataclass(frozen=True)
@@ -76,18 +82,19 @@ class Scenario:
         if not isinstance(scale, Mapping):
             raise ScenarioError(
                 f"Scenario load_scale= takes a factor on design IT power for every rack (e.g. "
-                f"1.1) or a mapping rack id (or '*' for all) -> factor, got {_short(scale)}"
+                f"1.1; a finite number in 0..{MAX_LOAD_SCALE:g}) or a mapping rack id (or '*' "
+                f"for all) -> factor, got {_short(scale)}"
             )
         odd = [k for k in scale if not isinstance(k, str)]
         if odd:
             raise ScenarioError(
                 f"Scenario load_scale: keys are rack ids (strings) or '*', got {_short(odd[0])}"
             )
-        bad = {k: v for k, v in scale.items() if not (_finite(v) and v >= 0)}
+        bad = {k: v for k, v in scale.items() if not (_finite(v) and 0 <= v <= MAX_LOAD_SCALE)}
         if bad:
             raise ScenarioError(
-                f"Scenario load_scale: factors on design IT power are finite numbers >= 0; "
-                f"got {_short(bad)}"
+                f"Scenario load_scale: factors on design IT power are finite numbers >= 0 "
+                f"and at most {MAX_LOAD_SCALE:g}; got {_short(bad)}"
             )
 
     @classmethod
