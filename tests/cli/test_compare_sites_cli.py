@@ -62,3 +62,14 @@ def test_a_grid_limit_below_the_peak_is_a_violation(tmp_path):
     assert set(v["kind"]) == {"grid_limit"} and (v["limit"] == 100.0).all()
     assert c.table.at["tight", "violations"] == len(v) > 0
     assert v["duration_s"].sum() == 48 * 3600.0  # above it at every step
+
+
+def test_an_empty_or_binary_site_file_is_named_a_site_file(tmp_path, capsys):
+    """The file-level checks name the kind of file: a site, not a layout."""
+    empty, binary = tmp_path / "empty.yaml", tmp_path / "bin.yaml"
+    empty.write_text("")
+    binary.write_bytes(b"\x00\x01")
+    for path, says in ((empty, "file is empty; expected a site mapping"), (binary, "a site is")):
+        assert main(["compare-sites", ROOM, "--site", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "problem in site file" in err and says in err and "a layout" not in err

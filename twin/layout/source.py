@@ -470,9 +470,10 @@ def _explain_syntax(exc: yaml.MarkedYAMLError, text: str, line: int | None, what
     return line, what
 
 
-def read_file(path: str | Path) -> Any:
-    """Read a layout file (YAML or JSON) with size, encoding and syntax checks."""
-    return parse_bytes(read_bytes(path), str(path))
+def read_file(path: str | Path, what: str = "layout") -> Any:
+    """Read a layout file (YAML or JSON) with size, encoding and syntax checks; `what`
+    names the kind of file in the messages ("site" for a site file)."""
+    return parse_bytes(read_bytes(path, what), str(path), what)
 
 
 def line_in_file(path: str | Path, doc_path: tuple) -> int | None:
@@ -487,7 +488,7 @@ def line_in_file(path: str | Path, doc_path: tuple) -> int | None:
         return None
 
 
-def read_bytes(path: str | Path) -> bytes:
+def read_bytes(path: str | Path, what: str = "layout") -> bytes:
     """A layout file's bytes, refusing missing, unreadable, oversize and non-regular files
     (a directory, a FIFO, a device such as /dev/zero) without ever blocking on them."""
     name = str(path)
@@ -496,14 +497,14 @@ def read_bytes(path: str | Path) -> bytes:
     except FileNotFoundError:
         raise LayoutError([Problem(name, "", "file not found")]) from None
     except NotRegularFile as exc:
-        raise LayoutError([Problem(name, "", f"is {exc.kind}, expected a layout file")]) from None
+        raise LayoutError([Problem(name, "", f"is {exc.kind}, expected a {what} file")]) from None
     except FileTooLarge as exc:
         raise LayoutError(
             [
                 Problem(
                     name,
                     "",
-                    f"file is {exc.size / 1e6:.1f} MB; layouts up to "
+                    f"file is {exc.size / 1e6:.1f} MB; {what}s up to "
                     f"{MAX_FILE_BYTES / 1e6:.0f} MB are accepted",
                 )
             ]
@@ -512,21 +513,24 @@ def read_bytes(path: str | Path) -> bytes:
         raise LayoutError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
 
 
-def parse_bytes(raw: bytes, file: str) -> Any:
-    """Decode and parse uploaded or read bytes, refusing binary junk with a clear message."""
+def parse_bytes(raw: bytes, file: str, what: str = "layout") -> Any:
+    """Decode and parse uploaded or read bytes, refusing binary junk with a clear message
+    (`what`: the kind of file the messages name)."""
     if len(raw) > MAX_FILE_BYTES:
         raise LayoutError([Problem(file, "", f"file is larger than {MAX_FILE_BYTES / 1e6:.0f} MB")])
     if b"\x00" in raw[:65536]:
-        raise LayoutError([Problem(file, "", "binary data; a layout is a UTF-8 YAML or JSON text")])
+        raise LayoutError(
+            [Problem(file, "", f"binary data; a {what} is a UTF-8 YAML or JSON text")]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise LayoutError(
-            [Problem(file, "", "not UTF-8 text; a layout is a UTF-8 YAML or JSON file", line)]
+            [Problem(file, "", f"not UTF-8 text; a {what} is a UTF-8 YAML or JSON file", line)]
         ) from None
     if not text.strip():
-        raise LayoutError([Problem(file, "", "file is empty; expected a layout mapping")])
+        raise LayoutError([Problem(file, "", f"file is empty; expected a {what} mapping")])
     return parse_text(text, file, is_json=file.lower().endswith(".json"))
 
 

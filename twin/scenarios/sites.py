@@ -156,7 +156,7 @@ def load_site(path: str | Path) -> Site:
 
 def _load_site(path: str | Path) -> Site:
     file = str(path)
-    doc = read_file(path)
+    doc = read_file(path, what="site")
     if not isinstance(doc, dict):
         raise LayoutError([Problem(file, "", "a site file is a mapping (name: ..., ...)")])
     if "halls" in doc or "format_version" in doc:
