@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
-import yaml
+from layout_edit import edited_layout
 
 from twin.cli import main
 from twin.layout import loads
@@ -19,12 +19,12 @@ from twin.solve import run
 
 @pytest.fixture(scope="module")
 def collapsed(layouts_dir, tmp_path_factory) -> str:
-    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
-    for pdu in doc["power"]["pdus"]:
-        pdu["cable_length_m"] = 50000.0
-    path = tmp_path_factory.mktemp("collapse") / "collapsed.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
+    def long_cables(doc: dict) -> None:
+        for pdu in doc["power"]["pdus"]:
+            pdu["cable_length_m"] = 50000.0
+
+    tmp = tmp_path_factory.mktemp("collapse")
+    return edited_layout(layouts_dir / "small-room.yaml", tmp, "collapsed.yaml", long_cables)
 
 
 def test_no_solution_no_pue_anywhere(collapsed, capsys):

@@ -12,7 +12,7 @@ import json
 import math
 
 import pytest
-import yaml
+from layout_edit import edited_layout
 
 from twin.app.stranded import picture
 from twin.cli import main
@@ -25,12 +25,13 @@ from twin.model import Twin
 @pytest.fixture(scope="module")
 def dark_room(layouts_dir, tmp_path_factory) -> str:
     """The small room with every rack at power_kw: 0 (legal: a rack not yet in service)."""
-    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
-    for rack in doc["halls"][0]["racks"]:
-        rack["power_kw"] = 0.0
-    path = tmp_path_factory.mktemp("dark") / "dark-room.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
+
+    def dark(doc: dict) -> None:
+        for rack in doc["halls"][0]["racks"]:
+            rack["power_kw"] = 0.0
+
+    tmp = tmp_path_factory.mktemp("dark")
+    return edited_layout(layouts_dir / "small-room.yaml", tmp, "dark-room.yaml", dark)
 
 
 def test_headroom_of_racks_that_draw_nothing_is_undefined(dark_room):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
+from layout_edit import edited_layout
 
 from twin.cli import main
 from twin.layout import loads
@@ -24,12 +24,12 @@ from twin.solve import run
 
 @pytest.fixture(scope="module")
 def long_cables(layouts_dir, tmp_path_factory) -> str:
-    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
-    for pdu in doc["power"]["pdus"]:
-        pdu["cable_length_m"] = 1500.0
-    path = tmp_path_factory.mktemp("lv") / "long-cables.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return str(path)
+    def cables(doc: dict) -> None:
+        for pdu in doc["power"]["pdus"]:
+            pdu["cable_length_m"] = 1500.0
+
+    tmp = tmp_path_factory.mktemp("lv")
+    return edited_layout(layouts_dir / "small-room.yaml", tmp, "long-cables.yaml", cables)
 
 
 def test_a_case_with_no_solution_is_flagged_and_ranked_first(long_cables):

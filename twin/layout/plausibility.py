@@ -179,17 +179,21 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
         written = "air_model" in getattr(layout.halls[idx[0]], "model_fields_set", ())
         where = ("halls", idx[0], "air_model") if written else ("halls", idx[0])
         ids = tuple(str(layout.halls[i].id) for i in idx)
-        out.append(
-            ModelCaution(
-                file=file,
-                line=line_of(doc, where) if doc is not None else None,
-                path=format_path(where),
-                component=names(ids),
-                message=AIR_MODEL_CAUTION.get(model, f"air_model {model} is not validated"),
-                components=ids,
-            )
-        )
+        message = AIR_MODEL_CAUTION.get(model, f"air_model {model} is not validated")
+        out.append(_caution(file, doc, where, ids, message))
     return out
+
+
+def _caution(file: str, doc: Any, where: tuple, ids: tuple[str, ...], message: str) -> ModelCaution:
+    """A caution at `where` in the file (its line where the parsed `doc` is known) on `ids`."""
+    return ModelCaution(
+        file=file,
+        line=line_of(doc, where) if doc is not None else None,
+        path=format_path(where),
+        component=names(ids),
+        message=message,
+        components=ids,
+    )
 
 
 OPPOSED_JETS = (
@@ -240,18 +244,9 @@ def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
                 continue  # back to back: blowing apart
             if abs(ub.position_m[1 - along] - ua.position_m[1 - along]) >= _UNIT_FOOTPRINT_M:
                 continue  # side by side on parallel lines
-            where = ("cooling", "crahs", ja)
             ids = (str(ua.id), str(ub.id))
-            out.append(
-                ModelCaution(
-                    file=file,
-                    line=line_of(doc, where) if doc is not None else None,
-                    path=format_path(where),
-                    component=names(ids),
-                    message=f"these two units {OPPOSED_JETS}",
-                    components=ids,
-                )
-            )
+            message = f"these two units {OPPOSED_JETS}"
+            out.append(_caution(file, doc, ("cooling", "crahs", ja), ids, message))
     return out
 
 

@@ -1,0 +1,18 @@
+"""A shipped layout copied with some fields changed, for tests that need a variant of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+
+def edited_layout(src: Path, dest_dir: Path, name: str, edit: Callable[[dict], None]) -> str:
+    """Layout `src` written to `dest_dir` / `name` after `edit(doc)` changed its document in
+    place; the new file's path."""
+    doc = yaml.safe_load(Path(src).read_text())
+    edit(doc)
+    path = Path(dest_dir) / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return str(path)
