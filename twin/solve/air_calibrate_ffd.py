@@ -38,13 +38,13 @@ the fit spends few marches and differentiates only at 5 % steps:
 `progress` (a callable of one line of text) hears of every FFD evaluation.
 
 Leave-one-load-out on the stored CFD rooms (``python -m bench.air_rooms calibrate --model ffd
-ROOM``, 2026-12-01 10:07-10:16 UTC, load 2.2-3.4, 30-64 s a fold; each fold fits the room's
-other runs): held-out rack inlet RMSE `row` 2.99-3.26 K before, 1.52-1.92 K after (nu
-0.128-0.131 m2/s); `pair` 1.26-1.34 K, 0.91-1.01 K (nu 0.039, the diffusivity at its 0.002
-bound); `floor` 3.66-4.15 K, 1.18-1.83 K (nu 0.283-0.285, near the bound; a bound of 1.0,
-tried on one fold, gave 0.28 and the same fit); `cross` (blind until its CFD was read)
-1.95-2.72 K, 1.39-1.83 K. The 0.3 K target is met in no fold: two parameters move the
-FFD's error, not its shape (`row`'s racks beside the unit stay too cold)."""
+ROOM`` at commit c7b3939, 2026-12-01 10:18-10:25 UTC, load 1.4-1.9, 24-57 s a fold; each fold
+fits the room's other runs): held-out rack inlet RMSE `row` 2.14-2.30 K before, 0.70-0.80 K
+after (nu 0.22-0.25 m2/s); `pair` 1.09-1.24 K, 0.71-0.85 K (nu 0.038, the diffusivity at its
+0.002 bound); `floor` 3.66-4.15 K, 1.18-1.83 K (nu 0.283-0.285, near the bound; a bound of
+1.0, tried on one fold of an earlier march, gave 0.28 and the same fit); `cross` (blind until
+its CFD was read) 1.95-2.72 K, 1.39-1.83 K. The 0.3 K target is met in no fold: two
+parameters move the FFD's error, not its shape."""
 
 from __future__ import annotations
 
