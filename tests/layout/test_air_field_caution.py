@@ -37,6 +37,14 @@ def test_a_calibrated_field_hall_gets_no_caution():
     assert _cautions(_text(air_diffusivity_m2_s=0.05)) == []
 
 
+def test_a_calibrated_ffd_hall_gets_no_caution():
+    """`twin calibrate` writes the FFD's eddy viscosity for an ffd hall; before it, the hall
+    is cautioned with the FFD's numbers."""
+    (w,) = _cautions(room_text("ffd"))
+    assert AIR_FFD_CFD in w.message
+    assert _cautions(room_text("ffd", {"air_eddy_viscosity_m2_s": 0.1})) == []
+
+
 def test_a_kernel_hall_is_cautioned_at_its_air_model_line_or_its_own():
     written = _text(air_model="kernel")
     (w,) = _cautions(written)

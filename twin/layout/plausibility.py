@@ -165,7 +165,7 @@ class ModelCaution:
 def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     """One caution per air model the layout's halls use, naming them: none of the three
     meets its targets against CFD (docs/validation.md), so say how far off each was. Halls
-    whose racks send no heat to air, and field halls that were calibrated, get none."""
+    whose racks send no heat to air, and field and ffd halls that were calibrated, get none."""
     halls: dict[str, list[int]] = {}
     for i, hall in enumerate(layout.halls):
         model = getattr(hall, "air_model", "kernel")
@@ -173,6 +173,8 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
             continue
         if model == "field" and any(getattr(hall, f, None) is not None for f in AIR_FIELD_FIT):
             continue
+        if model == "ffd" and getattr(hall, "air_eddy_viscosity_m2_s", None) is not None:
+            continue  # `twin calibrate` writes it for an ffd hall
         halls.setdefault(model, []).append(i)
     out = []
     for model, idx in halls.items():
