@@ -286,7 +286,7 @@ class Hall(Strict):
         description="rack inlet model: kernel (distance kernel calibrated on HPE rooms), "
         "field (3D potential flow and heat transport, twin.solve.airfield) or ffd (the same "
         "air field on a Fast Fluid Dynamics flow with momentum and buoyancy, "
-        "twin.solve.airfield_ffd; slower, ~1-2 s per 100-rack hall once, then cached); field "
+        "twin.solve.airfield_ffd; slower, ~1-3 s per 100-rack hall once, then cached); field "
         "and ffd are opt-in, not the default until they meet their validation targets, "
         "docs/validation.md",
     )

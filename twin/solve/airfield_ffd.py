@@ -58,6 +58,8 @@ scipy march (commit eeef50e's module) in the same runs, which took 6.2 s at load
 validation room 1.8-4.3 s wall (was 8-15 s), ``python -m bench.air_ffd``'s whole table 60 s
 (was 164 s; 09:31-09:32 UTC at load 3.5-4.5, 09:10-09:13 at load 0-2). The first FFD build in a process adds the kernels' load from numba's cache
 (~0.1-0.4 s); a fresh checkout compiles them once (~4 s at load 3, written to __pycache__).
+A march that does not settle is run again at half the step (`SETTLED_STEP_REL`): the 100-rack
+hall's opposed unit pairs need it, 3.19 CPU s in all (10:29 UTC, load ~3).
 """
 
 from __future__ import annotations
