@@ -74,6 +74,8 @@ _CODE = (
     "validate.py",
     "profile_check.py",
     "crosscheck.py",
+    "crosscheck_cooling.py",
+    "crosscheck_site.py",
     "floor_check.py",
     "cache.py",
 )

@@ -10,31 +10,26 @@ a transformer's primary matches what reaches it. Every water loop that takes hea
 can move it: something rejects its heat, and a loop whose pipes are modelled has
 a pump to drive them (a TCS loop is driven by its CDUs' own pumps).
 
-The weather file is checked here, not in the schema: whether it exists is a fact
-about the disk, not the text, so a cached layout (`twin.layout.cache`) is checked
-again on every load.
+The cooling chain's checks are in `twin.layout.crosscheck_cooling`, the site's (grid
+connection, weather file) in `twin.layout.crosscheck_site`.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib.util
-import os
-import re
-import stat
-from pathlib import Path
 from typing import Any, Protocol
 
 import networkx as nx
 
 from twin.errors import names
 from twin.layout import schema as s
+from twin.layout.crosscheck_cooling import check_cooling, of_kind
+from twin.layout.crosscheck_site import check_grid_units, check_weather
 from twin.layout.floor_check import check_row_overlaps
-from twin.layout.regular_file import not_regular
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
-from twin.layout.source import MAX_WEATHER_BYTES, format_path
+from twin.layout.source import format_path
 from twin.model import registry
-from twin.model.registry import HEAT_REJECTORS, HEAT_SINKS, POWER_BRANCHES, POWER_SOURCES
+from twin.model.registry import POWER_BRANCHES, POWER_SOURCES
 
 LV_MAX_KV = 1.0
 """Low voltage ends at 1 kV AC (IEC 60038): rack cords, fans and small pumps plug in there."""
@@ -44,11 +39,6 @@ MV_MOTOR_MODELS = ("chiller", "pump")
 """Physics models (not kinds) of cooling units that come with MV motors."""
 LV_ONLY = registry.tables(model="pdu")
 """Power branches that distribute at low voltage only: PDUs, RPPs, busways."""
-HYDRAULIC = frozenset(registry.tables(model=("pump", "pipe")))
-"""The kinds that make up a loop's modelled pipe network."""
-PVLIB_PREFIX = "pvlib:"
-PVLIB_WEATHER = re.compile(r"\d{6}TYA?\.csv|.+\.epw", re.I)
-"""pvlib's bundled files that `twin.solve.weather` reads as weather: TMY3 (csv) and EPW."""
 
 
 class Collector(Protocol):
@@ -97,13 +87,13 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     if no_source and not col.dropped_kinds & set(POWER_SOURCES):
         col.add(("power",), "no utility or generator: the power chain needs a source")
 
-    _check_grid_units(layout, col)
+    check_grid_units(layout, col)
     v_kv = _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, v_kv, col)
     check_row_overlaps(layout, col)
-    _check_cooling(layout, loops, col)
+    check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
-    _check_weather(layout, col)
+    check_weather(layout, col)
     _check_storage(layout, power, col)
     feedable = {k: v for k, v in power.items() if v[0] not in POWER_SOURCES}
     for kind in COOLING_KINDS:
@@ -313,7 +303,7 @@ def _check_racks(
                         f"liquid_fraction is {rack.liquid_fraction} but no liquid_loop is named",
                     )
                 elif rack.liquid_loop not in loops or loops[rack.liquid_loop].kind != "tcs":
-                    tcs = _of_kind(loops, "tcs")
+                    tcs = of_kind(loops, "tcs")
                     col.unknown(
                         (*path, "liquid_loop"), rack.liquid_loop, tcs, "tcs loop", loops=loops
                     )
@@ -364,242 +354,3 @@ def _rack_xy(row: s.Row, slot: int) -> tuple[float, float]:
     if row.axis == "x":
         return row.origin_m[0] + along, row.origin_m[1]
     return row.origin_m[0], row.origin_m[1] + along
-
-
-def _of_kind(loops: dict, *kinds: str) -> dict:
-    return {k: v for k, v in loops.items() if v.kind in kinds}
-
-
-def _check_cooling(layout: s.Layout, loops: dict, col: Collector) -> None:
-    halls = {h.id for h in layout.halls}
-    c = layout.cooling
-    water = _of_kind(loops, "facility", "chilled")
-    tcs = _of_kind(loops, "tcs")  # once, not per unit: a campus has ~2,000 CDUs and ~4,000 loops
-    condenser = _of_kind(loops, "condenser")
-    heat_sink_loops = _of_kind(loops, "facility", "chilled", "condenser")
-
-    def ref(path, value, table, what):
-        if value is not None and value not in table:
-            col.unknown(path, value, table, what, loops=loops if what.endswith("loop") else None)
-
-    floors = {h.id: h for h in layout.halls}
-    for j, u in enumerate(c.crahs):
-        ref(("cooling", "crahs", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
-        _check_on_floor(("cooling", "crahs", j, "position_m"), u, floors.get(u.hall), col)
-        if u.type == "crah" and u.loop is None:
-            col.add(
-                ("cooling", "crahs", j),
-                "a CRAH needs a chilled-water 'loop' (use type: crac for DX)",
-            )
-        ref(("cooling", "crahs", j, "loop"), u.loop, water, "chilled/facility loop")
-    for j, u in enumerate(c.cdus):
-        ref(("cooling", "cdus", j, "loop"), u.loop, tcs, "tcs loop")
-        ref(("cooling", "cdus", j, "facility_loop"), u.facility_loop, water, "facility loop")
-        ref(("cooling", "cdus", j, "hall"), u.hall, dict.fromkeys(halls), "hall")
-    for kind in registry.tables(model=("pump", "pipe")):
-        for j, u in enumerate(getattr(c, kind)):
-            ref(("cooling", kind, j, "loop"), u.loop, loops, "loop")
-    for j, u in enumerate(c.chillers):
-        ref(("cooling", "chillers", j, "loop"), u.loop, water, "chilled/facility loop")
-        ref(
-            ("cooling", "chillers", j, "condenser_loop"),
-            u.condenser_loop,
-            condenser,
-            "condenser loop",
-        )
-    for kind in HEAT_REJECTORS:
-        for j, u in enumerate(getattr(c, kind)):
-            ref(
-                ("cooling", kind, j, "loop"),
-                u.loop,
-                heat_sink_loops,
-                "loop",
-            )
-    for j, u in enumerate(c.chillers):
-        cond, chw = loops.get(u.condenser_loop), loops.get(u.loop)
-        if cond is None or chw is None or cond.kind != "condenser" or chw.kind == "condenser":
-            continue
-        if cond.t_supply_c <= chw.t_supply_c:
-            col.add(
-                ("cooling", "chillers", j, "condenser_loop"),
-                f"condenser loop {cond.id!r} supplies at {cond.t_supply_c:g} C, not above the "
-                f"{chw.t_supply_c:g} C of loop {chw.id!r} the chiller cools; a chiller lifts "
-                "heat to a warmer condenser loop (are the setpoints swapped?)",
-            )
-    _check_loops_move_heat(layout, col)
-
-
-GRID_OVER_UTILITIES_MAX = 100.0
-"""grid_mw may exceed the utility connections' total MVA by at most this factor before it is
-refused as a unit slip (kW written for MW, a factor of 1000): physically it cannot exceed
-them at all; the wide margin keeps test rigs and utilities modelled only in part [est]."""
-
-
-def _check_grid_units(layout: s.Layout, col: Collector) -> None:
-    """A grid connection far above what its utility connections carry is a kW/MW slip."""
-    utilities = layout.power.utilities
-    if not utilities:
-        return
-    total = sum(u.capacity_mva for u in utilities)
-    grid = layout.site.grid_mw
-    if grid > GRID_OVER_UTILITIES_MAX * total:
-        col.add(
-            ("site", "grid_mw"),
-            f"{grid:g} MW is {grid / total:,.0f}x the {total:g} MVA of the site's utility "
-            "connections (power.utilities capacity_mva): is it in kW? grid_mw is in MW, and a "
-            "grid connection delivers at most what its utility connections carry",
-        )
-
-
-def _check_on_floor(path: tuple, unit, hall, col: Collector) -> None:
-    """A cooling unit with a `position_m` stands on the floor of the hall it cools (site
-    coordinates); the air field would otherwise move it to the nearest wall unannounced."""
-    if hall is None or unit.position_m is None:
-        return
-    (x, y), (x0, y0), (w, d) = unit.position_m, hall.origin_m, hall.size_m
-    if x0 <= x <= x0 + w and y0 <= y <= y0 + d:
-        return
-    col.add(
-        path,
-        f"({x:g}, {y:g}) m is outside the {w} x {d} m floor of hall {hall.id!r} it cools "
-        f"(site x {x0:g} to {x0 + w:g} m, y {y0:g} to {y0 + d:g} m); place it on that floor "
-        "or leave out position_m to stand it along the north wall",
-    )
-
-
-def _check_loops_move_heat(layout: s.Layout, col: Collector) -> None:
-    """Every water loop that takes heat has somewhere to put it and something to move it.
-
-    Heat in: a CDU's facility side, a CRAH coil, a chiller's condenser. Heat out: a
-    chiller, tower or dry cooler on the loop (towers or dry coolers on a condenser
-    loop). Movement: a loop with modelled pipes needs a pump on it (the hydraulic
-    solve gives a piped loop without one no flow); a loop with neither pipes nor pumps
-    is left unmodelled (its flow follows its heat). TCS loops are moved by their CDUs'
-    own pumps; a rack naming a TCS loop no CDU serves is reported at the rack.
-    """
-    c = layout.cooling
-    sinks = {u.loop for k in HEAT_SINKS for u in getattr(c, k)}
-    rejected = {u.loop for k in HEAT_REJECTORS for u in getattr(c, k)}
-    users = {u.facility_loop for u in c.cdus} | {u.loop for u in c.crahs if u.loop}
-    condensing = {u.condenser_loop for u in c.chillers if u.condenser_loop}
-    pumped: dict[str, list] = {}
-    for u in c.pumps:
-        pumped.setdefault(u.loop, []).append(u)
-    piped: dict[str, set[str]] = {}
-    pipes_per_loop: dict[str, int] = {}
-    for u in c.pipes:
-        piped.setdefault(u.loop, set()).update((u.from_node, u.to_node))
-        pipes_per_loop[u.loop] = pipes_per_loop.get(u.loop, 0) + 1
-    sink_dropped = col.dropped_kinds & set(HEAT_SINKS)
-    for j, loop in enumerate(c.loops):
-        if loop.kind == "tcs":
-            continue
-        path = ("cooling", "loops", j)
-        if loop.kind == "condenser":
-            if loop.id in condensing and loop.id not in rejected and not sink_dropped:
-                col.add(
-                    path,
-                    f"condenser loop {loop.id!r} takes the chillers' heat but no cooling tower "
-                    "or dry cooler rejects it",
-                )
-        elif loop.id in users and loop.id not in sinks and not sink_dropped:
-            col.add(
-                path,
-                f"loop {loop.id!r} takes heat but no chiller, tower or dry cooler rejects it",
-            )
-        takes_heat = loop.id in users or loop.id in condensing
-        if (
-            takes_heat
-            and loop.id in piped
-            and loop.id not in pumped
-            and not col.dropped_kinds & HYDRAULIC
-        ):
-            n = pipes_per_loop[loop.id]
-            col.add(
-                path,
-                f"loop {loop.id!r} takes heat and has {n} pipe{'s' if n != 1 else ''} but no "
-                f"pump: nothing moves its water. Add a pump (under pumps:, loop: {loop.id}), or "
-                "leave out its pipes to leave its hydraulics unmodelled",
-            )
-    if "pipes" in col.dropped_kinds:
-        return
-    for j, u in enumerate(c.pumps):
-        nodes = piped.get(u.loop)
-        if not nodes:
-            continue  # no pipes on its loop: it runs at its rated point
-        for key, node in (("from", u.from_node), ("to", u.to_node)):
-            if node not in nodes:
-                close = difflib.get_close_matches(node, sorted(nodes), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                col.add(
-                    ("cooling", "pumps", j, key),
-                    f"node {node!r} is on none of the pipes of loop {u.loop!r}{hint}; their "
-                    f"nodes: {', '.join(sorted(nodes))}",
-                )
-
-
-def _check_weather(layout: s.Layout, col: Collector) -> None:
-    """site.weather_file names pvlib's bundled data or a regular, readable, bounded file.
-
-    Only looked at, never opened: a FIFO or a device (e.g. /dev/zero) would hang or
-    exhaust memory when read. A relative path is taken from the layout's folder, as
-    `twin.solve.weather.weather_path` does.
-    """
-    wf = layout.site.weather_file
-    if not wf:
-        return
-    path = ("site", "weather_file")
-    if wf.startswith(PVLIB_PREFIX):
-        name = wf[len(PVLIB_PREFIX) :]
-        names = _pvlib_weather_names()
-        if names is not None and name.upper() not in {n.upper() for n in names}:
-            close = difflib.get_close_matches(name, names, n=2)
-            hint = (
-                f"; did you mean {' or '.join(PVLIB_PREFIX + n for n in close)}?" if close else ""
-            )
-            col.add(
-                path,
-                f"pvlib ships no weather file named {name!r}{hint} (it ships: "
-                f"{', '.join(names) or 'none'})",
-            )
-        return
-    base = Path(layout.source).parent if layout.source else Path(".")
-    where = Path(os.path.abspath(base / wf))
-    try:
-        st = os.stat(where)
-    except FileNotFoundError:
-        col.add(path, f"weather file not found: {where} (relative to the layout's folder)")
-        return
-    except OSError as exc:
-        col.add(path, f"cannot read the weather file {where}: {exc.strerror}")
-        return
-    kind = not_regular(st.st_mode)
-    if kind:
-        col.add(path, f"{where} is {kind}, not a regular file; give an EPW or TMY3 file")
-    elif st.st_size > MAX_WEATHER_BYTES:
-        col.add(
-            path,
-            f"{where} is {st.st_size / 1e6:.1f} MB; weather files up to "
-            f"{MAX_WEATHER_BYTES / 1e6:.0f} MB are read (a year of hourly data is ~1.5 MB)",
-        )
-    elif not os.access(where, os.R_OK):
-        col.add(path, f"cannot read the weather file {where}: permission denied")
-
-
-def _pvlib_weather_names() -> list[str] | None:
-    """Weather files in pvlib's data folder (found without importing pvlib), or None."""
-    try:
-        spec = importlib.util.find_spec("pvlib")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    data = Path(next(iter(spec.submodule_search_locations))) / "data"
-    try:
-        return sorted(
-            p.stem
-            for p in data.iterdir()
-            if PVLIB_WEATHER.fullmatch(p.name) and stat.S_ISREG(p.stat().st_mode)
-        )
-    except OSError:
-        return None
