@@ -52,7 +52,7 @@ from twin.errors import ScenarioError
 from twin.metrics.economics import rack_tokens
 from twin.model import registry
 from twin.solve import run
-from twin.solve.results import UNREMOVED_FLOOR_KW
+from twin.solve.results import SOLVER_KINDS, UNREMOVED_FLOOR_KW
 
 ETA_PSU_AC = 0.975
 """Rack power shelf AC -> 54 V DC [REFERENCE 5: server PSU 94-97.5 %; the top of the range
@@ -74,8 +74,6 @@ J_A_MM2 = 1.5
 RHO_CU_KG_M3 = 8960.0
 """Copper density [src: CRC Handbook of Chemistry and Physics]."""
 
-_UNTRUSTED = {"not_converged", "non_finite", "not_balanced"}
-"""Violations that make the solve's numbers untrustworthy (twin.solve.results)."""
 _REPLACED = registry.tables(model=("ups", "pdu"))
 """Power kinds the DC chain replaces (the sidecar and DC busway stand in for them): the
 kinds solved as a UPS or a PDU/busway."""
@@ -173,7 +171,7 @@ def compare_distribution(
     # heat left unremoved: the cooling draw is understated, so facility power, PUE and tokens
     # per facility MW are undefined (n/a), as the solve's own PUE is, not flattered
     short = float(k.get("heat_unremoved_kw", 0.0)) > UNREMOVED_FLOOR_KW
-    short |= bool(set(res.violations["kind"]) & _UNTRUSTED)  # no solution: no PUE either
+    short |= bool(set(res.violations["kind"]) & set(SOLVER_KINDS))  # no solution: no PUE either
     p_rack = res["res_racks"]["p_kw"].reindex(racks.index).fillna(0.0)
     it_ac = float(p_rack.sum())
     ups_loss, bw_loss_ac, up_loss_ac = _hall_losses(twin, res, racks)
@@ -253,6 +251,6 @@ def compare_distribution(
             "model": "first order (twin.scenarios.distribution)",
             # cooling that falls short understates c; an untrusted solve, everything
             "heat_unremoved_kw": float(k.get("heat_unremoved_kw", 0.0)),
-            "untrusted": sorted(set(res.violations["kind"]) & _UNTRUSTED),
+            "untrusted": sorted(set(res.violations["kind"]) & set(SOLVER_KINDS)),
         },
     )

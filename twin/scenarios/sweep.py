@@ -58,6 +58,7 @@ from twin.scenarios.fast_cooling import (
 from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
 from twin.scenarios.rack_risk import COOLING_TROUBLE, rack_risk, racks_at_risk  # noqa: F401
 from twin.solve import Results, run
+from twin.solve.results import SOLVER_KINDS
 
 POWER_KINDS = registry.tables(section="power", failable=True)
 COOLING_KINDS = registry.tables(section="cooling", failable=True)
@@ -101,8 +102,6 @@ RANK_BY = [
 """Consequence first: IT lost, then IT whose cooling is short, then how short, then margins.
 A case whose full solve is `untrusted` (no solution) comes before all of them: its
 consequence is unknown, so it is never ranked below a case whose consequence is known."""
-UNTRUSTED = ("not_converged", "non_finite", "not_balanced")
-"""Violation kinds that mean a solve's numbers are not a solution (`twin.solve.results`)."""
 LOADING_MARGIN_PCT = 10.0
 """The screen re-solves a case whose worst element loading is within this of 100 % [est: the
 coupled re-solve moved loadings by < 1 %-point where cooling copes; 10x that]."""
@@ -520,11 +519,11 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
 
 
 def untrusted(violations: pd.DataFrame) -> str:
-    """'kind: component (residual value unit)' for each `UNTRUSTED` violation, '; '-joined;
+    """'kind: component (residual value unit)' for each `SOLVER_KINDS` violation, '; '-joined;
     '' when the solve's numbers are a solution."""
     if not len(violations):
         return ""
-    v = violations[violations["kind"].isin(UNTRUSTED)]
+    v = violations[violations["kind"].isin(SOLVER_KINDS)]
     return "; ".join(
         f"{k}: {c} (residual {x:.3g} {u})".replace(" )", ")")
         for k, c, x, u in zip(v["kind"], v["component"], v["value"], v["unit"], strict=True)
