@@ -43,6 +43,7 @@ from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios import tenants_hit
+from twin.scenarios.sweep import no_solution
 
 SHOW = [
     "rank",
@@ -241,8 +242,8 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
                 f"  {n_ok} rows verified (full coupled solve: every case the fast screen puts at"
                 f" risk); {len(table) - n_ok} rows are fast-screen numbers (verified False)"
             )
-    bad = table[table["untrusted"].fillna("").astype(str) != ""] if "untrusted" in table else []
-    for _, r in bad.iterrows() if len(bad) else ():  # ranked first: no answer is not "fine"
+    bad = table[no_solution(table)]
+    for _, r in bad.iterrows():  # ranked first: no answer is not "fine"
         print(
             f"  warning: {r['contingency']}: the full solve is not a solution ({r['untrusted']});"
             f" its numbers are not an answer: `twin solve --fail {r['contingency'].replace('+', ' ')}`"

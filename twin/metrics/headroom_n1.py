@@ -118,11 +118,9 @@ def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0)
     u = np.fmax(load, cool) / 100.0
     lost = col("it_lost_kw") > 1e-9
-    no_answer = (  # a failure whose full solve is not a solution cannot be carried
-        t["untrusted"].fillna("").astype(str).to_numpy() != ""
-        if "untrusted" in t
-        else np.zeros(len(t), bool)
-    )
+    from twin.scenarios.sweep import no_solution
+
+    no_answer = no_solution(t)  # a failure whose full solve is not a solution cannot be carried
     broken = (
         (col("overloads") > 0)
         | (col("cooling_shortfall_kw") > 1e-6)

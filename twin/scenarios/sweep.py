@@ -139,8 +139,7 @@ def rank(table: pd.DataFrame) -> pd.DataFrame:
     """Most severe first (`untrusted` cases, then `RANK_BY`); `rank` column 1..n."""
     key = table[RANK_BY].fillna(-np.inf)
     keys = [-key[c].to_numpy(float) for c in reversed(RANK_BY)]
-    if "untrusted" in table:
-        keys.append(-(table["untrusted"].fillna("").astype(str) != "").to_numpy(float))
+    keys.append(-no_solution(table).astype(float))
     order = np.lexsort(keys)
     out = table.iloc[order].reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
@@ -516,6 +515,14 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
             j = int(np.nanargmax(pct))
             worst, name = float(pct[j]), f"{kind}:{load_g.index[j]}"
     return float(out), max(worst, 0.0), name
+
+
+def no_solution(table: pd.DataFrame) -> np.ndarray:
+    """Per row of a sweep table: its full solve is not a solution (`untrusted` non-empty);
+    all False for a table without the column."""
+    if "untrusted" not in table:
+        return np.zeros(len(table), bool)
+    return table["untrusted"].fillna("").astype(str).to_numpy() != ""
 
 
 def untrusted(violations: pd.DataFrame) -> str:
