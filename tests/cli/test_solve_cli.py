@@ -160,6 +160,9 @@ def test_hottest_inlet_says_lower_bound_where_heat_is_not_removed(capsys, layout
 
     assert "lower bound" in inlet_line(["--fail", "CRAC-1", "CRAC-2"])
     assert "lower bound" not in inlet_line([])
+    for argv, flag in ((["--fail", "CRAC-1", "CRAC-2"], 1), ([], 0)):  # --json says it too
+        assert main(["solve", SMALL, "--no-headroom", "--json", *argv]) == 0
+        assert json.loads(capsys.readouterr().out)["t_inlet_max_lower_bound"] == flag
     twin = Twin.load(layouts_dir / "small-room.yaml")
     res = run(twin, Scenario.fail("CRAC-1", "CRAC-2"))
     assert res.kpis["heat_unremoved_kw"] > 1.0 and no_steady_state(res)

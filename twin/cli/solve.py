@@ -127,6 +127,10 @@ SECTIONS = {
     "other": "Other",
 }
 
+LOWER_BOUND_KEY = "t_inlet_max_lower_bound"
+"""1 where the hottest inlet is a lower bound, not a steady state (`LOWER_BOUND`): the
+flag scripts read from --json, beside the Uncooled violation."""
+
 LABELS: dict[str, tuple[str, str, str, int | None]] = {
     # kpi: (section, label, unit, digits; COUNT for counts)
     "it_kw": ("power", "IT load", "kW", 1),
@@ -154,6 +158,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "cooling_kw": ("cooling", "Cooling power", "kW", 1),
     "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
     "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),
+    LOWER_BOUND_KEY: ("cooling", "Hottest inlet only a lower bound (1 yes, 0 no)", "", COUNT),
     "t_coolant_max_c": ("cooling", "Hottest rack coolant return", "°C", 1),
     "racks_shutdown": ("cooling", "Racks shut down by heat", "", COUNT),
     "it_shutdown_kw": ("cooling", "IT lost to heat", "kW", 1),
@@ -235,11 +240,22 @@ def _kpi_value(key: str, v):
     return int(round(x)) if x is not None and label(key)[3] is COUNT else x
 
 
+def _kpis(results) -> dict:
+    """The solve's KPIs and, after the hottest inlet, whether it is only a lower bound
+    (`twin.scenarios.rack_risk.no_steady_state`)."""
+    from twin.scenarios.rack_risk import no_steady_state  # deferred: twin.scenarios is big
+
+    kpis = dict(results.kpis)
+    if "t_inlet_max_c" in kpis:
+        kpis[LOWER_BOUND_KEY] = int(no_steady_state(results))
+    return kpis
+
+
 def as_dict(twin: Twin, results) -> dict:
     """The JSON form: kpis at top level (counts as integers, NaN/inf as null), then
     violations and worst loadings."""
     out = {"name": twin.name, "scenario": results.scenario}
-    out.update({k: _kpi_value(k, v) for k, v in results.kpis.items()})
+    out.update({k: _kpi_value(k, v) for k, v in _kpis(results).items()})
     cols = ["component", "kind", "value", "limit", "unit", "message"]
     out["violations"] = [
         {c: (_num(r[c]) if c in ("value", "limit") else r[c]) for c in cols}
@@ -350,12 +366,10 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     d = as_dict(twin, results)
     print(f"{HEAD_LABELS['name']}: {d['name']}    {HEAD_LABELS['scenario']}: {d['scenario']}")
     groups: dict[str, list[str]] = {s: [] for s in SECTIONS}
-    for key in results.kpis:
+    for key in _kpis(results):
         groups[label(key)[0]].append(key)
     order = {k: i for i, k in enumerate(LABELS)}
-    from twin.scenarios.rack_risk import no_steady_state  # deferred: twin.scenarios is big
-
-    bound = {"t_inlet_max_c": LOWER_BOUND} if no_steady_state(results) else {}
+    bound = {"t_inlet_max_c": LOWER_BOUND} if d.get(LOWER_BOUND_KEY) else {}
     for section, keys in groups.items():
         if not keys:
             continue
