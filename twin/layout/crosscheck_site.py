@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from twin.layout import schema as s
 from twin.layout.regular_file import not_regular
-from twin.layout.source import MAX_WEATHER_BYTES
+from twin.layout.source import MAX_WEATHER_BYTES, PVLIB_PREFIX
 
 if TYPE_CHECKING:
     from twin.layout.crosscheck import Collector
 
-PVLIB_PREFIX = "pvlib:"
 PVLIB_WEATHER = re.compile(r"\d{6}TYA?\.csv|.+\.epw", re.I)
 """pvlib's bundled files that `twin.solve.weather` reads as weather: TMY3 (csv) and EPW."""
 

@@ -27,6 +27,11 @@ MAX_WEATHER_BYTES = 50_000_000
 """Largest weather file read (checked at validation and when read); a TMY3 or EPW year is
 ~1.5 MB."""
 
+PVLIB_PREFIX = "pvlib:"
+"""`site.weather_file` prefix naming a weather file bundled with pvlib (`pvlib:723170TYA`):
+checked by `twin.layout.crosscheck_site`, read by `twin.solve.weather`."""
+
+
 MAX_EXPANDED_NODES = 5_000_000
 """Nodes a document may expand to through YAML aliases (defends against 'billion laughs')."""
 

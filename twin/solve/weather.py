@@ -25,10 +25,8 @@ import numpy as np
 import pandas as pd
 
 from twin.layout.regular_file import read_regular
-from twin.layout.source import MAX_WEATHER_BYTES
+from twin.layout.source import MAX_WEATHER_BYTES, PVLIB_PREFIX
 from twin.model.scenario import check_wet_bulb
-
-PVLIB_PREFIX = "pvlib:"
 
 
 def ambient(twin, scenario=None) -> tuple[float, float]:
