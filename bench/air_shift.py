@@ -1,16 +1,20 @@
 """How much an air model's inlets move when the rows move a few centimetres (units fixed).
 
-The air field (`twin.solve.airfield`) puts racks on box cells of 0.3-0.4 m. A rack's faces
+The air field (`twin.solve.airfield`) puts racks on box cells of 0.3-0.4 m. On the uniform
+grid (the FFD flow's, and the potential field's with ``--grid uniform``) a rack's faces
 snap to the nearest cell face, so moving a row by less than a cell can change a rack's
 width or an aisle's width by a whole cell, while the room itself barely changes. The
-largest inlet change over such moves is the model's own grid uncertainty, to be read
-beside its error against CFD (docs/validation.md).
+rack-aligned grid (the potential field's default, `airfield_grid._grid_aligned`) puts cell
+faces on every rack and unit face, so they move with the row. The largest inlet change
+over such moves is the model's own grid uncertainty, to be read beside its error against
+CFD (docs/validation.md).
 
 For each validation room (bench.air_rooms, its first load): every row moved by -10, -5, +5
 and +10 cm along x, then along y, the units where they are; the largest change of any rack
 inlet against the unmoved room, K.
 
     python -m bench.air_shift                     # the potential field, every room
+    python -m bench.air_shift --grid uniform      # the potential field on the uniform grid
     python -m bench.air_shift --model ffd floor   # the FFD field, one room (~2 min)
 """
 
@@ -24,7 +28,7 @@ import pandas as pd
 from bench import air_rooms as ar
 from twin.layout.validate import validate_data
 from twin.model import Twin
-from twin.solve import run
+from twin.solve import airfield_build, run
 
 MOVES_M = (-0.10, -0.05, 0.05, 0.10)
 
@@ -57,7 +61,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("rooms", nargs="*", help=f"some of {', '.join(ar.LOADS)} (default all)")
     ap.add_argument("--model", choices=["field", "ffd", "kernel"], default="field")
+    ap.add_argument(
+        "--grid",
+        choices=["aligned", "uniform"],
+        default=airfield_build.FIELD_GRID,
+        help="the potential field's grid (the FFD flow always takes the uniform one)",
+    )
     args = ap.parse_args(argv)
+    airfield_build.FIELD_GRID = args.grid
     unknown = sorted(set(args.rooms) - set(ar.LOADS))
     if unknown:
         ap.error(f"no room {', '.join(unknown)}; rooms: {', '.join(ar.LOADS)}")

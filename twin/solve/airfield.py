@@ -78,7 +78,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from twin.solve import airfield_ffd
-from twin.solve.airfield_aisles import _aisle_cells, _ducts, rack_footprint
+from twin.solve.airfield_aisles import _aisle_cells, _ducts, box_faces, rack_footprint
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
     MIN_CELL_M,
@@ -90,6 +90,7 @@ from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_
     _face_cells,
     _Grid,
     _grid,
+    _grid_aligned,
     _laplacian,
 )
 from twin.solve.airfield_jets import (  # noqa: F401 (JET_K, TERMINAL_M_S, _throw: airfield's API)
@@ -177,6 +178,10 @@ class HallAir:
     plume_share: float = PLUME_SHARE
     drift_m_s: float = BUOYANT_DRIFT_M_S  # (calibratable)
     entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
+    # the potential field's cells: "aligned" (cell faces on every rack and unit face,
+    # `airfield_grid._grid_aligned`) or "uniform" (`_grid`, each face snapped to the nearest
+    # cell face); the FFD flow always takes the uniform grid
+    grid: str = "aligned"
     # the flux heat moves on: "potential" (step 2) or "ffd" (`twin.solve.airfield_ffd`, a
     # prototype: momentum and buoyancy explicit, so no plume, drift, throw or entrainment)
     flow: str = "potential"
@@ -265,7 +270,13 @@ def _solve(air: HallAir) -> HallShares:
         raise FieldError(f"flow {air.flow!r}: potential or ffd")
     ffd = air.flow == "ffd"
     moving = []  # (cells, flux into each m3/s, direction from the body): FFD's inflows
-    g = _grid(air.size_m, float(np.min(air.width_m)) if n else MIN_CELL_M)
+    if air.grid not in ("aligned", "uniform"):
+        raise FieldError(f"grid {air.grid!r}: aligned or uniform")
+    min_width = float(np.min(air.width_m)) if n else MIN_CELL_M
+    if ffd or air.grid == "uniform":
+        g = _grid(air.size_m, min_width)
+    else:
+        g = _grid_aligned(air.size_m, min_width, box_faces(air, CRAH_FOOTPRINT_M / 2.0))
     solid = np.zeros(g.n, bool)
     solid3 = solid.reshape(g.nx, g.ny, g.nz)  # a view: boxes are slices of it
     # racks: solid bodies, front and back cells
@@ -301,6 +312,8 @@ def _solve(air: HallAir) -> HallShares:
         return cells[main[cells]] if len(cells) else cells
 
     fronts, tops, backs = [], [], []
+    front_w, top_w, back_w = [], [], []  # shares of each (by face area)
+    tile_m = np.zeros(g.n)  # floor cells at a rack's front: their width along its face
     for r, (x0, x1, y0, y1, nzb) in enumerate(boxes):
         dr = _direction(air.face_x[r], air.face_y[r])
         front, fz = _face_cells(g, (x0, x1), (y0, y1), nzb, dr)
@@ -313,18 +326,23 @@ def _solve(air: HallAir) -> HallShares:
         fronts.append(front)
         tops.append(front[fz == fz.max()])
         backs.append(back)
-        moving.append((front, np.full(len(front), -air.flow_m3_s[r] / len(front)), dr))
-        moving.append((back, np.full(len(back), air.flow_m3_s[r] / len(back)), dr ^ 1))
+        axis = 0 if dr < 2 else 1
+        front_w.append(g.weights(front, axis))
+        top_w.append(g.weights(tops[-1], axis))
+        back_w.append(g.weights(back, axis))
+        tile_m[front[fz == 0]] = g.area(front[fz == 0], axis) / g.dz
+        moving.append((front, -g.spread(air.flow_m3_s[r], front, axis), dr))
+        moving.append((back, g.spread(air.flow_m3_s[r], back, axis), dr ^ 1))
 
     q = np.asarray(air.flow_m3_s, float)
     q_tot = float(q.sum())
     # each rack's intake, evenly over its front cells (uniform suction)
-    n_front = np.array([len(c) for c in fronts], np.int64)
     front_cells = np.concatenate(fronts) if n else np.zeros(0, np.int64)
-    intake = np.bincount(front_cells, np.repeat(q / np.maximum(n_front, 1), n_front), g.n)
+    intake_q = [-f for c, f, _ in moving[0::2]]  # each rack's front, spread by face area
+    intake = np.bincount(front_cells, np.concatenate(intake_q) if n else np.zeros(0), g.n)
     sink = intake.copy()
     # each rack's exhaust: its back cells and the tops of the free columns above them
-    exhaust = _exhaust(g, backs, solid, region, 0.0 if ffd else air.plume_share)
+    exhaust = _exhaust(g, backs, back_w, solid, region, 0.0 if ffd else air.plume_share)
     ex_cells, ex_rack, ex_w = exhaust
     src = np.bincount(ex_cells, q[ex_rack] * ex_w, g.n)
     # ducts of the contained aisles: hot aisle to the returns, cold aisle from the supply
@@ -349,17 +367,23 @@ def _solve(air: HallAir) -> HallShares:
         jet = None
         if air.u_supply[u] == "front" and not air.plenum and len(sup) and not ffd:
             q_u = sup_room * share[u]
-            area = len(sup) * (g.hy if du < 2 else g.hx) * g.dz
+            area = float(g.area(sup, 0 if du < 2 else 1).sum())
             jet = (sup, du, air.throw_scale * jet_throw_m(q_u, area), q_u, area)
         openings.append((du, sup, ret, jet))
     throws = iter(meeting_throws(g, [j for *_, j in openings if j is not None]))
     for u, (du, sup, ret, jet) in enumerate(openings):
-        sup_w = np.full(len(sup), 1.0 / max(len(sup), 1))
+        sup_axis = _opening_axis(air.u_supply[u], "supply", air.plenum, du)
+        sup_w = g.spread(1.0, sup, sup_axis)
+        if sup_axis == 2 and air.u_supply[u] != "top" and not g.uniform and tile_m[sup].sum() > 0:
+            sup_w = tile_m[sup] / tile_m[sup].sum()  # tiles: as wide as the racks, one tile deep
+        ret_axis = _opening_axis(air.u_return[u], "return", air.plenum, du)
         path, path_w, q_e = np.zeros(0, np.int64), np.zeros(0), 0.0
         if jet is not None:
             _, _, _, q_u, area = jet
             dist = next(throws)
-            sup, sup_w, path, path_w, length = throw_release(g, sup, du, solid | region, dist)
+            sup, sup_w, path, path_w, length = throw_release(
+                g, sup, du, solid | region, dist, weights=sup_w
+            )
             q_e = air.entrainment_scale * q_u * (jet_entrainment(length, area) - 1.0)
         sup, sup_w = _keep_weighted(sup, sup_w, main)
         ret = keep(ret)
@@ -374,8 +398,8 @@ def _solve(air: HallAir) -> HallShares:
                 (sup, sup_room * share[u] * sup_w, airfield_ffd.opening_dir(air, u, "supply", du))
             )
         if ret_room > 1e-12:
-            np.add.at(sink, ret, ret_room * share[u] / len(ret))
-            ret_q = np.full(len(ret), -ret_room * share[u] / len(ret))
+            ret_q = -g.spread(ret_room * share[u], ret, ret_axis)
+            np.add.at(sink, ret, -ret_q)
             moving.append((ret, ret_q, airfield_ffd.opening_dir(air, u, "return", du)))
 
     # the parts of the room air moves through; each must balance (a sealed pocket cannot)
@@ -407,6 +431,7 @@ def _solve(air: HallAir) -> HallShares:
     fp, fn, gf = faces
     ok = main[fp] & main[fn]
     up = ((fn - fp) == 1)[ok]  # vertical faces: N is the cell above P
+    area_up = g.area(fp[ok], 2)  # (of a vertical face)
     fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
     flux = gf * (phi[fp] - phi[fn])
     ffd_info = {}
@@ -422,7 +447,7 @@ def _solve(air: HallAir) -> HallShares:
 
     # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
     dg = air.diffusivity_m2_s * gf
-    heat_flux = flux + np.where(up, (0.0 if ffd else air.drift_m_s) * g.hx * g.hy, 0.0)
+    heat_flux = flux + np.where(up, (0.0 if ffd else air.drift_m_s) * area_up, 0.0)
     out_p = np.maximum(heat_flux, 0.0)  # P -> N
     out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
@@ -446,8 +471,8 @@ def _solve(air: HallAir) -> HallShares:
     )
     lu = ManyRhsLU(a)  # one factorisation, every rack's exhaust a right-hand side
     rhs = sp.csc_matrix((q[ex_rack] * ex_w, (pos[ex_cells], ex_rack)), shape=(m, n))
-    w_mean = _averaging(fronts, pos, m)
-    w_top = _averaging(tops, pos, m)
+    w_mean = _averaging(fronts, front_w, pos, m)
+    w_top = _averaging(tops, top_w, pos, m)
     # the units' part of each cell's sink: total sink minus the racks' intake share
     ret_w = np.maximum(sink[cells] - intake[cells], 0.0)
     returned = np.zeros(n)
@@ -476,6 +501,8 @@ def _solve(air: HallAir) -> HallShares:
     info = {
         "cells": m,
         "cell_m": g.h,
+        "cell_min_m": g.min_cell_m,
+        "grid": "uniform" if g.uniform else "aligned",
         "layers": g.nz,
         "continuity_residual_m3_s": float(
             np.abs(np.bincount(fp, flux, m) - np.bincount(fn, flux, m) - s).max()
@@ -496,16 +523,16 @@ def _solve(air: HallAir) -> HallShares:
     )
 
 
-def _exhaust(g, backs: list[np.ndarray], solid, region, share: float):
-    """Where each rack's exhaust enters the room: `1 - share` over its back cells, `share` at the
-    top of the free column above each (`PLUME_SHARE`). Returns cells,
-    rack of each, weight (a rack's weights sum to 1)."""
+def _exhaust(g, backs: list[np.ndarray], back_w: list[np.ndarray], solid, region, share: float):
+    """Where each rack's exhaust enters the room: `1 - share` over its back cells (shares
+    `back_w`, by face area), `share` at the top of the free column above each
+    (`PLUME_SHARE`). Returns cells, rack of each, weight (a rack's weights sum to 1)."""
     n_back = np.array([len(b) for b in backs], np.int64)
     if not len(backs):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     cells = np.concatenate(backs)
     rack = np.repeat(np.arange(len(backs)), n_back)
-    even = np.repeat(1.0 / n_back, n_back)
+    even = np.concatenate(back_w)
     if share <= 0:
         return cells, rack, even
     top = _column_tops(g, cells, solid, region)
@@ -527,14 +554,23 @@ def _sparse(b: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix(b)
 
 
-def _averaging(groups: list[np.ndarray], pos: np.ndarray, m: int) -> sp.csr_matrix:
-    """Rows averaging each group's cells (uniform suction: flux-weighted = area mean)."""
+def _averaging(groups: list[np.ndarray], weights, pos: np.ndarray, m: int) -> sp.csr_matrix:
+    """Rows averaging each group's cells by `weights` (uniform suction: flux-weighted = area
+    mean)."""
     if not groups:
         return sp.csr_matrix((0, m))
     rows = np.repeat(np.arange(len(groups)), [len(c) for c in groups])
     cols = pos[np.concatenate(groups)]
-    vals = np.concatenate([np.full(len(c), 1.0 / len(c)) for c in groups])
+    vals = np.concatenate(weights)
     return sp.csr_matrix((vals, (rows, cols)), shape=(len(groups), m))
+
+
+def _opening_axis(kind, role, plenum, direction) -> int:
+    """Axis normal to a unit opening's faces (`_unit_cells`): 2 for floor tiles, a ceiling or
+    a top, else the axis the unit faces along."""
+    if (role == "supply" and (kind == "floor" or plenum)) or kind in ("ceiling", "top"):
+        return 2
+    return 0 if direction < 2 else 1
 
 
 def _unit_cells(g, ix, iy, nzb, direction, kind, role, plenum, fronts):

@@ -102,6 +102,26 @@ def aisle_strips(air, containment: str | None = None) -> list[Strip]:
     return out
 
 
+def box_faces(air, unit_half_m: float):
+    """Where the rack-aligned grid of the air field puts cell faces
+    (`twin.solve.airfield_grid._grid_aligned`), hall metres: x and y coordinates of every
+    rack's and unit's box faces and of the contained aisles' edges (`aisle_strips`), and
+    (coordinate, outward sign) rows of the racks' front and back faces along x and along y
+    (the grid puts a face cell outside each)."""
+    hx, hy, along_x = rack_footprint(air)
+    x, y = np.asarray(air.x_m, float), np.asarray(air.y_m, float)
+    ux, uy = np.asarray(air.ux_m, float), np.asarray(air.uy_m, float)
+    strips = aisle_strips(air)
+    xs = np.r_[x - hx, x + hx, ux - unit_half_m, ux + unit_half_m]
+    ys = np.r_[y - hy, y + hy, uy - unit_half_m, uy + unit_half_m]
+    xs = np.r_[xs, [v for st in strips for v in (st.x0, st.x1)]]
+    ys = np.r_[ys, [v for st in strips for v in (st.y0, st.y1)]]
+    ax, ay = ~along_x, along_x  # racks whose front and back face along x, along y
+    fx = np.r_[np.c_[x[ax] - hx[ax], -np.ones(ax.sum())], np.c_[x[ax] + hx[ax], np.ones(ax.sum())]]
+    fy = np.r_[np.c_[y[ay] - hy[ay], -np.ones(ay.sum())], np.c_[y[ay] + hy[ay], np.ones(ay.sum())]]
+    return xs, ys, fx, fy
+
+
 def _aisle_cells(g: _Grid, air, solid: np.ndarray) -> np.ndarray:
     """Fluid cells inside the hall's contained aisles (`airfield_aisles.aisle_strips`)."""
     region = np.zeros(g.n, bool)
@@ -140,6 +160,6 @@ def _ducts(g, air, region, faces, fronts, backs, q, leak, src, sink) -> float:
         qd = (1.0 - leak) * qk
         if qd <= 0 or not len(duct):
             continue
-        np.add.at(sink if hot else src, duct, qd / len(duct))
+        np.add.at(sink if hot else src, duct, g.spread(qd, duct, 2))
         total += qd
     return total

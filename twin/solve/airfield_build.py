@@ -34,6 +34,12 @@ FIELD_MAX_RACKS = 1_000
 ones the geometric kernel. bench.air field: 100 racks 0.13-0.15 s, 300 racks 0.16-0.27 s on
 a 2-core machine at load ~3.2 (two sparse LUs over <= 8,000 cells, every rack's exhaust one
 right-hand side of a block solve; docs/benchmarks.md)."""
+FIELD_GRID = "aligned"
+"""The potential field's grid (`HallAir.grid`): ``aligned``, cell faces on every rack and unit
+face (no snapping: rows moved 5-10 cm change the validation rooms' inlets by at most ~1 K,
+smoothly, against 3.65 K in jumps on the uniform grid; bench.air_shift, docs/validation.md),
+or ``uniform`` (each face snapped to the nearest of equal cells). The FFD flow always takes
+the uniform grid. ``python -m bench.air_shift --grid uniform`` compares the two."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
 K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 
@@ -125,6 +131,7 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
         containment=str(hall["containment"]),
         plenum=plenum,
         leak=float(leak) if leak is not None and np.isfinite(leak) else None,
+        grid=FIELD_GRID,
         **kw,
     )
     racks = twin.racks.iloc[idx]

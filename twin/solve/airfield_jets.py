@@ -49,8 +49,8 @@ def meeting_throws(
     info = []
     for cells, direction, _, q, area in jets:
         ix, iy, iz = cells // stride, (cells // g.nz) % g.ny, cells % g.nz
-        along, across, step = (ix, iy, g.hx) if direction < 2 else (iy, ix, g.hy)
-        pos = (float(np.mean(along)) + 0.5) * step if len(cells) else 0.0
+        along, across, centre = (ix, iy, g.xc) if direction < 2 else (iy, ix, g.yc)
+        pos = float(np.mean(centre[along])) if len(cells) else 0.0
         s = q / area * np.sqrt(area) if area > 0 else 0.0
         info.append((direction, pos, set(zip(across.tolist(), iz.tolist(), strict=True)), s))
     for i, (di, pi, oi, si) in enumerate(info):
@@ -76,26 +76,34 @@ def _throw_path(g: _Grid, cells, direction: int, solid, dist_m: float):
     return rel, path, length
 
 
-def throw_release(g: _Grid, cells, direction: int, solid, dist_m: float, whole: bool = False):
+def throw_release(
+    g: _Grid, cells, direction: int, solid, dist_m: float, whole: bool = False, weights=None
+):
     """Where a jet of `dist_m` releases its air and which cells it passes, smooth in `dist_m`.
 
-    Returns release cells and weights (summing to 1), passed cells and weights (one per
-    whole cell passed, the fraction of the last step for its partial one) and the length, m.
-    A throw of ``(k + f)`` cells releases ``1 - f`` of the air k cells on and ``f`` one cell
-    further (linear interpolation of the release point), so the field, and a calibration of
-    `supply_throw_scale`, change continuously with the throw instead of cell by cell.
-    `whole`: floor to whole cells (the release of `_throw`)."""
-    step = g.hx if direction < 2 else g.hy
-    steps_f = max(float(dist_m), 0.0) / step
-    n = int(steps_f)
-    frac = 0.0 if whole else steps_f - n
+    Returns release cells and weights (summing to 1; `weights`, the supply cells' shares, or
+    even), passed cells and weights (each whole cell passed by its volume, the part of the
+    last step passed by that part of it; on a uniform grid one per whole cell) and the
+    length, m. The jet steps from cell centre to cell centre (on the rack-aligned grid the
+    steps are unequal); a throw that ends a fraction f of the way into a step releases
+    ``1 - f`` of the air before the step and ``f`` after it (linear interpolation of the
+    release point), so the field, and a calibration of `supply_throw_scale`, change
+    continuously with the throw instead of cell by cell. `whole`: whole steps only (the
+    release of `_throw`)."""
+    cells = np.asarray(cells)
+    w0 = (
+        np.full(len(cells), 1.0 / max(len(cells), 1))
+        if weights is None
+        else np.asarray(weights, float)
+    )
     none = np.zeros(0, np.int64), np.zeros(0)
-    if (n <= 0 and frac <= 0) or not len(cells):
-        return cells, np.full(len(cells), 1.0 / max(len(cells), 1)), *none, 0.0
+    if float(dist_m) <= 0 or not len(cells):
+        return cells, w0, *none, 0.0
     iz = cells % g.nz
     iy = (cells // g.nz) % g.ny
     ix = cells // (g.nz * g.ny)
     dx, dy = [(1, 0), (-1, 0), (0, 1), (0, -1)][direction]
+    centre = g.xc if direction < 2 else g.yc
 
     def advance(ix, iy):
         nx_, ny_ = ix + dx, iy + dy
@@ -104,27 +112,36 @@ def throw_release(g: _Grid, cells, direction: int, solid, dist_m: float, whole: 
         go = inside & ~solid[nxt]
         return go, np.where(go, nx_, ix), np.where(go, ny_, iy)
 
-    path, moved = [], 0
-    for _ in range(n):
+    def volume(c):
+        return np.ones(len(c)) if g.uniform else g.area(c, 2)
+
+    path, moved, left = [], 0.0, float(dist_m)
+    frac, step = 0.0, 0.0
+    while True:
         go, jx, jy = advance(ix, iy)
         if not go.any():
-            frac = 0.0
+            break
+        k = int(np.argmax(go))  # the moving cells share a column (a row)
+        a, b = (ix[k], jx[k]) if direction < 2 else (iy[k], jy[k])
+        step = abs(float(centre[b] - centre[a]))
+        if left < step * (1.0 - 1e-12):
+            frac = 0.0 if whole else left / step
             break
         path.append(g.idx(ix, iy, iz))
-        moved += 1
+        moved += step
+        left -= step
         ix, iy = jx, jy
     end = g.idx(ix, iy, iz)
     passed = np.setdiff1d(np.concatenate(path), end) if path else np.zeros(0, np.int64)
-    w_passed = np.ones(len(passed))
-    rel, rel_w = end, np.full(len(end), 1.0 / len(end))
+    w_passed = volume(passed)
+    rel, rel_w = end, w0
     if frac > 0:
         go, jx, jy = advance(ix, iy)
-        if go.any():
-            nxt = g.idx(jx, jy, iz)
-            rel = np.r_[end, nxt]
-            rel_w = np.r_[(1.0 - frac) * rel_w, frac * rel_w]
-            passed = np.r_[passed, end[go]]  # the partial step passes the moving cells
-            w_passed = np.r_[w_passed, np.full(int(go.sum()), frac)]
-        else:
-            frac = 0.0
-    return rel, rel_w, passed, w_passed, (moved + frac) * step
+        nxt = g.idx(jx, jy, iz)
+        rel = np.r_[end, nxt]
+        rel_w = np.r_[(1.0 - frac) * w0, frac * w0]
+        passed = np.r_[passed, end[go]]  # the partial step passes the moving cells
+        w_passed = np.r_[w_passed, frac * volume(end[go])]
+    if not path and frac <= 0:
+        return cells, w0, *none, 0.0
+    return rel, rel_w, passed, w_passed, moved + frac * step
