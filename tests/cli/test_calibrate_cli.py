@@ -63,7 +63,7 @@ def test_fit_on_several_runs_recovers_known_parameters(room, tmp_path, capsys):
     assert main(["calibrate", str(room), "--from-csv", str(a), "--from-csv", str(b)]) == 0
     out = capsys.readouterr().out
     assert "2 run(s)" in out and "RMSE" in out
-    doc = yaml.safe_load((tmp_path / "room.air-calibration.yaml").read_text())
+    doc = yaml.safe_load((tmp_path / "room.air-calibration.yaml").read_text())["halls"][0]
     assert doc["hall"] == "T" and doc["runs"] == 2
     assert doc["rmse_after_k"] < 0.05 < doc["rmse_before_k"]
     assert set(air_calibrate.FITTED) <= set(doc["fields"])

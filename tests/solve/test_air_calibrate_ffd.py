@@ -163,7 +163,7 @@ def test_cli_writes_ffd_fields_that_reproduce_the_fit(ffd, measured, tmp_path, c
     cap = capsys.readouterr()
     assert "FFD evaluation 1 (1 run(s))" in cap.err and "Traceback" not in cap.err
     assert "air_eddy_viscosity_m2_s: " in cap.out and " m2/s (eddy viscosity" in cap.out
-    doc = yaml.safe_load(path.with_suffix(".air-calibration.yaml").read_text())
+    doc = yaml.safe_load(path.with_suffix(".air-calibration.yaml").read_text())["halls"][0]
     fields = doc["fields"]
     assert fields["air_model"] == "ffd" and doc["rmse_after_k"] < 0.05
     assert set(fields) == {"air_model", "air_eddy_viscosity_m2_s", "air_diffusivity_m2_s"}
@@ -175,3 +175,6 @@ def test_cli_writes_ffd_fields_that_reproduce_the_fit(ffd, measured, tmp_path, c
     t2 = Twin.load(calibrated)
     got = ac.predict(t2, "T", ac.Run(m.air_kw, 18.0, pd.Series(dtype=float)))
     assert float((got - m.t_inlet_c).abs().max()) < 0.1
+    # the file beside the layout is applied on load: the same hall as pasted by hand
+    cols = ["air_model", "air_eddy_viscosity_m2_s", "air_diffusivity_m2_s"]
+    assert Twin.load(path).halls[cols].equals(t2.halls[cols])

@@ -20,6 +20,7 @@ import streamlit as st
 
 from twin.app import warm
 from twin.app.text import plain
+from twin.layout.calibration import SUFFIX as CALIBRATION_SUFFIX
 from twin.layout.plausibility import ModelCaution, PlausibilityWarning, check, check_loaded
 from twin.layout.source import parse_bytes
 from twin.model import columns as C
@@ -77,6 +78,8 @@ def sentence(w: PlausibilityWarning | ModelCaution, name: str, kind: str | None 
         kind = C.kind_label(tables[-1]) if tables else ""
     if isinstance(w, ModelCaution):  # a model asked for where it is not validated
         text = f"{kind} {w.component}".strip() + f": {w.message[:1].upper()}{w.message[1:]}."
+        if w.file.endswith(CALIBRATION_SUFFIX):  # a stale air calibration: its own file
+            name = w.file.replace("\\", "/").rsplit("/", 1)[-1]
         return text if w.line is None else text + f" In {name}, line {w.line}."
     quantity = _quantity(w.value, w.unit)
     span = f"{w.low:g}-{_quantity(w.high, w.unit)}"

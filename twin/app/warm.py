@@ -44,7 +44,7 @@ DEFAULT = os.environ.get("TWIN_LAYOUT", "layouts/ai-factory-hall.yaml")
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _load_file(path: str, mtime: float) -> Layout:
+def _load_file(path: str, version: tuple) -> Layout:
     return load(path)
 
 
@@ -53,16 +53,17 @@ def load_path(path: str) -> Layout:
     p = Path(path)
     if not p.is_absolute():
         p = LAYOUTS / p.name if p.parts[0] == "layouts" and len(p.parts) == 2 else ROOT / p
-    return _load_file(str(p), p.stat().st_mtime)
+    return _load_file(str(p), (p.stat().st_mtime, _calibration_version(p)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _file_key(path: str, mtime: float, size: int) -> str:
-    return _KNOWN_KEYS.get((path, mtime, size)) or S.layout_key(load_path(path))
+def _file_key(path: str, mtime: float, size: int, calibration: tuple | None = None) -> str:
+    return _KNOWN_KEYS.get((path, mtime, size, calibration)) or S.layout_key(load_path(path))
 
 
-_KNOWN_KEYS: dict[tuple[str, float, int], str] = {}
-"""Content keys the warm-up computed, per file version (path, mtime, size), so that
+_KNOWN_KEYS: dict[tuple[str, float, int, tuple | None], str] = {}
+"""Content keys the warm-up computed, per file version (path, mtime, size, and its air
+calibration's (mtime, size) or None), so that
 `_file_key` does not hash the default layout a second time (~0.5 s on a campus)."""
 
 
@@ -82,7 +83,7 @@ def _key(layout: Layout) -> str:
     src = unedited_file(layout)
     if src is not None:
         stat = src.stat()
-        return _file_key(str(src), stat.st_mtime, stat.st_size)
+        return _file_key(str(src), stat.st_mtime, stat.st_size, _calibration_version(src))
     return S.layout_key(layout)
 
 
@@ -268,9 +269,21 @@ def warm_up() -> dict[str, float]:
     return times
 
 
-def _version(path: Path) -> tuple[float, int] | None:
+def _version(path: Path) -> tuple[float, int, tuple | None] | None:
     try:
         st_ = path.stat()
+    except OSError:
+        return None
+    return st_.st_mtime, st_.st_size, _calibration_version(path)
+
+
+def _calibration_version(path: Path) -> tuple[float, int] | None:
+    """(mtime, size) of the air calibration beside layout `path` (applied on load:
+    twin.layout.calibration), None without one: part of the file's cache keys."""
+    from twin.layout.calibration import sidecar_path
+
+    try:
+        st_ = sidecar_path(path).stat()
     except OSError:
         return None
     return st_.st_mtime, st_.st_size

@@ -9,10 +9,18 @@ one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and su
 temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
 ``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
 (default the hall's units' setpoint): one row per rack, numbers within the layout's
-bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Writes the calibration
-next to the layout,
-``<layout>.air-calibration.yaml``: the hall fields to paste (or merge) into the
-layout's hall, and prints RMSE and max error before and after.
+bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Prints RMSE and max
+error before and after.
+
+Writes the calibration next to the layout, ``<layout>.air-calibration.yaml``
+(`twin.layout.calibration`): per hall the fitted fields, the runs, the date, the RMSE
+before and after, and the hall's air geometry it was fitted on; another hall's entry in
+that file is kept. Every later load of the layout applies it (`twin solve`, `twin info`,
+the app: the calibration's values override the hall's own, and they print one line
+saying so) while the hall's racks, rows, units, size and air model are the ones it was
+fitted on; after a change the calibration is not applied and a caution says what changed
+and to run this again. The fit itself starts from the layout as written (its calibration
+file is not applied), so "before" is the uncalibrated model.
 """
 
 from __future__ import annotations
@@ -165,14 +173,14 @@ def _bounds(cls, field: str) -> tuple[float, float]:
 
 def run(args) -> int:
     import sys
+    from datetime import UTC, datetime
 
-    import yaml
-
+    from twin.layout import calibration, load
     from twin.model import Twin
     from twin.solve.air_calibrate import fit, is_ffd
     from twin.solve.air_calibrate_ffd import describe
 
-    twin = Twin.load(args.path)
+    twin = Twin.from_layout(load(args.path, calibration=False))  # "before": as written
     if args.from_cfd:
         runs, halls = _runs_from_cfd(args.from_cfd)
         if len(halls) > 1:
@@ -194,22 +202,24 @@ def run(args) -> int:
             flush=True,
         )
     result = fit(twin, hall, runs, progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
-    out = Path(args.path).with_suffix(".air-calibration.yaml")
     model = "ffd" if ffd else "field"
-    doc = {
-        "hall": hall,
-        "fields": {"air_model": model, **{k: round(v, 6) for k, v in result.params.items()}},
-        "runs": result.runs,
-        "racks": result.racks,
-        "rmse_before_k": round(result.rmse_before_k, 3),
-        "rmse_after_k": round(result.rmse_after_k, 3),
-        "max_error_before_k": round(result.max_before_k, 3),
-        "max_error_after_k": round(result.max_after_k, 3),
-    }
-    out.write_text(
-        "# twin calibrate: set these fields on the hall in the layout (halls[].<field>)\n"
-        + yaml.safe_dump(doc, sort_keys=False)
+    entry = calibration.entry(
+        twin.layout,
+        hall,
+        {"air_model": model, **{k: round(v, 6) for k, v in result.params.items()}},
+        fitted_utc=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        sources=[str(Path(p)) for p in (args.from_cfd or args.from_csv)],
+        runs=result.runs,
+        racks=result.racks,
+        rmse_before_k=round(result.rmse_before_k, 3),
+        rmse_after_k=round(result.rmse_after_k, 3),
+        max_error_before_k=round(result.max_before_k, 3),
+        max_error_after_k=round(result.max_after_k, 3),
     )
+    doc, dropped = calibration.document(args.path, entry)
+    out = calibration.save(args.path, doc)
+    for why in dropped:
+        print(f"twin calibrate: note: {why}", file=sys.stderr)
     print(
         f"hall {hall}: {result.runs} run(s), {result.racks} racks; rack inlet RMSE "
         f"{result.rmse_before_k:.2f} K -> {result.rmse_after_k:.2f} K, max error "
@@ -217,5 +227,8 @@ def run(args) -> int:
     )
     for line in describe(result.params):
         print(f"  {line}")
-    print(f"{out}: calibration written (set these fields on hall {hall} in the layout)")
+    print(
+        f"{out}: calibration written; twin applies it to hall {hall} whenever it loads "
+        f"{args.path} (its values override the hall's own) until racks, rows or units move"
+    )
     return 0

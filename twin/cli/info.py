@@ -11,6 +11,7 @@ import math
 from twin.cli.common import add_path, dumps
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
+from twin.cli.solve import add_no_calibration
 from twin.model import Twin
 from twin.model.registry import COOLING_UNITS
 
@@ -33,6 +34,7 @@ def register(sub) -> None:
         help="per hall: power and cooling margins and stranded capacity (a headroom search "
         "per hall; see twin.metrics.stranded)",
     )
+    add_no_calibration(p)
     add_raw_columns(p)
     p.set_defaults(func=run)
 
@@ -73,8 +75,23 @@ def ids_by_kind(twin: Twin) -> dict[str, list[str]]:
 
 
 def run(args) -> int:
-    twin = Twin.load(args.path)
+    import sys
+
+    from twin.layout import calibration, load
+    from twin.layout.plausibility import check_loaded
+
+    use = not getattr(args, "no_calibration", False)
+    twin = Twin.from_layout(load(args.path, calibration=use))
+    notes = calibration.notes(twin.layout)
+    for w in check_loaded(twin.layout, args.path):
+        if w.file != str(args.path):  # the calibration's cautions (the rest: twin validate)
+            print(w, file=sys.stderr)
     info = summary(twin)
+    if notes:
+        info["air_calibration"] = [
+            {"file": n.file, "hall": n.hall, "applied": n.applied, "text": n.line_text()}
+            for n in notes
+        ]
     if args.ids:
         info["ids"] = ids_by_kind(twin)
     room = None
@@ -96,6 +113,8 @@ def run(args) -> int:
         print(dumps(info))
         return 0
     print(f"{info['name']}  ({info['file']})")
+    for n in notes:
+        print(f"  {n.line_text()}")
     print(
         f"  IT load      {info['it_kw'] / 1000:,.2f} MW   grid connection {info['grid_mw']:,.1f} MW"
     )

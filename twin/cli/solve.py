@@ -63,8 +63,32 @@ def register(sub) -> None:
         action="store_true",
         help="skip the IT headroom search (a few more solves; see twin.metrics.headroom)",
     )
+    add_no_calibration(p)
     add_raw_columns(p)
     p.set_defaults(func=run)
+
+
+def add_no_calibration(p) -> None:
+    """`--no-calibration`: load the layout without its air calibration file."""
+    p.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="ignore the air calibration beside the layout (<layout>.air-calibration.yaml, "
+        "written by twin calibrate; applied by default)",
+    )
+
+
+def load_twin(args) -> Twin:
+    """The layout of `args.path` as a Twin, its air calibration applied unless
+    --no-calibration; says on stderr which calibration was applied (one line a hall)."""
+    from twin.layout import calibration, load
+
+    use = not getattr(args, "no_calibration", False)
+    twin = Twin.from_layout(load(args.path, calibration=use))
+    for note in calibration.notes(twin.layout):
+        if note.applied:
+            print(f"{args.path}: {note.line_text()}", file=sys.stderr)
+    return twin
 
 
 STRICT_EXIT = 3
@@ -289,7 +313,7 @@ def run(args) -> int:
     from twin import solve
 
     check_output_dir(args.out, "--out")  # before any work
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     for w in check_loaded(twin.layout, args.path):  # plausibility: stderr, exit code unchanged
         print(w, file=sys.stderr)
     if getattr(args, "annual", False):

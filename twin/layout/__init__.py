@@ -5,6 +5,10 @@
 
 Big files (a campus) are validated once and then come from an on-disk cache keyed
 by their bytes: see `twin.layout.cache`.
+
+A hall's air calibration (``room.air-calibration.yaml`` beside ``room.yaml``, written by
+``twin calibrate``) is applied on every load, after the cache, so the cache never holds a
+calibration and a changed calibration file is read afresh: see `twin.layout.calibration`.
 """
 
 from __future__ import annotations
@@ -20,9 +24,15 @@ from twin.layout.write import dump, save
 __all__ = ["FORMAT_VERSION", "Layout", "dump", "load", "loads", "save", "validate_data"]
 
 
-def load(path: str | Path) -> Layout:
-    """Read and validate a layout file (YAML or JSON)."""
-    return _validated(read_bytes(path), str(path))
+def load(path: str | Path, calibration: bool = True) -> Layout:
+    """Read and validate a layout file (YAML or JSON); with `calibration` (the default)
+    apply the air calibration beside it, if any (`twin.layout.calibration.apply`)."""
+    layout = _validated(read_bytes(path), str(path))
+    if calibration:
+        from twin.layout.calibration import apply
+
+        layout = apply(layout, path)
+    return layout
 
 
 def loads(raw: bytes | str, name: str = "<upload>.yaml") -> Layout:

@@ -305,6 +305,19 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
     out += _air_model_cautions(layout, doc, file)
     out += _opposed_units(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
+    return out + _calibration_cautions(layout)
+
+
+def _calibration_cautions(layout) -> list[ModelCaution]:
+    """A stale air calibration (not applied) or one whose staleness cannot be checked,
+    located in its own file (`twin.layout.calibration`)."""
+    from twin.layout.calibration import notes
+
+    out = []
+    for n in notes(layout):
+        message = n.caution()
+        if message is not None:
+            out.append(ModelCaution(n.file, n.line, n.path, n.hall, message, (n.hall,)))
     return out
 
 

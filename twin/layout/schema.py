@@ -385,6 +385,8 @@ class Layout(Strict):
         return value
 
     _source: str = PrivateAttr("<layout>")
+    _air_calibration: list = PrivateAttr(default_factory=list)
+    """What loading did with the air calibration beside the file (twin.layout.calibration)."""
 
     @property
     def source(self) -> str:

@@ -20,7 +20,9 @@ from twin.layout.schema import Layout
 
 
 def dump(layout: Layout) -> dict[str, Any]:
-    """The layout as plain data: defaults and profile-inherited values omitted."""
+    """The layout as plain data: defaults and profile-inherited values omitted. A hall's
+    air calibration applied on load is in it (a content key, an edit or a what-if built
+    from it stays calibrated); `to_yaml` writes the hall's own values instead."""
     data = layout.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     data["format_version"] = layout.format_version
     profiles = data.get("profiles", {})
@@ -45,8 +47,14 @@ def dump(layout: Layout) -> dict[str, Any]:
 
 
 def to_yaml(layout: Layout) -> str:
-    """YAML text of `dump(layout)`, keys in schema order."""
-    return yaml.safe_dump(dump(layout), sort_keys=False, default_flow_style=None, width=120)
+    """YAML text of `dump(layout)`, keys in schema order, with each hall's own air fields,
+    not those its calibration file set on load (a saved layout never absorbs its
+    calibration: `twin.layout.calibration.uncalibrated`)."""
+    from twin.layout.calibration import uncalibrated
+
+    return yaml.safe_dump(
+        dump(uncalibrated(layout)), sort_keys=False, default_flow_style=None, width=120
+    )
 
 
 STALE_TEMP_S = 60.0

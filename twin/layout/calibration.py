@@ -1,0 +1,457 @@
+"""A hall's air calibration, kept beside its layout and applied when the layout is loaded.
+
+`twin calibrate room.yaml ...` writes ``room.air-calibration.yaml`` (`sidecar_path`): per
+hall, the air-field parameters it fitted (``fields``), what it fitted them on (the runs,
+the date, the rack-inlet RMSE before and after) and the hall's air geometry at the time
+(``fitted_on``: the hall's size, height, containment, plenum and air model as written,
+and a short digest per row, rack and cooling unit of everything that moves or shapes air:
+positions, sizes, slots, airflows, facings, openings, blanking; not rack power, electrical
+feeds, setpoints or names, which a calibration does not depend on: `fitted_on`).
+
+`twin.layout.load` reads that file when it sits beside the layout (`apply`):
+
+- the fitted fields override the hall's own (**the calibration wins**, also over values the
+  layout writes explicitly; the applied line says which it overrides);
+- a hall whose air geometry is no longer the one it was fitted on (a rack moved, a unit
+  added, the air model changed) keeps its own values, with a caution saying what changed
+  and to re-run ``twin calibrate`` (`AirCalibration.caution`);
+- a calibration file from before the geometry was recorded (top-level ``hall:`` and
+  ``fields:``, no ``fitted_on``) is applied with a caution that whether the hall changed
+  since cannot be checked, unless its air model is not the hall's (then not applied);
+- a file that is not a calibration (an unknown key, a field out of its layout bounds, a
+  hall the layout does not have) is a `LayoutError` naming the file, line, field and what
+  is allowed: the layout does not load until it is fixed, removed or written again.
+
+What was applied is on the layout (`notes`): `twin info` and `twin solve` print it,
+`twin.layout.plausibility.check` turns the cautions into `ModelCaution` lines, and
+`twin.layout.write.dump` writes the layout's own values, never the calibration's
+(`uncalibrated`), so a layout saved after loading does not absorb its calibration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from twin.errors import LayoutError, Problem, names
+from twin.layout.schema import Hall, Layout
+from twin.layout.schema_base import Id, Strict
+from twin.layout.source import format_path, line_of, parse_bytes, read_bytes
+
+SUFFIX = ".air-calibration.yaml"
+VERSION = 1
+
+FITTED_FIELDS = (
+    "air_diffusivity_m2_s",
+    "air_buoyant_drift_m_s",
+    "supply_throw_scale",
+    "air_plume_share",
+    "jet_entrainment_scale",
+    "containment_leak",
+    "air_eddy_viscosity_m2_s",
+)
+"""Hall fields a calibration may set (twin.solve.air_calibrate.PARAMS), besides air_model."""
+FIELDS = ("air_model", *FITTED_FIELDS)
+
+HALL_GEOMETRY = ("origin_m", "size_m", "height_m", "containment", "plenum_m", "air_model")
+"""Hall attributes a calibration records as written, and compares by value."""
+_NOT_AIR = {
+    "racks": {
+        "name", "profile", "power_kw", "power_factor", "liquid_fraction", "accelerator",
+        "feed_a", "feed_b", "split_a", "liquid_loop", "tenant",
+    },
+    "rows": {"tenant"},
+    "units": {
+        "name", "profile", "feed", "feed_b", "type", "capacity_kw", "t_supply_c", "fan_kw",
+        "loop", "t_ambient_max_c",
+    },
+}  # fmt: skip
+"""Fields left out of a component's digest: they do not move or shape air (power, feeds,
+setpoints, names, tenancy). Every other field is in it, so a field added to the schema
+later counts as geometry until listed here (a false 'stale', never a silent one)."""
+_WHAT = {
+    "rows": ("row", "rows", "moved, turned or resized"),
+    "racks": ("rack", "racks", "moved, resized, or a changed airflow or blanking"),
+    "units": ("cooling unit", "cooling units", "moved, turned, or a changed airflow or opening"),
+}
+
+
+def sidecar_path(layout_path: str | Path) -> Path:
+    """``room.yaml`` -> ``room.air-calibration.yaml`` (beside it)."""
+    return Path(layout_path).with_suffix(SUFFIX)
+
+
+# ---------------------------------------------------------------------- fingerprint
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _parts(layout: Layout, hall: Hall) -> dict[str, list]:
+    units = [u for u in layout.cooling.crahs if u.hall == hall.id]
+    return {"rows": list(hall.rows), "racks": list(hall.racks), "units": units}
+
+
+def fitted_on(layout: Layout, hall_id: str) -> dict[str, Any]:
+    """The air geometry of hall `hall_id` as `twin calibrate` records it: the hall's
+    `HALL_GEOMETRY` values and a digest per row, rack and cooling unit (by id)."""
+    hall = next(h for h in layout.halls if h.id == hall_id)
+    out: dict[str, Any] = {"hall": hall.model_dump(mode="json", include=set(HALL_GEOMETRY))}
+    for part, items in _parts(layout, hall).items():
+        out[part] = {
+            str(c.id): _digest(
+                c.model_dump(mode="json", exclude_defaults=True, exclude=_NOT_AIR[part])
+            )
+            for c in items
+        }
+    return out
+
+
+def _changes(then: dict[str, Any], now: dict[str, Any], fitted_model: str) -> list[str]:
+    """What differs between two `fitted_on` records, in words (empty: the same hall)."""
+    out = []
+    for key in HALL_GEOMETRY:
+        a, b = then["hall"].get(key), now["hall"].get(key)
+        if key == "air_model" and b in (a, fitted_model):
+            continue  # the calibration's own model, written into the layout by hand: no change
+        if a != b:
+            out.append(f"{key} {_show(a)} -> {_show(b)}")
+    for part, (one, many, how) in _WHAT.items():
+        a, b = then.get(part, {}), now.get(part, {})
+        added = [i for i in b if i not in a]
+        gone = [i for i in a if i not in b]
+        moved = [i for i in b if i in a and a[i] != b[i]]
+        for ids, verb in ((moved, f"changed ({how})"), (added, "added"), (gone, "removed")):
+            if ids:
+                out.append(f"{one if len(ids) == 1 else many} {names(ids)} {verb}")
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# ------------------------------------------------------------------------- the file
+
+
+class _Fingerprint(Strict):
+    hall: dict[str, Any]
+    rows: dict[str, str] = Field(default_factory=dict)
+    racks: dict[str, str] = Field(default_factory=dict)
+    units: dict[str, str] = Field(default_factory=dict)
+
+
+_Kelvin = Annotated[float, Field(ge=0, le=1000)]
+
+
+class _Entry(Strict):
+    hall: Id
+    fitted_utc: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    runs: Annotated[int, Field(ge=1)]
+    racks: Annotated[int, Field(ge=0)]
+    rmse_before_k: _Kelvin
+    rmse_after_k: _Kelvin
+    max_error_before_k: _Kelvin | None = None
+    max_error_after_k: _Kelvin | None = None
+    fields: dict[str, Any] = Field(min_length=1)
+    fitted_on: _Fingerprint | None = None  # None: a file from before it was recorded
+
+
+class _File(Strict):
+    calibration_version: Literal[1]
+    layout: str | None = None
+    halls: list[_Entry] = Field(min_length=1)
+
+
+@dataclass
+class AirCalibration:
+    """What loading did with one hall's calibration (`notes`)."""
+
+    file: str
+    line: int | None
+    path: str  # halls[0] in the calibration file
+    hall: str
+    status: Literal["applied", "unchecked", "stale"]
+    entry: _Entry
+    changes: list[str] = field(default_factory=list)  # why stale
+    overrides: list[str] = field(default_factory=list)  # layout's explicit values it replaced
+    model_from: str | None = None  # the hall's air model before, where the calibration set another
+    layout: str | None = None  # the layout file it was loaded with
+    originals: dict[str, Any] = field(default_factory=dict, repr=False)
+    was_set: frozenset[str] = frozenset()
+
+    @property
+    def applied(self) -> bool:
+        return self.status != "stale"
+
+    def line_text(self) -> str:
+        """One line: ``air calibration applied from F (hall H: fitted D on N runs, ...)``,
+        or that it was not applied and why."""
+        e = self.entry
+        when = f"fitted {e.fitted_utc[:10]} " if e.fitted_utc else "fitted "
+        what = (
+            f"hall {self.hall}: {when}on {e.runs} run{'s' if e.runs != 1 else ''}, rack inlet "
+            f"RMSE {e.rmse_before_k:.2f} -> {e.rmse_after_k:.2f} K"
+        )
+        if not self.applied:
+            return f"air calibration NOT applied from {self.file} ({what}): the hall changed"
+        extra = ""
+        if self.model_from:
+            extra += f"; air_model {self.model_from} -> {e.fields['air_model']}"
+        if self.overrides:
+            extra += f"; overrides the layout's own {', '.join(self.overrides)}"
+        return f"air calibration applied from {self.file} ({what}{extra})"
+
+    def rerun(self) -> str:
+        """The command that fits this hall again, on the runs it was fitted on."""
+        src = self.entry.sources
+        how = ""
+        if src:
+            flag = "--from-csv" if all(p.lower().endswith(".csv") for p in src) else "--from-cfd"
+            how = f" {flag} {' '.join(src)}"
+        layout = self.layout or "LAYOUT"
+        return f"twin calibrate {layout} --hall {self.hall}{how or ' --from-cfd/--from-csv ...'}"
+
+    def caution(self) -> str | None:
+        """The caution of a stale or unchecked calibration (None when applied and checked)."""
+        if self.status == "stale":
+            return (
+                f"air calibration NOT applied: the hall is not the one it was fitted on: "
+                f"{'; '.join(self.changes)}; its inlets come from the uncalibrated model; "
+                f"re-run `{self.rerun()}`"
+            )
+        if self.status == "unchecked":
+            return (
+                "air calibration applied, but its file is from before twin recorded the hall "
+                "it was fitted on: whether racks or units moved since cannot be checked; "
+                f"re-run `{self.rerun()}` to record it"
+            )
+        return None
+
+
+def notes(layout: Layout) -> list[AirCalibration]:
+    """What loading did with the layout's air calibration file (empty: there was none)."""
+    return list(getattr(layout, "_air_calibration", None) or ())
+
+
+def _problem(file: str, doc: Any, path: tuple, message: str) -> Problem:
+    return Problem(file, format_path(path), message, line_of(doc, path))
+
+
+def _read(path: Path, layout: Layout) -> tuple[list[_Entry], Any, str]:
+    """The calibration file's entries (validated), its parsed data (for lines) and its name."""
+    from twin.layout.validate import _message, error_at
+
+    file = str(path)
+    try:
+        doc = parse_bytes(read_bytes(path, "air calibration"), file, "air calibration")
+    except LayoutError as exc:
+        raise _error(exc.problems) from None
+    old = isinstance(doc, dict) and "calibration_version" not in doc and "hall" in doc
+    if old:  # a file written before the fingerprint: one hall, at the top level
+        data, at = {"calibration_version": VERSION, "halls": [doc]}, lambda loc: loc[2:]
+    else:
+        data, at = doc, lambda loc: loc
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc, err = error_at(err)
+            problems.append(_problem(file, doc, at(loc), _message(err, loc)))
+        raise _error(problems) from None
+    problems, seen = [], set()
+    halls = {h.id: h for h in layout.halls}
+    for j, entry in enumerate(parsed.halls):
+        where = () if old else ("halls", j)
+        if entry.hall not in halls:
+            problems.append(
+                _problem(
+                    file,
+                    doc,
+                    (*where, "hall"),
+                    f"no hall {entry.hall!r} in {layout.source} (halls: "
+                    f"{', '.join(halls)}); a calibration is for one of the layout's halls: "
+                    "remove this entry, or re-run twin calibrate",
+                )
+            )
+            continue
+        if entry.hall in seen:
+            problems.append(
+                _problem(file, doc, (*where, "hall"), f"hall {entry.hall!r} is calibrated twice")
+            )
+        seen.add(entry.hall)
+        problems += _field_problems(file, doc, (*where, "fields"), entry, halls[entry.hall])
+    if problems:
+        raise _error(problems)
+    return parsed.halls, doc, file
+
+
+def _error(problems: list[Problem]) -> LayoutError:
+    file = problems[0].file
+    hint = (
+        "the layout loads with its air calibration: fix the file, write it again with twin "
+        "calibrate, or remove it (or give --no-calibration) to run the hall uncalibrated"
+    )
+    return LayoutError(problems, [Problem(file, "", hint)], "air calibration file")
+
+
+def _field_problems(file: str, doc: Any, where: tuple, entry: _Entry, hall: Hall) -> list[Problem]:
+    """The fitted fields, checked as the layout checks a hall's own (bounds, the eddy
+    viscosity only on an ffd hall); unknown keys name the allowed ones."""
+    from twin.layout.validate import _message, error_at
+
+    out = []
+    for key in entry.fields:
+        if key not in FIELDS:
+            out.append(
+                _problem(
+                    file,
+                    doc,
+                    (*where, key),
+                    f"unknown key {key!r}; a calibration sets only: {', '.join(FIELDS)}",
+                )
+            )
+    if out:
+        return out
+    base = hall.model_dump(by_alias=True, exclude_unset=True, exclude={"rows", "racks"})
+    try:
+        Hall.model_validate({**base, **entry.fields})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc, err = error_at(err)
+            if loc and loc[0] in entry.fields:
+                message = _message(err, ("halls", 0, *loc))
+                out.append(_problem(file, doc, (*where, *loc), message))
+    return out
+
+
+def apply(layout: Layout, layout_path: str | Path) -> Layout:
+    """`layout` with the calibration beside `layout_path` applied (see the module
+    docstring); `layout` itself when there is no calibration file."""
+    path = sidecar_path(layout_path)
+    if not path.exists():  # a dangling symlink or a directory is read (and refused) below
+        if not path.is_symlink():
+            return layout
+    entries, doc, file = _read(path, layout)
+    old = isinstance(doc, dict) and "calibration_version" not in doc
+    halls = list(layout.halls)
+    index = {h.id: i for i, h in enumerate(halls)}
+    out = []
+    for j, entry in enumerate(entries):
+        i = index[entry.hall]
+        hall = halls[i]
+        where = () if old else ("halls", j)
+        fields = dict(entry.fields)
+        fitted_model = fields.get("air_model", hall.air_model)
+        note = AirCalibration(
+            file, line_of(doc, where), format_path(where) or "hall", entry.hall, "applied", entry
+        )
+        note.layout = str(layout_path)
+        if entry.fitted_on is None:
+            note.status = "unchecked"
+            if hall.air_model != fitted_model:
+                note.status = "stale"
+                note.changes = [f"air_model {fitted_model} in the calibration, {hall.air_model} "
+                                "in the layout"]  # fmt: skip
+        else:
+            now = fitted_on(layout, entry.hall)
+            note.changes = _changes(entry.fitted_on.model_dump(), now, fitted_model)
+            if note.changes:
+                note.status = "stale"
+        if note.applied:
+            note.originals = {k: getattr(hall, k) for k in fields}
+            note.was_set = frozenset(k for k in fields if k in hall.model_fields_set)
+            note.overrides = [
+                k
+                for k in fields
+                if k in note.was_set and k != "air_model" and getattr(hall, k) != fields[k]
+            ]
+            if fields.get("air_model", hall.air_model) != hall.air_model:
+                note.model_from = hall.air_model
+            halls[i] = hall.model_copy(update=fields)
+        out.append(note)
+    calibrated = layout.model_copy(update={"halls": halls})
+    calibrated._air_calibration = out
+    return calibrated
+
+
+def uncalibrated(layout: Layout) -> Layout:
+    """`layout` with each hall's own air fields back (the layout file's values), for
+    writing it: a saved layout never absorbs its calibration."""
+    applied = [n for n in notes(layout) if n.applied]
+    if not applied:
+        return layout
+    halls = list(layout.halls)
+    for n in applied:
+        for i, hall in enumerate(halls):
+            if hall.id != n.hall:
+                continue
+            own = hall.model_copy(update=n.originals)
+            keep = (hall.model_fields_set - set(n.originals)) | n.was_set
+            object.__setattr__(own, "__pydantic_fields_set__", set(keep))
+            halls[i] = own
+    out = layout.model_copy(update={"halls": halls})
+    out._air_calibration = []
+    return out
+
+
+# -------------------------------------------------------------------------- writing
+
+
+def entry(layout: Layout, hall_id: str, fields: dict[str, Any], **fit: Any) -> dict[str, Any]:
+    """One hall's entry as `twin calibrate` writes it (`fit`: fitted_utc, sources, runs,
+    racks, rmse_before_k, rmse_after_k, max_error_before_k, max_error_after_k)."""
+    out = {"hall": hall_id, **fit, "fields": fields, "fitted_on": fitted_on(layout, hall_id)}
+    _Entry.model_validate(out)  # what load will read back
+    return out
+
+
+def document(layout_path: str | Path, new: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The calibration file's content with `new` (an `entry`) in it: the other halls'
+    entries of a current file beside the layout are kept; returns it and what was dropped
+    (an old or unreadable file is replaced whole)."""
+    import yaml
+
+    path = sidecar_path(layout_path)
+    kept, dropped = [], []
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            _File.model_validate(data)
+            kept = [raw for raw in data["halls"] if raw["hall"] != new["hall"]]
+        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError):
+            dropped.append(f"{path} was not a current calibration file: replaced whole")
+    halls = sorted([*kept, new], key=lambda e: str(e["hall"]))
+    doc = {"calibration_version": VERSION, "layout": Path(layout_path).name, "halls": halls}
+    return doc, dropped
+
+
+def save(layout_path: str | Path, doc: dict[str, Any]) -> Path:
+    """Write `doc` (from `document`) beside the layout, with `HEADER`; returns its path."""
+    import yaml
+
+    path = sidecar_path(layout_path)
+    text = HEADER.format(layout=Path(layout_path).name)
+    path.write_text(
+        text + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=100)
+    )
+    return path
+
+
+HEADER = (
+    "# twin calibrate: the air calibration of {layout}. twin loads it with the layout and\n"
+    "# applies each hall's fields (they override the hall's own) while the hall's air\n"
+    "# geometry is the one recorded under fitted_on; after moving racks or units, re-run\n"
+    "# twin calibrate. Delete this file (or use --no-calibration) to run uncalibrated.\n"
+)
