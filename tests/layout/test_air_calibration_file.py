@@ -222,6 +222,12 @@ def test_a_hall_that_is_gone_or_a_malformed_file_is_an_error(room, capsys):
     side.write_text("halls: [")
     with pytest.raises(LayoutError, match="invalid YAML"):
         load(room)
+    side.write_text("- a\n")  # the calibration file's keys, not a layout's
+    with pytest.raises(LayoutError, match="with keys from: calibration_version, layout, halls;"):
+        load(room)
+    side.write_text(text.replace("fitted_on:", "fitted_onn:"))
+    with pytest.raises(LayoutError, match=r"halls\[0\]\.fitted_onn: unknown key 'fitted_onn'; "):
+        load(room)
     assert load(room, calibration=False).halls[0].air_diffusivity_m2_s is None
 
 

@@ -250,11 +250,11 @@ def _problem(file: str, doc: Any, path: tuple, message: str) -> Problem:
 
 def _read(path: Path, layout: Layout) -> tuple[list[_Entry], Any, str]:
     """The calibration file's entries (validated), its parsed data (for lines) and its name."""
-    from twin.layout.validate import _message, error_at
+    from twin.layout.validate import error_at
 
     file = str(path)
     try:
-        doc = parse_bytes(read_bytes(path, "air calibration"), file, "air calibration")
+        doc = parse_bytes(read_bytes(path, "calibration"), file, "calibration")
     except LayoutError as exc:
         raise _error(exc.problems) from None
     old = isinstance(doc, dict) and "calibration_version" not in doc and "hall" in doc
@@ -268,7 +268,7 @@ def _read(path: Path, layout: Layout) -> tuple[list[_Entry], Any, str]:
         problems = []
         for err in exc.errors():
             loc, err = error_at(err)
-            problems.append(_problem(file, doc, at(loc), _message(err, loc)))
+            problems.append(_problem(file, doc, at(loc), _file_message(err, loc)))
         raise _error(problems) from None
     problems, seen = [], set()
     halls = {h.id: h for h in layout.halls}
@@ -295,6 +295,37 @@ def _read(path: Path, layout: Layout) -> tuple[list[_Entry], Any, str]:
     if problems:
         raise _error(problems)
     return parsed.halls, doc, file
+
+
+def _model_in_file(loc: tuple) -> type[Strict] | None:
+    """The model of the calibration file (`_File`) that holds the value at `loc`."""
+    from twin.layout.validate import _unwrap
+
+    cls: Any = _File
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        f = cls.model_fields.get(key) if isinstance(cls, type) else None
+        if f is None:
+            return None
+        cls = _unwrap(f.annotation)
+    return cls if isinstance(cls, type) and issubclass(cls, Strict) else None
+
+
+def _file_message(err: dict, loc: tuple) -> str:
+    """A schema error in the calibration file as the layout's are worded, with the keys
+    the calibration file allows (not a layout's)."""
+    from twin.layout.validate import _describe, _message
+
+    kind = err["type"]
+    if kind == "extra_forbidden" and (cls := _model_in_file(loc[:-1])) is not None:
+        return f"unknown key {str(loc[-1])!r}; allowed keys: {', '.join(cls.model_fields)}"
+    if kind in ("model_type", "dict_type") and (cls := _model_in_file(loc)) is not None:
+        return (
+            f"must be a mapping (key: value lines) with keys from: "
+            f"{', '.join(cls.model_fields)}; got {_describe(err.get('input'))}"
+        )
+    return _message(err, ("<calibration file>", *loc))  # no layout field's description
 
 
 def _error(problems: list[Problem]) -> LayoutError:
