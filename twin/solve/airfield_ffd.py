@@ -264,7 +264,7 @@ def ffd_flux(
     inv_h2 = 1.0 / sizes**2
     buoy = np.flatnonzero((axis == 2) & ~baffle)  # vertical faces the buoyancy pushes
     ijk_a = [np.ascontiguousarray(ijk[:, c].T) for c in comp]  # moving faces, k x 3
-    fix = [(np.flatnonzero(fx), fx.ravel()[np.flatnonzero(fx)]) for fx in fixed]
+    fix = [np.stack([np.flatnonzero(fx), fx.ravel()[np.flatnonzero(fx)]], axis=1) for fx in fixed]
     dt_inv_h = dt_s / sizes
     new = [np.empty(len(c)) for c in comp]
     window = max(10, int(steps / max(turnovers, 1.0) / 4))  # a quarter turnover, in steps
@@ -279,26 +279,19 @@ def ffd_flux(
         if step == 0 or zero_equation:
             k_nu = max(1, int(np.ceil(2.0 * float(nu_f.max()) * dt_s * inv_h2.sum() / 0.9)))
             coef = [dt_s / k_nu * nu_f[c] for c in comp]
-        for a in range(3):  # boundary velocities back on the bodies' faces
-            flat[a][fix[a][0]] = fix[a][1]
-        for a in range(3):  # semi-Lagrangian advection (reads all three, then writes)
-            kern.advect(*arrays, a, ijk_a[a], dt_inv_h, midpoint, new[a])
-        for a in range(3):
-            flat[a][at_flat[a]] = new[a]
-            # explicit diffusion, edge-clamped (free slip at the walls)
-            kern.diffuse(arrays[a], ijk_a[a], coef[a], inv_h2, k_nu)
+        # boundary velocities back on the bodies' faces, semi-Lagrangian advection (reads all
+        # three arrays, then writes), explicit diffusion edge-clamped (free slip at the walls)
         f_star = np.empty(len(fp))
-        kern.to_faces(*flat, which, idx, area, f_star)
+        kern.predict(*arrays, *fix, *ijk_a, *at_flat, dt_inv_h, midpoint, *coef, inv_h2, k_nu,
+                     which, idx, area, *new, f_star)  # fmt: skip
         if buoyancy:
             kern.add_buoyancy(f_star, buoy, p, n, theta, float(theta.mean()),
                               dt_s * G_M_S2 * beta, area[2])  # fmt: skip
-        f_new = project(f_star)
-        change.append(float(np.sqrt(np.mean((f_new - f) ** 2))))
-        f = f_new
-        to_arrays(f)
+        phi = lu.solve(kern.residual(p, n, f_star, s))  # the projection: s - div F*
+        f, rms = kern.settle(f_star, gf, phi, p, n, f, *arrays, which, idx, area, f_sum,
+                             step >= avg_from)  # fmt: skip
+        change.append(rms)
         theta = heat_step(f, theta, dt_s)
-        if step >= avg_from:
-            f_sum += f
         done = step + 1
         if give_up and done >= 4 * window and done % window == 0 and done < avg_from:
             if _hopeless(change, window, steps - done, float(np.sqrt(np.mean(f**2))) or 1.0):

@@ -7,7 +7,10 @@ loads only when a hall is built on FFD.
   interpolated from the three face arrays at the face, optionally half a step back, then
   the array's value at the foot of the trace);
 - `diffuse`: explicit eddy-viscosity sub-steps on a face array, edge-clamped neighbours;
-- `heat_step`: the first-order upwind temperature sub-steps on the face flux.
+- `heat_step`: the first-order upwind temperature sub-steps on the face flux;
+- `predict` and `settle`: a step's kernels before and after the projection's solve in one
+  call each (the march's Python overhead between kernels was ~10 % of its time), the same
+  arithmetic in the same order (tests/solve/test_ffd_fused_kernels.py: to the bit).
 Each does the same arithmetic as the numpy/scipy formulation it replaced, up to the order
 of floating-point sums (tests/solve/test_airfield_ffd_kernel.py compares them).
 """
@@ -247,3 +250,51 @@ def add_buoyancy(f, faces, p, n, theta, theta_mean, c, area_z) -> None:
     for q in range(faces.shape[0]):
         e = faces[q]
         f[e] += c * (0.5 * (theta[p[e]] + theta[n[e]]) - theta_mean) * area_z
+
+
+@nb.njit(cache=True)
+def predict(u, v, w, fix_u, fix_v, fix_w, ijk_u, ijk_v, ijk_w, at_u, at_v, at_w, dt_inv_h,
+            midpoint, coef_u, coef_v, coef_w, inv_h2, k_nu, which, idx, area, new_u, new_v,
+            new_w, f_star) -> None:  # fmt: skip
+    """One step's velocity before buoyancy and projection, as the face flux ``f_star``: the
+    bodies' boundary velocities back on their faces (``fix_*``: flat index, value rows), the
+    back-trace of all three arrays' moving faces (``ijk_*``; written back at flat ``at_*``
+    after all three are traced), explicit diffusion of each, then `to_faces`. The same
+    arithmetic in the same order as the separate kernels (``new_*``: scratch, one per axis)."""
+    uf, vf, wf = u.reshape(-1), v.reshape(-1), w.reshape(-1)
+    for q in range(fix_u.shape[0]):
+        uf[int(fix_u[q, 0])] = fix_u[q, 1]
+    for q in range(fix_v.shape[0]):
+        vf[int(fix_v[q, 0])] = fix_v[q, 1]
+    for q in range(fix_w.shape[0]):
+        wf[int(fix_w[q, 0])] = fix_w[q, 1]
+    advect(u, v, w, 0, ijk_u, dt_inv_h, midpoint, new_u)
+    advect(u, v, w, 1, ijk_v, dt_inv_h, midpoint, new_v)
+    advect(u, v, w, 2, ijk_w, dt_inv_h, midpoint, new_w)
+    for q in range(at_u.shape[0]):
+        uf[at_u[q]] = new_u[q]
+    diffuse(u, ijk_u, coef_u, inv_h2, k_nu)
+    for q in range(at_v.shape[0]):
+        vf[at_v[q]] = new_v[q]
+    diffuse(v, ijk_v, coef_v, inv_h2, k_nu)
+    for q in range(at_w.shape[0]):
+        wf[at_w[q]] = new_w[q]
+    diffuse(w, ijk_w, coef_w, inv_h2, k_nu)
+    to_faces(uf, vf, wf, which, idx, area, f_star)
+
+
+@nb.njit(cache=True)
+def settle(f_star, g, phi, p, n, f_old, u, v, w, which, idx, area, f_sum, add: bool):
+    """After the projection's solve: the projected flux (`correct`), its rms change from
+    ``f_old``, the face arrays set from it (`from_faces`) and, with `add`, f_sum += it.
+    Returns (flux, rms change)."""
+    f = correct(f_star, g, phi, p, n)
+    ss = 0.0
+    for e in range(f.shape[0]):
+        d = f[e] - f_old[e]
+        ss += d * d
+    from_faces(u.reshape(-1), v.reshape(-1), w.reshape(-1), which, idx, area, f)
+    if add:
+        for e in range(f.shape[0]):
+            f_sum[e] += f[e]
+    return f, math.sqrt(ss / max(f.shape[0], 1))
