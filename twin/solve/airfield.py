@@ -273,10 +273,10 @@ def _solve(air: HallAir) -> HallShares:
     if air.grid not in ("aligned", "uniform"):
         raise FieldError(f"grid {air.grid!r}: aligned or uniform")
     min_width = float(np.min(air.width_m)) if n else MIN_CELL_M
-    if ffd or air.grid == "uniform":
-        g = _grid(air.size_m, min_width)
-    else:
+    g = None
+    if not ffd and air.grid == "aligned":  # None where the hall needs too many cells
         g = _grid_aligned(air.size_m, min_width, box_faces(air, CRAH_FOOTPRINT_M / 2.0))
+    g = _grid(air.size_m, min_width) if g is None else g
     solid = np.zeros(g.n, bool)
     solid3 = solid.reshape(g.nx, g.ny, g.nz)  # a view: boxes are slices of it
     # racks: solid bodies, front and back cells

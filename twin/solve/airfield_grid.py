@@ -27,6 +27,11 @@ MAX_CELLS_ALIGNED = 2 * MAX_CELLS
 """Cells of the rack-aligned grid: the uniform grid's cells plus the columns and rows its
 faces add (the validation rooms need 1.2-1.4 times `MAX_CELLS`' grid, a 100-rack hall 1.8
 times; bench.air field times it). Past it the target cell grows."""
+ALIGNED_MAX_GROWTH = 2.0
+"""Farthest the rack-aligned grid grows its target cell (and merge distance) to fit
+`MAX_CELLS_ALIGNED`: at 2, faces up to 12 cm apart merge, less than any aisle. A hall that
+needs more (the 1,000-rack bench hall: 33,000 cells at the uniform grid's target) takes the
+uniform grid, which snaps its faces (`HallShares.info["grid"]` says which)."""
 MIN_CELL_M = 0.3
 """Smallest cell: half a 600 mm rack, two cells across its front [est]."""
 NZ_RANGE = (4, 16)
@@ -198,7 +203,7 @@ def _fill(points: np.ndarray, h: float) -> np.ndarray:
     return np.r_[np.concatenate(parts), points[-1]]
 
 
-def _grid_aligned(size: tuple[float, float, float], min_width: float, faces) -> _Grid:
+def _grid_aligned(size: tuple[float, float, float], min_width: float, faces) -> _Grid | None:
     """The rack-aligned rectilinear grid: cell faces at the box faces, and one target cell
     outside each of the faces racks draw and blow through (so the cells a rack's intake and
     exhaust meet are as deep wherever the row stands, as on the uniform grid), merged where
@@ -209,7 +214,8 @@ def _grid_aligned(size: tuple[float, float, float], min_width: float, faces) -> 
     the layers are the uniform grid's (`_grid`, from the hall's size alone, so moving a row
     never changes them); the faces add columns and rows, up to `MAX_CELLS_ALIGNED`, beyond
     which the target grows (with the merge distance in proportion: a big hall keeps its
-    faces where it can afford cells between them)."""
+    faces where it can afford cells between them) up to `ALIGNED_MAX_GROWTH` times. None
+    where the hall still does not fit (it takes the uniform grid)."""
     w, d, hgt = size
     xs, ys, fx, fy = (np.asarray(v, float) for v in faces)
     fx, fy = fx.reshape(-1, 2), fy.reshape(-1, 2)
@@ -221,10 +227,12 @@ def _grid_aligned(size: tuple[float, float, float], min_width: float, faces) -> 
         xe = _fill(_merge(xs, fx[:, 0] + h * fx[:, 1], 0.0, w, gap), h)
         ye = _fill(_merge(ys, fy[:, 0] + h * fy[:, 1], 0.0, d, gap), h)
         nx, ny = len(xe) - 1, len(ye) - 1
-        if nx * ny * u.nz <= MAX_CELLS_ALIGNED or (nx <= 2 and ny <= 2):
+        if nx * ny * u.nz <= MAX_CELLS_ALIGNED:
             return _Grid(nx, ny, u.nz, float(np.diff(xe).max()), float(np.diff(ye).max()),
                          u.dz, xe, ye)  # fmt: skip
         scale *= 1.1
+        if scale > ALIGNED_MAX_GROWTH:
+            return None
 
 
 def _box(g: _Grid, x0, x1, y0, y1, top_m):
