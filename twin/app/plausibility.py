@@ -109,8 +109,24 @@ def sentences(layout, key: str, name: str) -> list[str]:
             for w in found]  # fmt: skip
 
 
+def calibration_lines(layout) -> list[str]:
+    """The air calibration applied when the layout was loaded, a line a hall, as `twin
+    solve` prints it (the file by its name): twin.layout.calibration."""
+    from twin.layout.calibration import notes
+
+    out = []
+    for n in notes(layout):
+        if n.applied:
+            short = n.file.replace("\\", "/").rsplit("/", 1)[-1]
+            out.append(n.line_text().replace(n.file, short, 1))
+    return out
+
+
 def show(layout, key: str, name: str) -> None:
-    """A collapsed "N plausibility warnings" expander listing them, or nothing at all."""
+    """The air calibration applied on load (a caption a hall), then a collapsed "N
+    plausibility warnings" expander listing them, or nothing at all."""
+    for line in calibration_lines(layout):
+        st.caption(plain(line[:1].upper() + line[1:]))
     lines = sentences(layout, key, name)
     if not lines:
         return
