@@ -31,8 +31,9 @@ from twin.model import registry
 from twin.scenarios import policies, timeline_caps, timeline_tenants
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_thermal import outage_thermal, thermal_violations
+from twin.scenarios.timeline_trace import read_trace, step_means
 from twin.scenarios.timeline_ups import ups_bank
-from twin.scenarios.workloads import Pattern, fraction, read_trace, trace_steps
+from twin.scenarios.workloads import Pattern, fraction
 from twin.solve.results import efficiency_kpis
 from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
 from twin.solve.timeline_outage import Outage
@@ -232,7 +233,7 @@ def simulate(
         kinds = [spec.workload] * len(groups)
     if spec.trace:
         tt, kw = read_trace(spec.trace, groups, design)
-        demand = trace_steps(tt, kw, t0)
+        demand = step_means(tt, kw, t0, dt)
     else:
         frac = {k: fraction(replace(spec.pattern, kind=k), t0, dt) for k in set(kinds)}
         demand = np.column_stack([frac[k] for k in kinds]) * design[None, :]

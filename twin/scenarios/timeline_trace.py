@@ -1,0 +1,132 @@
+"""A load trace for `twin timeline`: read it (errors at the file's own line), and each step's
+mean of it.
+
+A trace is a CSV (or .parquet) table: ``time_s`` (seconds from its start) or ``timestamp``
+(ISO date-time), then one kW column per group (hall) id, ``it_kw`` (the site, shared in
+proportion to design power) or ``fraction`` (of design, every group). Each value holds
+until the next row; the trace repeats with period ``last time + last interval`` if the
+horizon is longer.
+
+Each step gets the exact mean of that piecewise-constant trace over the step (from its
+integral), as the built-in patterns do (`twin.scenarios.workloads`): a 1 s trace at hourly
+steps gives each hour's mean, not the value at the hour's first second, so the energy of
+the timeline is the trace's energy whatever the step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import ScenarioError
+
+MAX_TRACE_BYTES = 200 * 1024 * 1024
+"""Largest trace file read (a year at 1 s of one column is ~400 MB as text: use coarser)."""
+
+
+def read_trace(
+    path: str, groups: list[str], design_kw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times (s from the trace's start) and kW per group (n_rows, n_groups) of a trace.
+
+    Errors name the file, the line in it (blank lines counted, as an editor shows them;
+    for Parquet, the row + 1) and the column."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{path}: no such trace file (CSV or Parquet: time_s and kW columns)")
+    if p.stat().st_size > MAX_TRACE_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_TRACE_BYTES // 2**20} MB")
+    parquet = p.suffix.lower() == ".parquet"
+    try:
+        df = pd.read_parquet(p) if parquet else pd.read_csv(p, skip_blank_lines=False)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        raise ScenarioError(f"{path}: not a {kind} trace ({str(exc).splitlines()[0]})") from None
+    # file line of each row (header on line 1), then blank lines dropped
+    line = np.arange(len(df)) + 2
+    if not parquet and len(df):
+        blank = df.isna().all(axis=1).to_numpy()
+        df, line = df.loc[~blank].reset_index(drop=True), line[~blank]
+    if "time_s" in df:
+        t = pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float)
+        tcol = "time_s"
+        _finite(path, tcol, t, line)
+    elif "timestamp" in df:
+        ts = pd.to_datetime(df["timestamp"], errors="coerce")
+        bad = ts.isna().to_numpy()
+        if bad.any():
+            raise ScenarioError(
+                f"{path}:{line[np.flatnonzero(bad)[0]]}: timestamp is not a date-time "
+                "(e.g. 2026-01-01 00:00:00)"
+            )
+        t = ((ts - ts.iloc[0]).dt.total_seconds()).to_numpy(float) if len(ts) else np.zeros(0)
+        tcol = "timestamp"
+    else:
+        raise ScenarioError(f"{path}: needs a 'time_s' or 'timestamp' column; has {list(df)}")
+    if len(t) == 0:
+        raise ScenarioError(f"{path}: no rows")
+    if t[0] != 0.0 or (np.diff(t) <= 0).any():
+        bad = 0 if t[0] != 0.0 else int(np.flatnonzero(np.diff(t) <= 0)[0]) + 1
+        raise ScenarioError(f"{path}:{line[bad]}: {tcol} must start at 0 and increase row by row")
+    design = np.asarray(design_kw, float)
+    if set(groups) & set(df.columns):
+        missing = [g for g in groups if g not in df]
+        if missing:
+            raise ScenarioError(f"{path}: no column for group(s) {', '.join(missing)}")
+        kw = np.column_stack([_col(path, df, g, line) for g in groups])
+    elif "it_kw" in df:
+        site = _col(path, df, "it_kw", line)
+        kw = site[:, None] * (design / design.sum())[None, :]
+    elif "fraction" in df:
+        kw = _col(path, df, "fraction", line)[:, None] * design[None, :]
+    else:
+        raise ScenarioError(
+            f"{path}: needs one column per group ({', '.join(groups)}), 'it_kw' or 'fraction'"
+        )
+    over = kw > design[None, :] * (1.0 + 1e-9)
+    if over.any():
+        i, j = np.argwhere(over)[0]
+        raise ScenarioError(
+            f"{path}:{line[i]}: {groups[j]} at {kw[i, j]:.6g} kW is above its design "
+            f"{design[j]:.6g} kW (racks draw at most their power_kw)"
+        )
+    return t, kw
+
+
+def _finite(path, col, values, line) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ScenarioError(f"{path}:{line[np.flatnonzero(bad)[0]]}: {col} is not a number")
+
+
+def _col(path, df, name, line) -> np.ndarray:
+    v = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
+    _finite(path, name, v, line)
+    if (v < 0).any():
+        raise ScenarioError(f"{path}:{line[np.flatnonzero(v < 0)[0]]}: {name} is negative")
+    return v
+
+
+def step_means(t: np.ndarray, kw: np.ndarray, start_s: np.ndarray, dt_s: float) -> np.ndarray:
+    """kW per group, the trace's mean over each step [start, start + dt_s) (n_steps, n_groups).
+
+    The trace holds each row's value until the next row and repeats with period
+    ``t[-1] + (t[-1] - t[-2])`` (1 s for a one-row trace)."""
+    t = np.asarray(t, float)
+    kw = np.asarray(kw, float)
+    period = t[-1] + (t[-1] - t[-2] if len(t) > 1 else 1.0)
+    width = np.diff(np.r_[t, period])
+    # integral from 0 to each row's time, and over one whole period
+    cum = np.vstack([np.zeros((1, kw.shape[1])), np.cumsum(kw * width[:, None], axis=0)])
+    whole = cum[-1]
+
+    def integral(x: np.ndarray) -> np.ndarray:
+        k = np.floor(x / period)
+        r = x - k * period
+        i = np.clip(np.searchsorted(t, r, side="right") - 1, 0, len(t) - 1)
+        return k[:, None] * whole[None, :] + cum[i] + kw[i] * (r - t[i])[:, None]
+
+    s = np.asarray(start_s, float)
+    return (integral(s + dt_s) - integral(s)) / dt_s
