@@ -172,3 +172,11 @@ def test_row_and_rack_caps_are_the_python_apis(capsys):
     ref = simulate(Twin.load(HALL), spec).kpis
     assert k["tokens_lost"] == pytest.approx(ref["tokens_lost"], rel=1e-12) and k["tokens_lost"] > 0
     assert k["it_mwh"] == pytest.approx(ref["it_mwh"], rel=1e-12)
+
+
+def test_hourly_bad_value_named_at_its_file_line(capsys, tmp_path):
+    """A blank line before the bad value: the row index + 2 said line 7 for line 8."""
+    f = tmp_path / "h.csv"
+    f.write_text("usd_per_kwh\n" + "0.05\n" * 5 + "\nx\n" + "0.05\n" * 18)
+    assert main(["timeline", HALL, "--hours", "1", "--hourly", str(f)]) == 2
+    assert "h.csv:8: usd_per_kwh must be a number >= 0" in capsys.readouterr().err

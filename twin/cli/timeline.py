@@ -252,9 +252,12 @@ def _hourly(path: str):
     if not Path(path).is_file():
         raise UsageError(f"--hourly {path}: no such file")
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, skip_blank_lines=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise UsageError(f"--hourly {path}: not a CSV ({str(exc).splitlines()[0]})") from None
+    line = np.arange(len(df)) + 2  # each row's line in the file (header: line 1)
+    blank = df.isna().all(axis=1).to_numpy() if len(df.columns) else np.zeros(len(df), bool)
+    df, line = df.loc[~blank].reset_index(drop=True), line[~blank]
     cols = [c for c in ("usd_per_kwh", "kg_co2_per_kwh") if c in df]
     if not cols:
         raise UsageError(f"--hourly {path}: needs a usd_per_kwh or kg_co2_per_kwh column")
@@ -266,7 +269,7 @@ def _hourly(path: str):
         bad = ~np.isfinite(v) | (v < 0)
         if bad.any():
             raise UsageError(
-                f"--hourly {path}:{int(np.flatnonzero(bad)[0]) + 2}: {c} must be a number >= 0"
+                f"--hourly {path}:{line[np.flatnonzero(bad)[0]]}: {c} must be a number >= 0"
             )
         out[c] = v
     return out.get("usd_per_kwh"), out.get("kg_co2_per_kwh")
