@@ -241,3 +241,82 @@ def test_cli_imports_the_recorded_folder(tmp_path, capsys):
     it_kw = sum(_recorded_rack_w(_results("power-ports")).values()) / 1e3
     assert rep["racks"] == 5 and rep["it_kw"] == pytest.approx(it_kw, rel=1e-12)
     assert Twin.load(out).racks["power_kw"].sum() == pytest.approx(it_kw, rel=1e-12)
+
+
+# --- malformed exports: located errors, never a traceback ---------------------------------
+def _mutated(tmp_path, edit) -> Path:
+    doc = json.loads((DATA / "export.json").read_text())
+    edit(doc)
+    f = tmp_path / "bad-export.json"
+    f.write_text(json.dumps(doc))
+    return f
+
+
+def _first(doc, endpoint):
+    v = doc[endpoint]
+    return (v["results"] if isinstance(v, dict) else v)[0]
+
+
+MALFORMED = {
+    # each used to end in a KeyError / ValueError / TypeError traceback ("this is a bug")
+    # or, for the amperage, to lower the panel's rating in silence
+    "site without id": (lambda d: _first(d, "sites").pop("id"), "sites[0].id"),
+    "panel without id": (lambda d: _first(d, "power-panels").pop("id"), "power-panels[0].id"),
+    "voltage not a number": (
+        lambda d: _first(d, "power-feeds").__setitem__("voltage", "abc"),
+        "power-feeds[0].voltage",
+    ),
+    "negative amperage": (
+        lambda d: _first(d, "power-feeds").__setitem__("amperage", -63),
+        "power-feeds[0].amperage",
+    ),
+    "utilisation not a number": (
+        lambda d: _first(d, "power-feeds").__setitem__("max_utilization", "x"),
+        "power-feeds[0].max_utilization",
+    ),
+    "phase not a choice": (
+        lambda d: _first(d, "power-feeds").__setitem__("phase", ["three"]),
+        "power-feeds[0].phase",
+    ),
+    "reference a list": (lambda d: _first(d, "racks").__setitem__("site", [1, 2]), "racks[0].site"),
+    "draw infinite": (
+        lambda d: _first(d, "power-port-templates").__setitem__("maximum_draw", float("inf")),
+        "power-port-templates[0].maximum_draw",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_export_is_a_located_error(case, tmp_path, capsys):
+    edit, where = MALFORMED[case]
+    f = _mutated(tmp_path, edit)
+    out = tmp_path / "nb.yaml"
+    argv = ["import-netbox", str(f), "-o", str(out), "--device-types", str(DATA / "device-types")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{f}: {where}" in err, err
+    assert "NetBox's field" in err or "id" in err
+    assert not out.exists()
+
+
+def test_an_imported_layout_that_does_not_validate_names_the_export(tmp_path, capsys):
+    """Draws NetBox accepts but no rack has (2 GW): the schema refuses the rack; the message
+    names the export and says the output was not written (it named the output's lines)."""
+    f = _mutated(
+        tmp_path,
+        lambda d: _first(d, "power-port-templates").__setitem__("allocated_draw", 2_000_000_000),
+    )
+    out = tmp_path / "nb.yaml"
+    argv = ["import-netbox", str(f), "-o", str(out), "--device-types", str(DATA / "device-types")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{f} (imported; {out} not written): halls[0].racks[" in err, err
+    assert f"{out}:" not in err and not out.exists()
+
+
+def test_a_library_type_with_a_bad_draw_names_its_file(tmp_path):
+    (tmp_path / "gpu.yaml").write_text(
+        "slug: gpu-x\npower-ports:\n  - {name: PSU1, maximum_draw: lots}\n"
+    )
+    with pytest.raises(LayoutError, match=r"gpu\.yaml: power-ports\[0\]\.maximum_draw: 'lots'"):
+        read_device_types(tmp_path)

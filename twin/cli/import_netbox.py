@@ -35,15 +35,23 @@ def register(sub) -> None:
 def run(args) -> int:
     import yaml
 
+    from twin.errors import LayoutError, Problem
     from twin.interop.netbox import read_device_types, read_export, to_layout
     from twin.layout import loads
 
     check_output_file(args.output, "-o", (".yaml", ".yml"))
     export = read_export(args.export)
     library = read_device_types(args.device_types) if args.device_types else None
-    imp = to_layout(export, library, args.hall or None, args.name)
+    imp = to_layout(export, library, args.hall or None, args.name, source=args.export)
     text = yaml.safe_dump(imp.layout, sort_keys=False)
-    layout = loads(text, args.output)  # validated before anything is written
+    try:
+        layout = loads(text, args.output)  # validated before anything is written
+    except LayoutError as exc:  # name the export: the output's lines were never written
+        where = f"{args.export} (imported; {args.output} not written)"
+        raise LayoutError(
+            [Problem(where, p.path, p.message, None, p.component) for p in exc.problems],
+            what="imported layout",
+        ) from None
     with open(args.output, "w", encoding="utf-8") as f:
         f.write("# Imported from a NetBox export by `twin import-netbox`; see the report for\n")
         f.write("# placeholders (utility, CRACs) and objects that could not be mapped.\n")

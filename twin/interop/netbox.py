@@ -53,6 +53,27 @@ MARGIN_M = 1.5
 PLACEHOLDER_MARGIN = 1.25
 """Utility and CRAC rating over what they serve, for the placeholders NetBox has no data for [est]."""
 MAX_EXPORT_BYTES = 200_000_000
+MAX_SMALLINT = 32767
+"""Largest voltage and amperage NetBox stores (Django SmallIntegerField / PositiveSmallIntegerField,
+the fields of NetBox's PowerFeed)."""
+MAX_DRAW_W = 2147483647
+"""Largest maximum_draw / allocated_draw NetBox stores (Django PositiveIntegerField, W)."""
+CHOICES = {
+    "type": ("primary", "redundant"),
+    "supply": ("ac", "dc"),
+    "phase": ("single-phase", "three-phase"),
+}
+"""NetBox's PowerFeed choice values the import reads (PowerFeedTypeChoices, ...SupplyChoices,
+...PhaseChoices)."""
+REFERENCES = {
+    "locations": ("site",),
+    "racks": ("site", "location"),
+    "devices": ("rack", "device_type"),
+    "power-feeds": ("power_panel", "rack"),
+    "power-ports": ("device",),
+    "power-port-templates": ("device_type",),
+}
+"""The references the import follows, per endpoint: an id or a nested object with an id."""
 
 
 @dataclass
@@ -116,16 +137,97 @@ def _json(path: Path) -> Any:
 
 
 def read_device_types(folder: str | Path) -> list[dict]:
-    """devicetype-library YAML files (one device type each) under `folder`."""
+    """devicetype-library YAML files (one device type each) under `folder`; a type whose
+    power-ports are not a list of ports with numeric draws is a located error."""
     out = []
+    problems: list[Problem] = []
     for f in sorted(Path(folder).rglob("*.y*ml")):
         try:
             doc = yaml.safe_load(f.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise LayoutError([Problem(str(f), "", f"not YAML ({exc})")]) from None
         if isinstance(doc, dict) and doc.get("slug"):
+            ports = doc.get("power-ports")
+            if ports is not None and (
+                not isinstance(ports, list) or not all(isinstance(x, dict) for x in ports)
+            ):
+                problems.append(Problem(str(f), "power-ports", "expected a list of power ports"))
+                continue
+            for i, port in enumerate(ports or []):
+                problems += _draw_problems(port, str(f), f"power-ports[{i}]", None)
             out.append(doc)
+    if problems:
+        raise LayoutError(problems, what="devicetype-library folder")
     return out
+
+
+def _is_id(v: Any) -> bool:
+    return isinstance(v, int | str) and not isinstance(v, bool)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _who(obj: dict) -> str | None:
+    """'id 3 (A01)': the object a problem is in, as NetBox names it."""
+    if not _is_id(obj.get("id")):
+        return None
+    name = obj.get("name")
+    return f"id {obj['id']}" + (f" ({name})" if isinstance(name, str) and name else "")
+
+
+def _draw_problems(port: dict, source: str, where: str, who: str | None) -> list[Problem]:
+    out = []
+    for key in ("maximum_draw", "allocated_draw"):
+        v = port.get(key)
+        if v is not None and not (_number(v) and 0 <= v <= MAX_DRAW_W):
+            out.append(Problem(source, f"{where}.{key}", f"{v!r}: a draw in W, a number "
+                               f"from 0 to {MAX_DRAW_W} (NetBox's field), or null", component=who))  # fmt: skip
+    return out
+
+
+def check_export(export: dict[str, list[dict]], source: str = "<netbox export>") -> None:
+    """Raise LayoutError listing every object whose fields the import reads but cannot use:
+    an id missing or not a number/string, a reference that is not an id, a feed's voltage,
+    amperage or utilisation not a number in NetBox's range, a choice NetBox does not have,
+    a power port's draw not a number. Each problem names `source`, the endpoint and index
+    (``power-feeds[3].voltage``) and the object's id and name."""
+    problems: list[Problem] = []
+
+    def bad(ep: str, i: int, obj: dict, key: str, message: str) -> None:
+        problems.append(Problem(source, f"{ep}[{i}].{key}", message, component=_who(obj)))
+
+    for ep in ("sites", "locations", "racks", "devices", "device-types", "power-panels",
+               "power-feeds"):  # fmt: skip
+        for i, obj in enumerate(export.get(ep, [])):
+            if not _is_id(obj.get("id")):
+                bad(ep, i, obj, "id", f"{obj.get('id')!r}: every NetBox object has an id "
+                    "(a number)")  # fmt: skip
+    for ep, keys in REFERENCES.items():
+        for i, obj in enumerate(export.get(ep, [])):
+            for key in keys:
+                v = obj.get(key)
+                ref = v.get("id") if isinstance(v, dict) else v
+                if v is not None and not _is_id(ref):
+                    bad(ep, i, obj, key, f"{v!r}: a reference is an id or an object with an "
+                        "'id'")  # fmt: skip
+    for i, f in enumerate(export.get("power-feeds", [])):
+        for key, lo, hi in (("voltage", -MAX_SMALLINT, MAX_SMALLINT),
+                            ("amperage", 0, MAX_SMALLINT), ("max_utilization", 1, 100)):  # fmt: skip
+            v = f.get(key)
+            if v is not None and not (_number(v) and lo <= v <= hi):
+                bad("power-feeds", i, f, key, f"{v!r}: a number from {lo} to {hi} (NetBox's "
+                    "field), or null")  # fmt: skip
+        for key, allowed in CHOICES.items():
+            v = _choice(f, key)
+            if v is not None and v not in allowed:
+                bad("power-feeds", i, f, key, f"{v!r}: one of {', '.join(allowed)}, or null")
+    for ep in ("power-ports", "power-port-templates"):
+        for i, port in enumerate(export.get(ep, [])):
+            problems += _draw_problems(port, source, f"{ep}[{i}]", _who(port))
+    if problems:
+        raise LayoutError(problems, what="NetBox export")
 
 
 def _ref(obj: dict, key: str) -> Any:
@@ -165,8 +267,12 @@ def to_layout(
     library: list[dict] | None = None,
     halls: list[str] | None = None,
     name: str = "NetBox import",
+    source: str = "<netbox export>",
 ) -> Import:
-    """Map `export` (see `read_export`) and devicetype-library types into a layout document."""
+    """Map `export` (see `read_export`) and devicetype-library types into a layout document.
+
+    The fields it reads are checked first (`check_export`; errors name `source`)."""
+    check_export(export, source)
     unmapped: list[str] = []
     sites = {s["id"]: s for s in export.get("sites", [])}
     locs = {x["id"]: x for x in export.get("locations", [])}
