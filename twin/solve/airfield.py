@@ -5,8 +5,10 @@ Patel, "Exploration of a potential-flow-based compact model of air-flow
 transport in data centers", ASME IMECE 2009-10806, with the tracer reading of
 VanGilder and Shrivastava's capture index, ASHRAE Trans. 113(1), 2007):
 
-1. The hall is cut into box cells (``h`` across, ``dz`` up; at most
-   `MAX_CELLS`). Racks and cooling units are solid; walls, floor and ceiling
+1. The hall is cut into box cells (up to ``h`` across, ``dz`` up; `HallAir.grid`:
+   "aligned", cell faces on every rack and unit face, cells of unequal width, or
+   "uniform", every face snapped to the nearest of equal cells; `airfield_grid`).
+   Racks and cooling units are solid; walls, floor and ceiling
    are closed. Air enters and leaves as volume sources in the fluid cells next
    to rack faces and unit openings: each rack draws its design airflow evenly
    from the cells at its front (uniform suction) and blows it out at its back
@@ -56,13 +58,15 @@ export meshes it).
 
 Limits, stated honestly: no buoyancy or momentum beyond those (potential flow
 pairs nearby sources and sinks: a supply with no throw short-circuits into a
-return above it); cells of `h` >= 0.3 m; the field is built with every unit at
+return above it); cells of `h` >= 0.3 m (narrower, down to 6 cm, between
+near faces on the aligned grid); the field is built with every unit at
 its design share of the racks' airflow (which units run changes the supply
 temperature and the short-circuit share in `twin.solve.airflow`, not the
 shares). Validation against OpenFOAM: docs/validation.md (0.6-1.9 K RMSE on the
 two rooms its choices were made on, 0.1-0.8 K calibrated on other loads of the same
 room, but 3.1-12.0 K on five blind rooms whose inlets were committed before their CFD
-was read, up to 28.6 K too hot: the targets are not met and the field is not the default).
+was read, up to 28.6 K too hot; on the rack-aligned grid 0.9-1.9 K and 2.2-10.5 K, up to
+23.1 K too hot: the targets are not met and the field is not the default).
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ T_REF_K = 300.0
 FIELD_MAX_RACKS = 1_000
 """Halls up to this many racks get the air field (when they set ``air_model: field``); larger
 ones the geometric kernel. bench.air field: 100 racks 0.13-0.15 s, 300 racks 0.16-0.27 s on
-a 2-core machine at load ~3.2 (two sparse LUs over <= 8,000 cells, every rack's exhaust one
-right-hand side of a block solve; docs/benchmarks.md)."""
+a 2-core machine at load ~3.2 on the uniform grid (two sparse LUs over <= 8,000 cells, every
+rack's exhaust one right-hand side of a block solve; docs/benchmarks.md); the rack-aligned
+grid (11,552 and 14,294 cells) costs 2.0 and 3.0 times that (docs/validation.md, "Speed")."""
 FIELD_GRID = "aligned"
 """The potential field's grid (`HallAir.grid`): ``aligned``, cell faces on every rack and unit
 face (no snapping: rows moved 5-10 cm change the validation rooms' inlets by at most ~1 K,
