@@ -180,3 +180,20 @@ def test_hourly_bad_value_named_at_its_file_line(capsys, tmp_path):
     f.write_text("usd_per_kwh\n" + "0.05\n" * 5 + "\nx\n" + "0.05\n" * 18)
     assert main(["timeline", HALL, "--hours", "1", "--hourly", str(f)]) == 2
     assert "h.csv:8: usd_per_kwh must be a number >= 0" in capsys.readouterr().err
+
+
+def test_energy_line_shows_terms_that_add_up(capsys):
+    """The small room's 24 h: 5.45 MWh of which losses 0.22 printed as '5 MWh (IT 4, losses
+    0, cooling 1)'; now every term at the total's precision, and they add up."""
+    import re
+
+    argv = ["timeline", "layouts/small-room.yaml", "--hours", "24", "--design-weather"]
+    assert main(argv) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "grid energy" in x)
+    nums = [float(x.replace(",", "")) for x in re.findall(r"[\d,]+\.\d+", line)]
+    total, it, losses, cooling, storage = nums
+    assert losses > 0 and it > 0 and cooling > 0
+    assert it + losses + cooling + storage == pytest.approx(total, abs=0.02)
+    assert main(argv + ["--json"]) == 0
+    k = json.loads(capsys.readouterr().out)["kpis"]
+    assert losses == pytest.approx(k["losses_mwh"], abs=0.005)

@@ -214,6 +214,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)  # fmt: skip
 
 
+def _decimals(x: float, digits: int = 3) -> int:
+    """Decimals that show `x` to at least `digits` significant digits (none above 10**digits)."""
+    if not np.isfinite(x) or x == 0:
+        return 0
+    return int(max(0, digits - 1 - np.floor(np.log10(abs(x)))))
+
+
+def _sig(x: float, digits: int = 3) -> str:
+    return f"{x:,.{_decimals(x, digits)}f}"
+
+
 def _caps(items: list[str], twin) -> dict[str, float]:
     out = {}
     for item in items:
@@ -401,17 +412,24 @@ def run(args) -> int:
         }))  # fmt: skip
         return 0
     print(f"{twin.name}: {k['hours']:,.0f} h at {k['dt_s']:g} s steps ({k['steps']:,.0f} steps)")
+    # one precision for the energy and its terms, from the largest: the terms visibly add up
+    # (a small room's 0.21 MWh of losses read '0' beside '5 MWh')
+    d = _decimals(max(abs(k["grid_mwh"]), abs(k["it_mwh"])))
+
+    def e(x: float) -> str:
+        return f"{x:,.{d}f}"
+
     rows = [
         ("peak grid import", f"{k['peak_grid_mw']:,.2f} MW"),
         ("mean grid import", f"{k['mean_grid_mw']:,.2f} MW"),
         ("largest ramp", f"{k['max_ramp_mw_s']:,.3f} MW/s"),
-        ("grid energy", f"{k['grid_mwh']:,.0f} MWh (IT {k['it_mwh']:,.0f}, losses "
-         f"{k['losses_mwh']:,.0f}, cooling {k['cooling_mwh']:,.0f}, storage losses "
-         f"{k['storage_loss_mwh']:,.1f})"),
+        ("grid energy", f"{e(k['grid_mwh'])} MWh (IT {e(k['it_mwh'])}, losses "
+         f"{e(k['losses_mwh'])}, cooling {e(k['cooling_mwh'])}, storage losses "
+         f"{e(k['storage_loss_mwh'])})"),
         ("PUE over the horizon", f"{k['pue']:.3f}" if np.isfinite(k["pue"]) else "n/a (heat not removed)"),
         ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
          f"{k['demand_charge_usd']:,.0f})"),
-        ("carbon", f"{k['carbon_t']:,.0f} t CO2"),
+        ("carbon", f"{_sig(k['carbon_t'])} t CO2"),
         ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost"),
         ("energy balance residual",
          residual_text(k["balance_residual_mwh"], k["balance_residual_rel"])),
