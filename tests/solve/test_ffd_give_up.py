@@ -1,4 +1,4 @@
-"""An FFD march that will not settle is given up after a turnover instead of marched to its end
+"""An FFD march that will not settle is given up after half a turnover instead of marched to its end
 (`twin.solve.airfield_ffd._hopeless`): the same answer where it settles, the same refusal where
 it does not, only sooner."""
 
@@ -66,7 +66,7 @@ def test_a_march_that_settles_gives_the_same_flux_with_and_without_giving_up(mon
     assert np.array_equal(f_on, f_off)
 
 
-def test_a_hopeless_march_stops_after_a_turnover_and_is_refused(monkeypatch):
+def test_a_hopeless_march_stops_after_half_a_turnover_and_is_refused(monkeypatch):
     af._FFD_CACHE.clear()
     full = af._solve(_mirror_room()).info["ffd_steps"]  # the whole march: four turnovers
     monkeypatch.setattr(ffd, "_hopeless", lambda *a: True)
@@ -84,6 +84,6 @@ def test_a_hopeless_march_stops_after_a_turnover_and_is_refused(monkeypatch):
     with pytest.raises(af.FieldError, match="did not settle"):
         af._solve(air)
     assert [i["ffd_dt_s"] for i in infos] == [0.5, 0.25]
-    for info, steps in zip(infos, (full, 2 * full), strict=True):  # after one of four turnovers
+    for info, steps in zip(infos, (full, 2 * full), strict=True):  # after half a turnover
         assert info["ffd_gave_up_s"] == pytest.approx(info["ffd_time_s"])
-        assert abs(info["ffd_steps"] - steps / ffd.TURNOVERS) <= 4
+        assert abs(info["ffd_steps"] - steps / ffd.TURNOVERS / 2) <= 4

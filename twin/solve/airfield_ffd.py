@@ -60,9 +60,10 @@ validation room 1.8-4.3 s wall (was 8-15 s), ``python -m bench.air_ffd``'s whole
 (~0.1-0.4 s); a fresh checkout compiles them once (~4 s at load 3, written to __pycache__).
 A march that does not settle is run again at half the step (`SETTLED_STEP_REL`): the 100-rack
 hall's opposed unit pairs need it, 3.19 CPU s in all (10:29 UTC, load ~3). A march that is not
-on its way to settle is given up after one of its four turnovers (`_hopeless`): the hall's
-first march stops at 172 of 702 steps, same answer (every stored room and the hall to the
-bit, none of the rooms gives up; 11:52-12:00 UTC at load ~6: the hall 4.91 -> 3.65 CPU s).
+on its way to settle is given up from half a turnover on (`_hopeless`): the hall's first
+march stops at 86 of 702 steps, same answer (every stored room and the hall to the bit; no
+room's mean step change over any quarter turnover from then on is above 5 %, the hall's 21 %;
+11:52-12:20 UTC at load ~6).
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def ffd_flux(
     """Time-averaged FFD face flux P -> N on `faces` (global cell numbers, both in `main`),
     m3/s, with ``div F = src - sink`` in every cell of `main`; and an info dict (steps, dt,
     steady residual, continuity residual, seconds). With `give_up`, a march whose flux still
-    changes by more than `SETTLED_STEP_REL` a step after a turnover and is not on its way to
+    changes by more than `SETTLED_STEP_REL` a step after half a turnover, not on its way to
     settle by the end (`_hopeless`) stops there: its info's ``ffd_gave_up_s`` says when, its
     flux is the last step's and its step change is above the limit (the caller refuses it).
     With `settle_rel` > 0 the march stops once its flux has settled (`_settled`: after at
@@ -311,7 +312,7 @@ def ffd_flux(
                         settled = done
                         break
                 f_last_win, f_win = mean_w, np.zeros_like(f)
-        if give_up and done >= 4 * window and done % window == 0 and done < avg_from:
+        if give_up and done >= 2 * window and done % window == 0 and done < avg_from:
             if _hopeless(change, window, steps - done, float(np.sqrt(np.mean(f**2))) or 1.0):
                 gave_up = done
                 break
