@@ -90,7 +90,8 @@ def _print(p, top: int) -> None:
         print(f"     binding: {bind}; A/B feed imbalance {r['feed_imbalance_pp']:.2f} pp")
         if r["verified"]:
             print(
-                f"     violations {int(r['violations'])}, racks throttled "
+                f"     broken limits {int(r['violations'])} (N+1, failover and N-1 included), "
+                "racks throttled "
                 f"{int(r['racks_throttled'])}, tripped {int(r['racks_tripped'])}; stranded "
                 f"after: power {_kw(r['stranded_power_kw'])}, cooling "
                 f"{_kw(r['stranded_cooling_kw'])}"
