@@ -182,18 +182,38 @@ def test_hourly_bad_value_named_at_its_file_line(capsys, tmp_path):
     assert "h.csv:8: usd_per_kwh must be a number >= 0" in capsys.readouterr().err
 
 
+def _energy_terms(capsys, argv):
+    import re
+
+    assert main(argv) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "grid energy" in x)
+    return [float(x.replace(",", "")) for x in re.findall(r"-?[\d,]+\.\d+", line)]
+
+
 def test_energy_line_shows_terms_that_add_up(capsys):
     """The small room's 24 h: 5.45 MWh of which losses 0.22 printed as '5 MWh (IT 4, losses
     0, cooling 1)'; now every term at the total's precision, and they add up."""
-    import re
-
     argv = ["timeline", "layouts/small-room.yaml", "--hours", "24", "--design-weather"]
-    assert main(argv) == 0
-    line = next(x for x in capsys.readouterr().out.splitlines() if "grid energy" in x)
-    nums = [float(x.replace(",", "")) for x in re.findall(r"[\d,]+\.\d+", line)]
-    total, it, losses, cooling, storage = nums
+    total, it, losses, cooling, storage = _energy_terms(capsys, argv)
     assert losses > 0 and it > 0 and cooling > 0
     assert it + losses + cooling + storage == pytest.approx(total, abs=0.02)
     assert main(argv + ["--json"]) == 0
     k = json.loads(capsys.readouterr().out)["kpis"]
     assert losses == pytest.approx(k["losses_mwh"], abs=0.005)
+
+
+def test_energy_line_with_a_battery_has_its_stored_energy_term(capsys, tmp_path):
+    """A layout BESS drained by a DR event: grid 631.8 MWh beside 'IT 505, losses 36,
+    cooling 98, storage losses 0' (639: the 8 MWh the battery gave was no term, and its
+    0.5 MWh of losses read 0)."""
+    from layout_edit import edited_layout
+
+    def add_bess(doc):
+        doc["storage"] = {"bess": [{"id": "BESS-1", "feed": "GRID", "energy_kwh": 8000.0,
+                                    "power_kw": 4000.0}]}  # fmt: skip
+
+    path = edited_layout(HALL, tmp_path, "bess.yaml", add_bess)
+    argv = ["timeline", path, "--hours", "24", "--dr-mw", "3", "--design-weather"]
+    total, it, losses, cooling, storage, stored = _energy_terms(capsys, argv)
+    assert storage > 0 and stored < 0
+    assert it + losses + cooling + storage + stored == pytest.approx(total, abs=0.3)

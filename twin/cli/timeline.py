@@ -412,9 +412,10 @@ def run(args) -> int:
         }))  # fmt: skip
         return 0
     print(f"{twin.name}: {k['hours']:,.0f} h at {k['dt_s']:g} s steps ({k['steps']:,.0f} steps)")
-    # one precision for the energy and its terms, from the largest: the terms visibly add up
-    # (a small room's 0.21 MWh of losses read '0' beside '5 MWh')
-    d = _decimals(max(abs(k["grid_mwh"]), abs(k["it_mwh"])))
+    # one precision for the energy and its terms (3 significant digits of the largest, at
+    # least 0.1 MWh) so that they visibly add up: a small room's 0.21 MWh of losses read '0'
+    # beside '5 MWh'; with storage the change of stored energy is a term too
+    d = max(_decimals(max(abs(k["grid_mwh"]), abs(k["it_mwh"]))), 1)
 
     def e(x: float) -> str:
         return f"{x:,.{d}f}"
@@ -425,7 +426,8 @@ def run(args) -> int:
         ("largest ramp", f"{k['max_ramp_mw_s']:,.3f} MW/s"),
         ("grid energy", f"{e(k['grid_mwh'])} MWh (IT {e(k['it_mwh'])}, losses "
          f"{e(k['losses_mwh'])}, cooling {e(k['cooling_mwh'])}, storage losses "
-         f"{e(k['storage_loss_mwh'])})"),
+         f"{e(k['storage_loss_mwh'])}" + (f", change of stored energy {e(k['stored_change_mwh'])}"
+         if k["stored_change_mwh"] else "") + ")"),
         ("PUE over the horizon", f"{k['pue']:.3f}" if np.isfinite(k["pue"]) else "n/a (heat not removed)"),
         ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
          f"{k['demand_charge_usd']:,.0f})"),
