@@ -217,3 +217,14 @@ def test_energy_line_with_a_battery_has_its_stored_energy_term(capsys, tmp_path)
     total, it, losses, cooling, storage, stored = _energy_terms(capsys, argv)
     assert storage > 0 and stored < 0
     assert it + losses + cooling + storage + stored == pytest.approx(total, abs=0.3)
+
+
+def test_energy_line_in_an_outage_has_the_generator_term(capsys):
+    """A 10 min outage: the generators supply 2.3 MWh the grid does not; the line read
+    'grid energy 24.4 MWh (IT 21.1, losses 1.5, cooling 4.1, storage losses -0.0)', terms
+    adding to 26.7."""
+    argv = ["timeline", HALL, "--hours", "2", "--step-s", "60", "--outage-start-h", "0.5",
+            "--outage-s", "600", "--design-weather"]  # fmt: skip
+    total, it, losses, cooling, storage, generator = _energy_terms(capsys, argv)
+    assert generator > 2.0 and storage == 0.0
+    assert it + losses + cooling + storage - generator == pytest.approx(total, abs=0.3)

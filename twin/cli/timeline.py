@@ -418,7 +418,7 @@ def run(args) -> int:
     d = max(_decimals(max(abs(k["grid_mwh"]), abs(k["it_mwh"]))), 1)
 
     def e(x: float) -> str:
-        return f"{x:,.{d}f}"
+        return f"{0.0 if abs(x) < 0.5 * 10**-d else x:,.{d}f}"  # no '-0.0' for rounding noise
 
     rows = [
         ("peak grid import", f"{k['peak_grid_mw']:,.2f} MW"),
@@ -427,7 +427,8 @@ def run(args) -> int:
         ("grid energy", f"{e(k['grid_mwh'])} MWh (IT {e(k['it_mwh'])}, losses "
          f"{e(k['losses_mwh'])}, cooling {e(k['cooling_mwh'])}, storage losses "
          f"{e(k['storage_loss_mwh'])}" + (f", change of stored energy {e(k['stored_change_mwh'])}"
-         if k["stored_change_mwh"] else "") + ")"),
+         if k["stored_change_mwh"] else "") + (f", less generator {e(k['generator_mwh'])}"
+         if k.get("generator_mwh") else "") + ")"),
         ("PUE over the horizon", f"{k['pue']:.3f}" if np.isfinite(k["pue"]) else "n/a (heat not removed)"),
         ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
          f"{k['demand_charge_usd']:,.0f})"),
