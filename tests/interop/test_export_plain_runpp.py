@@ -151,3 +151,24 @@ def test_gigawatt_campus_exports_run_as_is(campus_path, tmp_path):
     # far inside the issue's
     assert max(abs(w["facility_rel"]) for w in worst.values()) < 1e-6
     assert max(w["loading_pp"] for w in worst.values()) < 1e-3
+
+
+def test_export_of_a_plant_that_leaves_heat_says_so(layouts_dir, tmp_path, capsys):
+    """The AI hall with its racks made Vera Rubin-like (227 kW, 95 % to liquid): chillers at
+    their limit leave 4.2 MW of heat unremoved
+    (twin solve: PUE n/a); the export wrote the plant-at-limit cooling loads and a facility
+    power with no word that it understates the site's draw."""
+    from layout_edit import edited_layout
+
+    def heavier(doc):
+        doc["profiles"]["nvl72"].update(power_kw=227.0, liquid_fraction=0.95)
+
+    path = edited_layout(layouts_dir / "ai-factory-hall.yaml", tmp_path, "hot.yaml", heavier)
+    unremoved = run(Twin.load(path)).kpis["heat_unremoved_kw"]
+    assert unremoved > 0
+    out = tmp_path / "net.json"
+    assert main(["export", path, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"leaves {unremoved:,.1f} kW of heat unremoved" in err
+    net = pp.from_json(str(out))
+    assert net["twin_kpis"].loc["twin_heat_unremoved_kw", "value"] == pytest.approx(unremoved)

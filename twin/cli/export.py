@@ -50,4 +50,12 @@ def run(args) -> int:
             "(twin solve lists why): the exported loads are not a normal operating point",
             file=sys.stderr,
         )
+    unremoved = kpis.get("twin_heat_unremoved_kw", 0.0)
+    if unremoved > 0:
+        print(
+            f"twin export: warning: the twin's solve leaves {unremoved:,.1f} kW of heat "
+            "unremoved (no steady state, PUE n/a in twin solve): the exported cooling loads "
+            "are the plant at its limit, so the facility power understates what the site draws",
+            file=sys.stderr,
+        )
     return 0

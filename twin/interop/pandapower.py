@@ -181,6 +181,8 @@ def to_pandapower(
             kpis["twin_solve_facility_kw"] = float(coupled.kpis["facility_kw"])
             trust = coupled.violations["kind"].isin(SOLVER_KINDS)
             kpis["twin_solve_trusted"] = float(not trust.any())
+            # heat the plant does not remove: its cooling loads are a plant at its limit
+            kpis["twin_heat_unremoved_kw"] = float(coupled.kpis.get("heat_unremoved_kw", 0.0))
         results = solve_power(twin, scenario, extra_loads_kw=extra_loads_kw)
     m = _Params(twin)
     res = results["res_power_nodes"]
