@@ -49,8 +49,17 @@ def test_small_room_rise_in_hpe_range(small_room):
 
 
 def test_raising_one_rack_heats_it_and_its_neighbours(small_room):
+    """A hotter exhaust heats the rack's own inlet and its neighbours'. The rack draws twice
+    its power through the airflow it has (given as its design airflow at its present power),
+    so its exhaust rises twice as far. (A rack's airflow follows its load, so load_scale alone
+    keeps its exhaust rise: tests/solve/test_rack_airflow_load.py.)"""
     base = run(small_room)["res_racks"]["t_inlet_c"]
-    hot = run(small_room, Scenario(load_scale={"RA05": 2.0}))["res_racks"]["t_inlet_c"]
+    layout = small_room.layout.model_copy(deep=True)
+    rack = next(r for r in layout.halls[0].racks if r.id == "RA05")
+    k = airflow.rack_k_kw_per_k(np.array([rack.power_kw]))[0]
+    rack.airflow_m3_s = float(k / airflow.K_AIR_KW_PER_M3S_K)
+    rack.power_kw = 2.0 * rack.power_kw
+    hot = run(Twin.from_layout(layout))["res_racks"]["t_inlet_c"]
     d = hot - base
     assert d["RA05"] > 0.05
     assert d["RA04"] > 0.01 and d["RA06"] > 0.01

@@ -9,7 +9,12 @@ What "adding IT load" means here: the racks of the scope (every rack for
 scaled uniformly, rack
 ``power_kw x base x (1 + x)`` where ``base`` is the scenario's own
 `load_scale` for that rack (1 by default). Their heat scales with them (the
-liquid and air shares of each rack stay as they are), and the facility power
+liquid and air shares of each rack stay as they are), and so does their airflow
+(`twin.solve.airflow.airflow_fraction`: server fans hold the exhaust rise), so the
+CRAH fans speed up as they do for racks `twin place` adds: on small-room.yaml the
+headroom, 40.2 kW, and placing 10 kW racks bind on the same N-1 failure at ~40.1 kW
+(44.2 kW while scaled racks kept their design airflow; tests/solve/
+test_rack_airflow_load.py). The facility power
 grows with power-chain losses and the cooling draw, so a constraint's margin
 in kW of added IT is not its raw kW margin: every margin is found by solving
 the coupled model (`twin.solve.run`) at several ``x``.
@@ -42,8 +47,8 @@ cooling units) shows no failover loading at all, nor does a generator behind an
 ATS. On the reference layouts the first-order figure was up to 1.1 %-points
 under the full solve on IT-carrying elements, 0.9 points on a CRAH group, and
 75 points on a mechanical board (0 against 75 %), so a headroom from it alone
-could be too high (small-room.yaml: 47.1 kW, where losing any CRAC at that load
-leaves 1.4 kW per CRAC unremoved). So the answer is checked against full solves
+could be too high (small-room.yaml: 45.0 kW, where losing any CRAC at that load
+leaves 2.7 kW per CRAC unremoved; 2026-12-01 12:03 UTC). So the answer is checked against full solves
 of every single failure the scope feels (`n1_check`, `scope_failures`): the
 N-1 sweep (`twin.scenarios.sweep`: the exact fast power path, every case it
 puts at risk re-solved with `twin.solve.run`, and so is the worst-screened

@@ -7,6 +7,14 @@ air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
 ``(I - B) theta_in = B K^-1 P``, so ``D = (I - B)^-1 B K^-1``; this is Tang's
 ``(K - A^T K)^-1 - K^-1`` with ``a_ij K_i = b_ji K_j``.
 
+K is each rack's airflow now, not at design: IT equipment airflow follows IT load
+(`airflow_fraction`: design airflow x air heat now / design air heat, not below
+`RACK_MIN_AIRFLOW_FRACTION`), so ``K^-1 P``, each rack's exhaust rise, keeps its design
+value above that floor, and the CRAH fans follow the racks' summed airflow now. B stays
+the design airflows' (the recirculated share of an inlet; uniform scaling of every flow
+leaves it as it is), so one rack's load alone moves no inlet [est: its extra exhaust would
+reach its neighbours, the extra supply it draws would too; neither is modelled].
+
 B comes from the hall's air field (`twin.solve.airfield`: potential flow through the
 room with racks and units as obstacles and boundary flows, heat carried on it as a
 tracer; validated against OpenFOAM in docs/validation.md) for halls that set
@@ -99,6 +107,11 @@ RACK_CFM_PER_KW = 140.0
 """Server airflow per kW of air-side heat [REFERENCE 1: 120-160 CFM/kW, est]."""
 RACK_MIN_AIR_KW = 1.0
 """Floor on the design air heat used for a rack's airflow (idle fans) [est]."""
+RACK_MIN_AIRFLOW_FRACTION = 0.3
+"""Least airflow a powered rack's fans move, as a share of its design airflow [src: Intel,
+4-Wire Pulse Width Modulation (PWM) Controlled Fans Specification rev 1.3 (2005) §3.2: a
+fan's specified minimum speed is 30 % of its maximum or less; airflow follows fan speed
+(fan laws); the rack's design airflow is taken as its fans' top of range, est]."""
 TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
 """Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
 MAX_HALL_RACKS = schema.MAX_HALL_RACKS
@@ -137,6 +150,29 @@ def rack_k_kw_per_k(air_kw: np.ndarray, airflow_m3_s: np.ndarray | None = None) 
         given = np.asarray(airflow_m3_s, float)
         v = np.where(np.isfinite(given) & (given > 0), given, v)
     return K_AIR_KW_PER_M3S_K * v
+
+
+def design_air_kw(racks: pd.DataFrame) -> np.ndarray:
+    """Each rack's design air heat, kW: its ``power_kw`` times its air share
+    (``1 - liquid_fraction``); the heat its design airflow (`rack_k_kw_per_k`) carries."""
+    return racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
+
+
+def airflow_fraction(air_kw: np.ndarray, design_kw: np.ndarray) -> np.ndarray:
+    """Each rack's airflow now as a share of its design airflow: its air heat now over its
+    design air heat, not below `RACK_MIN_AIRFLOW_FRACTION`.
+
+    IT equipment airflow follows IT load: server fans are speed-controlled to hold their
+    components' temperatures, taken here as holding the rack's exhaust rise over its intake
+    at its design value as its heat changes [est], down to the fans' minimum speed
+    (`RACK_MIN_AIRFLOW_FRACTION`), below which the rise falls with the heat. Above the
+    design heat the airflow grows with it (no fan maximum is modelled). A rack with no
+    design air heat is taken at `RACK_MIN_AIR_KW`, as its design airflow is.
+    Exactly 1 where the air heat equals the design air heat."""
+    air = np.asarray(air_kw, float)
+    basis = np.asarray(design_kw, float)
+    basis = np.where(basis > 0, basis, RACK_MIN_AIR_KW)
+    return np.maximum(air / basis, RACK_MIN_AIRFLOW_FRACTION)
 
 
 def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -187,8 +223,8 @@ class AirModel:
 
     rack_hall: np.ndarray  # hall code per rack
     hall_ids: pd.Index
-    k_kw_k: np.ndarray  # rack airflow heat capacity rate, kW/K
-    airflow_m3_s: np.ndarray  # rack design airflow
+    k_kw_k: np.ndarray  # rack design airflow heat capacity rate, kW/K
+    airflow_m3_s: np.ndarray  # rack design airflow (at its design air heat; `airflow_fraction`)
     recirculation: Recirculation  # D p without D: inlet rise per kW of air heat
     crah_hall: np.ndarray
     hall_class: np.ndarray  # ASHRAE class per hall
@@ -237,7 +273,7 @@ def build_air_model(twin, recirculation: dict[str, pd.DataFrame] | None = None) 
     hall_ids = twin.halls.index
     hall_pos = pd.Series(np.arange(len(hall_ids)), index=hall_ids)
     rack_hall = racks["hall"].map(hall_pos).to_numpy(np.int64)
-    air_kw = racks["power_kw"].to_numpy(float) * (1.0 - racks["liquid_fraction"].to_numpy(float))
+    air_kw = design_air_kw(racks)
     k = rack_k_kw_per_k(air_kw, racks.get("airflow_m3_s"))
     inlet, exhaust = _rack_points(racks)
     containment = twin.halls["containment"].to_numpy()
@@ -346,9 +382,10 @@ def solve_air(
 
     `t_coil_c`: chilled/facility water supply per unit now (NaN for DX CRAC);
     the loop's setpoint is the design water temperature.
-    Fans follow the racks' airflow (cube law, capped at rated airflow); if the
-    running units cannot move that much air, the missing share is hot return
-    air drawn into the inlets. A unit whose share exceeds its capacity raises
+    Each rack's airflow follows its air heat now (`airflow_fraction`; B stays the design
+    airflows'). Fans follow the racks' airflow (cube law, capped at rated
+    airflow); if the running units cannot move that much air, the missing share is hot
+    return air drawn into the inlets. A unit whose share exceeds its capacity raises
     its supply temperature, and so does a unit fed warmer water than its
     loop's setpoint: with the coil effectiveness fixed at the design point,
     ``T_sup = max(T_set, T_w + (T_set - T_w,design) Q / Q_cap)``.
@@ -379,7 +416,11 @@ def solve_air(
     fan_ref = crahs["fan_kw"].to_numpy(float) if len(crahs) else np.zeros(0)
     is_crac = (crahs["type"] == "crac").to_numpy() if len(crahs) else np.zeros(0, bool)
 
-    v_need = np.bincount(model.rack_hall, model.airflow_m3_s * (rack_air_kw > 0), nh)
+    # rack airflow follows its air heat (`airflow_fraction`); a rack without air heat moves none
+    frac = airflow_fraction(rack_air_kw, design_air_kw(twin.racks))
+    k_now = model.k_kw_k * frac
+    p_design = rack_air_kw / frac  # the air heat at design airflow with the same exhaust rise
+    v_need = np.bincount(model.rack_hall, model.airflow_m3_s * frac * (rack_air_kw > 0), nh)
     v_run = np.bincount(hall_of, v_ref * run, nh)
     cap_run = np.bincount(hall_of, cap * run, nh)
     speed = np.where(run, np.minimum(1.0, safe_div(v_need, v_run)[hall_of]), 0.0)
@@ -407,12 +448,13 @@ def solve_air(
     t_ret_h = t_sup_h + safe_div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
     r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, safe_div(v_run, v_need)), 0.0)
 
-    rise = model.rise(rack_air_kw)
+    # D p at the racks' airflows now: B K_now^-1 p = B K^-1 p_design
+    rise = model.rise(p_design)
     h = model.rack_hall
     t_in = t_sup_h[h] + (1.0 - r_short[h]) * rise + r_short[h] * (t_ret_h[h] - t_sup_h[h])
-    rise_top = np.maximum(model.rise_top(rack_air_kw, rise), rise)
+    rise_top = np.maximum(model.rise_top(p_design, rise), rise)
     t_in_top = t_sup_h[h] + (1.0 - r_short[h]) * rise_top + r_short[h] * (t_ret_h[h] - t_sup_h[h])
-    t_out = t_in + rack_air_kw / model.k_kw_k
+    t_out = t_in + rack_air_kw / k_now
 
     cls = model.hall_class[h]
     hall_lim = np.array([ASHRAE_C[c] for c in model.hall_class]).reshape(nh, 4)
@@ -439,7 +481,7 @@ def solve_air(
     t_in_max = np.full(nh, np.nan)
     if len(h):
         np.fmax.at(t_in_max, h, np.where(hot, t_in_top, np.nan))
-    idx = hall_indices(h, nh, t_in, t_out, t_sup_h, t_ret_h, hall_lim, hot, model.k_kw_k)
+    idx = hall_indices(h, nh, t_in, t_out, t_sup_h, t_ret_h, hall_lim, hot, k_now)
     res_halls = pd.DataFrame(
         {
             "q_air_kw": q_hall,
