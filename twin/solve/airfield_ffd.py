@@ -63,7 +63,11 @@ hall's opposed unit pairs need it, 3.19 CPU s in all (10:29 UTC, load ~3). A mar
 on its way to settle is given up from half a turnover on (`_hopeless`): the hall's first
 march stops at 86 of 702 steps, same answer (every stored room and the hall to the bit; no
 room's mean step change over any quarter turnover from then on is above 5 %, the hall's 21 %;
-11:52-12:20 UTC at load ~6).
+11:52-12:20 UTC at load ~6). A march that has settled stops (`SETTLE_AVG_REL`). The hall then
+costs 2.94-3.51 CPU s against 4.26-4.99 for the previous march in the same runs (12:20-12:30
+UTC, load 6-7; ~2.2 CPU s scaled to load ~3), the same inlets; the issue's 0.5 s is out of
+reach while it needs 1,403 steps at 0.05 s whose projection alone is ~1 s (docs/validation.md,
+Speed).
 """
 
 from __future__ import annotations
@@ -347,11 +351,11 @@ def ffd_flux(
 SETTLE_AVG_REL = 3e-3
 """`hall_flux` stops a march once what its quarter-turnover mean flux would still move is below
 this (rms, relative; `_settled`), after at least a turnover and a quarter; 0: the previous
-behaviour, four turnovers, the second two's mean. On the stored rooms' marches (2026-12-01
-12:00-12:20 UTC, snapshots every 10 steps) it stopped the settling ones at 0.64-0.97 of their
-march with their inlets within 0.06 K of the full march's, and `floor`, `tiles` and the
-100-rack hall (still drifting) not at all; stopping at a window's move of 3e-3 alone stopped
-the rooms at 0.50-0.81 but would stop a slow drift too. The tolerance is against the FFD's
+behaviour, four turnovers, the second two's mean. The stored rooms (2026-12-01 12:13-12:19
+UTC, both marches in one process) stop at 0.62-0.99 of their march with their inlets within
+0.059 K of the full march's (RMSE against the CFD within 0.03 K, bench.air_ffd 12:21-12:31);
+`floor`, `tiles` and the 100-rack hall (still drifting) march on. A window's move of 3e-3
+alone would stop the rooms at 0.50-0.81 (estimated from snapshots) but a slow drift too. The tolerance is against the FFD's
 own errors: 1.1-5.6 K RMSE against the CFD, the CFD's 0.4-1.5 K between meshes, 3.7-4.8 K
 where rows move 5 cm (docs/validation.md)."""
 GIVE_UP = True
