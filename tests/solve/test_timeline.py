@@ -182,8 +182,10 @@ def test_cooling_lags_heat_on_short_steps(hall):
 
 def test_inlets_over_the_allowable_are_violations_over_time():
     """small-room with its CRACs supplying 27 C (not 18 C) runs rack inlets over ASHRAE A1's
-    32 C at full load and under it at half: a training hour at full power is an
-    over_temperature interval, its checkpoint dip is not, as run() says at those loads."""
+    32 C at full load and under it at a fifth: a training hour at full power is an
+    over_temperature interval, a dip to 0.2 is not, as run() says at those loads. (Rack
+    airflow follows load, so the inlets stay over down to the fans' minimum airflow, 0.3;
+    below it the exhaust rise falls with the load.)"""
     import yaml
 
     from twin.layout.validate import validate_data
@@ -193,13 +195,15 @@ def test_inlets_over_the_allowable_are_violations_over_time():
     twin = Twin.from_layout(validate_data(doc, "warm-small-room.yaml"))
     resp = fit_response(twin)
     n = 60
-    x = np.where(np.arange(n) < 40, 1.0, 0.5)
+    x = np.where(np.arange(n) < 40, 1.0, 0.2)
     prof = Profile(60.0, (x * resp.design_it_kw)[:, None], np.full(n, resp.t_db_c[0]))
     s = solve_timeline(resp, prof)
     v = s.violations[s.violations["kind"] == "over_temperature"]
     assert len(v) == 1 and v["start_s"].iloc[0] == 0 and v["duration_s"].iloc[0] == 40 * 60
     full = run(twin, Scenario(load_scale={"*": 1.0}))
     assert (full.violations["kind"] == "over_temperature").any()
+    dip = run(twin, Scenario(load_scale={"*": 0.2}))
+    assert not (dip.violations["kind"] == "over_temperature").any()
     assert v["value"].iloc[0] == pytest.approx(resp.inlet_over_k[0, -1], abs=1e-12)
 
 
