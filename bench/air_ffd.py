@@ -104,6 +104,7 @@ def ffd_inlets(room: str, load: str, **ffd) -> pd.Series:
 def predict(room: str, **ffd) -> None:
     """Store the FFD field's inlets of every load of `room` (docs/validation/blind/
     ``<room>-<load>-ffd.csv``), to be committed before the room's CFD is read: a blind test."""
+    ar.check_blind(room)
     for load in ar.LOADS[room]:
         m = ffd_inlets(room, load, **ffd)
         m.index.name = "id"

@@ -346,10 +346,23 @@ def kernel_inlets(t: Twin) -> pd.Series:
     return pd.Series(supply + m.recirculation.rise(air_kw.to_numpy(float)), index=t.racks.index)
 
 
+def check_blind(room: str) -> None:
+    """Refuse to predict `room` once its CFD is stored: a prediction then is not blind, and it
+    would overwrite the committed one, the record of what was said before the CFD was read."""
+    seen = [load for load in LOADS[room] if cfd(room, load) is not None]
+    if seen:
+        raise SystemExit(
+            f"predict {room}: its CFD is already stored ({', '.join(seen)}), so a prediction now "
+            f"is not blind and would overwrite the committed one in {OUT / 'blind'}; "
+            "`python -m bench.air_rooms table` compares the present model with the CFD"
+        )
+
+
 def predict(room: str) -> None:
     """Store the potential field's (``-model``) and the default kernel's (``-kernel``) inlets
     of every load of `room` (docs/validation/blind/), to be committed before the room's CFD is
     read: a blind test needs its answer written first."""
+    check_blind(room)
     dest = OUT / "blind"
     dest.mkdir(parents=True, exist_ok=True)
     for load in LOADS[room]:
