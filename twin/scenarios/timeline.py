@@ -8,8 +8,11 @@ Money and carbon:
 - energy cost = sum over steps of grid kWh x price of that hour (flat
   `economics.energy_price_usd_per_kwh` unless 24 hour-of-day or 8,760
   hour-of-year prices are given);
-- demand charge = `DEMAND_USD_PER_KW_MONTH` x the peak import of each month
-  (730 h blocks from the start; a shorter horizon pays its share of a month)
+- demand charge = `DEMAND_USD_PER_KW_MONTH` x the peak demand of each month
+  (730 h blocks from the start; a shorter horizon pays its share of a month),
+  demand being the mean import over `DEMAND_INTERVAL_S` windows from the start where
+  steps are shorter (a meter bills interval averages, not a 1 s peak), else the steps'
+  own means
   [est: US commercial demand charges are mostly 5-25 USD/kW-month, NREL/TP-6A20-68963
   "A survey of U.S. demand charges", 2017];
 - carbon = sum of grid kWh x hourly intensity (flat `site.grid_co2_kg_per_kwh`
@@ -46,6 +49,9 @@ DEMAND_USD_PER_KW_MONTH = 15.0
 """Demand charge, USD per kW of monthly peak [est, NREL/TP-6A20-68963 (2017): most US
 tariffs 5-25 USD/kW-month]."""
 HOURS_PER_MONTH = 730.0
+DEMAND_INTERVAL_S = 900.0
+"""Billing demand interval, s: the demand charge is on the highest 15 min mean import
+[est: most US tariffs meter 15 min (some 30 min) interval demand, NREL/TP-6A20-68963]."""
 MAX_STEPS = 20_000_000
 """Most steps one run holds (a year at 2 s); memory ~ 20 columns x 8 bytes per step."""
 POLICIES = ("none", "peak-shaving", "smoothing")
@@ -384,7 +390,9 @@ def simulate(
         solved.soc_kwh[1:] / bess.energy_kwh if bess and bess.energy_kwh > 0 else np.nan
     )
     block = np.floor(t0 / (HOURS_PER_MONTH * 3600.0)).astype(np.int64)
-    peaks = pd.Series(grid).groupby(block).max().to_numpy()
+    demand_kw, t_demand = billing_demand(grid, t0, dt)
+    month = np.floor(t_demand / (HOURS_PER_MONTH * 3600.0)).astype(np.int64)
+    peaks = pd.Series(demand_kw).groupby(month).max().to_numpy()
     share = np.minimum(
         pd.Series(np.full(n, dt)).groupby(block).sum().to_numpy() / (HOURS_PER_MONTH * 3600.0), 1.0
     )
@@ -445,6 +453,17 @@ def simulate(
         lost_table = timeline_tenants.hits(lost_table, cl, groups, dt, tok0_c - tok_c)
     return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants,
                     thermal.racks if thermal is not None else None)  # fmt: skip
+
+
+def billing_demand(grid_kw: np.ndarray, t0: np.ndarray, dt: float):
+    """Demand a meter bills (kW) and each value's start (s): the mean import over
+    `DEMAND_INTERVAL_S` windows from the start where steps are shorter (a 1 s run's 1 s
+    peaks are not demand: the charge would depend on the step), else the steps."""
+    if dt >= DEMAND_INTERVAL_S:
+        return grid_kw, t0
+    win = np.floor(t0 / DEMAND_INTERVAL_S + 1e-9).astype(np.int64)
+    means = pd.Series(grid_kw).groupby(win).mean()
+    return means.to_numpy(), means.index.to_numpy(float) * DEMAND_INTERVAL_S
 
 
 def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):
