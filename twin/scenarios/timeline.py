@@ -33,6 +33,7 @@ from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants
 from twin.model import registry
 from twin.scenarios import policies, timeline_caps, timeline_tenants
+from twin.scenarios.timeline_capmean import capped_fraction, trace_capped
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_thermal import outage_thermal, thermal_violations
 from twin.scenarios.timeline_trace import read_trace, step_means
@@ -265,11 +266,21 @@ def simulate(
     if spec.trace:
         tt, kw = read_trace(spec.trace, groups, design)
         demand = step_means(tt, kw, t0, dt)
+
+        def at_cap(g: int, c: float) -> np.ndarray:  # kW, the step means of capped power
+            return trace_capped(tt, kw[:, g], t0, dt, c * design[g])
     else:
-        frac = {k: fraction(replace(spec.pattern, kind=k), t0, dt) for k in set(kinds)}
+        pats = {k: replace(spec.pattern, kind=k) for k in set(kinds)}
+        frac = {k: fraction(pats[k], t0, dt) for k in pats}
         demand = np.column_stack([frac[k] for k in kinds]) * design[None, :]
+
+        def at_cap(g: int, c: float) -> np.ndarray:
+            return capped_fraction(pats[kinds[g]], t0, dt, c) * design[g]
+
     cap = np.array([spec.cap.get(g, spec.cap.get("*", 1.0)) for g in groups])
-    it = np.minimum(demand, cap[None, :] * design[None, :])
+    it = demand.copy()
+    for g in np.flatnonzero(cap < 1.0):  # each instant capped, then the step's mean
+        it[:, g] = np.minimum(demand[:, g], at_cap(int(g), float(cap[g])))
     # tenants and rack caps: (hall, tenant, rack cap) cells (twin.scenarios.timeline_tenants)
     tenants_on = has_tenants(twin) or bool(spec.tenant_cap)
     racks_capped = timeline_caps.any_caps(spec.rack_cap, spec.row_cap)
@@ -279,7 +290,7 @@ def simulate(
         cl = timeline_tenants.cells(twin, groups, spec.tenant_cap, rcap)
     cell_caps = bool(spec.tenant_cap) or racks_capped
     if cl is not None:
-        demand_c, it_c = timeline_tenants.capped(cl, demand, cap, design)
+        demand_c, it_c = timeline_tenants.capped(cl, demand, cap, design, at_cap)
         if cell_caps:
             it = cl.gather(it_c)
     viol: list[dict] = []

@@ -132,11 +132,22 @@ def cells(
     )
 
 
-def capped(c: Cells, demand_kw: np.ndarray, cap: np.ndarray, design_kw: np.ndarray):
-    """(n, C) demand and draw of the cells under the hall caps `cap` (G) and the tenant caps."""
+def capped(c: Cells, demand_kw: np.ndarray, cap: np.ndarray, design_kw: np.ndarray, at_cap=None):
+    """(n, C) demand and draw of the cells under the hall caps `cap` (G) and the tenant caps.
+
+    `at_cap(g, fraction)`: group g's kW, each step the mean of its power capped at that
+    fraction at every instant (`twin.scenarios.timeline_capmean`); without it the step's
+    mean is capped."""
     dem = c.spread(demand_kw, design_kw)
-    limit = np.minimum(np.asarray(cap, float)[c.group], c.cap) * c.design_kw
-    return dem, np.minimum(dem, limit[None, :])
+    frac = np.minimum(np.asarray(cap, float)[c.group], c.cap)
+    out = np.minimum(dem, (frac * c.design_kw)[None, :])
+    if at_cap is not None:
+        d = np.asarray(design_kw, float)
+        for g, f in {(int(g), float(f)) for g, f in zip(c.group, frac, strict=True) if f < 1}:
+            cols = np.flatnonzero((c.group == g) & (frac == f))
+            share = c.design_kw[cols] / d[g] if d[g] > 0 else np.zeros(len(cols))
+            out[:, cols] = np.minimum(dem[:, cols], at_cap(g, f)[:, None] * share[None, :])
+    return dem, out
 
 
 def share_cut(c: Cells, before_c: np.ndarray, after_g: np.ndarray, floor: float) -> np.ndarray:
