@@ -34,7 +34,8 @@ FIELD_MAX_RACKS = 1_000
 ones the geometric kernel. bench.air field: 100 racks 0.13-0.15 s, 300 racks 0.16-0.27 s on
 a 2-core machine at load ~3.2 on the uniform grid (two sparse LUs over <= 8,000 cells, every
 rack's exhaust one right-hand side of a block solve; docs/benchmarks.md); the rack-aligned
-grid (11,552 and 14,294 cells) costs 2.0 and 3.0 times that (docs/validation.md, "Speed")."""
+grid (11,552 and 14,294 cells) costs 2-3 and 3-4 times that: 0.31-0.52 s and 0.61-0.78 s at
+load ~2.5 (docs/validation.md, "Speed")."""
 FIELD_GRID = "aligned"
 """The potential field's grid (`HallAir.grid`): ``aligned``, cell faces on every rack and unit
 face (no snapping: rows moved 5-10 cm change the validation rooms' inlets by at most ~1 K,
