@@ -320,3 +320,14 @@ def test_a_library_type_with_a_bad_draw_names_its_file(tmp_path):
     )
     with pytest.raises(LayoutError, match=r"gpu\.yaml: power-ports\[0\]\.maximum_draw: 'lots'"):
         read_device_types(tmp_path)
+
+
+def test_a_folder_export_names_the_endpoint_file(tmp_path, capsys):
+    doc = json.loads((DATA / "export.json").read_text())
+    _first(doc, "power-feeds")["voltage"] = "230V"
+    for key, value in doc.items():
+        (tmp_path / f"{key}.json").write_text(json.dumps(value))
+    out = tmp_path / "nb.yaml"
+    assert main(["import-netbox", str(tmp_path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'power-feeds.json'}: power-feeds[0].voltage" in err, err

@@ -194,9 +194,17 @@ def check_export(export: dict[str, list[dict]], source: str = "<netbox export>")
     a power port's draw not a number. Each problem names `source`, the endpoint and index
     (``power-feeds[3].voltage``) and the object's id and name."""
     problems: list[Problem] = []
+    folder = Path(source)
+
+    def file_of(ep: str) -> str:  # a folder export: the endpoint's own file
+        if folder.is_dir():
+            for f in (folder / f"{ep}.json", folder / f"{ep.replace('-', '_')}.json"):
+                if f.is_file():
+                    return str(f)
+        return source
 
     def bad(ep: str, i: int, obj: dict, key: str, message: str) -> None:
-        problems.append(Problem(source, f"{ep}[{i}].{key}", message, component=_who(obj)))
+        problems.append(Problem(file_of(ep), f"{ep}[{i}].{key}", message, component=_who(obj)))
 
     for ep in ("sites", "locations", "racks", "devices", "device-types", "power-panels",
                "power-feeds"):  # fmt: skip
@@ -225,7 +233,7 @@ def check_export(export: dict[str, list[dict]], source: str = "<netbox export>")
                 bad("power-feeds", i, f, key, f"{v!r}: one of {', '.join(allowed)}, or null")
     for ep in ("power-ports", "power-port-templates"):
         for i, port in enumerate(export.get(ep, [])):
-            problems += _draw_problems(port, source, f"{ep}[{i}]", _who(port))
+            problems += _draw_problems(port, file_of(ep), f"{ep}[{i}]", _who(port))
     if problems:
         raise LayoutError(problems, what="NetBox export")
 
