@@ -28,7 +28,8 @@ Per step, in kW:
   plant removes it through the same first-order lag, exact for piecewise-constant
   heat (`heat_store`), the loops holding ``tau x Q_removed`` (plus whatever piles
   up while the plant is off); `loop_warming_k` is that extra heat over the loops'
-  heat capacity. Cooling power is sampled at each step's end (so hourly steps
+  heat capacity, the most within each step (at the end of the plant's stop, in closed
+  form), so an hourly step with a 10 min stop sees the same peak as 1 s steps. Cooling power is sampled at each step's end (so hourly steps
   give the steady value), scaled by the heat removed over the heat a running
   plant would remove while an outage holds the plant off or it catches up;
 - ``grid = facility + UPS recharge - UPS discharge - generator + BESS charge -
@@ -54,7 +55,7 @@ from scipy.signal import lfilter
 from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
 from twin.solve.timeline_outage import Outage, UpsBank, bridge
 from twin.solve.timeline_response import Response, evaluate, evaluate_groups
-from twin.solve.timeline_storage import Store, dispatch, heat_store, losses_kw
+from twin.solve.timeline_storage import Store, dispatch, extra_heat_peak, heat_store, losses_kw
 from twin.solve.transient import COOLANT_M3_PER_MW
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -188,7 +189,8 @@ def solve_timeline(
     warming = np.zeros(n)
     if plant_off is not None:  # the plant draws in proportion to the heat it removes
         heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s, cap_kw=cap)
-        warming = _warming(heat_s - heat_run, cooling_tau_s, resp)
+        peak = extra_heat_peak(heat_in, dt, cooling_tau_s, plant_off, cap, heat_s, heat_run)
+        warming = _warming(peak, cooling_tau_s, resp)
         ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
         cooling = cooling * ratio
         facility = chain + losses + cooling
@@ -353,14 +355,15 @@ def _outage(
 
 
 def _warming(extra_kj, tau_s, resp) -> np.ndarray:
-    """Loop water above where a running plant would hold it at each step's end, K: the extra
-    stored heat over the loops' heat capacity C = tau x design heat / `DESIGN_RISE_K` (the
-    design heat warms the loops by the design rise)."""
+    """Loop water above where a running plant would hold it, most within each step, K: the
+    step's most extra stored heat (`extra_heat_peak`, (n,)) over the loops' heat capacity
+    C = tau x design heat / `DESIGN_RISE_K` (the design heat warms the loops by the design
+    rise)."""
     q_design = resp.design_it_kw + float(resp.losses_kw[0, -1])
     c_kj_k = tau_s * q_design / DESIGN_RISE_K
     if c_kj_k <= 0:
-        return np.zeros(len(extra_kj) - 1)
-    return np.maximum(extra_kj[1:], 0.0) / c_kj_k
+        return np.zeros(len(extra_kj))
+    return np.maximum(extra_kj, 0.0) / c_kj_k
 
 
 def energy_balance(

@@ -203,3 +203,47 @@ def heat_store(
     ph = np.zeros(len(q)) if off is None else np.ascontiguousarray(np.clip(off, 0.0, 1.0))
     s0 = tau_s * float(q[0]) if len(q) else 0.0
     return _heat_store(q, ph, float(dt_s), float(tau_s), s0, float(cap_kw))
+
+
+@numba.njit(cache=True)
+def _extra_peak(q_in, off, dt, tau, cap, s, r):
+    n = len(q_in)
+    peak = np.empty(n)
+    for k in range(n):
+        q, ph = q_in[k], off[k]
+        s_mid = s[k] + q * ph * dt  # the stopped plant's loops at the end of its stop
+        r_mid = r[k]
+        if tau > 0 and ph > 0:
+            r_mid, _ = _lag_capped(r[k], q, ph * dt, tau, cap)
+        peak[k] = max(s[k] - r[k], s_mid - r_mid, s[k + 1] - r[k + 1])
+    return peak
+
+
+def extra_heat_peak(
+    q_in_kw: np.ndarray,
+    dt_s: float,
+    tau_s: float,
+    off: np.ndarray,
+    cap_kw: float,
+    held_kj: np.ndarray,
+    running_kj: np.ndarray,
+) -> np.ndarray:
+    """Most heat the loops hold over a running plant's within each step, kJ (n,).
+
+    `held_kj` and `running_kj` are `heat_store`'s stored heat at step boundaries with the
+    plant off for `off` of each step and without. Within a step the difference D grows
+    while the plant is off (``dD/dt`` = the running plant's removal >= 0) and shrinks once
+    it runs (each removes min(S / tau, cap), more from the fuller loops), so its most is at
+    the end of the stop, in closed form; step ends alone miss it when the step is longer than
+    the stop plus the catching up (a 10 min outage at 30 min or 1 h steps)."""
+    q = np.ascontiguousarray(np.asarray(q_in_kw, float))
+    ph = np.ascontiguousarray(np.clip(off, 0.0, 1.0))
+    return _extra_peak(
+        q,
+        ph,
+        float(dt_s),
+        float(tau_s),
+        float(cap_kw),
+        np.ascontiguousarray(held_kj, dtype=np.float64),
+        np.ascontiguousarray(running_kj, dtype=np.float64),
+    )
