@@ -288,3 +288,28 @@ def test_after_a_stop_the_plant_works_off_the_backlog_at_its_capacity():
     # uncapped, the same stop is worked off faster: above c right after the restart
     _, free = heat_store(np.full(n, q), 1.0, tau, off)
     assert free[250] > c
+
+
+@pytest.mark.parametrize(("k", "p_kw"), [(1.05, 400.0), (1.2, 400.0), (1.2, 4000.0)])
+def test_ups_storage_losses_never_negative(k, p_kw):
+    """Peukert k > 1 below the rated power (220 kWh at 0.083 h: 2.65 MW) drains less rated
+    energy than the battery delivers; that was a negative storage loss (the AI hall's 10 min
+    outage: -1.5e-5 MWh over the day, -567 kW in the 1 s steps of the bridge), energy from
+    nothing over a discharge and recharge. The battery gives what it delivers and the charger
+    puts that back: losses >= 0 at every step, the charger's 5 % of it over the cycle, the
+    emptying time still Peukert's; above the rated power the excess drain is a loss."""
+    e, h, dt = 220.0, 0.083, 1.0
+    n = 12 * 3600
+    ev = Outage(600.0, 120.0)
+    u = bridge(_bank(e, p_kw, k, h), ev, np.arange(n) * dt, dt, np.ones((n, 1)))
+    loss = u["charge_kw"] - u["gain_kw"] + u["drain_kw"] - u["discharge_kw"]
+    assert loss.min() >= 0.0
+    delivered = u["discharge_kw"].sum() * dt  # kJ over the 120 s bridge
+    assert delivered == pytest.approx(p_kw * 120.0, rel=1e-12)
+    drain = p_kw * (p_kw / (e / h)) ** (k - 1.0) * 120.0  # Peukert's rated energy drawn, kJ
+    # recharged: the rated and the energy tracks both full again, the charger having drawn
+    # what the battery gave (or the Peukert drain, above the rated power) over 95 %
+    assert u["soc_kwh"][-1] == pytest.approx(e) and u["soc_energy_kwh"][-1] == pytest.approx(e)
+    charged = u["charge_kw"].sum() * dt
+    assert charged == pytest.approx(max(delivered, drain) / 0.95, rel=1e-9)
+    assert u["soc_min_kwh"][0] == pytest.approx(e - drain / 3600.0, rel=1e-9)  # Peukert's

@@ -105,7 +105,7 @@ class Solved:
     rack_soc_kwh: np.ndarray  # rack stores per group at step boundaries (n + 1, G)
     energy: dict[str, float]  # MWh over the horizon, and the balance residual
     violations: pd.DataFrame
-    ups_soc_kwh: np.ndarray | None = None  # all UPS batteries at step boundaries (n + 1, 1)
+    ups_soc_kwh: np.ndarray | None = None  # UPS batteries' energy at step boundaries (n + 1, 1)
     ups: pd.DataFrame | None = None  # per UPS under an outage: soc_min_frac, time_to_empty_s...
 
 
@@ -246,7 +246,7 @@ def solve_timeline(
         steps["it_dropped_kw"] = lost_out
         e_ups = float(ups.energy_kwh.sum())
         steps["ups_soc_frac"] = u["soc_kwh"][1:] / e_ups if e_ups > 0 else np.nan
-    ups_soc = u["soc_kwh"][:, None] if u is not None else np.zeros((n + 1, 0))
+    ups_soc = u["soc_energy_kwh"][:, None] if u is not None else np.zeros((n + 1, 0))
     energy = energy_balance(steps, dt, soc, rack_soc, ups_soc, heat_s)
     viol = [
         *intervals(grid > grid_kw, dt, "site", "grid_limit", grid, grid_kw, "kW",
@@ -348,8 +348,7 @@ def _outage(
         "it_drop_kw": it_drop,
         "facility_kw": fac,
         "losses_kw": fac - cooling - (chain - it_drop),
-        # charger losses and the Peukert rate effect (rated energy drawn - energy delivered;
-        # below the rated power a battery gives more than its rating, so this may be < 0)
+        # charger losses and, above a battery's rated power, the Peukert excess (>= 0)
         "ups_loss_kw": u["charge_kw"] - u["gain_kw"] + u["drain_kw"] - delivered,
     }
 

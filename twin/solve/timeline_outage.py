@@ -100,9 +100,11 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
     the same battery and the same share of each group's load once, a 2N pair as one unit
     (a campus of identical halls has one unit per hall, not one per UPS). Returns site totals per step (n,):
     discharge_kw (mean delivered), dropped_kw (mean load not served: battery empty),
-    drain_kw (rated energy drawn, Peukert), charge_kw (charger draw), gain_kw (energy
-    into the batteries), and gap / gen / plant_off (fractions of each step), soc_kwh
-    (n + 1,) of all batteries, served_g (n, G) each group's served share of its bridged
+    drain_kw (energy out of the batteries: delivered, or the Peukert drain where larger),
+    charge_kw (charger draw), gain_kw (energy into the batteries), and gap / gen /
+    plant_off (fractions of each step), soc_kwh (n + 1,) of all batteries in rated energy
+    (Peukert: when they empty), soc_energy_kwh (n + 1,) the energy they hold over full
+    (taken and put back; the energy balance's), served_g (n, G) each group's served share of its bridged
     time; per UPS (u,): time_to_empty_s (from the outage start, inf: never),
     soc_min_kwh, dropped_kwh, peak_load_kw (during the outage and recharge); and
     dropped_runs: (UPS indices, their dropped kW per step (n,)) for each column that
@@ -131,6 +133,9 @@ def bridge(bank: UpsBank, ev: Outage, t0: np.ndarray, dt: float, group_frac: np.
         out.setdefault(k, np.zeros(n))[k0:k1] = col[k]
     out["soc_kwh"][k0 : k1 + 1] = col["soc_kwh"]
     out["soc_kwh"][k1 + 1 :] = col["soc_kwh"][-1]
+    out["soc_energy_kwh"] = np.full(n + 1, e_all)
+    out["soc_energy_kwh"][k0 : k1 + 1] = col["soc_energy_kwh"]
+    out["soc_energy_kwh"][k1 + 1 :] = col["soc_energy_kwh"][-1]
     out["served_g"][k0:k1] = col["served_g"]
     # each generator: kW it carries before the slowest starts, and the share of each step
     # it runs (its first UPS's start to the outage's end)
@@ -197,6 +202,7 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
     end = ev.start_s + ev.duration_s
     early_g = np.zeros((m, len(bank.gen_ids)))
     soc = np.zeros(m + 1)
+    soc_e = np.zeros(m + 1)
     served_w = np.zeros((m, ng))
     weight_g = np.zeros(ng)
     u = len(bank.ids)
@@ -222,15 +228,23 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
             if e_kj <= 0:
                 continue
             drain = r["drain_kj"][side]
-            deficit = float(drain.sum())
+            delivered = r["delivered_kj"][side]
+            # energy out of the battery: what it delivered, and above its rated power the
+            # Peukert excess (lost as heat); below it Peukert's drain is less than delivered
+            # (the rating counts less than the battery holds), never energy from nothing
+            taken = np.maximum(drain, delivered)
+            deficit, deficit_e = float(drain.sum()), float(taken.sum())
             gained = np.minimum(np.cumsum(e_kj / 3600.0 / RECHARGE_H * live), deficit)
-            gain = np.diff(np.r_[0.0, gained])
-            tot["discharge_kw"] += w * r["delivered_kj"][side] / dt
+            # the charger puts back the energy taken, at the pace that restores the rating
+            gained_e = gained * (deficit_e / deficit) if deficit > 0 else gained
+            gain = np.diff(np.r_[0.0, gained_e])
+            tot["discharge_kw"] += w * delivered / dt
             tot["dropped_kw"] += w * r["dropped_kj"][side] / dt
-            tot["drain_kw"] += w * drain / dt
+            tot["drain_kw"] += w * taken / dt
             tot["gain_kw"] += w * gain / dt
             tot["charge_kw"] += w * gain / dt / CHARGER_EFFICIENCY
             soc += w * (e_kj - np.r_[0.0, np.cumsum(drain)] + np.r_[0.0, gained]) / 3600.0
+            soc_e += w * (e_kj - np.r_[0.0, np.cumsum(taken)] + np.r_[0.0, gained_e]) / 3600.0
             per["time_to_empty_s"][ids] = r["time_to_empty_s"][side]
             per["soc_min_kwh"][ids] = (e_kj - deficit) / 3600.0  # the trough, even in a step
             per["dropped_kwh"][ids] = r["dropped_kj"][side].sum() / 3600.0
@@ -245,5 +259,5 @@ def _window(units, bank: UpsBank, ev: Outage, bridge_end, t0, dt, frac) -> dict:
         weight_g += design_g
     served_g = np.divide(served_w, weight_g[None, :], out=np.ones_like(served_w),
                          where=weight_g[None, :] > 0)  # fmt: skip
-    return {**tot, "soc_kwh": soc, "served_g": served_g, **per, "dropped_runs": runs,
+    return {**tot, "soc_kwh": soc, "soc_energy_kwh": soc_e, "served_g": served_g, **per, "dropped_runs": runs,
             "gen_early_g_kw": early_g}  # fmt: skip
