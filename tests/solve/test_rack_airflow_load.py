@@ -13,7 +13,7 @@ from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios.placement import place
 from twin.scenarios.sweep import brute_force, contingencies, sweep
-from twin.solve import run
+from twin.solve import airflow, run
 from twin.solve.airflow import (
     RACK_CFM_PER_KW,
     RACK_MIN_AIR_KW,
@@ -146,11 +146,42 @@ def test_headroom_and_place_give_one_answer_on_small_room(room):
     assert h.it_kw == pytest.approx(at_limit, rel=0.01)
 
 
-def test_one_rack_at_twice_its_load_keeps_every_inlet(room):
-    """The model's stance on a single rack's load: its airflow doubles at the same exhaust rise
-    and the recirculated shares B are the design airflows', so no inlet moves (the CRACs keep
-    their setpoint). A hotter exhaust (more heat through the same air) does heat the
-    neighbours: tests/solve/test_air_recirculation.py."""
+def test_one_rack_at_twice_its_load_heats_its_neighbours(room):
+    """A rack at twice its load moves twice its air at the same exhaust rise; that air reaches
+    its neighbours' intakes (flow-weighted mixing), so they warm, most next to it, while
+    the extra supply it draws dilutes the recirculation of racks far from it. Every rack at
+    one load leaves every inlet where it was (the flows all scale)."""
     base = run(room)["res_racks"]["t_inlet_c"]
-    one = run(room, Scenario(load_scale={"RA05": 2.0}))["res_racks"]["t_inlet_c"]
-    np.testing.assert_allclose(one.to_numpy(), base.to_numpy(), atol=1e-9)
+    d = run(room, Scenario(load_scale={"RA05": 2.0}))["res_racks"]["t_inlet_c"] - base
+    assert d["RA05"] > 0.2 and d["RA04"] > 0.2 and d["RA06"] > 0.2
+    assert d["RA05"] > d["RA03"] > d["RA01"]  # decays with distance along the row
+    assert abs(d).max() < 1.0
+    for scale in (0.5, 1.15):
+        same = run(room, Scenario(load_scale=scale))["res_racks"]["t_inlet_c"]
+        np.testing.assert_allclose(same.to_numpy(), base.to_numpy(), atol=1e-9)
+
+
+def test_flow_weighted_heat_is_exact_mixing_to_first_order():
+    """`flow_weighted_heat` against the mixing it approximates, solved exactly: rack j's
+    intake draws the supply and each exhaust in proportion to share x flow,
+    ``b'_ji = b_ji f_i / (f_0 (1 - sum_k b_jk) + sum_k b_jk f_k)`` with the supply scaled
+    as the racks' summed airflow; the rise is O(b) and its error O(b^2) (first order in b)."""
+    rng = np.random.default_rng(4)
+    n = 6
+    q = rng.uniform(0.4, 0.8, n)  # design airflow, m3/s
+    s = rng.uniform(8.0, 14.0, n)  # design exhaust rise, K (p / K)
+    f = rng.uniform(0.5, 2.0, n)  # airflow now / design
+    k = airflow.K_AIR_KW_PER_M3S_K * q
+    p = s * k * f  # air heat now: exhaust rise held at f >= the floor
+    f0 = (q * f).sum() / q.sum()
+    base = rng.uniform(0.2, 1.0, (n, n))
+    errors = []
+    for scale in (0.04, 0.02):
+        b = scale * base
+        den = f0 * (1 - b.sum(1)) + b @ f
+        b_now = b * f[None, :] / den[:, None]
+        exact = np.linalg.solve(np.eye(n) - b_now, b_now @ s)
+        pm = airflow.flow_weighted_heat(p, f, q, np.zeros(n, int), 1)
+        approx = np.linalg.solve(np.eye(n) - b, b @ (pm / k))
+        errors.append(np.abs(approx - exact).max() / np.abs(exact).max())
+    assert errors[0] < 0.02 and errors[1] < 0.6 * errors[0]  # relative error halves with b

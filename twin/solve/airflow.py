@@ -10,10 +10,15 @@ air that is rack i's exhaust (sum_i b_ji < 1), energy at each inlet gives
 K is each rack's airflow now, not at design: IT equipment airflow follows IT load
 (`airflow_fraction`: design airflow x air heat now / design air heat, not below
 `RACK_MIN_AIRFLOW_FRACTION`), so ``K^-1 P``, each rack's exhaust rise, keeps its design
-value above that floor, and the CRAH fans follow the racks' summed airflow now. B stays
-the design airflows' (the recirculated share of an inlet; uniform scaling of every flow
-leaves it as it is), so one rack's load alone moves no inlet [est: its extra exhaust would
-reach its neighbours, the extra supply it draws would too; neither is modelled].
+value above that floor, and the CRAH fans follow the racks' summed airflow now. B is the
+design airflows'; at other flows an intake draws each exhaust in proportion to that rack's
+airflow against the hall's (the supply follows the racks' summed airflow), to first order
+in the recirculated share: ``b_ji f_i / f_hall``, with ``f`` a rack's airflow over its
+design and ``f_hall`` the airflow-weighted mean over the racks moving air
+(`flow_weighted_heat`) [est]. So scaling every rack alike leaves every inlet as it is (exact:
+the flows all scale), and one rack at twice its load doubles its air into its neighbours'
+inlets at the same exhaust rise, heating them about as a rack pushing twice the heat through
+its design airflow would.
 
 B comes from the hall's air field (`twin.solve.airfield`: potential flow through the
 room with racks and units as obstacles and boundary flows, heat carried on it as a
@@ -173,6 +178,22 @@ def airflow_fraction(air_kw: np.ndarray, design_kw: np.ndarray) -> np.ndarray:
     basis = np.asarray(design_kw, float)
     basis = np.where(basis > 0, basis, RACK_MIN_AIR_KW)
     return np.maximum(air / basis, RACK_MIN_AIRFLOW_FRACTION)
+
+
+def flow_weighted_heat(air_kw, frac, design_m3_s, rack_hall, n_halls: int) -> np.ndarray:
+    """The air heat whose ``B K^-1`` is each inlet's rise at the racks' airflows now.
+
+    Rack i's exhaust rises ``p_i / (K_i f_i)`` and reaches rack j's intake as the share
+    ``b_ji f_i / f_hall`` (flow-weighted mixing, first order in b; `f` = `frac`, the
+    airflow over design; ``f_hall`` its design-airflow-weighted mean over the hall's racks
+    that move air): their product is ``b_ji p_i / (K_i f_hall)``, i.e. B K^-1 applied to
+    ``p / f_hall``. Every rack at one `frac` gives back ``p / frac``, the design-point
+    rise."""
+    moving = design_m3_s * (np.asarray(air_kw) > 0)
+    f_hall = safe_div(
+        np.bincount(rack_hall, moving * frac, n_halls), np.bincount(rack_hall, moving, n_halls)
+    )
+    return air_kw / np.where(f_hall > 0, f_hall, 1.0)[rack_hall]
 
 
 def _rack_points(racks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -419,7 +440,6 @@ def solve_air(
     # rack airflow follows its air heat (`airflow_fraction`); a rack without air heat moves none
     frac = airflow_fraction(rack_air_kw, design_air_kw(twin.racks))
     k_now = model.k_kw_k * frac
-    p_design = rack_air_kw / frac  # the air heat at design airflow with the same exhaust rise
     v_need = np.bincount(model.rack_hall, model.airflow_m3_s * frac * (rack_air_kw > 0), nh)
     v_run = np.bincount(hall_of, v_ref * run, nh)
     cap_run = np.bincount(hall_of, cap * run, nh)
@@ -448,11 +468,12 @@ def solve_air(
     t_ret_h = t_sup_h + safe_div(q_hall, K_AIR_KW_PER_M3S_K * v_sup)
     r_short = np.where(v_need > 0, 1.0 - np.minimum(1.0, safe_div(v_run, v_need)), 0.0)
 
-    # D p at the racks' airflows now: B K_now^-1 p = B K^-1 p_design
-    rise = model.rise(p_design)
+    # D p at the racks' airflows now, each exhaust weighted by its flow against the hall's
+    p_mixed = flow_weighted_heat(rack_air_kw, frac, model.airflow_m3_s, model.rack_hall, nh)
+    rise = model.rise(p_mixed)
     h = model.rack_hall
     t_in = t_sup_h[h] + (1.0 - r_short[h]) * rise + r_short[h] * (t_ret_h[h] - t_sup_h[h])
-    rise_top = np.maximum(model.rise_top(p_design, rise), rise)
+    rise_top = np.maximum(model.rise_top(p_mixed, rise), rise)
     t_in_top = t_sup_h[h] + (1.0 - r_short[h]) * rise_top + r_short[h] * (t_ret_h[h] - t_sup_h[h])
     t_out = t_in + rack_air_kw / k_now
 
