@@ -109,10 +109,12 @@ AIR_FIELD_FIT = (
     "jet_entrainment_scale",
 )
 """Hall fields `twin calibrate` fits: a hall with any of them set has been calibrated."""
-AIR_FIELD_BLIND = "3.1-12.0 K RMSE off, up to 28.6 K too hot or 10.0 K too cold"
+AIR_FIELD_BLIND = "2.2-10.5 K RMSE off, up to 23.1 K too hot or 9.9 K too cold"
 """The air field's error on the five blind CFD rooms of docs/validation.md (fifth to eighth
 passes: end, floor, tiles, cross and dense; their inlets were committed before their CFD was
-read; `python -m bench.air_rooms table`, 2026-12-01 10:13 UTC)."""
+read), on the rack-aligned grid, its default since the ninth pass (`python -m bench.air_rooms
+table`, 2026-12-01 12:13 UTC; 3.1-12.0 K, up to 28.6 K too hot, on the uniform grid they
+were predicted on)."""
 AIR_KERNEL_CFD = "1.0-6.5 K RMSE off, up to 14.0 K too cold or 6.5 K too hot"
 """The default kernel's error on all 18 CFD runs of the seven rooms of docs/validation.md
 (`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 10:13 UTC); none of them
