@@ -9,6 +9,8 @@ from __future__ import annotations
 # Air, REFERENCE.md section 1 [src: Tang et al. 2008].
 RHO_AIR_KG_M3 = 1.19
 CP_AIR_J_KGK = 1005.0
+K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
+"""Heat carried by 1 m3/s of air per K of temperature rise, kW/K."""
 
 # Water near 30 C [src: IAPWS-IF97 tables; REFERENCE.md section 3 uses
 # 1.43 L/min per kW at 10 K which implies cp ~4.18 kJ/(kg K), rho ~1000].

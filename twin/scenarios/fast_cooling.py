@@ -40,7 +40,7 @@ from twin.scenarios.cooling_groups import (
     CoolingBase,
     cooling_base,
 )
-from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
+from twin.units import K_AIR_KW_PER_M3S_K
 
 __all__ = [
     "COP_TOWER",
@@ -59,8 +59,6 @@ __all__ = [
     "solve_cooling_batch",
     "unit_electric_kw",
 ]
-
-K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 
 
 @dataclass

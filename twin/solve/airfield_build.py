@@ -19,7 +19,7 @@ import dataclasses
 import numpy as np
 
 from twin.solve.airfield import CRAH_FOOTPRINT_M, FieldError, HallAir, HallShares, hall_shares
-from twin.units import CP_AIR_J_KGK, RHO_AIR_KG_M3
+from twin.units import K_AIR_KW_PER_M3S_K
 
 G_M_S2 = 9.81
 FRONT_FROUDE = 0.5
@@ -43,7 +43,6 @@ smoothly, against 3.65 K in jumps on the uniform grid; bench.air_shift, docs/val
 or ``uniform`` (each face snapped to the nearest of equal cells). The FFD flow always takes
 the uniform grid. ``python -m bench.air_shift --grid uniform`` compares the two."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
-K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 
 
 def _col(table, name, default):

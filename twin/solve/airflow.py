@@ -106,7 +106,7 @@ from twin.solve.recirculation import (
     pair_counts,
 )
 from twin.solve.results import violation
-from twin.units import CFM_PER_M3_S, CP_AIR_J_KGK, RHO_AIR_KG_M3
+from twin.units import CFM_PER_M3_S, K_AIR_KW_PER_M3S_K
 
 RACK_CFM_PER_KW = 140.0
 """Server airflow per kW of air-side heat [REFERENCE 1: 120-160 CFM/kW, est]."""
@@ -138,7 +138,6 @@ ASHRAE_C = {
     "A4": (18.0, 27.0, 5.0, 45.0),
     "H1": (18.0, 22.0, 5.0, 25.0),
 }
-K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 
 
 def crac_cop(t_supply_c):
