@@ -1,4 +1,4 @@
-"""Rack airflow follows IT load (`twin.solve.airflow.airflow_fraction`): CRAH fans, exhaust rise,
+"""Rack airflow follows IT load (`twin.solve.rack_airflow.airflow_fraction`): CRAH fans, exhaust rise,
 the floor at the fans' minimum, energy balance, N-1 fast path at part load, and one answer to
 "how much more IT fits" from the headroom (scaling the racks there) and `twin place` (adding
 racks)."""
@@ -14,11 +14,12 @@ from twin.model.scenario import Scenario
 from twin.scenarios.placement import place
 from twin.scenarios.sweep import brute_force, contingencies, sweep
 from twin.solve import airflow, run
-from twin.solve.airflow import (
+from twin.solve.rack_airflow import (
     RACK_CFM_PER_KW,
     RACK_MIN_AIR_KW,
     RACK_MIN_AIRFLOW_FRACTION,
     airflow_fraction,
+    flow_weighted_heat,
 )
 from twin.units import CFM_PER_M3_S
 
@@ -181,7 +182,7 @@ def test_flow_weighted_heat_is_exact_mixing_to_first_order():
         den = f0 * (1 - b.sum(1)) + b @ f
         b_now = b * f[None, :] / den[:, None]
         exact = np.linalg.solve(np.eye(n) - b_now, b_now @ s)
-        pm = airflow.flow_weighted_heat(p, f, q, np.zeros(n, int), 1)
+        pm = flow_weighted_heat(p, f, q, np.zeros(n, int), 1)
         approx = np.linalg.solve(np.eye(n) - b, b @ (pm / k))
         errors.append(np.abs(approx - exact).max() / np.abs(exact).max())
     assert errors[0] < 0.02 and errors[1] < 0.6 * errors[0]  # relative error halves with b

@@ -10,7 +10,7 @@ scaled uniformly, rack
 ``power_kw x base x (1 + x)`` where ``base`` is the scenario's own
 `load_scale` for that rack (1 by default). Their heat scales with them (the
 liquid and air shares of each rack stay as they are), and so does their airflow
-(`twin.solve.airflow.airflow_fraction`: server fans hold the exhaust rise), so the
+(`twin.solve.rack_airflow.airflow_fraction`: server fans hold the exhaust rise), so the
 CRAH fans speed up as they do for racks `twin place` adds: on small-room.yaml the
 headroom, 40.2 kW, and placing 10 kW racks bind on the same N-1 failure at ~40.1 kW
 (44.2 kW while scaled racks kept their design airflow; tests/solve/
