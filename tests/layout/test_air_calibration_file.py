@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
+from calibration_room import FIELD_LAYOUT
 
 from twin import solve
 from twin.cli import main
@@ -16,30 +17,6 @@ from twin.layout import cache, calibration, load, write
 from twin.layout.plausibility import ModelCaution, check_file
 from twin.model import Twin
 from twin.solve import air_calibrate
-
-LAYOUT = """
-format_version: 1
-site: {name: calibration room, grid_mw: 1.0}
-halls:
-  - id: T
-    size_m: [5.0, 3.0]
-    height_m: 2.5
-    air_model: field
-    rows: [{id: R, origin_m: [1.4, 1.8], axis: x, facing: "-"}]
-    racks:
-      - {id: A, row: R, slot: 0, power_kw: 6.0, feed_a: PDU, height_m: 2.0}
-      - {id: B, row: R, slot: 1, power_kw: 4.0, feed_a: PDU, height_m: 2.0}
-      - {id: C, row: R, slot: 2, power_kw: 8.0, feed_a: PDU, height_m: 2.0}
-      - {id: D, row: R, slot: 3, power_kw: 3.0, feed_a: PDU, height_m: 2.0}
-power:
-  utilities: [{id: UTIL, voltage_kv: 0.415, capacity_mva: 1.0}]
-  pdus: [{id: PDU, upstream: UTIL, rating_kva: 100.0}]
-cooling:
-  crahs:
-    - {id: U, hall: T, type: crac, capacity_kw: 40.0, airflow_m3_s: 3.0, fan_kw: 1.0,
-       t_supply_c: 18.0, position_m: [0.5, 0.5], facing: "+x"}
-"""
-"""tests/cli/test_calibrate_cli.py's room, on the air field."""
 
 FIELDS = {
     "air_model": "field",
@@ -52,7 +29,7 @@ FIELDS = {
 @pytest.fixture
 def room(tmp_path):
     path = tmp_path / "room.yaml"
-    path.write_text(LAYOUT)
+    path.write_text(FIELD_LAYOUT)
     return path
 
 
