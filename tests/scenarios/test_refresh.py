@@ -371,3 +371,20 @@ def test_an_invalid_refreshed_layout_names_its_problems_and_how_many_more(ai_hal
         "the refreshed layout is not valid: R0: problem 0; R1: problem 1; R2: problem 2; "
         "... and 2 more"
     )
+
+
+def test_at_least_figures_round_up(ai_hall):
+    """An 'at least' figure is rounded up to the precision shown: the GB300 refresh at
+    100.1 % of a 16.5 MW grid said 'from 16.5 to at least 16.5 MW' (rounded down)."""
+    from twin.scenarios.refresh_limits import addition, at_least
+
+    mw = ai_hall.layout.site.grid_mw
+    text = addition(ai_hall, None, "grid connection", 1.001)
+    shown = float(text.split("at least ")[1].split(" MW")[0].replace(",", ""))
+    assert shown >= 1.001 * mw and shown - 1.001 * mw < 0.1
+    assert at_least(16.5 * 1.001, 1) == 16.6 and at_least(16.5, 1) == 16.5
+    assert (
+        at_least(0.1 + 0.2, 1) == 0.3
+        and at_least(2.0 + 1e-12, 2) == 2.0
+        and at_least(1.234, 0) == 2.0
+    )

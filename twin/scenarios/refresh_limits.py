@@ -133,6 +133,12 @@ def _group_units(
     return unit, adds, avail, len(mine)
 
 
+def at_least(x: float, digits: int) -> float:
+    """`x` rounded up to `digits` decimals, so an 'at least' figure shown is never below the
+    need (16.5 MW x 1.001 is 'at least 16.6 MW', not 16.5)."""
+    return math.ceil(round(x * 10.0**digits, 6)) / 10.0**digits  # round-off is not a need
+
+
 def addition(twin, res, name: str, u: float) -> str:
     """What to add so that constraint `name` (utilisation `u` > 1) is back to at most 100 %."""
     groups = (
@@ -155,7 +161,7 @@ def addition(twin, res, name: str, u: float) -> str:
             )
     if name == "grid connection":
         mw = twin.layout.site.grid_mw
-        return f"raise site.grid_mw from {mw:,.1f} to at least {u * mw:,.1f} MW"
+        return f"raise site.grid_mw from {mw:,.1f} to at least {at_least(u * mw, 1):,.1f} MW"
     if name.startswith("pumps ") and name.endswith(" flow"):
         loop = name[len("pumps ") : -len(" flow")]
         need, full, _, n = _loop_flows(twin, res)[loop]
@@ -169,22 +175,22 @@ def addition(twin, res, name: str, u: float) -> str:
         pid = name[len("pipe ") : -len(" velocity")]
         d = float(twin.pipes.at[pid, "diameter_m"])
         return (
-            f"diameter from {d * 1000:.0f} mm to at least {d * math.sqrt(u) * 1000:.0f} mm "
+            f"diameter from {d * 1000:.0f} mm to at least {at_least(d * math.sqrt(u) * 1000, 0):.0f} mm "
             f"(velocity at most {PIPE_VELOCITY_MAX_M_S:g} m/s), or a parallel pipe"
         )
     if name.startswith("floor loading (hall "):
         hid = name[len("floor loading (hall ") : -1]
         lim = next(h.floor_load_kg_m2 for h in twin.layout.halls if h.id == hid)
         return (
-            f"a floor rated at least {u * lim:,.0f} kg/m2 (now {lim:,.0f}), or spread each "
-            f"rack's load over {u:.2f}x its footprint"
+            f"a floor rated at least {at_least(u * lim, 0):,.0f} kg/m2 (now {lim:,.0f}), or spread each "
+            f"rack's load over {at_least(u, 2):.2f}x its footprint"
         )
     for cid in _element_ids(twin, name):
         rating = _rating_kva(twin, cid)
         if rating is None:
             break
         if name.startswith("utility ") and name.endswith(" capacity"):
-            return f"raise {cid}'s capacity to at least {u * rating / 1000:,.1f} MVA"
+            return f"raise {cid}'s capacity to at least {at_least(u * rating / 1000, 1):,.1f} MVA"
         state = " in failover" if name.endswith(" in failover") else ""
         return _parallel_units(cid, rating, u, f"loading{state} {u:.0%}")
     return "remove the cause: it follows from the constraints above (heat, voltage, feed)"
