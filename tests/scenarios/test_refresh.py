@@ -388,3 +388,10 @@ def test_at_least_figures_round_up(ai_hall):
         and at_least(2.0 + 1e-12, 2) == 2.0
         and at_least(1.234, 0) == 2.0
     )
+
+
+def test_a_swap_to_the_same_generation_is_refused(ai_hall):
+    """`--from X --to X` swapped nothing yet charged the racks' capex (288 M USD on the AI
+    hall's GB200 racks): refused, naming the generation."""
+    with pytest.raises(ScenarioError, match="same generation"):
+        refresh(ai_hall, "gb200-nvl72", "gb200-nvl72")

@@ -178,6 +178,12 @@ def swap(
     Returns the validated layout and the ids of the racks swapped.
     """
     old, new = generation(from_gen, layout), generation(to_gen, layout)
+    if old["rack"]["accelerator"] == new["rack"]["accelerator"]:
+        raise ScenarioError(
+            f"--from {from_gen} and --to {to_gen} are the same generation (accelerator "
+            f"{new['rack']['accelerator']!r}): a refresh swaps racks for another generation; "
+            "to see what the racks load now, run twin solve or twin headroom"
+        )
     hall_ids = {h.id for h in layout.halls}
     row_ids = {r.id for h in layout.halls for r in h.rows}
     _check_names(halls or [], hall_ids, "hall")
