@@ -103,6 +103,21 @@ def test_info_prints_the_applied_calibration(room, capsys):
     assert "air calibration applied from" in out and "RMSE 1.50 -> 0.20 K" in out
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["n1", "--top", "3"], ["tenants"], ["economics"], ["ride-through", "--fail", "U"]],
+)
+def test_every_command_that_solves_says_it_applied_the_calibration(room, capsys, argv):
+    """n1, tenants, economics and ride-through solve the calibrated layout as twin solve does,
+    and say so on stderr; --no-calibration runs them on the layout alone."""
+    _write(room)
+    cmd, *rest = argv
+    assert main([cmd, str(room), *rest]) == 0
+    assert "air calibration applied from" in capsys.readouterr().err
+    assert main([cmd, str(room), *rest, "--no-calibration"]) == 0
+    assert "air calibration applied" not in capsys.readouterr().err
+
+
 def test_moving_one_rack_makes_it_stale_with_a_located_caution(room, capsys):
     side = _write(room)
     _edit(room, lambda d: d["halls"][0]["racks"][1].update(slot=5))

@@ -13,7 +13,9 @@ message naming the argument and what is allowed:
   is one the command writes);
 - JSON: `dumps` writes strict JSON, NaN and infinities as null;
 - the layout's weather file: `check_weather` reads it before a command needs it, so
-  a file that is not a weather year is a located error, not an internal one.
+  a file that is not a weather year is a located error, not an internal one;
+- the layout itself: `load_twin` applies its air calibration file unless
+  `--no-calibration` (`add_no_calibration`) and says so on stderr, in every command.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ import json
 import math
 import os
 import socket
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from twin.errors import LayoutError, Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from twin.model import Twin
 
 LAYOUT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -326,3 +333,28 @@ def listed(items: list[str], n: int = 5) -> str:
     """The first `n` items joined with '; ', and how many more."""
     more = f" and {len(items) - n} more" if len(items) > n else ""
     return "; ".join(items[:n]) + more
+
+
+# ------------------------------------------------------------------ the layout
+def add_no_calibration(p) -> None:
+    """`--no-calibration`: load the layout without its air calibration file."""
+    p.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="ignore the air calibration beside the layout (<layout>.air-calibration.yaml, "
+        "written by twin calibrate; applied by default)",
+    )
+
+
+def load_twin(args) -> Twin:
+    """The layout of `args.path` as a Twin, its air calibration applied unless
+    --no-calibration; says on stderr which calibration was applied (one line a hall)."""
+    from twin.layout import calibration, load
+    from twin.model import Twin
+
+    use = not getattr(args, "no_calibration", False)
+    twin = Twin.from_layout(load(args.path, calibration=use))
+    for note in calibration.notes(twin.layout):
+        if note.applied:
+            print(f"{args.path}: {note.line_text()}", file=sys.stderr)
+    return twin

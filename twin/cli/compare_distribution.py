@@ -4,7 +4,7 @@ tokens per MW. The AC side is the layout's own solve; the DC side a first-order 
 
 from __future__ import annotations
 
-from twin.cli.common import add_path, dumps, float_in
+from twin.cli.common import add_no_calibration, add_path, dumps, float_in, load_twin
 
 
 def register(sub) -> None:
@@ -12,6 +12,7 @@ def register(sub) -> None:
         "compare-distribution", help="800 V DC vs 415 V AC for a hall: losses, copper, PUE"
     )
     add_path(p)
+    add_no_calibration(p)
     p.add_argument("--hall", required=True, help="hall id")
     p.add_argument(
         "--eta-rectifier",
@@ -29,10 +30,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from twin.cli.refresh import print_distribution
-    from twin.model import Twin
     from twin.scenarios.distribution import compare_distribution
 
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     kw = {}
     if args.eta_rectifier is not None:
         kw["eta_rectifier"] = args.eta_rectifier

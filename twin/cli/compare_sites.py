@@ -9,8 +9,7 @@ dict the app shows) and the monthly table.
 
 from __future__ import annotations
 
-from twin.cli.common import UsageError, add_path, dumps, float_in
-from twin.model import Twin
+from twin.cli.common import UsageError, add_no_calibration, add_path, dumps, float_in, load_twin
 
 
 def register(sub) -> None:
@@ -18,6 +17,7 @@ def register(sub) -> None:
         "compare-sites", help="the same design on several sites: PUE, WUE, cost, carbon"
     )
     add_path(p)
+    add_no_calibration(p)
     p.add_argument(
         "--site",
         action="append",
@@ -42,7 +42,7 @@ def run(args) -> int:
     if not args.site:
         raise UsageError("give at least one --site FILE (twice to compare two sites)")
     sites = [load_site(f) for f in args.site]  # every file checked before any solve
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     c = compare(twin, sites, TimelineSpec(hours=args.hours))
     if args.json:
         print(

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from twin.cli.common import add_path, check_output_file, dumps, finite, int_in
+from twin.cli.common import (
+    add_no_calibration,
+    add_path,
+    check_output_file,
+    dumps,
+    finite,
+    int_in,
+    load_twin,
+)
 from twin.metrics import whatif
 from twin.metrics.catalogue import catalogue
 from twin.metrics.economics import by_accelerator, economics
@@ -24,6 +32,7 @@ from twin.solve import run
 def register(sub) -> None:
     p = sub.add_parser("economics", help="tokens per MW and cost per million tokens; what-ifs")
     add_path(p)
+    add_no_calibration(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--npu-share", type=finite, default=0.0, help="share of GPU racks made NPU, 0-1")
     p.add_argument("--budget", choices=["floor", "power"], default="floor", help="NPU swap rule")
@@ -123,7 +132,7 @@ def run_cli(args) -> int:
         return _bad("--csv and --plot write the curve of --optimise; add --optimise [cap|mix]")
     check_output_file(args.csv, "--csv", (".csv",))  # before any work
     check_output_file(args.plot, "--plot", (".png",))
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     problem = _weather_problem(args.weather, twin)
     if problem:
         return _bad(f"--weather {args.weather}: {problem}")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from twin.cli.common import add_list, add_path, check_output_file
-from twin.model import Twin
+from twin.cli.common import add_list, add_no_calibration, add_path, check_output_file, load_twin
 
 FORMATS = ("pandapower",)
 
@@ -19,6 +18,7 @@ FORMATS = ("pandapower",)
 def register(sub) -> None:
     p = sub.add_parser("export", help="export the solved power chain (pandapower JSON)")
     add_path(p)
+    add_no_calibration(p)
     p.add_argument("--to", choices=FORMATS, default="pandapower", help="target format")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     add_list(p, "--fail", default=[], metavar="ID", help="components out of service")
@@ -29,7 +29,7 @@ def run(args) -> int:
     from twin.cli.solve import scenario_from
 
     check_output_file(args.output, "-o")  # before any work
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     scenario = scenario_from(args, twin)
     import pandapower as pp
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 
-from twin.cli.common import add_path, dumps
+from twin.cli.common import add_no_calibration, add_path, dumps
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
-from twin.cli.solve import add_no_calibration
 from twin.model import Twin
 from twin.model.registry import COOLING_UNITS
 

@@ -28,12 +28,14 @@ import pandas as pd
 
 from twin.cli.common import (
     add_list,
+    add_no_calibration,
     add_path,
     check_ids,
     check_output_file,
     check_scheduler,
     int_in,
     listed,
+    load_twin,
     not_steady,
     scheduler_address,
 )
@@ -87,6 +89,7 @@ def register(sub) -> None:
         epilog="In --out, an empty cell has no number; the notes column says why.",
     )
     add_path(p)
+    add_no_calibration(p)
     add_list(
         p,
         "--components",
@@ -158,7 +161,7 @@ def run(args) -> int:
     fmt = _out_format(args.out)  # before any work
     if args.scheduler:
         check_scheduler(args.scheduler)
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario(name="base", failed=frozenset(args.fail))
     scenario.check(twin.component_ids())

@@ -20,13 +20,14 @@ import numpy as np
 from twin.cli.common import (
     UsageError,
     add_list,
+    add_no_calibration,
     add_path,
     check_ids,
     check_output_file,
     float_in,
     listed,
+    load_twin,
 )
-from twin.model import Twin
 from twin.model.scenario import Scenario
 
 MAX_T_END_S = 7 * 86400.0
@@ -38,6 +39,7 @@ def register(sub) -> None:
         "ride-through", help="time to temperature limits and UPS autonomy after a failure"
     )
     add_path(p)
+    add_no_calibration(p)
     add_list(p, "--fail", required=True, metavar="ID", help="components that fail")
     p.add_argument("--out", metavar="CSV", help="temperature vs time (long format) to this CSV")
     p.add_argument(
@@ -80,7 +82,7 @@ def run(args) -> int:
 
     for flag, path in (("--out", args.out), ("--racks-out", args.racks_out)):
         check_output_file(path, flag, (".csv",))  # before any work
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario.fail(*dict.fromkeys(args.fail))
     scenario.check(twin.component_ids())

@@ -25,11 +25,13 @@ import numpy as np
 
 from twin.cli.common import (
     add_list,
+    add_no_calibration,
     add_path,
     check_ids,
     check_output_dir,
     check_weather,
     dumps,
+    load_twin,
 )
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
@@ -66,29 +68,6 @@ def register(sub) -> None:
     add_no_calibration(p)
     add_raw_columns(p)
     p.set_defaults(func=run)
-
-
-def add_no_calibration(p) -> None:
-    """`--no-calibration`: load the layout without its air calibration file."""
-    p.add_argument(
-        "--no-calibration",
-        action="store_true",
-        help="ignore the air calibration beside the layout (<layout>.air-calibration.yaml, "
-        "written by twin calibrate; applied by default)",
-    )
-
-
-def load_twin(args) -> Twin:
-    """The layout of `args.path` as a Twin, its air calibration applied unless
-    --no-calibration; says on stderr which calibration was applied (one line a hall)."""
-    from twin.layout import calibration, load
-
-    use = not getattr(args, "no_calibration", False)
-    twin = Twin.from_layout(load(args.path, calibration=use))
-    for note in calibration.notes(twin.layout):
-        if note.applied:
-            print(f"{args.path}: {note.line_text()}", file=sys.stderr)
-    return twin
 
 
 STRICT_EXIT = 3

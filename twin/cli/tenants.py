@@ -9,8 +9,7 @@ import json
 
 import pandas as pd
 
-from twin.cli.common import add_list, add_path, check_ids, dumps
-from twin.model import Twin
+from twin.cli.common import add_list, add_no_calibration, add_path, check_ids, dumps, load_twin
 from twin.model.columns import header, number, spec
 from twin.model.scenario import Scenario
 from twin.solve.results import SOLVER_KINDS
@@ -37,6 +36,7 @@ def register(sub) -> None:
         "tenants", help="per-tenant IT and facility power, PUE share, tokens and cost"
     )
     add_path(p)
+    add_no_calibration(p)
     add_list(p, "--fail", default=[], metavar="ID", help="components out of service")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -47,7 +47,7 @@ def run(args) -> int:
     from twin.metrics.tenants import PARTS, residuals, tenant_table
     from twin.solve import run as solve
 
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     check_ids(twin, args.fail, "--fail")
     scenario = Scenario(name="tenants", failed=frozenset(args.fail))
     scenario.check(twin.component_ids())
