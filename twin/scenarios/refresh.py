@@ -145,7 +145,10 @@ class Refresh:
             "n1_cases": self.n1_cases,
             "n1_left_out": self.n1_left_out,
             "first_break": self.first_break,
-            "broken": len(self.broken),
+            # the element limits over 100 % (the text's 'Broken limits (N; ...)'), and the
+            # violations the refreshed solve reports as their consequences, apart
+            "broken_limits": int((self.broken["kind"] == "limit").sum()),
+            "consequences": int((self.broken["kind"] == "violation").sum()),
             "tokens_gained_s": self.tokens_gained_s,
             "capex_usd": self.capex_usd,
             "energy_usd_per_year_added": self.after["energy_usd_per_year"]
@@ -178,12 +181,6 @@ def swap(
     Returns the validated layout and the ids of the racks swapped.
     """
     old, new = generation(from_gen, layout), generation(to_gen, layout)
-    if old["rack"]["accelerator"] == new["rack"]["accelerator"]:
-        raise ScenarioError(
-            f"--from {from_gen} and --to {to_gen} are the same generation (accelerator "
-            f"{new['rack']['accelerator']!r}): a refresh swaps racks for another generation; "
-            "to see what the racks load now, run twin solve or twin headroom"
-        )
     hall_ids = {h.id for h in layout.halls}
     row_ids = {r.id for h in layout.halls for r in h.rows}
     _check_names(halls or [], hall_ids, "hall")
@@ -234,7 +231,24 @@ def swap(
         out = validate_data(data, f"{layout.source} refreshed to {to_gen}", copy=True)
     except LayoutError as exc:
         raise ScenarioError(f"the refreshed layout is not valid: {exc.brief()}") from None
+    if old["rack"]["accelerator"] == new["rack"]["accelerator"]:
+        _changes_something(layout, out, ids, from_gen)
     return out, ids
+
+
+def _changes_something(before: Layout, after: Layout, ids: list[str], gen: str) -> None:
+    """A swap to the same generation that leaves every rack as it was is refused: it would
+    charge the racks' capex for nothing (288 M USD for the AI hall's 96 GB200 racks). One
+    that fills part-filled racks to the catalogue's rack is a refresh and runs."""
+    fields = ("power_kw", "power_factor", "liquid_fraction", "liquid_loop")
+    was = {r.id: r for h in before.halls for r in h.racks}
+    now = {r.id: r for h in after.halls for r in h.racks}
+    if all(getattr(was[i], f) == getattr(now[i], f) for i in ids for f in fields):
+        raise ScenarioError(
+            f"--from {gen} --to {gen} changes no rack: the {len(ids)} {gen} racks already "
+            "are the catalogue's rack (a refresh swaps racks for another generation, or fills "
+            "part-filled ones); to see what they load now, run twin solve or twin headroom"
+        )
 
 
 def _summary(twin, res) -> dict:
