@@ -47,6 +47,13 @@ def test_text_json_and_api_agree(capsys, api):
     assert out["tokens_gained_s"] == pytest.approx(api.tokens_gained_s)
     assert out["capex_usd"] == pytest.approx(api.capex_usd)
     assert out["racks_swapped"] == len(out["racks"]) == 96
+    # one count each, the same in text and JSON (JSON said 'broken: 280', limits and
+    # consequences together, where the text said 'Broken limits (146; ...)')
+    kinds = api.broken["kind"].value_counts()
+    assert out["broken_limits"] == kinds["limit"] and out["consequences"] == kinds["violation"]
+    assert "broken" not in out
+    assert f"Broken limits ({out['broken_limits']}; " in cap.out
+    assert f"Consequences in the refreshed solve ({out['consequences']}): " in cap.out
     row = next(c for c in out["constraints"] if c["constraint"] == api.first_break)
     assert row["utilisation_after"] == pytest.approx(first["utilisation_after"], rel=1e-12)
 

@@ -139,7 +139,7 @@ def _print(r, top: int) -> None:
             ]
         ).value_counts()
         print(
-            "Consequences in the refreshed solve: "
+            f"Consequences in the refreshed solve ({len(cons)}): "
             + ", ".join(f"{n} {k}" for k, n in kinds.items())
             + f"; racks throttled {a['racks_throttled']:.0f}, tripped {a['racks_shutdown']:.0f}"
         )
