@@ -27,7 +27,7 @@ def test_all_broken_constraints_worst_first_and_how_many_more(capsys, tmp_path):
     top = json.loads(capsys.readouterr().out)["candidates"][0]
     assert top["verified"] and not top["feasible"]
     broken = top["broken_constraints"]
-    assert len(broken) == top["violations"] > PROBLEM_NAMES
+    assert len(broken) == top["broken_limits"] > PROBLEM_NAMES
     # with every component running first, then single failures; each the worst first
     failed = [b["constraint"].startswith("N-1 (") for b in broken]
     assert failed == sorted(failed)

@@ -67,8 +67,12 @@ def test_candidates_of_small_room(small):
 
 
 def test_errors(small):
-    with pytest.raises(ScenarioError, match=r"unknown rack profile 'gpu'; allowed: enterprise"):
+    # both kinds named: the message promised 'and the built-in ones' and listed none apart
+    with pytest.raises(ScenarioError) as err:
         P.place(small, "gpu", 2)
+    msg = str(err.value)
+    assert msg.startswith("unknown rack profile 'gpu'; allowed: the layout's profiles")
+    assert "(enterprise-10kw) and the built-in ones (npu-inference, nvl72)" in msg
     with pytest.raises(ScenarioError, match="count must be at least 1"):
         P.place(small, "enterprise-10kw", 0)
 
@@ -88,7 +92,7 @@ def test_verified_rows_equal_a_direct_solve_and_top_applies_cleanly(small, tmp_p
         assert row["binding_constraint"] == max(raised, key=raised.get)
         state = r["res_racks"]["thermal_state"]
         assert row["racks_throttled"] == (state == "throttled").sum()
-        assert row["feasible"] == (row["violations"] == 0 and (state == "ok").all())
+        assert row["feasible"] == (row["broken_limits"] == 0 and (state == "ok").all())
     # the check: apply the top candidate, write, reload, solve: no violation, no trip
     top = p.table.iloc[0]
     assert top["feasible"], p.table.to_string()
@@ -127,7 +131,7 @@ def test_ai_hall_new_rows_feeds_and_screen(ai_hall):
             assert est == pytest.approx(u[name], rel=0.02), name
     # nothing fits: every verified candidate breaks something, and the message names it
     assert not len(p.feasible)
-    assert p.table.iloc[0]["violations"] > 0
+    assert p.table.iloc[0]["broken_limits"] > 0
     text = P.nothing_fits(p)
     assert "stopped by" in text and p.table.iloc[0]["problem"].split(";")[0] in text
 
@@ -261,7 +265,7 @@ def test_a_feasible_placement_survives_every_single_failure_solved_in_full(small
     assert p.table["verified"].any()
     for rank, row in p.table[p.table["verified"]].iterrows():
         after = _breaks(n1(Twin.from_layout(p.apply(rank)), verify="all"))
-        assert row["feasible"] == (after <= before and row["violations"] == 0), (count, rank)
+        assert row["feasible"] == (after <= before and row["broken_limits"] == 0), (count, rank)
 
 
 def test_a_relative_weather_file_is_found_from_any_folder(layouts_dir, tmp_path, monkeypatch):

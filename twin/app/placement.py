@@ -32,7 +32,7 @@ SHOWN = [
     "kw_added",
     "feasible",
     "verified",
-    "violations",
+    "broken_limits",
     "racks_throttled",
     "feed_imbalance_pp",
     "binding_constraint",

@@ -5,7 +5,7 @@ Candidates are free slots in existing rows and new rows in existing halls; the
 best `--verify` by a linear screen are solved in full (`twin.solve.run`) and
 only those can be feasible. `--apply RANK -o OUT.yaml` writes the layout with
 that (verified) candidate added. Exit codes: 0 a feasible placement exists, 2
-bad input, `NOTHING_FITS` (3) when no verified candidate is free of violations
+bad input, `NOTHING_FITS` (3) when no verified candidate is feasible (no broken limit, no rack throttled or tripped)
 (the message names the constraint that stops the best one).
 """
 
@@ -18,7 +18,7 @@ from twin.cli.common import UsageError, add_path, check_output_file, dumps, int_
 from twin.model import Twin
 
 NOTHING_FITS = 3
-"""Exit code when no verified placement is free of violations (1 is a bug, 2 bad input)."""
+"""Exit code when no verified placement is feasible (1 is a bug, 2 bad input)."""
 
 
 def register(sub) -> None:
@@ -30,8 +30,8 @@ def register(sub) -> None:
         "--verify",
         type=int_in(0, 100),
         default=3,
-        help="candidates solved in full, 0-100 (default 3): the best the screen finds free "
-        "of violations (if none, the best one)",
+        help="candidates solved in full, 0-100 (default 3): the best the screen finds with "
+        "no broken limit (if none, the best one)",
     )
     p.add_argument("--top", type=int_in(1), default=10, help="candidates shown (default 10)")
     p.add_argument(
@@ -90,7 +90,7 @@ def _print(p, top: int) -> None:
         print(f"     binding: {bind}; A/B feed imbalance {r['feed_imbalance_pp']:.2f} pp")
         if r["verified"]:
             print(
-                f"     broken limits {int(r['violations'])} (N+1, failover and N-1 included), "
+                f"     broken limits {int(r['broken_limits'])} (N+1, failover and N-1 included), "
                 "racks throttled "
                 f"{int(r['racks_throttled'])}, tripped {int(r['racks_tripped'])}; stranded "
                 f"after: power {_kw(r['stranded_power_kw'])}, cooling "

@@ -197,6 +197,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "rci_lo_pct": _C("Rack cooling index, low (RCI-LO)", "%", 1),
     "rti_pct": _C("Return temperature index (RTI)", "%", 1),
     # violations and comparisons
+    "broken_limits": _C("Broken limits (N+1, failover, N-1)", "", 0),  # twin place candidates
     "value": _C("Value", "", 2),
     "limit": _C("Limit", "", 2),
     "a": _C("Before", "", 2),

@@ -21,8 +21,8 @@
    own first-order rule for failover), a cooling group's with the heat it takes
    (``u + d / available``), the grid with the added IT times the site's
    utility/IT ratio. Estimates only: they choose which candidates to verify.
-3. Verification: the best `verify` candidates the screen finds free of
-   violations (if none, the best one) are applied to the layout, validated like
+3. Verification: the best `verify` candidates the screen finds with no
+   broken limit (if none, the best one) are applied to the layout, validated like
    any layout, and solved with `twin.solve.run`: their
    rows in the table say ``verified`` and carry the solved numbers. A candidate
    is ``feasible`` only if verified, no constraint is broken that was not
@@ -106,7 +106,7 @@ COLUMNS = [
     "kw_added",
     "verified",
     "feasible",
-    "violations",
+    "broken_limits",
     "racks_throttled",
     "racks_tripped",
     "feed_imbalance_pp",
@@ -295,7 +295,7 @@ def _verify(
             imb = max(imb, abs(float(rp[a]) - float(rp[b])))
     row = {
         "verified": True,
-        "violations": len(broken),
+        "broken_limits": len(broken),
         "broken_constraints": broken,
         "racks_throttled": int((state == "throttled").sum()),
         "racks_tripped": int((state == "shutdown").sum()),
@@ -319,7 +319,7 @@ def _verify(
             row["stranded_power_kw"] = float(rooms["stranded_power_kw"].sum())
             row["stranded_cooling_kw"] = float(rooms["stranded_cooling_kw"].sum())
     row["feasible"] = (
-        row["violations"] == 0 and row["racks_throttled"] == 0 and row["racks_tripped"] == 0
+        row["broken_limits"] == 0 and row["racks_throttled"] == 0 and row["racks_tripped"] == 0
     )
     return row, solves
 
@@ -338,7 +338,7 @@ def _screen_row(cand: Candidate, base: _Base) -> dict:
     return {
         "verified": False,
         "feasible": False,
-        "violations": len(broken),
+        "broken_limits": len(broken),
         "racks_throttled": math.nan,
         "racks_tripped": math.nan,
         "feed_imbalance_pp": imb,
@@ -355,9 +355,9 @@ def _key(row: dict) -> tuple:
     stranded = (row.get("stranded_power_kw") or 0.0) + (row.get("stranded_cooling_kw") or 0.0)
     stranded = stranded if math.isfinite(stranded) else math.inf
     trouble = (
-        row["violations"] + (row.get("racks_throttled") or 0) + (row.get("racks_tripped") or 0)
+        row["broken_limits"] + (row.get("racks_throttled") or 0) + (row.get("racks_tripped") or 0)
     )
-    trouble = trouble if math.isfinite(trouble) else row["violations"]
+    trouble = trouble if math.isfinite(trouble) else row["broken_limits"]
     return (
         not row["verified"],
         trouble,
@@ -383,7 +383,7 @@ def place(
     """Where `count` racks of `profile` fit in `twin`: ranked candidates (see the module doc).
 
     `verify`: how many candidates get a full coupled solve (only those can be reported
-    feasible): the best ones the screen finds free of violations, or, if it finds none,
+    feasible): the best ones the screen finds with no broken limit, or, if it finds none,
     the best one. `stranded` after placement, per verified candidate:
     "estimate" (default; from the base and the verified solve, `_stranded_estimate`),
     "search" (`twin.metrics.stranded` on each of its halls: the same numbers as
@@ -413,9 +413,9 @@ def place(
     cands.sort(key=lambda c: _key(c.row))
     t = time.perf_counter()
     solves = 0 if base_results is not None else 1
-    # solve the best `verify` the screen finds free of violations; at least the best one,
+    # solve the best `verify` the screen finds with no broken limit; at least the best one,
     # so that "nothing fits" names what a solve (not the screen) finds broken
-    todo = [c for c in cands if c.row["violations"] == 0][:verify]
+    todo = [c for c in cands if c.row["broken_limits"] == 0][:verify]
     if not todo and verify > 0:
         todo = cands[:1]
     n1_before = _n1(twin, res) if todo else {}
@@ -465,7 +465,7 @@ def nothing_fits(p: Placement) -> str:
         return f"the best candidate ({best['hall']}, {best['slots']}): {best['problem']}"
     if not best["verified"]:
         return f"no candidate was verified (verify=0); the best screened one is {best['hall']}"
-    parts = [best["problem"]] if best["violations"] and best["problem"] else []
+    parts = [best["problem"]] if best["broken_limits"] and best["problem"] else []
     hot = [
         f"{int(best[k])} rack(s) {w}"
         for k, w in (("racks_throttled", "throttled"), ("racks_tripped", "tripped by heat"))
@@ -477,6 +477,6 @@ def nothing_fits(p: Placement) -> str:
         )
     stop = "; ".join(parts) or str(best["problem"])
     return (
-        f"no verified placement of {p.count} racks of {p.profile!r} is free of violations; "
+        f"no verified placement of {p.count} racks of {p.profile!r} is feasible (no broken limit, no rack throttled or tripped); "
         f"the best candidate ({best['hall']}, {best['slots']}) is stopped by {stop}"
     )

@@ -87,9 +87,11 @@ def rack_profiles(layout: Layout) -> dict[str, dict]:
 def _profile(layout: Layout, name: str) -> dict:
     known = rack_profiles(layout)
     if name not in known:
+        own = sorted(k for k, v in layout.profiles.items() if "power_kw" in v)
+        builtin = sorted(set(RACK_PROFILES) - set(own))
         raise ScenarioError(
-            f"unknown rack profile {name!r}; allowed: {', '.join(sorted(known))} "
-            "(the layout's profiles with a power_kw, and the built-in ones)"
+            f"unknown rack profile {name!r}; allowed: the layout's profiles with a power_kw "
+            f"({', '.join(own) or 'none'}) and the built-in ones ({', '.join(builtin)})"
         )
     return known[name]
 
