@@ -12,7 +12,7 @@ Built-in patterns (every figure is a default the caller can change):
   checkpoint for `CHECKPOINT_S` at `CHECKPOINT_LEVEL` of design [est];
 - inference diurnal: ``mid + amp cos(2 pi (hour - peak) / 24)``, mid 0.6,
   amp 0.3, peak at 14:00 [est: inference follows the daily cycle of its users];
-- a CSV trace (`read_trace`).
+- a CSV or Parquet trace (`twin.scenarios.timeline_trace.read_trace`).
 
 Each step's value is the exact mean of the pattern over the step (from its
 integral in closed form), so an hourly year sees the hourly mean of a 10 s
@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from twin.errors import ScenarioError
 
@@ -46,8 +44,6 @@ CHECKPOINT_LEVEL = 0.3
 INFERENCE_MID, INFERENCE_AMP, INFERENCE_PEAK_H = 0.6, 0.3, 14.0
 """Diurnal inference load: mean, half swing (fractions of design), hour of the peak [est]."""
 KINDS = ("training", "inference")
-MAX_TRACE_BYTES = 200 * 1024 * 1024
-"""Largest trace file read (a year at 1 s of one column is ~400 MB as text: use coarser)."""
 
 
 @dataclass(frozen=True)
@@ -123,90 +119,3 @@ def fraction(p: Pattern, start_s: np.ndarray, dt_s: float) -> np.ndarray:
 
     d = _mean(dip_integral, t, dt_s)
     return swing * (1.0 - d) + p.checkpoint_level * d
-
-
-def read_trace(
-    path: str, groups: list[str], design_kw: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """A CSV (or .parquet) trace: times (s from its start) and kW per group (n_rows, n_groups).
-
-    Columns: ``time_s`` (seconds) or ``timestamp`` (ISO date-time), then either one
-    column per group id (kW), ``it_kw`` (the site, shared in proportion to design
-    power) or ``fraction`` (of design, every group). Values hold until the next
-    row; the trace repeats if the horizon is longer. Errors name the file, line
-    and column.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{path}: no such trace file (CSV or Parquet: time_s and kW columns)")
-    if p.stat().st_size > MAX_TRACE_BYTES:
-        raise ScenarioError(f"{path}: larger than {MAX_TRACE_BYTES // 2**20} MB")
-    parquet = p.suffix.lower() == ".parquet"
-    try:
-        df = pd.read_parquet(p) if parquet else pd.read_csv(p)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        kind = "Parquet" if parquet else "CSV"
-        raise ScenarioError(f"{path}: not a {kind} trace ({str(exc).splitlines()[0]})") from None
-    if "time_s" in df:
-        t = pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float)
-        tcol = "time_s"
-    elif "timestamp" in df:
-        ts = pd.to_datetime(df["timestamp"], errors="coerce")
-        t = ((ts - ts.iloc[0]).dt.total_seconds()).to_numpy(float) if len(ts) else np.zeros(0)
-        tcol = "timestamp"
-    else:
-        raise ScenarioError(f"{path}: needs a 'time_s' or 'timestamp' column; has {list(df)}")
-    if len(t) == 0:
-        raise ScenarioError(f"{path}: no rows")
-    _finite(path, tcol, t)
-    if t[0] != 0.0 or (np.diff(t) <= 0).any():
-        bad = 0 if t[0] != 0.0 else int(np.flatnonzero(np.diff(t) <= 0)[0]) + 1
-        raise ScenarioError(f"{path}:{bad + 2}: {tcol} must start at 0 and increase row by row")
-    design = np.asarray(design_kw, float)
-    if set(groups) & set(df.columns):
-        missing = [g for g in groups if g not in df]
-        if missing:
-            raise ScenarioError(f"{path}: no column for group(s) {', '.join(missing)}")
-        kw = np.column_stack([_col(path, df, g) for g in groups])
-        limit = design
-    elif "it_kw" in df:
-        site = _col(path, df, "it_kw")
-        kw = site[:, None] * (design / design.sum())[None, :]
-        limit = design
-    elif "fraction" in df:
-        kw = _col(path, df, "fraction")[:, None] * design[None, :]
-        limit = design
-    else:
-        raise ScenarioError(
-            f"{path}: needs one column per group ({', '.join(groups)}), 'it_kw' or 'fraction'"
-        )
-    over = kw > limit[None, :] * (1.0 + 1e-9)
-    if over.any():
-        i, j = np.argwhere(over)[0]
-        raise ScenarioError(
-            f"{path}:{i + 2}: {groups[j]} at {kw[i, j]:.6g} kW is above its design "
-            f"{limit[j]:.6g} kW (racks draw at most their power_kw)"
-        )
-    return t, kw
-
-
-def _finite(path, col, values) -> None:
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise ScenarioError(f"{path}:{int(np.flatnonzero(bad)[0]) + 2}: {col} is not a number")
-
-
-def _col(path, df, name) -> np.ndarray:
-    v = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
-    _finite(path, name, v)
-    if (v < 0).any():
-        raise ScenarioError(f"{path}:{int(np.flatnonzero(v < 0)[0]) + 2}: {name} is negative")
-    return v
-
-
-def trace_steps(t: np.ndarray, kw: np.ndarray, start_s: np.ndarray) -> np.ndarray:
-    """kW per group at each step start (value of the last trace row at or before it),
-    the trace repeating with its length (last time + the last interval)."""
-    period = t[-1] + (t[-1] - t[-2] if len(t) > 1 else 1.0)
-    idx = np.searchsorted(t, np.mod(start_s, period), side="right") - 1
-    return kw[np.clip(idx, 0, len(t) - 1)]
