@@ -8,7 +8,8 @@ group for rack-level smoothing stores, one for a site BESS). Each step:
    of charge, ``(target - soc) / max(recover_s, dt)`` (charging below target,
    discharging above; ``recover_s = dt`` recharges as fast as allowed);
 2. `g` is kept within the ramp limit of the previous step's import
-   (``|g - g_prev| <= ramp_kw_s dt``) and under the import cap (peak shaving);
+   (``|g - g_prev| <= ramp_kw_s dt``; before the first step, the load's mean over the
+   first ``recover_s``) and under the import cap (peak shaving);
    a cap below the ramp floor wins;
 3. the store delivers ``b = load - g`` (discharge > 0) within its power rating
    and the energy between its SOC limits; a step flagged `no_charge` never
@@ -46,7 +47,7 @@ class Store:
 
 @numba.njit(cache=True)
 def _dispatch(load, dt, e_kwh, p_kw, eta_c, eta_d, lo_kwh, hi_kwh, tgt_kwh, soc0, recover_s,
-              ramp_kw_s, cap_kw, no_charge, idle):  # fmt: skip
+              ramp_kw_s, cap_kw, no_charge, idle, g_start):  # fmt: skip
     n, m = load.shape
     grid = np.empty((n, m))
     charge = np.zeros((n, m))
@@ -59,9 +60,10 @@ def _dispatch(load, dt, e_kwh, p_kw, eta_c, eta_d, lo_kwh, hi_kwh, tgt_kwh, soc0
         for j in range(m):
             s = soc[t, j]
             g = load[t, j] + (tgt_kwh[j] - s) / (max(recover_s[j], dt) / 3600.0)
-            if t > 0 and ramp_kw_s[j] < np.inf:
+            if ramp_kw_s[j] < np.inf:
                 step = ramp_kw_s[j] * dt
-                g = min(max(g, grid[t - 1, j] - step), grid[t - 1, j] + step)
+                prev = grid[t - 1, j] if t > 0 else g_start[j]
+                g = min(max(g, prev - step), prev + step)
             g = min(g, cap_kw[t, j])
             b = load[t, j] - g
             b = min(max(b, -p_kw[j]), p_kw[j])
@@ -122,9 +124,15 @@ def dispatch(
     ramp = np.ascontiguousarray(np.broadcast_to(np.asarray(ramp_kw_s, float), (m,)), dtype=float)
     nc = np.zeros(n, np.bool_) if no_charge is None else np.asarray(no_charge, np.bool_)
     off = np.zeros(n, np.bool_) if idle is None else np.asarray(idle, np.bool_)
+    recover = col([s.recover_s for s in stores])
+    # a ramp-limited import starts from the load's mean over the first recovery time, as
+    # if the store had been smoothing before the run (from the first step's load, the top
+    # of a training swing was held while the ramp let it down, raising billing demand)
+    w = np.clip(np.round(recover / float(dt_s)).astype(int), 1, max(n, 1))
+    g_start = np.array([load[: w[j], j].mean() if n else 0.0 for j in range(m)], float)
     grid, ch, dis, soc = _dispatch(
         load, float(dt_s), e, col([s.power_kw for s in stores]), np.sqrt(eta), np.sqrt(eta),
-        lo, hi, tgt, soc0, col([s.recover_s for s in stores]), ramp, cap, nc, off,
+        lo, hi, tgt, soc0, recover, ramp, cap, nc, off, g_start,
     )  # fmt: skip
     return {"grid_kw": grid, "charge_kw": ch, "discharge_kw": dis, "soc_kwh": soc}
 
