@@ -566,12 +566,14 @@ def main(argv: list[str] | None = None) -> None:
             np_cores=args.np,
         )
     elif args.action == "read":  # a run's case read again (another --window): store its inlets
+        tag = "" if args.cell in (None, CELL_M[args.room]) else f"-{args.cell:g}m"
         inlets, summary = read_inlets(
-            args.case_root / f"{args.room}-{args.load}", window=args.window
+            args.case_root / f"{args.room}-{args.load}{tag}", window=args.window
         )
         print(inlets.round(3).to_string(), summary, sep="\n")
-        if not args.no_store:
-            inlets.to_csv(OUT / f"{args.room}-{args.load}.csv", float_format="%.3f")
+        if not args.no_store:  # a mesh check apart, as `run` stores it
+            dest = OUT / "mesh-check" if tag else OUT
+            inlets.to_csv(dest / f"{args.room}-{args.load}{tag}.csv", float_format="%.3f")
     elif args.action == "iterations":  # a stored run's case, read at 800 and at its end
         case = args.case_root / f"{args.room}-{args.load}"
         check = iteration_check(case)
