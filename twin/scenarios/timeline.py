@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants
 from twin.model import registry
 from twin.scenarios import policies, timeline_caps, timeline_tenants
-from twin.scenarios.timeline_capmean import capped_fraction, trace_capped
+from twin.scenarios.timeline_capmean import capped_fraction, step_tokens, swing_shapes, trace_capped
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_thermal import outage_thermal, thermal_violations
 from twin.scenarios.timeline_trace import read_trace, step_means
@@ -414,21 +415,28 @@ def simulate(
         served = np.where(asked > 0, solved.steps["it_kw"].to_numpy() / asked, 1.0)
         s_cap = np.where(design > 0, it_pre * served[:, None] / design, 0.0)
         s_dem = np.where(design > 0, np.minimum(demand, design) / design, 0.0)
-    tok = policies.tokens_per_s(twin, groups, s_cap)
-    tok0 = policies.tokens_per_s(twin, groups, s_dem)
+    rate = partial(policies.tokens_per_s, twin, groups)  # over each step's swing:
+    pat = [None if spec.trace else pats[k] for k in kinds]
+    tok = step_tokens(rate, s_cap, shapes := swing_shapes(pat, range(len(pat)), cap, t0, dt))
+    tok0 = step_tokens(rate, s_dem, swing_shapes(pat, range(len(pat)), 1.0 + 0 * cap, t0, dt))
     if cl is not None:  # per cell: a capped tenant loses its own tokens
         drawn_c = it_c * served[:, None]  # the cells' racks at their fraction
         frac_c = timeline_tenants.fraction(cl, drawn_c)
-        tok_c = cl.tokens_per_s(twin, frac_c)
-        tok0_c = cl.tokens_per_s(twin, timeline_tenants.fraction(cl, demand_c))
+        sh_c = swing_shapes(pat, cl.group, np.minimum(cap[cl.group], cl.cap), t0, dt)
+        rate_c = partial(cl.tokens_per_s, twin)  # each cell over its hall's swing, as halls
+        tok_c = step_tokens(rate_c, frac_c, sh_c)
+        frac0_c = timeline_tenants.fraction(cl, demand_c)
+        tok0_c = step_tokens(rate_c, frac0_c, swing_shapes(pat, cl.group, 1.0 + 0 * cl.cap, t0, dt))
         if off_c is not None:  # tripped racks draw nothing and lose their own cell's tokens
             drawn_c = drawn_c - off_c * served[:, None]
-            tok_c = np.maximum(tok_c - thermal.tokens_off_cells(twin, cl.rack_cell, frac_c), 0)
+            off = partial(thermal.tokens_off_cells, twin, cl.rack_cell)
+            tok_c = np.maximum(tok_c - step_tokens(off, frac_c, sh_c), 0)
         if cell_caps or (spec.dr is not None and spec.dr.tenant_order):
             tok, tok0 = cl.gather(tok_c), cl.gather(tok0_c)  # racks of a hall apart
     if thermal is not None:
         if not (cl is not None and (cell_caps or (spec.dr is not None and spec.dr.tenant_order))):
-            tok = np.maximum(tok - thermal.tokens_off_s(twin, frac_g * served[:, None]), 0.0)
+            off = step_tokens(partial(thermal.tokens_off_s, twin), frac_g * served[:, None], shapes)
+            tok = np.maximum(tok - off, 0.0)
         viol += thermal_violations(thermal, groups, dt)
     steps["tokens_s"] = tok.sum(axis=1)
     gap = tok0 - tok
