@@ -14,8 +14,15 @@ from __future__ import annotations
 import math
 import sys
 
-from twin.cli.common import UsageError, add_path, check_output_file, dumps, int_in
-from twin.model import Twin
+from twin.cli.common import (
+    UsageError,
+    add_no_calibration,
+    add_path,
+    check_output_file,
+    dumps,
+    int_in,
+    load_twin,
+)
 
 NOTHING_FITS = 3
 """Exit code when no verified placement is feasible (1 is a bug, 2 bad input)."""
@@ -24,6 +31,7 @@ NOTHING_FITS = 3
 def register(sub) -> None:
     p = sub.add_parser("place", help="find where N more racks of a profile fit, verified by solves")
     add_path(p)
+    add_no_calibration(p)
     p.add_argument("--profile", required=True, help="rack profile (the layout's or built-in)")
     p.add_argument("--count", required=True, type=int, help="racks to place, >= 1")
     p.add_argument(
@@ -117,7 +125,7 @@ def run(args) -> int:
     if args.output and args.apply is None:
         raise UsageError("-o/--output needs --apply RANK")
     check_output_file(args.output, "--output", (".yaml", ".yml"))
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     how = False if args.no_stranded else ("search" if args.stranded_search else "estimate")
     p = place(twin, args.profile, args.count, verify=args.verify, stranded=how)
     written = None

@@ -14,7 +14,14 @@ from __future__ import annotations
 import math
 import sys
 
-from twin.cli.common import UsageError, check_output_file, dumps, int_in
+from twin.cli.common import (
+    UsageError,
+    add_no_calibration,
+    check_output_file,
+    dumps,
+    int_in,
+    load_twin,
+)
 
 BREAKS = 3
 """Exit code when the refreshed layout breaks a limit (1 is a bug, 2 bad input)."""
@@ -26,6 +33,7 @@ def register(sub) -> None:
     )
     # PATH is optional only for --list (the built-in catalogue)
     p.add_argument("path", metavar="PATH", nargs="?", help="layout file (.yaml or .json)")
+    add_no_calibration(p)
     p.add_argument("--from", dest="from_gen", metavar="GEN", help="generation now in the racks")
     p.add_argument("--to", dest="to_gen", metavar="GEN", help="generation they become")
     p.add_argument("--rows", help="only these rows, comma separated (default: every row)")
@@ -224,7 +232,7 @@ def run(args) -> int:
         raise UsageError("give --from GEN and --to GEN (twin refresh PATH --list shows them)")
     check_output_file(args.output, "--output", (".yaml", ".yml"))
     rows, halls = _ids(args.rows, "--rows"), _ids(args.halls, "--halls")
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     r = refresh(twin, args.from_gen, args.to_gen, rows=rows, halls=halls)
     written = str(save(r.layout, args.output)) if args.output else None
     dists = []

@@ -16,13 +16,14 @@ import pandas as pd
 
 from twin.cli.common import (
     UsageError,
+    add_no_calibration,
     add_path,
     check_output_file,
     check_weather,
     dumps,
     float_in,
+    load_twin,
 )
-from twin.model import Twin
 from twin.solve.residual_text import residual_text
 
 MAX_HOURS = 10 * 8760.0
@@ -31,6 +32,7 @@ MAX_HOURS = 10 * 8760.0
 def register(sub) -> None:
     p = sub.add_parser("timeline", help="grid import, storage, caps and cost over time")
     add_path(p)
+    add_no_calibration(p)
     g = p.add_argument_group("horizon")
     g.add_argument(
         "--hours",
@@ -378,7 +380,7 @@ def run(args) -> int:
     from twin.scenarios.timeline import simulate
 
     check_output_file(args.parquet, "--parquet", (".parquet",))
-    twin = Twin.load(args.path)
+    twin = load_twin(args)
     spec = spec_from_args(args, twin)
     if spec.weather and spec.weather_file is None:
         check_weather(twin, "; or run at the design point: --design-weather")
