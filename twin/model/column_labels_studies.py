@@ -24,7 +24,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "heat_in_kw": _C("Heat into the loops", "kW", 1),
     "heat_removed_kw": _C("Heat the plant removes", "kW", 1),
     "loop_heat_kwh": _C("Heat held in the loops", "kWh", 1),
-    "loop_warming_k": _C("Loop water above a running plant's", "K", 2),
+    "loop_warming_k": _C("Loop water above a running plant's (most in the step)", "K", 2),
     "tokens_lost_s": _C("Tokens lost", "tokens/s", 0),
     "soc_min_frac": _C("Lowest state of charge", "", 3),
     "time_to_empty_s": _C("Time to empty", "s", 0),

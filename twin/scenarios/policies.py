@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,9 @@ class DrEvent:
     use_bess: bool = True  # a site BESS run by a policy discharges first, caps do the rest
     tenant_order: tuple[str, ...] = ()  # shed these tenants first (twin.scenarios.timeline_tenants)
 
-    def check(self, horizon_s: float) -> None:
+    def check(self, horizon_s: float, dt_s: float | None = None) -> None:
+        """Raise ScenarioError for an event that cannot run in `horizon_s` (and, with `dt_s`,
+        on whole steps of it)."""
         if self.order not in ORDERS:
             raise ScenarioError(f"DR order {self.order!r}: use one of {', '.join(ORDERS)}")
         if not (self.shed_kw > 0 and self.duration_s > 0 and self.start_s >= 0):
@@ -57,6 +60,31 @@ class DrEvent:
             )
         if not 0.0 <= self.floor <= 1.0:
             raise ScenarioError(f"DR floor {self.floor:g}: a fraction of design, 0-1")
+        if dt_s is not None:
+            self._check_steps(horizon_s, dt_s)
+
+    def _check_steps(self, horizon_s: float, dt: float) -> None:
+        """A DR event runs within the horizon on whole steps: a step is capped for all of it or
+        not at all (`policies.event_mask`), so an event 18.2-18.3 h at 1 h steps would shed a
+        whole hour, and one past the horizon would shed less than it says."""
+        end = self.start_s + self.duration_s
+        if end > horizon_s * (1 + 1e-12):
+            raise ScenarioError(
+                f"DR event {self.start_s / 3600:g}-{end / 3600:g} h ends after the horizon "
+                f"({horizon_s / 3600:g} h): only {(horizon_s - self.start_s) / 3600:g} h of it "
+                "would run; shorten it or lengthen the horizon"
+            )
+        off = [x for x in (self.start_s, self.duration_s) if abs(x / dt - round(x / dt)) > 1e-9]
+        if off:
+            whole = all(abs(x - round(x)) < 1e-9 for x in (self.start_s, self.duration_s))
+            fit = math.gcd(*(int(round(x)) for x in (self.start_s, self.duration_s, dt)))
+            hint = f" (e.g. --step-s {fit})" if fit >= 1 and whole else ""
+            raise ScenarioError(
+                f"DR event from {self.start_s / 3600:g} h for {self.duration_s / 3600:g} h does "
+                f"not fall on whole {dt:g} s steps: a step is capped for all of it or none, so it "
+                "would shed more than the event; use a step that divides its start and "
+                f"length{hint}"
+            )
 
 
 def event_mask(ev: DrEvent, start_s: np.ndarray, dt_s: float) -> np.ndarray:

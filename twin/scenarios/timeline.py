@@ -23,7 +23,6 @@ Export (grid import below zero) is counted at the same price and intensity [est]
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -196,8 +195,7 @@ def check(twin, spec: TimelineSpec) -> None:
     if spec.policy == "smoothing" and not (spec.ramp_kw_s and spec.ramp_kw_s > 0):
         raise ScenarioError("smoothing needs a ramp limit > 0 (MW/s)")
     if spec.dr is not None:
-        spec.dr.check(spec.hours * 3600.0)
-        _check_event_steps(spec.dr, spec.hours * 3600.0, spec.dt_s)
+        spec.dr.check(spec.hours * 3600.0, spec.dt_s)
     if spec.outage is not None:
         spec.outage.check(spec.hours * 3600.0)
         if not ups_bank(twin, list(twin.halls.index)).ids:
@@ -213,29 +211,6 @@ def check(twin, spec: TimelineSpec) -> None:
         raise ScenarioError(
             f"start {spec.start!r}: not a date-time (e.g. 2026-01-01 00:00)"
         ) from None
-
-
-def _check_event_steps(ev: policies.DrEvent, horizon_s: float, dt: float) -> None:
-    """A DR event runs within the horizon on whole steps: a step is capped for all of it or
-    not at all (`policies.event_mask`), so an event 18.2-18.3 h at 1 h steps would shed a
-    whole hour, and one past the horizon would shed less than it says."""
-    end = ev.start_s + ev.duration_s
-    if end > horizon_s * (1 + 1e-12):
-        raise ScenarioError(
-            f"DR event {ev.start_s / 3600:g}-{end / 3600:g} h ends after the horizon "
-            f"({horizon_s / 3600:g} h): only {(horizon_s - ev.start_s) / 3600:g} h of it would "
-            "run; shorten it or lengthen the horizon"
-        )
-    off = [x for x in (ev.start_s, ev.duration_s) if abs(x / dt - round(x / dt)) > 1e-9]
-    if off:
-        fit = math.gcd(*(int(round(x)) for x in (ev.start_s, ev.duration_s, dt)))
-        hint = f" (e.g. --step-s {fit})" if fit >= 1 and all(
-            abs(x - round(x)) < 1e-9 for x in (ev.start_s, ev.duration_s)) else ""  # fmt: skip
-        raise ScenarioError(
-            f"DR event from {ev.start_s / 3600:g} h for {ev.duration_s / 3600:g} h does not "
-            f"fall on whole {dt:g} s steps: a step is capped for all of it or none, so it would "
-            f"shed more than the event; use a step that divides its start and length{hint}"
-        )
 
 
 def simulate(

@@ -29,8 +29,8 @@ Per step, in kW:
   heat (`heat_store`), the loops holding ``tau x Q_removed`` (plus whatever piles
   up while the plant is off); `loop_warming_k` is that extra heat over the loops'
   heat capacity, the most within each step (at the end of the plant's stop, in closed
-  form), so an hourly step with a 10 min stop sees the same peak as 1 s steps. Cooling power is sampled at each step's end (so hourly steps
-  give the steady value), scaled by the heat removed over the heat a running
+  form), so an hourly step with a 10 min stop sees the same peak as 1 s steps. Cooling
+  power is sampled at each step's end (so hourly steps give the steady value), scaled by the heat removed over the heat a running
   plant would remove while an outage holds the plant off or it catches up;
 - ``grid = facility + UPS recharge - UPS discharge - generator + BESS charge -
   BESS discharge`` (the site BESS sits at the grid connection, idle in an outage).
