@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 
+from twin.errors import ScenarioError
 from twin.interop import openfoam, openfoam_run
 from twin.layout.validate import validate_data
 from twin.model import Twin
@@ -85,6 +86,27 @@ def test_tiny_room_runs_and_reads_back(tmp_path):
     run = air_calibrate.Run(twin.racks["power_kw"], 18.0, inlets["t_inlet_c"])
     model = air_calibrate.predict(twin, "T", run)
     assert (model["A"] > model["B"]) == (inlets.at["A", "t_inlet_c"] > inlets.at["B", "t_inlet_c"])
+
+
+def test_a_run_continues_from_where_it_stopped(tmp_path):
+    """`run_case(iterations=N)` past what a case reached continues it (startFrom
+    latestTime): its samples and log run on from the first run's, the window reads the whole
+    run; asking for no more is refused, and a new start forgets the earlier run."""
+    case = openfoam.export_hall(_twin(), "T", tmp_path / "case", cell_m=0.25, iterations=40)
+    openfoam_run.run_case(case, np_cores=1)
+    assert openfoam_run.reached(case) == 40
+    seen = []
+    openfoam_run.run_case(case, np_cores=1, iterations=70, progress=lambda i, n: seen.append(i))
+    assert seen[0] == 41 and seen[-1] == 70  # on from 40, not from 0
+    _, summary = openfoam_run.read_inlets(case, window=1.0)
+    assert summary["iterations"] == 70 and summary["window_from_iteration"] == 10  # both runs
+    log = (case / "log.buoyantSimpleFoam").read_text()
+    assert "\nTime = 40\n" in log and "\nTime = 41\n" in log
+    with pytest.raises(ScenarioError, match="already at iteration 70"):
+        openfoam_run.run_case(case, np_cores=1, iterations=70)
+    openfoam_run.run_case(case, np_cores=1)  # the exported 40 again, from the start
+    assert openfoam_run.reached(case) == 40
+    assert openfoam_run.read_inlets(case, window=1.0)[1]["iterations"] == 40
 
 
 def _contained(containment: str) -> Twin:

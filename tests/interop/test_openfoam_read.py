@@ -113,6 +113,7 @@ def test_cli_reports_not_converged_with_residuals(tmp_path, capsys, monkeypatch)
     out, err = capsys.readouterr()
     assert "NOT CONVERGED" in out and "-12.0 %" in out
     assert "NOT CONVERGED" in err and "p_rgh 5.0e-05" in err and "400 iterations" in err
+    assert f"twin cfd run {bad} --iterations 800" in err  # continue it, not start again
     assert main(["cfd", "run", str(bad), "--json"]) == 0
     out, err = capsys.readouterr()
     summary = json.loads(out)["summary"]

@@ -31,6 +31,13 @@ def register(sub) -> None:
     r.add_argument(
         "--np", type=int_in(1, 256), default=None, help="cores (default: all, at most 2)"
     )
+    r.add_argument(
+        "--iterations",
+        type=int_in(10, 1_000_000),
+        default=None,
+        help="run to this iteration: past what the case has reached, it continues from there "
+        "(a run that did not converge); default: the exported number, from the start",
+    )
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
     r.set_defaults(func=run_run)
 
@@ -70,7 +77,7 @@ def run_run(args) -> int:
         elif i % max(1, n // 10) == 0:
             print(f"buoyantSimpleFoam: iteration {i:,}/{n:,}", file=sys.stderr)
 
-    run_case(case, np_cores=cores, progress=progress)
+    run_case(case, np_cores=cores, progress=progress, iterations=args.iterations)
     if tty:
         print(file=sys.stderr)
     inlets, summary = read_inlets(case)
@@ -79,8 +86,9 @@ def run_run(args) -> int:
         print(
             f"twin cfd run: NOT CONVERGED: the returns carry {summary['balance_pct']:+.1f} % of "
             f"the racks' heat (more than {BALANCE_PCT:g} % off) after {summary['iterations']} "
-            f"iterations (last initial residuals: {res or 'no solver log'}); export again with "
-            "more --iterations before trusting these inlets",
+            f"iterations (last initial residuals: {res or 'no solver log'}); continue it "
+            f"before trusting these inlets: twin cfd run {case} --iterations "
+            f"{2 * summary['iterations']}",
             file=sys.stderr,
         )
     if args.json:

@@ -80,27 +80,73 @@ def _run(cmd: list[str], case: Path, log: str) -> None:
         raise ScenarioError(f"{case}: {' '.join(cmd)} failed (exit {rc}): " + " | ".join(tail))
 
 
+def reached(case: str | Path) -> int:
+    """The last iteration `case` has written (its latest time folder, in the case or, after
+    a parallel run, in processor0); 0 before any run."""
+    case = Path(case)
+    times = [
+        int(p.name)
+        for root in (case, case / "processor0")
+        for p in (root.iterdir() if root.is_dir() else ())
+        if p.is_dir() and p.name.isdigit()
+    ]
+    return max(times, default=0)
+
+
+def _control(case: Path, start: str, end: int) -> None:
+    """Set where the solver starts (``startTime``: from 0; ``latestTime``: continue) and
+    ends, writing its fields there (the state a later run continues from)."""
+    path = case / "system/controlDict"
+    text = re.sub(r"(?m)^startFrom \w+;", f"startFrom {start};", path.read_text())
+    text = re.sub(r"(?m)^writeInterval \d+;", f"writeInterval {end};", text)
+    path.write_text(re.sub(r"(?m)^endTime \d+;", f"endTime {end};", text))
+
+
 def run_case(
     case: str | Path,
     *,
     np_cores: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    iterations: int | None = None,
 ) -> Path:
-    """Mesh (once) and solve `case`; `progress(iteration, total)` after each iteration."""
+    """Mesh (once) and solve `case`; `progress(iteration, total)` after each iteration.
+
+    `iterations` above what the case has reached (`reached`) continues it from there to
+    that iteration, keeping its samples and log (a run that did not converge needs more
+    iterations, not a new start: ../shared/CFD.md, docs/validation.md's 0.1 m run); None
+    runs the exported number of iterations from the start. A continued parallel run keeps
+    its own decomposition."""
     case = Path(case)
     why = available()
     if why:
         raise ScenarioError(why)
     man = _manifest(case)
-    if not (case / "constant/polyMesh/boundary").exists() or not (case / "0").exists():
+    done = reached(case)
+    more = iterations is not None and done > 0
+    if more and iterations <= done:
+        raise ScenarioError(
+            f"{case}: already at iteration {done:,}; give more to continue it (e.g. "
+            f"--iterations {2 * done})"
+        )
+    if not more and (
+        not (case / "constant/polyMesh/boundary").exists() or not (case / "0").exists()
+    ):
         for i, cmd in enumerate(_MESH):
             _run(cmd, case, f"log.mesh{i}.{cmd[0]}")
         shutil.rmtree(case / "0", ignore_errors=True)
         shutil.copytree(case / "0.orig", case / "0")
-    shutil.rmtree(case / "postProcessing", ignore_errors=True)
-    total = int(man["iterations"])
+    total = int(iterations or man["iterations"])
+    _control(case, "latestTime" if more else "startTime", total)
+    if not more:  # a new start: no earlier run's samples, times or decomposition left
+        stale = [p for p in case.iterdir() if p.is_dir() and p.name.isdigit() and p.name != "0"]
+        for p in [case / "postProcessing", *stale, *case.glob("processor*")]:
+            shutil.rmtree(p, ignore_errors=True)
+    procs = sorted(case.glob("processor*"))
     cmd = ["buoyantSimpleFoam"]
-    if np_cores > 1 and shutil.which("mpirun"):
+    if more and procs:  # continue on the decomposition it ran on
+        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(len(procs))]
+        cmd += ["buoyantSimpleFoam", "-parallel"]
+    elif np_cores > 1 and shutil.which("mpirun"):
         (case / "system/decomposeParDict").write_text(
             (case / "system/decomposeParDict")
             .read_text()
@@ -109,11 +155,12 @@ def run_case(
         )
         for p in case.glob("processor*"):
             shutil.rmtree(p)
-        _run(["decomposePar", "-force"], case, "log.decomposePar")
+        _run(["decomposePar", "-force", *(["-latestTime"] if more else [])], case,
+             "log.decomposePar")  # fmt: skip
         cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_cores)]
         cmd += ["buoyantSimpleFoam", "-parallel"]
     step = re.compile(r"^Time = (\d+)")
-    with open(case / "log.buoyantSimpleFoam", "w") as log:
+    with open(case / "log.buoyantSimpleFoam", "a" if more else "w") as log:
         proc = subprocess.Popen(
             cmd, cwd=case, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
