@@ -42,6 +42,7 @@ from twin.errors import LayoutError, Problem, names
 from twin.layout.schema import Hall, Layout
 from twin.layout.schema_base import Id, Strict
 from twin.layout.source import format_path, line_of, parse_bytes, read_bytes
+from twin.model import registry
 
 SUFFIX = ".air-calibration.yaml"
 VERSION = 1
@@ -355,7 +356,8 @@ def _field_problems(file: str, doc: Any, where: tuple, entry: _Entry, hall: Hall
             )
     if out:
         return out
-    base = hall.model_dump(by_alias=True, exclude_unset=True, exclude={"rows", "racks"})
+    components = set(registry.tables(section="site")) & set(Hall.model_fields)  # rows, racks
+    base = hall.model_dump(by_alias=True, exclude_unset=True, exclude=components)
     try:
         Hall.model_validate({**base, **entry.fields})
     except ValidationError as exc:
