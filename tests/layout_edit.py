@@ -16,3 +16,14 @@ def edited_layout(src: Path, dest_dir: Path, name: str, edit: Callable[[dict], N
     path = Path(dest_dir) / name
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return str(path)
+
+
+def with_pdu_cables(src: Path, dest_dir: Path, name: str, length_m: float) -> str:
+    """Layout `src` with every PDU's feeder cable `length_m` long (a weak or collapsing
+    power flow, depending on the length); the new file's path."""
+
+    def cables(doc: dict) -> None:
+        for pdu in doc["power"]["pdus"]:
+            pdu["cable_length_m"] = length_m
+
+    return edited_layout(src, dest_dir, name, cables)

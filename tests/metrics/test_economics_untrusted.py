@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from layout_edit import edited_layout
+from layout_edit import with_pdu_cables
 
 from twin.cli import main
 from twin.layout import loads
@@ -19,12 +19,8 @@ from twin.solve import run
 
 @pytest.fixture(scope="module")
 def collapsed(layouts_dir, tmp_path_factory) -> str:
-    def long_cables(doc: dict) -> None:
-        for pdu in doc["power"]["pdus"]:
-            pdu["cable_length_m"] = 50000.0
-
     tmp = tmp_path_factory.mktemp("collapse")
-    return edited_layout(layouts_dir / "small-room.yaml", tmp, "collapsed.yaml", long_cables)
+    return with_pdu_cables(layouts_dir / "small-room.yaml", tmp, "collapsed.yaml", 50000.0)
 
 
 def test_no_solution_no_pue_anywhere(collapsed, capsys):

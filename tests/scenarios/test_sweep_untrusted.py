@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from layout_edit import edited_layout
+from layout_edit import with_pdu_cables
 
 from twin.cli import main
 from twin.layout import loads
@@ -24,12 +24,8 @@ from twin.solve import run
 
 @pytest.fixture(scope="module")
 def long_cables(layouts_dir, tmp_path_factory) -> str:
-    def cables(doc: dict) -> None:
-        for pdu in doc["power"]["pdus"]:
-            pdu["cable_length_m"] = 1500.0
-
     tmp = tmp_path_factory.mktemp("lv")
-    return edited_layout(layouts_dir / "small-room.yaml", tmp, "long-cables.yaml", cables)
+    return with_pdu_cables(layouts_dir / "small-room.yaml", tmp, "long-cables.yaml", 1500.0)
 
 
 def test_a_case_with_no_solution_is_flagged_and_ranked_first(long_cables):
