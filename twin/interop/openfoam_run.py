@@ -84,13 +84,18 @@ def reached(case: str | Path) -> int:
     """The last iteration `case` has written (its latest time folder, in the case or, after
     a parallel run, in processor0); 0 before any run."""
     case = Path(case)
-    times = [
-        int(p.name)
-        for root in (case, case / "processor0")
-        for p in (root.iterdir() if root.is_dir() else ())
-        if p.is_dir() and p.name.isdigit()
-    ]
-    return max(times, default=0)
+    return max((int(p.name) for root in (case, case / "processor0") for p in _times(root)),
+               default=0)  # fmt: skip
+
+
+def _times(root: Path) -> list[Path]:
+    """The time folders (``0``, ``40``, ...) a case or processor folder holds."""
+    return [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()] if root.is_dir() else []
+
+
+def _parallel(n: int) -> list[str]:
+    return ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(n),
+            "buoyantSimpleFoam", "-parallel"]  # fmt: skip
 
 
 def _control(case: Path, start: str, end: int) -> None:
@@ -138,14 +143,13 @@ def run_case(
     total = int(iterations or man["iterations"])
     _control(case, "latestTime" if more else "startTime", total)
     if not more:  # a new start: no earlier run's samples, times or decomposition left
-        stale = [p for p in case.iterdir() if p.is_dir() and p.name.isdigit() and p.name != "0"]
+        stale = [p for p in _times(case) if p.name != "0"]
         for p in [case / "postProcessing", *stale, *case.glob("processor*")]:
             shutil.rmtree(p, ignore_errors=True)
     procs = sorted(case.glob("processor*"))
     cmd = ["buoyantSimpleFoam"]
     if more and procs:  # continue on the decomposition it ran on
-        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(len(procs))]
-        cmd += ["buoyantSimpleFoam", "-parallel"]
+        cmd = _parallel(len(procs))
     elif np_cores > 1 and shutil.which("mpirun"):
         (case / "system/decomposeParDict").write_text(
             (case / "system/decomposeParDict")
@@ -153,12 +157,10 @@ def run_case(
             .replace("numberOfSubdomains 2", f"numberOfSubdomains {np_cores}")
             .replace("n (2 1 1)", f"n ({np_cores} 1 1)")
         )
-        for p in case.glob("processor*"):
-            shutil.rmtree(p)
-        _run(["decomposePar", "-force", *(["-latestTime"] if more else [])], case,
-             "log.decomposePar")  # fmt: skip
-        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_cores)]
-        cmd += ["buoyantSimpleFoam", "-parallel"]
+        # no processor folders here: a new start cleared them, a continuation has none
+        latest = ["-latestTime"] if more else []
+        _run(["decomposePar", "-force", *latest], case, "log.decomposePar")
+        cmd = _parallel(np_cores)
     step = re.compile(r"^Time = (\d+)")
     with open(case / "log.buoyantSimpleFoam", "a" if more else "w") as log:
         proc = subprocess.Popen(
