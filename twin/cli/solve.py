@@ -369,7 +369,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     d = as_dict(twin, results)
     print(f"{HEAD_LABELS['name']}: {d['name']}    {HEAD_LABELS['scenario']}: {d['scenario']}")
     groups: dict[str, list[str]] = {s: [] for s in SECTIONS}
-    for key in _kpis(results):
+    for key in (k for k in d if k not in HEAD_LABELS):  # the KPIs, as --json has them
         groups[label(key)[0]].append(key)
     order = {k: i for i, k in enumerate(LABELS)}
     bound = {"t_inlet_max_c": LOWER_BOUND} if d.get(LOWER_BOUND_KEY) else {}
