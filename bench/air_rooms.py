@@ -28,6 +28,9 @@ Two geometries, several load distributions each:
   blowing at each other; uniform and GPU/NPU-alternating (20 and 4 kW) loads: the fifth
   blind room (eighth pass, 2026-12-01), its CFD run before any model's inlets were stored
   and read only after they were committed.
+- ``small-room``: the shipped layout `layouts/small-room.yaml` at its own rack powers
+  (`LAYOUT_ROOMS`): two rows of 10 enterprise racks around a hot aisle, units on the west and
+  east walls; the sixth blind room (its three models' inlets committed before its CFD was read).
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -69,6 +72,7 @@ CELL_M = {
     "tiles": 0.2,
     "cross": 0.2,
     "dense": 0.2,
+    "small-room": 0.2,
 }
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
@@ -112,13 +116,14 @@ LOADS = {
         "uniform": [12.0] * 16,
         "gpu-npu": [20.0, 4.0] * 4 + [4.0, 20.0] * 4,
     },
+    "small-room": {"design": None},  # the shipped layout, at its own rack powers
 }
 FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
 """The load whose rack airflows a room's ``<load>-fixed-flow`` loads keep (140 CFM/kW of
 8 kW): the same heat as ``<load>``, so a run differs from the uniform one in its heat
 only; what `bench.air_frozen` needs to tell buoyancy apart from the racks' airflow
 (docs/validation.md)."""
-BLIND = {"end", "floor", "tiles", "cross", "dense"}
+BLIND = {"end", "floor", "tiles", "cross", "dense", "small-room"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -216,7 +221,23 @@ def layout(room: str, powers: list[float], airflow_m3_s: float | None = None) ->
     }
 
 
+LAYOUT_ROOMS = {
+    "small-room": Path(__file__).resolve().parent.parent / "layouts" / "small-room.yaml"
+}
+"""Rooms that are a shipped layout's hall, at its own rack powers (load ``design``): what users
+run first. `small-room` (two rows of 10 enterprise racks, 5-15 kW, around a hot aisle, two
+units on the west wall and one on the east) was predicted blind on 2026-12-01 (1374fff)."""
+
+
 def twin(room: str, load: str, air_model: str = "field") -> Twin:
+    if room in LAYOUT_ROOMS:
+        import yaml
+
+        path = LAYOUT_ROOMS[room]
+        data = yaml.safe_load(path.read_text())
+        for hall in data["halls"]:
+            hall["air_model"] = air_model
+        return Twin.from_layout(validate_data(data, str(path)))
     flow = None
     if load.endswith("-fixed-flow"):  # every rack at the base load's airflow
         from twin.solve.airflow import rack_k_kw_per_k
@@ -386,59 +407,6 @@ def meshes(room: str, load: str) -> dict[str, pd.Series]:
     return out
 
 
-def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
-    """Models against CFD per rack, every room and load: the reference mesh's inlets, the band
-    between all meshes run, and the three air models uncalibrated: the potential field, the
-    FFD field and the default kernel (~3-4 min: the FFD flow of every run)."""
-    import matplotlib
-
-    from bench.air_ffd import ffd_inlets
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = [(r, ld) for r, loads in LOADS.items() for ld in loads if meshes(r, ld)]
-    cols = 3
-    rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
-    for ax, (room, load) in zip(axes.flat, panels, strict=False):
-        runs = meshes(room, load)
-        ids = list(next(iter(runs.values())).index)
-        x = np.arange(len(ids))
-        all_runs = pd.DataFrame(runs).reindex(ids)
-        ax.fill_between(x, all_runs.min(axis=1), all_runs.max(axis=1), color="0.85",
-                        label="CFD, band of meshes run")  # fmt: skip
-        ref_label, ref = next(iter(runs.items()))
-        ax.plot(x, ref.reindex(ids), "o", color="0.2", ms=3.5, label=f"CFD, {ref_label} mesh")
-        models = {
-            "potential field": (model_inlets(twin(room, load)), "-", "tab:red"),
-            "FFD field": (ffd_inlets(room, load), "-", "tab:blue"),
-            "kernel (default)": (kernel_inlets(twin(room, load, "kernel")), "--", "0.45"),
-        }
-        rows_of = np.array([i[0] for i in ids])
-        for name, (inlets, style, color) in models.items():
-            m = inlets.reindex(ids)
-            for k, row in enumerate(dict.fromkeys(rows_of)):  # one line per row of racks
-                on = rows_of == row
-                ax.plot(x[on], m[on], style, color=color, lw=1.4,
-                        label=name if k == 0 else None)  # fmt: skip
-        predicted = (OUT / "blind" / f"{room}-{load}-model.csv").exists()
-        blind = " (blind)" if room in BLIND and predicted else ""
-        ax.set_title(f"{room}, {load}{blind}", fontsize=10)
-        ax.set_xticks(x[:: max(1, len(x) // 8)], [ids[i] for i in x[:: max(1, len(x) // 8)]],
-                      fontsize=7)  # fmt: skip
-        ax.set_ylabel("rack inlet, °C", fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(panels) :]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 def table() -> pd.DataFrame:
     rows = []
     for room, loads in LOADS.items():
@@ -583,6 +551,8 @@ def main(argv: list[str] | None = None) -> None:
             {k: round(v, 2) for k, v in check.attrs["balance_pct"].items()},
         )
     elif args.action == "plot":
+        from bench.air_rooms_plot import plot
+
         print(plot())
     elif args.action == "predict":  # a blind room's model inlets, before its CFD
         predict(args.room)
