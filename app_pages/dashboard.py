@@ -13,6 +13,7 @@ from twin.app import state as S
 from twin.app import tenants as T
 from twin.app.text import plain
 from twin.model import columns as C
+from twin.solve.airfield_build import ffd_march_cautions
 from twin.solve.airflow import air_model_fallbacks
 
 st.title("Dashboard")
@@ -26,6 +27,8 @@ st.caption(
 P.show(twin.layout, key, st.session_state["layout_name"])  # as `twin solve` prints them
 for why in air_model_fallbacks(twin, res.tables.get("res_halls")):  # as `twin solve`
     st.warning(plain(why[:1].upper() + why[1:]) + ".")
+for caution in ffd_march_cautions(twin):  # as `twin solve`: an ffd march not settled
+    st.warning(plain(f"Hall {caution.component}: {caution.message}."))
 
 # the economic assumptions: the layout's, changed here for this session only
 base_prices = twin.layout.economics

@@ -309,6 +309,10 @@ def run(args) -> int:
 
     for why in air_model_fallbacks(twin, results.tables.get("res_halls")):
         print(f"{args.path}: warning: {why}", file=sys.stderr)
+    from twin.solve.airfield_build import ffd_march_cautions
+
+    for caution in ffd_march_cautions(twin):  # an ffd hall whose march had not settled
+        print(caution, file=sys.stderr)
     if getattr(args, "annual", False):
         from twin.metrics.pue import annual
 

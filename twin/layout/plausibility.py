@@ -254,6 +254,24 @@ def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
     return out
 
 
+def ffd_march_caution(
+    layout, hall: str, spread_k: float, rack: str, lower: bool, window_move_k: float, doc=None
+) -> ModelCaution:
+    """The caution on an ffd hall whose inlets still depend on how long its FFD march ran
+    (measured by the solve, `twin.solve.airfield_build.ffd_march_cautions`), located at the
+    hall's air_model (its entry where the model comes from a default)."""
+    i = next(j for j, h in enumerate(layout.halls) if str(h.id) == hall)
+    written = "air_model" in getattr(layout.halls[i], "model_fields_set", ())
+    message = (
+        f"its rack inlets depend on how long its FFD march ran: they moved {window_move_k:.2f} "
+        f"K between the march's last two quarter-turnover windows and would move "
+        f"{'at least ' if lower else ''}{spread_k:.1f} K (rack {rack}) if it ran on to where it "
+        f"is heading; read this hall's rack inlets as uncertain by {spread_k:.1f} K"
+    )
+    where = ("halls", i, "air_model") if written else ("halls", i)
+    return _caution(getattr(layout, "source", None) or "<layout>", doc, where, (hall,), message)
+
+
 def _components(layout) -> Iterator[tuple[str, tuple, Any]]:
     """(table, path in the file, component) for halls, racks and every power/cooling item."""
     for i, hall in enumerate(layout.halls):

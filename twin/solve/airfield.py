@@ -450,30 +450,34 @@ def _solve(air: HallAir) -> HallShares:
             raise FieldError(f"the FFD flow did not settle: {exc}") from exc
 
     # 3. upwind advection + diffusion of a tracer (warm air drifting up through the flow)
-    dg = air.diffusivity_m2_s * gf
-    heat_flux = flux + np.where(up, (0.0 if ffd else air.drift_m_s) * area_up, 0.0)
-    out_p = np.maximum(heat_flux, 0.0)  # P -> N
-    out_n = np.maximum(-heat_flux, 0.0)  # N -> P
     m = len(cells)
-    diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
-    er, ec, ev = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for path, pw, rel, rw, q_e in jets:  # tracer: leaves the path cells, enters at the release
-        pp, rr = pos[path], pos[rel]
-        diag += np.bincount(pp, q_e * pw, m)
-        er.append(np.repeat(rr, len(pp)))
-        ec.append(np.tile(pp, len(rr)))
-        ev.append(-q_e * np.outer(rw, pw).ravel())
-    a = sp.csr_matrix(
-        (
-            np.r_[diag, -(out_n + dg), -(out_p + dg), np.concatenate(ev)],
+
+    def tracer(flux: np.ndarray) -> ManyRhsLU:  # its matrix on `flux`, factorised
+        dg = air.diffusivity_m2_s * gf
+        heat_flux = flux + np.where(up, (0.0 if ffd else air.drift_m_s) * area_up, 0.0)
+        out_p = np.maximum(heat_flux, 0.0)  # P -> N
+        out_n = np.maximum(-heat_flux, 0.0)  # N -> P
+        diag = np.bincount(fp, out_p + dg, m) + np.bincount(fn, out_n + dg, m) + sink[cells]
+        er, ec, ev = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        for path, pw, rel, rw, q_e in jets:  # leaves the path cells, enters at the release
+            pp, rr = pos[path], pos[rel]
+            diag += np.bincount(pp, q_e * pw, m)
+            er.append(np.repeat(rr, len(pp)))
+            ec.append(np.tile(pp, len(rr)))
+            ev.append(-q_e * np.outer(rw, pw).ravel())
+        a = sp.csr_matrix(
             (
-                np.r_[np.arange(m), fp, fn, np.concatenate(er)],
-                np.r_[np.arange(m), fn, fp, np.concatenate(ec)],
+                np.r_[diag, -(out_n + dg), -(out_p + dg), np.concatenate(ev)],
+                (
+                    np.r_[np.arange(m), fp, fn, np.concatenate(er)],
+                    np.r_[np.arange(m), fn, fp, np.concatenate(ec)],
+                ),
             ),
-        ),
-        shape=(m, m),
-    )
-    lu = ManyRhsLU(a)  # one factorisation, every rack's exhaust a right-hand side
+            shape=(m, m),
+        )
+        return ManyRhsLU(a)
+
+    lu = tracer(flux)  # one factorisation, every rack's exhaust a right-hand side
     rhs = sp.csc_matrix((q[ex_rack] * ex_w, (pos[ex_cells], ex_rack)), shape=(m, n))
     w_mean = _averaging(fronts, front_w, pos, m)
     w_top = _averaging(tops, top_w, pos, m)
@@ -502,6 +506,11 @@ def _solve(air: HallAir) -> HallShares:
     scale = np.minimum(1.0, ROW_SHARE_MAX / np.maximum(row, 1e-300))
     b_mean *= scale[:, None]
     b_top *= np.minimum(1.0, ROW_SHARE_MAX / np.maximum(b_top.sum(axis=1), 1e-300))[:, None]
+
+    windows = ffd_info.pop("ffd_windows", [])  # the march's last windows: how far it moves
+    if len(windows) >= 2 and airfield_ffd.MARCH_SPREAD:  # their shares as b_mean's, unscaled
+        b_w = [w_mean @ tracer(f).solve(rhs.toarray()) + np.diag(own) for f in windows]
+        ffd_info.update(airfield_ffd.march_spread(b_w, b_mean, air.exhaust_rise_k, ROW_SHARE_MAX))
     info = {
         "cells": m,
         "cell_m": g.h,

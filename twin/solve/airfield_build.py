@@ -199,3 +199,54 @@ def field_shares(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallShare
         return hall_shares(air)
     except FieldError as exc:
         return str(exc)
+
+
+def ffd_march_spreads(twin) -> dict[str, dict]:
+    """Per ``air_model: ffd`` hall whose inlets came from its FFD field: how far they would
+    still move if its march ran on (`twin.solve.airfield_ffd.march_spread`: spread K, the
+    rack's id, whether it is a lower bound, the last window's move K). The field is the one
+    the air model was built on (content cache: no second march unless it was evicted)."""
+    from twin.solve.rack_airflow import design_air_kw, rack_k_kw_per_k
+
+    racks = twin.racks
+    if "air_model" not in twin.halls or not len(racks):
+        return {}
+    k = rack_k_kw_per_k(design_air_kw(racks), racks.get("airflow_m3_s"))
+    halls = racks["hall"].to_numpy()
+    out = {}
+    for h, hid in enumerate(twin.halls.index):
+        idx = np.flatnonzero(halls == hid)
+        if hall_model(twin, h) != "ffd" or not len(idx):
+            continue
+        got = field_shares(twin, h, idx, k)
+        if isinstance(got, str) or "ffd_march_spread_k" not in got.info:
+            continue
+        i = got.info
+        out[str(hid)] = {
+            "spread_k": i["ffd_march_spread_k"],
+            "rack": str(racks.index[idx[i["ffd_march_spread_rack"]]]),
+            "lower": i["ffd_march_spread_lower"],
+            "window_move_k": i["ffd_window_move_k"],
+        }
+    return out
+
+
+def ffd_march_cautions(twin) -> list:
+    """A located caution (`twin.layout.plausibility.ModelCaution`) per ffd hall whose inlets
+    would still move by more than `airfield_ffd.MARCH_SPREAD_CAUTION_K` (`ffd_march_spreads`)."""
+    from twin.errors import LayoutError
+    from twin.layout.plausibility import ffd_march_caution
+    from twin.layout.source import parse_bytes, read_bytes
+    from twin.solve.airfield_ffd import MARCH_SPREAD_CAUTION_K
+
+    spreads = ffd_march_spreads(twin)
+    big = {h: v for h, v in spreads.items() if v["spread_k"] > MARCH_SPREAD_CAUTION_K}
+    if not big:
+        return []
+    layout = twin.layout
+    src = getattr(layout, "source", None)
+    try:
+        doc = parse_bytes(read_bytes(src), str(src)) if src else None
+    except LayoutError:
+        doc = None  # an edited or uploaded layout: the caution names the hall, not the line
+    return [ffd_march_caution(layout, h, doc=doc, **v) for h, v in big.items()]

@@ -279,6 +279,7 @@ def ffd_flux(
     window = max(10, int(steps / max(turnovers, 1.0) / 4))  # a quarter turnover, in steps
     gave_up = settled = None
     f_win, f_last_win, moves = np.zeros_like(f), None, []
+    wins: list[np.ndarray] = []  # the last `MARCH_WINDOWS` complete windows' mean fluxes
     for step in range(steps):
         if zero_equation:
             centre = [_mid(arr, a) for a, arr in enumerate(arrays)]
@@ -303,10 +304,11 @@ def ffd_flux(
         change.append(rms)
         theta = heat_step(f, theta, dt_s)
         done = step + 1
-        if settle_rel > 0.0:
-            f_win += f
-            if done % window == 0:
-                mean_w = f_win / window
+        f_win += f
+        if done % window == 0:
+            mean_w = f_win / window
+            wins = (wins + [mean_w])[-MARCH_WINDOWS:]
+            if settle_rel > 0.0:
                 if f_last_win is not None:
                     scale_w = float(np.sqrt(np.mean(mean_w**2))) or 1.0
                     moves.append(float(np.sqrt(np.mean((mean_w - f_last_win) ** 2))) / scale_w)
@@ -315,7 +317,8 @@ def ffd_flux(
                     ):
                         settled = done
                         break
-                f_last_win, f_win = mean_w, np.zeros_like(f)
+                f_last_win = mean_w
+            f_win = np.zeros_like(f)
         if give_up and done >= 2 * window and done % window == 0 and done < avg_from:
             if _hopeless(change, window, steps - done, float(np.sqrt(np.mean(f**2))) or 1.0):
                 gave_up = done
@@ -343,6 +346,9 @@ def ffd_flux(
     }
     if gave_up is not None:
         info["ffd_gave_up_s"] = gave_up * dt_s
+    else:  # the march's last windows, oldest first (`march_spread`); popped by the field
+        info["ffd_windows"] = wins
+        info["ffd_window_s"] = window * dt_s
     if settled is not None:
         info["ffd_settled_s"] = settled * dt_s
     return f_avg, info
@@ -358,6 +364,8 @@ UTC, both marches in one process) stop at 0.62-0.99 of their march with their in
 alone would stop the rooms at 0.50-0.81 (estimated from snapshots) but a slow drift too. The tolerance is against the FFD's
 own errors: 1.1-5.6 K RMSE against the CFD, the CFD's 0.4-1.5 K between meshes, 3.7-4.8 K
 where rows move 5 cm (docs/validation.md)."""
+MARCH_WINDOWS = 3
+"""Window means of the march kept for `march_spread` (three: two moves, their ratio)."""
 GIVE_UP = True
 """`hall_flux` gives up a hopeless march early (`_hopeless`); False: the previous behaviour,
 every march to its end (bench.air_ffd times both)."""
@@ -440,7 +448,8 @@ def hall_flux(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
     for _ in range(2):  # a flux that keeps changing: once more at half the step
         flux, info = ffd_flux(
             g, main, (cells[fp], cells[fn], gf), src, sink, inflow, heat,
-            nu_m2_s=air.ffd_nu_m2_s, dt_s=dt, give_up=GIVE_UP, settle_rel=SETTLE_AVG_REL,
+            nu_m2_s=air.ffd_nu_m2_s, dt_s=dt, turnovers=TURNOVERS, give_up=GIVE_UP,
+            settle_rel=SETTLE_AVG_REL,
         )  # fmt: skip
         change = info["ffd_step_change_rel"]
         if change <= SETTLED_STEP_REL and "ffd_gave_up_s" not in info:
@@ -492,3 +501,64 @@ def _mid(arr: np.ndarray, axis: int) -> np.ndarray:
     hi = [slice(None)] * 3
     lo[axis], hi[axis] = slice(0, -1), slice(1, None)
     return 0.5 * (arr[tuple(lo)] + arr[tuple(hi)])
+
+
+MARCH_SPREAD = True
+"""`twin.solve.airfield` measures `march_spread` on an FFD hall's last windows (False: the
+previous build, for bench.air_ffd to time the cost)."""
+MARCH_SPREAD_CAUTION_K = 0.5
+"""A hall whose rack inlets would still move by more than this if its march ran on
+(`march_spread`) gets a caution naming the rack (`twin.solve.airfield_build.
+ffd_march_cautions`): the CFD the FFD is read against wanders by 0.1-0.9 K from iteration to
+iteration and moved by at most 0.5 K between meshes (../shared/CFD.md), so below this the
+march's own length is within the reference's noise; above it the number read depends on
+how long the march ran more than on the CFD's own uncertainty."""
+TAIL_RATIO_MAX = 0.9
+"""The largest ratio of two windows' moves `march_spread` extrapolates with (a tail of at most
+nine times the last move): a march whose inlets do not move less from window to window has
+no geometric tail, and its spread is a lower bound (``ffd_march_spread_lower``)."""
+
+
+def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) -> dict:
+    """How far an FFD hall's rack inlets would still move if its march ran on, K (info keys).
+
+    The inlets ``theta = (I - B)^-1 B rise`` (Tang's, every rack at its exhaust rise
+    `rise_k`, `DESIGN_RISE_K` where None) on the shares of each of the march's last windows'
+    mean flux (`b_windows`, oldest first, a quarter turnover each; rows scaled to at most
+    `row_max` here, as the field scales its answer's) and on the answer's (`b_answer`: the
+    last window's mean where the march settled, else the mean over its second half). Where the march is
+    heading: the last window's inlets plus the geometric tail of the windows' moves, ``m
+    rho / (1 - rho)`` with m the last move and rho its ratio to the move before (largest
+    |move| over the racks; as `_settled` reads the flux). ``ffd_march_spread_k``: the largest
+    |heading - answer| over the racks, ``ffd_march_spread_rack`` its rack (position in the
+    hall), ``ffd_window_move_k`` the last window's largest move alone.
+
+    Why not the last move alone: in the generated 100-rack hall (`python -m bench.air_ffd
+    --hall 100`) the heat keeps rising with a ~27 s time constant, the last two quarter
+    turnovers' inlets differ by only 0.20 K, but its answer (the mean over 35-70 s) is 1.21 K
+    from the last window and 1.81 K (rack 2) from where a 280 s march ends; this estimate says
+    1.72 K (rack 2) and lands within 0.15 K of the 280 s march's inlets (2026-12-01 15:06 UTC,
+    /tmp helper run, load ~1.5)."""
+    n = b_answer.shape[0]
+    rise = np.broadcast_to(np.asarray(DESIGN_RISE_K if rise_k is None else rise_k, float), (n,))
+
+    def inlets(b) -> np.ndarray:
+        b = b.toarray() if sp.issparse(b) else np.asarray(b)
+        b = b * np.minimum(1.0, row_max / np.maximum(b.sum(axis=1), 1e-300))[:, None]
+        return np.linalg.solve(np.eye(n) - b, b @ rise)
+
+    th = [inlets(b) for b in b_windows]
+    move = th[-1] - th[-2]
+    last = float(np.abs(move).max()) if n else 0.0
+    before = float(np.abs(th[-2] - th[-3]).max()) if len(th) >= 3 and n else 0.0
+    rho = last / before if before > 0.0 else (0.0 if last == 0.0 else TAIL_RATIO_MAX)
+    lower = rho >= TAIL_RATIO_MAX  # not shrinking: one more window's move, a lower bound
+    tail = 1.0 if lower else rho / (1.0 - rho)
+    off = th[-1] + move * tail - inlets(b_answer)
+    r = int(np.argmax(np.abs(off))) if n else 0
+    return {
+        "ffd_march_spread_k": float(abs(off[r])) if n else 0.0,
+        "ffd_march_spread_rack": r,
+        "ffd_march_spread_lower": bool(lower),
+        "ffd_window_move_k": last,
+    }

@@ -1,0 +1,121 @@
+"""How far an FFD hall's rack inlets depend on how long its march ran
+(`twin.solve.airfield_ffd.march_spread`): small where the march settled, above the caution's
+threshold where it was stopped short, and about what a much longer march then moves them
+(the brute force); the caution reaches `twin solve`, located at the hall's air_model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import yaml
+from one_room import ROOM
+
+from solve.air_helpers import room as _room
+from twin.cli import main
+from twin.layout import load
+from twin.layout.source import line_of, parse_bytes, read_bytes
+from twin.model import Twin
+from twin.solve import airfield as af
+from twin.solve import airfield_ffd as ffd
+from twin.solve.airfield_build import ffd_march_cautions, ffd_march_spreads
+
+AIR = dataclasses.replace(_room(4, size=(8.0, 4.0, 3.0), y=3.0, flow=1.25), flow="ffd")
+N = len(AIR.x_m)
+
+
+def _inlets(shares) -> np.ndarray:
+    """Tang's inlets at the design rise on the field's shares: what the solve reads."""
+    b = shares.b_mean.toarray()
+    return np.linalg.solve(np.eye(N) - b, b @ np.full(N, ffd.DESIGN_RISE_K))
+
+
+def _march(monkeypatch, turnovers: float, settle: float = ffd.SETTLE_AVG_REL):
+    monkeypatch.setattr(ffd, "TURNOVERS", turnovers)
+    monkeypatch.setattr(ffd, "SETTLE_AVG_REL", settle)
+    af._CACHE.clear()
+    af._FFD_CACHE.clear()
+    s = af._solve(AIR)
+    return _inlets(s), s.info
+
+
+@pytest.fixture(scope="module")
+def long_march():
+    """The room's inlets after 16 turnovers (~220 s) with no early stop: where it heads."""
+    with pytest.MonkeyPatch.context() as mp:
+        th, info = _march(mp, 16.0, 0.0)
+    assert info["ffd_window_move_k"] < 1e-3  # it has arrived
+    return th
+
+
+def test_a_settled_march_has_a_small_spread_that_a_long_march_confirms(monkeypatch, long_march):
+    th, info = _march(monkeypatch, ffd.TURNOVERS)
+    assert "ffd_settled_s" in info and not info["ffd_march_spread_lower"]
+    assert info["ffd_march_spread_k"] < 0.1 * ffd.MARCH_SPREAD_CAUTION_K
+    # the brute force: 16 turnovers move the inlets by about what was reported (0.03 K)
+    assert np.abs(long_march - th).max() < info["ffd_march_spread_k"] + 0.05
+
+
+def test_a_shortened_march_reports_about_how_far_the_inlets_still_move(monkeypatch, long_march):
+    th, info = _march(monkeypatch, 3.0)  # 3 turnovers: not settled, answer the second half
+    assert "ffd_settled_s" not in info and not info["ffd_march_spread_lower"]
+    moved = np.abs(long_march - th)
+    # reported 0.23 K, the long march moves them 0.22 K, at the same rack (2026-12-01)
+    assert info["ffd_march_spread_k"] == pytest.approx(moved.max(), rel=0.25)
+    assert info["ffd_march_spread_rack"] == int(np.argmax(moved))
+    # the last window's move alone says less than the answer still moves
+    assert info["ffd_window_move_k"] < 0.5 * moved.max()
+
+
+def test_a_march_stopped_short_is_above_the_threshold_as_a_lower_bound(monkeypatch, long_march):
+    th, info = _march(monkeypatch, 2.0)  # its windows' moves are not yet shrinking
+    assert info["ffd_march_spread_lower"]
+    assert info["ffd_march_spread_k"] > ffd.MARCH_SPREAD_CAUTION_K
+    # a lower bound indeed: the long march moves them at least that far (0.58 against 0.71 K)
+    assert np.abs(long_march - th).max() >= 0.9 * info["ffd_march_spread_k"]
+
+
+def test_march_spread_extrapolates_a_geometric_drift():
+    # inlets of 2 racks drifting to (10, 4) K: windows at 1/2, 3/4, 7/8 of the way (rho 1/2)
+    target = np.array([10.0, 4.0])
+
+    def shares(theta):  # one-rack-each shares giving inlets theta at rise 10: b = th / (th + 10)
+        return np.diag(theta / (theta + 10.0))
+
+    wins = [shares(target * f) for f in (0.5, 0.75, 0.875)]
+    got = ffd.march_spread(wins, shares(target * 0.5), 10.0, 0.95)
+    assert got["ffd_march_spread_k"] == pytest.approx(5.0)  # from 5 K to the 10 K it heads to
+    assert got["ffd_march_spread_rack"] == 0 and not got["ffd_march_spread_lower"]
+    assert got["ffd_window_move_k"] == pytest.approx(1.25)
+    # moves that grow: no tail to extrapolate, one more move, flagged as a lower bound
+    wins = [shares(target * f) for f in (0.5, 0.6, 0.8)]
+    got = ffd.march_spread(wins, shares(target * 0.8), 10.0, 0.95)
+    assert got["ffd_march_spread_lower"] and got["ffd_march_spread_k"] == pytest.approx(2.0)
+
+
+def _room_file(tmp_path, kw: float):
+    doc = yaml.safe_load(yaml.safe_dump(ROOM))
+    doc["halls"][0]["racks"][0]["power_kw"] = kw  # a content no other test built
+    path = tmp_path / "room.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_twin_solve_prints_the_caution_at_the_halls_air_model(monkeypatch, tmp_path, capsys):
+    path = _room_file(tmp_path, 12.375)
+    assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
+    assert "FFD march" not in capsys.readouterr().err  # settled: no caution
+    t = Twin.from_layout(load(path))
+    (spread,) = ffd_march_spreads(t).values()
+    assert spread["spread_k"] < ffd.MARCH_SPREAD_CAUTION_K
+    # the same hall against a threshold below its spread: the caution, where air_model is
+    monkeypatch.setattr(ffd, "MARCH_SPREAD_CAUTION_K", 0.5 * spread["spread_k"])
+    assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
+    err = capsys.readouterr().err
+    (caution,) = ffd_march_cautions(t)
+    line = line_of(parse_bytes(read_bytes(path), str(path)), ("halls", 0, "air_model"))
+    assert str(caution) in err
+    assert str(caution).startswith(f"{path}:{line}: halls[0].air_model: warning: T: its rack ")
+    assert f"{spread['spread_k']:.1f} K (rack {spread['rack']})" in caution.message
+    assert "uncertain by" in caution.message
