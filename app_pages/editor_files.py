@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages import common
 from twin import layout as TL  # looked up at call time (tests patch twin.layout.loads)
+from twin.app import edit as E
 from twin.app import plausibility as P
 from twin.app.text import plain, size_mb
 from twin.errors import LayoutError
@@ -115,5 +116,10 @@ def save_section() -> None:
                 common.log_exception(f"saving {fname}")
                 st.error(plain(f"Could not save {fname}: {exc.strerror or 'write failed'}."))
             else:
+                # the hall's own air values were saved; its calibration goes beside the new
+                # file where it still holds, a caution says why not where it does not
+                said = E.carry_calibration(layout, path)
                 common.set_layout(common.load_path(str(path)), common._name(path))
                 st.success(plain(f"Saved {common._name(path)}."))
+                for carried, line in said:
+                    (st.caption if carried else st.warning)(plain(line))

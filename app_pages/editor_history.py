@@ -14,7 +14,6 @@ import streamlit as st
 from app_pages import common
 from twin.app import edit as E
 from twin.app import incremental as I
-from twin.app import state as S
 from twin.app.text import plain
 from twin.errors import LayoutError
 
@@ -40,12 +39,13 @@ def commit(new_data: dict, what: str, fast: I.RackEdit | None = None) -> bool:
         new, new_key = fast.layout, fast.key
         common.adopt(new_key, fast.twin)
     else:
-        try:
-            new = E.apply(new_data, st.session_state["layout_name"])
+        try:  # the calibration of the layout before is judged again on the edited halls
+            new, new_data, new_key = E.edited(
+                new_data, st.session_state["layout_name"], st.session_state["layout"]
+            )
         except LayoutError as exc:
             st.session_state["ed_errors"] = E.field_errors(exc, new_data)
             return False
-        new_key = S.data_key(new_data)
     ss = st.session_state
     # with its content key: undo finds its twin and solve in the caches (no re-hash, ~0.5 s)
     before = (ss["layout"], ss["layout_name"], what, ss["layout_key"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from twin.errors import LayoutError, Problem
 from twin.layout import Layout, dump, validate_data
+from twin.layout.calibration_carry import beside, rechecked, same_air_values, status
 from twin.layout.edit_ops import (
     add_hall,
     all_ids,
@@ -39,9 +40,45 @@ def to_data(layout: Layout) -> dict[str, Any]:
     return dump(layout)
 
 
-def apply(data: dict[str, Any], name: str = "<edited>") -> Layout:
-    """Validate edited data into a Layout (raises LayoutError)."""
-    return validate_data(copy.deepcopy(data), name)
+def apply(data: dict[str, Any], name: str = "<edited>", before: Layout | None = None) -> Layout:
+    """Validate edited data into a Layout (raises LayoutError). `before`: the layout it was
+    edited from, whose air calibration is judged again on the edited halls (applied while a
+    hall's air geometry is the one it was fitted on; after a rack or unit moved or was added,
+    not applied, with a caution in the plausibility list: `calibration_carry.rechecked`)."""
+    new = validate_data(copy.deepcopy(data), name)
+    return rechecked(new, before) if before is not None else new
+
+
+def edited(data: dict[str, Any], name: str, before: Layout) -> tuple[Layout, dict[str, Any], str]:
+    """`apply(data, name, before)` with the plain data and content key of the result: the
+    data is `data` unless the edit dropped or took up again `before`'s calibration (hall air
+    values then differ from the data's: the layout's dump); the key adds the calibration's
+    state, so a cached caution list is never one of another calibration state."""
+    from twin.app.state import data_key
+
+    new = validate_data(copy.deepcopy(data), name)
+    out = rechecked(new, before)
+    marks = status(out)
+    if marks and not same_air_values(out, new):
+        data = dump(out)
+    return out, data, data_key({"layout": data, "air_calibration": marks} if marks else data)
+
+
+def carry_calibration(layout: Layout, path) -> list[tuple[bool, str]]:
+    """After the editor saved `layout` to `path`: the calibration file beside it with the
+    entries that still hold for the edited halls (`calibration_carry.beside`); a (carried,
+    sentence) per hall for the page, the saved layout and calibration files by name."""
+    from pathlib import Path
+
+    from twin.layout.calibration import notes
+
+    folders = {Path(path).parent, *(Path(n.file).parent for n in notes(layout))}
+    out = []
+    for carried, line in beside(layout, path)[1]:
+        for folder in folders:
+            line = line.replace(f"{folder}/", "")
+        out.append((carried, line[:1].upper() + line[1:] + ("" if line.endswith(".") else ".")))
+    return out
 
 
 def _find_rack(data: dict, rack_id: str) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twin.layout import Layout
+from twin.layout.calibration_carry import rechecked, same_air_values, status
 from twin.layout.rack_edit import rack_positions, revalidate_racks
 from twin.model import registry
 from twin.model.patch import with_racks as patch_racks
@@ -107,6 +108,11 @@ def edit_racks(
     new_layout = revalidate_racks(layout, new_data, list(edits), file, _power_key(twin))
     if new_layout is None:
         return None
+    if status(layout):  # its air calibration judged on the edited racks (a profile moves air)
+        judged = rechecked(new_layout, layout)
+        if status(judged) != status(layout) or not same_air_values(judged, new_layout):
+            return None  # dropped or taken up again: the full path decides (hall values change)
+        new_layout = judged
     new_twin = patch_racks(twin, new_layout, list(edits))
     return RackEdit(
         layout=new_layout,

@@ -179,6 +179,7 @@ def run(args) -> int:
     from twin.model import Twin
     from twin.solve.air_calibrate import fit, is_ffd
     from twin.solve.air_calibrate_ffd import describe
+    from twin.solve.air_revision import AIR_MODEL_REVISION
 
     twin = Twin.from_layout(load(args.path, calibration=False))  # "before": as written
     if args.from_cfd:
@@ -215,6 +216,7 @@ def run(args) -> int:
         rmse_after_k=round(result.rmse_after_k, 3),
         max_error_before_k=round(result.max_before_k, 3),
         max_error_after_k=round(result.max_after_k, 3),
+        air_model_revision=AIR_MODEL_REVISION[model],  # the code it fitted (checked on load)
     )
     doc, dropped = calibration.document(args.path, entry)
     out = calibration.save(args.path, doc)

@@ -15,7 +15,9 @@ message naming the argument and what is allowed:
 - the layout's weather file: `check_weather` reads it before a command needs it, so
   a file that is not a weather year is a located error, not an internal one;
 - the layout itself: `load_twin` applies its air calibration file unless
-  `--no-calibration` (`add_no_calibration`) and says so on stderr, in every command.
+  `--no-calibration` (`add_no_calibration`) and says so on stderr, in every command;
+  `save_derived` writes a layout derived from it with its own air values and carries
+  the calibration where it still holds.
 """
 
 from __future__ import annotations
@@ -358,3 +360,18 @@ def load_twin(args) -> Twin:
         if note.applied:
             print(f"{args.path}: {note.line_text()}", file=sys.stderr)
     return twin
+
+
+def save_derived(layout, out: str, command: str) -> str:
+    """Write `layout`, derived from a loaded one (`twin place --apply`, `twin refresh -o`:
+    its calibration judged again, `twin.layout.calibration_carry.rechecked`), to `out` with
+    its halls' own air values, and beside it the calibration entries that still hold; says
+    on stderr, a line a hall, which calibration was carried and which not (what changed,
+    the command to re-run). Returns the path written."""
+    from twin.layout import save
+    from twin.layout.calibration_carry import beside
+
+    written = str(save(layout, out))
+    for _, line in beside(layout, written)[1]:
+        print(f"twin {command}: {line}", file=sys.stderr)
+    return written

@@ -22,6 +22,7 @@ from twin.cli.common import (
     dumps,
     int_in,
     load_twin,
+    save_derived,
 )
 
 NOTHING_FITS = 3
@@ -115,7 +116,6 @@ def _print(p, top: int) -> None:
 
 def run(args) -> int:
     from twin.errors import ScenarioError
-    from twin.layout import save
     from twin.scenarios.placement import nothing_fits, place
 
     if args.count < 1:
@@ -137,7 +137,7 @@ def run(args) -> int:
                 f"--apply {args.apply}: that candidate was not verified by a solve; "
                 f"use --verify {args.apply} or more"
             )
-        written = str(save(p.apply(args.apply), args.output))
+        written = save_derived(p.apply(args.apply), args.output, "place")
     if args.json:
         table = p.table.reset_index().to_dict(orient="records")
         print(

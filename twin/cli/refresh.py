@@ -21,6 +21,7 @@ from twin.cli.common import (
     dumps,
     int_in,
     load_twin,
+    save_derived,
 )
 
 BREAKS = 3
@@ -211,7 +212,6 @@ def print_distribution(d) -> None:
 
 
 def run(args) -> int:
-    from twin.layout import save
     from twin.model import Twin
     from twin.scenarios.distribution import compare_distribution
     from twin.scenarios.refresh import refresh
@@ -234,7 +234,7 @@ def run(args) -> int:
     rows, halls = _ids(args.rows, "--rows"), _ids(args.halls, "--halls")
     twin = load_twin(args)
     r = refresh(twin, args.from_gen, args.to_gen, rows=rows, halls=halls)
-    written = str(save(r.layout, args.output)) if args.output else None
+    written = save_derived(r.layout, args.output, "refresh") if args.output else None
     dists = []
     if args.dc800:
         tw1 = Twin.from_layout(r.layout)

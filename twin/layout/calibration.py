@@ -6,7 +6,9 @@ the date, the rack-inlet RMSE before and after) and the hall's air geometry at t
 (``fitted_on``: the hall's size, height, containment, plenum and air model as written,
 and a short digest per row, rack and cooling unit of everything that moves or shapes air:
 positions, sizes, slots, airflows, facings, openings, blanking; not rack power, electrical
-feeds, setpoints or names, which a calibration does not depend on: `fitted_on`).
+feeds, setpoints or names, which a calibration does not depend on: `fitted_on`), and the
+revision of the air model's code it fitted (``air_model_revision``,
+`twin.solve.air_revision.AIR_MODEL_REVISION`).
 
 `twin.layout.load` reads that file when it sits beside the layout (`apply`):
 
@@ -15,6 +17,10 @@ feeds, setpoints or names, which a calibration does not depend on: `fitted_on`).
 - a hall whose air geometry is no longer the one it was fitted on (a rack moved, a unit
   added, the air model changed) keeps its own values, with a caution saying what changed
   and to re-run ``twin calibrate`` (`AirCalibration.caution`);
+- a hall fitted on another revision of its air model's code is not applied either, with a
+  caution at the file's ``air_model_revision`` line naming both revisions; a file from
+  before the revision was recorded is applied with a caution that the model's code may
+  have changed since (``unchecked``);
 - a calibration file from before the geometry was recorded (top-level ``hall:`` and
   ``fields:``, no ``fitted_on``) is applied with a caution that whether the hall changed
   since cannot be checked, unless its air model is not the hall's (then not applied);
@@ -25,7 +31,9 @@ feeds, setpoints or names, which a calibration does not depend on: `fitted_on`).
 What was applied is on the layout (`notes`): `twin info` and `twin solve` print it,
 `twin.layout.plausibility.check` turns the cautions into `ModelCaution` lines, and
 `twin.layout.write.dump` writes the layout's own values, never the calibration's
-(`uncalibrated`), so a layout saved after loading does not absorb its calibration.
+(`uncalibrated`), so a layout saved after loading does not absorb its calibration. A layout
+derived from a calibrated one (an editor edit, a placement, a refresh) is checked again and
+its calibration carried or not: `twin.layout.calibration_carry`.
 """
 
 from __future__ import annotations
@@ -165,6 +173,7 @@ class _Entry(Strict):
     max_error_before_k: _Kelvin | None = None
     max_error_after_k: _Kelvin | None = None
     fields: dict[str, Any] = Field(min_length=1)
+    air_model_revision: str | None = None  # None: a file from before it was recorded
     fitted_on: _Fingerprint | None = None  # None: a file from before it was recorded
 
 
@@ -184,16 +193,30 @@ class AirCalibration:
     hall: str
     status: Literal["applied", "unchecked", "stale"]
     entry: _Entry
-    changes: list[str] = field(default_factory=list)  # why stale
+    changes: list[str] = field(default_factory=list)  # why stale: what changed in the hall
     overrides: list[str] = field(default_factory=list)  # layout's explicit values it replaced
     model_from: str | None = None  # the hall's air model before, where the calibration set another
     layout: str | None = None  # the layout file it was loaded with
     originals: dict[str, Any] = field(default_factory=dict, repr=False)
     was_set: frozenset[str] = frozenset()
+    fitted_model: str = "field"  # the air model it fitted (its air_model field or the hall's)
+    revision_now: str | None = None  # this code's revision of `fitted_model` (code_revision)
+    revision_changed: bool = False  # why stale: fitted on another revision of the model's code
+    unchecked: tuple[str, ...] = ()  # what its file did not record: "geometry", "revision"
+    entry_line: int | None = None  # its entry's line in the file
+    revision_line: int | None = None  # its air_model_revision's line in the file
+    reference: dict[str, Any] | None = field(default=None, repr=False)
+    """The hall's air geometry when loaded (`fitted_on`), for an entry that does not record
+    it: a layout derived from this one is checked against it (`twin.layout.calibration_carry`)."""
 
     @property
     def applied(self) -> bool:
         return self.status != "stale"
+
+    def why(self) -> str:
+        """Why it was not applied, in a few words."""
+        out = ["the air model's code changed"] if self.revision_changed else []
+        return " and ".join([*out, "the hall changed"] if self.changes else out)
 
     def line_text(self) -> str:
         """One line: ``air calibration applied from F (hall H: fitted D on N runs, ...)``,
@@ -205,7 +228,7 @@ class AirCalibration:
             f"RMSE {e.rmse_before_k:.2f} -> {e.rmse_after_k:.2f} K"
         )
         if not self.applied:
-            return f"air calibration NOT applied from {self.file} ({what}): the hall changed"
+            return f"air calibration NOT applied from {self.file} ({what}): {self.why()}"
         extra = ""
         if self.model_from:
             extra += f"; air_model {self.model_from} -> {e.fields['air_model']}"
@@ -223,21 +246,108 @@ class AirCalibration:
         layout = self.layout or "LAYOUT"
         return f"twin calibrate {layout} --hall {self.hall}{how or ' --from-cfd/--from-csv ...'}"
 
+    def _revisions(self) -> str:
+        now = repr(self.revision_now) if self.revision_now else "none declared"
+        return (
+            f"it was fitted on revision {self.entry.air_model_revision!r} of the "
+            f"{self.fitted_model} air model and this twin's is {now} (the model's code changed "
+            "since: the fitted values are for the old code)"
+        )
+
     def caution(self) -> str | None:
         """The caution of a stale or unchecked calibration (None when applied and checked)."""
         if self.status == "stale":
+            why = [self._revisions()] if self.revision_changed else []
+            if self.changes:
+                why.append(f"the hall is not the one it was fitted on: {'; '.join(self.changes)}")
             return (
-                f"air calibration NOT applied: the hall is not the one it was fitted on: "
-                f"{'; '.join(self.changes)}; its inlets come from the uncalibrated model; "
-                f"re-run `{self.rerun()}`"
+                f"air calibration NOT applied: {'; and '.join(why)}; its inlets come from the "
+                f"uncalibrated model; re-run `{self.rerun()}`"
             )
         if self.status == "unchecked":
+            now = f" (this twin's is revision {self.revision_now!r})" if self.revision_now else ""
+            if self.unchecked == ("revision",):
+                return (
+                    "air calibration applied, but its file is from before twin recorded the "
+                    f"revision of the air model it fitted: whether the {self.fitted_model} "
+                    f"model's code changed since{now} cannot be checked; re-run "
+                    f"`{self.rerun()}` to record it"
+                )
+            if self.unchecked == ("geometry",):
+                return (
+                    "air calibration applied, but its file is from before twin recorded the "
+                    "hall it was fitted on: whether racks or units moved since cannot be "
+                    f"checked; re-run `{self.rerun()}` to record it"
+                )
             return (
                 "air calibration applied, but its file is from before twin recorded the hall "
-                "it was fitted on: whether racks or units moved since cannot be checked; "
-                f"re-run `{self.rerun()}` to record it"
+                "it was fitted on and the revision of the air model it fitted: whether racks "
+                f"or units moved, or the {self.fitted_model} model's code changed{now}, since "
+                f"cannot be checked; re-run `{self.rerun()}` to record them"
             )
         return None
+
+
+def code_revision(model: str) -> str | None:
+    """This code's revision of air model `model` (`twin.solve.air_revision`, its one
+    declaration; None for a model twin calibrate does not fit). Read only when a layout has
+    a calibration file: a dict look-up once the module is imported."""
+    from twin.solve.air_revision import AIR_MODEL_REVISION
+
+    return AIR_MODEL_REVISION.get(model)
+
+
+def judge(note: AirCalibration, layout: Layout) -> None:
+    """Set `note`'s status for `layout` (its halls' own values, not calibrated): stale where
+    the hall's air geometry is not the one it was fitted on or the fitted model's code is
+    another revision; unchecked where its file recorded neither (applied, with a caution)."""
+    hall = next(h for h in layout.halls if h.id == note.hall)
+    e = note.entry
+    model = note.fitted_model = e.fields.get("air_model", hall.air_model)
+    note.changes, note.unchecked, note.revision_changed = [], (), False
+    then = e.fitted_on.model_dump() if e.fitted_on is not None else note.reference
+    if then is None:
+        note.unchecked = ("geometry",)
+        if hall.air_model != model:
+            note.changes = [f"air_model {model} in the calibration, {hall.air_model} in the layout"]
+    else:
+        note.changes = _changes(then, fitted_on(layout, note.hall), model)
+    note.revision_now = code_revision(model)
+    if e.air_model_revision is None:
+        note.unchecked = (*note.unchecked, "revision")
+    elif e.air_model_revision != note.revision_now:
+        note.revision_changed = True
+    note.status = "stale" if note.changes or note.revision_changed else "applied"
+    if note.status == "applied" and note.unchecked:
+        note.status = "unchecked"
+    only_revision = note.revision_changed and not note.changes
+    note.line = note.revision_line if only_revision and note.revision_line else note.entry_line
+
+
+def applied(layout: Layout, found: list[AirCalibration]) -> Layout:
+    """`layout` (its halls' own values) with the fields of each applied note in `found` set
+    on its hall (the calibration wins), the notes on it (`notes`)."""
+    halls = list(layout.halls)
+    index = {h.id: i for i, h in enumerate(halls)}
+    for note in found:
+        note.originals, note.was_set, note.overrides, note.model_from = {}, frozenset(), [], None
+        if not note.applied:
+            continue
+        i = index[note.hall]
+        hall, fields = halls[i], dict(note.entry.fields)
+        note.originals = {k: getattr(hall, k) for k in fields}
+        note.was_set = frozenset(k for k in fields if k in hall.model_fields_set)
+        note.overrides = [
+            k
+            for k in fields
+            if k in note.was_set and k != "air_model" and getattr(hall, k) != fields[k]
+        ]
+        if fields.get("air_model", hall.air_model) != hall.air_model:
+            note.model_from = hall.air_model
+        halls[i] = hall.model_copy(update=fields)
+    out = layout.model_copy(update={"halls": halls})
+    out._air_calibration = list(found)
+    return out
 
 
 def notes(layout: Layout) -> list[AirCalibration]:
@@ -378,45 +488,20 @@ def apply(layout: Layout, layout_path: str | Path) -> Layout:
             return layout
     entries, doc, file = _read(path, layout)
     old = isinstance(doc, dict) and "calibration_version" not in doc
-    halls = list(layout.halls)
-    index = {h.id: i for i, h in enumerate(halls)}
-    out = []
+    found = []
     for j, entry in enumerate(entries):
-        i = index[entry.hall]
-        hall = halls[i]
         where = () if old else ("halls", j)
-        fields = dict(entry.fields)
-        fitted_model = fields.get("air_model", hall.air_model)
+        line = line_of(doc, where)
         note = AirCalibration(
-            file, line_of(doc, where), format_path(where) or "hall", entry.hall, "applied", entry
+            file, line, format_path(where) or "hall", entry.hall, "applied", entry
         )
-        note.layout = str(layout_path)
-        if entry.fitted_on is None:
-            note.status = "unchecked"
-            if hall.air_model != fitted_model:
-                note.status = "stale"
-                note.changes = [f"air_model {fitted_model} in the calibration, {hall.air_model} "
-                                "in the layout"]  # fmt: skip
-        else:
-            now = fitted_on(layout, entry.hall)
-            note.changes = _changes(entry.fitted_on.model_dump(), now, fitted_model)
-            if note.changes:
-                note.status = "stale"
-        if note.applied:
-            note.originals = {k: getattr(hall, k) for k in fields}
-            note.was_set = frozenset(k for k in fields if k in hall.model_fields_set)
-            note.overrides = [
-                k
-                for k in fields
-                if k in note.was_set and k != "air_model" and getattr(hall, k) != fields[k]
-            ]
-            if fields.get("air_model", hall.air_model) != hall.air_model:
-                note.model_from = hall.air_model
-            halls[i] = hall.model_copy(update=fields)
-        out.append(note)
-    calibrated = layout.model_copy(update={"halls": halls})
-    calibrated._air_calibration = out
-    return calibrated
+        note.layout, note.entry_line = str(layout_path), line
+        note.revision_line = line_of(doc, (*where, "air_model_revision"))
+        judge(note, layout)
+        if entry.fitted_on is None:  # what a layout derived from this one is checked against
+            note.reference = fitted_on(layout, entry.hall)
+        found.append(note)
+    return applied(layout, found)
 
 
 def uncalibrated(layout: Layout) -> Layout:
@@ -444,8 +529,14 @@ def uncalibrated(layout: Layout) -> Layout:
 
 def entry(layout: Layout, hall_id: str, fields: dict[str, Any], **fit: Any) -> dict[str, Any]:
     """One hall's entry as `twin calibrate` writes it (`fit`: fitted_utc, sources, runs,
-    racks, rmse_before_k, rmse_after_k, max_error_before_k, max_error_after_k)."""
-    out = {"hall": hall_id, **fit, "fields": fields, "fitted_on": fitted_on(layout, hall_id)}
+    racks, rmse_before_k, rmse_after_k, max_error_before_k, max_error_after_k, and
+    air_model_revision: the revision of the model fitted, this code's by default)."""
+    hall = next(h for h in layout.halls if h.id == hall_id)
+    revision = fit.pop("air_model_revision", None)
+    if revision is None:
+        revision = code_revision(fields.get("air_model", hall.air_model))
+    out = {"hall": hall_id, **fit, "fields": fields, "air_model_revision": revision,
+           "fitted_on": fitted_on(layout, hall_id)}  # fmt: skip
     _Entry.model_validate(out)  # what load will read back
     return out
 
