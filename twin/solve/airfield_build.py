@@ -9,7 +9,8 @@ evenly along it, as the 3D view puts cooling equipment on that side), facing
 the hall's centre. Halls the field does not take fall back to the geometric
 kernel (`twin.solve.recirculation`), with the reason returned as a string:
 no cooling unit in the hall, more than `FIELD_MAX_RACKS` racks, or a geometry
-with a boxed-in rack front or unit opening.
+with a boxed-in rack front or unit opening. `ffd_march_cautions`: an ffd hall whose inlets
+still depend on how long its FFD march ran (`twin.solve.airfield_ffd.march_spread`).
 """
 
 from __future__ import annotations

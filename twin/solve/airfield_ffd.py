@@ -68,6 +68,17 @@ costs 2.94-3.51 CPU s against 4.26-4.99 for the previous march in the same runs 
 UTC, load 6-7; ~2.2 CPU s scaled to load ~3), the same inlets; the issue's 0.5 s is out of
 reach while it needs 1,403 steps at 0.05 s whose projection alone is ~1 s (docs/validation.md,
 Speed).
+
+How far the answer depends on the march (`march_spread`): the field carries its tracer on the
+mean flux of each of the march's last three quarter-turnover windows too, and the inlets
+there (every rack at its exhaust rise) say where the march is heading (the last window plus
+the geometric tail of the windows' moves); ``ffd_march_spread_k`` in the field's info is the
+largest |heading - answer| with its rack, and above `MARCH_SPREAD_CAUTION_K` (0.5 K) the hall
+gets a caution located at its air_model in `twin solve` and the dashboard (`twin validate`
+builds no field, so not there). The 100-rack hall: 1.72 K (rack 2) where a 280 s march moves
+the answer 1.81 K; the stored runs that settle 0.002-0.053 K, `floor` 0.72-1.38 and `tiles`
+1.44-3.30 K (2026-12-01 15:06-15:25 UTC, load 1.5-9.7; docs/validation.md, Speed). Cost: three more tracer solves, +0.36 CPU s on the
+100-rack hall's 4.1, +0.10 on `row`'s 2.2 (15:15 UTC, load ~4.5, best of three alternated).
 """
 
 from __future__ import annotations
