@@ -507,7 +507,7 @@ def _solve(air: HallAir) -> HallShares:
     b_mean *= scale[:, None]
     b_top *= np.minimum(1.0, ROW_SHARE_MAX / np.maximum(b_top.sum(axis=1), 1e-300))[:, None]
 
-    windows = ffd_info.pop("ffd_windows", [])  # the march's last windows: how far it moves
+    windows = airfield_ffd.pop_windows(ffd_info)  # the march's last windows: how far it moves
     if len(windows) >= 2 and airfield_ffd.MARCH_SPREAD:  # their shares as b_mean's, unscaled
         b_w = [w_mean @ tracer(f).solve(rhs.toarray()) + np.diag(own) for f in windows]
         ffd_info.update(airfield_ffd.march_spread(b_w, b_mean, air.exhaust_rise_k, ROW_SHARE_MAX))

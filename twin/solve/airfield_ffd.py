@@ -357,8 +357,8 @@ def ffd_flux(
     }
     if gave_up is not None:
         info["ffd_gave_up_s"] = gave_up * dt_s
-    else:  # the march's last windows, oldest first (`march_spread`); popped by the field
-        info["ffd_windows"] = wins
+    else:  # the march's last windows, oldest first, one array a key (`pop_windows`)
+        info.update({f"ffd_window_mean_{j}": w for j, w in enumerate(wins)})
         info["ffd_window_s"] = window * dt_s
     if settled is not None:
         info["ffd_settled_s"] = settled * dt_s
@@ -528,6 +528,13 @@ TAIL_RATIO_MAX = 0.9
 """The largest ratio of two windows' moves `march_spread` extrapolates with (a tail of at most
 nine times the last move): a march whose inlets do not move less from window to window has
 no geometric tail, and its spread is a lower bound (``ffd_march_spread_lower``)."""
+
+
+def pop_windows(info: dict) -> list[np.ndarray]:
+    """The mean fluxes of the march's last windows (`ffd_flux`'s info), oldest first, taken out
+    of `info` (they are not a result)."""
+    keys = [f"ffd_window_mean_{j}" for j in range(MARCH_WINDOWS)]
+    return [info.pop(k) for k in keys if k in info]
 
 
 def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) -> dict:
