@@ -362,16 +362,19 @@ def load_twin(args) -> Twin:
     return twin
 
 
-def save_derived(layout, out: str, command: str) -> str:
-    """Write `layout`, derived from a loaded one (`twin place --apply`, `twin refresh -o`:
-    its calibration judged again, `twin.layout.calibration_carry.rechecked`), to `out` with
-    its halls' own air values, and beside it the calibration entries that still hold; says
-    on stderr, a line a hall, which calibration was carried and which not (what changed,
-    the command to re-run). Returns the path written."""
+def save_derived(layout, before, out: str, command: str) -> str:
+    """Write `layout`, derived from the loaded `before` (`twin place --apply`, `twin refresh
+    -o`: built from its plain data, so with its calibrated values), to `out` with its halls'
+    own air values, and beside it the calibration entries that still hold for its halls
+    (`twin.layout.calibration_carry`); says on stderr, a line a hall, which calibration
+    was carried and which not (what changed, the command to re-run). The command's own
+    before/after solves keep the loaded calibration on both sides (a what-if compares like
+    with like). Returns the path written."""
     from twin.layout import save
-    from twin.layout.calibration_carry import beside
+    from twin.layout.calibration_carry import beside, rechecked
 
-    written = str(save(layout, out))
-    for _, line in beside(layout, written)[1]:
+    derived = rechecked(layout, before)
+    written = str(save(derived, out))
+    for _, line in beside(derived, written)[1]:
         print(f"twin {command}: {line}", file=sys.stderr)
     return written

@@ -137,7 +137,7 @@ def run(args) -> int:
                 f"--apply {args.apply}: that candidate was not verified by a solve; "
                 f"use --verify {args.apply} or more"
             )
-        written = save_derived(p.apply(args.apply), args.output, "place")
+        written = save_derived(p.apply(args.apply), twin.layout, args.output, "place")
     if args.json:
         table = p.table.reset_index().to_dict(orient="records")
         print(

@@ -234,7 +234,7 @@ def run(args) -> int:
     rows, halls = _ids(args.rows, "--rows"), _ids(args.halls, "--halls")
     twin = load_twin(args)
     r = refresh(twin, args.from_gen, args.to_gen, rows=rows, halls=halls)
-    written = save_derived(r.layout, args.output, "refresh") if args.output else None
+    written = save_derived(r.layout, twin.layout, args.output, "refresh") if args.output else None
     dists = []
     if args.dc800:
         tw1 = Twin.from_layout(r.layout)

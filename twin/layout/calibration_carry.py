@@ -13,6 +13,12 @@ The derived layout carries the notes, so a save writes its own values (`to_yaml`
 `uncalibrated`), the plausibility check names a calibration that no longer holds, and
 `beside(layout, out)` writes the calibration file next to a derived layout saved to
 `out` with the entries that still hold, and says why the others were not carried.
+
+Where: the editor judges every edit (`twin.app.edit.edited`, its incremental path too);
+`twin place --apply` and `twin refresh -o` judge the layout they write
+(`twin.cli.common.save_derived`). Their own before/after solves (a placement's verify
+solve, the refreshed solve) keep the loaded calibration on both sides, so a what-if
+compares like with like rather than a calibrated hall with an uncalibrated one.
 """
 
 from __future__ import annotations

@@ -139,7 +139,6 @@ class Placement:
     timings: dict[str, float] = field(default_factory=dict)
     profiles: dict = field(default_factory=dict, repr=False)
     source: str = "<placement>"  # the base layout's file: relative paths in it resolve there
-    before: Layout | None = field(default=None, repr=False)  # its calibration is checked again
 
     @property
     def feasible(self) -> pd.DataFrame:
@@ -151,31 +150,20 @@ class Placement:
         if not 1 <= rank <= n:
             span = f"1-{n}" if n else "none"
             raise ScenarioError(f"no candidate {rank}: ranks are {span}")
-        cand = self.candidates[rank - 1]
-        return apply(self.base, cand, self.profiles, self.source, before=self.before)
+        return apply(self.base, self.candidates[rank - 1], self.profiles, self.source)
 
 
 def apply(
-    data: dict | Layout,
-    cand: Candidate,
-    profiles: dict | None = None,
-    source: str | None = None,
-    before: Layout | None = None,
+    data: dict | Layout, cand: Candidate, profiles: dict | None = None, source: str | None = None
 ) -> Layout:
     """The layout (plain data from `twin.layout.dump`, or a Layout) with `cand` added, validated
     as if in the base layout's file `source` (so a relative ``site.weather_file`` is found
     beside it, as `refresh` does; from another working folder it was not, and every
-    candidate failed to verify). The air calibration of `before` (the loaded layout, `data`
-    itself if a Layout) is judged again on it: a hall that gained racks keeps its own air
-    values (`twin.layout.calibration_carry.rechecked`)."""
-    from twin.layout.calibration_carry import rechecked
-
-    if isinstance(data, Layout):
-        before = data if before is None else before
-        source = data.source if source is None else source
+    candidate failed to verify)."""
+    if source is None:
+        source = data.source if isinstance(data, Layout) else None
     name = f"{source} with a placement" if source else "<placement>"
-    new = validate_data(added(data, cand, profiles), name, copy=True)
-    return rechecked(new, before) if before is not None else new
+    return validate_data(added(data, cand, profiles), name, copy=True)
 
 
 def added(data: dict | Layout, cand: Candidate, profiles: dict | None = None) -> dict:
@@ -274,7 +262,6 @@ def _verify(
     strand,
     n1_before: dict[str, float] | None = None,
     source: str | None = None,
-    before: Layout | None = None,
 ):
     """The candidate's layout solved: what it breaks that was not broken before. With
     `n1_before` (the base's `_n1`), every single failure is solved on it too: the
@@ -283,7 +270,7 @@ def _verify(
     from twin.metrics.stranded import stranded
 
     try:
-        layout = apply(data, cand, profiles, source, before)
+        layout = apply(data, cand, profiles, source)
     except LayoutError as exc:
         return {"problem": INVALID + exc.brief(PROBLEM_NAMES)}, 0
     tw = twin_cls.from_layout(layout)
@@ -433,9 +420,7 @@ def place(
         todo = cands[:1]
     n1_before = _n1(twin, res) if todo else {}
     for c in todo:
-        row, n = _verify(
-            type(twin), data, c, base, profiles, stranded, n1_before, layout.source, layout
-        )
+        row, n = _verify(type(twin), data, c, base, profiles, stranded, n1_before, layout.source)
         c.row.update(row)
         solves += n
     timings["verify_s"] = time.perf_counter() - t
@@ -467,7 +452,6 @@ def place(
         timings,
         profiles,
         layout.source or "<placement>",
-        layout,
     )
 
 

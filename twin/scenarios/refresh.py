@@ -54,7 +54,6 @@ import pandas as pd
 
 from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
-from twin.layout.calibration_carry import rechecked
 from twin.metrics.economics import economics, rack_tokens
 from twin.metrics.generations import RACK_FIELDS, generation
 from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
@@ -234,9 +233,7 @@ def swap(
         raise ScenarioError(f"the refreshed layout is not valid: {exc.brief()}") from None
     if old["rack"]["accelerator"] == new["rack"]["accelerator"]:
         _changes_something(layout, out, ids, from_gen)
-    # the loaded layout's air calibration, judged on the refreshed halls (new racks' airflow
-    # or size: not applied, with a caution), never their own values in the refreshed file
-    return rechecked(out, layout), ids
+    return out, ids
 
 
 def _changes_something(before: Layout, after: Layout, ids: list[str], gen: str) -> None:
