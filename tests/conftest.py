@@ -15,9 +15,13 @@ REFERENCE_LAYOUTS = sorted(p.name for p in LAYOUTS.glob("*.yaml"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _layout_cache_in_tmp(tmp_path_factory) -> None:
-    """Tests (and the CLI and app they start) cache big layouts in a tmp dir, not ~/.cache."""
+    """Tests (and the CLI and app they start) cache big layouts in a tmp dir, not ~/.cache;
+    FFD fluxes are not stored on disk (`twin.solve.ffd_store`): tests change march constants
+    in-process, and a stored flux would answer for another setting (tests/solve/
+    test_ffd_store.py turns it on)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("TWIN_CACHE_DIR", str(tmp_path_factory.mktemp("twin-cache")))
+    mp.setenv("TWIN_FFD_STORE", "0")
     yield
     mp.undo()
 

@@ -81,7 +81,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from twin.solve import airfield_ffd
+from twin.solve import airfield_ffd, ffd_store
 from twin.solve.airfield_aisles import _aisle_cells, _ducts, box_faces, rack_footprint
 from twin.solve.airfield_grid import (  # noqa: F401 (MAX_CELLS, MIN_CELL_M, NZ_RANGE: airfield's API)
     MAX_CELLS,
@@ -252,14 +252,18 @@ flux, and re-marching the FFD (seconds) for each of its values would dominate it
 
 
 def _ffd_flux_cached(air: HallAir, compute) -> tuple[np.ndarray, dict]:
-    """`compute()` (the FFD flux of `air` and its info), cached by `air` less its diffusivity."""
+    """`compute()` (the FFD flux of `air` and its info), cached by `air` less its diffusivity,
+    in memory and on disk (`twin.solve.ffd_store`)."""
     key = dataclasses.replace(air, diffusivity_m2_s=0.0).key()
     with _LOCK:
         hit = _FFD_CACHE.get(key)
         if hit is not None:
             _FFD_CACHE.move_to_end(key)
             return hit[0].copy(), dict(hit[1])
-    flux, info = compute()
+    stored = ffd_store.get(key)  # marched by an earlier run (on disk)
+    flux, info = stored if stored is not None else compute()
+    if stored is None:
+        ffd_store.put(key, flux, info)
     with _LOCK:
         _FFD_CACHE[key] = (flux.copy(), dict(info))
         while len(_FFD_CACHE) > FFD_CACHE_FLUXES:

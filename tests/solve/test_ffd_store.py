@@ -1,0 +1,85 @@
+"""The FFD flux store on disk: a second process reads what the first marched, bit for bit, and
+never a flux of other content, other code or a damaged entry."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from solve.air_helpers import room
+from twin.solve import airfield as af
+from twin.solve import airfield_ffd, ffd_store
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_FFD_STORE", "1")
+    af._CACHE.clear()
+    af._FFD_CACHE.clear()
+    yield tmp_path / "ffd"
+    af._CACHE.clear()
+    af._FFD_CACHE.clear()
+
+
+def _marches(monkeypatch) -> list[int]:
+    """Counts the FFD marches (`hall_flux` calls) from here on."""
+    calls: list[int] = []
+    inner = airfield_ffd.hall_flux
+
+    def counting(*a, **kw):
+        calls.append(1)
+        return inner(*a, **kw)
+
+    monkeypatch.setattr(airfield_ffd, "hall_flux", counting)
+    return calls
+
+
+def test_a_stored_flux_is_read_back_bit_for_bit_instead_of_marching(store, monkeypatch):
+    air = dataclasses.replace(room(3, size=(6.0, 4.0, 3.0), y=3.0), flow="ffd")
+    calls = _marches(monkeypatch)
+    first = af._solve(air)
+    assert calls == [1] and len(list(store.glob("*.ffd"))) == 1
+    af._FFD_CACHE.clear()  # as a new process: memory empty, disk kept
+    again = af._solve(air)
+    assert calls == [1]  # read, not marched
+    assert np.array_equal(first.b_mean.toarray(), again.b_mean.toarray())
+    assert again.info["ffd_steps"] == first.info["ffd_steps"]
+    # other content (a rack moved 0.3 m) is marched, not read
+    moved = dataclasses.replace(air, x_m=air.x_m + 0.3)
+    af._solve(moved)
+    assert calls == [1, 1] and len(list(store.glob("*.ffd"))) == 2
+
+
+def test_a_damaged_or_foreign_entry_is_ignored_and_removed(store, monkeypatch):
+    air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
+    calls = _marches(monkeypatch)
+    af._solve(air)
+    (entry,) = store.glob("*.ffd")
+    blob = bytearray(entry.read_bytes())
+    blob[-5] ^= 0xFF  # one flipped byte: the checksum no longer matches
+    entry.write_bytes(bytes(blob))
+    af._FFD_CACHE.clear()
+    af._solve(air)
+    assert calls == [1, 1]  # marched again, and stored again, intact
+    (entry,) = store.glob("*.ffd")
+    key = dataclasses.replace(air, diffusivity_m2_s=0.0).key()
+    assert ffd_store.get(key) is not None
+
+
+def test_other_code_never_reads_an_entry(store, monkeypatch):
+    air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
+    calls = _marches(monkeypatch)
+    af._solve(air)
+    af._FFD_CACHE.clear()
+    monkeypatch.setattr(ffd_store, "_fingerprint", lambda: b"an edited march")
+    af._solve(air)
+    assert calls == [1, 1]
+
+
+def test_turned_off_it_writes_nothing(store, monkeypatch):
+    monkeypatch.setenv("TWIN_FFD_STORE", "0")
+    af._solve(dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd"))
+    assert not store.exists() or not list(store.glob("*.ffd"))

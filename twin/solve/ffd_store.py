@@ -1,0 +1,162 @@
+"""A bounded on-disk store of FFD fluxes, so a hall's flow is marched once, not on every run.
+
+The FFD flow of a hall (`twin.solve.airfield_ffd`) takes seconds (2-10 s for the shipped
+layouts' halls) and depends only on the hall's air geometry and airflows (`HallAir`, less the
+tracer's diffusivity) and on the code that marches it. `twin.solve.airfield` keeps fluxes in
+memory by that content; this module keeps them on disk too, so `twin solve` run again on the
+same layout, or the app after a restart, reads the flux instead of marching it again.
+
+Key: ``sha256(code fingerprint, the HallAir's content digest)``; the fingerprint covers the
+source of every ``twin/solve/airfield*.py`` module and the versions of Python, numpy, scipy
+and numba, so an edited march never hits a stale entry. Stored as plain data (the flux's raw
+float64 bytes, the info dict's numbers and arrays) with `marshal` behind a sha256 checksum,
+under the same folder rules as the layout cache (`twin.layout.cache`: own folder, own regular
+files, bounded size; ``ffd/`` beside ``layouts/``). An entry is written only if it decodes
+back to the same flux and info, bit for bit; a corrupt or foreign one is ignored and removed.
+
+``TWIN_CACHE=0`` turns it off with the other caches; ``TWIN_FFD_STORE=0`` turns off only this
+one (the tests do, so that a test that changes a march constant never reads another's flux).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from twin.layout import cache as layout_cache
+
+MAX_ENTRIES = 64
+"""Fluxes kept; a 100-rack hall's is ~0.2 MB, a 1,000-rack hall's a few MB."""
+_MAGIC = b"twin-ffd-flux 1\n"
+_SUFFIX = ".ffd"
+
+
+def enabled() -> bool:
+    own = os.environ.get("TWIN_FFD_STORE", "1").strip().lower()
+    return layout_cache.enabled() and own not in ("0", "off", "no", "false")
+
+
+def folder() -> Path:
+    return layout_cache.cache_dir().parent / "ffd"
+
+
+@functools.cache
+def _fingerprint() -> bytes:
+    """The code and libraries that decide what a march gives."""
+    import numba
+    import scipy
+
+    h = hashlib.sha256()
+    for part in (sys.version, np.__version__, scipy.__version__, numba.__version__):
+        h.update(f"{part}\0".encode())
+    for f in sorted(Path(__file__).resolve().parent.glob("airfield*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.digest()
+
+
+def _path(content_key: bytes) -> Path:
+    return folder() / (hashlib.sha256(_fingerprint() + content_key).hexdigest() + _SUFFIX)
+
+
+def _plain(value):
+    """An info value as marshal-able plain data: ("a", dtype, bytes) for an array, ("l",
+    [...]) for a list (the march's window means are a list of arrays)."""
+    if isinstance(value, np.ndarray):
+        return ("a", value.dtype.str, np.ascontiguousarray(value).tobytes())
+    if isinstance(value, list):
+        return ("l", [_plain(v) for v in value])
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _value(data):
+    if isinstance(data, tuple) and len(data) == 3 and data[0] == "a":
+        return np.frombuffer(data[2], dtype=data[1]).copy()
+    if isinstance(data, tuple) and len(data) == 2 and data[0] == "l":
+        return [_value(v) for v in data[1]]
+    return data
+
+
+def _encode(flux: np.ndarray, info: dict) -> bytes | None:
+    try:
+        return marshal.dumps(
+            {
+                "flux": _plain(np.asarray(flux, float)),
+                "info": {k: _plain(v) for k, v in info.items()},
+            }
+        )
+    except ValueError:  # a value marshal cannot hold: not stored
+        return None
+
+
+def _decode(payload: bytes) -> tuple[np.ndarray, dict] | None:
+    try:
+        data = marshal.loads(payload)
+        return _value(data["flux"]), {k: _value(v) for k, v in data["info"].items()}
+    except Exception:  # noqa: BLE001 - any failure means: not a usable entry
+        return None
+
+
+def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
+    """The stored flux and info of the hall whose `HallAir` content digest is `content_key`."""
+    if not enabled() or not layout_cache._own_dir(folder(), create=False):
+        return None
+    path = _path(content_key)
+    blob = layout_cache._read_entry(path)
+    if blob is None:
+        return None
+    head = len(_MAGIC) + 65
+    digest, payload = blob[len(_MAGIC) : head - 1], blob[head:]
+    out = None
+    if blob.startswith(_MAGIC) and hashlib.sha256(payload).hexdigest().encode() == digest:
+        out = _decode(payload)
+    if out is None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used
+    return out
+
+
+def put(content_key: bytes, flux: np.ndarray, info: dict) -> None:
+    """Store a hall's flux and info; best effort, never raises."""
+    if not enabled():
+        return
+    payload = _encode(flux, info)
+    if payload is None:
+        return
+    back = _decode(payload)
+    if back is None or _encode(*back) != payload:  # it reads back as it was, bit for bit
+        return
+    where = folder()
+    if not layout_cache._own_dir(where, create=True):
+        return
+    blob = _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=where)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, _path(content_key))  # atomic: readers see old or new
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+    entries = []
+    for p in where.glob("[!.]*" + _SUFFIX):
+        with contextlib.suppress(OSError):
+            entries.append((p.stat().st_mtime, p))
+    for _, p in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            p.unlink()
