@@ -8,6 +8,7 @@ halls:
   - id: T
     size_m: [5.0, 3.0]
     height_m: 2.5
+    air_model: kernel
     rows: [{id: R, origin_m: [1.4, 1.8], axis: x, facing: "-"}]
     racks:
       - {id: A, row: R, slot: 0, power_kw: 6.0, feed_a: PDU, height_m: 2.0}
@@ -22,7 +23,8 @@ cooling:
     - {id: U, hall: T, type: crac, capacity_kw: 40.0, airflow_m3_s: 3.0, fan_kw: 1.0,
        t_supply_c: 18.0, position_m: [0.5, 0.5], facing: "+x"}
 """
-"""The room on the default air model (kernel)."""
+"""The room on the kernel, written (the default, auto, would put it on the FFD field: its unit
+has a position); `twin calibrate` fits a kernel hall as the potential field."""
 
-FIELD_LAYOUT = LAYOUT.replace("    height_m: 2.5\n", "    height_m: 2.5\n    air_model: field\n", 1)
+FIELD_LAYOUT = LAYOUT.replace("    air_model: kernel\n", "    air_model: field\n", 1)
 """The same room on the air field."""

@@ -28,7 +28,7 @@ def test_the_editor_says_the_calibration_was_applied(app, layouts_tmp):
     captions = [shown(c.value) for c in at.caption]
     want = (
         "Air calibration applied from small-room.air-calibration.yaml (hall ROOM: fitted "
-        "2026-12-01 on 2 runs, rack inlet RMSE 1.50 -> 0.25 K; air_model kernel -> field)"
+        "2026-12-01 on 2 runs, rack inlet RMSE 1.50 -> 0.25 K; air_model auto -> field)"
     )
     assert want in captions, captions
 

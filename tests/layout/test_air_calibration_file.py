@@ -162,6 +162,17 @@ def test_what_changed_is_named(room, edit, said):
     assert note.status == "stale" and said in note.caution()
 
 
+def test_a_layout_left_on_the_default_air_model_keeps_its_calibration(room):
+    """A layout that names no air model (the default, auto) asked for none, so the model the
+    calibration sets is no change: a file fitted when the hall said field (or when the
+    default was kernel) still applies; naming another model does not (the case above)."""
+    _write(room)
+    _edit(room, lambda d: d["halls"][0].pop("air_model"))
+    (note,) = calibration.notes(load(room))
+    assert note.status == "applied", note.caution()
+    assert Twin.load(room).halls["air_model"].iat[0] == "field"  # the calibration's
+
+
 def test_power_setpoints_and_names_do_not_make_it_stale(room):
     """A calibration is of the air geometry: a new rack load, supply setpoint or name is not
     a reason to fit again (each run carries its own powers and supply temperature)."""

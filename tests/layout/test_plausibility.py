@@ -8,12 +8,15 @@ from pathlib import Path
 
 import annotated_types
 import pytest
+import yaml
 
 from twin.cli import main
 from twin.layout import loads
 from twin.layout import schema as s
 from twin.layout.plausibility import (
+    AIR_FFD_CFD,
     AIR_KERNEL_CFD,
+    OPPOSED_JETS,
     TYPICAL,
     ModelCaution,
     PlausibilityWarning,
@@ -28,14 +31,20 @@ SHIPPED = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "layouts
 
 
 def _values(found: list) -> list[PlausibilityWarning]:
-    """The value warnings, without the model cautions (every layout here is on the kernel)."""
+    """The value warnings, without the air model cautions."""
     return [w for w in found if isinstance(w, PlausibilityWarning)]
 
 
-def _kernel_caution(found: list, halls: tuple[str, ...]) -> None:
-    """Exactly one model caution: the default air model's, naming `halls`."""
-    (c,) = [w for w in found if isinstance(w, ModelCaution)]
-    assert c.components == halls and AIR_KERNEL_CFD in c.message, c
+def _air_caution(found: list, halls: tuple[str, ...], figures: str) -> None:
+    """Exactly one air model caution, naming `halls` and quoting `figures` (besides those on
+    cooling units that blow at each other, which the generated halls have)."""
+    (c,) = [w for w in found if isinstance(w, ModelCaution) and OPPOSED_JETS not in w.message]
+    assert c.components == halls and figures in c.message, c
+
+
+def _every_unit_placed(doc: dict) -> bool:
+    """Whether every cooling unit has a position: the default air model is then FFD."""
+    return all("position_m" in u for u in doc.get("cooling", {}).get("crahs", []))
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -50,7 +59,9 @@ def test_shipped_layouts_have_no_warnings(layouts_dir, name):
     assert len(SHIPPED) >= 3
     found = check_file(layouts_dir / name)
     assert _values(found) == []
-    _kernel_caution(found, tuple(h.id for h in loads((layouts_dir / name).read_text()).halls))
+    doc = yaml.safe_load((layouts_dir / name).read_text())
+    assert _every_unit_placed(doc)  # so every hall is on the FFD field by default
+    _air_caution(found, tuple(h["id"] for h in doc["halls"]), AIR_FFD_CFD)
 
 
 def test_a_tiny_rack_gets_exactly_one_located_warning(layouts_dir):
@@ -142,11 +153,11 @@ def test_cli_validate_prints_the_warning_and_exits_0(tmp_path, layouts_dir, caps
     path.write_text(text.replace("power_kw: 5.0,", "power_kw: 0.01,", 1))
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "2 plausibility warnings)" in out  # RA01's power and the kernel caution
+    assert "2 plausibility warnings)" in out  # RA01's power and the air model's caution
     assert f"{path}:{_line_of(path.read_text(), 'id: RA01,')}:" in err and "RA01" in err
     assert main(["validate", str(layouts_dir / "small-room.yaml")]) == 0
     out, err = capsys.readouterr()
-    assert err.count("warning:") == 1 and AIR_KERNEL_CFD in err and "1 plausibility warning)" in out
+    assert err.count("warning:") == 1 and AIR_FFD_CFD in err and "1 plausibility warning)" in out
 
 
 def test_generated_layouts_have_no_warnings():
@@ -155,7 +166,8 @@ def test_generated_layouts_have_no_warnings():
     for doc in (generate.ai_factory_hall(), generate.hybrid_inference(), generate.campus(50)):
         found = check(validate_data(doc, "generated.yaml"))
         assert _values(found) == []
-        _kernel_caution(found, tuple(h["id"] for h in doc["halls"]))
+        figures = AIR_FFD_CFD if _every_unit_placed(doc) else AIR_KERNEL_CFD
+        _air_caution(found, tuple(h["id"] for h in doc["halls"]), figures)
 
 
 def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys):
@@ -167,4 +179,4 @@ def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys)
     assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["it_kw"] > 0  # stdout stays one JSON object
-    assert err.count("warning:") == 2 and "RA01 power_kw = 0.01 kW" in err and AIR_KERNEL_CFD in err
+    assert err.count("warning:") == 2 and "RA01 power_kw = 0.01 kW" in err and AIR_FFD_CFD in err

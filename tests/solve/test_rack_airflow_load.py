@@ -147,11 +147,25 @@ def test_headroom_and_place_give_one_answer_on_small_room(room):
     assert h.it_kw == pytest.approx(at_limit, rel=0.01)
 
 
-def test_one_rack_at_twice_its_load_heats_its_neighbours(room):
+@pytest.fixture(scope="module")
+def open_room(layouts_dir) -> Twin:
+    """small-room with its hot aisle open, on the kernel: racks that breathe each other's
+    exhaust, which the contained room's hardly do."""
+    import yaml
+
+    from twin.layout import validate_data
+
+    data = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
+    data["halls"][0].update(containment="none", air_model="kernel")
+    return Twin.from_layout(validate_data(data, "small-room-open.yaml"))
+
+
+def test_one_rack_at_twice_its_load_heats_its_neighbours(open_room):
     """A rack at twice its load moves twice its air at the same exhaust rise; that air reaches
     its neighbours' intakes (flow-weighted mixing), so they warm, most next to it, while
     the extra supply it draws dilutes the recirculation of racks far from it. Every rack at
     one load leaves every inlet where it was (the flows all scale)."""
+    room = open_room
     base = run(room)["res_racks"]["t_inlet_c"]
     d = run(room, Scenario(load_scale={"RA05": 2.0}))["res_racks"]["t_inlet_c"] - base
     assert d["RA05"] > 0.2 and d["RA04"] > 0.2 and d["RA06"] > 0.2

@@ -47,6 +47,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError
 
 from twin.errors import LayoutError, Problem, names
+from twin.layout.air_choice import AUTO
 from twin.layout.schema import Hall, Layout
 from twin.layout.schema_base import Id, Strict
 from twin.layout.source import format_path, line_of, parse_bytes, read_bytes
@@ -123,13 +124,19 @@ def fitted_on(layout: Layout, hall_id: str) -> dict[str, Any]:
     return out
 
 
-def _changes(then: dict[str, Any], now: dict[str, Any], fitted_model: str) -> list[str]:
-    """What differs between two `fitted_on` records, in words (empty: the same hall)."""
+def _changes(
+    then: dict[str, Any], now: dict[str, Any], fitted_model: str, sets_model: bool = False
+) -> list[str]:
+    """What differs between two `fitted_on` records, in words (empty: the same hall). A
+    layout whose `air_model` is left to the default (``auto``; ``kernel`` before it) asked for
+    no model, so where the calibration sets the model itself (`sets_model`: every file `twin
+    calibrate` writes) that is no change; a model the layout names is, unless it is the one
+    fitted."""
     out = []
     for key in HALL_GEOMETRY:
         a, b = then["hall"].get(key), now["hall"].get(key)
-        if key == "air_model" and b in (a, fitted_model):
-            continue  # the calibration's own model, written into the layout by hand: no change
+        if key == "air_model" and (b in (a, fitted_model) or (sets_model and b == AUTO)):
+            continue  # the calibration's own model, or the default: no change
         if a != b:
             out.append(f"{key} {_show(a)} -> {_show(b)}")
     for part, (one, many, how) in _WHAT.items():
@@ -311,7 +318,7 @@ def judge(note: AirCalibration, layout: Layout) -> None:
         if hall.air_model != model:
             note.changes = [f"air_model {model} in the calibration, {hall.air_model} in the layout"]
     else:
-        note.changes = _changes(then, fitted_on(layout, note.hall), model)
+        note.changes = _changes(then, fitted_on(layout, note.hall), model, "air_model" in e.fields)
     note.revision_now = code_revision(model)
     if e.air_model_revision is None:
         note.unchecked = (*note.unchecked, "revision")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import names
+from twin.layout.air_choice import chosen_air_model
 from twin.layout.source import LDict, format_path, line_of, parse_bytes, read_bytes
 
 
@@ -109,38 +110,42 @@ AIR_FIELD_FIT = (
     "jet_entrainment_scale",
 )
 """Hall fields `twin calibrate` fits: a hall with any of them set has been calibrated."""
-AIR_FIELD_BLIND = "2.2-10.5 K RMSE off, up to 23.1 K too hot or 9.9 K too cold"
-"""The air field's error on the five blind CFD rooms of docs/validation.md (fifth to eighth
-passes: end, floor, tiles, cross and dense; their inlets were committed before their CFD was
-read), on the rack-aligned grid, its default since the ninth pass (`python -m bench.air_rooms
-table`, 2026-12-01 12:13 UTC; 3.1-12.0 K, up to 28.6 K too hot, on the uniform grid they
-were predicted on)."""
-AIR_KERNEL_CFD = "1.0-6.5 K RMSE off, up to 14.0 K too cold or 6.5 K too hot"
-"""The default kernel's error on all 18 CFD runs of the seven rooms of docs/validation.md
-(`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 10:13 UTC); none of them
-was used to set the kernel (its scale comes from HPE's rooms, REFERENCE 1)."""
+AIR_FIELD_BLIND = "2.2-10.5 K RMSE off, up to 23.1 K too hot or 16.4 K too cold"
+"""The air field's error on the six blind CFD rooms of docs/validation.md (fifth to tenth
+passes: end, floor, tiles, cross, dense and the shipped small-room; their inlets were committed
+before their CFD was read), on the rack-aligned grid, its default since the ninth pass
+(`python -m bench.air_rooms table`, 2026-12-01 12:13 and 15:08 UTC; 3.1-12.0 K, up to 28.6 K
+too hot, on the uniform grid the first five were predicted on)."""
+AIR_KERNEL_CFD = "1.0-7.4 K RMSE off, up to 15.4 K too cold or 6.5 K too hot"
+"""The kernel's error on all 19 CFD runs of the eight rooms of docs/validation.md (`python -m
+bench.air_rooms table`, columns kernel_*, 2026-12-01 15:08 UTC; the 7.4 K and 15.4 K are the
+shipped small-room layout, blind); none of them was used to set the kernel (its scale comes
+from HPE's rooms, REFERENCE 1)."""
 AIR_FFD_CFD = (
-    "1.1-5.6 K RMSE off, up to 9.6 K, on seven CFD rooms, two of them blind (cross 2.2-2.4 K, "
-    "dense 3.3-5.6 K)"
+    "1.1-5.6 K RMSE off, up to 9.6 K, on eight CFD rooms, three of them blind (the shipped "
+    "small-room 1.1 K, cross 2.2-2.4 K, dense 3.3-5.6 K)"
 )
 """The FFD air field's error (`twin.solve.airfield_ffd`, one setting for all rooms) on the
-18 runs of docs/validation.md (`python -m bench.air_ffd`, 2026-12-01 10:13-10:14 UTC, after
-the jet fix); the blind rooms: `cross` at the seventh pass's setting, `dense` at this one
-(predictions committed before their CFD was read)."""
+19 runs of docs/validation.md (`python -m bench.air_ffd`, 2026-12-01 10:13-10:14 UTC, after
+the jet fix, and 15:08 UTC for small-room); the blind rooms: `cross` at the seventh pass's
+setting, `dense` and `small-room` at this one (predictions committed before their CFD was
+read)."""
 AIR_MODEL_CAUTION = {
     "kernel": (
-        "rack inlets come from the default air model (air_model: kernel), which shares each "
+        "rack inlets come from the distance kernel (air_model: kernel), which shares each "
         "rack's exhaust by distance alone and cannot see where the cooling units blow and "
-        f"draw: on seven CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
-        "inlets as a rough guide, or give the units position_m and set air_model: ffd"
+        f"draw: on eight CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
+        "inlets as a rough guide, or give every cooling unit of the hall position_m and set "
+        "air_model: ffd (or leave air_model out: its default, auto, then picks ffd)"
     ),
     "field": (
-        "the air field (air_model: field) is not validated: on five blind CFD rooms its rack "
+        "the air field (air_model: field) is not validated: on six blind CFD rooms its rack "
         f"inlets were {AIR_FIELD_BLIND} (docs/validation.md); calibrate it on this hall (twin "
         "calibrate) or read its inlets as a rough guide"
     ),
     "ffd": (
-        "the FFD air field (air_model: ffd) is a prototype: its rack inlets were "
+        "rack inlets come from the FFD air field (air_model: ffd, the default where every "
+        "unit has a position), which does not meet its validation targets: they were "
         f"{AIR_FFD_CFD} (docs/validation.md); read them as a guide to within a few K"
     ),
 }
@@ -170,7 +175,7 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     whose racks send no heat to air, and field and ffd halls that were calibrated, get none."""
     halls: dict[str, list[int]] = {}
     for i, hall in enumerate(layout.halls):
-        model = getattr(hall, "air_model", "kernel")
+        model = chosen_air_model(hall, layout.cooling.crahs)
         if not any(r.power_kw > 0 and r.liquid_fraction < 1 for r in hall.racks):
             continue
         if model == "field" and any(getattr(hall, f, None) is not None for f in AIR_FIELD_FIT):
@@ -228,7 +233,8 @@ def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
     """One caution per pair of front-supply units of a field or ffd hall that face each other
     on one line (their footprints overlap across it): both fields put the jets' meeting point
     midway, where the CFD of the 'dense' room found one jet winning."""
-    halls = {h.id: h for h in layout.halls if getattr(h, "air_model", "kernel") != "kernel"}
+    crahs = layout.cooling.crahs
+    halls = {h.id: h for h in layout.halls if chosen_air_model(h, crahs) != "kernel"}
     units = []
     for j, u in enumerate(layout.cooling.crahs):
         hall = halls.get(u.hall)

@@ -281,14 +281,14 @@ class Hall(Strict):
     )
     containment: Literal["none", "hot-aisle", "cold-aisle"] = "none"
     ashrae_class: Literal["A1", "A2", "A3", "A4", "H1"] = "A1"
-    air_model: Literal["kernel", "field", "ffd"] = Field(
-        "kernel",
-        description="rack inlet model: kernel (distance kernel calibrated on HPE rooms), "
-        "field (3D potential flow and heat transport, twin.solve.airfield) or ffd (the same "
-        "air field on a Fast Fluid Dynamics flow with momentum and buoyancy, "
-        "twin.solve.airfield_ffd; slower, ~1-3 s per 100-rack hall once, then cached); field "
-        "and ffd are opt-in, not the default until they meet their validation targets, "
-        "docs/validation.md",
+    air_model: Literal["auto", "kernel", "field", "ffd"] = Field(
+        "auto",
+        description="rack inlet model: auto (the default: ffd where every cooling unit of "
+        "the hall has position_m, else kernel; twin.layout.air_choice), kernel (distance "
+        "kernel calibrated on HPE rooms; cannot see the units), field (3D potential flow and "
+        "heat transport, twin.solve.airfield) or ffd (the same air field on a Fast Fluid "
+        "Dynamics flow with momentum and buoyancy, twin.solve.airfield_ffd; ~1-10 s per hall "
+        "once, then cached); none meets its validation targets, docs/validation.md",
     )
     plenum_m: Annotated[float, Field(ge=0, le=3)] = Field(
         0.0,

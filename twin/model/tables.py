@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from twin.layout import Layout
+from twin.layout.air_choice import chosen_air_model
 from twin.model import registry
 from twin.model.registry import COOLING_KINDS, POWER_KINDS, POWER_SOURCES
 
@@ -56,7 +57,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "height_m": hall.height_m,
                 "containment": hall.containment,
                 "ashrae_class": hall.ashrae_class,
-                "air_model": hall.air_model,
+                "air_model": chosen_air_model(hall, layout.cooling.crahs),
                 "plenum_m": hall.plenum_m,
                 "air_diffusivity_m2_s": _num(hall.air_diffusivity_m2_s),
                 "air_eddy_viscosity_m2_s": _num(hall.air_eddy_viscosity_m2_s),
