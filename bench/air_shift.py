@@ -1,10 +1,10 @@
 """How much an air model's inlets move when the rows move a few centimetres (units fixed).
 
 The air field (`twin.solve.airfield`) puts racks on box cells of 0.3-0.4 m. On the uniform
-grid (the FFD flow's, and the potential field's with ``--grid uniform``) a rack's faces
-snap to the nearest cell face, so moving a row by less than a cell can change a rack's
+grid (the potential field's with ``--grid uniform``, the FFD's with ``--ffd-grid uniform``) a
+rack's faces snap to the nearest cell face, so moving a row by less than a cell can change a rack's
 width or an aisle's width by a whole cell, while the room itself barely changes. The
-rack-aligned grid (the potential field's default, `airfield_grid._grid_aligned`) puts cell
+rack-aligned grid (the default of both, `airfield_grid._grid_aligned`) puts cell
 faces on every rack and unit face, so they move with the row. The largest inlet change
 over such moves is the model's own grid uncertainty, to be read beside its error against
 CFD (docs/validation.md).
@@ -35,7 +35,12 @@ MOVES_M = (-0.10, -0.05, 0.05, 0.10)
 
 
 def _inlets(room: str, load: str, model: str, axis: int, move_m: float) -> np.ndarray:
-    doc = ar.layout(room, ar.LOADS[room][load])
+    if room in ar.LAYOUT_ROOMS:  # a shipped layout's hall (small-room)
+        import yaml
+
+        doc = yaml.safe_load(ar.LAYOUT_ROOMS[room].read_text())
+    else:
+        doc = ar.layout(room, ar.LOADS[room][load])
     doc["halls"][0]["air_model"] = model
     for row in doc["halls"][0]["rows"]:
         row["origin_m"][axis] += move_m

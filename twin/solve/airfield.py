@@ -184,7 +184,7 @@ class HallAir:
     entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
     # the potential field's cells: "aligned" (cell faces on every rack and unit face,
     # `airfield_grid._grid_aligned`) or "uniform" (`_grid`, each face snapped to the nearest
-    # cell face); the FFD flow takes the aligned one only where `airfield_ffd.GRID` says so
+    # cell face); the FFD flow takes the aligned one where `airfield_ffd.GRID` is "aligned"
     grid: str = "aligned"
     # the flux heat moves on: "potential" (step 2) or "ffd" (`twin.solve.airfield_ffd`, a
     # prototype: momentum and buoyancy explicit, so no plume, drift, throw or entrainment)

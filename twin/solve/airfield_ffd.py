@@ -34,6 +34,10 @@ the jet's speed, not the body's rest (`_upstream`). These boundary
 velocities bring the sources' momentum into the advection; their volume is already in
 ``s``. Baffle faces of a contained aisle carry only the projection's (leak) flux.
 
+Grid (`GRID`): the field's rack-aligned rectilinear grid by default (unequal columns and
+rows; the march in physical coordinates, `twin.solve.airfield_ffd_grid`, which says what it
+changed and measured), else its uniform one.
+
 What it does not do: no turbulence model beyond the constant eddy viscosity, no wall
 functions, first-order everywhere (numerical diffusion on a 0.3-0.6 m grid is large).
 Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-12-01,
@@ -116,10 +120,12 @@ DT_S = 0.1
 cells (semi-Lagrangian advection is stable at any Courant number, but its numerical
 diffusion depends on it: bench.air_ffd at 0.05, 0.1 and 0.2 s moves the rooms' mean inlet
 error by ~1 K either way, docs in the module docstring)."""
-GRID = "uniform"
+GRID = "aligned"
 """The FFD flow's grid: "aligned" (the rack-aligned rectilinear grid, `airfield_grid.
-_grid_aligned`, where the hall's ``HallAir.grid`` is "aligned") or "uniform" (every face
-snapped to the nearest of equal cells). bench.air_ffd and bench.air_shift ``--ffd-grid``."""
+_grid_aligned`, where the hall's ``HallAir.grid`` is "aligned"; the default since 2026-12-01
+16:00 UTC) or "uniform" (every face snapped to the nearest of equal cells, as before).
+Measured both ways by ``python -m bench.air_ffd --ffd-grid both`` and ``python -m
+bench.air_shift --model ffd --ffd-grid both`` (module docstring)."""
 TURNOVERS = 4.0
 """Time marched, in room air changes (room volume / the racks' airflow); the flux is averaged
 over the second half."""

@@ -9,6 +9,29 @@ conductance without a baffle (area over the distance between its cells' centres,
 the finite-volume coefficients of the diffusion (`fv_coefs`). On a uniform grid every number
 is the one the uniform march used (the same products of the same widths), so the march on it
 is unchanged to the bit.
+
+The FFD's grid (`airfield_ffd.GRID`) is the field's rack-aligned one by default (cell faces
+on every rack and unit face), else its uniform one. On the aligned grid the back-trace works
+in physical coordinates (each face array's nodes per axis, trilinear in metres), the
+diffusion in finite-volume form, the heat step on each cell's volume and the inflows over
+each face's own area (this module and the ``*_rect`` kernels of `airfield_ffd_kernel`; on
+equal cells they give the uniform march's flux to round-off, tests/solve/test_ffd_rect.py).
+The step stays `DT_S`: the back-trace is stable at any Courant number, the heat step
+sub-steps to each cell's own Courant limit and the diffusion to its explicit bound (one
+sub-step in the stored rooms and the 100-rack hall, whose narrowest cells are 0.1-0.19 m; 6
+cm slivers would take two). Measured in one run each (2026-12-01, 2 shared cores at load
+5-10; docs/validation.md, "FFD on the rack-aligned grid"): over the 19 stored CFD runs the
+mean RMSE fell from 2.54 to 2.23 K and the mean max error from 4.95 to 4.29 K (better in 16
+runs; `floor` 3.66-4.15 to 2.64-2.81 K, `small-room` 1.14 to 1.09; worse in `end` uniform
+2.47 to 2.74, `tiles` ramp 2.03 to 2.60, `cross` uniform 2.71 to 2.77); moving the rows 5-10
+cm (bench.air_shift) moves an inlet by at most 0.29-1.61 K in five rooms where the uniform
+grid gave 0.36-4.84 K (mean over the eight rooms 1.26 against 1.85 K), but `row` 0.88 (was
+0.35), `small-room` 0.67 (0.47; the uniform grid did not see their y moves at all) and
+`floor` 4.32 K (was 2.79: a 5 cm y move adds a face 8 cm from another and the FFD flow there
+tips; 1-2 cm moves change it by 0.2-0.4 K, smoothly). It costs more: a room ~1.5 times the
+CPU time (`pair` 4.9 against 3.1 CPU s), the 100-rack hall 2.4-3.2 times (11,552 cells
+against 6,479; 10.6-13.2 against 4.2-4.4 CPU s), though its march now settles (spread 0.03 K
+against 1.72 K).
 """
 
 from __future__ import annotations
