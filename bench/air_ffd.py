@@ -199,8 +199,14 @@ def main(argv: list[str] | None = None) -> None:
         from twin.solve import airfield_grid
 
         airfield_grid.MIN_CELL_M, airfield_grid.MAX_CELLS = args.cell, 200_000
-        grid = airfield._grid
-        airfield._grid = lambda size, _width: grid(size, 2.0 * args.cell)
+        airfield_grid.MAX_CELLS_ALIGNED = 400_000
+        grid = airfield_grid._grid
+
+        def fine(size, _width):
+            return grid(size, 2.0 * args.cell)
+
+        # the uniform grid, and the aligned one's target cell (it calls airfield_grid._grid)
+        airfield._grid = airfield_grid._grid = fine
     if args.no_buoyancy or args.zero_equation or args.midpoint:  # switches of ffd_flux itself
         airfield_ffd.ffd_flux = functools.partial(
             airfield_ffd.ffd_flux,

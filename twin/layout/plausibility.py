@@ -120,13 +120,15 @@ AIR_KERNEL_CFD = "1.0-6.5 K RMSE off, up to 14.0 K too cold or 6.5 K too hot"
 (`python -m bench.air_rooms table`, columns kernel_*, 2026-12-01 10:13 UTC); none of them
 was used to set the kernel (its scale comes from HPE's rooms, REFERENCE 1)."""
 AIR_FFD_CFD = (
-    "1.1-5.6 K RMSE off, up to 9.6 K, on seven CFD rooms, two of them blind (cross 2.2-2.4 K, "
-    "dense 3.3-5.6 K)"
+    "1.0-5.4 K RMSE off, up to 7.3 K, on eight CFD rooms; three were predicted blind on its "
+    "former grid (cross 2.2-2.4 K, dense 3.3-5.6 K, small-room 1.1 K)"
 )
 """The FFD air field's error (`twin.solve.airfield_ffd`, one setting for all rooms) on the
-18 runs of docs/validation.md (`python -m bench.air_ffd`, 2026-12-01 10:13-10:14 UTC, after
-the jet fix); the blind rooms: `cross` at the seventh pass's setting, `dense` at this one
-(predictions committed before their CFD was read)."""
+19 runs of docs/validation.md on the rack-aligned grid, its default since 2026-12-01 16:00
+UTC (`python -m bench.air_ffd --ffd-grid both`, 15:19-15:36 UTC; on the uniform grid 1.1-5.6
+K, up to 9.6 K); the blind rooms' numbers are their predictions, made on the uniform grid and
+committed before their CFD was read (`cross` at the seventh pass's setting, `dense` at the
+eighth's, `small-room` 1374fff)."""
 AIR_MODEL_CAUTION = {
     "kernel": (
         "rack inlets come from the default air model (air_model: kernel), which shares each "

@@ -29,9 +29,9 @@ grid gave 0.36-4.84 K (mean over the eight rooms 1.26 against 1.85 K), but `row`
 0.35), `small-room` 0.67 (0.47; the uniform grid did not see their y moves at all) and
 `floor` 4.32 K (was 2.79: a 5 cm y move adds a face 8 cm from another and the FFD flow there
 tips; 1-2 cm moves change it by 0.2-0.4 K, smoothly). It costs more: a room ~1.5 times the
-CPU time (`pair` 4.9 against 3.1 CPU s), the 100-rack hall 2.4-3.2 times (11,552 cells
-against 6,479; 10.6-13.2 against 4.2-4.4 CPU s), though its march now settles (spread 0.03 K
-against 1.72 K).
+CPU time (`pair` 4.9 against 3.1 CPU s), the 100-rack hall 2.4 times (11,552 cells against
+6,479; 9.05 against 3.74 CPU s at load ~3.5, `python -m bench.air_ffd --hall 100 --ffd-grid
+both`, 15:51 UTC), though its march now settles (spread 0.03 K against 1.72 K).
 """
 
 from __future__ import annotations
