@@ -348,7 +348,7 @@ def _edge_at_centres(e, c, i: int):
     return lo, hi, (e[i] - c[lo]) / (c[hi] - c[lo])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")  # ~10 % of advect_rect
 def interp_rect(arr, xs, ys, zs, x: float, y: float, z: float, hi: int, hj: int, hk: int):
     """Trilinear value of arr (nodes at xs x ys x zs) at the physical point (x, y, z), clamped
     to the nodes' box; (hi, hj, hk) a node near the point, where the search starts."""
