@@ -12,6 +12,7 @@ count of each FFD hall; then the time of a generated 100-rack hall's field both 
     python -m bench.air_ffd --march previous   # four turnovers every march (before 2026-12-01 12:00)
     python -m bench.air_ffd --cell 0.2         # both flows on 0.2 m cells (the CFD's mesh)
     python -m bench.air_ffd --predict cross    # a blind room's FFD inlets, before its CFD
+    python -m bench.air_ffd --ffd-grid both    # the FFD on the uniform and the rack-aligned grid
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def compare(room: str, load: str, **ffd) -> dict:
     }
 
 
-def table(rooms=None, **ffd) -> pd.DataFrame:
+def table(rooms=None, grids=None, **ffd) -> pd.DataFrame:
+    """`compare` for every stored run of `rooms` (default all), on each FFD grid of `grids`
+    (`airfield_ffd.GRID`; default the current one) in turn per run."""
     rows = []
     for room, loads in ar.LOADS.items():
         if rooms and room not in rooms:
@@ -88,10 +91,23 @@ def table(rooms=None, **ffd) -> pd.DataFrame:
         for load in loads:
             if ar.cfd(room, load) is None:
                 continue
-            rows.append(compare(room, load, **ffd))
-            print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False, header=len(rows) == 1),
-                  flush=True)  # fmt: skip
+            for grid in grids or [airfield_ffd.GRID]:
+                with ffd_grid(grid):
+                    rows.append({"grid": grid, **compare(room, load, **ffd)})
+                print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False,
+                      header=len(rows) == 1), flush=True)  # fmt: skip
     return pd.DataFrame(rows)
+
+
+@contextlib.contextmanager
+def ffd_grid(grid: str):
+    """The FFD flow on `grid` ("uniform" or "aligned", `airfield_ffd.GRID`) for a while."""
+    keep = airfield_ffd.GRID
+    airfield_ffd.GRID = grid
+    try:
+        yield
+    finally:
+        airfield_ffd.GRID = keep
 
 
 def ffd_inlets(room: str, load: str, **ffd) -> pd.Series:
@@ -175,14 +191,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--march", choices=["settle", "previous"], default="settle",
                     help="the rooms' FFD march: as it is, or four turnovers every march")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=1, help="hall: runs of each march (fastest)")
+    ap.add_argument("--ffd-grid", choices=["uniform", "aligned", "both"], default=airfield_ffd.GRID,
+                    help="the FFD's grid (both: each room and the hall on each, same run)")  # fmt: skip
     args = ap.parse_args(argv)
     airfield_ffd.TILE_OPEN_DEPTH_M = args.tile_open_depth
     if args.cell:  # both flows on a finer grid than the field's (MIN_CELL_M, MAX_CELLS)
         from twin.solve import airfield_grid
 
         airfield_grid.MIN_CELL_M, airfield_grid.MAX_CELLS = args.cell, 200_000
-        grid = airfield._grid
-        airfield._grid = lambda size, _width: grid(size, 2.0 * args.cell)
+        airfield_grid.MAX_CELLS_ALIGNED = 400_000
+        grid = airfield_grid._grid
+
+        def fine(size, _width):
+            return grid(size, 2.0 * args.cell)
+
+        # the uniform grid, and the aligned one's target cell (it calls airfield_grid._grid)
+        airfield._grid = airfield_grid._grid = fine
     if args.no_buoyancy or args.zero_equation or args.midpoint:  # switches of ffd_flux itself
         airfield_ffd.ffd_flux = functools.partial(
             airfield_ffd.ffd_flux,
@@ -194,19 +218,33 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"FFD setting: nu {'Chen-Xu' if args.zero_equation else args.nu} m2/s, dt {args.dt} s, "
         f"{airfield_ffd.TURNOVERS} turnovers, buoyancy {not args.no_buoyancy}, "
-        f"tile open depth {args.tile_open_depth} m, cell {args.cell or 'the field default'}"
+        f"tile open depth {args.tile_open_depth} m, cell {args.cell or 'the field default'}, "
+        f"FFD grid {args.ffd_grid}"
     )
+    grids = ["uniform", "aligned"] if args.ffd_grid == "both" else [args.ffd_grid]
     if args.predict:
         predict(args.predict, **ffd)
         return
     if args.hall is None:
         with march(args.march):
-            df = table(args.rooms, **ffd)
+            df = table(args.rooms, grids, **ffd)
         print(df.round(2).to_string(index=False))
+        if len(grids) > 1:  # side by side, and the mean over the rooms' runs
+            wide = df.pivot_table(index=["room", "load"], columns="grid", sort=False,
+                                  values=["ffd_rmse_k", "ffd_max_k", "ffd_s"])  # fmt: skip
+            print(wide.round(2).to_string())
+            print("mean:", wide.mean().round(3).to_dict())
     if args.cell and args.hall is None:
         return  # the 100-rack hall is timed on the field's own grid
     n = args.hall or 100
-    h = hall_time(n, args.repeat, **ffd)
+    for grid in grids:
+        with ffd_grid(grid):
+            h = hall_time(n, args.repeat, **ffd)
+        print(f"FFD grid {grid}: ", end="")
+        _print_hall(n, h)
+
+
+def _print_hall(n: int, h: dict) -> None:
     print(f"{n}-rack hall: potential {h['potential']['s']:.2f} s, FFD {h['ffd']['s']:.2f} s "
           f"({h['ffd']['cpu_s']:.2f} CPU s: load moves it less; the previous march "
           f"{h['ffd_previous']['s']:.2f} s, {h['ffd_previous']['cpu_s']:.2f} CPU s, same run) "

@@ -127,7 +127,7 @@ def test_heat_step_is_the_bincount_upwind_step_and_conserves_heat():
     )
     rise = np.array([10.0, 12.0])
     theta = rng.uniform(0, 5, m)
-    vol = 0.4 * 0.4 * 0.5
+    vol = 0.4 * 0.4 * 0.5 * rng.uniform(0.5, 1.5, m)  # per cell (a rectilinear grid's)
     args = (p, n, dg, sink, vol)
     ref, k = _heat_reference(f, theta, 0.5, *args, w_front, rise, ex_at, ex_q, ex_rack)
     got = kern.heat_step(f, theta, 0.5, *args, w_front.indptr, w_front.indices, w_front.data,
@@ -135,11 +135,11 @@ def test_heat_step_is_the_bincount_upwind_step_and_conserves_heat():
     assert k > 1  # sub-stepped
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
     assert np.abs(got - theta).max() > 0.1
-    # heat: the face terms cancel; a no-flux, no-source box keeps its total
+    # heat: the face terms cancel; a no-flux, no-source box keeps its total (theta * volume)
     none = np.zeros(0, np.int64)
     closed = kern.heat_step(f, theta, 0.5, p, n, dg, np.zeros(m), vol, np.zeros(1, np.int32),
                             none, np.zeros(0), np.zeros(0), none, np.zeros(0), none)  # fmt: skip
-    assert closed.sum() == pytest.approx(theta.sum(), rel=1e-12)
+    assert (closed * vol).sum() == pytest.approx((theta * vol).sum(), rel=1e-12)
 
 
 def test_residual_and_correct_are_the_bincount_projection_terms():

@@ -38,7 +38,7 @@ def test_predict_is_fix_advect_diffuse_to_faces(midpoint):
     sizes, dt, k_nu = np.array([0.4, 0.3, 0.5]), 0.2, 2
     inv_h2 = 1.0 / sizes**2
     coef = [rng.random(len(c)) * 0.01 for c in ijk]
-    area = np.array([0.15, 0.2, 0.12])
+    area = np.array([0.15, 0.2, 0.12])[which] * rng.uniform(0.5, 1.5, len(which))  # per face
     # the separate kernels, in the march's former order
     ref = [a.copy() for a in arrays]
     flat = [a.reshape(-1) for a in ref]
@@ -76,7 +76,7 @@ def test_settle_is_correct_from_faces_and_the_rms_change(add):
         rng.normal(size=m),
         rng.normal(size=nf),
     )
-    area = np.array([0.15, 0.2, 0.12])
+    area = np.array([0.15, 0.2, 0.12])[which] * rng.uniform(0.5, 1.5, nf)  # per face
     f_sum = rng.normal(size=nf)
     sum0 = f_sum.copy()
     got = [a.copy() for a in arrays]

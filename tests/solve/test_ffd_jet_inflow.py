@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from solve.air_helpers import room as _room
 from twin.solve import airfield as af
@@ -14,7 +15,9 @@ from twin.solve import airfield_ffd as ffd
 RHO = 1.2
 
 
-def test_a_units_jet_leaves_with_its_openings_momentum(monkeypatch):
+@pytest.mark.parametrize("grid", ["uniform", "aligned"])
+def test_a_units_jet_leaves_with_its_openings_momentum(monkeypatch, grid):
+    monkeypatch.setattr(ffd, "GRID", grid)
     air = dataclasses.replace(_room(4, size=(8.0, 4.0, 3.0), y=3.0, flow=1.25), flow="ffd")
     got = {}
     inner = ffd.ffd_flux
@@ -34,11 +37,11 @@ def test_a_units_jet_leaves_with_its_openings_momentum(monkeypatch):
     m0 = RHO * q * q / opening  # 30 N: 5 m3/s over 1 m2
     face = fn - fp == g.ny * g.nz  # x faces
     i, j, _ = np.unravel_index(fn[face], (g.nx, g.ny, g.nz))
-    u = flux[face] / (g.hy * g.dz)
-    x_face, y_cell = i * g.hx, (j + 0.5) * g.hy
+    u = flux[face] / (g.dy[j] * g.dz)  # each face's own area (rows of unequal width)
+    x_face, y_cell = g.x_edges[i], g.yc[j]
     front = air.ux_m[0] + af.CRAH_FOOTPRINT_M / 2
     for dist in (0.5, 1.0):  # the plane of x faces nearest dist m from the opening
         plane = np.abs(x_face - (front + dist)).argmin()
         on = np.isclose(x_face, x_face[plane]) & (np.abs(y_cell - air.uy_m[0]) < 1.5) & (u > 0)
-        m = RHO * float(np.sum(u[on] ** 2)) * g.hy * g.dz
+        m = RHO * float(np.sum(u[on] ** 2 * g.dy[j[on]])) * g.dz
         assert abs(m / m0 - 1.0) < 0.15, (dist, m, m0)

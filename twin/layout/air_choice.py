@@ -3,7 +3,7 @@
 Against OpenFOAM (docs/validation.md) the FFD field (``ffd``) is the closest of twin's three
 air models: on the shipped small-room layout, predicted blind, 1.14 K RMSE where the distance
 kernel was 7.35 K and 15.4 K too cold at the racks beside the units; over all 19 stored runs of
-eight rooms 1.1-5.6 K against the kernel's 1.0-7.4 K. But it needs to know where the cooling
+eight rooms 1.0-5.4 K (on its rack-aligned grid) against the kernel's 1.0-7.4 K. But it needs to know where the cooling
 units stand. So a hall whose every unit has ``position_m`` gets ``ffd``; any other hall the
 kernel, which cannot see the units (and says so in its caution). A layout that names a model
 keeps it.

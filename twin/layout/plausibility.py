@@ -122,14 +122,15 @@ bench.air_rooms table`, columns kernel_*, 2026-12-01 15:08 UTC; the 7.4 K and 15
 shipped small-room layout, blind); none of them was used to set the kernel (its scale comes
 from HPE's rooms, REFERENCE 1)."""
 AIR_FFD_CFD = (
-    "1.1-5.6 K RMSE off, up to 9.6 K, on eight CFD rooms, three of them blind (the shipped "
-    "small-room 1.1 K, cross 2.2-2.4 K, dense 3.3-5.6 K)"
+    "1.0-5.4 K RMSE off, up to 7.3 K, on eight CFD rooms; three were predicted blind on its "
+    "former grid (cross 2.2-2.4 K, dense 3.3-5.6 K, small-room 1.1 K)"
 )
 """The FFD air field's error (`twin.solve.airfield_ffd`, one setting for all rooms) on the
-19 runs of docs/validation.md (`python -m bench.air_ffd`, 2026-12-01 10:13-10:14 UTC, after
-the jet fix, and 15:08 UTC for small-room); the blind rooms: `cross` at the seventh pass's
-setting, `dense` and `small-room` at this one (predictions committed before their CFD was
-read)."""
+19 runs of docs/validation.md on the rack-aligned grid, its default since 2026-12-01 16:00
+UTC (`python -m bench.air_ffd --ffd-grid both`, 15:19-15:36 UTC; on the uniform grid 1.1-5.6
+K, up to 9.6 K); the blind rooms' numbers are their predictions, made on the uniform grid and
+committed before their CFD was read (`cross` at the seventh pass's setting, `dense` at the
+eighth's, `small-room` 1374fff)."""
 AIR_MODEL_CAUTION = {
     "kernel": (
         "rack inlets come from the distance kernel (air_model: kernel), which shares each "

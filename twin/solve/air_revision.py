@@ -18,17 +18,17 @@ only the models `twin calibrate` fits (``air_model: kernel`` halls are fitted as
   `airfield_aisles`). "2026-12-01 rack-aligned grid": cell faces on every rack, unit and
   contained-aisle face (d4b55cd, 657cfc1), after opposed supply jets stop where they meet
   (62ee060).
-- ``ffd``: the FFD flow (`twin.solve.airfield_ffd`, `airfield_ffd_kernel`), on the field's
-  uniform box grid (the potential field's rack-aligned grid is not used by it). "2026-12-01
-  settled-march stop": a march stops once its flux has settled (77fe025), after a unit's jet
-  kept its momentum (3a1396b).
+- ``ffd``: the FFD flow (`twin.solve.airfield_ffd`, `airfield_ffd_kernel`,
+  `airfield_ffd_grid`). "2026-12-01 rack-aligned grid": it marches on the potential field's
+  rack-aligned grid (3bd6b70, b774b10), after a march that stops once settled (77fe025) and a
+  unit's jet that keeps its momentum (3a1396b).
 """
 
 from __future__ import annotations
 
 AIR_MODEL_REVISION: dict[str, str] = {
     "field": "2026-12-01 rack-aligned grid",
-    "ffd": "2026-12-01 settled-march stop",
+    "ffd": "2026-12-01 rack-aligned grid",
 }
 """Each calibratable air model's code revision (see the module docstring: bump it whenever
 a change moves the model's inlets)."""

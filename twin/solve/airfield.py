@@ -184,7 +184,7 @@ class HallAir:
     entrainment_scale: float = 1.0  # times the free jet's entrainment (calibratable)
     # the potential field's cells: "aligned" (cell faces on every rack and unit face,
     # `airfield_grid._grid_aligned`) or "uniform" (`_grid`, each face snapped to the nearest
-    # cell face); the FFD flow always takes the uniform grid
+    # cell face); the FFD flow takes the aligned one where `airfield_ffd.GRID` is "aligned"
     grid: str = "aligned"
     # the flux heat moves on: "potential" (step 2) or "ffd" (`twin.solve.airfield_ffd`, a
     # prototype: momentum and buoyancy explicit, so no plume, drift, throw or entrainment)
@@ -203,6 +203,8 @@ class HallAir:
                 h.update(np.ascontiguousarray(v, dtype=float).tobytes())
             else:
                 h.update(repr(v).encode())
+        if self.flow == "ffd":  # its grid: a module switch (bench.air_ffd flips it)
+            h.update(airfield_ffd.GRID.encode())
         return h.digest()
 
 
@@ -282,7 +284,7 @@ def _solve(air: HallAir) -> HallShares:
         raise FieldError(f"grid {air.grid!r}: aligned or uniform")
     min_width = float(np.min(air.width_m)) if n else MIN_CELL_M
     g = None
-    if not ffd and air.grid == "aligned":  # None where the hall needs too many cells
+    if air.grid == "aligned" and (not ffd or airfield_ffd.GRID == "aligned"):  # None: too big
         g = _grid_aligned(air.size_m, min_width, box_faces(air, CRAH_FOOTPRINT_M / 2.0))
     g = _grid(air.size_m, min_width) if g is None else g
     solid = np.zeros(g.n, bool)

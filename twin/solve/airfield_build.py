@@ -41,8 +41,9 @@ FIELD_GRID = "aligned"
 """The potential field's grid (`HallAir.grid`): ``aligned``, cell faces on every rack and unit
 face (no snapping: rows moved 5-10 cm change the validation rooms' inlets by at most ~1 K,
 smoothly, against 3.65 K in jumps on the uniform grid; bench.air_shift, docs/validation.md),
-or ``uniform`` (each face snapped to the nearest of equal cells). The FFD flow always takes
-the uniform grid. ``python -m bench.air_shift --grid uniform`` compares the two."""
+or ``uniform`` (each face snapped to the nearest of equal cells). The FFD flow takes it too
+where `airfield_ffd.GRID` is "aligned" (its default). ``python -m bench.air_shift --grid
+uniform`` compares the two."""
 _FACE = {"+x": 0, "-x": 1, "+y": 2, "-y": 3}
 
 

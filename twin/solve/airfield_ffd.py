@@ -34,6 +34,10 @@ the jet's speed, not the body's rest (`_upstream`). These boundary
 velocities bring the sources' momentum into the advection; their volume is already in
 ``s``. Baffle faces of a contained aisle carry only the projection's (leak) flux.
 
+Grid (`GRID`): the field's rack-aligned rectilinear grid by default (unequal columns and
+rows; the march in physical coordinates, `twin.solve.airfield_ffd_grid`, which says what it
+changed and measured), else its uniform one.
+
 What it does not do: no turbulence model beyond the constant eddy viscosity, no wall
 functions, first-order everywhere (numerical diffusion on a 0.3-0.6 m grid is large).
 Measured against the stored OpenFOAM rooms by ``python -m bench.air_ffd`` (2026-12-01,
@@ -89,6 +93,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from twin.solve import airfield_ffd_grid
 from twin.solve.airfield_lu import factorise
 
 G_M_S2 = 9.81
@@ -115,6 +120,12 @@ DT_S = 0.1
 cells (semi-Lagrangian advection is stable at any Courant number, but its numerical
 diffusion depends on it: bench.air_ffd at 0.05, 0.1 and 0.2 s moves the rooms' mean inlet
 error by ~1 K either way, docs in the module docstring)."""
+GRID = "aligned"
+"""The FFD flow's grid: "aligned" (the rack-aligned rectilinear grid, `airfield_grid.
+_grid_aligned`, where the hall's ``HallAir.grid`` is "aligned"; the default since 2026-12-01
+16:00 UTC) or "uniform" (every face snapped to the nearest of equal cells, as before).
+Measured both ways by ``python -m bench.air_ffd --ffd-grid both`` and ``python -m
+bench.air_shift --model ffd --ffd-grid both`` (module docstring)."""
 TURNOVERS = 4.0
 """Time marched, in room air changes (room volume / the racks' airflow); the flux is averaged
 over the second half."""
@@ -171,6 +182,7 @@ def ffd_flux(
     midpoint: bool = False,
     give_up: bool = False,
     settle_rel: float = 0.0,
+    rect: bool | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Time-averaged FFD face flux P -> N on `faces` (global cell numbers, both in `main`),
     m3/s, with ``div F = src - sink`` in every cell of `main`; and an info dict (steps, dt,
@@ -180,16 +192,19 @@ def ffd_flux(
     flux is the last step's and its step change is above the limit (the caller refuses it).
     With `settle_rel` > 0 the march stops once its flux has settled (`_settled`: after at
     least a turnover and a quarter, what its quarter-turnover means would still move is below
-    `settle_rel`); the answer is then the last quarter's mean (``ffd_settled_s`` says when)."""
+    `settle_rel`); the answer is then the last quarter's mean (``ffd_settled_s`` says when).
+    `rect`: the rectilinear kernels (physical coordinates, `airfield_ffd_grid`), the default
+    where `g` is not uniform; on a uniform grid they give the uniform ones' flux to round-off."""
     t0 = time.perf_counter()
     fp, fn, gf = (np.asarray(a) for a in faces)
     shape = (g.nx, g.ny, g.nz)
+    rect = not g.uniform if rect is None else rect
     sizes = np.array([g.hx, g.hy, g.dz])
-    area = np.array([g.hy * g.dz, g.hx * g.dz, g.hx * g.hy])
-    nominal = area / sizes
     stride = np.array([g.ny * g.nz, g.nz, 1])
     axis = np.select([fn - fp == stride[0], fn - fp == stride[1]], [0, 1], 2)
-    baffle = ~np.isclose(gf, nominal[axis])
+    geo = airfield_ffd_grid.mac(g, fp, fn, axis)  # per face area, per cell volume
+    area = geo.area
+    baffle = ~np.isclose(gf, geo.nominal)
     ijk = np.stack(np.unravel_index(fn, shape))  # MAC index of the face: N's low face
     arrays = [np.zeros((g.nx + (a == 0), g.ny + (a == 1), g.nz + (a == 2))) for a in range(3)]
     comp = [np.flatnonzero((axis == a) & ~baffle) for a in range(3)]
@@ -201,13 +216,16 @@ def ffd_flux(
     bax = dirs // 2
     c3 = np.stack(np.unravel_index(cells, shape))
     c3[bax, np.arange(len(cells))] += dirs % 2  # the high face for a body on the cell's + side
-    vel = inflow.flux_m3_s / area[bax] * np.where(dirs % 2 == 0, 1.0, -1.0)
+    area_in = np.zeros(len(cells))  # the face each inflow crosses
+    for a in range(3):
+        area_in[bax == a] = g.area(cells[bax == a], a)
+    vel = inflow.flux_m3_s / area_in * np.where(dirs % 2 == 0, 1.0, -1.0)
     if inflow.speed_scale is not None:  # momentum method: the opening's own velocity
         vel = vel * inflow.speed_scale
     for a in range(3):
         on = bax == a
         np.add.at(arrays[a], tuple(c3[:, on]), vel[on])
-    _upstream(arrays, c3, bax, dirs, vel, ~main.reshape(shape), dt_s / sizes)
+    _upstream(arrays, c3, bax, dirs, vel, ~main.reshape(shape), dt_s / geo.min_width)
     fixed = [arr.copy() for arr in arrays]
 
     # projection: the field's Laplacian over main cells, one LU
@@ -227,7 +245,7 @@ def ffd_flux(
     first = np.unique(label, return_index=True)[1]
     lu = factorise(lap + sp.csr_matrix((np.ones(len(first)), (first, first)), shape=(m, m)))
     s = (src - sink)[cells_m]
-    vol = g.hx * g.hy * g.dz
+    vol = geo.vol[cells_m]
 
     from twin.solve import airfield_ffd_kernel as kern  # numba: loaded on first use
 
@@ -255,6 +273,8 @@ def ffd_flux(
     ex_at, ex_q = at[heat.cells], heat.q_m3_s[heat.rack] * heat.weight
     theta = np.zeros(m)
     nu_f = np.full(len(fp), nu_m2_s)  # eddy viscosity per face
+    if zero_equation and not g.uniform:
+        raise ValueError("zero_equation: only on the uniform grid")
     if zero_equation:  # Chen and Xu: nu_t = 0.03874 |V| l, l the distance to the nearest wall
         from scipy.ndimage import distance_transform_edt
 
@@ -276,7 +296,7 @@ def ffd_flux(
     f = project(np.zeros(len(fp)))
     to_arrays(f)
     q_tot = float(np.sum(heat.q_m3_s)) or float(src.sum()) or 1.0
-    t_end = turnovers * m * vol / q_tot
+    t_end = turnovers * (m * vol[0] if g.uniform else vol.sum()) / q_tot
     steps = max(2, int(np.ceil(t_end / dt_s)))
     avg_from = steps // 2
     f_sum = np.zeros_like(f)
@@ -286,6 +306,8 @@ def ffd_flux(
     ijk_a = [np.ascontiguousarray(ijk[:, c].T) for c in comp]  # moving faces, k x 3
     fix = [np.stack([np.flatnonzero(fx), fx.ravel()[np.flatnonzero(fx)]], axis=1) for fx in fixed]
     dt_inv_h = dt_s / sizes
+    fv = [airfield_ffd_grid.array_coefs(geo, a) for a in range(3)]  # rect diffusion
+    fv_rate = max(airfield_ffd_grid.max_rate(fv[a], ijk_a[a]) for a in range(3))
     new = [np.empty(len(c)) for c in comp]
     window = max(10, int(steps / max(turnovers, 1.0) / 4))  # a quarter turnover, in steps
     gave_up = settled = None
@@ -300,15 +322,21 @@ def ffd_flux(
             dg = nu_f * gf
         if step == 0 or zero_equation:
             k_nu = max(1, int(np.ceil(2.0 * float(nu_f.max()) * dt_s * inv_h2.sum() / 0.9)))
+            if rect:  # coef * (the coefficients' largest sum) <= 0.9: stable
+                k_nu = max(1, int(np.ceil(float(nu_f.max()) * dt_s * fv_rate / 0.9)))
             coef = [dt_s / k_nu * nu_f[c] for c in comp]
         # boundary velocities back on the bodies' faces, semi-Lagrangian advection (reads all
         # three arrays, then writes), explicit diffusion edge-clamped (free slip at the walls)
         f_star = np.empty(len(fp))
-        kern.predict(*arrays, *fix, *ijk_a, *at_flat, dt_inv_h, midpoint, *coef, inv_h2, k_nu,
-                     which, idx, area, *new, f_star)  # fmt: skip
+        if rect:
+            kern.predict_rect(*arrays, *fix, *ijk_a, *at_flat, *geo.coords, dt_s, midpoint, *coef,
+                              *fv, k_nu, which, idx, area, *new, f_star)  # fmt: skip
+        else:
+            kern.predict(*arrays, *fix, *ijk_a, *at_flat, dt_inv_h, midpoint, *coef, inv_h2,
+                         k_nu, which, idx, area, *new, f_star)  # fmt: skip
         if buoyancy:
             kern.add_buoyancy(f_star, buoy, p, n, theta, float(theta.mean()),
-                              dt_s * G_M_S2 * beta, area[2])  # fmt: skip
+                              dt_s * G_M_S2 * beta, area)  # fmt: skip
         phi = lu.solve(kern.residual(p, n, f_star, s))  # the projection: s - div F*
         f, rms = kern.settle(f_star, gf, phi, p, n, f, *arrays, which, idx, area, f_sum,
                              step >= avg_from)  # fmt: skip
@@ -433,7 +461,8 @@ def hall_flux(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
     )
     # tiles (a raised floor's supply, up from the floor): at their own open area's velocity
     tile = (inflow.direction == 4) & (inflow.flux_m3_s > 0) & air.plenum
-    across = g.hy if np.all(np.abs(air.face_y) >= np.abs(air.face_x)) else g.hx
+    ix, iy, _ = g.ijk(inflow.cells)  # a tile's cell's depth across the row: its width there
+    across = g.dy[iy] if np.all(np.abs(air.face_y) >= np.abs(air.face_x)) else g.dx[ix]
     scale = np.where(tile, across / TILE_OPEN_DEPTH_M, 1.0)
     # a unit's front supply: at its flow over its own opening (footprint by the lower half of
     # the cabinet, as `twin.interop.openfoam` writes it), not over the cells that carry it
@@ -443,7 +472,9 @@ def hall_flux(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
     start = sum(len(c) for c, _, _ in moving[: 2 * len(air.x_m)])  # racks: front, back
     for c, f, d in moving[2 * len(air.x_m) :]:  # units: supply, return
         if d < 4 and np.sum(f) > 0 and not air.plenum:
-            scale[start : start + len(c)] = len(c) * (g.hy if d < 2 else g.hx) * g.dz / opening_m2
+            cover = (len(c) * (g.hy if d < 2 else g.hx) * g.dz if g.uniform
+                     else float(g.area(c, d // 2).sum()))  # the cells' faces, m2  # fmt: skip
+            scale[start : start + len(c)] = cover / opening_m2
         start += len(c)
     ok = main[inflow.cells]
     inflow = Inflow(inflow.cells[ok], inflow.flux_m3_s[ok], inflow.direction[ok], scale[ok])

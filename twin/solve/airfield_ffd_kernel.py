@@ -13,6 +13,15 @@ loads only when a hall is built on FFD.
   arithmetic in the same order (tests/solve/test_ffd_fused_kernels.py: to the bit).
 Each does the same arithmetic as the numpy/scipy formulation it replaced, up to the order
 of floating-point sums (tests/solve/test_airfield_ffd_kernel.py compares them).
+
+On the rack-aligned rectilinear grid (cells of unequal width in x and y) `advect_rect`,
+`diffuse_rect` and `predict_rect` do the same in physical coordinates: the back-trace's foot
+located per axis by a walk from the face's own node (`_locate`, a few nodes at the jets'
+Courant numbers), trilinear in metres, and the diffusion in finite-volume form (neighbour
+difference over the distance between nodes, over the node's control width). Per-face areas
+(`to_faces`, `from_faces`, `settle`, `add_buoyancy`) and per-cell volumes (`heat_step`) serve
+both grids. tests/solve/test_ffd_rect.py checks them against scipy's RegularGridInterpolator
+and a numpy flux-form stencil, and on equal cells against the uniform kernels (to round-off).
 """
 
 from __future__ import annotations
@@ -158,8 +167,8 @@ def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_
     """Temperature over the supply after dt on face flux f (P -> N), first-order upwind plus
     face diffusion ``dg`` (nu * conductance), cells losing ``sink`` at their own temperature,
     each rack's exhaust cells gaining ``ex_q`` at the rack's intake mean (``fr_*``: CSR rows of
-    intake weights) plus its rise; sub-stepped to a cell Courant number of 0.5. Returns a new
-    array (theta is not changed)."""
+    intake weights) plus its rise; sub-stepped to a cell Courant number of 0.5. ``vol``: each
+    cell's volume, m3. Returns a new array (theta is not changed)."""
     m, nf, nr = theta.shape[0], f.shape[0], rise.shape[0]
     rate = sink.copy()
     out_p, out_n = np.empty(nf), np.empty(nf)  # what leaves P (N) per K of P (N), m3/s
@@ -170,7 +179,7 @@ def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_
         rate[n[e]] += out_n[e]
     top = 0.0
     for c in range(m):
-        top = max(top, rate[c] / vol)
+        top = max(top, rate[c] / vol[c])
     k = max(1, int(math.ceil(dt * top / 0.5)))
     h = dt / k
     th = theta.copy()
@@ -191,7 +200,7 @@ def heat_step(f, theta, dt, p, n, dg, sink, vol, fr_ptr, fr_idx, fr_w, rise, ex_
             net[n[e]] += face
             net[p[e]] -= face
         for c in range(m):
-            th[c] += h * net[c] / vol
+            th[c] += h * net[c] / vol[c]
     return th
 
 
@@ -217,15 +226,15 @@ def correct(f, g, phi, p, n):
 @nb.njit(cache=True)
 def to_faces(u, v, w, which, idx, area, out) -> None:
     """out[e] = the velocity on face e (flat arrays u, v, w; ``which[e]``: its axis, -1 for a
-    baffle face, which gets 0) times its area: the face flux."""
+    baffle face, which gets 0) times its area ``area[e]``: the face flux."""
     for e in range(out.shape[0]):
         a = which[e]
         if a == 0:
-            out[e] = u[idx[e]] * area[0]
+            out[e] = u[idx[e]] * area[e]
         elif a == 1:
-            out[e] = v[idx[e]] * area[1]
+            out[e] = v[idx[e]] * area[e]
         elif a == 2:
-            out[e] = w[idx[e]] * area[2]
+            out[e] = w[idx[e]] * area[e]
         else:
             out[e] = 0.0
 
@@ -236,20 +245,20 @@ def from_faces(u, v, w, which, idx, area, f) -> None:
     for e in range(f.shape[0]):
         a = which[e]
         if a == 0:
-            u[idx[e]] = f[e] / area[0]
+            u[idx[e]] = f[e] / area[e]
         elif a == 1:
-            v[idx[e]] = f[e] / area[1]
+            v[idx[e]] = f[e] / area[e]
         elif a == 2:
-            w[idx[e]] = f[e] / area[2]
+            w[idx[e]] = f[e] / area[e]
 
 
 @nb.njit(cache=True)
-def add_buoyancy(f, faces, p, n, theta, theta_mean, c, area_z) -> None:
-    """f[e] += c (theta at face e - theta_mean) area_z for each vertical face e in `faces`
-    (c = dt g beta; theta at a face: the mean of its two cells)."""
+def add_buoyancy(f, faces, p, n, theta, theta_mean, c, area) -> None:
+    """f[e] += c (theta at face e - theta_mean) area[e] for each vertical face e in `faces`
+    (c = dt g beta; theta at a face: the mean of its two cells; area per face, m2)."""
     for q in range(faces.shape[0]):
         e = faces[q]
-        f[e] += c * (0.5 * (theta[p[e]] + theta[n[e]]) - theta_mean) * area_z
+        f[e] += c * (0.5 * (theta[p[e]] + theta[n[e]]) - theta_mean) * area[e]
 
 
 @nb.njit(cache=True)
@@ -298,3 +307,174 @@ def settle(f_star, g, phi, p, n, f_old, u, v, w, which, idx, area, f_sum, add: b
         for e in range(f.shape[0]):
             f_sum[e] += f[e]
     return f, math.sqrt(ss / max(f.shape[0], 1))
+
+
+# The rack-aligned (rectilinear) grid: cell widths differ along x and y (`airfield_grid.
+# _grid_aligned`), so positions are physical (m) and each face array's nodes have their own
+# coordinates per axis: x faces at (xe[i], yc[j], zc[k]), y faces at (xc[i], ye[j], zc[k]),
+# z faces at (xc[i], yc[j], ze[k]); e the cell-face coordinates, c the centres.
+
+
+@nb.njit(cache=True, inline="always")
+def _locate(xs, x: float, hint: int):
+    """Low index, high index and weight of the high one for coordinate x among the ascending
+    node coordinates xs, clamped to [xs[0], xs[-1]] (`_axis` in physical units); the search
+    walks from index `hint` (a trace's foot lies a few nodes from its face). A weight of NaN
+    for a coordinate that is not finite, as `_axis`."""
+    n = xs.shape[0]
+    if x > xs[0]:
+        if x >= xs[n - 1]:
+            if x == np.inf:
+                return 0, 0, np.nan
+            return n - 1, n - 1, 0.0
+        i = min(max(hint, 0), n - 2)
+        while xs[i] > x:
+            i -= 1
+        while xs[i + 1] <= x:
+            i += 1
+        return i, i + 1, (x - xs[i]) / (xs[i + 1] - xs[i])
+    if x <= xs[0] and x != -np.inf:
+        return 0, 0, 0.0
+    return 0, 0, np.nan
+
+
+@nb.njit(cache=True, inline="always")
+def _edge_at_centres(e, c, i: int):
+    """Where cell face i (coordinate e[i]) falls among the cell centres c: low and high centre
+    and the high one's weight (clamped at the walls)."""
+    lo, hi = max(i - 1, 0), min(i, c.shape[0] - 1)
+    if hi == lo:
+        return lo, hi, 0.0
+    return lo, hi, (e[i] - c[lo]) / (c[hi] - c[lo])
+
+
+@nb.njit(cache=True, inline="always")  # ~10 % of advect_rect
+def interp_rect(arr, xs, ys, zs, x: float, y: float, z: float, hi: int, hj: int, hk: int):
+    """Trilinear value of arr (nodes at xs x ys x zs) at the physical point (x, y, z), clamped
+    to the nodes' box; (hi, hj, hk) a node near the point, where the search starts."""
+    i0, i1, fx = _locate(xs, x, hi)
+    j0, j1, fy = _locate(ys, y, hj)
+    k0, k1, fz = _locate(zs, z, hk)
+    return _tri(arr, i0, i1, fx, j0, j1, fy, k0, k1, fz)
+
+
+@nb.njit(cache=True, inline="always")
+def _tri(arr, i0, i1, fx, j0, j1, fy, k0, k1, fz):
+    """Trilinear blend of arr's eight nodes (i0|i1, j0|j1, k0|k1) at weights fx, fy, fz."""
+    gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
+    return (
+        gx * (gy * (gz * arr[i0, j0, k0] + fz * arr[i0, j0, k1])
+              + fy * (gz * arr[i0, j1, k0] + fz * arr[i0, j1, k1]))
+        + fx * (gy * (gz * arr[i1, j0, k0] + fz * arr[i1, j0, k1])
+                + fy * (gz * arr[i1, j1, k0] + fz * arr[i1, j1, k1]))
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def interp_rect_many(arr, xs, ys, zs, pts):
+    """`interp_rect` at each row of pts (k x 3, m), searched from node 0: the tests' entry."""
+    out = np.empty(pts.shape[0])
+    for q in range(pts.shape[0]):
+        out[q] = interp_rect(arr, xs, ys, zs, pts[q, 0], pts[q, 1], pts[q, 2], 0, 0, 0)
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _velocity_rect(u, v, w, xe, xc, ye, yc, ze, zc, px, py, pz, i, j, k):
+    """Velocity (m/s) at the physical point (px, py, pz), near node (i, j, k)."""
+    return (
+        interp_rect(u, xe, yc, zc, px, py, pz, i, j, k),
+        interp_rect(v, xc, ye, zc, px, py, pz, i, j, k),
+        interp_rect(w, xc, yc, ze, px, py, pz, i, j, k),
+    )
+
+
+@nb.njit(cache=True)
+def advect_rect(u, v, w, axis: int, ijk, xe, xc, ye, yc, ze, zc, dt: float, midpoint: bool,
+                out) -> None:  # fmt: skip
+    """`advect` on the rectilinear grid: out[q] = face array ``(u, v, w)[axis]`` at the foot of
+    the back-trace from its moving face ``ijk[q]`` (physical position minus dt times the
+    velocity there, or with `midpoint` half a step back), trilinear in physical coordinates.
+    The face's own component is its value; the other two are interpolated at the face."""
+    arr = u if axis == 0 else (v if axis == 1 else w)
+    xs = xe if axis == 0 else xc
+    ys = ye if axis == 1 else yc
+    zs = ze if axis == 2 else zc
+    for q in range(ijk.shape[0]):
+        i, j, k = ijk[q, 0], ijk[q, 1], ijk[q, 2]
+        px, py, pz = xs[i], ys[j], zs[k]
+        # the other two components at the face: on the face's axis between two centres (their
+        # distances' weights), across it halfway between two faces, on the third exactly
+        if axis == 0:
+            i0, i1, fx = _edge_at_centres(xe, xc, i)
+            vx = u[i, j, k]
+            vy = _tri(v, i0, i1, fx, j, j + 1, 0.5, k, k, 0.0)
+            vz = _tri(w, i0, i1, fx, j, j, 0.0, k, k + 1, 0.5)
+        elif axis == 1:
+            j0, j1, fy = _edge_at_centres(ye, yc, j)
+            vx = _tri(u, i, i + 1, 0.5, j0, j1, fy, k, k, 0.0)
+            vy = v[i, j, k]
+            vz = _tri(w, i, i, 0.0, j0, j1, fy, k, k + 1, 0.5)
+        else:
+            k0, k1, fz = _edge_at_centres(ze, zc, k)
+            vx = _tri(u, i, i + 1, 0.5, j, j, 0.0, k0, k1, fz)
+            vy = _tri(v, i, i, 0.0, j, j + 1, 0.5, k0, k1, fz)
+            vz = w[i, j, k]
+        if midpoint:
+            vx, vy, vz = _velocity_rect(u, v, w, xe, xc, ye, yc, ze, zc, px - 0.5 * dt * vx,
+                                        py - 0.5 * dt * vy, pz - 0.5 * dt * vz, i, j, k)  # fmt: skip
+        out[q] = interp_rect(arr, xs, ys, zs, px - dt * vx, py - dt * vy, pz - dt * vz, i, j, k)
+
+
+@nb.njit(cache=True)
+def diffuse_rect(arr, ijk, coef, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z, k: int) -> None:
+    """`diffuse` with unequal spacing, in finite-volume form: in place, k explicit sub-steps
+    of arr += coef * sum over the six neighbours of (neighbour - node) * c, with c = 1 /
+    (distance between the two nodes * the node's control width) per axis and side (``lo_*``,
+    ``hi_*``: per node index along that axis, `twin.solve.airfield_ffd_grid.fv_coefs`);
+    neighbours clamped at the array's edges (free slip: no flux). Jacobi, as `diffuse`."""
+    nx, ny, nz = arr.shape
+    m = ijk.shape[0]
+    lap = np.empty(m)
+    for _ in range(k):
+        for q in range(m):
+            i, j, kk = ijk[q, 0], ijk[q, 1], ijk[q, 2]
+            c = arr[i, j, kk]
+            lap[q] = (
+                (arr[max(i - 1, 0), j, kk] - c) * lo_x[i]
+                + (arr[min(i + 1, nx - 1), j, kk] - c) * hi_x[i]
+                + (arr[i, max(j - 1, 0), kk] - c) * lo_y[j]
+                + (arr[i, min(j + 1, ny - 1), kk] - c) * hi_y[j]
+                + (arr[i, j, max(kk - 1, 0)] - c) * lo_z[kk]
+                + (arr[i, j, min(kk + 1, nz - 1)] - c) * hi_z[kk]
+            )
+        for q in range(m):
+            arr[ijk[q, 0], ijk[q, 1], ijk[q, 2]] += coef[q] * lap[q]
+
+
+@nb.njit(cache=True)
+def predict_rect(u, v, w, fix_u, fix_v, fix_w, ijk_u, ijk_v, ijk_w, at_u, at_v, at_w, xe, xc,
+                 ye, yc, ze, zc, dt, midpoint, coef_u, coef_v, coef_w, fv_u, fv_v, fv_w, k_nu,
+                 which, idx, area, new_u, new_v, new_w, f_star) -> None:  # fmt: skip
+    """`predict` on the rectilinear grid (`advect_rect`, `diffuse_rect`; ``fv_*``: each face
+    array's six `diffuse_rect` coefficient arrays, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z)."""
+    uf, vf, wf = u.reshape(-1), v.reshape(-1), w.reshape(-1)
+    for q in range(fix_u.shape[0]):
+        uf[int(fix_u[q, 0])] = fix_u[q, 1]
+    for q in range(fix_v.shape[0]):
+        vf[int(fix_v[q, 0])] = fix_v[q, 1]
+    for q in range(fix_w.shape[0]):
+        wf[int(fix_w[q, 0])] = fix_w[q, 1]
+    advect_rect(u, v, w, 0, ijk_u, xe, xc, ye, yc, ze, zc, dt, midpoint, new_u)
+    advect_rect(u, v, w, 1, ijk_v, xe, xc, ye, yc, ze, zc, dt, midpoint, new_v)
+    advect_rect(u, v, w, 2, ijk_w, xe, xc, ye, yc, ze, zc, dt, midpoint, new_w)
+    for q in range(at_u.shape[0]):
+        uf[at_u[q]] = new_u[q]
+    diffuse_rect(u, ijk_u, coef_u, *fv_u, k_nu)
+    for q in range(at_v.shape[0]):
+        vf[at_v[q]] = new_v[q]
+    diffuse_rect(v, ijk_v, coef_v, *fv_v, k_nu)
+    for q in range(at_w.shape[0]):
+        wf[at_w[q]] = new_w[q]
+    diffuse_rect(w, ijk_w, coef_w, *fv_w, k_nu)
+    to_faces(uf, vf, wf, which, idx, area, f_star)

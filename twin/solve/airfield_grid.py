@@ -1,8 +1,8 @@
 """The air field's grid: box cells of a hall, rack and unit boxes on it, the fluid graph.
 
-Two grids (`_Grid`): the uniform one (`_grid`: every column ``hx`` wide, every row ``hy``;
-the FFD flow's, `twin.solve.airfield_ffd`, whose semi-Lagrangian step needs equal cells),
-and the rack-aligned rectilinear one (`_grid_aligned`, the potential field's default):
+Two grids (`_Grid`): the uniform one (`_grid`: every column ``hx`` wide, every row ``hy``),
+and the rack-aligned rectilinear one (`_grid_aligned`, the default of the potential field and
+of the FFD flow, whose march works in physical coordinates, `twin.solve.airfield_ffd_grid`):
 its x and y cell faces include every rack's and unit's box faces and the contained aisles'
 edges, filled between with cells no wider than the target size, so a rack or an aisle is
 as wide on the grid as in the room and moving a row by a few centimetres moves its cell
@@ -150,7 +150,8 @@ class _Grid:
 
 
 def _grid(size: tuple[float, float, float], min_width: float) -> _Grid:
-    """The uniform grid (the FFD flow's; the potential field's with ``grid="uniform"``)."""
+    """The uniform grid (the fields' with ``grid="uniform"``, the FFD's with
+    `airfield_ffd.GRID` "uniform"; the aligned grid's target cell and layers)."""
     w, d, hgt = size
     h = _start_h(min_width)
     while True:
