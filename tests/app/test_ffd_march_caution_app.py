@@ -13,7 +13,7 @@ from test_pages import no_errors
 
 def test_the_dashboard_shows_the_march_caution(layouts_tmp, monkeypatch):
     from twin.app import warm
-    from twin.solve import airfield_ffd
+    from twin.solve import ffd_march
 
     doc = yaml.safe_load(yaml.safe_dump(ROOM))
     doc["halls"][0]["racks"][0]["power_kw"] = 12.0625  # a content no other test built
@@ -21,7 +21,7 @@ def test_the_dashboard_shows_the_march_caution(layouts_tmp, monkeypatch):
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     monkeypatch.setattr(warm, "DEFAULT", str(path))
     # a threshold below any march's spread: the caution must show (the settled room: ~0.02 K)
-    monkeypatch.setattr(airfield_ffd, "MARCH_SPREAD_CAUTION_K", 0.0)
+    monkeypatch.setattr(ffd_march, "MARCH_SPREAD_CAUTION_K", 0.0)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     at.run()
     at.switch_page("app_pages/dashboard.py").run()

@@ -213,13 +213,13 @@ def test_row_trend_follows_the_supply_momentum():
 
 
 def test_small_room_gets_the_field_and_top_of_rack_inlets(small_room):
-    """With ``air_model: field`` the small room's racks get the air field (the kernel by
-    default); the top of each front is at least as warm as its mean (solve_air's
+    """With ``air_model: field`` the small room's racks get the air field (the FFD field by
+    default: every unit has a position); the top of each front is at least as warm as its mean (solve_air's
     t_inlet_max_c) and somewhere warmer."""
     from twin.model import Twin
     from twin.solve import airflow
 
-    assert airflow.air_model(small_room).hall_method["ROOM"].startswith("kernel")
+    assert airflow.air_model(small_room).hall_method["ROOM"] == "ffd"
     layout = small_room.layout.model_copy(deep=True)
     layout.halls[0].air_model = "field"
     small_room = Twin.from_layout(layout)

@@ -1,5 +1,5 @@
 """How far an FFD hall's rack inlets depend on how long its march ran
-(`twin.solve.airfield_ffd.march_spread`): small where the march settled, above the caution's
+(`twin.solve.ffd_march.march_spread`): small where the march settled, above the caution's
 threshold where it was stopped short, and about what a much longer march then moves them
 (the brute force); the caution reaches `twin solve`, located at the hall's air_model."""
 
@@ -19,6 +19,7 @@ from twin.layout.source import line_of, parse_bytes, read_bytes
 from twin.model import Twin
 from twin.solve import airfield as af
 from twin.solve import airfield_ffd as ffd
+from twin.solve import ffd_march
 from twin.solve.airfield_build import ffd_march_cautions, ffd_march_spreads
 
 AIR = dataclasses.replace(_room(4, size=(8.0, 4.0, 3.0), y=3.0, flow=1.25), flow="ffd")
@@ -55,7 +56,7 @@ def long_march():
 def test_a_settled_march_has_a_small_spread_that_a_long_march_confirms(monkeypatch, long_march):
     th, info = _march(monkeypatch, ffd.TURNOVERS)
     assert "ffd_settled_s" in info and not info["ffd_march_spread_lower"]
-    assert info["ffd_march_spread_k"] < 0.1 * ffd.MARCH_SPREAD_CAUTION_K
+    assert info["ffd_march_spread_k"] < 0.1 * ffd_march.MARCH_SPREAD_CAUTION_K
     # the brute force: 16 turnovers move the inlets by about what was reported (0.03 K)
     assert np.abs(long_march - th).max() < info["ffd_march_spread_k"] + 0.05
 
@@ -74,7 +75,7 @@ def test_a_shortened_march_reports_about_how_far_the_inlets_still_move(monkeypat
 def test_a_march_stopped_short_is_above_the_threshold_as_a_lower_bound(monkeypatch, long_march):
     th, info = _march(monkeypatch, 2.0)  # its windows' moves are not yet shrinking
     assert info["ffd_march_spread_lower"]
-    assert info["ffd_march_spread_k"] > ffd.MARCH_SPREAD_CAUTION_K
+    assert info["ffd_march_spread_k"] > ffd_march.MARCH_SPREAD_CAUTION_K
     # a lower bound indeed: the long march moves them at least that far (0.58 against 0.71 K)
     assert np.abs(long_march - th).max() >= 0.9 * info["ffd_march_spread_k"]
 
@@ -87,13 +88,13 @@ def test_march_spread_extrapolates_a_geometric_drift():
         return np.diag(theta / (theta + 10.0))
 
     wins = [shares(target * f) for f in (0.5, 0.75, 0.875)]
-    got = ffd.march_spread(wins, shares(target * 0.5), 10.0, 0.95)
+    got = ffd_march.march_spread(wins, shares(target * 0.5), 10.0, 0.95)
     assert got["ffd_march_spread_k"] == pytest.approx(5.0)  # from 5 K to the 10 K it heads to
     assert got["ffd_march_spread_rack"] == 0 and not got["ffd_march_spread_lower"]
     assert got["ffd_window_move_k"] == pytest.approx(1.25)
     # moves that grow: no tail to extrapolate, one more move, flagged as a lower bound
     wins = [shares(target * f) for f in (0.5, 0.6, 0.8)]
-    got = ffd.march_spread(wins, shares(target * 0.8), 10.0, 0.95)
+    got = ffd_march.march_spread(wins, shares(target * 0.8), 10.0, 0.95)
     assert got["ffd_march_spread_lower"] and got["ffd_march_spread_k"] == pytest.approx(2.0)
 
 
@@ -111,9 +112,9 @@ def test_twin_solve_prints_the_caution_at_the_halls_air_model(monkeypatch, tmp_p
     assert "FFD march" not in capsys.readouterr().err  # settled: no caution
     t = Twin.from_layout(load(path))
     (spread,) = ffd_march_spreads(t).values()
-    assert spread["spread_k"] < ffd.MARCH_SPREAD_CAUTION_K
+    assert spread["spread_k"] < ffd_march.MARCH_SPREAD_CAUTION_K
     # the same hall against a threshold below its spread: the caution, where air_model is
-    monkeypatch.setattr(ffd, "MARCH_SPREAD_CAUTION_K", 0.5 * spread["spread_k"])
+    monkeypatch.setattr(ffd_march, "MARCH_SPREAD_CAUTION_K", 0.5 * spread["spread_k"])
     assert main(["solve", str(path), "--json", "--no-headroom"]) == 0
     err = capsys.readouterr().err
     (caution,) = ffd_march_cautions(t)

@@ -235,11 +235,11 @@ def ffd_march_spreads(twin) -> dict[str, dict]:
 
 def ffd_march_cautions(twin) -> list:
     """A located caution (`twin.layout.plausibility.ModelCaution`) per ffd hall whose inlets
-    would still move by more than `airfield_ffd.MARCH_SPREAD_CAUTION_K` (`ffd_march_spreads`)."""
+    would still move by more than `ffd_march.MARCH_SPREAD_CAUTION_K` (`ffd_march_spreads`)."""
     from twin.errors import LayoutError
     from twin.layout.plausibility import ffd_march_caution
     from twin.layout.source import parse_bytes, read_bytes
-    from twin.solve.airfield_ffd import MARCH_SPREAD_CAUTION_K
+    from twin.solve.ffd_march import MARCH_SPREAD_CAUTION_K
 
     spreads = ffd_march_spreads(twin)
     big = {h: v for h, v in spreads.items() if v["spread_k"] > MARCH_SPREAD_CAUTION_K}
