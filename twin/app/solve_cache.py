@@ -29,7 +29,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -185,14 +184,8 @@ def get(layout_key: str) -> Results | None:
     if not layout_cache._own_dir(where, create=False):
         return None
     path = where / (key(layout_key) + _SUFFIX)
-    blob = layout_cache._read_entry(path)
-    if blob is None:
-        return None
-    head = len(_MAGIC) + 65
-    digest, payload = blob[len(_MAGIC) : head - 1], blob[head:]
-    res = None
-    if blob.startswith(_MAGIC) and hashlib.sha256(payload).hexdigest().encode() == digest:
-        res = _decode(payload)
+    payload = layout_cache.read_checked(path, _MAGIC)
+    res = _decode(payload) if payload is not None else None
     if res is None:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -213,30 +206,6 @@ def put(layout_key: str, res: Results) -> bool:
     back = _decode(payload)
     if back is None or not _equal(back, res):
         return False
-    where = folder()
-    if not layout_cache._own_dir(where, create=True):
-        return False
-    blob = _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=where)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, where / (key(layout_key) + _SUFFIX))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return False
-    entries = sorted(where.glob("[!.]*" + _SUFFIX), key=_mtime, reverse=True)
-    for path in entries[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
-            path.unlink()
-    return True
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+    return layout_cache.write_checked(
+        folder() / (key(layout_key) + _SUFFIX), _MAGIC, payload, MAX_ENTRIES
+    )

@@ -183,6 +183,51 @@ def _read_entry(path: Path) -> bytes | None:
     return blob if len(blob) <= MAX_ENTRY_BYTES else None
 
 
+def read_checked(path: Path, magic: bytes) -> bytes | None:
+    """The payload of an entry `write_checked` wrote at `path` (own regular file, bounded
+    size, its `magic` and sha256 checksum right), or None. Used by the other on-disk caches
+    (`twin.app.solve_cache`, `twin.solve.ffd_store`); the caller removes an entry whose payload
+    then does not decode."""
+    blob = _read_entry(path)
+    if blob is None:
+        return None
+    head = len(magic) + 65  # magic, 64 hex digits, newline
+    digest, payload = blob[len(magic) : head - 1], blob[head:]
+    if not blob.startswith(magic) or hashlib.sha256(payload).hexdigest().encode() != digest:
+        _remove(path)
+        return None
+    return payload
+
+
+def write_checked(path: Path, magic: bytes, payload: bytes, keep: int) -> bool:
+    """Write `magic`, the payload's sha256 and the payload to `path` atomically (readers see
+    the old entry or the new one), in a folder only this user can write to; then keep the
+    `keep` most recently used entries of the same suffix there. Best effort: False if not
+    written."""
+    folder = path.parent
+    if not _own_dir(folder, create=True):
+        return False
+    blob = magic + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    entries = []
+    for p in folder.glob("[!.]*" + path.suffix):  # not another writer's temporary file
+        with contextlib.suppress(OSError):
+            entries.append((p.stat().st_mtime, p))
+    for _, p in sorted(entries, reverse=True)[keep:]:
+        _remove(p)
+    return True
+
+
 def _decode(blob: bytes) -> Layout | None:
     head = len(_MAGIC) + 65  # magic, 64 hex digits, newline
     if not blob.startswith(_MAGIC) or len(blob) < head:

@@ -26,7 +26,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -111,14 +110,8 @@ def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
     if not enabled() or not layout_cache._own_dir(folder(), create=False):
         return None
     path = _path(content_key)
-    blob = layout_cache._read_entry(path)
-    if blob is None:
-        return None
-    head = len(_MAGIC) + 65
-    digest, payload = blob[len(_MAGIC) : head - 1], blob[head:]
-    out = None
-    if blob.startswith(_MAGIC) and hashlib.sha256(payload).hexdigest().encode() == digest:
-        out = _decode(payload)
+    payload = layout_cache.read_checked(path, _MAGIC)
+    out = _decode(payload) if payload is not None else None
     if out is None:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -138,25 +131,4 @@ def put(content_key: bytes, flux: np.ndarray, info: dict) -> None:
     back = _decode(payload)
     if back is None or _encode(*back) != payload:  # it reads back as it was, bit for bit
         return
-    where = folder()
-    if not layout_cache._own_dir(where, create=True):
-        return
-    blob = _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=where)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, _path(content_key))  # atomic: readers see old or new
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
-    entries = []
-    for p in where.glob("[!.]*" + _SUFFIX):
-        with contextlib.suppress(OSError):
-            entries.append((p.stat().st_mtime, p))
-    for _, p in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
-            p.unlink()
+    layout_cache.write_checked(_path(content_key), _MAGIC, payload, MAX_ENTRIES)
