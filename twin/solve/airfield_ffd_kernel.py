@@ -56,13 +56,7 @@ def interp(arr, x: float, y: float, z: float) -> float:
     i0, i1, fx = _axis(x, nx)
     j0, j1, fy = _axis(y, ny)
     k0, k1, fz = _axis(z, nz)
-    gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
-    return (
-        gx * (gy * (gz * arr[i0, j0, k0] + fz * arr[i0, j0, k1])
-              + fy * (gz * arr[i0, j1, k0] + fz * arr[i0, j1, k1]))
-        + fx * (gy * (gz * arr[i1, j0, k0] + fz * arr[i1, j0, k1])
-                + fy * (gz * arr[i1, j1, k0] + fz * arr[i1, j1, k1]))
-    )  # fmt: skip
+    return _tri(arr, i0, i1, fx, j0, j1, fy, k0, k1, fz)
 
 
 @nb.njit(cache=True)
