@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import names
-from twin.layout.air_choice import chosen_air_model
+from twin.layout.air_choice import AUTO_FFD_MAX_HALLS, chosen_air_models
 from twin.layout.source import LDict, format_path, line_of, parse_bytes, read_bytes
 
 
@@ -137,7 +137,8 @@ AIR_MODEL_CAUTION = {
         "rack's exhaust by distance alone and cannot see where the cooling units blow and "
         f"draw: on eight CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
         "inlets as a rough guide, or give every cooling unit of the hall position_m and set "
-        "air_model: ffd (or leave air_model out: its default, auto, then picks ffd)"
+        "air_model: ffd (or leave air_model out: its default, auto, then picks ffd in a layout "
+        f"of at most {AUTO_FFD_MAX_HALLS} such halls)"
     ),
     "field": (
         "the air field (air_model: field) is not validated: on six blind CFD rooms its rack "
@@ -175,8 +176,9 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     meets its targets against CFD (docs/validation.md), so say how far off each was. Halls
     whose racks send no heat to air, and field and ffd halls that were calibrated, get none."""
     halls: dict[str, list[int]] = {}
+    models = chosen_air_models(layout.halls, layout.cooling.crahs)
     for i, hall in enumerate(layout.halls):
-        model = chosen_air_model(hall, layout.cooling.crahs)
+        model = models[hall.id]
         if not any(r.power_kw > 0 and r.liquid_fraction < 1 for r in hall.racks):
             continue
         if model == "field" and any(getattr(hall, f, None) is not None for f in AIR_FIELD_FIT):
@@ -234,8 +236,8 @@ def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
     """One caution per pair of front-supply units of a field or ffd hall that face each other
     on one line (their footprints overlap across it): both fields put the jets' meeting point
     midway, where the CFD of the 'dense' room found one jet winning."""
-    crahs = layout.cooling.crahs
-    halls = {h.id: h for h in layout.halls if chosen_air_model(h, crahs) != "kernel"}
+    models = chosen_air_models(layout.halls, layout.cooling.crahs)
+    halls = {h.id: h for h in layout.halls if models[h.id] != "kernel"}
     units = []
     for j, u in enumerate(layout.cooling.crahs):
         hall = halls.get(u.hall)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from twin.layout import Layout
-from twin.layout.air_choice import chosen_air_model
+from twin.layout.air_choice import chosen_air_models
 from twin.model import registry
 from twin.model.registry import COOLING_KINDS, POWER_KINDS, POWER_SOURCES
 
@@ -44,6 +44,7 @@ def _num(value: float | None) -> float:
 def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """halls, rows and racks tables, with racks placed in site coordinates."""
     halls, rows, racks = [], [], []
+    models = chosen_air_models(layout.halls, layout.cooling.crahs)
     for hall in layout.halls:
         halls.append(
             {
@@ -57,7 +58,7 @@ def hall_tables(layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
                 "height_m": hall.height_m,
                 "containment": hall.containment,
                 "ashrae_class": hall.ashrae_class,
-                "air_model": chosen_air_model(hall, layout.cooling.crahs),
+                "air_model": models[hall.id],
                 "plenum_m": hall.plenum_m,
                 "air_diffusivity_m2_s": _num(hall.air_diffusivity_m2_s),
                 "air_eddy_viscosity_m2_s": _num(hall.air_eddy_viscosity_m2_s),
