@@ -14,7 +14,8 @@ from bench.air_rooms import BLIND, LOADS, OUT, kernel_inlets, meshes, model_inle
 def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
     """Models against CFD per rack, every room and load: the reference mesh's inlets, the band
     between all meshes run, and the three air models uncalibrated: the potential field, the
-    FFD field and the default kernel (~3-4 min: the FFD flow of every run)."""
+    FFD field (the default where every unit has a position) and the kernel (~5-8 min: the FFD
+    flow of every run)."""
     import matplotlib
 
     from bench.air_ffd import ffd_inlets
@@ -37,8 +38,8 @@ def plot(path: Path = OUT.parent / "img" / "air-validation.png") -> Path:
         ax.plot(x, ref.reindex(ids), "o", color="0.2", ms=3.5, label=f"CFD, {ref_label} mesh")
         models = {
             "potential field": (model_inlets(twin(room, load)), "-", "tab:red"),
-            "FFD field": (ffd_inlets(room, load), "-", "tab:blue"),
-            "kernel (default)": (kernel_inlets(twin(room, load, "kernel")), "--", "0.45"),
+            "FFD field (default)": (ffd_inlets(room, load), "-", "tab:blue"),
+            "kernel": (kernel_inlets(twin(room, load, "kernel")), "--", "0.45"),
         }
         rows_of = np.array([i[0] for i in ids])
         for name, (inlets, style, color) in models.items():
