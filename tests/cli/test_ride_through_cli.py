@@ -17,7 +17,9 @@ def _repo_root(monkeypatch, layouts_dir):
 
 def test_times_to_limits_and_csv(capsys, tmp_path):
     out, racks = tmp_path / "t.csv", tmp_path / "racks.csv"
-    fail = ["--fail", "CRAC-1", "CRAC-2"]  # leaves at most one 120 kW unit for ~200 kW
+    # no unit left (with one 120 kW unit for ~190 kW the contained room's hottest inlet
+    # reaches 31.6 C at 30 min, just under the allowable 32 C: no rack at a limit)
+    fail = ["--fail", "CRAC-1", "CRAC-2", "CRAC-3"]
     argv = ["ride-through", SMALL, *fail, "--out", str(out), "--racks-out", str(racks)]
     assert main(argv) == 0
     text = capsys.readouterr().out
