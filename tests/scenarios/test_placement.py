@@ -173,12 +173,14 @@ def test_stranded_estimate_closed_form():
 
 @pytest.fixture(scope="module")
 def warm_small(layouts_dir) -> Twin:
-    """The small room with its CRACs supplying 25 C instead of 18 C: every inlet within A1's
-    allowable 32 C (hottest ~31.4 C), with little margin left."""
+    """The small room as it was (hot aisle open, on the kernel) with its CRACs supplying 25 C
+    instead of 18 C: every inlet within A1's allowable 32 C (hottest ~31.4 C), with little
+    margin left."""
     import yaml
 
     text = (layouts_dir / "small-room.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(text.replace("t_supply_c: 18.0", "t_supply_c: 25.0"))
+    doc["halls"][0].update(containment="none", air_model="kernel")
     return Twin.from_layout(validate_data(doc, "warm-small-room.yaml"))
 
 
