@@ -42,6 +42,21 @@ def small_room() -> Twin:
 
 
 @pytest.fixture(scope="session")
+def small_room_open_kernel() -> Twin:
+    """small-room as shipped until 2026-12-01: its hot aisle open, on the kernel (the default
+    air model then). The kernel's own tests (its shares, their memory, HPE's rise) are about
+    that room; the shipped room is contained and on the FFD field now."""
+    import yaml
+
+    from twin.layout import validate_data
+
+    path = LAYOUTS / "small-room.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["halls"][0].update(containment="none", air_model="kernel")
+    return Twin.from_layout(validate_data(doc, str(path)))
+
+
+@pytest.fixture(scope="session")
 def single_fed_hall_path(tmp_path_factory) -> Path:
     """The AI factory hall with each cooling unit on one mechanical board (the reference
     layout before issue 12 made them dual-fed): a mechanical board is then a single point

@@ -67,8 +67,9 @@ def test_rti_by_hand():
 
 
 @pytest.fixture(scope="module")
-def small_room(layouts_dir) -> Twin:
-    return Twin.load(layouts_dir / "small-room.yaml")
+def small_room(small_room_open_kernel) -> Twin:
+    """The kernel's room: small-room with its hot aisle open, on the kernel (conftest)."""
+    return small_room_open_kernel
 
 
 def test_kernel_top_equals_mean_and_is_exposed(small_room):

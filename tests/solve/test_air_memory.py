@@ -21,6 +21,12 @@ from twin.errors import LayoutError, ScenarioError
 from twin.solve import airflow, recirculation, run
 
 
+@pytest.fixture
+def small_room(small_room_open_kernel):
+    """The kernel's room: small-room with its hot aisle open, on the kernel (conftest)."""
+    return small_room_open_kernel
+
+
 @pytest.fixture(autouse=True)
 def _kernel(monkeypatch):
     """These tests are of the geometric kernel's sparse machinery (issue 13), the air model of

@@ -11,6 +11,12 @@ from twin.model.scenario import Scenario
 from twin.solve import airflow, recirculation, run
 
 
+@pytest.fixture
+def small_room(small_room_open_kernel):
+    """The kernel's room: small-room with its hot aisle open, on the kernel (conftest)."""
+    return small_room_open_kernel
+
+
 def test_d_matches_tang_form():
     """D = (I - B)^-1 B K^-1, applied without forming it, equals Tang's (K - A^T K)^-1 - K^-1."""
     rng = np.random.default_rng(1)
