@@ -41,7 +41,9 @@ def test_constant_load_on_the_grid_is_the_coupled_solve(hall, x):
     allowable = res["ashrae_class"].map(
         {"A1": 32.0, "A2": 35.0, "A3": 40.0, "A4": 45.0, "H1": 25.0}
     )
-    over = (res["t_inlet_c"] - allowable)[res["air_kw"] > 0].max()
+    # the top of the rack against the maximum, as the solve's own ASHRAE checks read it (the
+    # mean equals the top only on the kernel)
+    over = (res["t_inlet_max_c"] - allowable)[res["air_kw"] > 0].max()
     assert np.allclose(s["t_inlet_over_allowable_k"], over, rtol=0, atol=1e-9)
 
 
@@ -194,6 +196,7 @@ def test_inlets_over_the_allowable_are_violations_over_time():
 
     text = (LAYOUTS / "small-room.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(text.replace("t_supply_c: 18.0", "t_supply_c: 27.0"))
+    doc["halls"][0].update(containment="none", air_model="kernel")  # the room as written for
     twin = Twin.from_layout(validate_data(doc, "warm-small-room.yaml"))
     resp = fit_response(twin)
     n = 60
