@@ -28,3 +28,19 @@ has a position); `twin calibrate` fits a kernel hall as the potential field."""
 
 FIELD_LAYOUT = LAYOUT.replace("    air_model: kernel\n", "    air_model: field\n", 1)
 """The same room on the air field."""
+
+
+def measured_csv(room, fields: dict, path):
+    """Rack inlets of the layout at `room` solved with the air `fields` set (known parameters,
+    as if measured), written to the CSV `path` that `twin calibrate --from-csv` reads."""
+    import pandas as pd
+
+    from twin.model import Twin
+    from twin.solve import air_calibrate
+
+    twin = Twin.load(room)
+    truth = {k: v for k, v in fields.items() if k != "air_model"}
+    run = air_calibrate.Run(twin.racks["power_kw"], 18.0, pd.Series(dtype=float))
+    measured = air_calibrate.predict(twin, "T", run, truth)
+    pd.DataFrame({"rack": measured.index, "t_inlet_c": measured.to_numpy()}).to_csv(path)
+    return path

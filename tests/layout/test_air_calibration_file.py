@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from calibration_room import FIELD_LAYOUT
+from calibration_room import FIELD_LAYOUT, measured_csv
 
 from twin import solve
 from twin.cli import main
@@ -66,12 +66,7 @@ def test_calibrate_then_solve_uses_it_as_if_pasted_by_hand(room, tmp_path, capsy
     """twin calibrate on measurements made with known parameters; twin solve then solves the
     calibrated hall: its inlets are those of the fields pasted by hand, not the uncalibrated
     ones, and it says which calibration it applied."""
-    twin = Twin.load(room)
-    truth = {k: v for k, v in FIELDS.items() if k != "air_model"}
-    run = air_calibrate.Run(twin.racks["power_kw"], 18.0, pd.Series(dtype=float))
-    measured = air_calibrate.predict(twin, "T", run, truth)
-    csv = tmp_path / "m.csv"
-    pd.DataFrame({"rack": measured.index, "t_inlet_c": measured.to_numpy()}).to_csv(csv)
+    csv = measured_csv(room, FIELDS, tmp_path / "m.csv")
     assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 0
     assert "twin applies it to hall T whenever it loads" in capsys.readouterr().out
     entry = yaml.safe_load(calibration.sidecar_path(room).read_text())["halls"][0]

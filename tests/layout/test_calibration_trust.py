@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from calibration_room import FIELD_LAYOUT
+from calibration_room import FIELD_LAYOUT, measured_csv
 
 from twin import solve
 from twin.cli import main
@@ -16,7 +16,7 @@ from twin.layout import calibration, load, write
 from twin.layout.calibration_carry import beside, rechecked
 from twin.layout.plausibility import ModelCaution, check_file
 from twin.model import Twin
-from twin.solve import air_calibrate, air_revision
+from twin.solve import air_revision
 
 FIELDS = {"air_model": "field", "air_diffusivity_m2_s": 0.08, "air_plume_share": 0.6}
 FIT = {"fitted_utc": "2026-12-01T12:00:00Z", "sources": ["a.csv"], "runs": 1, "racks": 4,
@@ -52,12 +52,7 @@ def _line(side, start):
 
 
 def test_twin_calibrate_records_the_revision_of_the_model_it_fitted(room, tmp_path):
-    twin = Twin.load(room)
-    truth = {k: v for k, v in FIELDS.items() if k != "air_model"}
-    run = air_calibrate.Run(twin.racks["power_kw"], 18.0, pd.Series(dtype=float))
-    measured = air_calibrate.predict(twin, "T", run, truth)
-    csv = tmp_path / "m.csv"
-    pd.DataFrame({"rack": measured.index, "t_inlet_c": measured.to_numpy()}).to_csv(csv)
+    csv = measured_csv(room, FIELDS, tmp_path / "m.csv")
     assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 0
     entry = yaml.safe_load(calibration.sidecar_path(room).read_text())["halls"][0]
     assert entry["air_model_revision"] == air_revision.AIR_MODEL_REVISION["field"]
