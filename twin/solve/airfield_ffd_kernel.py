@@ -255,6 +255,13 @@ def add_buoyancy(f, faces, p, n, theta, theta_mean, c, area) -> None:
         f[e] += c * (0.5 * (theta[p[e]] + theta[n[e]]) - theta_mean) * area[e]
 
 
+@nb.njit(cache=True, inline="always")
+def _pin(flat, fix):
+    """The bodies' boundary velocities back on their faces (``fix``: flat index, value rows)."""
+    for q in range(fix.shape[0]):
+        flat[int(fix[q, 0])] = fix[q, 1]
+
+
 @nb.njit(cache=True)
 def predict(u, v, w, fix_u, fix_v, fix_w, ijk_u, ijk_v, ijk_w, at_u, at_v, at_w, dt_inv_h,
             midpoint, coef_u, coef_v, coef_w, inv_h2, k_nu, which, idx, area, new_u, new_v,
@@ -265,12 +272,9 @@ def predict(u, v, w, fix_u, fix_v, fix_w, ijk_u, ijk_v, ijk_w, at_u, at_v, at_w,
     after all three are traced), explicit diffusion of each, then `to_faces`. The same
     arithmetic in the same order as the separate kernels (``new_*``: scratch, one per axis)."""
     uf, vf, wf = u.reshape(-1), v.reshape(-1), w.reshape(-1)
-    for q in range(fix_u.shape[0]):
-        uf[int(fix_u[q, 0])] = fix_u[q, 1]
-    for q in range(fix_v.shape[0]):
-        vf[int(fix_v[q, 0])] = fix_v[q, 1]
-    for q in range(fix_w.shape[0]):
-        wf[int(fix_w[q, 0])] = fix_w[q, 1]
+    _pin(uf, fix_u)
+    _pin(vf, fix_v)
+    _pin(wf, fix_w)
     advect(u, v, w, 0, ijk_u, dt_inv_h, midpoint, new_u)
     advect(u, v, w, 1, ijk_v, dt_inv_h, midpoint, new_v)
     advect(u, v, w, 2, ijk_w, dt_inv_h, midpoint, new_w)
@@ -453,12 +457,9 @@ def predict_rect(u, v, w, fix_u, fix_v, fix_w, ijk_u, ijk_v, ijk_w, at_u, at_v, 
     """`predict` on the rectilinear grid (`advect_rect`, `diffuse_rect`; ``fv_*``: each face
     array's six `diffuse_rect` coefficient arrays, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z)."""
     uf, vf, wf = u.reshape(-1), v.reshape(-1), w.reshape(-1)
-    for q in range(fix_u.shape[0]):
-        uf[int(fix_u[q, 0])] = fix_u[q, 1]
-    for q in range(fix_v.shape[0]):
-        vf[int(fix_v[q, 0])] = fix_v[q, 1]
-    for q in range(fix_w.shape[0]):
-        wf[int(fix_w[q, 0])] = fix_w[q, 1]
+    _pin(uf, fix_u)
+    _pin(vf, fix_v)
+    _pin(wf, fix_w)
     advect_rect(u, v, w, 0, ijk_u, xe, xc, ye, yc, ze, zc, dt, midpoint, new_u)
     advect_rect(u, v, w, 1, ijk_v, xe, xc, ye, yc, ze, zc, dt, midpoint, new_v)
     advect_rect(u, v, w, 2, ijk_w, xe, xc, ye, yc, ze, zc, dt, midpoint, new_w)
