@@ -3,6 +3,8 @@ the halls on the default kernel, which missed the same CFD rooms by as much."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from one_room import room_text
 
@@ -87,3 +89,17 @@ def test_one_caution_per_air_model_naming_its_halls():
     assert AIR_FIELD_BLIND in field.message and field.path == "halls[0].air_model"
     assert ffd.components == ("T3",) and ffd.path == "halls[2].air_model"
     assert AIR_FFD_CFD in ffd.message and "does not meet its validation targets" in ffd.message
+
+
+def test_the_ffd_caution_says_whether_the_layout_named_it_or_auto_chose_it():
+    """A named ffd hall is cautioned at its air_model line as named; the shipped room, whose
+    layout leaves air_model out, is told that auto chose the FFD field because every unit has
+    a position (it said "the default" even where the layout named ffd)."""
+    (named,) = _cautions(room_text("ffd"))
+    assert "(air_model: ffd)" in named.message and "auto" not in named.message
+    shipped = Path(__file__).parents[2] / "layouts" / "small-room.yaml"
+    (chosen,) = _cautions(shipped.read_text(encoding="utf-8"))
+    assert "air_model: auto, the default, picks ffd where every unit has a position" in (
+        chosen.message
+    )
+    assert chosen.path == "halls[0]"

@@ -146,12 +146,18 @@ AIR_MODEL_CAUTION = {
         "calibrate) or read its inlets as a rough guide"
     ),
     "ffd": (
-        "rack inlets come from the FFD air field (air_model: ffd, the default where every "
-        "unit has a position), which does not meet its validation targets: they were "
-        f"{AIR_FFD_CFD} (docs/validation.md); read them as a guide to within a few K"
+        "rack inlets come from the FFD air field ({why}), which does not meet its "
+        f"validation targets: they were {AIR_FFD_CFD} (docs/validation.md); read them as a "
+        "guide to within a few K"
     ),
 }
-"""What each air model's caution says (one per model, naming its halls)."""
+"""What each air model's caution says (one per model, naming its halls); ``{why}`` says
+whether the layout named the model or `auto` chose it (`AIR_MODEL_WHY`)."""
+AIR_MODEL_WHY = {
+    True: "air_model: {model}",
+    False: "air_model: auto, the default, picks {model} where every unit has a position",
+}
+"""How a caution says where its model came from: named in the layout (True) or chosen."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,7 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
     """One caution per air model the layout's halls use, naming them: none of the three
     meets its targets against CFD (docs/validation.md), so say how far off each was. Halls
     whose racks send no heat to air, and field and ffd halls that were calibrated, get none."""
-    halls: dict[str, list[int]] = {}
+    halls: dict[tuple[str, bool], list[int]] = {}
     models = chosen_air_models(layout.halls, layout.cooling.crahs)
     for i, hall in enumerate(layout.halls):
         model = models[hall.id]
@@ -185,13 +191,15 @@ def _air_model_cautions(layout, doc: Any, file: str) -> list[ModelCaution]:
             continue
         if model == "ffd" and getattr(hall, "air_eddy_viscosity_m2_s", None) is not None:
             continue  # `twin calibrate` writes it for an ffd hall
-        halls.setdefault(model, []).append(i)
+        written = "air_model" in getattr(hall, "model_fields_set", ()) and hall.air_model != "auto"
+        halls.setdefault((model, written), []).append(i)
     out = []
-    for model, idx in halls.items():
-        written = "air_model" in getattr(layout.halls[idx[0]], "model_fields_set", ())
+    for (model, written), idx in halls.items():
         where = ("halls", idx[0], "air_model") if written else ("halls", idx[0])
         ids = tuple(str(layout.halls[i].id) for i in idx)
+        why = AIR_MODEL_WHY[written].format(model=model)
         message = AIR_MODEL_CAUTION.get(model, f"air_model {model} is not validated")
+        message = message.replace("{why}", why)
         out.append(_caution(file, doc, where, ids, message))
     return out
 
