@@ -109,7 +109,15 @@ def _twin(key: str, _layout: Layout) -> Twin:
     return Twin.from_layout(_layout)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+SOLVING = (
+    "Solving power, cooling and air. A hall's first air flow on the FFD field takes a few "
+    "seconds; the same geometry again comes from memory."
+)
+"""What the page shows while a solve that is not cached runs (an edit in an FFD hall marches
+its air again, 5-15 s; it said nothing before)."""
+
+
+@st.cache_resource(max_entries=64, show_spinner=SOLVING)
 def _results(key: str, failed: tuple[str, ...], _twin: Twin):
     if failed or not _from_file(_twin):
         return S.solve(_twin, frozenset(failed))
