@@ -85,22 +85,86 @@ def test_trips_start_when_ride_through_says_and_cost_their_tokens(tmp_path, dt):
     assert tl.kpis["balance_residual_rel"] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_the_reference_hall_rides_through_without_overheating():
-    """10 s generators: the hall air peaks under the A1 allowable (as `twin ride-through`
-    shows), so nothing throttles and no token is lost to heat. On the kernel, as written: on
-    the FFD field (the default since 2026-12-01) 18 racks throttle for ~20 s near 3,760 s,
-    which is not yet checked against `twin ride-through` (issue 14's note)."""
-    import yaml
+def test_the_reference_hall_throttles_when_and_where_ride_through_says(tmp_path):
+    """10 s generators, the hall as written (its units placed: the FFD field, top-of-rack
+    inlets up to 27.7 C in the steady solve). One question, one answer: the solve's top of
+    each rack plus the ride-through's hall-air rise is each rack's inlet; the racks above
+    the A1 allowable on that curve, sampled on its own (0.5 s, not the timeline's 1 s), are
+    the racks the timeline throttles, for as long, with `twin ride-through`'s first
+    crossings. The air crosses twice (fans waiting for the generator, then the chillers
+    restarting), and the rack throttled on the first is throttled on the second too; none
+    comes within the 10 K trip margin, so no token is lost to heat."""
+    from twin.model.scenario import Scenario
+    from twin.solve import run
+    from twin.solve.consequence import SHUTDOWN_MARGIN_K, inlet_limit_c
+    from twin.solve.transient import cooling_ride_through
 
-    from twin.layout import validate_data
+    path = tmp_path / HALL.name
+    path.write_text(HALL.read_text())  # as shipped (the CLI writes its csv beside it)
+    twin = Twin.load(path)
+    top = run(twin)["res_racks"]["t_inlet_max_c"]  # the steady solve: top of the rack
+    rt = _ride_through(path)
+    assert np.allclose(rt["t_inlet0_c"], top.reindex(rt.index), rtol=0, atol=1e-9)
+    # the hall air on its own, finer grid; every rack's inlet = its top + the rise
+    t_end = OUT.duration_s + 1800
+    own = cooling_ride_through(twin, Scenario.fail("GRID"), t_end_s=t_end, n_points=5401)
+    ts = own.timeseries
+    air = ts[ts["quantity"] == "hall_air"]
+    grid = np.arange(0.0, t_end, 0.05)
+    rise = np.interp(grid, air["time_s"], air["t_c"] - air["t_c"].iat[0])
+    limit = inlet_limit_c(twin.halls["ashrae_class"].reindex(twin.racks["hall"]))
+    over = top.reindex(twin.racks.index).to_numpy()[None, :] + rise[:, None] > limit[None, :]
+    hot = twin.racks.index[over.any(axis=0)]
+    assert 0 < len(hot) < len(twin.racks)  # the case is not empty
+    assert (top.reindex(twin.racks.index).to_numpy() + rise.max() < limit + SHUTDOWN_MARGIN_K).all()
 
-    doc = yaml.safe_load(HALL.read_text())
-    doc["halls"][0]["air_model"] = "kernel"
     spec = TimelineSpec(hours=2, dt_s=5.0, workload="training", weather=False, outage=OUT)
-    tl = simulate(Twin.from_layout(validate_data(doc, str(HALL))), spec)
-    assert tl.thermal is None and tl.kpis["racks_tripped_max"] == 0.0
-    assert not tl.violations["kind"].str.startswith("thermal").any()
+    tl = simulate(twin, spec)
+    th = tl.thermal
+    assert set(th.index) == set(hot) == set(rt.index[rt["t_to_allowable_s"].notna()])
+    assert np.allclose(th["throttle_from_s"], OUT.start_s + rt.loc[th.index, "t_to_allowable_s"],
+                       rtol=0, atol=0.5)  # fmt: skip
+    # the racks over while the fans wait for the generator are over again when the chillers
+    # restart: throttled then too, not only for their first seconds
+    early = rt.index[rt["t_to_allowable_s"] < 60.0]
+    later = over[grid > 60.0][:, twin.racks.index.get_indexer(early)].any(axis=0)
+    assert len(early) and later.all()
+    assert (th.loc[early, "throttle_to_s"] > OUT.start_s + 60.0).all()
+    # the most racks throttled in a 5 s step: the mean count over the step
+    k = np.floor((OUT.start_s + grid) / 5.0).astype(int)
+    k -= k[0]
+    per_step = np.bincount(k, over.sum(axis=1)) / np.bincount(k)
+    assert tl.kpis["racks_throttled_max"] == pytest.approx(per_step.max(), abs=0.05)
+    # seconds over the limit, rack by rack (both windows), within a sample of the edges
+    secs = pd.Series(over.sum(axis=0) * 0.05, index=twin.racks.index)
+    assert np.allclose(th["throttle_s"], secs[th.index], rtol=0, atol=1.0)
+    assert tl.kpis["racks_tripped_max"] == 0.0 and rt["t_to_shutdown_s"].isna().all()
+    assert not tl.violations["kind"].eq("thermal_trip").any()
     assert not tl.curtailment["cause"].str.contains("thermal").any()
+
+
+def test_windows_above_a_curve_are_its_intervals_over_each_margin():
+    """The per-node interval search against a scan of a fine grid: a curve with two humps,
+    margins under, between and over them (a rack over on both humps has two windows)."""
+    from twin.scenarios.timeline_thermal import _union, _windows_above
+
+    times = np.linspace(0.0, 100.0, 201)
+    rise = 3.0 * np.exp(-(((times - 20) / 6) ** 2)) + 5.0 * np.exp(-(((times - 70) / 10) ** 2))
+    margin = np.array([-1.0, 0.5, 2.0, 2.9, 4.0, 6.0])
+    row, a, b = _windows_above(times, rise, margin)
+    b = np.where(np.isfinite(b), b, times[-1])
+    fine = np.linspace(0.0, 100.0, 200_001)
+    scan = np.interp(fine, times, rise)[None, :] > margin[:, None]
+    measure = scan.sum(axis=1) * (fine[1] - fine[0])
+    assert np.allclose(np.bincount(row, b - a, len(margin)), measure, atol=2e-3)
+    runs = (np.diff(scan.astype(int), axis=1) == 1).sum(axis=1) + scan[:, 0]
+    assert np.array_equal(np.bincount(row, minlength=len(margin)), runs)
+    assert list(np.bincount(row, minlength=len(margin))) == [1, 2, 2, 2, 1, 0]
+    # merging: overlapping windows of one row become one, other rows untouched
+    r, ua, ub = _union(np.array([0, 0, 1, 0]), np.array([0.0, 5.0, 1.0, 20.0]),
+                       np.array([10.0, 12.0, 2.0, 30.0]))  # fmt: skip
+    assert r.tolist() == [0, 0, 1] and ua.tolist() == [0.0, 20.0, 1.0]
+    assert ub.tolist() == [12.0, 30.0, 2.0]
 
 
 def test_a_demand_response_event_never_leaves_the_loops_warmer_than_steady():

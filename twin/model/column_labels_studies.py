@@ -39,6 +39,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "racks_tripped_max": _C("Racks shut down by heat in the outage, most", "", 0),
     "throttle_from_s": _C("Throttled from", "s", 0),
     "throttle_to_s": _C("Throttled until", "s", 0),
+    "throttle_s": _C("Throttled, in all", "s", 0),
     "trip_from_s": _C("Shut down by heat from", "s", 0),
     "trip_to_s": _C("Shut down until", "s", 0),
     "racks_lost": _C("Racks without power", "", 0),

@@ -13,10 +13,15 @@ allowable, or its coolant supply above `COOLANT_LIMIT_C`, throttles it; more tha
 
 Over the timeline's steps, from the outage's start:
 
-- a rack is throttled from its first crossing (`t_to_allowable_s` or
-  `t_to_coolant_limit_s` of the ride-through) until its node (hall air, or TCS loop)
-  falls back below its limit (linear between the ride-through's samples); the
-  throughput a throttled rack loses is not estimated (as in the steady rule);
+- a rack is throttled whenever its node (hall air for its inlet, TCS loop for its
+  coolant) is above its limit: from its first crossing (`t_to_allowable_s` or
+  `t_to_coolant_limit_s` of the ride-through) until the node falls back below, and
+  again each time it climbs back over (the hall air that peaks while the fans wait for
+  the generator, falls when they restart and climbs again while the chillers restart
+  crosses twice: 2026-12-01, the reference AI hall on its FFD field, 10 racks back over
+  from ~122 s to ~246 s after their first 2-5 s), edges linear between the
+  ride-through's samples; the throughput a throttled rack loses is not estimated (as in
+  the steady rule);
 - a rack is tripped from `t_to_shutdown_s` until the utility returns [est: tripped
   servers stay down until the power event is over and they are restarted]: its IT
   and heat stop, its tokens are lost (cause `thermal`).
@@ -52,7 +57,8 @@ MAX_SAMPLES = 20_001
 class Thermal:
     """Per rack: throttle and trip windows (s from the run's start; inf: never)."""
 
-    racks: pd.DataFrame  # hall, throttle_from_s, throttle_to_s, trip_from_s, trip_to_s
+    racks: pd.DataFrame  # hall, throttle_from_s/_to_s (first start, last end), throttle_s,
+    # trip_from_s, trip_to_s
     throttled: np.ndarray  # (n, G) racks throttled, step mean
     tripped: np.ndarray  # (n, G) racks tripped, step mean
     design_off_kw: np.ndarray  # (n, G) design kW of tripped racks, step mean
@@ -132,21 +138,79 @@ def _back_below(times, rise, on_s, margin) -> np.ndarray:
     return out
 
 
-def _rack_windows(twin, outage: Outage) -> pd.DataFrame:
-    """Per rack: throttle and trip windows (s from the run's start); the ride-through once
-    per Twin content and outage length (`twin.solve.cache`)."""
+WINDOW_BLOCK = 4_000_000
+"""Most rack x sample cells `_windows_above` holds at once (racks in blocks, memory bound)."""
+
+
+def _edge_time(times, rise, k, m):
+    """Where `rise` crosses `m` between samples k - 1 and k (linear)."""
+    r0, r1 = rise[k - 1], rise[k]
+    f = np.divide(m - r0, r1 - r0, out=np.zeros(len(k)), where=r1 != r0)
+    return times[k - 1] + np.clip(f, 0.0, 1.0) * (times[k] - times[k - 1])
+
+
+def _windows_above(times, rise, margin) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every interval in which one node's `rise` curve is above each rack's `margin` (m,):
+    (row, start, end), rows ascending and each row's windows in time order, edges linear
+    between samples; a window still open where the curve ends ends at inf."""
+    n = len(times)
+    rows, starts, ends = [], [], []
+    block = max(1, WINDOW_BLOCK // max(n, 1))
+    for lo in range(0, len(margin), block):  # blocks of racks, not one rack at a time
+        m = np.asarray(margin[lo : lo + block], float)
+        above = (rise[None, :] > m[:, None]).astype(np.int8)
+        edge = np.diff(above, axis=1, prepend=0, append=0)  # (m, n + 1)
+        r_up, k_up = np.nonzero(edge == 1)  # above from sample k on
+        r_dn, k_dn = np.nonzero(edge == -1)  # below from sample k on (n: still above)
+        a = np.where(k_up == 0, times[0], _edge_time(times, rise, np.maximum(k_up, 1), m[r_up]))
+        kd = np.minimum(k_dn, n - 1)
+        b = np.where(k_dn >= n, np.inf, _edge_time(times, rise, np.maximum(kd, 1), m[r_dn]))
+        rows.append(r_up + lo)
+        starts.append(a)
+        ends.append(b)
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    return np.concatenate(rows), np.concatenate(starts), np.concatenate(ends)
+
+
+def _union(row, a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's windows (finite) merged where they overlap (a rack over its inlet and its
+    coolant limit at once is throttled once), sorted by row and start."""
+    if not len(row):
+        return row, a, b
+    o = np.lexsort((a, row))
+    row, a, b = row[o], a[o], b[o]
+    # rows set `span` apart: one running maximum of the ends over all rows at once, which
+    # never reaches from one row into the next
+    shift = row * (b.max() - a.min() + 1.0)
+    reach = np.maximum.accumulate(b + shift)
+    new = np.r_[True, a[1:] + shift[1:] > reach[:-1]]
+    grp = np.cumsum(new) - 1
+    ends = np.full(grp[-1] + 1, -np.inf)
+    np.maximum.at(ends, grp, b)
+    return row[new], a[new], ends
+
+
+def _rack_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per rack: throttle and trip windows (s from the run's start), and every throttle
+    window (rack id, from_s, to_s); the ride-through once per Twin content and outage
+    length (`twin.solve.cache`)."""
     from twin.solve.cache import per_twin, pinned
 
     key = f"timeline_thermal:{outage.duration_s!r}"
     with pinned(twin):
-        rel = per_twin(twin, key, lambda tw: _relative_windows(tw, Outage(0.0, outage.duration_s)))
-    out = rel.copy()
+        rel, rel_w = per_twin(
+            twin, key, lambda tw: _relative_windows(tw, Outage(0.0, outage.duration_s))
+        )
+    out, win = rel.copy(), rel_w.copy()
     for c in ("throttle_from_s", "throttle_to_s", "trip_from_s", "trip_to_s"):
         out[c] = rel[c] + outage.start_s
-    return out
+    for c in ("from_s", "to_s"):
+        win[c] = rel_w[c] + outage.start_s
+    return out, win
 
 
-def _relative_windows(twin, outage: Outage) -> pd.DataFrame:
+def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`_rack_windows` for an outage starting at 0."""
     rt = _ride_through(twin, outage)
     rk = rt.racks
@@ -165,36 +229,70 @@ def _relative_windows(twin, outage: Outage) -> pd.DataFrame:
     t_cs = rk["t_to_coolant_limit_s"].to_numpy(float)
     air_first = t_in <= t_cs
     on = np.minimum(t_in, t_cs)
-    node = np.where(air_first, "air:" + racks["hall"].astype(str), racks["liquid_loop"].astype(str))
-    margin = np.where(air_first, m_in, m_cs)
-    # per node (a hall's air, a TCS loop), every rack on it at once
-    off = np.full(len(on), np.inf)
-    for nd in pd.unique(node[np.isfinite(on)]):
-        if nd in curves:
-            sel = node == nd
-            off[sel] = _back_below(*curves[nd], on[sel], margin[sel])
+    # every window of every rack over a limit, per node (a hall's air, a TCS loop), every
+    # rack on the node at once; a rack over both limits is throttled by either
+    parts = []
+    air_node = "air:" + racks["hall"].astype(str).to_numpy(object)
+    cs_node = racks["liquid_loop"].astype(str).to_numpy(object)
+    for t_x, node, margin in ((t_in, air_node, m_in), (t_cs, cs_node, m_cs)):
+        for nd in pd.unique(node[np.isfinite(t_x)]):
+            if nd in curves:
+                sel = np.flatnonzero((node == nd) & np.isfinite(t_x))
+                r, a, b = _windows_above(*curves[nd], margin[sel])
+                parts.append((sel[r], a, b))
+    row = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    a = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    b = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+    # the first window starts where the ride-through says (its finer crossing search); a
+    # crossing between two samples that the samples miss is a window to its back-below
+    step = max((np.diff(c[0]).max() for c in curves.values() if len(c[0]) > 1), default=0.0)
+    first = np.full(len(on), np.inf)
+    np.minimum.at(first, row, a)
+    near = np.isfinite(on) & (first <= on + step)
+    a = np.where(near[row] & (a == first[row]), on[row], a)
+    missed = np.flatnonzero(np.isfinite(on) & ~near)
+    if len(missed):
+        node = np.where(air_first, air_node, cs_node)
+        margin = np.where(air_first, m_in, m_cs)
+        back = np.full(len(missed), np.inf)
+        for nd in pd.unique(node[missed]):
+            if nd in curves:
+                s = node[missed] == nd
+                back[s] = _back_below(*curves[nd], on[missed][s], margin[missed][s])
+        row, a, b = np.r_[row, missed], np.r_[a, on[missed]], np.r_[b, back]
     # a curve ends at its first trip or the horizon: still above there -> to the horizon
     horizon = min(outage.duration_s + AFTER_S, MAX_T_END_S)
-    off = np.where(np.isfinite(on) & ~np.isfinite(off), horizon, off)
+    row, a, b = _union(row, a, np.where(np.isfinite(b), b, horizon))
+    # a tripped rack is no longer throttled: its windows end at the trip
     trip = rk["t_to_shutdown_s"].to_numpy(float)
+    b = np.minimum(b, trip[row])
+    keep = b > a
+    row, a, b = row[keep], a[keep], b[keep]
+    last = np.full(len(on), -np.inf)
+    np.maximum.at(last, row, b)
+    last = np.maximum(last, on)  # a first crossing at the trip itself: a window of 0 s
+    total = np.bincount(row, b - a, len(on))
     t0 = outage.start_s
-    return pd.DataFrame(
+    per_rack = pd.DataFrame(
         {
             "hall": racks["hall"].to_numpy(),
             "throttle_from_s": t0 + on,
-            "throttle_to_s": t0 + np.where(np.isfinite(trip), np.minimum(off, trip), off),
+            "throttle_to_s": t0 + np.where(np.isfinite(on), last, np.inf),
+            "throttle_s": np.where(np.isfinite(on), total, 0.0),
             "trip_from_s": t0 + trip,
             "trip_to_s": np.where(np.isfinite(trip), t0 + outage.duration_s, np.inf),
-            "margin_k": margin,
+            "margin_k": np.where(air_first, m_in, m_cs),
             "limit": np.where(air_first, "inlet", "coolant"),
         },
         index=racks.index,
     )
+    windows = pd.DataFrame({"id": racks.index[row], "from_s": t0 + a, "to_s": t0 + b})
+    return per_rack, windows
 
 
 def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: float):
     """Racks throttled and tripped by heat over the steps `t0` (None if none is)."""
-    w = _rack_windows(twin, outage)
+    w, win = _rack_windows(twin, outage)
     hit = np.isfinite(w["throttle_from_s"]) | np.isfinite(w["trip_from_s"])
     if not hit.any():
         return None
@@ -214,9 +312,11 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
     accs = sorted(a for a in set(frame["acc"]) if a in cat)
     g = frame["g"].to_numpy().astype(np.int64)
     one, acc = np.ones(len(frame)), frame["acc"].to_numpy(object)
-    # every rack's window at once (each rack crosses at its own time: no loop over racks)
-    thr = frame[["throttle_from_s", "throttle_to_s"]].to_numpy(float).T
-    (throttled,) = window_sums(t0, dt, thr[0], thr[1], g, ng, [one])
+    # every rack's windows at once (each rack crosses at its own times: no loop over racks)
+    win = win[win["id"].isin(frame.index)]
+    g_w = frame["g"].reindex(win["id"]).to_numpy().astype(np.int64)
+    wa, wb = win["from_s"].to_numpy(float), win["to_s"].to_numpy(float)
+    (throttled,) = window_sums(t0, dt, wa, wb, g_w, ng, [np.ones(len(win))])
     full = frame["full"].to_numpy(float)
     weights = [one, frame["kw"].to_numpy(float)] + [full * (acc == a) for a in accs]
     a, b = frame["trip_from_s"].to_numpy(float), frame["trip_to_s"].to_numpy(float)
