@@ -442,14 +442,14 @@ def _solve(air: HallAir) -> HallShares:
         np.add.at(s_all, path, -q_e * pw)
         np.add.at(s_all, rel, q_e * rw)
     s = s_all[cells]
-    phi = factorise(lap_m + pin).solve(s)
+    phi = None if ffd else factorise(lap_m + pin).solve(s)  # FFD: its march projects its own
     # face fluxes P -> N
     fp, fn, gf = faces
     ok = main[fp] & main[fn]
     up = ((fn - fp) == 1)[ok]  # vertical faces: N is the cell above P
     area_up = g.area(fp[ok], 2)  # (of a vertical face)
     fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
-    flux = gf * (phi[fp] - phi[fn])
+    flux = None if ffd else gf * (phi[fp] - phi[fn])
     ffd_info = {}
     if ffd:  # the flux from momentum and buoyancy instead (airfield_ffd)
         try:
@@ -514,6 +514,7 @@ def _solve(air: HallAir) -> HallShares:
     own = (1.0 - np.asarray(air.blanking, float)) * BLANKING_OPEN_SHARE
     b_mean[np.arange(n), np.arange(n)] += own
     b_top[np.arange(n), np.arange(n)] += own
+    b_raw = b_mean.copy() if ffd else None  # unscaled: a settled march's last window's own
     row = b_mean.sum(axis=1)
     scale = np.minimum(1.0, ROW_SHARE_MAX / np.maximum(row, 1e-300))
     b_mean *= scale[:, None]
@@ -521,7 +522,13 @@ def _solve(air: HallAir) -> HallShares:
 
     windows = ffd_march.pop_windows(ffd_info)  # the march's last windows: how far it moves
     if len(windows) >= 2 and ffd_march.MARCH_SPREAD:  # their shares as b_mean's, unscaled
-        b_w = [w_mean @ tracer(f).solve(rhs.toarray()) + np.diag(own) for f in windows]
+
+        def shares(f):  # a settled march's answer is its last window's mean: not solved again
+            if ffd_march.SETTLED_REUSE and np.array_equal(f, flux):
+                return b_raw
+            return w_mean @ tracer(f).solve(rhs.toarray()) + np.diag(own)
+
+        b_w = [shares(f) for f in windows]
         ffd_info.update(ffd_march.march_spread(b_w, b_mean, air.exhaust_rise_k, ROW_SHARE_MAX))
     info = {
         "cells": m,

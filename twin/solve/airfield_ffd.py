@@ -183,6 +183,7 @@ def ffd_flux(
     give_up: bool = False,
     settle_rel: float = 0.0,
     rect: bool | None = None,
+    keep: dict | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Time-averaged FFD face flux P -> N on `faces` (global cell numbers, both in `main`),
     m3/s, with ``div F = src - sink`` in every cell of `main`; and an info dict (steps, dt,
@@ -194,7 +195,9 @@ def ffd_flux(
     least a turnover and a quarter, what its quarter-turnover means would still move is below
     `settle_rel`); the answer is then the last quarter's mean (``ffd_settled_s`` says when).
     `rect`: the rectilinear kernels (physical coordinates, `airfield_ffd_grid`), the default
-    where `g` is not uniform; on a uniform grid they give the uniform ones' flux to round-off."""
+    where `g` is not uniform; on a uniform grid they give the uniform ones' flux to round-off.
+    `keep`: a dict the projection's factorised Laplacian is kept in (``"lu"``) and taken from,
+    for a march run again on the same grid and faces (`hall_flux`'s retry at half the step)."""
     t0 = time.perf_counter()
     fp, fn, gf = (np.asarray(a) for a in faces)
     shape = (g.nx, g.ny, g.nz)
@@ -241,9 +244,13 @@ def ffd_flux(
     )
     from scipy.sparse.csgraph import connected_components
 
-    _, label = connected_components(lap, directed=False)
-    first = np.unique(label, return_index=True)[1]
-    lu = factorise(lap + sp.csr_matrix((np.ones(len(first)), (first, first)), shape=(m, m)))
+    lu = None if keep is None else keep.get("lu")
+    if lu is None:
+        _, label = connected_components(lap, directed=False)
+        first = np.unique(label, return_index=True)[1]
+        lu = factorise(lap + sp.csr_matrix((np.ones(len(first)), (first, first)), shape=(m, m)))
+        if keep is not None:
+            keep["lu"] = lu
     s = (src - sink)[cells_m]
     vol = geo.vol[cells_m]
 
@@ -486,12 +493,12 @@ def hall_flux(g, air, main, cells, faces, src, sink, moving, exhaust, fronts):
     )
     ex_cells, ex_rack, ex_w = exhaust
     heat = Heat(ex_cells, ex_rack, ex_w, np.asarray(air.flow_m3_s, float), rise, fronts)
-    dt = air.ffd_dt_s
+    dt, keep = air.ffd_dt_s, {}  # the retry's projection: the same Laplacian, factorised once
     for _ in range(2):  # a flux that keeps changing: once more at half the step
         flux, info = ffd_flux(
             g, main, (cells[fp], cells[fn], gf), src, sink, inflow, heat,
             nu_m2_s=air.ffd_nu_m2_s, dt_s=dt, turnovers=TURNOVERS, give_up=GIVE_UP,
-            settle_rel=SETTLE_AVG_REL,
+            settle_rel=SETTLE_AVG_REL, keep=keep,
         )  # fmt: skip
         change = info["ffd_step_change_rel"]
         if change <= SETTLED_STEP_REL and "ffd_gave_up_s" not in info:

@@ -19,6 +19,11 @@ ffd_march_cautions`): the CFD the FFD is read against wanders by 0.1-0.9 K from 
 iteration and moved by at most 0.5 K between meshes (../shared/CFD.md), so below this the
 march's own length is within the reference's noise; above it the number read depends on
 how long the march ran more than on the CFD's own uncertainty."""
+SETTLED_REUSE = True
+"""A settled march's answer is its last window's mean (`airfield_ffd.ffd_flux`), so
+`twin.solve.airfield` takes that window's shares from the answer's own tracer solve instead
+of factorising and solving the same matrix again (one of the spread's three tracer solves;
+the same numbers to the bit). False: every window solved, as before (tests compare)."""
 TAIL_RATIO_MAX = 0.9
 """The largest ratio of two windows' moves `march_spread` extrapolates with (a tail of at most
 nine times the last move): a march whose inlets do not move less from window to window has
