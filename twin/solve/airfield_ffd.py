@@ -71,7 +71,26 @@ room's mean step change over any quarter turnover from then on is above 5 %, the
 costs 2.94-3.51 CPU s against 4.26-4.99 for the previous march in the same runs (12:20-12:30
 UTC, load 6-7; ~2.2 CPU s scaled to load ~3), the same inlets; the issue's 0.5 s is out of
 reach while it needs 1,403 steps at 0.05 s whose projection alone is ~1 s (docs/validation.md,
-Speed).
+Speed). On the rack-aligned grid (the default since 16:00 UTC) the hall marches 88 steps at
+0.1 s (given up) and 1,424 at 0.05 s (settled at 71.2 s), ~4.7 CPU ms a step: the projection's
+solve 2.2 ms (11,552 cells; 1.67 M entries in L and U with minimum degree on A + A^T, COLAMD
+3.2 M, a geometric nested dissection 2.0-2.9 M; float32 factors solve in 2/3 of the time but
+leave a residual of 3e-4), the back-trace and diffusion 1.7 ms, the heat's five sub-steps (its
+0.07 m3 cells) 0.5 ms, the rest 0.2 ms (cProfile, 18:57 UTC, load ~4). It costs ~2.4 times the
+uniform grid's: 1.8 times the cells and 2.1 times the LU's fill, the same ~1,400 steps at 0.05
+s. `python -m bench.air_ffd --hall 100 --repeat 3` (19:11-19:13 UTC, load 3.6-4.1): 7.96 CPU s
+(12.2 s wall), the previous march 11.17, potential flow 0.94 s wall. At ~4.7 ms a step, 0.5 s
+is ~100 steps: no march of this kind gets there. Not kept (18:49-19:00 UTC, load 2-5, the
+aligned hall at 0.05 s): the heat started at its steady state on the first (potential) flux
+(`heat_step`'s balance solved once) settles no sooner and ends with the FFD's own inlets 1.3 K
+apart; the heat set to that steady state at each of the first 3 or all quarter turnovers
+settles at 1,246 or 1,157 steps, but its solves (0.12 s each) eat the gain; the heat marched
+2-4 times faster than the flow (no thermal inertia at steady state) settles no sooner, its flux
+4 % from a 16-turnover march's (no early stop), against which the settled answer's own inlets
+are 0.30 K off (0.045 K with the heat reset every quarter turnover). Repeated work removed
+(the same numbers to the bit): the retry reuses the projection's factorised Laplacian
+(``keep``), a settled march's last window its answer's tracer solve (`twin.solve.ffd_march`),
+and an FFD hall no longer solves the potential flow it replaces: 4 factorisations, not 7.
 
 How far the answer depends on the march (`march_spread`): the field carries its tracer on the
 mean flux of each of the march's last three quarter-turnover windows too, and the inlets

@@ -31,7 +31,10 @@ grid gave 0.36-4.84 K (mean over the eight rooms 1.26 against 1.85 K), but `row`
 tips; 1-2 cm moves change it by 0.2-0.4 K, smoothly). It costs more: a room ~1.5 times the
 CPU time (`pair` 4.9 against 3.1 CPU s), the 100-rack hall 2.4 times (11,552 cells against
 6,479; 9.05 against 3.74 CPU s at load ~3.5, `python -m bench.air_ffd --hall 100 --ffd-grid
-both`, 15:51 UTC), though its march now settles (spread 0.03 K against 1.72 K).
+both`, 15:51 UTC), though its march now settles (spread 0.03 K against 1.72 K). Why 2.4: the
+same ~1,400 steps at 0.05 s on both grids (1,424 and 1,403), 1.8 times the cells, 2.1 times
+the projection's LU fill (1.67 M against 0.78 M entries) and the heat's sub-steps (five a step on
+its 0.07 m3 cells; cProfile and `twin.solve.airfield_ffd`'s docstring, 2026-12-01 18:47-18:57 UTC).
 """
 
 from __future__ import annotations
