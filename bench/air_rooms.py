@@ -491,6 +491,14 @@ def calibration_table(
                     "max_before_k": float(before.abs().max()),
                     "rmse_after_k": float(np.sqrt((after**2).mean())),
                     "max_after_k": float(after.abs().max()),
+                    # a uniform error (a supply offset) would carry from the fit to the
+                    # held-out load only if the two share it: the fit's mean error, the held-out
+                    # one's, and the held-out RMSE less the fit's mean
+                    "bias_fit_k": float(np.mean(f.residuals_after_k)),
+                    "bias_held_k": float(after.mean()),
+                    "rmse_less_bias_k": float(
+                        np.sqrt(((after - np.mean(f.residuals_after_k)) ** 2).mean())
+                    ),
                     **{k: round(v, 4) for k, v in f.params.items()},
                     "seconds": round(time.perf_counter() - t0, 1),
                     "load_avg": round(os.getloadavg()[0], 2),
