@@ -45,11 +45,12 @@ inlet RMSE before / after `row` 1.85-2.04 / 0.63-0.68 K (nu 0.25-0.28 m2/s); `pa
 `end` 1.98-3.51 / 1.18-1.68; and in the rooms of two loads (one run fitted) `tiles` 1.23-2.60 /
 1.23-2.30, `cross` 1.52-2.77 / 1.63-2.50, `dense` 2.37-5.39 / 2.74-4.82 (no better, or worse,
 in three of those six folds). The 0.3 K target is met in no fold: the fit follows its own runs
-no closer than 0.54 K (`row`). A supply temperature offset (fitted with the diffusivity in
-`row`: -0.01 to +0.03 K, held out within 0.01 K), a scale on the racks' airflows (x0.8 and
-x1.25 worse held out than x1, the CFD's own) and the diffusivity down to 0 (`pair`: 0.01 K)
-were tried and not added: the error left is its shape along the rows, not a level or a
-scale. (On the uniform grid, eighth pass: `row` 0.70-0.80, `pair` 0.71-0.85, `floor`
+no closer than 0.54 K (`row`). Tried and not added (``python -m bench.air_calibrate_probe``):
+a supply temperature offset fitted with the diffusivity (-0.01 to +0.03 K in `row`, held out
+within 0.01 K; elsewhere it trades against the diffusivity, +1.0 to -1.0 K by room against CFD
+supplied at exactly 18 C, at most 0.2 K gained), a scale on the racks' airflows (x0.8 and
+x1.25 worse held out than x1, the CFD's own) and the diffusivity down to 0 (`pair`: 0.01 K):
+the error left is its shape along the rows, not a level or a scale. (On the uniform grid, eighth pass: `row` 0.70-0.80, `pair` 0.71-0.85, `floor`
 1.18-1.83, `cross` 1.39-1.83 K.)"""
 
 from __future__ import annotations
