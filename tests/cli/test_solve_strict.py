@@ -60,7 +60,7 @@ def test_strict_passes_a_clean_solve_and_fails_any_violation(capsys):
     assert main(["solve", SMALL, "--strict", "--json"]) == 0
     captured = capsys.readouterr()
     assert strict_json(captured.out)["violations"] == []
-    assert captured.err.count("warning:") == 1 and "air_model: ffd" in captured.err
+    assert captured.err.count("warning:") == 1 and "picks ffd" in captured.err
     # a plain limit violation (three CRACs, two failed: the survivor is over capacity)
     assert main(["solve", SMALL, "--fail", "CRAC-2", "CRAC-3", "--strict"]) == STRICT_EXIT
     assert "over_capacity" in capsys.readouterr().err
