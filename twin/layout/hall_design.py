@@ -224,7 +224,10 @@ def add_hall(site: SiteParts, spec: HallSpec, mv: dict[str, str]) -> float:
     n_crah = math.ceil(air_kw / 350.0) + 1  # N+1
     for k in range(n_crah):
         x = HALL_MARGIN_M / 2 if k % 2 == 0 else w - HALL_MARGIN_M / 2
-        y = d * (k // 2 + 1) / (n_crah // 2 + 2)
+        # staggered: the far wall's units sit half a pitch along, between the near wall's,
+        # so no two units blow at each other along one line (their meeting jets are unstable:
+        # docs/validation.md 'dense'; twin validate cautions such pairs)
+        y = d * (k // 2 + 1 + 0.5 * (k % 2)) / (n_crah // 2 + 2)
         cl["crahs"].append(
             {
                 "id": f"{h}-CRAH{k + 1}",
