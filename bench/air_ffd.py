@@ -13,6 +13,8 @@ count of each FFD hall; then the time of a generated 100-rack hall's field both 
     python -m bench.air_ffd --cell 0.2         # both flows on 0.2 m cells (the CFD's mesh)
     python -m bench.air_ffd --predict cross    # a blind room's FFD inlets, before its CFD
     python -m bench.air_ffd --ffd-grid both    # the FFD on the uniform and the rack-aligned grid
+    python -m bench.air_ffd --spread           # march spread against a 16-turnover march
+    python -m bench.air_ffd --spread --rooms row --layouts small-room hall100 --long 16
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pandas as pd
 
 from bench import air_rooms as ar
 from twin.solve import air_calibrate as ac
-from twin.solve import airfield, airfield_ffd
+from twin.solve import airfield, airfield_ffd, ffd_march
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
 
@@ -174,6 +176,112 @@ def march(kind: str):
         airfield_ffd.GIVE_UP, airfield_ffd.SETTLE_AVG_REL = keep
 
 
+def _spread_airs(rooms, layouts):
+    """(name, FFD field input) of every stored run of `rooms` (all where None, none where
+    empty), then of each of `layouts` (a shipped layout's name or path, or ``hall100``: the
+    generated 100-rack hall of `hall_time`)."""
+    from twin.layout import load
+    from twin.model import Twin
+    from twin.solve.airfield_build import hall_air
+    from twin.solve.rack_airflow import design_air_kw, rack_k_kw_per_k
+
+    for room, loads in ar.LOADS.items():
+        for ld in loads:
+            if (rooms is None or room in rooms) and ar.cfd(room, ld) is not None:
+                air, _, _, rise = _inputs(room, ld)
+                yield f"{room} {ld}", dataclasses.replace(air, flow="ffd", exhaust_rise_k=rise)
+    for name in layouts or []:
+        if name.startswith("hall"):
+            from bench.air import hall_layout
+            from twin.layout.validate import validate_data
+
+            doc = hall_layout(int(name[4:]))
+            doc["halls"][0]["air_model"] = "field"
+            doc["halls"][0]["containment"] = "none"
+            t = Twin.from_layout(validate_data(doc, "bench"))
+            yield name, dataclasses.replace(ac.hall_input(t, t.halls.index[0])[0], flow="ffd")
+            continue
+        t = Twin.from_layout(load(name if name.endswith(".yaml") else f"layouts/{name}.yaml"))
+        racks = t.racks
+        k = rack_k_kw_per_k(design_air_kw(racks), racks.get("airflow_m3_s"))
+        for h, hid in enumerate(t.halls.index):
+            idx = np.flatnonzero((racks["hall"] == hid).to_numpy())
+            air = hall_air(t, h, idx, k)
+            if not isinstance(air, str):
+                yield f"{name} {hid}", dataclasses.replace(air, flow="ffd")
+
+
+def _previous_spread(b_windows, b_answer, rise_k, row_max) -> float:
+    """The spread before 2026-12-01 20:00 UTC: the last of three windows plus the geometric
+    tail of its move (one move where the moves do not shrink), |heading - answer|."""
+    n = b_answer.shape[0]
+    rise = np.broadcast_to(np.asarray(airfield_ffd.DESIGN_RISE_K if rise_k is None else rise_k,
+                                      float), (n,))  # fmt: skip
+
+    def inlets(b):
+        b = b.toarray() if hasattr(b, "toarray") else np.asarray(b)
+        b = b * np.minimum(1.0, row_max / np.maximum(b.sum(axis=1), 1e-300))[:, None]
+        return np.linalg.solve(np.eye(n) - b, b @ rise)
+
+    th = [inlets(b) for b in b_windows[-3:]]
+    move = th[-1] - th[-2]
+    last, before = float(np.abs(move).max()), float(np.abs(th[-2] - th[-3]).max())
+    rho = last / before if before > 0.0 else (0.0 if last == 0.0 else 1.0)
+    tail = 1.0 if rho >= ffd_march.TAIL_RATIO_MAX else rho / (1.0 - rho)
+    return float(np.abs(th[-1] + move * tail - inlets(b_answer)).max())
+
+
+def spread_table(rooms, layouts, long_turnovers: float = 16.0) -> pd.DataFrame:
+    """Per case: the march spread the field reports (`ffd_march.march_spread`) and the previous
+    estimate's, against the true remaining change: the largest |answer - a march of
+    `long_turnovers` turnovers with no early stop| over the racks (Tang's inlets at the racks'
+    exhaust rise, as the spread reads them); the reported build's CPU s and the long march's.
+    The on-disk flux store is bypassed (its key does not see the march's length)."""
+    import os
+
+    os.environ["TWIN_FFD_STORE"] = "0"
+    got: dict = {}
+    keep = ffd_march.march_spread
+
+    def record(b_w, b_a, rise_k, row_max):
+        out = keep(b_w, b_a, rise_k, row_max)
+        got.update(out, previous=_previous_spread(b_w, b_a, rise_k, row_max))
+        return out
+
+    def inlets(air, turnovers, settle):
+        airfield_ffd.TURNOVERS, airfield_ffd.SETTLE_AVG_REL = turnovers, settle
+        _clear()
+        got.clear()
+        c0 = time.process_time()
+        s = airfield._solve(air)
+        b = s.b_mean.toarray()
+        n = b.shape[0]
+        rise = airfield_ffd.DESIGN_RISE_K if air.exhaust_rise_k is None else air.exhaust_rise_k
+        rise = np.broadcast_to(np.asarray(rise, float), (n,))
+        return np.linalg.solve(np.eye(n) - b, b @ rise), dict(got), time.process_time() - c0
+
+    rows = []
+    base = airfield_ffd.TURNOVERS, airfield_ffd.SETTLE_AVG_REL
+    ffd_march.march_spread = record
+    try:
+        for name, air in _spread_airs(rooms, layouts):
+            th, info, cpu = inlets(air, *base)
+            ref, _, cpu_long = inlets(air, long_turnovers, 0.0)
+            true = float(np.abs(th - ref).max())
+            rows.append({"case": name, "spread_k": info["ffd_march_spread_k"],
+                         "lower": info["ffd_march_spread_lower"], "true_k": true,
+                         "ratio": info["ffd_march_spread_k"] / max(true, 1e-12),
+                         "previous_k": info["previous"],
+                         "previous_ratio": info["previous"] / max(true, 1e-12),
+                         "cpu_s": cpu, "long_cpu_s": cpu_long})  # fmt: skip
+            print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False,
+                  header=len(rows) == 1), flush=True)  # fmt: skip
+    finally:
+        ffd_march.march_spread = keep
+        airfield_ffd.TURNOVERS, airfield_ffd.SETTLE_AVG_REL = base
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.air_ffd", description=__doc__.split("\n")[0])
     ap.add_argument("--rooms", nargs="*", choices=sorted(ar.LOADS))
@@ -193,7 +301,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=1, help="hall: runs of each march (fastest)")
     ap.add_argument("--ffd-grid", choices=["uniform", "aligned", "both"], default=airfield_ffd.GRID,
                     help="the FFD's grid (both: each room and the hall on each, same run)")  # fmt: skip
+    ap.add_argument(
+        "--spread",
+        action="store_true",
+        help="march spread against a long march (--rooms, --layouts, --long)",
+    )
+    ap.add_argument(
+        "--layouts", nargs="*", default=None, help="--spread: layouts (name or path) or hall100 too"
+    )
+    ap.add_argument("--long", type=float, default=16.0, help="--spread: the long march, turnovers")
     args = ap.parse_args(argv)
+    if args.spread:
+        lay = ["small-room", "ai-factory-hall", "hall100"] if args.layouts is None else args.layouts
+        df = spread_table(args.rooms, lay, args.long)
+        print(df.round(3).to_string(index=False))
+        return
     airfield_ffd.TILE_OPEN_DEPTH_M = args.tile_open_depth
     if args.cell:  # both flows on a finer grid than the field's (MIN_CELL_M, MAX_CELLS)
         from twin.solve import airfield_grid

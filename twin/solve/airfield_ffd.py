@@ -92,11 +92,13 @@ are 0.30 K off (0.045 K with the heat reset every quarter turnover). Repeated wo
 (``keep``), a settled march's last window its answer's tracer solve (`twin.solve.ffd_march`),
 and an FFD hall no longer solves the potential flow it replaces: 4 factorisations, not 7.
 
-How far the answer depends on the march (`march_spread`): the field carries its tracer on the
-mean flux of each of the march's last three quarter-turnover windows too, and the inlets
-there (every rack at its exhaust rise) say where the march is heading (the last window plus
-the geometric tail of the windows' moves); ``ffd_march_spread_k`` in the field's info is the
-largest |heading - answer| with its rack, and above `MARCH_SPREAD_CAUTION_K` (0.5 K) the hall
+How far the answer depends on the march (`twin.solve.ffd_march.march_spread`): the field
+carries its tracer on the mean flux of each of the march's last five quarter-turnover windows
+too, and the inlets there (every rack at its exhaust rise) bound how far the answer would still
+move (its distance from the last window plus twice the geometric tail of the windows' moves, at
+most six moves; until 2026-12-01 20:00 UTC three windows and the tail alone, a best guess that
+fell short by up to 4 times); ``ffd_march_spread_k`` in the field's info is the largest such
+bound with its rack, and above `MARCH_SPREAD_CAUTION_K` (0.5 K) the hall
 gets a caution located at its air_model in `twin solve` and the dashboard (`twin validate`
 builds no field, so not there). The 100-rack hall: 1.72 K (rack 2) where a 280 s march moves
 the answer 1.81 K; the stored runs that settle 0.002-0.053 K, `floor` 0.72-1.38 and `tiles`
@@ -429,8 +431,9 @@ UTC, both marches in one process) stop at 0.62-0.99 of their march with their in
 alone would stop the rooms at 0.50-0.81 (estimated from snapshots) but a slow drift too. The tolerance is against the FFD's
 own errors: 1.1-5.6 K RMSE against the CFD, the CFD's 0.4-1.5 K between meshes, 3.7-4.8 K
 where rows move 5 cm (docs/validation.md)."""
-MARCH_WINDOWS = 3
-"""Window means of the march kept for `march_spread` (three: two moves, their ratio)."""
+MARCH_WINDOWS = 5
+"""Window means of the march kept for `twin.solve.ffd_march.march_spread` (five: four moves,
+the ratio of the last two's sum to the two before's; three before 2026-12-01 20:00 UTC)."""
 GIVE_UP = True
 """`hall_flux` gives up a hopeless march early (`_hopeless`); False: the previous behaviour,
 every march to its end (bench.air_ffd times both)."""

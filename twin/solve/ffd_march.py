@@ -22,12 +22,22 @@ how long the march ran more than on the CFD's own uncertainty."""
 SETTLED_REUSE = True
 """A settled march's answer is its last window's mean (`airfield_ffd.ffd_flux`), so
 `twin.solve.airfield` takes that window's shares from the answer's own tracer solve instead
-of factorising and solving the same matrix again (one of the spread's three tracer solves;
+of factorising and solving the same matrix again (one of the spread's five tracer solves;
 the same numbers to the bit). False: every window solved, as before (tests compare)."""
 TAIL_RATIO_MAX = 0.9
-"""The largest ratio of two windows' moves `march_spread` extrapolates with (a tail of at most
-nine times the last move): a march whose inlets do not move less from window to window has
-no geometric tail, and its spread is a lower bound (``ffd_march_spread_lower``)."""
+"""From this ratio of the windows' moves on (`tail_ratio`) a march's inlets are taken as not
+moving less from window to window: no geometric tail, the spread is `TAIL_MOVES_MAX` last
+moves and flagged a lower bound (``ffd_march_spread_lower``)."""
+TAIL_SAFETY = 2.0
+"""`march_spread` takes twice the geometric tail it fits: a march's moves shrink by a ratio
+that still grows towards its slowest mode's (the faster ones die first), so the tail read off
+the last windows falls short (the 100-rack hall: a ratio of 0.58-0.6 read, the 0.034 K its
+march still moved is 1.9 last moves, the geometric tail 1.4)."""
+TAIL_MOVES_MAX = 6.0
+"""The tail `march_spread` adds is at most this many last moves: part of a window's move is
+the flow's own unsteadiness, which averages out over a longer march rather than adds up
+(on the measured cases what a 16-turnover march still moved beyond the last window was at
+most 4.3 last moves, `floor` stepped; the staggered AI hall's moves grow, 1.7)."""
 
 
 def pop_windows(info: dict) -> list[np.ndarray]:
@@ -37,26 +47,48 @@ def pop_windows(info: dict) -> list[np.ndarray]:
     return [info.pop(k) for k in keys if k in info]
 
 
+def tail_ratio(moves: list[float]) -> float:
+    """The ratio the windows' moves shrink by, from `moves` (largest |move| over the racks,
+    oldest first): with four or more, the square root of the last two's sum over the two
+    before's (a move that alternates large and small, as an unsteady hall's do, does not
+    swing it), else the last over the one before."""
+    if len(moves) >= 4:
+        before = moves[-4] + moves[-3]
+        return float(np.sqrt((moves[-2] + moves[-1]) / before)) if before > 0.0 else 0.0
+    if len(moves) >= 2:
+        return moves[-1] / moves[-2] if moves[-2] > 0.0 else (0.0 if moves[-1] == 0.0 else 1.0)
+    return 1.0
+
+
 def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) -> dict:
-    """How far an FFD hall's rack inlets would still move if its march ran on, K (info keys).
+    """How far an FFD hall's rack inlets would still move if its march ran on, K (info keys): a
+    bound, not a best guess.
 
     The inlets ``theta = (I - B)^-1 B rise`` (Tang's, every rack at its exhaust rise
     `rise_k`, `DESIGN_RISE_K` where None) on the shares of each of the march's last windows'
-    mean flux (`b_windows`, oldest first, a quarter turnover each; rows scaled to at most
-    `row_max` here, as the field scales its answer's) and on the answer's (`b_answer`: the
-    last window's mean where the march settled, else the mean over its second half). Where the march is
-    heading: the last window's inlets plus the geometric tail of the windows' moves, ``m
-    rho / (1 - rho)`` with m the last move and rho its ratio to the move before (largest
-    |move| over the racks; as `_settled` reads the flux). ``ffd_march_spread_k``: the largest
-    |heading - answer| over the racks, ``ffd_march_spread_rack`` its rack (position in the
-    hall), ``ffd_window_move_k`` the last window's largest move alone.
+    mean flux (`b_windows`, oldest first, a quarter turnover each, `MARCH_WINDOWS` of them;
+    rows scaled to at most `row_max` here, as the field scales its answer's) and on the
+    answer's (`b_answer`: the last window's mean where the march settled, else the mean over
+    its second half). Per rack: how far the answer is from the last window, plus
+    `TAIL_SAFETY` times the geometric tail of the rack's last move, ``|m| rho / (1 - rho)``,
+    rho the ratio the windows' moves shrink by (`tail_ratio`, largest |move| over the racks),
+    at most `TAIL_MOVES_MAX` times |m|.
+    ``ffd_march_spread_k``: the largest over the racks, ``ffd_march_spread_rack`` its rack
+    (position in the hall), ``ffd_window_move_k`` the last window's largest move alone,
+    ``ffd_march_spread_lower``: the moves do not shrink (rho >= `TAIL_RATIO_MAX`; the tail
+    `TAIL_MOVES_MAX` moves), so the spread is only a lower bound.
 
-    Why not the last move alone: in the generated 100-rack hall (`python -m bench.air_ffd
-    --hall 100`) the heat keeps rising with a ~27 s time constant, the last two quarter
-    turnovers' inlets differ by only 0.20 K, but its answer (the mean over 35-70 s) is 1.21 K
-    from the last window and 1.81 K (rack 2) from where a 280 s march ends; this estimate says
-    1.72 K (rack 2) and lands within 0.15 K of the 280 s march's inlets (2026-12-01 15:06 UTC,
-    /tmp helper run, load ~1.5)."""
+    Measured against marches of 16 turnovers with no early stop (``python -m bench.air_ffd
+    --spread``; docs/validation.md, Speed, has the table): never under, 1.0-1.9 times the
+    true change where the moves shrink. The previous estimate (the last of three windows plus
+    the geometric tail of its move, one move where the moves did not shrink) was under on
+    `pair` uniform (0.002 against 0.008 K), the 100-rack hall (0.030 against 0.034 K), `tiles`
+    uniform (1.99 against 2.37 K) and the AI hall before and after its units were staggered
+    (0.30 against 0.35 K, 0.86 against 1.08 K).
+
+    Why not the last move alone: on the uniform grid the 100-rack hall's heat kept rising with
+    a ~27 s time constant; the last two quarter turnovers' inlets differed by 0.20 K, while its
+    answer was 1.81 K (rack 2) from where a 280 s march ends (2026-12-01 15:06 UTC)."""
     n = b_answer.shape[0]
     rise = np.broadcast_to(np.asarray(DESIGN_RISE_K if rise_k is None else rise_k, float), (n,))
 
@@ -66,17 +98,18 @@ def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) 
         return np.linalg.solve(np.eye(n) - b, b @ rise)
 
     th = [inlets(b) for b in b_windows]
-    move = th[-1] - th[-2]
-    last = float(np.abs(move).max()) if n else 0.0
-    before = float(np.abs(th[-2] - th[-3]).max()) if len(th) >= 3 and n else 0.0
-    rho = last / before if before > 0.0 else (0.0 if last == 0.0 else TAIL_RATIO_MAX)
-    lower = rho >= TAIL_RATIO_MAX  # not shrinking: one more window's move, a lower bound
-    tail = 1.0 if lower else rho / (1.0 - rho)
-    off = th[-1] + move * tail - inlets(b_answer)
-    r = int(np.argmax(np.abs(off))) if n else 0
+    if not n:
+        return {"ffd_march_spread_k": 0.0, "ffd_march_spread_rack": 0,
+                "ffd_march_spread_lower": False, "ffd_window_move_k": 0.0}  # fmt: skip
+    moves = [float(np.abs(b - a).max()) for a, b in zip(th[:-1], th[1:], strict=True)]
+    rho = tail_ratio(moves)
+    lower = rho >= TAIL_RATIO_MAX  # not shrinking: no geometric tail, a lower bound
+    tail = TAIL_MOVES_MAX if lower else min(TAIL_SAFETY * rho / (1.0 - rho), TAIL_MOVES_MAX)
+    spread = np.abs(th[-1] - inlets(b_answer)) + tail * np.abs(th[-1] - th[-2])
+    k = int(np.argmax(spread))
     return {
-        "ffd_march_spread_k": float(abs(off[r])) if n else 0.0,
-        "ffd_march_spread_rack": r,
+        "ffd_march_spread_k": float(spread[k]),
+        "ffd_march_spread_rack": k,
         "ffd_march_spread_lower": bool(lower),
-        "ffd_window_move_k": last,
+        "ffd_window_move_k": moves[-1],
     }
