@@ -100,10 +100,15 @@ most six moves; until 2026-12-01 20:00 UTC three windows and the tail alone, a b
 fell short by up to 4 times); ``ffd_march_spread_k`` in the field's info is the largest such
 bound with its rack, and above `MARCH_SPREAD_CAUTION_K` (0.5 K) the hall
 gets a caution located at its air_model in `twin solve` and the dashboard (`twin validate`
-builds no field, so not there). The 100-rack hall: 1.72 K (rack 2) where a 280 s march moves
-the answer 1.81 K; the stored runs that settle 0.002-0.053 K, `floor` 0.72-1.38 and `tiles`
-1.44-3.30 K (2026-12-01 15:06-15:25 UTC, load 1.5-9.7; docs/validation.md, Speed). Cost: three more tracer solves, +0.36 CPU s on the
-100-rack hall's 4.1, +0.10 on `row`'s 2.2 (15:15 UTC, load ~4.5, best of three alternated).
+builds no field, so not there). Against marches of 16 turnovers with no early stop (``python
+-m bench.air_ffd --spread``, 2026-12-01 19:44-19:59 UTC, load 3-9; docs/validation.md, Speed,
+has the table): 1.04-2.95 times the inlets' true change where the windows' moves shrink,
+2.2-3.2 where they do not (the staggered AI and 100-rack halls, 1.1 and 3.0 K), except `dense`,
+whose march settles and holds for 35-45 windows before an opposed unit pair starts to win
+(0.012 and 0.023 K reported, 0.036 and 0.10 K moved by 320 s, still moving). The 100-rack hall
+before its units were staggered: 0.050 K reported, 0.034 K moved. Cost: two more tracer
+solves than before, within the load's noise on the 100-rack hall (9.37-9.55 against 9.13-9.45
+CPU s with three windows, alternated, 19:49-19:52 UTC, load ~4.5).
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ moves and flagged a lower bound (``ffd_march_spread_lower``)."""
 TAIL_SAFETY = 2.0
 """`march_spread` takes twice the geometric tail it fits: a march's moves shrink by a ratio
 that still grows towards its slowest mode's (the faster ones die first), so the tail read off
-the last windows falls short (the 100-rack hall: a ratio of 0.58-0.6 read, the 0.034 K its
-march still moved is 1.9 last moves, the geometric tail 1.4)."""
+the last windows falls short (the 100-rack hall before its units were staggered: a ratio of
+0.58-0.6 read, the 0.034 K its march still moved is 1.9 last moves, the geometric tail 1.4)."""
 TAIL_MOVES_MAX = 6.0
 """The tail `march_spread` adds is at most this many last moves: part of a window's move is
 the flow's own unsteadiness, which averages out over a longer march rather than adds up
@@ -79,12 +79,14 @@ def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) 
     `TAIL_MOVES_MAX` moves), so the spread is only a lower bound.
 
     Measured against marches of 16 turnovers with no early stop (``python -m bench.air_ffd
-    --spread``; docs/validation.md, Speed, has the table): never under, 1.0-1.9 times the
-    true change where the moves shrink. The previous estimate (the last of three windows plus
-    the geometric tail of its move, one move where the moves did not shrink) was under on
-    `pair` uniform (0.002 against 0.008 K), the 100-rack hall (0.030 against 0.034 K), `tiles`
-    uniform (1.99 against 2.37 K) and the AI hall before and after its units were staggered
-    (0.30 against 0.35 K, 0.86 against 1.08 K).
+    --spread``; docs/validation.md, Speed, has the table; 2026-12-01 19:44-19:59 UTC): 1.04-2.95
+    times the true change where the moves shrink, 2.2-3.2 where they do not. Under only on
+    `dense` (0.012 and 0.023 K against 0.036 and 0.10 K): its march settles and holds for 35-45
+    windows before an opposed unit pair starts to win, which no window foretells. The previous
+    estimate (the last of three windows plus the geometric tail of its move, one move where the
+    moves did not shrink) was under on `pair` uniform (0.002 against 0.008 K), `tiles` uniform
+    (1.99 against 2.37 K), the 100-rack hall (0.030 against 0.034 K) and the staggered AI hall
+    (0.86 against 1.08 K).
 
     Why not the last move alone: on the uniform grid the 100-rack hall's heat kept rising with
     a ~27 s time constant; the last two quarter turnovers' inlets differed by 0.20 K, while its
