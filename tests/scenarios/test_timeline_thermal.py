@@ -87,7 +87,7 @@ def test_trips_start_when_ride_through_says_and_cost_their_tokens(tmp_path, dt):
 
 def test_the_reference_hall_throttles_when_and_where_ride_through_says(tmp_path):
     """10 s generators, the hall as written (its units placed: the FFD field, top-of-rack
-    inlets up to 27.7 C in the steady solve). One question, one answer: the solve's top of
+    inlets up to 28.0 C in the steady solve). One question, one answer: the solve's top of
     each rack plus the ride-through's hall-air rise is each rack's inlet; the racks above
     the A1 allowable on that curve, sampled on its own (0.5 s, not the timeline's 1 s), are
     the racks the timeline throttles, for as long, with `twin ride-through`'s first
