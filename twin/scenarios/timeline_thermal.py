@@ -155,9 +155,14 @@ def _windows_above(times, rise, margin) -> tuple[np.ndarray, np.ndarray, np.ndar
     between samples; a window still open where the curve ends ends at inf."""
     n = len(times)
     rows, starts, ends = [], [], []
+    margin = np.asarray(margin, float)
+    # only racks the curve reaches have a window: the rest cost nothing (most of a hall)
+    top = np.max(np.where(np.isnan(rise), -np.inf, rise), initial=-np.inf)
+    reach = np.flatnonzero(margin < top)
     block = max(1, WINDOW_BLOCK // max(n, 1))
-    for lo in range(0, len(margin), block):  # blocks of racks, not one rack at a time
-        m = np.asarray(margin[lo : lo + block], float)
+    for lo in range(0, len(reach), block):  # blocks of racks, not one rack at a time
+        idx = reach[lo : lo + block]
+        m = margin[idx]
         above = (rise[None, :] > m[:, None]).astype(np.int8)
         edge = np.diff(above, axis=1, prepend=0, append=0)  # (m, n + 1)
         r_up, k_up = np.nonzero(edge == 1)  # above from sample k on
@@ -165,7 +170,7 @@ def _windows_above(times, rise, margin) -> tuple[np.ndarray, np.ndarray, np.ndar
         a = np.where(k_up == 0, times[0], _edge_time(times, rise, np.maximum(k_up, 1), m[r_up]))
         kd = np.minimum(k_dn, n - 1)
         b = np.where(k_dn >= n, np.inf, _edge_time(times, rise, np.maximum(kd, 1), m[r_dn]))
-        rows.append(r_up + lo)
+        rows.append(idx[r_up])
         starts.append(a)
         ends.append(b)
     if not rows:
