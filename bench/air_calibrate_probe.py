@@ -27,8 +27,9 @@ import scipy.optimize
 
 from bench import air_rooms as ar
 from twin.solve import air_calibrate as ac
+from twin.solve.air_calibrate_ffd import PARAMS
 
-D_BOUNDS_M2_S = (0.002, 0.5)  # air_calibrate_ffd.PARAMS' diffusivity
+D_BOUNDS_M2_S = PARAMS["air_diffusivity_m2_s"][1:3]  # the fit's own bounds on the diffusivity
 
 
 def _rmse(v: np.ndarray) -> float:

@@ -481,6 +481,7 @@ def calibration_table(
             f = ac.fit(t, hall, [runs[load] for load in fit_on], progress=say)
             before = ac.predict(t, hall, runs[held]) - ref["t_inlet_c"]
             after = ac.predict(t, hall, runs[held], f.params) - ref["t_inlet_c"]
+            bias_fit = float(np.mean(f.residuals_after_k))  # the fit runs' mean error, K
             rows.append(
                 {
                     "room": room,
@@ -494,11 +495,9 @@ def calibration_table(
                     # a uniform error (a supply offset) would carry from the fit to the
                     # held-out load only if the two share it: the fit's mean error, the held-out
                     # one's, and the held-out RMSE less the fit's mean
-                    "bias_fit_k": float(np.mean(f.residuals_after_k)),
+                    "bias_fit_k": bias_fit,
                     "bias_held_k": float(after.mean()),
-                    "rmse_less_bias_k": float(
-                        np.sqrt(((after - np.mean(f.residuals_after_k)) ** 2).mean())
-                    ),
+                    "rmse_less_bias_k": float(np.sqrt(((after - bias_fit) ** 2).mean())),
                     **{k: round(v, 4) for k, v in f.params.items()},
                     "seconds": round(time.perf_counter() - t0, 1),
                     "load_avg": round(os.getloadavg()[0], 2),
