@@ -214,14 +214,9 @@ def _spread_airs(rooms, layouts):
 def _previous_spread(b_windows, b_answer, rise_k, row_max) -> float:
     """The spread before 2026-12-01 20:00 UTC: the last of three windows plus the geometric
     tail of its move (one move where the moves do not shrink), |heading - answer|."""
-    n = b_answer.shape[0]
-    rise = np.broadcast_to(np.asarray(airfield_ffd.DESIGN_RISE_K if rise_k is None else rise_k,
-                                      float), (n,))  # fmt: skip
 
     def inlets(b):
-        b = b.toarray() if hasattr(b, "toarray") else np.asarray(b)
-        b = b * np.minimum(1.0, row_max / np.maximum(b.sum(axis=1), 1e-300))[:, None]
-        return np.linalg.solve(np.eye(n) - b, b @ rise)
+        return ffd_march.tang_inlets(b, rise_k, row_max)
 
     th = [inlets(b) for b in b_windows[-3:]]
     move = th[-1] - th[-2]
@@ -254,11 +249,8 @@ def spread_table(rooms, layouts, long_turnovers: float = 16.0) -> pd.DataFrame:
         got.clear()
         c0 = time.process_time()
         s = airfield._solve(air)
-        b = s.b_mean.toarray()
-        n = b.shape[0]
-        rise = airfield_ffd.DESIGN_RISE_K if air.exhaust_rise_k is None else air.exhaust_rise_k
-        rise = np.broadcast_to(np.asarray(rise, float), (n,))
-        return np.linalg.solve(np.eye(n) - b, b @ rise), dict(got), time.process_time() - c0
+        th = ffd_march.tang_inlets(s.b_mean, air.exhaust_rise_k)  # rows as the field scaled them
+        return th, dict(got), time.process_time() - c0
 
     rows = []
     base = airfield_ffd.TURNOVERS, airfield_ffd.SETTLE_AVG_REL

@@ -60,6 +60,17 @@ def tail_ratio(moves: list[float]) -> float:
     return 1.0
 
 
+def tang_inlets(b, rise_k, row_max: float = np.inf) -> np.ndarray:
+    """Every rack's inlet rise over the supply, K, on the shares `b` (n, n; dense or sparse),
+    rows scaled to at most `row_max`, with every rack at its exhaust rise `rise_k` (a number,
+    one per rack, or None: `DESIGN_RISE_K`): Tang's ``theta = (I - B)^-1 B rise``."""
+    b = b.toarray() if sp.issparse(b) else np.asarray(b)
+    n = b.shape[0]
+    rise = np.broadcast_to(np.asarray(DESIGN_RISE_K if rise_k is None else rise_k, float), (n,))
+    b = b * np.minimum(1.0, row_max / np.maximum(b.sum(axis=1), 1e-300))[:, None]
+    return np.linalg.solve(np.eye(n) - b, b @ rise)
+
+
 def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) -> dict:
     """How far an FFD hall's rack inlets would still move if its march ran on, K (info keys): a
     bound, not a best guess.
@@ -91,23 +102,17 @@ def march_spread(b_windows: list[np.ndarray], b_answer, rise_k, row_max: float) 
     Why not the last move alone: on the uniform grid the 100-rack hall's heat kept rising with
     a ~27 s time constant; the last two quarter turnovers' inlets differed by 0.20 K, while its
     answer was 1.81 K (rack 2) from where a 280 s march ends (2026-12-01 15:06 UTC)."""
-    n = b_answer.shape[0]
-    rise = np.broadcast_to(np.asarray(DESIGN_RISE_K if rise_k is None else rise_k, float), (n,))
-
-    def inlets(b) -> np.ndarray:
-        b = b.toarray() if sp.issparse(b) else np.asarray(b)
-        b = b * np.minimum(1.0, row_max / np.maximum(b.sum(axis=1), 1e-300))[:, None]
-        return np.linalg.solve(np.eye(n) - b, b @ rise)
-
-    th = [inlets(b) for b in b_windows]
-    if not n:
+    if not b_answer.shape[0]:
         return {"ffd_march_spread_k": 0.0, "ffd_march_spread_rack": 0,
                 "ffd_march_spread_lower": False, "ffd_window_move_k": 0.0}  # fmt: skip
+    th = [tang_inlets(b, rise_k, row_max) for b in b_windows]
     moves = [float(np.abs(b - a).max()) for a, b in zip(th[:-1], th[1:], strict=True)]
     rho = tail_ratio(moves)
     lower = rho >= TAIL_RATIO_MAX  # not shrinking: no geometric tail, a lower bound
     tail = TAIL_MOVES_MAX if lower else min(TAIL_SAFETY * rho / (1.0 - rho), TAIL_MOVES_MAX)
-    spread = np.abs(th[-1] - inlets(b_answer)) + tail * np.abs(th[-1] - th[-2])
+    spread = np.abs(th[-1] - tang_inlets(b_answer, rise_k, row_max)) + tail * np.abs(
+        th[-1] - th[-2]
+    )
     k = int(np.argmax(spread))
     return {
         "ffd_march_spread_k": float(spread[k]),
