@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import time
 
+import numpy as np
+
 from twin.layout import load
 from twin.model import Twin
 from twin.scenarios import contingencies, n1
@@ -42,3 +44,19 @@ def test_above_the_count_only_the_at_risk_rows_are_re_solved():
     assert (out["verified"].to_numpy() == risky).all()
     again = verify_table(twin, screen, sets, verify_all_max=len(sets) - 1)
     assert out.equals(again)
+
+
+def test_a_base_already_over_the_recommended_inlet_flags_only_hotter_cases():
+    """The AI hall's top-of-rack inlet is over A1's recommended 27 C before anything fails: a
+    failure that leaves it as hot is not re-solved for its inlet (every one of the 91 was, so
+    `twin solve`'s headroom re-solved the whole N-1 at each step); one hotter by more than
+    `HOTTER_K` is, and one over 27 C where the base is below it still is."""
+    twin = Twin.load("layouts/ai-factory-hall.yaml")
+    screen = n1(twin, verify=False).reset_index(drop=True)
+    t = screen["t_inlet_max_c"].to_numpy(float)
+    base = float(t.max())  # no failure here changes the hottest inlet
+    assert base > sweep_mod.recommended_max_c(twin) and np.allclose(t, base, rtol=0, atol=1e-9)
+    assert not at_risk(twin, screen, base).any()
+    hotter = screen.assign(t_inlet_max_c=t + 2 * sweep_mod.HOTTER_K)
+    assert at_risk(twin, hotter, base).all()
+    assert at_risk(twin, screen, 26.0).all()  # a base under 27 C: every case over it is flagged

@@ -105,6 +105,10 @@ consequence is unknown, so it is never ranked below a case whose consequence is 
 LOADING_MARGIN_PCT = 10.0
 """The screen re-solves a case whose worst element loading is within this of 100 % [est: the
 coupled re-solve moved loadings by < 1 %-point where cooling copes; 10x that]."""
+HOTTER_K = 0.05
+"""A case's hottest inlet this far above the base's counts as hotter (`at_risk`) [est: a tenth
+of the 0.5 K to which the N-1 rows must equal their full solve, tests/scenarios/
+test_n1_matches_direct.py]."""
 VERIFY_ALL_CASES = 300
 """Re-solve every case, not only the at-risk ones, when there are at most this many (a hall:
 the reference halls have 10-104 cases at 30-50 ms each). A count, not a time budget: the
@@ -356,12 +360,17 @@ def at_risk(twin, table: pd.DataFrame, t_inlet_base_c: float = np.nan) -> np.nda
     """Rows of a fast-path table that must be re-solved in full: any IT lost, racks or IT
     at risk, a cooling shortfall or a cooling group above 100 %, any overload, worst loading
     within `LOADING_MARGIN_PCT` of 100 %, a hottest inlet above the halls' recommended
-    maximum or with no finite value (where the base has one)."""
+    maximum or with no finite value (where the base has one). Where the base's hottest inlet
+    is above that maximum already, only a case hotter than the base by more than `HOTTER_K`
+    is at risk for its inlet: the base's full solve has the others' inlet."""
     t = table["t_inlet_max_c"].to_numpy(float)
+    rec = recommended_max_c(twin)
     with np.errstate(invalid="ignore"):
-        hot = (t > recommended_max_c(twin)) | np.isinf(t)
+        hot = (t > rec) | np.isinf(t)
         if np.isfinite(t_inlet_base_c):
             hot |= np.isnan(t)
+            if t_inlet_base_c > rec:  # already over: only a failure that makes it hotter
+                hot &= ~(t <= t_inlet_base_c + HOTTER_K)
         return (
             (table["it_lost_kw"].to_numpy(float) > 0)
             | (table["racks_lost"].to_numpy(float) > 0)
