@@ -108,6 +108,8 @@ if what["racks_at_risk"] or what["racks_shutdown"]:
             ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in what["violations_by_kind"].items())
         )
     )
+for caution in S.air_cautions(res):  # the rack inlets' model did not follow the stopped units
+    st.info(plain(caution[0].upper() + caution[1:]))
 
 left, right = st.columns([3, 2])
 with right:

@@ -49,6 +49,14 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
     return table.head(limit) if limit else table
 
 
+def air_cautions(res: Results) -> list[str]:
+    """What the air model could not follow in this solve: a hall whose flow was not solved
+    again without its stopped cooling units (`twin.solve.air_stopped`)."""
+    from twin.solve.air_stopped import stopped_unit_cautions
+
+    return stopped_unit_cautions(res.tables.get("res_halls"))
+
+
 def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
     """Per-component changes between two solves (`twin.scenarios.compare`), largest first."""
     from twin.scenarios import compare  # deferred: see twin.app.state

@@ -44,6 +44,7 @@ from twin.app.components import (  # noqa: F401 - the facade's names
 )
 from twin.app.failure_views import (  # noqa: F401 - the facade's names
     LOADING_TABLES,
+    air_cautions,
     changes,
     changes_readable,
     consequences,

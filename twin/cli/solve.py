@@ -305,9 +305,11 @@ def run(args) -> int:
         check_weather(twin)  # a foreign file: located, before any solve
     scenario = scenario_from(args, twin)
     results = solve.run(twin, scenario)
+    from twin.solve.air_stopped import stopped_unit_cautions
     from twin.solve.airflow import air_model_fallbacks
 
-    for why in air_model_fallbacks(twin, results.tables.get("res_halls")):
+    res_halls = results.tables.get("res_halls")
+    for why in air_model_fallbacks(twin, res_halls) + stopped_unit_cautions(res_halls):
         print(f"{args.path}: warning: {why}", file=sys.stderr)
     from twin.solve.airfield_build import ffd_march_cautions
 

@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from twin.model import registry
+from twin.solve.air_stopped import resolved_halls
 from twin.solve.arrays import feed_b_share
 from twin.solve.dx_cop import solved_capacity_kw
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
@@ -308,6 +309,9 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         "v_sup": v_sup,
         "rise_max": rise_max,
         "t_in_max": rh["t_inlet_max_c"].to_numpy(float),
+        # halls whose field is solved again when a unit stops (twin.solve.air_stopped): the
+        # screen cannot tell which racks a stopped unit's air reaches there
+        "refield_h": resolved_halls(rh),
         "crah_hall": crah_hall,
         "dx_factor_h": np.nan_to_num(dx_factor, nan=1.0),
         "crah_pos": pd.Series(np.arange(len(cr)), index=cr.index),

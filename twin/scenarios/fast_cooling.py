@@ -198,4 +198,8 @@ def _air_t_max(cb: CoolingBase, out: sp.csr_matrix, g, k, t_max) -> np.ndarray:
         rest = order[~np.isin(order, hs)]
         t_max[kk] = base_h[rest[0]] if len(rest) else -np.inf
     np.fmax.at(t_max, k, t_h)
+    # a field hall that loses a unit (not all): its shares move with where the unit stood,
+    # which the screen does not know; NaN sends the case to the full solve (sweep.at_risk)
+    refield = a["refield_h"][h] & (lost(np.ones(len(v_ref))) > 0) & (v_run > 0)
+    t_max[k[refield]] = np.nan
     return t_max

@@ -62,10 +62,14 @@ def hall_model(twin, h: int) -> str:
     return str(twin.halls["air_model"].iat[h]) if "air_model" in twin.halls else "kernel"
 
 
-def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str:
+def hall_air(
+    twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray, stopped: np.ndarray | None = None
+) -> HallAir | str:
     """The field input of hall number `h` (racks `idx`), or why it has none. An ``ffd`` hall's
     input takes the FFD flow, each rack's exhaust rising ``air_kw / k`` over its intake at the
-    layout's rack powers (the shares are built once per Twin, as the field's airflows are)."""
+    layout's rack powers (the shares are built once per Twin, as the field's airflows are).
+    `stopped` (per unit of the hall, in table order): units that move no air (their body
+    stays; `twin.solve.air_stopped`)."""
     hall = twin.halls.iloc[h]
     hid = twin.halls.index[h]
     if len(idx) > FIELD_MAX_RACKS:
@@ -127,7 +131,9 @@ def hall_air(twin, h: int, idx: np.ndarray, k_kw_k: np.ndarray) -> HallAir | str
         blanking=r["blanking"].to_numpy(float) if "blanking" in r else np.ones(len(r)),
         ux_m=ux,
         uy_m=uy,
-        u_flow_m3_s=crahs["airflow_m3_s"].to_numpy(float),
+        u_flow_m3_s=np.where(
+            stopped if stopped is not None else False, 0.0, crahs["airflow_m3_s"].to_numpy(float)
+        ),
         u_face=np.asarray(face, float),
         u_supply=supply,
         u_return=ret,

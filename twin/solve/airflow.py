@@ -77,8 +77,9 @@ Room indices per hall (REFERENCE 1; `twin.solve.air_indices`): SHI/RHI, Herrlin'
 RCI_HI/RCI_LO against the hall's ASHRAE class, RTI = (T_return - T_supply) / dT_IT in %
 (< 100 % bypass, > 100 % recirculation).
 CRAH/CRAC units of a hall share its heat in proportion to rated capacity; the hall
-supply is their airflow-weighted mix (a well-mixed plenum: unit position
-does not matter in this model). A unit given more than it can remove now (a DX CRAC's
+supply is their airflow-weighted mix (for the supply temperature a well-mixed plenum; where
+the air goes is B's: a field hall's B is solved again without its stopped units,
+`twin.solve.air_stopped`, a kernel hall's does not see units). A unit given more than it can remove now (a DX CRAC's
 capacity falls with outdoor air: `solve_air`'s ``capacity_kw``) supplies warmer air.
 """
 

@@ -73,6 +73,7 @@ from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve import consequence
 from twin.solve import coupled_checks as checks
+from twin.solve.air_stopped import running_air_model
 from twin.solve.airflow import air_model, solve_air
 from twin.solve.arrays import feed_b_share, safe_div
 from twin.solve.cache import per_twin, pinned
@@ -362,6 +363,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         & ~(np.r_[tcs_frac, 1.0] <= 0)[np.where(cm.tcs_of_cdu >= 0, cm.tcs_of_cdu, nt)]
     )
     cap_air = derated_capacity_kw(twin.crahs, t_db)  # DX coils: capacity at the outdoor air
+    am = running_air_model(twin, am, running["crahs"])  # field halls: without stopped units
     air = solve_air(twin, am, rack_air, hall_extra, running["crahs"], t_coil, capacity_kw=cap_air)
     liq = solve_liquid(twin, lm, rack_liq, running["cdus"], t_fws, tcs_flow_frac=tcs_frac)
     # loops whose pumps move less than their units draw: share the flow there is

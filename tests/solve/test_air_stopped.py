@@ -1,0 +1,104 @@
+"""A field hall's stopped cooling unit changes its air field (`twin.solve.air_stopped`): the
+racks that drew on its air warm, mirror-image failures give mirror-image inlets, the N-1 screen
+sends such failures to the full solve, and an ffd hall (not solved again yet) says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from twin.cli import main
+from twin.layout import validate_data
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.scenarios.sweep import at_risk, brute_force, contingencies, n1, sweep
+from twin.solve import run
+
+
+def _room(layouts_dir, air_model: str, uniform: bool = False) -> Twin:
+    """The shipped small room on `air_model`; `uniform`: every rack at its profile's 10 kW,
+    so the room is its own mirror image across y = 4.5 m (rows RA and RB, CRAC-1 and CRAC-2;
+    CRAC-3 stands on the mirror line)."""
+    path = layouts_dir / "small-room.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["halls"][0]["air_model"] = air_model
+    if uniform:
+        for r in doc["halls"][0]["racks"]:
+            r.pop("power_kw", None)
+    return Twin.from_layout(validate_data(doc, str(path)))
+
+
+def _top_change(twin, unit: str):
+    base = run(twin).tables["res_racks"]["t_inlet_max_c"]
+    res = run(twin, Scenario(name=unit, failed=frozenset([unit])))
+    return res, res.tables["res_racks"]["t_inlet_max_c"] - base
+
+
+@pytest.fixture(scope="module")
+def mirror_room(layouts_dir):
+    return _room(layouts_dir, "field", uniform=True)
+
+
+def test_mirror_image_failures_give_mirror_image_inlets(mirror_room):
+    _, d1 = _top_change(mirror_room, "CRAC-1")
+    _, d2 = _top_change(mirror_room, "CRAC-2")
+    ra = [f"RA{i:02d}" for i in range(1, 11)]
+    rb = [f"RB{i:02d}" for i in range(1, 11)]
+    # each failure's inlets are the other's mirrored (RA <-> RB) ...
+    np.testing.assert_allclose(d1[ra].to_numpy(), d2[rb].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(d1[rb].to_numpy(), d2[ra].to_numpy(), atol=1e-6)
+    # ... and not the same everywhere: the field sees which unit stopped (before: one shift
+    # for every rack, whichever unit failed)
+    assert np.abs(d1[ra].to_numpy() - d1[rb].to_numpy()).max() > 0.5
+
+
+def test_a_stopped_unit_moves_heat_where_it_stood_and_the_solve_balances(layouts_dir):
+    twin = _room(layouts_dir, "field")
+    res, d = _top_change(twin, "CRAC-3")  # the east wall's unit, alone on its side
+    x = twin.racks["x_m"]
+    east, west = d[x > x.median()], d[x <= x.median()]
+    assert east.mean() > west.mean() + 0.1, (east.mean(), west.mean())
+    assert not len(res.violations), res.violations
+    assert abs(res.kpis["energy_balance_residual_kw"]) < 1e-3
+    assert res.tables["res_halls"]["air_model"].tolist() == ["field"]
+
+
+def test_the_n1_screen_sends_field_unit_failures_to_the_full_solve(layouts_dir):
+    twin = _room(layouts_dir, "field")
+    sets = [(c,) for c in contingencies(twin)]
+    screen = sweep(twin, sets, verify=False)
+    full = brute_force(twin, sets)
+    units = screen["contingency"].isin(twin.crahs.index).to_numpy()
+    assert np.isnan(screen["t_inlet_max_c"].to_numpy(float)[units]).all()
+    assert at_risk(twin, screen, full["t_inlet_max_c"].max())[units].all()
+    table = n1(twin, verify="risk").set_index("contingency")
+    f = full.set_index("contingency")
+    for unit in twin.crahs.index:
+        assert table.at[unit, "verified"]
+        assert table.at[unit, "t_inlet_max_c"] == pytest.approx(f.at[unit, "t_inlet_max_c"])
+    # the failures differ by where the unit stood (one value for all three before)
+    assert len({round(f.at[u, "t_inlet_max_c"], 2) for u in twin.crahs.index}) == 3
+
+
+def test_an_ffd_hall_says_its_flow_was_not_solved_again(small_room, capsys):
+    res = run(small_room, Scenario(name="CRAC-1", failed=frozenset(["CRAC-1"])))
+    assert res.tables["res_halls"]["air_model"].tolist() == [
+        "ffd, every unit running (CRAC-1 stopped)"
+    ]
+    assert run(small_room).tables["res_halls"]["air_model"].tolist() == ["ffd"]
+    path = str(small_room.layout.source)
+    assert main(["solve", path, "--fail", "CRAC-1", "--no-headroom"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "hall ROOM: its rack inlets come from the FFD air flow with every cooling unit running (CRAC-1 stopped)"
+        in err
+    )
+    assert main(["solve", path, "--no-headroom"]) == 0
+    assert "every cooling unit running" not in capsys.readouterr().err
+
+
+def test_a_hall_whose_units_all_stop_keeps_its_field(mirror_room):
+    units = frozenset(mirror_room.crahs.index)
+    res = run(mirror_room, Scenario(name="all", failed=units))
+    assert res.tables["res_halls"]["air_model"].tolist() == ["field"]

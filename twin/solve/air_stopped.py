@@ -1,0 +1,152 @@
+"""The air model of the cooling units that run: a field hall's shares solved again without the
+units that stopped.
+
+A hall on the air field (``air_model: field`` or ``ffd``) gets its shares from a flow through
+the room in which every cooling unit supplies and returns its share of the racks' air
+(`twin.solve.airfield`). When units stop (failed, unfed, their water not moving) that is not
+the room's flow: the racks that drew on a stopped unit's supply draw on the others' and on the
+room's warm air, which is what a failure study asks about. Until 2026-12-01 the solve kept the
+flow of every unit running and only mixed the hall's supply from the units that run, so
+failing any one unit of a hall moved every rack's inlet alike (by nothing where the others
+took up its air): the model could not see which unit had stopped.
+
+`running_air_model` gives the model of the units that run: each field hall with a stopped unit
+gets its field solved again with those units' supply and return at zero flow (their bodies
+stay: a stopped unit's cabinet still blocks the air) and the running ones sharing the racks'
+air by their airflow, as the coupled solve runs them. A hall whose units all stop keeps its
+field (no unit moves air; its heat is reported unremoved). Kernel and given shares do not see
+where units are, so they do not change.
+
+Which models are solved again: `RESOLVED_MODELS`. The potential field is (0.15 s a unit on
+the shipped small room, 2026-12-01, `tests/solve/test_air_stopped.py`). The FFD flow is not
+yet: a march takes ~2.5 CPU s a stopped unit on the small room and tens of seconds on the
+shipped AI hall, whose march does not settle, so an N-1 over its 7 units would take minutes
+where the rest of it takes seconds. An ffd hall with a stopped unit keeps the flow of all its
+units running, and says so: its ``res_halls`` ``air_model`` reads "ffd, every unit running
+(... stopped)" and `stopped_unit_cautions` words it for `twin solve`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import scipy.sparse as sp
+
+from twin.solve.airfield import FieldError, hall_shares
+from twin.solve.airfield_build import hall_air, hall_model
+from twin.solve.cache import per_twin
+from twin.solve.recirculation import Recirculation
+
+RESOLVED_MODELS = ("field",)
+"""Air models whose field is solved again with a hall's stopped units (see the docstring)."""
+NOT_RESOLVED = ", every unit running"
+"""What an ffd hall's ``air_model`` gets when units stop and its flow is not solved again."""
+VARIANTS = 16
+"""Air models of other running sets kept per Twin (an N-1 over a hall's units needs one each)."""
+_LOCK = threading.Lock()
+
+
+def running_air_model(twin, model, crah_running: np.ndarray):
+    """`model` (`twin.solve.airflow.AirModel`) for the units running now (`crah_running`, per
+    row of ``twin.crahs``): the same object when no field hall has a stopped unit."""
+    stopped = _stopped_by_hall(twin, model, np.asarray(crah_running, bool))
+    if not stopped:
+        return model
+    key = tuple(sorted((h, tuple(np.flatnonzero(m))) for h, m in stopped.items()))
+    kept = per_twin(twin, "air-running", lambda _: OrderedDict())
+    with _LOCK:
+        hit = kept.get(key)
+        if hit is not None and hit[0] is model:
+            kept.move_to_end(key)
+            return hit[1]
+    out = _without(twin, model, stopped)
+    with _LOCK:
+        kept[key] = (model, out)
+        while len(kept) > VARIANTS:
+            kept.popitem(last=False)
+    return out
+
+
+def _stopped_by_hall(twin, model, running: np.ndarray) -> dict[int, np.ndarray]:
+    """Hall number -> stopped mask over its units (``twin.crahs`` order), for the field halls
+    with some but not all of their units stopped."""
+    method = model.hall_method or {}
+    out = {}
+    for h, hid in enumerate(model.hall_ids):
+        if not str(method.get(hid, "kernel")).startswith(("field", "ffd")):
+            continue
+        mine = model.crah_hall == h
+        off = mine & ~running
+        if off.any() and not off[mine].all():
+            out[h] = off[mine]
+    return out
+
+
+def _without(twin, model, stopped: dict[int, np.ndarray]):
+    """`model` with each hall of `stopped` solved again without its stopped units (or, for a
+    model not in `RESOLVED_MODELS`, marked as not solved again)."""
+    crah_ids = twin.crahs.index
+    method = dict(model.hall_method or {})
+    new = {}
+    for h, off in stopped.items():
+        hid = model.hall_ids[h]
+        ids = crah_ids[model.crah_hall == h][off]
+        if hall_model(twin, h) not in RESOLVED_MODELS:
+            method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped)"
+            continue
+        idx = np.flatnonzero(model.rack_hall == h)
+        air = hall_air(twin, h, idx, model.k_kw_k, stopped=off)
+        try:
+            new[h] = (idx, hall_shares(air))
+        except FieldError as exc:  # no free opening left: the flow of every unit running
+            method[hid] = f"{method[hid]}{NOT_RESOLVED} (without {', '.join(ids)}: {exc})"
+    if not new:
+        return dataclasses.replace(model, hall_method=method)
+    b = model.recirculation.b_matrix().tocsr()
+    blocks = []
+    for h in np.unique(model.rack_hall):
+        idx = np.flatnonzero(model.rack_hall == h)
+        blocks.append((idx, new[h][1].b_mean if h in new else b[idx][:, idx]))
+    top = model.b_top if model.b_top is not None else b
+    changed = np.concatenate([idx for idx, _ in new.values()])
+    keep = np.ones(len(model.k_kw_k))
+    keep[changed] = 0.0
+    n = len(keep)
+    parts = [sp.diags(keep) @ top]
+    for idx, shares in new.values():
+        c = shares.b_top.tocoo()
+        parts.append(sp.csr_matrix((c.data, (idx[c.row], idx[c.col])), shape=(n, n)))
+    return dataclasses.replace(
+        model,
+        recirculation=Recirculation(blocks, model.k_kw_k),
+        b_top=sum(parts[1:], parts[0]).tocsr(),
+        hall_method=method,
+    )
+
+
+def resolved_halls(res_halls) -> np.ndarray:
+    """Per row of `res_halls`: does a stopped unit there change its air field (its
+    ``air_model`` is one of `RESOLVED_MODELS`)?"""
+    if "air_model" not in res_halls:
+        return np.zeros(len(res_halls), bool)
+    return res_halls["air_model"].isin(RESOLVED_MODELS).to_numpy(bool)
+
+
+def stopped_unit_cautions(res_halls) -> list[str]:
+    """One sentence per hall whose air flow was not solved again without its stopped units."""
+    if res_halls is None or "air_model" not in res_halls:
+        return []
+    out = []
+    for hall, used in res_halls["air_model"].items():
+        model, hit, why = str(used).partition(NOT_RESOLVED)
+        if hit:
+            out.append(
+                f"hall {hall}: its rack inlets come from the {model.upper()} air flow with every "
+                f"cooling unit running{why}; the stopped units change only the hall's mixed "
+                "supply, not which racks draw on which air (the FFD flow is not solved again "
+                "per failure yet)"
+            )
+    return out
