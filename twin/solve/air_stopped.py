@@ -17,13 +17,14 @@ air by their airflow, as the coupled solve runs them. A hall whose units all sto
 field (no unit moves air; its heat is reported unremoved). Kernel and given shares do not see
 where units are, so they do not change.
 
-Which models are solved again: `RESOLVED_MODELS`. The potential field is (0.15 s a unit on
-the shipped small room, 2026-12-01, `tests/solve/test_air_stopped.py`). The FFD flow is not
-yet: a march takes ~2.5 CPU s a stopped unit on the small room and tens of seconds on the
-shipped AI hall, whose march does not settle, so an N-1 over its 7 units would take minutes
-where the rest of it takes seconds. An ffd hall with a stopped unit keeps the flow of all its
-units running, and says so: its ``res_halls`` ``air_model`` reads "ffd, every unit running
-(... stopped)" and `stopped_unit_cautions` words it for `twin solve`.
+Which models are solved again: `RESOLVED_MODELS`. The potential field is: 0.14-0.15 CPU s a
+stopped unit on the shipped small room (2026-12-01 ~22:15 UTC, load ~2, timed by hand). The
+FFD flow is not yet: a march takes ~2.5 CPU s a stopped unit on the small room, and the shipped
+AI hall's (~14 CPU s with every unit running) does not settle with one unit stopped, so an N-1
+over its 7 units would take minutes where the rest of it takes seconds, and end on the kernel.
+An ffd hall with a stopped unit keeps the flow of all its units running, and says so: its
+``res_halls`` ``air_model`` reads "ffd, every unit running (... stopped)" and
+`stopped_unit_cautions` words it for `twin solve` and the Failures page.
 """
 
 from __future__ import annotations
