@@ -198,3 +198,25 @@ def test_cooling_loading_says_it_counts_only_groups_with_a_unit_out(capsys, smal
     assert C.header("max_cooling_loading_pct").startswith(
         "Worst loading of a cooling group with a unit out"
     )
+
+
+def test_n1_says_which_unit_failures_keep_the_ffd_flow(capsys, tmp_path, layouts_dir):
+    """The small room is on the FFD flow, which is not marched again per failure
+    (`twin.solve.air_stopped`): the table says which rows keep it; on the potential field,
+    solved again per failure, it says nothing."""
+    warning = (
+        "warning: the rows that fail CRAC-1; CRAC-2; CRAC-3 keep hall ROOM's FFD air flow of "
+        "every cooling unit running"
+    )
+    assert main(["n1", SMALL]) == 0
+    assert warning in " ".join(capsys.readouterr().out.split())
+    assert main(["n1", SMALL, "--components", "pdus"]) == 0
+    assert "keep hall" not in capsys.readouterr().out
+    field = tmp_path / "field.yaml"
+    field.write_text(
+        (layouts_dir / "small-room.yaml")
+        .read_text()
+        .replace("containment: hot-aisle", "containment: hot-aisle\n    air_model: field", 1)
+    )
+    assert main(["n1", str(field)]) == 0
+    assert "keep hall" not in capsys.readouterr().out

@@ -213,6 +213,14 @@ def run(args) -> int:
             f"  warning: the state before any failure is not steady ({listed(bad)}); rows "
             f"compare against it: `twin solve {args.path}` shows why"
         )
+    from twin.solve.air_stopped import unresolved_units
+
+    for hall, units in unresolved_units(twin, {i for s in sets for i in s}).items():
+        print(
+            f"  warning: the rows that fail {listed(units)} keep hall {hall}'s FFD air flow of "
+            "every cooling unit running (not marched again per failure): their rack inlets "
+            "follow only the hall's supply mix, not where the unit stood"
+        )
     if not sets:
         print("  (no component of these kinds in the layout)")
     if args.out:

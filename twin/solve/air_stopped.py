@@ -151,3 +151,20 @@ def stopped_unit_cautions(res_halls) -> list[str]:
                 "per failure yet)"
             )
     return out
+
+
+def unresolved_units(twin, failed_ids) -> dict[str, list[str]]:
+    """Hall -> the cooling units among `failed_ids` whose hall's air flow is not solved again
+    without them (an ffd hall: see the module docstring), for a table of failures to say so."""
+    from twin.solve.airfield_build import FIELD_MODELS
+
+    crahs = twin.crahs
+    if not len(crahs) or "air_model" not in twin.halls:
+        return {}
+    model = crahs["hall"].map(twin.halls["air_model"])
+    mine = crahs.index.isin(list(failed_ids)) & model.isin(FIELD_MODELS).to_numpy()
+    mine &= ~model.isin(RESOLVED_MODELS).to_numpy()
+    out: dict[str, list[str]] = {}
+    for unit, hall in crahs.loc[mine, "hall"].items():
+        out.setdefault(str(hall), []).append(str(unit))
+    return out
