@@ -29,6 +29,8 @@ for why in air_model_fallbacks(twin, res.tables.get("res_halls")):  # as `twin s
     st.warning(plain(why[:1].upper() + why[1:]) + ".")
 for caution in ffd_march_cautions(twin):  # as `twin solve`: an ffd march not settled
     st.warning(plain(f"Hall {caution.component}: {caution.message}."))
+for caution in S.air_cautions(res):  # as `twin solve`: stopped units the flow did not follow
+    st.info(plain(caution[:1].upper() + caution[1:]))
 
 # the economic assumptions: the layout's, changed here for this session only
 base_prices = twin.layout.economics

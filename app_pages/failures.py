@@ -109,7 +109,7 @@ if what["racks_at_risk"] or what["racks_shutdown"]:
         )
     )
 for caution in S.air_cautions(res):  # the rack inlets' model did not follow the stopped units
-    st.info(plain(caution[0].upper() + caution[1:]))
+    st.info(plain(caution[:1].upper() + caution[1:]))
 
 left, right = st.columns([3, 2])
 with right:

@@ -1,4 +1,4 @@
-"""The Failures page says when a failed cooling unit's hall kept the air flow of every unit
+"""The Failures page and the Dashboard say when a failed cooling unit's hall kept the air flow of every unit
 running (an ffd hall: `twin.solve.air_stopped`), and says nothing for a power failure."""
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ def test_a_failed_unit_in_an_ffd_hall_is_cautioned(app):
         "(H1-CRAH1 stopped); the stopped units change only the hall's mixed supply, not which "
         "racks draw on which air (the FFD flow is not solved again per failure yet)"
     ]
+    said = _cautions(at)
+    at.switch_page("app_pages/dashboard.py").run()  # the dashboard shows the failed state too
+    no_errors(at)
+    assert _cautions(at) == said
+    at.switch_page("app_pages/failures.py").run()
     at.multiselect(key="fail_pick").set_value(["H1-UPS-A1"])
     at.button[0].click().run()
     no_errors(at)
