@@ -86,3 +86,13 @@ def test_bad_arguments_exit_2(argv, message, capsys):
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_unit_failure_in_an_ffd_hall_says_the_flow_was_kept(capsys):
+    """One unit of the small room's three: its FFD flow is not marched again without it
+    (`twin.solve.air_stopped`), as `twin n1` says; all three: no flow to keep, nothing said."""
+    assert main(["ride-through", SMALL, "--fail", "CRAC-1", "--t-end", "60"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "warning: CRAC-1 failed: hall ROOM's rack inlets keep its FFD air flow" in text
+    assert main(["ride-through", SMALL, "--fail", "CRAC-1", "CRAC-2", "CRAC-3"]) == 0
+    assert "FFD air flow" not in capsys.readouterr().out

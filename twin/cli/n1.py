@@ -215,7 +215,7 @@ def run(args) -> int:
         )
     from twin.solve.air_stopped import unresolved_units
 
-    for hall, units in unresolved_units(twin, {i for s in sets for i in s}).items():
+    for hall, units in unresolved_units(twin, sets).items():
         print(
             f"  warning: the rows that fail {listed(units)} keep hall {hall}'s FFD air flow of "
             "every cooling unit running (not marched again per failure): their rack inlets "

@@ -95,6 +95,14 @@ def run(args) -> int:
         finite = racks.select_dtypes("number").apply(lambda c: c.where(np.isfinite(c)))
         racks.assign(**finite).to_csv(args.racks_out)
     print(f"{twin.name}  [{scenario.name}]  horizon {args.t_end:,.0f} s")
+    from twin.solve.air_stopped import unresolved_units
+
+    for hall, units in unresolved_units(twin, [args.fail]).items():  # as `twin n1` says it
+        print(
+            f"  warning: {', '.join(units)} failed: hall {hall}'s rack inlets keep its FFD air "
+            "flow of every cooling unit running (not marched again per failure); only the "
+            "hall's supply mix follows the stop"
+        )
     first = rt.first_limit_s
     hit = racks[racks["time_to_limit_s"] <= args.t_end]
     print(

@@ -153,18 +153,27 @@ def stopped_unit_cautions(res_halls) -> list[str]:
     return out
 
 
-def unresolved_units(twin, failed_ids) -> dict[str, list[str]]:
-    """Hall -> the cooling units among `failed_ids` whose hall's air flow is not solved again
-    without them (an ffd hall: see the module docstring), for a table of failures to say so."""
+def unresolved_units(twin, sets) -> dict[str, list[str]]:
+    """Hall -> the cooling units failed in the failure sets `sets` (each a tuple of ids)
+    whose hall's air flow is not solved again without them (an ffd hall: see the module
+    docstring; not where a set fails all of a hall's units: no flow, on every model), for a
+    table of failures to say so."""
     from twin.solve.airfield_build import FIELD_MODELS
 
     crahs = twin.crahs
     if not len(crahs) or "air_model" not in twin.halls:
         return {}
     model = crahs["hall"].map(twin.halls["air_model"])
-    mine = crahs.index.isin(list(failed_ids)) & model.isin(FIELD_MODELS).to_numpy()
-    mine &= ~model.isin(RESOLVED_MODELS).to_numpy()
-    out: dict[str, list[str]] = {}
-    for unit, hall in crahs.loc[mine, "hall"].items():
-        out.setdefault(str(hall), []).append(str(unit))
-    return out
+    kept = model.isin(FIELD_MODELS) & ~model.isin(RESOLVED_MODELS)
+    hall_of = crahs.loc[kept, "hall"].astype(str).to_dict()
+    every = crahs["hall"].astype(str).value_counts()
+    out: dict[str, dict[str, None]] = {}
+    for ids in sets:
+        mine: dict[str, list[str]] = {}
+        for unit in ids:
+            if unit in hall_of:
+                mine.setdefault(hall_of[unit], []).append(unit)
+        for hall, units in mine.items():
+            if len(set(units)) < every[hall]:
+                out.setdefault(hall, {}).update(dict.fromkeys(units))
+    return {hall: list(units) for hall, units in out.items()}
