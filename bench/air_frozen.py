@@ -40,6 +40,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from bench.air_rooms import CELL_M, FIXED_FLOW, LOADS, OUT
+from twin.solve.ffd_march import tang_inlets
 
 CP_J_KGK = 1005.0
 """The exported cases' hConst cp (twin.interop.openfoam)."""
@@ -224,8 +225,7 @@ class FrozenCase:
 
 def inlets_c(b: np.ndarray, mdot: np.ndarray, heat_kw: np.ndarray, supply_c: float):
     """Rack inlets from shares: each exhaust is its intake plus heat / (mdot cp)."""
-    rise = 1000.0 * heat_kw / (mdot * CP_J_KGK)
-    return supply_c + np.linalg.solve(np.eye(len(b)) - b, b @ rise)
+    return supply_c + tang_inlets(b, 1000.0 * heat_kw / (mdot * CP_J_KGK))
 
 
 def _airflow_kw(room: str, load: str) -> np.ndarray:

@@ -38,6 +38,7 @@ from twin.solve.airfield import (
 )
 from twin.solve.airfield_build import hall_air, hall_model
 from twin.solve.airflow import K_AIR_KW_PER_M3S_K, rack_k_kw_per_k
+from twin.solve.ffd_march import tang_inlets
 
 PARAMS = {
     # layout field (halls[]): (HallAir attribute, lower, upper)
@@ -85,12 +86,9 @@ class Fit:
 
 
 def _inlets(air: HallAir, ids: pd.Index, run: Run) -> np.ndarray:
-    s = hall_shares(air)
-    b = s.b_mean.toarray()
     p = run.air_kw.reindex(ids).fillna(0.0).to_numpy(float)
     k = K_AIR_KW_PER_M3S_K * air.flow_m3_s
-    theta = np.linalg.solve(np.eye(len(b)) - b, b @ (p / k))
-    return run.t_supply_c + theta
+    return run.t_supply_c + tang_inlets(hall_shares(air).b_mean, p / k)
 
 
 def hall_input(twin, hall: str) -> tuple[HallAir, pd.Index]:
