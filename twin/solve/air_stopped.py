@@ -73,16 +73,22 @@ def running_air_model(twin, model, crah_running: np.ndarray):
 
 def _stopped_by_hall(twin, model, running: np.ndarray) -> dict[int, np.ndarray]:
     """Hall number -> stopped mask over its units (``twin.crahs`` order), for the field halls
-    with some but not all of their units stopped."""
+    with some but not all of their units stopped. Every coupled iteration asks: a solve with
+    no unit stopped in a field hall returns before any per-hall work."""
+    off = ~running
+    if not off.any():
+        return {}
     method = model.hall_method or {}
+    field = np.array(
+        [str(method.get(hid, "kernel")).startswith(("field", "ffd")) for hid in model.hall_ids],
+        bool,
+    )
+    hit = off & field[model.crah_hall] if len(field) else off & False
     out = {}
-    for h, hid in enumerate(model.hall_ids):
-        if not str(method.get(hid, "kernel")).startswith(("field", "ffd")):
-            continue
+    for h in np.unique(model.crah_hall[hit]):
         mine = model.crah_hall == h
-        off = mine & ~running
-        if off.any() and not off[mine].all():
-            out[h] = off[mine]
+        if not off[mine].all():
+            out[int(h)] = off[mine]
     return out
 
 
