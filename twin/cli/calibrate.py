@@ -83,6 +83,11 @@ def _runs_from_cfd(dirs: list[str]):
                 f"--from-cfd {d}: {MANIFEST} is not a twin cfd case manifest ({why}); "
                 "export the case again with twin cfd export"
             )
+        if man.get("stopped_units"):
+            raise UsageError(
+                f"--from-cfd {d}: the case has cooling units stopped (exported with --fail); "
+                "a calibration fits the hall with every unit running: export it without --fail"
+            )
         try:
             inlets, summary = read_inlets(d)
         except (OSError, ValueError, KeyError, IndexError) as exc:

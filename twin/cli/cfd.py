@@ -1,4 +1,5 @@
-"""`twin cfd export PATH --hall H -o DIR` and `twin cfd run DIR`: a hall as an OpenFOAM case.
+"""`twin cfd export PATH --hall H -o DIR [--fail UNIT ...]` and `twin cfd run DIR`: a hall as an
+OpenFOAM case.
 
 export writes a runnable buoyantSimpleFoam case of one hall (twin.interop.openfoam);
 run meshes and solves it (mpirun on several cores when available), shows the
@@ -11,7 +12,15 @@ from __future__ import annotations
 import os
 import sys
 
-from twin.cli.common import UsageError, add_path, check_output_dir, dumps, float_in, int_in
+from twin.cli.common import (
+    UsageError,
+    add_list,
+    add_path,
+    check_output_dir,
+    dumps,
+    float_in,
+    int_in,
+)
 
 
 def register(sub) -> None:
@@ -25,6 +34,13 @@ def register(sub) -> None:
         "--cell", type=float_in(0.05, 1.0), default=None, metavar="M", help="mesh size, m"
     )
     e.add_argument("--iterations", type=int_in(10, 100_000), default=None, help="SIMPLE iterations")
+    add_list(
+        e,
+        "--fail",
+        default=[],
+        metavar="UNIT",
+        help="cooling units of the hall stopped (their cabinets stay, their openings close)",
+    )
     e.set_defaults(func=run_export)
     r = cmd.add_parser("run", help="mesh and run an exported case, print rack inlets")
     r.add_argument("case", metavar="DIR", help="folder written by twin cfd export")
@@ -54,6 +70,7 @@ def run_export(args) -> int:
         args.output,
         cell_m=args.cell or CELL_M,
         iterations=args.iterations or ITERATIONS,
+        stopped=list(dict.fromkeys(args.fail)),
     )
     print(f"{out}: OpenFOAM case of hall {args.hall} ({len(twin.racks)} racks in the layout); "
           f"run it with: twin cfd run {out}")  # fmt: skip

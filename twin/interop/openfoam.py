@@ -45,6 +45,7 @@ containment cells are `twin.interop.openfoam_mesh`, the boundary fields
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,7 @@ def write_case(
         rets.append(ret)
     q_tot = float(q.sum())
     share = uq / uq.sum()
+    live = uq > 0  # a stopped unit (twin.solve.air_stopped): its body only, no opening
     t_sup_k = t_supply_c + 273.15
     names = [f"r{i}" for i in range(n)]
     grid = (nx, ny, nz, dx, dy, dz)
@@ -153,11 +155,11 @@ def write_case(
     flow = (q_tot - (ducted if cold else 0.0)) * share
     # units over one raised floor all supply through the same tiles: one patch carries
     # their flows together (two patches on the same faces would leave one empty)
-    tiles = [u for u in range(len(uq)) if air.u_supply[u] == "floor" or air.plenum]
-    supplying = [u for u in range(len(uq)) if u not in tiles[1:]]
+    tiles = [u for u in range(len(uq)) if live[u] and (air.u_supply[u] == "floor" or air.plenum)]
+    supplying = [u for u in range(len(uq)) if live[u] and u not in tiles[1:]]
     sup_names = [f"u{u}_sup" for u in supplying]
     sup_flow = [float(flow[tiles].sum()) if u in tiles else float(flow[u]) for u in supplying]
-    ret_names = [f"u{u}_ret" for u in range(len(uq))]
+    ret_names = [f"u{u}_ret" for u in range(len(uq)) if live[u]]
     duct_sets = {}
     open_names = []  # cold-aisle ducts: open at fixed pressure, drawing supply-temperature air
     for k, (boxes, _, _) in enumerate(ducts):
@@ -190,7 +192,8 @@ def write_case(
     for u in range(len(uq)):
         if u in supplying:
             face_sets[f"u{u}_sup"] = sups[u]
-        face_sets[f"u{u}_ret"] = rets[u]
+        if live[u]:
+            face_sets[f"u{u}_ret"] = rets[u]
     face_sets.update(duct_sets)
     actions = []
     for name, boxes in face_sets.items():
@@ -220,6 +223,7 @@ def write_case(
         "rack_heat_kw": [float(v) for v in rack_heat_kw],
         "rack_flow_m3_s": [float(v) for v in q],
         "t_supply_c": float(t_supply_c),
+        "stopped_units": [int(u) for u in np.flatnonzero(~live)],
         "cells": [nx, ny, nz],
         "cell_m": [dx, dy, dz],
         "iterations": int(iterations),
@@ -238,9 +242,18 @@ def write_case(
 
 
 def export_hall(
-    twin, hall: str, out: str | Path, *, cell_m: float = CELL_M, iterations: int = ITERATIONS
+    twin,
+    hall: str,
+    out: str | Path,
+    *,
+    cell_m: float = CELL_M,
+    iterations: int = ITERATIONS,
+    stopped: Sequence[str] = (),
 ) -> Path:
-    """Write the case of `twin`'s hall `hall` (design rack heat, the units' supply setpoint)."""
+    """Write the case of `twin`'s hall `hall` (design rack heat, the units' supply setpoint).
+    `stopped`: cooling units of the hall that move no air, as a failure leaves them (their
+    cabinet stays a solid, their openings walls; the others supply the racks' air by their
+    airflow, as `twin.solve.air_stopped` solves the field)."""
     from twin.solve.airfield_build import hall_air
     from twin.solve.airflow import rack_k_kw_per_k
 
@@ -254,11 +267,24 @@ def export_hall(
     idx = np.flatnonzero((racks["hall"] == hall).to_numpy())
     if not len(idx):
         raise ScenarioError(f"hall {hall!r} has no racks to simulate")
-    air = hall_air(twin, h, idx, k)
+    crahs = twin.crahs[twin.crahs["hall"] == hall]
+    off = crahs.index.isin(list(stopped))
+    other = sorted(set(stopped) - set(crahs.index))
+    if other:
+        raise ScenarioError(
+            f"--fail {', '.join(other)}: not a cooling unit of hall {hall!r} "
+            f"(its units: {', '.join(crahs.index) or 'none'})"
+        )
+    if len(crahs) and off.all():
+        raise ScenarioError(
+            f"--fail stops every cooling unit of hall {hall!r}: no air moves, so there is no "
+            "steady flow for the CFD to find; leave at least one running"
+        )
+    air = hall_air(twin, h, idx, k, stopped=off)
     if isinstance(air, str):
         raise ScenarioError(f"hall {hall!r} cannot be exported: {air}")
-    crahs = twin.crahs[twin.crahs["hall"] == hall]
-    t_sup = float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
+    run = crahs[~off]
+    t_sup = float(np.average(run["t_supply_c"], weights=run["airflow_m3_s"]))
     return write_case(
         air,
         out,
