@@ -56,7 +56,7 @@ def running_air_model(twin, model, crah_running: np.ndarray):
     stopped = _stopped_by_hall(twin, model, np.asarray(crah_running, bool))
     if not stopped:
         return model
-    key = tuple(sorted((h, tuple(np.flatnonzero(m))) for h, m in stopped.items()))
+    key = (RESOLVED_MODELS, *sorted((h, tuple(np.flatnonzero(m))) for h, m in stopped.items()))
     kept = per_twin(twin, "air-running", lambda _: OrderedDict())
     with _LOCK:
         hit = kept.get(key)
