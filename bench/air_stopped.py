@@ -1,0 +1,121 @@
+"""A stopped cooling unit against OpenFOAM: the open small room with CRAC-1 (west wall) stopped.
+
+The air field is solved again without a stopped unit on the potential field, and kept with
+every unit running on the FFD flow (`twin.solve.air_stopped`). This bench checks both against
+a CFD run of the same failure, and the FFD flow solved again as it would be if it were
+(``ffd-resolved``: `air_stopped.RESOLVED_MODELS` widened in this process only).
+
+Protocol (blind, as docs/validation.md): ``predict`` writes every model's rack inlets
+(area mean, as the CFD reads them) to docs/validation/blind/ and they are committed before
+the CFD run is read; then::
+
+    twin cfd export bench/rooms/small-room-open.yaml --hall ROOM --cell 0.2 \\
+        --iterations 3000 --fail CRAC-1 -o /tmp/cfd-crac1
+    twin cfd run /tmp/cfd-crac1 --np 1
+    python -m bench.air_stopped read /tmp/cfd-crac1
+    python -m bench.air_stopped table
+
+``table`` compares each model with the CFD of the failure (RMSE, max, mean) and, what a
+failure study reads, the change each model gives against the change the CFD gives (each
+against its own run with every unit running: the stored `small-room-design` CFD, the
+models' own solve without the failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOM = ROOT / "bench/rooms/small-room-open.yaml"
+UNIT = "CRAC-1"
+OUT = ROOT / "docs/validation"
+NAME = "small-room-crac1-stopped"
+BASE_CFD = OUT / "small-room-design.csv"
+MODELS = ("field", "ffd-resolved", "ffd-kept", "kernel")
+
+
+def _twin(model: str):
+    import yaml
+
+    from twin.layout import validate_data
+    from twin.model import Twin
+
+    doc = yaml.safe_load(ROOM.read_text())
+    doc["halls"][0]["air_model"] = model.split("-")[0]
+    return Twin.from_layout(validate_data(doc, str(ROOM)))
+
+
+def inlets(model: str, failed: bool) -> pd.Series:
+    """The model's area-mean rack inlets, C, with `UNIT` stopped or every unit running."""
+    from twin.model.scenario import Scenario
+    from twin.solve import air_stopped, run
+
+    twin = _twin(model)
+    keep = air_stopped.RESOLVED_MODELS
+    if model == "ffd-resolved":
+        air_stopped.RESOLVED_MODELS = ("field", "ffd")
+    try:
+        sc = Scenario(name=UNIT, failed=frozenset([UNIT])) if failed else Scenario()
+        res = run(twin, sc)
+    finally:
+        air_stopped.RESOLVED_MODELS = keep
+    used = res.tables["res_halls"]["air_model"].iat[0]
+    print(f"{model}: {'stopped' if failed else 'running'}: air_model {used}", file=sys.stderr)
+    return res.tables["res_racks"]["t_inlet_c"].rename("t_inlet_c")
+
+
+def predict() -> None:
+    for model in MODELS:
+        path = OUT / "blind" / f"{NAME}-{model}.csv"
+        if path.exists():
+            sys.exit(f"{path} exists: a blind prediction is written once")
+        inlets(model, True).to_csv(path, index_label="id", float_format="%.3f")
+        print(path)
+
+
+def read(case: str) -> None:
+    from twin.interop.openfoam_run import read_inlets
+
+    got, summary = read_inlets(case)
+    path = OUT / f"{NAME}.csv"
+    got.to_csv(path, index_label="id", float_format="%.3f")
+    print(f"{path}: {summary}")
+
+
+def _stats(err: np.ndarray) -> str:
+    return f"{np.sqrt(np.mean(err**2)):5.2f} {np.max(np.abs(err)):5.2f} {np.mean(err):+6.2f}"
+
+
+def table() -> None:
+    cfd = pd.read_csv(OUT / f"{NAME}.csv", index_col="id")["t_inlet_c"]
+    cfd0 = pd.read_csv(BASE_CFD, index_col="id")["t_inlet_c"].loc[cfd.index]
+    d_cfd = cfd - cfd0
+    print(f"CFD change with {UNIT} stopped: {d_cfd.min():+.2f} to {d_cfd.max():+.2f} K")
+    print(f"{'model':<14} {'vs CFD: RMSE   max   mean':<26} change vs CFD change: RMSE max mean")
+    for model in MODELS:
+        pred = pd.read_csv(OUT / "blind" / f"{NAME}-{model}.csv", index_col="id")["t_inlet_c"]
+        pred = pred.loc[cfd.index]
+        d = pred - inlets(model, False).loc[cfd.index]
+        print(f"{model:<14} {_stats((pred - cfd).to_numpy()):<26} {_stats((d - d_cfd).to_numpy())}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.air_stopped", description=__doc__)
+    ap.add_argument("action", choices=["predict", "read", "table"])
+    ap.add_argument("case", nargs="?", help="the CFD case folder (read)")
+    args = ap.parse_args(argv)
+    if args.action == "predict":
+        predict()
+    elif args.action == "read":
+        read(args.case)
+    else:
+        table()
+
+
+if __name__ == "__main__":
+    main()
