@@ -102,3 +102,14 @@ def test_a_hall_whose_units_all_stop_keeps_its_field(mirror_room):
     units = frozenset(mirror_room.crahs.index)
     res = run(mirror_room, Scenario(name="all", failed=units))
     assert res.tables["res_halls"]["air_model"].tolist() == ["field"]
+
+
+def test_a_field_that_could_not_be_solved_again_says_why_not_ffd():
+    import pandas as pd
+
+    from twin.solve.air_stopped import stopped_unit_cautions
+
+    used = ["field, every unit running (without U1: its supply is boxed in)", "field", "ffd"]
+    (said,) = stopped_unit_cautions(pd.DataFrame({"air_model": used}, index=["A", "B", "C"]))
+    assert said.startswith("hall A: its rack inlets come from the FIELD air flow")
+    assert "(without U1: its supply is boxed in)" in said and "FFD" not in said
