@@ -3,8 +3,9 @@ OpenFOAM case.
 
 export writes a runnable buoyantSimpleFoam case of one hall (twin.interop.openfoam);
 run meshes and solves it (mpirun on several cores when available), shows the
-iterations, and prints each rack's inlet temperature (window mean, spread, max)
-next to the twin's own air model, with the heat balance of the returns.
+iterations, and prints each rack's inlet temperature (window mean, spread, max) with
+the heat balance of the returns (`python -m bench.air_rooms table` and
+`bench.air_stopped table` set them beside the twin's air models).
 """
 
 from __future__ import annotations
