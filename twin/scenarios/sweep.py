@@ -57,6 +57,12 @@ from twin.scenarios.fast_cooling import (
 )
 from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
 from twin.scenarios.rack_risk import COOLING_TROUBLE, rack_risk, racks_at_risk  # noqa: F401
+from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
+    HOTTER_K,
+    LOADING_MARGIN_PCT,
+    at_risk,
+    recommended_max_c,
+)
 from twin.solve import Results, run
 from twin.solve.results import SOLVER_KINDS
 
@@ -102,13 +108,6 @@ RANK_BY = [
 """Consequence first: IT lost, then IT whose cooling is short, then how short, then margins.
 A case whose full solve is `untrusted` (no solution) comes before all of them: its
 consequence is unknown, so it is never ranked below a case whose consequence is known."""
-LOADING_MARGIN_PCT = 10.0
-"""The screen re-solves a case whose worst element loading is within this of 100 % [est: the
-coupled re-solve moved loadings by < 1 %-point where cooling copes; 10x that]."""
-HOTTER_K = 0.05
-"""A case's hottest inlet this far above the base's counts as hotter (`at_risk`) [est: a tenth
-of the 0.5 K to which the N-1 rows must equal their full solve, tests/scenarios/
-test_n1_matches_direct.py]."""
 VERIFY_ALL_CASES = 300
 """Re-solve every case, not only the at-risk ones, when there are at most this many (a hall:
 the reference halls have 10-104 cases at 30-50 ms each). A count, not a time budget: the
@@ -342,46 +341,6 @@ def sweep(
     return verify_table(
         twin, table, sets, scenario, mode=verify, progress=progress, t_inlet_base_c=fast.t_in_max0
     )
-
-
-def recommended_max_c(twin) -> float:
-    """The lowest ASHRAE recommended maximum inlet over the halls with racks (C) [REFERENCE 2]."""
-    from twin.solve.airflow import ASHRAE_C
-
-    halls = twin.halls
-    if "ashrae_class" not in halls or not len(halls):
-        return min(v[1] for v in ASHRAE_C.values())
-    used = halls.index.isin(twin.racks["hall"]) if "hall" in twin.racks else slice(None)
-    classes = halls.loc[used, "ashrae_class"]
-    return min((ASHRAE_C[c][1] for c in classes), default=ASHRAE_C["A1"][1])
-
-
-def at_risk(twin, table: pd.DataFrame, t_inlet_base_c: float = np.nan) -> np.ndarray:
-    """Rows of a fast-path table that must be re-solved in full: any IT lost, racks or IT
-    at risk, a cooling shortfall or a cooling group above 100 %, any overload, worst loading
-    within `LOADING_MARGIN_PCT` of 100 %, a hottest inlet above the halls' recommended
-    maximum or with no finite value (where the base has one). Where the base's hottest inlet
-    is above that maximum already, only a case hotter than the base by more than `HOTTER_K`
-    is at risk for its inlet: the base's full solve has the others' inlet."""
-    t = table["t_inlet_max_c"].to_numpy(float)
-    rec = recommended_max_c(twin)
-    with np.errstate(invalid="ignore"):
-        hot = (t > rec) | np.isinf(t)
-        if np.isfinite(t_inlet_base_c):
-            hot |= np.isnan(t)
-            if t_inlet_base_c > rec:  # already over: only a failure that makes it hotter
-                hot &= ~(t <= t_inlet_base_c + HOTTER_K)
-        return (
-            (table["it_lost_kw"].to_numpy(float) > 0)
-            | (table["racks_lost"].to_numpy(float) > 0)
-            | (table["racks_at_risk"].to_numpy(float) > 0)
-            | (table["it_at_risk_kw"].to_numpy(float) > 0)
-            | (table["cooling_shortfall_kw"].to_numpy(float) > 1e-9)
-            | ~(table["max_cooling_loading_pct"].to_numpy(float) <= 100.0)
-            | (table["overloads"].to_numpy(float) > 0)
-            | ~(table["max_loading_pct"].to_numpy(float) < 100.0 - LOADING_MARGIN_PCT)
-            | hot
-        )
 
 
 def verify_table(
