@@ -220,3 +220,33 @@ def test_n1_says_which_unit_failures_keep_the_ffd_flow(capsys, tmp_path, layouts
     )
     assert main(["n1", str(field)]) == 0
     assert "keep hall" not in capsys.readouterr().out
+
+
+def test_n1_names_a_field_hall_the_solve_could_not_solve_again(
+    capsys, tmp_path, layouts_dir, monkeypatch
+):
+    """The table asks the solve's own rule: a potential field that cannot be solved again
+    without a unit (here made to fail) keeps the flow of every unit running in the solve, and
+    `twin n1` says so for exactly those rows (it said nothing: it read only the air_model)."""
+    from twin.solve import air_stopped, cache
+    from twin.solve.airfield import FieldError
+
+    def boxed_in(air):
+        raise FieldError("its supply is boxed in")
+
+    cache.clear()  # no variant solved before the patch
+    monkeypatch.setattr(air_stopped, "hall_shares", boxed_in)
+    field = tmp_path / "field.yaml"
+    field.write_text(
+        (layouts_dir / "small-room.yaml")
+        .read_text()
+        .replace("containment: hot-aisle", "containment: hot-aisle\n    air_model: field", 1)
+    )
+    assert main(["n1", str(field)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "warning: the rows that fail CRAC-1; CRAC-2; CRAC-3 keep hall ROOM's FIELD air flow of "
+        "every cooling unit running (not solved again per failure)"
+    ) in text
+    assert main(["n1", str(field), "--components", "pdus"]) == 0
+    assert "keep hall" not in capsys.readouterr().out

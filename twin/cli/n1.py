@@ -215,11 +215,12 @@ def run(args) -> int:
         )
     from twin.solve.air_stopped import unresolved_units
 
-    for hall, units in unresolved_units(twin, sets).items():
+    for hall, (model, units) in unresolved_units(twin, sets).items():
         print(
-            f"  warning: the rows that fail {listed(units)} keep hall {hall}'s FFD air flow of "
-            "every cooling unit running (not marched again per failure): their rack inlets "
-            "follow only the hall's supply mix, not where the unit stood"
+            f"  warning: the rows that fail {listed(units)} keep hall {hall}'s "
+            f"{model.upper()} air flow of every cooling unit running (not solved again per "
+            "failure): their rack inlets follow only the hall's supply mix, not where the "
+            "unit stood"
         )
     if not sets:
         print("  (no component of these kinds in the layout)")

@@ -97,11 +97,11 @@ def run(args) -> int:
     print(f"{twin.name}  [{scenario.name}]  horizon {args.t_end:,.0f} s")
     from twin.solve.air_stopped import unresolved_units
 
-    for hall, units in unresolved_units(twin, [args.fail]).items():  # as `twin n1` says it
+    for hall, (model, units) in unresolved_units(twin, [args.fail]).items():  # as `twin n1`
         print(
-            f"  warning: {', '.join(units)} failed: hall {hall}'s rack inlets keep its FFD air "
-            "flow of every cooling unit running (not marched again per failure); only the "
-            "hall's supply mix follows the stop"
+            f"  warning: {', '.join(units)} failed: hall {hall}'s rack inlets keep its "
+            f"{model.upper()} air flow of every cooling unit running (not solved again per "
+            "failure); only the hall's supply mix follows the stop"
         )
     first = rt.first_limit_s
     hit = racks[racks["time_to_limit_s"] <= args.t_end]

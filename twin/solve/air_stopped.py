@@ -166,27 +166,28 @@ def stopped_unit_cautions(res_halls) -> list[str]:
     return out
 
 
-def unresolved_units(twin, sets) -> dict[str, list[str]]:
-    """Hall -> the cooling units failed in the failure sets `sets` (each a tuple of ids)
-    whose hall's air flow is not solved again without them (an ffd hall: see the module
-    docstring; not where a set fails all of a hall's units: no flow, on every model), for a
-    table of failures to say so."""
-    from twin.solve.airfield_build import FIELD_MODELS
+def unresolved_units(twin, sets) -> dict[str, tuple[str, list[str]]]:
+    """Hall -> (its air model, the cooling units failed in the failure sets `sets`, each a
+    tuple of ids) for the halls whose air flow the solve keeps with every unit running when
+    those units fail: an ffd hall, or a field hall that could not be solved again without
+    them; not where a set fails all of a hall's units (no flow, on every model). Asked of
+    `running_air_model` itself, so that a table of failures says it exactly where the solve
+    does it (the field's variants are cached per Twin: an N-1 has solved them already)."""
+    from twin.solve.airflow import air_model
 
-    crahs = twin.crahs
-    if not len(crahs) or "air_model" not in twin.halls:
+    crahs = twin.crahs.index
+    if not len(crahs):
         return {}
-    model = crahs["hall"].map(twin.halls["air_model"])
-    kept = model.isin(FIELD_MODELS) & ~model.isin(RESOLVED_MODELS)
-    hall_of = crahs.loc[kept, "hall"].astype(str).to_dict()
-    every = crahs["hall"].astype(str).value_counts()
-    out: dict[str, dict[str, None]] = {}
+    model = air_model(twin)
+    out: dict[str, tuple[str, dict[str, None]]] = {}
     for ids in sets:
-        mine: dict[str, list[str]] = {}
-        for unit in ids:
-            if unit in hall_of:
-                mine.setdefault(hall_of[unit], []).append(unit)
-        for hall, units in mine.items():
-            if len(set(units)) < every[hall]:
-                out.setdefault(hall, {}).update(dict.fromkeys(units))
-    return {hall: list(units) for hall, units in out.items()}
+        off = crahs.isin(list(ids))
+        if not off.any():
+            continue
+        used = running_air_model(twin, model, ~off).hall_method or {}
+        for h, hid in enumerate(model.hall_ids):
+            kind, hit, _ = str(used.get(hid, "")).partition(NOT_RESOLVED)
+            if hit:
+                units = crahs[off & (model.crah_hall == h)]
+                out.setdefault(str(hid), (kind, {}))[1].update(dict.fromkeys(units))
+    return {hall: (kind, list(units)) for hall, (kind, units) in out.items()}
