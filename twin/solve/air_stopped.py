@@ -19,9 +19,12 @@ where units are, so they do not change.
 
 Which models are solved again: `RESOLVED_MODELS`. The potential field is: 0.14-0.15 CPU s a
 stopped unit on the shipped small room (2026-12-01 ~22:15 UTC, load ~2, timed by hand). The
-FFD flow is not yet: a march takes ~2.5 CPU s a stopped unit on the small room, and the shipped
-AI hall's (~14 CPU s with every unit running) does not settle with one unit stopped, so an N-1
-over its 7 units would take minutes where the rest of it takes seconds, and end on the kernel.
+FFD flow is not yet, for its cost, though it pays in accuracy: marched again without CRAC-1 of
+the open small room it followed OpenFOAM's change to 1.15 K RMS where the kept flow missed it
+by 7.40 K (docs/validation.md, eleventh pass, corrected 2026-12-02). A march takes 3-4.5 CPU s
+a stopped unit on the small rooms and ~11 on the hybrid hall, and `twin solve` fails every
+unit once for its N-1 headroom: a first solve of the hybrid layout took 128 CPU s against 13.5,
+of the AI hall 120 against 21 (2026-12-02 02:05 UTC, the flux store off).
 An ffd hall with a stopped unit keeps the flow of all its units running, and says so: its
 ``res_halls`` ``air_model`` reads "ffd, every unit running (... stopped)" and
 `stopped_unit_cautions` words it for `twin solve` and the Failures page.
@@ -159,8 +162,8 @@ def stopped_unit_cautions(res_halls) -> list[str]:
         if model == "ffd":  # not solved again by design (a field that could not be says why)
             text += (
                 " (the FFD flow is not solved again per failure yet; on the open small room "
-                "with CRAC-1 stopped that missed OpenFOAM's change by 7.4 K RMS, up to 15.7 K: "
-                "docs/validation.md)"
+                "with CRAC-1 stopped that missed OpenFOAM's change by 7.4 K RMS, up to 15.7 K, "
+                "where marching it again was 1.2 K off: docs/validation.md)"
             )
         out.append(text)
     return out
