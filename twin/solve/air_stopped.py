@@ -176,17 +176,22 @@ def unresolved_units(twin, sets) -> dict[str, tuple[str, list[str]]]:
     them; not where a set fails all of a hall's units (no flow, on every model). Asked of
     `running_air_model` itself, so that a table of failures says it exactly where the solve
     does it (the field's variants are cached per Twin: an N-1 has solved them already)."""
+    from twin.solve.airfield_build import FIELD_MODELS
     from twin.solve.airflow import air_model
 
     crahs = twin.crahs.index
     if not len(crahs):
         return {}
     model = air_model(twin)
+    if not any(str(m).startswith(FIELD_MODELS) for m in (model.hall_method or {}).values()):
+        return {}  # no field hall (the 1 GW campus's 7,152 sets: nothing to ask)
+    known = set(crahs)
     out: dict[str, tuple[str, dict[str, None]]] = {}
     for ids in sets:
-        off = crahs.isin(list(ids))
-        if not off.any():
+        mine = [u for u in ids if u in known]
+        if not mine:
             continue
+        off = crahs.isin(mine)
         used = running_air_model(twin, model, ~off).hall_method or {}
         for h, hid in enumerate(model.hall_ids):
             kind, hit, _ = str(used.get(hid, "")).partition(NOT_RESOLVED)
