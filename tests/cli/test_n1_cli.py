@@ -200,7 +200,19 @@ def test_cooling_loading_says_it_counts_only_groups_with_a_unit_out(capsys, smal
     )
 
 
-def test_n1_says_which_unit_failures_keep_the_ffd_flow(capsys, tmp_path, layouts_dir):
+@pytest.fixture
+def field_room(tmp_path, layouts_dir):
+    """The shipped small room on the potential field (solved again per failure)."""
+    path = tmp_path / "field.yaml"
+    path.write_text(
+        (layouts_dir / "small-room.yaml")
+        .read_text()
+        .replace("containment: hot-aisle", "containment: hot-aisle\n    air_model: field", 1)
+    )
+    return str(path)
+
+
+def test_n1_says_which_unit_failures_keep_the_ffd_flow(capsys, field_room):
     """The small room is on the FFD flow, which is not marched again per failure
     (`twin.solve.air_stopped`): the table says which rows keep it; on the potential field,
     solved again per failure, it says nothing."""
@@ -212,19 +224,11 @@ def test_n1_says_which_unit_failures_keep_the_ffd_flow(capsys, tmp_path, layouts
     assert warning in " ".join(capsys.readouterr().out.split())
     assert main(["n1", SMALL, "--components", "pdus"]) == 0
     assert "keep hall" not in capsys.readouterr().out
-    field = tmp_path / "field.yaml"
-    field.write_text(
-        (layouts_dir / "small-room.yaml")
-        .read_text()
-        .replace("containment: hot-aisle", "containment: hot-aisle\n    air_model: field", 1)
-    )
-    assert main(["n1", str(field)]) == 0
+    assert main(["n1", field_room]) == 0
     assert "keep hall" not in capsys.readouterr().out
 
 
-def test_n1_names_a_field_hall_the_solve_could_not_solve_again(
-    capsys, tmp_path, layouts_dir, monkeypatch
-):
+def test_n1_names_a_field_hall_the_solve_could_not_solve_again(capsys, field_room, monkeypatch):
     """The table asks the solve's own rule: a potential field that cannot be solved again
     without a unit (here made to fail) keeps the flow of every unit running in the solve, and
     `twin n1` says so for exactly those rows (it said nothing: it read only the air_model)."""
@@ -236,17 +240,11 @@ def test_n1_names_a_field_hall_the_solve_could_not_solve_again(
 
     cache.clear()  # no variant solved before the patch
     monkeypatch.setattr(air_stopped, "hall_shares", boxed_in)
-    field = tmp_path / "field.yaml"
-    field.write_text(
-        (layouts_dir / "small-room.yaml")
-        .read_text()
-        .replace("containment: hot-aisle", "containment: hot-aisle\n    air_model: field", 1)
-    )
-    assert main(["n1", str(field)]) == 0
+    assert main(["n1", field_room]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert (
         "warning: the rows that fail CRAC-1; CRAC-2; CRAC-3 keep hall ROOM's FIELD air flow of "
         "every cooling unit running (not solved again per failure)"
     ) in text
-    assert main(["n1", str(field), "--components", "pdus"]) == 0
+    assert main(["n1", field_room, "--components", "pdus"]) == 0
     assert "keep hall" not in capsys.readouterr().out
