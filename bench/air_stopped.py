@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOM = ROOT / "bench/rooms/small-room-open.yaml"
 UNIT = "CRAC-1"
 OUT = ROOT / "docs/validation"
-NAME = "small-room-crac1-stopped"
+NAME = "small-room-crac1-stopped"  # name(UNIT)
+UNITS = ("CRAC-1", "CRAC-3")
+"""Failures run: CRAC-1 (the eleventh pass), CRAC-3 (the east unit; its prediction committed
+before its CFD was run, 2026-12-02)."""
 STORED_CFD = OUT / "small-room-design.csv"
 BASE_CFD = OUT / f"{NAME.replace('stopped', 'running')}.csv"
 MODELS = ("field", "ffd-resolved", "ffd-kept", "kernel")
@@ -56,7 +59,11 @@ def _twin(model: str):
     return Twin.from_layout(validate_data(doc, str(ROOM)))
 
 
-def inlets(model: str, failed: bool) -> pd.Series:
+def name(unit: str = UNIT) -> str:
+    return f"small-room-{unit.lower().replace('-', '')}-stopped"
+
+
+def inlets(model: str, failed: bool, unit: str = UNIT) -> pd.Series:
     """The model's area-mean rack inlets, C, with `UNIT` stopped or every unit running, and
     every rack at its full heat, as the CFD runs them (`bench.air_rooms.model_inlets`). Until
     2026-12-02 this read the coupled solve, whose racks shut down past their ASHRAE limit
@@ -73,7 +80,7 @@ def inlets(model: str, failed: bool) -> pd.Series:
     try:
         am = air_model(twin)
         if failed:
-            am = air_stopped.running_air_model(twin, am, ~twin.crahs.index.isin([UNIT]))
+            am = air_stopped.running_air_model(twin, am, ~twin.crahs.index.isin([unit]))
     finally:
         air_stopped.RESOLVED_MODELS = keep
     used = (am.hall_method or {}).get(twin.halls.index[0], "kernel")
@@ -85,7 +92,7 @@ def inlets(model: str, failed: bool) -> pd.Series:
     return pd.Series(supply + rise, index=racks.index, name="t_inlet_c")
 
 
-def trips(model: str) -> int:
+def trips(model: str, unit: str = UNIT) -> int:
     """Racks the coupled solve shuts down by heat with `UNIT` stopped (what the first table
     compared after)."""
     from twin.model.scenario import Scenario
@@ -95,26 +102,26 @@ def trips(model: str) -> int:
     if model == "ffd-resolved":
         air_stopped.RESOLVED_MODELS = ("field", "ffd")
     try:
-        res = run(_twin(model), Scenario(name=UNIT, failed=frozenset([UNIT])))
+        res = run(_twin(model), Scenario(name=unit, failed=frozenset([unit])))
     finally:
         air_stopped.RESOLVED_MODELS = keep
     return int((res.tables["res_racks"]["thermal_state"] == "shutdown").sum())
 
 
-def predict() -> None:
+def predict(unit: str = UNIT) -> None:
     for model in MODELS:
-        path = OUT / "blind" / f"{NAME}-{model}.csv"
+        path = OUT / "blind" / f"{name(unit)}-{model}.csv"
         if path.exists():
             sys.exit(f"{path} exists: a blind prediction is written once")
-        inlets(model, True).to_csv(path, index_label="id", float_format="%.3f")
+        inlets(model, True, unit).to_csv(path, index_label="id", float_format="%.3f")
         print(path)
 
 
-def read(case: str, running: bool = False) -> None:
+def read(case: str, running: bool = False, unit: str = UNIT) -> None:
     from twin.interop.openfoam_run import read_inlets
 
     got, summary = read_inlets(case)
-    path = BASE_CFD if running else OUT / f"{NAME}.csv"
+    path = BASE_CFD if running else OUT / f"{name(unit)}.csv"
     got.to_csv(path, index_label="id", float_format="%.3f")
     print(f"{path}: {summary}")
 
@@ -123,26 +130,26 @@ def _stats(err: np.ndarray) -> str:
     return f"{np.sqrt(np.mean(err**2)):5.2f} {np.max(np.abs(err)):5.2f} {np.mean(err):+6.2f}"
 
 
-def table() -> None:
-    cfd = pd.read_csv(OUT / f"{NAME}.csv", index_col="id")["t_inlet_c"]
+def table(unit: str = UNIT) -> None:
+    cfd = pd.read_csv(OUT / f"{name(unit)}.csv", index_col="id")["t_inlet_c"]
     cfd0 = pd.read_csv(BASE_CFD, index_col="id")["t_inlet_c"].loc[cfd.index]
     stored = pd.read_csv(STORED_CFD, index_col="id")["t_inlet_c"].loc[cfd.index]
     print(f"CFD every unit running against the stored tenth-pass run: {_stats(cfd0 - stored)} K")
     d_cfd = cfd - cfd0
-    print(f"CFD change with {UNIT} stopped: {d_cfd.min():+.2f} to {d_cfd.max():+.2f} K")
+    print(f"CFD change with {unit} stopped: {d_cfd.min():+.2f} to {d_cfd.max():+.2f} K")
     print("every rack at its full heat (as the CFD); the blind file: the committed prediction")
     print(
         f"{'model':<14} {'vs CFD: RMSE   max   mean':<26} {'change vs CFD change':<22} "
         "blind file vs full heat  racks tripped in the solve"
     )
     for model in MODELS:
-        pred = inlets(model, True).loc[cfd.index]
-        blind = pd.read_csv(OUT / "blind" / f"{NAME}-{model}.csv", index_col="id")["t_inlet_c"]
-        moved = float(np.abs(blind.loc[cfd.index] - pred).max())
+        pred = inlets(model, True, unit).loc[cfd.index]
+        blind = pd.read_csv(OUT / "blind" / f"{name(unit)}-{model}.csv", index_col="id")
+        moved = float(np.abs(blind["t_inlet_c"].loc[cfd.index] - pred).max())
         d = pred - inlets(model, False).loc[cfd.index]
         print(
             f"{model:<14} {_stats((pred - cfd).to_numpy()):<26} "
-            f"{_stats((d - d_cfd).to_numpy()):<22} max {moved:5.2f} K {trips(model):>12}"
+            f"{_stats((d - d_cfd).to_numpy()):<22} max {moved:5.2f} K {trips(model, unit):>12}"
         )
 
 
@@ -151,13 +158,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("action", choices=["predict", "read", "table"])
     ap.add_argument("case", nargs="?", help="the CFD case folder (read)")
     ap.add_argument("--running", action="store_true", help="read: the run with every unit on")
+    ap.add_argument("--unit", choices=UNITS, default=UNIT, help="the stopped unit (CRAC-1)")
     args = ap.parse_args(argv)
     if args.action == "predict":
-        predict()
+        predict(args.unit)
     elif args.action == "read":
-        read(args.case, args.running)
+        read(args.case, args.running, args.unit)
     else:
-        table()
+        table(args.unit)
 
 
 if __name__ == "__main__":
