@@ -1,4 +1,5 @@
-"""A stopped cooling unit against OpenFOAM: the open small room with CRAC-1 (west wall) stopped.
+"""A stopped cooling unit against OpenFOAM: the open small room with CRAC-1 (west wall) or,
+``--unit CRAC-3``, the east-wall unit stopped (the eleventh and twelfth passes).
 
 The air field is solved again without a stopped unit on the potential field, and kept with
 every unit running on the FFD flow (`twin.solve.air_stopped`). This bench checks both against

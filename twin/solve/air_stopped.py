@@ -21,7 +21,8 @@ Which models are solved again: `RESOLVED_MODELS`. The potential field is: 0.14-0
 stopped unit on the shipped small room (2026-12-01 ~22:15 UTC, load ~2, timed by hand). The
 FFD flow is not yet, for its cost, though it pays in accuracy: marched again without CRAC-1 of
 the open small room it followed OpenFOAM's change to 1.15 K RMS where the kept flow missed it
-by 7.40 K (docs/validation.md, eleventh pass, corrected 2026-12-02). A march takes 3-4.5 CPU s
+by 7.40 K (docs/validation.md, eleventh pass, corrected 2026-12-02), and without CRAC-3 to
+2.83 K against 7.80 (twelfth pass, blind). A march takes 3-4.5 CPU s
 a stopped unit on the small rooms and ~11 on the hybrid hall, and `twin solve` fails every
 unit once for its N-1 headroom: a first solve of the hybrid layout took 128 CPU s against 13.5,
 of the AI hall 120 against 21 (2026-12-02 02:05 UTC, the flux store off).
