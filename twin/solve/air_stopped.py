@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from twin.solve.airfield import FieldError, hall_shares
-from twin.solve.airfield_build import hall_air, hall_model
+from twin.solve.airfield_build import FIELD_MODELS, hall_air, hall_model
 from twin.solve.cache import per_twin
 from twin.solve.recirculation import Recirculation
 
@@ -82,11 +82,7 @@ def _stopped_by_hall(twin, model, running: np.ndarray) -> dict[int, np.ndarray]:
     off = ~running
     if not off.any():
         return {}
-    method = model.hall_method or {}
-    field = np.array(
-        [str(method.get(hid, "kernel")).startswith(("field", "ffd")) for hid in model.hall_ids],
-        bool,
-    )
+    field = _field_halls(model)
     hit = off & field[model.crah_hall] if len(field) else off & False
     out = {}
     for h in np.unique(model.crah_hall[hit]):
@@ -94,6 +90,15 @@ def _stopped_by_hall(twin, model, running: np.ndarray) -> dict[int, np.ndarray]:
         if not off[mine].all():
             out[int(h)] = off[mine]
     return out
+
+
+def _field_halls(model) -> np.ndarray:
+    """Per hall of `model`: is it on the air field (its built method, not the layout's
+    ``air_model``: a hall that fell back to the kernel is not)?"""
+    method = model.hall_method or {}
+    return np.array(
+        [str(method.get(hid, "kernel")).startswith(FIELD_MODELS) for hid in model.hall_ids], bool
+    )
 
 
 def _without(twin, model, stopped: dict[int, np.ndarray]):
@@ -177,14 +182,13 @@ def unresolved_units(twin, sets) -> dict[str, tuple[str, list[str]]]:
     them; not where a set fails all of a hall's units (no flow, on every model). Asked of
     `running_air_model` itself, so that a table of failures says it exactly where the solve
     does it (the field's variants are cached per Twin: an N-1 has solved them already)."""
-    from twin.solve.airfield_build import FIELD_MODELS
     from twin.solve.airflow import air_model
 
     crahs = twin.crahs.index
     if not len(crahs):
         return {}
     model = air_model(twin)
-    if not any(str(m).startswith(FIELD_MODELS) for m in (model.hall_method or {}).values()):
+    if not _field_halls(model).any():
         return {}  # no field hall (the 1 GW campus's 7,152 sets: nothing to ask)
     known = set(crahs)
     out: dict[str, tuple[str, dict[str, None]]] = {}
