@@ -30,6 +30,7 @@ pass is the check that the export still gives that run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -40,7 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOM = ROOT / "bench/rooms/small-room-open.yaml"
 UNIT = "CRAC-1"
 OUT = ROOT / "docs/validation"
-NAME = "small-room-crac1-stopped"  # name(UNIT)
+
+
+def name(unit: str = UNIT) -> str:
+    return f"small-room-{unit.lower().replace('-', '')}-stopped"
+
+
+NAME = name(UNIT)
 UNITS = ("CRAC-1", "CRAC-3")
 """Failures run: CRAC-1 (the eleventh pass), CRAC-3 (the east unit; its prediction committed
 before its CFD was run, 2026-12-02)."""
@@ -60,12 +67,22 @@ def _twin(model: str):
     return Twin.from_layout(validate_data(doc, str(ROOM)))
 
 
-def name(unit: str = UNIT) -> str:
-    return f"small-room-{unit.lower().replace('-', '')}-stopped"
+@contextlib.contextmanager
+def _resolving(model: str):
+    """``ffd-resolved``: the FFD flow marched again per failure, in this process only."""
+    from twin.solve import air_stopped
+
+    keep = air_stopped.RESOLVED_MODELS
+    if model == "ffd-resolved":
+        air_stopped.RESOLVED_MODELS = ("field", "ffd")
+    try:
+        yield
+    finally:
+        air_stopped.RESOLVED_MODELS = keep
 
 
 def inlets(model: str, failed: bool, unit: str = UNIT) -> pd.Series:
-    """The model's area-mean rack inlets, C, with `UNIT` stopped or every unit running, and
+    """The model's area-mean rack inlets, C, with `unit` stopped or every unit running, and
     every rack at its full heat, as the CFD runs them (`bench.air_rooms.model_inlets`). Until
     2026-12-02 this read the coupled solve, whose racks shut down past their ASHRAE limit
     (`twin.solve.consequence`) and then carry no heat: with CRAC-1 stopped the potential field
@@ -75,15 +92,10 @@ def inlets(model: str, failed: bool, unit: str = UNIT) -> pd.Series:
     from twin.solve.airflow import air_model
 
     twin = _twin(model)
-    keep = air_stopped.RESOLVED_MODELS
-    if model == "ffd-resolved":
-        air_stopped.RESOLVED_MODELS = ("field", "ffd")
-    try:
+    with _resolving(model):
         am = air_model(twin)
         if failed:
             am = air_stopped.running_air_model(twin, am, ~twin.crahs.index.isin([unit]))
-    finally:
-        air_stopped.RESOLVED_MODELS = keep
     used = (am.hall_method or {}).get(twin.halls.index[0], "kernel")
     print(f"{model}: {'stopped' if failed else 'running'}: air_model {used}", file=sys.stderr)
     racks = twin.racks
@@ -94,18 +106,13 @@ def inlets(model: str, failed: bool, unit: str = UNIT) -> pd.Series:
 
 
 def trips(model: str, unit: str = UNIT) -> int:
-    """Racks the coupled solve shuts down by heat with `UNIT` stopped (what the first table
+    """Racks the coupled solve shuts down by heat with `unit` stopped (what the first table
     compared after)."""
     from twin.model.scenario import Scenario
-    from twin.solve import air_stopped, run
+    from twin.solve import run
 
-    keep = air_stopped.RESOLVED_MODELS
-    if model == "ffd-resolved":
-        air_stopped.RESOLVED_MODELS = ("field", "ffd")
-    try:
+    with _resolving(model):
         res = run(_twin(model), Scenario(name=unit, failed=frozenset([unit])))
-    finally:
-        air_stopped.RESOLVED_MODELS = keep
     return int((res.tables["res_racks"]["thermal_state"] == "shutdown").sum())
 
 
