@@ -15,15 +15,20 @@ REFERENCE_LAYOUTS = sorted(p.name for p in LAYOUTS.glob("*.yaml"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _layout_cache_in_tmp(tmp_path_factory) -> None:
-    """Tests (and the CLI and app they start) cache big layouts in a tmp dir, not ~/.cache;
-    FFD fluxes are not stored on disk (`twin.solve.ffd_store`): tests change march constants
-    in-process, and a stored flux would answer for another setting (tests/solve/
-    test_ffd_store.py turns it on)."""
+    """Tests (and the CLI and app they start) cache big layouts and FFD fluxes in one tmp dir
+    for the session, not ~/.cache: a hall's flow is marched once per session, not once per
+    process (the store's key holds the march constants' values, so a test that sets one
+    marches its own; tests that count or spy on marches turn the store off, `fresh_marches`)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("TWIN_CACHE_DIR", str(tmp_path_factory.mktemp("twin-cache")))
-    mp.setenv("TWIN_FFD_STORE", "0")
     yield
     mp.undo()
+
+
+@pytest.fixture
+def fresh_marches(monkeypatch) -> None:
+    """FFD fluxes not read from the session's store: every march this test asks for runs."""
+    monkeypatch.setenv("TWIN_FFD_STORE", "0")
 
 
 @pytest.fixture(scope="session")

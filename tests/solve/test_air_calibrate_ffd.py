@@ -21,6 +21,8 @@ from twin.solve import air_calibrate as ac
 from twin.solve.air_calibrate_ffd import fit_ffd
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
 
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
+
 LOADS = ([12.0, 8.0, 16.0, 6.0], [6.0, 16.0, 8.0, 12.0])
 TRUTH = {"air_eddy_viscosity_m2_s": 0.1}  # the default is 0.03: a factor 3.3 away
 

@@ -13,6 +13,8 @@ from twin.solve import airfield as af
 from twin.solve import airfield_ffd as ffd
 from twin.solve.airfield_grid import _grid, _laplacian
 
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
+
 
 def test_ffd_flux_keeps_continuity_and_the_tracer_balance():
     air = dataclasses.replace(_room(4), flow="ffd")

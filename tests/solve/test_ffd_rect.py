@@ -20,6 +20,8 @@ from twin.solve import airfield_ffd_grid as fg
 from twin.solve import airfield_ffd_kernel as kern
 from twin.solve.airfield_grid import _Grid, _laplacian
 
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
+
 
 def _edges(rng, n, lo=0.06, hi=0.6):
     return np.r_[0.0, np.cumsum(rng.uniform(lo, hi, n))]

@@ -16,6 +16,8 @@ from twin.solve import airfield_ffd as ffd
 from twin.solve import ffd_march
 from twin.solve.airfield_lu import factorise
 
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
+
 AIR = dataclasses.replace(_room(4, size=(8.0, 4.0, 3.0), y=3.0, flow=1.25), flow="ffd")
 
 

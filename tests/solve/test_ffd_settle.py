@@ -5,6 +5,7 @@ between 0.1 and 0.05 s steps, docs/validation.md)."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from one_room import ROOM
 
@@ -13,6 +14,8 @@ from twin.layout import loads
 from twin.model import Twin
 from twin.solve import airfield, airfield_ffd
 from twin.solve.airflow import air_model_fallbacks
+
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
 
 
 def _twin(rack_a_kw: float) -> Twin:

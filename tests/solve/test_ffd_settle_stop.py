@@ -13,6 +13,8 @@ from solve.air_helpers import room as _room
 from twin.solve import airfield as af
 from twin.solve import airfield_ffd as ffd
 
+pytestmark = pytest.mark.usefixtures("fresh_marches")  # they count or spy on marches
+
 
 @pytest.fixture(autouse=True)
 def _uniform_grid(monkeypatch):

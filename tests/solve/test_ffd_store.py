@@ -83,3 +83,18 @@ def test_turned_off_it_writes_nothing(store, monkeypatch):
     monkeypatch.setenv("TWIN_FFD_STORE", "0")
     af._solve(dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd"))
     assert not store.exists() or not list(store.glob("*.ffd"))
+
+
+def test_a_march_constant_set_otherwise_never_reads_an_entry(store, monkeypatch):
+    air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
+    calls = _marches(monkeypatch)
+    af._solve(air)
+    af._FFD_CACHE.clear()
+    turnovers = airfield_ffd.TURNOVERS
+    monkeypatch.setattr(airfield_ffd, "TURNOVERS", turnovers / 2)
+    af._solve(air)  # another march length: another flux, marched
+    assert calls == [1, 1] and len(list(store.glob("*.ffd"))) == 2
+    af._FFD_CACHE.clear()
+    monkeypatch.setattr(airfield_ffd, "TURNOVERS", turnovers)
+    af._solve(air)  # the first setting again: read
+    assert calls == [1, 1]

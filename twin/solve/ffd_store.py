@@ -6,16 +6,18 @@ tracer's diffusivity) and on the code that marches it. `twin.solve.airfield` kee
 memory by that content; this module keeps them on disk too, so `twin solve` run again on the
 same layout, or the app after a restart, reads the flux instead of marching it again.
 
-Key: ``sha256(code fingerprint, the HallAir's content digest)``; the fingerprint covers the
-source of every ``twin/solve/airfield*.py`` module and the versions of Python, numpy, scipy
-and numba, so an edited march never hits a stale entry. Stored as plain data (the flux's raw
+Key: ``sha256(code fingerprint, settings, the HallAir's content digest)``; the fingerprint
+covers the source of every ``twin/solve/airfield*.py`` module and ``ffd_march.py`` and the
+versions of Python, numpy, scipy and numba, so an edited march never hits a stale entry; the
+settings are the values those modules' constants hold now (`_settings`), so a run that sets
+one (``GRID``, ``TURNOVERS``, as tests and benches do) never reads a flux marched under another. Stored as plain data (the flux's raw
 float64 bytes, the info dict's numbers and arrays) with `marshal` behind a sha256 checksum,
 under the same folder rules as the layout cache (`twin.layout.cache`: own folder, own regular
 files, bounded size; ``ffd/`` beside ``layouts/``). An entry is written only if it decodes
 back to the same flux and info, bit for bit; a corrupt or foreign one is ignored and removed.
 
 ``TWIN_CACHE=0`` turns it off with the other caches; ``TWIN_FFD_STORE=0`` turns off only this
-one (the tests do, so that a test that changes a march constant never reads another's flux).
+one (tests that count or spy on marches do).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib
 import marshal
 import os
 import sys
@@ -56,13 +59,32 @@ def _fingerprint() -> bytes:
     h = hashlib.sha256()
     for part in (sys.version, np.__version__, scipy.__version__, numba.__version__):
         h.update(f"{part}\0".encode())
-    for f in sorted(Path(__file__).resolve().parent.glob("airfield*.py")):
+    for f in _march_sources():
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.digest()
 
 
+def _march_sources() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return sorted([*here.glob("airfield*.py"), here / "ffd_march.py"])
+
+
+def _settings() -> bytes:
+    """The values the march modules' constants (upper-case names holding numbers, text or
+    tuples of them) hold now, in a stable order: a patched ``GRID`` is another key."""
+    out = []
+    for f in _march_sources():
+        mod = importlib.import_module(f"twin.solve.{f.stem}")  # loaded or not: one key
+        for name in sorted(vars(mod)):
+            value = vars(mod)[name]
+            if name.isupper() and isinstance(value, (bool, int, float, str, tuple)):
+                out.append(f"{f.stem}.{name}={value!r}")
+    return "\0".join(out).encode()
+
+
 def _path(content_key: bytes) -> Path:
-    return folder() / (hashlib.sha256(_fingerprint() + content_key).hexdigest() + _SUFFIX)
+    key = _fingerprint() + _settings() + content_key
+    return folder() / (hashlib.sha256(key).hexdigest() + _SUFFIX)
 
 
 def _plain(value):
