@@ -1,10 +1,11 @@
 """A stopped cooling unit against OpenFOAM: the open small room with CRAC-1 (west wall) or,
 ``--unit CRAC-3``, the east-wall unit stopped (the eleventh and twelfth passes).
 
-The air field is solved again without a stopped unit on the potential field, and kept with
-every unit running on the FFD flow (`twin.solve.air_stopped`). This bench checks both against
-a CFD run of the same failure, and the FFD flow solved again as it would be if it were
-(``ffd-resolved``: `air_stopped.RESOLVED_MODELS` widened in this process only).
+The air field is solved again without a stopped unit, on the potential field and (since
+2026-12-02) on the FFD flow (`twin.solve.air_stopped`). This bench checks both against a CFD
+run of the same failure (``ffd-resolved``: the FFD marched again), and the FFD flow kept with
+every unit running (``ffd``: the product's rule before; `air_stopped.RESOLVED_MODELS` set in
+this process only).
 
 Protocol (blind, as docs/validation.md): ``predict`` writes every model's rack inlets
 (area mean, as the CFD reads them) to docs/validation/blind/ and they are committed before
@@ -69,12 +70,14 @@ def _twin(model: str):
 
 @contextlib.contextmanager
 def _resolving(model: str):
-    """``ffd-resolved``: the FFD flow marched again per failure, in this process only."""
+    """``ffd-resolved``: the FFD flow marched again per failure (the product's rule since
+    2026-12-02); ``ffd``: the flow of every unit running kept (its rule before), in this
+    process only."""
     from twin.solve import air_stopped
 
     keep = air_stopped.RESOLVED_MODELS
-    if model == "ffd-resolved":
-        air_stopped.RESOLVED_MODELS = ("field", "ffd")
+    if model.startswith("ffd"):
+        air_stopped.RESOLVED_MODELS = ("field", "ffd") if model == "ffd-resolved" else ("field",)
     try:
         yield
     finally:

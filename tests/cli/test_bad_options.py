@@ -64,4 +64,4 @@ def test_n1_over_a_base_that_is_not_steady_warns(tmp_path: Path, capsys) -> None
     assert code == 0, out
     assert "warning: the state before any failure is not steady (not_converged: TX-1" in out
     code, out = _run(["n1", SMALL, "--top", "1", "--no-progress"], capsys)
-    assert "not steady" not in out  # (its FFD unit rows are cautioned: twin.solve.air_stopped)
+    assert "not steady" not in out
