@@ -17,30 +17,25 @@ def _fail(at, unit: str) -> None:
     no_errors(at)
 
 
-def test_a_failed_unit_is_cautioned_only_where_its_flow_was_kept(app, monkeypatch):
-    from twin.solve import air_stopped, cache
-    from twin.solve.airfield import FieldError
-
+def test_a_failed_unit_in_a_hall_whose_march_had_not_settled_is_cautioned(app):
+    """The staggered AI hall's own FFD march would still move its inlets by 2.4 K, so it is
+    not marched again per failure (`twin.solve.air_stopped.unsettled_hall`): it keeps the flow
+    of every unit running, and the Failures page and the Dashboard say so, and why."""
     at = app("failures")
-    _fail(at, "H1-CRAH1")  # the AI hall's FFD flow marched again without it
-    assert not _cautions(at)
-
-    def diverged(air):
-        raise FieldError("the FFD flow did not settle: overflow")
-
-    cache.clear()  # no variant marched before the patch
-    monkeypatch.setattr(air_stopped, "hall_shares", diverged)
-    at = app("failures")
-    _fail(at, "H1-CRAH2")
-    assert _cautions(at) == [
+    _fail(at, "H1-CRAH1")
+    (said,) = _cautions(at)
+    assert said.startswith(
         "Hall H1: its rack inlets come from the FFD air flow with every cooling unit running "
-        "(without H1-CRAH2: the FFD flow did not settle: overflow); the stopped units change "
-        "only the hall's mixed supply, not which racks draw on which air"
-    ]
-    said = _cautions(at)
+        "(H1-CRAH1 stopped; not marched again: the hall's own march would still move its "
+        "inlets by at least "
+    )
+    assert said.endswith(
+        " K); the stopped units change only the hall's mixed supply, not which racks draw on "
+        "which air"
+    )
     at.switch_page("app_pages/dashboard.py").run()  # the dashboard shows the failed state too
     no_errors(at)
-    assert _cautions(at) == said
+    assert _cautions(at) == [said]
     at.switch_page("app_pages/failures.py").run()
     _fail(at, "H1-UPS-A1")
     assert not _cautions(at)

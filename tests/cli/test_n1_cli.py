@@ -124,7 +124,11 @@ def test_rows_with_no_powered_rack_agree_with_the_full_solve(base, small):
     assert (fast.loc[dark, "cooling_shortfall_kw"] == 0).all()
     assert (full.loc[dark, "cooling_shortfall_kw"] == 0).all()
     lit = full.index.difference(dark)
-    assert np.allclose(fast.loc[lit, "t_inlet_max_c"], full.loc[lit, "t_inlet_max_c"])
+    # a unit of the ffd hall: its flow is marched again, which only the full solve does
+    # (the screen leaves its inlets empty and sends it there: test_air_stopped)
+    screened = lit[fast.loc[lit, "t_inlet_max_c"].notna()]
+    assert set(lit.difference(screened)) <= set(small.crahs.index)
+    assert np.allclose(fast.loc[screened, "t_inlet_max_c"], full.loc[screened, "t_inlet_max_c"])
 
 
 def test_text_table_says_n_a_not_nan(capsys):

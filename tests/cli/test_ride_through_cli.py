@@ -88,9 +88,7 @@ def test_bad_arguments_exit_2(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_a_unit_failure_whose_flow_could_not_be_marched_again_says_it_was_kept(
-    capsys, monkeypatch
-):
+def test_a_unit_failure_whose_flow_could_not_be_marched_again_says_it_was_kept(capsys, monkeypatch):
     """One unit of the small room's three: its FFD flow is marched again without it
     (`twin.solve.air_stopped`) and nothing is said; where that fails (here made to) the solve
     keeps the flow of every unit running and the output says so, as `twin n1` does; all

@@ -98,3 +98,25 @@ def test_a_march_constant_set_otherwise_never_reads_an_entry(store, monkeypatch)
     monkeypatch.setattr(airfield_ffd, "TURNOVERS", turnovers)
     af._solve(air)  # the first setting again: read
     assert calls == [1, 1]
+
+
+def test_a_march_that_failed_is_kept_and_not_tried_again(store, monkeypatch):
+    """A march that does not settle fails the same way from memory and from disk, without
+    marching again."""
+    air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
+    calls = []
+
+    def unsettled(*a, **kw):
+        calls.append(1)
+        raise FloatingPointError("its flux still changes by 7% a step")
+
+    monkeypatch.setattr(airfield_ffd, "hall_flux", unsettled)
+    for _ in range(2):
+        with pytest.raises(af.FieldError, match="did not settle: its flux still changes"):
+            af.hall_shares(air)
+        af._CACHE.clear()
+    af._FFD_CACHE.clear()  # as a new process: memory empty, disk kept
+    with pytest.raises(af.FieldError, match="did not settle: its flux still changes"):
+        af.hall_shares(air)
+    assert calls == [1] and len(list(store.glob("*.ffd"))) == 1
+    assert af.ffd_flux_known(air)

@@ -323,7 +323,7 @@ def run(args) -> int:
     if not getattr(args, "no_headroom", False):
         from twin.metrics.headroom import headroom
 
-        room = headroom(twin, scenario)
+        room = headroom(twin, scenario, progress=sys.stderr.isatty())  # bars on a terminal
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

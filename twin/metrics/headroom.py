@@ -277,13 +277,18 @@ def _free_slots(twin, racks: pd.DataFrame) -> int:
 
 
 def headroom(
-    twin, scenario: Scenario | None = None, scope: str = "site", n1_check: bool | None = None
+    twin,
+    scenario: Scenario | None = None,
+    scope: str = "site",
+    n1_check: bool | None = None,
+    progress: bool = False,
 ) -> Headroom:
     """How much more IT fits in `scope` ("site", a hall or a row id) and which constraint binds.
 
     See the module docstring for what "adding IT" means and how it is searched.
     `n1_check`: check the answer against every single failure solved (default: when the
-    site has at most `N1_CHECK_MAX_CASES` failable components).
+    site has at most `N1_CHECK_MAX_CASES` failable components). `progress`: bars for the
+    N-1 check's full solves (an ffd hall's flows marched per failure take seconds each).
     """
     import time
 
@@ -322,7 +327,7 @@ def headroom(
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
         if x not in n1c:
             at(x)
-            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets)
+            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets, progress=progress)
             if x == 0.0:
                 spof.update(lost)
             n1c[x] = {k: v for k, v in u.items() if n1_failed_id(k) not in spof}

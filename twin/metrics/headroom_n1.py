@@ -26,7 +26,7 @@ def _n1_domain(twin, cid: str) -> str:
 
 
 def n1_utilisation(
-    twin, scenario: Scenario, results, sets, band: float = N1_VERIFY_BAND
+    twin, scenario: Scenario, results, sets, band: float = N1_VERIFY_BAND, progress: bool = False
 ) -> tuple[dict[str, float], set]:
     """Per single failure of `sets` on top of `scenario` (solved in `results`): its
     utilisation ``max(worst element, worst cooling group loading) / 100``, at least just
@@ -51,7 +51,12 @@ def n1_utilisation(
     near = np.flatnonzero(near)
     if len(near):
         full = verify_table(
-            twin, t.iloc[near].reset_index(drop=True), [sets[i] for i in near], scenario, "all"
+            twin,
+            t.iloc[near].reset_index(drop=True),
+            [sets[i] for i in near],
+            scenario,
+            "all",
+            progress=progress,
         )
         full.index = t.index[near]
         t = t.astype(object)

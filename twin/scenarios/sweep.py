@@ -64,6 +64,7 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
     recommended_max_c,
 )
 from twin.solve import Results, run
+from twin.solve.ffd_ahead import march_ahead
 from twin.solve.results import SOLVER_KINDS
 
 POWER_KINDS = registry.tables(section="power", failable=True)
@@ -377,22 +378,17 @@ def verify_table(
     else:
         t0 = _base_inlet(twin, scenario) if t_inlet_base_c is None else t_inlet_base_c
         first = np.flatnonzero(at_risk(twin, out, t0) & ~done)
+    limit = VERIFY_ALL_CASES if verify_all_max is None else verify_all_max
+    if mode == "auto" and len(sets) <= limit:
+        first = np.r_[first, np.setdiff1d(np.flatnonzero(~done), first)]
     known = set(twin.component_ids())
+    # an ffd hall's flow without each failed unit: marched on every core first (ffd_ahead)
+    march_ahead(twin, [scenario.failed | set(sets[i]) for i in first], progress=progress)
     rows: dict[int, dict] = {}
     with tqdm(total=len(first), disable=not progress, unit="case", desc="N-1 full re-solve") as bar:
-
-        def resolve(idx):
-            for i in idx:
-                rows[int(i)] = summarise(twin, sets[i], run(twin, _case(scenario, sets[i], known)))
-                bar.update(1)
-
-        resolve(first)
-        limit = VERIFY_ALL_CASES if verify_all_max is None else verify_all_max
-        if mode == "auto" and len(sets) <= limit:
-            rest = np.setdiff1d(np.flatnonzero(~done), first)
-            bar.total += len(rest)
-            bar.refresh()
-            resolve(rest)
+        for i in first:
+            rows[int(i)] = summarise(twin, sets[i], run(twin, _case(scenario, sets[i], known)))
+            bar.update(1)
     if rows:
         idx = np.fromiter(rows, dtype=np.int64)
         full = pd.DataFrame([rows[i] for i in idx], columns=SWEEP_COLUMNS, index=out.index[idx])

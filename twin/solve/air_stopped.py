@@ -46,12 +46,17 @@ import scipy.sparse as sp
 from twin.solve.airfield import FieldError, hall_shares
 from twin.solve.airfield_build import FIELD_MODELS, hall_air, hall_model
 from twin.solve.cache import per_twin
+from twin.solve.ffd_march import MARCH_SPREAD_CAUTION_K
 from twin.solve.recirculation import Recirculation
 
 RESOLVED_MODELS = ("field", "ffd")
 """Air models whose field is solved again with a hall's stopped units (see the docstring)."""
 NOT_RESOLVED = ", every unit running"
 """What a field hall's ``air_model`` gets when units stop and its flow is not solved again."""
+UNSETTLED = ", marched again, not settled"
+"""What an ffd hall's ``air_model`` gets when its march without the stopped units would still
+move its inlets by more than `MARCH_SPREAD_CAUTION_K` (the hall's own march is cautioned at
+the same bound: `twin.solve.airfield_build.ffd_march_cautions`)."""
 VARIANTS = 16
 """Air models of other running sets kept per Twin (an N-1 over a hall's units needs one each)."""
 _LOCK = threading.Lock()
@@ -117,11 +122,24 @@ def _without(twin, model, stopped: dict[int, np.ndarray]):
             method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped)"
             continue
         idx = np.flatnonzero(model.rack_hall == h)
+        why = unsettled_hall(twin, model, h, idx)
+        if why:
+            method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped; {why})"
+            continue
         air = hall_air(twin, h, idx, model.k_kw_k, stopped=off)
         try:
             new[h] = (idx, hall_shares(air))
         except FieldError as exc:  # no free opening left: the flow of every unit running
             method[hid] = f"{method[hid]}{NOT_RESOLVED} (without {', '.join(ids)}: {exc})"
+            continue
+        info = new[h][1].info
+        if info.get("ffd_march_spread_k", 0.0) > MARCH_SPREAD_CAUTION_K:  # as the hall's own
+            rack = twin.racks.index[idx[info["ffd_march_spread_rack"]]]
+            least = "at least " if info.get("ffd_march_spread_lower") else ""
+            method[hid] = (
+                f"{method[hid]}{UNSETTLED} (without {', '.join(ids)}: "
+                f"{least}{info['ffd_march_spread_k']:.1f} K, rack {rack})"
+            )
     if not new:
         return dataclasses.replace(model, hall_method=method)
     b = model.recirculation.b_matrix().tocsr()
@@ -146,29 +164,59 @@ def _without(twin, model, stopped: dict[int, np.ndarray]):
     )
 
 
+def unsettled_hall(twin, model, h: int, idx: np.ndarray) -> str:
+    """Why hall number `h` (racks `idx`; on `model`) is not marched again without its
+    stopped units: it is an ffd hall whose own march would still move its inlets by more than
+    `MARCH_SPREAD_CAUTION_K` (cautioned already), so a march without a unit would be read
+    against a flow uncertain by more than that (the staggered AI hall: 2.4 K, and six of its
+    seven units' marches do not settle, 11-16 CPU s each to find out); '' otherwise. Its own
+    field is the one the model was built on (content cache: no second march)."""
+    if hall_model(twin, h) != "ffd":
+        return ""
+    air = hall_air(twin, h, idx, model.k_kw_k)
+    try:
+        info = {} if isinstance(air, str) else hall_shares(air).info
+    except FieldError:
+        return ""
+    spread = info.get("ffd_march_spread_k", 0.0)
+    if spread <= MARCH_SPREAD_CAUTION_K:
+        return ""
+    least = "at least " if info.get("ffd_march_spread_lower") else ""
+    return f"not marched again: the hall's own march would still move its inlets by {least}{spread:.1f} K"
+
+
 def resolved_halls(res_halls) -> np.ndarray:
     """Per row of `res_halls`: does a stopped unit there change its air field (its
     ``air_model`` is one of `RESOLVED_MODELS`)?"""
     if "air_model" not in res_halls:
         return np.zeros(len(res_halls), bool)
-    return res_halls["air_model"].isin(RESOLVED_MODELS).to_numpy(bool)
+    model = res_halls["air_model"].astype(str).str.partition(",")[0]  # less what it says
+    return model.isin(RESOLVED_MODELS).to_numpy(bool)
 
 
 def stopped_unit_cautions(res_halls) -> list[str]:
-    """One sentence per hall whose air flow was not solved again without its stopped units."""
+    """One sentence per hall whose air flow was not solved again without its stopped units,
+    or was but its march had not settled (`UNSETTLED`)."""
     if res_halls is None or "air_model" not in res_halls:
         return []
     out = []
     for hall, used in res_halls["air_model"].items():
-        model, hit, why = str(used).partition(NOT_RESOLVED)
-        if not hit:
-            continue
-        text = (
-            f"hall {hall}: its rack inlets come from the {model.upper()} air flow with every "
-            f"cooling unit running{why}; the stopped units change only the hall's mixed "
-            "supply, not which racks draw on which air"
-        )
-        out.append(text)
+        model, kept, why = str(used).partition(NOT_RESOLVED)
+        if kept:
+            out.append(
+                f"hall {hall}: its rack inlets come from the {model.upper()} air flow with every "
+                f"cooling unit running{why}; the stopped units change only the hall's mixed "
+                "supply, not which racks draw on which air"
+            )
+        model, moving, why = str(used).partition(UNSETTLED)
+        if moving:  # " (without U: [at least ]S K, rack R)"
+            units, _, spread = why.strip(" ()").partition(": ")
+            size, _, rack = spread.partition(", rack ")
+            out.append(
+                f"hall {hall}: its rack inlets come from the {model.upper()} air flow marched "
+                f"again {units}, whose march had not settled: they would move {size} (rack "
+                f"{rack}) if it ran on; read them as uncertain by {size.removeprefix('at least ')}"
+            )
     return out
 
 

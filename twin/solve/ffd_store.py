@@ -143,6 +143,11 @@ def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
     return out
 
 
+def has(content_key: bytes) -> bool:
+    """Is there an entry for `content_key` (not checked: `get` does)?"""
+    return enabled() and _path(content_key).is_file()
+
+
 def put(content_key: bytes, flux: np.ndarray, info: dict) -> None:
     """Store a hall's flux and info; best effort, never raises."""
     if not enabled():

@@ -1,0 +1,65 @@
+"""Marching an N-1's FFD flows ahead on every core (`twin.solve.ffd_ahead`): each flow once,
+a worker process takes its share, and the N-1 reads exactly what marching them one by one in
+the solve gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.scenarios.sweep import n1
+from twin.solve import airfield as af
+from twin.solve import airfield_ffd, cache, ffd_ahead
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_FFD_STORE", "1")
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+    yield tmp_path / "ffd"
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+
+
+def _marched_here(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    inner = airfield_ffd.hall_flux
+
+    def counting(*a, **kw):
+        calls.append(1)
+        return inner(*a, **kw)
+
+    monkeypatch.setattr(airfield_ffd, "hall_flux", counting)
+    return calls
+
+
+def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room, monkeypatch):
+    units = [(u,) for u in small_room.crahs.index]
+    monkeypatch.setattr(ffd_ahead, "WORKERS_MAX", 2)
+    assert len(ffd_ahead.pending_airs(small_room, units)) == 3  # (the hall's own flow marched)
+    here = _marched_here(monkeypatch)
+    assert ffd_ahead.march_ahead(small_room, units) == 3
+    assert 1 <= len(here) <= 2  # the worker process marched the rest
+    assert ffd_ahead.pending_airs(small_room, units) == []
+    assert len(list(store.glob("*.ffd"))) == 1 + 3
+    assert ffd_ahead.march_ahead(small_room, units) == 0  # nothing left to march
+    ahead = n1(small_room).set_index("contingency")
+    marched = len(here)
+    # the same N-1 with every flow marched in this process, one by one, in the solve
+    monkeypatch.setenv("TWIN_FFD_STORE", "0")
+    monkeypatch.setattr(ffd_ahead, "WORKERS_MAX", 1)
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+    alone = n1(small_room).set_index("contingency")
+    assert len(here) > marched  # marched again here
+    cols = ["t_inlet_max_c", "max_cooling_loading_pct", "it_at_risk_kw"]
+    assert ahead.loc[alone.index, cols].equals(alone[cols])
+
+
+def test_nothing_to_march_where_no_ffd_hall_loses_a_unit(store, small_room):
+    assert ffd_ahead.pending_airs(small_room, [("UPS-1",), ("PDU-1",)]) == []
+    assert ffd_ahead.march_ahead(small_room, []) == 0

@@ -1,0 +1,164 @@
+"""March, side by side on the machine's cores, the FFD flows a batch of failure solves will ask
+for, before they ask.
+
+An N-1 (`twin.scenarios.sweep.verify_table`: `twin n1`, the IT headroom's check, placement)
+solves each cooling unit's failure in full, and an ffd hall's flow is marched again without
+the stopped units (`twin.solve.air_stopped`): seconds a unit, one after another. `march_ahead`
+collects the flows those solves will need that are not marched yet (in memory or in the
+store on disk, `twin.solve.ffd_store`) and marches them on every core: this process takes one
+at a time, and one worker process per further core (``python -m twin.solve.ffd_ahead``, not
+multiprocessing: under Streamlit ``spawn`` would run the app script again in the child)
+marches the others into the store, from where the solves read them. Nothing is handed back
+but the store's entries, whose key holds the code and the march constants: a worker that
+marched under other settings than this process (a test that set ``GRID``) writes an entry
+this process never reads, and its solve marches again itself. With the store off, or one
+core, this process marches them alone, in order (the same work as the solves would do; the
+bar shows it).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+WORKERS_MAX = None
+"""Processes marching at once (this one included); None: one per core (`os.cpu_count`)."""
+
+
+def pending_airs(twin, failed_sets: Iterable[Sequence[str]]) -> list:
+    """The `HallAir` of every ffd hall's flow without the units each set of `failed_sets`
+    stops, that no earlier march has given (in memory or in the store); each once."""
+    from twin.solve import airfield
+    from twin.solve.air_stopped import RESOLVED_MODELS, _stopped_by_hall, unsettled_hall
+    from twin.solve.airfield_build import hall_air, hall_model
+    from twin.solve.airflow import air_model
+
+    if "ffd" not in RESOLVED_MODELS or not len(twin.crahs):
+        return []
+    model = air_model(twin)
+    crahs = twin.crahs.index
+    out = {}
+    for ids in failed_sets:
+        stopped = _stopped_by_hall(twin, model, ~crahs.isin(list(ids)))
+        for h, off in stopped.items():
+            if hall_model(twin, h) != "ffd":
+                continue
+            idx = np.flatnonzero(model.rack_hall == h)
+            if unsettled_hall(twin, model, h, idx):
+                continue  # not marched again: its own march is uncertain by more
+            air = hall_air(twin, h, idx, model.k_kw_k, stopped=off)
+            if isinstance(air, str) or airfield.ffd_flux_known(air):
+                continue
+            out.setdefault(air.key(), air)
+    return list(out.values())
+
+
+def march_ahead(twin, failed_sets: Iterable[Sequence[str]], progress: bool = False) -> int:
+    """March the flows `pending_airs` finds, on every core; how many. Best effort: a march
+    that fails here is left to the solve that needs it (which says why)."""
+    from tqdm.auto import tqdm
+
+    from twin.solve import ffd_store
+
+    airs = pending_airs(twin, failed_sets)
+    if not airs:
+        return 0
+    cores = WORKERS_MAX or os.cpu_count() or 1
+    helpers = min(cores, len(airs)) - 1 if ffd_store.enabled() else 0
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for air in sorted(airs, key=lambda a: -len(a.x_m)):  # the largest first
+        todo.put(air)
+    with tqdm(
+        total=len(airs), disable=not progress, unit="flow", desc="FFD air flow per failure"
+    ) as bar:
+        threads = [threading.Thread(target=_helper, args=(todo, bar)) for _ in range(helpers)]
+        for t in threads:
+            t.start()
+        _here(todo, bar)
+        for t in threads:
+            t.join()
+    return len(airs)
+
+
+def _next(todo: queue.SimpleQueue):
+    try:
+        return todo.get_nowait()
+    except queue.Empty:
+        return None
+
+
+def _here(todo: queue.SimpleQueue, bar) -> None:
+    """March in this process until nothing is left."""
+    from twin.solve.airfield import FieldError, hall_shares
+
+    while (air := _next(todo)) is not None:
+        try:
+            hall_shares(air)
+        except FieldError:
+            pass  # the solve that needs it says why
+        bar.update(1)
+
+
+def _helper(todo: queue.SimpleQueue, bar) -> None:
+    """Feed a worker process one flow at a time until nothing is left; if it cannot start or
+    dies, what it had is marched here instead."""
+    import twin
+
+    here = str(Path(twin.__file__).resolve().parents[1])  # the worker runs this very code
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "twin.solve.ffd_ahead"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+    except OSError:
+        return
+    try:
+        while (air := _next(todo)) is not None:
+            data = pickle.dumps(air)
+            try:
+                proc.stdin.write(len(data).to_bytes(8, "big") + data)
+                proc.stdin.flush()
+                done = proc.stdout.readline() == b"ok\n"
+            except OSError:
+                done = False
+            if not done:
+                todo.put(air)  # this process marches it
+                return
+            bar.update(1)
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.wait()
+
+
+def main() -> None:
+    """The worker: read pickled `HallAir`s on stdin (8-byte big-endian length, then the
+    pickle), march each into the store, answer ``ok`` per flow."""
+    from twin.solve.airfield import FieldError, hall_shares
+
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything a library prints must not corrupt the answers
+    while len(head := inp.read(8)) == 8:
+        air = pickle.loads(inp.read(int.from_bytes(head, "big")))
+        try:
+            hall_shares(air)
+        except FieldError:
+            pass  # the solve that needs it marches it again and says why
+        out.write(b"ok\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
