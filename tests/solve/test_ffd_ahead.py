@@ -39,6 +39,7 @@ def _marched_here(monkeypatch) -> list[int]:
 def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room, monkeypatch):
     units = [(u,) for u in small_room.crahs.index]
     monkeypatch.setattr(ffd_ahead, "WORKERS_MAX", 2)
+    monkeypatch.setattr(ffd_ahead, "FLOWS_PER_WORKER_MIN", 1)  # three flows: a worker too
     assert len(ffd_ahead.pending_airs(small_room, units)) == 3  # (the hall's own flow marched)
     here = _marched_here(monkeypatch)
     assert ffd_ahead.march_ahead(small_room, units) == 3

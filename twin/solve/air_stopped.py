@@ -121,12 +121,10 @@ def _without(twin, model, stopped: dict[int, np.ndarray]):
         if hall_model(twin, h) not in RESOLVED_MODELS:
             method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped)"
             continue
-        idx = np.flatnonzero(model.rack_hall == h)
-        why = unsettled_hall(twin, model, h, idx)
-        if why:
-            method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped; {why})"
+        idx, air = stopped_air(twin, model, h, off)
+        if isinstance(air, str):
+            method[hid] = f"{method[hid]}{NOT_RESOLVED} ({', '.join(ids)} stopped; {air})"
             continue
-        air = hall_air(twin, h, idx, model.k_kw_k, stopped=off)
         try:
             new[h] = (idx, hall_shares(air))
         except FieldError as exc:  # no free opening left: the flow of every unit running
@@ -162,6 +160,14 @@ def _without(twin, model, stopped: dict[int, np.ndarray]):
         b_top=sum(parts[1:], parts[0]).tocsr(),
         hall_method=method,
     )
+
+
+def stopped_air(twin, model, h: int, off: np.ndarray):
+    """(racks, field input) of hall number `h` on `model` without its units `off` (a mask
+    over the hall's units), or (racks, why it is not solved again: `unsettled_hall`)."""
+    idx = np.flatnonzero(model.rack_hall == h)
+    why = unsettled_hall(twin, model, h, idx)
+    return idx, why or hall_air(twin, h, idx, model.k_kw_k, stopped=off)
 
 
 def unsettled_hall(twin, model, h: int, idx: np.ndarray) -> str:

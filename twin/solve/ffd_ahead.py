@@ -27,37 +27,36 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 WORKERS_MAX = None
 """Processes marching at once (this one included); None: one per core (`os.cpu_count`)."""
+FLOWS_PER_WORKER_MIN = 2
+"""A worker process is started for every this many flows pending, no more: starting one
+(Python, numpy, scipy, the march's numba kernels from their cache) costs ~3-4 CPU s, about
+one march of the small room (2026-12-02 05:28 UTC, load ~2.6: its three flows took 24.1 CPU
+s with a worker against 20.2 without)."""
 
 
 def pending_airs(twin, failed_sets: Iterable[Sequence[str]]) -> list:
     """The `HallAir` of every ffd hall's flow without the units each set of `failed_sets`
     stops, that no earlier march has given (in memory or in the store); each once."""
     from twin.solve import airfield
-    from twin.solve.air_stopped import RESOLVED_MODELS, _stopped_by_hall, unsettled_hall
-    from twin.solve.airfield_build import hall_air, hall_model
+    from twin.solve.air_stopped import RESOLVED_MODELS, _stopped_by_hall, stopped_air
+    from twin.solve.airfield_build import hall_model
     from twin.solve.airflow import air_model
 
     if "ffd" not in RESOLVED_MODELS or not len(twin.crahs):
         return []
     model = air_model(twin)
+    ffd = [hall_model(twin, h) == "ffd" for h in range(len(model.hall_ids))]
+    if not any(ffd):
+        return []
     crahs = twin.crahs.index
     out = {}
     for ids in failed_sets:
-        stopped = _stopped_by_hall(twin, model, ~crahs.isin(list(ids)))
-        for h, off in stopped.items():
-            if hall_model(twin, h) != "ffd":
-                continue
-            idx = np.flatnonzero(model.rack_hall == h)
-            if unsettled_hall(twin, model, h, idx):
-                continue  # not marched again: its own march is uncertain by more
-            air = hall_air(twin, h, idx, model.k_kw_k, stopped=off)
-            if isinstance(air, str) or airfield.ffd_flux_known(air):
-                continue
-            out.setdefault(air.key(), air)
+        for h, off in _stopped_by_hall(twin, model, ~crahs.isin(list(ids))).items():
+            air = stopped_air(twin, model, h, off)[1] if ffd[h] else ""
+            if not isinstance(air, str) and not airfield.ffd_flux_known(air):
+                out.setdefault(air.key(), air)
     return list(out.values())
 
 
@@ -72,7 +71,8 @@ def march_ahead(twin, failed_sets: Iterable[Sequence[str]], progress: bool = Fal
     if not airs:
         return 0
     cores = WORKERS_MAX or os.cpu_count() or 1
-    helpers = min(cores, len(airs)) - 1 if ffd_store.enabled() else 0
+    helpers = max(0, min(cores, len(airs) // FLOWS_PER_WORKER_MIN) - 1)
+    helpers = helpers if ffd_store.enabled() else 0  # the store carries their marches back
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for air in sorted(airs, key=lambda a: -len(a.x_m)):  # the largest first
         todo.put(air)
