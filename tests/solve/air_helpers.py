@@ -30,3 +30,18 @@ def room(n=1, *, size=(4.0, 4.0, 3.0), face=-1.0, y=2.5, x0=None, flow=0.5, **kw
     )
     base.update(kw)
     return af.HallAir(**base)
+
+
+def count_marches(monkeypatch) -> list[int]:
+    """Counts the FFD marches in this process (`airfield_ffd.hall_flux` calls) from here on."""
+    from twin.solve import airfield_ffd
+
+    calls: list[int] = []
+    inner = airfield_ffd.hall_flux
+
+    def counting(*a, **kw):
+        calls.append(1)
+        return inner(*a, **kw)
+
+    monkeypatch.setattr(airfield_ffd, "hall_flux", counting)
+    return calls

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from solve.air_helpers import count_marches
 from twin.scenarios.sweep import n1
 from twin.solve import airfield as af
-from twin.solve import airfield_ffd, cache, ffd_ahead
+from twin.solve import cache, ffd_ahead
 
 
 @pytest.fixture
@@ -24,24 +25,12 @@ def store(tmp_path, monkeypatch):
     cache.clear()
 
 
-def _marched_here(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    inner = airfield_ffd.hall_flux
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return inner(*a, **kw)
-
-    monkeypatch.setattr(airfield_ffd, "hall_flux", counting)
-    return calls
-
-
 def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room, monkeypatch):
     units = [(u,) for u in small_room.crahs.index]
     monkeypatch.setattr(ffd_ahead, "WORKERS_MAX", 2)
     monkeypatch.setattr(ffd_ahead, "FLOWS_PER_WORKER_MIN", 1)  # three flows: a worker too
     assert len(ffd_ahead.pending_airs(small_room, units)) == 3  # (the hall's own flow marched)
-    here = _marched_here(monkeypatch)
+    here = count_marches(monkeypatch)
     assert ffd_ahead.march_ahead(small_room, units) == 3
     assert 1 <= len(here) <= 2  # the worker process marched the rest
     assert ffd_ahead.pending_airs(small_room, units) == []

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from solve.air_helpers import room
+from solve.air_helpers import count_marches, room
 from twin.solve import airfield as af
 from twin.solve import airfield_ffd, ffd_store
 
@@ -24,22 +24,9 @@ def store(tmp_path, monkeypatch):
     af._FFD_CACHE.clear()
 
 
-def _marches(monkeypatch) -> list[int]:
-    """Counts the FFD marches (`hall_flux` calls) from here on."""
-    calls: list[int] = []
-    inner = airfield_ffd.hall_flux
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return inner(*a, **kw)
-
-    monkeypatch.setattr(airfield_ffd, "hall_flux", counting)
-    return calls
-
-
 def test_a_stored_flux_is_read_back_bit_for_bit_instead_of_marching(store, monkeypatch):
     air = dataclasses.replace(room(3, size=(6.0, 4.0, 3.0), y=3.0), flow="ffd")
-    calls = _marches(monkeypatch)
+    calls = count_marches(monkeypatch)
     first = af._solve(air)
     assert calls == [1] and len(list(store.glob("*.ffd"))) == 1
     af._FFD_CACHE.clear()  # as a new process: memory empty, disk kept
@@ -55,7 +42,7 @@ def test_a_stored_flux_is_read_back_bit_for_bit_instead_of_marching(store, monke
 
 def test_a_damaged_or_foreign_entry_is_ignored_and_removed(store, monkeypatch):
     air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
-    calls = _marches(monkeypatch)
+    calls = count_marches(monkeypatch)
     af._solve(air)
     (entry,) = store.glob("*.ffd")
     blob = bytearray(entry.read_bytes())
@@ -71,7 +58,7 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_removed(store, monkeypatch):
 
 def test_other_code_never_reads_an_entry(store, monkeypatch):
     air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
-    calls = _marches(monkeypatch)
+    calls = count_marches(monkeypatch)
     af._solve(air)
     af._FFD_CACHE.clear()
     monkeypatch.setattr(ffd_store, "_fingerprint", lambda: b"an edited march")
@@ -87,7 +74,7 @@ def test_turned_off_it_writes_nothing(store, monkeypatch):
 
 def test_a_march_constant_set_otherwise_never_reads_an_entry(store, monkeypatch):
     air = dataclasses.replace(room(2, size=(5.0, 4.0, 3.0), y=3.0), flow="ffd")
-    calls = _marches(monkeypatch)
+    calls = count_marches(monkeypatch)
     af._solve(air)
     af._FFD_CACHE.clear()
     turnovers = airfield_ffd.TURNOVERS
