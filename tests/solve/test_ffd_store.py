@@ -107,3 +107,29 @@ def test_a_march_that_failed_is_kept_and_not_tried_again(store, monkeypatch):
         af.hall_shares(air)
     assert calls == [1] and len(list(store.glob("*.ffd"))) == 1
     assert af.ffd_flux_known(air)
+
+
+def test_a_halls_shares_are_read_back_without_a_tracer_solve(store, monkeypatch):
+    """A second run reads an ffd hall's shares, bit for bit, without marching or solving its
+    tracer again (~1.4 CPU s a hall on the hybrid layout); another diffusivity reads the flux
+    and solves its own tracer."""
+    air = dataclasses.replace(room(3, size=(6.0, 4.0, 3.0), y=3.0), flow="ffd")
+    first = af.hall_shares(air)
+    assert len(list(store.glob("*.ffd"))) == 2  # its flux and its shares
+    af._CACHE.clear()
+    af._FFD_CACHE.clear()  # as a new process
+    marches = count_marches(monkeypatch)
+    solves: list[int] = []
+    real = af._solve  # the field's whole solve: flux (marched or read), then its tracer
+    monkeypatch.setattr(af, "_solve", lambda *a, **kw: solves.append(1) or real(*a, **kw))
+    again = af.hall_shares(air)
+    assert marches == [] and solves == []
+    for name in ("b_mean", "b_top"):
+        a, b = getattr(first, name), getattr(again, name)
+        assert a.shape == b.shape and (a != b).nnz == 0
+    assert np.array_equal(first.return_share, again.return_share)
+    assert (first.cell_m, first.cells) == (again.cell_m, again.cells)
+    assert first.info.keys() == again.info.keys()
+    assert all(np.array_equal(first.info[k], again.info[k]) for k in first.info)
+    af.hall_shares(dataclasses.replace(air, diffusivity_m2_s=2.0 * air.diffusivity_m2_s))
+    assert marches == [] and solves  # the flux read, the tracer solved

@@ -1,4 +1,5 @@
-"""A bounded on-disk store of FFD fluxes, so a hall's flow is marched once, not on every run.
+"""A bounded on-disk store of FFD fluxes and shares, so a hall's flow is marched once, not on
+every run.
 
 The FFD flow of a hall (`twin.solve.airfield_ffd`) takes seconds (2-10 s for the shipped
 layouts' halls) and depends only on the hall's air geometry and airflows (`HallAir`, less the
@@ -32,12 +33,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from twin.layout import cache as layout_cache
 
-MAX_ENTRIES = 64
-"""Fluxes kept; a 100-rack hall's is ~0.2 MB, a 1,000-rack hall's a few MB."""
-_MAGIC = b"twin-ffd-flux 1\n"
+MAX_ENTRIES = 128
+"""Entries kept (a hall's flux and its shares are one each); a 100-rack hall's flux is
+~0.2 MB, a 1,000-rack hall's a few MB; its shares less."""
+_MAGIC = b"twin-ffd-flux 2\n"
+_SHARES = b"shares\0"
+"""Prefix of a hall's shares' key (its flux's key is the digest alone)."""
 _SUFFIX = ".ffd"
 
 
@@ -88,50 +93,55 @@ def _path(content_key: bytes) -> Path:
 
 
 def _plain(value):
-    """An info value as marshal-able plain data: ("a", dtype, bytes) for an array, ("l",
-    [...]) for a list (the march's window means are a list of arrays)."""
+    """A value as marshal-able plain data: ("a", dtype, bytes) for an array, ("s", ...) for a
+    CSR matrix (a hall's shares), ("l", [...]) for a list (the march's window means are a
+    list of arrays), ("d", {...}) for a dict."""
     if isinstance(value, np.ndarray):
         return ("a", value.dtype.str, np.ascontiguousarray(value).tobytes())
+    if sp.issparse(value):
+        m = sp.csr_matrix(value)
+        return ("s", _plain(m.data), _plain(m.indices), _plain(m.indptr), m.shape)
     if isinstance(value, list):
         return ("l", [_plain(v) for v in value])
+    if isinstance(value, dict):
+        return ("d", {k: _plain(v) for k, v in value.items()})
     if isinstance(value, np.generic):
         return value.item()
     return value
 
 
 def _value(data):
-    if isinstance(data, tuple) and len(data) == 3 and data[0] == "a":
-        return np.frombuffer(data[2], dtype=data[1]).copy()
-    if isinstance(data, tuple) and len(data) == 2 and data[0] == "l":
-        return [_value(v) for v in data[1]]
+    if isinstance(data, tuple) and data and data[0] in ("a", "s", "l", "d"):
+        tag = data[0]
+        if tag == "a":
+            return np.frombuffer(data[2], dtype=data[1]).copy()
+        if tag == "s":
+            return sp.csr_matrix(tuple(_value(d) for d in data[1:4]), shape=data[4])
+        if tag == "l":
+            return [_value(v) for v in data[1]]
+        return {k: _value(v) for k, v in data[1].items()}
     return data
 
 
-def _encode(flux: np.ndarray, info: dict) -> bytes | None:
+def _encode(entry: dict) -> bytes | None:
     try:
-        return marshal.dumps(
-            {
-                "flux": _plain(np.asarray(flux, float)),
-                "info": {k: _plain(v) for k, v in info.items()},
-            }
-        )
+        return marshal.dumps(_plain(entry))
     except ValueError:  # a value marshal cannot hold: not stored
         return None
 
 
-def _decode(payload: bytes) -> tuple[np.ndarray, dict] | None:
+def _decode(payload: bytes) -> dict | None:
     try:
-        data = marshal.loads(payload)
-        return _value(data["flux"]), {k: _value(v) for k, v in data["info"].items()}
+        out = _value(marshal.loads(payload))
+        return out if isinstance(out, dict) else None
     except Exception:  # noqa: BLE001 - any failure means: not a usable entry
         return None
 
 
-def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
-    """The stored flux and info of the hall whose `HallAir` content digest is `content_key`."""
+def _read(key: bytes) -> dict | None:
     if not enabled() or not layout_cache._own_dir(folder(), create=False):
         return None
-    path = _path(content_key)
+    path = _path(key)
     payload = layout_cache.read_checked(path, _MAGIC)
     out = _decode(payload) if payload is not None else None
     if out is None:
@@ -143,6 +153,28 @@ def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
     return out
 
 
+def _write(key: bytes, entry: dict) -> None:
+    """Store `entry`; best effort, never raises: written only if it reads back bit for bit."""
+    if not enabled():
+        return
+    payload = _encode(entry)
+    if payload is None:
+        return
+    back = _decode(payload)
+    if back is None or _encode(back) != payload:
+        return
+    layout_cache.write_checked(_path(key), _MAGIC, payload, MAX_ENTRIES)
+
+
+def get(content_key: bytes) -> tuple[np.ndarray, dict] | None:
+    """The stored flux and info of the hall whose `HallAir` content digest is `content_key`."""
+    out = _read(content_key)
+    try:
+        return (out["flux"], out["info"]) if out is not None else None
+    except KeyError:
+        return None
+
+
 def has(content_key: bytes) -> bool:
     """Is there an entry for `content_key` (not checked: `get` does)?"""
     return enabled() and _path(content_key).is_file()
@@ -150,12 +182,16 @@ def has(content_key: bytes) -> bool:
 
 def put(content_key: bytes, flux: np.ndarray, info: dict) -> None:
     """Store a hall's flux and info; best effort, never raises."""
-    if not enabled():
-        return
-    payload = _encode(flux, info)
-    if payload is None:
-        return
-    back = _decode(payload)
-    if back is None or _encode(*back) != payload:  # it reads back as it was, bit for bit
-        return
-    layout_cache.write_checked(_path(content_key), _MAGIC, payload, MAX_ENTRIES)
+    _write(content_key, {"flux": np.asarray(flux, float), "info": dict(info)})
+
+
+def get_shares(content_key: bytes) -> dict | None:
+    """The stored fields of the `HallShares` of the hall whose full `HallAir` digest (its
+    diffusivity included) is `content_key`: its tracer solves are not done again."""
+    out = _read(_SHARES + content_key)
+    return out.get("shares") if out is not None else None
+
+
+def put_shares(content_key: bytes, fields: dict) -> None:
+    """Store a hall's `HallShares` fields (``dataclasses.asdict``-like); best effort."""
+    _write(_SHARES + content_key, {"shares": dict(fields)})
