@@ -245,3 +245,24 @@ def test_n1_names_a_field_hall_the_solve_could_not_solve_again(capsys, field_roo
     ) in text
     assert main(["n1", field_room, "--components", "pdus"]) == 0
     assert "keep hall" not in capsys.readouterr().out
+
+
+def test_n1_and_ride_through_name_failure_marches_that_had_not_settled(capsys, monkeypatch):
+    """Rows whose FFD march without the unit had not settled (the hybrid hall's eight of ten;
+    here the bound set to 0 on the small room) are named, as `twin solve` cautions them."""
+    from twin.solve import air_stopped, cache
+
+    cache.clear()
+    monkeypatch.setattr(air_stopped, "MARCH_SPREAD_CAUTION_K", 0.0)
+    monkeypatch.setattr(air_stopped, "unsettled_hall", lambda *a: "")  # the hall's own: kept
+    assert main(["n1", SMALL]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "warning: the rows that fail CRAC-1; CRAC-2; CRAC-3 read hall ROOM's rack inlets from "
+        "FFD marches without the unit that had not settled"
+    ) in text
+    assert "keep hall" not in text
+    assert main(["ride-through", SMALL, "--fail", "CRAC-2", "--t-end", "60"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "warning: CRAC-2 failed: hall ROOM's rack inlets come from an FFD march" in text
+    cache.clear()

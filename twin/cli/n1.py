@@ -213,7 +213,8 @@ def run(args) -> int:
             f"  warning: the state before any failure is not steady ({listed(bad)}); rows "
             f"compare against it: `twin solve {args.path}` shows why"
         )
-    from twin.solve.air_stopped import unresolved_units
+    from twin.solve.air_stopped import UNSETTLED, unresolved_units
+    from twin.solve.ffd_march import MARCH_SPREAD_CAUTION_K
 
     for hall, (model, units) in unresolved_units(twin, sets).items():
         print(
@@ -221,6 +222,13 @@ def run(args) -> int:
             f"{model.upper()} air flow of every cooling unit running (not solved again per "
             "failure): their rack inlets follow only the hall's supply mix, not where the "
             "unit stood"
+        )
+    for hall, (model, units) in unresolved_units(twin, sets, UNSETTLED).items():
+        print(
+            f"  warning: the rows that fail {listed(units)} read hall {hall}'s rack inlets "
+            f"from {model.upper()} marches without the unit that had not settled: they would "
+            "still move by more than "
+            f"{MARCH_SPREAD_CAUTION_K:.1f} K (`twin solve --fail <unit>` says how much)"
         )
     if not sets:
         print("  (no component of these kinds in the layout)")

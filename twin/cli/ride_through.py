@@ -95,13 +95,19 @@ def run(args) -> int:
         finite = racks.select_dtypes("number").apply(lambda c: c.where(np.isfinite(c)))
         racks.assign(**finite).to_csv(args.racks_out)
     print(f"{twin.name}  [{scenario.name}]  horizon {args.t_end:,.0f} s")
-    from twin.solve.air_stopped import unresolved_units
+    from twin.solve.air_stopped import UNSETTLED, unresolved_units
 
     for hall, (model, units) in unresolved_units(twin, [args.fail]).items():  # as `twin n1`
         print(
             f"  warning: {', '.join(units)} failed: hall {hall}'s rack inlets keep its "
             f"{model.upper()} air flow of every cooling unit running (not solved again per "
             "failure); only the hall's supply mix follows the stop"
+        )
+    for hall, (model, units) in unresolved_units(twin, [args.fail], UNSETTLED).items():
+        print(
+            f"  warning: {', '.join(units)} failed: hall {hall}'s rack inlets come from an "
+            f"{model.upper()} march without them that had not settled (`twin solve --fail` "
+            "says by how much they would still move)"
         )
     first = rt.first_limit_s
     hit = racks[racks["time_to_limit_s"] <= args.t_end]

@@ -21,8 +21,11 @@ Which models are solved again: `RESOLVED_MODELS`, both field flows. The potentia
 0.14-0.15 CPU s a stopped unit on the shipped small room (2026-12-01 ~22:15 UTC, load ~2, timed
 by hand). The FFD flow is marched again, which costs 3-4.5 CPU s a stopped unit on the small
 rooms and ~11 on the hybrid hall (2026-12-02 02:05 UTC), and `twin solve` fails every unit once
-for its N-1 headroom; each march is stored on disk by content (`twin.solve.ffd_store`), so a
-layout pays it once. It pays in accuracy: marched again without CRAC-1 of the open small room
+for its N-1 headroom; an N-1 marches the flows it needs on every core before it solves
+(`twin.solve.ffd_ahead`), and each march and its shares are stored on disk by content
+(`twin.solve.ffd_store`), so a layout pays once (docs/validation.md has the costs). An ffd
+hall whose own march is uncertain past `MARCH_SPREAD_CAUTION_K` is not marched again
+(`unsettled_hall`), and a march again that had not settled is cautioned (`UNSETTLED`). It pays in accuracy: marched again without CRAC-1 of the open small room
 the FFD followed OpenFOAM's change of the rack inlets to 1.15 K RMS where keeping the flow of
 every unit running missed it by 7.40 K (docs/validation.md, eleventh pass, corrected
 2026-12-02), and without CRAC-3 to 2.83 K against 7.80 (twelfth pass, blind). Until
@@ -226,13 +229,15 @@ def stopped_unit_cautions(res_halls) -> list[str]:
     return out
 
 
-def unresolved_units(twin, sets) -> dict[str, tuple[str, list[str]]]:
+def unresolved_units(twin, sets, marker: str = NOT_RESOLVED) -> dict[str, tuple[str, list[str]]]:
     """Hall -> (its air model, the cooling units failed in the failure sets `sets`, each a
     tuple of ids) for the halls whose air flow the solve keeps with every unit running when
     those units fail: a field hall (potential or FFD) that could not be solved again without
-    them, or one whose model is not in `RESOLVED_MODELS`; not where a set fails all of a hall's units (no flow, on every model). Asked of
-    `running_air_model` itself, so that a table of failures says it exactly where the solve
-    does it (the field's variants are cached per Twin: an N-1 has solved them already)."""
+    them, or one whose model is not in `RESOLVED_MODELS`; not where a set fails all of a
+    hall's units (no flow, on every model). With `marker` `UNSETTLED`: the halls whose flow
+    was marched again without them but had not settled. Asked of `running_air_model` itself,
+    so that a table of failures says it exactly where the solve does it (the field's variants
+    are cached per Twin: an N-1 has solved them already)."""
     from twin.solve.airflow import air_model
 
     crahs = twin.crahs.index
@@ -250,7 +255,7 @@ def unresolved_units(twin, sets) -> dict[str, tuple[str, list[str]]]:
         off = crahs.isin(mine)
         used = running_air_model(twin, model, ~off).hall_method or {}
         for h, hid in enumerate(model.hall_ids):
-            kind, hit, _ = str(used.get(hid, "")).partition(NOT_RESOLVED)
+            kind, hit, _ = str(used.get(hid, "")).partition(marker)
             if hit:
                 units = crahs[off & (model.crah_hall == h)]
                 out.setdefault(str(hid), (kind, {}))[1].update(dict.fromkeys(units))
