@@ -34,7 +34,7 @@ def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room,
     assert ffd_ahead.march_ahead(small_room, units) == 3
     assert 1 <= len(here) <= 2  # the worker process marched the rest
     assert ffd_ahead.pending_airs(small_room, units) == []
-    assert len(list(store.glob("*.ffd"))) == 1 + 3
+    assert len(list(store.glob("*.ffd"))) == 2 * (1 + 3)  # a flux and shares each
     assert ffd_ahead.march_ahead(small_room, units) == 0  # nothing left to march
     ahead = n1(small_room).set_index("contingency")
     marched = len(here)
