@@ -311,7 +311,7 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
         "t_in_max": rh["t_inlet_max_c"].to_numpy(float),
         # halls whose field is solved again when a unit stops (twin.solve.air_stopped): the
         # screen cannot tell which racks a stopped unit's air reaches there
-        "refield_h": resolved_halls(rh),
+        "refield_h": resolved_halls(rh, twin),
         "crah_hall": crah_hall,
         "dx_factor_h": np.nan_to_num(dx_factor, nan=1.0),
         "crah_pos": pd.Series(np.arange(len(cr)), index=cr.index),

@@ -194,13 +194,24 @@ def unsettled_hall(twin, model, h: int, idx: np.ndarray) -> str:
     return f"not marched again: the hall's own march would still move its inlets by {least}{spread:.1f} K"
 
 
-def resolved_halls(res_halls) -> np.ndarray:
+def resolved_halls(res_halls, twin=None) -> np.ndarray:
     """Per row of `res_halls`: does a stopped unit there change its air field (its
-    ``air_model`` is one of `RESOLVED_MODELS`)?"""
+    ``air_model`` is one of `RESOLVED_MODELS`, and, given `twin`, it is not an ffd hall whose
+    own march is uncertain past the bound, `unsettled_hall`, whose failures keep the flow)?"""
     if "air_model" not in res_halls:
         return np.zeros(len(res_halls), bool)
     model = res_halls["air_model"].astype(str).str.partition(",")[0]  # less what it says
-    return model.isin(RESOLVED_MODELS).to_numpy(bool)
+    out = model.isin(RESOLVED_MODELS).to_numpy(bool)
+    if twin is not None and (model == "ffd").any():
+        from twin.solve.airflow import air_model
+
+        am = air_model(twin)
+        pos = {str(hid): h for h, hid in enumerate(am.hall_ids)}
+        for i, hid in enumerate(res_halls.index):
+            h = pos.get(str(hid))
+            if out[i] and model.iat[i] == "ffd" and h is not None:
+                out[i] = not unsettled_hall(twin, am, h, np.flatnonzero(am.rack_hall == h))
+    return out
 
 
 def stopped_unit_cautions(res_halls) -> list[str]:
