@@ -17,7 +17,7 @@ from twin.model import Twin
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
-TIMEOUT_S = 180
+TIMEOUT_S = 600  # the hybrid dashboard marches its ten units' failures once a session (~2-4 min)
 
 
 @pytest.fixture
