@@ -62,6 +62,22 @@ def small_room_open_kernel() -> Twin:
 
 
 @pytest.fixture(scope="session")
+def small_room_kernel() -> Twin:
+    """The shipped small room on the kernel, where the N-1 screen answers a unit's failure
+    itself; on the FFD field (shipped) a unit's failure is marched again, which only the full
+    solve does, so the screen leaves it to that (`twin.solve.air_stopped`). For the tests of
+    the screen's cooling model against the full solve."""
+    import yaml
+
+    from twin.layout import validate_data
+
+    path = LAYOUTS / "small-room.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["halls"][0]["air_model"] = "kernel"
+    return Twin.from_layout(validate_data(doc, str(path)))
+
+
+@pytest.fixture(scope="session")
 def single_fed_hall_path(tmp_path_factory) -> Path:
     """The AI factory hall with each cooling unit on one mechanical board (the reference
     layout before issue 12 made them dual-fed): a mechanical board is then a single point
