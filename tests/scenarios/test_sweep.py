@@ -65,10 +65,12 @@ def test_fast_equals_brute_force_exactly_without_cooling_on_the_chain():
     assert (fast["worst_element"] == full["worst_element"]).all()
 
 
-@pytest.mark.parametrize("fixture", ["small_room", "ai_hall"])
+@pytest.mark.parametrize("fixture", ["small_room_kernel", "ai_hall"])
 def test_fast_cooling_equals_brute_force(fixture, request):
     """Peers pick up a failed unit's duty: same racks out, same hottest inlet; the
-    electric draw moves to the peers' feeds (loading within the coupled tolerance)."""
+    electric draw moves to the peers' feeds (loading within the coupled tolerance). The small
+    room on the kernel: on its FFD field a unit's failure is marched again, which the screen
+    leaves to the full solve; the AI hall's is not (its own march is uncertain past 0.5 K)."""
     twin = request.getfixturevalue(fixture)
     sets = [(i,) for i in contingencies(twin, ["crahs", "cdus", "chillers"])]
     fast, full = sweep(twin, sets, verify=False), brute_force(twin, sets)
