@@ -18,6 +18,7 @@ bar shows it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -95,15 +96,19 @@ def _next(todo: queue.SimpleQueue):
         return None
 
 
-def _here(todo: queue.SimpleQueue, bar) -> None:
-    """March in this process until nothing is left."""
+def _march(air) -> None:
+    """March `air` into the caches; a march that fails is left to the solve that needs it
+    (which says why; the failure is stored too)."""
     from twin.solve.airfield import FieldError, hall_shares
 
+    with contextlib.suppress(FieldError):
+        hall_shares(air)
+
+
+def _here(todo: queue.SimpleQueue, bar) -> None:
+    """March in this process until nothing is left."""
     while (air := _next(todo)) is not None:
-        try:
-            hall_shares(air)
-        except FieldError:
-            pass  # the solve that needs it says why
+        _march(air)
         bar.update(1)
 
 
@@ -146,16 +151,10 @@ def _helper(todo: queue.SimpleQueue, bar) -> None:
 def main() -> None:
     """The worker: read pickled `HallAir`s on stdin (8-byte big-endian length, then the
     pickle), march each into the store, answer ``ok`` per flow."""
-    from twin.solve.airfield import FieldError, hall_shares
-
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything a library prints must not corrupt the answers
     while len(head := inp.read(8)) == 8:
-        air = pickle.loads(inp.read(int.from_bytes(head, "big")))
-        try:
-            hall_shares(air)
-        except FieldError:
-            pass  # the solve that needs it marches it again and says why
+        _march(pickle.loads(inp.read(int.from_bytes(head, "big"))))
         out.write(b"ok\n")
         out.flush()
 
