@@ -25,6 +25,7 @@ from streamlit.logger import get_logger
 from twin import viz
 from twin.app import state as S
 from twin.app import warm
+from twin.app.marches import marches
 from twin.app.run import MAX_UPLOAD_MB
 from twin.app.text import plain
 from twin.app.warm import (  # noqa: F401 - the pages' and tests' names for the shared caches
@@ -367,12 +368,46 @@ def fmt(x: float, unit: str = "", digits: int = 2) -> str:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _n1(key: str, _twin: Twin):
+    marches(_twin, key).wait()  # its FFD flows from the store, not one after another here
     return S.n1_ranking(_twin)
 
 
 def n1(twin: Twin, key: str):
     """The N-1 ranking of this layout (None if twin.scenarios does not provide one yet)."""
     return _n1(key, twin)
+
+
+def marching(twin: Twin, key: str, failed=()) -> bool:
+    """Whether the FFD flows an N-1 of this layout with `failed` out needs are still being
+    marched in the background (`twin.app.marches`): its N-1 and headroom wait for them."""
+    return marches(twin, key, failed).running
+
+
+def show_marching(twin: Twin, key: str, failed=()) -> bool:
+    """`marching` for the normal state or `failed`; if so one progress bar here that redraws
+    the page when every flow is in (the places that wait say so: `WAITING`)."""
+    sets = tuple(dict.fromkeys([(), tuple(sorted(failed))]))
+    if not any(marching(twin, key, f) for f in sets):
+        return False
+    _marching(twin, key, sets)
+    return True
+
+
+WAITING = "follows once the air flows without each cooling unit are marched (progress above)"
+"""What stands where an N-1's answer goes while `show_marching`'s bar runs."""
+
+
+@st.fragment(run_every=1.0)
+def _marching(twin: Twin, key: str, sets: tuple[tuple[str, ...], ...]) -> None:
+    jobs = [marches(twin, key, f) for f in sets]
+    if not any(m.running for m in jobs):
+        st.rerun(scope="app")
+    done, total = sum(m.done for m in jobs), sum(m.total for m in jobs)
+    st.progress(
+        done / max(total, 1),
+        text=f"Air flow without each cooling unit: {done} of {total} marched (FFD, in the "
+        "background; the N-1 ranking and the IT headroom follow; kept for later runs)",
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -423,7 +458,9 @@ def _headroom_pending(twin: Twin, key: str) -> None:
     if _headroom_job(key, (), twin).done():
         st.rerun(scope="app")
     st.metric("IT headroom", "searching...", help="Every single failure is solved at the answer.")
-    st.caption("binding: being searched")
+    m = marches(twin, key)
+    flows = f" (FFD air flow without each unit: {m.done} of {m.total} marched)" if m.running else ""
+    st.caption("binding: being searched" + flows)
 
 
 def snapshot(twin: Twin, key: str, res) -> bytes:
@@ -436,6 +473,7 @@ def _headroom(key: str, failed: tuple[str, ...], _twin: Twin):
     from twin.metrics.headroom import headroom as _search
     from twin.model.scenario import Scenario
 
+    marches(_twin, key, failed).wait()  # its N-1 check's FFD flows, marched on every core
     return _search(_twin, Scenario.fail(*failed) if failed else None)
 
 

@@ -31,6 +31,7 @@ for caution in ffd_march_cautions(twin):  # as `twin solve`: an ffd march not se
     st.warning(plain(f"Hall {caution.component}: {caution.message}."))
 for caution in S.air_cautions(res):  # as `twin solve`: stopped units the flow did not follow
     st.info(plain(caution[:1].upper() + caution[1:]))
+common.show_marching(twin, key, failed)  # the N-1's FFD flows, marched in the background
 
 # the economic assumptions: the layout's, changed here for this session only
 base_prices = twin.layout.economics
@@ -97,7 +98,10 @@ if len(res.violations):
 # one answer everywhere: the CLI (twin solve / twin info) prints the same function's result;
 # a campus (thousands of racks, several full solves) searches on request
 if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
-    common.show_headroom(c[3], twin, key, failed)
+    if common.marching(twin, key, failed):
+        c[3].metric("IT headroom", "searching...", help=f"The search {common.WAITING}.")
+    else:
+        common.show_headroom(c[3], twin, key, failed)
 elif c[3].button("IT headroom", key="dash_headroom"):
     st.session_state["dash_headroom_on"] = True
     st.rerun()
@@ -145,7 +149,9 @@ with right:
     st.subheader("Worst single failures (N-1)")
     if caps.n1:
         # small sites rank at once; a campus ranks on request (thousands of contingencies)
-        if len(twin.racks) <= 3000 or st.button("Rank every single failure", key="dash_n1"):
+        if common.marching(twin, key):
+            st.caption(f"The ranking {common.WAITING}.")
+        elif len(twin.racks) <= 3000 or st.button("Rank every single failure", key="dash_n1"):
             with st.spinner("Failing every component in turn..."):
                 ranking = common.n1(twin, key)
             if ranking is not None:

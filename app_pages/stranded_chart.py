@@ -18,7 +18,8 @@ each on this machine); more wait for a click."""
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _table(key: str, _twin: Twin):
     """Per layout content (`key`), shared by every session like the solves: searched once
-    per layout version."""
+    per layout version; after the background marches of its FFD flows (`twin.app.marches`)."""
+    common.marches(_twin, key).wait()
     return SC.table(_twin)
 
 
@@ -29,6 +30,9 @@ def show(twin: Twin, key: str) -> None:
         if st.button(f"Find stranded capacity ({halls:,} halls, a search per hall)"):
             st.session_state["dash_stranded_on"] = True
             st.rerun()
+        return
+    if common.marching(twin, key):
+        st.caption(f"The search per hall {common.WAITING}.")
         return
     with st.spinner("Headroom search per hall..."):
         t = _table(key, twin)

@@ -53,3 +53,35 @@ def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room,
 def test_nothing_to_march_where_no_ffd_hall_loses_a_unit(store, small_room):
     assert ffd_ahead.pending_airs(small_room, [("UPS-1",), ("PDU-1",)]) == []
     assert ffd_ahead.march_ahead(small_room, []) == 0
+
+
+def test_workers_alone_march_every_flow_and_count_each(store, small_room, monkeypatch):
+    """`here=False` (the app's server): only worker processes march, each flow is counted
+    once as it comes in, and nothing is left for the solves."""
+    sets = ffd_ahead.unit_failure_sets(small_room)
+    assert sets[0] == () and sorted(sets[1:]) == [(u,) for u in sorted(small_room.crahs.index)]
+    assert len(ffd_ahead.pending_airs(small_room, sets)) == 3  # (the hall's own flow marched)
+    here = count_marches(monkeypatch)
+    came = []
+    assert ffd_ahead.march_ahead(small_room, sets, here=False, on_flow=lambda: came.append(1)) == 3
+    assert here == [] and len(came) == 3  # all in worker processes
+    assert ffd_ahead.pending_airs(small_room, sets) == []
+
+
+def test_a_worker_that_cannot_start_leaves_its_flows_to_this_process(
+    store, small_room, monkeypatch
+):
+    monkeypatch.setattr(ffd_ahead.subprocess, "Popen", _no_process)
+    assert len(ffd_ahead.pending_airs(small_room, [("CRAC-1",)])) == 1  # the hall's own marched
+    here = count_marches(monkeypatch)
+    assert ffd_ahead.march_ahead(small_room, ffd_ahead.unit_failure_sets(small_room), here=False)
+    assert len(here) == 3 and ffd_ahead.pending_airs(small_room, [("CRAC-1",)]) == []
+
+
+def _no_process(*args, **kwargs):
+    raise OSError("no processes here")
+
+
+def test_failed_units_are_in_every_set(small_room):
+    u = small_room.crahs.index
+    assert ffd_ahead.unit_failure_sets(small_room, [u[1]]) == [(u[1],), (u[1], u[0]), (u[1], u[2])]

@@ -25,7 +25,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 WORKERS_MAX = None
@@ -61,31 +61,68 @@ def pending_airs(twin, failed_sets: Iterable[Sequence[str]]) -> list:
     return list(out.values())
 
 
-def march_ahead(twin, failed_sets: Iterable[Sequence[str]], progress: bool = False) -> int:
-    """March the flows `pending_airs` finds, on every core; how many. Best effort: a march
-    that fails here is left to the solve that needs it (which says why)."""
+def unit_failure_sets(twin, failed: Iterable[str] = ()) -> list[tuple[str, ...]]:
+    """The failure sets whose FFD flows an N-1 of `twin` with `failed` out asks for by name:
+    `failed` with each cooling unit not in it (and `failed` alone). A unit stopped because
+    its feed or water failed is marched by the solve that finds it so."""
+    failed = tuple(sorted(failed))
+    return [failed] + [(*failed, u) for u in twin.crahs.index if u not in failed]
+
+
+def march_ahead(
+    twin,
+    failed_sets: Iterable[Sequence[str]],
+    progress: bool = False,
+    here: bool = True,
+    on_flow: Callable[[], None] | None = None,
+) -> int:
+    """March the flows `pending_airs` finds, on every core; how many (`march_airs`)."""
+    return march_airs(pending_airs(twin, failed_sets), progress, here, on_flow)
+
+
+def march_airs(
+    airs: Sequence,
+    progress: bool = False,
+    here: bool = True,
+    on_flow: Callable[[], None] | None = None,
+) -> int:
+    """March `airs` (`HallAir`s) into the caches on every core; how many. `here`: this
+    process marches too (False: only worker processes, one per core, so that a server's
+    own threads keep the interpreter; this process takes over what they leave, and all of
+    it where the store is off). `on_flow()` is called once a flow is marched, from any
+    thread. Best effort: a march that fails here is left to the solve that needs it (which
+    says why)."""
     from tqdm.auto import tqdm
 
     from twin.solve import ffd_store
 
-    airs = pending_airs(twin, failed_sets)
     if not airs:
         return 0
     cores = WORKERS_MAX or os.cpu_count() or 1
-    helpers = max(0, min(cores, len(airs) // FLOWS_PER_WORKER_MIN) - 1)
-    helpers = helpers if ffd_store.enabled() else 0  # the store carries their marches back
+    helpers = max(0, min(cores, len(airs) // FLOWS_PER_WORKER_MIN) - here)
+    helpers = max(helpers, not here) if ffd_store.enabled() else 0  # the store carries them
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for air in sorted(airs, key=lambda a: -len(a.x_m)):  # the largest first
         todo.put(air)
+    lock = threading.Lock()
     with tqdm(
         total=len(airs), disable=not progress, unit="flow", desc="FFD air flow per failure"
     ) as bar:
-        threads = [threading.Thread(target=_helper, args=(todo, bar)) for _ in range(helpers)]
+
+        def one_done() -> None:
+            with lock:
+                bar.update(1)
+                if on_flow is not None:
+                    on_flow()
+
+        threads = [threading.Thread(target=_helper, args=(todo, one_done)) for _ in range(helpers)]
         for t in threads:
             t.start()
-        _here(todo, bar)
+        if here:
+            _here(todo, one_done)
         for t in threads:
             t.join()
+        _here(todo, one_done)  # what a worker that could not start or died left
     return len(airs)
 
 
@@ -105,14 +142,14 @@ def _march(air) -> None:
         hall_shares(air)
 
 
-def _here(todo: queue.SimpleQueue, bar) -> None:
+def _here(todo: queue.SimpleQueue, one_done: Callable[[], None]) -> None:
     """March in this process until nothing is left."""
     while (air := _next(todo)) is not None:
         _march(air)
-        bar.update(1)
+        one_done()
 
 
-def _helper(todo: queue.SimpleQueue, bar) -> None:
+def _helper(todo: queue.SimpleQueue, one_done: Callable[[], None]) -> None:
     """Feed a worker process one flow at a time until nothing is left; if it cannot start or
     dies, what it had is marched here instead."""
     import twin
@@ -141,7 +178,7 @@ def _helper(todo: queue.SimpleQueue, bar) -> None:
             if not done:
                 todo.put(air)  # this process marches it
                 return
-            bar.update(1)
+            one_done()
     finally:
         if proc.stdin:
             proc.stdin.close()

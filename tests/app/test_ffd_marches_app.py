@@ -1,0 +1,68 @@
+"""The Dashboard of a layout whose FFD flows are marched again per failed unit draws at once:
+a progress bar stands where the N-1 ranking and the IT headroom go while the flows are marched
+in worker processes (`twin.app.marches`), and then they show the numbers `twin` gives."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import APP, TIMEOUT_S
+from streamlit.testing.v1 import AppTest
+from test_pages import metric, no_errors
+
+from app_pages import common
+from twin.app import marches
+from twin.metrics.headroom import headroom
+from twin.model import Twin
+from twin.model import columns as C
+from twin.solve import airfield as af
+from twin.solve import cache
+
+TEXT = "Air flow without each cooling unit: "
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch):
+    """No flow marched yet: an empty store, in memory and on disk, and no job."""
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_FFD_STORE", "1")
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+    marches._JOBS.clear()
+    yield
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+    marches._JOBS.clear()
+
+
+def _bars(at) -> list[str]:
+    return [p.proto.text for p in at.get("progress") if p.proto.text.startswith(TEXT)]
+
+
+def test_the_dashboard_shows_the_marches_then_the_numbers(fresh_store, layouts_tmp, monkeypatch):
+    from twin.app import warm
+
+    monkeypatch.setattr(warm, "DEFAULT", str(layouts_tmp / "small-room.yaml"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at.switch_page("app_pages/dashboard.py").run()
+    no_errors(at)
+    (job,) = [m for m in marches._JOBS.values() if m.total]
+    assert job.total == 3  # the small room's three units, each failed alone
+    (bar,) = _bars(at)  # one bar on the page
+    assert re.match(re.escape(TEXT) + r"[0-3] of 3 marched \(FFD", bar)
+    (headroom_now,) = [m for m in at.metric if m.label == "IT headroom"]
+    assert headroom_now.value == "searching..."  # not searched in the page run
+    waiting = [c.value for c in at.caption if c.value.endswith(common.WAITING + ".")]
+    assert f"The ranking {common.WAITING}." in waiting  # (the halls' search is last: by then
+    # the marches may be in)
+    job.wait()
+    assert job.done == 3 and not job.running
+    at.run()
+    no_errors(at)
+    assert not _bars(at)
+    twin = Twin.load(layouts_tmp / "small-room.yaml")
+    assert metric(at, "IT headroom") == C.fmt(headroom(twin).it_kw / 1000, "it_mw")
+    assert any(len(df.value) for df in at.dataframe)  # the N-1 ranking
