@@ -133,3 +133,13 @@ def test_a_halls_shares_are_read_back_without_a_tracer_solve(store, monkeypatch)
     assert all(np.array_equal(first.info[k], again.info[k]) for k in first.info)
     af.hall_shares(dataclasses.replace(air, diffusivity_m2_s=2.0 * air.diffusivity_m2_s))
     assert marches == [] and solves  # the flux read, the tracer solved
+
+
+def test_an_info_tuple_that_looks_like_a_tag_reads_back_as_itself(store):
+    """Every container is tagged, so a plain tuple in an info is never taken for an array."""
+    info = {"looks_like_an_array": ("a", "<f8", b"\0" * 8), "pair": (1, "x"), "empty": ()}
+    info["nested"] = [("l", [1]), {"d": ("d", {})}]
+    ffd_store.put(b"tuple-info", np.arange(3.0), info)
+    flux, back = ffd_store.get(b"tuple-info")
+    assert back == info and type(back["pair"]) is tuple
+    assert np.array_equal(flux, np.arange(3.0))

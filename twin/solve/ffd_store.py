@@ -11,8 +11,9 @@ Key: ``sha256(code fingerprint, settings, the HallAir's content digest)``; the f
 covers the source of every ``twin/solve/airfield*.py`` module and ``ffd_march.py`` and the
 versions of Python, numpy, scipy and numba, so an edited march never hits a stale entry; the
 settings are the values those modules' constants hold now (`_settings`), so a run that sets
-one (``GRID``, ``TURNOVERS``, as tests and benches do) never reads a flux marched under another. Stored as plain data (the flux's raw
-float64 bytes, the info dict's numbers and arrays) with `marshal` behind a sha256 checksum,
+one (``GRID``, ``TURNOVERS``, as tests and benches do) never reads a flux marched under
+another. Stored as plain data (the flux's raw float64 bytes, the info dict's numbers and
+arrays, every container tagged: `_plain`) with `marshal` behind a sha256 checksum,
 under the same folder rules as the layout cache (`twin.layout.cache`: own folder, own regular
 files, bounded size; ``ffd/`` beside ``layouts/``). An entry is written only if it decodes
 back to the same flux and info, bit for bit; a corrupt or foreign one is ignored and removed.
@@ -40,7 +41,7 @@ from twin.layout import cache as layout_cache
 MAX_ENTRIES = 128
 """Entries kept (a hall's flux and its shares are one each); a 100-rack hall's flux is
 ~0.2 MB, a 1,000-rack hall's a few MB; its shares less."""
-_MAGIC = b"twin-ffd-flux 2\n"
+_MAGIC = b"twin-ffd-flux 3\n"
 _SHARES = b"shares\0"
 """Prefix of a hall's shares' key (its flux's key is the digest alone)."""
 _SUFFIX = ".ffd"
@@ -93,16 +94,17 @@ def _path(content_key: bytes) -> Path:
 
 
 def _plain(value):
-    """A value as marshal-able plain data: ("a", dtype, bytes) for an array, ("s", ...) for a
-    CSR matrix (a hall's shares), ("l", [...]) for a list (the march's window means are a
-    list of arrays), ("d", {...}) for a dict."""
+    """A value as marshal-able plain data in which every tuple is a tag: ("a", dtype, bytes)
+    for an array, ("s", ...) for a CSR matrix (a hall's shares), ("l", [...]) for a list (the
+    march's window means are a list of arrays), ("d", {...}) for a dict, ("t", [...]) for a
+    tuple (so a tuple of the info's is never read back as one of the others)."""
     if isinstance(value, np.ndarray):
         return ("a", value.dtype.str, np.ascontiguousarray(value).tobytes())
     if sp.issparse(value):
         m = sp.csr_matrix(value)
-        return ("s", _plain(m.data), _plain(m.indices), _plain(m.indptr), m.shape)
-    if isinstance(value, list):
-        return ("l", [_plain(v) for v in value])
+        return ("s", _plain(m.data), _plain(m.indices), _plain(m.indptr), list(m.shape))
+    if isinstance(value, (list, tuple)):
+        return ("l" if isinstance(value, list) else "t", [_plain(v) for v in value])
     if isinstance(value, dict):
         return ("d", {k: _plain(v) for k, v in value.items()})
     if isinstance(value, np.generic):
@@ -111,16 +113,20 @@ def _plain(value):
 
 
 def _value(data):
-    if isinstance(data, tuple) and data and data[0] in ("a", "s", "l", "d"):
-        tag = data[0]
-        if tag == "a":
-            return np.frombuffer(data[2], dtype=data[1]).copy()
-        if tag == "s":
-            return sp.csr_matrix(tuple(_value(d) for d in data[1:4]), shape=data[4])
-        if tag == "l":
-            return [_value(v) for v in data[1]]
+    """`_plain`'s inverse; a tuple with another tag is not an entry (ValueError)."""
+    if not isinstance(data, tuple):
+        return data
+    tag = data[0] if data else None
+    if tag == "a":
+        return np.frombuffer(data[2], dtype=data[1]).copy()
+    if tag == "s":
+        return sp.csr_matrix(tuple(_value(d) for d in data[1:4]), shape=tuple(data[4]))
+    if tag in ("l", "t"):
+        out = [_value(v) for v in data[1]]
+        return out if tag == "l" else tuple(out)
+    if tag == "d":
         return {k: _value(v) for k, v in data[1].items()}
-    return data
+    raise ValueError(f"not an ffd store tag: {tag!r}")
 
 
 def _encode(entry: dict) -> bytes | None:
