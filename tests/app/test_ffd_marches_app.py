@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from conftest import APP, TIMEOUT_S
 from streamlit.testing.v1 import AppTest
@@ -66,3 +67,46 @@ def test_the_dashboard_shows_the_marches_then_the_numbers(fresh_store, layouts_t
     twin = Twin.load(layouts_tmp / "small-room.yaml")
     assert metric(at, "IT headroom") == C.fmt(headroom(twin).it_kw / 1000, "it_mw")
     assert any(len(df.value) for df in at.dataframe)  # the N-1 ranking
+
+
+def test_the_server_warm_up_starts_the_default_layouts_marches(
+    fresh_store, layouts_tmp, monkeypatch
+):
+    from twin.app import warm
+
+    monkeypatch.setattr(warm, "DEFAULT", str(layouts_tmp / "small-room.yaml"))
+    warm.warm_up()
+    (job,) = marches._JOBS.values()
+    assert job.total == 3 and job.job is not None  # started, not waited for
+    job.wait()
+    assert job.done == 3
+
+
+def test_a_new_job_cancels_one_still_queued_and_an_undo_queues_it_again(monkeypatch):
+    """An edit's predecessor not started yet is cancelled, and asked for again it is queued
+    again (a job once running is left to finish: its flows are stored for whoever needs
+    them)."""
+    import threading
+
+    from twin.solve import ffd_ahead
+
+    marched, gate = [], threading.Event()
+    monkeypatch.setattr(ffd_ahead, "pending_airs", lambda twin, sets: ["flow"] * len(sets))
+    monkeypatch.setattr(ffd_ahead, "march_airs", lambda airs, **kw: marched.append(len(airs)))
+    monkeypatch.setattr(marches, "_JOBS", marches._JOBS.__class__())
+
+    class Stub:
+        crahs = pd.DataFrame(index=["U1", "U2"])
+
+    busy = marches._POOL.submit(gate.wait)  # the pool's one thread is taken
+    first = marches.marches(Stub(), "edit-1")
+    second = marches.marches(Stub(), "edit-2")
+    assert first.job.cancelled() and not second.job.cancelled()
+    assert marches.marches(Stub(), "edit-2") is second  # asked again: the same job
+    again = marches.marches(Stub(), "edit-1")  # an undo
+    assert again is not first and not again.job.cancelled() and again.total == 3
+    assert second.job.cancelled()  # the newest ask wins the queue
+    gate.set()
+    busy.result()
+    again.wait()
+    assert marched == [3]  # the undo's only

@@ -60,11 +60,12 @@ def marches(twin: Twin, key: str, failed=()) -> Marches:
 
     at = (key, tuple(sorted(failed)))
     with _LOCK:
-        known = _JOBS.get(at)
-        if known is not None and not (known.job is not None and known.job.cancelled()):
-            _JOBS.move_to_end(at)
+        if (known := _live(at)) is not None:
             return known
-        airs = pending_airs(twin, unit_failure_sets(twin, failed))
+    airs = pending_airs(twin, unit_failure_sets(twin, failed))  # unlocked: it may march
+    with _LOCK:
+        if (known := _live(at)) is not None:  # another thread got there first
+            return known
         out = Marches(total=len(airs))
         if airs:
             for other in _JOBS.values():
@@ -75,3 +76,12 @@ def marches(twin: Twin, key: str, failed=()) -> Marches:
         while len(_JOBS) > _JOBS_MAX:
             _JOBS.popitem(last=False)
         return out
+
+
+def _live(at: tuple[str, tuple[str, ...]]) -> Marches | None:
+    """The job kept for `at`, unless it was cancelled (under `_LOCK`)."""
+    known = _JOBS.get(at)
+    if known is None or (known.job is not None and known.job.cancelled()):
+        return None
+    _JOBS.move_to_end(at)
+    return known

@@ -33,6 +33,7 @@ import streamlit as st
 from twin import viz
 from twin.app import solve_cache
 from twin.app import state as S
+from twin.app.marches import marches
 from twin.layout import Layout, load
 from twin.model import Twin
 from twin.solve.cache import peek
@@ -250,7 +251,8 @@ def warm_up() -> dict[str, float]:
     """Load, build and solve the default layout into the caches every session shares.
 
     Run by the server's warm-up thread (`twin.app.run`) as the server starts, so the
-    first visitor finds the layout, its twin and its base results ready; a visitor who
+    first visitor finds the layout, its twin and its base results ready, and the FFD flows
+    of its N-1 being marched (`twin.app.marches`); a visitor who
     comes while it still runs waits only for the rest (each cached function computes a
     key once). Only `st.cache_resource` functions here: they need no server runtime,
     so this can overlap the server's own start; `warm_up_key` fills the cache_data
@@ -270,6 +272,7 @@ def warm_up() -> dict[str, float]:
     times["twin"] = (t2 := time.perf_counter()) - t1
     _results(key, (), twin)
     times["solve"] = time.perf_counter() - t2
+    marches(twin, key)  # its N-1's FFD flows, in worker processes (returns at once)
     if peek(twin, "coupled") is None:  # the solve came from disk: build what edits reuse
         threading.Thread(
             target=_structures, args=(twin,), name="twin-structures", daemon=True
