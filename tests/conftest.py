@@ -31,6 +31,24 @@ def fresh_marches(monkeypatch) -> None:
     monkeypatch.setenv("TWIN_FFD_STORE", "0")
 
 
+@pytest.fixture
+def empty_ffd_store(tmp_path, monkeypatch):
+    """No FFD flow marched yet: an empty store on disk (this test's own; yielded) and none in
+    memory, before and after."""
+    from twin.solve import airfield as af
+    from twin.solve import cache
+
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_FFD_STORE", "1")
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+    yield tmp_path / "ffd"
+    for c in (af._CACHE, af._FFD_CACHE):
+        c.clear()
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def layouts_dir() -> Path:
     return LAYOUTS

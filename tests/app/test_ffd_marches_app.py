@@ -17,25 +17,15 @@ from twin.app import marches
 from twin.metrics.headroom import headroom
 from twin.model import Twin
 from twin.model import columns as C
-from twin.solve import airfield as af
-from twin.solve import cache
 
 TEXT = "Air flow without each cooling unit: "
 
 
 @pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    """No flow marched yet: an empty store, in memory and on disk, and no job."""
-    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("TWIN_FFD_STORE", "1")
-    for c in (af._CACHE, af._FFD_CACHE):
-        c.clear()
-    cache.clear()
+def fresh_store(empty_ffd_store):
+    """No flow marched yet (`empty_ffd_store`) and no job."""
     marches._JOBS.clear()
     yield
-    for c in (af._CACHE, af._FFD_CACHE):
-        c.clear()
-    cache.clear()
     marches._JOBS.clear()
 
 

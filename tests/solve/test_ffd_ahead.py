@@ -13,16 +13,8 @@ from twin.solve import cache, ffd_ahead
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("TWIN_FFD_STORE", "1")
-    for c in (af._CACHE, af._FFD_CACHE):
-        c.clear()
-    cache.clear()
-    yield tmp_path / "ffd"
-    for c in (af._CACHE, af._FFD_CACHE):
-        c.clear()
-    cache.clear()
+def store(empty_ffd_store):
+    return empty_ffd_store
 
 
 def test_a_worker_marches_its_share_and_the_n1_reads_the_same(store, small_room, monkeypatch):
