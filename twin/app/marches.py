@@ -3,12 +3,13 @@
 An ffd hall's flow is marched again without each failed cooling unit (`twin.solve.
 air_stopped`), seconds to a quarter of a minute a unit; the Dashboard's N-1 ranking and
 every IT headroom's N-1 check fail each unit once. Solved in the page, the hybrid layout's
-first Dashboard waited ~2-4 minutes with nothing but a spinner. `marches` starts those marches
-in worker processes (`twin.solve.ffd_ahead.march_airs`, one per core, not in the server's
-own interpreter) once per layout content and failure set, and counts them as they come in;
-the pages draw a progress bar where the N-1's answers will go and the rest at once, and the
-N-1 and headroom searches wait for the marches and then read them from the store, so the
-numbers are those `twin n1` and `twin solve` give. No physics here.
+first Dashboard waited for its ten with nothing but a spinner (58 s on a quiet machine, 2-4
+min beside a CI run). `marches` starts those marches in worker processes (`twin.solve.
+ffd_ahead.march_airs` with ``here=False``: one per core, none in the server's own
+interpreter) once per layout content and failure set, and counts them as they come in. The
+pages draw at once with one progress bar and "searching" where the N-1's answers go; the N-1
+and headroom searches wait for the marches and then read them from the store, so the numbers
+are those `twin n1` and `twin solve` give. No physics here.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ marched under other settings than this process (a test that set ``GRID``) writes
 this process never reads, and its solve marches again itself. With the store off, or one
 core, this process marches them alone, in order (the same work as the solves would do; the
 bar shows it).
+
+The app's server marches only in worker processes (`march_airs` with ``here=False``,
+`twin.app.marches`), so that its own interpreter stays free for the pages.
 """
 
 from __future__ import annotations
