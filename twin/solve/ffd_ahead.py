@@ -92,8 +92,8 @@ def march_airs(
     """March `airs` (`HallAir`s) into the caches on every core; how many. `here`: this
     process marches too (False: only worker processes, one per core, so that a server's
     own threads keep the interpreter; this process takes over what they leave, and all of
-    it where the store is off). `on_flow()` is called once a flow is marched, from any
-    thread. Best effort: a march that fails here is left to the solve that needs it (which
+    it where the store is off). `on_flow()` is called once a flow is marched, one call at a
+    time (from any thread). Best effort: a march that fails here is left to the solve that needs it (which
     says why)."""
     from tqdm.auto import tqdm
 
