@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("layout")
     ap.add_argument("units", nargs="+", help="cooling unit ids, each failed alone")
     ap.add_argument("--dt", type=float, default=None, help="first time step, s (DT_S)")
+    ap.add_argument("--csv", help="write each rack's inlet, C, per failure (and normal) here")
     args = ap.parse_args(argv)
 
     from twin.solve import airfield_ffd
@@ -43,17 +44,23 @@ def main(argv: list[str] | None = None) -> None:
     twin = Twin.load(args.layout)
     c0 = time.process_time()
     base = run(twin).tables["res_racks"]["t_inlet_c"]
+    inlets = {"normal": base}
     print(f"normal state: {time.process_time() - c0:.1f} CPU s", flush=True)
     for unit in args.units:
         c0 = time.process_time()
         res = run(twin, Scenario.fail(unit))
-        moved = (res.tables["res_racks"]["t_inlet_c"] - base).to_numpy()
+        inlets[unit] = res.tables["res_racks"]["t_inlet_c"]
+        moved = (inlets[unit] - base).to_numpy()
         said = "; ".join(res.tables["res_halls"]["air_model"].astype(str))
         print(
             f"{unit}: {said}; inlets moved by {moved.mean():+.2f} K on average, "
             f"{np.abs(moved).max():.2f} K at most; {time.process_time() - c0:.1f} CPU s",
             flush=True,
         )
+    if args.csv:
+        import pandas as pd
+
+        pd.DataFrame(inlets).to_csv(args.csv, float_format="%.4f")
     for caution in ffd_march_cautions(twin):
         print(f"hall {caution.component}: {caution.message}")
 

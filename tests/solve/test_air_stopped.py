@@ -171,3 +171,23 @@ def test_a_hall_whose_own_march_had_not_settled_is_not_marched_again(small_room)
     )
     (said,) = air_stopped.stopped_unit_cautions(res.tables["res_halls"])
     assert said.startswith("hall ROOM: its rack inlets come from the FFD air flow with every")
+
+
+def test_a_failure_march_starts_at_the_step_the_halls_own_settled_at(small_room, monkeypatch):
+    """A flow without a stopped unit starts at the step the hall's own march settled at
+    (`airfield_ffd.hall_flux` halves a step that does not settle: the staggered AI hall's
+    own settles at 0.05 s), so a failure's change of the inlets is not a change of step;
+    the small room's own settles at `DT_S`."""
+    from twin.solve import air_stopped, airfield_ffd
+    from twin.solve.airfield import HallShares
+    from twin.solve.airflow import air_model
+
+    model = air_model(small_room)
+    off = np.array([True, False, False])
+    assert air_stopped.stopped_air(small_room, model, 0, off)[1].ffd_dt_s == airfield_ffd.DT_S
+
+    own = HallShares(b_mean=None, b_top=None, cell_m=0.3, cells=1, info={"ffd_dt_s": 0.025})
+    monkeypatch.setattr(air_stopped, "field_shares", lambda *a: own)
+    idx, air = air_stopped.stopped_air(small_room, model, 0, off)
+    assert air.ffd_dt_s == 0.025 and np.array_equal(idx, np.arange(len(small_room.racks)))
+    assert np.array_equal(air.u_flow_m3_s == 0, off)  # the stopped unit moves no air

@@ -47,7 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from twin.solve.airfield import FieldError, hall_shares
-from twin.solve.airfield_build import FIELD_MODELS, hall_air, hall_model
+from twin.solve.airfield_build import FIELD_MODELS, field_shares, hall_air, hall_model
 from twin.solve.cache import per_twin
 from twin.solve.ffd_march import MARCH_SPREAD_CAUTION_K
 from twin.solve.recirculation import Recirculation
@@ -167,10 +167,17 @@ def _without(twin, model, stopped: dict[int, np.ndarray]):
 
 def stopped_air(twin, model, h: int, off: np.ndarray):
     """(racks, field input) of hall number `h` on `model` without its units `off` (a mask
-    over the hall's units), or (racks, why it is not solved again: `unsettled_hall`)."""
+    over the hall's units), or (racks, why it is not solved again: `unsettled_hall`). An ffd
+    hall's march starts at the step its own march settled at (`airfield_ffd.hall_flux` halves
+    a step that does not settle), so a failure's change of the inlets is not a change of step."""
     idx = np.flatnonzero(model.rack_hall == h)
     why = unsettled_hall(twin, model, h, idx)
-    return idx, why or hall_air(twin, h, idx, model.k_kw_k, stopped=off)
+    air = why or hall_air(twin, h, idx, model.k_kw_k, stopped=off)
+    if isinstance(air, str) or air.flow != "ffd":
+        return idx, air
+    own = field_shares(twin, h, idx, model.k_kw_k)  # the model's own (cached by content)
+    dt = air.ffd_dt_s if isinstance(own, str) else own.info.get("ffd_dt_s", air.ffd_dt_s)
+    return idx, dataclasses.replace(air, ffd_dt_s=dt)
 
 
 def unsettled_hall(twin, model, h: int, idx: np.ndarray) -> str:
@@ -182,11 +189,8 @@ def unsettled_hall(twin, model, h: int, idx: np.ndarray) -> str:
     field is the one the model was built on (content cache: no second march)."""
     if hall_model(twin, h) != "ffd":
         return ""
-    air = hall_air(twin, h, idx, model.k_kw_k)
-    try:
-        info = {} if isinstance(air, str) else hall_shares(air).info
-    except FieldError:
-        return ""
+    own = field_shares(twin, h, idx, model.k_kw_k)
+    info = {} if isinstance(own, str) else own.info
     spread = info.get("ffd_march_spread_k", 0.0)
     if spread <= MARCH_SPREAD_CAUTION_K:
         return ""
