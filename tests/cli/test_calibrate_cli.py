@@ -63,7 +63,21 @@ def test_bad_csv_is_a_located_error(room, tmp_path, capsys):
     csv = tmp_path / "bad.csv"
     csv.write_text("rack,t_inlet_c\nZZ,25\n")
     assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 2
-    assert "unknown rack id(s) ZZ" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "bad.csv: line 2: rack ZZ is not a rack of the layout (hall T's: A, B, C, D)" in said
     csv.write_text("rack,temp\nA,25\n")
     assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 2
-    assert "missing column(s) t_inlet_c" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "missing column(s) t_inlet_c (it has rack, temp; wanted: rack, t_inlet_c, " in said
+
+
+def test_a_rack_of_another_hall_is_a_located_error(room, tmp_path):
+    """A measured rack must be in the hall being fitted: one of another hall would fit this
+    hall's parameters to air it never breathes."""
+    from twin.cli.calibrate import _runs_from_csv
+    from twin.cli.common import UsageError
+
+    csv = tmp_path / "m.csv"
+    csv.write_text("rack,t_inlet_c\nA,25\n")
+    with pytest.raises(UsageError, match=r"m.csv: line 2: rack A is in hall T, not X \(--hall\)"):
+        _runs_from_csv(str(csv), Twin.load(room), "X")

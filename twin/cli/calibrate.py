@@ -127,11 +127,22 @@ def _runs_from_csv(path: str, twin, hall: str):
         raise UsageError(f"--from-csv {path}: {str(exc).splitlines()[0]}") from None
     missing = {"rack", "t_inlet_c"} - set(df.columns)
     if missing:
-        raise UsageError(f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))}")
+        raise UsageError(
+            f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))} (it has "
+            f"{', '.join(map(str, df.columns)) or 'none'}; wanted: rack, t_inlet_c, optional "
+            "power_kw, t_supply_c)"
+        )
     ids = df["rack"].astype(str)
-    unknown = sorted(set(ids) - set(twin.racks.index))
-    if unknown:
-        raise UsageError(f"--from-csv {path}: unknown rack id(s) {', '.join(unknown[:5])}")
+    in_hall = twin.racks.index[twin.racks["hall"].astype(str) == str(hall)]
+    stray = np.flatnonzero(~ids.isin(in_hall))
+    if len(stray):
+        i = int(stray[0])
+        where = (
+            f"in hall {twin.racks.at[ids.iloc[i], 'hall']}, not {hall} (--hall)"
+            if ids.iloc[i] in twin.racks.index
+            else f"not a rack of the layout (hall {hall}'s: {_some(in_hall)})"
+        )
+        raise UsageError(f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]} is {where}")
     twice = ids.duplicated()
     if twice.any():
         i = int(np.flatnonzero(twice)[0])
@@ -167,6 +178,13 @@ def _runs_from_csv(path: str, twin, hall: str):
         else float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
     )
     return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=ids))]
+
+
+def _some(ids, shown: int = 5) -> str:
+    """The first `shown` of `ids`, and how many more."""
+    ids = [str(i) for i in ids]
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
 
 def _bounds(cls, field: str) -> tuple[float, float]:
