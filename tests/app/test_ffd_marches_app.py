@@ -77,11 +77,15 @@ def test_a_new_job_cancels_one_still_queued_and_an_undo_queues_it_again(monkeypa
     again (a job once running is left to finish: its flows are stored for whoever needs
     them)."""
     import threading
+    from types import SimpleNamespace
 
     from twin.solve import ffd_ahead
 
+    def flows(twin, sets):
+        return [SimpleNamespace(x_m=[0.0], key=lambda i=i: bytes([i])) for i in range(len(sets))]
+
     marched, gate = [], threading.Event()
-    monkeypatch.setattr(ffd_ahead, "pending_airs", lambda twin, sets: ["flow"] * len(sets))
+    monkeypatch.setattr(ffd_ahead, "pending_airs", flows)
     monkeypatch.setattr(ffd_ahead, "march_airs", lambda airs, **kw: marched.append(len(airs)))
     monkeypatch.setattr(marches, "_JOBS", marches._JOBS.__class__())
 
@@ -89,14 +93,46 @@ def test_a_new_job_cancels_one_still_queued_and_an_undo_queues_it_again(monkeypa
         crahs = pd.DataFrame(index=["U1", "U2"])
 
     busy = marches._POOL.submit(gate.wait)  # the pool's one thread is taken
-    first = marches.marches(Stub(), "edit-1")
-    second = marches.marches(Stub(), "edit-2")
-    assert first.job.cancelled() and not second.job.cancelled()
-    assert marches.marches(Stub(), "edit-2") is second  # asked again: the same job
-    again = marches.marches(Stub(), "edit-1")  # an undo
-    assert again is not first and not again.job.cancelled() and again.total == 3
-    assert second.job.cancelled()  # the newest ask wins the queue
-    gate.set()
+    try:
+        first = marches.marches(Stub(), "edit-1")
+        second = marches.marches(Stub(), "edit-2")
+        assert first.job.cancelled() and not second.job.cancelled()
+        assert marches.marches(Stub(), "edit-2") is second  # asked again: the same job
+        again = marches.marches(Stub(), "edit-1")  # an undo
+        assert again is not first and not again.job.cancelled() and again.total == 3
+        assert second.job.cancelled()  # the newest ask wins the queue
+    finally:
+        gate.set()  # the pool's thread freed whatever happened (a test run would hang)
     busy.result()
     again.wait()
     assert marched == [3]  # the undo's only
+
+
+def test_a_failure_solved_while_its_flow_is_marched_waits_for_it(
+    fresh_store, layouts_tmp, monkeypatch
+):
+    """The Failures page's solve of one unit's failure, asked while the background job marches
+    the layout's flows, moves that flow to the front of the job's queue and waits for it:
+    nothing is marched a second time in the page's process, and the answer is the API's."""
+    import time
+
+    from solve.air_helpers import count_marches
+
+    from twin.app import warm
+    from twin.model.scenario import Scenario
+    from twin.solve import run
+
+    twin = Twin.load(layouts_tmp / "small-room.yaml")
+    key = warm._key(twin.layout)
+    job = marches.marches(twin, key)  # the hall's own march is in this process: before
+    assert job.total == 3 and job.job is not None
+    while not (job.job.running() or job.job.done()):  # a queued job is not waited for
+        time.sleep(0.01)
+    here = count_marches(monkeypatch)
+    res = warm.results(twin, key, ["CRAC-3"])
+    assert not here  # read from the store the job's worker wrote
+    assert job.done >= 1
+    job.wait()
+    want = run(twin, Scenario.fail("CRAC-3")).tables["res_racks"]["t_inlet_c"]
+    pd.testing.assert_series_equal(res.tables["res_racks"]["t_inlet_c"], want)
+    assert not here

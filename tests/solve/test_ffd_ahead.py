@@ -77,3 +77,22 @@ def _no_process(*args, **kwargs):
 def test_failed_units_are_in_every_set(small_room):
     u = small_room.crahs.index
     assert ffd_ahead.unit_failure_sets(small_room, [u[1]]) == [(u[1],), (u[1], u[0]), (u[1], u[2])]
+
+
+def test_the_flows_a_page_waits_for_go_first():
+    """`Todo`: largest hall first, and `first` moves the flows asked for to the front, in
+    their order, the rest after them in theirs."""
+    from types import SimpleNamespace
+
+    from twin.solve.ffd_ahead import Todo
+
+    def air(name, racks):
+        return SimpleNamespace(x_m=[0.0] * racks, key=lambda: name.encode(), name=name)
+
+    todo = Todo([air("a", 2), air("b", 5), air("c", 3), air("d", 1)])
+    todo.first({b"d", b"a"})
+    todo.put(air("e", 9))
+    order = []
+    while (a := todo.next()) is not None:
+        order.append(a.name)
+    assert order == ["a", "d", "b", "c", "e"]

@@ -148,6 +148,9 @@ def _disk_key(twin: Twin) -> str | None:
 
 def results(twin: Twin, key: str, failed=()):
     """The coupled solve of this layout with `failed` out (cached by key and failed set)."""
+    from twin.app.marches import wait_for_flows
+
+    wait_for_flows(twin, key, failed)  # a background job's flows: not marched twice
     return _results(key, tuple(sorted(failed)), twin)
 
 

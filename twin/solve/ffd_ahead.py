@@ -24,10 +24,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -83,17 +83,44 @@ def march_ahead(
     return march_airs(pending_airs(twin, failed_sets), progress, here, on_flow)
 
 
+class Todo:
+    """The flows still to march, taken one at a time from the front (largest first); `first`
+    moves the ones a page is waiting for to the front."""
+
+    def __init__(self, airs: Sequence = ()):
+        self._q = deque(sorted(airs, key=lambda a: -len(a.x_m)))
+        self._lock = threading.Lock()
+
+    def put(self, air) -> None:
+        with self._lock:
+            self._q.append(air)
+
+    def next(self):
+        """The next flow to march, or None."""
+        with self._lock:
+            return self._q.popleft() if self._q else None
+
+    def first(self, keys: set[bytes]) -> None:
+        """The flows whose `HallAir.key` is in `keys` next, before the others."""
+        with self._lock:
+            hit = [a for a in self._q if a.key() in keys]
+            if hit:
+                self._q = deque(hit + [a for a in self._q if a.key() not in keys])
+
+
 def march_airs(
     airs: Sequence,
     progress: bool = False,
     here: bool = True,
     on_flow: Callable[[], None] | None = None,
+    todo: Todo | None = None,
 ) -> int:
     """March `airs` (`HallAir`s) into the caches on every core; how many. `here`: this
     process marches too (False: only worker processes, one per core, so that a server's
     own threads keep the interpreter; this process takes over what they leave, and all of
     it where the store is off). `on_flow()` is called once a flow is marched, one call at a
-    time (from any thread). Best effort: a march that fails here is left to the solve that needs it (which
+    time (from any thread). `todo`: the caller's `Todo` of `airs`, to reorder while they
+    march. Best effort: a march that fails here is left to the solve that needs it (which
     says why)."""
     from tqdm.auto import tqdm
 
@@ -104,9 +131,7 @@ def march_airs(
     cores = WORKERS_MAX or os.cpu_count() or 1
     helpers = max(0, min(cores, len(airs) // FLOWS_PER_WORKER_MIN) - here)
     helpers = max(helpers, not here) if ffd_store.enabled() else 0  # the store carries them
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for air in sorted(airs, key=lambda a: -len(a.x_m)):  # the largest first
-        todo.put(air)
+    todo = Todo(airs) if todo is None else todo
     lock = threading.Lock()
     with tqdm(
         total=len(airs), disable=not progress, unit="flow", desc="FFD air flow per failure"
@@ -129,13 +154,6 @@ def march_airs(
     return len(airs)
 
 
-def _next(todo: queue.SimpleQueue):
-    try:
-        return todo.get_nowait()
-    except queue.Empty:
-        return None
-
-
 def _march(air) -> None:
     """March `air` into the caches; a march that fails is left to the solve that needs it
     (which says why; the failure is stored too)."""
@@ -145,14 +163,14 @@ def _march(air) -> None:
         hall_shares(air)
 
 
-def _here(todo: queue.SimpleQueue, one_done: Callable[[], None]) -> None:
+def _here(todo: Todo, one_done: Callable[[], None]) -> None:
     """March in this process until nothing is left."""
-    while (air := _next(todo)) is not None:
+    while (air := todo.next()) is not None:
         _march(air)
         one_done()
 
 
-def _helper(todo: queue.SimpleQueue, one_done: Callable[[], None]) -> None:
+def _helper(todo: Todo, one_done: Callable[[], None]) -> None:
     """Feed a worker process one flow at a time until nothing is left; if it cannot start or
     dies, what it had is marched here instead."""
     import twin
@@ -170,7 +188,7 @@ def _helper(todo: queue.SimpleQueue, one_done: Callable[[], None]) -> None:
     except OSError:
         return
     try:
-        while (air := _next(todo)) is not None:
+        while (air := todo.next()) is not None:
             data = pickle.dumps(air)
             try:
                 proc.stdin.write(len(data).to_bytes(8, "big") + data)
