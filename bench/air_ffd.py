@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import dataclasses
 import functools
+import sys
 import time
 
 import numpy as np
@@ -32,6 +33,7 @@ from bench import air_rooms as ar
 from twin.solve import air_calibrate as ac
 from twin.solve import airfield, airfield_ffd, ffd_march
 from twin.solve.airfield_build import K_AIR_KW_PER_M3S_K
+from twin.solve.ffd_ahead import one_numba_thread
 
 
 def _inputs(room: str, load: str):
@@ -144,13 +146,17 @@ def hall_time(n: int = 100, repeat: int = 1, **ffd) -> dict:
     air, _ = ac.hall_input(t, t.halls.index[0])
     out = {}
     # the FFD twice: the first in a process also loads (or compiles) its numba kernels; then
-    # the previous march (four turnovers, every march to its end) and this one, alternated
-    runs = ["potential", "ffd_first"] + ["ffd_previous", "ffd"] * repeat
+    # the previous march (four turnovers, every march to its end), this one on one thread
+    # (`airfield_ffd_kernel.PARALLEL` off, as before 2026-12-02 14:30 UTC) and on every core
+    runs = ["potential", "ffd_first"] + ["ffd_previous", "ffd_one", "ffd"] * repeat
     for flow in runs:
         kind = flow.split("_")[0]
         a = dataclasses.replace(air, flow=kind, **(ffd if kind == "ffd" else {}))
         _clear()
-        with march("previous" if flow == "ffd_previous" else "settle"):
+        with (
+            march("previous" if flow == "ffd_previous" else "settle"),
+            one_numba_thread(flow == "ffd_one"),
+        ):
             t0, c0 = time.perf_counter(), time.process_time()
             s = airfield.hall_shares(a)
             took = {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
@@ -302,6 +308,12 @@ def main(argv: list[str] | None = None) -> None:
         "--layouts", nargs="*", default=None, help="--spread: layouts (name or path) or hall100 too"
     )
     ap.add_argument("--long", type=float, default=16.0, help="--spread: the long march, turnovers")
+    ap.add_argument(
+        "--serial-peer",
+        action="store_true",
+        help="hall: also time it in a process whose march kernels are compiled serially "
+        "(TWIN_FFD_PARALLEL=0, as before 2026-12-02 14:30 UTC), alternated with this one",
+    )
     args = ap.parse_args(argv)
     if args.spread:
         lay = ["small-room", "ai-factory-hall", "hall100"] if args.layouts is None else args.layouts
@@ -352,15 +364,37 @@ def main(argv: list[str] | None = None) -> None:
         return  # the 100-rack hall is timed on the field's own grid
     n = args.hall or 100
     for grid in grids:
-        with ffd_grid(grid):
-            h = hall_time(n, args.repeat, **ffd)
-        print(f"FFD grid {grid}: ", end="")
-        _print_hall(n, h)
+        for _ in range(2 if args.serial_peer else 1):
+            if args.serial_peer:
+                _serial_peer([*(argv if argv is not None else sys.argv[1:])], grid)
+            with ffd_grid(grid):
+                h = hall_time(n, args.repeat, **ffd)
+            print(f"FFD grid {grid}: ", end="")
+            _print_hall(n, h)
+
+
+def _serial_peer(argv: list[str], grid: str) -> None:
+    """This bench's hall timing in a child process whose march kernels are compiled without
+    numba's parallel loops (TWIN_FFD_PARALLEL=0, a cache of its own: the same functions
+    compiled the other way); prints its line."""
+    import os
+    import subprocess
+    import tempfile
+
+    args = [a for a in argv if a != "--serial-peer"]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "TWIN_FFD_PARALLEL": "0", "NUMBA_CACHE_DIR": cache}
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.air_ffd", *args, "--ffd-grid", grid],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    print("serial kernels: " + out.strip().splitlines()[-1])
 
 
 def _print_hall(n: int, h: dict) -> None:
     print(f"{n}-rack hall: potential {h['potential']['s']:.2f} s, FFD {h['ffd']['s']:.2f} s "
-          f"({h['ffd']['cpu_s']:.2f} CPU s: load moves it less; the previous march "
+          f"({h['ffd']['cpu_s']:.2f} CPU s: load moves it less; on one thread "
+          f"{h['ffd_one']['s']:.2f} s, {h['ffd_one']['cpu_s']:.2f} CPU s; the previous march "
           f"{h['ffd_previous']['s']:.2f} s, {h['ffd_previous']['cpu_s']:.2f} CPU s, same run) "
           f"(first in the process {h['ffd_first']['s']:.2f} s: numba kernels loaded or compiled; "
           f"{h['ffd']['cells']:,} cells); {h['ffd']['info']}")  # fmt: skip

@@ -26,10 +26,42 @@ and a numpy flux-form stencil, and on equal cells against the uniform kernels (t
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
 
 import numba as nb
 import numpy as np
+
+
+def _threadsafe_layer() -> bool:
+    """Whether numba has a thread-safe threading layer here (OpenMP, or TBB): the app's
+    sessions may march at the same time from several threads, which numba's own
+    ``workqueue`` layer does not allow (it stops the process)."""
+    for pool in ("omppool", "tbbpool"):
+        try:
+            importlib.import_module(f"numba.np.ufunc.{pool}")
+        except ImportError:
+            continue
+        return True
+    return False
+
+
+PARALLEL = os.environ.get("TWIN_FFD_PARALLEL", "1") != "0" and _threadsafe_layer()
+"""Whether the rectilinear back-trace and diffusion (`advect_rect`, `diffuse_rect`, most of a
+march step's time) are compiled with numba's parallel loops: each face's value is computed
+alone, so the flow is the same to the bit on one thread, on every core and from two threads at
+once (tests/solve/test_ffd_rect.py; the diffusion's update stays serial, as numba would fuse
+it with the loop before it and change the answer). `python -m bench.air_ffd --hall 100
+--repeat 2 --serial-peer` (2026-12-02 14:24-14:30 UTC, load ~1, alternated with a child
+process compiled serially): the 100-rack hall's march and shares 5.56 s wall on 2 cores
+(10.3 CPU s) against 8.46-8.99 s serial (8.7-9.2 CPU s); on one thread, as the N-1's worker
+processes run it (`twin.solve.ffd_ahead`), 6.67-6.74 s. Compiling the kernels once, on a new
+install, takes ~52 s against ~30 s. Without a thread-safe layer, or with the environment's
+``TWIN_FFD_PARALLEL=0`` (give it a ``NUMBA_CACHE_DIR`` of its own), they are compiled
+serially."""
+if PARALLEL:
+    nb.config.THREADING_LAYER = "threadsafe"
 
 
 @nb.njit(cache=True, inline="always")
@@ -387,7 +419,7 @@ def _velocity_rect(u, v, w, xe, xc, ye, yc, ze, zc, px, py, pz, i, j, k):
     )
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def advect_rect(u, v, w, axis: int, ijk, xe, xc, ye, yc, ze, zc, dt: float, midpoint: bool,
                 out) -> None:  # fmt: skip
     """`advect` on the rectilinear grid: out[q] = face array ``(u, v, w)[axis]`` at the foot of
@@ -398,7 +430,7 @@ def advect_rect(u, v, w, axis: int, ijk, xe, xc, ye, yc, ze, zc, dt: float, midp
     xs = xe if axis == 0 else xc
     ys = ye if axis == 1 else yc
     zs = ze if axis == 2 else zc
-    for q in range(ijk.shape[0]):
+    for q in nb.prange(ijk.shape[0]):
         i, j, k = ijk[q, 0], ijk[q, 1], ijk[q, 2]
         px, py, pz = xs[i], ys[j], zs[k]
         # the other two components at the face: on the face's axis between two centres (their
@@ -424,7 +456,7 @@ def advect_rect(u, v, w, axis: int, ijk, xe, xc, ye, yc, ze, zc, dt: float, midp
         out[q] = interp_rect(arr, xs, ys, zs, px - dt * vx, py - dt * vy, pz - dt * vz, i, j, k)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def diffuse_rect(arr, ijk, coef, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z, k: int) -> None:
     """`diffuse` with unequal spacing, in finite-volume form: in place, k explicit sub-steps
     of arr += coef * sum over the six neighbours of (neighbour - node) * c, with c = 1 /
@@ -435,7 +467,7 @@ def diffuse_rect(arr, ijk, coef, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z, k: int) -> 
     m = ijk.shape[0]
     lap = np.empty(m)
     for _ in range(k):
-        for q in range(m):
+        for q in nb.prange(m):
             i, j, kk = ijk[q, 0], ijk[q, 1], ijk[q, 2]
             c = arr[i, j, kk]
             lap[q] = (
@@ -446,7 +478,7 @@ def diffuse_rect(arr, ijk, coef, lo_x, hi_x, lo_y, hi_y, lo_z, hi_z, k: int) -> 
                 + (arr[i, j, max(kk - 1, 0)] - c) * lo_z[kk]
                 + (arr[i, j, min(kk + 1, nz - 1)] - c) * hi_z[kk]
             )
-        for q in range(m):
+        for q in range(m):  # serial: numba would fuse two parallel loops into one
             arr[ijk[q, 0], ijk[q, 1], ijk[q, 2]] += coef[q] * lap[q]
 
 

@@ -147,7 +147,8 @@ def march_airs(
         for t in threads:
             t.start()
         if here:
-            _here(todo, one_done)
+            with one_numba_thread(bool(threads)):  # the cores are the workers' and this one's
+                _here(todo, one_done)
         for t in threads:
             t.join()
         _here(todo, one_done)  # what a worker that could not start or died left
@@ -161,6 +162,23 @@ def _march(air) -> None:
 
     with contextlib.suppress(FieldError):
         hall_shares(air)
+
+
+@contextlib.contextmanager
+def one_numba_thread(on: bool):
+    """This thread's numba parallel loops on one thread while `on` (workers march beside it:
+    `airfield_ffd_kernel.PARALLEL`'s loops would only add their overhead)."""
+    if not on:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _here(todo: Todo, one_done: Callable[[], None]) -> None:
@@ -183,7 +201,7 @@ def _helper(todo: Todo, one_done: Callable[[], None]) -> None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": path},
+            env={**os.environ, "PYTHONPATH": path, "NUMBA_NUM_THREADS": "1"},  # one a core
         )
     except OSError:
         return
