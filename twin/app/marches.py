@@ -42,10 +42,16 @@ class Marches:
     keys: frozenset[bytes] = frozenset()
     _flow: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
-    def one_done(self, _job=None) -> None:
-        """`march_airs`'s ``on_flow`` (one call at a time), and the job's end (``_job``)."""
+    def one_done(self) -> None:
+        """`march_airs`'s ``on_flow``, which it calls one at a time."""
         with self._flow:
-            self.done += _job is None
+            self.done += 1
+            self._flow.notify_all()
+
+    def _ended(self, _job) -> None:
+        """The job's done-callback: wakes `wait_for` (a job cancelled or failed marches no
+        more flows)."""
+        with self._flow:
             self._flow.notify_all()
 
     @property
@@ -99,7 +105,7 @@ def marches(twin: Twin, key: str, failed=()) -> Marches:
             out.job = _POOL.submit(
                 march_airs, airs, here=False, on_flow=out.one_done, todo=out.todo
             )
-            out.job.add_done_callback(out.one_done)  # wakes `wait_for`
+            out.job.add_done_callback(out._ended)
         _JOBS[at] = out
         while len(_JOBS) > _JOBS_MAX:
             _JOBS.popitem(last=False)

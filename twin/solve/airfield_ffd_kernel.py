@@ -33,6 +33,15 @@ import os
 import numba as nb
 import numpy as np
 
+SPIN_COUNT = "20000"
+"""GNU OpenMP's spins before an idle thread sleeps (``GOMP_SPINCOUNT``, set here unless the
+environment sets it, before numba loads the library). Its default kept the second core ~55 %
+busy spinning between a step's parallel loops, CPU another process could use (likely part
+of why a CI run took 45 min against 36 the session before): the 100-rack hall 5.56 s wall, 10.3 CPU s. At 20,000: 5.57 s, 7.19 CPU s; at
+1,000: 6.20 s; never spinning (``OMP_WAIT_POLICY=passive``): 6.47 s (`python -m bench.air_ffd
+--hall 100 --repeat 2`, 2026-12-02 15:21-15:24 UTC, load ~1)."""
+os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
+
 
 def _threadsafe_layer() -> bool:
     """Whether numba has a thread-safe threading layer here (OpenMP, or TBB): the app's
@@ -55,7 +64,7 @@ once (tests/solve/test_ffd_rect.py; the diffusion's update stays serial, as numb
 it with the loop before it and change the answer). `python -m bench.air_ffd --hall 100
 --repeat 2 --serial-peer` (2026-12-02 14:24-14:30 UTC, load ~1, alternated with a child
 process compiled serially): the 100-rack hall's march and shares 5.56 s wall on 2 cores
-(10.3 CPU s) against 8.46-8.99 s serial (8.7-9.2 CPU s); on one thread, as the N-1's worker
+(10.3 CPU s; 7.0-7.2 with `SPIN_COUNT`) against 8.46-8.99 s serial (8.7-9.2 CPU s); on one thread, as the N-1's worker
 processes run it (`twin.solve.ffd_ahead`), 6.67-6.74 s. Compiling the kernels once, on a new
 install, takes ~52 s against ~30 s. Without a thread-safe layer, or with the environment's
 ``TWIN_FFD_PARALLEL=0`` (give it a ``NUMBA_CACHE_DIR`` of its own), they are compiled
