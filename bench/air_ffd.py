@@ -146,8 +146,9 @@ def hall_time(n: int = 100, repeat: int = 1, **ffd) -> dict:
     air, _ = ac.hall_input(t, t.halls.index[0])
     out = {}
     # the FFD twice: the first in a process also loads (or compiles) its numba kernels; then
-    # the previous march (four turnovers, every march to its end), this one on one thread
-    # (`airfield_ffd_kernel.PARALLEL` off, as before 2026-12-02 14:30 UTC) and on every core
+    # the previous march (four turnovers, every march to its end), this one on one numba
+    # thread (as the N-1's workers run it; --serial-peer times the serially compiled kernels)
+    # and on every core
     runs = ["potential", "ffd_first"] + ["ffd_previous", "ffd_one", "ffd"] * repeat
     for flow in runs:
         kind = flow.split("_")[0]
