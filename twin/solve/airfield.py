@@ -81,7 +81,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from twin.solve import airfield_ffd, airfield_tracer, ffd_march, ffd_store
+from twin.solve import airfield_ffd, ffd_march, ffd_store
 from twin.solve.airfield_aisles import _aisle_cells, _ducts, box_faces, rack_footprint
 from twin.solve.airfield_cells import (
     _averaging,
@@ -438,7 +438,6 @@ def _solve(air: HallAir) -> HallShares:
     ok = main[fp] & main[fn]
     up = ((fn - fp) == 1)[ok]  # vertical faces: N is the cell above P
     area_up = g.area(fp[ok], 2)  # (of a vertical face)
-    behind, beyond = airfield_tracer.far_upwind(g, fp[ok], fn[ok], pos)
     fp, fn, gf = pos[fp[ok]], pos[fn[ok]], gf[ok]
     flux = None if ffd else gf * (phi[fp] - phi[fn])
     ffd_info = {}
@@ -478,10 +477,7 @@ def _solve(air: HallAir) -> HallShares:
             ),
             shape=(m, m),
         )
-        if not airfield_tracer.SWEEPS:
-            return ManyRhsLU(a)
-        k = airfield_tracer.correction(heat_flux, fp, fn, behind, beyond, m)
-        return airfield_tracer.Corrected(ManyRhsLU(a), k)
+        return ManyRhsLU(a)
 
     lu = tracer(flux)  # one factorisation, every rack's exhaust a right-hand side
     rhs = sp.csc_matrix((q[ex_rack] * ex_w, (pos[ex_cells], ex_rack)), shape=(m, n))
