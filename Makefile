@@ -12,10 +12,10 @@ INSTALLING = @echo "twin: installing the pinned dependencies from $(LOCK) (the f
 UV_VERSION ?= 0.13.9
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --universal \
 	--python-version 3.11 --custom-compile-command 'make lock' --quiet -o $(LOCK)
-# numba compiles the N-1 kernel once after installing and caches it on disk
-define COMPILE_N1
-@echo "twin: compiling the N-1 kernel (numba, ~25-35 s the first time, then cached on disk)"
-$(PY) -c 'from twin.scenarios.fast_power import warm; print(f"twin: N-1 kernel compiled in {warm():.0f} s")'
+# numba compiles the N-1 and FFD air-flow kernels once after installing, cached on disk
+define COMPILE_KERNELS
+@echo "twin: compiling the numba kernels (N-1 and FFD air flow, ~1-2 min the first time, then cached on disk)"
+$(PY) -m twin.compile_kernels
 endef
 
 .PHONY: run test lint format bench chromium openfoam clean lock lock-upgrade lock-check
@@ -28,13 +28,13 @@ $(PY):
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
 	$(INSTALLING)
 	$(PIP_LOCKED) -e .
-	$(COMPILE_N1)
+	$(COMPILE_KERNELS)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(PY)
 	$(INSTALLING)
 	$(PIP_LOCKED) -e '.[dev]'
-	$(COMPILE_N1)
+	$(COMPILE_KERNELS)
 	touch $@ $(VENV)/.installed
 
 chromium:

@@ -1,0 +1,79 @@
+"""Compile twin's numba kernels once after installing (``make`` runs ``python -m
+twin.compile_kernels``); numba caches them on disk beside their modules.
+
+Without it the first process that needs a kernel compiles it where a user waits: the N-1
+kernel (~25-35 s) in the first N-1, the FFD air-flow kernels (60 CPU s, 2:08 wall beside a
+test run, 2026-12-02 17:30 UTC) in the first solve of a layout whose halls are on the FFD
+field, which for the shipped small room is the app server's warm-up; and several processes
+started together (the app's march workers, a test run's servers) each compile them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+
+def tiny_room_air():
+    """Two racks and one cooling unit in a 4 x 4 x 3 m room on the FFD field: the smallest
+    hall that runs every step of a march (a tests/solve room)."""
+    from twin.solve.airfield import HallAir
+
+    n = 2
+    return HallAir(
+        size_m=(4.0, 4.0, 3.0),
+        x_m=np.array([1.7, 2.3]),
+        y_m=np.full(n, 2.5),
+        face_x=np.zeros(n),
+        face_y=np.full(n, -1.0),
+        width_m=np.full(n, 0.6),
+        depth_m=np.full(n, 1.2),
+        height_m=np.full(n, 2.0),
+        flow_m3_s=np.full(n, 0.5),
+        blanking=np.ones(n),
+        ux_m=np.array([0.5]),
+        uy_m=np.array([1.0]),
+        u_flow_m3_s=np.array([5.0]),
+        u_face=np.array([0.0]),
+        u_supply=("front",),
+        u_return=("ceiling",),
+        flow="ffd",
+    )
+
+
+def compile_ffd() -> float:
+    """March the tiny room on both FFD grids (the rack-aligned default and the uniform one a
+    big hall falls back to), not stored: seconds taken."""
+    from twin.solve import airfield, airfield_ffd
+
+    t0 = time.perf_counter()
+    keep = airfield_ffd.GRID, os.environ.get("TWIN_FFD_STORE")
+    os.environ["TWIN_FFD_STORE"] = "0"  # a compile, not a result to keep (`ffd_store`)
+    try:
+        for grid in ("aligned", "uniform"):
+            airfield_ffd.GRID = grid
+            airfield._CACHE.clear()
+            airfield._FFD_CACHE.clear()
+            airfield.hall_shares(tiny_room_air())
+    finally:
+        airfield_ffd.GRID = keep[0]
+        if keep[1] is None:
+            os.environ.pop("TWIN_FFD_STORE")
+        else:
+            os.environ["TWIN_FFD_STORE"] = keep[1]
+        airfield._CACHE.clear()
+        airfield._FFD_CACHE.clear()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    from twin.scenarios.fast_power import warm
+
+    print(f"twin: N-1 kernel compiled in {warm():.0f} s", flush=True)
+    print(f"twin: FFD air-flow kernels compiled in {compile_ffd():.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
