@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -228,3 +229,15 @@ def test_energy_line_in_an_outage_has_the_generator_term(capsys):
     total, it, losses, cooling, storage, generator = _energy_terms(capsys, argv)
     assert generator > 2.0 and storage == 0.0
     assert it + losses + cooling + storage - generator == pytest.approx(total, abs=0.3)
+
+
+def test_outage_row_says_throttling_loses_no_counted_tokens(capsys):
+    """The outage's overheating row gives the step-mean count of racks throttling with one
+    decimal (not a whole rack rounded from 16.95) and says their throughput is not in the
+    tokens lost, which count racks shut down by heat only."""
+    argv = ["timeline", HALL, "--hours", "2", "--step-s", "60", "--outage-start-h", "0.5",
+            "--outage-s", "600", "--design-weather"]  # fmt: skip
+    assert main(argv) == 0
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if "racks overheated" in ln)
+    assert "throttling rack's lost throughput is not estimated" in row
+    assert re.search(r"up to \d[\d,]*\.\d throttling", row), row

@@ -115,12 +115,12 @@ def run(args) -> int:
         f"  first rack at a limit: {_t(first)}; {len(hit)} of {len(racks)} racks within the horizon"
     )
     for col, label in (
-        ("t_to_allowable_s", "ASHRAE allowable inlet"),
-        ("t_to_throttle_s", "accelerator throttle"),
+        ("t_to_allowable_s", "ASHRAE allowable inlet (the rack throttles)"),
+        ("t_to_throttle_s", "accelerator's own throttle (its catalogue temperature)"),
         ("t_to_coolant_limit_s", "coolant limit"),
         ("t_to_shutdown_s", "thermal shutdown"),
     ):
-        print(f"    {label:<24} {_t(float(racks[col].min()) if len(racks) else math.inf)}")
+        print(f"    {label:<55} {_t(float(racks[col].min()) if len(racks) else math.inf)}")
     worst = racks.nsmallest(5, "time_to_limit_s")
     worst = worst[worst["time_to_limit_s"] < math.inf]
     for rid, r in worst.iterrows():

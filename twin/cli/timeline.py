@@ -450,9 +450,11 @@ def run(args) -> int:
                     f"{k['generator_mwh']:,.1f} MWh, loops up to {k['loop_warming_max_k']:.1f} K "
                     "above a running plant's"))  # fmt: skip
     if "racks_tripped_max" in k:
-        rows.insert(4, ("racks overheated (outage)", f"up to {k['racks_throttled_max']:,.0f} "
-                    f"throttled, {k['racks_tripped_max']:,.0f} shut down by heat (twin "
-                    "ride-through's times; tokens lost: thermal)"))  # fmt: skip
+        rows.insert(4, ("racks overheated (outage)", f"up to {k['racks_throttled_max']:,.1f} "
+                    "throttling (inlet or coolant past its limit; a step's mean), "
+                    f"{k['racks_tripped_max']:,.1f} shut down by heat (twin ride-through's "
+                    "times; tokens lost: thermal, for racks shut down only: a throttling "
+                    "rack's lost throughput is not estimated)"))  # fmt: skip
     if sizing:
         z = sizing.as_dict()
         met = "" if z["ramp_met"] else " NOT MET (grew 40 times)"
