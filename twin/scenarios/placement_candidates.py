@@ -23,7 +23,7 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.layout import Layout
 from twin.layout.builtin_profiles import RACK_PROFILES
-from twin.metrics.headroom import constraint_utilisation
+from twin.metrics.headroom import constraint_utilisation, free_cooling_n1
 from twin.model import registry
 from twin.scenarios.placement_geometry import _new_rows, _obstacles, free_slots, unit_boxes
 from twin.solve import run
@@ -136,10 +136,9 @@ def _base(twin, res) -> _Base:
     if len(twin.chillers) and "res_chillers" in res.tables:
         cap = res["res_chillers"]["capacity_avail_kw"]
         avail.update(_n1_avail(cap, twin.chillers["loop"], "chillers {} (N+1)"))
-    for kind, lab in (("dry_coolers", "dry coolers"), ("cooling_towers", "cooling towers")):
-        t = getattr(twin, kind, None)
-        if t is not None and len(t) and "capacity_kw" in t:
-            avail.update(_n1_avail(t["capacity_kw"], t["loop"], lab + " {} (N+1)"))
+    # dry coolers and towers: the headroom rule's available figure (the chillers behind
+    # free cooling count, `free_cooling_n1`), so u + d / avail follows that rule
+    avail.update({k: a for k, (_, a) in free_cooling_n1(twin, res).items()})
     it = float(res["res_racks"]["p_kw"].sum())
     return _Base(
         u=u,

@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from twin.layout.generations import GENERATIONS
+from twin.metrics.headroom import free_cooling_n1
 from twin.metrics.headroom_n1 import n1_failed_id
 from twin.model import registry
 from twin.solve.dx_cop import solved_capacity_kw
@@ -152,12 +153,18 @@ def addition(twin, res, name: str, u: float) -> str:
         if name.startswith(head) and name.endswith(tail):
             g = name[len(head) : len(name) - len(tail)]
             unit, adds, avail, n = _group_units(twin, res, table, col, g, cap_col)
+            source = f"{n}"
+            if table in ("dry_coolers", "cooling_towers"):
+                # the rule's own available figure: the chillers behind free cooling count
+                avail = free_cooling_n1(twin, res).get(name, (0.0, avail))[1]
+                if len(twin.chillers) and g in set(twin.chillers["loop"]):
+                    source = f"{n} and the loop's chillers"
             load = u * avail
             # with k more units of the largest size, N+1 keeps avail + k * adds
             k = max(1, math.ceil((load - avail) / adds - 1e-9)) if adds > 0 else 0
             return (
                 f"{k} more {what}(s) of {unit:,.0f} kW (N+1 load {load:,.0f} kW against "
-                f"{avail:,.0f} kW available from {n})"
+                f"{avail:,.0f} kW available from {source})"
             )
     if name == "grid connection":
         mw = twin.layout.site.grid_mw
