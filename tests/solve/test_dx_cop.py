@@ -81,7 +81,10 @@ def test_above_the_condenser_limit_is_a_violation_not_a_number(small_room):
     assert all("60.0 C" in m and "51.7 C" in m for m in v["message"])
     rc = r["res_crahs"]
     assert np.all(rc["compressor_kw"] == 0.0)
-    np.testing.assert_allclose(v["value"].to_numpy(), rc.loc[v["component"], "load_kw"])
+    # the heat the units were given before the racks tripped (no cooling removes it: they
+    # trip, test below), racks' heat and more, kept as the reason
+    assert v["value"].sum() > small_room.racks["power_kw"].sum()
+    assert all("before racks shut down by heat" in m for m in v["message"])
     assert r.kpis["heat_unremoved_kw"] == pytest.approx(float(rc["load_kw"].sum()))
     assert math.isnan(r.kpis["pue"])  # no steady state, no efficiency figure
     # just inside the limit the units still run
@@ -134,3 +137,26 @@ def test_annual_pue_follows_the_weather_year(small_room):
     floor = run(small_room, Scenario(t_db_c=-20.0)).kpis["pue"]
     a = annual(small_room).as_dict()["annual_pue"]
     assert floor < a < design - 0.05
+
+
+def test_racks_trip_when_the_outdoor_air_stops_every_dx_compressor(small_room):
+    """Above the condensers' limit no CRAC removes heat (their fans still run): the racks'
+    heat goes nowhere, as when every CRAC has failed, and they trip the same way instead of
+    running on at full power with the design-day inlets."""
+    dx = small_room.crahs.index[small_room.crahs["type"] == "crac"]
+    assert len(dx) == len(small_room.crahs)  # every unit of the room is DX
+    hot = run(small_room, Scenario(t_db_c=55.0))
+    failed = run(small_room, Scenario.fail(*dx))
+    air = small_room.racks.index[small_room.racks["liquid_fraction"] < 1]
+    assert len(air) == len(small_room.racks)
+    for r in (hot, failed):
+        assert (r["res_racks"].loc[air, "thermal_state"] == "shutdown").all()
+        assert r.kpis["racks_shutdown"] == len(air)
+        assert r.kpis["it_kw"] == pytest.approx(0.0, abs=1e-9)  # IT served: none
+    assert hot.kpis["it_shutdown_kw"] == pytest.approx(failed.kpis["it_shutdown_kw"], rel=1e-9)
+    assert hot.kpis["it_shutdown_kw"] == pytest.approx(small_room.racks["power_kw"].sum())
+    trips = hot.violations[hot.violations["kind"] == "thermal_shutdown"]
+    assert sorted(trips["component"]) == sorted(air)
+    # the reason is the outdoor air, named on the units (kept from before the trip)
+    v = hot.violations[hot.violations["kind"] == "uncooled"]
+    assert set(dx) <= set(v["component"]) and all("55.0 C" in m for m in v["message"])

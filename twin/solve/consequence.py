@@ -17,7 +17,8 @@ grows and settles in a pass or two):
 - liquid side (racks on a TCS loop): coolant supply above `COOLANT_LIMIT_C`
   -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut down;
 - a rack whose heat has nowhere to go (an 'uncooled' violation on the rack:
-  no CRAH/CDU running, or its loop's water does not move) has no steady
+  no CRAH/CDU running, every running unit of its hall a DX CRAC whose compressor
+  the outdoor air stopped, or its loop's water does not move) has no steady
   temperature: it heats until it trips, so it is shut down.
 
 A throttled rack keeps its design power in the solve (conservative for the
@@ -90,7 +91,7 @@ def assess(twin, res) -> pd.DataFrame:
     cause = np.full(len(racks), "", dtype=object)
     for i in np.flatnonzero(trip | throttle):
         if uncooled[i]:
-            cause[i] = "its heat has nowhere to go (no cooling running), no steady temperature"
+            cause[i] = "its heat has nowhere to go (no cooling removes it), no steady temperature"
         elif over_in[i] >= over_cs[i]:
             cause[i] = f"inlet {t_in[i]:.1f} C, {over_in[i]:.1f} K above the {cls[i]} allowable"
             cause[i] += f" {lim_in[i]:.0f} C"

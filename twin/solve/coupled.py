@@ -435,7 +435,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
                 "site", "uncooled", lost, 0.0, "kW", f"{lost:.0f} kW into loops with no heat sink"
             )
         )
-    pump_viol += dx_viol + checks.uncooled_racks(twin, am, air, rack_air)
+    pump_viol += dx_viol + checks.uncooled_racks(twin, am, air, rack_air, t_db)
     electric = {
         "crahs": air.electric_kw,
         "cdus": liq.electric_kw,

@@ -152,23 +152,46 @@ def flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]
     return out
 
 
-def uncooled_racks(twin, am, air, rack_air: np.ndarray) -> list[dict]:
-    """An 'uncooled' violation per rack with air heat in a hall with no running CRAH/CRAC."""
-    hall_cooled = air.res_halls["crah_capacity_kw"].to_numpy(float) > 0
+def uncooled_racks(twin, am, air, rack_air: np.ndarray, t_db_c: float) -> list[dict]:
+    """An 'uncooled' violation per rack with air heat in a hall where no CRAH/CRAC removes
+    heat: none running, or every one running is a DX unit whose compressor the outdoor air
+    `t_db_c` stopped (above its condenser's limit, `dx_cop.running_dx`; its fans still move
+    the air, but the heat goes nowhere). `twin.solve.consequence` trips these racks, as
+    it trips those of a hall whose units all failed. A hall where some unit still removes
+    heat keeps its racks: heat left over there is an 'uncooled' violation on the units
+    (`dx_at_capacity`, `dx_cop.dx_at_ambient`), whose inlets are a lower bound."""
+    crahs = twin.crahs
+    nh = len(air.res_halls)
+    running = air.res_halls["crah_capacity_kw"].to_numpy(float) > 0
+    hall_cooled = running
+    if len(crahs):
+        _, stops = running_dx(crahs, air.res_crahs, t_db_c)
+        removing = air.res_crahs["running"].to_numpy(bool) & ~stops
+        hall_cooled = running & (np.bincount(am.crah_hall, removing, nh) > 0)
+    dx_stopped = running & ~hall_cooled
     hit = np.flatnonzero(~hall_cooled[am.rack_hall] & (rack_air > 0))
     halls = air.res_halls.index
-    return [
-        violation(
-            twin.racks.index[i],
-            "uncooled",
-            rack_air[i],
-            0.0,
-            "kW",
-            f"{rack_air[i]:.1f} kW of air-side heat and no CRAH/CRAC running in hall "
-            f"{halls[am.rack_hall[i]]}: no steady inlet temperature",
+    out = []
+    for i in hit:
+        h = am.rack_hall[i]
+        why = (
+            f"its DX units' compressors stopped by {t_db_c:.1f} C outdoor air (above their "
+            "condensers' limit)"
+            if dx_stopped[h]
+            else "no CRAH/CRAC running"
         )
-        for i in hit
-    ]
+        out.append(
+            violation(
+                twin.racks.index[i],
+                "uncooled",
+                rack_air[i],
+                0.0,
+                "kW",
+                f"{rack_air[i]:.1f} kW of air-side heat and {why} in hall {halls[h]}: "
+                "no steady inlet temperature",
+            )
+        )
+    return out
 
 
 def loop_balance(twin, liq, plant) -> float:

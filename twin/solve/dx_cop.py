@@ -19,7 +19,9 @@ uses, so at the rated ambient every number is unchanged and elsewhere
 Above the unit's ``t_ambient_max_c`` (layout field; default `MAX_AMBIENT_C`) the condenser
 cannot reject the heat (the high-pressure switch stops the compressor): the unit removes
 nothing, its whole load stays in the hall and an 'uncooled' violation names the outdoor
-temperature and the limit; no COP is reported.
+temperature and the limit; no COP is reported. Where that leaves no unit of a hall
+removing heat, its racks' heat goes nowhere and they trip, as when every unit has failed
+(`twin.solve.coupled_checks.uncooled_racks`, `twin.solve.consequence`).
 
 Capacity falls too (`capacity_factor`): a hotter condenser lifts the condensing pressure, the
 compressor moves less refrigerant and each kg carries less heat, so between the rating point
@@ -216,7 +218,7 @@ def dx_at_ambient(twin, air, t_db_c: float):
             f"in: the compressor stops and {stuck[i]:.0f} kW stays in hall "
             f"{crahs['hall'].iat[i]} (no steady state; inlet temperatures shown are a lower bound)",
         )
-        for i in np.flatnonzero(trip)
+        for i in np.flatnonzero(trip & (stuck > 0))  # a unit given no heat leaves none
     ]
     out = replace(
         air,
