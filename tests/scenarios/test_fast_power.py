@@ -95,3 +95,41 @@ def test_batches_from_many_threads_at_once():
         runs = list(pool.map(lambda _: solve_batch(b, sets).stats["max_loading_pct"], range(8)))
     for got in runs:
         assert np.array_equal(got, one)
+
+
+def test_a_generator_over_its_kw_rating_is_the_worst_loading_and_an_overload():
+    """NESTED with G1 shrunk to 150 kVA (120 kW at pf 0.8): losing U1 puts S1's load on G1,
+    over its engine's kW and under its alternator's kVA. The kernel's per-contingency
+    statistics (worst loading, worst element, overloads) equal the full solve's, and G1's
+    loading is its kW one by hand (an audit found the N-1 row at 43.7 %, 0 overloads)."""
+    twin = twin_from_text(
+        NESTED.replace("rating_kva: 600.0, start_s", "rating_kva: 150.0, start_s")
+    )
+    sets = [("U1",), ("T1",), ("U1", "S2"), ("U2",), ("G1",)]
+    b = power_base(twin, solve_power(twin))
+    flows = solve_batch(b, [b.m.pos[list(s)].to_numpy() for s in sets])
+    hit = 0
+    for k, s in enumerate(sets):
+        ref = solve_power(twin, Scenario.fail(*s))
+        rp = ref["res_power_nodes"]
+        g = rp.loc["G1"]
+        kw_pct = g["p_kw"] / (150.0 * 0.8) * 100.0
+        kva_pct = np.hypot(g["p_kw"], g["q_kvar"]) / 150.0 * 100.0
+        assert g["loading_pct"] == pytest.approx(max(kw_pct, kva_pct), rel=1e-12, abs=1e-12)
+        got = flows.column(k)
+        assert abs(got.at["G1", "loading_pct"] - g["loading_pct"]) < TOL_PCT, s
+        assert flows.stats["max_loading_pct"][k] == pytest.approx(
+            ref.kpis["max_loading_pct"], abs=TOL_PCT
+        ), s
+        assert (
+            b.m.ids[flows.stats["worst"][k]]
+            == rp["loading_pct"][rp["kind"] != "utilities"].idxmax()
+        )
+        assert flows.stats["overloads"][k] == (rp["loading_pct"] > 100.0).sum(), s
+        if kw_pct > 100.0:
+            hit += 1
+            assert b.m.ids[flows.stats["worst"][k]] == "G1"
+            units = ref.violations.set_index("component").loc[["G1"], "unit"]
+            assert "kW" in list(units)  # the full solve says so too
+            assert (kva_pct < 100.0) == ("%" not in list(units))
+    assert hit == 3  # U1, T1 (125 kW: 104 % of 120 kW, 83 % of 150 kVA), U1+S2 (227 kW)

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scenarios.layouts import load_doc, twin_from_doc
 from twin.cli import main
 from twin.model import Twin
+from twin.model.scenario import Scenario
 from twin.scenarios.sweep import (
     RANK_BY,
     SWEEP_COLUMNS,
@@ -21,6 +23,7 @@ from twin.scenarios.sweep import (
     rank,
     sweep,
 )
+from twin.solve import run
 
 INLET_TOL_K = 0.5
 LOADING_TOL_PCT = 1.0
@@ -43,6 +46,7 @@ def _agree(table: pd.DataFrame, full: pd.DataFrame) -> pd.Series:
         & (a["it_lost_kw"] == b["it_lost_kw"]).to_numpy()
         & (a["racks_lost"] == b["racks_lost"]).to_numpy()
         & (a["racks_at_risk"] == b["racks_at_risk"]).to_numpy()
+        & (a["overloads"] == b["overloads"]).to_numpy()
         & (np.abs(sa - sb) <= np.maximum(1.0, 0.01 * np.abs(sb)))
     )
     return pd.Series(ok, index=a.index)
@@ -106,6 +110,56 @@ def test_single_fed_boards_rank_first_dual_fed_boards_lose_nothing(single_fed_ha
     assert (single.loc[["H1-MCC-A", "H1-MCC-B"], "it_lost_kw"] == single_fed_hall.it_kw).all()
     dual = n1(ai_hall).set_index("contingency").loc[["H1-MCC-A", "H1-MCC-B"]]
     assert (dual[["it_lost_kw", "it_at_risk_kw", "racks_at_risk"]] == 0).all().all()
+
+
+@pytest.fixture(scope="module")
+def small_gensets(layouts_dir):
+    """ai-factory-hall.yaml with both generators at 9,800 kVA (7,840 kW at pf 0.8): losing
+    the grid puts ~7,970 kW on each, over the engine's kW rating and under its kVA."""
+    doc = load_doc(layouts_dir / "ai-factory-hall.yaml")
+    for g in doc["power"]["generators"]:
+        g["rating_kva"] = 9800.0
+    return doc, twin_from_doc(doc)
+
+
+def test_a_generator_over_its_kw_rating_is_an_overload_in_every_n1_path(
+    small_gensets, tmp_path, capsys
+):
+    """The audit's case: `twin solve --fail GRID` named both generators above their kW
+    rating while the N-1 GRID row (screen, brute force and verified alike) said 43.7 % on
+    a UPS, 0 overloads, and the header 0 rows overloading an element. Every path now
+    reports the generators' loading against their kW rating, as an overload, ranked."""
+    doc, twin = small_gensets
+    kinds = ["utilities", "generators"]
+    sets = [(i,) for i in contingencies(twin, kinds)]
+    direct = run(twin, Scenario.fail("GRID"))
+    gens = twin.generators
+    p_kw = direct["res_power_nodes"].loc[gens.index, "p_kw"]
+    kw_pct = p_kw / (gens["rating_kva"] * gens["power_factor"]) * 100.0  # by hand
+    v = direct.violations
+    over_kw = v[(v["kind"] == "over_capacity") & (v["unit"] == "kW")]
+    assert (kw_pct > 100.0).all() and sorted(over_kw["component"]) == sorted(gens.index)
+    screen = sweep(twin, sets, verify=False)
+    full = brute_force(twin, sets)
+    table = n1(twin, kinds)
+    for t in (screen, full, table):
+        row = t.set_index("contingency").loc["GRID"]
+        assert row["max_loading_pct"] == pytest.approx(kw_pct.max(), abs=LOADING_TOL_PCT)
+        assert row["worst_element"] in gens.index
+        assert row["overloads"] == len(over_kw)
+    assert at_risk(twin, screen)[screen["contingency"] == "GRID"].all()
+    assert _agree(screen, full).all()
+    assert table["contingency"].iloc[0] == "GRID" and table["verified"].iloc[0]
+    # the CLI: the same rows and a header that counts the overload, as `twin solve` says
+    path = tmp_path / "gensmall.yaml"
+    path.write_text(json.dumps(doc))
+    assert main(["solve", str(path), "--fail", "GRID", "--json"]) == 0
+    solved = json.loads(capsys.readouterr().out)
+    assert solved["max_loading_pct"] == pytest.approx(kw_pct.max())
+    assert sum("above its kW rating" in x["message"] for x in solved["violations"]) == 2
+    assert main(["n1", str(path), "--components", *kinds]) == 0
+    out = capsys.readouterr().out
+    assert "1 overload an element" in out, out
 
 
 def test_rank_orders_by_consequence():

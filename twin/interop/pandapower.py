@@ -296,6 +296,7 @@ def to_pandapower(
                        name=f"cooling:{OFF_CHAIN}")  # fmt: skip
     ups_par = twin.ups.reindex(m.ids[m.kind == UPS])
     emap["rating_kva"] = m.rating_kva
+    emap["rating_kw"] = m.rating_kw
     emap["v_kv"] = m.v_kv
     for c in ("loss_noload", "loss_prop", "loss_square"):
         emap[c] = ups_par[c].reindex(m.ids).fillna(0.0).to_numpy() if len(ups_par) else 0.0
@@ -344,6 +345,9 @@ class _Params:
         self.kind = np.where(self.is_source, -1, code)
         self.v_kv = nodes["v_kv"].to_numpy(float)
         self.rating_kva = ratings_kva(twin).to_numpy(float)
+        gens = twin.of_model("generator")  # the engine's kW rating, as the twin's solve reads it
+        kw = gens["rating_kva"] * gens["power_factor"] if len(gens) else pd.Series(dtype=float)
+        self.rating_kw = kw.reindex(self.ids).fillna(np.inf).to_numpy(float)
         self.zc_ohm = np.zeros(self.n, complex)
         self.z_el = np.zeros(self.n, complex)
         self.g0 = np.zeros(self.n)
@@ -477,7 +481,8 @@ def element_results(net) -> pd.DataFrame:
 
     Loading: pandapower's own trafo and PDU-line loading; for other elements
     the current leaving the bus against rated current, for sources the ext_grid
-    apparent power against rating.
+    apparent power against rating, or for a generator its real power against its kW
+    rating where that is higher (the twin's definition, `power_model.source_loading_pct`).
     """
     em = net["twin_element"]
     em = em[em["bus"] >= 0]
@@ -500,8 +505,13 @@ def element_results(net) -> pd.DataFrame:
     if is_src.any():
         eg = net.res_ext_grid[is_src]
         rating = em.loc[names[is_src], "rating_kva"].to_numpy() / 1000.0
+        rating_mw = em.loc[names[is_src], "rating_kw"].to_numpy() / 1000.0
         df.loc[names[is_src], "loading_pct"] = (
-            np.hypot(eg.p_mw, eg.q_mvar).to_numpy() / rating * 100
+            np.maximum(
+                np.hypot(eg.p_mw, eg.q_mvar).to_numpy(), eg.p_mw.to_numpy() * rating / rating_mw
+            )
+            / rating
+            * 100
         )
     tr = em[em["trafo"] >= 0]
     df.loc[tr.index, "loading_pct"] = net.res_trafo.loading_percent[tr["trafo"]].to_numpy()

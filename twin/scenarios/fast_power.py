@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from twin.scenarios import power_kernel as K
-from twin.solve.power import EXTRA_LOAD_PF
+from twin.solve.power import EXTRA_LOAD_PF, ranked_loading
 from twin.solve.power_model import S_BASE_KVA, UPS, PowerModel, power_model
 from twin.solve.power_sweep import Flow, sweep
 from twin.solve.results import Results
@@ -135,6 +135,7 @@ def power_base(twin, base: Results) -> PowerBase:
         np.concatenate([np.flatnonzero(a_ok), np.flatnonzero(b_ok)]),
         n,
     )
+    ranked = ranked_loading(m.table)
     v0, w0 = flow.v.astype(complex), flow.w.astype(complex)
     zc, z_el = m.zc_ohm.astype(complex), m.z_el.astype(complex)
     elf = np.zeros((n, K.N_ELF))
@@ -145,7 +146,7 @@ def power_base(twin, base: Results) -> PowerBase:
         (K.V_IN, m.v_in_base_kv), (K.SIN_RE, s_in0.real), (K.SIN_IM, s_in0.imag),
         (K.LAM_RE, lam0.real), (K.LAM_IM, lam0.imag), (K.SLD_RE, s_load0.real),
         (K.SLD_IM, s_load0.imag), (K.V0_RE, v0.real), (K.V0_IM, v0.imag), (K.W0_RE, w0.real),
-        (K.W0_IM, w0.imag), (K.LOAD0, loading0), (K.VM0, np.abs(v0)),
+        (K.W0_IM, w0.imag), (K.LOAD0, loading0), (K.VM0, np.abs(v0)), (K.P_MAX, m.p_max_kw),
     ]:  # fmt: skip
         elf[:, col] = values
     flags = (
@@ -153,6 +154,7 @@ def power_base(twin, base: Results) -> PowerBase:
         + K.STIFF * (m.is_source | m.ups_dc)
         + K.IS_UPS * (m.kind == UPS)
         + K.UPS_DC * m.ups_dc
+        + K.RANKED * ranked
     )
     eli = np.stack(
         [m.up, m.alt, parent0, _depth(parent0, live0, m.n_levels), flags], axis=1
@@ -176,7 +178,7 @@ def power_base(twin, base: Results) -> PowerBase:
         er_idx=er[1],
         rackf=rackf,
         racki=racki,
-        order_load=_order(loading0, live0 & ~m.is_source, -1),
+        order_load=_order(loading0, live0 & ranked, -1),
         order_vm=_order(np.abs(flow.v), live0, 1),
         base_over=np.flatnonzero(live0 & (loading0 > OVERLOAD_PCT)).astype(np.int64),
     )

@@ -57,7 +57,7 @@ Net = namedtuple(
         "er_idx",
         "rackf",  # (racks, N_RACKF) float
         "racki",  # (racks, N_RACKI) int: cord A element, cord B element, fed in the base
-        "order_load",  # live non-source elements, highest base loading first
+        "order_load",  # live RANKED elements, highest base loading first
         "order_vm",  # live elements, lowest base voltage first
         "base_over",  # elements overloaded in the base
     ],
@@ -72,11 +72,12 @@ instead of one per array.
 # columns of Net.elf (complex values as real and imaginary parts)
 (ZC_RE, ZC_IM, ZEL_RE, ZEL_IM, G0, L0, L1, L2, I_R, RATING, V_KV, V_IN,
  SIN_RE, SIN_IM, LAM_RE, LAM_IM, SLD_RE, SLD_IM, V0_RE, V0_IM, W0_RE, W0_IM,
- LOAD0, VM0) = range(24)  # fmt: skip
-N_ELF = 24
+ LOAD0, VM0, P_MAX) = range(25)  # fmt: skip
+N_ELF = 25
 UP, ALT, PAR0, DEPTH0, FLAGS = range(5)
 N_ELI = 5
-SOURCE, STIFF, IS_UPS, UPS_DC = 1, 2, 4, 8  # bits of eli[:, FLAGS]
+SOURCE, STIFF, IS_UPS, UPS_DC, RANKED = 1, 2, 4, 8, 16  # bits of eli[:, FLAGS]
+# RANKED: its loading counts in MAX_LOAD (`twin.solve.power.ranked_loading`: not a utility)
 SPLIT_A, TAN_PHI, P_RACK, PA0, PB0, RACK_KW = range(6)
 N_RACKF = 6
 CORD_A, CORD_B, FED0 = range(3)
@@ -437,12 +438,12 @@ def _case(net, fails, x_el, x_kw, sc, stats):
             continue
         si = s_in[p]
         s_o = _mag(si - (lam0[p] + dlam[p]))
-        if eli[e, FLAGS] & SOURCE:
-            lp = s_o * s / elf[e, RATING] * 100.0
+        if eli[e, FLAGS] & SOURCE:  # kVA, and a generator's kW rating (P_MAX; inf for others)
+            lp = max(s_o * s / elf[e, RATING], si.real * s / elf[e, P_MAX]) * 100.0
         else:
             lp = (s_o / _mag(v[p]) if stage[p] else s_o) / elf[e, I_R] * 100.0
-            if lp > best or (lp == best and e < arg):
-                best, arg = lp, e
+        if eli[e, FLAGS] & RANKED and (lp > best or (lp == best and e < arg)):
+            best, arg = lp, e
         p_kw[p], load[p], vm[p] = si.real * s, lp, _mag(v[p])
         over += lp > OVERLOAD_PCT
         vmin = min(vmin, vm[p])

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from twin.model.registry import POWER_SOURCES
 from twin.model.scenario import Scenario
 from twin.scenarios.compare import compare
 from twin.solve import Results, run
+from twin.solve.power import ranked_loading
 
 HOT_KINDS = ("over_temperature", "uncooled", "thermal_shutdown")
 """Violation kinds that mean a rack has left its allowable range."""
@@ -63,7 +63,7 @@ class ScenarioOutcome:
         """Headline numbers for tables and the CLI."""
         v = self.results.violations
         rp = self.results.tables.get("res_power_nodes")
-        worst = rp.loc[~rp["kind"].isin(POWER_SOURCES), "loading_pct"] if rp is not None else None
+        worst = rp.loc[ranked_loading(rp["kind"]), "loading_pct"] if rp is not None else None
         by_kind = {f"violations_{k}": float(n) for k, n in v["kind"].value_counts().items()}
         return {
             "scenario": self.scenario.name,

@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 
 from twin.errors import ScenarioError
 from twin.model import registry
-from twin.model.registry import COOLING_UNITS, POWER_SOURCES
+from twin.model.registry import COOLING_UNITS
 from twin.model.scenario import Scenario
 from twin.scenarios import tenants_hit
 from twin.scenarios.fast_cooling import (
@@ -65,6 +65,7 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
 )
 from twin.solve import Results, run
 from twin.solve.ffd_ahead import march_ahead
+from twin.solve.power import ranked_loading
 from twin.solve.results import SOLVER_KINDS
 
 POWER_KINDS = registry.tables(section="power", failable=True)
@@ -504,8 +505,7 @@ def untrusted(violations: pd.DataFrame) -> str:
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
-    non_src = ~rp["kind"].isin(POWER_SOURCES)
-    lp = rp.loc[non_src, "loading_pct"]
+    lp = rp.loc[ranked_loading(rp["kind"]), "loading_pct"]
     risk_of = rack_risk(twin, res)  # the Failures page reads the same
     lost = twin.racks.index.isin(risk_of.lost)
     fed = ~lost

@@ -34,7 +34,11 @@ double-conversion UPS outputs are 1.0 pu voltage sources drawing P + loss at
 unity pf; racks are constant-power loads per cord; an element whose upstream
 is dead transfers to its `alternate` (ATS/STS/generator) over the same cable
 data. Loading is current against rated current at nominal voltage (what
-pandapower reports); sources report apparent power against capacity.
+pandapower reports); sources report apparent power against capacity, and a
+generator or turbine real power against its kW rating (rating_kva x
+power_factor) where that is higher (`power_model.source_loading_pct`).
+`max_loading_pct` is over every element but the utility connections
+(`ranked_loading`).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import ScenarioError
+from twin.model import registry
 from twin.model.scenario import Scenario
 from twin.solve.power_model import (
     PDU,
@@ -53,6 +58,7 @@ from twin.solve.power_model import (
     UPS,
     PowerModel,
     power_model,
+    source_loading_pct,
 )
 from twin.solve.power_sweep import MAX_SWEEPS, TOL_PU, Flow, sweep
 from twin.solve.results import Results, non_finite_violations, violation, violations_frame
@@ -66,7 +72,7 @@ EXTRA_LOAD_PF = 0.9
 """Power factor of `extra_loads_kw` (fans, pumps, compressors on VFDs) [est]."""
 OVERLOAD_PCT = 100.0
 
-__all__ = ["EXTRA_LOAD_PF", "V_COLLAPSE_PU", "V_MIN_PU", "solve_power"]
+__all__ = ["EXTRA_LOAD_PF", "V_COLLAPSE_PU", "V_MIN_PU", "ranked_loading", "solve_power"]
 
 
 def liveness(m: PowerModel, failed: np.ndarray) -> np.ndarray:
@@ -257,7 +263,7 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
     s_draw = np.where(src, f.s_out, f.s_in) * sb
     vm = np.abs(f.v)
     i_pu = np.where(src, np.abs(f.s_out) / np.maximum(vm, 1e-12), np.abs(f.i_el))
-    loading = np.where(src, np.abs(f.s_out) * sb / m.rating_kva, i_pu / m.i_rated_pu) * 100.0
+    loading = np.where(src, source_loading_pct(m, f.s_out * sb), i_pu / m.i_rated_pu * 100.0)
     fed_from = pd.Series(m.ids[np.maximum(parent, 0)], index=m.ids).where(parent >= 0, None)
     fed_from[is_root] = m.ids[is_root]
     return pd.DataFrame(
@@ -315,6 +321,17 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     )
 
 
+def ranked_loading(kinds) -> np.ndarray:
+    """Per element of kind (table name) `kinds`: does the worst-loading figure compare its
+    loading (the solve's `max_loading_pct`, the N-1 table's `max_loading_pct` and
+    `worst_element`)? Every element but the utility connections. A generator or turbine counts, at its binding
+    rating (`source_loading_pct`): losing the grid loads it like any element. A utility's
+    capacity is the grid's side of the connection, the same in nearly every failure; it
+    still counts as an overload (over_capacity) and in the headroom, not in the ranking
+    (at ~90 % on the reference halls it would be every row's worst element)."""
+    return ~np.isin(np.asarray(kinds, dtype=object), registry.tables(model="utility"))
+
+
 def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> dict[str, float]:
     kind = m.kind
     loss = res_power_nodes["loss_kw"].to_numpy()
@@ -337,7 +354,7 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
         "loss_ups_kw": float(loss[kind == UPS].sum()),
         "loss_pdus_kw": float(loss[kind == PDU].sum()),
         "loss_cables_kw": float(cable.sum()),
-        "max_loading_pct": float(res_power_nodes["loading_pct"][~m.is_source].max())
+        "max_loading_pct": float(res_power_nodes["loading_pct"][ranked_loading(m.table)].max())
         if m.n
         else 0.0,
         "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
@@ -360,7 +377,8 @@ def _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis)
                 cid, "overload", val, OVERLOAD_PCT, "%", f"{cid} loaded {val:.1f} % of rating"
             )
         )
-    for cid, val in lp[src & (lp > OVERLOAD_PCT)].items():
+    kva_pct = np.hypot(res_power_nodes["p_kw"], res_power_nodes["q_kvar"]) / m.rating_kva * 100.0
+    for cid, val in kva_pct[src & (kva_pct > OVERLOAD_PCT)].items():
         rows.append(
             violation(
                 cid,
@@ -371,21 +389,19 @@ def _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis)
                 f"source {cid} at {val:.1f} % of capacity",
             )
         )
-    gens = twin.of_model("generator")
-    if len(gens):
-        p_gen = res_power_nodes.loc[gens.index, "p_kw"]
-        kw_max = gens["rating_kva"] * gens["power_factor"]
-        for cid in p_gen.index[(p_gen > kw_max).to_numpy()]:
-            rows.append(
-                violation(
-                    cid,
-                    "over_capacity",
-                    p_gen[cid],
-                    kw_max[cid],
-                    "kW",
-                    f"generator {cid} above its kW rating",
-                )
+    kw_max = pd.Series(m.p_max_kw, index=m.ids)
+    p_src = res_power_nodes["p_kw"]
+    for cid in m.ids[(p_src > kw_max).to_numpy()]:
+        rows.append(
+            violation(
+                cid,
+                "over_capacity",
+                p_src[cid],
+                kw_max[cid],
+                "kW",
+                f"generator {cid} above its kW rating",
             )
+        )
     vm = res_bus["vm_pu"]
     for cid, val in vm[vm < V_MIN_PU].items():
         rows.append(violation(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))

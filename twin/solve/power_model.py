@@ -18,6 +18,9 @@ Modelling choices (see docs in `twin.solve.power`):
   (REFERENCE 5). Double conversion: output is a voltage source at 1.0 pu,
   input draws P_out + loss at unity power factor [est: IGBT rectifier
   front ends run at pf ~0.99]. Eco mode: bypass, V and Q pass through.
+- Generator/turbine: two ratings, the alternator's kVA and the engine's kW
+  (rating_kva x rated power_factor); its loading is against the one that binds
+  (`source_loading_pct`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class PowerModel:
     v_kv: np.ndarray  # nominal voltage of the node's bus
     v_in_base_kv: np.ndarray  # base voltage the element expects at its input
     rating_kva: np.ndarray
+    p_max_kw: np.ndarray  # real-power rating: generator/turbine engine, inf for the rest
     i_rated_pu: np.ndarray  # rated current, pu on S_BASE at nominal voltage
     zc_ohm: np.ndarray  # complex cable impedance (per phase, all parallel runs)
     z_el: np.ndarray  # complex series impedance of the element, pu on own bus
@@ -102,6 +106,7 @@ def build_power_model(twin) -> PowerModel:
     is_source = (kind == SRC_UTIL) | (kind == SRC_GEN)
     v_kv = nodes["v_kv"].to_numpy(dtype=float)
     rating = ratings_kva(twin).to_numpy(dtype=float)
+    p_max = generator_kw_ratings(twin).reindex(ids).fillna(np.inf)
 
     branches = pd.concat(
         [getattr(twin, k) for k in registry.POWER_BRANCHES if len(getattr(twin, k))]
@@ -146,6 +151,7 @@ def build_power_model(twin) -> PowerModel:
         v_kv=v_kv,
         v_in_base_kv=v_in_base,
         rating_kva=rating,
+        p_max_kw=p_max.to_numpy(dtype=float),
         i_rated_pu=rating / S_BASE_KVA,
         zc_ohm=zc_ohm,
         z_el=z_el,
@@ -164,6 +170,14 @@ def build_power_model(twin) -> PowerModel:
     )
 
 
+def generator_kw_ratings(twin) -> pd.Series:
+    """kW rating of every generator and turbine (engine): rating_kva x rated power_factor."""
+    gens = twin.of_model("generator")
+    if not len(gens):
+        return pd.Series(dtype=float)
+    return (gens["rating_kva"] * gens["power_factor"]).astype(float)
+
+
 def _levels(up: np.ndarray, alt: np.ndarray) -> int:
     """Longest chain from a source, counting upstream and alternate edges."""
     level = np.zeros(len(up), dtype=np.int64)
@@ -173,3 +187,11 @@ def _levels(up: np.ndarray, alt: np.ndarray) -> int:
             break
         level = new
     return int(level.max(initial=0)) + 1
+
+
+def source_loading_pct(m: PowerModel, s_out_kva: np.ndarray) -> np.ndarray:
+    """Loading (%) of each source delivering `s_out_kva` (complex kVA, one per element):
+    apparent power against its kVA rating, and for a generator or turbine also real power
+    against its kW rating (`p_max_kw`), whichever is higher. A genset at 0.8 rated pf that
+    carries IT at pf 0.95 reaches its engine's kW before its alternator's kVA."""
+    return np.maximum(np.abs(s_out_kva) / m.rating_kva, s_out_kva.real / m.p_max_kw) * 100.0
