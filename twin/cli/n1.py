@@ -250,7 +250,7 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
     'UPS'), or with `raw` the column and kind names of the written table."""
     lost = int((table["it_lost_kw"] > 0).sum())
     risk = int((table["it_at_risk_kw"] > 0).sum())
-    over = int((table["max_loading_pct"] > 100).sum())
+    over = int((pd.to_numeric(table["overloads"]) > 0).sum())  # any element or source
     print(f"{twin.name}: {what} over {len(table)} contingencies")
     print(f"  {lost} lose IT load, {risk} put racks' cooling at risk, {over} overload an element")
     if "verified" in table and len(table):
