@@ -162,3 +162,43 @@ def test_hall_scope_on_a_campus_scales_only_that_hall(tmp_path):
         broken = {k for k, v in u.items() if v > 1.0}
         assert (h.binding in broken) == expect
         assert all(h.table.loc[b, "margin_kw"] <= 1.02 * h.it_kw for b in broken), broken
+
+
+GENSET_POWER = """
+  utilities: [{id: U, voltage_kv: 0.415, capacity_mva: 1.0}]
+  generators: [{id: G, voltage_kv: 0.415, rating_kva: 300.0, power_factor: 0.8}]
+  switchgear: [{id: S, upstream: U, alternate: G, rating_kva: 1000.0}]
+  pdus: [{id: P, upstream: S, rating_kva: 1000.0}]
+cooling:
+  crahs:
+    - {id: C1, hall: H, type: crac, capacity_kw: 2000.0, airflow_m3_s: 50.0, fan_kw: 10.0}
+    - {id: C2, hall: H, type: crac, capacity_kw: 2000.0, airflow_m3_s: 50.0, fan_kw: 10.0}
+"""
+
+
+def test_headroom_under_an_outage_binds_on_the_generators_kw_rating():
+    """With the utility failed the generator (300 kVA, 240 kW at pf 0.8) carries the room:
+    its engine's kW binds before its kVA (racks at pf 0.97). An audit found `twin solve
+    --fail GRID B01-GEN-A` reporting 176 kW of headroom where 108 kW more put the other
+    generator over its kW rating: generators were no constraint at all."""
+    from solve.layouts import HEAD, racks
+
+    from twin.layout import loads
+    from twin.model import Twin
+
+    twin = Twin.from_layout(loads(HEAD + racks(4, 50.0, "P") + "power:\n" + GENSET_POWER, "g.yaml"))
+    outage = Scenario.fail("U")
+    h = headroom(twin, outage)
+    assert h.binding == "generator G capacity", h.table.head()
+    assert 0 < h.it_kw < math.inf
+
+    def generator_at(frac):
+        s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
+        r = run(twin, Scenario(failed=outage.failed, load_scale={"*": s}))
+        v = r.violations
+        return r["res_power_nodes"].at["G", "p_kw"], v[v["component"] == "G"]
+
+    p_kw, v = generator_at(0.99)
+    assert p_kw <= 240.0 and v.empty, v
+    p_kw, v = generator_at(1.01)
+    assert p_kw > 240.0 and list(v["unit"]) == ["kW"]  # the kW rating, by hand and by the solve

@@ -22,7 +22,10 @@ the coupled model (`twin.solve.run`) at several ``x``.
 Constraints (utilisation ``u``, broken when ``u > 1``):
 
 - ``grid connection``: utility draw / ``site.grid_mw``;
-- each power source (``utility GRID``) at its kVA capacity;
+- each power source (``utility GRID``) at its kVA capacity; each generator or
+  turbine (``generator <id> capacity``) at its kVA or its kW rating (rating_kva x
+  power_factor), whichever binds: it carries load where the scenario has the grid
+  failed;
 - each power element (transformer, UPS, PDU, ...) loading <= 100 % in normal
   state, and ``<kind> <id> in failover``: its loading after the partner side of
   every rack below it fails (A/B, 2N or distributed redundancy; the power
@@ -307,6 +310,8 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
     utility = rp["kind"].isin(registry.tables(model="utility"))
     for cid, row in rp[src & utility].iterrows():
         u[f"utility {cid} capacity"] = row["loading_pct"] / 100.0
+    for cid, row in rp[src & ~utility].iterrows():  # at its binding rating: kVA or kW
+        u[f"{registry.kind(row['kind']).label} {cid} capacity"] = row["loading_pct"] / 100.0
     for cid, row in rp[~src].iterrows():
         name = f"{registry.kind(row['kind']).label} {cid}"
         u[name] = row["loading_pct"] / 100.0
