@@ -135,7 +135,10 @@ def layouts(draw):
                 containment=draw(st.sampled_from(["none", "hot-aisle", "cold-aisle"])),
             )
         )
-    return site("random", specs)
+    doc = site("random", specs)
+    for hall in doc["halls"]:  # each air model (auto put every generated hall on the FFD
+        hall["air_model"] = draw(st.sampled_from(["kernel", "field", "ffd"]))  # field, 318 s)
+    return doc
 
 
 @settings(
