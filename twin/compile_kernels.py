@@ -10,43 +10,16 @@ started together (the app's march workers, a test run's servers) each compile th
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-
-import numpy as np
-
-
-def tiny_room_air():
-    """Two racks and one cooling unit in a 4 x 4 x 3 m room on the FFD field: the smallest
-    hall that runs every step of a march (a tests/solve room)."""
-    from twin.solve.airfield import HallAir
-
-    n = 2
-    return HallAir(
-        size_m=(4.0, 4.0, 3.0),
-        x_m=np.array([1.7, 2.3]),
-        y_m=np.full(n, 2.5),
-        face_x=np.zeros(n),
-        face_y=np.full(n, -1.0),
-        width_m=np.full(n, 0.6),
-        depth_m=np.full(n, 1.2),
-        height_m=np.full(n, 2.0),
-        flow_m3_s=np.full(n, 0.5),
-        blanking=np.ones(n),
-        ux_m=np.array([0.5]),
-        uy_m=np.array([1.0]),
-        u_flow_m3_s=np.array([5.0]),
-        u_face=np.array([0.0]),
-        u_supply=("front",),
-        u_return=("ceiling",),
-        flow="ffd",
-    )
 
 
 def compile_ffd() -> float:
     """March the tiny room on both FFD grids (the rack-aligned default and the uniform one a
     big hall falls back to), not stored: seconds taken."""
     from twin.solve import airfield, airfield_ffd
+    from twin.solve.air_box_room import box_room
 
     t0 = time.perf_counter()
     keep = airfield_ffd.GRID, os.environ.get("TWIN_FFD_STORE")
@@ -56,7 +29,7 @@ def compile_ffd() -> float:
             airfield_ffd.GRID = grid
             airfield._CACHE.clear()
             airfield._FFD_CACHE.clear()
-            airfield.hall_shares(tiny_room_air())
+            airfield.hall_shares(dataclasses.replace(box_room(2), flow="ffd"))
     finally:
         airfield_ffd.GRID = keep[0]
         if keep[1] is None:
