@@ -191,6 +191,14 @@ class Headroom:
         }
 
 
+def _running(cap: pd.Series, res: pd.DataFrame) -> pd.Series:
+    """`cap` where the unit runs in `res` (its ``running`` column), 0 where it does not."""
+    if "running" not in res:
+        return cap.astype(float)
+    on = res["running"].reindex(cap.index).fillna(False).astype(bool)
+    return cap.astype(float).where(on, 0.0)
+
+
 def _n1(load: pd.Series, cap: pd.Series, group: pd.Series, label: str) -> dict[str, float]:
     """Per group: load / (capacity - largest unit); one unit: its capacity."""
     out = {}
@@ -316,20 +324,20 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
         name = f"{registry.kind(row['kind']).label} {cid}"
         u[name] = row["loading_pct"] / 100.0
         u[name + " in failover"] = row["failover_loading_pct"] / 100.0
+    # only running units carry or back up a group (a failed one is neither: with it counted,
+    # a site with a CDU failed read 0.903 of its N+1 capacity, as if it had one to lose)
     if len(twin.cdus) and "res_cdus" in results.tables:
         r = results["res_cdus"]
-        u.update(
-            _n1(r["load_kw"], twin.cdus["capacity_kw"], twin.cdus["loop"], "CDU group {} (N+1)")
-        )
+        cap = _running(twin.cdus["capacity_kw"], r)
+        u.update(_n1(r["load_kw"], cap, twin.cdus["loop"], "CDU group {} (N+1)"))
     if len(twin.crahs) and "res_crahs" in results.tables:
         r = results["res_crahs"]
-        cap = solved_capacity_kw(twin, results)  # DX derated at the run's outdoor air
+        cap = _running(solved_capacity_kw(twin, results), r)  # DX derated at the outdoor air
         u.update(_n1(r["load_kw"], cap, twin.crahs["hall"], "CRAH air (hall {})"))
     if len(twin.chillers) and "res_chillers" in results.tables:
         r = results["res_chillers"]
-        u.update(
-            _n1(r["load_kw"], r["capacity_avail_kw"], twin.chillers["loop"], "chillers {} (N+1)")
-        )
+        cap = _running(r["capacity_avail_kw"], r)
+        u.update(_n1(r["load_kw"], cap, twin.chillers["loop"], "chillers {} (N+1)"))
     for name, (demand, avail) in free_cooling_n1(twin, results).items():
         u[name] = demand / avail if avail > 0 else (math.inf if demand > 0 else 0.0)
     for _, v in results.violations.iterrows():
