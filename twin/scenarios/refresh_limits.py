@@ -154,7 +154,7 @@ def addition(twin, res, name: str, u: float) -> str:
             g = name[len(head) : len(name) - len(tail)]
             unit, adds, avail, n = _group_units(twin, res, table, col, g, cap_col)
             source = f"{n}"
-            if table in ("dry_coolers", "cooling_towers"):
+            if table in registry.HEAT_REJECTORS:
                 # the rule's own available figure: the chillers behind free cooling count
                 avail = free_cooling_n1(twin, res).get(name, (0.0, avail))[1]
                 if len(twin.chillers) and g in set(twin.chillers["loop"]):
