@@ -28,7 +28,8 @@ from twin.scenarios.sweep import SWEEP_COLUMNS, n1
 from twin.solve import run
 
 NAMES = ["small-room", "ai-factory-hall", "hybrid-inference"]
-POWER_ELEMENTS = set(registry.tables(section="power")) - set(registry.POWER_SOURCES)
+POWER_ELEMENTS = set(registry.tables(section="power")) - set(registry.tables(model="utility"))
+"""What the N-1's worst loading ranks (`twin.solve.power.ranked_loading`): generators count."""
 
 
 def _cli_json(capsys, *argv) -> dict:
@@ -110,7 +111,7 @@ def test_a_named_failure_is_one_answer_in_the_n1_table_the_failures_page_and_the
         assert what["it_at_risk_kw"] == pytest.approx(row["it_at_risk_kw"], abs=1e-6), cid
         assert _same(what["t_inlet_max_c"], row["t_inlet_max_c"]) or not row["verified"], cid
         # the page's worst loadings list cooling units too; the N-1 column is the worst
-        # power element between the sources and the racks
+        # power element, generators included, utility connections not
         wl = what["worst_loadings"]
         power = wl["kind"].isin(POWER_ELEMENTS)
         worst = float(wl.loc[power, "loading_after_pct"].max()) if power.any() else 0.0

@@ -1,6 +1,7 @@
 """A UPS whose generator cannot carry the site is not bridged: `twin ride-through --fail
-UTIL` on the small room with a 100 kVA generator (the site draws ~274 kVA) said "0 of 1 UPS
-do not bridge it", while `twin solve --fail UTIL` puts the generator at 274 % and
+UTIL` on the small room with a 100 kVA generator (the site draws ~274 kVA, ~271 kW against
+its engine's 80 kW) said "0 of 1 UPS do not bridge it", while `twin solve --fail UTIL` puts
+the generator over its rating (339 % of the binding kW rating since 0df0b49; 274 % of kVA) and
 `twin timeline --outage-s` reports generator_overload. One answer now: the ride-through
 quotes the coupled solve's generator loading and counts the UPS as not bridged."""
 
@@ -41,4 +42,7 @@ def test_cli_names_the_overloaded_generator(layouts_dir, tmp_path, capsys):
     assert main(["ride-through", str(path), "--fail", "UTIL"]) == 0
     out = capsys.readouterr().out
     assert "1 of 1 UPS do not bridge it" in out
-    assert "its generator GEN-1 would carry 274 % of its rating" in out
+    twin = Twin.from_layout(loads(path.read_text()))
+    solved = run(twin, Scenario.fail("UTIL"))["res_power_nodes"].at["GEN-1", "loading_pct"]
+    assert solved == pytest.approx(100.0 * 271.0 / 80.0, rel=0.01)  # kW binds: 0.8 x 100 kVA
+    assert f"its generator GEN-1 would carry {solved:.0f} % of its rating" in out

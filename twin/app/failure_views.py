@@ -72,7 +72,9 @@ LOADING_TABLES = ("res_power_nodes", "res_crahs", "res_cdus", "res_chillers", "r
 
 
 def _loading(res: Results) -> pd.DataFrame:
-    """(component, kind, loading_pct) of every power element and cooling unit."""
+    """(component, kind, loading_pct) of every power element and cooling unit: generators
+    at their binding rating, utility connections not (what the N-1's worst loading ranks,
+    `twin.solve.power.ranked_loading`)."""
     parts = []
     for name in LOADING_TABLES + ("res_cooling_towers",):
         t = res.tables.get(name)
@@ -88,8 +90,10 @@ def _loading(res: Results) -> pd.DataFrame:
         parts.append(pd.DataFrame({"kind": kind, "loading_pct": pct.astype(float)}))
     if not parts:
         return pd.DataFrame(columns=["kind", "loading_pct"])
+    from twin.solve.power import ranked_loading
+
     out = pd.concat(parts)
-    return out[~out["kind"].isin(registry.POWER_SOURCES)]
+    return out[ranked_loading(out["kind"])]
 
 
 def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
