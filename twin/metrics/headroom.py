@@ -127,6 +127,7 @@ __all__ = [
     "Headroom",
     "constraint_utilisation",
     "free_cooling_n1",
+    "n1_groups",
     "headroom",
     "n1_utilisation",
     "scope_failures",
@@ -200,14 +201,37 @@ def _running(cap: pd.Series, res: pd.DataFrame) -> pd.Series:
     return cap.astype(float).where(on, 0.0)
 
 
-def _n1(load: pd.Series, cap: pd.Series, group: pd.Series, label: str) -> dict[str, float]:
-    """Per group: load / (capacity - largest unit); one unit: its capacity."""
+def _groups(load: pd.Series, cap: pd.Series, group: pd.Series, label: str) -> dict:
+    """Per group: (its load, its capacity less the largest unit; one unit: its capacity)."""
     out = {}
     df = pd.DataFrame({"load": load, "cap": cap, "g": group}).dropna(subset=["g"])
     for g, d in df.groupby("g"):
         avail = d["cap"].sum() - (d["cap"].max() if len(d) > 1 else 0.0)
-        u = d["load"].sum() / avail if avail > 0 else (math.inf if d["load"].sum() > 0 else 0.0)
-        out[label.format(g)] = float(u)
+        out[label.format(g)] = (float(d["load"].sum()), float(avail))
+    return out
+
+
+def n1_groups(twin, results) -> dict[str, tuple[float, float]]:
+    """Every cooling group's N+1 constraint in a solved result: (load, what is there to carry
+    it with its largest unit out), kW. CDUs, CRAHs/CRACs (DX derated at the run's outdoor
+    air) and chillers count running units only (a failed one neither carries nor backs up:
+    with it counted, a site with a CDU failed read 0.903 of its N+1 capacity, as if it had
+    one to lose); dry coolers and towers follow `free_cooling_n1`. `constraint_utilisation`
+    divides the two; `twin place`'s screen adds its racks' heat over the second."""
+    out: dict[str, tuple[float, float]] = {}
+    if len(twin.cdus) and "res_cdus" in results.tables:
+        r = results["res_cdus"]
+        cap = _running(twin.cdus["capacity_kw"], r)
+        out.update(_groups(r["load_kw"], cap, twin.cdus["loop"], "CDU group {} (N+1)"))
+    if len(twin.crahs) and "res_crahs" in results.tables:
+        r = results["res_crahs"]
+        cap = _running(solved_capacity_kw(twin, results), r)
+        out.update(_groups(r["load_kw"], cap, twin.crahs["hall"], "CRAH air (hall {})"))
+    if len(twin.chillers) and "res_chillers" in results.tables:
+        r = results["res_chillers"]
+        cap = _running(r["capacity_avail_kw"], r)
+        out.update(_groups(r["load_kw"], cap, twin.chillers["loop"], "chillers {} (N+1)"))
+    out.update(free_cooling_n1(twin, results))
     return out
 
 
@@ -227,22 +251,8 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
         name = f"{registry.kind(row['kind']).label} {cid}"
         u[name] = row["loading_pct"] / 100.0
         u[name + " in failover"] = row["failover_loading_pct"] / 100.0
-    # only running units carry or back up a group (a failed one is neither: with it counted,
-    # a site with a CDU failed read 0.903 of its N+1 capacity, as if it had one to lose)
-    if len(twin.cdus) and "res_cdus" in results.tables:
-        r = results["res_cdus"]
-        cap = _running(twin.cdus["capacity_kw"], r)
-        u.update(_n1(r["load_kw"], cap, twin.cdus["loop"], "CDU group {} (N+1)"))
-    if len(twin.crahs) and "res_crahs" in results.tables:
-        r = results["res_crahs"]
-        cap = _running(solved_capacity_kw(twin, results), r)  # DX derated at the outdoor air
-        u.update(_n1(r["load_kw"], cap, twin.crahs["hall"], "CRAH air (hall {})"))
-    if len(twin.chillers) and "res_chillers" in results.tables:
-        r = results["res_chillers"]
-        cap = _running(r["capacity_avail_kw"], r)
-        u.update(_n1(r["load_kw"], cap, twin.chillers["loop"], "chillers {} (N+1)"))
-    for name, (demand, avail) in free_cooling_n1(twin, results).items():
-        u[name] = demand / avail if avail > 0 else (math.inf if demand > 0 else 0.0)
+    for name, (load, avail) in n1_groups(twin, results).items():
+        u[name] = load / avail if avail > 0 else (math.inf if load > 0 else 0.0)
     for _, v in results.violations.iterrows():
         if v["kind"] in _COVERED:
             continue

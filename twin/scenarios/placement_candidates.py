@@ -23,11 +23,10 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.layout import Layout
 from twin.layout.builtin_profiles import RACK_PROFILES
-from twin.metrics.headroom import constraint_utilisation, free_cooling_n1
+from twin.metrics.headroom import constraint_utilisation, n1_groups
 from twin.model import registry
 from twin.scenarios.placement_geometry import _new_rows, _obstacles, free_slots, unit_boxes
 from twin.solve import run
-from twin.solve.dx_cop import solved_capacity_kw
 
 SCREEN_LIMIT = 0.99
 """Screened utilisation a spread placement may raise a constraint to: 1 % below the limit for
@@ -115,30 +114,12 @@ class _Base:
     plant: dict = field(default_factory=dict)  # hall -> plant constraint names (_plant_groups)
 
 
-def _n1_avail(cap: pd.Series, group: pd.Series, label: str) -> dict[str, float]:
-    out = {}
-    df = pd.DataFrame({"cap": cap, "g": group}).dropna(subset=["g"])
-    for g, d in df.groupby("g"):
-        out[label.format(g)] = float(d["cap"].sum() - (d["cap"].max() if len(d) > 1 else 0.0))
-    return out
-
-
 def _base(twin, res) -> _Base:
     rp = res["res_power_nodes"]
     u = constraint_utilisation(twin, res)
     label = {cid: f"{registry.kind(k).label} {cid}" for cid, k in rp["kind"].items()}
-    avail = {}
-    if len(twin.cdus):
-        avail.update(_n1_avail(twin.cdus["capacity_kw"], twin.cdus["loop"], "CDU group {} (N+1)"))
-    if len(twin.crahs):
-        cap = solved_capacity_kw(twin, res)  # DX derated at the run's outdoor air
-        avail.update(_n1_avail(cap, twin.crahs["hall"], "CRAH air (hall {})"))
-    if len(twin.chillers) and "res_chillers" in res.tables:
-        cap = res["res_chillers"]["capacity_avail_kw"]
-        avail.update(_n1_avail(cap, twin.chillers["loop"], "chillers {} (N+1)"))
-    # dry coolers and towers: the headroom rule's available figure (the chillers behind
-    # free cooling count, `free_cooling_n1`), so u + d / avail follows that rule
-    avail.update({k: a for k, (_, a) in free_cooling_n1(twin, res).items()})
+    # each cooling group's N+1 capacity as the headroom reads it, so u + d / avail follows it
+    avail = {name: a for name, (_, a) in n1_groups(twin, res).items()}
     it = float(res["res_racks"]["p_kw"].sum())
     return _Base(
         u=u,
