@@ -82,7 +82,7 @@ from twin.model.scenario import Scenario
 from twin.model.tables import ratings_kva
 from twin.solve.arrays import feed_b_share
 from twin.solve.power import EXTRA_LOAD_PF, solve_power
-from twin.solve.power_model import KIND_CODE, PDU, SWG, TX, UPS
+from twin.solve.power_model import KIND_CODE, PDU, SWG, TX, UPS, generator_kw_ratings
 from twin.solve.results import SOLVER_KINDS
 
 S_BASE_KVA = 1000.0
@@ -345,8 +345,7 @@ class _Params:
         self.kind = np.where(self.is_source, -1, code)
         self.v_kv = nodes["v_kv"].to_numpy(float)
         self.rating_kva = ratings_kva(twin).to_numpy(float)
-        gens = twin.of_model("generator")  # the engine's kW rating, as the twin's solve reads it
-        kw = gens["rating_kva"] * gens["power_factor"] if len(gens) else pd.Series(dtype=float)
+        kw = generator_kw_ratings(twin)  # the engine's kW rating, as the twin's solve reads it
         self.rating_kw = kw.reindex(self.ids).fillna(np.inf).to_numpy(float)
         self.zc_ohm = np.zeros(self.n, complex)
         self.z_el = np.zeros(self.n, complex)
@@ -506,12 +505,8 @@ def element_results(net) -> pd.DataFrame:
         eg = net.res_ext_grid[is_src]
         rating = em.loc[names[is_src], "rating_kva"].to_numpy() / 1000.0
         rating_mw = em.loc[names[is_src], "rating_kw"].to_numpy() / 1000.0
-        df.loc[names[is_src], "loading_pct"] = (
-            np.maximum(
-                np.hypot(eg.p_mw, eg.q_mvar).to_numpy(), eg.p_mw.to_numpy() * rating / rating_mw
-            )
-            / rating
-            * 100
+        df.loc[names[is_src], "loading_pct"] = 100.0 * np.maximum(
+            np.hypot(eg.p_mw, eg.q_mvar).to_numpy() / rating, eg.p_mw.to_numpy() / rating_mw
         )
     tr = em[em["trafo"] >= 0]
     df.loc[tr.index, "loading_pct"] = net.res_trafo.loading_percent[tr["trafo"]].to_numpy()
