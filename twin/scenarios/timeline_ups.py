@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from twin.solve.power_model import generator_kw_ratings
 from twin.solve.ride_through_power import RESTART_S, power_ride_through
 from twin.solve.timeline_outage import UpsBank
 
@@ -42,7 +43,7 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
     ids = list(ups.index[has])
     gens = twin.of_model("generator")
     gen_start = float(gens["start_s"].max()) if len(gens) else np.inf
-    gen_kw = float((gens["rating_kva"] * gens["power_factor"]).sum()) if len(gens) else 0.0
+    gen_kw = float(generator_kw_ratings(twin).sum())
     # what works the loops' backlog off after a stop: the chillers, else the CRAH/CRAC units
     units = [t for t in (getattr(twin, "chillers", None), getattr(twin, "crahs", None))
              if t is not None and len(t) and "capacity_kw" in t]  # fmt: skip
@@ -97,7 +98,7 @@ def _generators(twin, ride: pd.DataFrame, ids: list[str], design: np.ndarray) ->
     behind = behind[behind.index.isin(gens.index)]
     if not len(behind) or behind.sum() <= 0:
         return {"ups_gen_start_s": start}
-    cap = (gens["rating_kva"] * gens["power_factor"]).reindex(behind.index).to_numpy(float)
+    cap = generator_kw_ratings(twin).reindex(behind.index).to_numpy(float)
     pos = pd.Series(np.arange(len(behind)), index=behind.index)
     return {
         "ups_gen_start_s": start,
