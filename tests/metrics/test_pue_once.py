@@ -57,7 +57,7 @@ def test_same_pue_wue_cue_everywhere(layouts_dir, capsys, name, failed):
         solved["it_kw"],
         solved["facility_kw"],
         water_m3_h=solved["water_m3_h"],
-        grid_co2_kg_per_kwh=twin.layout.site.grid_co2_kg_per_kwh,
+        co2_kg_per_kwh=twin.layout.site.grid_co2_kg_per_kwh,
     )
     assert all(same(again[k], solved[k]) for k in RATIOS)
     assert same(economics(twin, res)["pue"], solved["pue"])
@@ -69,7 +69,7 @@ def test_same_pue_wue_cue_everywhere(layouts_dir, capsys, name, failed):
 
 
 def test_ratios_are_undefined_without_it_load():
-    k = efficiency_kpis(0.0, 12.0, water_m3_h=1.0, grid_co2_kg_per_kwh=0.4)
+    k = efficiency_kpis(0.0, 12.0, water_m3_h=1.0, co2_kg_per_kwh=0.4)
     assert all(math.isnan(v) for v in k.values())
     k = efficiency_kpis(1000.0, 1250.0, 2.0, 0.4, cooling_kw=200.0, power_loss_kw=50.0)
     assert k == pytest.approx(

@@ -200,6 +200,12 @@ class Site(Strict):
         description="grid emission factor [est, Korea ~0.44 2023]; at most 2 (lignite "
         "plants emit ~1.1-1.3 kg/kWh)",
     )
+    generator_co2_kg_per_kwh: Annotated[float, Field(ge=0, le=2)] = Field(
+        0.70,
+        description="emission factor of the standby generators' output: diesel burns to "
+        "10.21 kg CO2 a US gallon (US EPA GHG Emission Factors Hub, 2024) at ~0.07 gal/kWh "
+        "near full load (gensets' data sheets) [est]; 0 for renewable fuel; at most 2",
+    )
 
 
 # -------------------------------------------------------------------- halls/racks

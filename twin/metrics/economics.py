@@ -74,6 +74,7 @@ def economics(
     energy = energy_kwh * prices.energy_price_usd_per_kwh
     cost = capex_racks + capex_facility + opex + energy
     tokens_year = tokens_s * SECONDS_PER_HOUR * hours
+    co2 = float(k.get("supply_co2_kg_per_kwh", twin.layout.site.grid_co2_kg_per_kwh))
 
     def per(a: float, b: float) -> float:
         return a / b if b > 0 else float("nan")
@@ -104,7 +105,8 @@ def economics(
         "cost_usd_per_year": cost,
         "usd_per_mtok": per(cost * 1e6, tokens_year),
         "energy_usd_per_mtok": per(energy * 1e6, tokens_year),
-        "co2_g_per_mtok": per(energy_kwh * twin.layout.site.grid_co2_kg_per_kwh * 1e9, tokens_year),
+        # at the solve's supply (grid and generators, as its CUE); else the grid's factor
+        "co2_g_per_mtok": per(energy_kwh * co2 * 1e9, tokens_year),
     }
 
 

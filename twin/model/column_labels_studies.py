@@ -111,6 +111,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "ppue_power": _C("Partial PUE, power chain", "", 3),
     "wue_l_per_kwh": _C("WUE", "L/kWh", 2),
     "cue_kg_per_kwh": _C("CUE", "kg CO₂/kWh", 3),
+    "supply_co2_kg_per_kwh": _C("Emission factor of the supply", "kg CO₂/kWh", 3),
     "grid_mw": _C("Grid connection", "MW", 1),
     "power_used_pct": _C("Grid capacity used", "%", 1),
     "power_failover_margin_mw": _C("Power chain's own IT margin (failover, first-order)", "MW", 2),

@@ -305,7 +305,7 @@ def monthly(tl: Timeline, site: Site) -> pd.DataFrame:
             "facility_kwh": s["facility_kw"] * h,
             "energy_usd": s["grid_kw"] * h * s["price_usd_per_kwh"],
             "water_usd": s["water_m3_h"] * h * site.water_usd_per_m3,
-            "carbon_t": s["grid_kw"] * h * s["carbon_kg_per_kwh"] / 1000.0,
+            "carbon_t": s["carbon_kg"] / 1000.0,
         },
         index=s.index,
     ).groupby(s.index.month)

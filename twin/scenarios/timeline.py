@@ -16,7 +16,8 @@ Money and carbon:
   [est: US commercial demand charges are mostly 5-25 USD/kW-month, NREL/TP-6A20-68963
   "A survey of U.S. demand charges", 2017];
 - carbon = sum of grid kWh x hourly intensity (flat `site.grid_co2_kg_per_kwh`
-  unless 24 or 8,760 values are given).
+  unless 24 or 8,760 values are given) plus the generators' kWh x
+  `site.generator_co2_kg_per_kwh` (an outage runs on diesel).
 
 Export (grid import below zero) is counted at the same price and intensity [est].
 """
@@ -373,6 +374,9 @@ def simulate(
     kwh = grid * dt / 3600.0
     steps["price_usd_per_kwh"] = price
     steps["carbon_kg_per_kwh"] = co2
+    # the generators' output at their own factor (diesel), not the grid's (ISO/IEC 30134-8)
+    gen_kwh = steps["generator_kw"].to_numpy() * dt / 3600.0
+    steps["carbon_kg"] = kwh * co2 + gen_kwh * twin.layout.site.generator_co2_kg_per_kwh
     steps["bess_soc_frac"] = (
         solved.soc_kwh[1:] / bess.energy_kwh if bess and bess.energy_kwh > 0 else np.nan
     )
@@ -436,7 +440,7 @@ def simulate(
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VIOLATION_COLUMNS)
     )
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
-    kpis = _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations)
+    kpis = _kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, violations)
     kpis.update(_outage_kpis(solved))
     if spec.outage is not None:
         kpis["racks_throttled_max"] = float(thermal.throttled.sum(axis=1).max()) if thermal else 0.0
@@ -517,7 +521,7 @@ def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) 
     return hi
 
 
-def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, violations):
+def _kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, violations):
     e = solved.energy
     grid = steps["grid_kw"].to_numpy()
     ramp = np.abs(np.diff(grid)) / dt if len(grid) > 1 else np.zeros(1)
@@ -558,7 +562,7 @@ def _kpis(steps, solved, dt, kwh, price, co2, demand_usd, produced, lost, bess, 
         "energy_cost_usd": energy_usd,
         "demand_charge_usd": demand_usd,
         "cost_usd": energy_usd + demand_usd,
-        "carbon_t": float((kwh * co2).sum()) / 1000.0,
+        "carbon_t": float(steps["carbon_kg"].sum()) / 1000.0,
         "tokens": float(produced.sum()),
         "tokens_lost": float(lost.sum()),
         "bess_mwh": bess.energy_kwh / 1000.0 if bess else 0.0,

@@ -88,6 +88,7 @@ from twin.solve.results import (
     Results,
     efficiency_kpis,
     non_finite_violations,
+    supply_co2_kg_per_kwh,
     violation,
     violations_frame,
 )
@@ -534,6 +535,7 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
     t_cool = res_racks["t_coolant_return_c"].to_numpy()[fed]
     heat_out = th["ambient_kw"] + th["unremoved_kw"]
     kpis = dict(k)
+    co2 = supply_co2_kg_per_kwh(twin.layout.site, k["utility_kw"], k["generator_kw"])
     kpis.update(
         {
             "it_kw": it,
@@ -545,11 +547,12 @@ def _results(twin, scenario, pres, th, iterations, status, tol_kw) -> Results:
                 it,
                 facility,
                 water_m3_h=water,
-                grid_co2_kg_per_kwh=twin.layout.site.grid_co2_kg_per_kwh,
+                co2_kg_per_kwh=co2,
                 cooling_kw=cooling,
                 power_loss_kw=losses,
                 heat_unremoved_kw=th["unremoved_kw"],
             ),
+            "supply_co2_kg_per_kwh": co2,
             "t_inlet_max_c": float(np.nanmax(t_in)) if np.isfinite(t_in).any() else np.nan,
             "t_coolant_max_c": float(np.nanmax(t_cool)) if np.isfinite(t_cool).any() else np.nan,
             "water_m3_h": water,

@@ -83,7 +83,7 @@ def efficiency_kpis(
     it_kw: float,
     facility_kw: float,
     water_m3_h: float = 0.0,
-    grid_co2_kg_per_kwh: float = float("nan"),
+    co2_kg_per_kwh: float = float("nan"),
     cooling_kw: float = float("nan"),
     power_loss_kw: float = float("nan"),
     heat_unremoved_kw: float = 0.0,
@@ -94,8 +94,8 @@ def efficiency_kpis(
     - ``ppue_cooling = (IT + cooling) / IT``, ``ppue_power = (IT + power-chain losses) / IT``
       (partial PUE of one subsystem, ISO/IEC 30134-2 annex);
     - ``wue_l_per_kwh = site water (L) / IT energy (kWh)`` (ISO/IEC 30134-9, The Green Grid);
-    - ``cue_kg_per_kwh = grid CO2 factor x PUE`` (ISO/IEC 30134-8: all facility energy
-      from the grid at `grid_co2_kg_per_kwh`).
+    - ``cue_kg_per_kwh = CO2 factor x PUE`` (ISO/IEC 30134-8: all facility energy at the
+      emission factor of its supply, `co2_kg_per_kwh`: `supply_co2_kg_per_kwh`).
 
     Powers (kW, m3/h) or energies over one period (kWh, m3) give the same ratios.
     With no IT load every ratio is NaN (undefined, shown as n/a or null), never 0.
@@ -127,8 +127,22 @@ def efficiency_kpis(
         "ppue_cooling": (it + float(cooling_kw)) / it,
         "ppue_power": ppue_power,
         "wue_l_per_kwh": float(water_m3_h) * 1000.0 / it,
-        "cue_kg_per_kwh": float(grid_co2_kg_per_kwh) * pue,
+        "cue_kg_per_kwh": float(co2_kg_per_kwh) * pue,
     }
+
+
+def supply_co2_kg_per_kwh(site, utility_kw: float, generator_kw: float) -> float:
+    """Emission factor of the facility's supply, kg CO2/kWh: the grid's and the generators'
+    factors weighted by what each delivers (ISO/IEC 30134-8 counts the facility's energy at
+    its source: a site on its generators emits diesel's CO2, not the grid's). With no supply
+    at all, the grid's."""
+    total = float(utility_kw) + float(generator_kw)
+    if not total > 0:
+        return float(site.grid_co2_kg_per_kwh)
+    return (
+        float(utility_kw) * site.grid_co2_kg_per_kwh
+        + float(generator_kw) * site.generator_co2_kg_per_kwh
+    ) / total
 
 
 def must_be_finite(table: str, column: str) -> bool:
