@@ -4,7 +4,9 @@
 - heat left unremoved (CRACs of half the capacity the racks need): it printed PUE 1.065 and
   1.040 where `twin solve` says n/a, the cooling draw being understated (two answers; found
   with the DX condensers off at 59 C outdoors, where the racks now trip instead);
-- every rack shut down by heat (59 C outdoors stops every DX compressor): no IT, no PUE."""
+- every rack shut down by heat (59 C outdoors stops every DX compressor): no IT, no PUE;
+- with no IT in the hall the DC chain showed 0 kW of conversion loss against the UPS's
+  solved 3.75 kW of idle loss, a saving of a model without idle losses: now n/a."""
 
 from __future__ import annotations
 
@@ -51,6 +53,12 @@ def test_undefined_pue_is_nan_in_the_api_and_n_a_in_the_cli(layouts_dir, tmp_pat
         if edit is _short:  # facility power understated: per facility MW undefined too
             assert math.isnan(d.chains.at["facility_kw", col])
             assert math.isnan(d.chains.at["tokens_s_per_mw_facility", col])
+    if edit is not _short:  # no IT: the UPS's idle loss is solved, the DC chain has none
+        assert d.chains.at["rack_input_kw", "ac_415v"] == 0
+        assert d.chains.at["loss_conversion_kw", "ac_415v"] > 0
+        for key in ("loss_conversion_kw", "chain_input_kw", "facility_kw"):
+            assert math.isnan(d.chains.at[key, "dc_800v"]), key  # not a saving
+            assert math.isnan(d.chains.at[key, "dc_minus_ac"]), key
     path = tmp_path / "room.yaml"
     path.write_text(yaml.safe_dump(doc))
     assert main(["compare-distribution", str(path), "--hall", "ROOM"]) == 0

@@ -179,6 +179,8 @@ def print_distribution(d) -> None:
     if s["untrusted"]:
         note += f" [the solve is not trustworthy: {', '.join(s['untrusted'])}]"
     ac, dc = c["ac_415v"], c["dc_800v"]
+    if not ac["rack_input_kw"] > 0:
+        note += " [no IT in the hall: the DC chain's losses are n/a (its model has no idle loss)]"
     print(
         f"Hall {d.hall}: 415 V AC (solved) vs 800 V DC (first order: sidecar power rack per "
         f"row, DC busway){note}"

@@ -37,7 +37,10 @@ Closed forms (P a row's power, pf the racks' power factor, J the current density
 Facility power = (power into the chain) x (1 + c); PUE = facility / rack input
 power; tokens per MW from the solve's tokens/s (same racks, same compute).
 Stage efficiencies are estimates with their reasoning (below); the model is first
-order (no partial-load curves for the DC stages, no conversion at medium voltage).
+order (no partial-load curves for the DC stages, no conversion at medium voltage). A hall
+drawing no IT power (its racks unfed, shut down or at 0 kW) has no DC figure but its 0 kW
+of rack input: the AC chain's solved idle losses have no counterpart in a model with
+none, so the DC column's losses, facility power and PUE are n/a, not a saving.
 """
 
 from __future__ import annotations
@@ -201,6 +204,11 @@ def compare_distribution(
         # transformers and switchgear carry less power: their losses scale with it (linear)
         "loss_upstream_kw": up_loss_ac * (into_rect / into_ups if into_ups > 0 else 1.0),
     }
+    if not it_ac > 0:
+        # no IT in the hall (unfed, tripped or at 0 kW): the AC chain's idle losses are solved,
+        # the DC stages' first-order efficiencies have no idle loss, so a DC figure would be
+        # 0 against the UPS's no-load loss: undefined, not a saving
+        dc = {k: (v if k in ("rack_input_kw", "p54_kw") else math.nan) for k, v in dc.items()}
     tokens = float(rack_tokens(twin, res)["tokens_s"].reindex(racks.index).sum())
     for d in (ac, dc):
         losses = sum(v for kk, v in d.items() if kk.startswith("loss_"))
