@@ -205,3 +205,18 @@ def test_overhead_with_no_it_follows_design(hybrid):
     ratio = table.at["gpu-cloud", "overhead_kw"] / table.at["npu-serving", "overhead_kw"]
     assert ratio == pytest.approx(8448.0 / 1600.0, rel=1e-12)
     assert table["pue"].isna().all()
+
+
+def test_a_layout_without_racks_puts_its_idle_losses_in_overhead(layouts_dir):
+    """No racks, so no tenant: the facility's idle losses (no-load losses of its
+    transformer and UPS) used to go nowhere, the tenants' sums 100 % short of the site's."""
+    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
+    doc["halls"][0]["racks"] = []
+    doc["halls"][0]["air_model"] = "kernel"
+    twin = Twin.from_layout(loads(yaml.safe_dump(doc)))
+    res = run(twin)
+    assert res.kpis["facility_kw"] > 0  # idle losses
+    table = tenant_table(twin, res)
+    assert list(table.index) == ["unassigned"] and table.at["unassigned", "racks"] == 0
+    assert table.at["unassigned", "overhead_kw"] == pytest.approx(res.kpis["facility_kw"])
+    assert max(residuals(twin, res, table).values()) < REL

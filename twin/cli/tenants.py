@@ -14,6 +14,10 @@ from twin.model.columns import header, number, spec
 from twin.model.scenario import Scenario
 from twin.solve.results import SOLVER_KINDS
 
+GAP_WARN_REL = 1e-6
+"""A gap between the tenants' sums and the site totals above this is said, not just printed
+(they add up to round-off by construction, `twin.metrics.tenants`)."""
+
 SHOW = [
     "racks",
     "it_kw",
@@ -99,6 +103,9 @@ def run(args) -> int:
               "trustworthy operating point (twin solve lists them)")  # fmt: skip
     elif len(v):
         print(f"  {len(v)} violation(s) in this solve (twin solve lists them)")
+    if max(gaps.values()) > GAP_WARN_REL:
+        print(f"  WARNING: the tenants do not add up to the site totals (gap "
+              f"{max(gaps.values()):.1e} relative): a bug in twin, please report it")  # fmt: skip
     print(
         "  losses follow each rack's power path, cooling each unit's rack heat, overhead pro "
         f"rata to IT (twin.metrics.tenants); largest gap to the site totals "

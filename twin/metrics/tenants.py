@@ -80,8 +80,10 @@ def has_tenants(twin) -> bool:
 
 
 def tenant_ids(twin) -> list[str]:
-    """The tenants of the layout, sorted, with `UNASSIGNED_TENANT` last if any rack has none."""
-    names = set(rack_tenants(twin))
+    """The tenants of the layout, sorted, with `UNASSIGNED_TENANT` last if any rack has none;
+    a layout with no racks has `UNASSIGNED_TENANT` alone (its facility power, idle losses and
+    the like, is overhead that must still add up to the site's)."""
+    names = set(rack_tenants(twin)) or {UNASSIGNED_TENANT}
     return sorted(names - {UNASSIGNED_TENANT}) + [UNASSIGNED_TENANT] * (UNASSIGNED_TENANT in names)
 
 
