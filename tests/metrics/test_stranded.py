@@ -134,3 +134,19 @@ def test_stranded_floor_kw_rule():
     assert stranded_floor_kw(120.0, -5.0, -2.0) == 120.0  # both sides past their limit
     assert stranded_floor_kw(30.0, 49.4, 47.1) == 0.0
     assert stranded_floor_kw(120.0, math.inf, 10.0) == 0.0  # a side without limit
+
+
+def test_an_empty_row_or_hall_counts_its_floor_as_the_stranded_table_does(layouts_dir):
+    """The headroom's free slots count every row of the scope, as `stranded` and `twin place`
+    do: with the small room's racks removed, both rows' 16 slots (docstring above) are free,
+    32 in all; the headroom used to count only rows with a rack in them, 0."""
+    from twin.layout import dump, validate_data
+    from twin.metrics.headroom import _free_slots
+
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    assert _free_slots(twin, "site") == stranded(twin).at["ROOM", "floor_slots"] == 12
+    assert _free_slots(twin, "ROOM") == 12 and _free_slots(twin, "RA") == 6
+    data = dump(twin.layout)
+    data["halls"][0]["racks"] = []
+    empty = Twin.from_layout(validate_data(data, "<empty>"))
+    assert _free_slots(empty, "site") == 2 * 16

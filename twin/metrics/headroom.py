@@ -288,18 +288,19 @@ def constraint_domains(names) -> pd.Series:
     return pd.Series([_domain(n) for n in names], index=pd.Index(names, name="constraint"))
 
 
-def _free_slots(twin, racks: pd.DataFrame) -> int:
-    """Free rack slots of the rows the scope's racks stand in, counted as `twin place` and
+def _free_slots(twin, scope: str) -> int:
+    """Free rack slots of `scope` (every row of the site, of a hall, or the one row; a row
+    with no rack yet counts too: `twin place` fills it), counted as `twin place` and
     `twin.metrics.stranded` count them (`placement_geometry.free_slot_counts`)."""
     from twin.scenarios.placement_geometry import free_slot_counts, unit_boxes
 
-    rows = set(racks["row"])
     units = unit_boxes(twin.layout)
-    halls = {h.id: h for h in twin.layout.halls}
     free = 0
-    for hid in set(racks["hall"]):
-        counts = free_slot_counts(twin.layout, halls[hid], units)
-        free += sum(n for row, n in counts.items() if row in rows)
+    for hall in twin.layout.halls:
+        if scope not in ("site", hall.id) and scope not in {r.id for r in hall.rows}:
+            continue
+        counts = free_slot_counts(twin.layout, hall, units)
+        free += sum(n for row, n in counts.items() if scope in ("site", hall.id, row))
     return free
 
 
@@ -367,7 +368,7 @@ def headroom(
         return max(u, key=u.get)
 
     u0 = at(0.0)
-    free = _free_slots(twin, racks)
+    free = _free_slots(twin, scope)
 
     def result(x_ok: float, x_bad: float | None, binding: str | None) -> Headroom:
         ua = full(x_ok)
