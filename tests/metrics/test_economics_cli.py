@@ -72,3 +72,30 @@ def test_weather_shows_the_annual_pue_of_twin_solve_without_accelerators(layouts
     assert main(["economics", path, "--weather", "layout", "--json"]) == 0
     e = json.loads(capsys.readouterr().out)["economics"]
     assert round(e["annual_pue"], 3) == pue
+
+
+def test_throttled_racks_are_said_to_count_at_full_throughput(layouts_dir, capsys, tmp_path):
+    """Facility water at 30 C throttles most of the AI hall's racks; their tokens still count
+    at full rate (throttled throughput is not estimated), which the output now says, with
+    the count and kW the solve gives, instead of a cost per token that looked better."""
+    import yaml
+
+    from twin.model import Twin
+    from twin.solve import run
+
+    doc = yaml.safe_load((layouts_dir / "ai-factory-hall.yaml").read_text())
+    for hall in doc["halls"]:
+        hall["air_model"] = "kernel"
+    next(lp for lp in doc["cooling"]["loops"] if lp["kind"] == "facility")["t_supply_c"] = 30.0
+    path = tmp_path / "warm.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    k = run(Twin.load(path)).kpis
+    assert k["racks_throttled"] > 0
+    assert main(["economics", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["racks_throttled"] == k["racks_throttled"]
+    assert out["it_throttled_kw"] == k["it_throttled_kw"]
+    assert main(["economics", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert f"CAUTION         {int(k['racks_throttled'])} racks" in text
+    assert "tokens are an upper bound" in text

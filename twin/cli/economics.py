@@ -174,6 +174,10 @@ def run_cli(args) -> int:
         "economics": economics(twin, res, annual_pue=annual_pue),
         "by_accelerator": by_accelerator(twin, res).to_dict(orient="index"),
         "violations": len(res.violations),
+        # racks over their allowable inlet draw and count at full rate: throttled throughput
+        # is not estimated, so the tokens are an upper bound (the text says so)
+        "racks_throttled": int(res.kpis.get("racks_throttled", 0)),
+        "it_throttled_kw": float(res.kpis.get("it_throttled_kw", 0.0)),
         "user_estimates": sorted(
             k
             for k, a in catalogue(twin.layout).items()
@@ -263,6 +267,12 @@ def _print(o: dict) -> None:
             f"  cost            {_f(e['usd_per_mtok'], '.4f')} USD per million tokens "
             f"(energy {_f(e['energy_usd_per_mtok'], '.4f')}); "
             f"{_f(e['cost_usd_per_year'], ',.1f', m)} M USD/year"
+        )
+    if o["racks_throttled"] and e["tokens_s"] > 0:
+        print(
+            f"  CAUTION         {o['racks_throttled']} racks ({o['it_throttled_kw']:,.0f} kW of IT) "
+            "run over their allowable inlet and are counted at full throughput (throttled "
+            "throughput is not estimated): tokens are an upper bound, cost per token a lower one"
         )
     if o["violations"]:
         print(f"  violations      {o['violations']} (see `twin solve`)")
