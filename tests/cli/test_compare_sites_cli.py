@@ -38,6 +38,12 @@ def test_json_is_the_api_table(capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "Free-cooling hours (h)" in text and "Cost per million tokens (USD)" in text
+    # the load its PUE is at, said: the mixed workload's mean, not the design's
+    assert out["workload"] == "mixed"
+    design_mwh = float(Twin.load(ROOM).racks["power_kw"].sum()) * 48 / 1000.0
+    pct = round(a["it_mwh"] / design_mwh * 100.0)
+    assert 50 < pct < 100
+    assert f"mixed workload: IT at {pct} % of design on average" in text.splitlines()[0]
 
 
 def test_bad_input_exits_2_before_any_solve(tmp_path, capsys):

@@ -43,13 +43,15 @@ def run(args) -> int:
         raise UsageError("give at least one --site FILE (twice to compare two sites)")
     sites = [load_site(f) for f in args.site]  # every file checked before any solve
     twin = load_twin(args)
-    c = compare(twin, sites, TimelineSpec(hours=args.hours))
+    spec = TimelineSpec(hours=args.hours)
+    c = compare(twin, sites, spec)
     if args.json:
         print(
             dumps(
                 {
                     "layout": twin.name,
                     "hours": args.hours,
+                    "workload": spec.workload,
                     "sites": c.table.reset_index().to_dict(orient="records"),
                     "monthly": c.monthly.to_dict(orient="records"),
                 }
@@ -61,7 +63,18 @@ def run(args) -> int:
     t = side_by_side(c)
     width = max(14, *(len(n) + 2 for n in t.columns))
     first = max(len(x) for x in t.index) + 2
-    print(f"{twin.name}: {args.hours:,.0f} h per site")
+    design_mwh = float(twin.racks["power_kw"].sum()) * args.hours / 1000.0
+    pct = (c.table["it_mwh"] / design_mwh * 100.0).round() if design_mwh > 0 else None
+    span = (
+        ""
+        if pct is None
+        else f"{pct.min():.0f}" + ("" if pct.min() == pct.max() else f"-{pct.max():.0f}")
+    )
+    # the load the PUE and costs are at: the workload's, not the design's `twin solve` uses
+    load = (
+        f": IT at {span} % of design on average (`twin solve --annual`: at design)" if span else ""
+    )
+    print(f"{twin.name}: {args.hours:,.0f} h per site, {spec.workload} workload{load}")
     print(f"  {'':<{first}}" + "".join(f"{n:>{width}}" for n in t.columns))
     for figure, row in t.iterrows():
         print(f"  {figure:<{first}}" + "".join(f"{v:>{width}}" for v in row))
