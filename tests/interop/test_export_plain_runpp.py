@@ -76,6 +76,11 @@ def compare(twin: Twin, path: Path, failed: tuple[str, ...], out: Path) -> dict[
     d_load = (el["loading_pct"] - tw["loading_pct"]).abs()
     assert d_load.max() < LOADING_PP, d_load.idxmax()
     assert (el["vm_pu"] - tw["vm_pu"]).abs().max() < VM_PU
+    # the cable ends ("<id>:in", a UPS's input behind its 1.0 pu output) and the lowest bus
+    assert (el["vm_in_pu"].isna() == tw["vm_in_pu"].isna()).all()
+    d_in = (el["vm_in_pu"] - tw["vm_in_pu"]).abs().max()
+    d_min = abs(k["min_vm_pu"] - net.res_bus.vm_pu.min())
+    assert d_in < VM_PU and d_min < VM_PU
 
     # every electrical load the twin solves is in the net: racks, cooling, UPS input
     loads = net.load.set_index("name")["p_mw"] * 1000
@@ -89,7 +94,7 @@ def compare(twin: Twin, path: Path, failed: tuple[str, ...], out: Path) -> dict[
     assert (net.trafo.vk_percent > net.trafo.vkr_percent).all()
     # the ext_grids are the facility's draws; UPS outputs are slack gens
     assert net.gen["slack"].all() and net.gen["name"].str.startswith("ups_out:").all()
-    return {"facility_rel": rel, "loading_pp": float(d_load.max())}
+    return {"facility_rel": rel, "loading_pp": float(d_load.max()), "vm_pu": max(d_in, d_min)}
 
 
 @functools.cache
@@ -172,3 +177,35 @@ def test_export_of_a_plant_that_leaves_heat_says_so(layouts_dir, tmp_path, capsy
     assert f"leaves {unremoved:,.1f} kW of heat unremoved" in err
     net = pp.from_json(str(out))
     assert net["twin_kpis"].loc["twin_heat_unremoved_kw", "value"] == pytest.approx(unremoved)
+
+
+def test_ups_input_voltage_of_a_long_feeder_equals_pandapowers(layouts_dir, tmp_path):
+    """The audit's repro: small-room with its UPS 700 m from the board, `twin export`, plain
+    `pandapower.runpp`: bus "UPS-1:in" at 0.921 pu while `twin solve` said min_vm_pu 0.989 and
+    no violation (the UPS's output holds 1.0 pu). Now the twin's UPS input voltage and lowest
+    voltage are pandapower's to 1e-6 pu, and the UPS is an undervoltage."""
+    from twin.solve.power import V_MIN_PU
+
+    text = (layouts_dir / "small-room.yaml").read_text(encoding="utf-8")
+    feeder = "      upstream: MSB\n      rating_kva: 300.0\n      cable_length_m: 10.0\n"
+    assert text.count(feeder) == 1
+    path = tmp_path / "longups.yaml"
+    path.write_text(text.replace(feeder, feeder.replace("10.0", "700.0")), encoding="utf-8")
+    twin = Twin.load(path)
+    out = tmp_path / "net.json"
+    assert compare(twin, path, (), out)["vm_pu"] < 1e-6
+    net = pp.from_json(str(out))
+    pp.runpp(net)
+    pp_in = net.res_bus.vm_pu[net.bus.index[net.bus.name == "UPS-1:in"]].item()
+    res = run(twin)
+    tw_in = res["res_power_nodes"].at["UPS-1", "vm_in_pu"]
+    assert abs(tw_in - pp_in) < 1e-6 and pp_in < V_MIN_PU
+    assert abs(res.kpis["min_vm_pu"] - net.res_bus.vm_pu.min()) < 1e-6
+    uv = res.violations[res.violations["kind"] == "undervoltage"].set_index("component")
+    assert uv.at["UPS-1", "value"] == pytest.approx(tw_in) and uv.at["UPS-1", "limit"] == V_MIN_PU
+    # the stock layout: its lowest bus is the same cable end, and the two agree there too
+    stock = run(load(LAYOUTS / "small-room.yaml"))
+    net = export_and_run(LAYOUTS / "small-room.yaml", (), tmp_path / "stock.json")
+    i = net.bus.index[net.bus.name == "UPS-1:in"].item()
+    assert net.res_bus.vm_pu.idxmin() == i
+    assert abs(stock.kpis["min_vm_pu"] - net.res_bus.vm_pu[i]) < 1e-6

@@ -37,7 +37,15 @@ def compare(twin, scenario: Scenario) -> dict:
     el = element_results(net)
     tw = res["res_power_nodes"].loc[el.index]
     d_load = np.abs(el["loading_pct"] - tw["loading_pct"]).max()
-    d_vm = np.abs(el["vm_pu"] - tw["vm_pu"]).max()
+    # every bus: the elements' own and the cable ends ("<id>:in"; a UPS's input, hidden
+    # behind its 1.0 pu output); NaN (sources) on both sides or on neither
+    assert (el["vm_in_pu"].isna() == tw["vm_in_pu"].isna()).all()
+    # and the twin's lowest voltage is pandapower's lowest bus
+    d_vm = max(
+        np.abs(el["vm_pu"] - tw["vm_pu"]).max(),
+        np.abs(el["vm_in_pu"] - tw["vm_in_pu"]).max(),
+        abs(res.kpis["min_vm_pu"] - net.res_bus.vm_pu.min()),
+    )
     assert d_load < LOADING_PP, (el["loading_pct"] - tw["loading_pct"]).abs().idxmax()
     assert d_vm < VM_PU
     tot = totals_kw(net)
@@ -129,3 +137,30 @@ def test_generated_campus_matches_pandapower():
     ups_up = twin.power_nodes.loc[feeds[0], "upstream"]
     worst = compare(twin, Scenario.fail(ups_up, twin.racks["feed_b"].iloc[0]))
     assert worst["vm_pu"] < 1e-6
+
+
+def test_ups_input_behind_a_long_feeder_matches_pandapower(layouts_dir):
+    """small-room with its UPS 700 m from the switchboard (the audit's case): the UPS holds
+    its output at 1.0 pu, and the end of its feeder, pandapower's bus "UPS-1:in", sits at
+    0.92 pu. The twin reported min_vm_pu 0.989 and no violation; now its input voltage is
+    pandapower's to solver tolerance, and it is an undervoltage."""
+    from twin.layout import loads
+    from twin.model import Twin
+    from twin.solve.power import V_MIN_PU
+
+    text = (layouts_dir / "small-room.yaml").read_text(encoding="utf-8")
+    feeder = "      upstream: MSB\n      rating_kva: 300.0\n      cable_length_m: 10.0\n"
+    assert text.count(feeder) == 1
+    long = text.replace(feeder, feeder.replace("10.0", "700.0"))
+    twin = Twin.from_layout(loads(long, "longups.yaml"))
+    worst = compare(twin, Scenario())
+    assert worst["vm_pu"] < 1e-6
+    res = solve_power(twin)
+    net = to_pandapower(twin, Scenario(), res)
+    runpp_twin(net, fresh=True, lightsim2grid=False, numba=False)
+    pp_in = net.res_bus.vm_pu[net.bus.index[net.bus.name == "UPS-1:in"]].item()
+    tw_in = res["res_power_nodes"].at["UPS-1", "vm_in_pu"]
+    assert abs(tw_in - pp_in) < 1e-6 and tw_in < V_MIN_PU
+    assert res.kpis["min_vm_pu"] == pytest.approx(tw_in, abs=1e-15)
+    uv = res.violations[res.violations["kind"] == "undervoltage"].set_index("component")
+    assert uv.at["UPS-1", "value"] == pytest.approx(tw_in) and uv.at["UPS-1", "limit"] == V_MIN_PU

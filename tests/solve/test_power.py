@@ -210,3 +210,51 @@ def test_replacing_a_table_rebuilds_the_cached_model():
     racks["power_kw"] *= 2
     twin.racks = racks
     assert solve_power(twin).kpis["it_kw"] == pytest.approx(800.0)
+
+
+LONG_UPS_FEEDER = """
+  utilities: [{id: U, voltage_kv: 0.415, capacity_mva: 2.0}]
+  ups: [{id: UPS, upstream: U, rating_kva: 500.0, cable_length_m: 500.0}]
+  pdus: [{id: P, upstream: UPS, rating_kva: 500.0, cable_length_m: 10.0}]
+"""
+
+
+def test_ups_input_behind_a_long_feeder_is_reported_and_checked():
+    """A double-conversion UPS holds its output at 1.0 pu: the voltage at the end of its feeder
+    cable is a bus of its own (pandapower's "UPS:in"). An audit found it neither reported nor
+    checked: min_vm_pu 0.99 and no violation with that bus at 0.92 pu. Closed form: the cable
+    end W solves W = 1 - Z conj(S / W) with S the UPS's input power (unity pf)."""
+    twin = twin_of(racks(6, 40.0, "P", pf=0.95), LONG_UPS_FEEDER)
+    res = solve_power(twin)
+    rp = res["res_power_nodes"]
+    assert res["res_bus"].at["UPS", "vm_pu"] == pytest.approx(1.0)  # the output hides it
+    c = twin.ups.loc["UPS"]
+    z = (c["cable_r_ohm_per_km"] + 1j * c["cable_x_ohm_per_km"]) * 0.5 / c["cable_parallel"]
+    z_pu = z * 1.0 / 0.415**2  # 1 MVA base
+    s = complex(rp.at["UPS", "p_kw"] - rp.at["UPS", "loss_cable_kw"], 0.0) / 1000.0
+    w = 1.0 + 0j
+    for _ in range(100):
+        w = 1.0 - z_pu * np.conj(s / w)
+    assert rp.at["UPS", "vm_in_pu"] == pytest.approx(abs(w), abs=1e-9)
+    assert rp.at["UPS", "vm_in_pu"] < V_MIN_PU
+    assert res.kpis["min_vm_pu"] == pytest.approx(rp.at["UPS", "vm_in_pu"], abs=1e-15)
+    v = res.violations
+    uv = v[v["kind"] == "undervoltage"].set_index("component")
+    assert list(uv.index) == ["UPS"]  # one row for the UPS, none for its 1.0 pu output's PDU
+    assert uv.at["UPS", "value"] == pytest.approx(rp.at["UPS", "vm_in_pu"])
+    assert uv.at["UPS", "limit"] == V_MIN_PU
+    assert "input" in uv.at["UPS", "message"] and "0.9" in uv.at["UPS", "message"]
+    # sources have no feeder; without a cable the input is the parent's bus
+    assert np.isnan(rp.at["U", "vm_in_pu"])
+    assert rp.at["P", "vm_in_pu"] >= res["res_bus"].at["P", "vm_pu"]
+
+
+def test_input_voltage_of_every_element_is_its_parents_bus_less_its_cable_drop():
+    res = solve_power(two_n(n=14, kw=60.0))
+    rp, bus = res["res_power_nodes"], res["res_bus"]
+    live = rp["live"] & ~rp["kind"].isin(["utilities", "generators"])
+    parent_vm = bus["vm_pu"].reindex(rp.loc[live, "fed_from"]).to_numpy()
+    assert (rp.loc[live, "vm_in_pu"].to_numpy() <= parent_vm + 1e-12).all()
+    lowest = min(bus["vm_pu"].min(), rp["vm_in_pu"].min())
+    assert res.kpis["min_vm_pu"] == lowest
+    assert rp.at["UA", "vm_in_pu"] < bus.at["UA", "vm_pu"] == pytest.approx(1.0)

@@ -476,7 +476,12 @@ def runpp_twin(net, tol_mw: float = 1e-7, max_iter: int = 20, fresh: bool = Fals
 
 
 def element_results(net) -> pd.DataFrame:
-    """pandapower's solution per twin element: vm_pu, p_out_kw, q_out_kvar, loading_pct, loss_kw.
+    """pandapower's solution per twin element: vm_pu, vm_in_pu, p_out_kw, q_out_kvar,
+    loading_pct, loss_kw, loss_cable_kw.
+
+    vm_in_pu: the voltage at the element's input terminal (its `"<id>:in"` bus at the end of
+    its feeder cable, the parent's bus without a cable; NaN for sources), the twin's
+    `res_power_nodes.vm_in_pu`.
 
     Loading: pandapower's own trafo and PDU-line loading; for other elements
     the current leaving the bus against rated current, for sources the ext_grid
@@ -493,6 +498,7 @@ def element_results(net) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "vm_pu": vm,
+            "vm_in_pu": _pick(net.res_bus.vm_pu, em["terminal"], np.nan),
             "p_out_kw": s.real * 1000,
             "q_out_kvar": s.imag * 1000,
             "loading_pct": loading,
@@ -526,10 +532,10 @@ def element_results(net) -> pd.DataFrame:
     return df
 
 
-def _pick(values: pd.Series, rows: pd.Series) -> np.ndarray:
-    """values[rows] where rows >= 0, else 0."""
+def _pick(values: pd.Series, rows: pd.Series, fill: float = 0.0) -> np.ndarray:
+    """values[rows] where rows >= 0, else `fill`."""
     r = rows.to_numpy()
-    out = np.zeros(len(r))
+    out = np.full(len(r), fill)
     ok = r >= 0
     out[ok] = values.loc[r[ok]].to_numpy()
     return out

@@ -101,6 +101,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "loss_kw": _C("Losses", "kW", 1),
     "loss_cable_kw": _C("Cable losses", "kW", 2),
     "vm_pu": _C("Voltage", "p.u.", 3),
+    "vm_in_pu": _C("Input voltage (cable end)", "p.u.", 3),
     "va_degree": _C("Voltage angle", "°", 2),
     "v_kv": _C("Voltage", "kV", 2),
     "live": _C("Live", "", 0),

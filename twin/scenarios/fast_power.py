@@ -137,6 +137,8 @@ def power_base(twin, base: Results) -> PowerBase:
     )
     ranked = ranked_loading(m.table)
     v0, w0 = flow.v.astype(complex), flow.w.astype(complex)
+    # an element's lowest voltage: its bus, or the end of its feeder cable (`vm_in_pu`)
+    vm_low0 = np.minimum(np.abs(v0), np.where(live0 & ~m.is_source, np.abs(w0), np.inf))
     zc, z_el = m.zc_ohm.astype(complex), m.z_el.astype(complex)
     elf = np.zeros((n, K.N_ELF))
     for col, values in [
@@ -146,7 +148,7 @@ def power_base(twin, base: Results) -> PowerBase:
         (K.V_IN, m.v_in_base_kv), (K.SIN_RE, s_in0.real), (K.SIN_IM, s_in0.imag),
         (K.LAM_RE, lam0.real), (K.LAM_IM, lam0.imag), (K.SLD_RE, s_load0.real),
         (K.SLD_IM, s_load0.imag), (K.V0_RE, v0.real), (K.V0_IM, v0.imag), (K.W0_RE, w0.real),
-        (K.W0_IM, w0.imag), (K.LOAD0, loading0), (K.VM0, np.abs(v0)), (K.P_MAX, m.p_max_kw),
+        (K.W0_IM, w0.imag), (K.LOAD0, loading0), (K.VM0, vm_low0), (K.P_MAX, m.p_max_kw),
     ]:  # fmt: skip
         elf[:, col] = values
     flags = (
@@ -179,7 +181,7 @@ def power_base(twin, base: Results) -> PowerBase:
         rackf=rackf,
         racki=racki,
         order_load=_order(loading0, live0 & ranked, -1),
-        order_vm=_order(np.abs(flow.v), live0, 1),
+        order_vm=_order(vm_low0, live0, 1),
         base_over=np.flatnonzero(live0 & (loading0 > OVERLOAD_PCT)).astype(np.int64),
     )
     return PowerBase(
@@ -240,12 +242,13 @@ class BatchFlows:
         return rows.astype(np.int64), ks.astype(np.int64)
 
     def column(self, k: int) -> pd.DataFrame:
-        """Full res_power_nodes-like table (p_kw, loading_pct, vm_pu, live) of contingency k."""
+        """Full res_power_nodes-like table (p_kw, loading_pct, vm_pu, vm_in_pu, live) of
+        contingency k."""
         b = self.base
         m = b.m
         ptr, x_el, x_kw = self.extra
         f_ptr, f_idx = self.failed
-        el, live_e, p_e, load_e, vm_e, _, _ = K.solve_one(
+        el, live_e, p_e, load_e, vm_e, _, _, vm_in_e = K.solve_one(
             b.net,
             f_idx[f_ptr[k] : f_ptr[k + 1]],
             x_el[ptr[k] : ptr[k + 1]],
@@ -256,9 +259,11 @@ class BatchFlows:
         p = np.where(live, b.s_in0.real * S_BASE_KVA, 0.0)
         load = np.where(live, b.loading0, 0.0)
         vm = np.where(live, np.abs(b.flow.v), np.nan)
-        p[el], load[el], vm[el] = p_e, load_e, vm_e
+        vm_in = np.where(live & ~m.is_source, np.abs(b.flow.w), np.nan)
+        p[el], load[el], vm[el], vm_in[el] = p_e, load_e, vm_e, vm_in_e
         return pd.DataFrame(
-            {"p_kw": p, "loading_pct": load, "vm_pu": vm, "live": live}, index=m.ids
+            {"p_kw": p, "loading_pct": load, "vm_pu": vm, "vm_in_pu": vm_in, "live": live},
+            index=m.ids,
         )
 
 

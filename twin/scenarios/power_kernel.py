@@ -58,7 +58,7 @@ Net = namedtuple(
         "rackf",  # (racks, N_RACKF) float
         "racki",  # (racks, N_RACKI) int: cord A element, cord B element, fed in the base
         "order_load",  # live RANKED elements, highest base loading first
-        "order_vm",  # live elements, lowest base voltage first
+        "order_vm",  # live elements, lowest base voltage (VM0) first
         "base_over",  # elements overloaded in the base
     ],
 )
@@ -73,6 +73,7 @@ instead of one per array.
 (ZC_RE, ZC_IM, ZEL_RE, ZEL_IM, G0, L0, L1, L2, I_R, RATING, V_KV, V_IN,
  SIN_RE, SIN_IM, LAM_RE, LAM_IM, SLD_RE, SLD_IM, V0_RE, V0_IM, W0_RE, W0_IM,
  LOAD0, VM0, P_MAX) = range(25)  # fmt: skip
+# VM0: the element's lowest base voltage, its bus or the end of its feeder cable (vm_in_pu)
 N_ELF = 25
 UP, ALT, PAR0, DEPTH0, FLAGS = range(5)
 N_ELI = 5
@@ -107,7 +108,7 @@ def scratch(net, n_extra):
         np.empty(cap, np.int64),
         np.empty(cap, np.complex128),
         np.empty((9, n), np.int64),
-        np.empty((8, n), np.float64),
+        np.empty((9, n), np.float64),
         np.empty((18, n), np.complex128),
     )
 
@@ -227,7 +228,8 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     """Solve one contingency; write its `stats` row. Returns (entries, racks lost, dead, worst).
 
     On return sc.e[0][:ne] holds the entries E (elements), sc.f rows 2-5 their
-    live flag, p_kw, loading_pct and vm_pu, sc.lost[:n_lost] the lost racks and
+    live flag, p_kw, loading_pct and vm_pu, row 8 their vm_in_pu (input terminal, after
+    the feeder cable; NaN for sources and dead entries), sc.lost[:n_lost] the lost racks and
     sc.e[7][:nd] the newly dead elements; sc.live and sc.epos are restored.
     """
     elf, eli = net.elf, net.eli
@@ -235,7 +237,7 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     el, pe, pe0, ob, on = sc.e[0], sc.e[1], sc.e[2], sc.e[3], sc.e[4]
     dn, tr, dead, key = sc.e[5], sc.e[6], sc.e[7], sc.e[8]
     ratio, stage, lvf, p_kw, load, vm = sc.f[0], sc.f[1], sc.f[2], sc.f[3], sc.f[4], sc.f[5]
-    g0, dc = sc.f[6], sc.f[7]
+    g0, dc, vm_in = sc.f[6], sc.f[7], sc.f[8]
     zc, v, w, vpb, dx, dlam = sc.c[0], sc.c[1], sc.c[2], sc.c[3], sc.c[4], sc.c[5]
     mv, nm, acc, ie, ic, s_in = sc.c[6], sc.c[7], sc.c[8], sc.c[9], sc.c[10], sc.c[11]
     s_in0, lam0, z_el, so, sto, core = sc.c[12], sc.c[13], sc.c[14], sc.c[15], sc.c[16], sc.c[17]
@@ -433,6 +435,7 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     best, arg, over, vmin = -np.inf, -1, 0, np.inf
     for p in range(ne):
         e = el[p]
+        vm_in[p] = _mag(w[p]) if stage[p] else np.nan
         if not lvf[p]:
             p_kw[p], load[p], vm[p] = 0.0, 0.0, np.nan
             continue
@@ -447,6 +450,8 @@ def _case(net, fails, x_el, x_kw, sc, stats):
         p_kw[p], load[p], vm[p] = si.real * s, lp, _mag(v[p])
         over += lp > OVERLOAD_PCT
         vmin = min(vmin, vm[p])
+        if stage[p]:  # the end of its feeder cable: a bus too (hidden behind a UPS output)
+            vmin = min(vmin, vm_in[p])
     out_arg = -1
     for i in net.order_load:
         if epos[i] < 0:
@@ -549,7 +554,8 @@ def outages(net, f_ptr, f_idx):
 
 @nb.njit(cache=True)
 def solve_one(net, fails, x_el, x_kw):
-    """One contingency in detail: (E elements, live, p_kw, loading_pct, vm_pu, lost racks, stats)."""
+    """One contingency in detail: (E elements, live, p_kw, loading_pct, vm_pu, lost racks, stats,
+    vm_in_pu)."""
     sc = scratch(net, len(x_el))
     stats = np.empty(N_STATS)
     ne, n_lost, _, _ = _case(net, fails, x_el, x_kw, sc, stats)
@@ -561,4 +567,5 @@ def solve_one(net, fails, x_el, x_kw):
         sc.f[5][:ne].copy(),
         sc.lost[:n_lost].copy(),
         stats,
+        sc.f[8][:ne].copy(),
     )

@@ -502,6 +502,15 @@ def untrusted(violations: pd.DataFrame) -> str:
     )
 
 
+def min_vm_pu(res: Results) -> float:
+    """Lowest live voltage of a full solve: every element's bus and the end of every feeder
+    cable (`vm_in_pu`; a UPS's input, which its 1.0 pu output hides), as the kernel counts it;
+    NaN when nothing is energised."""
+    rp = res["res_power_nodes"]
+    vm = pd.concat([res["res_bus"]["vm_pu"], rp.get("vm_in_pu", pd.Series(dtype=float))])
+    return float(vm.min())
+
+
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
@@ -527,7 +536,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "max_loading_pct": float(lp.max()) if len(lp) else 0.0,
         "worst_element": lp.idxmax() if len(lp) else "",
         "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
-        "min_vm_pu": float(res["res_bus"]["vm_pu"].min()),
+        "min_vm_pu": min_vm_pu(res),
         "cooling_units_out": units_out,
         "max_cooling_loading_pct": cool_pct,
         "worst_cooling_group": cool_group,

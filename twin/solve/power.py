@@ -5,20 +5,27 @@
 - `res_power_nodes`: p_kw/q_kvar drawn from the feeder (cable included; for a
   source, what it delivers), p_out_kw/q_out_kvar leaving the bus, i_ka,
   loading_pct, loss_kw (the element), loss_cable_kw (its feeder cable),
-  live, fed_from (the element it draws from now; a live source names itself);
+  vm_pu (its bus), vm_in_pu (its input terminal, at the end of its feeder
+  cable: pu of the parent's nominal voltage, NaN for sources and dead elements;
+  the `"<id>:in"` bus of the pandapower export, the parent's bus without a
+  cable), live, fed_from (the element it draws from now; a live source names
+  itself);
   plus the design check it_kw, failover_it_kw, failover_loading_pct,
   headroom_pct and headroom_kva (rating left under failover);
 - `res_racks`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
   (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed;
 - kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
   generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
-  it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu,
+  it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu (over every live bus and
+  input terminal),
   max_failover_loading_pct, power_failover_margin_kw (uniform IT growth before the
   worst failover loading reaches 100 %), power_sweeps, power_converged (1/0),
   power_residual_pu (last sweep's largest voltage change), power_residual_kw
   (largest change of an element's drawn power over that sweep);
 - violations: overload, over_capacity (source kVA or generator kW),
-  undervoltage (< V_MIN_PU), unfed (racks), grid_limit (site.grid_mw),
+  undervoltage (< V_MIN_PU: an element's bus, or the end of its feeder cable,
+  which a double-conversion UPS's 1.0 pu output hides), unfed (racks),
+  grid_limit (site.grid_mw),
   not_converged (the sweep did not settle, or settled with a live bus below
   `V_COLLAPSE_PU`: no operating point, e.g. a load a cable cannot carry),
   non_finite (a NaN/inf in a table).
@@ -219,7 +226,7 @@ def solve_power(
 
 def _convergence(m: PowerModel, f: Flow, live: np.ndarray, kpis: dict) -> list[dict]:
     """Record the sweep's convergence in `kpis`; a 'not_converged' violation if it failed."""
-    vm = np.where(live, np.abs(f.v), np.inf)
+    vm = np.where(live, np.minimum(np.abs(f.v), _vm_in(m, f, live, np.inf)), np.inf)
     low = int(np.argmin(vm)) if m.n else -1
     collapsed = bool(m.n) and vm[low] < V_COLLAPSE_PU
     mism = f.mismatch_kw if f.mismatch_kw is not None else np.zeros(m.n)
@@ -257,6 +264,12 @@ def _convergence(m: PowerModel, f: Flow, live: np.ndarray, kpis: dict) -> list[d
     return []
 
 
+def _vm_in(m: PowerModel, f: Flow, live: np.ndarray, fill: float = np.nan) -> np.ndarray:
+    """Voltage (pu of the parent's nominal) at each live element's input terminal, after its
+    feeder cable; `fill` for sources and dead elements."""
+    return np.where(live & ~m.is_source, np.abs(f.w), fill)
+
+
 def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
     sb = S_BASE_KVA
     src = m.is_source
@@ -278,6 +291,7 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
             "loss_kw": f.loss_el * sb,
             "loss_cable_kw": f.loss_cable * sb,
             "vm_pu": np.where(live, vm, np.nan),
+            "vm_in_pu": _vm_in(m, f, live),
             "live": live,
             "fed_from": fed_from.to_numpy(dtype=object),
         },
@@ -357,7 +371,11 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
         "max_loading_pct": float(res_power_nodes["loading_pct"][ranked_loading(m.table)].max())
         if m.n
         else 0.0,
-        "min_vm_pu": float(np.nanmin(np.abs(f.v[live]), initial=np.inf)) if live.any() else np.nan,
+        "min_vm_pu": float(
+            np.nanmin(np.minimum(np.abs(f.v), _vm_in(m, f, live, np.inf))[live], initial=np.inf)
+        )
+        if live.any()
+        else np.nan,
         "max_failover_loading_pct": worst_fail,
         "power_failover_margin_kw": it_kw * (100.0 / worst_fail - 1.0)
         if worst_fail > 0
@@ -402,9 +420,22 @@ def _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis)
                 f"generator {cid} above its kW rating",
             )
         )
-    vm = res_bus["vm_pu"]
-    for cid, val in vm[vm < V_MIN_PU].items():
-        rows.append(violation(cid, "undervoltage", val, V_MIN_PU, "pu", f"{cid} at {val:.3f} pu"))
+    vm = res_bus["vm_pu"].to_numpy()
+    # the end of a feeder cable is a bus of its own (a zero-length one is the parent's bus,
+    # reported there); one row per element, at the lower of its two voltages
+    vm_in = np.where(
+        np.abs(m.zc_ohm) > 0, res_power_nodes["vm_in_pu"].reindex(m.ids).to_numpy(), np.nan
+    )
+    at_in = vm_in < np.where(np.isnan(vm), np.inf, vm)
+    low = np.where(at_in, vm_in, vm)
+    for i in np.flatnonzero(low < V_MIN_PU):
+        cid, val = m.ids[i], float(low[i])
+        what = (
+            f"{cid} input (end of its feeder cable) at {val:.3f} pu, bus at {vm[i]:.3f} pu"
+            if at_in[i]
+            else f"{cid} at {val:.3f} pu"
+        )
+        rows.append(violation(cid, "undervoltage", val, V_MIN_PU, "pu", what))
     unfed = res_racks.index[~res_racks["fed"].to_numpy() & ~failed_rack]
     for cid in unfed:
         kw = float(res_racks.at[cid, "p_demand_kw"])

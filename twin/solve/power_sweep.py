@@ -8,9 +8,10 @@ sources down. For a radial network this converges to the exact AC solution
 depth level, never a Python loop over elements.
 
 Convergence is reported, never assumed: `Flow.converged` is set only when the
-largest voltage change of a sweep fell below `TOL_PU` with every voltage
-finite. Past the nose of the PV curve (a load a cable cannot carry: no AC
-solution exists, pandapower's Newton-Raphson raises LoadflowNotConverged)
+largest voltage change of a sweep (at every bus and every cable end) fell
+below `TOL_PU` with every voltage finite. Past the nose of the PV curve (a
+load a cable cannot carry: no AC solution exists, pandapower's Newton-Raphson
+raises LoadflowNotConverged)
 the sweep oscillates or diverges; it then stops at `MAX_SWEEPS` (or at the
 first non-finite voltage) and says so: `residual_pu` is the last sweep's
 largest voltage change, `mismatch_kw` each element's change of drawn real
@@ -132,7 +133,9 @@ def sweep(m: PowerModel, parent: np.ndarray, is_root: np.ndarray, s_load: np.nda
             for a, b in spans[1:]:
                 wn = v[par[a:b]] - zc[a:b] * i_c[a:b]
                 vn = np.where(dc[a:b], 1.0 + 0j, wn * ratio[a:b] - z_el[a:b] * i_el[a:b])
-                dv_node[a:b] = np.abs(vn - v[a:b])
+                # the cable end too: behind a UPS's 1.0 pu output it is the only voltage
+                # that moves, and the UPS's cable loss with it
+                dv_node[a:b] = np.maximum(np.abs(vn - v[a:b]), np.abs(wn - w[a:b]))
                 w[a:b], v[a:b] = wn, vn
             dv = float(dv_node.max(initial=0.0))
             if not np.isfinite(dv):
