@@ -47,15 +47,18 @@ def test_trips_start_when_ride_through_says_and_cost_their_tokens(tmp_path, dt):
                         outage=OUT)  # fmt: skip
     tl = simulate(twin, spec)
     rt = _ride_through(path)
-    v = tl.violations.set_index("kind")
+    v = tl.violations
+    throttle, trip = v[v["kind"] == "thermal_throttle"], v[v["kind"] == "thermal_trip"]
     # the first throttle and the first trip: within one step of the ride-through's times
     first_limit = np.nanmin(rt[["t_to_allowable_s", "t_to_coolant_limit_s"]].to_numpy(float))
     first_trip = np.nanmin(rt["t_to_shutdown_s"].to_numpy(float))
     assert np.isfinite(first_trip)
-    assert abs(v.at["thermal_throttle", "start_s"] - (OUT.start_s + first_limit)) <= dt
-    assert abs(v.at["thermal_trip", "start_s"] - (OUT.start_s + first_trip)) <= dt
+    assert abs(throttle["start_s"].min() - (OUT.start_s + first_limit)) <= dt
+    assert len(trip) == 1 and abs(trip["start_s"].iat[0] - (OUT.start_s + first_trip)) <= dt
+    # the racks the ride-through trips (each trip taking its heat off the others' nodes)
     tripped = int(rt["t_to_shutdown_s"].notna().sum())
-    assert v.at["thermal_trip", "value"] == tripped
+    assert 0 < tripped < len(rt)
+    assert trip["value"].iat[0] == tripped
     assert tl.kpis["racks_tripped_max"] == tripped
     # tokens lost to `thermal`: the tripped racks' tokens at the hall's fraction, by hand
     t0 = np.arange(round(2 * 3600 / dt)) * dt
@@ -197,9 +200,106 @@ def test_tenants_add_up_to_the_site_with_racks_tripped_by_heat(tmp_path, caps):
     spec = TimelineSpec(hours=2, dt_s=10.0, workload="training", weather=False, outage=OUT,
                         **caps)  # fmt: skip
     tl = simulate(Twin.load(path), spec)
-    assert tl.kpis["racks_tripped_max"] == 96
+    tripped = int(np.isfinite(tl.thermal["trip_from_s"]).sum())
+    assert 0 < tripped < 96  # some racks trip, not all (the cells keep only those that do)
+    assert tl.kpis["racks_tripped_max"] == tripped
     t = tl.tenants
     assert t["tokens"].sum() == pytest.approx(tl.kpis["tokens"], rel=1e-12)
     assert t["tokens_lost"].sum() == pytest.approx(tl.kpis["tokens_lost"], rel=1e-12)
     assert t["it_mwh"].sum() == pytest.approx(tl.kpis["it_mwh"], rel=1e-9)
     assert t.at["t1", "hit"]
+
+
+def _curves(path: Path, t_end: float) -> pd.DataFrame:
+    """Temperatures over time from the `twin ride-through` CLI for the utility lost (GRID)."""
+    out = path.with_suffix(f".t{t_end:g}.csv")
+    assert main(["ride-through", str(path), "--fail", "GRID", "--out", str(out),
+                 "--t-end", str(t_end)]) == 0  # fmt: skip
+    return pd.read_csv(out)
+
+
+def test_throttling_ends_where_the_ride_through_falls_back_below_each_limit(tmp_path):
+    """60 s generators: the hall air passes every rack's allowable while the fans wait and a
+    few racks trip. The racks that do not trip stop throttling when `twin ride-through`'s
+    curves fall back below their limits, not at its horizon: the ride-through used to stop
+    its curves at the first trip, and every window still open there was counted to the
+    horizon (2026-12-02: 96 racks 'throttled' from 912 s to 3,600 s, 30 min past the
+    utility's return, by a model that had no answer past ~59 s)."""
+    path = _variant(tmp_path, 60.0)
+    twin = Twin.load(path)
+    flat = Pattern(swing=0.0, checkpoint_s=0.0)
+    out = Outage(900.0, 900.0)
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", pattern=flat, weather=False,
+                        outage=out)  # fmt: skip
+    tl = simulate(twin, spec)
+    th = tl.thermal
+    rt = _ride_through(path)  # per rack: margins, first crossings, trips
+    cur = _curves(path, out.duration_s)  # to the utility's return, 2.5 s samples
+    nodes = {
+        c: g for c, g in cur[cur["quantity"].isin(["hall_air", "tcs_coolant"])].groupby("component")
+    }
+    tripped = rt["t_to_shutdown_s"].notna()
+    assert 0 < tripped.sum() < len(rt)
+    # each rack's last moment over either limit on the ride-through's curves
+    last = pd.Series(-np.inf, index=rt.index)
+    for node, margin in (("air:" + rt["hall"], rt["inlet_limit_c"] - rt["t_inlet0_c"]),
+                         (rt["liquid_loop"], 45.0 - rt["t_coolant_supply0_c"])):  # fmt: skip
+        for nd in pd.unique(node.dropna()):
+            g = nodes[nd]
+            t, rise = g["time_s"].to_numpy(), (g["t_c"] - g["t_c"].iat[0]).to_numpy()
+            sel = (node == nd).to_numpy() & margin.notna().to_numpy()
+            over = rise[None, :] > margin[sel].to_numpy()[:, None]
+            k = np.where(over.any(axis=1), len(t) - 1 - np.argmax(over[:, ::-1], axis=1), -1)
+            ends = np.where(k >= 0, t[np.minimum(k + 1, len(t) - 1)], -np.inf)
+            last[sel] = np.maximum(last[sel].to_numpy(), ends)
+    free = th.index[~tripped.reindex(th.index).to_numpy()]
+    assert len(free) > 20
+    assert (last[free] < 0.5 * out.duration_s).all()  # the curves fall back early
+    got = th.loc[free, "throttle_to_s"] - out.start_s
+    assert np.allclose(got, last[free], rtol=0, atol=2.5 + spec.dt_s)  # a CLI sample + a step
+    # the violation: as many racks as the ride-through over its limits, for as long
+    v = tl.violations
+    thr = v[v["kind"] == "thermal_throttle"]
+    assert thr["value"].max() == len(rt)
+    assert (thr["start_s"] + thr["duration_s"]).max() <= out.start_s + last.max() + 2.5 + 1.0
+    trip = v[v["kind"] == "thermal_trip"]
+    assert trip["value"].iat[0] == tripped.sum()
+
+
+def test_the_outage_s_hottest_inlet_and_warmest_loop_are_the_ride_through_s(tmp_path):
+    """10 s generators (the hall as written): the timeline's hottest inlet over allowable and
+    its loops' warming, per step and at their most, are `twin ride-through`'s for the same
+    event (its hottest rack inlet against 32 C, its warmest TCS or water loop above steady),
+    not the steady solve's inlet (-4.0 K through the outage, while 34 racks throttled on
+    inlet) nor a second model of the loops' water (19.2 K against the ride-through's
+    13.85 K at 160 s: the whole site's heat into one loop's 2 m3/MW)."""
+    path = tmp_path / HALL.name
+    path.write_text(HALL.read_text())
+    flat = Pattern(swing=0.0, checkpoint_s=0.0)
+    out = Outage(900.0, 900.0)
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", pattern=flat, weather=False,
+                        outage=out)  # fmt: skip
+    tl = simulate(Twin.load(path), spec)
+    cur = _curves(path, 300.0)  # the peaks (160-195 s), 0.83 s samples
+    t = cur["time_s"].unique()
+    hot = cur[cur["quantity"] == "rack_inlet_max"]
+    over = np.interp(t, hot["time_s"], hot["t_c"] - 32.0)  # A1 allowable
+    warm = np.full(len(t), -np.inf)
+    for _, g in cur[cur["quantity"].isin(["tcs_coolant", "water_loop"])].groupby("component"):
+        warm = np.maximum(warm, np.interp(t, g["time_s"], g["t_c"] - g["t_c"].iat[0]))
+    assert over.max() > 1.0 and warm.max() > 13.0  # the case is not empty
+    k = tl.kpis
+    assert k["t_inlet_over_allowable_max_k"] == pytest.approx(over.max(), abs=0.02)
+    assert k["loop_warming_max_k"] == pytest.approx(warm.max(), abs=0.02)
+    lw = tl.violations[tl.violations["kind"] == "loop_warming"]
+    assert lw["value"].max() == pytest.approx(k["loop_warming_max_k"])
+    # per step: the step's most on the ride-through's curve
+    st = tl.steps.iloc[int(out.start_s) : int(out.start_s) + 299]
+    s = np.arange(len(st)) * 1.0
+    fine = np.arange(0.0, 299.0, 0.05)
+    for col, y in (("t_inlet_over_allowable_k", over), ("loop_warming_k", warm)):
+        most = pd.Series(np.interp(fine, t, y)).groupby(np.floor(fine)).max().to_numpy()
+        assert np.allclose(st[col].to_numpy(), most[: len(s)], rtol=0, atol=0.05), col
+    # before the outage: the steady solve's, as before
+    assert tl.steps["t_inlet_over_allowable_k"].iat[0] == pytest.approx(over[0], abs=0.05)
+    assert tl.steps["loop_warming_k"].iat[0] == 0.0

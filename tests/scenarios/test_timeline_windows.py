@@ -61,7 +61,8 @@ def test_a_window_inside_one_step_and_across_the_horizon():
 
 @pytest.fixture(scope="module")
 def all_trip(tmp_path_factory) -> Twin:
-    """The reference hall with 120 s generators: the plant stays off, every rack trips."""
+    """The reference hall with 120 s generators: the plant stays off, racks trip (28 of 96:
+    each trip takes its rack's heat off the hall, and the rest stay under their trip)."""
     path = tmp_path_factory.mktemp("trip") / "hall-gen120.yaml"
     path.write_text(HALL.read_text().replace("start_s: 10.0", "start_s: 120.0"))
     return Twin.load(path)
@@ -77,7 +78,7 @@ def test_every_rack_trips_same_tables_as_rack_by_rack(all_trip, monkeypatch, dt)
     spec = TimelineSpec(hours=2, dt_s=dt, workload="training", weather=False,
                         outage=Outage(3600.0, 900.0))  # fmt: skip
     fast = simulate(all_trip, spec)
-    assert fast.kpis["racks_tripped_max"] == len(all_trip.racks)  # every rack
+    assert 0 < fast.kpis["racks_tripped_max"] < len(all_trip.racks)  # tripped and not
     monkeypatch.setattr(timeline_thermal, "window_sums", _by_hand)
     slow = simulate(all_trip, spec)
     for name, t in _tables(fast).items():

@@ -155,10 +155,12 @@ def test_summary_counts_racks_lost_to_heat(small_room):
     assert s["racks_lost"] == s["racks_shutdown"] == len(small_room.racks)
 
 
-def test_ride_through_ends_at_the_first_trip(layouts_dir):
-    """Both facility pumps lost: no water moves, every rack trips. The curves stop at the
-    trip (the model keeps the heat on, which is false after it), and the limits are there
-    to draw; the steady state of the same failure has every rack shut down."""
+def test_ride_through_takes_each_tripped_rack_s_heat_off(layouts_dir):
+    """Both facility pumps lost: no water moves, every rack trips. The curves run past the
+    trips to the horizon with each tripped rack's heat off (they used to stop at the first
+    trip, the model keeping the heat on): a TCS loop stops warming once its last rack trips
+    and its warmest rack supply never passes the trip line; the limits are there to draw;
+    the steady state of the same failure has every rack shut down."""
     hall = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     sc = Scenario.fail("H1-FWS-P1", "H1-FWS-P2")
     rt = cooling_ride_through(hall, sc, t_end_s=1800.0)
@@ -168,10 +170,12 @@ def test_ride_through_ends_at_the_first_trip(layouts_dir):
     ts = rt.timeseries
     lim = rt.limits.set_index(["component", "quantity"])
     inlet = ts[(ts["component"] == "H1") & (ts["quantity"] == "rack_inlet_max")]
-    assert inlet["time_s"].max() == pytest.approx(trip.min(), abs=1e-6)
-    shut_c = lim.at[("H1", "rack_inlet_max"), "shutdown_c"]
+    assert (ts.groupby(["component", "quantity"])["time_s"].max() == 1800.0).all()
     assert lim.at[("H1", "rack_inlet_max"), "limit_c"] == A1_MAX_C
-    assert inlet["t_c"].max() <= shut_c + 1e-6  # never the 250 C of a model past its range
+    # the hall air peaks by the last trip and falls after (never the 250 C of a model
+    # keeping the heat of racks that are off)
+    assert inlet["time_s"].iat[int(inlet["t_c"].to_numpy().argmax())] <= trip.max()
+    assert inlet["t_c"].iat[-1] < inlet["t_c"].max()
     for tcs in hall.racks["liquid_loop"].dropna().unique():
         # the coolant lines bound the curve the trip reads: the loop's hottest rack supply
         assert lim.at[(tcs, "rack_coolant_supply_max"), "shutdown_c"] == (
@@ -180,6 +184,9 @@ def test_ride_through_ends_at_the_first_trip(layouts_dir):
         sup = ts[(ts["component"] == tcs) & (ts["quantity"] == "rack_coolant_supply_max")]
         on = rt.racks["liquid_loop"] == tcs
         assert sup["t_c"].iat[0] == rt.racks.loc[on, "t_coolant_supply0_c"].max()
-        assert sup["time_s"].max() == pytest.approx(rt.racks.loc[on, "t_to_shutdown_s"].min())
+        shut = COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K
+        assert sup["t_c"].max() <= shut + 1e-3
+        after = sup[sup["time_s"] > rt.racks.loc[on, "t_to_shutdown_s"].max()]["t_c"]
+        assert len(after) and np.ptp(after.to_numpy()) < 1e-6  # no heat in, none out
     steady = run(hall, sc)
     assert (steady["res_racks"]["thermal_state"] == "shutdown").all()

@@ -68,7 +68,10 @@ def test_room_after_losing_its_only_crac_matches_two_node_closed_form():
     t = air["time_s"].to_numpy()
     d = p / ca * tau * (1.0 - np.exp(-t / tau))
     closed = node["t0_c"] + p * t / (ca + ce) + ce * d / (ca + ce)
-    assert np.allclose(air["t_c"].to_numpy(), closed, atol=2e-3)
+    # the closed form holds while the rack heats: once it trips its heat is off
+    on = t <= rt.racks.at["K", "t_to_shutdown_s"]
+    assert on.sum() > 10
+    assert np.allclose(air["t_c"].to_numpy()[on], closed[on], atol=2e-3)
     # the rack reaches its A1 allowable (32 C) when its inlet rise uses up the margin
     rack = rt.racks.loc["K"]
     t_hit = rack["t_to_allowable_s"]
@@ -201,3 +204,42 @@ def test_ride_through_from_a_state_that_is_not_steady_is_refused_by_name(tmp_pat
     twin = Twin.from_layout(load(path))
     with pytest.raises(ScenarioError, match=r"not a steady state \(.*no_flow: H1-FWS"):
         cooling_ride_through(twin, Scenario.fail("H1-CH1"))
+
+
+def test_a_stopped_plant_leaves_the_heat_in_the_site_and_a_trip_takes_its_rack_s_off(tmp_path):
+    """Utility lost, 60 s generators: until the chillers are back nothing takes heat out of
+    the site, so the heat every node holds (sum of C dT over hall air, rack metal, TCS and
+    water loops) is the heat put in, P t, less each tripped rack's heat from its trip on
+    (closed form; the ride-through used to stop every curve at the first trip, past which
+    it said nothing). The curves run to the horizon; the loops' water is REFERENCE 6's
+    (2 m3 per MW of each loop's heat: 1 MW warms it by 0.12 K/s), one definition
+    (`loop_water_kj_k`) for the ride-through and the timeline."""
+    from twin.solve.transient import loop_water_kj_k
+
+    path = tmp_path / "hall-gen60.yaml"
+    path.write_text(
+        (LAYOUTS / "ai-factory-hall.yaml").read_text().replace("start_s: 10.0", "start_s: 60.0")
+    )
+    twin = Twin.load(path)
+    base = run(twin)
+    rt = cooling_ride_through(twin, Scenario.fail("GRID"), t_end_s=600.0, base=base, n_points=1201)
+    nodes = rt.nodes
+    assert 1000.0 / float(loop_water_kj_k(1000.0)) == pytest.approx(0.12, abs=0.005)
+    loops = nodes[nodes["kind"].isin(["tcs_coolant", "water_loop"])]
+    assert np.allclose(loops["c_kj_k"], loop_water_kj_k(loops["q0_kw"]), rtol=1e-12)
+    ts = rt.timeseries
+    assert (ts.groupby(["component", "quantity"])["time_s"].max() == 600.0).all()
+    piv = ts[ts["quantity"].isin(list(set(nodes["kind"])))].pivot(
+        index="time_s", columns="component", values="t_c"
+    )
+    t = piv.index.to_numpy()
+    held = ((piv - piv.iloc[0]) * nodes["c_kj_k"].reindex(piv.columns)).sum(axis=1).to_numpy()
+    trip = rt.racks["t_to_shutdown_s"].to_numpy(float)
+    assert 0 < np.isfinite(trip).sum() < len(trip)  # some racks trip, not all
+    p_rack = base["res_racks"]["p_kw"].reindex(rt.racks.index).to_numpy(float)
+    off = (p_rack[None, :] * np.maximum(t[:, None] - trip[None, :], 0.0)).sum(axis=1)
+    put_in = nodes["p_kw"].sum() * t - off
+    plant_back = nodes.loc[nodes["kind"] == "water_loop", "restart_s"].min()
+    before = (t > 0) & (t < plant_back)
+    assert t[before].max() > trip[np.isfinite(trip)].max() + 60.0  # past every trip
+    assert np.allclose(held[before], put_in[before], rtol=1e-6)

@@ -36,12 +36,19 @@ from twin.model import registry
 from twin.scenarios import policies, timeline_caps, timeline_tenants
 from twin.scenarios.timeline_capmean import capped_fraction, step_tokens, swing_shapes, trace_capped
 from twin.scenarios.timeline_losses import curtailment
-from twin.scenarios.timeline_thermal import outage_thermal, thermal_violations
+from twin.scenarios.timeline_thermal import outage_curves, outage_thermal, thermal_violations
 from twin.scenarios.timeline_trace import read_trace, step_means
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction
 from twin.solve.results import efficiency_kpis
-from twin.solve.timeline import VIOLATION_COLUMNS, Profile, Solved, intervals, solve_timeline
+from twin.solve.timeline import (
+    VIOLATION_COLUMNS,
+    Profile,
+    Solved,
+    intervals,
+    loop_warming_violations,
+    solve_timeline,
+)
 from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_response import Response, evaluate_groups, fit_response
 from twin.solve.timeline_storage import Store, dispatch
@@ -327,8 +334,8 @@ def simulate(
             cap_kw = np.full(n, cap_kw, float)
             cap_kw[mask] = np.minimum(cap_kw[mask], f["facility_kw"].to_numpy()[mask] - p_b)
     # an outage: racks the stopped plant lets heat past their limits (twin ride-through)
-    on = spec.outage is not None and spec.thermal
-    thermal = outage_thermal(twin, spec.outage, groups, t0, dt) if on else None
+    thermal_on = spec.outage is not None and spec.thermal
+    thermal = outage_thermal(twin, spec.outage, groups, t0, dt) if thermal_on else None
     it_pre = it
     with np.errstate(invalid="ignore", divide="ignore"):
         frac_g = np.where(design > 0, it / design, 0.0)
@@ -354,6 +361,15 @@ def simulate(
     )
     steps = solved.steps.copy()
     steps = steps.assign(**plant_terms(resp, it, solved.steps, design, t_db, t_wb))
+    solved_viol = solved.violations
+    if thermal_on:  # the outage's hottest inlet and warmest loop: the ride-through's, per step
+        cur = outage_curves(twin, spec.outage, t0, dt)
+        for col, src in (("t_inlet_over_allowable_k", "inlet_over_k"),
+                         ("loop_warming_k", "loop_warming_k")):  # fmt: skip
+            v = cur[src].to_numpy()
+            steps[col] = np.where(np.isfinite(v), v, steps[col].to_numpy())
+        solved_viol = solved_viol[solved_viol["kind"] != "loop_warming"]
+        viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
     steps.index = start + pd.to_timedelta(t0, unit="s")
     steps.index.name = "time"
     grid = steps["grid_kw"].to_numpy()
@@ -433,15 +449,13 @@ def simulate(
          "tokens": produced, "tokens_lost": lost},
         index=pd.Index(groups, name="group"),
     )  # fmt: skip
-    parts = [
-        v for v in (solved.violations, pd.DataFrame(viol, columns=VIOLATION_COLUMNS)) if len(v)
-    ]
+    parts = [v for v in (solved_viol, pd.DataFrame(viol, columns=VIOLATION_COLUMNS)) if len(v)]
     violations = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VIOLATION_COLUMNS)
     )
     violations = violations.sort_values("start_s", kind="stable").reset_index(drop=True)
     kpis = _kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, violations)
-    kpis.update(_outage_kpis(solved))
+    kpis.update(_outage_kpis(steps, solved))
     if spec.outage is not None:
         kpis["racks_throttled_max"] = float(thermal.throttled.sum(axis=1).max()) if thermal else 0.0
         kpis["racks_tripped_max"] = float(thermal.tripped.sum(axis=1).max()) if thermal else 0.0
@@ -473,10 +487,11 @@ def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):
     return np.interp(np.mod(hour_of_year, len(wb)), hours, np.r_[wb, wb[0]])
 
 
-def _outage_kpis(solved: Solved) -> dict[str, float]:
-    """Generator energy, the loops' warming and heat balance; with an outage, the UPS
-    batteries' lowest charge, first time to empty and the load they dropped."""
-    st, e = solved.steps, solved.energy
+def _outage_kpis(st: pd.DataFrame, solved: Solved) -> dict[str, float]:
+    """Generator energy, the loops' warming (`st`: the steps as reported) and heat balance;
+    with an outage, the UPS batteries' lowest charge, first time to empty and the load they
+    dropped."""
+    e = solved.energy
     out = {
         "generator_mwh": e["generator_mwh"],
         "loop_warming_max_k": float(st["loop_warming_k"].to_numpy().max(initial=0.0)),

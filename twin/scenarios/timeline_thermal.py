@@ -24,7 +24,17 @@ Over the timeline's steps, from the outage's start:
   the steady rule);
 - a rack is tripped from `t_to_shutdown_s` until the utility returns [est: tripped
   servers stay down until the power event is over and they are restarted]: its IT
-  and heat stop, its tokens are lost (cause `thermal`).
+  and heat stop, its tokens are lost (cause `thermal`). The ride-through takes the
+  same rack's heat off at its trip and back at the utility's return (`restore_s`),
+  so the other racks' curves, and the windows read from them, run on to the horizon
+  with the heat that is really there (they used to end at the first trip, and every
+  window still open there was counted to the horizon: 2026-12-02, the reference hall
+  with 60 s generators, 96 racks 'throttled' for 45 min where the physics gives ~1 min).
+
+Per step, the hottest rack inlet over its allowable and the warmest liquid loop above
+steady while the ride-through runs (`outage_curves`) are its curves, the most within
+each step: the timeline's `t_inlet_over_allowable_k` and `loop_warming_k` there are
+`twin ride-through`'s, one model of the halls' air and the loops' water for both.
 
 Every rack has its own window (each crosses at its own time); the windows are summed
 over the steps all at once (`twin.scenarios.timeline_windows`), not rack by rack.
@@ -79,7 +89,8 @@ class Thermal:
         if d is None:
             return out
         cat = catalogue(twin.layout)
-        d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
+        d = d[np.isfinite(d["trip_from_s"])]  # racks that trip (not all of a hit hall's)
+        d = d.assign(cell=rack_cell.reindex(d.index).to_numpy())
         d = d[d["acc"].isin(list(cat)) & (d["cell"] >= 0)]
         accs = list(pd.unique(d["acc"]))
         full = [d["full"].to_numpy(float) * (d["acc"] == acc).to_numpy() for acc in accs]
@@ -99,7 +110,8 @@ class Thermal:
         d = self.detail
         if d is None:
             return out
-        d = d[np.isfinite(d["trip_from_s"])].assign(cell=rack_cell.reindex(d.index).to_numpy())
+        d = d[np.isfinite(d["trip_from_s"])]  # racks that trip (not all of a hit hall's)
+        d = d.assign(cell=rack_cell.reindex(d.index).to_numpy())
         d = d[d["cell"] >= 0]
         (kw_on,) = self._sums(d, d["cell"], out.shape[1], [d["kw"].to_numpy(float)])
         return out + kw_on * frac_c
@@ -120,7 +132,11 @@ def _ride_through(twin, outage: Outage):
     n = int(min(t_end / SAMPLE_S, MAX_SAMPLES - 1)) + 1
     util = list(twin.of_model("utility").index)
     return cooling_ride_through(
-        twin, Scenario.fail(*util, name="utility outage"), t_end_s=t_end, n_points=n
+        twin,
+        Scenario.fail(*util, name="utility outage"),
+        t_end_s=t_end,
+        n_points=n,
+        restore_s=outage.duration_s,  # tripped racks restart when the utility returns
     )
 
 
@@ -200,13 +216,8 @@ def _rack_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per rack: throttle and trip windows (s from the run's start), and every throttle
     window (rack id, from_s, to_s); the ride-through once per Twin content and outage
     length (`twin.solve.cache`)."""
-    from twin.solve.cache import per_twin, pinned
 
-    key = f"timeline_thermal:{outage.duration_s!r}"
-    with pinned(twin):
-        rel, rel_w = per_twin(
-            twin, key, lambda tw: _relative_windows(tw, Outage(0.0, outage.duration_s))
-        )
+    rel, rel_w, _ = _relative(twin, outage)
     out, win = rel.copy(), rel_w.copy()
     for c in ("throttle_from_s", "throttle_to_s", "trip_from_s", "trip_to_s"):
         out[c] = rel[c] + outage.start_s
@@ -215,8 +226,37 @@ def _rack_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out, win
 
 
-def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`_rack_windows` for an outage starting at 0."""
+def _relative(twin, outage: Outage):
+    """`_relative_windows` for `outage`'s length, once per Twin content (`twin.solve.cache`)."""
+    from twin.solve.cache import per_twin, pinned
+
+    key = f"timeline_thermal:{outage.duration_s!r}"
+    with pinned(twin):
+        return per_twin(twin, key, lambda tw: _relative_windows(tw, Outage(0.0, outage.duration_s)))
+
+
+def _site_curves(rt) -> pd.DataFrame:
+    """From the ride-through: over its samples (s from the outage's start), the hottest rack
+    inlet over its hall's allowable, K (the most over halls), and the warmest liquid loop
+    (TCS or water) above its steady temperature, K (the most over loops)."""
+    ts = rt.timeseries
+    times = np.unique(ts["time_s"].to_numpy(float))
+    over = np.full(len(times), np.nan)
+    warm = np.full(len(times), np.nan)
+    lim = rt.limits.set_index(["component", "quantity"])["limit_c"] if len(rt.limits) else None
+    for (comp, qty), g in ts.groupby(["component", "quantity"], sort=False):
+        t, y = g["time_s"].to_numpy(float), g["t_c"].to_numpy(float)
+        if qty == "rack_inlet_max" and lim is not None:
+            v = np.interp(times, t, y - float(lim[(comp, qty)]), right=np.nan)
+            over = np.fmax(over, v)
+        elif qty in ("tcs_coolant", "water_loop"):
+            warm = np.fmax(warm, np.interp(times, t, y - y[0], right=np.nan))
+    return pd.DataFrame({"time_s": times, "inlet_over_k": over, "loop_warming_k": warm})
+
+
+def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`_rack_windows` for an outage starting at 0, and the ride-through's site curves
+    (`_site_curves`)."""
     rt = _ride_through(twin, outage)
     rk = rt.racks
     racks = twin.racks
@@ -265,7 +305,9 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]
                 s = node[missed] == nd
                 back[s] = _back_below(*curves[nd], on[missed][s], margin[missed][s])
         row, a, b = np.r_[row, missed], np.r_[a, on[missed]], np.r_[b, back]
-    # a curve ends at its first trip or the horizon: still above there -> to the horizon
+    # every curve runs to the horizon (the ride-through takes a tripped rack's heat off at its
+    # trip and back when the utility returns): a window still open there is one the plant
+    # has not closed 30 min after the utility's return, counted to that horizon
     horizon = min(outage.duration_s + AFTER_S, MAX_T_END_S)
     row, a, b = _union(row, a, np.where(np.isfinite(b), b, horizon))
     # a tripped rack is no longer throttled: its windows end at the trip
@@ -292,7 +334,31 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]
         index=racks.index,
     )
     windows = pd.DataFrame({"id": racks.index[row], "from_s": t0 + a, "to_s": t0 + b})
-    return per_rack, windows
+    return per_rack, windows, _site_curves(rt)
+
+
+def outage_curves(twin, outage: Outage, t0: np.ndarray, dt: float) -> pd.DataFrame:
+    """Per step of the run (`t0`, `dt`), the most within the step of the ride-through's hottest
+    rack inlet over its allowable and warmest liquid loop above steady, K (`_site_curves`,
+    samples and the step's edges, linear between samples); NaN for the steps the
+    ride-through does not cover (before the outage, past its horizon)."""
+    cur = _relative(twin, outage)[2]
+    t0 = np.asarray(t0, float)
+    n = len(t0)
+    s = cur["time_s"].to_numpy(float) + outage.start_s
+    out = {}
+    for col in ("inlet_over_k", "loop_warming_k"):
+        y = cur[col].to_numpy(float)
+        v = np.full(n, -np.inf)
+        k = np.searchsorted(t0, s, side="right") - 1
+        ok = (k >= 0) & (s < t0[-1] + dt) & np.isfinite(y) if n else np.zeros(0, bool)
+        np.maximum.at(v, k[ok], y[ok])
+        for edge in (t0, t0 + dt):  # the curve at each step's edges (inside the curve)
+            inside = (edge >= s[0]) & (edge <= s[-1])
+            e = np.interp(edge, s, y)
+            v = np.where(inside & np.isfinite(e), np.fmax(v, e), v)
+        out[col] = np.where(np.isfinite(v), v, np.nan)
+    return pd.DataFrame(out)
 
 
 def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: float):

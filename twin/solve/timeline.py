@@ -56,7 +56,7 @@ from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
 from twin.solve.timeline_outage import Outage, UpsBank, bridge
 from twin.solve.timeline_response import Response, evaluate, evaluate_groups
 from twin.solve.timeline_storage import Store, dispatch, extra_heat_peak, heat_store, losses_kw
-from twin.solve.transient import COOLANT_M3_PER_MW
+from twin.solve.transient import COOLANT_M3_PER_MW, loop_water_kj_k
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 DESIGN_RISE_K = 10.0
@@ -262,11 +262,7 @@ def solve_timeline(
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip
-    warm = steps["loop_warming_k"].to_numpy()
-    viol += intervals(warm > LOOP_WARMING_LIMIT_K, dt, "site", "loop_warming", warm,
-                      LOOP_WARMING_LIMIT_K, "K", "cooling loops' water warmed past their design "
-                      "rise above steady (plant off or catching up): rack coolant near its limit; "
-                      "twin ride-through gives the times to each rack's limit")  # fmt: skip
+    viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
     if u is not None:
         run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
         if ups.gen_ids and ups.gen_share is not None:  # each generator its share of the load
@@ -315,6 +311,14 @@ def solve_timeline(
                   ups_soc, ups_table)  # fmt: skip
 
 
+def loop_warming_violations(warm: np.ndarray, dt: float) -> list[dict]:
+    """Runs of steps with the loops' water more than `LOOP_WARMING_LIMIT_K` above steady."""
+    return intervals(warm > LOOP_WARMING_LIMIT_K, dt, "site", "loop_warming", warm,
+                     LOOP_WARMING_LIMIT_K, "K", "cooling loops' water warmed past their design "
+                     "rise above steady (plant off or catching up): rack coolant near its limit; "
+                     "twin ride-through gives the times to each rack's limit")  # fmt: skip
+
+
 def _outage(
     ev, bank, prof, chain_g, resp, n, dt, chain, facility, cooling, it, it_site, cooling_tau_s
 ):
@@ -355,11 +359,14 @@ def _outage(
 
 def _warming(extra_kj, tau_s, resp) -> np.ndarray:
     """Loop water above where a running plant would hold it, most within each step, K: the
-    step's most extra stored heat (`extra_heat_peak`, (n,)) over the loops' heat capacity
-    C = tau x design heat / `DESIGN_RISE_K` (the design heat warms the loops by the design
-    rise)."""
+    step's most extra stored heat (`extra_heat_peak`, (n,)) over the loops' heat capacity,
+    the site's loops lumped as one carrying the design heat (`loop_water_kj_k`, the
+    ride-through's definition of a loop's water), scaled with the lag `tau_s` against its
+    default (`COOLING_TAU_S` is that water's transit time). A timeline with an outage
+    reports the ride-through's own loops instead (`twin.scenarios.timeline_thermal`): this
+    lump is the stand-in where none runs."""
     q_design = resp.design_it_kw + float(resp.losses_kw[0, -1])
-    c_kj_k = tau_s * q_design / DESIGN_RISE_K
+    c_kj_k = float(loop_water_kj_k(q_design)) * tau_s / COOLING_TAU_S
     if c_kj_k <= 0:
         return np.zeros(len(extra_kj))
     return np.maximum(extra_kj, 0.0) / c_kj_k

@@ -28,11 +28,14 @@ supply = its solved supply + the rise of its TCS loop. Times to limits, the
 same limits the steady state applies (`twin.solve.consequence`): ASHRAE
 allowable inlet [REFERENCE 2] or coolant at `COOLANT_LIMIT_C` (the rack starts
 throttling), accelerator throttle where the catalogue has one [REFERENCE 6],
-and `SHUTDOWN_MARGIN_K` above the inlet/coolant limit (the rack trips). The
-model keeps every rack's heat on, which is only true until the first rack
-trips: each curve ends at the first shutdown among the racks it carries
-(hall air, equipment and hottest inlet: the hall's racks; a TCS loop: its
-racks; a water loop: any rack), and `RideThrough.limits` gives the limit and
+and `SHUTDOWN_MARGIN_K` above the inlet/coolant limit (the rack trips). A rack
+that trips draws nothing and heats nothing from then on: each trip is an event
+of the integration (the node carrying the rack reaches its shutdown margin),
+after which the integration restarts with that rack's heat off, so every curve
+runs to the horizon and the racks that never trip get the temperatures the
+trips leave them (not a curve ending at the first trip, past which nothing
+was known). `restore_s`: tripped racks restart then (a timeline's utility
+returning) and heat again. `RideThrough.limits` gives the limit and
 shutdown temperatures to draw as lines against the curves they bound: each
 hall's hottest rack inlet and each TCS loop's hottest rack coolant supply.
 
@@ -83,6 +86,7 @@ __all__ = [
     "RideThrough",
     "cooling_ride_through",
     "integrate_node",
+    "loop_water_kj_k",
     "node_temperature",
     "peukert_autonomy_s",
     "power_ride_through",
@@ -90,6 +94,16 @@ __all__ = [
 
 COOLANT_M3_PER_MW = 2.0
 """Water volume per MW of loop heat [REFERENCE 6: the 2 m3/MW liquid-loop example, est]."""
+
+
+def loop_water_kj_k(q_kw):
+    """Heat capacity of a liquid loop's water carrying `q_kw` of heat, kJ/K: `COOLANT_M3_PER_MW`
+    of water per MW [REFERENCE 6]. The one definition of a loop's thermal mass: each TCS and
+    water loop of the ride-through, and the timeline's loops lumped as one carrying the
+    site's heat (`twin.solve.timeline`, where no ride-through runs)."""
+    return RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0 * COOLANT_M3_PER_MW * np.asarray(q_kw) / 1000.0
+
+
 RACK_MASS_KG = {"gb200-nvl72": 1360.0}
 """Rack mass by accelerator [est: NVL72 ~1.36 t vendor figure]; others `RACK_MASS_DEFAULT_KG`."""
 RACK_MASS_DEFAULT_KG = 700.0
@@ -114,7 +128,7 @@ T_END_S = 1800.0
 class RideThrough:
     """Temperatures vs time per node and per hall's hottest rack; per-rack times to limits."""
 
-    timeseries: pd.DataFrame  # long: time_s, component, quantity, t_c (ends at shutdown)
+    timeseries: pd.DataFrame  # long: time_s, component, quantity, t_c (to the horizon)
     racks: pd.DataFrame  # per rack: limits and times (s, inf = never within t_end)
     nodes: pd.DataFrame  # per node: C, P, Q0, capacity before/after/restored
     power: pd.DataFrame  # per UPS ride-through
@@ -152,17 +166,90 @@ class _Unpermuted:
         return self._dense(t)[self._back]
 
 
+TRIP_TOL_K = 1e-6
+"""A rack within this of its shutdown margin at a trip event trips with it (root tolerance)."""
+
+
+class _Trips:
+    """Racks tripping during the ride-through: which are off, when each first tripped, and
+    each node's next shutdown margin (the lowest among the racks on it still running).
+
+    `node`, `margin`, `rack`: one entry per (rack, node carrying it) with a finite margin;
+    a rack's heat is `air_kw` on its hall's air node `air_node` and `liq_kw` on its TCS
+    loop `liq_node`."""
+
+    def __init__(self, n, node, margin, rack, n_racks, air_node, liq_node, air_kw, liq_kw):
+        ok = np.isfinite(margin)
+        self.n, self.node, self.margin, self.rack = n, node[ok], margin[ok], rack[ok]
+        self.air_node, self.liq_node = air_node, liq_node
+        self.air_kw, self.liq_kw = air_kw, liq_kw
+        self.down = np.zeros(n_racks, bool)
+        self.first_s = np.full(n_racks, np.inf)
+
+    def thresholds(self) -> np.ndarray:
+        thr = np.full(self.n, np.inf)
+        act = ~self.down[self.rack]
+        np.minimum.at(thr, self.node[act], self.margin[act])
+        return thr
+
+    def trip_at(self, t: float, rise: np.ndarray, force: bool = False) -> None:
+        """Trip the running racks whose node's `rise` is at their margin at `t` (`force`: an
+        event fired, so at least the closest one: its root can fall just short)."""
+        act = ~self.down[self.rack]
+        if not act.any():
+            return
+        gap = np.where(act, self.margin - rise[self.node], np.inf)
+        hit = gap <= TRIP_TOL_K
+        if force and not hit.any():
+            hit = gap <= gap.min() + TRIP_TOL_K
+        r = np.unique(self.rack[hit])
+        self.down[r] = True
+        self.first_s[r] = np.minimum(self.first_s[r], t)
+
+    def heat_off(self) -> np.ndarray:
+        """kW the tripped racks no longer put into each node (n,)."""
+        d = self.down
+        air = np.bincount(self.air_node[d], self.air_kw[d], self.n)
+        return air + np.bincount(self.liq_node[d], self.liq_kw[d], self.n)
+
+    def restore(self) -> None:
+        self.down[:] = False
+
+
+class _Segments:
+    """The dense output of an integration restarted at each trip, as one function of t."""
+
+    def __init__(self, parts):
+        self.parts = parts
+        self._hi = np.array([p[1] for p in parts])
+        self.ts = np.concatenate([np.clip(p[2].ts, p[0], p[1]) for p in parts])
+
+    def __call__(self, t):
+        ta = np.atleast_1d(np.asarray(t, float))
+        k = np.minimum(np.searchsorted(self._hi, ta, side="left"), len(self.parts) - 1)
+        out = None
+        for j in np.unique(k):
+            sel = k == j
+            v = np.asarray(self.parts[j][2](ta[sel]))
+            if out is None:
+                out = np.empty((v.shape[0], len(ta)))
+            out[:, sel] = v
+        return out[:, 0] if np.ndim(t) == 0 else out
+
+
 def cooling_ride_through(
     twin,
     scenario: Scenario,
     t_end_s: float = T_END_S,
     base: Results | None = None,
     n_points: int = 361,
+    restore_s: float = np.inf,
 ) -> RideThrough:
     """Temperatures after the failures in `scenario` hit its solved state before them at t = 0.
 
     The state before: the same scenario without `failed` (maintenance, load and
-    weather kept); `base` may pass that solve in.
+    weather kept); `base` may pass that solve in. Racks that trip stop heating until
+    `restore_s` (never by default).
     """
     scenario.check(twin.component_ids())
     before = replace(scenario, name="before", failed=frozenset())
@@ -211,10 +298,9 @@ def cooling_ride_through(
     mass = racks["accelerator"].map(RACK_MASS_KG).fillna(RACK_MASS_DEFAULT_KG).to_numpy(float)
     c[E:T] = np.bincount(rack_h, mass * EQUIPMENT_CP_J_KGK / 1000.0, nh)
     liq0 = np.bincount(rack_t[rack_t >= 0], (p0 * lf)[rack_t >= 0], nt)
-    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
-    c[T:W] = rho_cp * COOLANT_M3_PER_MW * np.maximum(liq0, 1.0) / 1000.0
+    c[T:W] = loop_water_kj_k(np.maximum(liq0, 1.0))
     q_w0 = rl["q_kw"].reindex(water_ids).fillna(0.0).to_numpy(float) if nw else np.zeros(0)
-    c[W:] = rho_cp * COOLANT_M3_PER_MW * np.maximum(q_w0, 1.0) / 1000.0
+    c[W:] = loop_water_kj_k(np.maximum(q_w0, 1.0))
     g_eq = c[E:T] / EQUIPMENT_TAU_S
 
     # steady state: temperatures and heat flows
@@ -340,57 +426,105 @@ def cooling_ride_through(
         q = np.minimum(cap * np.maximum(drive, 0.0), np.maximum(q0 + g_ctrl * (y - t0), 0.0))
         return np.where(blocked, 0.0, q)
 
-    def rhs(t, y):
-        q = flows(t, y)
-        inflow = np.bincount(sink[has_sink], q[has_sink], n)
-        dy = p_direct + inflow - q
-        ex = g_eq * (y[H:E] - y[E:T])
-        dy[H:E] -= ex
-        dy[E:T] += ex
-        return dy / np.maximum(c, 1e-9)
-
     times = np.linspace(0.0, t_end_s, n_points)
+    # each rack's shutdown margin on the node(s) carrying it: its hall's air (inlet) and
+    # its TCS loop (coolant supply); a trip takes its heat off those nodes
+    t_in0 = rr0["t_inlet_max_c" if "t_inlet_max_c" in rr0 else "t_inlet_c"].to_numpy(float)
+    lim_air = inlet_limit_c(halls["ashrae_class"])[rack_h]
+    t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
+    air_rack = (lf < 1) & (p1 > 0)
+    liq_rack = (rack_t >= 0) & (p1 > 0)
+    trips = _Trips(
+        n,
+        np.r_[H + rack_h[air_rack], T + rack_t[liq_rack]],
+        np.r_[
+            (lim_air + SHUTDOWN_MARGIN_K - t_in0)[air_rack],
+            (COOLANT_LIMIT_C + SHUTDOWN_MARGIN_K - t_sup0)[liq_rack],
+        ],
+        np.r_[np.flatnonzero(air_rack), np.flatnonzero(liq_rack)],
+        len(racks),
+        np.where(rack_h >= 0, H + rack_h, 0),
+        np.where(rack_t >= 0, T + rack_t, 0),
+        air1,
+        np.where(rack_t >= 0, p1 * lf, 0.0),
+    )
     # the Jacobian couples a node only with its sink and a hall's air with its equipment:
     # in reverse Cuthill-McKee order it is banded, and LSODA's finite differences take
     # bandwidth + 1 right-hand sides per Jacobian instead of n (474 on the campus)
     perm, lband, uband = _band_order(n, sink, nh)
     back = np.argsort(perm)
-    sol = solve_ivp(
-        lambda t, y: rhs(t, y[back])[perm],
-        (0.0, t_end_s),
-        t0[perm],
-        t_eval=times,
-        method="LSODA",
-        rtol=1e-6,
-        atol=1e-6,
-        dense_output=True,
-        lband=lband,
-        uband=uband,
-    )
-    y = sol.y[back]  # (n, times)
-    dense = sol.sol
-    if dense is not None:
-        sol.sol = _Unpermuted(dense, back)
+    segments = []  # (t_from, t_to, dense output in the permuted order)
+    t_now, y_now = 0.0, t0.copy()
+    while True:
+        trips.trip_at(t_now, y_now - t0)  # racks already at their shutdown: off now
+        stop = restore_s if t_now < restore_s < t_end_s else t_end_s
+        p_now = p_direct - trips.heat_off()
+        thr = trips.thresholds()
+        watched = np.flatnonzero(np.isfinite(thr))
 
+        def rhs_p(t, yp, p_now=p_now):
+            y_ = yp[back]
+            q = flows(t, y_)
+            inflow = np.bincount(sink[has_sink], q[has_sink], n)
+            dy = p_now + inflow - q
+            ex = g_eq * (y_[H:E] - y_[E:T])
+            dy[H:E] -= ex
+            dy[E:T] += ex
+            return (dy / np.maximum(c, 1e-9))[perm]
+
+        events = None
+        if len(watched):
+            pw, tw, t0w = back[watched], thr[watched], t0[watched]
+
+            def hit(t, yp, pw=pw, tw=tw, t0w=t0w):  # the first watched node at a margin
+                return float(np.max(yp[pw] - t0w - tw))
+
+            hit.terminal, hit.direction = True, 1.0
+            events = hit
+        sol = solve_ivp(
+            rhs_p,
+            (t_now, stop),
+            y_now[perm],
+            method="LSODA",
+            rtol=1e-6,
+            atol=1e-6,
+            dense_output=True,
+            lband=lband,
+            uband=uband,
+            events=events,
+        )
+        if sol.status < 0:
+            raise RuntimeError(f"ride-through integration failed at {t_now:g} s: {sol.message}")
+        t_next = float(sol.t[-1])
+        segments.append((t_now, t_next, sol.sol))
+        y_now = sol.y[:, -1][back]
+        if sol.status == 1 and events is not None and len(sol.t_events[0]):
+            t_now = float(sol.t_events[0][0])
+            y_now = sol.y_events[0][0][back]
+            trips.trip_at(t_now, y_now - t0, force=True)
+            segments[-1] = (segments[-1][0], t_now, sol.sol)
+            continue
+        t_now = t_next
+        if t_now >= t_end_s * (1 - 1e-12):
+            break
+        if t_now >= restore_s:  # tripped racks restart and heat again
+            trips.restore()
+    dense = _Unpermuted(_Segments(segments), back)
+    y = dense(times)  # (n, times)
     rise_h = y[H:E] - t0[H:E, None]
     rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
     # limit crossings are searched on the solver's own steps and a 0.5 s-or-finer grid of its
     # interpolant, not only on the samples: a short excursion (hall air over its limit for
     # ~1 s) falls between samples 7.5 s apart, and a crossing between them is not linear
     grid = np.linspace(0.0, t_end_s, max(n_points, int(t_end_s / CROSSING_DT_S) + 1))
-    ts = np.clip(sol.sol.ts, 0.0, t_end_s) if sol.sol is not None else times
-    fine = np.union1d(np.union1d(times, grid), ts) if sol.sol is not None else times
-    y_fine = sol.sol(fine) if sol.sol is not None else y
+    ts = np.clip(dense.ts, 0.0, t_end_s)
+    fine = np.union1d(np.union1d(times, grid), ts)
+    y_fine = dense(fine)
     fine_h = y_fine[H:E] - t0[H:E, None]
     fine_t = y_fine[T:W] - t0[T:W, None] if nt else np.zeros((0, len(fine)))
-    t_in0 = rr0["t_inlet_max_c" if "t_inlet_max_c" in rr0 else "t_inlet_c"].to_numpy(float)
-    lim_air = inlet_limit_c(halls["ashrae_class"])[rack_h]
-    t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     t_out0 = rr0.get("t_outlet_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     throttle = racks["accelerator"].map(THROTTLE_C).to_numpy(float)
-    air_rack = (lf < 1) & (p1 > 0)
-    liq_rack = (rack_t >= 0) & (p1 > 0)
-    t_allow, t_cool, t_thr, t_trip = rack_times_to_limits(
+    t_allow, t_cool, t_thr, _ = rack_times_to_limits(
         fine,
         fine_h,
         fine_t,
@@ -404,6 +538,7 @@ def cooling_ride_through(
         air_rack,
         liq_rack,
     )
+    t_trip = trips.first_s  # the events themselves: where each rack's heat stopped
     rk = pd.DataFrame(
         {
             "hall": racks["hall"].to_numpy(),
@@ -430,15 +565,9 @@ def cooling_ride_through(
         + list(water_ids)
     )
     kinds = ["hall_air"] * nh + ["equipment"] * nh + ["tcs_coolant"] * nt + ["water_loop"] * nw
-    # each curve ends at the first trip among the racks it carries (the model keeps their heat)
-    live = p1 > 0
-    end_h = np.full(nh, np.inf)
-    np.minimum.at(end_h, rack_h[live], t_trip[live])
-    end_t = np.full(nt, np.inf)
-    on_t = live & (rack_t >= 0)
-    np.minimum.at(end_t, rack_t[on_t], t_trip[on_t])
-    end_w = np.full(nw, float(t_trip[live].min()) if live.any() else np.inf)
-    ends = np.r_[end_h, end_h, end_t, end_w]
+    # every curve runs to the horizon (a tripped rack's heat stops at its trip)
+    end_h, end_t = np.full(nh, np.inf), np.full(nt, np.inf)
+    ends = np.full(n, np.inf)
     series = [
         curve_until(
             pd.DataFrame({"time_s": times, "component": nm, "quantity": kd, "t_c": y[i]}), ends[i]
