@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -258,3 +260,26 @@ def test_input_voltage_of_every_element_is_its_parents_bus_less_its_cable_drop()
     lowest = min(bus["vm_pu"].min(), rp["vm_in_pu"].min())
     assert res.kpis["min_vm_pu"] == lowest
     assert rp.at["UA", "vm_in_pu"] < bus.at["UA", "vm_pu"] == pytest.approx(1.0)
+
+
+def test_failover_loading_is_never_below_the_loading_now(layouts_dir):
+    """Failover moves load onto an element, never off it. With no IT at all (a layout without
+    racks) the failover loading was IT over rating, 0 %, under the 0.8 % of idle losses the
+    element carries now; `twin solve` printed a failover loading below the normal one."""
+    import yaml
+
+    from twin.layout import loads
+    from twin.model import Twin
+
+    for case in ("as laid out", "none"):
+        doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
+        if case == "none":
+            doc["halls"][0]["racks"] = []
+        twin = Twin.from_layout(loads(yaml.safe_dump(doc)))
+        r = solve_power(twin)
+        t = r["res_power_nodes"]
+        live = t["live"].to_numpy(bool)
+        assert (t["loading_pct"][live] > 0).any()
+        assert (t["failover_loading_pct"][live] >= t["loading_pct"][live] - 1e-12).all(), case
+        if case == "none":
+            assert math.isnan(r.kpis["power_failover_margin_kw"])  # no IT: nothing to scale

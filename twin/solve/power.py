@@ -307,7 +307,8 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     upper bound on any single failure. Transfers through `alternate` (STS,
     catcher systems) are not in it. First-order: the present loading scaled by IT carried under failover over IT
     carried now (losses scale with it only approximately); with no IT now, the
-    failover IT over rating. The N-1 sweep solves each failure exactly.
+    present (idle) loading plus the failover IT over rating, so never below the loading
+    now. The N-1 sweep solves each failure exactly.
     """
     n = m.n
     depth = _depth(n, levels)
@@ -322,7 +323,11 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     loading = loading.to_numpy()
     pf_rating = m.rating_kva
     with np.errstate(divide="ignore", invalid="ignore"):
-        fl = np.where(now_it > 1e-9, loading * fail_it / now_it, fail_it / pf_rating * 100.0)
+        # no IT now: its idle loading (losses) plus the failover IT over rating, never below
+        # the loading it has now
+        fl = np.where(
+            now_it > 1e-9, loading * fail_it / now_it, loading + fail_it / pf_rating * 100.0
+        )
     return pd.DataFrame(
         {
             "it_kw": now_it,
@@ -377,9 +382,11 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
         if live.any()
         else np.nan,
         "max_failover_loading_pct": worst_fail,
-        "power_failover_margin_kw": it_kw * (100.0 / worst_fail - 1.0)
-        if worst_fail > 0
-        else (np.inf if it_kw > 0 else np.nan),  # nothing loaded: no margin to scale
+        "power_failover_margin_kw": (
+            it_kw * (100.0 / worst_fail - 1.0) if worst_fail > 0 else np.inf
+        )
+        if it_kw > 0
+        else np.nan,  # no IT: no margin to scale
         "unfed_racks": float(unfed.sum()),
         "power_sweeps": float(f.sweeps),
     }
