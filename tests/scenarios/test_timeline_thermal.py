@@ -303,3 +303,23 @@ def test_the_outage_s_hottest_inlet_and_warmest_loop_are_the_ride_through_s(tmp_
     # before the outage: the steady solve's, as before
     assert tl.steps["t_inlet_over_allowable_k"].iat[0] == pytest.approx(over[0], abs=0.05)
     assert tl.steps["loop_warming_k"].iat[0] == 0.0
+
+
+def test_a_rack_still_over_where_the_ride_through_ends_is_said_to_be(tmp_path, monkeypatch):
+    """The ride-through stops `AFTER_S` past the utility's return; a rack still over its limit
+    there is counted to that horizon, and the throttle violation says their end is not known
+    (never a horizon passed off as the physics' answer). Here the horizon is moved to 10 s
+    after a 30 s outage, while the fans still wait for their 60 s generators."""
+    from twin.scenarios import timeline_thermal
+
+    monkeypatch.setattr(timeline_thermal, "AFTER_S", 10.0)
+    out = Outage(600.0, 30.0)
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", weather=False, outage=out)
+    tl = simulate(Twin.load(_variant(tmp_path, 60.0)), spec)
+    th = tl.thermal
+    still = th.index[th["throttle_open"]]
+    assert len(still)
+    assert np.allclose(th.loc[still, "throttle_to_s"], out.start_s + 40.0)
+    v = tl.violations
+    msg = v.loc[v["kind"] == "thermal_throttle", "message"].iat[0]
+    assert f"{len(still)} still over when the ride-through ends" in msg

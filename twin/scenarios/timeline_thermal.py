@@ -309,9 +309,12 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
     # trip and back when the utility returns): a window still open there is one the plant
     # has not closed 30 min after the utility's return, counted to that horizon
     horizon = min(outage.duration_s + AFTER_S, MAX_T_END_S)
+    trip = rk["t_to_shutdown_s"].to_numpy(float)
+    still = np.zeros(len(on), bool)  # over a limit where the ride-through ends, not tripped
+    still[row[~np.isfinite(b)]] = True
+    still &= ~np.isfinite(trip)
     row, a, b = _union(row, a, np.where(np.isfinite(b), b, horizon))
     # a tripped rack is no longer throttled: its windows end at the trip
-    trip = rk["t_to_shutdown_s"].to_numpy(float)
     b = np.minimum(b, trip[row])
     keep = b > a
     row, a, b = row[keep], a[keep], b[keep]
@@ -330,6 +333,8 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
             "trip_to_s": np.where(np.isfinite(trip), t0 + outage.duration_s, np.inf),
             "margin_k": np.where(air_first, m_in, m_cs),
             "limit": np.where(air_first, "inlet", "coolant"),
+            # still over at the ride-through's horizon: counted to there, its end not known
+            "throttle_open": still,
         },
         index=racks.index,
     )
@@ -397,8 +402,16 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
 
 
 def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
-    """Per hall, runs of steps with racks throttled or tripped by heat in an outage."""
+    """Per hall, runs of steps with racks throttled or tripped by heat in an outage; a
+    hall with racks still over a limit where the ride-through ends says so (their throttle
+    is counted to that horizon, `AFTER_S` past the utility's return: its end is not known)."""
     out = []
+    r = thermal.racks
+    still = (
+        r.loc[r["throttle_open"].astype(bool), "hall"].value_counts()
+        if "throttle_open" in r
+        else pd.Series(dtype=float)
+    )
     for what, counts, msg in (
         ("thermal_throttle", thermal.throttled, "racks throttling: inlet or coolant above "
          "its limit while the plant is off or catching up (twin ride-through)"),
@@ -406,5 +419,10 @@ def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
          f"{SHUTDOWN_MARGIN_K:g} K past their limit, until the utility returns"),
     ):  # fmt: skip
         for g in np.flatnonzero((counts > 0).any(axis=0)):  # halls, not racks
-            out += intervals(counts[:, g] > 0, dt, groups[g], what, counts[:, g], 0.0, "racks", msg)
+            m = msg
+            if what == "thermal_throttle" and still.get(groups[g], 0):
+                m += (f"; {still[groups[g]]} still over when the ride-through ends "
+                      f"{AFTER_S:g} s after the utility returns: counted to there, their end "
+                      "not known")  # fmt: skip
+            out += intervals(counts[:, g] > 0, dt, groups[g], what, counts[:, g], 0.0, "racks", m)
     return out
