@@ -11,7 +11,10 @@
   (`floor` of design [est: below half power accelerators lose more throughput
   than the power they save]), shared among the groups of that kind in
   proportion to what each can give, then the next kind. What cannot be shed is
-  a 'dr_shortfall' violation. A site battery run by a policy goes first
+  a 'dr_shortfall' violation, except at a step whose draw is at or below the event's
+  level anyway (the event's baseline, the mean facility power the site would draw over
+  the event, less `shed_kw`): a training checkpoint's dip below the groups' floor meets
+  the event, though nothing more can be cut there. A site battery run by a policy goes first
   (`use_bess`): it delivers, for the whole event, the most its charge at the
   event's start holds (within its power), and caps shed the rest.
 - Tokens: per group and accelerator, full tokens/s (twin.metrics.catalogue)
@@ -118,7 +121,10 @@ def respond(resp: Response, it_kw, design_kw, kinds, mask, t_db, ev: DrEvent, t_
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     capped = shed(ev_it, design_kw, kinds, every, hi, ev)[0]
     out[mask] = capped
-    short[mask] = np.maximum(facility(capped) - target, 0.0)
+    # short only above the event's level too: a step whose own draw is already below it (a
+    # training checkpoint's dip) meets the event whatever it could still cut
+    level = float(np.mean(target + ev.shed_kw)) - ev.shed_kw
+    short[mask] = np.maximum(facility(capped) - np.maximum(target, level), 0.0)
     return out, short
 
 
