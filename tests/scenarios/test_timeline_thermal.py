@@ -323,3 +323,22 @@ def test_a_rack_still_over_where_the_ride_through_ends_is_said_to_be(tmp_path, m
     v = tl.violations
     msg = v.loc[v["kind"] == "thermal_throttle", "message"].iat[0]
     assert f"{len(still)} still over when the ride-through ends" in msg
+
+
+def test_racks_that_trip_after_the_utility_returns_are_said_to(tmp_path):
+    """60 s generators, the utility back after 45 s: the racks tripped at ~39-45 s restart
+    with the utility, into hall air the ride-through still has hot (its plant stays on the
+    generators' schedule), and trip again at once; others trip for the first time after
+    45 s. The ride-through keeps them off; the timeline, whose trips last until the utility
+    returns and which has the plant back then, counts them running and says so."""
+    out = Outage(600.0, 45.0)
+    spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", weather=False, outage=out)
+    tl = simulate(Twin.load(_variant(tmp_path, 60.0)), spec)
+    th = tl.thermal
+    late = th.index[np.isfinite(th["trip_after_return_s"])]
+    assert len(late)
+    assert (th.loc[late, "trip_after_return_s"] >= out.start_s + out.duration_s).all()
+    assert (th.loc[late, "trip_from_s"] < out.start_s + out.duration_s).any()  # again
+    v = tl.violations
+    msg = v.loc[v["kind"] == "thermal_trip", "message"].iat[0]
+    assert f"{len(late)} trip after the utility returns in twin ride-through" in msg

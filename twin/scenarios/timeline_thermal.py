@@ -219,7 +219,13 @@ def _rack_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     rel, rel_w, _ = _relative(twin, outage)
     out, win = rel.copy(), rel_w.copy()
-    for c in ("throttle_from_s", "throttle_to_s", "trip_from_s", "trip_to_s"):
+    for c in (
+        "throttle_from_s",
+        "throttle_to_s",
+        "trip_from_s",
+        "trip_to_s",
+        "trip_after_return_s",
+    ):
         out[c] = rel[c] + outage.start_s
     for c in ("from_s", "to_s"):
         win[c] = rel_w[c] + outage.start_s
@@ -335,6 +341,11 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
             "limit": np.where(air_first, "inlet", "coolant"),
             # still over at the ride-through's horizon: counted to there, its end not known
             "throttle_open": still,
+            # a trip at or after the utility's return in the ride-through (whose plant stays
+            # on the generators' schedule; it keeps the rack off): the timeline has it
+            # running then, and the trip violation says so
+            "trip_after_return_s": t0
+            + rt.tripped_after_restore_s.reindex(racks.index).to_numpy(float),
         },
         index=racks.index,
     )
@@ -407,11 +418,8 @@ def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
     is counted to that horizon, `AFTER_S` past the utility's return: its end is not known)."""
     out = []
     r = thermal.racks
-    still = (
-        r.loc[r["throttle_open"].astype(bool), "hall"].value_counts()
-        if "throttle_open" in r
-        else pd.Series(dtype=float)
-    )
+    still = r.loc[r["throttle_open"].astype(bool), "hall"].value_counts()
+    again = r.loc[np.isfinite(r["trip_after_return_s"].to_numpy(float)), "hall"].value_counts()
     for what, counts, msg in (
         ("thermal_throttle", thermal.throttled, "racks throttling: inlet or coolant above "
          "its limit while the plant is off or catching up (twin ride-through)"),
@@ -424,5 +432,9 @@ def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
                 m += (f"; {still[groups[g]]} still over when the ride-through ends "
                       f"{AFTER_S:g} s after the utility returns: counted to there, their end "
                       "not known")  # fmt: skip
+            if what == "thermal_trip" and again.get(groups[g], 0):
+                m += (f"; {again[groups[g]]} trip after the utility returns in twin "
+                      "ride-through (its plant on the generators' schedule), counted here as "
+                      "running")  # fmt: skip
             out += intervals(counts[:, g] > 0, dt, groups[g], what, counts[:, g], 0.0, "racks", m)
     return out

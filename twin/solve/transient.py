@@ -133,6 +133,9 @@ class RideThrough:
     nodes: pd.DataFrame  # per node: C, P, Q0, capacity before/after/restored
     power: pd.DataFrame  # per UPS ride-through
     limits: pd.DataFrame | None = None  # per hottest-rack curve: limit_c, shutdown_c
+    tripped_after_restore_s: pd.Series | None = (
+        None  # per rack: first trip at or after `restore_s` (inf)
+    )
 
     @property
     def first_limit_s(self) -> float:
@@ -185,6 +188,8 @@ class _Trips:
         self.air_kw, self.liq_kw = air_kw, liq_kw
         self.down = np.zeros(n_racks, bool)
         self.first_s = np.full(n_racks, np.inf)
+        self.again_s = np.full(n_racks, np.inf)  # first trip after a restore
+        self.restored = False
 
     def thresholds(self) -> np.ndarray:
         thr = np.full(self.n, np.inf)
@@ -205,6 +210,8 @@ class _Trips:
         r = np.unique(self.rack[hit])
         self.down[r] = True
         self.first_s[r] = np.minimum(self.first_s[r], t)
+        if self.restored:
+            self.again_s[r] = np.minimum(self.again_s[r], t)
 
     def heat_off(self) -> np.ndarray:
         """kW the tripped racks no longer put into each node (n,)."""
@@ -214,6 +221,7 @@ class _Trips:
 
     def restore(self) -> None:
         self.down[:] = False
+        self.restored = True
 
 
 class _Segments:
@@ -628,4 +636,5 @@ def cooling_ride_through(
         nodes=nodes,
         power=power_ride_through(twin, scenario),
         limits=pd.DataFrame(limits, columns=["component", "quantity", "limit_c", "shutdown_c"]),
+        tripped_after_restore_s=pd.Series(trips.again_s, index=racks.index),
     )
