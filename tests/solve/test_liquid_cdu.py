@@ -126,3 +126,31 @@ def test_n_plus_one_cdus_share(hall):
     assert not (
         (r.violations["kind"] == "over_capacity") & r.violations["component"].isin(cdus)
     ).any()
+
+
+def test_the_cdu_left_moves_at_most_its_design_flow(hall):
+    """Two of H1-TCS1's three CDUs failed: the one left carried the loop's whole flow, 1.8 times
+    its design flow, at 86.8 kW of pump power against its 15 kW rating (affinity law past full
+    speed), and no rack saw less coolant. Now its pump stops at full speed: the loop gets
+    its design flow over the racks' (0.56), the racks' coolant rise grows as 1 / 0.56, and
+    the loop says so."""
+    m = liquid.liquid_model(hall)
+    r = run(hall, Scenario.fail("H1-TCS1-CDU1", "H1-TCS1-CDU2"))
+    cdu = r["res_cdus"].loc["H1-TCS1-CDU3"]
+    i = list(hall.cdus.index).index("H1-TCS1-CDU3")
+    design_flow = m.cdu_ch_d[i] / liquid.CP_KJ / RHO_WATER_KG_M3
+    assert cdu["tcs_flow_m3_s"] == pytest.approx(design_flow * liquid.CDU_FLOW_MAX)
+    assert cdu["pump_kw"] == pytest.approx(hall.cdus.at["H1-TCS1-CDU3", "pump_kw"])
+    on = (hall.racks["liquid_loop"] == "H1-TCS1").to_numpy()
+    frac = m.cdu_ch_d[i] / m.rack_c_kw_k[on].sum()
+    assert 0.5 < frac < 0.6
+    racks = r["res_racks"][on]
+    design = m.rack_c_kw_k[on] / liquid.CP_KJ / RHO_WATER_KG_M3
+    assert np.allclose(racks["coolant_flow_m3_s"], design * frac)
+    # each rack's coolant rise: its liquid heat over its (reduced) flow
+    heat = racks["p_kw"] * hall.racks.loc[on, "liquid_fraction"]
+    rise = racks["t_coolant_return_c"] - racks["t_coolant_supply_c"]
+    assert np.allclose(rise, heat / (m.rack_c_kw_k[on] * frac))
+    v = r.violations
+    short = v[(v["component"] == "H1-TCS1") & (v["kind"] == "coolant_temperature")]
+    assert len(short) == 1 and "56 % of the racks' coolant flow" in short["message"].iloc[0]

@@ -5,7 +5,8 @@ Per TCS loop (REFERENCE 3):
   rack's coolant rises by Q / (m cp);
 - running CDUs of the loop share its heat and flow in proportion to capacity;
   a CDU's secondary pump follows the affinity law, P = P_rated (m/m_rated)^3,
-  and its heat joins the loop;
+  up to its design flow (`CDU_FLOW_MAX`; beyond, the loop's flow falls short as
+  with `tcs_flow_frac`), and its heat joins the loop;
 - each CDU is an effectiveness-NTU counterflow exchanger between the TCS
   return and the facility water supply. UA comes from the design point
   (capacity at design approach, TCS and facility design rises) and scales with
@@ -44,6 +45,11 @@ UA_FLOW_EXPONENT = 0.8
 W_CLASSES = [(17.0, "W17"), (27.0, "W27"), (32.0, "W32"), (40.0, "W40"), (45.0, "W45")]
 """ASHRAE liquid classes by facility water supply limit [REFERENCE 2]."""
 CP_KJ = CP_WATER_J_KGK / 1000.0
+CDU_FLOW_MAX = 1.0
+"""Most TCS flow a running CDU's secondary pump moves, as a share of its design flow (its
+capacity over the loop's design rise): the layout's `pump_kw` is at design flow, taken as
+full speed, as the loop pumps' speed is at most 1 [est]. With CDUs failed the ones left
+cannot carry the whole loop's flow: the racks get less coolant and run hotter."""
 
 
 def effectiveness(ntu, cr):
@@ -163,8 +169,14 @@ def solve_liquid(
     run = running.astype(bool)
     frac = np.ones(nl) if tcs_flow_frac is None else np.asarray(tcs_flow_frac, float)
     rl0 = model.rack_loop
-    rack_c = np.where(rl0 >= 0, model.rack_c_kw_k * np.r_[frac, 1.0][rl0], 0.0)
     c_design = np.bincount(rl0[rl0 >= 0], model.rack_c_kw_k[rl0 >= 0], nl)
+    # the running CDUs' own pumps move at most their design flow each (full speed)
+    cdu_max = np.bincount(lp, model.cdu_ch_d * CDU_FLOW_MAX * run, nl)
+    need = c_design * frac
+    # no CDU running (no flow question) or no flow asked: as asked
+    by_cdus = np.where((cdu_max > 0) & (need > 0), np.minimum(1.0, safe_div(cdu_max, need)), 1.0)
+    frac = frac * by_cdus
+    rack_c = np.where(rl0 >= 0, model.rack_c_kw_k * np.r_[frac, 1.0][rl0], 0.0)
     c_loop = np.bincount(rl0[rl0 >= 0], rack_c[rl0 >= 0], nl)
     cap_run = np.bincount(lp, model.cdu_cap * run, nl)
     share = np.where(run, safe_div(model.cdu_cap, cap_run[lp]), 0.0)
@@ -276,6 +288,7 @@ def solve_liquid(
             )
         )
     for j in np.flatnonzero(cooled & (frac < 1.0) & (t_ret_loop > t_ret_design + 1e-6)):
+        who = "the running CDUs' pumps, at full speed," if by_cdus[j] < 1.0 else "pumps"
         viol.append(
             violation(
                 model.loop_ids[j],
@@ -283,7 +296,7 @@ def solve_liquid(
                 t_ret_loop[j],
                 t_ret_design[j],
                 "C",
-                f"pumps move {100 * frac[j]:.0f} % of the racks' coolant flow: return "
+                f"{who} move {100 * frac[j]:.0f} % of the racks' coolant flow: return "
                 f"{t_ret_loop[j]:.1f} C, {t_ret_design[j]:.1f} C at design flow",
             )
         )
