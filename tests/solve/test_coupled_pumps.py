@@ -92,8 +92,10 @@ def test_lost_facility_pump_stops_the_crah_coils_on_that_loop():
 
 def test_n_plus_1_facility_pumps_share_what_the_survivor_moves():
     """Two pumps in parallel; the survivor alone moves less than the CDU draws: the CDU's
-    facility flow is capped at what the pump curve gives and its TCS supply rises."""
-    tw = _twin(_pumped("FWS", (0.00017, 0.00017)))
+    facility flow is capped at what the pump curve gives and its TCS supply rises. Together
+    they move what the loop's heat needs at its design rise (~0.00087 m3/s); the survivor
+    does not, so the loop returns warm and that is flagged on the loop."""
+    tw = _twin(_pumped("FWS", (0.00024, 0.00024)))
     base, one = _run(tw), _run(tw, "FWS-P1")
     assert base.violations.empty
     q_one = one["res_pumps"].at["FWS-P2", "flow_m3_s"]
@@ -101,6 +103,7 @@ def test_n_plus_1_facility_pumps_share_what_the_survivor_moves():
     assert 0 < q_one < draw
     assert one["res_cdus"].at["CDU1", "facility_flow_m3_s"] == pytest.approx(q_one, rel=1e-6)
     assert "coolant_temperature" in _kinds(one, "CDU1")
+    assert "coolant_temperature" in _kinds(one, "FWS")  # pumps short of the heat's need
     assert one["res_cdus"].at["CDU1", "t_tcs_supply_c"] > 30.5
     assert one.kpis["heat_unremoved_kw"] == 0.0  # still moved, at a warmer return
     _balanced(one)

@@ -66,8 +66,14 @@ def test_partial_free_cooling_is_between(tower_hall):
     t_db = t_set + dt / 2 - app  # dry coolers reach the mid point of supply and return
     r = run(tower_hall, Scenario(t_db_c=t_db, t_wb_c=t_db - 5))
     lp = r["res_loops"].loc[loop]
-    assert lp["free_cooling_kw"] == pytest.approx(0.5 * lp["q_kw"], rel=1e-6)
-    assert lp["chiller_kw"] == pytest.approx(0.5 * lp["q_kw"], rel=1e-6)
+    # from the loop's solved return: its pumps, flat out, move a little less than the
+    # design rise needs with their own heat in it (`plant.return_rise_k`)
+    t_ret = lp["t_return_c"]
+    assert t_ret == pytest.approx(t_set + dt, abs=0.1)
+    frac = (t_ret - (t_set + dt / 2)) / (t_ret - t_set)
+    assert 0.5 <= frac < 0.51
+    assert lp["free_cooling_kw"] == pytest.approx(frac * lp["q_kw"], rel=1e-6)
+    assert lp["chiller_kw"] == pytest.approx((1 - frac) * lp["q_kw"], rel=1e-6)
 
 
 def test_staging_and_chiller_failure(tower_hall):
@@ -154,8 +160,10 @@ def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir, air_model):
     assert r.kpis["it_shutdown_kw"] == pytest.approx(
         racks.loc[trips["component"], "power_kw"].sum()
     )
-    if trips.empty:
-        assert loop["q_kw"] == pytest.approx(base["res_loops"].at["H1-FWS", "q_kw"], rel=1e-4)
+    if trips.empty:  # the pumps' own heat aside: the CDUs' open valves run them faster
+        own, own_base = r["res_pumps"]["p_kw"].sum(), base["res_pumps"]["p_kw"].sum()
+        q_base = base["res_loops"].at["H1-FWS", "q_kw"] - own_base
+        assert loop["q_kw"] - own == pytest.approx(q_base, rel=1e-4)
         assert loop["unremoved_kw"] > 0
     # the CDUs: counterflow eps-NTU at the flows they run, UA from the design point
     cdu, cd = r["res_cdus"], tw.cdus

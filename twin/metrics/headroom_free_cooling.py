@@ -90,7 +90,12 @@ def free_cooling_n1(twin, results) -> dict[str, tuple[float, float]]:
             continue
         q = float(loops.at[loop, "q_kw"])
         t_set = float(twin.loops.at[loop, "t_supply_c"])
-        t_ret = t_set + float(twin.loops.at[loop, "dt_design_k"])
+        # the plant's own return (`plant.return_rise_k`: warmer than the design return
+        # when the loop's pumps are short), read from the result it solved
+        rise = float(loops.at[loop, "t_return_c"]) - float(loops.at[loop, "t_supply_c"])
+        if not np.isfinite(rise):
+            rise = float(twin.loops.at[loop, "dt_design_k"])
+        t_ret = t_set + rise
         every = units[(units["loop"] == loop) & units["running"]]
         c_all, a_all = float(every["cap"].sum()), float((every["cap"] * every["w"]).sum())
         c = run_["cap"].to_numpy(float)

@@ -64,8 +64,9 @@ def _loop_flows(twin, res) -> dict[str, tuple[float, float, float, int]]:
             continue
         full = float((rp.loc[on, "flow_m3_s"] / rp.loc[on, "speed"]).sum())
         dt = float(twin.loops.at[loop, "dt_design_k"])
-        # the heat the pumps must carry: the loop's heat less the pumps' own (as the solve)
-        q = float(loops.at[loop, "q_kw"]) - float(rp.loc[list(idx), "p_kw"].sum())
+        # the heat the pumps must carry: all the loop's water carries, their own heat
+        # included (as the solve, `coupled._pump_speeds`)
+        q = float(loops.at[loop, "q_kw"])
         need = q * 1000.0 / (CP_WATER_J_KGK * dt) / RHO_WATER_KG_M3
         out[loop] = (need, full, float(rp.loc[on, "speed"].max()), len(on))
     return out

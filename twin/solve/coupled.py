@@ -9,8 +9,9 @@ Heat paths (every kW the site draws ends up outdoors):
   anything serving several halls straight outdoors;
 - cooling power: CRAH fans into the hall air, CDU pumps into the TCS loop,
   loop pumps into their loop (facility/chilled loop pumps on variable-speed
-  drives: speed = flow the loop's heat needs at its design rise / full-speed
-  network flow, affinity laws, never below `MIN_PUMP_SPEED`), chiller compressors into the condenser, fans of
+  drives: speed = flow the loop's heat, their own included, needs at its design rise (or
+  what its units draw, if more) / full-speed network flow, affinity laws, never below
+  `MIN_PUMP_SPEED`), chiller compressors into the condenser, fans of
   towers, dry coolers and CRAC condensers outdoors.
 
 Pumps move the water (REFERENCE 3): the pipe networks are solved at full speed
@@ -30,8 +31,13 @@ approximation the layout chose, not a fallback for a missing pump).
 A facility/chilled loop whose pumps at full speed move less than its units
 draw shares the flow it has in proportion to their draw: the CDUs' facility
 flow is capped (TCS supply rises if that is short), the coils' capacity
-scales with their water. A TCS loop with its own pumps that move less than the
-racks' design flow runs at that fraction (rack coolant rise grows).
+scales with their water. Every facility, chilled or condenser loop returns at the
+flow-weighted mix of what comes back, ``T_s + Q / (m cp)`` with the flow m its pumps
+move (`plant.return_rise_k`); pumps short of what its heat needs at the design rise
+(or of what its units draw) make it warmer than the design return, free cooling and
+chillers work from it, and the loop gets a violation naming its pumps
+(`coupled_checks.short_pump_violations`). A TCS loop with its own pumps that move less
+than the racks' design flow runs at that fraction (rack coolant rise grows).
 
 Cooling electric power goes back onto the power chain at each unit's `feed`
 (`extra_loads_kw`); units without a feed draw off the modelled chain and are
@@ -374,8 +380,8 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     draw = _bin(cm.crah_loop, coil_c, nl) + _bin(cm.cdu_loop, cdu_c, nl)
     water_frac = np.where(cm.hydraulic & ~dry, np.minimum(1.0, safe_div(c_full, draw)), 1.0)
     water_frac = np.where(draw > 0, water_frac, 1.0)
+    wf = np.r_[water_frac, 1.0]
     if (water_frac < 1.0).any():
-        wf = np.r_[water_frac, 1.0]
         air = solve_air(
             twin,
             am,
@@ -398,15 +404,18 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     air, dx_viol = checks.dx_at_capacity(twin, air, t_db)  # DX capacity falls with outdoor air
     air, amb_viol = dx_at_ambient(twin, air, t_db)  # and so does its COP
     dx_viol += amb_viol
-    # variable-speed pumps: loop flow follows its heat at the design rise
-    q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
-    need = q_heat / (CP_KJ * pm.loop_dt_k) / RHO_WATER_KG_M3
-    speed_loop = np.where(
-        cm.loop_vsd & (full > 0), np.clip(safe_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0
+    # what the units draw now (after any sharing of a short loop's water), kW/K
+    drawn = _bin(cm.crah_loop, coil_c * wf[cm.crah_loop], nl) + _bin(
+        cm.cdu_loop,
+        liq.res_cdus["facility_flow_m3_s"].to_numpy(float) * CP_KJ * RHO_WATER_KG_M3,
+        nl,
     )
-    speed_loop = np.r_[speed_loop, 1.0]
+    q_heat = ups_heat + _bin(cm.crah_loop, air.coil_kw, nl) + _bin(cm.cdu_loop, liq.facility_kw, nl)
+    speed_loop = _pump_speeds(cm, pm, hyd, full, q_heat, drawn)
     hyd = at_speed(hyd, speed_loop[cm.pump_own], speed_loop[cm.pipe_own])
     pump_kw = hyd.res_pumps["p_kw"].to_numpy(float)
+    # the water each loop moves (NaN: hydraulics not modelled, design flow at its heat)
+    loop_flow = np.where(cm.hydraulic, np.where(dry, 0.0, full * speed_loop[:nl]), np.nan)
 
     q_loop = (
         ups_heat
@@ -416,7 +425,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     )
     # heat put into a loop whose water does not move never reaches the plant
     q_dry = np.where(dry, q_loop, 0.0)
-    plant = solve_plant(twin, pm, q_loop - q_dry, t_db, t_wb, running)
+    plant = solve_plant(twin, pm, q_loop - q_dry, t_db, t_wb, running, flow_m3_s=loop_flow)
     pump_viol = [
         violation(
             pm.loop_ids[j],
@@ -429,6 +438,9 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         for j in np.flatnonzero(q_dry > 1e-6)
     ]
     pump_viol += checks.flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
+    pump_viol += checks.short_pump_violations(
+        twin, cm, pm, dry, full, draw / (CP_KJ * RHO_WATER_KG_M3), plant.res_loops
+    )
     lost = checks.lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
     if lost > 1e-6:
         pump_viol.append(
@@ -483,6 +495,30 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "t_loop": plant.t_supply_c,
         "violations": pump_viol,
     }
+
+
+def _pump_speeds(cm, pm, hyd, full, q_heat, drawn) -> np.ndarray:
+    """Speed of each sink loop's variable-speed pumps (and 1.0 for "not a sink loop" last).
+
+    The loop's flow follows all the heat its water carries at the design rise, the pumps'
+    own heat included (so a loop whose pumps can follow returns at exactly its design
+    return), and never falls below what its units draw (`drawn`, kW/K); clipped to
+    [`MIN_PUMP_SPEED`, 1]. Pump heat grows with speed cubed: the fixed point is reached
+    from full speed downwards (monotone; pump heat is a small share of a loop's heat).
+    """
+    nl = len(pm.loop_ids)
+    vsd = cm.loop_vsd & (full > 0)
+    p_full = hyd.res_pumps["p_kw"].to_numpy(float)
+    speed = np.ones(nl + 1)
+    for _ in range(60):
+        q = q_heat + _bin(cm.pump_loop, p_full * speed[cm.pump_own] ** 3, nl)
+        need = np.maximum(q / pm.loop_dt_k, drawn) / (CP_KJ * RHO_WATER_KG_M3)  # m3/s
+        new = np.r_[np.where(vsd, np.clip(safe_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0), 1.0]
+        done = float(np.max(np.abs(new - speed), initial=0.0)) < 1e-14
+        speed = new
+        if done:
+            break
+    return speed
 
 
 def _bin(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

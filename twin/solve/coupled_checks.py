@@ -18,6 +18,7 @@ from twin.solve.hydraulics import TOL_M3_S
 from twin.solve.liquid import liquid_model
 from twin.solve.plant import plant_model
 from twin.solve.results import BALANCE_REL_TOL, violation
+from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 MIN_CIRCUIT_FLOW_M3_S = 1e-9
 """A loop's net pumped flow at or below this moves no water (solver noise, m3/s) [est]."""
@@ -152,6 +153,64 @@ def flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]
     return out
 
 
+def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list[dict]:
+    """One row per sink loop whose pumps at full speed move less water than it needs: what
+    all its heat (the pumps' own included) needs at the design rise, or what its units
+    draw, if more: the need the variable-speed pumps follow (`coupled._pump_speeds`) and
+    `twin.scenarios.refresh_limits` checks. The loop's return is then the flow-weighted
+    mix at that flow (`plant.return_rise_k`): above its design return a
+    'coolant_temperature' row (value the return, limit supply + design rise), else (only
+    the units' draw is short: they share the water, `twin.solve.coupled`) an
+    'over_capacity' row (value the draw, limit the pumps' flow, m3/s). The message names
+    the pumps, their flow and the heat they carry at the design rise.
+    """
+    out = []
+    nl = len(pm.loop_ids)
+    if not nl:
+        return out
+    rl = res_loops.reindex(pm.loop_ids)
+    q = rl["q_kw"].to_numpy(float)
+    t_sup, t_ret = rl["t_supply_c"].to_numpy(float), rl["t_return_c"].to_numpy(float)
+    dt = pm.loop_dt_k
+    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0  # kJ/(m3 K)
+    need = safe_div(q, rho_cp * dt)
+    want = np.maximum(need, np.asarray(draw_m3_s, float))
+    short = cm.hydraulic & ~np.asarray(dry, bool) & (q > 0) & (full < want * (1.0 - 1e-9))
+    pumps = twin.pumps
+    for j in np.flatnonzero(short):
+        lid = pm.loop_ids[j]
+        names = ", ".join(pumps.index[cm.pump_own == j]) if len(pumps) else ""
+        design = t_sup[j] + dt[j]
+        head = (
+            f"pumps {names} of {lid} at full speed move {full[j]:.4f} m3/s, carrying "
+            f"{full[j] * rho_cp * dt[j]:.0f} kW at its {dt[j]:.1f} K design rise; its "
+            f"{q[j]:.0f} kW needs {need[j]:.4f} m3/s and its units draw {draw_m3_s[j]:.4f} m3/s"
+        )
+        if t_ret[j] > design + 1e-6:
+            out.append(
+                violation(
+                    lid,
+                    "coolant_temperature",
+                    t_ret[j],
+                    design,
+                    "C",
+                    f"{head}: return {t_ret[j]:.1f} C, {design:.1f} C at design",
+                )
+            )
+        else:
+            out.append(
+                violation(
+                    lid,
+                    "over_capacity",
+                    want[j],
+                    full[j],
+                    "m3/s",
+                    f"{head}: the units share what there is",
+                )
+            )
+    return out
+
+
 def uncooled_racks(twin, am, air, rack_air: np.ndarray, t_db_c: float) -> list[dict]:
     """An 'uncooled' violation per rack with air heat in a hall where no CRAH/CRAC removes
     heat: none running, or every one running is a DX unit whose compressor the outdoor air
@@ -199,6 +258,8 @@ def loop_balance(twin, liq, plant) -> float:
 
     TCS loops: rack liquid heat and CDU pumps in, the CDUs' duty out. Facility, chilled
     and condenser loops: what reached the plant in, dry coolers, towers and chillers out.
+    And every loop's water (`_water_residual`): its heat against ``rho cp flow (T_ret -
+    T_sup)`` at the flow and temperatures it reports.
     """
     lm, pm = liquid_model(twin), plant_model(twin)
     cd = liq.res_cdus
@@ -218,7 +279,22 @@ def loop_balance(twin, liq, plant) -> float:
     r = np.r_[r_tcs, r_sink]
     if not np.isfinite(r).all():
         return float("nan")
-    return float(np.max(np.abs(r), initial=0.0))
+    r_water = np.r_[_water_residual(tl), _water_residual(pl)]
+    return float(max(np.max(np.abs(r), initial=0.0), np.max(np.abs(r_water), initial=0.0)))
+
+
+def _water_residual(loops) -> np.ndarray:
+    """Per loop whose water moves and has temperatures, ``q - rho cp flow (T_ret - T_sup)``,
+    kW: the heat the loop reports against what its water carries at its own flow and
+    temperatures (a return left at the design rise while the pumps move less fails here)."""
+    if not len(loops) or "flow_m3_s" not in loops:
+        return np.zeros(0)
+    q = loops["q_kw"].to_numpy(float)
+    f = loops["flow_m3_s"].to_numpy(float)
+    rise = loops["t_return_c"].to_numpy(float) - loops["t_supply_c"].to_numpy(float)
+    ok = np.isfinite(f) & (f > 0) & np.isfinite(rise) & np.isfinite(q)
+    carried = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0 * np.where(ok, f * rise, 0.0)
+    return np.where(ok, q - carried, 0.0)
 
 
 def trust_violations(twin, kpis, hyd, status, iterations, tol_kw) -> list[dict]:

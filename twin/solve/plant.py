@@ -1,6 +1,9 @@
 """Heat-rejection plant: free cooling (dry coolers, towers on the loop), chillers, condenser towers.
 
-Per facility/chilled loop with heat Q and supply setpoint T_s (return T_s + dT_design):
+Per facility/chilled loop with heat Q and supply setpoint T_s, return
+``T_ret = T_s + Q / (m cp)`` with the water m its pumps move (`return_rise_k`: the
+flow-weighted mix of what comes back; ``T_s + dT_design`` where the loop's hydraulics are
+not modelled or its variable-speed pumps follow the heat):
 1. Free cooling (economiser) first: dry coolers reach ``T_db + approach``,
    cooling towers on the loop ``T_wb + approach`` [REFERENCE 4]. They take
    ``Q (T_ret - T_fc) / (T_ret - T_s)`` clipped to [0, Q] and to their capacity:
@@ -44,6 +47,7 @@ import pandas as pd
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
 from twin.solve.results import violation
+from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 CAPFT = (0.257896, 0.0389016, -0.00021708, 0.0468684, -0.00094284, -0.00034344)
 EIRFT = (0.933884, -0.058212, 0.00450036, 0.00243, 0.000486, -0.001215)
@@ -52,6 +56,7 @@ EIRFPLR = (0.222903, 0.313387, 0.463710)
 T_CHW_RANGE_C = (4.44, 10.0)
 T_COND_RANGE_C = (10.0, 50.0)
 """Curve input range [est: DOE-2 fit range for chilled water; condenser kept wide]."""
+CP_KJ = CP_WATER_J_KGK / 1000.0
 
 
 def curve_inputs(t_chw_c, t_cond_c):
@@ -77,6 +82,31 @@ MAX_SUPPLY_RISE_K = 15.0
 """Largest rise of a loop's supply above setpoint searched when its chillers are short [est]."""
 CYCLES_OF_CONCENTRATION = 4.0
 """Blowdown = evaporation / (cycles - 1) [est: typical 3-6 cycles]."""
+
+
+def loop_flow_m3_s(q_kw, flow_m3_s, dt_design_k) -> np.ndarray:
+    """Water a sink loop moves, m3/s: its pumps' solved flow where the coupled solve gives
+    one (finite), else the flow its heat needs at the design rise (hydraulics not modelled)."""
+    q, f = np.asarray(q_kw, float), np.asarray(flow_m3_s, float)
+    design = safe_div(q, CP_KJ * RHO_WATER_KG_M3 * np.asarray(dt_design_k, float))
+    return np.where(np.isfinite(f), np.maximum(f, 0.0), design)
+
+
+def return_rise_k(q_kw, flow_m3_s, dt_design_k) -> np.ndarray:
+    """How far a sink loop's return sits above its supply, K: the one definition of a loop's
+    return (free cooling, chillers, `res_loops.t_return_c` and the loop balance all read it).
+
+    Conservation of energy with the water the pumps actually move, ``Q = m cp (T_ret - T_sup)``:
+    the return is the flow-weighted mix of what comes back (each CDU's and coil's water,
+    water that bypassed them at the supply temperature) plus the heat put straight into the
+    loop (UPS, pumps). Pumps short of what the heat needs at the design rise make it warmer
+    than ``T_sup + dT_design``; a loop without modelled hydraulics (flow NaN) or without water
+    moving (flow 0) is taken at its design rise.
+    """
+    q, f = np.asarray(q_kw, float), np.asarray(flow_m3_s, float)
+    dt = np.asarray(dt_design_k, float)
+    moving = np.isfinite(f) & (f > 0)
+    return np.where(moving, safe_div(q, CP_KJ * RHO_WATER_KG_M3 * np.where(moving, f, 1.0)), dt)
 
 
 def biquadratic(c, x, y):
@@ -172,13 +202,19 @@ def solve_plant(
     t_db_c: float,
     t_wb_c: float,
     running: dict[str, np.ndarray],
+    flow_m3_s: np.ndarray | None = None,
 ) -> PlantResult:
-    """Reject each sink loop's heat `loop_q_kw` (order of `model.loop_ids`) at the given weather."""
+    """Reject each sink loop's heat `loop_q_kw` (order of `model.loop_ids`) at the given weather.
+
+    `flow_m3_s`: water each loop's pumps move (NaN or None: the loop's hydraulics are not
+    modelled, its water runs at the design rise); the loop's return is `return_rise_k`.
+    """
     n = len(model.loop_ids)
     ch, ct, dc = twin.chillers, twin.cooling_towers, twin.dry_coolers
     run_ch, run_ct, run_dc = running["chillers"], running["cooling_towers"], running["dry_coolers"]
     t_set, dt = model.loop_set_c, model.loop_dt_k
-    t_ret = t_set + dt
+    flow = np.full(n, np.nan) if flow_m3_s is None else np.asarray(flow_m3_s, float)
+    t_ret = t_set + return_rise_k(loop_q_kw, flow, dt)
 
     # free cooling: dry coolers and towers directly on a loop that has no chiller condensing into it
     is_cond = np.zeros(n, bool)
@@ -332,15 +368,17 @@ def solve_plant(
         fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc_load, t_set)), t_lvg
     )
     t_supply = np.where(is_cond & (cond_cap > 0), t_wb_c + tower_app, t_supply)
+    q_water = np.where(is_cond, q_cond, loop_q_kw)  # the heat each loop's water carries
     res_loops = pd.DataFrame(
         {
-            "q_kw": np.where(is_cond, q_cond, loop_q_kw),
+            "q_kw": q_water,
             "free_cooling_kw": np.where(is_cond, 0.0, q_fc),
             "chiller_kw": np.where(is_cond, 0.0, q_ch_loop),
             "t_free_cooling_c": np.where(np.isfinite(t_fc), t_fc, np.nan),
             "t_setpoint_c": t_set,
             "t_supply_c": t_supply,
-            "t_return_c": t_supply + dt,
+            "flow_m3_s": loop_flow_m3_s(q_water, flow, dt),
+            "t_return_c": t_supply + return_rise_k(q_water, flow, dt),
             "unremoved_kw": np.maximum(np.where(is_cond, cond_short, short), 0.0),
         },
         index=model.loop_ids,
