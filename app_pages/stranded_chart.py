@@ -64,7 +64,9 @@ def show(twin: Twin, key: str) -> None:
         "Normal state, design IT. Power without cooling: power margin beyond the cooling "
         "margin; cooling without power: the reverse; floor without either: free rack slots "
         "(rows to the hall walls) x the hall's median rack power, beyond both margins "
-        "(twin.metrics.stranded; the same numbers as `twin info --stranded`)."
+        "(twin.metrics.stranded; the same numbers as `twin info --stranded`). The first bar "
+        "is the site's, from the site headroom (the headline's numbers): halls share the grid "
+        "connection (and, where the table says so, more), so their bars do not add up to it."
     )
     for note in notes:
         st.caption(plain(note))

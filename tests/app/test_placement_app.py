@@ -118,3 +118,18 @@ def test_editor_places_applies_and_undoes(app):
     at.button(key="ed_undo_btn").click().run()
     no_errors(at)
     assert int(metric(at, "Racks").replace(",", "")) == n0 and metric(at, "IT load") == it0
+
+
+def test_a_screened_candidate_is_not_verified_never_infeasible(hall):
+    """/work/audit3 finding 9: candidates the panel had only screened read "Feasible: no"
+    with nothing breaking; the CLI says "screened only (not verified)"."""
+    twin, res = hall
+    p = AP.find(twin, res, "nvl72", 2, verify=1)
+    t = AP.table(p)
+    screened = ~p.table["verified"].astype(bool)
+    assert screened.any() and (~screened).any()
+    assert set(t.loc[screened, "feasible"]) == {"not verified"}
+    assert set(t.loc[screened, "verified"]) == {"no"}
+    top = p.table.loc[~screened].iloc[0]
+    assert t.at[top.name, "feasible"] == ("yes" if top["feasible"] else "no")
+    assert "screened only" in AP.label(p, int(t.index[screened][0]))

@@ -38,6 +38,24 @@ def test_picture_stacks_the_metric_numbers(layouts_dir):
     )
 
 
+def test_the_table_starts_with_the_site_and_marks_shared_limits(layouts_dir):
+    """/work/audit3 finding 4: the halls' rows alone invited a sum; the site's row is the
+    site headroom split (`site_row`), first, and each hall says how many halls share its
+    binding limits."""
+    from twin.metrics.stranded import site_row
+
+    twin = Twin.load(layouts_dir / "small-room.yaml")
+    t = SC.table(twin)
+    assert list(t.index) == [SC.SITE_LABEL, "ROOM"]
+    want = site_row(twin).iloc[0]
+    for col in ("power_margin_kw", "cooling_margin_kw", "stranded_power_kw"):
+        assert t.at[SC.SITE_LABEL, col] == pytest.approx(want[col])
+    assert t.at["ROOM", "power_shared_halls"] == 1
+    assert {"power_shared_halls", "cooling_shared_halls"} <= set(SC.TABLE)
+    long, _ = SC.picture(t)
+    assert SC.SITE_LABEL in set(long["hall"])
+
+
 def test_picture_names_what_it_cannot_draw():
     t = pd.DataFrame(
         {
@@ -80,5 +98,5 @@ def test_the_search_runs_once_per_layout_version(app, monkeypatch):
     no_errors(second)
     assert len(calls) == 1
     shown = next(d.value for d in second.dataframe if "IT now (kW)" in d.value)
-    want = stranded(Twin.from_layout(second.session_state["layout"]))
+    want = SC.table(Twin.from_layout(second.session_state["layout"]))  # site, then halls
     assert shown["IT now (kW)"].tolist() == want["it_now_kw"].round(0).tolist()

@@ -78,3 +78,14 @@ def test_apply_unverified_is_refused(capsys, tmp_path):
     args = ["place", SMALL, "--profile", "enterprise-10kw", "--count", "3", "--verify", "1"]
     assert main([*args, "--apply", "2", "-o", str(tmp_path / "x.yaml"), "--no-stranded"]) == 2
     assert "not verified" in capsys.readouterr().err
+
+
+def test_the_default_stranded_after_is_labelled_an_estimate(capsys):
+    """The default's "stranded after" is the two-solve estimate and says so; --json says how
+    the numbers were found (finding 5 of /work/audit3: it read as the search's answer)."""
+    args = ["place", SMALL, "--profile", "enterprise-10kw", "--count", "3", "--verify", "1"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "stranded after (estimate" in text and "--stranded-search" in text
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stranded"] == "estimate"

@@ -89,6 +89,27 @@ def test_cli_info_stranded_is_the_api_answer(capsys, layouts_dir, hall):
     text = capsys.readouterr().out
     assert "stranded cooling" in text and "grid connection" in text
     assert not math.isnan(got["stranded_power_kw"])
+    # the site's line first: the headline's site headroom split (finding 4 of /work/audit3)
+    from twin.metrics.stranded import site_row
+
+    info = json.loads(_info_json(path))
+    site = info["stranded"]["site"]
+    assert site["it_headroom_kw"] == pytest.approx(info["headroom"]["it_headroom_kw"])
+    assert site["binding_constraint"] == info["headroom"]["binding_constraint"]
+    want = site_row(hall).loc["site"]
+    for k in ("power_margin_kw", "cooling_margin_kw", "stranded_power_kw", "it_headroom_kw"):
+        assert site[k] == pytest.approx(want[k])
+    assert "site (all halls): power margin" in text and "hall H1: power margin" in text
+
+
+def _info_json(path: str) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["info", path, "--stranded", "--json"]) == 0
+    return buf.getvalue()
 
 
 def test_floor_term_is_a_hand_count_of_free_slots(layouts_dir):
@@ -150,3 +171,71 @@ def test_an_empty_row_or_hall_counts_its_floor_as_the_stranded_table_does(layout
     data["halls"][0]["racks"] = []
     empty = Twin.from_layout(validate_data(data, "<empty>"))
     assert _free_slots(empty, "site") == 2 * 16
+
+
+@pytest.fixture(scope="module")
+def two_halls() -> Twin:
+    """Two generated halls of 2 NVL72 rows in one building on the distance kernel: one grid
+    connection and one building's switchgear feed both."""
+    from twin.layout import generate, validate_data
+
+    doc = generate.site(
+        "two halls",
+        [
+            generate.HallSpec("H1", [("nvl72", 2)]),
+            generate.HallSpec("H2", [("nvl72", 2)], origin_m=(60.0, 0.0)),
+        ],
+    )
+    for h in doc["halls"]:
+        h["air_model"] = "kernel"
+    return Twin.from_layout(validate_data(doc, "two-halls"))
+
+
+def test_site_row_is_the_site_headroom_and_shared_limits_do_not_add_up(two_halls):
+    """/work/audit3 finding 4: every hall of a campus showed the grid connection's margin as
+    its own (1,751 kW of power margin and 1,293 kW stranded per hall, 3,879 kW summed, for a
+    site with 1,805 kW left at the grid). The site row is the site-scope headroom split (the
+    headline's numbers); a hall whose binding element feeds both halls says so; and the
+    site's stranded power is not the halls' sum."""
+    from twin.metrics.stranded import SITE, site_row
+
+    halls = stranded(two_halls, n1_check=False)
+    room = headroom(two_halls, n1_check=False)
+    site = site_row(two_halls, room=room).loc[SITE]
+    power = room.table[room.table["domain"] == "power"]["margin_kw"]
+    cooling = room.table[room.table["domain"] == "cooling"]["margin_kw"]
+    assert site["power_margin_kw"] == pytest.approx(power.min())
+    assert site["power_binding"] == power.idxmin() == "grid connection"
+    assert site["cooling_margin_kw"] == pytest.approx(cooling.min())
+    assert site["it_headroom_kw"] == pytest.approx(room.it_kw)
+    assert site["binding_constraint"] == room.binding
+    assert site["stranded_power_kw"] == pytest.approx(
+        max(0.0, power.min() - max(cooling.min(), 0.0))
+    )
+    assert site["floor_slots"] == halls["floor_slots"].sum()
+    # searched here too when not given, the same answer
+    assert site_row(two_halls, n1_check=False).at[SITE, "power_margin_kw"] == pytest.approx(
+        site["power_margin_kw"]
+    )
+    for h in ("H1", "H2"):
+        assert halls.at[h, "power_binding"] == "grid connection"
+        assert halls.at[h, "power_shared_halls"] == 2
+    assert site["stranded_power_kw"] > 0
+    assert site["stranded_power_kw"] < 0.9 * halls["stranded_power_kw"].sum()
+    with pytest.raises(ValueError, match="site-scope"):
+        site_row(two_halls, room=headroom(two_halls, scope="H1", n1_check=False))
+
+
+def test_shared_halls_reads_the_element_a_constraint_names(two_halls):
+    from twin.metrics.stranded import hall_reach, shared_halls
+
+    reach = hall_reach(two_halls)
+    assert shared_halls("grid connection", reach, 2) == 2
+    assert shared_halls("utility GRID capacity", reach, 2) == 2
+    ups = two_halls.racks.loc[two_halls.racks["hall"] == "H1", "feed_a"].iloc[0]
+    up = two_halls.upstream_path(ups)[1]  # the UPS or board above the rack's feed
+    assert shared_halls(f"N-1 (power): {ups} failed", reach, 2) == 1
+    assert shared_halls(f"x {up} in failover", reach, 2) >= 1
+    assert shared_halls("CRAH air (hall H2)", reach, 2) == 1
+    assert shared_halls("CDU group H1-TCS1 (N+1)", reach, 2) == 1
+    assert shared_halls(None, reach, 2) == shared_halls("no such thing", reach, 2) == 0

@@ -69,9 +69,16 @@ def find(
 
 def table(p: P.Placement) -> pd.DataFrame:
     """The ranked candidates to show: rank as index, the `SHOWN` columns, the binding
-    constraint's utilisation in %."""
+    constraint's utilisation in %, Feasible as yes / no / not verified (a screened
+    candidate: the CLI's "screened only (not verified)") and Verified as yes / no."""
     t = p.table.copy()
     t["binding_utilisation_pct"] = pd.to_numeric(t["binding_utilisation"]) * 100.0
+    # a candidate only screened is not known infeasible: "not verified", never "no"
+    t["feasible"] = [
+        ("yes" if f else "no") if v else "not verified"
+        for f, v in zip(t["feasible"], t["verified"], strict=True)
+    ]
+    t["verified"] = ["yes" if v else "no" for v in t["verified"]]
     return t[SHOWN]
 
 

@@ -4,7 +4,11 @@ One stacked bar per hall, in kW of IT: what runs now, what more fits (the
 headroom: the smaller of the power and cooling margins), power without cooling,
 cooling without power, and floor without either (free rack slots at the hall's
 typical rack power beyond what either side could feed). The numbers are
-`twin.metrics.stranded`'s, the same `twin info --stranded` prints. No Streamlit here.
+`twin.metrics.stranded`'s, the same `twin info --stranded` prints. The first bar is
+the site's (`twin.metrics.stranded.site_row`: the site-scope headroom split, the
+headline's numbers): halls share the grid connection and often a building's
+switchgear, so their bars do not add up to it; the table says how many halls share
+each side's binding limit. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ import math
 
 import pandas as pd
 
-from twin.metrics.stranded import stranded
+from twin.metrics.stranded import SITE, site_row, stranded
+
+SITE_LABEL = "Site (all halls)"
+"""How the site's row is named in the chart and the table."""
 
 PARTS = {
     "it_now_kw": "IT in use",
@@ -37,13 +44,17 @@ TABLE = [
     "typical_rack_kw",
     "floor_kw",
     "stranded_floor_kw",
+    "power_shared_halls",
+    "cooling_shared_halls",
 ]
 """Columns of the table shown under the chart."""
 
 
 def table(twin, scenario=None) -> pd.DataFrame:
-    """`twin.metrics.stranded(twin, scenario)`, one row per hall with racks."""
-    return stranded(twin, scenario)
+    """The site's row (`SITE_LABEL`; `twin.metrics.stranded.site_row`), then
+    `twin.metrics.stranded(twin, scenario)`, one row per hall with racks."""
+    t = pd.concat([site_row(twin, scenario), stranded(twin, scenario)])
+    return t.rename(index={SITE: SITE_LABEL})
 
 
 def picture(t: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

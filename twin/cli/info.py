@@ -1,7 +1,9 @@
 """`twin info PATH [--json] [--ids]`: counts per component kind, IT load and ratings,
 the IT headroom and its binding constraint (`twin.metrics.headroom`);
-`--stranded` adds per hall the power and cooling margins and the capacity stranded
-on either side (`twin.metrics.stranded`, a headroom search per hall);
+`--stranded` adds the site's power and cooling margins and the capacity stranded on
+either side (the headline's site-scope headroom split, `twin.metrics.stranded.site_row`),
+then the same per hall (a headroom search per hall), naming a binding element that other
+halls share (their margins are the same capacity: they do not add up);
 `--ids` lists every component id a scenario can name (`--fail ID`), by kind."""
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ def register(sub) -> None:
     p.add_argument(
         "--stranded",
         action="store_true",
-        help="per hall: power and cooling margins and stranded capacity (a headroom search "
-        "per hall; see twin.metrics.stranded)",
+        help="site and per hall: power and cooling margins and stranded capacity (a headroom "
+        "search per hall; see twin.metrics.stranded)",
     )
     add_no_calibration(p)
     add_raw_columns(p)
@@ -104,9 +106,12 @@ def run(args) -> int:
         }
     table = None
     if getattr(args, "stranded", False):
-        from twin.metrics.stranded import stranded
+        import pandas as pd
 
-        table = stranded(twin, progress=not args.json)
+        from twin.metrics.stranded import site_row, stranded
+
+        halls = stranded(twin, progress=not args.json)
+        table = pd.concat([site_row(twin, room=room), halls])
         info["stranded"] = {str(h): row.to_dict() for h, row in table.iterrows()}
     if args.json:
         print(dumps(info))
@@ -147,19 +152,32 @@ def _kw(x: float) -> str:
 
 
 def print_stranded(table) -> None:
-    """Per hall: what binds on each side and what the other side strands."""
-    print("  Stranded capacity per hall (IT that could be added; see twin.metrics.stranded)")
+    """The site (row `SITE`, if there), then per hall: what binds on each side, whether other
+    halls share it, and what the other side strands."""
+    from twin.metrics.stranded import SITE, shared_note
+
+    print("  Stranded capacity (IT that could be added; see twin.metrics.stranded)")
     for hall, r in table.iterrows():
+        name = "site (all halls)" if hall == SITE else f"hall {hall}"
+        p_note = shared_note(r["power_shared_halls"])
+        c_note = shared_note(r["cooling_shared_halls"])
         print(
-            f"    {hall}: power margin {_kw(r['power_margin_kw'])} ({r['power_binding'] or 'none'}),"
-            f" cooling margin {_kw(r['cooling_margin_kw'])} ({r['cooling_binding'] or 'none'})"
+            f"    {name}: power margin {_kw(r['power_margin_kw'])} "
+            f"({r['power_binding'] or 'none'}{p_note}), cooling margin "
+            f"{_kw(r['cooling_margin_kw'])} ({r['cooling_binding'] or 'none'}{c_note})"
         )
         print(
-            f"    {'':{len(str(hall))}}  stranded power {_kw(r['stranded_power_kw'])}, stranded "
+            f"    {'':{len(name)}}  stranded power {_kw(r['stranded_power_kw'])}, stranded "
             f"cooling {_kw(r['stranded_cooling_kw'])}"
         )
         print(
-            f"    {'':{len(str(hall))}}  floor: {int(r['floor_slots'])} free rack slots x "
+            f"    {'':{len(name)}}  floor: {int(r['floor_slots'])} free rack slots x "
             f"{r['typical_rack_kw']:,.1f} kW = {_kw(r['floor_kw'])}, of which without power "
             f"or cooling {_kw(r['stranded_floor_kw'])}"
+        )
+    if len([h for h in table.index if h != SITE]) > 1:
+        print(
+            "    the halls share the grid connection (and what is marked shared): a hall's "
+            "margin is what it alone could add, so the halls' margins and stranded figures "
+            "do not add up; the site's line is the site's"
         )

@@ -78,6 +78,25 @@ def _short(text: str, width: int = 90) -> str:
     return ", ".join(keep) + f", ... ({len(items) - len(keep)} more)"
 
 
+def _stranded_text(r, how) -> str:
+    """'stranded after ...' for a verified row: the search's numbers (`twin info --stranded`
+    on the placed layout), or the two-solve estimate, labelled, and 'not settled' where it
+    cannot tell which side runs out first (`twin.scenarios.placement._stranded_estimate`)."""
+    if not how:
+        return "stranded after: not computed (--no-stranded)"
+    sp, sc = r["stranded_power_kw"], r["stranded_cooling_kw"]
+    if how != "estimate":
+        return f"stranded after: power {_kw(sp)}, cooling {_kw(sc)}"
+    if isinstance(sp, float) and math.isnan(sp):
+        return (
+            "stranded after (estimate): not settled, power and cooling run out about "
+            "together (--stranded-search finds it)"
+        )
+    return (
+        f"stranded after (estimate; --stranded-search finds it): power {_kw(sp)}, cooling {_kw(sc)}"
+    )
+
+
 def _print(p, top: int) -> None:
     each = p.kw_added / p.count
     print(
@@ -101,9 +120,8 @@ def _print(p, top: int) -> None:
             print(
                 f"     broken limits {int(r['broken_limits'])} (N+1, failover and N-1 included), "
                 "racks throttled "
-                f"{int(r['racks_throttled'])}, tripped {int(r['racks_tripped'])}; stranded "
-                f"after: power {_kw(r['stranded_power_kw'])}, cooling "
-                f"{_kw(r['stranded_cooling_kw'])}"
+                f"{int(r['racks_throttled'])}, tripped {int(r['racks_tripped'])}; "
+                + _stranded_text(r, p.stranded)
             )
         if r["problem"]:
             print(f"     problem: {r['problem']}")
@@ -148,6 +166,9 @@ def run(args) -> int:
                     "kw_added": p.kw_added,
                     "candidates": table,
                     "skipped_halls": p.skipped,
+                    # how stranded_*_kw were found: "estimate" (two solves; null where not
+                    # settled), "search" (twin info --stranded's numbers) or false
+                    "stranded": p.stranded,
                     "solves": p.solves,
                     "seconds": p.seconds,
                     "written": written,

@@ -75,6 +75,8 @@ STUDY_COLUMNS: dict[str, _C] = {
     "stranded_floor_kw": _C("Floor without power or cooling", "kW", 0),
     "power_binding": _C("Power side's binding constraint", "", 0),
     "cooling_binding": _C("Cooling side's binding constraint", "", 0),
+    "power_shared_halls": _C("Halls sharing the power side's binding limit", "", 0),
+    "cooling_shared_halls": _C("Halls sharing the cooling side's binding limit", "", 0),
     "floor_slots": _C("Free rack slots on the floor", "", 0),
     "floor_kw": _C("Free floor at the typical rack power", "kW", 0),
     "typical_rack_kw": _C("Typical rack", "kW", 1),

@@ -470,8 +470,9 @@ def _spread(twin, base: _Base, pools: dict, count: int, prof: dict):
     if left > 0:
         placed = count - left
         return None, (
-            f"the screen finds room for {placed} of {count} racks in free slots within every "
-            f"constraint (at most {SCREEN_LIMIT:.0%} utilisation)"
+            f"the screen, keeping every constraint at most {SCREEN_LIMIT:.0%} utilised "
+            f"(its margin for its linear error), finds room for {placed} of {count} racks "
+            "spread over the halls; candidates verified by a full solve stand on that solve"
         )
     racks, hall_of = [], {}
     for h, (k, _) in chosen.items():
