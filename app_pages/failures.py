@@ -93,21 +93,9 @@ c[4].metric(
     delta=(kr["violations"] - kb["violations"]) or None,  # no grey "0" under an unchanged count
     delta_color="inverse",
 )
-if what["racks_at_risk"] or what["racks_shutdown"]:
-    # tripped racks are IT lost, not also at risk (the N-1 table's count)
-    parts = [f"{what['racks_shutdown']:,} racks shut down by heat"] * bool(what["racks_shutdown"])
-    if what["racks_at_risk"]:
-        parts.append(
-            f"{what['racks_at_risk']:,} racks at thermal risk "
-            f"({C.fmt(what['it_at_risk_kw'] / 1000, 'it_lost_mw')} of IT)"
-        )
-    st.warning(
-        ", ".join(parts)
-        + ": "
-        + plain(
-            ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in what["violations_by_kind"].items())
-        )
-    )
+banner = S.risk_banner(twin, what, res)
+if banner:
+    st.warning(plain(banner))
 for caution in S.air_cautions(res):  # the rack inlets' model did not follow the stopped units
     st.info(plain(caution[:1].upper() + caution[1:]))
 
@@ -217,8 +205,11 @@ if failed:
                 ),
                 width="stretch",
             )
-            if rt.power is not None and len(rt.power):
-                st.write("**UPS ride-through** (battery autonomy vs generator start)")
+            if rt.power is not None and len(rt.power) and S.utility_lost(base, res):
+                st.write(
+                    "**UPS ride-through on the utility outage** "
+                    "(battery autonomy vs generator start)"
+                )
                 # a UPS carries electrical load (load_kw elsewhere is a cooling unit's heat)
                 common.table(rt.power.rename(columns={"load_kw": "ups_load_kw"}), height=220)
     else:

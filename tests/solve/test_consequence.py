@@ -71,8 +71,8 @@ def test_the_rule_on_each_side_of_each_limit():
         "off",  # unfed: neither hot nor tripped, whatever its stale inlet says
         "shutdown",  # its heat has nowhere to go: no steady temperature
     ]
-    assert "A1 allowable 32 C" in a.at["R1", "cause"]
-    assert "coolant supply" in a.at["R4", "cause"] and "45 C" in a.at["R4", "cause"]
+    assert "A1 allowable 32 °C" in a.at["R1", "cause"]
+    assert "coolant supply" in a.at["R4", "cause"] and "45 °C" in a.at["R4", "cause"]
     assert "nowhere to go" in a.at["R6", "cause"]
     assert a.at["R0", "cause"] == ""
 

@@ -95,7 +95,7 @@ def test_a_hot_day_pushes_a_loaded_dx_unit_over_its_capacity(small_room):
     assert sorted(v["component"]) == on
     np.testing.assert_allclose(v["value"], load - cap, rtol=1e-9)
     for m in v["message"]:
-        assert "48.0 C outdoor air" in m and f"{cap:.1f} kW capacity" in m and "120 kW" in m
+        assert "48.0 °C outdoor air" in m and f"{cap:.1f} kW capacity" in m and "120 kW" in m
     # energy closes: heat removed + heat left in the hall = heat given to the units
     assert float(rh["removed_kw"].sum() + rh["unremoved_kw"].sum()) == pytest.approx(
         float(rh["load_kw"].sum()), rel=1e-12
@@ -110,7 +110,7 @@ def test_the_cut_out_still_stops_the_unit_with_one_violation(small_room):
     r = _hot_day(small_room, 55.0)
     v = r.violations[r.violations["kind"] == "uncooled"]
     assert sorted(v["component"]) == ["CRAC-1", "CRAC-2"]
-    assert all("above the 51.7 C" in m for m in v["message"])
+    assert all("above the 51.7 °C" in m for m in v["message"])
     rc = r["res_crahs"]
     assert np.all(rc["capacity_avail_kw"] == 0.0)
     assert r.kpis["heat_unremoved_kw"] == pytest.approx(float(rc["load_kw"].sum()))

@@ -78,7 +78,7 @@ def test_above_the_condenser_limit_is_a_violation_not_a_number(small_room):
     v = r.violations[r.violations["kind"] == "uncooled"]
     dx = small_room.crahs.index[small_room.crahs["type"] == "crac"]
     assert sorted(v["component"]) == sorted(dx)
-    assert all("60.0 C" in m and "51.7 C" in m for m in v["message"])
+    assert all("60.0 °C" in m and "51.7 °C" in m for m in v["message"])
     rc = r["res_crahs"]
     assert np.all(rc["compressor_kw"] == 0.0)
     # the heat the units were given before the racks tripped (no cooling removes it: they
@@ -114,7 +114,7 @@ def test_a_units_own_ambient_limit(layouts_dir):
     tw = Twin.from_layout(loads(text.replace(old, old + " t_ambient_max_c: 46.0,"), "x.yaml"))
     r = run(tw, Scenario(t_db_c=48.0))
     v = r.violations[r.violations["kind"] == "uncooled"]
-    assert list(v["component"]) == ["CRAC-3"] and "46.0 C" in v["message"].iat[0]
+    assert list(v["component"]) == ["CRAC-3"] and "46.0 °C" in v["message"].iat[0]
     comp = r["res_crahs"]["compressor_kw"]
     assert comp["CRAC-3"] == 0.0 and comp["CRAC-1"] > 0 and comp["CRAC-2"] > 0
     assert r.kpis["heat_unremoved_kw"] == pytest.approx(r["res_crahs"].loc["CRAC-3", "load_kw"])
@@ -159,4 +159,4 @@ def test_racks_trip_when_the_outdoor_air_stops_every_dx_compressor(small_room):
     assert sorted(trips["component"]) == sorted(air)
     # the reason is the outdoor air, named on the units (kept from before the trip)
     v = hot.violations[hot.violations["kind"] == "uncooled"]
-    assert set(dx) <= set(v["component"]) and all("55.0 C" in m for m in v["message"])
+    assert set(dx) <= set(v["component"]) and all("55.0 °C" in m for m in v["message"])

@@ -46,6 +46,13 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
     # an empty cell reads as missing: say there is none
     for col in [c for c in ("worst_cooling_group", "untrusted", *TENANT_COLUMNS) if c in table]:
         table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
+    # no rack runs: no hottest inlet, "n/a" as the Failures page's metric says (an empty or
+    # "None" cell otherwise); the column is then text, rounded to its digits, ∞ kept
+    if "t_inlet_max_c" in table and table["t_inlet_max_c"].isna().any():
+        from twin.model import columns as C
+
+        d = C.spec("t_inlet_max_c").digits
+        table["t_inlet_max_c"] = table["t_inlet_max_c"].map(lambda v: C.number(v, d))
     return table.head(limit) if limit else table
 
 
@@ -149,6 +156,53 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
         "new_violations": new.reset_index(drop=True),
         "violations_by_kind": v["kind"].value_counts() if len(v) else pd.Series(dtype=int),
     }
+
+
+def risk_banner(twin: Twin, what: dict, res: Results) -> str:
+    """The Failures page's warning, racks and equipment apart: "96 racks at thermal risk
+    (12.672 MW of IT). Rack violations: 96 over temperature. Equipment violations: 10
+    coolant temperature, 8 over capacity, 1 uncooled". One sentence read the equipment's
+    counts as a breakdown of the racks; "" when no rack is at risk or shut down by heat.
+    `what` is `consequences(twin, base, res)`."""
+    from twin.model import columns as C
+
+    if not (what["racks_at_risk"] or what["racks_shutdown"]):
+        return ""
+    parts = [f"{what['racks_shutdown']:,} racks shut down by heat"] * bool(what["racks_shutdown"])
+    if what["racks_at_risk"]:
+        parts.append(
+            f"{what['racks_at_risk']:,} racks at thermal risk "
+            f"({C.fmt(what['it_at_risk_kw'] / 1000, 'it_lost_mw')} of IT)"
+        )
+    text = ", ".join(parts) + "."
+    v = res.violations
+    if len(v):
+        on_rack = v["component"].isin(twin.racks.index)
+        for who, rows in (("Rack violations", v[on_rack]), ("Equipment violations", v[~on_rack])):
+            if len(rows):
+                counts = rows["kind"].value_counts()
+                text += (
+                    f" {who}: "
+                    + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items())
+                    + "."
+                )
+    return text
+
+
+def utility_lost(base: Results, res: Results) -> bool:
+    """Whether the failure takes a utility or another source off a UPS: a source in service
+    before is dead after, or a UPS that runs draws from another source than before. Only
+    then do the UPS batteries bridge to the generators (the ride-through's UPS table)."""
+    a, b = base.tables.get("res_power_nodes"), res.tables.get("res_power_nodes")
+    if a is None or b is None or "live" not in a or "fed_from" not in a:
+        return False
+    a = a[~a.index.duplicated()]
+    b = b[~b.index.duplicated()].reindex(a.index)
+    src = a["fed_from"].astype(object) == a.index.to_series()  # a live source feeds itself
+    if (src & a["live"].astype(bool) & ~b["live"].fillna(False).astype(bool)).any():
+        return True
+    ups = (a["kind"] == "ups") & b["live"].fillna(False).astype(bool)
+    return bool((a.loc[ups, "fed_from"] != b.loc[ups, "fed_from"]).any())
 
 
 def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:

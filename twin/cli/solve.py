@@ -39,6 +39,7 @@ from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
+from twin.solve.unfed_cause import feed_causes
 
 
 def register(sub) -> None:
@@ -149,6 +150,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "loss_ups_kw": ("power", "Losses in UPS", "kW", 2),
     "loss_pdus_kw": ("power", "Losses in PDUs", "kW", 2),
     "loss_cables_kw": ("power", "Losses in cables", "kW", 2),
+    # labels: twin.model.column_labels_studies.HEADLINE_COLUMNS (utility apart; first-order)
     "max_loading_pct": ("power", "Worst loading", "%", 1),
     "max_failover_loading_pct": ("power", "Worst loading after a failover", "%", 1),
     "min_vm_pu": ("power", "Lowest voltage", "pu", 4),
@@ -179,6 +181,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "ppue_power": ("efficiency", "pPUE of the power chain", "", 3),
     "wue_l_per_kwh": ("efficiency", "WUE", "L/kWh", 3),
     "cue_kg_per_kwh": ("efficiency", "CUE", "kg CO2/kWh", 3),
+    "supply_co2_kg_per_kwh": ("efficiency", "Emission factor of the supply", "kg CO2/kWh", 3),
     "annual_pue": ("annual", "Annual PUE", "", 3),
     "annual_wue_l_per_kwh": ("annual", "Annual WUE", "L/kWh", 3),
     "annual_water_m3": ("annual", "Annual water", "m3", 0),
@@ -223,8 +226,8 @@ def label(key: str) -> tuple[str, str, str, int | None]:
 
     if key in LABELS:
         section, text, unit, digits = LABELS[key]
-        if key in C.COLUMNS:
-            text, unit = C.COLUMNS[key].label, C.COLUMNS[key].unit
+        if key in C.COLUMNS or key in C.HEADLINE_COLUMNS:
+            text, unit = C.headline(key).label, C.headline(key).unit
         return section, text, unit, digits
     if key.startswith("loss_") and key.endswith("_kw"):
         return "power", f"Losses in {key[5:-3]}", "kW", 2
@@ -401,11 +404,42 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         counts = v["kind"].value_counts(sort=False)
         by = ", ".join(f"{kind_name(k, raw)} {n:,}" for k, n in counts.items())
         print("    by kind: " + by)
-    shown = v.head(20)
-    kinds_shown = [kind_name(k, raw) for k in shown["kind"]]
+    rows = _display_rows(twin, results, v)
+    shown = rows[:20]
+    kinds_shown = [kind_name(k, raw) for k, _, _ in shown]
     wk = max((len(k) for k in kinds_shown), default=0) + 2  # columns never run together
-    wc = max((len(str(c)) for c in shown["component"]), default=0) + 2
-    for k, row in zip(kinds_shown, shown.itertuples(), strict=True):
-        print(f"    {k:<{wk}}{row.component:<{wc}}{row.message}")
-    if len(v) > 20:
-        print(f"    ... and {len(v) - 20:,} more (use --json or --out)")
+    wc = max((len(str(c)) for _, c, _ in shown), default=0) + 2
+    for k, (_, comp, msg) in zip(kinds_shown, shown, strict=True):
+        print(f"    {k:<{wk}}{comp:<{wc}}{msg}")
+    if len(rows) > 20:
+        print(f"    ... and {len(rows) - 20:,} more (use --json or --out)")
+
+
+def _display_rows(twin: Twin, results, v) -> list[tuple[str, str, str]]:
+    """(kind, component, message) lines to print for violations `v` (in their order): racks
+    with no live feed as one line per cause ("16 racks", what took each cord down, which
+    racks), the rest one line each; the violations table keeps one row per rack."""
+    unfed = (v["kind"] == "unfed") & v["component"].isin(twin.racks.index)
+    groups: dict[str, list[str]] = {}
+    if unfed.any() and "res_power_nodes" in results.tables:
+        fc = feed_causes(twin, results["res_power_nodes"])
+        why = v.loc[unfed, "component"].map(fc["why"]).dropna()
+        for i, w in why.items():
+            groups.setdefault(w, []).append(v.at[i, "component"])
+    grouped = {r for racks in groups.values() for r in racks}
+    order = {r: w for w, racks in groups.items() for r in racks}
+    out, done = [], set()
+    for row in v.itertuples():
+        if row.kind == "unfed" and row.component in grouped:
+            w = order[row.component]
+            if w in done:
+                continue
+            done.add(w)
+            racks = groups[w]
+            n = len(racks)
+            names = ", ".join(racks[:3]) + (f" and {n - 3:,} more" if n > 3 else "")
+            what = f"{n:,} racks" if n > 1 else racks[0]
+            out.append((row.kind, what, f"no live feed: {w} ({names})"))
+        else:
+            out.append((row.kind, row.component, row.message))
+    return out

@@ -157,8 +157,9 @@ STUDY_COLUMNS: dict[str, _C] = {
     # hardware refresh and 800 V DC (twin.scenarios.refresh, twin.scenarios.distribution)
     "constraint": _C("Constraint", "", 0),
     "domain": _C("Domain", "", 0),
-    "utilisation_before": _C("Utilisation before", "", 3),
-    "utilisation_after": _C("Utilisation after", "", 3),
+    # stored as fractions of the limit (1.0 full), shown in % as the CLI prints them
+    "utilisation_before": _C("Utilisation before", "%", 1, scale=100.0),
+    "utilisation_after": _C("Utilisation after", "%", 1, scale=100.0),
     "broken": _C("Broken", "", 0),
     "add": _C("What to add", "", 0),
     "generation": _C("Rack generation", "", 0),
@@ -201,3 +202,19 @@ STUDY_COLUMNS: dict[str, _C] = {
     "month": _C("Month", "", 0),
     "site": _C("Site", "", 0),
 }
+
+
+HEADLINE_COLUMNS: dict[str, _C] = {
+    # a solve's headline numbers whose key is also a table column that means less: the
+    # KPI leaves utility connections out (they would always rank first; the "Worst
+    # loadings" list shows them), and the failover KPI is the power solve's first-order
+    # estimate (`twin n1` solves every single failure in full, and can read a little more)
+    "max_loading_pct": _C("Worst loading of equipment (utility connection apart)", "%", 1),
+    "max_failover_loading_pct": _C(
+        "Worst loading after failover (first-order estimate; twin n1 solves each in full)",
+        "%",
+        1,
+    ),
+}
+"""Labels of headline numbers (KPIs, `twin.model.columns.headline`) that differ from the
+table column of the same name."""

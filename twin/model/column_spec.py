@@ -16,11 +16,15 @@ __all__ = ["SUFFIXES", "Column"]
 
 @dataclass(frozen=True)
 class Column:
-    """How one column or headline number is shown."""
+    """How one column or headline number is shown. `scale` multiplies the stored value
+    for the screen (100 for a fraction shown in %), so a column's unit and its scaling are
+    declared together, here, and every table and headline (`twin.model.columns.display`,
+    `text_table`, `fmt`) applies them the same way."""
 
     label: str
     unit: str = ""
     digits: int = 1
+    scale: float = 1.0
 
 
 # unit suffix -> (unit shown, digits): the naming convention of DESIGN.md

@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from twin.model.column_labels_components import COMPONENT_COLUMNS
-from twin.model.column_labels_studies import STUDY_COLUMNS
+from twin.model.column_labels_studies import HEADLINE_COLUMNS, STUDY_COLUMNS
 from twin.model.column_spec import SUFFIXES, Column
 
 __all__ = [
     "COLUMNS",
+    "HEADLINE_COLUMNS",
     "SUFFIXES",
     "TEXT_KINDS",
     "UNIT_TEXT",
@@ -34,6 +35,7 @@ __all__ = [
     "fmt",
     "formats",
     "header",
+    "headline",
     "kind_label",
     "label",
     "number",
@@ -102,6 +104,12 @@ def spec(name: str) -> Column:
     return Column(_humanise(name), "", 2)
 
 
+def headline(name: str) -> Column:
+    """How headline number (KPI) `name` is shown: `HEADLINE_COLUMNS` where the KPI means
+    more than the table column of the same name (``max_loading_pct``), else `spec`."""
+    return HEADLINE_COLUMNS.get(str(name)) or spec(name)
+
+
 def label(name: str) -> str:
     """The human label of `name`, without its unit."""
     return spec(name).label
@@ -146,6 +154,7 @@ def fmt(
 ) -> str:
     """`value` as text for `name` (its digits and unit): '24.6 °C', '1,234.5 kW', 'n/a'."""
     c = spec(name) if name else Column("", "", 2)
+    value = _scaled(value, c.scale)
     text = number(value, c.digits if digits is None else digits)
     u = c.unit if unit is None else unit
     if (
@@ -173,7 +182,7 @@ def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
         if pd.api.types.is_bool_dtype(s):
             s = s.map({True: "yes", False: "no"})
         elif pd.api.types.is_float_dtype(s):
-            s = s.round(c.digits)
+            s = (s * c.scale if c.scale != 1.0 else s).round(c.digits)
         elif col in TEXT_KINDS or col == "unit":
             s = s.map(lambda v, c=col: text_value(c, v))
         elif s.dtype == object:
@@ -203,6 +212,13 @@ def _unique(head: str, col: str, taken) -> str:
     return head if head not in taken else f"{head} [{col}]"
 
 
+def _scaled(v, scale: float):
+    """`v` times its column's `Column.scale` (numbers only; text and booleans as they are)."""
+    if scale == 1.0 or isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+        return v
+    return v * scale
+
+
 def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
     """Like `display`, with every value already text ('1,234.5', 'n/a'): for reports and
     print-outs that cannot format numbers themselves."""
@@ -215,7 +231,11 @@ def text_table(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:
             h: [
                 text_value(c, v)
                 if isinstance(v, str)
-                else ("" if _missing(v) and out[c].dtype == object else number(v, spec(c).digits))
+                else (
+                    ""
+                    if _missing(v) and out[c].dtype == object
+                    else number(_scaled(v, spec(c).scale), spec(c).digits)
+                )
                 for v in out[c]
             ]
             for h, c in heads.items()

@@ -185,7 +185,8 @@ def cooling_base(twin, base=None) -> CoolingBase:
         avail = avail.where(avail > 0, twin.chillers["capacity_kw"])
         units.loc[avail.index, "cap"] = avail.to_numpy(float)
     if len(twin.crahs):  # DX CRACs: their capacity at the base run's outdoor air
-        units.loc[twin.crahs.index, "cap"] = solved_capacity_kw(twin, tables).to_numpy(float)
+        cap = solved_capacity_kw(twin, base if base is not None else tables)
+        units.loc[twin.crahs.index, "cap"] = cap.to_numpy(float)
     gnames, gidx = np.unique(units["group"].to_numpy(dtype=str), return_inverse=True)
     gkind = np.array([g.split(":", 1)[0] for g in gnames], dtype=object)
     gkey = np.array([g.split(":", 1)[1] for g in gnames], dtype=object)
@@ -245,11 +246,11 @@ def cooling_base(twin, base=None) -> CoolingBase:
         liquid_fraction=twin.racks["liquid_fraction"].to_numpy(float),
         hall_of_group=hall_of_group,
         hall_ids=hall_ids,
-        air=_air_base(twin, tables, hall_ids),
+        air=_air_base(twin, tables, hall_ids, base),
     )
 
 
-def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
+def _air_base(twin, tables: dict, hall_ids: pd.Index, base=None) -> dict | None:
     """Per-hall air state of the base run (None if the run has no air tables)."""
     rh, rc, rr = tables.get("res_halls"), tables.get("res_crahs"), tables.get("res_racks")
     if rh is None or rc is None or rr is None or "t_inlet_c" not in rr:
@@ -298,7 +299,7 @@ def _air_base(twin, tables: dict, hall_ids: pd.Index) -> dict | None:
     # a DX unit removes at most capacity_kw x this at the base run's outdoor air
     # (twin.solve.dx_cop.capacity_factor, the same for every DX unit that runs)
     rated = cr["capacity_kw"].to_numpy(float)
-    f_dx = solved_capacity_kw(twin, tables).to_numpy(float) / rated
+    f_dx = solved_capacity_kw(twin, base if base is not None else tables).to_numpy(float) / rated
     dx_factor = np.full(len(hall_ids), np.nan)
     dx_on = (cr["type"] == "crac").to_numpy() & (f_dx > 0)
     np.fmin.at(dx_factor, crah_hall[dx_on], f_dx[dx_on])

@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from twin.solve.airflow import ASHRAE_C
-from twin.solve.results import Results, violation
+from twin.solve.results import Results, degrees_c, violation
+from twin.solve.unfed_cause import name_unfed_causes
 
 COOLANT_LIMIT_C = 45.0
 """Warmest coolant supply a direct-to-chip rack is rated for: the W45 class bound
@@ -93,11 +94,11 @@ def assess(twin, res) -> pd.DataFrame:
         if uncooled[i]:
             cause[i] = "its heat has nowhere to go (no cooling removes it), no steady temperature"
         elif over_in[i] >= over_cs[i]:
-            cause[i] = f"inlet {t_in[i]:.1f} C, {over_in[i]:.1f} K above the {cls[i]} allowable"
-            cause[i] += f" {lim_in[i]:.0f} C"
+            cause[i] = f"inlet {t_in[i]:.1f} °C, {over_in[i]:.1f} K above the {cls[i]} allowable"
+            cause[i] += f" {lim_in[i]:.0f} °C"
         else:
-            cause[i] = f"coolant supply {t_cs[i]:.1f} C, {over_cs[i]:.1f} K above the "
-            cause[i] += f"{COOLANT_LIMIT_C:.0f} C rack limit"
+            cause[i] = f"coolant supply {t_cs[i]:.1f} °C, {over_cs[i]:.1f} K above the "
+            cause[i] += f"{COOLANT_LIMIT_C:.0f} °C rack limit"
     return pd.DataFrame(
         {
             "inlet_limit_c": np.where(lf < 1, lim_in, np.nan),
@@ -201,7 +202,9 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     """`solve(scenario)`, then switch off the racks that trip and solve again until none
     do (at most `MAX_PASSES` re-solves); the result carries who tripped and why (`annotate`).
 
-    `solve` maps a Scenario to Results (the coupled solve of `twin.solve.run`).
+    `solve` maps a Scenario to Results (the coupled solve of `twin.solve.run`). A rack
+    with no live feed has its 'unfed' message name what took each cord down
+    (`twin.solve.unfed_cause`).
     """
     out = solve(scenario)
     trips: list[pd.DataFrame] = []
@@ -222,4 +225,7 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
         out = solve(replace(scenario, failed=scenario.failed | off))
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
     annotate(twin, out, now, tripped, settled, before)
+    name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
+    if len(out.violations):  # temperatures as the tables write them ("40.2 °C")
+        out.violations = out.violations.assign(message=out.violations["message"].map(degrees_c))
     return out

@@ -29,8 +29,11 @@ and the cut-out the unit removes ``capacity_kw * capacity_factor(T_amb)``
 (`available_capacity_kw`). The air model works against it (`derated_capacity_kw`, passed
 to `twin.solve.airflow.solve_air`): a unit given more than it raises its supply air, and
 `twin.solve.coupled_checks.dx_at_capacity` leaves the rest of its share in the hall. The solve
-reports it as ``res_crahs.capacity_avail_kw``, which every capacity check of a solved result
-reads (N-1 headroom, sweeps, transients, the app's cooling capacity used).
+reports it as ``res_crahs.capacity_avail_kw``, 0 for a unit that does not run (failed, unfed
+or past its cut-out), as ``res_chillers.capacity_avail_kw`` is for a chiller: the column sums
+to the hall's ``res_halls.crah_capacity_kw``. Every capacity check of a solved result reads
+`solved_capacity_kw` (N-1 headroom, sweeps, transients, the app's cooling capacity used),
+which gives a unit that does not run the capacity it would have at the run's outdoor air.
 """
 
 from __future__ import annotations
@@ -158,7 +161,8 @@ def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
     A DX unit: ``capacity_kw * capacity_factor(t_db_c)`` (`derated_capacity_kw`), 0 above
     its `t_ambient_max_c` (compressor stopped); a chilled-water CRAH: its ``capacity_kw`` (no
     condenser; its water and the plant have their own checks). Whether the unit runs is not
-    looked at, as for the rated ``capacity_kw`` that N-1 checks read.
+    looked at, as for the rated ``capacity_kw`` that N-1 checks read (`dx_at_ambient` sets
+    ``res_crahs.capacity_avail_kw`` to 0 for a unit that does not run).
     """
     is_dx = (crahs["type"] == "crac").to_numpy()
     stopped = is_dx & (t_db_c > ambient_limits_c(crahs))
@@ -168,17 +172,29 @@ def available_capacity_kw(crahs: pd.DataFrame, t_db_c: float) -> np.ndarray:
 def solved_capacity_kw(twin, results) -> pd.Series:
     """Each CRAH/CRAC's capacity in a solved result (`Results`, or its ``tables`` dict), kW.
 
-    ``res_crahs.capacity_avail_kw`` (`available_capacity_kw` at the run's outdoor air), the
-    rated ``capacity_kw`` where the result has none; indexed like ``twin.crahs``. Every
-    capacity check of a result reads this, so N-1 headroom, the contingency sweeps and the
-    transients see the capacity the solve used.
+    ``res_crahs.capacity_avail_kw`` (`available_capacity_kw` at the run's outdoor air) for a
+    unit that runs; for one that does not (the column holds 0 for it), what it would have
+    there: `available_capacity_kw` at the result's ``t_db_c`` KPI, its rated ``capacity_kw``
+    where the result has no KPIs (a ``tables`` dict) or no ``capacity_avail_kw``. Indexed
+    like ``twin.crahs``. Every capacity check of a result reads this, so N-1 headroom, the
+    contingency sweeps and the transients see the capacity the solve used, and a unit that
+    restarts (or is counted installed) has its capacity, not the 0 of a stopped unit.
     """
     rated = twin.crahs["capacity_kw"].astype(float)
     tables = getattr(results, "tables", results) or {}
     rc = tables.get("res_crahs")
     if rc is None or "capacity_avail_kw" not in rc:
         return rated
-    return rc["capacity_avail_kw"].reindex(rated.index).astype(float).fillna(rated)
+    rc = rc.reindex(rated.index)
+    got = rc["capacity_avail_kw"].astype(float).fillna(rated)
+    if "running" not in rc:
+        return got
+    t_db = float((getattr(results, "kpis", None) or {}).get("t_db_c", np.nan))
+    idle = pd.Series(
+        available_capacity_kw(twin.crahs, t_db) if np.isfinite(t_db) else rated.to_numpy(),
+        index=rated.index,
+    )
+    return got.where(rc["running"].fillna(False).astype(bool), idle)
 
 
 def dx_at_ambient(twin, air, t_db_c: float):
@@ -187,12 +203,18 @@ def dx_at_ambient(twin, air, t_db_c: float):
     `air` comes from `twin.solve.coupled_checks.dx_at_capacity` (the same `t_db_c`), whose
     compressor power is at the rated COP; here it is divided by `carnot_ratio`. A unit whose
     limit (`t_ambient_max_c`, default `MAX_AMBIENT_C`) is below `t_db_c` stops its compressor
-    and its heat is unremoved (one 'uncooled' violation per unit). Returns (air, violations).
+    and its heat is unremoved (one 'uncooled' violation per unit). A unit that does not run
+    (failed or unfed) gets ``capacity_avail_kw`` 0, as a failed chiller does (the stopped
+    units already have 0 from `available_capacity_kw`). Returns (air, violations).
     """
     crahs = twin.crahs
     if not len(crahs):
         return air, []
     rc = air.res_crahs
+    if "capacity_avail_kw" in rc:  # a unit that does not run has none available
+        rc = rc.copy()
+        rc["capacity_avail_kw"] = rc["capacity_avail_kw"].where(rc["running"].astype(bool), 0.0)
+        air = replace(air, res_crahs=rc)
     dx, trip = running_dx(crahs, rc, t_db_c)
     if not dx.any():
         return air, []
@@ -214,7 +236,7 @@ def dx_at_ambient(twin, air, t_db_c: float):
             stuck[i],
             0.0,
             "kW",
-            f"outdoor air {t_db_c:.1f} C is above the {limit[i]:.1f} C its DX condenser runs "
+            f"outdoor air {t_db_c:.1f} °C is above the {limit[i]:.1f} °C its DX condenser runs "
             f"in: the compressor stops and {stuck[i]:.0f} kW stays in hall "
             f"{crahs['hall'].iat[i]} (no steady state; inlet temperatures shown are a lower bound)",
         )
