@@ -276,16 +276,22 @@ def check_weather(twin, hint: str = "") -> None:
     an empty or foreign file would end in pvlib's KeyError. Parsed once (cached); `hint`
     ends the message (another way round, e.g. the command's design-point option)."""
     from twin.layout.source import line_in_file
-    from twin.solve.weather import read_weather, weather_path
+    from twin.solve.weather import WeatherError, read_weather, weather_path
 
     path = weather_path(twin)
     if path is None:
         return
+    src = twin.layout.source
+
+    def line():  # parses the layout again: only where something is said
+        return line_in_file(src, ("site", "weather_file"))
+
     try:
-        read_weather(path)
+        year = read_weather(path)
+    except WeatherError as exc:  # names the file, the line and what is allowed
+        raise LayoutError([Problem(src, "site.weather_file", f"{exc}{hint}", line())]) from None
     except (OSError, ValueError, KeyError, IndexError) as exc:
         why = str(exc).splitlines()[0] if str(exc) else ""
-        src = twin.layout.source
         raise LayoutError(
             [
                 Problem(
@@ -293,10 +299,12 @@ def check_weather(twin, hint: str = "") -> None:
                     "site.weather_file",
                     f"{path}: not a readable EPW or TMY3 weather year ({type(exc).__name__}: "
                     f"{why}); give one, or pvlib:NAME{hint}",
-                    line_in_file(src, ("site", "weather_file")),
+                    line(),
                 )
             ]
         ) from None
+    for note in year.attrs.get("notes", ()):  # missing hours filled: said, not silent
+        print(f"{src}:{line()}: site.weather_file: warning: {path}: {note}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ JSON

@@ -48,8 +48,20 @@ def register(sub) -> None:
     add_list(p, "--fail", default=[], metavar="ID", help="components out of service")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", metavar="DIR", help="write every result table as CSV into DIR")
-    p.add_argument("--t-db", type=_temp, metavar="C", help="ambient dry bulb (default: design)")
-    p.add_argument("--t-wb", type=_temp, metavar="C", help="ambient wet bulb (default: design)")
+    p.add_argument(
+        "--t-db",
+        type=_temp,
+        metavar="C",
+        help="ambient dry bulb, -60..60 C (default: the layout's site.design.t_db_c)",
+    )
+    p.add_argument(
+        "--t-wb",
+        type=_wet_bulb,
+        metavar="C",
+        help="ambient wet bulb, -60..40 C, at most the dry bulb (default: the design wet bulb "
+        "without --t-db; with --t-db, the wet bulb of air holding the design point's moisture "
+        "at that dry bulb, or the dry bulb itself where such cold air is saturated)",
+    )
     p.add_argument(
         "--annual",
         action="store_true",
@@ -101,6 +113,17 @@ def _temp(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a temperature in C: {text!r}") from None
     if not -60.0 <= t <= 60.0:
         raise argparse.ArgumentTypeError(f"{t} C is outside -60..60 C")
+    return t
+
+
+def _wet_bulb(text: str) -> float:
+    """A --t-wb value: a temperature, at most 40 C as the layout's site.design.t_wb_c (the
+    highest wet bulbs measured are ~35 C)."""
+    import argparse
+
+    t = _temp(text)
+    if t > 40.0:
+        raise argparse.ArgumentTypeError(f"{t} C is above 40 C, the highest wet bulb allowed")
     return t
 
 

@@ -24,6 +24,7 @@ from twin.cli.common import (
     float_in,
     load_twin,
 )
+from twin.errors import ScenarioError
 from twin.solve.residual_text import residual_text
 
 MAX_HOURS = 10 * 8760.0
@@ -47,7 +48,10 @@ def register(sub) -> None:
         help="step, s, 1-86400 (default 3600)",
     )
     g.add_argument(
-        "--start", default="2026-01-01 00:00", help="start date-time (sets the weather hour)"
+        "--start",
+        default="2026-01-01 00:00",
+        help="start date-time, e.g. 2023-08-01 or 2023-08-01T06:00 (default 2026-01-01 "
+        "00:00); each step reads the weather file's row of its own month, day and hour",
     )
     g.add_argument(
         "--design-weather",
@@ -348,6 +352,12 @@ def spec_from_args(args, twin):
         if price is not None:
             raise UsageError("--price-usd-kwh and a usd_per_kwh column in --hourly: give one")
         price = args.price_usd_kwh
+    from twin.scenarios.timeline import start_time
+
+    try:
+        start_time(args.start)
+    except ScenarioError as exc:
+        raise UsageError(f"--{exc}") from None
     return TimelineSpec(
         hours=args.hours,
         dt_s=args.step_s,

@@ -52,7 +52,7 @@ from twin.solve.timeline import (
 from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_response import Response, evaluate_groups, fit_response
 from twin.solve.timeline_storage import Store, dispatch
-from twin.solve.weather import read_weather, weather_path
+from twin.solve.weather import at_hours, file_hours, read_weather, weather_path
 
 DEMAND_USD_PER_KW_MONTH = 15.0
 """Demand charge, USD per kW of monthly peak [est, NREL/TP-6A20-68963 (2017): most US
@@ -165,17 +165,17 @@ def _hourly(values, name: str, start_h: np.ndarray, default: float) -> np.ndarra
     return a[np.mod(h, 24)] if len(a) == 24 else a[np.mod(h, 8760)]
 
 
-def _weather(twin, spec: TimelineSpec, hour_of_year: np.ndarray):
-    """Dry bulb per step and the weather year (t_db, t_wb) it came from (None: design point)."""
+def _weather(twin, spec: TimelineSpec, t_h: np.ndarray):
+    """Dry bulb per step (at `t_h` hours from the start) and the weather year (t_db, t_wb)
+    it came from (None: design point). Each step reads the file's row of its own month,
+    day and hour (`twin.solve.weather.file_hours`)."""
     path = (spec.weather_file or weather_path(twin)) if spec.weather else None
     d = twin.layout.site.design
     if not path:
-        return np.full(len(hour_of_year), d.t_db_c), None
+        return np.full(len(t_h), d.t_db_c), None
     w = read_weather(path)
     db, wb = w["t_db_c"].to_numpy(float), w["t_wb_c"].to_numpy(float)
-    hours = np.arange(len(db) + 1, dtype=float)
-    t = np.interp(np.mod(hour_of_year, len(db)), hours, np.r_[db, db[0]])
-    return t, (db, wb)
+    return at_hours(db, file_hours(spec.start, t_h, len(db))), (db, wb)
 
 
 def check(twin, spec: TimelineSpec) -> None:
@@ -213,12 +213,25 @@ def check(twin, spec: TimelineSpec) -> None:
     timeline_caps.check(twin, spec.rack_cap, spec.row_cap)
     if spec.demand_usd_per_kw_month < 0:
         raise ScenarioError("demand charge must be >= 0 USD/kW-month")
+    start_time(spec.start)
+
+
+START_YEARS = (1900, 2200)
+"""Years a timeline may start in (a weather year is typical, so any date maps onto it)."""
+
+
+def start_time(text) -> pd.Timestamp:
+    """`text` as a start date-time, or ScenarioError saying what is accepted."""
     try:
-        pd.Timestamp(spec.start)
-    except ValueError:
+        t = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        t = None
+    if t is None or t is pd.NaT or not START_YEARS[0] <= t.year <= START_YEARS[1]:
         raise ScenarioError(
-            f"start {spec.start!r}: not a date-time (e.g. 2026-01-01 00:00)"
-        ) from None
+            f"start {text!r}: not a date-time; give one such as 2023-08-01 or 2023-08-01T06:00 "
+            f"(years {START_YEARS[0]}-{START_YEARS[1]}; an hour of the year is not accepted)"
+        )
+    return t
 
 
 def simulate(
@@ -236,9 +249,10 @@ def simulate(
     hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0
     hour = hoy0 + t0 / 3600.0
     bess = spec.bess if spec.bess is not None else layout_bess(twin)  # checked before work
-    t_db, year = _weather(twin, spec, hour + 0.5 * dt / 3600.0)
+    mid_h = (t0 + 0.5 * dt) / 3600.0  # each step's middle, hours from the start
+    t_db, year = _weather(twin, spec, mid_h)
     resp = response or fit_response(twin, year, progress)
-    t_wb = _wet_bulb_steps(twin, year, hour + 0.5 * dt / 3600.0)
+    t_wb = _wet_bulb_steps(twin, spec, year, mid_h)
 
     groups = list(twin.halls.index)
     design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()
@@ -478,13 +492,11 @@ def billing_demand(grid_kw: np.ndarray, t0: np.ndarray, dt: float):
     return means.to_numpy(), means.index.to_numpy(float) * DEMAND_INTERVAL_S
 
 
-def _wet_bulb_steps(twin, year, hour_of_year: np.ndarray):
+def _wet_bulb_steps(twin, spec: TimelineSpec, year, t_h: np.ndarray):
     """Each step's wet bulb from the weather year (None at the design point: the fit's own)."""
     if year is None:
         return None
-    wb = year[1]
-    hours = np.arange(len(wb) + 1, dtype=float)
-    return np.interp(np.mod(hour_of_year, len(wb)), hours, np.r_[wb, wb[0]])
+    return at_hours(year[1], file_hours(spec.start, t_h, len(year[1])))
 
 
 def _outage_kpis(st: pd.DataFrame, solved: Solved) -> dict[str, float]:
