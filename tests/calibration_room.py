@@ -30,9 +30,10 @@ FIELD_LAYOUT = LAYOUT.replace("    air_model: kernel\n", "    air_model: field\n
 """The same room on the air field."""
 
 
-def measured_csv(room, fields: dict, path):
+def measured_csv(room, fields: dict, path, scale=None):
     """Rack inlets of the layout at `room` solved with the air `fields` set (known parameters,
-    as if measured), written to the CSV `path` that `twin calibrate --from-csv` reads."""
+    as if measured), written to the CSV `path` that `twin calibrate --from-csv` reads; with
+    `scale` (one factor per rack A-D) at the rack powers times it, written as power_kw."""
     import pandas as pd
 
     from twin.model import Twin
@@ -40,7 +41,24 @@ def measured_csv(room, fields: dict, path):
 
     twin = Twin.load(room)
     truth = {k: v for k, v in fields.items() if k != "air_model"}
-    run = air_calibrate.Run(twin.racks["power_kw"], 18.0, pd.Series(dtype=float))
+    power = twin.racks["power_kw"] * (1.0 if scale is None else pd.Series(scale, twin.racks.index))
+    run = air_calibrate.Run(power, 18.0, pd.Series(dtype=float))
     measured = air_calibrate.predict(twin, "T", run, truth)
-    pd.DataFrame({"rack": measured.index, "t_inlet_c": measured.to_numpy()}).to_csv(path)
+    table = {"rack": measured.index, "t_inlet_c": measured.to_numpy()}
+    if scale is not None:
+        table["power_kw"] = power.to_numpy()
+    pd.DataFrame(table).to_csv(path)
     return path
+
+
+SCALES = (None, [0.5, 1.5, 0.7, 2.0], [1.6, 0.6, 1.2, 0.4])
+"""Three load distributions of the four racks: 12 measured inlets, enough for `twin
+calibrate`'s five or six parameters (at least two inlets each)."""
+
+
+def measured_csvs(room, fields: dict, folder) -> list[str]:
+    """`measured_csv` at each of `SCALES`, as m0.csv, m1.csv, m2.csv in `folder`: the paths."""
+    return [
+        str(measured_csv(room, fields, folder / f"m{i}.csv", scale))
+        for i, scale in enumerate(SCALES)
+    ]

@@ -31,7 +31,7 @@ def _measure(twin, truth, scale, path):
 
 
 def test_fit_on_several_runs_recovers_known_parameters(room, tmp_path, capsys):
-    """Measurements made by the model with other parameters, at two load distributions (one
+    """Measurements made by the model with other parameters, at three load distributions (one
     CSV each, --from-csv repeated): the fit over both finds parameters that reproduce them."""
     twin = Twin.load(room)
     truth = {"air_diffusivity_m2_s": 0.08, "air_plume_share": 0.6, "jet_entrainment_scale": 1.5}
@@ -39,11 +39,15 @@ def test_fit_on_several_runs_recovers_known_parameters(room, tmp_path, capsys):
     b = _measure(
         twin, truth, pd.Series([0.5, 1.5, 0.7, 2.0], index=twin.racks.index), tmp_path / "b.csv"
     )
-    assert main(["calibrate", str(room), "--from-csv", str(a), "--from-csv", str(b)]) == 0
+    c = _measure(
+        twin, truth, pd.Series([1.6, 0.6, 1.2, 0.4], index=twin.racks.index), tmp_path / "c.csv"
+    )
+    argv = ["calibrate", str(room), "--from-csv", str(a), "--from-csv", str(b), str(c)]
+    assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "2 run(s)" in out and "RMSE" in out
+    assert "3 run(s), 12 measured rack inlets (of 4 racks)" in out and "RMSE" in out
     doc = yaml.safe_load((tmp_path / "room.air-calibration.yaml").read_text())["halls"][0]
-    assert doc["hall"] == "T" and doc["runs"] == 2
+    assert doc["hall"] == "T" and doc["runs"] == 3 and doc["racks"] == 12
     assert doc["rmse_after_k"] < 0.05 < doc["rmse_before_k"]
     assert set(air_calibrate.FITTED) <= set(doc["fields"])
     assert doc["fields"]["air_diffusivity_m2_s"] == pytest.approx(0.08, rel=0.2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from calibration_room import FIELD_LAYOUT, measured_csv
+from calibration_room import FIELD_LAYOUT, measured_csvs
 
 from twin import solve
 from twin.cli import main
@@ -66,11 +66,11 @@ def test_calibrate_then_solve_uses_it_as_if_pasted_by_hand(room, tmp_path, capsy
     """twin calibrate on measurements made with known parameters; twin solve then solves the
     calibrated hall: its inlets are those of the fields pasted by hand, not the uncalibrated
     ones, and it says which calibration it applied."""
-    csv = measured_csv(room, FIELDS, tmp_path / "m.csv")
-    assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 0
+    csvs = measured_csvs(room, FIELDS, tmp_path)
+    assert main(["calibrate", str(room), "--from-csv", *csvs]) == 0
     assert "twin applies it to hall T whenever it loads" in capsys.readouterr().out
     entry = yaml.safe_load(calibration.sidecar_path(room).read_text())["halls"][0]
-    assert entry["hall"] == "T" and entry["sources"] == [str(csv)] and entry["fitted_utc"]
+    assert entry["hall"] == "T" and entry["sources"] == csvs and entry["fitted_utc"]
 
     calibrated = Twin.load(room)
     pasted = Twin.from_layout(load(_by_hand(room, tmp_path, entry["fields"])))
@@ -84,7 +84,7 @@ def test_calibrate_then_solve_uses_it_as_if_pasted_by_hand(room, tmp_path, capsy
     assert main(["solve", str(room), "--no-headroom"]) == 0
     err = capsys.readouterr().err
     assert f"air calibration applied from {calibration.sidecar_path(room)} (hall T: fitted " in err
-    assert "on 1 run, rack inlet RMSE" in err
+    assert "on 3 runs, rack inlet RMSE" in err
     assert "air field (air_model: field) is not validated" not in err  # the caution went
     assert main(["solve", str(room), "--no-headroom", "--no-calibration"]) == 0
     err = capsys.readouterr().err
@@ -132,7 +132,11 @@ def test_moving_one_rack_makes_it_stale_with_a_located_caution(room, capsys):
     (w,) = cautions
     line = side.read_text().splitlines().index("- hall: T") + 1
     assert w.line == line and w.component == "T" and w.path == "halls[0]"
-    assert f"twin calibrate {room} --hall T --from-csv a.csv" in w.message
+    # measured on the old arrangement: measure again, not re-fit the old CSV (audit 4, C3)
+    assert "measure the rack inlets again in the hall as it now stands" in w.message
+    assert f"`twin calibrate {room} --hall T --from-csv NEW.csv`" in w.message
+    assert "it was fitted on (a.csv) are of the old arrangement" in w.message
+    assert "--from-csv a.csv`" not in w.message
     assert main(["solve", str(room), "--no-headroom"]) == 0
     err = capsys.readouterr().err
     assert f"{side}:{line}: halls[0]: warning: T: air calibration NOT applied" in err

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from calibration_room import FIELD_LAYOUT, measured_csv
+from calibration_room import FIELD_LAYOUT, measured_csvs
 
 from twin import solve
 from twin.cli import main
@@ -52,8 +52,8 @@ def _line(side, start):
 
 
 def test_twin_calibrate_records_the_revision_of_the_model_it_fitted(room, tmp_path):
-    csv = measured_csv(room, FIELDS, tmp_path / "m.csv")
-    assert main(["calibrate", str(room), "--from-csv", str(csv)]) == 0
+    csvs = measured_csvs(room, FIELDS, tmp_path)
+    assert main(["calibrate", str(room), "--from-csv", *csvs]) == 0
     entry = yaml.safe_load(calibration.sidecar_path(room).read_text())["halls"][0]
     assert entry["air_model_revision"] == air_revision.AIR_MODEL_REVISION["field"]
     assert [n.status for n in calibration.notes(load(room))] == ["applied"]
@@ -139,7 +139,8 @@ def test_place_apply_writes_the_halls_own_values_and_says_the_calibration_was_no
     err = capsys.readouterr().err
     assert "twin place: air calibration of hall T NOT carried to " in err
     assert "the hall is not the one it was fitted on: rack R-05 added" in err
-    assert f"re-run `twin calibrate {out} --hall T --from-csv a.csv`" in err
+    assert f"`twin calibrate {out} --hall T --from-csv NEW.csv` with that CSV" in err
+    assert "--from-csv a.csv`" not in err  # a.csv was measured before the rack was added
     assert load(out).halls[0].air_diffusivity_m2_s is None  # the new hall: uncalibrated
 
 

@@ -9,8 +9,18 @@ one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and su
 temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
 ``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
 (default the hall's units' setpoint): one row per rack, numbers within the layout's
-bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Prints RMSE and max
-error before and after.
+bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Prints the measured rack
+inlets (summed over the runs, of the hall's racks), RMSE and max error before and after.
+
+What is not a calibration is refused (exit 2, nothing written; twin.solve.air_calibrate says
+why each limit): an empty or header-only CSV, the same CSV twice; a run whose every inlet is
+above 45 C (the highest allowable inlet of any ASHRAE class: Fahrenheit?); an inlet more than
+1 K below the run's supply air (t_supply_c, else the hall's units' setpoint: no rack breathes
+air colder than the units supply; 1 K for the two sensors); fewer measured inlets over all
+runs than 2 per fitted parameter (10 for the five of an open hall); and a fit that leaves
+more than 2 K RMSE on its own measurements, unless --force: then it is written, and every
+load that applies it keeps a caution that the hall's inlets are not validated
+(`twin.layout.calibration.AirCalibration.poor`, which also flags such a file written before).
 
 Writes the calibration next to the layout, ``<layout>.air-calibration.yaml``
 (`twin.layout.calibration`): per hall the fitted fields, the runs, the date, the RMSE
@@ -53,6 +63,12 @@ def register(sub) -> None:
         help="rack,t_inlet_c[,power_kw,t_supply_c]; one file per run (repeatable)",
     )
     p.add_argument("--hall", help="hall id (default: the CFD case's, or the layout's only hall)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write a fit that leaves more than 2 K RMSE on its own inlets (it is applied "
+        "with a caution that it is not validated; without --force it is refused)",
+    )
     p.set_defaults(func=run)
 
 
@@ -121,8 +137,12 @@ def _runs_from_csv(path: str, twin, hall: str):
     from twin.layout.schema import Crah, Rack
     from twin.solve.air_calibrate import Run
 
+    wanted = "a header line rack,t_inlet_c[,power_kw,t_supply_c] and one row per measured rack"
     try:  # a regular file of bounded size: /dev/zero or a FIFO would never end
-        df = pd.read_csv(io.BytesIO(read_regular(path, MAX_CSV_BYTES)))
+        raw = read_regular(path, MAX_CSV_BYTES)
+        if not raw.removeprefix(b"\xef\xbb\xbf").strip():
+            raise UsageError(f"--from-csv {path}: the file is empty; wanted {wanted}")
+        df = pd.read_csv(io.BytesIO(raw))
     except (OSError, ValueError) as exc:
         raise UsageError(f"--from-csv {path}: {str(exc).splitlines()[0]}") from None
     missing = {"rack", "t_inlet_c"} - set(df.columns)
@@ -131,6 +151,11 @@ def _runs_from_csv(path: str, twin, hall: str):
             f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))} (it has "
             f"{', '.join(map(str, df.columns)) or 'none'}; wanted: rack, t_inlet_c, optional "
             "power_kw, t_supply_c)"
+        )
+    if df.empty:
+        raise UsageError(
+            f"--from-csv {path}: a header ({', '.join(map(str, df.columns))}) and no rows: "
+            f"no rack is measured; wanted {wanted}"
         )
     ids = df["rack"].astype(str)
     in_hall = twin.racks.index[twin.racks["hall"].astype(str) == str(hall)]
@@ -172,12 +197,44 @@ def _runs_from_csv(path: str, twin, hall: str):
         air = air.copy()
         air.loc[ids] = numbers("power_kw", *_bounds(Rack, "power_kw"), "a rack's").to_numpy()
     crahs = twin.crahs[twin.crahs["hall"] == hall]
-    t_sup = (
-        float(numbers("t_supply_c", *_bounds(Crah, "t_supply_c"), "a CRAH's").iloc[0])
-        if "t_supply_c" in df
-        else float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
-    )
+    if "t_supply_c" in df:
+        t_sup = float(numbers("t_supply_c", *_bounds(Crah, "t_supply_c"), "a CRAH's").iloc[0])
+        sup_is = f"{t_sup:g} C, its t_supply_c at line 2"
+    else:
+        t_sup = float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
+        sup_is = f"{t_sup:g} C, hall {hall}'s units' setpoint: the file has no t_supply_c"
+    _plausible_inlets(path, ids, t_in.to_numpy(float), t_sup, sup_is)
     return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=ids))]
+
+
+def _plausible_inlets(path: str, ids, t_in, t_sup: float, sup_is: str) -> None:
+    """Refuse a run whose inlets cannot be a running hall's in C: every one above the highest
+    allowable inlet of any ASHRAE class (Fahrenheit?), or one colder than the supply air
+    less `BELOW_SUPPLY_TOL_K` (twin.solve.air_calibrate, which says why)."""
+    import numpy as np
+
+    from twin.solve.air_calibrate import BELOW_SUPPLY_TOL_K, FAHRENHEIT_ABOVE_C
+
+    if len(t_in) and np.all(t_in > FAHRENHEIT_ABOVE_C):
+        i = int(np.argmin(t_in))
+        raise UsageError(
+            f"--from-csv {path}: every t_inlet_c is above {FAHRENHEIT_ABOVE_C:g} C (the lowest, "
+            f"line {i + 2}, rack {ids.iloc[i]}: {t_in[i]:g}): above the highest allowable "
+            "rack inlet of any ASHRAE class (A4, 45 C), so no running hall; are they in "
+            "Fahrenheit? t_inlet_c is in C (C = (F - 32) / 1.8)"
+        )
+    low = t_sup - BELOW_SUPPLY_TOL_K
+    below = np.flatnonzero(t_in < low)
+    if len(below):
+        i = int(below[0])
+        more = f"; {len(below) - 1} more rows are too" if len(below) > 1 else ""
+        raise UsageError(
+            f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]}: t_inlet_c = {t_in[i]:g} C is "
+            f"{t_sup - t_in[i]:.1f} K below the supply air ({sup_is}){more}: a rack breathes "
+            "air the cooling units supplied, warmed on its way, never colder; allowed: at "
+            f"least {low:g} C (the supply less {BELOW_SUPPLY_TOL_K:g} K for the two sensors' "
+            "accuracy); check the inlets' unit and sensors, or the run's t_supply_c"
+        )
 
 
 def _some(ids, shown: int = 5) -> str:
@@ -200,7 +257,15 @@ def run(args) -> int:
 
     from twin.layout import calibration, load
     from twin.model import Twin
-    from twin.solve.air_calibrate import fit, is_ffd
+    from twin.solve.air_calibrate import (
+        MAX_FIT_RMSE_K,
+        MIN_INLETS_PER_PARAM,
+        enough_inlets,
+        fit,
+        fitted_names,
+        is_ffd,
+        measured_inlets,
+    )
     from twin.solve.air_calibrate_ffd import describe
     from twin.solve.air_revision import AIR_MODEL_REVISION
 
@@ -214,9 +279,27 @@ def run(args) -> int:
         if args.hall is None and len(twin.halls) != 1:
             raise UsageError("--hall: the layout has several halls; name one")
         hall = args.hall or str(twin.halls.index[0])
+        twice = [f for i, f in enumerate(args.from_csv) if f in args.from_csv[:i]]
+        if twice:
+            raise UsageError(
+                f"--from-csv {twice[0]}: given twice; one CSV per run (a run counted twice "
+                "is no new measurement)"
+            )
         runs = [r for f in args.from_csv for r in _runs_from_csv(f, twin, hall)]
     if hall not in twin.halls.index:
         raise UsageError(f"--hall {hall}: no such hall in {args.path}")
+    names = fitted_names(twin, hall)
+    n_in = measured_inlets(twin, hall, runs)
+    if not enough_inlets(n_in, len(names)):
+        src = " ".join(args.from_cfd or args.from_csv)
+        raise UsageError(
+            f"{'--from-cfd' if args.from_cfd else '--from-csv'} {src}: {n_in} measured rack "
+            f"inlet{'s' if n_in != 1 else ''} of hall {hall} over {len(runs)} run(s), for "
+            f"{len(names)} fitted parameters ({', '.join(names)}): a fit needs at least "
+            f"{MIN_INLETS_PER_PARAM} per parameter, {MIN_INLETS_PER_PARAM * len(names)} (with "
+            "fewer, the parameters reproduce any few numbers exactly and say nothing of the "
+            "rest of the hall); measure more racks, or add runs at other loads"
+        )
     ffd = is_ffd(twin, hall)
     if ffd:
         print(
@@ -226,6 +309,22 @@ def run(args) -> int:
             flush=True,
         )
     result = fit(twin, hall, runs, progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
+    summary = (
+        f"hall {hall}: {result.runs} run(s), {result.racks} measured rack inlets (of "
+        f"{int((twin.racks['hall'] == hall).sum())} racks); rack inlet RMSE "
+        f"{result.rmse_before_k:.2f} K -> {result.rmse_after_k:.2f} K, max error "
+        f"{result.max_before_k:.2f} K -> {result.max_after_k:.2f} K"
+    )
+    poor = result.rmse_after_k > MAX_FIT_RMSE_K
+    if poor and not args.force:
+        raise UsageError(
+            f"{summary}: the fit leaves {result.rmse_after_k:.2f} K RMSE on its own "
+            f"measurements, above the {MAX_FIT_RMSE_K:g} K a calibration must reach (the "
+            "uncalibrated models' own error, docs/validation.md): the model cannot follow "
+            "these inlets, or they are wrong (unit, sensors, supply temperature, racks "
+            "named wrongly); NOT written. Check the measurements, or give --force to write "
+            "it anyway: it is then applied with a caution that it is not validated"
+        )
     model = "ffd" if ffd else "field"
     entry = calibration.entry(
         twin.layout,
@@ -245,15 +344,18 @@ def run(args) -> int:
     out = calibration.save(args.path, doc)
     for why in dropped:
         print(f"twin calibrate: note: {why}", file=sys.stderr)
-    print(
-        f"hall {hall}: {result.runs} run(s), {result.racks} racks; rack inlet RMSE "
-        f"{result.rmse_before_k:.2f} K -> {result.rmse_after_k:.2f} K, max error "
-        f"{result.max_before_k:.2f} K -> {result.max_after_k:.2f} K"
-    )
+    print(summary)
     for line in describe(result.params):
         print(f"  {line}")
     print(
         f"{out}: calibration written; twin applies it to hall {hall} whenever it loads "
         f"{args.path} (its values override the hall's own) until racks, rows or units move"
     )
+    if poor:
+        print(
+            f"twin calibrate: warning: --force: written with a fit RMSE of "
+            f"{result.rmse_after_k:.2f} K (above {MAX_FIT_RMSE_K:g} K): every load of "
+            f"{args.path} applies it with a caution that hall {hall}'s inlets are not validated",
+            file=sys.stderr,
+        )
     return 0

@@ -53,6 +53,13 @@ from twin.layout.schema_base import Id, Strict
 from twin.layout.source import format_path, line_of, parse_bytes, read_bytes
 from twin.model import registry
 
+MAX_FIT_RMSE_K = 2.0
+"""twin.solve.air_calibrate.MAX_FIT_RMSE_K (the layout layer does not import solve): an
+applied calibration whose fit left more keeps a caution."""
+MIN_INLETS_PER_PARAM = 2
+"""twin.solve.air_calibrate.MIN_INLETS_PER_PARAM: an applied calibration of fewer measured
+inlets per fitted parameter keeps a caution."""
+
 SUFFIX = ".air-calibration.yaml"
 VERSION = 1
 
@@ -248,10 +255,55 @@ class AirCalibration:
         src = self.entry.sources
         how = ""
         if src:
-            flag = "--from-csv" if all(p.lower().endswith(".csv") for p in src) else "--from-cfd"
+            flag = "--from-csv" if self._csv() else "--from-cfd"
             how = f" {flag} {' '.join(src)}"
         layout = self.layout or "LAYOUT"
         return f"twin calibrate {layout} --hall {self.hall}{how or ' --from-cfd/--from-csv ...'}"
+
+    def _csv(self) -> bool:
+        src = self.entry.sources
+        return bool(src) and all(p.lower().endswith(".csv") for p in src)
+
+    def refit(self) -> str:
+        """What to do after the hall changed: its runs were measured (or simulated) on the old
+        arrangement, so fitting them again would fit the new hall to the old one's air."""
+        layout = self.layout or "LAYOUT"
+        old = f" ({', '.join(self.entry.sources)})" if self.entry.sources else ""
+        if self._csv() or not self.entry.sources:
+            return (
+                f"measure the rack inlets again in the hall as it now stands and run `twin "
+                f"calibrate {layout} --hall {self.hall} --from-csv NEW.csv` with that CSV: the "
+                f"measurements it was fitted on{old} are of the old arrangement"
+            )
+        return (
+            f"export and run the CFD case of the hall as it now stands (twin cfd export, twin "
+            f"cfd run) and run `twin calibrate {layout} --hall {self.hall} --from-cfd NEWDIR`: "
+            f"the cases it was fitted on{old} are of the old arrangement"
+        )
+
+    def poor(self) -> str | None:
+        """Why an applied calibration is not to be trusted as one (None: it may be): its fit
+        left more than `MAX_FIT_RMSE_K` on its own measurements (written with --force, or
+        before twin checked), or it fitted fewer than `MIN_INLETS_PER_PARAM` measured inlets
+        per parameter (twin.solve.air_calibrate)."""
+        e = self.entry
+        why = []
+        if e.rmse_after_k > MAX_FIT_RMSE_K:
+            most = e.max_error_after_k
+            why.append(
+                f"its fit still leaves {e.rmse_after_k:.2f} K RMSE"
+                + (f" (max {most:.2f} K)" if most is not None else "")
+                + f" on the inlets it was fitted to, above the {MAX_FIT_RMSE_K:g} K a "
+                "calibration must reach"
+            )
+        n_params = sum(1 for k in e.fields if k in FITTED_FIELDS)
+        if e.racks < MIN_INLETS_PER_PARAM * n_params:
+            why.append(
+                f"it fitted {n_params} parameters to {e.racks} measured inlet"
+                f"{'s' if e.racks != 1 else ''} (at least {MIN_INLETS_PER_PARAM} per parameter, "
+                f"{MIN_INLETS_PER_PARAM * n_params}, are needed)"
+            )
+        return "; and ".join(why) or None
 
     def _revisions(self) -> str:
         now = repr(self.revision_now) if self.revision_now else "none declared"
@@ -269,7 +321,16 @@ class AirCalibration:
                 why.append(f"the hall is not the one it was fitted on: {'; '.join(self.changes)}")
             return (
                 f"air calibration NOT applied: {'; and '.join(why)}; its inlets come from the "
-                f"uncalibrated model; re-run `{self.rerun()}`"
+                "uncalibrated model; "
+                + (self.refit() if self.changes else f"re-run `{self.rerun()}`")
+            )
+        poor = self.poor()
+        if poor is not None:
+            return (
+                f"air calibration applied but NOT validated: {poor}; the hall's inlets are "
+                "not shown to be better than the uncalibrated model's (itself not validated, "
+                "docs/validation.md): read them as a rough guide, measure more racks or runs "
+                "and calibrate again, or delete the calibration file"
             )
         if self.status == "unchecked":
             now = f" (this twin's is revision {self.revision_now!r})" if self.revision_now else ""

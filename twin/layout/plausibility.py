@@ -121,6 +121,14 @@ AIR_KERNEL_CFD = "1.0-7.4 K RMSE off, up to 15.4 K too cold or 6.5 K too hot"
 bench.air_rooms table`, columns kernel_*, 2026-12-01 15:08 UTC; the 7.4 K and 15.4 K are the
 shipped small-room layout, blind); none of them was used to set the kernel (its scale comes
 from HPE's rooms, REFERENCE 1)."""
+AIR_KERNEL_LOAD = (
+    "one 10 kW rack of the small room raised to 30 kW moved no inlet by even 0.01 K, where "
+    "the air field warmed its neighbours by up to 3.9 K"
+)
+"""The kernel's blindness to load (audit 4, A4, 2026-12-02: small-room-open with rack RA05 at
+10 and 30 kW, `air_model` kernel against field; `twin.solve.rack_airflow.flow_weighted_heat`
+scales an exhaust by airflow only off design, so at design B K^-1 p is the same rise for every
+rack)."""
 AIR_FFD_CFD = (
     "1.0-5.4 K RMSE off, up to 7.3 K, on eight CFD rooms; three were predicted blind on its "
     "former grid (cross 2.2-2.4 K, dense 3.3-5.6 K, small-room 1.1 K)"
@@ -135,7 +143,9 @@ AIR_MODEL_CAUTION = {
     "kernel": (
         "rack inlets come from the distance kernel (air_model: kernel), which shares each "
         "rack's exhaust by distance alone and cannot see where the cooling units blow and "
-        f"draw: on eight CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
+        "draw, nor where the load is: at design airflow every rack's exhaust gets the same "
+        f"rise, so raising or moving a rack's load changes no inlet ({AIR_KERNEL_LOAD}); on eight "
+        f"CFD rooms it was {AIR_KERNEL_CFD} (docs/validation.md); read its "
         "inlets as a rough guide, or give every cooling unit of the hall position_m and set "
         "air_model: ffd (or leave air_model out: its default, auto, then picks ffd in a layout "
         f"of at most {AUTO_FFD_MAX_HALLS} such halls)"

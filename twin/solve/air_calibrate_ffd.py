@@ -251,7 +251,7 @@ def fit_ffd(
         max_before_k=float(np.abs(r0).max()),
         max_after_k=float(np.abs(r1).max()),
         residuals_after_k=r1,
-        racks=len(ids),
+        racks=len(r1),  # measured inlets over all runs, not the hall's racks
         runs=len(runs),
     )
 
