@@ -222,4 +222,4 @@ elif st.button("Run the N-1 ranking", key="fail_n1"):
     with st.spinner("Failing every component in turn..."):
         st.session_state["n1"] = (key, common.n1(twin, key))
 if st.session_state.get("n1") and st.session_state["n1"][0] == key:
-    common.table(st.session_state["n1"][1], height=320)
+    common.table(S.n1_on_screen(st.session_state["n1"][1]), height=320)

@@ -46,14 +46,15 @@ def test_solve_headline_loadings_say_what_they_are(capsys, layouts_dir, monkeypa
     assert C.label("max_loading_pct") == "Worst loading"
 
 
-def test_n1_table_says_n_a_where_no_rack_runs(monkeypatch):
+def test_n1_table_says_n_a_where_no_rack_runs():
     table = pd.DataFrame(
         {"contingency": ["MSB", "CRAC-1", "CRAC-2"], "t_inlet_max_c": [np.nan, 24.64, math.inf]}
     )
-    monkeypatch.setattr("twin.scenarios.n1", lambda twin: table.copy())
-    monkeypatch.setattr("twin.metrics.tenants.has_tenants", lambda twin: False)
-    got = S.n1_ranking(None)
+    got = S.n1_on_screen(table)
     assert got["t_inlet_max_c"].tolist() == ["n/a", "24.6", "∞"]
+    assert np.isnan(table["t_inlet_max_c"].iloc[0])  # the ranking keeps its numbers
+    shown = C.display(got, None)
+    assert shown[C.header("t_inlet_max_c")].tolist() == ["n/a", "24.6", "∞"]
 
 
 def test_violation_messages_write_degrees_c(small_room):

@@ -46,14 +46,19 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
     # an empty cell reads as missing: say there is none
     for col in [c for c in ("worst_cooling_group", "untrusted", *TENANT_COLUMNS) if c in table]:
         table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
-    # no rack runs: no hottest inlet, "n/a" as the Failures page's metric says (an empty or
-    # "None" cell otherwise); the column is then text, rounded to its digits, ∞ kept
-    if "t_inlet_max_c" in table and table["t_inlet_max_c"].isna().any():
-        from twin.model import columns as C
-
-        d = C.spec("t_inlet_max_c").digits
-        table["t_inlet_max_c"] = table["t_inlet_max_c"].map(lambda v: C.number(v, d))
     return table.head(limit) if limit else table
+
+
+def n1_on_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """`n1_ranking`'s table for a screen: where no rack runs the hottest inlet reads "n/a",
+    as the Failures page's metric says (an empty or "None" cell otherwise); that column is
+    then text, rounded to its digits, ∞ kept. The ranking itself keeps its numbers."""
+    if "t_inlet_max_c" not in table or not table["t_inlet_max_c"].isna().any():
+        return table
+    from twin.model import columns as C
+
+    d = C.spec("t_inlet_max_c").digits
+    return table.assign(t_inlet_max_c=table["t_inlet_max_c"].map(lambda v: C.number(v, d)))
 
 
 def air_cautions(res: Results) -> list[str]:

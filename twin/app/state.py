@@ -49,6 +49,7 @@ from twin.app.failure_views import (  # noqa: F401 - the facade's names
     changes_readable,
     consequences,
     failable,
+    n1_on_screen,
     n1_ranking,
     ride_through,
     ride_through_curves,
