@@ -38,9 +38,15 @@ def test_no_single_failure_breaks_anything_at_the_headroom(name, layouts_dir):
     # the design's single points of failure: IT lost at today's load (the N-1 sweep's
     # power path is exact, tests/scenarios/test_n1_matches_direct.py)
     n1_today = n1(twin, verify=False)
-    today = set(n1_today.loc[n1_today["it_lost_kw"] > 1e-9, "contingency"])
+    spof = set(n1_today.loc[n1_today["it_lost_kw"] > 1e-9, "contingency"])
+    # a failure that breaks something else at today's load (the AI halls' facility pumps: the
+    # one left moves 1.4 % less than the heat needs) leaves no headroom at all
+    today = _broken(brute_force(twin, sets)) if h.it_kw == 0 else spof
+    assert spof <= today
     at = brute_force(twin, sets, Scenario(load_scale={"*": h.scale}))
     assert _broken(at) <= today, sorted(_broken(at) - today)
+    if today - spof:
+        assert h.it_kw == 0 and h.binding.removesuffix(" failed").split(": ")[-1] in today
 
 
 def test_first_order_failover_is_too_high_on_the_small_room(small_room):

@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from twin.model import registry
+from twin.scenarios.pump_n1 import n1_capacity_m3_s
 from twin.solve.air_stopped import resolved_halls
 from twin.solve.arrays import feed_b_share
 from twin.solve.dx_cop import solved_capacity_kw
@@ -184,6 +185,9 @@ def cooling_base(twin, base=None) -> CoolingBase:
         avail = res_ch["capacity_avail_kw"].reindex(twin.chillers.index)
         avail = avail.where(avail > 0, twin.chillers["capacity_kw"])
         units.loc[avail.index, "cap"] = avail.to_numpy(float)
+    if len(twin.pumps):  # pumps: what the others move at full speed in their network
+        cap = n1_capacity_m3_s(twin.pumps, tables.get("res_pumps"))
+        units.loc[twin.pumps.index, "cap"] = cap.to_numpy(float)
     if len(twin.crahs):  # DX CRACs: their capacity at the base run's outdoor air
         cap = solved_capacity_kw(twin, base if base is not None else tables)
         units.loc[twin.crahs.index, "cap"] = cap.to_numpy(float)
@@ -225,6 +229,13 @@ def cooling_base(twin, base=None) -> CoolingBase:
         for g in np.flatnonzero(gkind == kind):
             duty[g] = float(per.get(gkey[g], 0.0))
 
+    loops = tables.get("res_loops")  # pumps: the solved loop heat's flow at the design rise
+    if loops is not None and "q_kw" in loops:
+        for g in np.flatnonzero(gkind == "pumps"):
+            if gkey[g] in loops.index and gkey[g] in twin.loops.index:
+                duty_kw[g] = float(loops.at[gkey[g], "q_kw"])
+                dt = float(twin.loops.at[gkey[g], "dt_design_k"])
+                duty[g] = duty_kw[g] * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt)
     duty_kw = np.where(gkind == "pumps", duty_kw, duty)
     gr = _group_racks(twin, pd.Index(gnames))
     hall_ids = twin.halls.index

@@ -67,6 +67,7 @@ from twin.solve import Results, run
 from twin.solve.ffd_ahead import march_ahead
 from twin.solve.power import ranked_loading
 from twin.solve.results import SOLVER_KINDS
+from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 POWER_KINDS = registry.tables(section="power", failable=True)
 COOLING_KINDS = registry.tables(section="cooling", failable=True)
@@ -431,6 +432,19 @@ def n2(twin, ids: Sequence[str], **kw) -> pd.DataFrame:
 # ---------------------------------------------------------------- brute force
 
 
+def _pump_need_m3_s(twin, loops: pd.DataFrame | None, pumps: pd.DataFrame) -> pd.Series:
+    """Per pump, its loop's heat over rho cp dT_design (m3/s) split evenly over the loop's
+    pumps, so the group sums to the loop's need (`cooling_groups`'s pump duty, as the fast
+    path's `cooling_groups.cooling_base`)."""
+    if loops is None or "q_kw" not in loops:
+        return pd.Series(0.0, index=pumps.index)
+    dt = twin.loops["dt_design_k"].reindex(pumps["loop"]).to_numpy(float)
+    q = loops["q_kw"].reindex(pumps["loop"]).fillna(0.0).to_numpy(float)
+    n = pumps.groupby("loop")["loop"].transform("size").to_numpy(float)
+    need = q * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt) / n
+    return pd.Series(np.nan_to_num(need), index=pumps.index)
+
+
 def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
     """From a full solve: cooling units not running, and the worst loading (%, what the
     group carries, unremoved heat included, over its running capacity) among the groups
@@ -453,8 +467,12 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
         out += int((~running).sum())
         model = registry.kind(kind).model
         key = (t["hall"] if model == "air_unit" else t["loop"]).astype(str)
-        if model == "pump":
-            cap, load = t["flow_m3_s"].astype(float), r["flow_m3_s"].astype(float)
+        if model == "pump":  # as the screen (`pump_n1`): the heat's flow at the design rise
+            # over what the running pumps move at full speed in their network
+            speed = r["speed"].astype(float) if "speed" in r else pd.Series(1.0, index=t.index)
+            full = (r["flow_m3_s"].astype(float) / speed).where(speed > 0, 0.0)
+            cap = full.where(running, 0.0)
+            load = _pump_need_m3_s(twin, loops, t)
         else:
             cap = t["capacity_kw"].astype(float)
             if model == "chiller" and "capacity_avail_kw" in r:
