@@ -12,7 +12,14 @@ A weather file is read only if it is a regular file of at most
 `twin.layout.source.MAX_WEATHER_BYTES` (opened without blocking, read with that
 bound): a FIFO or a device such as /dev/zero would otherwise hang the read or fill
 the memory. Validation checks the layout's `site.weather_file` the same way before
-any solve. Parsed years are cached by the file's bytes, never by its name.
+any solve. Parsed years are cached by the file's bytes (its name rides along for
+messages only), never by its name alone.
+
+A file is one year: 8,760 or 8,784 hourly rows from 1 January hour 1 (a TMY's mixed
+years are fine), read row by row against the calendar; annual sums and each timeline
+step's weather (`file_hours`: the row of the step's own month, day and hour) rely on
+it. EPW missing codes are missing (gaps of up to `MAX_GAP_H` interpolated and noted in
+`attrs["notes"]`, longer refused); implausible values are refused naming file and line.
 """
 
 from __future__ import annotations
