@@ -529,8 +529,8 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
                 top[i],
                 lim[i, 3],
                 "C",
-                f"inlet {top[i]:.1f} C (top of rack) above the {cls[i]} allowable "
-                f"{lim[i, 3]:.0f} C",
+                f"inlet {top[i]:.1f} °C (top of rack) above the {cls[i]} allowable "
+                f"{lim[i, 3]:.0f} °C",
             )
         )
     for i in lo:
@@ -541,7 +541,7 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
                 t[i],
                 lim[i, 2],
                 "C",
-                f"inlet {t[i]:.1f} C below the {cls[i]} allowable {lim[i, 2]:.0f} C",
+                f"inlet {t[i]:.1f} °C below the {cls[i]} allowable {lim[i, 2]:.0f} °C",
             )
         )
     load = res_crahs["load_kw"].to_numpy()
@@ -554,8 +554,8 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
                 cap[i],
                 "kW",
                 f"coil load {load[i]:.1f} kW over its {cap[i]:.1f} kW capacity; supply air "
-                f"rises to {res_crahs['t_supply_c'].iat[i]:.2f} C (setpoint "
-                f"{twin.crahs['t_supply_c'].iat[i]:.1f} C)",
+                f"rises to {res_crahs['t_supply_c'].iat[i]:.2f} °C (setpoint "
+                f"{twin.crahs['t_supply_c'].iat[i]:.1f} °C)",
             )
         )
     for h in np.flatnonzero(~cooled & (q_hall > 0)):

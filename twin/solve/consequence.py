@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from twin.solve.airflow import ASHRAE_C
-from twin.solve.results import Results, degrees_c, violation
+from twin.solve.results import Results, violation
 from twin.solve.unfed_cause import name_unfed_causes
 
 COOLANT_LIMIT_C = 45.0
@@ -226,6 +226,4 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
     annotate(twin, out, now, tripped, settled, before)
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
-    if len(out.violations):  # temperatures as the tables write them ("40.2 °C")
-        out.violations = out.violations.assign(message=out.violations["message"].map(degrees_c))
     return out

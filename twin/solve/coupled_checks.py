@@ -83,8 +83,8 @@ def dx_at_capacity(twin, air, t_db_c: float):
             short[i],
             0.0,
             "kW",
-            f"DX compressor at its {cap[i]:.1f} kW capacity at {t_db_c:.1f} C outdoor air "
-            f"({rated[i]:.0f} kW rated at {RATED_AMBIENT_C:.0f} C): {short[i]:.1f} kW of the "
+            f"DX compressor at its {cap[i]:.1f} kW capacity at {t_db_c:.1f} °C outdoor air "
+            f"({rated[i]:.0f} kW rated at {RATED_AMBIENT_C:.0f} °C): {short[i]:.1f} kW of the "
             f"{load[i]:.1f} kW it is given stays in hall {crahs['hall'].iat[i]} (no steady "
             "state; inlet temperatures shown are a lower bound)",
         )
@@ -194,7 +194,7 @@ def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list
                     t_ret[j],
                     design,
                     "C",
-                    f"{head}: return {t_ret[j]:.1f} C, {design:.1f} C at design",
+                    f"{head}: return {t_ret[j]:.1f} °C, {design:.1f} °C at design",
                 )
             )
         else:
@@ -234,7 +234,7 @@ def uncooled_racks(twin, am, air, rack_air: np.ndarray, t_db_c: float) -> list[d
     for i in hit:
         h = am.rack_hall[i]
         why = (
-            f"its DX units' compressors stopped by {t_db_c:.1f} C outdoor air (above their "
+            f"its DX units' compressors stopped by {t_db_c:.1f} °C outdoor air (above their "
             "condensers' limit)"
             if dx_stopped[h]
             else "no CRAH/CRAC running"

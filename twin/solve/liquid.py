@@ -284,7 +284,7 @@ def solve_liquid(
                 t_sup[i],
                 t_set[i],
                 "C",
-                f"TCS supply {t_sup[i]:.1f} C above its {t_set[i]:.1f} C setpoint",
+                f"TCS supply {t_sup[i]:.1f} °C above its {t_set[i]:.1f} °C setpoint",
             )
         )
     for j in np.flatnonzero(cooled & (frac < 1.0) & (t_ret_loop > t_ret_design + 1e-6)):
@@ -297,7 +297,7 @@ def solve_liquid(
                 t_ret_design[j],
                 "C",
                 f"{who} move {100 * frac[j]:.0f} % of the racks' coolant flow: return "
-                f"{t_ret_loop[j]:.1f} C, {t_ret_design[j]:.1f} C at design flow",
+                f"{t_ret_loop[j]:.1f} °C, {t_ret_design[j]:.1f} °C at design flow",
             )
         )
     for j in np.flatnonzero(~cooled & (q_loop > 0)):

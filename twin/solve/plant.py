@@ -393,7 +393,7 @@ def solve_plant(
                 cap_av[i],
                 "kW",
                 f"chiller load {q_ch[i]:.0f} kW over its {cap_av[i]:.0f} kW available "
-                f"at {t_cond[i]:.1f} C condenser water",
+                f"at {t_cond[i]:.1f} °C condenser water",
             )
         )
     for kind, t, q, plr_ in (
@@ -419,7 +419,7 @@ def solve_plant(
                 q_ch_loop[j],
                 cap_set[j],
                 "kW",
-                f"chillers short at the {t_set[j]:.1f} C setpoint: supply rises to {t_lvg[j]:.1f} C",
+                f"chillers short at the {t_set[j]:.1f} °C setpoint: supply rises to {t_lvg[j]:.1f} °C",
             )
         )
     from twin.solve.liquid import w_class
@@ -434,14 +434,14 @@ def solve_plant(
                 t_supply[j],
                 t_set[j],
                 "C",
-                f"supply {t_supply[j]:.1f} C above its {t_set[j]:.1f} C setpoint "
+                f"supply {t_supply[j]:.1f} °C above its {t_set[j]:.1f} °C setpoint "
                 f"({cls_set[j]} design, now {cls_now[j]})",
             )
         )
     for j in np.flatnonzero((short > 1e-6) | (cond_short > 1e-6)):
         s = max(short[j], cond_short[j])
         why = (
-            f"chillers at full capacity ({on_cap[j]:.0f} kW at {t_lvg[j]:.1f} C leaving, "
+            f"chillers at full capacity ({on_cap[j]:.0f} kW at {t_lvg[j]:.1f} °C leaving, "
             f"{MAX_SUPPLY_RISE_K:.0f} K above setpoint) leave {s:.0f} kW unremoved: no steady "
             "state, the loop keeps warming"
             if beyond[j]

@@ -23,7 +23,6 @@ current, a pressure or a flow (`FINITE_SUFFIXES`: 0 when off).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,19 +65,6 @@ def not_steady(violations: pd.DataFrame) -> list[str]:
     """'kind: component' for each `NOT_STEADY` row of a violations table, in order, once."""
     v = violations[violations["kind"].isin(NOT_STEADY)] if len(violations) else violations
     return [f"{k}: {c}" for k, c in dict.fromkeys(zip(v["kind"], v["component"], strict=True))]
-
-
-_BARE_C = re.compile(r"(\d) C\b")
-
-
-def degrees_c(text: str) -> str:
-    """`text` with each temperature written "40.2 C" as "40.2 °C", as the tables write it.
-
-    A number, one space and a lone capital C (not "2 CDUs", "1 CRAH"): the message builders
-    of the solvers wrote "C"; `twin.solve.consequence.settle` passes every violation message
-    of a coupled solve through this, so the screens and the CLI read °C whichever builder
-    wrote it."""
-    return _BARE_C.sub(r"\1 °C", text) if isinstance(text, str) else text
 
 
 def violation(component, kind: str, value, limit, unit: str, message: str) -> dict:
