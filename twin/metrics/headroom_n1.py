@@ -94,23 +94,32 @@ def scope_failures(twin, racks: pd.DataFrame) -> list[str]:
     every = contingencies(twin)
     if len(racks) == len(twin.racks):
         return every
+    out = reach(twin, racks)
+    return [c for c in every if c in out]
+
+
+def reach(twin, racks: pd.DataFrame) -> set[str]:
+    """Every power element up from `racks`' feeds (alternates too: ATS, generators) and from
+    the feeds of the cooling units carrying their heat (`Twin.cooling_path`), and those
+    cooling units and loops: what the racks' IT depends on (`scope_failures`, and the
+    stranded table's shared limits, `twin.metrics.stranded.hall_reach`)."""
     nodes = twin.power_nodes
+    ids = set(twin.component_ids())
     out: set[str] = set()
     todo = [f for c in ("feed_a", "feed_b") for f in racks[c].dropna()]
     for rid in racks.groupby(["hall", "row"]).head(1).index:
         for unit in twin.cooling_path(rid):
             out.add(unit)
-            kind = twin.kind_of(unit) if unit in set(twin.component_ids()) else None
-            t = getattr(twin, kind, None) if kind else None
+            t = getattr(twin, twin.kind_of(unit), None) if unit in ids else None
             if t is not None:
-                todo += [f for c in ("feed", "feed_b") if c in t for f in [t.at[unit, c]]]
+                todo += [t.at[unit, c] for c in ("feed", "feed_b") if c in t]
     while todo:
         c = todo.pop()
         if not isinstance(c, str) or c in out or c not in nodes.index:
             continue
         out.add(c)
         todo += [nodes.at[c, "upstream"], nodes.at[c, "alternate"]]
-    return [c for c in every if c in out]
+    return out
 
 
 def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from twin.metrics.headroom import headroom
+from twin.metrics.headroom_n1 import reach
 from twin.model.scenario import Scenario
 from twin.scenarios.placement_geometry import free_slot_counts, unit_boxes
 
@@ -90,33 +91,11 @@ def _side(table: pd.DataFrame, domain: str) -> tuple[float, str | None]:
     return float(rows.at[name, "margin_kw"]), name
 
 
-def _reach(twin, racks: pd.DataFrame) -> set[str]:
-    """Every power element up from `racks`' feeds (alternates too) and from the feeds of the
-    cooling units carrying their heat, and those cooling units and loops: what their IT loads."""
-    nodes = twin.power_nodes
-    ids = set(twin.component_ids())
-    out: set[str] = set()
-    todo = [f for c in ("feed_a", "feed_b") for f in racks[c].dropna()]
-    for rid in racks.groupby("row").head(1).index:
-        for unit in twin.cooling_path(rid):
-            out.add(unit)
-            t = getattr(twin, twin.kind_of(unit), None) if unit in ids else None
-            if t is not None:
-                todo += [t.at[unit, c] for c in ("feed", "feed_b") if c in t]
-    while todo:
-        c = todo.pop()
-        if not isinstance(c, str) or c in out or c not in nodes.index:
-            continue
-        out.add(c)
-        todo += [nodes.at[c, "upstream"], nodes.at[c, "alternate"]]
-    return out
-
-
 def hall_reach(twin) -> dict[str, set[str]]:
     """Per component id (power element, cooling unit, loop, hall): the halls whose IT loads it."""
     out: dict[str, set[str]] = {}
     for hall, racks in twin.racks.groupby("hall"):
-        for c in _reach(twin, racks) | {str(hall)}:
+        for c in reach(twin, racks) | {str(hall)}:
             out.setdefault(c, set()).add(str(hall))
     return out
 
