@@ -42,16 +42,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
-
-from twin.errors import LayoutError, Problem, names
+from twin.errors import names
 from twin.layout.air_choice import AUTO
+from twin.layout.calibration_file import FIELDS as FIELDS
+from twin.layout.calibration_file import FITTED_FIELDS as FITTED_FIELDS
+from twin.layout.calibration_file import VERSION as VERSION
+from twin.layout.calibration_file import Entry, File, read
 from twin.layout.schema import Hall, Layout
-from twin.layout.schema_base import Id, Strict
-from twin.layout.source import format_path, line_of, parse_bytes, read_bytes
-from twin.model import registry
+from twin.layout.source import format_path, line_of
 
 MAX_FIT_RMSE_K = 2.0
 """twin.solve.air_calibrate.MAX_FIT_RMSE_K (the layout layer does not import solve): an
@@ -61,20 +61,6 @@ MIN_INLETS_PER_PARAM = 2
 inlets per fitted parameter keeps a caution."""
 
 SUFFIX = ".air-calibration.yaml"
-VERSION = 1
-
-FITTED_FIELDS = (
-    "air_diffusivity_m2_s",
-    "air_buoyant_drift_m_s",
-    "supply_throw_scale",
-    "air_plume_share",
-    "jet_entrainment_scale",
-    "containment_leak",
-    "air_eddy_viscosity_m2_s",
-)
-"""Hall fields a calibration may set (twin.solve.air_calibrate.PARAMS), besides air_model."""
-FIELDS = ("air_model", *FITTED_FIELDS)
-
 HALL_GEOMETRY = ("origin_m", "size_m", "height_m", "containment", "plenum_m", "air_model")
 """Hall attributes a calibration records as written, and compares by value."""
 _NOT_AIR = {
@@ -163,40 +149,6 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-# ------------------------------------------------------------------------- the file
-
-
-class _Fingerprint(Strict):
-    hall: dict[str, Any]
-    rows: dict[str, str] = Field(default_factory=dict)
-    racks: dict[str, str] = Field(default_factory=dict)
-    units: dict[str, str] = Field(default_factory=dict)
-
-
-_Kelvin = Annotated[float, Field(ge=0, le=1000)]
-
-
-class _Entry(Strict):
-    hall: Id
-    fitted_utc: str | None = None
-    sources: list[str] = Field(default_factory=list)
-    runs: Annotated[int, Field(ge=1)]
-    racks: Annotated[int, Field(ge=0)]
-    rmse_before_k: _Kelvin
-    rmse_after_k: _Kelvin
-    max_error_before_k: _Kelvin | None = None
-    max_error_after_k: _Kelvin | None = None
-    fields: dict[str, Any] = Field(min_length=1)
-    air_model_revision: str | None = None  # None: a file from before it was recorded
-    fitted_on: _Fingerprint | None = None  # None: a file from before it was recorded
-
-
-class _File(Strict):
-    calibration_version: Literal[1]
-    layout: str | None = None
-    halls: list[_Entry] = Field(min_length=1)
-
-
 @dataclass
 class AirCalibration:
     """What loading did with one hall's calibration (`notes`)."""
@@ -206,7 +158,7 @@ class AirCalibration:
     path: str  # halls[0] in the calibration file
     hall: str
     status: Literal["applied", "unchecked", "stale"]
-    entry: _Entry
+    entry: Entry
     changes: list[str] = field(default_factory=list)  # why stale: what changed in the hall
     overrides: list[str] = field(default_factory=list)  # layout's explicit values it replaced
     model_from: str | None = None  # the hall's air model before, where the calibration set another
@@ -423,130 +375,6 @@ def notes(layout: Layout) -> list[AirCalibration]:
     return list(getattr(layout, "_air_calibration", None) or ())
 
 
-def _problem(file: str, doc: Any, path: tuple, message: str) -> Problem:
-    return Problem(file, format_path(path), message, line_of(doc, path))
-
-
-def _read(path: Path, layout: Layout) -> tuple[list[_Entry], Any, str]:
-    """The calibration file's entries (validated), its parsed data (for lines) and its name."""
-    from twin.layout.validate import error_at
-
-    file = str(path)
-    try:
-        doc = parse_bytes(read_bytes(path, "calibration"), file, "calibration")
-    except LayoutError as exc:
-        raise _error(exc.problems) from None
-    old = isinstance(doc, dict) and "calibration_version" not in doc and "hall" in doc
-    if old:  # a file written before the fingerprint: one hall, at the top level
-        data, at = {"calibration_version": VERSION, "halls": [doc]}, lambda loc: loc[2:]
-    else:
-        data, at = doc, lambda loc: loc
-    try:
-        parsed = _File.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc, err = error_at(err)
-            problems.append(_problem(file, doc, at(loc), _file_message(err, loc)))
-        raise _error(problems) from None
-    problems, seen = [], set()
-    halls = {h.id: h for h in layout.halls}
-    for j, entry in enumerate(parsed.halls):
-        where = () if old else ("halls", j)
-        if entry.hall not in halls:
-            problems.append(
-                _problem(
-                    file,
-                    doc,
-                    (*where, "hall"),
-                    f"no hall {entry.hall!r} in {layout.source} (halls: "
-                    f"{', '.join(halls)}); a calibration is for one of the layout's halls: "
-                    "remove this entry, or re-run twin calibrate",
-                )
-            )
-            continue
-        if entry.hall in seen:
-            problems.append(
-                _problem(file, doc, (*where, "hall"), f"hall {entry.hall!r} is calibrated twice")
-            )
-        seen.add(entry.hall)
-        problems += _field_problems(file, doc, (*where, "fields"), entry, halls[entry.hall])
-    if problems:
-        raise _error(problems)
-    return parsed.halls, doc, file
-
-
-def _model_in_file(loc: tuple) -> type[Strict] | None:
-    """The model of the calibration file (`_File`) that holds the value at `loc`."""
-    from twin.layout.validate import _unwrap
-
-    cls: Any = _File
-    for key in loc:
-        if isinstance(key, int):
-            continue
-        f = cls.model_fields.get(key) if isinstance(cls, type) else None
-        if f is None:
-            return None
-        cls = _unwrap(f.annotation)
-    return cls if isinstance(cls, type) and issubclass(cls, Strict) else None
-
-
-def _file_message(err: dict, loc: tuple) -> str:
-    """A schema error in the calibration file as the layout's are worded, with the keys
-    the calibration file allows (not a layout's)."""
-    from twin.layout.validate import _describe, _message
-
-    kind = err["type"]
-    if kind == "extra_forbidden" and (cls := _model_in_file(loc[:-1])) is not None:
-        return f"unknown key {str(loc[-1])!r}; allowed keys: {', '.join(cls.model_fields)}"
-    if kind in ("model_type", "dict_type") and (cls := _model_in_file(loc)) is not None:
-        return (
-            f"must be a mapping (key: value lines) with keys from: "
-            f"{', '.join(cls.model_fields)}; got {_describe(err.get('input'))}"
-        )
-    return _message(err, ("<calibration file>", *loc))  # no layout field's description
-
-
-def _error(problems: list[Problem]) -> LayoutError:
-    file = problems[0].file
-    hint = (
-        "the layout loads with its air calibration: fix the file, write it again with twin "
-        "calibrate, or remove it (or give --no-calibration) to run the hall uncalibrated"
-    )
-    return LayoutError(problems, [Problem(file, "", hint)], "air calibration file")
-
-
-def _field_problems(file: str, doc: Any, where: tuple, entry: _Entry, hall: Hall) -> list[Problem]:
-    """The fitted fields, checked as the layout checks a hall's own (bounds, the eddy
-    viscosity only on an ffd hall); unknown keys name the allowed ones."""
-    from twin.layout.validate import _message, error_at
-
-    out = []
-    for key in entry.fields:
-        if key not in FIELDS:
-            out.append(
-                _problem(
-                    file,
-                    doc,
-                    (*where, key),
-                    f"unknown key {key!r}; a calibration sets only: {', '.join(FIELDS)}",
-                )
-            )
-    if out:
-        return out
-    components = set(registry.tables(section="site")) & set(Hall.model_fields)  # rows, racks
-    base = hall.model_dump(by_alias=True, exclude_unset=True, exclude=components)
-    try:
-        Hall.model_validate({**base, **entry.fields})
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc, err = error_at(err)
-            if loc and loc[0] in entry.fields:
-                message = _message(err, ("halls", 0, *loc))
-                out.append(_problem(file, doc, (*where, *loc), message))
-    return out
-
-
 def apply(layout: Layout, layout_path: str | Path) -> Layout:
     """`layout` with the calibration beside `layout_path` applied (see the module
     docstring); `layout` itself when there is no calibration file."""
@@ -554,7 +382,7 @@ def apply(layout: Layout, layout_path: str | Path) -> Layout:
     if not path.exists():  # a dangling symlink or a directory is read (and refused) below
         if not path.is_symlink():
             return layout
-    entries, doc, file = _read(path, layout)
+    entries, doc, file = read(path, layout)
     old = isinstance(doc, dict) and "calibration_version" not in doc
     found = []
     for j, entry in enumerate(entries):
@@ -605,7 +433,7 @@ def entry(layout: Layout, hall_id: str, fields: dict[str, Any], **fit: Any) -> d
         revision = code_revision(fields.get("air_model", hall.air_model))
     out = {"hall": hall_id, **fit, "fields": fields, "air_model_revision": revision,
            "fitted_on": fitted_on(layout, hall_id)}  # fmt: skip
-    _Entry.model_validate(out)  # what load will read back
+    Entry.model_validate(out)  # what load will read back
     return out
 
 
@@ -620,7 +448,7 @@ def document(layout_path: str | Path, new: dict[str, Any]) -> tuple[dict[str, An
     if path.exists():
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            _File.model_validate(data)
+            File.model_validate(data)
             kept = [raw for raw in data["halls"] if raw["hall"] != new["hall"]]
         except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError):
             dropped.append(f"{path} was not a current calibration file: replaced whole")
