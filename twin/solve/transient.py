@@ -70,6 +70,7 @@ from twin.solve.ride_through_power import (
     restart_wait_s,
     units_running,
 )
+from twin.solve.transient_trips import Segments, Trips, Unpermuted, band_order
 from twin.units import CP_AIR_J_KGK, CP_WATER_J_KGK, RHO_AIR_KG_M3, RHO_WATER_KG_M3
 
 __all__ = [
@@ -140,109 +141,6 @@ class RideThrough:
     @property
     def first_limit_s(self) -> float:
         return float(self.racks["time_to_limit_s"].min()) if len(self.racks) else np.inf
-
-
-def _band_order(n: int, sink: np.ndarray, nh: int) -> tuple[np.ndarray, int, int]:
-    """Reverse Cuthill-McKee order of the nodes by the right-hand side's coupling (each node
-    with its sink; hall air h with equipment h, nodes h and nh + h), and its bandwidths."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import reverse_cuthill_mckee
-
-    i = np.flatnonzero(sink >= 0)
-    h = np.arange(nh)
-    rows = np.r_[np.arange(n), i, sink[i], h, nh + h]
-    cols = np.r_[np.arange(n), sink[i], i, nh + h, h]
-    a = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
-    perm = np.asarray(reverse_cuthill_mckee(a, symmetric_mode=True), np.int64)
-    pos = np.argsort(perm)
-    d = pos[rows] - pos[cols]
-    return perm, int(max(d.max(), 0)), int(max(-d.min(), 0))
-
-
-class _Unpermuted:
-    """The solver's dense output with the states back in their own order."""
-
-    def __init__(self, dense, back: np.ndarray):
-        self._dense, self._back, self.ts = dense, back, dense.ts
-
-    def __call__(self, t):
-        return self._dense(t)[self._back]
-
-
-TRIP_TOL_K = 1e-6
-"""A rack within this of its shutdown margin at a trip event trips with it (root tolerance)."""
-
-
-class _Trips:
-    """Racks tripping during the ride-through: which are off, when each first tripped, and
-    each node's next shutdown margin (the lowest among the racks on it still running).
-
-    `node`, `margin`, `rack`: one entry per (rack, node carrying it) with a finite margin;
-    a rack's heat is `air_kw` on its hall's air node `air_node` and `liq_kw` on its TCS
-    loop `liq_node`."""
-
-    def __init__(self, n, node, margin, rack, n_racks, air_node, liq_node, air_kw, liq_kw):
-        ok = np.isfinite(margin)
-        self.n, self.node, self.margin, self.rack = n, node[ok], margin[ok], rack[ok]
-        self.air_node, self.liq_node = air_node, liq_node
-        self.air_kw, self.liq_kw = air_kw, liq_kw
-        self.down = np.zeros(n_racks, bool)
-        self.first_s = np.full(n_racks, np.inf)
-        self.again_s = np.full(n_racks, np.inf)  # first trip after a restore
-        self.restored = False
-
-    def thresholds(self) -> np.ndarray:
-        thr = np.full(self.n, np.inf)
-        act = ~self.down[self.rack]
-        np.minimum.at(thr, self.node[act], self.margin[act])
-        return thr
-
-    def trip_at(self, t: float, rise: np.ndarray, force: bool = False) -> None:
-        """Trip the running racks whose node's `rise` is at their margin at `t` (`force`: an
-        event fired, so at least the closest one: its root can fall just short)."""
-        act = ~self.down[self.rack]
-        if not act.any():
-            return
-        gap = np.where(act, self.margin - rise[self.node], np.inf)
-        hit = gap <= TRIP_TOL_K
-        if force and not hit.any():
-            hit = gap <= gap.min() + TRIP_TOL_K
-        r = np.unique(self.rack[hit])
-        self.down[r] = True
-        self.first_s[r] = np.minimum(self.first_s[r], t)
-        if self.restored:
-            self.again_s[r] = np.minimum(self.again_s[r], t)
-
-    def heat_off(self) -> np.ndarray:
-        """kW the tripped racks no longer put into each node (n,)."""
-        d = self.down
-        air = np.bincount(self.air_node[d], self.air_kw[d], self.n)
-        return air + np.bincount(self.liq_node[d], self.liq_kw[d], self.n)
-
-    def restore(self) -> None:
-        self.down[:] = False
-        self.restored = True
-
-
-class _Segments:
-    """The dense output of an integration restarted at each trip, as one function of t."""
-
-    def __init__(self, parts):
-        self.parts = parts
-        self._hi = np.array([p[1] for p in parts])
-        self.ts = np.concatenate([np.clip(p[2].ts, p[0], p[1]) for p in parts])
-
-    def __call__(self, t):
-        ta = np.atleast_1d(np.asarray(t, float))
-        k = np.minimum(np.searchsorted(self._hi, ta, side="left"), len(self.parts) - 1)
-        out = None
-        for j in np.unique(k):
-            sel = k == j
-            v = np.asarray(self.parts[j][2](ta[sel]))
-            if out is None:
-                out = np.empty((v.shape[0], len(ta)))
-            out[:, sel] = v
-        return out[:, 0] if np.ndim(t) == 0 else out
 
 
 def cooling_ride_through(
@@ -442,7 +340,7 @@ def cooling_ride_through(
     t_sup0 = rr0.get("t_coolant_supply_c", pd.Series(np.nan, index=racks.index)).to_numpy(float)
     air_rack = (lf < 1) & (p1 > 0)
     liq_rack = (rack_t >= 0) & (p1 > 0)
-    trips = _Trips(
+    trips = Trips(
         n,
         np.r_[H + rack_h[air_rack], T + rack_t[liq_rack]],
         np.r_[
@@ -459,7 +357,7 @@ def cooling_ride_through(
     # the Jacobian couples a node only with its sink and a hall's air with its equipment:
     # in reverse Cuthill-McKee order it is banded, and LSODA's finite differences take
     # bandwidth + 1 right-hand sides per Jacobian instead of n (474 on the campus)
-    perm, lband, uband = _band_order(n, sink, nh)
+    perm, lband, uband = band_order(n, sink, nh)
     back = np.argsort(perm)
     segments = []  # (t_from, t_to, dense output in the permuted order)
     t_now, y_now = 0.0, t0.copy()
@@ -517,7 +415,7 @@ def cooling_ride_through(
             break
         if t_now >= restore_s:  # tripped racks restart and heat again
             trips.restore()
-    dense = _Unpermuted(_Segments(segments), back)
+    dense = Unpermuted(Segments(segments), back)
     y = dense(times)  # (n, times)
     rise_h = y[H:E] - t0[H:E, None]
     rise_t = y[T:W] - t0[T:W, None] if nt else np.zeros((0, len(times)))
