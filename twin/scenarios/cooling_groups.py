@@ -24,7 +24,7 @@ from twin.scenarios.pump_n1 import n1_capacity_m3_s
 from twin.solve.air_stopped import resolved_halls
 from twin.solve.arrays import feed_b_share
 from twin.solve.dx_cop import solved_capacity_kw
-from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
+from twin.solve.plant import design_flow_m3_s
 
 __all__ = ["COP_TOWER", "CRAC_EVAP_BELOW_SUPPLY_K", "UNIT_KINDS", "CoolingBase", "cooling_base"]
 
@@ -196,6 +196,7 @@ def cooling_base(twin, base=None) -> CoolingBase:
     gkey = np.array([g.split(":", 1)[1] for g in gnames], dtype=object)
 
     air, liq, water = _design_duties(twin)
+    res_loops = tables.get("res_loops")
     duty = np.zeros(len(gnames))
     duty_kw = np.zeros(len(gnames))
     res_halls = tables.get("res_halls")
@@ -209,11 +210,13 @@ def cooling_base(twin, base=None) -> CoolingBase:
             duty[g] = liq.get(key, 0.0)
         elif k == "chillers":
             duty[g] = water.get(key, 0.0)
-        elif k == "pumps":
-            loop = twin.loops.loc[key] if key in twin.loops.index else None
-            dt = float(loop["dt_design_k"]) if loop is not None else 10.0
-            duty_kw[g] = water.get(key, 0.0)
-            duty[g] = duty_kw[g] * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt)
+        elif k == "pumps":  # the loop's heat (solved where the base has it) at its design rise
+            known = key in twin.loops.index
+            dt = float(twin.loops.at[key, "dt_design_k"]) if known else 10.0
+            solved = known and res_loops is not None and "q_kw" in res_loops
+            solved = solved and key in res_loops.index
+            duty_kw[g] = float(res_loops.at[key, "q_kw"]) if solved else water.get(key, 0.0)
+            duty[g] = float(design_flow_m3_s(duty_kw[g], dt))
         elif k == "cooling_towers":
             ch = twin.chillers
             loops = ch.loc[ch["condenser_loop"] == key, "loop"].unique() if len(ch) else []
@@ -229,13 +232,6 @@ def cooling_base(twin, base=None) -> CoolingBase:
         for g in np.flatnonzero(gkind == kind):
             duty[g] = float(per.get(gkey[g], 0.0))
 
-    loops = tables.get("res_loops")  # pumps: the solved loop heat's flow at the design rise
-    if loops is not None and "q_kw" in loops:
-        for g in np.flatnonzero(gkind == "pumps"):
-            if gkey[g] in loops.index and gkey[g] in twin.loops.index:
-                duty_kw[g] = float(loops.at[gkey[g], "q_kw"])
-                dt = float(twin.loops.at[gkey[g], "dt_design_k"])
-                duty[g] = duty_kw[g] * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt)
     duty_kw = np.where(gkind == "pumps", duty_kw, duty)
     gr = _group_racks(twin, pd.Index(gnames))
     hall_ids = twin.halls.index

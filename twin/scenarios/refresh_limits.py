@@ -36,7 +36,7 @@ from twin.metrics.headroom import free_cooling_n1
 from twin.metrics.headroom_n1 import n1_failed_id
 from twin.model import registry
 from twin.solve.dx_cop import solved_capacity_kw
-from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
+from twin.solve.plant import design_flow_m3_s
 
 PIPE_VELOCITY_MAX_M_S = 3.0
 """Largest water velocity in a pipe [est: ASHRAE Handbook Fundamentals, pipe sizing:
@@ -67,7 +67,7 @@ def _loop_flows(twin, res) -> dict[str, tuple[float, float, float, int]]:
         # the heat the pumps must carry: all the loop's water carries, their own heat
         # included (as the solve, `coupled._pump_speeds`)
         q = float(loops.at[loop, "q_kw"])
-        need = q * 1000.0 / (CP_WATER_J_KGK * dt) / RHO_WATER_KG_M3
+        need = float(design_flow_m3_s(q, dt))
         out[loop] = (need, full, float(rp.loc[on, "speed"].max()), len(on))
     return out
 

@@ -65,9 +65,9 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
 )
 from twin.solve import Results, run
 from twin.solve.ffd_ahead import march_ahead
+from twin.solve.plant import design_flow_m3_s
 from twin.solve.power import ranked_loading
 from twin.solve.results import SOLVER_KINDS
-from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
 POWER_KINDS = registry.tables(section="power", failable=True)
 COOLING_KINDS = registry.tables(section="cooling", failable=True)
@@ -441,7 +441,7 @@ def _pump_need_m3_s(twin, loops: pd.DataFrame | None, pumps: pd.DataFrame) -> pd
     dt = twin.loops["dt_design_k"].reindex(pumps["loop"]).to_numpy(float)
     q = loops["q_kw"].reindex(pumps["loop"]).fillna(0.0).to_numpy(float)
     n = pumps.groupby("loop")["loop"].transform("size").to_numpy(float)
-    need = q * 1000.0 / (RHO_WATER_KG_M3 * CP_WATER_J_KGK * dt) / n
+    need = design_flow_m3_s(q, dt) / n
     return pd.Series(np.nan_to_num(need), index=pumps.index)
 
 

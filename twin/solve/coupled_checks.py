@@ -16,7 +16,7 @@ from twin.solve.arrays import safe_div
 from twin.solve.dx_cop import RATED_AMBIENT_C, available_capacity_kw, running_dx
 from twin.solve.hydraulics import TOL_M3_S
 from twin.solve.liquid import liquid_model
-from twin.solve.plant import plant_model
+from twin.solve.plant import design_flow_m3_s, plant_model
 from twin.solve.results import BALANCE_REL_TOL, violation
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -173,7 +173,7 @@ def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list
     t_sup, t_ret = rl["t_supply_c"].to_numpy(float), rl["t_return_c"].to_numpy(float)
     dt = pm.loop_dt_k
     rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0  # kJ/(m3 K)
-    need = safe_div(q, rho_cp * dt)
+    need = design_flow_m3_s(q, dt)
     want = np.maximum(need, np.asarray(draw_m3_s, float))
     short = cm.hydraulic & ~np.asarray(dry, bool) & (q > 0) & (full < want * (1.0 - 1e-9))
     pumps = twin.pumps

@@ -84,12 +84,20 @@ CYCLES_OF_CONCENTRATION = 4.0
 """Blowdown = evaporation / (cycles - 1) [est: typical 3-6 cycles]."""
 
 
+def design_flow_m3_s(q_kw, dt_design_k) -> np.ndarray:
+    """Water a loop's heat `q_kw` needs at its design rise, m3/s: ``Q / (rho cp dT_design)``
+    (0 where the rise is 0). The need a loop's pumps must meet: the solve's pump speeds and
+    short-pump check, the N-1 pump groups and the refresh's pump limit all read it."""
+    return safe_div(
+        np.asarray(q_kw, float), CP_KJ * RHO_WATER_KG_M3 * np.asarray(dt_design_k, float)
+    )
+
+
 def loop_flow_m3_s(q_kw, flow_m3_s, dt_design_k) -> np.ndarray:
     """Water a sink loop moves, m3/s: its pumps' solved flow where the coupled solve gives
     one (finite), else the flow its heat needs at the design rise (hydraulics not modelled)."""
-    q, f = np.asarray(q_kw, float), np.asarray(flow_m3_s, float)
-    design = safe_div(q, CP_KJ * RHO_WATER_KG_M3 * np.asarray(dt_design_k, float))
-    return np.where(np.isfinite(f), np.maximum(f, 0.0), design)
+    f = np.asarray(flow_m3_s, float)
+    return np.where(np.isfinite(f), np.maximum(f, 0.0), design_flow_m3_s(q_kw, dt_design_k))
 
 
 def return_rise_k(q_kw, flow_m3_s, dt_design_k) -> np.ndarray:
