@@ -20,7 +20,8 @@ def _table(key: str, _twin: Twin):
     """Per layout content (`key`), shared by every session like the solves: searched once
     per layout version; after the background marches of its FFD flows (`twin.app.marches`)."""
     common.marches(_twin, key).wait()
-    return SC.table(_twin)
+    # the site row splits the Dashboard's own headroom (cached), not a second search
+    return SC.table(_twin, room=common.headroom(_twin, key))
 
 
 def show(twin: Twin, key: str) -> None:

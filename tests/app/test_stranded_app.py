@@ -90,7 +90,9 @@ def test_the_search_runs_once_per_layout_version(app, monkeypatch):
     stranded_chart._table.clear()
     calls = []
     real = SC.table
-    monkeypatch.setattr(SC, "table", lambda twin, *a: calls.append(twin.name) or real(twin, *a))
+    monkeypatch.setattr(
+        SC, "table", lambda twin, *a, **k: calls.append(twin.name) or real(twin, *a, **k)
+    )
     first = app("dashboard")
     no_errors(first)
     first.run()

@@ -50,10 +50,11 @@ TABLE = [
 """Columns of the table shown under the chart."""
 
 
-def table(twin, scenario=None) -> pd.DataFrame:
-    """The site's row (`SITE_LABEL`; `twin.metrics.stranded.site_row`), then
-    `twin.metrics.stranded(twin, scenario)`, one row per hall with racks."""
-    t = pd.concat([site_row(twin, scenario), stranded(twin, scenario)])
+def table(twin, scenario=None, room=None) -> pd.DataFrame:
+    """The site's row (`SITE_LABEL`; `twin.metrics.stranded.site_row`, split from the
+    site-scope headroom `room` where the caller has it), then `twin.metrics.stranded(twin,
+    scenario)`, one row per hall with racks."""
+    t = pd.concat([site_row(twin, scenario, room=room), stranded(twin, scenario)])
     return t.rename(index={SITE: SITE_LABEL})
 
 
