@@ -82,6 +82,31 @@ def test_short_pumps_are_a_violation_naming_them(small, small_run):
     assert f"{m:.4f} m3/s" in row["message"] and f"{RHO_CP * m * 10.0:.0f} kW" in row["message"]
 
 
+def test_water_starved_coils_report_the_capacity_they_are_checked_against(small, small_run):
+    """The pumps deliver a share of the water the units draw (the pump violation's two
+    flows); a CRAH coil then removes that share of its rating: its capacity_avail_kw, its
+    loading and any over-capacity violation all read that one capacity."""
+    import re
+
+    r = small_run
+    v = r.violations
+    msg = v[(v["component"] == "H1-FWS") & v["message"].str.contains("units draw")]["message"]
+    move = float(re.search(r"move ([\d.]+) m3/s", msg.iloc[0]).group(1))
+    draw = float(re.search(r"draw ([\d.]+) m3/s", msg.iloc[0]).group(1))
+    share = move / draw
+    assert 0.0 < share < 1.0
+    rc = r["res_crahs"]
+    on_loop = small.crahs.index[small.crahs["loop"] == "H1-FWS"]
+    rated = small.crahs.loc[on_loop, "capacity_kw"]
+    # flow figures are printed to 4 decimals
+    assert np.allclose(rc.loc[on_loop, "capacity_avail_kw"] / rated, share, rtol=1e-3)
+    load, cap = rc.loc[on_loop, "load_kw"], rc.loc[on_loop, "capacity_avail_kw"]
+    assert np.allclose(rc.loc[on_loop, "loading_pct"], 100.0 * load / cap, rtol=1e-12)
+    over = v[(v["kind"] == "over_capacity") & v["component"].isin(on_loop)]
+    assert np.allclose(over["limit"], cap.loc[over["component"]], rtol=1e-12)
+    assert set(over["component"]) == set(on_loop[load > cap])
+
+
 def test_free_cooling_from_the_solved_return(small):
     """At 15 C dry bulb the dry coolers (approach 8 K) reach 23 C: they precool the loop
     from its return to 23 C, Q (T_ret - 23) / (T_ret - 20) in closed form."""

@@ -125,6 +125,12 @@ def test_short_plant_runs_warm_and_it_reaches_the_racks(layouts_dir, air_model):
     loop = r["res_loops"].loc["H1-FWS"]
     ch = r["res_chillers"]
     on = ch[ch["on"]]
+    # one answer: the chillers leave the water the loop supplies, the loop's chiller cooling
+    # is what they remove, and free cooling, chillers and unremoved heat add up to its load
+    assert np.allclose(on["t_chw_leaving_c"], loop["t_supply_c"], rtol=0, atol=1e-12)
+    assert loop["chiller_kw"] == pytest.approx(ch["load_kw"].sum(), rel=1e-12)
+    parts = loop["free_cooling_kw"] + loop["chiller_kw"] + loop["unremoved_kw"]
+    assert parts == pytest.approx(loop["q_kw"], rel=1e-9)
     # short before any rack trips: the base load is over the three chillers at the setpoint
     x0, y0 = plant.curve_inputs(loop["t_setpoint_c"], on["t_cond_entering_c"].to_numpy(float))
     cap0 = tw.chillers.loc[on.index, "capacity_kw"].to_numpy(float) * plant.biquadratic(

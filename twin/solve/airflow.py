@@ -367,8 +367,9 @@ def solve_air(
     ``T_set + CRAC_EVAP_BELOW_SUPPLY_K (Q / Q_cap - 1)``, exactly when
     `twin.solve.coupled_checks.dx_at_capacity` finds it over that capacity. The hall's heat
     is still shared by rated capacity: a unit's share is its share of the hall's air,
-    which the outdoor air does not change (``loading_pct`` and ``crah_capacity_kw`` are
-    against `capacity_kw`).
+    which the outdoor air does not change (``crah_capacity_kw`` is against `capacity_kw`;
+    ``capacity_avail_kw`` and ``loading_pct`` against what the coil removes now, Q_cap
+    times `coil_water_frac`, the capacity the over-capacity check reads).
     """
     nh = len(model.hall_ids)
     crahs = twin.crahs
@@ -474,7 +475,9 @@ def solve_air(
         {
             "running": run,
             "load_kw": q_unit,
-            "loading_pct": 100.0 * safe_div(q_unit, cap_now),
+            # what the unit can remove now (its water may be short: `coil_water_frac`)
+            "capacity_avail_kw": np.where(run, cap_coil, 0.0),
+            "loading_pct": 100.0 * safe_div(q_unit, cap_coil),
             "airflow_m3_s": speed * v_ref,
             "fan_kw": fan_kw,
             "compressor_kw": comp,
@@ -482,7 +485,8 @@ def solve_air(
         },
         index=crahs.index,
     )
-    viol = _violations(twin, res_racks, res_crahs, res_halls, cap_coil, cooled, q_hall, lim)
+    water = np.ones(len(crahs)) if coil_water_frac is None else np.asarray(coil_water_frac, float)
+    viol = _violations(twin, res_racks, res_crahs, res_halls, cap_coil, cooled, q_hall, lim, water)
     return AirResult(
         res_racks=res_racks,
         res_crahs=res_crahs,
@@ -513,7 +517,9 @@ def air_model_fallbacks(twin, res_halls: pd.DataFrame | None) -> list[str]:
     return out
 
 
-def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim) -> list[dict]:
+def _violations(
+    twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim, water
+) -> list[dict]:
     out = []
     t = res_racks["t_inlet_c"].to_numpy()
     top = res_racks["t_inlet_max_c"].to_numpy()
@@ -553,8 +559,13 @@ def _violations(twin, res_racks, res_crahs, res_halls, cap, cooled, q_hall, lim)
                 load[i],
                 cap[i],
                 "kW",
-                f"coil load {load[i]:.1f} kW over its {cap[i]:.1f} kW capacity; supply air "
-                f"rises to {res_crahs['t_supply_c'].iat[i]:.2f} °C (setpoint "
+                f"coil load {load[i]:.1f} kW over its {cap[i]:.1f} kW capacity"
+                + (
+                    f" ({100 * water[i]:.0f} % of the water it draws reaches it)"
+                    if water[i] < 1.0
+                    else ""
+                )
+                + f"; supply air rises to {res_crahs['t_supply_c'].iat[i]:.2f} °C (setpoint "
                 f"{twin.crahs['t_supply_c'].iat[i]:.1f} °C)",
             )
         )

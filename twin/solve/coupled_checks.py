@@ -69,7 +69,8 @@ def dx_at_capacity(twin, air, t_db_c: float):
     rc = rc.copy()
     rc["removed_kw"] = load - short  # load_kw stays the unit's share of the hall heat
     rc["unremoved_kw"] = short
-    rc["capacity_avail_kw"] = cap
+    # a DX unit's at the outdoor air; a chilled-water coil's as the air model found it
+    rc["capacity_avail_kw"] = np.where(dx, cap, rc["capacity_avail_kw"])
     run = dx & ~stops
     rc["loading_pct"] = np.where(run, 100.0 * safe_div(load, cap), rc["loading_pct"])
     if not over.any():

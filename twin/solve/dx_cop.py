@@ -30,8 +30,10 @@ and the cut-out the unit removes ``capacity_kw * capacity_factor(T_amb)``
 to `twin.solve.airflow.solve_air`): a unit given more than it raises its supply air, and
 `twin.solve.coupled_checks.dx_at_capacity` leaves the rest of its share in the hall. The solve
 reports it as ``res_crahs.capacity_avail_kw``, 0 for a unit that does not run (failed, unfed
-or past its cut-out), as ``res_chillers.capacity_avail_kw`` is for a chiller: the column sums
-to the hall's ``res_halls.crah_capacity_kw``. Every capacity check of a solved result reads
+or past its cut-out), as ``res_chillers.capacity_avail_kw`` is for a chiller (a chilled-water
+coil's is its capacity times the share of its water its loop's pumps deliver,
+`twin.solve.airflow.solve_air`): with no coil short of water the column sums to the hall's
+``res_halls.crah_capacity_kw``. Every capacity check of a solved result reads
 `solved_capacity_kw` (N-1 headroom, sweeps, transients, the app's cooling capacity used),
 which gives a unit that does not run the capacity it would have at the run's outdoor air.
 """

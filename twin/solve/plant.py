@@ -339,7 +339,8 @@ def solve_plant(
             "load_kw": q_ch,
             "capacity_avail_kw": cap_av,
             "plr": plr,
-            "t_chw_leaving_c": t_set[model.ch_loop] if len(ch) else np.zeros(0),
+            # the water it leaves at: the setpoint, or warmer where the loop's chillers are short
+            "t_chw_leaving_c": t_lvg[model.ch_loop] if len(ch) else np.zeros(0),
             "t_cond_entering_c": t_cond,
             "cop": cop,
             "p_kw": p_ch,
@@ -381,7 +382,8 @@ def solve_plant(
         {
             "q_kw": q_water,
             "free_cooling_kw": np.where(is_cond, 0.0, q_fc),
-            "chiller_kw": np.where(is_cond, 0.0, q_ch_loop),
+            # what the chillers remove (not what was left to them: the rest is unremoved_kw)
+            "chiller_kw": np.bincount(model.ch_loop, q_ch, n),
             "t_free_cooling_c": np.where(np.isfinite(t_fc), t_fc, np.nan),
             "t_setpoint_c": t_set,
             "t_supply_c": t_supply,
