@@ -211,9 +211,32 @@ def test_a_crah_standing_on_a_rack_is_refused() -> None:
         "CRAC-3",
         line_of(text, "{id: CRAC-3,"),
     )
-    assert "stands on rack 'RA03' of row 'RA'" in p.message
+    assert "1 m square footprint on rack 'RA03' of row 'RA'" in p.message
     beside = SMALL.replace("position_m: [11.5, 4.5]", "position_m: [3.5, 4.5]")  # the aisle
     assert loads(beside, "aisle.yaml").cooling.crahs[2].position_m == (3.5, 4.5)
+
+
+@pytest.mark.parametrize(("y", "refused"), [(3.9, True), (4.1, False)])
+def test_a_crah_whose_footprint_crosses_a_rack_is_refused(y: float, refused: bool) -> None:
+    """The air field makes a unit a 1 m box: centred 0.3 m off RA03's y 3.6 m edge it stands
+    0.2 m on the rack (passed before, its centre being in the aisle); 0.5 m off, it touches."""
+    text = SMALL.replace("position_m: [11.5, 4.5]", f"position_m: [3.5, {y}]")
+    if not refused:
+        assert loads(text, "aisle.yaml").cooling.crahs[2].position_m == (3.5, y)
+        return
+    (p,) = problems(text)
+    assert (p.path, p.component) == ("cooling.crahs[2].position_m", "CRAC-3")
+    assert "footprint on rack 'RA03'" in p.message and "at least 0.5 m off the rows" in p.message
+
+
+@pytest.mark.parametrize("hall_m", [2.2, 2.1])
+def test_a_rack_as_tall_as_its_hall_is_refused(hall_m: float) -> None:
+    """The racks are 2.2 m (enterprise-10kw); a 2.2 m (or lower) ceiling leaves the air no
+    way back over them: the air field boxed the racks in to the ceiling, in silence."""
+    text = SMALL.replace("height_m: 3.6", f"height_m: {hall_m}")
+    (p,) = problems(text)
+    assert (p.path, p.line) == ("halls[0].height_m", line_of(text, f"height_m: {hall_m}"))
+    assert f"{hall_m:g} m floor to ceiling, but rack 'RA01' is 2.2 m tall" in p.message
 
 
 def test_a_misspelt_profile_name_gets_a_did_you_mean() -> None:

@@ -25,7 +25,7 @@ from twin.errors import names
 from twin.layout import schema as s
 from twin.layout.crosscheck_cooling import check_cooling, of_kind
 from twin.layout.crosscheck_site import check_grid_units, check_weather
-from twin.layout.floor_check import check_row_overlaps
+from twin.layout.floor_check import check_heights, check_row_overlaps
 from twin.layout.schema import COOLING_KINDS, POWER_KINDS
 from twin.layout.source import format_path
 from twin.model import registry
@@ -91,6 +91,7 @@ def cross_check(layout: s.Layout, col: Collector) -> None:
     v_kv = _check_power_refs(layout, power, col)
     _check_racks(layout, power, loops, v_kv, col)
     check_row_overlaps(layout, col)
+    check_heights(layout, col)
     check_cooling(layout, loops, col)
     _check_accelerators(layout, col)
     check_weather(layout, col)

@@ -7,8 +7,10 @@ typed for the wrong row) put every rack of one on a rack of the other, and the t
 would count both racks' heat and power in one place. Footprints are those of
 docs/layout-format.md "Where racks are placed": `rack_width_m` along the row from
 slot x width, `rack_depth_m` across it, centred on the row line. Footprints that
-touch (back-to-back rows) do not overlap. A CRAH is a point here (its `position_m`):
-its size and orientation are the air model's, so only a centre on a rack is refused.
+touch (back-to-back rows) do not overlap. A CRAH is the air model's box: `UNIT_FOOTPRINT_M`
+square, centred on its `position_m`; one that stands partly on a rack is refused (the air
+field would carve both bodies out of the same cells). A rack as tall as its hall's ceiling
+is refused too: the air field needs air above the racks for the return.
 
 Per pair of rows whose extents cross, each rack of the later row is tested against
 the slots it covers in the earlier one (a cumulative count of occupied slots), so the
@@ -24,6 +26,9 @@ import numpy as np
 
 EPS_M = 1e-6
 """Footprints that touch, or cross by less than this, do not overlap (m)."""
+UNIT_FOOTPRINT_M = 1.0
+"""Side of a CRAH/CRAC's square footprint in the air model, m (twin.solve.airfield): a
+perimeter unit's cabinet is about 1 m deep."""
 
 
 def check_row_overlaps(layout: Any, col: Any) -> None:
@@ -59,22 +64,41 @@ def check_row_overlaps(layout: Any, col: Any) -> None:
                 )
 
 
+def check_heights(layout: Any, col: Any) -> None:
+    """One problem per hall whose tallest rack reaches its ceiling (`height_m` of each)."""
+    for i, hall in enumerate(layout.halls):
+        if not hall.racks:
+            continue
+        tall = max(hall.racks, key=lambda r: r.height_m)
+        if tall.height_m >= hall.height_m - EPS_M:
+            col.add(
+                ("halls", i, "height_m"),
+                f"{hall.height_m:g} m floor to ceiling, but rack {tall.id!r} is "
+                f"{tall.height_m:g} m tall: racks must stand below the ceiling (the air "
+                "returns over them); raise the hall's height_m or lower the racks' height_m",
+            )
+
+
 def _unit_on_rack(path: tuple, unit: Any, hall: Any, rows: list, col: Any) -> None:
-    """A unit whose centre is inside a rack's footprint (more than EPS_M from its edges)."""
+    """A unit whose footprint (`UNIT_FOOTPRINT_M` square about its centre) crosses a rack's
+    by more than EPS_M."""
     x, y = unit.position_m[0] - hall.origin_m[0], unit.position_m[1] - hall.origin_m[1]
+    h = UNIT_FOOTPRINT_M / 2.0
     for row in rows:
         x0, x1, y0, y1 = row.boxes
-        on = np.flatnonzero(
-            (x0 + EPS_M < x) & (x < x1 - EPS_M) & (y0 + EPS_M < y) & (y < y1 - EPS_M)
-        )
-        if len(on):
-            k = int(on[0])
+        dx = np.minimum(x1, x + h) - np.maximum(x0, x - h)
+        dy = np.minimum(y1, y + h) - np.maximum(y0, y - h)
+        on = (dx > EPS_M) & (dy > EPS_M)
+        if on.any():
+            k = int(np.argmax(np.where(on, dx * dy, -1.0)))  # the rack it stands most on
             col.add(
                 path,
-                f"({unit.position_m[0]:g}, {unit.position_m[1]:g}) m stands on rack "
-                f"{row.taken[int(row.slots[k])]!r} of row {row.row.id!r} (its footprint: x "
+                f"({unit.position_m[0]:g}, {unit.position_m[1]:g}) m puts the unit's "
+                f"{UNIT_FOOTPRINT_M:g} m square footprint on rack "
+                f"{row.taken[int(row.slots[k])]!r} of row {row.row.id!r} (the rack's footprint: x "
                 f"{x0[k]:g} to {x1[k]:g} m, y {y0[k]:g} to {y1[k]:g} m on the floor of hall "
-                f"{hall.id!r}); place the unit off the rows, e.g. at an end or along a wall",
+                f"{hall.id!r}); place the unit's centre at least {h:g} m off the rows, e.g. "
+                "at an end or along a wall",
             )
             return
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from twin.errors import names
 from twin.layout.air_choice import AUTO_FFD_MAX_HALLS, chosen_air_models
+from twin.layout.floor_check import UNIT_FOOTPRINT_M
 from twin.layout.source import LDict, format_path, line_of, parse_bytes, read_bytes
 
 
@@ -234,9 +235,6 @@ OPPOSED_JETS = (
     "width, or read these inlets as uncertain"
 )
 """What the caution on two units blowing at each other says (`_opposed_units`)."""
-_UNIT_FOOTPRINT_M = (
-    1.0  # twin.solve.airfield.CRAH_FOOTPRINT_M (the layout layer does not import solve)
-)
 
 
 def _unit_facing(unit, hall) -> str | None:
@@ -273,7 +271,7 @@ def _opposed_units(layout, doc: Any, file: str) -> list[ModelCaution]:
             ahead = ub.position_m[along] - ua.position_m[along]
             if (ahead > 0) != (fa[0] == "+"):
                 continue  # back to back: blowing apart
-            if abs(ub.position_m[1 - along] - ua.position_m[1 - along]) >= _UNIT_FOOTPRINT_M:
+            if abs(ub.position_m[1 - along] - ua.position_m[1 - along]) >= UNIT_FOOTPRINT_M:
                 continue  # side by side on parallel lines
             ids = (str(ua.id), str(ub.id))
             message = f"these two units {OPPOSED_JETS}"

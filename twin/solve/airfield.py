@@ -81,6 +81,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from twin.layout.floor_check import UNIT_FOOTPRINT_M
 from twin.solve import airfield_ffd, ffd_march, ffd_store
 from twin.solve.airfield_aisles import _aisle_cells, _ducts, box_faces, rack_footprint
 from twin.solve.airfield_cells import (
@@ -144,8 +145,9 @@ leakage below cold-aisle; containment vendors quote 5-15 % leakage]. Calibratabl
 BLANKING_OPEN_SHARE = 0.2
 """Share of a rack's exhaust that returns inside the rack to its front with no blanking
 panels at all [est; APC White Paper 44 shows inlet rises of up to ~8 K from open U spaces]."""
-CRAH_FOOTPRINT_M = 1.0
-"""Side of a cooling unit's square footprint in the field [est: floor units are 0.9-2.5 m]."""
+CRAH_FOOTPRINT_M = UNIT_FOOTPRINT_M
+"""Side of a cooling unit's square footprint in the field [est: floor units are 0.9-2.5 m];
+the layout checks refuse a unit whose footprint stands on a rack (`twin.layout.floor_check`)."""
 CRAH_HEIGHT_M = 2.0
 """Height of a cooling unit [est: floor-standing CRAH/CRAC cabinets are ~2 m]."""
 ROW_SHARE_MAX = 0.95
