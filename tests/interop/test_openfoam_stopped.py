@@ -62,3 +62,18 @@ def test_bad_stopped_units_are_refused_by_name(tmp_path, capsys):
     capsys.readouterr()
     assert main(["calibrate", SMALL, "--from-cfd", str(out)]) == 2
     assert "export it without --fail" in capsys.readouterr().err
+
+
+def test_a_mesh_that_would_merge_racks_is_refused_and_the_cell_count_printed(tmp_path, capsys):
+    """At --cell 1 m the small room's 0.6 m racks RA02 (x 2.6-3.2 m) and RA03 (3.2-3.8 m)
+    both snap to the cell x 3-4 m: the case was written with one body for two racks, in
+    silence. At 0.6 m each keeps its own cells, and the export says how big the mesh is."""
+    argv = ["cfd", "export", SMALL, "--hall", "ROOM", "-o"]
+    assert main([*argv, str(tmp_path / "coarse"), "--cell", "1.0"]) == 2
+    err = capsys.readouterr().err
+    assert "rack 'RA02' and rack 'RA03' snap onto the same cells" in err
+    assert "at most 0.6 m" in err and not (tmp_path / "coarse").exists()
+    assert main([*argv, str(tmp_path / "fine"), "--cell", "0.6"]) == 0
+    man = json.loads((tmp_path / "fine" / openfoam.MANIFEST).read_text())
+    nx, ny, nz = man["cells"]
+    assert f"{nx} x {ny} x {nz} = {nx * ny * nz:,} cells" in capsys.readouterr().out

@@ -10,6 +10,7 @@ the heat balance of the returns (`python -m bench.air_rooms table` and
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -60,7 +61,7 @@ def register(sub) -> None:
 
 
 def run_export(args) -> int:
-    from twin.interop.openfoam import CELL_M, ITERATIONS, export_hall
+    from twin.interop.openfoam import CELL_M, ITERATIONS, MANIFEST, export_hall
     from twin.model import Twin
 
     check_output_dir(args.output, "-o")
@@ -73,8 +74,13 @@ def run_export(args) -> int:
         iterations=args.iterations or ITERATIONS,
         stopped=list(dict.fromkeys(args.fail)),
     )
-    print(f"{out}: OpenFOAM case of hall {args.hall} ({len(twin.racks)} racks in the layout); "
-          f"run it with: twin cfd run {out}")  # fmt: skip
+    man = json.loads((out / MANIFEST).read_text())
+    (nx, ny, nz), (dx, dy, dz) = man["cells"], man["cell_m"]
+    print(
+        f"{out}: OpenFOAM case of hall {args.hall}: {len(man['rack_ids'])} racks, "
+        f"{nx} x {ny} x {nz} = {nx * ny * nz:,} cells of {dx:.3g} x {dy:.3g} x {dz:.3g} m "
+        f"(before the racks' and units' bodies are cut out); run it with: twin cfd run {out}"
+    )
     return 0
 
 

@@ -91,8 +91,10 @@ def write_case(
     hall: str,
     cell_m: float = CELL_M,
     iterations: int = ITERATIONS,
+    unit_ids: list[str] | None = None,
 ) -> Path:
-    """Write the case of `air` into `out` (created; must be empty or absent). Returns it."""
+    """Write the case of `air` into `out` (created; must be empty or absent). Returns it.
+    `unit_ids`: the cooling units' ids, in `air`'s order, for messages."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ScenarioError(f"{out}: directory is not empty; give a new or empty directory")
@@ -143,6 +145,10 @@ def write_case(
             ret = [Box((p.lo[0], p.lo[1], max(dz, round(zt / 2 / dz) * dz)), p.hi)]
         sups.append(sup)
         rets.append(ret)
+    units_named = unit_ids if unit_ids is not None else [str(u + 1) for u in range(len(units))]
+    names_all = [f"rack {r!r}" for r in rack_ids] + [f"cooling unit {u!r}" for u in units_named]
+    narrowest = float(np.min(air.width_m)) if n else CELL_M
+    _bodies_apart(racks + units, names_all, grid_xy=(dx, dy), cell_m=cell_m, most_m=narrowest)
     q_tot = float(q.sum())
     share = uq / uq.sum()
     live = uq > 0  # a stopped unit (twin.solve.air_stopped): its body only, no opening
@@ -241,6 +247,28 @@ def write_case(
     return out
 
 
+def _bodies_apart(
+    boxes: list[Box], names: list[str], *, grid_xy, cell_m: float, most_m: float
+) -> None:
+    """Refuse a mesh on which two racks or units snap onto the same cells: the case would
+    merge their bodies and give one of them the other's intake and exhaust faces."""
+    dx, dy = grid_xy
+    owner: dict[tuple[int, int], int] = {}
+    for b, box in enumerate(boxes):
+        i0, i1 = round(box.lo[0] / dx), round(box.hi[0] / dx)
+        j0, j1 = round(box.lo[1] / dy), round(box.hi[1] / dy)
+        for i in range(i0, i1):
+            for j in range(j0, j1):
+                a = owner.setdefault((i, j), b)
+                if a != b:
+                    raise ScenarioError(
+                        f"at --cell {cell_m:g} m (cells {dx:.3g} x {dy:.3g} m on the floor) "
+                        f"{names[a]} and {names[b]} snap onto the same cells, which would "
+                        f"merge them into one body; give a --cell of at most {most_m:g} m "
+                        "(the narrowest rack's width)"
+                    )
+
+
 def export_hall(
     twin,
     hall: str,
@@ -294,4 +322,5 @@ def export_hall(
         hall=hall,
         cell_m=cell_m,
         iterations=iterations,
+        unit_ids=[str(u) for u in crahs.index],
     )
