@@ -339,8 +339,11 @@ def solve_plant(
             "load_kw": q_ch,
             "capacity_avail_kw": cap_av,
             "plr": plr,
-            # the water it leaves at: the setpoint, or warmer where the loop's chillers are short
-            "t_chw_leaving_c": t_lvg[model.ch_loop] if len(ch) else np.zeros(0),
+            # the water it leaves at: the setpoint, or warmer where the loop's chillers are
+            # short; none for a chiller that is off (like its COP)
+            "t_chw_leaving_c": np.where(on, t_lvg[model.ch_loop], np.nan)
+            if len(ch)
+            else np.zeros(0),
             "t_cond_entering_c": t_cond,
             "cop": cop,
             "p_kw": p_ch,
