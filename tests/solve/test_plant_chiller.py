@@ -233,3 +233,28 @@ def _trips_relieve_the_plant(r, tw, loop, on, cap0, trips):
     shut = r.kpis["it_shutdown_kw"]
     assert shut == pytest.approx(tw.racks.loc[trips["component"], "power_kw"].sum())
     assert shut == pytest.approx(r["res_racks"]["p_shutdown_kw"].sum())
+
+
+def test_a_loop_with_nothing_to_reject_its_heat_is_not_shown_at_its_setpoint(tower_hall):
+    """Every chiller, tower and dry cooler failed: the facility water keeps warming. Shown
+    at its setpoint, losing the whole plant read better than losing the chillers (which
+    puts the loop at the chillers' limit); it is shown at that limit, a lower bound, and
+    the units on the loop get that water."""
+    plant_ids = [
+        *tower_hall.chillers.index,
+        *tower_hall.cooling_towers.index,
+        *tower_hall.dry_coolers.index,
+    ]
+    hot = dict(t_db_c=35.0, t_wb_c=26.0)
+    r = run(tower_hall, Scenario(**hot, failed=frozenset(plant_ids)))
+    base = run(tower_hall, Scenario(**hot))
+    loops = r["res_loops"]
+    fac = tower_hall.loops.index[tower_hall.loops["kind"] == "facility"]
+    for loop in fac:
+        row = loops.loc[loop]
+        assert row["unremoved_kw"] == pytest.approx(row["q_kw"], rel=1e-12) and row["q_kw"] > 0
+        assert row["t_supply_c"] == pytest.approx(row["t_setpoint_c"] + plant.MAX_SUPPLY_RISE_K)
+        v = r.violations
+        (msg,) = v[(v["component"] == loop) & (v["kind"] == "uncooled")]["message"]
+        assert "lower bound" in msg and f"{row['t_supply_c']:.1f} °C" in msg
+    assert r.kpis["t_inlet_max_c"] > base.kpis["t_inlet_max_c"]

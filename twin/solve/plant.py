@@ -34,7 +34,10 @@ Capacity, honestly (energy balance: heat in = heat rejected + heat unremoved):
   UA at full airflow]; a loop with free cooling only supplies at that temperature.
 The coupled solve feeds the supply temperature back to the CDUs and CRAH coils;
 supply above setpoint is a violation naming the W class it drifts into. Heat of
-a loop with no running equipment is unremoved ('uncooled').
+a loop with no running equipment is unremoved ('uncooled'), and its supply is shown as
+the chillers' at their limit, setpoint + `MAX_SUPPLY_RISE_K` (a lower bound: the water
+keeps warming), so the units on it see warm water and losing more of the plant never
+reads better than losing part of it.
 """
 
 from __future__ import annotations
@@ -380,6 +383,9 @@ def solve_plant(
         fc_only, np.maximum(t_set, np.where(np.isfinite(t_fc), t_fc_load, t_set)), t_lvg
     )
     t_supply = np.where(is_cond & (cond_cap > 0), t_wb_c + tower_app, t_supply)
+    # nothing rejects a loop's heat: it keeps warming; shown at the chillers' limit
+    nothing = ~is_cond & ~has_ch & ~(fc_cap > 0) & (loop_q_kw > 0)
+    t_supply = np.where(nothing, t_set + MAX_SUPPLY_RISE_K, t_supply)
     q_water = np.where(is_cond, q_cond, loop_q_kw)  # the heat each loop's water carries
     res_loops = pd.DataFrame(
         {
@@ -458,7 +464,8 @@ def solve_plant(
             f"{MAX_SUPPLY_RISE_K:.0f} K above setpoint) leave {s:.0f} kW unremoved: no steady "
             "state, the loop keeps warming"
             if beyond[j]
-            else f"{s:.0f} kW with no running equipment to reject it"
+            else f"{s:.0f} kW with no running equipment to reject it: no steady state, the "
+            f"loop keeps warming (its supply shown, {t_supply[j]:.1f} °C, is a lower bound)"
         )
         viol.append(violation(model.loop_ids[j], "uncooled", s, 0.0, "kW", why))
     return PlantResult(
