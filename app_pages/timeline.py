@@ -24,6 +24,7 @@ from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
 from twin.scenarios.workloads import Pattern
 from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_storage import Store
+from twin.solve.weather import weather_notes
 
 HORIZONS = {
     "One day at 1 s steps": (24.0, 1.0),
@@ -73,6 +74,8 @@ st.caption(
     plain(twin.name) + ": rack power over time through the power chain, cooling and storage to "
     "the grid connection. The same numbers as `twin timeline`."
 )
+for note in weather_notes(twin):  # missing hours filled in the weather year: said
+    st.caption(f"ℹ️ Weather year {plain(note)}")
 
 c = st.columns(3)
 horizon = c[0].selectbox("Horizon and step", list(HORIZONS), key="tl_horizon")

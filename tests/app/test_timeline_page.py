@@ -131,3 +131,26 @@ def test_tenant_cap_control_on_the_hybrid_hall(layouts_tmp, monkeypatch):
     assert _metric(at, "Tokens lost") == words(tl.kpis["tokens_lost"])
     hit = {r["Tenant"]: r["Hit"] for r in at.dataframe[-2].value.to_dict("records")}
     assert hit == {"gpu-cloud": "no", "npu-serving": "yes"}
+
+
+def test_hours_filled_in_the_weather_year_are_said_on_the_page(app, layouts_tmp):
+    """`twin timeline` warns that missing hours of the weather file were interpolated; the
+    page read the same file and said nothing."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "solve"))
+    from test_weather_year import epw
+
+    t = np.full(8760, 10.0)
+    t[100:103] = 99.9  # EPW's missing dry bulb
+    epw(layouts_tmp / "gap.epw", t_db=t)
+    path = layouts_tmp / "ai-factory-hall.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("  grid_mw: 16.5\n", "  grid_mw: 16.5\n  weather_file: gap.epw\n"))
+    at = app("timeline")
+    _errors(at)
+    said = [c.value.replace("\\", "") for c in at.caption if "Weather year" in c.value]
+    assert len(said) == 1 and "gap.epw" in said[0]
+    assert "dry bulb missing in 3 hour(s)" in said[0] and "interpolation" in said[0]

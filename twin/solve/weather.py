@@ -76,6 +76,19 @@ def weather_path(twin) -> str | None:
     return str((base / wf).resolve())
 
 
+def weather_notes(twin) -> list[str]:
+    """What reading `twin`'s weather file filled in (missing hours), one sentence each naming
+    the file; [] without a file or with one that cannot be read (refused where it is used)."""
+    path = weather_path(twin)
+    if not path:
+        return []
+    try:
+        year = read_weather(path)
+    except (OSError, ValueError, KeyError, IndexError):
+        return []
+    return [f"{twin.layout.site.weather_file}: {n}" for n in year.attrs.get("notes", ())]
+
+
 def read_weather(path: str) -> pd.DataFrame:
     """Hourly t_db_c, t_wb_c, rh_pct, pressure_pa from a TMY3/EPW file or ``pvlib:NAME``.
 
