@@ -8,7 +8,7 @@ import yaml
 from twin.layout import loads
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve import run
+from twin.solve import plant, run
 
 MINIMAL = "tests/layout/minimal.yaml"
 COLD = {"t_db_c": 5.0, "t_wb_c": 3.0}  # the dry cooler holds the setpoint: only pumps matter
@@ -177,7 +177,11 @@ def test_lost_towers_of_one_plant_leave_the_other_running():
     assert not ch.at["CH1", "running"] and not ch.at["CH1", "on"]
     assert ch.at["CH2", "on"]
     assert ch.at["CH2", "load_kw"] == pytest.approx(base["res_chillers"].at["CH2", "load_kw"])
-    assert _kinds(out, "FWS") == {"uncooled"}
+    # nothing rejects FWS's heat: it keeps warming, shown at the chillers' limit (a lower bound)
+    assert _kinds(out, "FWS") == {"uncooled", "coolant_temperature"}
+    assert out["res_loops"].at["FWS", "t_supply_c"] == pytest.approx(
+        tw.loops.at["FWS", "t_supply_c"] + plant.MAX_SUPPLY_RISE_K
+    )
     v = out.violations
     assert not v["component"].isin(["FWS2", "CW2", "CH2", "CDU2", "TCS2"]).any()
     unremoved = out.kpis["heat_unremoved_kw"]

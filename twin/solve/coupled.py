@@ -88,7 +88,7 @@ from twin.solve.coupled_results import coupled_results, trust_first
 from twin.solve.dx_cop import derated_capacity_kw, dx_at_ambient
 from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
-from twin.solve.plant import plant_model, solve_plant
+from twin.solve.plant import design_flow_m3_s, plant_model, solve_plant
 from twin.solve.power import solve_power
 from twin.solve.results import (
     Results,
@@ -508,7 +508,7 @@ def _pump_speeds(cm, pm, hyd, full, q_heat, drawn) -> np.ndarray:
     speed = np.ones(nl + 1)
     for _ in range(60):
         q = q_heat + _bin(cm.pump_loop, p_full * speed[cm.pump_own] ** 3, nl)
-        need = np.maximum(q / pm.loop_dt_k, drawn) / (CP_KJ * RHO_WATER_KG_M3)  # m3/s
+        need = np.maximum(design_flow_m3_s(q, pm.loop_dt_k), drawn / (CP_KJ * RHO_WATER_KG_M3))
         new = np.r_[np.where(vsd, np.clip(safe_div(need, full), MIN_PUMP_SPEED, 1.0), 1.0), 1.0]
         done = float(np.max(np.abs(new - speed), initial=0.0)) < 1e-14
         speed = new
