@@ -256,10 +256,9 @@ def run(args) -> int:
     from datetime import UTC, datetime
 
     from twin.layout import calibration, load
+    from twin.layout.calibration import MAX_FIT_RMSE_K, MIN_INLETS_PER_PARAM
     from twin.model import Twin
     from twin.solve.air_calibrate import (
-        MAX_FIT_RMSE_K,
-        MIN_INLETS_PER_PARAM,
         enough_inlets,
         fit,
         fitted_names,

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.optimize
 
 from twin.errors import ScenarioError
+from twin.layout.calibration import MIN_INLETS_PER_PARAM
 from twin.solve.airfield import (
     BUOYANT_DRIFT_M_S,
     CONTAINMENT_LEAK,
@@ -60,21 +61,6 @@ FITTED = (
 """Fitted in every hall (plus `containment_leak` in a contained one)."""
 _LOG = {"air_diffusivity_m2_s"}  # fitted on a log scale (spans two decades)
 
-MIN_INLETS_PER_PARAM = 2
-"""A fit needs at least this many measured inlets (racks, summed over its runs) per fitted
-parameter (`enough_inlets`). With n >= 2p measurements the residual keeps n - p >= p degrees
-of freedom, so the fit's own RMSE says something about the model; with n <= p any p
-parameters reproduce n numbers exactly (one rack and five parameters fitted to 0.00 K,
-docs/validation.md: even a whole run of one room over-fits it, 0.28-0.31 K on it and up to
-1.24 K on its held-out loads)."""
-MAX_FIT_RMSE_K = 2.0
-"""The largest rack-inlet RMSE a fit may leave on its own measurements and still be taken as
-a calibration without --force (`twin calibrate`), and above which an applied calibration keeps
-an accuracy caution (`twin.layout.calibration`). The uncalibrated FFD field averages 2.23 K
-RMSE over the 19 stored CFD runs of docs/validation.md (and the issue's target for an
-uncalibrated model is 2.0 K max error), while calibrated fits there leave 0.17-0.46 K: a fit
-that cannot come within 2 K of the very data it was fitted to has not shown it is better than
-the uncalibrated models, and must not silence their caution."""
 BELOW_SUPPLY_TOL_K = 1.0
 """How far below the run's supply temperature a measured inlet may read (`twin calibrate`
 refuses one lower). A rack draws air that left the cooling units at the supply temperature
