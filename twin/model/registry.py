@@ -69,6 +69,7 @@ class Kind:
     size_m: tuple[float, float, float] | None = None  # 3D footprint (x, y) and height
     rgb: tuple[float, float, float] | None = None  # 3D colour
     failable: bool = False  # a failure candidate: N-1/N-2 sweeps, failure pickers
+    fails: bool = True  # a scenario may fail it (False: no solver reads it as failed)
     small: bool = False  # left out of the 3D view at coarse detail (campus scale)
     electric_cols: tuple[str, ...] = ()  # columns of `res` that add up to its electric draw
 
@@ -98,14 +99,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("pdus", "power", "power_branch", "pdu", "Pdu", "PDU/busway",
          (0.8, 0.8, 2.0), (0.85, 0.75, 0.55), failable=True, small=True),
     # cooling
-    Kind("loops", "cooling", "cooling_network", "loop", "Loop", "water loop"),
+    Kind("loops", "cooling", "cooling_network", "loop", "Loop", "water loop", fails=False),
     Kind("crahs", "cooling", "cooling_unit", "air_unit", "Crah", "CRAH/CRAC",
          (2.0, 1.0, 2.2), (0.35, 0.65, 0.90), failable=True, electric_cols=("fan_kw", "compressor_kw")),
     Kind("cdus", "cooling", "cooling_unit", "cdu", "Cdu", "CDU",
          (1.2, 1.2, 2.2), (0.20, 0.50, 0.85), failable=True, electric_cols=("pump_kw",)),
     Kind("pumps", "cooling", "cooling_unit", "pump", "Pump", "pump",
          (1.2, 0.8, 1.2), (0.25, 0.40, 0.70), failable=True, small=True, electric_cols=("p_kw",)),
-    Kind("pipes", "cooling", "cooling_network", "pipe", "Pipe", "pipe"),
+    Kind("pipes", "cooling", "cooling_network", "pipe", "Pipe", "pipe", fails=False),
     Kind("chillers", "cooling", "cooling_unit", "chiller", "Chiller", "chiller",
          (6.0, 2.5, 2.5), (0.30, 0.75, 0.80), failable=True, electric_cols=("p_kw",)),
     Kind("cooling_towers", "cooling", "cooling_unit", "cooling_tower", "CoolingTower",

@@ -107,8 +107,17 @@ class Scenario:
         """Everything the solvers must treat as unavailable."""
         return self.failed | self.maintenance
 
-    def check(self, known: Iterable[str], racks: Iterable[str] | None = None) -> None:
+    def check(
+        self,
+        known: Iterable[str],
+        racks: Iterable[str] | None = None,
+        unfailable: dict[str, str] | None = None,
+    ) -> None:
         """Raise `ScenarioError` naming any component id the twin does not have.
+
+        With `unfailable` (id -> what it is, `Twin.unfailable`), failing or maintaining one
+        of them is refused: no solver reads a failed loop or pipe, so it was solved as if
+        nothing had failed.
 
         With `racks` (the twin's rack ids), a `load_scale` key that is a known id but not a
         rack (a PDU, a CRAH) is refused too: only racks have a design IT power to scale, and
@@ -120,6 +129,14 @@ class Scenario:
         unknown = sorted(named - set(known))
         if unknown:
             raise ScenarioError(f"unknown component id(s): {', '.join(unknown)}")
+        out = sorted(set(self.out_of_service) & set(unfailable or {}))
+        if out:
+            what = ", ".join(f"{i} (a {unfailable[i]})" for i in out[:5])
+            raise ScenarioError(
+                f"cannot fail {what}: twin does not model a closed or burst pipe or a lost "
+                "loop (its hydraulics would keep it open, as if nothing had failed); fail "
+                "the pumps, units or plant on it instead"
+            )
         if racks is not None:
             odd = sorted(set(self.load_scale) - {"*"} - set(racks))
             if odd:

@@ -99,6 +99,15 @@ class Twin:
         parts = [getattr(self, k).index for k in kinds]
         return parts[0].append(parts[1:])
 
+    def unfailable(self) -> dict[str, str]:
+        """Ids a scenario cannot fail (id -> what it is): the water loops and their pipes,
+        which no solver reads as failed (`registry.Kind.fails`)."""
+        out: dict[str, str] = {}
+        for k in registry.KINDS:
+            if k.domain != "space" and not k.fails:
+                out.update(dict.fromkeys(map(str, getattr(self, k.table).index), k.label))
+        return out
+
     # ---------------------------------------------------------- power queries
 
     def upstream_path(self, component: str, feed: str = "A") -> list[str]:

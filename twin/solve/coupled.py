@@ -236,7 +236,7 @@ def run(
     """
     scenario = scenario or Scenario()
     # an unknown id, or a load_scale on a non-rack, would be ignored in silence
-    scenario.check(twin.component_ids(), racks=twin.racks.index)
+    scenario.check(twin.component_ids(), racks=twin.racks.index, unfailable=twin.unfailable())
     with pinned(twin):  # one content fingerprint for the whole solve (the Twin is not edited)
         cm = coupled_model(twin)
         am = air_model(twin, recirculation)
