@@ -67,7 +67,7 @@ def test_text_output(capsys):
         (["--trace", "missing.csv"], "no such trace file"),
         (["--hours", "1.5"], "not a whole number of steps"),
         (["--dr-mw", "5", "--dr-start-h", "9000"], "after the horizon"),
-        (["--start", "yesterday-ish"], "not a date-time"),
+        (["--start", "yesterday-ish"], "not an ISO 8601 date-time"),
         (["--parquet", "out.csv"], "use a .parquet file name"),
         (["--rack-cap", "NOPE=0.5"], "rack cap for 'NOPE': no such rack"),
         (["--row-cap", "H1-R01"], "--row-cap H1-R01: give ROW=FRACTION"),

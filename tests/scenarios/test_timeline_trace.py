@@ -4,6 +4,7 @@ step), and a bad line is named at its line in the file."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from twin.errors import ScenarioError
@@ -68,9 +69,54 @@ def test_bad_line_is_named_at_its_line_in_the_file(tmp_path):
     with pytest.raises(ScenarioError, match=r"t\.csv:6: time_s must start at 0"):
         read_trace(str(f), groups, design)
     f.write_text("timestamp,fraction\n2026-01-01 00:00,0.5\nnot a time,0.6\n")
-    with pytest.raises(ScenarioError, match=r"t\.csv:3: timestamp is not a date-time"):
+    with pytest.raises(ScenarioError, match=r"t\.csv:3: timestamp 'not a time' is not an ISO"):
         read_trace(str(f), groups, design)
     # blank lines alone are not an error, and do not become rows
     f.write_text("time_s,fraction\n0,0.5\n\n10,0.6\n\n")
     t, kw = read_trace(str(f), groups, design)
     assert list(t) == [0.0, 10.0] and list(kw[:, 0]) == [50.0, 60.0]
+
+
+# ------------------------------------------------ dates (audit 5 F-AC): exact, or refused
+
+
+def _dates(tmp_path, rows: list[str]):
+    from twin.scenarios.timeline_trace import read_trace
+
+    p = tmp_path / "dates.csv"
+    p.write_text("timestamp,ROOM\n" + "".join(f"{r},100\n" for r in rows))
+    return read_trace(str(p), ["ROOM"], np.array([200.0]))
+
+
+def test_offsets_across_a_daylight_saving_change_are_exact(tmp_path):
+    """29 March 2026 in Europe: 01:00+01:00 and 03:00+02:00 are one hour apart (it crashed:
+    'internal error: TypeError')."""
+    t, _ = _dates(tmp_path, ["2026-03-29T01:00+01:00", "2026-03-29T03:00+02:00",
+                             "2026-03-29T04:00+02:00"])  # fmt: skip
+    np.testing.assert_array_equal(t, [0.0, 3600.0, 7200.0])
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        (["01/02/2026 00:00", "02/02/2026 00:00"], "not an ISO 8601 date-time"),
+        (["2026-01-01T00:00Z", "2026-01-01T01:00"], "has no UTC offset while line 2 has one"),
+        (["2026-01-01T00:00", "2026-01-01T01:00+09:00"], "has a UTC offset while line 2 has none"),
+    ],
+)
+def test_ambiguous_or_mixed_dates_are_refused_at_their_line(tmp_path, rows, words):
+    """Day-first dates were read month-first until a day passed 12 (1-3 February became 2
+    January, 2 February, 2 March: a 72 h trace at 100 kW throughout); a row without an
+    offset among rows with one was called 'not a date-time'."""
+    with pytest.raises(ScenarioError, match=r"dates\.csv:(2|3): timestamp .*" + words):
+        _dates(tmp_path, rows)
+
+
+def test_a_start_with_an_offset_is_that_local_time():
+    """--start 2026-01-01T00:00+09:00 crashed (tz-naive minus tz-aware); the weather file's
+    hours are the site's local time, so the offset only says which zone it is in."""
+    from twin.scenarios.timeline import start_time
+
+    assert start_time("2026-01-01T00:00+09:00") == pd.Timestamp("2026-01-01T00:00")
+    with pytest.raises(ScenarioError, match="day- or month-first"):
+        start_time("01/02/2026")

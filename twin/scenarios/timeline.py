@@ -39,7 +39,7 @@ from twin.scenarios.timeline_kpis import FREE_COOLING_TOL as FREE_COOLING_TOL
 from twin.scenarios.timeline_kpis import outage_kpis, run_kpis
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_thermal import outage_curves, outage_thermal, thermal_violations
-from twin.scenarios.timeline_trace import read_trace, step_means
+from twin.scenarios.timeline_trace import ISO_DATE_TIME, read_trace, step_means
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction
 from twin.solve.timeline import (
@@ -173,7 +173,7 @@ def _weather(twin, spec: TimelineSpec, t_h: np.ndarray):
         return np.full(len(t_h), d.t_db_c), None
     w = read_weather(path)
     db, wb = w["t_db_c"].to_numpy(float), w["t_wb_c"].to_numpy(float)
-    return at_hours(db, file_hours(spec.start, t_h, len(db))), (db, wb)
+    return at_hours(db, file_hours(start_time(spec.start), t_h, len(db))), (db, wb)
 
 
 def check(twin, spec: TimelineSpec) -> None:
@@ -224,12 +224,16 @@ def start_time(text) -> pd.Timestamp:
         t = pd.Timestamp(text)
     except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
         t = None
-    if t is None or t is pd.NaT or not START_YEARS[0] <= t.year <= START_YEARS[1]:
+    iso = isinstance(text, pd.Timestamp) or ISO_DATE_TIME.fullmatch(str(text).strip())
+    if not iso or t is None or t is pd.NaT or not START_YEARS[0] <= t.year <= START_YEARS[1]:
         raise ScenarioError(
-            f"start {text!r}: not a date-time; give one such as 2023-08-01 or 2023-08-01T06:00 "
-            f"(years {START_YEARS[0]}-{START_YEARS[1]}; an hour of the year is not accepted)"
+            f"start {text!r}: not an ISO 8601 date-time; give one such as 2023-08-01 or "
+            f"2023-08-01T06:00 (years {START_YEARS[0]}-{START_YEARS[1]}; an hour of the year, "
+            "or a day- or month-first date such as 01/02/2026, is not accepted)"
         )
-    return t
+    # the weather file's hours are the site's local time: an offset only says which zone
+    # the given wall-clock time is in, so it is that local time
+    return t.tz_localize(None) if t.tzinfo is not None else t
 
 
 def simulate(
@@ -242,7 +246,7 @@ def simulate(
     check(twin, spec)
     dt = float(spec.dt_s)
     n = round(spec.hours * 3600.0 / dt)
-    start = pd.Timestamp(spec.start)
+    start = start_time(spec.start)
     t0 = np.arange(n) * dt
     hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0
     hour = hoy0 + t0 / 3600.0
@@ -494,7 +498,7 @@ def _wet_bulb_steps(twin, spec: TimelineSpec, year, t_h: np.ndarray):
     """Each step's wet bulb from the weather year (None at the design point: the fit's own)."""
     if year is None:
         return None
-    return at_hours(year[1], file_hours(spec.start, t_h, len(year[1])))
+    return at_hours(year[1], file_hours(start_time(spec.start), t_h, len(year[1])))
 
 
 def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db, t_wb=None) -> dict:

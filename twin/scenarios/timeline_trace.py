@@ -15,6 +15,7 @@ the timeline is the trace's energy whatever the step.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,42 @@ from twin.errors import ScenarioError
 
 MAX_TRACE_BYTES = 200 * 1024 * 1024
 """Largest trace file read (a year at 1 s of one column is ~400 MB as text: use coarser)."""
+
+
+ISO_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+"""ISO 8601: YYYY-MM-DD, optionally THH:MM[:SS[.f]] and a UTC offset (Z or +HH:MM)."""
+_OFFSET = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _timestamps_s(path, col: pd.Series, line: np.ndarray) -> np.ndarray:
+    """Seconds of each ISO 8601 `timestamp` from the first. Day-first and month-first dates
+    (01/02/2026) are refused, not guessed; with UTC offsets on every row the seconds are
+    exact across a daylight-saving change; a mix of rows with and without one is refused."""
+    raw = col.astype(str).str.strip()
+    iso = raw.map(lambda v: ISO_DATE_TIME.fullmatch(v) is not None).to_numpy(bool)
+    if not iso.all():
+        i = int(np.flatnonzero(~iso)[0])
+        raise ScenarioError(
+            f"{path}:{line[i]}: timestamp {raw.iloc[i]!r} is not an ISO 8601 date-time "
+            "(YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], optionally with a UTC offset such as "
+            "+09:00); dates such as 01/02/2026 are refused: day or month first cannot be told"
+        )
+    zoned = raw.map(lambda v: _OFFSET.search(v) is not None).to_numpy(bool)
+    if zoned.any() and not zoned.all():
+        i = int(np.flatnonzero(zoned != zoned[0])[0])
+        has, other = ("has a", "has none") if zoned[i] else ("has no", "has one")
+        raise ScenarioError(
+            f"{path}:{line[i]}: timestamp {raw.iloc[i]!r} {has} UTC offset while line "
+            f"{line[0]} {other}; give every row an offset or none"
+        )
+    ts = pd.to_datetime(raw, utc=bool(zoned.all()), errors="coerce", format="ISO8601")
+    bad = ts.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ScenarioError(f"{path}:{line[i]}: timestamp {raw.iloc[i]!r} is not a date-time")
+    return ((ts - ts.iloc[0]).dt.total_seconds()).to_numpy(float) if len(ts) else np.zeros(0)
 
 
 def read_trace(
@@ -54,14 +91,7 @@ def read_trace(
         tcol = "time_s"
         _finite(path, tcol, t, line)
     elif "timestamp" in df:
-        ts = pd.to_datetime(df["timestamp"], errors="coerce")
-        bad = ts.isna().to_numpy()
-        if bad.any():
-            raise ScenarioError(
-                f"{path}:{line[np.flatnonzero(bad)[0]]}: timestamp is not a date-time "
-                "(e.g. 2026-01-01 00:00:00)"
-            )
-        t = ((ts - ts.iloc[0]).dt.total_seconds()).to_numpy(float) if len(ts) else np.zeros(0)
+        t = _timestamps_s(path, df["timestamp"], line)
         tcol = "timestamp"
     else:
         raise ScenarioError(f"{path}: needs a 'time_s' or 'timestamp' column; has {list(df)}")
