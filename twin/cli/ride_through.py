@@ -77,6 +77,26 @@ def _steady_base(twin, path: str):
     return base
 
 
+def _power_lost(racks, base, t_end_s: float) -> None:
+    """Say which racks lose power, at once (no live feed) or when the batteries carrying
+    them empty with no generator taking over (`twin.solve.battery_window`)."""
+    lost = racks["t_power_lost_s"].to_numpy(float)
+    p0 = base["res_racks"]["p_kw"].reindex(racks.index).fillna(0.0).to_numpy(float)
+    now = (lost <= 0) & (p0 > 0)
+    if now.any():
+        print(
+            f"  power lost at once: {now.sum()} of {len(racks)} racks, {p0[now].sum():,.1f} kW "
+            "(no live feed after the failure)"
+        )
+    later = (lost > 0) & (lost <= t_end_s)
+    if later.any():
+        print(
+            f"  power lost when UPS batteries empty: {later.sum()} of {len(racks)} racks, "
+            f"{p0[later].sum():,.1f} kW, first at {_t(float(lost[later].min()))} (no "
+            "generator takes over)"
+        )
+
+
 def run(args) -> int:
     from twin.solve.transient import cooling_ride_through
 
@@ -114,6 +134,7 @@ def run(args) -> int:
     print(
         f"  first rack at a limit: {_t(first)}; {len(hit)} of {len(racks)} racks within the horizon"
     )
+    _power_lost(racks, base, args.t_end)
     for col, label in (
         ("t_to_allowable_s", "ASHRAE allowable inlet (the rack throttles)"),
         ("t_to_throttle_s", "accelerator's own throttle (its catalogue temperature)"),
@@ -129,6 +150,8 @@ def run(args) -> int:
     if len(pw):
         out = pw.index.isin(list(scenario.out_of_service))
         on, short = pw[~out], pw[~out & ~pw["bridged"]]
+        if pw["on_battery"].any():
+            print(f"  UPS on battery (input lost): {', '.join(pw.index[pw['on_battery']])}")
         if len(on):
             print(
                 f"  UPS: shortest autonomy {_t(float(on['autonomy_s'].min()), 'unlimited (no load)')}"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
+from twin.solve.battery_window import BatteryWindow, battery_window
 from twin.solve.power import solve_power
 
 __all__ = [
@@ -46,11 +47,20 @@ def peukert_autonomy_s(load_kw, energy_kwh, rated_time_h, k):
 
 
 def power_ride_through(
-    twin, scenario: Scenario | None = None, base: Results | None = None, generators: bool = True
+    twin,
+    scenario: Scenario | None = None,
+    base: Results | None = None,
+    generators: bool = True,
+    before: Results | None = None,
+    window: BatteryWindow | None = None,
 ):
     """Per UPS: load, battery autonomy (Peukert), generator start gap, bridged or not.
 
-    The load is the UPS's present draw (output plus its losses) in `scenario`;
+    The load is the UPS's present draw (output plus its losses) in `scenario`; a UPS the
+    failures put on its battery (its input dead, `twin.solve.battery_window`) carries what
+    it carried before them for the racks still behind it (`before`: the solve without the
+    failures, solved here if not given; or the `window` itself), as `on_battery`; `empty_s` is when its battery
+    empties with no generator taking over first (inf otherwise);
     the gap is the start time of the generator that takes over its upstream
     when every utility is lost (no generator: the gap is infinite), and
     `generator_loading_pct` that generator's loading then. A UPS is bridged when
@@ -63,18 +73,33 @@ def power_ride_through(
     ups = twin.ups
     if not len(ups):
         return pd.DataFrame(
-            columns=[
-                "load_kw",
-                "battery_kwh",
-                "autonomy_s",
-                "generator",
-                "gap_s",
-                "in_service",
-                "bridged",
-            ]
+            {
+                c: pd.Series(dtype=float)
+                for c in (
+                    "load_kw",
+                    "battery_kwh",
+                    "peukert_k",
+                    "autonomy_s",
+                    "generator",
+                    "gap_s",
+                    "generator_loading_pct",
+                    "margin_s",
+                    "in_service",
+                    "on_battery",
+                    "bridged",
+                    "empty_s",
+                )
+            }
         )
     rp = res["res_power_nodes"].reindex(ups.index)
     load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
+    if window is None and scenario.failed:  # failures may leave UPSs on their batteries
+        if before is None:
+            before = solve_power(twin, replace(scenario, name="before", failed=frozenset()))
+        window = battery_window(twin, scenario, before, res)
+    on_battery = window.on_battery if window is not None else np.zeros(len(ups), bool)
+    if window is not None:
+        load = np.where(on_battery, window.load_kw, load)
     auto = peukert_autonomy_s(
         load,
         ups["battery_kwh"].to_numpy(float),
@@ -110,11 +135,13 @@ def power_ride_through(
     )
     out["margin_s"] = out["autonomy_s"] - out["gap_s"]
     # a failed or dead UPS bridges nothing, whatever its (zero) load would suggest
-    out["in_service"] = rp["live"].astype(bool).to_numpy() & ~ups.index.isin(
+    out["in_service"] = (rp["live"].astype(bool).to_numpy() | on_battery) & ~ups.index.isin(
         list(scenario.out_of_service)
     )
+    out["on_battery"] = on_battery
     carried = ~(out["generator_loading_pct"] > 100.0)  # NaN (no generator): the gap says it
     out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0)) & carried
+    out["empty_s"] = np.where(on_battery & ~out["bridged"], out["autonomy_s"], np.inf)
     return out
 
 

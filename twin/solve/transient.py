@@ -14,7 +14,9 @@ loop, each ``C dT/dt = P + sum(Q in) - Q out - UA (T - T_env)``:
   for their generator and restart are out) and drive = (T - T_cold) /
   (T0 - T_cold0) scales a coil with the temperature difference across it
   (cold side: the water loop, or a DX evaporator `CRAC_EVAP_BELOW_SUPPLY_K`
-  under the setpoint as in `twin.solve.airflow`; none for the plant).
+  under the setpoint as in `twin.solve.airflow`; none for the plant); at most 1 in a
+  hall cooled by DX units alone: a compressor cannot pump more than its capacity
+  (`twin.solve.coupled_checks.dx_at_capacity`), however warm the room gets.
   A water loop whose pumps are all out moves nothing.
 - Before t = 0 the site is in the solved steady state (all Q = P).
 
@@ -56,11 +58,13 @@ from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
+from twin.solve.battery_window import battery_window, power_lost_s
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
 from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.limit_crossing import CROSSING_DT_S, curve_until, rack_times_to_limits
 from twin.solve.lumped_node import integrate_node, node_temperature
 from twin.solve.power import solve_power
+from twin.solve.power_model import power_model
 from twin.solve.results import not_steady
 from twin.solve.ride_through_power import (
     RESTART_S,
@@ -170,12 +174,20 @@ def cooling_ride_through(
             + "): a ride-through starts from one; solve it to see why"
         )
     pw1 = solve_power(twin, scenario)
+    window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
+    power = power_ride_through(twin, scenario, base=pw1, window=window)
     live1 = pw1["res_power_nodes"]["live"]
     root0, root1 = feed_roots(base["res_power_nodes"]), feed_roots(pw1["res_power_nodes"])
     oos = scenario.out_of_service
     racks, halls = twin.racks, twin.halls
     rr0 = base["res_racks"].reindex(racks.index)
     p1 = pw1["res_racks"]["p_kw"].reindex(racks.index).to_numpy(float)
+    lost_s = np.where(p1 > 0, np.inf, 0.0)  # when each rack loses power
+    if window is not None:  # racks behind a UPS on its battery draw on until it empties
+        rack_order = power_model(twin).rack_ids
+        p1 = pd.Series(window.rack_kw, index=rack_order).reindex(racks.index).to_numpy(float)
+        lost = power_lost_s(window, power["empty_s"].to_numpy(float))
+        lost_s = pd.Series(lost, index=rack_order).reindex(racks.index).to_numpy(float)
     p0 = rr0["p_kw"].to_numpy(float)
     lf = racks["liquid_fraction"].to_numpy(float)
 
@@ -321,6 +333,7 @@ def cooling_ride_through(
     # cold side of each node's coil: the sink loop, a DX evaporator, or none (plant)
     cold0 = np.where(has_sink, t0[np.maximum(sink, 0)], cold_fixed)
     has_cold = has_sink | np.isfinite(cold_fixed)
+    dx_node = np.isfinite(cold_fixed) & ~has_sink  # DX units only: compressor-limited
     drive0 = np.where(has_cold, t0 - np.nan_to_num(cold0), 1.0)
     drive0 = np.where(np.abs(drive0) < 1e-6, 1.0, drive0)
     g_ctrl = np.maximum(cap0, q0) / CONTROL_DT_K
@@ -329,6 +342,8 @@ def cooling_ride_through(
         cap = cap1 + np.where(t >= t_back, cap2, 0.0)
         cold = np.where(has_sink, y[np.maximum(sink, 0)], cold_fixed)
         drive = np.where(has_cold, (y - np.nan_to_num(cold)) / drive0, 1.0)
+        # a DX compressor cannot pump more than its capacity, however warm the room
+        drive = np.where(dx_node, np.minimum(drive, 1.0), drive)
         q = np.minimum(cap * np.maximum(drive, 0.0), np.maximum(q0 + g_ctrl * (y - t0), 0.0))
         return np.where(blocked, 0.0, q)
 
@@ -361,9 +376,14 @@ def cooling_ride_through(
     back = np.argsort(perm)
     segments = []  # (t_from, t_to, dense output in the permuted order)
     t_now, y_now = 0.0, t0.copy()
+    # each time a battery empties (before the utility returns), its racks' heat stops
+    drops = np.unique(lost_s[(lost_s > 0) & (lost_s < min(t_end_s, restore_s))])
     while True:
+        if t_now < restore_s:
+            trips.unpower((lost_s <= t_now) & (p1 > 0))
         trips.trip_at(t_now, y_now - t0)  # racks already at their shutdown: off now
         stop = restore_s if t_now < restore_s < t_end_s else t_end_s
+        stop = min(stop, float(drops[drops > t_now].min(initial=np.inf)))
         p_now = p_direct - trips.heat_off()
         thr = trips.thresholds()
         watched = np.flatnonzero(np.isfinite(thr))
@@ -457,6 +477,8 @@ def cooling_ride_through(
             "throttle_c": throttle,
             "t_to_throttle_s": t_thr,
             "t_to_shutdown_s": t_trip,
+            # 0: no live feed after the failure; a UPS battery emptying; inf: never
+            "t_power_lost_s": lost_s,
         },
         index=racks.index,
     )
@@ -532,7 +554,7 @@ def cooling_ride_through(
         timeseries=pd.concat(series, ignore_index=True),
         racks=rk,
         nodes=nodes,
-        power=power_ride_through(twin, scenario),
+        power=power,
         limits=pd.DataFrame(limits, columns=["component", "quantity", "limit_c", "shutdown_c"]),
         tripped_after_restore_s=pd.Series(trips.again_s, index=racks.index),
     )

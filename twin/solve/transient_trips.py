@@ -53,20 +53,21 @@ class Trips:
         self.air_node, self.liq_node = air_node, liq_node
         self.air_kw, self.liq_kw = air_kw, liq_kw
         self.down = np.zeros(n_racks, bool)
+        self.dark = np.zeros(n_racks, bool)  # lost power (a battery emptied): no heat, no trip
         self.first_s = np.full(n_racks, np.inf)
         self.again_s = np.full(n_racks, np.inf)  # first trip after a restore
         self.restored = False
 
     def thresholds(self) -> np.ndarray:
         thr = np.full(self.n, np.inf)
-        act = ~self.down[self.rack]
+        act = ~self.off[self.rack]
         np.minimum.at(thr, self.node[act], self.margin[act])
         return thr
 
     def trip_at(self, t: float, rise: np.ndarray, force: bool = False) -> None:
         """Trip the running racks whose node's `rise` is at their margin at `t` (`force`: an
         event fired, so at least the closest one: its root can fall just short)."""
-        act = ~self.down[self.rack]
+        act = ~self.off[self.rack]
         if not act.any():
             return
         gap = np.where(act, self.margin - rise[self.node], np.inf)
@@ -79,14 +80,24 @@ class Trips:
         if self.restored:
             self.again_s[r] = np.minimum(self.again_s[r], t)
 
+    @property
+    def off(self) -> np.ndarray:
+        """Racks putting no heat in: tripped or without power."""
+        return self.down | self.dark
+
+    def unpower(self, racks: np.ndarray) -> None:
+        """Racks (mask) whose last feed's battery emptied: their heat stops, they cannot trip."""
+        self.dark |= racks
+
     def heat_off(self) -> np.ndarray:
-        """kW the tripped racks no longer put into each node (n,)."""
-        d = self.down
+        """kW the tripped or unpowered racks no longer put into each node (n,)."""
+        d = self.off
         air = np.bincount(self.air_node[d], self.air_kw[d], self.n)
         return air + np.bincount(self.liq_node[d], self.liq_kw[d], self.n)
 
     def restore(self) -> None:
         self.down[:] = False
+        self.dark[:] = False
         self.restored = True
 
 

@@ -1,0 +1,110 @@
+"""The battery window of a ride-through (`twin.solve.battery_window`).
+
+Audit 5 F-E/F-I: with the utility and the generator both lost, the ride-through read the
+failure's steady state (every battery empty, the racks dark) as the state during the
+outage: 'UPS autonomy unlimited (no load)' and no rack at a limit, while the same racks
+with only the CRACs lost reached their allowable inlet in 41 s. Losing more read better.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from twin.layout import loads
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.solve.ride_through_power import peukert_autonomy_s, power_ride_through
+from twin.solve.transient import cooling_ride_through
+
+
+def _twin(path, battery_kwh=None) -> Twin:
+    doc = yaml.safe_load(path.read_text())
+    for h in doc["halls"]:
+        h["air_model"] = "kernel"  # air is not the point
+    if battery_kwh is not None:
+        doc["power"]["ups"][0]["battery"]["energy_kwh"] = battery_kwh
+    return Twin.from_layout(loads(yaml.safe_dump(doc)))
+
+
+@pytest.fixture(scope="module")
+def room(layouts_dir) -> Twin:
+    return _twin(layouts_dir / "small-room.yaml")
+
+
+def test_a_ups_on_battery_carries_its_load_before_the_failure(room):
+    """The small room's UPS-1 (60 kWh VRLA, 0.25 h rating, Peukert 1.2) behind MSB: the
+    utility alone lost, the generator takes the bus and the UPS is on its input again;
+    utility and generator lost, it carries the same racks on its battery, so the same
+    load and the Peukert autonomy at it, and no generator bridges it."""
+    grid = power_ride_through(room, Scenario.fail("UTIL")).loc["UPS-1"]
+    both = power_ride_through(room, Scenario.fail("UTIL", "GEN-1")).loc["UPS-1"]
+    assert both["on_battery"] and both["in_service"] and not grid["on_battery"]
+    assert both["load_kw"] == pytest.approx(grid["load_kw"], rel=1e-9)
+    assert both["load_kw"] > 180.0
+    ups = room.ups.loc["UPS-1"]
+    auto = peukert_autonomy_s(
+        both["load_kw"], ups["battery_kwh"], ups["battery_rated_time_h"], ups["battery_peukert_k"]
+    )
+    assert both["autonomy_s"] == pytest.approx(float(auto), rel=1e-12)
+    # by hand: 0.25 h x (240 kW / P)^1.2
+    assert both["autonomy_s"] == pytest.approx(
+        900.0 * (60.0 / 0.25 / both["load_kw"]) ** 1.2, rel=1e-9
+    )
+    assert not both["bridged"] and both["empty_s"] == both["autonomy_s"]
+    assert grid["bridged"] and grid["empty_s"] == np.inf
+
+
+def test_losing_the_generator_too_is_the_cooling_loss_until_the_battery_empties(room):
+    """The CRACs hang on MSB, not on the UPS: with utility and generator lost they stop and
+    the racks run on the battery, which is losing the three CRACs until the battery empties
+    (1,141 s): every rack time before it is the same, to the integrator's tolerance."""
+    out = cooling_ride_through(room, Scenario.fail("UTIL", "GEN-1"))
+    crac = cooling_ride_through(room, Scenario.fail("CRAC-1", "CRAC-2", "CRAC-3"))
+    empty = float(out.power.at["UPS-1", "empty_s"])
+    assert 1000.0 < empty < 1800.0
+    a, b = out.racks, crac.racks
+    assert out.first_limit_s == pytest.approx(crac.first_limit_s, rel=1e-6)
+    assert out.first_limit_s < 120.0  # the kernel's inlets (the FFD field's: 41 s)
+    early = b["t_to_shutdown_s"] < empty
+    assert early.sum() >= 8
+    np.testing.assert_allclose(a["t_to_shutdown_s"][early], b["t_to_shutdown_s"][early], 1e-6)
+    # racks that would trip after it lose their power first instead, and never trip
+    late = (b["t_to_shutdown_s"] > empty) & np.isfinite(b["t_to_shutdown_s"])
+    assert late.any() and np.isinf(a.loc[late, "t_to_shutdown_s"]).all()
+    np.testing.assert_allclose(a["t_power_lost_s"], empty)
+
+
+def test_a_rack_stops_heating_when_its_battery_empties(layouts_dir):
+    """A 1 kWh battery empties in ~8 s at ~197 kW: the racks' heat stops then, long before
+    the 41 s to their allowable inlet, so none gets there and the room air stops rising."""
+    tw = _twin(layouts_dir / "small-room.yaml", battery_kwh=1.0)
+    out = cooling_ride_through(tw, Scenario.fail("UTIL", "GEN-1"))
+    empty = float(out.power.at["UPS-1", "empty_s"])
+    assert 5.0 < empty < 12.0
+    np.testing.assert_allclose(out.racks["t_power_lost_s"], empty)
+    assert out.first_limit_s == np.inf
+    air = out.timeseries[out.timeseries["component"] == "air:ROOM"].set_index("time_s")["t_c"]
+    rise_before = air.loc[:empty].iloc[-1] - air.iloc[0]
+    assert rise_before > 0.3
+    assert air.iloc[-1] - air.loc[:empty].iloc[-1] < 2.0  # 1,790 s later, against ~5 K/min
+
+
+def test_a_failed_ups_drops_its_racks_at_once(room):
+    out = cooling_ride_through(room, Scenario.fail("UPS-1"))
+    assert (out.racks["t_power_lost_s"] == 0.0).all()
+    assert not out.power.at["UPS-1", "in_service"]
+
+
+def test_losing_more_of_the_supply_never_reads_better(layouts_dir):
+    """The AI hall: the grid lost, the generators carry the site after 10 s; the grid and
+    both generators lost, the batteries carry the racks with the plant stopped."""
+    tw = _twin(layouts_dir / "ai-factory-hall.yaml")
+    grid = cooling_ride_through(tw, Scenario.fail("GRID"))
+    all_ = cooling_ride_through(tw, Scenario.fail("GRID", "B01-GEN-A", "B01-GEN-B"))
+    assert all_.first_limit_s <= grid.first_limit_s
+    hit = lambda r: (r.racks["time_to_limit_s"] < np.inf).sum()  # noqa: E731
+    assert hit(all_) >= hit(grid) and hit(all_) == len(tw.racks)
+    assert all_.power["on_battery"].all() and not all_.power["bridged"].any()
+    np.testing.assert_allclose(all_.power["load_kw"], grid.power["load_kw"], rtol=1e-9)
