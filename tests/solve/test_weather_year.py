@@ -126,7 +126,9 @@ def test_timeline_weather_is_the_steps_month_not_the_files_start(tmp_path, small
 
 @pytest.mark.parametrize("text", ["5000", "99999", "not a date", "2023-13-01"])
 def test_start_outside_dates_is_a_clear_error(text):
-    with pytest.raises(ScenarioError, match="not an ISO 8601 date-time; give one such as 2023-08-01"):
+    with pytest.raises(
+        ScenarioError, match="not an ISO 8601 date-time; give one such as 2023-08-01"
+    ):
         start_time(text)
 
 

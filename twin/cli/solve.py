@@ -400,6 +400,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     --json key, kinds by their names (for scripts that read the text)."""
     d = as_dict(twin, results)
     print(f"{HEAD_LABELS['name']}: {d['name']}    {HEAD_LABELS['scenario']}: {d['scenario']}")
+    untrusted = _not_an_answer(results)
     groups: dict[str, list[str]] = {s: [] for s in SECTIONS}
     for key in (k for k in d if k not in HEAD_LABELS):  # the KPIs, as --json has them
         groups[label(key)[0]].append(key)
@@ -412,13 +413,16 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         for key in sorted(keys, key=lambda k: order.get(k, len(order))):
             _, text, unit, digits = label(key)
             line = _line(key if raw else text, _fmt(d[key], digits), unit, indent=4)
+            if section in untrusted and d[key] is not None:
+                line += NOT_AN_ANSWER
             print(line + bound[key] if key in bound and d[key] is not None else line)
     if "worst_loading_pct" in d:
         print(f"  {HEAD_LABELS['worst_loading_pct']}")
         kinds = results["res_power_nodes"]["kind"]
         for cid, pct in d["worst_loading_pct"].items():
             what = kind_name(kinds.get(cid, "?"), raw)
-            print(_line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4))
+            line = _line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4)
+            print(line + NOT_AN_ANSWER if "power" in untrusted else line)
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     if len(v):
@@ -436,6 +440,30 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         print(f"    {k:<{wk}}{comp:<{wc}}{msg}")
     if len(rows) > 20:
         print(f"    ... and {len(rows) - 20:,} more (use --json or --out)")
+
+
+NOT_AN_ANSWER = "  (not converged: the last iterate)"
+"""Said after each figure of a section whose solve did not converge (`_not_an_answer`)."""
+
+
+def _not_an_answer(results) -> set[str]:
+    """Print a line per solver-trust violation (`SOLVER_KINDS`) before the figures, and
+    return the sections whose figures are then not an answer: the power section when the
+    power flow did not converge, every section but the solver's for any other."""
+    from twin.solve.results import SOLVER_KINDS
+
+    v = results.violations
+    bad = v[v["kind"].isin(SOLVER_KINDS)]
+    if bad.empty:
+        return set()
+    for row in bad.head(3).itertuples():
+        print(f"  NOT AN ANSWER: {row.kind} at {row.component}: {row.message}")
+    if len(bad) > 3:
+        print(f"  ... and {len(bad) - 3:,} more such (see Violations)")
+    power_only = results.kpis.get("power_converged", 1) == 0 and (
+        results.kpis.get("coupled_converged", 1) == 1
+    )
+    return {"power"} if power_only else set(SECTIONS) - {"solver"}
 
 
 def _display_rows(twin: Twin, results, v) -> list[tuple[str, str, str]]:
