@@ -139,3 +139,25 @@ def test_hall_move_and_remove():
         E.apply(E.remove_hall(data, "H1"))
     msgs = E.component_errors(err.value, E.remove_hall(data, "H1"))
     assert any("at least 1" in m and "(at halls)" in m for m in msgs), msgs
+
+
+def test_it_lost_counts_racks_shut_down_by_heat_as_the_failures_page_does(layouts_dir):
+    """Both AI-hall facility pumps lost: every rack shuts down by heat; the Dashboard and
+    the report said 'IT lost 0.000 MW' (unfed racks only) while the Failures page and
+    `twin n1` said 12.672 MW (audit 6 #3)."""
+    import yaml
+
+    from twin.app.failure_views import consequences
+    from twin.layout import loads
+    from twin.model.scenario import Scenario
+    from twin.solve import run
+
+    doc = yaml.safe_load((layouts_dir / "ai-factory-hall.yaml").read_text())
+    doc["halls"][0]["air_model"] = "kernel"
+    tw = Twin.from_layout(loads(yaml.safe_dump(doc)))
+    base = run(tw)
+    res = run(tw, Scenario.fail("H1-FWS-P1", "H1-FWS-P2"))
+    assert res.kpis["it_shutdown_kw"] > 0
+    lost = S.kpis(tw, res)["it_lost_mw"]
+    assert lost * 1000 == pytest.approx(res.kpis["it_unserved_kw"] + res.kpis["it_shutdown_kw"])
+    assert lost * 1000 == pytest.approx(consequences(tw, base, res)["it_lost_kw"])

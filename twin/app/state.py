@@ -178,7 +178,8 @@ def kpis(twin: Twin, results: Results, prices=None) -> dict:
         "floor_m2": floor,
         "floor_used_pct": 100 * rack_area / floor if floor else float("nan"),
         "racks": len(twin.racks),
-        "it_lost_mw": get("it_unserved_kw") / 1000,
+        # unfed and shut down by heat, as the Failures page and `twin n1` count it
+        "it_lost_mw": (get("it_unserved_kw") + np.nan_to_num(get("it_shutdown_kw"))) / 1000,
         "violations": len(results.violations),
         "max_loading_pct": get("max_loading_pct"),
         "max_failover_loading_pct": get("max_failover_loading_pct"),
