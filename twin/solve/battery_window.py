@@ -38,7 +38,9 @@ class BatteryWindow:
     on_battery: np.ndarray  # (u,) carrying, its input dead after the failure
     load_kw: np.ndarray  # (u,) what each UPS on battery carries in the window (else 0)
     rack_kw: np.ndarray  # (r,) each rack's draw in the window
-    rack_ups: np.ndarray  # (r, 2) index into twin.ups of the UPS on battery on feed A, B; -1
+    # (r, 2) per feed A, B: index into twin.ups of the UPS on battery carrying it, -1 a live
+    # utility or generator path, -2 no live feed
+    rack_ups: np.ndarray
 
 
 def _parents(m, live: np.ndarray, source: np.ndarray) -> np.ndarray:
