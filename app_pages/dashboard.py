@@ -155,7 +155,7 @@ with right:
             with st.spinner("Failing every component in turn..."):
                 ranking = common.n1(twin, key)
             if ranking is not None:
-                common.table(ranking.head(10), index=None)
+                common.table(S.n1_on_screen(ranking.head(10)), index=None)
     else:
         st.info("Appears once twin.scenarios provides the N-1 ranking.")
     if res.tables.get("res_power_nodes") is not None:
@@ -235,9 +235,9 @@ if st.button("Build HTML report", key="dash_report"):
         tables["Tenants"] = tenant_tab
     if caps.n1:
         cols = ["contingency", "kinds", "it_lost_kw", "racks_lost", "max_loading_pct"]
-        cols += ["worst_element", "racks_at_risk", "it_at_risk_kw", "tenants_hit"]
-        ranking = common.n1(twin, key)
-        tables["N-1: top risks"] = ranking[[c for c in cols if c in ranking]].head(10)
+        cols += ["worst_element", "racks_at_risk", "it_at_risk_kw", "tenants_hit", "verified"]
+        ranking = S.n1_on_screen(common.n1(twin, key).head(10))
+        tables["N-1: top risks"] = ranking[[c for c in cols if c in ranking]]
     charts = [
         report.bar_chart_svg(
             list(zip(cap["resource"], cap["Used"], strict=True)),

@@ -161,3 +161,15 @@ def test_it_lost_counts_racks_shut_down_by_heat_as_the_failures_page_does(layout
     lost = S.kpis(tw, res)["it_lost_mw"]
     assert lost * 1000 == pytest.approx(res.kpis["it_unserved_kw"] + res.kpis["it_shutdown_kw"])
     assert lost * 1000 == pytest.approx(consequences(tw, base, res)["it_lost_kw"])
+
+
+def test_an_n1_row_with_no_solution_is_never_shown_as_verified():
+    """The Dashboard's N-1 table said 'Verified by a full solve: yes' for rows `twin n1`
+    marks 'no solution' (audit 6 #2); both now read `sweep.verified_text`."""
+    import pandas as pd
+
+    t = pd.DataFrame(
+        {"contingency": ["A", "B", "C"], "verified": [True, True, False],
+         "untrusted": ["not_converged: PDU-1 (residual 3 pu)", "", ""]}
+    )  # fmt: skip
+    assert list(S.n1_on_screen(t)["verified"]) == ["no solution", "yes", "no"]

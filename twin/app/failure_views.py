@@ -50,9 +50,13 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
 
 
 def n1_on_screen(table: pd.DataFrame) -> pd.DataFrame:
-    """`n1_ranking`'s table for a screen: where no rack runs the hottest inlet reads "n/a",
+    """`n1_ranking`'s table for a screen: `verified` in words (`sweep.verified_text`); where
+    no rack runs the hottest inlet reads "n/a",
     as the Failures page's metric says (an empty or "None" cell otherwise); that column is
     then text, rounded to its digits, ∞ kept. The ranking itself keeps its numbers."""
+    from twin.scenarios.sweep import verified_text
+
+    table = verified_text(table)  # "no solution", never "yes", for a row with no answer
     if "t_inlet_max_c" not in table or not table["t_inlet_max_c"].isna().any():
         return table
     from twin.model import columns as C

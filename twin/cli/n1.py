@@ -45,7 +45,7 @@ from twin.errors import ScenarioError
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios import tenants_hit
-from twin.scenarios.sweep import no_solution
+from twin.scenarios.sweep import no_solution, verified_text
 
 SHOW = [
     "rank",
@@ -277,8 +277,6 @@ def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = Fal
         else []
     )
     shown = table[show].head(top).copy()
-    if len(bad) and "verified" in shown:  # a full solve with no solution is not "verified"
-        no = shown.index.isin(bad.index)
-        done = shown["verified"].astype(bool).to_numpy()
-        shown["verified"] = np.where(no, "no solution", np.where(done, "yes", "no"))
+    if len(bad):  # a full solve with no solution is not "verified"
+        shown = verified_text(table.loc[shown.index]).loc[:, show]
     print(labelled(shown, raw, cell_raw=_cell))

@@ -508,6 +508,17 @@ def no_solution(table: pd.DataFrame) -> np.ndarray:
     return table["untrusted"].fillna("").astype(str).to_numpy() != ""
 
 
+def verified_text(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with its `verified` column as words for a screen: "yes" (a full solve),
+    "no" (fast-screen numbers) or "no solution" (a full solve whose numbers are not a
+    solution, `no_solution`): never "yes" for a row with no answer."""
+    if "verified" not in table:
+        return table
+    done = table["verified"].astype(bool).to_numpy()
+    words = np.where(no_solution(table), "no solution", np.where(done, "yes", "no"))
+    return table.assign(verified=words)
+
+
 def untrusted(violations: pd.DataFrame) -> str:
     """'kind: component (residual value unit)' for each `SOLVER_KINDS` violation, '; '-joined;
     '' when the solve's numbers are a solution."""
