@@ -358,7 +358,10 @@ def sidebar() -> None:
         twin, key = current()
         res = results(twin, key, st.session_state.get("failed", []))
         for note in S.capabilities(res).notes:
-            st.caption(f"ℹ️ {plain(note)}")
+            if note.startswith("NOT AN ANSWER"):  # a solve that is not a solution: loud
+                st.warning(plain(note))
+            else:
+                st.caption(f"ℹ️ {plain(note)}")
 
 
 def fmt(x: float, unit: str = "", digits: int = 2) -> str:

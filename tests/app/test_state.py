@@ -173,3 +173,22 @@ def test_an_n1_row_with_no_solution_is_never_shown_as_verified():
          "untrusted": ["not_converged: PDU-1 (residual 3 pu)", "", ""]}
     )  # fmt: skip
     assert list(S.n1_on_screen(t)["verified"]) == ["no solution", "yes", "no"]
+
+
+def test_a_solve_that_is_not_a_solution_is_said_on_every_page_and_in_the_report(layouts_dir):
+    """A non-converged power flow: the Dashboard and the report showed facility power and
+    cost per token as facts with no word (audit 6 #2); the note every page shows, and the
+    report prints, now says it is not an answer, with the residual."""
+    import yaml
+
+    from twin.layout import loads
+
+    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
+    doc["halls"][0]["air_model"] = "kernel"
+    next(p for p in doc["power"]["pdus"] if p["id"] == "PDU-1")["cable_length_m"] = 20000.0
+    tw = Twin.from_layout(loads(yaml.safe_dump(doc)))
+    (note,) = [n for n in S.capabilities(S.solve(tw, set())).notes if "NOT AN ANSWER" in n]
+    assert "not_converged: PDU-1 (residual" in note
+    ok = Twin.from_layout(loads(yaml.safe_dump({**doc, "power": yaml.safe_load(
+        (layouts_dir / "small-room.yaml").read_text())["power"]})))  # fmt: skip
+    assert not [n for n in S.capabilities(S.solve(ok, set())).notes if "NOT AN ANSWER" in n]

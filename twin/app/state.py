@@ -94,6 +94,15 @@ def capabilities(results: Results | None = None) -> Capabilities:
     notes = []
     if results is not None and not float(results.kpis.get("it_kw", 0.0)) > 0:
         notes.append("no IT load is served: PUE, WUE and CUE are undefined")
+    if results is not None:
+        from twin.scenarios.sweep import untrusted
+
+        why = untrusted(results.violations)
+        if why:  # as `twin solve` says it: the figures are the solver's last iterate
+            notes.append(
+                f"NOT AN ANSWER: this solve is not a solution ({why}); its figures are the "
+                "solver's last iterate, not an operating point (see Violations)"
+            )
     return Capabilities(notes=notes)
 
 
