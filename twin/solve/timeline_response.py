@@ -55,7 +55,8 @@ T_POINTS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 NEAR_K = 1.5
 """Hours within this of a dry-bulb point set its wet-bulb depression, K."""
 NO_AIR_K = -100.0
-"""Inlet margin recorded where no air-cooled rack runs (far below any limit)."""
+"""Inlet margin recorded where no rack has an inlet temperature at all (no racks; with racks
+but none running the margin is the supply air's, `_inlet_over_k`)."""
 REFINE_TOL = 3e-3
 """A dry-bulb interval is split while its midpoint is off by more than this of facility power."""
 REFINE_MIN_K = 1.0
@@ -173,14 +174,18 @@ def _saturated(twin, t: float, base: np.ndarray) -> np.ndarray:
 
 
 def _inlet_over_k(res_racks) -> float:
-    """Worst rack inlet above its hall's ASHRAE allowable maximum, K (negative: margin left;
-    `NO_AIR_K` with no air-cooled rack running)."""
+    """Worst rack inlet above its hall's ASHRAE allowable maximum, K (negative: margin left).
+
+    With no air-cooled rack running the inlets are the supply air, and so is the margin:
+    a placeholder there (-100 K) was interpolated as a temperature, giving rack inlets of
+    -31 C at 2 % load. `NO_AIR_K` only where no rack has an inlet at all."""
     from twin.solve.airflow import ASHRAE_C
 
     top = "t_inlet_max_c" if "t_inlet_max_c" in res_racks else "t_inlet_c"  # top of the rack
     t = res_racks[top].to_numpy(float)
     lim = res_racks["ashrae_class"].map(lambda c: ASHRAE_C[c][3]).to_numpy(float)
-    over = (t - lim)[np.isfinite(t) & (res_racks["air_kw"].to_numpy(float) > 0)]
+    running = np.isfinite(t) & (res_racks["air_kw"].to_numpy(float) > 0)
+    over = (t - lim)[running if running.any() else np.isfinite(t)]
     return float(over.max()) if len(over) else NO_AIR_K
 
 
