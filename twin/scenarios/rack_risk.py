@@ -67,10 +67,16 @@ def rack_risk(twin, res) -> RackRisk:
 
 
 def no_steady_state(res) -> bool:
-    """Heat goes unremoved while racks run (an ``uncooled`` violation and a fed rack): the
-    solved inlets, `t_inlet_max_c` included, are then a lower bound, not a steady state."""
+    """Heat goes unremoved while racks run (``heat_unremoved_kw`` of the final state and a
+    fed rack): the solved inlets, `t_inlet_max_c` included, are then a lower bound, not a
+    steady state. An ``uncooled`` violation kept from before racks shut down by heat says
+    why they did (`twin.solve.consequence.causes`), not that the state after is unsteady:
+    read from it, a hot day whose trips let the plant hold 34.2 C said 'no steady state'
+    beside 'Heat not removed 0.0 kW' and a PUE."""
     v = res.violations
     if not len(v) or not (v["kind"] == "uncooled").any():
+        return False
+    if not float(res.kpis.get("heat_unremoved_kw", 0.0)) > 1e-6:
         return False
     rr = res.tables.get("res_racks")
     return rr is not None and bool(rr["fed"].fillna(False).astype(bool).any())

@@ -1,0 +1,27 @@
+"""Steady or not is read from the final state (audit 6 #6): on a 60 C day the AI hall's
+chillers are short until racks shut down by heat, after which the plant holds; the kept
+'uncooled' violation (why they tripped) made the hottest inlet 'a lower bound, no steady
+state' beside 'Heat not removed 0.0 kW' and a PUE."""
+
+from __future__ import annotations
+
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.scenarios.rack_risk import no_steady_state
+from twin.solve import run
+
+
+def test_trips_that_let_the_plant_hold_leave_a_steady_state(layouts_dir):
+    tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
+    r = run(tw, Scenario(t_db_c=60.0, t_wb_c=30.0))
+    v = r.violations
+    kept = v[
+        (v["kind"] == "uncooled") & v["message"].str.endswith("(before racks shut down by heat)")
+    ]
+    assert len(kept) and r.kpis["racks_shutdown"] > 0  # the case: short, then shed
+    assert r.kpis["heat_unremoved_kw"] == 0.0
+    assert not no_steady_state(r)
+    # and a state that keeps heat in is still a lower bound
+    short = run(tw, Scenario.fail("H1-CH1", "H1-CH2", "H1-CH3", "H1-CH4", "H1-CH5",
+                                  *tw.dry_coolers.index))  # fmt: skip
+    assert short.kpis["heat_unremoved_kw"] > 0 and no_steady_state(short)
