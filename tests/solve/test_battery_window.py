@@ -108,3 +108,19 @@ def test_losing_more_of_the_supply_never_reads_better(layouts_dir):
     assert hit(all_) >= hit(grid) and hit(all_) == len(tw.racks)
     assert all_.power["on_battery"].all() and not all_.power["bridged"].any()
     np.testing.assert_allclose(all_.power["load_kw"], grid.power["load_kw"], rtol=1e-9)
+
+
+def test_a_generator_too_small_for_its_site_trips_and_is_lost(layouts_dir):
+    """A 50 kVA GEN-1 behind the ~270 kW room (audit 5 F-M): it cannot take the load, so
+    the utility lost is the utility and the generator lost, not a room whose CRACs run on
+    it with 0 racks at risk."""
+    doc = yaml.safe_load((layouts_dir / "small-room.yaml").read_text())
+    doc["halls"][0]["air_model"] = "kernel"
+    doc["power"]["generators"][0]["rating_kva"] = 50.0
+    tw = Twin.from_layout(loads(yaml.safe_dump(doc)))
+    small = cooling_ride_through(tw, Scenario.fail("UTIL"))
+    assert small.generators_tripped["GEN-1"] > 100.0
+    both = cooling_ride_through(tw, Scenario.fail("UTIL", "GEN-1"))
+    assert small.first_limit_s == pytest.approx(both.first_limit_s, rel=1e-9)
+    np.testing.assert_allclose(small.racks["t_power_lost_s"], both.racks["t_power_lost_s"])
+    assert both.generators_tripped == {}

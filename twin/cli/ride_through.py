@@ -134,6 +134,11 @@ def run(args) -> int:
     print(
         f"  first rack at a limit: {_t(first)}; {len(hit)} of {len(racks)} racks within the horizon"
     )
+    for gen, pct in rt.generators_tripped.items():
+        print(
+            f"  generator {gen} would carry {pct:,.0f} % of its rating: it trips, and what it "
+            "was to feed (its cooling, the UPSs it was to bridge) is lost with it"
+        )
     _power_lost(racks, base, args.t_end)
     for col, label in (
         ("t_to_allowable_s", "ASHRAE allowable inlet (the rack throttles)"),

@@ -48,7 +48,7 @@ their restart waits. The limit-crossing search is `twin.solve.limit_crossing`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,8 @@ class RideThrough:
     tripped_after_restore_s: pd.Series | None = (
         None  # per rack: first trip at or after `restore_s` (inf)
     )
+    # generator id -> % of its rating it would have carried: over 100, it tripped
+    generators_tripped: dict[str, float] = field(default_factory=dict)
 
     @property
     def first_limit_s(self) -> float:
@@ -176,6 +178,16 @@ def cooling_ride_through(
     pw1 = solve_power(twin, scenario)
     window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
     power = power_ride_through(twin, scenario, base=pw1, window=window)
+    # a generator handed more than it can carry does not carry it: it trips, and what it
+    # would have fed (the cooling on its bus, the UPSs it was to bridge) is lost with it
+    pct = power.get("generator_loading_pct", pd.Series(dtype=float)).astype(float)
+    overloaded = {str(g): float(p) for g, p in zip(power["generator"], pct, strict=True)
+                  if g is not None and p > 100.0}  # fmt: skip
+    if overloaded:
+        scenario = replace(scenario, failed=scenario.failed | frozenset(overloaded))
+        pw1 = solve_power(twin, scenario)
+        window = battery_window(twin, scenario, base, pw1)
+        power = power_ride_through(twin, scenario, base=pw1, window=window)
     live1 = pw1["res_power_nodes"]["live"]
     root0, root1 = feed_roots(base["res_power_nodes"]), feed_roots(pw1["res_power_nodes"])
     oos = scenario.out_of_service
@@ -557,4 +569,5 @@ def cooling_ride_through(
         power=power,
         limits=pd.DataFrame(limits, columns=["component", "quantity", "limit_c", "shutdown_c"]),
         tripped_after_restore_s=pd.Series(trips.again_s, index=racks.index),
+        generators_tripped=overloaded,
     )
