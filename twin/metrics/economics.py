@@ -18,6 +18,8 @@ Capex and opex scale with what is built (design IT), not with a power cap.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -70,7 +72,18 @@ def economics(
     capex_racks = float(np.nansum(racks["capex_usd"].to_numpy() / np.where(life > 0, life, np.nan)))
     capex_facility = prices.facility_capex_usd_per_kw * design_it_kw / prices.depreciation_years
     opex = prices.opex_usd_per_kw_year * design_it_kw
-    energy_kwh = (it_kw * annual_pue if annual_pue else facility_kw) * hours
+    pue = (
+        float(k["pue"])
+        if "pue" in k
+        else efficiency_kpis(
+            it_kw, facility_kw, heat_unremoved_kw=float(k.get("heat_unremoved_kw", 0.0))
+        )["pue"]
+    )
+    # a solve with no PUE while IT runs (no solution, or heat left unremoved) has no
+    # facility power to price either: the cooling that would hold it is not in it, so
+    # a failure that cannot last read as more tokens per MW than normal operation
+    priced_kw = facility_kw if math.isfinite(pue) or not it_kw > 0 else float("nan")
+    energy_kwh = (it_kw * annual_pue if annual_pue else priced_kw) * hours
     energy = energy_kwh * prices.energy_price_usd_per_kwh
     cost = capex_racks + capex_facility + opex + energy
     tokens_year = tokens_s * SECONDS_PER_HOUR * hours
@@ -87,16 +100,12 @@ def economics(
         "grid_kw": twin.layout.site.grid_mw * 1000.0,
         # the solve's own PUE where it has one: NaN when its result is no solution
         # (not_converged, ...) or heat stays unremoved, as `twin solve` and tenants say
-        "pue": float(k["pue"])
-        if "pue" in k
-        else efficiency_kpis(
-            it_kw, facility_kw, heat_unremoved_kw=float(k.get("heat_unremoved_kw", 0.0))
-        )["pue"],
+        "pue": pue,
         "annual_pue": float(annual_pue) if annual_pue else float("nan"),
         "tokens_s_per_mw_it": per(tokens_s, it_kw / 1000.0),
-        "tokens_s_per_mw_facility": per(tokens_s, facility_kw / 1000.0),
+        "tokens_s_per_mw_facility": per(tokens_s, priced_kw / 1000.0),
         "j_per_token_it": per(it_kw * 1000.0, tokens_s),
-        "j_per_token_facility": per(facility_kw * 1000.0, tokens_s),
+        "j_per_token_facility": per(priced_kw * 1000.0, tokens_s),
         "tokens_per_year": tokens_year,
         "capex_racks_usd_per_year": capex_racks,
         "capex_facility_usd_per_year": capex_facility,
