@@ -45,4 +45,6 @@ def test_cli_names_the_overloaded_generator(layouts_dir, tmp_path, capsys):
     twin = Twin.from_layout(loads(path.read_text()))
     solved = run(twin, Scenario.fail("UTIL"))["res_power_nodes"].at["GEN-1", "loading_pct"]
     assert solved == pytest.approx(100.0 * 271.0 / 80.0, rel=0.01)  # kW binds: 0.8 x 100 kVA
-    assert f"its generator GEN-1 would carry {solved:.0f} % of its rating" in out
+    assert f"generator GEN-1 would carry {solved:.0f} % of its rating: it trips" in out
+    # tripped, it bridges nothing: the UPS empties with no generator behind it
+    assert "UPS-1                autonomy 1,141 s (19.0 min) < gap no generator" in out

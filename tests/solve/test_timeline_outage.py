@@ -236,10 +236,13 @@ def test_generators_too_small_for_the_site_are_a_violation():
     twin = _hall_variant(**{"rating_kva: 20000.0, start_s": "rating_kva: 5000.0, start_s"})
     tl = simulate(twin, TimelineSpec(hours=1, dt_s=1.0, outage=Outage(600.0, 600.0)))
     v = tl.violations[tl.violations["kind"] == "generator_overload"]
-    # each generator on its own: half the UPS load (the A or B side) against 4 MW
+    # each generator on its own: half the UPS load (the A or B side) against 4 MW, from
+    # its start (610 s) within the outage; the racks that overheat while it cannot carry
+    # the plant (`cooling_ride_through` trips an overloaded generator) break the run up
     assert set(v["component"]) == {"B01-GEN-A", "B01-GEN-B"}
-    assert (v["start_s"] == 610.0).all() and (v["duration_s"] == 590.0).all()
-    assert v["limit"].to_numpy() == pytest.approx([4000.0, 4000.0])
+    assert (v.groupby("component")["start_s"].min() == 610.0).all()
+    assert (v["start_s"] + v["duration_s"] <= 1200.0 + 1e-9).all()
+    assert v["limit"].to_numpy() == pytest.approx(np.full(len(v), 4000.0))
 
 
 def test_hourly_steps_see_the_same_battery_trough_as_seconds(hall):
