@@ -236,7 +236,9 @@ def run(
     """
     scenario = scenario or Scenario()
     # an unknown id, or a load_scale on a non-rack, would be ignored in silence
-    scenario.check(twin.component_ids(), racks=twin.racks.index, unfailable=twin.unfailable())
+    # the loop and pipe ids only where something is out of service (a check on every solve)
+    unfailable = twin.unfailable() if scenario.out_of_service else None
+    scenario.check(twin.component_ids(), racks=twin.racks.index, unfailable=unfailable)
     with pinned(twin):  # one content fingerprint for the whole solve (the Twin is not edited)
         cm = coupled_model(twin)
         am = air_model(twin, recirculation)
