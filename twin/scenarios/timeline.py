@@ -38,7 +38,12 @@ from twin.scenarios.timeline_capmean import capped_fraction, step_tokens, swing_
 from twin.scenarios.timeline_kpis import FREE_COOLING_TOL as FREE_COOLING_TOL
 from twin.scenarios.timeline_kpis import outage_kpis, run_kpis
 from twin.scenarios.timeline_losses import curtailment
-from twin.scenarios.timeline_thermal import outage_curves, outage_thermal, thermal_violations
+from twin.scenarios.timeline_thermal import (
+    has_liquid_loops,
+    outage_curves,
+    outage_thermal,
+    thermal_violations,
+)
 from twin.scenarios.timeline_trace import ISO_DATE_TIME, read_trace, step_means
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction
@@ -374,6 +379,7 @@ def simulate(
         grid_kw=(twin.layout.site.grid_mw if spec.grid_mw is None else spec.grid_mw) * 1000.0,
         outage=spec.outage,
         ups=ups_bank(twin, groups) if spec.outage is not None else None,
+        loops=has_liquid_loops(twin),
     )
     steps = solved.steps.copy()
     steps = steps.assign(**plant_terms(resp, it, solved.steps, design, t_db, t_wb))

@@ -125,6 +125,15 @@ class Thermal:
         return out
 
 
+def has_liquid_loops(twin) -> bool:
+    """Whether the site has liquid loops the ride-through warms: a TCS loop (a rack's
+    `liquid_loop`) or a facility or chilled-water loop. An air-cooled room on DX units has
+    none: its outage warms the hall air and the racks, and no loop water is reported."""
+    loops = twin.loops
+    water = len(loops) and loops["kind"].isin(["facility", "chilled"]).any()
+    return bool(water or twin.racks["liquid_loop"].notna().any())
+
+
 def _ride_through(twin, outage: Outage):
     from twin.solve.transient import cooling_ride_through
 

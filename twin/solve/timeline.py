@@ -122,13 +122,18 @@ def solve_timeline(
     grid_kw: float = np.inf,
     outage: Outage | None = None,
     ups: UpsBank | None = None,
+    loops: bool = True,
 ) -> Solved:
     """Grid import, storage and energy balance for `prof` (see the module docstring).
 
     `ramp_kw_s`/`cap_kw`: the BESS's smoothing ramp limit and peak-shaving import
     cap; `rack_ramp_kw_s`: each group's rack stores' ramp limit; `grid_kw`: the
     site's grid connection, steps above it are 'grid_limit' violations; `outage`:
-    the utility lost for a while, bridged by the UPS batteries in `ups`.
+    the utility lost for a while, bridged by the UPS batteries in `ups`; `loops`: the
+    site has liquid loops (TCS or water). Without any (an air-cooled room on DX units)
+    no water warms: `loop_warming_k` is 0 and there is no `loop_warming` violation (the
+    lumped loop water of `_warming` would be a stand-in for water that does not exist; the
+    hall air's warming is the ride-through's, `twin.scenarios.timeline_thermal`).
     """
     dt = float(prof.dt_s)
     it = np.atleast_2d(np.asarray(prof.it_kw, float))
@@ -190,7 +195,7 @@ def solve_timeline(
     if plant_off is not None:  # the plant draws in proportion to the heat it removes
         heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s, cap_kw=cap)
         peak = extra_heat_peak(heat_in, dt, cooling_tau_s, plant_off, cap, heat_s, heat_run)
-        warming = _warming(peak, cooling_tau_s, resp)
+        warming = _warming(peak, cooling_tau_s, resp) if loops else np.zeros(n)
         ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
         cooling = cooling * ratio
         facility = chain + losses + cooling

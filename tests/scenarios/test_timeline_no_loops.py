@@ -1,0 +1,61 @@
+"""An outage in an air-cooled room with no liquid loops (small-room without its generator,
+audit 5 F-I): the timeline reports no loop water warming (there is none: it reported
+145.6 K of 'loop_warming'), and its racks overheated are `twin ride-through`'s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.cli import main
+from twin.model import Twin
+from twin.scenarios.timeline import TimelineSpec, simulate
+from twin.scenarios.timeline_thermal import has_liquid_loops
+from twin.solve.timeline_outage import Outage
+
+ROOM = Path(__file__).resolve().parents[2] / "layouts" / "small-room.yaml"
+HALL = Path(__file__).resolve().parents[2] / "layouts" / "ai-factory-hall.yaml"
+
+
+def _no_generator(tmp_path) -> Path:
+    text = ROOM.read_text()
+    text = text.replace("    - {id: GEN-1, voltage_kv: 0.415, rating_kva: 500.0}\n", "")
+    text = text.replace("  generators:\n", "").replace("alternate: GEN-1, ", "")
+    assert "GEN-1" not in text
+    path = tmp_path / "nogen.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_air_cooled_outage_reports_no_loop_water_and_the_ride_throughs_trips(tmp_path, capsys):
+    path = _no_generator(tmp_path)
+    twin = Twin.load(path)
+    assert not has_liquid_loops(twin) and has_liquid_loops(Twin.load(HALL))
+    out = Outage(2 * 3600.0, 3600.0)
+    tl = simulate(twin, TimelineSpec(hours=4, dt_s=10.0, workload="inference", weather=False,
+                                     outage=out))  # fmt: skip
+    v = tl.violations
+    assert "loop_warming" not in set(v["kind"])
+    assert tl.steps["loop_warming_k"].eq(0.0).all() and tl.kpis["loop_warming_max_k"] == 0.0
+    # the racks: the same throttles and trips as twin ride-through over the same outage
+    csv = tmp_path / "racks.csv"
+    argv = ["ride-through", str(path), "--fail", "UTIL", "--racks-out", str(csv),
+            "--t-end", str(out.duration_s + 1800)]  # fmt: skip
+    assert main(argv) == 0
+    rt = pd.read_csv(csv, index_col="id")
+    trips = rt["t_to_shutdown_s"].to_numpy(float)
+    n_trip = int((trips < out.duration_s).sum())  # before the utility returns
+    assert 0 < n_trip < len(rt)
+    assert tl.kpis["racks_tripped_max"] == n_trip
+    assert tl.kpis["racks_throttled_max"] == int(np.isfinite(rt["t_to_allowable_s"]).sum())
+    first = v[v["kind"] == "thermal_trip"]["start_s"].min()
+    assert abs(first - (out.start_s + np.nanmin(trips))) <= 10.0
+    # the CLI says there are no loops instead of a loop temperature
+    capsys.readouterr()
+    assert main(["timeline", str(path), "--hours", "4", "--outage-start-h", "2",
+                 "--outage-s", "3600", "--design-weather"]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert "no liquid loops" in text and "loops up to" not in text
+    assert "loop_warming" not in text
