@@ -44,6 +44,7 @@ from twin.errors import LayoutError
 from twin.layout import Layout
 from twin.model import Twin
 from twin.model import columns as C
+from twin.solve.results import NOT_AN_ANSWER
 
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 """The largest upload the editor parses: `MAX_UPLOAD_MB` as Streamlit counts MB (MiB).
@@ -358,7 +359,7 @@ def sidebar() -> None:
         twin, key = current()
         res = results(twin, key, st.session_state.get("failed", []))
         for note in S.capabilities(res).notes:
-            if note.startswith("NOT AN ANSWER"):  # a solve that is not a solution: loud
+            if note.startswith(NOT_AN_ANSWER):  # a solve that is not a solution: loud
                 st.warning(plain(note))
             else:
                 st.caption(f"ℹ️ {plain(note)}")

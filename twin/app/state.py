@@ -63,7 +63,7 @@ from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run
 from twin.solve.dx_cop import solved_capacity_kw
-from twin.solve.results import Results
+from twin.solve.results import NOT_AN_ANSWER, Results
 
 DEFERRED_IMPORTS = ("twin.scenarios", "twin.solve.transient")
 """Imported on first use, or by the warm-up after the default layout (`load_deferred`)."""
@@ -100,7 +100,7 @@ def capabilities(results: Results | None = None) -> Capabilities:
         why = untrusted(results.violations)
         if why:  # as `twin solve` says it: the figures are the solver's last iterate
             notes.append(
-                f"NOT AN ANSWER: this solve is not a solution ({why}); its figures are the "
+                f"{NOT_AN_ANSWER}: this solve is not a solution ({why}); its figures are the "
                 "solver's last iterate, not an operating point (see Violations)"
             )
     return Capabilities(notes=notes)

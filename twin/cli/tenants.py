@@ -12,7 +12,7 @@ import pandas as pd
 from twin.cli.common import add_list, add_no_calibration, add_path, check_ids, dumps, load_twin
 from twin.model.columns import header, number, spec
 from twin.model.scenario import Scenario
-from twin.solve.results import SOLVER_KINDS
+from twin.solve.results import LAST_ITERATE, SOLVER_KINDS, not_an_answer_lines
 
 GAP_WARN_REL = 1e-6
 """A gap between the tenants' sums and the site totals above this is said, not just printed
@@ -92,10 +92,15 @@ def run(args) -> int:
     shown.loc["site", "facility_share_pct"] = 100.0
     shown.loc["site", "pue_share"] = site["pue"]
     print(f"{twin.name}: per tenant" + (f", with {', '.join(args.fail)} out" if args.fail else ""))
+    # a solve that is not a solution says so before its figures, as `twin solve` does, and
+    # marks each figure it voids (all but the rack count: every one comes from that solve)
+    for line in not_an_answer_lines(v):
+        print(f"  {line}")
+    mark = f"  {LAST_ITERATE}" if untrusted else ""
     # one line per quantity, one column per tenant: readable however many columns
     lines = pd.DataFrame(
         {t: [number(shown.at[t, c], spec(c).digits) for c in SHOW] for t in shown.index},
-        index=[header(c) for c in SHOW],
+        index=[header(c) + ("" if c == "racks" else mark) for c in SHOW],
     )
     print(lines.to_string())
     if untrusted:

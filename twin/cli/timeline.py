@@ -26,6 +26,7 @@ from twin.cli.common import (
 )
 from twin.errors import ScenarioError
 from twin.solve.residual_text import residual_text
+from twin.solve.results import LAST_ITERATE, NOT_AN_ANSWER
 
 MAX_HOURS = 10 * 8760.0
 
@@ -388,6 +389,7 @@ def spec_from_args(args, twin):
 
 def run(args) -> int:
     from twin.scenarios.timeline import simulate
+    from twin.scenarios.timeline_thermal import has_liquid_loops
 
     check_output_file(args.parquet, "--parquet", (".parquet",))
     twin = load_twin(args)
@@ -457,8 +459,10 @@ def run(args) -> int:
         rows.insert(3, ("UPS batteries (outage)", f"lowest charge {k['ups_soc_min_frac']:.0%}, "
                     + ("none ran out" if not np.isfinite(tte) else f"first empty after {tte:,.0f} s")
                     + f", load dropped {k['load_dropped_mwh']:,.2f} MWh, generator "
-                    f"{k['generator_mwh']:,.1f} MWh, loops up to {k['loop_warming_max_k']:.1f} K "
-                    "above a running plant's"))  # fmt: skip
+                    f"{k['generator_mwh']:,.1f} MWh, "
+                    + (f"loops up to {k['loop_warming_max_k']:.1f} K above a running plant's"
+                       if has_liquid_loops(twin) else "no liquid loops (the hall air warms: "
+                       "racks overheated below)")))  # fmt: skip
     if "racks_tripped_max" in k:
         rows.insert(4, ("racks overheated (outage)", f"up to {k['racks_throttled_max']:,.1f} "
                     "throttling (inlet or coolant past its limit; a step's mean), "
@@ -477,6 +481,14 @@ def run(args) -> int:
              f" vs demand charge saved {z['demand_saved_usd']:,.0f} USD: net "
              f"{z['net_saving_usd_horizon']:,.0f} USD"),
         ]  # fmt: skip
+    if k.get("untrusted_hours", 0.0) > 0:
+        # as `twin solve` does: said before the figures, and each figure it voids marked
+        print(f"  {NOT_AN_ANSWER}: {k['untrusted_hours']:,.2f} of {k['hours']:,.2f} h at a load "
+              "and weather whose coupled solve is not a solution (not converged, not finite "
+              "or not balanced: twin solve says which); every figure over those hours is the "
+              "solver's last iterate")  # fmt: skip
+        rows = [(lb, t if lb == "energy balance residual" else f"{t}  {LAST_ITERATE}")
+                for lb, t in rows]  # fmt: skip
     for label, text in rows:
         print(f"  {label:<26} {text}")
     v = tl.violations

@@ -57,6 +57,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "cooling_shortfall_kw": _C("Cooling shortfall", "kW", 1),
     "verified": _C("Verified by a full solve", "", 0),
     "untrusted": _C("Not a solution (why)", "", 0),
+    "untrusted_hours": _C("Hours whose solve is not a solution", "h", 2),
     # placement (twin.scenarios.placement) and stranded capacity (twin.metrics.stranded)
     "kw_added": _C("IT added", "kW", 0),
     "feasible": _C("Feasible", "", 0),

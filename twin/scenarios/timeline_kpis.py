@@ -45,6 +45,9 @@ def run_kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, vi
         "peak_grid_mw": float(grid.max()) / 1000.0,
         "mean_grid_mw": float(grid.mean()) / 1000.0,
         "max_ramp_mw_s": float(ramp.max(initial=0.0)) / 1000.0,
+        # steps whose coupled solve is not a solution: every total over them is its last
+        # iterate (`twin timeline` says NOT AN ANSWER before the figures)
+        "untrusted_hours": float(np.count_nonzero(~steps["trusted"].to_numpy(bool))) * dt / 3600.0,
         "grid_mwh": e["grid_mwh"],
         "it_mwh": e["it_mwh"],
         "facility_mwh": fac_mwh,

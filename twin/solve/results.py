@@ -29,16 +29,60 @@ import numpy as np
 import pandas as pd
 
 VIOLATION_COLUMNS = ["component", "kind", "value", "limit", "unit", "message"]
-"""kind is one of: overload, undervoltage, unfed, over_temperature,
-under_temperature, coolant_temperature, over_capacity, uncooled, grid_limit,
-no_flow (a water loop whose pumps cannot move water the way its circuit runs),
-reversed_pump, thermal_shutdown (a rack tripped by heat, `twin.solve.consequence`),
-and the `SOLVER_KINDS`."""
+"""kind is one of `VIOLATION_KINDS`."""
+
+VIOLATION_KINDS = (
+    "not_converged",
+    "non_finite",
+    "not_balanced",
+    "no_flow",
+    "reversed_pump",
+    "uncooled",
+    "unfed",
+    "overload",
+    "over_capacity",
+    "undervoltage",
+    "grid_limit",
+    "thermal_shutdown",
+    "over_temperature",
+    "coolant_temperature",
+    "under_temperature",
+)
+"""The kinds of a solve's violations, most serious first: a result that cannot be trusted
+(`SOLVER_KINDS`), then heat or power that does not reach the racks (no_flow: a water loop
+whose pumps cannot move water the way its circuit runs; uncooled: heat with nowhere to
+go), then limits passed (thermal_shutdown: a rack tripped by heat,
+`twin.solve.consequence`). Screens list them in this order."""
 
 SOLVER_KINDS = ("not_converged", "non_finite", "not_balanced")
 """Violations that say the result itself cannot be trusted: a solver that did not
 converge (value = residual, limit = tolerance), a number that is NaN/inf where one
 must be finite, an energy balance that does not close (value = residual kW)."""
+
+NOT_AN_ANSWER = "NOT AN ANSWER"
+"""How every front end opens a result whose solve is not a solution (a `SOLVER_KINDS`
+violation), before its figures: `twin solve`, `twin tenants`, `twin timeline`, the app.
+One constant so that they say it the same way and a test can look for it."""
+
+LAST_ITERATE = "(not converged: the last iterate)"
+"""Said after each figure a `NOT_AN_ANSWER` result voids: the solver's last iterate, not an
+operating point."""
+
+
+def not_an_answer_lines(violations: pd.DataFrame, most: int = 3) -> list[str]:
+    """'NOT AN ANSWER: kind at component: message' per `SOLVER_KINDS` violation (the first
+    `most`, then how many more); [] when the result is a solution."""
+    if not len(violations):
+        return []
+    bad = violations[violations["kind"].isin(SOLVER_KINDS)]
+    out = [
+        f"{NOT_AN_ANSWER}: {r.kind} at {r.component}: {r.message}"
+        for r in bad.head(most).itertuples()
+    ]
+    if len(bad) > most:
+        out.append(f"... and {len(bad) - most:,} more such (see the violations)")
+    return out
+
 
 BALANCE_REL_TOL = 1e-6
 """Relative tolerance of every energy balance (of facility power) [est: the coupled
