@@ -190,3 +190,40 @@ def test_ride_through_takes_each_tripped_rack_s_heat_off(layouts_dir):
         assert len(after) and np.ptp(after.to_numpy()) < 1e-6  # no heat in, none out
     steady = run(hall, sc)
     assert (steady["res_racks"]["thermal_state"] == "shutdown").all()
+
+
+def test_overloads_before_a_heat_trip_stay_in_the_answer(small_room):
+    """Audit F-H: 2 MW of racks on a 300 kVA UPS trip by heat, and the steady state after
+    the trips loads the UPS at nothing; its overload came first (protection acts before
+    heat) and must not vanish. Checked against the power flow alone at full demand (the
+    UPS feeds only racks, so cooling loads do not touch it) and a closed form."""
+    from twin.solve.power import solve_power
+
+    r = small_room.racks.copy()
+    r["power_kw"] = 100.0
+    big = dataclasses.replace(small_room, racks=r)
+    out = run(big)
+    assert out.kpis["racks_shutdown"] == len(r)  # the room cannot hold 2 MW of heat
+    rp = out["res_power_nodes"]
+    assert rp.at["UPS-1", "loading_pct"] < 1.0  # after the trips: nothing on it
+    alone = solve_power(big, Scenario())["res_power_nodes"]
+    assert rp.at["UPS-1", "loading_demand_pct"] == pytest.approx(
+        alone.at["UPS-1", "loading_pct"], rel=1e-9
+    )
+    kva = (100.0 / r["power_factor"]).sum()  # the racks' apparent power, losses apart
+    floor = 100.0 * kva / float(small_room.power_nodes.at["UPS-1", "rating_kva"])
+    assert rp.at["UPS-1", "loading_demand_pct"] >= floor  # 694 %: the racks alone, no losses
+    assert out.kpis["max_loading_demand_pct"] == pytest.approx(rp["loading_demand_pct"].max())
+    v = out.violations
+    over = v[v["kind"] == "overload"]
+    assert {"UPS-1", "PDU-1", "PDU-2", "TX-1"} <= set(over["component"])
+    assert over["message"].str.endswith("(before racks shut down by heat)").all()
+    ups = over.set_index("component").at["UPS-1", "value"]
+    assert ups == pytest.approx(rp.at["UPS-1", "loading_demand_pct"], rel=1e-9)
+
+
+def test_no_trip_no_demand_kpi(small_room):
+    out = run(small_room)
+    rp = out["res_power_nodes"]
+    assert (rp["loading_demand_pct"] == rp["loading_pct"]).all()
+    assert "max_loading_demand_pct" not in out.kpis

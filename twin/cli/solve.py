@@ -39,6 +39,7 @@ from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
+from twin.solve.results import VIOLATION_KINDS
 from twin.solve.unfed_cause import feed_causes
 
 
@@ -84,23 +85,6 @@ def register(sub) -> None:
 
 
 STRICT_EXIT = 3
-SEVERITY = (
-    "not_converged",
-    "non_finite",
-    "not_balanced",
-    "no_flow",
-    "reversed_pump",
-    "uncooled",
-    "unfed",
-    "overload",
-    "over_capacity",
-    "under_voltage",
-    "over_temperature",
-    "coolant_temperature",
-    "under_temperature",
-)
-"""Violation kinds, most serious first: a result that cannot be trusted, then heat or power
-that does not reach the racks, then limits passed. The text output lists them in this order."""
 """Exit code of `twin solve --strict` when the solve reports violations (1 is a bug, 2 bad input)."""
 
 
@@ -175,6 +159,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "loss_cables_kw": ("power", "Losses in cables", "kW", 2),
     # labels: twin.model.column_labels_studies.HEADLINE_COLUMNS (utility apart; first-order)
     "max_loading_pct": ("power", "Worst loading", "%", 1),
+    "max_loading_demand_pct": ("power", "Worst loading before heat trips", "%", 1),
     "max_failover_loading_pct": ("power", "Worst loading after a failover", "%", 1),
     "min_vm_pu": ("power", "Lowest voltage", "pu", 4),
     "power_failover_margin_kw": (
@@ -236,6 +221,7 @@ HEAD_LABELS = {
     "scenario": "Scenario",
     "violations": "Violations",
     "worst_loading_pct": "Worst loadings",
+    "worst_loading_demand_pct": "Worst loadings before racks shut down by heat",
     "headroom": "IT headroom",
 }
 """Labels of the JSON keys that are not KPIs."""
@@ -290,9 +276,15 @@ def as_dict(twin: Twin, results) -> dict:
         {c: (_num(r[c]) if c in ("value", "limit") else r[c]) for c in cols}
         for r in results.violations.to_dict("records")
     ]
-    if "res_power_nodes" in results.tables:
-        worst = results["res_power_nodes"].nlargest(5, "loading_pct")
+    rp = results.tables.get("res_power_nodes")
+    if rp is not None:
+        worst = rp.nlargest(5, "loading_pct")
         out["worst_loading_pct"] = {k: _num(v) for k, v in worst["loading_pct"].items()}
+    if rp is not None and "max_loading_demand_pct" in results.kpis:  # racks tripped by heat
+        worst = rp.nlargest(5, "loading_demand_pct")
+        out["worst_loading_demand_pct"] = {
+            k: _num(v) for k, v in worst["loading_demand_pct"].items()
+        }
     return out
 
 
@@ -416,17 +408,19 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
             if section in untrusted and d[key] is not None:
                 line += NOT_AN_ANSWER
             print(line + bound[key] if key in bound and d[key] is not None else line)
-    if "worst_loading_pct" in d:
-        print(f"  {HEAD_LABELS['worst_loading_pct']}")
+    for key in ("worst_loading_pct", "worst_loading_demand_pct"):
+        if key not in d:
+            continue
+        print(f"  {HEAD_LABELS[key]}")
         kinds = results["res_power_nodes"]["kind"]
-        for cid, pct in d["worst_loading_pct"].items():
+        for cid, pct in d[key].items():
             what = kind_name(kinds.get(cid, "?"), raw)
             line = _line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4)
             print(line + NOT_AN_ANSWER if "power" in untrusted else line)
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     if len(v):
-        order = {k: i for i, k in enumerate(SEVERITY)}
+        order = {k: i for i, k in enumerate(VIOLATION_KINDS)}
         v = v.iloc[np.argsort([order.get(k, len(order)) for k in v["kind"]], kind="stable")]
         counts = v["kind"].value_counts(sort=False)
         by = ", ".join(f"{kind_name(k, raw)} {n:,}" for k, n in counts.items())

@@ -108,6 +108,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "it_kw": _C("IT load served", "kW", 1),
     "failover_it_kw": _C("IT load after failover", "kW", 1),
     "failover_loading_pct": _C("Loading after failover", "%", 1),
+    "loading_demand_pct": _C("Loading before racks shut down by heat", "%", 1),
     "headroom_pct": _C("Headroom", "%", 1),
     "headroom_kva": _C("Headroom", "kVA", 0),
     "depth": _C("Depth in the power chain", "", 0),
@@ -206,6 +207,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "change": _C("Change", "", 2),
     "count": _C("Count", "", 0),
     "max_loading_pct": _C("Worst loading", "%", 1),
+    "max_loading_demand_pct": _C("Worst loading before racks shut down by heat", "%", 1),
     "max_failover_loading_pct": _C("Worst loading after failover", "%", 1),
     # only groups that lost a unit (`twin.scenarios.sweep.cooling_groups`): 0 when none did
     "max_cooling_loading_pct": _C("Worst loading of a cooling group with a unit out", "%", 1),

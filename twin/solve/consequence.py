@@ -112,13 +112,25 @@ def assess(twin, res) -> pd.DataFrame:
     )
 
 
-CAUSE_KINDS = ("uncooled", "over_capacity", "coolant_temperature", "no_flow", "over_temperature")
-"""Cooling violations that explain a trip: kept from the pass before it (see `causes`)."""
+CAUSE_KINDS = (
+    "uncooled",
+    "over_capacity",
+    "coolant_temperature",
+    "no_flow",
+    "over_temperature",
+    "overload",
+    "undervoltage",
+    "grid_limit",
+)
+"""Violations kept from the pass before a trip (see `causes`): the cooling shortfalls that
+explain it, and the electrical limits the racks' demand passed, which come first (a
+breaker or a UPS's overload protection acts in milliseconds to seconds, heat takes tens
+of seconds) and which the trip's lower load would otherwise hide."""
 
 
 def causes(twin, res) -> pd.DataFrame:
-    """Cooling violations of equipment, halls and loops (not racks) in a solve that trips
-    racks: after the trip their heat is gone and the violation with it, but it is why."""
+    """Violations of equipment, halls, loops and the site (not racks) in a solve that trips
+    racks: after the trip their load is gone and the violation with it, but it came first."""
     v = res.violations
     keep = v["kind"].isin(CAUSE_KINDS) & ~v["component"].isin(twin.racks.index)
     return v[keep].assign(message=v.loc[keep, "message"] + " (before racks shut down by heat)")
@@ -198,6 +210,21 @@ def annotate(
         res.add({}, prior.reset_index(drop=True))
 
 
+def loading_at_demand(res, first) -> None:
+    """Each element's loading at the racks' full demand, before any shut down by heat.
+
+    `first`: the solve before any trip (`res` itself when none tripped). Adds
+    res_power_nodes.loading_demand_pct and, where racks tripped, the kpi
+    max_loading_demand_pct (over the elements `max_loading_pct` ranks): a 2 MW room on
+    a 300 kVA UPS trips its racks by heat, and the steady state after the trips loads
+    the UPS at nothing, but its overload came first.
+    """
+    rp = res["res_power_nodes"]
+    rp["loading_demand_pct"] = first["res_power_nodes"]["loading_pct"].reindex(rp.index)
+    if first is not res and "max_loading_pct" in first.kpis:
+        res.kpis["max_loading_demand_pct"] = first.kpis["max_loading_pct"]
+
+
 def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     """`solve(scenario)`, then switch off the racks that trip and solve again until none
     do (at most `MAX_PASSES` re-solves); the result carries who tripped and why (`annotate`).
@@ -206,7 +233,7 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     with no live feed has its 'unfed' message name what took each cord down
     (`twin.solve.unfed_cause`).
     """
-    out = solve(scenario)
+    out = first = solve(scenario)
     trips: list[pd.DataFrame] = []
     before: list[pd.DataFrame] = []
     settled = True
@@ -225,5 +252,6 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
         out = solve(replace(scenario, failed=scenario.failed | off))
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
     annotate(twin, out, now, tripped, settled, before)
+    loading_at_demand(out, first if len(tripped) else out)
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
     return out
