@@ -362,3 +362,19 @@ def test_efficiency_is_undefined_while_heat_is_not_removed():
     )
     assert all(math.isnan(k[x]) for x in RATIOS)
     assert k["ppue_power"] == pytest.approx(1.05)  # the power chain is still measured
+
+
+def test_every_named_kind_set_is_made_of_declared_kinds():
+    """One declaration of the violation kinds (`VIOLATION_KINDS`): the sets that pick
+    kinds out by name (solver trust, no steady state, trip causes, hot racks, 3D marks,
+    headroom's covered limits) must not name a kind no solve writes; a misspelt
+    'under_voltage' sorted every undervoltage last in `twin solve`."""
+    from twin.app.components import MARK_TEXT
+    from twin.metrics.headroom import _COVERED
+    from twin.scenarios.scenario import HOT_KINDS
+    from twin.solve.consequence import CAUSE_KINDS
+    from twin.solve.results import NOT_STEADY, SOLVER_KINDS, VIOLATION_KINDS
+
+    assert len(set(VIOLATION_KINDS)) == len(VIOLATION_KINDS)
+    for kinds in (SOLVER_KINDS, NOT_STEADY, CAUSE_KINDS, HOT_KINDS, MARK_TEXT, _COVERED):
+        assert set(kinds) <= set(VIOLATION_KINDS), set(kinds) - set(VIOLATION_KINDS)
