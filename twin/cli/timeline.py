@@ -50,9 +50,11 @@ def register(sub) -> None:
     )
     g.add_argument(
         "--start",
-        default="2026-01-01 00:00",
-        help="start date-time, e.g. 2023-08-01 or 2023-08-01T06:00 (default 2026-01-01 "
-        "00:00); each step reads the weather file's row of its own month, day and hour",
+        default=None,
+        help="start date-time, e.g. 2023-08-01 or 2023-08-01T06:00 (default: a dated "
+        "--trace's first timestamp, else 2026-01-01 00:00; one that disagrees with the "
+        "trace's is refused); each step reads the weather file's row of its own month, day "
+        "and hour",
     )
     g.add_argument(
         "--design-weather",
@@ -356,7 +358,8 @@ def spec_from_args(args, twin):
     from twin.scenarios.timeline import start_time
 
     try:
-        start_time(args.start)
+        if args.start is not None:
+            start_time(args.start)
     except ScenarioError as exc:
         raise UsageError(f"--{exc}") from None
     return TimelineSpec(
@@ -412,7 +415,7 @@ def run(args) -> int:
     if args.json:
         v = tl.violations
         print(dumps({
-            "layout": twin.name, "kpis": k,
+            "layout": twin.name, "kpis": k, "notes": tl.notes,
             "violations": v.to_dict(orient="records"),
             "groups": tl.groups.reset_index().to_dict(orient="records"),
             "tokens_lost": tl.curtailment.to_dict(orient="records"),
@@ -426,6 +429,8 @@ def run(args) -> int:
         }))  # fmt: skip
         return 0
     print(f"{twin.name}: {k['hours']:,.0f} h at {k['dt_s']:g} s steps ({k['steps']:,.0f} steps)")
+    for note in tl.notes:  # what the run assumed that was not asked for: before the figures
+        print(f"  note: {note}")
     # one precision for the energy and its terms (3 significant digits of the largest, at
     # least 0.1 MWh) so that they visibly add up: a small room's 0.21 MWh of losses read '0'
     # beside '5 MWh'; with storage the change of stored energy is a term too

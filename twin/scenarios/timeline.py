@@ -44,7 +44,7 @@ from twin.scenarios.timeline_thermal import (
     outage_thermal,
     thermal_violations,
 )
-from twin.scenarios.timeline_trace import ISO_DATE_TIME, read_trace, step_means
+from twin.scenarios.timeline_trace import ISO_DATE_TIME, load_trace, step_means
 from twin.scenarios.timeline_ups import ups_bank
 from twin.scenarios.workloads import Pattern, fraction
 from twin.solve.timeline import (
@@ -78,7 +78,7 @@ class TimelineSpec:
 
     hours: float = 8760.0
     dt_s: float = 3600.0
-    start: str = "2026-01-01 00:00"
+    start: str | None = None  # None: a dated trace's first timestamp, else DEFAULT_START
     workload: str = "mixed"  # training, inference, mixed (halls alternate, training first)
     pattern: Pattern = field(default_factory=Pattern)
     trace: str | None = None
@@ -115,6 +115,7 @@ class Timeline:
     curtailment: pd.DataFrame | None = None  # tokens lost per hall over time, and why
     tenants: pd.DataFrame | None = None  # per tenant: energy cut, tokens lost, hit
     thermal: pd.DataFrame | None = None  # per rack an outage heats past a limit: its windows
+    notes: list[str] = field(default_factory=list)  # what the run assumed that was not asked
 
     def to_parquet(self, path: str) -> None:
         """The per-step table to Parquet (kW, kWh, fractions; one row per step)."""
@@ -216,9 +217,11 @@ def check(twin, spec: TimelineSpec) -> None:
     timeline_caps.check(twin, spec.rack_cap, spec.row_cap)
     if spec.demand_usd_per_kw_month < 0:
         raise ScenarioError("demand charge must be >= 0 USD/kW-month")
-    start_time(spec.start)
+    start_time(spec.start or DEFAULT_START)
 
 
+DEFAULT_START = "2026-01-01 00:00"
+"""A run's start where neither the spec nor a dated trace gives one."""
 START_YEARS = (1900, 2200)
 """Years a timeline may start in (a weather year is typical, so any date maps onto it)."""
 
@@ -249,6 +252,21 @@ def simulate(
     `progress(fraction, text)` is told how the response fit (the slow part) goes."""
     spec = spec or TimelineSpec()
     check(twin, spec)
+    groups = list(twin.halls.index)
+    design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()
+    notes = []
+    trace = load_trace(spec.trace, groups, design) if spec.trace else None
+    spec = replace(spec, start=_start(spec, trace))
+    if trace is not None and trace.unused:
+        notes.append(f"trace {spec.trace}: column(s) not used: {', '.join(trace.unused)} (the "
+                     "trace uses its time column and one kW column per hall, else it_kw, else "
+                     "fraction)")  # fmt: skip
+    if spec.weather and not (spec.weather_file or weather_path(twin)):
+        d = twin.layout.site.design
+        notes.append(f"no weather year (the layout has no site.weather_file): the design point "
+                     f"{d.t_db_c:g} C dry bulb is used at every step, so cooling energy and PUE "
+                     "are the design day's, not a season's (--design-weather says it is meant; "
+                     "twin solve --annual refuses this)")  # fmt: skip
     dt = float(spec.dt_s)
     n = round(spec.hours * 3600.0 / dt)
     start = start_time(spec.start)
@@ -261,15 +279,13 @@ def simulate(
     resp = response or fit_response(twin, year, progress)
     t_wb = _wet_bulb_steps(twin, spec, year, mid_h)
 
-    groups = list(twin.halls.index)
-    design = twin.racks.groupby("hall")["power_kw"].sum().reindex(groups).fillna(0.0).to_numpy()
     n_racks = twin.racks.groupby("hall").size().reindex(groups).fillna(0).to_numpy(float)
     if spec.workload == "mixed":
         kinds = ["training" if i % 2 == 0 else "inference" for i in range(len(groups))]
     else:
         kinds = [spec.workload] * len(groups)
     if spec.trace:
-        tt, kw = read_trace(spec.trace, groups, design)
+        tt, kw = trace.t, trace.kw
         demand = step_means(tt, kw, t0, dt)
 
         def at_cap(g: int, c: float) -> np.ndarray:  # kW, the step means of capped power
@@ -486,7 +502,26 @@ def simulate(
         tenants = timeline_tenants.summary(cl, dt, demand_c, drawn_c, tok0_c, tok_c)
         lost_table = timeline_tenants.hits(lost_table, cl, groups, dt, tok0_c - tok_c)
     return Timeline(steps, kpis, violations, group_table, solved, lost_table, tenants,
-                    thermal.racks if thermal is not None else None)  # fmt: skip
+                    thermal.racks if thermal is not None else None, notes)  # fmt: skip
+
+
+def _start(spec: TimelineSpec, trace) -> str:
+    """The run's start: the spec's, else a dated trace's first timestamp, else
+    `DEFAULT_START`; a spec start that disagrees with the trace's first timestamp is
+    refused (an August trace on January weather gave a January PUE, audit 5 F-A)."""
+    first = trace.start if trace is not None else None
+    if first is None:
+        return spec.start or DEFAULT_START
+    if spec.start is None:
+        start_time(first.isoformat())  # within the years a run may start in
+        return first.isoformat()
+    given = start_time(spec.start)
+    if given != first:
+        raise ScenarioError(
+            f"{spec.trace}:{trace.start_line}: the trace starts at {first} but the start given "
+            f"is {given}; give no start (the trace's first timestamp is used) or the same one"
+        )
+    return spec.start
 
 
 def billing_demand(grid_kw: np.ndarray, t0: np.ndarray, dt: float):

@@ -11,11 +11,18 @@ Each step gets the exact mean of that piecewise-constant trace over the step (fr
 integral), as the built-in patterns do (`twin.scenarios.workloads`): a 1 s trace at hourly
 steps gives each hour's mean, not the value at the hour's first second, so the energy of
 the timeline is the trace's energy whatever the step.
+
+A dated trace (``timestamp``) says when it runs: its first timestamp is the run's start
+(`Trace.start`; the weather is read at those dates), and a start given beside it that
+disagrees is refused by the timeline. A column header given twice is refused (pandas would
+rename the second and drop it); columns the trace does not use are listed
+(`Trace.unused`), never dropped in silence.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +70,51 @@ def _timestamps_s(path, col: pd.Series, line: np.ndarray) -> np.ndarray:
     return ((ts - ts.iloc[0]).dt.total_seconds()).to_numpy(float) if len(ts) else np.zeros(0)
 
 
+@dataclass(frozen=True)
+class Trace:
+    """A trace read: times (s from its start), kW per group (n_rows, n_groups), its first
+    timestamp (local wall clock, no offset; None for `time_s`) and that row's line, and
+    the columns it has but does not use."""
+
+    t: np.ndarray
+    kw: np.ndarray
+    start: pd.Timestamp | None = None
+    start_line: int = 2
+    unused: list[str] = field(default_factory=list)
+
+
 def read_trace(
     path: str, groups: list[str], design_kw: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Times (s from the trace's start) and kW per group (n_rows, n_groups) of a trace.
+    """Times (s from the trace's start) and kW per group (n_rows, n_groups) of a trace
+    (`load_trace` without its start and unused columns)."""
+    tr = load_trace(path, groups, design_kw)
+    return tr.t, tr.kw
+
+
+def _duplicate_headers(path, p: Path, df: pd.DataFrame, parquet: bool) -> None:
+    """Refuse a column header given twice: pandas renames the second (ROOM.1) and the
+    trace would use the first alone."""
+    if parquet:
+        names = [str(c) for c in df.columns]
+    else:
+        try:
+            head = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            return
+        names = [str(c) for c in head.iloc[0].tolist()] if len(head) else []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen and name.strip():
+            raise ScenarioError(
+                f"{path}:1: column {name!r} is given twice (columns {seen[name] + 1} and "
+                f"{i + 1}); give each column once"
+            )
+        seen.setdefault(name, i)
+
+
+def load_trace(path: str, groups: list[str], design_kw: np.ndarray) -> Trace:
+    """A trace's times, kW per group, first timestamp and unused columns (`Trace`).
 
     Errors name the file, the line in it (blank lines counted, as an editor shows them;
     for Parquet, the row + 1) and the column."""
@@ -81,6 +129,7 @@ def read_trace(
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         kind = "Parquet" if parquet else "CSV"
         raise ScenarioError(f"{path}: not a {kind} trace ({str(exc).splitlines()[0]})") from None
+    _duplicate_headers(path, p, df, parquet)
     # file line of each row (header on line 1), then blank lines dropped
     line = np.arange(len(df)) + 2
     if not parquet and len(df):
@@ -106,11 +155,14 @@ def read_trace(
         if missing:
             raise ScenarioError(f"{path}: no column for group(s) {', '.join(missing)}")
         kw = np.column_stack([_col(path, df, g, line) for g in groups])
+        used = {tcol, *groups}
     elif "it_kw" in df:
         site = _col(path, df, "it_kw", line)
         kw = site[:, None] * (design / design.sum())[None, :]
+        used = {tcol, "it_kw"}
     elif "fraction" in df:
         kw = _col(path, df, "fraction", line)[:, None] * design[None, :]
+        used = {tcol, "fraction"}
     else:
         raise ScenarioError(
             f"{path}: needs one column per group ({', '.join(groups)}), 'it_kw' or 'fraction'"
@@ -122,7 +174,12 @@ def read_trace(
             f"{path}:{line[i]}: {groups[j]} at {kw[i, j]:.6g} kW is above its design "
             f"{design[j]:.6g} kW (racks draw at most their power_kw)"
         )
-    return t, kw
+    start = None
+    if tcol == "timestamp":  # the wall clock of the first row (an offset names its zone)
+        first = pd.Timestamp(str(df["timestamp"].iloc[0]).strip())
+        start = first.tz_localize(None) if first.tzinfo is not None else first
+    unused = [str(c) for c in df.columns if c not in used]
+    return Trace(t, kw, start, int(line[0]), unused)
 
 
 def _finite(path, col, values, line) -> None:
