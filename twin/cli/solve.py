@@ -39,7 +39,7 @@ from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve.results import VIOLATION_KINDS
+from twin.solve.results import LAST_ITERATE, VIOLATION_KINDS, not_an_answer_lines
 from twin.solve.unfed_cause import feed_causes
 
 
@@ -83,6 +83,9 @@ def register(sub) -> None:
     add_raw_columns(p)
     p.set_defaults(func=run)
 
+
+MARK = f"  {LAST_ITERATE}"
+"""Said after each figure of a section whose solve did not converge (`_not_an_answer`)."""
 
 STRICT_EXIT = 3
 """Exit code of `twin solve --strict` when the solve reports violations (1 is a bug, 2 bad input)."""
@@ -406,7 +409,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
             _, text, unit, digits = label(key)
             line = _line(key if raw else text, _fmt(d[key], digits), unit, indent=4)
             if section in untrusted and d[key] is not None:
-                line += NOT_AN_ANSWER
+                line += MARK
             print(line + bound[key] if key in bound and d[key] is not None else line)
     for key in ("worst_loading_pct", "worst_loading_demand_pct"):
         if key not in d:
@@ -416,7 +419,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         for cid, pct in d[key].items():
             what = kind_name(kinds.get(cid, "?"), raw)
             line = _line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4)
-            print(line + NOT_AN_ANSWER if "power" in untrusted else line)
+            print(line + MARK if "power" in untrusted else line)
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     if len(v):
@@ -436,24 +439,15 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         print(f"    ... and {len(rows) - 20:,} more (use --json or --out)")
 
 
-NOT_AN_ANSWER = "  (not converged: the last iterate)"
-"""Said after each figure of a section whose solve did not converge (`_not_an_answer`)."""
-
-
 def _not_an_answer(results) -> set[str]:
     """Print a line per solver-trust violation (`SOLVER_KINDS`) before the figures, and
     return the sections whose figures are then not an answer: the power section when the
     power flow did not converge, every section but the solver's for any other."""
-    from twin.solve.results import SOLVER_KINDS
-
-    v = results.violations
-    bad = v[v["kind"].isin(SOLVER_KINDS)]
-    if bad.empty:
+    lines = not_an_answer_lines(results.violations)
+    if not lines:
         return set()
-    for row in bad.head(3).itertuples():
-        print(f"  NOT AN ANSWER: {row.kind} at {row.component}: {row.message}")
-    if len(bad) > 3:
-        print(f"  ... and {len(bad) - 3:,} more such (see Violations)")
+    for line in lines:
+        print(f"  {line}")
     power_only = results.kpis.get("power_converged", 1) == 0 and (
         results.kpis.get("coupled_converged", 1) == 1
     )
