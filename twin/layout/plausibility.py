@@ -347,10 +347,28 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
                     )
                 )
     out = _one_per_profile_value(out)
+    out += _cross_component(layout, doc, file)
     out += _air_model_cautions(layout, doc, file)
     out += _opposed_units(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
     return out + _calibration_cautions(layout)
+
+
+def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
+    """Values that cannot work together, or are unit slips next to their neighbours
+    (`twin.layout.plausibility_chain`): ratings against the design IT behind them, a
+    standby generator as a normal source, accelerators, prices, facility water too warm."""
+    from twin.layout import plausibility_chain as pc
+
+    def caution(file, line, path, ids, message, related=()):
+        ids = tuple(str(i) for i in ids)
+        return ModelCaution(file, line, path, names(ids), message, (*ids, *map(str, related)))
+
+    return [
+        *pc.check_chain(layout, doc, file, caution, _written_at),
+        *pc.check_accelerators(layout, doc, file, caution, _written_at),
+        *pc.check_water(layout, doc, file, caution),
+    ]
 
 
 def _calibration_cautions(layout) -> list[ModelCaution]:
