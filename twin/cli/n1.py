@@ -202,10 +202,16 @@ def run(args) -> int:
         for_output(table).to_csv(args.out, index=False)
     elif fmt == ".parquet":
         for_output(table).to_parquet(args.out, index=False)
-    _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns)
+    base_kw, base_racks = _base_loss(twin, scenario)
+    _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns, base_kw)
     if scenario.failed:
         print(
             f"  out of service throughout (--fail), not failed again: {listed(sorted(scenario.failed))}"
+        )
+    if base_racks:  # every row counts it: say it once, not as each failure's doing
+        print(
+            f"  the base (--fail) already loses {base_kw:,.1f} kW of IT ({base_racks:,} racks "
+            "without power or shut down by heat); IT lost in each row includes it"
         )
     bad = not_steady(twin, scenario)
     if bad:  # every row is measured against this state
@@ -245,14 +251,35 @@ def _cell(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def _print(twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = False) -> None:
+def _base_loss(twin: Twin, scenario: Scenario) -> tuple[float, int]:
+    """IT lost (kW) and racks lost in the --fail state before any contingency: (0, 0)
+    without --fail (the normal state loses nothing by a failure)."""
+    if not scenario.failed:
+        return 0.0, 0
+    from twin.scenarios.scenario import it_lost_kw, lost_racks
+    from twin.solve import run as solve
+
+    res = solve(twin, scenario)
+    lost = lost_racks(twin, res)
+    return it_lost_kw(twin, res, lost), len(lost)
+
+
+def _print(
+    twin: Twin, table: pd.DataFrame, top: int, what: str, raw: bool = False, base_kw=0.0
+) -> None:
     """The counts, then the first `top` ranked rows: labels with units ('IT lost (kW)',
-    'UPS'), or with `raw` the column and kind names of the written table."""
-    lost = int((table["it_lost_kw"] > 0).sum())
+    'UPS'), or with `raw` the column and kind names of the written table. A row loses IT
+    when it loses more than the base (`base_kw`, lost before any contingency)."""
+    beyond = base_kw * (1 + 1e-9) + 1e-9
+    lost = int((table["it_lost_kw"] > beyond).sum())
     risk = int((table["it_at_risk_kw"] > 0).sum())
     over = int((pd.to_numeric(table["overloads"]) > 0).sum())  # any element or source
     print(f"{twin.name}: {what} over {len(table)} contingencies")
-    print(f"  {lost} lose IT load, {risk} put racks' cooling at risk, {over} overload an element")
+    more = " more than the base" if base_kw > 0 else ""
+    print(
+        f"  {lost} lose IT load{more}, {risk} put racks' cooling at risk, {over} overload an "
+        "element"
+    )
     if "verified" in table and len(table):
         n_ok = int(table["verified"].astype(bool).sum())
         if n_ok == len(table):

@@ -36,6 +36,15 @@ def lost_racks(twin, results: Results) -> pd.Index:
     return rr.index[~rr["fed"].to_numpy(dtype=bool)]
 
 
+def it_lost_kw(twin, results: Results, lost: pd.Index | None = None) -> float:
+    """IT demand of the racks with no live feed (`lost_racks`, or `lost`), shut down by heat
+    included: what a failure takes from the site."""
+    lost = lost_racks(twin, results) if lost is None else lost
+    rr = results["res_racks"]
+    demand = rr["p_demand_kw"] if "p_demand_kw" in rr else twin.racks["power_kw"]
+    return float(demand.reindex(lost).sum())
+
+
 def hot_racks(twin, results: Results) -> pd.Index:
     """Racks named in an over-temperature or uncooled violation."""
     v = results.violations
@@ -89,15 +98,12 @@ def solve_scenario(twin, scenario: Scenario, base: Results | None = None) -> Sce
     res = _run(twin, scenario)
     base = base if base is not None else run(twin, Scenario())
     lost = lost_racks(twin, res)
-    rr = res["res_racks"]
-    demand = rr["p_demand_kw"] if "p_demand_kw" in rr else twin.racks["power_kw"]
-    it_lost = float(demand.reindex(lost).sum())
     return ScenarioOutcome(
         scenario=scenario,
         results=res,
         base=base,
         racks_lost=lost,
-        it_lost_kw=it_lost,
+        it_lost_kw=it_lost_kw(twin, res, lost),
         racks_hot=hot_racks(twin, res),
         diff=compare(base, res),
     )
