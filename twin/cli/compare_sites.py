@@ -9,6 +9,10 @@ dict the app shows) and the monthly table.
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from twin.cli.common import UsageError, add_no_calibration, add_path, dumps, float_in, load_twin
 
 
@@ -42,6 +46,10 @@ def run(args) -> int:
     if not args.site:
         raise UsageError("give at least one --site FILE (twice to compare two sites)")
     sites = [load_site(f) for f in args.site]  # every file checked before any solve
+    for f, site in zip(args.site, sites, strict=True):
+        note = price_warning(f, site.price_usd_per_kwh)
+        if note:
+            print(note, file=sys.stderr)
     twin = load_twin(args)
     spec = TimelineSpec(hours=args.hours)
     c = compare(twin, sites, spec)
@@ -79,3 +87,25 @@ def run(args) -> int:
     for figure, row in t.iterrows():
         print(f"  {figure:<{first}}" + "".join(f"{v:>{width}}" for v in row))
     return 0
+
+
+def price_warning(path: str, price) -> str | None:
+    """A located warning for a site file's energy price that reads as cents typed as
+    dollars (above `twin.layout.plausibility_chain.PRICE_MAX_USD_PER_KWH`; for 24 or 8,760
+    values, their median), as `twin validate` gives a layout's economics price (audit 5
+    F-F: 7.15 for 7.15 c/kWh made every cost 100x)."""
+    from twin.layout.plausibility_chain import PRICE_MAX_USD_PER_KWH, price_message
+    from twin.layout.source import line_of, read_file
+
+    if price is None:
+        return None
+    value = float(np.median(np.asarray(price, float)))
+    if not value > PRICE_MAX_USD_PER_KWH:
+        return None
+    try:
+        line = line_of(read_file(path, what="site"), ("energy_price_usd_per_kwh",))
+    except Exception:  # noqa: BLE001 - the line is a courtesy; the file was read once already
+        line = None
+    where = path + (f":{line}" if line is not None else "")
+    median = "" if np.ndim(price) == 0 else " (the median of its values)"
+    return f"{where}: energy_price_usd_per_kwh: warning: {price_message(value)}{median}"
