@@ -180,7 +180,7 @@ def test_hourly_bad_value_named_at_its_file_line(capsys, tmp_path):
     f = tmp_path / "h.csv"
     f.write_text("usd_per_kwh\n" + "0.05\n" * 5 + "\nx\n" + "0.05\n" * 18)
     assert main(["timeline", HALL, "--hours", "1", "--hourly", str(f)]) == 2
-    assert "h.csv:8: usd_per_kwh must be a number >= 0" in capsys.readouterr().err
+    assert "h.csv:8: usd_per_kwh 'x' is not a number" in capsys.readouterr().err
 
 
 def _energy_terms(capsys, argv):

@@ -157,7 +157,7 @@ def test_bad_site_files_name_file_key_and_line(tmp_path):
         load_site(tmp_path / "w.yaml")
     (tmp_path / "p.csv").write_text("usd_per_kwh\n" + "0.1\n" * 23 + "x\n")
     (tmp_path / "c.yaml").write_text("name: z\nhourly_csv: p.csv\n")
-    with pytest.raises(LayoutError, match=r"row 25: usd_per_kwh must be a number >= 0"):
+    with pytest.raises(LayoutError, match=r"p.csv:25: usd_per_kwh 'x' is not a number"):
         load_site(tmp_path / "c.yaml")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import pandas as pd
 
 from twin.cli.common import (
     UsageError,
@@ -25,6 +24,7 @@ from twin.cli.common import (
     load_twin,
 )
 from twin.errors import ScenarioError
+from twin.scenarios.tariff import PRICE_USD_PER_KWH
 from twin.solve.residual_text import residual_text
 from twin.solve.results import LAST_ITERATE, NOT_AN_ANSWER
 
@@ -206,8 +206,8 @@ def register(sub) -> None:
     m = p.add_argument_group("money and carbon")
     m.add_argument(
         "--price-usd-kwh",
-        type=float_in(0.0, 10.0),
-        help="flat energy price (default: the layout's economics)",
+        type=float_in(*PRICE_USD_PER_KWH),
+        help="flat energy price, USD/kWh, -1 to 10 (default: the layout's economics)",
     )
     m.add_argument(
         "--hourly", metavar="CSV", help="24 or 8760 rows: usd_per_kwh and/or kg_co2_per_kwh"
@@ -267,31 +267,19 @@ def _tenant_caps(items: list[str], option: str = "--tenant-cap", what: str = "TE
 
 
 def _hourly(path: str):
+    """usd_per_kwh and kg_co2_per_kwh of an --hourly CSV: the site file's reader and bounds
+    (`twin.scenarios.tariff`), errors at the file's line."""
     from pathlib import Path
+
+    from twin.scenarios.tariff import HourlyError, read_hourly
 
     if not Path(path).is_file():
         raise UsageError(f"--hourly {path}: no such file")
     try:
-        df = pd.read_csv(path, skip_blank_lines=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise UsageError(f"--hourly {path}: not a CSV ({str(exc).splitlines()[0]})") from None
-    line = np.arange(len(df)) + 2  # each row's line in the file (header: line 1)
-    blank = df.isna().all(axis=1).to_numpy() if len(df.columns) else np.zeros(len(df), bool)
-    df, line = df.loc[~blank].reset_index(drop=True), line[~blank]
-    cols = [c for c in ("usd_per_kwh", "kg_co2_per_kwh") if c in df]
-    if not cols:
-        raise UsageError(f"--hourly {path}: needs a usd_per_kwh or kg_co2_per_kwh column")
-    if len(df) not in (24, 8760):
-        raise UsageError(f"--hourly {path}: {len(df)} rows; give 24 (hour of day) or 8760")
-    out = {}
-    for c in cols:
-        v = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(v) | (v < 0)
-        if bad.any():
-            raise UsageError(
-                f"--hourly {path}:{line[np.flatnonzero(bad)[0]]}: {c} must be a number >= 0"
-            )
-        out[c] = v
+        out = read_hourly(path)
+    except HourlyError as exc:
+        where = path if exc.line is None else f"{path}:{exc.line}"
+        raise UsageError(f"--hourly {where}: {exc}") from None
     return out.get("usd_per_kwh"), out.get("kg_co2_per_kwh")
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 from twin.errors import LayoutError, Problem
 from twin.layout.regular_file import read_regular
 from twin.layout.source import format_path, line_of, read_file
+from twin.scenarios import tariff
 from twin.scenarios.timeline import DEMAND_USD_PER_KW_MONTH, Timeline, TimelineSpec, simulate
 from twin.solve.weather import PVLIB_PREFIX, read_weather
 
@@ -93,19 +94,25 @@ def _number(doc, key, file, problems, lo=0.0, hi=np.inf, what="") -> float | Non
     return float(v)
 
 
-def _hourly(doc, key, file, problems, hi) -> float | np.ndarray | None:
-    """A number, or a list of 24 (hour of day) or 8,760 (hour of year) numbers >= 0."""
+def _hourly(doc, key, file, problems, col) -> float | np.ndarray | None:
+    """A number, or a list of 24 (hour of day) or 8,760 (hour of year) numbers, within the
+    bounds of `col` (`twin.scenarios.tariff`, the same as an hourly CSV's)."""
     v = doc.get(key)
+    lo, hi = tariff.BOUNDS[col]
     if isinstance(v, list):
         bad = [
             i
             for i, x in enumerate(v)
-            if isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x <= hi
+            if isinstance(x, bool) or not isinstance(x, int | float) or not lo <= x <= hi
         ]
         if bad:
             i = bad[0]
+            x = v[i]
+            hint = (f"; {tariff.HINT[col]}" if isinstance(x, int | float)
+                    and not isinstance(x, bool) and x > hi else "")  # fmt: skip
             problems.append(
-                Problem(file, format_path((key, i)), f"must be a number 0-{hi:g}",
+                Problem(file, format_path((key, i)),
+                        f"must be a number {tariff.bound_text(col)}{hint}",
                         line_of(doc, (key, i)))
             )  # fmt: skip
             return None
@@ -116,7 +123,10 @@ def _hourly(doc, key, file, problems, hi) -> float | np.ndarray | None:
             )  # fmt: skip
             return None
         return np.asarray(v, float)
-    return _number(doc, key, file, problems, 0.0, hi, f" 0-{hi:g}, or a list of 24 or 8760")
+    x = v if isinstance(v, int | float) and not isinstance(v, bool) else None
+    hint = f" ({tariff.HINT[col]})" if x is not None and x > hi else ""
+    return _number(doc, key, file, problems, lo, hi,
+                   f" {tariff.bound_text(col)}, or a list of 24 or 8760{hint}")  # fmt: skip
 
 
 def _csv(path: Path, file: str, line: int | None) -> dict[str, np.ndarray]:
@@ -126,24 +136,22 @@ def _csv(path: Path, file: str, line: int | None) -> dict[str, np.ndarray]:
         return LayoutError([Problem(file, "hourly_csv", f"{path}: {msg}", line)])
 
     try:
-        df = pd.read_csv(io.BytesIO(read_regular(path, MAX_CSV_BYTES)))
+        raw = read_regular(path, MAX_CSV_BYTES)
     except OSError as exc:
         raise bad(f"cannot read ({exc.strerror or exc})") from None
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise bad(f"not a CSV ({str(exc).splitlines()[0]})") from None
-    cols = [c for c in ("usd_per_kwh", "kg_co2_per_kwh") if c in df]
-    if not cols:
-        raise bad("needs a usd_per_kwh or kg_co2_per_kwh column")
-    if len(df) not in (24, 8760):
-        raise bad(f"{len(df)} rows; give 24 (hour of day) or 8760 (hour of year)")
-    out = {}
-    for c in cols:
-        v = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
-        wrong = ~np.isfinite(v) | (v < 0)
-        if wrong.any():
-            raise bad(f"row {int(np.flatnonzero(wrong)[0]) + 2}: {c} must be a number >= 0")
-        out[c] = v
-    return out
+    try:  # the same reader and bounds as twin timeline --hourly
+        return tariff.read_hourly(io.BytesIO(raw))
+    except tariff.HourlyError as exc:
+        raise LayoutError(
+            [
+                Problem(
+                    file,
+                    "hourly_csv",
+                    f"{path}{'' if exc.line is None else f':{exc.line}'}: {exc}",
+                    line,
+                )
+            ]
+        ) from None
 
 
 def load_site(path: str | Path) -> Site:
@@ -200,8 +208,8 @@ def _load_site(path: str | Path) -> Site:
             weather = None
         elif not weather.startswith(PVLIB_PREFIX):
             weather = str((base / weather).resolve())
-    carbon = _hourly(doc, "grid_co2_kg_per_kwh", file, problems, 2.0)
-    price = _hourly(doc, "energy_price_usd_per_kwh", file, problems, 10.0)
+    carbon = _hourly(doc, "grid_co2_kg_per_kwh", file, problems, "kg_co2_per_kwh")
+    price = _hourly(doc, "energy_price_usd_per_kwh", file, problems, "usd_per_kwh")
     demand = _number(doc, "demand_usd_per_kw_month", file, problems, 0.0, 1000.0, " 0-1000")
     grid = _number(doc, "grid_mw", file, problems, 0.01, 20_000.0, " 0.01-20000 MW")
     water = _number(doc, "water_usd_per_m3", file, problems, 0.0, 100.0, " 0-100 USD/m3")
