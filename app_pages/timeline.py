@@ -51,6 +51,7 @@ VIOLATION_LABELS = {
     "not_balanced": "Energy balance does not close",
     "peak_cap": "Above the peak-shaving cap",
     "ramp_limit": "Ramp above the limit",
+    "rack_ramp": "Rack stores' ramp above their limit",
     "dr_shortfall": "Demand response short",
     "load_dropped": "UPS battery empty: load dropped",
     "loop_warming": "Cooling loops warming (plant off)",

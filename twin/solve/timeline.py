@@ -268,6 +268,8 @@ def solve_timeline(
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
     ]  # fmt: skip
     viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
+    if rack_stores:
+        viol += rack_ramp_violations(chain_g, dt, rack_ramp_kw_s, prof.groups)
     if u is not None:
         run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
         if ups.gen_ids and ups.gen_share is not None:  # each generator its share of the load
@@ -314,6 +316,25 @@ def solve_timeline(
         )
     return Solved(dt, steps, soc, rack_soc, energy, pd.DataFrame(viol, columns=VIOLATION_COLUMNS),
                   ups_soc, ups_table)  # fmt: skip
+
+
+def rack_ramp_violations(chain_g: np.ndarray, dt: float, limit_kw_s, groups) -> list[dict]:
+    """Per group, runs of steps whose draw on the power chain (racks and their smoothing
+    stores, (n, G)) changes faster than the stores' ramp limit `limit_kw_s` (per group, the
+    racks' limits added): the stores at their power or energy limit cannot hold it, as the
+    site BESS's `ramp_limit` (a 1 kWh / 5 kW store per rack let a checkpoint dip through at
+    ~200x the limit with no violation, audit 5 F-AA)."""
+    ng = chain_g.shape[1]
+    lim = np.broadcast_to(np.asarray(limit_kw_s, float), (ng,))
+    ramp = np.abs(np.diff(chain_g, axis=0, prepend=chain_g[:1])) / dt
+    out = []
+    for g in np.flatnonzero(np.isfinite(lim)):
+        over = ramp[:, g] > lim[g] * (1 + 1e-9) + 1e-9
+        name = groups[g] if g < len(groups) else "site"
+        out += intervals(over, dt, name, "rack_ramp", ramp[:, g], lim[g], "kW/s",
+                         "the racks' draw on the power chain ramps faster than their smoothing "
+                         "stores' limit (stores at their power or energy limit)")  # fmt: skip
+    return out
 
 
 def loop_warming_violations(warm: np.ndarray, dt: float) -> list[dict]:
