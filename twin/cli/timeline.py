@@ -438,7 +438,9 @@ def run(args) -> int:
          if k.get("generator_mwh") else "") + ")"),
         ("PUE over the horizon", f"{k['pue']:.3f}" if np.isfinite(k["pue"]) else "n/a (heat not removed)"),
         ("cost", f"{k['cost_usd']:,.0f} USD (energy {k['energy_cost_usd']:,.0f}, demand charge "
-         f"{k['demand_charge_usd']:,.0f})"),
+         f"{k['demand_charge_usd']:,.0f}" + (f", stored energy used {k['stored_energy_usd']:,.0f}: "
+         "the change of stored energy at the mean price, to buy back what storage gave"
+         if k.get("stored_energy_usd") else "") + ")"),
         ("carbon", f"{_sig(k['carbon_t'])} t CO2"),
         ("tokens", f"{k['tokens']:.3e} produced, {k['tokens_lost']:.3e} lost"),
         ("energy balance residual",

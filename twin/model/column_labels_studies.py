@@ -42,7 +42,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "throttle_s": _C("Throttled, in all", "s", 0),
     "trip_from_s": _C("Shut down by heat from", "s", 0),
     "trip_to_s": _C("Shut down until", "s", 0),
-    "racks_lost": _C("Racks without power", "", 0),
+    "racks_lost": _C("Racks lost (no power or shut down by heat)", "", 0),
     "racks_hot": _C("Racks too hot", "", 0),
     "racks_throttled": _C("Racks throttled by heat", "", 0),
     "racks_shutdown": _C("Racks shut down by heat", "", 0),
@@ -58,6 +58,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "verified": _C("Verified by a full solve", "", 0),
     "untrusted": _C("Not a solution (why)", "", 0),
     "untrusted_hours": _C("Hours whose solve is not a solution", "h", 2),
+    "stored_energy_usd": _C("Stored energy used, at the mean price", "USD", 0),
     # placement (twin.scenarios.placement) and stranded capacity (twin.metrics.stranded)
     "kw_added": _C("IT added", "kW", 0),
     "feasible": _C("Feasible", "", 0),

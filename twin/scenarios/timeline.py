@@ -220,6 +220,10 @@ def check(twin, spec: TimelineSpec) -> None:
     start_time(spec.start or DEFAULT_START)
 
 
+C_RATE = (0.25, 4.0)
+"""C-rates (MW per MWh) of site batteries sold, outside which a BESS is likely a units slip
+[est: utility-scale Li-ion runs 1-4 h (0.25-1 C, NREL ATB 2024 Utility-Scale Battery
+Storage); fast-response units 15-30 min (2-4 C)]."""
 DEFAULT_START = "2026-01-01 00:00"
 """A run's start where neither the spec nor a dated trace gives one."""
 START_YEARS = (1900, 2200)
@@ -274,6 +278,13 @@ def simulate(
     hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0
     hour = hoy0 + t0 / 3600.0
     bess = spec.bess if spec.bess is not None else layout_bess(twin)  # checked before work
+    if bess is not None and bess.energy_kwh > 0:
+        c_rate = bess.power_kw / bess.energy_kwh
+        if not C_RATE[0] <= c_rate <= C_RATE[1]:
+            notes.append(f"the BESS's {bess.power_kw / 1000:g} MW on {bess.energy_kwh / 1000:g} "
+                         f"MWh is a C-rate of {c_rate:,.3g} per hour, outside the "
+                         f"{C_RATE[0]:g}-{C_RATE[1]:g} of batteries sold (15 min to 4 h): "
+                         "check the units (MWh and MW)")  # fmt: skip
     mid_h = (t0 + 0.5 * dt) / 3600.0  # each step's middle, hours from the start
     t_db, year = _weather(twin, spec, mid_h)
     resp = response or fit_response(twin, year, progress)

@@ -37,6 +37,8 @@ def run_kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, vi
     if not steps["trusted"].all():  # as the coupled solve does: no trustworthy point, no ratio
         ratios["pue"] = ratios["wue_l_per_kwh"] = float("nan")
     energy_usd = float((kwh * price).sum())
+    mean_price = float(np.mean(np.broadcast_to(np.asarray(price, float), np.shape(kwh))))
+    stored_usd = -e["stored_change_mwh"] * 1000.0 * mean_price
     soc = solved.soc_kwh
     return {
         "hours": len(grid) * dt / 3600.0,
@@ -61,7 +63,11 @@ def run_kpis(steps, solved, dt, kwh, price, demand_usd, produced, lost, bess, vi
         "free_cooling_hours": free_h,
         "energy_cost_usd": energy_usd,
         "demand_charge_usd": demand_usd,
-        "cost_usd": energy_usd + demand_usd,
+        # the change of stored energy (BESS, rack stores, UPS batteries) at the horizon's mean
+        # energy price: a battery that ends emptier than it began spent energy that was
+        # never bought (a 1 MWh BESS drawn from 90 % to 10 % read as a 12 % saving)
+        "stored_energy_usd": stored_usd,
+        "cost_usd": energy_usd + demand_usd + stored_usd,
         "carbon_t": float(steps["carbon_kg"].sum()) / 1000.0,
         "tokens": float(produced.sum()),
         "tokens_lost": float(lost.sum()),

@@ -47,7 +47,8 @@ class Sizing:
     capex_usd: float
     capex_usd_horizon: float  # straight-line share of the capex over the run's horizon
     demand_saved_usd: float
-    energy_cost_delta_usd: float  # energy cost with - without (battery losses)
+    energy_cost_delta_usd: float  # energy cost with - without (battery losses; the change of
+    # stored energy priced in, `stored_energy_usd`)
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -109,5 +110,6 @@ def size_for_ramp(
         capex_usd=capex,
         capex_usd_horizon=capex / BESS_LIFE_YEARS * horizon_years,
         demand_saved_usd=without.kpis["demand_charge_usd"] - tl.kpis["demand_charge_usd"],
-        energy_cost_delta_usd=tl.kpis["energy_cost_usd"] - without.kpis["energy_cost_usd"],
+        energy_cost_delta_usd=(tl.kpis["energy_cost_usd"] + tl.kpis["stored_energy_usd"])
+        - (without.kpis["energy_cost_usd"] + without.kpis["stored_energy_usd"]),
     )
