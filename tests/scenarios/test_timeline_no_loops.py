@@ -52,6 +52,13 @@ def test_air_cooled_outage_reports_no_loop_water_and_the_ride_throughs_trips(tmp
     assert tl.kpis["racks_throttled_max"] == int(np.isfinite(rt["t_to_allowable_s"]).sum())
     first = v[v["kind"] == "thermal_trip"]["start_s"].min()
     assert abs(first - (out.start_s + np.nanmin(trips))) <= 10.0
+    # the batteries: the ride-through empties them at the racks' draw before the outage (its
+    # racks unpowered from then); here tripped racks draw nothing and they last: said, with
+    # the ride-through's own time, not left as two answers
+    lost = float(np.nanmin(rt["t_power_lost_s"].to_numpy(float)))
+    assert lost < out.duration_s and not np.isfinite(tl.solved.ups["time_to_empty_s"].min())
+    (note,) = [n for n in tl.notes if "twin ride-through has the UPS batteries empty" in n]
+    assert f"at {lost:,.0f} s into the outage" in note and "lower bound" in note
     # the CLI says there are no loops instead of a loop temperature
     capsys.readouterr()
     assert main(["timeline", str(path), "--hours", "4", "--outage-start-h", "2",
@@ -59,3 +66,13 @@ def test_air_cooled_outage_reports_no_loop_water_and_the_ride_throughs_trips(tmp
     text = capsys.readouterr().out
     assert "no liquid loops" in text and "loops up to" not in text
     assert "loop_warming" not in text
+    assert "twin ride-through has the UPS batteries empty" in text
+
+
+def test_no_battery_note_where_a_generator_takes_over(tmp_path):
+    text = ROOM.read_text().replace("  - id: ROOM\n", "  - id: ROOM\n    air_model: kernel\n", 1)
+    path = tmp_path / "room.yaml"
+    path.write_text(text)
+    spec = TimelineSpec(hours=4, dt_s=60.0, workload="inference", weather=False,
+                        outage=Outage(2 * 3600.0, 3600.0))  # fmt: skip
+    assert not [n for n in simulate(Twin.load(path), spec).notes if "ride-through" in n]

@@ -42,6 +42,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "throttle_s": _C("Throttled, in all", "s", 0),
     "trip_from_s": _C("Shut down by heat from", "s", 0),
     "trip_to_s": _C("Shut down until", "s", 0),
+    "power_lost_s": _C("Unpowered from (ride-through's batteries empty)", "s", 0),
     "racks_lost": _C("Racks lost (no power or shut down by heat)", "", 0),
     "racks_hot": _C("Racks too hot", "", 0),
     "racks_throttled": _C("Racks throttled by heat", "", 0),

@@ -39,6 +39,7 @@ from twin.scenarios.timeline_kpis import FREE_COOLING_TOL as FREE_COOLING_TOL
 from twin.scenarios.timeline_kpis import outage_kpis, run_kpis
 from twin.scenarios.timeline_losses import curtailment
 from twin.scenarios.timeline_thermal import (
+    battery_note,
     has_liquid_loops,
     outage_curves,
     outage_thermal,
@@ -419,6 +420,10 @@ def simulate(
             steps[col] = np.where(np.isfinite(v), v, steps[col].to_numpy())
         solved_viol = solved_viol[solved_viol["kind"] != "loop_warming"]
         viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
+    if thermal_on and solved.ups is not None and len(solved.ups):
+        note = battery_note(twin, spec.outage, float(solved.ups["time_to_empty_s"].min()))
+        if note:
+            notes.append(note)
     steps.index = start + pd.to_timedelta(t0, unit="s")
     steps.index.name = "time"
     grid = steps["grid_kw"].to_numpy()

@@ -234,6 +234,7 @@ def _rack_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame]:
         "trip_from_s",
         "trip_to_s",
         "trip_after_return_s",
+        "power_lost_s",
     ):
         out[c] = rel[c] + outage.start_s
     for c in ("from_s", "to_s"):
@@ -355,11 +356,38 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
             # running then, and the trip violation says so
             "trip_after_return_s": t0
             + rt.tripped_after_restore_s.reindex(racks.index).to_numpy(float),
+            # when the ride-through has the rack lose power (its last battery empty at the
+            # racks' draw before the outage; inf: never)
+            "power_lost_s": t0 + rk["t_power_lost_s"].reindex(racks.index).to_numpy(float),
         },
         index=racks.index,
     )
     windows = pd.DataFrame({"id": racks.index[row], "from_s": t0 + a, "to_s": t0 + b})
     return per_rack, windows, _site_curves(rt)
+
+
+def battery_note(twin, outage: Outage, ups_empty_s: float) -> str | None:
+    """A note where the ride-through's UPS batteries empty within the outage (at the racks'
+    draw before it: it does not lower their drain as racks shut down by heat) and the
+    timeline's, which do (a tripped rack draws nothing), last longer: racks then run on
+    in the timeline past the time the ride-through has them unpowered, so the heat the
+    timeline's throttles and trips are read from is short of theirs (None: they agree).
+    `ups_empty_s`: the timeline's first UPS empty, s from the outage's start (inf: never)."""
+    lost = _relative(twin, outage)[0]["power_lost_s"].to_numpy(float)
+    lost = lost[(lost > 0) & np.isfinite(lost)]
+    if not len(lost) or lost.min() >= outage.duration_s:
+        return None
+    first = float(lost.min())
+    if ups_empty_s <= first + 1.0:
+        return None
+    here = "not within the outage" if not np.isfinite(ups_empty_s) else f"at {ups_empty_s:,.0f} s"
+    return (
+        f"twin ride-through has the UPS batteries empty at {first:,.0f} s into the outage, at "
+        "the racks' draw before it, and their racks unpowered from then; here racks shut down "
+        f"by heat draw nothing, so the batteries empty {here}: the racks still running past "
+        f"{first:,.0f} s heat the room more than the ride-through's curves, from which the "
+        "racks overheated are read, so those counts are a lower bound"
+    )
 
 
 def outage_curves(twin, outage: Outage, t0: np.ndarray, dt: float) -> pd.DataFrame:
