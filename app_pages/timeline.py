@@ -22,6 +22,7 @@ from twin.metrics.tenants import has_tenants, tenant_ids
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
 from twin.scenarios.workloads import Pattern
+from twin.solve.results import NOT_AN_ANSWER
 from twin.solve.timeline_outage import Outage
 from twin.solve.timeline_storage import Store
 from twin.solve.weather import weather_notes
@@ -187,6 +188,14 @@ tl = result_on_click(
     prompt="Choose the inputs and press Run.",
 )
 k = tl.kpis
+if k.get("untrusted_hours", 0.0) > 0:  # as twin timeline says it: before the figures
+    st.warning(
+        f"{NOT_AN_ANSWER}: {k['untrusted_hours']:,.2f} of {k['hours']:,.2f} h at a load and "
+        "weather whose coupled solve is not a solution (not converged, not finite or not "
+        "balanced); every figure over those hours is the solver's last iterate"
+    )
+for note in tl.notes:  # what the run assumed that was not asked for (twin timeline's notes)
+    st.caption(f"ℹ️ {plain(note)}")
 
 
 def fmt(x: float, digits: int = 1) -> str:
@@ -213,7 +222,9 @@ c[3].metric("PUE over the horizon", fmt(k["pue"], 3))
 c = st.columns(4)
 c[0].metric("Cost", f"{fmt(k['cost_usd'] / 1e3, 1)} k USD",
             help=f"energy {fmt(k['energy_cost_usd'] / 1e3)} k USD + demand charge "
-            f"{fmt(k['demand_charge_usd'] / 1e3)} k USD")  # fmt: skip
+            f"{fmt(k['demand_charge_usd'] / 1e3)} k USD + stored energy used "
+            f"{fmt(k.get('stored_energy_usd', 0.0) / 1e3)} k USD (the change of stored energy "
+            "at the mean price)")  # fmt: skip
 c[1].metric("Carbon", f"{fmt(k['carbon_t'], 0)} t CO2")
 c[2].metric(
     "Tokens lost",

@@ -42,8 +42,12 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     spec = TimelineSpec(hours=24, dt_s=1.0, workload="mixed", pattern=Pattern(swing=0.3),
                         bess=Store(4000.0, 3000.0, 0.85), policy="peak-shaving",
                         dr=DrEvent(18 * 3600.0, 3 * 3600.0, 1000.0, "inference-first"))  # fmt: skip
-    k = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec).kpis
+    api = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec)
+    k = api.kpis
     assert _metric(at, "Peak grid import") == f"{k['peak_grid_mw']:,.2f} MW"
+    # what the run assumed unasked (no weather year: the design point) is on the page too
+    assert any("no weather year" in n for n in api.notes)
+    assert any("no weather year" in c.value for c in at.caption)
     assert _metric(at, "Grid energy") == f"{k['grid_mwh']:,.0f} MWh"
     # the residual in kWh and % of the energy supplied, not "0.0e+00"; a nonzero one not "0"
     res = _metric(at, "Energy balance residual")
