@@ -63,7 +63,11 @@ puts at risk re-solved with `twin.solve.run`, and so is the worst-screened
 unit of each cooling group within `N1_VERIFY_BAND` of its limit) runs at
 ``x = 0`` and at the answer; each failure is a
 constraint ``N-1 (<power or cooling>): <id> failed`` with the utilisation ``max(worst element
-loading, worst cooling group loading) / 100`` (broken, too, by any overload
+loading, worst cooling group loading) / 100`` and every normal-state constraint above
+inside the failure (the grid connection first: losing a CRAH speeds up its peers' fans,
++26 kW on hybrid-inference.yaml, which drew within 0.4 % of its 13.1 MW; the headroom said
+40.3 kW "N-1 solved" where that failure broke the contract at 99.9 % of it, audit 6 #4,
+now 20.5 kW; `headroom_n1.case_utilisation`, `GRID_SCREEN_BAND`) (broken, too, by any overload
 or generator over capacity, unremoved heat or racks at thermal risk). If one
 breaks at the answer, the search goes on below it with these constraints until
 the bracket closes again. Failures that lose IT already at ``x = 0`` (a single
@@ -73,7 +77,9 @@ load growth does not change them, and `twin n1` reports them. Above
 (`Headroom.failover` says "first-order"): the answer may then be up to the gaps
 above too high. The check costs an N-1 sweep per probe past the first-order
 answer, with its full re-solves (3.1-7.4 s in all on the reference layouts at
-load ~7 on this 2-core machine, against 0.4-1.0 s first-order).
+load ~7 on this 2-core machine, against 0.4-1.0 s first-order); where the normal state
+draws within `GRID_SCREEN_BAND` of the grid limit, every failure is solved in full once
+(the screen has no per-case utility draw), then only those near the limit.
 
 The search: one solve at ``x = 0``, a first guess from each constraint's
 utilisation (``u`` proportional to load), then bracketing with linear
@@ -101,6 +107,7 @@ from twin.metrics.headroom_free_cooling import free_cooling_n1
 from twin.metrics.headroom_n1 import (
     BROKEN_MARK,
     N1_VERIFY_BAND,
+    GridMemo,
     n1_failed_id,
     n1_utilisation,
     scope_failures,
@@ -235,8 +242,10 @@ def n1_groups(twin, results) -> dict[str, tuple[float, float]]:
     return out
 
 
-def constraint_utilisation(twin, results) -> dict[str, float]:
-    """Every constraint's utilisation (1 = at its limit) in a solved result."""
+def constraint_utilisation(twin, results, redundancy: bool = True) -> dict[str, float]:
+    """Every constraint's utilisation (1 = at its limit) in a solved result; with `redundancy`
+    False, none of those that are themselves a failure (an element ``in failover``, a cooling
+    group's N+1): the normal-state constraints, which a failure case must meet too."""
     u: dict[str, float] = {}
     grid_kw = twin.layout.site.grid_mw * 1000.0
     u["grid connection"] = results.kpis["utility_kw"] / grid_kw
@@ -250,8 +259,10 @@ def constraint_utilisation(twin, results) -> dict[str, float]:
     for cid, row in rp[~src].iterrows():
         name = f"{registry.kind(row['kind']).label} {cid}"
         u[name] = row["loading_pct"] / 100.0
-        u[name + " in failover"] = row["failover_loading_pct"] / 100.0
-    for name, (load, avail) in n1_groups(twin, results).items():
+        if redundancy:
+            u[name + " in failover"] = row["failover_loading_pct"] / 100.0
+    groups = n1_groups(twin, results) if redundancy else {}
+    for name, (load, avail) in groups.items():
         u[name] = load / avail if avail > 0 else (math.inf if load > 0 else 0.0)
     for _, v in results.violations.iterrows():
         if v["kind"] in _COVERED:
@@ -334,6 +345,7 @@ def headroom(
     solved: dict[float, object] = {}
     n1c: dict[float, dict[str, float]] = {}
     spof: set[str] = set()
+    grid_memo = GridMemo()  # each failure's last full solve: its draw on the grid connection
     sets = [(c,) for c in scope_failures(twin, racks) if c not in scenario.failed]
     if n1_check is None:
         n1_check = len(sets) <= N1_CHECK_MAX_CASES
@@ -355,7 +367,15 @@ def headroom(
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
         if x not in n1c:
             at(x)
-            u, lost = n1_utilisation(twin, scaled(x), solved[x], sets, progress=progress)
+            u, lost = n1_utilisation(
+                twin,
+                scaled(x),
+                solved[x],
+                sets,
+                progress=progress,
+                grid=grid_memo,
+                grid_check=x > 0.0,
+            )
             if x == 0.0:
                 spof.update(lost)
             n1c[x] = {k: v for k, v in u.items() if n1_failed_id(k) not in spof}

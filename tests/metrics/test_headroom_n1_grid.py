@@ -1,0 +1,74 @@
+"""The IT headroom's N-1 check meets every normal-state constraint inside each failure,
+the grid connection (`site.grid_mw`) first (audit 6 #4).
+
+Losing a CRAH speeds up its peers' fans (cube law): +26 kW on hybrid-inference.yaml, whose
+normal state draws within 0.4 % of its contracted 13.1 MW. The headroom said 40.3 kW
+"N-1 solved" while, at 99.9 % of it, that failure's full solve drew 13,126 kW. The check here
+is independent of the headroom's own machinery: a full coupled solve (`twin.solve.run`) of
+every single failure at the stated headroom, its utility draw against ``site.grid_mw``."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.metrics.headroom import headroom
+from twin.metrics.headroom_n1 import GridMemo, n1_failed_id
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.scenarios.sweep import contingencies, n1
+from twin.solve import run
+
+
+def _breaks(twin, res) -> list[str]:
+    """What a full solve breaks: the grid connection, any overload or violation, heat left."""
+    grid_kw = twin.layout.site.grid_mw * 1000.0
+    out = []
+    if res.kpis["utility_kw"] > grid_kw:
+        out.append(f"grid {res.kpis['utility_kw']:.1f} > {grid_kw:.0f} kW")
+    v = res.violations
+    out += [f"{k} {c}" for k, c in zip(v["kind"], v["component"], strict=True)]
+    if res.kpis.get("heat_unremoved_kw", 0.0) > 1e-6:
+        out.append("heat unremoved")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["small-room", "ai-factory-hall", "hybrid-inference"])
+def test_every_failure_stays_within_the_grid_at_the_headroom(name, layouts_dir):
+    twin = Twin.load(layouts_dir / f"{name}.yaml")
+    h = headroom(twin)
+    assert h.failover == "N-1 solved" and h.binding is not None
+    today = n1(twin, verify=False)
+    spof = set(today.loc[today["it_lost_kw"] > 1e-9, "contingency"])  # lose IT at any load
+    cases = [c for c in contingencies(twin) if c not in spof]
+
+    def solve(frac, failed):
+        s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
+        return run(twin, Scenario(failed=frozenset(failed), load_scale={"*": s}))
+
+    broken = {c: b for c in [None, *cases] if (b := _breaks(twin, solve(1.0, [c] if c else [])))}
+    assert not broken, broken
+    # just above it, what binds breaks: the failure it names, or the normal state
+    failed = n1_failed_id(h.binding) if h.binding.startswith("N-1") else None
+    assert _breaks(twin, solve(1.01, [failed] if failed else []))
+
+
+def test_hybrid_headroom_is_within_the_grid_when_a_crah_fails(layouts_dir):
+    """The reproducer: HX-CRAH7 out at the stated headroom stays within the contracted
+    13.1 MW (it broke it by 26 kW at the old 40.3 kW), and the headroom says the N-1 binds."""
+    twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
+    h = headroom(twin)
+    assert h.binding.startswith("N-1 (cooling)"), h.binding
+    assert h.it_kw < 30.0  # 20.5 kW: the normal state's 40.3 kW less the CRAH's ~26 kW x PUE
+    res = run(twin, Scenario(failed=frozenset({"HX-CRAH7"}), load_scale={"*": h.scale}))
+    assert res.kpis["utility_kw"] <= 13_100.0
+    assert "grid_limit" not in set(res.violations["kind"])
+
+
+def test_grid_memo_grows_a_positive_extra_draw_by_the_cube_law():
+    """Closed form: a case drawing 20 kW over a 1000 kW normal state estimates 20 x 1.1^3 =
+    26.62 kW over 1100 kW; a negative extra draw is held; an unseen case is the normal state."""
+    memo = GridMemo({"A": (1000.0, 1020.0), "B": (1000.0, 990.0)})
+    assert memo.estimate_kw("A", 1100.0) == pytest.approx(1100.0 + 26.62)
+    assert memo.estimate_kw("B", 1100.0) == pytest.approx(1090.0)
+    assert memo.estimate_kw("C", 1100.0) == 1100.0
