@@ -76,3 +76,31 @@ def test_negative_prices_are_allowed_and_costed_as_given(tmp_path):
 def load_site_neg(tmp_path):
     (tmp_path / "n.yaml").write_text("name: n\nenergy_price_usd_per_kwh: -0.02\n")
     return load_site(tmp_path / "n.yaml")
+
+
+def test_prices_that_read_as_cents_are_warned_of(tmp_path, capsys):
+    room = _room(tmp_path)
+    csv = tmp_path / "cents.csv"
+    csv.write_text("usd_per_kwh\n" + "8.0\n" * 24)
+    assert (
+        main(["timeline", str(room), "--hours", "2", "--design-weather", "--hourly", str(csv)]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "cents.csv: warning: usd_per_kwh 8 USD/kWh is above 1" in err and "0.08 USD/kWh" in err
+    csv.write_text("usd_per_kwh\n" + "0.08\n" * 24)
+    assert (
+        main(["timeline", str(room), "--hours", "2", "--design-weather", "--hourly", str(csv)]) == 0
+    )
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_compare_sites_says_a_site_runs_on_the_design_point(tmp_path, capsys):
+    text = _room(tmp_path).read_text()
+    room = tmp_path / "noweather.yaml"
+    room.write_text("\n".join(x for x in text.splitlines() if "weather_file" not in x) + "\n")
+    (tmp_path / "s.yaml").write_text("name: Nowhere\n")
+    assert (
+        main(["compare-sites", str(room), "--site", str(tmp_path / "s.yaml"), "--hours", "2"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "note (Nowhere): no weather year" in out

@@ -62,6 +62,7 @@ def run(args) -> int:
                     "workload": spec.workload,
                     "sites": c.table.reset_index().to_dict(orient="records"),
                     "monthly": c.monthly.to_dict(orient="records"),
+                    "notes": {n: tl.notes for n, tl in c.timelines.items() if tl.notes},
                 }
             )
         )
@@ -83,6 +84,9 @@ def run(args) -> int:
         f": IT at {span} % of design on average (`twin solve --annual`: at design)" if span else ""
     )
     print(f"{twin.name}: {args.hours:,.0f} h per site, {spec.workload} workload{load}")
+    for name, tl in c.timelines.items():  # what a site's run assumed unasked (twin timeline's)
+        for note in tl.notes:
+            print(f"  note ({name}): {note}")
     print(f"  {'':<{first}}" + "".join(f"{n:>{width}}" for n in t.columns))
     for figure, row in t.iterrows():
         print(f"  {figure:<{first}}" + "".join(f"{v:>{width}}" for v in row))

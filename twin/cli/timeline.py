@@ -283,6 +283,20 @@ def _hourly(path: str):
     return out.get("usd_per_kwh"), out.get("kg_co2_per_kwh")
 
 
+def _cents_warning(path: str | None, price) -> None:
+    """Warn (stderr) where --hourly's prices read as cents typed as dollars: their median
+    above `PRICE_MAX_USD_PER_KWH`, as validate and compare-sites say of a layout's or a site
+    file's price (8.0 for 8 c/kWh made a day of a 200 kW room cost 38,778 USD)."""
+    from twin.layout.plausibility_chain import PRICE_MAX_USD_PER_KWH, price_message
+
+    if price is None:
+        return
+    value = float(np.median(np.asarray(price, float)))
+    if value > PRICE_MAX_USD_PER_KWH:
+        msg = price_message(value).replace("energy_price_usd_per_kwh", "usd_per_kwh")
+        print(f"--hourly {path}: warning: {msg} (the median of its values)", file=sys.stderr)
+
+
 def spec_from_args(args, twin):
     """The TimelineSpec the options describe (UsageError for combinations that do not fit)."""
     from dataclasses import replace
@@ -339,6 +353,7 @@ def spec_from_args(args, twin):
 
         outage = Outage(args.outage_start_h * 3600.0, args.outage_s or 600.0)
     price, co2 = _hourly(args.hourly) if args.hourly else (None, None)
+    _cents_warning(args.hourly, price)
     if args.price_usd_kwh is not None:
         if price is not None:
             raise UsageError("--price-usd-kwh and a usd_per_kwh column in --hourly: give one")

@@ -270,8 +270,9 @@ def simulate(
         d = twin.layout.site.design
         notes.append(f"no weather year (the layout has no site.weather_file): the design point "
                      f"{d.t_db_c:g} C dry bulb is used at every step, so cooling energy and PUE "
-                     "are the design day's, not a season's (--design-weather says it is meant; "
-                     "twin solve --annual refuses this)")  # fmt: skip
+                     "are the design day's, not a season's (a weather_file gives a weather "
+                     "year; twin timeline --design-weather asks for the design point; twin solve "
+                     "--annual refuses this)")  # fmt: skip
     dt = float(spec.dt_s)
     n = round(spec.hours * 3600.0 / dt)
     start = start_time(spec.start)
