@@ -212,6 +212,35 @@ def check_output_file(
         raise UsageError(f"{flag} {path}: the file exists and is not writable")
 
 
+def add_force(p) -> None:
+    """--force: let -o/--output name the input layout (`check_not_input`)."""
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="let -o/--output overwrite the input layout (its comments and layout go)",
+    )
+
+
+def check_not_input(out: str | None, layout_path: str | None, flag: str, force: bool) -> None:
+    """Raise `UsageError` if `out` is the input layout file, unless `force`: the layout is
+    written back from its data, so the input's comments (sources, provenance notes), its
+    block layout and values written equal to a default would be gone without a word
+    (audit 5 F-G: `twin place --apply 1 -o <the input>`)."""
+    if not out or not layout_path or force:
+        return
+    a, b = Path(out), Path(layout_path)
+    try:
+        same = a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        same = False
+    if same or a.resolve() == b.resolve():
+        raise UsageError(
+            f"{flag} {out} is the input layout: writing it would replace the file and drop its "
+            "comments, its block layout and the values it writes equal to a default; write "
+            "another file (and compare them), or add --force to overwrite it"
+        )
+
+
 def check_output_dir(path: str | None, flag: str) -> None:
     """Raise `UsageError` unless folder `path` exists and is writable, or can be created
     (its nearest existing ancestor is a writable folder)."""

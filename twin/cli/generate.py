@@ -1,15 +1,30 @@
-"""`twin generate campus|hall|hybrid -o FILE`: write a generated, valid layout."""
+"""`twin generate campus|hall|hybrid -o FILE`: write a generated, valid layout.
+
+The sizing options (--it-mw, --halls-per-building, --rows-per-hall, --condenser, --tenants)
+are the campus's: `hall` and `hybrid` write the reference halls as they are
+(layouts/ai-factory-hall.yaml and hybrid-inference.yaml, dry coolers), so an option given
+with them is refused rather than ignored (audit 5 F-N: `generate hall --condenser tower`
+wrote dry coolers and a WUE of 0 without a word). A campus with more tenants than halls gets
+a note, as a rounded --it-mw does."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-from twin.cli.common import check_output_file, float_in, int_in
+from twin.cli.common import UsageError, check_output_file, float_in, int_in
 from twin.layout import generate, validate_data
 
 MAX_IT_MW = 20_000.0
 """Largest campus: ~150,000 NVL72 racks, the most a layout file is meant to hold [est]."""
+CAMPUS = {
+    "it_mw": 1000.0,
+    "halls_per_building": 4,
+    "rows_per_hall": 6,
+    "condenser": "tower",
+    "tenants": 0,
+}
+"""The campus options' defaults (None on the command line: not given)."""
 
 
 def register(sub) -> None:
@@ -18,19 +33,28 @@ def register(sub) -> None:
     p.add_argument(
         "--it-mw",
         type=float_in(0.0, MAX_IT_MW, lo_open=True),
-        default=1000.0,
-        help=f"campus IT load, MW, in (0, {MAX_IT_MW:g}] (default 1000); whole halls, so "
-        "the result is the nearest multiple of one hall",
+        help=f"campus IT load, MW, in (0, {MAX_IT_MW:g}] (default {CAMPUS['it_mw']:g}); "
+        "whole halls, so the result is the nearest multiple of one hall",
     )
-    p.add_argument("--halls-per-building", type=int_in(1, 64), default=4, help="1-64 (default 4)")
     p.add_argument(
-        "--rows-per-hall", type=int_in(1, 64), default=6, help="16 racks per row, 1-64 (default 6)"
+        "--halls-per-building",
+        type=int_in(1, 64),
+        help=f"campus: 1-64 (default {CAMPUS['halls_per_building']})",
     )
-    p.add_argument("--condenser", choices=["tower", "air"], default="tower")
+    p.add_argument(
+        "--rows-per-hall",
+        type=int_in(1, 64),
+        help=f"campus: 16 racks per row, 1-64 (default {CAMPUS['rows_per_hall']})",
+    )
+    p.add_argument(
+        "--condenser",
+        choices=["tower", "air"],
+        help=f"campus: heat rejection, cooling towers or dry coolers (default "
+        f"{CAMPUS['condenser']}; hall and hybrid have dry coolers)",
+    )
     p.add_argument(
         "--tenants",
         type=int_in(0, 1000),
-        default=0,
         metavar="N",
         help="campus: N tenants (tenant-1 ...), one per hall in turn; 0-1000 (default 0: none)",
     )
@@ -41,6 +65,24 @@ def register(sub) -> None:
 def run(args) -> int:
     t0 = time.perf_counter()
     check_output_file(args.output, "-o", (".yaml", ".yml"), stdout_ok=True)  # before any work
+    given = [k for k in CAMPUS if getattr(args, k) is not None]
+    if args.what != "campus" and given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise UsageError(
+            f"{flags} {'is' if len(given) == 1 else 'are'} only for `generate campus`; `generate "
+            f"{args.what}` writes the reference {'hall' if args.what == 'hall' else 'hybrid hall'}"
+            " as it is (dry coolers"
+            + (
+                ", two tenants: gpu-cloud and npu-serving"
+                if args.what == "hybrid"
+                else ", no tenants"
+            )
+            + "). For one hall of your own: twin generate campus --it-mw 13 (one hall of 96 "
+            "NVL72 racks) with the options you need"
+        )
+    for k, v in CAMPUS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
     if args.what == "campus":
         doc = generate.campus(
             args.it_mw,
@@ -61,6 +103,12 @@ def run(args) -> int:
             f"twin generate: note: a campus is whole halls of {hall_mw:,.1f} MW; --it-mw "
             f"{args.it_mw:g} gives {len(doc['halls'])} hall(s), {it_mw:,.1f} MW of IT"
             + (" (fewer --rows-per-hall make smaller halls)" if args.rows_per_hall > 1 else ""),
+            file=sys.stderr,
+        )
+    if args.what == "campus" and args.tenants > len(doc["halls"]):
+        print(
+            f"twin generate: note: --tenants {args.tenants} > {len(doc['halls'])} hall(s): "
+            f"{len(doc['halls'])} tenant(s) written, one per hall",
             file=sys.stderr,
         )
     if args.output == "-":

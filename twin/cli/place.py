@@ -16,8 +16,10 @@ import sys
 
 from twin.cli.common import (
     UsageError,
+    add_force,
     add_no_calibration,
     add_path,
+    check_not_input,
     check_output_file,
     dumps,
     int_in,
@@ -55,6 +57,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--apply", type=int_in(1), metavar="RANK", help="write candidate RANK")
     p.add_argument("-o", "--output", help="layout file --apply writes (.yaml/.yml)")
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -143,6 +146,7 @@ def run(args) -> int:
     if args.output and args.apply is None:
         raise UsageError("-o/--output needs --apply RANK")
     check_output_file(args.output, "--output", (".yaml", ".yml"))
+    check_not_input(args.output, args.path, "--output", args.force)
     twin = load_twin(args)
     how = False if args.no_stranded else ("search" if args.stranded_search else "estimate")
     p = place(twin, args.profile, args.count, verify=args.verify, stranded=how)

@@ -16,7 +16,9 @@ import sys
 
 from twin.cli.common import (
     UsageError,
+    add_force,
     add_no_calibration,
+    check_not_input,
     check_output_file,
     dumps,
     int_in,
@@ -44,6 +46,7 @@ def register(sub) -> None:
     p.add_argument("--list", action="store_true", help="print the rack generation catalogue")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-o", "--output", help="write the refreshed layout (.yaml/.yml)")
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -233,6 +236,7 @@ def run(args) -> int:
     if not args.from_gen or not args.to_gen:
         raise UsageError("give --from GEN and --to GEN (twin refresh PATH --list shows them)")
     check_output_file(args.output, "--output", (".yaml", ".yml"))
+    check_not_input(args.output, args.path, "--output", args.force)
     rows, halls = _ids(args.rows, "--rows"), _ids(args.halls, "--halls")
     twin = load_twin(args)
     r = refresh(twin, args.from_gen, args.to_gen, rows=rows, halls=halls)
