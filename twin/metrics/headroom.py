@@ -70,9 +70,17 @@ inside the failure (the grid connection first: losing a CRAH speeds up its peers
 now 20.5 kW; `headroom_n1.case_utilisation`, `GRID_SCREEN_BAND`) (broken, too, by any overload
 or generator over capacity, unremoved heat or racks at thermal risk). If one
 breaks at the answer, the search goes on below it with these constraints until
-the bracket closes again. Failures that lose IT already at ``x = 0`` (a single
-point of failure in the design, such as small-room's only UPS) are left out:
-load growth does not change them, and `twin n1` reports them. Above
+the bracket closes again. Failures that lose IT already at ``x = 0`` because the design
+has a single point of failure (small-room's only UPS) are left out: load growth does not
+change them, and `twin n1` reports them. A failure that loses IT only because the scenario
+took the redundancy out already (ai-factory-hall.yaml with H1-UPS-A1 failed: losing
+H1-UPS-B1 too drops its 8 racks) is not left out: it breaks at ``x = 0``, so the headroom is
+0 with that failure binding, and `Headroom.redundancy_lost` names it. This is the rule the
+cooling side follows (with H1-CRAH1 failed the remaining CRAHs must still ride through one
+more loss): in a degraded state the headroom is what N-1 on top of it allows, for power and
+cooling alike (Uptime's fault tolerance is a property of the state the site is in, not of
+its drawings). Left out, as it was, losing a UPS *raised* the headroom (376.2 -> 378.1 kW:
+the lost redundancy invisible, the UPS's no-load loss gone; audit 6 #15). Above
 `N1_CHECK_MAX_CASES` failures (a campus's whole site) the check is skipped
 (`Headroom.failover` says "first-order"): the answer may then be up to the gaps
 above too high. The check costs an N-1 sweep per probe past the first-order
@@ -157,7 +165,10 @@ class Headroom:
     - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
     - `solves`, `seconds`: the cost of the search;
     - `failover`: "N-1 solved" (every single failure checked at the answer by
-      the N-1 sweep with full re-solves) or "first-order" (not checked).
+      the N-1 sweep with full re-solves) or "first-order" (not checked);
+    - `redundancy_lost`: failures that lose IT at today's load only because the scenario's
+      own failures took their redundancy out (the design has a partner for them); with any,
+      the headroom is 0 (see the module docstring).
     """
 
     scope: str
@@ -169,10 +180,14 @@ class Headroom:
     solves: int = 0
     seconds: float = 0.0
     failover: str = "first-order"
+    redundancy_lost: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         """What the headline says when no constraint binds: unbounded, or undefined (why)."""
+        if self.binding and self.redundancy_lost:
+            lost = ", ".join(self.redundancy_lost)
+            return f"{self.binding} (redundancy already lost: failing {lost} would drop IT)"
         if self.binding:
             return self.binding
         if math.isnan(self.it_kw):
@@ -196,6 +211,7 @@ class Headroom:
             "free_slots": self.free_slots,
             "solves": self.solves,
             "failover": self.failover,
+            "redundancy_lost": list(self.redundancy_lost),
             "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
         }
 
@@ -345,6 +361,7 @@ def headroom(
     solved: dict[float, object] = {}
     n1c: dict[float, dict[str, float]] = {}
     spof: set[str] = set()
+    lost0: set[str] = set()  # failures losing IT at x = 0 that are not the design's
     grid_memo = GridMemo()  # each failure's last full solve: its draw on the grid connection
     sets = [(c,) for c in scope_failures(twin, racks) if c not in scenario.failed]
     if n1_check is None:
@@ -376,10 +393,23 @@ def headroom(
                 grid=grid_memo,
                 grid_check=x > 0.0,
             )
-            if x == 0.0:
-                spof.update(lost)
+            if x == 0.0:  # the design's own single points of failure only
+                spof.update(lost & design_spof(lost))
+                lost0.update(lost - spof)
             n1c[x] = {k: v for k, v in u.items() if n1_failed_id(k) not in spof}
         return n1c[x]
+
+    def design_spof(lost: set[str]) -> set[str]:
+        """Of `lost` (failures losing IT at x = 0), those that lose IT with the scenario's
+        failures repaired too: the design's, not the degraded state's (screen: its power
+        path is exact for IT lost)."""
+        if not scenario.failed or not lost:
+            return lost
+        from twin.scenarios.sweep import sweep
+
+        design = replace(scenario, failed=frozenset())
+        t = sweep(twin, [(c,) for c in sorted(lost)], scenario=design, verify=False)
+        return set(t.loc[t["it_lost_kw"] > 1e-9, "contingency"])
 
     def full(x: float) -> dict[str, float]:
         return {**cache[x], **n1c.get(x, {})}
@@ -431,6 +461,7 @@ def headroom(
             len(cache),
             time.perf_counter() - t0,
             "N-1 solved" if n1_check else "first-order",
+            tuple(sorted(n1_failed_id(k) for k in n1c.get(0.0, {}) if n1_failed_id(k) in lost0)),
         )
 
     if it_now <= 0:
