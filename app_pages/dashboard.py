@@ -21,9 +21,8 @@ twin, key = common.current()
 failed = st.session_state.get("failed", [])
 res = common.results(twin, key, failed)
 caps = S.capabilities(res)
-st.caption(
-    plain(twin.name) + (f" with {plain(', '.join(failed))} failed" if failed else ", normal state")
-)
+scenario = f"with {', '.join(failed)} failed" if failed else "normal state"
+st.caption(plain(f"{twin.name}, {scenario}"))
 P.show(twin.layout, key, st.session_state["layout_name"])  # as `twin solve` prints them
 for why in air_model_fallbacks(twin, res.tables.get("res_halls")):  # as `twin solve`
     st.warning(plain(why[:1].upper() + why[1:]) + ".")
@@ -218,6 +217,11 @@ def kpis_for(choice: str) -> dict:
     return S.kpis(t, common.results(t, lkey, ()))
 
 
+def said(choice: str) -> str:
+    """A comparison side as the report names it: which failures, not 'its failures'."""
+    return f"current layout, {scenario}" if choice == choices[1] else choice
+
+
 ka, kb = kpis_for(a), kpis_for(b)
 cmp = report.comparison(ka, kb)
 st.dataframe(cmp, hide_index=True)
@@ -229,7 +233,7 @@ if st.button("Build HTML report", key="dash_report"):
         "Throughput per accelerator": accelerators,
         "Violations": res.violations[["component", "kind", "value", "limit", "unit", "message"]],
         "Redundancy": red,
-        f"Comparison: A = {a}, B = {b}": cmp,
+        f"Comparison: A = {said(a)}, B = {said(b)}": cmp,
     }
     if tenant_tab is not None:
         tables["Tenants"] = tenant_tab
@@ -270,7 +274,7 @@ if st.button("Build HTML report", key="dash_report"):
     if len(twin.racks) <= 3000 or st.session_state.get("dash_headroom_on"):
         shown["it_headroom_site_kw"] = common.headroom(twin, key, failed).it_kw
     st.session_state["dash_report_html"] = report.report_html(
-        f"twin report: {twin.name}",
+        f"twin report: {twin.name}, {scenario}",
         shown,
         tables,
         png,

@@ -69,11 +69,12 @@ c[0].metric(
     help="Racks with no live feed plus racks shut down by heat, at their demand before.",
 )
 c[1].metric(
-    "Racks at thermal risk",
-    f"{what['racks_at_risk']:,}",
-    help=f"{what['racks_shutdown']:,} shut down by heat, {what['racks_throttled']:,} throttled, "
-    "the rest over their inlet limit or without cooling; "
-    f"IT at thermal risk {C.fmt(what['it_at_risk_kw'], 'it_at_risk_kw')}.",
+    "Racks hit by heat",
+    f"{what['racks_shutdown'] + what['racks_at_risk']:,}",
+    help=f"{what['racks_shutdown']:,} shut down by heat (their IT is in IT lost) and "
+    f"{what['racks_at_risk']:,} still running at thermal risk ({what['racks_throttled']:,} "
+    "throttling, the rest over their inlet limit or without cooling); IT at thermal risk "
+    f"{C.fmt(what['it_at_risk_kw'], 'it_at_risk_kw')}.",
 )
 c[2].metric("Racks without power", f"{what['racks_unfed']:,}")
 t_max = what["t_inlet_max_c"]

@@ -155,6 +155,19 @@ def test_dashboard_report_and_comparison(app):
     assert "fill='#d9534f'><title>Power (grid)" in chart
 
 
+def test_the_report_names_its_failure(app):
+    """Audit: a report built with failures set showed the failed state's key figures
+    (IT load 0.00 MW) under 'twin report: AI factory hall' and never named the failure."""
+    at = app("dashboard")
+    at.session_state["failed"] = ["H1-CRAH1"]
+    at.selectbox(key="dash_b").set_value("current layout, with its failures").run()
+    at.button(key="dash_report").click().run()
+    no_errors(at)
+    html = at.session_state["dash_report_html"]
+    assert "<h1>twin report: AI factory hall, with H1-CRAH1 failed</h1>" in html
+    assert "B = current layout, with H1-CRAH1 failed" in html
+
+
 def test_dashboard_assumptions_move_cost_per_token(app):
     """Energy price and throughput per rack are the dashboard's to change (this session)."""
     at = app("dashboard")
@@ -202,13 +215,16 @@ def test_pages_show_human_labels(app, page):
 
 def test_failing_both_facility_pumps_shows_the_hall_uncooled(app):
     """ai-factory-hall: both FWS pumps out stops all water; every rack trips on heat: all
-    IT lost, none left 'at risk' (counted once, as the N-2 row of the pair says)."""
+    IT lost, all 96 hit by heat, none still running at risk (the headline once read 0
+    racks at thermal risk beside its own help's 96 shut down)."""
     at = app("failures")
     at.multiselect(key="fail_pick").set_value(["H1-FWS-P1", "H1-FWS-P2"])
     at.button[0].click().run()
     no_errors(at)
     assert metric(at, "IT lost") == "12.672 MW"
-    assert int(metric(at, "Racks at thermal risk").replace(",", "")) == 0
+    assert int(metric(at, "Racks hit by heat").replace(",", "")) == 96
+    help_text = next(m.help for m in at.metric if m.label == "Racks hit by heat")
+    assert help_text.startswith("96 shut down by heat") and "0 still running" in help_text
     assert any("96 racks shut down by heat" in w.value for w in at.warning)
     kinds = {str(k) for d in at.dataframe if "Kind" in d.value for k in d.value["Kind"]}
     assert "Uncooled" in kinds, kinds

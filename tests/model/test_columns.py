@@ -30,7 +30,7 @@ def test_every_result_column_and_kpi_is_declared(name):
 
 
 def test_units_and_digits():
-    assert C.header("t_inlet_c") == "Rack inlet temperature (°C)"
+    assert C.header("t_inlet_c") == "Rack inlet, mean over its height (°C)"
     assert C.fmt(6.699999999999999, "x_m") == "6.7 m"
     assert C.fmt(12672.0, "it_lost_kw") == "12,672.0 kW"
     assert C.fmt(1.267200e01, "it_mw") == "12.67 MW"

@@ -104,6 +104,7 @@ def colour_columns(df: pd.DataFrame) -> list[str]:
         and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
     ]
     preferred = [
+        "t_inlet_max_c",  # the inlet the class limit and the trips read (top of the rack)
         "t_inlet_c",
         "t_coolant_out_c",
         "t_coolant_c",

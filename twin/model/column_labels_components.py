@@ -79,7 +79,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "live_a": _C("Feed A live", "", 0),
     "live_b": _C("Feed B live", "", 0),
     "fed": _C("Powered", "", 0),
-    "t_inlet_c": _C("Rack inlet temperature", "°C", 1),
+    "t_inlet_c": _C("Rack inlet, mean over its height", "°C", 1),
     "t_outlet_c": _C("Rack outlet temperature", "°C", 1),
     "t_coolant_supply_c": _C("Coolant supply temperature", "°C", 1),
     "t_coolant_return_c": _C("Coolant return temperature", "°C", 1),

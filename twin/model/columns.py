@@ -2,7 +2,7 @@
 
 Every screen (app pages, 3D colour bar and tooltips, HTML report, CLI human output)
 shows `header(name)` instead of a column name and `fmt(value, name)` instead of a
-raw float, so `t_inlet_c` reads "Rack inlet temperature (°C)" and 24.61234 reads
+raw float, so `t_inlet_c` reads "Rack inlet, mean over its height (°C)" and 24.61234 reads
 "24.6" everywhere. A name the map does not declare still gets a unit from its
 suffix (the codebase's convention: `_kw`, `_c`, `_pct`, `_m3_s`...) and a label
 from its words, so a new result column is readable before anyone declares it.
