@@ -180,7 +180,7 @@ def _weather(twin, spec: TimelineSpec, t_h: np.ndarray):
         return np.full(len(t_h), d.t_db_c), None
     w = read_weather(path)
     db, wb = w["t_db_c"].to_numpy(float), w["t_wb_c"].to_numpy(float)
-    return at_hours(db, file_hours(start_time(spec.start), t_h, len(db))), (db, wb)
+    return at_hours(db, file_hours(start_time(spec.start or DEFAULT_START), t_h, len(db))), (db, wb)
 
 
 def check(twin, spec: TimelineSpec) -> None:
@@ -556,7 +556,7 @@ def _wet_bulb_steps(twin, spec: TimelineSpec, year, t_h: np.ndarray):
     """Each step's wet bulb from the weather year (None at the design point: the fit's own)."""
     if year is None:
         return None
-    return at_hours(year[1], file_hours(start_time(spec.start), t_h, len(year[1])))
+    return at_hours(year[1], file_hours(start_time(spec.start or DEFAULT_START), t_h, len(year[1])))
 
 
 def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db, t_wb=None) -> dict:
