@@ -78,15 +78,18 @@ c[1].metric(
 )
 c[2].metric("Racks without power", f"{what['racks_unfed']:,}")
 t_max = what["t_inlet_max_c"]
+# lower after losing cooling is no improvement: grey, with the air model's error (audit 6 #14)
+inlet_colour, inlet_note = S.inlet_change(twin, base, res)
 c[3].metric(
     "Hottest rack inlet",
     C.fmt(t_max, "t_inlet_max_c") if t_max != math.inf else "no steady state",
     delta=C.fmt(t_max - what["t_inlet_max_base_c"], "t_inlet_max_c")
     if math.isfinite(t_max) and abs(t_max - what["t_inlet_max_base_c"]) >= 0.05
     else None,
-    delta_color="inverse",
+    delta_color=inlet_colour,
     help="No steady state: heat goes unremoved while racks run, so they heat until they "
-    "trip (as the N-1 table's infinite inlet says); n/a: no rack runs.",
+    "trip (as the N-1 table's infinite inlet says); n/a: no rack runs."
+    + (f" {plain(inlet_note)}" if inlet_note else ""),
 )
 c[4].metric(
     "Violations",
