@@ -56,3 +56,30 @@ def test_export_unknown_id_says_did_you_mean(tmp_path, layouts_dir, capsys):
     path = str(layouts_dir / "small-room.yaml")
     assert main(["export", path, "-o", str(tmp_path / "x.json"), "--fail", "PDU1"]) == 2
     assert "did you mean PDU-1" in capsys.readouterr().err
+
+
+def test_export_reports_pandapower_s_own_answer(tmp_path, layouts_dir, capsys):
+    """Audit F-T: the export printed the twin's facility power 'after pandapower.runpp(net)'
+    for a net on which runpp raises LoadflowNotConverged. It now runs runpp on the file it
+    wrote and prints pandapower's figure beside the twin's, or says runpp does not converge
+    and exits 1."""
+    from layout_edit import with_pdu_cables
+
+    path = str(layouts_dir / "small-room.yaml")
+    out = tmp_path / "net.json"
+    assert main(["export", path, "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    net = pp.from_json(str(out))
+    pp.runpp(net)
+    peer_kw = net.res_ext_grid.p_mw.sum() * 1000.0
+    assert f"facility {peer_kw:,.1f} kW after pandapower.runpp(net)" in said
+    twin_kw = run(Twin.load(path)).kpis["facility_kw"]
+    assert f"the twin's {twin_kw:,.1f} kW" in said
+    # a 20 km LV feeder: no operating point; pandapower agrees, and the export says so
+    bad = with_pdu_cables(layouts_dir / "small-room.yaml", tmp_path, "km.yaml", 20000.0)
+    assert main(["export", bad, "-o", str(tmp_path / "km.json")]) == 1
+    cap = capsys.readouterr()
+    assert "after pandapower.runpp" not in cap.out
+    assert "pandapower.runpp(net) does not converge" in cap.err
+    with pytest.raises(pp.LoadflowNotConverged):
+        pp.runpp(pp.from_json(str(tmp_path / "km.json")))
