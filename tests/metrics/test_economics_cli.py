@@ -99,3 +99,27 @@ def test_throttled_racks_are_said_to_count_at_full_throughput(layouts_dir, capsy
     text = capsys.readouterr().out
     assert f"CAUTION         {int(k['racks_throttled'])} racks" in text
     assert "tokens are an upper bound" in text
+
+
+def test_a_what_if_that_trips_every_rack_says_so_and_lists_its_violations(layouts_dir, capsys):
+    """Audit F-AD: half the AI hall's slots as 132 kW air-cooled NPU racks trips the whole
+    hall by heat; the output said 'the accelerator racks draw no power' and '103 (see
+    twin solve)', which cannot run this what-if. It now says why and lists them."""
+    from twin.metrics import whatif
+    from twin.model import Twin
+    from twin.solve import run
+
+    path = layouts_dir / "ai-factory-hall.yaml"
+    args = ["economics", str(path), "--npu-share", "0.5", "--budget", "power"]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    res = run(whatif.with_npu_share(Twin.load(path), 0.5, budget="power"))
+    assert out["racks_shutdown"] == res.kpis["racks_shutdown"] == 96
+    rows = out["violation_rows"]
+    assert len(rows) == out["violations"] == len(res.violations)
+    assert rows[0]["kind"] == "over_capacity" and rows[-1]["kind"] == "thermal_shutdown"
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "96 racks (12.67 MW of IT) shut down by heat" in text
+    assert "draw no power" not in text and "see `twin solve`" not in text
+    assert "Thermal shutdown" in text and "more (--json lists them all)" in text

@@ -174,6 +174,11 @@ def run_cli(args) -> int:
         "economics": economics(twin, res, annual_pue=annual_pue),
         "by_accelerator": by_accelerator(twin, res).to_dict(orient="index"),
         "violations": len(res.violations),
+        # the what-if's own violations, most serious first: `twin solve` cannot run this
+        # scenario, so pointing there led nowhere
+        "violation_rows": _violation_rows(res.violations),
+        "racks_shutdown": int(res.kpis.get("racks_shutdown", 0)),
+        "it_shutdown_kw": float(res.kpis.get("it_shutdown_kw", 0.0)),
         # racks over their allowable inlet draw and count at full rate: throttled throughput
         # is not estimated, so the tokens are an upper bound (the text says so)
         "racks_throttled": int(res.kpis.get("racks_throttled", 0)),
@@ -207,6 +212,22 @@ def run_cli(args) -> int:
     else:
         _print(out)
     return 0
+
+
+SHOWN = 5
+"""Violations printed in the text output (most serious first); --json has them all."""
+
+
+def _violation_rows(v: pd.DataFrame) -> list[dict]:
+    """The violations as JSON-safe rows, most serious first (`VIOLATION_KINDS`)."""
+    from twin.solve.results import by_severity
+
+    v = by_severity(v)
+    cols = ["component", "kind", "value", "limit", "unit", "message"]
+    return [
+        {c: (float(r[c]) if c in ("value", "limit") else str(r[c])) for c in cols}
+        for r in v[cols].to_dict("records")
+    ]
 
 
 def _f(x, spec: str, scale: float = 1.0) -> str:
@@ -247,7 +268,12 @@ def _print(o: dict) -> None:
         priced = " (prices the energy below)" if e["tokens_s"] > 0 else ""
         print(f"  annual PUE      {e['annual_pue']:.3f} over the weather year{priced}")
     if not e["tokens_s"] > 0:
-        if any(acc for acc in o["by_accelerator"]):
+        if o["racks_shutdown"]:
+            print(
+                f"  no tokens       {o['racks_shutdown']:,} racks ({o['it_shutdown_kw'] / 1000:,.2f}"
+                " MW of IT) shut down by heat: the cooling cannot hold this scenario"
+            )
+        elif any(acc for acc in o["by_accelerator"]):
             print("  no tokens       the accelerator racks draw no power in this scenario")
         else:
             print(
@@ -274,8 +300,17 @@ def _print(o: dict) -> None:
             "run over their allowable inlet and are counted at full throughput (throttled "
             "throughput is not estimated): tokens are an upper bound, cost per token a lower one"
         )
-    if o["violations"]:
-        print(f"  violations      {o['violations']} (see `twin solve`)")
+    rows = o["violation_rows"]
+    if rows:
+        from twin.cli.labels import kind
+
+        kinds = pd.Series([r["kind"] for r in rows]).value_counts(sort=False)
+        said = ", ".join(f"{kind(k)} {n:,}" for k, n in kinds.items())
+        print(f"  violations      {len(rows):,}: {said}")
+        for r in rows[:SHOWN]:
+            print(f"    {kind(r['kind']):<18}{r['component']:<14}{r['message']}")
+        if len(rows) > SHOWN:
+            print(f"    ... and {len(rows) - SHOWN:,} more (--json lists them all)")
     if "optimum" in o:
         b = o["optimum"]
         if not b.get("feasible", True):

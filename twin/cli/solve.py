@@ -21,8 +21,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from twin.cli.common import (
     add_list,
     add_no_calibration,
@@ -39,7 +37,7 @@ from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve.results import LAST_ITERATE, VIOLATION_KINDS, not_an_answer_lines
+from twin.solve.results import LAST_ITERATE, by_severity, not_an_answer_lines
 from twin.solve.unfed_cause import feed_causes
 
 
@@ -423,8 +421,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
     if len(v):
-        order = {k: i for i, k in enumerate(VIOLATION_KINDS)}
-        v = v.iloc[np.argsort([order.get(k, len(order)) for k in v["kind"]], kind="stable")]
+        v = by_severity(v)
         counts = v["kind"].value_counts(sort=False)
         by = ", ".join(f"{kind_name(k, raw)} {n:,}" for k, n in counts.items())
         print("    by kind: " + by)

@@ -54,6 +54,16 @@ whose pumps cannot move water the way its circuit runs; uncooled: heat with nowh
 go), then limits passed (thermal_shutdown: a rack tripped by heat,
 `twin.solve.consequence`). Screens list them in this order."""
 
+
+def by_severity(violations: pd.DataFrame) -> pd.DataFrame:
+    """`violations` most serious first (`VIOLATION_KINDS`; an unknown kind last), stable."""
+    if not len(violations):
+        return violations
+    order = {k: i for i, k in enumerate(VIOLATION_KINDS)}
+    rank = [order.get(k, len(order)) for k in violations["kind"]]
+    return violations.iloc[np.argsort(rank, kind="stable")]
+
+
 SOLVER_KINDS = ("not_converged", "non_finite", "not_balanced")
 """Violations that say the result itself cannot be trusted: a solver that did not
 converge (value = residual, limit = tolerance), a number that is NaN/inf where one
