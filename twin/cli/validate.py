@@ -12,11 +12,12 @@ command ~0.1 s)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from twin.errors import LayoutError, Problem
 from twin.layout import load
 from twin.layout.plausibility import check_loaded
-from twin.layout.source import line_of, parse_bytes, read_bytes
+from twin.layout.source import PVLIB_PREFIX, line_of, parse_bytes, read_bytes
 
 
 def register(sub) -> None:
@@ -52,15 +53,16 @@ def run(args) -> int:
 
 def weather_problem(layout, path: str) -> Problem | None:
     """The layout's weather file read as a weather year: None if it reads (or none is
-    named), else the problem located at site.weather_file."""
-    from types import SimpleNamespace
+    named, or it is one of pvlib's own files, whose names are checked on load: importing
+    pvlib to read one costs 1-5 s), else the problem located at site.weather_file. The
+    solver package is imported only for a user's file (~0.6 s)."""
+    wf = layout.site.weather_file
+    if not wf or wf.startswith(PVLIB_PREFIX):
+        return None
+    base = Path(layout.source).parent if layout.source else Path(".")
+    where = str((base / wf).resolve())  # as twin.solve.weather.weather_path
+    from twin.solve.weather import read_weather
 
-    from twin.solve.weather import PVLIB_PREFIX, read_weather, weather_path
-
-    where = weather_path(SimpleNamespace(layout=layout))
-    if where is None or where.startswith(PVLIB_PREFIX):
-        return None  # pvlib's own files: their names are checked on load (importing pvlib
-        # to read one costs 1-5 s)
     try:
         read_weather(where)
     except (OSError, ValueError, KeyError) as exc:
