@@ -169,3 +169,16 @@ def test_facility_water_too_warm_for_its_tcs_loops(layouts_dir):
     assert (w.component, w.line) == ("H1-FWS", _line_of(text, "id: H1-FWS, kind: facility"))
     assert w.path == "cooling.loops[0].t_supply_c" or w.path.endswith(".t_supply_c")
     assert "33 C at best" in w.message and "25 C setpoint" in w.message
+
+
+def test_a_profile_value_gets_one_caution_for_all_its_users(layouts_dir):
+    """The busway-1600 profile's rating typed in VA reaches the hall's busways: one caution
+    at the profile's line naming them all, not one per busway."""
+    text = (layouts_dir / "ai-factory-hall.yaml").read_text()
+    n = text.count("profile: busway-1600")
+    assert n > 1
+    text = _hall(layouts_dir, "    rating_kva: 1600.0\n", "    rating_kva: 1600000.0\n")
+    (w,) = _chain(check_bytes(text, "bw-va.yaml"))
+    assert (w.path, w.line) == ("profiles.busway-1600.rating_kva", _line_of(text, "1600000.0"))
+    assert "is it in VA?" in w.message and f"{n - 1} more" in w.message
+    assert sum(c.startswith("H1-BW-") for c in w.components) == n

@@ -364,11 +364,36 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
         ids = tuple(str(i) for i in ids)
         return ModelCaution(file, line, path, names(ids), message, (*ids, *map(str, related)))
 
-    return [
+    found = [
         *pc.check_chain(layout, doc, file, caution, _written_at),
         *pc.check_accelerators(layout, doc, file, caution, _written_at),
         *pc.check_water(layout, doc, file, caution),
     ]
+    return _one_per_profile_caution(found)
+
+
+def _one_per_profile_caution(found: list[ModelCaution]) -> list[ModelCaution]:
+    """One caution per profile value (a UPS profile's rating typed in VA on 2,000 UPSs of a
+    campus is one line, not 2,000): the first one's message, every component named."""
+    out, merged = [], {}
+    for w in found:
+        if w.path.startswith("profiles."):
+            merged.setdefault((w.line, w.path), []).append(w)
+        else:
+            out.append(w)
+    for ws in merged.values():
+        if len(ws) == 1:
+            out.append(ws[0])
+            continue
+        subjects = tuple(w.component for w in ws)
+        ids = tuple(dict.fromkeys(c for w in ws for c in w.components))
+        profile = ws[0].path.split(".")[1]
+        message = (
+            f"{ws[0].message} (that is {subjects[0]}; the same value of profile {profile} "
+            f"gives the same for {len(ws) - 1:,} more)"
+        )
+        out.append(replace(ws[0], component=names(subjects), message=message, components=ids))
+    return out
 
 
 def _calibration_cautions(layout) -> list[ModelCaution]:
