@@ -48,11 +48,18 @@ def register(sub) -> None:
     p.add_argument(
         "--no-stranded", action="store_true", help="skip the stranded capacity after placement"
     )
-    p.add_argument(
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
         "--stranded-search",
         action="store_true",
         help="stranded capacity from twin.metrics.stranded (a headroom search per hall of "
-        "each verified candidate) instead of the two-solve estimate",
+        "each verified candidate; the default where single failures are solved too)",
+    )
+    how.add_argument(
+        "--stranded-estimate",
+        action="store_true",
+        help="stranded capacity from the two-solve estimate along the placement (the "
+        "default on sites too large for the search; can differ from it several times over)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--apply", type=int_in(1), metavar="RANK", help="write candidate RANK")
@@ -96,7 +103,8 @@ def _stranded_text(r, how) -> str:
             "together (--stranded-search finds it)"
         )
     return (
-        f"stranded after (estimate; --stranded-search finds it): power {_kw(sp)}, cooling {_kw(sc)}"
+        f"stranded after (estimate along this placement; --stranded-search finds it): "
+        f"power {_kw(sp)}, cooling {_kw(sc)}"
     )
 
 
@@ -148,7 +156,8 @@ def run(args) -> int:
     check_output_file(args.output, "--output", (".yaml", ".yml"))
     check_not_input(args.output, args.path, "--output", args.force)
     twin = load_twin(args)
-    how = False if args.no_stranded else ("search" if args.stranded_search else "estimate")
+    how = "search" if args.stranded_search else ("estimate" if args.stranded_estimate else "auto")
+    how = False if args.no_stranded else how
     p = place(twin, args.profile, args.count, verify=args.verify, stranded=how)
     written = None
     if args.apply is not None:

@@ -32,13 +32,17 @@
    single failures, every one of them is also solved on the candidate's layout
    (as the IT headroom checks its answer): a failure that breaks the placed
    layout and did not break the base makes it infeasible; larger sites keep the
-   first-order failover rule. Stranded power and cooling after placement:
-   by default estimated from the base and the verified solve (each raised
-   constraint linear in the kW placed; `_stranded_estimate`; not settled, NaN, where it
-   would contradict the binding constraint; measured on a 3-hall campus, 3 x NVL72:
-   10 s in all, against 96 s for the search), or with
-   ``stranded="search"`` from `twin.metrics.stranded` on the solved layout (the
-   numbers `twin info --stranded` gives for it; a headroom search per hall).
+   first-order failover rule. Stranded power and cooling after placement: on
+   the same sites (``stranded="auto"``, the default) from `twin.metrics.stranded`
+   on the solved layout (``"search"``: the numbers `twin info --stranded` gives
+   for it, a headroom search per hall, ~1 s on `ai-factory-hall`); on larger
+   ones estimated from the base and the verified solve (``"estimate"``: each
+   raised constraint linear in the kW placed along this placement, not the
+   hall's racks grown uniformly as the search does, so it can differ from it
+   several times over: 116 against 727 kW on a 100 MW campus, 156 against 83 kW
+   on `ai-factory-hall`; `_stranded_estimate`; not settled, NaN, where it would
+   contradict the binding constraint; measured on a 3-hall campus, 3 x NVL72:
+   10 s in all, against 96 s for the search).
 4. Ranking: verified before screened; then fewest broken constraints and
    racks in thermal trouble, most balanced feeds (largest difference between a
    new rack's A and B feed loading, pp), least stranded capacity (power +
@@ -261,15 +265,22 @@ def _stranded_estimate(
     return sp, sc
 
 
+def _n1_checked(twin) -> bool:
+    """Does a placement solve every single failure of `twin` (at most `N1_CHECK_MAX_CASES`)?"""
+    from twin.scenarios.sweep import contingencies
+
+    return 0 < len(contingencies(twin)) <= N1_CHECK_MAX_CASES
+
+
 def _n1(twin, res) -> dict[str, float]:
     """Every single failure of `twin` solved (`twin.metrics.headroom_n1`, as the IT
     headroom checks its answer), keyed ``N-1 (<domain>): <id> failed``; empty on a site
     with more than `N1_CHECK_MAX_CASES` failures (there, failover stays first-order)."""
     from twin.scenarios.sweep import contingencies
 
-    sets = [(c,) for c in contingencies(twin)]
-    if not sets or len(sets) > N1_CHECK_MAX_CASES:
+    if not _n1_checked(twin):
         return {}
+    sets = [(c,) for c in contingencies(twin)]
     return n1_utilisation(twin, Scenario(), res, sets)[0]
 
 
@@ -397,7 +408,7 @@ def place(
     count: int,
     *,
     verify: int = 3,
-    stranded: str | bool = "estimate",
+    stranded: str | bool = "auto",
     base_results=None,
     halls=None,
 ) -> Placement:
@@ -406,9 +417,11 @@ def place(
     `verify`: how many candidates get a full coupled solve (only those can be reported
     feasible): the best ones the screen finds with no broken limit, or, if it finds none,
     the best one. `stranded` after placement, per verified candidate:
-    "estimate" (default; from the base and the verified solve, `_stranded_estimate`),
     "search" (`twin.metrics.stranded` on each of its halls: the same numbers as
-    `twin info --stranded` on the placed layout, a headroom search per hall), or False.
+    `twin info --stranded` on the placed layout, a headroom search per hall), "estimate"
+    (from the base and the verified solve, `_stranded_estimate`), "auto" (default: the
+    search on a site whose single failures are solved too, `N1_CHECK_MAX_CASES`, else
+    the estimate; `Placement.stranded` says which), or False.
     `halls`: hall ids to place in (default every hall).
     Raises `ScenarioError` for an unknown profile, a count below 1 or an unknown hall.
     """
@@ -440,6 +453,8 @@ def place(
     if not todo and verify > 0:
         todo = cands[:1]
     n1_before = _n1(twin, res) if todo else {}
+    if stranded == "auto":  # the search where it is affordable (hall-sized sites)
+        stranded = "search" if _n1_checked(twin) else "estimate"
     for c in todo:
         row, n = _verify(type(twin), data, c, base, profiles, stranded, n1_before, layout.source)
         c.row.update(row)
