@@ -15,6 +15,7 @@ import yaml
 from twin.layout import loads
 from twin.model import Twin
 from twin.model.scenario import Scenario
+from twin.solve import run
 from twin.solve.ride_through_power import peukert_autonomy_s, power_ride_through
 from twin.solve.transient import cooling_ride_through
 
@@ -56,14 +57,17 @@ def test_a_ups_on_battery_carries_its_load_before_the_failure(room):
     assert grid["bridged"] and grid["empty_s"] == np.inf
 
 
-def test_losing_the_generator_too_is_the_cooling_loss_until_the_battery_empties(room):
+def test_losing_the_generator_too_is_the_cooling_loss_until_the_battery_empties(layouts_dir):
     """The CRACs hang on MSB, not on the UPS: with utility and generator lost they stop and
-    the racks run on the battery, which is losing the three CRACs until the battery empties
-    (1,141 s): every rack time before it is the same, to the integrator's tolerance."""
-    out = cooling_ride_through(room, Scenario.fail("UTIL", "GEN-1"))
-    crac = cooling_ride_through(room, Scenario.fail("CRAC-1", "CRAC-2", "CRAC-3"))
+    the racks run on the battery, which is losing the three CRACs until the battery empties:
+    every rack time before it is the same, to the integrator's tolerance. A 30 kWh battery
+    (496 s at the 197 kW before the failure) empties at 584 s, its drain falling as 8
+    racks shut down by heat (341 s, 534 s) on the way."""
+    tw = _twin(layouts_dir / "small-room.yaml", battery_kwh=30.0)
+    out = cooling_ride_through(tw, Scenario.fail("UTIL", "GEN-1"))
+    crac = cooling_ride_through(tw, Scenario.fail("CRAC-1", "CRAC-2", "CRAC-3"))
     empty = float(out.power.at["UPS-1", "empty_s"])
-    assert 1000.0 < empty < 1800.0
+    assert out.power.at["UPS-1", "autonomy_s"] + 60.0 < empty < 1800.0
     a, b = out.racks, crac.racks
     assert out.first_limit_s == pytest.approx(crac.first_limit_s, rel=1e-6)
     assert out.first_limit_s < 120.0  # the kernel's inlets (the FFD field's: 41 s)
@@ -74,6 +78,49 @@ def test_losing_the_generator_too_is_the_cooling_loss_until_the_battery_empties(
     late = (b["t_to_shutdown_s"] > empty) & np.isfinite(b["t_to_shutdown_s"])
     assert late.any() and np.isinf(a.loc[late, "t_to_shutdown_s"]).all()
     np.testing.assert_allclose(a["t_power_lost_s"], empty)
+
+
+def test_the_battery_drain_falls_at_each_trip(layouts_dir):
+    """Peukert by fractional depletion (`twin.solve.battery_drain`): 25 kWh lasts
+    A(P0) = 399 s at the 197 kW before the failure; 4 racks shut down by heat at t1 = 341 s
+    and the UPS carries P1 (its draw per kW of rack draw times the racks still running), so
+    it empties at t1 + (1 - t1 / A(P0)) A(P1)."""
+    tw = _twin(layouts_dir / "small-room.yaml", battery_kwh=25.0)
+    base = run(tw)
+    out = cooling_ride_through(tw, Scenario.fail("UTIL", "GEN-1"), base=base)
+    ups, pw = tw.ups.loc["UPS-1"], out.power.loc["UPS-1"]
+
+    def a(p):
+        return float(peukert_autonomy_s(p, 25.0, ups["battery_rated_time_h"],
+                                        ups["battery_peukert_k"]))  # fmt: skip
+
+    trip = out.racks["t_to_shutdown_s"]
+    t1 = float(trip.min())
+    tripped = trip == t1
+    assert tripped.sum() == 4 and np.isinf(trip[~tripped]).all()
+    p_rack = base["res_racks"]["p_kw"].reindex(tw.racks.index)
+    p0 = pw["load_kw"]
+    p1 = p0 * p_rack[~tripped].sum() / p_rack.sum()
+    assert pw["load_end_kw"] == pytest.approx(p1, rel=1e-9)
+    assert t1 < a(p0)
+    closed = t1 + (1.0 - t1 / a(p0)) * a(p1)
+    assert pw["empty_s"] == pytest.approx(closed, abs=1e-6)
+    np.testing.assert_allclose(out.racks["t_power_lost_s"], closed, atol=1e-6)
+    assert pw["charge_min_frac"] == 0.0
+
+
+def test_racks_shut_down_by_heat_stretch_the_battery_past_the_horizon(room):
+    """The room's own 60 kWh (1,141 s at the draw before the failure; 2026-12-03 the
+    ride-through emptied it there): 16 racks shut down by heat by 1,238 s, so it carries
+    the other 4 past the 1,800 s horizon and its racks' trips are the CRAC-loss case's."""
+    out = cooling_ride_through(room, Scenario.fail("UTIL", "GEN-1"))
+    crac = cooling_ride_through(room, Scenario.fail("CRAC-1", "CRAC-2", "CRAC-3"))
+    pw = out.power.loc["UPS-1"]
+    assert pw["autonomy_s"] == pytest.approx(1140.5, abs=0.5)
+    assert pw["empty_s"] > 1800.0 and 0.0 < pw["charge_min_frac"] < 0.5
+    np.testing.assert_allclose(out.racks["t_to_shutdown_s"], crac.racks["t_to_shutdown_s"], 1e-6)
+    assert np.isfinite(out.racks["t_to_shutdown_s"]).sum() == 16
+    np.testing.assert_allclose(out.racks["t_power_lost_s"], pw["empty_s"])
 
 
 def test_a_rack_stops_heating_when_its_battery_empties(layouts_dir):

@@ -5,7 +5,8 @@ Cooling: temperatures after the failure from the lumped thermal model
 ASHRAE allowable inlet, throttle or coolant limit; `--out` writes the
 temperature-vs-time table (time_s, component, quantity, t_c) as CSV.
 Power: UPS battery autonomy at the present load (Peukert) against the
-generator start gap.
+generator start gap, and when each battery on its own empties as its drain falls
+with the racks that shut down by heat (`twin.solve.battery_drain`).
 
 No time is written as inf: in `--racks-out` an empty time means the limit
 is not reached within the horizon (`--t-end`); on the terminal it says so.
@@ -90,11 +91,32 @@ def _power_lost(racks, base, t_end_s: float) -> None:
         )
     later = (lost > 0) & (lost <= t_end_s)
     if later.any():
+        # a rack that shut down by heat first draws nothing when its battery empties
+        down = later & (racks["t_to_shutdown_s"].to_numpy(float) < lost)
+        run = later & ~down
         print(
             f"  power lost when UPS batteries empty: {later.sum()} of {len(racks)} racks, "
-            f"{p0[later].sum():,.1f} kW, first at {_t(float(lost[later].min()))} (no "
-            "generator takes over)"
+            f"first at {_t(float(lost[later].min()))} (no generator takes over): "
+            f"{run.sum()} still running, {p0[run].sum():,.1f} kW"
+            + (f"; {down.sum()} shut down by heat before" if down.any() else "")
         )
+
+
+def _drain(r, t_end_s: float) -> str:
+    """A UPS on battery: when it empties at the draw that falls as its racks shut down by
+    heat (`twin.solve.battery_drain`), against its autonomy at the draw before."""
+    before = f"autonomy {_t(r['autonomy_s'], 'unlimited')} at the {r['load_kw']:,.1f} kW before"
+    empty, end = float(r["empty_s"]), float(r["load_end_kw"])
+    if not math.isfinite(empty):
+        return (
+            f"does not empty: racks shut down by heat leave it {end:,.1f} kW with "
+            f"{r['charge_min_frac']:.0%} of its charge ({before})"
+        )
+    when = "empties at" if empty <= t_end_s else "would empty past the horizon, at"
+    return (
+        f"{when} {_t(empty)} carrying {end:,.1f} kW then, racks shut down by heat drawing "
+        f"nothing ({before})"
+    )
 
 
 def run(args) -> int:
@@ -160,6 +182,7 @@ def run(args) -> int:
         if len(on):
             print(
                 f"  UPS: shortest autonomy {_t(float(on['autonomy_s'].min()), 'unlimited (no load)')}"
+                " (at the draw before the failure)"
                 f", generator gap {_t(float(on['gap_s'].max()), 'no generator takes over')}; "
                 f"{len(short)} of {len(on)} UPS do not bridge it"
             )
@@ -172,10 +195,11 @@ def run(args) -> int:
                     f"{r['generator_loading_pct']:,.0f} % of its rating: it cannot take the load"
                 )
                 continue
-            print(
-                f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap "
-                f"{_t(r['gap_s'], 'no generator')}"
-            )
+            gap = _t(r["gap_s"], "no generator")
+            if r["on_battery"] and "load_end_kw" in r:  # its drain falls as racks shut down
+                print(f"    {uid:<20} {_drain(r, t_end_s=args.t_end)}; gap {gap}")
+                continue
+            print(f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap {gap}")
     if args.out:
         print(f"  temperature vs time written to {args.out}")
     if args.racks_out:

@@ -422,7 +422,7 @@ def simulate(
         solved_viol = solved_viol[solved_viol["kind"] != "loop_warming"]
         viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
     if thermal_on and solved.ups is not None and len(solved.ups):
-        note = battery_note(twin, spec.outage, float(solved.ups["time_to_empty_s"].min()))
+        note = battery_note(twin, spec.outage, float(solved.ups["time_to_empty_s"].min()), dt)
         if note:
             notes.append(note)
     steps.index = start + pd.to_timedelta(t0, unit="s")

@@ -41,6 +41,12 @@ class BatteryWindow:
     # (r, 2) per feed A, B: index into twin.ups of the UPS on battery carrying it, -1 a live
     # utility or generator path, -2 no live feed
     rack_ups: np.ndarray
+    # (r, 2) kW each rack draws through feed A, B in the window (a dual-fed rack split as the
+    # power solve splits it; 0 where the feed carries nothing)
+    side_kw: np.ndarray | None = None
+    # (u,) each UPS's draw per kW of rack draw behind it before the failure (its losses and
+    # any other load behind it), the factor `load_kw` carries
+    ratio: np.ndarray | None = None
 
 
 def _parents(m, live: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -128,6 +134,8 @@ def battery_window(twin, scenario: Scenario, before, after) -> BatteryWindow:
         load_kw=np.where(on_batt, load, 0.0)[u_node],
         rack_kw=rack_kw,
         rack_ups=np.stack([side(m.rack_a, pa), side(m.rack_b, pb)], axis=1),
+        side_kw=np.stack([pa, pb], axis=1),
+        ratio=np.where(on_batt, ratio, 0.0)[u_node],
     )
 
 

@@ -60,7 +60,9 @@ def power_ride_through(
     failures put on its battery (its input dead, `twin.solve.battery_window`) carries what
     it carried before them for the racks still behind it (`before`: the solve without the
     failures, solved here if not given; or the `window` itself), as `on_battery`; `empty_s` is when its battery
-    empties with no generator taking over first (inf otherwise);
+    empties with no generator taking over first (inf otherwise) at that constant load
+    (`twin.solve.transient.cooling_ride_through` replaces it with the drain that falls as
+    racks shut down by heat, `twin.solve.battery_drain`);
     the gap is the start time of the generator that takes over its upstream
     when every utility is lost (no generator: the gap is infinite), and
     `generator_loading_pct` that generator's loading then. A UPS is bridged when

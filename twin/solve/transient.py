@@ -43,7 +43,12 @@ hall's hottest rack inlet and each TCS loop's hottest rack coolant supply.
 
 Power (`twin.solve.ride_through_power`, re-exported here): each UPS's battery
 autonomy by Peukert against its generator's start, which units still run and
-their restart waits. The limit-crossing search is `twin.solve.limit_crossing`.
+their restart waits. A battery's drain falls at each trip (a tripped rack draws
+nothing) and at each other battery emptying (`twin.solve.battery_drain`,
+fractional depletion): its empty time is marched with the trips as events in
+time order, and `power`'s `empty_s` is that time (`load_end_kw` the draw then,
+`charge_min_frac` the charge left where it does not empty), not the autonomy at
+the draw before the failure. The limit-crossing search is `twin.solve.limit_crossing`.
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ from twin.errors import ScenarioError
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.airflow import CRAC_EVAP_BELOW_SUPPLY_K
-from twin.solve.battery_window import battery_window, power_lost_s
+from twin.solve.battery_drain import BatteryDrain
+from twin.solve.battery_window import battery_window
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
 from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.limit_crossing import CROSSING_DT_S, curve_until, rack_times_to_limits
@@ -194,12 +200,13 @@ def cooling_ride_through(
     racks, halls = twin.racks, twin.halls
     rr0 = base["res_racks"].reindex(racks.index)
     p1 = pw1["res_racks"]["p_kw"].reindex(racks.index).to_numpy(float)
-    lost_s = np.where(p1 > 0, np.inf, 0.0)  # when each rack loses power
+    drain = None  # the batteries' charge, marched with the trips (`twin.solve.battery_drain`)
     if window is not None:  # racks behind a UPS on its battery draw on until it empties
         rack_order = power_model(twin).rack_ids
         p1 = pd.Series(window.rack_kw, index=rack_order).reindex(racks.index).to_numpy(float)
-        lost = power_lost_s(window, power["empty_s"].to_numpy(float))
-        lost_s = pd.Series(lost, index=rack_order).reindex(racks.index).to_numpy(float)
+        if window.on_battery.any():
+            drain = BatteryDrain(window, twin.ups, power, racks.index.get_indexer(rack_order))
+    lost_s = np.where(p1 > 0, np.inf, 0.0)  # when each rack loses power (so far)
     p0 = rr0["p_kw"].to_numpy(float)
     lf = racks["liquid_fraction"].to_numpy(float)
 
@@ -388,14 +395,19 @@ def cooling_ride_through(
     back = np.argsort(perm)
     segments = []  # (t_from, t_to, dense output in the permuted order)
     t_now, y_now = 0.0, t0.copy()
-    # each time a battery empties (before the utility returns), its racks' heat stops
-    drops = np.unique(lost_s[(lost_s > 0) & (lost_s < min(t_end_s, restore_s))])
+    # each time a battery empties (before the utility returns), its racks' heat stops; its
+    # drain falls at each trip, so the empty times are marched with the trips as events
+    # in time order (exact for the draw between events, no fixed point to iterate)
+    final_empty = None  # each battery's empty time once the drain ends
     while True:
         if t_now < restore_s:
             trips.unpower((lost_s <= t_now) & (p1 > 0))
         trips.trip_at(t_now, y_now - t0)  # racks already at their shutdown: off now
         stop = restore_s if t_now < restore_s < t_end_s else t_end_s
-        stop = min(stop, float(drops[drops > t_now].min(initial=np.inf)))
+        t_start, on_seg = t_now, ~trips.off
+        draining = drain is not None and t_now < restore_s
+        if draining:
+            stop = min(stop, drain.next_empty_s(t_now, on_seg))
         p_now = p_direct - trips.heat_off()
         thr = trips.thresholds()
         watched = np.flatnonzero(np.isfinite(thr))
@@ -436,17 +448,39 @@ def cooling_ride_through(
         t_next = float(sol.t[-1])
         segments.append((t_now, t_next, sol.sol))
         y_now = sol.y[:, -1][back]
-        if sol.status == 1 and events is not None and len(sol.t_events[0]):
-            t_now = float(sol.t_events[0][0])
+        tripped = sol.status == 1 and events is not None and len(sol.t_events[0])
+        if tripped:
+            t_next = float(sol.t_events[0][0])
             y_now = sol.y_events[0][0][back]
-            trips.trip_at(t_now, y_now - t0, force=True)
-            segments[-1] = (segments[-1][0], t_now, sol.sol)
-            continue
+            segments[-1] = (segments[-1][0], t_next, sol.sol)
+        if draining and drain.advance(t_start, t_next, on_seg).any():
+            lost_s = np.where(p1 > 0, drain.rack_lost_s(drain.empty_s), 0.0)
         t_now = t_next
+        if (
+            drain is not None
+            and final_empty is None
+            and (t_now >= restore_s or t_now >= t_end_s * (1 - 1e-12))
+        ):  # the drain ends (the utility back, or the horizon): the draw in force then
+            final_empty = drain.finish(min(t_now, restore_s), ~trips.off)
+        if tripped:
+            trips.trip_at(t_now, y_now - t0, force=True)
+            continue
         if t_now >= t_end_s * (1 - 1e-12):
             break
         if t_now >= restore_s:  # tripped racks restart and heat again
             trips.restore()
+    if drain is not None:  # the empty times of the piecewise drain, and the racks they unpower
+        if final_empty is None:  # the utility back at t = 0
+            final_empty = drain.finish(min(t_now, restore_s), ~trips.off)
+        lost_s = np.where(p1 > 0, drain.rack_lost_s(final_empty), 0.0)
+        power = power.copy()
+        on_b = power["on_battery"].to_numpy(bool)
+        power["bridged"] = power["bridged"].to_numpy(bool) | (
+            drain.active & ~np.isfinite(final_empty) & np.isfinite(drain.gap_s)
+        )
+        power["empty_s"] = np.where(on_b & ~power["bridged"], final_empty, np.inf)
+        power["load_end_kw"] = np.where(on_b, drain.load_end_kw, 0.0)
+        power["charge_min_frac"] = np.where(on_b, 1.0 - drain.used, 1.0)
     dense = Unpermuted(Segments(segments), back)
     y = dense(times)  # (n, times)
     rise_h = y[H:E] - t0[H:E, None]
