@@ -168,3 +168,6 @@ def test_hottest_inlet_says_lower_bound_where_heat_is_not_removed(capsys, layout
     assert res.kpis["heat_unremoved_kw"] > 1.0 and no_steady_state(res)
     assert rack_risk(twin, res).t_inlet_max_c == math.inf  # the app's and N-1's answer
     assert not no_steady_state(run(twin))
+    # the Python API carries the flag the CLI prints (audit: Results.kpis lacked it)
+    assert res.kpis["t_inlet_max_lower_bound"] == 1.0
+    assert run(twin).kpis["t_inlet_max_lower_bound"] == 0.0

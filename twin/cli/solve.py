@@ -37,7 +37,13 @@ from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve.results import LAST_ITERATE, by_severity, not_an_answer_lines
+from twin.solve.results import (
+    LAST_ITERATE,
+    LOWER_BOUND_KPI,
+    by_severity,
+    no_steady_state,
+    not_an_answer_lines,
+)
 from twin.solve.unfed_cause import feed_causes
 
 
@@ -139,7 +145,7 @@ SECTIONS = {
     "other": "Other",
 }
 
-LOWER_BOUND_KEY = "t_inlet_max_lower_bound"
+LOWER_BOUND_KEY = LOWER_BOUND_KPI
 """1 where the hottest inlet is a lower bound, not a steady state (`LOWER_BOUND`): the
 flag scripts read from --json, beside the Uncooled violation."""
 
@@ -215,7 +221,7 @@ name in "Other"; `twin solve --json` has the same keys at top level."""
 
 LOWER_BOUND = "  (a lower bound: heat is not removed, no steady state; see Uncooled)"
 """Said after the hottest inlet where heat goes unremoved while racks run
-(`twin.scenarios.rack_risk.no_steady_state`; the N-1 table and the app show it unbounded)."""
+(`twin.solve.results.no_steady_state`; the N-1 table and the app show it unbounded)."""
 
 HEAD_LABELS = {
     "name": "Layout",
@@ -257,13 +263,11 @@ def _kpi_value(key: str, v):
 
 
 def _kpis(results) -> dict:
-    """The solve's KPIs and, after the hottest inlet, whether it is only a lower bound
-    (`twin.scenarios.rack_risk.no_steady_state`)."""
-    from twin.scenarios.rack_risk import no_steady_state  # deferred: twin.scenarios is big
-
+    """The solve's KPIs, whether the hottest inlet is only a lower bound among them
+    (`twin.solve.results.no_steady_state`, set by every coupled solve)."""
     kpis = dict(results.kpis)
-    if "t_inlet_max_c" in kpis:
-        kpis[LOWER_BOUND_KEY] = int(no_steady_state(results))
+    if "t_inlet_max_c" in kpis and LOWER_BOUND_KEY not in kpis:  # a result from elsewhere
+        kpis[LOWER_BOUND_KEY] = float(no_steady_state(results))
     return kpis
 
 

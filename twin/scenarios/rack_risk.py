@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import networkx as nx
 import pandas as pd
 
+from twin.solve.results import no_steady_state
+
 COOLING_TROUBLE = ("over_temperature", "uncooled", "over_capacity", "coolant_temperature")
 """Violation kinds that put racks at risk: the rack itself, or a unit, hall or loop serving it."""
 
@@ -64,19 +66,3 @@ def rack_risk(twin, res) -> RackRisk:
     if no_steady_state(res):
         t_in = math.inf  # heat with nowhere to go while racks run: no steady state
     return RackRisk(lost, at_risk, t_in)
-
-
-def no_steady_state(res) -> bool:
-    """Heat goes unremoved while racks run (``heat_unremoved_kw`` of the final state and a
-    fed rack): the solved inlets, `t_inlet_max_c` included, are then a lower bound, not a
-    steady state. An ``uncooled`` violation kept from before racks shut down by heat says
-    why they did (`twin.solve.consequence.causes`), not that the state after is unsteady:
-    read from it, a hot day whose trips let the plant hold 34.2 C said 'no steady state'
-    beside 'Heat not removed 0.0 kW' and a PUE."""
-    v = res.violations
-    if not len(v) or not (v["kind"] == "uncooled").any():
-        return False
-    if not float(res.kpis.get("heat_unremoved_kw", 0.0)) > 1e-6:
-        return False
-    rr = res.tables.get("res_racks")
-    return rr is not None and bool(rr["fed"].fillna(False).astype(bool).any())

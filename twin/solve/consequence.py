@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from twin.solve.airflow import ASHRAE_C
-from twin.solve.results import Results, violation
+from twin.solve.results import LOWER_BOUND_KPI, Results, no_steady_state, violation
 from twin.solve.unfed_cause import name_unfed_causes
 
 COOLANT_LIMIT_C = 45.0
@@ -254,4 +254,5 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     annotate(twin, out, now, tripped, settled, before)
     loading_at_demand(out, first if len(tripped) else out)
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
+    out.kpis[LOWER_BOUND_KPI] = float(no_steady_state(out))
     return out

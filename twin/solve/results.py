@@ -94,6 +94,28 @@ def not_an_answer_lines(violations: pd.DataFrame, most: int = 3) -> list[str]:
     return out
 
 
+LOWER_BOUND_KPI = "t_inlet_max_lower_bound"
+"""kpi: 1.0 where the hottest inlet is a lower bound, not a steady state (`no_steady_state`);
+every coupled solve sets it (`twin.solve.consequence.settle`), so scripts reading
+`Results.kpis` see what `twin solve` prints beside the hottest inlet."""
+
+
+def no_steady_state(res) -> bool:
+    """Heat goes unremoved while racks run (``heat_unremoved_kw`` of the final state and a
+    fed rack): the solved inlets, `t_inlet_max_c` included, are then a lower bound, not a
+    steady state. An ``uncooled`` violation kept from before racks shut down by heat says
+    why they did (`twin.solve.consequence.causes`), not that the state after is unsteady:
+    read from it, a hot day whose trips let the plant hold 34.2 C said 'no steady state'
+    beside 'Heat not removed 0.0 kW' and a PUE."""
+    v = res.violations
+    if not len(v) or not (v["kind"] == "uncooled").any():
+        return False
+    if not float(res.kpis.get("heat_unremoved_kw", 0.0)) > 1e-6:
+        return False
+    rr = res.tables.get("res_racks")
+    return rr is not None and bool(rr["fed"].fillna(False).astype(bool).any())
+
+
 BALANCE_REL_TOL = 1e-6
 """Relative tolerance of every energy balance (of facility power) [est: the coupled
 iteration settles cooling power to 1e-3 kW; 1e-6 of a site is above that noise]."""
