@@ -64,7 +64,7 @@ def test_ai_factory_hall_grid_connection_binds_not_the_power_chain_margin(layout
 
     twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     h = headroom(twin)
-    assert h.binding.startswith("N-1 ("), h.binding
+    assert h.binding.startswith("N-1 grid connection: "), h.binding
     assert h.table.loc["grid connection", "margin_kw"] == pytest.approx(376, abs=5)
     assert 300 < h.it_kw < h.table.loc["grid connection", "margin_kw"]
     assert run(twin).kpis["power_failover_margin_kw"] > 1800  # the power chain's own margin only
@@ -128,7 +128,9 @@ def test_dashboard_shows_the_same_headroom(tmp_path, monkeypatch):
     h = headroom(Twin.load(d / "ai-factory-hall.yaml"))
     (value,) = [m.value for m in at.metric if m.label == "IT headroom"]
     assert value == f"{h.it_kw / 1000:,.2f} MW"
-    assert any(h.binding in c.value for c in at.caption)
+    from twin.app.text import plain
+
+    assert any(plain(h.binding) in c.value for c in at.caption)
     # the HTML report's key figures carry the same headroom (kW, 1 decimal)
     at.button(key="dash_report").click().run()
     html = at.session_state["dash_report_html"]
@@ -190,7 +192,11 @@ def test_headroom_under_an_outage_binds_on_the_generators_kw_rating():
 
     twin = Twin.from_layout(loads(HEAD + racks(4, 50.0, "P") + "power:\n" + GENSET_POWER, "g.yaml"))
     outage = Scenario.fail("U")
-    h = headroom(twin, outage)
+    # N-1 on top of the outage: losing G too drops every rack, so no headroom survives one
+    # more failure, and it says why (audit 6 #15: one rule for power and cooling)
+    n1 = headroom(twin, outage)
+    assert n1.it_kw == 0 and n1.redundancy_lost == ("G",), n1.reason
+    h = headroom(twin, outage, n1_check=False)  # what the generator alone carries
     assert h.binding == "generator G capacity", h.table.head()
     assert 0 < h.it_kw < math.inf
 

@@ -13,6 +13,7 @@ from twin.layout import dump, save, validate_data
 from twin.layout.generate import HALL_MARGIN_M, ROW_PAIR_PITCH_M
 from twin.metrics.headroom import constraint_utilisation
 from twin.model import Twin
+from twin.model.scenario import Scenario
 from twin.scenarios import placement as P
 from twin.solve import run
 
@@ -138,22 +139,29 @@ def test_ai_hall_new_rows_feeds_and_screen(ai_hall):
 
 def test_ai_hall_grid_allows_two_more_racks_not_three(ai_hall):
     """The AI hall's grid connection is 97 % used (tests/metrics/test_headroom.py: it binds
-    the headroom at 300-900 kW): two more NVL72 racks (264 kW) fit, three (396 kW) break it."""
+    the headroom at 300-900 kW): two more NVL72 racks (264 kW) fit, three (396 kW) break it.
+    What binds the two is the grid inside the worst single failure (a CRAH lost: its peers'
+    fans draw ~24 kW more, audit 6 #4), checked by that failure's full solve."""
     two = P.place(ai_hall, "nvl72", 2, verify=1, stranded=False)
     top = two.table.iloc[0]
-    assert top["feasible"] and top["binding_constraint"] == "grid connection"
+    assert top["feasible"] and top["binding_constraint"].startswith("N-1 grid connection: ")
     tw = Twin.from_layout(two.apply(1))
     r = run(tw)
     assert r.violations.empty and (r["res_racks"]["thermal_state"] == "ok").all()
     u = constraint_utilisation(tw, r)
-    assert u["grid connection"] == pytest.approx(top["binding_utilisation"], rel=1e-12)
+    failed = top["binding_constraint"].split(": ")[1].removesuffix(" failed")
+    rf = run(tw, Scenario.fail(failed))
+    assert rf.kpis["utility_kw"] / 16_500.0 == pytest.approx(top["binding_utilisation"], rel=1e-9)
+    assert u["grid connection"] < top["binding_utilisation"] < 1.0
     # the screen's linear grid estimate against the solve
     assert two.candidates[0].est["grid connection"] == pytest.approx(u["grid connection"], abs=2e-3)
     three = P.place(ai_hall, "nvl72", 3, verify=1, stranded=False)
     assert not len(three.feasible)
-    (grid,) = three.table.iloc[0]["broken_constraints"]
+    grid = three.table.iloc[0]["broken_constraints"][0]  # then the same inside each failure
     assert grid["constraint"] == "grid connection" and grid["utilisation"] > 1.0
-    assert three.table.iloc[0]["problem"] == f"grid connection at {grid['utilisation']:.1%}"
+    assert three.table.iloc[0]["problem"].startswith(
+        f"grid connection at {grid['utilisation']:.1%}"
+    )
     # the screen's spread keeps 1 % below every limit; its "no room" must not read as a
     # verdict on the verified candidates above it (two racks at 99.1 % of the grid fit)
     why = two.skipped["spread over halls"]

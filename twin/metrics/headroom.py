@@ -85,9 +85,14 @@ the lost redundancy invisible, the UPS's no-load loss gone; audit 6 #15). Above
 (`Headroom.failover` says "first-order"): the answer may then be up to the gaps
 above too high. The check costs an N-1 sweep per probe past the first-order
 answer, with its full re-solves (3.1-7.4 s in all on the reference layouts at
-load ~7 on this 2-core machine, against 0.4-1.0 s first-order); where the normal state
-draws within `GRID_SCREEN_BAND` of the grid limit, every failure is solved in full once
-(the screen has no per-case utility draw), then only those near the limit.
+load ~7 on this 2-core machine, against 0.4-1.0 s first-order). The grid inside each
+failure is its own constraint, ``N-1 grid connection: <id> failed`` (power, whatever
+failed: `headroom_n1.GRID_N1`); the screen gives a power failure's change of utility draw,
+and a failure that stops cooling units (whose peers speed up, which the screen cannot see)
+is solved in full once the normal state draws within `GRID_SCREEN_BAND` of the limit, then
+estimated from that solve (`headroom_n1.GridMemo`). That full pass made the search 2.1 ->
+6.5 s on hybrid-inference.yaml and 3.4 -> 8.5 s on ai-factory-hall.yaml (2026-12-03 09:39
+UTC, load ~2; small-room.yaml 2.5 s, unchanged).
 
 The search: one solve at ``x = 0``, a first guess from each constraint's
 utilisation (``u`` proportional to load), then bracketing with linear
@@ -461,7 +466,7 @@ def headroom(
             len(cache),
             time.perf_counter() - t0,
             "N-1 solved" if n1_check else "first-order",
-            tuple(sorted(n1_failed_id(k) for k in n1c.get(0.0, {}) if n1_failed_id(k) in lost0)),
+            tuple(sorted(lost0)),
         )
 
     if it_now <= 0:

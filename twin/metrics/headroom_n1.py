@@ -45,26 +45,35 @@ class GridMemo(dict):
     normal state (``delta``), known from a full solve, estimates the case at the next load
     without solving it again unless it comes within `GRID_VERIFY_BAND` of the limit."""
 
-    def estimate_kw(self, cid: str, normal_kw: float) -> float:
+    def estimate_kw(self, cid: str, normal_kw: float, low: bool = False) -> float:
         """The case's utility draw when the normal state draws `normal_kw`: its last extra
         draw, grown with the cube of the normal draw's ratio where positive (fans and pumps:
-        conservative for losses, square law) and held where negative."""
+        conservative for losses, square law) and held where negative; with `low`, held
+        (the draw it is taken to break by without a solve)."""
         if cid not in self:
             return normal_kw
         n0, c0 = self[cid]
         delta = c0 - n0
-        if delta > 0 and n0 > 0:
+        if delta > 0 and n0 > 0 and not low:
             delta *= max(1.0, normal_kw / n0) ** 3
         return normal_kw + delta
 
 
+GRID_N1 = "N-1 grid connection"
+"""The prefix of a failure's grid constraint, ``N-1 grid connection: <id> failed``: a power
+constraint whatever failed (the CRAH whose loss breaks the contract strands power, not
+cooling: `twin.metrics.stranded` splits by domain)."""
+
+
 def case_utilisation(twin, res) -> float:
-    """The worst normal-state constraint of a failure case's full solve (grid connection, source
-    capacities, element loading, violations: `constraint_utilisation` without the redundancy
-    constraints, which inside a failure are N-2)."""
+    """The worst normal-state constraint of a failure case's full solve but the grid connection
+    (its own constraint, `GRID_N1`): source capacities, element loading, violations
+    (`constraint_utilisation` without the redundancy constraints, which inside a failure are
+    N-2)."""
     from twin.metrics.headroom import constraint_utilisation
 
-    return max(constraint_utilisation(twin, res, redundancy=False).values(), default=0.0)
+    u = constraint_utilisation(twin, res, redundancy=False)
+    return max((v for k, v in u.items() if k != "grid connection"), default=0.0)
 
 
 def n1_utilisation(
@@ -79,26 +88,39 @@ def n1_utilisation(
 ) -> tuple[dict[str, float], set]:
     """Per single failure of `sets` on top of `scenario` (solved in `results`): its
     utilisation, the worst of ``max(worst element, worst cooling group loading) / 100`` and
-    every normal-state constraint of the case (the grid connection ``site.grid_mw`` first:
+    every other normal-state constraint of the case (`case_utilisation`), at least just
+    above 1 where anything breaks (overload or generator over capacity, unremoved heat,
+    racks at thermal risk, IT lost), keyed ``N-1 (<domain>): <id> failed``; its utility
+    draw over ``site.grid_mw``, keyed ``N-1 grid connection: <id> failed`` (`GRID_N1`:
     losing a CRAH speeds up its peers' fans, +26 kW on hybrid-inference.yaml, which broke
-    the contracted 13.1 MW at a headroom said to be N-1 safe; `case_utilisation`), at least
-    just above 1 where anything breaks (overload or generator over capacity, unremoved heat,
-    racks at thermal risk, IT lost), keyed ``N-1 (<domain>): <id> failed``; and the ids
-    whose failure loses IT. The N-1 sweep's screen (exact fast power path), then every case
+    the contracted 13.1 MW at a headroom said to be N-1 safe); and the ids whose failure
+    loses IT. The N-1 sweep's screen (exact fast power path), then every case
     it puts at risk or within `band` of 1 re-solved with `twin.solve.run`: the screen's
-    linear cooling misses the survivors' faster fans. The screen has no utility draw per
-    case: every case is re-solved when the normal state is within `GRID_SCREEN_BAND` of
-    the grid limit, and a case solved before (`grid`, kept across calls) when its estimate
-    (`GridMemo.estimate_kw`) is within `GRID_VERIFY_BAND`; the others count the estimate.
+    linear cooling misses the survivors' faster fans. For the grid the screen gives each
+    case's change of utility draw with the cooling units' draw held (`FastSweep.evaluate`'s
+    ``utility_dkw``, grown by the PUE where positive): exact enough for a power case that
+    stops no cooling unit, which is re-solved when that estimate is within
+    `GRID_VERIFY_BAND` of the limit; a case that stops cooling units (their peers speed up,
+    which the screen cannot see) is re-solved when the normal state is within
+    `GRID_SCREEN_BAND`, and once solved (`grid`, kept across calls) is estimated from its
+    full solve (`GridMemo.estimate_kw`) and re-solved within `GRID_VERIFY_BAND`; the others
+    count the estimate, and a case whose low estimate (the screen's change ungrown, or the
+    last full solve's change held) is above 1 + `GRID_VERIFY_BAND` is broken unsolved.
     `grid_check` False: no case is re-solved for the grid alone (the headroom's first pass at
     today's load, which only needs the failures that lose IT: its answer's pass solves them).
     """
-    from twin.scenarios.sweep import _case, at_risk, summarise, sweep
+    from twin.scenarios.sweep import CHUNK, SWEEP_COLUMNS, FastSweep, _case, at_risk, summarise
     from twin.solve import run
     from twin.solve.ffd_ahead import march_ahead
 
     grid = GridMemo() if grid is None else grid
-    t = sweep(twin, sets, scenario=scenario, base=results, verify=False)
+    fast = FastSweep(twin, scenario, results)
+    parts = [fast.evaluate(sets[i : i + CHUNK], utility=True) for i in range(0, len(sets), CHUNK)]
+    t = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SWEEP_COLUMNS)
+    dkw = t.pop("utility_dkw").to_numpy(float) if "utility_dkw" in t else np.zeros(len(t))
+    # a case that stops a cooling unit moves its draw to the peers unchanged in the screen:
+    # their faster fans and pumps (cube law) are not in `dkw`, only its full solve has them
+    coupled = pd.to_numeric(t["cooling_units_out"]).to_numpy(float) > fast._cool_out0.sum()
     rr = results.tables.get("res_racks")
     t_in0 = float(rr["t_inlet_max_c"].max()) if rr is not None and "t_inlet_max_c" in rr else None
     near = at_risk(twin, t, t_in0)
@@ -111,12 +133,24 @@ def n1_utilisation(
         near[u[close].groupby(group[close]).idxmax().to_numpy()] = True
     grid_kw = twin.layout.site.grid_mw * 1000.0
     normal_kw = float(results.kpis["utility_kw"])
-    est = np.array([grid.estimate_kw(c, normal_kw) for c in t["contingency"]]) / grid_kw
     seen = t["contingency"].isin(list(grid)).to_numpy(bool)
+    est = np.array([grid.estimate_kw(c, normal_kw) for c in t["contingency"]])
+    # a case's extra losses are heat the cooling removes too: grown by the PUE where positive
+    # (the screen read 9.4 kW where the full solve drew 11.2 kW for a busway on both hybrid
+    # halls; x 1.3 covers it)
+    pue = float(results.kpis.get("pue", np.nan))
+    grow = np.where(dkw > 0, pue if np.isfinite(pue) and pue > 1.0 else 2.0, 1.0)
+    est = np.where(seen | coupled, est, normal_kw + dkw * grow) / grid_kw
+    # and a low estimate: a case over the limit by more than the band on it is broken without
+    # a solve (at the first-order answer the normal state is at the limit: every case that
+    # draws more would be solved only to say so); a coupled case never solved has none
+    low = np.array([grid.estimate_kw(c, normal_kw, low=True) for c in t["contingency"]])
+    low = np.where(seen, low, np.where(coupled, -np.inf, normal_kw + dkw)) / grid_kw
     if grid_check:
-        near |= est > 1.0 - np.where(seen, GRID_VERIFY_BAND, GRID_SCREEN_BAND)
+        below = np.where(seen | ~coupled, GRID_VERIFY_BAND, GRID_SCREEN_BAND)
+        near |= (est > 1.0 - below) & (low <= 1.0 + GRID_VERIFY_BAND)
     near = np.flatnonzero(near)
-    extra = est.copy()  # normal-state constraints per case: the grid estimate, or the full solve
+    extra = np.zeros(len(t))  # the case's other normal-state constraints (full solves)
     if len(near):
         known = set(twin.component_ids())
         march_ahead(twin, [scenario.failed | set(sets[i]) for i in near], progress=progress)
@@ -125,6 +159,7 @@ def n1_utilisation(
             res = run(twin, _case(scenario, sets[i], known))
             rows.append(summarise(twin, sets[i], res))
             extra[i] = case_utilisation(twin, res)
+            est[i] = float(res.kpis["utility_kw"]) / grid_kw
             cid = t["contingency"].iat[i]
             grid[cid] = (normal_kw, float(res.kpis["utility_kw"]))
         full = pd.DataFrame(rows, columns=t.columns, index=t.index[near])
@@ -134,7 +169,11 @@ def n1_utilisation(
     # a violation with a zero limit (racks unfed) reads inf: broken, by an unknown measure
     u = np.fmax(u, np.where(np.isfinite(extra), extra, BROKEN_MARK))
     names = [f"N-1 ({_n1_domain(twin, c)}): {c} failed" for c in t["contingency"]]
-    return dict(zip(names, u.astype(float), strict=True)), set(t["contingency"][lost])
+    out = dict(zip(names, u.astype(float), strict=True))
+    # the grid inside each failure, a power constraint (a lost feed's 0 kW: generators carry)
+    grid_u = zip(t["contingency"], est, strict=True)
+    out.update((f"{GRID_N1}: {c} failed", float(g)) for c, g in grid_u)
+    return out, set(t["contingency"][lost])
 
 
 def n1_failed_id(name: str) -> str:

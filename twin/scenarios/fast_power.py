@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from twin.model import registry
 from twin.scenarios import power_kernel as K
 from twin.solve.power import EXTRA_LOAD_PF, ranked_loading
 from twin.solve.power_model import S_BASE_KVA, UPS, PowerModel, power_model
@@ -157,6 +158,7 @@ def power_base(twin, base: Results) -> PowerBase:
         + K.IS_UPS * (m.kind == UPS)
         + K.UPS_DC * m.ups_dc
         + K.RANKED * ranked
+        + K.UTILITY * (m.is_source & np.isin(m.table, registry.tables(model="utility")))
     )
     eli = np.stack(
         [m.up, m.alt, parent0, _depth(parent0, live0, m.n_levels), flags], axis=1
@@ -297,6 +299,7 @@ def solve_batch(b: PowerBase, failed: list[np.ndarray], extra=None) -> BatchFlow
         "worst": worst,
         "overloads": st[:, K.OVERLOADS],
         "min_vm_pu": st[:, K.MIN_VM],
+        "utility_dkw": st[:, K.UTIL_DKW],
     }
     return BatchFlows(
         base=b,

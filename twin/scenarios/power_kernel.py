@@ -77,8 +77,9 @@ instead of one per array.
 N_ELF = 25
 UP, ALT, PAR0, DEPTH0, FLAGS = range(5)
 N_ELI = 5
-SOURCE, STIFF, IS_UPS, UPS_DC, RANKED = 1, 2, 4, 8, 16  # bits of eli[:, FLAGS]
+SOURCE, STIFF, IS_UPS, UPS_DC, RANKED, UTILITY = 1, 2, 4, 8, 16, 32  # bits of eli[:, FLAGS]
 # RANKED: its loading counts in MAX_LOAD (`twin.solve.power.ranked_loading`: not a utility)
+# UTILITY: a utility connection, whose change of draw the case reports (UTIL_DKW)
 SPLIT_A, TAN_PHI, P_RACK, PA0, PB0, RACK_KW = range(6)
 N_RACKF = 6
 CORD_A, CORD_B, FED0 = range(3)
@@ -88,8 +89,10 @@ FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 """LLVM fast-math flags for the hot loops: reassociation and reciprocal division (results move
 by ~1e-16 relative); not nnan/ninf, since NaN marks dead elements and unset entries."""
 
-N_STATS = 6
-IT_LOST, RACKS_LOST, MAX_LOAD, OVERLOADS, MIN_VM, ITERS = range(N_STATS)
+N_STATS = 7
+IT_LOST, RACKS_LOST, MAX_LOAD, OVERLOADS, MIN_VM, ITERS, UTIL_DKW = range(N_STATS)
+"""UTIL_DKW: the utility connections' change of real draw from the base, kW (the IT headroom's
+grid connection inside a failure, `twin.metrics.headroom_n1`)."""
 
 Scratch = namedtuple("Scratch", "live epos seen lost dx_el dx_val e f c")
 """Work arrays of one worker, reused for every contingency it runs (see `scratch`)."""
@@ -432,10 +435,12 @@ def _case(net, fails, x_el, x_kw, sc, stats):
                 acc[pe0[p]] += acc[p]
         for p in range(ne):
             s_in[p] = s_in0[p] + acc[p]
-    best, arg, over, vmin = -np.inf, -1, 0, np.inf
+    best, arg, over, vmin, dkw = -np.inf, -1, 0, np.inf, 0.0
     for p in range(ne):
         e = el[p]
         vm_in[p] = _mag(w[p]) if stage[p] else np.nan
+        if eli[e, FLAGS] & UTILITY:
+            dkw += (s_in[p].real * s if lvf[p] else 0.0) - s_in0[p].real * s
         if not lvf[p]:
             p_kw[p], load[p], vm[p] = 0.0, 0.0, np.nan
             continue
@@ -475,6 +480,7 @@ def _case(net, fails, x_el, x_kw, sc, stats):
     stats[OVERLOADS] = over
     stats[MIN_VM] = vmin
     stats[ITERS] = it
+    stats[UTIL_DKW] = dkw
     for p in range(ne):
         epos[el[p]] = -1
     for q in range(nd):

@@ -231,8 +231,11 @@ class FastSweep:
                 stats[key][hit] = value
         return stats, fl
 
-    def evaluate(self, sets: Sequence[Sequence[str]]) -> pd.DataFrame:
-        """One row per contingency (unranked), columns `SWEEP_COLUMNS`."""
+    def evaluate(self, sets: Sequence[Sequence[str]], utility: bool = False) -> pd.DataFrame:
+        """One row per contingency (unranked), columns `SWEEP_COLUMNS`; with `utility`, a
+        column ``utility_dkw`` too: the utility connections' change of draw from the base, kW,
+        exact with the cooling units' draw held (a stopped unit's moved to its peers' feeds
+        unchanged: the survivors' faster fans are not in it)."""
         pb, cb = self.pb, self.cb
         m = pb.m
         flat = [i for s in sets for i in s]
@@ -290,7 +293,7 @@ class FastSweep:
         dark = np.asarray((lost > 0).sum(axis=1)).ravel() >= nr
         t_in = np.where(dark | np.isneginf(cool.t_inlet_max_c), np.nan, cool.t_inlet_max_c)
         at_risk, _ = tenants_hit.hit(self.twin, cool.at_risk)
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "contingency": ["+".join(s) for s in sets],
                 "kinds": ["+".join(self._kind[i] for i in s) for s in sets],
@@ -315,6 +318,9 @@ class FastSweep:
             },
             columns=SWEEP_COLUMNS,
         )
+        if utility:
+            table["utility_dkw"] = st["utility_dkw"]
+        return table
 
 
 def sweep(
