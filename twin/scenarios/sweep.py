@@ -43,7 +43,6 @@ from tqdm.auto import tqdm
 
 from twin.errors import ScenarioError
 from twin.model import registry
-from twin.model.registry import COOLING_UNITS
 from twin.model.scenario import Scenario
 from twin.scenarios import tenants_hit
 from twin.scenarios.fast_cooling import (
@@ -55,7 +54,7 @@ from twin.scenarios.fast_cooling import (
     solve_cooling_batch,
     unit_electric_kw,
 )
-from twin.scenarios.fast_power import OVERLOAD_PCT, demand_kw, power_base, solve_batch
+from twin.scenarios.fast_power import power_base, solve_batch
 from twin.scenarios.rack_risk import COOLING_TROUBLE, rack_risk, racks_at_risk  # noqa: F401
 from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
     HOTTER_K,
@@ -63,11 +62,14 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
     at_risk,
     recommended_max_c,
 )
+from twin.scenarios.sweep_rows import (  # noqa: F401 - the full solve's row, re-exported
+    cooling_groups,
+    min_vm_pu,
+    summarise,
+    untrusted,
+)
 from twin.solve import Results, run
 from twin.solve.ffd_ahead import march_ahead
-from twin.solve.plant import design_flow_m3_s
-from twin.solve.power import ranked_loading
-from twin.solve.results import SOLVER_KINDS
 
 POWER_KINDS = registry.tables(section="power", failable=True)
 COOLING_KINDS = registry.tables(section="cooling", failable=True)
@@ -150,10 +152,6 @@ def rank(table: pd.DataFrame) -> pd.DataFrame:
     out = table.iloc[order].reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
-
-
-def _kind_label(twin, ids: Sequence[str]) -> str:
-    return "+".join(twin.kind_of(i) for i in ids)
 
 
 # ----------------------------------------------------------------- fast path
@@ -438,74 +436,6 @@ def n2(twin, ids: Sequence[str], **kw) -> pd.DataFrame:
 # ---------------------------------------------------------------- brute force
 
 
-def _pump_need_m3_s(twin, loops: pd.DataFrame | None, pumps: pd.DataFrame) -> pd.Series:
-    """Per pump, its loop's heat over rho cp dT_design (m3/s) split evenly over the loop's
-    pumps, so the group sums to the loop's need (`cooling_groups`'s pump duty, as the fast
-    path's `cooling_groups.cooling_base`)."""
-    if loops is None or "q_kw" not in loops:
-        return pd.Series(0.0, index=pumps.index)
-    dt = twin.loops["dt_design_k"].reindex(pumps["loop"]).to_numpy(float)
-    q = loops["q_kw"].reindex(pumps["loop"]).fillna(0.0).to_numpy(float)
-    n = pumps.groupby("loop")["loop"].transform("size").to_numpy(float)
-    need = design_flow_m3_s(q, dt) / n
-    return pd.Series(np.nan_to_num(need), index=pumps.index)
-
-
-def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
-    """From a full solve: cooling units not running, and the worst loading (%, what the
-    group carries, unremoved heat included, over its running capacity) among the groups
-    that have a unit out, with its name, as the fast path reports them
-    (`twin.scenarios.fast_cooling`: groups ``kind:hall`` or ``kind:loop``)."""
-    out, worst, name = 0, -np.inf, ""
-    loops = res.tables.get("res_loops")
-    loop_short = (
-        loops["unremoved_kw"].fillna(0.0)
-        if loops is not None and "unremoved_kw" in loops
-        else pd.Series(dtype=float)
-    )
-    plant_loops = set(twin.chillers["loop"]) if len(twin.chillers) else set()
-    for kind in COOLING_UNITS:
-        t, r = getattr(twin, kind), res.tables.get(registry.kind(kind).res)
-        if not len(t) or r is None or "running" not in r:
-            continue
-        r = r.reindex(t.index)
-        running = r["running"].fillna(False).to_numpy(bool)
-        out += int((~running).sum())
-        model = registry.kind(kind).model
-        key = (t["hall"] if model == "air_unit" else t["loop"]).astype(str)
-        if model == "pump":  # as the screen (`pump_n1`): the heat's flow at the design rise
-            # over what the running pumps move at full speed in their network
-            speed = r["speed"].astype(float) if "speed" in r else pd.Series(1.0, index=t.index)
-            full = (r["flow_m3_s"].astype(float) / speed).where(speed > 0, 0.0)
-            cap = full.where(running, 0.0)
-            load = _pump_need_m3_s(twin, loops, t)
-        else:
-            cap = t["capacity_kw"].astype(float)
-            if model == "chiller" and "capacity_avail_kw" in r:
-                avail = r["capacity_avail_kw"].astype(float)
-                cap = avail.where(avail > 0, cap)
-            elif model == "air_unit" and "capacity_avail_kw" in r:  # DX at the outdoor air
-                cap = r["capacity_avail_kw"].astype(float).fillna(cap)
-            load = r["load_kw"].astype(float)
-            if "unremoved_kw" in r:
-                load = load + r["unremoved_kw"].fillna(0.0).astype(float)
-        cap_g = cap.where(running, 0.0).groupby(key).sum()
-        load_g = load.fillna(0.0).groupby(key).sum()
-        if model in ("chiller", "dry_cooler"):  # a water loop's unremoved heat: its
-            extra = loop_short.reindex(load_g.index).fillna(0.0)  # chillers', else its coolers'
-            if model == "dry_cooler":
-                extra = extra.where(~extra.index.isin(plant_loops), 0.0)
-            load_g = load_g + extra
-        hit = (~pd.Series(running, index=t.index)).groupby(key).any()
-        load_g, cap_g = load_g[hit.reindex(load_g.index)], cap_g[hit.reindex(cap_g.index)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(cap_g > 0, load_g / cap_g * 100.0, np.where(load_g > 1e-9, np.inf, 0.0))
-        if len(pct) and np.nanmax(pct) > worst:
-            j = int(np.nanargmax(pct))
-            worst, name = float(pct[j]), f"{kind}:{load_g.index[j]}"
-    return float(out), max(worst, 0.0), name
-
-
 def no_solution(table: pd.DataFrame) -> np.ndarray:
     """Per row of a sweep table: its full solve is not a solution (`untrusted` non-empty);
     all False for a table without the column."""
@@ -523,68 +453,6 @@ def verified_text(table: pd.DataFrame) -> pd.DataFrame:
     done = table["verified"].astype(bool).to_numpy()
     words = np.where(no_solution(table), "no solution", np.where(done, "yes", "no"))
     return table.assign(verified=words)
-
-
-def untrusted(violations: pd.DataFrame) -> str:
-    """'kind: component (residual value unit)' for each `SOLVER_KINDS` violation, '; '-joined;
-    '' when the solve's numbers are a solution."""
-    if not len(violations):
-        return ""
-    v = violations[violations["kind"].isin(SOLVER_KINDS)]
-    return "; ".join(
-        f"{k}: {c} (residual {x:.3g} {u})".replace(" )", ")")
-        for k, c, x, u in zip(v["kind"], v["component"], v["value"], v["unit"], strict=True)
-    )
-
-
-def min_vm_pu(res: Results) -> float:
-    """Lowest live voltage of a full solve: every element's bus and the end of every feeder
-    cable (`vm_in_pu`; a UPS's input, which its 1.0 pu output hides), as the kernel counts it;
-    NaN when nothing is energised."""
-    rp = res["res_power_nodes"]
-    vm = pd.concat([res["res_bus"]["vm_pu"], rp.get("vm_in_pu", pd.Series(dtype=float))])
-    return float(vm.min())
-
-
-def summarise(twin, ids: Sequence[str], res: Results) -> dict:
-    """One sweep-table row from a full solve of the contingency `ids`."""
-    rp, rr = res["res_power_nodes"], res["res_racks"]
-    lp = rp.loc[ranked_loading(rp["kind"]), "loading_pct"]
-    risk_of = rack_risk(twin, res)  # the Failures page reads the same
-    lost = twin.racks.index.isin(risk_of.lost)
-    fed = ~lost
-    risk = set(risk_of.at_risk)
-    rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
-    t_in = risk_of.t_inlet_max_c
-    units_out, cool_pct, cool_group = cooling_groups(twin, res)
-    if not fed.any():
-        cool_pct = 0.0  # no rack powered: no heat, as the fast path says
-    tenants, by_tenant = tenants_hit.hit(twin, (rack_kw.to_numpy(float) * lost)[None, :])
-    hot = rr["thermal_state"].reindex(twin.racks.index).isin(("throttled", "shutdown"))
-    hot = hot.to_numpy(bool) | twin.racks.index.isin(sorted(risk))
-    at_risk, _ = tenants_hit.hit(twin, hot[None, :].astype(float))
-    return {
-        "contingency": "+".join(ids),
-        "kinds": _kind_label(twin, ids),
-        "it_lost_kw": float(rack_kw.to_numpy(float) @ lost),
-        "racks_lost": float(lost.sum()),
-        "max_loading_pct": float(lp.max()) if len(lp) else 0.0,
-        "worst_element": lp.idxmax() if len(lp) else "",
-        "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
-        "min_vm_pu": min_vm_pu(res),
-        "cooling_units_out": units_out,
-        "max_cooling_loading_pct": cool_pct,
-        "worst_cooling_group": cool_group,
-        "cooling_shortfall_kw": float(res.kpis.get("heat_unremoved_kw", np.nan)),
-        "racks_at_risk": float(len(risk)),
-        "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
-        "t_inlet_max_c": float(t_in),
-        "verified": True,
-        "untrusted": untrusted(res.violations),
-        "tenants_hit": tenants[0],
-        "tenants_at_risk": at_risk[0],
-        "it_lost_by_tenant": by_tenant[0],
-    }
 
 
 def brute_force(
