@@ -157,6 +157,7 @@ def for_output(table: pd.DataFrame) -> pd.DataFrame:
 
 def run(args) -> int:
     from twin.scenarios.sweep import contingencies, rank, sweep, verify_table
+    from twin.solve import run as solve
 
     fmt = _out_format(args.out)  # before any work
     if args.scheduler:
@@ -176,6 +177,8 @@ def run(args) -> int:
     # a component already out (--fail) cannot fail again: its row read as a harmless failure
     sets = [s for s in sets if not set(s) & scenario.failed]
     progress = not args.no_progress and sys.stderr.isatty()
+    # the --fail state, solved once: the sweep's base and what it loses before any contingency
+    base = solve(twin, scenario) if scenario.failed else None
     if args.brute_force or args.scheduler:
         from twin.scenarios.dask_sweep import dask_sweep
 
@@ -196,13 +199,13 @@ def run(args) -> int:
         if not args.brute_force:
             table = verify_table(twin, table, sets, scenario, progress=progress)
     else:
-        table = sweep(twin, sets, scenario=scenario, progress=progress)
+        table = sweep(twin, sets, scenario=scenario, base=base, progress=progress)
     table = rank(table)
     if fmt == ".csv":
         for_output(table).to_csv(args.out, index=False)
     elif fmt == ".parquet":
         for_output(table).to_parquet(args.out, index=False)
-    base_kw, base_racks = _base_loss(twin, scenario)
+    base_kw, base_racks = _base_loss(twin, base) if scenario.failed else (0.0, 0)
     _print(twin, table, args.top, "N-2" if args.n2 else "N-1", args.raw_columns, base_kw)
     if scenario.failed:
         print(
@@ -251,17 +254,13 @@ def _cell(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def _base_loss(twin: Twin, scenario: Scenario) -> tuple[float, int]:
-    """IT lost (kW) and racks lost in the --fail state before any contingency: (0, 0)
-    without --fail (the normal state loses nothing by a failure)."""
-    if not scenario.failed:
-        return 0.0, 0
+def _base_loss(twin: Twin, base) -> tuple[float, int]:
+    """IT lost (kW) and racks lost in the --fail state before any contingency (`base`, its
+    solve)."""
     from twin.scenarios.scenario import it_lost_kw, lost_racks
-    from twin.solve import run as solve
 
-    res = solve(twin, scenario)
-    lost = lost_racks(twin, res)
-    return it_lost_kw(twin, res, lost), len(lost)
+    lost = lost_racks(twin, base)
+    return it_lost_kw(twin, base, lost), len(lost)
 
 
 def _print(
