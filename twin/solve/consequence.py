@@ -252,7 +252,7 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
         out = solve(replace(scenario, failed=scenario.failed | off))
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
     annotate(twin, out, now, tripped, settled, before)
-    loading_at_demand(out, first if len(tripped) else out)
+    loading_at_demand(out, first)  # `first` is `out` when nothing tripped
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
     out.kpis[LOWER_BOUND_KPI] = float(no_steady_state(out))
     return out
