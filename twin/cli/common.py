@@ -339,6 +339,18 @@ def check_weather(twin, hint: str = "") -> None:
 # ------------------------------------------------------------------ JSON
 
 
+def violation_records(violations) -> list[dict]:
+    """A violations table as JSON rows (`VIOLATION_COLUMNS`; value and limit numbers, null
+    where not finite), in the table's order: `twin solve --json` and `twin economics`."""
+    from twin.solve.results import VIOLATION_COLUMNS
+
+    num = ("value", "limit")
+    return [
+        clean({c: (float(r[c]) if c in num else r[c]) for c in VIOLATION_COLUMNS})
+        for r in violations[VIOLATION_COLUMNS].to_dict("records")
+    ]
+
+
 def clean(obj):
     """JSON-safe: NaN/inf -> None, numpy scalars -> Python, tuples -> lists, keys -> str."""
     if isinstance(obj, dict):

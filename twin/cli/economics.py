@@ -21,6 +21,7 @@ from twin.cli.common import (
     finite,
     int_in,
     load_twin,
+    violation_records,
 )
 from twin.metrics import whatif
 from twin.metrics.catalogue import catalogue
@@ -222,12 +223,7 @@ def _violation_rows(v: pd.DataFrame) -> list[dict]:
     """The violations as JSON-safe rows, most serious first (`VIOLATION_KINDS`)."""
     from twin.solve.results import by_severity
 
-    v = by_severity(v)
-    cols = ["component", "kind", "value", "limit", "unit", "message"]
-    return [
-        {c: (float(r[c]) if c in ("value", "limit") else str(r[c])) for c in cols}
-        for r in v[cols].to_dict("records")
-    ]
+    return violation_records(by_severity(v))
 
 
 def _f(x, spec: str, scale: float = 1.0) -> str:

@@ -30,6 +30,7 @@ from twin.cli.common import (
     check_weather,
     dumps,
     load_twin,
+    violation_records,
 )
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
@@ -276,11 +277,7 @@ def as_dict(twin: Twin, results) -> dict:
     violations and worst loadings."""
     out = {"name": twin.name, "scenario": results.scenario}
     out.update({k: _kpi_value(k, v) for k, v in _kpis(results).items()})
-    cols = ["component", "kind", "value", "limit", "unit", "message"]
-    out["violations"] = [
-        {c: (_num(r[c]) if c in ("value", "limit") else r[c]) for c in cols}
-        for r in results.violations.to_dict("records")
-    ]
+    out["violations"] = violation_records(results.violations)
     rp = results.tables.get("res_power_nodes")
     if rp is not None:
         worst = rp.nlargest(5, "loading_pct")
