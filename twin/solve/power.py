@@ -15,7 +15,9 @@
 - `res_racks`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
   (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed;
 - kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
-  generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
+  grid_used_pct (utility_kw against site.grid_mw, the contracted limit the grid_limit
+  violation reads; the utility connection's kVA against its MVA rating is its
+  loading_pct, another limit), generator_kw, extra_kw, losses_kw and loss_{transformers,ups,pdus,cables}_kw,
   it_unserved_kw, unfed_racks, max_loading_pct, min_vm_pu (over every live bus and
   input terminal),
   max_failover_loading_pct, power_failover_margin_kw (uniform IT growth before the
@@ -221,7 +223,55 @@ def solve_power(
     trust = _convergence(m, flow, live, kpis) + non_finite_violations(tables)
     out.add(tables, violations_frame(trust))
     out.add({}, _violations(twin, m, res_power_nodes, res_bus, res_racks, failed_rack, kpis))
+    out.add({}, violations_frame(standby_in_use(m, res_power_nodes, parent, failed)))
     return out
+
+
+STANDBY_TABLE = "generators"
+"""The standby sources: a generator waits behind a transfer switch's `alternate` for a utility
+outage (a turbine is a prime mover and may carry load in normal operation)."""
+
+
+def standby_in_use(m: PowerModel, res_power_nodes, parent, failed) -> list[dict]:
+    """A 'standby_in_use' row per standby generator carrying load when it should not: with no
+    power element out of service (the normal state; racks and cooling units failed or shut
+    down by heat change no source), or through an element whose `upstream` (its normal
+    source) is the generator while a utility is live. The answer is then a permanent island
+    on diesel (audit 5 F-D: UPS-1 `upstream: GEN-1` carried 197 kW on GEN-1, 0 violations).
+    Only where the layout has a utility connection."""
+    util = m.kind == SRC_UTIL
+    if not util.any():
+        return []
+    p = res_power_nodes["p_kw"].to_numpy(float)
+    live = res_power_nodes["live"].to_numpy(bool)
+    standby = (m.table == STANDBY_TABLE) & live & (p > 1e-6)
+    on_up = (parent >= 0) & (parent == m.up)  # drawing through its normal (upstream) source
+    normal = not failed.any()
+    rows = []
+    for g in np.flatnonzero(standby):
+        via = list(m.ids[on_up & (m.up == g)])
+        if not (normal or (via and (live & util).any())):
+            continue
+        gid = m.ids[g]
+        how = (
+            f"as the upstream (normal source) of {', '.join(via)}"
+            if via
+            else "behind a transfer switch whose normal path reaches no utility"
+        )
+        rows.append(
+            violation(
+                gid,
+                "standby_in_use",
+                p[g],
+                0.0,
+                "kW",
+                f"standby generator {gid} carries {p[g]:,.1f} kW "
+                + ("in normal operation " if normal else "with the utility live ")
+                + f"{how}: the site runs on it as a permanent island (a standby generator "
+                "belongs as a transfer switch's 'alternate', the utility path as 'upstream')",
+            )
+        )
+    return rows
 
 
 def _convergence(m: PowerModel, f: Flow, live: np.ndarray, kpis: dict) -> list[dict]:
@@ -361,12 +411,14 @@ def _kpis(twin, m, f: Flow, res_power_nodes, res_racks, extra, failed_rack) -> d
     fl = res_power_nodes["failover_loading_pct"].to_numpy()
     it_kw = float(res_racks["p_kw"].sum())
     worst_fail = float(np.nanmax(np.where(m.is_source, np.nan, fl), initial=0.0)) if m.n else 0.0
+    grid_kw = twin.layout.site.grid_mw * 1000.0
     return {
         "it_kw": it_kw,
         "it_unserved_kw": float((res_racks["p_demand_kw"].to_numpy() * unfed).sum()),
         "extra_kw": float(extra.sum()),
         "facility_kw": float(src_p[m.is_source].sum()),
         "utility_kw": float(src_p[kind == SRC_UTIL].sum()),
+        "grid_used_pct": 100.0 * float(src_p[kind == SRC_UTIL].sum()) / grid_kw,
         "generator_kw": float(src_p[kind == SRC_GEN].sum()),
         "losses_kw": float(loss.sum() + cable.sum()),
         "loss_transformers_kw": float(loss[kind == TX].sum()),

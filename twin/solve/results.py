@@ -39,6 +39,7 @@ VIOLATION_KINDS = (
     "reversed_pump",
     "uncooled",
     "unfed",
+    "standby_in_use",
     "overload",
     "over_capacity",
     "undervoltage",
@@ -51,7 +52,8 @@ VIOLATION_KINDS = (
 """The kinds of a solve's violations, most serious first: a result that cannot be trusted
 (`SOLVER_KINDS`), then heat or power that does not reach the racks (no_flow: a water loop
 whose pumps cannot move water the way its circuit runs; uncooled: heat with nowhere to
-go), then limits passed (thermal_shutdown: a rack tripped by heat,
+go; standby_in_use: a standby generator carrying load in normal operation, an island on
+diesel), then limits passed (thermal_shutdown: a rack tripped by heat,
 `twin.solve.consequence`). Screens list them in this order."""
 
 
