@@ -293,8 +293,6 @@ def main(argv: list[str] | None = None) -> None:
         "--tile-open-depth", type=float, default=airfield_ffd.TILE_OPEN_DEPTH_M, help="m"
     )
     ap.add_argument("--midpoint", action="store_true", help="second-order back-trace")
-    ap.add_argument("--advection", choices=["semi-lagrangian", "maccormack"],
-                    help="the momentum's advection (airfield_ffd.ADVECTION)")  # fmt: skip
     ap.add_argument("--cell", type=float, default=None, help="experiment: field cell size, m")
     ap.add_argument("--predict", choices=sorted(ar.LOADS), help="store a blind room's inlets")
     ap.add_argument("--march", choices=["settle", "previous"], default="settle",
@@ -336,8 +334,6 @@ def main(argv: list[str] | None = None) -> None:
 
         # the uniform grid, and the aligned one's target cell (it calls airfield_grid._grid)
         airfield._grid = airfield_grid._grid = fine
-    if args.advection:
-        airfield_ffd.ADVECTION = args.advection
     if args.no_buoyancy or args.zero_equation or args.midpoint:  # switches of ffd_flux itself
         airfield_ffd.ffd_flux = functools.partial(
             airfield_ffd.ffd_flux,

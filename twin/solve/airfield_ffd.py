@@ -152,10 +152,6 @@ _grid_aligned`, where the hall's ``HallAir.grid`` is "aligned"; the default sinc
 16:00 UTC) or "uniform" (every face snapped to the nearest of equal cells, as before).
 Measured both ways by ``python -m bench.air_ffd --ffd-grid both`` and ``python -m
 bench.air_shift --model ffd --ffd-grid both`` (module docstring)."""
-ADVECTION = "semi-lagrangian"
-"""The momentum's advection on the rack-aligned grid: "semi-lagrangian" (linear back-trace) or
-"maccormack" (`airfield_ffd_maccormack`: the back-trace with its round-trip error taken back,
-clamped; Selle et al. 2008)."""
 TURNOVERS = 4.0
 """Time marched, in room air changes (room volume / the racks' airflow); the flux is averaged
 over the second half."""
@@ -285,7 +281,6 @@ def ffd_flux(
     vol = geo.vol[cells_m]
 
     from twin.solve import airfield_ffd_kernel as kern  # numba: loaded on first use
-    from twin.solve import airfield_ffd_maccormack as mc
 
     def project(f_star: np.ndarray) -> np.ndarray:
         phi = lu.solve(kern.residual(p, n, f_star, s))  # s - div F*
@@ -366,10 +361,7 @@ def ffd_flux(
         # boundary velocities back on the bodies' faces, semi-Lagrangian advection (reads all
         # three arrays, then writes), explicit diffusion edge-clamped (free slip at the walls)
         f_star = np.empty(len(fp))
-        if rect and ADVECTION == "maccormack" and not midpoint:
-            mc.predict_rect_mc(*arrays, *fix, *ijk_a, *at_flat, *geo.coords, dt_s, *coef, *fv,
-                               k_nu, which, idx, area, *new, f_star)  # fmt: skip
-        elif rect:
+        if rect:
             kern.predict_rect(*arrays, *fix, *ijk_a, *at_flat, *geo.coords, dt_s, midpoint, *coef,
                               *fv, k_nu, which, idx, area, *new, f_star)  # fmt: skip
         else:
