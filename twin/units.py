@@ -17,6 +17,11 @@ K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 RHO_WATER_KG_M3 = 995.7
 CP_WATER_J_KGK = 4180.0
 
+T_BOIL_WATER_C = 100.0
+"""Where liquid water ends at atmospheric pressure, C [src: IAPWS-IF97 saturation at
+101.325 kPa, 99.97 C]: a loop or coil temperature solved above it is no steady state the
+model can represent (the water would boil; a pressurised loop's margin is not modelled)."""
+
 CFM_PER_M3_S = 2118.88
 
 

@@ -113,7 +113,7 @@ from twin.solve.recirculation import (
     pair_counts,
 )
 from twin.solve.results import violation
-from twin.units import K_AIR_KW_PER_M3S_K
+from twin.units import K_AIR_KW_PER_M3S_K, T_BOIL_WATER_C
 
 TARGET_RISE_K = {"none": 6.5, "hot-aisle": 0.7, "cold-aisle": 0.9}
 """Mean inlet minus supply in HPE dc-rl 20-rack cases [REFERENCE 1, src]."""
@@ -565,8 +565,7 @@ def _violations(
                     if water[i] < 1.0
                     else ""
                 )
-                + f"; supply air rises to {res_crahs['t_supply_c'].iat[i]:.2f} °C (setpoint "
-                f"{twin.crahs['t_supply_c'].iat[i]:.1f} °C)",
+                + _supply_rise(res_crahs["t_supply_c"].iat[i], twin.crahs["t_supply_c"].iat[i]),
             )
         )
     for h in np.flatnonzero(~cooled & (q_hall > 0)):
@@ -581,3 +580,14 @@ def _violations(
             )
         )
     return out
+
+
+def _supply_rise(t_c: float, set_c: float) -> str:
+    """'; supply air rises to ...', or past `T_BOIL_WATER_C` no number: a coil whose air is
+    that hot has water that would boil, no steady state (audit 5: 973.48 °C)."""
+    if t_c > T_BOIL_WATER_C:
+        return (
+            f"; supply air has no steady state within the physical range (above "
+            f"{T_BOIL_WATER_C:.0f} °C, setpoint {set_c:.1f} °C: the water it draws would boil)"
+        )
+    return f"; supply air rises to {t_c:.2f} °C (setpoint {set_c:.1f} °C)"

@@ -40,6 +40,7 @@ import pandas as pd
 from twin.solve.airflow import ASHRAE_C
 from twin.solve.results import LOWER_BOUND_KPI, Results, no_steady_state, violation
 from twin.solve.unfed_cause import name_unfed_causes
+from twin.units import T_BOIL_WATER_C
 
 COOLANT_LIMIT_C = 45.0
 """Warmest coolant supply a direct-to-chip rack is rated for: the W45 class bound
@@ -48,6 +49,12 @@ SHUTDOWN_MARGIN_K = 10.0
 """Kelvin past the limit at which a rack trips instead of throttling [est: the
 Rebellions NPU throttles at 75 C and aborts at 85 C, REFERENCE 6; the same 10 K gap
 applied to inlet and coolant]."""
+BEYOND = (
+    "no steady state within the physical range (the cooling that feeds it is starved: see "
+    "the violations of its loops and units)"
+)
+"""Said in place of a temperature solved above `T_BOIL_WATER_C`: such a number is not an
+answer (audit 5: 'coolant supply 4278.9 °C' behind a 0.02 m facility main)."""
 MAX_PASSES = 6
 """Re-solves allowed for a cascade of shutdowns before the result is 'not_converged'."""
 
@@ -94,8 +101,14 @@ def assess(twin, res) -> pd.DataFrame:
         if uncooled[i]:
             cause[i] = "its heat has nowhere to go (no cooling removes it), no steady temperature"
         elif over_in[i] >= over_cs[i]:
-            cause[i] = f"inlet {t_in[i]:.1f} °C, {over_in[i]:.1f} K above the {cls[i]} allowable"
-            cause[i] += f" {lim_in[i]:.0f} °C"
+            if t_in[i] > T_BOIL_WATER_C:
+                cause[i] = f"inlet above {T_BOIL_WATER_C:.0f} °C, {BEYOND}"
+            else:
+                cause[i] = f"inlet {t_in[i]:.1f} °C, {over_in[i]:.1f} K above the {cls[i]} "
+                cause[i] += f"allowable {lim_in[i]:.0f} °C"
+        elif t_cs[i] > T_BOIL_WATER_C:
+            cause[i] = f"coolant supply above {T_BOIL_WATER_C:.0f} °C (its water would boil), "
+            cause[i] += BEYOND
         else:
             cause[i] = f"coolant supply {t_cs[i]:.1f} °C, {over_cs[i]:.1f} K above the "
             cause[i] += f"{COOLANT_LIMIT_C:.0f} °C rack limit"
@@ -113,6 +126,7 @@ def assess(twin, res) -> pd.DataFrame:
 
 
 CAUSE_KINDS = (
+    "starved",
     "uncooled",
     "over_capacity",
     "coolant_temperature",

@@ -437,7 +437,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     ]
     pump_viol += checks.flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
     pump_viol += checks.short_pump_violations(
-        twin, cm, pm, dry, full, draw / (CP_KJ * RHO_WATER_KG_M3), plant.res_loops
+        twin, cm, pm, dry, full, draw / (CP_KJ * RHO_WATER_KG_M3), plant.res_loops, hyd.res_pipes
     )
     lost = checks.lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
     if lost > 1e-6:

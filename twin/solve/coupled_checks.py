@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from twin.errors import names
 from twin.solve.airflow import crac_cop
 from twin.solve.arrays import safe_div
 from twin.solve.dx_cop import RATED_AMBIENT_C, available_capacity_kw, running_dx
@@ -18,7 +19,7 @@ from twin.solve.hydraulics import TOL_M3_S
 from twin.solve.liquid import liquid_model
 from twin.solve.plant import design_flow_m3_s, plant_model
 from twin.solve.results import BALANCE_REL_TOL, violation
-from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
+from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3, T_BOIL_WATER_C
 
 MIN_CIRCUIT_FLOW_M3_S = 1e-9
 """A loop's net pumped flow at or below this moves no water (solver noise, m3/s) [est]."""
@@ -154,7 +155,9 @@ def flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]
     return out
 
 
-def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list[dict]:
+def short_pump_violations(
+    twin, cm, pm, dry, full, draw_m3_s, res_loops, res_pipes=None
+) -> list[dict]:
     """One row per sink loop whose pumps at full speed move less water than it needs: what
     all its heat (the pumps' own included) needs at the design rise, or what its units
     draw, if more: the need the variable-speed pumps follow (`coupled._pump_speeds`) and
@@ -163,7 +166,8 @@ def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list
     'coolant_temperature' row (value the return, limit supply + design rise), else (only
     the units' draw is short: they share the water, `twin.solve.coupled`) an
     'over_capacity' row (value the draw, limit the pumps' flow, m3/s). The message names
-    the pumps, their flow and the heat they carry at the design rise.
+    the pumps, their flow and the heat they carry at the design rise. A return above
+    `T_BOIL_WATER_C` is no steady state at all: a 'starved' row instead (`starved_row`).
     """
     out = []
     nl = len(pm.loop_ids)
@@ -187,7 +191,9 @@ def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list
             f"{full[j] * rho_cp * dt[j]:.0f} kW at its {dt[j]:.1f} K design rise; its "
             f"{q[j]:.0f} kW needs {need[j]:.4f} m3/s and its units draw {draw_m3_s[j]:.4f} m3/s"
         )
-        if t_ret[j] > design + 1e-6:
+        if t_ret[j] > T_BOIL_WATER_C:
+            out.append(starved_row(twin, cm, j, lid, full[j], q[j], need[j], t_sup[j], res_pipes))
+        elif t_ret[j] > design + 1e-6:
             out.append(
                 violation(
                     lid,
@@ -210,6 +216,45 @@ def short_pump_violations(twin, cm, pm, dry, full, draw_m3_s, res_loops) -> list
                 )
             )
     return out
+
+
+def starved_row(twin, cm, j, lid, flow, q_kw, need, t_sup, res_pipes) -> dict:
+    """'starved': loop `lid`'s pumps at full speed push `flow` m3/s through its pipes, so
+    little that carrying its `q_kw` would take the water past `T_BOIL_WATER_C`: no steady
+    state within the physical range. Value: the flow delivered, limit: what its heat needs at
+    the design rise (m3/s). The message gives the pumps' rated flow, the pipe with the
+    largest pressure drop against the pumps' shut-off head (where the head goes), and the
+    residual: the heat beyond what that flow carries below boiling (kW)."""
+    pumps = twin.pumps
+    mine = cm.pump_own == j
+    rated = float(pumps["flow_m3_s"].to_numpy(float)[mine].sum())
+    h0 = float(pumps["head_kpa"].to_numpy(float)[mine].max())
+    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
+    carried = flow * rho_cp * max(T_BOIL_WATER_C - t_sup, 0.0)
+    where = ""
+    if res_pipes is not None and len(res_pipes) and (cm.pipe_own == j).any():
+        dp = res_pipes["dp_kpa"].to_numpy(float)
+        k = np.flatnonzero(cm.pipe_own == j)
+        k = k[np.argmax(np.abs(dp[k]))]
+        pid = res_pipes.index[k]
+        d = float(twin.pipes["diameter_m"].iat[k])
+        where = (
+            f"; pipe {pid} ({d:g} m diameter) takes {abs(dp[k]):.0f} kPa of their {h0:.0f} kPa "
+            f"shut-off head at {float(res_pipes['velocity_m_s'].iat[k]):.2f} m/s"
+        )
+    return violation(
+        lid,
+        "starved",
+        flow,
+        need,
+        "m3/s",
+        f"{lid} starved of water: its pumps {names(list(pumps.index[mine]))} at full speed "
+        f"move {flow:.4f} m3/s, {100 * flow / rated:.1f} % of their {rated:.3f} m3/s rated, "
+        f"and its {q_kw:.0f} kW needs {need:.4f} m3/s at its design rise{where}. Below "
+        f"{T_BOIL_WATER_C:.0f} °C (water boils) that flow carries {carried:.0f} kW: "
+        f"{q_kw - carried:.0f} kW more, so no steady state within the physical range (its "
+        "temperatures and those of the units it feeds are not an answer)",
+    )
 
 
 def uncooled_racks(twin, am, air, rack_air: np.ndarray, t_db_c: float) -> list[dict]:

@@ -36,6 +36,7 @@ VIOLATION_KINDS = (
     "non_finite",
     "not_balanced",
     "no_flow",
+    "starved",
     "reversed_pump",
     "uncooled",
     "unfed",
@@ -51,7 +52,8 @@ VIOLATION_KINDS = (
 )
 """The kinds of a solve's violations, most serious first: a result that cannot be trusted
 (`SOLVER_KINDS`), then heat or power that does not reach the racks (no_flow: a water loop
-whose pumps cannot move water the way its circuit runs; uncooled: heat with nowhere to
+whose pumps cannot move water the way its circuit runs; starved: one whose pumps push so
+little through its pipes that its water would boil, no steady state; uncooled: heat with nowhere to
 go; standby_in_use: a standby generator carrying load in normal operation, an island on
 diesel), then limits passed (thermal_shutdown: a rack tripped by heat,
 `twin.solve.consequence`). Screens list them in this order."""
@@ -134,7 +136,7 @@ UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "power_fa
 undefined with no IT (NaN) and unbounded with no failover loading (inf)."""
 
 
-NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "uncooled")
+NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "starved", "uncooled")
 """Violations that leave a state without a trustworthy steady solution (NaN or still-rising
 temperatures, a residual): a ride-through cannot start from it, N-1 rows compare against it."""
 
