@@ -266,6 +266,7 @@ def simulate(
         notes.append(f"trace {spec.trace}: column(s) not used: {', '.join(trace.unused)} (the "
                      "trace uses its time column and one kW column per hall, else it_kw, else "
                      "fraction)")  # fmt: skip
+    notes.extend(trace.warnings if trace is not None else [])
     if spec.weather and not (spec.weather_file or weather_path(twin)):
         d = twin.layout.site.design
         notes.append(f"no weather year (the layout has no site.weather_file): the design point "

@@ -16,7 +16,9 @@ A dated trace (``timestamp``) says when it runs: its first timestamp is the run'
 (`Trace.start`; the weather is read at those dates), and a start given beside it that
 disagrees is refused by the timeline. A column header given twice is refused (pandas would
 rename the second and drop it); columns the trace does not use are listed
-(`Trace.unused`), never dropped in silence.
+(`Trace.unused`), never dropped in silence. A kW column that does not look like kW (every
+value <= `FRACTION_LIKE_KW`: a fraction of design typed in a kW column; or a mean below
+`TINY_SHARE` of the hall's design) is read as given, and said (`Trace.warnings`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ from twin.errors import ScenarioError
 
 MAX_TRACE_BYTES = 200 * 1024 * 1024
 """Largest trace file read (a year at 1 s of one column is ~400 MB as text: use coarser)."""
+
+FRACTION_LIKE_KW = 1.5
+"""A kW column whose every value is at most this looks like a fraction of design (audit 5
+F-C: 1.5 and 0.5 read as kW): said when this is at most 10 % of the hall's design (a hall of
+a few kW may draw 1.5 kW)."""
+TINY_SHARE = 0.01
+"""A kW column whose time-weighted mean is below this share of the hall's design is said."""
 
 
 ISO_DATE_TIME = re.compile(
@@ -81,6 +90,7 @@ class Trace:
     start: pd.Timestamp | None = None
     start_line: int = 2
     unused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # kW columns that do not look like kW
 
 
 def read_trace(
@@ -156,13 +166,18 @@ def load_trace(path: str, groups: list[str], design_kw: np.ndarray) -> Trace:
             raise ScenarioError(f"{path}: no column for group(s) {', '.join(missing)}")
         kw = np.column_stack([_col(path, df, g, line) for g in groups])
         used = {tcol, *groups}
+        warnings = _unlike_kw(path, t, kw, groups, design, line, "the hall's")
     elif "it_kw" in df:
         site = _col(path, df, "it_kw", line)
         kw = site[:, None] * (design / design.sum())[None, :]
         used = {tcol, "it_kw"}
+        warnings = _unlike_kw(
+            path, t, site[:, None], ["it_kw"], design.sum()[None], line, "the site's"
+        )
     elif "fraction" in df:
         kw = _col(path, df, "fraction", line)[:, None] * design[None, :]
         used = {tcol, "fraction"}
+        warnings = []
     else:
         raise ScenarioError(
             f"{path}: needs one column per group ({', '.join(groups)}), 'it_kw' or 'fraction'"
@@ -179,7 +194,38 @@ def load_trace(path: str, groups: list[str], design_kw: np.ndarray) -> Trace:
         first = pd.Timestamp(str(df["timestamp"].iloc[0]).strip())
         start = first.tz_localize(None) if first.tzinfo is not None else first
     unused = [str(c) for c in df.columns if c not in used]
-    return Trace(t, kw, start, int(line[0]), unused)
+    return Trace(t, kw, start, int(line[0]), unused, warnings)
+
+
+def _mean_kw(t: np.ndarray, kw: np.ndarray) -> np.ndarray:
+    """Time-weighted mean of each column over one period of the trace (each row holds until
+    the next; the last for the interval before it, as `step_means` repeats it)."""
+    width = np.diff(np.r_[t, t[-1] + (t[-1] - t[-2] if len(t) > 1 else 1.0)])
+    return (kw * width[:, None]).sum(axis=0) / width.sum()
+
+
+def _unlike_kw(path, t, kw, names, design, line, whose) -> list[str]:
+    """A line per kW column that does not look like kW: every value at most
+    `FRACTION_LIKE_KW` (a fraction typed in a kW column), or a mean under `TINY_SHARE` of
+    the design. Read as given (a hall may idle), but never in silence."""
+    out = []
+    where = f"{path}:{line[0]}-{line[-1]}" if len(line) > 1 else f"{path}:{line[0]}"
+    mean = _mean_kw(t, kw)
+    for j, name in enumerate(names):
+        top, d = float(kw[:, j].max()), float(design[j])
+        if 0.0 < top <= FRACTION_LIKE_KW and FRACTION_LIKE_KW <= 0.1 * d:
+            out.append(
+                f"{where}: column {name!r} is kW, and every value is at most {top:g} kW "
+                f"({top / d:.2%} of {whose} design {d:,.6g} kW): if these are fractions "
+                "of design, name the column 'fraction'; read as kW"
+            )
+        elif d > 0 and mean[j] < TINY_SHARE * d:
+            out.append(
+                f"{where}: column {name!r} averages {mean[j]:,.4g} kW, {mean[j] / d:.2%} of "
+                f"{whose} design {d:,.6g} kW (under {TINY_SHARE:.0%}): check the units "
+                "(kW per hall; a fraction of design goes in a 'fraction' column); read as kW"
+            )
+    return out
 
 
 def _finite(path, col, values, line) -> None:
