@@ -17,6 +17,13 @@ K_AIR_KW_PER_M3S_K = RHO_AIR_KG_M3 * CP_AIR_J_KGK / 1000.0
 RHO_WATER_KG_M3 = 995.7
 CP_WATER_J_KGK = 4180.0
 
+FLUIDS = {
+    # density kg/m3, dynamic viscosity Pa s: the pipe networks' fluids (twin.solve.hydraulics,
+    # and validate's pipe-size check, twin.layout.plausibility_pipes)
+    "water": (RHO_WATER_KG_M3, 7.97e-4),  # water at 30 C [src: IAPWS-IF97 tables]
+    "pg25": (1020.0, 2.2e-3),  # 25 % propylene glycol near 25 C [est, ASHRAE Fundamentals ch. 31]
+}
+
 T_BOIL_WATER_C = 100.0
 """Where liquid water ends at atmospheric pressure, C [src: IAPWS-IF97 saturation at
 101.325 kPa, 99.97 C]: a loop or coil temperature solved above it is no steady state the

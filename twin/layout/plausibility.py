@@ -357,8 +357,10 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
 def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
     """Values that cannot work together, or are unit slips next to their neighbours
     (`twin.layout.plausibility_chain`): ratings against the design IT behind them, a
-    standby generator as a normal source, accelerators, prices, facility water too warm."""
+    standby generator as a normal source, accelerators, prices, facility water too warm, pipes
+    too narrow for their loop's design flow (`twin.layout.plausibility_pipes`)."""
     from twin.layout import plausibility_chain as pc
+    from twin.layout.plausibility_pipes import check_pipes
 
     def caution(file, line, path, ids, message, related=()):
         ids = tuple(str(i) for i in ids)
@@ -368,6 +370,7 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
         *pc.check_chain(layout, doc, file, caution, _written_at),
         *pc.check_accelerators(layout, doc, file, caution, _written_at),
         *pc.check_water(layout, doc, file, caution),
+        *check_pipes(layout, doc, file, caution),
     ]
     return _one_per_profile_caution(found)
 

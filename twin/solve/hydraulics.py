@@ -42,15 +42,10 @@ import scipy.sparse.linalg as spla
 from fluids.friction import friction_factor
 
 from twin.solve.cache import per_twin
-from twin.units import RHO_WATER_KG_M3
+from twin.units import FLUIDS
 
 RATED_HEAD_FRACTION = 0.75
 """Head at rated flow as a fraction of shut-off head [est: run-out at 2 Q_r]."""
-FLUIDS = {
-    # density kg/m3, dynamic viscosity Pa s
-    "water": (RHO_WATER_KG_M3, 7.97e-4),  # water at 30 C [src: IAPWS-IF97 tables]
-    "pg25": (1020.0, 2.2e-3),  # 25 % propylene glycol near 25 C [est, ASHRAE Fundamentals ch. 31]
-}
 TOL_M3_S = 1e-10
 
 
