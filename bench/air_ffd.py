@@ -121,14 +121,16 @@ def ffd_inlets(room: str, load: str, **ffd) -> pd.Series:
     return pd.Series(ac._inlets(ffd_air, ids, run), index=ids, name="t_inlet_c")
 
 
-def predict(room: str, **ffd) -> None:
+def predict(room: str, tag: str = "", **ffd) -> None:
     """Store the FFD field's inlets of every load of `room` (docs/validation/blind/
-    ``<room>-<load>-ffd.csv``), to be committed before the room's CFD is read: a blind test."""
+    ``<room>-<load>-ffd.csv``, or ``-ffd-<tag>.csv`` for a setting other than the default), to
+    be committed before the room's CFD is read: a blind test."""
     ar.check_blind(room)
     for load in ar.LOADS[room]:
         m = ffd_inlets(room, load, **ffd)
         m.index.name = "id"
-        m.to_csv(ar.OUT / "blind" / f"{room}-{load}-ffd.csv", float_format="%.3f")
+        name = f"{room}-{load}-ffd{'-' + tag if tag else ''}.csv"
+        m.to_csv(ar.OUT / "blind" / name, float_format="%.3f")
 
 
 def hall_time(n: int = 100, repeat: int = 1, **ffd) -> dict:
@@ -295,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--midpoint", action="store_true", help="second-order back-trace")
     ap.add_argument("--cell", type=float, default=None, help="experiment: field cell size, m")
     ap.add_argument("--predict", choices=sorted(ar.LOADS), help="store a blind room's inlets")
+    ap.add_argument("--predict-tag", default="", help="--predict: the files' tag (a setting)")
     ap.add_argument("--march", choices=["settle", "previous"], default="settle",
                     help="the rooms' FFD march: as it is, or four turnovers every march")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=1, help="hall: runs of each march (fastest)")
@@ -350,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     grids = ["uniform", "aligned"] if args.ffd_grid == "both" else [args.ffd_grid]
     if args.predict:
-        predict(args.predict, **ffd)
+        predict(args.predict, args.predict_tag, **ffd)
         return
     if args.hall is None:
         with march(args.march):

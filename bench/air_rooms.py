@@ -31,6 +31,12 @@ Two geometries, several load distributions each:
 - ``small-room``: the shipped layout `layouts/small-room.yaml` at its own rack powers
   (`LAYOUT_ROOMS`): two rows of 10 enterprise racks around a hot aisle, units on the west and
   east walls; the sixth blind room (its three models' inlets committed before its CFD was read).
+- ``north``: two rows of 10 racks back to back around a 1.6 m hot aisle in a 12 x 10 x 3.2 m
+  room without a raised floor, two units on the north wall blowing south across the rows:
+  row B's fronts face the units, row A's face the far (south) wall, so its air must come
+  round the row ends or over the top; uniform and south-heavy (row A 12 kW, row B 4 kW)
+  loads: the seventh blind room (2026-12-03), predicted at two FFD eddy viscosities before
+  its CFD was run.
 
     python -m bench.air_rooms run row uniform   # export, run OpenFOAM, store the inlets
     python -m bench.air_rooms run row ramp --iterations 2000 --case-root /tmp/twin-cfd-A
@@ -74,6 +80,7 @@ CELL_M = {
     "dense": 0.2,
     "small-room": 0.2,
     "small-room-contained": 0.2,
+    "north": 0.2,
 }
 """Mesh size per room (coarse, so that a run takes minutes on 2 shared cores)."""
 ITERATIONS = 2000
@@ -117,6 +124,10 @@ LOADS = {
         "uniform": [12.0] * 16,
         "gpu-npu": [20.0, 4.0] * 4 + [4.0, 20.0] * 4,
     },
+    "north": {
+        "uniform": [8.0] * 20,
+        "south-heavy": [12.0] * 10 + [4.0] * 10,  # row A (facing the far wall) the hot one
+    },
     "small-room": {"design": None},  # the shipped layout, at its own rack powers
     "small-room-contained": {"design": None},
 }
@@ -125,7 +136,7 @@ FIXED_FLOW = {"floor": "uniform", "end": "uniform"}
 8 kW): the same heat as ``<load>``, so a run differs from the uniform one in its heat
 only; what `bench.air_frozen` needs to tell buoyancy apart from the racks' airflow
 (docs/validation.md)."""
-BLIND = {"end", "floor", "tiles", "cross", "dense", "small-room", "small-room-contained"}
+BLIND = {"end", "floor", "tiles", "cross", "dense", "small-room", "small-room-contained", "north"}
 """Rooms held out of every choice of the model: their model inlets were stored
 (docs/validation/blind/) and committed before their CFD was run."""
 
@@ -182,6 +193,12 @@ ROOMS = {
         (10.0, 8.4, 3.4),
         [("A", 2.6, 2.9, "+"), ("B", 2.6, 5.5, "-")],
         [(0.5, 4.2, "+x"), (9.5, 4.2, "-x")],
+    ),
+    "north": (  # units on a long wall blowing across the rows: one row faces them, one away
+        "NORTH",
+        (12.0, 10.0, 3.2),
+        [("A", 3.0, 2.8, "-"), ("B", 3.0, 5.6, "+")],
+        [(4.5, 9.5, "-y"), (7.5, 9.5, "-y")],
     ),
 }
 """The validation rooms' geometry: rows of equal length along x, DX units at a wall."""
