@@ -33,7 +33,7 @@ import numpy as np
 
 from twin.layout.generations import GENERATIONS
 from twin.metrics.headroom import free_cooling_n1
-from twin.metrics.headroom_n1 import n1_failed_id
+from twin.metrics.headroom_n1 import GRID_N1, n1_failed_id
 from twin.model import registry
 from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.plant import design_flow_m3_s
@@ -232,13 +232,19 @@ def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
     """What to add for each broken ``N-1 (<domain>): <id> failed`` constraint (utilisation
     from the full solve of that failure, `twin.metrics.headroom_n1`): for a cooling unit,
     units of its group's largest size (the group's N+1 rule at that utilisation), for a
-    pump one more of its loop's size; for a power element, parallel units of the element its failure loads most (the N-1 sweep's
-    exact fast power path, `twin.scenarios.sweep`, names it); else what the solve says."""
+    pump one more of its loop's size; for a power element, parallel units of the element its
+    failure loads most (the N-1 sweep's exact fast power path, `twin.scenarios.sweep`,
+    names it); else what the solve says. A failure's grid constraint (``N-1 grid
+    connection: <id> failed``) gets the grid connection, whatever failed
+    (`grid_n1_addition`)."""
     from twin.scenarios.sweep import sweep
 
     failed = {name: n1_failed_id(name) for name in broken}
     out, power = {}, []
     for name, cid in failed.items():
+        if name.startswith(GRID_N1):  # the grid binds, whatever failed: more of it cannot help
+            out[name] = grid_n1_addition(twin, res, cid, broken[name])
+            continue
         kind = twin.kind_of(cid)
         col = "hall" if kind == "crahs" else "loop"
         t = getattr(twin, kind)
@@ -267,6 +273,17 @@ def n1_additions(twin, res, broken: dict[str, float]) -> dict[str, str]:
                     worst, rating, u, f"{u:.0%} when {failed[name]} fails, solved in full"
                 )
     return out
+
+
+def grid_n1_addition(twin, res, cid: str, u: float) -> str:
+    """What to add when the site's draw with `cid` failed (`u` of site.grid_mw, the failure
+    solved in full) is over the grid connection: the connection, not units of `cid`'s kind
+    (a lost CRAH's peers' fans draw more: more CRAHs cannot lower a grid draw)."""
+    return (
+        f"the grid connection binds: with {cid} failed the site draws {u:.1%} of site.grid_mw; "
+        + addition(twin, res, "grid connection", u)
+        + f" (more units like {cid} do not lower the draw)"
+    )
 
 
 def _element_ids(twin, name: str) -> list[str]:
