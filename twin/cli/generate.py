@@ -15,8 +15,6 @@ import time
 from twin.cli.common import UsageError, check_output_file, float_in, int_in
 from twin.layout import generate, validate_data
 
-MAX_IT_MW = 20_000.0
-"""Largest campus: ~150,000 NVL72 racks, the most a layout file is meant to hold [est]."""
 CAMPUS = {
     "it_mw": 1000.0,
     "halls_per_building": 4,
@@ -32,9 +30,10 @@ def register(sub) -> None:
     p.add_argument("what", choices=["campus", "hall", "hybrid"])
     p.add_argument(
         "--it-mw",
-        type=float_in(0.0, MAX_IT_MW, lo_open=True),
-        help=f"campus IT load, MW, in (0, {MAX_IT_MW:g}] (default {CAMPUS['it_mw']:g}); "
-        "whole halls, so the result is the nearest multiple of one hall",
+        type=float_in(0.0, lo_open=True),
+        help=f"campus IT load, MW (default {CAMPUS['it_mw']:g}); whole halls, so the result is "
+        "the nearest multiple of one hall; at most what the layout schema's grid connection "
+        "cap allows (~14,600 MW; the exact bound is said when it is passed)",
     )
     p.add_argument(
         "--halls-per-building",
@@ -62,6 +61,29 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _check_campus(args) -> None:
+    """Refuse, before any work, a campus option whose layout would break a cap of the layout
+    schema (`generate.campus_ranges` reads the caps there): the option, its value, the
+    range allowed with the other options given."""
+    bad = generate.campus_out_of_range(args.it_mw, args.halls_per_building, args.rows_per_hall)
+    if not bad:
+        return
+    name, value, (lo, hi) = bad[0]
+    hall_mw = generate.campus_hall_kw(args.rows_per_hall) / 1000.0
+    rows = f"halls of --rows-per-hall {args.rows_per_hall} ({hall_mw:,.1f} MW each)"
+    if name == "it_mw":
+        raise UsageError(
+            f"--it-mw {value:g}: out of range; allowed ({lo:g}, {hi:,.1f}] MW with {rows}: "
+            "a larger campus's grid connection is above the layout schema's cap "
+            "(power.utilities[].capacity_mva, site.grid_mw)"
+        )
+    raise UsageError(
+        f"--halls-per-building {value:g}: out of range; allowed {lo:g}-{hi:g} with {rows}: "
+        "a larger building's generators, HV transformers and MV boards are above the layout "
+        "schema's rating_kva cap"
+    )
+
+
 def run(args) -> int:
     t0 = time.perf_counter()
     check_output_file(args.output, "-o", (".yaml", ".yml"), stdout_ok=True)  # before any work
@@ -84,6 +106,7 @@ def run(args) -> int:
         if getattr(args, k) is None:
             setattr(args, k, v)
     if args.what == "campus":
+        _check_campus(args)
         doc = generate.campus(
             args.it_mw,
             args.halls_per_building,

@@ -60,12 +60,68 @@ __all__ = [
 ]
 
 
+GRID_MARGIN = 1.3
+"""Grid connection over the halls' IT: cooling and losses [est, PUE ~1.3 at design]."""
+GRID_POWER_FACTOR = 0.95
+"""Power factor at the grid connection: its MVA from its MW [est]."""
+
+
+def grid_connection(it_kw: float, margin: float = GRID_MARGIN) -> tuple[float, float]:
+    """The generated site's grid connection for `it_kw` of IT: (utility capacity_mva,
+    site.grid_mw)."""
+    return round(it_kw * margin / 1000 / GRID_POWER_FACTOR, 1), round(it_kw * margin / 1000, 1)
+
+
+def building_kva(it_kw: float) -> float:
+    """Each side's generator, HV transformer and MV board of a building carrying `it_kw`:
+    IT + cooling + losses, 1.45 x IT in 10 MVA steps [est]."""
+    return 10_000.0 * math.ceil(it_kw * 1.45 / 10_000.0)
+
+
+def _schema_le(model, name: str) -> float:
+    """The upper bound (`le`) the schema puts on `model.name`: the one place it is written."""
+    return min(float(m.le) for m in model.model_fields[name].metadata if hasattr(m, "le"))
+
+
+def campus_hall_kw(rows_per_hall: int, rack: str = "nvl72") -> float:
+    """IT of one campus hall: `rows_per_hall` rows of `RACKS_PER_ROW` racks of `rack`."""
+    return RACK_PROFILES[rack]["power_kw"] * RACKS_PER_ROW * rows_per_hall
+
+
+def campus_ranges(rows_per_hall: int, rack: str = "nvl72") -> dict[str, tuple[float, float]]:
+    """What a campus of halls of `rows_per_hall` rows can be and still validate, read from
+    the schema's caps: `it_mw` (0, whole halls whose grid connection fits Utility.capacity_mva
+    and Site.grid_mw], `halls_per_building` [1, halls whose building's generators, HV
+    transformers and MV boards fit their rating_kva] (so `generate` refuses an option out
+    of range up front, naming it, not the layout it would have written)."""
+    from twin.layout.schema import Site
+    from twin.layout.schema_power import Generator, Switchgear, Transformer, Utility
+
+    hall_kw = campus_hall_kw(rows_per_hall, rack)
+    cap_mva, cap_mw = _schema_le(Utility, "capacity_mva"), _schema_le(Site, "grid_mw")
+
+    def fits(n: int) -> bool:
+        mva, mw = grid_connection(n * hall_kw)
+        return mva <= cap_mva and mw <= cap_mw
+
+    n = max(1, math.floor(cap_mva * 1000 * GRID_POWER_FACTOR / GRID_MARGIN / hall_kw))
+    while n > 1 and not fits(n):
+        n -= 1
+    while fits(n + 1):
+        n += 1
+    cap_kva = min(_schema_le(k, "rating_kva") for k in (Generator, Transformer, Switchgear))
+    per_building = 1
+    while building_kva((per_building + 1) * hall_kw) <= cap_kva:
+        per_building += 1
+    return {"it_mw": (0.0, n * hall_kw / 1000.0), "halls_per_building": (1, per_building)}
+
+
 def site(
     name: str,
     halls: list[HallSpec],
     *,
     location: str = "",
-    grid_margin: float = 1.3,
+    grid_margin: float = GRID_MARGIN,
     design=(33.0, 27.0),
     weather: str | None = None,
 ) -> dict[str, Any]:
@@ -80,18 +136,12 @@ def site(
     for h in halls:
         it_by_building[h.building] += est[h.id]
     total = sum(est.values())
+    capacity_mva, grid_mw = grid_connection(total, grid_margin)
     s.power["utilities"].append(
-        {
-            "id": "GRID",
-            "voltage_kv": 154.0,
-            "capacity_mva": round(total * grid_margin / 1000 / 0.95, 1),
-            "sc_mva": 20000.0,
-        }
+        {"id": "GRID", "voltage_kv": 154.0, "capacity_mva": capacity_mva, "sc_mva": 20000.0}
     )
     for b in buildings:
-        kva = 10_000.0 * math.ceil(
-            it_by_building[b] * 1.45 / 10_000.0
-        )  # IT + cooling + losses, per side [est]
+        kva = building_kva(it_by_building[b])
         for side in "AB":
             s.power["generators"].append(
                 {"id": f"{b}-GEN-{side}", "voltage_kv": 22.9, "rating_kva": kva, "start_s": 10.0}
@@ -124,7 +174,7 @@ def site(
         "site": {
             "name": name,
             "location": location,
-            "grid_mw": round(total * grid_margin / 1000, 1),
+            "grid_mw": grid_mw,
             "design": {"t_db_c": design[0], "t_wb_c": design[1]},
             **({"weather_file": weather} if weather else {}),
             "grid_co2_kg_per_kwh": 0.44,
@@ -190,10 +240,12 @@ def campus(
     With the defaults a hall is 96 NVL72 racks (12.7 MW) and 1 GW needs 79 halls
     in 20 buildings: ~7,600 racks, ~4,200 power elements, ~2,900 cooling units.
     """
-    if it_mw <= 0:
-        raise ValueError("it_mw must be positive")
-    hall_kw = RACK_PROFILES[rack]["power_kw"] * RACKS_PER_ROW * rows_per_hall
+    hall_kw = campus_hall_kw(rows_per_hall, rack)
     n_halls = max(1, round(it_mw * 1000 / hall_kw))
+    bad = campus_out_of_range(it_mw, halls_per_building, rows_per_hall, rack)
+    if bad:
+        name, value, (lo, hi) = bad[0]
+        raise ValueError(f"{name} {value:g} is out of range {lo:g}-{hi:g} (the schema's caps)")
     w, d = HallSpec("x", [(rack, rows_per_hall)]).size_m
     specs = []
     for k in range(n_halls):
@@ -212,6 +264,21 @@ def campus(
             )
         )
     return site(f"AI factory campus {it_mw:,.0f} MW", specs, location="Generated campus")
+
+
+def campus_out_of_range(it_mw, halls_per_building, rows_per_hall, rack="nvl72") -> list:
+    """(parameter, value, allowed range) of each campus parameter whose layout would break a
+    schema cap (`campus_ranges`); halls per building count only as far as the campus has
+    halls to put in one building."""
+    r = campus_ranges(rows_per_hall, rack)
+    hall_kw = campus_hall_kw(rows_per_hall, rack)
+    n_halls = max(1, round(it_mw * 1000 / hall_kw)) if it_mw > 0 else 0
+    out = []
+    if not r["it_mw"][0] < it_mw <= r["it_mw"][1]:
+        out.append(("it_mw", it_mw, r["it_mw"]))
+    elif min(halls_per_building, n_halls) > r["halls_per_building"][1]:
+        out.append(("halls_per_building", halls_per_building, r["halls_per_building"]))
+    return out
 
 
 class _FlowDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
