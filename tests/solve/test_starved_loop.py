@@ -86,6 +86,12 @@ def test_starved_loop_flow_matches_the_hand_solve(starved):
     t_sup = float(res["res_loops"].at["H1-FWS", "t_supply_c"])
     carried = delivered * rho_cp * (T_BOIL_WATER_C - t_sup)
     assert f"carries {carried:.0f} kW" in msg
+    # the rest is unremoved, not carried by water past boiling: no steady state, no PUE
+    beyond = float(re.search(r"(\d+) kW more stays unremoved", msg).group(1))
+    assert beyond == pytest.approx(q_kw - carried, abs=1.0)
+    assert res.kpis["heat_unremoved_kw"] >= beyond - 1.0
+    assert np.isnan(res.kpis["pue"])
+    assert res["res_loops"].at["H1-FWS", "t_return_c"] <= T_BOIL_WATER_C + 1e-6
     assert float(rows["limit"].iat[0]) == pytest.approx(q_kw / (rho_cp * 10.0), rel=2e-3)
 
 

@@ -423,7 +423,9 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     )
     # heat put into a loop whose water does not move never reaches the plant
     q_dry = np.where(dry, q_loop, 0.0)
-    plant = solve_plant(twin, pm, q_loop - q_dry, t_db, t_wb, running, flow_m3_s=loop_flow)
+    # water that moves carries at most what it can below boiling; the rest stays unremoved
+    q_boil = checks.beyond_boiling_kw(loop_flow, t_loop, q_loop - q_dry)
+    plant = solve_plant(twin, pm, q_loop - q_dry - q_boil, t_db, t_wb, running, flow_m3_s=loop_flow)
     pump_viol = [
         violation(
             pm.loop_ids[j],
@@ -437,7 +439,15 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     ]
     pump_viol += checks.flow_violations(twin, cm, pm, dry, full, direction, hyd.res_pumps)
     pump_viol += checks.short_pump_violations(
-        twin, cm, pm, dry, full, draw / (CP_KJ * RHO_WATER_KG_M3), plant.res_loops, hyd.res_pipes
+        twin,
+        cm,
+        pm,
+        dry,
+        full,
+        draw / (CP_KJ * RHO_WATER_KG_M3),
+        plant.res_loops,
+        hyd.res_pipes,
+        q_boil,
     )
     lost = checks.lost_heat(cm, pump_kw, air.coil_kw, liq.facility_kw)
     if lost > 1e-6:
@@ -486,6 +496,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         + liq.unremoved_kw
         + plant.unremoved_kw
         + float(q_dry.sum())
+        + float(q_boil.sum())
         + lost,
         "loss_kw": float(loss.sum()),
         "t_db_c": t_db,

@@ -155,8 +155,23 @@ def flow_violations(twin, cm, pm, dry, full, direction, res_pumps) -> list[dict]
     return out
 
 
+def beyond_boiling_kw(flow_m3_s, t_supply_c, q_kw) -> np.ndarray:
+    """Per sink loop, the heat its water cannot carry below `T_BOIL_WATER_C`, kW:
+    ``q - rho cp flow (T_boil - T_supply)`` where positive, for loops whose flow is known (NaN:
+    hydraulics not modelled, 0). The plant gets the rest; this heat is unremoved (no steady
+    state: a 'starved' row, `starved_row`), not carried by water at 4,000 °C (audit 5)."""
+    f = np.asarray(flow_m3_s, float)
+    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
+    cap = (
+        rho_cp
+        * np.where(np.isfinite(f), f, np.inf)
+        * np.maximum(T_BOIL_WATER_C - np.asarray(t_supply_c, float), 0.0)
+    )
+    return np.maximum(np.asarray(q_kw, float) - cap, 0.0)
+
+
 def short_pump_violations(
-    twin, cm, pm, dry, full, draw_m3_s, res_loops, res_pipes=None
+    twin, cm, pm, dry, full, draw_m3_s, res_loops, res_pipes=None, q_boil=None
 ) -> list[dict]:
     """One row per sink loop whose pumps at full speed move less water than it needs: what
     all its heat (the pumps' own included) needs at the design rise, or what its units
@@ -166,15 +181,17 @@ def short_pump_violations(
     'coolant_temperature' row (value the return, limit supply + design rise), else (only
     the units' draw is short: they share the water, `twin.solve.coupled`) an
     'over_capacity' row (value the draw, limit the pumps' flow, m3/s). The message names
-    the pumps, their flow and the heat they carry at the design rise. A return above
-    `T_BOIL_WATER_C` is no steady state at all: a 'starved' row instead (`starved_row`).
+    the pumps, their flow and the heat they carry at the design rise. A loop with heat its
+    water cannot carry below `T_BOIL_WATER_C` (`q_boil`, `beyond_boiling_kw`: left out of
+    ``q_kw`` of `res_loops`) is no steady state at all: a 'starved' row instead.
     """
     out = []
     nl = len(pm.loop_ids)
     if not nl:
         return out
     rl = res_loops.reindex(pm.loop_ids)
-    q = rl["q_kw"].to_numpy(float)
+    boil = np.zeros(nl) if q_boil is None else np.asarray(q_boil, float)
+    q = rl["q_kw"].to_numpy(float) + boil
     t_sup, t_ret = rl["t_supply_c"].to_numpy(float), rl["t_return_c"].to_numpy(float)
     dt = pm.loop_dt_k
     rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0  # kJ/(m3 K)
@@ -191,8 +208,8 @@ def short_pump_violations(
             f"{full[j] * rho_cp * dt[j]:.0f} kW at its {dt[j]:.1f} K design rise; its "
             f"{q[j]:.0f} kW needs {need[j]:.4f} m3/s and its units draw {draw_m3_s[j]:.4f} m3/s"
         )
-        if t_ret[j] > T_BOIL_WATER_C:
-            out.append(starved_row(twin, cm, j, lid, full[j], q[j], need[j], t_sup[j], res_pipes))
+        if boil[j] > 0:
+            out.append(starved_row(twin, cm, j, lid, full[j], q[j], need[j], boil[j], res_pipes))
         elif t_ret[j] > design + 1e-6:
             out.append(
                 violation(
@@ -218,19 +235,18 @@ def short_pump_violations(
     return out
 
 
-def starved_row(twin, cm, j, lid, flow, q_kw, need, t_sup, res_pipes) -> dict:
+def starved_row(twin, cm, j, lid, flow, q_kw, need, beyond_kw, res_pipes) -> dict:
     """'starved': loop `lid`'s pumps at full speed push `flow` m3/s through its pipes, so
     little that carrying its `q_kw` would take the water past `T_BOIL_WATER_C`: no steady
     state within the physical range. Value: the flow delivered, limit: what its heat needs at
     the design rise (m3/s). The message gives the pumps' rated flow, the pipe with the
     largest pressure drop against the pumps' shut-off head (where the head goes), and the
-    residual: the heat beyond what that flow carries below boiling (kW)."""
+    residual `beyond_kw`: the heat beyond what that flow carries below boiling, unremoved."""
     pumps = twin.pumps
     mine = cm.pump_own == j
     rated = float(pumps["flow_m3_s"].to_numpy(float)[mine].sum())
     h0 = float(pumps["head_kpa"].to_numpy(float)[mine].max())
-    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
-    carried = flow * rho_cp * max(T_BOIL_WATER_C - t_sup, 0.0)
+    carried = q_kw - beyond_kw
     where = ""
     if res_pipes is not None and len(res_pipes) and (cm.pipe_own == j).any():
         dp = res_pipes["dp_kpa"].to_numpy(float)
@@ -252,8 +268,8 @@ def starved_row(twin, cm, j, lid, flow, q_kw, need, t_sup, res_pipes) -> dict:
         f"move {flow:.4f} m3/s, {100 * flow / rated:.1f} % of their {rated:.3f} m3/s rated, "
         f"and its {q_kw:.0f} kW needs {need:.4f} m3/s at its design rise{where}. Below "
         f"{T_BOIL_WATER_C:.0f} °C (water boils) that flow carries {carried:.0f} kW: "
-        f"{q_kw - carried:.0f} kW more, so no steady state within the physical range (its "
-        "temperatures and those of the units it feeds are not an answer)",
+        f"{beyond_kw:.0f} kW more stays unremoved: no steady state within the physical range "
+        "(its temperatures and those of the units it feeds are not an answer)",
     )
 
 
