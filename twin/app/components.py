@@ -39,6 +39,7 @@ MARK_TEXT = {
     "uncooled": "no cooling",
     "unfed": "no power",
     "undervoltage": "undervoltage",
+    "standby_in_use": "standby generator carrying load in normal operation",
 }
 """Violation kinds drawn in 3D on the component they name, and how the hover says them."""
 

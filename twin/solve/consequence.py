@@ -50,8 +50,8 @@ SHUTDOWN_MARGIN_K = 10.0
 Rebellions NPU throttles at 75 C and aborts at 85 C, REFERENCE 6; the same 10 K gap
 applied to inlet and coolant]."""
 BEYOND = (
-    "no steady state within the physical range (the cooling that feeds it is starved: see "
-    "the violations of its loops and units)"
+    "no steady state within the physical range (its cooling cannot carry its heat: see the "
+    "violations of its loops and units)"
 )
 """Said in place of a temperature solved above `T_BOIL_WATER_C`: such a number is not an
 answer (audit 5: 'coolant supply 4278.9 °C' behind a 0.02 m facility main)."""
