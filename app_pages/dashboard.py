@@ -108,7 +108,7 @@ elif c[3].button("IT headroom", key="dash_headroom"):
 st.subheader("Capacity used and left")
 cap = pd.DataFrame(
     [
-        ("Power (grid)", k["power_used_pct"]),
+        (C.grid_used_label(k["grid_mw"]), k["grid_used_pct"]),
         ("Cooling (CDU + CRAH)", k["cooling_used_pct"]),
         ("Floor (rack footprint)", k["floor_used_pct"]),
     ],

@@ -20,11 +20,11 @@ def test_both_grid_limits_are_in_the_redundancy_list_named_by_basis(layouts_dir)
     # independent: the utility's draw over site.grid_mw, and GRID's kVA over its MVA rating
     assert contract == pytest.approx(100 * res.kpis["utility_kw"] / 13_100.0)
     assert contract == pytest.approx(99.6, abs=0.05)
-    assert S.kpis(twin, res)["power_used_pct"] == pytest.approx(contract)
-    rating = red.loc["utility connection rating (13.7 MVA)", "max_loading_pct"]
+    assert S.kpis(twin, res)["grid_used_pct"] == pytest.approx(contract)
+    rating = red.loc["Utility connection rating (13.7 MVA)", "max_loading_pct"]
     assert rating == pytest.approx(res["res_power_nodes"].at["GRID", "loading_pct"])
     assert "utilities" not in red.index  # one row per basis, not a third unnamed one
-    assert C.header("power_used_pct").startswith("Contracted grid limit used")
+    assert C.header("grid_used_pct").startswith("Contracted grid limit used")
 
 
 def test_a_cooler_inlet_after_losing_a_crah_is_not_shown_as_an_improvement(layouts_dir):

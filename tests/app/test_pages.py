@@ -152,7 +152,9 @@ def test_dashboard_report_and_comparison(app):
     assert not re.search(r"<th[^>]*>[a-z0-9]+(_[a-z0-9]+)+</th>", html)  # no column names
     # the capacity bars are drawn in the colour their legend names
     chart = html[html.index("aria-label='Capacity used'") :].split("</svg>")[0]
-    assert "fill='#d9534f'><title>Power (grid)" in chart
+    # named by its basis, with the figure `twin solve` prints under the same label (97.0 %:
+    # tests/app/test_grid_labels_cli_page.py)
+    assert "fill='#d9534f'><title>Contracted grid limit used (16.5 MW): 97.0<" in chart
 
 
 def test_the_report_names_its_failure(app):

@@ -24,7 +24,7 @@ KPI_ORDER = [
     "pue",
     "wue_l_per_kwh",
     "grid_mw",
-    "power_used_pct",
+    "grid_used_pct",
     "cooling_capacity_mw",
     "cooling_used_pct",
     "floor_used_pct",

@@ -60,6 +60,7 @@ from twin.app.failure_views import (  # noqa: F401 - the facade's names
 from twin.layout import Layout, dump
 from twin.metrics.economics import economics as _economics
 from twin.model import Twin, registry
+from twin.model.columns import utility_rating_label
 from twin.model.scenario import Scenario
 from twin.solve import run
 from twin.solve.dx_cop import solved_capacity_kw
@@ -182,7 +183,9 @@ def kpis(twin: Twin, results: Results, prices=None) -> dict:
         # facility's power counted generators too, and the utility's MVA rating is another
         # limit, `redundancy`'s "utility connection rating" row: 99.6 % beside 96.1 % on
         # hybrid-inference.yaml, both unnamed, audit 6 #12)
-        "power_used_pct": 100 * get("utility_kw") / 1000 / grid_mw,
+        "grid_used_pct": get("grid_used_pct")
+        if "grid_used_pct" in k
+        else 100 * get("utility_kw") / 1000 / grid_mw,
         "power_failover_margin_mw": get("power_failover_margin_kw") / 1000,
         "cooling_capacity_mw": cool_cap / 1000,
         "cooling_used_pct": 100 * _solved_load(results, "res_cdus", "res_crahs") / cool_cap
@@ -260,7 +263,7 @@ def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
     """Per power kind: count, worst loading now and after the worst single failover; and the
     site's two grid limits, each named by its basis, so that the tighter one is in the list an
     engineer scans for what is near its limit: ``contracted grid limit (<grid_mw> MW)`` (the
-    utility's kW draw against ``site.grid_mw``, as `kpis`' ``power_used_pct``, the solve's
+    utility's kW draw against ``site.grid_mw``, as `kpis`' ``grid_used_pct``, the solve's
     grid_limit violation and the headroom's "grid connection" read it) and, in place of the
     utilities' row, ``utility connection rating (<MVA>)`` (their kVA against
     ``capacity_mva``, the solve's ``loading_pct``). On hybrid-inference.yaml: 99.6 % and
@@ -290,10 +293,11 @@ def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
     utilities = [k for k in g.index if k in registry.tables(model="utility")]
     if utilities:
         mva = float(twin.utilities["capacity_mva"].sum()) if "capacity_mva" in twin.utilities else 0
-        name = f"utility connection rating ({mva:,.1f} MVA)" if mva else "utility connection rating"
+        name = utility_rating_label(mva)
         g = g.rename(index=dict.fromkeys(utilities, name))
         grid_mw = float(twin.layout.site.grid_mw)
-        used = 100.0 * float(results.kpis.get("utility_kw", np.nan)) / 1000.0 / grid_mw
+        k = results.kpis
+        used = float(k.get("grid_used_pct", 100.0 * k.get("utility_kw", np.nan) / 1000 / grid_mw))
         row = pd.DataFrame(
             {
                 "max_loading_pct": [used],

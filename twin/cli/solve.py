@@ -36,7 +36,8 @@ from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
 from twin.errors import ScenarioError
 from twin.layout.plausibility import check_loaded
-from twin.model import Twin
+from twin.model import Twin, registry
+from twin.model import columns as C
 from twin.model.scenario import Scenario
 from twin.solve.results import (
     LAST_ITERATE,
@@ -158,6 +159,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "facility_kw": ("power", "Facility power", "kW", 1),
     "electrical_input_kw": ("power", "Drawn through the power chain", "kW", 1),
     "utility_kw": ("power", "From the utility", "kW", 1),
+    "grid_used_pct": ("power", "Contracted grid limit used", "%", 1),
     "generator_kw": ("power", "From generators", "kW", 1),
     "extra_kw": ("power", "Cooling loads on the power chain", "kW", 1),
     "losses_kw": ("power", "Power-chain losses", "kW", 1),
@@ -406,6 +408,8 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         print(f"  {SECTIONS[section]}")
         for key in sorted(keys, key=lambda k: order.get(k, len(order))):
             _, text, unit, digits = label(key)
+            if key == "grid_used_pct" and not raw:  # its basis: the contract, not the MVA
+                text = C.grid_used_label(twin.layout.site.grid_mw)
             line = _line(key if raw else text, _fmt(d[key], digits), unit, indent=4)
             if section in untrusted and d[key] is not None:
                 line += MARK
@@ -416,8 +420,11 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
         print(f"  {HEAD_LABELS[key]}")
         kinds = results["res_power_nodes"]["kind"]
         for cid, pct in d[key].items():
-            what = kind_name(kinds.get(cid, "?"), raw)
-            line = _line(f"{cid} ({what})", _fmt(pct, 1), "%", indent=4)
+            name = f"{cid} ({kind_name(kinds.get(cid, '?'), raw)})"
+            if not raw and kinds.get(cid) in registry.tables(model="utility"):
+                mva = twin.utilities["capacity_mva"].get(cid, 0.0) if len(twin.utilities) else 0
+                name = f"{cid}: {C.utility_rating_label(float(mva))}"  # kVA/MVA, not the contract
+            line = _line(name, _fmt(pct, 1), "%", indent=4)
             print(line + MARK if "power" in untrusted else line)
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")

@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from twin.model.column_labels_components import COMPONENT_COLUMNS
-from twin.model.column_labels_studies import HEADLINE_COLUMNS, STUDY_COLUMNS
+from twin.model.column_labels_studies import (  # noqa: F401 - labels with their basis
+    HEADLINE_COLUMNS,
+    STUDY_COLUMNS,
+    grid_used_label,
+    utility_rating_label,
+)
 from twin.model.column_spec import SUFFIXES, Column
 
 __all__ = [
