@@ -2,8 +2,10 @@
 
 Against OpenFOAM (docs/validation.md) the FFD field (``ffd``) is the closest of twin's three
 air models: on the shipped small-room layout, predicted blind, 1.14 K RMSE where the distance
-kernel was 7.35 K and 15.4 K too cold at the racks beside the units; over all 19 stored runs of
-eight rooms 1.0-5.4 K (on its rack-aligned grid) against the kernel's 1.0-7.4 K. But it needs
+kernel was 7.35 K and 15.4 K too cold at the racks beside the units; on the blind `north` room
+(a row facing away from the units, 39-50 C in the CFD) 2.0-3.9 K where the kernel was 15.2-16.4
+K, up to 27.5 K too cold; over all 22 stored runs of ten rooms 1.0-5.4 K (on its rack-aligned
+grid) against the kernel's 0.6-16.4 K. But it needs
 to know where the cooling units stand, and it costs seconds per hall (~5-15 s once, then
 cached). So a hall whose every unit has ``position_m`` gets ``ffd`` when the layout has at
 most `AUTO_FFD_MAX_HALLS` such halls; any other hall the kernel, which cannot see the units

@@ -66,7 +66,8 @@ shares). Validation against OpenFOAM: docs/validation.md (0.6-1.9 K RMSE on the
 two rooms its choices were made on, 0.1-0.8 K calibrated on other loads of the same
 room, but 3.1-12.0 K on five blind rooms whose inlets were committed before their CFD
 was read, up to 28.6 K too hot; on the rack-aligned grid 0.9-1.9 K and 2.2-10.5 K, up to
-23.1 K too hot: the targets are not met and the field is not the default).
+23.1 K too hot, and on the seventh blind room, `north`, 31.8-48.6 K, up to 81.5 K too hot:
+the targets are not met and the field is not the default).
 """
 
 from __future__ import annotations
