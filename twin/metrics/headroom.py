@@ -99,8 +99,11 @@ utilisation (``u`` proportional to load), then bracketing with linear
 interpolation of every constraint between the feasible and the broken solve,
 probing just below and just above the estimate, until the bracket is within
 `REL_TOL` of the answer (typically 3-7 solves). The binding constraint's margin
-is that bracket; the other rows of the table are their linear interpolation
-(or extrapolation) between the same two solves: estimates, not bounds.
+is that bracket, and so is every row that holds at its feasible end and breaks at its
+broken end ("searched": its margin is the headroom); the others held at the broken end:
+their margin is at least it, beyond it the two solves' linear extrapolation ("extrapolated",
+an estimate). Each probe reads the N-1 cases near their limit from full solves, a group's
+alike units too (`PEER_BAND`: a screened peer read 241 kW for a 153 kW campus-hall break).
 
 Floor space is not a limit on scaling the racks that are there: it limits
 adding racks. `Headroom.free_slots` counts the free rack slots of the scope's
@@ -120,6 +123,7 @@ from twin.metrics.headroom_free_cooling import free_cooling_n1
 from twin.metrics.headroom_n1 import (
     BROKEN_MARK,
     N1_VERIFY_BAND,
+    PEER_BAND,
     GridMemo,
     n1_failed_id,
     n1_utilisation,
@@ -166,7 +170,8 @@ class Headroom:
     - `binding`: that constraint's name (None if nothing binds up to `MAX_X`);
     - `table`: one row per constraint, index = name, columns domain (power or
       cooling, `constraint_domains`), utilisation (now),
-      margin_kw (added IT at which it breaks; inf if it never grows), binding;
+      margin_kw (added IT at which it breaks, at least `it_kw`; inf if it never grows),
+      margin_basis ("searched" or "extrapolated", see the module docstring), binding;
     - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
     - `solves`, `seconds`: the cost of the search;
     - `failover`: "N-1 solved" (every single failure checked at the answer by
@@ -397,6 +402,7 @@ def headroom(
                 progress=progress,
                 grid=grid_memo,
                 grid_check=x > 0.0,
+                peers=PEER_BAND if x > 0.0 else None,  # alike units solved alike
             )
             if x == 0.0:  # the design's own single points of failure only
                 spof.update(lost & design_spof(lost))
@@ -438,12 +444,15 @@ def headroom(
                 slope = (a - u_now[n]) / x_ok
             else:
                 slope = a / (1.0 + x_ok)
-            if n == binding:
+            searched = n == binding or (ub is not None and ub.get(n, 0.0) > 1.0 and a <= 1.0)
+            if searched:  # held at x_ok, broken at x_bad: the search's own bracket
                 m = x_ok
             elif slope > 1e-12:
                 m = x_ok + (1.0 - a) / slope
             else:
                 m = math.inf if a <= 1.0 else 0.0
+            if not searched and ub is not None and n in ub and ub[n] <= 1.0:
+                m = max(m, x_bad)  # it held at x_bad: its margin is no less
             if it_now <= 0:  # no IT to scale: no margin in kW (0 x inf would be NaN anyway)
                 m = 0.0 if n == binding else math.nan
             rows.append(
@@ -451,10 +460,12 @@ def headroom(
                     "constraint": n,
                     "utilisation": u_now.get(n, math.nan),
                     "margin_kw": m * it_now,
+                    "margin_basis": "searched" if searched else "extrapolated",
                     "binding": n == binding,
                 }
             )
-        table = pd.DataFrame(rows).set_index("constraint").sort_values("margin_kw")
+        table = pd.DataFrame(rows).set_index("constraint")  # ties: the binding row first
+        table = table.sort_values(["margin_kw", "binding"], ascending=[True, False], kind="stable")
         table.insert(0, "domain", constraint_domains(table.index))
         return Headroom(
             scope,
@@ -484,6 +495,8 @@ def headroom(
     if n1_check and max(n1at(lo).values(), default=0.0) > 1.0:
         # a full solve of a failure contradicts the first-order answer: search below it
         lo, hi = _bracket(lambda x: (at(x), n1at(x)), 0.0, lo, full)
+    if n1_check and hi is not None and hi not in n1c:
+        n1at(hi)  # the table's N-1 rows read full solves at both ends of the bracket
     if hi is None:
         return result(lo, None, None)
     return result(lo, hi, worst(full(hi)))

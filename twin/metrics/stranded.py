@@ -15,8 +15,8 @@ capacity that cannot be used because another resource binds first):
   (a side already past its limit has a negative margin and strands all of the other's).
 
 The binding side's margin is the search's answer (within its `REL_TOL`); the
-other side's is the linear interpolation between the same two solves that
-`Headroom.table` documents: an estimate, not a bound. A side with no
+other side's is at least that, and beyond it the linear extrapolation of the same two
+solves that `Headroom.table` documents (its ``margin_basis``): an estimate, not a bound. A side with no
 constraint that grows with load has an infinite margin; the stranded figure
 is then infinite too and says so.
 
