@@ -24,7 +24,9 @@ def test_times_to_limits_and_csv(capsys, tmp_path):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "first rack at a limit" in text and "ASHRAE allowable inlet" in text
-    assert "UPS: shortest autonomy" in text
+    # cooling units only: the utility stays live, so no battery bridging is claimed
+    assert "utility stays live: generators do not start" in text
+    assert "UPS: shortest autonomy" not in text
     ts = pd.read_csv(out)
     assert {"time_s", "component", "quantity", "t_c"} <= set(ts.columns)
     air = ts[ts["component"] == "air:ROOM"]

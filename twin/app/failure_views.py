@@ -199,19 +199,12 @@ def risk_banner(twin: Twin, what: dict, res: Results) -> str:
 
 
 def utility_lost(base: Results, res: Results) -> bool:
-    """Whether the failure takes a utility or another source off a UPS: a source in service
-    before is dead after, or a UPS that runs draws from another source than before. Only
-    then do the UPS batteries bridge to the generators (the ride-through's UPS table)."""
-    a, b = base.tables.get("res_power_nodes"), res.tables.get("res_power_nodes")
-    if a is None or b is None or "live" not in a or "fed_from" not in a:
-        return False
-    a = a[~a.index.duplicated()]
-    b = b[~b.index.duplicated()].reindex(a.index)
-    src = a["fed_from"].astype(object) == a.index.to_series()  # a live source feeds itself
-    if (src & a["live"].astype(bool) & ~b["live"].fillna(False).astype(bool)).any():
-        return True
-    ups = (a["kind"] == "ups") & b["live"].fillna(False).astype(bool)
-    return bool((a.loc[ups, "fed_from"] != b.loc[ups, "fed_from"]).any())
+    """Whether the failure takes a utility or another source off the load: only then do the
+    UPS batteries bridge to the generators (the ride-through's UPS table). One rule with
+    `twin ride-through` (`twin.solve.ride_through_power.utility_lost`)."""
+    from twin.solve.ride_through_power import utility_lost as lost  # deferred: app start-up
+
+    return lost(base, res)
 
 
 def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:

@@ -174,9 +174,12 @@ def run(args) -> int:
     for rid, r in worst.iterrows():
         print(f"    {rid:<20} {_t(r['time_to_limit_s'])}")
     pw = rt.power
+    if len(pw) and not rt.utility_lost:  # no outage: no battery, no generator to bridge to
+        print("  utility stays live: generators do not start, no UPS runs on its battery")
     if len(pw):
         out = pw.index.isin(list(scenario.out_of_service))
-        on, short = pw[~out], pw[~out & ~pw["bridged"]]
+        on = pw[~out] if rt.utility_lost else pw.iloc[:0]
+        short = on[~on["bridged"]]
         if pw["on_battery"].any():
             print(f"  UPS on battery (input lost): {', '.join(pw.index[pw['on_battery']])}")
         if len(on):

@@ -31,6 +31,7 @@ __all__ = [
     "power_ride_through",
     "restart_wait_s",
     "units_running",
+    "utility_lost",
 ]
 
 RESTART_S = {"chillers": 150.0}
@@ -158,6 +159,28 @@ def feed_roots(res_power_nodes: pd.DataFrame) -> pd.Series:
             break
         cur = cur.where(done, nxt)
     return cur.where(res_power_nodes["live"])
+
+
+def utility_lost(base: Results, after: Results) -> bool:
+    """Whether a failure takes a utility (or another source) off the load: a UPS live before
+    loses its input (it runs on its battery), or something live after is fed from another
+    source than before (a transfer switch moved it onto a generator). Only then do
+    generators start and UPS batteries bridge to them; a failure that leaves every feed on
+    its source (a cooling unit, a standby generator, a UPS itself) starts no generator."""
+    a, b = base.tables.get("res_power_nodes"), after.tables.get("res_power_nodes")
+    if a is None or b is None or "live" not in a or "fed_from" not in a:
+        return False
+    a = a[~a.index.duplicated()]
+    b = b[~b.index.duplicated()].reindex(a.index)
+    live0 = a["live"].astype(bool)
+    live1 = b["live"].astype(object).eq(True)
+    parent = a["fed_from"].astype(object)
+    # a UPS whose input (its feed before) is dead after runs on its battery
+    ups = (a["kind"] == "ups") & live0 & parent.notna()
+    if (ups & ~parent.map(live1).eq(True)).any():
+        return True
+    r0, r1 = feed_roots(a), feed_roots(b.assign(live=live1))
+    return bool((live0 & live1 & (r0 != r1)).any())
 
 
 def units_running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:

@@ -79,6 +79,7 @@ from twin.solve.ride_through_power import (
     feed_roots,
     peukert_autonomy_s,
     power_ride_through,
+    utility_lost,
 )
 from twin.solve.transient_cooling import (
     CONTROL_DT_K,
@@ -155,6 +156,10 @@ class RideThrough:
     )
     # generator id -> % of its rating it would have carried: over 100, it tripped
     generators_tripped: dict[str, float] = field(default_factory=dict)
+    # the failure takes a utility off the load (`utility_lost`): only then do generators
+    # start and the UPS batteries bridge to them; False: `power`'s gaps and generator
+    # loadings describe a utility outage this failure is not
+    utility_lost: bool = True
 
     @property
     def first_limit_s(self) -> float:
@@ -181,19 +186,21 @@ def _steady_before(twin, scenario: Scenario, base: Results | None):
 def _power_after(twin, scenario: Scenario, base: Results):
     """The failure's power state, its batteries' window and the UPS ride-through. A
     generator handed more than it can carry does not carry it: it trips, and what it would
-    have fed (the cooling on its bus, the UPSs it was to bridge) is lost with it."""
+    have fed (the cooling on its bus, the UPSs it was to bridge) is lost with it. That
+    only when the failure takes a utility off the load: otherwise no generator starts."""
     pw1 = solve_power(twin, scenario)
     window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
     power = power_ride_through(twin, scenario, base=pw1, window=window)
+    lost = utility_lost(base, pw1) or bool(window is not None and window.on_battery.any())
     pct = power.get("generator_loading_pct", pd.Series(dtype=float)).astype(float)
     overloaded = {str(g): float(p) for g, p in zip(power["generator"], pct, strict=True)
-                  if g is not None and p > 100.0}  # fmt: skip
+                  if lost and g is not None and p > 100.0}  # fmt: skip
     if overloaded:
         scenario = replace(scenario, failed=scenario.failed | frozenset(overloaded))
         pw1 = solve_power(twin, scenario)
         window = battery_window(twin, scenario, base, pw1)
         power = power_ride_through(twin, scenario, base=pw1, window=window)
-    return scenario, pw1, window, power, overloaded
+    return scenario, pw1, window, power, overloaded, lost
 
 
 def _rack_kw_after(twin, pw1, window, power):
@@ -252,7 +259,7 @@ def cooling_ride_through(
     """
     scenario.check(twin.component_ids())
     before, base = _steady_before(twin, scenario, base)
-    scenario, pw1, window, power, overloaded = _power_after(twin, scenario, base)
+    scenario, pw1, window, power, overloaded, lost = _power_after(twin, scenario, base)
     p1, drain = _rack_kw_after(twin, pw1, window, power)
     ps = PowerStates(
         before.out_of_service,
@@ -288,4 +295,5 @@ def cooling_ride_through(
         limits=limits,
         tripped_after_restore_s=pd.Series(trips.again_s, index=racks.index),
         generators_tripped=overloaded,
+        utility_lost=lost,
     )

@@ -1,0 +1,75 @@
+"""Generators start and UPS batteries bridge only when the failure takes the utility off
+the load. `twin ride-through --fail CRAC-1` on the small room with a 60 kVA generator said
+"generator GEN-1 would carry 574 % of its rating: it trips" and "1 of 1 UPS do not bridge
+it" while the utility fed every UPS as before (a cooling unit failed, nothing on battery,
+no generator started). Now such a failure says the utility stays live; a utility loss (the
+utility, or its transformer on the path to the transfer switch) still reports the trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.app import state as S
+from twin.cli import main
+from twin.layout import loads
+from twin.model import Twin
+from twin.model.scenario import Scenario
+from twin.solve import run
+from twin.solve.power import solve_power
+from twin.solve.ride_through_power import feed_roots
+from twin.solve.transient import cooling_ride_through
+
+SITE_KW = 271.0
+"""The small room's draw on the generator once it carries the site (cooling included),
+test_ride_through_generator's figure."""
+
+
+@pytest.fixture(scope="module")
+def room(layouts_dir, tmp_path_factory):
+    text = (layouts_dir / "small-room.yaml").read_text()
+    old = "{id: GEN-1, voltage_kv: 0.415, rating_kva: 500.0}"
+    assert old in text
+    path = tmp_path_factory.mktemp("rt") / "small-gen.yaml"
+    path.write_text(text.replace(old, "{id: GEN-1, voltage_kv: 0.415, rating_kva: 60.0}"))
+    return path, Twin.from_layout(loads(path.read_text()))
+
+
+@pytest.mark.parametrize("failed", ["CRAC-1", "GEN-1", "UPS-1"])
+def test_a_failure_that_leaves_the_utility_live_starts_no_generator(room, failed, capsys):
+    path, twin = room
+    base = run(twin)
+    after = solve_power(twin, Scenario.fail(failed))["res_power_nodes"]
+    # the independent picture: the generator feeds nothing, every live UPS keeps its source
+    assert after.at["GEN-1", "p_kw"] == pytest.approx(0.0, abs=1e-9)
+    fed = after["live"].astype(bool) & (after["kind"] != "generators")
+    r0, r1 = feed_roots(base["res_power_nodes"]), feed_roots(after)
+    assert (r0[fed] == r1[fed]).all() and (r1[fed] == "UTIL").all()
+    rt = cooling_ride_through(twin, Scenario.fail(failed), base=base)
+    assert rt.generators_tripped == {} and rt.utility_lost is False
+    assert not rt.power["on_battery"].any()
+    assert S.utility_lost(base, run(twin, Scenario.fail(failed))) is False  # the app's table
+    assert main(["ride-through", str(path), "--fail", failed]) == 0
+    out = capsys.readouterr().out
+    assert "utility stays live: generators do not start" in out
+    for claim in ("would carry", "trips", "bridge", "generator gap", "UPS on battery"):
+        assert claim not in out, (claim, out)
+
+
+@pytest.mark.parametrize("failed", ["UTIL", "TX-1"])
+def test_a_utility_loss_still_trips_the_small_generator(room, failed, capsys):
+    path, twin = room
+    base = run(twin)
+    after = solve_power(twin, Scenario.fail(failed))["res_power_nodes"]
+    assert feed_roots(after)["UPS-1"] == "GEN-1"  # the transfer switch moved it
+    rt = cooling_ride_through(twin, Scenario.fail(failed), base=base)
+    assert rt.utility_lost is True
+    # by hand: the site's ~271 kW on a 60 kVA set whose engine gives 0.8 x 60 = 48 kW
+    assert rt.generators_tripped["GEN-1"] == pytest.approx(100.0 * SITE_KW / 48.0, rel=0.01)
+    assert S.utility_lost(base, run(twin, Scenario.fail(failed))) is True
+    assert main(["ride-through", str(path), "--fail", failed]) == 0
+    out = capsys.readouterr().out
+    pct = rt.generators_tripped["GEN-1"]
+    assert f"generator GEN-1 would carry {pct:,.0f} % of its rating: it trips" in out
+    assert "UPS on battery (input lost): UPS-1" in out
+    assert "1 of 1 UPS do not bridge it" in out
+    assert "utility stays live" not in out
