@@ -32,9 +32,13 @@ def test_domains():
             "chillers H1-FWS (N+1)",
             "over_temperature R1",
             "undervoltage B",
+            "starved H1-FWS",
+            "standby_in_use GEN-1",
         ]
     )
-    assert d.tolist() == ["power", "power", "cooling", "cooling", "cooling", "cooling", "power"]
+    assert d.tolist() == [
+        "power", "power", "cooling", "cooling", "cooling", "cooling", "power", "cooling", "power"
+    ]  # fmt: skip
 
 
 def test_the_hall_strands_cooling_behind_the_grid(hall):

@@ -314,7 +314,7 @@ def _domain(name: str) -> str:
     """'cooling' for a cooling constraint (units, groups, heat violations), else 'power'."""
     cooling = ("CDU group", "CRAH air", "chillers ", "dry coolers ", "cooling towers ")
     heat = ("over_temperature", "under_temperature", "coolant_temperature", "uncooled")
-    heat += ("thermal_shutdown", "no_flow")
+    heat += ("thermal_shutdown", "no_flow", "starved")
     return "cooling" if name.startswith((*cooling, *heat, "N-1 (cooling)")) else "power"
 
 
