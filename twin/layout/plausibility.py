@@ -164,7 +164,7 @@ AIR_MODEL_CAUTION = {
     "ffd": (
         "rack inlets come from the FFD air field ({why}), which does not meet its "
         f"validation targets: they were {AIR_FFD_CFD} (docs/validation.md); read them as a "
-        "guide to within a few K"
+        "guide, uncertain by several K at a rack"
     ),
 }
 """What each air model's caution says (one per model, naming its halls); ``{why}`` says
