@@ -181,6 +181,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "cooling_kw": ("cooling", "Cooling power", "kW", 1),
     "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
     "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),
+    "t_inlet_max_demand_c": ("cooling", "Hottest rack inlet before heat trips", "°C", 1),
     LOWER_BOUND_KEY: ("cooling", "Hottest inlet only a lower bound (1 yes, 0 no)", "", COUNT),
     "t_coolant_max_c": ("cooling", "Hottest rack coolant return", "°C", 1),
     "racks_shutdown": ("cooling", "Racks shut down by heat", "", COUNT),
@@ -191,6 +192,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "free_cooling_kw": ("cooling", "Free cooling", "kW", 1),
     "heat_rejected_kw": ("cooling", "Heat rejected outdoors", "kW", 1),
     "heat_unremoved_kw": ("cooling", "Heat not removed", "kW", 1),
+    "heat_unremoved_demand_kw": ("cooling", "Heat not removed before heat trips", "kW", 1),
     "energy_balance_residual_kw": ("cooling", "Energy balance residual", "kW", 3),
     "t_db_c": ("cooling", "Outdoor dry bulb", "°C", 1),
     "t_wb_c": ("cooling", "Outdoor wet bulb", "°C", 1),
@@ -222,6 +224,9 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
 """How each KPI is shown. A KPI not listed (a solver added it) is shown under its own
 name in "Other"; `twin solve --json` has the same keys at top level."""
 
+DEMAND_INLET = "t_inlet_max_demand_c"
+UNCOOLED_BEFORE = "  (their heat had nowhere to go: no steady state; see Uncooled)"
+"""Beside an unbounded hottest inlet before racks shut down by heat (null in --json)."""
 LOWER_BOUND = "  (a lower bound: heat is not removed, no steady state; see Uncooled)"
 """Said after the hottest inlet where heat goes unremoved while racks run
 (`twin.solve.results.no_steady_state`; the N-1 table and the app show it unbounded)."""
@@ -410,9 +415,14 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
             _, text, unit, digits = label(key)
             if key == "grid_used_pct" and not raw:  # its basis: the contract, not the MVA
                 text = C.grid_used_label(twin.layout.site.grid_mw)
-            line = _line(key if raw else text, _fmt(d[key], digits), unit, indent=4)
+            value = d[key]
+            if key == DEMAND_INLET and results.kpis.get(key) == math.inf:  # JSON null: no
+                value = math.inf  # steady state before the trips, not 'no number'
+            line = _line(key if raw else text, _fmt(value, digits), unit, indent=4)
             if section in untrusted and d[key] is not None:
                 line += MARK
+            if key == DEMAND_INLET and value == math.inf:
+                line += UNCOOLED_BEFORE
             print(line + bound[key] if key in bound and d[key] is not None else line)
     for key in ("worst_loading_pct", "worst_loading_demand_pct"):
         if key not in d:

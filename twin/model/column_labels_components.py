@@ -191,6 +191,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "airflow_need_m3_s": _C("Airflow needed", "m³/s", 2),
     "airflow_supply_m3_s": _C("Airflow supplied", "m³/s", 2),
     "t_inlet_max_c": _C("Hottest rack inlet (top of rack)", "°C", 1),
+    "t_inlet_max_demand_c": _C("Hottest rack inlet before racks shut down by heat", "°C", 1),
     "t_inlet_mean_c": _C("Mean rack inlet", "°C", 1),
     "air_model": _C("Air model", "", 0),
     "shi": _C("Supply heat index (SHI)", "", 3),

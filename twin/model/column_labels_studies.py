@@ -135,6 +135,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "j_per_token": _C("Energy per token (facility)", "J", 3),
     "cost_per_mtok": _C("Cost per million tokens", "USD", 4),
     "heat_unremoved_kw": _C("Heat not removed", "kW", 1),
+    "heat_unremoved_demand_kw": _C("Heat not removed before racks shut down by heat", "kW", 1),
     "water_m3_h": _C("Water use", "m³/h", 2),
     "unfed_racks": _C("Racks without power", "", 0),
     "losses_kw": _C("Electrical losses", "kW", 1),

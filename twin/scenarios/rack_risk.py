@@ -10,7 +10,10 @@ thermal risk and hottest inlet wherever it is shown:
   cooling graph) by a component named in, a cooling violation (`COOLING_TROUBLE`), or
   throttled by heat (`res_racks.thermal_state`);
 - hottest inlet: the solve's `t_inlet_max_c`, but inf where heat goes unremoved while racks
-  run (an ``uncooled`` violation: no steady state, the solved inlets are a lower bound).
+  run (an ``uncooled`` violation: no steady state, the solved inlets are a lower bound);
+  where no rack runs because every one that ran shut down by heat, the hottest inlet before
+  the shutdown (`t_inlet_max_demand_c`; inf where their heat had nowhere to go), not n/a,
+  which read as 'no cooling problem' beside a total loss of cooling.
 """
 
 from __future__ import annotations
@@ -65,4 +68,6 @@ def rack_risk(twin, res) -> RackRisk:
     t_in = float(res.kpis.get("t_inlet_max_c", math.nan))
     if no_steady_state(res):
         t_in = math.inf  # heat with nowhere to go while racks run: no steady state
+    elif math.isnan(t_in):  # no rack runs: if racks shut down by heat, what they saw first
+        t_in = float(res.kpis.get("t_inlet_max_demand_c", math.nan))
     return RackRisk(lost, at_risk, t_in)

@@ -117,6 +117,15 @@ def min_vm_pu(res: Results) -> float:
     return float(vm.min())
 
 
+def shortfall_kw(res: Results) -> float:
+    """Heat not removed at the racks' full demand: before any shut down by heat
+    (`heat_unremoved_demand_kw`, where racks tripped), else the solve's own. After the trips
+    the racks carry no heat, and 0 kW would read as 'no cooling problem' beside a total loss
+    of cooling; the fast path's shortfall is at the base duty too."""
+    k = res.kpis
+    return float(k.get("heat_unremoved_demand_kw", k.get("heat_unremoved_kw", np.nan)))
+
+
 def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     """One sweep-table row from a full solve of the contingency `ids`."""
     rp, rr = res["res_power_nodes"], res["res_racks"]
@@ -146,7 +155,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "cooling_units_out": units_out,
         "max_cooling_loading_pct": cool_pct,
         "worst_cooling_group": cool_group,
-        "cooling_shortfall_kw": float(res.kpis.get("heat_unremoved_kw", np.nan)),
+        "cooling_shortfall_kw": shortfall_kw(res),
         "racks_at_risk": float(len(risk)),
         "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
         "t_inlet_max_c": float(t_in),

@@ -239,6 +239,24 @@ def loading_at_demand(res, first) -> None:
         res.kpis["max_loading_demand_pct"] = first.kpis["max_loading_pct"]
 
 
+def cooling_at_demand(res, first) -> None:
+    """The cooling shortfall and hottest inlet at the racks' full demand, before any shut
+    down by heat, where racks tripped (`first` is not `res`).
+
+    Adds kpis heat_unremoved_demand_kw (`first`'s heat_unremoved_kw) and
+    t_inlet_max_demand_c (`first`'s hottest inlet; inf where its heat had nowhere to go
+    while racks ran: no steady state). A switchboard feeding only the CRACs of a room
+    shuts every rack down by heat, and the state after the trips has no heat to remove
+    and no rack to read an inlet from: 0 kW and n/a read as 'no cooling problem' beside
+    a total loss of cooling (as `loading_at_demand` for the electrical side).
+    """
+    if first is res:
+        return
+    res.kpis["heat_unremoved_demand_kw"] = float(first.kpis.get("heat_unremoved_kw", 0.0))
+    t_in = float(first.kpis.get("t_inlet_max_c", np.nan))
+    res.kpis["t_inlet_max_demand_c"] = np.inf if no_steady_state(first) else t_in
+
+
 def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     """`solve(scenario)`, then switch off the racks that trip and solve again until none
     do (at most `MAX_PASSES` re-solves); the result carries who tripped and why (`annotate`).
@@ -267,6 +285,7 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     tripped = pd.concat(trips) if trips else pd.DataFrame(columns=["p_kw", "cause"])
     annotate(twin, out, now, tripped, settled, before)
     loading_at_demand(out, first)  # `first` is `out` when nothing tripped
+    cooling_at_demand(out, first)
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
     out.kpis[LOWER_BOUND_KPI] = float(no_steady_state(out))
     return out
