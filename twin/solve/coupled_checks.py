@@ -161,13 +161,11 @@ def beyond_boiling_kw(flow_m3_s, t_supply_c, q_kw) -> np.ndarray:
     hydraulics not modelled, 0). The plant gets the rest; this heat is unremoved (no steady
     state: a 'starved' row, `starved_row`), not carried by water at 4,000 °C (audit 5)."""
     f = np.asarray(flow_m3_s, float)
+    known = np.isfinite(f)
     rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
-    cap = (
-        rho_cp
-        * np.where(np.isfinite(f), f, np.inf)
-        * np.maximum(T_BOIL_WATER_C - np.asarray(t_supply_c, float), 0.0)
-    )
-    return np.maximum(np.asarray(q_kw, float) - cap, 0.0)
+    head_k = np.maximum(T_BOIL_WATER_C - np.asarray(t_supply_c, float), 0.0)
+    cap = rho_cp * np.where(known, f, 0.0) * head_k  # no inf * 0 where the supply boils
+    return np.where(known, np.maximum(np.asarray(q_kw, float) - cap, 0.0), 0.0)
 
 
 def short_pump_violations(
