@@ -16,8 +16,18 @@ from test_app_browser import canvas_frame, metric, open_page, pixels, show_panel
 pytestmark = pytest.mark.browser
 
 
+def _headroom_settled(page, timeout_s: float = 600) -> None:
+    """Until the editor's IT headroom search is in: when it lands the page reruns whole, which
+    detaches an open dropdown's options (a CI run under load timed out clicking one)."""
+    t0 = time.time()
+    while metric(page, "IT headroom") == "searching..." and time.time() - t0 < timeout_s:
+        page.wait_for_timeout(500)
+    wait_idle(page)
+
+
 def test_rack_edit_repaints_colours_only_and_hover_says_the_new_power(page, app_url):
     open_page(page, app_url, "editor", "Layout editor")
+    _headroom_settled(page)
     sel = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour racks by")
     sel.first.click()
     page.keyboard.type("Rack power (design)")  # the list is long: filter it
