@@ -21,6 +21,8 @@ from twin.solve.plant import design_flow_m3_s, plant_model
 from twin.solve.results import BALANCE_REL_TOL, violation
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3, T_BOIL_WATER_C
 
+WATER_KJ_M3K = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
+"""Heat a cubic metre of water carries per kelvin, kJ/(m3 K)."""
 MIN_CIRCUIT_FLOW_M3_S = 1e-9
 """A loop's net pumped flow at or below this moves no water (solver noise, m3/s) [est]."""
 
@@ -162,7 +164,7 @@ def beyond_boiling_kw(flow_m3_s, t_supply_c, q_kw) -> np.ndarray:
     state: a 'starved' row, `starved_row`), not carried by water at 4,000 °C (audit 5)."""
     f = np.asarray(flow_m3_s, float)
     known = np.isfinite(f)
-    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0
+    rho_cp = WATER_KJ_M3K
     head_k = np.maximum(T_BOIL_WATER_C - np.asarray(t_supply_c, float), 0.0)
     cap = rho_cp * np.where(known, f, 0.0) * head_k  # no inf * 0 where the supply boils
     return np.where(known, np.maximum(np.asarray(q_kw, float) - cap, 0.0), 0.0)
@@ -192,7 +194,7 @@ def short_pump_violations(
     q = rl["q_kw"].to_numpy(float) + boil
     t_sup, t_ret = rl["t_supply_c"].to_numpy(float), rl["t_return_c"].to_numpy(float)
     dt = pm.loop_dt_k
-    rho_cp = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0  # kJ/(m3 K)
+    rho_cp = WATER_KJ_M3K
     need = design_flow_m3_s(q, dt)
     want = np.maximum(need, np.asarray(draw_m3_s, float))
     short = cm.hydraulic & ~np.asarray(dry, bool) & (q > 0) & (full < want * (1.0 - 1e-9))
@@ -353,7 +355,7 @@ def _water_residual(loops) -> np.ndarray:
     f = loops["flow_m3_s"].to_numpy(float)
     rise = loops["t_return_c"].to_numpy(float) - loops["t_supply_c"].to_numpy(float)
     ok = np.isfinite(f) & (f > 0) & np.isfinite(rise) & np.isfinite(q)
-    carried = RHO_WATER_KG_M3 * CP_WATER_J_KGK / 1000.0 * np.where(ok, f * rise, 0.0)
+    carried = WATER_KJ_M3K * np.where(ok, f * rise, 0.0)
     return np.where(ok, q - carried, 0.0)
 
 
