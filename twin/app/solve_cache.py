@@ -130,6 +130,8 @@ def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def _encode(res: Results) -> bytes | None:
+    if res.before_trips is not None:  # racks tripped: the state before them is not stored,
+        return None  # and a copy without it would read the cooling after the trips
     tables = {}
     for name, t in res.tables.items():
         d = _frame_data(t)

@@ -286,6 +286,8 @@ def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
     annotate(twin, out, now, tripped, settled, before)
     loading_at_demand(out, first)  # `first` is `out` when nothing tripped
     cooling_at_demand(out, first)
+    if first is not out:  # what the failure did to the cooling, before the trips hid it
+        out.before_trips = first
     name_unfed_causes(twin, out, scenario)  # which outage took each dead cord down
     out.kpis[LOWER_BOUND_KPI] = float(no_steady_state(out))
     return out

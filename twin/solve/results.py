@@ -286,6 +286,11 @@ class Results:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     violations: pd.DataFrame = field(default_factory=violations_frame)
     kpis: dict[str, float] = field(default_factory=dict)
+    before_trips: Results | None = field(default=None, repr=False, compare=False)
+    """Where racks shut down by heat: the solve at the racks' full demand, before any trip
+    (`twin.solve.consequence.settle`; None where none tripped). The state after the trips
+    has no heat where the cooling failed, so what the failure did to the cooling reads here
+    (the N-1 row's cooling-group loading, `twin.scenarios.sweep_rows.cooling_groups_at_demand`)."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
