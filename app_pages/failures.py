@@ -132,6 +132,16 @@ if failed:
     st.subheader("What changed")
     st.write("**Worst loadings after the failure**")
     common.table(what["worst_loadings"], index="component", height=220)
+    if what["worst_cooling_group"]:  # the N-1 row's figure: before racks shut down by heat
+        pct, group = what["max_cooling_loading_pct"], plain(what["worst_cooling_group"])
+        st.write(
+            f"**{C.spec('max_cooling_loading_pct').label}** ({group}): "
+            + (
+                "unbounded: heat and no running cooling left to carry it"
+                if pct == math.inf
+                else C.fmt(pct, "max_cooling_loading_pct")
+            )
+        )
     if len(what["new_violations"]):
         st.write(f"**New violations ({len(what['new_violations']):,})**")
         common.table(what["new_violations"][["component", "kind", "message"]], height=220)

@@ -114,9 +114,12 @@ def _loading(res: Results) -> pd.DataFrame:
 
 def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
     """What a failure did, most important first: IT lost (no power or tripped by heat),
-    racks and IT at thermal risk, the hottest inlet, the worst loadings (after vs
-    before) and the violations the failure added. Reads the thermal consequence columns
-    (`res_racks.thermal_state`, kpis `racks_shutdown`...) when the solve provides them.
+    racks and IT at thermal risk, the hottest inlet, the worst loading of a cooling group
+    with a unit out (the N-1 row's: before racks shut down by heat; inf where a group has
+    heat and no capacity left), the worst loadings (after vs before; where racks tripped by
+    heat, also before the trips, `loading_demand_pct`) and the violations the failure added.
+    Reads the thermal consequence columns (`res_racks.thermal_state`, kpis
+    `racks_shutdown`...) when the solve provides them.
     """
     k = res.kpis
     rr = res.tables.get("res_racks")
@@ -147,11 +150,19 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
     worst = worst.dropna(subset=["loading_after_pct"])
     worst = worst.sort_values("loading_after_pct", ascending=False).head(top)
     worst["change_pct"] = worst["loading_after_pct"] - worst["loading_before_pct"]
+    if res.before_trips is not None:  # racks shut down by heat: what each carried first
+        worst["loading_demand_pct"] = _loading(res.before_trips)["loading_pct"].reindex(worst.index)
     worst.index.name = "component"
     vb = base.violations
     seen = set(zip(vb["component"], vb["kind"], strict=True)) if len(vb) else set()
     new = v[[(c, kd) not in seen for c, kd in zip(v["component"], v["kind"], strict=True)]]
     t_max = risk.t_inlet_max_c if risk is not None else float(k.get("t_inlet_max_c", np.nan))
+    # the N-1 row's cooling-group figure (one definition): before racks shut down by heat
+    from twin.scenarios.sweep_rows import cooling_groups_at_demand
+
+    _, cool_pct, cool_group = (
+        cooling_groups_at_demand(twin, res) if rr is not None else (0, 0.0, "")
+    )
     return {
         "it_lost_kw": it_unserved + (it_shut if np.isfinite(it_shut) else 0.0),
         "racks_unfed": len(unfed),
@@ -161,6 +172,8 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
         "racks_throttled": len(throttled),
         "t_inlet_max_c": t_max,
         "t_inlet_max_base_c": float(base.kpis.get("t_inlet_max_c", float("nan"))),
+        "max_cooling_loading_pct": cool_pct,  # inf: a group with heat and no capacity left
+        "worst_cooling_group": cool_group,
         "worst_loadings": worst,
         "new_violations": new.reset_index(drop=True),
         "violations_by_kind": v["kind"].value_counts() if len(v) else pd.Series(dtype=int),

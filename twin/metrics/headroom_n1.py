@@ -259,7 +259,9 @@ def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         return pd.to_numeric(t[name], errors="coerce").to_numpy(float)
 
     load = np.nan_to_num(col("max_loading_pct"), nan=0.0)
-    cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0)
+    # a cooling group with heat and no capacity left reads inf: broken, kept so (nan_to_num's
+    # default would make it 1.8e306, a figure no group has)
+    cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0, posinf=np.inf)
     u = np.fmax(load, cool) / 100.0
     lost = col("it_lost_kw") > 1e-9
     from twin.scenarios.sweep import no_solution

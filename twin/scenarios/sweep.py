@@ -64,6 +64,7 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
 )
 from twin.scenarios.sweep_rows import (  # noqa: F401 - the full solve's row, re-exported
     cooling_groups,
+    cooling_groups_at_demand,
     min_vm_pu,
     summarise,
     untrusted,
@@ -288,6 +289,8 @@ class FastSweep:
         # No rack with power (or no racks at all): no heat, so no hottest inlet (NaN, as
         # the full solve reports) and no cooling duty. The batch cooling model keeps the
         # base heat and would report inf, -inf (a max over no heated hall) or a stale value.
+        # Racks that keep power and lose their cooling are not dark: their group reads inf
+        # (heat, no capacity left), as the full solve before the racks shut down by heat.
         dark = np.asarray((lost > 0).sum(axis=1)).ravel() >= nr
         t_in = np.where(dark | np.isneginf(cool.t_inlet_max_c), np.nan, cool.t_inlet_max_c)
         at_risk, _ = tenants_hit.hit(self.twin, cool.at_risk)

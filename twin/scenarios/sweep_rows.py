@@ -81,6 +81,13 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
                 load = load + r["unremoved_kw"].fillna(0.0).astype(float)
         cap_g = cap.where(running, 0.0).groupby(key).sum()
         load_g = load.fillna(0.0).groupby(key).sum()
+        halls = res.tables.get("res_halls")
+        if model == "air_unit" and halls is not None and "q_air_kw" in halls:
+            # a hall with no unit running: its heat is on no unit (each reads 0 kW), and
+            # the group carries the hall's air heat (the fast path's duty) on no capacity
+            idle = (~pd.Series(running, index=t.index)).groupby(key).all()
+            q = halls["q_air_kw"].reindex(load_g.index).fillna(0.0).astype(float)
+            load_g = load_g.where(~idle.reindex(load_g.index), np.fmax(load_g, q))
         if model in ("chiller", "dry_cooler"):  # a water loop's unremoved heat: its
             extra = loop_short.reindex(load_g.index).fillna(0.0)  # chillers', else its coolers'
             if model == "dry_cooler":
@@ -94,6 +101,21 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
             j = int(np.nanargmax(pct))
             worst, name = float(pct[j]), f"{kind}:{load_g.index[j]}"
     return float(out), max(worst, 0.0), name
+
+
+def cooling_groups_at_demand(twin, res: Results) -> tuple[float, float, str]:
+    """`cooling_groups` of the racks' full demand: of the solve before any rack shut down by
+    heat (`Results.before_trips`) where racks tripped, else of `res`. A switchboard feeding
+    every CRAC of a room trips every rack by heat; after the trips the room has no heat and
+    no running unit, and its group read 0 % ('idle and fine') where the fast path, at the
+    base duty as every N-1 column, says inf (heat and no capacity left). As the shortfall
+    (`shortfall_kw`) and the hottest inlet (`rack_risk`) read before the trips. No rack
+    powered (none had a live feed before any trip): 0 %, no heat, as the fast path says.
+    The N-1 row (`summarise`) and the app's Failures page (`consequences`) read this."""
+    pre = res.before_trips if res.before_trips is not None else res
+    units_out, pct, group = cooling_groups(twin, pre)
+    powered = pre["res_racks"]["fed"].fillna(False).to_numpy(bool)
+    return units_out, (pct if powered.any() else 0.0), group
 
 
 def untrusted(violations: pd.DataFrame) -> str:
@@ -132,13 +154,10 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
     lp = rp.loc[ranked_loading(rp["kind"]), "loading_pct"]
     risk_of = rack_risk(twin, res)  # the Failures page reads the same
     lost = twin.racks.index.isin(risk_of.lost)
-    fed = ~lost
     risk = set(risk_of.at_risk)
     rack_kw = pd.Series(demand_kw(twin, res), index=twin.racks.index)
     t_in = risk_of.t_inlet_max_c
-    units_out, cool_pct, cool_group = cooling_groups(twin, res)
-    if not fed.any():
-        cool_pct = 0.0  # no rack powered: no heat, as the fast path says
+    units_out, cool_pct, cool_group = cooling_groups_at_demand(twin, res)
     tenants, by_tenant = tenants_hit.hit(twin, (rack_kw.to_numpy(float) * lost)[None, :])
     hot = rr["thermal_state"].reindex(twin.racks.index).isin(("throttled", "shutdown"))
     hot = hot.to_numpy(bool) | twin.racks.index.isin(sorted(risk))
