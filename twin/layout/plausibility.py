@@ -355,8 +355,17 @@ def check(layout, doc: Any = None) -> list[PlausibilityWarning | ModelCaution]:
     out += _cross_component(layout, doc, file)
     out += _air_model_cautions(layout, doc, file)
     out += _opposed_units(layout, doc, file)
+    out += _away_rows(layout, doc, file)
     out.sort(key=lambda w: (w.line or 0, w.path))
     return out + _calibration_cautions(layout)
+
+
+def _away_rows(layout, doc: Any, file: str) -> list[ModelCaution]:
+    """Rows of kernel halls whose intakes no cooling unit supplies, where the kernel reads
+    far too cold (`twin.layout.plausibility_air`)."""
+    from twin.layout.plausibility_air import away_row_cautions
+
+    return away_row_cautions(layout, doc, file)
 
 
 def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
