@@ -123,6 +123,28 @@ def test_twin_validates_caution_is_at_the_rows_line():
     )
 
 
+def test_twin_validate_and_the_apps_warnings_show_it_at_the_same_line(tmp_path, capsys):
+    """`twin validate` (and `twin solve`, `twin info`: the same check_loaded) and the app's
+    warnings list (twin.app.plausibility, on the Dashboard and the Editor) both call
+    plausibility.check: one caution, one line."""
+    from twin.app import plausibility as P
+    from twin.cli import main
+    from twin.layout import loads
+
+    text = yaml.safe_dump(_north(), sort_keys=False)
+    path = tmp_path / "north.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    (cli,) = [x for x in capsys.readouterr().err.splitlines() if "intakes" in x]
+    line = int(cli.split(":")[1])
+    assert cli.startswith(f"{path}:{line}: halls[0].rows[0]: warning: A: its racks' intakes")
+    layout = loads(text, "north.yaml")
+    P.remember_upload(layout, "test-away-row", text.encode())
+    (app,) = [x for x in P.sentences(layout, "test-away-row", "north.yaml") if "intakes" in x]
+    assert app.startswith("Row A: Its racks' intakes (A01, A02 and 8 more) face -y (south)")
+    assert app.endswith(f"In north.yaml, line {line}.")
+
+
 def _rmse(err) -> float:
     return float(np.sqrt((err**2).mean()))
 
