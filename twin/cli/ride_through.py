@@ -6,7 +6,9 @@ ASHRAE allowable inlet, throttle or coolant limit; `--out` writes the
 temperature-vs-time table (time_s, component, quantity, t_c) as CSV.
 Power: UPS battery autonomy at the present load (Peukert) against the
 generator start gap, and when each battery on its own empties as its drain falls
-with the racks that shut down by heat (`twin.solve.battery_drain`).
+with the racks that shut down by heat (`twin.solve.battery_drain`). A UPS the failure
+cuts off below its transfer switch while the utility stays live gets no generator (the
+switch sees utility voltage): its battery carries its load until it empties.
 
 No time is written as inf: in `--racks-out` an empty time means the limit
 is not reached within the horizon (`--t-end`); on the terminal it says so.
@@ -174,37 +176,59 @@ def run(args) -> int:
     for rid, r in worst.iterrows():
         print(f"    {rid:<20} {_t(r['time_to_limit_s'])}")
     pw = rt.power
-    if len(pw) and not rt.utility_lost:  # no outage: no battery, no generator to bridge to
-        print("  utility stays live: generators do not start, no UPS runs on its battery")
-    if len(pw):
-        out = pw.index.isin(list(scenario.out_of_service))
-        on = pw[~out] if rt.utility_lost else pw.iloc[:0]
-        short = on[~on["bridged"]]
-        if pw["on_battery"].any():
-            print(f"  UPS on battery (input lost): {', '.join(pw.index[pw['on_battery']])}")
-        if len(on):
-            print(
-                f"  UPS: shortest autonomy {_t(float(on['autonomy_s'].min()), 'unlimited (no load)')}"
-                " (at the draw before the failure)"
-                f", generator gap {_t(float(on['gap_s'].max()), 'no generator takes over')}; "
-                f"{len(short)} of {len(on)} UPS do not bridge it"
-            )
-        if out.any():
-            print(f"  UPS out of service: {', '.join(pw.index[out])}")
-        for uid, r in short.iterrows():
-            if r.get("generator_loading_pct", 0.0) > 100.0:
-                print(
-                    f"    {uid:<20} its generator {r['generator']} would carry "
-                    f"{r['generator_loading_pct']:,.0f} % of its rating: it cannot take the load"
-                )
-                continue
-            gap = _t(r["gap_s"], "no generator")
-            if r["on_battery"] and "load_end_kw" in r:  # its drain falls as racks shut down
-                print(f"    {uid:<20} {_drain(r, t_end_s=args.t_end)}; gap {gap}")
-                continue
-            print(f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap {gap}")
+    _ups(pw, scenario, rt.utility_lost, args.t_end)
     if args.out:
         print(f"  temperature vs time written to {args.out}")
     if args.racks_out:
         print(f"  per-rack times written to {args.racks_out} (empty: not within the horizon)")
     return 0
+
+
+def _ups(pw, scenario, lost: bool, t_end_s: float) -> None:
+    """The UPSs the failure touches: on battery, moved onto a generator, or not bridged.
+    With the utility live (`utility_lost` False) no generator starts: a UPS whose input the
+    failure cut carries its load on its battery until it empties."""
+    from twin.solve.ride_through_power import battery_text, touched_ups
+
+    if not len(pw):
+        return
+    batt = pw["on_battery"].astype(bool)
+    if not lost:  # no transfer switch lost its utility side: no generator starts
+        print(
+            "  utility stays live: generators do not start"
+            + ("" if batt.any() else ", no UPS runs on its battery")
+        )
+    out = pw.index.isin(list(scenario.out_of_service))
+    on = touched_ups(pw, lost, scenario.out_of_service)
+    short = on[~on["bridged"]]
+    if batt.any():
+        where = "input lost" if lost else "input lost, utility live"
+        print(f"  UPS on battery ({where}): {', '.join(pw.index[batt])}")
+    if len(on):
+        shortest = _t(float(on["autonomy_s"].min()), "unlimited (no load)")
+        gap = _t(float(on["gap_s"].max()), "no generator takes over")
+        print(
+            f"  UPS: shortest autonomy {shortest} (at the draw before the failure), "
+            + (
+                f"generator gap {gap}; {len(short)} of {len(on)} UPS do not bridge it"
+                if lost
+                else f"no generator takes over; {len(short)} of {len(on)} UPS run on their "
+                "battery until it empties"
+            )
+        )
+        for uid in on.index:
+            print(f"    {battery_text(pw, uid, lost)}")
+    if out.any():
+        print(f"  UPS out of service: {', '.join(pw.index[out])}")
+    for uid, r in short.iterrows():
+        if r.get("generator_loading_pct", 0.0) > 100.0:
+            print(
+                f"    {uid:<20} its generator {r['generator']} would carry "
+                f"{r['generator_loading_pct']:,.0f} % of its rating: it cannot take the load"
+            )
+            continue
+        gap = _t(r["gap_s"], "no generator")
+        if r["on_battery"] and "load_end_kw" in r:  # its drain falls as racks shut down
+            print(f"    {uid:<20} {_drain(r, t_end_s=t_end_s)}; gap {gap}")
+            continue
+        print(f"    {uid:<20} autonomy {_t(r['autonomy_s'], 'unlimited')} < gap {gap}")

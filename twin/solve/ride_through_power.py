@@ -26,10 +26,12 @@ from twin.solve.power import solve_power
 
 __all__ = [
     "RESTART_S",
+    "battery_text",
     "feed_roots",
     "peukert_autonomy_s",
     "power_ride_through",
     "restart_wait_s",
+    "touched_ups",
     "units_running",
     "utility_lost",
 ]
@@ -64,9 +66,15 @@ def power_ride_through(
     empties with no generator taking over first (inf otherwise) at that constant load
     (`twin.solve.transient.cooling_ride_through` replaces it with the drain that falls as
     racks shut down by heat, `twin.solve.battery_drain`);
-    the gap is the start time of the generator that takes over its upstream
-    when every utility is lost (no generator: the gap is infinite), and
-    `generator_loading_pct` that generator's loading then. A UPS is bridged when
+    the gap is the start time of the generator that takes over its upstream (no generator:
+    the gap is infinite), and `generator_loading_pct` that generator's loading then. With no
+    failures in `scenario` that is the question "what if every utility were lost"; with
+    failures it is what these failures do (`_failure_gaps`): a generator takes a UPS over
+    only where they moved its feed onto it (a transfer switch lost its utility side), a UPS
+    they leave dead even so runs on its battery with no generator behind it (its cable,
+    input panel or transformer below the transfer switch failed: the switch still sees the
+    utility and starts nothing), and one they leave on its source has no break (gap 0).
+    A UPS is bridged when
     its battery outlasts the gap and the generator can carry what it takes over
     (at most 100 %; `generators` False skips that coupled solve and leaves it NaN, for a
     caller that reads only the loads).
@@ -96,9 +104,9 @@ def power_ride_through(
         )
     rp = res["res_power_nodes"].reindex(ups.index)
     load = (rp["p_out_kw"] + rp["loss_kw"]).where(rp["live"], 0.0).to_numpy(float)
+    if scenario.failed and before is None:
+        before = solve_power(twin, replace(scenario, name="before", failed=frozenset()))
     if window is None and scenario.failed:  # failures may leave UPSs on their batteries
-        if before is None:
-            before = solve_power(twin, replace(scenario, name="before", failed=frozenset()))
         window = battery_window(twin, scenario, before, res)
     on_battery = window.on_battery if window is not None else np.zeros(len(ups), bool)
     if window is not None:
@@ -110,19 +118,23 @@ def power_ride_through(
         ups["battery_peukert_k"].to_numpy(float),
     )
     auto = np.where(ups["battery_kwh"].to_numpy(float) > 0, auto, 0.0)
-    no_grid = Scenario(failed=scenario.failed | frozenset(twin.of_model("utility").index))
-    outage = solve_power(twin, no_grid)["res_power_nodes"]
-    root = feed_roots(outage)
-    gen = root.reindex(ups.index)
     gens = twin.of_model("generator")  # generators and turbines
     start = gens["start_s"] if len(gens) else pd.Series(dtype=float)
-    gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
+    if scenario.failed:  # what these failures do
+        gen, gap = _failure_gaps(twin, before, res, start)
+        outage = scenario
+    else:  # what losing every utility would do
+        no_grid = frozenset(twin.of_model("utility").index)
+        gen = feed_roots(solve_power(twin, Scenario(failed=no_grid))["res_power_nodes"])
+        gen = gen.reindex(ups.index)
+        gap = gen.map(start).astype(float).fillna(np.inf).to_numpy()
+        outage = replace(scenario, name="outage", failed=no_grid)
     # the generator's loading once it carries the site, cooling included: the coupled
     # solve `twin solve --fail <utilities>` prints; over 100 % it cannot take the load the
     # battery hands it (the timeline's generator_overload), so the UPS bridges to nothing
     gen_pct = np.full(len(ups), np.nan)
     if generators and gen.isin(gens.index).any():
-        carried = run(twin, replace(scenario, name="outage", failed=no_grid.failed))
+        carried = run(twin, outage)
         gen_pct = gen.map(carried["res_power_nodes"]["loading_pct"]).astype(float).to_numpy()
     out = pd.DataFrame(
         {
@@ -148,6 +160,71 @@ def power_ride_through(
     return out
 
 
+def _failure_gaps(twin, before: Results, after: Results, start: pd.Series):
+    """Per UPS after a failure: the generator that takes over its feed (None) and the
+    break its battery bridges, s: that generator's start where the failure moved the UPS's
+    feed onto it (its transfer switch saw the utility side die); 0 where the UPS is still
+    fed from a source other than a generator it moved to (its own, or another utility path:
+    no generator starts); inf where nothing feeds it after the failure (the battery carries
+    its load until it empties, with no generator to take over)."""
+    ids = twin.ups.index
+    r0 = feed_roots(before["res_power_nodes"]).reindex(ids)
+    r1 = feed_roots(after["res_power_nodes"]).reindex(ids)
+    moved = r1.isin(start.index) & r1.ne(r0)
+    gap = np.where(moved, r1.map(start).astype(float), np.where(r1.notna(), 0.0, np.inf))
+    return r1.where(moved), gap
+
+
+def touched_ups(power: pd.DataFrame, utility_lost: bool, out_of_service=()) -> pd.DataFrame:
+    """The rows of `power_ride_through`'s frame a failure touches, as `twin ride-through` and
+    the app's Failures page list them: with a utility lost (`utility_lost`), each UPS in
+    service on its battery, moved onto a generator or not bridged; with the utility live, no
+    generator starts and only the UPSs on their battery (their input cut) are touched."""
+    if not len(power):
+        return power
+    batt = power["on_battery"].astype(bool)
+    if utility_lost:
+        batt = batt | power["generator"].notna() | ~power["bridged"].astype(bool)
+    return power[batt & ~power.index.isin(list(out_of_service))]
+
+
+def battery_text(power: pd.DataFrame, uid: str, utility_lost: bool = True) -> str:
+    """One UPS of `power_ride_through`'s frame in words, its minutes from its kWh and load:
+    "UPS-1: its 30.0 kWh battery carries 99.2 kW for 1,131 s (18.8 min) (Peukert k 1.2);
+    no generator takes over: the utility stays live, so its transfer switch starts none,
+    and the racks only it carries lose power when the battery runs out". The minutes are
+    `autonomy_s` (at the draw before the failure); `utility_lost`: the failure's
+    `utility_lost`. The sentence `twin ride-through` prints and the app's Failures page
+    shows."""
+    r = power.loc[uid]
+    kwh, load, k = float(r["battery_kwh"]), float(r["load_kw"]), float(r["peukert_k"])
+    auto, gap = float(r["autonomy_s"]), float(r["gap_s"])
+    if not kwh > 0:
+        return f"{uid}: no battery"
+    if not load > 0:
+        return f"{uid}: its {kwh:,.1f} kWh battery carries no load"
+    text = (
+        f"{uid}: its {kwh:,.1f} kWh battery carries {load:,.1f} kW for {auto:,.0f} s "
+        f"({auto / 60:.1f} min) (Peukert k {k:g})"
+    )
+    gen, pct = r.get("generator"), float(r.get("generator_loading_pct", np.nan))
+    if isinstance(gen, str) and np.isfinite(gap):
+        if pct > 100.0:
+            return text + (
+                f"; its generator {gen} would carry {pct:,.0f} % of its rating: it cannot take "
+                "the load, and the racks only it carries lose power when the battery runs out"
+            )
+        then = "it bridges the gap" if auto >= gap else "the battery runs out first"
+        return text + f"; generator {gen} takes over after {gap:,.0f} s: {then}"
+    if np.isfinite(gap):
+        return text + "; it stays on its source: no break to bridge"
+    why = ": the utility stays live, so its transfer switch starts none," * (not utility_lost)
+    return text + (
+        f"; no generator takes over{why} and the racks only it carries lose power when the "
+        "battery runs out"
+    )
+
+
 def feed_roots(res_power_nodes: pd.DataFrame) -> pd.Series:
     """The source each live element is fed from, following `fed_from` to the root."""
     ff = res_power_nodes["fed_from"]
@@ -162,11 +239,16 @@ def feed_roots(res_power_nodes: pd.DataFrame) -> pd.Series:
 
 
 def utility_lost(base: Results, after: Results) -> bool:
-    """Whether a failure takes a utility (or another source) off the load: a UPS live before
-    loses its input (it runs on its battery), or something live after is fed from another
-    source than before (a transfer switch moved it onto a generator). Only then do
-    generators start and UPS batteries bridge to them; a failure that leaves every feed on
-    its source (a cooling unit, a standby generator, a UPS itself) starts no generator."""
+    """Whether a failure takes a utility (or another source) off the load, so that
+    generators start and UPS batteries bridge to them: a source that fed load before is
+    dead after (a utility failed), or something live after is fed from another source than
+    before (a transfer switch saw its utility side die, the failed element above it, and
+    moved it onto a generator). A failure that leaves every feed on its source starts no
+    generator: a cooling unit, a standby generator, a UPS itself, or the cable, panel or
+    transformer feeding a UPS below its transfer switch. That UPS runs on its battery with
+    the utility still live (`power_ride_through`'s `on_battery`, gap inf): the switch sees
+    utility voltage, so its battery carries its load until it empties. The one rule for
+    `twin ride-through` and the app's Failures page (`RideThrough.utility_lost`)."""
     a, b = base.tables.get("res_power_nodes"), after.tables.get("res_power_nodes")
     if a is None or b is None or "live" not in a or "fed_from" not in a:
         return False
@@ -174,12 +256,11 @@ def utility_lost(base: Results, after: Results) -> bool:
     b = b[~b.index.duplicated()].reindex(a.index)
     live0 = a["live"].astype(bool)
     live1 = b["live"].astype(object).eq(True)
-    parent = a["fed_from"].astype(object)
-    # a UPS whose input (its feed before) is dead after runs on its battery
-    ups = (a["kind"] == "ups") & live0 & parent.notna()
-    if (ups & ~parent.map(live1).eq(True)).any():
-        return True
     r0, r1 = feed_roots(a), feed_roots(b.assign(live=live1))
+    # a source that fed something besides itself before and is dead after
+    fed = r0[live0 & (r0 != r0.index)].dropna().unique()
+    if (~live1.reindex(fed).fillna(False).astype(bool)).any():
+        return True
     return bool((live0 & live1 & (r0 != r1)).any())
 
 

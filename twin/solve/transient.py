@@ -157,8 +157,9 @@ class RideThrough:
     # generator id -> % of its rating it would have carried: over 100, it tripped
     generators_tripped: dict[str, float] = field(default_factory=dict)
     # the failure takes a utility off the load (`utility_lost`): only then do generators
-    # start and the UPS batteries bridge to them; False: `power`'s gaps and generator
-    # loadings describe a utility outage this failure is not
+    # start and the UPS batteries bridge to them; False: the utility stays live, no
+    # generator starts, and a UPS the failure left unfed (`power`'s on_battery) carries
+    # its load on its battery until it empties
     utility_lost: bool = True
 
     @property
@@ -190,8 +191,8 @@ def _power_after(twin, scenario: Scenario, base: Results):
     only when the failure takes a utility off the load: otherwise no generator starts."""
     pw1 = solve_power(twin, scenario)
     window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
-    power = power_ride_through(twin, scenario, base=pw1, window=window)
-    lost = utility_lost(base, pw1) or bool(window is not None and window.on_battery.any())
+    power = power_ride_through(twin, scenario, base=pw1, before=base, window=window)
+    lost = utility_lost(base, pw1)
     pct = power.get("generator_loading_pct", pd.Series(dtype=float)).astype(float)
     overloaded = {str(g): float(p) for g, p in zip(power["generator"], pct, strict=True)
                   if lost and g is not None and p > 100.0}  # fmt: skip
@@ -199,7 +200,7 @@ def _power_after(twin, scenario: Scenario, base: Results):
         scenario = replace(scenario, failed=scenario.failed | frozenset(overloaded))
         pw1 = solve_power(twin, scenario)
         window = battery_window(twin, scenario, base, pw1)
-        power = power_ride_through(twin, scenario, base=pw1, window=window)
+        power = power_ride_through(twin, scenario, base=pw1, before=base, window=window)
     return scenario, pw1, window, power, overloaded, lost
 
 
