@@ -219,13 +219,25 @@ if failed:
                 ),
                 width="stretch",
             )
-            if rt.power is not None and len(rt.power) and S.utility_lost(base, res):
+            # the UPSs the failure touches, `twin ride-through`'s (`rt.utility_lost`: the rule)
+            from twin.solve.ride_through_power import battery_text, touched_ups
+
+            ups = touched_ups(rt.power, rt.utility_lost, failed)
+            if len(ups):
                 st.write(
                     "**UPS ride-through on the utility outage** "
                     "(battery autonomy vs generator start)"
+                    if rt.utility_lost
+                    else "**UPS on battery, the utility live** (no generator starts: each "
+                    "carries its load until its battery empties)"
+                )
+                st.markdown(
+                    "\n".join(
+                        f"- {plain(battery_text(ups, u, rt.utility_lost))}" for u in ups.index
+                    )
                 )
                 # a UPS carries electrical load (load_kw elsewhere is a cooling unit's heat)
-                common.table(rt.power.rename(columns={"load_kw": "ups_load_kw"}), height=220)
+                common.table(ups.rename(columns={"load_kw": "ups_load_kw"}), height=220)
     else:
         st.info("Ride-through curves appear once twin.scenarios provides them.")
 

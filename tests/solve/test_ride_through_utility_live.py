@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from twin.app import state as S
 from twin.cli import main
 from twin.layout import loads
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run
 from twin.solve.power import solve_power
-from twin.solve.ride_through_power import feed_roots
+from twin.solve.ride_through_power import feed_roots, utility_lost
 from twin.solve.transient import cooling_ride_through
 
 SITE_KW = 271.0
@@ -47,7 +46,7 @@ def test_a_failure_that_leaves_the_utility_live_starts_no_generator(room, failed
     rt = cooling_ride_through(twin, Scenario.fail(failed), base=base)
     assert rt.generators_tripped == {} and rt.utility_lost is False
     assert not rt.power["on_battery"].any()
-    assert S.utility_lost(base, run(twin, Scenario.fail(failed))) is False  # the app's table
+    assert utility_lost(base, run(twin, Scenario.fail(failed))) is False  # the app's table
     assert main(["ride-through", str(path), "--fail", failed]) == 0
     out = capsys.readouterr().out
     assert "utility stays live: generators do not start" in out
@@ -65,7 +64,7 @@ def test_a_utility_loss_still_trips_the_small_generator(room, failed, capsys):
     assert rt.utility_lost is True
     # by hand: the site's ~271 kW on a 60 kVA set whose engine gives 0.8 x 60 = 48 kW
     assert rt.generators_tripped["GEN-1"] == pytest.approx(100.0 * SITE_KW / 48.0, rel=0.01)
-    assert S.utility_lost(base, run(twin, Scenario.fail(failed))) is True
+    assert utility_lost(base, run(twin, Scenario.fail(failed))) is True
     assert main(["ride-through", str(path), "--fail", failed]) == 0
     out = capsys.readouterr().out
     pct = rt.generators_tripped["GEN-1"]

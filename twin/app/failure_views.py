@@ -211,15 +211,6 @@ def risk_banner(twin: Twin, what: dict, res: Results) -> str:
     return text
 
 
-def utility_lost(base: Results, res: Results) -> bool:
-    """Whether the failure takes a utility or another source off the load: only then do the
-    UPS batteries bridge to the generators (the ride-through's UPS table). One rule with
-    `twin ride-through` (`twin.solve.ride_through_power.utility_lost`)."""
-    from twin.solve.ride_through_power import utility_lost as lost  # deferred: app start-up
-
-    return lost(base, res)
-
-
 def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:
     """`changes` as people read it: component, quantity (label), unit, before, after,
     change, each number rounded to its quantity's digits; violations first."""

@@ -55,7 +55,6 @@ from twin.app.failure_views import (  # noqa: F401 - the facade's names
     ride_through_curves,
     ride_through_limits,
     risk_banner,
-    utility_lost,
 )
 from twin.layout import Layout, dump
 from twin.metrics.economics import economics as _economics
