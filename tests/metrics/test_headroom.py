@@ -10,7 +10,8 @@ import math
 import pytest
 
 from twin.metrics import headroom
-from twin.metrics.headroom import constraint_utilisation, n1_utilisation, scope_failures
+from twin.metrics.headroom_constraints import constraint_utilisation
+from twin.metrics.headroom_n1 import n1_utilisation, scope_failures
 from twin.model.scenario import Scenario
 from twin.scenarios.sweep import contingencies
 from twin.solve import run

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from twin.metrics.headroom import constraint_utilisation
+from twin.metrics.headroom_constraints import constraint_utilisation
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.solve import run

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from twin.metrics.headroom import constraint_utilisation, headroom
+from twin.metrics.headroom import headroom
+from twin.metrics.headroom_constraints import constraint_utilisation
 from twin.metrics.stranded import stranded
 from twin.model import Twin
 from twin.model.scenario import Scenario

@@ -10,7 +10,7 @@ import pytest
 
 from twin.cli import main
 from twin.metrics import headroom
-from twin.metrics.headroom import constraint_domains
+from twin.metrics.headroom_constraints import constraint_domains
 from twin.metrics.stranded import stranded
 from twin.model import Twin
 from twin.model.scenario import Scenario
@@ -61,7 +61,7 @@ def test_the_hall_strands_cooling_behind_the_grid(hall):
     site = hall.layout.site.model_copy(update={"grid_mw": 1000.0})
     big = Twin.from_layout(hall.layout.model_copy(update={"site": site}))
     s = (row["it_now_kw"] + row["cooling_margin_kw"]) / row["it_now_kw"]
-    from twin.metrics.headroom import constraint_utilisation
+    from twin.metrics.headroom_constraints import constraint_utilisation
 
     for f, broken in ((0.98, False), (1.02, True)):
         u = constraint_utilisation(big, run(big, Scenario(load_scale={"*": s * f})))

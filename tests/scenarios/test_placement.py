@@ -11,7 +11,7 @@ import pytest
 from twin.errors import ScenarioError
 from twin.layout import dump, save, validate_data
 from twin.layout.generate import HALL_MARGIN_M, ROW_PAIR_PITCH_M
-from twin.metrics.headroom import constraint_utilisation
+from twin.metrics.headroom_constraints import constraint_utilisation
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios import placement as P

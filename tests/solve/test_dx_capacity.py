@@ -119,7 +119,7 @@ def test_the_cut_out_still_stops_the_unit_with_one_violation(small_room):
 def test_n1_headroom_reads_the_derated_capacity(small_room):
     """'CRAH air (hall ROOM)' = hall load / (capacity - largest unit), with each DX unit's
     capacity at the run's outdoor air: the same number the solve checked."""
-    from twin.metrics.headroom import constraint_utilisation
+    from twin.metrics.headroom_constraints import constraint_utilisation
 
     for t, f in ((35.0, 1.0), (48.0, 0.8782 - 0.0117 * 2.0)):
         r = run(small_room, Scenario(t_db_c=t))

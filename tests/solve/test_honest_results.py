@@ -370,7 +370,7 @@ def test_every_named_kind_set_is_made_of_declared_kinds():
     headroom's covered limits) must not name a kind no solve writes; a misspelt
     'under_voltage' sorted every undervoltage last in `twin solve`."""
     from twin.app.components import MARK_TEXT
-    from twin.metrics.headroom import _COVERED
+    from twin.metrics.headroom_constraints import _COVERED
     from twin.scenarios.scenario import HOT_KINDS
     from twin.solve.consequence import CAUSE_KINDS
     from twin.solve.results import NOT_STEADY, SOLVER_KINDS, VIOLATION_KINDS

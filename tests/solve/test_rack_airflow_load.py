@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.metrics.headroom import REL_TOL, headroom
+from twin.metrics.headroom import headroom
+from twin.metrics.headroom_search import REL_TOL
 from twin.model import Twin
 from twin.model.scenario import Scenario
 from twin.scenarios.placement import place

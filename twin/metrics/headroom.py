@@ -94,16 +94,12 @@ estimated from that solve (`headroom_n1.GridMemo`). That full pass made the sear
 6.5 s on hybrid-inference.yaml and 3.4 -> 8.5 s on ai-factory-hall.yaml (2026-12-03 09:39
 UTC, load ~2; small-room.yaml 2.5 s, unchanged).
 
-The search: one solve at ``x = 0``, a first guess from each constraint's
-utilisation (``u`` proportional to load), then bracketing with linear
-interpolation of every constraint between the feasible and the broken solve,
-probing just below and just above the estimate, until the bracket is within
-`REL_TOL` of the answer (typically 3-7 solves). The binding constraint's margin
-is that bracket, and so is every row that holds at its feasible end and breaks at its
-broken end ("searched": its margin is the headroom); the others held at the broken end:
-their margin is at least it, beyond it the two solves' linear extrapolation ("extrapolated",
-an estimate). Each probe reads the N-1 cases near their limit from full solves, a group's
-alike units too (`PEER_BAND`: a screened peer read 241 kW for a 153 kW campus-hall break).
+The search (`twin.metrics.headroom_search`): one solve at ``x = 0``, a first guess from
+each constraint's utilisation, then bracketing until the bracket is within its `REL_TOL` of
+the answer; the binding constraint's margin is that bracket, and so is every row that holds
+at its feasible end and breaks at its broken end ("searched"); the others are extrapolated
+beyond it ("extrapolated", an estimate). Each probe reads the N-1 cases near their limit from
+full solves, a group's alike units too (`PEER_BAND`).
 
 Floor space is not a limit on scaling the racks that are there: it limits
 adding racks. `Headroom.free_slots` counts the free rack slots of the scope's
@@ -116,48 +112,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
-from twin.metrics.headroom_free_cooling import free_cooling_n1
+from twin.metrics.headroom_constraints import constraint_utilisation
 from twin.metrics.headroom_n1 import (
-    BROKEN_MARK,
-    N1_VERIFY_BAND,
     PEER_BAND,
     GridMemo,
     n1_failed_id,
     n1_utilisation,
     scope_failures,
 )
-from twin.model import registry
+from twin.metrics.headroom_search import bracket, margin_table, search
 from twin.model.scenario import Scenario
 from twin.solve import run
-from twin.solve.dx_cop import solved_capacity_kw
 
-REL_TOL = 2e-3
-"""Bracket width at which the search stops, relative to the headroom [est: the
-acceptance test adds or removes 1 % of the headroom]."""
-MAX_X = 100.0
-"""Largest growth searched (x 101 the present IT); beyond it the headroom is unbounded."""
-MAX_SOLVES = 24
 N1_CHECK_MAX_CASES = 300
 """Most single failures the headroom checks by N-1 sweeps [est: each sweep re-solves in
 full the cases near their limits, ~30 of ai-factory-hall.yaml's 91 at its headroom
 (3.1-7.4 s for a whole search on the reference layouts at load ~7 on 2 cores); a 9-hall
 campus's ~800 took minutes]; a hall or row scope counts only `scope_failures`."""
 
-__all__ = [
-    "N1_VERIFY_BAND",
-    "Headroom",
-    "constraint_utilisation",
-    "free_cooling_n1",
-    "n1_groups",
-    "headroom",
-    "n1_utilisation",
-    "scope_failures",
-]
-
-_COVERED = {"overload", "over_capacity", "grid_limit"}
+__all__ = ["N1_CHECK_MAX_CASES", "Headroom", "headroom", "scope_racks"]
 
 
 @dataclass
@@ -226,78 +201,6 @@ class Headroom:
         }
 
 
-def _running(cap: pd.Series, res: pd.DataFrame) -> pd.Series:
-    """`cap` where the unit runs in `res` (its ``running`` column), 0 where it does not."""
-    if "running" not in res:
-        return cap.astype(float)
-    on = res["running"].reindex(cap.index).fillna(False).astype(bool)
-    return cap.astype(float).where(on, 0.0)
-
-
-def _groups(load: pd.Series, cap: pd.Series, group: pd.Series, label: str) -> dict:
-    """Per group: (its load, its capacity less the largest unit; one unit: its capacity)."""
-    out = {}
-    df = pd.DataFrame({"load": load, "cap": cap, "g": group}).dropna(subset=["g"])
-    for g, d in df.groupby("g"):
-        avail = d["cap"].sum() - (d["cap"].max() if len(d) > 1 else 0.0)
-        out[label.format(g)] = (float(d["load"].sum()), float(avail))
-    return out
-
-
-def n1_groups(twin, results) -> dict[str, tuple[float, float]]:
-    """Every cooling group's N+1 constraint in a solved result: (load, what is there to carry
-    it with its largest unit out), kW. CDUs, CRAHs/CRACs (DX derated at the run's outdoor
-    air) and chillers count running units only (a failed one neither carries nor backs up:
-    with it counted, a site with a CDU failed read 0.903 of its N+1 capacity, as if it had
-    one to lose); dry coolers and towers follow `free_cooling_n1`. `constraint_utilisation`
-    divides the two; `twin place`'s screen adds its racks' heat over the second."""
-    out: dict[str, tuple[float, float]] = {}
-    if len(twin.cdus) and "res_cdus" in results.tables:
-        r = results["res_cdus"]
-        cap = _running(twin.cdus["capacity_kw"], r)
-        out.update(_groups(r["load_kw"], cap, twin.cdus["loop"], "CDU group {} (N+1)"))
-    if len(twin.crahs) and "res_crahs" in results.tables:
-        r = results["res_crahs"]
-        cap = _running(solved_capacity_kw(twin, results), r)
-        out.update(_groups(r["load_kw"], cap, twin.crahs["hall"], "CRAH air (hall {})"))
-    if len(twin.chillers) and "res_chillers" in results.tables:
-        r = results["res_chillers"]
-        cap = _running(r["capacity_avail_kw"], r)
-        out.update(_groups(r["load_kw"], cap, twin.chillers["loop"], "chillers {} (N+1)"))
-    out.update(free_cooling_n1(twin, results))
-    return out
-
-
-def constraint_utilisation(twin, results, redundancy: bool = True) -> dict[str, float]:
-    """Every constraint's utilisation (1 = at its limit) in a solved result; with `redundancy`
-    False, none of those that are themselves a failure (an element ``in failover``, a cooling
-    group's N+1): the normal-state constraints, which a failure case must meet too."""
-    u: dict[str, float] = {}
-    grid_kw = twin.layout.site.grid_mw * 1000.0
-    u["grid connection"] = results.kpis["utility_kw"] / grid_kw
-    rp = results["res_power_nodes"]
-    src = rp["kind"].isin(registry.POWER_SOURCES)
-    utility = rp["kind"].isin(registry.tables(model="utility"))
-    for cid, row in rp[src & utility].iterrows():
-        u[f"utility {cid} capacity"] = row["loading_pct"] / 100.0
-    for cid, row in rp[src & ~utility].iterrows():  # at its binding rating: kVA or kW
-        u[f"{registry.kind(row['kind']).label} {cid} capacity"] = row["loading_pct"] / 100.0
-    for cid, row in rp[~src].iterrows():
-        name = f"{registry.kind(row['kind']).label} {cid}"
-        u[name] = row["loading_pct"] / 100.0
-        if redundancy:
-            u[name + " in failover"] = row["failover_loading_pct"] / 100.0
-    groups = n1_groups(twin, results) if redundancy else {}
-    for name, (load, avail) in groups.items():
-        u[name] = load / avail if avail > 0 else (math.inf if load > 0 else 0.0)
-    for _, v in results.violations.iterrows():
-        if v["kind"] in _COVERED:
-            continue
-        ratio = abs(v["value"] / v["limit"]) if v["limit"] else math.inf
-        u[f"{v['kind']} {v['component']}"] = max(BROKEN_MARK, ratio)
-    return {k: (0.0 if not np.isfinite(x) and x != math.inf else float(x)) for k, x in u.items()}
-
-
 def scope_racks(twin, scope: str) -> pd.DataFrame:
     """The racks of `scope`: "site", a hall id or a row id (ValueError naming the choices)."""
     racks = twin.racks
@@ -308,21 +211,6 @@ def scope_racks(twin, scope: str) -> pd.DataFrame:
     if scope in set(racks["row"]):
         return racks[racks["row"] == scope]
     raise ValueError(f"unknown scope {scope!r}: 'site', a hall id or a row id")
-
-
-def _domain(name: str) -> str:
-    """'cooling' for a cooling constraint (units, groups, heat violations), else 'power'."""
-    cooling = ("CDU group", "CRAH air", "chillers ", "dry coolers ", "cooling towers ")
-    heat = ("over_temperature", "under_temperature", "coolant_temperature", "uncooled")
-    heat += ("thermal_shutdown", "no_flow", "starved")
-    return "cooling" if name.startswith((*cooling, *heat, "N-1 (cooling)")) else "power"
-
-
-def constraint_domains(names) -> pd.Series:
-    """Per constraint name: 'power' (grid, sources, power elements, electrical violations)
-    or 'cooling' (cooling groups with their redundancy, temperature and heat violations)."""
-    names = list(names)
-    return pd.Series([_domain(n) for n in names], index=pd.Index(names, name="constraint"))
 
 
 def _free_slots(twin, scope: str) -> int:
@@ -432,41 +320,8 @@ def headroom(
     free = _free_slots(twin, scope)
 
     def result(x_ok: float, x_bad: float | None, binding: str | None) -> Headroom:
-        ua = full(x_ok)
         ub = full(x_bad) if x_bad is not None else None
-        rows = []
-        u_now = full(0.0)
-        for n in sorted(set(ua) | (set(ub) if ub else set())):
-            a = ua.get(n, 0.0)
-            if ub is not None and n in ub and x_bad is not None:
-                slope = (ub[n] - a) / (x_bad - x_ok)
-            elif x_ok > 0 and n in u_now:
-                slope = (a - u_now[n]) / x_ok
-            else:
-                slope = a / (1.0 + x_ok)
-            searched = n == binding or (ub is not None and ub.get(n, 0.0) > 1.0 and a <= 1.0)
-            if searched:  # held at x_ok, broken at x_bad: the search's own bracket
-                m = x_ok
-            elif slope > 1e-12:
-                m = x_ok + (1.0 - a) / slope
-            else:
-                m = math.inf if a <= 1.0 else 0.0
-            if not searched and ub is not None and n in ub and ub[n] <= 1.0:
-                m = max(m, x_bad)  # it held at x_bad: its margin is no less
-            if it_now <= 0:  # no IT to scale: no margin in kW (0 x inf would be NaN anyway)
-                m = 0.0 if n == binding else math.nan
-            rows.append(
-                {
-                    "constraint": n,
-                    "utilisation": u_now.get(n, math.nan),
-                    "margin_kw": m * it_now,
-                    "margin_basis": "searched" if searched else "extrapolated",
-                    "binding": n == binding,
-                }
-            )
-        table = pd.DataFrame(rows).set_index("constraint")  # ties: the binding row first
-        table = table.sort_values(["margin_kw", "binding"], ascending=[True, False], kind="stable")
-        table.insert(0, "domain", constraint_domains(table.index))
+        table = margin_table(full(x_ok), ub, full(0.0), x_ok, x_bad, binding, it_now)
         return Headroom(
             scope,
             x_ok * it_now if binding else (math.inf if it_now > 0 else math.nan),
@@ -491,110 +346,12 @@ def headroom(
     if n1_check and max(n1at(0.0).values(), default=0.0) > 1.0:
         return result(0.0, None, worst(full(0.0)))
 
-    lo, hi = _search(at, u0)
+    lo, hi = search(at, u0)
     if n1_check and max(n1at(lo).values(), default=0.0) > 1.0:
         # a full solve of a failure contradicts the first-order answer: search below it
-        lo, hi = _bracket(lambda x: (at(x), n1at(x)), 0.0, lo, full)
+        lo, hi = bracket(lambda x: (at(x), n1at(x)), 0.0, lo, full)
     if n1_check and hi is not None and hi not in n1c:
         n1at(hi)  # the table's N-1 rows read full solves at both ends of the bracket
     if hi is None:
         return result(lo, None, None)
     return result(lo, hi, worst(full(hi)))
-
-
-def _search(at, u0: dict[str, float]) -> tuple[float, float | None]:
-    """(feasible x, broken x or None if feasible up to `MAX_X`) of the first-order constraints,
-    the broken one within `REL_TOL` of the feasible one."""
-    cache_n = 1
-
-    def probe(x):
-        nonlocal cache_n
-        cache_n += 1
-        return at(x)
-
-    lo, hi = 0.0, None
-    guesses = [1.0 / v - 1.0 for v in u0.values() if v > 1e-9]
-    p = min(guesses, default=1.0)
-    p = min(max(p, 1e-4), MAX_X)
-    known = {0.0: u0}
-    while cache_n < MAX_SOLVES:
-        # probe just below, then just above the estimate p
-        for q in (p * (1 - REL_TOL / 3), p * (1 + REL_TOL / 3)):
-            if not (lo < q and (hi is None or q < hi)):
-                continue
-            known[q] = probe(q)
-            if max(known[q].values()) > 1.0:
-                hi = q
-                break
-            lo = q
-        if hi is not None and hi - lo <= REL_TOL * hi:
-            break
-        if hi is None:
-            # still feasible: extrapolate from x = 0 and lo, at most doubling
-            if lo >= MAX_X:
-                return lo, None
-            if lo > 0:
-                a, b = known[0.0], known[lo]
-                est = [
-                    lo + (1 - b[n]) * lo / (b[n] - a.get(n, 0.0))
-                    for n in b
-                    if b[n] - a.get(n, 0.0) > 1e-12
-                ]
-                p = min(max(min(est, default=2 * lo), lo * (1 + REL_TOL)), 2 * lo)
-            else:
-                p = 2 * p
-            p = min(p, MAX_X)
-            continue
-        p = _interpolate(known[lo], known[hi], lo, hi, cache_n >= MAX_SOLVES - 2)
-    if hi is None:
-        return lo, None
-    return lo, hi
-
-
-def _interpolate(a: dict, b: dict, lo: float, hi: float, halve: bool) -> float:
-    """Next probe: where the first constraint broken at `hi` crosses 1, linear between
-    `lo` and `hi`, kept 2 % of the bracket inside it (the middle when `halve`)."""
-    est = [
-        lo + (1 - a.get(n, 0.0)) * (hi - lo) / (b[n] - a.get(n, 0.0))
-        for n in b
-        if b[n] > 1.0 and b[n] - a.get(n, 0.0) > 1e-12
-    ]
-    p = min(est, default=0.5 * (lo + hi))
-    d = hi - lo
-    p = min(max(p, lo + 0.02 * d), hi - 0.02 * d)
-    return 0.5 * (lo + hi) if halve else p
-
-
-def _bracket(at_both, lo: float, hi: float, full) -> tuple[float, float]:
-    """Close the bracket (lo feasible, hi broken) of the first-order and N-1 constraints
-    to `REL_TOL`, within `MAX_SOLVES` probes: the secant of the last two probes on the
-    constraints broken at `hi` (the failures' utilisation is convex in load: the fans'
-    cube law, so interpolating from `lo` to a far `hi` creeps up from below), else linear
-    interpolation; each time probing just below, then just above the estimate."""
-
-    def broken(x: float) -> bool:
-        u, un = at_both(x)
-        return max(u.values()) > 1.0 or max(un.values(), default=0.0) > 1.0
-
-    probes: list[float] = []
-    while hi - lo > REL_TOL * hi and len(probes) < MAX_SOLVES:
-        p = _interpolate(full(lo), full(hi), lo, hi, len(probes) >= MAX_SOLVES - 2)
-        if len(probes) >= 2 and len(probes) < MAX_SOLVES - 2:
-            x1, x2 = probes[-2:]
-            a, b, top = full(x1), full(x2), full(hi)
-            est = [
-                x2 + (1.0 - b[n]) * (x2 - x1) / (b[n] - a[n])
-                for n in top
-                if top[n] > 1.0 and n in a and n in b and abs(b[n] - a[n]) > 1e-12
-            ]
-            est = [e for e in est if lo < e < hi]
-            if est:
-                p = min(est)
-        qs = [q for q in (p * (1 - REL_TOL / 3), p * (1 + REL_TOL / 3)) if lo < q < hi]
-        for q in qs or [0.5 * (lo + hi)]:
-            probes.append(q)
-            if broken(q):
-                hi = q
-                break
-            lo = q
-    return lo, hi

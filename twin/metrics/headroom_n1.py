@@ -78,7 +78,7 @@ def case_utilisation(twin, res, inherited: frozenset[str] = frozenset()) -> floa
     is not the failure's: racks over a class H1 inlet in normal operation read 111.9 % in
     every case solved in full (and not in the screened ones), so the same failure broke or
     not by whether it was near another limit; the state before carries it."""
-    from twin.metrics.headroom import constraint_utilisation
+    from twin.metrics.headroom_constraints import constraint_utilisation
 
     u = constraint_utilisation(twin, res, redundancy=False)
     skip = inherited | {"grid connection"}

@@ -19,7 +19,7 @@ T_WB_SLACK_K = 1e-6
 """Rounding allowed of a wet bulb above its dry bulb (a psychrometric iteration's last bits)."""
 MAX_LOAD_SCALE = 1e4
 """Largest factor on a rack's design IT power. Far above any load a rack draws, it leaves
-room for the IT headroom search (`twin.metrics.headroom.MAX_X`: up to x101 on top of a
+room for the IT headroom search (`twin.metrics.headroom_search.MAX_X`: up to x101 on top of a
 scenario's own factor) while keeping kW x factor clear of float overflow: the solvers
 square powers, so a factor near 1e150 (or 1e300) overflows to inf and the result is not
 finite (audit of 2026-12-01)."""

@@ -15,7 +15,7 @@
    the liquid loop of its row's racks (a new row: the hall's TCS loop whose CDU
    group has the most N+1 margin).
 2. Screening: from one base solve, each constraint of
-   `twin.metrics.headroom.constraint_utilisation` on a candidate's path grows
+   `twin.metrics.headroom_constraints.constraint_utilisation` on a candidate's path grows
    linearly with the kW it adds: a power element's loading (and failover
    loading) with the IT through it (``u * (it + d) / it``, the power solve's
    own first-order rule for failover), a cooling group's with the heat it takes
@@ -67,7 +67,8 @@ import pandas as pd
 from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
 from twin.layout.builtin_profiles import RACK_PROFILES
-from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
+from twin.metrics.headroom import N1_CHECK_MAX_CASES
+from twin.metrics.headroom_constraints import constraint_domains, constraint_utilisation
 from twin.metrics.headroom_n1 import n1_utilisation
 from twin.model.scenario import Scenario
 from twin.scenarios.placement_candidates import (

@@ -2,7 +2,7 @@
 their feeds and liquid loops, and the linear screen that orders them.
 
 The screen: from one base solve, each constraint of
-`twin.metrics.headroom.constraint_utilisation` on a candidate's path grows linearly
+`twin.metrics.headroom_constraints.constraint_utilisation` on a candidate's path grows linearly
 with the kW it adds: a power element's loading (and failover loading) with the IT
 through it (``u * (it + d) / it``, the power solve's own first-order rule for
 failover), a cooling group's with the heat it takes (``u + d / available``), the grid
@@ -23,7 +23,7 @@ import pandas as pd
 from twin.errors import ScenarioError
 from twin.layout import Layout
 from twin.layout.builtin_profiles import RACK_PROFILES
-from twin.metrics.headroom import constraint_utilisation, n1_groups
+from twin.metrics.headroom_constraints import constraint_utilisation, n1_groups
 from twin.model import registry
 from twin.scenarios.placement_geometry import _new_rows, _obstacles, free_slots, unit_boxes
 from twin.solve import run

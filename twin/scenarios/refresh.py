@@ -11,7 +11,7 @@
    a rack with no liquid loop is a `ScenarioError` naming the rack.
 2. Re-solve: the full coupled solve (`twin.solve.run`) of the layout before and
    after, at design load, as `twin solve` does.
-3. What breaks first: every constraint of `twin.metrics.headroom.constraint_utilisation`
+3. What breaks first: every constraint of `twin.metrics.headroom_constraints.constraint_utilisation`
    (grid, sources, every power element in normal state and ``in failover``, the
    first-order N-1 the power solve gives; CDU, CRAH, chiller, dry cooler and
    tower groups at N+1; any violation) plus `twin.scenarios.refresh_limits`
@@ -56,7 +56,8 @@ from twin.errors import LayoutError, ScenarioError
 from twin.layout import Layout, dump, validate_data
 from twin.metrics.economics import economics, rack_tokens
 from twin.metrics.generations import RACK_FIELDS, generation
-from twin.metrics.headroom import N1_CHECK_MAX_CASES, constraint_domains, constraint_utilisation
+from twin.metrics.headroom import N1_CHECK_MAX_CASES
+from twin.metrics.headroom_constraints import constraint_domains, constraint_utilisation
 from twin.metrics.headroom_n1 import BROKEN_MARK, n1_failed_id, n1_utilisation, scope_failures
 from twin.model.scenario import Scenario
 from twin.scenarios.refresh_limits import addition, extra_constraints, n1_additions

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from twin.layout.generations import GENERATIONS
-from twin.metrics.headroom import free_cooling_n1
+from twin.metrics.headroom_free_cooling import free_cooling_n1
 from twin.metrics.headroom_n1 import GRID_N1, n1_failed_id
 from twin.model import registry
 from twin.solve.dx_cop import solved_capacity_kw
