@@ -22,8 +22,11 @@ Tower water: evaporation 1.47 L/kWh rejected [REFERENCE 4 calc] plus blowdown at
 Capacity, honestly (energy balance: heat in = heat rejected + heat unremoved):
 - chillers are compressor-limited. Short at the setpoint, the loop runs warm:
   their leaving temperature rises until their available capacity (CAPFT, which
-  grows with warmer chilled water) meets the load (bisection, at most
-  `MAX_SUPPLY_RISE_K`). Still short at that limit, every running chiller runs at
+  grows with warmer chilled water) plus the free cooling at the loop's return
+  (which rises with the supply, the flow unchanged) meets the load (bisection, at
+  most `MAX_SUPPLY_RISE_K`); free cooling and chillers are then read at that warm
+  state, never at the setpoint's return (audit 7 F1: dry coolers left idle under a
+  return above their leaving water). Still short at that limit, every running chiller runs at
   full capacity (PLR 1, full-load power: never power scaled down with a load it
   cannot carry) and the rest of the heat is unremoved: an 'uncooled' violation
   with the shortfall, no steady state (the supply shown, setpoint + the limit,
@@ -243,8 +246,6 @@ def solve_plant(
         + np.bincount(model.ct_loop, ct_cap * ct_fc * _col(ct, "approach_k"), n),
         fc_cap,
     )
-    frac = np.clip(safe_div(t_ret - t_fc, t_ret - t_set), 0.0, 1.0)
-    frac = np.where(np.isfinite(t_fc), frac, 0.0)
     ch_cap_ref = _col(ch, "capacity_kw")
     # a water-cooled chiller rejects its heat through the towers of its condenser loop:
     # with none of them running it cannot run (high head pressure trips it)
@@ -252,9 +253,19 @@ def solve_plant(
     cond_cap = np.bincount(model.ct_loop, ct_cap, n)
     run_ch = np.asarray(run_ch, bool) & (~water | (cond_cap[np.maximum(model.ch_cond, 0)] > 0))
     has_ch = np.bincount(model.ch_loop, run_ch.astype(float), n) > 0
-    q_fc = np.minimum(loop_q_kw * frac, fc_cap)
-    # no chiller: free cooling takes everything (the loop then runs warm: violation below)
-    q_fc = np.where(has_ch | is_cond, q_fc, np.where(fc_cap > 0, loop_q_kw, 0.0))
+
+    def free_cooling(rise_k):
+        """Free cooling of each loop with its supply `rise_k` above setpoint: the return
+        sits the loop's `return_rise_k` above that supply (the flow does not change with
+        it), precooled towards `t_fc`; clipped to [0, Q] and to the units' capacity."""
+        t_s = t_set + rise_k
+        t_r = t_ret - t_set + t_s
+        frac = np.clip(safe_div(t_r - t_fc, t_r - t_s), 0.0, 1.0)
+        q = np.minimum(loop_q_kw * np.where(np.isfinite(t_fc), frac, 0.0), fc_cap)
+        # no chiller: free cooling takes everything (the loop then runs warm: violation below)
+        return np.where(has_ch | is_cond, q, np.where(fc_cap > 0, loop_q_kw, 0.0))
+
+    q_fc = free_cooling(0.0)
     q_ch_loop = np.where(is_cond, 0.0, loop_q_kw - q_fc)
 
     # chillers: condenser entering temperature and available capacity
@@ -270,17 +281,23 @@ def solve_plant(
         # NaN * 0 would poison the staging sums of every loop after it
         return np.where(run_ch, ch_cap_ref * biquadratic(CAPFT, x, y), 0.0), x, y
 
-    # chillers short at the setpoint: the loop warms until their capacity meets the load
+    # chillers short at the setpoint: the loop warms until what its chillers (capacity grows
+    # with warmer leaving water) and its free cooling (from the warmer return) take meets the
+    # load; both grow with the supply, so the lowest such supply is found by bisection
     cap_set = np.bincount(model.ch_loop, available(t_set)[0], n)
     ch_short = has_ch & ~is_cond & (q_ch_loop > cap_set * (1 + 1e-9))
     rise = np.zeros(n)
     if ch_short.any():
         lo_k, hi_k = np.zeros(n), np.full(n, MAX_SUPPLY_RISE_K)
-        for _ in range(40):
+        for _ in range(60):
             mid = 0.5 * (lo_k + hi_k)
-            ok = np.bincount(model.ch_loop, available(t_set + mid)[0], n) >= q_ch_loop
+            cap_mid = np.bincount(model.ch_loop, available(t_set + mid)[0], n)
+            ok = cap_mid + free_cooling(mid) >= loop_q_kw
             hi_k, lo_k = np.where(ok, mid, hi_k), np.where(ok, lo_k, mid)
         rise = np.where(ch_short, hi_k, 0.0)
+        # free cooling at the loop's actual (warmer) return; the chillers take the rest
+        q_fc = np.where(ch_short, free_cooling(rise), q_fc)
+        q_ch_loop = np.where(is_cond, 0.0, loop_q_kw - q_fc)
     t_lvg = t_set + rise
     cap_av, t_chw, t_cnd = available(t_lvg)
     # staging: in loop order, a chiller runs if the ones before it cannot cover the load
