@@ -306,14 +306,8 @@ def ffd_flux(
     ex_at, ex_q = at[heat.cells], heat.q_m3_s[heat.rack] * heat.weight
     theta = np.zeros(m)
     nu_f = np.full(len(fp), nu_m2_s)  # eddy viscosity per face
-    if zero_equation and not g.uniform:
-        raise ValueError("zero_equation: only on the uniform grid")
     if zero_equation:  # Chen and Xu: nu_t = 0.03874 |V| l, l the distance to the nearest wall
-        from scipy.ndimage import distance_transform_edt
-
-        wall = np.pad(main.reshape(shape), 1, constant_values=False)
-        dist = distance_transform_edt(wall, sampling=sizes)[1:-1, 1:-1, 1:-1].ravel()[cells_m]
-        l_wall = np.maximum(dist - 0.5 * sizes.min(), 0.5 * sizes.min())
+        l_wall = _wall_distance(geo, main.reshape(shape))[cells_m]
     dg = nu_f * gf
     beta = 1.0 / T_REF_K
 
@@ -346,6 +340,7 @@ def ffd_flux(
     gave_up = settled = None
     f_win, f_last_win, moves = np.zeros_like(f), None, []
     wins: list[np.ndarray] = []  # the last `MARCH_WINDOWS` complete windows' mean fluxes
+    own: list[np.ndarray] = []  # the FFD's own rack inlets over the supply, per step
     for step in range(steps):
         if zero_equation:
             centre = [_mid(arr, a) for a, arr in enumerate(arrays)]
@@ -375,6 +370,7 @@ def ffd_flux(
                              step >= avg_from)  # fmt: skip
         change.append(rms)
         theta = heat_step(f, theta, dt_s)
+        own.append(w_front @ theta)
         done = step + 1
         f_win += f
         if done % window == 0:
@@ -414,6 +410,7 @@ def ffd_flux(
         "ffd_continuity_m3_s": float(cont),
         "ffd_theta_max_k": float(theta.max()) if m else 0.0,
         "ffd_inlet_rise_k": w_front @ theta,  # the FFD's own rack inlets over the supply
+        "ffd_inlet_rise_avg_k": np.mean(own[avg_from:steps], axis=0) if own else w_front @ theta,
         "ffd_seconds": time.perf_counter() - t0,
     }
     if gave_up is not None:
@@ -569,6 +566,28 @@ def _upstream(arrays, c3, bax, dirs, vel, solid, dt_inv_h) -> None:
             at = tuple(f3[:, on])
             free = arrays[ax][at] == 0.0
             arrays[ax][tuple(f3[:, on[free]])] = v[on[free]]
+
+
+def _wall_distance(geo, fluid: np.ndarray) -> np.ndarray:
+    """Each cell centre's distance to the nearest wall, floor, ceiling or body face, m (flat,
+    every cell; at least half the smallest cell): Chen and Xu's length ``l``."""
+    from scipy.spatial import cKDTree
+
+    xe, xc, ye, yc, ze, zc = geo.coords
+    cx, cy, cz = np.meshgrid(xc, yc, zc, indexing="ij")
+    room = np.minimum.reduce(
+        [cx - xe[0], xe[-1] - cx, cy - ye[0], ye[-1] - cy, cz - ze[0], ze[-1] - cz]
+    )
+    dist = room.ravel()
+    if (~fluid).any():  # bodies: to the nearest solid cell's centre less half its size
+        half = 0.5 * np.minimum.reduce(
+            np.meshgrid(np.diff(xe), np.diff(ye), np.diff(ze), indexing="ij")
+        )
+        pts = np.stack([cx, cy, cz], axis=-1).reshape(-1, 3)
+        solid = (~fluid).ravel()
+        d, j = cKDTree(pts[solid]).query(pts)
+        dist = np.minimum(dist, d - half.ravel()[solid][j])
+    return np.maximum(dist, 0.5 * float(geo.min_width.min()))
 
 
 def _mid(arr: np.ndarray, axis: int) -> np.ndarray:
