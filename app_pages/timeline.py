@@ -48,7 +48,7 @@ VIOLATION_LABELS = {
     "grid_limit": "Above the grid connection",
     "uncooled": "Heat not removed",
     "over_temperature": "Rack inlet above ASHRAE allowable",
-    "it_lost": "IT not served (racks unfed or tripped)",
+    "it_lost": "IT not served (racks unfed, tripped, shut down by heat or dropped)",
     "not_balanced": "Energy balance does not close",
     "peak_cap": "Above the peak-shaving cap",
     "ramp_limit": "Ramp above the limit",
@@ -57,6 +57,7 @@ VIOLATION_LABELS = {
     "load_dropped": "UPS battery empty: load dropped",
     "loop_warming": "Cooling loops warming (plant off)",
     "generator_overload": "Generators above their rating",
+    "generator_trip": "Generator tripped (over its rating at takeover)",
     "thermal_throttle": "Racks throttled by heat (outage)",
     "thermal_trip": "Racks shut down by heat (outage)",
 }

@@ -21,6 +21,7 @@ STUDY_COLUMNS: dict[str, _C] = {
     "ups_soc_frac": _C("UPS state of charge", "", 3),
     "load_dropped_kw": _C("Load dropped (UPS empty)", "kW", 1),
     "it_dropped_kw": _C("IT dropped (UPS empty)", "kW", 1),
+    "it_tripped_kw": _C("IT shut down by heat (outage)", "kW", 1),
     "heat_in_kw": _C("Heat into the loops", "kW", 1),
     "heat_removed_kw": _C("Heat the plant removes", "kW", 1),
     "loop_heat_kwh": _C("Heat held in the loops", "kWh", 1),

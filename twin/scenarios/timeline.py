@@ -211,7 +211,7 @@ def check(twin, spec: TimelineSpec) -> None:
         spec.dr.check(spec.hours * 3600.0, spec.dt_s)
     if spec.outage is not None:
         spec.outage.check(spec.hours * 3600.0)
-        if not ups_bank(twin, list(twin.halls.index)).ids:
+        if not ups_bank(twin, list(twin.halls.index), generators=False).ids:
             raise ScenarioError("a utility outage needs UPSs with a battery: this layout has none")
     if spec.tenant_cap or (spec.dr is not None and spec.dr.tenant_order):
         timeline_tenants.check(twin, spec.tenant_cap, spec.dr.tenant_order if spec.dr else ())
@@ -396,7 +396,8 @@ def simulate(
         it = np.maximum(it - cl.gather(off_c), 0.0)
     elif thermal is not None:  # tripped racks draw nothing and make no heat
         it = np.maximum(it - thermal.it_off_kw(frac_g), 0.0)
-    prof = Profile(dt, it, t_db, groups, design, t_wb)
+    it_off = (it_pre - it).sum(axis=1) if thermal is not None else None  # shut down by heat
+    prof = Profile(dt, it, t_db, groups, design, t_wb, it_off_kw=it_off)
     solved = solve_timeline(
         resp,
         prof,
@@ -496,7 +497,7 @@ def simulate(
     drop = solved.steps["it_dropped_kw"].to_numpy() if "it_dropped_kw" in solved.steps else 0.0
     why = {"cap": demand > it_pre * (1 + 1e-12) + 1e-9, "demand_response": mask if mask is not None
            else np.zeros(n, bool), "outage": np.asarray(drop) > 0,
-           "not_served": solved.steps["it_lost_kw"].to_numpy() > 0,
+           "not_served": unserved(solved.steps) > 0,
            "thermal": thermal.tripped > 0 if thermal is not None else np.zeros(n, bool)}  # fmt: skip
     lost_table = curtailment(gap, tok0, groups, dt, why)
     produced, lost = tok.sum(axis=0) * dt, gap.sum(axis=0) * dt
@@ -560,13 +561,24 @@ def _wet_bulb_steps(twin, spec: TimelineSpec, year, t_h: np.ndarray):
     return at_hours(year[1], file_hours(start_time(spec.start or DEFAULT_START), t_h, len(year[1])))
 
 
+def unserved(steps: pd.DataFrame) -> np.ndarray:
+    """IT the coupled solve could not serve at each step's load (racks unfed or tripped at
+    that load and weather): `it_lost_kw` less the outage's own causes (racks shut down by
+    heat, `it_tripped_kw`; dropped with an empty UPS battery, `it_dropped_kw`)."""
+    out = steps["it_lost_kw"].to_numpy(float)
+    for c in ("it_tripped_kw", "it_dropped_kw"):
+        if c in steps:
+            out = out - steps[c].to_numpy(float)
+    return np.maximum(out, 0.0)
+
+
 def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db, t_wb=None) -> dict:
     """Tower make-up water (m3/h), economiser and chiller heat (kW) at each step, from the same
     fitted response and loads the solve used: each hall's IT (after caps) scaled so the
     halls add up to what the power chain carried before IT the site could not serve
     (`chain_kw + it_lost_kw`; equal to the IT without rack stores). Zeros from a response
     fitted without them."""
-    chain = (steps["chain_kw"] + steps["it_lost_kw"]).to_numpy(float)
+    chain = steps["chain_kw"].to_numpy(float) + unserved(steps)
     tot = it.sum(axis=1)
     scale = np.divide(chain, tot, out=np.ones_like(chain), where=tot > 0)
     r = evaluate_groups(resp, it * scale[:, None], design, t_db, t_wb)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from twin.solve.generator_trip import tripped_generators
 from twin.solve.power_model import generator_kw_ratings
 from twin.solve.ride_through_power import RESTART_S, power_ride_through
 from twin.solve.timeline_outage import UpsBank
@@ -34,16 +35,32 @@ def _ups_of(twin, feeds: pd.Series) -> pd.Series:
     return cur.where(cur.map(kind).eq("ups"))
 
 
-def ups_bank(twin, groups: list[str]) -> UpsBank:
+def ups_bank(twin, groups: list[str], generators: bool = True) -> UpsBank:
     """The UPSs with a battery, their Peukert data, design draw per group and the site's
     generators: start (the slowest generator's `start_s`; inf without generators) and what
-    they carry together (sum of rating_kva x power_factor)."""
+    they carry together (sum of rating_kva x power_factor).
+
+    A generator that trips at takeover (`twin.solve.generator_trip`: its loading with the
+    utilities lost, `twin ride-through`'s figure, over its rating) is not in the bank: the
+    UPSs it was to bridge run on their batteries for the whole outage, and without another
+    generator the plant stays off until the utility returns (`tripped`: id -> its start, s,
+    and loading, %). Where other generators survive, the site's load not behind a UPS waits
+    for the slowest of them [est: the load on the tripped generator's bus is not followed
+    apart]. `generators` False skips that coupled solve (only the bank's ids are wanted)."""
     ups = twin.ups
     has = ups["battery_kwh"].fillna(0.0).to_numpy(float) > 0 if len(ups) else np.zeros(0, bool)
     ids = list(ups.index[has])
     gens = twin.of_model("generator")
-    gen_start = float(gens["start_s"].max()) if len(gens) else np.inf
-    gen_kw = float(generator_kw_ratings(twin).sum())
+    ride = power_ride_through(twin, generators=generators) if ids else None
+    tripped = tripped_generators(ride) if ride is not None else {}
+    if tripped:  # its UPSs get no generator (gap inf), as in `twin ride-through`
+        gone = ride["generator"].isin(list(tripped))
+        ride = ride.assign(
+            generator=ride["generator"].where(~gone, None), gap_s=ride["gap_s"].where(~gone, np.inf)
+        )
+    up = gens[~gens.index.isin(list(tripped))] if len(gens) else gens
+    gen_start = float(up["start_s"].max()) if len(up) else np.inf
+    gen_kw = float(generator_kw_ratings(twin).reindex(up.index).sum())
     # what works the loops' backlog off after a stop: the chillers, else the CRAH/CRAC units
     units = [t for t in (getattr(twin, "chillers", None), getattr(twin, "crahs", None))
              if t is not None and len(t) and "capacity_kw" in t]  # fmt: skip
@@ -51,7 +68,6 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
     load = np.zeros((len(groups), len(ids)))
     partner, shared = np.full(len(ids), -1), np.zeros(len(ids))
     if ids:
-        ride = power_ride_through(twin, generators=False)  # loads; generators checked per step
         design = ride["load_kw"].reindex(ids).fillna(0.0).to_numpy(float)
         r = twin.racks
         split = r["split_a"].fillna(1.0).to_numpy(float)
@@ -84,6 +100,7 @@ def ups_bank(twin, groups: list[str]) -> UpsBank:
         partner=partner,
         shared=shared,
         **(_generators(twin, ride, ids, design) if ids else {}),
+        tripped={g: (float(gens.at[g, "start_s"]), p) for g, p in tripped.items()},
     )
 
 

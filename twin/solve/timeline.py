@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
-from twin.solve.timeline_outage import Outage, UpsBank, bridge
+from twin.solve.timeline_outage import Outage, UpsBank, bridge, overlap
 from twin.solve.timeline_response import Response, evaluate, evaluate_groups
 from twin.solve.timeline_storage import Store, dispatch, extra_heat_peak, heat_store, losses_kw
 from twin.solve.transient import COOLANT_M3_PER_MW, loop_water_kj_k
@@ -93,6 +93,9 @@ class Profile:
     groups: list[str] = field(default_factory=list)
     design_kw: np.ndarray | None = None  # (G,) design IT per group; None: one site group
     t_wb_c: np.ndarray | None = None  # (n,) wet bulb; None: the fit's own at each dry bulb
+    # (n,) IT asked for but off, already taken out of `it_kw`: racks shut down by heat in an
+    # outage (`twin.scenarios.timeline_thermal`); counted in `it_lost_kw` (None: none)
+    it_off_kw: np.ndarray | None = None
 
 
 @dataclass
@@ -244,6 +247,13 @@ def solve_timeline(
             "t_db_c": np.broadcast_to(np.asarray(prof.t_db_c, float), n),
         }
     )
+    # IT not served, every cause: the coupled solve's (racks unfed or tripped at this load),
+    # racks shut down by heat in an outage, racks dropped with an empty UPS battery
+    off = np.zeros(n) if prof.it_off_kw is None else np.asarray(prof.it_off_kw, float)
+    lost_all = lost + off + (lost_out if u is not None else 0.0)
+    steps["it_lost_kw"] = lost_all
+    if prof.it_off_kw is not None:
+        steps["it_tripped_kw"] = off
     if u is not None:
         steps["ups_charge_kw"] = u["charge_kw"]
         steps["ups_discharge_kw"] = u["discharge_kw"]
@@ -253,14 +263,20 @@ def solve_timeline(
         steps["ups_soc_frac"] = u["soc_kwh"][1:] / e_ups if e_ups > 0 else np.nan
     ups_soc = u["soc_energy_kwh"][:, None] if u is not None else np.zeros((n + 1, 0))
     energy = energy_balance(steps, dt, soc, rack_soc, ups_soc, heat_s)
+    floor = BALANCE_REL_TOL * max(float(np.max(it, initial=0.0)), 1.0)
     viol = [
         *intervals(grid > grid_kw, dt, "site", "grid_limit", grid, grid_kw, "kW",
                    "grid import above the site's grid connection"),
         *intervals(r["unremoved_kw"] > UNREMOVED_FLOOR_KW + BALANCE_REL_TOL * it_site, dt, "site",
                    "uncooled", r["unremoved_kw"], 0.0, "kW", "heat the cooling plant does not remove"),
-        *intervals(lost > BALANCE_REL_TOL * max(float(np.max(it, initial=0.0)), 1.0), dt, "site",
-                   "it_lost", lost, 0.0, "kW", "IT the site cannot serve at this load and weather "
-                   "(racks unfed or tripped: twin solve at this load says which)"),
+        *intervals(lost > floor, dt, "site", "it_lost", lost, 0.0, "kW", "IT the site cannot "
+                   "serve at this load and weather (racks unfed or tripped: twin solve at this "
+                   "load says which)"),
+        *intervals(off > floor, dt, "site", "it_lost", off, 0.0, "kW", "IT of racks shut down "
+                   "by heat in the outage (twin ride-through's trips)"),
+        *intervals(np.asarray(lost_out if u is not None else 0.0) > floor, dt, "site", "it_lost",
+                   lost_out if u is not None else 0.0, 0.0, "kW", "IT dropped with an empty UPS "
+                   "battery in the outage (no generator or utility took over)"),
         *intervals(r["untrusted"], dt, "site", "not_converged", r["untrusted"], 0.0, "",
                    "the coupled solve at this load and weather is not trustworthy (not "
                    "converged, not finite or not balanced: twin solve at this load says which)"),
@@ -271,6 +287,13 @@ def solve_timeline(
     if rack_stores:
         viol += rack_ramp_violations(chain_g, dt, rack_ramp_kw_s, prof.groups)
     if u is not None:
+        end = outage.start_s + outage.duration_s
+        for gid, (start_g, pct) in ups.tripped.items():  # tripped at takeover: off to the end
+            on = overlap(np.arange(n) * dt, dt, outage.start_s + start_g, end) > 0
+            viol += intervals(on, dt, gid, "generator_trip", pct, 100.0, "%", "the generator "
+                              f"would carry {pct:,.0f} % of its rating when it takes over: it "
+                              "trips and stays off for the outage (twin ride-through); its UPSs "
+                              "run on their batteries and the cooling on its bus stops")  # fmt: skip
         run_kw = np.divide(gen, u["gen"], out=np.zeros(n), where=u["gen"] > 0)  # while running
         if ups.gen_ids and ups.gen_share is not None:  # each generator its share of the load
             late = gen - u["gen_early_kw"]  # once every generator runs, shared by UPS load

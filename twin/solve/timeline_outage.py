@@ -32,7 +32,7 @@ computed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -84,6 +84,9 @@ class UpsBank:
     gen_share: np.ndarray | None = None  # (g,) share of the generators' load each carries
     ups_gen: np.ndarray | None = None  # (u,) index into gen_ids of its own generator, -1 none
     shared: np.ndarray | None = None  # (u,) share of its load its partner can pick up
+    # generators that trip at takeover (`twin.solve.generator_trip`), not in the bank:
+    # id -> (its start, s; its loading with the utilities lost, %)
+    tripped: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def overlap(t0: np.ndarray, dt: float, a, b) -> np.ndarray:
