@@ -72,7 +72,8 @@ or generator over capacity, unremoved heat or racks at thermal risk). If one
 breaks at the answer, the search goes on below it with these constraints until
 the bracket closes again. Failures that lose IT already at ``x = 0`` because the design
 has a single point of failure (small-room's only UPS) are left out: load growth does not
-change them, and `twin n1` reports them. A failure that loses IT only because the scenario
+change them, and `twin n1` reports them (past ``x = 0`` they are screened, not solved in
+full again: `n1_utilisation`'s ``dropped``). A failure that loses IT only because the scenario
 took the redundancy out already (ai-factory-hall.yaml with H1-UPS-A1 failed: losing
 H1-UPS-B1 too drops its 8 racks) is not left out: it breaks at ``x = 0``, so the headroom is
 0 with that failure binding, and `Headroom.redundancy_lost` names it. This is the rule the
@@ -291,6 +292,7 @@ def headroom(
                 grid=grid_memo,
                 grid_check=x > 0.0,
                 peers=PEER_BAND if x > 0.0 else None,  # alike units solved alike
+                dropped=frozenset(spof),  # left out below: not solved in full again
             )
             if x == 0.0:  # the design's own single points of failure only
                 spof.update(lost & design_spof(lost))
