@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from twin.cli import main
-from twin.cli.solve import COUNT, HEAD_LABELS, LABELS, label
+from twin.cli.solve import COUNT, HEAD_LABELS, LABELS, UNBOUNDED_KEY, label
 
 SMALL = "layouts/small-room.yaml"
 
@@ -108,6 +108,13 @@ def test_text_shows_every_json_key_labelled_and_counts_as_ints(capsys, layouts_d
     lines = text.splitlines()
     assert "nan" not in text.lower().replace("n/a", "")
     for key, value in data.items():
+        if key == UNBOUNDED_KEY:  # said at each value it names: "unbounded", not "n/a"
+            for k in (k for k, flag in value.items() if isinstance(flag, str)):  # KPIs
+                (line,) = [
+                    ln for ln in lines if re.match(rf"{re.escape(label(k)[1])}\b", ln.strip())
+                ]
+                assert "unbounded" in line and data[k] is None, line
+            continue
         if key in HEAD_LABELS:
             assert HEAD_LABELS[key] in text, key
             continue
@@ -120,8 +127,8 @@ def test_text_shows_every_json_key_labelled_and_counts_as_ints(capsys, layouts_d
         if digits is COUNT:
             assert isinstance(value, int), key  # 12, not 12.0
             assert re.search(rf"\s{value:,}$", line), line
-        elif value is None:
-            assert "n/a" in line or "unbounded" in line, line
+        elif value is None:  # undefined, or infinite where the JSON says so
+            assert ("unbounded" if key in data[UNBOUNDED_KEY] else "n/a") in line, line
         else:
             assert isinstance(value, float), key
             assert line.endswith(f"{round(value, digits) + 0.0:,.{digits}f}  {unit}".rstrip()), line

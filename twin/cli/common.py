@@ -26,6 +26,7 @@ import argparse
 import difflib
 import json
 import math
+import numbers
 import os
 import socket
 import sys
@@ -362,6 +363,24 @@ def clean(obj):
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+def unbounded(obj):
+    """Where `obj` (dicts of numbers, nested) holds an infinity, which JSON writes as null:
+    the same keys, nested alike, each "+inf" or "-inf"; {} where none. Beside `clean`'s
+    output as the key ``"unbounded"`` it tells a null that has no finite value (no steady
+    state, no limit reached) from one with no value at all (undefined, n/a): as `twin n1`'s
+    notes say "unbounded" or "n/a" for its empty cells."""
+    out = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            inner = unbounded(v)
+            if inner:
+                out[str(k)] = inner
+            continue
+        if isinstance(v, numbers.Real) and math.isinf(v):  # numpy's floats too
+            out[str(k)] = "+inf" if v > 0 else "-inf"
+    return out
 
 
 def dumps(obj, indent: int | None = 2) -> str:

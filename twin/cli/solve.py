@@ -3,9 +3,12 @@
 Calls `twin.solve.run`, so whatever the coupled solve adds (new tables,
 kpis, violations) shows up here without changes. The text summary and
 `--json` carry the same quantities: the text labels each with a name and a
-unit (`LABELS`), counts are integers in both, and a value with no number
-(NaN, infinite) is "n/a" in the text and null in the JSON, which is strict
-(no NaN tokens).
+unit (`LABELS`), counts are integers in both, and a value with no number is
+null in the JSON, which is strict (no NaN or Infinity tokens): "n/a" in the
+text where it is undefined (NaN), "unbounded" where it is infinite, and then
+the JSON's `"unbounded"` object names it at the same place with "+inf" or
+"-inf" (`UNBOUNDED_KEY`; e.g. ``{"t_inlet_max_demand_c": "+inf", "headroom":
+{"it_headroom_kw": "+inf"}}``); a null not named there is undefined.
 
 Exit codes: 0 solved (violations or not), 2 bad input, 1 a bug; with
 `--strict`, `STRICT_EXIT` (3) when the solve reports any violation at all: a
@@ -30,6 +33,7 @@ from twin.cli.common import (
     check_weather,
     dumps,
     load_twin,
+    unbounded,
     violation_records,
 )
 from twin.cli.labels import add_raw_columns
@@ -226,7 +230,15 @@ name in "Other"; `twin solve --json` has the same keys at top level."""
 
 DEMAND_INLET = "t_inlet_max_demand_c"
 UNCOOLED_BEFORE = "  (their heat had nowhere to go: no steady state; see Uncooled)"
-"""Beside an unbounded hottest inlet before racks shut down by heat (null in --json)."""
+"""Beside an unbounded hottest inlet before racks shut down by heat (null in --json, named
+in its `UNBOUNDED_KEY`)."""
+UNBOUNDED_KEY = "unbounded"
+"""The --json key naming every null that is infinite, not undefined: the same keys, nested
+as in the output (KPIs at top level, `worst_loading_pct`, `headroom`), each "+inf" or
+"-inf"; {} when none (`twin.cli.common.unbounded`). A scalar KPI that can be infinite:
+t_inlet_max_demand_c (racks' heat with nowhere to go before they shut down by heat),
+power_failover_margin_kw (no failover loading: no limit), headroom.it_headroom_kw (no
+constraint binds); any other that a solver makes infinite is named the same way."""
 LOWER_BOUND = "  (a lower bound: heat is not removed, no steady state; see Uncooled)"
 """Said after the hottest inlet where heat goes unremoved while racks run
 (`twin.solve.results.no_steady_state`; the N-1 table and the app show it unbounded)."""
@@ -238,6 +250,7 @@ HEAD_LABELS = {
     "worst_loading_pct": "Worst loadings",
     "worst_loading_demand_pct": "Worst loadings before racks shut down by heat",
     "headroom": "IT headroom",
+    UNBOUNDED_KEY: "unbounded",
 }
 """Labels of the JSON keys that are not KPIs."""
 
@@ -279,31 +292,33 @@ def _kpis(results) -> dict:
     return kpis
 
 
-def as_dict(twin: Twin, results) -> dict:
+def as_dict(twin: Twin, results, room=None) -> dict:
     """The JSON form: kpis at top level (counts as integers, NaN/inf as null), then
-    violations and worst loadings."""
+    violations and worst loadings; with `room` (a `twin.metrics.Headroom`) its answer under
+    "headroom"; last `UNBOUNDED_KEY`, which of those nulls are infinite."""
+    kpis = _kpis(results)
+    raw = {"kpis": kpis}
     out = {"name": twin.name, "scenario": results.scenario}
-    out.update({k: _kpi_value(k, v) for k, v in _kpis(results).items()})
+    out.update({k: _kpi_value(k, v) for k, v in kpis.items()})
     out["violations"] = violation_records(results.violations)
     rp = results.tables.get("res_power_nodes")
-    if rp is not None:
-        worst = rp.nlargest(5, "loading_pct")
-        out["worst_loading_pct"] = {k: _num(v) for k, v in worst["loading_pct"].items()}
-    if rp is not None and "max_loading_demand_pct" in results.kpis:  # racks tripped by heat
-        worst = rp.nlargest(5, "loading_demand_pct")
-        out["worst_loading_demand_pct"] = {
-            k: _num(v) for k, v in worst["loading_demand_pct"].items()
-        }
+    for key, col in (("worst_loading_pct", "loading_pct"), ("worst_loading_demand_pct", None)):
+        if rp is None or (col is None and "max_loading_demand_pct" not in results.kpis):
+            continue  # before racks shut down by heat: only where they did
+        col = col or "loading_demand_pct"
+        raw[key] = rp.nlargest(5, col)[col].to_dict()
+        out[key] = {k: _num(v) for k, v in raw[key].items()}
+    if room is not None:
+        raw["headroom"] = out["headroom"] = room.as_dict()
+    flags = unbounded(raw)
+    out[UNBOUNDED_KEY] = {**flags.pop("kpis", {}), **flags}
     return out
 
 
 def to_json(twin: Twin, results, room=None) -> str:
     """`as_dict` as strict JSON (raises rather than write NaN, which JSON does not have);
     with `room` (a `twin.metrics.Headroom`) its answer under "headroom"."""
-    d = as_dict(twin, results)
-    if room is not None:
-        d["headroom"] = room.as_dict()
-    return dumps(d)
+    return dumps(as_dict(twin, results, room))
 
 
 def print_headroom(room, indent: int = 2) -> None:
@@ -392,6 +407,11 @@ def _fmt(x, digits: int | None) -> str:
     return f"{round(x, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.0"
 
 
+def _inf(flag: str | None, value):
+    """`value` of --json, or the infinity its `UNBOUNDED_KEY` entry (`flag`) says it is."""
+    return {"+inf": math.inf, "-inf": -math.inf}.get(flag, value)
+
+
 def _line(text: str, value: str, unit: str = "", indent: int = 2) -> str:
     return f"{' ' * indent}{text:<36}{value:>14}  {unit}".rstrip()
 
@@ -406,6 +426,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
     for key in (k for k in d if k not in HEAD_LABELS):  # the KPIs, as --json has them
         groups[label(key)[0]].append(key)
     order = {k: i for i, k in enumerate(LABELS)}
+    inf = d[UNBOUNDED_KEY]  # the nulls that are infinite: "unbounded", not "n/a"
     bound = {"t_inlet_max_c": LOWER_BOUND} if d.get(LOWER_BOUND_KEY) else {}
     for section, keys in groups.items():
         if not keys:
@@ -415,9 +436,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
             _, text, unit, digits = label(key)
             if key == "grid_used_pct" and not raw:  # its basis: the contract, not the MVA
                 text = C.grid_used_label(twin.layout.site.grid_mw)
-            value = d[key]
-            if key == DEMAND_INLET and results.kpis.get(key) == math.inf:  # JSON null: no
-                value = math.inf  # steady state before the trips, not 'no number'
+            value = _inf(inf.get(key), d[key])
             line = _line(key if raw else text, _fmt(value, digits), unit, indent=4)
             if section in untrusted and d[key] is not None:
                 line += MARK
@@ -434,7 +453,7 @@ def _print_summary(twin: Twin, results, raw: bool = False) -> None:
             if not raw and kinds.get(cid) in registry.tables(model="utility"):
                 mva = twin.utilities["capacity_mva"].get(cid, 0.0) if len(twin.utilities) else 0
                 name = f"{cid}: {C.utility_rating_label(float(mva))}"  # kVA/MVA, not the contract
-            line = _line(name, _fmt(pct, 1), "%", indent=4)
+            line = _line(name, _fmt(_inf(inf.get(key, {}).get(cid), pct), 1), "%", indent=4)
             print(line + MARK if "power" in untrusted else line)
     v = results.violations
     print(f"  {HEAD_LABELS['violations']}: {len(v):,}")
