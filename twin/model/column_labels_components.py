@@ -210,6 +210,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "max_loading_pct": _C("Worst loading", "%", 1),
     "max_loading_demand_pct": _C("Worst loading before racks shut down by heat", "%", 1),
     "max_failover_loading_pct": _C("Worst loading after failover", "%", 1),
-    # only groups that lost a unit (`twin.scenarios.sweep.cooling_groups`): 0 when none did
+    # only groups that lost a unit (`twin.scenarios.sweep.cooling_groups`): 0 when none did,
+    # inf (unbounded) where one has heat and no running capacity, read before racks shut down
     "max_cooling_loading_pct": _C("Worst loading of a cooling group with a unit out", "%", 1),
 }
