@@ -25,15 +25,16 @@ GEN = "    - {id: GEN-1, voltage_kv: 0.415, rating_kva: 500.0}\n"
 START_H, OUT_S, DT = 0.5, 1800.0, 60.0
 
 
-def _room(tmp_path, gen_kva: float, battery_kwh: float = 60.0) -> Path:
+def _room(tmp_path, gen_kva: float, battery_kwh: float = 60.0, kernel: bool = True) -> Path:
     text = ROOM.read_text()
     assert GEN in text and "energy_kwh: 60.0" in text and "    ashrae_class: A1\n" in text
     text = text.replace(GEN, GEN.replace("500.0", f"{gen_kva!r}"))
     text = text.replace("energy_kwh: 60.0", f"energy_kwh: {battery_kwh!r}")
-    text = text.replace(
-        "    ashrae_class: A1\n", "    ashrae_class: A1\n    air_model: kernel\n", 1
-    )
-    path = tmp_path / f"gen{gen_kva:g}-{battery_kwh:g}.yaml"
+    if kernel:  # not about the air: the fast model
+        text = text.replace(
+            "    ashrae_class: A1\n", "    ashrae_class: A1\n    air_model: kernel\n"
+        )
+    path = tmp_path / f"gen{gen_kva:g}-{battery_kwh:g}{'-k' * kernel}.yaml"
     path.write_text(text)
     return path
 
@@ -132,3 +133,33 @@ def test_a_generator_that_carries_the_site_is_unchanged(tmp_path, capsys):
     assert kp["generator_mwh"] == pytest.approx(0.2739 * 0.5, rel=0.01)
     assert v.empty or not ({"generator_trip", "generator_overload", "it_lost"} & set(v["kind"]))
     assert steps["it_lost_kw"].max() == 0.0 and kp["ups_soc_min_frac"] > 0.98
+
+
+def test_racks_that_trip_again_when_the_utility_returns_stay_off(tmp_path, capsys):
+    """The audit's room as shipped (its own air model: the kernel has the hottest inlet 9.8 K
+    over at the return, short of the 10 K trip, and every rack restarts): the plant restarts
+    with the utility in twin ride-through too, and the racks it restarts into a room still
+    past their shutdown trip again; the timeline keeps them off to the ride-through's end.
+    Before, it counted all 189 kW running from the return with inlets 12.8 K over."""
+    path = _room(tmp_path, 100.0, kernel=False)
+    twin = Twin.load(path)
+    steps, rep = _timeline(tmp_path, capsys, path)
+    out = _outage(steps)
+    it, lost = steps["it_kw"].to_numpy(), steps["it_lost_kw"].to_numpy()
+    # after the utility returns: the racks twin ride-through trips again then (restarted into
+    # a room past their shutdown) stay off to its end, 1,800 s on; at the flat 189 kW (every
+    # rack at its design power) their IT lost is their layout kW. No rack runs that the
+    # ride-through has off (the timeline had all 189 kW back with inlets 12.8 K over)
+    th = pd.DataFrame(rep["thermal"]).set_index("id")
+    again = th.index[np.isfinite(th["trip_after_return_s"].astype(float))]
+    back = START_H * 3600 + OUT_S
+    assert len(again) and (th.loc[again, "trip_to_s"] == back + 1800.0).all()
+    kw = float(twin.racks["power_kw"].reindex(again).sum())
+    k1, k2 = out.stop, out.stop + int(1800 / DT)
+    assert np.allclose(lost[k1:k2], kw) and np.allclose(lost[k2:], 0.0)
+    assert np.allclose(it[k1:k2], 189.0 - kw)
+    v = pd.DataFrame(rep["violations"])
+    msg = v.loc[v["kind"] == "thermal_trip", "message"].iat[0]
+    assert f"{len(again)} trip again when the utility returns" in msg
+    # and the plant, back with the utility, takes the room below the allowable within a step
+    assert steps["t_inlet_over_allowable_k"].iloc[k1 + 1 : k2].max() < 0.0

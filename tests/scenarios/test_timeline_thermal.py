@@ -14,6 +14,7 @@ from twin.cli import main
 from twin.metrics.catalogue import catalogue, rack_catalogue, throughput_fraction
 from twin.model import Twin
 from twin.scenarios.timeline import TimelineSpec, simulate
+from twin.scenarios.timeline_thermal import AFTER_S
 from twin.scenarios.workloads import Pattern, fraction
 from twin.solve.timeline_outage import Outage
 
@@ -325,20 +326,35 @@ def test_a_rack_still_over_where_the_ride_through_ends_is_said_to_be(tmp_path, m
     assert f"{len(still)} still over when the ride-through ends" in msg
 
 
-def test_racks_that_trip_after_the_utility_returns_are_said_to(tmp_path):
+def test_racks_that_trip_after_the_utility_returns_stay_off(tmp_path):
     """60 s generators, the utility back after 45 s: the racks tripped at ~39-45 s restart
-    with the utility, into hall air the ride-through still has hot (its plant stays on the
-    generators' schedule), and trip again at once; others trip for the first time after
-    45 s. The ride-through keeps them off; the timeline, whose trips last until the utility
-    returns and which has the plant back then, counts them running and says so."""
+    with the utility into hall air still past their shutdown margin, and the ride-through
+    trips them again at once (its plant restarts with the utility too since audit 7 F2);
+    others trip for the first time after 45 s. The timeline keeps them off as the
+    ride-through does, to its end (`AFTER_S` past the return), and counts their IT lost:
+    until audit 7 F2 it counted them running and only the message said so."""
     out = Outage(600.0, 45.0)
     spec = TimelineSpec(hours=1, dt_s=1.0, workload="training", weather=False, outage=out)
     tl = simulate(Twin.load(_variant(tmp_path, 60.0)), spec)
     th = tl.thermal
     late = th.index[np.isfinite(th["trip_after_return_s"])]
+    back = out.start_s + out.duration_s
     assert len(late)
-    assert (th.loc[late, "trip_after_return_s"] >= out.start_s + out.duration_s).all()
-    assert (th.loc[late, "trip_from_s"] < out.start_s + out.duration_s).any()  # again
+    assert (th.loc[late, "trip_after_return_s"] >= back).all()
+    assert (th.loc[late, "trip_from_s"] < back).any()  # again
+    end = back + AFTER_S
+    assert np.allclose(th.loc[late, "trip_to_s"], end)
+    on = th.index[np.isfinite(th["trip_from_s"]) & ~np.isfinite(th["trip_after_return_s"])]
+    assert np.allclose(th.loc[on, "trip_to_s"], back)
+    # their IT is lost from the return to the ride-through's end: step by step, the racks
+    # kept off at the hall's power fraction (by hand from the layout's rack kW)
+    k = int(back) + 5
+    kw = Twin.load(_variant(tmp_path, 60.0)).racks["power_kw"]
+    st = tl.steps
+    frac = (st["it_kw"].iat[k] + st["it_lost_kw"].iat[k]) / float(kw.sum())
+    assert st["it_tripped_kw"].iat[k] == pytest.approx(frac * float(kw[late].sum()), rel=1e-6)
+    assert st["it_lost_kw"].iat[k] == pytest.approx(st["it_tripped_kw"].iat[k], rel=1e-9)
+    assert st["it_tripped_kw"].iat[int(end) + 1] == 0.0
     v = tl.violations
     msg = v.loc[v["kind"] == "thermal_trip", "message"].iat[0]
-    assert f"{len(late)} trip after the utility returns in twin ride-through" in msg
+    assert f"{len(late)} trip again when the utility returns in twin ride-through" in msg

@@ -24,8 +24,15 @@ Over the timeline's steps, from the outage's start:
   the steady rule);
 - a rack is tripped from `t_to_shutdown_s` until the utility returns [est: tripped
   servers stay down until the power event is over and they are restarted]: its IT
-  and heat stop, its tokens are lost (cause `thermal`). The ride-through takes the
-  same rack's heat off at its trip and back at the utility's return (`restore_s`),
+  and heat stop, its tokens are lost (cause `thermal`), its IT is `it_lost_kw`. The
+  ride-through takes the same rack's heat off at its trip and back at the utility's
+  return (`restore_s`), when the plant runs again too (its units after their restart,
+  `twin.solve.transient_march`); a rack it trips again then (restarted into a room
+  still past its shutdown margin: `trip_after_return_s`) stays off from its first trip
+  to the ride-through's end, `AFTER_S` past the return [est: not restarted until the
+  room is back within its limits, which the ride-through's curves show by then]. Until
+  audit 7 F2 the ride-through's plant stayed off after the return where a generator
+  had tripped, and the timeline counted such racks running with inlets 12.8 K over;
   so the other racks' curves, and the windows read from them, run on to the horizon
   with the heat that is really there (they used to end at the first trip, and every
   window still open there was counted to the horizon: 2026-12-02, the reference hall
@@ -326,6 +333,7 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
     # has not closed 30 min after the utility's return, counted to that horizon
     horizon = min(outage.duration_s + AFTER_S, MAX_T_END_S)
     trip = rk["t_to_shutdown_s"].to_numpy(float)
+    again = rt.tripped_after_restore_s.reindex(racks.index).to_numpy(float)
     still = np.zeros(len(on), bool)  # over a limit where the ride-through ends, not tripped
     still[row[~np.isfinite(b)]] = True
     still &= ~np.isfinite(trip)
@@ -346,16 +354,19 @@ def _relative_windows(twin, outage: Outage) -> tuple[pd.DataFrame, pd.DataFrame,
             "throttle_to_s": t0 + np.where(np.isfinite(on), last, np.inf),
             "throttle_s": np.where(np.isfinite(on), total, 0.0),
             "trip_from_s": t0 + trip,
-            "trip_to_s": np.where(np.isfinite(trip), t0 + outage.duration_s, np.inf),
+            # to the return, or to the ride-through's end where it trips again after it
+            "trip_to_s": np.where(
+                np.isfinite(trip),
+                t0 + np.where(np.isfinite(again), horizon, outage.duration_s),
+                np.inf,
+            ),
             "margin_k": np.where(air_first, m_in, m_cs),
             "limit": np.where(air_first, "inlet", "coolant"),
             # still over at the ride-through's horizon: counted to there, its end not known
             "throttle_open": still,
-            # a trip at or after the utility's return in the ride-through (whose plant stays
-            # on the generators' schedule; it keeps the rack off): the timeline has it
-            # running then, and the trip violation says so
-            "trip_after_return_s": t0
-            + rt.tripped_after_restore_s.reindex(racks.index).to_numpy(float),
+            # a trip at or after the utility's return in the ride-through (restarted into a
+            # room still past its shutdown margin): kept off to the ride-through's end
+            "trip_after_return_s": t0 + again,
             # when the ride-through has the rack lose power (its last battery empty, its drain
             # falling as racks shut down by heat; inf: never)
             "power_lost_s": t0 + rk["t_power_lost_s"].reindex(racks.index).to_numpy(float),
@@ -429,7 +440,7 @@ def outage_thermal(twin, outage: Outage, groups: list[str], t0: np.ndarray, dt: 
     if not hit.any():
         return None
     w = w[hit.to_numpy()]
-    # a trip whose start is after the utility returned does not happen (cooling is back)
+    # a window that is empty (no trip within the ride-through) does not happen
     w.loc[w["trip_from_s"] >= w["trip_to_s"], ["trip_from_s", "trip_to_s"]] = np.inf
     ng = len(groups)
     gpos = pd.Series(np.arange(ng), index=groups)
@@ -478,8 +489,8 @@ def thermal_violations(thermal, groups: list[str], dt: float) -> list[dict]:
                       f"{AFTER_S:g} s after the utility returns: counted to there, their end "
                       "not known")  # fmt: skip
             if what == "thermal_trip" and again.get(groups[g], 0):
-                m += (f"; {again[groups[g]]} trip after the utility returns in twin "
-                      "ride-through (its plant on the generators' schedule), counted here as "
-                      "running")  # fmt: skip
+                m += (f"; {again[groups[g]]} trip again when the utility returns in twin "
+                      "ride-through (restarted into a room still past their shutdown): kept "
+                      f"off until it ends, {AFTER_S:g} s after the return")  # fmt: skip
             out += intervals(counts[:, g] > 0, dt, groups[g], what, counts[:, g], 0.0, "racks", m)
     return out

@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.solve.battery_window import BatteryWindow, power_lost_s
+from twin.solve.generator_trip import TRIP_PCT
 from twin.solve.ride_through_power import peukert_autonomy_s
 
 EMPTY_TOL_S = 1e-9
@@ -64,8 +65,9 @@ class BatteryDrain:
         self.k = ups["battery_peukert_k"].to_numpy(float)
         gap = power["gap_s"].to_numpy(float)
         pct = power["generator_loading_pct"].to_numpy(float)
-        # a generator that can take the load: bridges the battery once it starts
-        self.gap_s = np.where(~(pct > 100.0), gap, np.inf)
+        # a generator that can take the load bridges the battery once it starts; one past
+        # its rating trips (`twin.solve.generator_trip`, the timeline's rule too)
+        self.gap_s = np.where(~(pct > TRIP_PCT), gap, np.inf)
         self.active = window.on_battery & power["in_service"].to_numpy(bool) & (self.energy_kwh > 0)
         self.used = np.zeros(nu)  # fraction of each battery used (Peukert, rated)
         self.empty_s = np.full(nu, np.inf)  # when each emptied

@@ -139,6 +139,10 @@ class Cooling:
     sink: np.ndarray
     cold_fixed: np.ndarray
     blocked: np.ndarray
+    # the utility returns then (a timeline's outage; inf: never): every unit that ran before
+    # the failure runs again once `back_wait_s` (per node) has passed, as in the state before
+    utility_back_s: float = np.inf
+    back_wait_s: np.ndarray | float = 0.0
     has_sink: np.ndarray = field(init=False)
     has_cold: np.ndarray = field(init=False)  # a coil's cold side: a sink loop or DX
     dx_node: np.ndarray = field(init=False)  # DX units only: compressor-limited
@@ -156,6 +160,11 @@ class Cooling:
 
     def flows(self, t: float, y: np.ndarray) -> np.ndarray:
         cap = self.cap1 + np.where(t >= self.t_back, self.cap2, 0.0)
+        blocked = self.blocked
+        if t >= self.utility_back_s:  # the units that ran before run again after their restart
+            again = t >= self.utility_back_s + self.back_wait_s
+            cap = np.where(again, np.maximum(cap, self.cap0), cap)
+            blocked = blocked & ~again
         cold = np.where(self.has_sink, y[np.maximum(self.sink, 0)], self.cold_fixed)
         drive = np.where(self.has_cold, (y - np.nan_to_num(cold)) / self.drive0, 1.0)
         # a DX compressor cannot pump more than its capacity, however warm the room
@@ -163,4 +172,4 @@ class Cooling:
         q = np.minimum(
             cap * np.maximum(drive, 0.0), np.maximum(self.q0 + self.g_ctrl * (y - self.t0), 0.0)
         )
-        return np.where(self.blocked, 0.0, q)
+        return np.where(blocked, 0.0, q)

@@ -7,13 +7,14 @@ events, no fixed point to iterate)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
+from twin.solve.ride_through_power import RESTART_S
 from twin.solve.transient_cooling import Cooling
 from twin.solve.transient_nodes import NodeIndex
 from twin.solve.transient_trips import Trips, band_order
@@ -147,7 +148,14 @@ def _piece(rhs, span, y0p, events, bands):
 def march(net: Network, trips: Trips, drain, p1, lost_s, restore_s, t_end_s) -> March:
     """Integrate from the steady state to `t_end_s`, piece by piece: each rack trip, each
     battery emptying (before `restore_s`) and `restore_s` itself (tripped racks restart and
-    heat again) ends a piece. `lost_s`: when each rack loses power so far."""
+    heat again, and the cooling units that ran before the failure run again: the water loops'
+    after the chillers' restart, `RESTART_S`, the rest at once [est: fans and pumps restart
+    with their power, REFERENCE 6]) ends a piece. `lost_s`: when each rack loses power so
+    far."""
+    if np.isfinite(restore_s):
+        wait = np.zeros(net.ix.n)
+        wait[net.ix.offsets[3] :] = RESTART_S.get("chillers", 0.0)
+        net = replace(net, cooling=replace(net.cooling, utility_back_s=restore_s, back_wait_s=wait))
     t0, n, nh = net.cooling.t0, net.ix.n, net.ix.sizes[0]
     # the Jacobian couples a node only with its sink and a hall's air with its equipment:
     # in reverse Cuthill-McKee order it is banded, and LSODA's finite differences take
