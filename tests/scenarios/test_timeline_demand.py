@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from twin.model import Twin
-from twin.scenarios.timeline import DEMAND_INTERVAL_S, HOURS_PER_MONTH, TimelineSpec, simulate
+from twin.scenarios.timeline import HOURS_PER_MONTH, TimelineSpec, simulate
+from twin.scenarios.timeline_terms import DEMAND_INTERVAL_S
 from twin.solve.timeline_response import fit_response
 
 HALL = "layouts/ai-factory-hall.yaml"

@@ -10,7 +10,7 @@ Money and carbon:
   hour-of-year prices are given);
 - demand charge = `DEMAND_USD_PER_KW_MONTH` x the peak demand of each month
   (730 h blocks from the start; a shorter horizon pays its share of a month),
-  demand being the mean import over `DEMAND_INTERVAL_S` windows from the start where
+  demand being the mean import over `timeline_terms.DEMAND_INTERVAL_S` windows from the start where
   steps are shorter (a meter bills interval averages, not a 1 s peak), else the steps'
   own means
   [est: US commercial demand charges are mostly 5-25 USD/kW-month, NREL/TP-6A20-68963
@@ -38,6 +38,12 @@ from twin.scenarios.timeline_capmean import capped_fraction, step_tokens, swing_
 from twin.scenarios.timeline_kpis import FREE_COOLING_TOL as FREE_COOLING_TOL
 from twin.scenarios.timeline_kpis import outage_kpis, run_kpis
 from twin.scenarios.timeline_losses import curtailment
+from twin.scenarios.timeline_terms import (
+    billing_demand,
+    lowest_cap,
+    plant_terms,
+    unserved,
+)
 from twin.scenarios.timeline_thermal import (
     battery_note,
     has_liquid_loops,
@@ -57,17 +63,14 @@ from twin.solve.timeline import (
     solve_timeline,
 )
 from twin.solve.timeline_outage import Outage
-from twin.solve.timeline_response import Response, evaluate_groups, fit_response
-from twin.solve.timeline_storage import Store, dispatch
+from twin.solve.timeline_response import Response, fit_response
+from twin.solve.timeline_storage import Store
 from twin.solve.weather import at_hours, file_hours, read_weather, weather_path
 
 DEMAND_USD_PER_KW_MONTH = 15.0
 """Demand charge, USD per kW of monthly peak [est, NREL/TP-6A20-68963 (2017): most US
 tariffs 5-25 USD/kW-month]."""
 HOURS_PER_MONTH = 730.0
-DEMAND_INTERVAL_S = 900.0
-"""Billing demand interval, s: the demand charge is on the highest 15 min mean import
-[est: most US tariffs meter 15 min (some 30 min) interval demand, NREL/TP-6A20-68963]."""
 MAX_STEPS = 20_000_000
 """Most steps one run holds (a year at 2 s); memory ~ 20 columns x 8 bytes per step."""
 POLICIES = ("none", "peak-shaving", "smoothing")
@@ -543,61 +546,8 @@ def _start(spec: TimelineSpec, trace) -> str:
     return spec.start
 
 
-def billing_demand(grid_kw: np.ndarray, t0: np.ndarray, dt: float):
-    """Demand a meter bills (kW) and each value's start (s): the mean import over
-    `DEMAND_INTERVAL_S` windows from the start where steps are shorter (a 1 s run's 1 s
-    peaks are not demand: the charge would depend on the step), else the steps."""
-    if dt >= DEMAND_INTERVAL_S:
-        return grid_kw, t0
-    win = np.floor(t0 / DEMAND_INTERVAL_S + 1e-9).astype(np.int64)
-    means = pd.Series(grid_kw).groupby(win).mean()
-    return means.to_numpy(), means.index.to_numpy(float) * DEMAND_INTERVAL_S
-
-
 def _wet_bulb_steps(twin, spec: TimelineSpec, year, t_h: np.ndarray):
     """Each step's wet bulb from the weather year (None at the design point: the fit's own)."""
     if year is None:
         return None
     return at_hours(year[1], file_hours(start_time(spec.start or DEFAULT_START), t_h, len(year[1])))
-
-
-def unserved(steps: pd.DataFrame) -> np.ndarray:
-    """IT the coupled solve could not serve at each step's load (racks unfed or tripped at
-    that load and weather): `it_lost_kw` less the outage's own causes (racks shut down by
-    heat, `it_tripped_kw`; dropped with an empty UPS battery, `it_dropped_kw`)."""
-    out = steps["it_lost_kw"].to_numpy(float)
-    for c in ("it_tripped_kw", "it_dropped_kw"):
-        if c in steps:
-            out = out - steps[c].to_numpy(float)
-    return np.maximum(out, 0.0)
-
-
-def plant_terms(resp: Response, it, steps: pd.DataFrame, design, t_db, t_wb=None) -> dict:
-    """Tower make-up water (m3/h), economiser and chiller heat (kW) at each step, from the same
-    fitted response and loads the solve used: each hall's IT (after caps) scaled so the
-    halls add up to what the power chain carried before IT the site could not serve
-    (`chain_kw + it_lost_kw`; equal to the IT without rack stores). Zeros from a response
-    fitted without them."""
-    chain = steps["chain_kw"].to_numpy(float) + unserved(steps)
-    tot = it.sum(axis=1)
-    scale = np.divide(chain, tot, out=np.ones_like(chain), where=tot > 0)
-    r = evaluate_groups(resp, it * scale[:, None], design, t_db, t_wb)
-    zero = np.zeros(len(chain))
-    return {k: r.get(k, zero) for k in ("water_m3_h", "free_cooling_kw", "chiller_heat_kw")}
-
-
-def lowest_cap(facility_kw: np.ndarray, dt: float, bess: Store, no_charge=None) -> float:
-    """The lowest grid import cap `bess` holds at every step (bisection on the dispatch,
-    to 1e-6 of the peak): the peak-shaving default, and the answer to "what peak does this
-    BESS buy"."""
-    lo, hi = float(facility_kw.mean()), float(facility_kw.max())
-    for _ in range(40):
-        if hi - lo <= 1e-6 * max(abs(hi), 1.0):
-            break
-        mid = 0.5 * (lo + hi)
-        g = dispatch(facility_kw[:, None], dt, [bess], cap_kw=mid, no_charge=no_charge)["grid_kw"]
-        if g.max() <= mid * (1 + 1e-9) + 1e-6:
-            hi = mid
-        else:
-            lo = mid
-    return hi
