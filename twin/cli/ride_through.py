@@ -188,6 +188,7 @@ def _ups(pw, scenario, lost: bool, t_end_s: float) -> None:
     """The UPSs the failure touches: on battery, moved onto a generator, or not bridged.
     With the utility live (`utility_lost` False) no generator starts: a UPS whose input the
     failure cut carries its load on its battery until it empties."""
+    from twin.solve.generator_trip import TRIP_PCT
     from twin.solve.ride_through_power import battery_text, touched_ups
 
     if not len(pw):
@@ -221,7 +222,7 @@ def _ups(pw, scenario, lost: bool, t_end_s: float) -> None:
     if out.any():
         print(f"  UPS out of service: {', '.join(pw.index[out])}")
     for uid, r in short.iterrows():
-        if r.get("generator_loading_pct", 0.0) > 100.0:
+        if r.get("generator_loading_pct", 0.0) > TRIP_PCT:
             print(
                 f"    {uid:<20} its generator {r['generator']} would carry "
                 f"{r['generator_loading_pct']:,.0f} % of its rating: it cannot take the load"

@@ -22,6 +22,7 @@ import pandas as pd
 from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.battery_window import BatteryWindow, battery_window
+from twin.solve.generator_trip import TRIP_PCT
 from twin.solve.power import solve_power
 
 __all__ = [
@@ -154,7 +155,7 @@ def power_ride_through(
         list(scenario.out_of_service)
     )
     out["on_battery"] = on_battery
-    carried = ~(out["generator_loading_pct"] > 100.0)  # NaN (no generator): the gap says it
+    carried = ~(out["generator_loading_pct"] > TRIP_PCT)  # NaN (no generator): the gap says it
     out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0)) & carried
     out["empty_s"] = np.where(on_battery & ~out["bridged"], out["autonomy_s"], np.inf)
     return out
@@ -209,7 +210,7 @@ def battery_text(power: pd.DataFrame, uid: str, utility_lost: bool = True) -> st
     )
     gen, pct = r.get("generator"), float(r.get("generator_loading_pct", np.nan))
     if isinstance(gen, str) and np.isfinite(gap):
-        if pct > 100.0:
+        if pct > TRIP_PCT:
             return text + (
                 f"; its generator {gen} would carry {pct:,.0f} % of its rating: it cannot take "
                 "the load, and the racks only it carries lose power when the battery runs out"

@@ -69,6 +69,7 @@ from twin.model.scenario import Scenario
 from twin.solve import Results, run
 from twin.solve.battery_drain import BatteryDrain
 from twin.solve.battery_window import battery_window
+from twin.solve.generator_trip import tripped_generators
 from twin.solve.limit_crossing import CROSSING_DT_S
 from twin.solve.lumped_node import integrate_node, node_temperature
 from twin.solve.power import solve_power
@@ -193,9 +194,7 @@ def _power_after(twin, scenario: Scenario, base: Results):
     window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
     power = power_ride_through(twin, scenario, base=pw1, before=base, window=window)
     lost = utility_lost(base, pw1)
-    pct = power.get("generator_loading_pct", pd.Series(dtype=float)).astype(float)
-    overloaded = {str(g): float(p) for g, p in zip(power["generator"], pct, strict=True)
-                  if lost and g is not None and p > 100.0}  # fmt: skip
+    overloaded = tripped_generators(power, lost)
     if overloaded:
         scenario = replace(scenario, failed=scenario.failed | frozenset(overloaded))
         pw1 = solve_power(twin, scenario)
