@@ -55,8 +55,10 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# both cores, one test file per worker (a file's module fixtures are built once); the workers
+# share the session's FFD store (tests/conftest.py)
 test: $(VENV)/.installed-dev chromium openfoam lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,13 @@ def _layout_cache_in_tmp(tmp_path_factory) -> None:
     process (the store's key holds the march constants' values, so a test that sets one
     marches its own; tests that count or spy on marches turn the store off, `fresh_marches`)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("TWIN_CACHE_DIR", str(tmp_path_factory.mktemp("twin-cache")))
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs pytest -n 2: the workers
+        # share one store (its writes are atomic), so no flow is marched once per worker
+        shared = tmp_path_factory.getbasetemp().parent / "twin-cache"
+        shared.mkdir(mode=0o700, exist_ok=True)
+        mp.setenv("TWIN_CACHE_DIR", str(shared))
+    else:
+        mp.setenv("TWIN_CACHE_DIR", str(tmp_path_factory.mktemp("twin-cache")))
     yield
     mp.undo()
 

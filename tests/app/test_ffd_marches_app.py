@@ -5,6 +5,7 @@ in worker processes (`twin.app.marches`), and then they show the numbers `twin` 
 from __future__ import annotations
 
 import re
+from concurrent import futures
 
 import pandas as pd
 import pytest
@@ -21,12 +22,23 @@ from twin.model import columns as C
 TEXT = "Air flow without each cooling unit: "
 
 
+def _no_jobs() -> None:
+    """Every job an earlier test left (the pool runs one at a time) cancelled if queued, ended
+    if running, and forgotten: a test that counts or times this one's job starts it first in
+    line, whatever ran before it in this process (pytest -n gives each worker its own order)."""
+    jobs = [m.job for m in marches._JOBS.values() if m.job is not None]
+    for job in jobs:
+        job.cancel()
+    futures.wait(jobs, timeout=TIMEOUT_S)
+    marches._JOBS.clear()
+
+
 @pytest.fixture
 def fresh_store(empty_ffd_store):
     """No flow marched yet (`empty_ffd_store`) and no job."""
-    marches._JOBS.clear()
+    _no_jobs()
     yield
-    marches._JOBS.clear()
+    _no_jobs()
 
 
 def _bars(at) -> list[str]:
