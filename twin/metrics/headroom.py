@@ -149,7 +149,9 @@ class Headroom:
       margin_kw (added IT at which it breaks, at least `it_kw`; inf if it never grows),
       margin_basis ("searched" or "extrapolated", see the module docstring), binding;
     - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
-    - `solves`, `seconds`: the cost of the search;
+    - `solves`, `seconds`: the cost of the search: `solves` counts the load steps solved
+      (one coupled solve of the site each), not the N-1 sweep's full solves of each
+      failure at a step (tens to a hundred and more a search); `seconds` covers both;
     - `failover`: "N-1 solved" (every single failure checked at the answer by
       the N-1 sweep with full re-solves) or "first-order" (not checked);
     - `redundancy_lost`: failures that lose IT at today's load only because the scenario's
