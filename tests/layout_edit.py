@@ -27,3 +27,14 @@ def with_pdu_cables(src: Path, dest_dir: Path, name: str, length_m: float) -> st
             pdu["cable_length_m"] = length_m
 
     return edited_layout(src, dest_dir, name, cables)
+
+
+def with_short_chillers(layouts_dir: Path, dest_dir: Path) -> str:
+    """The AI hall with its chiller profile cut from 3,500 to 1,000 kW: even with the loop
+    warmed to its cap the plant leaves ~4.5 MW of heat unremoved (audit 7's F1 case); the new
+    file's path."""
+
+    def short(doc: dict) -> None:
+        doc["profiles"]["chiller-3500"]["capacity_kw"] = 1000.0
+
+    return edited_layout(layouts_dir / "ai-factory-hall.yaml", dest_dir, "short.yaml", short)

@@ -164,12 +164,9 @@ def test_export_of_a_plant_that_leaves_heat_says_so(layouts_dir, tmp_path, capsy
     the plant-at-limit cooling loads and a facility power with no word that it understates the
     site's draw. (Vera Rubin-like racks no longer serve: since audit 7's F1 their warmed loop's
     dry coolers carry what the chillers cannot.)"""
-    from layout_edit import edited_layout
+    from layout_edit import with_short_chillers
 
-    def small_chillers(doc):
-        doc["profiles"]["chiller-3500"]["capacity_kw"] = 1000.0
-
-    path = edited_layout(layouts_dir / "ai-factory-hall.yaml", tmp_path, "hot.yaml", small_chillers)
+    path = with_short_chillers(layouts_dir, tmp_path)
     unremoved = run(Twin.load(path)).kpis["heat_unremoved_kw"]
     assert unremoved > 0
     out = tmp_path / "net.json"

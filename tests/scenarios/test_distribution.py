@@ -107,18 +107,14 @@ def test_bad_hall_and_efficiency(ai_hall, solved):
         compare_distribution(ai_hall, "H1", solved, eta_rectifier=1.2)
 
 
-def test_a_short_cooling_solve_is_flagged(layouts_dir):
+def test_a_short_cooling_solve_is_flagged(layouts_dir, tmp_path):
     """With its chillers cut from 3,500 to 1,000 kW the hall's plant falls short even with the
     loop warmed to its cap (audit 7's F1 case): the comparison says so."""
-    import yaml
+    from layout_edit import with_short_chillers
 
-    from twin.layout import validate_data
     from twin.model import Twin
 
-    path = layouts_dir / "ai-factory-hall.yaml"
-    doc = yaml.safe_load(path.read_text())
-    doc["profiles"]["chiller-3500"]["capacity_kw"] = 1000.0
-    short = Twin.from_layout(validate_data(doc, str(path)))
+    short = Twin.load(with_short_chillers(layouts_dir, tmp_path))
     res = run(short)
     d = compare_distribution(short, "H1", res)
     assert d.assumptions["heat_unremoved_kw"] == pytest.approx(res.kpis["heat_unremoved_kw"])
