@@ -272,6 +272,22 @@ class Chiller(CoolingUnit):
         "29.4 C condenser water) Carnot allows 12.3, the best chillers reach ~7-8",
     )
     min_plr: Fraction = Field(0.1, description="minimum part-load ratio before cycling; 0-1")
+    t_ambient_max_c: Annotated[float, Field(ge=30, le=60)] | None = Field(
+        default=None,
+        description="air-cooled only (no condenser_loop): highest outdoor dry bulb its "
+        "condenser runs in; default 51.7 C, as DX units (twin.solve.dx_cop); 30-60 C "
+        "(standard condensers 46 C, high-ambient ~52 C)",
+    )
+
+    @field_validator("t_ambient_max_c")
+    @classmethod
+    def _air_cooled_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("condenser_loop") is not None:
+            raise ValueError(
+                "t_ambient_max_c is the outdoor limit of an air-cooled condenser; this chiller "
+                "rejects its heat to its condenser_loop's towers"
+            )
+        return value
 
 
 class HeatRejector(CoolingUnit):

@@ -143,7 +143,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "airflow_m3_s": _C("Airflow", "m³/s", 2),
     "fan_kw": _C("Fan power", "kW", 1),
     "compressor_kw": _C("Compressor power", "kW", 1),
-    "t_ambient_max_c": _C("Highest outdoor air (DX condenser)", "°C", 1),
+    "t_ambient_max_c": _C("Highest outdoor air (air-cooled condenser)", "°C", 1),
     "t_supply_c": _C("Supply temperature", "°C", 1),
     "t_return_c": _C("Return temperature", "°C", 1),
     "removed_kw": _C("Heat removed", "kW", 1),

@@ -14,7 +14,12 @@ not modelled or its variable-speed pumps follow the heat):
    ``P = Cap / COP_ref * EIRFT * EIRFPLR(PLR)``; below min PLR the chiller
    cycles (power scaled by PLR / min PLR). Chilled water above the curve's
    range (4.44-10 C) is taken at constant lift (`curve_inputs`). Condenser entering: water-cooled
-   ``T_wb + tower approach``, air-cooled ``T_db + AIR_COOLED_APPROACH_K``.
+   ``T_wb + tower approach``, air-cooled ``T_db + AIR_COOLED_APPROACH_K``. An air-cooled
+   chiller stops (high head pressure) where the outdoor air is above its ``t_ambient_max_c``
+   (default the DX units' `twin.solve.dx_cop.MAX_AMBIENT_C`, 51.7 C): an 'over_temperature'
+   violation names it, and its loop's heat falls to the others or is unremoved (audit 7 F5:
+   at 55-60 C it ran on at COP 4.2-4.4, the curves read 63-68 C condenser air far past
+   their fit, beside DX CRACs stopped at 51.7 C).
 3. Condenser heat (Q + P) goes to the towers of the condenser loop, or to air.
 Fans of dry coolers and towers follow the cube of their part load [REFERENCE 4].
 Tower water: evaporation 1.47 L/kWh rejected [REFERENCE 4 calc] plus blowdown at
@@ -52,6 +57,7 @@ import pandas as pd
 
 from twin.solve.arrays import safe_div
 from twin.solve.cache import per_twin
+from twin.solve.dx_cop import ambient_limits_c
 from twin.solve.results import violation
 from twin.units import CP_WATER_J_KGK, RHO_WATER_KG_M3
 
@@ -252,6 +258,9 @@ def solve_plant(
     water = model.ch_cond >= 0
     cond_cap = np.bincount(model.ct_loop, ct_cap, n)
     run_ch = np.asarray(run_ch, bool) & (~water | (cond_cap[np.maximum(model.ch_cond, 0)] > 0))
+    # an air-cooled chiller's condenser stops above its outdoor limit, as a DX unit's does
+    hot = run_ch & ~water & (t_db_c > ambient_limits_c(ch))
+    run_ch &= ~hot
     has_ch = np.bincount(model.ch_loop, run_ch.astype(float), n) > 0
 
     def free_cooling(rise_k):
@@ -430,6 +439,19 @@ def solve_plant(
                 "kW",
                 f"chiller load {q_ch[i]:.0f} kW over its {cap_av[i]:.0f} kW available "
                 f"at {t_cond[i]:.1f} °C condenser water",
+            )
+        )
+    limit = ambient_limits_c(ch)
+    for i in np.flatnonzero(hot):
+        viol.append(
+            violation(
+                ch.index[i],
+                "over_temperature",
+                t_db_c,
+                limit[i],
+                "C",
+                f"outdoor air {t_db_c:.1f} °C above its air-cooled condenser's {limit[i]:.1f} °C "
+                "limit: stopped (high head pressure)",
             )
         )
     for kind, t, q, plr_ in (
