@@ -11,6 +11,7 @@ from __future__ import annotations
 from twin.metrics.headroom import headroom
 from twin.model import Twin
 from twin.model.scenario import Scenario
+from twin.scenarios.sweep import brute_force
 from twin.solve import run
 
 
@@ -25,8 +26,19 @@ def test_a_failed_ups_leaves_no_n1_headroom_and_says_why(layouts_dir):
     both = run(twin, Scenario(failed=frozenset({"H1-UPS-A1", "H1-UPS-B1"})))
     assert both.kpis["it_unserved_kw"] > 0
     assert run(twin, Scenario.fail("H1-UPS-B1")).kpis["it_unserved_kw"] == 0
-    # and the cooling side follows the same rule
-    assert headroom(twin, Scenario.fail("H1-CRAH1")).it_kw == 0.0
+    # and the cooling side follows the same rule: with H1-CRAH1 failed, losing one more CRAH
+    # already breaks the air side today, so the headroom is the IT to shed (audit 7 F3); a
+    # full solve of that failure holds 1 % past the shed and breaks 1 % short of it
+    h1 = frozenset({"H1-CRAH1"})
+    h = headroom(twin, Scenario(failed=h1))
+    assert h.it_kw < 0 and h.binding.startswith("N-1 (cooling): H1-CRAH")
+    assert "already broken: shed" in h.reason
+    second = h.binding.split(": ")[1].removesuffix(" failed")
+    for frac, short in ((1.01, False), (0.99, True)):
+        s = (h.it_now_kw + frac * h.it_kw) / h.it_now_kw
+        r = brute_force(twin, [(second,)], Scenario(failed=h1, load_scale={"*": s})).iloc[0]
+        broken = r["cooling_shortfall_kw"] > 1e-6 or r["racks_at_risk"] > 0
+        assert (broken or r["max_cooling_loading_pct"] > 100.0) == short, (frac, r.to_dict())
 
 
 def test_design_single_points_of_failure_stay_left_out(small_room):

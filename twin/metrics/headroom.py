@@ -102,6 +102,18 @@ at its feasible end and breaks at its broken end ("searched"); the others are ex
 beyond it ("extrapolated", an estimate). Each probe reads the N-1 cases near their limit from
 full solves, a group's alike units too (`PEER_BAND`).
 
+A site already past a limit today (N+1 cooling short, a PDU that cannot carry its partner's
+load, the grid contract) has a negative headroom: the IT of the scope to shed until every
+constraint, the N-1 failures' full solves too, holds again, bracketed between today and the
+scope's IT all shed (``x = -1``), with the constraint that binds last (`reason`: "already
+broken: shed ... kW"). It read 0.0 kW beside "Violations: 0" (audit 7 F3: small-room.yaml
+with RA07 at 75 kW, any CRAC lost leaves 21.7 kW unremoved; now -19.8 kW, the CRAC N-1
+binding, the stranded split's cooling margin the same). If shedding all of it does not
+restore the limit (a hall whose campus is over its grid contract by more than the hall
+draws), the headroom is minus the scope's IT and `Headroom.unrestorable` says so. A failure
+that drops IT at any load because the scenario took its redundancy out stays at 0
+(`redundancy_lost`, above): shedding does not restore a lost feed.
+
 Floor space is not a limit on scaling the racks that are there: it limits
 adding racks. `Headroom.free_slots` counts the free rack slots of the scope's
 rows (on the floor up to the hall's walls, no rack or positioned cooling unit
@@ -142,7 +154,10 @@ class Headroom:
 
     - `it_kw`: IT that can be added (kW) before the first constraint breaks (inf if
       nothing binds up to `MAX_X`; NaN if the scope's racks draw no IT, so scaling them
-      adds none and the headroom is undefined, not unbounded: see `reason`);
+      adds none and the headroom is undefined, not unbounded: see `reason`); negative
+      where a limit is already broken today (N+1 cooling, A/B failover, the grid): the IT
+      to shed until every constraint holds, -`it_now_kw` if shedding all of it does not
+      (`unrestorable`);
     - `binding`: that constraint's name (None if nothing binds up to `MAX_X`);
     - `table`: one row per constraint, index = name, columns domain (power or
       cooling, `constraint_domains`), utilisation (now),
@@ -169,6 +184,7 @@ class Headroom:
     seconds: float = 0.0
     failover: str = "first-order"
     redundancy_lost: tuple[str, ...] = ()
+    unrestorable: bool = False
 
     @property
     def reason(self) -> str:
@@ -176,6 +192,13 @@ class Headroom:
         if self.binding and self.redundancy_lost:
             lost = ", ".join(self.redundancy_lost)
             return f"{self.binding} (redundancy already lost: failing {lost} would drop IT)"
+        if self.unrestorable:
+            return f"{self.binding} (broken even with all of the scope's IT shed)"
+        if self.binding and self.it_kw < 0:
+            return (
+                f"{self.binding} (already broken: shed {-self.it_kw:,.1f} kW of IT, "
+                "or add capacity, to restore it)"
+            )
         if self.binding:
             return self.binding
         if math.isnan(self.it_kw):
@@ -200,6 +223,7 @@ class Headroom:
             "solves": self.solves,
             "failover": self.failover,
             "redundancy_lost": list(self.redundancy_lost),
+            "unrestorable": self.unrestorable,  # negative it_headroom_kw: all of it shed
             "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
         }
 
@@ -292,8 +316,8 @@ def headroom(
                 sets,
                 progress=progress,
                 grid=grid_memo,
-                grid_check=x > 0.0,
-                peers=PEER_BAND if x > 0.0 else None,  # alike units solved alike
+                grid_check=x != 0.0,
+                peers=PEER_BAND if x != 0.0 else None,  # alike units solved alike
                 dropped=frozenset(spof),  # left out below: not solved in full again
             )
             if x == 0.0:  # the design's own single points of failure only
@@ -339,16 +363,29 @@ def headroom(
             tuple(sorted(lost0)),
         )
 
+    def shed() -> Headroom:
+        """A limit already broken today: the IT of the scope to shed (a negative headroom)
+        until every constraint holds again, bracketed between the scope's IT all shed
+        (x = -1) and today (x = 0)."""
+        both = (lambda x: (at(x), n1at(x))) if n1_check else (lambda x: (at(x), {}))
+        both(-1.0)
+        if max(full(-1.0).values(), default=0.0) > 1.0:  # broken with the scope's IT off
+            return replace(result(0.0, None, worst(full(0.0))), it_kw=-it_now, unrestorable=True)
+        lo, hi = bracket(both, -1.0, 0.0, full)
+        return result(lo, hi, worst(full(hi)))
+
     if it_now <= 0:
         return (
             result(0.0, None, None)
             if max(u0.values(), default=0) <= 1
             else result(0.0, None, worst(u0))
         )
-    if max(u0.values(), default=0.0) > 1.0:
-        return result(0.0, None, worst(u0))
-    if n1_check and max(n1at(0.0).values(), default=0.0) > 1.0:
-        return result(0.0, None, worst(full(0.0)))
+    if n1_check:
+        n1at(0.0)
+    if max(full(0.0).values(), default=0.0) > 1.0:
+        if lost0:  # a failure drops IT at any load: shedding does not restore it
+            return result(0.0, None, worst(full(0.0)))
+        return shed()
 
     lo, hi = search(at, u0)
     if n1_check and max(n1at(lo).values(), default=0.0) > 1.0:

@@ -148,14 +148,16 @@ def bracket(at_both, lo: float, hi: float, full) -> tuple[float, float]:
     to `REL_TOL`, within `MAX_SOLVES` probes: the secant of the last two probes on the
     constraints broken at `hi` (the failures' utilisation is convex in load: the fans'
     cube law, so interpolating from `lo` to a far `hi` creeps up from below), else linear
-    interpolation; each time probing just below, then just above the estimate."""
+    interpolation; each time probing just below, then just above the estimate. Either end may
+    be negative (a shed: `lo` = -1 is the scope's IT all shed); the width is relative to the
+    larger end."""
 
     def broken(x: float) -> bool:
         u, un = at_both(x)
         return max(u.values()) > 1.0 or max(un.values(), default=0.0) > 1.0
 
     probes: list[float] = []
-    while hi - lo > REL_TOL * hi and len(probes) < MAX_SOLVES:
+    while hi - lo > REL_TOL * max(abs(lo), abs(hi)) and len(probes) < MAX_SOLVES:
         p = _interpolate(full(lo), full(hi), lo, hi, len(probes) >= MAX_SOLVES - 2)
         if len(probes) >= 2 and len(probes) < MAX_SOLVES - 2:
             x1, x2 = probes[-2:]
@@ -168,7 +170,8 @@ def bracket(at_both, lo: float, hi: float, full) -> tuple[float, float]:
             est = [e for e in est if lo < e < hi]
             if est:
                 p = min(est)
-        qs = [q for q in (p * (1 - REL_TOL / 3), p * (1 + REL_TOL / 3)) if lo < q < hi]
+        step = abs(p) * REL_TOL / 3
+        qs = [q for q in (p - step, p + step) if lo < q < hi]
         for q in qs or [0.5 * (lo + hi)]:
             probes.append(q)
             if broken(q):
