@@ -96,3 +96,24 @@ def test_unbounded_helper():
     got = unbounded({"a": np.float64("inf"), "b": float("nan"), "c": {"x": -np.inf, "y": 1.0}})
     assert got == {"a": "+inf", "c": {"x": "-inf"}}
     assert unbounded({"a": 1.0, "b": None, "s": "inf", "d": {}}) == {}
+
+
+def test_info_json_names_an_unbounded_headroom(tmp_path, capsys, layouts_dir):
+    """`twin info --json` writes the headroom of a site that nothing limits up to x100 as null
+    beside ``"reason": "none up to x100"``, and its "unbounded" names it, in the stranded split
+    too (before, a consumer could not tell it from an undefined headroom)."""
+    doc = load_doc(layouts_dir / "small-room.yaml")
+    for h in doc["halls"]:
+        h["air_model"] = "kernel"
+        for r in h["racks"]:
+            r["power_kw"] = 0.1  # 2 kW in all: x101 still fits
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main(["info", str(path), "--stranded", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["headroom"]["it_headroom_kw"] is None
+    assert data["headroom"]["reason"] == "none up to x100"
+    flags = data[UNBOUNDED_KEY]
+    assert flags["headroom"]["it_headroom_kw"] == "+inf"
+    assert flags["stranded"]["site"]["it_headroom_kw"] == "+inf"
+    assert "power_shared_halls" not in flags["stranded"]["site"]  # NaN: undefined, not named

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from twin.cli.common import add_no_calibration, add_path, dumps
+from twin.cli.common import add_no_calibration, add_path, dumps, unbounded
 from twin.cli.labels import add_raw_columns
 from twin.cli.labels import kind as kind_name
 from twin.model import Twin
@@ -114,6 +114,12 @@ def run(args) -> int:
         table = pd.concat([site_row(twin, room=room), halls])
         info["stranded"] = {str(h): row.to_dict() for h, row in table.iterrows()}
     if args.json:
+        from twin.cli.solve import UNBOUNDED_KEY
+
+        # an infinite margin is written null, as an undefined one is: name the infinite ones
+        # (`twin solve --json` does the same)
+        raw = {"headroom": room.as_dict() if room is not None else {}}
+        info[UNBOUNDED_KEY] = unbounded({**raw, "stranded": info.get("stranded", {})})
         print(dumps(info))
         return 0
     print(f"{info['name']}  ({info['file']})")
