@@ -56,7 +56,7 @@ def test_the_cli_and_the_dashboard_name_each_grid_figure_alike(app, layouts_tmp,
     kva = math.hypot(rp.at["GRID", "p_kw"], rp.at["GRID", "q_kvar"])
     rating = 100.0 * kva / (float(twin.utilities.at["GRID", "capacity_mva"]) * 1000.0)
     assert contract == pytest.approx(97.0, abs=0.05)
-    assert rating == pytest.approx(93.6, abs=0.05)
+    assert rating == pytest.approx(93.5, abs=0.05)  # 93.6 before chillers were isolated
     grid_label = "Contracted grid limit used (16.5 MW)"
     rating_label = "Utility connection rating (17.3 MVA)"
 

@@ -1,7 +1,7 @@
-"""Steady or not is read from the final state (audit 6 #6): on a 60 C day the AI hall's
-chillers (high-ambient units, rated to 60 C) are short until racks shut down by heat, after which the plant holds; the kept
-'uncooled' violation (why they tripped) made the hottest inlet 'a lower bound, no steady
-state' beside 'Heat not removed 0.0 kW' and a PUE."""
+"""Steady or not is read from the final state (audit 6 #6): on a 59.5 C day the AI hall's
+chillers (high-ambient units, rated to 60 C) are short until racks shut down by heat, after
+which the plant holds; the kept 'uncooled' violation (why they tripped) made the hottest
+inlet 'a lower bound, no steady state' beside 'Heat not removed 0.0 kW' and a PUE."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_trips_that_let_the_plant_hold_leave_a_steady_state(layouts_dir, tmp_pat
         lambda doc: doc["profiles"]["chiller-3500"].update(t_ambient_max_c=60.0),
     )
     tw = Twin.load(path)
-    r = run(tw, Scenario(t_db_c=60.0, t_wb_c=30.0))
+    r = run(tw, Scenario(t_db_c=59.5, t_wb_c=30.0))  # at 60 C three trips no longer suffice
     v = r.violations
     kept = v[
         (v["kind"] == "uncooled") & v["message"].str.endswith("(before racks shut down by heat)")

@@ -13,7 +13,7 @@ from twin.layout import loads
 from twin.layout.generate import HallSpec, site
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve import run
+from twin.solve import plant, run
 from twin.solve.results import SOLVER_KINDS
 
 TABLES = [
@@ -179,7 +179,12 @@ def test_random_layout_energy_balance(doc, t_db, depression, scale, fail_pick):
 def test_loop_pumps_follow_heat(layouts_dir):
     tw = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     full = run(tw)["res_pumps"].iloc[0]
-    half = run(tw, Scenario(load_scale={"*": 0.5}))["res_pumps"].iloc[0]
-    assert 0.3 <= half["speed"] < 0.6
-    assert half["p_kw"] == pytest.approx(full["p_kw"] * (half["speed"] / full["speed"]) ** 3)
-    assert half["flow_m3_s"] == pytest.approx(full["flow_m3_s"] * half["speed"] / full["speed"])
+    h = run(tw, Scenario(load_scale={"*": 0.5}))
+    half = h["res_pumps"].iloc[0]
+    # at half load fewer chillers run and their stopped branches are shut (audit 7 F4): the
+    # pumps push about half the water through a stiffer network, so above half speed
+    assert 0.3 <= half["speed"] < 0.75
+    need = plant.design_flow_m3_s(h["res_loops"].at["H1-FWS", "q_kw"], 10.0)
+    assert h["res_pumps"]["flow_m3_s"].sum() == pytest.approx(need, rel=1e-6)
+    assert half["flow_m3_s"] == pytest.approx(full["flow_m3_s"] / 2, rel=0.05)
+    assert half["p_kw"] < full["p_kw"] * 0.75**3

@@ -88,7 +88,7 @@ from twin.solve.coupled_results import coupled_results, trust_first
 from twin.solve.dx_cop import derated_capacity_kw, dx_at_ambient
 from twin.solve.hydraulics import at_speed, solve_hydraulics
 from twin.solve.liquid import liquid_model, solve_liquid
-from twin.solve.plant import design_flow_m3_s, plant_model, solve_plant
+from twin.solve.plant import closed_branches, design_flow_m3_s, plant_model, solve_plant
 from twin.solve.power import solve_power
 from twin.solve.results import (
     Results,
@@ -256,7 +256,7 @@ def run(
         return out
 
 
-def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:
+def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray, np.ndarray | None]:
     """Where every solve's iteration starts: the normal state's solution, from a cold start.
 
     A function of the Twin's content (and design ambient) only, computed once and
@@ -267,14 +267,17 @@ def _seed(twin, cm: CoupledModel) -> tuple[pd.Series | None, np.ndarray]:
     key = (t_db, t_wb)
     seed = cm.seeds.get(key)
     if seed is None:
-        cold = (None, plant_model(twin).loop_set_c)
+        cold = (None, plant_model(twin).loop_set_c, None)
         _, th, *_ = _iterate(twin, Scenario(), cm, air_model(twin), *cold, t_db, t_wb, 12, 1e-3)
-        seed = cm.seeds[key] = (th["extra"], th["t_loop"])
+        seed = cm.seeds[key] = (th["extra"], th["t_loop"], th["closed_pipes"])
     return seed
 
 
-def _iterate(twin, scenario, cm, am, extra, t_loop, t_db, t_wb, max_iter, tol_kw):
-    """Power <-> cooling passes from (`extra`, `t_loop`) until cooling power settles.
+def _iterate(twin, scenario, cm, am, extra, t_loop, closed, t_db, t_wb, max_iter, tol_kw):
+    """Power <-> cooling passes from (`extra`, `t_loop`, `closed`) until cooling power settles.
+
+    `closed`: the pipes the last pass's chiller staging shut (`plant.closed_branches`; None:
+    all open); a pass has settled only when its staging closes the pipes it was solved with.
 
     Returns the last power and thermal passes, the number of passes, the cooling
     loads the last power pass carried, and whether it settled: (converged, largest
@@ -284,17 +287,18 @@ def _iterate(twin, scenario, cm, am, extra, t_loop, t_db, t_wb, max_iter, tol_kw
     iterations, status = 0, (False, np.inf, np.inf)
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
         pres = solve_power(twin, scenario, extra_loads_kw=extra)
-        th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop)
-        new, new_t = th["extra"], th["t_loop"]
+        th = _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop, closed)
+        new, new_t, new_closed = th["extra"], th["t_loop"], th["closed_pipes"]
         dt = float(np.max(np.abs(new_t - t_loop), initial=0.0))
+        same_valves = closed is not None and np.array_equal(new_closed, closed)
         if extra is not None:
             diff = new.sub(extra, fill_value=0.0).abs().max() if len(new) or len(extra) else 0.0
-            ok = bool(dt < TOL_K and diff < tol_kw)  # NaN never settles
+            ok = bool(dt < TOL_K and diff < tol_kw and same_valves)  # NaN never settles
             status = (ok, float(diff), dt)
             if ok:
                 break
         if iterations < max_iter:
-            extra, t_loop = new, new_t
+            extra, t_loop, closed = new, new_t, new_closed
     return pres, th, iterations, extra, status
 
 
@@ -311,10 +315,12 @@ def _unit_running(twin, scenario, cm, live: np.ndarray) -> dict[str, np.ndarray]
     return out
 
 
-def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
+def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop, closed=None) -> dict:
     """One pass: heat from the power solution, through air and liquid, to the plant.
 
-    `t_loop`: supply temperature of each sink loop (from the previous pass).
+    `t_loop`: supply temperature of each sink loop (from the previous pass); `closed`: pipes
+    whose isolation valve is shut (the branches of the chillers the previous pass staged
+    off, `plant.closed_branches`; None: all open). Returns the set this pass's staging shuts.
     """
     racks = twin.racks
     live = pres["res_power_nodes"]["live"].to_numpy(bool)
@@ -338,7 +344,7 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
     lm = liquid_model(twin)
     t_fws = twin.cdus["facility_loop"].map(set_c).to_numpy(float) if len(twin.cdus) else np.zeros(0)
     # the pipe networks at full speed with the pumps that run: what each loop can move
-    hyd = solve_hydraulics(twin, running["pumps"])
+    hyd = solve_hydraulics(twin, running["pumps"], closed_pipes=closed)
     # each pump's flow the way its loop's circuit runs (a reversed pump counts against it)
     direction = hyd.res_pumps["direction"].to_numpy() if len(twin.pumps) else np.zeros(0)
     pump_q = hyd.res_pumps["flow_m3_s"].to_numpy(float) * np.where(direction < 0, -1.0, 1.0)
@@ -503,6 +509,9 @@ def _thermal(twin, scenario, cm, am, pres, t_db, t_wb, t_loop) -> dict:
         "t_wb_c": t_wb,
         "t_loop": plant.t_supply_c,
         "violations": pump_viol,
+        "closed_pipes": closed_branches(
+            pm, len(twin.pipes), plant.res_chillers["on"], plant.isolate
+        ),
     }
 
 

@@ -206,17 +206,23 @@ def solve_hydraulics(
     running: np.ndarray | None = None,
     speed: np.ndarray | None = None,
     max_iter: int = 50,
+    closed_pipes: np.ndarray | None = None,
 ) -> HydraulicResult:
-    """Flows, pressures and pump power of every pipe network; `running`/`speed` per pump."""
+    """Flows, pressures and pump power of every pipe network; `running`/`speed` per pump.
+
+    `closed_pipes` (per pipe, None: all open): pipes whose valve is shut, carrying no flow
+    (the branch of a chiller that staging stopped, `twin.solve.plant.closed_branches`).
+    """
     m = hydraulic_model(twin)
     npump = len(m.pump_h0)
     running = np.ones(npump, bool) if running is None else np.asarray(running, bool)
     s = np.ones(npump) if speed is None else np.asarray(speed, float)
-    key = (running.tobytes(), s.tobytes(), max_iter)
+    closed = np.zeros(m.n_pipes, bool) if closed_pipes is None else np.asarray(closed_pipes, bool)
+    key = (running.tobytes(), s.tobytes(), max_iter, closed.tobytes())
     last = m.warm.get("last")  # (key, result) swapped in one step: safe across threads
     if last is not None and last[0] == key:
         return last[1]
-    result = _solve(twin, m, running, s, max_iter, _seed(twin, m))[0]
+    result = _solve(twin, m, running, s, max_iter, _seed(twin, m), closed)[0]
     m.warm["last"] = (key, result)
     return result
 
@@ -235,13 +241,15 @@ def _seed(twin, m: HydraulicModel) -> tuple[np.ndarray, np.ndarray]:
     return seed
 
 
-def _solve(twin, m: HydraulicModel, running, s, max_iter, start) -> tuple:
-    """Newton from `start` (flows, pressures; None: cold); (result, flows, pressures)."""
+def _solve(twin, m: HydraulicModel, running, s, max_iter, start, closed=None) -> tuple:
+    """Newton from `start` (flows, pressures; None: cold); (result, flows, pressures).
+    `closed`: pipes with their valve shut (no flow), None: all open."""
     npump = len(m.pump_h0)
     npi, nn = m.n_pipes, len(m.node_ids)
     nl = npi + npump
     q, h = (np.full(nl, 1e-3), np.zeros(nn)) if start is None else start
-    on = np.r_[np.ones(npi, bool), running & m.pump_networked]
+    open_ = np.ones(npi, bool) if closed is None else ~np.asarray(closed, bool)
+    on = np.r_[open_, running & m.pump_networked]
     q = np.where(on, q, 0.0)
     ref = m.ref_nodes
     not_ref = np.ones(nn, bool)
