@@ -66,7 +66,7 @@ def test_ai_factory_hall_grid_connection_binds_not_the_power_chain_margin(layout
     twin = Twin.load(layouts_dir / "ai-factory-hall.yaml")
     h = headroom(twin)
     assert h.binding.startswith("N-1 grid connection: "), h.binding
-    assert h.table.loc["grid connection", "margin_kw"] == pytest.approx(376, abs=5)
+    assert h.table.loc["grid connection", "margin_kw"] == pytest.approx(381, abs=5)
     assert 300 < h.it_kw < h.table.loc["grid connection", "margin_kw"]
     # no row of the table binds before the headroom (the stranded table's power and cooling
     # margins are its smallest rows of each domain)

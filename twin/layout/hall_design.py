@@ -301,8 +301,11 @@ MAIN_LENGTH_M = 100.0
 def _fws_pipes(pipes: list, loop: str, flow: float, loads: list, plant: list) -> None:
     """A facility water network: pump ret->sup, supply main, one branch per consumer
     (CDU or CRAH: pipe plus heat exchanger as an equivalent length), return main,
-    one branch per chiller back to the pump suction. Branch flows in proportion
-    to capacity; `loads`/`plant` are (id, capacity_kw) pairs."""
+    one branch per chiller back to the pump suction. A consumer branch carries the loop's
+    flow in proportion to capacity; a chiller branch its chiller's own design flow (capacity
+    at the loop's 10 K rise), since a staged-off chiller's branch is shut and the running ones
+    carry the loop (audit 7 F4: sized on a share of the loop over all chillers, the N running
+    of N+1 ran at ~3.2 m/s). `loads`/`plant` are (id, capacity_kw) pairs."""
     rho = 995.7
 
     def d_for(q: float) -> float:
@@ -336,7 +339,7 @@ def _fws_pipes(pipes: list, loop: str, flow: float, loads: list, plant: list) ->
     for group, ids, frm, to in (("load", loads, "hs", "hr"), ("plant", plant, "rp", "ret")):
         total = sum(kw for _, kw in ids) or 1.0
         for cid, kw in ids:
-            q = flow * kw / total
+            q = flow * kw / total if group == "load" else kw / (4.18 * 10.0) / rho
             d = d_for(q)
             length = equiv_length(q, d, BRANCH_DP_KPA[group])
             pipes.append(
