@@ -13,6 +13,7 @@ ORDER = ["power", "coupled", "air", "n1", "scene", "memory", "timeline", "place"
 TOOLS = {
     "air_frozen": "needs a finished OpenFOAM case: python -m bench.air_frozen CASE ROOM",
     "air_shift": "a grid-uncertainty measure, not a timing: python -m bench.air_shift",
+    "timeline_fit": "an accuracy measure, not a timing: python -m bench.timeline_fit",
 }
 """Modules that are tools run by hand, not benchmarks: skipped unless named, with why."""
 

@@ -7,16 +7,19 @@ grid, IT load fraction x (every rack at x of its design power, `LOAD_GRID`)
 times outdoor dry bulb (`T_POINTS` quantiles of the weather year, or the design
 point only), and `evaluate` interpolates:
 
-- along x linearly, on a 0.1 grid with 0.05 added (below 0.1 fixed losses and
-  minimum fan and pump speeds bend the curve most: without it the reference hall
-  was 0.62 % off at 0.05): losses are l0 + l1 x + l2 x^2 in each UPS
-  and I^2 R in transformers, PDUs and cables (REFERENCE 5), cooling has kinks
-  where chillers stage and pumps reach their minimum speed, so a smooth fit
+- along x linearly, on a 0.1 grid with 0.05 added, split below 0.2 wherever the
+  solve at an interval's midpoint is off the line by more than `REFINE_TOL` of
+  facility power (`_loads`: there fixed losses, minimum fan and pump speeds and
+  chillers passing their 0.1 minimum part load into cycling bend the curve most;
+  without 0.05 the reference hall was 0.62 % off at 0.05, and once its chiller
+  branches shut when staged off, 4.1 % at 0.03): losses are l0 + l1 x + l2 x^2 in
+  each UPS and I^2 R in transformers, PDUs and cables (REFERENCE 5), cooling has
+  kinks where chillers stage and pumps reach their minimum speed, so a smooth fit
   does no better. Off the grid, facility power at the design point against
-  `twin.solve.run` at loads 0.01-0.99 in steps of 0.02 (2026-12-01 12:51 UTC):
-  worst 0.38 % on the reference hall (0.83), 0.45 % on a generated 50 MW campus
-  (0.57), 0.52 % on hybrid-inference (0.67), 0.90 % on small-room at 0.01 (0.25 %
-  from 0.03 up); at the grid points it is the solve's own number;
+  `twin.solve.run` at loads 0.01-0.99 in steps of 0.02 (`bench.timeline_fit`,
+  2026-12-04): worst 0.42 % on the reference hall (0.77), 0.28 % on a generated
+  50 MW campus (0.77), 0.31 % on hybrid-inference (0.95), 0.02 % on small-room;
+  at the grid points it is the solve's own number;
 - along dry bulb linearly (free cooling and economiser switching are not smooth),
   on quantiles of the year split where the plant bends (`fit_response`); wet bulb
   at each dry-bulb point is the year's median wet-bulb depression near it;
@@ -49,7 +52,11 @@ from twin.model.scenario import Scenario
 from twin.solve.cache import per_twin, pinned
 
 LOAD_GRID = (0.0, 0.05, *np.round(np.linspace(0.1, 1.0, 10), 2).tolist())
-"""IT load fractions at which the coupled solve is run (0.1 apart, and 0.05)."""
+"""IT load fractions at which the coupled solve is always run (0.1 apart, and 0.05)."""
+LOAD_REFINE_BELOW = 0.2
+"""Load intervals up to this fraction are split where the curve bends (`_loads`)."""
+LOAD_MIN_STEP = 0.005
+"""Load points added by the split are never closer than this."""
 T_POINTS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 """Quantiles of the weather year's dry bulb at which it is run (with a weather file)."""
 NEAR_K = 1.5
@@ -159,16 +166,42 @@ def _row(twin, tdb: float, twb: float, loads=LOAD_GRID):
     return out
 
 
-def _saturated(twin, t: float, base: np.ndarray) -> np.ndarray:
+def _loads(twin, t: float, w: float) -> tuple[tuple[float, ...], np.ndarray]:
+    """The site's load grid and its row at dry bulb `t`: `LOAD_GRID`, each interval below
+    `LOAD_REFINE_BELOW` split at its midpoint while the solve there is off the straight line
+    between its ends by more than `REFINE_TOL` of facility power, down to `LOAD_MIN_STEP`."""
+    design = float(twin.racks["power_kw"].sum())
+    cols = dict(zip(LOAD_GRID, _row(twin, t, w).T, strict=True))
+
+    def facility(x: float, c: np.ndarray) -> float:
+        return x * design - c[5] + c[0] + c[1]  # IT served + losses + cooling
+
+    ends = zip(LOAD_GRID[:-1], LOAD_GRID[1:], strict=True)
+    todo = [(a, b) for a, b in ends if b <= LOAD_REFINE_BELOW]
+    while todo:
+        a, b = todo.pop()
+        if b - a < 2 * LOAD_MIN_STEP:
+            continue
+        m = round(0.5 * (a + b), 4)
+        col = _row(twin, t, w, (m,))[:, 0]
+        real, guess = facility(m, col), 0.5 * (facility(a, cols[a]) + facility(b, cols[b]))
+        if abs(real - guess) > REFINE_TOL * abs(real):
+            cols[m] = col
+            todo += [(a, m), (m, b)]
+    loads = tuple(sorted(cols))
+    return loads, np.stack([cols[x] for x in loads], axis=1)
+
+
+def _saturated(twin, t: float, base: np.ndarray, loads=LOAD_GRID) -> np.ndarray:
     """The row of dry bulb `t` solved saturated (wet bulb = dry bulb) at `WET_LOADS` only; the
     change from `base` (the row at the point's own wet bulb) is interpolated linearly in load
     onto `LOAD_GRID` [est: the plant's wet-bulb sensitivity is near linear in load; tested
     against run() at 0.8 load in tests/solve/test_timeline_outage.py]. Trusted only where the
     base is and every saturated solve was."""
-    idx = [LOAD_GRID.index(x) for x in WET_LOADS]
+    idx = [loads.index(x) for x in WET_LOADS]
     wet = _row(twin, t, t, WET_LOADS)
     delta = wet - base[:, idx]
-    out = base + np.stack([np.interp(LOAD_GRID, WET_LOADS, d) for d in delta])
+    out = base + np.stack([np.interp(loads, WET_LOADS, d) for d in delta])
     out[3] = base[3] * float(wet[3].all())
     return out
 
@@ -205,9 +238,12 @@ def _fit(twin, weather, progress=None) -> Response:
         q, qw = weather_points(db, wb)
         pts = dict(zip(q.tolist(), qw.tolist(), strict=True))
     done = [0]
+    # the load grid is split where the warmest point bends (its chillers carry the most)
+    hot = max(pts)
+    loads, first = _loads(twin, hot, pts[hot])
 
     def row(t: float, w: float) -> np.ndarray:
-        out = _row(twin, t, w)
+        out = first if t == hot else _row(twin, t, w, loads)
         done[0] += 1
         if progress is not None:  # the refinement may add points: never report 100 % early
             progress(
@@ -226,8 +262,8 @@ def _fit(twin, weather, progress=None) -> Response:
             m = round(0.5 * (a + b), 3)
             wm = _wet_bulb(m, *weather)
             ok = True
-            for j in (len(LOAD_GRID) // 2, len(LOAD_GRID) - 1):
-                x = LOAD_GRID[j]
+            for j in (loads.index(0.5), len(loads) - 1):
+                x = loads[j]
                 guess = x * design + 0.5 * (
                     rows[a][0, j] + rows[b][0, j] + rows[a][1, j] + rows[b][1, j]
                 )
@@ -241,16 +277,16 @@ def _fit(twin, weather, progress=None) -> Response:
     t = np.array(sorted(rows))
     wet = None
     if weather is not None:  # each dry-bulb point again, saturated: the wet-bulb axis
-        sat = {k: _saturated(twin, k, rows[k]) if pts[k] < k else rows[k] for k in t}
-        wet = _response(design, t, t.copy(), sat)
-    return _response(design, t, np.array([pts[k] for k in t]), rows, wet)
+        sat = {k: _saturated(twin, k, rows[k], loads) if pts[k] < k else rows[k] for k in t}
+        wet = _response(design, loads, t, t.copy(), sat)
+    return _response(design, loads, t, np.array([pts[k] for k in t]), rows, wet)
 
 
-def _response(design, t, t_wb, rows, wet=None) -> Response:
+def _response(design, loads, t, t_wb, rows, wet=None) -> Response:
     stack = np.stack([rows[k] for k in t])  # (n_t, 9, n_x)
     return Response(
         design,
-        np.asarray(LOAD_GRID, float),
+        np.asarray(loads, float),
         t,
         t_wb,
         stack[:, 0],
