@@ -58,11 +58,12 @@ def test_hybrid_headroom_is_within_the_grid_when_a_crah_fails(layouts_dir):
     13.1 MW (it broke it by 26 kW at the old 40.3 kW), and the headroom says an N-1 binds.
     Since a staged-off chiller's branch is shut (audit 7 F4) the hall runs all four chillers
     at part load (72 kW less than three at full load with the fourth's branch open): losing
-    one binds first (the three left run at a lower COP), 40.3 kW; losing a CRAH at 77.8 kW."""
+    one binds first (the three left run at a lower COP), 40.3 kW; losing a CRAH at 77.8 kW
+    (0.179 m chiller branches); 52.4 kW with each branch sized on its chiller's flow."""
     twin = Twin.load(layouts_dir / "hybrid-inference.yaml")
     h = headroom(twin)
     assert h.binding == "N-1 grid connection: HX-CH1 failed", h.binding
-    assert 30.0 < h.it_kw < 50.0
+    assert 30.0 < h.it_kw < 65.0
     for failed, frac, over in (
         ("HX-CRAH7", 1.0, False),
         ("HX-CH1", 1.0, False),

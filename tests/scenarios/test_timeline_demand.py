@@ -35,9 +35,11 @@ def test_demand_charge_is_on_15_min_means_not_step_peaks():
     share = hours / HOURS_PER_MONTH
     assert fine.kpis["demand_charge_usd"] == pytest.approx(demand * rate * share, rel=1e-12)
     assert grid.max() > 1.15 * demand  # the swing's top, which a meter does not bill
-    # the same question at 15 min steps: the same answer to within the cooling lag's
-    # seconds-scale detail (0.3 % here), not 17 % apart
+    # the same question at 15 min steps: the same answer, not 17 % apart, to within what a
+    # 15 min step cannot see: the plant's response is convex in load, so the swing's mean
+    # cooling is above the cooling at its mean load (2,096 against 2,054 kW in a window,
+    # 0.6 % of the charge, measured 2026-12-04 with chillers staged on shut branches)
     coarse = run(DEMAND_INTERVAL_S)
     assert coarse.kpis["demand_charge_usd"] == pytest.approx(
-        fine.kpis["demand_charge_usd"], rel=5e-3
+        fine.kpis["demand_charge_usd"], rel=1e-2
     )

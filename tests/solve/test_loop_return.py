@@ -65,7 +65,7 @@ def test_short_pumps_return_follows_the_energy_balance(small, small_run):
     # q = rho cp m (T_ret - T_sup) with the flow the pumps move
     assert row["q_kw"] == pytest.approx(RHO_CP * m * (row["t_return_c"] - row["t_supply_c"]))
     assert row["t_return_c"] > 30.0 + 6.0  # not the 30 C design return (37.9 C, 2026-12-04)
-    assert row["q_kw"] > RHO_CP * m * 10.0 * 1.8  # the pumps carry ~half at the design rise
+    assert row["q_kw"] > RHO_CP * m * 10.0 * 1.6  # the pumps carry ~half at the design rise
     assert abs(r.kpis["loop_balance_residual_kw"]) < 1e-6
 
 
