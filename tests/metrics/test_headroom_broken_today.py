@@ -100,6 +100,8 @@ def test_shedding_the_whole_scope_may_not_restore_it(layouts_dir, tmp_path):
     it_row = float(twin.racks.loc[twin.racks["row"] == row, "power_kw"].sum())
     assert h.unrestorable and h.it_kw == pytest.approx(-it_row)
     assert h.binding == "grid connection" and "all of the scope's IT shed" in h.reason
+    # one answer: the binding row's margin is the headroom, and the table's least
+    assert h.table.at[h.binding, "margin_kw"] == h.it_kw == h.table["margin_kw"].min()
     off = {r: 0.0 for r in twin.racks.index[twin.racks["row"] == row]}
     kinds = set(run(twin, Scenario(load_scale=off)).violations["kind"])
     assert "grid_limit" in kinds  # the full solve with the row off: still over the contract

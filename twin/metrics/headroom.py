@@ -370,7 +370,16 @@ def headroom(
         both = (lambda x: (at(x), n1at(x))) if n1_check else (lambda x: (at(x), {}))
         both(-1.0)
         if max(full(-1.0).values(), default=0.0) > 1.0:  # broken with the scope's IT off
-            return replace(result(0.0, None, worst(full(0.0))), it_kw=-it_now, unrestorable=True)
+            # one answer: the binding row (still broken with all of it shed) reads the
+            # headroom, -IT, as every searched row does, not the 0 of today's end
+            h = result(0.0, None, worst(full(-1.0)))
+            table = h.table.copy()
+            table.loc[h.binding, ["margin_kw", "margin_basis"]] = [-it_now, "searched"]
+            table["margin_kw"] = table["margin_kw"].clip(lower=-it_now)  # no more to shed
+            table = table.sort_values(
+                ["margin_kw", "binding"], ascending=[True, False], kind="stable"
+            )
+            return replace(h, it_kw=-it_now, table=table, unrestorable=True)
         lo, hi = bracket(both, -1.0, 0.0, full)
         return result(lo, hi, worst(full(hi)))
 
