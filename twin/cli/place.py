@@ -91,10 +91,13 @@ def _short(text: str, width: int = 90) -> str:
 def _stranded_text(r, how) -> str:
     """'stranded after ...' for a verified row: the search's numbers (`twin info --stranded`
     on the placed layout), or the two-solve estimate, labelled, and 'not settled' where it
-    cannot tell which side runs out first (`twin.scenarios.placement._stranded_estimate`)."""
+    cannot tell which side runs out first (`twin.scenarios.placement._stranded_estimate`);
+    a candidate past a limit is not searched (nothing is stranded there)."""
     if not how:
         return "stranded after: not computed (--no-stranded)"
     sp, sc = r["stranded_power_kw"], r["stranded_cooling_kw"]
+    if how != "estimate" and not r["feasible"]:
+        return "stranded after: none, past a limit (not searched)"
     if how != "estimate":
         return f"stranded after: power {_kw(sp)}, cooling {_kw(sc)}"
     if isinstance(sp, float) and math.isnan(sp):
