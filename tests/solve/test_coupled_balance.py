@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +15,11 @@ from twin.layout import loads
 from twin.layout.generate import HallSpec, site
 from twin.model import Twin
 from twin.model.scenario import Scenario
-from twin.solve import plant, run
-from twin.solve.results import SOLVER_KINDS
+from twin.solve import coupled, plant, run
+from twin.solve.results import BALANCE_REL_TOL, SOLVER_KINDS
+
+COUPLED_TOL_KW = inspect.signature(coupled.run).parameters["tol_kw"].default
+"""The coupled solve's default `tol_kw`: cooling power settles to this between passes."""
 
 TABLES = [
     "res_racks",
@@ -163,7 +168,12 @@ def test_random_layout_energy_balance(doc, t_db, depression, scale, fail_pick):
     sc = Scenario(failed=failed, load_scale={"*": scale}, t_db_c=t_db, t_wb_c=t_db - depression)
     r = run(tw, sc)
     k = r.kpis
-    assert _balance(r) < 1e-6 * k["facility_kw"] + 1e-6
+    # within the solver's own contract: BALANCE_REL_TOL of facility power plus the 1e-3 kW to
+    # which the coupled iteration settles cooling power (a hall at zero IT load with a CRAH
+    # out closed to 1.7e-4 kW: the power flow carried the previous pass's 0.12567 kW of
+    # cooling, the plant settled at 0.12584)
+    assert _balance(r) < BALANCE_REL_TOL * k["facility_kw"] + COUPLED_TOL_KW
+    assert "not_balanced" not in set(r.violations["kind"])
     assert k["heat_rejected_kw"] + k["heat_unremoved_kw"] == pytest.approx(
         k["it_kw"] + k["losses_kw"] + k["cooling_kw"], rel=1e-6, abs=1e-6
     )

@@ -66,13 +66,13 @@ def test_partial_free_cooling_is_between(tower_hall):
     t_db = t_set + dt / 2 - app  # dry coolers reach the mid point of supply and return
     r = run(tower_hall, Scenario(t_db_c=t_db, t_wb_c=t_db - 5))
     lp = r["res_loops"].loc[loop]
-    # from the loop's solved return: its pumps, flat out, move a little less than the
-    # design rise needs with their own heat in it (`plant.return_rise_k`), and a little less
-    # again with the branches of the chillers staging stopped shut (audit 7 F4: 30.3 C)
+    # from the loop's solved return (`plant.return_rise_k`): at or a little above the design
+    # return where the pumps run flat out (30.3 C with the branches of the chillers staging
+    # stopped shut, audit 7 F4; 30.0 C, round-off, since those are sized on their own flow)
     t_ret = lp["t_return_c"]
     assert t_ret == pytest.approx(t_set + dt, abs=0.5)
     frac = (t_ret - (t_set + dt / 2)) / (t_ret - t_set)
-    assert 0.5 <= frac < 0.53
+    assert 0.5 - 1e-9 <= frac < 0.53
     assert lp["free_cooling_kw"] == pytest.approx(frac * lp["q_kw"], rel=1e-6)
     assert lp["chiller_kw"] == pytest.approx((1 - frac) * lp["q_kw"], rel=1e-6)
 
