@@ -238,10 +238,11 @@ def add_hall(site: SiteParts, spec: HallSpec, mv: dict[str, str]) -> float:
                 "position_m": [round(spec.origin_m[0] + x, 2), round(spec.origin_m[1] + y, 2)],
             }
         )
-    flow = heat_kw / (4.18 * 10.0) / 995.7  # m3/s at the loop's 10 K design rise
-    # N+1: either pump alone carries the loop at full speed in its own network (branch drops
-    # 120 + 80 kPa and mains, `_fws_pipes`): 400 kPa shut-off head moves 0.359 m3/s where the
-    # nvl72 hall's heat needs 0.324 (300 kPa moved 0.319, short: twin.scenarios.pump_n1)
+    flow = _design_flow_m3_s(heat_kw)
+    # N+1: either pump alone carries the loop in its own network (branch drops 120 + 80 kPa
+    # and mains, `_fws_pipes`): the nvl72 hall's heat needs 0.324 m3/s, which one 400 kPa pump
+    # moves at 88 % speed (300 kPa: 99 %; it fell short, 0.319, while the chiller branches were
+    # sized on a share of the loop: twin.scenarios.pump_n1; measured 2026-12-04)
     for k in range(2):
         cl["pumps"].append(
             {
@@ -288,7 +289,8 @@ PUMP_HEAD_KPA = 400.0
 """Shut-off head of a generated facility-water pump, kPa [est: sized so that one pump at full
 speed carries the loop's heat at its design rise through the generated network, with ~10 %
 margin on the reference halls (measured 2026-12-02: 0.359 against 0.324 m3/s, 0.281 against
-0.262); ~300-400 kPa is typical of data-center loop pumps]."""
+0.262; since the chiller branches are sized on their chillers' flow one pump carries each at
+88 and 87 % speed, 2026-12-04); ~300-400 kPa is typical of data-center loop pumps]."""
 PIPE_V_M_S = 2.5
 """Design velocity of mains [est: 1.5-3 m/s for chilled-water mains]."""
 PIPE_F_EST = 0.015
@@ -296,6 +298,11 @@ PIPE_F_EST = 0.015
 BRANCH_DP_KPA = {"load": 120.0, "plant": 80.0}
 """Design drop of a consumer branch (HX/coil, valves) and of a chiller branch [est]."""
 MAIN_LENGTH_M = 100.0
+
+
+def _design_flow_m3_s(heat_kw: float) -> float:
+    """Facility water flow carrying `heat_kw` at the loop's 10 K design rise, m3/s."""
+    return heat_kw / (4.18 * 10.0) / 995.7
 
 
 def _fws_pipes(pipes: list, loop: str, flow: float, loads: list, plant: list) -> None:
@@ -339,7 +346,7 @@ def _fws_pipes(pipes: list, loop: str, flow: float, loads: list, plant: list) ->
     for group, ids, frm, to in (("load", loads, "hs", "hr"), ("plant", plant, "rp", "ret")):
         total = sum(kw for _, kw in ids) or 1.0
         for cid, kw in ids:
-            q = flow * kw / total if group == "load" else kw / (4.18 * 10.0) / rho
+            q = flow * kw / total if group == "load" else _design_flow_m3_s(kw)
             d = d_for(q)
             length = equiv_length(q, d, BRANCH_DP_KPA[group])
             pipes.append(
