@@ -135,7 +135,7 @@ from twin.metrics.headroom_n1 import (
     n1_utilisation,
     scope_failures,
 )
-from twin.metrics.headroom_search import bracket, margin_table, search
+from twin.metrics.headroom_search import bracket, margin_table, ordered, search
 from twin.model.scenario import Scenario
 from twin.solve import run
 
@@ -376,10 +376,7 @@ def headroom(
             table = h.table.copy()
             table.loc[h.binding, ["margin_kw", "margin_basis"]] = [-it_now, "searched"]
             table["margin_kw"] = table["margin_kw"].clip(lower=-it_now)  # no more to shed
-            table = table.sort_values(
-                ["margin_kw", "binding"], ascending=[True, False], kind="stable"
-            )
-            return replace(h, it_kw=-it_now, table=table, unrestorable=True)
+            return replace(h, it_kw=-it_now, table=ordered(table), unrestorable=True)
         lo, hi = bracket(both, -1.0, 0.0, full)
         return result(lo, hi, worst(full(hi)))
 

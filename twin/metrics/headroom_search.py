@@ -74,10 +74,14 @@ def margin_table(
                 "binding": n == binding,
             }
         )
-    table = pd.DataFrame(rows).set_index("constraint")  # ties: the binding row first
-    table = table.sort_values(["margin_kw", "binding"], ascending=[True, False], kind="stable")
+    table = ordered(pd.DataFrame(rows).set_index("constraint"))
     table.insert(0, "domain", constraint_domains(table.index))
     return table
+
+
+def ordered(table: pd.DataFrame) -> pd.DataFrame:
+    """The headroom table's rows by margin, ties with the binding row first."""
+    return table.sort_values(["margin_kw", "binding"], ascending=[True, False], kind="stable")
 
 
 def search(at, u0: dict[str, float]) -> tuple[float, float | None]:
