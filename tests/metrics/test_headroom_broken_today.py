@@ -105,3 +105,20 @@ def test_shedding_the_whole_scope_may_not_restore_it(layouts_dir, tmp_path):
     off = {r: 0.0 for r in twin.racks.index[twin.racks["row"] == row]}
     kinds = set(run(twin, Scenario(load_scale=off)).violations["kind"])
     assert "grid_limit" in kinds  # the full solve with the row off: still over the contract
+
+
+def test_a_limit_with_no_capacity_left_has_a_margin_not_nan():
+    """A constraint broken at any load (its utilisation infinite: small-room with two of
+    three CRACs failed leaves the hall's air one unit short of any) has no margin past the
+    feasible end. It read NaN, from inf / inf, with a RuntimeWarning in `twin solve`."""
+    import math
+    import warnings
+
+    from twin.metrics.headroom_search import margin_table
+
+    ua = {"CRAH air": math.inf, "UPS": 0.5}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        table = margin_table(ua, None, ua, 0.0, None, "UPS", 100.0)
+    assert table.loc["CRAH air", "margin_kw"] == 0.0
+    assert not table["margin_kw"].isna().any()

@@ -57,6 +57,8 @@ def margin_table(
         searched = n == binding or (ub is not None and ub.get(n, 0.0) > 1.0 and a <= 1.0)
         if searched:  # held at x_ok, broken at x_bad: the search's own bracket
             m = x_ok
+        elif math.isinf(a):  # broken at any load (no capacity left): no margin past x_ok
+            m = x_ok
         elif slope > 1e-12:
             m = x_ok + (1.0 - a) / slope
         else:
