@@ -66,8 +66,34 @@ def test_a_worker_that_cannot_start_leaves_its_flows_to_this_process(
     monkeypatch.setattr(ffd_ahead.subprocess, "Popen", _no_process)
     assert len(ffd_ahead.pending_airs(small_room, [("CRAC-1",)])) == 1  # the hall's own marched
     here = count_marches(monkeypatch)
-    assert ffd_ahead.march_ahead(small_room, ffd_ahead.unit_failure_sets(small_room), here=False)
+    with pytest.warns(UserWarning, match="did not start: no processes here") as said:
+        assert ffd_ahead.march_ahead(
+            small_room, ffd_ahead.unit_failure_sets(small_room), here=False
+        )
+    assert len(said) == ffd_ahead.WORKER_STARTS  # tried again before marching here
     assert len(here) == 3 and ffd_ahead.pending_airs(small_room, [("CRAC-1",)]) == []
+
+
+def test_a_worker_that_dies_is_started_again_and_says_why(store, small_room, monkeypatch):
+    """A worker lost on a flow (killed, out of memory) is replaced; its flow goes to the new
+    one, not to this process (the app's server), and the warning carries its last words."""
+    real, started = ffd_ahead.subprocess.Popen, []
+
+    def first_dies(cmd, **kw):
+        if not started:  # the first worker exits on its first flow, with a message
+            cmd = [cmd[0], "-c", "import sys; sys.stderr.write('killed by test'); sys.exit(9)"]
+        started.append(cmd)
+        return real(cmd, **kw)
+
+    monkeypatch.setattr(ffd_ahead.subprocess, "Popen", first_dies)
+    ffd_ahead.pending_airs(small_room, [("CRAC-1",)])  # the hall's own marched here
+    here = count_marches(monkeypatch)
+    with pytest.warns(UserWarning, match=r"stopped \(exit 9\): killed by test"):
+        assert ffd_ahead.march_ahead(
+            small_room, ffd_ahead.unit_failure_sets(small_room), here=False
+        )
+    assert len(started) == 2 and here == []  # the second worker marched all three
+    assert ffd_ahead.pending_airs(small_room, ffd_ahead.unit_failure_sets(small_room)) == []
 
 
 def _no_process(*args, **kwargs):
@@ -91,8 +117,8 @@ def test_the_flows_a_page_waits_for_go_first():
 
     todo = Todo([air("a", 2), air("b", 5), air("c", 3), air("d", 1)])
     todo.first({b"d", b"a"})
-    todo.put(air("e", 9))
+    todo.put_back(air("e", 9))  # taken by a worker that stopped: next again
     order = []
     while (a := todo.next()) is not None:
         order.append(a.name)
-    assert order == ["a", "d", "b", "c", "e"]
+    assert order == ["e", "a", "d", "b", "c"]

@@ -91,9 +91,10 @@ class Todo:
         self._q = deque(sorted(airs, key=lambda a: -len(a.x_m)))
         self._lock = threading.Lock()
 
-    def put(self, air) -> None:
+    def put_back(self, air) -> None:
+        """`air` taken but not marched: next again (a page may be waiting for it)."""
         with self._lock:
-            self._q.append(air)
+            self._q.appendleft(air)
 
     def next(self):
         """The next flow to march, or None."""
@@ -189,39 +190,70 @@ def _here(todo: Todo, one_done: Callable[[], None]) -> None:
 
 
 def _helper(todo: Todo, one_done: Callable[[], None]) -> None:
-    """Feed a worker process one flow at a time until nothing is left; if it cannot start or
-    dies, what it had is marched here instead."""
+    """Feed worker processes one flow at a time until nothing is left; a worker that cannot
+    start or dies is started again (`WORKER_STARTS`) and said so (a warning with the end of
+    its stderr); past that, what it had is left for this process to march."""
+    for _ in range(WORKER_STARTS):
+        if _feed_worker(todo, one_done):
+            return
+
+
+WORKER_STARTS = 2
+"""Worker processes started, one after another, per helper thread: a worker lost once (killed,
+out of memory, a library's failure on one flow) does not move its flows into this process,
+which for the app is the server's."""
+
+
+def _feed_worker(todo: Todo, one_done: Callable[[], None]) -> bool:
+    """Feed one worker process until nothing is left (True) or it fails (False: its flow is
+    back in `todo`)."""
+    import tempfile
+    import warnings
+
     import twin
 
     here = str(Path(twin.__file__).resolve().parents[1])  # the worker runs this very code
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "twin.solve.ffd_ahead"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": path, "NUMBA_NUM_THREADS": "1"},  # one a core
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "twin.solve.ffd_ahead"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env={**os.environ, "PYTHONPATH": path, "NUMBA_NUM_THREADS": "1"},  # one a core
+            )
+        except OSError as e:
+            warnings.warn(f"twin: an FFD worker process did not start: {e}", stacklevel=2)
+            return False
+        try:
+            while (air := todo.next()) is not None:
+                data = pickle.dumps(air)
+                try:
+                    proc.stdin.write(len(data).to_bytes(8, "big") + data)
+                    proc.stdin.flush()
+                    done = proc.stdout.readline() == b"ok\n"
+                except OSError:
+                    done = False
+                if not done:
+                    todo.put_back(air)
+                    break
+                one_done()
+            else:
+                return True
+        finally:
+            if proc.stdin:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+            proc.wait()
+        err.seek(0)
+        tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
+        warnings.warn(
+            f"twin: an FFD worker process stopped (exit {proc.returncode}): "
+            + (" | ".join(tail) or "no message"),
+            stacklevel=2,
         )
-    except OSError:
-        return
-    try:
-        while (air := todo.next()) is not None:
-            data = pickle.dumps(air)
-            try:
-                proc.stdin.write(len(data).to_bytes(8, "big") + data)
-                proc.stdin.flush()
-                done = proc.stdout.readline() == b"ok\n"
-            except OSError:
-                done = False
-            if not done:
-                todo.put(air)  # this process marches it
-                return
-            one_done()
-    finally:
-        if proc.stdin:
-            proc.stdin.close()
-        proc.wait()
+        return False
 
 
 def main() -> None:
