@@ -43,7 +43,7 @@ def _dp_kpa(q, length, d, rough=4.5e-5):
     rho, mu = FLUIDS["water"]
     v = q / (np.pi * d * d / 4)
     re = rho * v * d / mu
-    return Colebrook(re, rough / d) * length / d * rho * v * v / 2 / 1000
+    return Colebrook(float(re), float(rough / d)) * length / d * rho * v * v / 2 / 1000
 
 
 def test_starved_loop_flow_matches_the_hand_solve(starved):

@@ -67,7 +67,7 @@ def pipe_dp_kpa(flow_m3_s, length_m, diameter_m, roughness_m, rho, mu):
     ed = np.asarray(roughness_m) / diameter_m
     key = _round(re) + 1j * _round(ed)  # one sortable key per (Re, eD) pair
     uniq, inv = np.unique(key, return_inverse=True)
-    f = np.array([friction_factor(Re=k.real, eD=k.imag) for k in uniq])[inv.ravel()]
+    f = np.array([friction_factor(Re=float(k.real), eD=float(k.imag)) for k in uniq])[inv.ravel()]
     dp = f * length_m / diameter_m * rho * v * np.abs(v) / 2.0 / 1000.0
     return dp, f, re
 
