@@ -50,4 +50,4 @@ def test_banner_counts_racks_and_equipment_apart(hall, base):
     [(("H1-CH1", "H1-CH2", "H1-CH3"), False), (("H1-UPS-A1",), False), (("GRID",), True)],
 )
 def test_ups_battery_table_only_when_a_utility_is_lost(hall, base, failed, lost):
-    assert utility_lost(base, run(hall, Scenario.fail(*failed))) is lost
+    assert utility_lost(hall, base, run(hall, Scenario.fail(*failed))) is lost

@@ -71,7 +71,9 @@ def test_a_ups_cut_below_its_transfer_switch_runs_on_its_battery_with_no_generat
     base = run(twin)
     rt = cooling_ride_through(twin, Scenario.fail("PNL-1"), base=base)
     assert rt.utility_lost is False and rt.generators_tripped == {}
-    assert utility_lost(base, run(twin, Scenario.fail("PNL-1"))) is False  # the coupled solve too
+    assert (
+        utility_lost(twin, base, run(twin, Scenario.fail("PNL-1"))) is False
+    )  # the coupled solve too
     u1, u2 = rt.power.loc["UPS-1"], rt.power.loc["UPS-2"]
     assert u1["on_battery"] and u1["generator"] is None and u1["gap_s"] == np.inf
     assert not u1["bridged"]

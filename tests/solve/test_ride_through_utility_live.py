@@ -46,7 +46,7 @@ def test_a_failure_that_leaves_the_utility_live_starts_no_generator(room, failed
     rt = cooling_ride_through(twin, Scenario.fail(failed), base=base)
     assert rt.generators_tripped == {} and rt.utility_lost is False
     assert not rt.power["on_battery"].any()
-    assert utility_lost(base, run(twin, Scenario.fail(failed))) is False  # the app's table
+    assert utility_lost(twin, base, run(twin, Scenario.fail(failed))) is False  # the app's table
     assert main(["ride-through", str(path), "--fail", failed]) == 0
     out = capsys.readouterr().out
     assert "utility stays live: generators do not start" in out
@@ -64,7 +64,7 @@ def test_a_utility_loss_still_trips_the_small_generator(room, failed, capsys):
     assert rt.utility_lost is True
     # by hand: the site's ~271 kW on a 60 kVA set whose engine gives 0.8 x 60 = 48 kW
     assert rt.generators_tripped["GEN-1"] == pytest.approx(100.0 * SITE_KW / 48.0, rel=0.01)
-    assert utility_lost(base, run(twin, Scenario.fail(failed))) is True
+    assert utility_lost(twin, base, run(twin, Scenario.fail(failed))) is True
     assert main(["ride-through", str(path), "--fail", failed]) == 0
     out = capsys.readouterr().out
     pct = rt.generators_tripped["GEN-1"]
@@ -72,3 +72,24 @@ def test_a_utility_loss_still_trips_the_small_generator(room, failed, capsys):
     assert "UPS on battery (input lost): UPS-1" in out
     assert "1 of 1 UPS do not bridge it" in out
     assert "utility stays live" not in out
+
+
+@pytest.mark.parametrize("failed", [("TX-1", "GEN-1"), ("TX-1", "MSB")])
+def test_a_utility_loss_with_no_generator_to_move_to_is_still_a_utility_loss(room, failed, capsys):
+    """The transformer above the transfer switch failed with the generator (or the switch
+    itself): the switch's utility side is dead, nothing moves onto a generator, and every
+    element below is dead. It read "utility stays live: generators do not start" and "the
+    utility stays live, so its transfer switch starts none" beside a dead utility side."""
+    path, twin = room
+    base = run(twin)
+    after = run(twin, Scenario.fail(*failed))
+    nodes = after["res_power_nodes"]
+    assert not nodes.loc[["TX-1", "MSB", "UPS-1"], "live"].astype(bool).any()
+    assert utility_lost(twin, base, after) is True
+    assert cooling_ride_through(twin, Scenario.fail(*failed), base=base).utility_lost is True
+    assert main(["ride-through", str(path), "--fail", *failed]) == 0
+    out = capsys.readouterr().out
+    assert "utility stays live" not in out and "UPS on battery (input lost): UPS-1" in out
+    assert "no generator takes over and the racks only it carries lose power" in out
+    assert "no generator takes over; 1 of 1 UPS do not bridge it" in out  # not "generator
+    assert "generator gap" not in out  # gap no generator takes over"

@@ -207,11 +207,12 @@ def _ups(pw, scenario, lost: bool, t_end_s: float) -> None:
         print(f"  UPS on battery ({where}): {', '.join(pw.index[batt])}")
     if len(on):
         shortest = _t(float(on["autonomy_s"].min()), "unlimited (no load)")
-        gap = _t(float(on["gap_s"].max()), "no generator takes over")
+        gap_s = float(on["gap_s"].max())
+        gap = f"generator gap {_t(gap_s, '')}" if np.isfinite(gap_s) else "no generator takes over"
         print(
             f"  UPS: shortest autonomy {shortest} (at the draw before the failure), "
             + (
-                f"generator gap {gap}; {len(short)} of {len(on)} UPS do not bridge it"
+                f"{gap}; {len(short)} of {len(on)} UPS do not bridge it"
                 if lost
                 else f"no generator takes over; {len(short)} of {len(on)} UPS run on their "
                 "battery until it empties"

@@ -239,17 +239,20 @@ def feed_roots(res_power_nodes: pd.DataFrame) -> pd.Series:
     return cur.where(res_power_nodes["live"])
 
 
-def utility_lost(base: Results, after: Results) -> bool:
+def utility_lost(twin, base: Results, after: Results) -> bool:
     """Whether a failure takes a utility (or another source) off the load, so that
     generators start and UPS batteries bridge to them: a source that fed load before is
-    dead after (a utility failed), or something live after is fed from another source than
+    dead after (a utility failed), something live after is fed from another source than
     before (a transfer switch saw its utility side die, the failed element above it, and
-    moved it onto a generator). A failure that leaves every feed on its source starts no
-    generator: a cooling unit, a standby generator, a UPS itself, or the cable, panel or
-    transformer feeding a UPS below its transfer switch. That UPS runs on its battery with
-    the utility still live (`power_ride_through`'s `on_battery`, gap inf): the switch sees
-    utility voltage, so its battery carries its load until it empties. The one rule for
-    `twin ride-through` and the app's Failures page (`RideThrough.utility_lost`)."""
+    moved it onto a generator), or a transfer switch saw its utility side die, whether or
+    not a generator was there to move to (`--fail TX-1 GEN-1` on the small room read "the
+    utility stays live"). A failure that leaves every feed on its source starts no
+    generator: a cooling unit, a standby generator, a UPS itself, or
+    the cable, panel or transformer feeding a UPS below its transfer switch. That UPS runs
+    on its battery with the utility still live (`power_ride_through`'s `on_battery`, gap
+    inf): the switch sees utility voltage, so its battery carries its load until it
+    empties. The one rule for `twin ride-through` and the app's Failures page
+    (`RideThrough.utility_lost`)."""
     a, b = base.tables.get("res_power_nodes"), after.tables.get("res_power_nodes")
     if a is None or b is None or "live" not in a or "fed_from" not in a:
         return False
@@ -262,7 +265,26 @@ def utility_lost(base: Results, after: Results) -> bool:
     fed = r0[live0 & (r0 != r0.index)].dropna().unique()
     if (~live1.reindex(fed).fillna(False).astype(bool)).any():
         return True
-    return bool((live0 & live1 & (r0 != r1)).any())
+    if bool((live0 & live1 & (r0 != r1)).any()):
+        return True
+    return _switch_lost_its_utility(twin, live0, live1)
+
+
+def _switch_lost_its_utility(twin, live0: pd.Series, live1: pd.Series) -> bool:
+    """A transfer switch (a node with an ``alternate``) whose utility side was live before
+    and is dead after: it starts its generator, whether or not one is there to take the
+    load (a switch failed itself starts nothing, but its utility side is lost all the
+    same)."""
+    nodes = twin.power_nodes
+    if "alternate" not in nodes:
+        return False
+    ats = nodes[nodes["alternate"].notna() & nodes["upstream"].notna()]
+
+    def on(live: pd.Series, ids) -> np.ndarray:
+        return live.reindex(ids).fillna(False).astype(bool).to_numpy()
+
+    up = ats["upstream"].to_numpy()
+    return bool((on(live0, ats.index) & on(live0, up) & ~on(live1, up)).any())
 
 
 def units_running(twin, oos: frozenset, live: pd.Series, kind: str) -> np.ndarray:

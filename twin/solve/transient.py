@@ -193,7 +193,7 @@ def _power_after(twin, scenario: Scenario, base: Results):
     pw1 = solve_power(twin, scenario)
     window = battery_window(twin, scenario, base, pw1) if scenario.failed else None
     power = power_ride_through(twin, scenario, base=pw1, before=base, window=window)
-    lost = utility_lost(base, pw1)
+    lost = utility_lost(twin, base, pw1)
     overloaded = tripped_generators(power, lost)
     if overloaded:
         scenario = replace(scenario, failed=scenario.failed | frozenset(overloaded))
