@@ -88,7 +88,7 @@ def test_a_worker_that_dies_is_started_again_and_says_why(store, small_room, mon
     monkeypatch.setattr(ffd_ahead.subprocess, "Popen", first_dies)
     ffd_ahead.pending_airs(small_room, [("CRAC-1",)])  # the hall's own marched here
     here = count_marches(monkeypatch)
-    with pytest.warns(UserWarning, match=r"stopped \(exit 9\): killed by test"):
+    with pytest.warns(UserWarning, match=r"stopped \(exit 9, answered b''\): killed by test"):
         assert ffd_ahead.march_ahead(
             small_room, ffd_ahead.unit_failure_sets(small_room), here=False
         )
@@ -122,3 +122,25 @@ def test_the_flows_a_page_waits_for_go_first():
     while (a := todo.next()) is not None:
         order.append(a.name)
     assert order == ["e", "a", "d", "b", "c"]
+
+
+def test_a_worker_answers_on_a_channel_nothing_else_writes_to():
+    """What a march prints to stdout, from Python or from compiled code writing to fd 1,
+    goes to stderr: on stdout it would be read as the worker's answer, and the flow marched
+    again in this process."""
+    import pickle
+    import subprocess
+    import sys
+
+    noisy = (
+        "import os, twin.solve.ffd_ahead as f\n"
+        "f._march = lambda air: print('from python') or os.write(1, b'from C\\n')\n"
+        "f.main()\n"
+    )
+    data = pickle.dumps({"air": 1})
+    one = len(data).to_bytes(8, "big") + data
+    done = subprocess.run(
+        [sys.executable, "-c", noisy], input=one * 2, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout == b"ok\nok\n"
+    assert b"from python" in done.stderr and b"from C" in done.stderr

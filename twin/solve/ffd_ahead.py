@@ -232,10 +232,10 @@ def _feed_worker(todo: Todo, one_done: Callable[[], None]) -> bool:
                 try:
                     proc.stdin.write(len(data).to_bytes(8, "big") + data)
                     proc.stdin.flush()
-                    done = proc.stdout.readline() == b"ok\n"
-                except OSError:
-                    done = False
-                if not done:
+                    answer = proc.stdout.readline()
+                except OSError as e:
+                    answer = repr(e).encode()
+                if answer != b"ok\n":
                     todo.put_back(air)
                     break
                 one_done()
@@ -249,8 +249,8 @@ def _feed_worker(todo: Todo, one_done: Callable[[], None]) -> bool:
         err.seek(0)
         tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
         warnings.warn(
-            f"twin: an FFD worker process stopped (exit {proc.returncode}): "
-            + (" | ".join(tail) or "no message"),
+            f"twin: an FFD worker process stopped (exit {proc.returncode}, answered "
+            f"{answer[:80]!r}): " + (" | ".join(tail) or "no message"),
             stacklevel=2,
         )
         return False
@@ -259,8 +259,10 @@ def _feed_worker(todo: Todo, one_done: Callable[[], None]) -> bool:
 def main() -> None:
     """The worker: read pickled `HallAir`s on stdin (8-byte big-endian length, then the
     pickle), march each into the store, answer ``ok`` per flow."""
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything a library prints must not corrupt the answers
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(1), "wb")  # the answers' own channel
+    os.dup2(2, 1)  # anything printed to stdout, by Python or a compiled library, to stderr
+    sys.stdout = sys.stderr
     while len(head := inp.read(8)) == 8:
         _march(pickle.loads(inp.read(int.from_bytes(head, "big"))))
         out.write(b"ok\n")
