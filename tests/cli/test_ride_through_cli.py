@@ -111,3 +111,19 @@ def test_a_unit_failure_whose_flow_could_not_be_marched_again_says_it_was_kept(c
     assert "warning: CRAC-1 failed: hall ROOM's rack inlets keep its FFD air flow" in text
     assert main(["ride-through", SMALL, "--fail", "CRAC-1", "CRAC-2", "CRAC-3"]) == 0
     assert "FFD air flow" not in capsys.readouterr().out
+
+
+def test_a_dual_fed_hall_losing_its_a_side_says_why_and_trips_nothing(capsys):
+    """The AI hall with B01-HVT-A and its generator B01-GEN-A failed: the A-side UPSs run on
+    their batteries with no generator behind them, and the B side carries the dual-corded
+    racks. No rack reaches a limit, so no UPS line may say racks shut down by heat (every
+    A-side line said "racks shut down by heat drawing nothing"), and each says why no
+    generator takes over."""
+    hall = "layouts/ai-factory-hall.yaml"
+    assert main(["ride-through", hall, "--fail", "B01-HVT-A", "B01-GEN-A"]) == 0
+    out = capsys.readouterr().out
+    assert "first rack at a limit: not within the horizon; 0 of 96 racks" in out
+    assert "shut down by heat" not in out
+    why = "no generator takes over: its transfer switch B01-MV-A's generator B01-GEN-A is out"
+    assert out.count(why) == 6  # H1-UPS-A1 to A6
+    assert "H1-UPS-A1            empties at 747 s (12.5 min) carrying 1,106.9 kW then (" in out

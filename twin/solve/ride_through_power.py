@@ -158,7 +158,37 @@ def power_ride_through(
     carried = ~(out["generator_loading_pct"] > TRIP_PCT)  # NaN (no generator): the gap says it
     out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0)) & carried
     out["empty_s"] = np.where(on_battery & ~out["bridged"], out["autonomy_s"], np.inf)
+    out["no_generator_why"] = [
+        _no_generator_why(twin, uid, scenario.out_of_service) if scenario.failed else ""
+        for uid in ups.index
+    ]
     return out
+
+
+def _no_generator_why(twin, uid: str, out_of_service) -> str:
+    """Why no generator can take UPS `uid` over once its utility side is lost, from the
+    failures `out_of_service` on its normal path and its transfer switch's alternate: no
+    switch above it, the switch itself, an element between the switch and it, or the
+    switch's generator side out of service ("" where none of these is)."""
+    nodes, oos = twin.power_nodes, set(out_of_service)
+    path = twin.upstream_path(uid)[1:]
+    switch = next((n for n in path if isinstance(nodes.at[n, "alternate"], str)), None)
+    if switch is None:
+        return "no transfer switch above it moves it onto a generator"
+    if switch in oos:
+        return f"its transfer switch {switch} is out of service"
+    below = [n for n in path[: path.index(switch)] if n in oos]
+    if below:
+        return f"{below[0]}, between it and its transfer switch {switch}, is out of service"
+    alt = nodes.at[switch, "alternate"]
+    side = [n for n in twin.upstream_path(alt) if n in oos]
+    if side and side[0] in twin.of_model("generator").index:
+        return f"its transfer switch {switch}'s generator {side[0]} is out of service"
+    if side:
+        return (
+            f"{side[0]}, on the generator side of its transfer switch {switch}, is out of service"
+        )
+    return ""
 
 
 def _failure_gaps(twin, before: Results, after: Results, start: pd.Series):
@@ -220,6 +250,8 @@ def battery_text(power: pd.DataFrame, uid: str, utility_lost: bool = True) -> st
     if np.isfinite(gap):
         return text + "; it stays on its source: no break to bridge"
     why = ": the utility stays live, so its transfer switch starts none," * (not utility_lost)
+    if utility_lost and r.get("no_generator_why"):
+        why = f": {r['no_generator_why']},"
     return text + (
         f"; no generator takes over{why} and the racks only it carries lose power when the "
         "battery runs out"
