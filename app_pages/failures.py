@@ -236,8 +236,10 @@ if failed:
                         f"- {plain(battery_text(ups, u, rt.utility_lost))}" for u in ups.index
                     )
                 )
-                # a UPS carries electrical load (load_kw elsewhere is a cooling unit's heat)
-                common.table(ups.rename(columns={"load_kw": "ups_load_kw"}), height=220)
+                # a UPS carries electrical load (load_kw elsewhere is a cooling unit's heat);
+                # why no generator takes over is in the sentences above
+                shown = ups.drop(columns="no_generator_why", errors="ignore")
+                common.table(shown.rename(columns={"load_kw": "ups_load_kw"}), height=220)
     else:
         st.info("Ride-through curves appear once twin.scenarios provides them.")
 

@@ -54,6 +54,17 @@ def test_fast_equals_brute_force_on_power_contingencies(ai_hall):
     assert d < COUPLED_LOADING_TOL_PCT
 
 
+def test_a_failure_that_leaves_nothing_loaded_names_no_worst_element(small_room):
+    """Losing the small room's switchboard MSB leaves every element at 0 %: the fast screen
+    and the full solve both named GEN-1, idle, as its worst loaded element."""
+    sets = [("MSB",), ("PDU-1",)]
+    for t in (sweep(small_room, sets, verify=False), brute_force(small_room, sets)):
+        t = t.set_index("contingency")
+        assert t.at["MSB", "max_loading_pct"] == pytest.approx(0.0, abs=1e-12)  # round-off
+        assert t.at["MSB", "worst_element"] == ""
+        assert t.at["PDU-1", "max_loading_pct"] > 0 and t.at["PDU-1", "worst_element"] == "PDU-2"
+
+
 def test_fast_equals_brute_force_exactly_without_cooling_on_the_chain():
     twin = twin_from_text(NESTED)  # CRACs draw off the modelled chain
     sets = [(i,) for i in contingencies(twin, ["power"])]

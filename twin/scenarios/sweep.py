@@ -63,6 +63,7 @@ from twin.scenarios.sweep_risk import (  # noqa: F401 - the rule, re-exported
     recommended_max_c,
 )
 from twin.scenarios.sweep_rows import (  # noqa: F401 - the full solve's row, re-exported
+    IDLE_PCT,
     cooling_groups,
     cooling_groups_at_demand,
     min_vm_pu,
@@ -301,7 +302,11 @@ class FastSweep:
                 "it_lost_kw": st["it_lost_kw"],
                 "racks_lost": st["racks_lost"],
                 "max_loading_pct": st["max_loading_pct"],
-                "worst_element": np.asarray(m.ids)[st["worst"]] if m.n else "",
+                "worst_element": (  # none where nothing carries load (a dead site)
+                    np.where(st["max_loading_pct"] > IDLE_PCT, np.asarray(m.ids)[st["worst"]], "")
+                    if m.n
+                    else ""
+                ),
                 "overloads": st["overloads"],
                 "min_vm_pu": st["min_vm_pu"],
                 "cooling_units_out": cool.units_out,

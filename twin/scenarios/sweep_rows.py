@@ -23,6 +23,11 @@ from twin.solve.plant import design_flow_m3_s
 from twin.solve.power import ranked_loading
 from twin.solve.results import SOLVER_KINDS
 
+IDLE_PCT = 1e-9
+"""Loading (%) at or below which an element carries nothing: a case that leaves every element
+idle (the small room without its switchboard) names no worst loaded element (the fast screen
+reads ~3e-15 % there, round-off)."""
+
 
 def _kind_label(twin, ids: Sequence[str]) -> str:
     return "+".join(twin.kind_of(i) for i in ids)
@@ -168,7 +173,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "it_lost_kw": float(rack_kw.to_numpy(float) @ lost),
         "racks_lost": float(lost.sum()),
         "max_loading_pct": float(lp.max()) if len(lp) else 0.0,
-        "worst_element": lp.idxmax() if len(lp) else "",
+        "worst_element": lp.idxmax() if len(lp) and lp.max() > IDLE_PCT else "",
         "overloads": float((rp["loading_pct"] > OVERLOAD_PCT).sum()),
         "min_vm_pu": min_vm_pu(res),
         "cooling_units_out": units_out,
