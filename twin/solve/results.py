@@ -131,9 +131,18 @@ threshold) [est]."""
 FINITE_SUFFIXES = ("_kw", "_kvar", "_ka", "_kpa", "_m3_s", "_m3_h")
 """Result columns that are always a number (0 when off): powers, currents, pressures, flows."""
 
-UNDEFINED_OK = frozenset({("res_racks", "coolant_flow_m3_s"), ("kpis", "power_failover_margin_kw")})
+UNDEFINED_OK = frozenset(
+    {
+        ("res_racks", "coolant_flow_m3_s"),
+        ("kpis", "power_failover_margin_kw"),
+        ("kpis", "t_inlet_max_demand_c"),
+    }
+)
 """Exceptions: a rack with no liquid loop has no coolant flow (NaN); IT headroom is
-undefined with no IT (NaN) and unbounded with no failover loading (inf)."""
+undefined with no IT (NaN) and unbounded with no failover loading (inf); the hottest inlet
+before racks shut down by heat is unbounded (inf) where their heat had nowhere to go
+(`twin.solve.consequence.cooling_at_demand`; `twin solve` prints "unbounded" and its JSON
+lists it under "unbounded")."""
 
 
 NOT_STEADY = ("not_converged", "non_finite", "not_balanced", "no_flow", "starved", "uncooled")
