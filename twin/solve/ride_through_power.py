@@ -158,9 +158,12 @@ def power_ride_through(
     carried = ~(out["generator_loading_pct"] > TRIP_PCT)  # NaN (no generator): the gap says it
     out["bridged"] = out["in_service"] & ((out["margin_s"] >= 0) | (out["load_kw"] <= 0)) & carried
     out["empty_s"] = np.where(on_battery & ~out["bridged"], out["autonomy_s"], np.inf)
+    # only where no generator takes over (gap inf): `battery_text` reads it nowhere else
     out["no_generator_why"] = [
-        _no_generator_why(twin, uid, scenario.out_of_service) if scenario.failed else ""
-        for uid in ups.index
+        _no_generator_why(twin, uid, scenario.out_of_service)
+        if scenario.failed and not np.isfinite(g)
+        else ""
+        for uid, g in zip(ups.index, out["gap_s"].to_numpy(float), strict=True)
     ]
     return out
 
@@ -307,9 +310,7 @@ def _switch_lost_its_utility(twin, live0: pd.Series, live1: pd.Series) -> bool:
     and is dead after: it starts its generator, whether or not one is there to take the
     load (a switch failed itself starts nothing, but its utility side is lost all the
     same)."""
-    nodes = twin.power_nodes
-    if "alternate" not in nodes:
-        return False
+    nodes = twin.power_nodes  # every power node has an alternate column (None: no switch)
     ats = nodes[nodes["alternate"].notna() & nodes["upstream"].notna()]
 
     def on(live: pd.Series, ids) -> np.ndarray:
