@@ -15,7 +15,13 @@ from twin.app import warm
 from twin.app.text import plain
 from twin.errors import LayoutError, ScenarioError
 from twin.model.columns import header
-from twin.scenarios.sites import compare, load_site, monthly_chart, side_by_side
+from twin.scenarios.sites import (
+    compare,
+    load_site,
+    monthly_chart,
+    side_by_side,
+    untrusted_note,
+)
 from twin.scenarios.timeline import TimelineSpec
 
 HORIZONS = {"One year at 1 h steps": 8760.0, "One week at 1 h steps (quick look)": 168.0}
@@ -67,6 +73,9 @@ result = result_on_click(
 )
 
 st.subheader("Side by side")
+untrusted = untrusted_note(result)
+if untrusted:
+    st.error(untrusted)
 table = side_by_side(result).rename_axis("Figure").reset_index()  # the CLI's "figure" index
 st.dataframe(table, hide_index=True, height=common.fit_height(len(table), 900), width="stretch")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,38 @@ def test_an_empty_or_binary_site_file_is_named_a_site_file(tmp_path, capsys):
         assert main(["compare-sites", ROOM, "--site", str(path)]) == 2
         err = capsys.readouterr().err
         assert "problem in site file" in err and says in err and "a layout" not in err
+
+
+def test_a_site_whose_solve_is_not_a_solution_is_said_and_its_figures_marked(tmp_path, capsys):
+    """Both PDU cables 1 km at 0.5 ohm/km collapse the small room's voltage: `twin timeline`
+    says NOT AN ANSWER, yet compare-sites printed its energy, cost and carbon as plain
+    numbers (audit 2026-12-04). Now it says so first and marks every figure those hours
+    void; the weather's figures and the violation count stay unmarked."""
+    text = Path(ROOM).read_text()
+    for a, b in (("cable_length_m: 20.0", "cable_length_m: 1000.0"),
+                 ("cable_length_m: 25.0", "cable_length_m: 1000.0")):  # fmt: skip
+        assert a in text
+        text = text.replace(a, b)
+    text = text.replace("cable_r_ohm_per_km: 0.153", "cable_r_ohm_per_km: 0.5")
+    path = tmp_path / "collapse.yaml"
+    path.write_text(text)
+    argv = ["compare-sites", str(path), "--site", SITES[0], "--hours", "6"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sites"][0]["untrusted_hours"] == pytest.approx(6.0)
+    assert out["not_an_answer"].startswith("NOT AN ANSWER (Greensboro, NC: 6.00 of 6.00 h)")
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("NOT AN ANSWER (Greensboro, NC" in line for line in lines[:4])
+    row = {re.split(r"\s{2,}", ln.strip())[0]: ln for ln in lines if ln.startswith("  ")}
+    total = next(v for k, v in row.items() if k.startswith("Total cost"))
+    assert total.rstrip().endswith(" *")
+    for kept in ("Mean outdoor dry bulb", "Capex and opex", "Violations", "PUE"):  # PUE n/a
+        line = next(v for k, v in row.items() if k.startswith(kept))
+        assert not line.rstrip().endswith("*"), line
+
+
+def test_a_solved_site_has_no_mark(capsys):
+    assert main(["compare-sites", ROOM, "--site", SITES[0], "--hours", "6"]) == 0
+    text = capsys.readouterr().out
+    assert "NOT AN ANSWER" not in text and " *" not in text

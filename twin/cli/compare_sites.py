@@ -40,7 +40,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from twin.scenarios.sites import compare, load_site
+    from twin.scenarios.sites import compare, load_site, untrusted_note
     from twin.scenarios.timeline import TimelineSpec
 
     if not args.site:
@@ -63,6 +63,7 @@ def run(args) -> int:
                     "sites": c.table.reset_index().to_dict(orient="records"),
                     "monthly": c.monthly.to_dict(orient="records"),
                     "notes": {n: tl.notes for n, tl in c.timelines.items() if tl.notes},
+                    "not_an_answer": untrusted_note(c),
                 }
             )
         )
@@ -87,6 +88,9 @@ def run(args) -> int:
     for name, tl in c.timelines.items():  # what a site's run assumed unasked (twin timeline's)
         for note in tl.notes:
             print(f"  note ({name}): {note}")
+    untrusted = untrusted_note(c)  # said before the figures, as `twin timeline` says it
+    if untrusted:
+        print(f"  {untrusted}")
     print(f"  {'':<{first}}" + "".join(f"{n:>{width}}" for n in t.columns))
     for figure, row in t.iterrows():
         print(f"  {figure:<{first}}" + "".join(f"{v:>{width}}" for v in row))

@@ -299,6 +299,7 @@ def summarise(twin, site: Site, tl: Timeline, fixed_per_year: float) -> dict[str
         "mean_t_db_c": float(tl.steps["t_db_c"].mean()),
         "balance_residual_rel": k["balance_residual_rel"],
         "violations": k["violations"],
+        "untrusted_hours": k["untrusted_hours"],
     }
 
 
@@ -338,20 +339,54 @@ SHOWN = (
     "pue", "wue_l_per_kwh", "free_cooling_hours", "mean_t_db_c", "it_mwh", "facility_mwh",
     "cooling_mwh", "peak_grid_mw", "water_m3", "energy_cost_usd", "demand_charge_usd",
     "water_cost_usd", "fixed_cost_usd", "total_cost_usd", "usd_per_mtok", "carbon_t",
-    "violations", "balance_residual_rel",
+    "violations", "untrusted_hours", "balance_residual_rel",
 )  # fmt: skip
 """Rows of the side-by-side table people read (every column of `Comparison.table` is in
 the JSON and the API)."""
 
 
+UNTRUSTED_MARK = " *"
+"""Appended to a site's figures summed over hours whose coupled solve is not a solution."""
+NOT_VOIDED = ("free_cooling_hours", "mean_t_db_c", "fixed_cost_usd", "violations",
+              "untrusted_hours", "balance_residual_rel")  # fmt: skip
+"""Figures a non-solution does not void: the weather's, the fixed costs, and the counts that
+say it failed."""
+
+
 def side_by_side(c: Comparison) -> pd.DataFrame:
     """One row per figure (human label with unit), one text column per site: what the CLI
-    prints and the app shows."""
+    prints and the app shows. A site with hours whose solve is not a solution has every
+    figure they void marked with `UNTRUSTED_MARK` (`untrusted_note` says why)."""
     from twin.model.columns import fmt, header
 
+    def cell(name: str, k: str) -> str:
+        value = c.table.at[name, k]
+        text = fmt(value, k, unit="")
+        void = c.table.at[name, "untrusted_hours"] > 0 and k not in NOT_VOIDED and value == value
+        return text + UNTRUSTED_MARK * bool(void)  # n/a (NaN) needs no mark
+
     return pd.DataFrame(
-        {name: [fmt(c.table.at[name, k], k, unit="") for k in SHOWN] for name in c.table.index},
+        {name: [cell(name, k) for k in SHOWN] for name in c.table.index},
         index=pd.Index([header(k) for k in SHOWN], name="figure"),
+    )
+
+
+def untrusted_note(c: Comparison) -> str | None:
+    """'NOT AN ANSWER: ...' naming each site with hours whose coupled solve is not a solution
+    (not converged, not finite or not balanced), as `twin timeline` says it; None if none."""
+    from twin.solve.results import NOT_AN_ANSWER
+
+    bad = c.table[c.table["untrusted_hours"] > 0]
+    if bad.empty:
+        return None
+    sites = "; ".join(
+        f"{n}: {h:,.2f} of {c.timelines[n].kpis['hours']:,.2f} h"
+        for n, h in bad["untrusted_hours"].items()
+    )
+    return (
+        f"{NOT_AN_ANSWER} ({sites}): the coupled solve at those hours' load and weather is not "
+        f"a solution (twin timeline and twin solve say which limit); the figures marked "
+        f"'{UNTRUSTED_MARK.strip()}' include the solver's last iterate there"
     )
 
 
