@@ -7,8 +7,10 @@ marches with a progress line each, twin.solve.air_calibrate_ffd) to reference ra
 one or several runs at once (several load distributions separate the parameters better than
 one): OpenFOAM runs read back by `twin cfd run` (their rack heat, airflow and supply
 temperature come from the case), or CSVs of measurements (one per run) with columns ``rack`` (id), ``t_inlet_c`` and optionally
-``power_kw`` (air heat; default the layout's design power) and ``t_supply_c``
-(default the hall's units' setpoint): one row per rack, numbers within the layout's
+``power_kw`` (the rack's power as the layout's ``power_kw``: its ``liquid_fraction`` is taken
+off for the air's share; default the layout's) or ``air_kw`` (the heat it gives the air, as
+measured), and ``t_supply_c`` (one value for the run, within `SUPPLY_SPREAD_K`; default the
+hall's units' setpoint): one row per rack, numbers within the layout's
 bounds (t_inlet_c 0-100 C), refused with the CSV line otherwise. Prints the measured rack
 inlets (summed over the runs, of the hall's racks), RMSE and max error before and after.
 
@@ -42,6 +44,9 @@ from twin.cli.common import UsageError, add_path
 
 MAX_CSV_BYTES = 50_000_000
 """Largest measurement CSV read (a row per rack: 100,000 racks is ~3 MB)."""
+SUPPLY_SPREAD_K = 0.5
+"""Most a CSV's t_supply_c values may differ: one run has one supply air temperature, read
+by sensors of +/-0.5 K as `twin.solve.air_calibrate.BELOW_SUPPLY_TOL_K` assumes [est]."""
 
 
 def register(sub) -> None:
@@ -60,7 +65,9 @@ def register(sub) -> None:
         nargs="+",
         action="extend",
         metavar="FILE",
-        help="rack,t_inlet_c[,power_kw,t_supply_c]; one file per run (repeatable)",
+        help="rack,t_inlet_c[,power_kw|air_kw,t_supply_c]; one file per run (repeatable): "
+        "power_kw is the rack's power as in the layout (its liquid_fraction taken off), "
+        "air_kw the heat it gives the air; t_supply_c one value for the run",
     )
     p.add_argument("--hall", help="hall id (default: the CFD case's, or the layout's only hall)")
     p.add_argument(
@@ -137,20 +144,31 @@ def _runs_from_csv(path: str, twin, hall: str):
     from twin.layout.schema import Crah, Rack
     from twin.solve.air_calibrate import Run
 
-    wanted = "a header line rack,t_inlet_c[,power_kw,t_supply_c] and one row per measured rack"
+    wanted = (
+        "a header line rack,t_inlet_c[,power_kw|air_kw,t_supply_c] and one row per measured rack"
+    )
     try:  # a regular file of bounded size: /dev/zero or a FIFO would never end
         raw = read_regular(path, MAX_CSV_BYTES)
         if not raw.removeprefix(b"\xef\xbb\xbf").strip():
             raise UsageError(f"--from-csv {path}: the file is empty; wanted {wanted}")
-        df = pd.read_csv(io.BytesIO(raw))
+        _check_header(path, raw, wanted)
+        df = pd.read_csv(io.BytesIO(raw), skipinitialspace=True)
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"--from-csv {path}: not UTF-8 text (UTF-16 or a spreadsheet's binary format?); "
+            f"save it as CSV UTF-8 with {wanted}"
+        ) from None
     except (OSError, ValueError) as exc:
-        raise UsageError(f"--from-csv {path}: {str(exc).splitlines()[0]}") from None
+        raise UsageError(
+            f"--from-csv {path}: not a readable CSV ({str(exc).splitlines()[0]}); wanted {wanted}"
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
     missing = {"rack", "t_inlet_c"} - set(df.columns)
     if missing:
         raise UsageError(
             f"--from-csv {path}: missing column(s) {', '.join(sorted(missing))} (it has "
             f"{', '.join(map(str, df.columns)) or 'none'}; wanted: rack, t_inlet_c, optional "
-            "power_kw, t_supply_c)"
+            "power_kw or air_kw, t_supply_c)"
         )
     if df.empty:
         raise UsageError(
@@ -193,18 +211,54 @@ def _runs_from_csv(path: str, twin, hall: str):
     t_in = numbers("t_inlet_c", 0.0, 100.0, "air a rack breathes: neither frozen nor boiling")
     r = twin.racks
     air = r["power_kw"] * (1 - r["liquid_fraction"])
-    if "power_kw" in df:
-        air = air.copy()
-        air.loc[ids] = numbers("power_kw", *_bounds(Rack, "power_kw"), "a rack's").to_numpy()
+    if "power_kw" in df and "air_kw" in df:
+        raise UsageError(
+            f"--from-csv {path}: both power_kw (the rack's power, its liquid share taken off) "
+            "and air_kw (the heat it gives the air) given; give one"
+        )
+    for col in ("power_kw", "air_kw"):  # the rack's power as the layout's power_kw, or its air heat
+        if col in df:
+            air = air.copy()
+            kw = numbers(col, *_bounds(Rack, "power_kw"), "a rack's").to_numpy()
+            share = 1 - r.loc[ids, "liquid_fraction"].to_numpy() if col == "power_kw" else 1.0
+            air.loc[ids] = kw * share
     crahs = twin.crahs[twin.crahs["hall"] == hall]
     if "t_supply_c" in df:
-        t_sup = float(numbers("t_supply_c", *_bounds(Crah, "t_supply_c"), "a CRAH's").iloc[0])
+        t_sups = numbers("t_supply_c", *_bounds(Crah, "t_supply_c"), "a CRAH's").to_numpy(float)
+        t_sup = float(t_sups[0])
+        odd = np.flatnonzero(np.abs(t_sups - t_sup) > SUPPLY_SPREAD_K)
+        if len(odd):
+            i = int(odd[0])
+            raise UsageError(
+                f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]}: t_supply_c "
+                f"{t_sups[i]:g} differs from {t_sup:g} at line 2: a CSV is one run at one "
+                "supply air temperature (the units' setpoint); give each rack the same value, "
+                "or leave the column out to use the hall's units' setpoint"
+            )
         sup_is = f"{t_sup:g} C, its t_supply_c at line 2"
     else:
         t_sup = float(np.average(crahs["t_supply_c"], weights=crahs["airflow_m3_s"]))
         sup_is = f"{t_sup:g} C, hall {hall}'s units' setpoint: the file has no t_supply_c"
     _plausible_inlets(path, ids, t_in.to_numpy(float), t_sup, sup_is)
     return [Run(air, t_sup, pd.Series(t_in.to_numpy(), index=ids))]
+
+
+def _check_header(path: str, raw: bytes, wanted: str) -> None:
+    """Refuse a header pandas would misread in silence: a column named twice (pandas renames
+    the second) or a file separated by ';' (a European spreadsheet's CSV: one column)."""
+    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    header = text.lstrip().splitlines()[0]
+    names = [c.strip() for c in header.split(",")]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise UsageError(
+            f"--from-csv {path}: line 1: column {twice[0]} is named twice; wanted {wanted}"
+        )
+    if len(names) == 1 and ";" in header:
+        raise UsageError(
+            f"--from-csv {path}: line 1: columns separated by ';' ({header.strip()!r}); twin "
+            f"reads comma-separated files: save as CSV with ',' separators; wanted {wanted}"
+        )
 
 
 def _plausible_inlets(path: str, ids, t_in, t_sup: float, sup_is: str) -> None:
@@ -278,6 +332,10 @@ def run(args) -> int:
         if args.hall is None and len(twin.halls) != 1:
             raise UsageError("--hall: the layout has several halls; name one")
         hall = args.hall or str(twin.halls.index[0])
+        if hall not in twin.halls.index:  # before any CSV line is read against it
+            raise UsageError(
+                f"--hall {hall}: no such hall in {args.path} (halls: {_some(twin.halls.index)})"
+            )
         twice = [f for i, f in enumerate(args.from_csv) if f in args.from_csv[:i]]
         if twice:
             raise UsageError(
@@ -286,7 +344,9 @@ def run(args) -> int:
             )
         runs = [r for f in args.from_csv for r in _runs_from_csv(f, twin, hall)]
     if hall not in twin.halls.index:
-        raise UsageError(f"--hall {hall}: no such hall in {args.path}")
+        raise UsageError(
+            f"--hall {hall}: no such hall in {args.path} (halls: {_some(twin.halls.index)})"
+        )
     names = fitted_names(twin, hall)
     n_in = measured_inlets(twin, hall, runs)
     if not enough_inlets(n_in, len(names)):
