@@ -27,4 +27,4 @@ def test_the_failures_page_says_the_battery_carries_the_ups_and_no_generator_sta
     assert not [s for s in said if "utility outage" in s]
     (line,) = [s for s in said if s.startswith("- UPS-")]
     assert line.startswith("- UPS-1: its 30.0 kWh battery carries 99.2 kW for 1,131 s (18.8 min)")
-    assert "no generator takes over: the utility stays live" in line
+    assert "no generator takes over: PNL-1, between it and its transfer switch MSB, is out" in line

@@ -89,7 +89,7 @@ def test_a_ups_cut_below_its_transfer_switch_runs_on_its_battery_with_no_generat
     assert np.isinf(lost[~ra]).all()
     text = battery_text(rt.power, "UPS-1", rt.utility_lost)
     assert text.startswith("UPS-1: its 30.0 kWh battery carries 99.2 kW for 1,131 s (18.8 min)")
-    assert "no generator takes over: the utility stays live" in text
+    assert "no generator takes over: PNL-1, between it and its transfer switch MSB, is out" in text
 
 
 def test_the_cli_says_the_battery_carries_it_and_no_generator_starts(panel, capsys):

@@ -101,3 +101,22 @@ def test_a_utility_loss_with_no_generator_to_move_to_is_still_a_utility_loss(
     assert f"no generator takes over: {why}, and the racks only it carries lose power" in out
     assert "no generator takes over; 1 of 1 UPS do not bridge it" in out  # not "generator
     assert "generator gap" not in out  # gap no generator takes over"
+
+
+def test_a_failed_transfer_switch_is_named_while_the_utility_stays_live(room, capsys):
+    """Failing the transfer switch MSB cuts UPS-1's input with the utility live. It read "no
+    generator takes over: the utility stays live, so its transfer switch starts none", as
+    though the switch could have acted; the switch is the element that failed."""
+    path, twin = room
+    base = run(twin)
+    after = run(twin, Scenario.fail("MSB"))
+    assert after["res_power_nodes"].at["UTIL", "live"]  # the utility itself is live
+    assert not after["res_power_nodes"].at["UPS-1", "live"]
+    assert utility_lost(twin, base, after) is False
+    assert main(["ride-through", str(path), "--fail", "MSB"]) == 0
+    out = capsys.readouterr().out
+    assert "utility stays live: generators do not start" in out
+    assert "UPS on battery (input lost, utility live): UPS-1" in out
+    why = "its transfer switch MSB is out of service"
+    assert f"no generator takes over: {why}, and the racks only it carries lose power" in out
+    assert "so its transfer switch starts none" not in out

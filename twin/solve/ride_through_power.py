@@ -252,8 +252,10 @@ def battery_text(power: pd.DataFrame, uid: str, utility_lost: bool = True) -> st
         return text + f"; generator {gen} takes over after {gap:,.0f} s: {then}"
     if np.isfinite(gap):
         return text + "; it stays on its source: no break to bridge"
+    # the failed element that keeps a generator off names the reason, utility live or not (a
+    # failed transfer switch cuts its UPSs while the utility stays live)
     why = ": the utility stays live, so its transfer switch starts none," * (not utility_lost)
-    if utility_lost and r.get("no_generator_why"):
+    if r.get("no_generator_why"):
         why = f": {r['no_generator_why']},"
     return text + (
         f"; no generator takes over{why} and the racks only it carries lose power when the "
