@@ -114,6 +114,9 @@ cap = pd.DataFrame(
     ],
     columns=["resource", "Used"],
 ).dropna()
+for resource in cap.loc[cap["Used"] == float("inf"), "resource"]:  # heat asked, none running
+    st.error(f"{resource}: used is unbounded: heat is asked of it and no unit of it runs.")
+cap = cap[cap["Used"] < float("inf")]
 cap["Left"] = (100 - cap["Used"]).clip(lower=0)
 long = cap.melt("resource", var_name="part", value_name="pct")
 st.altair_chart(

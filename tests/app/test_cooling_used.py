@@ -41,3 +41,43 @@ def test_cooling_used_is_the_solves_loading(layouts_dir, t_db_c):
     assert float(shown) == pytest.approx(
         round(k["cooling_used_pct"], C.spec("cooling_used_pct").digits)
     )
+
+
+@pytest.mark.parametrize(
+    ("layout", "failed"),
+    [("small-room.yaml", ("CRAC-1", "CRAC-2")), ("small-room.yaml", ("CRAC-2",))],
+)
+def test_with_units_failed_it_is_the_survivors_loading(layouts_dir, layout, failed):
+    """Two of three CRACs failed read 54 % (the dead units counted at full capacity) while the
+    third ran at 163 % with 75 kW of heat not removed (audit 2026-12-04)."""
+    twin = Twin.load(layouts_dir / layout)
+    res = S.solve(twin, set(failed))
+    rc = res["res_crahs"]
+    running = rc[rc["running"]]
+    assert len(running) == 3 - len(failed)
+    k = S.kpis(twin, res)
+    # by hand: the heat the running units carry over their capacity (equal units share it)
+    want = 100.0 * running["load_kw"].sum() / running["capacity_avail_kw"].sum()
+    assert k["cooling_used_pct"] == pytest.approx(want, rel=1e-12)
+    assert k["cooling_used_pct"] == pytest.approx(running["loading_pct"].max(), rel=1e-9)
+    if len(failed) == 2:
+        assert k["cooling_used_pct"] > 150.0
+
+
+@pytest.mark.parametrize(
+    ("layout", "failed"),
+    [
+        ("small-room.yaml", ("CRAC-1", "CRAC-2", "CRAC-3")),
+        ("ai-factory-hall.yaml", ("H1-FWS-P1", "H1-FWS-P2")),
+    ],
+)
+def test_with_no_unit_running_it_is_unbounded_not_zero(layouts_dir, layout, failed):
+    """Every rack shut down by heat read 0.0 % used (the units carry nothing once the racks
+    have tripped): heat is asked of cooling that does not run."""
+    twin = Twin.load(layouts_dir / layout)
+    res = S.solve(twin, set(failed))
+    assert res.kpis["it_shutdown_kw"] > 0
+    k = S.kpis(twin, res)
+    assert k["cooling_used_pct"] == float("inf")
+    shown = report.kpi_rows(k).set_index("metric").at[C.label("cooling_used_pct"), "value"]
+    assert shown == "∞"

@@ -147,13 +147,39 @@ def _solved_load(results: Results, *tables: str) -> float:
     return float(sum(t["load_kw"].sum() for t in parts if t is not None and "load_kw" in t))
 
 
+def cooling_used_pct(twin: Twin, results: Results) -> float:
+    """The heat the cooling units are asked to carry over the capacity of those that run, %.
+
+    The asked heat is what the CDUs and CRAHs carry (``load_kw``, a unit's load beyond its
+    capacity included) plus the IT shut down by heat (``it_shutdown_kw``: heat no running
+    unit could take); the capacity is the running units' (`solved_capacity_kw` for a CRAH,
+    ``capacity_kw`` for a CDU). inf where heat is asked and no unit runs; NaN where the twin
+    has no cooling unit, or nothing is asked of none."""
+    asked = _solved_load(results, "res_cdus", "res_crahs")
+    asked += float(np.nan_to_num(results.kpis.get("it_shutdown_kw", 0.0)))
+    cap = 0.0
+    for name, table in (("res_cdus", twin.cdus), ("res_crahs", twin.crahs)):
+        res = results.tables.get(name)
+        if not len(table) or res is None or "running" not in res:
+            continue
+        running = res["running"].reindex(table.index).fillna(False).astype(bool).to_numpy()
+        own = solved_capacity_kw(twin, results) if name == "res_crahs" else table["capacity_kw"]
+        cap += float(np.asarray(own, float)[running].sum())
+    if cap > 0:
+        return 100.0 * asked / cap
+    return float("inf") if asked > 0 else float("nan")
+
+
 def kpis(twin: Twin, results: Results, prices=None) -> dict:
     """Headline numbers for the dashboard: the solve's own KPIs (NaN where it has none),
     capacities from the twin, and ratios of the two.
 
     Cooling capacity is every CDU's and CRAH/CRAC's, a DX CRAC's at the run's outdoor air
     (`twin.solve.dx_cop.solved_capacity_kw`, ``res_crahs.capacity_avail_kw``: what the
-    solve checked its load against), so ``cooling_used_pct`` is the solve's loading."""
+    solve checked its load against). ``cooling_used_pct`` is the heat the cooling is asked
+    to carry over the capacity of the units that run (`cooling_used_pct`): the solve's
+    loading, and with units failed or stopped the survivors' (it read 54 % with two of
+    three CRACs failed and the third at 163 %, and 0 % with every pump failed)."""
     k = results.kpis
 
     def get(name: str) -> float:
@@ -187,9 +213,7 @@ def kpis(twin: Twin, results: Results, prices=None) -> dict:
         else 100 * get("utility_kw") / 1000 / grid_mw,
         "power_failover_margin_mw": get("power_failover_margin_kw") / 1000,
         "cooling_capacity_mw": cool_cap / 1000,
-        "cooling_used_pct": 100 * _solved_load(results, "res_cdus", "res_crahs") / cool_cap
-        if cool_cap
-        else float("nan"),
+        "cooling_used_pct": cooling_used_pct(twin, results),
         "plant_capacity_mw": plant_cap / 1000,
         "floor_m2": floor,
         "floor_used_pct": 100 * rack_area / floor if floor else float("nan"),
