@@ -290,15 +290,25 @@ def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
     grid_limit violation and the headroom's "grid connection" read it) and, in place of the
     utilities' row, ``utility connection rating (<MVA>)`` (their kVA against
     ``capacity_mva``, the solve's ``loading_pct``). On hybrid-inference.yaml: 99.6 % and
-    96.1 %, shown side by side unnamed until audit 6 #12."""
+    96.1 %, shown side by side unnamed until audit 6 #12. A kind with an element whose
+    failure drops IT (``sole_path_it_kw``, checked against the N-1's full solves) is a
+    single point of failure, whatever its failover loading (the small room's only UPS read
+    "ok"); a generator's failover loading is n/a (its load on a utility loss is the
+    ride-through's, not this first-order figure's 0 %)."""
     if results is None or "res_power_nodes" not in results.tables:
         return pd.DataFrame(
             columns=["kind", "count", "max_loading_pct", "max_failover_loading_pct"]
         )
-    rp = results.tables["res_power_nodes"]
+    rp = results.tables["res_power_nodes"].copy()
+    gens = rp["kind"].isin(registry.tables(model="generator"))
+    if "failover_loading_pct" in rp:  # a standby set's load on a utility loss is not in it
+        rp.loc[gens, "failover_loading_pct"] = np.nan
     cols = {"loading_pct": "max"}
     if "failover_loading_pct" in rp:
         cols["failover_loading_pct"] = "max"
+    if "sole_path_it_kw" in rp:
+        rp["single_points"] = rp["sole_path_it_kw"] > 0
+        cols |= {"single_points": "sum", "sole_path_it_kw": "max"}
     g = (
         rp.groupby("kind")
         .agg({**cols, "p_kw": "size"})
@@ -310,9 +320,20 @@ def redundancy(twin: Twin, results: Results | None) -> pd.DataFrame:
             }
         )
     )
-    g["status"] = np.where(
-        g.get("max_failover_loading_pct", g["max_loading_pct"]) > 100, "not N+1 / 2N safe", "ok"
-    )
+    over = g.get("max_failover_loading_pct", g["max_loading_pct"]).fillna(g["max_loading_pct"])
+    g["status"] = np.where(over > 100, "not N+1 / 2N safe", "ok")
+    if "single_points" in g:
+        spof = g["single_points"] > 0
+        g["status"] = np.where(
+            spof,
+            [
+                f"single point of failure: {int(n):,} element{'s' * (n > 1)}, up to "
+                f"{kw:,.0f} kW of IT with no second path"
+                for n, kw in zip(g["single_points"], g["sole_path_it_kw"], strict=True)
+            ],
+            g["status"],
+        )
+        g = g.drop(columns=["single_points", "sole_path_it_kw"])
     utilities = [k for k in g.index if k in registry.tables(model="utility")]
     if utilities:
         mva = float(twin.utilities["capacity_mva"].sum()) if "capacity_mva" in twin.utilities else 0

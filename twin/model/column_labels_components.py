@@ -108,6 +108,7 @@ COMPONENT_COLUMNS: dict[str, _C] = {
     "it_kw": _C("IT load served", "kW", 1),
     "failover_it_kw": _C("IT load after failover", "kW", 1),
     "failover_loading_pct": _C("Loading after failover", "%", 1),
+    "sole_path_it_kw": _C("IT with no second path", "kW", 1),
     "loading_demand_pct": _C("Loading before racks shut down by heat", "%", 1),
     "headroom_pct": _C("Headroom", "%", 1),
     "headroom_kva": _C("Headroom", "kVA", 0),

@@ -11,7 +11,8 @@
   cable), live, fed_from (the element it draws from now; a live source names
   itself);
   plus the design check it_kw, failover_it_kw, failover_loading_pct,
-  headroom_pct and headroom_kva (rating left under failover);
+  sole_path_it_kw (IT with no second path around the element), headroom_pct and
+  headroom_kva (rating left under failover);
 - `res_racks`: p_a_kw, p_b_kw, q_a_kvar, q_b_kvar, p_kw (served), p_demand_kw
   (design x load_scale; 0 when the rack itself is failed), live_a, live_b, fed;
 - kpis: it_kw, facility_kw (drawn from the sources), utility_kw,
@@ -370,6 +371,7 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     common = np.bincount(lca[has], p_rack[both][has], n)
     fail_it = _accumulate(full_a + full_b - common, parent, levels)
     now_it = _accumulate(it_node, parent, levels)
+    sole_it = _sole_path_it(m, parent, levels, live_a, live_b, p_rack)
     loading = loading.to_numpy()
     pf_rating = m.rating_kva
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -383,11 +385,40 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
             "it_kw": now_it,
             "failover_it_kw": fail_it,
             "failover_loading_pct": fl,
+            "sole_path_it_kw": sole_it,
             "headroom_pct": 100.0 - fl,
             "headroom_kva": m.rating_kva * (100.0 - fl) / 100.0,
         },
         index=m.ids,
     )
+
+
+def _sole_path_it(m, parent, levels, live_a, live_b, p_rack) -> np.ndarray:
+    """IT (kW) whose every live path runs through each element, so that failing it drops
+    that IT: a dual-corded rack's at and above the lowest element its two cords share, a
+    single-corded rack's along its one path. An element with an alternate standing by (a
+    transfer switch on its normal source) ends a path: losing what feeds it moves the load
+    to the alternate, bridged by the UPSs; so the paths are read in the forest cut there.
+    First-order like `_design`: an alternate itself out of service is not seen here (the
+    N-1 sweep solves each failure exactly)."""
+    n = m.n
+    standby = (m.alt >= 0) & (parent == m.up)
+    cut = np.where(standby, -1, parent)
+    depth = np.zeros(n, dtype=np.int64)
+    for idx in levels:  # top down: depth below the nearest root or standby element
+        depth[idx] = np.where(standby[idx], 0, depth[np.maximum(cut[idx], 0)] + 1)
+    both = live_a & live_b
+    lca = _common_ancestor(m.rack_a[both], m.rack_b[both], cut, depth, m.n_levels)
+    has = lca >= 0
+    only_a, only_b = live_a & ~live_b, live_b & ~live_a
+    acc = (
+        np.bincount(lca[has], p_rack[both][has], n)
+        + np.bincount(m.rack_a[only_a], p_rack[only_a], n)
+        + np.bincount(m.rack_b[only_b], p_rack[only_b], n)
+    ).astype(float)
+    for idx in reversed(levels):  # up to a root, or to a standby element and no further
+        acc += np.bincount(parent[idx], np.where(standby[idx], 0.0, acc[idx]), n)
+    return acc
 
 
 def ranked_loading(kinds) -> np.ndarray:
