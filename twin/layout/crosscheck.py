@@ -26,10 +26,11 @@ from twin.layout import schema as s
 from twin.layout.crosscheck_cooling import check_cooling, of_kind
 from twin.layout.crosscheck_site import check_grid_units, check_weather
 from twin.layout.floor_check import check_heights, check_row_overlaps
-from twin.layout.schema import COOLING_KINDS, POWER_KINDS
+from twin.layout.schema import AIR_DT_K, COOLING_KINDS, POWER_KINDS
 from twin.layout.source import format_path
 from twin.model import registry
 from twin.model.registry import POWER_BRANCHES, POWER_SOURCES
+from twin.units import K_AIR_KW_PER_M3S_K
 
 LV_MAX_KV = 1.0
 """Low voltage ends at 1 kV AC (IEC 60038): rack cords, fans and small pumps plug in there."""
@@ -297,6 +298,8 @@ def _check_racks(
                     (*path, "feed_b"),
                     "feed_b is the same element as feed_a: no redundancy; omit feed_b",
                 )
+            if rack.airflow_m3_s is not None:
+                _check_rack_airflow(rack, path, col)
             if rack.liquid_fraction > 0:
                 if rack.liquid_loop is None:
                     col.add(
@@ -322,6 +325,25 @@ def _check_racks(
                 f"({names([r.id for r in to_air])}) send {air_kw:,.0f} kW of heat to air: add a "
                 f"unit under cooling.crahs with hall: {hall.id}, or set their liquid_fraction to 1",
             )
+
+
+def _check_rack_airflow(rack: Any, path: tuple, col: Collector) -> None:
+    """A rack's given airflow must carry its design air heat within the air rise a cooling
+    unit is held to (`AIR_DT_K`): a server is designed for 10-20 K (140 CFM/kW is 12.6 K,
+    twin.solve.rack_airflow), and 0.0001 m3/s for 5 kW (a unit typed wrongly) was accepted,
+    then shut down 16 of 20 racks by heat with the cooling blamed (audit 2026-12-04)."""
+    air_kw = rack.power_kw * (1.0 - rack.liquid_fraction)
+    rise = air_kw / (K_AIR_KW_PER_M3S_K * rack.airflow_m3_s)
+    hi = AIR_DT_K[1]
+    need = air_kw / (K_AIR_KW_PER_M3S_K * hi)
+    if rise > hi:
+        col.add(
+            (*path, "airflow_m3_s"),
+            f"{rack.airflow_m3_s:g} m3/s for the rack's {air_kw:,.3g} kW of air heat heats the "
+            f"air by {rise:,.1f} K; servers are designed for 10-20 K and no air path for more "
+            f"than {hi:g} K, so {air_kw:,.3g} kW needs at least {need:.3g} m3/s (is the airflow "
+            "in m3/h or CFM?)",
+        )
 
 
 def _check_accelerators(layout: s.Layout, col: Collector) -> None:
