@@ -159,7 +159,18 @@ def check_ids(twin, ids: Iterable[str], flag: str, known: Iterable[str] | None =
     if not unknown:
         return
     hints = []
+    halls, racks = twin.halls, twin.racks
+    rows = set(racks["row"].astype(str)) if "row" in racks else set()
     for i in unknown:
+        if i in halls.index or i in rows:  # a hall or row: not a failable component
+            what = "hall" if i in halls.index else "row"
+            mine = racks.index[(racks["hall" if what == "hall" else "row"] == i).to_numpy()]
+            hints.append(
+                f"{i} is a {what} ({len(mine):,} racks), not a component that fails; "
+                f"{flag} takes components (its racks' feeds or cooling units), or list its "
+                f"racks: {' '.join(map(str, mine[:4]))}{' ...' if len(mine) > 4 else ''}"
+            )
+            continue
         close = difflib.get_close_matches(i, known, n=3, cutoff=0.6)
         if not close:
             low = {k.lower(): k for k in known}

@@ -55,7 +55,7 @@ class Collector(Protocol):
 
 
 def cross_check(layout: s.Layout, col: Collector) -> None:
-    ids: dict[str, tuple] = {}
+    ids: dict[str, tuple] = getattr(col, "ids", {})  # the collector's: it names wrong kinds
     power: dict[str, tuple[str, Any]] = {}
     loops: dict[str, s.Loop] = {}
 

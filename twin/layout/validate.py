@@ -28,6 +28,23 @@ from twin.layout.source import LDict, LList, component_of, format_path, line_of
 from twin.model import registry
 
 
+def _what_is(path: tuple) -> str:
+    """'the utility connection at power.utilities[0]': an id's kind and place in the file."""
+    table = path[1] if path[0] in ("power", "cooling", "storage") else path[-2]
+    try:
+        label = registry.kind(table).label
+    except KeyError:
+        label = {"halls": "hall", "rows": "row", "racks": "rack"}.get(table, table)
+    return f"the {label} at {format_path(path)}"
+
+
+def _some(known: Any, shown: int = 6) -> str:
+    ids = sorted(map(str, known))
+    if not ids:
+        return "none in this layout"
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 class _Collector:
     """Gathers problems with their lines; raises them all at the end of a stage."""
 
@@ -40,6 +57,9 @@ class _Collector:
         self.dropped_ids: set[str] = set()
         self.dropped_kinds: set[str] = set()
         self.index_map: dict[tuple, list[int]] = {}
+        # every id of the layout with its path (filled by the cross-check): a reference to an
+        # id of the wrong kind says what it is, not "unknown"
+        self.ids: dict[str, tuple] = {}
 
     def unknown(
         self, path: tuple, ref: Any, known: Any, what: str, where: str = "", loops: Any = None
@@ -52,6 +72,9 @@ class _Collector:
         if loops is not None and ref in loops:
             fits = ", ".join(sorted(known)) or "none in this layout"
             self.add(path, f"{ref!r} is a {loops[ref].kind} loop; expected a {what} ({fits})")
+        elif ref in self.ids and ref not in known:
+            self.add(path, f"{ref!r} is {_what_is(self.ids[ref])}; expected a {what}{where} "
+                     f"({_some(known)})")  # fmt: skip
         else:
             self.add(path, unknown_ref(ref, known, what) + where)
 
