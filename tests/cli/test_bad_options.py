@@ -67,3 +67,21 @@ def test_n1_over_a_base_that_is_not_steady_warns(tmp_path: Path, capsys) -> None
     assert "warning: the state before any failure is not steady (not_converged: UPS-1" in out
     code, out = _run(["n1", SMALL, "--top", "1", "--no-progress"], capsys)
     assert "not steady" not in out
+
+
+def test_timeline_sizes_have_the_layouts_bounds(capsys) -> None:
+    """`--bess-mwh 1e300` ran and printed a 300-digit BESS; `--period-s 1e-300` ran (audit
+    2026-12-04): the layout's storage and grid bounds, a period of at least a second."""
+    import pytest
+
+    for argv, said in (
+        (["--bess-mwh", "1e300", "--bess-mw", "1"], "--bess-mwh: 1e+300 is not in (0, 100000]"),
+        (["--bess-mwh", "1", "--bess-mw", "1e300"], "--bess-mw: 1e+300 is not in (0, 10000]"),
+        (["--dr-mw", "1e300"], "--dr-mw: 1e+300 is not in (0, 100000]"),
+        (["--ramp-mw-s", "1e300"], "--ramp-mw-s: 1e+300 is not in (0, 10000]"),
+        (["--period-s", "1e-300"], "--period-s: 1e-300 is not in [1, 86400]"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            main(["timeline", SMALL, *argv])
+        assert e.value.code == 2
+        assert said in capsys.readouterr().err, argv

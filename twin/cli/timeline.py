@@ -82,7 +82,7 @@ def register(sub) -> None:
     )
     w.add_argument(
         "--period-s",
-        type=float_in(0.0, lo_open=True),
+        type=float_in(1.0, 86400.0),  # a swing faster than a second is not a timeline's
         default=None,
         help="training swing period, s (default 10)",
     )
@@ -123,8 +123,11 @@ def register(sub) -> None:
         default=None,
         help="storage dispatch (default: peak-shaving with a BESS, else none)",
     )
-    s.add_argument("--bess-mwh", type=float_in(0.0, lo_open=True), help="site BESS energy, MWh")
-    s.add_argument("--bess-mw", type=float_in(0.0, lo_open=True), help="site BESS power, MW")
+    # the layout's storage.bess bounds (100 GWh, 10 GW): 1e300 MWh printed 300 digits
+    s.add_argument(
+        "--bess-mwh", type=float_in(0.0, 1e5, lo_open=True), help="site BESS energy, MWh"
+    )
+    s.add_argument("--bess-mw", type=float_in(0.0, 1e4, lo_open=True), help="site BESS power, MW")
     s.add_argument(
         "--bess-efficiency",
         type=float_in(0.5, 1.0),
@@ -134,7 +137,7 @@ def register(sub) -> None:
     s.add_argument("--peak-cap-mw", type=float_in(0.0), help="peak shaving: grid import cap, MW")
     s.add_argument(
         "--ramp-mw-s",
-        type=float_in(0.0, lo_open=True),
+        type=float_in(0.0, 1e4, lo_open=True),
         help="smoothing: most change of grid import, MW/s",
     )
     s.add_argument(
@@ -157,7 +160,9 @@ def register(sub) -> None:
     )
     d = p.add_argument_group("demand response event")
     d.add_argument(
-        "--dr-mw", type=float_in(0.0, lo_open=True), help="shed this much grid import, MW"
+        "--dr-mw",
+        type=float_in(0.0, 1e5, lo_open=True),  # site.grid_mw's bound
+        help="shed this much grid import, MW",
     )
     d.add_argument(
         "--dr-start-h", type=float_in(0.0), default=18.0, help="from this hour (default 18)"
