@@ -13,7 +13,7 @@ rows), all rows to CSV or Parquet with `--out`.
 Cells with no number are never written as inf or NaN: they are empty in
 the CSV (null in Parquet), "n/a" or "unbounded" on the terminal, and the
 `notes` column says why (`NOTES`), e.g. a hottest inlet with no rack
-powered, or no steady state when a heated hall has no running cooling.
+powered, or no steady state when heat is not removed while racks run.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ NOTES = {
     # column: (why the value is undefined (NaN), why it is unbounded (+inf))
     "t_inlet_max_c": (
         "no powered, air-cooled rack to take an inlet temperature from",
-        "a hall or loop with heat and no running cooling: no steady state",
+        "heat not removed while racks run (cooling short or stopped): no steady state; "
+        "twin solve --fail gives the inlets solved, a lower bound",
     ),
     "max_cooling_loading_pct": (
         "not computed",
