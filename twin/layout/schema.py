@@ -256,7 +256,8 @@ class Rack(Component):
     airflow_m3_s: Annotated[float, Field(gt=0, le=50)] | None = Field(
         default=None,
         description="server airflow at design load, m3/s; default 140 CFM (0.066 m3/s) per kW of "
-        "air-side heat [REFERENCE 1: 120-160 CFM/kW]; at most 50 m3/s",
+        "air-side heat [REFERENCE 1: 120-160 CFM/kW]; at most 50 m3/s, and at least enough to "
+        "carry the rack's air heat within a 40 K rise",
     )
     blanking: Fraction = Field(
         1.0,
@@ -280,7 +281,8 @@ class Hall(Strict):
         "within 50 km",
     )
     size_m: tuple[HallSide, HallSide] = Field(
-        description="floor size (along x, along y); every rack must fit on it; 1-1000 m a side"
+        description="floor size (along x, along y); every rack's whole footprint must fit on "
+        "it; 1-1000 m a side"
     )
     height_m: Annotated[float, Field(gt=2, le=30)] = Field(
         4.5, description="floor to ceiling; 2-30 m"
