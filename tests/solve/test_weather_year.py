@@ -237,3 +237,16 @@ def test_cached_years_are_keyed_by_content_and_name():
     a = read_weather("pvlib:723170TYA")
     assert read_weather("pvlib:723170TYA") is a
     assert dataclasses.is_dataclass(Scenario())
+
+
+@pytest.mark.parametrize(("suffix", "said"), [(".epw", "an EPW"), (".csv", "a TMY3")])
+def test_a_file_that_is_not_a_weather_year_says_what_one_holds(tmp_path, suffix, said):
+    """Ten lines of 'garbage,1,2' read "not a readable EPW/TMY3 weather year: 'altitude'"
+    (pvlib's KeyError; audit 2026-12-04): now the lines, the format and what it holds."""
+    path = tmp_path / f"bad{suffix}"
+    path.write_text("garbage,1,2\n" * 10)
+    with pytest.raises(WeatherError) as e:
+        weather.read_weather(str(path))
+    text = str(e.value)
+    assert text.startswith(f"{path}: lines 1-") and f"not {said} file's header" in text
+    assert "header lines (" in text and "one row" in text

@@ -151,12 +151,29 @@ def _parse_weather(raw: bytes, epw: bool, name: str = "weather file") -> pd.Data
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:  # EPW station names are often Latin-1
         text = raw.decode("latin-1")
+    try:  # pvlib's own errors name a key ('altitude'), not the line or the format
+        if epw:
+            df, _ = pio.read_epw(io.StringIO(text))
+        else:
+            df, _ = pio.read_tmy3(io.StringIO(text), map_variables=True)
+    except (KeyError, ValueError, IndexError, TypeError) as exc:
+        head = (
+            "8 header lines (LOCATION,city,state,country,source,WMO,latitude,longitude,"
+            "time zone,elevation; DESIGN CONDITIONS; ...; DATA PERIODS), then one row of 35 "
+            "fields per hour"
+            if epw
+            else "2 header lines (station,name,state,time zone,latitude,longitude,altitude; "
+            "then the column names), then one row per hour"
+        )
+        kind = "an EPW" if epw else "a TMY3"
+        raise WeatherError(
+            f"{name}: lines 1-{8 if epw else 2}: not {kind} file's header or rows "
+            f"({type(exc).__name__}: {exc}); {kind} weather year has {head}"
+        ) from None
     if epw:
-        df, _ = pio.read_epw(io.StringIO(text))
         month, day, hour = (df[c].to_numpy(int) for c in ("month", "day", "hour"))
         first_line = 9  # 8 header lines
     else:
-        df, _ = pio.read_tmy3(io.StringIO(text), map_variables=True)
         # the rows' own Date and Time (MM/DD/YYYY, HH:MM hour ending): a TMY's Feb 28 hour
         # 24 may come from a leap year, where a time stamp would make it Feb 29
         cells = [ln.split(",", 2)[:2] for ln in text.splitlines()[2:] if ln.strip()]
