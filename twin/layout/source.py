@@ -523,6 +523,17 @@ def parse_bytes(raw: bytes, file: str, what: str = "layout") -> Any:
     (`what`: the kind of file the messages name)."""
     if len(raw) > MAX_FILE_BYTES:
         raise LayoutError([Problem(file, "", f"file is larger than {MAX_FILE_BYTES / 1e6:.0f} MB")])
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # what PowerShell's '>' and Notepad write
+        raise LayoutError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"UTF-16 text; a {what} is a UTF-8 YAML or JSON text: save it "
+                    "as UTF-8 (in PowerShell: Out-File -Encoding utf8)",
+                )
+            ]  # fmt: skip
+        )
     if b"\x00" in raw[:65536]:
         raise LayoutError(
             [Problem(file, "", f"binary data; a {what} is a UTF-8 YAML or JSON text")]
