@@ -115,3 +115,22 @@ def test_a_solved_site_has_no_mark(capsys):
     assert main(["compare-sites", ROOM, "--site", SITES[0], "--hours", "6"]) == 0
     text = capsys.readouterr().out
     assert "NOT AN ANSWER" not in text and " *" not in text
+
+
+def test_economics_says_its_solve_is_not_a_solution(tmp_path, capsys):
+    """`twin economics` printed 'facility 0.50 MW' of a collapsed power flow untagged
+    (audit 2026-12-04); now NOT AN ANSWER first and the last-iterate tag, as twin solve."""
+    text = Path(ROOM).read_text()
+    for a in ("cable_length_m: 20.0", "cable_length_m: 25.0"):
+        text = text.replace(a, "cable_length_m: 1000.0")
+    path = tmp_path / "collapse.yaml"
+    path.write_text(text.replace("cable_r_ohm_per_km: 0.153", "cable_r_ohm_per_km: 0.5"))
+    assert main(["economics", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("  NOT AN ANSWER: not_converged at PDU-")
+    power = next(ln for ln in lines if ln.startswith("  power "))
+    assert power.endswith("(not converged: the last iterate)")
+    assert main(["economics", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["not_an_answer"][0].startswith("NOT AN ANSWER")
+    assert main(["economics", ROOM]) == 0
+    assert "NOT AN ANSWER" not in capsys.readouterr().out

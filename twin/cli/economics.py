@@ -28,6 +28,7 @@ from twin.metrics.catalogue import catalogue
 from twin.metrics.economics import by_accelerator, economics
 from twin.model import Twin
 from twin.solve import run
+from twin.solve.results import LAST_ITERATE, not_an_answer_lines
 
 
 def register(sub) -> None:
@@ -175,6 +176,8 @@ def run_cli(args) -> int:
         "economics": economics(twin, res, annual_pue=annual_pue),
         "by_accelerator": by_accelerator(twin, res).to_dict(orient="index"),
         "violations": len(res.violations),
+        # said before the figures, as `twin solve` says it: a solve that is not a solution
+        "not_an_answer": not_an_answer_lines(res.violations),
         # the what-if's own violations, most serious first: `twin solve` cannot run this
         # scenario, so pointing there led nowhere
         "violation_rows": _violation_rows(res.violations),
@@ -246,6 +249,8 @@ def _print(o: dict) -> None:
     if o["power_cap_kw"] is not None:
         what.append(f"rack cap {o['power_cap_kw']:g} kW")
     print(f"  scenario        {', '.join(what) or 'as laid out'}")
+    for line in o.get("not_an_answer", []):  # every figure below is the last iterate
+        print(f"  {line}")
     print(f"  tokens/s        {e['tokens_s'] / m:,.2f} M")
     for acc, r in o["by_accelerator"].items():
         mark = "  [user estimate]" if acc in o["user_estimates"] else ""
@@ -257,6 +262,7 @@ def _print(o: dict) -> None:
         f"  power           IT {e['it_kw'] / 1000:,.2f} MW, facility {e['facility_kw'] / 1000:,.2f} MW "
         f"(PUE {_f(e['pue'], '.3f')}), grid {_mw(e['grid_kw'])} MW"
         + ("  OVER THE GRID" if e["facility_kw"] > e["grid_kw"] else "")
+        + (f"  {LAST_ITERATE}" if o.get("not_an_answer") else "")
     )
     # shown whatever the racks run: it was printed with the token figures only, so --weather
     # on a room without accelerator racks gave no annual PUE (`twin solve --annual` did)
