@@ -191,13 +191,7 @@ class Headroom:
         """What the headline says when no constraint binds: unbounded, or undefined (why)."""
         if self.binding and self.redundancy_lost:
             lost = ", ".join(self.redundancy_lost)
-            shed = (
-                f"already broken: shed {-self.it_kw:,.1f} kW of IT, or add capacity, to "
-                "restore it without redundancy; "
-                if self.it_kw < 0
-                else ""
-            )
-            return f"{self.binding} ({shed}redundancy already lost: failing {lost} would drop IT)"
+            return f"{self.binding} (redundancy already lost: failing {lost} would drop IT)"
         if self.unrestorable:
             return f"{self.binding} (broken even with all of the scope's IT shed)"
         if self.binding and self.it_kw < 0:
@@ -262,11 +256,6 @@ def _free_slots(twin, scope: str) -> int:
     return free
 
 
-REDUNDANCY_LOST = "redundancy lost"
-"""`Headroom.failover` of a state past a limit whose redundancy no load restores: its
-negative headroom sheds to the limits without redundancy, no failure checked on top."""
-
-
 def headroom(
     twin,
     scenario: Scenario | None = None,
@@ -313,17 +302,8 @@ def headroom(
         if x not in cache:
             r = run(twin, scaled(x))
             solved[x] = r
-            u = constraint_utilisation(twin, r, redundancy=redundant)
-            cache[x] = {k: v for k, v in u.items() if k not in unfed0}
+            cache[x] = constraint_utilisation(twin, r)
         return cache[x]
-
-    # racks the scenario leaves unfed stay so at any load: a given of the state, not a limit
-    # on the IT the live racks may add (shedding cannot feed them; it read -10,048 kW, all of
-    # hybrid-inference.yaml shed, with HX-UPS-A1 and B1 failed)
-    unfed0: set[str] = set()
-    redundant = True  # the normal state's redundancy constraints (elements in failover, N+1)
-    unfed0 |= {k for k in at(0.0) if k.startswith("unfed ")}
-    cache[0.0] = {k: v for k, v in cache[0.0].items() if k not in unfed0}  # as `at` keeps them
 
     def n1at(x: float) -> dict[str, float]:
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
@@ -379,7 +359,7 @@ def headroom(
             free,
             len(cache),
             time.perf_counter() - t0,
-            "N-1 solved" if n1_check else "first-order" if redundant else REDUNDANCY_LOST,
+            "N-1 solved" if n1_check else "first-order",
             tuple(sorted(lost0)),
         )
 
@@ -409,18 +389,8 @@ def headroom(
     if n1_check:
         n1at(0.0)
     if max(full(0.0).values(), default=0.0) > 1.0:
-        if lost0 and max(at(0.0).values(), default=0.0) <= 1.0:
-            # only a failure that drops IT at any load breaks: shedding does not restore it
+        if lost0:  # a failure drops IT at any load: shedding does not restore it
             return result(0.0, None, worst(full(0.0)))
-        if lost0:  # and today's state is past a limit too. Its redundancy is lost (no load
-            # restores it): shed to the limits of the state without it, no failure on top and
-            # no N+1 (two of three CRACs failed read 0.0 kW with the third at 163 %, audit
-            # 2026-12-04); `redundancy_lost` names the failures that drop IT at any load
-            redundant, n1_check = False, False
-            cache.clear()
-            n1c.clear()
-            solved.clear()
-            at(0.0)  # today's state without them: the margin table's reference
         return shed()
 
     lo, hi = search(at, u0)
