@@ -19,6 +19,14 @@ def names(ids: tuple[str, ...] | list[str]) -> str:
     return f"{ids[0]}, {ids[1]} and {len(ids) - 2:,} more"
 
 
+def some(ids, shown: int = 5) -> str:
+    """'A, B, C, D, E and 7 more': the first `shown` of `ids`, and how many more (a list of
+    what is allowed, where `names` keeps two)."""
+    ids = [str(i) for i in ids]
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a layout file."""

@@ -41,6 +41,7 @@ import io
 from pathlib import Path
 
 from twin.cli.common import UsageError, add_path
+from twin.errors import some
 
 MAX_CSV_BYTES = 50_000_000
 """Largest measurement CSV read (a row per rack: 100,000 racks is ~3 MB)."""
@@ -183,7 +184,7 @@ def _runs_from_csv(path: str, twin, hall: str):
         where = (
             f"in hall {twin.racks.at[ids.iloc[i], 'hall']}, not {hall} (--hall)"
             if ids.iloc[i] in twin.racks.index
-            else f"not a rack of the layout (hall {hall}'s: {_some(in_hall)})"
+            else f"not a rack of the layout (hall {hall}'s: {some(in_hall)})"
         )
         raise UsageError(f"--from-csv {path}: line {i + 2}: rack {ids.iloc[i]} is {where}")
     twice = ids.duplicated()
@@ -291,11 +292,10 @@ def _plausible_inlets(path: str, ids, t_in, t_sup: float, sup_is: str) -> None:
         )
 
 
-def _some(ids, shown: int = 5) -> str:
-    """The first `shown` of `ids`, and how many more."""
-    ids = [str(i) for i in ids]
-    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return ", ".join(ids[:shown]) + more
+def _known_hall(twin, hall: str, path) -> None:
+    """Refuse a hall id the layout does not have, naming its halls."""
+    if hall not in twin.halls.index:
+        raise UsageError(f"--hall {hall}: no such hall in {path} (halls: {some(twin.halls.index)})")
 
 
 def _bounds(cls, field: str) -> tuple[float, float]:
@@ -332,10 +332,7 @@ def run(args) -> int:
         if args.hall is None and len(twin.halls) != 1:
             raise UsageError("--hall: the layout has several halls; name one")
         hall = args.hall or str(twin.halls.index[0])
-        if hall not in twin.halls.index:  # before any CSV line is read against it
-            raise UsageError(
-                f"--hall {hall}: no such hall in {args.path} (halls: {_some(twin.halls.index)})"
-            )
+        _known_hall(twin, hall, args.path)  # before any CSV line is read against it
         twice = [f for i, f in enumerate(args.from_csv) if f in args.from_csv[:i]]
         if twice:
             raise UsageError(
@@ -343,10 +340,7 @@ def run(args) -> int:
                 "is no new measurement)"
             )
         runs = [r for f in args.from_csv for r in _runs_from_csv(f, twin, hall)]
-    if hall not in twin.halls.index:
-        raise UsageError(
-            f"--hall {hall}: no such hall in {args.path} (halls: {_some(twin.halls.index)})"
-        )
+    _known_hall(twin, hall, args.path)
     names = fitted_names(twin, hall)
     n_in = measured_inlets(twin, hall, runs)
     if not enough_inlets(n_in, len(names)):

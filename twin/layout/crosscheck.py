@@ -388,7 +388,7 @@ def _fits(hall: Any, row: s.Row, rack: Any, path: tuple, col: Collector) -> bool
     lo, hi = (x - hx, y - hy), (x + hx, y + hy)
     size = hall.size_m
     out = [
-        f"{'xy'[k]} {lo[k]:.2f}..{hi[k]:.2f} m crosses the wall at {k and 'y' or 'x'}="
+        f"{'xy'[k]} {lo[k]:.2f}..{hi[k]:.2f} m crosses the wall at {'xy'[k]}="
         f"{0.0 if lo[k] < -FOOTPRINT_TOL_M else size[k]:g} m"
         for k in (0, 1)
         if lo[k] < -FOOTPRINT_TOL_M or hi[k] > size[k] + FOOTPRINT_TOL_M

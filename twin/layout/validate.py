@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from twin.errors import LayoutError, Problem
+from twin.errors import LayoutError, Problem, some
 from twin.layout import schema as s
 from twin.layout.crosscheck import cross_check, unknown_ref
 from twin.layout.profile_check import check_unused_profiles
@@ -36,13 +36,6 @@ def _what_is(path: tuple) -> str:
     except KeyError:
         label = {"halls": "hall", "rows": "row", "racks": "rack"}.get(table, table)
     return f"the {label} at {format_path(path)}"
-
-
-def _some(known: Any, shown: int = 6) -> str:
-    ids = sorted(map(str, known))
-    if not ids:
-        return "none in this layout"
-    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 class _Collector:
@@ -74,7 +67,7 @@ class _Collector:
             self.add(path, f"{ref!r} is a {loops[ref].kind} loop; expected a {what} ({fits})")
         elif ref in self.ids and ref not in known:
             self.add(path, f"{ref!r} is {_what_is(self.ids[ref])}; expected a {what}{where} "
-                     f"({_some(known)})")  # fmt: skip
+                     f"({some(sorted(map(str, known)), 6) or 'none in this layout'})")  # fmt: skip
         else:
             self.add(path, unknown_ref(ref, known, what) + where)
 
