@@ -56,7 +56,7 @@ def test_a_weather_file_that_is_no_weather_year_is_located(
     code = main([argv[0], str(path), *argv[1:]])
     err = capsys.readouterr().err
     assert code == 2, err
-    want = f"{path}:10: site.weather_file: {tmp_path / 'w.epw'}: not a readable EPW or TMY3"
+    want = f"{path}:10: site.weather_file: {tmp_path / 'w.epw'}: lines 1-8: not an EPW file's"
     assert want in err and "internal error" not in err
 
 
@@ -95,7 +95,7 @@ def test_a_measurement_csv_that_never_ends_is_refused_unread(tmp_path: Path, cap
     for src, kind in ((tmp_path / "pipe.csv", "a named pipe"), ("/dev/zero", "a character")):
         code = main(["calibrate", str(tmp_path / "room.yaml"), "--from-csv", str(src)])
         err = capsys.readouterr().err
-        assert code == 2 and f"--from-csv {src}: {src} is {kind}" in err, err
+        assert code == 2 and f"--from-csv {src}: not a readable CSV ({src} is {kind}" in err, err
 
 
 @pytest.mark.parametrize(
