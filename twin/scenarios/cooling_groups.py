@@ -51,7 +51,7 @@ class CoolingBase:
     duty: np.ndarray  # per group, kW (pumps: m3/s)
     duty_kw: np.ndarray  # per group, heat carried, kW
     group_racks: sp.csr_matrix  # groups x racks, 1 = the group serves the rack
-    rack_kw: np.ndarray
+    rack_kw: np.ndarray  # IT demand per rack in the base (its load scale), what risk puts at risk
     liquid_fraction: np.ndarray
     # air side, per CRAH group (hall); NaN when the base run has no air tables
     hall_of_group: np.ndarray  # hall index per group, -1 if not a CRAH group
@@ -249,12 +249,23 @@ def cooling_base(twin, base=None) -> CoolingBase:
         duty=duty,
         duty_kw=duty_kw,
         group_racks=gr,
-        rack_kw=twin.racks["power_kw"].to_numpy(float),
+        rack_kw=_demand_kw(twin, base),
         liquid_fraction=twin.racks["liquid_fraction"].to_numpy(float),
         hall_of_group=hall_of_group,
         hall_ids=hall_ids,
         air=_air_base(twin, tables, hall_ids, base),
     )
+
+
+def _demand_kw(twin, base) -> np.ndarray:
+    """Per rack, the IT demand of the base run (its load scale applied), design power without
+    one: the screen's ``it_at_risk_kw`` read design kW (189.0) where the full solve of the
+    same case at load scale 1.35 gave 255.2 (audit 2026-12-04)."""
+    if base is None:
+        return twin.racks["power_kw"].to_numpy(float)
+    from twin.scenarios.fast_power import demand_kw
+
+    return demand_kw(twin, base)
 
 
 def _air_base(twin, tables: dict, hall_ids: pd.Index, base=None) -> dict | None:
