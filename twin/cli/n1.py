@@ -271,14 +271,18 @@ def _print(
     'UPS'), or with `raw` the column and kind names of the written table. A row loses IT
     when it loses more than the base (`base_kw`, lost before any contingency)."""
     beyond = base_kw * (1 + 1e-9) + 1e-9
-    lost = int((table["it_lost_kw"] > beyond).sum())
-    risk = int((table["it_at_risk_kw"] > 0).sum())
-    over = int((pd.to_numeric(table["overloads"]) > 0).sum())  # any element or source
+    # a row whose solve is no solution counts as that alone, not as what its last iterate says
+    # (a collapsed room said "8 overload an element" for 8 rows of no solution)
+    sound = ~np.asarray(no_solution(table), dtype=bool)
+    lost = int(((table["it_lost_kw"] > beyond).to_numpy() & sound).sum())
+    risk = int(((table["it_at_risk_kw"] > 0).to_numpy() & sound).sum())
+    over = int(((pd.to_numeric(table["overloads"]) > 0).to_numpy() & sound).sum())  # any element
     print(f"{twin.name}: {what} over {len(table)} contingencies")
     more = " more than the base" if base_kw > 0 else ""
+    none = f", {int((~sound).sum())} have no solution" if (~sound).any() else ""
     print(
         f"  {lost} lose IT load{more}, {risk} put racks' cooling at risk, {over} overload an "
-        "element"
+        f"element{none}"
     )
     if "verified" in table and len(table):
         n_ok = int(table["verified"].astype(bool).sum())
