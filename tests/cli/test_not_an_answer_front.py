@@ -51,3 +51,37 @@ def test_tenants_and_timeline_say_it_before_the_figures_as_solve_does(tmp_path, 
             assert not any(LAST_ITERATE in line for line in out)
     if km:
         assert "not_converged at PDU-1" in next(x for x in ten if NOT_AN_ANSWER in x)
+
+
+@pytest.mark.parametrize("km", [True, False])
+def test_info_says_it_before_the_headroom_it_sheds_from(tmp_path, capsys, km):
+    """`twin info` printed "IT headroom -158.7 kW, undervoltage PDU-1" on a layout whose solve
+    collapses, never saying today's state is no solution; its JSON now carries the lines."""
+    import json
+
+    path = _layout(tmp_path, km)
+    out = _out(capsys, ["info", str(path)])
+    said = [i for i, line in enumerate(out) if NOT_AN_ANSWER in line]
+    assert bool(said) is km
+    if km:
+        assert said[0] < next(i for i, line in enumerate(out) if "IT headroom" in line)
+    room = json.loads("\n".join(_out(capsys, ["info", str(path), "--json"])))["headroom"]
+    assert bool(room["not_an_answer"]) is km
+
+
+def test_n1_counts_rows_of_no_solution_as_that_alone(tmp_path, capsys):
+    """`twin n1` on a collapsing room said "8 overload an element": the 8 were rows whose
+    solve is no solution, their overloads the last iterate's."""
+    import pandas as pd
+
+    path = _layout(tmp_path, True)
+    out = _out(capsys, ["n1", str(path), "--out", str(tmp_path / "n1.csv")])
+    table = pd.read_csv(tmp_path / "n1.csv")
+    bad = table["untrusted"].fillna("").str.len() > 0
+    assert bad.any()  # the premise: some failures leave no solution
+    sound = table[~bad]
+    want = (
+        f"{int((sound['overloads'] > 0).sum())} overload an element, "
+        f"{int(bad.sum())} have no solution"
+    )
+    assert any(want in line for line in out), out[:3]

@@ -251,3 +251,33 @@ def test_n1_min_voltage_counts_the_ups_input_as_twin_solve_fail_does(layouts_dir
     uv = [v for v in direct["violations"] if v["kind"] == "undervoltage"]
     assert [v["component"] for v in uv] == ["UPS-1"]
     assert uv[0]["value"] == pytest.approx(direct["min_vm_pu"], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "layout, failed, most",
+    [
+        ("ai-factory-hall", ("H1-UPS-A1", "H1-UPS-B1"), 0),  # 16 racks lost; 0 in normal state
+        ("small-room", ("CRAC-1", "CRAC-2"), 8),  # heat unremoved: any failure adds to it
+    ],
+)
+def test_in_a_degraded_state_the_screen_flags_what_it_gets_wrong_beyond_the_state(
+    layouts_dir, layout, failed, most
+):
+    """A scenario that lost racks (both UPSs of a pair) or broke a limit (two of three CRACs)
+    put every case past `at_risk`'s marks: each "lost IT", the scenario's own, and the headroom
+    re-solved all of them in full at every probe (90 per N-1 pass on the AI hall). Counted
+    beyond the scenario's own row, the rule still flags every screen row a full solve
+    contradicts, and no longer every case where only racks were lost."""
+    from twin.scenarios.sweep import FastSweep
+
+    twin = Twin.load(layouts_dir / f"{layout}.yaml")
+    scenario = Scenario.fail(*failed)
+    sets = [(c,) for c in contingencies(twin) if c not in failed]
+    fast = FastSweep(twin, scenario)
+    screen = sweep(twin, sets, scenario=scenario, verify=False)
+    full = brute_force(twin, sets, scenario)
+    wrong = ~_agree(screen, full).to_numpy()
+    flagged = at_risk(twin, screen, fast.t_in_max0, fast.base_row())
+    assert not (wrong & ~flagged).any(), screen[wrong & ~flagged]
+    absolute = at_risk(twin, screen, fast.t_in_max0)
+    assert absolute.all() and flagged.sum() <= most, (len(sets), flagged.sum())

@@ -143,6 +143,10 @@ def run(args) -> int:
     if room is not None:
         from twin.cli.solve import print_headroom
 
+        for line in room.not_an_answer:  # today's solve is no solution: say so first
+            print(f"  {line}")
+        if room.not_an_answer:
+            print("  the headroom below is the IT to shed until the solve is a solution")
         print_headroom(room)
     if table is not None:
         print_stranded(table)

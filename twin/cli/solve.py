@@ -323,9 +323,13 @@ def to_json(twin: Twin, results, room=None) -> str:
 
 def print_headroom(room, indent: int = 2) -> None:
     """The IT headroom and its binding constraint (one answer: `twin.metrics.headroom`)."""
+    from twin.metrics.headroom import REDUNDANCY_LOST
+
     print(_line("IT headroom", _fmt(room.it_kw, 1), "kW", indent=indent))
     print(f"{' ' * (indent + 2)}binding constraint: {room.reason}")
-    if room.failover != "N-1 solved":  # say when single failures were not solved in full
+    if room.failover == REDUNDANCY_LOST:  # past a limit with no redundancy to check
+        print(f"{' ' * (indent + 2)}failover: none to check (redundancy already lost)")
+    elif room.failover != "N-1 solved":  # say when single failures were not solved in full
         print(f"{' ' * (indent + 2)}failover: first-order only (not checked by N-1 solves)")
     print(_line("  free rack slots (floor)", _fmt(room.free_slots, COUNT), "", indent=indent))
 

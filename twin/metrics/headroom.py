@@ -81,7 +81,16 @@ cooling side follows (with H1-CRAH1 failed the remaining CRAHs must still ride t
 more loss): in a degraded state the headroom is what N-1 on top of it allows, for power and
 cooling alike (Uptime's fault tolerance is a property of the state the site is in, not of
 its drawings). Left out, as it was, losing a UPS *raised* the headroom (376.2 -> 378.1 kW:
-the lost redundancy invisible, the UPS's no-load loss gone; audit 6 #15). Above
+the lost redundancy invisible, the UPS's no-load loss gone; audit 6 #15). In such a state a failure
+"would drop IT" only if it loses more than the scenario lost already, and racks the scenario
+leaves unfed are a given of the state, not a limit on what the live racks may add: with
+HX-UPS-A1 and B1 failed on hybrid-inference.yaml ~100 chillers, dry coolers and CRAHs were
+named as lost redundancy (each case lost the scenario's 2,112 kW); the N-1 screen counts
+its marks beyond the scenario's own row too (`sweep_risk.at_risk`'s ``base``), or every
+case was re-solved in full at every probe (AI hall with H1-UPS-A1+B1 failed: 54 -> 24 s, the
+same 1,368 kW, 2026-12-04 beside a CI run). A state past a limit whose redundancy no load
+restores (two of three CRACs failed, the third at 163 %) sheds to its limits without
+redundancy (`failover` "redundancy lost"): -75.1 kW where it read 0.0 kW. Above
 `N1_CHECK_MAX_CASES` failures (a campus's whole site) the check is skipped
 (`Headroom.failover` says "first-order"): the answer may then be up to the gaps
 above too high. The check costs an N-1 sweep per probe past the first-order
@@ -138,6 +147,7 @@ from twin.metrics.headroom_n1 import (
 from twin.metrics.headroom_search import bracket, margin_table, ordered, search
 from twin.model.scenario import Scenario
 from twin.solve import run
+from twin.solve.results import not_an_answer_lines
 
 N1_CHECK_MAX_CASES = 300
 """Most single failures the headroom checks by N-1 sweeps [est: each sweep re-solves in
@@ -171,7 +181,11 @@ class Headroom:
       the N-1 sweep with full re-solves) or "first-order" (not checked);
     - `redundancy_lost`: failures that lose IT at today's load only because the scenario's
       own failures took their redundancy out (the design has a partner for them); with any,
-      the headroom is 0 (see the module docstring).
+      the headroom is 0 (see the module docstring);
+    - `not_an_answer`: `not_an_answer_lines` of today's solve (x = 0) where it is no
+      solution (a power flow that does not converge): the headroom is then the IT to shed
+      until the solve is a solution within its limits, and every front end says so first
+      (`twin info` printed "-158.7 kW, undervoltage PDU-1" as if today's state had solved).
     """
 
     scope: str
@@ -185,13 +199,20 @@ class Headroom:
     failover: str = "first-order"
     redundancy_lost: tuple[str, ...] = ()
     unrestorable: bool = False
+    not_an_answer: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         """What the headline says when no constraint binds: unbounded, or undefined (why)."""
         if self.binding and self.redundancy_lost:
             lost = ", ".join(self.redundancy_lost)
-            return f"{self.binding} (redundancy already lost: failing {lost} would drop IT)"
+            shed = (
+                f"already broken: shed {-self.it_kw:,.1f} kW of IT, or add capacity, to "
+                "restore it without redundancy; "
+                if self.it_kw < 0
+                else ""
+            )
+            return f"{self.binding} ({shed}redundancy already lost: failing {lost} would drop IT)"
         if self.unrestorable:
             return f"{self.binding} (broken even with all of the scope's IT shed)"
         if self.binding and self.it_kw < 0:
@@ -224,6 +245,7 @@ class Headroom:
             "failover": self.failover,
             "redundancy_lost": list(self.redundancy_lost),
             "unrestorable": self.unrestorable,  # negative it_headroom_kw: all of it shed
+            "not_an_answer": list(self.not_an_answer),  # today's solve is no solution
             "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
         }
 
@@ -254,6 +276,11 @@ def _free_slots(twin, scope: str) -> int:
         counts = free_slot_counts(twin.layout, hall, units)
         free += sum(n for row, n in counts.items() if scope in ("site", hall.id, row))
     return free
+
+
+REDUNDANCY_LOST = "redundancy lost"
+"""`Headroom.failover` of a state past a limit whose redundancy no load restores: its
+negative headroom sheds to the limits without redundancy, no failure checked on top."""
 
 
 def headroom(
@@ -302,8 +329,17 @@ def headroom(
         if x not in cache:
             r = run(twin, scaled(x))
             solved[x] = r
-            cache[x] = constraint_utilisation(twin, r)
+            u = constraint_utilisation(twin, r, redundancy=redundant)
+            cache[x] = {k: v for k, v in u.items() if k not in unfed0}
         return cache[x]
+
+    # racks the scenario leaves unfed stay so at any load: a given of the state, not a limit
+    # on the IT the live racks may add (shedding cannot feed them; it read -10,048 kW, all of
+    # hybrid-inference.yaml shed, with HX-UPS-A1 and B1 failed)
+    unfed0: set[str] = set()
+    redundant = True  # the normal state's redundancy constraints (elements in failover, N+1)
+    unfed0 |= {k for k in at(0.0) if k.startswith("unfed ")}
+    cache[0.0] = {k: v for k, v in cache[0.0].items() if k not in unfed0}  # as `at` keeps them
 
     def n1at(x: float) -> dict[str, float]:
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
@@ -359,8 +395,9 @@ def headroom(
             free,
             len(cache),
             time.perf_counter() - t0,
-            "N-1 solved" if n1_check else "first-order",
+            "N-1 solved" if n1_check else "first-order" if redundant else REDUNDANCY_LOST,
             tuple(sorted(lost0)),
+            not_an_answer=tuple(not_an_answer_lines(solved[0.0].violations)),
         )
 
     def shed() -> Headroom:
@@ -389,8 +426,18 @@ def headroom(
     if n1_check:
         n1at(0.0)
     if max(full(0.0).values(), default=0.0) > 1.0:
-        if lost0:  # a failure drops IT at any load: shedding does not restore it
+        if lost0 and max(at(0.0).values(), default=0.0) <= 1.0:
+            # only a failure that drops IT at any load breaks: shedding does not restore it
             return result(0.0, None, worst(full(0.0)))
+        if lost0:  # and today's state is past a limit too. Its redundancy is lost (no load
+            # restores it): shed to the limits of the state without it, no failure on top and
+            # no N+1 (two of three CRACs failed read 0.0 kW with the third at 163 %, audit
+            # 2026-12-04); `redundancy_lost` names the failures that drop IT at any load
+            redundant, n1_check = False, False
+            cache.clear()
+            n1c.clear()
+            solved.clear()
+            at(0.0)  # today's state without them: the margin table's reference
         return shed()
 
     lo, hi = search(at, u0)

@@ -144,10 +144,11 @@ def n1_utilisation(
     coupled = pd.to_numeric(t["cooling_units_out"]).to_numpy(float) > fast._cool_out0.sum()
     rr = results.tables.get("res_racks")
     t_in0 = float(rr["t_inlet_max_c"].max()) if rr is not None and "t_inlet_max_c" in rr else None
-    near = at_risk(twin, t, t_in0)
+    lost_before_kw = float(fast.base_row()["it_lost_kw"])  # the scenario's own, not the case's
+    near = at_risk(twin, t, t_in0, fast.base_row())
     # within `band` of 1: the worst-screened unit of each cooling group (its peers are
     # alike or less loaded; power cases near 100 % are at risk already)
-    u = pd.Series(_n1_u(t)[0], index=t.index)
+    u = pd.Series(_n1_u(t, lost_before_kw)[0], index=t.index)
     group = t["contingency"].map(lambda c: _cooling_group(twin, c))
     close = (u > 1.0 - band) & group.notna()
     if close.any():
@@ -192,7 +193,7 @@ def n1_utilisation(
         full = pd.DataFrame(rows, columns=t.columns, index=t.index[near])
         t = t.astype(object)
         t.loc[full.index] = full.astype(object)
-    u, lost = _n1_u(t)
+    u, lost = _n1_u(t, lost_before_kw)
     # a violation with a zero limit (racks unfed) reads inf: broken, by an unknown measure
     u = np.fmax(u, np.where(np.isfinite(extra), extra, BROKEN_MARK))
     names = [f"N-1 ({_n1_domain(twin, c)}): {c} failed" for c in t["contingency"]]
@@ -259,8 +260,12 @@ def reach(twin, racks: pd.DataFrame) -> set[str]:
     return out
 
 
-def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(utilisation, loses IT) per row of an N-1 table (see `n1_utilisation`)."""
+def _n1_u(t: pd.DataFrame, lost_before_kw: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(utilisation, loses IT) per row of an N-1 table (see `n1_utilisation`). A row loses
+    IT when its case loses more than `lost_before_kw`, what the scenario it is added to lost
+    already (the table's ``it_lost_kw`` counts both): with HX-UPS-A1 and B1 failed on
+    hybrid-inference.yaml, every chiller and dry cooler read as a failure that "would drop
+    IT", their cases losing the same 2,112 kW as the scenario (audit 2026-12-04)."""
 
     def col(name):
         return pd.to_numeric(t[name], errors="coerce").to_numpy(float)
@@ -270,7 +275,7 @@ def _n1_u(t: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # default would make it 1.8e306, a figure no group has)
     cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0, posinf=np.inf)
     u = np.fmax(load, cool) / 100.0
-    lost = col("it_lost_kw") > 1e-9
+    lost = col("it_lost_kw") > lost_before_kw + 1e-6
     from twin.scenarios.sweep import no_solution
 
     no_answer = no_solution(t)  # a failure whose full solve is not a solution cannot be carried

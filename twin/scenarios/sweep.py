@@ -32,7 +32,7 @@ moves to its running peers' feeds in proportion to their own draw.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from itertools import combinations
 
@@ -188,6 +188,13 @@ class FastSweep:
         self._running0 = ~self._cool_out0
         self._fed_running = np.flatnonzero((cb.feed >= 0) & self._running0)
         self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
+        self._base_row: pd.Series | None = None
+
+    def base_row(self) -> pd.Series:
+        """The screen's row of the scenario itself, no failure on top (`at_risk`'s base)."""
+        if self._base_row is None:
+            self._base_row = self.evaluate([()]).iloc[0]
+        return self._base_row
 
     def _power_stats(self, p_idx: list[np.ndarray], extra=None):
         """Per contingency: IT lost, worst loading, overloads, lowest voltage; and the first
@@ -354,7 +361,14 @@ def sweep(
     if verify is False or verify == "none":
         return table
     return verify_table(
-        twin, table, sets, scenario, mode=verify, progress=progress, t_inlet_base_c=fast.t_in_max0
+        twin,
+        table,
+        sets,
+        scenario,
+        mode=verify,
+        progress=progress,
+        t_inlet_base_c=fast.t_in_max0,
+        base_row=fast.base_row(),
     )
 
 
@@ -367,6 +381,7 @@ def verify_table(
     progress: bool = False,
     verify_all_max: int | None = None,
     t_inlet_base_c: float | None = None,
+    base_row: Mapping | None = None,
 ) -> pd.DataFrame:
     """Replace rows of a fast-path table (rows in the order of `sets`) by full coupled
     re-solves; those rows get `verified` True.
@@ -374,7 +389,8 @@ def verify_table(
     `mode`: ``"risk"`` re-solves the cases `at_risk` flags; ``"all"`` (or True) every case;
     ``"auto"`` the at-risk cases, and all the others too when the table has at most
     `verify_all_max` cases (default `VERIFY_ALL_CASES`: a small site; the choice never
-    depends on the machine's speed).
+    depends on the machine's speed). `t_inlet_base_c`, `base_row`: the scenario's hottest
+    inlet and its own row (`at_risk`), from a full solve of it where not given.
     """
     if mode is True:
         mode = "all"
@@ -390,8 +406,14 @@ def verify_table(
     if mode == "all":
         first = np.flatnonzero(~done)
     else:
-        t0 = _base_inlet(twin, scenario) if t_inlet_base_c is None else t_inlet_base_c
-        first = np.flatnonzero(at_risk(twin, out, t0) & ~done)
+        if t_inlet_base_c is None or base_row is None:
+            res = run(twin, scenario)
+            rr = res.tables.get("res_racks")
+            t_inlet_base_c = (
+                float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
+            )
+            base_row = summarise(twin, (), res)
+        first = np.flatnonzero(at_risk(twin, out, t_inlet_base_c, base_row) & ~done)
     limit = VERIFY_ALL_CASES if verify_all_max is None else verify_all_max
     if mode == "auto" and len(sets) <= limit:
         first = np.r_[first, np.setdiff1d(np.flatnonzero(~done), first)]
@@ -412,11 +434,6 @@ def verify_table(
             out[col] = out[col].astype(np.result_type(out[col].dtype, full[col].dtype))
             out.loc[full.index, col] = full[col]
     return out
-
-
-def _base_inlet(twin, scenario: Scenario) -> float:
-    rr = run(twin, scenario).tables.get("res_racks")
-    return float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
 
 
 def _top(rr: pd.DataFrame) -> str:

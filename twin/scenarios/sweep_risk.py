@@ -3,6 +3,8 @@ from the sweep that applies it (`twin.scenarios.sweep`, which re-exports these n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -27,29 +29,64 @@ def recommended_max_c(twin) -> float:
     return min((ASHRAE_C[c][1] for c in classes), default=ASHRAE_C["A1"][1])
 
 
-def at_risk(twin, table: pd.DataFrame, t_inlet_base_c: float = np.nan) -> np.ndarray:
+def at_risk(
+    twin, table: pd.DataFrame, t_inlet_base_c: float = np.nan, base: Mapping | None = None
+) -> np.ndarray:
     """Rows of a fast-path table that must be re-solved in full: any IT lost, racks or IT
     at risk, a cooling shortfall or a cooling group above 100 %, any overload, worst loading
     within `LOADING_MARGIN_PCT` of 100 %, a hottest inlet above the halls' recommended
     maximum or with no finite value (where the base has one). Where the base's hottest inlet
     is above that maximum already, only a case hotter than the base by more than `HOTTER_K`
-    is at risk for its inlet: the base's full solve has the others' inlet."""
+    is at risk for its inlet: the base's full solve has the others' inlet.
+
+    `base`: the screen's row of the scenario itself (`FastSweep.base_row`). A scenario that
+    lost racks or broke a limit already puts every case past these marks; each then counts
+    only beyond the base (more IT lost, more overloads, a worse loading): with H1-UPS-A1 and
+    B1 failed on ai-factory-hall.yaml every one of its 91 failures "lost IT" (the scenario's
+    2,112 kW) and was solved in full, 90 full solves per N-1 pass of a headroom search."""
+    b = {k: 0.0 for k in _COUNTS} | {k: -np.inf for k in _PEAKS}
+    if base is not None:
+        b.update({k: float(base[k]) for k in (*_COUNTS, *_PEAKS)})
     t = table["t_inlet_max_c"].to_numpy(float)
     rec = recommended_max_c(twin)
+
+    def col(name: str) -> np.ndarray:
+        return table[name].to_numpy(float)
+
     with np.errstate(invalid="ignore"):
         hot = (t > rec) | np.isinf(t)
         if np.isfinite(t_inlet_base_c):
             hot |= np.isnan(t)
             if t_inlet_base_c > rec:  # already over: only a failure that makes it hotter
                 hot &= ~(t <= t_inlet_base_c + HOTTER_K)
+        more = np.zeros(len(table), dtype=bool)
+        for name in _COUNTS:  # counted beyond the base's own
+            more |= col(name) > b[name] + COUNT_TOL
+        cool_ok = max(100.0, b["max_cooling_loading_pct"] + PEAK_TOL_PCT)
+        load_ok = max(100.0 - LOADING_MARGIN_PCT, b["max_loading_pct"] + PEAK_TOL_PCT)
         return (
-            (table["it_lost_kw"].to_numpy(float) > 0)
-            | (table["racks_lost"].to_numpy(float) > 0)
-            | (table["racks_at_risk"].to_numpy(float) > 0)
-            | (table["it_at_risk_kw"].to_numpy(float) > 0)
-            | (table["cooling_shortfall_kw"].to_numpy(float) > 1e-9)
-            | ~(table["max_cooling_loading_pct"].to_numpy(float) <= 100.0)
-            | (table["overloads"].to_numpy(float) > 0)
-            | ~(table["max_loading_pct"].to_numpy(float) < 100.0 - LOADING_MARGIN_PCT)
+            more
+            | ~(col("max_cooling_loading_pct") <= cool_ok)
+            | ~(col("max_loading_pct") < load_ok)
             | hot
         )
+
+
+_COUNTS = (
+    "it_lost_kw",
+    "racks_lost",
+    "racks_at_risk",
+    "it_at_risk_kw",
+    "cooling_shortfall_kw",
+    "overloads",
+)
+"""`at_risk`'s columns that count harm: a case is at risk where one exceeds the base's."""
+_PEAKS = ("max_cooling_loading_pct", "max_loading_pct")
+"""`at_risk`'s columns that are a worst loading: at risk past its mark, or past the base's
+where the base is past the mark already."""
+COUNT_TOL = 1e-9
+"""Above the base's count by more than this [est: sums of kW from the same arrays; float
+noise is ~1e-12 of a few MW]."""
+PEAK_TOL_PCT = 0.01
+"""A worst loading this far above a base already past its mark counts as worse [est: the
+screen's power path equals the full solve to 1e-8 pp; a hundredth of a point is far above]."""
