@@ -229,9 +229,13 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
 name in "Other"; `twin solve --json` has the same keys at top level."""
 
 DEMAND_INLET = "t_inlet_max_demand_c"
-UNCOOLED_BEFORE = "  (their heat had nowhere to go: no steady state; see Uncooled)"
+UNCOOLED_BEFORE = (
+    "  (their heat had nowhere to go, or only above water's boiling point: no steady state; "
+    "see the cooling violations)"
+)
 """Beside an unbounded hottest inlet before racks shut down by heat (null in --json, named
-in its `UNBOUNDED_KEY`)."""
+in its `UNBOUNDED_KEY`): heat unremoved, or a solve above `T_BOIL_WATER_C`
+(`twin.solve.consequence.cooling_at_demand`)."""
 UNBOUNDED_KEY = "unbounded"
 """The --json key naming every null that is infinite, not undefined: the same keys, nested
 as in the output (KPIs at top level, `worst_loading_pct`, `headroom`), each "+inf" or

@@ -245,7 +245,7 @@ def cooling_at_demand(res, first) -> None:
 
     Adds kpis heat_unremoved_demand_kw (`first`'s heat_unremoved_kw) and
     t_inlet_max_demand_c (`first`'s hottest inlet; inf where its heat had nowhere to go
-    while racks ran: no steady state). A switchboard feeding only the CRACs of a room
+    while racks ran or it is above `T_BOIL_WATER_C`: no steady state). A switchboard feeding only the CRACs of a room
     shuts every rack down by heat, and the state after the trips has no heat to remove
     and no rack to read an inlet from: 0 kW and n/a read as 'no cooling problem' beside
     a total loss of cooling (as `loading_at_demand` for the electrical side).
@@ -254,7 +254,10 @@ def cooling_at_demand(res, first) -> None:
         return
     res.kpis["heat_unremoved_demand_kw"] = float(first.kpis.get("heat_unremoved_kw", 0.0))
     t_in = float(first.kpis.get("t_inlet_max_c", np.nan))
-    res.kpis["t_inlet_max_demand_c"] = np.inf if no_steady_state(first) else t_in
+    # above water's boiling point no loop or room carries the heat: no steady state, as where
+    # heat goes unremoved (a 5 mm facility main printed 58,092.4 C, audit 2026-12-04)
+    beyond = no_steady_state(first) or t_in > T_BOIL_WATER_C
+    res.kpis["t_inlet_max_demand_c"] = np.inf if beyond else t_in
 
 
 def settle(twin, scenario, solve: Callable[..., Results]) -> Results:
