@@ -88,7 +88,14 @@ c[3].metric(
     else None,
     delta_color=inlet_colour,
     help="No steady state: heat goes unremoved while racks run, so they heat until they "
-    "trip (as the N-1 table's infinite inlet says); n/a: no rack runs."
+    "trip (as the N-1 table's infinite inlet says)"
+    + (
+        f"; solved, at least {C.fmt(what['t_inlet_solved_c'], 't_inlet_max_c')} (the lower "
+        "bound twin solve prints)"
+        if t_max == math.inf and math.isfinite(what["t_inlet_solved_c"])
+        else ""
+    )
+    + "; n/a: no rack runs."
     + (f" {plain(inlet_note)}" if inlet_note else ""),
 )
 c[4].metric(

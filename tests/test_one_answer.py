@@ -26,6 +26,7 @@ from twin.model import columns as C
 from twin.model.scenario import Scenario
 from twin.scenarios.sweep import SWEEP_COLUMNS, n1
 from twin.solve import run
+from twin.solve.results import LOWER_BOUND_KPI
 
 NAMES = ["small-room", "ai-factory-hall", "hybrid-inference"]
 POWER_ELEMENTS = set(registry.tables(section="power")) - set(registry.tables(model="utility"))
@@ -194,6 +195,10 @@ def test_short_cooling_failure_is_one_answer_on_the_failures_page(tmp_path, layo
     assert what["racks_at_risk"] == row["racks_at_risk"]
     assert what["it_at_risk_kw"] == pytest.approx(row["it_at_risk_kw"])
     assert what["t_inlet_max_c"] == row["t_inlet_max_c"] == math.inf
+    # and the page's help gives the solved lower bound, the number twin solve prints
+    res = run(twin, Scenario.fail("CRAC-1"))
+    assert res.kpis[LOWER_BOUND_KPI] == 1.0
+    assert what["t_inlet_solved_c"] == res.kpis["t_inlet_max_c"]
 
 
 def test_racks_tripped_by_heat_are_lost_not_also_at_risk(single_fed_hall):

@@ -172,6 +172,8 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
         "racks_throttled": len(throttled),
         "t_inlet_max_c": t_max,
         "t_inlet_max_base_c": float(base.kpis.get("t_inlet_max_c", float("nan"))),
+        # where there is no steady state, the solved inlet: the lower bound twin solve prints
+        "t_inlet_solved_c": float(k.get("t_inlet_max_c", np.nan)),
         "max_cooling_loading_pct": cool_pct,  # inf: a group with heat and no capacity left
         "worst_cooling_group": cool_group,
         "worst_loadings": worst,

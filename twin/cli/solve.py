@@ -243,7 +243,10 @@ as in the output (KPIs at top level, `worst_loading_pct`, `headroom`), each "+in
 t_inlet_max_demand_c (racks' heat with nowhere to go before they shut down by heat),
 power_failover_margin_kw (no failover loading: no limit), headroom.it_headroom_kw (no
 constraint binds); any other that a solver makes infinite is named the same way."""
-LOWER_BOUND = "  (a lower bound: heat is not removed, no steady state; see Uncooled)"
+LOWER_BOUND = (
+    "  (no steady state: heat is not removed, so inlets rise past this lower bound until racks "
+    "trip; twin n1 and the Failures page read it unbounded; see Uncooled)"
+)
 """Said after the hottest inlet where heat goes unremoved while racks run
 (`twin.solve.results.no_steady_state`; the N-1 table and the app show it unbounded)."""
 
