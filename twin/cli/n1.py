@@ -273,13 +273,13 @@ def _print(
     beyond = base_kw * (1 + 1e-9) + 1e-9
     # a row whose solve is no solution counts as that alone, not as what its last iterate says
     # (a collapsed room said "8 overload an element" for 8 rows of no solution)
-    sound = ~np.asarray(no_solution(table), dtype=bool)
-    lost = int(((table["it_lost_kw"] > beyond).to_numpy() & sound).sum())
-    risk = int(((table["it_at_risk_kw"] > 0).to_numpy() & sound).sum())
-    over = int(((pd.to_numeric(table["overloads"]) > 0).to_numpy() & sound).sum())  # any element
+    sound = table[~np.asarray(no_solution(table), dtype=bool)]
+    lost = int((sound["it_lost_kw"] > beyond).sum())
+    risk = int((sound["it_at_risk_kw"] > 0).sum())
+    over = int((pd.to_numeric(sound["overloads"]) > 0).sum())  # any element or source
     print(f"{twin.name}: {what} over {len(table)} contingencies")
     more = " more than the base" if base_kw > 0 else ""
-    none = f", {int((~sound).sum())} have no solution" if (~sound).any() else ""
+    none = f", {len(table) - len(sound)} have no solution" if len(sound) < len(table) else ""
     print(
         f"  {lost} lose IT load{more}, {risk} put racks' cooling at risk, {over} overload an "
         f"element{none}"

@@ -168,10 +168,7 @@ class FastSweep:
         self.base = base if base is not None else run(twin, self.scenario)
         self.pb = power_base(twin, self.base)
         self.cb = cooling_base(twin, self.base)
-        rr = self.base.tables.get("res_racks")
-        self.t_in_max0 = (
-            float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
-        )
+        self.t_in_max0 = _hottest_inlet(self.base)
         self._rack_kw = self.pb.rack_kw
         self._p_pos = dict(zip(self.pb.m.ids, range(self.pb.m.n), strict=True))
         self._c_pos = dict(zip(self.cb.ids, range(len(self.cb.ids)), strict=True))
@@ -406,13 +403,10 @@ def verify_table(
     if mode == "all":
         first = np.flatnonzero(~done)
     else:
-        if t_inlet_base_c is None or base_row is None:
+        if t_inlet_base_c is None or base_row is None:  # what is not given, from a full solve
             res = run(twin, scenario)
-            rr = res.tables.get("res_racks")
-            t_inlet_base_c = (
-                float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
-            )
-            base_row = summarise(twin, (), res)
+            t_inlet_base_c = _hottest_inlet(res) if t_inlet_base_c is None else t_inlet_base_c
+            base_row = summarise(twin, (), res) if base_row is None else base_row
         first = np.flatnonzero(at_risk(twin, out, t_inlet_base_c, base_row) & ~done)
     limit = VERIFY_ALL_CASES if verify_all_max is None else verify_all_max
     if mode == "auto" and len(sets) <= limit:
@@ -434,6 +428,12 @@ def verify_table(
             out[col] = out[col].astype(np.result_type(out[col].dtype, full[col].dtype))
             out.loc[full.index, col] = full[col]
     return out
+
+
+def _hottest_inlet(res: Results) -> float:
+    """The hottest rack inlet of a solve (top of the rack), NaN without rack inlets."""
+    rr = res.tables.get("res_racks")
+    return float(rr[_top(rr)].max()) if rr is not None and "t_inlet_c" in rr else np.nan
 
 
 def _top(rr: pd.DataFrame) -> str:

@@ -39,7 +39,7 @@ def at_risk(
     is above that maximum already, only a case hotter than the base by more than `HOTTER_K`
     is at risk for its inlet: the base's full solve has the others' inlet.
 
-    `base`: the screen's row of the scenario itself (`FastSweep.base_row`). A scenario that
+    `base`: the scenario's own row (`FastSweep.base_row`, or its full solve's). A scenario that
     lost racks or broke a limit already puts every case past these marks; each then counts
     only beyond the base (more IT lost, more overloads, a worse loading): with H1-UPS-A1 and
     B1 failed on ai-factory-hall.yaml every one of its 91 failures "lost IT" (the scenario's

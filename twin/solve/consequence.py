@@ -245,10 +245,11 @@ def cooling_at_demand(res, first) -> None:
 
     Adds kpis heat_unremoved_demand_kw (`first`'s heat_unremoved_kw) and
     t_inlet_max_demand_c (`first`'s hottest inlet; inf where its heat had nowhere to go
-    while racks ran or it is above `T_BOIL_WATER_C`: no steady state). A switchboard feeding only the CRACs of a room
-    shuts every rack down by heat, and the state after the trips has no heat to remove
-    and no rack to read an inlet from: 0 kW and n/a read as 'no cooling problem' beside
-    a total loss of cooling (as `loading_at_demand` for the electrical side).
+    while racks ran or it is above `T_BOIL_WATER_C`: no steady state). A switchboard
+    feeding only the CRACs of a room shuts every rack down by heat, and the state after the
+    trips has no heat to remove and no rack to read an inlet from: 0 kW and n/a read as 'no
+    cooling problem' beside a total loss of cooling (as `loading_at_demand` for the
+    electrical side).
     """
     if first is res:
         return
