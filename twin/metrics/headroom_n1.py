@@ -142,11 +142,9 @@ def n1_utilisation(
     # a case that stops a cooling unit moves its draw to the peers unchanged in the screen:
     # their faster fans and pumps (cube law) are not in `dkw`, only its full solve has them
     coupled = pd.to_numeric(t["cooling_units_out"]).to_numpy(float) > fast._cool_out0.sum()
-    rr = results.tables.get("res_racks")
-    t_in0 = float(rr["t_inlet_max_c"].max()) if rr is not None and "t_inlet_max_c" in rr else None
     base = fast.base_row()  # the scenario's own row: each case counts beyond it
     lost_before_kw = float(base["it_lost_kw"])
-    near = at_risk(twin, t, t_in0, base)
+    near = at_risk(twin, t, fast.t_in_max0, base)
     # within `band` of 1: the worst-screened unit of each cooling group (its peers are
     # alike or less loaded; power cases near 100 % are at risk already)
     u = pd.Series(_n1_u(t, lost_before_kw)[0], index=t.index)
