@@ -101,4 +101,4 @@ for name, title in (
     )
     if name != "pue":
         enc["xOffset"] = "Site:N"
-    st.altair_chart(mark.encode(**enc), use_container_width=True)
+    st.altair_chart(mark.encode(**enc), width="stretch")

@@ -261,14 +261,14 @@ st.altair_chart(
     alt.Chart(lines)
     .mark_line()
     .encode(x="Time:T", y=alt.Y("MW:Q", title="MW"), color=alt.Color("Series:N", legend=LEGEND)),
-    use_container_width=True,
+    width="stretch",
 )
 if k["bess_mwh"] > 0:
     st.subheader("Battery state of charge" + note)
     soc = pd.DataFrame({"Time": shown.index, "State of charge (%)": shown["bess_soc_frac"] * 100})
     st.altair_chart(
         alt.Chart(soc).mark_line().encode(x="Time:T", y="State of charge (%):Q"),
-        use_container_width=True,
+        width="stretch",
     )
 if "ups_soc_frac" in shown:
     st.subheader("UPS batteries through the outage" + note)
@@ -292,7 +292,7 @@ if "ups_soc_frac" in shown:
         )
         .resolve_scale(y="independent")
         .properties(height=110),
-        use_container_width=True,
+        width="stretch",
     )
     u = tl.solved.ups.reset_index()
     trough = float(np.nanmin(steps["ups_soc_frac"].to_numpy(), initial=1.0))
@@ -340,7 +340,7 @@ st.altair_chart(
     alt.Chart(ramps)
     .mark_bar()
     .encode(x=alt.X("Ramp (MW/s):Q", bin=alt.Bin(maxbins=40)), y=alt.Y("count():Q", title="Steps")),
-    use_container_width=True,
+    width="stretch",
 )
 
 v = tl.violations
@@ -359,7 +359,7 @@ if len(v):
     )
     st.altair_chart(
         alt.Chart(vt.head(5000)).mark_bar().encode(x="From:T", x2="To:T", y="What:N"),
-        use_container_width=True,
+        width="stretch",
     )
     st.dataframe(vt, hide_index=True, height=common.fit_height(len(vt), 240))
 else:

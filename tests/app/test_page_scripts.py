@@ -30,3 +30,25 @@ def test_no_bare_string_on_a_page(path):
         and isinstance(node.value.value, str)
     ]
     assert not bare, f"{path.name}: Streamlit would show these strings: {bare}"
+
+
+DEPRECATED = ("use_container_width",)
+"""Streamlit arguments deprecated in the locked release (1.67 logs "use_container_width will be
+removed after 2025-12-31" on every chart that passes it): `width="stretch"` replaces it."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*SCRIPTS, *sorted((ROOT / "twin" / "app").glob("*.py"))],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_deprecated_streamlit_argument(path):
+    tree = ast.parse(path.read_text())
+    used = [
+        (node.lineno, kw.arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg in DEPRECATED
+    ]
+    assert not used, f"{path.name}: deprecated Streamlit arguments {used}"
