@@ -175,6 +175,21 @@ def test_an_n1_row_with_no_solution_is_never_shown_as_verified():
     assert list(S.n1_on_screen(t)["verified"]) == ["no solution", "yes", "no"]
 
 
+def test_the_n1_table_on_screen_says_verified_where_twin_n1_does(small_room):
+    """The app's own ranking through `n1_on_screen`: every row of small-room's N-1 read
+    'no solution' on the Dashboard, the Failures page and the report, where `twin n1` says
+    'yes' (audit 2026-12-05 #1: the ranking wrote "none" into empty `untrusted` cells, which
+    `no_solution` reads as a reason)."""
+    from twin.scenarios.sweep import no_solution, verified_text
+
+    ranking = S.n1_ranking(small_room)
+    shown = S.n1_on_screen(ranking)
+    assert list(shown["verified"]) == list(verified_text(ranking)["verified"])
+    assert not no_solution(ranking).any() and "yes" in set(shown["verified"])
+    assert set(shown["untrusted"]) == {"none"}  # said, not left empty
+    assert set(ranking["untrusted"]) == {""}  # the ranking keeps its empty cells
+
+
 def test_a_solve_that_is_not_a_solution_is_said_on_every_page_and_in_the_report(layouts_dir):
     """A non-converged power flow: the Dashboard and the report showed facility power and
     cost per token as facts with no word (audit 6 #2); the note every page shows, and the

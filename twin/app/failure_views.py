@@ -43,20 +43,25 @@ def n1_ranking(twin: Twin, limit: int | None = None) -> pd.DataFrame:
         from twin.scenarios.tenants_hit import text
 
         table["it_lost_by_tenant"] = table["it_lost_by_tenant"].map(text)
-    # an empty cell reads as missing: say there is none
-    for col in [c for c in ("worst_cooling_group", "untrusted", *TENANT_COLUMNS) if c in table]:
-        table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
     return table.head(limit) if limit else table
 
 
+NONE_COLUMNS = ("worst_cooling_group", "untrusted", *TENANT_COLUMNS)
+"""Text columns whose empty cell means "none" (`n1_on_screen` says so)."""
+
+
 def n1_on_screen(table: pd.DataFrame) -> pd.DataFrame:
-    """`n1_ranking`'s table for a screen: `verified` in words (`sweep.verified_text`); where
-    no rack runs the hottest inlet reads "n/a",
-    as the Failures page's metric says (an empty or "None" cell otherwise); that column is
-    then text, rounded to its digits, ∞ kept. The ranking itself keeps its numbers."""
+    """`n1_ranking`'s table for a screen: `verified` in words (`sweep.verified_text`), then an
+    empty text cell says "none" (it read as missing; filled before, it made every row's
+    `untrusted` non-empty, so every row read "no solution" where `twin n1` says "yes"); where
+    no rack runs the hottest inlet reads "n/a", as the Failures page's metric says (an empty
+    or "None" cell otherwise); that column is then text, rounded to its digits, ∞ kept. The
+    ranking itself keeps its numbers and empty cells."""
     from twin.scenarios.sweep import verified_text
 
-    table = verified_text(table)  # "no solution", never "yes", for a row with no answer
+    table = verified_text(table).copy()  # "no solution", never "yes", for a row with no answer
+    for col in [c for c in NONE_COLUMNS if c in table]:
+        table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
     if "t_inlet_max_c" not in table or not table["t_inlet_max_c"].isna().any():
         return table
     from twin.model import columns as C
