@@ -48,7 +48,7 @@ def _pump_need_m3_s(twin, loops: pd.DataFrame | None, pumps: pd.DataFrame) -> pd
 
 def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
     """From a full solve: cooling units not running, and the worst loading (%, what the
-    group carries, unremoved heat included, over its running capacity) among the groups
+    group is given, unremoved heat included once, over its running capacity) among the groups
     that have a unit out, with its name, as the fast path reports them
     (`twin.scenarios.fast_cooling`: groups ``kind:hall`` or ``kind:loop``)."""
     out, worst, name = 0, -np.inf, ""
@@ -81,9 +81,10 @@ def cooling_groups(twin, res: Results) -> tuple[float, float, str]:
                 cap = avail.where(avail > 0, cap)
             elif model == "air_unit" and "capacity_avail_kw" in r:  # DX at the outdoor air
                 cap = r["capacity_avail_kw"].astype(float).fillna(cap)
+            # a unit's load_kw is its share of the heat, unremoved part included (res_crahs:
+            # removed_kw + unremoved_kw); adding unremoved_kw counted it twice (small-room,
+            # CRAC-1 and 2 failed: 225.8 % where CRAC-3 carries 195.5 kW on 120, 162.9 %)
             load = r["load_kw"].astype(float)
-            if "unremoved_kw" in r:
-                load = load + r["unremoved_kw"].fillna(0.0).astype(float)
         cap_g = cap.where(running, 0.0).groupby(key).sum()
         load_g = load.fillna(0.0).groupby(key).sum()
         halls = res.tables.get("res_halls")
