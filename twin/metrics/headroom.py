@@ -173,7 +173,8 @@ class Headroom:
       cooling, `constraint_domains`), utilisation (now),
       margin_kw (added IT at which it breaks, at least `it_kw`; inf if it never grows),
       margin_basis ("searched" or "extrapolated", see the module docstring), binding;
-    - `it_now_kw`: the scope's IT now; `free_slots`: empty rack slots (floor);
+    - `it_now_kw`: the scope's IT now, of the racks the state feeds (`unfed_kw`: those it
+      leaves without power, which no scale loads); `free_slots`: empty rack slots (floor);
     - `solves`, `seconds`: the cost of the search: `solves` counts the load steps solved
       (one coupled solve of the site each), not the N-1 sweep's full solves of each
       failure at a step (tens to a hundred and more a search); `seconds` covers both;
@@ -200,6 +201,7 @@ class Headroom:
     redundancy_lost: tuple[str, ...] = ()
     unrestorable: bool = False
     not_an_answer: tuple[str, ...] = ()
+    unfed_kw: float = 0.0
 
     @property
     def reason(self) -> str:
@@ -222,6 +224,11 @@ class Headroom:
             )
         if self.binding:
             return self.binding
+        if math.isnan(self.it_kw) and self.unfed_kw > 0:
+            return (
+                f"undefined: no rack in scope is fed in this state ({self.unfed_kw:,.1f} kW "
+                "of racks without power), and the headroom scales the racks that draw"
+            )
         if math.isnan(self.it_kw):
             return (
                 "undefined: the racks in scope draw 0 kW, and the headroom scales them "
@@ -246,6 +253,7 @@ class Headroom:
             "redundancy_lost": list(self.redundancy_lost),
             "unrestorable": self.unrestorable,  # negative it_headroom_kw: all of it shed
             "not_an_answer": list(self.not_an_answer),  # today's solve is no solution
+            "unfed_kw": self.unfed_kw,  # racks in scope the state leaves unfed (not scaled)
             "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
         }
 
@@ -308,7 +316,6 @@ def headroom(
     if own:
         base.update(pd.Series(own, dtype=float))
     live = ~racks.index.isin(list(scenario.out_of_service))
-    it_now = float((racks["power_kw"] * base)[live].sum())
     cache: dict[float, dict[str, float]] = {}
     solved: dict[float, object] = {}
     n1c: dict[float, dict[str, float]] = {}
@@ -340,6 +347,14 @@ def headroom(
     redundant = True  # the normal state's redundancy constraints (elements in failover, N+1)
     unfed0 |= {k for k in at(0.0) if k.startswith("unfed ")}
     cache[0.0] = {k: v for k, v in cache[0.0].items() if k not in unfed0}  # as `at` keeps them
+    # today's IT: the racks in service that the state feeds. A rack the scenario leaves
+    # unfed draws nothing at any scale, so counting it overstated the headroom by IT/fed IT
+    # (small-room with RA on PDU-1 alone, PDU-1 failed: 268.9 kW where the same site
+    # without the RA racks has 133.7) and read 'unbounded' with every rack dark (UPS-1
+    # failed), where no rack draws: n/a (audit 2026-12-05 #1)
+    fed = solved[0.0]["res_racks"]["fed"].reindex(racks.index).fillna(False).to_numpy(bool)
+    it_now = float((racks["power_kw"] * base)[live & fed].sum())
+    unfed_kw = float((racks["power_kw"] * base)[live & ~fed].sum())
 
     def n1at(x: float) -> dict[str, float]:
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
@@ -398,6 +413,7 @@ def headroom(
             "N-1 solved" if n1_check else "first-order" if redundant else REDUNDANCY_LOST,
             tuple(sorted(lost0)),
             not_an_answer=tuple(not_an_answer_lines(solved[0.0].violations)),
+            unfed_kw=unfed_kw,
         )
 
     def shed() -> Headroom:
