@@ -192,9 +192,11 @@ def solve_power(
     failed_rack = m.rack_ids.isin(list(oos)) if oos else np.zeros(len(m.rack_ids), bool)
     fed = (live_a | live_b) & ~failed_rack
     res_power_nodes = _res_power(m, flow, live, parent, is_root)
+    extra_kva = _accumulate(extra, parent, levels) / EXTRA_LOAD_PF  # cooling loads' kVA
     design = _design(
-        m, parent, levels, live_a, live_b, p_rack, it_node, res_power_nodes["loading_pct"]
-    )
+        m, parent, levels, live_a, live_b, p_rack, it_node, res_power_nodes["loading_pct"],
+        extra_kva,
+    )  # fmt: skip
     res_power_nodes = res_power_nodes.join(design)
     res_bus = pd.DataFrame(
         {
@@ -350,16 +352,21 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
     )
 
 
-def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.DataFrame:
+def _design(
+    m, parent, levels, live_a, live_b, p_rack, it_node, loading, extra_kva=None
+) -> pd.DataFrame:
     """Loading if every rack below an element moved all its load onto this side.
 
     For 2N this is the loading after the partner side fails; for distributed
     redundancy (xN/(x-1)) it is the worst case of every partner failing, an
     upper bound on any single failure. Transfers through `alternate` (STS,
     catcher systems) are not in it. First-order: the present loading scaled by IT carried under failover over IT
-    carried now (losses scale with it only approximately); with no IT now, the
-    present (idle) loading plus the failover IT over rating, so never below the loading
-    now. The N-1 sweep solves each failure exactly.
+    carried now (losses scale with it only approximately); the cooling loads fed through
+    the element (`extra_kva`, kVA at their power factor) stay as they are, as a CRAC fed
+    from a PDU does when its partner fails (scaled with the IT, the small room with CRAC-1
+    on PDU-1 read 101.1 % where the solved failure gives 90.7 %, audit 2026-12-05 #4); with
+    no IT now, the present (idle) loading plus the failover IT over rating, so never below
+    the loading now. The N-1 sweep solves each failure exactly.
     """
     n = m.n
     depth = _depth(n, levels)
@@ -377,9 +384,10 @@ def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading) -> pd.D
     with np.errstate(divide="ignore", invalid="ignore"):
         # no IT now: its idle loading (losses) plus the failover IT over rating, never below
         # the loading it has now
-        fl = np.where(
-            now_it > 1e-9, loading * fail_it / now_it, loading + fail_it / pf_rating * 100.0
-        )
+        fixed = np.zeros(n) if extra_kva is None else extra_kva / pf_rating * 100.0
+        fixed = np.clip(np.nan_to_num(fixed), 0.0, loading)
+        scaled = fixed + (loading - fixed) * fail_it / now_it
+        fl = np.where(now_it > 1e-9, scaled, loading + fail_it / pf_rating * 100.0)
     return pd.DataFrame(
         {
             "it_kw": now_it,
