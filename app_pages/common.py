@@ -13,7 +13,6 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import functools
-import math
 import secrets
 from pathlib import Path
 
@@ -492,9 +491,7 @@ def show_headroom(where, twin: Twin, key: str, failed=()) -> None:
     room = headroom(twin, key, failed)
     where.metric(
         "IT headroom",
-        C.fmt(room.it_kw / 1000, "it_mw")
-        if room.binding
-        else ("n/a" if math.isnan(room.it_kw) else "unbounded"),
+        S.headroom_text(room),
         help="How much more IT the site takes (racks scaled uniformly, heat and facility "
         "power solved), and the first limit it meets.",
     )

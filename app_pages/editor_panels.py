@@ -13,6 +13,7 @@ from app_pages import editor_actions as A
 from app_pages import editor_history as H
 from twin.app import checks as K
 from twin.app import edit as E
+from twin.app import placement as AP
 from twin.app.components import natural_key
 from twin.app.text import plain
 from twin.errors import LayoutError
@@ -123,7 +124,7 @@ class Choices:
             data=data,
             halls=[h["id"] for h in data["halls"]],
             rows=[r["id"] for h in data["halls"] for r in h.get("rows", [])],
-            profiles=[""] + sorted(st.session_state["layout"].profiles),
+            profiles=[""] + AP.layout_rack_profiles(st.session_state["layout"]),
             loops=[""] + list(twin.loops.index),
         )
 
@@ -162,7 +163,8 @@ def _change_rack(twin: Twin, ch: Choices) -> None:
     st.number_input("Power kW", value=d["power_kw"], step=1.0, key=f"ed_ch_power_{rid}")
     _live("racks", "power_kw", f"ed_ch_power_{rid}", rid, _rack_path(rid, "power_kw"))
     field_error("power_kw")
-    st.selectbox("Profile", ch.profiles, index=ch.profiles.index(d["profile"]),
+    profiles = ch.profiles + [d["profile"]] * (d["profile"] not in ch.profiles)  # its own
+    st.selectbox("Profile", profiles, index=profiles.index(d["profile"]),
                  key=f"ed_ch_prof_{rid}", format_func=blank_as("none (its own fields)"))  # fmt: skip
     field_error("profile")
     feeds = _feeds(twin, twin.racks.at[rid, "hall"] if rid else None, d["feed_a"], d["feed_b"])

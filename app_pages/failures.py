@@ -87,16 +87,7 @@ c[3].metric(
     if math.isfinite(t_max) and abs(t_max - what["t_inlet_max_base_c"]) >= 0.05
     else None,
     delta_color=inlet_colour,
-    help="No steady state: heat goes unremoved while racks run, so they heat until they "
-    "trip (as the N-1 table's infinite inlet says)"
-    + (
-        f"; solved, at least {C.fmt(what['t_inlet_solved_c'], 't_inlet_max_c')} (the lower "
-        "bound twin solve prints)"
-        if t_max == math.inf and math.isfinite(what["t_inlet_solved_c"])
-        else ""
-    )
-    + "; n/a: no rack runs."
-    + (f" {plain(inlet_note)}" if inlet_note else ""),
+    help=S.inlet_help(what, plain(inlet_note) if inlet_note else ""),
 )
 c[4].metric(
     "Violations",
@@ -140,7 +131,10 @@ if failed:
     st.write("**Worst loadings after the failure**")
     common.table(what["worst_loadings"], index="component", height=220)
     if what["worst_cooling_group"]:  # the N-1 row's figure: before racks shut down by heat
-        pct, group = what["max_cooling_loading_pct"], plain(what["worst_cooling_group"])
+        pct, group = (
+            what["max_cooling_loading_pct"],
+            plain(S.cooling_group_name(what["worst_cooling_group"])),
+        )
         st.write(
             f"**{C.spec('max_cooling_loading_pct').label}** ({group}): "
             + (

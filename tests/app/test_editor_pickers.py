@@ -29,6 +29,8 @@ def test_every_editor_picker_names_its_blank_choice(app):
     # the blank choices read as what they do, per panel
     assert "as its neighbours" in seen["Add rack / Feed A"]
     assert "as its neighbours" in seen["Add rack / Profile"]
+    # rack profiles only: a cooling unit's gave raw schema errors (audit 2026-12-05 #2)
+    assert set(seen["Add rack / Profile"]) == {"as its neighbours", "npu-inference", "nvl72"}
     assert "none (no feed)" in seen["Change rack / Feed B"]
     assert "none (air cooled)" in seen["Change rack / Liquid loop"]
     assert "keep (as it is)" in seen["Edit a whole row / Liquid loop"]

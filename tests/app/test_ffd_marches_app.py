@@ -67,7 +67,7 @@ def test_the_dashboard_shows_the_marches_then_the_numbers(fresh_store, layouts_t
     no_errors(at)
     assert not _bars(at)
     twin = Twin.load(layouts_tmp / "small-room.yaml")
-    assert metric(at, "IT headroom") == C.fmt(headroom(twin).it_kw / 1000, "it_mw")
+    assert metric(at, "IT headroom") == C.fmt_kw(headroom(twin).it_kw, "it_headroom_site_kw")
     assert any(len(df.value) for df in at.dataframe)  # the N-1 ranking
 
 

@@ -281,6 +281,7 @@ def test_editor_shows_headroom_after_each_edit(app):
     its binding constraint; lowering a rack's power leaves more room."""
     from twin.metrics.headroom import headroom
     from twin.model import Twin
+    from twin.model import columns as C
 
     def searched(at):  # the search runs in the background; the page redraws when it is in
         for _ in range(120):
@@ -293,13 +294,13 @@ def test_editor_shows_headroom_after_each_edit(app):
     at = app("editor")
     no_errors(at)
     room = headroom(Twin.from_layout(at.session_state["layout"]))
-    assert searched(at) == f"{room.it_kw / 1000:,.2f} MW"
+    assert searched(at) == C.fmt_kw(room.it_kw, "it_headroom_site_kw")  # kW as twin solve
     assert any(f"binding: {room.binding}" in shown(c.value) for c in at.caption)
     panel(at, "Change rack").number_input(key="ed_ch_power_H1-R01-01").set_value(50.0)
     at.button(key="ed_change_btn").click().run()
     no_errors(at)
-    after = float(searched(at).split()[0].replace(",", ""))
-    assert after > room.it_kw / 1000
+    after = searched(at).split()
+    assert float(after[0].replace(",", "")) * (1000 if after[1] == "MW" else 1) > room.it_kw
 
 
 def test_what_changed_leads_with_what_matters(app):

@@ -133,3 +133,18 @@ def test_a_screened_candidate_is_not_verified_never_infeasible(hall):
     top = p.table.loc[~screened].iloc[0]
     assert t.at[top.name, "feasible"] == ("yes" if top["feasible"] else "no")
     assert "screened only" in AP.label(p, int(t.index[screened][0]))
+
+
+def test_editor_offers_rack_profiles_only():
+    """The editor's rack pickers listed small-room's CRAC profile (crac-120kw), which gave
+    four raw schema errors on "Add rack" (audit 2026-12-05 #2): the layout's rack profiles
+    only, those placement offers too."""
+    from twin.layout import load
+
+    small = load(HALL.parent / "small-room.yaml")
+    assert "crac-120kw" in small.profiles
+    assert AP.layout_rack_profiles(small) == ["enterprise-10kw"]
+    hall = load(HALL)
+    shown = AP.layout_rack_profiles(hall)
+    assert shown == ["npu-inference", "nvl72"]
+    assert set(shown) <= set(AP.P.rack_profiles(hall)) & set(hall.profiles)

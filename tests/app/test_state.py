@@ -207,3 +207,23 @@ def test_a_solve_that_is_not_a_solution_is_said_on_every_page_and_in_the_report(
     ok = Twin.from_layout(loads(yaml.safe_dump({**doc, "power": yaml.safe_load(
         (layouts_dir / "small-room.yaml").read_text())["power"]})))  # fmt: skip
     assert not [n for n in S.capabilities(S.solve(ok, set())).notes if "NOT AN ANSWER" in n]
+
+
+def test_it_headroom_shows_kw_as_twin_solve_does():
+    """The Dashboard and editor read -0.07 MW where `twin solve` prints -74.1 kW (audit
+    2026-12-05 #7): kW with one decimal below 10 MW, MW beyond."""
+    from types import SimpleNamespace
+
+    from twin.model import columns as C
+
+    def room(kw, binding="grid"):
+        return SimpleNamespace(it_kw=kw, binding=binding)
+
+    assert S.headroom_text(room(-74.1)) == "-74.1 kW"
+    assert S.headroom_text(room(40.2)) == "40.2 kW"
+    assert S.headroom_text(room(9_876.54)) == "9,876.5 kW"
+    assert S.headroom_text(room(52_300.0)) == "52.30 MW"
+    assert S.headroom_text(room(float("inf"), None)) == "unbounded"
+    assert S.headroom_text(room(float("nan"), None)) == "n/a"
+    assert C.fmt_kw(-12_345.0, "it_headroom_site_kw") == "-12.35 MW"
+    assert C.fmt_kw(float("nan"), "it_headroom_site_kw") == "n/a"

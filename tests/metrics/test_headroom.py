@@ -131,7 +131,9 @@ def test_dashboard_shows_the_same_headroom(tmp_path, monkeypatch):
     assert not at.exception
     h = headroom(Twin.load(d / "ai-factory-hall.yaml"))
     (value,) = [m.value for m in at.metric if m.label == "IT headroom"]
-    assert value == f"{h.it_kw / 1000:,.2f} MW"
+    from twin.model import columns as C
+
+    assert value == C.fmt_kw(h.it_kw, "it_headroom_site_kw")  # kW, 1 decimal, as twin solve
     from twin.app.text import plain
 
     assert any(plain(h.binding) in c.value for c in at.caption)

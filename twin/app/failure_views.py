@@ -8,12 +8,14 @@ imported on first use (see `twin.app.state.DEFERRED_IMPORTS`). No Streamlit, no 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from twin.model import Twin, registry
 from twin.model.scenario import Scenario
-from twin.solve.results import Results
+from twin.solve.results import LOWER_BOUND_KPI, Results, no_steady_state
 
 
 def failable(twin: Twin) -> pd.DataFrame:
@@ -50,18 +52,29 @@ NONE_COLUMNS = ("worst_cooling_group", "untrusted", *TENANT_COLUMNS)
 """Text columns whose empty cell means "none" (`n1_on_screen` says so)."""
 
 
+def cooling_group_name(group: str) -> str:
+    """A cooling group's id (``crahs:ROOM``) as a screen names it ("CRAH/CRAC units of hall
+    ROOM", `twin.scenarios.cooling_groups.group_name`); "" stays ""."""
+    from twin.scenarios.cooling_groups import group_name  # deferred: see twin.app.state
+
+    return group_name(group)
+
+
 def n1_on_screen(table: pd.DataFrame) -> pd.DataFrame:
     """`n1_ranking`'s table for a screen: `verified` in words (`sweep.verified_text`), then an
     empty text cell says "none" (it read as missing; filled before, it made every row's
-    `untrusted` non-empty, so every row read "no solution" where `twin n1` says "yes"); where
+    `untrusted` non-empty, so every row read "no solution" where `twin n1` says "yes"); the
+    worst cooling group by its name (`cooling_group_name`), not its id ``crahs:ROOM``; where
     no rack runs the hottest inlet reads "n/a", as the Failures page's metric says (an empty
     or "None" cell otherwise); that column is then text, rounded to its digits, ∞ kept. The
-    ranking itself keeps its numbers and empty cells."""
+    ranking itself keeps its numbers, ids and empty cells."""
     from twin.scenarios.sweep import verified_text
 
     table = verified_text(table).copy()  # "no solution", never "yes", for a row with no answer
     for col in [c for c in NONE_COLUMNS if c in table]:
         table[col] = table[col].map(lambda v: v if isinstance(v, str) and v else "none")
+    if "worst_cooling_group" in table:
+        table["worst_cooling_group"] = table["worst_cooling_group"].map(cooling_group_name)
     if "t_inlet_max_c" not in table or not table["t_inlet_max_c"].isna().any():
         return table
     from twin.model import columns as C
@@ -79,13 +92,24 @@ def air_cautions(res: Results) -> list[str]:
 
 
 def changes(base: Results, res: Results, limit: int = 500) -> pd.DataFrame:
-    """Per-component changes between two solves (`twin.scenarios.compare`), largest first."""
+    """Per-component changes between two solves (`twin.scenarios.compare`), largest first;
+    `boolean` marks a yes/no quantity (a bool column of either result table), which
+    `compare` gives as 0/1 and `changes_readable` shows as yes/no."""
     from twin.scenarios import compare  # deferred: see twin.app.state
 
     d = compare(base, res)
     if "change" in d:
         d = d.reindex(d["change"].abs().sort_values(ascending=False).index)
-    return d.head(limit)
+    d = d.head(limit).copy()
+    flags = {
+        (name, col)
+        for r in (base, res)
+        for name, t in r.tables.items()
+        for col in t.columns
+        if pd.api.types.is_bool_dtype(t[col])
+    }
+    d["boolean"] = [(t, q) in flags for t, q in zip(d["table"], d["quantity"], strict=True)]
+    return d
 
 
 LOADING_TABLES = ("res_power_nodes", "res_crahs", "res_cdus", "res_chillers", "res_dry_coolers")
@@ -179,12 +203,41 @@ def consequences(twin: Twin, base: Results, res: Results, top: int = 8) -> dict:
         "t_inlet_max_base_c": float(base.kpis.get("t_inlet_max_c", float("nan"))),
         # where there is no steady state, the solved inlet: the lower bound twin solve prints
         "t_inlet_solved_c": float(k.get("t_inlet_max_c", np.nan)),
+        # the solve's flag (`twin solve` prints it): the solved inlet only a lower bound
+        "t_inlet_lower_bound": bool(k.get(LOWER_BOUND_KPI, no_steady_state(res))),
         "max_cooling_loading_pct": cool_pct,  # inf: a group with heat and no capacity left
         "worst_cooling_group": cool_group,
         "worst_loadings": worst,
         "new_violations": new.reset_index(drop=True),
         "violations_by_kind": v["kind"].value_counts() if len(v) else pd.Series(dtype=int),
     }
+
+
+def inlet_help(what: dict, note: str = "") -> str:
+    """The help of the Failures page's "Hottest rack inlet" (`what` is `consequences`'s,
+    `note` `inlet_change`'s or ""). "No steady state..." only where there is none (the
+    inlet unbounded, or the solved one only a lower bound, `t_inlet_lower_bound`), with the
+    lower bound `twin solve` prints; "n/a" where no rack runs; else what the figure is. It
+    said "No steady state" beside a normal 21.3 °C (audit 2026-12-05 #6)."""
+    from twin.model import columns as C
+
+    t_max, solved = what["t_inlet_max_c"], what["t_inlet_solved_c"]
+    if t_max == math.inf or what.get("t_inlet_lower_bound"):
+        text = (
+            "No steady state: heat goes unremoved while racks run, so they heat until they "
+            "trip (as the N-1 table's infinite inlet says)"
+        )
+        if math.isfinite(solved):
+            bound = C.fmt(solved, "t_inlet_max_c")
+            text += f"; solved, at least {bound} (the lower bound twin solve prints)"
+        text += "."
+    elif math.isnan(t_max):
+        text = "n/a: no rack runs."
+    else:
+        text = "The hottest rack inlet of the solved steady state" + (
+            ", before racks shut down by heat." if what.get("racks_shutdown") else "."
+        )
+    return f"{text} {note}" if note else text
 
 
 def risk_banner(twin: Twin, what: dict, res: Results) -> str:
@@ -218,9 +271,16 @@ def risk_banner(twin: Twin, what: dict, res: Results) -> str:
     return text
 
 
+def _yes_no(x) -> str:
+    """A 0/1 of `compare` as yes/no ('n/a' where one run has no such row)."""
+    return "n/a" if pd.isna(x) else ("yes" if x else "no")
+
+
 def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:
     """`changes` as people read it: component, quantity (label), unit, before, after,
-    change, each number rounded to its quantity's digits; violations first."""
+    change, each number rounded to its quantity's digits; violations first. A violation
+    reads no/yes and "new" or "cleared"; a yes/no quantity (`changes`'s `boolean`: inlet
+    within range, Running) yes/no and "yes → no", never 1 / 0 / -1."""
     from twin.model import columns as C
 
     if not len(changes):
@@ -228,24 +288,31 @@ def changes_readable(changes: pd.DataFrame) -> pd.DataFrame:
     viol = changes["table"] == "violations"
     d = pd.concat([changes[viol], changes[~viol]])
     spec = [C.spec(q) for q in d["quantity"]]
+    is_v = (d["table"] == "violations").to_numpy()
+    is_b = d["boolean"].fillna(False).to_numpy(bool) if "boolean" in d else np.zeros(len(d), bool)
     out = pd.DataFrame(
         {
             "Component": d["component"].astype(str).to_numpy(),
             "Quantity": [
-                ("violation: " + q.replace("_", " ")) if is_v else s.label
-                for q, s, is_v in zip(d["quantity"], spec, d["table"] == "violations", strict=True)
+                ("violation: " + q.replace("_", " ")) if v else s.label
+                for q, s, v in zip(d["quantity"], spec, is_v, strict=True)
             ],
-            "Unit": [s.unit for s in spec],
+            "Unit": ["" if v or b else s.unit for s, v, b in zip(spec, is_v, is_b, strict=True)],
         }
     )
-    for col, name in (("a", "Before"), ("b", "After"), ("change", "Change")):
+    for col, name in (("a", "Before"), ("b", "After")):
         out[name] = [
-            (("new" if x > 0 else "cleared") if col == "change" else ("yes" if x else "no"))
-            if is_v
-            else C.number(float(x), s.digits)
-            for x, s, is_v in zip(d[col], spec, d["table"] == "violations", strict=True)
+            _yes_no(x) if v or b else C.number(float(x), s.digits)
+            for x, s, v, b in zip(d[col], spec, is_v, is_b, strict=True)
         ]
-    out.loc[(d["table"] == "violations").to_numpy(), "Unit"] = ""
+    out["Change"] = [
+        ("new" if x > 0 else "cleared")
+        if v
+        else (f"{before} → {after}" if b else C.number(float(x), s.digits))
+        for x, s, v, b, before, after in zip(
+            d["change"], spec, is_v, is_b, out["Before"], out["After"], strict=True
+        )
+    ]
     return out
 
 

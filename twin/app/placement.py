@@ -52,6 +52,15 @@ def profiles(twin: Twin) -> list[str]:
     return list(P.rack_profiles(twin.layout))
 
 
+def layout_rack_profiles(layout) -> list[str]:
+    """The layout's own profiles a rack can name, sorted: those of `rack_profiles` (what
+    `profiles` offers) that the file itself defines. The editor's rack pickers list these:
+    a cooling-unit profile (small-room's crac-120kw) offered there gave raw schema errors,
+    and a built-in profile is not in the file for a rack to name."""
+    own = layout.profiles
+    return sorted(k for k, v in P.rack_profiles(layout).items() if own.get(k) == v)
+
+
 def find(
     twin: Twin, results, profile: str, count: int, hall: str | None = None, verify: int = 3
 ) -> P.Placement:

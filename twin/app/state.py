@@ -48,7 +48,9 @@ from twin.app.failure_views import (  # noqa: F401 - the facade's names
     changes,
     changes_readable,
     consequences,
+    cooling_group_name,
     failable,
+    inlet_help,
     n1_on_screen,
     n1_ranking,
     ride_through,
@@ -361,6 +363,17 @@ AIR_MODEL_ERROR_K = (1.15, 2.83)
 """How far the FFD flow marched again without a failed unit follows the CFD's change of the
 rack inlets, RMS (docs/validation.md, "the FFD flow is marched again per failure": the two
 blind failures of the small room)."""
+
+
+def headroom_text(room) -> str:
+    """The IT headroom metric's value of `room` (a `twin.metrics.Headroom`): kW with the
+    CLI's one decimal ('-74.1 kW', where it read -0.07 MW), MW from 10 MW up
+    (`columns.fmt_kw`); 'unbounded' where nothing binds, 'n/a' where it is undefined."""
+    from twin.model import columns as C
+
+    if room.binding:
+        return C.fmt_kw(room.it_kw, "it_headroom_site_kw")
+    return "n/a" if np.isnan(room.it_kw) else "unbounded"
 
 
 def inlet_change(twin: Twin, base: Results, res: Results) -> tuple[str, str]:

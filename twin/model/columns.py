@@ -38,6 +38,7 @@ __all__ = [
     "Column",
     "display",
     "fmt",
+    "fmt_kw",
     "formats",
     "header",
     "headline",
@@ -170,6 +171,20 @@ def fmt(
     ):
         return text
     return f"{text}{u}" if u == "%" else f"{text} {u}"
+
+
+MW_FROM_KW = 10_000.0
+"""Magnitude (kW) from which `fmt_kw` writes MW: below it kW keep the kW digits a small
+room needs (-74.1 kW read -0.07 MW); above it MW with 2 decimals still give 4 figures."""
+
+
+def fmt_kw(value_kw, name: str) -> str:
+    """A power in kW as column `name` shows it ('-74.1 kW', its unit and digits), in MW
+    with 2 decimals from `MW_FROM_KW` up in magnitude ('52.30 MW'); 'n/a' for NaN."""
+    v = value_kw
+    if isinstance(v, int | float | np.number) and not isinstance(v, bool) and abs(v) >= MW_FROM_KW:
+        return fmt(float(v) / 1000.0, unit="MW", digits=2)
+    return fmt(v, name)
 
 
 def display(df: pd.DataFrame, index: str | None = "id") -> pd.DataFrame:

@@ -26,7 +26,14 @@ from twin.solve.arrays import feed_b_share
 from twin.solve.dx_cop import solved_capacity_kw
 from twin.solve.plant import design_flow_m3_s
 
-__all__ = ["COP_TOWER", "CRAC_EVAP_BELOW_SUPPLY_K", "UNIT_KINDS", "CoolingBase", "cooling_base"]
+__all__ = [
+    "COP_TOWER",
+    "CRAC_EVAP_BELOW_SUPPLY_K",
+    "UNIT_KINDS",
+    "CoolingBase",
+    "cooling_base",
+    "group_name",
+]
 
 UNIT_KINDS = registry.COOLING_UNITS
 CRAC_EVAP_BELOW_SUPPLY_K = 12.0
@@ -57,6 +64,28 @@ class CoolingBase:
     hall_of_group: np.ndarray  # hall index per group, -1 if not a CRAH group
     hall_ids: pd.Index
     air: dict | None
+
+
+_GROUP_WORDS = {
+    "crahs": ("CRAH/CRAC units", "hall"),
+    "cdus": ("CDUs", "technology loop"),
+    "pumps": ("pumps", "water loop"),
+    "chillers": ("chillers", "water loop"),
+    "dry_coolers": ("dry coolers", "water loop"),
+    "cooling_towers": ("cooling towers", "condenser loop"),
+}
+"""Group kind -> (its units, what they share), as the module doc names the groups."""
+
+
+def group_name(group: str) -> str:
+    """A group id (`kind:key`, e.g. ``crahs:ROOM``, as the N-1 rows and `CoolingBase` name
+    it) as people read it: "CRAH/CRAC units of hall ROOM". The id stays the key tables and
+    the CLI compare; screens show this. An id of no known kind (or "") comes back as is."""
+    kind, sep, key = str(group).partition(":")
+    if not sep or kind not in _GROUP_WORDS:
+        return str(group)
+    units, shared = _GROUP_WORDS[kind]
+    return f"{units} of {shared} {key}"
 
 
 def _design_duties(twin) -> tuple[dict, dict, dict]:
