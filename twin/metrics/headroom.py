@@ -258,6 +258,12 @@ class Headroom:
         }
 
 
+def _redundancy_row(name: str) -> bool:
+    """A constraint that is itself a failure, first-order (`constraint_utilisation`'s
+    ``... in failover`` and cooling groups' ``(N+1)`` rows)."""
+    return name.endswith(" in failover") or name.endswith("(N+1)")
+
+
 def scope_racks(twin, scope: str) -> pd.DataFrame:
     """The racks of `scope`: "site", a hall id or a row id (ValueError naming the choices)."""
     racks = twin.racks
@@ -395,6 +401,14 @@ def headroom(
     def worst(u: dict[str, float]) -> str:
         return max(u, key=u.get)
 
+    def binding_at(x: float) -> str:
+        """The constraint that binds at `x`: a normal-state limit broken there before any
+        failure case that breaks with it. The small room's UPS-1 at 198 % read 'N-1 (power):
+        PDU-1 failed' (that case carries the same UPS a little hotter), while the IT to shed
+        was UPS-1's (audit 2026-12-05 #5); redundancy rows stand for failures, not first."""
+        broken = {k: v for k, v in cache[x].items() if v > 1.0 and not _redundancy_row(k)}
+        return worst(broken) if broken else worst(full(x))
+
     u0 = at(0.0)
     free = _free_slots(twin, scope)
 
@@ -425,13 +439,13 @@ def headroom(
         if max(full(-1.0).values(), default=0.0) > 1.0:  # broken with the scope's IT off
             # one answer: the binding row (still broken with all of it shed) reads the
             # headroom, -IT, as every searched row does, not the 0 of today's end
-            h = result(0.0, None, worst(full(-1.0)))
+            h = result(0.0, None, binding_at(-1.0))
             table = h.table.copy()
             table.loc[h.binding, ["margin_kw", "margin_basis"]] = [-it_now, "searched"]
             table["margin_kw"] = table["margin_kw"].clip(lower=-it_now)  # no more to shed
             return replace(h, it_kw=-it_now, table=ordered(table), unrestorable=True)
         lo, hi = bracket(both, -1.0, 0.0, full)
-        return result(lo, hi, worst(full(hi)))
+        return result(lo, hi, binding_at(hi))
 
     if it_now <= 0:
         return (
@@ -464,4 +478,4 @@ def headroom(
         n1at(hi)  # the table's N-1 rows read full solves at both ends of the bracket
     if hi is None:
         return result(lo, None, None)
-    return result(lo, hi, worst(full(hi)))
+    return result(lo, hi, binding_at(hi))
