@@ -16,6 +16,9 @@ ROW_PX = 35  # st.dataframe's row (and header) height
 def fitted(page) -> None:
     """Every visible table is at most as tall as its rows (header included) and border."""
     frames = page.locator('[data-testid="stDataFrame"]:visible')
+    # a loaded machine draws the tables after the text waited for (CI 2026-12-05: the
+    # timeline's "Per hall" showed before its tables)
+    frames.first.wait_for(timeout=60_000)
     assert frames.count(), "no table on the page"
     for i in range(frames.count()):
         df = frames.nth(i)
