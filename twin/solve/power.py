@@ -352,9 +352,7 @@ def _res_power(m: PowerModel, f: Flow, live, parent, is_root) -> pd.DataFrame:
     )
 
 
-def _design(
-    m, parent, levels, live_a, live_b, p_rack, it_node, loading, extra_kva=None
-) -> pd.DataFrame:
+def _design(m, parent, levels, live_a, live_b, p_rack, it_node, loading, extra_kva) -> pd.DataFrame:
     """Loading if every rack below an element moved all its load onto this side.
 
     For 2N this is the loading after the partner side fails; for distributed
@@ -384,8 +382,7 @@ def _design(
     with np.errstate(divide="ignore", invalid="ignore"):
         # no IT now: its idle loading (losses) plus the failover IT over rating, never below
         # the loading it has now
-        fixed = np.zeros(n) if extra_kva is None else extra_kva / pf_rating * 100.0
-        fixed = np.clip(np.nan_to_num(fixed), 0.0, loading)
+        fixed = np.clip(np.nan_to_num(extra_kva / pf_rating * 100.0), 0.0, loading)
         scaled = fixed + (loading - fixed) * fail_it / now_it
         fl = np.where(now_it > 1e-9, scaled, loading + fail_it / pf_rating * 100.0)
     return pd.DataFrame(
