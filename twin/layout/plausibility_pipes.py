@@ -5,9 +5,15 @@ solve printed 4278.9 °C coolant).
 
 A static estimate, numpy only (validate stays fast), not the hydraulic solve:
 
-- a loop's design flow is what the units it feeds can take at its design rise (CDUs'
-  facility side, CRAH coils: capacity / (rho cp dt_design)), at most what its pumps are
-  rated to move together; facility and chilled loops with pumps and pipes only;
+- a loop's design flow carries the racks' heat its units take at its design rise
+  (``heat / (rho cp dt_design)``; a technology loop's liquid heat through its CDUs, a hall's
+  air heat through its CRAH coils, each shared by capacity), at most its units' capacity and
+  what its pumps are rated to move together; facility and chilled loops with pumps and pipes
+  only. Not the units' capacity alone: an N+1 design's standby capacity moves no more water
+  (variable-speed pumps hold the design rise), and on it twin's own one-row campus hall, whose
+  pipes carry its heat at 2.5 m/s, read 5.3 m/s and 621 kPa through its CDU branches (2
+  CDUs of 2 MW for 1.5 MW of liquid heat; 2026-12-05). A branch's flow with a sibling unit
+  failed is the solve's to check (`twin n1`), not this estimate's;
 - pipes between the same two nodes share that flow as parallel pipes at one pressure drop
   with one friction factor, ``q ~ D^2.5 / sqrt(L)``; any other pipe carries it all (an upper
   bound on a pipe in series with branches);
@@ -47,6 +53,39 @@ def pipe_dp_kpa(q_m3_s, length_m, diameter_m, roughness_m, rho, mu) -> np.ndarra
     return f * np.asarray(length_m, float) / d * rho * v * v / 2.0 / 1000.0
 
 
+def _shared(heat_kw: dict, units: list, key, into) -> dict[str, float]:
+    """`heat_kw` by group (`key(unit)` the unit's group) shared over each group's `units` by
+    capacity, summed by `into(unit)`, the loop that takes it, kW."""
+    cap: dict = {}
+    for u in units:
+        cap[key(u)] = cap.get(key(u), 0.0) + float(u.capacity_kw)
+    out: dict[str, float] = {}
+    for u in units:
+        share = heat_kw.get(key(u), 0.0) * float(u.capacity_kw) / cap[key(u)]
+        out[into(u)] = out.get(into(u), 0.0) + share
+    return out
+
+
+def loop_heat_kw(layout) -> dict[str, float]:
+    """The racks' heat each facility/chilled loop takes at design, kW: every technology loop's
+    liquid heat through its CDUs, every hall's air heat through its water-cooled CRAHs, each
+    shared over the units by capacity."""
+    c = layout.cooling
+    liquid: dict[str, float] = {}
+    air: dict[str, float] = {}
+    for hall in layout.halls:
+        for r in hall.racks:
+            kw = float(r.power_kw)
+            if r.liquid_loop:
+                liquid[r.liquid_loop] = liquid.get(r.liquid_loop, 0.0) + kw * r.liquid_fraction
+            air[hall.id] = air.get(hall.id, 0.0) + kw * (1.0 - r.liquid_fraction)
+    out = _shared(liquid, list(c.cdus), lambda u: u.loop, lambda u: u.facility_loop)
+    coils = [u for u in c.crahs if u.loop]
+    for lid, kw in _shared(air, coils, lambda u: u.hall, lambda u: u.loop).items():
+        out[lid] = out.get(lid, 0.0) + kw
+    return out
+
+
 def design_flows(layout) -> dict[str, float]:
     """Design flow per facility/chilled loop with pumps, m3/s (see the module docstring)."""
     c = layout.cooling
@@ -60,13 +99,14 @@ def design_flows(layout) -> dict[str, float]:
     rated: dict[str, float] = {}
     for p in c.pumps:
         rated[p.loop] = rated.get(p.loop, 0.0) + float(p.flow_m3_s)
+    heat = loop_heat_kw(layout)
     out = {}
     for lid, lp in loops.items():
-        if lid not in rated or not cap.get(lid):
+        kw = min(heat.get(lid, 0.0), cap.get(lid, 0.0))
+        if lid not in rated or kw <= 0.0:
             continue
         rho = FLUIDS[lp.fluid][0]
-        need = cap[lid] / (rho * CP_WATER_J_KGK / 1000.0 * lp.dt_design_k)
-        out[lid] = min(need, rated[lid])
+        out[lid] = min(kw / (rho * CP_WATER_J_KGK / 1000.0 * lp.dt_design_k), rated[lid])
     return out
 
 
@@ -119,9 +159,9 @@ def check_pipes(layout, doc: Any, file: str, caution) -> list:
                 format_path(at),
                 (p.id,),
                 f"pipe {p.id} ({p.diameter_m:g} m diameter) would carry {q[i]:.3g} m3/s of "
-                f"loop {p.loop}'s design {flows[p.loop]:.3g} m3/s{share} (its units' "
-                f"capacity at {loop_of[p.loop].dt_design_k:g} K, at most its pumps' rated "
-                f"flow) at {v[i]:,.1f} m/s (chilled water pipes stay under "
+                f"loop {p.loop}'s design {flows[p.loop]:.3g} m3/s{share} (the racks' heat "
+                f"its units take at {loop_of[p.loop].dt_design_k:g} K, at most their capacity "
+                f"and its pumps' rated flow) at {v[i]:,.1f} m/s (chilled water pipes stay under "
                 f"{MAX_VELOCITY_M_S:g} m/s, ASHRAE Fundamentals ch. 22); its Darcy-Weisbach "
                 f"drop there is {dp[i]:,.0f} kPa, {head_note} (check the diameter and its "
                 "unit)",
