@@ -15,7 +15,7 @@ from twin import layout as TL  # looked up at call time (tests patch twin.layout
 from twin.app import edit as E
 from twin.app import plausibility as P
 from twin.app.text import plain, size_mb
-from twin.errors import LayoutError
+from twin.errors import LayoutError, count
 from twin.layout.write import to_yaml
 
 
@@ -84,7 +84,7 @@ def start_from() -> None:
                         # its warnings with the lines of the bytes sent (they are not kept)
                         P.remember_upload(new, st.session_state["layout_key"], up.getvalue())
                         st.session_state["ed_message"] = (
-                            f"Loaded {up.name}: {len(new.halls)} halls."
+                            f"Loaded {up.name}: {count(len(new.halls), 'hall')}."
                         )
                         st.rerun()
 

@@ -11,6 +11,7 @@ from app_pages import common
 from twin.app import state as S
 from twin.app import tenants as T
 from twin.app.text import plain
+from twin.errors import count
 from twin.model import columns as C
 from twin.viz.placement import KINDS
 
@@ -21,7 +22,7 @@ table = S.rack_table(twin, res)
 
 st.title("Site (3D)")
 st.caption(
-    f"{plain(twin.name)}: {len(twin.halls)} halls, {len(twin.racks):,} racks, "
+    f"{plain(twin.name)}: {count(len(twin.halls), 'hall')}, {count(len(twin.racks), 'rack')}, "
     f"{C.fmt(twin.it_kw / 1000, 'it_mw')} IT. Drag to rotate, scroll to zoom; "
     "search an id to fly to it." + (f" Failed: {plain(', '.join(failed))}" if failed else "")
 )

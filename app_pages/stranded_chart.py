@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import common
 from twin.app import stranded as SC
 from twin.app.text import plain
+from twin.errors import count
 from twin.model import Twin
 
 AT_ONCE_HALLS = 4
@@ -28,7 +29,7 @@ def show(twin: Twin, key: str) -> None:
     st.subheader("Stranded capacity per hall")
     halls = twin.racks["hall"].nunique()
     if halls > AT_ONCE_HALLS and not st.session_state.get("dash_stranded_on"):
-        if st.button(f"Find stranded capacity ({halls:,} halls, a search per hall)"):
+        if st.button(f"Find stranded capacity ({count(halls, 'hall')}, a search per hall)"):
             st.session_state["dash_stranded_on"] = True
             st.rerun()
         return

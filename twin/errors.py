@@ -19,6 +19,11 @@ def names(ids: tuple[str, ...] | list[str]) -> str:
     return f"{ids[0]}, {ids[1]} and {len(ids) - 2:,} more"
 
 
+def count(n: int, noun: str) -> str:
+    """'1 hall', '2 halls', '12,000 racks': a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def some(ids, shown: int = 5) -> str:
     """'A, B, C, D, E and 7 more': the first `shown` of `ids`, and how many more (a list of
     what is allowed, where `names` keeps two)."""

@@ -145,7 +145,7 @@ def test_upload_name_and_error_text_are_text(evil_layout):
     at.file_uploader(key="ed_upload").set_value((name, good, "application/x-yaml")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.session_state["layout_name"] == name
-    assert_shown_as_text(at, [f"Loaded {name}: 1 halls.", name, f"Evil site {PAYLOAD}"])
+    assert_shown_as_text(at, [f"Loaded {name}: 1 hall.", name, f"Evil site {PAYLOAD}"])
 
 
 def test_a_reference_layout_error_names_the_file_not_the_server_path(app, layouts_tmp):

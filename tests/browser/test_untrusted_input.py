@@ -62,7 +62,7 @@ def test_uploaded_names_are_text_and_fetch_nothing(page, app_url):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     open_page(page, app_url, "editor", "Layout editor")
     upload(page, UPLOAD_NAME, evil_layout())
-    page.get_by_text(f"Loaded {UPLOAD_NAME}: 1 halls.").wait_for()
+    page.get_by_text(f"Loaded {UPLOAD_NAME}: 1 hall.").wait_for()
     assert_nothing_rendered_from_the_payload(page, requests, dialogs)
     sidebar = page.locator('[data-testid="stSidebar"]')  # the names, as they were written
     sidebar.get_by_text(f"Evil site {PAYLOAD}", exact=True).wait_for()

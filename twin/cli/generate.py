@@ -13,6 +13,7 @@ import sys
 import time
 
 from twin.cli.common import UsageError, check_output_file, float_in, int_in
+from twin.errors import count
 from twin.layout import generate, validate_data
 
 CAMPUS = {
@@ -124,13 +125,13 @@ def run(args) -> int:
         hall_mw = it_mw / len(doc["halls"])
         print(
             f"twin generate: note: a campus is whole halls of {hall_mw:,.1f} MW; --it-mw "
-            f"{args.it_mw:g} gives {len(doc['halls'])} hall(s), {it_mw:,.1f} MW of IT"
+            f"{args.it_mw:g} gives {count(len(doc['halls']), 'hall')}, {it_mw:,.1f} MW of IT"
             + (" (fewer --rows-per-hall make smaller halls)" if args.rows_per_hall > 1 else ""),
             file=sys.stderr,
         )
     if args.what == "campus" and args.tenants > len(doc["halls"]):
         print(
-            f"twin generate: note: --tenants {args.tenants} > {len(doc['halls'])} hall(s): "
+            f"twin generate: note: --tenants {args.tenants} > {count(len(doc['halls']), 'hall')}: "
             f"{len(doc['halls'])} tenant(s) written, one per hall",
             file=sys.stderr,
         )
@@ -140,7 +141,7 @@ def run(args) -> int:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
         print(
-            f"wrote {args.output}: {len(doc['halls'])} halls, {len(racks):,} racks, "
+            f"wrote {args.output}: {count(len(doc['halls']), 'hall')}, {count(len(racks), 'rack')}, "
             f"{it_mw:,.1f} MW IT ({time.perf_counter() - t0:.1f} s)",
             file=sys.stderr,
         )

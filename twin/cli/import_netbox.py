@@ -11,6 +11,7 @@ import added (utility connection, CRACs) that NetBox has no data for.
 from __future__ import annotations
 
 from twin.cli.common import check_output_file, dumps
+from twin.errors import count
 
 
 def register(sub) -> None:
@@ -63,7 +64,9 @@ def run(args) -> int:
                      "unmapped": imp.unmapped, "added": imp.added}))  # fmt: skip
         return 0
     it_kw = sum(r.power_kw for h in layout.halls for r in h.racks)
-    print(f"wrote {args.output}: {len(layout.halls)} hall(s), {n_racks} racks, {it_kw:,.1f} kW IT")
+    print(
+        f"wrote {args.output}: {count(len(layout.halls), 'hall')}, {count(n_racks, 'rack')}, {it_kw:,.1f} kW IT"
+    )
     print(f"  added (NetBox has no data for them): {len(imp.added)}")
     for line in imp.added:
         print(f"    {line}")

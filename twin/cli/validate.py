@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from twin.errors import LayoutError, Problem
+from twin.errors import LayoutError, Problem, count
 from twin.layout import load
 from twin.layout.plausibility import check_loaded
 from twin.layout.source import PVLIB_PREFIX, line_of, parse_bytes, read_bytes
@@ -45,7 +45,7 @@ def run(args) -> int:
         note = (
             f", {len(warns)} plausibility warning{'s' if len(warns) != 1 else ''}" if warns else ""
         )
-        print(f"{path}: ok ({len(layout.halls)} halls, {n} racks{note})")
+        print(f"{path}: ok ({count(len(layout.halls), 'hall')}, {count(n, 'rack')}{note})")
         for w in warns:
             print(w, file=sys.stderr)
     return status
