@@ -105,3 +105,27 @@ def test_no_battery_note_where_a_generator_takes_over(tmp_path):
     spec = TimelineSpec(hours=4, dt_s=60.0, workload="inference", weather=False,
                         outage=Outage(2 * 3600.0, 3600.0))  # fmt: skip
     assert not [n for n in simulate(Twin.load(path), spec).notes if "ride-through" in n]
+
+
+def test_cooling_at_the_utilitys_return_after_the_load_was_dropped(tmp_path):
+    """A 10 kWh battery empties 133 s into a 600 s outage and the room's load is dropped; at
+    the utility's return the DX CRACs (no chiller restart) remove the backlog at their
+    installed capacity, drawing in proportion to the heat removed: at most the draw before the
+    outage times capacity over the heat then, by hand (~134 kW). The plant's draw was scaled
+    over what a running plant would remove of the heat left, ~0 while the load was dropped:
+    13,969 kW of cooling, a 14.17 MW grid peak and a grid_limit violation on a 0.27 MW room."""
+    twin = Twin.load(_no_generator(tmp_path, battery_kwh=10.0))
+    flat = Pattern(kind="inference", mid=1.0, amp=0.0)
+    spec = TimelineSpec(hours=2, dt_s=1.0, workload="inference", pattern=flat, weather=False,
+                        outage=Outage(1800.0, 600.0))  # fmt: skip
+    tl = simulate(twin, spec)
+    s = tl.steps
+    before = s.iloc[1790]
+    assert s["it_kw"].iloc[2390] == 0.0  # the load was dropped when the battery emptied
+    plant_kw = float(twin.crahs["capacity_kw"].sum())
+    bound = before["cooling_kw"] * plant_kw / before["heat_removed_kw"]
+    assert s["heat_removed_kw"].iloc[2400:2600].max() > 0.95 * plant_kw  # catching up
+    assert s["cooling_kw"].iloc[2400:].max() <= 1.001 * bound
+    grid = float(s["it_kw"].max() + s["losses_kw"].max() + bound + s["ups_charge_kw"].max())
+    assert tl.kpis["peak_grid_mw"] * 1000.0 <= grid
+    assert "grid_limit" not in set(tl.violations["kind"])

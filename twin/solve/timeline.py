@@ -181,6 +181,7 @@ def solve_timeline(
         cooling_tau_s,
     )
     plant_off = None
+    heat_asked = it_site + losses  # the heat `cooling` was solved for
     if u is not None:
         it_site, chain, losses, facility, lost_out = (
             u["it_kw"],
@@ -196,9 +197,13 @@ def solve_timeline(
     heat_s, removed = heat_store(heat_in, dt, cooling_tau_s, plant_off, cap)
     warming = np.zeros(n)
     if plant_off is not None:  # the plant draws in proportion to the heat it removes
-        heat_run, nominal = heat_store(heat_in, dt, cooling_tau_s, cap_kw=cap)
+        heat_run, _ = heat_store(heat_in, dt, cooling_tau_s, cap_kw=cap)
         peak = extra_heat_peak(heat_in, dt, cooling_tau_s, plant_off, cap, heat_s, heat_run)
         warming = _warming(peak, cooling_tau_s, resp) if loops else np.zeros(n)
+        # per kW of the heat its draw was solved for, lagged as that draw is (over the heat
+        # a running plant would remove of what is left, the ratio blew up where the outage
+        # dropped the load: 14 MW of cooling on a 0.27 MW room at the utility's return)
+        _, nominal = heat_store(heat_asked, dt, cooling_tau_s, cap_kw=cap)
         ratio = np.divide(removed, nominal, out=np.ones(n), where=nominal > 0)
         cooling = cooling * ratio
         facility = chain + losses + cooling
