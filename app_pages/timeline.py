@@ -87,24 +87,36 @@ swing = c[2].slider("Training power swing (% of design)", 0, 60, 30, 5, key="tl_
 
 own = layout_bess(twin)
 st.subheader("Storage")
-c = st.columns(4)
+c = st.columns(5)
 bess_mwh = c[0].number_input(
     "Site battery energy (MWh)",
     min_value=0.0,
-    value=round(own.energy_kwh / 1000, 1) if own else 0.0,
+    value=own.energy_kwh / 1000 if own else 0.0,
     step=1.0,
+    format="%.3f",
     key="tl_bess_mwh",
     help="0 = no battery" + (" (the layout's storage.bess is pre-filled)" if own else ""),
 )
 bess_mw = c[1].number_input(
     "Site battery power (MW)",
     min_value=0.0,
-    value=round(own.power_kw / 1000, 1) if own else 0.0,
+    value=own.power_kw / 1000 if own else 0.0,
     step=1.0,
+    format="%.3f",
     key="tl_bess_mw",
 )
-policy = c[2].selectbox("Battery policy", list(POLICIES), key="tl_policy")
-ramp = c[3].number_input(
+bess_eff = c[2].number_input(
+    "Round-trip efficiency",
+    min_value=0.5,
+    max_value=1.0,
+    value=own.round_trip if own else Store(0.0, 0.0).round_trip,
+    step=0.01,
+    format="%.3f",
+    key="tl_bess_eff",
+    help="as twin timeline's --bess-efficiency" + (" (the layout's, pre-filled)" if own else ""),
+)
+policy = c[3].selectbox("Battery policy", list(POLICIES), key="tl_policy")
+ramp = c[4].number_input(
     "Ramp limit (MW/s)",
     min_value=0.001,
     value=1.0,
@@ -151,7 +163,15 @@ rack_cap = c[3].slider("Row/rack cap (% of design)", 10, 100, 70, 5, key="tl_rac
 capped_racks = [r.strip() for r in rack_text.split(",") if r.strip()]
 
 hours, dt = HORIZONS[horizon]
-store = Store(bess_mwh * 1000, bess_mw * 1000, 0.85) if bess_mwh > 0 and bess_mw > 0 else None
+# as `twin timeline`: the layout's own BESS where left as pre-filled (its SOC limits too),
+# else --bess-mwh, --bess-mw and --bess-efficiency's store; none (the layout's idle) at 0
+as_layout = own is not None and (bess_mwh, bess_mw, bess_eff) == (
+    own.energy_kwh / 1000,
+    own.power_kw / 1000,
+    own.round_trip,
+)
+sized = not as_layout and bess_mwh > 0 and bess_mw > 0
+store = Store(bess_mwh * 1000, bess_mw * 1000, bess_eff) if sized else None
 spec = TimelineSpec(
     hours=hours,
     dt_s=dt,
@@ -162,7 +182,7 @@ spec = TimelineSpec(
     row_cap=dict.fromkeys(capped_rows, rack_cap / 100.0),
     rack_cap=dict.fromkeys(capped_racks, rack_cap / 100.0),
     bess=store,
-    policy=POLICIES[policy] if store is not None or own is not None else "none",
+    policy=POLICIES[policy] if as_layout or sized else "none",
     ramp_kw_s=ramp * 1000 if POLICIES[policy] == "smoothing" else None,
     dr=DrEvent(dr_start * 3600, dr_hours * 3600, dr_mw * 1000, dr_order) if dr_on else None,
     outage=Outage(out_start * 3600, out_s) if out_on else None,

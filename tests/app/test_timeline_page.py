@@ -40,7 +40,7 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     at.button(key="tl_run").click().run()
     _errors(at)
     spec = TimelineSpec(hours=24, dt_s=1.0, workload="mixed", pattern=Pattern(swing=0.3),
-                        bess=Store(4000.0, 3000.0, 0.85), policy="peak-shaving",
+                        bess=Store(4000.0, 3000.0, 0.9), policy="peak-shaving",
                         dr=DrEvent(18 * 3600.0, 3 * 3600.0, 1000.0, "inference-first"))  # fmt: skip
     api = simulate(Twin.load(layouts_tmp / "ai-factory-hall.yaml"), spec)
     k = api.kpis
@@ -62,6 +62,40 @@ def test_day_with_bess_and_dr_shows_the_api_numbers(app, layouts_tmp):
     hall = next(d.value for d in at.dataframe if "Tokens produced" in d.value)
     assert hall["Tokens produced"].str.fullmatch(r"[\d,.]+( (million|billion|trillion))?").all()
     assert not [m.value for m in at.markdown if "Most points" in m.value]
+
+
+def test_the_battery_is_twin_timelines(app, layouts_tmp, capsys):
+    """The page ran every battery at a round trip of 0.85 where `twin timeline` defaults to
+    0.9 (storage losses 55 % higher on one battery), and replaced a layout BESS's efficiency
+    and SOC limits by 0.85/0.1/0.9 with its energy rounded to 0.1 MWh (250 kWh ran as 0.2
+    MWh). Now a layout's BESS runs as the CLI runs it, and so does one sized on the page."""
+    import json
+
+    from twin.cli import main
+
+    path = layouts_tmp / "ai-factory-hall.yaml"
+    block = ("\nstorage:\n  bess:\n    - {id: BESS-1, feed: B01-MV-A, energy_kwh: 250.0, "
+             "power_kw: 200.0, round_trip_efficiency: 0.82, soc_min: 0.2, soc_max: 0.95}\n")  # fmt: skip
+    path.write_text(path.read_text() + block)
+    at = app("timeline")
+    assert at.number_input(key="tl_bess_mwh").value == 0.25
+    assert at.number_input(key="tl_bess_eff").value == 0.82
+    args = ["timeline", str(path), "--hours", "24", "--step-s", "1", "--json"]
+    for edit, flags in (({}, []), ({"tl_bess_mwh": 0.5, "tl_bess_eff": 0.9},
+                                   ["--bess-mwh", "0.5", "--bess-mw", "0.2"])):  # fmt: skip
+        for k, v in edit.items():
+            at.number_input(key=k).set_value(v)
+        at.run()
+        at.button(key="tl_run").click().run()
+        _errors(at)
+        assert main(args + flags) == 0
+        k = json.loads(capsys.readouterr().out)["kpis"]
+        assert k["storage_loss_mwh"] > 0
+        shown = _metric(at, "Peak grid import")
+        assert shown == f"{k['peak_grid_mw']:,.2f} MW"
+        page = at.session_state["tl_result"][1].kpis
+        assert page["storage_loss_mwh"] == k["storage_loss_mwh"]
+        assert page["cost_usd"] == k["cost_usd"]
 
 
 def test_outage_shows_the_ups_batteries(app, layouts_tmp):
