@@ -241,3 +241,17 @@ def test_outage_row_says_throttling_loses_no_counted_tokens(capsys):
     row = next(ln for ln in capsys.readouterr().out.splitlines() if "racks overheated" in ln)
     assert "throttling rack's lost throughput is not estimated" in row
     assert re.search(r"up to \d[\d,]*\.\d throttling", row), row
+
+
+def test_a_small_generator_run_is_not_shown_as_none(capsys):
+    """The small room's 10 min outage: its generator supplies 0.039 MWh; the UPS line read
+    'generator 0.0 MWh' beside 'less generator 0.039' on the energy line."""
+    argv = ["timeline", "layouts/small-room.yaml", "--hours", "2",
+            "--step-s", "1", "--outage-start-h", "0.5", "--outage-s", "600", "--design-weather",
+            "--json"]  # fmt: skip
+    assert main(argv) == 0
+    mwh = json.loads(capsys.readouterr().out)["kpis"]["generator_mwh"]
+    assert 0.01 < mwh < 0.05
+    assert main(argv[:-1]) == 0
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if "UPS batteries" in ln)
+    assert f"generator {mwh:.3g} MWh" in row, row

@@ -473,8 +473,8 @@ def run(args) -> int:
         tte = k["ups_time_to_empty_min_s"]
         rows.insert(3, ("UPS batteries (outage)", f"lowest charge {k['ups_soc_min_frac']:.0%}, "
                     + ("none ran out" if not np.isfinite(tte) else f"first empty after {tte:,.0f} s")
-                    + f", load dropped {k['load_dropped_mwh']:,.2f} MWh, generator "
-                    f"{k['generator_mwh']:,.1f} MWh, "
+                    + f", load dropped {_sig(k['load_dropped_mwh'])} MWh, generator "
+                    f"{_sig(k['generator_mwh'])} MWh, "
                     + (f"loops up to {k['loop_warming_max_k']:.1f} K above a running plant's"
                        if has_liquid_loops(twin) else "no liquid loops (the hall air warms: "
                        "racks overheated below)")))  # fmt: skip
