@@ -15,7 +15,10 @@ grows and settles in a pass or two):
   down. The top servers see that air and protect themselves first; the rack's
   'over_temperature' violation reads the same number;
 - liquid side (racks on a TCS loop): coolant supply above `COOLANT_LIMIT_C`
-  -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut down;
+  -> throttled; above it by more than `SHUTDOWN_MARGIN_K` -> shut down; coolant
+  return above `T_BOIL_WATER_C` (a loop whose CDUs move a fraction of the racks'
+  flow: 17 % gave 110.9 °C on CDUs at a tenth of their capacity, every rack 'ok')
+  -> shut down, no steady state: its cold plates would boil;
 - a rack whose heat has nowhere to go (an 'uncooled' violation on the rack:
   no CRAH/CDU running, every running unit of its hall a DX CRAC whose compressor
   the outdoor air stopped, or its loop's water does not move) has no steady
@@ -91,8 +94,10 @@ def assess(twin, res) -> pd.DataFrame:
     t_cs = rr["t_coolant_supply_c"].to_numpy(float)
     over_in = np.where(air & np.isfinite(t_in), t_in - lim_in, -np.inf)
     over_cs = np.where(liquid & np.isfinite(t_cs), t_cs - COOLANT_LIMIT_C, -np.inf)
+    t_cr = rr["t_coolant_return_c"].to_numpy(float) if "t_coolant_return_c" in rr else t_cs
+    boils = liquid & np.isfinite(t_cr) & (t_cr > T_BOIL_WATER_C)
     uncooled = fed & _uncooled_racks(res, racks.index)
-    trip = uncooled | (over_in > SHUTDOWN_MARGIN_K) | (over_cs > SHUTDOWN_MARGIN_K)
+    trip = uncooled | boils | (over_in > SHUTDOWN_MARGIN_K) | (over_cs > SHUTDOWN_MARGIN_K)
     throttle = ~trip & fed & ((over_in > 0) | (over_cs > 0))
     state = np.where(~fed, "off", np.where(trip, "shutdown", np.where(throttle, "throttled", "ok")))
     cls = rr["ashrae_class"].fillna("A1").to_numpy(object)
@@ -100,6 +105,9 @@ def assess(twin, res) -> pd.DataFrame:
     for i in np.flatnonzero(trip | throttle):
         if uncooled[i]:
             cause[i] = "its heat has nowhere to go (no cooling removes it), no steady temperature"
+        elif boils[i] and over_cs[i] <= SHUTDOWN_MARGIN_K:
+            cause[i] = f"coolant return above {T_BOIL_WATER_C:.0f} °C (its loop moves too little "
+            cause[i] += f"water; its cold plates would boil), {BEYOND}"
         elif over_in[i] >= over_cs[i]:
             if t_in[i] > T_BOIL_WATER_C:
                 cause[i] = f"inlet above {T_BOIL_WATER_C:.0f} °C, {BEYOND}"
