@@ -169,6 +169,9 @@ def test_generated_layouts_have_no_warnings():
 
     small = [generate.campus(1, rows_per_hall=r) for r in (1, 2, 3)]
     small.append(generate.campus(1, rows_per_hall=1, condenser="air"))
+    # long halls: units left to face the hall's centre turned along it and blew at each other
+    # (2 cautions at 22 rows, 19 at 64)
+    small += [generate.campus(1, rows_per_hall=r, halls_per_building=1) for r in (22, 64)]
     docs = [generate.ai_factory_hall(), generate.hybrid_inference(), generate.campus(50), *small]
     for doc in docs:
         found = check(validate_data(doc, "generated.yaml"))
@@ -176,6 +179,7 @@ def test_generated_layouts_have_no_warnings():
         ffd = _every_unit_placed(doc) and len(doc["halls"]) <= AUTO_FFD_MAX_HALLS
         figures = AIR_FFD_CFD if ffd else AIR_KERNEL_CFD
         _air_caution(found, tuple(h["id"] for h in doc["halls"]), figures)
+        assert not [w for w in found if OPPOSED_JETS in w.message]
 
 
 def test_cli_solve_prints_warnings_on_stderr_only(tmp_path, layouts_dir, capsys):

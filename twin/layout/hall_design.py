@@ -236,6 +236,9 @@ def add_hall(site: SiteParts, spec: HallSpec, mv: dict[str, str]) -> float:
                 "loop": fws,
                 **feeds(k),
                 "position_m": [round(spec.origin_m[0] + x, 2), round(spec.origin_m[1] + y, 2)],
+                # across the hall from its wall: left to the hall's-centre rule, the end units
+                # of a long hall (22 rows and more) turned along it and blew at each other
+                "facing": "+x" if k % 2 == 0 else "-x",
             }
         )
     flow = _design_flow_m3_s(heat_kw)
