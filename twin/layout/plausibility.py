@@ -372,8 +372,10 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
     """Values that cannot work together, or are unit slips next to their neighbours
     (`twin.layout.plausibility_chain`): ratings against the design IT behind them, a
     standby generator as a normal source, accelerators, prices, facility water too warm, pipes
-    too narrow for their loop's design flow (`twin.layout.plausibility_pipes`)."""
+    too narrow for their loop's design flow (`twin.layout.plausibility_pipes`), cooling units
+    short of their racks' heat (`twin.layout.plausibility_cooling`)."""
     from twin.layout import plausibility_chain as pc
+    from twin.layout.plausibility_cooling import check_capacity
     from twin.layout.plausibility_pipes import check_pipes
 
     def caution(file, line, path, ids, message, related=()):
@@ -385,6 +387,7 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
         *pc.check_accelerators(layout, doc, file, caution, _written_at),
         *pc.check_water(layout, doc, file, caution),
         *check_pipes(layout, doc, file, caution),
+        *check_capacity(layout, doc, file, caution, _written_at),
     ]
     return _one_per_profile_caution(found)
 
