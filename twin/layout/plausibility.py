@@ -373,10 +373,12 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
     (`twin.layout.plausibility_chain`): ratings against the design IT behind them, a
     standby generator as a normal source, accelerators, prices, facility water too warm, pipes
     too narrow for their loop's design flow (`twin.layout.plausibility_pipes`), cooling units
-    short of their racks' heat (`twin.layout.plausibility_cooling`)."""
+    short of their racks' heat (`twin.layout.plausibility_cooling`), halls on one another's
+    floor (`twin.layout.plausibility_site`)."""
     from twin.layout import plausibility_chain as pc
     from twin.layout.plausibility_cooling import check_capacity
     from twin.layout.plausibility_pipes import check_pipes
+    from twin.layout.plausibility_site import check_halls
 
     def caution(file, line, path, ids, message, related=()):
         ids = tuple(str(i) for i in ids)
@@ -388,6 +390,7 @@ def _cross_component(layout, doc: Any, file: str) -> list[ModelCaution]:
         *pc.check_water(layout, doc, file, caution),
         *check_pipes(layout, doc, file, caution),
         *check_capacity(layout, doc, file, caution, _written_at),
+        *check_halls(layout, doc, file, caution),
     ]
     return _one_per_profile_caution(found)
 
