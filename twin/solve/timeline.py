@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from twin.errors import names
 from twin.solve.results import BALANCE_REL_TOL, UNREMOVED_FLOOR_KW
 from twin.solve.timeline_outage import Outage, UpsBank, bridge, overlap
 from twin.solve.timeline_response import Response, evaluate, evaluate_groups
@@ -287,6 +288,11 @@ def solve_timeline(
                    "converged, not finite or not balanced: twin solve at this load says which)"),
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
+        *intervals(r.get("loading_pct", np.zeros(n)) > 100.0 + 1e-9, dt,
+                   names(resp.overloaded) if resp.overloaded else "site", "overload",
+                   r.get("loading_pct", np.zeros(n)), 100.0, "%", "equipment loaded past its "
+                   "rating (the worst element, steady at this load: twin solve at this load "
+                   "names it), on the utility or on its battery and generator"),
     ]  # fmt: skip
     viol += loop_warming_violations(steps["loop_warming_k"].to_numpy(), dt)
     if rack_stores:

@@ -77,6 +77,10 @@ WEIGHTED = (
     "chiller_heat_kw",
 )  # fmt: skip
 """Response terms that add over halls (`evaluate_groups` sums each hall's design share)."""
+WORST = ("inlet_over_k", "loading_pct")
+"""Response terms of the worst place (`evaluate_groups` takes the worst hall's): the hottest
+inlet over its allowable, the most loaded element (a UPS the timeline carried at 132 % of its
+rating said nothing where twin solve named it, audit of 2026-12-05)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Response:
     water_m3_h: np.ndarray | None = None  # (n_t, n_x) tower make-up water (plant), m3/h
     free_cooling_kw: np.ndarray | None = None  # (n_t, n_x) heat the economisers reject
     chiller_heat_kw: np.ndarray | None = None  # (n_t, n_x) heat the chillers take off loops
+    loading_pct: np.ndarray | None = None  # (n_t, n_x) worst element's loading, % of rating
+    overloaded: tuple[str, ...] = ()  # elements past their rating at some grid point
 
 
 def _wet_bulb(t: float, t_db: np.ndarray, t_wb: np.ndarray) -> float:
@@ -133,13 +139,14 @@ def fit_response(
         return per_twin(twin, key, lambda tw: _fit(tw, weather, progress))
 
 
-def _row(twin, tdb: float, twb: float, loads=LOAD_GRID):
-    """Losses, cooling, unremoved (kW) and trust at every load fraction of `loads`, one
-    weather."""
+def _row(twin, tdb: float, twb: float, loads=LOAD_GRID, seen: dict | None = None):
+    """Losses, cooling, unremoved (kW), trust and the worst element's loading (%) at every
+    load fraction of `loads`, one weather; the elements past their rating go into `seen`."""
     from twin.solve import run
+    from twin.solve.power import ranked_loading
     from twin.solve.results import SOLVER_KINDS
 
-    out = np.zeros((9, len(loads)))
+    out = np.zeros((10, len(loads)))
     design = float(twin.racks["power_kw"].sum())
     for j, xj in enumerate(loads):
         sc = Scenario(
@@ -163,15 +170,20 @@ def _row(twin, tdb: float, twb: float, loads=LOAD_GRID):
         if loops is not None and len(loops):
             out[7, j] = float(loops["free_cooling_kw"].sum())
             out[8, j] = float(loops["chiller_kw"].sum())
+        out[9, j] = kp.get("max_loading_pct", 0.0)
+        if seen is not None and out[9, j] > 100.0:
+            nodes = r["res_power_nodes"]
+            over = nodes[ranked_loading(twin.power_nodes["kind"].reindex(nodes.index))]
+            seen.update(dict.fromkeys(over.index[over["loading_pct"] > 100.0].astype(str)))
     return out
 
 
-def _loads(twin, t: float, w: float) -> tuple[tuple[float, ...], np.ndarray]:
+def _loads(twin, t: float, w: float, seen: dict) -> tuple[tuple[float, ...], np.ndarray]:
     """The site's load grid and its row at dry bulb `t`: `LOAD_GRID`, each interval below
     `LOAD_REFINE_BELOW` split at its midpoint while the solve there is off the straight line
     between its ends by more than `REFINE_TOL` of facility power, down to `LOAD_MIN_STEP`."""
     design = float(twin.racks["power_kw"].sum())
-    cols = dict(zip(LOAD_GRID, _row(twin, t, w).T, strict=True))
+    cols = dict(zip(LOAD_GRID, _row(twin, t, w, seen=seen).T, strict=True))
 
     def facility(x: float, c: np.ndarray) -> float:
         return x * design - c[5] + c[0] + c[1]  # IT served + losses + cooling
@@ -183,7 +195,7 @@ def _loads(twin, t: float, w: float) -> tuple[tuple[float, ...], np.ndarray]:
         if b - a < 2 * LOAD_MIN_STEP:
             continue
         m = round(0.5 * (a + b), 4)
-        col = _row(twin, t, w, (m,))[:, 0]
+        col = _row(twin, t, w, (m,), seen)[:, 0]
         real, guess = facility(m, col), 0.5 * (facility(a, cols[a]) + facility(b, cols[b]))
         if abs(real - guess) > REFINE_TOL * abs(real):
             cols[m] = col
@@ -240,10 +252,11 @@ def _fit(twin, weather, progress=None) -> Response:
     done = [0]
     # the load grid is split where the warmest point bends (its chillers carry the most)
     hot = max(pts)
-    loads, first = _loads(twin, hot, pts[hot])
+    seen: dict[str, None] = {}
+    loads, first = _loads(twin, hot, pts[hot], seen)
 
     def row(t: float, w: float) -> np.ndarray:
-        out = first if t == hot else _row(twin, t, w, loads)
+        out = first if t == hot else _row(twin, t, w, loads, seen)
         done[0] += 1
         if progress is not None:  # the refinement may add points: never report 100 % early
             progress(
@@ -279,11 +292,11 @@ def _fit(twin, weather, progress=None) -> Response:
     if weather is not None:  # each dry-bulb point again, saturated: the wet-bulb axis
         sat = {k: _saturated(twin, k, rows[k], loads) if pts[k] < k else rows[k] for k in t}
         wet = _response(design, loads, t, t.copy(), sat)
-    return _response(design, loads, t, np.array([pts[k] for k in t]), rows, wet)
+    return _response(design, loads, t, np.array([pts[k] for k in t]), rows, wet, tuple(seen))
 
 
-def _response(design, loads, t, t_wb, rows, wet=None) -> Response:
-    stack = np.stack([rows[k] for k in t])  # (n_t, 9, n_x)
+def _response(design, loads, t, t_wb, rows, wet=None, overloaded=()) -> Response:
+    stack = np.stack([rows[k] for k in t])  # (n_t, 10, n_x)
     return Response(
         design,
         np.asarray(loads, float),
@@ -299,6 +312,8 @@ def _response(design, loads, t, t_wb, rows, wet=None) -> Response:
         water_m3_h=stack[:, 6],
         free_cooling_kw=stack[:, 7],
         chiller_heat_kw=stack[:, 8],
+        loading_pct=stack[:, 9],
+        overloaded=overloaded,
     )
 
 
@@ -351,7 +366,7 @@ def _evaluate(resp: Response, it_kw: np.ndarray, t_db_c: np.ndarray) -> dict[str
     t = np.broadcast_to(np.asarray(t_db_c, float), it.shape)
     j, wx = _corners(resp.x, x)
     nt, nx = len(resp.t_db_c), len(resp.x)
-    names = [n for n in (*WEIGHTED, "inlet_over_k") if getattr(resp, n) is not None]
+    names = [n for n in (*WEIGHTED, *WORST) if getattr(resp, n) is not None]
     # every table at once, gathered by flat index (one gather per corner, not per table)
     stack = np.stack([getattr(resp, n) for n in names], axis=-1).reshape(nt * nx, len(names))
     w1 = wx[..., None]
@@ -413,9 +428,10 @@ def evaluate_groups(
         else np.broadcast_to(np.asarray(t_wb_c, float).reshape(-1, 1), it.shape)
     )
     r = evaluate(resp, scaled, t, tw)
-    skip = ("inlet_over_k", "untrusted")
+    skip = (*WORST, "untrusted")
     out = {k: (v * share[None, :]).sum(axis=1) for k, v in r.items() if k not in skip}
     out["untrusted"] = (r["untrusted"] & (share[None, :] > 0)).any(axis=1)
-    live = np.where(share[None, :] > 0, r["inlet_over_k"], -np.inf)
-    out["inlet_over_k"] = live.max(axis=1)
+    for k in WORST:
+        if k in r:
+            out[k] = np.where(share[None, :] > 0, r[k], -np.inf).max(axis=1)
     return out
