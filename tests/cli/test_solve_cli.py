@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from twin.cli import main
-from twin.cli.solve import COUNT, HEAD_LABELS, LABELS, UNBOUNDED_KEY, label
+from twin.cli.solve import COUNT, HEAD_LABELS, LABELS, UNBOUNDED_KEY, YES_NO, label
 
 SMALL = "layouts/small-room.yaml"
 
@@ -127,6 +127,9 @@ def test_text_shows_every_json_key_labelled_and_counts_as_ints(capsys, layouts_d
         if digits is COUNT:
             assert isinstance(value, int), key  # 12, not 12.0
             assert re.search(rf"\s{value:,}$", line), line
+        elif digits is YES_NO:  # a flag: 1 or 0 in the JSON, yes or no on screen (not "1")
+            assert value in (0, 1) and isinstance(value, int), key
+            assert line.endswith(" yes" if value else " no") and "1 yes" not in line, line
         elif value is None:  # undefined, or infinite where the JSON says so
             assert ("unbounded" if key in data[UNBOUNDED_KEY] else "n/a") in line, line
         else:

@@ -141,6 +141,8 @@ def scenario_from(args, twin: Twin) -> Scenario:
 
 COUNT = None
 """`digits` of a count: printed and written as an integer."""
+YES_NO = "yes/no"
+"""`digits` of a flag: printed "yes" or "no", written as 1 or 0 (it read "(1 yes, 0 no) 0")."""
 
 SECTIONS = {
     "power": "Power",
@@ -155,7 +157,7 @@ LOWER_BOUND_KEY = LOWER_BOUND_KPI
 """1 where the hottest inlet is a lower bound, not a steady state (`LOWER_BOUND`): the
 flag scripts read from --json, beside the Uncooled violation."""
 
-LABELS: dict[str, tuple[str, str, str, int | None]] = {
+LABELS: dict[str, tuple[str, str, str, int | str | None]] = {
     # kpi: (section, label, unit, digits; COUNT for counts)
     "it_kw": ("power", "IT load", "kW", 1),
     "it_unserved_kw": ("power", "IT load not served", "kW", 1),
@@ -186,7 +188,7 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "cooling_off_chain_kw": ("cooling", "Cooling power off the power chain", "kW", 1),
     "t_inlet_max_c": ("cooling", "Hottest rack inlet", "°C", 1),
     "t_inlet_max_demand_c": ("cooling", "Hottest rack inlet before heat trips", "°C", 1),
-    LOWER_BOUND_KEY: ("cooling", "Hottest inlet only a lower bound (1 yes, 0 no)", "", COUNT),
+    LOWER_BOUND_KEY: ("cooling", "Hottest inlet only a lower bound", "", YES_NO),
     "t_coolant_max_c": ("cooling", "Hottest rack coolant return", "°C", 1),
     "racks_shutdown": ("cooling", "Racks shut down by heat", "", COUNT),
     "it_shutdown_kw": ("cooling", "IT lost to heat", "kW", 1),
@@ -215,12 +217,12 @@ LABELS: dict[str, tuple[str, str, str, int | None]] = {
     "power_balance_residual_kw": ("power", "Power balance residual", "kW", 6),
     "loop_balance_residual_kw": ("cooling", "Worst loop heat balance residual", "kW", 6),
     "power_sweeps": ("solver", "Power-flow sweeps", "", COUNT),
-    "power_converged": ("solver", "Power flow converged (1 yes, 0 no)", "", COUNT),
+    "power_converged": ("solver", "Power flow converged", "", YES_NO),
     "power_residual_pu": ("solver", "Power flow last voltage change", "pu", 10),
     "power_residual_kw": ("solver", "Power flow last power change", "kW", 6),
-    "coupled_converged": ("solver", "Coupled solve settled (1 yes, 0 no)", "", COUNT),
+    "coupled_converged": ("solver", "Coupled solve settled", "", YES_NO),
     "coupled_residual_kw": ("solver", "Last change of cooling power", "kW", 6),
-    "pipe_converged": ("solver", "Pipe flows converged (1 yes, 0 no)", "", COUNT),
+    "pipe_converged": ("solver", "Pipe flows converged", "", YES_NO),
     "pipe_residual_m3_s": ("solver", "Pipe networks last flow change", "m3/s", 12),
     "coupled_iterations": ("solver", "Coupled iterations", "", COUNT),
     "pipe_iterations": ("solver", "Pipe-network iterations", "", COUNT),
@@ -262,7 +264,7 @@ HEAD_LABELS = {
 """Labels of the JSON keys that are not KPIs."""
 
 
-def label(key: str) -> tuple[str, str, str, int | None]:
+def label(key: str) -> tuple[str, str, str, int | str | None]:
     """(section, label, unit, digits) of KPI `key`: the label and unit of the map every
     screen uses (twin.model.columns) where it declares the key, so the CLI and the app
     name a number alike; the section and the (often finer) digits from `LABELS`."""
@@ -287,7 +289,7 @@ def _num(x):
 
 def _kpi_value(key: str, v):
     x = _num(v)
-    return int(round(x)) if x is not None and label(key)[3] is COUNT else x
+    return int(round(x)) if x is not None and label(key)[3] in (COUNT, YES_NO) else x
 
 
 def _kpis(results) -> dict:
@@ -415,6 +417,8 @@ def _fmt(x, digits: int | None) -> str:
         return "unbounded" if x > 0 else "-unbounded"
     if digits is COUNT:
         return f"{round(x):,}"
+    if digits is YES_NO:
+        return "yes" if x else "no"
     return f"{round(x, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.0"
 
 
