@@ -22,8 +22,8 @@ from twin.errors import names
 from twin.layout.source import format_path, line_of
 
 
-def _heat(layout) -> tuple[dict[str, float], dict[str, float]]:
-    """Design heat by technology loop (liquid share) and by hall (air share), kW."""
+def rack_heat_kw(layout) -> tuple[dict[str, float], dict[str, float]]:
+    """The racks' design heat by technology loop (liquid share) and by hall (air share), kW."""
     liquid: dict[str, float] = {}
     air: dict[str, float] = {}
     for hall in layout.halls:
@@ -39,7 +39,7 @@ def check_capacity(layout, doc: Any, file: str, caution, written_at) -> list:
     """One caution per technology loop whose CDUs, and per hall whose CRAHs/CRACs, have less
     capacity together than the racks' design heat they take; located at the first unit's
     ``capacity_kw`` (on the unit or in its profile: `written_at`)."""
-    liquid, air = _heat(layout)
+    liquid, air = rack_heat_kw(layout)
     c = layout.cooling
     groups = (
         ("cdus", "loop", liquid, "technology loop", "liquid heat", "CDU"),

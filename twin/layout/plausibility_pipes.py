@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import names
+from twin.layout.plausibility_cooling import rack_heat_kw
 from twin.layout.source import format_path, line_of
 from twin.units import CP_WATER_J_KGK, FLUIDS
 
@@ -71,14 +72,7 @@ def loop_heat_kw(layout) -> dict[str, float]:
     liquid heat through its CDUs, every hall's air heat through its water-cooled CRAHs, each
     shared over the units by capacity."""
     c = layout.cooling
-    liquid: dict[str, float] = {}
-    air: dict[str, float] = {}
-    for hall in layout.halls:
-        for r in hall.racks:
-            kw = float(r.power_kw)
-            if r.liquid_loop:
-                liquid[r.liquid_loop] = liquid.get(r.liquid_loop, 0.0) + kw * r.liquid_fraction
-            air[hall.id] = air.get(hall.id, 0.0) + kw * (1.0 - r.liquid_fraction)
+    liquid, air = rack_heat_kw(layout)
     out = _shared(liquid, list(c.cdus), lambda u: u.loop, lambda u: u.facility_loop)
     coils = [u for u in c.crahs if u.loop]
     for lid, kw in _shared(air, coils, lambda u: u.hall, lambda u: u.loop).items():
