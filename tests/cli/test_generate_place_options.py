@@ -39,7 +39,7 @@ def test_hall_without_options_is_the_reference_hall(tmp_path, layouts_dir):
 def test_more_tenants_than_halls_is_noted(tmp_path, capsys):
     out = tmp_path / "c.yaml"
     assert main(["generate", "campus", "--it-mw", "1", "--tenants", "7", "-o", str(out)]) == 0
-    assert "--tenants 7 > 1 hall(s): 1 tenant(s) written" in capsys.readouterr().err
+    assert "--tenants 7 > 1 hall: 1 tenant(s) written" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["place", "refresh"])

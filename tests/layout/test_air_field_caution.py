@@ -84,7 +84,13 @@ def test_one_caution_per_air_model_naming_its_halls():
     doc["halls"] += [second, third]
     units = doc["cooling"]["crahs"]
     units += [dict(units[0], id="U2", hall="T2"), dict(units[0], id="U3", hall="T3")]
-    field, ffd = _cautions(yaml.safe_dump(doc, sort_keys=False))
+    found = _cautions(yaml.safe_dump(doc, sort_keys=False))
+    # the copies stand on T's floor: each cautioned as overlapping it, besides the air model's
+    assert [w.components for w in found if "overlaps hall" in w.message] == [
+        ("T2", "T"),
+        ("T3", "T"),
+    ]
+    field, ffd = [w for w in found if "overlaps hall" not in w.message]
     assert field.components == ("T", "T2") and field.component == "T and T2"
     assert AIR_FIELD_BLIND in field.message and field.path == "halls[0].air_model"
     assert ffd.components == ("T3",) and ffd.path == "halls[2].air_model"
