@@ -407,7 +407,7 @@ def _exit_code(args, results) -> int:
     return STRICT_EXIT
 
 
-def _fmt(x, digits: int | None) -> str:
+def _fmt(x, digits: int | str | None) -> str:
     if x is None:
         return "n/a"
     x = float(x)

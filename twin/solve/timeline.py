@@ -270,6 +270,7 @@ def solve_timeline(
     ups_soc = u["soc_energy_kwh"][:, None] if u is not None else np.zeros((n + 1, 0))
     energy = energy_balance(steps, dt, soc, rack_soc, ups_soc, heat_s)
     floor = BALANCE_REL_TOL * max(float(np.max(it, initial=0.0)), 1.0)
+    loading = r.get("loading_pct", np.zeros(n))  # the worst element, % of its rating
     viol = [
         *intervals(grid > grid_kw, dt, "site", "grid_limit", grid, grid_kw, "kW",
                    "grid import above the site's grid connection"),
@@ -288,9 +289,9 @@ def solve_timeline(
                    "converged, not finite or not balanced: twin solve at this load says which)"),
         *intervals(r["inlet_over_k"] > 0.0, dt, "site", "over_temperature", r["inlet_over_k"], 0.0,
                    "K", "a rack inlet above its ASHRAE allowable maximum (steady, at this load)"),
-        *intervals(r.get("loading_pct", np.zeros(n)) > 100.0 + 1e-9, dt,
+        *intervals(loading > 100.0 + 1e-9, dt,
                    names(resp.overloaded) if resp.overloaded else "site", "overload",
-                   r.get("loading_pct", np.zeros(n)), 100.0, "%", "equipment loaded past its "
+                   loading, 100.0, "%", "equipment loaded past its "
                    "rating (the worst element, steady at this load: twin solve at this load "
                    "names it), on the utility or on its battery and generator"),
     ]  # fmt: skip
