@@ -109,6 +109,7 @@ UNIT_KINDS = registry.COOLING_UNITS
 class CoupledModel:
     pdu_hall: pd.Series  # power element id -> hall code (PDUs serving one hall)
     ups_loop: pd.Series  # power element id -> sink loop code (UPS serving one hall)
+    ups_hall: pd.Series  # power element id -> hall code (UPS serving one hall)
     crah_loop: np.ndarray  # sink loop code per CRAH (-1 CRAC)
     cdu_loop: np.ndarray  # sink loop code per CDU
     pump_loop: np.ndarray  # sink loop code that takes each pump's heat
@@ -150,7 +151,8 @@ def build_coupled_model(twin) -> CoupledModel:
     ups_pairs = pd.DataFrame({"ups": pairs["feed"].map(up_of), "hall": pairs["hall"]}).dropna()
     ups_pairs = ups_pairs[ups_pairs["ups"].isin(ups_ids)]
     per_ups = ups_pairs.groupby("ups")["hall"].agg(["nunique", "first"])
-    ups_loop = per_ups.loc[per_ups["nunique"] == 1, "first"].map(hall_loop).map(loop_pos).dropna()
+    ups_hall = per_ups.loc[per_ups["nunique"] == 1, "first"]
+    ups_loop = ups_hall.map(hall_loop).map(loop_pos).dropna()
 
     def sink(ids: pd.Series) -> np.ndarray:
         return ids.map(loop_pos).fillna(-1).to_numpy(np.int64)
@@ -199,6 +201,7 @@ def build_coupled_model(twin) -> CoupledModel:
         feed_pos=feed_pos,
         pdu_hall=pdu_hall.astype(np.int64),
         ups_loop=ups_loop.astype(np.int64),
+        ups_hall=ups_hall.map(hall_pos).astype(np.int64),
         crah_loop=crah_loop,
         cdu_loop=cdu_loop,
         pump_loop=pump_loop,

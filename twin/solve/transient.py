@@ -90,6 +90,7 @@ from twin.solve.transient_cooling import (
     coil_sinks,
     unit_capacities_kw,
 )
+from twin.solve.transient_equipment import equipment_heat
 from twin.solve.transient_march import (
     Network,
     drained_power,
@@ -239,8 +240,12 @@ def _network(twin, ix, base, ps: PowerStates, rr0, p0, p1, lf) -> Network:
         has_sink = sink >= 0
         inflow = np.bincount(sink[has_sink], q0[has_sink], n)[W:]
         p_direct[W:] = np.maximum(q_w0 - inflow, 0.0)
+    # the equipment's heat (fans, pumps, PDU and UPS losses) follows the power state instead
+    equipment = equipment_heat(twin, ix, base, ps, p0, p1, lf)
+    p_direct -= equipment.before_kw()
+    p_direct[np.abs(p_direct) < 1e-9] = 0.0  # the loops' heat is all equipment's: no -1e-13
     cooling = Cooling(t0, q0, cap0, cap1, cap2, t_back, sink, cold_fixed, blocked)
-    return Network(ix, c, c[E:T] / EQUIPMENT_TAU_S, p_direct, cooling)
+    return Network(ix, c, c[E:T] / EQUIPMENT_TAU_S, p_direct, cooling, equipment)
 
 
 def cooling_ride_through(

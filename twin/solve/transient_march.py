@@ -16,6 +16,7 @@ from scipy.integrate import solve_ivp
 from twin.solve.consequence import COOLANT_LIMIT_C, SHUTDOWN_MARGIN_K, inlet_limit_c
 from twin.solve.ride_through_power import RESTART_S
 from twin.solve.transient_cooling import Cooling
+from twin.solve.transient_equipment import Equipment
 from twin.solve.transient_nodes import NodeIndex
 from twin.solve.transient_trips import Trips, band_order
 
@@ -23,16 +24,20 @@ from twin.solve.transient_trips import Trips, band_order
 @dataclass(frozen=True)
 class Network:
     """The lumped nodes' heat balance: capacities `c` (kJ/K), rack-metal-to-air coupling
-    `g_eq` (kW/K per hall), heat in besides the units' `p_direct` (kW), the units."""
+    `g_eq` (kW/K per hall), the racks' heat in after the failure `p_direct` (kW), the
+    cooling units, and the equipment's own heat (fans, pumps, PDU and UPS losses) as the
+    power state allows it."""
 
     ix: NodeIndex
     c: np.ndarray
     g_eq: np.ndarray
     p_direct: np.ndarray
     cooling: Cooling
+    equipment: Equipment
 
-    def rhs(self, p_now: np.ndarray, perm: np.ndarray, back: np.ndarray):
-        """dT/dt in the solver's (permuted) order, with heat `p_now` into the nodes."""
+    def rhs(self, p_now: np.ndarray, running_kw, perm: np.ndarray, back: np.ndarray):
+        """dT/dt in the solver's (permuted) order, with heat `p_now` into the nodes besides the
+        fans' and pumps' running at t, `running_kw(t)`."""
         H, E, T, _ = self.ix.offsets  # noqa: N806 (block offsets)
         n, sink, has_sink = self.ix.n, self.cooling.sink, self.cooling.has_sink
         flows, g_eq, c = self.cooling.flows, self.g_eq, self.c
@@ -41,7 +46,7 @@ class Network:
             y_ = yp[back]
             q = flows(t, y_)
             inflow = np.bincount(sink[has_sink], q[has_sink], n)
-            dy = p_now + inflow - q
+            dy = p_now + running_kw(t) + inflow - q
             ex = g_eq * (y_[H:E] - y_[E:T])
             dy[H:E] -= ex
             dy[E:T] += ex
@@ -155,7 +160,11 @@ def march(net: Network, trips: Trips, drain, p1, lost_s, restore_s, t_end_s) -> 
     if np.isfinite(restore_s):
         wait = np.zeros(net.ix.n)
         wait[net.ix.offsets[3] :] = RESTART_S.get("chillers", 0.0)
-        net = replace(net, cooling=replace(net.cooling, utility_back_s=restore_s, back_wait_s=wait))
+        net = replace(
+            net,
+            cooling=replace(net.cooling, utility_back_s=restore_s, back_wait_s=wait),
+            equipment=replace(net.equipment, utility_back_s=restore_s),
+        )
     t0, n, nh = net.cooling.t0, net.ix.n, net.ix.sizes[0]
     # the Jacobian couples a node only with its sink and a hall's air with its equipment:
     # in reverse Cuthill-McKee order it is banded, and LSODA's finite differences take
@@ -174,7 +183,8 @@ def march(net: Network, trips: Trips, drain, p1, lost_s, restore_s, t_end_s) -> 
         draining = drain is not None and t_now < restore_s
         if draining:
             stop = min(stop, drain.next_empty_s(t_now, on_seg))
-        rhs = net.rhs(net.p_direct - trips.heat_off(), perm, back)
+        loss_kw, running_kw = net.equipment.heat(trips.off)
+        rhs = net.rhs(net.p_direct - trips.heat_off() + loss_kw, running_kw, perm, back)
         events = _shutdown_event(t0, trips.thresholds(), back)
         sol, t_next, y_p, tripped = _piece(rhs, (t_now, stop), y_now[perm], events, (lband, uband))
         segments.append((t_now, t_next, sol.sol))

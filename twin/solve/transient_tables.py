@@ -118,14 +118,18 @@ def hottest_curves(ix: NodeIndex, lim: RackLimits, times, y, t0):
 
 
 def node_table(ix: NodeIndex, net, y_end) -> pd.DataFrame:
-    """Per node: C, heat in, steady heat moved, capacity before/after/restarting, blocked,
-    the temperature before and at the horizon."""
+    """Per node: C, the racks' heat in after the failure, the equipment's heat (electrical
+    losses, fans and pumps) before it and right after it, steady heat moved, capacity before/after/restarting, blocked, the temperature before and
+    at the horizon."""
     cool = net.cooling
+    loss_kw, running_kw = net.equipment.heat(np.zeros(len(net.equipment.p1_kw), bool))
     return pd.DataFrame(
         {
             "kind": ix.kinds,
             "c_kj_k": net.c,
             "p_kw": net.p_direct,
+            "equipment0_kw": net.equipment.before_kw(),
+            "equipment_after_kw": loss_kw + running_kw(0.0),
             "q0_kw": cool.q0,
             "capacity0_kw": cool.cap0,
             "capacity_after_kw": cool.cap1,
