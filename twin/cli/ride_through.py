@@ -219,6 +219,9 @@ def _ups(pw, scenario, lost: bool, t_end_s: float) -> None:
                 "battery until it empties"
             )
         )
+        over = on.index[on["loading_pct"] > 100.0] if "loading_pct" in on else []
+        if len(over):
+            print(f"  UPS over its rating (twin solve's overload): {', '.join(over)}")
         for uid in on.index:
             print(f"    {battery_text(pw, uid, lost)}")
     if out.any():

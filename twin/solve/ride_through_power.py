@@ -100,6 +100,7 @@ def power_ride_through(
                     "on_battery",
                     "bridged",
                     "empty_s",
+                    "loading_pct",
                 )
             }
         )
@@ -150,6 +151,12 @@ def power_ride_through(
         index=ups.index,
     )
     out["margin_s"] = out["autonomy_s"] - out["gap_s"]
+    # its loading as `twin solve` gives it for the state before the failure (the load the
+    # battery takes over): past 100 % the UPS is overloaded whatever its battery holds
+    normal = before if before is not None else res
+    out["loading_pct"] = (
+        normal["res_power_nodes"]["loading_pct"].reindex(ups.index).astype(float).to_numpy()
+    )
     # a failed or dead UPS bridges nothing, whatever its (zero) load would suggest
     out["in_service"] = (rp["live"].astype(bool).to_numpy() | on_battery) & ~ups.index.isin(
         list(scenario.out_of_service)
@@ -241,6 +248,12 @@ def battery_text(power: pd.DataFrame, uid: str, utility_lost: bool = True) -> st
         f"{uid}: its {kwh:,.1f} kWh battery carries {load:,.1f} kW for {auto:,.0f} s "
         f"({auto / 60:.1f} min) (Peukert k {k:g})"
     )
+    over = float(r.get("loading_pct", np.nan))
+    if over > 100.0:  # the overload `twin solve` flags: the battery does not make it go away
+        text += (
+            f", at {over:,.1f} % of its rating: overloaded (twin solve's overload; how long "
+            "its inverter carries that on battery is not modelled)"
+        )
     gen, pct = r.get("generator"), float(r.get("generator_loading_pct", np.nan))
     if isinstance(gen, str) and np.isfinite(gap):
         if pct > TRIP_PCT:
