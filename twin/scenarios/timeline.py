@@ -279,6 +279,8 @@ def simulate(
                      "--annual refuses this)")  # fmt: skip
     dt = float(spec.dt_s)
     n = round(spec.hours * 3600.0 / dt)
+    if spec.outage is not None:
+        notes.extend(spec.outage.past_horizon(spec.hours * 3600.0))
     start = start_time(spec.start)
     t0 = np.arange(n) * dt
     hoy0 = (start - pd.Timestamp(year=start.year, month=1, day=1)).total_seconds() / 3600.0

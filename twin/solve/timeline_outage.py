@@ -63,6 +63,20 @@ class Outage:
                 f"({horizon_s / 3600:g} h)"
             )
 
+    def past_horizon(self, horizon_s: float) -> list[str]:
+        """A note when the outage runs on past the horizon: the run sees only its start (no
+        utility return, no recharge, batteries possibly emptying after the end)."""
+        end = self.start_s + self.duration_s
+        if end <= horizon_s * (1 + 1e-12):
+            return []
+        seen_h = (horizon_s - self.start_s) / 3600.0
+        return [
+            f"the outage runs {self.start_s / 3600:g}-{end / 3600:g} h, past the horizon "
+            f"({horizon_s / 3600:g} h): only its first {seen_h:g} h is simulated (the utility's "
+            "return, the recharge and any battery emptying after the horizon are not); lengthen "
+            "the horizon to see them"
+        ]
+
 
 @dataclass(frozen=True)
 class UpsBank:
