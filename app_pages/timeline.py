@@ -21,6 +21,7 @@ from twin.errors import ScenarioError
 from twin.metrics.tenants import has_tenants, tenant_ids
 from twin.scenarios.policies import DrEvent
 from twin.scenarios.timeline import TimelineSpec, layout_bess, simulate
+from twin.scenarios.timeline_episodes import episodes
 from twin.scenarios.workloads import Pattern
 from twin.solve.results import NOT_AN_ANSWER
 from twin.solve.timeline_outage import Outage
@@ -366,6 +367,22 @@ st.altair_chart(
 v = tl.violations
 st.subheader(f"Violations over time ({len(v):,})")
 if len(v):
+    ep = episodes(v)
+    if len(ep) < len(v):  # an element past a limit again and again: per element first
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "What": ep["kind"].map(VIOLATION_LABELS).fillna(ep["kind"]),
+                    "Where": ep["component"],
+                    "Intervals": ep["intervals"],
+                    "First from (h)": (ep["first_s"] / 3600).round(2),
+                    "Last until (h)": (ep["last_end_s"] / 3600).round(2),
+                    "In all (h)": (ep["total_s"] / 3600).round(2),
+                    "Worst": ep["worst"].round(1).astype(str) + " " + ep["unit"],
+                }
+            ),
+            hide_index=True,
+        )
     t0 = steps.index[0]
     vt = pd.DataFrame(
         {

@@ -398,8 +398,16 @@ def spec_from_args(args, twin):
     )
 
 
+def _span(seconds: float) -> str:
+    """A violation's duration in the unit that shows it: 12 s, 4.5 min, 0.25 h."""
+    if seconds < 60.0:
+        return f"{seconds:,.0f} s"
+    return f"{seconds / 60:,.1f} min" if seconds < 3600.0 else f"{seconds / 3600:,.2f} h"
+
+
 def run(args) -> int:
     from twin.scenarios.timeline import simulate
+    from twin.scenarios.timeline_episodes import episodes
     from twin.scenarios.timeline_thermal import has_liquid_loops
 
     check_output_file(args.parquet, "--parquet", (".parquet",))
@@ -425,6 +433,7 @@ def run(args) -> int:
         print(dumps({
             "layout": twin.name, "kpis": k, "notes": tl.notes,
             "violations": v.to_dict(orient="records"),
+            "violation_episodes": episodes(v).to_dict(orient="records"),
             "groups": tl.groups.reset_index().to_dict(orient="records"),
             "tokens_lost": tl.curtailment.to_dict(orient="records"),
             **({"tenants": tl.tenants.reset_index().to_dict(orient="records")}
@@ -508,9 +517,17 @@ def run(args) -> int:
         print(f"  {label:<26} {text}")
     v = tl.violations
     print(f"  violations: {len(v)}" + ("" if len(v) else " (none)"))
+    ep = episodes(v)
+    if len(ep) < len(v):  # an element past a limit again and again: per element first
+        for _, r in ep.iterrows():
+            print(f"    {r['kind']:<13} {r['component']:<8} {r['intervals']:,} interval"
+                  f"{'s' * (r['intervals'] != 1)} {r['first_s'] / 3600:,.2f}-"
+                  f"{r['last_end_s'] / 3600:,.2f} h, {r['total_s'] / 3600:,.2f} h in all "
+                  f"(worst {r['worst']:,.1f} {r['unit']})")  # fmt: skip
+        print(f"  the intervals{' (first 10)' * (len(v) > 10)}:")
     for _, r in v.head(10).iterrows():
         print(f"    {r['kind']:<13} {r['component']:<8} from {r['start_s'] / 3600:,.2f} h for "
-              f"{r['duration_s'] / 3600:,.2f} h (worst {r['value']:,.1f} {r['unit']}): {r['message']}")  # fmt: skip
+              f"{_span(r['duration_s'])} (worst {r['value']:,.1f} {r['unit']}): {r['message']}")  # fmt: skip
     if len(v) > 10:
         print(f"    ... and {len(v) - 10} more (--json lists all)")
     c = tl.curtailment
