@@ -116,6 +116,23 @@ def test_ratings_in_va_and_a_battery_in_wh(layouts_dir):
     assert "is it in Wh?" in w.message and "200.0 h" in w.message
 
 
+def test_a_battery_in_mwh(layouts_dir):
+    """300 kWh typed as 0.3: 3.6 s at the UPS's 300 kVA (by hand: 0.3 x 3600 / 300), less
+    than any generator start; the ride-through then finds the battery empty before the
+    generator, but validate said nothing. 0.9 kWh (10.8 s) is a short flywheel-like store
+    and passes."""
+    text = _small(layouts_dir, ("energy_kwh: 60.0", "energy_kwh: 0.3"))
+    (w,) = _chain(check_bytes(text, "mwh.yaml"))
+    assert (w.component, w.path, w.line) == (
+        "UPS-1",
+        "power.ups[0].battery.energy_kwh",
+        _line_of(text, "energy_kwh: 0.3"),
+    )
+    assert "holds 3.6 s at rated load" in w.message and "is it in MWh?" in w.message
+    fly = _small(layouts_dir, ("energy_kwh: 60.0", "energy_kwh: 0.9"))
+    assert _chain(check_bytes(fly, "flywheel.yaml")) == []
+
+
 def test_a_ups_on_the_standby_generator(layouts_dir):
     """audit 5 F-D (m/upsgen.yaml): UPS-1 upstream GEN-1, the generator carrying IT normally."""
     text = (layouts_dir / "small-room.yaml").read_text()

@@ -7,7 +7,8 @@ unit slip once compared with their neighbours.
   IT above `site.grid_mw`, a standby generator rated below the design IT behind the transfer
   switch it backs up;
 - unit slips in ratings: a rating far above the smallest rating on its path to the source
-  (VA typed as kVA), a UPS battery holding hours at rated load (Wh typed as kWh);
+  (VA typed as kVA), a UPS battery holding hours at rated load (Wh typed as kWh) or less
+  than a generator's fastest start (MWh typed as kWh);
 - a standby generator as an element's `upstream` (its normal source) where the layout has a
   utility connection: the generator then carries that load in normal operation;
 - an accelerator whose rated `power_kw` is far from the design power of the racks using it
@@ -45,6 +46,10 @@ UPS_AUTONOMY_MAX_H = 4.0
 """A UPS battery holding more than this at the UPS's rated load is most likely in Wh [est]:
 UPS autonomy is 5-10 min VRLA, 3-5 min Li-ion [REFERENCE 5]; long-duration UPS systems
 reach an hour or two."""
+UPS_AUTONOMY_MIN_S = 10.0
+"""A UPS battery holding less than this at the UPS's rated load cannot bridge even the
+fastest standby start (NFPA 110 Type 10: 10 s) and is most likely in MWh [est]: UPS
+batteries hold minutes (REFERENCE 5), flywheels 15-30 s."""
 ACC_FACTOR = (0.5, 2.0)
 """A rack's design power within this factor of its accelerator's rated power_kw: a denser
 or sparser rack of the same accelerators [est]; outside it `twin.metrics.catalogue` counts
@@ -162,7 +167,8 @@ def check_chain(layout, doc: Any, file: str, caution, written_at) -> list:
         own = rating[p] <= low[p]
         low[lvl] = np.where(own, rating[p], low[p])
         low_at[lvl] = np.where(own, p, low_at[p])
-    for i in np.flatnonzero(~is_gen & ~is_util & (rating > RATING_OVER_CHAIN * low)):
+    slips = np.flatnonzero(~is_gen & ~is_util & (rating > RATING_OVER_CHAIN * low))
+    for i in slips:
         b = el.ids[low_at[i]]
         warn(
             i,
@@ -177,22 +183,32 @@ def check_chain(layout, doc: Any, file: str, caution, written_at) -> list:
     energy = np.asarray([u.battery.energy_kwh if u.battery else 0.0 for u in power.ups], float)
     ups_kva = np.asarray([u.rating_kva for u in power.ups], float)
     hours = energy / np.maximum(ups_kva, 1e-9)
-    for j in np.flatnonzero(hours > UPS_AUTONOMY_MAX_H):
+
+    def battery(j: int, message: str) -> None:
         u = power.ups[j]
         where = written_at(doc, ("power", "ups", int(j)), "battery")
         if where[-1] == "battery":
             where = (*where, "energy_kwh")
-        out.append(
-            caution(
-                file,
-                _loc(doc, where),
-                format_path(where),
-                (u.id,),
-                f"battery energy_kwh {u.battery.energy_kwh:,.6g} on a {u.rating_kva:,.0f} kVA "
-                f"UPS holds {hours[j]:,.1f} h at rated load, where UPS batteries hold minutes "
-                "(5-10 min VRLA, 3-5 min Li-ion, REFERENCE 5): is it in Wh? energy_kwh is in "
-                "kWh",
-            )
+        out.append(caution(file, _loc(doc, where), format_path(where), (u.id,), message))
+
+    for j in np.flatnonzero(hours > UPS_AUTONOMY_MAX_H):
+        u = power.ups[j]
+        battery(
+            j,
+            f"battery energy_kwh {u.battery.energy_kwh:,.6g} on a {u.rating_kva:,.0f} kVA "
+            f"UPS holds {hours[j]:,.1f} h at rated load, where UPS batteries hold minutes "
+            "(5-10 min VRLA, 3-5 min Li-ion, REFERENCE 5): is it in Wh? energy_kwh is in kWh",
+        )
+    in_va = np.isin([u.id for u in power.ups], [el.ids[i] for i in slips])  # said above
+    for j in np.flatnonzero((energy > 0) & (hours * 3600.0 < UPS_AUTONOMY_MIN_S) & ~in_va):
+        u = power.ups[j]
+        battery(
+            j,
+            f"battery energy_kwh {u.battery.energy_kwh:,.6g} on a {u.rating_kva:,.0f} kVA "
+            f"UPS holds {hours[j] * 3600.0:,.1f} s at rated load, less than the fastest "
+            f"standby start ({UPS_AUTONOMY_MIN_S:g} s, NFPA 110 Type 10), where UPS batteries "
+            "hold minutes (REFERENCE 5) and flywheels 15-30 s: is it in MWh? energy_kwh is "
+            "in kWh",
         )
 
     # ---- the site's grid connection
