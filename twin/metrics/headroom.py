@@ -68,7 +68,10 @@ inside the failure (the grid connection first: losing a CRAH speeds up its peers
 +26 kW on hybrid-inference.yaml, which drew within 0.4 % of its 13.1 MW; the headroom said
 40.3 kW "N-1 solved" where that failure broke the contract at 99.9 % of it, audit 6 #4,
 now 20.5 kW; `headroom_n1.case_utilisation`, `GRID_SCREEN_BAND`) (broken, too, by any overload
-or generator over capacity, unremoved heat or racks at thermal risk). If one
+or generator over capacity, unremoved heat or racks at thermal risk). A failure that breaks
+by overloading a power element counts in the table's power domain whatever failed (its name
+says what failed: small-room's CRACs lost with TX-1 at 250 kVA overload TX-1, cooling has 46 kW
+to spare), and the binding constraint names the element (`binding_at`). If one
 breaks at the answer, the search goes on below it with these constraints until
 the bracket closes again. Failures that lose IT already at ``x = 0`` because the design
 has a single point of failure (small-room's only UPS) are left out: load growth does not
@@ -136,7 +139,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from twin.metrics.headroom_constraints import constraint_utilisation
+from twin.metrics.headroom_constraints import constraint_utilisation, element_constraint
 from twin.metrics.headroom_n1 import (
     PEER_BAND,
     GridMemo,
@@ -186,7 +189,15 @@ class Headroom:
     - `not_an_answer`: `not_an_answer_lines` of today's solve (x = 0) where it is no
       solution (a power flow that does not converge): the headroom is then the IT to shed
       until the solve is a solution within its limits, and every front end says so first
-      (`twin info` printed "-158.7 kW, undervoltage PDU-1" as if today's state had solved).
+      (`twin info` printed "-158.7 kW, undervoltage PDU-1" as if today's state had solved);
+    - `binding_failure`: where `binding` is a power element over its rating today and a
+      single failure loads it more (the headroom is that failure case's), that failure's id;
+      `binding_limit`: where `binding` is a failure (``N-1 (...): <id> failed``), the power
+      element it overloads, if that is what breaks in it; `binding_today`: `binding`'s
+      utilisation today where it is a power element over its rating (else NaN). `reason`
+      names them: 'UPS UPS-1 (131.9 % today, more with PDU-1 failed; already broken: ...)',
+      'N-1 (cooling): CRAC-1 failed, overloading transformer TX-1' (`binding_at` in
+      `headroom`).
     """
 
     scope: str
@@ -202,11 +213,26 @@ class Headroom:
     unrestorable: bool = False
     not_an_answer: tuple[str, ...] = ()
     unfed_kw: float = 0.0
+    binding_failure: str | None = None
+    binding_limit: str | None = None
+    binding_today: float = math.nan
 
     @property
     def reason(self) -> str:
-        """What the headline says when no constraint binds: unbounded, or undefined (why)."""
-        if self.binding and self.redundancy_lost:
+        """The binding constraint as every front end prints it (`twin solve`, `twin info`, the
+        app's caption): its name, the element a binding failure overloads, an element's
+        loading today with the failure that loads it more, and what to do where it is broken
+        already; or, when no constraint binds, unbounded or undefined (why)."""
+        if not self.binding:
+            return self._unbound()
+        head = self.binding
+        if self.binding_limit:
+            head += f", overloading {self.binding_limit}"
+        notes = []
+        if not math.isnan(self.binding_today):
+            more = f", more with {self.binding_failure} failed" if self.binding_failure else ""
+            notes.append(f"{self.binding_today * 100:.1f} % today{more}")
+        if self.redundancy_lost:
             lost = ", ".join(self.redundancy_lost)
             shed = (
                 f"already broken: shed {-self.it_kw:,.1f} kW of IT, or add capacity, to "
@@ -214,16 +240,17 @@ class Headroom:
                 if self.it_kw < 0
                 else ""
             )
-            return f"{self.binding} ({shed}redundancy already lost: failing {lost} would drop IT)"
-        if self.unrestorable:
-            return f"{self.binding} (broken even with all of the scope's IT shed)"
-        if self.binding and self.it_kw < 0:
-            return (
-                f"{self.binding} (already broken: shed {-self.it_kw:,.1f} kW of IT, "
-                "or add capacity, to restore it)"
+            notes.append(f"{shed}redundancy already lost: failing {lost} would drop IT")
+        elif self.unrestorable:
+            notes.append("broken even with all of the scope's IT shed")
+        elif self.it_kw < 0:
+            notes.append(
+                f"already broken: shed {-self.it_kw:,.1f} kW of IT, or add capacity, to restore it"
             )
-        if self.binding:
-            return self.binding
+        return f"{head} ({'; '.join(notes)})" if notes else head
+
+    def _unbound(self) -> str:
+        """`reason` where no constraint binds: unbounded, or undefined (why)."""
         if math.isnan(self.it_kw) and self.unfed_kw > 0:
             return (
                 f"undefined: no rack in scope is fed in this state ({self.unfed_kw:,.1f} kW "
@@ -255,6 +282,8 @@ class Headroom:
             "not_an_answer": list(self.not_an_answer),  # today's solve is no solution
             "unfed_kw": self.unfed_kw,  # racks in scope the state leaves unfed (not scaled)
             "reason": self.reason,  # the binding constraint, or why none: unbounded/undefined
+            "binding_failure": self.binding_failure,  # the failure an element binds in
+            "binding_limit": self.binding_limit,  # the element a binding failure overloads
         }
 
 
@@ -325,6 +354,7 @@ def headroom(
     cache: dict[float, dict[str, float]] = {}
     solved: dict[float, object] = {}
     n1c: dict[float, dict[str, float]] = {}
+    n1lim: dict[float, dict[str, str]] = {}  # per x: what breaks inside each failure (limits)
     spof: set[str] = set()
     lost0: set[str] = set()  # failures losing IT at x = 0 that are not the design's
     grid_memo = GridMemo()  # each failure's last full solve: its draw on the grid connection
@@ -366,6 +396,7 @@ def headroom(
         """The N-1 constraints at x (the failures that lose IT at x = 0 left out)."""
         if x not in n1c:
             at(x)
+            n1lim[x] = {}
             u, lost = n1_utilisation(
                 twin,
                 scaled(x),
@@ -376,6 +407,7 @@ def headroom(
                 grid_check=x != 0.0,
                 peers=PEER_BAND if x != 0.0 else None,  # alike units solved alike
                 dropped=frozenset(spof),  # left out below: not solved in full again
+                limits=n1lim[x],
             )
             if x == 0.0:  # the design's own single points of failure only
                 spof.update(lost & design_spof(lost))
@@ -401,20 +433,46 @@ def headroom(
     def worst(u: dict[str, float]) -> str:
         return max(u, key=u.get)
 
-    def binding_at(x: float) -> str:
-        """The constraint that binds at `x`: a normal-state limit broken there before any
-        failure case that breaks with it. The small room's UPS-1 at 198 % read 'N-1 (power):
+    def binding_at(x: float) -> tuple[str, str | None]:
+        """The constraint that binds at `x` and, where it is a normal-state limit a failure
+        binds by, that failure's row. A normal-state limit broken at `x` binds before any
+        failure case that breaks with it: the small room's UPS-1 at 198 % read 'N-1 (power):
         PDU-1 failed' (that case carries the same UPS a little hotter), while the IT to shed
-        was UPS-1's (audit 2026-12-05 #5); redundancy rows stand for failures, not first."""
+        was UPS-1's (audit 2026-12-05 #5); redundancy rows stand for failures, not first.
+        Where no such limit is broken at `x` but the worst failure breaks by overloading a
+        power element already over its rating today, that element binds by its own name and
+        the failure is named beside it (`Headroom.binding_failure`): the element is what to
+        fix, the failure only sizes the shed. At moderate overloads the bracket's broken end
+        sheds enough for the normal state to hold while a failure case that loads the same
+        element a little more (surviving fans faster, a partner's losses) still breaks: UPS-1
+        at 150 kVA (131.9 %) read 'N-1 (power): PDU-1 failed', TX-1 at 250 kVA (111.7 %)
+        'N-1 (cooling): CRAC-1 failed', a cooling failure blamed for a transformer overloaded
+        in normal operation (audit input 2, #2). A failure that overloads an element not over
+        its rating today keeps its name (`Headroom.binding_limit` names the element)."""
         broken = {k: v for k, v in cache[x].items() if v > 1.0 and not _redundancy_row(k)}
-        return worst(broken) if broken else worst(full(x))
+        if broken:
+            return worst(broken), None
+        b = worst(full(x))
+        k = n1lim.get(x, {}).get(b)
+        if k is not None and k in elements and cache[0.0].get(k, 0.0) > 1.0:
+            return k, b
+        return b, None
 
     u0 = at(0.0)
     free = _free_slots(twin, scope)
+    rp0 = solved[0.0]["res_power_nodes"]
+    elements = {element_constraint(k, c) for c, k in zip(rp0.index, rp0["kind"], strict=True)}
 
-    def result(x_ok: float, x_bad: float | None, binding: str | None) -> Headroom:
+    def result(x_ok: float, x_bad: float | None, bound: tuple[str | None, str | None]) -> Headroom:
+        binding, case = bound
         ub = full(x_bad) if x_bad is not None else None
-        table = margin_table(full(x_ok), ub, full(0.0), x_ok, x_bad, binding, it_now)
+        # a failure that breaks by overloading a power element counts in power, whatever
+        # failed (as `GRID_N1`): TX-1's overload in the CRAC-1 case stranded no cooling
+        lim = {**n1lim.get(x_ok, {}), **(n1lim.get(x_bad, {}) if x_bad is not None else {})}
+        power = {n: "power" for n, k in lim.items() if k in elements}
+        table = margin_table(full(x_ok), ub, full(0.0), x_ok, x_bad, binding, it_now, power)
+        limit = lim.get(binding) if binding is not None and case is None else None
+        today = cache[0.0].get(binding, math.nan) if binding in elements else math.nan
         return Headroom(
             scope,
             x_ok * it_now if binding else (math.inf if it_now > 0 else math.nan),
@@ -428,6 +486,9 @@ def headroom(
             tuple(sorted(lost0)),
             not_an_answer=tuple(not_an_answer_lines(solved[0.0].violations)),
             unfed_kw=unfed_kw,
+            binding_failure=n1_failed_id(case) if case else None,
+            binding_limit=limit if limit in elements else None,
+            binding_today=today if today > 1.0 else math.nan,
         )
 
     def shed() -> Headroom:
@@ -449,16 +510,16 @@ def headroom(
 
     if it_now <= 0:
         return (
-            result(0.0, None, None)
+            result(0.0, None, (None, None))
             if max(u0.values(), default=0) <= 1
-            else result(0.0, None, worst(u0))
+            else result(0.0, None, (worst(u0), None))
         )
     if n1_check:
         n1at(0.0)
     if max(full(0.0).values(), default=0.0) > 1.0:
         if lost0 and max(at(0.0).values(), default=0.0) <= 1.0:
             # only a failure that drops IT at any load breaks: shedding does not restore it
-            return result(0.0, None, worst(full(0.0)))
+            return result(0.0, None, (worst(full(0.0)), None))
         if lost0:  # and today's state is past a limit too. Its redundancy is lost (no load
             # restores it): shed to the limits of the state without it, no failure on top and
             # no N+1 (two of three CRACs failed read 0.0 kW with the third at 163 %, audit
@@ -477,5 +538,5 @@ def headroom(
     if n1_check and hi is not None and hi not in n1c:
         n1at(hi)  # the table's N-1 rows read full solves at both ends of the bracket
     if hi is None:
-        return result(lo, None, None)
+        return result(lo, None, (None, None))
     return result(lo, hi, binding_at(hi))

@@ -65,6 +65,17 @@ def n1_groups(twin, results) -> dict[str, tuple[float, float]]:
     return out
 
 
+def element_constraint(kind: str, cid: str) -> str:
+    """The name of power element `cid`'s (of table `kind`) normal-state loading constraint:
+    ``utility <id> capacity``, ``<label> <id> capacity`` for another source (a generator),
+    ``<label> <id>`` for the others ('UPS UPS-1', 'transformer TX-1'); the one spelling
+    `constraint_utilisation` and the N-1 check's limits (`headroom_n1.n1_utilisation`) use."""
+    if kind in registry.tables(model="utility"):
+        return f"utility {cid} capacity"
+    label = registry.kind(kind).label
+    return f"{label} {cid} capacity" if kind in registry.POWER_SOURCES else f"{label} {cid}"
+
+
 def constraint_utilisation(twin, results, redundancy: bool = True) -> dict[str, float]:
     """Every constraint's utilisation (1 = at its limit) in a solved result; with `redundancy`
     False, none of those that are themselves a failure (an element ``in failover``, a cooling
@@ -76,11 +87,11 @@ def constraint_utilisation(twin, results, redundancy: bool = True) -> dict[str, 
     src = rp["kind"].isin(registry.POWER_SOURCES)
     utility = rp["kind"].isin(registry.tables(model="utility"))
     for cid, row in rp[src & utility].iterrows():
-        u[f"utility {cid} capacity"] = row["loading_pct"] / 100.0
+        u[element_constraint(row["kind"], cid)] = row["loading_pct"] / 100.0
     for cid, row in rp[src & ~utility].iterrows():  # at its binding rating: kVA or kW
-        u[f"{registry.kind(row['kind']).label} {cid} capacity"] = row["loading_pct"] / 100.0
+        u[element_constraint(row["kind"], cid)] = row["loading_pct"] / 100.0
     for cid, row in rp[~src].iterrows():
-        name = f"{registry.kind(row['kind']).label} {cid}"
+        name = element_constraint(row["kind"], cid)
         u[name] = row["loading_pct"] / 100.0
         if redundancy:
             u[name + " in failover"] = row["failover_loading_pct"] / 100.0

@@ -78,11 +78,19 @@ def case_utilisation(twin, res, inherited: frozenset[str] = frozenset()) -> floa
     is not the failure's: racks over a class H1 inlet in normal operation read 111.9 % in
     every case solved in full (and not in the screened ones), so the same failure broke or
     not by whether it was near another limit; the state before carries it."""
+    return case_limit(twin, res, inherited)[0]
+
+
+def case_limit(twin, res, inherited: frozenset[str] = frozenset()) -> tuple[float, str | None]:
+    """`case_utilisation` and the constraint that reads it (None where none is above 0): what
+    breaks inside the failure, by its normal-state name ('UPS UPS-1')."""
     from twin.metrics.headroom_constraints import constraint_utilisation
 
     u = constraint_utilisation(twin, res, redundancy=False)
     skip = inherited | {"grid connection"}
-    return max((v for k, v in u.items() if k not in skip), default=0.0)
+    kept = {k: v for k, v in u.items() if k not in skip}
+    name = max(kept, key=kept.get) if kept else None
+    return (kept[name], name) if name is not None and kept[name] > 0 else (0.0, None)
 
 
 def n1_utilisation(
@@ -96,6 +104,7 @@ def n1_utilisation(
     grid_check: bool = True,
     peers: float | None = None,
     dropped: frozenset[str] = frozenset(),
+    limits: dict[str, str] | None = None,
 ) -> tuple[dict[str, float], set]:
     """Per single failure of `sets` on top of `scenario` (solved in `results`): its
     utilisation, the worst of ``max(worst element, worst cooling group loading) / 100`` and
@@ -129,6 +138,12 @@ def n1_utilisation(
     full solve changed nothing kept: small-room.yaml's UPS-1 and MSB were solved at each of a
     search's 5 N-1 probes past x = 0, 10 of its 48 full solves). Their rows and their ids in
     the lost set are then the screen's.
+    `limits` (a dict, filled in): per ``N-1 (<domain>): <id> failed`` row, the normal-state
+    constraint its utilisation is read from, where that is a power element's loading or
+    another normal-state constraint of the case's full solve (`case_limit`): what breaks inside
+    the failure ('UPS UPS-1' in small-room.yaml's PDU-1 case with UPS-1 at 150 kVA). A row
+    read from a cooling group's loading, or only marked broken (`BROKEN_MARK`: racks at risk,
+    IT lost), has none.
     """
     from twin.scenarios.sweep import CHUNK, SWEEP_COLUMNS, FastSweep, _case, at_risk, summarise
     from twin.solve import run
@@ -176,6 +191,7 @@ def n1_utilisation(
     near &= ~t["contingency"].isin(list(dropped)).to_numpy(bool)
     near = np.flatnonzero(near)
     extra = np.zeros(len(t))  # the case's other normal-state constraints (full solves)
+    extra_name: dict[int, str | None] = {}  # and the one read (`case_limit`)
     v0 = results.violations
     inherited = frozenset(f"{k} {c}" for k, c in zip(v0["kind"], v0["component"], strict=True))
     if len(near):
@@ -185,7 +201,7 @@ def n1_utilisation(
         for i in tqdm(near, disable=not progress, unit="case", desc="N-1 full re-solve"):
             res = run(twin, _case(scenario, sets[i], known))
             rows.append(summarise(twin, sets[i], res))
-            extra[i] = case_utilisation(twin, res, inherited)
+            extra[i], extra_name[i] = case_limit(twin, res, inherited)
             est[i] = float(res.kpis["utility_kw"]) / grid_kw
             cid = t["contingency"].iat[i]
             grid[cid] = (normal_kw, float(res.kpis["utility_kw"]))
@@ -197,10 +213,35 @@ def n1_utilisation(
     u = np.fmax(u, np.where(np.isfinite(extra), extra, BROKEN_MARK))
     names = [f"N-1 ({_n1_domain(twin, c)}): {c} failed" for c in t["contingency"]]
     out = dict(zip(names, u.astype(float), strict=True))
+    if limits is not None:
+        limits.update(_limits(twin, t, names, u, extra, extra_name))
     # the grid inside each failure, a power constraint (a lost feed's 0 kW: generators carry)
     grid_u = zip(t["contingency"], est, strict=True)
     out.update((f"{GRID_N1}: {c} failed", float(g)) for c, g in grid_u)
     return out, set(t["contingency"][lost])
+
+
+def _limits(twin, t: pd.DataFrame, names, u, extra, extra_name) -> dict[str, str]:
+    """`n1_utilisation`'s ``limits``: per row whose utilisation `u` is read from one constraint,
+    that constraint: the full solve's (`extra`, `extra_name`) or the worst element's loading
+    (``max_loading_pct``, ``worst_element``); not a cooling group's loading above both, nor a
+    break mark with nothing measured at it."""
+    from twin.metrics.headroom_constraints import element_constraint
+
+    def col(name):
+        return pd.to_numeric(t[name], errors="coerce").to_numpy(float)
+
+    load = np.nan_to_num(col("max_loading_pct"), nan=0.0) / 100.0
+    cool = np.nan_to_num(col("max_cooling_loading_pct"), nan=0.0, posinf=np.inf) / 100.0
+    out: dict[str, str] = {}
+    for i, name in enumerate(names):
+        if extra_name.get(i) and extra[i] == u[i] and extra[i] >= max(load[i], cool[i]):
+            out[name] = extra_name[i]
+            continue
+        cid = t["worst_element"].iat[i]
+        if isinstance(cid, str) and cid and load[i] == u[i] and load[i] >= cool[i]:
+            out[name] = element_constraint(twin.kind_of(cid), cid)
+    return out
 
 
 def n1_failed_id(name: str) -> str:

@@ -40,8 +40,10 @@ def margin_table(
     x_bad: float | None,
     binding: str | None,
     it_now: float,
+    domains: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The headroom's table: per constraint (index), its domain, utilisation now (`u_now`),
+    """The headroom's table: per constraint (index), its domain (`constraint_domains`, but
+    where `domains` gives one), utilisation now (`u_now`),
     margin_kw (added IT at which it breaks), margin_basis and whether it binds, from its
     utilisation at the feasible end `x_ok` (`ua`) and the broken end `x_bad` (`ub`; None:
     nothing broke), ordered by margin, ties with the binding row first."""
@@ -77,7 +79,10 @@ def margin_table(
             }
         )
     table = ordered(pd.DataFrame(rows).set_index("constraint"))
-    table.insert(0, "domain", constraint_domains(table.index))
+    domain = constraint_domains(table.index)
+    if domains:
+        domain = domain.where(~domain.index.isin(list(domains)), domain.index.map(domains))
+    table.insert(0, "domain", domain)
     return table
 
 
