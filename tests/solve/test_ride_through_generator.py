@@ -51,3 +51,21 @@ def test_cli_names_the_overloaded_generator(layouts_dir, tmp_path, capsys):
     (line,) = [ln for ln in out.splitlines() if ln.startswith("    UPS-1 ")]
     assert "would empty past the horizon" in line and line.endswith("; gap no generator")
     assert "(autonomy 1,141 s (19.0 min) at the 197.0 kW before)" in line
+
+
+def test_an_emptying_past_the_horizon_says_it_may_not_come(layouts_dir, capsys):
+    """The small room with UTIL and GEN-1 failed: at the 1,800 s horizon UPS-1 'would empty'
+    at 8,363 s on the draw of the racks still running then; marched to 3,600 s those racks
+    shut down by heat (2,015 s and 2,829 s) and it does not empty. The first answer says it
+    holds only if those racks ran on, and how far to march (consistency audit #2)."""
+    path = layouts_dir / "small-room.yaml"
+    assert main(["ride-through", str(path), "--fail", "UTIL", "GEN-1"]) == 0
+    (short,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("    UPS-1 ")]
+    assert "would empty past the horizon, at 8,363 s" in short
+    assert (
+        "if the racks still running at the horizon ran on; they may yet shut down by heat" in short
+    )
+    assert "(--t-end 8400 marches to it)" in short
+    assert main(["ride-through", str(path), "--fail", "UTIL", "GEN-1", "--t-end", "3600"]) == 0
+    (long,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("    UPS-1 ")]
+    assert "does not empty" in long and "may yet" not in long

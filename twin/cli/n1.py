@@ -277,12 +277,14 @@ def _print(
     lost = int((sound["it_lost_kw"] > beyond).sum())
     risk = int((sound["it_at_risk_kw"] > 0).sum())
     over = int((pd.to_numeric(sound["overloads"]) > 0).sum())  # any element or source
+    past = pd.to_numeric(sound.get("grid_used_pct", pd.Series(dtype=float))) > 100.0
+    grid = f", {int(past.sum())} draw past the grid connection (site.grid_mw)" * bool(past.any())
     print(f"{twin.name}: {what} over {len(table)} contingencies")
     more = " more than the base" if base_kw > 0 else ""
     none = f", {len(table) - len(sound)} have no solution" if len(sound) < len(table) else ""
     print(
         f"  {lost} lose IT load{more}, {risk} put racks' cooling at risk, {over} overload an "
-        f"element{none}"
+        f"element{grid}{none}"
     )
     if "verified" in table and len(table):
         n_ok = int(table["verified"].astype(bool).sum())
@@ -302,10 +304,14 @@ def _print(
         )
     if not len(table) or top <= 0:
         return
-    show = SHOW + (
-        ["tenants_hit", "tenants_at_risk"]
-        if "tenants_hit" in table and twin.racks["tenant"].ne("").any()
-        else []
+    show = (
+        SHOW
+        + (["grid_used_pct"] if past.any() else [])
+        + (
+            ["tenants_hit", "tenants_at_risk"]
+            if "tenants_hit" in table and twin.racks["tenant"].ne("").any()
+            else []
+        )
     )
     shown = table[show].head(top).copy()
     if len(bad):  # a full solve with no solution is not "verified"

@@ -485,8 +485,8 @@ def run(args) -> int:
                     + f", load dropped {_sig(k['load_dropped_mwh'])} MWh, generator "
                     f"{_sig(k['generator_mwh'])} MWh, "
                     + (f"loops up to {k['loop_warming_max_k']:.1f} K above a running plant's"
-                       if has_liquid_loops(twin) else "no liquid loops (the hall air warms: "
-                       "racks overheated below)")))  # fmt: skip
+                       if has_liquid_loops(twin) else "no liquid loops (the hall air's warming "
+                       "reads in the racks overheated, below)")))  # fmt: skip
     if "racks_tripped_max" in k:
         rows.insert(4, ("racks overheated (outage)", f"up to {k['racks_throttled_max']:,.1f} "
                     "throttling (inlet or coolant past its limit; a step's mean), "

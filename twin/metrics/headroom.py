@@ -66,8 +66,9 @@ constraint ``N-1 (<power or cooling>): <id> failed`` with the utilisation ``max(
 loading, worst cooling group loading) / 100`` and every normal-state constraint above
 inside the failure (the grid connection first: losing a CRAH speeds up its peers' fans,
 +26 kW on hybrid-inference.yaml, which drew within 0.4 % of its 13.1 MW; the headroom said
-40.3 kW "N-1 solved" where that failure broke the contract at 99.9 % of it, audit 6 #4,
-now 20.5 kW; `headroom_n1.case_utilisation`, `GRID_SCREEN_BAND`) (broken, too, by any overload
+40.3 kW "N-1 solved" where that failure broke the contract at 99.9 % of it, audit 6 #4;
+52.4 kW on 2026-12-05, HX-CH1 binding at 99.999 %; `headroom_n1.case_utilisation`,
+`GRID_SCREEN_BAND`) (broken, too, by any overload
 or generator over capacity, unremoved heat or racks at thermal risk). A failure that breaks
 by overloading a power element counts in the table's power domain whatever failed (its name
 says what failed: small-room's CRACs lost with TX-1 at 250 kVA overload TX-1, cooling has 46 kW

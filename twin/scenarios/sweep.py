@@ -93,6 +93,7 @@ SWEEP_COLUMNS = [
     "racks_at_risk",
     "it_at_risk_kw",
     "t_inlet_max_c",
+    "grid_used_pct",
     "verified",
     "untrusted",
     "tenants_hit",
@@ -104,7 +105,13 @@ power flow did not converge, a number is not finite, a balance does not close, e
 its residual); its numbers are then not an answer and it ranks first. `tenants_hit`: ids of the tenants whose racks lose IT, comma-joined; `tenants_at_risk`: ids
 of the tenants whose racks keep power but are short of cooling (the racks counted in
 `racks_at_risk` or, in a full solve, throttled or tripped by heat: `res_racks.thermal_state`);
-`it_lost_by_tenant`: tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`)."""
+`it_lost_by_tenant`: tenant -> kW lost (a dict, for Python; `twin.scenarios.tenants_hit`).
+`grid_used_pct`: the utility draw against `site.grid_mw` (the full solve's; the screen's is the
+base's plus its change of draw, exact for the power chain but blind to the survivors' faster
+fans after a cooling unit stops, +0.2 % of the draw on hybrid-inference.yaml: a case the
+screen puts past the contract is re-solved, and a hall's cases all are, `VERIFY_ALL_CASES`;
+the IT headroom's grid check solves near-contract cases in full); past 100 the case breaks
+the grid connection and ranks by how far, after the cooling shortfall."""
 RANK_BY = [
     "it_lost_kw",
     "it_at_risk_kw",
@@ -148,7 +155,10 @@ def contingencies(twin, kinds: Iterable[str] | None = None) -> list[str]:
 def rank(table: pd.DataFrame) -> pd.DataFrame:
     """Most severe first (`untrusted` cases, then `RANK_BY`); `rank` column 1..n."""
     key = table[RANK_BY].fillna(-np.inf)
-    keys = [-key[c].to_numpy(float) for c in reversed(RANK_BY)]
+    if "grid_used_pct" in table:  # past the grid contract: after the cooling shortfall
+        over = np.maximum(table["grid_used_pct"].to_numpy(float) - 100.0, 0.0)
+        key.insert(RANK_BY.index("cooling_shortfall_kw") + 1, "grid_over_pct", over)
+    keys = [-key[c].to_numpy(float) for c in reversed(key.columns)]
     keys.append(-no_solution(table).astype(float))
     order = np.lexsort(keys)
     out = table.iloc[order].reset_index(drop=True)
@@ -186,6 +196,8 @@ class FastSweep:
         self._fed_running = np.flatnonzero((cb.feed >= 0) & self._running0)
         self._base_stats = self._power_stats([np.zeros(0, dtype=np.int64)])[0]
         self._base_row: pd.Series | None = None
+        self._grid_pct0 = float(self.base.kpis["grid_used_pct"])
+        self._pct_per_kw = 100.0 / (twin.layout.site.grid_mw * 1000.0)
 
     def base_row(self) -> pd.Series:
         """The screen's row of the scenario itself, no failure on top (`at_risk`'s base)."""
@@ -320,6 +332,7 @@ class FastSweep:
                 "racks_at_risk": cool.racks_at_risk,
                 "it_at_risk_kw": cool.it_at_risk_kw,
                 "t_inlet_max_c": t_in,
+                "grid_used_pct": self._grid_pct0 + st["utility_dkw"] * self._pct_per_kw,
                 "verified": np.zeros(k_n, dtype=bool),
                 "untrusted": np.full(k_n, "", dtype=object),  # the screen has no residual
                 "tenants_hit": tenants,

@@ -46,7 +46,7 @@ def at_risk(
     2,112 kW) and was solved in full, 90 full solves per N-1 pass of a headroom search."""
     b = {k: 0.0 for k in _COUNTS} | {k: -np.inf for k in _PEAKS}
     if base is not None:
-        b.update({k: float(base[k]) for k in (*_COUNTS, *_PEAKS)})
+        b.update({k: float(base[k]) for k in (*_COUNTS, *_PEAKS) if k in base})
     t = table["t_inlet_max_c"].to_numpy(float)
     rec = recommended_max_c(twin)
 
@@ -64,11 +64,14 @@ def at_risk(
             more |= col(name) > b[name] + COUNT_TOL
         cool_ok = max(100.0, b["max_cooling_loading_pct"] + PEAK_TOL_PCT)
         load_ok = max(100.0 - LOADING_MARGIN_PCT, b["max_loading_pct"] + PEAK_TOL_PCT)
+        grid = col("grid_used_pct") if "grid_used_pct" in table else np.zeros(len(table))
+        grid_ok = max(100.0, b["grid_used_pct"] + PEAK_TOL_PCT)
         return (
             more
             | ~(col("max_cooling_loading_pct") <= cool_ok)
             | ~(col("max_loading_pct") < load_ok)
             | hot
+            | ~(grid <= grid_ok)
         )
 
 
@@ -81,7 +84,7 @@ _COUNTS = (
     "overloads",
 )
 """`at_risk`'s columns that count harm: a case is at risk where one exceeds the base's."""
-_PEAKS = ("max_cooling_loading_pct", "max_loading_pct")
+_PEAKS = ("max_cooling_loading_pct", "max_loading_pct", "grid_used_pct")
 """`at_risk`'s columns that are a worst loading: at risk past its mark, or past the base's
 where the base is past the mark already."""
 COUNT_TOL = 1e-9

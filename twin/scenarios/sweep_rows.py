@@ -184,6 +184,7 @@ def summarise(twin, ids: Sequence[str], res: Results) -> dict:
         "racks_at_risk": float(len(risk)),
         "it_at_risk_kw": float(rack_kw.reindex(sorted(risk)).sum()),
         "t_inlet_max_c": float(t_in),
+        "grid_used_pct": float(res.kpis["grid_used_pct"]),
         "verified": True,
         "untrusted": untrusted(res.violations),
         "tenants_hit": tenants[0],
