@@ -31,6 +31,41 @@ class PowerStates:
     roots_after: object
 
 
+@dataclass(frozen=True)
+class Units:
+    """Per group (a node's cooling units, a hall's fans, a loop's pumps): the units' figure
+    summed over those running before the failure (`before`), right after it (`now`), and
+    restarting (`later`, at the group's `t_back_s`, its last unit's wait)."""
+
+    before: np.ndarray
+    now: np.ndarray
+    later: np.ndarray
+    t_back_s: np.ndarray
+
+    def at(self, t: float, utility_back_s: float) -> np.ndarray:
+        run = self.now + np.where(t >= self.t_back_s, self.later, 0.0)
+        return np.maximum(run, self.before) if t >= utility_back_s else run
+
+
+def units_split(twin, kind: str, ps, group: np.ndarray, n_groups: int, figure) -> Units:
+    """`figure` of the units of table `kind` summed per group (-1: none), over those running
+    before the failure, right after it and restarting after their generator."""
+    run0 = units_running(twin, ps.oos_before, ps.live_before, kind)
+    run1 = units_running(twin, ps.oos_after, ps.live_after, kind)
+    wait = restart_wait_s(twin, kind, ps.roots_before, ps.roots_after)
+    figure = np.asarray(figure, float)
+    ok = group >= 0
+    g = group[ok]
+
+    def total(mask):
+        return np.bincount(g, (figure * mask)[ok], n_groups)
+
+    later = run1 & (wait > 0)
+    t_back = np.zeros(n_groups)
+    np.maximum.at(t_back, g[later[ok]], wait[ok & later])
+    return Units(total(run0), total(run1 & (wait <= 0)), total(later), t_back)
+
+
 def unit_capacities_kw(twin, ix: NodeIndex, base, ps: PowerStates):
     """Per node: its units' capacity before the failure, running right after it, restarting
     (waiting for their generator), and the longest restart wait (s)."""
@@ -43,18 +78,11 @@ def unit_capacities_kw(twin, ix: NodeIndex, base, ps: PowerStates):
         if not len(t):
             return
         cap = cap_override if cap_override is not None else t["capacity_kw"].to_numpy(float)
-        run0 = units_running(twin, ps.oos_before, ps.live_before, kind)
-        run1 = units_running(twin, ps.oos_after, ps.live_after, kind)
-        wait = restart_wait_s(twin, kind, ps.roots_before, ps.roots_after)
-        now = run1 & (wait <= 0)
-        later = run1 & (wait > 0)
-        idx = node_of(t)
-        ok = idx >= 0
-        np.add.at(cap0, idx[ok], (cap * run0)[ok])
-        np.add.at(cap1, idx[ok], (cap * now)[ok])
-        np.add.at(cap2, idx[ok], (cap * later)[ok])
-        if later.any():
-            np.maximum.at(t_back, idx[ok & later], wait[ok & later])
+        u = units_split(twin, kind, ps, node_of(t), n, cap)
+        cap0[:] += u.before
+        cap1[:] += u.now
+        cap2[:] += u.later
+        np.maximum(t_back, u.t_back_s, out=t_back)
 
     units(  # DX CRACs at their capacity at the base run's outdoor air (twin.solve.dx_cop)
         "crahs",

@@ -28,24 +28,8 @@ import pandas as pd
 from twin.solve.arrays import safe_div
 from twin.solve.coupled import coupled_model
 from twin.solve.plant import plant_model
-from twin.solve.ride_through_power import restart_wait_s, units_running
+from twin.solve.transient_cooling import Units, units_split
 from twin.solve.transient_nodes import NodeIndex
-
-
-@dataclass(frozen=True)
-class Units:
-    """Per group (a hall's fans, a loop's pumps): the units' figure summed over those running
-    before the failure (`before`), right after it (`now`), and restarting (`later`, at the
-    group's `t_back_s`)."""
-
-    before: np.ndarray
-    now: np.ndarray
-    later: np.ndarray
-    t_back_s: np.ndarray
-
-    def at(self, t: float, utility_back_s: float) -> np.ndarray:
-        run = self.now + np.where(t >= self.t_back_s, self.later, 0.0)
-        return np.maximum(run, self.before) if t >= utility_back_s else run
 
 
 @dataclass(frozen=True)
@@ -114,24 +98,6 @@ class Equipment:
         return q
 
 
-def _units(twin, kind: str, ps, group: np.ndarray, n_groups: int, figure: np.ndarray) -> Units:
-    """`figure` of the units of table `kind` summed per group, over those running before the
-    failure, right after it and restarting after their generator (the group's last wait)."""
-    run0 = units_running(twin, ps.oos_before, ps.live_before, kind)
-    run1 = units_running(twin, ps.oos_after, ps.live_after, kind)
-    wait = restart_wait_s(twin, kind, ps.roots_before, ps.roots_after)
-    ok = group >= 0
-    g = group[ok]
-
-    def total(mask):
-        return np.bincount(g, (figure * mask)[ok], n_groups)
-
-    later = run1 & (wait > 0)
-    t_back = np.zeros(n_groups)
-    np.maximum.at(t_back, g[later[ok]], wait[ok & later])
-    return Units(total(run0), total(run1 & (wait <= 0)), total(later), t_back)
-
-
 def equipment_heat(twin, ix: NodeIndex, base, ps, p0, p1, lf) -> Equipment:
     """The equipment heat of `base` (the steady state before the failure) per node, and which
     of it runs after the failure in the power states `ps` (`transient_cooling.PowerStates`),
@@ -153,14 +119,12 @@ def equipment_heat(twin, ix: NodeIndex, base, ps, p0, p1, lf) -> Equipment:
     np.add.at(loss_kw, (ups_w[ok], ups_h[ok]), loss.reindex(cm.ups_loop.index).to_numpy()[ok])
 
     cr = twin.crahs
-    hall_of = ix.hpos.reindex(cr["hall"]).fillna(-1).to_numpy(np.int64) if len(cr) else []
-    fan_ref = cr["fan_kw"].to_numpy(float) if len(cr) else np.zeros(0)
-    v_ref = cr["airflow_m3_s"].to_numpy(float) if len(cr) else np.zeros(0)
-    hall_of = np.asarray(hall_of, np.int64)
+    hall_of = ix.hpos.reindex(cr["hall"]).fillna(-1).to_numpy(np.int64)
+    fan_ref, v_ref = cr["fan_kw"].to_numpy(float), cr["airflow_m3_s"].to_numpy(float)
     need0 = base["res_halls"]["airflow_need_m3_s"].reindex(ix.hall_ids).fillna(0.0)
 
     # pumps by their own loop (their heat lands in its sink loop), CDU pumps by TCS loop
-    groups, kw, node, runs = [], [], [], []
+    kw, node, runs = [], [], []
     for kind, res, col, own, sink in (
         ("pumps", "res_pumps", "p_kw", "loop", water_of[cm.pump_loop]),
         ("cdus", "res_cdus", "pump_kw", "loop", water_of[cm.cdu_loop]),
@@ -171,13 +135,12 @@ def equipment_heat(twin, ix: NodeIndex, base, ps, p0, p1, lf) -> Equipment:
         code, uniq = pd.factorize(t[own].fillna("").to_numpy())
         heat = base[res][col].reindex(t.index).fillna(0.0).to_numpy(float)
         m = len(uniq)
-        runs.append(_units(twin, kind, ps, code, m, np.ones(len(t))))
-        groups.append(m)
+        runs.append(units_split(twin, kind, ps, code, m, np.ones(len(t))))
         kw.append(np.bincount(code, heat, m))
         first = np.full(m, -1, np.int64)
         first[code[::-1]] = sink[::-1]  # the group's sink: its first unit's
         node.append(first)
-    if groups:
+    if runs:
         pumps_run = Units(
             *(np.concatenate([getattr(u, f.name) for u in runs]) for f in fields(Units))
         )
@@ -194,8 +157,8 @@ def equipment_heat(twin, ix: NodeIndex, base, ps, p0, p1, lf) -> Equipment:
         air0_hall_kw=np.bincount(ix.rack_h, p0 * (1 - lf), nh),
         p1_kw=p1,
         air1_kw=p1 * (1 - lf),
-        fan_ref_kw=_units(twin, "crahs", ps, hall_of, nh, fan_ref),
-        fan_m3_s=_units(twin, "crahs", ps, hall_of, nh, v_ref),
+        fan_ref_kw=units_split(twin, "crahs", ps, hall_of, nh, fan_ref),
+        fan_m3_s=units_split(twin, "crahs", ps, hall_of, nh, v_ref),
         need0_m3_s=need0.to_numpy(float),
         pump_kw=pump_kw[keep],
         pump_node=pump_node[keep],

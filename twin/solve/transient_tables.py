@@ -119,8 +119,8 @@ def hottest_curves(ix: NodeIndex, lim: RackLimits, times, y, t0):
 
 def node_table(ix: NodeIndex, net, y_end) -> pd.DataFrame:
     """Per node: C, the racks' heat in after the failure, the equipment's heat (electrical
-    losses, fans and pumps) before it and right after it, steady heat moved, capacity before/after/restarting, blocked, the temperature before and
-    at the horizon."""
+    losses, fans and pumps) before it and right after it, steady heat moved, capacity
+    before/after/restarting, blocked, the temperature before and at the horizon."""
     cool = net.cooling
     loss_kw, running_kw = net.equipment.heat(np.zeros(len(net.equipment.p1_kw), bool))
     return pd.DataFrame(
